@@ -1,0 +1,55 @@
+// Bundles the three entry points (VS Code client, language server, CLI) and puts the two .wasm
+// files the server loads beside the bundles. `node esbuild.mjs --watch` rebuilds on change.
+import { context, build } from 'esbuild';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(join(root, 'package.json'));
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+// web-tree-sitter's ESM build reads import.meta.url, which a CommonJS bundle does not have; the
+// package also ships a CommonJS build, so resolve to that one.
+const webTreeSitterCjs = {
+  name: 'web-tree-sitter-cjs',
+  setup(b) {
+    b.onResolve({ filter: /^web-tree-sitter$/ }, () => ({
+      path: join(dirname(require.resolve('web-tree-sitter/web-tree-sitter.wasm')), 'web-tree-sitter.cjs'),
+    }));
+  },
+};
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  plugins: [webTreeSitterCjs],
+};
+
+const entries = [
+  { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] },
+  { entryPoints: ['server/src/server-main.ts'], outfile: 'dist/server.js' },
+  { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['server/src/cli/worker.ts'], outfile: 'dist/cli-worker.js' },
+];
+
+function copyWasm() {
+  mkdirSync(join(root, 'dist'), { recursive: true });
+  copyFileSync(join(root, 'grammars', 'tree-sitter-python.wasm'), join(root, 'dist', 'tree-sitter-python.wasm'));
+  copyFileSync(require.resolve('web-tree-sitter/web-tree-sitter.wasm'), join(root, 'dist', 'web-tree-sitter.wasm'));
+}
+
+copyWasm();
+if (watch) {
+  for (const e of entries) await (await context({ ...common, ...e })).watch();
+  console.log('esbuild: watching');
+} else {
+  await Promise.all(entries.map((e) => build({ ...common, ...e })));
+}

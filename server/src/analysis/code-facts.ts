@@ -1,0 +1,293 @@
+/**
+ * Walks the code RunPython runs (a function or lambda body, not nested definitions) once and
+ * records what the rules need: its loops, the writes inside each loop, the same-file helpers it
+ * calls, the lists it hands to bulk_update / bulk_create, and the signs of batching (slices,
+ * chunked iterators, id windows, LIMIT, manual commits).
+ */
+import { calledUnit, type CodeUnit } from './code-flow';
+import { blockScope, type Scope } from './scope';
+import { callArguments, dottedName, staticString, unparen, type Node } from './syntax';
+
+
+export type WriteKind =
+  | 'save' // instance.save()
+  | 'delete' // instance.delete()
+  | 'create' // manager.create / get_or_create / update_or_create
+  | 'update' // queryset.update(...)
+  | 'queryset-delete' // queryset.delete()
+  | 'bulk' // bulk_update / bulk_create
+  | 'sql' // cursor.execute("UPDATE ...")
+  | 'helper'; // a same-file function that writes one row per call
+
+export interface WriteCall {
+  call: Node;
+  kind: WriteKind;
+  /** For 'helper': the write inside the helper that makes it one. */
+  inner?: WriteCall;
+  helper?: CodeUnit;
+}
+
+export type LoopKind = 'for' | 'while' | 'comprehension';
+
+export interface LoopFacts {
+  node: Node;
+  kind: LoopKind;
+  /** The `for ... in ...` header node to anchor findings on (for_statement / for_in_clause / while). */
+  header: Node;
+  iterable: Node | null;
+  /** Loop variables. */
+  targets: string[];
+  /** Writes whose innermost enclosing loop is this one. */
+  writes: WriteCall[];
+  /** Writes anywhere inside, nested loops included. */
+  allWrites: WriteCall[];
+  appendsTo: Set<string>;
+  hasSlice: boolean;
+  hasCommit: boolean;
+  hasLimitSql: boolean;
+  hasBreak: boolean;
+  parent: LoopFacts | null;
+}
+
+export interface UnitFacts {
+  unit: CodeUnit;
+  loops: LoopFacts[];
+  /** Identifiers passed as the first argument of bulk_update / bulk_create anywhere in the unit. */
+  bulkArguments: Set<string>;
+  /** Same-file helpers called, with the loop they are called from. */
+  helperCalls: Array<{ call: Node; target: CodeUnit; loop: LoopFacts | null }>;
+  /** Writes outside any loop. */
+  directWrites: WriteCall[];
+  /** Local names bound once in the body (to resolve `rows = [...]; for r in rows`). */
+  locals: Scope;
+}
+
+const NESTED_SCOPES = new Set(['function_definition', 'class_definition', 'lambda', 'decorated_definition']);
+const COMPREHENSIONS = new Set(['list_comprehension', 'set_comprehension', 'dictionary_comprehension', 'generator_expression']);
+
+function identifiersIn(node: Node | null): string[] {
+  if (!node) return [];
+  if (node.type === 'identifier') return [node.text];
+  return node.descendantsOfType('identifier').map((n) => n.text);
+}
+
+function receiverHasCall(node: Node): boolean {
+  let n: Node | null = unparen(node);
+  while (n) {
+    if (n.type === 'call') return true;
+    if (n.type === 'attribute') n = n.childForFieldName('object');
+    else if (n.type === 'subscript') n = n.childForFieldName('value');
+    else return false;
+  }
+  return false;
+}
+
+const DML = /\b(INSERT\s+INTO|UPDATE\s+\S+\s+SET|DELETE\s+FROM)\b/i;
+
+/** Classifies a call as a database write, or null. Helper calls are classified by the caller. */
+export function classifyWrite(call: Node): WriteKind | null {
+  const fn = call.childForFieldName('function');
+  if (fn?.type !== 'attribute') return null;
+  const method = fn.childForFieldName('attribute')?.text;
+  const receiver = fn.childForFieldName('object');
+  if (!method || !receiver) return null;
+  const rt = unparen(receiver).type;
+  if (rt === 'string' || rt === 'integer' || rt === 'list' || rt === 'dictionary' || rt === 'tuple') return null;
+  const args = callArguments(call);
+  switch (method) {
+    case 'save':
+      return 'save';
+    case 'delete':
+      if (args.positional.length > 0) return null; // cache.delete(key), storage.delete(name)
+      return receiverHasCall(receiver) ? 'queryset-delete' : 'delete';
+    case 'create':
+    case 'get_or_create':
+    case 'update_or_create':
+      return 'create';
+    case 'update':
+      // QuerySet.update takes keywords only; dict.update / set.update take a positional argument.
+      return args.positional.length === 0 && args.keywords.size > 0 ? 'update' : null;
+    case 'bulk_update':
+    case 'bulk_create':
+      return 'bulk';
+    case 'execute':
+    case 'executemany': {
+      const first = args.positional[0];
+      const sql = first ? staticString(first) : null;
+      return sql && DML.test(sql.text) ? 'sql' : null;
+    }
+    default:
+      return null;
+  }
+}
+
+export const PER_ROW_WRITES: ReadonlySet<WriteKind> = new Set(['save', 'delete', 'create', 'helper']);
+
+/**
+ * Memoises unit facts for one tree. Node objects are not stable identities in web-tree-sitter,
+ * so the cache keys on node ids, which are unique within one tree only: one index per analysis.
+ */
+export class CodeIndex {
+  private readonly cache = new Map<number, UnitFacts>();
+
+  facts(unit: CodeUnit): UnitFacts {
+    let f = this.cache.get(unit.node.id);
+    if (!f) {
+      f = computeFacts(unit);
+      this.cache.set(unit.node.id, f);
+    }
+    return f;
+  }
+
+  /** A per-row write a helper performs on every call (outside its own loops), following helpers. */
+  helperRowWrite(target: CodeUnit, seen: Set<number> = new Set()): WriteCall | null {
+    if (seen.has(target.node.id) || seen.size > 16) return null;
+    seen.add(target.node.id);
+    const facts = this.facts(target);
+    const direct = facts.directWrites.find((w) => PER_ROW_WRITES.has(w.kind));
+    if (direct) return direct;
+    for (const h of facts.helperCalls) {
+      if (h.loop) continue;
+      const inner = this.helperRowWrite(h.target, seen);
+      if (inner) return inner;
+    }
+    return null;
+  }
+
+  /** The units reachable from `start` through same-file helper calls (start first). */
+  reachable(start: CodeUnit, limit = 64): UnitFacts[] {
+    const out: UnitFacts[] = [];
+    const seen = new Set<number>();
+    const queue: CodeUnit[] = [start];
+    while (queue.length > 0 && out.length < limit) {
+      const u = queue.shift() as CodeUnit;
+      if (seen.has(u.node.id)) continue;
+      seen.add(u.node.id);
+      const f = this.facts(u);
+      out.push(f);
+      for (const h of f.helperCalls) queue.push(h.target);
+    }
+    return out;
+  }
+}
+
+function computeFacts(unit: CodeUnit): UnitFacts {
+  const body = unit.node.childForFieldName('body');
+  const locals = body && body.type === 'block' ? blockScope(body, unit.scope) : unit.scope;
+  const facts: UnitFacts = { unit, loops: [], bulkArguments: new Set(), helperCalls: [], directWrites: [], locals };
+  if (body) visit(body, null, facts, { ...unit, scope: locals });
+  return facts;
+}
+
+function record(write: WriteCall, loop: LoopFacts | null, facts: UnitFacts): void {
+  if (!loop) {
+    facts.directWrites.push(write);
+    return;
+  }
+  loop.writes.push(write);
+  for (let l: LoopFacts | null = loop; l; l = l.parent) l.allWrites.push(write);
+}
+
+function markUp(loop: LoopFacts | null, key: 'hasSlice' | 'hasCommit' | 'hasLimitSql'): void {
+  for (let l = loop; l; l = l.parent) l[key] = true;
+}
+
+function newLoop(node: Node, kind: LoopKind, header: Node, iterable: Node | null, targets: string[], parent: LoopFacts | null): LoopFacts {
+  return { node, kind, header, iterable, targets, writes: [], allWrites: [], appendsTo: new Set(), hasSlice: false, hasCommit: false, hasLimitSql: false, hasBreak: false, parent };
+}
+
+function visit(node: Node, loop: LoopFacts | null, facts: UnitFacts, unit: CodeUnit): void {
+  const t = node.type;
+  if (NESTED_SCOPES.has(t)) return;
+  if (t === 'for_statement') {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    if (right) visit(right, loop, facts, unit);
+    const l = newLoop(node, 'for', node, right, identifiersIn(left), loop);
+    facts.loops.push(l);
+    const body = node.childForFieldName('body');
+    if (body) visit(body, l, facts, unit);
+    const alt = node.childForFieldName('alternative');
+    if (alt) visit(alt, loop, facts, unit);
+    return;
+  }
+  if (t === 'while_statement') {
+    const cond = node.childForFieldName('condition');
+    const l = newLoop(node, 'while', node, null, [], loop);
+    facts.loops.push(l);
+    if (cond) visit(cond, l, facts, unit);
+    const body = node.childForFieldName('body');
+    if (body) visit(body, l, facts, unit);
+    return;
+  }
+  if (COMPREHENSIONS.has(t)) {
+    const clauses = node.namedChildren.filter((c) => c.type === 'for_in_clause');
+    const first = clauses[0];
+    const iterable = first?.childForFieldName('right') ?? null;
+    if (iterable) visit(iterable, loop, facts, unit);
+    const l = newLoop(node, 'comprehension', first ?? node, iterable, identifiersIn(first?.childForFieldName('left') ?? null), loop);
+    facts.loops.push(l);
+    for (const child of node.namedChildren) {
+      if (child === first || child.id === first?.id) {
+        const left = child.childForFieldName('left');
+        if (left) visit(left, l, facts, unit);
+        continue;
+      }
+      visit(child, l, facts, unit);
+    }
+    return;
+  }
+  if (t === 'call') {
+    onCall(node, loop, facts, unit);
+  } else if (t === 'subscript') {
+    const sub = node.childForFieldName('subscript');
+    if (sub?.type === 'slice') markUp(loop, 'hasSlice');
+  } else if (t === 'break_statement') {
+    if (loop) loop.hasBreak = true;
+  } else if (t === 'augmented_assignment' && loop) {
+    const left = node.childForFieldName('left');
+    if (left?.type === 'identifier' && node.childForFieldName('operator')?.text === '+=') {
+      const right = node.childForFieldName('right');
+      if (right && (right.type === 'list' || right.type === 'tuple')) loop.appendsTo.add(left.text);
+    }
+  }
+  for (const child of node.namedChildren) visit(child, loop, facts, unit);
+}
+
+function onCall(call: Node, loop: LoopFacts | null, facts: UnitFacts, unit: CodeUnit): void {
+  const fn = call.childForFieldName('function');
+  if (!fn) return;
+  const kind = classifyWrite(call);
+  if (kind) {
+    record({ call, kind }, loop, facts);
+    if (kind === 'bulk') {
+      const first = callArguments(call).positional[0];
+      for (const id of identifiersIn(first ?? null)) facts.bulkArguments.add(id);
+    }
+    if (kind === 'sql') {
+      const first = callArguments(call).positional[0];
+      if (first && /\bLIMIT\b/i.test(first.text)) markUp(loop, 'hasLimitSql');
+    }
+    return;
+  }
+  if (fn.type === 'attribute') {
+    const method = fn.childForFieldName('attribute')?.text;
+    const obj = fn.childForFieldName('object');
+    if ((method === 'append' || method === 'extend' || method === 'add') && obj?.type === 'identifier' && loop) {
+      for (let l: LoopFacts | null = loop; l; l = l.parent) l.appendsTo.add(obj.text);
+    } else if (method === 'commit') {
+      markUp(loop, 'hasCommit');
+    } else if ((method === 'execute' || method === 'executemany') && /\bLIMIT\b/i.test(callArguments(call).positional[0]?.text ?? '')) {
+      markUp(loop, 'hasLimitSql');
+    }
+  } else if (fn.type === 'identifier' && fn.text === 'commit') {
+    markUp(loop, 'hasCommit');
+  }
+  const target = calledUnit(call, unit);
+  if (target && target.node.id !== unit.node.id) facts.helperCalls.push({ call, target, loop });
+}
+
+export function calleeName(call: Node): string | null {
+  const fn = call.childForFieldName('function');
+  return fn ? dottedName(fn) : null;
+}

@@ -1,0 +1,143 @@
+/**
+ * Resolves the callables handed to RunPython (names, `functools.partial`, lambdas, methods of the
+ * Migration class, `RunPython.noop`) to code in the same file, and follows that code into the
+ * same-file helpers it calls. Anything imported or computed resolves to `unknown`.
+ */
+import { blockScope, type Scope } from './scope';
+import { callArguments, dottedName, unparen, type Node } from './syntax';
+
+export type CallableTarget =
+  | { kind: 'noop' }
+  | { kind: 'function'; def: Node; scope: Scope }
+  | { kind: 'lambda'; node: Node; scope: Scope }
+  | { kind: 'unknown'; reason: string };
+
+export interface CodeUnit {
+  /** function_definition or lambda. */
+  node: Node;
+  /** The scope names in its body resolve against (module scope; class scope for its siblings). */
+  scope: Scope;
+}
+
+const PARTIAL = new Set(['partial', 'functools.partial']);
+const WRAPPERS = new Set(['staticmethod', 'classmethod']);
+
+export function resolveCallable(expr: Node, scope: Scope, depth = 0): CallableTarget {
+  if (depth > 6) return { kind: 'unknown', reason: 'too many indirections' };
+  const n = unparen(expr);
+  switch (n.type) {
+    case 'lambda':
+      return isTrivialLambda(n) ? { kind: 'noop' } : { kind: 'lambda', node: n, scope };
+    case 'identifier': {
+      const b = scope.lookup(n.text);
+      if (!b) return { kind: 'unknown', reason: `'${n.text}' is not defined in this file` };
+      if (b.kind === 'function') return isTrivialFunction(b.node) ? { kind: 'noop' } : { kind: 'function', def: b.node, scope };
+      if (b.kind === 'value') return resolveCallable(b.node, scope, depth + 1);
+      if (b.kind === 'import') return { kind: 'unknown', reason: `'${n.text}' is imported` };
+      return { kind: 'unknown', reason: `'${n.text}' is a class` };
+    }
+    case 'attribute': {
+      const name = dottedName(n);
+      if (name && /(^|\.)RunPython\.noop$/.test(name)) return { kind: 'noop' };
+      const obj = n.childForFieldName('object');
+      const attr = n.childForFieldName('attribute')?.text;
+      if (obj?.type === 'identifier' && attr) {
+        const owner = scope.lookup(obj.text);
+        if (owner?.kind === 'class') {
+          const body = owner.node.childForFieldName('body');
+          if (body) return resolveCallable(identifierLike(attr, body), blockScope(body, scope), depth + 1);
+        }
+      }
+      return { kind: 'unknown', reason: `'${name ?? n.text}' is not a function of this file` };
+    }
+    case 'call': {
+      const fn = n.childForFieldName('function');
+      const name = fn ? dottedName(fn) : null;
+      const first = callArguments(n).positional[0];
+      if (name && first && (PARTIAL.has(name) || WRAPPERS.has(name))) return resolveCallable(first, scope, depth + 1);
+      return { kind: 'unknown', reason: 'computed callable' };
+    }
+    default:
+      return { kind: 'unknown', reason: 'computed callable' };
+  }
+}
+
+/**
+ * A synthetic lookup for `Class.method`: resolving through the class body's scope needs a node
+ * carrying the name; the body's first function of that name serves.
+ */
+function identifierLike(name: string, body: Node): Node {
+  for (const stmt of body.namedChildren) {
+    const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+    if (def?.type === 'function_definition' && def.childForFieldName('name')?.text === name) {
+      return def.childForFieldName('name') as Node;
+    }
+  }
+  return body; // resolves to unknown
+}
+
+/** A body of only `pass`, `...`, a docstring and/or bare `return` does nothing. */
+export function isTrivialFunction(def: Node): boolean {
+  const body = def.childForFieldName('body');
+  if (!body) return false;
+  for (const stmt of body.namedChildren) {
+    if (stmt.type === 'pass_statement' || stmt.type === 'comment') continue;
+    if (stmt.type === 'return_statement' && (stmt.namedChildCount === 0 || stmt.firstNamedChild?.type === 'none')) continue;
+    if (stmt.type === 'expression_statement') {
+      const e = stmt.firstNamedChild;
+      if (e && (e.type === 'string' || e.type === 'ellipsis' || e.type === 'concatenated_string')) continue;
+    }
+    return false;
+  }
+  return true;
+}
+
+function isTrivialLambda(lambda: Node): boolean {
+  const body = lambda.childForFieldName('body');
+  return !!body && (body.type === 'none' || body.type === 'ellipsis');
+}
+
+export function unitOf(target: CallableTarget): CodeUnit | null {
+  if (target.kind === 'function') return { node: target.def, scope: target.scope };
+  if (target.kind === 'lambda') return { node: target.node, scope: target.scope };
+  return null;
+}
+
+/** The statements or expression a code unit runs. */
+export function unitBody(unit: CodeUnit): Node | null {
+  return unit.node.childForFieldName('body');
+}
+
+/** The same-file function a call in `unit` invokes, if it is one. */
+export function calledUnit(call: Node, unit: CodeUnit): CodeUnit | null {
+  const fn = call.childForFieldName('function');
+  if (!fn) return null;
+  const n = unparen(fn);
+  if (n.type === 'identifier') {
+    const b = unit.scope.lookup(n.text);
+    if (b?.kind === 'function') return { node: b.node, scope: unit.scope };
+    return null;
+  }
+  if (n.type === 'attribute') {
+    const obj = n.childForFieldName('object');
+    const attr = n.childForFieldName('attribute')?.text;
+    if (!obj || !attr || obj.type !== 'identifier') return null;
+    // self.helper() / cls.helper() / Migration.helper(): a method of the enclosing class.
+    const owner = obj.text === 'self' || obj.text === 'cls' ? enclosingClass(unit.node) : classBinding(unit.scope, obj.text);
+    const body = owner?.childForFieldName('body');
+    if (!body) return null;
+    const target = resolveCallable(identifierLike(attr, body), blockScope(body, unit.scope));
+    return target.kind === 'function' ? { node: target.def, scope: unit.scope } : null;
+  }
+  return null;
+}
+
+function classBinding(scope: Scope, name: string): Node | null {
+  const b = scope.lookup(name);
+  return b?.kind === 'class' ? b.node : null;
+}
+
+function enclosingClass(node: Node): Node | null {
+  for (let p = node.parent; p; p = p.parent) if (p.type === 'class_definition') return p;
+  return null;
+}

@@ -1,0 +1,68 @@
+/**
+ * What a loop iterates over, as far as the rules care: a bounded collection written in the code
+ * (literals, constants, settings, the app registry's models) versus rows from the database, and
+ * whether the iteration itself is batched (chunked iterators, range windows, paginators).
+ */
+import type { Scope } from './scope';
+import { callArguments, dottedName, sequenceElements, unparen, type Node } from './syntax';
+
+const WRAPPERS = new Set(['enumerate', 'zip', 'sorted', 'reversed', 'list', 'tuple', 'set', 'frozenset', 'iter', 'dict']);
+const VIEW_METHODS = new Set(['items', 'keys', 'values']);
+const CONSTANT = /^_?[A-Z][A-Z0-9_]*$/;
+const SCHEMA_SIZED = /(^|\.)(get_models|get_app_configs|get_fields|get_field_names)$|(^|\.)_meta\.(fields|local_fields|many_to_many|related_objects|concrete_fields)$/;
+
+/** True when `node` evaluates to a collection whose size the code itself fixes. */
+export function isBoundedIterable(node: Node | null, scope: Scope, depth = 0): boolean {
+  if (!node || depth > 6) return false;
+  const n = unparen(node);
+  if (sequenceElements(n) || n.type === 'dictionary' || n.type === 'string' || n.type === 'concatenated_string') return true;
+  switch (n.type) {
+    case 'identifier': {
+      if (CONSTANT.test(n.text)) return true;
+      const b = scope.lookup(n.text);
+      return b?.kind === 'value' ? isBoundedIterable(b.node, scope, depth + 1) : false;
+    }
+    case 'attribute': {
+      const name = dottedName(n) ?? '';
+      const last = name.split('.').pop() ?? '';
+      if (CONSTANT.test(last) || name.startsWith('settings.') || last === 'choices' || SCHEMA_SIZED.test(name)) return true;
+      return false;
+    }
+    case 'call': {
+      const fn = n.childForFieldName('function');
+      if (!fn) return false;
+      const name = dottedName(fn) ?? '';
+      const args = callArguments(n);
+      if (name === 'range') {
+        return args.positional.length === 1 && unparen(args.positional[0] as Node).type === 'integer';
+      }
+      if (WRAPPERS.has(name)) return args.positional.length > 0 && args.positional.every((a) => isBoundedIterable(a, scope, depth + 1));
+      if (SCHEMA_SIZED.test(name)) return true;
+      if (fn.type === 'attribute') {
+        const method = fn.childForFieldName('attribute')?.text ?? '';
+        const obj = fn.childForFieldName('object');
+        if (VIEW_METHODS.has(method) && obj) return isBoundedIterable(obj, scope, depth + 1);
+      }
+      return false;
+    }
+    default:
+      return false;
+  }
+}
+
+const CHUNKING_NAME = /chunk|batch|paginat|islice|grouper|page_range/i;
+
+/** Evidence in the iterable itself that the loop walks the data in batches. */
+export function iteratesInBatches(iterable: Node | null): 'iterator' | 'window' | 'chunks' | null {
+  if (!iterable) return null;
+  const n = unparen(iterable);
+  if (n.type === 'attribute') return CHUNKING_NAME.test(n.text) ? 'chunks' : null;
+  if (n.type !== 'call') return null;
+  const fn = n.childForFieldName('function');
+  const name = fn ? (dottedName(fn) ?? '') : '';
+  const args = callArguments(n);
+  if (name === 'range' && args.positional.length === 3) return 'window';
+  if (fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'iterator') return 'iterator';
+  if (CHUNKING_NAME.test(name)) return 'chunks';
+  return null;
+}

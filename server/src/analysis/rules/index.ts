@@ -1,0 +1,32 @@
+/** The rule registry: adding a rule means one file, its docs page, and one entry here. */
+import { missingAtomicFalse } from './missing-atomic-false';
+import { mixedDataAndSchema } from './mixed-data-and-schema';
+import type { Rule } from './rule';
+import { runpythonNoReverse } from './runpython-no-reverse';
+import { runsqlNoReverse } from './runsql-no-reverse';
+import { unbatchedSaveLoop } from './unbatched-save-loop';
+import { unusedSuppression } from './unused-suppression';
+
+export const RULES: readonly Rule[] = [
+  unbatchedSaveLoop,
+  runpythonNoReverse,
+  runsqlNoReverse,
+  mixedDataAndSchema,
+  missingAtomicFalse,
+  unusedSuppression,
+];
+
+export const RULE_IDS: readonly string[] = RULES.map((r) => r.meta.id);
+
+export function ruleById(id: string): Rule | undefined {
+  return RULES.find((r) => r.meta.id === id);
+}
+
+/** Where each rule's documentation lives; derived from the id, never written per finding. */
+export const DOCS_BASE_URL = 'https://github.com/django-migration-guard/django-migration-guard/blob/main/docs/rules/';
+
+export function ruleDocsUrl(id: string): string {
+  return `${DOCS_BASE_URL}${id}.md`;
+}
+
+export type { Rule, RuleMeta } from './rule';

@@ -1,0 +1,46 @@
+/** The contract every rule implements, and the context the engine hands it. */
+import type { CodeIndex } from '../code-facts';
+import type { MigrationModel } from '../migration-model';
+import type { Node } from '../syntax';
+import type { Fix, Range, RelatedLocation, Severity } from '../types';
+
+export interface RuleMeta {
+  /** Final: the diagnostic code, settings key, suppression token and docs slug. */
+  id: string;
+  /** One line for settings descriptions, SARIF and the docs index. */
+  summary: string;
+  defaultSeverity: Severity;
+}
+
+export interface ReportedFinding {
+  range: Range;
+  message: string;
+  /** Defaults to the rule's default severity. */
+  severity?: Severity;
+  related?: RelatedLocation[];
+  fixes?: Fix[];
+}
+
+export interface RuleContext {
+  model: MigrationModel;
+  source: string;
+  index: CodeIndex;
+  batchSize: number;
+  report(finding: ReportedFinding): void;
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  /** Absent for rules the engine itself produces (unused-suppression). */
+  check?(ctx: RuleContext): void;
+}
+
+/** Shortens source text for messages: one line, at most `max` characters. */
+export function snippet(node: Node, max = 60): string {
+  const text = node.text.replace(/\s+/g, ' ').trim();
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+export function lineOf(node: Node): number {
+  return node.startPosition.row + 1;
+}

@@ -1,0 +1,94 @@
+/**
+ * unbatched-save-loop: a loop in RunPython code that writes one row per iteration (instance
+ * save()/delete(), manager create()/get_or_create()/update_or_create(), or a same-file helper that
+ * does), unless it iterates a bounded collection or collects the rows for bulk_update/bulk_create.
+ */
+import type { LoopFacts, UnitFacts, WriteCall } from '../code-facts';
+import { PER_ROW_WRITES } from '../code-facts';
+import { isBoundedIterable } from '../iterables';
+import { rangeOf, spanRange, type Node } from '../syntax';
+import type { RelatedLocation } from '../types';
+import { runPythonUnits } from './runpython-units';
+import { lineOf, snippet, type Rule, type RuleContext } from './rule';
+
+const QUERY: Record<string, string> = {
+  save: 'UPDATE',
+  delete: 'DELETE',
+  create: 'INSERT',
+};
+
+const ADVICE: Record<string, string> = {
+  save: 'collect the rows and write them with bulk_update(), or use one queryset update()',
+  delete: 'delete them with a queryset delete() per batch',
+  create: 'build the objects and insert them with bulk_create(batch_size=…)',
+};
+
+function collectsForBulk(loop: LoopFacts, facts: UnitFacts): boolean {
+  if (loop.allWrites.some((w) => w.kind === 'bulk')) return true;
+  for (const name of loop.appendsTo) if (facts.bulkArguments.has(name)) return true;
+  return false;
+}
+
+function headerRange(loop: LoopFacts) {
+  if (loop.kind === 'for' && loop.iterable) return spanRange(loop.node, loop.iterable);
+  return rangeOf(loop.header);
+}
+
+function describe(loop: LoopFacts): string {
+  const left = loop.targets.length > 0 ? loop.targets.join(', ') : '…';
+  return `for ${left} in ${loop.iterable ? snippet(loop.iterable, 40) : '…'}`;
+}
+
+function rowWrites(loop: LoopFacts, facts: UnitFacts, ctx: RuleContext): WriteCall[] {
+  const writes = loop.writes.filter((w) => PER_ROW_WRITES.has(w.kind));
+  for (const h of facts.helperCalls) {
+    if (h.loop !== loop) continue;
+    const inner = ctx.index.helperRowWrite(h.target);
+    if (inner) writes.push({ call: h.call, kind: 'helper', inner, helper: h.target });
+  }
+  return writes.sort((a, b) => a.call.startIndex - b.call.startIndex);
+}
+
+function baseKind(w: WriteCall): string {
+  return w.kind === 'helper' && w.inner ? baseKind(w.inner) : w.kind;
+}
+
+export const unbatchedSaveLoop: Rule = {
+  meta: {
+    id: 'unbatched-save-loop',
+    summary: 'A loop in RunPython code writes one row per iteration (save, delete, create) instead of batching.',
+    defaultSeverity: 'warning',
+  },
+  check(ctx) {
+    const seen = new Set<number>();
+    for (const { unit } of runPythonUnits(ctx.model)) {
+      for (const facts of ctx.index.reachable(unit)) {
+        for (const loop of facts.loops) {
+          if (loop.kind === 'while' || seen.has(loop.node.id)) continue;
+          seen.add(loop.node.id);
+          const writes = rowWrites(loop, facts, ctx);
+          const first = writes[0];
+          if (!first) continue;
+          if (isBoundedIterable(loop.iterable, facts.locals)) continue;
+          if (collectsForBulk(loop, facts)) continue;
+          const kind = baseKind(first);
+          const related: RelatedLocation[] = writes.slice(0, 3).map((w) => ({
+            range: rangeOf(w.call),
+            message: w.kind === 'helper' ? `calls ${snippet(w.call.childForFieldName('function') as Node)}(), which writes a row` : `writes one row per iteration`,
+          }));
+          if (first.kind === 'helper' && first.inner) {
+            related.push({ range: rangeOf(first.inner.call), message: `the write inside the helper (line ${lineOf(first.inner.call)})` });
+          }
+          const via = first.kind === 'helper' ? ` through ${snippet(first.call, 40)} (which calls ${snippet(first.inner?.call ?? first.call, 40)})` : ` (${snippet(first.call, 50)})`;
+          ctx.report({
+            range: headerRange(loop),
+            message:
+              `\`${describe(loop)}\` writes one row per iteration${via}: one ${QUERY[kind] ?? 'query'} per row, ` +
+              `all inside the migration's transaction. To batch it, ${ADVICE[kind] ?? 'write the rows in bulk'}.`,
+            related,
+          });
+        }
+      }
+    }
+  },
+};

@@ -1,0 +1,162 @@
+/**
+ * Reads the SQL text of RunSQL far enough to classify it: which statements change data (DML,
+ * including DML inside `WITH` and `DO` blocks), which change schema, and which PostgreSQL refuses
+ * to run inside a transaction. Function and trigger bodies are definitions, not executed DML.
+ */
+
+export type StatementClass =
+  | 'dml'
+  | 'ddl-existing' // changes an object that existed before (ALTER TABLE, CREATE INDEX ON t, ...)
+  | 'ddl-new' // creates an object that did not exist (CREATE TABLE, CREATE FUNCTION, ...)
+  | 'other' // SELECT, SET, GRANT, COMMENT, ...
+  | 'unknown';
+
+export interface SqlStatement {
+  /** The statement with comments removed and string/dollar-quoted bodies blanked. */
+  code: string;
+  /** The statement as written (comments removed), for messages and reverse generation. */
+  text: string;
+  cls: StatementClass;
+  /** Why PostgreSQL refuses it inside a transaction block, or null. */
+  nonTransactional: string | null;
+}
+
+/**
+ * Splits on top-level semicolons. Returns two parallel views of each statement: `code`, where
+ * quoted text is replaced by spaces so keywords inside literals are never matched, and `text`.
+ */
+export function splitStatements(sql: string): Array<{ code: string; text: string }> {
+  const out: Array<{ code: string; text: string }> = [];
+  let code = '';
+  let text = '';
+  let i = 0;
+  let blockDepth = 0; // BEGIN ... END inside CREATE TRIGGER / FUNCTION bodies written without quotes
+  const flush = () => {
+    if (code.trim()) out.push({ code: code.trim(), text: text.trim() });
+    code = '';
+    text = '';
+  };
+  while (i < sql.length) {
+    const c = sql[i] as string;
+    const next = sql[i + 1];
+    if (c === '-' && next === '-') {
+      const end = sql.indexOf('\n', i);
+      i = end === -1 ? sql.length : end;
+      continue;
+    }
+    if (c === '/' && next === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      i = end === -1 ? sql.length : end + 2;
+      code += ' ';
+      text += ' ';
+      continue;
+    }
+    if (c === "'" || c === '"' || c === '`') {
+      let j = i + 1;
+      while (j < sql.length) {
+        if (sql[j] === c) {
+          if (sql[j + 1] === c) {
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        if (sql[j] === '\\' && c === "'") j++;
+        j++;
+      }
+      const literal = sql.slice(i, j + 1);
+      // Identifiers in double quotes keep their text in `code`: they are names, not data.
+      code += c === "'" ? "''" : literal;
+      text += literal;
+      i = j + 1;
+      continue;
+    }
+    if (c === '$') {
+      const m = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i, i + 64));
+      if (m) {
+        const tag = m[0];
+        const end = sql.indexOf(tag, i + tag.length);
+        const stop = end === -1 ? sql.length : end + tag.length;
+        const body = sql.slice(i, stop);
+        code += ` $BODY(${body.length}) `;
+        text += body;
+        i = stop;
+        continue;
+      }
+    }
+    if (c === ';' && blockDepth === 0) {
+      flush();
+      i++;
+      continue;
+    }
+    if (/[A-Za-z_]/.test(c) && (i === 0 || !/[A-Za-z0-9_]/.test(sql[i - 1] as string))) {
+      const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(sql.slice(i, i + 64));
+      const word = m ? m[0] : c;
+      const upper = word.toUpperCase();
+      if ((upper === 'BEGIN' || upper === 'CASE' || upper === 'END') && isRoutineDefinition(code)) {
+        if (upper === 'END') blockDepth = Math.max(0, blockDepth - 1);
+        else blockDepth++;
+      }
+      code += word;
+      text += word;
+      i += word.length;
+      continue;
+    }
+    code += c;
+    text += c;
+    i++;
+  }
+  flush();
+  return out;
+}
+
+function isRoutineDefinition(code: string): boolean {
+  return /^\s*CREATE\s+(OR\s+REPLACE\s+)?(CONSTRAINT\s+)?(TRIGGER|FUNCTION|PROCEDURE|RULE)\b/i.test(code);
+}
+
+const DML_START = /^\s*(INSERT|UPDATE|DELETE|MERGE|TRUNCATE|COPY|UPSERT|REPLACE)\b/i;
+const DML_ANYWHERE = /\b(INSERT\s+INTO|UPDATE\s+[A-Za-z_"`.]+[A-Za-z0-9_"`.]*\s+(AS\s+\w+\s+)?SET|DELETE\s+FROM|MERGE\s+INTO|TRUNCATE)\b/i;
+
+function nonTransactionalReason(code: string): string | null {
+  if (/^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY\b/i.test(code)) return 'CREATE INDEX CONCURRENTLY';
+  if (/^\s*DROP\s+INDEX\s+CONCURRENTLY\b/i.test(code)) return 'DROP INDEX CONCURRENTLY';
+  if (/^\s*REINDEX\b[^;]*\bCONCURRENTLY\b/i.test(code)) return 'REINDEX CONCURRENTLY';
+  if (/^\s*ALTER\s+TABLE\b[^;]*\bDETACH\s+PARTITION\b[^;]*\bCONCURRENTLY\b/i.test(code)) return 'DETACH PARTITION CONCURRENTLY';
+  if (/^\s*VACUUM\b/i.test(code)) return 'VACUUM';
+  if (/^\s*(CREATE|DROP)\s+(DATABASE|TABLESPACE)\b/i.test(code)) return code.trim().split(/\s+/).slice(0, 2).join(' ').toUpperCase();
+  if (/^\s*ALTER\s+SYSTEM\b/i.test(code)) return 'ALTER SYSTEM';
+  return null;
+}
+
+export function classifyStatement(code: string): StatementClass {
+  const c = code.trim();
+  if (DML_START.test(c)) return 'dml';
+  if (/^\s*WITH\b/i.test(c)) return DML_ANYWHERE.test(c) ? 'dml' : 'other';
+  if (/^\s*DO\b/i.test(c)) return 'unknown'; // an anonymous block; body handled by the caller
+  if (/^\s*SELECT\b/i.test(c)) return /\bINTO\s+(TEMP|TEMPORARY|UNLOGGED|TABLE\s+)?\s*[A-Za-z_"]/i.test(c) && !/\bINTO\s+STRICT\b/i.test(c) ? 'ddl-new' : 'other';
+  if (/^\s*CREATE\s+(OR\s+REPLACE\s+)?(GLOBAL\s+|LOCAL\s+)?(TEMP\s+|TEMPORARY\s+|UNLOGGED\s+)?(TABLE|VIEW|MATERIALIZED\s+VIEW|SEQUENCE|TYPE|DOMAIN|EXTENSION|FUNCTION|PROCEDURE|SCHEMA|COLLATION|AGGREGATE|OPERATOR|TEXT\s+SEARCH|LANGUAGE|ROLE|USER|SERVER|FOREIGN\s+DATA|CAST|PUBLICATION|SUBSCRIPTION|STATISTICS)\b/i.test(c)) return 'ddl-new';
+  if (/^\s*(CREATE|ALTER|DROP|RENAME|REINDEX|CLUSTER|VACUUM|LOCK|REFRESH)\b/i.test(c)) return 'ddl-existing';
+  if (/^\s*(SET|RESET|GRANT|REVOKE|COMMENT|ANALYZE|ANALYSE|EXPLAIN|SHOW|NOTIFY|LISTEN|BEGIN|COMMIT|START|SAVEPOINT|RELEASE|ROLLBACK|PRAGMA|CALL|EXECUTE|PREPARE|DEALLOCATE|DISCARD|CHECKPOINT)\b/i.test(c)) return 'other';
+  return 'unknown';
+}
+
+export function analyseSql(sql: string): SqlStatement[] {
+  return splitStatements(sql).map(({ code, text }) => {
+    let cls = classifyStatement(code);
+    if (cls === 'unknown' && /^\s*DO\b/i.test(code)) {
+      // DO runs its body now: look inside the quoted body for writes.
+      cls = DML_ANYWHERE.test(text) ? 'dml' : /\b(ALTER|CREATE|DROP)\s+(TABLE|INDEX)\b/i.test(text) ? 'ddl-existing' : 'unknown';
+    }
+    return { code, text, cls, nonTransactional: nonTransactionalReason(code) };
+  });
+}
+
+/** The first table an existing-object DDL statement names, lower-cased, or null. */
+export function ddlTable(code: string): string | null {
+  const m =
+    /^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?([A-Za-z0-9_."]+)/i.exec(code) ??
+    /^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\b[\s\S]*?\bON\s+(?:ONLY\s+)?([A-Za-z0-9_."]+)/i.exec(code) ??
+    /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:CONSTRAINT\s+)?TRIGGER\b[\s\S]*?\bON\s+([A-Za-z0-9_."]+)/i.exec(code) ??
+    /^\s*DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?([A-Za-z0-9_."]+)/i.exec(code);
+  return m?.[1] ? m[1].replace(/"/g, '').toLowerCase() : null;
+}

@@ -1,0 +1,235 @@
+/**
+ * Small, allocation-conscious helpers over tree-sitter Python nodes: ranges, dotted names, call
+ * arguments and literal strings. Every helper returns null for shapes it cannot read statically.
+ */
+import type { Node } from 'web-tree-sitter';
+import type { Range } from './types';
+
+export type { Node };
+
+export function rangeOf(node: Node): Range {
+  const s = node.startPosition;
+  const e = node.endPosition;
+  return { start: { line: s.row, character: s.column }, end: { line: e.row, character: e.column } };
+}
+
+export function spanRange(first: Node, last: Node): Range {
+  return { start: rangeOf(first).start, end: rangeOf(last).end };
+}
+
+/** Strips redundant parentheses: `((x))` -> `x`. */
+export function unparen(node: Node): Node {
+  let n = node;
+  while (n.type === 'parenthesized_expression') {
+    const inner = n.firstNamedChild;
+    if (!inner) break;
+    n = inner;
+  }
+  return n;
+}
+
+/** `a.b.c` for identifiers and attribute chains; null for anything else. */
+export function dottedName(node: Node): string | null {
+  const n = unparen(node);
+  if (n.type === 'identifier') return n.text;
+  if (n.type === 'attribute') {
+    const obj = n.childForFieldName('object');
+    const attr = n.childForFieldName('attribute');
+    if (!obj || !attr) return null;
+    const left = dottedName(obj);
+    return left === null ? null : `${left}.${attr.text}`;
+  }
+  return null;
+}
+
+/** The last component of a call's callee: `migrations.RunPython(...)` -> `RunPython`. */
+export function calleeSimpleName(call: Node): string | null {
+  const fn = call.childForFieldName('function');
+  if (!fn) return null;
+  if (fn.type === 'identifier') return fn.text;
+  if (fn.type === 'attribute') return fn.childForFieldName('attribute')?.text ?? null;
+  return null;
+}
+
+export interface CallArguments {
+  positional: Node[];
+  keywords: Map<string, Node>;
+  /** `*args` or `**kwargs` present: the argument list cannot be read completely. */
+  hasSplat: boolean;
+  node: Node | null;
+}
+
+export function callArguments(call: Node): CallArguments {
+  const args = call.childForFieldName('arguments');
+  const result: CallArguments = { positional: [], keywords: new Map(), hasSplat: false, node: args };
+  if (!args || args.type !== 'argument_list') {
+    // A call with a generator argument (`f(x for x in y)`) or none at all.
+    if (args) result.positional.push(args);
+    return result;
+  }
+  for (const arg of args.namedChildren) {
+    switch (arg.type) {
+      case 'keyword_argument': {
+        const name = arg.childForFieldName('name');
+        const value = arg.childForFieldName('value');
+        if (name && value) result.keywords.set(name.text, value);
+        break;
+      }
+      case 'list_splat':
+      case 'dictionary_splat':
+        result.hasSplat = true;
+        break;
+      case 'comment':
+        break;
+      default:
+        result.positional.push(arg);
+    }
+  }
+  return result;
+}
+
+/** The argument bound to a parameter given by keyword or by position. */
+export function argument(args: CallArguments, keyword: string, position: number): Node | null {
+  return args.keywords.get(keyword) ?? args.positional[position] ?? null;
+}
+
+export function isNoneLiteral(node: Node): boolean {
+  return unparen(node).type === 'none';
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '0': '\0' };
+
+/** The value of one string literal node (escapes decoded where they matter for SQL keywords). */
+export interface StaticString {
+  text: string;
+  /** False when part of the value is computed (f-string holes, `%` or `.format` arguments). */
+  complete: boolean;
+}
+
+function literalString(node: Node): StaticString | null {
+  const start = node.firstChild;
+  if (!start || start.type !== 'string_start') return null;
+  const prefix = start.text.replace(/['"]/g, '').toLowerCase();
+  const raw = prefix.includes('r');
+  let text = '';
+  let complete = true;
+  for (const child of node.children) {
+    if (child.type === 'string_content') {
+      const t = child.text;
+      text += raw ? t : t.replace(/\\(.)/gs, (m, c: string) => SIMPLE_ESCAPES[c] ?? (c === '\n' ? '' : m));
+    } else if (child.type === 'interpolation') {
+      text += ' ? ';
+      complete = false;
+    }
+  }
+  return { text, complete };
+}
+
+export type NameResolver = (identifier: string, at: Node) => Node | null;
+
+/**
+ * Folds a string-valued expression: literals, implicit and `+` concatenation, parentheses,
+ * `textwrap.dedent(...)`, and names a resolver can bind to such an expression. `%` and
+ * `.format()` keep their template with `complete: false`.
+ */
+export function staticString(node: Node, resolve?: NameResolver, depth = 0): StaticString | null {
+  if (depth > 8) return null;
+  const n = unparen(node);
+  switch (n.type) {
+    case 'string':
+      return literalString(n);
+    case 'concatenated_string': {
+      let text = '';
+      let complete = true;
+      for (const part of n.namedChildren) {
+        const s = literalString(part);
+        if (!s) return null;
+        text += s.text;
+        complete &&= s.complete;
+      }
+      return { text, complete };
+    }
+    case 'binary_operator': {
+      const op = n.childForFieldName('operator')?.text;
+      const left = n.childForFieldName('left');
+      const right = n.childForFieldName('right');
+      if (!left || !right) return null;
+      if (op === '+') {
+        const a = staticString(left, resolve, depth + 1);
+        const b = staticString(right, resolve, depth + 1);
+        if (!a || !b) return null;
+        return { text: a.text + b.text, complete: a.complete && b.complete };
+      }
+      if (op === '%') {
+        const a = staticString(left, resolve, depth + 1);
+        return a ? { text: a.text, complete: false } : null;
+      }
+      return null;
+    }
+    case 'call': {
+      const fn = n.childForFieldName('function');
+      if (!fn) return null;
+      const name = dottedName(fn);
+      const args = callArguments(n);
+      if (name === 'dedent' || name === 'textwrap.dedent' || name === 'cleandoc' || name === 'inspect.cleandoc') {
+        const first = args.positional[0];
+        return first ? staticString(first, resolve, depth + 1) : null;
+      }
+      if (fn.type === 'attribute') {
+        const method = fn.childForFieldName('attribute')?.text;
+        const obj = fn.childForFieldName('object');
+        if (obj && (method === 'format' || method === 'strip' || method === 'format_map')) {
+          const s = staticString(obj, resolve, depth + 1);
+          return s ? { text: s.text, complete: s.complete && method === 'strip' } : null;
+        }
+      }
+      return null;
+    }
+    case 'identifier': {
+      if (!resolve) return null;
+      const bound = resolve(n.text, n);
+      return bound ? staticString(bound, resolve, depth + 1) : null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** Children of a list or tuple literal, or null if `node` is neither. */
+export function sequenceElements(node: Node): Node[] | null {
+  const n = unparen(node);
+  if (n.type === 'list' || n.type === 'tuple' || n.type === 'set') {
+    return n.namedChildren.filter((c) => c.type !== 'comment');
+  }
+  if (n.type === 'parenthesized_expression') return null;
+  return null;
+}
+
+export function isSequenceLiteral(node: Node): boolean {
+  const t = unparen(node).type;
+  return t === 'list' || t === 'tuple' || t === 'set' || t === 'dictionary';
+}
+
+/** Walks `node`'s descendants depth-first, pruning where `visit` returns false. */
+export function walk(node: Node, visit: (n: Node) => boolean | void): void {
+  const cursor = node.walk();
+  try {
+    let descend = visit(cursor.currentNode) !== false;
+    for (;;) {
+      if (descend && cursor.gotoFirstChild()) {
+        descend = visit(cursor.currentNode) !== false;
+        continue;
+      }
+      for (;;) {
+        if (cursor.currentNode.id === node.id) return;
+        if (cursor.gotoNextSibling()) {
+          descend = visit(cursor.currentNode) !== false;
+          break;
+        }
+        if (!cursor.gotoParent()) return;
+      }
+    }
+  } finally {
+    cursor.delete();
+  }
+}

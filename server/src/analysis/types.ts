@@ -1,0 +1,53 @@
+/**
+ * The analysis engine's own vocabulary: positions, findings, fixes. Deliberately independent of
+ * the LSP types (the protocol layer converts), although positions use the same convention:
+ * 0-based lines, UTF-16 code-unit columns.
+ */
+
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
+
+export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'information', 'hint'];
+
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+export interface TextEdit {
+  range: Range;
+  newText: string;
+}
+
+/** Another place in the same file that takes part in a finding. */
+export interface RelatedLocation {
+  range: Range;
+  message: string;
+}
+
+export interface Fix {
+  title: string;
+  edits: TextEdit[];
+  /** The fix an editor should offer first. */
+  isPreferred: boolean;
+  /** True when applying it cannot change what the migration does (eligible for fix-all). */
+  safe: boolean;
+}
+
+export interface Finding {
+  rule: string;
+  severity: Severity;
+  message: string;
+  range: Range;
+  related: RelatedLocation[];
+  fixes: Fix[];
+  /** The edit that writes a suppression comment for this finding. */
+  suppression?: TextEdit;
+}
+
+/** Severity as configured: a severity, 'off', or 'default' (the rule decides per finding). */
+export type RuleSetting = Severity | 'off' | 'default';

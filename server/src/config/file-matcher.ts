@@ -1,0 +1,46 @@
+/**
+ * Decides which files are migrations: a path matching `include` (by default any .py file directly
+ * inside a folder named `migrations`)
+ * and no `exclude` glob, or, with detectByContent, a Python file that defines a class deriving
+ * from Django's Migration.
+ */
+import { minimatch } from 'minimatch';
+import { relative, sep } from 'node:path';
+import type { Settings } from './settings';
+
+const GLOB_OPTIONS = { dot: true, nocase: process.platform === 'win32' };
+
+export class FileMatcher {
+  constructor(
+    private readonly settings: Settings,
+    /** The directory globs are relative to. */
+    readonly root: string,
+  ) {}
+
+  private rel(file: string): string {
+    const r = relative(this.root, file);
+    return sep === '/' ? r : r.split(sep).join('/');
+  }
+
+  isExcluded(file: string): boolean {
+    const r = this.rel(file);
+    return this.settings.exclude.some((g) => minimatch(r, g, GLOB_OPTIONS));
+  }
+
+  /** A migration by its path alone. */
+  isIncluded(file: string): boolean {
+    if (!file.endsWith('.py')) return false;
+    const r = this.rel(file);
+    if (this.settings.exclude.some((g) => minimatch(r, g, GLOB_OPTIONS))) return false;
+    return this.settings.include.some((g) => minimatch(r, g, GLOB_OPTIONS));
+  }
+
+  /** May be a migration by content: worth parsing to check for a Migration class. */
+  mayDefineMigration(file: string, text: string): boolean {
+    if (!this.settings.detectByContent || !file.endsWith('.py') || this.isExcluded(file)) return false;
+    return MIGRATION_CLASS_HINT.test(text);
+  }
+}
+
+/** A cheap textual hint before parsing: `class X(migrations.Migration)` or `(Migration)`. */
+export const MIGRATION_CLASS_HINT = /class\s+\w+\s*\(\s*([\w.]*\.)?Migration\s*\)/;

@@ -1,0 +1,118 @@
+/**
+ * Settings shared by the CLI and the language server: defaults, validation of raw values (from
+ * VS Code's `migrationGuard.*` or pyproject's `[tool.migration-guard]`), and layering:
+ * built-in defaults < pyproject.toml < explicit editor settings.
+ */
+import { RULE_IDS } from '../analysis/rules';
+import { SEVERITIES, type RuleSetting } from '../analysis/types';
+
+export interface Settings {
+  rules: Record<string, RuleSetting>;
+  /** Globs (relative to the project root) of files that are migrations. */
+  include: string[];
+  /** Globs of files never linted. */
+  exclude: string[];
+  /** Also lint Python files outside `include` that define a Migration class. */
+  detectByContent: boolean;
+  /** Rows per batch in generated batching templates. */
+  batchSize: number;
+}
+
+export type PartialSettings = Partial<Omit<Settings, 'rules'>> & { rules?: Record<string, RuleSetting> };
+
+export const DEFAULT_INCLUDE = ['**/migrations/*.py'];
+export const DEFAULT_EXCLUDE = [
+  '**/__init__.py',
+  '**/node_modules/**',
+  '**/.git/**',
+  '**/.venv/**',
+  '**/venv/**',
+  '**/site-packages/**',
+  '**/.tox/**',
+  '**/.nox/**',
+];
+
+export function defaultSettings(): Settings {
+  return {
+    rules: Object.fromEntries(RULE_IDS.map((id) => [id, 'default' as RuleSetting])),
+    include: [...DEFAULT_INCLUDE],
+    exclude: [...DEFAULT_EXCLUDE],
+    detectByContent: true,
+    batchSize: 1000,
+  };
+}
+
+const RULE_SETTINGS: readonly string[] = ['off', 'default', ...SEVERITIES];
+
+/** Accepts camelCase (VS Code) and kebab-case (pyproject) keys. */
+function pick(raw: Record<string, unknown>, ...keys: string[]): unknown {
+  for (const k of keys) if (raw[k] !== undefined && raw[k] !== null) return raw[k];
+  return undefined;
+}
+
+function stringList(value: unknown, key: string, problems: string[]): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.length > 0 ? (value as string[]) : undefined;
+  problems.push(`${key} must be a list of glob strings`);
+  return undefined;
+}
+
+/**
+ * Reads a raw settings object, keeping what is valid and describing what is not; `origin` names
+ * where it came from in those descriptions.
+ */
+export function parseSettings(raw: unknown, origin: string): { settings: PartialSettings; problems: string[] } {
+  const problems: string[] = [];
+  const settings: PartialSettings = {};
+  if (raw === undefined || raw === null) return { settings, problems };
+  if (typeof raw !== 'object' || Array.isArray(raw)) return { settings, problems: [`${origin}: expected a table of settings`] };
+  const r = raw as Record<string, unknown>;
+  const rules = pick(r, 'rules');
+  if (rules !== undefined) {
+    if (typeof rules !== 'object' || Array.isArray(rules)) problems.push(`${origin}: rules must be a table of rule = "severity"`);
+    else {
+      settings.rules = {};
+      for (const [id, value] of Object.entries(rules as Record<string, unknown>)) {
+        if (!RULE_IDS.includes(id)) problems.push(`${origin}: unknown rule '${id}' (known: ${RULE_IDS.join(', ')})`);
+        else if (typeof value === 'boolean') settings.rules[id] = value ? 'default' : 'off';
+        else if (typeof value === 'string' && RULE_SETTINGS.includes(value)) settings.rules[id] = value as RuleSetting;
+        else problems.push(`${origin}: rules.${id} must be one of ${RULE_SETTINGS.join(', ')}`);
+      }
+    }
+  }
+  const include = stringList(pick(r, 'include'), `${origin}: include`, problems);
+  if (include) settings.include = include;
+  const exclude = stringList(pick(r, 'exclude'), `${origin}: exclude`, problems);
+  if (exclude) settings.exclude = exclude;
+  const detect = pick(r, 'detectByContent', 'detect-by-content');
+  if (detect !== undefined) {
+    if (typeof detect === 'boolean') settings.detectByContent = detect;
+    else problems.push(`${origin}: detect-by-content must be true or false`);
+  }
+  const batch = pick(r, 'batchSize', 'batch-size');
+  if (batch !== undefined) {
+    if (typeof batch === 'number' && Number.isInteger(batch) && batch >= 1 && batch <= 1_000_000) settings.batchSize = batch;
+    else problems.push(`${origin}: batch-size must be a whole number from 1 to 1000000`);
+  }
+  for (const key of Object.keys(r)) {
+    if (!['rules', 'include', 'exclude', 'detectByContent', 'detect-by-content', 'batchSize', 'batch-size', 'trace'].includes(key)) {
+      problems.push(`${origin}: unknown setting '${key}'`);
+    }
+  }
+  return { settings, problems };
+}
+
+/** Layers partial settings over the defaults, later layers winning; `rules` merge per rule. */
+export function mergeSettings(...layers: PartialSettings[]): Settings {
+  const out = defaultSettings();
+  for (const layer of layers) {
+    if (layer.rules) {
+      for (const [id, v] of Object.entries(layer.rules)) if (v !== 'default' || !(id in out.rules)) out.rules[id] = v;
+    }
+    if (layer.include) out.include = [...layer.include];
+    if (layer.exclude) out.exclude = [...layer.exclude];
+    if (layer.detectByContent !== undefined) out.detectByContent = layer.detectByContent;
+    if (layer.batchSize !== undefined) out.batchSize = layer.batchSize;
+  }
+  return out;
+}
