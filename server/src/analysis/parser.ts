@@ -54,4 +54,18 @@ export class PythonParser {
   }
 }
 
-export type { Edit, Tree };
+export interface TextChange {
+  startIndex: number;
+  oldEndIndex: number;
+  newEndIndex: number;
+  startPosition: { row: number; column: number };
+  oldEndPosition: { row: number; column: number };
+  newEndPosition: { row: number; column: number };
+}
+
+/** Tells `tree` about a text change so the next parse can reuse what did not change. */
+export function editTree(tree: Tree, change: TextChange): void {
+  tree.edit(new Edit(change));
+}
+
+export type { Tree };

@@ -1,0 +1,57 @@
+/**
+ * The VS Code side: starts the bundled language server over stdio, gives it an output channel,
+ * and registers the commands. Everything else happens in the server.
+ */
+import * as path from 'node:path';
+import { commands, window, workspace, type ExtensionContext, type LogOutputChannel } from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+
+const CLIENT_ID = 'migrationGuard';
+const CLIENT_NAME = 'Django Migration Guard';
+
+let client: LanguageClient | undefined;
+let output: LogOutputChannel | undefined;
+
+function createClient(context: ExtensionContext, channel: LogOutputChannel): LanguageClient {
+  const module = context.asAbsolutePath(path.join('dist', 'server.js'));
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.stdio },
+    debug: { module, transport: TransportKind.stdio, options: { execArgv: ['--nolazy', '--inspect=6010'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    // Python documents from disk and unsaved buffers; the server decides which are migrations.
+    documentSelector: [
+      { scheme: 'file', language: 'python' },
+      { scheme: 'untitled', language: 'python' },
+    ],
+    synchronize: {
+      configurationSection: CLIENT_ID,
+    },
+    outputChannel: channel,
+    traceOutputChannel: channel,
+  };
+  return new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+}
+
+export async function activate(context: ExtensionContext): Promise<void> {
+  output = window.createOutputChannel(CLIENT_NAME, { log: true });
+  context.subscriptions.push(output);
+  client = createClient(context, output);
+  context.subscriptions.push(
+    commands.registerCommand('migrationGuard.restartServer', async () => {
+      if (!client || !output) return;
+      output.appendLine('Restarting the language server…');
+      await client.stop().catch((e: unknown) => output?.appendLine(`stop failed: ${String(e)}`));
+      client = createClient(context, output);
+      await client.start();
+    }),
+    commands.registerCommand('migrationGuard.showOutput', () => output?.show(true)),
+    workspace.onDidGrantWorkspaceTrust(() => output?.appendLine('Workspace trusted (nothing changes: the extension never runs workspace code).')),
+  );
+  await client.start();
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+  client = undefined;
+}

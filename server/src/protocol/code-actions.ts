@@ -1,0 +1,39 @@
+/**
+ * Code actions for our diagnostics, decoded from the data each diagnostic carries: the rule's fixes
+ * (quickfix; the preferred one marked) and "Disable <rule> for this line".
+ */
+import { CodeActionKind, type CodeAction, type CodeActionParams } from 'vscode-languageserver';
+import { DIAGNOSTIC_SOURCE, isDiagnosticData } from './diagnostics';
+
+export function codeActions(params: CodeActionParams): CodeAction[] {
+  const uri = params.textDocument.uri;
+  const only = params.context.only;
+  if (only && !only.some((k: string) => k === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(`${k}.`) || k === CodeActionKind.Empty)) return [];
+  const actions: CodeAction[] = [];
+  const suppressed = new Set<string>();
+  for (const diagnostic of params.context.diagnostics) {
+    if (diagnostic.source !== DIAGNOSTIC_SOURCE || !isDiagnosticData(diagnostic.data)) continue;
+    const data = diagnostic.data;
+    for (const fix of data.fixes) {
+      actions.push({
+        title: fix.title,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [diagnostic],
+        isPreferred: fix.isPreferred,
+        edit: { changes: { [uri]: fix.edits } },
+      });
+    }
+    // One "disable" action per rule and line, however many diagnostics share them.
+    const key = `${data.rule}:${diagnostic.range.start.line}`;
+    if (data.suppression && !suppressed.has(key)) {
+      suppressed.add(key);
+      actions.push({
+        title: `Disable ${data.rule} for this line`,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [diagnostic],
+        edit: { changes: { [uri]: [data.suppression] } },
+      });
+    }
+  }
+  return actions;
+}

@@ -1,0 +1,84 @@
+/**
+ * Decides whether a document is a migration and lints it with the settings that apply to it:
+ * editor settings of its workspace folder layered over its nearest pyproject.toml. Holds no
+ * protocol objects, so the server and its tests share it.
+ */
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { lintTree } from '../analysis/engine';
+import { definesMigrationClass } from '../analysis/migration-model';
+import type { Tree } from '../analysis/parser';
+import type { Finding } from '../analysis/types';
+import { FileMatcher, MIGRATION_CLASS_HINT } from '../config/file-matcher';
+import { PyprojectCache } from '../config/pyproject';
+import { mergeSettings, parseSettings, type PartialSettings, type Settings } from '../config/settings';
+
+export interface ResolvedSettings {
+  settings: Settings;
+  matcher: FileMatcher;
+  problems: string[];
+}
+
+export class LintService {
+  readonly pyproject = new PyprojectCache();
+  private workspaceFolders: string[] = [];
+  private readonly editorSettings = new Map<string, PartialSettings>();
+  private editorProblems = new Map<string, string[]>();
+
+  setWorkspaceFolders(folders: string[]): void {
+    // Longest first, so nested folders win.
+    this.workspaceFolders = [...folders].sort((a, b) => b.length - a.length);
+  }
+
+  folders(): string[] {
+    return [...this.workspaceFolders];
+  }
+
+  folderOf(file: string): string | null {
+    return this.workspaceFolders.find((f) => file === f || file.startsWith(f.endsWith('/') ? f : `${f}/`)) ?? null;
+  }
+
+  /** Records the raw `migrationGuard` section for a folder ('' for files outside any folder). */
+  setEditorSettings(folder: string, raw: unknown): string[] {
+    const { settings, problems } = parseSettings(raw, 'migrationGuard settings');
+    this.editorSettings.set(folder, settings);
+    this.editorProblems.set(folder, problems);
+    return problems;
+  }
+
+  clearEditorSettings(): void {
+    this.editorSettings.clear();
+    this.editorProblems = new Map();
+  }
+
+  settingsFor(file: string | null): ResolvedSettings {
+    const folder = file ? this.folderOf(file) : null;
+    const editor = this.editorSettings.get(folder ?? '') ?? {};
+    const fallbackRoot = folder ?? (file ? dirname(file) : process.cwd());
+    const project = file ? this.pyproject.configFor(dirname(file), fallbackRoot, folder ?? undefined) : { root: fallbackRoot, settings: {}, problems: [] };
+    const settings = mergeSettings(project.settings, editor);
+    return { settings, matcher: new FileMatcher(settings, project.root), problems: [...project.problems, ...(this.editorProblems.get(folder ?? '') ?? [])] };
+  }
+
+  /** Whether a document is linted: by path, else by content when allowed. */
+  isMigration(file: string | null, text: string, tree: () => Tree, resolved: ResolvedSettings): boolean {
+    if (file && resolved.matcher.isIncluded(file)) return true;
+    if (file && resolved.matcher.isExcluded(file)) return false;
+    if (!resolved.settings.detectByContent || !MIGRATION_CLASS_HINT.test(text)) return false;
+    if (file && !file.endsWith('.py')) return false;
+    return definesMigrationClass(tree().rootNode);
+  }
+
+  lint(tree: Tree, text: string, resolved: ResolvedSettings): Finding[] {
+    return lintTree(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize }).findings;
+  }
+}
+
+export function uriToPath(uri: string): string | null {
+  if (!uri.startsWith('file:')) return null;
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,295 @@
+/**
+ * The language server core: takes a connection, declares capabilities, and wires documents,
+ * settings, the workspace-wide scan and code actions to the analysis engine. Every handler is
+ * fenced: a failure on one document is logged and never takes the server down.
+ */
+import { promises as fs } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import {
+  CodeActionKind,
+  DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
+  TextDocumentSyncKind,
+  type Connection,
+  type InitializeParams,
+  type InitializeResult,
+} from 'vscode-languageserver';
+import { PythonParser, type GrammarPaths, type Tree } from '../analysis/parser';
+import { codeActions } from './code-actions';
+import { toDiagnostic } from './diagnostics';
+import { LintService, uriToPath } from './lint-service';
+import { OpenDocuments, type OpenDocument } from './open-documents';
+import { findPythonFiles } from './workspace-scan';
+
+export interface ServerOptions {
+  grammar: GrammarPaths;
+}
+
+export const SERVER_NAME = 'django-migration-guard';
+
+export function startServer(connection: Connection, options: ServerOptions): void {
+  const service = new LintService();
+  let parser: PythonParser | undefined;
+  let documents: OpenDocuments | undefined;
+  let supportsConfiguration = false;
+  let supportsProgress = false;
+  let supportsWatchRegistration = false;
+  let supportsFolderEvents = false;
+  /** Files the workspace scan published diagnostics for (not open in the editor). */
+  const scanned = new Set<string>();
+  let scanGeneration = 0;
+
+  const log = (message: string) => connection.console.log(message);
+  const fail = (what: string, e: unknown) => connection.console.error(`${what}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+
+  connection.onInitialize(async (params: InitializeParams): Promise<InitializeResult> => {
+    const caps = params.capabilities;
+    supportsConfiguration = !!caps.workspace?.configuration;
+    supportsProgress = !!caps.window?.workDoneProgress;
+    supportsWatchRegistration = !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration;
+    supportsFolderEvents = !!caps.workspace?.workspaceFolders;
+    const folders = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
+    if (folders.length === 0 && params.rootUri) {
+      const root = uriToPath(params.rootUri);
+      if (root) folders.push(root);
+    }
+    service.setWorkspaceFolders(folders);
+    const init = params.initializationOptions as { settings?: unknown } | undefined;
+    if (init?.settings !== undefined) reportProblems(service.setEditorSettings('', init.settings));
+    parser = await PythonParser.create(options.grammar);
+    documents = new OpenDocuments(parser);
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix], resolveProvider: false },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: SERVER_NAME, version: '0.1.0' },
+    };
+  });
+
+  connection.onInitialized(() => {
+    // Only legal once the client has said it sends these events.
+    if (supportsFolderEvents) watchWorkspaceFolders();
+    if (supportsConfiguration) {
+      void connection.client.register(DidChangeConfigurationNotification.type, { section: 'migrationGuard' }).catch((e) => fail('register configuration', e));
+    }
+    if (supportsWatchRegistration) {
+      void connection.client
+        .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.py' }, { globPattern: '**/pyproject.toml' }] })
+        .catch((e) => fail('register file watchers', e));
+    }
+    void refreshSettings().then(() => scanWorkspace()).catch((e) => fail('startup scan', e));
+  });
+
+  function reportProblems(problems: string[]): void {
+    for (const p of problems) connection.console.warn(p);
+  }
+
+  async function refreshSettings(): Promise<void> {
+    if (!supportsConfiguration) return;
+    const folders = service.folders();
+    const scopes = ['', ...folders];
+    try {
+      const values = await connection.workspace.getConfiguration(scopes.map((f) => (f ? { scopeUri: pathToFileURL(f).href, section: 'migrationGuard' } : { section: 'migrationGuard' })));
+      service.clearEditorSettings();
+      scopes.forEach((f, i) => reportProblems(service.setEditorSettings(f, values[i])));
+    } catch (e) {
+      fail('reading settings', e);
+    }
+  }
+
+  /** Lints one open document and publishes its diagnostics (or clears them). */
+  function lintOpen(doc: OpenDocument): void {
+    const docs = documents;
+    if (!docs) return;
+    try {
+      const file = uriToPath(doc.uri);
+      const text = doc.document.getText();
+      const resolved = service.settingsFor(file);
+      const tree = docs.treeOf(doc);
+      const findings = service.isMigration(file, text, () => tree, resolved) ? service.lint(tree, text, resolved) : [];
+      void connection.sendDiagnostics({ uri: doc.uri, version: doc.document.version, diagnostics: findings.map((f) => toDiagnostic(f, doc.uri)) });
+    } catch (e) {
+      fail(`linting ${doc.uri}`, e);
+      void connection.sendDiagnostics({ uri: doc.uri, diagnostics: [] });
+    }
+  }
+
+  /** Lints a file from disk (not open in the editor). Returns whether it is a migration. */
+  async function lintFromDisk(file: string): Promise<boolean> {
+    const p = parser;
+    if (!p) return false;
+    const uri = pathToFileURL(file).href;
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch {
+      if (scanned.delete(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] });
+      return false;
+    }
+    if (documents?.get(uri)) return true; // the editor's buffer wins
+    const resolved = service.settingsFor(file);
+    const included = resolved.matcher.isIncluded(file);
+    if (!included && !resolved.matcher.mayDefineMigration(file, text)) {
+      if (scanned.delete(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] });
+      return false;
+    }
+    let tree: Tree | undefined;
+    try {
+      tree = p.parse(text);
+      if (!service.isMigration(file, text, () => tree as Tree, resolved)) {
+        if (scanned.delete(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] });
+        return false;
+      }
+      const findings = service.lint(tree, text, resolved);
+      if (findings.length > 0 || scanned.has(uri)) void connection.sendDiagnostics({ uri, diagnostics: findings.map((f) => toDiagnostic(f, uri)) });
+      if (findings.length > 0) scanned.add(uri);
+      else scanned.delete(uri);
+      return true;
+    } catch (e) {
+      fail(`linting ${file}`, e);
+      return false;
+    } finally {
+      tree?.delete();
+    }
+  }
+
+  async function scanWorkspace(): Promise<void> {
+    const generation = ++scanGeneration;
+    const folders = service.folders();
+    if (folders.length === 0) return;
+    const started = Date.now();
+    const progress = supportsProgress ? await connection.window.createWorkDoneProgress().catch(() => undefined) : undefined;
+    progress?.begin('Django Migration Guard', 0, 'Looking for migrations…', false);
+    const cancelled = () => generation !== scanGeneration;
+    try {
+      const files = (await Promise.all(folders.map((f) => findPythonFiles(f, cancelled)))).flat();
+      const seen = new Set<string>();
+      let migrations = 0;
+      for (let i = 0; i < files.length; i++) {
+        if (cancelled()) return;
+        const file = files[i] as string;
+        if (seen.has(file)) continue;
+        seen.add(file);
+        if (await lintFromDisk(file)) migrations++;
+        if (i % 25 === 0) {
+          progress?.report(Math.round((100 * i) / files.length), `${i}/${files.length} files`);
+          await new Promise((r) => setImmediate(r)); // let editor requests through
+        }
+      }
+      // Files that had diagnostics and are gone from the workspace now.
+      for (const uri of [...scanned]) {
+        const file = uriToPath(uri);
+        if (file && !seen.has(file)) {
+          scanned.delete(uri);
+          void connection.sendDiagnostics({ uri, diagnostics: [] });
+        }
+      }
+      log(`checked ${migrations} migrations in ${Date.now() - started} ms (${scanned.size} with findings)`);
+    } finally {
+      progress?.done();
+    }
+  }
+
+  function relintOpen(): void {
+    for (const doc of documents?.all() ?? []) lintOpen(doc);
+  }
+
+  connection.onDidOpenTextDocument(({ textDocument }) => {
+    if (!documents) return;
+    try {
+      lintOpen(documents.open(textDocument.uri, textDocument.languageId, textDocument.version, textDocument.text));
+    } catch (e) {
+      fail(`opening ${textDocument.uri}`, e);
+    }
+  });
+
+  connection.onDidChangeTextDocument(({ textDocument, contentChanges }) => {
+    try {
+      const doc = documents?.change(textDocument.uri, textDocument.version, contentChanges);
+      if (doc) lintOpen(doc);
+    } catch (e) {
+      fail(`updating ${textDocument.uri}`, e);
+    }
+  });
+
+  connection.onDidCloseTextDocument(({ textDocument }) => {
+    try {
+      documents?.close(textDocument.uri);
+      void connection.sendDiagnostics({ uri: textDocument.uri, diagnostics: [] });
+      // A workspace migration goes back to what is on disk, so the Problems panel stays whole.
+      const file = uriToPath(textDocument.uri);
+      if (file && service.folderOf(file)) void lintFromDisk(file).catch((e) => fail(`re-reading ${file}`, e));
+    } catch (e) {
+      fail(`closing ${textDocument.uri}`, e);
+    }
+  });
+
+  connection.onDidChangeConfiguration(() => {
+    void refreshSettings()
+      .then(() => {
+        relintOpen();
+        return scanWorkspace();
+      })
+      .catch((e) => fail('applying settings', e));
+  });
+
+  connection.onDidChangeWatchedFiles(({ changes }) => {
+    let configChanged = false;
+    const files: string[] = [];
+    for (const change of changes) {
+      const file = uriToPath(change.uri);
+      if (!file) continue;
+      if (file.endsWith('pyproject.toml')) configChanged = true;
+      else if (file.endsWith('.py')) {
+        if (change.type === FileChangeType.Deleted) {
+          if (scanned.delete(change.uri)) void connection.sendDiagnostics({ uri: change.uri, diagnostics: [] });
+        } else files.push(file);
+      }
+    }
+    if (configChanged) {
+      service.pyproject.clear();
+      relintOpen();
+      void scanWorkspace().catch((e) => fail('re-scanning after pyproject.toml change', e));
+      return;
+    }
+    void (async () => {
+      for (const f of files) if (service.folderOf(f)) await lintFromDisk(f);
+    })().catch((e) => fail('re-reading changed files', e));
+  });
+
+  function watchWorkspaceFolders(): void {
+    connection.workspace.onDidChangeWorkspaceFolders((event) => {
+      const current = new Set(service.folders());
+      for (const r of event.removed) {
+        const p = uriToPath(r.uri);
+        if (p) current.delete(p);
+      }
+      for (const a of event.added) {
+        const p = uriToPath(a.uri);
+        if (p) current.add(p);
+      }
+      service.setWorkspaceFolders([...current]);
+      void refreshSettings().then(() => scanWorkspace()).catch((e) => fail('re-scanning workspace folders', e));
+    });
+  }
+
+  connection.onCodeAction((params) => {
+    try {
+      return codeActions(params);
+    } catch (e) {
+      fail('code actions', e);
+      return [];
+    }
+  });
+
+  connection.onShutdown(() => {
+    scanGeneration++;
+    documents?.dispose();
+    parser?.dispose();
+  });
+
+  connection.listen();
+}

@@ -1,0 +1,165 @@
+/**
+ * Protocol tests: the bundled server (dist/server.js) over stdio, driven by a real JSON-RPC client.
+ * They check what the server publishes and answers, as an editor would see it.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import type { CodeAction, Diagnostic, TextEdit } from 'vscode-languageserver';
+import { ruleDocsUrl } from '../../server/src/analysis/rules';
+import { FIXTURES } from '../helpers/paths';
+import { TestClient } from './lsp-client';
+
+const WORKSPACE = join(FIXTURES, 'workspace');
+const uriOf = (rel: string) => pathToFileURL(join(WORKSPACE, rel)).href;
+const codes = (ds: Diagnostic[]) => ds.map((d) => String(d.code)).sort();
+
+const SEED = `from django.db import migrations, models
+
+
+def backfill(apps, schema_editor):
+    Order = apps.get_model("shop", "Order")
+    for order in Order.objects.filter(currency__isnull=True):
+        order.currency = "USD"
+        order.save()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+
+    operations = [
+        migrations.RunPython(backfill),
+        migrations.AlterField(model_name="order", name="currency", field=models.CharField(max_length=3)),
+    ]
+`;
+
+/** Applies LSP text edits to a string (edits must not overlap). */
+function applyEdits(text: string, edits: TextEdit[]): string {
+  const lines = text.split('\n');
+  const offset = (p: { line: number; character: number }) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+  return [...edits]
+    .sort((a, b) => offset(b.range.start) - offset(a.range.start))
+    .reduce((t, e) => t.slice(0, offset(e.range.start)) + e.newText + t.slice(offset(e.range.end)), text);
+}
+
+describe('language server over stdio', () => {
+  let client: TestClient;
+  before(async () => {
+    client = await TestClient.start({ workspaceFolders: [WORKSPACE], progress: true, settings: () => ({}) });
+  });
+  after(async () => client.stop());
+
+  it('lints every migration of the workspace at start-up, with progress, honouring pyproject.toml', async () => {
+    const backfill = uriOf('shop/migrations/0002_backfill_currency.py');
+    const ds = await client.waitFor(() => client.diagnostics.get(backfill)?.diagnostics, 'workspace diagnostics');
+    // runsql-no-reverse is off in the fixture's pyproject.toml.
+    assert.deepEqual(codes(ds), ['mixed-data-and-schema', 'runpython-no-reverse', 'unbatched-save-loop']);
+    const outside = await client.waitFor(() => client.diagnostics.get(uriOf('tools/custom_migration.py'))?.diagnostics, 'content-detected migration');
+    assert.deepEqual(codes(outside), ['missing-atomic-false']);
+    await client.waitFor(() => client.progress.some((p) => p.kind === 'end'), 'progress end');
+    assert.equal(client.progress[0]?.kind, 'begin');
+    assert.equal(client.diagnostics.has(uriOf('tools/helpers.py')), false, 'a non-migration module gets no diagnostics');
+    assert.equal(client.diagnostics.has(uriOf('quiet/migrations/0001_initial.py')), false, 'clean files are not published');
+  });
+
+  it('publishes diagnostics with code, source, docs link, related information and data', async () => {
+    const uri = 'untitled:Untitled-1';
+    const ds = await client.open(uri, SEED);
+    const mixed = ds.find((d) => d.code === 'mixed-data-and-schema');
+    assert.ok(mixed, 'mixed-data-and-schema published');
+    assert.equal(mixed.source, 'migration-guard');
+    assert.equal(mixed.codeDescription?.href, ruleDocsUrl('mixed-data-and-schema'));
+    assert.equal(mixed.severity, 2);
+    assert.equal(mixed.range.start.line, 14);
+    assert.equal(mixed.relatedInformation?.[0]?.location.range.start.line, 15);
+    assert.equal((mixed.data as { rule: string }).rule, 'mixed-data-and-schema');
+    const loop = ds.find((d) => d.code === 'unbatched-save-loop');
+    assert.deepEqual(loop?.range.start, { line: 5, character: 4 });
+    await client.close(uri);
+  });
+
+  it('re-lints incrementally on every change and clears on close', async () => {
+    const uri = 'untitled:Untitled-2';
+    let ds = await client.open(uri, SEED);
+    assert.ok(codes(ds).includes('runpython-no-reverse'));
+    // Type the reverse argument in, one character at a time, as an editor would send it.
+    const line = 14;
+    const col = '        migrations.RunPython(backfill'.length;
+    const insert = ', migrations.RunPython.noop';
+    let version = 1;
+    for (let i = 0; i < insert.length; i++) {
+      ds = await client.change(uri, ++version, [{ range: { start: { line, character: col + i }, end: { line, character: col + i } }, text: insert[i] }]);
+    }
+    assert.deepEqual(codes(ds), ['mixed-data-and-schema', 'unbatched-save-loop']);
+    // Delete the whole loop body line by line-range edit; the save loop goes away.
+    ds = await client.change(uri, ++version, [{ range: { start: { line: 5, character: 0 }, end: { line: 8, character: 0 } }, text: '    Order.objects.update(currency="USD")\n' }]);
+    assert.deepEqual(codes(ds), ['mixed-data-and-schema']);
+    ds = await client.close(uri);
+    assert.deepEqual(ds, []);
+  });
+
+  it('offers "Disable <rule> for this line", and the edit silences exactly that finding', async () => {
+    const uri = 'untitled:Untitled-3';
+    const ds = await client.open(uri, SEED);
+    const target = ds.find((d) => d.code === 'runpython-no-reverse') as Diagnostic;
+    const actions = (await client.connection.sendRequest('textDocument/codeAction', {
+      textDocument: { uri },
+      range: target.range,
+      context: { diagnostics: [target] },
+    })) as CodeAction[];
+    const disable = actions.find((a) => a.title === 'Disable runpython-no-reverse for this line');
+    assert.ok(disable, `actions: ${actions.map((a) => a.title).join(', ')}`);
+    assert.equal(disable.kind, 'quickfix');
+    const edits = disable.edit?.changes?.[uri] ?? [];
+    const fixed = applyEdits(SEED, edits);
+    assert.match(fixed, /\n {8}# migration-guard: ignore\[runpython-no-reverse\]\n {8}migrations\.RunPython\(backfill\),/);
+    const after = await client.change(uri, 2, [{ text: fixed }]);
+    assert.deepEqual(codes(after), ['mixed-data-and-schema', 'unbatched-save-loop']);
+    await client.close(uri);
+  });
+
+  it('survives garbage and keeps serving other documents', async () => {
+    const junk = 'untitled:junk.py';
+    const garbage = [
+      '\u0000\u0001\u0002 class Migration(migrations.Migration):\n  operations = [[[[[[' + '('.repeat(5000),
+      'x' + ')'.repeat(3000) + ' \ud800 \uffff',
+      'class Migration(migrations.Migration):\n    operations = [migrations.RunPython(' + ' lambda a, b: '.repeat(500) + 'x)]\n',
+    ];
+    for (const text of garbage) {
+      await client.open(junk, text);
+      await client.close(junk);
+    }
+    const ds = await client.open('untitled:after-junk', SEED);
+    assert.ok(ds.length >= 3, 'still linting after garbage');
+    await client.close('untitled:after-junk');
+  });
+
+  it('does not lint Python files that are not migrations', async () => {
+    const uri = uriOf('tools/helpers.py');
+    const ds = await client.open(uri, readFileSync(join(WORKSPACE, 'tools/helpers.py'), 'utf8'));
+    assert.deepEqual(ds, []);
+    await client.close(uri);
+  });
+});
+
+describe('language server settings', () => {
+  it('applies editor settings over pyproject.toml, and re-lints when they change', async () => {
+    let rules: Record<string, string> = { 'unbatched-save-loop': 'off', 'runsql-no-reverse': 'error' };
+    const client = await TestClient.start({ workspaceFolders: [WORKSPACE], settings: () => ({ rules }) });
+    try {
+      const backfill = uriOf('shop/migrations/0002_backfill_currency.py');
+      let ds = await client.waitFor(() => client.diagnostics.get(backfill)?.diagnostics, 'workspace diagnostics');
+      assert.deepEqual(codes(ds), ['mixed-data-and-schema', 'runpython-no-reverse', 'runsql-no-reverse']);
+      assert.equal(ds.find((d) => d.code === 'runsql-no-reverse')?.severity, 1, 'editor severity applies');
+      rules = { 'mixed-data-and-schema': 'off' };
+      const before = client.count(backfill);
+      await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
+      ds = await client.nextDiagnostics(backfill, before);
+      assert.deepEqual(codes(ds), ['runpython-no-reverse', 'unbatched-save-loop']);
+    } finally {
+      await client.stop();
+    }
+  });
+});
