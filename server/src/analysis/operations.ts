@@ -6,9 +6,11 @@
  * incomplete and contributes nothing.
  */
 import { resolveCallable, type CallableTarget } from './code-flow';
-import { OPERATION_CATALOG, type OperationSpec } from './operation-catalog';
+import type { OperationSpec } from './operation-catalog';
+import { resolveSpec } from './operation-classes';
 import { blockScope, type Scope } from './scope';
-import { analyseSql, ddlTable, type SqlStatement } from './sql';
+import { ddlTable } from './sql';
+import { nameResolver, readSql, type SqlValue } from './sql-arguments';
 import {
   argument,
   callArguments,
@@ -20,22 +22,12 @@ import {
   unparen,
   type CallArguments,
   type Node,
-  type StaticString,
 } from './syntax';
 
 /** One arm of a conditional the operation sits in: operations in different arms never co-occur. */
 export interface BranchStep {
   id: number;
   arm: 0 | 1;
-}
-
-export interface SqlValue {
-  node: Node;
-  /** 'noop' for RunSQL.noop / '' ; 'unknown' when not statically readable. */
-  state: 'known' | 'noop' | 'unknown';
-  statements: SqlStatement[];
-  /** False when part of the text is computed (f-string holes, `%`). */
-  complete: boolean;
 }
 
 export interface RunPythonInfo {
@@ -48,6 +40,8 @@ export interface RunPythonInfo {
   /** RunPython(..., atomic=...) when given as a literal. */
   atomicArg: boolean | null;
 }
+
+export type { SqlValue };
 
 export interface RunSqlInfo {
   sql: SqlValue | null;
@@ -297,118 +291,11 @@ function isNonEmptyLiteral(node: Node, scope: Scope): boolean {
   return false;
 }
 
-interface SpecResolution {
-  spec: OperationSpec | null;
-  specName: string | null;
-  argumentsReliable: boolean;
-  /** A same-file subclass whose database_forwards does nothing. */
-  stateOnly: boolean;
-  /** A same-file subclass overriding database_forwards with real code: effect unknown. */
-  customDatabase: boolean;
-}
-
-function resolveSpec(call: Node, name: string, scope: Scope, depth = 0): SpecResolution {
-  const fn = call.childForFieldName('function');
-  const local = fn?.type === 'identifier' ? scope.lookup(fn.text) : null;
-  if (local?.kind === 'class' && depth < 5) {
-    const cls = local.node;
-    const body = cls.childForFieldName('body');
-    const methods = new Map<string, Node>();
-    for (const stmt of body?.namedChildren ?? []) {
-      const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
-      const mname = def?.type === 'function_definition' ? def.childForFieldName('name')?.text : undefined;
-      if (def && mname) methods.set(mname, def);
-    }
-    const base = cls.childForFieldName('superclasses')?.namedChildren[0];
-    if (!base) return { spec: null, specName: null, argumentsReliable: false, stateOnly: false, customDatabase: false };
-    const baseSimple = dottedName(base)?.split('.').pop() ?? '';
-    const inner =
-      base.type === 'identifier' && scope.lookup(base.text)?.kind === 'class'
-        ? resolveSpec(fakeCallFor(base), baseSimple, scope, depth + 1)
-        : { spec: OPERATION_CATALOG.get(baseSimple) ?? null, specName: OPERATION_CATALOG.has(baseSimple) ? baseSimple : null, argumentsReliable: true, stateOnly: false, customDatabase: false };
-    const forwards = methods.get('database_forwards');
-    const trivialForwards = forwards ? isNoOpMethod(forwards) : false;
-    return {
-      spec: inner.spec,
-      specName: inner.specName,
-      argumentsReliable: inner.argumentsReliable && !methods.has('__init__'),
-      stateOnly: inner.stateOnly || trivialForwards,
-      customDatabase: inner.customDatabase || (!!forwards && !trivialForwards),
-    };
-  }
-  if (local && local.kind !== 'import') {
-    return { spec: null, specName: null, argumentsReliable: false, stateOnly: false, customDatabase: false };
-  }
-  const spec = OPERATION_CATALOG.get(name) ?? null;
-  return { spec, specName: spec ? name : null, argumentsReliable: true, stateOnly: false, customDatabase: false };
-}
-
-/** resolveSpec works on calls; a base-class name is looked up the same way as a callee. */
-function fakeCallFor(base: Node): Node {
-  return { childForFieldName: (f: string) => (f === 'function' ? base : null) } as unknown as Node;
-}
-
-function isNoOpMethod(def: Node): boolean {
-  const body = def.childForFieldName('body');
-  if (!body) return false;
-  return body.namedChildren.every((s) => {
-    if (s.type === 'pass_statement' || s.type === 'comment') return true;
-    if (s.type === 'return_statement') return s.namedChildCount === 0 || s.firstNamedChild?.type === 'none';
-    if (s.type === 'expression_statement') {
-      const e = s.firstNamedChild;
-      return !!e && (e.type === 'string' || e.type === 'ellipsis');
-    }
-    return false;
-  });
-}
-
 function modelArgument(args: CallArguments, spec: OperationSpec, scope: Scope): string | null {
   if (!spec.model) return null;
   const node = argument(args, spec.model[0], spec.model[1]);
   const s = node ? staticString(node, nameResolver(scope)) : null;
   return s?.complete ? s.text.toLowerCase() : null;
-}
-
-export function nameResolver(scope: Scope): (name: string) => Node | null {
-  return (name) => {
-    const b = scope.lookup(name);
-    return b?.kind === 'value' ? b.node : null;
-  };
-}
-
-function readSql(node: Node, scope: Scope): SqlValue {
-  const n = unparen(node);
-  const name = dottedName(n);
-  if (name && /(^|\.)RunSQL\.noop$/.test(name)) return { node, state: 'noop', statements: [], complete: true };
-  const resolve = nameResolver(scope);
-  const parts: StaticString[] = [];
-  const readOne = (el: Node): boolean => {
-    const s = staticString(el, resolve);
-    if (s) {
-      parts.push(s);
-      return true;
-    }
-    // (sql, params) pairs inside a list.
-    const pair = sequenceElements(el);
-    if (pair && pair.length === 2 && pair[0]) {
-      const first = staticString(pair[0], resolve);
-      if (first) {
-        parts.push({ text: first.text, complete: first.complete });
-        return true;
-      }
-    }
-    return false;
-  };
-  let elements = sequenceElements(n);
-  if (!elements && n.type === 'identifier') {
-    const b = scope.lookup(n.text);
-    if (b?.kind === 'value') elements = sequenceElements(b.node);
-  }
-  const ok = elements ? elements.every(readOne) : readOne(n);
-  if (!ok) return { node, state: 'unknown', statements: [], complete: false };
-  const statements = parts.flatMap((p) => analyseSql(p.text));
-  if (statements.length === 0) return { node, state: 'noop', statements, complete: parts.every((p) => p.complete) };
-  return { node, state: 'known', statements, complete: parts.every((p) => p.complete) };
 }
 
 function reverseState(node: Node | null): 'absent' | 'none' | 'present' {
