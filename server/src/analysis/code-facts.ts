@@ -22,6 +22,8 @@ export type WriteKind =
 export interface WriteCall {
   call: Node;
   kind: WriteKind;
+  /** The innermost loop around the call, in the unit that makes it. */
+  loop?: LoopFacts | null;
   /** For 'helper': the write inside the helper that makes it one. */
   inner?: WriteCall;
   helper?: CodeUnit;
@@ -96,7 +98,8 @@ export function classifyWrite(call: Node): WriteKind | null {
   const args = callArguments(call);
   switch (method) {
     case 'save':
-      return 'save';
+      // Storage.save(name, content) and FieldFile.save(name, content) write files, not rows.
+      return args.positional.length >= 2 ? null : 'save';
     case 'delete':
       if (args.positional.length > 0) return null; // cache.delete(key), storage.delete(name)
       return receiverHasCall(receiver) ? 'queryset-delete' : 'delete';
@@ -180,6 +183,7 @@ function computeFacts(unit: CodeUnit): UnitFacts {
 }
 
 function record(write: WriteCall, loop: LoopFacts | null, facts: UnitFacts): void {
+  write.loop = loop;
   if (!loop) {
     facts.directWrites.push(write);
     return;

@@ -10,6 +10,8 @@ const WRAPPERS = new Set(['enumerate', 'zip', 'sorted', 'reversed', 'list', 'tup
 const VIEW_METHODS = new Set(['items', 'keys', 'values']);
 const CONSTANT = /^_?[A-Z][A-Z0-9_]*$/;
 const SCHEMA_SIZED = /(^|\.)(get_models|get_app_configs|get_fields|get_field_names)$|(^|\.)_meta\.(fields|local_fields|many_to_many|related_objects|concrete_fields)$/;
+/** Methods whose result is sized by the schema, whatever the receiver: `apps.get_app_config(x).get_models()`. */
+const SCHEMA_SIZED_METHODS = new Set(['get_models', 'get_app_configs', 'get_fields']);
 
 /** True when `node` evaluates to a collection whose size the code itself fixes. */
 export function isBoundedIterable(node: Node | null, scope: Scope, depth = 0): boolean {
@@ -42,6 +44,7 @@ export function isBoundedIterable(node: Node | null, scope: Scope, depth = 0): b
         const method = fn.childForFieldName('attribute')?.text ?? '';
         const obj = fn.childForFieldName('object');
         if (VIEW_METHODS.has(method) && obj) return isBoundedIterable(obj, scope, depth + 1);
+        if (SCHEMA_SIZED_METHODS.has(method)) return true;
       }
       return false;
     }

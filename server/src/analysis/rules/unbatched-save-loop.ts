@@ -39,14 +39,38 @@ function describe(loop: LoopFacts): string {
   return `for ${left} in ${loop.iterable ? snippet(loop.iterable, 40) : '…'}`;
 }
 
-function rowWrites(loop: LoopFacts, facts: UnitFacts, ctx: RuleContext): WriteCall[] {
-  const writes = loop.writes.filter((w) => PER_ROW_WRITES.has(w.kind));
-  for (const h of facts.helperCalls) {
-    if (h.loop !== loop) continue;
-    const inner = ctx.index.helperRowWrite(h.target);
-    if (inner) writes.push({ call: h.call, kind: 'helper', inner, helper: h.target });
+/**
+ * The loop a per-row write is charged to: its innermost `for` loop or comprehension, unless that
+ * loop walks a bounded collection (then the next one out), e.g. `for row in qs: for f in FIELDS:
+ * row.save()` is the outer loop's finding. Null when no unbounded loop encloses it.
+ */
+function owningLoop(loop: LoopFacts | null | undefined, facts: UnitFacts): LoopFacts | null {
+  for (let l = loop ?? null; l; l = l.parent) {
+    if (l.kind === 'while') continue;
+    if (!isBoundedIterable(l.iterable, facts.locals)) return l;
   }
-  return writes.sort((a, b) => a.call.startIndex - b.call.startIndex);
+  return null;
+}
+
+/** Per-row writes (direct or through helpers), grouped by the loop they are charged to. */
+function rowWritesByLoop(facts: UnitFacts, ctx: RuleContext): Map<LoopFacts, WriteCall[]> {
+  const out = new Map<LoopFacts, WriteCall[]>();
+  const add = (loop: LoopFacts | null, w: WriteCall) => {
+    if (!loop) return;
+    const list = out.get(loop) ?? [];
+    list.push(w);
+    out.set(loop, list);
+  };
+  for (const loop of facts.loops) {
+    for (const w of loop.writes) if (PER_ROW_WRITES.has(w.kind)) add(owningLoop(loop, facts), w);
+  }
+  for (const h of facts.helperCalls) {
+    if (!h.loop) continue;
+    const inner = ctx.index.helperRowWrite(h.target);
+    if (inner) add(owningLoop(h.loop, facts), { call: h.call, kind: 'helper', inner, helper: h.target, loop: h.loop });
+  }
+  for (const list of out.values()) list.sort((a, b) => a.call.startIndex - b.call.startIndex);
+  return out;
 }
 
 function baseKind(w: WriteCall): string {
@@ -63,13 +87,11 @@ export const unbatchedSaveLoop: Rule = {
     const seen = new Set<number>();
     for (const { unit } of runPythonUnits(ctx.model)) {
       for (const facts of ctx.index.reachable(unit)) {
-        for (const loop of facts.loops) {
-          if (loop.kind === 'while' || seen.has(loop.node.id)) continue;
+        for (const [loop, writes] of rowWritesByLoop(facts, ctx)) {
+          if (seen.has(loop.node.id)) continue;
           seen.add(loop.node.id);
-          const writes = rowWrites(loop, facts, ctx);
           const first = writes[0];
           if (!first) continue;
-          if (isBoundedIterable(loop.iterable, facts.locals)) continue;
           if (collectsForBulk(loop, facts)) continue;
           const kind = baseKind(first);
           const related: RelatedLocation[] = writes.slice(0, 3).map((w) => ({
