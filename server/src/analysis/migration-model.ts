@@ -82,8 +82,9 @@ export function findMigrationClass(root: Node, scope: Scope): Node | null {
 export function definesMigrationClass(root: Node): boolean {
   const scope = moduleScope(root);
   for (const stmt of root.namedChildren) {
-    if (stmt.type !== 'class_definition') continue;
-    const bases = stmt.childForFieldName('superclasses');
+    const cls = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+    if (cls?.type !== 'class_definition') continue;
+    const bases = cls.childForFieldName('superclasses');
     if (bases?.namedChildren.some((b) => isMigrationBase(b, scope))) return true;
   }
   return false;

@@ -42,5 +42,8 @@ export class FileMatcher {
   }
 }
 
-/** A cheap textual hint before parsing: `class X(migrations.Migration)` or `(Migration)`. */
-export const MIGRATION_CLASS_HINT = /class\s+\w+\s*\(\s*([\w.]*\.)?Migration\s*\)/;
+/**
+ * A cheap textual hint before parsing: a class statement whose base list names `Migration`
+ * (`migrations.Migration`, several bases, bases split over lines). The parse decides.
+ */
+export const MIGRATION_CLASS_HINT = /class\s+\w+\s*\([^)]*\bMigration\b/;

@@ -14,20 +14,30 @@ export interface ProjectConfig {
   root: string;
   settings: PartialSettings;
   problems: string[];
+  /** The file has a `[tool.migration-guard]` table. */
+  hasTable: boolean;
 }
 
 export class PyprojectCache {
   private readonly byDir = new Map<string, string | null>();
   private readonly byFile = new Map<string, { mtimeMs: number; config: ProjectConfig }>();
 
-  /** The nearest pyproject.toml at or above `dir` (not above `stop`, when given). */
+  /**
+   * The nearest pyproject.toml at or above `dir` (not above `stop`, when given) that has a
+   * `[tool.migration-guard]` table — as ruff does, so a vendored package's pyproject.toml without
+   * our table does not reset the project's settings. A file that is not valid TOML counts (its
+   * problem is reported rather than silently skipped).
+   */
   find(dir: string, stop?: string): string | null {
     const cached = this.byDir.get(dir);
     if (cached !== undefined) return cached;
     const candidate = join(dir, 'pyproject.toml');
-    let found: string | null;
-    if (existsSync(candidate)) found = candidate;
-    else {
+    let found: string | null = null;
+    if (existsSync(candidate)) {
+      const config = this.read(candidate);
+      if (config.hasTable || config.problems.length > 0) found = candidate;
+    }
+    if (!found) {
       const parent = dirname(dir);
       found = parent === dir || dir === stop ? null : this.find(parent, stop);
     }
@@ -38,7 +48,7 @@ export class PyprojectCache {
   /** The config that applies to files in `dir`. */
   configFor(dir: string, fallbackRoot: string, stop?: string): ProjectConfig {
     const file = this.find(dir, stop);
-    if (!file) return { file: null, root: fallbackRoot, settings: {}, problems: [] };
+    if (!file) return { file: null, root: fallbackRoot, settings: {}, problems: [], hasTable: false };
     return this.read(file);
   }
 
@@ -47,7 +57,7 @@ export class PyprojectCache {
     try {
       mtimeMs = statSync(file).mtimeMs;
     } catch {
-      return { file: null, root: dirname(file), settings: {}, problems: [] };
+      return { file: null, root: dirname(file), settings: {}, problems: [`${file}: no such file`], hasTable: false };
     }
     const cached = this.byFile.get(file);
     if (cached && cached.mtimeMs === mtimeMs) return cached.config;
@@ -66,14 +76,21 @@ export class PyprojectCache {
 export function readPyproject(file: string): ProjectConfig {
   const root = dirname(file);
   let doc: Record<string, unknown>;
+  let text: string;
   try {
-    doc = parseToml(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const reason = e instanceof Error && 'code' in e ? String((e as NodeJS.ErrnoException).code) : String(e);
+    return { file, root, settings: {}, problems: [`${file}: cannot be read (${reason})`], hasTable: false };
+  }
+  try {
+    doc = parseToml(text) as Record<string, unknown>;
   } catch (e) {
     const reason = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    return { file, root, settings: {}, problems: [`${file}: not valid TOML (${reason}); its [tool.migration-guard] settings are ignored`] };
+    return { file, root, settings: {}, problems: [`${file}: not valid TOML (${reason}); its [tool.migration-guard] settings are ignored`], hasTable: false };
   }
   const tool = doc.tool as Record<string, unknown> | undefined;
   const raw = tool?.['migration-guard'];
   const { settings, problems } = parseSettings(raw, `${file} [tool.migration-guard]`);
-  return { file, root, settings, problems };
+  return { file, root, settings, problems, hasTable: raw !== undefined };
 }
