@@ -38,6 +38,8 @@ export function lintTree(tree: Tree, source: string, options: LintOptions = {}):
   const suppressions = parseSuppressions(source, tree);
   const findings: Finding[] = [];
   const index = new CodeIndex();
+  // An operation expanded from a comprehension can yield the same finding once per element.
+  const seen = new Set<string>();
   for (const rule of RULES) {
     if (!rule.check || settings[rule.meta.id] === 'off') continue;
     const id = rule.meta.id;
@@ -46,6 +48,9 @@ export function lintTree(tree: Tree, source: string, options: LintOptions = {}):
     for (const r of reported) {
       const severity = effectiveSeverity(settings[id], r.severity ?? rule.meta.defaultSeverity);
       if (!severity) continue;
+      const key = `${id}:${r.range.start.line}:${r.range.start.character}:${r.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       const finding: Finding = { rule: id, severity, message: r.message, range: r.range, related: r.related ?? [], fixes: r.fixes ?? [] };
       if (suppressionFor(finding, suppressions)) continue;
       finding.suppression = suppressionEdit(source, lines, finding.range.start.line, id, suppressions);

@@ -8,7 +8,7 @@
 import { resolveCallable, type CallableTarget } from './code-flow';
 import type { OperationSpec } from './operation-catalog';
 import { resolveSpec } from './operation-classes';
-import { blockScope, type Scope } from './scope';
+import { blockScope, Scope } from './scope';
 import { ddlTable } from './sql';
 import { nameResolver, readSql, type SqlValue } from './sql-arguments';
 import {
@@ -76,6 +76,8 @@ export interface Operation {
   touchesExistingTable: boolean;
   /** Why PostgreSQL refuses this inside a transaction, or null. */
   nonTransactional: string | null;
+  /** The same for the reverse SQL (a rollback PostgreSQL would refuse). */
+  reverseNonTransactional: string | null;
   runPython: RunPythonInfo | null;
   runSql: RunSqlInfo | null;
 }
@@ -190,9 +192,23 @@ function collect(expr: Node, ctx: Context, branches: BranchStep[], certain: bool
         const body = n.childForFieldName('body');
         const clause = n.namedChildren.find((c) => c.type === 'for_in_clause');
         const iterable = clause?.childForFieldName('right');
-        const nonEmpty = !!iterable && isNonEmptyLiteral(iterable, ctx.scope);
+        const target = clause?.childForFieldName('left');
         const single = n.namedChildren.filter((c) => c.type === 'for_in_clause' || c.type === 'if_clause').length === 1;
-        if (body) collectElement(body, ctx, branches, certain && nonEmpty && single, container);
+        if (!body) return;
+        // `[RunSQL(s) for s in LITERAL]`: one operation per element, with the loop variable bound.
+        const elements = iterable && single && target?.type === 'identifier' ? literalElements(iterable, ctx.scope) : null;
+        if (elements && target) {
+          const saved = ctx.scope;
+          for (const element of elements) {
+            ctx.scope = new Scope(saved);
+            ctx.scope.bind(target.text, { kind: 'value', node: element }, true);
+            collectElement(body, ctx, branches, certain, container);
+          }
+          ctx.scope = saved;
+          return;
+        }
+        const nonEmpty = !!iterable && isNonEmptyLiteral(iterable, ctx.scope);
+        collectElement(body, ctx, branches, certain && nonEmpty && single, container);
         return;
       }
       case 'identifier': {
@@ -279,6 +295,18 @@ function singleReturn(def: Node): Node | null {
   return returns[0]?.firstNamedChild ?? null;
 }
 
+/** The elements of a list/tuple literal, directly or through a name bound to one. */
+function literalElements(node: Node, scope: Scope, depth = 0): Node[] | null {
+  const n = unparen(node);
+  const elements = sequenceElements(n);
+  if (elements) return elements;
+  if (n.type === 'identifier' && depth < 4) {
+    const b = scope.lookup(n.text);
+    return b?.kind === 'value' ? literalElements(b.node, scope, depth + 1) : null;
+  }
+  return null;
+}
+
 function isNonEmptyLiteral(node: Node, scope: Scope): boolean {
   const n = unparen(node);
   const elements = sequenceElements(n);
@@ -332,6 +360,7 @@ function buildOperation(call: Node, ctx: Context, branches: BranchStep[], certai
     createsModel: null,
     touchesExistingTable: false,
     nonTransactional: null,
+    reverseNonTransactional: null,
     runPython: null,
     runSql: null,
   };
@@ -397,6 +426,7 @@ function buildOperation(call: Node, ctx: Context, branches: BranchStep[], certai
           op.nonTransactional ??= st.nonTransactional;
         }
       }
+      for (const st of op.runSql.reverse?.statements ?? []) op.reverseNonTransactional ??= st.nonTransactional;
       break;
     }
     case 'separate':

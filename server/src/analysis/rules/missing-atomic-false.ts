@@ -59,15 +59,26 @@ export const missingAtomicFalse: Rule = {
     const atomicNote = model.atomic.statement ? [{ range: rangeOf(model.atomic.statement), message: 'atomic is set here' }] : [];
     if (migrationAtomic) {
       for (const op of model.operations) {
-        if (!op.nonTransactional || !op.certain) continue;
-        ctx.report({
-          range: rangeOf(op.callee),
-          severity: 'error',
-          message:
-            `${op.nonTransactional} cannot run inside a transaction block, and Django wraps this migration in one: ` +
-            `PostgreSQL will refuse it. Set atomic = False on the Migration class.`,
-          related: atomicNote,
-        });
+        if (!op.certain) continue;
+        if (op.nonTransactional) {
+          ctx.report({
+            range: rangeOf(op.callee),
+            severity: 'error',
+            message:
+              `${op.nonTransactional} cannot run inside a transaction block, and Django wraps this migration in one: ` +
+              `PostgreSQL will refuse it. Set atomic = False on the Migration class.`,
+            related: atomicNote,
+          });
+        } else if (op.reverseNonTransactional) {
+          ctx.report({
+            range: rangeOf(op.callee),
+            severity: 'error',
+            message:
+              `The reverse SQL runs ${op.reverseNonTransactional}, which cannot run inside a transaction block, and Django wraps this ` +
+              `migration in one: rolling it back will fail on PostgreSQL. Set atomic = False on the Migration class.`,
+            related: atomicNote,
+          });
+        }
       }
     }
     const reported = new Set<Operation>();
