@@ -1,0 +1,101 @@
+/**
+ * The `check` command: resolve settings, find the files, lint them (in-process, or on worker
+ * threads for large runs), print the chosen format on stdout and problems on stderr, and decide
+ * the exit status: 2 when a path or file could not be checked, else 1 when a finding reaches
+ * --fail-on, else 0.
+ */
+import { PythonParser } from '../analysis/parser';
+import { discover } from './discover';
+import { formatGithub } from './format-github';
+import { formatJson } from './format-json';
+import { formatSarif } from './format-sarif';
+import { formatText } from './format-text';
+import { bundledGrammarPaths, bundledWorkerFile } from './grammar';
+import { lintFile } from './lint-file';
+import type { CheckOptions } from './options';
+import { ConfigResolver } from './project-config';
+import { findingsExitCode } from './report';
+import type { FileReport, FileResult, LintConfig, LintTask, RunReport } from './types';
+import { lintInPool } from './worker-pool';
+
+/** Below this many files, starting worker threads costs more than it saves. */
+export const POOL_THRESHOLD = 200;
+
+export interface CheckIo {
+  cwd: string;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+async function lintAll(tasks: LintTask[], configs: LintConfig[], jobs: number): Promise<FileResult[]> {
+  const grammar = bundledGrammarPaths();
+  const workerFile = bundledWorkerFile();
+  if (workerFile && jobs > 1 && tasks.length > POOL_THRESHOLD) return lintInPool({ tasks, configs, jobs, workerFile, grammar });
+  const parser = await PythonParser.create(grammar);
+  try {
+    return tasks.map((t) => lintFile(parser, t, configs[t.config]));
+  } finally {
+    parser.dispose();
+  }
+}
+
+function render(report: RunReport, options: CheckOptions): string {
+  switch (options.format) {
+    case 'json':
+      return formatJson(report);
+    case 'sarif':
+      return formatSarif(report);
+    case 'github':
+      return formatGithub(report);
+    case 'text':
+      return formatText(report, { quiet: options.quiet });
+  }
+}
+
+function position(p: { line: number; character: number }): string {
+  return `${p.line + 1}:${p.character + 1}`;
+}
+
+export async function runCheck(options: CheckOptions, io: CheckIo): Promise<number> {
+  const warn = (message: string): void => {
+    if (!options.quiet) io.stderr(`migration-guard: warning: ${message}\n`);
+  };
+  const error = (message: string): void => io.stderr(`migration-guard: error: ${message}\n`);
+
+  const resolver = new ConfigResolver(options.config, { select: options.select, ignore: options.ignore }, warn);
+  const found = discover(options.paths, resolver, io.cwd);
+  for (const w of found.warnings) warn(w);
+  for (const e of found.errors) error(e);
+
+  let results: FileResult[];
+  try {
+    results = found.tasks.length > 0 ? await lintAll(found.tasks, resolver.configs, options.jobs) : [];
+  } catch (e) {
+    // Only the parser's own setup can land here (per-file problems are results).
+    error(`cannot start the Python parser: ${e instanceof Error ? e.message : String(e)}`);
+    return 2;
+  }
+
+  const files: FileReport[] = [];
+  let checked = 0;
+  let failed = 0;
+  const order = found.tasks.map((_, i) => i).sort((a, b) => (found.tasks[a].path < found.tasks[b].path ? -1 : found.tasks[a].path > found.tasks[b].path ? 1 : 0));
+  for (const i of order) {
+    const task = found.tasks[i];
+    const result = results[i];
+    if (result.status === 'failed') {
+      failed++;
+      error(`${task.path}: ${result.error}`);
+    } else if (result.status === 'checked') {
+      checked++;
+      if (result.syntaxError) warn(`${task.path}:${position(result.syntaxError)}: syntax error; findings for this file may be incomplete`);
+      if (result.findings.length > 0) files.push({ path: task.path, file: task.file, findings: result.findings });
+    }
+  }
+
+  const report: RunReport = { files, checked, failed, cwd: io.cwd };
+  io.stdout(render(report, options));
+  if (failed > 0) error(`${failed} ${failed === 1 ? 'file' : 'files'} could not be checked`);
+  if (failed > 0 || found.errors.length > 0) return 2;
+  return findingsExitCode(report, options.failOn);
+}

@@ -1,0 +1,121 @@
+/**
+ * Turns the paths on the command line into lint tasks: walks folders (never into VCS data,
+ * node_modules or virtualenvs), applies each folder's include/exclude globs, and keeps the user's
+ * spelling of every path. Reading and content detection happen later, where the linting runs.
+ */
+import { readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import type { ConfigResolver } from './project-config';
+import { reasonOf, type LintTask } from './types';
+
+/** Folders no project keeps its own migrations in; skipped without looking inside. */
+const SKIPPED_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', '.venv', 'venv', 'site-packages', '__pycache__', '.tox', '.nox', '.mypy_cache', '.pytest_cache', '.ruff_cache']);
+
+export interface Discovery {
+  tasks: LintTask[];
+  /** Paths that do not exist or could not be listed: the run ends with exit status 2. */
+  errors: string[];
+  /** Worth telling the user, not a failure. */
+  warnings: string[];
+}
+
+function isInside(child: string, parent: string): boolean {
+  const r = relative(parent, child);
+  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+}
+
+function statOrError(file: string): Stats | string {
+  try {
+    return statSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? 'no such file or directory' : reasonOf(e);
+  }
+}
+
+function isFolder(path: string): boolean {
+  const st = statOrError(path);
+  return typeof st !== 'string' && st.isDirectory();
+}
+
+class Walk {
+  readonly out: Discovery = { tasks: [], errors: [], warnings: [] };
+  private readonly seen = new Map<string, LintTask>();
+
+  constructor(
+    private readonly resolver: ConfigResolver,
+    private readonly cwd: string,
+  ) {}
+
+  private add(task: LintTask): void {
+    const known = this.seen.get(task.file);
+    if (known) {
+      if (task.mode === 'lint') known.mode = 'lint';
+      return;
+    }
+    this.seen.set(task.file, task);
+    this.out.tasks.push(task);
+  }
+
+  /** Globs are relative to the pyproject.toml's folder, else to the current directory (or the path itself, outside it). */
+  private fallbackRoot(absArg: string, isDir: boolean): string {
+    if (isInside(absArg, this.cwd)) return this.cwd;
+    return isDir ? absArg : dirname(absArg);
+  }
+
+  path(given: string): void {
+    const abs = resolve(this.cwd, given);
+    const st = statOrError(abs);
+    if (typeof st === 'string') {
+      this.out.errors.push(`${given}: ${st}`);
+    } else if (st.isDirectory()) {
+      this.folder(given, abs, this.fallbackRoot(abs, true));
+    } else if (!abs.endsWith('.py')) {
+      this.out.warnings.push(`${given}: not a Python file, skipped`);
+    } else {
+      const config = this.resolver.forDirectory(dirname(abs), this.fallbackRoot(abs, false));
+      this.add({ path: given, file: abs, mode: 'lint', config: config.index });
+    }
+  }
+
+  private folder(given: string, absRoot: string, fallbackRoot: string): void {
+    const stack = [absRoot];
+    while (stack.length > 0) {
+      const dir = stack.pop() as string;
+      let entries: Dirent[];
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch (e) {
+        this.out.errors.push(`${join(given, relative(absRoot, dir))}: cannot list folder (${reasonOf(e)})`);
+        continue;
+      }
+      // A virtualenv under any name: its site-packages holds other projects' migrations.
+      if (dir !== absRoot && entries.some((e) => e.name === 'pyvenv.cfg')) continue;
+      entries.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+      const files: string[] = [];
+      for (const e of entries) {
+        const full = join(dir, e.name);
+        if (e.isDirectory()) {
+          if (!SKIPPED_DIRS.has(e.name) && !e.name.endsWith('.egg-info')) stack.push(full);
+        } else if (e.name.endsWith('.py') && (e.isFile() || (e.isSymbolicLink() && !isFolder(full)))) {
+          files.push(full); // a dangling link stays in, so reading it reports the problem
+        }
+        // Symlinked folders are not followed: they can loop, and they are checked where they live.
+      }
+      if (files.length === 0) continue;
+      const config = this.resolver.forDirectory(dir, fallbackRoot);
+      for (const file of files.reverse()) {
+        const display = join(given, relative(absRoot, file));
+        if (config.matcher.isIncluded(file)) this.add({ path: display, file, mode: 'lint', config: config.index });
+        else if (config.settings.detectByContent && !config.matcher.isExcluded(file)) this.add({ path: display, file, mode: 'detect', config: config.index });
+      }
+    }
+  }
+}
+
+/** The lint tasks for `paths`, in command-line order, each folder's files in name order. */
+export function discover(paths: readonly string[], resolver: ConfigResolver, cwd: string): Discovery {
+  const walk = new Walk(resolver, cwd);
+  for (const p of paths) walk.path(p);
+  return walk.out;
+}

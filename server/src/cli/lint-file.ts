@@ -1,0 +1,54 @@
+/**
+ * Checks one file: read, parse, confirm it is a migration when it was found by content, lint,
+ * and slim the findings. Never throws: whatever goes wrong becomes a `failed` result, so one bad
+ * file cannot stop a run. Used the same way in-process and in worker threads.
+ */
+import { readFileSync } from 'node:fs';
+import { lintTree } from '../analysis/engine';
+import { definesMigrationClass } from '../analysis/migration-model';
+import type { PythonParser, Tree } from '../analysis/parser';
+import type { Node } from '../analysis/syntax';
+import { MIGRATION_CLASS_HINT } from '../config/file-matcher';
+import { reasonOf, type FileResult, type LintConfig, type LintTask } from './types';
+
+/** The first place tree-sitter had to recover from, or null for a clean parse. */
+function firstSyntaxError(root: Node): { line: number; character: number } | null {
+  if (!root.hasError) return null;
+  let node: Node = root;
+  for (;;) {
+    if (node.isError || node.isMissing) return { line: node.startPosition.row, character: node.startPosition.column };
+    const child: Node | undefined = node.children.find((c) => c.hasError || c.isMissing);
+    if (!child) return { line: node.startPosition.row, character: node.startPosition.column };
+    node = child;
+  }
+}
+
+export function lintFile(parser: PythonParser, task: LintTask, config: LintConfig): FileResult {
+  let text: string;
+  try {
+    text = readFileSync(task.file, 'utf8');
+  } catch (e) {
+    return { status: 'failed', error: `cannot read file (${reasonOf(e)})` };
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // editors hide the BOM; columns must agree
+  if (task.mode === 'detect' && !MIGRATION_CLASS_HINT.test(text)) return { status: 'skipped' };
+  let tree: Tree;
+  try {
+    tree = parser.parse(text);
+  } catch (e) {
+    return { status: 'failed', error: `tree-sitter could not parse it (${reasonOf(e)})` };
+  }
+  try {
+    if (task.mode === 'detect' && !definesMigrationClass(tree.rootNode)) return { status: 'skipped' };
+    const { findings } = lintTree(tree, text, { rules: config.rules, batchSize: config.batchSize });
+    return {
+      status: 'checked',
+      findings: findings.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, range: f.range, related: f.related })),
+      syntaxError: firstSyntaxError(tree.rootNode),
+    };
+  } catch (e) {
+    return { status: 'failed', error: `internal error while linting (${reasonOf(e)}); please report it` };
+  } finally {
+    tree.delete();
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The `migration-guard` command (bundled as dist/cli.js): parses the command line, runs the
+ * command, and sets the exit status. Usage errors exit with 2 and a message on stderr.
+ */
+import { runCheck } from './check';
+import { parseCommandLine, UsageError, type Command } from './options';
+import { CHECK_USAGE, MAIN_USAGE } from './usage';
+import { VERSION } from './version';
+
+const stdout = (text: string): void => void process.stdout.write(text);
+const stderr = (text: string): void => void process.stderr.write(text);
+
+async function run(argv: readonly string[]): Promise<number> {
+  let command: Command;
+  try {
+    command = parseCommandLine(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    stderr(`migration-guard: error: ${e.message}\nRun 'migration-guard --help' for usage.\n`);
+    return 2;
+  }
+  switch (command.kind) {
+    case 'help':
+      stdout(command.topic === 'check' ? CHECK_USAGE : MAIN_USAGE);
+      return 0;
+    case 'version':
+      stdout(`migration-guard ${VERSION}\n`);
+      return 0;
+    case 'check':
+      try {
+        return await runCheck(command.options, { cwd: process.cwd(), stdout, stderr });
+      } catch (e) {
+        if (!(e instanceof UsageError)) throw e;
+        stderr(`migration-guard: error: ${e.message}\n`);
+        return 2;
+      }
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    // Let stdout drain instead of calling process.exit(), which can cut a large report short.
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    stderr(`migration-guard: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 2;
+  },
+);

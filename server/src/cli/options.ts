@@ -1,0 +1,102 @@
+/**
+ * Turns the command line into a command: help, version, or a `check` with validated options.
+ * Anything malformed becomes a UsageError, which the entry point reports with exit status 2.
+ */
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { RULE_IDS } from '../analysis/rules';
+import { FAIL_ON_VALUES, OUTPUT_FORMATS, type FailOn, type OutputFormat } from './types';
+
+export class UsageError extends Error {}
+
+export interface CheckOptions {
+  paths: string[];
+  format: OutputFormat;
+  failOn: FailOn;
+  config: string | null;
+  select: string[] | null;
+  ignore: string[];
+  jobs: number;
+  quiet: boolean;
+}
+
+export type Command = { kind: 'help'; topic: 'main' | 'check' } | { kind: 'version' } | { kind: 'check'; options: CheckOptions };
+
+function ruleList(values: string[] | undefined, option: string): string[] | null {
+  if (!values) return null;
+  const ids = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
+  for (const id of ids) {
+    if (!RULE_IDS.includes(id)) throw new UsageError(`${option}: unknown rule '${id}' (known: ${RULE_IDS.join(', ')})`);
+  }
+  return ids;
+}
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], option: string, fallback: T): T {
+  if (value === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`${option} must be one of ${allowed.join(', ')} (got '${value}')`);
+}
+
+function jobsOf(value: string | undefined): number {
+  if (value === undefined) return Math.max(1, availableParallelism());
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`--jobs must be a whole number of at least 1 (got '${value}')`);
+  return n;
+}
+
+/** Node's parseArgs errors read well but start with a capital and end with advice for its own API. */
+function parseArgsMessage(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.split('. To specify a positional argument')[0].replace(/^Unknown option/, 'unknown option');
+}
+
+function parseCheck(args: string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        format: { type: 'string' },
+        'fail-on': { type: 'string' },
+        config: { type: 'string' },
+        select: { type: 'string', multiple: true },
+        ignore: { type: 'string', multiple: true },
+        jobs: { type: 'string', short: 'j' },
+        quiet: { type: 'boolean', short: 'q' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError(parseArgsMessage(e));
+  }
+  const v = parsed.values;
+  if (v.help) return { kind: 'help', topic: 'check' };
+  if (v.version) return { kind: 'version' };
+  if (v.config !== undefined && v.config.length === 0) throw new UsageError('--config needs a file name');
+  return {
+    kind: 'check',
+    options: {
+      paths: parsed.positionals.length > 0 ? parsed.positionals : ['.'],
+      format: oneOf(v.format, OUTPUT_FORMATS, '--format', 'text'),
+      failOn: oneOf(v['fail-on'], FAIL_ON_VALUES, '--fail-on', 'warning'),
+      config: v.config ?? null,
+      select: ruleList(v.select, '--select'),
+      ignore: ruleList(v.ignore, '--ignore') ?? [],
+      jobs: jobsOf(v.jobs),
+      quiet: v.quiet ?? false,
+    },
+  };
+}
+
+export function parseCommandLine(argv: readonly string[]): Command {
+  const [first, ...rest] = argv;
+  if (first === undefined) throw new UsageError('no command given (try: migration-guard check .)');
+  if (first === '--help' || first === '-h' || first === 'help') return { kind: 'help', topic: rest[0] === 'check' ? 'check' : 'main' };
+  if (first === '--version' || first === '-V') return { kind: 'version' };
+  if (first === 'check') return parseCheck(rest);
+  if (first.startsWith('-')) throw new UsageError(`unknown option '${first}' (options go after the command: migration-guard check ${first} ...)`);
+  throw new UsageError(`unknown command '${first}' (the command is: check)`);
+}

@@ -1,0 +1,83 @@
+/**
+ * Which settings apply to a folder: the nearest pyproject.toml's `[tool.migration-guard]` (or
+ * the one given with --config), layered under the command line's --select/--ignore. Each distinct
+ * configuration gets an index, so tasks sent to worker threads carry a number, not the settings.
+ */
+import { existsSync, statSync } from 'node:fs';
+import type { RuleSetting } from '../analysis/types';
+import { FileMatcher } from '../config/file-matcher';
+import { PyprojectCache, readPyproject, type ProjectConfig } from '../config/pyproject';
+import { mergeSettings, type Settings } from '../config/settings';
+import { UsageError } from './options';
+import type { LintConfig } from './types';
+
+export interface RuleOverrides {
+  /** Only these rules run (a selected rule that settings turn off runs with its own severity). */
+  select: string[] | null;
+  /** These rules never run. */
+  ignore: string[];
+}
+
+export interface ResolvedConfig {
+  settings: Settings;
+  matcher: FileMatcher;
+  /** Index into `ConfigResolver.configs`. */
+  index: number;
+}
+
+/** Applies --select and --ignore on top of the merged settings. */
+export function applyOverrides(rules: Record<string, RuleSetting>, overrides: RuleOverrides): Record<string, RuleSetting> {
+  const out = { ...rules };
+  if (overrides.select) {
+    for (const id of Object.keys(out)) {
+      if (!overrides.select.includes(id)) out[id] = 'off';
+      else if (out[id] === 'off') out[id] = 'default';
+    }
+  }
+  for (const id of overrides.ignore) out[id] = 'off';
+  return out;
+}
+
+export class ConfigResolver {
+  /** The engine options of every configuration handed out so far, by index. */
+  readonly configs: LintConfig[] = [];
+  private readonly cache = new PyprojectCache();
+  private readonly byKey = new Map<string, ResolvedConfig>();
+  private readonly explicit: ProjectConfig | null;
+
+  /**
+   * @param configFile --config, or null to discover pyproject.toml per folder.
+   * @param warn receives each settings problem once.
+   */
+  constructor(
+    configFile: string | null,
+    private readonly overrides: RuleOverrides,
+    private readonly warn: (message: string) => void,
+  ) {
+    if (configFile === null) {
+      this.explicit = null;
+      return;
+    }
+    if (!existsSync(configFile)) throw new UsageError(`--config: ${configFile}: no such file`);
+    if (!statSync(configFile).isFile()) throw new UsageError(`--config: ${configFile}: not a file`);
+    this.explicit = readPyproject(configFile);
+  }
+
+  /**
+   * The configuration for files in `dir`; `fallbackRoot` is where globs are relative to when no
+   * pyproject.toml is found above `dir`.
+   */
+  forDirectory(dir: string, fallbackRoot: string): ResolvedConfig {
+    const project = this.explicit ?? this.cache.configFor(dir, fallbackRoot);
+    const key = project.file ?? `\0${fallbackRoot}`;
+    const known = this.byKey.get(key);
+    if (known) return known;
+    for (const problem of project.problems) this.warn(problem);
+    const settings = mergeSettings(project.settings);
+    settings.rules = applyOverrides(settings.rules, this.overrides);
+    const resolved: ResolvedConfig = { settings, matcher: new FileMatcher(settings, project.root), index: this.configs.length };
+    this.configs.push({ rules: settings.rules, batchSize: settings.batchSize });
+    this.byKey.set(key, resolved);
+    return resolved;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The CLI's own data: what to lint (tasks), what linting one file produced (results), and the
+ * findings in the slim shape that crosses worker threads and feeds every output format.
+ */
+import type { Range, RelatedLocation, RuleSetting, Severity } from '../analysis/types';
+
+/** The engine options for one group of files (one pyproject.toml plus command-line overrides). */
+export interface LintConfig {
+  rules: Record<string, RuleSetting>;
+  batchSize: number;
+}
+
+/**
+ * One file to check. `lint`: a migration by its path (or named on the command line); `detect`:
+ * outside `include`, linted only when it defines a class deriving from Django's Migration.
+ */
+export interface LintTask {
+  /** The path as the user spelled it (or joined onto the folder they gave). */
+  path: string;
+  /** Absolute path on disk. */
+  file: string;
+  mode: 'lint' | 'detect';
+  /** Index into the run's LintConfig list. */
+  config: number;
+}
+
+/** A finding without its fixes: what the command line reports. */
+export interface CliFinding {
+  rule: string;
+  severity: Severity;
+  message: string;
+  range: Range;
+  related: RelatedLocation[];
+}
+
+export type FileResult =
+  | { status: 'checked'; findings: CliFinding[]; syntaxError: { line: number; character: number } | null }
+  | { status: 'skipped' }
+  | { status: 'failed'; error: string };
+
+/** A checked file's findings, with both spellings of its path. */
+export interface FileReport {
+  path: string;
+  file: string;
+  findings: CliFinding[];
+}
+
+/** Everything an output format needs. */
+export interface RunReport {
+  /** Files with findings, sorted by path. */
+  files: FileReport[];
+  /** How many files were linted. */
+  checked: number;
+  /** How many files could not be read or linted. */
+  failed: number;
+  /** The directory SARIF URIs are relative to. */
+  cwd: string;
+}
+
+export type OutputFormat = 'text' | 'json' | 'sarif' | 'github';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'json', 'sarif', 'github'];
+
+export type FailOn = 'error' | 'warning' | 'never';
+export const FAIL_ON_VALUES: readonly FailOn[] = ['error', 'warning', 'never'];
+
+/** Describes an error for a one-line message. */
+export function reasonOf(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.split('\n')[0];
+}

@@ -1,0 +1,40 @@
+/** The help texts `migration-guard --help` and `migration-guard check --help` print. */
+import { RULE_IDS } from '../analysis/rules';
+
+export const MAIN_USAGE = `migration-guard: finds Django migrations that lock production tables, without Django or a database.
+
+Usage:
+  migration-guard check [options] [paths...]
+  migration-guard --help | --version
+
+Commands:
+  check     Lint migration files under the given paths (default: the current directory).
+
+Run 'migration-guard check --help' for the options of check.
+`;
+
+export const CHECK_USAGE = `Usage: migration-guard check [options] [paths...]
+
+Lints the migration files under each path (default: .). Folders are searched for files matching the
+include globs of the nearest pyproject.toml's [tool.migration-guard] table (default
+**/migrations/*.py), minus its exclude globs, plus Python files that define a Migration class when
+detect-by-content is on. A .py file named on the command line is always linted.
+
+Options:
+  --format <text|json|sarif|github>   Output format (default: text).
+  --fail-on <error|warning|never>     Exit 1 when a finding has this severity or a worse one
+                                      (default: warning).
+  --config <file>                     Read settings from this pyproject.toml instead of the nearest
+                                      one; globs are relative to its folder.
+  --select <rule,...>                 Check only these rules.
+  --ignore <rule,...>                 Do not check these rules.
+  -j, --jobs <n>                      Worker threads for large runs (default: available cores).
+  -q, --quiet                         Print findings only: no summary, no warnings.
+  -h, --help                          Show this help.
+  -V, --version                       Show the version.
+
+Rules: ${RULE_IDS.join(', ')}.
+
+Exit status: 0 no finding at or above --fail-on; 1 findings at or above it; 2 usage error, or a
+path or file that could not be read or checked.
+`;

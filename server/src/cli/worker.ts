@@ -1,0 +1,32 @@
+/**
+ * Worker-thread entry (bundled as dist/cli-worker.js): creates its own Python parser from the
+ * .wasm files beside the bundle, then lints the batches of tasks the pool sends, one at a time.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { PythonParser } from '../analysis/parser';
+import { lintFile } from './lint-file';
+import { reasonOf, type FileResult } from './types';
+import type { WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol';
+
+const init = workerData as WorkerInit;
+const port = parentPort;
+const parserReady: Promise<PythonParser> = PythonParser.create(init.grammar);
+// Reported per batch below; this only keeps an early failure from being "unhandled".
+parserReady.catch(() => undefined);
+
+async function handle(request: WorkerRequest): Promise<WorkerResponse> {
+  let parser: PythonParser;
+  try {
+    parser = await parserReady;
+  } catch (e) {
+    const failed: FileResult = { status: 'failed', error: `cannot load the Python grammar (${reasonOf(e)})` };
+    return { batch: request.batch, results: request.tasks.map(() => failed) };
+  }
+  return { batch: request.batch, results: request.tasks.map((t) => lintFile(parser, t, init.configs[t.config])) };
+}
+
+if (port) {
+  port.on('message', (request: WorkerRequest) => {
+    void handle(request).then((response) => port.postMessage(response));
+  });
+}

@@ -1,0 +1,390 @@
+/**
+ * The command-line tool, run as users run it: the bundled dist/cli.js in a subprocess, on the
+ * tiny project in test/fixtures/cli/ (and on copies of it in the temp folder where a test needs
+ * files git cannot hold: node_modules, a virtualenv, a dangling link, hundreds of migrations).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { RULE_IDS } from '../server/src/analysis/rules';
+import { escapeData, escapeProperty } from '../server/src/cli/format-github';
+import { DIST, FIXTURES, REPO_ROOT } from './helpers/paths';
+
+const CLI = join(DIST, 'cli.js');
+const PROJECT = join(FIXTURES, 'cli');
+const JSON_KEYS = ['path', 'line', 'column', 'endLine', 'endColumn', 'rule', 'severity', 'message'];
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], cwd: string = PROJECT): Run {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface JsonFinding {
+  path: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  rule: string;
+  severity: string;
+  message: string;
+}
+
+function json(args: string[], cwd?: string): { run: Run; findings: JsonFinding[] } {
+  const run = cli(['check', '--format', 'json', ...args], cwd);
+  return { run, findings: JSON.parse(run.stdout) as JsonFinding[] };
+}
+
+/** `path:line rule` for each finding: compact to compare. */
+function brief(findings: JsonFinding[]): string[] {
+  return findings.map((f) => `${f.path}:${f.line} ${f.rule}`);
+}
+
+const temps: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'migration-guard-cli-'));
+  temps.push(d);
+  return d;
+}
+after(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
+
+/** A copy of the fixture project, plus whatever `extra` writes into it. */
+function projectCopy(extra: (root: string) => void = () => undefined): string {
+  const root = join(tempDir(), 'project');
+  cpSync(PROJECT, root, { recursive: true });
+  extra(root);
+  return root;
+}
+
+function write(file: string, text: string): void {
+  mkdirSync(join(file, '..'), { recursive: true });
+  writeFileSync(file, text);
+}
+
+const SAVE_LOOP_MIGRATION = (label: string): string => `from django.db import migrations
+
+
+def forwards(apps, schema_editor):
+    Item = apps.get_model("shop", "Item")
+    for item in Item.objects.filter(tag="${label}"):
+        item.flag = True
+        item.save()
+
+
+class Migration(migrations.Migration):
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+`;
+
+const EXPECTED_DEFAULT = [
+  'app/migrations/0002_backfill.py:6 unbatched-save-loop',
+  'app/migrations/0002_backfill.py:15 runpython-no-reverse',
+  'app/migrations/0002_backfill.py:15 mixed-data-and-schema',
+  'app/migrations/0003_order_index.py:7 unused-suppression',
+  'app/migrations/0003_order_index.py:9 missing-atomic-false',
+  'app/migrations/0004_broken.py:9 runpython-no-reverse',
+  'scripts/custom_migration.py:13 runpython-no-reverse',
+];
+
+describe('cli: built bundle', () => {
+  it('exists (run `npm run build` first)', () => {
+    assert.ok(existsSync(CLI), `${CLI} is missing`);
+    assert.ok(readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node'), 'dist/cli.js has no shebang');
+    for (const f of ['cli-worker.js', 'web-tree-sitter.wasm', 'tree-sitter-python.wasm']) assert.ok(existsSync(join(DIST, f)), `dist/${f} is missing`);
+  });
+});
+
+describe('cli: help and version', () => {
+  it('prints usage for --help and check --help', () => {
+    const main = cli(['--help']);
+    assert.equal(main.code, 0);
+    assert.match(main.stdout, /migration-guard check \[options\] \[paths\.\.\.\]/);
+    const check = cli(['check', '--help']);
+    assert.equal(check.code, 0);
+    for (const option of ['--format', '--fail-on', '--config', '--select', '--ignore', '--jobs', '--quiet']) assert.ok(check.stdout.includes(option), `check --help does not mention ${option}`);
+  });
+
+  it('prints the version from package.json', () => {
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    const r = cli(['--version']);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout.trim(), `migration-guard ${pkg.version}`);
+  });
+});
+
+describe('cli: text format', () => {
+  it('prints ruff-like lines and a summary, and exits 1 on warnings', () => {
+    const r = cli(['check']);
+    assert.equal(r.code, 1, r.stderr);
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, EXPECTED_DEFAULT.length + 1);
+    assert.match(lines[0], /^app\/migrations\/0002_backfill\.py:6:5: warning \[unbatched-save-loop\] \S/);
+    assert.match(lines[3], /^app\/migrations\/0003_order_index\.py:7:5: information \[unused-suppression\] /);
+    assert.equal(lines.at(-1), 'Found 7 problems (1 error, 5 warnings, 1 information) in 4 files (6 checked).');
+  });
+
+  it('says so when nothing is found, and --quiet leaves only findings', () => {
+    const clean = cli(['check', 'app/migrations/0001_initial.py']);
+    assert.equal(clean.code, 0);
+    assert.equal(clean.stdout, 'No problems found in 1 file.\n');
+    assert.equal(cli(['check', '--quiet', 'app/migrations/0001_initial.py']).stdout, '');
+    const quiet = cli(['check', '-q']);
+    assert.equal(quiet.stdout.trimEnd().split('\n').length, EXPECTED_DEFAULT.length);
+    assert.doesNotMatch(quiet.stderr, /warning/);
+  });
+
+  it('warns about a syntax error on stderr but still lints the file', () => {
+    const r = cli(['check', 'app/migrations/0004_broken.py']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /app\/migrations\/0004_broken\.py:9:\d+: syntax error/);
+    assert.match(r.stdout, /0004_broken\.py:9:9: warning \[runpython-no-reverse\]/);
+  });
+});
+
+describe('cli: json format', () => {
+  it('prints one array with exactly the documented keys, sorted by path, line, column', () => {
+    const { run, findings } = json([]);
+    assert.equal(run.code, 1);
+    assert.deepEqual(brief(findings), EXPECTED_DEFAULT);
+    for (const f of findings) {
+      assert.deepEqual(Object.keys(f), JSON_KEYS);
+      assert.ok(['error', 'warning', 'information', 'hint'].includes(f.severity));
+      assert.ok(f.line >= 1 && f.column >= 1 && f.endLine >= f.line);
+    }
+    const loop = findings[0];
+    assert.deepEqual([loop.line, loop.column, loop.endLine], [6, 5, 6]);
+  });
+
+  it('keeps the user spelling of paths', () => {
+    assert.deepEqual(brief(json(['app/migrations/']).findings).slice(0, 1), ['app/migrations/0002_backfill.py:6 unbatched-save-loop']);
+    assert.equal(json(['./app/migrations/0002_backfill.py']).findings[0].path, './app/migrations/0002_backfill.py');
+    const absolute = json([join(PROJECT, 'scripts')]).findings;
+    assert.deepEqual(brief(absolute), [`${join(PROJECT, 'scripts', 'custom_migration.py')}:13 runpython-no-reverse`]);
+    const fromParent = json([join('cli', 'app')], FIXTURES).findings;
+    assert.equal(fromParent[0].path, 'cli/app/migrations/0002_backfill.py');
+  });
+
+  it('prints [] and exits 0 when there is nothing to report', () => {
+    const { run, findings } = json(['app/migrations/0001_initial.py']);
+    assert.equal(run.code, 0);
+    assert.deepEqual(findings, []);
+  });
+});
+
+describe('cli: sarif format', () => {
+  it('is a structurally valid SARIF 2.1.0 log', () => {
+    const r = cli(['check', '--format', 'sarif']);
+    assert.equal(r.code, 1);
+    const log = JSON.parse(r.stdout) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    assert.equal(log.version, '2.1.0');
+    assert.match(log.$schema, /sarif-2\.1\.0/);
+    assert.equal(log.runs.length, 1);
+    const driver = log.runs[0].tool.driver;
+    assert.equal(driver.name, 'django-migration-guard');
+    assert.equal(driver.version, pkg.version);
+    assert.match(driver.informationUri, /^https:\/\//);
+    assert.deepEqual(driver.rules.map((x: { id: string }) => x.id), RULE_IDS);
+    for (const rule of driver.rules) {
+      assert.ok(rule.shortDescription.text.length > 0);
+      assert.equal(rule.helpUri, `https://github.com/django-migration-guard/django-migration-guard/blob/main/docs/rules/${rule.id}.md`);
+      assert.ok(['error', 'warning', 'note'].includes(rule.defaultConfiguration.level));
+    }
+    const results = log.runs[0].results;
+    const expected = json([]).findings;
+    assert.equal(results.length, expected.length);
+    results.forEach((res: any, i: number) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+      const want = expected[i];
+      assert.equal(res.ruleId, want.rule);
+      assert.equal(driver.rules[res.ruleIndex].id, res.ruleId);
+      assert.equal(res.level, { error: 'error', warning: 'warning', information: 'note', hint: 'note' }[want.severity]);
+      assert.equal(res.message.text, want.message);
+      const loc = res.locations[0].physicalLocation;
+      assert.deepEqual(loc.artifactLocation, { uri: want.path, uriBaseId: '%SRCROOT%' });
+      assert.deepEqual(loc.region, { startLine: want.line, startColumn: want.column, endLine: want.endLine, endColumn: want.endColumn });
+    });
+    const loop = results.find((x: { ruleId: string }) => x.ruleId === 'unbatched-save-loop');
+    assert.ok(loop.relatedLocations.length > 0, 'the save loop finding has related locations');
+    for (const rel of loop.relatedLocations) {
+      assert.ok(Number.isInteger(rel.id) && rel.message.text.length > 0);
+      assert.equal(rel.physicalLocation.artifactLocation.uri, 'app/migrations/0002_backfill.py');
+      assert.ok(rel.physicalLocation.region.startLine >= 1);
+    }
+  });
+});
+
+describe('cli: github format', () => {
+  it('escapes data and properties the way the Actions runner reads them', () => {
+    assert.equal(escapeData('100% done\r\nnext: a, b'), '100%25 done%0D%0Anext: a, b');
+    assert.equal(escapeProperty('a,b:c%\n'), 'a%2Cb%3Ac%25%0A');
+  });
+
+  it('prints one workflow command per finding', () => {
+    const r = cli(['check', '--format', 'github']);
+    assert.equal(r.code, 1);
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, EXPECTED_DEFAULT.length);
+    assert.match(lines[0], /^::warning file=app\/migrations\/0002_backfill\.py,line=6,col=5,endLine=6,endColumn=\d+,title=unbatched-save-loop::\S/);
+    assert.ok(lines.some((l) => l.startsWith('::error file=app/migrations/0003_order_index.py,line=9,')));
+    assert.ok(lines.some((l) => l.startsWith('::notice file=app/migrations/0003_order_index.py,line=7,')));
+  });
+
+  it('escapes file names and messages end to end', () => {
+    const root = tempDir();
+    write(join(root, 'odd,name:app', 'migrations', '0001_x.py'), SAVE_LOOP_MIGRATION('100%'));
+    const r = cli(['check', '--format', 'github'], root);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /^::warning file=odd%2Cname%3Aapp\/migrations\/0001_x\.py,line=6,/);
+    assert.ok(r.stdout.includes('100%25'), r.stdout);
+    assert.ok(!/100%[^2]/.test(r.stdout));
+  });
+});
+
+describe('cli: settings and file selection', () => {
+  it('applies pyproject.toml: rule off, exclude globs, content detection, __init__.py skipped', () => {
+    const found = json([]).findings;
+    assert.ok(!found.some((f) => f.rule === 'runsql-no-reverse'), 'runsql-no-reverse is off in pyproject.toml');
+    assert.ok(!found.some((f) => f.path.startsWith('legacy/')), 'legacy/** is excluded');
+    assert.ok(found.some((f) => f.path === 'scripts/custom_migration.py'), 'a Migration class outside migrations/ is found by content');
+  });
+
+  it('uses --config instead of discovery and warns about its invalid settings', () => {
+    const { run, findings } = json(['--config', 'ci-pyproject.toml']);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /unknown setting 'not-a-setting'/);
+    assert.ok(findings.some((f) => f.rule === 'runsql-no-reverse' && f.severity === 'error' && f.line === 16));
+    assert.ok(findings.some((f) => f.path === 'legacy/migrations/0001_old.py'), 'the default exclude applies');
+    assert.ok(!findings.some((f) => f.path === 'scripts/custom_migration.py'), 'detect-by-content = false');
+  });
+
+  it('lints a .py file named on the command line even when excluded; skips other files', () => {
+    const { findings } = json(['legacy/migrations/0001_old.py']);
+    assert.deepEqual(brief(findings), ['legacy/migrations/0001_old.py:9 runpython-no-reverse']);
+    const init = cli(['check', 'app/migrations/__init__.py']);
+    assert.equal(init.stdout, 'No problems found in 1 file.\n');
+    const toml = cli(['check', 'pyproject.toml']);
+    assert.equal(toml.code, 0);
+    assert.match(toml.stderr, /pyproject\.toml: not a Python file, skipped/);
+  });
+
+  it('--select and --ignore choose rules', () => {
+    assert.deepEqual([...new Set(json(['--select', 'runpython-no-reverse']).findings.map((f) => f.rule))], ['runpython-no-reverse']);
+    const selectedOff = json(['--select', 'runsql-no-reverse,missing-atomic-false']).findings;
+    assert.deepEqual(brief(selectedOff), ['app/migrations/0002_backfill.py:16 runsql-no-reverse', 'app/migrations/0003_order_index.py:9 missing-atomic-false']);
+    const ignored = json(['--ignore', 'runpython-no-reverse', '--ignore', 'unused-suppression']).findings;
+    assert.ok(!ignored.some((f) => f.rule === 'runpython-no-reverse' || f.rule === 'unused-suppression'));
+    assert.ok(ignored.some((f) => f.rule === 'unbatched-save-loop'));
+  });
+
+  it('never walks into node_modules, .git or virtualenvs', () => {
+    const root = projectCopy((r) => {
+      write(join(r, 'node_modules', 'pkg', 'migrations', '0001_x.py'), SAVE_LOOP_MIGRATION('a'));
+      write(join(r, '.git', 'migrations', '0001_x.py'), SAVE_LOOP_MIGRATION('a'));
+      write(join(r, 'env3', 'pyvenv.cfg'), 'home = /usr/bin\n');
+      write(join(r, 'env3', 'lib', 'site-packages', 'other', 'migrations', '0001_x.py'), SAVE_LOOP_MIGRATION('a'));
+      write(join(r, 'myenv', 'pyvenv.cfg'), 'home = /usr/bin\n');
+      write(join(r, 'myenv', 'otherapp', 'migrations', '0001_x.py'), SAVE_LOOP_MIGRATION('a'));
+    });
+    assert.deepEqual(brief(json([], root).findings), EXPECTED_DEFAULT);
+  });
+});
+
+describe('cli: exit codes', () => {
+  it('--fail-on decides between 0 and 1', () => {
+    assert.equal(cli(['check', '-q', 'app/migrations/0002_backfill.py']).code, 1);
+    assert.equal(cli(['check', '-q', '--fail-on', 'error', 'app/migrations/0002_backfill.py']).code, 0);
+    assert.equal(cli(['check', '-q', '--fail-on', 'error']).code, 1);
+    assert.equal(cli(['check', '-q', '--fail-on', 'never']).code, 0);
+    assert.equal(cli(['check', '-q', '--fail-on', 'warning', 'app/migrations/0003_order_index.py', '--ignore', 'missing-atomic-false']).code, 0, 'information does not fail');
+  });
+
+  it('exits 2 on usage errors, with a message on stderr', () => {
+    const cases: [string[], RegExp][] = [
+      [['check', '--bogus'], /unknown option '--bogus'/],
+      [['check', '--format', 'xml'], /--format must be one of text, json, sarif, github/],
+      [['check', '--fail-on', 'info'], /--fail-on must be one of/],
+      [['check', '--jobs', '0'], /--jobs/],
+      [['check', '--select', 'no-such-rule'], /unknown rule 'no-such-rule'/],
+      [['check', '--config', 'missing.toml'], /missing\.toml: no such file/],
+      [['lint'], /unknown command 'lint'/],
+      [[], /no command/],
+    ];
+    for (const [args, message] of cases) {
+      const r = cli(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.equal(r.stdout, '');
+    }
+  });
+
+  it('exits 2 for a missing path but still checks the others', () => {
+    const { run, findings } = json(['no/such/path.py', 'app/migrations/0002_backfill.py']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /no\/such\/path\.py: no such file or directory/);
+    assert.equal(findings.length, 3);
+  });
+
+  it('exits 2 when a file cannot be read, after reporting everything else', () => {
+    const root = projectCopy((r) => symlinkSync(join(r, 'nowhere.py'), join(r, 'app', 'migrations', '0005_gone.py')));
+    const { run, findings } = json([], root);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /app\/migrations\/0005_gone\.py: cannot read file/);
+    assert.match(run.stderr, /1 file could not be checked/);
+    assert.deepEqual(brief(findings), EXPECTED_DEFAULT);
+  });
+
+  it('reports unparsable pyproject.toml as a warning and goes on with defaults', () => {
+    const root = projectCopy((r) => writeFileSync(join(r, 'pyproject.toml'), '[tool.migration-guard\nrules = 3\n'));
+    const { run, findings } = json([], root);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /not valid TOML/);
+    assert.ok(findings.some((f) => f.rule === 'runsql-no-reverse'), 'defaults apply');
+  });
+});
+
+describe('cli: parallel runs', () => {
+  it('gives the same JSON on worker threads as in-process, for more than 200 files', () => {
+    const root = tempDir();
+    writeFileSync(join(root, 'pyproject.toml'), '[tool.migration-guard]\nbatch-size = 200\n');
+    for (let app = 0; app < 6; app++) {
+      for (let i = 0; i < 45; i++) {
+        const name = `${String(i + 1).padStart(4, '0')}_step.py`;
+        const text = i % 3 === 0 ? readFileSync(join(PROJECT, 'app', 'migrations', '0002_backfill.py'), 'utf8') : SAVE_LOOP_MIGRATION(`app${app}-${i}`);
+        write(join(root, `app${app}`, 'migrations', name), text);
+      }
+      write(join(root, `app${app}`, 'migrations', '__init__.py'), '');
+    }
+    const serial = cli(['check', '--format', 'json', '--jobs', '1'], root);
+    const parallel = cli(['check', '--format', 'json', '--jobs', '3'], root);
+    assert.equal(serial.code, 1, serial.stderr);
+    assert.equal(parallel.code, 1, parallel.stderr);
+    assert.equal(parallel.stdout, serial.stdout);
+    const findings = JSON.parse(serial.stdout) as JsonFinding[];
+    assert.equal(new Set(findings.map((f) => f.path)).size, 270);
+    const text = cli(['check', '--jobs', '2'], root);
+    assert.match(text.stdout, /in 270 files \(270 checked\)\.\n$/);
+
+    // The same run with a worker bundle that dies: proves the pool is used, and that a dead
+    // thread fails its files (exit 2) instead of hanging or losing them silently.
+    const dist = join(tempDir(), 'dist');
+    cpSync(DIST, dist, { recursive: true, filter: (src) => !src.endsWith('.map') });
+    writeFileSync(join(dist, 'cli-worker.js'), 'throw new Error("worker test failure");\n');
+    const broken = spawnSync(process.execPath, [join(dist, 'cli.js'), 'check', '--format', 'json', '--jobs', '2'], { cwd: root, encoding: 'utf8' });
+    assert.equal(broken.status, 2);
+    assert.deepEqual(JSON.parse(broken.stdout), []);
+    assert.match(broken.stderr, /worker thread failed \(worker test failure\)/);
+    assert.match(broken.stderr, /270 files could not be checked/);
+    const small = spawnSync(process.execPath, [join(dist, 'cli.js'), 'check', '--format', 'json', '--jobs', '2', 'app0'], { cwd: root, encoding: 'utf8' });
+    assert.equal(small.status, 1, 'small runs lint in-process');
+  });
+});
