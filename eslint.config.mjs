@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'bench/.corpus/**', '.tools/**', 'test/fixtures/**', '**/*.mjs'] },
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'bench/.corpus/**', '.tools/**', '.tmp/**', 'test/fixtures/**', '**/*.mjs', '**/*.js'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
