@@ -6,6 +6,7 @@
  */
 import { calledUnit, type CodeUnit } from './code-flow';
 import { blockScope, type Scope } from './scope';
+import { analyseSql } from './sql';
 import { callArguments, dottedName, staticString, unparen, type Node } from './syntax';
 
 
@@ -24,6 +25,10 @@ export interface WriteCall {
   kind: WriteKind;
   /** The innermost loop around the call, in the unit that makes it. */
   loop?: LoopFacts | null;
+  /** Followed by `return` / `break` in the same block: runs at most once per loop. */
+  terminal?: boolean;
+  /** The identifier the receiver chain starts from (`order` in `order.items.create()`). */
+  receiverRoot?: string | null;
   /** For 'helper': the write inside the helper that makes it one. */
   inner?: WriteCall;
   helper?: CodeUnit;
@@ -48,7 +53,16 @@ export interface LoopFacts {
   hasCommit: boolean;
   hasLimitSql: boolean;
   hasBreak: boolean;
+  /** A bulk write guarded by a size check (`if len(batch) >= N:`): flushing accumulated batches. */
+  hasSizedFlush: boolean;
   parent: LoopFacts | null;
+}
+
+/** Schema work done from Python: `schema_editor.alter_db_table(...)`, `execute("ALTER ...")`. */
+export interface SchemaCall {
+  call: Node;
+  /** True for DDL; false for statements that change nothing (PRAGMA, SET, SELECT). */
+  ddl: boolean;
 }
 
 export interface UnitFacts {
@@ -62,6 +76,15 @@ export interface UnitFacts {
   directWrites: WriteCall[];
   /** Local names bound once in the body (to resolve `rows = [...]; for r in rows`). */
   locals: Scope;
+  /** Batching signs outside any loop (a helper called once per batch). */
+  hasSlice: boolean;
+  hasLimitSql: boolean;
+  hasCommit: boolean;
+  /** Calls itself (batching by recursion). */
+  selfRecursive: boolean;
+  schemaCalls: SchemaCall[];
+  /** Calls whose effect cannot be known statically (imported functions, call_command, ...). */
+  opaqueCalls: number;
 }
 
 const NESTED_SCOPES = new Set(['function_definition', 'class_definition', 'lambda', 'decorated_definition']);
@@ -174,10 +197,97 @@ export class CodeIndex {
   }
 }
 
+const SCHEMA_EDITOR_METHODS = new Set([
+  'alter_db_table', 'alter_db_table_comment', 'alter_db_tablespace', 'add_field', 'remove_field', 'alter_field',
+  'create_model', 'delete_model', 'add_index', 'remove_index', 'rename_index', 'add_constraint', 'remove_constraint',
+  'alter_unique_together', 'alter_index_together',
+]);
+
+/** Schema work a call does from Python, or null. */
+function classifySchemaCall(call: Node): SchemaCall | null {
+  const fn = call.childForFieldName('function');
+  if (fn?.type !== 'attribute') return null;
+  const method = fn.childForFieldName('attribute')?.text ?? '';
+  const receiver = fn.childForFieldName('object')?.text ?? '';
+  if (SCHEMA_EDITOR_METHODS.has(method) && /schema_editor|editor/.test(receiver)) return { call, ddl: true };
+  if (method === 'execute' || method === 'executemany') {
+    const first = callArguments(call).positional[0];
+    const sql = first ? staticString(first) : null;
+    if (!sql || DML.test(sql.text)) return null;
+    const cls = analyseSql(sql.text).map((st) => st.cls);
+    if (cls.length === 0 || cls.some((c) => c === 'dml' || c === 'unknown')) return null;
+    return { call, ddl: cls.some((c) => c === 'ddl-existing' || c === 'ddl-new') };
+  }
+  return null;
+}
+
+/** Where the receiver chain of a method call starts: `order` in `order.items.create()`. */
+function receiverRoot(call: Node): string | null {
+  let n: Node | null = call.childForFieldName('function')?.childForFieldName('object') ?? null;
+  while (n) {
+    n = unparen(n);
+    if (n.type === 'identifier') return n.text;
+    if (n.type === 'attribute') n = n.childForFieldName('object');
+    else if (n.type === 'call') n = n.childForFieldName('function');
+    else if (n.type === 'subscript') n = n.childForFieldName('value');
+    else return null;
+  }
+  return null;
+}
+
+/** The statement containing `node` is followed by `return` or `break` in its block. */
+function followedByExit(node: Node, stopAt: Node | null): boolean {
+  let stmt: Node | null = node;
+  while (stmt && stmt.parent && stmt.parent.type !== 'block') {
+    if (stopAt && stmt.id === stopAt.id) return false;
+    stmt = stmt.parent;
+  }
+  for (let next = stmt?.nextNamedSibling ?? null; next; next = next.nextNamedSibling) {
+    if (next.type === 'return_statement' || next.type === 'break_statement') return true;
+    if (next.type !== 'comment' && next.type !== 'expression_statement') return false;
+  }
+  return false;
+}
+
+/** A bulk write under `if len(x) >= n` (or `%`, `>`): flushing a batch that accumulates. */
+function underSizeCheck(node: Node, loop: Node): boolean {
+  for (let p = node.parent; p && p.id !== loop.id; p = p.parent) {
+    if (p.type === 'if_statement') {
+      const cond = p.childForFieldName('condition')?.text ?? '';
+      if (/\blen\(|%|>=|>/.test(cond)) return true;
+    }
+  }
+  return false;
+}
+
+/** A slice that can stand for a batch: not `[:1]` / `[0:1]` (a LIMIT 1 lookup). */
+function isBatchSlice(slice: Node): boolean {
+  const bounds = slice.namedChildren;
+  const literal = bounds.every((b) => b.type === 'integer');
+  if (!literal) return bounds.length > 0;
+  const values = bounds.map((b) => Number(b.text));
+  return Math.max(0, ...values) > 1;
+}
+
+const OPAQUE_OK = /^(apps\.get_model|print|len|str|int|list|dict|set|tuple|range|enumerate|zip|sorted|getattr|setattr|hasattr|isinstance|super|min|max|any|all|bool|float|format|repr|sum|iter|next|map|filter|reversed|open|json\.\w+|logging\.\w+|logger\.\w+|time\.\w+|datetime\.\w+|timezone\.\w+|re\.\w+|math\.\w+|uuid\.\w+)$/;
+
 function computeFacts(unit: CodeUnit): UnitFacts {
   const body = unit.node.childForFieldName('body');
   const locals = body && body.type === 'block' ? blockScope(body, unit.scope) : unit.scope;
-  const facts: UnitFacts = { unit, loops: [], bulkArguments: new Set(), helperCalls: [], directWrites: [], locals };
+  const facts: UnitFacts = {
+    unit,
+    loops: [],
+    bulkArguments: new Set(),
+    helperCalls: [],
+    directWrites: [],
+    locals,
+    hasSlice: false,
+    hasLimitSql: false,
+    hasCommit: false,
+    selfRecursive: false,
+    schemaCalls: [],
+    opaqueCalls: 0,
+  };
   if (body) visit(body, null, facts, { ...unit, scope: locals });
   return facts;
 }
@@ -192,12 +302,13 @@ function record(write: WriteCall, loop: LoopFacts | null, facts: UnitFacts): voi
   for (let l: LoopFacts | null = loop; l; l = l.parent) l.allWrites.push(write);
 }
 
-function markUp(loop: LoopFacts | null, key: 'hasSlice' | 'hasCommit' | 'hasLimitSql'): void {
+function markUp(loop: LoopFacts | null, key: 'hasSlice' | 'hasCommit' | 'hasLimitSql', facts: UnitFacts): void {
+  if (!loop) facts[key] = true;
   for (let l = loop; l; l = l.parent) l[key] = true;
 }
 
 function newLoop(node: Node, kind: LoopKind, header: Node, iterable: Node | null, targets: string[], parent: LoopFacts | null): LoopFacts {
-  return { node, kind, header, iterable, targets, writes: [], allWrites: [], appendsTo: new Set(), hasSlice: false, hasCommit: false, hasLimitSql: false, hasBreak: false, parent };
+  return { node, kind, header, iterable, targets, writes: [], allWrites: [], appendsTo: new Set(), hasSlice: false, hasCommit: false, hasLimitSql: false, hasBreak: false, hasSizedFlush: false, parent };
 }
 
 function visit(node: Node, loop: LoopFacts | null, facts: UnitFacts, unit: CodeUnit): void {
@@ -245,7 +356,7 @@ function visit(node: Node, loop: LoopFacts | null, facts: UnitFacts, unit: CodeU
     onCall(node, loop, facts, unit);
   } else if (t === 'subscript') {
     const sub = node.childForFieldName('subscript');
-    if (sub?.type === 'slice') markUp(loop, 'hasSlice');
+    if (sub?.type === 'slice' && isBatchSlice(sub)) markUp(loop, 'hasSlice', facts);
   } else if (t === 'break_statement') {
     if (loop) loop.hasBreak = true;
   } else if (t === 'augmented_assignment' && loop) {
@@ -263,15 +374,21 @@ function onCall(call: Node, loop: LoopFacts | null, facts: UnitFacts, unit: Code
   if (!fn) return;
   const kind = classifyWrite(call);
   if (kind) {
-    record({ call, kind }, loop, facts);
+    record({ call, kind, terminal: loop ? followedByExit(call, loop.node) : false, receiverRoot: receiverRoot(call) }, loop, facts);
     if (kind === 'bulk') {
       const first = callArguments(call).positional[0];
       for (const id of identifiersIn(first ?? null)) facts.bulkArguments.add(id);
+      if (loop && underSizeCheck(call, loop.node)) loop.hasSizedFlush = true;
     }
     if (kind === 'sql') {
       const first = callArguments(call).positional[0];
-      if (first && /\bLIMIT\b/i.test(first.text)) markUp(loop, 'hasLimitSql');
+      if (first && /\bLIMIT\b/i.test(first.text)) markUp(loop, 'hasLimitSql', facts);
     }
+    return;
+  }
+  const schema = classifySchemaCall(call);
+  if (schema) {
+    facts.schemaCalls.push(schema);
     return;
   }
   if (fn.type === 'attribute') {
@@ -280,15 +397,18 @@ function onCall(call: Node, loop: LoopFacts | null, facts: UnitFacts, unit: Code
     if ((method === 'append' || method === 'extend' || method === 'add') && obj?.type === 'identifier' && loop) {
       for (let l: LoopFacts | null = loop; l; l = l.parent) l.appendsTo.add(obj.text);
     } else if (method === 'commit') {
-      markUp(loop, 'hasCommit');
+      markUp(loop, 'hasCommit', facts);
     } else if ((method === 'execute' || method === 'executemany') && /\bLIMIT\b/i.test(callArguments(call).positional[0]?.text ?? '')) {
-      markUp(loop, 'hasLimitSql');
+      markUp(loop, 'hasLimitSql', facts);
     }
   } else if (fn.type === 'identifier' && fn.text === 'commit') {
-    markUp(loop, 'hasCommit');
+    markUp(loop, 'hasCommit', facts);
   }
   const target = calledUnit(call, unit);
   if (target && target.node.id !== unit.node.id) facts.helperCalls.push({ call, target, loop });
+  else if (target) facts.selfRecursive = true;
+  else if (fn.type === 'identifier' && !OPAQUE_OK.test(fn.text) && !unit.scope.has(fn.text)) facts.opaqueCalls++;
+  else if (fn.type === 'identifier' && unit.scope.lookup(fn.text)?.kind === 'import') facts.opaqueCalls++;
 }
 
 export function calleeName(call: Node): string | null {

@@ -55,6 +55,16 @@ export function resolveCallable(expr: Node, scope: Scope, depth = 0): CallableTa
       const name = fn ? dottedName(fn) : null;
       const first = callArguments(n).positional[0];
       if (name && first && (PARTIAL.has(name) || WRAPPERS.has(name))) return resolveCallable(first, scope, depth + 1);
+      // A factory of this file returning a function it defines: `RunPython(make_forwards("Product"))`.
+      if (fn?.type === 'identifier') {
+        const factory = scope.lookup(fn.text);
+        const inner = factory?.kind === 'function' ? returnedInnerFunction(factory.node) : null;
+        const body = factory?.node.childForFieldName('body');
+        if (inner && body) {
+          const innerScope = blockScope(body, scope);
+          return isTrivialFunction(inner) ? { kind: 'noop' } : { kind: 'function', def: inner, scope: innerScope };
+        }
+      }
       return { kind: 'unknown', reason: 'computed callable' };
     }
     default:
@@ -74,6 +84,20 @@ function identifierLike(name: string, body: Node): Node {
     }
   }
   return body; // resolves to unknown
+}
+
+/** `def factory(...): def inner(apps, schema_editor): ...; return inner` -> inner. */
+function returnedInnerFunction(def: Node): Node | null {
+  const body = def.childForFieldName('body');
+  if (!body) return null;
+  const returns = body.namedChildren.filter((s) => s.type === 'return_statement');
+  const value = returns.length === 1 ? returns[0]?.firstNamedChild : null;
+  if (value?.type !== 'identifier') return null;
+  for (const stmt of body.namedChildren) {
+    const d = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+    if (d?.type === 'function_definition' && d.childForFieldName('name')?.text === value.text) return d;
+  }
+  return null;
 }
 
 /** A body of only `pass`, `...`, a docstring and/or bare `return` does nothing. */

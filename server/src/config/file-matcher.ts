@@ -4,11 +4,23 @@
  * and no `exclude` glob, or, with detectByContent, a Python file that defines a class deriving
  * from Django's Migration.
  */
-import { minimatch } from 'minimatch';
+import { Minimatch } from 'minimatch';
 import { relative, sep } from 'node:path';
 import type { Settings } from './settings';
 
 const GLOB_OPTIONS = { dot: true, nocase: process.platform === 'win32' };
+
+/** Compiled globs, shared: the same few patterns are matched on every keystroke and file. */
+const compiled = new Map<string, Minimatch>();
+
+function matches(path: string, glob: string): boolean {
+  let m = compiled.get(glob);
+  if (!m) {
+    m = new Minimatch(glob, GLOB_OPTIONS);
+    compiled.set(glob, m);
+  }
+  return m.match(path);
+}
 
 export class FileMatcher {
   constructor(
@@ -24,15 +36,15 @@ export class FileMatcher {
 
   isExcluded(file: string): boolean {
     const r = this.rel(file);
-    return this.settings.exclude.some((g) => minimatch(r, g, GLOB_OPTIONS));
+    return this.settings.exclude.some((g) => matches(r, g));
   }
 
   /** A migration by its path alone. */
   isIncluded(file: string): boolean {
     if (!file.endsWith('.py')) return false;
     const r = this.rel(file);
-    if (this.settings.exclude.some((g) => minimatch(r, g, GLOB_OPTIONS))) return false;
-    return this.settings.include.some((g) => minimatch(r, g, GLOB_OPTIONS));
+    if (this.settings.exclude.some((g) => matches(r, g))) return false;
+    return this.settings.include.some((g) => matches(r, g));
   }
 
   /** May be a migration by content: worth parsing to check for a Migration class. */

@@ -8,23 +8,38 @@ import type { CodeIndex, LoopFacts, UnitFacts } from '../code-facts';
 import { iteratesInBatches } from '../iterables';
 import type { Operation } from '../operations';
 import { rangeOf, spanRange } from '../syntax';
+import type { Range } from '../types';
 import { runPythonUnits } from './runpython-units';
 import { lineOf, type Rule } from './rule';
 
 const BULK_WRITES = new Set(['update', 'queryset-delete', 'bulk', 'sql']);
 
+/** Writes that act on many rows at once. */
+function bulkWrites(f: UnitFacts): boolean {
+  return f.directWrites.some((w) => BULK_WRITES.has(w.kind));
+}
+
+/** A helper that processes one batch per call: it slices (or LIMITs) and writes in bulk. */
+function helperBatch(f: UnitFacts, index: CodeIndex): boolean {
+  return index.reachable(f.unit).some((g) => (g.hasSlice || g.hasLimitSql) && bulkWrites(g));
+}
+
 /** Why a loop counts as batching its writes, or null. */
 export function batchingEvidence(loop: LoopFacts, facts: UnitFacts, index: CodeIndex): string | null {
-  const helperWrites = facts.helperCalls.some((h) => isInside(h.loop, loop) && index.reachable(h.target).some(hasAnyWrite));
-  if (loop.allWrites.length === 0 && !helperWrites) return null;
-  const bulk = loop.allWrites.some((w) => BULK_WRITES.has(w.kind)) || helperWrites;
+  const helpers = facts.helperCalls.filter((h) => isInside(h.loop, loop));
+  const bulkHelper = helpers.some((h) => index.reachable(h.target).some((g) => bulkWrites(g) || g.loops.some((l) => l.allWrites.some((w) => BULK_WRITES.has(w.kind)))));
+  if (loop.allWrites.length === 0 && !bulkHelper) return null;
+  const bulk = loop.allWrites.some((w) => BULK_WRITES.has(w.kind)) || bulkHelper;
   if (loop.hasCommit) return 'commits every batch';
   const how = iteratesInBatches(loop.iterable);
-  if (how === 'window') return 'walks id/offset windows with range(start, stop, step)';
-  if (how === 'chunks') return 'iterates in chunks';
-  if (how === 'iterator' && bulk) return 'writes in bulk while streaming with iterator()';
-  if (loop.hasSlice && (bulk || loop.kind === 'while')) return 'processes slices of a queryset';
+  if (how === 'window' && bulk) return 'walks id/offset windows with range(start, stop, step)';
+  if (how === 'chunks' && bulk) return 'iterates in chunks';
+  if (how === 'iterator' && loop.hasSizedFlush) return 'flushes a batch with each bulk write while streaming with iterator()';
+  if (loop.hasSlice && bulk) return 'processes slices of a queryset';
   if (loop.hasLimitSql) return 'repeats a LIMIT query';
+  if (loop.hasSizedFlush) return 'flushes a bulk write every batch';
+  const batchHelper = helpers.find((h) => helperBatch(index.facts(h.target), index));
+  if (batchHelper) return `calls ${batchHelper.call.childForFieldName('function')?.text ?? 'a helper'}(), which processes one batch per call`;
   return null;
 }
 
@@ -33,14 +48,24 @@ function isInside(inner: LoopFacts | null, outer: LoopFacts): boolean {
   return false;
 }
 
-function hasAnyWrite(f: UnitFacts): boolean {
-  return f.directWrites.length > 0 || f.loops.some((l) => l.allWrites.length > 0);
+interface BatchingSite {
+  range: Range;
+  line: number;
+  why: string;
 }
 
-function outermostBatching(facts: UnitFacts, index: CodeIndex): { loop: LoopFacts; why: string } | null {
+function findBatching(facts: UnitFacts, index: CodeIndex): BatchingSite | null {
   for (const loop of facts.loops) {
     const why = batchingEvidence(loop, facts, index);
-    if (why) return { loop, why };
+    if (why) {
+      const range = loop.iterable && loop.kind === 'for' ? spanRange(loop.node, loop.iterable) : rangeOf(loop.header);
+      return { range, line: lineOf(loop.node), why };
+    }
+  }
+  // Batching by recursion: slice, write in bulk, call yourself for the rest.
+  if (facts.selfRecursive && facts.hasSlice && bulkWrites(facts)) {
+    const name = facts.unit.node.childForFieldName('name') ?? facts.unit.node;
+    return { range: rangeOf(name), line: lineOf(facts.unit.node), why: 'slices, writes in bulk and calls itself for the next batch' };
   }
   return null;
 }
@@ -82,24 +107,29 @@ export const missingAtomicFalse: Rule = {
       }
     }
     const reported = new Set<Operation>();
+    const hasSchema = model.operations.some((o) => o.isSchema && o.certain);
     for (const { op, unit } of runPythonUnits(model)) {
       if (reported.has(op)) continue;
       const inTransaction = migrationAtomic || op.runPython?.atomicArg === true;
       if (!inTransaction) continue;
       for (const facts of ctx.index.reachable(unit)) {
-        const hit = outermostBatching(facts, ctx.index);
+        const hit = findBatching(facts, ctx.index);
         if (!hit) continue;
         reported.add(op);
-        const header = hit.loop.iterable && hit.loop.kind === 'for' ? spanRange(hit.loop.node, hit.loop.iterable) : rangeOf(hit.loop.header);
         const wrapper = migrationAtomic ? 'the migration runs in one transaction' : `${op.name}(atomic=True) wraps it in one transaction`;
+        const advice = !migrationAtomic
+          ? 'Drop atomic=True so each batch commits on its own.'
+          : hasSchema
+            ? 'Move the data operations into a migration of their own (this one also changes the schema) and set atomic = False there, so each batch commits on its own.'
+            : 'Set atomic = False so each batch commits on its own.';
+        const where = hit.why.startsWith('slices, writes') ? `the function at line ${hit.line}` : `the loop at line ${hit.line}`;
         ctx.report({
           range: rangeOf(op.callee),
           severity: 'warning',
           message:
-            `The code this ${op.name} runs batches its writes (the loop at line ${lineOf(hit.loop.node)} ${hit.why}), but ${wrapper}, ` +
-            `so no batch commits and every lock is held until the end. ` +
-            (migrationAtomic ? 'Set atomic = False so each batch commits on its own.' : 'Drop atomic=True so each batch commits on its own.'),
-          related: [{ range: header, message: `batching loop: ${hit.why}` }, ...atomicNote],
+            `The code this ${op.name} runs batches its writes (${where} ${hit.why}), but ${wrapper}, ` +
+            `so no batch commits and every lock is held until the end. ${advice}`,
+          related: [{ range: hit.range, message: `batching: ${hit.why}` }, ...atomicNote],
         });
         break;
       }

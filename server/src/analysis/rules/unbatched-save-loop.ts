@@ -44,7 +44,14 @@ function describe(loop: LoopFacts): string {
  * loop walks a bounded collection (then the next one out), e.g. `for row in qs: for f in FIELDS:
  * row.save()` is the outer loop's finding. Null when no unbounded loop encloses it.
  */
-function owningLoop(loop: LoopFacts | null | undefined, facts: UnitFacts): LoopFacts | null {
+function owningLoop(loop: LoopFacts | null | undefined, facts: UnitFacts, root?: string | null): LoopFacts | null {
+  // A write on the row of an enclosing loop (`for user in users: for k in user.meta: user.save()`)
+  // belongs to that loop, whatever loops it sits in.
+  if (root) {
+    for (let l = loop ?? null; l; l = l.parent) {
+      if (l.kind !== 'while' && l.targets.includes(root) && !isBoundedIterable(l.iterable, facts.locals)) return l;
+    }
+  }
   for (let l = loop ?? null; l; l = l.parent) {
     if (l.kind === 'while') continue;
     if (!isBoundedIterable(l.iterable, facts.locals)) return l;
@@ -62,7 +69,10 @@ function rowWritesByLoop(facts: UnitFacts, ctx: RuleContext): Map<LoopFacts, Wri
     out.set(loop, list);
   };
   for (const loop of facts.loops) {
-    for (const w of loop.writes) if (PER_ROW_WRITES.has(w.kind)) add(owningLoop(loop, facts), w);
+    for (const w of loop.writes) {
+      // A write followed by return/break happens once, not per row (a search loop).
+      if (PER_ROW_WRITES.has(w.kind) && !w.terminal) add(owningLoop(loop, facts, w.receiverRoot), w);
+    }
   }
   for (const h of facts.helperCalls) {
     if (!h.loop) continue;
@@ -90,7 +100,8 @@ export const unbatchedSaveLoop: Rule = {
         for (const [loop, writes] of rowWritesByLoop(facts, ctx)) {
           if (seen.has(loop.node.id)) continue;
           seen.add(loop.node.id);
-          const first = writes[0];
+          // Name the write on the loop's own row when there is one: it is what the fix rewrites.
+          const first = writes.find((w) => w.receiverRoot && loop.targets.includes(w.receiverRoot)) ?? writes[0];
           if (!first) continue;
           if (collectsForBulk(loop, facts)) continue;
           const kind = baseKind(first);
