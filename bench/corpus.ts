@@ -1,0 +1,242 @@
+/**
+ * Generates the benchmark corpus, deterministically from a seed: ~60 Django apps whose migration
+ * chains evolve a model state (mostly makemigrations-style schema migrations, ~15% data
+ * migrations, ~5% RunSQL, a few squashed migrations of 2,000-4,000 lines), laid out as
+ * <root>/project/<app>/migrations/NNNN_name.py with __init__.py files, plus one ~1,000-line
+ * migration for the keystroke test under <root>/keystroke/. Files are rewritten only when the
+ * generated content changes (a stamp file records its hash).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { dataMigration, sqlMigration, type HandWritten } from './corpus-data';
+import { migrationModule, renderOperation, Rng, str, tuple, type Expr, type Style } from './corpus-format';
+import { autoName, createModel, headerComment, newField, schemaOperation, type AppState, type FileCtx } from './corpus-schema';
+
+export type FileKind = 'initial' | 'schema' | 'data' | 'sql' | 'squashed';
+
+export interface CorpusFile {
+  /** Path relative to the corpus workspace root (…/project). */
+  rel: string;
+  kind: FileKind;
+  text: string;
+  lines: number;
+}
+
+export interface EditPoint {
+  line: number;
+  character: number;
+  what: 'comment' | 'string';
+}
+
+export interface Corpus {
+  files: CorpusFile[];
+  apps: number;
+  keystroke: { rel: string; text: string; lines: number; points: EditPoint[] };
+}
+
+const APPS = ['accounts', 'billing', 'orders', 'catalog', 'inventory', 'shipping', 'payments', 'invoices', 'customers', 'notifications',
+  'analytics', 'reports', 'support', 'tickets', 'blog', 'cms', 'media', 'comments', 'reviews', 'ratings', 'search', 'tags', 'subscriptions',
+  'plans', 'coupons', 'promotions', 'loyalty', 'wallets', 'ledger', 'audit', 'integrations', 'webhooks', 'api_keys', 'teams',
+  'organizations', 'projects', 'tasks', 'calendar', 'bookings', 'events', 'venues', 'courses', 'lessons', 'enrollments', 'quizzes',
+  'messaging', 'chat', 'forums', 'surveys', 'forms', 'documents', 'contracts', 'staff', 'payroll', 'timesheets', 'warehouses', 'suppliers',
+  'procurement', 'returns', 'fraud'];
+const DJANGO = ['3.2.25', '4.1.13', '4.2.11', '4.2.11', '5.0.6'];
+const pad4 = (n: number): string => String(n).padStart(4, '0');
+const countLines = (t: string): number => t.split('\n').length - 1;
+
+function newCtx(rng: Rng, app: AppState, apps: AppState[]): FileCtx {
+  return { rng, app, apps, imports: new Set(), deps: [], nameParts: [] };
+}
+
+function previousDep(app: AppState): Expr[] {
+  const last = app.migrations[app.migrations.length - 1];
+  return last ? [tuple(str(app.style, app.label), str(app.style, last))] : [];
+}
+
+/** Dependencies in the writer's order: swappable first, then this app's, then other apps'. */
+function dependencies(ctx: FileCtx): Expr[] {
+  const isCall = (d: Expr): boolean => typeof d !== 'string' && d.kind === 'call';
+  return [...ctx.deps.filter(isCall), ...previousDep(ctx.app), ...ctx.deps.filter((d) => !isCall(d))];
+}
+
+/** One makemigrations-style file with `ops` operations (`initial` adds CreateModels first). */
+function schemaFile(ctx: FileCtx, nOps: number, initial: boolean): { name: string; text: string } {
+  const { rng, app } = ctx;
+  const ops: string[] = [];
+  if (initial) {
+    for (let i = rng.int(1, 6); i > 0; i--) ops.push(...renderOperation(createModel(ctx, rng.int(5, 30)), 8, app.style));
+  }
+  // makemigrations files are rarely shorter than ~20 lines: one more change makes up the rest.
+  for (let i = 0; i < nOps || ops.length < 8; i++) ops.push(...renderOperation(schemaOperation(ctx), 8, app.style));
+  ctx.imports.add('from django.db import migrations, models');
+  const deps = dependencies(ctx);
+  const text = migrationModule({ header: headerComment(app), imports: ctx.imports, attributes: initial ? ['    initial = True'] : [], dependencies: deps, operations: ops }, app.style);
+  return { name: initial ? 'initial' : autoName(ctx.nameParts, app.clock), text };
+}
+
+function handFile(ctx: FileCtx, h: HandWritten): string {
+  const imports = new Set([...ctx.imports, ...h.imports]);
+  if (imports.has('from django.db import migrations, models')) imports.delete('from django.db import migrations');
+  // Hand-written migrations usually start from `makemigrations --empty`, header included.
+  const header = ctx.rng.chance(0.8) ? headerComment(ctx.app) : undefined;
+  const note = ctx.rng.chance(0.3) ? [`# ${h.name.replace(/_/g, ' ')}: reviewed with the DBA, see the deploy checklist.`, ''] : [];
+  const preamble = note.length && h.preamble.length ? [...note, '', ...h.preamble] : h.preamble;
+  return migrationModule({ ...(header ? { header } : {}), imports, preamble, attributes: h.attributes, dependencies: dependencies(ctx), operations: h.operations }, ctx.app.style);
+}
+
+/** A squashed migration: the app rebuilt from scratch, `replaces` the first `n` migrations. */
+function squashedFile(rng: Rng, app: AppState, apps: AppState[], n: number, targetLines: number): { name: string; text: string } {
+  const scratch: AppState = { ...app, models: [], migrations: [] };
+  const ctx = newCtx(rng, scratch, apps);
+  const ops: string[] = [];
+  const preamble: string[] = [];
+  const imports = new Set<string>();
+  let lines = 40 + n;
+  while (lines < targetLines) {
+    const before = ops.length + preamble.length;
+    if (scratch.models.length > 3 && rng.chance(0.04)) {
+      const h = dataMigration(ctx);
+      if (h) {
+        if (preamble.length) preamble.push('', '');
+        preamble.push(...h.preamble);
+        ops.push(...h.operations);
+        h.imports.forEach((i) => imports.add(i));
+      }
+    } else if (scratch.models.length < 4 || rng.chance(0.3)) {
+      ops.push(...renderOperation(createModel(ctx, rng.int(10, 30)), 8, app.style));
+    } else ops.push(...renderOperation(schemaOperation(ctx), 8, app.style));
+    lines += ops.length + preamble.length - before;
+  }
+  ctx.imports.forEach((i) => imports.add(i));
+  imports.add('from django.db import migrations, models');
+  imports.delete('from django.db import migrations');
+  const replaces = ['    replaces = ['];
+  for (const m of app.migrations.slice(0, n)) replaces.push(`        (${str(app.style, app.label)}, ${str(app.style, m)}),`);
+  replaces.push('    ]');
+  const name = `squashed_${pad4(n)}_${app.migrations[n - 1]!.slice(5)}`.slice(0, 60);
+  const text = migrationModule({ header: headerComment(app), imports, preamble, attributes: [...replaces, '', '    initial = True'], dependencies: ctx.deps, operations: ops }, app.style);
+  return { name, text };
+}
+
+function appCounts(rng: Rng, total: number): number[] {
+  const w = APPS.map(() => 0.3 + rng.next() * rng.next() * 6);
+  const sum = w.reduce((a, b) => a + b, 0);
+  const counts = w.map((x) => Math.max(5, Math.floor((x / sum) * total)));
+  let diff = total - counts.reduce((a, b) => a + b, 0);
+  for (let i = 0; diff !== 0; i = (i + 1) % counts.length) {
+    if (diff > 0) { counts[i]!++; diff--; } else if (counts[i]! > 5) { counts[i]!--; diff++; }
+  }
+  return counts;
+}
+
+/** Generates the whole corpus in memory. `total` counts migration files (not __init__.py). */
+export function generateCorpus(seed: number, total = 3000): Corpus {
+  const rng = new Rng(seed);
+  const counts = appCounts(rng, total);
+  const apps: AppState[] = APPS.map((label) => {
+    const black = rng.chance(0.45);
+    const style: Style = { black, q: black ? '"' : "'" };
+    return { label, style, models: [], migrations: [], django: rng.pick(DJANGO), clock: rng.int(0, 200_000) };
+  });
+  const files: CorpusFile[] = [];
+  // Apps with the longest histories get a squashed migration instead of one of their files.
+  const squashApps = new Set([...counts.keys()].sort((a, b) => counts[b]! - counts[a]!).slice(0, 6));
+  // Round-robin over apps so cross-app dependencies point at migrations that exist already.
+  const maxCount = Math.max(...counts);
+  for (let round = 0; round < maxCount; round++) {
+    apps.forEach((app, ai) => {
+      const want = counts[ai]! - (squashApps.has(ai) ? 1 : 0);
+      if (round >= want) return;
+      app.clock += rng.int(60, 60 * 24 * 20);
+      const ctx = newCtx(rng, app, apps);
+      let kind: FileKind = round === 0 ? 'initial' : rng.weighted({ schema: 80, data: 15, sql: 5 });
+      let name: string;
+      let text: string;
+      const hand = kind === 'data' ? dataMigration(ctx) : kind === 'sql' ? sqlMigration(ctx) : null;
+      if (hand) {
+        name = hand.name;
+        text = handFile(ctx, hand);
+      } else {
+        if (kind !== 'initial') kind = 'schema';
+        const nOps = kind === 'initial' ? rng.int(0, 3) : Number(rng.weighted({ 1: 40, 2: 25, 3: 12, 4: 8, 6: 7, 10: 5, 18: 3 }));
+        ({ name, text } = schemaFile(ctx, nOps, kind === 'initial'));
+      }
+      name = `${pad4(app.migrations.length + 1)}_${name}`;
+      app.migrations.push(name);
+      files.push({ rel: `${app.label}/migrations/${name}.py`, kind, text, lines: countLines(text) });
+      if (squashApps.has(ai) && round === want - 1) {
+        const n = Math.min(app.migrations.length, rng.int(20, 60));
+        const sq = squashedFile(rng, app, apps, n, rng.int(2000, 4000));
+        files.push({ rel: `${app.label}/migrations/0001_${sq.name}.py`, kind: 'squashed', text: sq.text, lines: countLines(sq.text) });
+      }
+    });
+  }
+  return { files, apps: APPS.length, keystroke: keystrokeFile(new Rng(seed ^ 0x5eed)) };
+}
+
+/** A ~1,000-line mixed migration with findings, and places inside a comment and a string to edit. */
+function keystrokeFile(rng: Rng): Corpus['keystroke'] {
+  const app: AppState = { label: 'shop', style: { black: true, q: '"' }, models: [], migrations: ['0041_auto_20240301_0912'], django: '4.2.11', clock: 2_800_000 };
+  const ctx = newCtx(rng, app, [app]);
+  const ops: string[] = [];
+  while (ops.length < 820) ops.push(...renderOperation(createModel(ctx, rng.int(12, 24)), 8, app.style));
+  const model = app.models[0]!;
+  const q = (t: string): string => str(app.style, t);
+  const preamble = [
+    `NOTE = ${q('Backfilled by the fulfilment migration; safe to re-run on a partial table.')}`, '', '',
+    'def backfill_fulfilment(apps, schema_editor):',
+    `    ${model.name} = apps.get_model(${q('shop')}, ${q(model.name)})`,
+    `    for row in ${model.name}.objects.all():`,
+    '        # Keep the mapping in sync with the admin export (see the operations runbook).',
+    '        row.notes = NOTE',
+    '        row.save()',
+  ];
+  const add = (): string[] => {
+    const f = newField(ctx, model);
+    model.fields.push({ name: f.name, kind: f.kind });
+    return renderOperation({ kind: 'call', fn: 'migrations.AddField', args: [{ key: 'model_name', value: q(model.name.toLowerCase()) }, { key: 'name', value: q(f.name) }, { key: 'field', value: f.expr }] }, 8, app.style);
+  };
+  const build = (extra: string[]): string => migrationModule({
+    header: headerComment(app), imports: new Set([...ctx.imports, 'from django.db import migrations, models']), preamble,
+    dependencies: previousDep(app), operations: [...ops, ...extra, '        migrations.RunPython(backfill_fulfilment),'],
+  }, app.style);
+  const extra: string[] = [];
+  while (countLines(build(extra)) < 1000) extra.push(...add());
+  const text = build(extra);
+  const lines = text.split('\n');
+  const points: EditPoint[] = [];
+  lines.forEach((l, i) => {
+    if (l.includes('# Keep the mapping in sync')) points.push({ line: i, character: l.indexOf('sync'), what: 'comment' });
+    if (l.startsWith('NOTE = ')) points.push({ line: i, character: l.indexOf('fulfilment'), what: 'string' });
+  });
+  return { rel: 'shop/migrations/0042_fulfilment_backfill.py', text, lines: countLines(text), points };
+}
+
+/** Writes the corpus under `root` (project/ and keystroke/) unless the stamp says it is current. */
+export function writeCorpus(root: string, corpus: Corpus, seed: number): { written: boolean; project: string; keystrokePath: string } {
+  const project = join(root, 'project');
+  const keystrokePath = join(root, 'keystroke', corpus.keystroke.rel);
+  const hash = createHash('sha256');
+  for (const f of corpus.files) hash.update(f.rel).update('\0').update(f.text).update('\0');
+  hash.update(corpus.keystroke.text);
+  const stamp = JSON.stringify({ seed, files: corpus.files.length, hash: hash.digest('hex') });
+  const stampPath = join(root, 'STAMP.json');
+  if (existsSync(stampPath) && readFileSync(stampPath, 'utf8') === stamp && existsSync(keystrokePath)) return { written: false, project, keystrokePath };
+  rmSync(root, { recursive: true, force: true });
+  const dirs = new Set<string>();
+  const put = (path: string, text: string): void => {
+    const d = dirname(path);
+    if (!dirs.has(d)) {
+      mkdirSync(d, { recursive: true });
+      dirs.add(d);
+      writeFileSync(join(d, '__init__.py'), '');
+      if (d.endsWith('migrations')) writeFileSync(join(d, '..', '__init__.py'), '');
+    }
+    writeFileSync(path, text);
+  };
+  for (const f of corpus.files) put(join(project, f.rel), f.text);
+  put(keystrokePath, corpus.keystroke.text);
+  writeFileSync(stampPath, stamp);
+  return { written: true, project, keystrokePath };
+}
