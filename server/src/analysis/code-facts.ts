@@ -55,6 +55,8 @@ export interface LoopFacts {
   hasBreak: boolean;
   /** A bulk write guarded by a size check (`if len(batch) >= N:`): flushing accumulated batches. */
   hasSizedFlush: boolean;
+  /** Names assigned a new instance in the body (`obj = Model(...)`). */
+  constructed: Set<string>;
   parent: LoopFacts | null;
 }
 
@@ -140,7 +142,7 @@ export function classifyWrite(call: Node): WriteKind | null {
     case 'executemany': {
       const first = args.positional[0];
       const sql = first ? staticString(first) : null;
-      return sql && DML.test(sql.text) ? 'sql' : null;
+      return sql && (DML.test(sql.text) || analyseSql(sql.text).some((st) => st.cls === 'dml')) ? 'sql' : null;
     }
     default:
       return null;
@@ -308,7 +310,7 @@ function markUp(loop: LoopFacts | null, key: 'hasSlice' | 'hasCommit' | 'hasLimi
 }
 
 function newLoop(node: Node, kind: LoopKind, header: Node, iterable: Node | null, targets: string[], parent: LoopFacts | null): LoopFacts {
-  return { node, kind, header, iterable, targets, writes: [], allWrites: [], appendsTo: new Set(), hasSlice: false, hasCommit: false, hasLimitSql: false, hasBreak: false, hasSizedFlush: false, parent };
+  return { node, kind, header, iterable, targets, writes: [], allWrites: [], appendsTo: new Set(), hasSlice: false, hasCommit: false, hasLimitSql: false, hasBreak: false, hasSizedFlush: false, constructed: new Set(), parent };
 }
 
 function visit(node: Node, loop: LoopFacts | null, facts: UnitFacts, unit: CodeUnit): void {
@@ -359,6 +361,12 @@ function visit(node: Node, loop: LoopFacts | null, facts: UnitFacts, unit: CodeU
     if (sub?.type === 'slice' && isBatchSlice(sub)) markUp(loop, 'hasSlice', facts);
   } else if (t === 'break_statement') {
     if (loop) loop.hasBreak = true;
+  } else if (t === 'assignment' && loop) {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    if (left?.type === 'identifier' && right?.type === 'call' && /^[A-Z]/.test(right.childForFieldName('function')?.text.split('.').pop() ?? '')) {
+      loop.constructed.add(left.text);
+    }
   } else if (t === 'augmented_assignment' && loop) {
     const left = node.childForFieldName('left');
     if (left?.type === 'identifier' && node.childForFieldName('operator')?.text === '+=') {
@@ -378,7 +386,9 @@ function onCall(call: Node, loop: LoopFacts | null, facts: UnitFacts, unit: Code
     if (kind === 'bulk') {
       const first = callArguments(call).positional[0];
       for (const id of identifiersIn(first ?? null)) facts.bulkArguments.add(id);
-      if (loop && underSizeCheck(call, loop.node)) loop.hasSizedFlush = true;
+    }
+    if ((kind === 'bulk' || kind === 'update' || kind === 'queryset-delete' || kind === 'sql') && loop && underSizeCheck(call, loop.node)) {
+      loop.hasSizedFlush = true;
     }
     if (kind === 'sql') {
       const first = callArguments(call).positional[0];

@@ -34,7 +34,7 @@ export function lintTree(tree: Tree, source: string, options: LintOptions = {}):
   const model = buildMigrationModel(tree.rootNode);
   if (!model) return { findings: [], model: null };
   const settings = options.rules ?? {};
-  const lines = source.split(/\r\n|\r|\n/);
+  let lines: string[] | undefined; // split only when a finding needs a suppression edit
   const suppressions = parseSuppressions(source, tree);
   const findings: Finding[] = [];
   const index = new CodeIndex();
@@ -53,6 +53,7 @@ export function lintTree(tree: Tree, source: string, options: LintOptions = {}):
       seen.add(key);
       const finding: Finding = { rule: id, severity, message: r.message, range: r.range, related: r.related ?? [], fixes: r.fixes ?? [] };
       if (suppressionFor(finding, suppressions)) continue;
+      lines ??= source.split(/\r\n|\r|\n/);
       finding.suppression = suppressionEdit(source, lines, finding.range.start.line, id, suppressions);
       findings.push(finding);
     }

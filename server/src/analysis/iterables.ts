@@ -9,21 +9,26 @@ import { callArguments, dottedName, sequenceElements, unparen, type Node } from 
 const WRAPPERS = new Set(['enumerate', 'zip', 'sorted', 'reversed', 'list', 'tuple', 'set', 'frozenset', 'iter', 'dict']);
 const VIEW_METHODS = new Set(['items', 'keys', 'values']);
 const CONSTANT = /^_?[A-Z][A-Z0-9_]*$/;
+const NONE: ReadonlySet<string> = new Set();
 const SCHEMA_SIZED = /(^|\.)(get_models|get_app_configs|get_fields|get_field_names)$|(^|\.)_meta\.(fields|local_fields|many_to_many|related_objects|concrete_fields)$/;
 /** Methods whose result is sized by the schema, whatever the receiver: `apps.get_app_config(x).get_models()`. */
 const SCHEMA_SIZED_METHODS = new Set(['get_models', 'get_app_configs', 'get_fields']);
 
 /** True when `node` evaluates to a collection whose size the code itself fixes. */
-export function isBoundedIterable(node: Node | null, scope: Scope, depth = 0): boolean {
+export function isBoundedIterable(node: Node | null, scope: Scope, boundedNames: ReadonlySet<string> = NONE, depth = 0): boolean {
   if (!node || depth > 6) return false;
   const n = unparen(node);
+  const again = (x: Node | null) => isBoundedIterable(x, scope, boundedNames, depth + 1);
   if (sequenceElements(n) || n.type === 'dictionary' || n.type === 'string' || n.type === 'concatenated_string') return true;
   switch (n.type) {
     case 'identifier': {
-      if (CONSTANT.test(n.text)) return true;
+      if (CONSTANT.test(n.text) || boundedNames.has(n.text)) return true;
       const b = scope.lookup(n.text);
-      return b?.kind === 'value' ? isBoundedIterable(b.node, scope, depth + 1) : false;
+      return b?.kind === 'value' ? again(b.node) : false;
     }
+    case 'subscript':
+      // A piece of a fixed collection is fixed too: CONSTANT[key], entry["items"].
+      return again(n.childForFieldName('value'));
     case 'attribute': {
       const name = dottedName(n) ?? '';
       const last = name.split('.').pop() ?? '';
@@ -38,12 +43,12 @@ export function isBoundedIterable(node: Node | null, scope: Scope, depth = 0): b
       if (name === 'range') {
         return args.positional.length === 1 && unparen(args.positional[0] as Node).type === 'integer';
       }
-      if (WRAPPERS.has(name)) return args.positional.length > 0 && args.positional.every((a) => isBoundedIterable(a, scope, depth + 1));
+      if (WRAPPERS.has(name)) return args.positional.length > 0 && args.positional.every((a) => again(a));
       if (SCHEMA_SIZED.test(name)) return true;
       if (fn.type === 'attribute') {
         const method = fn.childForFieldName('attribute')?.text ?? '';
         const obj = fn.childForFieldName('object');
-        if (VIEW_METHODS.has(method) && obj) return isBoundedIterable(obj, scope, depth + 1);
+        if (VIEW_METHODS.has(method) && obj) return again(obj);
         if (SCHEMA_SIZED_METHODS.has(method)) return true;
       }
       return false;

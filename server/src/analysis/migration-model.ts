@@ -90,28 +90,31 @@ export function definesMigrationClass(root: Node): boolean {
   return false;
 }
 
-function classAttribute(body: Node, name: string): { statement: Node; value: Node | null } | null {
-  let found: { statement: Node; value: Node | null } | null = null;
+type ClassAttributes = Map<string, { statement: Node; value: Node | null }>;
+
+/** The simple `name = value` assignments of a class body, in one pass (the last one wins). */
+function classAttributes(body: Node): ClassAttributes {
+  const out: ClassAttributes = new Map();
   for (const stmt of body.namedChildren) {
     if (stmt.type !== 'expression_statement') continue;
     const a = stmt.firstNamedChild;
     if (a?.type !== 'assignment') continue;
-    if (a.childForFieldName('left')?.text !== name) continue;
-    found = { statement: stmt, value: a.childForFieldName('right') };
+    const left = a.childForFieldName('left');
+    if (left?.type === 'identifier') out.set(left.text, { statement: stmt, value: a.childForFieldName('right') });
   }
-  return found;
+  return out;
 }
 
-function boolAttribute(body: Node, name: string): AttributeStatement<boolean> {
-  const attr = classAttribute(body, name);
+function boolAttribute(attrs: ClassAttributes, name: string): AttributeStatement<boolean> {
+  const attr = attrs.get(name);
   if (!attr) return { statement: null, valueNode: null, value: undefined };
   const v = attr.value ? unparen(attr.value) : null;
   const value = v?.type === 'true' ? true : v?.type === 'false' ? false : 'unknown';
   return { statement: attr.statement, valueNode: attr.value, value };
 }
 
-function refsAttribute(body: Node, name: string): AttributeStatement<MigrationRef[]> {
-  const attr = classAttribute(body, name);
+function refsAttribute(attrs: ClassAttributes, name: string): AttributeStatement<MigrationRef[]> {
+  const attr = attrs.get(name);
   if (!attr) return { statement: null, valueNode: null, value: undefined };
   const elements = attr.value ? sequenceElements(attr.value) : null;
   if (!elements) return { statement: attr.statement, valueNode: attr.value, value: 'unknown' };
@@ -127,6 +130,29 @@ function refsAttribute(body: Node, name: string): AttributeStatement<MigrationRe
   return { statement: attr.statement, valueNode: attr.value, value: complete ? refs : 'unknown' };
 }
 
+/**
+ * `atomic` as the class sets it, else as a same-file base class sets it; Django's default (True)
+ * only when every base is Django's Migration. An imported base may set it: then it is unknown.
+ */
+function inheritedAtomic(cls: Node, attrs: ClassAttributes, scope: Scope, depth = 0): AttributeStatement<boolean> {
+  const own = boolAttribute(attrs, 'atomic');
+  if (own.statement || depth > 5) return own;
+  for (const base of cls.childForFieldName('superclasses')?.namedChildren ?? []) {
+    if (base.type === 'keyword_argument' || base.type === 'comment') continue;
+    if (isMigrationBase(base, scope)) continue;
+    const b = base.type === 'identifier' ? scope.lookup(base.text) : null;
+    if (b?.kind === 'class') {
+      const body = b.node.childForFieldName('body');
+      const inherited = body ? inheritedAtomic(b.node, classAttributes(body), scope, depth + 1) : own;
+      if (inherited.value !== undefined) return { ...inherited, statement: null };
+      continue;
+    }
+    if (dottedName(base) === 'object') continue;
+    return { statement: null, valueNode: null, value: 'unknown' };
+  }
+  return own;
+}
+
 export function buildMigrationModel(root: Node): MigrationModel | null {
   const scope = moduleScope(root);
   const classNode = findMigrationClass(root, scope);
@@ -136,6 +162,7 @@ export function buildMigrationModel(root: Node): MigrationModel | null {
   if (!body || !nameNode) return null;
   const classScope = blockScope(body, scope);
   const ops = resolveOperations(body, classScope);
+  const attrs = classAttributes(body);
   return {
     root,
     classNode,
@@ -143,11 +170,11 @@ export function buildMigrationModel(root: Node): MigrationModel | null {
     body,
     moduleScope: scope,
     classScope,
-    atomic: boolAttribute(body, 'atomic'),
-    initial: boolAttribute(body, 'initial'),
-    dependencies: refsAttribute(body, 'dependencies'),
-    runBefore: refsAttribute(body, 'run_before'),
-    replaces: refsAttribute(body, 'replaces'),
+    atomic: inheritedAtomic(classNode, attrs, scope),
+    initial: boolAttribute(attrs, 'initial'),
+    dependencies: refsAttribute(attrs, 'dependencies'),
+    runBefore: refsAttribute(attrs, 'run_before'),
+    replaces: refsAttribute(attrs, 'replaces'),
     operationsStatement: ops.statement,
     operationsLiteral: ops.literal,
     operations: ops.operations,

@@ -169,11 +169,18 @@ function collect(expr: Node, ctx: Context, branches: BranchStep[], certain: bool
     }
     switch (n.type) {
       case 'binary_operator': {
-        const left = n.childForFieldName('left');
-        const right = n.childForFieldName('right');
-        if (n.childForFieldName('operator')?.text === '+' && left && right) {
-          collect(left, ctx, branches, certain, container);
-          collect(right, ctx, branches, certain, container);
+        if (n.childForFieldName('operator')?.text === '+') {
+          // `a + b + c + ...` nests to the left; walk the spine iteratively, not recursively.
+          const operands: Node[] = [];
+          let cur: Node | null = n;
+          while (cur && cur.type === 'binary_operator' && cur.childForFieldName('operator')?.text === '+') {
+            const right = cur.childForFieldName('right');
+            if (right) operands.push(right);
+            cur = cur.childForFieldName('left');
+            cur = cur ? unparen(cur) : null;
+          }
+          if (cur) operands.push(cur);
+          for (const operand of operands.reverse()) collect(operand, ctx, branches, certain, container);
           return;
         }
         break;
@@ -368,12 +375,16 @@ function buildOperation(call: Node, ctx: Context, branches: BranchStep[], certai
   if (!spec || r.customDatabase) return op;
   const stateOnly = r.stateOnly;
   switch (spec.role) {
-    case 'schema':
+    case 'schema': {
       op.targetModel = reliable ? modelArgument(args, spec, ctx.moduleScope) : null;
       op.isSchema = !stateOnly;
-      op.touchesExistingTable = !stateOnly;
+      // Adding a ManyToManyField creates its join table and leaves the model's table alone.
+      const field = r.specName === 'AddField' && reliable ? argument(args, 'field', 2) : null;
+      const m2m = !!field && /^(\w+\.)*ManyToManyField\(/.test(field.text);
+      op.touchesExistingTable = !stateOnly && !m2m;
       if (spec.nonTransactional && !stateOnly) op.nonTransactional = `${r.specName}`;
       break;
+    }
     case 'schema-global':
       op.isSchema = !stateOnly;
       break;

@@ -106,23 +106,35 @@ export interface StaticString {
   complete: boolean;
 }
 
+const STRING_START = /^([A-Za-z]*)('\'\'|"""|'|")/;
+/** An f-string hole: `{expr}` but not a doubled `{{`. */
+const HOLE = /\{\{|\}\}|\{[^{}]*\}/g;
+
+/**
+ * The value of one string literal node, read from its source text (cheaper than visiting its
+ * children): prefix and quotes stripped, escapes decoded unless raw, f-string holes replaced.
+ */
 function literalString(node: Node): StaticString | null {
-  const start = node.firstChild;
-  if (!start || start.type !== 'string_start') return null;
-  const prefix = start.text.replace(/['"]/g, '').toLowerCase();
-  const raw = prefix.includes('r');
-  let text = '';
+  const text = node.text;
+  const m = STRING_START.exec(text);
+  if (!m) return null;
+  const prefix = (m[1] as string).toLowerCase();
+  const quote = m[2] as string;
+  if (!text.endsWith(quote) || text.length < m[0].length + quote.length) return null;
+  let body = text.slice(m[0].length, text.length - quote.length);
   let complete = true;
-  for (const child of node.children) {
-    if (child.type === 'string_content') {
-      const t = child.text;
-      text += raw ? t : t.replace(/\\(.)/gs, (m, c: string) => SIMPLE_ESCAPES[c] ?? (c === '\n' ? '' : m));
-    } else if (child.type === 'interpolation') {
-      text += ' ? ';
+  if (prefix.includes('f')) {
+    body = body.replace(HOLE, (h) => {
+      if (h === '{{') return '{';
+      if (h === '}}') return '}';
       complete = false;
-    }
+      return ' ? ';
+    });
   }
-  return { text, complete };
+  if (!prefix.includes('r') && body.includes('\\')) {
+    body = body.replace(/\\(.)/gs, (e, c: string) => SIMPLE_ESCAPES[c] ?? (c === '\n' ? '' : e));
+  }
+  return { text: body, complete };
 }
 
 export type NameResolver = (identifier: string, at: Node) => Node | null;

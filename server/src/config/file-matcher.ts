@@ -39,12 +39,17 @@ export class FileMatcher {
     return this.settings.exclude.some((g) => matches(r, g));
   }
 
-  /** A migration by its path alone. */
+  /**
+   * A migration by its path alone. Globs match the path relative to the root; include globs also
+   * get the absolute path, so `**` patterns still see the `migrations` folder when the root is
+   * that folder or below it (`cd app/migrations && migration-guard check .`).
+   */
   isIncluded(file: string): boolean {
     if (!file.endsWith('.py')) return false;
     const r = this.rel(file);
     if (this.settings.exclude.some((g) => matches(r, g))) return false;
-    return this.settings.include.some((g) => matches(r, g));
+    const abs = file.split(sep).join('/').replace(/^\/+/, '');
+    return this.settings.include.some((g) => matches(r, g) || (g.startsWith('**/') && matches(abs, g)));
   }
 
   /** May be a migration by content: worth parsing to check for a Migration class. */

@@ -63,7 +63,7 @@ function findBatching(facts: UnitFacts, index: CodeIndex): BatchingSite | null {
     }
   }
   // Batching by recursion: slice, write in bulk, call yourself for the rest.
-  if (facts.selfRecursive && facts.hasSlice && bulkWrites(facts)) {
+  if (facts.selfRecursive && facts.hasSlice && index.reachable(facts.unit).some(bulkWrites)) {
     const name = facts.unit.node.childForFieldName('name') ?? facts.unit.node;
     return { range: rangeOf(name), line: lineOf(facts.unit.node), why: 'slices, writes in bulk and calls itself for the next batch' };
   }

@@ -32,7 +32,14 @@ function compatible(a: BranchStep[], b: BranchStep[]): boolean {
 }
 
 function label(op: Operation): string {
-  return op.targetModel && op.spec?.role !== 'run-sql' ? `${op.name} on '${op.targetModel}'` : op.name;
+  if (op.runSql?.sql) {
+    const ddl = op.runSql.sql.statements.find((st) => st.cls === 'ddl-existing' || st.cls === 'ddl-new');
+    if (ddl) {
+      const head = ddl.code.replace(/\s+/g, ' ').split(' ').slice(0, 4).join(' ');
+      return `${op.name} "${head}${ddl.code.length > head.length ? ' …' : ''}"`;
+    }
+  }
+  return op.targetModel ? `${op.name} on '${op.targetModel}'` : op.name;
 }
 
 export const mixedDataAndSchema: Rule = {
@@ -59,7 +66,7 @@ export const mixedDataAndSchema: Rule = {
         range: rangeOf(s.callee),
         message: `schema operation: ${label(s)}`,
       }));
-      const names = [...new Set(shown.map(label))].slice(0, 3).join(', ') || 'its own DDL';
+      const names = [...new Set(shown.map(label))].slice(0, 3).join(', ') || label(data);
       const message =
         severity === 'warning'
           ? `${data.name} changes data in the same migration — the same transaction — as schema changes to existing tables (${names}). ` +

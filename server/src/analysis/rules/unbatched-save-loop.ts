@@ -23,10 +23,19 @@ const ADVICE: Record<string, string> = {
   create: 'build the objects and insert them with bulk_create(batch_size=…)',
 };
 
+/** The loop collects rows into a list that bulk_update / bulk_create writes. */
 function collectsForBulk(loop: LoopFacts, facts: UnitFacts): boolean {
-  if (loop.allWrites.some((w) => w.kind === 'bulk')) return true;
   for (const name of loop.appendsTo) if (facts.bulkArguments.has(name)) return true;
   return false;
+}
+
+/** Bounded: a fixed collection, or one derived from an enclosing loop over a fixed collection. */
+function isBoundedLoop(loop: LoopFacts, facts: UnitFacts): boolean {
+  const names = new Set<string>();
+  for (let l = loop.parent; l; l = l.parent) {
+    if (l.kind !== 'while' && isBoundedLoop(l, facts)) for (const t of l.targets) names.add(t);
+  }
+  return isBoundedIterable(loop.iterable, facts.locals, names);
 }
 
 function headerRange(loop: LoopFacts) {
@@ -49,12 +58,12 @@ function owningLoop(loop: LoopFacts | null | undefined, facts: UnitFacts, root?:
   // belongs to that loop, whatever loops it sits in.
   if (root) {
     for (let l = loop ?? null; l; l = l.parent) {
-      if (l.kind !== 'while' && l.targets.includes(root) && !isBoundedIterable(l.iterable, facts.locals)) return l;
+      if (l.kind !== 'while' && l.targets.includes(root) && !isBoundedLoop(l, facts)) return l;
     }
   }
   for (let l = loop ?? null; l; l = l.parent) {
     if (l.kind === 'while') continue;
-    if (!isBoundedIterable(l.iterable, facts.locals)) return l;
+    if (!isBoundedLoop(l, facts)) return l;
   }
   return null;
 }
@@ -83,6 +92,13 @@ function rowWritesByLoop(facts: UnitFacts, ctx: RuleContext): Map<LoopFacts, Wri
   return out;
 }
 
+/** `obj = Model(...); obj.save()` or `Model(...).save()`: the save inserts a new row. */
+function isNewInstance(w: WriteCall, loop: LoopFacts): boolean {
+  const receiver = w.call.childForFieldName('function')?.childForFieldName('object');
+  if (receiver?.type === 'call') return /^[A-Z]/.test(receiver.childForFieldName('function')?.text.split('.').pop() ?? '');
+  return !!w.receiverRoot && loop.constructed.has(w.receiverRoot) && !loop.targets.includes(w.receiverRoot);
+}
+
 function baseKind(w: WriteCall): string {
   return w.kind === 'helper' && w.inner ? baseKind(w.inner) : w.kind;
 }
@@ -103,8 +119,10 @@ export const unbatchedSaveLoop: Rule = {
           // Name the write on the loop's own row when there is one: it is what the fix rewrites.
           const first = writes.find((w) => w.receiverRoot && loop.targets.includes(w.receiverRoot)) ?? writes[0];
           if (!first) continue;
-          if (collectsForBulk(loop, facts)) continue;
-          const kind = baseKind(first);
+          // Collecting rows for a bulk write excuses other writes, never a save of the loop's own row.
+          const ownRow = writes.some((w) => w.receiverRoot && loop.targets.includes(w.receiverRoot));
+          if (!ownRow && collectsForBulk(loop, facts)) continue;
+          const kind = baseKind(first) === 'save' && isNewInstance(first, loop) ? 'create' : baseKind(first);
           const related: RelatedLocation[] = writes.slice(0, 3).map((w) => ({
             range: rangeOf(w.call),
             message: w.kind === 'helper' ? `calls ${snippet(w.call.childForFieldName('function') as Node)}(), which writes a row` : `writes one row per iteration`,
@@ -116,8 +134,9 @@ export const unbatchedSaveLoop: Rule = {
           ctx.report({
             range: headerRange(loop),
             message:
-              `\`${describe(loop)}\` writes one row per iteration${via}: one ${QUERY[kind] ?? 'query'} per row, ` +
-              `all inside the migration's transaction. To batch it, ${ADVICE[kind] ?? 'write the rows in bulk'}.`,
+              `\`${describe(loop)}\` writes one row per iteration${via}: one ${QUERY[kind] ?? 'query'} per row` +
+              (ctx.model.atomic.value === false ? ', each a round trip of its own. ' : ", all inside the migration's transaction. ") +
+              `To batch it, ${ADVICE[kind] ?? 'write the rows in bulk'}.`,
             related,
           });
         }
