@@ -18,8 +18,23 @@ export interface Binding {
 
 export class Scope {
   private readonly bindings = new Map<string, Binding | 'ambiguous'>();
+  /** A block whose statements are bound on the first look-up (most files never look a name up). */
+  private pending: Node | null = null;
 
   constructor(readonly parent: Scope | null) {}
+
+  static lazy(block: Node, parent: Scope | null): Scope {
+    const scope = new Scope(parent);
+    scope.pending = block;
+    return scope;
+  }
+
+  private materialise(): void {
+    const block = this.pending;
+    if (!block) return;
+    this.pending = null;
+    bindBlock(this, block);
+  }
 
   bind(name: string, binding: Binding, certain: boolean): void {
     const previous = this.bindings.get(name);
@@ -28,6 +43,7 @@ export class Scope {
 
   /** Looks a name up here, then in enclosing scopes; null when unknown or ambiguous. */
   lookup(name: string): Binding | null {
+    this.materialise();
     const own = this.bindings.get(name);
     if (own === 'ambiguous') return null;
     if (own) return own;
@@ -35,6 +51,7 @@ export class Scope {
   }
 
   has(name: string): boolean {
+    this.materialise();
     return this.bindings.has(name) || (this.parent?.has(name) ?? false);
   }
 }
@@ -139,13 +156,9 @@ function bindStatement(scope: Scope, stmt: Node, certain: boolean): void {
 }
 
 export function moduleScope(root: Node): Scope {
-  const scope = new Scope(null);
-  bindBlock(scope, root);
-  return scope;
+  return Scope.lazy(root, null);
 }
 
 export function blockScope(block: Node, parent: Scope): Scope {
-  const scope = new Scope(parent);
-  bindBlock(scope, block);
-  return scope;
+  return Scope.lazy(block, parent);
 }

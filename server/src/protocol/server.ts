@@ -119,30 +119,27 @@ export function startServer(connection: Connection, options: ServerOptions): voi
 
   /** Lints a file from disk (not open in the editor). Returns whether it is a migration. */
   async function lintFromDisk(file: string): Promise<boolean> {
+    const text = await fs.readFile(file, 'utf8').catch(() => null);
+    return lintDiskText(file, text);
+  }
+
+  /** Lints the on-disk text of a file (null: unreadable or gone) and publishes the result. */
+  function lintDiskText(file: string, text: string | null): boolean {
     const p = parser;
     if (!p) return false;
     const uri = pathToFileURL(file).href;
-    let text: string;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch {
+    const clear = () => {
       if (scanned.delete(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] });
       return false;
-    }
+    };
+    if (text === null) return clear();
     if (documents?.get(uri)) return true; // the editor's buffer wins
     const resolved = service.settingsFor(file);
-    const included = resolved.matcher.isIncluded(file);
-    if (!included && !resolved.matcher.mayDefineMigration(file, text)) {
-      if (scanned.delete(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] });
-      return false;
-    }
+    if (!resolved.matcher.isIncluded(file) && !resolved.matcher.mayDefineMigration(file, text)) return clear();
     let tree: Tree | undefined;
     try {
       tree = p.parse(text);
-      if (!service.isMigration(file, text, () => tree as Tree, resolved)) {
-        if (scanned.delete(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] });
-        return false;
-      }
+      if (!service.isMigration(file, text, () => tree as Tree, resolved)) return clear();
       const findings = service.lint(tree, text, resolved);
       if (findings.length > 0 || scanned.has(uri)) void connection.sendDiagnostics({ uri, diagnostics: findings.map((f) => toDiagnostic(f, uri)) });
       if (findings.length > 0) scanned.add(uri);
@@ -165,20 +162,28 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     progress?.begin('Django Migration Guard', 0, 'Looking for migrations…', false);
     const cancelled = () => generation !== scanGeneration;
     try {
-      const files = (await Promise.all(folders.map((f) => findPythonFiles(f, cancelled)))).flat();
-      const seen = new Set<string>();
+      const files = [...new Set((await Promise.all(folders.map((f) => findPythonFiles(f, cancelled)))).flat())];
+      // Keep a window of reads in flight so the disk works while the parser does.
+      const WINDOW = 32;
+      const reads: Array<Promise<string | null> | undefined> = [];
+      const read = (i: number) => {
+        const f = files[i];
+        if (f !== undefined) reads[i] = fs.readFile(f, 'utf8').catch(() => null);
+      };
+      for (let i = 0; i < Math.min(WINDOW, files.length); i++) read(i);
       let migrations = 0;
       for (let i = 0; i < files.length; i++) {
         if (cancelled()) return;
-        const file = files[i] as string;
-        if (seen.has(file)) continue;
-        seen.add(file);
-        if (await lintFromDisk(file)) migrations++;
-        if (i % 25 === 0) {
+        read(i + WINDOW);
+        const text = await (reads[i] as Promise<string | null>);
+        reads[i] = undefined;
+        if (lintDiskText(files[i] as string, text)) migrations++;
+        if (i % 50 === 0) {
           progress?.report(Math.round((100 * i) / files.length), `${i}/${files.length} files`);
           await new Promise((r) => setImmediate(r)); // let editor requests through
         }
       }
+      const seen = new Set(files);
       // Files that had diagnostics and are gone from the workspace now.
       for (const uri of [...scanned]) {
         const file = uriToPath(uri);
