@@ -10,26 +10,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { PublishDiagnosticsParams, Range, TextDocumentContentChangeEvent } from 'vscode-languageserver';
 
-export interface Position {
-  line: number;
-  character: number;
-}
-export interface Range {
-  start: Position;
-  end: Position;
-}
-export interface PublishDiagnosticsParams {
-  uri: string;
-  version?: number;
-  diagnostics: { range: Range; message: string; code?: string | number; severity?: number }[];
-}
+export type { PublishDiagnosticsParams, Range };
 export interface Published {
   params: PublishDiagnosticsParams;
   /** process.hrtime.bigint() when the notification was dispatched to us. */
   at: bigint;
 }
-export type ContentChange = { range: Range; text: string } | { text: string };
+export type ContentChange = TextDocumentContentChangeEvent;
 
 interface Waiter {
   pred: (p: PublishDiagnosticsParams) => boolean;
