@@ -258,6 +258,14 @@ describe('cli: settings and file selection', () => {
     assert.ok(found.some((f) => f.path === 'scripts/custom_migration.py'), 'a Migration class outside migrations/ is found by content');
   });
 
+  it('finds migrations when run from inside a migrations folder', () => {
+    const inside = join(PROJECT, 'app', 'migrations');
+    const fromInside = brief(json(['.'], inside).findings).map((l) => l.replace(/^\.\//, ''));
+    const fromRoot = brief(json(['app/migrations']).findings).map((l) => l.replace(/^app\/migrations\//, ''));
+    assert.ok(fromInside.length > 0, 'findings from inside the folder');
+    assert.deepEqual(fromInside, fromRoot);
+  });
+
   it('uses --config instead of discovery and warns about its invalid settings', () => {
     const { run, findings } = json(['--config', 'ci-pyproject.toml']);
     assert.equal(run.code, 1);

@@ -3,7 +3,8 @@
  * They check what the server publishes and answers, as an editor would see it.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -160,6 +161,34 @@ describe('language server settings', () => {
       assert.deepEqual(codes(ds), ['runpython-no-reverse', 'unbatched-save-loop']);
     } finally {
       await client.stop();
+    }
+  });
+});
+
+describe('language server file watching', () => {
+  it('re-lints the workspace when pyproject.toml changes, and clears a deleted migration', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'migration-guard-ws-'));
+    cpSync(WORKSPACE, root, { recursive: true });
+    const client = await TestClient.start({ workspaceFolders: [root], settings: () => ({}) });
+    try {
+      const file = join(root, 'shop/migrations/0002_backfill_currency.py');
+      const uri = pathToFileURL(file).href;
+      let ds = await client.waitFor(() => client.diagnostics.get(uri)?.diagnostics, 'workspace diagnostics');
+      assert.ok(codes(ds).includes('unbatched-save-loop'));
+      const pyproject = join(root, 'pyproject.toml');
+      writeFileSync(pyproject, readFileSync(pyproject, 'utf8').replace('runsql-no-reverse = "off"', 'runsql-no-reverse = "off"\nunbatched-save-loop = "off"'));
+      let before = client.count(uri);
+      await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(pyproject).href, type: 2 }] });
+      ds = await client.nextDiagnostics(uri, before);
+      assert.deepEqual(codes(ds), ['mixed-data-and-schema', 'runpython-no-reverse']);
+      rmSync(file);
+      before = client.count(uri);
+      await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri, type: 3 }] });
+      ds = await client.nextDiagnostics(uri, before);
+      assert.deepEqual(ds, []);
+    } finally {
+      await client.stop();
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });
