@@ -110,6 +110,11 @@ describe('language server over stdio', () => {
       range: target.range,
       context: { diagnostics: [target] },
     })) as CodeAction[];
+    const preferred = actions.filter((a) => a.isPreferred);
+    assert.deepEqual(preferred.map((a) => a.title), ['Add reverse_code=migrations.RunPython.noop']);
+    assert.ok(actions.some((a) => a.title === 'Add a reverse function reverse_backfill() beside backfill()'));
+    const withNoop = applyEdits(SEED, preferred[0]?.edit?.changes?.[uri] ?? []);
+    assert.match(withNoop, /migrations\.RunPython\(backfill, reverse_code=migrations\.RunPython\.noop\)/);
     const disable = actions.find((a) => a.title === 'Disable runpython-no-reverse for this line');
     assert.ok(disable, `actions: ${actions.map((a) => a.title).join(', ')}`);
     assert.equal(disable.kind, 'quickfix');

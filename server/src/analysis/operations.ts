@@ -46,6 +46,8 @@ export type { SqlValue };
 export interface RunSqlInfo {
   sql: SqlValue | null;
   reverse: SqlValue | null;
+  /** The reverse_sql argument as written (an explicit None included), or null when absent. */
+  reverseNode: Node | null;
   reverseState: 'absent' | 'none' | 'present';
 }
 
@@ -424,6 +426,7 @@ function buildOperation(call: Node, ctx: Context, branches: BranchStep[], certai
       op.runSql = {
         sql,
         reverse: reverseNode && !isNoneLiteral(reverseNode) ? readSql(reverseNode, ctx.scope) : null,
+        reverseNode,
         reverseState: reverseState(reverseNode),
       };
       if (sql?.state === 'known') {

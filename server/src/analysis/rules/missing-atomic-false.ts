@@ -5,9 +5,11 @@
  * until the very end, a warning.
  */
 import type { CodeIndex, LoopFacts, UnitFacts } from '../code-facts';
+import { atomicFalseFix } from '../fixes/atomic-fix';
+import { replaceNode } from '../fixes/edits';
 import { iteratesInBatches } from '../iterables';
 import type { Operation } from '../operations';
-import { rangeOf, spanRange } from '../syntax';
+import { callArguments, rangeOf, spanRange } from '../syntax';
 import type { Range } from '../types';
 import { runPythonUnits } from './runpython-units';
 import { lineOf, type Rule } from './rule';
@@ -85,8 +87,13 @@ export const missingAtomicFalse: Rule = {
     if (migrationAtomic) {
       for (const op of model.operations) {
         if (!op.certain) continue;
+        const fix = op.nonTransactional || op.reverseNonTransactional
+          ? atomicFalseFix(model, ctx.source, `${op.nonTransactional ?? op.reverseNonTransactional} cannot run inside a transaction.`, true)
+          : null;
+        const fixes = fix ? [fix] : [];
         if (op.nonTransactional) {
           ctx.report({
+            fixes,
             range: rangeOf(op.callee),
             severity: 'error',
             message:
@@ -96,6 +103,7 @@ export const missingAtomicFalse: Rule = {
           });
         } else if (op.reverseNonTransactional) {
           ctx.report({
+            fixes,
             range: rangeOf(op.callee),
             severity: 'error',
             message:
@@ -123,6 +131,14 @@ export const missingAtomicFalse: Rule = {
             ? 'Move the data operations into a migration of their own (this one also changes the schema) and set atomic = False there, so each batch commits on its own.'
             : 'Set atomic = False so each batch commits on its own.';
         const where = hit.why.startsWith('slices, writes') ? `the function at line ${hit.line}` : `the loop at line ${hit.line}`;
+        const fixes = [];
+        if (migrationAtomic && !hasSchema) {
+          const fix = atomicFalseFix(model, ctx.source, 'Commit each batch on its own instead of holding every lock until the end.', false);
+          if (fix) fixes.push(fix);
+        } else if (!migrationAtomic) {
+          const flag = callArguments(op.call).keywords.get('atomic');
+          if (flag) fixes.push({ title: `Set ${op.name}(atomic=False)`, edits: [replaceNode(flag, 'False')], isPreferred: true, safe: false });
+        }
         ctx.report({
           range: rangeOf(op.callee),
           severity: 'warning',
@@ -130,6 +146,7 @@ export const missingAtomicFalse: Rule = {
             `The code this ${op.name} runs batches its writes (${where} ${hit.why}), but ${wrapper}, ` +
             `so no batch commits and every lock is held until the end. ${advice}`,
           related: [{ range: hit.range, message: `batching: ${hit.why}` }, ...atomicNote],
+          fixes,
         });
         break;
       }

@@ -1,4 +1,5 @@
 /** runpython-no-reverse: RunPython without reverse_code (or with reverse_code=None). */
+import { runPythonReverseFixes } from '../fixes/reverse-fixes';
 import { rangeOf } from '../syntax';
 import type { Rule } from './rule';
 
@@ -18,6 +19,7 @@ export const runpythonNoReverse: Rule = {
         message:
           `${op.name} ${how}: \`migrate\` cannot roll this migration back and stops with IrreversibleError. ` +
           `Give it a reverse function, or migrations.RunPython.noop when nothing needs undoing.`,
+        fixes: runPythonReverseFixes(op, ctx.source, ctx.model.moduleScope),
       });
     }
   },

@@ -1,4 +1,5 @@
 /** runsql-no-reverse: RunSQL without reverse_sql (or with reverse_sql=None). */
+import { runSqlReverseFixes } from '../fixes/reverse-fixes';
 import { rangeOf } from '../syntax';
 import type { Rule } from './rule';
 
@@ -18,6 +19,7 @@ export const runsqlNoReverse: Rule = {
         message:
           `${op.name} ${how}: \`migrate\` cannot roll this migration back and stops with IrreversibleError. ` +
           `Give it the inverse SQL, or migrations.RunSQL.noop when nothing needs undoing.`,
+        fixes: runSqlReverseFixes(op, ctx.source),
       });
     }
   },

@@ -1,0 +1,49 @@
+/**
+ * Inverse statements for the SQL shapes whose undo is unambiguous: CREATE [UNIQUE] INDEX
+ * [CONCURRENTLY] [IF NOT EXISTS] name, ALTER TABLE t ADD [COLUMN] [IF NOT EXISTS] c (one clause),
+ * ALTER TABLE t ADD CONSTRAINT c, CREATE TABLE [IF NOT EXISTS] t. Anything else: null.
+ */
+import type { SqlStatement } from '../sql';
+
+const NAME = String.raw`((?:"[^"]+"|[A-Za-z_][\w$]*)(?:\.(?:"[^"]+"|[A-Za-z_][\w$]*))?)`;
+
+const CREATE_INDEX = new RegExp(String.raw`^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?${NAME}\s+ON\b`, 'i');
+const ADD_COLUMN = new RegExp(String.raw`^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?${NAME}\s+ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?${NAME}\s`, 'i');
+const ADD_CONSTRAINT = new RegExp(String.raw`^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?${NAME}\s+ADD\s+CONSTRAINT\s+${NAME}\s`, 'i');
+const CREATE_TABLE = new RegExp(String.raw`^CREATE\s+(?:UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?${NAME}\s*\(`, 'i');
+
+/** True when `code` has a comma outside parentheses: several clauses in one ALTER TABLE. */
+function hasTopLevelComma(code: string): boolean {
+  let depth = 0;
+  for (const c of code) {
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === ',' && depth === 0) return true;
+  }
+  return false;
+}
+
+export function inverseStatement(statement: SqlStatement): string | null {
+  const code = statement.code.trim();
+  let m = CREATE_INDEX.exec(code);
+  if (m) return `DROP INDEX ${m[1] ? 'CONCURRENTLY ' : ''}IF EXISTS ${m[2]};`;
+  m = ADD_CONSTRAINT.exec(code);
+  if (m && !hasTopLevelComma(code)) return `ALTER TABLE ${m[1]} DROP CONSTRAINT IF EXISTS ${m[2]};`;
+  m = ADD_COLUMN.exec(code);
+  if (m && !hasTopLevelComma(code) && !/^CONSTRAINT$/i.test(m[2] ?? '')) return `ALTER TABLE ${m[1]} DROP COLUMN IF EXISTS ${m[2]};`;
+  m = CREATE_TABLE.exec(code);
+  if (m) return `DROP TABLE IF EXISTS ${m[1]};`;
+  return null;
+}
+
+/** The inverse of every statement, in reverse order, or null if any one is not recognised. */
+export function inverseStatements(statements: readonly SqlStatement[]): string[] | null {
+  if (statements.length === 0) return null;
+  const out: string[] = [];
+  for (const st of [...statements].reverse()) {
+    const inv = inverseStatement(st);
+    if (!inv) return null;
+    out.push(inv);
+  }
+  return out;
+}
