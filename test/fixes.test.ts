@@ -41,8 +41,10 @@ for (const rule of readdirSync(root).sort()) {
         assert.equal(pythonSyntaxError(after), null, 'the fixed file is valid Python');
         const again = (await lint(after)).findings;
         assert.deepEqual(again.filter((f) => f.rule === rule).map((f) => f.message), [], 'the finding is gone');
+        // Batching a save loop in an atomic migration rightly raises missing-atomic-false next.
+        const follows = rule === 'unbatched-save-loop' ? 'missing-atomic-false' : '';
         const others = (fs: typeof findings) =>
-          fs.filter((f) => f.rule !== rule && f.rule !== 'unused-suppression').map((f) => `${f.rule}: ${f.message.replace(/line \d+/g, 'line N')}`).sort();
+          fs.filter((f) => f.rule !== rule && f.rule !== 'unused-suppression' && f.rule !== follows).map((f) => `${f.rule}: ${f.message.replace(/line \d+/g, 'line N')}`).sort();
         assert.deepEqual(others(again), others(findings), 'other findings are unchanged');
       });
     }

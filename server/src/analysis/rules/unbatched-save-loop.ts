@@ -5,6 +5,7 @@
  */
 import type { LoopFacts, UnitFacts, WriteCall } from '../code-facts';
 import { PER_ROW_WRITES } from '../code-facts';
+import { batchTemplateFix } from '../fixes/batch-template';
 import { isBoundedIterable } from '../iterables';
 import { rangeOf, spanRange, type Node } from '../syntax';
 import type { RelatedLocation } from '../types';
@@ -99,6 +100,11 @@ function isNewInstance(w: WriteCall, loop: LoopFacts): boolean {
   return !!w.receiverRoot && loop.constructed.has(w.receiverRoot) && !loop.targets.includes(w.receiverRoot);
 }
 
+function isWithin(inner: LoopFacts, outer: LoopFacts): boolean {
+  for (let l: LoopFacts | null = inner; l; l = l.parent) if (l === outer) return true;
+  return false;
+}
+
 function baseKind(w: WriteCall): string {
   return w.kind === 'helper' && w.inner ? baseKind(w.inner) : w.kind;
 }
@@ -131,7 +137,12 @@ export const unbatchedSaveLoop: Rule = {
             related.push({ range: rangeOf(first.inner.call), message: `the write inside the helper (line ${lineOf(first.inner.call)})` });
           }
           const via = first.kind === 'helper' ? ` through ${snippet(first.call, 40)} (which calls ${snippet(first.inner?.call ?? first.call, 40)})` : ` (${snippet(first.call, 50)})`;
+          const template =
+            first.kind !== 'helper' && !facts.helperCalls.some((h) => h.loop && isWithin(h.loop, loop))
+              ? batchTemplateFix({ loop, write: first, loopWrites: loop.allWrites, source: ctx.source, batchSize: ctx.batchSize })
+              : null;
           ctx.report({
+            fixes: template ? [template] : [],
             range: headerRange(loop),
             message:
               `\`${describe(loop)}\` writes one row per iteration${via}: one ${QUERY[kind] ?? 'query'} per row` +
