@@ -396,3 +396,43 @@ describe('cli: parallel runs', () => {
     assert.equal(small.status, 1, 'small runs lint in-process');
   });
 });
+
+describe('cli: fixes', () => {
+  const migration = (root: string, name: string) => readFileSync(join(root, 'app', 'migrations', name), 'utf8');
+
+  it('--diff shows the safe fixes without writing, and exits 1 when there are some', () => {
+    const root = projectCopy();
+    const before = migration(root, '0003_order_index.py');
+    const run = cli(['check', '--diff', 'app'], root);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stdout, /^--- a\/app\/migrations\/0003_order_index\.py\n\+\+\+ b\/app\/migrations\/0003_order_index\.py\n@@ /);
+    assert.match(run.stdout, /\n\+ {4}atomic = False\n/);
+    assert.doesNotMatch(run.stdout, /reverse_code/, 'unsafe fixes are not part of --diff alone');
+    assert.equal(migration(root, '0003_order_index.py'), before, 'nothing written');
+    assert.match(run.stderr, /1 fix would change 1 file/);
+  });
+
+  it('--fix writes the safe fixes and reports what remains', () => {
+    const root = projectCopy();
+    const run = cli(['check', '--fix', '--format', 'json', 'app'], root);
+    const remaining = JSON.parse(run.stdout) as JsonFinding[];
+    assert.ok(!remaining.some((f) => f.rule === 'missing-atomic-false'), 'fixed');
+    assert.ok(remaining.some((f) => f.rule === 'runpython-no-reverse'), 'unsafe finding left as is');
+    assert.match(migration(root, '0003_order_index.py'), /\n {4}atomic = False\n/);
+    assert.match(run.stderr, /fixed 1 problem in 1 file/);
+    assert.equal(cli(['check', '--fix', '--format', 'json', 'app'], root).stderr.match(/fixed 0 problems/)?.length, 1, 'a second run has nothing left to fix');
+  });
+
+  it('--unsafe-fixes applies the preferred fix of every finding, and the result lints clean of them', () => {
+    const root = projectCopy();
+    const before = json(['app'], root).findings;
+    assert.ok(before.length > 0);
+    const run = cli(['check', '--unsafe-fixes', '--format', 'json', 'app'], root);
+    const left = JSON.parse(run.stdout) as JsonFinding[];
+    assert.deepEqual(left.filter((f) => f.rule === 'runpython-no-reverse' || f.rule === 'runsql-no-reverse'), [], run.stderr);
+    // In a file that also changes the schema, batching is fixed by a split, not by atomic = False.
+    for (const f of left.filter((x) => x.rule === 'missing-atomic-false')) assert.match(f.message, /Move the data operations into a migration of their own/);
+    const python = spawnSync('python3', ['-c', 'import ast, sys\nfor p in sys.argv[1:]: ast.parse(open(p).read(), p)', ...['0002_backfill.py', '0003_order_index.py'].map((n) => join(root, 'app', 'migrations', n))], { encoding: 'utf8' });
+    assert.equal(python.status, 0, python.stderr);
+  });
+});

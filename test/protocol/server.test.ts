@@ -126,6 +126,34 @@ describe('language server over stdio', () => {
     await client.close(uri);
   });
 
+  it('source.fixAll applies only the fixes that cannot change what the migration does', async () => {
+    const uri = 'untitled:fix-all';
+    const text = `from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+
+    operations = [
+        migrations.RunSQL("CREATE INDEX CONCURRENTLY shop_order_ref ON shop_order (ref)"),
+    ]
+`;
+    const ds = await client.open(uri, text);
+    assert.deepEqual(codes(ds), ['missing-atomic-false', 'runsql-no-reverse']);
+    const actions = (await client.connection.sendRequest('textDocument/codeAction', {
+      textDocument: { uri },
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      context: { diagnostics: [], only: ['source.fixAll'] },
+    })) as CodeAction[];
+    assert.deepEqual(actions.map((a) => a.kind), ['source.fixAll.migrationGuard']);
+    const fixed = applyEdits(text, actions[0]?.edit?.changes?.[uri] ?? []);
+    assert.match(fixed, /atomic = False/);
+    assert.match(fixed, /migrations\.RunSQL\("CREATE INDEX CONCURRENTLY shop_order_ref ON shop_order \(ref\)"\),/, 'the unsafe reverse fix is not applied');
+    const after = await client.change(uri, 2, [{ text: fixed }]);
+    assert.deepEqual(codes(after), ['runsql-no-reverse']);
+    await client.close(uri);
+  });
+
   it('survives garbage and keeps serving other documents', async () => {
     const junk = 'untitled:junk.py';
     const garbage = [

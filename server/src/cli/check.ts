@@ -4,6 +4,7 @@
  * the exit status: 2 when a path or file could not be checked, else 1 when a finding reaches
  * --fail-on, else 0.
  */
+import { writeFileSync } from 'node:fs';
 import { PythonParser } from '../analysis/parser';
 import { discover } from './discover';
 import { formatGithub } from './format-github';
@@ -16,6 +17,7 @@ import type { CheckOptions } from './options';
 import { ConfigResolver } from './project-config';
 import { findingsExitCode } from './report';
 import type { FileReport, FileResult, LintConfig, LintTask, RunReport } from './types';
+import { unifiedDiff } from './unified-diff';
 import { lintInPool } from './worker-pool';
 
 /** Below this many files, starting worker threads costs more than it saves. */
@@ -62,7 +64,7 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
   };
   const error = (message: string): void => io.stderr(`migration-guard: error: ${message}\n`);
 
-  const resolver = new ConfigResolver(options.config, { select: options.select, ignore: options.ignore }, warn);
+  const resolver = new ConfigResolver(options.config, { select: options.select, ignore: options.ignore, fix: options.fix }, warn);
   const found = discover(options.paths, resolver, io.cwd);
   for (const w of found.warnings) warn(w);
   for (const e of found.errors) error(e);
@@ -79,6 +81,9 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
   const files: FileReport[] = [];
   let checked = 0;
   let failed = 0;
+  let fixedProblems = 0;
+  let fixedFiles = 0;
+  const diffs: string[] = [];
   const order = found.tasks.map((_, i) => i).sort((a, b) => (found.tasks[a].path < found.tasks[b].path ? -1 : found.tasks[a].path > found.tasks[b].path ? 1 : 0));
   for (const i of order) {
     const task = found.tasks[i];
@@ -89,12 +94,35 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
     } else if (result.status === 'checked') {
       checked++;
       if (result.syntaxError) warn(`${task.path}:${position(result.syntaxError)}: syntax error; findings for this file may be incomplete`);
+      if (result.fixed) {
+        fixedProblems += result.fixed.applied;
+        fixedFiles++;
+        if (options.diff) diffs.push(unifiedDiff(task.path, result.fixed.original, result.fixed.text));
+        else {
+          try {
+            writeFileSync(task.file, result.fixed.text);
+          } catch (e) {
+            failed++;
+            error(`${task.path}: cannot write the fixed file (${e instanceof Error ? e.message : String(e)})`);
+          }
+        }
+      }
       if (result.findings.length > 0) files.push({ path: task.path, file: task.file, findings: result.findings });
     }
   }
 
   const report: RunReport = { files, checked, failed, cwd: io.cwd };
+  if (options.diff) {
+    // The diff is the output: findings would describe the text before the fixes.
+    io.stdout(diffs.join(''));
+    if (!options.quiet) io.stderr(`migration-guard: ${fixedProblems} ${fixedProblems === 1 ? 'fix' : 'fixes'} would change ${fixedFiles} ${fixedFiles === 1 ? 'file' : 'files'}\n`);
+    if (failed > 0 || found.errors.length > 0) return 2;
+    return fixedFiles > 0 ? 1 : 0;
+  }
   io.stdout(render(report, options));
+  if (options.fix !== 'none' && !options.quiet) {
+    io.stderr(`migration-guard: fixed ${fixedProblems} ${fixedProblems === 1 ? 'problem' : 'problems'} in ${fixedFiles} ${fixedFiles === 1 ? 'file' : 'files'}\n`);
+  }
   if (failed > 0) error(`${failed} ${failed === 1 ? 'file' : 'files'} could not be checked`);
   if (failed > 0 || found.errors.length > 0) return 2;
   return findingsExitCode(report, options.failOn);

@@ -4,7 +4,8 @@
  * file cannot stop a run. Used the same way in-process and in worker threads.
  */
 import { readFileSync } from 'node:fs';
-import { lintTree } from '../analysis/engine';
+import { lintTree, type LintResult } from '../analysis/engine';
+import { applyFixEdits, selectFixes } from '../analysis/fixes/apply';
 import { definesMigrationClass } from '../analysis/migration-model';
 import type { PythonParser, Tree } from '../analysis/parser';
 import type { Node } from '../analysis/syntax';
@@ -40,11 +41,28 @@ export function lintFile(parser: PythonParser, task: LintTask, config: LintConfi
   }
   try {
     if (task.mode === 'detect' && !definesMigrationClass(tree.rootNode)) return { status: 'skipped' };
-    const { findings } = lintTree(tree, text, { rules: config.rules, batchSize: config.batchSize });
+    const options = { rules: config.rules, batchSize: config.batchSize };
+    let result: LintResult = lintTree(tree, text, options);
+    const original = text;
+    let applied = 0;
+    // Apply fixes, re-lint, repeat: one fix can make another possible (a batched loop then
+    // wants atomic = False). Bounded, and a pass that applies nothing ends it.
+    for (let pass = 0; config.fix !== 'none' && pass < 4; pass++) {
+      const groups = selectFixes(result.findings, config.fix === 'safe' ? 'safe' : 'preferred');
+      if (groups.length === 0) break;
+      const next = applyFixEdits(text, groups);
+      if (next.applied === 0 || next.text === text) break;
+      applied += next.applied;
+      text = next.text;
+      tree.delete();
+      tree = parser.parse(text);
+      result = lintTree(tree, text, options);
+    }
     return {
       status: 'checked',
-      findings: findings.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, range: f.range, related: f.related })),
+      findings: result.findings.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, range: f.range, related: f.related })),
       syntaxError: firstSyntaxError(tree.rootNode),
+      ...(text !== original ? { fixed: { text, original, applied } } : {}),
     };
   } catch (e) {
     return { status: 'failed', error: `internal error while linting (${reasonOf(e)}); please report it` };

@@ -18,6 +18,10 @@ export interface CheckOptions {
   ignore: string[];
   jobs: number;
   quiet: boolean;
+  /** Which fixes to apply: none, the safe ones (--fix), or every finding's preferred one (--unsafe-fixes). */
+  fix: 'none' | 'safe' | 'preferred';
+  /** Print what the fixes would change as a unified diff instead of writing files. */
+  diff: boolean;
 }
 
 export type Command = { kind: 'help'; topic: 'main' | 'check' } | { kind: 'version' } | { kind: 'check'; options: CheckOptions };
@@ -65,6 +69,9 @@ function parseCheck(args: string[]): Command {
         ignore: { type: 'string', multiple: true },
         jobs: { type: 'string', short: 'j' },
         quiet: { type: 'boolean', short: 'q' },
+        fix: { type: 'boolean' },
+        'unsafe-fixes': { type: 'boolean' },
+        diff: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -87,6 +94,9 @@ function parseCheck(args: string[]): Command {
       ignore: ruleList(v.ignore, '--ignore') ?? [],
       jobs: jobsOf(v.jobs),
       quiet: v.quiet ?? false,
+      // --diff alone previews the safe fixes, as --fix would apply them.
+      fix: v['unsafe-fixes'] ? 'preferred' : v.fix || v.diff ? 'safe' : 'none',
+      diff: v.diff ?? false,
     },
   };
 }

@@ -16,6 +16,8 @@ export interface RuleOverrides {
   select: string[] | null;
   /** These rules never run. */
   ignore: string[];
+  /** Fixes to apply (--fix / --unsafe-fixes); none by default. */
+  fix?: LintConfig['fix'];
 }
 
 export interface ResolvedConfig {
@@ -76,7 +78,7 @@ export class ConfigResolver {
     const settings = mergeSettings(project.settings);
     settings.rules = applyOverrides(settings.rules, this.overrides);
     const resolved: ResolvedConfig = { settings, matcher: new FileMatcher(settings, project.root), index: this.configs.length };
-    this.configs.push({ rules: settings.rules, batchSize: settings.batchSize });
+    this.configs.push({ rules: settings.rules, batchSize: settings.batchSize, fix: this.overrides.fix ?? 'none' });
     this.byKey.set(key, resolved);
     return resolved;
   }

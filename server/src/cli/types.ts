@@ -8,6 +8,8 @@ import type { Range, RelatedLocation, RuleSetting, Severity } from '../analysis/
 export interface LintConfig {
   rules: Record<string, RuleSetting>;
   batchSize: number;
+  /** Fixes to apply before reporting what remains. */
+  fix: 'none' | 'safe' | 'preferred';
 }
 
 /**
@@ -34,7 +36,13 @@ export interface CliFinding {
 }
 
 export type FileResult =
-  | { status: 'checked'; findings: CliFinding[]; syntaxError: { line: number; character: number } | null }
+  | {
+      status: 'checked';
+      findings: CliFinding[];
+      syntaxError: { line: number; character: number } | null;
+      /** Present when fixes changed the file: its new text (not yet written) and how many applied. */
+      fixed?: { text: string; original: string; applied: number };
+    }
   | { status: 'skipped' }
   | { status: 'failed'; error: string };
 

@@ -28,6 +28,12 @@ Options:
                                       one; globs are relative to its folder.
   --select <rule,...>                 Check only these rules.
   --ignore <rule,...>                 Do not check these rules.
+  --fix                               Apply the fixes that cannot change what a migration does,
+                                      then report what remains.
+  --unsafe-fixes                      Apply the preferred fix of every finding (batching rewrites,
+                                      reverse functions, atomic = False, ...).
+  --diff                              Print the changes the fixes would make as a unified diff
+                                      instead of writing them (exit 1 if there are any).
   -j, --jobs <n>                      Worker threads for large runs (default: available cores).
   -q, --quiet                         Print findings only: no summary, no warnings.
   -h, --help                          Show this help.

@@ -5,6 +5,14 @@
 import { CodeActionKind, type CodeAction, type CodeActionParams } from 'vscode-languageserver';
 import { DIAGNOSTIC_SOURCE, isDiagnosticData } from './diagnostics';
 
+/** Applies every fix that cannot change what the migration does (editor.codeActionsOnSave). */
+export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.migrationGuard`;
+
+/** True when the requested kinds include ours: `source`, `source.fixAll` or the exact kind. */
+export function wantsFixAll(only: readonly string[] | undefined): boolean {
+  return !!only && only.some((k) => FIX_ALL_KIND === k || FIX_ALL_KIND.startsWith(`${k}.`));
+}
+
 export function codeActions(params: CodeActionParams): CodeAction[] {
   const uri = params.textDocument.uri;
   const only = params.context.only;

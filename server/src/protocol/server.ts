@@ -11,12 +11,14 @@ import {
   DidChangeWatchedFilesNotification,
   FileChangeType,
   TextDocumentSyncKind,
+  type CodeAction,
   type Connection,
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver';
 import { PythonParser, type GrammarPaths, type Tree } from '../analysis/parser';
-import { codeActions } from './code-actions';
+import { codeActions, FIX_ALL_KIND, wantsFixAll } from './code-actions';
+import { applyFixEdits, selectFixes } from '../analysis/fixes/apply';
 import { toDiagnostic } from './diagnostics';
 import { LintService, uriToPath } from './lint-service';
 import { OpenDocuments, type OpenDocument } from './open-documents';
@@ -62,7 +64,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
-        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix], resolveProvider: false },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: SERVER_NAME, version: '0.1.0' },
@@ -281,9 +283,34 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     });
   }
 
+  /** Every safe fix of the whole document, as one edit (source.fixAll.migrationGuard). */
+  function fixAll(uri: string): CodeAction | null {
+    const doc = documents?.get(uri);
+    if (!doc || !documents) return null;
+    const file = uriToPath(uri);
+    const text = doc.document.getText();
+    const resolved = service.settingsFor(file);
+    const tree = documents.treeOf(doc);
+    if (!service.isMigration(file, text, () => tree, resolved)) return null;
+    const groups = selectFixes(service.lint(tree, text, resolved), 'safe');
+    if (groups.length === 0) return null;
+    const { text: fixed } = applyFixEdits(text, groups);
+    const end = doc.document.positionAt(text.length);
+    return {
+      title: 'Django Migration Guard: apply all safe fixes',
+      kind: FIX_ALL_KIND,
+      edit: { changes: { [uri]: [{ range: { start: { line: 0, character: 0 }, end }, newText: fixed }] } },
+    };
+  }
+
   connection.onCodeAction((params) => {
     try {
-      return codeActions(params);
+      const actions: CodeAction[] = codeActions(params);
+      if (wantsFixAll(params.context.only)) {
+        const all = fixAll(params.textDocument.uri);
+        if (all) actions.push(all);
+      }
+      return actions;
     } catch (e) {
       fail('code actions', e);
       return [];

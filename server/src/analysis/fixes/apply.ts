@@ -1,0 +1,57 @@
+/**
+ * Applies text edits to source text, and picks which fixes of a set of findings to apply: the
+ * safe ones (what `--fix` and fix-all do) or the preferred one of each finding (`--unsafe-fixes`).
+ * Edits that overlap an edit already taken are skipped, never merged.
+ */
+import type { Finding, Position, TextEdit } from '../types';
+
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return starts;
+}
+
+export interface AppliedEdits {
+  text: string;
+  applied: number;
+  skipped: number;
+}
+
+/** Applies edits as a group per fix: a fix whose edits overlap a previous one is skipped whole. */
+export function applyFixEdits(text: string, groups: readonly (readonly TextEdit[])[]): AppliedEdits {
+  const starts = lineStarts(text);
+  const offset = (p: Position) => Math.min(text.length, (starts[p.line] ?? text.length) + p.character);
+  const taken: Array<[number, number]> = [];
+  const accepted: Array<{ start: number; end: number; newText: string }> = [];
+  let applied = 0;
+  let skipped = 0;
+  for (const group of groups) {
+    const spans = group.map((e) => ({ start: offset(e.range.start), end: offset(e.range.end), newText: e.newText }));
+    const clash = spans.some((s) => taken.some(([a, b]) => s.start < b && a < s.end || (s.start === s.end && s.start > a && s.start < b) || (a === b && a > s.start && a < s.end)));
+    if (clash) {
+      skipped++;
+      continue;
+    }
+    for (const s of spans) {
+      taken.push([s.start, s.end]);
+      accepted.push(s);
+    }
+    applied++;
+  }
+  accepted.sort((x, y) => y.start - x.start || y.end - x.end);
+  let out = text;
+  for (const s of accepted) out = out.slice(0, s.start) + s.newText + out.slice(s.end);
+  return { text: out, applied, skipped };
+}
+
+export type FixSelection = 'safe' | 'preferred';
+
+/** The edit groups to apply for `findings` under `selection`. */
+export function selectFixes(findings: readonly Finding[], selection: FixSelection): TextEdit[][] {
+  const groups: TextEdit[][] = [];
+  for (const f of findings) {
+    const fix = selection === 'safe' ? f.fixes.find((x) => x.safe) : (f.fixes.find((x) => x.isPreferred) ?? f.fixes[0]);
+    if (fix) groups.push(fix.edits);
+  }
+  return groups;
+}
