@@ -3,27 +3,11 @@
  * operations in one migration, hence in one transaction. A warning when a schema change touches a
  * table that existed before; information when it only touches tables this migration creates.
  */
-import { unitOf } from '../code-flow';
+import { operationKinds } from '../operation-kinds';
 import type { BranchStep, Operation } from '../operations';
 import { rangeOf } from '../syntax';
 import type { RelatedLocation } from '../types';
-import type { Rule, RuleContext } from './rule';
-
-/**
- * What a RunPython really does, when its code is in this file: 'data' when it writes rows (or
- * calls code we cannot see), 'schema' when it only does DDL through the schema editor or a
- * cursor, 'none' when it only runs statements that change nothing (PRAGMA, SET).
- */
-function runPythonEffect(op: Operation, ctx: RuleContext): 'data' | 'schema' | 'none' {
-  const unit = op.runPython ? unitOf(op.runPython.forward) : null;
-  if (!unit) return op.isData ? 'data' : 'none';
-  const reach = ctx.index.reachable(unit);
-  const writes = reach.some((f) => f.directWrites.length > 0 || f.loops.some((l) => l.allWrites.length > 0));
-  const schemaCalls = reach.flatMap((f) => f.schemaCalls);
-  const opaque = reach.some((f) => f.opaqueCalls > 0);
-  if (writes || opaque || schemaCalls.length === 0) return 'data';
-  return schemaCalls.some((c) => c.ddl) ? 'schema' : 'none';
-}
+import type { Rule } from './rule';
 
 /** Two operations can both run unless they sit in different arms of the same conditional. */
 function compatible(a: BranchStep[], b: BranchStep[]): boolean {
@@ -51,11 +35,10 @@ export const mixedDataAndSchema: Rule = {
   check(ctx) {
     const ops = ctx.model.operations.filter((o) => o.certain);
     const created = new Set(ops.map((o) => o.createsModel).filter((m): m is string => !!m));
-    const effect = new Map<Operation, 'data' | 'schema' | 'none'>();
-    for (const o of ops) if (o.runPython && o.isData) effect.set(o, runPythonEffect(o, ctx));
-    const isData = (o: Operation) => (effect.has(o) ? effect.get(o) === 'data' : o.isData);
-    const isSchema = (o: Operation) => o.isSchema || effect.get(o) === 'schema';
-    const touchesOld = (o: Operation) => (o.touchesExistingTable || effect.get(o) === 'schema') && !(o.targetModel && created.has(o.targetModel));
+    const kinds = operationKinds(ctx.index);
+    const isData = kinds.isData;
+    const isSchema = kinds.isSchema;
+    const touchesOld = (o: Operation) => kinds.touchesExistingTable(o) && !(o.targetModel && created.has(o.targetModel));
     for (const data of ops.filter(isData)) {
       const schema = ops.filter((s) => isSchema(s) && compatible(data.branches, s.branches));
       if (schema.length === 0) continue;
