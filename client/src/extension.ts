@@ -3,8 +3,9 @@
  * and registers the commands. Everything else happens in the server.
  */
 import * as path from 'node:path';
-import { commands, window, workspace, type ExtensionContext, type LogOutputChannel } from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { commands, Uri, window, workspace, type ExtensionContext, type LogOutputChannel } from 'vscode';
+import { ExecuteCommandRequest, LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { committedUpstream } from './git';
 
 const CLIENT_ID = 'migrationGuard';
 const CLIENT_NAME = 'Django Migration Guard';
@@ -46,9 +47,34 @@ export async function activate(context: ExtensionContext): Promise<void> {
       await client.start();
     }),
     commands.registerCommand('migrationGuard.showOutput', () => output?.show(true)),
+    commands.registerCommand('migrationGuard.splitMigration', (target?: Uri | string) => splitMigration(target)),
     workspace.onDidGrantWorkspaceTrust(() => output?.appendLine('Workspace trusted (nothing changes: the extension never runs workspace code).')),
   );
   await client.start();
+}
+
+/**
+ * "Django Migrations: Split Migration": confirms when git says the file is already committed
+ * upstream (a migration applied somewhere would run its new parts again), then asks the server,
+ * which applies the split as one undoable edit.
+ */
+async function splitMigration(target?: Uri | string): Promise<void> {
+  const uri = typeof target === 'string' ? Uri.parse(target) : (target ?? window.activeTextEditor?.document.uri);
+  if (!uri || !client) {
+    void window.showErrorMessage('Split Migration: open a migration file first.');
+    return;
+  }
+  const where = await committedUpstream(uri.fsPath, workspace.isTrusted);
+  if (where) {
+    const answer = await window.showWarningMessage(
+      `${path.basename(uri.fsPath)} is already committed${where === 'untrusted' ? ' (git is not consulted in an untrusted workspace)' : ` on ${where}`}. ` +
+        'If it has been applied to a database, the new migrations will run there again. Split it anyway?',
+      { modal: true },
+      'Split',
+    );
+    if (answer !== 'Split') return;
+  }
+  await client.sendRequest(ExecuteCommandRequest.type, { command: 'migrationGuard.applySplit', arguments: [uri.toString()] });
 }
 
 export async function deactivate(): Promise<void> {

@@ -7,7 +7,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Diagnostic, PublishDiagnosticsParams, TextEdit, WorkspaceEdit } from 'vscode-languageserver';
+import { applyEdits } from '../helpers/apply-edits';
 import { DIST } from '../helpers/paths';
 
 export interface ClientOptions {
@@ -15,6 +18,8 @@ export interface ClientOptions {
   /** The `migrationGuard` section returned for workspace/configuration, per scope URI ('' = global). */
   settings?: (scopeUri: string | undefined) => unknown;
   progress?: boolean;
+  /** Answer workspace/applyEdit by applying the edit to the files on disk, as an editor would save it. */
+  applyEditsToDisk?: boolean;
 }
 
 export class TestClient {
@@ -22,6 +27,8 @@ export class TestClient {
   readonly publishCount = new Map<string, number>();
   readonly progress: Array<{ kind: string; message?: string }> = [];
   readonly logs: string[] = [];
+  readonly appliedEdits: WorkspaceEdit[] = [];
+  readonly messages: Array<{ type: number; message: string }> = [];
   private waiters: Array<() => void> = [];
 
   private constructor(
@@ -50,6 +57,26 @@ export class TestClient {
       p.items.map((item) => options.settings?.(item.scopeUri) ?? {}),
     );
     connection.onRequest('window/workDoneProgress/create', () => null);
+    connection.onRequest('workspace/applyEdit', (params: unknown): { applied: boolean; failureReason?: string } => {
+      const p = params as { edit: WorkspaceEdit };
+      client.appliedEdits.push(p.edit);
+      if (!options.applyEditsToDisk) return { applied: false, failureReason: 'test client: edits not applied' };
+      try {
+        applyToDisk(p.edit);
+        return { applied: true };
+      } catch (e) {
+        return { applied: false, failureReason: String(e) };
+      }
+    });
+    connection.onNotification('window/showMessage', (p: { type: number; message: string }) => {
+      client.messages.push(p);
+      client.wake();
+    });
+    connection.onRequest('window/showMessageRequest', (p: { type: number; message: string }) => {
+      client.messages.push(p);
+      client.wake();
+      return null;
+    });
     connection.onRequest('client/registerCapability', () => null);
     connection.listen();
     const folders = options.workspaceFolders ?? [];
@@ -127,5 +154,21 @@ export class TestClient {
     }
     this.connection.dispose();
     this.process.kill();
+  }
+}
+
+/** Applies a WorkspaceEdit's document changes to files on disk; creating an existing file fails. */
+function applyToDisk(edit: WorkspaceEdit): void {
+  for (const change of edit.documentChanges ?? []) {
+    if ('kind' in change) {
+      if (change.kind !== 'create') throw new Error(`unsupported resource operation ${change.kind}`);
+      const file = fileURLToPath(change.uri);
+      if (existsSync(file) && !change.options?.overwrite) throw new Error(`${file} exists`);
+      writeFileSync(file, '');
+      continue;
+    }
+    const file = fileURLToPath(change.textDocument.uri);
+    const edits = change.edits.filter((e): e is TextEdit => !('snippet' in e));
+    writeFileSync(file, applyEdits(readFileSync(file, 'utf8'), edits));
   }
 }

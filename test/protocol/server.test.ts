@@ -225,3 +225,51 @@ describe('language server file watching', () => {
     }
   });
 });
+
+describe('language server: Split Migration', () => {
+  it('applies the split as one workspace edit: new part created, original rewritten, dependants re-pointed', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'migration-guard-split-'));
+    cpSync(WORKSPACE, root, { recursive: true });
+    const later = join(root, 'shop/migrations/0003_later.py');
+    writeFileSync(later, 'from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("shop", "0002_backfill_currency")]\n\n    operations = []\n');
+    const client = await TestClient.start({ workspaceFolders: [root], settings: () => ({}), applyEditsToDisk: true });
+    try {
+      const file = join(root, 'shop/migrations/0002_backfill_currency.py');
+      const uri = pathToFileURL(file).href;
+      const ds = await client.open(uri, readFileSync(file, 'utf8'));
+      const mixed = ds.find((d) => d.code === 'mixed-data-and-schema') as Diagnostic;
+      const actions = (await client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: mixed.range, context: { diagnostics: [mixed] } })) as CodeAction[];
+      const split = actions.find((a) => a.command?.command === 'migrationGuard.splitMigration');
+      assert.ok(split?.isPreferred, 'the split is the preferred quick fix of mixed-data-and-schema');
+      const outcome = (await client.connection.sendRequest('workspace/executeCommand', { command: 'migrationGuard.applySplit', arguments: [uri] })) as { applied: boolean; files: string[] };
+      assert.equal(outcome.applied, true);
+      assert.equal(client.appliedEdits.length, 1, 'one edit, so one undo');
+      const names = outcome.files.map((f) => f.split('/').pop());
+      assert.deepEqual(names, ['0002_backfill_currency.py', '0004_alter_order_currency.py', '0005_run_sql.py']);
+      assert.match(readFileSync(file, 'utf8'), /operations = \[\n\s+migrations\.RunPython\(backfill_currency\),\n\s+\]/);
+      assert.match(readFileSync(join(root, 'shop/migrations/0004_alter_order_currency.py'), 'utf8'), /\("shop", "0002_backfill_currency"\)/);
+      assert.match(readFileSync(later, 'utf8'), /\("shop", "0005_run_sql"\)/);
+    } finally {
+      await client.stop();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses with a message and changes nothing when there is nothing to split', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'migration-guard-split-'));
+    cpSync(WORKSPACE, root, { recursive: true });
+    const client = await TestClient.start({ workspaceFolders: [root], settings: () => ({}), applyEditsToDisk: true });
+    try {
+      const file = join(root, 'quiet/migrations/0001_initial.py');
+      const before = readFileSync(file, 'utf8');
+      const outcome = (await client.connection.sendRequest('workspace/executeCommand', { command: 'migrationGuard.applySplit', arguments: [pathToFileURL(file).href] })) as { applied: boolean };
+      assert.equal(outcome.applied, false);
+      await client.waitFor(() => client.messages.find((m) => /only one kind of operation/.test(m.message)), 'refusal message');
+      assert.equal(client.appliedEdits.length, 0);
+      assert.equal(readFileSync(file, 'utf8'), before);
+    } finally {
+      await client.stop();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

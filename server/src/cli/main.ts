@@ -3,8 +3,9 @@
  * command, and sets the exit status. Usage errors exit with 2 and a message on stderr.
  */
 import { runCheck } from './check';
+import { runSplit } from './split';
 import { parseCommandLine, UsageError, type Command } from './options';
-import { CHECK_USAGE, MAIN_USAGE } from './usage';
+import { CHECK_USAGE, MAIN_USAGE, SPLIT_USAGE } from './usage';
 import { VERSION } from './version';
 
 const stdout = (text: string): void => void process.stdout.write(text);
@@ -21,7 +22,7 @@ async function run(argv: readonly string[]): Promise<number> {
   }
   switch (command.kind) {
     case 'help':
-      stdout(command.topic === 'check' ? CHECK_USAGE : MAIN_USAGE);
+      stdout(command.topic === 'check' ? CHECK_USAGE : command.topic === 'split' ? SPLIT_USAGE : MAIN_USAGE);
       return 0;
     case 'version':
       stdout(`migration-guard ${VERSION}\n`);
@@ -34,6 +35,8 @@ async function run(argv: readonly string[]): Promise<number> {
         stderr(`migration-guard: error: ${e.message}\n`);
         return 2;
       }
+    case 'split':
+      return runSplit(command.options, { cwd: process.cwd(), stdout, stderr });
   }
 }
 

@@ -24,7 +24,18 @@ export interface CheckOptions {
   diff: boolean;
 }
 
-export type Command = { kind: 'help'; topic: 'main' | 'check' } | { kind: 'version' } | { kind: 'check'; options: CheckOptions };
+export interface SplitOptions {
+  file: string;
+  /** Where to look for migrations that depend on the split one (default: see split.ts). */
+  root: string | null;
+  dryRun: boolean;
+}
+
+export type Command =
+  | { kind: 'help'; topic: 'main' | 'check' | 'split' }
+  | { kind: 'version' }
+  | { kind: 'check'; options: CheckOptions }
+  | { kind: 'split'; options: SplitOptions };
 
 function ruleList(values: string[] | undefined, option: string): string[] | null {
   if (!values) return null;
@@ -101,12 +112,30 @@ function parseCheck(args: string[]): Command {
   };
 }
 
+function parseSplit(args: string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: { root: { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (e) {
+    throw new UsageError(parseArgsMessage(e));
+  }
+  if (parsed.values.help) return { kind: 'help', topic: 'split' };
+  if (parsed.positionals.length !== 1) throw new UsageError('split takes exactly one migration file (migration-guard split app/migrations/0042_x.py)');
+  return { kind: 'split', options: { file: parsed.positionals[0] as string, root: parsed.values.root ?? null, dryRun: parsed.values['dry-run'] ?? false } };
+}
+
 export function parseCommandLine(argv: readonly string[]): Command {
   const [first, ...rest] = argv;
   if (first === undefined) throw new UsageError('no command given (try: migration-guard check .)');
-  if (first === '--help' || first === '-h' || first === 'help') return { kind: 'help', topic: rest[0] === 'check' ? 'check' : 'main' };
+  if (first === '--help' || first === '-h' || first === 'help') return { kind: 'help', topic: rest[0] === 'check' || rest[0] === 'split' ? rest[0] : 'main' };
   if (first === '--version' || first === '-V') return { kind: 'version' };
   if (first === 'check') return parseCheck(rest);
+  if (first === 'split') return parseSplit(rest);
   if (first.startsWith('-')) throw new UsageError(`unknown option '${first}' (options go after the command: migration-guard check ${first} ...)`);
-  throw new UsageError(`unknown command '${first}' (the command is: check)`);
+  throw new UsageError(`unknown command '${first}' (the commands are: check, split)`);
 }

@@ -5,12 +5,14 @@ export const MAIN_USAGE = `migration-guard: finds Django migrations that lock pr
 
 Usage:
   migration-guard check [options] [paths...]
+  migration-guard split [--dry-run] [--root <dir>] <migration.py>
   migration-guard --help | --version
 
 Commands:
   check     Lint migration files under the given paths (default: the current directory).
+  split     Split a migration that mixes data and schema operations into several migrations.
 
-Run 'migration-guard check --help' for the options of check.
+Run 'migration-guard check --help' or 'migration-guard split --help' for their options.
 `;
 
 export const CHECK_USAGE = `Usage: migration-guard check [options] [paths...]
@@ -43,4 +45,26 @@ Rules: ${RULE_IDS.join(', ')}.
 
 Exit status: 0 no finding at or above --fail-on; 1 findings at or above it; 2 usage error, or a
 path or file that could not be read or checked.
+`;
+
+export const SPLIT_USAGE = `Usage: migration-guard split [--dry-run] [--root <dir>] <migration.py>
+
+Splits one migration into consecutive runs of the same kind of operation (schema, data, or work
+that must run outside a transaction), in the original order. The first part keeps the file name;
+later parts take the app's next free numbers. Each part depends on the previous one, carries only
+the imports and helpers it uses, and gets atomic = False when it batches or uses CONCURRENTLY.
+Every migration under the root whose dependencies name the original is rewritten to depend on
+the last part.
+
+Nothing is written when the file does not parse, its operations are not a literal list, it has
+only one kind of operation, it is a squashed migration (replaces), or a new file would overwrite
+an existing one.
+
+Options:
+  --dry-run        Print what would be created and changed, write nothing.
+  --root <dir>     Where to look for dependent migrations (default: the current directory when
+                   the file is inside it, else the nearest folder with manage.py or pyproject.toml).
+  -h, --help       Show this help.
+
+Exit status: 0 split (or planned, with --dry-run); 2 refused, or a usage or I/O error.
 `;

@@ -5,6 +5,9 @@
 import { CodeActionKind, type CodeAction, type CodeActionParams } from 'vscode-languageserver';
 import { DIAGNOSTIC_SOURCE, isDiagnosticData } from './diagnostics';
 
+/** The client's command: confirms (git), then asks the server to split. */
+export const SPLIT_CLIENT_COMMAND = 'migrationGuard.splitMigration';
+
 /** Applies every fix that cannot change what the migration does (editor.codeActionsOnSave). */
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.migrationGuard`;
 
@@ -29,6 +32,15 @@ export function codeActions(params: CodeActionParams): CodeAction[] {
         diagnostics: [diagnostic],
         isPreferred: fix.isPreferred,
         edit: { changes: { [uri]: fix.edits } },
+      });
+    }
+    if (data.rule === 'mixed-data-and-schema') {
+      actions.push({
+        title: 'Split migration into separate data and schema migrations',
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [diagnostic],
+        isPreferred: true,
+        command: { title: 'Split Migration', command: SPLIT_CLIENT_COMMAND, arguments: [uri] },
       });
     }
     // One "disable" action per rule and line, however many diagnostics share them.

@@ -22,7 +22,8 @@ import { applyFixEdits, selectFixes } from '../analysis/fixes/apply';
 import { toDiagnostic } from './diagnostics';
 import { LintService, uriToPath } from './lint-service';
 import { OpenDocuments, type OpenDocument } from './open-documents';
-import { findPythonFiles } from './workspace-scan';
+import { findPythonFiles } from '../workspace/find-files';
+import { APPLY_SPLIT_COMMAND, splitDocument } from './split-command';
 
 export interface ServerOptions {
   grammar: GrammarPaths;
@@ -65,6 +66,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
+        executeCommandProvider: { commands: [APPLY_SPLIT_COMMAND] },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: SERVER_NAME, version: '0.1.0' },
@@ -314,6 +316,18 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     } catch (e) {
       fail('code actions', e);
       return [];
+    }
+  });
+
+  connection.onExecuteCommand(async (params) => {
+    const uri = params.arguments?.[0];
+    if (params.command !== APPLY_SPLIT_COMMAND || typeof uri !== 'string' || !parser || !documents) return null;
+    try {
+      return await splitDocument(uri, { connection, parser, documents, service });
+    } catch (e) {
+      fail(`splitting ${uri}`, e);
+      void connection.window.showErrorMessage(`Split Migration failed: ${e instanceof Error ? e.message : String(e)}`);
+      return { applied: false, message: String(e) };
     }
   });
 

@@ -1,0 +1,145 @@
+/**
+ * Plans a split: groups the elements of the `operations` list into consecutive runs of the same
+ * kind (schema, data, or must-run-outside-a-transaction), decides each part's `atomic`, and names
+ * the parts (the first keeps the file name; later ones take the app's next free numbers).
+ */
+import type { CodeIndex } from '../code-facts';
+import { unitOf } from '../code-flow';
+import type { MigrationModel } from '../migration-model';
+import { operationKinds } from '../operation-kinds';
+import type { Operation } from '../operations';
+import { batchingEvidence } from '../rules/missing-atomic-false';
+import type { Node } from '../syntax';
+
+export type PartKind = 'schema' | 'data' | 'non-atomic';
+
+export interface PlannedElement {
+  /** The element of the operations list (usually an operation call). */
+  node: Node;
+  /** Comments inside the list just before the element, kept with it. */
+  comments: Node[];
+  /** Operations this element resolves to (a SeparateDatabaseAndState counts with its inner ones). */
+  operations: Operation[];
+  kind: PartKind | null;
+}
+
+export interface PlannedPart {
+  kind: PartKind;
+  elements: PlannedElement[];
+  /** The part must not run in a transaction. */
+  nonAtomic: boolean;
+  /** Migration name (file stem) of the part. */
+  name: string;
+}
+
+function elementKind(ops: Operation[], isData: (o: Operation) => boolean, isSchema: (o: Operation) => boolean): PartKind | null {
+  if (ops.some((o) => o.nonTransactional)) return 'non-atomic';
+  if (ops.some(isData)) return 'data';
+  if (ops.some(isSchema)) return 'schema';
+  return null; // state-only, noop, unknown: joins its neighbours
+}
+
+/** The list's elements with the comments that precede each one. */
+function listElements(list: Node): Array<{ node: Node; comments: Node[] }> {
+  const out: Array<{ node: Node; comments: Node[] }> = [];
+  let pending: Node[] = [];
+  for (const child of list.namedChildren) {
+    if (child.type === 'comment') pending.push(child);
+    else {
+      out.push({ node: child, comments: pending });
+      pending = [];
+    }
+  }
+  return out;
+}
+
+function slug(text: string): string {
+  return text
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+}
+
+/** Django-like name fragment of one operation (`alter_order_currency`, `add_order_region`). */
+function fragment(op: Operation): string | null {
+  const name = op.specName ?? op.name;
+  const model = op.targetModel ?? op.createsModel;
+  const field = (() => {
+    const args = op.call.childForFieldName('arguments');
+    const kw = args?.namedChildren.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'name');
+    const value = kw?.childForFieldName('value') ?? args?.namedChildren.filter((a) => a.type !== 'keyword_argument')[1];
+    return value?.type === 'string' ? value.text.replace(/^[a-z]*['"]+|['"]+$/gi, '') : null;
+  })();
+  switch (name) {
+    case 'CreateModel':
+      return model;
+    case 'DeleteModel':
+      return model ? `delete_${model}` : null;
+    case 'AddField':
+      return model && field ? `${model}_${field}` : null;
+    case 'AlterField':
+      return model && field ? `alter_${model}_${field}` : null;
+    case 'RemoveField':
+      return model && field ? `remove_${model}_${field}` : null;
+    case 'RunPython': {
+      const code = op.runPython?.forward;
+      const unit = code ? unitOf(code) : null;
+      const fn = unit?.node.type === 'function_definition' ? unit.node.childForFieldName('name')?.text : null;
+      return fn ? slug(fn) : 'run_python';
+    }
+    case 'RunSQL':
+      return 'run_sql';
+    default:
+      return model ? `${slug(name)}_${model}` : slug(name);
+  }
+}
+
+function partName(part: { kind: PartKind; elements: PlannedElement[] }): string {
+  const fragments = [...new Set(part.elements.flatMap((e) => e.operations.filter((o) => !o.container).map(fragment)).filter((f): f is string => !!f))];
+  let name = fragments.join('_');
+  if (!name || name.length > 52) name = fragments[0] ? `${fragments[0]}_and_more` : part.kind === 'data' ? 'data' : 'schema';
+  if (part.kind === 'non-atomic' && !name.includes('concurrently')) name = `${name}_concurrently`;
+  return slug(name).slice(0, 60) || 'auto';
+}
+
+/** Groups the operations; `null` when there is only one kind (nothing to split). */
+export function planParts(model: MigrationModel, list: Node, index: CodeIndex): PlannedPart[] | null {
+  const kinds = operationKinds(index);
+  const elements: PlannedElement[] = listElements(list).map(({ node, comments }) => {
+    const start = node.startIndex;
+    const end = node.endIndex;
+    const operations = model.operations.filter((o) => o.call.startIndex >= start && o.call.endIndex <= end);
+    return { node, comments, operations, kind: elementKind(operations, kinds.isData, kinds.isSchema) };
+  });
+  const runs: Array<{ kind: PartKind; elements: PlannedElement[] }> = [];
+  let leading: PlannedElement[] = [];
+  for (const el of elements) {
+    const last = runs[runs.length - 1];
+    if (el.kind === null) {
+      if (last) last.elements.push(el);
+      else leading.push(el);
+    } else if (last && last.kind === el.kind) last.elements.push(el);
+    else {
+      runs.push({ kind: el.kind, elements: [...leading, el] });
+      leading = [];
+    }
+  }
+  if (runs.length < 2) return null;
+  const atomicOff = model.atomic.value === false;
+  return runs.map((run) => ({
+    ...run,
+    nonAtomic: atomicOff || run.kind === 'non-atomic' || (run.kind === 'data' && batches(run.elements, index)),
+    name: partName(run),
+  }));
+}
+
+/** A data part whose RunPython code batches its writes needs atomic = False to commit batches. */
+function batches(elements: PlannedElement[], index: CodeIndex): boolean {
+  for (const op of elements.flatMap((e) => e.operations)) {
+    const unit = op.runPython ? unitOf(op.runPython.forward) : null;
+    if (!unit) continue;
+    for (const facts of index.reachable(unit)) if (facts.loops.some((l) => batchingEvidence(l, facts, index))) return true;
+  }
+  return false;
+}

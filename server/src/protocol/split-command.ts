@@ -1,0 +1,64 @@
+/**
+ * The server side of "Split Migration": plans the split of a document and applies it as one
+ * workspace edit (new files created without overwriting, the original rewritten, dependants
+ * pointed at the last part), so a single undo reverts it. Refusals are shown, nothing changes.
+ */
+import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Connection, CreateFile, TextDocumentEdit, WorkspaceEdit } from 'vscode-languageserver';
+import type { PythonParser } from '../analysis/parser';
+import { planSplit } from '../workspace/split-files';
+import type { LintService } from './lint-service';
+import { uriToPath } from './lint-service';
+import type { OpenDocuments } from './open-documents';
+
+/** The command the server executes; the client's palette command calls it after confirming. */
+export const APPLY_SPLIT_COMMAND = 'migrationGuard.applySplit';
+
+export interface SplitOutcome {
+  applied: boolean;
+  message: string;
+  files?: string[];
+}
+
+export async function splitDocument(
+  uri: string,
+  deps: { connection: Connection; parser: PythonParser; documents: OpenDocuments; service: LintService },
+): Promise<SplitOutcome> {
+  const { connection, parser, documents, service } = deps;
+  const file = uriToPath(uri);
+  if (!file) return { applied: false, message: 'Split Migration works on files saved to disk.' };
+  const open = documents.get(uri);
+  const root = service.folderOf(file) ?? dirname(dirname(dirname(file)));
+  const plan = await planSplit(file, parser, { root, ...(open ? { text: open.document.getText() } : {}) });
+  if (!plan.ok) {
+    void connection.window.showErrorMessage(`Split Migration: ${plan.reason}`);
+    return { applied: false, message: plan.reason };
+  }
+  const changes: Array<CreateFile | TextDocumentEdit> = [];
+  for (const part of plan.parts.slice(1)) {
+    const partUri = pathToFileURL(part.file).href;
+    changes.push({ kind: 'create', uri: partUri, options: { overwrite: false, ignoreIfExists: false } });
+    changes.push({ textDocument: { uri: partUri, version: null }, edits: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: part.text }] });
+  }
+  const original = plan.parts[0];
+  const lines = plan.source.split('\n');
+  const end = { line: lines.length - 1, character: lines[lines.length - 1]?.length ?? 0 };
+  changes.push({ textDocument: { uri, version: open ? open.document.version : null }, edits: [{ range: { start: { line: 0, character: 0 }, end }, newText: original?.text ?? '' }] });
+  for (const d of plan.dependants) {
+    const dUri = pathToFileURL(d.file).href;
+    const dOpen = documents.get(dUri);
+    changes.push({ textDocument: { uri: dUri, version: dOpen ? dOpen.document.version : null }, edits: d.edits });
+  }
+  const edit: WorkspaceEdit = { documentChanges: changes };
+  const result = await connection.workspace.applyEdit({ label: 'Split migration', edit });
+  if (!result.applied) {
+    const reason = result.failureReason ?? 'the editor did not apply the edit';
+    void connection.window.showErrorMessage(`Split Migration: ${reason}`);
+    return { applied: false, message: reason };
+  }
+  const names = plan.parts.map((p) => p.fileName);
+  const message = `Split into ${names.join(', ')}${plan.dependants.length > 0 ? `; ${plan.dependants.length} dependent migration(s) now depend on ${plan.parts[plan.parts.length - 1]?.name}` : ''}.`;
+  void connection.window.showInformationMessage(message);
+  return { applied: true, message, files: plan.parts.map((p) => p.file) };
+}
