@@ -23,10 +23,14 @@ import django
 
 
 def render(value):
+    """A stable text for a deconstructed argument (strings as repr)."""
     from django.db.migrations.operations.base import Operation
 
+    if isinstance(value, str):
+        return repr(value)
     if isinstance(value, Operation):
-        return summarize(value)
+        summary = summarize(value)
+        return "%s(%s)" % (summary["op"], ", ".join(summary["args"] + ["%s=%s" % kv for kv in summary["kwargs"].items()]))
     if isinstance(value, functools.partial):
         return "partial(%s)" % ", ".join(
             [render(value.func)] + [render(a) for a in value.args]
@@ -36,22 +40,21 @@ def render(value):
         return "callable:%s" % value.__name__
     if isinstance(value, type):
         return "class:%s.%s" % (value.__module__, value.__qualname__)
-    if isinstance(value, (list, tuple)):
-        inner = ", ".join(render(v) if not isinstance(v, str) else repr(v) for v in value)
-        return ("[%s]" if isinstance(value, list) else "(%s)") % inner
+    if isinstance(value, list):
+        return "[%s]" % ", ".join(render(v) for v in value)
+    if isinstance(value, tuple):
+        return "(%s)" % ", ".join(render(v) for v in value)
+    if isinstance(value, (set, frozenset)):
+        return "{%s}" % ", ".join(sorted(render(v) for v in value))
     if isinstance(value, dict):
-        return "{%s}" % ", ".join("%r: %s" % (k, render(v) if not isinstance(v, str) else repr(v)) for k, v in sorted(value.items()))
-    if hasattr(value, "deconstruct") and not isinstance(value, type):
+        return "{%s}" % ", ".join("%s: %s" % (render(k), render(v)) for k, v in sorted(value.items(), key=lambda kv: repr(kv[0])))
+    if hasattr(value, "deconstruct"):
         parts = value.deconstruct()
         if len(parts) == 4:  # a Field: (name, path, args, kwargs)
             _, path, args, kwargs = parts
         else:
             path, args, kwargs = parts
-        return "%s(%s)" % (
-            path,
-            ", ".join([render(a) if not isinstance(a, str) else repr(a) for a in args]
-                      + ["%s=%s" % (k, render(v) if not isinstance(v, str) else repr(v)) for k, v in sorted(kwargs.items())]),
-        )
+        return "%s(%s)" % (path, ", ".join([render(a) for a in args] + ["%s=%s" % (k, render(v)) for k, v in sorted(kwargs.items())]))
     return repr(value)
 
 
@@ -59,8 +62,8 @@ def summarize(operation):
     name, args, kwargs = operation.deconstruct()
     return {
         "op": name,
-        "args": [render(a) if not isinstance(a, str) else repr(a) for a in args],
-        "kwargs": {k: (render(v) if not isinstance(v, str) else repr(v)) for k, v in sorted(kwargs.items())},
+        "args": [render(a) for a in args],
+        "kwargs": {k: render(v) for k, v in sorted(kwargs.items())},
     }
 
 

@@ -91,8 +91,14 @@ export async function planSplit(file: string, parser: PythonParser, options: Spl
   return { ok: true, original: file, source, parts, dependants, appLabel: result.appLabel };
 }
 
-/** Writes a plan: new parts created exclusively (never overwriting), then the changed files. */
+/**
+ * Writes a plan: checks that no new part's file has appeared since planning (new parts are
+ * numbered past every existing migration, so only a file created meanwhile can be in the way),
+ * creates the parts exclusively, then rewrites the original and the dependants.
+ */
 export async function writeSplit(plan: Extract<SplitPlan, { ok: true }>): Promise<void> {
+  const inTheWay = plan.parts.slice(1).find((p) => existsSync(p.file));
+  if (inTheWay) throw new Error(`${inTheWay.file} already exists; nothing was written`);
   for (const part of plan.parts.slice(1)) await fs.writeFile(part.file, part.text, { flag: 'wx' });
   await fs.writeFile(plan.original, plan.parts[0]?.text ?? '');
   for (const d of plan.dependants) await fs.writeFile(d.file, d.after);

@@ -56,9 +56,6 @@ export function splitMigration(input: SplitInput): SplitResult {
   const width = /^(\d+)_/.exec(fileName)?.[1]?.length ?? 4;
   let next = Math.max(0, ...siblings.map((s) => Number(NUMBERED.exec(s)?.[1] ?? 0))) + 1;
   const names = parts.map((p, i) => (i === 0 ? originalName : `${String(next++).padStart(width, '0')}_${p.name}`));
-  const taken = new Set(siblings);
-  const clash = names.slice(1).find((n) => taken.has(`${n}.py`));
-  if (clash) return refuse(`${clash}.py already exists; nothing was changed.`);
 
   // The app label: the one this migration's dependencies use for its own folder's migrations.
   const own = new Set(siblings.map((s) => s.replace(/\.py$/, '')));

@@ -64,7 +64,7 @@ function slug(text: string): string {
 /** Django-like name fragment of one operation (`alter_order_currency`, `add_order_region`). */
 function fragment(op: Operation): string | null {
   const name = op.specName ?? op.name;
-  const model = op.targetModel ?? op.createsModel;
+  const model = op.targetModel ?? op.createsModel ?? modelNameArgument(op);
   const field = (() => {
     const args = op.call.childForFieldName('arguments');
     const kw = args?.namedChildren.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'name');
@@ -90,9 +90,21 @@ function fragment(op: Operation): string | null {
     }
     case 'RunSQL':
       return 'run_sql';
+    case 'AlterModelOptions':
+      return model ? `alter_${model}_options` : null;
+    case 'AlterModelManagers':
+      return model ? `alter_${model}_managers` : null;
     default:
       return model ? `${slug(name)}_${model}` : slug(name);
   }
+}
+
+/** The model a state-only operation names (`AlterModelOptions(name="order")`), lower-cased. */
+function modelNameArgument(op: Operation): string | null {
+  const args = op.call.childForFieldName('arguments');
+  const kw = args?.namedChildren.find((a) => a.type === 'keyword_argument' && ['name', 'model_name'].includes(a.childForFieldName('name')?.text ?? ''));
+  const value = kw?.childForFieldName('value') ?? args?.namedChildren.find((a) => a.type !== 'keyword_argument' && a.type !== 'comment');
+  return value?.type === 'string' ? value.text.replace(/^[a-z]*['"]+|['"]+$/gi, '').toLowerCase() : null;
 }
 
 function partName(part: { kind: PartKind; elements: PlannedElement[] }): string {

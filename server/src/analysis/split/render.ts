@@ -52,6 +52,10 @@ function isFutureImport(stmt: Node): boolean {
   return stmt.type === 'import_from_statement' && stmt.childForFieldName('module_name')?.text === '__future__';
 }
 
+function newlines(text: string): number {
+  return text.split('\n').length - 1;
+}
+
 export interface RenderInput {
   model: MigrationModel;
   source: string;
@@ -192,6 +196,8 @@ export function renderParts(input: RenderInput): string[] {
     // The module around it.
     let out = '';
     let first = true;
+    // Dropping statements must not glue the next one to what precedes them: keep the wider gap.
+    let skippedGap: string | null = null;
     for (const [k, u] of moduleUnits.entries()) {
       let text: string | null = null;
       if (u.stmt.id === classStmt.id) text = source.slice(u.start, classStmt.startIndex) + classText;
@@ -201,13 +207,18 @@ export function renderParts(input: RenderInput): string[] {
       } else if (taken.has(u)) text = source.slice(u.start, u.end);
       else if (i === 0 && (k === 0 && isDocstring(u.stmt))) text = source.slice(u.start, u.end);
       else if (i === 0 && boundNames(u.stmt).size === 0 && !isDocstring(u.stmt)) text = source.slice(u.start, u.end);
-      if (text === null) continue;
+      if (text === null) {
+        skippedGap ??= u.gap;
+        continue;
+      }
+      const gap = skippedGap !== null && newlines(skippedGap) > newlines(u.gap) ? skippedGap : u.gap;
+      skippedGap = null;
       if (first && i > 0) {
         // The file's header comments describe the original; say where this part came from instead.
         const note = `# Part ${i + 1} of ${parts.length} of ${names[0]}, split by Django Migration Guard.${eol}`;
         text = note + text.slice(u.stmt.startIndex - u.start);
       }
-      out += first ? source.slice(0, u.start).replace(/[^\n]*$/, '') + text : u.gap + text;
+      out += first ? text : gap + text;
       first = false;
     }
     return `${out}${eol}`;
