@@ -184,6 +184,31 @@ class Migration(migrations.Migration):
   });
 });
 
+describe('split: SeparateDatabaseAndState', () => {
+  it('judges it by its database operations, also when they are a class-level list', async () => {
+    const r = await parts(`from django.db import migrations, models
+
+
+def fill(apps, schema_editor):
+    apps.get_model("orders", "Order").objects.update(flag=True)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("orders", "0041_order_currency")]
+
+    database_operations = [migrations.RunPython(fill, migrations.RunPython.noop)]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(state_operations=[], database_operations=database_operations),
+        migrations.AlterModelTable(name="order", table=None),
+    ]
+`);
+    assert.deepEqual(r.parts.map((p) => p.kind), ['data', 'schema']);
+    assert.match(r.parts[0]?.text ?? '', /database_operations = \[migrations\.RunPython\(fill/);
+    assert.doesNotMatch(r.parts[1]?.text ?? '', /database_operations|def fill/);
+  });
+});
+
 describe('split: refusals change nothing and say why', () => {
   const refusal = async (source: string, siblings?: string[]) => {
     const r = await split(source, siblings);

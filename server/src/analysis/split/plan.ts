@@ -122,6 +122,10 @@ export function planParts(model: MigrationModel, list: Node, index: CodeIndex): 
     const start = node.startIndex;
     const end = node.endIndex;
     const operations = model.operations.filter((o) => o.call.startIndex >= start && o.call.endIndex <= end);
+    // Inner operations of a SeparateDatabaseAndState may be written elsewhere (a class-level list).
+    for (const o of model.operations) {
+      if (!operations.includes(o) && o.container && operations.includes(o.container)) operations.push(o);
+    }
     return { node, comments, operations, kind: elementKind(operations, kinds.isData, kinds.isSchema) };
   });
   const runs: Array<{ kind: PartKind; elements: PlannedElement[] }> = [];
