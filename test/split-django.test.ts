@@ -89,6 +89,13 @@ function diffTrees(a: Map<string, string>, b: Map<string, string>): { created: s
   };
 }
 
+/** Files a split's output names that do not exist yet, relative to the project root. */
+function plannedFiles(stdout: string, root: string): string[] {
+  return [...stdout.matchAll(/(?:\/|\b)[\w./-]*\d{4}_\w+\.py/g)]
+    .map((m) => (m[0].startsWith('/') ? relative(root, m[0]) : m[0]))
+    .filter((p, i, all) => all.indexOf(p) === i && !existsSync(join(root, p)));
+}
+
 const key = (m: { app: string; name: string }): string => `${m.app}.${m.name}`;
 
 /** Every operation of one app, in plan order, with the migration it sits in left out. */
@@ -184,6 +191,12 @@ const CASES: SplitCase[] = [
       assert.equal(column(facts, 'catalog_product', 'price')?.null, false, 'price is NOT NULL');
       assert.equal(column(facts, 'catalog_product', 'slug')?.null, false, 'slug is NOT NULL');
       assert.ok(hasIndexOn(facts, 'catalog_product', ['slug'], { unique: true }), 'slug is unique');
+    },
+    verifySplit(_after, parts) {
+      const holding = (fn: string): PlannedMigration | undefined =>
+        parts.find((p) => p.operations.some((op) => op.kwargs.code === `callable:${fn}`));
+      assert.equal(holding('copy_prices')?.atomic, false, 'the data part that batches (copy_prices) has atomic = False');
+      assert.equal(holding('fill_slugs')?.atomic, true, 'the data part that does not batch (fill_slugs) stays atomic');
     },
     back: ['catalog', '0002_sample_products'],
     queriesBack: ['SELECT name, slug, price_cents FROM catalog_product ORDER BY id'],
@@ -324,10 +337,11 @@ for (const c of CASES) {
       let root = '';
       let run: CliRun = { code: null, stdout: '', stderr: '' };
       let beforeInspection: Inspection;
-      let afterInspection: Inspection;
+      let afterInspection: Inspection | undefined;
+      let loadError = '';
       let diff: ReturnType<typeof diffTrees>;
       /** The parts in chain order: the original's name first. */
-      let parts: PlannedMigration[] = [];
+      const parts: PlannedMigration[] = [];
 
       before(() => {
         root = copyFixture(c.fixture);
@@ -338,7 +352,12 @@ for (const c of CASES) {
         run = cli(['split', c.target], root);
         diff = diffTrees(snapBefore, snapshot(root));
         if (run.code !== 0) return;
-        afterInspection = inspectMigrations(loaderProject);
+        try {
+          afterInspection = inspectMigrations(loaderProject);
+        } catch (e) {
+          loadError = e instanceof Error ? e.message : String(e);
+          return;
+        }
         const byKey = new Map(afterInspection.plan.map((m) => [key(m), m]));
         const newKeys = new Set(afterInspection.plan.map(key).filter((k) => !beforeInspection.plan.some((m) => key(m) === k)));
         let current = byKey.get(originalKey);
@@ -350,9 +369,11 @@ for (const c of CASES) {
         }
       });
 
-      const requireSplit = (): void => {
+      const requireSplit = (): Inspection => {
         assert.equal(run.code, 0, `split exited ${run.code}:\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
-        assert.ok(afterInspection, 'Django loaded the project after the split');
+        assert.equal(loadError, '', 'Django loads the project after the split');
+        assert.ok(afterInspection);
+        return afterInspection;
       };
 
       it('exits 0, writes the parts next to the original and names every file it wrote', () => {
@@ -369,7 +390,10 @@ for (const c of CASES) {
 
       it('only the original and the migrations that depended on it changed', () => {
         requireSplit();
-        const dependents = beforeInspection.plan.filter((m) => m.dependencies.includes(originalKey)).map((m) => m.file);
+        const original = beforeInspection.plan.find((m) => key(m) === originalKey);
+        const dependents = beforeInspection.plan
+          .filter((m) => m.dependencies.includes(originalKey) || original?.run_before.includes(key(m)))
+          .map((m) => m.file);
         const allowed = new Set([c.target, ...dependents.map((f) => relative(root, f ?? ''))]);
         for (const f of diff.changed) assert.ok(allowed.has(f), `${f} changed, but it did not depend on ${originalKey}`);
       });
@@ -386,23 +410,23 @@ for (const c of CASES) {
       });
 
       it("Django's loader finds no conflicts and one leaf per app", () => {
-        requireSplit();
-        assert.deepEqual(afterInspection.conflicts, {}, 'detect_conflicts()');
-        for (const [app, leaves] of Object.entries(afterInspection.leaves)) {
+        const loaded = requireSplit();
+        assert.deepEqual(loaded.conflicts, {}, 'detect_conflicts()');
+        for (const [app, leaves] of Object.entries(loaded.leaves)) {
           assert.equal(leaves.length, 1, `${app} has one leaf, not ${leaves.join(', ')}`);
         }
-        assert.deepEqual(Object.keys(afterInspection.leaves).sort(), Object.keys(beforeInspection.leaves).sort());
+        assert.deepEqual(Object.keys(loaded.leaves).sort(), Object.keys(beforeInspection.leaves).sort());
       });
 
       it('every app keeps the same operations in the same order', () => {
-        requireSplit();
+        const loaded = requireSplit();
         for (const app of c.apps) {
-          assert.deepEqual(appOperations(afterInspection, app), appOperations(beforeInspection, app), `operations of ${app}`);
+          assert.deepEqual(appOperations(loaded, app), appOperations(beforeInspection, app), `operations of ${app}`);
         }
       });
 
       it('the parts chain from the original name, on the next free numbers, with the operations split by kind', () => {
-        requireSplit();
+        const loaded = requireSplit();
         assert.equal(parts.length, c.parts, `parts found by following dependencies: ${parts.map(key).join(' → ')}`);
         const numbers = beforeInspection.plan.filter((m) => m.app === originalApp).map((m) => Number(m.name.slice(0, 4)));
         const next = Math.max(...numbers) + 1;
@@ -419,21 +443,21 @@ for (const c of CASES) {
           original?.operations,
           'the parts hold the original operations, in order',
         );
-        c.verifySplit?.(afterInspection, parts);
+        c.verifySplit?.(loaded, parts);
       });
 
       it('keeps the dependency order: the chain replaces the original everywhere', () => {
-        requireSplit();
+        const loaded = requireSplit();
         const partKeys = new Set(parts.map(key));
         const asOriginal = (k: string): string => (partKeys.has(k) ? originalKey : k);
         const beforeAncestors = new Map(beforeInspection.plan.map((m) => [key(m), new Set(m.ancestors)]));
-        const afterKeys = afterInspection.plan.map(key);
+        const afterKeys = loaded.plan.map(key);
         assert.deepEqual(
           afterKeys.filter((k) => !partKeys.has(k)).sort(),
           [...beforeAncestors.keys()].filter((k) => k !== originalKey).sort(),
           'the same migrations besides the parts',
         );
-        for (const m of afterInspection.plan) {
+        for (const m of loaded.plan) {
           const k = key(m);
           const mapped = [...new Set(m.ancestors.map(asOriginal))].sort();
           if (partKeys.has(k)) {
@@ -455,7 +479,7 @@ for (const c of CASES) {
         }
         const last = key(parts[parts.length - 1]);
         for (const m of beforeInspection.plan.filter((x) => x.dependencies.includes(originalKey))) {
-          const now = afterInspection.plan.find((x) => key(x) === key(m));
+          const now = loaded.plan.find((x) => key(x) === key(m));
           assert.ok(now?.dependencies.includes(last), `${key(m)} now depends on ${last}: ${now?.dependencies.join(', ')}`);
           assert.ok(!now?.dependencies.includes(originalKey), `${key(m)} no longer names ${originalKey}`);
         }
@@ -504,21 +528,64 @@ describe('split refuses, with exit 2, a message and no file changed', () => {
     });
   }
 
-  it('a target file already exists', () => {
+  it('a file on the next number is never overwritten: the parts are numbered past it', () => {
     const root = copyFixture('backfill');
     const target = 'orders/migrations/0002_backfill_currency.py';
     const dry = cli(['split', target, '--dry-run'], root);
     assert.equal(dry.code, 0, `split --dry-run exited ${dry.code}:\n${dry.stdout}\n${dry.stderr}`);
-    const planned = [...dry.stdout.matchAll(/[\w./-]*\d{4}_\w+\.py/g)]
-      .map((m) => m[0])
-      .map((p) => (existsSync(join(root, p)) || p.includes('/') ? p : join(dirname(target), p)))
-      .filter((p) => !existsSync(join(root, p)));
+    const planned = plannedFiles(dry.stdout, root);
     assert.ok(planned.length > 0, `the dry run names the file it would create:\n${dry.stdout}`);
-    writeFileSync(join(root, planned[0]), '# somebody else\'s work in progress\n');
-    const hash = treeHash(root);
+    // Somebody's own migration on exactly that name, which Django would load.
+    const theirs = `from django.db import migrations
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("orders", "0003_order_total_cents"),
+    ]
+
+    operations = []
+`;
+    writeFileSync(join(root, planned[0]), theirs);
     const run = cli(['split', target], root);
-    assert.equal(run.code, 2, `exit code 2, got ${run.code}:\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
-    assert.match(run.stderr, /exist/i, `stderr explains: ${run.stderr}`);
+    assert.equal(run.code, 0, `split exited ${run.code}:\n${run.stdout}\n${run.stderr}`);
+    assert.equal(readFileSync(join(root, planned[0]), 'utf8'), theirs, `${planned[0]} is untouched`);
+    assert.ok(!run.stdout.includes(basename(planned[0])), 'the split wrote under another name');
+    const project = djangoProject(root, { apps: ['orders', 'billing', 'legacy', 'shipping'] });
+    projects.push(project);
+    const inspection = inspectMigrations(project);
+    assert.deepEqual(inspection.conflicts, {});
+    assert.deepEqual(inspection.leaves.orders, [basename(planned[0], '.py')]);
+    manage(project, ['migrate', '--no-input', '-v', '0']);
+  });
+
+  it("a file that appears in a target's place after planning (exit 2, nothing written)", () => {
+    const root = copyFixture('backfill');
+    const target = 'orders/migrations/0002_backfill_currency.py';
+    const dry = cli(['split', target, '--dry-run'], root);
+    assert.equal(dry.code, 0, `split --dry-run exited ${dry.code}:\n${dry.stdout}\n${dry.stderr}`);
+    const planned = plannedFiles(dry.stdout, root);
+    assert.ok(planned.length > 0, `the dry run names the file it would create:\n${dry.stdout}`);
+    writeFileSync(join(root, planned[0]), "# somebody else's work in progress\n");
+    // A concurrent writer, deterministically: the folder listings the CLI makes while planning do
+    // not show the file yet; it is there when the parts are written.
+    const preload = join(dirname(root), 'hide-from-listing.cjs');
+    writeFileSync(
+      preload,
+      `const fs = require('node:fs');
+const hide = ${JSON.stringify(basename(planned[0]))};
+const keep = (e) => (typeof e === 'string' ? e : e.name) !== hide;
+const readdir = fs.promises.readdir;
+fs.promises.readdir = async function (...args) { return (await readdir.apply(this, args)).filter(keep); };
+const readdirSync = fs.readdirSync;
+fs.readdirSync = function (...args) { return readdirSync.apply(this, args).filter(keep); };
+`,
+    );
+    const hash = treeHash(root);
+    const r = spawnSync(process.execPath, ['--require', preload, CLI, 'split', target], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 2, `exit code 2, got ${r.status}:\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    assert.match(r.stderr, /exist/i, `stderr explains: ${r.stderr}`);
     assert.equal(treeHash(root), hash, 'no file changed');
   });
 });

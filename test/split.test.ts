@@ -151,6 +151,18 @@ ${ops}    ]
     assert.deepEqual(r.parts.map((p) => p.fileName.slice(0, 4)), ['0042', '0044', '0045']);
   });
 
+  it('keeps a trailing comment on its statement', async () => {
+    const r = await parts(
+      mixed(
+        `        migrations.AddField(model_name="order", name="flag", field=models.BooleanField(default=False)),
+        migrations.RunSQL("UPDATE orders_order SET flag = true", migrations.RunSQL.noop),
+`,
+        '    atomic = False  # the UPDATE commits on its own\n\n',
+      ),
+    );
+    assert.match(r.parts[0]?.text ?? '', /\n {4}atomic = False {2}# the UPDATE commits on its own\n\n {4}dependencies/);
+  });
+
   it('keeps atomic = False on every part when the original had it', async () => {
     const r = await parts(
       mixed(

@@ -24,6 +24,13 @@ function units(block: Node, source: string): Unit[] {
   let prevEnd = block.startIndex;
   for (const child of block.namedChildren) {
     if (child.type === 'comment') {
+      // A comment on the line a statement ends on belongs to that statement (`atomic = False  # why`).
+      const last = out[out.length - 1];
+      if (last && pendingStart === null && child.startPosition.row === last.stmt.endPosition.row) {
+        last.end = child.endIndex;
+        prevEnd = child.endIndex;
+        continue;
+      }
       pendingStart ??= child.startIndex;
       continue;
     }
