@@ -3,7 +3,7 @@
  * Anything malformed becomes a UsageError, which the entry point reports with exit status 2.
  */
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { RULE_IDS } from '../analysis/rules';
 import { FAIL_ON_VALUES, OUTPUT_FORMATS, type FailOn, type OutputFormat } from './types';
 
@@ -65,31 +65,30 @@ function parseArgsMessage(e: unknown): string {
   return text.split('. To specify a positional argument')[0].replace(/^Unknown option/, 'unknown option');
 }
 
-function parseCheck(args: string[]): Command {
-  let parsed;
+/** parseArgs with positionals and strict options, its errors turned into usage errors. */
+function parseStrict<T extends ParseArgsConfig['options']>(args: string[], options: T) {
   try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        format: { type: 'string' },
-        'fail-on': { type: 'string' },
-        config: { type: 'string' },
-        select: { type: 'string', multiple: true },
-        ignore: { type: 'string', multiple: true },
-        jobs: { type: 'string', short: 'j' },
-        quiet: { type: 'boolean', short: 'q' },
-        fix: { type: 'boolean' },
-        'unsafe-fixes': { type: 'boolean' },
-        diff: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'V' },
-      },
-    });
+    return parseArgs({ args, allowPositionals: true, strict: true, options });
   } catch (e) {
     throw new UsageError(parseArgsMessage(e));
   }
+}
+
+function parseCheck(args: string[]): Command {
+  const parsed = parseStrict(args, {
+    format: { type: 'string' },
+    'fail-on': { type: 'string' },
+    config: { type: 'string' },
+    select: { type: 'string', multiple: true },
+    ignore: { type: 'string', multiple: true },
+    jobs: { type: 'string', short: 'j' },
+    quiet: { type: 'boolean', short: 'q' },
+    fix: { type: 'boolean' },
+    'unsafe-fixes': { type: 'boolean' },
+    diff: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'V' },
+  });
   const v = parsed.values;
   if (v.help) return { kind: 'help', topic: 'check' };
   if (v.version) return { kind: 'version' };
@@ -113,17 +112,7 @@ function parseCheck(args: string[]): Command {
 }
 
 function parseSplit(args: string[]): Command {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: { root: { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (e) {
-    throw new UsageError(parseArgsMessage(e));
-  }
+  const parsed = parseStrict(args, { root: { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   if (parsed.values.help) return { kind: 'help', topic: 'split' };
   if (parsed.positionals.length !== 1) throw new UsageError('split takes exactly one migration file (migration-guard split app/migrations/0042_x.py)');
   return { kind: 'split', options: { file: parsed.positionals[0] as string, root: parsed.values.root ?? null, dryRun: parsed.values['dry-run'] ?? false } };
