@@ -25,9 +25,8 @@ function createClient(context: ExtensionContext, channel: LogOutputChannel): Lan
       { scheme: 'file', language: 'python' },
       { scheme: 'untitled', language: 'python' },
     ],
-    synchronize: {
-      configurationSection: CLIENT_ID,
-    },
+    // Settings are pulled by the server (workspace/configuration), which registers for change
+    // notifications itself; also pushing them here would lint everything twice per change.
     outputChannel: channel,
     traceOutputChannel: channel,
   };

@@ -198,6 +198,25 @@ describe('language server settings', () => {
   });
 });
 
+describe('language server settings changes', () => {
+  it('keeps an open migration\'s diagnostics through back-to-back settings changes', async () => {
+    const client = await TestClient.start({ workspaceFolders: [WORKSPACE], settings: () => ({}) });
+    try {
+      const file = join(WORKSPACE, 'shop/migrations/0002_backfill_currency.py');
+      const uri = pathToFileURL(file).href;
+      await client.waitFor(() => client.diagnostics.get(uri)?.diagnostics, 'start-up scan');
+      await client.open(uri, readFileSync(file, 'utf8'));
+      // Two changes in a row: the second scan cancels the first, which must then decide nothing.
+      for (let i = 0; i < 2; i++) await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
+      await client.waitFor(() => client.logs.filter((l) => /^checked \d+ migrations/.test(l)).length >= 2 && true, 'both scans to finish');
+      assert.deepEqual(codes(client.diagnostics.get(uri)?.diagnostics ?? []), ['mixed-data-and-schema', 'runpython-no-reverse', 'unbatched-save-loop']);
+      await client.close(uri);
+    } finally {
+      await client.stop();
+    }
+  });
+});
+
 describe('language server file watching', () => {
   it('re-lints the workspace when pyproject.toml changes, and clears a deleted migration', async () => {
     const root = mkdtempSync(join(tmpdir(), 'migration-guard-ws-'));

@@ -167,6 +167,8 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     const cancelled = () => generation !== scanGeneration;
     try {
       const files = [...new Set((await Promise.all(folders.map((f) => findPythonFiles(f, cancelled)))).flat())];
+      // A newer scan took over: this file list may be partial, so it must not decide anything.
+      if (cancelled()) return;
       // Keep a window of reads in flight so the disk works while the parser does.
       const WINDOW = 32;
       const reads: Array<Promise<string | null> | undefined> = [];
@@ -189,9 +191,10 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       }
       const seen = new Set(files);
       // Files that had diagnostics and are gone from the workspace now.
+      if (cancelled()) return;
       for (const uri of [...scanned]) {
         const file = uriToPath(uri);
-        if (file && !seen.has(file)) {
+        if (file && !seen.has(file) && !documents?.get(uri)) {
           scanned.delete(uri);
           void connection.sendDiagnostics({ uri, diagnostics: [] });
         }
@@ -209,6 +212,8 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   connection.onDidOpenTextDocument(({ textDocument }) => {
     if (!documents) return;
     try {
+      // From now on the editor's buffer speaks for this file, not the scan of the disk.
+      scanned.delete(textDocument.uri);
       lintOpen(documents.open(textDocument.uri, textDocument.languageId, textDocument.version, textDocument.text));
     } catch (e) {
       fail(`opening ${textDocument.uri}`, e);
