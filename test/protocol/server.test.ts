@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import type { CodeAction, Diagnostic, TextEdit } from 'vscode-languageserver';
+import type { CodeAction, Diagnostic } from 'vscode-languageserver';
 import { ruleDocsUrl } from '../../server/src/analysis/rules';
+import { applyEdits } from '../helpers/apply-edits';
 import { FIXTURES } from '../helpers/paths';
 import { TestClient } from './lsp-client';
 
@@ -35,15 +36,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(model_name="order", name="currency", field=models.CharField(max_length=3)),
     ]
 `;
-
-/** Applies LSP text edits to a string (edits must not overlap). */
-function applyEdits(text: string, edits: TextEdit[]): string {
-  const lines = text.split('\n');
-  const offset = (p: { line: number; character: number }) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
-  return [...edits]
-    .sort((a, b) => offset(b.range.start) - offset(a.range.start))
-    .reduce((t, e) => t.slice(0, offset(e.range.start)) + e.newText + t.slice(offset(e.range.end)), text);
-}
 
 describe('language server over stdio', () => {
   let client: TestClient;

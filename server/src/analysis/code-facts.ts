@@ -7,7 +7,7 @@
 import { calledUnit, type CodeUnit } from './code-flow';
 import { blockScope, type Scope } from './scope';
 import { analyseSql } from './sql';
-import { callArguments, dottedName, staticString, unparen, type Node } from './syntax';
+import { callArguments, staticString, unparen, type Node } from './syntax';
 
 
 export type WriteKind =
@@ -109,7 +109,10 @@ function receiverHasCall(node: Node): boolean {
   return false;
 }
 
-const DML = /\b(INSERT\s+INTO|UPDATE\s+\S+\s+SET|DELETE\s+FROM)\b/i;
+/** The SQL changes rows (as the SQL reader classifies statements, WITH and DO included). */
+function isDml(text: string): boolean {
+  return analyseSql(text).some((st) => st.cls === 'dml');
+}
 
 /** Classifies a call as a database write, or null. Helper calls are classified by the caller. */
 export function classifyWrite(call: Node): WriteKind | null {
@@ -142,11 +145,17 @@ export function classifyWrite(call: Node): WriteKind | null {
     case 'executemany': {
       const first = args.positional[0];
       const sql = first ? staticString(first) : null;
-      return sql && (DML.test(sql.text) || analyseSql(sql.text).some((st) => st.cls === 'dml')) ? 'sql' : null;
+      return sql && isDml(sql.text) ? 'sql' : null;
     }
     default:
       return null;
   }
+}
+
+/** True when `inner` is `outer` or nested in it. */
+export function loopWithin(inner: LoopFacts | null | undefined, outer: LoopFacts): boolean {
+  for (let l = inner ?? null; l; l = l.parent) if (l === outer) return true;
+  return false;
 }
 
 export const PER_ROW_WRITES: ReadonlySet<WriteKind> = new Set(['save', 'delete', 'create', 'helper']);
@@ -215,7 +224,7 @@ function classifySchemaCall(call: Node): SchemaCall | null {
   if (method === 'execute' || method === 'executemany') {
     const first = callArguments(call).positional[0];
     const sql = first ? staticString(first) : null;
-    if (!sql || DML.test(sql.text)) return null;
+    if (!sql || isDml(sql.text)) return null;
     const cls = analyseSql(sql.text).map((st) => st.cls);
     if (cls.length === 0 || cls.some((c) => c === 'dml' || c === 'unknown')) return null;
     return { call, ddl: cls.some((c) => c === 'ddl-existing' || c === 'ddl-new') };
@@ -419,9 +428,4 @@ function onCall(call: Node, loop: LoopFacts | null, facts: UnitFacts, unit: Code
   else if (target) facts.selfRecursive = true;
   else if (fn.type === 'identifier' && !OPAQUE_OK.test(fn.text) && !unit.scope.has(fn.text)) facts.opaqueCalls++;
   else if (fn.type === 'identifier' && unit.scope.lookup(fn.text)?.kind === 'import') facts.opaqueCalls++;
-}
-
-export function calleeName(call: Node): string | null {
-  const fn = call.childForFieldName('function');
-  return fn ? dottedName(fn) : null;
 }

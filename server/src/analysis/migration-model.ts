@@ -93,7 +93,7 @@ export function definesMigrationClass(root: Node): boolean {
 type ClassAttributes = Map<string, { statement: Node; value: Node | null }>;
 
 /** The simple `name = value` assignments of a class body, in one pass (the last one wins). */
-function classAttributes(body: Node): ClassAttributes {
+export function classAttributes(body: Node): ClassAttributes {
   const out: ClassAttributes = new Map();
   for (const stmt of body.namedChildren) {
     if (stmt.type !== 'expression_statement') continue;

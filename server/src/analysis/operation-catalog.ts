@@ -64,14 +64,3 @@ export const OPERATION_CATALOG: ReadonlyMap<string, OperationSpec> = new Map<str
   ['RunSQL', { role: 'run-sql' }],
   ['SeparateDatabaseAndState', { role: 'separate' }],
 ]);
-
-/** Module paths whose `Migration` base and operations are Django's. */
-export const DJANGO_MIGRATION_MODULES = new Set([
-  'django.db.migrations',
-  'django.db.migrations.operations',
-  'django.db.migrations.operations.special',
-  'django.db.migrations.operations.fields',
-  'django.db.migrations.operations.models',
-  'django.contrib.postgres.operations',
-  'django.db.migrations.migration',
-]);

@@ -217,11 +217,6 @@ export function sequenceElements(node: Node): Node[] | null {
   return null;
 }
 
-export function isSequenceLiteral(node: Node): boolean {
-  const t = unparen(node).type;
-  return t === 'list' || t === 'tuple' || t === 'set' || t === 'dictionary';
-}
-
 /** Walks `node`'s descendants depth-first, pruning where `visit` returns false. */
 export function walk(node: Node, visit: (n: Node) => boolean | void): void {
   const cursor = node.walk();

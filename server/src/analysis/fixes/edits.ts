@@ -40,14 +40,6 @@ export function pythonString(text: string): string {
 }
 
 /**
- * The name of Django's migrations module as this file spells it (`migrations` for
- * `from django.db import migrations`), derived from how the operation itself was called.
- */
-export function operationPrefix(callee: Node): string {
-  return callee.text; // e.g. `migrations.RunPython` or `RunPython`
-}
-
-/**
  * Adds `keyword=value` after the argument `after`, in the call's own layout: on a line of its own
  * when the arguments are one per line (keeping a trailing comma), inline otherwise.
  */

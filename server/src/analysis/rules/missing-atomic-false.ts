@@ -4,7 +4,7 @@
  * error; or RunPython code that batches its writes, whose batches the transaction would hold
  * until the very end, a warning.
  */
-import type { CodeIndex, LoopFacts, UnitFacts } from '../code-facts';
+import { loopWithin, type CodeIndex, type LoopFacts, type UnitFacts } from '../code-facts';
 import { atomicFalseFix } from '../fixes/atomic-fix';
 import { replaceNode } from '../fixes/edits';
 import { iteratesInBatches } from '../iterables';
@@ -28,7 +28,7 @@ function helperBatch(f: UnitFacts, index: CodeIndex): boolean {
 
 /** Why a loop counts as batching its writes, or null. */
 export function batchingEvidence(loop: LoopFacts, facts: UnitFacts, index: CodeIndex): string | null {
-  const helpers = facts.helperCalls.filter((h) => isInside(h.loop, loop));
+  const helpers = facts.helperCalls.filter((h) => loopWithin(h.loop, loop));
   const bulkHelper = helpers.some((h) => index.reachable(h.target).some((g) => bulkWrites(g) || g.loops.some((l) => l.allWrites.some((w) => BULK_WRITES.has(w.kind)))));
   if (loop.allWrites.length === 0 && !bulkHelper) return null;
   const bulk = loop.allWrites.some((w) => BULK_WRITES.has(w.kind)) || bulkHelper;
@@ -43,11 +43,6 @@ export function batchingEvidence(loop: LoopFacts, facts: UnitFacts, index: CodeI
   const batchHelper = helpers.find((h) => helperBatch(index.facts(h.target), index));
   if (batchHelper) return `calls ${batchHelper.call.childForFieldName('function')?.text ?? 'a helper'}(), which processes one batch per call`;
   return null;
-}
-
-function isInside(inner: LoopFacts | null, outer: LoopFacts): boolean {
-  for (let l = inner; l; l = l.parent) if (l === outer) return true;
-  return false;
 }
 
 interface BatchingSite {

@@ -4,7 +4,7 @@
  * does), unless it iterates a bounded collection or collects the rows for bulk_update/bulk_create.
  */
 import type { LoopFacts, UnitFacts, WriteCall } from '../code-facts';
-import { PER_ROW_WRITES } from '../code-facts';
+import { loopWithin, PER_ROW_WRITES } from '../code-facts';
 import { batchTemplateFix } from '../fixes/batch-template';
 import { isBoundedIterable } from '../iterables';
 import { rangeOf, spanRange, type Node } from '../syntax';
@@ -100,11 +100,6 @@ function isNewInstance(w: WriteCall, loop: LoopFacts): boolean {
   return !!w.receiverRoot && loop.constructed.has(w.receiverRoot) && !loop.targets.includes(w.receiverRoot);
 }
 
-function isWithin(inner: LoopFacts, outer: LoopFacts): boolean {
-  for (let l: LoopFacts | null = inner; l; l = l.parent) if (l === outer) return true;
-  return false;
-}
-
 function baseKind(w: WriteCall): string {
   return w.kind === 'helper' && w.inner ? baseKind(w.inner) : w.kind;
 }
@@ -138,7 +133,7 @@ export const unbatchedSaveLoop: Rule = {
           }
           const via = first.kind === 'helper' ? ` through ${snippet(first.call, 40)} (which calls ${snippet(first.inner?.call ?? first.call, 40)})` : ` (${snippet(first.call, 50)})`;
           const template =
-            first.kind !== 'helper' && !facts.helperCalls.some((h) => h.loop && isWithin(h.loop, loop))
+            first.kind !== 'helper' && !facts.helperCalls.some((h) => h.loop && loopWithin(h.loop, loop))
               ? batchTemplateFix({ loop, write: first, loopWrites: loop.allWrites, source: ctx.source, batchSize: ctx.batchSize })
               : null;
           ctx.report({

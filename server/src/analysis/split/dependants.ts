@@ -2,26 +2,17 @@
  * Rewrites another migration's `dependencies` entry that names the split migration so it names
  * the last part instead: whatever depended on the whole migration now runs after all of it.
  */
-import { findMigrationClass } from '../migration-model';
+import { classAttributes, findMigrationClass } from '../migration-model';
 import { moduleScope } from '../scope';
 import { sequenceElements, staticString, type Node } from '../syntax';
 import type { TextEdit } from '../types';
 import { replaceNode } from '../fixes/edits';
 
-function dependenciesValue(classNode: Node): Node | null {
-  const body = classNode.childForFieldName('body');
-  let value: Node | null = null;
-  for (const stmt of body?.namedChildren ?? []) {
-    const a = stmt.type === 'expression_statement' ? stmt.firstNamedChild : null;
-    if (a?.type === 'assignment' && a.childForFieldName('left')?.text === 'dependencies') value = a.childForFieldName('right');
-  }
-  return value;
-}
-
 /** Edits that point `(app, from)` entries of this file's dependencies at `(app, to)`. */
 export function dependantEdits(root: Node, app: string, from: string, to: string): TextEdit[] {
   const cls = findMigrationClass(root, moduleScope(root));
-  const list = cls ? dependenciesValue(cls) : null;
+  const body = cls?.childForFieldName('body');
+  const list = body ? (classAttributes(body).get('dependencies')?.value ?? null) : null;
   const edits: TextEdit[] = [];
   for (const entry of (list && sequenceElements(list)) ?? []) {
     const pair = sequenceElements(entry);
