@@ -1,7 +1,7 @@
 // Bundles the three entry points (VS Code client, language server, CLI) and puts the two .wasm
 // files the server loads beside the bundles. `node esbuild.mjs --watch` rebuilds on change.
 import { context, build } from 'esbuild';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,4 +52,7 @@ if (watch) {
   console.log('esbuild: watching');
 } else {
   await Promise.all(entries.map((e) => build({ ...common, ...e })));
+  // npm marks a bin executable only when it links it; a rebuild writes a fresh file, so
+  // `npx migration-guard` would fail with "Permission denied" after any later `npm run build`.
+  chmodSync(join(root, 'dist', 'cli.js'), 0o755);
 }

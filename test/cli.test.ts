@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -101,6 +101,10 @@ describe('cli: built bundle', () => {
     assert.ok(existsSync(CLI), `${CLI} is missing`);
     assert.ok(readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node'), 'dist/cli.js has no shebang');
     for (const f of ['cli-worker.js', 'web-tree-sitter.wasm', 'tree-sitter-python.wasm']) assert.ok(existsSync(join(DIST, f)), `dist/${f} is missing`);
+  });
+
+  it('is executable after a rebuild, so `npx migration-guard` runs it', () => {
+    assert.ok((statSync(CLI).mode & 0o111) !== 0, 'dist/cli.js lost its executable bit');
   });
 });
 
