@@ -1,14 +1,21 @@
 /**
- * The analysis entry point: tree in, findings out. Builds the migration model once, runs every
- * enabled rule, applies suppressions and severity settings, and reports unused suppressions.
+ * The analysis entry point, in three steps that the CLI runs apart (files on worker threads, the
+ * project in one place) and the editor runs together:
+ *  1. `analyzeFile`: tree in; the findings of the rules that read one file, the file's summary
+ *     for the project view, and its suppression comments — all plain data.
+ *  2. `projectFindings`: the rules that read the summary and the project view (the migration
+ *     graph and the model state before this migration).
+ *  3. `finalizeFindings`: severity settings, suppressions, unused suppressions, order.
  * Pure: no file system, no LSP, no global state.
  */
 import { CodeIndex } from './code-facts';
 import { buildMigrationModel, type MigrationModel } from './migration-model';
 import type { Tree } from './parser';
+import { summarizeMigration, type MigrationSummary } from './project/summary';
+import type { ProjectView } from './project/view';
 import { RULE_IDS, RULES } from './rules';
 import type { ReportedFinding } from './rules/rule';
-import { parseSuppressions, suppressionEdit, suppressionFor } from './suppressions';
+import { parseSuppressions, suppressionEdit, suppressionFor, type Suppression } from './suppressions';
 import type { Finding, RuleSetting, Severity } from './types';
 
 export interface LintOptions {
@@ -16,12 +23,74 @@ export interface LintOptions {
   rules?: Readonly<Record<string, RuleSetting>>;
   /** Rows per batch in generated templates. */
   batchSize?: number;
+  /** The migration's name (its file name without `.py`); defaults to 'migration'. */
+  name?: string;
+  /** The project this file belongs to; without it the rules see this file alone. */
+  project?: ProjectContext;
+}
+
+export interface ProjectContext {
+  view: ProjectView;
+  /** The file's absolute path, as the view knows it. */
+  file: string;
+}
+
+/** A finding as a rule reported it, before settings and suppressions. */
+export interface RawFinding extends Finding {
+  /** The rule's own severity (settings may override it). */
+  reported: Severity;
+}
+
+/** What linting one file yields on its own: plain data, safe to send across threads. */
+export interface FileAnalysis {
+  findings: RawFinding[];
+  /** Null when the file defines no migration class. */
+  summary: MigrationSummary | null;
+  suppressions: Suppression[];
 }
 
 export interface LintResult {
   findings: Finding[];
   /** Null when the file defines no migration class. */
   model: MigrationModel | null;
+  summary: MigrationSummary | null;
+}
+
+function collect(id: string, reported: ReportedFinding[], out: RawFinding[], defaultSeverity: Severity): void {
+  for (const r of reported) {
+    const severity = r.severity ?? defaultSeverity;
+    out.push({ rule: id, severity, reported: severity, message: r.message, range: r.range, related: r.related ?? [], fixes: r.fixes ?? [] });
+  }
+}
+
+/** Step 1: the migration model, the per-file rules, the summary and the suppression comments. */
+export function analyzeFile(tree: Tree, source: string, options: LintOptions = {}): { analysis: FileAnalysis; model: MigrationModel | null } {
+  const model = buildMigrationModel(tree.rootNode);
+  if (!model) return { analysis: { findings: [], summary: null, suppressions: [] }, model: null };
+  const settings = options.rules ?? {};
+  const index = new CodeIndex();
+  const findings: RawFinding[] = [];
+  for (const rule of RULES) {
+    if (!rule.check || settings[rule.meta.id] === 'off') continue;
+    const reported: ReportedFinding[] = [];
+    rule.check({ model, source, index, batchSize: options.batchSize ?? 1000, report: (f) => reported.push(f) });
+    collect(rule.meta.id, reported, findings, rule.meta.defaultSeverity);
+  }
+  const summary = summarizeMigration(model, options.name ?? 'migration', index);
+  return { analysis: { findings, summary, suppressions: parseSuppressions(source, tree) }, model };
+}
+
+/** Step 2: the rules that read the project view (or, without one, this summary alone). */
+export function projectFindings(summary: MigrationSummary, options: LintOptions = {}): RawFinding[] {
+  const settings = options.rules ?? {};
+  const findings: RawFinding[] = [];
+  for (const rule of RULES) {
+    if (!rule.checkProject || settings[rule.meta.id] === 'off') continue;
+    const reported: ReportedFinding[] = [];
+    rule.checkProject({ summary, view: options.project?.view ?? null, file: options.project?.file ?? null, report: (f) => reported.push(f) });
+    collect(rule.meta.id, reported, findings, rule.meta.defaultSeverity);
+  }
+  return findings;
 }
 
 function effectiveSeverity(setting: RuleSetting | undefined, reported: Severity): Severity | null {
@@ -30,38 +99,37 @@ function effectiveSeverity(setting: RuleSetting | undefined, reported: Severity)
   return setting;
 }
 
-export function lintTree(tree: Tree, source: string, options: LintOptions = {}): LintResult {
-  const model = buildMigrationModel(tree.rootNode);
-  if (!model) return { findings: [], model: null };
+/**
+ * Step 3: settings, suppressions (marking the ones used), unused suppressions, order. With the
+ * source, each finding also gets the edit that would suppress it.
+ */
+export function finalizeFindings(raw: readonly RawFinding[], suppressions: readonly Suppression[], options: { rules?: Readonly<Record<string, RuleSetting>>; source?: string }): Finding[] {
   const settings = options.rules ?? {};
+  const source = options.source;
+  // Suppressions may come from another thread or an earlier pass: start their bookkeeping afresh.
+  const marks: Suppression[] = suppressions.map((s) => ({ ...s, used: new Set<string>() }));
   let lines: string[] | undefined; // split only when a finding needs a suppression edit
-  const suppressions = parseSuppressions(source, tree);
   const findings: Finding[] = [];
-  const index = new CodeIndex();
   // An operation expanded from a comprehension can yield the same finding once per element.
   const seen = new Set<string>();
-  for (const rule of RULES) {
-    if (!rule.check || settings[rule.meta.id] === 'off') continue;
-    const id = rule.meta.id;
-    const reported: ReportedFinding[] = [];
-    rule.check({ model, source, index, batchSize: options.batchSize ?? 1000, report: (f) => reported.push(f) });
-    for (const r of reported) {
-      const severity = effectiveSeverity(settings[id], r.severity ?? rule.meta.defaultSeverity);
-      if (!severity) continue;
-      const key = `${id}:${r.range.start.line}:${r.range.start.character}:${r.message}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const finding: Finding = { rule: id, severity, message: r.message, range: r.range, related: r.related ?? [], fixes: r.fixes ?? [] };
-      if (suppressionFor(finding, suppressions)) continue;
+  for (const r of raw) {
+    const severity = effectiveSeverity(settings[r.rule], r.reported);
+    if (!severity) continue;
+    const key = `${r.rule}:${r.range.start.line}:${r.range.start.character}:${r.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const finding: Finding = { rule: r.rule, severity, message: r.message, range: r.range, related: r.related, fixes: r.fixes };
+    if (suppressionFor(finding, marks)) continue;
+    if (source !== undefined) {
       lines ??= source.split(/\r\n|\r|\n/);
-      finding.suppression = suppressionEdit(source, lines, finding.range.start.line, id, suppressions);
-      findings.push(finding);
+      finding.suppression = suppressionEdit(source, lines, finding.range.start.line, r.rule, marks);
     }
+    findings.push(finding);
   }
   const unusedSetting = settings['unused-suppression'];
   if (unusedSetting !== 'off') {
     const severity = effectiveSeverity(unusedSetting, 'information') as Severity;
-    for (const s of suppressions) {
+    for (const s of marks) {
       const listed = s.rules ?? [];
       for (const rule of listed) {
         if (s.used.has(rule)) continue;
@@ -91,5 +159,19 @@ export function lintTree(tree: Tree, source: string, options: LintOptions = {}):
     }
   }
   findings.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-  return { findings, model };
+  return findings;
+}
+
+/** All three steps on one file: what the editor and the tests use. */
+export function lintTree(tree: Tree, source: string, options: LintOptions = {}): LintResult {
+  const { analysis, model } = analyzeFile(tree, source, options);
+  if (!analysis.summary) return { findings: [], model, summary: null };
+  const raw = [...analysis.findings, ...projectFindings(analysis.summary, options)];
+  return { findings: finalizeFindings(raw, analysis.suppressions, { rules: options.rules, source }), model, summary: analysis.summary };
+}
+
+/** Only the summary of a file (no rules): what the project view needs of files nobody lints. */
+export function summarizeTree(tree: Tree, name: string): MigrationSummary | null {
+  const model = buildMigrationModel(tree.rootNode);
+  return model ? summarizeMigration(model, name, new CodeIndex()) : null;
 }

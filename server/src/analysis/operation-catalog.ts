@@ -1,6 +1,9 @@
 /**
- * What Django's built-in migration operations (and django.contrib.postgres's) do to the database:
- * the facts the rules reason from. Names not listed here are unknown and never counted.
+ * What Django's built-in migration operations (and django.contrib.postgres's) are: their
+ * parameters in Django's positional order (as in django/db/migrations/operations/*.py and
+ * django/contrib/postgres/operations.py), the parameter naming the model, and what they do to
+ * the database — the facts the rules reason from. Names not listed here are unknown and never
+ * counted.
  */
 
 export type OperationRole =
@@ -14,53 +17,55 @@ export type OperationRole =
 
 export interface OperationSpec {
   role: OperationRole;
-  /** Where the model name is passed: keyword and position. */
-  model?: readonly [keyword: string, position: number];
+  /** Django's parameters, in positional order. */
+  params: readonly string[];
+  /** The parameter that names the model whose table it touches. */
+  modelParam?: string;
   /** PostgreSQL refuses this operation inside a transaction. */
   nonTransactional?: boolean;
 }
 
-const MODEL_NAME: readonly [string, number] = ['model_name', 0];
-const NAME: readonly [string, number] = ['name', 0];
+const model = (role: OperationRole, modelParam: string, ...params: string[]): OperationSpec => ({ role, params, modelParam });
+const global = (...params: string[]): OperationSpec => ({ role: 'schema-global', params });
 
 export const OPERATION_CATALOG: ReadonlyMap<string, OperationSpec> = new Map<string, OperationSpec>([
-  ['CreateModel', { role: 'create-model', model: NAME }],
-  ['DeleteModel', { role: 'schema', model: NAME }],
-  ['RenameModel', { role: 'schema', model: ['old_name', 0] }],
-  ['AlterModelTable', { role: 'schema', model: NAME }],
-  ['AlterModelTableComment', { role: 'schema', model: NAME }],
-  ['AlterUniqueTogether', { role: 'schema', model: NAME }],
-  ['AlterIndexTogether', { role: 'schema', model: NAME }],
-  ['AlterOrderWithRespectTo', { role: 'schema', model: NAME }],
-  ['AlterModelOptions', { role: 'no-database', model: NAME }],
-  ['AlterModelManagers', { role: 'no-database', model: NAME }],
-  ['AddField', { role: 'schema', model: MODEL_NAME }],
-  ['RemoveField', { role: 'schema', model: MODEL_NAME }],
-  ['AlterField', { role: 'schema', model: MODEL_NAME }],
-  ['RenameField', { role: 'schema', model: MODEL_NAME }],
-  ['AddIndex', { role: 'schema', model: MODEL_NAME }],
-  ['RemoveIndex', { role: 'schema', model: MODEL_NAME }],
-  ['RenameIndex', { role: 'schema', model: MODEL_NAME }],
-  ['AddConstraint', { role: 'schema', model: MODEL_NAME }],
-  ['RemoveConstraint', { role: 'schema', model: MODEL_NAME }],
-  ['AlterConstraint', { role: 'schema', model: MODEL_NAME }],
+  ['CreateModel', model('create-model', 'name', 'name', 'fields', 'options', 'bases', 'managers')],
+  ['DeleteModel', model('schema', 'name', 'name')],
+  ['RenameModel', model('schema', 'old_name', 'old_name', 'new_name')],
+  ['AlterModelTable', model('schema', 'name', 'name', 'table')],
+  ['AlterModelTableComment', model('schema', 'name', 'name', 'table_comment')],
+  ['AlterUniqueTogether', model('schema', 'name', 'name', 'unique_together')],
+  ['AlterIndexTogether', model('schema', 'name', 'name', 'index_together')],
+  ['AlterOrderWithRespectTo', model('schema', 'name', 'name', 'order_with_respect_to')],
+  ['AlterModelOptions', model('no-database', 'name', 'name', 'options')],
+  ['AlterModelManagers', model('no-database', 'name', 'name', 'managers')],
+  ['AddField', model('schema', 'model_name', 'model_name', 'name', 'field', 'preserve_default')],
+  ['RemoveField', model('schema', 'model_name', 'model_name', 'name')],
+  ['AlterField', model('schema', 'model_name', 'model_name', 'name', 'field', 'preserve_default')],
+  ['RenameField', model('schema', 'model_name', 'model_name', 'old_name', 'new_name')],
+  ['AddIndex', model('schema', 'model_name', 'model_name', 'index')],
+  ['RemoveIndex', model('schema', 'model_name', 'model_name', 'name')],
+  ['RenameIndex', model('schema', 'model_name', 'model_name', 'new_name', 'old_name', 'old_fields')],
+  ['AddConstraint', model('schema', 'model_name', 'model_name', 'constraint')],
+  ['RemoveConstraint', model('schema', 'model_name', 'model_name', 'name')],
+  ['AlterConstraint', model('schema', 'model_name', 'model_name', 'name', 'constraint')],
   // django.contrib.postgres.operations
-  ['AddIndexConcurrently', { role: 'schema', model: MODEL_NAME, nonTransactional: true }],
-  ['RemoveIndexConcurrently', { role: 'schema', model: MODEL_NAME, nonTransactional: true }],
-  ['AddConstraintNotValid', { role: 'schema', model: MODEL_NAME }],
-  ['ValidateConstraint', { role: 'schema', model: MODEL_NAME }],
-  ['CreateExtension', { role: 'schema-global' }],
-  ['BloomExtension', { role: 'schema-global' }],
-  ['BtreeGinExtension', { role: 'schema-global' }],
-  ['BtreeGistExtension', { role: 'schema-global' }],
-  ['CITextExtension', { role: 'schema-global' }],
-  ['CryptoExtension', { role: 'schema-global' }],
-  ['HStoreExtension', { role: 'schema-global' }],
-  ['TrigramExtension', { role: 'schema-global' }],
-  ['UnaccentExtension', { role: 'schema-global' }],
-  ['CreateCollation', { role: 'schema-global' }],
-  ['RemoveCollation', { role: 'schema-global' }],
-  ['RunPython', { role: 'run-python' }],
-  ['RunSQL', { role: 'run-sql' }],
-  ['SeparateDatabaseAndState', { role: 'separate' }],
+  ['AddIndexConcurrently', { ...model('schema', 'model_name', 'model_name', 'index'), nonTransactional: true }],
+  ['RemoveIndexConcurrently', { ...model('schema', 'model_name', 'model_name', 'name'), nonTransactional: true }],
+  ['AddConstraintNotValid', model('schema', 'model_name', 'model_name', 'constraint')],
+  ['ValidateConstraint', model('schema', 'model_name', 'model_name', 'name')],
+  ['CreateExtension', global('name')],
+  ['BloomExtension', global()],
+  ['BtreeGinExtension', global()],
+  ['BtreeGistExtension', global()],
+  ['CITextExtension', global()],
+  ['CryptoExtension', global()],
+  ['HStoreExtension', global()],
+  ['TrigramExtension', global()],
+  ['UnaccentExtension', global()],
+  ['CreateCollation', global('name', 'locale', 'provider', 'deterministic')],
+  ['RemoveCollation', global('name', 'locale', 'provider', 'deterministic')],
+  ['RunPython', { role: 'run-python', params: ['code', 'reverse_code', 'atomic', 'hints', 'elidable'] }],
+  ['RunSQL', { role: 'run-sql', params: ['sql', 'reverse_sql', 'state_operations', 'hints', 'elidable'] }],
+  ['SeparateDatabaseAndState', { role: 'separate', params: ['database_operations', 'state_operations'] }],
 ]);

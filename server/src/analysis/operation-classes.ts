@@ -15,6 +15,8 @@ export interface SpecResolution {
   stateOnly: boolean;
   /** A same-file subclass overriding database_forwards with real code: effect unknown. */
   customDatabase: boolean;
+  /** A same-file subclass overriding state_forwards: its effect on the model state is unknown. */
+  customState: boolean;
 }
 
 export function resolveSpec(call: Node, name: string, scope: Scope, depth = 0): SpecResolution {
@@ -30,12 +32,12 @@ export function resolveSpec(call: Node, name: string, scope: Scope, depth = 0): 
       if (def && mname) methods.set(mname, def);
     }
     const base = cls.childForFieldName('superclasses')?.namedChildren[0];
-    if (!base) return { spec: null, specName: null, argumentsReliable: false, stateOnly: false, customDatabase: false };
+    if (!base) return { spec: null, specName: null, argumentsReliable: false, stateOnly: false, customDatabase: false, customState: false };
     const baseSimple = dottedName(base)?.split('.').pop() ?? '';
     const inner =
       base.type === 'identifier' && scope.lookup(base.text)?.kind === 'class'
         ? resolveSpec(fakeCallFor(base), baseSimple, scope, depth + 1)
-        : { spec: OPERATION_CATALOG.get(baseSimple) ?? null, specName: OPERATION_CATALOG.has(baseSimple) ? baseSimple : null, argumentsReliable: true, stateOnly: false, customDatabase: false };
+        : { spec: OPERATION_CATALOG.get(baseSimple) ?? null, specName: OPERATION_CATALOG.has(baseSimple) ? baseSimple : null, argumentsReliable: true, stateOnly: false, customDatabase: false, customState: false };
     const forwards = methods.get('database_forwards');
     const trivialForwards = forwards ? isNoOpMethod(forwards) : false;
     return {
@@ -44,13 +46,14 @@ export function resolveSpec(call: Node, name: string, scope: Scope, depth = 0): 
       argumentsReliable: inner.argumentsReliable && !methods.has('__init__'),
       stateOnly: inner.stateOnly || trivialForwards,
       customDatabase: inner.customDatabase || (!!forwards && !trivialForwards),
+      customState: inner.customState || methods.has('state_forwards'),
     };
   }
   if (local && local.kind !== 'import') {
-    return { spec: null, specName: null, argumentsReliable: false, stateOnly: false, customDatabase: false };
+    return { spec: null, specName: null, argumentsReliable: false, stateOnly: false, customDatabase: false, customState: false };
   }
   const spec = OPERATION_CATALOG.get(name) ?? null;
-  return { spec, specName: spec ? name : null, argumentsReliable: true, stateOnly: false, customDatabase: false };
+  return { spec, specName: spec ? name : null, argumentsReliable: true, stateOnly: false, customDatabase: false, customState: false };
 }
 
 /** resolveSpec works on calls; a base-class name is looked up the same way as a callee. */

@@ -6,6 +6,7 @@
  * incomplete and contributes nothing.
  */
 import { resolveCallable, type CallableTarget } from './code-flow';
+import { argsModel, readOperationArgs, type OperationArgs } from './operation-args';
 import type { OperationSpec } from './operation-catalog';
 import { resolveSpec } from './operation-classes';
 import { blockScope, Scope } from './scope';
@@ -72,6 +73,8 @@ export interface Operation {
   isSchema: boolean;
   /** Model (lower-case) whose table this schema change touches, if known. */
   targetModel: string | null;
+  /** Tables (lower-case, as written) that RunSQL's DDL alters. */
+  sqlTables: string[];
   /** Lower-case name of a model this operation creates a table for. */
   createsModel: string | null;
   /** Touches a table that may have existed before this migration. */
@@ -82,6 +85,18 @@ export interface Operation {
   reverseNonTransactional: string | null;
   runPython: RunPythonInfo | null;
   runSql: RunSqlInfo | null;
+  /** The arguments read with Django's parameter names and meaning (computed on first use). */
+  readonly args: OperationArgs | null;
+  /**
+   * SeparateDatabaseAndState's and RunSQL's `state_operations`, which change only Django's model
+   * state; null when absent or not statically readable (see `stateOperationsComplete`).
+   */
+  stateOperations: Operation[] | null;
+  stateOperationsComplete: boolean;
+  /** What it does to the database: as its catalog entry says, nothing (a state-only subclass), or unknown code. */
+  databaseEffect: 'normal' | 'none' | 'custom';
+  /** A same-file subclass overriding state_forwards. */
+  customState: boolean;
 }
 
 export interface ResolvedOperations {
@@ -283,6 +298,7 @@ function collectElement(el: Node, ctx: Context, branches: BranchStep[], certain:
         const db = argument(callArguments(n), 'database_operations', 0);
         if (db && !isNoneLiteral(db)) collect(db, ctx, branches, certain, op);
       }
+      if (op.specName === 'SeparateDatabaseAndState' || op.specName === 'RunSQL') collectStateOperations(op, ctx, branches, certain);
       return;
     }
   }
@@ -294,6 +310,24 @@ function collectElement(el: Node, ctx: Context, branches: BranchStep[], certain:
     }
   }
   ctx.complete = false;
+}
+
+/** Reads `state_operations` into `op.stateOperations`; they never join the database-side list. */
+function collectStateOperations(op: Operation, ctx: Context, branches: BranchStep[], certain: boolean): void {
+  if (!op.argumentsReliable) {
+    op.stateOperationsComplete = false;
+    return;
+  }
+  const position = op.specName === 'RunSQL' ? 2 : 1;
+  const node = argument(callArguments(op.call), 'state_operations', position);
+  if (!node || isNoneLiteral(node)) {
+    op.stateOperations = [];
+    return;
+  }
+  const sub: Context = { scope: ctx.scope, moduleScope: ctx.moduleScope, ops: [], complete: true, depth: ctx.depth };
+  collect(node, sub, branches, certain, null);
+  op.stateOperations = sub.ops;
+  op.stateOperationsComplete = sub.complete;
 }
 
 function singleReturn(def: Node): Node | null {
@@ -329,8 +363,8 @@ function isNonEmptyLiteral(node: Node, scope: Scope): boolean {
 }
 
 function modelArgument(args: CallArguments, spec: OperationSpec, scope: Scope): string | null {
-  if (!spec.model) return null;
-  const node = argument(args, spec.model[0], spec.model[1]);
+  if (!spec.modelParam) return null;
+  const node = argument(args, spec.modelParam, spec.params.indexOf(spec.modelParam));
   const s = node ? staticString(node, nameResolver(scope)) : null;
   return s?.complete ? s.text.toLowerCase() : null;
 }
@@ -353,6 +387,8 @@ function buildOperation(call: Node, ctx: Context, branches: BranchStep[], certai
   const r = resolveSpec(call, name, ctx.moduleScope);
   const args = callArguments(call);
   const reliable = r.argumentsReliable && !args.hasSplat;
+  const argScope = ctx.scope;
+  let typed: OperationArgs | null | undefined;
   const op: Operation = {
     call,
     callee,
@@ -366,12 +402,21 @@ function buildOperation(call: Node, ctx: Context, branches: BranchStep[], certai
     isData: false,
     isSchema: false,
     targetModel: null,
+    sqlTables: [],
     createsModel: null,
     touchesExistingTable: false,
     nonTransactional: null,
     reverseNonTransactional: null,
     runPython: null,
     runSql: null,
+    get args(): OperationArgs | null {
+      if (typed === undefined) typed = reliable && r.spec && r.specName ? readOperationArgs(r.specName, r.spec, args, argScope) : null;
+      return typed;
+    },
+    stateOperations: null,
+    stateOperationsComplete: true,
+    databaseEffect: r.customDatabase ? 'custom' : r.stateOnly ? 'none' : 'normal',
+    customState: r.customState,
   };
   const spec = r.spec;
   if (!spec || r.customDatabase) return op;
@@ -381,8 +426,8 @@ function buildOperation(call: Node, ctx: Context, branches: BranchStep[], certai
       op.targetModel = reliable ? modelArgument(args, spec, ctx.moduleScope) : null;
       op.isSchema = !stateOnly;
       // Adding a ManyToManyField creates its join table and leaves the model's table alone.
-      const field = r.specName === 'AddField' && reliable ? argument(args, 'field', 2) : null;
-      const m2m = !!field && /^(\w+\.)*ManyToManyField\(/.test(field.text);
+      const typedArgs = r.specName === 'AddField' ? op.args : null;
+      const m2m = typedArgs?.kind === 'AddField' && typedArgs.field?.relation?.kind === 'many-to-many';
       op.touchesExistingTable = !stateOnly && !m2m;
       if (spec.nonTransactional && !stateOnly) op.nonTransactional = `${r.specName}`;
       break;
@@ -392,12 +437,12 @@ function buildOperation(call: Node, ctx: Context, branches: BranchStep[], certai
       break;
     case 'create-model': {
       if (stateOnly || !reliable) break;
-      const options = argument(args, 'options', 2);
-      const managedOff = options ? /['"]managed['"]\s*:\s*False\b/.test(options.text) : false;
-      const proxy = options ? /['"]proxy['"]\s*:\s*True\b/.test(options.text) : false;
-      if (managedOff || proxy) break;
+      const typedArgs = op.args;
+      const options = typedArgs?.kind === 'CreateModel' ? typedArgs.options : null;
+      // Unreadable options: treated as a managed, concrete model (as before typed arguments).
+      if (options?.managed === false || options?.proxy === true) break;
       op.isSchema = true;
-      op.createsModel = modelArgument(args, spec, ctx.moduleScope);
+      op.createsModel = argsModel(typedArgs) ?? modelArgument(args, spec, ctx.moduleScope);
       break;
     }
     case 'no-database':
@@ -435,7 +480,8 @@ function buildOperation(call: Node, ctx: Context, branches: BranchStep[], certai
           if (st.cls === 'ddl-existing' || st.cls === 'ddl-new') op.isSchema = true;
           if (st.cls === 'ddl-existing') {
             op.touchesExistingTable = true;
-            op.targetModel ??= ddlTable(st.code);
+            const table = ddlTable(st.code);
+            if (table && !op.sqlTables.includes(table)) op.sqlTables.push(table);
           }
           op.nonTransactional ??= st.nonTransactional;
         }

@@ -23,10 +23,12 @@ export interface TextEdit {
   newText: string;
 }
 
-/** Another place in the same file that takes part in a finding. */
+/** Another place that takes part in a finding: in the same file, or in `file`. */
 export interface RelatedLocation {
   range: Range;
   message: string;
+  /** Absolute path of another file; absent for the finding's own file. */
+  file?: string;
 }
 
 export interface Fix {

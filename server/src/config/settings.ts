@@ -16,6 +16,13 @@ export interface Settings {
   detectByContent: boolean;
   /** Rows per batch in generated batching templates. */
   batchSize: number;
+  /** Django's AUTH_USER_MODEL ('app_label.ModelName'), for swappable dependencies and foreign keys. */
+  authUserModel: string;
+  /**
+   * Django's MIGRATION_MODULES as folders: app label -> the folder holding its migrations
+   * (relative to the project root, i.e. the pyproject.toml's folder).
+   */
+  migrationModules: Record<string, string>;
 }
 
 export type PartialSettings = Partial<Omit<Settings, 'rules'>> & { rules?: Record<string, RuleSetting> };
@@ -39,6 +46,8 @@ export function defaultSettings(): Settings {
     exclude: [...DEFAULT_EXCLUDE],
     detectByContent: true,
     batchSize: 1000,
+    authUserModel: 'auth.User',
+    migrationModules: {},
   };
 }
 
@@ -94,8 +103,19 @@ export function parseSettings(raw: unknown, origin: string): { settings: Partial
     if (typeof batch === 'number' && Number.isInteger(batch) && batch >= 1 && batch <= 1_000_000) settings.batchSize = batch;
     else problems.push(`${origin}: batch-size must be a whole number from 1 to 1000000`);
   }
+  const user = pick(r, 'authUserModel', 'auth-user-model');
+  if (user !== undefined) {
+    if (typeof user === 'string' && /^\w+\.\w+$/.test(user)) settings.authUserModel = user;
+    else problems.push(`${origin}: auth-user-model must be "app_label.ModelName", as AUTH_USER_MODEL is written`);
+  }
+  const modules = pick(r, 'migrationModules', 'migration-modules');
+  if (modules !== undefined) {
+    if (typeof modules === 'object' && !Array.isArray(modules) && Object.entries(modules as object).every(([k, v]) => /^\w+$/.test(k) && typeof v === 'string' && v !== '')) {
+      settings.migrationModules = { ...(modules as Record<string, string>) };
+    } else problems.push(`${origin}: migration-modules must be a table of app_label = "path/to/migrations/folder"`);
+  }
   for (const key of Object.keys(r)) {
-    if (!['rules', 'include', 'exclude', 'detectByContent', 'detect-by-content', 'batchSize', 'batch-size', 'trace'].includes(key)) {
+    if (!['rules', 'include', 'exclude', 'detectByContent', 'detect-by-content', 'batchSize', 'batch-size', 'authUserModel', 'auth-user-model', 'migrationModules', 'migration-modules', 'trace'].includes(key)) {
       problems.push(`${origin}: unknown setting '${key}'`);
     }
   }
@@ -113,6 +133,8 @@ export function mergeSettings(...layers: PartialSettings[]): Settings {
     if (layer.exclude) out.exclude = [...layer.exclude];
     if (layer.detectByContent !== undefined) out.detectByContent = layer.detectByContent;
     if (layer.batchSize !== undefined) out.batchSize = layer.batchSize;
+    if (layer.authUserModel !== undefined) out.authUserModel = layer.authUserModel;
+    if (layer.migrationModules !== undefined && Object.keys(layer.migrationModules).length > 0) out.migrationModules = { ...layer.migrationModules };
   }
   return out;
 }

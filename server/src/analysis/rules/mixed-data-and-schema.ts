@@ -2,12 +2,14 @@
  * mixed-data-and-schema: data operations (RunPython doing work, RunSQL with DML) and schema
  * operations in one migration, hence in one transaction. A warning when a schema change touches a
  * table that existed before; information when it only touches tables this migration creates.
+ * With the project view, a model's state before this migration decides: operations on proxy or
+ * unmanaged models (wherever they were created) touch no table, and RunSQL's table names are
+ * matched to the real table names of the models this migration creates.
  */
-import { operationKinds } from '../operation-kinds';
-import type { BranchStep, Operation } from '../operations';
-import { rangeOf } from '../syntax';
+import type { BranchStep } from '../operations';
+import type { OperationSummary } from '../project/summary';
 import type { RelatedLocation } from '../types';
-import type { Rule } from './rule';
+import type { ProjectRuleContext, Rule } from './rule';
 
 /** Two operations can both run unless they sit in different arms of the same conditional. */
 function compatible(a: BranchStep[], b: BranchStep[]): boolean {
@@ -15,15 +17,27 @@ function compatible(a: BranchStep[], b: BranchStep[]): boolean {
   return true;
 }
 
-function label(op: Operation): string {
-  if (op.runSql?.sql) {
-    const ddl = op.runSql.sql.statements.find((st) => st.cls === 'ddl-existing' || st.cls === 'ddl-new');
-    if (ddl) {
-      const head = ddl.code.replace(/\s+/g, ' ').split(' ').slice(0, 4).join(' ');
-      return `${op.name} "${head}${ddl.code.length > head.length ? ' …' : ''}"`;
-    }
+type TableKind = 'new' | 'existing' | 'none';
+
+/** Where a model's table stands for this migration: created here, there before, or no table at all. */
+function tableKinds(ctx: ProjectRuleContext, ops: OperationSummary[]): { model(m: string): TableKind; tables: Set<string> } {
+  const app = ctx.view && ctx.file ? (ctx.view.keyOf(ctx.file)?.app ?? null) : null;
+  const created = new Set<string>();
+  const tables = new Set<string>();
+  for (const o of ops) {
+    if (!o.createsModel) continue;
+    created.add(o.createsModel);
+    const options = o.args?.kind === 'CreateModel' ? o.args.options : null;
+    if (options?.dbTable) tables.add(options.dbTable.toLowerCase());
+    else if (options?.dbTable === null && app) tables.add(`${app}_${o.createsModel}`);
   }
-  return op.targetModel ? `${op.name} on '${op.targetModel}'` : op.name;
+  const model = (m: string): TableKind => {
+    if (created.has(m)) return 'new';
+    const before = ctx.view && ctx.file ? ctx.view.modelBefore(ctx.file, m, 'database') : 'unknown';
+    if (typeof before !== 'string' && (before.options.managed === false || before.options.proxy === true)) return 'none';
+    return 'existing'; // also when unknown: as if the project view were not there
+  };
+  return { model, tables };
 }
 
 export const mixedDataAndSchema: Rule = {
@@ -32,24 +46,24 @@ export const mixedDataAndSchema: Rule = {
     summary: 'One migration (one transaction) runs both data operations and schema operations.',
     defaultSeverity: 'warning',
   },
-  check(ctx) {
-    const ops = ctx.model.operations.filter((o) => o.certain);
-    const created = new Set(ops.map((o) => o.createsModel).filter((m): m is string => !!m));
-    const kinds = operationKinds(ctx.index);
-    const isData = kinds.isData;
-    const isSchema = kinds.isSchema;
-    const touchesOld = (o: Operation) => kinds.touchesExistingTable(o) && !(o.targetModel && created.has(o.targetModel));
-    for (const data of ops.filter(isData)) {
+  checkProject(ctx) {
+    const ops = ctx.summary.operations.filter((o) => o.certain);
+    const kinds = tableKinds(ctx, ops);
+    const isSchema = (o: OperationSummary) => o.isSchema && !(o.targetModel && kinds.model(o.targetModel) === 'none');
+    const touchesOld = (o: OperationSummary): boolean => {
+      if (!o.touchesExistingTable) return false;
+      if (o.targetModel) return kinds.model(o.targetModel) === 'existing';
+      if (o.sqlTables.length > 0) return o.sqlTables.some((t) => !kinds.tables.has(t));
+      return true;
+    };
+    for (const data of ops.filter((o) => o.isData)) {
       const schema = ops.filter((s) => isSchema(s) && compatible(data.branches, s.branches));
       if (schema.length === 0) continue;
       const old = schema.filter(touchesOld);
       const severity = old.length > 0 ? 'warning' : 'information';
       const shown = (old.length > 0 ? old : schema).filter((s) => s !== data);
-      const related: RelatedLocation[] = shown.slice(0, 5).map((s) => ({
-        range: rangeOf(s.callee),
-        message: `schema operation: ${label(s)}`,
-      }));
-      const names = [...new Set(shown.map(label))].slice(0, 3).join(', ') || label(data);
+      const related: RelatedLocation[] = shown.slice(0, 5).map((s) => ({ range: s.range, message: `schema operation: ${s.label}` }));
+      const names = [...new Set(shown.map((s) => s.label))].slice(0, 3).join(', ') || data.label;
       const message =
         severity === 'warning'
           ? `${data.name} changes data in the same migration — the same transaction — as schema changes to existing tables (${names}). ` +
@@ -57,7 +71,7 @@ export const mixedDataAndSchema: Rule = {
             `Move the data operations into a migration of their own.`
           : `${data.name} changes data in the same migration as schema operations (${names}) that only create new tables or touch ` +
             `no existing table, so the DDL takes no lock on a live table; keeping data and schema migrations apart still keeps both easy to roll back.`;
-      ctx.report({ range: rangeOf(data.callee), severity, message, related });
+      ctx.report({ range: data.range, severity, message, related });
       return; // one finding per migration: the fix (a split) is per file
     }
   },

@@ -1,6 +1,8 @@
 /** The contract every rule implements, and the context the engine hands it. */
 import type { CodeIndex } from '../code-facts';
 import type { MigrationModel } from '../migration-model';
+import type { MigrationSummary } from '../project/summary';
+import type { ProjectView } from '../project/view';
 import type { Node } from '../syntax';
 import type { Fix, Range, RelatedLocation, Severity } from '../types';
 
@@ -29,10 +31,22 @@ export interface RuleContext {
   report(finding: ReportedFinding): void;
 }
 
+/** What a rule that reads the project gets: this file's summary and, when there is one, the project view. */
+export interface ProjectRuleContext {
+  summary: MigrationSummary;
+  /** Null when the file is linted on its own (no project around it). */
+  view: ProjectView | null;
+  /** The file's absolute path as the view knows it; null without a view. */
+  file: string | null;
+  report(finding: ReportedFinding): void;
+}
+
 export interface Rule {
   meta: RuleMeta;
-  /** Absent for rules the engine itself produces (unused-suppression). */
+  /** Reads one file's tree. Absent for rules the engine itself produces (unused-suppression). */
   check?(ctx: RuleContext): void;
+  /** Reads the file's summary and the project view (the graph and the model state). */
+  checkProject?(ctx: ProjectRuleContext): void;
 }
 
 /** Shortens source text for messages: one line, at most `max` characters. */

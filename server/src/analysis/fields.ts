@@ -1,0 +1,272 @@
+/**
+ * What a field, index or constraint written in a migration is, read from its evaluated call
+ * (`models.CharField(max_length=3, null=True)`): FieldSpec, IndexSpec, ConstraintSpec. Defaults
+ * that Django's own field classes apply (SlugField's index, ForeignKey's `_id` column,
+ * OneToOneField's uniqueness, EmailField's length, …) come from one table; for a class we do not
+ * know, whatever was not written is unknown (`undefined`), never guessed.
+ */
+import { asBool, asInt, asItems, asString, asStrings, refPath, type CallValue, type Value } from './values';
+
+/** `undefined` in any of these properties means "not known statically". */
+export interface FieldSpec {
+  /** The class name as written, last component (`CharField`). */
+  cls: string;
+  /** Its qualified name through the file's imports (`django.db.models.CharField`), if resolved. */
+  path: string | null;
+  /** One of Django's own field classes: its defaults are known. */
+  builtin: boolean;
+  null: boolean | undefined;
+  blank: boolean | undefined;
+  /** Django's `field.db_index` (ForeignKey and SlugField default to True). */
+  dbIndex: boolean | undefined;
+  /** Django's `field.unique`: unique=True, a primary key, or a OneToOneField. */
+  unique: boolean | undefined;
+  primaryKey: boolean | undefined;
+  maxLength: number | null | undefined;
+  maxDigits: number | null | undefined;
+  decimalPlaces: number | null | undefined;
+  dbColumn: string | null | undefined;
+  /** The default as written, or 'NOT_PROVIDED'. */
+  default: Value | 'NOT_PROVIDED' | undefined;
+  /** Django 5.0's database default, or 'NOT_PROVIDED'. */
+  dbDefault: Value | 'NOT_PROVIDED' | undefined;
+  /** auto_now / auto_now_add on date and time fields. */
+  autoNow: boolean | undefined;
+  relation: RelationSpec | null | undefined;
+  /** Every keyword argument as written. */
+  kwargs: Record<string, Value>;
+}
+
+export interface RelationSpec {
+  kind: 'foreign-key' | 'one-to-one' | 'many-to-many';
+  /** The target as written: 'app.Model', 'Model' (same app), or a settings reference. */
+  to: Value;
+  onDelete: string | null | undefined;
+  dbConstraint: boolean | undefined;
+  relatedName: string | null | undefined;
+  toField: string | null | undefined;
+  /** ManyToManyField's explicit through model, as written. */
+  through: string | null | undefined;
+}
+
+interface FieldTraits {
+  maxLength?: number;
+  dbIndex?: boolean;
+  unique?: boolean;
+  null?: boolean;
+  blank?: boolean;
+  relation?: RelationSpec['kind'];
+  /** Date/time classes that accept auto_now / auto_now_add. */
+  dates?: boolean;
+  decimal?: boolean;
+}
+
+/** Django's field classes (django.db.models and contrib) and the defaults they impose. */
+const FIELD_TRAITS: ReadonlyMap<string, FieldTraits> = new Map<string, FieldTraits>([
+  ['Field', {}],
+  ['AutoField', { blank: true }],
+  ['BigAutoField', { blank: true }],
+  ['SmallAutoField', { blank: true }],
+  ['CharField', {}],
+  ['TextField', {}],
+  ['IntegerField', {}],
+  ['BigIntegerField', {}],
+  ['SmallIntegerField', {}],
+  ['PositiveIntegerField', {}],
+  ['PositiveSmallIntegerField', {}],
+  ['PositiveBigIntegerField', {}],
+  ['FloatField', {}],
+  ['DecimalField', { decimal: true }],
+  ['BooleanField', {}],
+  ['NullBooleanField', { null: true, blank: true }],
+  ['DateField', { dates: true }],
+  ['DateTimeField', { dates: true }],
+  ['TimeField', { dates: true }],
+  ['DurationField', {}],
+  ['BinaryField', {}],
+  ['JSONField', {}],
+  ['UUIDField', { maxLength: 32 }],
+  ['EmailField', { maxLength: 254 }],
+  ['SlugField', { maxLength: 50, dbIndex: true }],
+  ['URLField', { maxLength: 200 }],
+  ['FileField', { maxLength: 100 }],
+  ['ImageField', { maxLength: 100 }],
+  ['FilePathField', { maxLength: 100 }],
+  ['GenericIPAddressField', { maxLength: 39 }],
+  ['IPAddressField', { maxLength: 15 }],
+  ['CommaSeparatedIntegerField', {}],
+  ['ForeignKey', { dbIndex: true, relation: 'foreign-key' }],
+  ['OneToOneField', { dbIndex: true, unique: true, relation: 'one-to-one' }],
+  ['ManyToManyField', { relation: 'many-to-many' }],
+  // django.contrib.postgres
+  ['ArrayField', {}],
+  ['HStoreField', {}],
+  ['CICharField', {}],
+  ['CIEmailField', { maxLength: 254 }],
+  ['CITextField', {}],
+  ['IntegerRangeField', {}],
+  ['BigIntegerRangeField', {}],
+  ['DecimalRangeField', {}],
+  ['FloatRangeField', {}],
+  ['DateRangeField', {}],
+  ['DateTimeRangeField', {}],
+  ['SearchVectorField', {}],
+]);
+
+const DJANGO_FIELD_MODULES = ['django.db.models', 'django.contrib.postgres', 'django.contrib.gis.db.models'];
+
+/** A qualified path inside Django's model field modules (`django.db.models.fields.CharField`). */
+function isDjangoPath(path: string | null): boolean {
+  return !!path && DJANGO_FIELD_MODULES.some((m) => path === m || path.startsWith(`${m}.`));
+}
+
+function lastComponent(text: string): string {
+  const i = text.lastIndexOf('.');
+  return i === -1 ? text : text.slice(i + 1);
+}
+
+/** Reads an optional keyword: its value when written, the class default otherwise (if known). */
+function kw<T>(call: CallValue, name: string, read: (v: Value) => T | null, fallback: T | undefined, nullable = false): T | null | undefined {
+  const v = call.kwargs[name];
+  if (v === undefined) return call.hasSplat ? undefined : fallback;
+  if (nullable && v.kind === 'none') return null;
+  const r = read(v);
+  return r === null ? undefined : r;
+}
+
+/** The argument given by keyword or at a position (e.g. ForeignKey's `to`, `on_delete`). */
+function param(call: CallValue, name: string, position: number): Value | undefined {
+  return call.kwargs[name] ?? call.args[position];
+}
+
+function defaultOf(call: CallValue, name: string): Value | 'NOT_PROVIDED' | undefined {
+  const v = call.kwargs[name];
+  if (v === undefined) return call.hasSplat ? undefined : 'NOT_PROVIDED';
+  return v.kind === 'unknown' ? undefined : v;
+}
+
+/** A FieldSpec from `models.X(...)`; null when the value is not a call. */
+export function fieldSpec(v: Value | undefined): FieldSpec | null {
+  if (v?.kind !== 'call') return null;
+  const cls = lastComponent(v.callee.text);
+  const path = v.callee.path;
+  const traits = isDjangoPath(path) ? FIELD_TRAITS.get(cls) : undefined;
+  const builtin = !!traits;
+  const t: FieldTraits = traits ?? {};
+  // For a class we do not know, an omitted keyword is unknown; a written one is taken as written.
+  const d = <T>(value: T): T | undefined => (builtin ? value : undefined);
+  const primaryKey = kw(v, 'primary_key', asBool, d(false)) ?? undefined;
+  const autoNow = t.dates ? (kw(v, 'auto_now', asBool, false) === true || kw(v, 'auto_now_add', asBool, false) === true ? true : v.hasSplat ? undefined : false) : d(false);
+  const explicitUnique = t.unique ? true : kw(v, 'unique', asBool, d(false));
+  const unique = explicitUnique === true || primaryKey === true ? true : explicitUnique === false && primaryKey === false ? false : undefined;
+  let relation: RelationSpec | null | undefined = builtin ? null : undefined;
+  if (t.relation) {
+    const to = param(v, 'to', 0) ?? { kind: 'unknown' };
+    relation = {
+      kind: t.relation,
+      to,
+      onDelete: t.relation === 'many-to-many' ? null : (refPath(param(v, 'on_delete', 1)) ?? undefined),
+      dbConstraint: kw(v, 'db_constraint', asBool, true) ?? undefined,
+      relatedName: kw(v, 'related_name', asString, null, true),
+      toField: t.relation === 'many-to-many' ? null : kw(v, 'to_field', asString, null, true),
+      through: t.relation === 'many-to-many' ? kw(v, 'through', asString, null, true) : null,
+    };
+  }
+  return {
+    cls,
+    path,
+    builtin,
+    // NullBooleanField, AutoField, OneToOneField and auto_now dates force these, whatever is written.
+    null: t.null ? true : (kw(v, 'null', asBool, d(false)) ?? undefined),
+    blank: t.blank || autoNow === true ? true : (kw(v, 'blank', asBool, d(false)) ?? undefined),
+    dbIndex: kw(v, 'db_index', asBool, t.dbIndex ?? d(false)) ?? undefined,
+    unique,
+    primaryKey,
+    maxLength: kw(v, 'max_length', asInt, t.maxLength ?? d(null), true),
+    maxDigits: kw(v, 'max_digits', asInt, d(null), true),
+    decimalPlaces: kw(v, 'decimal_places', asInt, d(null), true),
+    dbColumn: kw(v, 'db_column', asString, d(null), true),
+    default: defaultOf(v, 'default'),
+    dbDefault: defaultOf(v, 'db_default'),
+    autoNow,
+    relation,
+    kwargs: v.kwargs,
+  };
+}
+
+/** The column a field is stored in: db_column, else the name (`_id` added for a foreign key). */
+export function fieldColumn(name: string, field: FieldSpec): string | null | undefined {
+  if (field.relation === undefined || field.dbColumn === undefined) return undefined;
+  if (field.relation?.kind === 'many-to-many') return null;
+  if (field.dbColumn) return field.dbColumn;
+  return field.relation ? `${name}_id` : name;
+}
+
+export interface IndexSpec {
+  cls: string;
+  path: string | null;
+  name: string | null;
+  /** Field names (a leading '-' for descending), or null when built from expressions or unknown. */
+  fields: string[] | null;
+  /** Built from expressions (`Index(Lower('name'), ...)`). */
+  expressions: boolean;
+  /** A partial index (`condition=Q(...)`). */
+  partial: boolean;
+}
+
+export function indexSpec(v: Value | undefined): IndexSpec | null {
+  if (v?.kind !== 'call') return null;
+  return {
+    cls: lastComponent(v.callee.text),
+    path: v.callee.path,
+    name: asString(v.kwargs.name),
+    fields: asStrings(v.kwargs.fields) ?? (v.kwargs.fields === undefined && v.args.length === 0 ? [] : null),
+    expressions: v.args.length > 0,
+    partial: v.kwargs.condition !== undefined && v.kwargs.condition.kind !== 'none',
+  };
+}
+
+export type ConstraintKind = 'unique' | 'check' | 'exclusion' | 'other';
+
+export interface ConstraintSpec {
+  cls: string;
+  path: string | null;
+  kind: ConstraintKind;
+  name: string | null;
+  fields: string[] | null;
+  partial: boolean;
+  /** A deferrable unique constraint (deferrable=Deferrable.DEFERRED/IMMEDIATE). */
+  deferrable: boolean;
+}
+
+export function constraintSpec(v: Value | undefined): ConstraintSpec | null {
+  if (v?.kind !== 'call') return null;
+  const cls = lastComponent(v.callee.text);
+  const kind: ConstraintKind = cls === 'UniqueConstraint' ? 'unique' : cls === 'CheckConstraint' ? 'check' : cls === 'ExclusionConstraint' ? 'exclusion' : 'other';
+  const deferrable = v.kwargs.deferrable;
+  return {
+    cls,
+    path: v.callee.path,
+    kind,
+    name: asString(v.kwargs.name),
+    fields: asStrings(v.kwargs.fields),
+    partial: v.kwargs.condition !== undefined && v.kwargs.condition.kind !== 'none',
+    deferrable: deferrable !== undefined && deferrable.kind !== 'none',
+  };
+}
+
+/** Django's normalize_together: `('a', 'b')` and `[('a', 'b')]` both mean one group. */
+export function normalizeTogether(v: Value | undefined): string[][] | null {
+  if (!v || v.kind === 'none') return [];
+  const items = asItems(v);
+  if (!items) return null;
+  if (items.length === 0) return [];
+  if (items.every((i) => i.kind === 'str')) return [items.map((i) => (i as { value: string }).value)];
+  const out: string[][] = [];
+  for (const group of items) {
+    const names = asStrings(group);
+    if (!names) return null;
+    out.push(names);
+  }
+  return out;
+}

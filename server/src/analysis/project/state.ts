@@ -1,0 +1,324 @@
+/**
+ * A static model state per app, replayed from operation summaries the way Django's
+ * `state_forwards` methods change a ProjectState (django/db/migrations/operations/*.py): models,
+ * their fields (FieldSpec), db_table, managed / proxy, unique_together, index_together, indexes
+ * and constraints. Two views are kept: Django's state, and what the database really has (they part
+ * at SeparateDatabaseAndState). An operation we cannot replay marks its model unknown — or, when
+ * we cannot even tell which model, the whole app — and questions about it answer "unknown".
+ * States are immutable: each operation returns a new one sharing what did not change.
+ */
+import { fieldColumn, type ConstraintSpec, type FieldSpec, type IndexSpec } from '../fields';
+import type { OperationArgs } from '../operation-args';
+import { asBool, type Value } from '../values';
+import type { OperationSummary } from './summary';
+
+export interface ModelOptionsState {
+  dbTable: string | null | undefined;
+  managed: boolean | undefined;
+  proxy: boolean | undefined;
+  uniqueTogether: string[][] | null;
+  indexTogether: string[][] | null;
+  indexes: IndexSpec[] | null;
+  constraints: ConstraintSpec[] | null;
+}
+
+export interface ModelState {
+  app: string;
+  /** The name as written in its CreateModel / RenameModel. */
+  name: string;
+  /** Fields in Django's order; a null spec is a field whose definition we cannot read. */
+  fields: ReadonlyMap<string, FieldSpec | null>;
+  options: ModelOptionsState;
+  /** Bases as written ('app.model' strings or qualified class names); null when unreadable. */
+  bases: string[] | null;
+}
+
+export type ModelEntry = ModelState | 'unknown' | 'absent';
+
+export interface AppState {
+  readonly app: string;
+  /** Lower-case model name -> state. */
+  readonly models: ReadonlyMap<string, ModelEntry>;
+  /** An operation we could not attribute ran: models not listed may exist too. */
+  readonly open: boolean;
+}
+
+export type StateView = 'state' | 'database';
+
+export function emptyAppState(app: string): AppState {
+  return { app, models: new Map(), open: false };
+}
+
+/** A model's entry: its state, 'unknown', or 'absent'. */
+export function modelEntry(state: AppState, model: string): ModelEntry {
+  return state.models.get(model.toLowerCase()) ?? (state.open ? 'unknown' : 'absent');
+}
+
+/** Third-party operations known to leave models and tables alone. */
+const NEUTRAL_OPERATIONS = new Set(['IgnoreMigration']);
+
+/** Options AlterModelOptions replaces wholesale (Django's ALTER_OPTION_KEYS), those we keep. */
+const ALTER_OPTION_KEYS = new Set(['managed']);
+
+class Builder {
+  private models: Map<string, ModelEntry> | null = null;
+  private open: boolean;
+  readonly app: string;
+
+  constructor(private readonly base: AppState) {
+    this.open = base.open;
+    this.app = base.app;
+  }
+
+  entries(): Array<[string, ModelEntry]> {
+    return [...(this.models ?? this.base.models)];
+  }
+
+  private writable(): Map<string, ModelEntry> {
+    this.models ??= new Map(this.base.models);
+    return this.models;
+  }
+
+  get(model: string): ModelEntry {
+    const m = (this.models ?? this.base.models).get(model);
+    return m ?? (this.open ? 'unknown' : 'absent');
+  }
+
+  set(model: string, entry: ModelEntry): void {
+    this.writable().set(model, entry);
+  }
+
+  /** Nothing about the app can be trusted any more. */
+  unknownApp(): void {
+    const models = this.writable();
+    for (const k of models.keys()) if (models.get(k) !== 'absent') models.set(k, 'unknown');
+    this.open = true;
+  }
+
+  unknown(model: string | null): void {
+    if (model) this.set(model.toLowerCase(), 'unknown');
+    else this.unknownApp();
+  }
+
+  /** Applies `change` to a known model; an unknown or missing one becomes unknown. */
+  update(model: string | null, change: (m: ModelState) => ModelState | null): void {
+    if (!model) return this.unknownApp();
+    const key = model.toLowerCase();
+    const current = this.get(key);
+    if (current === 'unknown' || current === 'absent') return this.set(key, 'unknown');
+    const next = change(current);
+    this.set(key, next ?? 'unknown');
+  }
+
+  result(): AppState {
+    if (!this.models && this.open === this.base.open) return this.base;
+    return { app: this.base.app, models: this.models ?? this.base.models, open: this.open };
+  }
+}
+
+function withOptions(m: ModelState, options: Partial<ModelOptionsState>): ModelState {
+  return { ...m, options: { ...m.options, ...options } };
+}
+
+function withFields(m: ModelState, edit: (fields: Map<string, FieldSpec | null>) => void): ModelState {
+  const fields = new Map(m.fields);
+  edit(fields);
+  return { ...m, fields };
+}
+
+function noDefault(field: FieldSpec | null): FieldSpec | null {
+  return field ? { ...field, default: 'NOT_PROVIDED' } : null;
+}
+
+function renameInTogether(groups: string[][] | null, from: string, to: string): string[][] | null {
+  return groups ? groups.map((g) => g.map((n) => (n === from ? to : n))) : null;
+}
+
+/** Does a relation target as written (`'Tag'`, `'store.Tag'`) name this app's `model`? */
+function namesModel(to: Value, app: string, model: string): boolean {
+  if (to.kind !== 'str') return false;
+  const dot = to.value.indexOf('.');
+  const [a, m] = dot === -1 ? [app, to.value] : [to.value.slice(0, dot), to.value.slice(dot + 1)];
+  return a === app && m.toLowerCase() === model.toLowerCase();
+}
+
+/** RenameModel repoints the app's relations (`to`, `through`) at the new name, as Django does. */
+function repointRelations(b: Builder, from: string, to: string): void {
+  const target: Value = { kind: 'str', value: `${b.app}.${to}` };
+  for (const [key, m] of b.entries()) {
+    if (typeof m === 'string') continue;
+    let changed: Map<string, FieldSpec | null> | null = null;
+    for (const [name, f] of m.fields) {
+      const rel = f?.relation;
+      if (!f || !rel) continue;
+      const toHit = namesModel(rel.to, b.app, from);
+      const throughHit = !!rel.through && namesModel({ kind: 'str', value: rel.through }, b.app, from);
+      if (!toHit && !throughHit) continue;
+      changed ??= new Map(m.fields);
+      changed.set(name, { ...f, relation: { ...rel, to: toHit ? target : rel.to, through: throughHit ? `${b.app}.${to}` : rel.through } });
+    }
+    if (changed) b.set(key, { ...m, fields: changed });
+  }
+}
+
+/** One operation's effect on the models it names (typed arguments only). */
+function applyArgs(b: Builder, args: OperationArgs): void {
+  switch (args.kind) {
+    case 'CreateModel': {
+      if (!args.model) return b.unknownApp();
+      if (!args.fields) return b.unknown(args.model);
+      const o = args.options;
+      b.set(args.model.toLowerCase(), {
+        app: '',
+        name: args.model,
+        fields: new Map(args.fields),
+        options: { dbTable: o.dbTable, managed: o.managed, proxy: o.proxy, uniqueTogether: o.uniqueTogether, indexTogether: o.indexTogether, indexes: o.indexes, constraints: o.constraints },
+        bases: args.bases,
+      });
+      return;
+    }
+    case 'DeleteModel':
+      if (!args.model) return b.unknownApp();
+      return b.set(args.model.toLowerCase(), 'absent');
+    case 'RenameModel': {
+      if (!args.model || !args.newName) return b.unknownApp();
+      const old = b.get(args.model.toLowerCase());
+      b.set(args.model.toLowerCase(), 'absent');
+      b.set(args.newName.toLowerCase(), typeof old === 'string' ? 'unknown' : { ...old, name: args.newName });
+      repointRelations(b, args.model, args.newName);
+      return;
+    }
+    case 'AlterModelTable':
+      return b.update(args.model, (m) => withOptions(m, { dbTable: args.table }));
+    case 'AlterTogether':
+      return b.update(args.model, (m) => withOptions(m, args.option === 'unique_together' ? { uniqueTogether: args.groups } : { indexTogether: args.groups }));
+    case 'AlterModelOptions':
+      return b.update(args.model, (m) => {
+        if (!args.options) return withOptions(m, { managed: undefined });
+        const out: Partial<ModelOptionsState> = {};
+        for (const key of ALTER_OPTION_KEYS) {
+          const v: Value | undefined = args.options[key];
+          if (key === 'managed') out.managed = v === undefined ? true : (asBool(v) ?? undefined);
+        }
+        return withOptions(m, out);
+      });
+    case 'AddField':
+    case 'AlterField':
+      if (!args.name) return b.unknown(args.model);
+      return b.update(args.model, (m) =>
+        withFields(m, (f) => {
+          const field = args.preserveDefault === false ? noDefault(args.field) : args.preserveDefault === undefined ? null : args.field;
+          if (args.kind === 'AddField') f.delete(args.name as string);
+          f.set(args.name as string, field);
+        }),
+      );
+    case 'RemoveField':
+      if (!args.name) return b.unknown(args.model);
+      return b.update(args.model, (m) => withFields(m, (f) => f.delete(args.name as string)));
+    case 'RenameField': {
+      const { oldName, newName } = args;
+      if (!oldName || !newName) return b.unknown(args.model);
+      return b.update(args.model, (m) => {
+        if (!m.fields.has(oldName)) return null;
+        const moved = withFields(m, (f) => {
+          const spec = f.get(oldName) ?? null;
+          f.delete(oldName);
+          f.set(newName, spec);
+        });
+        return withOptions(moved, {
+          uniqueTogether: renameInTogether(m.options.uniqueTogether, oldName, newName),
+          indexTogether: renameInTogether(m.options.indexTogether, oldName, newName),
+        });
+      });
+    }
+    case 'AddIndex':
+      return b.update(args.model, (m) => withOptions(m, { indexes: m.options.indexes && args.index ? [...m.options.indexes, args.index] : null }));
+    case 'RemoveIndex':
+      return b.update(args.model, (m) => withOptions(m, { indexes: m.options.indexes && args.name ? m.options.indexes.filter((i) => i.name !== args.name) : null }));
+    case 'RenameIndex':
+      return b.update(args.model, (m) => {
+        const { newName, oldName } = args;
+        if (!m.options.indexes || !newName || !oldName) return withOptions(m, { indexes: null });
+        return withOptions(m, { indexes: m.options.indexes.map((i) => (i.name === oldName ? { ...i, name: newName } : i)) });
+      });
+    case 'AddConstraint':
+      return b.update(args.model, (m) => withOptions(m, { constraints: m.options.constraints && args.constraint ? [...m.options.constraints, args.constraint] : null }));
+    case 'RemoveConstraint':
+      return b.update(args.model, (m) => withOptions(m, { constraints: m.options.constraints && args.name ? m.options.constraints.filter((c) => c.name !== args.name) : null }));
+    case 'AlterConstraint':
+      return b.update(args.model, (m) => {
+        const { constraint, name } = args;
+        if (!m.options.constraints || !constraint || !name) return withOptions(m, { constraints: null });
+        return withOptions(m, { constraints: m.options.constraints.map((c) => (c.name === name ? constraint : c)) });
+      });
+    case 'ValidateConstraint':
+    case 'AlterOrderWithRespectTo':
+    case 'AlterModelManagers':
+    case 'AlterModelTableComment':
+    case 'Global':
+    case 'RunPython':
+    case 'RunSQL':
+    case 'SeparateDatabaseAndState':
+      return;
+  }
+}
+
+function applyOne(b: Builder, op: OperationSummary, view: StateView): void {
+  // In the database view, operations inside SeparateDatabaseAndState's database side count; in
+  // Django's state, only its state side does.
+  if (op.container !== null && view === 'state') return;
+  const uncertain = op.branches.length > 0 || !op.certain;
+  const target = op.targetModel ?? op.createsModel ?? modelOf(op.args);
+  if (op.specName === 'SeparateDatabaseAndState' || op.specName === 'RunSQL') {
+    // RunSQL's state_operations describe what its SQL does: both views take them.
+    if (op.specName === 'SeparateDatabaseAndState' && view === 'database') return;
+    if (op.stateOperations === null) return b.unknownApp();
+    for (const inner of op.stateOperations) applyOne(b, uncertain ? { ...inner, certain: false } : inner, 'state');
+    return;
+  }
+  if (op.specName === 'RunPython') return;
+  if (!op.specName) {
+    if (NEUTRAL_OPERATIONS.has(op.name)) return;
+    return b.unknown(null);
+  }
+  if (view === 'database' && op.databaseEffect === 'none') return;
+  if ((view === 'database' && op.databaseEffect === 'custom') || (view === 'state' && op.customState) || !op.args || uncertain) {
+    return b.unknown(target);
+  }
+  applyArgs(b, op.args);
+}
+
+function modelOf(args: OperationArgs | null): string | null {
+  return args && 'model' in args ? args.model : null;
+}
+
+/** The state after a migration's operations (the top-level list of its summary). */
+export function applyMigration(state: AppState, operations: readonly OperationSummary[], complete: boolean, view: StateView): AppState {
+  const b = new Builder(state);
+  for (const op of operations) applyOne(b, op, view);
+  if (!complete) b.unknownApp();
+  const out = b.result();
+  // CreateModel leaves `app` blank (the summary does not know its label): fill it in once.
+  for (const [k, m] of out.models) if (typeof m !== 'string' && m.app !== state.app) (out.models as Map<string, ModelEntry>).set(k, { ...m, app: state.app });
+  return out;
+}
+
+/** Django's truncate_name: names longer than the database allows get a hash suffix. */
+export function truncateName(name: string, maxLength: number | null, digest: (s: string) => string): string {
+  if (maxLength === null || name.length <= maxLength) return name;
+  const hashLen = 4;
+  return `${name.slice(0, maxLength - hashLen)}${digest(name).slice(0, hashLen)}`;
+}
+
+/** The table a model's rows live in (before truncation): db_table, or `app_model`. */
+export function defaultTable(m: ModelState): string | undefined {
+  if (m.options.dbTable === undefined) return undefined;
+  return m.options.dbTable ?? `${m.app}_${m.name.toLowerCase()}`;
+}
+
+/** Field names mapped to their columns (`_id` for foreign keys, db_column when set). */
+export function columnOf(field: [string, FieldSpec | null]): string | null | undefined {
+  const [name, spec] = field;
+  return spec ? fieldColumn(name, spec) : undefined;
+}
+

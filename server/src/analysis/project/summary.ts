@@ -1,0 +1,164 @@
+/**
+ * A migration file as plain data — no tree nodes — for the project layer: its dependencies
+ * (including `swappable_dependency(settings.AUTH_USER_MODEL)`, `__first__`, `__latest__`),
+ * `run_before`, `replaces`, `initial`, `atomic`, and its operations with typed arguments and the
+ * kinds the rules reason from. One unreadable entry of a list is marked as such; the others stay.
+ * Built from the migration model in the same pass that lints the file.
+ */
+import type { CodeIndex } from '../code-facts';
+import type { MigrationModel } from '../migration-model';
+import type { OperationArgs } from '../operation-args';
+import { operationKinds } from '../operation-kinds';
+import type { BranchStep, Operation } from '../operations';
+import { rangeOf, sequenceElements, type Node } from '../syntax';
+import type { Range } from '../types';
+import { asItems, asString, Evaluator, type Value } from '../values';
+
+export interface MigrationKey {
+  app: string;
+  name: string;
+}
+
+export type DependencyEntry =
+  | { kind: 'key'; app: string; name: string; range: Range }
+  /** `swappable_dependency(settings.X)`: the first migration of the app of the model named by setting X. */
+  | { kind: 'swappable'; setting: string; range: Range }
+  | { kind: 'unknown'; range: Range };
+
+export interface DependencyList {
+  entries: DependencyEntry[];
+  /** False when the list itself (or part of it) could not be read. */
+  complete: boolean;
+}
+
+export interface OperationSummary {
+  name: string;
+  specName: string | null;
+  /** The callee, where findings about the operation are shown. */
+  range: Range;
+  args: OperationArgs | null;
+  branches: BranchStep[];
+  /** False when it comes from a comprehension that may be empty. */
+  certain: boolean;
+  /** Index (in `operations`) of the SeparateDatabaseAndState whose database_operations hold it. */
+  container: number | null;
+  databaseEffect: Operation['databaseEffect'];
+  customState: boolean;
+  /** state_operations (SeparateDatabaseAndState, RunSQL); null when unreadable. */
+  stateOperations: OperationSummary[] | null;
+  isData: boolean;
+  isSchema: boolean;
+  touchesExistingTable: boolean;
+  targetModel: string | null;
+  createsModel: string | null;
+  sqlTables: string[];
+  nonTransactional: string | null;
+  /** A short description for messages (`AddField on 'order'`, `RunSQL "ALTER TABLE x …"`). */
+  label: string;
+}
+
+export interface MigrationSummary {
+  /** The migration's name: its file name without `.py`. */
+  name: string;
+  /** The Migration class name, where graph findings are shown. */
+  classRange: Range;
+  dependencies: DependencyList;
+  runBefore: DependencyList;
+  /** Null when the migration replaces nothing. */
+  replaces: { keys: MigrationKey[]; complete: boolean } | null;
+  initial: boolean | null;
+  atomic: boolean | 'unknown';
+  operations: OperationSummary[];
+  operationsComplete: boolean;
+}
+
+function dependencyEntry(value: Value, range: Range): DependencyEntry {
+  const pair = asItems(value);
+  if (pair && (value.kind === 'tuple' || value.kind === 'list') && pair.length === 2) {
+    const app = asString(pair[0]);
+    const name = asString(pair[1]);
+    if (app !== null && name !== null) return { kind: 'key', app, name, range };
+  }
+  if (value.kind === 'call' && /(^|\.)swappable_dependency$/.test(value.callee.path ?? value.callee.text)) {
+    const arg = value.args[0] ?? value.kwargs.value;
+    if (arg?.kind === 'ref') {
+      const m = /(?:^|\.)settings\.([A-Z_][A-Z0-9_]*)$/.exec(arg.path ?? arg.text);
+      if (m?.[1]) return { kind: 'swappable', setting: m[1], range };
+    }
+  }
+  return { kind: 'unknown', range };
+}
+
+/** Reads a class attribute holding a list of (app, name) entries. */
+function dependencyList(node: Node | null, statement: Node | null, ev: Evaluator): DependencyList {
+  if (!statement) return { entries: [], complete: true };
+  if (!node) return { entries: [], complete: false };
+  const elements = sequenceElements(node);
+  if (elements) {
+    return { entries: elements.map((el) => dependencyEntry(ev.eval(el), rangeOf(el))), complete: true };
+  }
+  // A computed list (`[...] + [...]`, a name): entries without their own positions.
+  const items = asItems(ev.eval(node));
+  if (!items) return { entries: [], complete: false };
+  const range = rangeOf(statement);
+  return { entries: items.map((v) => dependencyEntry(v, range)), complete: true };
+}
+
+function label(op: Operation): string {
+  if (op.runSql?.sql) {
+    const ddl = op.runSql.sql.statements.find((st) => st.cls === 'ddl-existing' || st.cls === 'ddl-new');
+    if (ddl) {
+      const head = ddl.code.replace(/\s+/g, ' ').split(' ').slice(0, 4).join(' ');
+      return `${op.name} "${head}${ddl.code.length > head.length ? ' …' : ''}"`;
+    }
+  }
+  return op.targetModel ? `${op.name} on '${op.targetModel}'` : op.name;
+}
+
+function summarizeOperation(op: Operation, index: number | null, all: Operation[], kinds: ReturnType<typeof operationKinds>): OperationSummary {
+  const container = op.container ? all.indexOf(op.container) : -1;
+  return {
+    name: op.name,
+    specName: op.specName,
+    range: rangeOf(op.callee),
+    args: op.args,
+    branches: op.branches,
+    certain: op.certain,
+    container: container >= 0 ? container : null,
+    databaseEffect: op.databaseEffect,
+    customState: op.customState,
+    stateOperations: op.stateOperations && op.stateOperationsComplete ? op.stateOperations.map((s, _, list) => summarizeOperation(s, null, list, kinds)) : null,
+    isData: index === null ? false : kinds.isData(op),
+    isSchema: index === null ? false : kinds.isSchema(op),
+    touchesExistingTable: index === null ? false : kinds.touchesExistingTable(op),
+    targetModel: op.targetModel,
+    createsModel: op.createsModel,
+    sqlTables: op.sqlTables,
+    nonTransactional: op.nonTransactional,
+    label: label(op),
+  };
+}
+
+/** The summary of a migration; `name` is its file name without `.py`. */
+export function summarizeMigration(model: MigrationModel, name: string, index: CodeIndex): MigrationSummary {
+  const ev = new Evaluator(model.classScope);
+  const kinds = operationKinds(index);
+  const atomic = model.atomic.value;
+  const replacesList = model.replaces.statement ? dependencyList(model.replaces.valueNode, model.replaces.statement, ev) : null;
+  return {
+    name,
+    classRange: rangeOf(model.nameNode),
+    dependencies: dependencyList(model.dependencies.valueNode, model.dependencies.statement, ev),
+    runBefore: dependencyList(model.runBefore.valueNode, model.runBefore.statement, ev),
+    replaces: replacesList
+      ? {
+          keys: replacesList.entries.flatMap((e) => (e.kind === 'key' ? [{ app: e.app, name: e.name }] : [])),
+          complete: replacesList.complete && replacesList.entries.every((e) => e.kind === 'key'),
+        }
+      : null,
+    initial: model.initial.value === undefined ? null : model.initial.value === 'unknown' ? null : model.initial.value,
+    atomic: atomic === undefined ? true : atomic,
+    operations: model.operations.map((op, i) => summarizeOperation(op, i, model.operations, kinds)),
+    operationsComplete: model.operationsComplete,
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * The project view: every migration of the project in one graph, with the model state before and
+ * after each one, and the questions rules ask of it — what was this model (its table, fields,
+ * managed / proxy) before this migration, what is its real table name, which graph problems does
+ * this file take part in. Pure: built from summaries and app labels, no file system.
+ */
+import { MigrationGraph, keyId, type GraphMigration, type GraphNode, type UnknownDependency } from './graph';
+import { applyMigration, defaultTable, emptyAppState, modelEntry, truncateName, type AppState, type ModelEntry, type ModelState, type StateView } from './state';
+import type { MigrationKey, MigrationSummary } from './summary';
+
+export interface ProjectMigration {
+  /** Absolute path of the file. */
+  file: string;
+  app: string;
+  summary: MigrationSummary;
+}
+
+export interface DatabaseNames {
+  /** The longest identifier the database allows (PostgreSQL: 63), null for no limit. */
+  maxNameLength: number | null;
+  /** Django's names_digest: an md5 hex digest of the name. */
+  digest: (name: string) => string;
+}
+
+export interface ProjectViewInput {
+  migrations: readonly ProjectMigration[];
+  /** Setting name -> 'app_label.ModelName' (AUTH_USER_MODEL defaults to 'auth.User'). */
+  swappable?: Readonly<Record<string, string>>;
+  names?: DatabaseNames;
+}
+
+interface States {
+  state: AppState;
+  database: AppState;
+}
+
+const UNKNOWN_APP = (app: string): AppState => ({ app, models: new Map(), open: true });
+
+export class ProjectView {
+  readonly graph: MigrationGraph;
+  private readonly byFile = new Map<string, GraphMigration>();
+  private readonly after = new Map<GraphNode, States>();
+  private readonly merged = new Map<GraphNode, States>();
+  private readonly inCycle = new Set<GraphNode>();
+  private readonly names: DatabaseNames | null;
+  private computed = false;
+
+  constructor(input: ProjectViewInput) {
+    const migrations: GraphMigration[] = input.migrations.map((m) => ({ key: { app: m.app, name: m.summary.name }, file: m.file, summary: m.summary }));
+    for (const m of migrations) this.byFile.set(m.file, m);
+    this.graph = new MigrationGraph({ migrations, swappable: { AUTH_USER_MODEL: 'auth.User', ...input.swappable } });
+    this.names = input.names ?? null;
+  }
+
+  /** The migration a file is, when it is in the project (a replaced file is, but has no node). */
+  migration(file: string): GraphMigration | null {
+    return this.byFile.get(file) ?? null;
+  }
+
+  /** The graph node of a file; null when it is not in view or a squashed migration replaced it. */
+  node(file: string): GraphNode | null {
+    const m = this.byFile.get(file);
+    const node = m ? this.graph.nodes.get(keyId(m.key)) : undefined;
+    return node?.migration === m ? (node ?? null) : null;
+  }
+
+  private ensureStates(): void {
+    if (this.computed) return;
+    this.computed = true;
+    for (const component of this.graph.cycles()) for (const n of component) this.inCycle.add(n);
+    for (const node of this.graph.fullPlan()) this.compute(node);
+  }
+
+  private compute(node: GraphNode): States | null {
+    const known = this.after.get(node);
+    if (known) return known;
+    const m = node.migration;
+    if (!m) return null;
+    const before = this.before(node);
+    const ops = m.summary.operations;
+    const states: States = {
+      state: applyMigration(before.state, ops, m.summary.operationsComplete, 'state'),
+      database: applyMigration(before.database, ops, m.summary.operationsComplete, 'database'),
+    };
+    this.after.set(node, states);
+    return states;
+  }
+
+  /** The app's state before a node: its single same-app parent's, empty for a root, else a replay. */
+  private before(node: GraphNode): States {
+    const app = node.key.app;
+    if (this.inCycle.has(node)) return { state: UNKNOWN_APP(app), database: UNKNOWN_APP(app) };
+    const parents = [...node.parents].filter((p) => p.key.app === app);
+    if (parents.some((p) => !p.migration || this.inCycle.has(p))) return { state: UNKNOWN_APP(app), database: UNKNOWN_APP(app) };
+    if (parents.length === 0) return { state: emptyAppState(app), database: emptyAppState(app) };
+    if (parents.length === 1) {
+      const p = this.after.get(parents[0] as GraphNode) ?? this.compute(parents[0] as GraphNode);
+      return p ?? { state: UNKNOWN_APP(app), database: UNKNOWN_APP(app) };
+    }
+    // A merge: replay the app's migrations in Django's plan order for this node.
+    const memo = this.merged.get(node);
+    if (memo) return memo;
+    let state = emptyAppState(app);
+    let database = emptyAppState(app);
+    for (const n of this.graph.forwardsPlan(node)) {
+      if (n === node || n.key.app !== app || !n.migration) continue;
+      state = applyMigration(state, n.migration.summary.operations, n.migration.summary.operationsComplete, 'state');
+      database = applyMigration(database, n.migration.summary.operations, n.migration.summary.operationsComplete, 'database');
+    }
+    this.merged.set(node, { state, database });
+    return { state, database };
+  }
+
+  /** The app's model state just before / after this file's migration; null when not known. */
+  stateOf(file: string, when: 'before' | 'after', view: StateView = 'database'): AppState | null {
+    const node = this.node(file);
+    if (!node) return null;
+    this.ensureStates();
+    const s = when === 'before' ? this.before(node) : (this.after.get(node) ?? this.compute(node));
+    return s ? s[view] : null;
+  }
+
+  /** A model (of the file's own app) before the file's migration: its state, 'absent' or 'unknown'. */
+  modelBefore(file: string, model: string, view: StateView = 'database'): ModelEntry {
+    const st = this.stateOf(file, 'before', view);
+    return st ? modelEntry(st, model) : 'unknown';
+  }
+
+  /** The real table name of a model state (proxies use their concrete parent's), or undefined. */
+  tableName(model: ModelState, state?: AppState): string | undefined {
+    let m: ModelState = model;
+    for (let hops = 0; m.options.proxy === true && hops < 10; hops++) {
+      const base = (m.bases ?? []).find((b) => /^[\w]+\.[\w]+$/.test(b) && !b.startsWith('django.'));
+      const [app, name] = base ? (base.split('.') as [string, string]) : [];
+      if (!app || !name || !state || app !== state.app) return undefined;
+      const parent = modelEntry(state, name);
+      if (typeof parent === 'string') return undefined;
+      m = parent;
+    }
+    const table = defaultTable(m);
+    if (table === undefined || !this.names) return table;
+    return truncateName(table, this.names.maxNameLength, this.names.digest);
+  }
+
+  // --- Graph problems, per file ---------------------------------------------------------------
+
+  /** Every leaf of this file's app, when the app has more than one (this file among them). */
+  conflictingLeaves(file: string): GraphNode[] | null {
+    const node = this.node(file);
+    if (!node) return null;
+    const leaves = this.graph.conflicts().get(node.key.app);
+    return leaves && leaves.includes(node) ? leaves : null;
+  }
+
+  unknownDependencies(file: string): UnknownDependency[] {
+    return this.graph.unknownDependencies.filter((u) => u.origin.file === file);
+  }
+
+  /** The cycle this file's migration is part of, or null. */
+  cycle(file: string): GraphNode[] | null {
+    const node = this.node(file);
+    if (!node) return null;
+    return this.graph.cycles().find((c) => c.includes(node)) ?? null;
+  }
+
+  keyOf(file: string): MigrationKey | null {
+    return this.byFile.get(file)?.key ?? null;
+  }
+}
