@@ -31,9 +31,19 @@ export interface RelatedLocation {
   file?: string;
 }
 
+/** A new file a fix writes (never over an existing one). */
+export interface FileCreation {
+  /** Absolute path. */
+  file: string;
+  text: string;
+}
+
 export interface Fix {
   title: string;
+  /** Edits to the finding's own file. */
   edits: TextEdit[];
+  /** New files, for fixes that span several migrations (a merge migration, expand / contract steps). */
+  creates?: FileCreation[];
   /** The fix an editor should offer first. */
   isPreferred: boolean;
   /** True when applying it cannot change what the migration does (eligible for fix-all). */

@@ -5,6 +5,7 @@
  * --fail-on, else 0.
  */
 import { writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { PythonParser } from '../analysis/parser';
 import { discover } from './discover';
 import { formatGithub } from './format-github';
@@ -15,6 +16,7 @@ import { bundledGrammarPaths, bundledWorkerFile } from './grammar';
 import { lintFile } from './lint-file';
 import type { CheckOptions } from './options';
 import { ConfigResolver } from './project-config';
+import { finishProject, planProject } from './project-run';
 import { findingsExitCode } from './report';
 import type { FileReport, FileResult, LintConfig, LintTask, RunReport } from './types';
 import { unifiedDiff } from './unified-diff';
@@ -69,14 +71,19 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
   for (const w of found.warnings) warn(w);
   for (const e of found.errors) error(e);
 
+  // The project view needs every migration of the folders walked, and the apps' labels.
+  const project = planProject(found.python, found.tasks, resolver);
+  const tasks = [...found.tasks, ...project.extra];
   let results: FileResult[];
   try {
-    results = found.tasks.length > 0 ? await lintAll(found.tasks, resolver.configs, options.jobs) : [];
+    results = tasks.length > 0 ? await lintAll(tasks, resolver.configs, options.jobs) : [];
   } catch (e) {
     // Only the parser's own setup can land here (per-file problems are results).
     error(`cannot start the Python parser: ${e instanceof Error ? e.message : String(e)}`);
     return 2;
   }
+  const authUserModel = resolver.resolved[0]?.settings.authUserModel ?? 'auth.User';
+  const outcome = finishProject(project, tasks, results, resolver.configs, authUserModel);
 
   const files: FileReport[] = [];
   let checked = 0;
@@ -107,7 +114,23 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
           }
         }
       }
-      if (result.findings.length > 0) files.push({ path: task.path, file: task.file, findings: result.findings });
+      const findings = outcome.findings.get(i) ?? [];
+      if (findings.length > 0) files.push({ path: task.path, file: task.file, findings });
+    }
+  }
+  // Fixes that write new migrations (a merge migration): never over an existing file.
+  for (const c of outcome.creates) {
+    const shown = relative(io.cwd, c.file) || c.file;
+    fixedProblems++;
+    fixedFiles++;
+    if (options.diff) diffs.push(unifiedDiff(shown, '', c.text));
+    else {
+      try {
+        writeFileSync(c.file, c.text, { flag: 'wx' });
+      } catch (e) {
+        failed++;
+        error(`${shown}: not created (${e instanceof Error ? e.message : String(e)})`);
+      }
     }
   }
 

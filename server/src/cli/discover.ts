@@ -13,6 +13,11 @@ const SKIPPED_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', '.venv', 'v
 
 export interface Discovery {
   tasks: LintTask[];
+  /**
+   * Every Python file of the walked folders (whatever include/exclude say) and the siblings of
+   * the files named: what the project view may need beyond the files linted.
+   */
+  python: Set<string>;
   /** Paths that do not exist or could not be listed: the run ends with exit status 2. */
   errors: string[];
   /** Worth telling the user, not a failure. */
@@ -39,7 +44,7 @@ function isFolder(path: string): boolean {
 }
 
 class Walk {
-  readonly out: Discovery = { tasks: [], errors: [], warnings: [] };
+  readonly out: Discovery = { tasks: [], python: new Set(), errors: [], warnings: [] };
   private readonly seen = new Map<string, LintTask>();
 
   constructor(
@@ -75,6 +80,16 @@ class Walk {
     } else {
       const config = this.resolver.forDirectory(dirname(abs), this.fallbackRoot(abs, false));
       this.add({ path: given, file: abs, mode: 'lint', config: config.index });
+      this.siblings(dirname(abs));
+    }
+  }
+
+  /** A named file's folder: its other migrations are the file's project view. */
+  private siblings(dir: string): void {
+    try {
+      for (const e of readdirSync(dir, { withFileTypes: true })) if (e.name.endsWith('.py') && e.isFile()) this.out.python.add(join(dir, e.name));
+    } catch {
+      // An unlistable folder: the file is linted without its siblings.
     }
   }
 
@@ -99,6 +114,7 @@ class Walk {
           if (!SKIPPED_DIRS.has(e.name) && !e.name.endsWith('.egg-info')) stack.push(full);
         } else if (e.name.endsWith('.py') && (e.isFile() || (e.isSymbolicLink() && !isFolder(full)))) {
           files.push(full); // a dangling link stays in, so reading it reports the problem
+          this.out.python.add(full);
         }
         // Symlinked folders are not followed: they can loop, and they are checked where they live.
       }

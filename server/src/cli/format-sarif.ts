@@ -46,7 +46,7 @@ export function formatSarif(report: RunReport): string {
     if (finding.related.length > 0) {
       result.relatedLocations = finding.related.map((r, i) => ({
         id: i + 1,
-        physicalLocation: { artifactLocation: artifact, region: region(r.range) },
+        physicalLocation: { artifactLocation: r.file ? artifactLocation(r.file, report.cwd) : artifact, region: region(r.range) },
         message: { text: r.message },
       }));
     }

@@ -43,6 +43,8 @@ export function applyOverrides(rules: Record<string, RuleSetting>, overrides: Ru
 export class ConfigResolver {
   /** The engine options of every configuration handed out so far, by index. */
   readonly configs: LintConfig[] = [];
+  /** The same configurations with their settings and project root, by index. */
+  readonly resolved: ResolvedConfig[] = [];
   private readonly cache = new PyprojectCache();
   private readonly byKey = new Map<string, ResolvedConfig>();
   private readonly explicit: ProjectConfig | null;
@@ -79,6 +81,7 @@ export class ConfigResolver {
     settings.rules = applyOverrides(settings.rules, this.overrides);
     const resolved: ResolvedConfig = { settings, matcher: new FileMatcher(settings, project.root), index: this.configs.length };
     this.configs.push({ rules: settings.rules, batchSize: settings.batchSize, fix: this.overrides.fix ?? 'none' });
+    this.resolved.push(resolved);
     this.byKey.set(key, resolved);
     return resolved;
   }

@@ -2,6 +2,8 @@
  * The CLI's own data: what to lint (tasks), what linting one file produced (results), and the
  * findings in the slim shape that crosses worker threads and feeds every output format.
  */
+import type { FileAnalysis } from '../analysis/engine';
+import type { AppLabel } from '../analysis/project/app-config';
 import type { Range, RelatedLocation, RuleSetting, Severity } from '../analysis/types';
 
 /** The engine options for one group of files (one pyproject.toml plus command-line overrides). */
@@ -13,15 +15,17 @@ export interface LintConfig {
 }
 
 /**
- * One file to check. `lint`: a migration by its path (or named on the command line); `detect`:
- * outside `include`, linted only when it defines a class deriving from Django's Migration.
+ * One file to read. `lint`: a migration by its path (or named on the command line); `detect`:
+ * outside `include`, linted only when it defines a class deriving from Django's Migration;
+ * `summary`: a migration nobody asked to lint, read only for the project view; `app-config`: an
+ * app's apps.py, read for its label.
  */
 export interface LintTask {
   /** The path as the user spelled it (or joined onto the folder they gave). */
   path: string;
   /** Absolute path on disk. */
   file: string;
-  mode: 'lint' | 'detect';
+  mode: 'lint' | 'detect' | 'summary' | 'app-config';
   /** Index into the run's LintConfig list. */
   config: number;
 }
@@ -38,11 +42,13 @@ export interface CliFinding {
 export type FileResult =
   | {
       status: 'checked';
-      findings: CliFinding[];
+      /** The per-file findings (before settings and suppressions), the summary, the suppressions. */
+      analysis: FileAnalysis;
       syntaxError: { line: number; character: number } | null;
       /** Present when fixes changed the file: its new text (not yet written) and how many applied. */
       fixed?: { text: string; original: string; applied: number };
     }
+  | { status: 'app-config'; label: AppLabel }
   | { status: 'skipped' }
   | { status: 'failed'; error: string };
 

@@ -6,16 +6,12 @@
  * label is the one the app's `apps.py` states literally, else the app folder's name. Files whose
  * name starts with `_` or `~` or has another dot are not migrations. When two folders claim one
  * label, nothing is said about that label: its files belong to no app.
+ *
+ * In two steps, so a run can read every apps.py together with the migrations: `graphCandidates`
+ * needs no labels; `ProjectLayout` then names the folders.
  */
 import { basename, dirname, join } from 'node:path';
 import type { AppLabel } from '../analysis/project/app-config';
-
-export interface LayoutSources {
-  /** Does this path exist (a file)? */
-  exists(path: string): boolean;
-  /** The label `<appDir>/apps.py` states (`none` when there is no apps.py or no AppConfig). */
-  appLabel(appDir: string): AppLabel;
-}
 
 export interface MigrationFolder {
   dir: string;
@@ -32,42 +28,69 @@ export function isMigrationModuleName(fileName: string): boolean {
   return stem.length > 0 && !stem.includes('.') && stem[0] !== '_' && stem[0] !== '~';
 }
 
+interface CandidateFolder {
+  dir: string;
+  /** The label migration-modules gives it, or null: its app folder's apps.py decides. */
+  override: string | null;
+}
+
+export interface GraphCandidates {
+  /** Migration files of every candidate folder. */
+  files: string[];
+  /** App folders whose apps.py may name the label. */
+  appDirs: string[];
+  folders: CandidateFolder[];
+}
+
+/**
+ * The folders that may hold migrations and their files, before labels are known.
+ * @param files every Python file found (absolute paths)
+ * @param overrides label -> absolute folder, from migration-modules settings
+ */
+export function graphCandidates(files: Iterable<string>, overrides: ReadonlyMap<string, string>, exists: (path: string) => boolean): GraphCandidates {
+  const overrideDirs = new Map([...overrides].map(([label, dir]) => [dir, label]));
+  const byDir = new Map<string, string[]>();
+  for (const file of files) {
+    if (!isMigrationModuleName(basename(file))) continue;
+    const dir = dirname(file);
+    const list = byDir.get(dir) ?? [];
+    list.push(file);
+    byDir.set(dir, list);
+  }
+  const out: GraphCandidates = { files: [], appDirs: [], folders: [] };
+  for (const [dir, list] of byDir) {
+    const override = overrideDirs.get(dir) ?? null;
+    if ((override === null && basename(dir) !== 'migrations') || !exists(join(dir, '__init__.py'))) continue;
+    out.folders.push({ dir, override });
+    out.files.push(...list);
+    if (override === null) out.appDirs.push(dirname(dir));
+  }
+  return out;
+}
+
 export class ProjectLayout {
   private readonly folders = new Map<string, MigrationFolder>();
 
-  /**
-   * @param files every Python file found in the workspace (absolute paths)
-   * @param overrides label -> absolute folder, from migration-modules settings
-   */
-  constructor(files: Iterable<string>, overrides: ReadonlyMap<string, string>, sources: LayoutSources) {
+  /** @param appLabel the label an app folder's apps.py states (`none` without apps.py or AppConfig). */
+  constructor(candidates: GraphCandidates, overrides: ReadonlyMap<string, string>, appLabel: (appDir: string) => AppLabel) {
+    const overridden = new Set(overrides.keys());
     const byLabel = new Map<string, MigrationFolder[]>();
-    const claim = (f: MigrationFolder) => {
-      if (!f.label) return;
+    for (const c of candidates.folders) {
+      let f: MigrationFolder;
+      if (c.override !== null) f = { dir: c.dir, label: c.override, source: 'migration-modules' };
+      else {
+        const app = appLabel(dirname(c.dir));
+        if (app.kind === 'label') f = { dir: c.dir, label: app.label, source: 'apps.py' };
+        else if (app.kind === 'none') f = { dir: c.dir, label: basename(dirname(c.dir)), source: 'folder name' };
+        else f = { dir: c.dir, label: null, source: 'unknown apps.py label' };
+        // MIGRATION_MODULES replaces the app's own migrations folder.
+        if (f.label && overridden.has(f.label)) continue;
+      }
+      this.folders.set(c.dir, f);
+      if (!f.label) continue;
       const list = byLabel.get(f.label) ?? [];
       list.push(f);
       byLabel.set(f.label, list);
-    };
-    const overridden = new Set(overrides.keys());
-    const overrideDirs = new Set(overrides.values());
-    for (const [label, dir] of overrides) {
-      if (!sources.exists(join(dir, '__init__.py'))) continue;
-      const f: MigrationFolder = { dir, label, source: 'migration-modules' };
-      this.folders.set(dir, f);
-      claim(f);
-    }
-    const dirs = new Set<string>();
-    for (const file of files) dirs.add(dirname(file));
-    for (const dir of dirs) {
-      if (basename(dir) !== 'migrations' || overrideDirs.has(dir) || !sources.exists(join(dir, '__init__.py'))) continue;
-      const app = sources.appLabel(dirname(dir));
-      let f: MigrationFolder;
-      if (app.kind === 'label') f = { dir, label: app.label, source: 'apps.py' };
-      else if (app.kind === 'none') f = { dir, label: basename(dirname(dir)), source: 'folder name' };
-      else f = { dir, label: null, source: 'unknown apps.py label' };
-      // MIGRATION_MODULES replaces the app's own migrations folder.
-      if (f.label && overridden.has(f.label)) continue;
-      this.folders.set(dir, f);
-      claim(f);
     }
     for (const list of byLabel.values()) {
       if (list.length < 2) continue;

@@ -5,15 +5,15 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { summarizeTree } from '../analysis/engine';
 import type { PythonParser } from '../analysis/parser';
-import { appConfigLabel, type AppLabel } from '../analysis/project/app-config';
-import type { MigrationSummary } from '../analysis/project/summary';
+import { appConfigLabel, configClasses, type AppLabel, type ClassLookup, type ConfigClass } from '../analysis/project/app-config';
+import { opaqueSummary, type MigrationSummary } from '../analysis/project/summary';
 import { ProjectView, type DatabaseNames, type ProjectMigration } from '../analysis/project/view';
 import type { Settings } from '../config/settings';
 import { findPythonFiles } from './find-files';
-import { ProjectLayout, type LayoutSources } from './project-layout';
+import { graphCandidates, ProjectLayout } from './project-layout';
 
 /** PostgreSQL's identifier limit and Django's md5-based shortening of longer names. */
 export const POSTGRES_NAMES: DatabaseNames = {
@@ -21,34 +21,45 @@ export const POSTGRES_NAMES: DatabaseNames = {
   digest: (name) => createHash('md5').update(name).digest('hex'),
 };
 
-/** Reads `apps.py` labels with the parser, once per app folder. */
-export function diskLayoutSources(parser: PythonParser): LayoutSources {
-  const labels = new Map<string, AppLabel>();
-  return {
-    exists: (path) => existsSync(path),
-    appLabel(appDir) {
-      const known = labels.get(appDir);
-      if (known) return known;
-      let label: AppLabel = { kind: 'none' };
-      const file = join(appDir, 'apps.py');
-      let text: string | null = null;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch {
-        text = null; // no apps.py: the folder name is the label
+/** The classes of a Python file (parsed once per file and run), or null when it cannot be read. */
+function classesOfFile(file: string, parser: PythonParser, cache: Map<string, ConfigClass[] | null>): ConfigClass[] | null {
+  if (cache.has(file)) return cache.get(file) ?? null;
+  let classes: ConfigClass[] | null = null;
+  try {
+    const tree = parser.parse(readFileSync(file, 'utf8'));
+    try {
+      classes = configClasses(tree.rootNode);
+    } finally {
+      tree.delete();
+    }
+  } catch {
+    classes = null;
+  }
+  cache.set(file, classes);
+  return classes;
+}
+
+/**
+ * The label `<appDir>/apps.py` states, read with the parser; `none` without an apps.py. A config
+ * class imported from the project (found by its module path above the app folder) is read too.
+ */
+export function readAppLabel(appDir: string, parser: PythonParser, cache: Map<string, ConfigClass[] | null> = new Map()): AppLabel {
+  const classes = classesOfFile(join(appDir, 'apps.py'), parser, cache);
+  if (!classes) return { kind: 'none' }; // no apps.py: the folder name is the label
+  const lookup: ClassLookup = (module, className) => {
+    const rel = join(...module.split('.'));
+    for (let dir = appDir, up = 0; up < 8; dir = dirname(dir), up++) {
+      for (const file of [`${join(dir, rel)}.py`, join(dir, rel, '__init__.py')]) {
+        if (!existsSync(file)) continue;
+        const found = classesOfFile(file, parser, cache);
+        const cls = found?.find((c) => c.name === className);
+        return found && cls ? { cls, classes: found } : null;
       }
-      if (text !== null) {
-        const tree = parser.parse(text);
-        try {
-          label = appConfigLabel(tree.rootNode);
-        } finally {
-          tree.delete();
-        }
-      }
-      labels.set(appDir, label);
-      return label;
-    },
+      if (dirname(dir) === dir) break;
+    }
+    return null;
   };
+  return appConfigLabel(classes, basename(appDir), lookup);
 }
 
 /** migration-modules folders, made absolute against the project root. */
@@ -56,31 +67,44 @@ export function overrideFolders(settings: Pick<Settings, 'migrationModules'>, ro
   return new Map(Object.entries(settings.migrationModules).map(([label, dir]) => [label, resolve(root, dir)]));
 }
 
+/**
+ * The view's migrations from what was read of each graph file: a file without a Migration class
+ * is kept as an unreadable node (Django would load it, or fail), unless no file of its folder has
+ * one — a package of helpers that happens to be called `migrations`, not an app's migrations.
+ */
+export function projectMigrations(entries: ReadonlyArray<{ file: string; app: string; summary: MigrationSummary | null }>): ProjectMigration[] {
+  const readable = new Set(entries.filter((e) => e.summary).map((e) => dirname(e.file)));
+  return entries.filter((e) => readable.has(dirname(e.file))).map((e) => ({ file: e.file, app: e.app, summary: e.summary ?? opaqueSummary(basename(e.file, '.py')) }));
+}
+
 export interface LoadedProject {
   view: ProjectView;
   layout: ProjectLayout;
+  /** Every file of every folder Django might load migrations from (in view or not). */
+  files: string[];
   summaries: Map<string, MigrationSummary>;
 }
 
 /** Every migration under `root`, summarized, in one project view. */
 export async function loadProject(root: string, parser: PythonParser, settings: Pick<Settings, 'authUserModel' | 'migrationModules'>): Promise<LoadedProject> {
   const files = await findPythonFiles(root);
-  const layout = new ProjectLayout(files, overrideFolders(settings, root), diskLayoutSources(parser));
-  const migrations: ProjectMigration[] = [];
+  const overrides = overrideFolders(settings, root);
+  const candidates = graphCandidates(files, overrides, existsSync);
+  const layout = new ProjectLayout(candidates, overrides, (dir) => readAppLabel(dir, parser));
+  const entries: Array<{ file: string; app: string; summary: MigrationSummary | null }> = [];
   const summaries = new Map<string, MigrationSummary>();
-  for (const file of files) {
+  for (const file of candidates.files) {
     const app = layout.appOf(file);
     if (!app) continue;
     const tree = parser.parse(readFileSync(file, 'utf8'));
     try {
       const summary = summarizeTree(tree, basename(file, '.py'));
-      if (!summary) continue;
-      summaries.set(file, summary);
-      migrations.push({ file, app, summary });
+      if (summary) summaries.set(file, summary);
+      entries.push({ file, app, summary });
     } finally {
       tree.delete();
     }
   }
-  const view = new ProjectView({ migrations, swappable: { AUTH_USER_MODEL: settings.authUserModel }, names: POSTGRES_NAMES });
-  return { view, layout, summaries };
+  const view = new ProjectView({ migrations: projectMigrations(entries), swappable: { AUTH_USER_MODEL: settings.authUserModel }, names: POSTGRES_NAMES });
+  return { view, layout, files: candidates.files, summaries };
 }

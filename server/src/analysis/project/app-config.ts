@@ -1,64 +1,126 @@
 /**
  * An app's label as its `apps.py` states it: the AppConfig Django would pick (the only one, or the
- * one with `default = True`), its literal `label`, else the last part of its literal `name`.
- * Anything computed, inherited from an imported config, or ambiguous answers `unknown`.
+ * one with `default = True`), its literal `label`, else the last part of its literal `name`
+ * (Django's default). A config class may inherit from another config class — in the same file, or
+ * imported from a module the caller can find in the project — which may set the label; a base
+ * that cannot be read, a computed value, or several candidates answer `unknown`.
  */
 import { classAttributes } from '../migration-model';
 import { moduleScope } from '../scope';
 import { dottedName, type Node } from '../syntax';
-import { asBool, asString, Evaluator } from '../values';
+import { asBool, asString, Evaluator, qualifiedName } from '../values';
 
 export type AppLabel = { kind: 'label'; label: string } | { kind: 'none' } | { kind: 'unknown' };
 
-interface ConfigClass {
+/** One class of a module that may be an AppConfig, as plain data. */
+export interface ConfigClass {
+  name: string;
+  /** Literal `label`: a string, null when not set, 'unknown' when computed. */
   label: string | null | 'unknown';
+  /** Literal `name` (the app's dotted module path). */
+  appName: string | null | 'unknown';
   isDefault: boolean | 'unknown';
+  /** Sets `label` somewhere other than a class attribute (e.g. in __init__): unknown. */
+  labelElsewhere: boolean;
+  /** Bases: a class of the same module, or a qualified name through the module's imports. */
+  bases: Array<{ local: string } | { qualified: string } | { unknown: true }>;
 }
 
-/** The label an apps.py module gives its app; `none` when it defines no AppConfig subclass. */
-export function appConfigLabel(root: Node): AppLabel {
+const DJANGO_APP_CONFIG = new Set(['django.apps.AppConfig', 'django.apps.config.AppConfig']);
+
+/** The classes of a module with their config-relevant attributes. */
+export function configClasses(root: Node): ConfigClass[] {
   const scope = moduleScope(root);
   const ev = new Evaluator(scope);
-  const configs: ConfigClass[] = [];
+  const out: ConfigClass[] = [];
   for (const stmt of root.namedChildren) {
     const cls = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
     if (cls?.type !== 'class_definition') continue;
-    const bases = (cls.childForFieldName('superclasses')?.namedChildren ?? []).filter((b) => b.type !== 'keyword_argument' && b.type !== 'comment');
-    const names = bases.map((b) => dottedName(b) ?? '');
-    if (!names.some((n) => /(^|\.)\w*AppConfig$/.test(n))) continue;
+    const name = cls.childForFieldName('name')?.text;
+    if (!name) continue;
     const body = cls.childForFieldName('body');
-    const attrs = body ? classAttributes(body) : new Map();
-    // Django's own AppConfig sets no label: a base from elsewhere may.
-    const djangoBase = names.every((n) => {
-      const head = n.split('.')[0] as string;
-      const b = scope.lookup(head);
-      return n === 'AppConfig' || n === 'apps.AppConfig' || n === 'django.apps.AppConfig' ? !b || b.kind === 'import' && (b.importedFrom ?? '').startsWith('django') : false;
-    });
-    const labelAttr = attrs.get('label');
-    const nameAttr = attrs.get('name');
-    let label: string | null | 'unknown';
-    if (labelAttr) label = asString(ev.eval(labelAttr.value)) ?? 'unknown';
-    else if (!djangoBase) label = 'unknown';
-    else if (nameAttr) {
-      const name = asString(ev.eval(nameAttr.value));
-      label = name ? (name.split('.').pop() as string) : 'unknown';
-    } else label = null;
+    const attrs = body ? classAttributes(body) : new Map<string, { statement: Node; value: Node | null }>();
+    const literal = (key: string): string | null | 'unknown' => {
+      const a = attrs.get(key);
+      return a ? (asString(ev.eval(a.value)) ?? 'unknown') : null;
+    };
     const defaultAttr = attrs.get('default');
-    const isDefault = defaultAttr ? (asBool(ev.eval(defaultAttr.value)) ?? 'unknown') : false;
-    configs.push({ label, isDefault });
+    const bases = (cls.childForFieldName('superclasses')?.namedChildren ?? [])
+      .filter((b) => b.type !== 'keyword_argument' && b.type !== 'comment')
+      .map((b) => {
+        const dotted = dottedName(b);
+        if (!dotted) return { unknown: true as const };
+        if (!dotted.includes('.') && scope.lookup(dotted)?.kind === 'class') return { local: dotted };
+        const q = qualifiedName(dotted, scope);
+        return q ? { qualified: q } : { unknown: true as const };
+      });
+    out.push({
+      name,
+      label: literal('label'),
+      appName: literal('name'),
+      isDefault: defaultAttr ? (asBool(ev.eval(defaultAttr.value)) ?? 'unknown') : false,
+      labelElsewhere: body ? /\bself\.label\s*=|\blabel\s*=\s*property\b|def\s+label\b/.test(body.text) : false,
+      bases,
+    });
+  }
+  return out;
+}
+
+/** Finds a class `className` of module `module` (dotted) in the project, or null. */
+export type ClassLookup = (module: string, className: string) => { cls: ConfigClass; classes: ConfigClass[] } | null;
+
+type Resolved = { isConfig: false } | { isConfig: true; label: string | null | 'unknown' };
+
+/** Whether a class is an AppConfig and the label it (or a base) sets. */
+function resolveClass(cls: ConfigClass, classes: readonly ConfigClass[], lookup: ClassLookup, depth: number): Resolved {
+  if (depth > 5) return { isConfig: true, label: 'unknown' };
+  let isConfig = false;
+  let inherited: string | null | 'unknown' = null;
+  for (const base of cls.bases) {
+    let r: Resolved;
+    if ('local' in base) {
+      const local = classes.find((c) => c.name === base.local);
+      r = local ? resolveClass(local, classes, lookup, depth + 1) : { isConfig: false };
+    } else if ('qualified' in base) {
+      if (DJANGO_APP_CONFIG.has(base.qualified)) r = { isConfig: true, label: null };
+      else {
+        const dot = base.qualified.lastIndexOf('.');
+        const found = dot > 0 ? lookup(base.qualified.slice(0, dot), base.qualified.slice(dot + 1)) : null;
+        // A base we cannot read may be an AppConfig setting a label.
+        r = found ? resolveClass(found.cls, found.classes, lookup, depth + 1) : /Config$/.test(base.qualified) ? { isConfig: true, label: 'unknown' } : { isConfig: false };
+      }
+    } else r = { isConfig: false };
+    if (!r.isConfig) continue;
+    isConfig = true;
+    if (inherited === null) inherited = r.label;
+  }
+  if (!isConfig) return { isConfig: false };
+  if (cls.labelElsewhere) return { isConfig: true, label: 'unknown' };
+  return { isConfig: true, label: cls.label ?? inherited };
+}
+
+/**
+ * The label an apps.py module gives its app; `none` when it is the app folder's name (no AppConfig
+ * subclass, or one that does not change it).
+ */
+export function appConfigLabel(classes: readonly ConfigClass[], folderName: string, lookup: ClassLookup = () => null): AppLabel {
+  const configs: Array<{ cls: ConfigClass; label: string | null | 'unknown' }> = [];
+  for (const cls of classes) {
+    const r = resolveClass(cls, classes, lookup, 0);
+    if (!r.isConfig) continue;
+    // Django's default label: the last part of the app's dotted name.
+    const label = r.label ?? (cls.appName === null ? null : cls.appName === 'unknown' ? 'unknown' : (cls.appName.split('.').pop() as string));
+    configs.push({ cls, label });
   }
   if (configs.length === 0) return { kind: 'none' };
-  const explicit = configs.filter((c) => c.isDefault === true);
-  if (configs.some((c) => c.isDefault === 'unknown') || explicit.length > 1) return { kind: 'unknown' };
-  const chosen = explicit.length === 1 ? explicit : configs.length === 1 ? configs : null;
-  const candidates = chosen ?? configs;
-  const labels = new Set(candidates.map((c) => c.label));
-  if (labels.size !== 1) return { kind: 'unknown' };
-  const [label] = [...labels];
-  if (label === 'unknown' || label === undefined) return { kind: 'unknown' };
-  if (label === null) return { kind: 'none' };
-  // Several configs, none the default: Django uses the plain AppConfig (folder name) unless
-  // INSTALLED_APPS names one; only a label every candidate agrees on is safe.
-  if (!chosen) return { kind: 'unknown' };
-  return { kind: 'label', label };
+  if (configs.some((c) => c.cls.isDefault === 'unknown')) return { kind: 'unknown' };
+  const explicit = configs.filter((c) => c.cls.isDefault === true);
+  const chosen = explicit.length === 1 ? explicit[0] : configs.length === 1 ? configs[0] : null;
+  if (!chosen) {
+    // Several configs, none the default: Django falls back to the plain AppConfig (the folder's
+    // name), unless INSTALLED_APPS names one of them. Safe only when they all agree with it.
+    return configs.every((c) => c.label === null || c.label === folderName) ? { kind: 'none' } : { kind: 'unknown' };
+  }
+  if (chosen.label === 'unknown') return { kind: 'unknown' };
+  return chosen.label === null || chosen.label === folderName ? { kind: 'none' } : { kind: 'label', label: chosen.label };
 }

@@ -162,3 +162,22 @@ export function summarizeMigration(model: MigrationModel, name: string, index: C
     operationsComplete: model.operationsComplete,
   };
 }
+
+/**
+ * A file of a migrations folder we cannot read (no Migration class found, a syntax error): it is
+ * still a node Django would load, but its dependencies and operations are unknown.
+ */
+export function opaqueSummary(name: string): MigrationSummary {
+  const none: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  return {
+    name,
+    classRange: none,
+    dependencies: { entries: [], complete: false },
+    runBefore: { entries: [], complete: false },
+    replaces: null,
+    initial: null,
+    atomic: 'unknown',
+    operations: [],
+    operationsComplete: false,
+  };
+}

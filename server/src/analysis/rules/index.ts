@@ -1,10 +1,13 @@
 /** The rule registry: adding a rule means one file, its docs page, and one entry here. */
+import { conflictingMigrations } from './conflicting-migrations';
+import { dependencyCycle } from './dependency-cycle';
 import { missingAtomicFalse } from './missing-atomic-false';
 import { mixedDataAndSchema } from './mixed-data-and-schema';
 import type { Rule } from './rule';
 import { runpythonNoReverse } from './runpython-no-reverse';
 import { runsqlNoReverse } from './runsql-no-reverse';
 import { unbatchedSaveLoop } from './unbatched-save-loop';
+import { unknownDependency } from './unknown-dependency';
 import { unusedSuppression } from './unused-suppression';
 
 export const RULES: readonly Rule[] = [
@@ -13,6 +16,9 @@ export const RULES: readonly Rule[] = [
   runsqlNoReverse,
   mixedDataAndSchema,
   missingAtomicFalse,
+  conflictingMigrations,
+  unknownDependency,
+  dependencyCycle,
   unusedSuppression,
 ];
 

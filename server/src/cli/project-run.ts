@@ -1,0 +1,92 @@
+/**
+ * The project side of a `check` run: which files besides the linted ones the project view needs
+ * (the other migrations of each migrations folder walked or named, and the apps' apps.py), and,
+ * once every file has been read, the project view itself and each linted file's final findings.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { finalizeFindings, projectFindings } from '../analysis/engine';
+import type { AppLabel } from '../analysis/project/app-config';
+import type { MigrationSummary } from '../analysis/project/summary';
+import { ProjectView } from '../analysis/project/view';
+import type { FileCreation } from '../analysis/types';
+import { POSTGRES_NAMES, projectMigrations } from '../workspace/project-loader';
+import { graphCandidates, ProjectLayout, type GraphCandidates } from '../workspace/project-layout';
+import type { ConfigResolver } from './project-config';
+import type { CliFinding, FileResult, LintConfig, LintTask } from './types';
+
+export interface ProjectPlan {
+  candidates: GraphCandidates;
+  overrides: Map<string, string>;
+  /** Files read only for the project view (summaries, apps.py labels). */
+  extra: LintTask[];
+}
+
+/** migration-modules of every configuration of the run, made absolute against its project root. */
+function overridesOf(resolver: ConfigResolver): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const c of resolver.resolved) for (const [label, dir] of Object.entries(c.settings.migrationModules)) out.set(label, resolve(c.matcher.root, dir));
+  return out;
+}
+
+export function planProject(python: Iterable<string>, tasks: readonly LintTask[], resolver: ConfigResolver): ProjectPlan {
+  const overrides = overridesOf(resolver);
+  const candidates = graphCandidates(python, overrides, existsSync);
+  const known = new Set(tasks.map((t) => t.file));
+  const extra: LintTask[] = [];
+  for (const file of candidates.files) {
+    if (!known.has(file)) extra.push({ path: file, file, mode: 'summary', config: resolver.forDirectory(dirname(file), dirname(file)).index });
+  }
+  for (const dir of candidates.appDirs) {
+    const file = join(dir, 'apps.py');
+    if (existsSync(file)) extra.push({ path: file, file, mode: 'app-config', config: 0 });
+  }
+  return { candidates, overrides, extra };
+}
+
+export interface ProjectOutcome {
+  /** Final findings per linted task index (checked files only). */
+  findings: Map<number, CliFinding[]>;
+  /** Files the preferred fixes of project findings create (merge migrations), one per path. */
+  creates: FileCreation[];
+}
+
+/** Builds the view from every file read, then runs the project rules and finalizes each linted file. */
+export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], configs: readonly LintConfig[], authUserModel: string): ProjectOutcome {
+  const labels = new Map<string, AppLabel>();
+  tasks.forEach((t, i) => {
+    const r = results[i];
+    if (t.mode === 'app-config' && r?.status === 'app-config') labels.set(dirname(t.file), r.label);
+  });
+  const layout = new ProjectLayout(plan.candidates, plan.overrides, (dir) => labels.get(dir) ?? { kind: 'none' });
+  const entries: Array<{ file: string; app: string; summary: MigrationSummary | null }> = [];
+  tasks.forEach((t, i) => {
+    const app = layout.appOf(t.file);
+    if (!app || t.mode === 'app-config') return;
+    const r = results[i];
+    entries.push({ file: t.file, app, summary: r?.status === 'checked' ? r.analysis.summary : null });
+  });
+  const view = new ProjectView({ migrations: projectMigrations(entries), swappable: { AUTH_USER_MODEL: authUserModel }, names: POSTGRES_NAMES });
+  const findings = new Map<number, CliFinding[]>();
+  const creates = new Map<string, FileCreation>();
+  tasks.forEach((t, i) => {
+    const r = results[i];
+    if ((t.mode !== 'lint' && t.mode !== 'detect') || r?.status !== 'checked') return;
+    const config = configs[t.config] as LintConfig;
+    const { analysis } = r;
+    const project = layout.appOf(t.file) ? { view, file: t.file } : undefined;
+    const raw = analysis.summary ? [...analysis.findings, ...projectFindings(analysis.summary, { rules: config.rules, project })] : analysis.findings;
+    let final = finalizeFindings(raw, analysis.suppressions, { rules: config.rules });
+    if (config.fix === 'preferred') {
+      // A fix that writes new files fixes its finding once they are written (check.ts writes them).
+      final = final.filter((f) => {
+        const fix = f.fixes.find((x) => x.isPreferred) ?? f.fixes[0];
+        if (!fix?.creates?.length) return true;
+        for (const c of fix.creates) creates.set(c.file, c);
+        return false;
+      });
+    }
+    findings.set(i, final.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, range: f.range, related: f.related })));
+  });
+  return { findings, creates: [...creates.values()] };
+}

@@ -1,0 +1,153 @@
+/**
+ * Which files form the migration graph and under which app label: folders Django would load,
+ * labels from apps.py (also through a config class imported from the project), MIGRATION_MODULES
+ * overrides, and silence on labels two folders claim. Also the graph's own rules of caution:
+ * apps not in view are never missing, an unreadable dependency list hides an app's leaves.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { appConfigLabel, configClasses } from '../server/src/analysis/project/app-config';
+import { MigrationGraph } from '../server/src/analysis/project/graph';
+import type { MigrationSummary } from '../server/src/analysis/project/summary';
+import { findPythonFiles } from '../server/src/workspace/find-files';
+import { graphCandidates, isMigrationModuleName, ProjectLayout } from '../server/src/workspace/project-layout';
+import { readAppLabel } from '../server/src/workspace/project-loader';
+import { getParser } from './helpers/lint';
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function tree(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'mg-layout-'));
+  dirs.push(root);
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, rel)), { recursive: true });
+    writeFileSync(join(root, rel), text);
+  }
+  return root;
+}
+
+async function labelOf(source: string): Promise<ReturnType<typeof appConfigLabel>> {
+  const parser = await getParser();
+  const t = parser.parse(source);
+  try {
+    return appConfigLabel(configClasses(t.rootNode), 'billing');
+  } finally {
+    t.delete();
+  }
+}
+
+describe('app labels from apps.py', () => {
+  it('reads a literal label, or the last part of the name', async () => {
+    assert.deepEqual(await labelOf("from django.apps import AppConfig\nclass C(AppConfig):\n    name = 'shop.billing'\n    label = 'billing_core'\n"), { kind: 'label', label: 'billing_core' });
+    assert.deepEqual(await labelOf("from django.apps import AppConfig\nclass C(AppConfig):\n    name = 'shop.invoices'\n"), { kind: 'label', label: 'invoices' });
+    assert.deepEqual(await labelOf("from django.apps import AppConfig as Base\nclass C(Base):\n    name = 'shop.billing'\n"), { kind: 'none' }, 'aliased import of AppConfig; the label is the folder name');
+    assert.deepEqual(await labelOf('x = 1\n'), { kind: 'none' });
+  });
+
+  it('picks the default config, and is unknown when it cannot tell', async () => {
+    const two = "from django.apps import AppConfig\nclass A(AppConfig):\n    name = 'x.a'\n    label = 'one'\nclass B(AppConfig):\n    name = 'x.b'\n    label = 'two'\n";
+    assert.deepEqual(await labelOf(two), { kind: 'unknown' });
+    assert.deepEqual(await labelOf(two.replace("label = 'two'", "label = 'two'\n    default = True")), { kind: 'label', label: 'two' });
+    assert.deepEqual(await labelOf("from django.apps import AppConfig\nclass A(AppConfig):\n    name = 'x'\n    label = get_label()\n"), { kind: 'unknown' });
+    assert.deepEqual(await labelOf("from lib.apps import BaseConfig\nclass A(BaseConfig):\n    name = 'x.billing'\n"), { kind: 'unknown' }, 'a base from outside the project may set the label');
+  });
+
+  it('follows a config class imported from the project', async () => {
+    const root = tree({
+      'proj/core/apps.py': "from django.apps import AppConfig\nclass ProjConfig(AppConfig):\n    verbose = True\n",
+      'proj/shop/apps.py': "from proj.core.apps import ProjConfig\nclass ShopConfig(ProjConfig):\n    name = 'proj.shop'\n    label = 'store'\n",
+      'proj/cart/apps.py': "from proj.core.apps import ProjConfig\nclass CartConfig(ProjConfig):\n    name = 'proj.cart'\n",
+    });
+    const parser = await getParser();
+    assert.deepEqual(readAppLabel(join(root, 'proj/shop'), parser), { kind: 'label', label: 'store' });
+    assert.deepEqual(readAppLabel(join(root, 'proj/cart'), parser), { kind: 'none' }, 'the base sets no label: the name (= folder) decides');
+    assert.deepEqual(readAppLabel(join(root, 'proj/nowhere'), parser), { kind: 'none' });
+  });
+});
+
+describe('project layout', () => {
+  it('takes files of migrations packages Django would list', () => {
+    assert.ok(isMigrationModuleName('0001_initial.py'));
+    for (const n of ['_draft.py', '~backup.py', '0003_copy.bak.py', '__init__.py', 'notes.txt']) assert.ok(!isMigrationModuleName(n), n);
+  });
+
+  it('names folders by apps.py or folder, honours migration-modules, and drops labels claimed twice', async () => {
+    const root = tree({
+      'shop/migrations/__init__.py': '',
+      'shop/migrations/0001_initial.py': '',
+      'billing/apps.py': "from django.apps import AppConfig\nclass B(AppConfig):\n    name = 'billing'\n    label = 'money'\n",
+      'billing/migrations/__init__.py': '',
+      'billing/migrations/0001_initial.py': '',
+      'nopkg/migrations/0001_initial.py': '',
+      'legacy/migrations/__init__.py': '',
+      'legacy/migrations/0001_decoy.py': '',
+      'legacy/db_migrations/__init__.py': '',
+      'legacy/db_migrations/0001_initial.py': '',
+      'a/reports/migrations/__init__.py': '',
+      'a/reports/migrations/0001_initial.py': '',
+      'b/reports/migrations/__init__.py': '',
+      'b/reports/migrations/0001_initial.py': '',
+    });
+    const files = await findPythonFiles(root);
+    const overrides = new Map([['legacy', join(root, 'legacy/db_migrations')]]);
+    const candidates = graphCandidates(files, overrides, existsSync);
+    const parser = await getParser();
+    const layout = new ProjectLayout(candidates, overrides, (dir) => readAppLabel(dir, parser));
+    assert.equal(layout.appOf(join(root, 'shop/migrations/0001_initial.py')), 'shop');
+    assert.equal(layout.appOf(join(root, 'billing/migrations/0001_initial.py')), 'money');
+    assert.equal(layout.appOf(join(root, 'nopkg/migrations/0001_initial.py')), null, 'no __init__.py: Django sees no migrations');
+    assert.equal(layout.appOf(join(root, 'legacy/db_migrations/0001_initial.py')), 'legacy');
+    assert.equal(layout.appOf(join(root, 'legacy/migrations/0001_decoy.py')), null, 'MIGRATION_MODULES replaces the default folder');
+    assert.equal(layout.appOf(join(root, 'a/reports/migrations/0001_initial.py')), null);
+    assert.equal(layout.folderOf(join(root, 'b/reports/migrations/0001_initial.py'))?.source, 'ambiguous');
+  });
+});
+
+function summary(name: string, deps: Array<[string, string]>, extra: Partial<MigrationSummary> = {}): MigrationSummary {
+  const r = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  return {
+    name,
+    classRange: r,
+    dependencies: { entries: deps.map(([app, n]) => ({ kind: 'key' as const, app, name: n, range: r })), complete: true },
+    runBefore: { entries: [], complete: true },
+    replaces: null,
+    initial: null,
+    atomic: true,
+    operations: [],
+    operationsComplete: true,
+    ...extra,
+  };
+}
+
+describe('migration graph caution', () => {
+  it('never reports a dependency on an app it does not see', () => {
+    const g = new MigrationGraph({
+      migrations: [{ key: { app: 'shop', name: '0001_initial' }, file: '/p/shop/0001', summary: summary('0001_initial', [['auth', '0012_alter_user_first_name_max_length'], ['shop', '0000_missing']]) }],
+      swappable: {},
+    });
+    assert.deepEqual(g.unknownDependencies.map((u) => `${u.missing.app}.${u.missing.name}`), ['shop.0000_missing']);
+  });
+
+  it('says nothing about the leaves of an app with an unreadable dependency list', () => {
+    const r = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+    const migrations = [
+      { key: { app: 'shop', name: '0001_initial' }, file: '/p/1', summary: summary('0001_initial', []) },
+      { key: { app: 'shop', name: '0002_a' }, file: '/p/2', summary: summary('0002_a', [['shop', '0001_initial']]) },
+      { key: { app: 'shop', name: '0003_b' }, file: '/p/3', summary: summary('0003_b', [], { dependencies: { entries: [{ kind: 'unknown', range: r }], complete: true } }) },
+    ];
+    const g = new MigrationGraph({ migrations, swappable: {} });
+    assert.equal(g.leaves('shop').length, 2);
+    assert.equal(g.conflicts().size, 0);
+  });
+
+  it('finds a migration that depends on itself', () => {
+    const g = new MigrationGraph({ migrations: [{ key: { app: 'a', name: '0001' }, file: '/p/1', summary: summary('0001', [['a', '0001']]) }], swappable: {} });
+    assert.deepEqual(g.cycles().map((c) => c.map((n) => n.id)), [['a.0001']]);
+  });
+});

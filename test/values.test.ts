@@ -1,0 +1,218 @@
+/**
+ * The literal evaluator, FieldSpec and typed operation arguments: what a migration file's values
+ * read as, and where reading stops (unknown, never guessed).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { constraintSpec, fieldColumn, fieldSpec, indexSpec, normalizeTogether } from '../server/src/analysis/fields';
+import { buildMigrationModel } from '../server/src/analysis/migration-model';
+import { moduleScope } from '../server/src/analysis/scope';
+import { Evaluator, showValue, type Value } from '../server/src/analysis/values';
+import { getParser } from './helpers/lint';
+
+/** Evaluates the right side of the last `x = ...` statement of `source`. */
+async function evaluate(source: string): Promise<Value> {
+  const parser = await getParser();
+  const tree = parser.parse(source);
+  try {
+    const root = tree.rootNode;
+    const last = root.namedChildren[root.namedChildren.length - 1];
+    const right = last?.firstNamedChild?.childForFieldName('right');
+    return new Evaluator(moduleScope(root)).eval(right);
+  } finally {
+    tree.delete();
+  }
+}
+
+const IMPORTS = 'import uuid\nimport django.utils.timezone\nfrom django.conf import settings\nfrom django.db import migrations, models\nfrom django.db.models import CASCADE as C\n';
+
+describe('literal evaluator', () => {
+  it('reads literals, implicit and + concatenation, negative and underscored numbers', async () => {
+    assert.deepEqual(await evaluate("x = 'ab' \"cd\" + 'e'"), { kind: 'str', value: 'abcde' });
+    assert.deepEqual(await evaluate('x = -1_000'), { kind: 'int', value: -1000 });
+    assert.deepEqual(await evaluate('x = 0x1F'), { kind: 'int', value: 31 });
+    assert.deepEqual(await evaluate('x = 1.5'), { kind: 'float', value: 1.5 });
+    assert.deepEqual(await evaluate('x = (True, False, None)'), { kind: 'tuple', items: [{ kind: 'bool', value: true }, { kind: 'bool', value: false }, { kind: 'none' }] });
+    assert.deepEqual(await evaluate("x = {'a': [1], 'b': {2}}"), {
+      kind: 'dict',
+      entries: [
+        [{ kind: 'str', value: 'a' }, { kind: 'list', items: [{ kind: 'int', value: 1 }] }],
+        [{ kind: 'str', value: 'b' }, { kind: 'set', items: [{ kind: 'int', value: 2 }] }],
+      ],
+    });
+  });
+
+  it('resolves dotted references through the imports, and builtins', async () => {
+    assert.deepEqual(await evaluate(`${IMPORTS}x = models.CASCADE`), { kind: 'ref', text: 'models.CASCADE', path: 'django.db.models.CASCADE' });
+    assert.deepEqual(await evaluate(`${IMPORTS}x = C`), { kind: 'ref', text: 'C', path: 'django.db.models.CASCADE' });
+    assert.deepEqual(await evaluate(`${IMPORTS}x = settings.AUTH_USER_MODEL`), { kind: 'ref', text: 'settings.AUTH_USER_MODEL', path: 'django.conf.settings.AUTH_USER_MODEL' });
+    assert.deepEqual(await evaluate(`${IMPORTS}x = django.utils.timezone.now`), { kind: 'ref', text: 'django.utils.timezone.now', path: 'django.utils.timezone.now' });
+    assert.deepEqual(await evaluate(`${IMPORTS}x = uuid.uuid4`), { kind: 'ref', text: 'uuid.uuid4', path: 'uuid.uuid4' });
+    assert.deepEqual(await evaluate('x = dict'), { kind: 'ref', text: 'dict', path: 'builtins.dict' });
+    assert.deepEqual(await evaluate('def dict(): pass\nx = dict'), { kind: 'ref', text: 'dict', path: null }, 'a name defined in the file is not the builtin');
+  });
+
+  it('keeps calls as data and builds the collections of set() / tuple([...])', async () => {
+    const v = await evaluate(`${IMPORTS}x = models.CharField(max_length=3, null=True)`);
+    assert.equal(v.kind, 'call');
+    assert.equal(showValue(v), 'models.CharField(max_length=3, null=True)');
+    assert.deepEqual(await evaluate('x = set()'), { kind: 'set', items: [] });
+    assert.deepEqual(await evaluate("x = tuple(['a'])"), { kind: 'tuple', items: [{ kind: 'str', value: 'a' }] });
+  });
+
+  it('follows names bound once to a literal in the file, not ambiguous ones', async () => {
+    assert.deepEqual(await evaluate("TABLE = 'shop_order'\nx = TABLE"), { kind: 'str', value: 'shop_order' });
+    assert.deepEqual(await evaluate("if flag:\n    TABLE = 'a'\nelse:\n    TABLE = 'b'\nx = TABLE"), { kind: 'ref', text: 'TABLE', path: null });
+  });
+
+  it('answers unknown for what it cannot know', async () => {
+    for (const expr of ["f'{a}'", "b'x'", "'a' if c else 'b'", 'a[0]', 'lambda: 1', '2 * 3', '1j']) {
+      assert.equal((await evaluate(`x = ${expr}`)).kind, 'unknown', expr);
+    }
+  });
+});
+
+async function field(expr: string) {
+  return fieldSpec(await evaluate(`${IMPORTS}x = ${expr}`));
+}
+
+describe('FieldSpec', () => {
+  it("applies Django's own defaults to its field classes", async () => {
+    const slug = await field('models.SlugField()');
+    assert.equal(slug?.builtin, true);
+    assert.equal(slug?.maxLength, 50);
+    assert.equal(slug?.dbIndex, true);
+    assert.equal(slug?.null, false);
+    assert.equal(slug?.default, 'NOT_PROVIDED');
+    const email = await field('models.EmailField(null=True)');
+    assert.equal(email?.maxLength, 254);
+    assert.equal(email?.null, true);
+    const auto = await field('models.BigAutoField(primary_key=True, serialize=False)');
+    assert.equal(auto?.unique, true);
+    assert.equal(auto?.blank, true);
+    const nb = await field('models.NullBooleanField(null=False)');
+    assert.equal(nb?.null, true, 'NullBooleanField forces null=True');
+    const date = await field('models.DateTimeField(auto_now_add=True)');
+    assert.equal(date?.blank, true);
+    assert.equal(date?.autoNow, true);
+  });
+
+  it('reads relations: to, on_delete, the _id column, OneToOne uniqueness', async () => {
+    const fk = await field("models.ForeignKey('shop.Product', models.CASCADE, db_constraint=False)");
+    assert.equal(fk?.relation?.kind, 'foreign-key');
+    assert.deepEqual(fk?.relation?.to, { kind: 'str', value: 'shop.Product' });
+    assert.equal(fk?.relation?.onDelete, 'django.db.models.CASCADE');
+    assert.equal(fk?.relation?.dbConstraint, false);
+    assert.equal(fk?.dbIndex, true);
+    assert.equal(fieldColumn('product', fk!), 'product_id');
+    const o2o = await field('models.OneToOneField(on_delete=models.CASCADE, to=settings.AUTH_USER_MODEL, db_column="uid")');
+    assert.equal(o2o?.unique, true);
+    assert.equal(fieldColumn('user', o2o!), 'uid');
+    const m2m = await field("models.ManyToManyField(to='shop.Tag', through='shop.ProductTag')");
+    assert.equal(fieldColumn('tags', m2m!), null);
+    assert.equal(m2m?.relation?.through, 'shop.ProductTag');
+  });
+
+  it('reads defaults as written: constants, callables, preserve unknown', async () => {
+    assert.deepEqual((await field("models.CharField(max_length=3, default='USD')"))?.default, { kind: 'str', value: 'USD' });
+    assert.deepEqual((await field('models.DateTimeField(default=django.utils.timezone.now)'))?.default, { kind: 'ref', text: 'django.utils.timezone.now', path: 'django.utils.timezone.now' });
+    const computed = (await field('models.IntegerField(default=compute())'))?.default;
+    assert.equal(typeof computed === 'object' ? computed.kind : computed, 'call', 'a call default is kept as written');
+    assert.equal((await field("models.IntegerField(default=f'{x}')"))?.default, undefined, 'an unreadable default is unknown');
+  });
+
+  it('knows nothing it was not told about a class it does not know', async () => {
+    const custom = await field('money.MoneyField(max_digits=10, null=True)');
+    assert.equal(custom?.builtin, false);
+    assert.equal(custom?.null, true, 'a written keyword is taken as written');
+    assert.equal(custom?.maxDigits, 10);
+    assert.equal(custom?.dbIndex, undefined);
+    assert.equal(custom?.unique, undefined);
+    assert.equal(custom?.relation, undefined);
+    const splat = await field('models.CharField(max_length=3, **extra)');
+    assert.equal(splat?.null, undefined, 'with **kwargs an omitted keyword may be set');
+  });
+
+  it('reads indexes, constraints and together options', async () => {
+    assert.deepEqual(indexSpec(await evaluate(`${IMPORTS}x = models.Index(fields=['-created', 'status'], name='ix', condition=models.Q(active=True))`)), {
+      cls: 'Index',
+      path: 'django.db.models.Index',
+      name: 'ix',
+      fields: ['-created', 'status'],
+      expressions: false,
+      partial: true,
+    });
+    const c = constraintSpec(await evaluate(`${IMPORTS}x = models.UniqueConstraint(fields=('a', 'b'), name='uq')`));
+    assert.equal(c?.kind, 'unique');
+    assert.deepEqual(c?.fields, ['a', 'b']);
+    assert.equal(constraintSpec(await evaluate(`${IMPORTS}x = models.CheckConstraint(check=models.Q(x__gte=0), name='ck')`))?.kind, 'check');
+    assert.deepEqual(normalizeTogether(await evaluate("x = ('a', 'b')")), [['a', 'b']]);
+    assert.deepEqual(normalizeTogether(await evaluate("x = {('a', 'b'), ('c',)}")), [['a', 'b'], ['c']]);
+    assert.deepEqual(normalizeTogether(await evaluate('x = set()')), []);
+  });
+});
+
+async function operationsOf(source: string) {
+  const parser = await getParser();
+  const tree = parser.parse(source);
+  const model = buildMigrationModel(tree.rootNode);
+  assert.ok(model);
+  return { model, dispose: () => tree.delete() };
+}
+
+describe('typed operation arguments', () => {
+  it("binds positional and keyword arguments to Django's parameters", async () => {
+    const { model, dispose } = await operationsOf(`${IMPORTS}
+class Migration(migrations.Migration):
+    operations = [
+        migrations.AddField('order', 'currency', models.CharField(max_length=3, default='USD'), False),
+        migrations.RenameField(model_name='order', old_name='cur', new_name='currency'),
+        migrations.CreateModel('Shipment', [('id', models.AutoField(primary_key=True))], {'managed': False, 'db_table': 'ship'}),
+        migrations.AddIndex('order', models.Index(fields=['currency'], name='ix_cur')),
+        migrations.AddField('order', 'x', models.IntegerField(), bogus=1),
+    ]
+`);
+    try {
+      const [add, rename, create, index, bad] = model.operations.map((o) => o.args);
+      assert.equal(add?.kind, 'AddField');
+      if (add?.kind === 'AddField') {
+        assert.equal(add.model, 'order');
+        assert.equal(add.name, 'currency');
+        assert.equal(add.preserveDefault, false);
+        assert.equal(add.field?.maxLength, 3);
+      }
+      assert.deepEqual(rename, { kind: 'RenameField', model: 'order', oldName: 'cur', newName: 'currency' });
+      assert.equal(create?.kind, 'CreateModel');
+      if (create?.kind === 'CreateModel') {
+        assert.equal(create.options.managed, false);
+        assert.equal(create.options.proxy, false);
+        assert.equal(create.options.dbTable, 'ship');
+        assert.equal(create.fields?.[0]?.[0], 'id');
+      }
+      assert.equal(index?.kind === 'AddIndex' ? index.index?.name : null, 'ix_cur');
+      assert.equal(bad, null, 'an unknown keyword: the call cannot be read with the catalog meaning');
+    } finally {
+      dispose();
+    }
+  });
+
+  it("collects state_operations apart from the database side", async () => {
+    const { model, dispose } = await operationsOf(`${IMPORTS}
+class Migration(migrations.Migration):
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[migrations.AlterField('listing', 'cat', models.CharField(max_length=64))],
+            database_operations=[migrations.RunSQL('ALTER TABLE listings_listing ALTER COLUMN cat SET NOT NULL;', migrations.RunSQL.noop)],
+        ),
+        migrations.RunSQL('CREATE TABLE t (id int);', 'DROP TABLE t;', state_operations=[migrations.CreateModel('T', [])]),
+    ]
+`);
+    try {
+      assert.deepEqual(model.operations.map((o) => o.name), ['SeparateDatabaseAndState', 'RunSQL', 'RunSQL'], 'state operations never join the list rules see');
+      assert.deepEqual(model.operations[0]?.stateOperations?.map((o) => o.name), ['AlterField']);
+      assert.deepEqual(model.operations[2]?.stateOperations?.map((o) => o.args?.kind), ['CreateModel']);
+    } finally {
+      dispose();
+    }
+  });
+});
