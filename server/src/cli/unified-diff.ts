@@ -50,9 +50,10 @@ function diffLines(a: string[], b: string[]): Op[] {
 
 export function unifiedDiff(path: string, before: string, after: string, context = 3): string {
   if (before === after) return '';
-  const split = (t: string) => (t.endsWith('\n') ? t.slice(0, -1) : t).split('\n');
+  const split = (t: string) => (t === '' ? [] : (t.endsWith('\n') ? t.slice(0, -1) : t).split('\n'));
   const ops = diffLines(split(before), split(after));
-  const out: string[] = [`--- a/${path}`, `+++ b/${path}`];
+  // A file that does not exist yet is diffed from /dev/null, as git does for a new file.
+  const out: string[] = [before === '' ? '--- /dev/null' : `--- a/${path}`, `+++ b/${path}`];
   let i = 0;
   let aLine = 1;
   let bLine = 1;

@@ -1,0 +1,112 @@
+/**
+ * The project view from the command line, run as users run it (dist/cli.js in a subprocess) on
+ * copies of the Django fixture projects: graph findings with related locations in other files,
+ * a file named alone still seen with its app's other migrations, and the merge migration that
+ * `--unsafe-fixes` writes — the same file Django's own `makemigrations --merge` writes, after
+ * which real Django finds no conflict.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { DJANGO_PYTHON, DJANGO_SCRIPTS } from './helpers/django';
+import { DIST, FIXTURES } from './helpers/paths';
+
+const CLI = join(DIST, 'cli.js');
+const PROJECTS = join(FIXTURES, 'projects');
+
+const temps: string[] = [];
+after(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
+
+function copyOf(fixture: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mg-project-cli-'));
+  temps.push(dir);
+  cpSync(join(PROJECTS, fixture), dir, { recursive: true });
+  return dir;
+}
+
+function cli(args: string[], cwd: string): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function python(script: string, dir: string): unknown {
+  const r = spawnSync(DJANGO_PYTHON, [join(DJANGO_SCRIPTS, script), dir], { encoding: 'utf8', env: { PATH: process.env.PATH, LANG: 'C.UTF-8', PYTHONDONTWRITEBYTECODE: '1' } });
+  if (r.status !== 0) throw new Error(`${script} failed: ${r.error?.message ?? r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+interface JsonFinding {
+  path: string;
+  line: number;
+  rule: string;
+  severity: string;
+}
+
+describe('project view from the command line', () => {
+  it('reports each leaf of a conflicting app, pointing at the others in SARIF', () => {
+    const dir = copyOf('conflict');
+    const run = cli(['check', '.', '--format', 'json'], dir);
+    assert.equal(run.code, 1, run.stderr);
+    const findings = JSON.parse(run.stdout) as JsonFinding[];
+    assert.deepEqual(findings.map((f) => `${f.path} ${f.rule} ${f.severity}`).sort(), [
+      'crm/migrations/0003_contact_company.py conflicting-migrations error',
+      'crm/migrations/0003_contact_phone.py conflicting-migrations error',
+    ]);
+    const sarif = JSON.parse(cli(['check', '.', '--format', 'sarif'], dir).stdout);
+    const results = sarif.runs[0].results as Array<{ locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }>; relatedLocations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }>;
+    for (const r of results) {
+      const own = r.locations[0]?.physicalLocation.artifactLocation.uri;
+      const other = r.relatedLocations[0]?.physicalLocation.artifactLocation.uri;
+      assert.ok(own && other && own !== other, `related location ${other} should be the other leaf, not ${own}`);
+    }
+  });
+
+  it('sees the rest of the app when given one file', () => {
+    const dir = copyOf('conflict');
+    const run = cli(['check', 'crm/migrations/0003_contact_phone.py', '--format', 'json'], dir);
+    assert.deepEqual((JSON.parse(run.stdout) as JsonFinding[]).map((f) => f.rule), ['conflicting-migrations']);
+  });
+
+  it('reports what else Django refuses: a missing dependency, a cycle', () => {
+    const missing = JSON.parse(cli(['check', '.', '--format', 'json'], copyOf('unknown-dependency')).stdout) as JsonFinding[];
+    assert.deepEqual(missing.map((f) => `${f.path} ${f.rule}`), ['orders/migrations/0002_order_product.py unknown-dependency']);
+    const cycle = JSON.parse(cli(['check', '.', '--format', 'json'], copyOf('cycle')).stdout) as JsonFinding[];
+    assert.deepEqual(cycle.map((f) => `${f.path} ${f.rule}`).sort(), ['left/migrations/0002_author_favorite_book.py dependency-cycle', 'right/migrations/0001_initial.py dependency-cycle']);
+    for (const clean of ['linear', 'squashed-only', 'swappable', 'external-dependency', 'app-label', 'migration-modules']) {
+      const run = cli(['check', '.', '--format', 'json', '--select', 'conflicting-migrations,unknown-dependency,dependency-cycle'], copyOf(clean));
+      assert.deepEqual(JSON.parse(run.stdout), [], `${clean}: ${run.stdout}`);
+    }
+  });
+
+  it("writes with --unsafe-fixes the merge migration Django's makemigrations --merge writes", () => {
+    const ours = copyOf('conflict');
+    const theirs = copyOf('conflict');
+    const before = readdirSync(join(ours, 'crm/migrations')).sort();
+    assert.equal(cli(['check', '.', '--fix'], ours).code, 1, '--fix leaves the conflict alone');
+    assert.deepEqual(readdirSync(join(ours, 'crm/migrations')).sort(), before);
+    const diff = cli(['check', '.', '--unsafe-fixes', '--diff'], ours);
+    assert.match(diff.stdout, /^--- \/dev\/null\n\+\+\+ b\/crm\/migrations\/0004_merge_0003_contact_company_0003_contact_phone\.py\n@@ -0,0 \+1,14 @@\n/);
+    assert.deepEqual(readdirSync(join(ours, 'crm/migrations')).sort(), before, '--diff writes nothing');
+
+    const fixed = cli(['check', '.', '--unsafe-fixes', '--format', 'json'], ours);
+    assert.equal(fixed.code, 0, fixed.stderr);
+    assert.deepEqual(JSON.parse(fixed.stdout), []);
+    const django = python('merge_truth.py', theirs) as Array<{ file: string; dependencies: string[][] }>;
+    assert.equal(django.length, 1);
+    const file = django[0]?.file as string;
+    assert.ok(existsSync(join(ours, file)), `Django wrote ${file}; we did not`);
+    const text = readFileSync(join(ours, file), 'utf8');
+    const deps = [...text.matchAll(/\('(\w+)', '(\w+)'\)/g)].map((m) => [m[1], m[2]]);
+    assert.deepEqual(deps, django[0]?.dependencies);
+    const truth = python('project_truth.py', ours) as { error: unknown; conflicts: Record<string, string[]>; leaves: string[][] };
+    assert.equal(truth.error, null);
+    assert.deepEqual(truth.conflicts, {});
+    assert.deepEqual(truth.leaves, [['crm', '0004_merge_0003_contact_company_0003_contact_phone']]);
+    assert.deepEqual(JSON.parse(cli(['check', '.', '--format', 'json'], ours).stdout), [], 'nothing left to report');
+  });
+});
