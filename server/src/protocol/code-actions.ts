@@ -2,7 +2,9 @@
  * Code actions for our diagnostics, decoded from the data each diagnostic carries: the rule's fixes
  * (quickfix; the preferred one marked) and "Disable <rule> for this line".
  */
-import { CodeActionKind, type CodeAction, type CodeActionParams } from 'vscode-languageserver';
+import { pathToFileURL } from 'node:url';
+import { CodeActionKind, type CodeAction, type CodeActionParams, type CreateFile, type TextDocumentEdit, type WorkspaceEdit } from 'vscode-languageserver';
+import type { Fix } from '../analysis/types';
 import { DIAGNOSTIC_SOURCE, isDiagnosticData } from './diagnostics';
 
 /** The client's command: confirms (git), then asks the server to split. */
@@ -14,6 +16,23 @@ export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.migrationGuard`;
 /** True when the requested kinds include ours: `source`, `source.fixAll` or the exact kind. */
 export function wantsFixAll(only: readonly string[] | undefined): boolean {
   return !!only && only.some((k) => FIX_ALL_KIND === k || FIX_ALL_KIND.startsWith(`${k}.`));
+}
+
+/**
+ * A fix as a workspace edit: its edits to the file, and the files it creates — created, never
+ * over an existing file, then filled — as one edit, so one undo takes it all back.
+ */
+function fixEdit(uri: string, fix: Fix): WorkspaceEdit {
+  if (!fix.creates?.length) return { changes: { [uri]: fix.edits } };
+  const changes: Array<CreateFile | TextDocumentEdit> = [];
+  for (const c of fix.creates) {
+    const target = pathToFileURL(c.file).href;
+    const start = { line: 0, character: 0 };
+    changes.push({ kind: 'create', uri: target, options: { overwrite: false, ignoreIfExists: false } });
+    changes.push({ textDocument: { uri: target, version: null }, edits: [{ range: { start, end: start }, newText: c.text }] });
+  }
+  if (fix.edits.length > 0) changes.push({ textDocument: { uri, version: null }, edits: fix.edits });
+  return { documentChanges: changes };
 }
 
 export function codeActions(params: CodeActionParams): CodeAction[] {
@@ -31,7 +50,7 @@ export function codeActions(params: CodeActionParams): CodeAction[] {
         kind: CodeActionKind.QuickFix,
         diagnostics: [diagnostic],
         isPreferred: fix.isPreferred,
-        edit: { changes: { [uri]: fix.edits } },
+        edit: fixEdit(uri, fix),
       });
     }
     if (data.rule === 'mixed-data-and-schema') {

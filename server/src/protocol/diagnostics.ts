@@ -2,6 +2,7 @@
  * The one place findings become LSP diagnostics: code, source, documentation link, related
  * locations, and the fixes and suppression edit carried in `data` for the code-action handler.
  */
+import { pathToFileURL } from 'node:url';
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import { ruleDocsUrl } from '../analysis/rules';
 import type { Finding, Fix, Severity, TextEdit } from '../analysis/types';
@@ -35,7 +36,7 @@ export function toDiagnostic(finding: Finding, uri: string): Diagnostic {
     data,
   };
   if (finding.related.length > 0) {
-    diagnostic.relatedInformation = finding.related.map((r) => ({ location: { uri, range: r.range }, message: r.message }));
+    diagnostic.relatedInformation = finding.related.map((r) => ({ location: { uri: r.file ? pathToFileURL(r.file).href : uri, range: r.range }, message: r.message }));
   }
   return diagnostic;
 }

@@ -16,7 +16,7 @@ import {
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver';
-import { PythonParser, type GrammarPaths, type Tree } from '../analysis/parser';
+import { PythonParser, type GrammarPaths } from '../analysis/parser';
 import { codeActions, FIX_ALL_KIND, wantsFixAll } from './code-actions';
 import { applyFixEdits, selectFixes } from '../analysis/fixes/apply';
 import { toDiagnostic } from './diagnostics';
@@ -24,6 +24,7 @@ import { LintService, uriToPath } from './lint-service';
 import { OpenDocuments, type OpenDocument } from './open-documents';
 import { findPythonFiles } from '../workspace/find-files';
 import { APPLY_SPLIT_COMMAND, splitDocument } from './split-command';
+import { WorkspaceLinter } from './workspace-linter';
 
 export interface ServerOptions {
   grammar: GrammarPaths;
@@ -39,8 +40,6 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   let supportsProgress = false;
   let supportsWatchRegistration = false;
   let supportsFolderEvents = false;
-  /** Files the workspace scan published diagnostics for (not open in the editor). */
-  const scanned = new Set<string>();
   let scanGeneration = 0;
 
   const log = (message: string) => connection.console.log(message);
@@ -104,57 +103,22 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     }
   }
 
-  /** Lints one open document and publishes its diagnostics (or clears them). */
+  const linter = new WorkspaceLinter({
+    service,
+    parser: () => parser,
+    documents: () => documents,
+    publish: (uri, findings, version) => void connection.sendDiagnostics({ uri, ...(version !== undefined ? { version } : {}), diagnostics: findings.map((f) => toDiagnostic(f, uri)) }),
+    fail,
+  });
+
   function lintOpen(doc: OpenDocument): void {
-    const docs = documents;
-    if (!docs) return;
-    try {
-      const file = uriToPath(doc.uri);
-      const text = doc.document.getText();
-      const resolved = service.settingsFor(file);
-      const tree = docs.treeOf(doc);
-      const findings = service.isMigration(file, text, () => tree, resolved) ? service.lint(tree, text, resolved) : [];
-      void connection.sendDiagnostics({ uri: doc.uri, version: doc.document.version, diagnostics: findings.map((f) => toDiagnostic(f, doc.uri)) });
-    } catch (e) {
-      fail(`linting ${doc.uri}`, e);
-      void connection.sendDiagnostics({ uri: doc.uri, diagnostics: [] });
-    }
+    linter.lintOpen(doc);
   }
 
   /** Lints a file from disk (not open in the editor). Returns whether it is a migration. */
   async function lintFromDisk(file: string): Promise<boolean> {
     const text = await fs.readFile(file, 'utf8').catch(() => null);
-    return lintDiskText(file, text);
-  }
-
-  /** Lints the on-disk text of a file (null: unreadable or gone) and publishes the result. */
-  function lintDiskText(file: string, text: string | null): boolean {
-    const p = parser;
-    if (!p) return false;
-    const uri = pathToFileURL(file).href;
-    const clear = () => {
-      if (scanned.delete(uri)) void connection.sendDiagnostics({ uri, diagnostics: [] });
-      return false;
-    };
-    if (text === null) return clear();
-    if (documents?.get(uri)) return true; // the editor's buffer wins
-    const resolved = service.settingsFor(file);
-    if (!resolved.matcher.isIncluded(file) && !resolved.matcher.mayDefineMigration(file, text)) return clear();
-    let tree: Tree | undefined;
-    try {
-      tree = p.parse(text);
-      if (!service.isMigration(file, text, () => tree as Tree, resolved)) return clear();
-      const findings = service.lint(tree, text, resolved);
-      if (findings.length > 0 || scanned.has(uri)) void connection.sendDiagnostics({ uri, diagnostics: findings.map((f) => toDiagnostic(f, uri)) });
-      if (findings.length > 0) scanned.add(uri);
-      else scanned.delete(uri);
-      return true;
-    } catch (e) {
-      fail(`linting ${file}`, e);
-      return false;
-    } finally {
-      tree?.delete();
-    }
+    return linter.analyzeDisk(file, text);
   }
 
   async function scanWorkspace(): Promise<void> {
@@ -166,9 +130,11 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     progress?.begin('Django Migration Guard', 0, 'Looking for migrations…', false);
     const cancelled = () => generation !== scanGeneration;
     try {
-      const files = [...new Set((await Promise.all(folders.map((f) => findPythonFiles(f, cancelled)))).flat())];
+      const perFolder = await Promise.all(folders.map((f) => findPythonFiles(f, cancelled)));
+      const files = [...new Set(perFolder.flat())];
       // A newer scan took over: this file list may be partial, so it must not decide anything.
       if (cancelled()) return;
+      linter.resetProjects(new Map(folders.map((f, i) => [f, perFolder[i] ?? []])));
       // Keep a window of reads in flight so the disk works while the parser does.
       const WINDOW = 32;
       const reads: Array<Promise<string | null> | undefined> = [];
@@ -183,23 +149,23 @@ export function startServer(connection: Connection, options: ServerOptions): voi
         read(i + WINDOW);
         const text = await (reads[i] as Promise<string | null>);
         reads[i] = undefined;
-        if (lintDiskText(files[i] as string, text)) migrations++;
+        if (linter.analyzeDisk(files[i] as string, text, false)) migrations++;
         if (i % 50 === 0) {
           progress?.report(Math.round((100 * i) / files.length), `${i}/${files.length} files`);
           await new Promise((r) => setImmediate(r)); // let editor requests through
         }
       }
+      if (cancelled()) return;
+      // The whole project is read: findings that depend on it can be published now.
+      for (const f of files) linter.publishDisk(f);
+      for (const doc of documents?.all() ?? []) lintOpen(doc);
       const seen = new Set(files);
       // Files that had diagnostics and are gone from the workspace now.
-      if (cancelled()) return;
-      for (const uri of [...scanned]) {
+      for (const uri of linter.publishedUris()) {
         const file = uriToPath(uri);
-        if (file && !seen.has(file) && !documents?.get(uri)) {
-          scanned.delete(uri);
-          void connection.sendDiagnostics({ uri, diagnostics: [] });
-        }
+        if (file && !seen.has(file) && !documents?.get(uri)) linter.forgetPublished(uri);
       }
-      log(`checked ${migrations} migrations in ${Date.now() - started} ms (${scanned.size} with findings)`);
+      log(`checked ${migrations} migrations in ${Date.now() - started} ms (${linter.publishedUris().length} with findings)`);
     } finally {
       progress?.done();
     }
@@ -213,7 +179,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     if (!documents) return;
     try {
       // From now on the editor's buffer speaks for this file, not the scan of the disk.
-      scanned.delete(textDocument.uri);
+      linter.handOver(textDocument.uri);
       lintOpen(documents.open(textDocument.uri, textDocument.languageId, textDocument.version, textDocument.text));
     } catch (e) {
       fail(`opening ${textDocument.uri}`, e);
@@ -232,6 +198,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   connection.onDidCloseTextDocument(({ textDocument }) => {
     try {
       documents?.close(textDocument.uri);
+      linter.closed(textDocument.uri);
       void connection.sendDiagnostics({ uri: textDocument.uri, diagnostics: [] });
       // A workspace migration goes back to what is on disk, so the Problems panel stays whole.
       const file = uriToPath(textDocument.uri);
@@ -258,9 +225,8 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       if (!file) continue;
       if (file.endsWith('pyproject.toml')) configChanged = true;
       else if (file.endsWith('.py')) {
-        if (change.type === FileChangeType.Deleted) {
-          if (scanned.delete(change.uri)) void connection.sendDiagnostics({ uri: change.uri, diagnostics: [] });
-        } else files.push(file);
+        if (change.type === FileChangeType.Deleted) linter.analyzeDisk(file, null);
+        else files.push(file);
       }
     }
     if (configChanged) {
@@ -338,6 +304,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
 
   connection.onShutdown(() => {
     scanGeneration++;
+    linter.dispose();
     documents?.dispose();
     parser?.dispose();
   });

@@ -1,0 +1,237 @@
+/**
+ * What the language server lints and when: open documents on every change, the workspace's
+ * migrations from disk (a scan at start-up, then watched changes), each with the project view of
+ * its workspace folder. A file's own analysis is kept, so when another migration changes the
+ * graph or the model state, the migrations it affects are re-finalized against the new view
+ * without being re-read or re-parsed — at once for the file being edited, a moment after the
+ * last keystroke for the others. Publishing is the caller's; this module holds no connection.
+ */
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { analyzeFile, finalizeFindings, projectFindings, type FileAnalysis, type ProjectContext } from '../analysis/engine';
+import type { PythonParser, Tree } from '../analysis/parser';
+import type { Finding } from '../analysis/types';
+import { ProjectModel, type ProjectChange } from '../workspace/project-model';
+import { overrideFolders } from '../workspace/project-loader';
+import type { LintService, ResolvedSettings } from './lint-service';
+import { uriToPath } from './lint-service';
+import type { OpenDocument, OpenDocuments } from './open-documents';
+
+export interface LinterHost {
+  service: LintService;
+  parser(): PythonParser | undefined;
+  documents(): OpenDocuments | undefined;
+  /** Publishes a file's findings (an empty list clears them); `version` for open documents. */
+  publish(uri: string, findings: Finding[], version?: number): void;
+  fail(what: string, e: unknown): void;
+}
+
+interface Analyzed {
+  uri: string;
+  analysis: FileAnalysis;
+  resolved: ResolvedSettings;
+  /** The open document's version and text (code actions need suppression edits), else undefined. */
+  version?: number;
+  source?: string;
+}
+
+/** How long after the last change the other affected migrations are re-linted. */
+const SETTLE_MS = 150;
+
+export class WorkspaceLinter {
+  private readonly models = new Map<string, ProjectModel>();
+  private readonly analyzed = new Map<string, Analyzed>();
+  /** Files from disk that have diagnostics published (not open in the editor). */
+  private readonly published = new Set<string>();
+  private readonly pending = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly host: LinterHost) {}
+
+  private modelOf(file: string | null): ProjectModel | null {
+    const folder = file ? this.host.service.folderOf(file) : null;
+    return folder ? (this.models.get(folder) ?? null) : null;
+  }
+
+  private context(file: string | null, accept: 'current' | 'graph-current' = 'current'): ProjectContext | undefined {
+    const model = this.modelOf(file);
+    if (!file || !model?.appOf(file)) return undefined;
+    const view = model.view(accept);
+    return view ? { view, file } : undefined;
+  }
+
+  /** The final findings of an analyzed file against the current project view. */
+  private finish(file: string, a: Analyzed, accept: 'current' | 'graph-current' = 'current'): Finding[] {
+    const rules = a.resolved.settings.rules;
+    const project = this.context(file, accept);
+    const raw = a.analysis.summary ? [...a.analysis.findings, ...projectFindings(a.analysis.summary, { rules, project })] : a.analysis.findings;
+    return finalizeFindings(raw, a.analysis.suppressions, { rules, source: a.source });
+  }
+
+  /**
+   * Records a file's new analysis in its project; re-lints the migrations it affects, soon
+   * (`propagate` false during a scan, which publishes every file once it is done).
+   */
+  private record(file: string | null, summary: FileAnalysis['summary'], propagate = true): void {
+    const model = this.modelOf(file);
+    if (!file || !model) return;
+    const change: ProjectChange = model.update(file, summary);
+    if (change === 'none' || !propagate) return;
+    for (const f of model.affected(file, change)) this.pending.add(f);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.pending.size === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const files = [...this.pending];
+      this.pending.clear();
+      for (const f of files) this.refinish(f);
+    }, SETTLE_MS);
+  }
+
+  /** Publishes a file's findings again against the current view, from its kept analysis. */
+  private refinish(file: string): void {
+    const a = this.analyzed.get(file);
+    if (!a) return;
+    try {
+      this.host.publish(a.uri, this.finish(file, a), a.version);
+    } catch (e) {
+      this.host.fail(`re-linting ${file}`, e);
+    }
+  }
+
+  /** Lints one open document and publishes its diagnostics (or clears them). */
+  lintOpen(doc: OpenDocument): void {
+    const docs = this.host.documents();
+    if (!docs) return;
+    const file = uriToPath(doc.uri);
+    try {
+      const text = doc.document.getText();
+      const resolved = this.host.service.settingsFor(file);
+      const tree = docs.treeOf(doc);
+      if (!this.host.service.isMigration(file, text, () => tree, resolved)) {
+        if (file) this.analyzed.delete(file);
+        this.host.publish(doc.uri, [], doc.document.version);
+        return;
+      }
+      const { analysis } = analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, name: file ? basename(file, '.py') : undefined });
+      const a: Analyzed = { uri: doc.uri, analysis, resolved, version: doc.document.version, source: text };
+      if (file) this.analyzed.set(file, a);
+      this.record(file, analysis.summary);
+      this.host.publish(doc.uri, this.finish(file ?? '', a, 'graph-current'), doc.document.version);
+    } catch (e) {
+      this.host.fail(`linting ${doc.uri}`, e);
+      this.host.publish(doc.uri, [], doc.document.version);
+    }
+  }
+
+  /**
+   * Analyzes the on-disk text of a file (null: unreadable or gone). Returns whether it is a
+   * migration; `publish` false during a scan (findings wait for the whole project).
+   */
+  analyzeDisk(file: string, text: string | null, publish = true): boolean {
+    const parser = this.host.parser();
+    if (!parser) return false;
+    const uri = pathToFileURL(file).href;
+    const forget = (): false => {
+      this.analyzed.delete(file);
+      if (this.published.delete(uri)) this.host.publish(uri, []);
+      return false;
+    };
+    if (this.host.documents()?.get(uri)) return true; // the editor's buffer wins
+    if (text === null) {
+      const model = this.modelOf(file);
+      if (model && model.remove(file) !== 'none') for (const f of model.affected(file, 'graph')) this.pending.add(f);
+      this.schedule();
+      return forget();
+    }
+    const resolved = this.host.service.settingsFor(file);
+    if (!resolved.matcher.isIncluded(file) && !resolved.matcher.mayDefineMigration(file, text)) {
+      this.record(file, null, publish);
+      return forget();
+    }
+    let tree: Tree | undefined;
+    try {
+      tree = parser.parse(text);
+      if (!this.host.service.isMigration(file, text, () => tree as Tree, resolved)) {
+        this.record(file, null, publish);
+        return forget();
+      }
+      const { analysis } = analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, name: basename(file, '.py') });
+      this.analyzed.set(file, { uri, analysis, resolved });
+      this.record(file, analysis.summary, publish);
+      if (publish) this.publishDisk(file);
+      return true;
+    } catch (e) {
+      this.host.fail(`linting ${file}`, e);
+      return false;
+    } finally {
+      tree?.delete();
+    }
+  }
+
+  /** Publishes a disk file's findings (only when it has some, or had some before). */
+  publishDisk(file: string): void {
+    const a = this.analyzed.get(file);
+    if (!a || a.version !== undefined) return;
+    const findings = this.finish(file, a);
+    if (findings.length > 0 || this.published.has(a.uri)) this.host.publish(a.uri, findings);
+    if (findings.length > 0) this.published.add(a.uri);
+    else this.published.delete(a.uri);
+  }
+
+  /** Re-reads a file from disk (changed on disk, or closed in the editor). */
+  lintFromDisk(file: string): boolean {
+    let text: string | null;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      text = null;
+    }
+    return this.analyzeDisk(file, text);
+  }
+
+  /**
+   * Before a scan: the workspace folders' Python files decide each folder's project membership
+   * (apps.py labels read now); summaries already known are kept.
+   */
+  resetProjects(filesByFolder: ReadonlyMap<string, readonly string[]>): void {
+    const parser = this.host.parser();
+    if (!parser) return;
+    for (const folder of [...this.models.keys()]) if (!filesByFolder.has(folder)) this.models.delete(folder);
+    for (const [folder, files] of filesByFolder) {
+      const resolved = this.host.service.settingsFor(join(folder, 'pyproject.toml'));
+      const settings = { authUserModel: resolved.settings.authUserModel, overrides: overrideFolders(resolved.settings, resolved.matcher.root) };
+      let model = this.models.get(folder);
+      if (!model) this.models.set(folder, (model = new ProjectModel(parser, settings)));
+      model.reset(files, settings);
+    }
+  }
+
+  /** An open document closed: it goes back to what is on disk. */
+  closed(uri: string): void {
+    const file = uriToPath(uri);
+    if (file) this.analyzed.delete(file);
+  }
+
+  /** Files with disk diagnostics, for the scan's clean-up of files that are gone. */
+  publishedUris(): string[] {
+    return [...this.published];
+  }
+
+  forgetPublished(uri: string): void {
+    if (this.published.delete(uri)) this.host.publish(uri, []);
+  }
+
+  /** A disk file's diagnostics belong to the editor's buffer now. */
+  handOver(uri: string): void {
+    this.published.delete(uri);
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+}

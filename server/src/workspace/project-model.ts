@@ -1,0 +1,156 @@
+/**
+ * The language server's project view of one workspace folder, kept current as files change:
+ * which files are migrations of which app (from the workspace scan and apps.py), each one's
+ * latest summary (from disk or from the editor's buffer), and the ProjectView built from them —
+ * rebuilt only when asked after a change. A change is sorted by what it can alter: nothing the
+ * project sees (typing inside a function body), the model state (an operation), or the graph (a
+ * dependency), and `affected` names the migrations whose findings may change with it.
+ */
+import { existsSync } from 'node:fs';
+import type { PythonParser } from '../analysis/parser';
+import type { AppLabel } from '../analysis/project/app-config';
+import type { MigrationSummary } from '../analysis/project/summary';
+import { ProjectView } from '../analysis/project/view';
+import { graphCandidates, ProjectLayout } from './project-layout';
+import { POSTGRES_NAMES, projectMigrations, readAppLabel } from './project-loader';
+
+export interface ProjectSettings {
+  authUserModel: string;
+  /** label -> absolute folder (migration-modules). */
+  overrides: Map<string, string>;
+}
+
+export type ProjectChange = 'none' | 'state' | 'graph';
+
+interface Entry {
+  app: string;
+  summary: MigrationSummary | null;
+  graphKey: string;
+  stateKey: string;
+}
+
+/** What of a summary the graph depends on, as a comparable string (positions left out). */
+function graphKey(s: MigrationSummary | null): string {
+  if (!s) return 'opaque';
+  const deps = (l: MigrationSummary['dependencies']) => [l.complete, l.entries.map((e) => (e.kind === 'key' ? `${e.app}.${e.name}` : e.kind === 'swappable' ? `$${e.setting}` : '?'))];
+  return JSON.stringify([deps(s.dependencies), deps(s.runBefore), s.replaces]);
+}
+
+/** What of a summary the model state and the project rules depend on (positions left out). */
+function stateKey(s: MigrationSummary | null): string {
+  if (!s) return 'opaque';
+  return JSON.stringify([s.operationsComplete, s.atomic, s.operations], (k, v: unknown) => (k === 'range' || k === 'label' || k === 'id' ? undefined : v));
+}
+
+export class ProjectModel {
+  private layout: ProjectLayout | null = null;
+  private readonly entries = new Map<string, Entry>();
+  private current: ProjectView | null = null;
+  /** The current view predates a change of some migration's operations (its graph is right). */
+  private stateStale = false;
+
+  constructor(
+    private readonly parser: PythonParser,
+    private settings: ProjectSettings,
+  ) {}
+
+  /** Decides membership from the workspace's Python files (after a scan); summaries are kept. */
+  reset(files: readonly string[], settings: ProjectSettings): void {
+    this.settings = settings;
+    const candidates = graphCandidates(files, settings.overrides, existsSync);
+    const labels = new Map<string, AppLabel>();
+    const label = (dir: string): AppLabel => {
+      let l = labels.get(dir);
+      if (!l) labels.set(dir, (l = readAppLabel(dir, this.parser)));
+      return l;
+    };
+    this.layout = new ProjectLayout(candidates, settings.overrides, label);
+    for (const [file, e] of [...this.entries]) {
+      const app = this.layout.appOf(file);
+      if (app) this.entries.set(file, { ...e, app });
+      else this.entries.delete(file);
+    }
+    for (const file of candidates.files) {
+      const app = this.layout.appOf(file);
+      if (app && !this.entries.has(file)) this.entries.set(file, { app, summary: null, graphKey: 'unread', stateKey: 'unread' });
+    }
+    this.current = null;
+  }
+
+  /** The app a file belongs to, or null when it is not part of the graph. */
+  appOf(file: string): string | null {
+    return this.entries.get(file)?.app ?? this.layout?.appOf(file) ?? null;
+  }
+
+  /** Records the latest summary of a member file and says what the change can alter. */
+  update(file: string, summary: MigrationSummary | null): ProjectChange {
+    const app = this.appOf(file);
+    if (!app) return 'none';
+    const before = this.entries.get(file);
+    const next: Entry = { app, summary, graphKey: graphKey(summary), stateKey: stateKey(summary) };
+    this.entries.set(file, next);
+    if (before && before.graphKey === next.graphKey && before.stateKey === next.stateKey) {
+      // The view keeps the summary it was built with: positions may be stale, facts are not.
+      return 'none';
+    }
+    if (!before || before.graphKey !== next.graphKey) {
+      this.current = null;
+      return 'graph';
+    }
+    this.stateStale = true;
+    return 'state';
+  }
+
+  /** A member file is gone (deleted): the graph changes. */
+  remove(file: string): ProjectChange {
+    if (!this.entries.delete(file)) return 'none';
+    this.current = null;
+    return 'graph';
+  }
+
+  /**
+   * The view of the files read so far, or null before the first scan. `stateOf` may be an older
+   * view whose graph is current: what a file just edited needs (its own state-before cannot have
+   * changed with its own operations), cheaper than a rebuild on every keystroke.
+   */
+  view(accept: 'current' | 'graph-current' = 'current'): ProjectView | null {
+    if (!this.layout) return null;
+    if (this.current && this.stateStale && accept === 'current') this.current = null;
+    if (!this.current) {
+      this.stateStale = false;
+      const read = [...this.entries].filter(([, e]) => e.graphKey !== 'unread').map(([file, e]) => ({ file, app: e.app, summary: e.summary }));
+      this.current = new ProjectView({ migrations: projectMigrations(read), swappable: { AUTH_USER_MODEL: this.settings.authUserModel }, names: POSTGRES_NAMES });
+    }
+    return this.current;
+  }
+
+  /**
+   * The other member files whose findings may change after `file` changed: for the model
+   * state, its app's later migrations; for the graph, every migration of its app and every one
+   * that names the app (dependencies, run_before), where leaves, missing migrations and cycles live.
+   */
+  affected(file: string, change: ProjectChange): string[] {
+    if (change === 'none') return [];
+    const view = this.view();
+    const app = this.appOf(file);
+    if (!view || !app) return [];
+    const out = new Set<string>();
+    if (change === 'state') {
+      const start = view.node(file);
+      const stack = start ? [...start.children] : [];
+      while (stack.length > 0) {
+        const n = stack.pop();
+        if (!n?.migration || n.key.app !== app || out.has(n.migration.file)) continue;
+        out.add(n.migration.file);
+        stack.push(...n.children);
+      }
+    } else {
+      for (const [f, e] of this.entries) {
+        const names = (l: MigrationSummary['dependencies'] | undefined) => l?.entries.some((d) => d.kind !== 'key' || d.app === app) ?? false;
+        if (e.app === app || names(e.summary?.dependencies) || names(e.summary?.runBefore)) out.add(f);
+      }
+    }
+    out.delete(file);
+    return [...out].filter((f) => this.entries.has(f));
+  }
+}

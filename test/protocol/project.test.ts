@@ -1,0 +1,114 @@
+/**
+ * The project view in the language server, over stdio: graph findings after the workspace scan
+ * with related locations in other files, the merge migration as a quick fix that creates a file,
+ * and a change to one migration re-linting the others it affects (and only those).
+ */
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import type { CodeAction, Diagnostic } from 'vscode-languageserver';
+import { FIXTURES } from '../helpers/paths';
+import { TestClient } from './lsp-client';
+
+const temps: string[] = [];
+after(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
+
+function copyOf(fixture: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mg-project-lsp-'));
+  temps.push(dir);
+  cpSync(join(FIXTURES, fixture), dir, { recursive: true });
+  return dir;
+}
+
+const codes = (ds: Diagnostic[] | undefined) => (ds ?? []).map((d) => String(d.code)).sort();
+
+/** The replacement of the whole text, as one content change. */
+function replaceAll(text: string, next: string) {
+  const lines = text.split('\n');
+  return [{ range: { start: { line: 0, character: 0 }, end: { line: lines.length - 1, character: (lines[lines.length - 1] ?? '').length } }, text: next }];
+}
+
+describe('language server: the project view', () => {
+  it('reports conflicting leaves after the scan, each pointing at the other file, and fixes them with a merge migration', async () => {
+    const root = copyOf('projects/conflict');
+    const client = await TestClient.start({ workspaceFolders: [root], settings: () => ({}) });
+    try {
+      const company = pathToFileURL(join(root, 'crm/migrations/0003_contact_company.py')).href;
+      const phone = pathToFileURL(join(root, 'crm/migrations/0003_contact_phone.py')).href;
+      const ds = await client.waitFor(() => client.diagnostics.get(company)?.diagnostics, 'scan diagnostics');
+      assert.deepEqual(codes(ds), ['conflicting-migrations']);
+      assert.equal(ds[0]?.relatedInformation?.[0]?.location.uri, phone);
+      await client.waitFor(() => client.diagnostics.get(phone)?.diagnostics.length, 'the other leaf');
+
+      const text = readFileSync(join(root, 'crm/migrations/0003_contact_company.py'), 'utf8');
+      const open = await client.open(company, text);
+      const actions = (await client.connection.sendRequest('textDocument/codeAction', {
+        textDocument: { uri: company },
+        range: open[0]?.range,
+        context: { diagnostics: open },
+      })) as CodeAction[];
+      const merge = actions.find((a) => a.title.startsWith('Create merge migration'));
+      assert.ok(merge?.edit?.documentChanges, 'a quick fix that creates the merge migration');
+      const create = merge.edit.documentChanges[0];
+      assert.ok(create && 'kind' in create && create.kind === 'create');
+      assert.equal(create.uri, pathToFileURL(join(root, 'crm/migrations/0004_merge_0003_contact_company_0003_contact_phone.py')).href);
+      assert.equal(create.options?.overwrite, false);
+    } finally {
+      await client.stop();
+    }
+  });
+
+  it('re-lints the other leaf when an edit resolves the conflict, and not on edits the project does not see', async () => {
+    const root = copyOf('projects/conflict');
+    const client = await TestClient.start({ workspaceFolders: [root], settings: () => ({}) });
+    try {
+      const company = pathToFileURL(join(root, 'crm/migrations/0003_contact_company.py')).href;
+      const phone = pathToFileURL(join(root, 'crm/migrations/0003_contact_phone.py')).href;
+      await client.waitFor(() => client.diagnostics.get(phone)?.diagnostics.length, 'scan diagnostics');
+      const text = readFileSync(join(root, 'crm/migrations/0003_contact_company.py'), 'utf8');
+      await client.open(company, text);
+      const phoneBefore = client.count(phone);
+
+      // A comment: nothing the project sees changes, so the other leaf is not published again.
+      const commented = text.replace('class Migration', '# reviewed\nclass Migration');
+      assert.deepEqual(codes(await client.change(company, 2, replaceAll(text, commented))), ['conflicting-migrations']);
+      await new Promise((r) => setTimeout(r, 400));
+      assert.equal(client.count(phone), phoneBefore, 'an edit the project does not see re-lints nothing else');
+
+      // Depend on the other leaf: one leaf left, on both files.
+      const linear = commented.replace("('crm', '0002_contact_email')", "('crm', '0003_contact_phone')");
+      assert.notEqual(linear, commented, 'fixture shape changed');
+      assert.deepEqual(codes(await client.change(company, 3, replaceAll(commented, linear))), []);
+      const after = await client.waitFor(() => (client.count(phone) > phoneBefore ? client.diagnostics.get(phone)?.diagnostics : undefined), 'the other leaf re-linted');
+      assert.deepEqual(codes(after), []);
+    } finally {
+      await client.stop();
+    }
+  });
+
+  it('re-lints later migrations of the app when an earlier one changes the model state', async () => {
+    const root = copyOf('rules/mixed-data-and-schema/good-unmanaged-model-from-another-file');
+    const client = await TestClient.start({ workspaceFolders: [root], settings: () => ({}) });
+    try {
+      const initial = pathToFileURL(join(root, 'inventory/migrations/0001_initial.py')).href;
+      const second = pathToFileURL(join(root, 'inventory/migrations/0002_fill_codes_drop_legacy.py')).href;
+      await client.waitFor(() => client.logs.some((l) => /checked \d+ migrations/.test(l)), 'the workspace scan');
+      const text = readFileSync(join(root, 'inventory/migrations/0001_initial.py'), 'utf8');
+      await client.open(initial, text);
+      const before = client.count(second);
+      assert.equal(client.diagnostics.get(second)?.diagnostics.length ?? 0, 0, 'unmanaged: deleting it touches no table');
+      const managed = text.replace('"managed": False, ', '');
+      assert.notEqual(managed, text, 'fixture shape changed');
+      await client.change(initial, 2, replaceAll(text, managed));
+      const ds = await client.waitFor(() => (client.count(second) > before ? client.diagnostics.get(second)?.diagnostics : undefined), 'the later migration re-linted');
+      assert.deepEqual(codes(ds), ['mixed-data-and-schema']);
+    } finally {
+      await client.stop();
+    }
+  });
+});
