@@ -18,7 +18,7 @@ async function split(source: string, siblings = SIBLINGS): Promise<SplitResult> 
   const parser = await getParser();
   const tree = parser.parse(source);
   try {
-    return splitMigration({ fileName: '0042_backfill_currency.py', source, tree, siblings, appFolder: 'orders' });
+    return splitMigration({ fileName: '0042_backfill_currency.py', source, tree, siblings, appLabel: 'orders' });
   } finally {
     tree.delete();
   }

@@ -7,6 +7,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { PythonParser } from '../analysis/parser';
 import { planSplit, writeSplit } from '../workspace/split-files';
 import { bundledGrammarPaths } from './grammar';
+import { ConfigResolver } from './project-config';
 import type { SplitOptions } from './options';
 import type { CheckIo } from './check';
 import { unifiedDiff } from './unified-diff';
@@ -30,7 +31,8 @@ export async function runSplit(options: SplitOptions, io: CheckIo): Promise<numb
   const root = options.root ? resolve(io.cwd, options.root) : defaultRoot(file, io.cwd);
   const parser = await PythonParser.create(bundledGrammarPaths());
   try {
-    const plan = await planSplit(file, parser, { root });
+    const settings = new ConfigResolver(null, { select: null, ignore: [] }, () => undefined).forDirectory(dirname(file), root).settings;
+    const plan = await planSplit(file, parser, { root, settings });
     const show = (f: string) => relative(io.cwd, f) || f;
     if (!plan.ok) {
       io.stderr(`migration-guard: error: not split: ${plan.reason}\n`);

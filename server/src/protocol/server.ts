@@ -294,7 +294,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     const uri = params.arguments?.[0];
     if (params.command !== APPLY_SPLIT_COMMAND || typeof uri !== 'string' || !parser || !documents) return null;
     try {
-      return await splitDocument(uri, { connection, parser, documents, service });
+      return await splitDocument(uri, { connection, parser, documents, service, linter });
     } catch (e) {
       fail(`splitting ${uri}`, e);
       void connection.window.showErrorMessage(`Split Migration failed: ${e instanceof Error ? e.message : String(e)}`);

@@ -11,6 +11,7 @@ import { planSplit } from '../workspace/split-files';
 import type { LintService } from './lint-service';
 import { uriToPath } from './lint-service';
 import type { OpenDocuments } from './open-documents';
+import type { WorkspaceLinter } from './workspace-linter';
 
 /** The command the server executes; the client's palette command calls it after confirming. */
 export const APPLY_SPLIT_COMMAND = 'migrationGuard.applySplit';
@@ -23,14 +24,18 @@ export interface SplitOutcome {
 
 export async function splitDocument(
   uri: string,
-  deps: { connection: Connection; parser: PythonParser; documents: OpenDocuments; service: LintService },
+  deps: { connection: Connection; parser: PythonParser; documents: OpenDocuments; service: LintService; linter: WorkspaceLinter },
 ): Promise<SplitOutcome> {
-  const { connection, parser, documents, service } = deps;
+  const { connection, parser, documents, service, linter } = deps;
   const file = uriToPath(uri);
   if (!file) return { applied: false, message: 'Split Migration works on files saved to disk.' };
   const open = documents.get(uri);
   const root = service.folderOf(file) ?? dirname(dirname(dirname(file)));
-  const plan = await planSplit(file, parser, { root, ...(open ? { text: open.document.getText() } : {}) });
+  const resolved = service.settingsFor(file);
+  const project = linter.projectOf(file);
+  // Dependants open in the editor are split from their buffers, as the user sees them.
+  const readText = (other: string) => documents.get(pathToFileURL(other).href)?.document.getText() ?? null;
+  const plan = await planSplit(file, parser, { root, settings: resolved.settings, readText, ...(project ? { project } : {}), ...(open ? { text: open.document.getText() } : {}) });
   if (!plan.ok) {
     void connection.window.showErrorMessage(`Split Migration: ${plan.reason}`);
     return { applied: false, message: plan.reason };

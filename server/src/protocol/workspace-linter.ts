@@ -11,6 +11,7 @@ import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { analyzeFile, finalizeFindings, projectFindings, type FileAnalysis, type ProjectContext } from '../analysis/engine';
 import type { PythonParser, Tree } from '../analysis/parser';
+import type { ProjectView } from '../analysis/project/view';
 import type { Finding } from '../analysis/types';
 import { ProjectModel, type ProjectChange } from '../workspace/project-model';
 import { overrideFolders } from '../workspace/project-loader';
@@ -209,6 +210,13 @@ export class WorkspaceLinter {
       if (!model) this.models.set(folder, (model = new ProjectModel(parser, settings)));
       model.reset(files, settings);
     }
+  }
+
+  /** The project a file belongs to, for commands that need the whole of it (Split Migration). */
+  projectOf(file: string): { view: ProjectView; layout: ProjectModel } | undefined {
+    const model = this.modelOf(file);
+    const view = model?.view();
+    return model && view ? { view, layout: model } : undefined;
   }
 
   /** An open document closed: it goes back to what is on disk. */

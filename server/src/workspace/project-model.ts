@@ -11,7 +11,7 @@ import type { PythonParser } from '../analysis/parser';
 import type { AppLabel } from '../analysis/project/app-config';
 import type { MigrationSummary } from '../analysis/project/summary';
 import { ProjectView } from '../analysis/project/view';
-import { graphCandidates, ProjectLayout } from './project-layout';
+import { graphCandidates, ProjectLayout, type MigrationFolder } from './project-layout';
 import { POSTGRES_NAMES, projectMigrations, readAppLabel } from './project-loader';
 
 export interface ProjectSettings {
@@ -75,6 +75,11 @@ export class ProjectModel {
       if (app && !this.entries.has(file)) this.entries.set(file, { app, summary: null, graphKey: 'unread', stateKey: 'unread' });
     }
     this.current = null;
+  }
+
+  /** The migrations folder record of a file's directory (why it has, or lacks, a label). */
+  folderOf(file: string): MigrationFolder | null {
+    return this.layout?.folderOf(file) ?? null;
   }
 
   /** The app a file belongs to, or null when it is not part of the graph. */

@@ -4,13 +4,17 @@
  * for the parts and the dependants' edits, and checks that nothing would be overwritten. It
  * writes nothing itself; `writeSplit` does, for the CLI.
  */
-import { existsSync, promises as fs } from 'node:fs';
-import { basename, dirname, join, sep } from 'node:path';
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { summarizeTree } from '../analysis/engine';
 import { applyFixEdits } from '../analysis/fixes/apply';
 import type { PythonParser } from '../analysis/parser';
+import type { ProjectMigration, ProjectView } from '../analysis/project/view';
 import { dependantEdits, splitMigration, type SplitPart } from '../analysis/split';
 import type { TextEdit } from '../analysis/types';
-import { findPythonFiles } from './find-files';
+import type { Settings } from '../config/settings';
+import type { MigrationFolder } from './project-layout';
+import { loadProject } from './project-loader';
 
 export interface SplitChange {
   file: string;
@@ -32,10 +36,28 @@ export type SplitPlan =
   | { ok: false; reason: string };
 
 export interface SplitOptions {
-  /** Where to look for migrations that depend on this one. */
+  /** The project the migration belongs to (its graph decides the app label and the dependants). */
   root: string;
   /** The text to split when it differs from the disk (an unsaved editor buffer). */
   text?: string;
+  /** The project view when the caller has one (the language server); else `root` is read. */
+  project?: { view: ProjectView; layout: { appOf(file: string): string | null; folderOf(file: string): MigrationFolder | null } };
+  /** The settings `root` is read with (auth-user-model, migration-modules). */
+  settings?: Pick<Settings, 'authUserModel' | 'migrationModules'>;
+  /** The current text of another file (an editor buffer), else null to read the disk. */
+  readText?: (file: string) => string | null;
+}
+
+function readOrNull(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function leafIds(view: ProjectView): string[] {
+  return view.graph.leaves().map((n) => n.id);
 }
 
 export async function planSplit(file: string, parser: PythonParser, options: SplitOptions): Promise<SplitPlan> {
@@ -52,10 +74,18 @@ export async function planSplit(file: string, parser: PythonParser, options: Spl
   } catch {
     siblings = [];
   }
+  const project = options.project ?? (await loadProject(options.root, parser, options.settings ?? { authUserModel: 'auth.User', migrationModules: {} }));
+  const { view, layout } = project;
+  // The app label as Django knows it: apps.py, MIGRATION_MODULES, else the folder name.
+  const folder = layout.folderOf(file);
+  if (folder && !folder.label) {
+    return { ok: false, reason: `the app label of ${dir} is not known (${folder.source}), so the migrations that depend on this one cannot be found; nothing was changed.` };
+  }
+  const appLabel = layout.appOf(file) ?? basename(dirname(dir));
   const tree = parser.parse(source);
   let result;
   try {
-    result = splitMigration({ fileName: basename(file), source, tree, siblings, appFolder: basename(dirname(dir)) });
+    result = splitMigration({ fileName: basename(file), source, tree, siblings, appLabel });
   } finally {
     tree.delete();
   }
@@ -63,29 +93,53 @@ export async function planSplit(file: string, parser: PythonParser, options: Spl
   const parts = result.parts.map((p) => ({ ...p, file: join(dir, p.fileName) }));
   const inTheWay = parts.slice(1).find((p) => existsSync(p.file));
   if (inTheWay) return { ok: false, reason: `${inTheWay.file} already exists; nothing was changed.` };
+  const summaries: ProjectMigration[] = [];
   for (const part of parts) {
     const check = parser.parse(part.text);
-    const broken = check.rootNode.hasError;
-    check.delete();
-    if (broken) return { ok: false, reason: `internal error: the part ${part.fileName} would not parse; nothing was changed (please report it).` };
+    try {
+      if (check.rootNode.hasError) return { ok: false, reason: `internal error: the part ${part.fileName} would not parse; nothing was changed (please report it).` };
+      const summary = summarizeTree(check, part.name);
+      if (summary) summaries.push({ file: part.file, app: appLabel, summary });
+    } finally {
+      check.delete();
+    }
   }
 
+  // Whatever depended on the whole migration (its children in the graph, in any app) now
+  // depends on its last part.
   const dependants: SplitChange[] = [];
-  const migrations = (await findPythonFiles(options.root)).filter((f) => f !== file && f.split(sep).slice(-2, -1)[0] === 'migrations');
-  for (const other of migrations) {
-    let text: string;
-    try {
-      text = await fs.readFile(other, 'utf8');
-    } catch {
-      continue;
-    }
-    if (!text.includes(result.originalName)) continue;
+  const node = view.node(file);
+  const readText = options.readText ?? (() => null);
+  for (const child of node ? [...node.children] : []) {
+    const other = child.migration;
+    if (!other || other.file === file) continue;
+    const text = readText(other.file) ?? readOrNull(other.file);
+    if (text === null) return { ok: false, reason: `cannot read ${other.file}, which depends on this migration; nothing was changed.` };
     const t = parser.parse(text);
     try {
       const edits = dependantEdits(t.rootNode, result.appLabel, result.originalName, result.lastName);
-      if (edits.length > 0) dependants.push({ file: other, before: text, after: applyFixEdits(text, edits.map((e) => [e])).text, edits });
+      if (edits.length === 0) continue; // it follows through run_before or __latest__
+      const after = applyFixEdits(text, edits.map((e) => [e])).text;
+      dependants.push({ file: other.file, before: text, after, edits });
+      const changed = parser.parse(after);
+      try {
+        const summary = summarizeTree(changed, basename(other.file, '.py'));
+        if (summary) summaries.push({ file: other.file, app: other.key.app, summary });
+      } finally {
+        changed.delete();
+      }
     } finally {
       t.delete();
+    }
+  }
+  // The truth a split must keep: Django sees the same leaves before and after.
+  if (node) {
+    const last = `${appLabel}.${result.lastName}`;
+    // The same leaves, the split migration's own place taken by its last part.
+    const before = leafIds(view).map((id) => (id === node.id ? last : id)).sort();
+    const after = leafIds(view.withChanges(summaries)).sort();
+    if (before.join() !== after.join()) {
+      return { ok: false, reason: `internal error: the split would change the graph's leaves (${before.join(', ')} → ${after.join(', ')}); nothing was changed (please report it).` };
     }
   }
   return { ok: true, original: file, source, parts, dependants, appLabel: result.appLabel };

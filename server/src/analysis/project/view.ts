@@ -45,7 +45,7 @@ export class ProjectView {
   private readonly names: DatabaseNames | null;
   private computed = false;
 
-  constructor(input: ProjectViewInput) {
+  constructor(private readonly input: ProjectViewInput) {
     const migrations: GraphMigration[] = input.migrations.map((m) => ({ key: { app: m.app, name: m.summary.name }, file: m.file, summary: m.summary }));
     for (const m of migrations) this.byFile.set(m.file, m);
     this.graph = new MigrationGraph({ migrations, swappable: { AUTH_USER_MODEL: 'auth.User', ...input.swappable } });
@@ -165,5 +165,12 @@ export class ProjectView {
 
   keyOf(file: string): MigrationKey | null {
     return this.byFile.get(file)?.key ?? null;
+  }
+
+  /** The same project with some files added or changed (a split's parts, its dependants' new text). */
+  withChanges(changes: readonly ProjectMigration[]): ProjectView {
+    const changed = new Map(changes.map((c) => [c.file, c]));
+    const migrations = [...this.input.migrations.filter((m) => !changed.has(m.file)), ...changes];
+    return new ProjectView({ ...this.input, migrations });
   }
 }

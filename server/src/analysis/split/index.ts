@@ -19,8 +19,8 @@ export interface SplitInput {
   tree: Tree;
   /** File names in the same migrations folder. */
   siblings: readonly string[];
-  /** The folder holding `migrations/`: the app label when the dependencies do not say. */
-  appFolder: string;
+  /** The app's label, from the project view. */
+  appLabel: string;
 }
 
 export interface SplitPart {
@@ -57,10 +57,7 @@ export function splitMigration(input: SplitInput): SplitResult {
   let next = Math.max(0, ...siblings.map((s) => Number(NUMBERED.exec(s)?.[1] ?? 0))) + 1;
   const names = parts.map((p, i) => (i === 0 ? originalName : `${String(next++).padStart(width, '0')}_${p.name}`));
 
-  // The app label: the one this migration's dependencies use for its own folder's migrations.
-  const own = new Set(siblings.map((s) => s.replace(/\.py$/, '')));
-  const appLabel = (Array.isArray(model.dependencies.value) ? model.dependencies.value.find((d) => own.has(d.name))?.app : undefined) ?? input.appFolder;
-
+  const appLabel = input.appLabel;
   const texts = renderParts({ model, source, parts, names, appLabel });
   return {
     ok: true,
