@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { DIST, REPO_ROOT } from '../test/helpers/paths';
 import { generateCorpus, writeCorpus, type CorpusFile } from './corpus';
 import { runEngineBench, type EngineFigures } from './engine-bench';
+import { runProjectBench } from './project-bench';
 import { coldStart, keystrokes, workspaceScan, type Outcome } from './lsp-bench';
 import { int, mb, mean, median, min, ms, msSince, percentile, ratio, table } from './stats';
 
@@ -98,6 +99,19 @@ async function main(): Promise<void> {
   headline.push(['  parse / lint, whole corpus', `${ms(median(fig.wasmParse), 0)} / ${ms(median(fig.lint), 0)} for ${int(corpus.files.length)} files (${int((corpus.files.length * 1000) / median(fig.lint))} files/s linted)`]);
   if (fig.native) headline.push(['native/wasm parse ratio', `${ratio(median(fig.nativeRatios))}  (native ${ms(median(fig.native), 0)}; informational)`]);
   else skipped.push(`native parse: SKIPPED — ${fig.nativeError}`);
+
+  section(`2b. Whole project in-process: parse + per-file analysis, then graph, state and project rules (${ROUNDS} rounds)`);
+  const pf = await runProjectBench(corpus.files, project, ROUNDS);
+  log(`  project view: ${pf.apps} apps, ${int(pf.nodes)} migrations, ${pf.leaves} leaves; models at the leaves known ${pf.knownModels}, unknown ${pf.unknownModels}; graph findings ${pf.graphFindings}`);
+  table([
+    ['pass (whole corpus)', 'median', 'min', 'max'],
+    ['web-tree-sitter parse', ms(median(pf.parse), 0), ms(min(pf.parse), 0), ms(Math.max(...pf.parse), 0)],
+    ['parse + analyze every file', ms(median(pf.analyze), 0), ms(min(pf.analyze), 0), ms(Math.max(...pf.analyze), 0)],
+    ['view + states + project rules + finalize', ms(median(pf.project), 0), ms(min(pf.project), 0), ms(Math.max(...pf.project), 0)],
+  ]);
+  log(`  whole-project lint / parse: ${ratio(median(pf.ratios))} (median of per-round ratios, range ${ratio(min(pf.ratios))}–${ratio(Math.max(...pf.ratios))}); the project step is ${ratio(median(pf.project) / median(pf.parse))} of parse`);
+  log(`  findings: ${[...pf.findingsByRule].sort().map(([r, c]) => `${r} ${c}`).join(', ')}`);
+  headline.push(['whole-project lint/parse (graph + state)', `${ratio(median(pf.ratios))}  (target <= 1.5x)${target(median(pf.ratios) <= 1.5)}`]);
 
   let serverNote = '';
   try {

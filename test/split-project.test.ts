@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -41,6 +41,19 @@ const CASES = [
 ];
 
 describe('split with the project view', () => {
+  it('refuses a migration a squashed migration replaces: its parts would be a second leaf', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mg-split-project-'));
+    temps.push(dir);
+    cpSync(join(FIXTURES, 'projects', 'squashed-with-replaced'), dir, { recursive: true });
+    const target = 'inventory/migrations/0002_item_sku.py';
+    const before = readFileSync(join(dir, target), 'utf8');
+    const run = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'split', target], { cwd: dir, encoding: 'utf8' });
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /replaced by the squashed migration 0001_squashed_0003_item_stock/);
+    assert.equal(readFileSync(join(dir, target), 'utf8'), before);
+    assert.deepEqual(truth(dir).conflicts, {});
+  });
+
   for (const c of CASES) {
     it(`${c.target}: the app's own label, and every dependant follows the last part`, () => {
       const dir = mkdtempSync(join(tmpdir(), 'mg-split-project-'));

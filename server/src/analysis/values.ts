@@ -5,8 +5,9 @@
  * as data (`models.CharField(max_length=3)`), and names bound to such values in the same file.
  * Everything else is `unknown`, never guessed. Values are plain data: no tree nodes.
  */
+import { LiteralText, type TextEnv } from './literal-text';
 import type { Scope } from './scope';
-import { callArguments, staticString, unparen, type Node } from './syntax';
+import type { Node } from './syntax';
 
 export type Value =
   | { kind: 'str'; value: string }
@@ -43,6 +44,12 @@ const BUILTINS = new Set(['dict', 'list', 'set', 'tuple', 'str', 'int', 'float',
 
 const MAX_DEPTH = 24;
 
+/**
+ * Keyword arguments of fields and options that can be long (choices lists, help texts) and that
+ * no rule reads: recorded as written-but-unknown without evaluating them.
+ */
+const UNREAD_KEYWORDS = new Set(['choices', 'help_text', 'verbose_name', 'verbose_name_plural', 'validators', 'error_messages', 'limit_choices_to', 'permissions', 'default_permissions', 'ordering']);
+
 const COLLECTIONS: ReadonlyMap<string, 'list' | 'tuple' | 'set' | 'dict'> = new Map([
   ['builtins.list', 'list'],
   ['builtins.tuple', 'tuple'],
@@ -68,148 +75,49 @@ export function qualifiedName(dotted: string, scope: Scope): string | null {
   return `${base}${rest}`;
 }
 
-function dottedText(node: Node): string | null {
-  if (node.type === 'identifier') return node.text;
-  if (node.type === 'attribute') {
-    const obj = node.childForFieldName('object');
-    const attr = node.childForFieldName('attribute');
-    if (!obj || !attr) return null;
-    const left = dottedText(unparen(obj));
-    return left === null ? null : `${left}.${attr.text}`;
+
+
+/** The source text a node was parsed from (the whole file), cached per tree. */
+const sources = new WeakMap<object, string>();
+function sourceOf(node: Node): string {
+  const tree = node.tree as object;
+  let text = sources.get(tree);
+  if (text === undefined) {
+    text = node.tree.rootNode.text;
+    sources.set(tree, text);
   }
-  return null;
+  return text;
 }
 
-function intValue(text: string): number | null {
-  const t = text.replace(/_/g, '').toLowerCase();
-  let n: number;
-  if (/^0x[0-9a-f]+$/.test(t)) n = parseInt(t.slice(2), 16);
-  else if (/^0o[0-7]+$/.test(t)) n = parseInt(t.slice(2), 8);
-  else if (/^0b[01]+$/.test(t)) n = parseInt(t.slice(2), 2);
-  else if (/^[0-9]+$/.test(t)) n = Number(t);
-  else return null;
-  return Number.isSafeInteger(n) ? n : null;
-}
-
+/** Evaluates expressions of one file, resolving names through `scope` (see literal-text.ts). */
 export class Evaluator {
-  constructor(private readonly scope: Scope) {}
+  private readonly env: TextEnv;
+
+  constructor(private readonly scope: Scope) {
+    this.env = {
+      name: (identifier, depth) => {
+        const b = this.scope.lookup(identifier);
+        return b?.kind === 'value' ? this.eval(b.node, depth + 1) : null;
+      },
+      qualify: (dotted) => qualifiedName(dotted, this.scope),
+      builtinCall: (path, args, hasKwargs) => {
+        const builtin = path ? COLLECTIONS.get(path) : undefined;
+        if (!builtin) return undefined;
+        if (hasKwargs || args.length > 1) return UNKNOWN;
+        if (args.length === 0) return builtin === 'dict' ? { kind: 'dict', entries: [] } : { kind: builtin, items: [] };
+        const inner = args[0] as Value;
+        if (builtin !== 'dict' && (inner.kind === 'list' || inner.kind === 'tuple' || inner.kind === 'set')) return { kind: builtin, items: inner.items };
+        if (builtin === 'dict' && inner.kind === 'dict') return inner;
+        return UNKNOWN;
+      },
+      skipKeyword: (key) => UNREAD_KEYWORDS.has(key),
+    };
+  }
 
   /** The value of an expression, or `unknown`. */
   eval(node: Node | null | undefined, depth = 0): Value {
     if (!node || depth > MAX_DEPTH) return UNKNOWN;
-    const n = unparen(node);
-    switch (n.type) {
-      case 'string':
-      case 'concatenated_string': {
-        if (/^[A-Za-z]*[bB]/.test(n.text)) return UNKNOWN; // bytes
-        const s = staticString(n);
-        return s?.complete ? { kind: 'str', value: s.text } : UNKNOWN;
-      }
-      case 'integer': {
-        const v = intValue(n.text);
-        return v === null ? UNKNOWN : { kind: 'int', value: v };
-      }
-      case 'float': {
-        const v = Number(n.text.replace(/_/g, ''));
-        return Number.isFinite(v) && !/[jJ]$/.test(n.text) ? { kind: 'float', value: v } : UNKNOWN;
-      }
-      case 'true':
-        return { kind: 'bool', value: true };
-      case 'false':
-        return { kind: 'bool', value: false };
-      case 'none':
-        return { kind: 'none' };
-      case 'unary_operator': {
-        const op = n.childForFieldName('operator')?.text;
-        const inner = this.eval(n.childForFieldName('argument'), depth + 1);
-        if ((inner.kind === 'int' || inner.kind === 'float') && (op === '-' || op === '+')) {
-          return { kind: inner.kind, value: op === '-' ? -inner.value : inner.value };
-        }
-        return UNKNOWN;
-      }
-      case 'binary_operator': {
-        if (n.childForFieldName('operator')?.text !== '+') return UNKNOWN;
-        const a = this.eval(n.childForFieldName('left'), depth + 1);
-        const b = this.eval(n.childForFieldName('right'), depth + 1);
-        if (a.kind === 'str' && b.kind === 'str') return { kind: 'str', value: a.value + b.value };
-        if ((a.kind === 'list' && b.kind === 'list') || (a.kind === 'tuple' && b.kind === 'tuple')) return { kind: a.kind, items: [...a.items, ...b.items] };
-        return UNKNOWN;
-      }
-      case 'list':
-      case 'tuple':
-      case 'set':
-        return this.sequence(n, n.type, depth);
-      case 'dictionary':
-        return this.dictionary(n, depth);
-      case 'identifier':
-      case 'attribute':
-        return this.reference(n, depth);
-      case 'call':
-        return this.call(n, depth);
-      default:
-        return UNKNOWN;
-    }
-  }
-
-  private sequence(n: Node, kind: 'list' | 'tuple' | 'set', depth: number): Value {
-    const items: Value[] = [];
-    for (const child of n.namedChildren) {
-      if (child.type === 'comment') continue;
-      if (child.type === 'list_splat') {
-        const inner = this.eval(child.firstNamedChild, depth + 1);
-        if (inner.kind !== 'list' && inner.kind !== 'tuple') return UNKNOWN;
-        items.push(...inner.items);
-        continue;
-      }
-      items.push(this.eval(child, depth + 1));
-    }
-    return { kind, items };
-  }
-
-  private dictionary(n: Node, depth: number): Value {
-    const entries: Array<[Value, Value]> = [];
-    for (const child of n.namedChildren) {
-      if (child.type === 'comment') continue;
-      if (child.type !== 'pair') return UNKNOWN; // `**other`
-      entries.push([this.eval(child.childForFieldName('key'), depth + 1), this.eval(child.childForFieldName('value'), depth + 1)]);
-    }
-    return { kind: 'dict', entries };
-  }
-
-  private reference(n: Node, depth: number): Value {
-    const text = dottedText(n);
-    if (text === null) return UNKNOWN;
-    if (n.type === 'identifier') {
-      const b = this.scope.lookup(text);
-      if (b?.kind === 'value') return this.eval(b.node, depth + 1);
-    }
-    return { kind: 'ref', text, path: qualifiedName(text, this.scope) };
-  }
-
-  private call(n: Node, depth: number): Value {
-    const fn = n.childForFieldName('function');
-    const text = fn ? dottedText(unparen(fn)) : null;
-    if (text === null) return UNKNOWN;
-    const a = callArguments(n);
-    const path = qualifiedName(text, this.scope);
-    // `set()`, `tuple([...])`, `dict()`: the collections they build.
-    const builtin = path && COLLECTIONS.get(path);
-    if (builtin && !a.hasSplat && a.keywords.size === 0 && a.positional.length <= 1) {
-      if (a.positional.length === 0) return builtin === 'dict' ? { kind: 'dict', entries: [] } : { kind: builtin, items: [] };
-      const inner = this.eval(a.positional[0], depth + 1);
-      if (builtin !== 'dict' && (inner.kind === 'list' || inner.kind === 'tuple' || inner.kind === 'set')) return { kind: builtin, items: inner.items };
-      if (builtin === 'dict' && inner.kind === 'dict') return inner;
-      return UNKNOWN;
-    }
-    const kwargs: Record<string, Value> = {};
-    for (const [k, v] of a.keywords) kwargs[k] = this.eval(v, depth + 1);
-    return {
-      kind: 'call',
-      callee: { kind: 'ref', text, path },
-      args: a.positional.map((p) => this.eval(p, depth + 1)),
-      kwargs,
-      hasSplat: a.hasSplat,
-    };
+    return new LiteralText(sourceOf(node), node.startIndex, node.endIndex, this.env, depth).read();
   }
 }
 

@@ -82,6 +82,10 @@ export async function planSplit(file: string, parser: PythonParser, options: Spl
     return { ok: false, reason: `the app label of ${dir} is not known (${folder.source}), so the migrations that depend on this one cannot be found; nothing was changed.` };
   }
   const appLabel = layout.appOf(file) ?? basename(dirname(dir));
+  const squash = view.graph.replacedBy.get(`${appLabel}.${basename(file, '.py')}`);
+  if (squash) {
+    return { ok: false, reason: `${basename(file)} is replaced by the squashed migration ${squash.key.name}; its parts would be migrations the squash does not replace, so Django would see a second leaf. Nothing was changed.` };
+  }
   const tree = parser.parse(source);
   let result;
   try {
@@ -132,11 +136,13 @@ export async function planSplit(file: string, parser: PythonParser, options: Spl
       t.delete();
     }
   }
-  // The truth a split must keep: Django sees the same leaves before and after.
-  if (node) {
+  // The truth a split must keep: Django sees the same leaves before and after, the split
+  // migration's own place (if it was a leaf) taken by its last part. (A file outside the graph,
+  // e.g. in a folder Django would not load, has nothing to keep.)
+  if (view.migration(file)) {
     const last = `${appLabel}.${result.lastName}`;
-    // The same leaves, the split migration's own place taken by its last part.
-    const before = leafIds(view).map((id) => (id === node.id ? last : id)).sort();
+    const self = `${appLabel}.${result.originalName}`;
+    const before = leafIds(view).map((id) => (id === self ? last : id)).sort();
     const after = leafIds(view.withChanges(summaries)).sort();
     if (before.join() !== after.join()) {
       return { ok: false, reason: `internal error: the split would change the graph's leaves (${before.join(', ')} → ${after.join(', ')}); nothing was changed (please report it).` };

@@ -240,10 +240,15 @@ export class MigrationGraph {
     return out;
   }
 
-  /** Django's forwards_plan(node): every ancestor, then the node, in its depth-first order. */
+  /**
+   * Django's forwards_plan(node): every ancestor, then the node, in its depth-first order. A node
+   * met again while its ancestors are being visited can only be on a cycle (Django refuses those
+   * before planning); it is not expanded again, so a cycle cannot make this loop forever.
+   */
   forwardsPlan(target: GraphNode): GraphNode[] {
     const visited: GraphNode[] = [];
     const done = new Set<GraphNode>();
+    const expanded = new Set<GraphNode>();
     const stack: Array<[GraphNode, boolean]> = [[target, false]];
     while (stack.length > 0) {
       const [node, processed] = stack.pop() as [GraphNode, boolean];
@@ -251,7 +256,8 @@ export class MigrationGraph {
       if (processed) {
         done.add(node);
         visited.push(node);
-      } else {
+      } else if (!expanded.has(node)) {
+        expanded.add(node);
         stack.push([node, true]);
         for (const p of sortNodes(node.parents)) stack.push([p, false]);
       }

@@ -64,26 +64,50 @@ export class ProjectView {
     return node?.migration === m ? (node ?? null) : null;
   }
 
-  private ensureStates(): void {
+  private ensureCycles(): void {
     if (this.computed) return;
     this.computed = true;
     for (const component of this.graph.cycles()) for (const n of component) this.inCycle.add(n);
-    for (const node of this.graph.fullPlan()) this.compute(node);
   }
 
+  /** The node's same-app parent when it has exactly one (the common, linear case). */
+  private singleParent(node: GraphNode): GraphNode | null {
+    let parent: GraphNode | null = null;
+    for (const p of node.parents) {
+      if (p.key.app !== node.key.app) continue;
+      if (parent) return null;
+      parent = p;
+    }
+    return parent;
+  }
+
+  /**
+   * The states after a node, computed on first use: up the chain of single same-app parents to
+   * the first node already known (or a root, a merge), then down again — iteratively, so a long
+   * history cannot exhaust the stack.
+   */
   private compute(node: GraphNode): States | null {
     const known = this.after.get(node);
     if (known) return known;
-    const m = node.migration;
-    if (!m) return null;
-    const before = this.before(node);
-    const ops = m.summary.operations;
-    const states: States = {
-      state: applyMigration(before.state, ops, m.summary.operationsComplete, 'state'),
-      database: applyMigration(before.database, ops, m.summary.operationsComplete, 'database'),
-    };
-    this.after.set(node, states);
-    return states;
+    if (!node.migration) return null;
+    this.ensureCycles();
+    const chain: GraphNode[] = [];
+    for (let n: GraphNode | null = node; n && n.migration && !this.after.has(n); ) {
+      chain.push(n);
+      const p: GraphNode | null = this.inCycle.has(n) ? null : this.singleParent(n);
+      n = p && !this.inCycle.has(p) ? p : null;
+    }
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const n = chain[i] as GraphNode;
+      const m = n.migration as GraphMigration;
+      const before = this.before(n);
+      const ops = m.summary.operations;
+      this.after.set(n, {
+        state: applyMigration(before.state, ops, m.summary.operationsComplete, 'state'),
+        database: applyMigration(before.database, ops, m.summary.operationsComplete, 'database'),
+      });
+    }
+    return this.after.get(node) ?? null;
   }
 
   /** The app's state before a node: its single same-app parent's, empty for a root, else a replay. */
@@ -94,7 +118,7 @@ export class ProjectView {
     if (parents.some((p) => !p.migration || this.inCycle.has(p))) return { state: UNKNOWN_APP(app), database: UNKNOWN_APP(app) };
     if (parents.length === 0) return { state: emptyAppState(app), database: emptyAppState(app) };
     if (parents.length === 1) {
-      const p = this.after.get(parents[0] as GraphNode) ?? this.compute(parents[0] as GraphNode);
+      const p = this.compute(parents[0] as GraphNode);
       return p ?? { state: UNKNOWN_APP(app), database: UNKNOWN_APP(app) };
     }
     // A merge: replay the app's migrations in Django's plan order for this node.
@@ -115,8 +139,8 @@ export class ProjectView {
   stateOf(file: string, when: 'before' | 'after', view: StateView = 'database'): AppState | null {
     const node = this.node(file);
     if (!node) return null;
-    this.ensureStates();
-    const s = when === 'before' ? this.before(node) : (this.after.get(node) ?? this.compute(node));
+    this.ensureCycles();
+    const s = when === 'before' ? this.before(node) : this.compute(node);
     return s ? s[view] : null;
   }
 
