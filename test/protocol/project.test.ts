@@ -4,13 +4,14 @@
  * and a change to one migration re-linting the others it affects (and only those).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CodeAction, Diagnostic } from 'vscode-languageserver';
-import { FIXTURES } from '../helpers/paths';
+import { DIST, FIXTURES } from '../helpers/paths';
 import { TestClient } from './lsp-client';
 
 const temps: string[] = [];
@@ -111,4 +112,24 @@ describe('language server: the project view', () => {
       await client.stop();
     }
   });
+
+  for (const fixture of ['projects/conflict', 'projects/cycle', 'projects/unknown-dependency', 'projects/split-labels', 'projects/state-ops', 'rules/mixed-data-and-schema/bad-table-created-in-an-earlier-file', 'rules/conflicting-migrations/tricky-duplicate-label']) {
+    it(`finds what the CLI finds in the same folder: ${fixture}`, async () => {
+      const root = copyOf(fixture);
+      const cli = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'check', '.', '--format', 'json'], { cwd: root, encoding: 'utf8' });
+      const expected = (JSON.parse(cli.stdout) as Array<{ path: string; line: number; rule: string }>).map((f) => `${f.path}:${f.line} ${f.rule}`).sort();
+      const client = await TestClient.start({ workspaceFolders: [root], settings: () => ({}) });
+      try {
+        await client.waitFor(() => client.logs.some((l) => /checked \d+ migrations/.test(l)), 'the workspace scan');
+        const actual: string[] = [];
+        for (const [uri, published] of client.diagnostics) {
+          const rel = fileURLToPath(uri).slice(root.length + 1);
+          for (const d of published.diagnostics) actual.push(`${rel}:${d.range.start.line + 1} ${String(d.code)}`);
+        }
+        assert.deepEqual(actual.sort(), expected);
+      } finally {
+        await client.stop();
+      }
+    });
+  }
 });

@@ -6,6 +6,7 @@
 import type { CodeIndex } from '../code-facts';
 import { unitOf } from '../code-flow';
 import type { MigrationModel } from '../migration-model';
+import { argsModel } from '../operation-args';
 import { operationKinds } from '../operation-kinds';
 import type { Operation } from '../operations';
 import { batchingEvidence } from '../rules/missing-atomic-false';
@@ -64,13 +65,9 @@ function slug(text: string): string {
 /** Django-like name fragment of one operation (`alter_order_currency`, `add_order_region`). */
 function fragment(op: Operation): string | null {
   const name = op.specName ?? op.name;
-  const model = op.targetModel ?? op.createsModel ?? modelNameArgument(op);
-  const field = (() => {
-    const args = op.call.childForFieldName('arguments');
-    const kw = args?.namedChildren.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'name');
-    const value = kw?.childForFieldName('value') ?? args?.namedChildren.filter((a) => a.type !== 'keyword_argument')[1];
-    return value?.type === 'string' ? value.text.replace(/^[a-z]*['"]+|['"]+$/gi, '') : null;
-  })();
+  const args = op.args;
+  const model = op.targetModel ?? op.createsModel ?? argsModel(args);
+  const field = args && (args.kind === 'AddField' || args.kind === 'AlterField' || args.kind === 'RemoveField') ? args.name : null;
   switch (name) {
     case 'CreateModel':
       return model;
@@ -97,14 +94,6 @@ function fragment(op: Operation): string | null {
     default:
       return model ? `${slug(name)}_${model}` : slug(name);
   }
-}
-
-/** The model a state-only operation names (`AlterModelOptions(name="order")`), lower-cased. */
-function modelNameArgument(op: Operation): string | null {
-  const args = op.call.childForFieldName('arguments');
-  const kw = args?.namedChildren.find((a) => a.type === 'keyword_argument' && ['name', 'model_name'].includes(a.childForFieldName('name')?.text ?? ''));
-  const value = kw?.childForFieldName('value') ?? args?.namedChildren.find((a) => a.type !== 'keyword_argument' && a.type !== 'comment');
-  return value?.type === 'string' ? value.text.replace(/^[a-z]*['"]+|['"]+$/gi, '').toLowerCase() : null;
 }
 
 function partName(part: { kind: PartKind; elements: PlannedElement[] }): string {
