@@ -8,6 +8,7 @@
  *  3. `finalizeFindings`: severity settings, suppressions, unused suppressions, order.
  * Pure: no file system, no LSP, no global state.
  */
+import type { ArgsCache } from './args-cache';
 import { CodeIndex } from './code-facts';
 import { buildMigrationModel, type MigrationModel } from './migration-model';
 import type { Tree } from './parser';
@@ -27,6 +28,8 @@ export interface LintOptions {
   name?: string;
   /** The project this file belongs to; without it the rules see this file alone. */
   project?: ProjectContext;
+  /** Typed arguments read before from the same text (an editor re-reading an open document). */
+  argsCache?: ArgsCache;
 }
 
 export interface ProjectContext {
@@ -65,7 +68,7 @@ function collect(id: string, reported: ReportedFinding[], out: RawFinding[], def
 
 /** Step 1: the migration model, the per-file rules, the summary and the suppression comments. */
 export function analyzeFile(tree: Tree, source: string, options: LintOptions = {}): { analysis: FileAnalysis; model: MigrationModel | null } {
-  const model = buildMigrationModel(tree.rootNode);
+  const model = buildMigrationModel(tree.rootNode, options.argsCache ?? null);
   if (!model) return { analysis: { findings: [], summary: null, suppressions: [] }, model: null };
   const settings = options.rules ?? {};
   const index = new CodeIndex();

@@ -3,6 +3,7 @@
  * `dependencies`, `run_before`, `replaces` and `initial` attributes, and its operations
  * (see operations.ts). Returns null when the file defines no migration class.
  */
+import { bindingContext, type ArgsCache } from './args-cache';
 import { resolveOperations, type Operation } from './operations';
 import { blockScope, moduleScope, type Scope } from './scope';
 import { dottedName, sequenceElements, staticString, unparen, type Node } from './syntax';
@@ -153,7 +154,8 @@ function inheritedAtomic(cls: Node, attrs: ClassAttributes, scope: Scope, depth 
   return own;
 }
 
-export function buildMigrationModel(root: Node): MigrationModel | null {
+/** @param cache typed arguments read before from the same text (an editor's open document) */
+export function buildMigrationModel(root: Node, cache: ArgsCache | null = null): MigrationModel | null {
   const scope = moduleScope(root);
   const classNode = findMigrationClass(root, scope);
   if (!classNode) return null;
@@ -161,7 +163,8 @@ export function buildMigrationModel(root: Node): MigrationModel | null {
   const nameNode = classNode.childForFieldName('name');
   if (!body || !nameNode) return null;
   const classScope = blockScope(body, scope);
-  const ops = resolveOperations(body, classScope);
+  cache?.useContext(bindingContext(root, body));
+  const ops = resolveOperations(body, classScope, cache);
   const attrs = classAttributes(body);
   return {
     root,

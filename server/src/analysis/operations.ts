@@ -6,6 +6,7 @@
  * incomplete and contributes nothing.
  */
 import { resolveCallable, type CallableTarget } from './code-flow';
+import type { ArgsCache } from './args-cache';
 import { argsModel, readOperationArgs, type OperationArgs } from './operation-args';
 import type { OperationSpec } from './operation-catalog';
 import { resolveSpec } from './operation-classes';
@@ -107,6 +108,9 @@ export interface ResolvedOperations {
 }
 
 interface Context {
+  cache: ArgsCache | null;
+  /** The Migration class body's scope: arguments read there may be cached by their text. */
+  classScope: Scope;
   scope: Scope;
   moduleScope: Scope;
   ops: Operation[];
@@ -115,8 +119,8 @@ interface Context {
 }
 
 /** Reads the class body's statements that build `operations`, in order. */
-export function resolveOperations(body: Node, classScope: Scope): ResolvedOperations {
-  const ctx: Context = { scope: classScope, moduleScope: classScope.parent ?? classScope, ops: [], complete: true, depth: 0 };
+export function resolveOperations(body: Node, classScope: Scope, cache: ArgsCache | null = null): ResolvedOperations {
+  const ctx: Context = { cache, classScope, scope: classScope, moduleScope: classScope.parent ?? classScope, ops: [], complete: true, depth: 0 };
   let statement: Node | null = null;
   let literal: Node | null = null;
   let assignments = 0;
@@ -324,7 +328,7 @@ function collectStateOperations(op: Operation, ctx: Context, branches: BranchSte
     op.stateOperations = [];
     return;
   }
-  const sub: Context = { scope: ctx.scope, moduleScope: ctx.moduleScope, ops: [], complete: true, depth: ctx.depth };
+  const sub: Context = { cache: ctx.cache, classScope: ctx.classScope, scope: ctx.scope, moduleScope: ctx.moduleScope, ops: [], complete: true, depth: ctx.depth };
   collect(node, sub, branches, certain, null);
   op.stateOperations = sub.ops;
   op.stateOperationsComplete = sub.complete;
@@ -388,6 +392,8 @@ function buildOperation(call: Node, ctx: Context, branches: BranchStep[], certai
   const args = callArguments(call);
   const reliable = r.argumentsReliable && !args.hasSplat;
   const argScope = ctx.scope;
+  // Names inside a helper or a comprehension resolve in scopes the cache's context does not cover.
+  const cache = ctx.scope === ctx.classScope ? ctx.cache : null;
   let typed: OperationArgs | null | undefined;
   const op: Operation = {
     call,
@@ -410,7 +416,13 @@ function buildOperation(call: Node, ctx: Context, branches: BranchStep[], certai
     runPython: null,
     runSql: null,
     get args(): OperationArgs | null {
-      if (typed === undefined) typed = reliable && r.spec && r.specName ? readOperationArgs(r.specName, r.spec, args, argScope) : null;
+      if (typed !== undefined) return typed;
+      if (!reliable || !r.spec || !r.specName) return (typed = null);
+      const key = cache ? `${r.specName}\0${call.text}` : '';
+      const cached = cache?.get(key);
+      if (cached !== undefined) return (typed = cached);
+      typed = readOperationArgs(r.specName, r.spec, args, argScope);
+      cache?.set(key, typed);
       return typed;
     },
     stateOperations: null,

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { analyzeFile, finalizeFindings, projectFindings, type FileAnalysis, type ProjectContext } from '../analysis/engine';
+import { ArgsCache } from '../analysis/args-cache';
 import type { PythonParser, Tree } from '../analysis/parser';
 import type { ProjectView } from '../analysis/project/view';
 import type { Finding } from '../analysis/types';
@@ -46,6 +47,8 @@ export class WorkspaceLinter {
   /** Files from disk that have diagnostics published (not open in the editor). */
   private readonly published = new Set<string>();
   private readonly pending = new Set<string>();
+  /** Per open document: typed arguments by operation text, so a keystroke re-reads only what changed. */
+  private readonly caches = new Map<string, ArgsCache>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly host: LinterHost) {}
@@ -118,7 +121,9 @@ export class WorkspaceLinter {
         this.host.publish(doc.uri, [], doc.document.version);
         return;
       }
-      const { analysis } = analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, name: file ? basename(file, '.py') : undefined });
+      let argsCache = this.caches.get(doc.uri);
+      if (!argsCache) this.caches.set(doc.uri, (argsCache = new ArgsCache()));
+      const { analysis } = analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, name: file ? basename(file, '.py') : undefined, argsCache });
       const a: Analyzed = { uri: doc.uri, analysis, resolved, version: doc.document.version, source: text };
       if (file) this.analyzed.set(file, a);
       this.record(file, analysis.summary);
@@ -221,6 +226,7 @@ export class WorkspaceLinter {
 
   /** An open document closed: it goes back to what is on disk. */
   closed(uri: string): void {
+    this.caches.delete(uri);
     const file = uriToPath(uri);
     if (file) this.analyzed.delete(file);
   }

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import type { PythonParser } from '../analysis/parser';
 import type { AppLabel } from '../analysis/project/app-config';
-import type { MigrationSummary } from '../analysis/project/summary';
+import type { MigrationSummary, OperationSummary } from '../analysis/project/summary';
 import { ProjectView } from '../analysis/project/view';
 import { graphCandidates, ProjectLayout, type MigrationFolder } from './project-layout';
 import { POSTGRES_NAMES, projectMigrations, readAppLabel } from './project-loader';
@@ -26,7 +26,8 @@ interface Entry {
   app: string;
   summary: MigrationSummary | null;
   graphKey: string;
-  stateKey: string;
+  /** Never read yet (known from the folder listing only). */
+  unread?: boolean;
 }
 
 /** What of a summary the graph depends on, as a comparable string (positions left out). */
@@ -36,10 +37,47 @@ function graphKey(s: MigrationSummary | null): string {
   return JSON.stringify([deps(s.dependencies), deps(s.runBefore), s.replaces]);
 }
 
-/** What of a summary the model state and the project rules depend on (positions left out). */
-function stateKey(s: MigrationSummary | null): string {
-  if (!s) return 'opaque';
-  return JSON.stringify([s.operationsComplete, s.atomic, s.operations], (k, v: unknown) => (k === 'range' || k === 'label' || k === 'id' ? undefined : v));
+const json = (v: unknown): string => JSON.stringify(v);
+
+/**
+ * Whether two readings of a migration's operations say the same to the rest of the project (the
+ * model state, the kinds of operations): positions and labels aside. Arguments an editor's cache
+ * gave back unchanged are the same object, so unchanged operations cost a comparison each.
+ */
+function sameOperations(a: readonly OperationSummary[] | null, b: readonly OperationSummary[] | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as OperationSummary;
+    const y = b[i] as OperationSummary;
+    if (
+      x.specName !== y.specName ||
+      x.name !== y.name ||
+      x.certain !== y.certain ||
+      x.container !== y.container ||
+      x.databaseEffect !== y.databaseEffect ||
+      x.customState !== y.customState ||
+      x.isData !== y.isData ||
+      x.isSchema !== y.isSchema ||
+      x.touchesExistingTable !== y.touchesExistingTable ||
+      x.targetModel !== y.targetModel ||
+      x.createsModel !== y.createsModel ||
+      x.nonTransactional !== y.nonTransactional ||
+      x.branches.length !== y.branches.length ||
+      x.branches.some((s, k) => s.arm !== y.branches[k]?.arm) ||
+      x.sqlTables.join() !== y.sqlTables.join()
+    ) {
+      return false;
+    }
+    if (x.args !== y.args && json(x.args) !== json(y.args)) return false;
+    if (!sameOperations(x.stateOperations, y.stateOperations)) return false;
+  }
+  return true;
+}
+
+function sameState(a: MigrationSummary | null, b: MigrationSummary | null): boolean {
+  if (!a || !b) return a === b;
+  return a.operationsComplete === b.operationsComplete && a.atomic === b.atomic && sameOperations(a.operations, b.operations);
 }
 
 export class ProjectModel {
@@ -72,7 +110,7 @@ export class ProjectModel {
     }
     for (const file of candidates.files) {
       const app = this.layout.appOf(file);
-      if (app && !this.entries.has(file)) this.entries.set(file, { app, summary: null, graphKey: 'unread', stateKey: 'unread' });
+      if (app && !this.entries.has(file)) this.entries.set(file, { app, summary: null, graphKey: '', unread: true });
     }
     this.current = null;
   }
@@ -92,13 +130,12 @@ export class ProjectModel {
     const app = this.appOf(file);
     if (!app) return 'none';
     const before = this.entries.get(file);
-    const next: Entry = { app, summary, graphKey: graphKey(summary), stateKey: stateKey(summary) };
+    const next: Entry = { app, summary, graphKey: graphKey(summary) };
     this.entries.set(file, next);
-    if (before && before.graphKey === next.graphKey && before.stateKey === next.stateKey) {
-      // The view keeps the summary it was built with: positions may be stale, facts are not.
-      return 'none';
-    }
-    if (!before || before.graphKey !== next.graphKey) {
+    const sameGraph = !!before && !before.unread && before.graphKey === next.graphKey;
+    // The view keeps the summary it was built with: positions may be stale, facts are not.
+    if (sameGraph && sameState(before.summary, summary)) return 'none';
+    if (!sameGraph) {
       this.current = null;
       return 'graph';
     }
@@ -123,7 +160,7 @@ export class ProjectModel {
     if (this.current && this.stateStale && accept === 'current') this.current = null;
     if (!this.current) {
       this.stateStale = false;
-      const read = [...this.entries].filter(([, e]) => e.graphKey !== 'unread').map(([file, e]) => ({ file, app: e.app, summary: e.summary }));
+      const read = [...this.entries].filter(([, e]) => !e.unread).map(([file, e]) => ({ file, app: e.app, summary: e.summary }));
       this.current = new ProjectView({ migrations: projectMigrations(read), swappable: { AUTH_USER_MODEL: this.settings.authUserModel }, names: POSTGRES_NAMES });
     }
     return this.current;
