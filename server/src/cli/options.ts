@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { RULE_IDS } from '../analysis/rules';
+import { RULES_FORMATS, type RulesFormat } from './rules-command';
 import { FAIL_ON_VALUES, OUTPUT_FORMATS, type FailOn, type OutputFormat } from './types';
 
 export class UsageError extends Error {}
@@ -32,8 +33,9 @@ export interface SplitOptions {
 }
 
 export type Command =
-  | { kind: 'help'; topic: 'main' | 'check' | 'split' }
+  | { kind: 'help'; topic: 'main' | 'check' | 'split' | 'rules' }
   | { kind: 'version' }
+  | { kind: 'rules'; format: RulesFormat }
   | { kind: 'check'; options: CheckOptions }
   | { kind: 'split'; options: SplitOptions };
 
@@ -118,13 +120,23 @@ function parseSplit(args: string[]): Command {
   return { kind: 'split', options: { file: parsed.positionals[0] as string, root: parsed.values.root ?? null, dryRun: parsed.values['dry-run'] ?? false } };
 }
 
+function parseRules(args: string[]): Command {
+  const parsed = parseStrict(args, { format: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  if (parsed.values.help) return { kind: 'help', topic: 'rules' };
+  if (parsed.positionals.length > 0) throw new UsageError(`rules takes no arguments (got '${parsed.positionals[0]}')`);
+  return { kind: 'rules', format: oneOf(parsed.values.format, RULES_FORMATS, '--format', 'text') };
+}
+
+const HELP_TOPICS = ['check', 'split', 'rules'] as const;
+
 export function parseCommandLine(argv: readonly string[]): Command {
   const [first, ...rest] = argv;
   if (first === undefined) throw new UsageError('no command given (try: migration-guard check .)');
-  if (first === '--help' || first === '-h' || first === 'help') return { kind: 'help', topic: rest[0] === 'check' || rest[0] === 'split' ? rest[0] : 'main' };
+  if (first === '--help' || first === '-h' || first === 'help') return { kind: 'help', topic: HELP_TOPICS.find((t) => t === rest[0]) ?? 'main' };
   if (first === '--version' || first === '-V') return { kind: 'version' };
   if (first === 'check') return parseCheck(rest);
   if (first === 'split') return parseSplit(rest);
+  if (first === 'rules') return parseRules(rest);
   if (first.startsWith('-')) throw new UsageError(`unknown option '${first}' (options go after the command: migration-guard check ${first} ...)`);
-  throw new UsageError(`unknown command '${first}' (the commands are: check, split)`);
+  throw new UsageError(`unknown command '${first}' (the commands are: check, split, rules)`);
 }

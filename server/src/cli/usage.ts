@@ -6,13 +6,15 @@ export const MAIN_USAGE = `migration-guard: finds Django migrations that lock pr
 Usage:
   migration-guard check [options] [paths...]
   migration-guard split [--dry-run] [--root <dir>] <migration.py>
+  migration-guard rules [--format text|json]
   migration-guard --help | --version
 
 Commands:
   check     Lint migration files under the given paths (default: the current directory).
   split     Split a migration that mixes data and schema operations into several migrations.
+  rules     List every rule: its default severity, what it flags and its documentation.
 
-Run 'migration-guard check --help' or 'migration-guard split --help' for their options.
+Run 'migration-guard <command> --help' for its options.
 `;
 
 export const CHECK_USAGE = `Usage: migration-guard check [options] [paths...]
@@ -67,4 +69,14 @@ Options:
   -h, --help       Show this help.
 
 Exit status: 0 split (or planned, with --dry-run); 2 refused, or a usage or I/O error.
+`;
+
+export const RULES_USAGE = `Usage: migration-guard rules [--format text|json]
+
+Lists every rule with its default severity, a one-line summary and the link to its documentation.
+The rule id is what --select, --ignore, [tool.migration-guard.rules] and suppression comments use.
+
+Options:
+  --format <text|json>   text (default), or a JSON array of {id, defaultSeverity, summary, docs}.
+  -h, --help             Show this help.
 `;
