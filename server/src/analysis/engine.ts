@@ -8,6 +8,7 @@ import { buildMigrationModel, type MigrationModel } from './migration-model';
 import type { Tree } from './parser';
 import { RULE_IDS, RULES } from './rules';
 import type { ReportedFinding } from './rules/rule';
+import { syntaxErrorWithoutModel } from './rules/syntax-error';
 import { parseSuppressions, suppressionEdit, suppressionFor } from './suppressions';
 import type { Finding, RuleSetting, Severity } from './types';
 
@@ -32,7 +33,7 @@ function effectiveSeverity(setting: RuleSetting | undefined, reported: Severity)
 
 export function lintTree(tree: Tree, source: string, options: LintOptions = {}): LintResult {
   const model = buildMigrationModel(tree.rootNode);
-  if (!model) return { findings: [], model: null };
+  if (!model) return { findings: syntaxErrorWithoutModel(tree.rootNode, options.rules?.['syntax-error']), model: null };
   const settings = options.rules ?? {};
   let lines: string[] | undefined; // split only when a finding needs a suppression edit
   const suppressions = parseSuppressions(source, tree);

@@ -54,10 +54,6 @@ function render(report: RunReport, options: CheckOptions): string {
   }
 }
 
-function position(p: { line: number; character: number }): string {
-  return `${p.line + 1}:${p.character + 1}`;
-}
-
 export async function runCheck(options: CheckOptions, io: CheckIo): Promise<number> {
   const warn = (message: string): void => {
     if (!options.quiet) io.stderr(`migration-guard: warning: ${message}\n`);
@@ -93,7 +89,6 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
       error(`${task.path}: ${result.error}`);
     } else if (result.status === 'checked') {
       checked++;
-      if (result.syntaxError) warn(`${task.path}:${position(result.syntaxError)}: syntax error; findings for this file may be incomplete`);
       if (result.fixed) {
         fixedProblems += result.fixed.applied;
         fixedFiles++;

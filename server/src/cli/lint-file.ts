@@ -8,20 +8,15 @@ import { lintTree, type LintResult } from '../analysis/engine';
 import { applyFixEdits, selectFixes } from '../analysis/fixes/apply';
 import { definesMigrationClass } from '../analysis/migration-model';
 import type { PythonParser, Tree } from '../analysis/parser';
+import { firstSyntaxError } from '../analysis/rules/syntax-error';
 import type { Node } from '../analysis/syntax';
 import { MIGRATION_CLASS_HINT } from '../config/file-matcher';
 import { reasonOf, type FileResult, type LintConfig, type LintTask } from './types';
 
 /** The first place tree-sitter had to recover from, or null for a clean parse. */
-function firstSyntaxError(root: Node): { line: number; character: number } | null {
-  if (!root.hasError) return null;
-  let node: Node = root;
-  for (;;) {
-    if (node.isError || node.isMissing) return { line: node.startPosition.row, character: node.startPosition.column };
-    const child: Node | undefined = node.children.find((c) => c.hasError || c.isMissing);
-    if (!child) return { line: node.startPosition.row, character: node.startPosition.column };
-    node = child;
-  }
+function syntaxErrorPosition(root: Node): { line: number; character: number } | null {
+  const node = firstSyntaxError(root);
+  return node ? { line: node.startPosition.row, character: node.startPosition.column } : null;
 }
 
 export function lintFile(parser: PythonParser, task: LintTask, config: LintConfig): FileResult {
@@ -47,7 +42,8 @@ export function lintFile(parser: PythonParser, task: LintTask, config: LintConfi
     let applied = 0;
     // Apply fixes, re-lint, repeat: one fix can make another possible (a batched loop then
     // wants atomic = False). Bounded, and a pass that applies nothing ends it.
-    for (let pass = 0; config.fix !== 'none' && pass < 4; pass++) {
+    // A file that does not parse is never edited: its fixes were computed on a guess.
+    for (let pass = 0; config.fix !== 'none' && !tree.rootNode.hasError && pass < 4; pass++) {
       const groups = selectFixes(result.findings, config.fix === 'safe' ? 'safe' : 'preferred');
       if (groups.length === 0) break;
       const next = applyFixEdits(text, groups);
@@ -61,7 +57,7 @@ export function lintFile(parser: PythonParser, task: LintTask, config: LintConfi
     return {
       status: 'checked',
       findings: result.findings.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, range: f.range, related: f.related })),
-      syntaxError: firstSyntaxError(tree.rootNode),
+      syntaxError: syntaxErrorPosition(tree.rootNode),
       ...(text !== original ? { fixed: { text, original, applied } } : {}),
     };
   } catch (e) {

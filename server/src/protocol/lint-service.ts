@@ -69,8 +69,14 @@ export class LintService {
     return definesMigrationClass(tree().rootNode);
   }
 
-  lint(tree: Tree, text: string, resolved: ResolvedSettings): Finding[] {
-    return lintTree(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize }).findings;
+  /**
+   * Findings for a migration. `editorBuffer`: the text is what the user is typing, where the Python
+   * extension already reports syntax errors as they happen; files read from disk get syntax-error
+   * (nothing else would show that a closed migration cannot be imported).
+   */
+  lint(tree: Tree, text: string, resolved: ResolvedSettings, editorBuffer = false): Finding[] {
+    const rules = editorBuffer ? { ...resolved.settings.rules, 'syntax-error': 'off' as const } : resolved.settings.rules;
+    return lintTree(tree, text, { rules, batchSize: resolved.settings.batchSize }).findings;
   }
 }
 

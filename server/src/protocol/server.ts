@@ -113,7 +113,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       const text = doc.document.getText();
       const resolved = service.settingsFor(file);
       const tree = docs.treeOf(doc);
-      const findings = service.isMigration(file, text, () => tree, resolved) ? service.lint(tree, text, resolved) : [];
+      const findings = service.isMigration(file, text, () => tree, resolved) ? service.lint(tree, text, resolved, true) : [];
       void connection.sendDiagnostics({ uri: doc.uri, version: doc.document.version, diagnostics: findings.map((f) => toDiagnostic(f, doc.uri)) });
     } catch (e) {
       fail(`linting ${doc.uri}`, e);
