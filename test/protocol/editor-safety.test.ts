@@ -52,3 +52,52 @@ describe('language server: syntax errors', () => {
     await client.waitFor(() => codes(client.diagnostics.get(uri)?.diagnostics ?? []).includes('syntax-error'), 'the file on disk again after close');
   });
 });
+
+const MIXED = (label: string) => `# -*- coding: latin-1 -*-
+from django.db import migrations, models
+
+LABEL = "${label}"
+
+
+def forwards(apps, schema_editor):
+    apps.get_model("shop", "Item").objects.update(label=LABEL)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+
+    operations = [
+        migrations.RunPython(forwards, migrations.RunPython.noop),
+        migrations.AddField("item", "weight", models.IntegerField(null=True)),
+    ]
+`;
+
+describe('language server: files on disk it must not trust', () => {
+  let client: TestClient;
+  let root: string;
+  before(async () => {
+    root = temps.make();
+    const dir = join(root, 'shop', 'migrations');
+    writeFileIn(join(dir, '0002_latin.py'), Buffer.from(MIXED('£é'), 'latin1'));
+    writeFileIn(join(root, 'pyproject.toml'), '[tool.migration-guard]\nmax-file-size = 5000\n');
+    writeFileIn(join(dir, '0003_huge.py'), `${MIXED('x')}${'# padding\n'.repeat(1000)}`);
+    client = await TestClient.start({ workspaceFolders: [root] });
+  });
+  after(async () => client.stop());
+
+  it('skips a file above max-file-size with a warning in the output, and lints the others in their encoding', async () => {
+    const latin = pathToFileURL(join(root, 'shop', 'migrations', '0002_latin.py')).href;
+    const ds = await client.waitFor(() => client.diagnostics.get(latin)?.diagnostics, 'diagnostics of the latin-1 migration');
+    assert.deepEqual(codes(ds), ['mixed-data-and-schema']);
+    await client.waitFor(() => client.logs.find((l) => /0003_huge\.py: skipped: \d+ bytes, more than max-file-size \(5000\)/.test(l)), 'the skip warning');
+    assert.equal(client.diagnostics.has(pathToFileURL(join(root, 'shop', 'migrations', '0003_huge.py')).href), false);
+  });
+
+  it('refuses to split a latin-1 migration the editor would rewrite as UTF-8, changing nothing', async () => {
+    const file = join(root, 'shop', 'migrations', '0002_latin.py');
+    const outcome = (await client.connection.sendRequest('workspace/executeCommand', { command: 'migrationGuard.applySplit', arguments: [pathToFileURL(file).href] })) as { applied: boolean; message: string };
+    assert.equal(outcome.applied, false);
+    assert.match(outcome.message, /encoded in latin-1.*migration-guard split/);
+    assert.equal(client.appliedEdits.length, 0);
+  });
+});

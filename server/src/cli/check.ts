@@ -4,7 +4,7 @@
  * the exit status: 2 when a path or file could not be checked, else 1 when a finding reaches
  * --fail-on, else 0.
  */
-import { writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { PythonParser } from '../analysis/parser';
 import { discover } from './discover';
 import { formatGithub } from './format-github';
@@ -18,6 +18,7 @@ import { ConfigResolver } from './project-config';
 import { findingsExitCode } from './report';
 import type { FileReport, FileResult, LintConfig, LintTask, RunReport } from './types';
 import { unifiedDiff } from './unified-diff';
+import { writeSourceFile } from '../workspace/write-source';
 import { lintInPool } from './worker-pool';
 
 /** Below this many files, starting worker threads costs more than it saves. */
@@ -60,7 +61,7 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
   };
   const error = (message: string): void => io.stderr(`migration-guard: error: ${message}\n`);
 
-  const resolver = new ConfigResolver(options.config, { select: options.select, ignore: options.ignore, fix: options.fix }, warn);
+  const resolver = new ConfigResolver(options.config, { select: options.select, ignore: options.ignore, fix: options.fix, ...(options.maxFileSize ? { maxFileSize: options.maxFileSize } : {}) }, warn);
   const found = discover(options.paths, resolver, io.cwd);
   for (const w of found.warnings) warn(w);
   for (const e of found.errors) error(e);
@@ -87,15 +88,19 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
     if (result.status === 'failed') {
       failed++;
       error(`${task.path}: ${result.error}`);
+    } else if (result.status === 'skipped') {
+      if (result.warning) warn(`${task.path}: ${result.warning}`);
     } else if (result.status === 'checked') {
       checked++;
+      if (result.notFixed) warn(`${task.path}: ${result.notFixed}`);
       if (result.fixed) {
         fixedProblems += result.fixed.applied;
         fixedFiles++;
         if (options.diff) diffs.push(unifiedDiff(task.path, result.fixed.original, result.fixed.text));
         else {
           try {
-            writeFileSync(task.file, result.fixed.text);
+            // In the file's own encoding, and never through a link that leads out of the tree given.
+            writeSourceFile(task.file, result.fixed.text, result.fixed.encoding, task.root ?? dirname(task.file));
           } catch (e) {
             failed++;
             error(`${task.path}: cannot write the fixed file (${e instanceof Error ? e.message : String(e)})`);

@@ -3,14 +3,16 @@
  * and slim the findings. Never throws: whatever goes wrong becomes a `failed` result, so one bad
  * file cannot stop a run. Used the same way in-process and in worker threads.
  */
-import { readFileSync } from 'node:fs';
 import { lintTree, type LintResult } from '../analysis/engine';
 import { applyFixEdits, selectFixes } from '../analysis/fixes/apply';
 import { definesMigrationClass } from '../analysis/migration-model';
 import type { PythonParser, Tree } from '../analysis/parser';
-import { firstSyntaxError } from '../analysis/rules/syntax-error';
+import { firstSyntaxError, undecodableSourceFinding } from '../analysis/rules/syntax-error';
 import type { Node } from '../analysis/syntax';
 import { MIGRATION_CLASS_HINT } from '../config/file-matcher';
+import { readSourceFile } from '../workspace/read-source';
+import { canEncode } from '../workspace/source-encoding';
+import { outsideTree } from '../workspace/write-source';
 import { reasonOf, type FileResult, type LintConfig, type LintTask } from './types';
 
 /** The first place tree-sitter had to recover from, or null for a clean parse. */
@@ -20,13 +22,11 @@ function syntaxErrorPosition(root: Node): { line: number; character: number } | 
 }
 
 export function lintFile(parser: PythonParser, task: LintTask, config: LintConfig): FileResult {
-  let text: string;
-  try {
-    text = readFileSync(task.file, 'utf8');
-  } catch (e) {
-    return { status: 'failed', error: `cannot read file (${reasonOf(e)})` };
-  }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // editors hide the BOM; columns must agree
+  // Regular files only, bounded, decoded as Python would (the BOM is kept aside: editors hide it, columns must agree).
+  const read = readSourceFile(task.file, config.maxFileSize);
+  if (!read.ok) return read.kind === 'io' ? { status: 'failed', error: read.reason } : { status: 'skipped', warning: read.reason };
+  const { encoding, readOnly, problem } = read.source;
+  let text = read.source.text;
   if (task.mode === 'detect' && !MIGRATION_CLASS_HINT.test(text)) return { status: 'skipped' };
   let tree: Tree;
   try {
@@ -38,12 +38,17 @@ export function lintFile(parser: PythonParser, task: LintTask, config: LintConfi
     if (task.mode === 'detect' && !definesMigrationClass(tree.rootNode)) return { status: 'skipped' };
     const options = { rules: config.rules, batchSize: config.batchSize };
     let result: LintResult = lintTree(tree, text, options);
+    const initial = result;
     const original = text;
     let applied = 0;
     // Apply fixes, re-lint, repeat: one fix can make another possible (a batched loop then
     // wants atomic = False). Bounded, and a pass that applies nothing ends it.
-    // A file that does not parse is never edited: its fixes were computed on a guess.
-    for (let pass = 0; config.fix !== 'none' && !tree.rootNode.hasError && pass < 4; pass++) {
+    // A file that does not parse is never edited: its fixes were computed on a guess. Nor is a
+    // file that could not be written back byte for byte as it was read.
+    const leadsOut = config.fix !== 'none' && task.root ? outsideTree(task.file, task.root) : null;
+    const cannotWrite = readOnly ?? leadsOut;
+    const editable = !tree.rootNode.hasError && cannotWrite === null;
+    for (let pass = 0; config.fix !== 'none' && editable && pass < 4; pass++) {
       const groups = selectFixes(result.findings, config.fix === 'safe' ? 'safe' : 'preferred');
       if (groups.length === 0) break;
       const next = applyFixEdits(text, groups);
@@ -54,11 +59,22 @@ export function lintFile(parser: PythonParser, task: LintTask, config: LintConfi
       tree = parser.parse(text);
       result = lintTree(tree, text, options);
     }
+    let notFixed: string | undefined;
+    if (config.fix !== 'none' && cannotWrite !== null && selectFixes(result.findings, config.fix === 'safe' ? 'safe' : 'preferred').length > 0) notFixed = `not fixed: ${cannotWrite}`;
+    if (text !== original && !canEncode(text, encoding)) {
+      notFixed = `not fixed: the fixes write characters ${encoding.name}, the file's encoding, cannot hold`;
+      text = original;
+      result = initial;
+    }
+    let findings = result.findings;
+    // Python stops at bytes it cannot decode, before it parses anything.
+    if (problem) findings = [...undecodableSourceFinding(problem, config.rules['syntax-error']), ...findings.filter((f) => f.rule !== 'syntax-error')];
     return {
       status: 'checked',
-      findings: result.findings.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, range: f.range, related: f.related })),
+      findings: findings.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, range: f.range, related: f.related })),
       syntaxError: syntaxErrorPosition(tree.rootNode),
-      ...(text !== original ? { fixed: { text, original, applied } } : {}),
+      ...(text !== original ? { fixed: { text, original, applied, encoding } } : {}),
+      ...(notFixed ? { notFixed } : {}),
     };
   } catch (e) {
     return { status: 'failed', error: `internal error while linting (${reasonOf(e)}); please report it` };

@@ -23,6 +23,8 @@ export interface CheckOptions {
   fix: 'none' | 'safe' | 'preferred';
   /** Print what the fixes would change as a unified diff instead of writing files. */
   diff: boolean;
+  /** --max-file-size: files larger than this many bytes are skipped with a warning (null: the settings decide). */
+  maxFileSize: number | null;
 }
 
 export interface SplitOptions {
@@ -61,6 +63,12 @@ function jobsOf(value: string | undefined): number {
   return n;
 }
 
+function bytesOf(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`--max-file-size must be a whole number of bytes, at least 1 (got '${value}')`);
+  return n;
+}
+
 /** Node's parseArgs errors read well but start with a capital and end with advice for its own API. */
 function parseArgsMessage(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);
@@ -88,6 +96,7 @@ function parseCheck(args: string[]): Command {
     fix: { type: 'boolean' },
     'unsafe-fixes': { type: 'boolean' },
     diff: { type: 'boolean' },
+    'max-file-size': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'V' },
   });
@@ -109,6 +118,7 @@ function parseCheck(args: string[]): Command {
       // --diff alone previews the safe fixes, as --fix would apply them.
       fix: v['unsafe-fixes'] ? 'preferred' : v.fix || v.diff ? 'safe' : 'none',
       diff: v.diff ?? false,
+      maxFileSize: v['max-file-size'] === undefined ? null : bytesOf(v['max-file-size']),
     },
   };
 }

@@ -18,6 +18,8 @@ export interface RuleOverrides {
   ignore: string[];
   /** Fixes to apply (--fix / --unsafe-fixes); none by default. */
   fix?: LintConfig['fix'];
+  /** --max-file-size, over every pyproject.toml's. */
+  maxFileSize?: number;
 }
 
 export interface ResolvedConfig {
@@ -78,7 +80,7 @@ export class ConfigResolver {
     const settings = mergeSettings(project.settings);
     settings.rules = applyOverrides(settings.rules, this.overrides);
     const resolved: ResolvedConfig = { settings, matcher: new FileMatcher(settings, project.root), index: this.configs.length };
-    this.configs.push({ rules: settings.rules, batchSize: settings.batchSize, fix: this.overrides.fix ?? 'none' });
+    this.configs.push({ rules: settings.rules, batchSize: settings.batchSize, fix: this.overrides.fix ?? 'none', maxFileSize: this.overrides.maxFileSize ?? settings.maxFileSize });
     this.byKey.set(key, resolved);
     return resolved;
   }

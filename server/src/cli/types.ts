@@ -3,6 +3,7 @@
  * findings in the slim shape that crosses worker threads and feeds every output format.
  */
 import type { Range, RelatedLocation, RuleSetting, Severity } from '../analysis/types';
+import type { SourceEncoding } from '../workspace/source-encoding';
 
 /** The engine options for one group of files (one pyproject.toml plus command-line overrides). */
 export interface LintConfig {
@@ -10,6 +11,8 @@ export interface LintConfig {
   batchSize: number;
   /** Fixes to apply before reporting what remains. */
   fix: 'none' | 'safe' | 'preferred';
+  /** Files larger than this many bytes are skipped with a warning. */
+  maxFileSize: number;
 }
 
 /**
@@ -24,6 +27,8 @@ export interface LintTask {
   mode: 'lint' | 'detect';
   /** Index into the run's LintConfig list. */
   config: number;
+  /** The tree the user named (the folder walked, or a named file's folder): fixes never write outside it. */
+  root?: string;
 }
 
 /** A finding without its fixes: what the command line reports. */
@@ -40,10 +45,12 @@ export type FileResult =
       status: 'checked';
       findings: CliFinding[];
       syntaxError: { line: number; character: number } | null;
-      /** Present when fixes changed the file: its new text (not yet written) and how many applied. */
-      fixed?: { text: string; original: string; applied: number };
+      /** Present when fixes changed the file: its new text (not yet written), in the file's own encoding. */
+      fixed?: { text: string; original: string; applied: number; encoding: SourceEncoding };
+      /** Why fixes that were asked for were not applied (a file that cannot be written back as it was read). */
+      notFixed?: string;
     }
-  | { status: 'skipped' }
+  | { status: 'skipped'; warning?: string }
   | { status: 'failed'; error: string };
 
 /** A checked file's findings, with both spellings of its path. */

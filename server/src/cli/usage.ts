@@ -38,6 +38,9 @@ Options:
                                       reverse functions, atomic = False, ...).
   --diff                              Print the changes the fixes would make as a unified diff
                                       instead of writing them (exit 1 if there are any).
+  --max-file-size <bytes>             Skip larger files with a warning (default: max-file-size in
+                                      pyproject.toml, else 8388608). Pipes, devices and other
+                                      non-regular files are always skipped with a warning.
   -j, --jobs <n>                      Worker threads for large runs (default: available cores).
   -q, --quiet                         Print findings only: no summary, no warnings.
   -h, --help                          Show this help.

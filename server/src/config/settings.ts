@@ -16,11 +16,17 @@ export interface Settings {
   detectByContent: boolean;
   /** Rows per batch in generated batching templates. */
   batchSize: number;
+  /** Findings recorded in this file are not reported (relative to the project root); null: none. */
+  baseline: string | null;
+  /** Files larger than this many bytes are skipped with a warning. */
+  maxFileSize: number;
 }
 
 export type PartialSettings = Partial<Omit<Settings, 'rules'>> & { rules?: Record<string, RuleSetting> };
 
 export const DEFAULT_INCLUDE = ['**/migrations/*.py'];
+/** Far above any hand-written or squashed migration, far below a runaway read. */
+export const DEFAULT_MAX_FILE_SIZE = 8 * 1024 * 1024;
 export const DEFAULT_EXCLUDE = [
   '**/__init__.py',
   '**/node_modules/**',
@@ -39,6 +45,8 @@ export function defaultSettings(): Settings {
     exclude: [...DEFAULT_EXCLUDE],
     detectByContent: true,
     batchSize: 1000,
+    baseline: null,
+    maxFileSize: DEFAULT_MAX_FILE_SIZE,
   };
 }
 
@@ -94,8 +102,18 @@ export function parseSettings(raw: unknown, origin: string): { settings: Partial
     if (typeof batch === 'number' && Number.isInteger(batch) && batch >= 1 && batch <= 1_000_000) settings.batchSize = batch;
     else problems.push(`${origin}: batch-size must be a whole number from 1 to 1000000`);
   }
+  const baseline = pick(r, 'baseline');
+  if (baseline !== undefined) {
+    if (typeof baseline === 'string') settings.baseline = baseline.trim() === '' ? null : baseline;
+    else problems.push(`${origin}: baseline must be a file name`);
+  }
+  const maxFileSize = pick(r, 'maxFileSize', 'max-file-size');
+  if (maxFileSize !== undefined) {
+    if (typeof maxFileSize === 'number' && Number.isInteger(maxFileSize) && maxFileSize >= 1) settings.maxFileSize = maxFileSize;
+    else problems.push(`${origin}: max-file-size must be a whole number of bytes, at least 1`);
+  }
   for (const key of Object.keys(r)) {
-    if (!['rules', 'include', 'exclude', 'detectByContent', 'detect-by-content', 'batchSize', 'batch-size', 'trace'].includes(key)) {
+    if (!['rules', 'include', 'exclude', 'detectByContent', 'detect-by-content', 'batchSize', 'batch-size', 'baseline', 'maxFileSize', 'max-file-size', 'trace'].includes(key)) {
       problems.push(`${origin}: unknown setting '${key}'`);
     }
   }
@@ -113,6 +131,8 @@ export function mergeSettings(...layers: PartialSettings[]): Settings {
     if (layer.exclude) out.exclude = [...layer.exclude];
     if (layer.detectByContent !== undefined) out.detectByContent = layer.detectByContent;
     if (layer.batchSize !== undefined) out.batchSize = layer.batchSize;
+    if (layer.baseline !== undefined) out.baseline = layer.baseline;
+    if (layer.maxFileSize !== undefined) out.maxFileSize = layer.maxFileSize;
   }
   return out;
 }

@@ -3,7 +3,6 @@
  * settings, the workspace-wide scan and code actions to the analysis engine. Every handler is
  * fenced: a failure on one document is logged and never takes the server down.
  */
-import { promises as fs } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import {
   CodeActionKind,
@@ -23,6 +22,9 @@ import { toDiagnostic } from './diagnostics';
 import { LintService, uriToPath } from './lint-service';
 import { OpenDocuments, type OpenDocument } from './open-documents';
 import { findPythonFiles } from '../workspace/find-files';
+import { readSourceFileAsync } from '../workspace/read-source';
+import type { DecodedSource } from '../workspace/source-encoding';
+import { undecodableSourceFinding } from '../analysis/rules/syntax-error';
 import { APPLY_SPLIT_COMMAND, splitDocument } from './split-command';
 
 export interface ServerOptions {
@@ -121,14 +123,25 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     }
   }
 
+  /**
+   * A file's text as Python would decode it, or null when it is gone, unreadable, not a regular
+   * file or larger than max-file-size (the last two are said in the output: they are skipped).
+   */
+  async function readDisk(file: string): Promise<DecodedSource | null> {
+    const read = await readSourceFileAsync(file, service.settingsFor(file).settings.maxFileSize);
+    if (read.ok) return read.source;
+    if (read.kind !== 'io') connection.console.warn(`${file}: ${read.reason}`);
+    return null;
+  }
+
   /** Lints a file from disk (not open in the editor). Returns whether it is a migration. */
   async function lintFromDisk(file: string): Promise<boolean> {
-    const text = await fs.readFile(file, 'utf8').catch(() => null);
-    return lintDiskText(file, text);
+    return lintDiskText(file, await readDisk(file));
   }
 
   /** Lints the on-disk text of a file (null: unreadable or gone) and publishes the result. */
-  function lintDiskText(file: string, text: string | null): boolean {
+  function lintDiskText(file: string, source: DecodedSource | null): boolean {
+    const text = source?.text ?? null;
     const p = parser;
     if (!p) return false;
     const uri = pathToFileURL(file).href;
@@ -144,7 +157,9 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     try {
       tree = p.parse(text);
       if (!service.isMigration(file, text, () => tree as Tree, resolved)) return clear();
-      const findings = service.lint(tree, text, resolved);
+      let findings = service.lint(tree, text, resolved);
+      // Python stops at bytes it cannot decode, before it parses anything.
+      if (source?.problem) findings = [...undecodableSourceFinding(source.problem, resolved.settings.rules['syntax-error']), ...findings.filter((f) => f.rule !== 'syntax-error')];
       if (findings.length > 0 || scanned.has(uri)) void connection.sendDiagnostics({ uri, diagnostics: findings.map((f) => toDiagnostic(f, uri)) });
       if (findings.length > 0) scanned.add(uri);
       else scanned.delete(uri);
@@ -171,19 +186,19 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       if (cancelled()) return;
       // Keep a window of reads in flight so the disk works while the parser does.
       const WINDOW = 32;
-      const reads: Array<Promise<string | null> | undefined> = [];
+      const reads: Array<Promise<DecodedSource | null> | undefined> = [];
       const read = (i: number) => {
         const f = files[i];
-        if (f !== undefined) reads[i] = fs.readFile(f, 'utf8').catch(() => null);
+        if (f !== undefined) reads[i] = readDisk(f);
       };
       for (let i = 0; i < Math.min(WINDOW, files.length); i++) read(i);
       let migrations = 0;
       for (let i = 0; i < files.length; i++) {
         if (cancelled()) return;
         read(i + WINDOW);
-        const text = await (reads[i] as Promise<string | null>);
+        const source = await (reads[i] as Promise<DecodedSource | null>);
         reads[i] = undefined;
-        if (lintDiskText(files[i] as string, text)) migrations++;
+        if (lintDiskText(files[i] as string, source)) migrations++;
         if (i % 50 === 0) {
           progress?.report(Math.round((100 * i) / files.length), `${i}/${files.length} files`);
           await new Promise((r) => setImmediate(r)); // let editor requests through

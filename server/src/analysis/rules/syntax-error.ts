@@ -55,14 +55,23 @@ export const syntaxError: Rule = {
   },
 };
 
+/** A syntax-error finding under the rule's setting (none when it is off). */
+function settled(f: ReportedFinding | null, setting: RuleSetting | undefined): Finding[] {
+  if (!f || setting === 'off') return [];
+  const severity = !setting || setting === 'default' ? syntaxError.meta.defaultSeverity : setting;
+  return [{ rule: syntaxError.meta.id, severity, message: f.message, range: f.range, related: [], fixes: [] }];
+}
+
 /**
  * The finding for a file whose Migration class cannot be read at all (the engine's rules need
  * one): the rule's setting applies, suppression comments cannot be trusted in a broken file.
  */
 export function syntaxErrorWithoutModel(root: Node, setting: RuleSetting | undefined): Finding[] {
-  if (setting === 'off') return [];
-  const f = syntaxErrorFinding(root);
-  if (!f) return [];
-  const severity = !setting || setting === 'default' ? syntaxError.meta.defaultSeverity : setting;
-  return [{ rule: syntaxError.meta.id, severity, message: f.message, range: f.range, related: [], fixes: [] }];
+  return settled(syntaxErrorFinding(root), setting);
+}
+
+/** The finding for bytes Python cannot decode (no valid UTF-8, or not the declared encoding): it stops before parsing. */
+export function undecodableSourceFinding(problem: { line: number; character: number; message: string }, setting: RuleSetting | undefined): Finding[] {
+  const at = { line: problem.line, character: problem.character };
+  return settled({ range: { start: at, end: { line: at.line, character: at.character + 1 } }, message: `${problem.message} Django cannot import this migration.` }, setting);
 }
