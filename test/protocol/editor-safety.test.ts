@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import type { Diagnostic } from 'vscode-languageserver';
+import type { CodeAction, Diagnostic, TextDocumentEdit, TextEdit } from 'vscode-languageserver';
+import { applyEdits } from '../helpers/apply-edits';
 import { TempDirs, writeFileIn } from '../helpers/cli';
 import { TestClient } from './lsp-client';
 
@@ -99,5 +100,79 @@ describe('language server: files on disk it must not trust', () => {
     assert.equal(outcome.applied, false);
     assert.match(outcome.message, /encoded in latin-1.*migration-guard split/);
     assert.equal(client.appliedEdits.length, 0);
+  });
+});
+
+const SAVE_LOOP = `from django.db import migrations
+
+
+def forwards(apps, schema_editor):
+    Item = apps.get_model("shop", "Item")
+    for item in Item.objects.all():
+        item.flag = True
+        item.save()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+
+    operations = [
+        migrations.RunPython(forwards),
+    ]
+`;
+
+function quickFixRequest(client: TestClient, uri: string, diagnostics: Diagnostic[]): Promise<CodeAction[]> {
+  const range = { start: { line: 0, character: 0 }, end: { line: 40, character: 0 } };
+  return client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range, context: { diagnostics } }) as Promise<CodeAction[]>;
+}
+
+describe('language server: quick fixes are tied to the document version', () => {
+  for (const documentChanges of [true, false]) {
+    it(`never offers a fix computed for an older version (client ${documentChanges ? 'with' : 'without'} versioned edits)`, async () => {
+      const client = await TestClient.start({ documentChanges });
+      try {
+        const uri = `untitled:stale-${documentChanges}`;
+        const v1 = await client.open(uri, SAVE_LOOP, 1);
+        assert.ok(v1.some((d) => d.code === 'runpython-no-reverse'));
+        const current = await quickFixRequest(client, uri, v1);
+        const fix = current.find((a) => a.title.includes('noop'));
+        assert.ok(fix?.edit, 'the fix is offered on the version it was computed for');
+        if (documentChanges) {
+          const change = fix.edit.documentChanges?.[0] as TextDocumentEdit;
+          assert.deepEqual(change.textDocument, { uri, version: 1 }, 'sent as a versioned document edit');
+        } else {
+          assert.ok(fix.edit.changes?.[uri]);
+        }
+        // Two lines typed at the top: every offset of the old fixes now points elsewhere.
+        const v2 = await client.change(uri, 2, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: 'import logging\nlogger = logging.getLogger(__name__)\n' }]);
+        const stale = await quickFixRequest(client, uri, v1);
+        assert.deepEqual(stale.filter((a) => a.edit), [], 'no edit computed on version 1 is offered for version 2');
+        const fresh = (await quickFixRequest(client, uri, v2)).find((a) => a.title.includes('noop'));
+        const edits = documentChanges ? (fresh?.edit?.documentChanges?.[0] as TextDocumentEdit).edits : (fresh?.edit?.changes?.[uri] ?? []);
+        if (documentChanges) assert.equal((fresh?.edit?.documentChanges?.[0] as TextDocumentEdit).textDocument.version, 2);
+        const text = `import logging\nlogger = logging.getLogger(__name__)\n${SAVE_LOOP}`;
+        assert.match(applyEdits(text, edits as TextEdit[]), /migrations\.RunPython\(forwards, reverse_code=migrations\.RunPython\.noop\)/);
+      } finally {
+        await client.stop();
+      }
+    });
+  }
+
+  it('offers no fix for a diagnostic from the disk scan until the opened document is linted', async () => {
+    const root = temps.make();
+    const file = join(root, 'shop', 'migrations', '0002_loop.py');
+    writeFileIn(file, SAVE_LOOP);
+    const client = await TestClient.start({ workspaceFolders: [root], documentChanges: true });
+    try {
+      const uri = pathToFileURL(file).href;
+      const scanned = await client.waitFor(() => client.diagnostics.get(uri)?.diagnostics, 'scan diagnostics');
+      const opened = await client.open(uri, SAVE_LOOP, 7);
+      assert.deepEqual((await quickFixRequest(client, uri, scanned)).filter((a) => a.edit), []);
+      const fixes = (await quickFixRequest(client, uri, opened)).filter((a) => a.edit);
+      assert.ok(fixes.length > 0);
+      for (const a of fixes) assert.equal((a.edit?.documentChanges?.[0] as TextDocumentEdit).textDocument.version, 7);
+    } finally {
+      await client.stop();
+    }
   });
 });

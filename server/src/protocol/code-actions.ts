@@ -4,6 +4,7 @@
  */
 import { CodeActionKind, type CodeAction, type CodeActionParams } from 'vscode-languageserver';
 import { DIAGNOSTIC_SOURCE, isDiagnosticData } from './diagnostics';
+import { versionedEdit, type EditContext } from './versioned-edits';
 
 /** The client's command: confirms (git), then asks the server to split. */
 export const SPLIT_CLIENT_COMMAND = 'migrationGuard.splitMigration';
@@ -16,7 +17,7 @@ export function wantsFixAll(only: readonly string[] | undefined): boolean {
   return !!only && only.some((k) => FIX_ALL_KIND === k || FIX_ALL_KIND.startsWith(`${k}.`));
 }
 
-export function codeActions(params: CodeActionParams): CodeAction[] {
+export function codeActions(params: CodeActionParams, context: EditContext): CodeAction[] {
   const uri = params.textDocument.uri;
   const only = params.context.only;
   if (only && !only.some((k: string) => k === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(`${k}.`) || k === CodeActionKind.Empty)) return [];
@@ -26,12 +27,14 @@ export function codeActions(params: CodeActionParams): CodeAction[] {
     if (diagnostic.source !== DIAGNOSTIC_SOURCE || !isDiagnosticData(diagnostic.data)) continue;
     const data = diagnostic.data;
     for (const fix of data.fixes) {
+      const edit = versionedEdit(uri, data.version, fix.edits, context);
+      if (!edit) continue; // computed on another version of the text: never offered, never misapplied
       actions.push({
         title: fix.title,
         kind: CodeActionKind.QuickFix,
         diagnostics: [diagnostic],
         isPreferred: fix.isPreferred,
-        edit: { changes: { [uri]: fix.edits } },
+        edit,
       });
     }
     if (data.rule === 'mixed-data-and-schema') {
@@ -45,13 +48,14 @@ export function codeActions(params: CodeActionParams): CodeAction[] {
     }
     // One "disable" action per rule and line, however many diagnostics share them.
     const key = `${data.rule}:${diagnostic.range.start.line}`;
-    if (data.suppression && !suppressed.has(key)) {
+    const suppression = data.suppression ? versionedEdit(uri, data.version, [data.suppression], context) : null;
+    if (suppression && !suppressed.has(key)) {
       suppressed.add(key);
       actions.push({
         title: `Disable ${data.rule} for this line`,
         kind: CodeActionKind.QuickFix,
         diagnostics: [diagnostic],
-        edit: { changes: { [uri]: [data.suppression] } },
+        edit: suppression,
       });
     }
   }

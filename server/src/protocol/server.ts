@@ -19,6 +19,7 @@ import { PythonParser, type GrammarPaths, type Tree } from '../analysis/parser';
 import { codeActions, FIX_ALL_KIND, wantsFixAll } from './code-actions';
 import { applyFixEdits, selectFixes } from '../analysis/fixes/apply';
 import { toDiagnostic } from './diagnostics';
+import { versionedEdit, type EditContext } from './versioned-edits';
 import { LintService, uriToPath } from './lint-service';
 import { OpenDocuments, type OpenDocument } from './open-documents';
 import { findPythonFiles } from '../workspace/find-files';
@@ -41,6 +42,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   let supportsProgress = false;
   let supportsWatchRegistration = false;
   let supportsFolderEvents = false;
+  let supportsDocumentChanges = false;
   /** Files the workspace scan published diagnostics for (not open in the editor). */
   const scanned = new Set<string>();
   let scanGeneration = 0;
@@ -54,6 +56,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     supportsProgress = !!caps.window?.workDoneProgress;
     supportsWatchRegistration = !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration;
     supportsFolderEvents = !!caps.workspace?.workspaceFolders;
+    supportsDocumentChanges = !!caps.workspace?.workspaceEdit?.documentChanges;
     const folders = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
     if (folders.length === 0 && params.rootUri) {
       const root = uriToPath(params.rootUri);
@@ -116,7 +119,8 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       const resolved = service.settingsFor(file);
       const tree = docs.treeOf(doc);
       const findings = service.isMigration(file, text, () => tree, resolved) ? service.lint(tree, text, resolved, true) : [];
-      void connection.sendDiagnostics({ uri: doc.uri, version: doc.document.version, diagnostics: findings.map((f) => toDiagnostic(f, doc.uri)) });
+      const version = doc.document.version;
+      void connection.sendDiagnostics({ uri: doc.uri, version, diagnostics: findings.map((f) => toDiagnostic(f, doc.uri, version)) });
     } catch (e) {
       fail(`linting ${doc.uri}`, e);
       void connection.sendDiagnostics({ uri: doc.uri, diagnostics: [] });
@@ -305,6 +309,13 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     });
   }
 
+  const editContext: EditContext = {
+    versionOf: (uri) => documents?.get(uri)?.document.version ?? null,
+    get documentChanges() {
+      return supportsDocumentChanges;
+    },
+  };
+
   /** Every safe fix of the whole document, as one edit (source.fixAll.migrationGuard). */
   function fixAll(uri: string): CodeAction | null {
     const doc = documents?.get(uri);
@@ -318,16 +329,13 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     if (groups.length === 0) return null;
     const { text: fixed } = applyFixEdits(text, groups);
     const end = doc.document.positionAt(text.length);
-    return {
-      title: 'Django Migration Guard: apply all safe fixes',
-      kind: FIX_ALL_KIND,
-      edit: { changes: { [uri]: [{ range: { start: { line: 0, character: 0 }, end }, newText: fixed }] } },
-    };
+    const edit = versionedEdit(uri, doc.document.version, [{ range: { start: { line: 0, character: 0 }, end }, newText: fixed }], editContext);
+    return edit ? { title: 'Django Migration Guard: apply all safe fixes', kind: FIX_ALL_KIND, edit } : null;
   }
 
   connection.onCodeAction((params) => {
     try {
-      const actions: CodeAction[] = codeActions(params);
+      const actions: CodeAction[] = codeActions(params, editContext);
       if (wantsFixAll(params.context.only)) {
         const all = fixAll(params.textDocument.uri);
         if (all) actions.push(all);
