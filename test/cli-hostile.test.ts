@@ -9,19 +9,12 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runCli, TempDirs, writeFileIn } from './helpers/cli';
+import { runCli, TempDirs, writeFileIn, type JsonFinding } from './helpers/cli';
 import { deepSources } from './helpers/deep-sources';
 import { DJANGO_PYTHON } from './helpers/django';
 
 const temps = new TempDirs();
 after(() => temps.removeAll());
-
-interface JsonFinding {
-  path: string;
-  line: number;
-  rule: string;
-  severity: string;
-}
 
 const ORDINARY = `from django.db import migrations
 

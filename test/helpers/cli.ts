@@ -25,6 +25,40 @@ export function runCli(args: readonly string[], cwd: string, options: { timeoutM
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** One finding of `check --format json`. */
+export interface JsonFinding {
+  path: string;
+  line: number;
+  column: number;
+  rule: string;
+  severity: string;
+  message: string;
+}
+
+/** The findings a `check --format json` run printed. */
+export function jsonFindings(run: CliRun): JsonFinding[] {
+  return JSON.parse(run.stdout) as JsonFinding[];
+}
+
+/** A migration whose RunPython saves row by row and has no reverse: two findings. */
+export const SAVE_LOOP_MIGRATION = `from django.db import migrations
+
+
+def forwards(apps, schema_editor):
+    Item = apps.get_model("shop", "Item")
+    for item in Item.objects.all():
+        item.flag = True
+        item.save()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+
+    operations = [
+        migrations.RunPython(forwards),
+    ]
+`;
+
 /** Temporary folders removed by `removeAll` (call it from the suite's `after`). */
 export class TempDirs {
   private readonly dirs: string[] = [];

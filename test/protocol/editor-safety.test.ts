@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { CodeAction, Diagnostic, TextDocumentEdit, TextEdit } from 'vscode-languageserver';
 import { applyEdits } from '../helpers/apply-edits';
-import { TempDirs, writeFileIn } from '../helpers/cli';
+import { SAVE_LOOP_MIGRATION, TempDirs, writeFileIn } from '../helpers/cli';
 import { TestClient } from './lsp-client';
 
 const temps = new TempDirs();
@@ -103,23 +103,7 @@ describe('language server: files on disk it must not trust', () => {
   });
 });
 
-const SAVE_LOOP = `from django.db import migrations
-
-
-def forwards(apps, schema_editor):
-    Item = apps.get_model("shop", "Item")
-    for item in Item.objects.all():
-        item.flag = True
-        item.save()
-
-
-class Migration(migrations.Migration):
-    dependencies = [("shop", "0001_initial")]
-
-    operations = [
-        migrations.RunPython(forwards),
-    ]
-`;
+const SAVE_LOOP = SAVE_LOOP_MIGRATION;
 
 function quickFixRequest(client: TestClient, uri: string, diagnostics: Diagnostic[]): Promise<CodeAction[]> {
   const range = { start: { line: 0, character: 0 }, end: { line: 40, character: 0 } };

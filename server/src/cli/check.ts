@@ -11,6 +11,8 @@ import { formatGithub } from './format-github';
 import { formatJson } from './format-json';
 import { formatSarif } from './format-sarif';
 import { formatText } from './format-text';
+import { applyBaselines, writeBaseline } from './baseline-run';
+import { selectTasks } from './changed-since';
 import { bundledGrammarPaths, bundledWorkerFile } from './grammar';
 import { lintFile } from './lint-file';
 import type { CheckOptions } from './options';
@@ -60,15 +62,27 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
     if (!options.quiet) io.stderr(`migration-guard: warning: ${message}\n`);
   };
   const error = (message: string): void => io.stderr(`migration-guard: error: ${message}\n`);
+  const info = (message: string): void => {
+    if (!options.quiet) io.stderr(`migration-guard: ${message}\n`);
+  };
 
   const resolver = new ConfigResolver(options.config, { select: options.select, ignore: options.ignore, fix: options.fix, ...(options.maxFileSize ? { maxFileSize: options.maxFileSize } : {}) }, warn);
   const found = discover(options.paths, resolver, io.cwd);
   for (const w of found.warnings) warn(w);
   for (const e of found.errors) error(e);
 
+  // Which of the discovered files to lint and report: all, or those --changed-since selects.
+  const selection = await selectTasks(found.tasks, { changedSince: options.changedSince, cwd: io.cwd });
+  if (!selection.ok) {
+    error(selection.error);
+    return 2;
+  }
+  if (selection.note) info(selection.note);
+  const tasks = selection.tasks;
+
   let results: FileResult[];
   try {
-    results = found.tasks.length > 0 ? await lintAll(found.tasks, resolver.configs, options.jobs) : [];
+    results = tasks.length > 0 ? await lintAll(tasks, resolver.configs, options.jobs) : [];
   } catch (e) {
     // Only the parser's own setup can land here (per-file problems are results).
     error(`cannot start the Python parser: ${e instanceof Error ? e.message : String(e)}`);
@@ -81,9 +95,9 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
   let fixedProblems = 0;
   let fixedFiles = 0;
   const diffs: string[] = [];
-  const order = found.tasks.map((_, i) => i).sort((a, b) => (found.tasks[a].path < found.tasks[b].path ? -1 : found.tasks[a].path > found.tasks[b].path ? 1 : 0));
+  const order = tasks.map((_, i) => i).sort((a, b) => (tasks[a].path < tasks[b].path ? -1 : tasks[a].path > tasks[b].path ? 1 : 0));
   for (const i of order) {
-    const task = found.tasks[i];
+    const task = tasks[i];
     const result = results[i];
     if (result.status === 'failed') {
       failed++;
@@ -111,7 +125,16 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
     }
   }
 
-  const report: RunReport = { files, checked, failed, cwd: io.cwd };
+  // Adoption: record today's findings, or leave out the ones a baseline records (baseline-run.ts).
+  const baselineIo = { warn, error, info };
+  if (options.writeBaseline !== null) {
+    const written = writeBaseline({ target: options.writeBaseline, files, tasks, results, cwd: io.cwd, io: baselineIo });
+    return failed > 0 || found.errors.length > 0 ? 2 : written;
+  }
+  const baseline = applyBaselines({ files, tasks, results, configs: resolver.configs, explicit: options.baseline, cwd: io.cwd, io: baselineIo });
+  if (!baseline.ok) return 2;
+
+  const report: RunReport = { files: files.filter((f) => f.findings.length > 0), checked, failed, cwd: io.cwd, hiddenByBaseline: baseline.hidden };
   if (options.diff) {
     // The diff is the output: findings would describe the text before the fixes.
     io.stdout(diffs.join(''));

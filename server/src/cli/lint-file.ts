@@ -7,6 +7,7 @@ import { lintTree, type LintResult } from '../analysis/engine';
 import { applyFixEdits, selectFixes } from '../analysis/fixes/apply';
 import { definesMigrationClass } from '../analysis/migration-model';
 import type { PythonParser, Tree } from '../analysis/parser';
+import { findingFingerprint } from '../analysis/fingerprint';
 import { firstSyntaxError, undecodableSourceFinding } from '../analysis/rules/syntax-error';
 import type { Node } from '../analysis/syntax';
 import { MIGRATION_CLASS_HINT } from '../config/file-matcher';
@@ -65,13 +66,15 @@ export function lintFile(parser: PythonParser, task: LintTask, config: LintConfi
       notFixed = `not fixed: the fixes write characters ${encoding.name}, the file's encoding, cannot hold`;
       text = original;
       result = initial;
+      tree.delete();
+      tree = parser.parse(text);
     }
     let findings = result.findings;
     // Python stops at bytes it cannot decode, before it parses anything.
     if (problem) findings = [...undecodableSourceFinding(problem, config.rules['syntax-error']), ...findings.filter((f) => f.rule !== 'syntax-error')];
     return {
       status: 'checked',
-      findings: findings.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, range: f.range, related: f.related })),
+      findings: findings.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, range: f.range, related: f.related, fingerprint: findingFingerprint(tree.rootNode, f.range) })),
       syntaxError: syntaxErrorPosition(tree.rootNode),
       ...(text !== original ? { fixed: { text, original, applied, encoding } } : {}),
       ...(notFixed ? { notFixed } : {}),

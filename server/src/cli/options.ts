@@ -25,6 +25,12 @@ export interface CheckOptions {
   diff: boolean;
   /** --max-file-size: files larger than this many bytes are skipped with a warning (null: the settings decide). */
   maxFileSize: number | null;
+  /** --baseline: report only findings this file does not record (null: pyproject.toml's `baseline`, if any). */
+  baseline: string | null;
+  /** --write-baseline: record every current finding in this file instead of reporting them. */
+  writeBaseline: string | null;
+  /** --changed-since: report only migrations added or changed since this git revision. */
+  changedSince: string | null;
 }
 
 export interface SplitOptions {
@@ -97,6 +103,9 @@ function parseCheck(args: string[]): Command {
     'unsafe-fixes': { type: 'boolean' },
     diff: { type: 'boolean' },
     'max-file-size': { type: 'string' },
+    baseline: { type: 'string' },
+    'write-baseline': { type: 'string' },
+    'changed-since': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'V' },
   });
@@ -104,6 +113,14 @@ function parseCheck(args: string[]): Command {
   if (v.help) return { kind: 'help', topic: 'check' };
   if (v.version) return { kind: 'version' };
   if (v.config !== undefined && v.config.length === 0) throw new UsageError('--config needs a file name');
+  for (const option of ['baseline', 'write-baseline', 'changed-since'] as const) {
+    if (v[option] !== undefined && v[option].trim().length === 0) throw new UsageError(`--${option} needs a ${option === 'changed-since' ? 'git revision' : 'file name'}`);
+  }
+  if (v['write-baseline'] !== undefined) {
+    // Recording today's findings is not the time to change them, or to leave some out.
+    const clash = (['fix', 'unsafe-fixes', 'diff', 'baseline', 'changed-since'] as const).find((o) => v[o] !== undefined && v[o] !== false);
+    if (clash) throw new UsageError(`--write-baseline records every current finding; it cannot be combined with --${clash}`);
+  }
   return {
     kind: 'check',
     options: {
@@ -119,6 +136,9 @@ function parseCheck(args: string[]): Command {
       fix: v['unsafe-fixes'] ? 'preferred' : v.fix || v.diff ? 'safe' : 'none',
       diff: v.diff ?? false,
       maxFileSize: v['max-file-size'] === undefined ? null : bytesOf(v['max-file-size']),
+      baseline: v.baseline ?? null,
+      writeBaseline: v['write-baseline'] ?? null,
+      changedSince: v['changed-since'] ?? null,
     },
   };
 }

@@ -13,6 +13,8 @@ export interface LintConfig {
   fix: 'none' | 'safe' | 'preferred';
   /** Files larger than this many bytes are skipped with a warning. */
   maxFileSize: number;
+  /** The baseline file pyproject.toml names for these files (absolute), or null. */
+  baseline: string | null;
 }
 
 /**
@@ -38,6 +40,8 @@ export interface CliFinding {
   message: string;
   range: Range;
   related: RelatedLocation[];
+  /** The code the finding points at, as tokens (its identity in a baseline). */
+  fingerprint?: string;
 }
 
 export type FileResult =
@@ -70,6 +74,8 @@ export interface RunReport {
   failed: number;
   /** The directory SARIF URIs are relative to. */
   cwd: string;
+  /** Findings not reported because a baseline records them. */
+  hiddenByBaseline?: number;
 }
 
 export type OutputFormat = 'text' | 'json' | 'sarif' | 'github';

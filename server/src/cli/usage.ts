@@ -41,6 +41,13 @@ Options:
   --max-file-size <bytes>             Skip larger files with a warning (default: max-file-size in
                                       pyproject.toml, else 8388608). Pipes, devices and other
                                       non-regular files are always skipped with a warning.
+  --baseline <file>                   Report only findings the baseline file does not record
+                                      (default: baseline in pyproject.toml, if set).
+  --write-baseline <file>             Record every current finding in the file (entries of files
+                                      not checked this run are kept) and list the entries that
+                                      no longer match; prints no findings, exits 0.
+  --changed-since <rev>               Report only migrations added or changed since the git
+                                      revision (committed, staged, unstaged or untracked).
   -j, --jobs <n>                      Worker threads for large runs (default: available cores).
   -q, --quiet                         Print findings only: no summary, no warnings.
   -h, --help                          Show this help.

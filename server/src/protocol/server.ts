@@ -36,6 +36,7 @@ export const SERVER_NAME = 'django-migration-guard';
 
 export function startServer(connection: Connection, options: ServerOptions): void {
   const service = new LintService();
+  service.baselines.warn = (message) => connection.console.warn(message);
   let parser: PythonParser | undefined;
   let documents: OpenDocuments | undefined;
   let supportsConfiguration = false;
