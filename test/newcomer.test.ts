@@ -75,6 +75,15 @@ describe('the README for a newcomer', () => {
     assert.match(section, /python3\b/);
   });
 
+  it('names every test suite, and .ci/run runs each of them', () => {
+    const section = developmentSection();
+    const ci = readFileSync(join(REPO_ROOT, '.ci', 'run'), 'utf8');
+    for (const command of ['npm test', 'npm run test:install', 'npm run e2e']) {
+      assert.ok(section.includes(command), `README Development section does not mention ${command}`);
+      assert.match(ci, new RegExp(`^${command.replace(/[.:]/g, '\\$&')}$`, 'm'), `.ci/run does not run ${command}`);
+    }
+  });
+
   it('lists every environment variable the tests, the scripts and the benchmark read', () => {
     const sources = [
       ...filesUnder(join(REPO_ROOT, 'test'), (f) => f.endsWith('.ts')),
