@@ -8,6 +8,7 @@ import { calledUnit, type CodeUnit } from './code-flow';
 import { blockScope, type Scope } from './scope';
 import { analyseSql } from './sql';
 import { callArguments, staticString, unparen, type Node } from './syntax';
+import { walkTasks, type Later } from './task-walk';
 
 
 export type WriteKind =
@@ -322,42 +323,19 @@ function newLoop(node: Node, kind: LoopKind, header: Node, iterable: Node | null
   return { node, kind, header, iterable, targets, writes: [], allWrites: [], appendsTo: new Set(), hasSlice: false, hasCommit: false, hasLimitSql: false, hasBreak: false, hasSizedFlush: false, constructed: new Set(), parent };
 }
 
-/** Work for `visit`: a node to walk under a loop, or a step to take once earlier work is done. */
-type VisitTask = { node: Node; loop: LoopFacts | null } | (() => void);
-
-/**
- * Walks `root` in source order with an explicit stack instead of recursion: generated or
- * hand-written code can nest expressions thousands deep (a 5,000-term `+`), which would
- * overflow the call stack. Deferred steps keep the order in which loops are recorded.
- */
-function visit(root: Node, rootLoop: LoopFacts | null, facts: UnitFacts, unit: CodeUnit): void {
-  const stack: VisitTask[] = [{ node: root, loop: rootLoop }];
-  // Pushed in reverse so they run first to last.
-  const later = (...tasks: Array<VisitTask | null>) => {
-    for (let i = tasks.length - 1; i >= 0; i--) {
-      const t = tasks[i];
-      if (t) stack.push(t);
-    }
-  };
-  const at = (node: Node | null | undefined, loop: LoopFacts | null): VisitTask | null => (node ? { node, loop } : null);
-  while (stack.length > 0) {
-    const task = stack.pop() as VisitTask;
-    if (typeof task === 'function') {
-      task();
-      continue;
-    }
-    visitOne(task.node, task.loop, facts, unit, later, at);
-  }
+interface VisitItem {
+  node: Node;
+  loop: LoopFacts | null;
 }
 
-function visitOne(
-  node: Node,
-  loop: LoopFacts | null,
-  facts: UnitFacts,
-  unit: CodeUnit,
-  later: (...tasks: Array<VisitTask | null>) => void,
-  at: (node: Node | null | undefined, loop: LoopFacts | null) => VisitTask | null,
-): void {
+const at = (node: Node | null | undefined, loop: LoopFacts | null): VisitItem | null => (node ? { node, loop } : null);
+
+/** Walks `root` in source order, without recursion (see task-walk.ts); deferred steps keep the order loops are recorded in. */
+function visit(root: Node, rootLoop: LoopFacts | null, facts: UnitFacts, unit: CodeUnit): void {
+  walkTasks<VisitItem>({ node: root, loop: rootLoop }, ({ node, loop }, later) => visitOne(node, loop, facts, unit, later));
+}
+
+function visitOne(node: Node, loop: LoopFacts | null, facts: UnitFacts, unit: CodeUnit, later: Later<VisitItem>): void {
   const t = node.type;
   if (NESTED_SCOPES.has(t)) return;
   if (t === 'for_statement') {
