@@ -1,7 +1,8 @@
 /**
  * In-process engine figures over the generated corpus, in one process, timed with
  * process.hrtime.bigint(): bare web-tree-sitter (WASM) parse, full lint (parse + lintTree), and
- * the native `tree-sitter` binding's parse of the same texts. One warm-up round, then several
+ * the native `tree-sitter` binding's parse of the same texts (when it is installed: it is not a
+ * dependency). One warm-up round, then several
  * rounds in which every file gets the three measurements back to back (first one rotating), so
  * load from other processes on a noisy machine hits all three alike; medians reported. A final
  * CPU-profiled lint pass says where lintTree spends its time (self time by module, only samples

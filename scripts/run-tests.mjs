@@ -1,18 +1,23 @@
 // Runs every compiled test file under out/test with Node's test runner. Node 20's `--test` does
 // not expand globs, so the files are listed here; the runner prints its own summary.
+// `--install` runs the *.install-test files instead: the pre-commit hook and the GitHub Action,
+// installed the way users install them (npm and the registry needed, a minute or two each).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+
+const suffix = process.argv.includes('--install') ? '.install-test.js' : '.test.js';
 
 function find(dir) {
   return readdirSync(dir).flatMap((name) => {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) return name === 'fixtures' ? [] : find(p);
-    return name.endsWith('.test.js') ? [p] : [];
+    return name.endsWith(suffix) ? [p] : [];
   });
 }
 
-const filter = process.argv[2];
+const args = process.argv.slice(2);
+const filter = args.find((a) => !a.startsWith('--'));
 const files = find('out/test').filter((f) => !filter || f.includes(filter)).sort();
 if (files.length === 0) {
   console.error('no test files found under out/test (run `npm run compile-tests` first)');

@@ -93,6 +93,7 @@ const EXPECTED_DEFAULT = [
   'app/migrations/0003_order_index.py:7 unused-suppression',
   'app/migrations/0003_order_index.py:9 missing-atomic-false',
   'app/migrations/0004_broken.py:9 runpython-no-reverse',
+  'app/migrations/0004_broken.py:9 syntax-error',
   'scripts/custom_migration.py:13 runpython-no-reverse',
 ];
 
@@ -134,7 +135,7 @@ describe('cli: text format', () => {
     assert.equal(lines.length, EXPECTED_DEFAULT.length + 1);
     assert.match(lines[0], /^app\/migrations\/0002_backfill\.py:6:5: warning \[unbatched-save-loop\] \S/);
     assert.match(lines[3], /^app\/migrations\/0003_order_index\.py:7:5: information \[unused-suppression\] /);
-    assert.equal(lines.at(-1), 'Found 7 problems (1 error, 5 warnings, 1 information) in 4 files (6 checked).');
+    assert.equal(lines.at(-1), 'Found 8 problems (2 errors, 5 warnings, 1 information) in 4 files (6 checked).');
   });
 
   it('says so when nothing is found, and --quiet leaves only findings', () => {
@@ -147,11 +148,12 @@ describe('cli: text format', () => {
     assert.doesNotMatch(quiet.stderr, /warning/);
   });
 
-  it('warns about a syntax error on stderr but still lints the file', () => {
+  it('reports a syntax error as an error finding (so CI fails as migrate would) and still lints the file', () => {
     const r = cli(['check', 'app/migrations/0004_broken.py']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /app\/migrations\/0004_broken\.py:9:\d+: syntax error/);
+    assert.match(r.stdout, /0004_broken\.py:9:62: error \[syntax-error\] Syntax error \(`\)` is missing here\)/);
     assert.match(r.stdout, /0004_broken\.py:9:9: warning \[runpython-no-reverse\]/);
+    assert.equal(cli(['check', '--fail-on', 'error', 'app/migrations/0004_broken.py']).code, 1);
   });
 });
 
@@ -431,9 +433,13 @@ describe('cli: fixes', () => {
     const root = projectCopy();
     const before = json(['app'], root).findings;
     assert.ok(before.length > 0);
+    const brokenFile = join(root, 'app', 'migrations', '0004_broken.py');
+    const broken = readFileSync(brokenFile, 'utf8');
     const run = cli(['check', '--unsafe-fixes', '--format', 'json', 'app'], root);
     const left = JSON.parse(run.stdout) as JsonFinding[];
-    assert.deepEqual(left.filter((f) => f.rule === 'runpython-no-reverse' || f.rule === 'runsql-no-reverse'), [], run.stderr);
+    // A file that does not parse is never edited: its findings stay, its text too.
+    assert.equal(readFileSync(brokenFile, 'utf8'), broken);
+    assert.deepEqual(left.filter((f) => f.path !== 'app/migrations/0004_broken.py' && (f.rule === 'runpython-no-reverse' || f.rule === 'runsql-no-reverse')), [], run.stderr);
     // In a file that also changes the schema, batching is fixed by a split, not by atomic = False.
     for (const f of left.filter((x) => x.rule === 'missing-atomic-false')) assert.match(f.message, /Move the data operations into a migration of their own/);
     const python = spawnSync('python3', ['-c', 'import ast, sys\nfor p in sys.argv[1:]: ast.parse(open(p).read(), p)', ...['0002_backfill.py', '0003_order_index.py'].map((n) => join(root, 'app', 'migrations', n))], { encoding: 'utf8' });

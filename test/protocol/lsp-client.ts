@@ -20,6 +20,8 @@ export interface ClientOptions {
   progress?: boolean;
   /** Answer workspace/applyEdit by applying the edit to the files on disk, as an editor would save it. */
   applyEditsToDisk?: boolean;
+  /** Declare workspace.workspaceEdit.documentChanges (versioned document edits), as VS Code does. */
+  documentChanges?: boolean;
 }
 
 export class TestClient {
@@ -85,7 +87,12 @@ export class TestClient {
       rootUri: folders[0] ? pathToFileURL(folders[0]).href : null,
       workspaceFolders: folders.map((f) => ({ uri: pathToFileURL(f).href, name: f })),
       capabilities: {
-        workspace: { configuration: !!options.settings, didChangeWatchedFiles: { dynamicRegistration: true }, workspaceFolders: true },
+        workspace: {
+          configuration: !!options.settings,
+          didChangeWatchedFiles: { dynamicRegistration: true },
+          workspaceFolders: true,
+          workspaceEdit: { documentChanges: options.documentChanges ?? false },
+        },
         window: { workDoneProgress: options.progress ?? false },
         textDocument: { publishDiagnostics: { relatedInformation: true, codeDescriptionSupport: true, dataSupport: true } },
       },

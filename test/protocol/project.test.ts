@@ -37,7 +37,8 @@ function replaceAll(text: string, next: string) {
 describe('language server: the project view', () => {
   it('reports conflicting leaves after the scan, each pointing at the other file, and fixes them with a merge migration', async () => {
     const root = copyOf('projects/conflict');
-    const client = await TestClient.start({ workspaceFolders: [root], settings: () => ({}) });
+    // Creating a file needs a client that applies documentChanges (VS Code does).
+    const client = await TestClient.start({ workspaceFolders: [root], settings: () => ({}), documentChanges: true });
     try {
       const company = pathToFileURL(join(root, 'crm/migrations/0003_contact_company.py')).href;
       const phone = pathToFileURL(join(root, 'crm/migrations/0003_contact_phone.py')).href;

@@ -8,6 +8,7 @@ import { calledUnit, type CodeUnit } from './code-flow';
 import { blockScope, type Scope } from './scope';
 import { analyseSql } from './sql';
 import { callArguments, staticString, unparen, type Node } from './syntax';
+import { walkTasks, type Later } from './task-walk';
 
 
 export type WriteKind =
@@ -322,45 +323,46 @@ function newLoop(node: Node, kind: LoopKind, header: Node, iterable: Node | null
   return { node, kind, header, iterable, targets, writes: [], allWrites: [], appendsTo: new Set(), hasSlice: false, hasCommit: false, hasLimitSql: false, hasBreak: false, hasSizedFlush: false, constructed: new Set(), parent };
 }
 
-function visit(node: Node, loop: LoopFacts | null, facts: UnitFacts, unit: CodeUnit): void {
+interface VisitItem {
+  node: Node;
+  loop: LoopFacts | null;
+}
+
+const at = (node: Node | null | undefined, loop: LoopFacts | null): VisitItem | null => (node ? { node, loop } : null);
+
+/** Walks `root` in source order, without recursion (see task-walk.ts); deferred steps keep the order loops are recorded in. */
+function visit(root: Node, rootLoop: LoopFacts | null, facts: UnitFacts, unit: CodeUnit): void {
+  walkTasks<VisitItem>({ node: root, loop: rootLoop }, ({ node, loop }, later) => visitOne(node, loop, facts, unit, later));
+}
+
+function visitOne(node: Node, loop: LoopFacts | null, facts: UnitFacts, unit: CodeUnit, later: Later<VisitItem>): void {
   const t = node.type;
   if (NESTED_SCOPES.has(t)) return;
   if (t === 'for_statement') {
     const left = node.childForFieldName('left');
     const right = node.childForFieldName('right');
-    if (right) visit(right, loop, facts, unit);
-    const l = newLoop(node, 'for', node, right, identifiersIn(left), loop);
-    facts.loops.push(l);
-    const body = node.childForFieldName('body');
-    if (body) visit(body, l, facts, unit);
-    const alt = node.childForFieldName('alternative');
-    if (alt) visit(alt, loop, facts, unit);
+    later(at(right, loop), () => {
+      const l = newLoop(node, 'for', node, right, identifiersIn(left), loop);
+      facts.loops.push(l);
+      later(at(node.childForFieldName('body'), l), at(node.childForFieldName('alternative'), loop));
+    });
     return;
   }
   if (t === 'while_statement') {
-    const cond = node.childForFieldName('condition');
     const l = newLoop(node, 'while', node, null, [], loop);
     facts.loops.push(l);
-    if (cond) visit(cond, l, facts, unit);
-    const body = node.childForFieldName('body');
-    if (body) visit(body, l, facts, unit);
+    later(at(node.childForFieldName('condition'), l), at(node.childForFieldName('body'), l));
     return;
   }
   if (COMPREHENSIONS.has(t)) {
     const clauses = node.namedChildren.filter((c) => c.type === 'for_in_clause');
     const first = clauses[0];
     const iterable = first?.childForFieldName('right') ?? null;
-    if (iterable) visit(iterable, loop, facts, unit);
-    const l = newLoop(node, 'comprehension', first ?? node, iterable, identifiersIn(first?.childForFieldName('left') ?? null), loop);
-    facts.loops.push(l);
-    for (const child of node.namedChildren) {
-      if (child === first || child.id === first?.id) {
-        const left = child.childForFieldName('left');
-        if (left) visit(left, l, facts, unit);
-        continue;
-      }
-      visit(child, l, facts, unit);
-    }
+    later(at(iterable, loop), () => {
+      const l = newLoop(node, 'comprehension', first ?? node, iterable, identifiersIn(first?.childForFieldName('left') ?? null), loop);
+      facts.loops.push(l);
+      later(...node.namedChildren.map((child) => (child === first || child.id === first?.id ? at(child.childForFieldName('left'), l) : at(child, l))));
+    });
     return;
   }
   if (t === 'call') {
@@ -383,7 +385,7 @@ function visit(node: Node, loop: LoopFacts | null, facts: UnitFacts, unit: CodeU
       if (right && (right.type === 'list' || right.type === 'tuple')) loop.appendsTo.add(left.text);
     }
   }
-  for (const child of node.namedChildren) visit(child, loop, facts, unit);
+  later(...node.namedChildren.map((child) => at(child, loop)));
 }
 
 function onCall(call: Node, loop: LoopFacts | null, facts: UnitFacts, unit: CodeUnit): void {

@@ -16,6 +16,7 @@ import { summarizeMigration, type MigrationSummary } from './project/summary';
 import type { ProjectView } from './project/view';
 import { RULE_IDS, RULES } from './rules';
 import type { ReportedFinding } from './rules/rule';
+import { syntaxErrorFinding } from './rules/syntax-error';
 import { parseSuppressions, suppressionEdit, suppressionFor, type Suppression } from './suppressions';
 import type { Finding, RuleSetting, Severity } from './types';
 
@@ -69,7 +70,13 @@ function collect(id: string, reported: ReportedFinding[], out: RawFinding[], def
 /** Step 1: the migration model, the per-file rules, the summary and the suppression comments. */
 export function analyzeFile(tree: Tree, source: string, options: LintOptions = {}): { analysis: FileAnalysis; model: MigrationModel | null } {
   const model = buildMigrationModel(tree.rootNode, options.argsCache ?? null);
-  if (!model) return { analysis: { findings: [], summary: null, suppressions: [] }, model: null };
+  if (!model) {
+    // No Migration class can be read: only a syntax error is worth saying (suppression comments
+    // in a broken file cannot be trusted).
+    const broken = syntaxErrorFinding(tree.rootNode);
+    const findings: RawFinding[] = broken ? [{ rule: 'syntax-error', severity: 'error', reported: 'error', message: broken.message, range: broken.range, related: [], fixes: [] }] : [];
+    return { analysis: { findings, summary: null, suppressions: [] }, model: null };
+  }
   const settings = options.rules ?? {};
   const index = new CodeIndex();
   const findings: RawFinding[] = [];
@@ -121,7 +128,7 @@ export function finalizeFindings(raw: readonly RawFinding[], suppressions: reado
     const key = `${r.rule}:${r.range.start.line}:${r.range.start.character}:${r.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const finding: Finding = { rule: r.rule, severity, message: r.message, range: r.range, related: r.related, fixes: r.fixes };
+    const finding: Finding = { rule: r.rule, severity, message: r.message, range: r.range, related: r.related, fixes: r.fixes, ...(r.fingerprint !== undefined ? { fingerprint: r.fingerprint } : {}) };
     if (suppressionFor(finding, marks)) continue;
     if (source !== undefined) {
       lines ??= source.split(/\r\n|\r|\n/);
@@ -168,7 +175,7 @@ export function finalizeFindings(raw: readonly RawFinding[], suppressions: reado
 /** All three steps on one file: what the editor and the tests use. */
 export function lintTree(tree: Tree, source: string, options: LintOptions = {}): LintResult {
   const { analysis, model } = analyzeFile(tree, source, options);
-  if (!analysis.summary) return { findings: [], model, summary: null };
+  if (!analysis.summary) return { findings: finalizeFindings(analysis.findings, [], { rules: options.rules }), model, summary: null };
   const raw = [...analysis.findings, ...projectFindings(analysis.summary, options)];
   return { findings: finalizeFindings(raw, analysis.suppressions, { rules: options.rules, source }), model, summary: analysis.summary };
 }

@@ -59,6 +59,8 @@ export interface Finding {
   fixes: Fix[];
   /** The edit that writes a suppression comment for this finding. */
   suppression?: TextEdit;
+  /** The code the finding points at, as tokens: its identity in a baseline (set by the CLI). */
+  fingerprint?: string;
 }
 
 /** Severity as configured: a severity, 'off', or 'default' (the rule decides per finding). */

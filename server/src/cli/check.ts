@@ -5,21 +5,24 @@
  * --fail-on, else 0.
  */
 import { writeFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { dirname, relative } from 'node:path';
 import { PythonParser } from '../analysis/parser';
 import { discover } from './discover';
 import { formatGithub } from './format-github';
 import { formatJson } from './format-json';
 import { formatSarif } from './format-sarif';
 import { formatText } from './format-text';
+import { applyBaselines, writeBaseline } from './baseline-run';
+import { selectTasks } from './changed-since';
 import { bundledGrammarPaths, bundledWorkerFile } from './grammar';
 import { lintFile } from './lint-file';
 import type { CheckOptions } from './options';
 import { ConfigResolver } from './project-config';
-import { finishProject, planProject } from './project-run';
+import { fillFingerprints, finishProject, planProject } from './project-run';
 import { findingsExitCode } from './report';
 import type { FileReport, FileResult, LintConfig, LintTask, RunReport } from './types';
 import { unifiedDiff } from './unified-diff';
+import { writeSourceFile } from '../workspace/write-source';
 import { lintInPool } from './worker-pool';
 
 /** Below this many files, starting worker threads costs more than it saves. */
@@ -56,34 +59,43 @@ function render(report: RunReport, options: CheckOptions): string {
   }
 }
 
-function position(p: { line: number; character: number }): string {
-  return `${p.line + 1}:${p.character + 1}`;
-}
-
 export async function runCheck(options: CheckOptions, io: CheckIo): Promise<number> {
   const warn = (message: string): void => {
     if (!options.quiet) io.stderr(`migration-guard: warning: ${message}\n`);
   };
   const error = (message: string): void => io.stderr(`migration-guard: error: ${message}\n`);
+  const info = (message: string): void => {
+    if (!options.quiet) io.stderr(`migration-guard: ${message}\n`);
+  };
 
-  const resolver = new ConfigResolver(options.config, { select: options.select, ignore: options.ignore, fix: options.fix }, warn);
+  const resolver = new ConfigResolver(options.config, { select: options.select, ignore: options.ignore, fix: options.fix, ...(options.maxFileSize ? { maxFileSize: options.maxFileSize } : {}) }, warn);
   const found = discover(options.paths, resolver, io.cwd);
   for (const w of found.warnings) warn(w);
   for (const e of found.errors) error(e);
 
-  // The project view needs every migration of the folders walked, and the apps' labels.
-  const project = planProject(found.python, found.tasks, resolver);
-  const tasks = [...found.tasks, ...project.extra];
-  let results: FileResult[];
+  // Which of the discovered files to lint and report: all, or those --changed-since selects.
+  const selection = await selectTasks(found.tasks, { changedSince: options.changedSince, cwd: io.cwd });
+  if (!selection.ok) {
+    error(selection.error);
+    return 2;
+  }
+  if (selection.note) info(selection.note);
+  const tasks = selection.tasks;
+  // The project view needs every migration of the folders walked (linted or not), and the apps' labels.
+  const project = planProject(found.python, tasks, resolver);
+  const all = [...tasks, ...project.extra];
+
+  let allResults: FileResult[];
   try {
-    results = tasks.length > 0 ? await lintAll(tasks, resolver.configs, options.jobs) : [];
+    allResults = all.length > 0 ? await lintAll(all, resolver.configs, options.jobs) : [];
   } catch (e) {
     // Only the parser's own setup can land here (per-file problems are results).
     error(`cannot start the Python parser: ${e instanceof Error ? e.message : String(e)}`);
     return 2;
   }
+  const results = allResults.slice(0, tasks.length);
   const authUserModel = resolver.resolved[0]?.settings.authUserModel ?? 'auth.User';
-  const outcome = finishProject(project, tasks, results, resolver.configs, authUserModel);
+  const outcome = finishProject(project, all, allResults, resolver.configs, authUserModel);
 
   const files: FileReport[] = [];
   let checked = 0;
@@ -91,23 +103,26 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
   let fixedProblems = 0;
   let fixedFiles = 0;
   const diffs: string[] = [];
-  const order = found.tasks.map((_, i) => i).sort((a, b) => (found.tasks[a].path < found.tasks[b].path ? -1 : found.tasks[a].path > found.tasks[b].path ? 1 : 0));
+  const order = tasks.map((_, i) => i).sort((a, b) => (tasks[a].path < tasks[b].path ? -1 : tasks[a].path > tasks[b].path ? 1 : 0));
   for (const i of order) {
-    const task = found.tasks[i];
+    const task = tasks[i];
     const result = results[i];
     if (result.status === 'failed') {
       failed++;
       error(`${task.path}: ${result.error}`);
+    } else if (result.status === 'skipped') {
+      if (result.warning) warn(`${task.path}: ${result.warning}`);
     } else if (result.status === 'checked') {
       checked++;
-      if (result.syntaxError) warn(`${task.path}:${position(result.syntaxError)}: syntax error; findings for this file may be incomplete`);
+      if (result.notFixed) warn(`${task.path}: ${result.notFixed}`);
       if (result.fixed) {
         fixedProblems += result.fixed.applied;
         fixedFiles++;
         if (options.diff) diffs.push(unifiedDiff(task.path, result.fixed.original, result.fixed.text));
         else {
           try {
-            writeFileSync(task.file, result.fixed.text);
+            // In the file's own encoding, and never through a link that leads out of the tree given.
+            writeSourceFile(task.file, result.fixed.text, result.fixed.encoding, task.root ?? dirname(task.file));
           } catch (e) {
             failed++;
             error(`${task.path}: cannot write the fixed file (${e instanceof Error ? e.message : String(e)})`);
@@ -134,7 +149,18 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
     }
   }
 
-  const report: RunReport = { files, checked, failed, cwd: io.cwd };
+  // Adoption: record today's findings, or leave out the ones a baseline records (baseline-run.ts).
+  // Findings of the project rules got no fingerprint on the workers: their files are read again.
+  if (options.writeBaseline !== null || options.baseline !== null || resolver.configs.some((c) => c.baseline !== null)) await fillFingerprints(files, resolver.configs[0]?.maxFileSize);
+  const baselineIo = { warn, error, info };
+  if (options.writeBaseline !== null) {
+    const written = writeBaseline({ target: options.writeBaseline, files, tasks, results, cwd: io.cwd, io: baselineIo });
+    return failed > 0 || found.errors.length > 0 ? 2 : written;
+  }
+  const baseline = applyBaselines({ files, tasks, results, configs: resolver.configs, explicit: options.baseline, cwd: io.cwd, io: baselineIo });
+  if (!baseline.ok) return 2;
+
+  const report: RunReport = { files: files.filter((f) => f.findings.length > 0), checked, failed, cwd: io.cwd, hiddenByBaseline: baseline.hidden };
   if (options.diff) {
     // The diff is the output: findings would describe the text before the fixes.
     io.stdout(diffs.join(''));

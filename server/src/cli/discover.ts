@@ -79,7 +79,7 @@ class Walk {
       this.out.warnings.push(`${given}: not a Python file, skipped`);
     } else {
       const config = this.resolver.forDirectory(dirname(abs), this.fallbackRoot(abs, false));
-      this.add({ path: given, file: abs, mode: 'lint', config: config.index });
+      this.add({ path: given, file: abs, mode: 'lint', config: config.index, root: dirname(abs) });
       this.siblings(dirname(abs));
     }
   }
@@ -112,8 +112,9 @@ class Walk {
         const full = join(dir, e.name);
         if (e.isDirectory()) {
           if (!SKIPPED_DIRS.has(e.name) && !e.name.endsWith('.egg-info')) stack.push(full);
-        } else if (e.name.endsWith('.py') && (e.isFile() || (e.isSymbolicLink() && !isFolder(full)))) {
-          files.push(full); // a dangling link stays in, so reading it reports the problem
+        } else if (e.name.endsWith('.py') && !(e.isSymbolicLink() && isFolder(full))) {
+          // Dangling links, pipes and devices stay in: reading reports (or skips them with) the problem.
+          files.push(full);
           this.out.python.add(full);
         }
         // Symlinked folders are not followed: they can loop, and they are checked where they live.
@@ -122,8 +123,8 @@ class Walk {
       const config = this.resolver.forDirectory(dir, fallbackRoot);
       for (const file of files.reverse()) {
         const display = join(given, relative(absRoot, file));
-        if (config.matcher.isIncluded(file)) this.add({ path: display, file, mode: 'lint', config: config.index });
-        else if (config.settings.detectByContent && !config.matcher.isExcluded(file)) this.add({ path: display, file, mode: 'detect', config: config.index });
+        if (config.matcher.isIncluded(file)) this.add({ path: display, file, mode: 'lint', config: config.index, root: absRoot });
+        else if (config.settings.detectByContent && !config.matcher.isExcluded(file)) this.add({ path: display, file, mode: 'detect', config: config.index, root: absRoot });
       }
     }
   }

@@ -26,10 +26,11 @@ export function summaryLine(report: RunReport): string {
       total++;
     }
   }
-  if (total === 0) return `No problems found in ${plural(report.checked, 'file')}.`;
+  const hidden = report.hiddenByBaseline ? `; ${report.hiddenByBaseline} recorded in the baseline not shown` : '';
+  if (total === 0) return `No problems found in ${plural(report.checked, 'file')}${hidden ? ` (${hidden.slice(2)})` : ''}.`;
   const parts = (Object.keys(counts) as Severity[]).filter((s) => counts[s] > 0).map((s) => plural(counts[s], ...SEVERITY_WORDS[s]));
   const withFindings = report.files.filter((f) => f.findings.length > 0).length;
-  return `Found ${plural(total, 'problem')} (${parts.join(', ')}) in ${plural(withFindings, 'file')} (${report.checked} checked).`;
+  return `Found ${plural(total, 'problem')} (${parts.join(', ')}) in ${plural(withFindings, 'file')} (${report.checked} checked${hidden}).`;
 }
 
 export function formatText(report: RunReport, options: { quiet: boolean }): string {

@@ -1,42 +1,39 @@
 /**
- * Reads one file for a run: read, parse, confirm it is a migration when it was found by content,
- * analyze it (per-file rules, summary for the project view, suppressions), and apply fixes when
- * asked. Migrations read only for the project view get their summary; apps.py files their label.
- * Never throws: whatever goes wrong becomes a `failed` result, so one bad file cannot stop a run.
- * Used the same way in-process and in worker threads.
+ * Reads one file for a run: read (regular files only, bounded, decoded as Python would), parse,
+ * confirm it is a migration when it was found by content, analyze it (per-file rules, summary for
+ * the project view, suppressions), and apply fixes when asked and safe to. Migrations read only
+ * for the project view get their summary; apps.py files their label. Never throws: whatever goes
+ * wrong becomes a `failed` result, so one bad file cannot stop a run. Used the same way in-process
+ * and in worker threads.
  */
-import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { analyzeFile, finalizeFindings, summarizeTree, type FileAnalysis } from '../analysis/engine';
+import { analyzeFile, finalizeFindings, summarizeTree, type FileAnalysis, type RawFinding } from '../analysis/engine';
+import { findingFingerprint } from '../analysis/fingerprint';
 import { applyFixEdits, selectFixes } from '../analysis/fixes/apply';
 import { definesMigrationClass } from '../analysis/migration-model';
 import type { PythonParser, Tree } from '../analysis/parser';
+import { firstSyntaxError, undecodableSourceFinding } from '../analysis/rules/syntax-error';
 import type { Node } from '../analysis/syntax';
 import { MIGRATION_CLASS_HINT } from '../config/file-matcher';
 import { readAppLabel } from '../workspace/project-loader';
+import { readSourceFile } from '../workspace/read-source';
+import { canEncode } from '../workspace/source-encoding';
+import { outsideTree } from '../workspace/write-source';
 import { reasonOf, type FileResult, type LintConfig, type LintTask } from './types';
 
 /** The first place tree-sitter had to recover from, or null for a clean parse. */
-function firstSyntaxError(root: Node): { line: number; character: number } | null {
-  if (!root.hasError) return null;
-  let node: Node = root;
-  for (;;) {
-    if (node.isError || node.isMissing) return { line: node.startPosition.row, character: node.startPosition.column };
-    const child: Node | undefined = node.children.find((c) => c.hasError || c.isMissing);
-    if (!child) return { line: node.startPosition.row, character: node.startPosition.column };
-    node = child;
-  }
+function syntaxErrorPosition(root: Node): { line: number; character: number } | null {
+  const node = firstSyntaxError(root);
+  return node ? { line: node.startPosition.row, character: node.startPosition.column } : null;
 }
 
 export function lintFile(parser: PythonParser, task: LintTask, config: LintConfig): FileResult {
   if (task.mode === 'app-config') return { status: 'app-config', label: readAppLabel(dirname(task.file), parser) };
-  let text: string;
-  try {
-    text = readFileSync(task.file, 'utf8');
-  } catch (e) {
-    return { status: 'failed', error: `cannot read file (${reasonOf(e)})` };
-  }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // editors hide the BOM; columns must agree
+  // Regular files only, bounded, decoded as Python would (the BOM is kept aside: editors hide it, columns must agree).
+  const read = readSourceFile(task.file, config.maxFileSize);
+  if (!read.ok) return read.kind === 'io' ? { status: 'failed', error: read.reason } : { status: 'skipped', warning: read.reason };
+  const { encoding, readOnly, problem } = read.source;
+  let text = read.source.text;
   if (task.mode === 'detect' && !MIGRATION_CLASS_HINT.test(text)) return { status: 'skipped' };
   let tree: Tree;
   try {
@@ -52,13 +49,19 @@ export function lintFile(parser: PythonParser, task: LintTask, config: LintConfi
     if (task.mode === 'detect' && !definesMigrationClass(tree.rootNode)) return { status: 'skipped' };
     const options = { rules: config.rules, batchSize: config.batchSize, name };
     let analysis: FileAnalysis = analyzeFile(tree, text, options).analysis;
+    const initial = analysis;
     const original = text;
     let applied = 0;
+    const fixesOf = (a: FileAnalysis) => selectFixes(finalizeFindings(a.findings, a.suppressions, { rules: config.rules }), config.fix === 'safe' ? 'safe' : 'preferred');
     // Apply fixes, re-lint, repeat: one fix can make another possible (a batched loop then
     // wants atomic = False). Bounded, and a pass that applies nothing ends it.
-    for (let pass = 0; config.fix !== 'none' && pass < 4; pass++) {
-      const findings = finalizeFindings(analysis.findings, analysis.suppressions, { rules: config.rules });
-      const groups = selectFixes(findings, config.fix === 'safe' ? 'safe' : 'preferred');
+    // A file that does not parse is never edited: its fixes were computed on a guess. Nor is a
+    // file that could not be written back byte for byte as it was read.
+    const leadsOut = config.fix !== 'none' && task.root ? outsideTree(task.file, task.root) : null;
+    const cannotWrite = readOnly ?? leadsOut;
+    const editable = !tree.rootNode.hasError && cannotWrite === null;
+    for (let pass = 0; config.fix !== 'none' && editable && pass < 4; pass++) {
+      const groups = fixesOf(analysis);
       if (groups.length === 0) break;
       const next = applyFixEdits(text, groups);
       if (next.applied === 0 || next.text === text) break;
@@ -68,11 +71,30 @@ export function lintFile(parser: PythonParser, task: LintTask, config: LintConfi
       tree = parser.parse(text);
       analysis = analyzeFile(tree, text, options).analysis;
     }
+    let notFixed: string | undefined;
+    if (config.fix !== 'none' && cannotWrite !== null && fixesOf(analysis).length > 0) notFixed = `not fixed: ${cannotWrite}`;
+    if (text !== original && !canEncode(text, encoding)) {
+      notFixed = `not fixed: the fixes write characters ${encoding.name}, the file's encoding, cannot hold`;
+      text = original;
+      analysis = initial;
+      tree.delete();
+      tree = parser.parse(text);
+    }
+    let findings: RawFinding[] = analysis.findings;
+    // Python stops at bytes it cannot decode, before it parses anything.
+    if (problem) {
+      const undecodable = undecodableSourceFinding(problem, config.rules['syntax-error']).map((f): RawFinding => ({ ...f, reported: f.severity }));
+      findings = [...undecodable, ...findings.filter((f) => f.rule !== 'syntax-error')];
+    }
+    // The identity of each finding for baselines, taken while the tree is at hand.
+    const root = tree.rootNode;
+    findings = findings.map((f) => ({ ...f, fingerprint: findingFingerprint(root, f.range) }));
     return {
       status: 'checked',
-      analysis,
-      syntaxError: firstSyntaxError(tree.rootNode),
-      ...(text !== original ? { fixed: { text, original, applied } } : {}),
+      analysis: { ...analysis, findings },
+      syntaxError: syntaxErrorPosition(tree.rootNode),
+      ...(text !== original ? { fixed: { text, original, applied, encoding } } : {}),
+      ...(notFixed ? { notFixed } : {}),
     };
   } catch (e) {
     return { status: 'failed', error: `internal error while linting (${reasonOf(e)}); please report it` };

@@ -5,7 +5,8 @@
 import { runCheck } from './check';
 import { runSplit } from './split';
 import { parseCommandLine, UsageError, type Command } from './options';
-import { CHECK_USAGE, MAIN_USAGE, SPLIT_USAGE } from './usage';
+import { formatRules } from './rules-command';
+import { CHECK_USAGE, MAIN_USAGE, RULES_USAGE, SPLIT_USAGE } from './usage';
 import { VERSION } from './version';
 
 const stdout = (text: string): void => void process.stdout.write(text);
@@ -22,7 +23,7 @@ async function run(argv: readonly string[]): Promise<number> {
   }
   switch (command.kind) {
     case 'help':
-      stdout(command.topic === 'check' ? CHECK_USAGE : command.topic === 'split' ? SPLIT_USAGE : MAIN_USAGE);
+      stdout({ check: CHECK_USAGE, split: SPLIT_USAGE, rules: RULES_USAGE, main: MAIN_USAGE }[command.topic]);
       return 0;
     case 'version':
       stdout(`migration-guard ${VERSION}\n`);
@@ -37,6 +38,9 @@ async function run(argv: readonly string[]): Promise<number> {
       }
     case 'split':
       return runSplit(command.options, { cwd: process.cwd(), stdout, stderr });
+    case 'rules':
+      stdout(formatRules(command.format));
+      return 0;
   }
 }
 

@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { RULE_IDS } from '../analysis/rules';
+import { RULES_FORMATS, type RulesFormat } from './rules-command';
 import { FAIL_ON_VALUES, OUTPUT_FORMATS, type FailOn, type OutputFormat } from './types';
 
 export class UsageError extends Error {}
@@ -22,6 +23,14 @@ export interface CheckOptions {
   fix: 'none' | 'safe' | 'preferred';
   /** Print what the fixes would change as a unified diff instead of writing files. */
   diff: boolean;
+  /** --max-file-size: files larger than this many bytes are skipped with a warning (null: the settings decide). */
+  maxFileSize: number | null;
+  /** --baseline: report only findings this file does not record (null: pyproject.toml's `baseline`, if any). */
+  baseline: string | null;
+  /** --write-baseline: record every current finding in this file instead of reporting them. */
+  writeBaseline: string | null;
+  /** --changed-since: report only migrations added or changed since this git revision. */
+  changedSince: string | null;
 }
 
 export interface SplitOptions {
@@ -32,8 +41,9 @@ export interface SplitOptions {
 }
 
 export type Command =
-  | { kind: 'help'; topic: 'main' | 'check' | 'split' }
+  | { kind: 'help'; topic: 'main' | 'check' | 'split' | 'rules' }
   | { kind: 'version' }
+  | { kind: 'rules'; format: RulesFormat }
   | { kind: 'check'; options: CheckOptions }
   | { kind: 'split'; options: SplitOptions };
 
@@ -56,6 +66,12 @@ function jobsOf(value: string | undefined): number {
   if (value === undefined) return Math.max(1, availableParallelism());
   const n = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`--jobs must be a whole number of at least 1 (got '${value}')`);
+  return n;
+}
+
+function bytesOf(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`--max-file-size must be a whole number of bytes, at least 1 (got '${value}')`);
   return n;
 }
 
@@ -86,6 +102,10 @@ function parseCheck(args: string[]): Command {
     fix: { type: 'boolean' },
     'unsafe-fixes': { type: 'boolean' },
     diff: { type: 'boolean' },
+    'max-file-size': { type: 'string' },
+    baseline: { type: 'string' },
+    'write-baseline': { type: 'string' },
+    'changed-since': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'V' },
   });
@@ -93,6 +113,14 @@ function parseCheck(args: string[]): Command {
   if (v.help) return { kind: 'help', topic: 'check' };
   if (v.version) return { kind: 'version' };
   if (v.config !== undefined && v.config.length === 0) throw new UsageError('--config needs a file name');
+  for (const option of ['baseline', 'write-baseline', 'changed-since'] as const) {
+    if (v[option] !== undefined && v[option].trim().length === 0) throw new UsageError(`--${option} needs a ${option === 'changed-since' ? 'git revision' : 'file name'}`);
+  }
+  if (v['write-baseline'] !== undefined) {
+    // Recording today's findings is not the time to change them, or to leave some out.
+    const clash = (['fix', 'unsafe-fixes', 'diff', 'baseline', 'changed-since'] as const).find((o) => v[o] !== undefined && v[o] !== false);
+    if (clash) throw new UsageError(`--write-baseline records every current finding; it cannot be combined with --${clash}`);
+  }
   return {
     kind: 'check',
     options: {
@@ -107,6 +135,10 @@ function parseCheck(args: string[]): Command {
       // --diff alone previews the safe fixes, as --fix would apply them.
       fix: v['unsafe-fixes'] ? 'preferred' : v.fix || v.diff ? 'safe' : 'none',
       diff: v.diff ?? false,
+      maxFileSize: v['max-file-size'] === undefined ? null : bytesOf(v['max-file-size']),
+      baseline: v.baseline ?? null,
+      writeBaseline: v['write-baseline'] ?? null,
+      changedSince: v['changed-since'] ?? null,
     },
   };
 }
@@ -118,13 +150,23 @@ function parseSplit(args: string[]): Command {
   return { kind: 'split', options: { file: parsed.positionals[0] as string, root: parsed.values.root ?? null, dryRun: parsed.values['dry-run'] ?? false } };
 }
 
+function parseRules(args: string[]): Command {
+  const parsed = parseStrict(args, { format: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  if (parsed.values.help) return { kind: 'help', topic: 'rules' };
+  if (parsed.positionals.length > 0) throw new UsageError(`rules takes no arguments (got '${parsed.positionals[0]}')`);
+  return { kind: 'rules', format: oneOf(parsed.values.format, RULES_FORMATS, '--format', 'text') };
+}
+
+const HELP_TOPICS = ['check', 'split', 'rules'] as const;
+
 export function parseCommandLine(argv: readonly string[]): Command {
   const [first, ...rest] = argv;
   if (first === undefined) throw new UsageError('no command given (try: migration-guard check .)');
-  if (first === '--help' || first === '-h' || first === 'help') return { kind: 'help', topic: rest[0] === 'check' || rest[0] === 'split' ? rest[0] : 'main' };
+  if (first === '--help' || first === '-h' || first === 'help') return { kind: 'help', topic: HELP_TOPICS.find((t) => t === rest[0]) ?? 'main' };
   if (first === '--version' || first === '-V') return { kind: 'version' };
   if (first === 'check') return parseCheck(rest);
   if (first === 'split') return parseSplit(rest);
+  if (first === 'rules') return parseRules(rest);
   if (first.startsWith('-')) throw new UsageError(`unknown option '${first}' (options go after the command: migration-guard check ${first} ...)`);
-  throw new UsageError(`unknown command '${first}' (the commands are: check, split)`);
+  throw new UsageError(`unknown command '${first}' (the commands are: check, split, rules)`);
 }

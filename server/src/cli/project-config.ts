@@ -4,6 +4,7 @@
  * configuration gets an index, so tasks sent to worker threads carry a number, not the settings.
  */
 import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { RuleSetting } from '../analysis/types';
 import { FileMatcher } from '../config/file-matcher';
 import { PyprojectCache, readPyproject, type ProjectConfig } from '../config/pyproject';
@@ -18,6 +19,8 @@ export interface RuleOverrides {
   ignore: string[];
   /** Fixes to apply (--fix / --unsafe-fixes); none by default. */
   fix?: LintConfig['fix'];
+  /** --max-file-size, over every pyproject.toml's. */
+  maxFileSize?: number;
 }
 
 export interface ResolvedConfig {
@@ -80,7 +83,13 @@ export class ConfigResolver {
     const settings = mergeSettings(project.settings);
     settings.rules = applyOverrides(settings.rules, this.overrides);
     const resolved: ResolvedConfig = { settings, matcher: new FileMatcher(settings, project.root), index: this.configs.length };
-    this.configs.push({ rules: settings.rules, batchSize: settings.batchSize, fix: this.overrides.fix ?? 'none' });
+    this.configs.push({
+      rules: settings.rules,
+      batchSize: settings.batchSize,
+      fix: this.overrides.fix ?? 'none',
+      maxFileSize: this.overrides.maxFileSize ?? settings.maxFileSize,
+      baseline: settings.baseline === null ? null : resolve(project.root, settings.baseline),
+    });
     this.resolved.push(resolved);
     this.byKey.set(key, resolved);
     return resolved;

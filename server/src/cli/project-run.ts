@@ -13,7 +13,11 @@ import type { FileCreation } from '../analysis/types';
 import { POSTGRES_NAMES, projectMigrations } from '../workspace/project-loader';
 import { graphCandidates, ProjectLayout, type GraphCandidates } from '../workspace/project-layout';
 import type { ConfigResolver } from './project-config';
-import type { CliFinding, FileResult, LintConfig, LintTask } from './types';
+import { findingFingerprint } from '../analysis/fingerprint';
+import { PythonParser } from '../analysis/parser';
+import { readSourceFile } from '../workspace/read-source';
+import { bundledGrammarPaths } from './grammar';
+import type { CliFinding, FileReport, FileResult, LintConfig, LintTask } from './types';
 
 export interface ProjectPlan {
   candidates: GraphCandidates;
@@ -86,7 +90,32 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
         return false;
       });
     }
-    findings.set(i, final.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, range: f.range, related: f.related })));
+    findings.set(i, final.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, range: f.range, related: f.related, ...(f.fingerprint !== undefined ? { fingerprint: f.fingerprint } : {}) })));
   });
   return { findings, creates: [...creates.values()] };
+}
+
+/**
+ * Gives the findings that have none (those of the project rules, found after the workers let go
+ * of their trees) the fingerprint a baseline keys them by: their files are read and parsed again,
+ * which only happens when a baseline is in use and only for files with such findings.
+ */
+export async function fillFingerprints(files: readonly FileReport[], maxFileSize?: number): Promise<void> {
+  const pending = files.filter((f) => f.findings.some((x) => x.fingerprint === undefined));
+  if (pending.length === 0) return;
+  const parser = await PythonParser.create(bundledGrammarPaths());
+  try {
+    for (const f of pending) {
+      const read = readSourceFile(f.file, maxFileSize);
+      if (!read.ok) continue;
+      const tree = parser.parse(read.source.text);
+      try {
+        for (const x of f.findings) x.fingerprint ??= findingFingerprint(tree.rootNode, x.range);
+      } finally {
+        tree.delete();
+      }
+    }
+  } finally {
+    parser.dispose();
+  }
 }

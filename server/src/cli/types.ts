@@ -5,6 +5,7 @@
 import type { FileAnalysis } from '../analysis/engine';
 import type { AppLabel } from '../analysis/project/app-config';
 import type { Range, RelatedLocation, RuleSetting, Severity } from '../analysis/types';
+import type { SourceEncoding } from '../workspace/source-encoding';
 
 /** The engine options for one group of files (one pyproject.toml plus command-line overrides). */
 export interface LintConfig {
@@ -12,6 +13,10 @@ export interface LintConfig {
   batchSize: number;
   /** Fixes to apply before reporting what remains. */
   fix: 'none' | 'safe' | 'preferred';
+  /** Files larger than this many bytes are skipped with a warning. */
+  maxFileSize: number;
+  /** The baseline file pyproject.toml names for these files (absolute), or null. */
+  baseline: string | null;
 }
 
 /**
@@ -28,6 +33,8 @@ export interface LintTask {
   mode: 'lint' | 'detect' | 'summary' | 'app-config';
   /** Index into the run's LintConfig list. */
   config: number;
+  /** The tree the user named (the folder walked, or a named file's folder): fixes never write outside it. */
+  root?: string;
 }
 
 /** A finding without its fixes: what the command line reports. */
@@ -37,6 +44,8 @@ export interface CliFinding {
   message: string;
   range: Range;
   related: RelatedLocation[];
+  /** The code the finding points at, as tokens (its identity in a baseline). */
+  fingerprint?: string;
 }
 
 export type FileResult =
@@ -45,11 +54,13 @@ export type FileResult =
       /** The per-file findings (before settings and suppressions), the summary, the suppressions. */
       analysis: FileAnalysis;
       syntaxError: { line: number; character: number } | null;
-      /** Present when fixes changed the file: its new text (not yet written) and how many applied. */
-      fixed?: { text: string; original: string; applied: number };
+      /** Present when fixes changed the file: its new text (not yet written), in the file's own encoding. */
+      fixed?: { text: string; original: string; applied: number; encoding: SourceEncoding };
+      /** Why fixes that were asked for were not applied (a file that cannot be written back as it was read). */
+      notFixed?: string;
     }
   | { status: 'app-config'; label: AppLabel }
-  | { status: 'skipped' }
+  | { status: 'skipped'; warning?: string }
   | { status: 'failed'; error: string };
 
 /** A checked file's findings, with both spellings of its path. */
@@ -69,6 +80,8 @@ export interface RunReport {
   failed: number;
   /** The directory SARIF URIs are relative to. */
   cwd: string;
+  /** Findings not reported because a baseline records them. */
+  hiddenByBaseline?: number;
 }
 
 export type OutputFormat = 'text' | 'json' | 'sarif' | 'github';

@@ -5,23 +5,47 @@
 
 type Op = { kind: ' ' | '-' | '+'; line: string };
 
-/** Myers' O((N+M)D) diff over lines. */
+/**
+ * Myers' O((N+M)D) diff over lines, after taking off the common head and tail (fixes touch a few
+ * places, and a new file is all insertion): a split's new part of 30,000 lines is D = 30,000, and
+ * the search's trace alone would be quadratic. The trace keeps one compact array per step.
+ */
 function diffLines(a: string[], b: string[]): Op[] {
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  const same = (from: number, to: number): Op[] => a.slice(from, to).map((line) => ({ kind: ' ', line }));
+  const midA = a.slice(head, a.length - tail);
+  const midB = b.slice(head, b.length - tail);
+  let middle: Op[];
+  if (midA.length === 0) middle = midB.map((line) => ({ kind: '+', line }));
+  else if (midB.length === 0) middle = midA.map((line) => ({ kind: '-', line }));
+  else middle = myers(midA, midB);
+  return [...same(0, head), ...middle, ...same(a.length - tail, a.length)];
+}
+
+function myers(a: string[], b: string[]): Op[] {
   const n = a.length;
   const m = b.length;
   const max = n + m;
-  const v = new Map<number, number>([[1, 0]]);
-  const trace: Map<number, number>[] = [];
+  const offset = max + 1;
+  const v = new Int32Array(2 * max + 3);
+  v[offset + 1] = 0;
+  // trace[d] holds v[k] for k = -d..d only.
+  const trace: Int32Array[] = [];
   outer: for (let d = 0; d <= max; d++) {
-    trace.push(new Map(v));
+    const snapshot = new Int32Array(2 * d + 1);
+    for (let k = -d; k <= d; k++) snapshot[k + d] = v[offset + k] as number;
+    trace.push(snapshot);
     for (let k = -d; k <= d; k += 2) {
-      let x = k === -d || (k !== d && (v.get(k - 1) ?? -1) < (v.get(k + 1) ?? -1)) ? (v.get(k + 1) ?? 0) : (v.get(k - 1) ?? 0) + 1;
+      let x = k === -d || (k !== d && (v[offset + k - 1] as number) < (v[offset + k + 1] as number)) ? (v[offset + k + 1] as number) : (v[offset + k - 1] as number) + 1;
       let y = x - k;
       while (x < n && y < m && a[x] === b[y]) {
         x++;
         y++;
       }
-      v.set(k, x);
+      v[offset + k] = x;
       if (x >= n && y >= m) break outer;
     }
   }
@@ -29,11 +53,12 @@ function diffLines(a: string[], b: string[]): Op[] {
   const ops: Op[] = [];
   let x = n;
   let y = m;
+  const at = (vd: Int32Array, d: number, k: number): number => (k < -d || k > d ? -1 : (vd[k + d] as number));
   for (let d = trace.length - 1; d >= 0; d--) {
-    const vd = trace[d] as Map<number, number>;
+    const vd = trace[d] as Int32Array;
     const k = x - y;
-    const prevK = k === -d || (k !== d && (vd.get(k - 1) ?? -1) < (vd.get(k + 1) ?? -1)) ? k + 1 : k - 1;
-    const prevX = vd.get(prevK) ?? 0;
+    const prevK = k === -d || (k !== d && at(vd, d, k - 1) < at(vd, d, k + 1)) ? k + 1 : k - 1;
+    const prevX = d === 0 ? 0 : Math.max(0, at(vd, d, prevK));
     const prevY = prevX - prevK;
     while (x > prevX && y > prevY) {
       x--;
@@ -50,6 +75,7 @@ function diffLines(a: string[], b: string[]): Op[] {
 
 export function unifiedDiff(path: string, before: string, after: string, context = 3): string {
   if (before === after) return '';
+  // An empty text has no lines (a new file is all insertion), not one empty line.
   const split = (t: string) => (t === '' ? [] : (t.endsWith('\n') ? t.slice(0, -1) : t).split('\n'));
   const ops = diffLines(split(before), split(after));
   // A file that does not exist yet is diffed from /dev/null, as git does for a new file.

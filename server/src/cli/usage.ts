@@ -6,13 +6,15 @@ export const MAIN_USAGE = `migration-guard: finds Django migrations that lock pr
 Usage:
   migration-guard check [options] [paths...]
   migration-guard split [--dry-run] [--root <dir>] <migration.py>
+  migration-guard rules [--format text|json]
   migration-guard --help | --version
 
 Commands:
   check     Lint migration files under the given paths (default: the current directory).
   split     Split a migration that mixes data and schema operations into several migrations.
+  rules     List every rule: its default severity, what it flags and its documentation.
 
-Run 'migration-guard check --help' or 'migration-guard split --help' for their options.
+Run 'migration-guard <command> --help' for its options.
 `;
 
 export const CHECK_USAGE = `Usage: migration-guard check [options] [paths...]
@@ -36,6 +38,16 @@ Options:
                                       reverse functions, atomic = False, ...).
   --diff                              Print the changes the fixes would make as a unified diff
                                       instead of writing them (exit 1 if there are any).
+  --max-file-size <bytes>             Skip larger files with a warning (default: max-file-size in
+                                      pyproject.toml, else 8388608). Pipes, devices and other
+                                      non-regular files are always skipped with a warning.
+  --baseline <file>                   Report only findings the baseline file does not record
+                                      (default: baseline in pyproject.toml, if set).
+  --write-baseline <file>             Record every current finding in the file (entries of files
+                                      not checked this run are kept) and list the entries that
+                                      no longer match; prints no findings, exits 0.
+  --changed-since <rev>               Report only migrations added or changed since the git
+                                      revision (committed, staged, unstaged or untracked).
   -j, --jobs <n>                      Worker threads for large runs (default: available cores).
   -q, --quiet                         Print findings only: no summary, no warnings.
   -h, --help                          Show this help.
@@ -67,4 +79,14 @@ Options:
   -h, --help       Show this help.
 
 Exit status: 0 split (or planned, with --dry-run); 2 refused, or a usage or I/O error.
+`;
+
+export const RULES_USAGE = `Usage: migration-guard rules [--format text|json]
+
+Lists every rule with its default severity, a one-line summary and the link to its documentation.
+The rule id is what --select, --ignore, [tool.migration-guard.rules] and suppression comments use.
+
+Options:
+  --format <text|json>   text (default), or a JSON array of {id, defaultSeverity, summary, docs}.
+  -h, --help             Show this help.
 `;

@@ -23,11 +23,17 @@ export interface Settings {
    * (relative to the project root, i.e. the pyproject.toml's folder).
    */
   migrationModules: Record<string, string>;
+  /** Findings recorded in this file are not reported (relative to the project root); null: none. */
+  baseline: string | null;
+  /** Files larger than this many bytes are skipped with a warning. */
+  maxFileSize: number;
 }
 
 export type PartialSettings = Partial<Omit<Settings, 'rules'>> & { rules?: Record<string, RuleSetting> };
 
 export const DEFAULT_INCLUDE = ['**/migrations/*.py'];
+/** Far above any hand-written or squashed migration, far below a runaway read. */
+export const DEFAULT_MAX_FILE_SIZE = 8 * 1024 * 1024;
 export const DEFAULT_EXCLUDE = [
   '**/__init__.py',
   '**/node_modules/**',
@@ -48,6 +54,8 @@ export function defaultSettings(): Settings {
     batchSize: 1000,
     authUserModel: 'auth.User',
     migrationModules: {},
+    baseline: null,
+    maxFileSize: DEFAULT_MAX_FILE_SIZE,
   };
 }
 
@@ -114,8 +122,19 @@ export function parseSettings(raw: unknown, origin: string): { settings: Partial
       settings.migrationModules = { ...(modules as Record<string, string>) };
     } else problems.push(`${origin}: migration-modules must be a table of app_label = "path/to/migrations/folder"`);
   }
+  const baseline = pick(r, 'baseline');
+  if (baseline !== undefined) {
+    if (typeof baseline === 'string') settings.baseline = baseline.trim() === '' ? null : baseline;
+    else problems.push(`${origin}: baseline must be a file name`);
+  }
+  const maxFileSize = pick(r, 'maxFileSize', 'max-file-size');
+  if (maxFileSize !== undefined) {
+    if (typeof maxFileSize === 'number' && Number.isInteger(maxFileSize) && maxFileSize >= 1) settings.maxFileSize = maxFileSize;
+    else problems.push(`${origin}: max-file-size must be a whole number of bytes, at least 1`);
+  }
+  const known = ['rules', 'include', 'exclude', 'detectByContent', 'detect-by-content', 'batchSize', 'batch-size', 'authUserModel', 'auth-user-model', 'migrationModules', 'migration-modules', 'baseline', 'maxFileSize', 'max-file-size', 'trace'];
   for (const key of Object.keys(r)) {
-    if (!['rules', 'include', 'exclude', 'detectByContent', 'detect-by-content', 'batchSize', 'batch-size', 'authUserModel', 'auth-user-model', 'migrationModules', 'migration-modules', 'trace'].includes(key)) {
+    if (!known.includes(key)) {
       problems.push(`${origin}: unknown setting '${key}'`);
     }
   }
@@ -135,6 +154,8 @@ export function mergeSettings(...layers: PartialSettings[]): Settings {
     if (layer.batchSize !== undefined) out.batchSize = layer.batchSize;
     if (layer.authUserModel !== undefined) out.authUserModel = layer.authUserModel;
     if (layer.migrationModules !== undefined && Object.keys(layer.migrationModules).length > 0) out.migrationModules = { ...layer.migrationModules };
+    if (layer.baseline !== undefined) out.baseline = layer.baseline;
+    if (layer.maxFileSize !== undefined) out.maxFileSize = layer.maxFileSize;
   }
   return out;
 }

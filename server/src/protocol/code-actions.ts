@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { CodeActionKind, type CodeAction, type CodeActionParams, type CreateFile, type TextDocumentEdit, type WorkspaceEdit } from 'vscode-languageserver';
 import type { Fix } from '../analysis/types';
 import { DIAGNOSTIC_SOURCE, isDiagnosticData } from './diagnostics';
+import { versionedEdit, type EditContext } from './versioned-edits';
 
 /** The client's command: confirms (git), then asks the server to split. */
 export const SPLIT_CLIENT_COMMAND = 'migrationGuard.splitMigration';
@@ -19,23 +20,25 @@ export function wantsFixAll(only: readonly string[] | undefined): boolean {
 }
 
 /**
- * A fix as a workspace edit: its edits to the file, and the files it creates — created, never
- * over an existing file, then filled — as one edit, so one undo takes it all back.
+ * A fix that creates files (a merge migration) as one workspace edit — each file created, never
+ * over an existing one, then filled, and the fix's own edits versioned — so one undo takes it
+ * all back. Null when the finding is stale or the client cannot create files.
  */
-function fixEdit(uri: string, fix: Fix): WorkspaceEdit {
-  if (!fix.creates?.length) return { changes: { [uri]: fix.edits } };
+function creatingEdit(uri: string, computedOn: number | undefined, fix: Fix, context: EditContext): WorkspaceEdit | null {
+  const current = context.versionOf(uri);
+  if (computedOn === undefined || current === null || computedOn !== current || !context.documentChanges) return null;
   const changes: Array<CreateFile | TextDocumentEdit> = [];
-  for (const c of fix.creates) {
+  for (const c of fix.creates ?? []) {
     const target = pathToFileURL(c.file).href;
     const start = { line: 0, character: 0 };
     changes.push({ kind: 'create', uri: target, options: { overwrite: false, ignoreIfExists: false } });
     changes.push({ textDocument: { uri: target, version: null }, edits: [{ range: { start, end: start }, newText: c.text }] });
   }
-  if (fix.edits.length > 0) changes.push({ textDocument: { uri, version: null }, edits: fix.edits });
+  if (fix.edits.length > 0) changes.push({ textDocument: { uri, version: computedOn }, edits: fix.edits });
   return { documentChanges: changes };
 }
 
-export function codeActions(params: CodeActionParams): CodeAction[] {
+export function codeActions(params: CodeActionParams, context: EditContext): CodeAction[] {
   const uri = params.textDocument.uri;
   const only = params.context.only;
   if (only && !only.some((k: string) => k === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(`${k}.`) || k === CodeActionKind.Empty)) return [];
@@ -45,12 +48,14 @@ export function codeActions(params: CodeActionParams): CodeAction[] {
     if (diagnostic.source !== DIAGNOSTIC_SOURCE || !isDiagnosticData(diagnostic.data)) continue;
     const data = diagnostic.data;
     for (const fix of data.fixes) {
+      const edit = fix.creates?.length ? creatingEdit(uri, data.version, fix, context) : versionedEdit(uri, data.version, fix.edits, context);
+      if (!edit) continue; // computed on another version of the text: never offered, never misapplied
       actions.push({
         title: fix.title,
         kind: CodeActionKind.QuickFix,
         diagnostics: [diagnostic],
         isPreferred: fix.isPreferred,
-        edit: fixEdit(uri, fix),
+        edit,
       });
     }
     if (data.rule === 'mixed-data-and-schema') {
@@ -64,13 +69,14 @@ export function codeActions(params: CodeActionParams): CodeAction[] {
     }
     // One "disable" action per rule and line, however many diagnostics share them.
     const key = `${data.rule}:${diagnostic.range.start.line}`;
-    if (data.suppression && !suppressed.has(key)) {
+    const suppression = data.suppression ? versionedEdit(uri, data.version, [data.suppression], context) : null;
+    if (suppression && !suppressed.has(key)) {
       suppressed.add(key);
       actions.push({
         title: `Disable ${data.rule} for this line`,
         kind: CodeActionKind.QuickFix,
         diagnostics: [diagnostic],
-        edit: { changes: { [uri]: [data.suppression] } },
+        edit: suppression,
       });
     }
   }

@@ -14,6 +14,8 @@ export interface DiagnosticData {
   rule: string;
   fixes: Fix[];
   suppression?: TextEdit;
+  /** The document version the fixes were computed on (absent: read from disk, not open). */
+  version?: number;
 }
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
@@ -23,9 +25,10 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   hint: DiagnosticSeverity.Hint,
 };
 
-export function toDiagnostic(finding: Finding, uri: string): Diagnostic {
+export function toDiagnostic(finding: Finding, uri: string, version?: number): Diagnostic {
   const data: DiagnosticData = { rule: finding.rule, fixes: finding.fixes };
   if (finding.suppression) data.suppression = finding.suppression;
+  if (version !== undefined) data.version = version;
   const diagnostic: Diagnostic = {
     range: finding.range,
     severity: SEVERITY[finding.severity],

@@ -3,7 +3,7 @@
  * editor settings of its workspace folder layered over its nearest pyproject.toml. Holds no
  * protocol objects, so the server and its tests share it.
  */
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lintTree } from '../analysis/engine';
 import { definesMigrationClass } from '../analysis/migration-model';
@@ -12,15 +12,21 @@ import type { Finding } from '../analysis/types';
 import { FileMatcher, MIGRATION_CLASS_HINT } from '../config/file-matcher';
 import { PyprojectCache } from '../config/pyproject';
 import { mergeSettings, parseSettings, type PartialSettings, type Settings } from '../config/settings';
+import { EditorBaselines } from './editor-baseline';
 
 export interface ResolvedSettings {
   settings: Settings;
   matcher: FileMatcher;
   problems: string[];
+  /** The file these settings were resolved for, and the baseline that applies to it (absolute). */
+  file?: string | null;
+  baseline?: string | null;
 }
 
 export class LintService {
   readonly pyproject = new PyprojectCache();
+  /** Hides findings a project's baseline records; set its `warn` to hear about unusable baselines. */
+  readonly baselines = new EditorBaselines();
   private workspaceFolders: string[] = [];
   private readonly editorSettings = new Map<string, PartialSettings>();
   private editorProblems = new Map<string, string[]>();
@@ -57,7 +63,8 @@ export class LintService {
     const fallbackRoot = folder ?? (file ? dirname(file) : process.cwd());
     const project = file ? this.pyproject.configFor(dirname(file), fallbackRoot, folder ?? undefined) : { root: fallbackRoot, settings: {}, problems: [] };
     const settings = mergeSettings(project.settings, editor);
-    return { settings, matcher: new FileMatcher(settings, project.root), problems: [...project.problems, ...(this.editorProblems.get(folder ?? '') ?? [])] };
+    const baseline = settings.baseline === null ? null : resolve(project.root, settings.baseline);
+    return { settings, matcher: new FileMatcher(settings, project.root), problems: [...project.problems, ...(this.editorProblems.get(folder ?? '') ?? [])], file, baseline };
   }
 
   /** Whether a document is linted: by path, else by content when allowed. */
@@ -69,8 +76,15 @@ export class LintService {
     return definesMigrationClass(tree().rootNode);
   }
 
-  lint(tree: Tree, text: string, resolved: ResolvedSettings): Finding[] {
-    return lintTree(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize }).findings;
+  /**
+   * Findings for a migration. `editorBuffer`: the text is what the user is typing, where the Python
+   * extension already reports syntax errors as they happen; files read from disk get syntax-error
+   * (nothing else would show that a closed migration cannot be imported).
+   */
+  lint(tree: Tree, text: string, resolved: ResolvedSettings, editorBuffer = false): Finding[] {
+    const rules = editorBuffer ? { ...resolved.settings.rules, 'syntax-error': 'off' as const } : resolved.settings.rules;
+    const findings = lintTree(tree, text, { rules, batchSize: resolved.settings.batchSize }).findings;
+    return resolved.baseline && resolved.file ? this.baselines.filter(resolved.file, resolved.baseline, tree, findings) : findings;
   }
 }
 

@@ -3,7 +3,6 @@
  * settings, the workspace-wide scan and code actions to the analysis engine. Every handler is
  * fenced: a failure on one document is logged and never takes the server down.
  */
-import { promises as fs } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import {
   CodeActionKind,
@@ -20,9 +19,12 @@ import { PythonParser, type GrammarPaths } from '../analysis/parser';
 import { codeActions, FIX_ALL_KIND, wantsFixAll } from './code-actions';
 import { applyFixEdits, selectFixes } from '../analysis/fixes/apply';
 import { toDiagnostic } from './diagnostics';
+import { versionedEdit, type EditContext } from './versioned-edits';
 import { LintService, uriToPath } from './lint-service';
 import { OpenDocuments, type OpenDocument } from './open-documents';
 import { findPythonFiles } from '../workspace/find-files';
+import { readSourceFileAsync } from '../workspace/read-source';
+import type { DecodedSource } from '../workspace/source-encoding';
 import { APPLY_SPLIT_COMMAND, splitDocument } from './split-command';
 import { WorkspaceLinter } from './workspace-linter';
 
@@ -34,12 +36,14 @@ export const SERVER_NAME = 'django-migration-guard';
 
 export function startServer(connection: Connection, options: ServerOptions): void {
   const service = new LintService();
+  service.baselines.warn = (message) => connection.console.warn(message);
   let parser: PythonParser | undefined;
   let documents: OpenDocuments | undefined;
   let supportsConfiguration = false;
   let supportsProgress = false;
   let supportsWatchRegistration = false;
   let supportsFolderEvents = false;
+  let supportsDocumentChanges = false;
   let scanGeneration = 0;
 
   const log = (message: string) => connection.console.log(message);
@@ -51,6 +55,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     supportsProgress = !!caps.window?.workDoneProgress;
     supportsWatchRegistration = !!caps.workspace?.didChangeWatchedFiles?.dynamicRegistration;
     supportsFolderEvents = !!caps.workspace?.workspaceFolders;
+    supportsDocumentChanges = !!caps.workspace?.workspaceEdit?.documentChanges;
     const folders = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
     if (folders.length === 0 && params.rootUri) {
       const root = uriToPath(params.rootUri);
@@ -107,7 +112,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     service,
     parser: () => parser,
     documents: () => documents,
-    publish: (uri, findings, version) => void connection.sendDiagnostics({ uri, ...(version !== undefined ? { version } : {}), diagnostics: findings.map((f) => toDiagnostic(f, uri)) }),
+    publish: (uri, findings, version) => void connection.sendDiagnostics({ uri, ...(version !== undefined ? { version } : {}), diagnostics: findings.map((f) => toDiagnostic(f, uri, version)) }),
     fail,
   });
 
@@ -115,10 +120,20 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     linter.lintOpen(doc);
   }
 
+  /**
+   * A file's text as Python would decode it, or null when it is gone, unreadable, not a regular
+   * file or larger than max-file-size (the last two are said in the output: they are skipped).
+   */
+  async function readDisk(file: string): Promise<DecodedSource | null> {
+    const read = await readSourceFileAsync(file, service.settingsFor(file).settings.maxFileSize);
+    if (read.ok) return read.source;
+    if (read.kind !== 'io') connection.console.warn(`${file}: ${read.reason}`);
+    return null;
+  }
+
   /** Lints a file from disk (not open in the editor). Returns whether it is a migration. */
   async function lintFromDisk(file: string): Promise<boolean> {
-    const text = await fs.readFile(file, 'utf8').catch(() => null);
-    return linter.analyzeDisk(file, text);
+    return linter.analyzeDisk(file, await readDisk(file));
   }
 
   async function scanWorkspace(): Promise<void> {
@@ -137,19 +152,19 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       linter.resetProjects(new Map(folders.map((f, i) => [f, perFolder[i] ?? []])));
       // Keep a window of reads in flight so the disk works while the parser does.
       const WINDOW = 32;
-      const reads: Array<Promise<string | null> | undefined> = [];
+      const reads: Array<Promise<DecodedSource | null> | undefined> = [];
       const read = (i: number) => {
         const f = files[i];
-        if (f !== undefined) reads[i] = fs.readFile(f, 'utf8').catch(() => null);
+        if (f !== undefined) reads[i] = readDisk(f);
       };
       for (let i = 0; i < Math.min(WINDOW, files.length); i++) read(i);
       let migrations = 0;
       for (let i = 0; i < files.length; i++) {
         if (cancelled()) return;
         read(i + WINDOW);
-        const text = await (reads[i] as Promise<string | null>);
+        const source = await (reads[i] as Promise<DecodedSource | null>);
         reads[i] = undefined;
-        if (linter.analyzeDisk(files[i] as string, text, false)) migrations++;
+        if (linter.analyzeDisk(files[i] as string, source, false)) migrations++;
         if (i % 50 === 0) {
           progress?.report(Math.round((100 * i) / files.length), `${i}/${files.length} files`);
           await new Promise((r) => setImmediate(r)); // let editor requests through
@@ -256,6 +271,13 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     });
   }
 
+  const editContext: EditContext = {
+    versionOf: (uri) => documents?.get(uri)?.document.version ?? null,
+    get documentChanges() {
+      return supportsDocumentChanges;
+    },
+  };
+
   /** Every safe fix of the whole document, as one edit (source.fixAll.migrationGuard). */
   function fixAll(uri: string): CodeAction | null {
     const doc = documents?.get(uri);
@@ -269,16 +291,13 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     if (groups.length === 0) return null;
     const { text: fixed } = applyFixEdits(text, groups);
     const end = doc.document.positionAt(text.length);
-    return {
-      title: 'Django Migration Guard: apply all safe fixes',
-      kind: FIX_ALL_KIND,
-      edit: { changes: { [uri]: [{ range: { start: { line: 0, character: 0 }, end }, newText: fixed }] } },
-    };
+    const edit = versionedEdit(uri, doc.document.version, [{ range: { start: { line: 0, character: 0 }, end }, newText: fixed }], editContext);
+    return edit ? { title: 'Django Migration Guard: apply all safe fixes', kind: FIX_ALL_KIND, edit } : null;
   }
 
   connection.onCodeAction((params) => {
     try {
-      const actions: CodeAction[] = codeActions(params);
+      const actions: CodeAction[] = codeActions(params, editContext);
       if (wantsFixAll(params.context.only)) {
         const all = fixAll(params.textDocument.uri);
         if (all) actions.push(all);

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Connection, CreateFile, TextDocumentEdit, WorkspaceEdit } from 'vscode-languageserver';
 import type { PythonParser } from '../analysis/parser';
-import { planSplit } from '../workspace/split-files';
+import { planSplit, type SplitPlan } from '../workspace/split-files';
 import type { LintService } from './lint-service';
 import { uriToPath } from './lint-service';
 import type { OpenDocuments } from './open-documents';
@@ -20,6 +20,16 @@ export interface SplitOutcome {
   applied: boolean;
   message: string;
   files?: string[];
+}
+
+/**
+ * The editor writes the files of a workspace edit in its own encoding (UTF-8 unless told
+ * otherwise), not in the one a PEP 263 line declares: refuse when that would change bytes.
+ */
+function editorUnsafeEncoding(plan: Extract<SplitPlan, { ok: true }>): string | null {
+  const files = [{ file: plan.original, text: plan.source, encoding: plan.encoding }, ...plan.dependants.map((d) => ({ file: d.file, text: d.before, encoding: d.encoding }))];
+  const risky = files.find((f) => f.encoding.name !== 'utf-8' && /[^\x00-\x7f]/.test(f.text));
+  return risky ? `${risky.file} is encoded in ${risky.encoding.name}, which the editor would not keep; run \`migration-guard split\` on the command line, which keeps each file's encoding. Nothing was changed.` : null;
 }
 
 export async function splitDocument(
@@ -39,6 +49,11 @@ export async function splitDocument(
   if (!plan.ok) {
     void connection.window.showErrorMessage(`Split Migration: ${plan.reason}`);
     return { applied: false, message: plan.reason };
+  }
+  const foreign = editorUnsafeEncoding(plan);
+  if (foreign) {
+    void connection.window.showErrorMessage(`Split Migration: ${foreign}`);
+    return { applied: false, message: foreign };
   }
   const changes: Array<CreateFile | TextDocumentEdit> = [];
   for (const part of plan.parts.slice(1)) {

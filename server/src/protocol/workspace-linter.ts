@@ -6,14 +6,17 @@
  * without being re-read or re-parsed — at once for the file being edited, a moment after the
  * last keystroke for the others. Publishing is the caller's; this module holds no connection.
  */
-import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { analyzeFile, finalizeFindings, projectFindings, type FileAnalysis, type ProjectContext } from '../analysis/engine';
+import { analyzeFile, finalizeFindings, projectFindings, type FileAnalysis, type ProjectContext, type RawFinding } from '../analysis/engine';
+import { findingFingerprint } from '../analysis/fingerprint';
 import { ArgsCache } from '../analysis/args-cache';
 import type { PythonParser, Tree } from '../analysis/parser';
 import type { ProjectView } from '../analysis/project/view';
-import type { Finding } from '../analysis/types';
+import { undecodableSourceFinding } from '../analysis/rules/syntax-error';
+import type { Node } from '../analysis/syntax';
+import type { Finding, Range } from '../analysis/types';
+import type { DecodedSource } from '../workspace/source-encoding';
 import { ProjectModel, type ProjectChange } from '../workspace/project-model';
 import { overrideFolders } from '../workspace/project-loader';
 import type { LintService, ResolvedSettings } from './lint-service';
@@ -33,9 +36,31 @@ interface Analyzed {
   uri: string;
   analysis: FileAnalysis;
   resolved: ResolvedSettings;
+  /** With a baseline in effect: the fingerprint of every place a finding may point at, by range. */
+  fingerprints?: Map<string, string>;
   /** The open document's version and text (code actions need suppression edits), else undefined. */
   version?: number;
   source?: string;
+}
+
+const rangeKey = (r: Range): string => `${r.start.line}:${r.start.character}:${r.end.line}:${r.end.character}`;
+
+/**
+ * The fingerprints a baseline needs, taken while the tree is at hand: of each finding of the file
+ * itself, and of each place a project rule may point at later (operations, the class, dependencies).
+ */
+function fingerprintsOf(root: Node, analysis: FileAnalysis): Map<string, string> {
+  const ranges: Range[] = analysis.findings.map((f) => f.range);
+  const s = analysis.summary;
+  if (s) {
+    ranges.push(s.classRange, ...s.operations.map((o) => o.range), ...s.dependencies.entries.map((e) => e.range), ...s.runBefore.entries.map((e) => e.range));
+  }
+  const out = new Map<string, string>();
+  for (const r of ranges) {
+    const key = rangeKey(r);
+    if (!out.has(key)) out.set(key, findingFingerprint(root, r));
+  }
+  return out;
 }
 
 /** How long after the last change the other affected migrations are re-linted. */
@@ -65,12 +90,17 @@ export class WorkspaceLinter {
     return view ? { view, file } : undefined;
   }
 
-  /** The final findings of an analyzed file against the current project view. */
+  /** The final findings of an analyzed file against the current project view (minus its baseline). */
   private finish(file: string, a: Analyzed, accept: 'current' | 'graph-current' = 'current'): Finding[] {
-    const rules = a.resolved.settings.rules;
+    // The buffer being typed: the Python extension already reports its syntax errors as they happen.
+    const rules = a.version !== undefined ? { ...a.resolved.settings.rules, 'syntax-error': 'off' as const } : a.resolved.settings.rules;
     const project = this.context(file, accept);
     const raw = a.analysis.summary ? [...a.analysis.findings, ...projectFindings(a.analysis.summary, { rules, project })] : a.analysis.findings;
-    return finalizeFindings(raw, a.analysis.suppressions, { rules, source: a.source });
+    const findings = finalizeFindings(raw, a.analysis.suppressions, { rules, source: a.source });
+    const { baseline } = a.resolved;
+    if (!baseline || !a.fingerprints) return findings;
+    const prints = a.fingerprints;
+    return this.host.service.baselines.filterFingerprinted(file, baseline, findings, (f) => prints.get(rangeKey(f.range)) ?? '');
   }
 
   /**
@@ -124,7 +154,7 @@ export class WorkspaceLinter {
       let argsCache = this.caches.get(doc.uri);
       if (!argsCache) this.caches.set(doc.uri, (argsCache = new ArgsCache()));
       const { analysis } = analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, name: file ? basename(file, '.py') : undefined, argsCache });
-      const a: Analyzed = { uri: doc.uri, analysis, resolved, version: doc.document.version, source: text };
+      const a: Analyzed = { uri: doc.uri, analysis, resolved, version: doc.document.version, source: text, ...(resolved.baseline ? { fingerprints: fingerprintsOf(tree.rootNode, analysis) } : {}) };
       if (file) this.analyzed.set(file, a);
       this.record(file, analysis.summary);
       this.host.publish(doc.uri, this.finish(file ?? '', a, 'graph-current'), doc.document.version);
@@ -135,10 +165,12 @@ export class WorkspaceLinter {
   }
 
   /**
-   * Analyzes the on-disk text of a file (null: unreadable or gone). Returns whether it is a
-   * migration; `publish` false during a scan (findings wait for the whole project).
+   * Analyzes the on-disk text of a file, as Python decodes it (null: unreadable, gone, or skipped).
+   * Returns whether it is a migration; `publish` false during a scan (findings wait for the whole
+   * project).
    */
-  analyzeDisk(file: string, text: string | null, publish = true): boolean {
+  analyzeDisk(file: string, source: DecodedSource | null, publish = true): boolean {
+    const text = source?.text ?? null;
     const parser = this.host.parser();
     if (!parser) return false;
     const uri = pathToFileURL(file).href;
@@ -166,8 +198,13 @@ export class WorkspaceLinter {
         this.record(file, null, publish);
         return forget();
       }
-      const { analysis } = analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, name: basename(file, '.py') });
-      this.analyzed.set(file, { uri, analysis, resolved });
+      let { analysis } = analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, name: basename(file, '.py') });
+      if (source?.problem) {
+        // Python stops at bytes it cannot decode, before it parses anything.
+        const undecodable = undecodableSourceFinding(source.problem, resolved.settings.rules['syntax-error']).map((f): RawFinding => ({ ...f, reported: f.severity }));
+        analysis = { ...analysis, findings: [...undecodable, ...analysis.findings.filter((f) => f.rule !== 'syntax-error')] };
+      }
+      this.analyzed.set(file, { uri, analysis, resolved, ...(resolved.baseline ? { fingerprints: fingerprintsOf(tree.rootNode, analysis) } : {}) });
       this.record(file, analysis.summary, publish);
       if (publish) this.publishDisk(file);
       return true;
@@ -187,17 +224,6 @@ export class WorkspaceLinter {
     if (findings.length > 0 || this.published.has(a.uri)) this.host.publish(a.uri, findings);
     if (findings.length > 0) this.published.add(a.uri);
     else this.published.delete(a.uri);
-  }
-
-  /** Re-reads a file from disk (changed on disk, or closed in the editor). */
-  lintFromDisk(file: string): boolean {
-    let text: string | null;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      text = null;
-    }
-    return this.analyzeDisk(file, text);
   }
 
   /**

@@ -1,10 +1,11 @@
 /**
  * The file-system side of Split Migration, shared by the CLI and the language server: reads the
- * migration, its folder and every migration under the project root, asks the pure split engine
- * for the parts and the dependants' edits, and checks that nothing would be overwritten. It
- * writes nothing itself; `writeSplit` does, for the CLI.
+ * migration (as Python decodes it) and its folder, takes the app label and the migrations that
+ * depend on it from the project view, asks the pure split engine for the parts and the
+ * dependants' edits, and checks that nothing would be overwritten, written outside the tree, or
+ * change the graph's leaves. It writes nothing itself; `writeSplit` does, for the CLI.
  */
-import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { summarizeTree } from '../analysis/engine';
 import { applyFixEdits } from '../analysis/fixes/apply';
@@ -15,13 +16,21 @@ import type { TextEdit } from '../analysis/types';
 import type { Settings } from '../config/settings';
 import type { MigrationFolder } from './project-layout';
 import { loadProject } from './project-loader';
+import { readSourceFileAsync } from './read-source';
+import { canEncode, type SourceEncoding } from './source-encoding';
+import { outsideTree, writeSourceFile } from './write-source';
 
 export interface SplitChange {
   file: string;
   before: string;
   after: string;
   edits: TextEdit[];
+  /** The file's own encoding, which the rewrite keeps. */
+  encoding: SourceEncoding;
 }
+
+/** New parts are UTF-8, Python's default: they carry no coding declaration (see split/render.ts). */
+const NEW_PART_ENCODING: SourceEncoding = { name: 'utf-8', bom: false };
 
 export type SplitPlan =
   | {
@@ -32,6 +41,10 @@ export type SplitPlan =
       parts: Array<SplitPart & { file: string }>;
       dependants: SplitChange[];
       appLabel: string;
+      /** The original's encoding on disk (the rewrite keeps it). */
+      encoding: SourceEncoding;
+      /** Nothing is written outside this folder. */
+      root: string;
     }
   | { ok: false; reason: string };
 
@@ -46,14 +59,8 @@ export interface SplitOptions {
   settings?: Pick<Settings, 'authUserModel' | 'migrationModules'>;
   /** The current text of another file (an editor buffer), else null to read the disk. */
   readText?: (file: string) => string | null;
-}
-
-function readOrNull(file: string): string | null {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return null;
-  }
+  /** Migrations larger than this many bytes are not read (default: 8 MiB). */
+  maxFileSize?: number;
 }
 
 function leafIds(view: ProjectView): string[] {
@@ -61,12 +68,14 @@ function leafIds(view: ProjectView): string[] {
 }
 
 export async function planSplit(file: string, parser: PythonParser, options: SplitOptions): Promise<SplitPlan> {
-  let source: string;
-  try {
-    source = options.text ?? (await fs.readFile(file, 'utf8'));
-  } catch (e) {
-    return { ok: false, reason: `cannot read ${file} (${e instanceof Error ? e.message : String(e)})` };
-  }
+  // Never write outside the tree: neither through a link to the migration nor to its folder.
+  const outside = outsideTree(file, options.root);
+  if (outside) return { ok: false, reason: `${outside}; nothing was changed.` };
+  const read = await readSourceFileAsync(file, options.maxFileSize);
+  if (!read.ok) return { ok: false, reason: `${file}: ${read.reason}; nothing was changed.` };
+  if (read.source.readOnly) return { ok: false, reason: `${file} cannot be rewritten as it was read (${read.source.readOnly}); nothing was changed.` };
+  const encoding = read.source.encoding;
+  const source = options.text ?? read.source.text;
   const dir = dirname(file);
   let siblings: string[];
   try {
@@ -97,6 +106,9 @@ export async function planSplit(file: string, parser: PythonParser, options: Spl
   const parts = result.parts.map((p) => ({ ...p, file: join(dir, p.fileName) }));
   const inTheWay = parts.slice(1).find((p) => existsSync(p.file));
   if (inTheWay) return { ok: false, reason: `${inTheWay.file} already exists; nothing was changed.` };
+  const leadsOut = parts.slice(1).map((p) => outsideTree(p.file, options.root)).find((r) => r !== null);
+  if (leadsOut) return { ok: false, reason: `${leadsOut}; nothing was changed.` };
+  if (!canEncode(parts[0]?.text ?? '', encoding)) return { ok: false, reason: `the rewritten ${basename(file)} would need characters ${encoding.name}, its encoding, cannot hold; nothing was changed.` };
   const summaries: ProjectMigration[] = [];
   for (const part of parts) {
     const check = parser.parse(part.text);
@@ -117,14 +129,18 @@ export async function planSplit(file: string, parser: PythonParser, options: Spl
   for (const child of node ? [...node.children] : []) {
     const other = child.migration;
     if (!other || other.file === file) continue;
-    const text = readText(other.file) ?? readOrNull(other.file);
-    if (text === null) return { ok: false, reason: `cannot read ${other.file}, which depends on this migration; nothing was changed.` };
+    const dependant = await readSourceFileAsync(other.file, options.maxFileSize);
+    if (!dependant.ok) return { ok: false, reason: `${other.file} depends on this migration but cannot be read (${dependant.reason}); nothing was changed.` };
+    const text = readText(other.file) ?? dependant.source.text;
     const t = parser.parse(text);
     try {
       const edits = dependantEdits(t.rootNode, result.appLabel, result.originalName, result.lastName);
       if (edits.length === 0) continue; // it follows through run_before or __latest__
       const after = applyFixEdits(text, edits.map((e) => [e])).text;
-      dependants.push({ file: other.file, before: text, after, edits });
+      const { readOnly, encoding: dependantEncoding } = dependant.source;
+      const refusal = readOnly ?? (outsideTree(other.file, options.root) || (canEncode(after, dependantEncoding) ? null : `its encoding (${dependantEncoding.name}) cannot hold the new name`));
+      if (refusal) return { ok: false, reason: `${other.file} depends on ${result.originalName} but cannot be rewritten (${refusal}); nothing was changed.` };
+      dependants.push({ file: other.file, before: text, after, edits, encoding: dependantEncoding });
       const changed = parser.parse(after);
       try {
         const summary = summarizeTree(changed, basename(other.file, '.py'));
@@ -148,7 +164,7 @@ export async function planSplit(file: string, parser: PythonParser, options: Spl
       return { ok: false, reason: `internal error: the split would change the graph's leaves (${before.join(', ')} → ${after.join(', ')}); nothing was changed (please report it).` };
     }
   }
-  return { ok: true, original: file, source, parts, dependants, appLabel: result.appLabel };
+  return { ok: true, original: file, source, parts, dependants, appLabel: result.appLabel, encoding, root: options.root };
 }
 
 /**
@@ -159,7 +175,8 @@ export async function planSplit(file: string, parser: PythonParser, options: Spl
 export async function writeSplit(plan: Extract<SplitPlan, { ok: true }>): Promise<void> {
   const inTheWay = plan.parts.slice(1).find((p) => existsSync(p.file));
   if (inTheWay) throw new Error(`${inTheWay.file} already exists; nothing was written`);
-  for (const part of plan.parts.slice(1)) await fs.writeFile(part.file, part.text, { flag: 'wx' });
-  await fs.writeFile(plan.original, plan.parts[0]?.text ?? '');
-  for (const d of plan.dependants) await fs.writeFile(d.file, d.after);
+  // Each write re-checks that it lands inside the root, and keeps the file's encoding.
+  for (const part of plan.parts.slice(1)) writeSourceFile(part.file, part.text, NEW_PART_ENCODING, plan.root, 'wx');
+  writeSourceFile(plan.original, plan.parts[0]?.text ?? '', plan.encoding, plan.root);
+  for (const d of plan.dependants) writeSourceFile(d.file, d.after, d.encoding, plan.root);
 }

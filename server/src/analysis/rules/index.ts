@@ -6,11 +6,13 @@ import { mixedDataAndSchema } from './mixed-data-and-schema';
 import type { Rule } from './rule';
 import { runpythonNoReverse } from './runpython-no-reverse';
 import { runsqlNoReverse } from './runsql-no-reverse';
+import { syntaxError } from './syntax-error';
 import { unbatchedSaveLoop } from './unbatched-save-loop';
 import { unknownDependency } from './unknown-dependency';
 import { unusedSuppression } from './unused-suppression';
 
 export const RULES: readonly Rule[] = [
+  syntaxError,
   unbatchedSaveLoop,
   runpythonNoReverse,
   runsqlNoReverse,

@@ -104,17 +104,65 @@ function partName(part: { kind: PartKind; elements: PlannedElement[] }): string 
   return slug(name).slice(0, 60) || 'auto';
 }
 
+/**
+ * For each list element (in source order), the operations written inside it, then the inner
+ * operations of its SeparateDatabaseAndState containers (which may be written elsewhere, in a
+ * class-level list), each in model order. Offsets are read once and matched by binary search,
+ * so a migration with tens of thousands of operations costs n log n, not n².
+ */
+function operationsPerElement(model: MigrationModel, nodes: Node[]): Operation[][] {
+  const ops = model.operations;
+  const order = new Map(ops.map((o, i) => [o, i]));
+  const spans = ops.map((o, i) => ({ i, start: o.call.startIndex, end: o.call.endIndex })).sort((a, b) => a.start - b.start || a.i - b.i);
+  const children = new Map<Operation, Operation[]>();
+  for (const o of ops) if (o.container) children.set(o.container, [...(children.get(o.container) ?? []), o]);
+  return nodes.map((node) => {
+    const start = node.startIndex;
+    const end = node.endIndex;
+    let lo = 0;
+    let hi = spans.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((spans[mid] as { start: number }).start < start) lo = mid + 1;
+      else hi = mid;
+    }
+    const inside: number[] = [];
+    for (let k = lo; k < spans.length && (spans[k] as { start: number }).start <= end; k++) {
+      const span = spans[k] as { i: number; end: number };
+      if (span.end <= end) inside.push(span.i);
+    }
+    const operations = inside.sort((a, b) => a - b).map((i) => ops[i] as Operation);
+    if (children.size === 0) return operations;
+    // Descendants through containers, taken in model order as long as their container is taken.
+    const taken = new Set(operations);
+    const seen = new Set<Operation>();
+    for (let queue = [...operations]; queue.length > 0; ) {
+      for (const child of children.get(queue.pop() as Operation) ?? []) {
+        if (!seen.has(child)) {
+          seen.add(child);
+          queue.push(child);
+        }
+      }
+    }
+    const candidates = [...seen];
+    candidates.sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+    for (const o of candidates) {
+      if (!taken.has(o) && o.container && taken.has(o.container)) {
+        operations.push(o);
+        taken.add(o);
+      }
+    }
+    return operations;
+  });
+}
+
 /** Groups the operations; `null` when there is only one kind (nothing to split). */
 export function planParts(model: MigrationModel, list: Node, index: CodeIndex): PlannedPart[] | null {
   const kinds = operationKinds(index);
-  const elements: PlannedElement[] = listElements(list).map(({ node, comments }) => {
-    const start = node.startIndex;
-    const end = node.endIndex;
-    const operations = model.operations.filter((o) => o.call.startIndex >= start && o.call.endIndex <= end);
-    // Inner operations of a SeparateDatabaseAndState may be written elsewhere (a class-level list).
-    for (const o of model.operations) {
-      if (!operations.includes(o) && o.container && operations.includes(o.container)) operations.push(o);
-    }
+  const listed = listElements(list);
+  const perElement = operationsPerElement(model, listed.map((e) => e.node));
+  const elements: PlannedElement[] = listed.map(({ node, comments }, i) => {
+    const operations = perElement[i] as Operation[];
     return { node, comments, operations, kind: elementKind(operations, kinds.isData, kinds.isSchema) };
   });
   const runs: Array<{ kind: PartKind; elements: PlannedElement[] }> = [];

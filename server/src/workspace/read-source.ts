@@ -1,0 +1,106 @@
+/**
+ * Reads a Python file the way a linter must when it walks somebody else's tree: opens it without
+ * blocking (a FIFO would hang a plain read), reads only regular files (a symlink to /dev/zero
+ * never ends), refuses files above a size bound, and decodes the bytes as Python would
+ * (source-encoding.ts). Shared by the CLI, Split and the language server's workspace scan.
+ */
+import { closeSync, constants, fstatSync, openSync, promises as fsp, readSync, type Stats } from 'node:fs';
+import { DEFAULT_MAX_FILE_SIZE } from '../config/settings';
+import { decodeSource, type DecodedSource } from './source-encoding';
+
+export type ReadOutcome =
+  | { ok: true; source: DecodedSource; bytes: number }
+  | { ok: false; kind: 'not-regular' | 'too-large' | 'io'; reason: string };
+
+// O_NONBLOCK makes opening a FIFO return at once instead of waiting for a writer (POSIX only).
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFIFO()) return 'a named pipe';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/** Why a file with these stats is not read, or null when it is. */
+export function refusal(st: Stats, maxBytes: number): Extract<ReadOutcome, { ok: false }> | null {
+  if (!st.isFile()) return { ok: false, kind: 'not-regular', reason: `skipped: ${kindOf(st)}, not a regular file` };
+  if (st.size > maxBytes) return { ok: false, kind: 'too-large', reason: `skipped: ${st.size} bytes, more than max-file-size (${maxBytes})` };
+  return null;
+}
+
+function ioError(e: unknown): Extract<ReadOutcome, { ok: false }> {
+  const code = (e as NodeJS.ErrnoException).code;
+  const text = code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message.split('\n')[0] : String(e);
+  return { ok: false, kind: 'io', reason: `cannot read file (${text})` };
+}
+
+/**
+ * Collects what the read loop gets, to the end of the file rather than to the size stat gave (the
+ * file may be growing); one byte past the bound is enough to know it is too large.
+ */
+class Collected {
+  private readonly chunks: Buffer[] = [];
+  private total = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  static readonly CHUNK = 64 * 1024;
+
+  /** Takes the first `n` bytes of `chunk`; false when reading must stop (0 bytes: the end; or too large). */
+  add(chunk: Buffer, n: number): boolean {
+    if (n === 0) return false;
+    this.chunks.push(chunk.subarray(0, n));
+    this.total += n;
+    return this.total <= this.maxBytes;
+  }
+
+  outcome(): ReadOutcome {
+    if (this.total > this.maxBytes) return { ok: false, kind: 'too-large', reason: `skipped: more than max-file-size (${this.maxBytes} bytes)` };
+    return { ok: true, source: decodeSource(Buffer.concat(this.chunks, this.total)), bytes: this.total };
+  }
+}
+
+/** Reads and decodes one file, synchronously (worker threads, the CLI). */
+export function readSourceFile(file: string, maxBytes: number = DEFAULT_MAX_FILE_SIZE): ReadOutcome {
+  let fd: number;
+  try {
+    fd = openSync(file, OPEN_FLAGS);
+  } catch (e) {
+    return ioError(e);
+  }
+  try {
+    const refused = refusal(fstatSync(fd), maxBytes);
+    if (refused) return refused;
+    const got = new Collected(maxBytes);
+    for (let chunk = Buffer.allocUnsafe(Collected.CHUNK); got.add(chunk, readSync(fd, chunk, 0, chunk.length, null)); chunk = Buffer.allocUnsafe(Collected.CHUNK));
+    return got.outcome();
+  } catch (e) {
+    return ioError(e);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads and decodes one file without blocking the event loop (the language server). */
+export async function readSourceFileAsync(file: string, maxBytes: number = DEFAULT_MAX_FILE_SIZE): Promise<ReadOutcome> {
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(file, OPEN_FLAGS);
+  } catch (e) {
+    return ioError(e);
+  }
+  try {
+    const refused = refusal(await handle.stat(), maxBytes);
+    if (refused) return refused;
+    const got = new Collected(maxBytes);
+    for (let chunk = Buffer.allocUnsafe(Collected.CHUNK); got.add(chunk, (await handle.read(chunk, 0, chunk.length, null)).bytesRead); chunk = Buffer.allocUnsafe(Collected.CHUNK));
+    return got.outcome();
+  } catch (e) {
+    return ioError(e);
+  } finally {
+    await handle.close();
+  }
+}
