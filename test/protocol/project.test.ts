@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -109,6 +109,22 @@ describe('language server: the project view', () => {
       await client.change(initial, 2, replaceAll(text, managed));
       const ds = await client.waitFor(() => (client.count(second) > before ? client.diagnostics.get(second)?.diagnostics : undefined), 'the later migration re-linted');
       assert.deepEqual(codes(ds), ['mixed-data-and-schema']);
+    } finally {
+      await client.stop();
+    }
+  });
+
+  it('reads a migration the settings exclude into the project view, and reports nothing for it, as the CLI does', async () => {
+    const root = copyOf('projects/conflict');
+    writeFileSync(join(root, 'pyproject.toml'), '[tool.migration-guard]\nexclude = ["**/__init__.py", "**/0003_contact_phone.py"]\n');
+    const cli = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'check', '.', '--format', 'json'], { cwd: root, encoding: 'utf8' });
+    const expected = (JSON.parse(cli.stdout) as Array<{ path: string; rule: string }>).map((f) => `${f.path} ${f.rule}`);
+    assert.deepEqual(expected, ['crm/migrations/0003_contact_company.py conflicting-migrations'], 'the excluded leaf still makes two');
+    const client = await TestClient.start({ workspaceFolders: [root], settings: () => ({}) });
+    try {
+      await client.waitFor(() => client.logs.some((l) => /checked \d+ migrations/.test(l)), 'the workspace scan');
+      const actual = [...client.diagnostics].flatMap(([uri, p]) => p.diagnostics.map((d) => `${fileURLToPath(uri).slice(root.length + 1)} ${String(d.code)}`));
+      assert.deepEqual(actual, expected);
     } finally {
       await client.stop();
     }

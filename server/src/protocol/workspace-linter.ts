@@ -8,7 +8,7 @@
  */
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { analyzeFile, finalizeFindings, projectFindings, type FileAnalysis, type ProjectContext, type RawFinding } from '../analysis/engine';
+import { analyzeFile, finalizeFindings, projectFindings, summarizeTree, type FileAnalysis, type ProjectContext, type RawFinding } from '../analysis/engine';
 import { findingFingerprint } from '../analysis/fingerprint';
 import { ArgsCache } from '../analysis/args-cache';
 import type { PythonParser, Tree } from '../analysis/parser';
@@ -187,15 +187,16 @@ export class WorkspaceLinter {
       return forget();
     }
     const resolved = this.host.service.settingsFor(file);
-    if (!resolved.matcher.isIncluded(file) && !resolved.matcher.mayDefineMigration(file, text)) {
-      this.record(file, null, publish);
-      return forget();
-    }
+    // A migration the settings leave out (exclude globs) is still part of Django's graph: the
+    // project view reads its summary, nothing is reported for it.
+    const member = !!this.modelOf(file)?.appOf(file);
+    const lintable = resolved.matcher.isIncluded(file) || resolved.matcher.mayDefineMigration(file, text);
+    if (!lintable && !member) return forget();
     let tree: Tree | undefined;
     try {
       tree = parser.parse(text);
-      if (!this.host.service.isMigration(file, text, () => tree as Tree, resolved)) {
-        this.record(file, null, publish);
+      if (!lintable || !this.host.service.isMigration(file, text, () => tree as Tree, resolved)) {
+        this.record(file, summarizeTree(tree, basename(file, '.py')), publish);
         return forget();
       }
       let { analysis } = analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, name: basename(file, '.py') });
@@ -243,11 +244,15 @@ export class WorkspaceLinter {
     }
   }
 
-  /** The project a file belongs to, for commands that need the whole of it (Split Migration). */
+  /**
+   * The project a file belongs to, for commands that need all of it (Split Migration); undefined
+   * while the workspace scan has not read every migration yet (the caller then reads the disk).
+   */
   projectOf(file: string): { view: ProjectView; layout: ProjectModel } | undefined {
     const model = this.modelOf(file);
-    const view = model?.view();
-    return model && view ? { view, layout: model } : undefined;
+    if (!model?.isComplete()) return undefined;
+    const view = model.view();
+    return view ? { view, layout: model } : undefined;
   }
 
   /** An open document closed: it goes back to what is on disk. */

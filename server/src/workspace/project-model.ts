@@ -115,6 +115,13 @@ export class ProjectModel {
     this.current = null;
   }
 
+  /** Every migration of the project has been read (the workspace scan is done with them). */
+  isComplete(): boolean {
+    if (!this.layout) return false;
+    for (const e of this.entries.values()) if (e.unread) return false;
+    return true;
+  }
+
   /** The migrations folder record of a file's directory (why it has, or lacks, a label). */
   folderOf(file: string): MigrationFolder | null {
     return this.layout?.folderOf(file) ?? null;

@@ -145,11 +145,20 @@ export function summarizeMigration(model: MigrationModel, name: string, index: C
   const kinds = operationKinds(index);
   const atomic = model.atomic.value;
   const replacesList = model.replaces.statement ? dependencyList(model.replaces.valueNode, model.replaces.statement, ev) : null;
+  // A file that does not parse (Django cannot even import it) says nothing reliable about its
+  // place in the graph: what error recovery read is marked incomplete.
+  const broken = model.root.hasError;
+  const deps = dependencyList(model.dependencies.valueNode, model.dependencies.statement, ev);
+  const runBefore = dependencyList(model.runBefore.valueNode, model.runBefore.statement, ev);
+  if (broken) {
+    deps.complete = false;
+    runBefore.complete = false;
+  }
   return {
     name,
     classRange: rangeOf(model.nameNode),
-    dependencies: dependencyList(model.dependencies.valueNode, model.dependencies.statement, ev),
-    runBefore: dependencyList(model.runBefore.valueNode, model.runBefore.statement, ev),
+    dependencies: deps,
+    runBefore: runBefore,
     replaces: replacesList
       ? {
           keys: replacesList.entries.flatMap((e) => (e.kind === 'key' ? [{ app: e.app, name: e.name }] : [])),
@@ -159,7 +168,7 @@ export function summarizeMigration(model: MigrationModel, name: string, index: C
     initial: model.initial.value === undefined ? null : model.initial.value === 'unknown' ? null : model.initial.value,
     atomic: atomic === undefined ? true : atomic,
     operations: model.operations.map((op, i) => summarizeOperation(op, i, model.operations, kinds)),
-    operationsComplete: model.operationsComplete,
+    operationsComplete: model.operationsComplete && !broken,
   };
 }
 
