@@ -3,13 +3,12 @@
  * node_modules or virtualenvs), applies each folder's include/exclude globs, and keeps the user's
  * spelling of every path. Reading and content detection happen later, where the linting runs.
  */
-import { readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { readdirSync, statSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { walkPython } from '../workspace/walk';
 import type { ConfigResolver } from './project-config';
 import { reasonOf, type LintTask } from './types';
 
-/** Folders no project keeps its own migrations in; skipped without looking inside. */
-const SKIPPED_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', '.venv', 'venv', 'site-packages', '__pycache__', '.tox', '.nox', '.mypy_cache', '.pytest_cache', '.ruff_cache']);
 
 export interface Discovery {
   tasks: LintTask[];
@@ -38,10 +37,6 @@ function statOrError(file: string): Stats | string {
   }
 }
 
-function isFolder(path: string): boolean {
-  const st = statOrError(path);
-  return typeof st !== 'string' && st.isDirectory();
-}
 
 class Walk {
   readonly out: Discovery = { tasks: [], python: new Set(), errors: [], warnings: [] };
@@ -94,37 +89,14 @@ class Walk {
   }
 
   private folder(given: string, absRoot: string, fallbackRoot: string): void {
-    const stack = [absRoot];
-    while (stack.length > 0) {
-      const dir = stack.pop() as string;
-      let entries: Dirent[];
-      try {
-        entries = readdirSync(dir, { withFileTypes: true });
-      } catch (e) {
-        this.out.errors.push(`${join(given, relative(absRoot, dir))}: cannot list folder (${reasonOf(e)})`);
-        continue;
-      }
-      // A virtualenv under any name: its site-packages holds other projects' migrations.
-      if (dir !== absRoot && entries.some((e) => e.name === 'pyvenv.cfg')) continue;
-      entries.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
-      const files: string[] = [];
-      for (const e of entries) {
-        const full = join(dir, e.name);
-        if (e.isDirectory()) {
-          if (!SKIPPED_DIRS.has(e.name) && !e.name.endsWith('.egg-info')) stack.push(full);
-        } else if (e.name.endsWith('.py') && !(e.isSymbolicLink() && isFolder(full))) {
-          // Dangling links, pipes and devices stay in: reading reports (or skips them with) the problem.
-          files.push(full);
-          this.out.python.add(full);
-        }
-        // Symlinked folders are not followed: they can loop, and they are checked where they live.
-      }
-      if (files.length === 0) continue;
+    const onError = (dir: string, e: unknown): void => void this.out.errors.push(`${join(given, relative(absRoot, dir))}: cannot list folder (${reasonOf(e)})`);
+    for (const { dir, files } of walkPython(absRoot, { onError })) {
+      for (const file of files) this.out.python.add(file);
       const config = this.resolver.forDirectory(dir, fallbackRoot);
-      for (const file of files.reverse()) {
+      for (const file of files) {
         const display = join(given, relative(absRoot, file));
-        if (config.matcher.isIncluded(file)) this.add({ path: display, file, mode: 'lint', config: config.index, root: absRoot });
-        else if (config.settings.detectByContent && !config.matcher.isExcluded(file)) this.add({ path: display, file, mode: 'detect', config: config.index, root: absRoot });
+        const kind = config.matcher.classify(file);
+        if (kind !== 'no') this.add({ path: display, file, mode: kind === 'migration' ? 'lint' : 'detect', config: config.index, root: absRoot });
       }
     }
   }

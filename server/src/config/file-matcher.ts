@@ -52,6 +52,18 @@ export class FileMatcher {
     return this.settings.include.some((g) => matches(r, g) || (g.startsWith('**/') && matches(abs, g)));
   }
 
+  /**
+   * The one decision the CLI and the editor share, by path: a migration (`include`), a file that
+   * is one when it defines a Migration class (content detection on, not excluded), or not one.
+   * A file without a path (an unsaved buffer) is judged by content.
+   */
+  classify(file: string | null): 'migration' | 'by-content' | 'no' {
+    if (file && this.isIncluded(file)) return 'migration';
+    if (!this.settings.detectByContent) return 'no';
+    if (file && (!file.endsWith('.py') || this.isExcluded(file))) return 'no';
+    return 'by-content';
+  }
+
   /** May be a migration by content: worth parsing to check for a Migration class. */
   mayDefineMigration(file: string, text: string): boolean {
     if (!this.settings.detectByContent || !file.endsWith('.py') || this.isExcluded(file)) return false;

@@ -69,11 +69,9 @@ export class LintService {
 
   /** Whether a document is linted: by path, else by content when allowed. */
   isMigration(file: string | null, text: string, tree: () => Tree, resolved: ResolvedSettings): boolean {
-    if (file && resolved.matcher.isIncluded(file)) return true;
-    if (file && resolved.matcher.isExcluded(file)) return false;
-    if (!resolved.settings.detectByContent || !MIGRATION_CLASS_HINT.test(text)) return false;
-    if (file && !file.endsWith('.py')) return false;
-    return definesMigrationClass(tree().rootNode);
+    const kind = resolved.matcher.classify(file);
+    if (kind !== 'by-content') return kind === 'migration';
+    return MIGRATION_CLASS_HINT.test(text) && definesMigrationClass(tree().rootNode);
   }
 
   /**
