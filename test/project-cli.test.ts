@@ -109,4 +109,18 @@ describe('project view from the command line', () => {
     assert.deepEqual(truth.leaves, [['crm', '0004_merge_0003_contact_company_0003_contact_phone']]);
     assert.deepEqual(JSON.parse(cli(['check', '.', '--format', 'json'], ours).stdout), [], 'nothing left to report');
   });
+
+  it("graph: the order and the leaves Django's loader has, and exit 1 where Django refuses the graph", () => {
+    for (const fixture of ['linear', 'branched-merged', 'squashed-with-replaced', 'squashed-only', 'swappable', 'run-before', 'app-label', 'migration-modules', 'first-latest', 'state-ops', 'conflict', 'cycle', 'unknown-dependency']) {
+      const dir = copyOf(fixture);
+      const truth = python('project_truth.py', dir) as { error: { type: string } | null; plan: string[][]; leaves: string[][]; conflicts: Record<string, string[]> };
+      const run = cli(['graph', '.', '--format', 'json'], dir);
+      const ours = JSON.parse(run.stdout) as { plan: string[]; apps: Array<{ label: string; leaves: string[] }> };
+      const refused = truth.error !== null || Object.keys(truth.conflicts).length > 0;
+      assert.equal(run.code, refused ? 1 : 0, `${fixture}: exit status`);
+      if (truth.error) continue;
+      assert.deepEqual(ours.plan, truth.plan.map(([a, n]) => `${a}.${n}`), `${fixture}: plan`);
+      assert.deepEqual(ours.apps.flatMap((a) => a.leaves.map((l) => `${a.label}.${l}`)).sort(), truth.leaves.map(([a, n]) => `${a}.${n}`).sort(), `${fixture}: leaves`);
+    }
+  });
 });

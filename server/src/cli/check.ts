@@ -6,7 +6,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
-import { PythonParser } from '../analysis/parser';
 import { discover } from './discover';
 import { formatGithub } from './format-github';
 import { formatJson } from './format-json';
@@ -14,36 +13,19 @@ import { formatSarif } from './format-sarif';
 import { formatText } from './format-text';
 import { applyBaselines, writeBaseline } from './baseline-run';
 import { selectTasks } from './changed-since';
-import { bundledGrammarPaths, bundledWorkerFile } from './grammar';
-import { lintFile } from './lint-file';
+import { lintAllTasks } from './lint-all';
 import type { CheckOptions } from './options';
 import { ConfigResolver } from './project-config';
 import { fillFingerprints, finishProject, planProject } from './project-run';
 import { findingsExitCode } from './report';
-import type { FileReport, FileResult, LintConfig, LintTask, RunReport } from './types';
+import type { FileReport, FileResult, RunReport } from './types';
 import { unifiedDiff } from './unified-diff';
 import { writeSourceFile } from '../workspace/write-source';
-import { lintInPool } from './worker-pool';
-
-/** Below this many files, starting worker threads costs more than it saves. */
-export const POOL_THRESHOLD = 200;
 
 export interface CheckIo {
   cwd: string;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
-}
-
-async function lintAll(tasks: LintTask[], configs: LintConfig[], jobs: number): Promise<FileResult[]> {
-  const grammar = bundledGrammarPaths();
-  const workerFile = bundledWorkerFile();
-  if (workerFile && jobs > 1 && tasks.length > POOL_THRESHOLD) return lintInPool({ tasks, configs, jobs, workerFile, grammar });
-  const parser = await PythonParser.create(grammar);
-  try {
-    return tasks.map((t) => lintFile(parser, t, configs[t.config]));
-  } finally {
-    parser.dispose();
-  }
 }
 
 function render(report: RunReport, options: CheckOptions): string {
@@ -87,7 +69,7 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
 
   let allResults: FileResult[];
   try {
-    allResults = all.length > 0 ? await lintAll(all, resolver.configs, options.jobs) : [];
+    allResults = await lintAllTasks(all, resolver.configs, options.jobs);
   } catch (e) {
     // Only the parser's own setup can land here (per-file problems are results).
     error(`cannot start the Python parser: ${e instanceof Error ? e.message : String(e)}`);

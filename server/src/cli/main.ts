@@ -3,10 +3,11 @@
  * command, and sets the exit status. Usage errors exit with 2 and a message on stderr.
  */
 import { runCheck } from './check';
+import { runGraph } from './graph';
 import { runSplit } from './split';
 import { parseCommandLine, UsageError, type Command } from './options';
 import { formatRules } from './rules-command';
-import { CHECK_USAGE, MAIN_USAGE, RULES_USAGE, SPLIT_USAGE } from './usage';
+import { CHECK_USAGE, GRAPH_USAGE, MAIN_USAGE, RULES_USAGE, SPLIT_USAGE } from './usage';
 import { VERSION } from './version';
 
 const stdout = (text: string): void => void process.stdout.write(text);
@@ -23,7 +24,7 @@ async function run(argv: readonly string[]): Promise<number> {
   }
   switch (command.kind) {
     case 'help':
-      stdout({ check: CHECK_USAGE, split: SPLIT_USAGE, rules: RULES_USAGE, main: MAIN_USAGE }[command.topic]);
+      stdout({ check: CHECK_USAGE, split: SPLIT_USAGE, rules: RULES_USAGE, graph: GRAPH_USAGE, main: MAIN_USAGE }[command.topic]);
       return 0;
     case 'version':
       stdout(`migration-guard ${VERSION}\n`);
@@ -41,6 +42,8 @@ async function run(argv: readonly string[]): Promise<number> {
     case 'rules':
       stdout(formatRules(command.format));
       return 0;
+    case 'graph':
+      return runGraph(command.options, { cwd: process.cwd(), stdout, stderr });
   }
 }
 

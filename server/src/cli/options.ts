@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { RULE_IDS } from '../analysis/rules';
+import { GRAPH_FORMATS, type GraphOptions } from './graph';
 import { RULES_FORMATS, type RulesFormat } from './rules-command';
 import { FAIL_ON_VALUES, OUTPUT_FORMATS, type FailOn, type OutputFormat } from './types';
 
@@ -41,9 +42,10 @@ export interface SplitOptions {
 }
 
 export type Command =
-  | { kind: 'help'; topic: 'main' | 'check' | 'split' | 'rules' }
+  | { kind: 'help'; topic: 'main' | 'check' | 'split' | 'rules' | 'graph' }
   | { kind: 'version' }
   | { kind: 'rules'; format: RulesFormat }
+  | { kind: 'graph'; options: GraphOptions }
   | { kind: 'check'; options: CheckOptions }
   | { kind: 'split'; options: SplitOptions };
 
@@ -157,7 +159,17 @@ function parseRules(args: string[]): Command {
   return { kind: 'rules', format: oneOf(parsed.values.format, RULES_FORMATS, '--format', 'text') };
 }
 
-const HELP_TOPICS = ['check', 'split', 'rules'] as const;
+function parseGraph(args: string[]): Command {
+  const parsed = parseStrict(args, { format: { type: 'string' }, plan: { type: 'boolean' }, jobs: { type: 'string', short: 'j' }, help: { type: 'boolean', short: 'h' } });
+  const v = parsed.values;
+  if (v.help) return { kind: 'help', topic: 'graph' };
+  return {
+    kind: 'graph',
+    options: { paths: parsed.positionals.length > 0 ? parsed.positionals : ['.'], format: oneOf(v.format, GRAPH_FORMATS, '--format', 'text'), plan: v.plan ?? false, jobs: jobsOf(v.jobs) },
+  };
+}
+
+const HELP_TOPICS = ['check', 'split', 'rules', 'graph'] as const;
 
 export function parseCommandLine(argv: readonly string[]): Command {
   const [first, ...rest] = argv;
@@ -167,6 +179,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (first === 'check') return parseCheck(rest);
   if (first === 'split') return parseSplit(rest);
   if (first === 'rules') return parseRules(rest);
+  if (first === 'graph') return parseGraph(rest);
   if (first.startsWith('-')) throw new UsageError(`unknown option '${first}' (options go after the command: migration-guard check ${first} ...)`);
-  throw new UsageError(`unknown command '${first}' (the commands are: check, split, rules)`);
+  throw new UsageError(`unknown command '${first}' (the commands are: check, split, graph, rules)`);
 }

@@ -55,13 +55,19 @@ export interface ProjectOutcome {
   creates: FileCreation[];
 }
 
-/** Builds the view from every file read, then runs the project rules and finalizes each linted file. */
-export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], configs: readonly LintConfig[], authUserModel: string): ProjectOutcome {
+/** The apps.py labels a run read, by app folder. */
+function labelsOf(tasks: readonly LintTask[], results: readonly FileResult[]): Map<string, AppLabel> {
   const labels = new Map<string, AppLabel>();
   tasks.forEach((t, i) => {
     const r = results[i];
     if (t.mode === 'app-config' && r?.status === 'app-config') labels.set(dirname(t.file), r.label);
   });
+  return labels;
+}
+
+/** The project view from every file a run read (apps.py labels included). */
+export function finishProjectView(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], authUserModel: string): ProjectView {
+  const labels = labelsOf(tasks, results);
   const layout = new ProjectLayout(plan.candidates, plan.overrides, (dir) => labels.get(dir) ?? { kind: 'none' });
   const entries: Array<{ file: string; app: string; summary: MigrationSummary | null }> = [];
   tasks.forEach((t, i) => {
@@ -70,7 +76,13 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
     const r = results[i];
     entries.push({ file: t.file, app, summary: r?.status === 'checked' ? r.analysis.summary : null });
   });
-  const view = new ProjectView({ migrations: projectMigrations(entries), swappable: { AUTH_USER_MODEL: authUserModel }, names: POSTGRES_NAMES });
+  return new ProjectView({ migrations: projectMigrations(entries), swappable: { AUTH_USER_MODEL: authUserModel }, names: POSTGRES_NAMES });
+}
+
+/** Builds the view from every file read, then runs the project rules and finalizes each linted file. */
+export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], configs: readonly LintConfig[], authUserModel: string): ProjectOutcome {
+  const layout = new ProjectLayout(plan.candidates, plan.overrides, (dir) => labelsOf(tasks, results).get(dir) ?? { kind: 'none' });
+  const view = finishProjectView(plan, tasks, results, authUserModel);
   const findings = new Map<number, CliFinding[]>();
   const creates = new Map<string, FileCreation>();
   tasks.forEach((t, i) => {

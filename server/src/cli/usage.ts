@@ -6,12 +6,15 @@ export const MAIN_USAGE = `migration-guard: finds Django migrations that lock pr
 Usage:
   migration-guard check [options] [paths...]
   migration-guard split [--dry-run] [--root <dir>] <migration.py>
+  migration-guard graph [--plan] [--format text|json] [paths...]
   migration-guard rules [--format text|json]
   migration-guard --help | --version
 
 Commands:
   check     Lint migration files under the given paths (default: the current directory).
   split     Split a migration that mixes data and schema operations into several migrations.
+  graph     Show the migration graph of the given folders as Django would load it (showmigrations,
+            without Django): apps, migrations in order, leaves, conflicts, missing dependencies.
   rules     List every rule: its default severity, what it flags and its documentation.
 
 Run 'migration-guard <command> --help' for its options.
@@ -89,4 +92,22 @@ The rule id is what --select, --ignore, [tool.migration-guard.rules] and suppres
 Options:
   --format <text|json>   text (default), or a JSON array of {id, defaultSeverity, summary, docs}.
   -h, --help             Show this help.
+`;
+
+export const GRAPH_USAGE = `Usage: migration-guard graph [--plan] [--format text|json] [paths...]
+
+Reads the migrations under each path (default: .) as Django's loader would — app labels from
+apps.py, [tool.migration-guard] migration-modules and auth-user-model, squashed migrations standing
+in for the ones they replace — and prints, per app, its migrations in the order migrate applies
+them, marking leaves and squashed migrations; then what Django would refuse: conflicting leaves,
+dependencies on migrations that do not exist, cycles. Nothing is imported or run.
+
+Options:
+  --plan                 Print the whole plan (every migration, in the order migrate applies them).
+  --format <text|json>   text (default), or one JSON object: {apps, plan, unknownDependencies, cycles}.
+  -j, --jobs <n>         Worker threads for large projects (default: available cores).
+  -h, --help             Show this help.
+
+Exit status: 0 Django would load the graph; 1 it would refuse it (conflict, missing dependency,
+cycle); 2 usage or I/O error.
 `;
