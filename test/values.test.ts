@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ArgsCache } from '../server/src/analysis/args-cache';
 import { constraintSpec, fieldColumn, fieldSpec, indexSpec, normalizeTogether } from '../server/src/analysis/fields';
 import { buildMigrationModel } from '../server/src/analysis/migration-model';
 import { moduleScope } from '../server/src/analysis/scope';
@@ -214,5 +215,43 @@ class Migration(migrations.Migration):
     } finally {
       dispose();
     }
+  });
+});
+
+describe('typed arguments cached by operation text (the editor)', () => {
+  const source = (table: string, note: string) => `from django.db import migrations, models
+
+TABLE = ${JSON.stringify(table)}
+NOTE = ${JSON.stringify(note)}
+
+
+class Migration(migrations.Migration):
+    operations = [
+        migrations.AlterModelTable(name="order", table=TABLE),
+        migrations.AddField("order", "note", models.TextField(default="")),
+    ]
+`;
+  async function read(text: string, cache: ArgsCache) {
+    const parser = await getParser();
+    const tree = parser.parse(text);
+    try {
+      const model = buildMigrationModel(tree.rootNode, cache);
+      assert.ok(model);
+      return model.operations.map((o) => o.args);
+    } finally {
+      tree.delete();
+    }
+  }
+
+  it('gives back the same arguments while the call and the names it uses are unchanged', async () => {
+    const cache = new ArgsCache();
+    const first = await read(source('shop_orders', 'a'), cache);
+    const second = await read(source('shop_orders', 'b'), cache);
+    assert.equal(second[0], first[0], 'NOTE is not used by AlterModelTable: same object');
+    assert.equal(second[1], first[1]);
+    const third = await read(source('orders_v2', 'b'), cache);
+    assert.notEqual(third[0], first[0], 'TABLE changed: read again');
+    assert.deepEqual(third[0], { kind: 'AlterModelTable', model: 'order', table: 'orders_v2' });
+    assert.equal(third[1], first[1]);
   });
 });

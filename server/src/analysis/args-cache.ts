@@ -1,47 +1,60 @@
 /**
  * Typed arguments of operations remembered by their source text, for an editor re-reading the same
  * migration on every keystroke: an operation whose call text did not change gets the arguments (the
- * very same object) read the last time. Everything is forgotten when the names arguments may
- * resolve through (imports, module and class assignments) change.
+ * very same object) read the last time — as long as the names its reading looked up (constants of
+ * the file) are still bound to the same text. Everything is forgotten when the imports change
+ * (they decide what every dotted name means).
  */
 import type { OperationArgs } from './operation-args';
 import type { Node } from './syntax';
 
 const MAX_ENTRIES = 20_000;
 
+/** A name the reading looked up, and the text of what it was bound to (null: not a value). */
+export type NameUse = [name: string, boundTo: string | null];
+
+interface Entry {
+  /** The call's whole text: a short key finds the entry, this confirms it. */
+  text: string;
+  args: OperationArgs | null;
+  names: NameUse[];
+}
+
+/**
+ * A short key for a call's text (hashing a long operation's whole text on every keystroke costs
+ * more than reading it): its kind, length and both ends. The entry keeps the whole text to compare.
+ */
+function shortKey(kind: string, text: string): string {
+  return text.length <= 96 ? `${kind}\0${text}` : `${kind}\0${text.length}\0${text.slice(0, 48)}\0${text.slice(-48)}`;
+}
+
 export class ArgsCache {
-  private entries = new Map<string, OperationArgs | null>();
+  private entries = new Map<string, Entry>();
   private context: string | null = null;
 
-  /** Starts a read of a file whose name bindings are `context`; a different context forgets all. */
+  /** Starts a read of a file whose imports are `context`; different imports forget everything. */
   useContext(context: string): void {
     if (context !== this.context) this.entries = new Map();
     this.context = context;
   }
 
-  get(key: string): OperationArgs | null | undefined {
-    return this.entries.get(key);
+  /** The arguments read before from this call text, if every name they used is bound as it was. */
+  get(kind: string, text: string, boundTo: (name: string) => string | null): OperationArgs | null | undefined {
+    const e = this.entries.get(shortKey(kind, text));
+    if (!e || e.text !== text) return undefined;
+    for (const [name, bound] of e.names) if (boundTo(name) !== bound) return undefined;
+    return e.args;
   }
 
-  set(key: string, args: OperationArgs | null): void {
+  set(kind: string, text: string, args: OperationArgs | null, names: NameUse[]): void {
     if (this.entries.size >= MAX_ENTRIES) this.entries = new Map();
-    this.entries.set(key, args);
+    this.entries.set(shortKey(kind, text), { text, args, names });
   }
 }
 
-/** The statements names may resolve through: module-level imports and assignments, and the class's. */
-export function bindingContext(root: Node, classBody: Node): string {
+/** The module's import statements: what dotted names in arguments resolve through. */
+export function bindingContext(root: Node): string {
   const parts: string[] = [];
-  const collect = (block: Node, skipOperations: boolean) => {
-    for (const stmt of block.namedChildren) {
-      if (stmt.type === 'import_statement' || stmt.type === 'import_from_statement') parts.push(stmt.text);
-      else if (stmt.type === 'expression_statement' && stmt.firstNamedChild?.type === 'assignment') {
-        const target = stmt.firstNamedChild.childForFieldName('left')?.text;
-        if (!(skipOperations && target === 'operations')) parts.push(stmt.text);
-      }
-    }
-  };
-  collect(root, false);
-  collect(classBody, true);
+  for (const stmt of root.namedChildren) if (stmt.type === 'import_statement' || stmt.type === 'import_from_statement') parts.push(stmt.text);
   return parts.join('\n');
 }

@@ -17,7 +17,7 @@ import type { ProjectView } from './project/view';
 import { RULE_IDS, RULES } from './rules';
 import type { ReportedFinding } from './rules/rule';
 import { syntaxErrorFinding } from './rules/syntax-error';
-import { parseSuppressions, suppressionEdit, suppressionFor, type Suppression } from './suppressions';
+import { LineReader, parseSuppressions, suppressionEdit, suppressionFor, type Suppression } from './suppressions';
 import type { Finding, RuleSetting, Severity } from './types';
 
 export interface LintOptions {
@@ -118,7 +118,7 @@ export function finalizeFindings(raw: readonly RawFinding[], suppressions: reado
   const source = options.source;
   // Suppressions may come from another thread or an earlier pass: start their bookkeeping afresh.
   const marks: Suppression[] = suppressions.map((s) => ({ ...s, used: new Set<string>() }));
-  let lines: string[] | undefined; // split only when a finding needs a suppression edit
+  const lines = source === undefined ? null : new LineReader(source); // lines found only when an edit needs one
   const findings: Finding[] = [];
   // An operation expanded from a comprehension can yield the same finding once per element.
   const seen = new Set<string>();
@@ -130,10 +130,7 @@ export function finalizeFindings(raw: readonly RawFinding[], suppressions: reado
     seen.add(key);
     const finding: Finding = { rule: r.rule, severity, message: r.message, range: r.range, related: r.related, fixes: r.fixes, ...(r.fingerprint !== undefined ? { fingerprint: r.fingerprint } : {}) };
     if (suppressionFor(finding, marks)) continue;
-    if (source !== undefined) {
-      lines ??= source.split(/\r\n|\r|\n/);
-      finding.suppression = suppressionEdit(source, lines, finding.range.start.line, r.rule, marks);
-    }
+    if (source !== undefined && lines) finding.suppression = suppressionEdit(source, lines, finding.range.start.line, r.rule, marks);
     findings.push(finding);
   }
   const unusedSetting = settings['unused-suppression'];

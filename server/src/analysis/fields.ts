@@ -33,8 +33,8 @@ export interface FieldSpec {
   /** auto_now / auto_now_add on date and time fields. */
   autoNow: boolean | undefined;
   relation: RelationSpec | null | undefined;
-  /** Every keyword argument as written. */
-  kwargs: Record<string, Value>;
+  /** The keyword arguments written (their values, where they matter, are read into the fields above). */
+  written: string[];
 }
 
 export interface RelationSpec {
@@ -190,7 +190,7 @@ export function fieldSpec(v: Value | undefined): FieldSpec | null {
     dbDefault: defaultOf(v, 'db_default'),
     autoNow,
     relation,
-    kwargs: v.kwargs,
+    written: Object.keys(v.kwargs),
   };
 }
 

@@ -163,7 +163,7 @@ export function buildMigrationModel(root: Node, cache: ArgsCache | null = null):
   const nameNode = classNode.childForFieldName('name');
   if (!body || !nameNode) return null;
   const classScope = blockScope(body, scope);
-  cache?.useContext(bindingContext(root, body));
+  cache?.useContext(bindingContext(root));
   const ops = resolveOperations(body, classScope, cache);
   const attrs = classAttributes(body);
   return {

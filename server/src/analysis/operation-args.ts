@@ -124,10 +124,10 @@ function baseList(v: Value | undefined): string[] | null {
 }
 
 /** Reads the typed arguments of one operation call (`specName` is its catalog name). */
-export function readOperationArgs(specName: string, spec: OperationSpec, args: CallArguments, scope: Scope): OperationArgs | null {
+export function readOperationArgs(specName: string, spec: OperationSpec, args: CallArguments, scope: Scope, onName?: (name: string, boundTo: string | null) => void): OperationArgs | null {
   const bound = bindArguments(args, spec);
   if (!bound) return null;
-  const ev = new Evaluator(scope);
+  const ev = new Evaluator(scope, onName);
   const value = (name: string): Value | undefined => {
     const node = bound.get(name);
     return node ? ev.eval(node) : undefined;

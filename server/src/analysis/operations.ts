@@ -6,7 +6,7 @@
  * incomplete and contributes nothing.
  */
 import { resolveCallable, type CallableTarget } from './code-flow';
-import type { ArgsCache } from './args-cache';
+import type { ArgsCache, NameUse } from './args-cache';
 import { argsModel, readOperationArgs, type OperationArgs } from './operation-args';
 import type { OperationSpec } from './operation-catalog';
 import { resolveSpec } from './operation-classes';
@@ -384,6 +384,77 @@ function literalBool(node: Node | null): boolean | null {
   return t === 'true' ? true : t === 'false' ? false : null;
 }
 
+interface ArgsSource {
+  callArgs: CallArguments;
+  scope: Scope;
+  cache: ArgsCache | null;
+}
+
+type OperationInit = Pick<Operation, 'call' | 'callee' | 'name' | 'spec' | 'specName' | 'branches' | 'certain' | 'container' | 'argumentsReliable' | 'databaseEffect' | 'customState'> & { read: ArgsSource };
+
+/** An operation whose typed arguments are read on first use (a class, so every one shares one shape). */
+class LazyOperation implements Operation {
+  call: Node;
+  callee: Node;
+  name: string;
+  spec: OperationSpec | null;
+  specName: string | null;
+  branches: BranchStep[];
+  certain: boolean;
+  container: Operation | null;
+  argumentsReliable: boolean;
+  isData = false;
+  isSchema = false;
+  targetModel: string | null = null;
+  sqlTables: string[] = [];
+  createsModel: string | null = null;
+  touchesExistingTable = false;
+  nonTransactional: string | null = null;
+  reverseNonTransactional: string | null = null;
+  runPython: RunPythonInfo | null = null;
+  runSql: RunSqlInfo | null = null;
+  stateOperations: Operation[] | null = null;
+  stateOperationsComplete = true;
+  databaseEffect: Operation['databaseEffect'];
+  customState: boolean;
+  private typed: OperationArgs | null | undefined = undefined;
+  private readonly source: ArgsSource;
+
+  constructor(init: OperationInit) {
+    this.call = init.call;
+    this.callee = init.callee;
+    this.name = init.name;
+    this.spec = init.spec;
+    this.specName = init.specName;
+    this.branches = init.branches;
+    this.certain = init.certain;
+    this.container = init.container;
+    this.argumentsReliable = init.argumentsReliable;
+    this.databaseEffect = init.databaseEffect;
+    this.customState = init.customState;
+    this.source = init.read;
+  }
+
+  get args(): OperationArgs | null {
+    if (this.typed !== undefined) return this.typed;
+    const { spec, specName } = this;
+    if (!this.argumentsReliable || !spec || !specName) return (this.typed = null);
+    const { callArgs, scope, cache } = this.source;
+    if (!cache) return (this.typed = readOperationArgs(specName, spec, callArgs, scope));
+    const text = this.call.text;
+    const boundTo = (name: string): string | null => {
+      const b = scope.lookup(name);
+      return b?.kind === 'value' ? b.node.text : null;
+    };
+    const cached = cache.get(specName, text, boundTo);
+    if (cached !== undefined) return (this.typed = cached);
+    const names: NameUse[] = [];
+    this.typed = readOperationArgs(specName, spec, callArgs, scope, (name, bound) => names.push([name, bound]));
+    cache.set(specName, text, this.typed, names);
+    return this.typed;
+  }
+}
+
 function buildOperation(call: Node, ctx: Context, branches: BranchStep[], certain: boolean, container: Operation | null): Operation | null {
   const callee = call.childForFieldName('function');
   const name = calleeSimpleName(call);
@@ -391,11 +462,9 @@ function buildOperation(call: Node, ctx: Context, branches: BranchStep[], certai
   const r = resolveSpec(call, name, ctx.moduleScope);
   const args = callArguments(call);
   const reliable = r.argumentsReliable && !args.hasSplat;
-  const argScope = ctx.scope;
   // Names inside a helper or a comprehension resolve in scopes the cache's context does not cover.
   const cache = ctx.scope === ctx.classScope ? ctx.cache : null;
-  let typed: OperationArgs | null | undefined;
-  const op: Operation = {
+  const op: Operation = new LazyOperation({
     call,
     callee,
     name,
@@ -405,31 +474,10 @@ function buildOperation(call: Node, ctx: Context, branches: BranchStep[], certai
     certain,
     container,
     argumentsReliable: reliable,
-    isData: false,
-    isSchema: false,
-    targetModel: null,
-    sqlTables: [],
-    createsModel: null,
-    touchesExistingTable: false,
-    nonTransactional: null,
-    reverseNonTransactional: null,
-    runPython: null,
-    runSql: null,
-    get args(): OperationArgs | null {
-      if (typed !== undefined) return typed;
-      if (!reliable || !r.spec || !r.specName) return (typed = null);
-      const key = cache ? `${r.specName}\0${call.text}` : '';
-      const cached = cache?.get(key);
-      if (cached !== undefined) return (typed = cached);
-      typed = readOperationArgs(r.specName, r.spec, args, argScope);
-      cache?.set(key, typed);
-      return typed;
-    },
-    stateOperations: null,
-    stateOperationsComplete: true,
     databaseEffect: r.customDatabase ? 'custom' : r.stateOnly ? 'none' : 'normal',
     customState: r.customState,
-  };
+    read: { callArgs: args, scope: ctx.scope, cache },
+  });
   const spec = r.spec;
   if (!spec || r.customDatabase) return op;
   const stateOnly = r.stateOnly;

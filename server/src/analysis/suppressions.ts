@@ -66,15 +66,42 @@ export function suppressionFor(finding: Finding, suppressions: Suppression[]): S
 }
 
 /** The edit that suppresses `rule` on `line`: extends a comment already there, or adds one above. */
-export function suppressionEdit(source: string, lines: string[], line: number, rule: string, suppressions: Suppression[]): TextEdit {
+/** The text of one line of `source` (without its line break), without splitting all of it. */
+export class LineReader {
+  private starts: number[] | null = null;
+
+  constructor(private readonly source: string) {}
+
+  line(n: number): string | undefined {
+    if (!this.starts) {
+      const starts = [0];
+      const s = this.source;
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c === 10) starts.push(i + 1);
+        else if (c === 13) {
+          if (s.charCodeAt(i + 1) === 10) i++;
+          starts.push(i + 1);
+        }
+      }
+      this.starts = starts;
+    }
+    const start = this.starts[n];
+    if (start === undefined) return undefined;
+    const next = this.starts[n + 1];
+    return this.source.slice(start, next === undefined ? this.source.length : next).replace(/\r?\n$|\r$/, '');
+  }
+}
+
+export function suppressionEdit(source: string, lines: LineReader, line: number, rule: string, suppressions: Suppression[]): TextEdit {
   const existing = suppressions.find((s) => s.kind === 'line' && s.target === line && s.rules && s.listRange);
   if (existing?.listRange) {
     const list = [...(existing.rules ?? []), rule].join(', ');
     return { range: existing.listRange, newText: list };
   }
-  const text = lines[line] ?? '';
+  const text = lines.line(line) ?? '';
   const indent = /^\s*/.exec(text)?.[0] ?? '';
-  const previous = line > 0 ? (lines[line - 1] ?? '') : '';
+  const previous = line > 0 ? (lines.line(line - 1) ?? '') : '';
   if (previous.trimEnd().endsWith('\\')) {
     // The line continues the previous one: a comment line in between would break it.
     const end = text.length;

@@ -93,10 +93,15 @@ function sourceOf(node: Node): string {
 export class Evaluator {
   private readonly env: TextEnv;
 
-  constructor(private readonly scope: Scope) {
+  /** @param onName told of every bare name looked up, and the text it is bound to (null: not a value). */
+  constructor(
+    private readonly scope: Scope,
+    onName?: (name: string, boundTo: string | null) => void,
+  ) {
     this.env = {
       name: (identifier, depth) => {
         const b = this.scope.lookup(identifier);
+        onName?.(identifier, b?.kind === 'value' ? b.node.text : null);
         return b?.kind === 'value' ? this.eval(b.node, depth + 1) : null;
       },
       qualify: (dotted) => qualifiedName(dotted, this.scope),
