@@ -66,6 +66,18 @@ describe('literal evaluator', () => {
     assert.deepEqual(await evaluate("if flag:\n    TABLE = 'a'\nelse:\n    TABLE = 'b'\nx = TABLE"), { kind: 'ref', text: 'TABLE', path: null });
   });
 
+  it('decodes string literals as Python does: escapes, raw strings, triple quotes, continuations', async () => {
+    const cases: Array<[string, string]> = [
+      ["'a\\nb'", 'a\nb'],
+      ["r'a\\nb'", 'a\\nb'],
+      ['"""x\n"y"""', 'x\n"y'],
+      ["'it\\'s'", "it's"],
+      ["'a\\\nb'", 'ab'],
+      ["'''one ''two'' three'''", "one ''two'' three"],
+    ];
+    for (const [literal, value] of cases) assert.deepEqual(await evaluate(`x = ${literal}`), { kind: 'str', value }, literal);
+  });
+
   it('answers unknown for what it cannot know', async () => {
     for (const expr of ["f'{a}'", "b'x'", "'a' if c else 'b'", 'a[0]', 'lambda: 1', '2 * 3', '1j']) {
       assert.equal((await evaluate(`x = ${expr}`)).kind, 'unknown', expr);

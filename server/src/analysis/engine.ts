@@ -10,6 +10,7 @@
  */
 import type { ArgsCache } from './args-cache';
 import { CodeIndex } from './code-facts';
+import type { ValueInterner } from './interner';
 import { buildMigrationModel, type MigrationModel } from './migration-model';
 import type { Tree } from './parser';
 import { summarizeMigration, type MigrationSummary } from './project/summary';
@@ -31,6 +32,8 @@ export interface LintOptions {
   project?: ProjectContext;
   /** Typed arguments read before from the same text (an editor re-reading an open document). */
   argsCache?: ArgsCache;
+  /** Shares calls written the same way in many files (a process keeping every file's summary). */
+  interner?: ValueInterner;
 }
 
 export interface ProjectContext {
@@ -69,7 +72,7 @@ function collect(id: string, reported: ReportedFinding[], out: RawFinding[], def
 
 /** Step 1: the migration model, the per-file rules, the summary and the suppression comments. */
 export function analyzeFile(tree: Tree, source: string, options: LintOptions = {}): { analysis: FileAnalysis; model: MigrationModel | null } {
-  const model = buildMigrationModel(tree.rootNode, options.argsCache ?? null);
+  const model = buildMigrationModel(tree.rootNode, options.argsCache ?? null, options.interner ?? null);
   if (!model) {
     // No Migration class can be read: only a syntax error is worth saying (suppression comments
     // in a broken file cannot be trusted).
@@ -178,7 +181,7 @@ export function lintTree(tree: Tree, source: string, options: LintOptions = {}):
 }
 
 /** Only the summary of a file (no rules): what the project view needs of files nobody lints. */
-export function summarizeTree(tree: Tree, name: string): MigrationSummary | null {
-  const model = buildMigrationModel(tree.rootNode);
+export function summarizeTree(tree: Tree, name: string, interner?: ValueInterner): MigrationSummary | null {
+  const model = buildMigrationModel(tree.rootNode, null, interner ?? null);
   return model ? summarizeMigration(model, name, new CodeIndex()) : null;
 }

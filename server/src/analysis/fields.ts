@@ -33,8 +33,6 @@ export interface FieldSpec {
   /** auto_now / auto_now_add on date and time fields. */
   autoNow: boolean | undefined;
   relation: RelationSpec | null | undefined;
-  /** The keyword arguments written (their values, where they matter, are read into the fields above). */
-  written: string[];
 }
 
 export interface RelationSpec {
@@ -190,7 +188,6 @@ export function fieldSpec(v: Value | undefined): FieldSpec | null {
     dbDefault: defaultOf(v, 'db_default'),
     autoNow,
     relation,
-    written: Object.keys(v.kwargs),
   };
 }
 

@@ -6,7 +6,7 @@
  * whatever is not of this kind (lambda, comprehension, f-string, operator, subscript, …) reads as
  * `unknown` and is skipped up to the end of its expression.
  */
-import type { Value } from './values';
+import type { CallValue, Value } from './values';
 
 export interface TextEnv {
   /** The value a bare name is bound to in the file, or null (then it is a reference). */
@@ -17,6 +17,8 @@ export interface TextEnv {
   builtinCall(path: string | null, args: Value[], hasKwargs: boolean): Value | undefined;
   /** Keyword arguments not worth reading (long choices lists, help texts). */
   skipKeyword(key: string): boolean;
+  /** A call that used no name of the file, with its text: the shared equal value, if any (see interner.ts). */
+  intern?(text: string, value: CallValue): CallValue;
 }
 
 const UNKNOWN: Value = Object.freeze({ kind: 'unknown' }) as Value;
@@ -35,6 +37,8 @@ class Unreadable extends Error {}
 
 export class LiteralText {
   private pos: number;
+  /** Bare names looked up so far: a call that looked none up means the same in every file. */
+  private lookups = 0;
 
   constructor(
     private readonly src: string,
@@ -168,6 +172,7 @@ export class LiteralText {
     const c = this.peek();
     if (isIdentStart(c)) {
       const save = this.pos;
+      const lookupsBefore = this.lookups;
       const word = this.identifier();
       // A string with a prefix (r'', b'', f'', u'', rb'' …).
       const q = this.pos < this.end ? this.src.charCodeAt(this.pos) : -1;
@@ -188,10 +193,13 @@ export class LiteralText {
       }
       if (this.peek() === 40) {
         this.pos++;
-        return this.call(dotted);
+        const value = this.call(dotted);
+        if (value.kind === 'call' && this.env.intern && this.lookups === lookupsBefore) return this.env.intern(this.src.slice(save, this.pos), value);
+        return value;
       }
       if (this.peek() === 91) throw new Unreadable(); // subscript
       if (!dotted.includes('.')) {
+        this.lookups++;
         const bound = this.env.name(dotted, this.depth);
         if (bound) return bound;
       }
@@ -215,7 +223,7 @@ export class LiteralText {
     const s = this.src;
     const start = this.pos;
     while (this.pos < this.end && isIdentPart(s.charCodeAt(this.pos))) this.pos++;
-    return s.slice(start, this.pos);
+    return own(s.slice(start, this.pos));
   }
 
   private number(): Value {
@@ -261,31 +269,31 @@ export class LiteralText {
 
   private stringBody(raw: boolean): string {
     const s = this.src;
-    const q = s[this.pos] as string;
-    const triple = s.startsWith(q.repeat(3), this.pos);
-    const close = triple ? q.repeat(3) : q;
-    this.pos += close.length;
-    let out = '';
+    const quote = s.charCodeAt(this.pos);
+    const triple = s.charCodeAt(this.pos + 1) === quote && s.charCodeAt(this.pos + 2) === quote;
+    this.pos += triple ? 3 : 1;
+    // Runs of plain characters are taken as slices, escapes decoded between them.
+    const chunks: string[] = [];
+    let run = this.pos;
     for (;;) {
       if (this.pos >= this.end) throw new Unreadable();
-      if (s.startsWith(close, this.pos)) {
-        this.pos += close.length;
-        return out;
+      const c = s.charCodeAt(this.pos);
+      if (c === quote && (!triple || (s.charCodeAt(this.pos + 1) === quote && s.charCodeAt(this.pos + 2) === quote))) {
+        chunks.push(s.slice(run, this.pos));
+        this.pos += triple ? 3 : 1;
+        return own(chunks.length === 1 ? (chunks[0] as string) : chunks.join(''));
       }
-      const ch = s[this.pos] as string;
-      if (ch === '\\') {
+      if (c === 92) {
+        chunks.push(s.slice(run, this.pos));
         const next = s[this.pos + 1] ?? '';
-        if (raw) {
-          out += ch + next;
-        } else if (next === '\n') {
-          // a line continuation inside the string
-        } else if (next === '\r') {
+        if (raw) chunks.push(`\\${next}`);
+        else if (next === '\r') {
           if (s[this.pos + 2] === '\n') this.pos++;
-        } else out += ESCAPES[next] ?? ch + next;
+        } else if (next !== '\n') chunks.push(ESCAPES[next] ?? `\\${next}`); // a backslash-newline continues the line
         this.pos += 2;
+        run = this.pos;
         continue;
       }
-      out += ch;
       this.pos++;
     }
   }
@@ -388,6 +396,14 @@ export class LiteralText {
     if (built) return built;
     return { kind: 'call', callee: { kind: 'ref', text: dotted, path }, args, kwargs, hasSplat };
   }
+}
+
+/**
+ * A string that does not keep the file's whole text alive: V8 represents a long slice as a view
+ * into its parent, and summaries of every migration outlive the file's text in the editor.
+ */
+function own(text: string): string {
+  return text.length < 13 ? text : (` ${text}`).slice(1);
 }
 
 function safeInt(n: number): Value {

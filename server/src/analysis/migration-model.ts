@@ -4,6 +4,7 @@
  * (see operations.ts). Returns null when the file defines no migration class.
  */
 import { bindingContext, type ArgsCache } from './args-cache';
+import type { ValueInterner } from './interner';
 import { resolveOperations, type Operation } from './operations';
 import { blockScope, moduleScope, type Scope } from './scope';
 import { dottedName, sequenceElements, staticString, unparen, type Node } from './syntax';
@@ -154,8 +155,11 @@ function inheritedAtomic(cls: Node, attrs: ClassAttributes, scope: Scope, depth 
   return own;
 }
 
-/** @param cache typed arguments read before from the same text (an editor's open document) */
-export function buildMigrationModel(root: Node, cache: ArgsCache | null = null): MigrationModel | null {
+/**
+ * @param cache typed arguments read before from the same text (an editor's open document)
+ * @param interner shares calls written the same way in many files (a process keeping every summary)
+ */
+export function buildMigrationModel(root: Node, cache: ArgsCache | null = null, interner: ValueInterner | null = null): MigrationModel | null {
   const scope = moduleScope(root);
   const classNode = findMigrationClass(root, scope);
   if (!classNode) return null;
@@ -163,8 +167,9 @@ export function buildMigrationModel(root: Node, cache: ArgsCache | null = null):
   const nameNode = classNode.childForFieldName('name');
   if (!body || !nameNode) return null;
   const classScope = blockScope(body, scope);
-  cache?.useContext(bindingContext(root));
-  const ops = resolveOperations(body, classScope, cache);
+  const imports = cache || interner ? bindingContext(root) : '';
+  cache?.useContext(imports);
+  const ops = resolveOperations(body, classScope, cache, interner ? { interner, imports } : null);
   const attrs = classAttributes(body);
   return {
     root,

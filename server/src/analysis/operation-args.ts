@@ -6,6 +6,7 @@
  * read is null / undefined, never guessed.
  */
 import { constraintSpec, fieldSpec, indexSpec, normalizeTogether, type ConstraintSpec, type FieldSpec, type IndexSpec } from './fields';
+import type { ValueInterner } from './interner';
 import type { OperationSpec } from './operation-catalog';
 import type { Scope } from './scope';
 import type { CallArguments, Node } from './syntax';
@@ -96,7 +97,7 @@ function modelOptions(v: Value | undefined): ModelOptions {
 }
 
 /** CreateModel's `fields`: a list of (name, field) pairs. */
-function fieldList(v: Value | undefined): Array<[string, FieldSpec | null]> | null {
+function fieldList(v: Value | undefined, spec: (v: Value | undefined) => FieldSpec | null): Array<[string, FieldSpec | null]> | null {
   const items = asItems(v);
   if (!items) return null;
   const out: Array<[string, FieldSpec | null]> = [];
@@ -104,7 +105,7 @@ function fieldList(v: Value | undefined): Array<[string, FieldSpec | null]> | nu
     const pair = asItems(item);
     const name = pair?.length === 2 ? asString(pair[0]) : null;
     if (!pair || name === null) return null;
-    out.push([name, fieldSpec(pair[1])]);
+    out.push([name, spec(pair[1])]);
   }
   return out;
 }
@@ -124,10 +125,18 @@ function baseList(v: Value | undefined): string[] | null {
 }
 
 /** Reads the typed arguments of one operation call (`specName` is its catalog name). */
-export function readOperationArgs(specName: string, spec: OperationSpec, args: CallArguments, scope: Scope, onName?: (name: string, boundTo: string | null) => void): OperationArgs | null {
+export function readOperationArgs(
+  specName: string,
+  spec: OperationSpec,
+  args: CallArguments,
+  scope: Scope,
+  onName?: (name: string, boundTo: string | null) => void,
+  shared?: { interner: ValueInterner; imports: string },
+): OperationArgs | null {
   const bound = bindArguments(args, spec);
   if (!bound) return null;
-  const ev = new Evaluator(scope, onName);
+  const ev = new Evaluator(scope, onName, shared);
+  const readField = shared ? (v: Value | undefined) => shared.interner.fieldSpec(v) : fieldSpec;
   const value = (name: string): Value | undefined => {
     const node = bound.get(name);
     return node ? ev.eval(node) : undefined;
@@ -142,7 +151,7 @@ export function readOperationArgs(specName: string, spec: OperationSpec, args: C
   const model = spec.modelParam ? str(spec.modelParam) : null;
   switch (specName) {
     case 'CreateModel':
-      return { kind: 'CreateModel', model, fields: fieldList(value('fields')), options: modelOptions(value('options')), bases: baseList(value('bases')) };
+      return { kind: 'CreateModel', model, fields: fieldList(value('fields'), readField), options: modelOptions(value('options')), bases: baseList(value('bases')) };
     case 'DeleteModel':
       return { kind: 'DeleteModel', model };
     case 'RenameModel':
@@ -172,7 +181,7 @@ export function readOperationArgs(specName: string, spec: OperationSpec, args: C
     case 'AddField':
     case 'AlterField': {
       const pd = value('preserve_default');
-      return { kind: specName, model, name: str('name'), field: fieldSpec(value('field')), preserveDefault: pd === undefined ? true : (asBool(pd) ?? undefined) };
+      return { kind: specName, model, name: str('name'), field: readField(value('field')), preserveDefault: pd === undefined ? true : (asBool(pd) ?? undefined) };
     }
     case 'RemoveField':
       return { kind: 'RemoveField', model, name: str('name') };

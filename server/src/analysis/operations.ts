@@ -7,6 +7,7 @@
  */
 import { resolveCallable, type CallableTarget } from './code-flow';
 import type { ArgsCache, NameUse } from './args-cache';
+import type { ValueInterner } from './interner';
 import { argsModel, readOperationArgs, type OperationArgs } from './operation-args';
 import type { OperationSpec } from './operation-catalog';
 import { resolveSpec } from './operation-classes';
@@ -109,6 +110,8 @@ export interface ResolvedOperations {
 
 interface Context {
   cache: ArgsCache | null;
+  /** Shares equal calls across files; with the file's imports. */
+  shared: { interner: ValueInterner; imports: string } | null;
   /** The Migration class body's scope: arguments read there may be cached by their text. */
   classScope: Scope;
   scope: Scope;
@@ -119,8 +122,8 @@ interface Context {
 }
 
 /** Reads the class body's statements that build `operations`, in order. */
-export function resolveOperations(body: Node, classScope: Scope, cache: ArgsCache | null = null): ResolvedOperations {
-  const ctx: Context = { cache, classScope, scope: classScope, moduleScope: classScope.parent ?? classScope, ops: [], complete: true, depth: 0 };
+export function resolveOperations(body: Node, classScope: Scope, cache: ArgsCache | null = null, shared: Context['shared'] = null): ResolvedOperations {
+  const ctx: Context = { cache, shared, classScope, scope: classScope, moduleScope: classScope.parent ?? classScope, ops: [], complete: true, depth: 0 };
   let statement: Node | null = null;
   let literal: Node | null = null;
   let assignments = 0;
@@ -328,7 +331,7 @@ function collectStateOperations(op: Operation, ctx: Context, branches: BranchSte
     op.stateOperations = [];
     return;
   }
-  const sub: Context = { cache: ctx.cache, classScope: ctx.classScope, scope: ctx.scope, moduleScope: ctx.moduleScope, ops: [], complete: true, depth: ctx.depth };
+  const sub: Context = { cache: ctx.cache, shared: ctx.shared, classScope: ctx.classScope, scope: ctx.scope, moduleScope: ctx.moduleScope, ops: [], complete: true, depth: ctx.depth };
   collect(node, sub, branches, certain, null);
   op.stateOperations = sub.ops;
   op.stateOperationsComplete = sub.complete;
@@ -388,6 +391,7 @@ interface ArgsSource {
   callArgs: CallArguments;
   scope: Scope;
   cache: ArgsCache | null;
+  shared: Context['shared'];
 }
 
 type OperationInit = Pick<Operation, 'call' | 'callee' | 'name' | 'spec' | 'specName' | 'branches' | 'certain' | 'container' | 'argumentsReliable' | 'databaseEffect' | 'customState'> & { read: ArgsSource };
@@ -439,8 +443,8 @@ class LazyOperation implements Operation {
     if (this.typed !== undefined) return this.typed;
     const { spec, specName } = this;
     if (!this.argumentsReliable || !spec || !specName) return (this.typed = null);
-    const { callArgs, scope, cache } = this.source;
-    if (!cache) return (this.typed = readOperationArgs(specName, spec, callArgs, scope));
+    const { callArgs, scope, cache, shared } = this.source;
+    if (!cache) return (this.typed = readOperationArgs(specName, spec, callArgs, scope, undefined, shared ?? undefined));
     const text = this.call.text;
     const boundTo = (name: string): string | null => {
       const b = scope.lookup(name);
@@ -449,7 +453,7 @@ class LazyOperation implements Operation {
     const cached = cache.get(specName, text, boundTo);
     if (cached !== undefined) return (this.typed = cached);
     const names: NameUse[] = [];
-    this.typed = readOperationArgs(specName, spec, callArgs, scope, (name, bound) => names.push([name, bound]));
+    this.typed = readOperationArgs(specName, spec, callArgs, scope, (name, bound) => names.push([name, bound]), shared ?? undefined);
     cache.set(specName, text, this.typed, names);
     return this.typed;
   }
@@ -476,7 +480,7 @@ function buildOperation(call: Node, ctx: Context, branches: BranchStep[], certai
     argumentsReliable: reliable,
     databaseEffect: r.customDatabase ? 'custom' : r.stateOnly ? 'none' : 'normal',
     customState: r.customState,
-    read: { callArgs: args, scope: ctx.scope, cache },
+    read: { callArgs: args, scope: ctx.scope, cache, shared: ctx.shared },
   });
   const spec = r.spec;
   if (!spec || r.customDatabase) return op;

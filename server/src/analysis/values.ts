@@ -6,6 +6,7 @@
  * Everything else is `unknown`, never guessed. Values are plain data: no tree nodes.
  */
 import { LiteralText, type TextEnv } from './literal-text';
+import type { ValueInterner } from './interner';
 import type { Scope } from './scope';
 import type { Node } from './syntax';
 
@@ -93,10 +94,14 @@ function sourceOf(node: Node): string {
 export class Evaluator {
   private readonly env: TextEnv;
 
-  /** @param onName told of every bare name looked up, and the text it is bound to (null: not a value). */
+  /**
+   * @param onName told of every bare name looked up, and the text it is bound to (null: not a value).
+   * @param shared where calls read the same way in other files are shared, with this file's imports.
+   */
   constructor(
     private readonly scope: Scope,
     onName?: (name: string, boundTo: string | null) => void,
+    shared?: { interner: ValueInterner; imports: string },
   ) {
     this.env = {
       name: (identifier, depth) => {
@@ -116,6 +121,7 @@ export class Evaluator {
         return UNKNOWN;
       },
       skipKeyword: (key) => UNREAD_KEYWORDS.has(key),
+      ...(shared ? { intern: (text: string, value: CallValue) => shared.interner.intern(shared.imports, text, value) } : {}),
     };
   }
 

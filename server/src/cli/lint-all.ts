@@ -2,6 +2,7 @@
  * Reads a run's files: in this thread for small runs, on a pool of worker threads for large ones
  * (starting threads costs more than it saves below a few hundred files).
  */
+import { ValueInterner } from '../analysis/interner';
 import { PythonParser } from '../analysis/parser';
 import { bundledGrammarPaths, bundledWorkerFile } from './grammar';
 import { lintFile } from './lint-file';
@@ -17,8 +18,9 @@ export async function lintAllTasks(tasks: LintTask[], configs: LintConfig[], job
   const workerFile = bundledWorkerFile();
   if (workerFile && jobs > 1 && tasks.length > POOL_THRESHOLD) return lintInPool({ tasks, configs, jobs, workerFile, grammar });
   const parser = await PythonParser.create(grammar);
+  const interner = new ValueInterner();
   try {
-    return tasks.map((t) => lintFile(parser, t, configs[t.config] as LintConfig));
+    return tasks.map((t) => lintFile(parser, t, configs[t.config] as LintConfig, interner));
   } finally {
     parser.dispose();
   }

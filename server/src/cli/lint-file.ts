@@ -9,6 +9,7 @@
 import { basename, dirname } from 'node:path';
 import { analyzeFile, finalizeFindings, summarizeTree, type FileAnalysis, type RawFinding } from '../analysis/engine';
 import { findingFingerprint } from '../analysis/fingerprint';
+import type { ValueInterner } from '../analysis/interner';
 import { applyFixEdits, selectFixes } from '../analysis/fixes/apply';
 import { definesMigrationClass } from '../analysis/migration-model';
 import type { PythonParser, Tree } from '../analysis/parser';
@@ -27,7 +28,8 @@ function syntaxErrorPosition(root: Node): { line: number; character: number } | 
   return node ? { line: node.startPosition.row, character: node.startPosition.column } : null;
 }
 
-export function lintFile(parser: PythonParser, task: LintTask, config: LintConfig): FileResult {
+/** @param interner shares calls written the same way across the files of this thread's run */
+export function lintFile(parser: PythonParser, task: LintTask, config: LintConfig, interner?: ValueInterner): FileResult {
   if (task.mode === 'app-config') return { status: 'app-config', label: readAppLabel(dirname(task.file), parser) };
   // Regular files only, bounded, decoded as Python would (the BOM is kept aside: editors hide it, columns must agree).
   const read = readSourceFile(task.file, config.maxFileSize);
@@ -44,10 +46,10 @@ export function lintFile(parser: PythonParser, task: LintTask, config: LintConfi
   const name = basename(task.file, '.py');
   try {
     if (task.mode === 'summary') {
-      return { status: 'checked', analysis: { findings: [], summary: summarizeTree(tree, name), suppressions: [] }, syntaxError: null };
+      return { status: 'checked', analysis: { findings: [], summary: summarizeTree(tree, name, interner), suppressions: [] }, syntaxError: null };
     }
     if (task.mode === 'detect' && !definesMigrationClass(tree.rootNode)) return { status: 'skipped' };
-    const options = { rules: config.rules, batchSize: config.batchSize, name };
+    const options = { rules: config.rules, batchSize: config.batchSize, name, ...(interner ? { interner } : {}) };
     let analysis: FileAnalysis = analyzeFile(tree, text, options).analysis;
     const initial = analysis;
     const original = text;

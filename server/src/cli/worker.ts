@@ -3,6 +3,7 @@
  * .wasm files beside the bundle, then lints the batches of tasks the pool sends, one at a time.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { ValueInterner } from '../analysis/interner';
 import { PythonParser } from '../analysis/parser';
 import { lintFile } from './lint-file';
 import { reasonOf, type FileResult } from './types';
@@ -11,6 +12,8 @@ import type { WorkerInit, WorkerRequest, WorkerResponse } from './worker-protoco
 const init = workerData as WorkerInit;
 const port = parentPort;
 const parserReady: Promise<PythonParser> = PythonParser.create(init.grammar);
+// Shares equal calls across the batches this thread reads (each batch crosses back as one message).
+const interner = new ValueInterner();
 // Reported per batch below; this only keeps an early failure from being "unhandled".
 parserReady.catch(() => undefined);
 
@@ -22,7 +25,7 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
     const failed: FileResult = { status: 'failed', error: `cannot load the Python grammar (${reasonOf(e)})` };
     return { batch: request.batch, results: request.tasks.map(() => failed) };
   }
-  return { batch: request.batch, results: request.tasks.map((t) => lintFile(parser, t, init.configs[t.config])) };
+  return { batch: request.batch, results: request.tasks.map((t) => lintFile(parser, t, init.configs[t.config], interner)) };
 }
 
 if (port) {

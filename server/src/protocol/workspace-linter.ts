@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { analyzeFile, finalizeFindings, projectFindings, summarizeTree, type FileAnalysis, type ProjectContext, type RawFinding } from '../analysis/engine';
 import { findingFingerprint } from '../analysis/fingerprint';
 import { ArgsCache } from '../analysis/args-cache';
+import { ValueInterner } from '../analysis/interner';
 import type { PythonParser, Tree } from '../analysis/parser';
 import type { ProjectView } from '../analysis/project/view';
 import { undecodableSourceFinding } from '../analysis/rules/syntax-error';
@@ -74,6 +75,8 @@ export class WorkspaceLinter {
   private readonly pending = new Set<string>();
   /** Per open document: typed arguments by operation text, so a keystroke re-reads only what changed. */
   private readonly caches = new Map<string, ArgsCache>();
+  /** Shares calls written the same way across the workspace's migrations (every summary is kept). */
+  private readonly interner = new ValueInterner();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly host: LinterHost) {}
@@ -153,7 +156,7 @@ export class WorkspaceLinter {
       }
       let argsCache = this.caches.get(doc.uri);
       if (!argsCache) this.caches.set(doc.uri, (argsCache = new ArgsCache()));
-      const { analysis } = analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, name: file ? basename(file, '.py') : undefined, argsCache });
+      const { analysis } = analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, name: file ? basename(file, '.py') : undefined, argsCache, interner: this.interner });
       const a: Analyzed = { uri: doc.uri, analysis, resolved, version: doc.document.version, source: text, ...(resolved.baseline ? { fingerprints: fingerprintsOf(tree.rootNode, analysis) } : {}) };
       if (file) this.analyzed.set(file, a);
       this.record(file, analysis.summary);
@@ -196,16 +199,20 @@ export class WorkspaceLinter {
     try {
       tree = parser.parse(text);
       if (!lintable || !this.host.service.isMigration(file, text, () => tree as Tree, resolved)) {
-        this.record(file, summarizeTree(tree, basename(file, '.py')), publish);
+        this.record(file, summarizeTree(tree, basename(file, '.py'), this.interner), publish);
         return forget();
       }
-      let { analysis } = analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, name: basename(file, '.py') });
+      let { analysis } = analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, name: basename(file, '.py'), interner: this.interner });
       if (source?.problem) {
         // Python stops at bytes it cannot decode, before it parses anything.
         const undecodable = undecodableSourceFinding(source.problem, resolved.settings.rules['syntax-error']).map((f): RawFinding => ({ ...f, reported: f.severity }));
         analysis = { ...analysis, findings: [...undecodable, ...analysis.findings.filter((f) => f.rule !== 'syntax-error')] };
       }
-      this.analyzed.set(file, { uri, analysis, resolved, ...(resolved.baseline ? { fingerprints: fingerprintsOf(tree.rootNode, analysis) } : {}) });
+      const fingerprints = resolved.baseline ? { fingerprints: fingerprintsOf(tree.rootNode, analysis) } : {};
+      // Quick fixes are offered only for open documents (computed again when one is opened): a
+      // file from disk keeps its findings without their edits.
+      analysis = { ...analysis, findings: analysis.findings.map((f) => (f.fixes.length > 0 ? { ...f, fixes: [] } : f)) };
+      this.analyzed.set(file, { uri, analysis, resolved, ...fingerprints });
       this.record(file, analysis.summary, publish);
       if (publish) this.publishDisk(file);
       return true;

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { summarizeTree } from '../analysis/engine';
+import { ValueInterner } from '../analysis/interner';
 import type { PythonParser } from '../analysis/parser';
 import { appConfigLabel, configClasses, type AppLabel, type ClassLookup, type ConfigClass } from '../analysis/project/app-config';
 import { opaqueSummary, type MigrationSummary } from '../analysis/project/summary';
@@ -93,12 +94,13 @@ export async function loadProject(root: string, parser: PythonParser, settings: 
   const layout = new ProjectLayout(candidates, overrides, (dir) => readAppLabel(dir, parser));
   const entries: Array<{ file: string; app: string; summary: MigrationSummary | null }> = [];
   const summaries = new Map<string, MigrationSummary>();
+  const interner = new ValueInterner();
   for (const file of candidates.files) {
     const app = layout.appOf(file);
     if (!app) continue;
     const tree = parser.parse(readFileSync(file, 'utf8'));
     try {
-      const summary = summarizeTree(tree, basename(file, '.py'));
+      const summary = summarizeTree(tree, basename(file, '.py'), interner);
       if (summary) summaries.set(file, summary);
       entries.push({ file, app, summary });
     } finally {

@@ -20,8 +20,9 @@ export interface GraphNode {
   key: MigrationKey;
   /** Null for a placeholder: a migration something depends on that does not exist. */
   migration: GraphMigration | null;
-  parents: Set<GraphNode>;
-  children: Set<GraphNode>;
+  /** Arrays rather than sets: a migration has few, and a project thousands of nodes. */
+  parents: GraphNode[];
+  children: GraphNode[];
 }
 
 export interface UnknownDependency {
@@ -70,7 +71,7 @@ export class MigrationGraph {
   constructor(input: GraphInput) {
     for (const m of input.migrations) {
       this.apps.add(m.key.app);
-      this.nodes.set(keyId(m.key), { id: keyId(m.key), key: m.key, migration: m, parents: new Set(), children: new Set() });
+      this.nodes.set(keyId(m.key), { id: keyId(m.key), key: m.key, migration: m, parents: [], children: [] });
     }
     const migrations = [...this.nodes.values()].map((n) => n.migration as GraphMigration);
     for (const m of migrations) this.internalDependencies(m);
@@ -86,7 +87,7 @@ export class MigrationGraph {
     const id = keyId(key);
     let node = this.nodes.get(id);
     if (!node) {
-      node = { id, key, migration: null, parents: new Set(), children: new Set() };
+      node = { id, key, migration: null, parents: [], children: [] };
       this.nodes.set(id, node);
       this.placeholders.set(id, { origin, entry, runBefore });
     }
@@ -94,8 +95,8 @@ export class MigrationGraph {
   }
 
   private link(parent: GraphNode, child: GraphNode): void {
-    child.parents.add(parent);
-    parent.children.add(child);
+    if (!child.parents.includes(parent)) child.parents.push(parent);
+    if (!parent.children.includes(child)) parent.children.push(child);
   }
 
   private internalDependencies(m: GraphMigration): void {
@@ -158,11 +159,11 @@ export class MigrationGraph {
       this.nodes.delete(id);
       this.replacedBy.set(id, squash);
       for (const child of node.children) {
-        child.parents.delete(node);
+        child.parents = child.parents.filter((p) => p !== node);
         if (!replaced.has(child.id)) this.link(squash, child);
       }
       for (const parent of node.parents) {
-        parent.children.delete(node);
+        parent.children = parent.children.filter((c) => c !== node);
         if (!replaced.has(parent.id)) this.link(parent, squash);
       }
     }
@@ -232,7 +233,7 @@ export class MigrationGraph {
             onStack.delete(n);
             component.push(n);
           } while (n !== frame.node);
-          if (component.length > 1 || frame.node.children.has(frame.node)) out.push(sortNodes(component));
+          if (component.length > 1 || frame.node.children.includes(frame.node)) out.push(sortNodes(component));
         }
       }
     }

@@ -35,23 +35,67 @@ export interface ModelState {
 
 export type ModelEntry = ModelState | 'unknown' | 'absent';
 
-export interface AppState {
-  readonly app: string;
-  /** Lower-case model name -> state. */
-  readonly models: ReadonlyMap<string, ModelEntry>;
-  /** An operation we could not attribute ran: models not listed may exist too. */
-  readonly open: boolean;
+/**
+ * One app's models after some migration. Each state keeps only what its migration changed and
+ * points at the state before it (a long history would otherwise copy every model once per
+ * migration); every few dozen states the chain is flattened, so a look-up walks a short way.
+ */
+export class AppState {
+  private constructor(
+    readonly app: string,
+    /** An operation we could not attribute ran: models not listed may exist too. */
+    readonly open: boolean,
+    private readonly own: ReadonlyMap<string, ModelEntry>,
+    private readonly parent: AppState | null,
+    private readonly depth: number,
+  ) {}
+
+  static empty(app: string, open = false): AppState {
+    return new AppState(app, open, new Map(), null, 0);
+  }
+
+  /** A model by lower-case name: its entry, or undefined when nothing ever named it. */
+  get(model: string): ModelEntry | undefined {
+    const e = this.own.get(model);
+    if (e !== undefined) return e;
+    for (let s = this.parent; s; s = s.parent) {
+      const found = s.own.get(model);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+
+  /** Every model named so far (lower-case name -> entry), oldest first. */
+  get models(): ReadonlyMap<string, ModelEntry> {
+    const chain: AppState[] = [];
+    for (let s = this.parent; s; s = s.parent) chain.push(s);
+    chain.unshift(this);
+    const out = new Map<string, ModelEntry>();
+    for (let i = chain.length - 1; i >= 0; i--) for (const [k, v] of (chain[i] as AppState).own) out.set(k, v);
+    return out;
+  }
+
+  /** The state after `changes` (and possibly `open`) on top of this one. */
+  next(changes: ReadonlyMap<string, ModelEntry>, open: boolean): AppState {
+    if (changes.size === 0 && open === this.open) return this;
+    if (this.depth >= 32) {
+      const flat = new Map(this.models);
+      for (const [k, v] of changes) flat.set(k, v);
+      return new AppState(this.app, open, flat, null, 0);
+    }
+    return new AppState(this.app, open, changes, this, this.depth + 1);
+  }
 }
 
 export type StateView = 'state' | 'database';
 
 export function emptyAppState(app: string): AppState {
-  return { app, models: new Map(), open: false };
+  return AppState.empty(app);
 }
 
 /** A model's entry: its state, 'unknown', or 'absent'. */
 export function modelEntry(state: AppState, model: string): ModelEntry {
-  return state.models.get(model.toLowerCase()) ?? (state.open ? 'unknown' : 'absent');
+  return state.get(model.toLowerCase()) ?? (state.open ? 'unknown' : 'absent');
 }
 
 /** Third-party operations known to leave models and tables alone. */
@@ -61,7 +105,7 @@ const NEUTRAL_OPERATIONS = new Set(['IgnoreMigration']);
 const ALTER_OPTION_KEYS = new Set(['managed']);
 
 class Builder {
-  private models: Map<string, ModelEntry> | null = null;
+  private readonly changes = new Map<string, ModelEntry>();
   private open: boolean;
   readonly app: string;
 
@@ -71,27 +115,23 @@ class Builder {
   }
 
   entries(): Array<[string, ModelEntry]> {
-    return [...(this.models ?? this.base.models)];
-  }
-
-  private writable(): Map<string, ModelEntry> {
-    this.models ??= new Map(this.base.models);
-    return this.models;
+    const all = new Map(this.base.models);
+    for (const [k, v] of this.changes) all.set(k, v);
+    return [...all];
   }
 
   get(model: string): ModelEntry {
-    const m = (this.models ?? this.base.models).get(model);
+    const m = this.changes.get(model) ?? this.base.get(model);
     return m ?? (this.open ? 'unknown' : 'absent');
   }
 
   set(model: string, entry: ModelEntry): void {
-    this.writable().set(model, entry);
+    this.changes.set(model, entry);
   }
 
   /** Nothing about the app can be trusted any more. */
   unknownApp(): void {
-    const models = this.writable();
-    for (const k of models.keys()) if (models.get(k) !== 'absent') models.set(k, 'unknown');
+    for (const [k, v] of this.entries()) if (v !== 'absent') this.changes.set(k, 'unknown');
     this.open = true;
   }
 
@@ -111,8 +151,7 @@ class Builder {
   }
 
   result(): AppState {
-    if (!this.models && this.open === this.base.open) return this.base;
-    return { app: this.base.app, models: this.models ?? this.base.models, open: this.open };
+    return this.base.next(this.changes, this.open);
   }
 }
 
@@ -169,7 +208,7 @@ function applyArgs(b: Builder, args: OperationArgs): void {
       if (!args.fields) return b.unknown(args.model);
       const o = args.options;
       b.set(args.model.toLowerCase(), {
-        app: '',
+        app: b.app,
         name: args.model,
         fields: new Map(args.fields),
         options: { dbTable: o.dbTable, managed: o.managed, proxy: o.proxy, uniqueTogether: o.uniqueTogether, indexTogether: o.indexTogether, indexes: o.indexes, constraints: o.constraints },
@@ -297,10 +336,7 @@ export function applyMigration(state: AppState, operations: readonly OperationSu
   const b = new Builder(state);
   for (const op of operations) applyOne(b, op, view);
   if (!complete) b.unknownApp();
-  const out = b.result();
-  // CreateModel leaves `app` blank (the summary does not know its label): fill it in once.
-  for (const [k, m] of out.models) if (typeof m !== 'string' && m.app !== state.app) (out.models as Map<string, ModelEntry>).set(k, { ...m, app: state.app });
-  return out;
+  return b.result();
 }
 
 /** Django's truncate_name: names longer than the database allows get a hash suffix. */

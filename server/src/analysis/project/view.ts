@@ -5,7 +5,7 @@
  * this file take part in. Pure: built from summaries and app labels, no file system.
  */
 import { MigrationGraph, keyId, type GraphMigration, type GraphNode, type UnknownDependency } from './graph';
-import { applyMigration, defaultTable, emptyAppState, modelEntry, truncateName, type AppState, type ModelEntry, type ModelState, type StateView } from './state';
+import { AppState, applyMigration, defaultTable, emptyAppState, modelEntry, truncateName, type ModelEntry, type ModelState, type StateView } from './state';
 import type { MigrationKey, MigrationSummary } from './summary';
 
 export interface ProjectMigration {
@@ -32,9 +32,14 @@ export interface ProjectViewInput {
 interface States {
   state: AppState;
   database: AppState;
+  /** How many migrations of the app's history lead here (which states are worth keeping). */
+  depth: number;
 }
 
-const UNKNOWN_APP = (app: string): AppState => ({ app, models: new Map(), open: true });
+/** Every how many migrations of a chain the state after one is kept. */
+const CHECKPOINT = 8;
+
+const UNKNOWN_APP = (app: string): AppState => AppState.empty(app, true);
 
 export class ProjectView {
   readonly graph: MigrationGraph;
@@ -97,29 +102,34 @@ export class ProjectView {
       const p: GraphNode | null = this.inCycle.has(n) ? null : this.singleParent(n);
       n = p && !this.inCycle.has(p) ? p : null;
     }
+    // Replayed from the nearest known state down. Only every CHECKPOINT-th state of a history (and
+    // at branch points) is kept: a state in between is a few migrations' replay away.
+    let last: States | null = null;
     for (let i = chain.length - 1; i >= 0; i--) {
       const n = chain[i] as GraphNode;
       const m = n.migration as GraphMigration;
-      const before = this.before(n);
+      const before: States = i === chain.length - 1 || !last ? this.before(n) : last;
       const ops = m.summary.operations;
-      this.after.set(n, {
+      last = {
         state: applyMigration(before.state, ops, m.summary.operationsComplete, 'state'),
         database: applyMigration(before.database, ops, m.summary.operationsComplete, 'database'),
-      });
+        depth: before.depth + 1,
+      };
+      if (last.depth % CHECKPOINT === 0 || n.children.length > 1) this.after.set(n, last);
     }
-    return this.after.get(node) ?? null;
+    return last;
   }
 
   /** The app's state before a node: its single same-app parent's, empty for a root, else a replay. */
   private before(node: GraphNode): States {
     const app = node.key.app;
-    if (this.inCycle.has(node)) return { state: UNKNOWN_APP(app), database: UNKNOWN_APP(app) };
+    if (this.inCycle.has(node)) return { state: UNKNOWN_APP(app), database: UNKNOWN_APP(app), depth: 0 };
     const parents = [...node.parents].filter((p) => p.key.app === app);
-    if (parents.some((p) => !p.migration || this.inCycle.has(p))) return { state: UNKNOWN_APP(app), database: UNKNOWN_APP(app) };
-    if (parents.length === 0) return { state: emptyAppState(app), database: emptyAppState(app) };
+    if (parents.some((p) => !p.migration || this.inCycle.has(p))) return { state: UNKNOWN_APP(app), database: UNKNOWN_APP(app), depth: 0 };
+    if (parents.length === 0) return { state: emptyAppState(app), database: emptyAppState(app), depth: 0 };
     if (parents.length === 1) {
       const p = this.compute(parents[0] as GraphNode);
-      return p ?? { state: UNKNOWN_APP(app), database: UNKNOWN_APP(app) };
+      return p ?? { state: UNKNOWN_APP(app), database: UNKNOWN_APP(app), depth: 0 };
     }
     // A merge: replay the app's migrations in Django's plan order for this node.
     const memo = this.merged.get(node);
@@ -131,8 +141,9 @@ export class ProjectView {
       state = applyMigration(state, n.migration.summary.operations, n.migration.summary.operationsComplete, 'state');
       database = applyMigration(database, n.migration.summary.operations, n.migration.summary.operationsComplete, 'database');
     }
-    this.merged.set(node, { state, database });
-    return { state, database };
+    const depth = parents.length;
+    this.merged.set(node, { state, database, depth });
+    return { state, database, depth };
   }
 
   /** The app's model state just before / after this file's migration; null when not known. */
