@@ -92,6 +92,8 @@ export interface UnitFacts {
 
 const NESTED_SCOPES = new Set(['function_definition', 'class_definition', 'lambda', 'decorated_definition']);
 const COMPREHENSIONS = new Set(['list_comprehension', 'set_comprehension', 'dictionary_comprehension', 'generator_expression']);
+/** Nodes with nothing inside that a visit looks at: their children are not walked (most nodes of a body). */
+const LEAVES = new Set(['identifier', 'integer', 'float', 'true', 'false', 'none', 'comment', 'string_content', 'escape_sequence', 'string_start', 'string_end', 'pass_statement', 'continue_statement', 'ellipsis']);
 
 function identifiersIn(node: Node | null): string[] {
   if (!node) return [];
@@ -372,6 +374,9 @@ function visitOne(node: Node, loop: LoopFacts | null, facts: UnitFacts, unit: Co
     if (sub?.type === 'slice' && isBatchSlice(sub)) markUp(loop, 'hasSlice', facts);
   } else if (t === 'break_statement') {
     if (loop) loop.hasBreak = true;
+    return;
+  } else if (LEAVES.has(t)) {
+    return;
   } else if (t === 'assignment' && loop) {
     const left = node.childForFieldName('left');
     const right = node.childForFieldName('right');

@@ -10,6 +10,7 @@
  */
 import type { ArgsCache } from './args-cache';
 import { CodeIndex } from './code-facts';
+import { quickSummary } from './project/quick-summary';
 import type { ValueInterner } from './interner';
 import { buildMigrationModel, type MigrationModel } from './migration-model';
 import type { Tree } from './parser';
@@ -181,6 +182,15 @@ export function lintTree(tree: Tree, source: string, options: LintOptions = {}):
 }
 
 /** Only the summary of a file (no rules): what the project view needs of files nobody lints. */
+/**
+ * The analysis of a plain makemigrations file, read quickly (project/quick-summary.ts): its
+ * summary, and no per-file finding (none can fire on it). Null for any other file.
+ */
+export function quickAnalysis(tree: Tree, text: string, name: string, interner: ValueInterner | null): FileAnalysis | null {
+  const summary = quickSummary(tree.rootNode, text, name, interner);
+  return summary ? { findings: [], summary, suppressions: [] } : null;
+}
+
 export function summarizeTree(tree: Tree, name: string, interner?: ValueInterner): MigrationSummary | null {
   const model = buildMigrationModel(tree.rootNode, null, interner ?? null);
   return model ? summarizeMigration(model, name, new CodeIndex()) : null;

@@ -10,7 +10,7 @@ import type { ValueInterner } from './interner';
 import type { OperationSpec } from './operation-catalog';
 import type { Scope } from './scope';
 import type { CallArguments, Node } from './syntax';
-import { asBool, asItems, asString, dictKeysKnown, Evaluator, refPath, type Value } from './values';
+import { asBool, asItems, asString, dictKeysKnown, Evaluator, refPath, type CallValue, type Value } from './values';
 
 /** `name -> argument node`, or null when the call cannot be bound (splats, unknown keywords, too many arguments). */
 export function bindArguments(args: CallArguments, spec: OperationSpec): Map<string, Node> | null {
@@ -136,11 +136,27 @@ export function readOperationArgs(
   const bound = bindArguments(args, spec);
   if (!bound) return null;
   const ev = new Evaluator(scope, onName, shared);
-  const readField = shared ? (v: Value | undefined) => shared.interner.fieldSpec(v) : fieldSpec;
-  const value = (name: string): Value | undefined => {
+  return typedArgs(specName, spec, (name) => {
     const node = bound.get(name);
     return node ? ev.eval(node) : undefined;
-  };
+  }, shared);
+}
+
+/** The values of a call read whole (`migrations.AddField(...)` as a CallValue) bound to the parameters; null as bindArguments. */
+export function bindValues(call: CallValue, spec: OperationSpec): Map<string, Value> | null {
+  if (call.hasSplat || call.args.length > spec.params.length) return null;
+  const bound = new Map<string, Value>();
+  call.args.forEach((v, i) => bound.set(spec.params[i] as string, v));
+  for (const [k, v] of Object.entries(call.kwargs)) {
+    if (!spec.params.includes(k) || bound.has(k)) return null;
+    bound.set(k, v);
+  }
+  return bound;
+}
+
+/** Typed arguments from the value bound to each parameter (`value(name)`; undefined when not passed). */
+export function typedArgs(specName: string, spec: OperationSpec, value: (name: string) => Value | undefined, shared?: { interner: ValueInterner }): OperationArgs | null {
+  const readField = shared ? (v: Value | undefined) => shared.interner.fieldSpec(v) : fieldSpec;
   const str = (name: string): string | null => asString(value(name));
   /** Optional string: absent -> null; written but unreadable -> undefined. */
   const optStr = (name: string): string | null | undefined => {

@@ -13,7 +13,7 @@ import type { OperationSpec } from './operation-catalog';
 import { resolveSpec } from './operation-classes';
 import { blockScope, Scope } from './scope';
 import { ddlTable } from './sql';
-import { nameResolver, readSql, type SqlValue } from './sql-arguments';
+import { readSql, type SqlValue } from './sql-arguments';
 import {
   argument,
   callArguments,
@@ -21,7 +21,6 @@ import {
   dottedName,
   isNoneLiteral,
   sequenceElements,
-  staticString,
   unparen,
   type CallArguments,
   type Node,
@@ -369,13 +368,6 @@ function isNonEmptyLiteral(node: Node, scope: Scope): boolean {
   return false;
 }
 
-function modelArgument(args: CallArguments, spec: OperationSpec, scope: Scope): string | null {
-  if (!spec.modelParam) return null;
-  const node = argument(args, spec.modelParam, spec.params.indexOf(spec.modelParam));
-  const s = node ? staticString(node, nameResolver(scope)) : null;
-  return s?.complete ? s.text.toLowerCase() : null;
-}
-
 function reverseState(node: Node | null): 'absent' | 'none' | 'present' {
   if (!node) return 'absent';
   return isNoneLiteral(node) ? 'none' : 'present';
@@ -487,7 +479,7 @@ function buildOperation(call: Node, ctx: Context, branches: BranchStep[], certai
   const stateOnly = r.stateOnly;
   switch (spec.role) {
     case 'schema': {
-      op.targetModel = reliable ? modelArgument(args, spec, ctx.moduleScope) : null;
+      op.targetModel = reliable ? argsModel(op.args) : null;
       op.isSchema = !stateOnly;
       // Adding a ManyToManyField creates its join table and leaves the model's table alone.
       const typedArgs = r.specName === 'AddField' ? op.args : null;
@@ -506,7 +498,7 @@ function buildOperation(call: Node, ctx: Context, branches: BranchStep[], certai
       // Unreadable options: treated as a managed, concrete model (as before typed arguments).
       if (options?.managed === false || options?.proxy === true) break;
       op.isSchema = true;
-      op.createsModel = argsModel(typedArgs) ?? modelArgument(args, spec, ctx.moduleScope);
+      op.createsModel = argsModel(typedArgs);
       break;
     }
     case 'no-database':

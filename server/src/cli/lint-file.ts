@@ -7,7 +7,7 @@
  * and in worker threads.
  */
 import { basename, dirname } from 'node:path';
-import { analyzeFile, finalizeFindings, summarizeTree, type FileAnalysis, type RawFinding } from '../analysis/engine';
+import { analyzeFile, finalizeFindings, quickAnalysis, summarizeTree, type FileAnalysis, type RawFinding } from '../analysis/engine';
 import { findingFingerprint } from '../analysis/fingerprint';
 import type { ValueInterner } from '../analysis/interner';
 import { applyFixEdits, selectFixes } from '../analysis/fixes/apply';
@@ -74,6 +74,10 @@ export function lintFile(parser: PythonParser, task: LintTask, config: LintConfi
   }
   const name = basename(task.file, '.py');
   try {
+    // Most migrations are of the shape makemigrations writes: their summary is read from the
+    // text, and no per-file rule can fire on them (quick-summary.ts).
+    const quick = problem ? null : quickAnalysis(tree, text, name, interner ?? null);
+    if (quick && config.fix === 'none') return { status: 'checked', analysis: quick, syntaxError: null, ...hashed };
     if (task.mode === 'summary') {
       return { status: 'checked', analysis: { findings: [], summary: summarizeTree(tree, name, interner), suppressions: [] }, syntaxError: null, ...hashed };
     }

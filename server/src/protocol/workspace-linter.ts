@@ -8,7 +8,7 @@
  */
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { analyzeFile, finalizeFindings, projectFindings, summarizeTree, type FileAnalysis, type ProjectContext, type RawFinding } from '../analysis/engine';
+import { analyzeFile, finalizeFindings, projectFindings, quickAnalysis, summarizeTree, type FileAnalysis, type ProjectContext, type RawFinding } from '../analysis/engine';
 import { findingFingerprint } from '../analysis/fingerprint';
 import { ArgsCache } from '../analysis/args-cache';
 import { ValueInterner } from '../analysis/interner';
@@ -198,11 +198,14 @@ export class WorkspaceLinter {
     let tree: Tree | undefined;
     try {
       tree = parser.parse(text);
+      const name = basename(file, '.py');
+      // Most migrations are of the shape makemigrations writes: read quickly, nothing to report.
+      const quick = source?.problem ? null : quickAnalysis(tree, text, name, this.interner);
       if (!lintable || !this.host.service.isMigration(file, text, () => tree as Tree, resolved)) {
-        this.record(file, summarizeTree(tree, basename(file, '.py'), this.interner), publish);
+        this.record(file, quick?.summary ?? summarizeTree(tree, name, this.interner), publish);
         return forget();
       }
-      let { analysis } = analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, name: basename(file, '.py'), interner: this.interner });
+      let analysis = quick ?? analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, name, interner: this.interner }).analysis;
       if (source?.problem) {
         // Python stops at bytes it cannot decode, before it parses anything.
         const undecodable = undecodableSourceFinding(source.problem, resolved.settings.rules['syntax-error']).map((f): RawFinding => ({ ...f, reported: f.severity }));

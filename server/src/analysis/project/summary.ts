@@ -90,7 +90,7 @@ function dependencyEntry(value: Value, range: Range): DependencyEntry {
 }
 
 /** Reads a class attribute holding a list of (app, name) entries. */
-function dependencyList(node: Node | null, statement: Node | null, ev: Evaluator): DependencyList {
+export function dependencyList(node: Node | null, statement: Node | null, ev: Evaluator): DependencyList {
   if (!statement) return { entries: [], complete: true };
   if (!node) return { entries: [], complete: false };
   const elements = sequenceElements(node);
@@ -104,6 +104,11 @@ function dependencyList(node: Node | null, statement: Node | null, ev: Evaluator
   return { entries: items.map((v) => dependencyEntry(v, range)), complete: true };
 }
 
+/** A short description of an operation for messages. */
+export function operationLabel(name: string, targetModel: string | null): string {
+  return targetModel ? `${name} on '${targetModel}'` : name;
+}
+
 function label(op: Operation): string {
   if (op.runSql?.sql) {
     const ddl = op.runSql.sql.statements.find((st) => st.cls === 'ddl-existing' || st.cls === 'ddl-new');
@@ -112,7 +117,7 @@ function label(op: Operation): string {
       return `${op.name} "${head}${ddl.code.length > head.length ? ' …' : ''}"`;
     }
   }
-  return op.targetModel ? `${op.name} on '${op.targetModel}'` : op.name;
+  return operationLabel(op.name, op.targetModel);
 }
 
 function summarizeOperation(op: Operation, index: number | null, all: Operation[], kinds: ReturnType<typeof operationKinds>): OperationSummary {
@@ -139,6 +144,12 @@ function summarizeOperation(op: Operation, index: number | null, all: Operation[
   };
 }
 
+/** `replaces` as migration keys (null: the migration replaces nothing). */
+export function replacesOf(list: DependencyList | null): MigrationSummary['replaces'] {
+  if (!list) return null;
+  return { keys: list.entries.flatMap((e) => (e.kind === 'key' ? [{ app: e.app, name: e.name }] : [])), complete: list.complete && list.entries.every((e) => e.kind === 'key') };
+}
+
 /** The summary of a migration; `name` is its file name without `.py`. */
 export function summarizeMigration(model: MigrationModel, name: string, index: CodeIndex): MigrationSummary {
   const ev = new Evaluator(model.classScope);
@@ -159,12 +170,7 @@ export function summarizeMigration(model: MigrationModel, name: string, index: C
     classRange: rangeOf(model.nameNode),
     dependencies: deps,
     runBefore: runBefore,
-    replaces: replacesList
-      ? {
-          keys: replacesList.entries.flatMap((e) => (e.kind === 'key' ? [{ app: e.app, name: e.name }] : [])),
-          complete: replacesList.complete && replacesList.entries.every((e) => e.kind === 'key'),
-        }
-      : null,
+    replaces: replacesOf(replacesList),
     initial: model.initial.value === undefined ? null : model.initial.value === 'unknown' ? null : model.initial.value,
     atomic: atomic === undefined ? true : atomic,
     operations: model.operations.map((op, i) => summarizeOperation(op, i, model.operations, kinds)),
