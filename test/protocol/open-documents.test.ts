@@ -39,7 +39,7 @@ describe('incremental parsing of open documents', () => {
     const parser = await getParser();
     const docs = new OpenDocuments(parser);
     const uri = 'untitled:t';
-    const doc = docs.open(uri, 'python', 1, BASE);
+    const doc = docs.open(uri, 1, BASE);
     docs.treeOf(doc);
     const rand = rng(42);
     for (let v = 2; v < 302; v++) {
@@ -66,7 +66,7 @@ describe('incremental parsing of open documents', () => {
   it('handles several changes in one notification and a full-text replacement', async () => {
     const parser = await getParser();
     const docs = new OpenDocuments(parser);
-    const doc = docs.open('untitled:u', 'python', 1, 'a = 1\nb = 2\n');
+    const doc = docs.open('untitled:u', 1, 'a = 1\nb = 2\n');
     docs.treeOf(doc);
     docs.change('untitled:u', 2, [
       { range: { start: { line: 1, character: 4 }, end: { line: 1, character: 5 } }, text: '3' },

@@ -93,6 +93,36 @@ describe('language server over stdio', () => {
     assert.deepEqual(ds, []);
   });
 
+  it('coalesces a burst of edits: the newest version is linted, not every one in between', async () => {
+    const uri = 'untitled:Burst';
+    await client.open(uri, SEED);
+    const opened = client.count(uri);
+    const line = 14;
+    const col = '        migrations.RunPython(backfill'.length;
+    const insert = ', migrations.RunPython.noop';
+    // 400 edits sent back to back, as a paste, a macro or a formatter would: insert and delete
+    // the reverse argument 199 times (199 publishes of a lint-per-edit server), then insert it.
+    const sends: Array<Promise<void>> = [];
+    let version = 1;
+    const edit = (range: { start: number; end: number }, text: string) =>
+      sends.push(client.connection.sendNotification('textDocument/didChange', {
+        textDocument: { uri, version: ++version },
+        contentChanges: [{ range: { start: { line, character: range.start }, end: { line, character: range.end } }, text }],
+      }));
+    for (let i = 0; i < 199; i++) {
+      edit({ start: col, end: col }, insert);
+      edit({ start: col, end: col + insert.length }, '');
+    }
+    edit({ start: col, end: col }, insert);
+    await Promise.all(sends);
+    const last = version;
+    const ds = await client.waitFor(() => (client.diagnostics.get(uri)?.version === last ? client.diagnostics.get(uri)?.diagnostics : undefined), 'diagnostics of the newest version');
+    assert.deepEqual(codes(ds), ['mixed-data-and-schema', 'unbatched-save-loop'], 'the newest text is the one linted');
+    const lints = client.count(uri) - opened;
+    assert.ok(lints < 40, `${lints} publishes for 399 edits: edits were linted one version at a time`);
+    await client.close(uri);
+  });
+
   it('offers "Disable <rule> for this line", and the edit silences exactly that finding', async () => {
     const uri = 'untitled:Untitled-3';
     const ds = await client.open(uri, SEED);

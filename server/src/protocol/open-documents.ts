@@ -2,13 +2,13 @@
  * The documents the editor has open: their text (kept in sync with incremental changes) and their
  * syntax tree, re-parsed incrementally by turning each LSP change into a tree-sitter edit.
  */
-import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver';
 import { editTree, type PythonParser, type Tree } from '../analysis/parser';
+import { DocumentText } from './document-text';
 
 export interface OpenDocument {
   uri: string;
-  document: TextDocument;
+  document: DocumentText;
   /** The tree for the current text, or null until the next parse. */
   tree: Tree | null;
 }
@@ -39,9 +39,9 @@ export class OpenDocuments {
     return [...this.docs.values()];
   }
 
-  open(uri: string, languageId: string, version: number, text: string): OpenDocument {
+  open(uri: string, version: number, text: string): OpenDocument {
     this.close(uri);
-    const doc: OpenDocument = { uri, document: TextDocument.create(uri, languageId, version, text), tree: null };
+    const doc: OpenDocument = { uri, document: new DocumentText(text, version), tree: null };
     this.docs.set(uri, doc);
     return doc;
   }
@@ -69,13 +69,14 @@ export class OpenDocuments {
             newEndPosition: endPoint(start, change.text),
           });
         }
-        doc.document = TextDocument.update(before, [change], version);
+        before.replace(change.range, change.text);
       } else {
         doc.tree?.delete();
         doc.tree = null;
-        doc.document = TextDocument.update(doc.document, [change], version);
+        doc.document.setText(change.text);
       }
     }
+    doc.document.version = version;
     return doc;
   }
 

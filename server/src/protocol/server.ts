@@ -195,16 +195,50 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     try {
       // From now on the editor's buffer speaks for this file, not the scan of the disk.
       linter.handOver(textDocument.uri);
-      lintOpen(documents.open(textDocument.uri, textDocument.languageId, textDocument.version, textDocument.text));
+      lintOpen(documents.open(textDocument.uri, textDocument.version, textDocument.text));
     } catch (e) {
       fail(`opening ${textDocument.uri}`, e);
     }
   });
 
+  /** Documents changed and not linted yet, with the version each had at the last look. */
+  const unlinted = new Map<string, number>();
+
+  /**
+   * Lints a changed document once the edits queued behind this one are applied, so a burst of
+   * edits is linted once, at its newest version. The connection handles one queued message per
+   * turn of the event loop: the lint waits until a whole turn passes without a newer version.
+   */
+  function lintWhenQuiet(uri: string, version: number): void {
+    if (unlinted.has(uri)) return;
+    unlinted.set(uri, version);
+    const look = (): void => {
+      const doc = documents?.get(uri);
+      const seen = unlinted.get(uri);
+      if (!doc || seen === undefined) {
+        unlinted.delete(uri);
+        return;
+      }
+      if (doc.document.version !== seen) {
+        unlinted.set(uri, doc.document.version);
+        setImmediate(look);
+        return;
+      }
+      unlinted.delete(uri);
+      try {
+        lintOpen(doc);
+      } catch (e) {
+        fail(`linting ${uri}`, e);
+      }
+    };
+    // Two turns: the first lets the connection take the next queued message, if there is one.
+    setImmediate(() => setImmediate(look));
+  }
+
   connection.onDidChangeTextDocument(({ textDocument, contentChanges }) => {
     try {
       const doc = documents?.change(textDocument.uri, textDocument.version, contentChanges);
-      if (doc) lintOpen(doc);
+      if (doc) lintWhenQuiet(doc.uri, doc.document.version);
     } catch (e) {
       fail(`updating ${textDocument.uri}`, e);
     }
