@@ -178,6 +178,25 @@ export function generateCorpus(seed: number, total = 3000): Corpus {
   return { files, apps: APPS.length, keystroke: keystrokeFile(new Rng(seed ^ 0x5eed)) };
 }
 
+/**
+ * A squashed migration of about `bytes` characters (the editor's burst figure opens a ~1 MB one):
+ * an app rebuilt from scratch as `squashedFile` writes it, with its data migrations folded in.
+ */
+export function bigSquashedMigration(seed: number, bytes: number): { rel: string; text: string; lines: number } {
+  const app = (): AppState => ({
+    label: 'warehouse', style: { black: true, q: '"' }, models: [], django: '4.2.11', clock: 3_100_000,
+    migrations: Array.from({ length: 80 }, (_, i) => `${pad4(i + 1)}_auto_2024${String(1 + (i % 12)).padStart(2, '0')}01_0000`),
+  });
+  let targetLines = Math.ceil(bytes / 36);
+  for (;;) {
+    const sq = squashedFile(new Rng(seed), app(), [], 80, targetLines);
+    if (sq.text.length >= bytes * 0.97 || targetLines > 1_000_000) {
+      return { rel: `warehouse/migrations/0001_${sq.name}.py`, text: sq.text, lines: countLines(sq.text) };
+    }
+    targetLines = Math.ceil((targetLines * bytes) / sq.text.length) + 100;
+  }
+}
+
 /** A ~1,000-line mixed migration with findings, and places inside a comment and a string to edit. */
 function keystrokeFile(rng: Rng): Corpus['keystroke'] {
   const app: AppState = { label: 'shop', style: { black: true, q: '"' }, models: [], migrations: ['0041_auto_20240301_0912'], django: '4.2.11', clock: 2_800_000 };
