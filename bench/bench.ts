@@ -14,7 +14,9 @@
  * Environment: BENCH_ROUNDS (in-process rounds, default 5), BENCH_CLI_ROUNDS (whole-process
  * rounds, default 3), BENCH_EDITS (measured keystrokes per file, default 200), BENCH_BURST_EDITS
  * (default 2000), BENCH_BURST_TIMEOUT_MS (default 30000), BENCH_RSS_DOCS (documents opened for
- * the memory figure, default 100), BENCH_SERVER (server script, default dist/server.js).
+ * the memory figure, default 100), BENCH_SERVER (server script, default dist/server.js),
+ * BENCH_CLI (CLI script, default dist/cli.js). `--only cli,editor,in-process` runs only those
+ * parts (what it leaves out is not SKIPPED).
  */
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -43,23 +45,35 @@ const BURST_EDITS = num('BENCH_BURST_EDITS', 2000);
 const BURST_TIMEOUT = num('BENCH_BURST_TIMEOUT_MS', 30_000);
 const RSS_DOCS = num('BENCH_RSS_DOCS', 100);
 const SERVER_JS = process.env['BENCH_SERVER'] ?? join(DIST, 'server.js');
-const CLI_JS = join(DIST, 'cli.js');
+const CLI_JS = process.env['BENCH_CLI'] ?? join(DIST, 'cli.js');
 const BARE_JS = join(__dirname, 'bare-parse.js');
 
 const report = new Report();
 const log = (s = ''): void => report.log(s);
 
-function parseArgs(argv: readonly string[]): { corpus: string | null } {
+const PARTS = ['cli', 'editor', 'in-process'] as const;
+type Part = (typeof PARTS)[number];
+
+function parseArgs(argv: readonly string[]): { corpus: string | null; only: Set<Part> } {
   let corpus: string | null = null;
+  let only = new Set<Part>(PARTS);
+  const usage = 'usage: npm run bench [-- --corpus DIR] [--only cli,editor,in-process]';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--corpus') {
-      corpus = argv[++i] ?? null;
-      if (!corpus) throw new Error('--corpus needs a folder');
-    } else if (a.startsWith('--corpus=')) corpus = a.slice('--corpus='.length);
-    else throw new Error(`unknown argument ${a} (usage: npm run bench [-- --corpus DIR])`);
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (!v) throw new Error(`${flag} needs a value (${usage})`);
+      return v;
+    };
+    if (flag === '--corpus') corpus = value();
+    else if (flag === '--only') {
+      const parts = value().split(',').map((p) => p.trim());
+      for (const p of parts) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only: unknown part ${p} (${usage})`);
+      only = new Set(parts as Part[]);
+    } else throw new Error(`unknown argument ${a} (${usage})`);
   }
-  return { corpus };
+  return { corpus, only };
 }
 
 function corpusSection(c: BenchCorpus): void {
@@ -140,7 +154,7 @@ function engineSection(fig: EngineFigures, files: readonly BenchFile[]): void {
   }
 }
 
-async function editorSections(corpus: BenchCorpus, census: LintCensus, cliCpuMs: number | null): Promise<void> {
+async function editorSections(corpus: BenchCorpus, census: LintCensus, cliCpuMs: number | null, cliRan: boolean): Promise<void> {
   let serverNote: string;
   try {
     serverNote = `built ${statSync(SERVER_JS).mtime.toISOString()}`;
@@ -242,8 +256,8 @@ async function editorSections(corpus: BenchCorpus, census: LintCensus, cliCpuMs:
   for (const line of sc.serverSays) log(`  server log: ${line}`);
   if (w.cpuMs === null) report.skip('workspace scan CPU', `cannot read /proc/<server pid>/stat`);
   else if (cliCpuMs === null) {
-    log(`  server CPU when the scan had settled: ${ms(w.cpuMs, 0)}`);
-    report.skip('workspace scan CPU ratio', 'no one-process check CPU to compare with (the CLI section did not run)');
+    log(`  server CPU when the scan had settled: ${ms(w.cpuMs, 0)} (no one-process check CPU to compare with: the CLI part ${cliRan ? 'did not run' : 'was left out'})`);
+    if (cliRan) report.skip('workspace scan CPU ratio', 'no one-process check CPU to compare with (the CLI part did not run)');
   } else {
     const r = w.cpuMs / cliCpuMs;
     log(`  server CPU (user + system) when the scan had settled: ${ms(w.cpuMs, 0)}; cold check --jobs 1 on the same folders: ${ms(cliCpuMs, 0)} → ${ratio(r)}`);
@@ -277,12 +291,26 @@ async function main(): Promise<void> {
   corpusSection(corpus);
   const census = await lintCensus(corpus.files);
 
-  report.section(`1. CLI, whole processes (${CLI_ROUNDS} rounds)`);
-  const small = closestTo(corpus.files, 30);
-  const cli = runCliBench({ cliJs: CLI_JS, bareJs: BARE_JS, dirs: corpus.projects.map((p) => p.dir), rounds: CLI_ROUNDS, smallFile: small ? { path: small.path, lines: small.lines } : null, report });
+  let cliCpuMs: number | null = null;
+  if (args.only.has('cli')) {
+    report.section(`1. CLI, whole processes (${CLI_ROUNDS} rounds)`);
+    const small = closestTo(corpus.files, 30);
+    cliCpuMs = runCliBench({ cliJs: CLI_JS, bareJs: BARE_JS, dirs: corpus.projects.map((p) => p.dir), rounds: CLI_ROUNDS, smallFile: small ? { path: small.path, lines: small.lines } : null, report }).oneProcessCpuMs;
+  }
+  if (args.only.has('editor')) await editorSections(corpus, census, cliCpuMs, args.only.has('cli'));
+  if (args.only.has('in-process')) await inProcessSections(corpus, census);
 
-  await editorSections(corpus, census, cli.oneProcessCpuMs);
+  const mem = process.memoryUsage();
+  log(`\n  bench process: heap used ${mb(mem.heapUsed)}, heap total ${mb(mem.heapTotal)}, RSS ${mb(mem.rss)}, peak RSS ${mb(process.resourceUsage().maxRSS * 1024)} (the corpus is held in memory)`);
 
+  report.printHeadline();
+  log(`(corpus: ${corpus.kind === 'real' ? `${corpus.root}, ${corpus.projects.length} projects` : 'generated'}; parts: ${[...args.only].join(', ')}; bench wall time ${(msSince(started) / 1000).toFixed(1)} s)`);
+  const allRan = report.skipped.length === 0;
+  if (!allRan) log('Not every part ran: exit code 1.');
+  process.exitCode = allRan ? 0 : 1;
+}
+
+async function inProcessSections(corpus: BenchCorpus, census: LintCensus): Promise<void> {
   report.section(`3a. In-process, warm: web-tree-sitter parse vs per-file lint, native vs WASM (${ROUNDS} rounds)`);
   const fig = await runEngineBench(corpus.files, ROUNDS, log, census);
   engineSection(fig, corpus.files);
@@ -304,15 +332,6 @@ async function main(): Promise<void> {
   log(`  whole-project lint / parse: ${ratio(median(pf.ratios))} (median of per-round ratios, range ${ratio(min(pf.ratios))}–${ratio(Math.max(...pf.ratios))}); the project step is ${ratio(median(pf.project) / median(pf.parse))} of parse`);
   log(`  findings: ${[...pf.findingsByRule].sort().map(([r, c]) => `${r} ${c}`).join(', ')}`);
   report.figure('in-process', 'whole-project lint / parse (graph + state)', ratio(median(pf.ratios)), '<= 1.5x', median(pf.ratios) <= 1.5);
-
-  const mem = process.memoryUsage();
-  log(`\n  bench process: heap used ${mb(mem.heapUsed)}, heap total ${mb(mem.heapTotal)}, RSS ${mb(mem.rss)}, peak RSS ${mb(process.resourceUsage().maxRSS * 1024)} (the corpus is held in memory)`);
-
-  report.printHeadline();
-  log(`(corpus: ${corpus.kind === 'real' ? `${corpus.root}, ${corpus.projects.length} projects` : 'generated'}; bench wall time ${(msSince(started) / 1000).toFixed(1)} s)`);
-  const allRan = report.skipped.length === 0;
-  if (!allRan) log('Not every part ran: exit code 1.');
-  process.exitCode = allRan ? 0 : 1;
 }
 
 main().catch((e: unknown) => {

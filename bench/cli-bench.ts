@@ -102,6 +102,7 @@ export function runCliBench(input: CliBenchInput): CliBenchOutput {
   }
   const help = timedNode([cliJs, 'check', '--help']);
   const cache = /--no-cache\b/.test(help.stdout);
+  const cacheDir = /--cache-dir\b/.test(help.stdout);
   const noCache = cache ? ['--no-cache'] : [];
   report.log(`  cli: node ${cliJs} check; ${cache ? 'this build has a cache: cold runs pass --no-cache' : 'this build has no cache (--no-cache missing from check --help): cold runs pass no cache flag'}`);
   report.log(`  folders (${dirs.length}): ${dirs.length <= 3 ? dirs.join(', ') : `${dirs.slice(0, 3).join(', ')}, … (${dirs.length - 3} more)`}`);
@@ -174,18 +175,22 @@ export function runCliBench(input: CliBenchInput): CliBenchOutput {
   report.figure('process', 'cold check (pool), wall / --jobs 1', `${ratio(poolWall)}  (${ms(median(pool.wall), 0)}; ${ratio(median(pool.wall) / median(b.wall))} of bare parse)`, '<= 1.00x, never slower', poolWall <= 1);
   report.figure('process', 'cold check (pool), CPU / --jobs 1', ratio(poolCpu), '<= 1.05x', poolCpu <= 1.05);
 
-  warmPart(input, cache, reference, b);
-  smallFilePart(input, cache);
+  warmPart(input, cache, cacheDir, reference, b);
+  smallFilePart(input, cache && cacheDir);
   discoveryPart(input);
   return out;
 }
 
-function warmPart(input: CliBenchInput, cache: boolean, reference: string, bare: Series): void {
+function warmPart(input: CliBenchInput, cache: boolean, cacheDir: boolean, reference: string, bare: Series): void {
   const { cliJs, dirs, rounds, report } = input;
   report.log('');
   report.log('  Warm: check --cache-dir DIR, filled by one run, then run again with nothing changed');
   if (!cache) {
     report.skip('warm CLI', 'this build has no cache (--no-cache missing from check --help)');
+    return;
+  }
+  if (!cacheDir) {
+    report.skip('warm CLI', 'check --help has --no-cache but no --cache-dir: nowhere to put a cache of our own');
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'migration-guard-bench-cache-'));
@@ -275,7 +280,7 @@ function discoveryPart(input: CliBenchInput): void {
   const { dirs, report } = input;
   const N = 5;
   report.log('');
-  report.log(`  Discovery, in this process, warm: the CLI's discover() (walk, settings, include/exclude) and planProject() (what the project view adds) vs a plain readdirSync walk; ${N} rounds after one warm-up`);
+  report.log(`  Discovery, in this process, warm: this checkout's discover() (walk, settings, include/exclude; out/server/src/cli) and planProject() (what the project view adds) vs a plain readdirSync walk; ${N} rounds after one warm-up`);
   const cwd = process.cwd();
   const walk: number[] = [];
   const disc: number[] = [];
