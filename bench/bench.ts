@@ -304,7 +304,7 @@ async function main(): Promise<void> {
   log(`\n  bench process: heap used ${mb(mem.heapUsed)}, heap total ${mb(mem.heapTotal)}, RSS ${mb(mem.rss)}, peak RSS ${mb(process.resourceUsage().maxRSS * 1024)} (the corpus is held in memory)`);
 
   report.printHeadline();
-  log(`(corpus: ${corpus.kind === 'real' ? `${corpus.root}, ${corpus.projects.length} projects` : 'generated'}; parts: ${[...args.only].join(', ')}; bench wall time ${(msSince(started) / 1000).toFixed(1)} s)`);
+  log(`(corpus: ${corpus.kind === 'real' ? `${corpus.root}, ${corpus.projects.length} projects` : 'generated'}; parts: ${[...args.only].join(', ')}; bench wall time ${(msSince(started) / 1000).toFixed(1)} s; load average now ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
   const allRan = report.skipped.length === 0;
   if (!allRan) log('Not every part ran: exit code 1.');
   process.exitCode = allRan ? 0 : 1;
