@@ -3,7 +3,8 @@
 // `--install` runs the *.install-test files instead: the pre-commit hook and the GitHub Action,
 // installed the way users install them (npm and the registry needed, a minute or two each).
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const suffix = process.argv.includes('--install') ? '.install-test.js' : '.test.js';
@@ -24,5 +25,9 @@ if (files.length === 0) {
   process.exit(2);
 }
 const reporter = process.env.CI ? ['--test-reporter=spec'] : [];
-const r = spawnSync(process.execPath, ['--test', ...reporter, ...files], { stdio: 'inherit' });
+// Every `check` the tests run shares one cache folder, as concurrent runs of a real project may:
+// results are keyed by content, so sharing must never change an answer. Never the fixtures' folders.
+const cacheDir = mkdtempSync(join(tmpdir(), 'migration-guard-test-cache-'));
+const r = spawnSync(process.execPath, ['--test', ...reporter, ...files], { stdio: 'inherit', env: { ...process.env, MIGRATION_GUARD_CACHE_DIR: cacheDir } });
+rmSync(cacheDir, { recursive: true, force: true });
 process.exit(r.status ?? 1);

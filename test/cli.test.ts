@@ -378,14 +378,14 @@ describe('cli: parallel runs', () => {
       }
       write(join(root, `app${app}`, 'migrations', '__init__.py'), '');
     }
-    const serial = cli(['check', '--format', 'json', '--jobs', '1'], root);
-    const parallel = cli(['check', '--format', 'json', '--jobs', '3'], root);
+    const serial = cli(['check', '--format', 'json', '--jobs', '1', '--no-cache'], root);
+    const parallel = cli(['check', '--format', 'json', '--jobs', '3', '--no-cache'], root);
     assert.equal(serial.code, 1, serial.stderr);
     assert.equal(parallel.code, 1, parallel.stderr);
     assert.equal(parallel.stdout, serial.stdout);
     const findings = JSON.parse(serial.stdout) as JsonFinding[];
     assert.equal(new Set(findings.map((f) => f.path)).size, 270);
-    const text = cli(['check', '--jobs', '2'], root);
+    const text = cli(['check', '--jobs', '2', '--no-cache'], root);
     assert.match(text.stdout, /in 270 files \(270 checked\)\.\n$/);
 
     // The same run with a worker bundle that dies: proves the pool is used, and that a dead
@@ -393,12 +393,12 @@ describe('cli: parallel runs', () => {
     const dist = join(tempDir(), 'dist');
     cpSync(DIST, dist, { recursive: true, filter: (src) => !src.endsWith('.map') });
     writeFileSync(join(dist, 'cli-worker.js'), 'throw new Error("worker test failure");\n');
-    const broken = spawnSync(process.execPath, [join(dist, 'cli.js'), 'check', '--format', 'json', '--jobs', '2'], { cwd: root, encoding: 'utf8' });
+    const broken = spawnSync(process.execPath, [join(dist, 'cli.js'), 'check', '--format', 'json', '--jobs', '2', '--no-cache'], { cwd: root, encoding: 'utf8' });
     assert.equal(broken.status, 2);
     assert.deepEqual(JSON.parse(broken.stdout), []);
     assert.match(broken.stderr, /worker thread failed \(worker test failure\)/);
     assert.match(broken.stderr, /270 files could not be checked/);
-    const small = spawnSync(process.execPath, [join(dist, 'cli.js'), 'check', '--format', 'json', '--jobs', '2', 'app0'], { cwd: root, encoding: 'utf8' });
+    const small = spawnSync(process.execPath, [join(dist, 'cli.js'), 'check', '--format', 'json', '--jobs', '2', '--no-cache', 'app0'], { cwd: root, encoding: 'utf8' });
     assert.equal(small.status, 1, 'small runs lint in-process');
   });
 });

@@ -17,7 +17,7 @@ import {
   type Baseline,
   type BaselineEntry,
 } from '../config/baseline';
-import type { CliFinding, FileReport, FileResult, LintConfig, LintTask } from './types';
+import type { CliFinding, FileReport, LintConfig, LintTask, ResultStatus } from './types';
 
 export interface BaselineIo {
   warn(message: string): void;
@@ -38,7 +38,7 @@ function identity(file: string, f: CliFinding): { file: string; rule: string; fi
 }
 
 /** The files this run checked, by absolute path. */
-function checkedFiles(tasks: readonly LintTask[], results: readonly FileResult[]): LintTask[] {
+function checkedFiles(tasks: readonly LintTask[], results: readonly ResultStatus[]): LintTask[] {
   return tasks.filter((_, i) => results[i]?.status === 'checked');
 }
 
@@ -56,7 +56,7 @@ export interface BaselineFilterOutcome {
 export function applyBaselines(args: {
   files: FileReport[];
   tasks: readonly LintTask[];
-  results: readonly FileResult[];
+  results: readonly ResultStatus[];
   configs: readonly LintConfig[];
   explicit: string | null;
   cwd: string;
@@ -116,7 +116,7 @@ function difference(from: readonly BaselineEntry[], minus: readonly BaselineEntr
  * check are kept while the file exists; the rest are replaced, and the ones that went away listed.
  * Returns the exit status: 0 written, 2 not.
  */
-export function writeBaseline(args: { target: string; files: readonly FileReport[]; tasks: readonly LintTask[]; results: readonly FileResult[]; cwd: string; io: BaselineIo }): number {
+export function writeBaseline(args: { target: string; files: readonly FileReport[]; tasks: readonly LintTask[]; results: readonly ResultStatus[]; cwd: string; io: BaselineIo }): number {
   const { io } = args;
   const target = resolve(args.cwd, args.target);
   let previous: Baseline | null = null;

@@ -5,7 +5,7 @@
  * --fail-on, else 0.
  */
 import { writeFileSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { discover } from './discover';
 import { formatGithub } from './format-github';
 import { formatJson } from './format-json';
@@ -13,12 +13,12 @@ import { formatSarif } from './format-sarif';
 import { formatText } from './format-text';
 import { applyBaselines, writeBaseline } from './baseline-run';
 import { selectTasks } from './changed-since';
-import { lintAllTasks } from './lint-all';
+import { DEFAULT_CACHE_DIR, RunCache } from './run-cache';
 import type { CheckOptions } from './options';
 import { ConfigResolver } from './project-config';
-import { fillFingerprints, finishProject, planProject } from './project-run';
+import { fillFingerprints, lintProject, planProject } from './project-run';
 import { findingsExitCode } from './report';
-import type { FileReport, FileResult, RunReport } from './types';
+import type { FileReport, RunReport } from './types';
 import { unifiedDiff } from './unified-diff';
 import { writeSourceFile } from '../workspace/write-source';
 
@@ -39,6 +39,20 @@ function render(report: RunReport, options: CheckOptions): string {
     case 'text':
       return formatText(report, { quiet: options.quiet });
   }
+}
+
+/**
+ * The run's cache, or null: --no-cache, fixes asked for (files are rewritten: read them all), or a
+ * folder that cannot be made (said only when the user named it).
+ */
+function openCache(options: CheckOptions, resolver: ConfigResolver, cwd: string, warn: (message: string) => void): RunCache | null {
+  if (options.noCache || resolver.configs.some((c) => c.fix !== 'none')) return null;
+  const named = options.cacheDir ?? process.env['MIGRATION_GUARD_CACHE_DIR'] ?? null;
+  const configFile = resolver.resolved.find((r) => r.file !== null)?.file;
+  const dir = named !== null && named !== '' ? resolve(cwd, named) : join(configFile ? dirname(configFile) : cwd, DEFAULT_CACHE_DIR);
+  const cache = RunCache.open(dir);
+  if (!cache && named) warn(`cannot use the cache folder ${dir}; checking without a cache`);
+  return cache;
 }
 
 export async function runCheck(options: CheckOptions, io: CheckIo): Promise<number> {
@@ -67,17 +81,18 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
   const project = planProject(found.python, tasks, resolver);
   const all = [...tasks, ...project.extra];
 
-  let allResults: FileResult[];
+  const cache = openCache(options, resolver, io.cwd, warn);
+  const authUserModel = resolver.resolved[0]?.settings.authUserModel ?? 'auth.User';
+  let run: Awaited<ReturnType<typeof lintProject>>;
   try {
-    allResults = await lintAllTasks(all, resolver.configs, options.jobs);
+    run = await lintProject(project, all, resolver.configs, options.jobs, authUserModel, cache);
   } catch (e) {
     // Only the parser's own setup can land here (per-file problems are results).
     error(`cannot start the Python parser: ${e instanceof Error ? e.message : String(e)}`);
     return 2;
   }
-  const results = allResults.slice(0, tasks.length);
-  const authUserModel = resolver.resolved[0]?.settings.authUserModel ?? 'auth.User';
-  const outcome = finishProject(project, all, allResults, resolver.configs, authUserModel);
+  const { outcome } = run;
+  const results = run.statuses.slice(0, tasks.length);
 
   const files: FileReport[] = [];
   let checked = 0;

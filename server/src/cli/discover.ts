@@ -4,7 +4,7 @@
  * spelling of every path. Reading and content detection happen later, where the linting runs.
  */
 import { readdirSync, statSync, type Stats } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { walkPython } from '../workspace/walk';
 import type { ConfigResolver } from './project-config';
 import { reasonOf, type LintTask } from './types';
@@ -94,7 +94,7 @@ class Walk {
       for (const file of files) this.out.python.add(file);
       const config = this.resolver.forDirectory(dir, fallbackRoot);
       for (const file of files) {
-        const display = join(given, relative(absRoot, file));
+        const display = join(given, file.startsWith(absRoot + sep) ? file.slice(absRoot.length + 1) : relative(absRoot, file));
         const kind = config.matcher.classify(file);
         if (kind !== 'no') this.add({ path: display, file, mode: kind === 'migration' ? 'lint' : 'detect', config: config.index, root: absRoot });
       }

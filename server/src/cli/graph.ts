@@ -98,7 +98,7 @@ export async function runGraph(options: GraphOptions, io: CheckIo): Promise<numb
   for (const e of found.errors) io.stderr(`migration-guard: error: ${e}\n`);
   if (found.errors.length > 0) return 2;
   const project = planProject(found.python, [], resolver);
-  const results = await lintAllTasks(project.extra, resolver.configs, options.jobs);
+  const { results } = await lintAllTasks(project.extra, resolver.configs, options.jobs);
   const view = finishProjectView(project, project.extra, results, resolver.resolved[0]?.settings.authUserModel ?? 'auth.User');
   const report = describe(view, io.cwd);
   io.stdout(options.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : text(report, options.plan));

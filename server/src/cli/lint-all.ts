@@ -1,18 +1,26 @@
 /**
- * Reads a run's files: in this thread for small runs, on a pool of worker threads for large ones
- * (starting threads costs more than it saves below a few hundred files).
+ * Reads a run's files: what the cache holds for unchanged files is taken as it is, the rest is
+ * read in this thread for small runs, on a pool of worker threads for large ones (starting
+ * threads costs more than it saves below a few hundred files).
  */
 import { ValueInterner } from '../analysis/interner';
 import { PythonParser } from '../analysis/parser';
 import { bundledGrammarPaths, bundledWorkerFile } from './grammar';
 import { lintFile } from './lint-file';
+import { resultKey, type RunCache } from './run-cache';
 import type { FileResult, LintConfig, LintTask } from './types';
 import { lintInPool } from './worker-pool';
 
 /** Below this many files, starting worker threads costs more than it saves. */
 export const POOL_THRESHOLD = 200;
 
-export async function lintAllTasks(tasks: LintTask[], configs: LintConfig[], jobs: number): Promise<FileResult[]> {
+export interface LintedAll {
+  results: FileResult[];
+  /** The hash of each file's bytes as read (null when unknown: no cache, or not read). */
+  hashes: Array<string | null>;
+}
+
+async function lintFresh(tasks: LintTask[], configs: LintConfig[], jobs: number): Promise<FileResult[]> {
   if (tasks.length === 0) return [];
   const grammar = bundledGrammarPaths();
   const workerFile = bundledWorkerFile();
@@ -24,4 +32,36 @@ export async function lintAllTasks(tasks: LintTask[], configs: LintConfig[], job
   } finally {
     parser.dispose();
   }
+}
+
+/** @param known each file's hash, when the cache computed them all first */
+export async function lintAllTasks(tasks: LintTask[], configs: LintConfig[], jobs: number, cache: RunCache | null = null, known?: ReadonlyArray<string | null>): Promise<LintedAll> {
+  const results: Array<FileResult | undefined> = new Array(tasks.length);
+  const hashes: Array<string | null> = new Array(tasks.length).fill(null);
+  const keys = cache ? tasks.map((t) => resultKey(t, configs[t.config] as LintConfig)) : [];
+  const todo: number[] = [];
+  tasks.forEach((task, i) => {
+    if (cache) {
+      const hit = cache.lookup(task, keys[i] as string, (configs[task.config] as LintConfig).maxFileSize, known?.[i]);
+      if (hit.result) {
+        results[i] = hit.result;
+        hashes[i] = hit.hash;
+        return;
+      }
+    }
+    todo.push(i);
+  });
+  const fresh = await lintFresh(todo.map((i) => (cache ? { ...tasks[i], hash: true } : tasks[i]) as LintTask), configs, jobs);
+  todo.forEach((i, k) => {
+    const result = fresh[k] as FileResult;
+    const hash = 'hash' in result ? result.hash : undefined;
+    const deps = 'deps' in result ? result.deps : undefined;
+    // Not part of the result: a cached result and a fresh one must be the same.
+    if ('hash' in result) delete result.hash;
+    if ('deps' in result) delete result.deps;
+    if (hash !== undefined) hashes[i] = hash;
+    results[i] = result;
+    cache?.store(tasks[i] as LintTask, keys[i] as string, hash, deps, result);
+  });
+  return { results: results as FileResult[], hashes };
 }

@@ -16,7 +16,9 @@ import type { PythonParser, Tree } from '../analysis/parser';
 import { firstSyntaxError, undecodableSourceFinding } from '../analysis/rules/syntax-error';
 import type { Node } from '../analysis/syntax';
 import { MIGRATION_CLASS_HINT } from '../config/file-matcher';
+import { configClasses, type ConfigClass } from '../analysis/project/app-config';
 import { readAppLabel } from '../workspace/project-loader';
+import { contentHash, hashFile, withDependencies } from './run-cache';
 import { readSourceFile } from '../workspace/read-source';
 import { canEncode } from '../workspace/source-encoding';
 import { outsideTree } from '../workspace/write-source';
@@ -28,15 +30,42 @@ function syntaxErrorPosition(root: Node): { line: number; character: number } | 
   return node ? { line: node.startPosition.row, character: node.startPosition.column } : null;
 }
 
+/**
+ * An apps.py: the label it states. Only reusable from the cache when nothing else was read to
+ * find it (a config class imported from another module of the project).
+ */
+function appConfig(task: LintTask, text: string, parser: PythonParser, hashed: { hash?: string }): FileResult {
+  const classes = new Map<string, ConfigClass[] | null>();
+  try {
+    const tree = parser.parse(text);
+    try {
+      classes.set(task.file, configClasses(tree.rootNode));
+    } finally {
+      tree.delete();
+    }
+  } catch {
+    classes.set(task.file, null);
+  }
+  const label = readAppLabel(dirname(task.file), parser, classes);
+  if (hashed.hash === undefined || classes.size === 1) return { status: 'app-config', label, ...hashed };
+  // Other modules were read to find the label: the result is only as fresh as they are.
+  const deps = [...classes.keys()].filter((f) => f !== task.file);
+  const hash = withDependencies(hashed.hash, deps.map((d) => [d, hashFile(d, Number.MAX_SAFE_INTEGER)] as const));
+  return { status: 'app-config', label, ...(hash !== null ? { hash, deps } : {}) };
+}
+
 /** @param interner shares calls written the same way across the files of this thread's run */
 export function lintFile(parser: PythonParser, task: LintTask, config: LintConfig, interner?: ValueInterner): FileResult {
-  if (task.mode === 'app-config') return { status: 'app-config', label: readAppLabel(dirname(task.file), parser) };
   // Regular files only, bounded, decoded as Python would (the BOM is kept aside: editors hide it, columns must agree).
   const read = readSourceFile(task.file, config.maxFileSize);
+  // An apps.py that cannot be read states no label: the folder name is the label (as before it was read).
+  if (!read.ok && task.mode === 'app-config') return { status: 'app-config', label: { kind: 'none' } };
   if (!read.ok) return read.kind === 'io' ? { status: 'failed', error: read.reason } : { status: 'skipped', warning: read.reason };
+  const hashed = task.hash ? { hash: contentHash(read.data) } : {};
+  if (task.mode === 'app-config') return appConfig(task, read.source.text, parser, hashed);
   const { encoding, readOnly, problem } = read.source;
   let text = read.source.text;
-  if (task.mode === 'detect' && !MIGRATION_CLASS_HINT.test(text)) return { status: 'skipped' };
+  if (task.mode === 'detect' && !MIGRATION_CLASS_HINT.test(text)) return { status: 'skipped', ...hashed };
   let tree: Tree;
   try {
     tree = parser.parse(text);
@@ -46,9 +75,9 @@ export function lintFile(parser: PythonParser, task: LintTask, config: LintConfi
   const name = basename(task.file, '.py');
   try {
     if (task.mode === 'summary') {
-      return { status: 'checked', analysis: { findings: [], summary: summarizeTree(tree, name, interner), suppressions: [] }, syntaxError: null };
+      return { status: 'checked', analysis: { findings: [], summary: summarizeTree(tree, name, interner), suppressions: [] }, syntaxError: null, ...hashed };
     }
-    if (task.mode === 'detect' && !definesMigrationClass(tree.rootNode)) return { status: 'skipped' };
+    if (task.mode === 'detect' && !definesMigrationClass(tree.rootNode)) return { status: 'skipped', ...hashed };
     const options = { rules: config.rules, batchSize: config.batchSize, name, ...(interner ? { interner } : {}) };
     let analysis: FileAnalysis = analyzeFile(tree, text, options).analysis;
     const initial = analysis;
@@ -97,6 +126,7 @@ export function lintFile(parser: PythonParser, task: LintTask, config: LintConfi
       syntaxError: syntaxErrorPosition(tree.rootNode),
       ...(text !== original ? { fixed: { text, original, applied, encoding } } : {}),
       ...(notFixed ? { notFixed } : {}),
+      ...hashed,
     };
   } catch (e) {
     return { status: 'failed', error: `internal error while linting (${reasonOf(e)}); please report it` };

@@ -32,6 +32,10 @@ export interface CheckOptions {
   writeBaseline: string | null;
   /** --changed-since: report only migrations added or changed since this git revision. */
   changedSince: string | null;
+  /** --no-cache: read every file, reuse nothing, write no cache. */
+  noCache: boolean;
+  /** --cache-dir: where the cache lives (null: MIGRATION_GUARD_CACHE_DIR, else the project root's .migration-guard-cache). */
+  cacheDir: string | null;
 }
 
 export interface SplitOptions {
@@ -108,6 +112,8 @@ function parseCheck(args: string[]): Command {
     baseline: { type: 'string' },
     'write-baseline': { type: 'string' },
     'changed-since': { type: 'string' },
+    'no-cache': { type: 'boolean' },
+    'cache-dir': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'V' },
   });
@@ -115,9 +121,10 @@ function parseCheck(args: string[]): Command {
   if (v.help) return { kind: 'help', topic: 'check' };
   if (v.version) return { kind: 'version' };
   if (v.config !== undefined && v.config.length === 0) throw new UsageError('--config needs a file name');
-  for (const option of ['baseline', 'write-baseline', 'changed-since'] as const) {
-    if (v[option] !== undefined && v[option].trim().length === 0) throw new UsageError(`--${option} needs a ${option === 'changed-since' ? 'git revision' : 'file name'}`);
+  for (const option of ['baseline', 'write-baseline', 'changed-since', 'cache-dir'] as const) {
+    if (v[option] !== undefined && v[option].trim().length === 0) throw new UsageError(`--${option} needs a ${option === 'changed-since' ? 'git revision' : option === 'cache-dir' ? 'folder' : 'file name'}`);
   }
+  if (v['no-cache'] && v['cache-dir'] !== undefined) throw new UsageError('--no-cache and --cache-dir contradict each other');
   if (v['write-baseline'] !== undefined) {
     // Recording today's findings is not the time to change them, or to leave some out.
     const clash = (['fix', 'unsafe-fixes', 'diff', 'baseline', 'changed-since'] as const).find((o) => v[o] !== undefined && v[o] !== false);
@@ -141,6 +148,8 @@ function parseCheck(args: string[]): Command {
       baseline: v.baseline ?? null,
       writeBaseline: v['write-baseline'] ?? null,
       changedSince: v['changed-since'] ?? null,
+      noCache: v['no-cache'] ?? false,
+      cacheDir: v['cache-dir'] ?? null,
     },
   };
 }

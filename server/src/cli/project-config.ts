@@ -24,6 +24,8 @@ export interface RuleOverrides {
 }
 
 export interface ResolvedConfig {
+  /** The pyproject.toml the settings come from, or null (defaults). */
+  file: string | null;
   settings: Settings;
   matcher: FileMatcher;
   /** Index into `ConfigResolver.configs`. */
@@ -82,7 +84,7 @@ export class ConfigResolver {
     for (const problem of project.problems) this.warn(problem);
     const settings = mergeSettings(project.settings);
     settings.rules = applyOverrides(settings.rules, this.overrides);
-    const resolved: ResolvedConfig = { settings, matcher: new FileMatcher(settings, project.root), index: this.configs.length };
+    const resolved: ResolvedConfig = { file: project.file, settings, matcher: new FileMatcher(settings, project.root), index: this.configs.length };
     this.configs.push({
       rules: settings.rules,
       batchSize: settings.batchSize,

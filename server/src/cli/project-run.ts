@@ -17,7 +17,9 @@ import { findingFingerprint } from '../analysis/fingerprint';
 import { PythonParser } from '../analysis/parser';
 import { readSourceFile } from '../workspace/read-source';
 import { bundledGrammarPaths } from './grammar';
-import type { CliFinding, FileReport, FileResult, LintConfig, LintTask } from './types';
+import { lintAllTasks } from './lint-all';
+import { projectKey, resultKey, type RunCache } from './run-cache';
+import type { CliFinding, FileReport, FileResult, LintConfig, LintTask, ResultStatus } from './types';
 
 export interface ProjectPlan {
   candidates: GraphCandidates;
@@ -105,6 +107,44 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
     findings.set(i, final.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, range: f.range, related: f.related, ...(f.fingerprint !== undefined ? { fingerprint: f.fingerprint } : {}) })));
   });
   return { findings, creates: [...creates.values()] };
+}
+
+/** Only what the report needs of a result (a cached project step keeps nothing more). */
+function statusOf(r: FileResult): ResultStatus {
+  switch (r.status) {
+    case 'checked':
+      return { status: 'checked', ...(r.fixed ? { fixed: r.fixed } : {}), ...(r.notFixed ? { notFixed: r.notFixed } : {}) };
+    case 'app-config':
+      return { status: 'app-config' };
+    case 'skipped':
+      return { status: 'skipped', ...(r.warning !== undefined ? { warning: r.warning } : {}) };
+    case 'failed':
+      return r;
+  }
+}
+
+/**
+ * Reads every file of the run and does the project step, reusing what the cache holds: when no
+ * file (nor the settings) changed since a run over the same paths, its project step as it was;
+ * else each unchanged file's result, and the project step again. Throws only when the parser
+ * cannot start.
+ */
+export async function lintProject(plan: ProjectPlan, tasks: readonly LintTask[], configs: LintConfig[], jobs: number, authUserModel: string, cache: RunCache | null): Promise<{ statuses: ResultStatus[]; outcome: ProjectOutcome }> {
+  const settings = [authUserModel, [...plan.overrides], plan.candidates];
+  const keyOf = (hashes: ReadonlyArray<string | null>): string | null =>
+    projectKey(tasks.map((t, i) => (hashes[i] ? `${t.file}\0${resultKey(t, configs[t.config] as LintConfig)}\0${hashes[i]}` : null)), settings);
+  const known = cache?.hasProjects() ? cache.hashAll(tasks, configs) : undefined;
+  const memo = known && cache ? cache.project(keyOf(known) ?? '') : null;
+  if (memo) return { statuses: memo.statuses, outcome: memo.outcome };
+  const { results, hashes } = await lintAllTasks([...tasks], configs, jobs, cache, known);
+  const outcome = finishProject(plan, tasks, results, configs, authUserModel);
+  const statuses = results.map(statusOf);
+  if (cache) {
+    const key = keyOf(hashes);
+    if (key !== null) cache.storeProject(key, outcome, statuses);
+    cache.save();
+  }
+  return { statuses, outcome };
 }
 
 /**

@@ -35,6 +35,8 @@ export interface LintTask {
   config: number;
   /** The tree the user named (the folder walked, or a named file's folder): fixes never write outside it. */
   root?: string;
+  /** Give the result the hash of the bytes it was read from (for the cache). */
+  hash?: boolean;
 }
 
 /** A finding without its fixes: what the command line reports. */
@@ -58,8 +60,20 @@ export type FileResult =
       fixed?: { text: string; original: string; applied: number; encoding: SourceEncoding };
       /** Why fixes that were asked for were not applied (a file that cannot be written back as it was read). */
       notFixed?: string;
+      /** The hash of the bytes read, when the task asked for it. */
+      hash?: string;
     }
-  | { status: 'app-config'; label: AppLabel }
+  | { status: 'app-config'; label: AppLabel; hash?: string; deps?: string[] }
+  | { status: 'skipped'; warning?: string; hash?: string }
+  | { status: 'failed'; error: string };
+
+/**
+ * What the report needs of a file's result once the project step has its findings: whether it
+ * was checked, skipped or failed (and why), and the fixes applied to it.
+ */
+export type ResultStatus =
+  | { status: 'checked'; fixed?: Extract<FileResult, { status: 'checked' }>['fixed']; notFixed?: string }
+  | { status: 'app-config' }
   | { status: 'skipped'; warning?: string }
   | { status: 'failed'; error: string };
 

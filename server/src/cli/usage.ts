@@ -51,6 +51,11 @@ Options:
                                       no longer match; prints no findings, exits 0.
   --changed-since <rev>               Report only migrations added or changed since the git
                                       revision (committed, staged, unstaged or untracked).
+  --no-cache                          Read and analyze every file; reuse and write no cache.
+  --cache-dir <dir>                   Where to keep the cache of unchanged files' results
+                                      (default: $MIGRATION_GUARD_CACHE_DIR, else
+                                      .migration-guard-cache beside pyproject.toml, else in the
+                                      current directory). Never used with --fix or --unsafe-fixes.
   -j, --jobs <n>                      Worker threads for large runs (default: available cores).
   -q, --quiet                         Print findings only: no summary, no warnings.
   -h, --help                          Show this help.

@@ -9,11 +9,11 @@ import { DEFAULT_MAX_FILE_SIZE } from '../config/settings';
 import { decodeSource, type DecodedSource } from './source-encoding';
 
 export type ReadOutcome =
-  | { ok: true; source: DecodedSource; bytes: number }
+  | { ok: true; source: DecodedSource; bytes: number; data: Buffer }
   | { ok: false; kind: 'not-regular' | 'too-large' | 'io'; reason: string };
 
 // O_NONBLOCK makes opening a FIFO return at once instead of waiting for a writer (POSIX only).
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+export const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
 function kindOf(st: Stats): string {
   if (st.isDirectory()) return 'a folder';
@@ -59,7 +59,8 @@ class Collected {
 
   outcome(): ReadOutcome {
     if (this.total > this.maxBytes) return { ok: false, kind: 'too-large', reason: `skipped: more than max-file-size (${this.maxBytes} bytes)` };
-    return { ok: true, source: decodeSource(Buffer.concat(this.chunks, this.total)), bytes: this.total };
+    const data = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.total);
+    return { ok: true, source: decodeSource(data), bytes: this.total, data };
   }
 }
 
@@ -72,10 +73,13 @@ export function readSourceFile(file: string, maxBytes: number = DEFAULT_MAX_FILE
     return ioError(e);
   }
   try {
-    const refused = refusal(fstatSync(fd), maxBytes);
+    const st = fstatSync(fd);
+    const refused = refusal(st, maxBytes);
     if (refused) return refused;
     const got = new Collected(maxBytes);
-    for (let chunk = Buffer.allocUnsafe(Collected.CHUNK); got.add(chunk, readSync(fd, chunk, 0, chunk.length, null)); chunk = Buffer.allocUnsafe(Collected.CHUNK));
+    // One buffer of the size stat gave; the next read finds the end (or more, if the file grew).
+    let chunk = Buffer.allocUnsafe(Math.min(st.size, maxBytes) + 1);
+    while (got.add(chunk, readSync(fd, chunk, 0, chunk.length, null))) chunk = Buffer.allocUnsafe(Collected.CHUNK);
     return got.outcome();
   } catch (e) {
     return ioError(e);
@@ -93,10 +97,12 @@ export async function readSourceFileAsync(file: string, maxBytes: number = DEFAU
     return ioError(e);
   }
   try {
-    const refused = refusal(await handle.stat(), maxBytes);
+    const st = await handle.stat();
+    const refused = refusal(st, maxBytes);
     if (refused) return refused;
     const got = new Collected(maxBytes);
-    for (let chunk = Buffer.allocUnsafe(Collected.CHUNK); got.add(chunk, (await handle.read(chunk, 0, chunk.length, null)).bytesRead); chunk = Buffer.allocUnsafe(Collected.CHUNK));
+    let chunk = Buffer.allocUnsafe(Math.min(st.size, maxBytes) + 1);
+    while (got.add(chunk, (await handle.read(chunk, 0, chunk.length, null)).bytesRead)) chunk = Buffer.allocUnsafe(Collected.CHUNK);
     return got.outcome();
   } catch (e) {
     return ioError(e);

@@ -1,0 +1,284 @@
+/**
+ * The `check` cache: what reading each file produced, keyed by the file's bytes, the tool's build
+ * and the settings that shape the result, so a run over unchanged files reads them, hashes them
+ * and parses nothing. When every file of the run is unchanged, the project step (graph, model
+ * states, project rules) is reused as well.
+ *
+ * One pack per cache folder (default `.migration-guard-cache` at the project root, with its own
+ * `.gitignore`): runs over different paths add to it. A pack is written whole to a temporary file
+ * and renamed over the old one, so two runs sharing the folder never see half a pack; every entry
+ * is checked against its key when read, so whichever run wrote last, what is reused is right (a
+ * run that loses the race only costs the next run its speed). A pack that cannot be read is
+ * ignored; a folder that cannot be written is run without.
+ */
+import * as crypto from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import { OPEN_FLAGS, refusal } from '../workspace/read-source';
+import type { CliFinding, FileResult, LintConfig, LintTask, ResultStatus } from './types';
+import type { FileCreation } from '../analysis/types';
+import { VERSION } from './version';
+
+export const DEFAULT_CACHE_DIR = '.migration-guard-cache';
+const FORMAT = 1;
+
+export interface CachedProject {
+  findings: Map<number, CliFinding[]>;
+  creates: FileCreation[];
+}
+
+interface Entry {
+  file: string;
+  /** sha1 of the file's bytes (and of the other files the result depends on, see `deps`). */
+  hash: string;
+  /** Other files read to produce the result (an app config class imported from elsewhere). */
+  deps?: string[];
+  result: FileResult;
+}
+
+/** Every file's result: read only when some file changed. */
+interface FilesPack {
+  format: number;
+  tool: string;
+  /** By file and result key (the mode and settings a result was produced under). */
+  entries: Map<string, Entry>;
+}
+
+/** A run's project step, and what the report needs of each file's result. */
+interface ProjectMemo {
+  key: string;
+  outcome: CachedProject;
+  statuses: ResultStatus[];
+}
+
+/** The project steps of the last few runs: small, read first, enough when nothing changed. */
+interface ProjectsPack {
+  format: number;
+  tool: string;
+  /** Newest first, one per set of paths checked (e.g. a hook's and CI's). */
+  projects: ProjectMemo[];
+  /** The other files a result depends on, by file and result key. */
+  deps: Map<string, string[]>;
+}
+
+const PROJECTS_KEPT = 4;
+
+/** One-shot hashing where Node has it (20.12+): no Hash object per file. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'base64') => string }).hash;
+
+export function contentHash(data: Uint8Array): string {
+  return oneShot ? oneShot('sha1', data, 'base64') : createHash('sha1').update(data).digest('base64');
+}
+
+/** The hash of a file whose result also depends on other files: its own bytes' hash and theirs, in order. */
+export function withDependencies(own: string, deps: ReadonlyArray<readonly [string, string | null]>): string | null {
+  const h = createHash('sha1').update(own);
+  for (const [file, hash] of deps) {
+    if (hash === null) return null;
+    h.update('\0').update(file).update('\0').update(hash);
+  }
+  return h.digest('base64');
+}
+
+/** The hash of a file's bytes, or null when it cannot be read (or is not a regular file within `maxBytes`). */
+export function hashFile(file: string, maxBytes: number): string | null {
+  const bytes = readBytes(file, maxBytes);
+  return bytes ? contentHash(bytes) : null;
+}
+
+/** The build of the running tool: its version and the bytes of its own code, so a rebuild never reuses old results. */
+function toolId(): string {
+  let code = '';
+  try {
+    code = contentHash(readFileSync(__filename));
+  } catch {
+    code = 'unknown';
+  }
+  return `${VERSION}:${code}`;
+}
+
+/** The bytes of a regular file no larger than `maxBytes`, or null. */
+function readBytes(file: string, maxBytes: number): Buffer | null {
+  let fd: number;
+  try {
+    fd = openSync(file, OPEN_FLAGS); // never blocks on a FIFO
+  } catch {
+    return null;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (refusal(st, maxBytes)) return null;
+    const buf = Buffer.allocUnsafe(st.size);
+    let at = 0;
+    while (at < st.size) {
+      const n = readSync(fd, buf, at, st.size - at, null);
+      if (n === 0) break;
+      at += n;
+    }
+    return at === st.size ? buf : null;
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const resultKeys = new WeakMap<LintConfig, Map<LintTask['mode'], string>>();
+
+/** What a result depends on besides the file's bytes. */
+export function resultKey(task: LintTask, config: LintConfig): string {
+  let byMode = resultKeys.get(config);
+  if (!byMode) resultKeys.set(config, (byMode = new Map()));
+  let key = byMode.get(task.mode);
+  if (key === undefined) byMode.set(task.mode, (key = JSON.stringify([task.mode, config.rules, config.batchSize])));
+  return key;
+}
+
+/** Results that are the same on the next run with the same bytes (not failures, not size-dependent skips, not fixed text). */
+function cacheable(result: FileResult): boolean {
+  if (result.status === 'failed') return false;
+  if (result.status === 'skipped') return result.warning === undefined;
+  if (result.status === 'checked') return result.fixed === undefined && result.notFixed === undefined;
+  return true;
+}
+
+export class RunCache {
+  private readonly tool = toolId();
+  private files: FilesPack | null = null;
+  private projects: ProjectsPack | null = null;
+  private readonly nextEntries = new Map<string, Entry>();
+  private nextMemo: ProjectMemo | null = null;
+  /** Entries this run looked up: replaced or dropped, never carried over as they were. */
+  private readonly seen = new Set<string>();
+
+  private constructor(readonly dir: string) {}
+
+  /** The cache in `dir`, or null when the folder cannot be made. Creates it with a `.gitignore` that ignores all of it. */
+  static open(dir: string): RunCache | null {
+    try {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, '.gitignore'), '# Created by migration-guard: a cache, never committed.\n*\n', { flag: 'wx' });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return null;
+    }
+    return new RunCache(dir);
+  }
+
+  private read<T extends { format: number; tool: string }>(name: string, valid: (x: T) => boolean): T | null {
+    try {
+      const pack = deserialize(readFileSync(join(this.dir, name))) as T;
+      return pack.format === FORMAT && pack.tool === this.tool && valid(pack) ? pack : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private filesPack(): FilesPack {
+    this.files ??= this.read<FilesPack>('files.bin', (p) => p.entries instanceof Map) ?? { format: FORMAT, tool: this.tool, entries: new Map() };
+    return this.files;
+  }
+
+  private projectsPack(): ProjectsPack {
+    this.projects ??= this.read<ProjectsPack>('projects.bin', (p) => Array.isArray(p.projects) && p.deps instanceof Map) ?? { format: FORMAT, tool: this.tool, projects: [], deps: new Map() };
+    return this.projects;
+  }
+
+  /** True when an earlier run left a project step to compare with (else hashing first is wasted reading). */
+  hasProjects(): boolean {
+    return this.projectsPack().projects.length > 0;
+  }
+
+  /** Every file's hash as the cache keys it (its own bytes, and those of the files its result depended on). */
+  hashAll(tasks: readonly LintTask[], configs: readonly LintConfig[]): Array<string | null> {
+    const { deps } = this.projectsPack();
+    return tasks.map((t) => {
+      const config = configs[t.config] as LintConfig;
+      const max = config.maxFileSize;
+      const own = hashFile(t.file, max);
+      const extra = deps.get(`${t.file}\n${resultKey(t, config)}`);
+      return own === null || !extra ? own : withDependencies(own, extra.map((d) => [d, hashFile(d, max)] as const));
+    });
+  }
+
+  /**
+   * The stored result for `task` when the file's bytes and the settings are what they were; its
+   * hash either way (null when the file cannot be read: the run reads it and says why).
+   * @param known the hash `hashAll` computed, when it ran
+   */
+  lookup(task: LintTask, key: string, maxBytes: number, known?: string | null): { result: FileResult | null; hash: string | null } {
+    const id = `${task.file}\n${key}`;
+    this.seen.add(id);
+    const entry = this.filesPack().entries.get(id);
+    if (!entry) return { result: null, hash: null };
+    let hash = known;
+    if (hash === undefined || (entry.deps && !this.projectsPack().deps.has(id))) {
+      const own = hashFile(task.file, maxBytes);
+      hash = own === null || !entry.deps ? own : withDependencies(own, entry.deps.map((d) => [d, hashFile(d, maxBytes)] as const));
+    }
+    if (hash === null || hash !== entry.hash) return { result: null, hash: entry.deps ? null : hash };
+    this.nextEntries.set(id, entry);
+    return { result: entry.result, hash };
+  }
+
+  /** Keeps a fresh result for the next run. */
+  store(task: LintTask, key: string, hash: string | undefined, deps: string[] | undefined, result: FileResult): void {
+    if (hash === undefined || !cacheable(result)) return;
+    this.nextEntries.set(`${task.file}\n${key}`, { file: task.file, hash, ...(deps ? { deps } : {}), result });
+  }
+
+  /** The project step of an earlier run with the same key, and the statuses of its files. */
+  project(key: string): ProjectMemo | null {
+    return this.projectsPack().projects.find((p) => p.key === key) ?? null;
+  }
+
+  storeProject(key: string, outcome: CachedProject, statuses: ResultStatus[]): void {
+    this.nextMemo = { key, outcome, statuses };
+  }
+
+  /**
+   * Writes what changed for the next run: this run's entries, plus the other runs' entries whose
+   * files still exist; this run's project step first. A failure to write only costs the next run
+   * its speed.
+   */
+  save(): void {
+    const old = this.files;
+    if (this.nextEntries.size > 0 || old) {
+      const entries = new Map(this.nextEntries);
+      const exists = new Map<string, boolean>();
+      const stillThere = (file: string): boolean => exists.get(file) ?? exists.set(file, existsSync(file)).get(file) === true;
+      for (const [id, entry] of old?.entries ?? []) if (!this.seen.has(id) && !entries.has(id) && stillThere(entry.file)) entries.set(id, entry);
+      this.write('files.bin', { format: FORMAT, tool: this.tool, entries } satisfies FilesPack);
+    }
+    if (this.nextMemo) {
+      const before = this.projectsPack();
+      const deps = new Map(before.deps);
+      for (const [id, entry] of this.nextEntries) if (entry.deps) deps.set(id, entry.deps);
+      const projects = [this.nextMemo, ...before.projects.filter((p) => p.key !== this.nextMemo?.key)].slice(0, PROJECTS_KEPT);
+      this.write('projects.bin', { format: FORMAT, tool: this.tool, projects, deps } satisfies ProjectsPack);
+    }
+  }
+
+  private write(name: string, pack: FilesPack | ProjectsPack): void {
+    const file = join(this.dir, name);
+    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      writeFileSync(tmp, serialize(pack));
+      renameSync(tmp, file);
+    } catch {
+      rmSync(tmp, { force: true });
+    }
+  }
+}
+
+/** The key of a run's project step: every file's result key and bytes, in the run's order, and the project settings. */
+export function projectKey(parts: ReadonlyArray<string | null>, settings: unknown): string | null {
+  const h = createHash('sha1');
+  h.update(JSON.stringify(settings));
+  for (const p of parts) {
+    if (p === null) return null;
+    h.update('\0').update(p);
+  }
+  return h.digest('base64');
+}

@@ -1,0 +1,52 @@
+/**
+ * include / exclude globs: the matcher's compiled form must decide exactly as minimatch does on
+ * the same relative path, for the default globs and the shapes users write.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { minimatch } from 'minimatch';
+import { FileMatcher } from '../server/src/config/file-matcher';
+import { mergeSettings } from '../server/src/config/settings';
+
+const ROOT = '/repo';
+const GLOBS = ['**/migrations/*.py', '**/migrations/**/*.py', 'legacy/**', 'app/migrations/000[1-3]_*.py', '*.py', '**/tests/**', '{shop,billing}/migrations/*.py', 'app/migrations/00??_*.py', '**/.hidden/*.py', '**/migrations/!(__init__).py'];
+const PATHS = [
+  'shop/migrations/0001_initial.py',
+  'shop/migrations/__init__.py',
+  'shop/migrations/sub/0002_x.py',
+  'legacy/app/migrations/0001_initial.py',
+  'app/migrations/0002_add.py',
+  'app/migrations/0004_add.py',
+  'app/migrations/0012_x.py',
+  'manage.py',
+  'billing/tests/migrations/0001_t.py',
+  'billing/migrations/0001_initial.py',
+  'other/migrations/0001_initial.py',
+  'x/.hidden/0001.py',
+  'deep/a/b/c/migrations/0099_z.py',
+  'migrations/0001_top.py',
+];
+
+describe('FileMatcher globs', () => {
+  for (const glob of GLOBS) {
+    it(`decides as minimatch for ${glob}`, () => {
+      const settings = mergeSettings({});
+      const asInclude = new FileMatcher({ ...settings, include: [glob], exclude: [] }, ROOT);
+      const asExclude = new FileMatcher({ ...settings, include: ['**/*.py'], exclude: [glob] }, ROOT);
+      for (const rel of PATHS) {
+        const expected = minimatch(rel, glob, { dot: true });
+        const file = `${ROOT}/${rel}`;
+        // An include glob starting with **/ may also match the absolute path (see isIncluded).
+        const viaAbsolute = glob.startsWith('**/') && minimatch(file.slice(1), glob, { dot: true });
+        assert.equal(asInclude.isIncluded(file), expected || viaAbsolute, `include ${glob} on ${rel}`);
+        assert.equal(asExclude.isExcluded(file), expected, `exclude ${glob} on ${rel}`);
+      }
+    });
+  }
+
+  it('matches files outside the root by their relative path, as before', () => {
+    const m = new FileMatcher({ ...mergeSettings({}), include: ['**/migrations/*.py'], exclude: ['../elsewhere/**'] }, ROOT);
+    assert.equal(m.isExcluded('/elsewhere/app/migrations/0001_x.py'), true);
+    assert.equal(m.isIncluded('/repo2/app/migrations/0001_x.py'), true);
+  });
+});
