@@ -1,61 +1,133 @@
 /**
- * `npm run bench`: prints performance figures (not pass/fail) from one process:
- *  1. web-tree-sitter parse vs full lint (parse + lintTree) over a generated corpus of 3,000
- *     migrations — the lint/parse ratio is the headline (target ≤ 1.5x) — and where lint time goes;
- *  2. native tree-sitter vs WASM parse of the same files;
- *  3. language-server cold start to first diagnostics (target ≤ 300 ms);
- *  4. didChange → publishDiagnostics latency, p50/p95, on a 1,000-line migration (target p95 ≤ 15 ms);
- *  5. server RSS after linting the 3,000-migration workspace (target < 150 MB), and this process's heap.
- * A part that cannot run (no dist/server.js, server silent or dead) is reported as SKIPPED with
- * the reason; the exit code is 0 only when every part ran.
- * Environment: BENCH_ROUNDS (engine rounds, default 7), BENCH_EDITS (keystrokes, default 200),
- * BENCH_SERVER (server script to spawn, default dist/server.js).
+ * `npm run bench [-- --corpus DIR]`: performance figures (not pass/fail), each against a
+ * baseline measured in the same run, on the generated corpus (the default, what CI runs) or on
+ * real projects (DIR: one project, or a folder of projects; see corpus-source.ts).
+ *  1. Whole processes, as users run them (cli-bench.ts): cold `check` with one process and with
+ *     the pool, warm `check` from its cache, one small file, against a bare-parse process and
+ *     `node -e 0`; and the CLI's discovery against a plain readdir walk.
+ *  2. The editor (lsp-bench.ts): cold start, keystroke → diagnostics on the largest squashed and
+ *     on a median-size migration, a 2,000-edit burst on a ~1 MB migration, the workspace scan's
+ *     CPU against one-process `check`, and memory after documents are closed.
+ *  3. In-process, warm (engine-bench.ts, project-bench.ts): lint vs parse per file, and the
+ *     whole-project pass with graph and state, with a profile of where lint time goes.
+ * A part that cannot run prints SKIPPED with the reason, and the exit code is then 1.
+ * Environment: BENCH_ROUNDS (in-process rounds, default 5), BENCH_CLI_ROUNDS (whole-process
+ * rounds, default 3), BENCH_EDITS (measured keystrokes per file, default 200), BENCH_BURST_EDITS
+ * (default 2000), BENCH_BURST_TIMEOUT_MS (default 30000), BENCH_RSS_DOCS (documents opened for
+ * the memory figure, default 100), BENCH_SERVER (server script, default dist/server.js),
+ * BENCH_CLI (CLI script, default dist/cli.js). `--only cli,editor,in-process` runs only those
+ * parts (what it leaves out is not SKIPPED).
  */
-import { statSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { DIST, REPO_ROOT } from '../test/helpers/paths';
-import { generateCorpus, writeCorpus, type CorpusFile } from './corpus';
-import { runEngineBench, type EngineFigures } from './engine-bench';
+import { dirname, join } from 'node:path';
+import { PythonParser } from '../server/src/analysis/parser';
+import { DIST, GRAMMAR_PATHS, REPO_ROOT } from '../test/helpers/paths';
+import { bigSquashedMigration, generateCorpus, writeCorpus } from './corpus';
+import { generatedAsBench, loadCorpusDir, type BenchCorpus, type BenchFile } from './corpus-source';
+import { runCliBench } from './cli-bench';
+import { editPoints } from './edit-points';
+import { lintCensus, runEngineBench, type EngineFigures, type LintCensus } from './engine-bench';
+import { burst, coldStart, keystrokeSession, workspaceSession, type KeystrokeTarget, type RssDoc } from './lsp-bench';
 import { runProjectBench } from './project-bench';
-import { coldStart, keystrokes, workspaceScan, type Outcome } from './lsp-bench';
+import { Report } from './report';
 import { int, mb, mean, median, min, ms, msSince, percentile, ratio, table } from './stats';
 
 const SEED = 20240611;
-const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 7);
-const EDITS = Number(process.env['BENCH_EDITS'] ?? 200);
+const num = (name: string, fallback: number): number => {
+  const v = Number(process.env[name] ?? fallback);
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+};
+const ROUNDS = num('BENCH_ROUNDS', 5);
+const CLI_ROUNDS = num('BENCH_CLI_ROUNDS', 3);
+const EDITS = num('BENCH_EDITS', 200);
+const BURST_EDITS = num('BENCH_BURST_EDITS', 2000);
+const BURST_TIMEOUT = num('BENCH_BURST_TIMEOUT_MS', 30_000);
+const RSS_DOCS = num('BENCH_RSS_DOCS', 100);
 const SERVER_JS = process.env['BENCH_SERVER'] ?? join(DIST, 'server.js');
+const CLI_JS = process.env['BENCH_CLI'] ?? join(DIST, 'cli.js');
+const BARE_JS = join(__dirname, 'bare-parse.js');
 
-/** [label, figure] rows of the final block. */
-const headline: [string, string][] = [];
-const skipped: string[] = [];
-const notes: string[] = [];
-const log = (s = ''): void => console.log(s);
-const section = (title: string): void => log(`\n== ${title} ${'='.repeat(Math.max(0, 72 - title.length))}`);
-const target = (met: boolean): string => (met ? '' : '  [above target]');
+const report = new Report();
+const log = (s = ''): void => report.log(s);
 
-function skip<T>(part: string, o: Outcome<T>): o is { ok: false; reason: string } {
-  if (o.ok) return false;
-  log(`  SKIPPED: ${part} — ${o.reason}`);
-  skipped.push(`${part}: SKIPPED — ${o.reason}`);
-  return true;
+const PARTS = ['cli', 'editor', 'in-process'] as const;
+type Part = (typeof PARTS)[number];
+
+function parseArgs(argv: readonly string[]): { corpus: string | null; only: Set<Part> } {
+  let corpus: string | null = null;
+  let only = new Set<Part>(PARTS);
+  const usage = 'usage: npm run bench [-- --corpus DIR] [--only cli,editor,in-process]';
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (!v) throw new Error(`${flag} needs a value (${usage})`);
+      return v;
+    };
+    if (flag === '--corpus') corpus = value();
+    else if (flag === '--only') {
+      const parts = value().split(',').map((p) => p.trim());
+      for (const p of parts) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only: unknown part ${p} (${usage})`);
+      only = new Set(parts as Part[]);
+    } else throw new Error(`unknown argument ${a} (${usage})`);
+  }
+  return { corpus, only };
 }
 
-function corpusSection(files: CorpusFile[], apps: number, keystrokeLines: number, written: boolean, project: string): void {
-  section('Corpus');
+function corpusSection(c: BenchCorpus): void {
+  report.section('Corpus');
+  const files = c.files;
   const lines = files.reduce((s, f) => s + f.lines, 0);
   const bytes = files.reduce((s, f) => s + Buffer.byteLength(f.text), 0);
   const kinds = new Map<string, number>();
   for (const f of files) kinds.set(f.kind, (kinds.get(f.kind) ?? 0) + 1);
   const sizes = files.map((f) => f.lines);
-  log(`  ${project} (${written ? 'generated now' : 'up to date'}, seed ${SEED})`);
-  log(`  ${int(files.length)} migration files in ${apps} apps, ${int(lines)} lines, ${mb(bytes)}`);
-  log(`  kinds: ${[...kinds].map(([k, n]) => `${k} ${n} (${((100 * n) / files.length).toFixed(1)}%)`).join(', ')}`);
+  log(`  ${c.root}: ${c.layout}`);
+  log(`  ${int(files.length)} migration files in ${c.projects.length} project${c.projects.length === 1 ? '' : 's'}, ${int(lines)} lines, ${mb(bytes)}`);
+  log(`  kinds${c.kind === 'real' ? ' (guessed from the text)' : ''}: ${[...kinds].map(([k, n]) => `${k} ${n} (${((100 * n) / files.length).toFixed(1)}%)`).join(', ')}`);
   log(`  lines per file: min ${min(sizes)}, p50 ${percentile(sizes, 50)}, p95 ${percentile(sizes, 95)}, max ${Math.max(...sizes)}`);
-  log(`  keystroke migration: ${keystrokeLines} lines`);
+  if (c.kind === 'real') {
+    log('');
+    table([['project', 'repository', 'commit', 'migrations'], ...c.projects.map((p) => [p.name, p.repo ?? (p.source === 'git' ? '(git checkout)' : '-'), p.source === 'unknown' ? 'commit unknown' : p.commit, int(p.files)])]);
+  }
 }
 
-function engineSection(fig: EngineFigures, files: CorpusFile[]): void {
+/** A data migration with findings, of median size among those. */
+function pickColdStartFile(files: readonly BenchFile[], census: LintCensus): BenchFile | undefined {
+  const has = (f: BenchFile): boolean => (census.findingsPerFile.get(f.rel) ?? 0) > 0;
+  const cands = files.filter((f) => f.kind === 'data' && has(f)).sort((a, b) => a.lines - b.lines || a.rel.localeCompare(b.rel));
+  return cands[Math.floor(cands.length / 2)] ?? files.find(has);
+}
+
+/** The migration closest to `lines` lines (ties: by path). */
+function closestTo(files: readonly BenchFile[], lines: number): BenchFile | undefined {
+  return [...files].sort((a, b) => Math.abs(a.lines - lines) - Math.abs(b.lines - lines) || a.rel.localeCompare(b.rel))[0];
+}
+
+function keystrokeTargets(files: readonly BenchFile[], parser: PythonParser): KeystrokeTarget[] {
+  const squashed = files.filter((f) => f.kind === 'squashed');
+  const largest = [...(squashed.length ? squashed : files)].sort((a, b) => b.lines - a.lines || a.rel.localeCompare(b.rel))[0]!;
+  const bySize = [...files].sort((a, b) => a.lines - b.lines || a.rel.localeCompare(b.rel));
+  const mid = Math.floor(bySize.length / 2);
+  // The median-size file, or the nearest one to it that has somewhere to type.
+  let medianFile = bySize[mid]!;
+  let points = editPoints(parser, medianFile.text);
+  for (let d = 1; points.length === 0 && d < bySize.length; d++) {
+    for (const f of [bySize[mid + d], bySize[mid - d]]) {
+      if (!f || points.length > 0) continue;
+      medianFile = f;
+      points = editPoints(parser, f.text);
+    }
+  }
+  return [
+    { label: `largest ${squashed.length ? 'squashed ' : ''}migration`, path: largest.path, text: largest.text, lines: largest.lines, points: editPoints(parser, largest.text) },
+    { label: 'median-size migration', path: medianFile.path, text: medianFile.text, lines: medianFile.lines, points },
+  ];
+}
+
+function engineSection(fig: EngineFigures, files: readonly BenchFile[]): void {
   const n = files.length;
   const bytes = files.reduce((s, f) => s + Buffer.byteLength(f.text), 0);
   const row = (name: string, xs: number[]): string[] => [name, ms(median(xs), 0), ms(min(xs), 0), ms(Math.max(...xs), 0), int((n * 1000) / median(xs)), `${((bytes / 1048576) * 1000 / median(xs)).toFixed(1)}`];
@@ -70,7 +142,7 @@ function engineSection(fig: EngineFigures, files: CorpusFile[]): void {
   else log(`  native parse: not measured — ${fig.nativeError}`);
   log(`  files that do not parse cleanly: ${fig.parseErrors}`);
   const withFindings = [...fig.findingsPerFile.values()].filter((x) => x > 0).length;
-  log(`  findings: ${[...fig.findingsByRule].sort().map(([r, c]) => `${r} ${c}`).join(', ')}; files with findings: ${withFindings}`);
+  log(`  findings (per-file rules): ${[...fig.findingsByRule].sort().map(([r, c]) => `${r} ${c}`).join(', ')}; files with findings: ${withFindings}`);
   if (fig.profileError) log(`  profile: unavailable — ${fig.profileError}`);
   else {
     log(`\n  Where lintTree's time goes (one CPU-profiled lint pass, self time, ${ms(fig.profileTotalMs, 0)} sampled; GC is for the whole pass):`);
@@ -82,28 +154,175 @@ function engineSection(fig: EngineFigures, files: CorpusFile[]): void {
   }
 }
 
+async function editorSections(corpus: BenchCorpus, census: LintCensus, cliCpuMs: number | null, cliRan: boolean): Promise<void> {
+  let serverNote: string;
+  try {
+    serverNote = `built ${statSync(SERVER_JS).mtime.toISOString()}`;
+  } catch {
+    serverNote = 'missing';
+  }
+  const files = corpus.files;
+  const parser = await PythonParser.create(GRAMMAR_PATHS);
+  const expected = files.map((f) => f.path);
+  const withFindings = new Set(files.filter((f) => (census.findingsPerFile.get(f.rel) ?? 0) > 0).map((f) => f.path));
+
+  report.section('2a. Editor: cold start, spawn → first non-empty publishDiagnostics');
+  log(`  server: node ${SERVER_JS} --stdio (${serverNote})`);
+  const coldFile = pickColdStartFile(files, census);
+  const cold = coldFile ? await coldStart(SERVER_JS, coldFile.path, coldFile.text, 5) : ({ ok: false, reason: 'no corpus file with findings' } as const);
+  if (!cold.ok) report.skip('LSP cold start', cold.reason);
+  else {
+    const c = cold.value;
+    log(`  file: ${coldFile!.rel} (${coldFile!.lines} lines, ${c.diagnostics} diagnostics); 1 unmeasured spawn + ${c.toDiagnostics.length} measured, no workspace folder`);
+    table([['', 'median', 'min', 'max'], ['spawn → initialize result', ms(median(c.toInitialized)), ms(min(c.toInitialized)), ms(Math.max(...c.toInitialized))], ['spawn → first diagnostics', ms(median(c.toDiagnostics)), ms(min(c.toDiagnostics)), ms(Math.max(...c.toDiagnostics))], ['spawn → exit of node -e 0 (baseline)', ms(median(c.nodeFloor)), ms(min(c.nodeFloor)), ms(Math.max(...c.nodeFloor))]]);
+    const r = median(c.toDiagnostics) / median(c.nodeFloor);
+    report.figure('editor', 'cold start → first diagnostics / node -e 0', `${ratio(r)}  (${ms(median(c.toDiagnostics), 0)} vs ${ms(median(c.nodeFloor), 0)})`, '<= 2x', r <= 2);
+  }
+
+  const targets = keystrokeTargets(files, parser);
+  // Each file is typed in with its own project open as the workspace folder, after the scan.
+  const byRoot = new Map<string, KeystrokeTarget[]>();
+  for (const t of targets) {
+    const f = files.find((x) => x.path === t.path)!;
+    const root = corpus.projects[f.project]!.dir;
+    byRoot.set(root, [...(byRoot.get(root) ?? []), t]);
+  }
+  report.section(`2b. Editor: keystroke → diagnostics (${EDITS} edits + 20 warm-up per file)`);
+  const keyTargets: Record<string, string> = { 'largest squashed migration': '15 ms', 'largest migration': '15 ms', 'median-size migration': '5 ms' };
+  for (const [root, group] of byRoot) {
+    const inRoot = files.filter((f) => corpus.projects[f.project]!.dir === root);
+    const session = await keystrokeSession(SERVER_JS, root, inRoot.map((f) => f.path), new Set(inRoot.map((f) => f.path).filter((p) => withFindings.has(p))), group, EDITS, 20);
+    if (!session.ok) {
+      for (const t of group) report.skip(`keystroke latency, ${t.label}`, session.reason);
+      continue;
+    }
+    const sc = session.value.scan;
+    log(`  workspace folder ${root}: scan settled ${sc?.toScanDone !== null && sc ? `${ms(sc.toScanDone, 0)} after spawn` : `(${sc?.endedBy ?? 'no scan'})`}, then each file opened and typed in`);
+    group.forEach((t, i) => {
+      const o = session.value.results[i]!;
+      if (!o.ok) {
+        report.skip(`keystroke latency, ${t.label}`, o.reason);
+        return;
+      }
+      const k = o.value;
+      const l = k.latencies;
+      const kinds = [...new Set(t.points.map((p) => `${p.what}s`))].join(' and ');
+      log(`  ${t.label}: ${t.path.slice(root.length + 1)} (${t.lines} lines, ${k.baseline} diagnostics); typing at ${t.points.length} places in ${kinds}; sync ${k.sync}`);
+      table([['', 'p50', 'p95', 'p99', 'mean', 'max'], ['didChange → publishDiagnostics', ms(percentile(l, 50), 2), ms(percentile(l, 95), 2), ms(percentile(l, 99), 2), ms(mean(l), 2), ms(Math.max(...l), 2)]], '    ');
+      log(`    answered ${l.length}/${EDITS} edits${k.missed ? `, ${k.missed} got no publishDiagnostics within 3 s` : ''}; diagnostics count changed after ${k.changedCount} edits`);
+      const goal = keyTargets[t.label] ?? '15 ms';
+      const p95 = percentile(l, 95);
+      report.figure('editor', `keystroke → diagnostics p50 / p95, ${t.label.replace(' migration', '')} (${int(t.lines)} lines)`, `${ms(percentile(l, 50), 1)} / ${ms(p95, 1)}`, `p95 <= ${goal}`, p95 <= Number.parseFloat(goal));
+      if (k.missed > 0) report.note(`note: keystroke latency (${t.label}): ${k.missed} of ${EDITS} edits got no publishDiagnostics (not counted in the percentiles)`);
+    });
+  }
+
+  report.section(`2c. Editor: ${int(BURST_EDITS)} one-character edits sent back to back to a ~1 MB migration`);
+  const big = bigSquashedMigration(SEED, 1_000_000);
+  const bigPath = join(REPO_ROOT, 'bench', '.corpus', 'burst', big.rel);
+  mkdirSync(dirname(bigPath), { recursive: true });
+  writeFileSync(bigPath, big.text);
+  const bigPoints = editPoints(parser, big.text, 64);
+  const middle = [...bigPoints].sort((a, b) => Math.abs(a.line - big.lines / 2) - Math.abs(b.line - big.lines / 2))[0];
+  if (!middle) report.skip('edit burst', 'the generated big migration has no place to type in');
+  else {
+    log(`  file: ${bigPath} (${int(big.lines)} lines, ${mb(Buffer.byteLength(big.text))}, generated); no workspace folder; typing at line ${middle.line + 1} in a ${middle.what}`);
+    const b = await burst(SERVER_JS, bigPath, big.text, middle, BURST_EDITS, BURST_TIMEOUT);
+    if (!b.ok) report.skip('edit burst', b.reason);
+    else {
+      const v = b.value;
+      log(`  open → first diagnostics ${ms(v.openMs, 0)} (${v.diagnostics} diagnostics); the ${int(v.edits)} edits took ${ms(v.sendMs, 0)} to write to the server's stdin`);
+      log(`  last edit written → diagnostics of version ${v.edits + 1}: ${v.settleMs === null ? `none within ${ms(v.timeoutMs, 0)} (last version published: ${v.lastPublished})` : ms(v.settleMs, 0)}; the server published diagnostics for ${int(v.versionsPublished)} of the ${int(v.edits)} versions`);
+      const settle = v.settleMs;
+      report.figure('editor', `${int(v.edits)}-edit burst (${mb(Buffer.byteLength(big.text))}), last edit → diagnostics`,
+        `${settle === null ? `none within ${(v.timeoutMs / 1000).toFixed(0)} s (version ${v.lastPublished} of ${v.edits + 1} reached)` : ms(settle, 0)}; diagnostics published for ${int(v.versionsPublished)} of ${int(v.edits)} versions`, '<= 1 s', settle !== null && settle <= 1000);
+    }
+  }
+
+  const rssDocs: RssDoc[] = [...files].sort((a, b) => b.text.length - a.text.length || a.rel.localeCompare(b.rel)).slice(0, RSS_DOCS).map((f) => ({ path: f.path, text: f.text, points: editPoints(parser, f.text, 2) }));
+  parser.dispose();
+  report.section(`2d. Editor: workspace scan of ${int(files.length)} migrations in ${corpus.projects.length} folder${corpus.projects.length === 1 ? '' : 's'}, then memory`);
+  const ws = await workspaceSession(SERVER_JS, corpus.projects.map((p) => p.dir), expected, withFindings, rssDocs);
+  if (!ws.ok) {
+    report.skip('workspace scan', ws.reason);
+    report.skip('server memory', ws.reason);
+    return;
+  }
+  const w = ws.value;
+  const sc = w.scan;
+  log(`  diagnostics received for ${int(sc.reported)}/${int(w.expected)} files, ${int(sc.nonEmpty)} non-empty (in-process per-file rules: ${withFindings.size} files with findings)`);
+  log(`  waited until: ${sc.endedBy}`);
+  log(`  spawn → last publishDiagnostics ${ms(sc.toLastDiagnostics, 0)}${sc.toScanDone !== null ? `; spawn → "checked" log line ${ms(sc.toScanDone, 0)}` : ''}`);
+  for (const line of sc.serverSays) log(`  server log: ${line}`);
+  if (w.cpuMs === null) report.skip('workspace scan CPU', `cannot read /proc/<server pid>/stat`);
+  else if (cliCpuMs === null) {
+    log(`  server CPU when the scan had settled: ${ms(w.cpuMs, 0)} (no one-process check CPU to compare with: the CLI part ${cliRan ? 'did not run' : 'was left out'})`);
+    if (cliRan) report.skip('workspace scan CPU ratio', 'no one-process check CPU to compare with (the CLI part did not run)');
+  } else {
+    const r = w.cpuMs / cliCpuMs;
+    log(`  server CPU (user + system) when the scan had settled: ${ms(w.cpuMs, 0)}; cold check --jobs 1 on the same folders: ${ms(cliCpuMs, 0)} → ${ratio(r)}`);
+    report.figure('editor', 'workspace scan CPU / check --jobs 1 CPU', `${ratio(r)}  (${ms(w.cpuMs, 0)} vs ${ms(cliCpuMs, 0)}; spawn → last diagnostics ${ms(sc.toLastDiagnostics, 0)})`, '<= 1.1x', r <= 1.1);
+  }
+  const m = w.memory;
+  log(`  server RSS when the scan had settled (the start-up value): ${mb(m.rssKb * 1024)}, VmHWM ${mb(m.hwmKb * 1024)}, highest sampled ${mb(w.sampledPeakKb * 1024)}${m.children ? `; ${m.children} child processes, ${mb(m.childrenRssKb * 1024)}` : ''}`);
+  if (!w.rss.ok) report.skip('server memory after closing documents', w.rss.reason);
+  else {
+    const r = w.rss.value;
+    const back = r.endKb / m.rssKb;
+    log(`  opened the ${r.docs} largest migrations and made ${int(r.edits)} edits in them${r.missed ? ` (${r.missed} unanswered)` : ''}: RSS ${mb(r.openKb * 1024)}; closed them all, 2 s later: RSS ${mb(r.endKb * 1024)} (${ratio(back)} of the start-up value; VmHWM ${mb(r.endHwmKb * 1024)})`);
+    report.figure('editor', `RSS, ${r.docs} documents closed / after the scan`, `${ratio(back)}  (${mb(r.endKb * 1024)} vs ${mb(m.rssKb * 1024)}; ${mb(r.openKb * 1024)} while open)`, '<= 1.10x', back <= 1.1);
+  }
+  report.figure('editor', 'RSS after the scan (informational)', `${mb((m.rssKb + m.childrenRssKb) * 1024)}, VmHWM ${mb(m.hwmKb * 1024)}`);
+}
+
 async function main(): Promise<void> {
   const started = process.hrtime.bigint();
+  const args = parseArgs(process.argv.slice(2));
   log(`Django Migration Guard benchmark — Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 
-  const corpus = generateCorpus(SEED);
-  const root = join(REPO_ROOT, 'bench', '.corpus');
-  const { written, project, keystrokePath } = writeCorpus(root, corpus, SEED);
-  corpusSection(corpus.files, corpus.apps, corpus.keystroke.lines, written, project);
+  let corpus: BenchCorpus;
+  if (args.corpus) corpus = loadCorpusDir(args.corpus);
+  else {
+    const generated = generateCorpus(SEED);
+    const { written, project } = writeCorpus(join(REPO_ROOT, 'bench', '.corpus'), generated, SEED);
+    corpus = generatedAsBench(project, generated.files, SEED);
+    corpus.layout += `, ${generated.apps} apps, ${written ? 'written now' : 'on disk and up to date'}`;
+  }
+  corpusSection(corpus);
+  const census = await lintCensus(corpus.files);
 
-  section(`1-2. Engine in-process: web-tree-sitter parse vs full lint, native vs WASM (${ROUNDS} rounds)`);
-  const fig = await runEngineBench(corpus.files, ROUNDS, log);
+  let cliCpuMs: number | null = null;
+  if (args.only.has('cli')) {
+    report.section(`1. CLI, whole processes (${CLI_ROUNDS} rounds)`);
+    const small = closestTo(corpus.files, 30);
+    cliCpuMs = runCliBench({ cliJs: CLI_JS, bareJs: BARE_JS, dirs: corpus.projects.map((p) => p.dir), rounds: CLI_ROUNDS, smallFile: small ? { path: small.path, lines: small.lines } : null, report }).oneProcessCpuMs;
+  }
+  if (args.only.has('editor')) await editorSections(corpus, census, cliCpuMs, args.only.has('cli'));
+  if (args.only.has('in-process')) await inProcessSections(corpus, census);
+
+  const mem = process.memoryUsage();
+  log(`\n  bench process: heap used ${mb(mem.heapUsed)}, heap total ${mb(mem.heapTotal)}, RSS ${mb(mem.rss)}, peak RSS ${mb(process.resourceUsage().maxRSS * 1024)} (the corpus is held in memory)`);
+
+  report.printHeadline();
+  log(`(corpus: ${corpus.kind === 'real' ? `${corpus.root}, ${corpus.projects.length} projects` : 'generated'}; parts: ${[...args.only].join(', ')}; bench wall time ${(msSince(started) / 1000).toFixed(1)} s; load average now ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
+  const allRan = report.skipped.length === 0;
+  if (!allRan) log('Not every part ran: exit code 1.');
+  process.exitCode = allRan ? 0 : 1;
+}
+
+async function inProcessSections(corpus: BenchCorpus, census: LintCensus): Promise<void> {
+  report.section(`3a. In-process, warm: web-tree-sitter parse vs per-file lint, native vs WASM (${ROUNDS} rounds)`);
+  const fig = await runEngineBench(corpus.files, ROUNDS, log, census);
   engineSection(fig, corpus.files);
   const lintRatio = median(fig.lintRatios);
-  headline.push(['lint/parse ratio', `${ratio(lintRatio)}  (target <= 1.5x)${target(lintRatio <= 1.5)}`]);
-  headline.push(['  parse / lint, whole corpus', `${ms(median(fig.wasmParse), 0)} / ${ms(median(fig.lint), 0)} for ${int(corpus.files.length)} files (${int((corpus.files.length * 1000) / median(fig.lint))} files/s linted)`]);
-  if (fig.native) headline.push(['native/wasm parse ratio', `${ratio(median(fig.nativeRatios))}  (native ${ms(median(fig.native), 0)}; informational)`]);
+  report.figure('in-process', 'per-file lint / parse', `${ratio(lintRatio)}  (${ms(median(fig.wasmParse), 0)} / ${ms(median(fig.lint), 0)} for ${int(corpus.files.length)} files)`, '<= 1.5x', lintRatio <= 1.5);
+  if (fig.native) report.figure('in-process', 'native / WASM parse (informational)', `${ratio(median(fig.nativeRatios))}  (native ${ms(median(fig.native), 0)})`);
   // The native binding is not a dependency (it needs a C++ toolchain to install here): measured only when present.
-  else notes.push(`note: native parse not measured (${fig.nativeError}); \`npm install --no-save tree-sitter@0.25.1\` adds it`);
+  else report.note(`note: native parse not measured (${fig.nativeError}); \`npm install --no-save tree-sitter@0.25.1\` adds it`);
 
-  section(`2b. Whole project in-process: parse + per-file analysis, then graph, state and project rules (${ROUNDS} rounds)`);
-  const pf = await runProjectBench(corpus.files, project, ROUNDS);
-  log(`  project view: ${pf.apps} apps, ${int(pf.nodes)} migrations, ${pf.leaves} leaves; models at the leaves known ${pf.knownModels}, unknown ${pf.unknownModels}; graph findings ${pf.graphFindings}`);
+  report.section(`3b. In-process, warm: whole project — per-file analysis, then graph, state and project rules (${ROUNDS} rounds)`);
+  const pf = await runProjectBench(corpus.files, ROUNDS);
+  log(`  project views: ${pf.apps} apps, ${int(pf.nodes)} migrations, ${pf.leaves} leaves; models at the leaves known ${pf.knownModels}, unknown ${pf.unknownModels}; graph findings ${pf.graphFindings}`);
   table([
     ['pass (whole corpus)', 'median', 'min', 'max'],
     ['web-tree-sitter parse', ms(median(pf.parse), 0), ms(min(pf.parse), 0), ms(Math.max(...pf.parse), 0)],
@@ -112,76 +331,7 @@ async function main(): Promise<void> {
   ]);
   log(`  whole-project lint / parse: ${ratio(median(pf.ratios))} (median of per-round ratios, range ${ratio(min(pf.ratios))}–${ratio(Math.max(...pf.ratios))}); the project step is ${ratio(median(pf.project) / median(pf.parse))} of parse`);
   log(`  findings: ${[...pf.findingsByRule].sort().map(([r, c]) => `${r} ${c}`).join(', ')}`);
-  headline.push(['whole-project lint/parse (graph + state)', `${ratio(median(pf.ratios))}  (target <= 1.5x)${target(median(pf.ratios) <= 1.5)}`]);
-
-  let serverNote = '';
-  try {
-    serverNote = ` (built ${statSync(SERVER_JS).mtime.toISOString()})`;
-  } catch {
-    serverNote = ' (missing)';
-  }
-
-  section('3. Language server cold start: spawn → first non-empty publishDiagnostics');
-  log(`  server: node ${SERVER_JS} --stdio${serverNote}`);
-  const coldFile = pickColdStartFile(corpus.files, fig);
-  const cold = coldFile ? await coldStart(SERVER_JS, join(project, coldFile.rel), coldFile.text, 5) : ({ ok: false, reason: 'no corpus file with findings' } as const);
-  if (!skip('LSP cold start', cold)) {
-    const c = cold.value;
-    log(`  file: ${coldFile!.rel} (${coldFile!.lines} lines, ${c.diagnostics} diagnostics); 1 unmeasured spawn + ${c.toDiagnostics.length} measured`);
-    table([['', 'median', 'min', 'max'], ['spawn → initialize result', ms(median(c.toInitialized)), ms(min(c.toInitialized)), ms(Math.max(...c.toInitialized))], ['spawn → first diagnostics', ms(median(c.toDiagnostics)), ms(min(c.toDiagnostics)), ms(Math.max(...c.toDiagnostics))], ['(floor: spawn → exit of node -e 0)', ms(median(c.nodeFloor)), ms(min(c.nodeFloor)), ms(Math.max(...c.nodeFloor))]]);
-    headline.push(['LSP cold start → first diagnostics', `${ms(median(c.toDiagnostics), 0)}  (target <= 300 ms)${target(median(c.toDiagnostics) <= 300)}`]);
-  }
-
-  section(`4. Keystroke → diagnostics on a ${corpus.keystroke.lines}-line migration (${EDITS} edits + 20 warm-up)`);
-  const keys = await keystrokes(SERVER_JS, keystrokePath, corpus.keystroke.text, corpus.keystroke.points, EDITS, 20);
-  if (!skip('keystroke latency', keys)) {
-    const k = keys.value;
-    const l = k.latencies;
-    log(`  sync: ${k.sync}; one-character insert/delete alternating in a comment and a string; baseline ${k.baseline} diagnostics`);
-    table([['', 'p50', 'p95', 'p99', 'mean', 'max'], ['didChange → publishDiagnostics', ms(percentile(l, 50), 2), ms(percentile(l, 95), 2), ms(percentile(l, 99), 2), ms(mean(l), 2), ms(Math.max(...l), 2)]]);
-    log(`  answered ${l.length}/${EDITS} edits${k.missed ? `, ${k.missed} got no publishDiagnostics within 3 s` : ''}; diagnostics count changed after ${k.changedCount} edits`);
-    headline.push(['keystroke → diagnostics p50 / p95', `${ms(percentile(l, 50), 1)} / ${ms(percentile(l, 95), 1)}  (target p95 <= 15 ms)${target(percentile(l, 95) <= 15)}`]);
-    if (k.missed > 0) notes.push(`note: keystroke latency: ${k.missed} of ${EDITS} edits got no publishDiagnostics (not counted in the percentiles)`);
-  }
-
-  section(`5. Memory: server after linting the ${int(corpus.files.length)}-migration workspace`);
-  const expected = corpus.files.map((f) => join(project, f.rel));
-  const withFindings = new Set(corpus.files.filter((f) => (fig.findingsPerFile.get(f.rel) ?? 0) > 0).map((f) => join(project, f.rel)));
-  const scan = await workspaceScan(SERVER_JS, project, expected, withFindings);
-  if (!skip('workspace memory', scan)) {
-    const w = scan.value;
-    log(`  diagnostics received for ${int(w.reported)}/${int(w.expected)} files, ${int(w.nonEmpty)} non-empty (in-process engine: ${withFindings.size} files with findings)`);
-    log(`  waited until: ${w.endedBy}`);
-    log(`  spawn → last publishDiagnostics: ${ms(w.toLastDiagnostics, 0)} (${int((w.reported * 1000) / w.toLastDiagnostics)} files/s including startup)`);
-    log(`  server VmRSS ${mb(w.memory.rssKb * 1024)}, VmHWM (peak) ${mb(w.memory.hwmKb * 1024)}, highest sampled RSS ${mb(w.sampledPeakKb * 1024)}` + (w.memory.children ? `; ${w.memory.children} child processes, ${mb(w.memory.childrenRssKb * 1024)} RSS` : '; no child processes'));
-    for (const line of w.serverSays) log(`  server log: ${line}`);
-    const total = w.memory.rssKb + w.memory.childrenRssKb;
-    headline.push(['server RSS after workspace lint', `${mb(total * 1024)}, peak VmHWM ${mb(w.memory.hwmKb * 1024)}  (target < 150 MB)${target(total < 150 * 1024)}`]);
-    headline.push(['  workspace scan, spawn → last diagnostics', `${ms(w.toLastDiagnostics, 0)} for ${int(w.expected)} files`]);
-    if (w.nonEmpty < withFindings.size) notes.push(`note: workspace memory: the server reported findings in ${w.nonEmpty} files, the in-process engine in ${withFindings.size} (scan incomplete?)`);
-  }
-
-  const mem = process.memoryUsage();
-  const peakRss = process.resourceUsage().maxRSS * 1024;
-  log(`\n  bench process: heap used ${mb(mem.heapUsed)}, heap total ${mb(mem.heapTotal)}, external ${mb(mem.external)}, RSS ${mb(mem.rss)}, peak RSS ${mb(peakRss)}`);
-  log(`  (RSS was ${mb(fig.rssBeforeNative)} before the native passes: native tree-sitter trees live in C memory until GC finalises them)`);
-  headline.push(['bench process heap', `${mb(mem.heapUsed)} used / ${mb(mem.heapTotal)} total (corpus held in memory); RSS ${mb(mem.rss)}`]);
-
-  section('Headline figures');
-  const width = Math.max(...headline.map(([l]) => l.length)) + 2;
-  for (const [label, value] of headline) log(`${`${label}:`.padEnd(width)}${value}`);
-  for (const s of skipped) log(s);
-  for (const s of notes) log(s);
-  log(`(bench wall time ${(msSince(started) / 1000).toFixed(1)} s)`);
-  const allRan = skipped.length === 0;
-  if (!allRan) log('Not every part ran: exit code 1.');
-  process.exitCode = allRan ? 0 : 1;
-}
-
-/** A data migration with findings, of median size among those. */
-function pickColdStartFile(files: CorpusFile[], fig: EngineFigures): CorpusFile | undefined {
-  const cands = files.filter((f) => f.kind === 'data' && (fig.findingsPerFile.get(f.rel) ?? 0) > 0).sort((a, b) => a.lines - b.lines || a.rel.localeCompare(b.rel));
-  return cands[Math.floor(cands.length / 2)] ?? files.find((f) => (fig.findingsPerFile.get(f.rel) ?? 0) > 0);
+  report.figure('in-process', 'whole-project lint / parse (graph + state)', ratio(median(pf.ratios)), '<= 1.5x', median(pf.ratios) <= 1.5);
 }
 
 main().catch((e: unknown) => {

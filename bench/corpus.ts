@@ -2,16 +2,17 @@
  * Generates the benchmark corpus, deterministically from a seed: ~60 Django apps whose migration
  * chains evolve a model state (mostly makemigrations-style schema migrations, ~15% data
  * migrations, ~5% RunSQL, a few squashed migrations of 2,000-4,000 lines), laid out as
- * <root>/project/<app>/migrations/NNNN_name.py with __init__.py files, plus one ~1,000-line
- * migration for the keystroke test under <root>/keystroke/. Files are rewritten only when the
- * generated content changes (a stamp file records its hash).
+ * <root>/project/<app>/migrations/NNNN_name.py with __init__.py files. Files are rewritten only
+ * when the generated content changes (a stamp file records its hash). The editor figures type in
+ * files of the corpus itself (edit-points.ts), and open one ~1 MB squashed migration made by
+ * bigSquashedMigration.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { dataMigration, sqlMigration, type HandWritten } from './corpus-data';
 import { migrationModule, renderOperation, Rng, str, tuple, type Expr, type Style } from './corpus-format';
-import { autoName, createModel, headerComment, newField, schemaOperation, type AppState, type FileCtx } from './corpus-schema';
+import { autoName, createModel, headerComment, schemaOperation, type AppState, type FileCtx } from './corpus-schema';
 
 export type FileKind = 'initial' | 'schema' | 'data' | 'sql' | 'squashed';
 
@@ -32,7 +33,6 @@ export interface EditPoint {
 export interface Corpus {
   files: CorpusFile[];
   apps: number;
-  keystroke: { rel: string; text: string; lines: number; points: EditPoint[] };
 }
 
 const APPS = ['accounts', 'billing', 'orders', 'catalog', 'inventory', 'shipping', 'payments', 'invoices', 'customers', 'notifications',
@@ -175,57 +175,36 @@ export function generateCorpus(seed: number, total = 3000): Corpus {
       }
     });
   }
-  return { files, apps: APPS.length, keystroke: keystrokeFile(new Rng(seed ^ 0x5eed)) };
+  return { files, apps: APPS.length };
 }
 
-/** A ~1,000-line mixed migration with findings, and places inside a comment and a string to edit. */
-function keystrokeFile(rng: Rng): Corpus['keystroke'] {
-  const app: AppState = { label: 'shop', style: { black: true, q: '"' }, models: [], migrations: ['0041_auto_20240301_0912'], django: '4.2.11', clock: 2_800_000 };
-  const ctx = newCtx(rng, app, [app]);
-  const ops: string[] = [];
-  while (ops.length < 820) ops.push(...renderOperation(createModel(ctx, rng.int(12, 24)), 8, app.style));
-  const model = app.models[0]!;
-  const q = (t: string): string => str(app.style, t);
-  const preamble = [
-    `NOTE = ${q('Backfilled by the fulfilment migration; safe to re-run on a partial table.')}`, '', '',
-    'def backfill_fulfilment(apps, schema_editor):',
-    `    ${model.name} = apps.get_model(${q('shop')}, ${q(model.name)})`,
-    `    for row in ${model.name}.objects.all():`,
-    '        # Keep the mapping in sync with the admin export (see the operations runbook).',
-    '        row.notes = NOTE',
-    '        row.save()',
-  ];
-  const add = (): string[] => {
-    const f = newField(ctx, model);
-    model.fields.push({ name: f.name, kind: f.kind });
-    return renderOperation({ kind: 'call', fn: 'migrations.AddField', args: [{ key: 'model_name', value: q(model.name.toLowerCase()) }, { key: 'name', value: q(f.name) }, { key: 'field', value: f.expr }] }, 8, app.style);
-  };
-  const build = (extra: string[]): string => migrationModule({
-    header: headerComment(app), imports: new Set([...ctx.imports, 'from django.db import migrations, models']), preamble,
-    dependencies: previousDep(app), operations: [...ops, ...extra, '        migrations.RunPython(backfill_fulfilment),'],
-  }, app.style);
-  const extra: string[] = [];
-  while (countLines(build(extra)) < 1000) extra.push(...add());
-  const text = build(extra);
-  const lines = text.split('\n');
-  const points: EditPoint[] = [];
-  lines.forEach((l, i) => {
-    if (l.includes('# Keep the mapping in sync')) points.push({ line: i, character: l.indexOf('sync'), what: 'comment' });
-    if (l.startsWith('NOTE = ')) points.push({ line: i, character: l.indexOf('fulfilment'), what: 'string' });
+/**
+ * A squashed migration of about `bytes` characters (the editor's burst figure opens a ~1 MB one):
+ * an app rebuilt from scratch as `squashedFile` writes it, with its data migrations folded in.
+ */
+export function bigSquashedMigration(seed: number, bytes: number): { rel: string; text: string; lines: number } {
+  const app = (): AppState => ({
+    label: 'warehouse', style: { black: true, q: '"' }, models: [], django: '4.2.11', clock: 3_100_000,
+    migrations: Array.from({ length: 80 }, (_, i) => `${pad4(i + 1)}_auto_2024${String(1 + (i % 12)).padStart(2, '0')}01_0000`),
   });
-  return { rel: 'shop/migrations/0042_fulfilment_backfill.py', text, lines: countLines(text), points };
+  let targetLines = Math.ceil(bytes / 36);
+  for (;;) {
+    const sq = squashedFile(new Rng(seed), app(), [], 80, targetLines);
+    if (sq.text.length >= bytes * 0.97 || targetLines > 1_000_000) {
+      return { rel: `warehouse/migrations/0001_${sq.name}.py`, text: sq.text, lines: countLines(sq.text) };
+    }
+    targetLines = Math.ceil((targetLines * bytes) / sq.text.length) + 100;
+  }
 }
 
-/** Writes the corpus under `root` (project/ and keystroke/) unless the stamp says it is current. */
-export function writeCorpus(root: string, corpus: Corpus, seed: number): { written: boolean; project: string; keystrokePath: string } {
+/** Writes the corpus under `root` (project/) unless the stamp says it is current. */
+export function writeCorpus(root: string, corpus: Corpus, seed: number): { written: boolean; project: string } {
   const project = join(root, 'project');
-  const keystrokePath = join(root, 'keystroke', corpus.keystroke.rel);
   const hash = createHash('sha256');
   for (const f of corpus.files) hash.update(f.rel).update('\0').update(f.text).update('\0');
-  hash.update(corpus.keystroke.text);
   const stamp = JSON.stringify({ seed, files: corpus.files.length, hash: hash.digest('hex') });
   const stampPath = join(root, 'STAMP.json');
-  if (existsSync(stampPath) && readFileSync(stampPath, 'utf8') === stamp && existsSync(keystrokePath)) return { written: false, project, keystrokePath };
+  if (existsSync(stampPath) && readFileSync(stampPath, 'utf8') === stamp && existsSync(project)) return { written: false, project };
   rmSync(root, { recursive: true, force: true });
   const dirs = new Set<string>();
   const put = (path: string, text: string): void => {
@@ -239,7 +218,6 @@ export function writeCorpus(root: string, corpus: Corpus, seed: number): { writt
     writeFileSync(path, text);
   };
   for (const f of corpus.files) put(join(project, f.rel), f.text);
-  put(keystrokePath, corpus.keystroke.text);
   writeFileSync(stampPath, stamp);
-  return { written: true, project, keystrokePath };
+  return { written: true, project };
 }

@@ -1,5 +1,6 @@
 /**
- * In-process engine figures over the generated corpus, in one process, timed with
+ * In-process engine figures over the corpus (warm, per file: no start-up, discovery or reading —
+ * the whole-process figures of cli-bench.ts have those), in one process, timed with
  * process.hrtime.bigint(): bare web-tree-sitter (WASM) parse, full lint (parse + lintTree), and
  * the native `tree-sitter` binding's parse of the same texts (when it is installed: it is not a
  * dependency). One warm-up round, then several
@@ -68,7 +69,33 @@ function loadNative(): { parser: NativeParser | null; error: string | null } {
   }
 }
 
-export async function runEngineBench(files: readonly CorpusFile[], rounds: number, log: (s: string) => void): Promise<EngineFigures> {
+export interface LintCensus {
+  parseErrors: number;
+  findingsByRule: Map<string, number>;
+  /** Rel path → number of findings (per-file rules, no project view), for every file. */
+  findingsPerFile: Map<string, number>;
+}
+
+/** One lint pass over the corpus: which files have findings (the editor figures pick files by it). */
+export async function lintCensus(files: readonly CorpusFile[]): Promise<LintCensus> {
+  const wasm = await PythonParser.create(GRAMMAR_PATHS);
+  const out: LintCensus = { parseErrors: 0, findingsByRule: new Map(), findingsPerFile: new Map() };
+  try {
+    for (const f of files) {
+      const tree = wasm.parse(f.text);
+      if (tree.rootNode.hasError) out.parseErrors++;
+      const { findings } = lintTree(tree, f.text);
+      tree.delete();
+      out.findingsPerFile.set(f.rel, findings.length);
+      for (const x of findings) out.findingsByRule.set(x.rule, (out.findingsByRule.get(x.rule) ?? 0) + 1);
+    }
+  } finally {
+    wasm.dispose();
+  }
+  return out;
+}
+
+export async function runEngineBench(files: readonly CorpusFile[], rounds: number, log: (s: string) => void, census: LintCensus): Promise<EngineFigures> {
   const texts = files.map((f) => f.text);
   const wasm = await PythonParser.create(GRAMMAR_PATHS);
   const { parser: native, error: nativeError } = loadNative();
@@ -109,18 +136,7 @@ export async function runEngineBench(files: readonly CorpusFile[], rounds: numbe
     return acc;
   };
 
-  // Correctness pass (also a warm-up): parse errors and findings per file.
-  const findingsByRule = new Map<string, number>();
-  const findingsPerFile = new Map<string, number>();
-  let parseErrors = 0;
-  files.forEach((f) => {
-    const tree = wasm.parse(f.text);
-    if (tree.rootNode.hasError) parseErrors++;
-    const { findings } = lintTree(tree, f.text);
-    tree.delete();
-    findingsPerFile.set(f.rel, findings.length);
-    for (const x of findings) findingsByRule.set(x.rule, (findingsByRule.get(x.rule) ?? 0) + 1);
-  });
+  const { parseErrors, findingsByRule, findingsPerFile } = census;
   const rssBeforeNative = process.memoryUsage().rss;
   round(0);
   log(`  warm-up round done; ${rounds} measured rounds, each file parsed (WASM), linted and parsed (native) back to back`);

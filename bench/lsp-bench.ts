@@ -1,13 +1,20 @@
 /**
  * Language-server figures, measured from the outside over stdio like an editor would see them:
- * cold start (spawn → first non-empty publishDiagnostics for an opened migration), keystroke
- * latency (didChange with one-character incremental edits → the matching publishDiagnostics), and
- * memory after the server has scanned and linted the whole 3,000-migration workspace. Every
- * scenario returns either its figures or the reason it could not run.
+ *  - cold start: spawn → first non-empty publishDiagnostics for an opened migration, against
+ *    spawn → exit of `node -e 0`;
+ *  - keystrokes: didChange with one-character incremental edits → the publishDiagnostics of that
+ *    version, in a workspace whose scan has finished (the project view is built);
+ *  - a burst: 2,000 edits to a ~1 MB migration sent back to back, then the time from the last
+ *    one sent to the diagnostics of the last version;
+ *  - the workspace session: the scan of every project folder (spawn → its last diagnostics, and
+ *    the server's CPU when it is done, from /proc), then memory: RSS when the scan has settled,
+ *    with ~100 large migrations open and edited, and 2 s after they are all closed.
+ * Every scenario returns either its figures or the reason it could not run.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { fileUri, LspServer, procMemory, type ContentChange, type ProcMemory, type PublishDiagnosticsParams } from './lsp-client';
+import { processCpuMs } from './proc';
 import type { EditPoint } from './corpus';
 import { msSince, sleep } from './stats';
 
@@ -65,78 +72,273 @@ export async function coldStart(serverJs: string, path: string, text: string, ro
   return { ok: true, value: out };
 }
 
-export interface Keystrokes {
+
+/** Waits for the first publishDiagnostics of `uri` after it is opened; returns how many diagnostics it had. */
+async function open(s: LspServer, uri: string, text: string, timeoutMs = 30_000): Promise<number> {
+  const from = s.published.length;
+  await s.didOpen(uri, text);
+  const pub = await s.waitForDiagnostics((p) => p.uri === uri, timeoutMs, from, `publishDiagnostics for the opened ${uri.split('/').pop()}`);
+  return pub.params.diagnostics.length;
+}
+
+interface Typed {
+  /** ms from didChange written to the publishDiagnostics of its version, measured edits only. */
   latencies: number[];
   missed: number;
-  sync: string;
-  baseline: number;
-  /** Edits after which the number of diagnostics differed from the baseline (should be 0). */
+  /** Edits after which the number of diagnostics differed from `baseline` (should be 0). */
   changedCount: number;
+  version: number;
 }
 
-/** Alternating insert/delete of one character at `points` (inside comments/strings), one at a time. */
-export async function keystrokes(serverJs: string, path: string, text: string, points: readonly EditPoint[], edits: number, warmup: number): Promise<Outcome<Keystrokes>> {
-  if (points.length === 0) return { ok: false, reason: 'the keystroke file has no edit points' };
-  const uri = fileUri(path);
-  return withServer(serverJs, async (s) => {
-    await s.initialize(null);
-    if (s.syncKind !== 1 && s.syncKind !== 2) throw new Error(`server announced textDocumentSync ${s.syncKind} (expected 1 or 2)`);
-    await s.didOpen(uri, text);
-    const first = await s.waitForDiagnostics((p) => p.uri === uri && p.diagnostics.length > 0, 10_000, 0, 'non-empty diagnostics for the opened file');
-    const res: Keystrokes = { latencies: [], missed: 0, sync: s.syncKind === 2 ? 'incremental' : 'full (server announced Full sync)', baseline: first.params.diagnostics.length, changedCount: 0 };
-    const lines = text.split('\n');
-    let version = 1;
-    for (let i = 0; i < warmup + edits; i++) {
-      const pt = points[Math.floor(i / 2) % points.length]!;
-      const insert = i % 2 === 0;
-      const at = { line: pt.line, character: pt.character };
-      const line = lines[pt.line]!;
-      lines[pt.line] = insert ? line.slice(0, pt.character) + 'x' + line.slice(pt.character) : line.slice(0, pt.character) + line.slice(pt.character + 1);
-      const change: ContentChange = s.syncKind === 2
-        ? { range: { start: at, end: insert ? at : { line: pt.line, character: pt.character + 1 } }, text: insert ? 'x' : '' }
-        : { text: lines.join('\n') };
-      const v = ++version;
-      const from = s.published.length;
-      const t0 = process.hrtime.bigint();
-      await s.didChange(uri, v, [change]);
-      const matches = (p: PublishDiagnosticsParams): boolean => p.uri === uri && (p.version === undefined || p.version === null || p.version >= v);
-      try {
-        const pub = await s.waitForDiagnostics(matches, 3000, from, `publishDiagnostics for version ${v}`);
-        if (i >= warmup) {
-          res.latencies.push(since(t0, pub.at));
-          if (pub.params.diagnostics.length !== res.baseline) res.changedCount++;
-        }
-      } catch (e) {
-        if (!/within/.test((e as Error).message)) throw e;
-        if (i >= warmup) res.missed++;
+/**
+ * One-character insert then delete at each point in turn (the file comes back to its text every
+ * second edit), each awaited: didChange → the first publishDiagnostics carrying that version (or
+ * a later one). The first `warmup` edits are not measured.
+ */
+async function typeAt(s: LspServer, uri: string, text: string, points: readonly EditPoint[], edits: number, warmup: number, baseline: number, firstVersion: number, waitMs = 3000): Promise<Typed> {
+  const lines = text.split('\n');
+  const res: Typed = { latencies: [], missed: 0, changedCount: 0, version: firstVersion };
+  let answered = 0;
+  for (let i = 0; i < warmup + edits; i++) {
+    const pt = points[Math.floor(i / 2) % points.length]!;
+    const insert = i % 2 === 0;
+    const at = { line: pt.line, character: pt.character };
+    const line = lines[pt.line]!;
+    lines[pt.line] = insert ? line.slice(0, pt.character) + 'x' + line.slice(pt.character) : line.slice(0, pt.character) + line.slice(pt.character + 1);
+    const change: ContentChange = s.syncKind === 2
+      ? { range: { start: at, end: insert ? at : { line: pt.line, character: pt.character + 1 } }, text: insert ? 'x' : '' }
+      : { text: lines.join('\n') };
+    const v = ++res.version;
+    const from = s.published.length;
+    const t0 = process.hrtime.bigint();
+    await s.didChange(uri, v, [change]);
+    const matches = (p: PublishDiagnosticsParams): boolean => p.uri === uri && (p.version === undefined || p.version === null || p.version >= v);
+    try {
+      const pub = await s.waitForDiagnostics(matches, waitMs, from, `publishDiagnostics for version ${v}`);
+      answered++;
+      if (i >= warmup) {
+        res.latencies.push(since(t0, pub.at));
+        if (pub.params.diagnostics.length !== baseline) res.changedCount++;
       }
+    } catch (e) {
+      if (!/within/.test((e as Error).message)) throw e;
+      if (i >= warmup) res.missed++;
+      // A server that answers none of the first edits will answer none: do not wait 3 s × every edit.
+      if (i >= 2 && answered === 0) throw new Error(`no publishDiagnostics answered the first 3 edits of ${uri.split('/').pop()}`);
     }
-    if (res.latencies.length === 0) throw new Error(`no publishDiagnostics answered any of ${edits} edits`);
-    return res;
-  });
+  }
+  return res;
 }
 
-export interface WorkspaceScan {
-  expected: number;
+export interface ScanSettled {
+  /** How the wait ended. */
+  endedBy: string;
+  /** Files (of `expected`) that got diagnostics, and of those with findings at the end. */
   reported: number;
   nonEmpty: number;
-  /** Spawn → last publishDiagnostics (ms). */
+  /** Spawn → last publishDiagnostics, ms. */
   toLastDiagnostics: number;
-  endedBy: string;
-  memory: ProcMemory;
-  /** Highest VmRSS seen while polling every 100 ms. */
-  sampledPeakKb: number;
-  /** The server's own log lines about the scan (window/logMessage mentioning "checked"). */
+  /** Spawn → the server's "checked N migrations" log line, ms (null: it said nothing). */
+  toScanDone: number | null;
   serverSays: string[];
 }
 
 /**
- * Opens `root` as the workspace folder and waits until diagnostics for every expected file arrived
- * (or for every file the in-process engine found something in, then 1 s of quiet — a server may
- * publish nothing for clean files), or nothing arrived for `quietMs`; then reads its memory.
+ * Waits until the server says its scan is done ("checked N migrations …" in window/logMessage),
+ * then for 300 ms of quiet; a server that does not say so is waited for until every file the
+ * in-process engine found something in has diagnostics and 1 s passes quietly, or `quietMs` pass
+ * without diagnostics.
  */
-export async function workspaceScan(serverJs: string, root: string, expected: readonly string[], withFindings: ReadonlySet<string>, quietMs = 5000, timeoutMs = 180_000): Promise<Outcome<WorkspaceScan>> {
+async function settleScan(s: LspServer, expected: readonly string[], withFindings: ReadonlySet<string>, quietMs: number, timeoutMs: number): Promise<ScanSettled> {
   const want = new Set(expected);
+  const seen = new Set<string>();
+  const nonEmpty = new Set<string>();
+  let scanned = 0;
+  let endedBy = `timeout (${timeoutMs / 1000} s)`;
+  for (;;) {
+    for (; scanned < s.published.length; scanned++) {
+      const p = s.published[scanned]!.params;
+      let path: string;
+      try {
+        path = fileURLToPath(p.uri);
+      } catch {
+        continue;
+      }
+      if (!want.has(path)) continue;
+      seen.add(path);
+      if (p.diagnostics.length > 0) nonEmpty.add(path);
+      else nonEmpty.delete(path);
+    }
+    const now = process.hrtime.bigint();
+    const quiet = s.published.length > 0 ? since(s.lastPublishAt, now) : 0;
+    if (s.scanDone.length > 0 && since(s.scanDone[s.scanDone.length - 1]!.at, now) > 300 && quiet > 300) {
+      endedBy = 'the server said its scan was done, then 300 ms without publishDiagnostics';
+      break;
+    }
+    if (s.scanDone.length === 0 && quiet > 1000 && withFindings.size > 0 && [...withFindings].every((f) => seen.has(f))) {
+      endedBy = 'every file with findings reported, then 1 s without publishDiagnostics';
+      break;
+    }
+    if (s.scanDone.length === 0 && quiet > quietMs) {
+      endedBy = `${quietMs / 1000} s without publishDiagnostics`;
+      break;
+    }
+    if (since(s.spawnedAt, now) > timeoutMs) break;
+    await sleep(20);
+  }
+  if (s.published.length === 0 && s.scanDone.length === 0) throw new Error(`the server published no diagnostics for the workspace within ${timeoutMs / 1000} s`);
+  const done = s.scanDone[0];
+  return {
+    endedBy, reported: seen.size, nonEmpty: nonEmpty.size, toLastDiagnostics: since(s.spawnedAt, s.lastPublishAt),
+    toScanDone: done ? since(s.spawnedAt, done.at) : null, serverSays: s.scanDone.map((d) => d.text),
+  };
+}
+
+export interface KeystrokeTarget {
+  label: string;
+  path: string;
+  text: string;
+  lines: number;
+  points: EditPoint[];
+}
+
+export interface Keystrokes {
+  target: KeystrokeTarget;
+  latencies: number[];
+  missed: number;
+  sync: string;
+  baseline: number;
+  changedCount: number;
+}
+
+export interface KeystrokeSession {
+  /** The scan of `root` before typing (null: no workspace folder). */
+  scan: ScanSettled | null;
+  results: Outcome<Keystrokes>[];
+}
+
+/**
+ * One server with `root` as its workspace folder (or none): waits for its scan to settle, then
+ * opens each target in turn and types in it (`warmup` unmeasured edits, then `edits` measured).
+ */
+export async function keystrokeSession(serverJs: string, root: string | null, expected: readonly string[], withFindings: ReadonlySet<string>, targets: readonly KeystrokeTarget[], edits: number, warmup: number): Promise<Outcome<KeystrokeSession>> {
+  return withServer(serverJs, async (s) => {
+    await s.initialize(root);
+    if (s.syncKind !== 1 && s.syncKind !== 2) throw new Error(`server announced textDocumentSync ${s.syncKind} (expected 1 or 2)`);
+    const scan = root ? await settleScan(s, expected, withFindings, 5000, 300_000) : null;
+    const results: Outcome<Keystrokes>[] = [];
+    for (const target of targets) {
+      if (target.points.length === 0) {
+        results.push({ ok: false, reason: `${target.path} has no place to type in (no comment or string)` });
+        continue;
+      }
+      const uri = fileUri(target.path);
+      try {
+        const baseline = await open(s, uri, target.text);
+        const typed = await typeAt(s, uri, target.text, target.points, edits, warmup, baseline, 1);
+        if (typed.latencies.length === 0) throw new Error(`no publishDiagnostics answered any of ${edits} edits`);
+        results.push({ ok: true, value: { target, latencies: typed.latencies, missed: typed.missed, changedCount: typed.changedCount, baseline, sync: s.syncKind === 2 ? 'incremental' : 'full (server announced Full sync)' } });
+        await s.didClose(uri);
+      } catch (e) {
+        results.push({ ok: false, reason: (e as Error).message });
+      }
+    }
+    return { scan, results };
+  });
+}
+
+export interface Burst {
+  edits: number;
+  /** Open → first diagnostics of the big file, ms. */
+  openMs: number;
+  diagnostics: number;
+  /** First edit handed to the connection → last one written to the server's stdin, ms. */
+  sendMs: number;
+  /** Last edit written → publishDiagnostics of the last version, ms; null: none within the timeout. */
+  settleMs: number | null;
+  timeoutMs: number;
+  /** Versions of the file the server published diagnostics for after the first edit (coalescing: few). */
+  versionsPublished: number;
+  /** Highest version published when the wait ended. */
+  lastPublished: number;
+}
+
+/**
+ * Opens `text` (no workspace folder), then sends `edits` one-character inserts typed at `point`
+ * back to back without waiting for anything, and times the last one sent → the diagnostics of
+ * the last version.
+ */
+export async function burst(serverJs: string, path: string, text: string, point: EditPoint, edits: number, timeoutMs: number): Promise<Outcome<Burst>> {
+  const uri = fileUri(path);
+  return withServer(serverJs, async (s) => {
+    await s.initialize(null);
+    if (s.syncKind !== 2) throw new Error(`server announced textDocumentSync ${s.syncKind}: the burst needs incremental sync`);
+    const t0 = process.hrtime.bigint();
+    const diagnostics = await open(s, uri, text, 120_000);
+    const openMs = msSince(t0);
+    const from = s.published.length;
+    const last = 1 + edits;
+    const t1 = process.hrtime.bigint();
+    let lastSent: Promise<void> = Promise.resolve();
+    for (let i = 0; i < edits; i++) {
+      const at = { line: point.line, character: point.character + i };
+      lastSent = s.didChange(uri, 2 + i, [{ range: { start: at, end: at }, text: 'x' }]);
+      if (i < edits - 1) lastSent.catch(() => undefined); // a dead server is reported by the wait below
+    }
+    await lastSent;
+    const sentAt = process.hrtime.bigint();
+    let settleMs: number | null = null;
+    try {
+      const pub = await s.waitForDiagnostics((p) => p.uri === uri && typeof p.version === 'number' && p.version >= last, timeoutMs, from, `publishDiagnostics for version ${last}`);
+      settleMs = since(sentAt, pub.at);
+    } catch (e) {
+      if (!/within/.test((e as Error).message)) throw e;
+    }
+    const mine = s.published.slice(from).filter((p) => p.params.uri === uri);
+    return {
+      edits, openMs, diagnostics, sendMs: since(t1, sentAt), settleMs, timeoutMs,
+      versionsPublished: new Set(mine.map((p) => p.params.version)).size,
+      lastPublished: Math.max(1, ...mine.map((p) => (typeof p.params.version === 'number' ? p.params.version : 0))),
+    };
+  });
+}
+
+export interface RssDoc {
+  path: string;
+  text: string;
+  points: EditPoint[];
+}
+
+export interface MemoryRound {
+  docs: number;
+  edits: number;
+  missed: number;
+  /** Server RSS with every document open and edited, and 2 s after they were all closed (kB). */
+  openKb: number;
+  endKb: number;
+  /** The server's peak RSS (VmHWM) at the end (kB). */
+  endHwmKb: number;
+}
+
+export interface WorkspaceSession {
+  folders: number;
+  expected: number;
+  scan: ScanSettled;
+  /** Server CPU (user + system) when the scan had settled, ms; null where /proc cannot say. */
+  cpuMs: number | null;
+  /** Memory when the scan had settled: the start-up value. */
+  memory: ProcMemory;
+  /** Highest RSS sampled every 100 ms until the scan had settled (kB). */
+  sampledPeakKb: number;
+  rss: Outcome<MemoryRound>;
+}
+
+/**
+ * One server over every project folder: waits for the scan to settle, reads its CPU and memory,
+ * then opens every document of `docs` (they stay open), makes `editsPerDoc` edits in each (each
+ * awaited), closes them all, waits `afterCloseMs`, and reads its memory again.
+ */
+export async function workspaceSession(serverJs: string, roots: readonly string[], expected: readonly string[], withFindings: ReadonlySet<string>, docs: readonly RssDoc[], editsPerDoc = 4, afterCloseMs = 2000): Promise<Outcome<WorkspaceSession>> {
   return withServer(serverJs, async (s) => {
     let peak = 0;
     const sample = (): void => {
@@ -145,47 +347,39 @@ export async function workspaceScan(serverJs: string, root: string, expected: re
     };
     const poll = setInterval(sample, 100);
     try {
-      await s.initialize(root);
-      const seen = new Set<string>();
-      const nonEmpty = new Set<string>();
-      let scanned = 0;
-      let endedBy = `timeout (${timeoutMs / 1000} s)`;
-      for (;;) {
-        for (; scanned < s.published.length; scanned++) {
-          const p = s.published[scanned]!.params;
-          let path: string;
-          try {
-            path = fileURLToPath(p.uri);
-          } catch {
-            continue;
-          }
-          if (!want.has(path)) continue;
-          seen.add(path);
-          if (p.diagnostics.length > 0) nonEmpty.add(path);
-          else nonEmpty.delete(path);
-        }
-        if (seen.size >= want.size) {
-          endedBy = 'all files';
-          break;
-        }
-        const now = process.hrtime.bigint();
-        const quiet = s.published.length > 0 ? since(s.lastPublishAt, now) : 0;
-        if (quiet > 1000 && [...withFindings].every((f) => seen.has(f))) {
-          endedBy = 'every file with findings reported, then 1 s without publishDiagnostics';
-          break;
-        }
-        if (quiet > quietMs) {
-          endedBy = `${quietMs / 1000} s without publishDiagnostics`;
-          break;
-        }
-        if (since(s.spawnedAt, now) > timeoutMs) break;
-        await sleep(20);
-      }
-      if (s.published.length === 0) throw new Error(`the server published no diagnostics for the workspace within ${timeoutMs / 1000} s`);
+      await s.initialize(roots);
+      const scan = await settleScan(s, expected, withFindings, 5000, 300_000);
+      const cpuMs = processCpuMs(s.pid);
       sample();
+      const scanPeakKb = peak;
       const memory = procMemory(s.pid);
       if (!memory) throw new Error(`cannot read /proc/${s.pid}/status`);
-      return { expected: want.size, reported: seen.size, nonEmpty: nonEmpty.size, toLastDiagnostics: since(s.spawnedAt, s.lastPublishAt), endedBy, memory, sampledPeakKb: peak, serverSays: s.logMessages.filter((m) => /checked/i.test(m)) };
+      let rss: Outcome<MemoryRound>;
+      try {
+        const round: MemoryRound = { docs: 0, edits: 0, missed: 0, openKb: 0, endKb: 0, endHwmKb: 0 };
+        const opened: string[] = [];
+        for (const d of docs) {
+          if (d.points.length === 0) continue;
+          const uri = fileUri(d.path);
+          const baseline = await open(s, uri, d.text);
+          opened.push(uri);
+          const typed = await typeAt(s, uri, d.text, d.points, editsPerDoc, 0, baseline, 1);
+          round.edits += typed.latencies.length;
+          round.missed += typed.missed;
+        }
+        round.docs = opened.length;
+        round.openKb = procMemory(s.pid)?.rssKb ?? 0;
+        for (const uri of opened) await s.didClose(uri);
+        await sleep(afterCloseMs);
+        const end = procMemory(s.pid);
+        if (!end) throw new Error(`cannot read /proc/${s.pid}/status after closing the documents`);
+        round.endKb = end.rssKb;
+        round.endHwmKb = end.hwmKb;
+        rss = { ok: true, value: round };
+      } catch (e) {
+        rss = { ok: false, reason: (e as Error).message };
+      }
+      return { folders: roots.length, expected: expected.length, scan, cpuMs, memory, sampledPeakKb: scanPeakKb, rss };
     } finally {
       clearInterval(poll);
     }

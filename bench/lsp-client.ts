@@ -4,10 +4,11 @@
  * requests a server may send to its client as VS Code would with no settings (configuration →
  * null per item), timestamps every publishDiagnostics on arrival with process.hrtime.bigint(),
  * and turns a dead or silent server into an error that says why. Also reads a process's memory
- * from /proc.
+ * from /proc (its CPU: proc.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { PublishDiagnosticsParams, Range, TextDocumentContentChangeEvent } from 'vscode-languageserver';
@@ -33,6 +34,8 @@ export class LspServer {
   readonly published: Published[] = [];
   /** window/logMessage texts from the server, most recent last (at most 200). */
   readonly logMessages: string[] = [];
+  /** Every window/logMessage that says the workspace scan is done ("checked N migrations …"), with its arrival time. */
+  readonly scanDone: { text: string; at: bigint }[] = [];
   /** Text document sync kind the server announced (1 full, 2 incremental), once initialized. */
   syncKind = 0;
   lastPublishAt = 0n;
@@ -86,8 +89,10 @@ export class LspServer {
     });
     conn.onNotification((method, params) => {
       if (method === 'window/logMessage') {
-        this.logMessages.push(String((params as { message?: unknown } | undefined)?.message ?? ''));
+        const text = String((params as { message?: unknown } | undefined)?.message ?? '');
+        this.logMessages.push(text);
         if (this.logMessages.length > 200) this.logMessages.shift();
+        if (/\bchecked \d+ migrations?\b/i.test(text)) this.scanDone.push({ text, at: process.hrtime.bigint() });
       }
       if (method !== 'textDocument/publishDiagnostics') return;
       const p: Published = { params: params as PublishDiagnosticsParams, at: process.hrtime.bigint() };
@@ -116,15 +121,17 @@ export class LspServer {
     this.waiters.clear();
   }
 
-  /** initialize + initialized; `root` is a workspace folder the server should scan, or null. */
-  async initialize(root: string | null, timeoutMs = 15_000): Promise<void> {
-    this.folders = root ? [{ uri: fileUri(root), name: 'bench-corpus' }] : [];
+  /** initialize + initialized; `roots` are the workspace folders the server should scan (none: null or []). */
+  async initialize(roots: string | readonly string[] | null, timeoutMs = 15_000): Promise<void> {
+    const list = roots === null ? [] : typeof roots === 'string' ? [roots] : [...roots];
+    this.folders = list.map((r) => ({ uri: fileUri(r), name: basename(r) }));
+    const root = list[0] ?? null;
     const params = {
       processId: process.pid,
       clientInfo: { name: 'migration-guard-bench', version: '1' },
       rootPath: root,
       rootUri: root ? fileUri(root) : null,
-      workspaceFolders: root ? this.folders : null,
+      workspaceFolders: list.length ? this.folders : null,
       capabilities: {
         textDocument: {
           synchronization: { dynamicRegistration: false, didSave: true },
@@ -144,8 +151,13 @@ export class LspServer {
     await this.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'python', version, text } });
   }
 
+  /** Resolves once the message is written to the server's stdin. */
   async didChange(uri: string, version: number, contentChanges: ContentChange[]): Promise<void> {
     await this.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges });
+  }
+
+  async didClose(uri: string): Promise<void> {
+    await this.conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
   }
 
   /** The first publishDiagnostics from index `from` on that satisfies `pred`. */

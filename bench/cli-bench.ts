@@ -1,0 +1,323 @@
+/**
+ * The CLI measured as users run it: whole `node dist/cli.js check …` processes, against a
+ * baseline process run alongside in the same rounds — bare-parse.ts, which walks the same folders,
+ * reads every migration and parses it with web-tree-sitter on one thread, and does nothing else.
+ * Wall time around spawnSync; CPU from this process's reaped children (proc.ts), so worker
+ * threads count. Every round runs each process once, in an order that rotates from round to
+ * round, so load from elsewhere lands on all of them alike; medians are reported.
+ *
+ *  - cold: `check --no-cache --jobs 1` and `check --no-cache` (the default pool), CPU and wall;
+ *  - warm: `check --cache-dir DIR` once to fill the cache, then again, nothing changed; its
+ *    output must be byte-identical to the cold run's;
+ *  - one small file, as a pre-commit hook runs it, against `node -e 0`;
+ *  - discovery, in this process and warm: the CLI's own `discover` against a plain readdirSync
+ *    walk of the same tree.
+ * A build whose `check --help` does not mention --no-cache has no cache: cold runs go without
+ * the flag and the warm part is SKIPPED. `check` exits 1 when it finds problems; only another
+ * status is a failure.
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { discover } from '../server/src/cli/discover';
+import { ConfigResolver } from '../server/src/cli/project-config';
+import { planProject } from '../server/src/cli/project-run';
+import { plainWalk } from './migration-files';
+import { timedNode, type Run } from './proc';
+import type { Report } from './report';
+import { int, median, min, ms, msSince, ratio, table } from './stats';
+
+export interface CliBenchInput {
+  cliJs: string;
+  bareJs: string;
+  /** The project folders, given to every process. */
+  dirs: string[];
+  rounds: number;
+  /** A ~30-line migration for the pre-commit figure. */
+  smallFile: { path: string; lines: number } | null;
+  report: Report;
+}
+
+export interface CliBenchOutput {
+  /** Median CPU of cold `check --jobs 1` (ms), for the editor's workspace-scan ratio; null if not measured. */
+  oneProcessCpuMs: number | null;
+}
+
+interface Series {
+  wall: number[];
+  cpu: number[];
+  outputs: string[];
+}
+
+const newSeries = (): Series => ({ wall: [], cpu: [], outputs: [] });
+
+function tail(text: string, lines = 3): string {
+  const t = text.trim().split('\n').slice(-lines).join(' | ');
+  return t.length > 400 ? `${t.slice(0, 400)}…` : t;
+}
+
+/** null when `run` is a completed `check` (exit 0: no problems, 1: problems), else why not. */
+function checkFailed(run: Run, what: string): string | null {
+  if (run.error) return `${what}: ${run.error}`;
+  if (run.status === 0 || run.status === 1) return null;
+  return `${what} exited with ${run.status ?? run.signal}${run.stderr.trim() ? `: ${tail(run.stderr)}` : ''}`;
+}
+
+interface BareReport {
+  files: number;
+  chars: number;
+  parseErrors: number;
+  initMs: number;
+  walkMs: number;
+  readMs: number;
+  parseMs: number;
+}
+
+function bareReport(run: Run): BareReport | string {
+  if (run.error) return `bare-parse: ${run.error}`;
+  if (run.status !== 0) return `bare-parse exited with ${run.status ?? run.signal}: ${tail(run.stderr)}`;
+  try {
+    return JSON.parse(run.stdout.trim().split('\n').pop() ?? '') as BareReport;
+  } catch {
+    return `bare-parse printed no figures: ${tail(run.stdout)}`;
+  }
+}
+
+const checkedCount = (stdout: string): string => /\((\d+) checked\)/.exec(stdout)?.[1] ?? '?';
+const seriesRow = (name: string, s: Series, base?: Series): string[] => [
+  name, ms(median(s.wall), 0), ms(min(s.wall), 0), ms(median(s.cpu), 0),
+  base ? ratio(median(s.wall) / median(base.wall)) : '', base ? ratio(median(s.cpu) / median(base.cpu)) : '',
+];
+
+export function runCliBench(input: CliBenchInput): CliBenchOutput {
+  const { cliJs, bareJs, dirs, rounds, report } = input;
+  const out: CliBenchOutput = { oneProcessCpuMs: null };
+  if (!existsSync(cliJs)) {
+    report.skip('whole-process CLI', `${cliJs} does not exist (npm run build has not produced it)`);
+    return out;
+  }
+  if (!existsSync(bareJs)) {
+    report.skip('whole-process CLI', `${bareJs} does not exist (npm run compile-tests has not produced it)`);
+    return out;
+  }
+  const help = timedNode([cliJs, 'check', '--help']);
+  const cache = /--no-cache\b/.test(help.stdout);
+  const cacheDir = /--cache-dir\b/.test(help.stdout);
+  const noCache = cache ? ['--no-cache'] : [];
+  report.log(`  cli: node ${cliJs} check; ${cache ? 'this build has a cache: cold runs pass --no-cache' : 'this build has no cache (--no-cache missing from check --help): cold runs pass no cache flag'}`);
+  report.log(`  folders (${dirs.length}): ${dirs.length <= 3 ? dirs.join(', ') : `${dirs.slice(0, 3).join(', ')}, … (${dirs.length - 3} more)`}`);
+
+  // Page cache warm for every process alike: one unmeasured baseline run reads the whole tree.
+  const warmup = bareReport(timedNode([bareJs, ...dirs]));
+  if (typeof warmup === 'string') {
+    report.skip('whole-process CLI', warmup);
+    return out;
+  }
+
+  const kinds = {
+    bare: [bareJs, ...dirs],
+    one: [cliJs, 'check', ...noCache, '--jobs', '1', ...dirs],
+    pool: [cliJs, 'check', ...noCache, ...dirs],
+  };
+  const series = { bare: newSeries(), one: newSeries(), pool: newSeries() };
+  const order = ['bare', 'one', 'pool'] as const;
+  let bare: BareReport = warmup;
+  for (let r = 0; r < rounds; r++) {
+    const line: string[] = [];
+    for (let j = 0; j < order.length; j++) {
+      const kind = order[(r + j) % order.length]!;
+      const run = timedNode(kinds[kind]);
+      if (kind === 'bare') {
+        const b = bareReport(run);
+        if (typeof b === 'string') {
+          report.skip('whole-process CLI', b);
+          return out;
+        }
+        bare = b;
+      } else {
+        const failed = checkFailed(run, `check${kind === 'one' ? ' --jobs 1' : ''}`);
+        if (failed) {
+          report.skip('whole-process CLI', failed);
+          return out;
+        }
+      }
+      series[kind].wall.push(run.wallMs);
+      series[kind].cpu.push(run.cpuMs);
+      series[kind].outputs.push(run.stdout);
+      line.push(`${kind} ${ms(run.wallMs, 0)} wall / ${ms(run.cpuMs, 0)} CPU`);
+    }
+    report.log(`  round ${r + 1}/${rounds}: ${line.join('; ')}`);
+  }
+  const { bare: b, one, pool } = series;
+  const reference = one.outputs[0] ?? '';
+  report.log('');
+  table([
+    ['process (cold)', 'wall p50', 'wall min', 'CPU p50', 'wall/bare', 'CPU/bare'],
+    seriesRow('bare parse (baseline)', b),
+    seriesRow(`check ${noCache.join(' ')} --jobs 1`.replace('  ', ' '), one, b),
+    seriesRow(`check ${noCache.join(' ')} (pool)`.replace('  ', ' '), pool, b),
+  ]);
+  report.log('');
+  report.log(`  files: bare parse ${int(bare.files)} migrations (${(bare.chars / 1048576).toFixed(1)} M characters, ${bare.parseErrors} with syntax errors); check reports ${checkedCount(reference)} checked`);
+  report.log(`  bare parse, last run, inside the process: grammar init ${ms(bare.initMs, 0)}, walk ${ms(bare.walkMs, 0)}, read ${ms(bare.readMs, 0)}, parse ${ms(bare.parseMs, 0)} (the rest of its wall time is Node.js start-up and exit)`);
+  const sameOne = one.outputs.every((o) => o === reference);
+  const samePool = pool.outputs.every((o) => o === reference);
+  report.log(`  output: --jobs 1 ${sameOne ? 'identical in every round' : 'DIFFERENT between rounds'}; pool ${samePool ? 'identical to --jobs 1' : 'DIFFERENT from --jobs 1'}`);
+  if (!sameOne || !samePool) report.note('note: cold check printed different output between runs (--jobs 1 vs pool, or round to round)');
+
+  const cpuRatio = median(one.cpu) / median(b.cpu);
+  const wallRatio = median(one.wall) / median(b.wall);
+  const poolWall = median(pool.wall) / median(one.wall);
+  const poolCpu = median(pool.cpu) / median(one.cpu);
+  out.oneProcessCpuMs = median(one.cpu);
+  report.figure('process', 'cold check --jobs 1, CPU / bare parse', `${ratio(cpuRatio)}  (${ms(median(one.cpu), 0)} vs ${ms(median(b.cpu), 0)})`, '<= 1.5x', cpuRatio <= 1.5);
+  report.figure('process', 'cold check --jobs 1, wall / bare parse', `${ratio(wallRatio)}  (${ms(median(one.wall), 0)} vs ${ms(median(b.wall), 0)})`, '<= 1.3x', wallRatio <= 1.3);
+  report.figure('process', 'cold check (pool), wall / --jobs 1', `${ratio(poolWall)}  (${ms(median(pool.wall), 0)}; ${ratio(median(pool.wall) / median(b.wall))} of bare parse)`, '<= 1.00x, never slower', poolWall <= 1);
+  report.figure('process', 'cold check (pool), CPU / --jobs 1', ratio(poolCpu), '<= 1.05x', poolCpu <= 1.05);
+
+  warmPart(input, cache, cacheDir, reference, b);
+  smallFilePart(input, cache && cacheDir);
+  discoveryPart(input);
+  return out;
+}
+
+function warmPart(input: CliBenchInput, cache: boolean, cacheDir: boolean, reference: string, bare: Series): void {
+  const { cliJs, dirs, rounds, report } = input;
+  report.log('');
+  report.log('  Warm: check --cache-dir DIR, filled by one run, then run again with nothing changed');
+  if (!cache) {
+    report.skip('warm CLI', 'this build has no cache (--no-cache missing from check --help)');
+    return;
+  }
+  if (!cacheDir) {
+    report.skip('warm CLI', 'check --help has --no-cache but no --cache-dir: nowhere to put a cache of our own');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'migration-guard-bench-cache-'));
+  try {
+    const args = [cliJs, 'check', '--cache-dir', dir, ...dirs];
+    const fill = timedNode(args);
+    const failed = checkFailed(fill, 'check --cache-dir (filling)');
+    if (failed) {
+      report.skip('warm CLI', failed);
+      return;
+    }
+    const warm = newSeries();
+    for (let r = 0; r < rounds; r++) {
+      const run = timedNode(args);
+      const f = checkFailed(run, 'check --cache-dir (warm)');
+      if (f) {
+        report.skip('warm CLI', f);
+        return;
+      }
+      warm.wall.push(run.wallMs);
+      warm.cpu.push(run.cpuMs);
+      warm.outputs.push(run.stdout);
+    }
+    const identical = fill.stdout === reference && warm.outputs.every((o) => o === reference);
+    table([
+      ['process', 'wall p50', 'wall min', 'CPU p50', 'wall/bare', 'CPU/bare'],
+      ['check --cache-dir, filling', ms(fill.wallMs, 0), '', ms(fill.cpuMs, 0), ratio(fill.wallMs / median(bare.wall)), ratio(fill.cpuMs / median(bare.cpu))],
+      seriesRow(`check --cache-dir, warm (${rounds} runs)`, warm, bare),
+    ]);
+    report.log(`  output of the filling and warm runs: ${identical ? 'identical' : 'DIFFERENT'} to the cold --no-cache run's (byte for byte)`);
+    const wr = median(warm.wall) / median(bare.wall);
+    report.figure('process', 'warm check, wall / bare parse', `${ratio(wr)}  (${ms(median(warm.wall), 0)}), output ${identical ? 'identical' : 'DIFFERENT'}`, '<= 0.3x, identical output', wr <= 0.3 && identical);
+    if (!identical) report.note('note: the warm (cached) check printed something other than the cold run');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function smallFilePart(input: CliBenchInput, cache: boolean): void {
+  const { cliJs, smallFile, report } = input;
+  const N = 10;
+  report.log('');
+  if (!smallFile) {
+    report.skip('one small file', 'the corpus has no migration to use');
+    return;
+  }
+  const siblings = readdirSync(dirname(smallFile.path)).filter((n) => n.endsWith('.py') && n !== '__init__.py').length;
+  report.log(`  One small file, as a pre-commit hook runs it: check ${smallFile.path} (${smallFile.lines} lines; ${siblings} migrations in its folder), ${N} runs each, interleaved`);
+  const dir = cache ? mkdtempSync(join(tmpdir(), 'migration-guard-bench-cache-')) : null;
+  try {
+    const variants: [string, string[]][] = cache
+      ? [['check --cache-dir DIR (cache warm)', [cliJs, 'check', '--cache-dir', dir!, smallFile.path]], ['check --no-cache', [cliJs, 'check', '--no-cache', smallFile.path]]]
+      : [['check (this build has no cache)', [cliJs, 'check', smallFile.path]]];
+    const node: number[] = [];
+    const times = variants.map(() => [] as number[]);
+    for (let r = -1; r < N; r++) {
+      // Round -1 is unmeasured: it fills the cache and warms the page cache.
+      const floor = timedNode(['-e', '0']);
+      if (r >= 0) node.push(floor.wallMs);
+      for (let v = 0; v < variants.length; v++) {
+        const run = timedNode(variants[v]![1]);
+        const failed = checkFailed(run, variants[v]![0]);
+        if (failed) {
+          report.skip('one small file', failed);
+          return;
+        }
+        if (r >= 0) times[v]!.push(run.wallMs);
+      }
+    }
+    const nodeMed = median(node);
+    table([
+      ['process', 'wall p50', 'min', 'max', '/ node -e 0'],
+      ['node -e 0 (floor)', ms(nodeMed, 0), ms(min(node), 0), ms(Math.max(...node), 0), ''],
+      ...variants.map(([name], v) => [name, ms(median(times[v]!), 0), ms(min(times[v]!), 0), ms(Math.max(...times[v]!), 0), ratio(median(times[v]!) / nodeMed)]),
+    ]);
+    // The figure held to the target: the cache warm where there is a cache (a hook runs in a
+    // checkout where it ran before), else the only run there is.
+    const judged = median(times[0]!) / nodeMed;
+    const other = variants.length > 1 ? `; --no-cache ${ratio(median(times[1]!) / nodeMed)}` : '';
+    report.figure('process', `one small file, wall / node -e 0${cache ? ' (cache warm)' : ''}`, `${ratio(judged)}  (${ms(median(times[0]!), 0)} vs ${ms(nodeMed, 0)}${other})`, '<= 2x', judged <= 2);
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function discoveryPart(input: CliBenchInput): void {
+  const { dirs, report } = input;
+  const N = 5;
+  report.log('');
+  report.log(`  Discovery, in this process, warm: this checkout's discover() (walk, settings, include/exclude; out/server/src/cli) and planProject() (what the project view adds) vs a plain readdirSync walk; ${N} rounds after one warm-up`);
+  const cwd = process.cwd();
+  const walk: number[] = [];
+  const disc: number[] = [];
+  const plan: number[] = [];
+  let entries = 0;
+  let tasks = 0;
+  let extra = 0;
+  try {
+    for (let r = -1; r < N; r++) {
+      let t0 = process.hrtime.bigint();
+      entries = dirs.reduce((s, d) => s + plainWalk(d), 0);
+      const w = msSince(t0);
+      t0 = process.hrtime.bigint();
+      // A fresh resolver per round: a new process starts with no pyproject.toml read.
+      const resolver = new ConfigResolver(null, { select: null, ignore: [] }, () => undefined);
+      const found = discover(dirs, resolver, cwd);
+      const d = msSince(t0);
+      t0 = process.hrtime.bigint();
+      const p = planProject(found.python, found.tasks, resolver);
+      const pl = msSince(t0);
+      tasks = found.tasks.length;
+      extra = p.extra.length;
+      if (r < 0) continue;
+      walk.push(w);
+      disc.push(d);
+      plan.push(pl);
+    }
+  } catch (e) {
+    report.skip('CLI discovery', `discover() failed: ${(e as Error).message}`);
+    return;
+  }
+  table([
+    ['', 'p50', 'min', '/ plain walk'],
+    [`plain readdirSync walk (${int(entries)} entries)`, ms(median(walk), 1), ms(min(walk), 1), ''],
+    [`discover() (${int(tasks)} tasks)`, ms(median(disc), 1), ms(min(disc), 1), ratio(median(disc) / median(walk))],
+    [`planProject() (${int(extra)} more files for the project view)`, ms(median(plan), 1), ms(min(plan), 1), ratio(median(plan) / median(walk))],
+  ]);
+  const dr = median(disc) / median(walk);
+  report.figure('process', 'CLI discovery (in-process, warm) / readdir walk', `${ratio(dr)}  (${ms(median(disc), 1)} vs ${ms(median(walk), 1)}; planProject adds ${ratio(median(plan) / median(walk))})`, '<= 2x', dr <= 2);
+}
