@@ -1,0 +1,56 @@
+/**
+ * The database a project deploys to, and the Django version it runs: what the schema-hazard
+ * rules, the lock hover and `explain` need to say which statements lock, rewrite or scan a table.
+ * Plain data, shared by the analysis, the CLI and the server; settings fill it from
+ * `[tool.migration-guard]` / `migrationGuard.*` (`database`, `postgresql-version`, `django-version`).
+ */
+
+export type DatabaseVendor = 'postgresql' | 'mysql' | 'sqlite';
+
+export const DATABASE_VENDORS: readonly DatabaseVendor[] = ['postgresql', 'mysql', 'sqlite'];
+
+export interface TargetDatabase {
+  vendor: DatabaseVendor;
+  /** Major version of PostgreSQL (only read when vendor is postgresql). */
+  postgresqlVersion: number;
+  /** Django's version as [major, minor]. */
+  djangoVersion: readonly [number, number];
+}
+
+export const DEFAULT_TARGET_DATABASE: TargetDatabase = {
+  vendor: 'postgresql',
+  postgresqlVersion: 14,
+  djangoVersion: [4, 2],
+};
+
+/** `"4.2"`, `"5"`, `4.2` → [4, 2]; anything else → null. */
+export function parseDjangoVersion(value: unknown): readonly [number, number] | null {
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : null;
+  if (text === null) return null;
+  const m = /^(\d{1,2})(?:\.(\d{1,2}))?$/.exec(text);
+  if (!m) return null;
+  const major = Number(m[1]);
+  const minor = m[2] === undefined ? 0 : Number(m[2]);
+  return major >= 1 ? [major, minor] : null;
+}
+
+/** `14`, `"16"`, `"9.6"` (read as 9) → the major version; anything else → null. */
+export function parsePostgresqlVersion(value: unknown): number | null {
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : null;
+  if (text === null) return null;
+  const m = /^(\d{1,2})(?:\.\d{1,2})?$/.exec(text);
+  if (!m) return null;
+  const major = Number(m[1]);
+  return major >= 9 ? major : null;
+}
+
+/** Django at or after `major.minor`. */
+export function djangoAtLeast(target: TargetDatabase, major: number, minor = 0): boolean {
+  const [a, b] = target.djangoVersion;
+  return a > major || (a === major && b >= minor);
+}
+
+/** PostgreSQL at or after `major` (false for other vendors). */
+export function postgresqlAtLeast(target: TargetDatabase, major: number): boolean {
+  return target.vendor === 'postgresql' && target.postgresqlVersion >= major;
+}
