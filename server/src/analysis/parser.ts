@@ -2,6 +2,7 @@
  * Loads web-tree-sitter and the Python grammar from explicit file paths and parses source text,
  * incrementally when given the previous tree. The only module that talks to the tree-sitter runtime.
  */
+import { readFile } from 'node:fs/promises';
 import { Edit, Language, Parser, Tree } from 'web-tree-sitter';
 
 export interface GrammarPaths {
@@ -11,10 +12,26 @@ export interface GrammarPaths {
   pythonWasm: string;
 }
 
+/**
+ * Both .wasm files compiled once, to be handed to worker threads: a thread that instantiates a
+ * compiled module shares its machine code (and the optimised tier V8 builds for it later) instead
+ * of compiling the grammar again. Structured-cloneable (postMessage, workerData).
+ */
+export interface CompiledGrammar {
+  runtime: WebAssembly.Module;
+  python: WebAssembly.Module;
+}
+
+export async function compileGrammar(paths: GrammarPaths): Promise<CompiledGrammar> {
+  const [runtime, python] = await Promise.all([readFile(paths.runtimeWasm), readFile(paths.pythonWasm)]);
+  const [runtimeModule, pythonModule] = await Promise.all([WebAssembly.compile(runtime), WebAssembly.compile(python)]);
+  return { runtime: runtimeModule, python: pythonModule };
+}
+
 let runtimeReady: Promise<void> | undefined;
 let runtimePath: string | undefined;
 
-function initRuntime(runtimeWasm: string): Promise<void> {
+function initRuntime(runtimeWasm: string, compiled?: WebAssembly.Module): Promise<void> {
   if (runtimeReady) {
     if (runtimePath !== runtimeWasm) {
       // The runtime is process-wide; a second location would be silently ignored, so say so.
@@ -23,7 +40,15 @@ function initRuntime(runtimeWasm: string): Promise<void> {
     return runtimeReady;
   }
   runtimePath = runtimeWasm;
-  runtimeReady = Parser.init({ locateFile: () => runtimeWasm });
+  const options: Parameters<typeof Parser.init>[0] = { locateFile: () => runtimeWasm };
+  if (compiled) {
+    // Emscripten's hook: instantiate the module we were given, and hand back (instance, module).
+    options.instantiateWasm = (imports: WebAssembly.Imports, done: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) => {
+      done(new WebAssembly.Instance(compiled, imports), compiled);
+      return {};
+    };
+  }
+  runtimeReady = Parser.init(options);
   return runtimeReady;
 }
 
@@ -34,9 +59,10 @@ export class PythonParser {
     readonly language: Language,
   ) {}
 
-  static async create(paths: GrammarPaths): Promise<PythonParser> {
-    await initRuntime(paths.runtimeWasm);
-    const language = await Language.load(paths.pythonWasm);
+  /** @param compiled the grammar already compiled (by compileGrammar, possibly in another thread) */
+  static async create(paths: GrammarPaths, compiled?: CompiledGrammar): Promise<PythonParser> {
+    await initRuntime(paths.runtimeWasm, compiled?.runtime);
+    const language = compiled ? Language.loadSync(compiled.python) : await Language.load(paths.pythonWasm);
     const parser = new Parser();
     parser.setLanguage(language);
     return new PythonParser(parser, language);

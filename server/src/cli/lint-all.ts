@@ -4,7 +4,7 @@
  * threads costs more than it saves below a few hundred files).
  */
 import { ValueInterner } from '../analysis/interner';
-import { PythonParser } from '../analysis/parser';
+import { compileGrammar, PythonParser } from '../analysis/parser';
 import { bundledGrammarPaths, bundledWorkerFile } from './grammar';
 import { lintFile } from './lint-file';
 import { resultKey, type RunCache } from './run-cache';
@@ -24,11 +24,14 @@ async function lintFresh(tasks: LintTask[], configs: LintConfig[], jobs: number)
   if (tasks.length === 0) return [];
   const grammar = bundledGrammarPaths();
   const workerFile = bundledWorkerFile();
-  if (workerFile && jobs > 1 && tasks.length > POOL_THRESHOLD) return lintInPool({ tasks, configs, jobs, workerFile, grammar });
-  const parser = await PythonParser.create(grammar);
+  const pool = workerFile !== null && jobs > 1 && tasks.length > POOL_THRESHOLD;
+  const compiled = pool ? await compileGrammar(grammar) : undefined;
+  const parser = await PythonParser.create(grammar, compiled);
   const interner = new ValueInterner();
+  const lintHere = (t: LintTask): FileResult => lintFile(parser, t, configs[t.config] as LintConfig, interner);
   try {
-    return tasks.map((t) => lintFile(parser, t, configs[t.config] as LintConfig, interner));
+    if (pool && compiled && workerFile) return await lintInPool({ tasks, configs, jobs, workerFile, grammar, compiled, lintHere });
+    return tasks.map(lintHere);
   } finally {
     parser.dispose();
   }

@@ -1,10 +1,13 @@
 /**
- * Lints many files on several cores: a pool of worker threads pulls batches of tasks until none
- * are left. Results land at their task's index, so the output does not depend on which thread
- * finished first. A thread that dies fails only the batch it held; the others carry on.
+ * Lints many files on several cores: this thread and `jobs - 1` worker threads take batches of
+ * tasks until none are left. The grammar is compiled once here and handed to the workers, so no
+ * thread compiles it again; each worker keeps a second batch queued so it never waits for this
+ * thread to finish its own batch before it gets more work. Results land at their task's index, so
+ * the output does not depend on which thread finished first. A thread that dies fails only the
+ * batches it held; the others carry on.
  */
 import { Worker } from 'node:worker_threads';
-import type { GrammarPaths } from '../analysis/parser';
+import type { CompiledGrammar, GrammarPaths } from '../analysis/parser';
 import { reasonOf, type FileResult, type LintConfig, type LintTask } from './types';
 import type { WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol';
 
@@ -14,62 +17,69 @@ export interface PoolOptions {
   jobs: number;
   workerFile: string;
   grammar: GrammarPaths;
+  compiled: CompiledGrammar;
+  /** Lints one task in this thread. */
+  lintHere(task: LintTask): FileResult;
 }
 
-/** Small enough to balance the load, large enough that messaging costs little. */
+/** Batches a worker holds at once: the one it reads and the next. */
+const IN_FLIGHT = 2;
+
+/** Small enough to balance the load at the end, large enough that messaging costs little. */
 function batchSize(tasks: number, jobs: number): number {
-  return Math.max(4, Math.min(64, Math.ceil(tasks / (jobs * 8))));
+  return Math.max(4, Math.min(32, Math.ceil(tasks / (jobs * 16))));
 }
 
-export function lintInPool(options: PoolOptions): Promise<FileResult[]> {
-  const { tasks, jobs } = options;
-  const size = batchSize(tasks.length, jobs);
+const yieldToEvents = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export async function lintInPool(options: PoolOptions): Promise<FileResult[]> {
+  const { tasks } = options;
+  const size = batchSize(tasks.length, options.jobs);
   const batches: number[][] = [];
   for (let i = 0; i < tasks.length; i += size) batches.push(Array.from({ length: Math.min(size, tasks.length - i) }, (_, k) => i + k));
   const results: (FileResult | undefined)[] = new Array<FileResult | undefined>(tasks.length).fill(undefined);
-  const init: WorkerInit = { grammar: options.grammar, configs: options.configs };
+  const init: WorkerInit = { grammar: options.grammar, compiled: options.compiled, configs: options.configs };
   let nextBatch = 0;
-  let running = 0;
 
-  return new Promise((resolve) => {
-    const failBatch = (batch: number, error: string): void => {
-      for (const i of batches[batch]) results[i] ??= { status: 'failed', error };
-    };
-    const finish = (): void => {
-      // Batches nobody could take (every worker died) are reported, not silently dropped.
-      const out = results.map((r) => r ?? ({ status: 'failed', error: 'not checked: every worker thread stopped' } as FileResult));
-      resolve(out);
-    };
-    const start = (): void => {
+  const workerDone = (): Promise<void> =>
+    new Promise((resolve) => {
       const worker = new Worker(options.workerFile, { workerData: init });
-      running++;
-      let current: number | null = null;
+      const held = new Set<number>();
+      const fail = (error: string): void => {
+        for (const b of held) for (const i of batches[b]) results[i] ??= { status: 'failed', error };
+        held.clear();
+      };
       const feed = (): void => {
-        if (nextBatch >= batches.length) {
-          current = null;
-          void worker.terminate();
-          return;
+        while (held.size < IN_FLIGHT && nextBatch < batches.length) {
+          const batch = nextBatch++;
+          held.add(batch);
+          const request: WorkerRequest = { batch, tasks: batches[batch].map((i) => tasks[i]) };
+          worker.postMessage(request);
         }
-        current = nextBatch++;
-        const request: WorkerRequest = { batch: current, tasks: batches[current].map((i) => tasks[i]) };
-        worker.postMessage(request);
+        if (held.size === 0) void worker.terminate();
       };
       worker.on('message', (response: WorkerResponse) => {
+        held.delete(response.batch);
         batches[response.batch].forEach((taskIndex, k) => (results[taskIndex] = response.results[k]));
         feed();
       });
-      worker.on('error', (e) => {
-        if (current !== null) failBatch(current, `worker thread failed (${reasonOf(e)})`);
-        current = null;
-      });
+      worker.on('error', (e) => fail(`worker thread failed (${reasonOf(e)})`));
       worker.on('exit', (code) => {
-        if (current !== null) failBatch(current, `worker thread exited with code ${code}`);
-        current = null;
-        if (--running === 0) finish();
+        fail(`worker thread exited with code ${code}`);
+        resolve();
       });
       feed();
-    };
-    const workers = Math.max(1, Math.min(jobs, batches.length));
-    for (let i = 0; i < workers; i++) start();
-  });
+    });
+
+  const workers = Math.max(0, Math.min(options.jobs - 1, batches.length - 1));
+  const running = Array.from({ length: workers }, workerDone);
+  // This thread reads batches too, letting the workers' messages in between its own.
+  while (nextBatch < batches.length) {
+    const batch = nextBatch++;
+    for (const i of batches[batch]) results[i] = options.lintHere(tasks[i]);
+    await yieldToEvents();
+  }
+  await Promise.all(running);
+  // Batches nobody could take (every worker died) are reported, not silently dropped.
+  return results.map((r) => r ?? ({ status: 'failed', error: 'not checked: every worker thread stopped' } as FileResult));
 }

@@ -1,10 +1,12 @@
 /** The messages between the CLI's worker pool and its worker threads. */
-import type { GrammarPaths } from '../analysis/parser';
+import type { CompiledGrammar, GrammarPaths } from '../analysis/parser';
 import type { FileResult, LintConfig, LintTask } from './types';
 
 /** Given to each worker when it starts (`workerData`). */
 export interface WorkerInit {
   grammar: GrammarPaths;
+  /** The grammar compiled by the main thread; the worker instantiates it without compiling. */
+  compiled: CompiledGrammar;
   configs: LintConfig[];
 }
 

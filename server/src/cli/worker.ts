@@ -11,7 +11,7 @@ import type { WorkerInit, WorkerRequest, WorkerResponse } from './worker-protoco
 
 const init = workerData as WorkerInit;
 const port = parentPort;
-const parserReady: Promise<PythonParser> = PythonParser.create(init.grammar);
+const parserReady: Promise<PythonParser> = PythonParser.create(init.grammar, init.compiled);
 // Shares equal calls across the batches this thread reads (each batch crosses back as one message).
 const interner = new ValueInterner();
 // Reported per batch below; this only keeps an early failure from being "unhandled".
