@@ -78,4 +78,34 @@ describe('incremental parsing of open documents', () => {
     assert.equal(docs.treeOf(doc).rootNode.firstNamedChild?.type, 'class_definition');
     docs.dispose();
   });
+
+  it('keeps the trees of the documents parsed last only, and parses a dropped one whole again', async () => {
+    const parser = await getParser();
+    const docs = new OpenDocuments(parser);
+    const opened = Array.from({ length: 20 }, (_, i) => docs.open(`untitled:d${i}`, 1, BASE.replace('naïve', `note ${i}`)));
+    for (const doc of opened) docs.treeOf(doc);
+    assert.equal(docs.treeCount(), 8, 'eight trees kept, not twenty');
+    assert.equal(opened[0]?.tree, null, 'the oldest tree was dropped');
+    assert.notEqual(opened[19]?.tree, null);
+    // An edit to a document without a tree: the next tree is a whole parse of the new text.
+    const first = opened[0]!;
+    docs.change(first.uri, 2, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '# edited\n' }]);
+    const tree = docs.treeOf(first);
+    const fresh = parser.parse(first.document.getText());
+    try {
+      assert.equal(tree.rootNode.toString(), fresh.rootNode.toString());
+      assert.match(tree.rootNode.text, /^# edited\n/);
+    } finally {
+      fresh.delete();
+    }
+    assert.equal(docs.treeCount(), 8);
+    // Large documents: fewer trees, by the text they span.
+    const big = BASE.repeat(2_000);
+    const bigDocs = Array.from({ length: 4 }, (_, i) => docs.open(`untitled:big${i}`, 1, big));
+    for (const doc of bigDocs) docs.treeOf(doc);
+    assert.ok(bigDocs.filter((d) => d.tree).length < 4, 'at most ~400 k characters of trees besides the current one');
+    assert.notEqual(bigDocs[3]?.tree, null, 'the tree just parsed is kept');
+    docs.dispose();
+    assert.equal(docs.treeCount(), 0);
+  });
 });

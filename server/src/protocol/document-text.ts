@@ -55,6 +55,11 @@ export class DocumentText {
     return this.flat;
   }
 
+  /** The text's length in UTF-16 code units. */
+  get size(): number {
+    return this.length;
+  }
+
   get lineCount(): number {
     return this.lines.length;
   }
