@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { minimatch } from 'minimatch';
-import { FileMatcher } from '../server/src/config/file-matcher';
+import { FileMatcher, globRegExp, globTest } from '../server/src/config/file-matcher';
 import { mergeSettings } from '../server/src/config/settings';
 
 const ROOT = '/repo';
@@ -48,5 +48,33 @@ describe('FileMatcher globs', () => {
     const m = new FileMatcher({ ...mergeSettings({}), include: ['**/migrations/*.py'], exclude: ['../elsewhere/**'] }, ROOT);
     assert.equal(m.isExcluded('/elsewhere/app/migrations/0001_x.py'), true);
     assert.equal(m.isIncluded('/repo2/app/migrations/0001_x.py'), true);
+  });
+
+  // Compared with minimatch's regular expression, which the matcher used for every glob before (it
+  // differs from minimatch() on folder paths such as `a/node_modules` for `**/node_modules/**`,
+  // where matching is what an exclude means).
+  it("answers the folder-name and file-name shapes by string tests exactly as minimatch's expression does", () => {
+    const globs = [...mergeSettings({}).exclude, '**/migrations', '**/legacy_migrations/**', '**/a.b', '**/.venv'];
+    const names = ['.git', 'node_modules', '.venv', 'venv', 'site-packages', '.tox', '.nox', '__init__.py', 'migrations', 'legacy_migrations', 'a.b', 'x', '.', '..', 'git', 'venv2', 'my.venv', '__init__.pyc'];
+    // Every path of up to three segments over those names, plus a few with a file at the end.
+    const paths: string[] = [];
+    for (const a of names) {
+      paths.push(a, `${a}/0001.py`);
+      for (const b of names) {
+        paths.push(`${a}/${b}`, `${a}/${b}/0001.py`);
+        for (const c of ['x', '.git', '__init__.py', '..', 'venv']) paths.push(`${a}/${b}/${c}`);
+      }
+    }
+    let checked = 0;
+    for (const glob of globs) {
+      const test = globTest(glob);
+      const re = globRegExp(glob);
+      assert.ok(re, glob);
+      for (const p of paths) {
+        assert.equal(test(p), re.test(p), `${glob} on ${p}`);
+        checked++;
+      }
+    }
+    assert.ok(checked > 20_000, `${checked} checks`);
   });
 });

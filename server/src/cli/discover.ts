@@ -4,7 +4,7 @@
  * spelling of every path. Reading and content detection happen later, where the linting runs.
  */
 import { readdirSync, statSync, type Stats } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { walkPython } from '../workspace/walk';
 import type { ConfigResolver } from './project-config';
 import { reasonOf, type LintTask } from './types';
@@ -90,11 +90,15 @@ class Walk {
 
   private folder(given: string, absRoot: string, fallbackRoot: string): void {
     const onError = (dir: string, e: unknown): void => void this.out.errors.push(`${join(given, relative(absRoot, dir))}: cannot list folder (${reasonOf(e)})`);
+    // `join` normalises; a folder spelled in normal form needs no more than a separator.
+    const plain = given !== '.' && !given.endsWith(sep) && normalize(given) === given;
+    const prefix = absRoot + sep;
     for (const { dir, files } of walkPython(absRoot, { onError })) {
       for (const file of files) this.out.python.add(file);
       const config = this.resolver.forDirectory(dir, fallbackRoot);
       for (const file of files) {
-        const display = join(given, file.startsWith(absRoot + sep) ? file.slice(absRoot.length + 1) : relative(absRoot, file));
+        const inside = file.startsWith(prefix);
+        const display = inside && plain ? given + sep + file.slice(prefix.length) : join(given, inside ? file.slice(prefix.length) : relative(absRoot, file));
         const kind = config.matcher.classify(file);
         if (kind !== 'no') this.add({ path: display, file, mode: kind === 'migration' ? 'lint' : 'detect', config: config.index, root: absRoot });
       }

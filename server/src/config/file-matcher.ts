@@ -17,15 +17,52 @@ const GLOB_OPTIONS = { dot: true, nocase: process.platform === 'win32' };
  */
 const compiled = new Map<string, (path: string) => boolean>();
 
-function matches(path: string, glob: string): boolean {
+/** A name without glob syntax: `.git`, `node_modules`, `__init__.py`. */
+const PLAIN_NAME = /^[^*?[\]{}!()+@/\\]+$/;
+/** A `.` or `..` segment, which `**` never crosses (so such paths keep the regular expression). */
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
+
+/**
+ * The two shapes every default exclude has, tested as string operations (the regular expressions
+ * minimatch writes for them cost most of discovery): `**​/NAME/**` (a folder of that name at
+ * any depth) and `**​/NAME` (a file or folder of that name at the end). Same answers as the
+ * expressions (test/file-matcher.test.ts compares them), else null.
+ */
+function plainShape(glob: string, re: RegExp): ((p: string) => boolean) | null {
+  if (GLOB_OPTIONS.nocase || !glob.startsWith('**/')) return null;
+  const folder = glob.endsWith('/**') ? glob.slice(3, -3) : null;
+  const name = folder ?? glob.slice(3);
+  if (!PLAIN_NAME.test(name) || name === '.' || name === '..') return null;
+  const inner = `/${name}/`;
+  // Most paths have no segment starting with a dot: skip the expression for them.
+  const dotted = (p: string): boolean => (p.charCodeAt(0) === 46 || p.includes('/.')) && DOT_SEGMENT.test(p);
+  const last = `/${name}`;
+  if (folder !== null) {
+    return (p) => (dotted(p) ? re.test(p) : p === name || p.startsWith(`${name}/`) || p.includes(inner) || p.endsWith(last));
+  }
+  return (p) => (dotted(p) ? re.test(p) : p === name || p.endsWith(last));
+}
+
+/** The compiled test of one glob (exported for the tests that compare the shapes). */
+export function globTest(glob: string): (path: string) => boolean {
   let test = compiled.get(glob);
   if (!test) {
     const m = new Minimatch(glob, GLOB_OPTIONS);
     const re = m.negate || m.comment || m.empty ? false : m.makeRe();
-    test = re ? (p: string) => re.test(p) : (p: string) => m.match(p);
+    test = re ? (plainShape(glob, re) ?? ((p: string) => re.test(p))) : (p: string) => m.match(p);
     compiled.set(glob, test);
   }
-  return test(path);
+  return test;
+}
+
+/** The regular expression alone, for those tests. */
+export function globRegExp(glob: string): RegExp | false {
+  const m = new Minimatch(glob, GLOB_OPTIONS);
+  return m.negate || m.comment || m.empty ? false : m.makeRe();
+}
+
+function matches(path: string, glob: string): boolean {
+  return globTest(glob)(path);
 }
 
 export class FileMatcher {
@@ -55,9 +92,13 @@ export class FileMatcher {
   isIncluded(file: string): boolean {
     if (!file.endsWith('.py')) return false;
     const r = this.rel(file);
-    if (this.settings.exclude.some((g) => matches(r, g))) return false;
+    return !this.settings.exclude.some((g) => matches(r, g)) && this.includes(file, r);
+  }
+
+  private includes(file: string, r: string): boolean {
+    if (this.settings.include.some((g) => matches(r, g))) return true;
     const abs = file.split(sep).join('/').replace(/^\/+/, '');
-    return this.settings.include.some((g) => matches(r, g) || (g.startsWith('**/') && matches(abs, g)));
+    return this.settings.include.some((g) => g.startsWith('**/') && matches(abs, g));
   }
 
   /**
@@ -66,10 +107,12 @@ export class FileMatcher {
    * A file without a path (an unsaved buffer) is judged by content.
    */
   classify(file: string | null): 'migration' | 'by-content' | 'no' {
-    if (file && this.isIncluded(file)) return 'migration';
-    if (!this.settings.detectByContent) return 'no';
-    if (file && (!file.endsWith('.py') || this.isExcluded(file))) return 'no';
-    return 'by-content';
+    if (!file) return this.settings.detectByContent ? 'by-content' : 'no';
+    if (!file.endsWith('.py')) return 'no';
+    const r = this.rel(file);
+    if (this.settings.exclude.some((g) => matches(r, g))) return 'no';
+    if (this.includes(file, r)) return 'migration';
+    return this.settings.detectByContent ? 'by-content' : 'no';
   }
 
   /** May be a migration by content: worth parsing to check for a Migration class. */
