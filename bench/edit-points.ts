@@ -8,16 +8,12 @@
  * file. Positions are LSP positions (line, UTF-16 character), as web-tree-sitter indexes strings.
  */
 import type { Node } from 'web-tree-sitter';
+import { lineStarts, positionAt } from '../server/src/analysis/line-index';
 import type { PythonParser } from '../server/src/analysis/parser';
 import type { EditPoint } from './corpus';
 
 const HUMAN_TEXT = new Set(['help_text', 'verbose_name', 'verbose_name_plural']);
 
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return starts;
-}
 
 function isHumanText(s: Node): boolean {
   const parent = s.parent;
@@ -30,16 +26,7 @@ export function editPoints(parser: PythonParser, text: string, max = 8): EditPoi
   const tree = parser.parse(text);
   try {
     const starts = lineStarts(text);
-    const at = (offset: number, what: EditPoint['what']): EditPoint => {
-      let lo = 0;
-      let hi = starts.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if ((starts[mid] as number) <= offset) lo = mid;
-        else hi = mid - 1;
-      }
-      return { line: lo, character: offset - (starts[lo] as number), what };
-    };
+    const at = (offset: number, what: EditPoint['what']): EditPoint => ({ ...positionAt(starts, offset), what });
     const preferred: [number, EditPoint['what']][] = [];
     const anyString: [number, EditPoint['what']][] = [];
     for (const n of tree.rootNode.descendantsOfType(['comment', 'string'])) {

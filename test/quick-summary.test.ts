@@ -12,6 +12,7 @@ import { ValueInterner } from '../server/src/analysis/interner';
 import { quickSummary } from '../server/src/analysis/project/quick-summary';
 import { mergeSettings } from '../server/src/config/settings';
 import { getParser } from './helpers/lint';
+import { ADD_FIELD, plainMigration } from './helpers/plain-migration';
 
 const RULES = mergeSettings({}).rules;
 
@@ -28,17 +29,8 @@ async function both(text: string, name = '0002_x', interners?: [ValueInterner, V
   }
 }
 
-const plain = (body: string, imports = 'from django.db import migrations, models\n') => `${imports}
-
-class Migration(migrations.Migration):
-    dependencies = [("shop", "0001_initial")]
-
-    operations = [
-${body}
-    ]
-`;
-
-const ADD = '        migrations.AddField(model_name="order", name="note", field=models.TextField(default="")),';
+const plain = plainMigration;
+const ADD = ADD_FIELD;
 
 describe('quick summary', () => {
   it('equals the full summary on every generated migration it accepts, which have no findings', async () => {

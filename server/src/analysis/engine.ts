@@ -11,6 +11,7 @@
 import type { ArgsCache } from './args-cache';
 import { CodeIndex } from './code-facts';
 import { quickSummary } from './project/quick-summary';
+import { textSummary } from './project/text-summary';
 import type { ValueInterner } from './interner';
 import { buildMigrationModel, type MigrationModel } from './migration-model';
 import type { Tree } from './parser';
@@ -188,6 +189,15 @@ export function lintTree(tree: Tree, source: string, options: LintOptions = {}):
  */
 export function quickAnalysis(tree: Tree, text: string, name: string, interner: ValueInterner | null): FileAnalysis | null {
   const summary = quickSummary(tree.rootNode, text, name, interner);
+  return summary ? { findings: [], summary, suppressions: [] } : null;
+}
+
+/**
+ * The same analysis as quickAnalysis, read from the text alone, before any parse
+ * (project/text-summary.ts). Null when the text is not of that shape: then parse it.
+ */
+export function textAnalysis(text: string, name: string, interner: ValueInterner | null): FileAnalysis | null {
+  const summary = textSummary(text, name, interner);
   return summary ? { findings: [], summary, suppressions: [] } : null;
 }
 

@@ -84,7 +84,10 @@ function sourceOf(node: Node): string {
   const tree = node.tree as object;
   let text = sources.get(tree);
   if (text === undefined) {
-    text = node.tree.rootNode.text;
+    // The root node starts at the first token: a file that begins with spaces would shift every
+    // index read from it. Pad it back so indices into the file are indices into this text.
+    const root = node.tree.rootNode;
+    text = root.startIndex > 0 ? ' '.repeat(root.startIndex) + root.text : root.text;
     sources.set(tree, text);
   }
   return text;
@@ -129,6 +132,11 @@ export class Evaluator {
   eval(node: Node | null | undefined, depth = 0): Value {
     if (!node || depth > MAX_DEPTH) return UNKNOWN;
     return new LiteralText(sourceOf(node), node.startIndex, node.endIndex, this.env, depth).read();
+  }
+
+  /** The value of the expression at `start`..`end` of `source` (read without a tree). */
+  evalSpan(source: string, start: number, end: number): Value {
+    return new LiteralText(source, start, end, this.env, 0).read();
   }
 }
 

@@ -7,7 +7,7 @@
  * and in worker threads.
  */
 import { basename, dirname } from 'node:path';
-import { analyzeFile, finalizeFindings, quickAnalysis, summarizeTree, type FileAnalysis, type RawFinding } from '../analysis/engine';
+import { analyzeFile, finalizeFindings, quickAnalysis, summarizeTree, textAnalysis, type FileAnalysis, type RawFinding } from '../analysis/engine';
 import { findingFingerprint } from '../analysis/fingerprint';
 import type { ValueInterner } from '../analysis/interner';
 import { applyFixEdits, selectFixes } from '../analysis/fixes/apply';
@@ -66,6 +66,10 @@ export function lintFile(parser: PythonParser, task: LintTask, config: LintConfi
   const { encoding, readOnly, problem } = read.source;
   let text = read.source.text;
   if (task.mode === 'detect' && !MIGRATION_CLASS_HINT.test(text)) return { status: 'skipped', ...hashed };
+  // Most migrations are of the shape makemigrations writes: their summary is read from the text
+  // without a parse, and no per-file rule can fire on them (text-summary.ts, quick-summary.ts).
+  const early = problem || config.fix !== 'none' ? null : textAnalysis(text, basename(task.file, '.py'), interner ?? null);
+  if (early) return { status: 'checked', analysis: early, syntaxError: null, ...hashed };
   let tree: Tree;
   try {
     tree = parser.parse(text);
@@ -74,8 +78,7 @@ export function lintFile(parser: PythonParser, task: LintTask, config: LintConfi
   }
   const name = basename(task.file, '.py');
   try {
-    // Most migrations are of the shape makemigrations writes: their summary is read from the
-    // text, and no per-file rule can fire on them (quick-summary.ts).
+    // The same shape, where the text reading gave up but the tree reading does not.
     const quick = problem ? null : quickAnalysis(tree, text, name, interner ?? null);
     if (quick && config.fix === 'none') return { status: 'checked', analysis: quick, syntaxError: null, ...hashed };
     if (task.mode === 'summary') {

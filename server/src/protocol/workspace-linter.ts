@@ -8,7 +8,7 @@
  */
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { analyzeFile, finalizeFindings, projectFindings, quickAnalysis, summarizeTree, type FileAnalysis, type ProjectContext, type RawFinding } from '../analysis/engine';
+import { analyzeFile, finalizeFindings, projectFindings, quickAnalysis, summarizeTree, textAnalysis, type FileAnalysis, type ProjectContext, type RawFinding } from '../analysis/engine';
 import { findingFingerprint } from '../analysis/fingerprint';
 import { ArgsCache } from '../analysis/args-cache';
 import { ValueInterner } from '../analysis/interner';
@@ -196,22 +196,25 @@ export class WorkspaceLinter {
     const lintable = resolved.matcher.isIncluded(file) || resolved.matcher.mayDefineMigration(file, text);
     if (!lintable && !member) return forget();
     let tree: Tree | undefined;
+    // Parsed only when needed: most migrations are read from their text alone.
+    const parsed = (): Tree => (tree ??= parser.parse(text));
     try {
-      tree = parser.parse(text);
       const name = basename(file, '.py');
-      // Most migrations are of the shape makemigrations writes: read quickly, nothing to report.
-      const quick = source?.problem ? null : quickAnalysis(tree, text, name, this.interner);
-      if (!lintable || !this.host.service.isMigration(file, text, () => tree as Tree, resolved)) {
-        this.record(file, quick?.summary ?? summarizeTree(tree, name, this.interner), publish);
+      // Most migrations are of the shape makemigrations writes: read quickly, nothing to report
+      // (from the text when it can be; a baseline needs the tree for its fingerprints).
+      const early = source?.problem || resolved.baseline ? null : textAnalysis(text, name, this.interner);
+      const quick = early ?? (source?.problem ? null : quickAnalysis(parsed(), text, name, this.interner));
+      if (!lintable || !this.host.service.isMigration(file, text, parsed, resolved)) {
+        this.record(file, quick?.summary ?? summarizeTree(parsed(), name, this.interner), publish);
         return forget();
       }
-      let analysis = quick ?? analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, name, interner: this.interner }).analysis;
+      let analysis = quick ?? analyzeFile(parsed(), text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, name, interner: this.interner }).analysis;
       if (source?.problem) {
         // Python stops at bytes it cannot decode, before it parses anything.
         const undecodable = undecodableSourceFinding(source.problem, resolved.settings.rules['syntax-error']).map((f): RawFinding => ({ ...f, reported: f.severity }));
         analysis = { ...analysis, findings: [...undecodable, ...analysis.findings.filter((f) => f.rule !== 'syntax-error')] };
       }
-      const fingerprints = resolved.baseline ? { fingerprints: fingerprintsOf(tree.rootNode, analysis) } : {};
+      const fingerprints = resolved.baseline ? { fingerprints: fingerprintsOf(parsed().rootNode, analysis) } : {};
       // Quick fixes are offered only for open documents (computed again when one is opened): a
       // file from disk keeps its findings without their edits.
       analysis = { ...analysis, findings: analysis.findings.map((f) => (f.fixes.length > 0 ? { ...f, fixes: [] } : f)) };

@@ -3,13 +3,9 @@
  * safe ones (what `--fix` and fix-all do) or the preferred one of each finding (`--unsafe-fixes`).
  * Edits that overlap an edit already taken are skipped, never merged.
  */
+import { lineStarts } from '../line-index';
 import type { Finding, Position, TextEdit } from '../types';
 
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
-  return starts;
-}
 
 export interface AppliedEdits {
   text: string;

@@ -15,16 +15,17 @@
 import type { ValueInterner } from '../interner';
 import { bindValues, typedArgs, argsModel } from '../operation-args';
 import { bindingContext } from '../args-cache';
-import { resolveSpec } from '../operation-classes';
+import { resolveSpec, type SpecResolution } from '../operation-classes';
+import type { Range } from '../types';
 import { blockScope, moduleScope } from '../scope';
 import { dottedName, rangeOf, sequenceElements, type Node } from '../syntax';
 import { Evaluator, type Value } from '../values';
 import { dependencyList, operationLabel, replacesOf, type MigrationSummary, type OperationSummary } from './summary';
 
 /** Words of files the quick reading would give up on anyway: seen in the text, it is not tried. */
-const FULL_ANALYSIS_WORDS = /migration-guard|RunPython|RunSQL|SeparateDatabaseAndState|Concurrently|NotValid|\batomic\b|^(?:def|async|@|if|for|try|with)\b/m;
+export const FULL_ANALYSIS_WORDS = /migration-guard|RunPython|RunSQL|SeparateDatabaseAndState|Concurrently|NotValid|\batomic\b|^(?:def|async|@|if|for|try|with)\b/m;
 
-const ATTRIBUTES = new Set(['initial', 'dependencies', 'replaces', 'run_before', 'operations']);
+export const ATTRIBUTES = new Set(['initial', 'dependencies', 'replaces', 'run_before', 'operations']);
 const MODULE_STATEMENTS = new Set(['import_statement', 'import_from_statement', 'future_import_statement', 'comment']);
 const ROLES = new Set(['schema', 'schema-global', 'create-model', 'no-database']);
 
@@ -109,10 +110,17 @@ function quickOperation(call: Node, ev: Evaluator, scope: ReturnType<typeof modu
   const dotted = callee ? dottedName(callee) : null;
   if (!callee || !dotted || (callee.type !== 'identifier' && callee.type !== 'attribute')) return null;
   const name = dotted.slice(dotted.lastIndexOf('.') + 1);
-  const r = resolveSpec(call, name, scope);
+  return plainOperation(name, resolveSpec(call, name, scope), () => ev.eval(call), rangeOf(callee), interner);
+}
+
+/**
+ * The summary of one operation call of Django's whose spec was resolved, from its value (read
+ * from the call's text); shared with the reading that needs no tree (text-summary.ts).
+ */
+export function plainOperation(name: string, r: SpecResolution, read: () => Value, range: Range, interner: ValueInterner | null): OperationSummary | null {
   const spec = r.spec;
   if (!spec || !r.specName || !ROLES.has(spec.role) || spec.nonTransactional || r.customDatabase || r.stateOnly || r.customState || !r.argumentsReliable) return null;
-  const value = ev.eval(call);
+  const value = read();
   if (value.kind !== 'call') return null;
   const bound = bindValues(value, spec);
   if (!bound) return null;
@@ -143,7 +151,7 @@ function quickOperation(call: Node, ev: Evaluator, scope: ReturnType<typeof modu
   return {
     name,
     specName: r.specName,
-    range: rangeOf(callee),
+    range,
     args,
     branches: [],
     certain: true,

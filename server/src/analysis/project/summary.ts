@@ -72,7 +72,7 @@ export interface MigrationSummary {
   operationsComplete: boolean;
 }
 
-function dependencyEntry(value: Value, range: Range): DependencyEntry {
+export function dependencyEntry(value: Value, range: Range): DependencyEntry {
   const pair = asItems(value);
   if (pair && (value.kind === 'tuple' || value.kind === 'list') && pair.length === 2) {
     const app = asString(pair[0]);
