@@ -95,6 +95,23 @@ describe('check cache', () => {
     }
   });
 
+  it('loads no grammar for a small run whose migrations are all read from their text', () => {
+    const root = temps.make();
+    writeFileIn(join(root, 'shop', 'migrations', '__init__.py'), '');
+    writeFileIn(join(root, 'shop', 'migrations', '0001_initial.py'), INITIAL);
+    writeFileIn(join(root, 'shop', 'migrations', '0002_note.py'), `from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("shop", "0001_initial")]\n\n    operations = [\n        migrations.AddField(model_name="order", name="note", field=models.TextField(null=True)),\n    ]\n`);
+    const args = ['check', '--no-cache', '--format', 'json', join('shop', 'migrations', '0002_note.py')];
+    const normal = runCli(args, root, { env: env() });
+    // The grammar is broken in this copy: the run succeeds only because nothing was parsed.
+    const unparsed = spawnCli(distThatCannotParse(), args, root, {});
+    assert.equal(normal.code, 0, normal.stderr);
+    assert.deepEqual([unparsed.code, unparsed.stdout, unparsed.stderr], [normal.code, normal.stdout, normal.stderr]);
+    // A data migration in the folder must be parsed (for the project view): the broken copy says so.
+    writeFileIn(join(root, 'shop', 'migrations', '0003_loop.py'), SAVE_LOOP_MIGRATION.replace(/dependencies = \[[^\]]*\]/, 'dependencies = [("shop", "0002_note")]'));
+    const parsed = spawnCli(distThatCannotParse(), args, root, {});
+    assert.equal(parsed.code, 2, `${parsed.stdout}${parsed.stderr}`);
+  });
+
   it('sees a changed file, a changed setting and a new file; other files still come from the cache', () => {
     const root = project();
     const cache = join(temps.make(), 'cache');

@@ -6,7 +6,7 @@
 import { ValueInterner } from '../analysis/interner';
 import { compileGrammar, PythonParser } from '../analysis/parser';
 import { bundledGrammarPaths, bundledWorkerFile } from './grammar';
-import { lintFile } from './lint-file';
+import { lintFile, lintFileWithoutParser } from './lint-file';
 import { resultKey, type RunCache } from './run-cache';
 import type { FileResult, LintConfig, LintTask } from './types';
 import { lintInPool } from './worker-pool';
@@ -25,6 +25,18 @@ async function lintFresh(tasks: LintTask[], configs: LintConfig[], jobs: number)
   const grammar = bundledGrammarPaths();
   const workerFile = bundledWorkerFile();
   const pool = workerFile !== null && jobs > 1 && tasks.length > POOL_THRESHOLD;
+  if (tasks.length <= POOL_THRESHOLD) {
+    // A small run: the grammar is loaded only if some file needs a parse (most do not).
+    const interner = new ValueInterner();
+    const early = tasks.map((t) => lintFileWithoutParser(t, configs[t.config] as LintConfig, interner));
+    if (early.every((r) => r !== null)) return early as FileResult[];
+    const parser = await PythonParser.create(grammar);
+    try {
+      return tasks.map((t, i) => early[i] ?? lintFile(parser, t, configs[t.config] as LintConfig, interner));
+    } finally {
+      parser.dispose();
+    }
+  }
   const compiled = pool ? await compileGrammar(grammar) : undefined;
   const parser = await PythonParser.create(grammar, compiled);
   const interner = new ValueInterner();

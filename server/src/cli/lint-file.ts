@@ -54,6 +54,22 @@ function appConfig(task: LintTask, text: string, parser: PythonParser, hashed: {
   return { status: 'app-config', label, ...(hash !== null ? { hash, deps } : {}) };
 }
 
+/**
+ * lintFile without a parser: the result when the file needs none (a plain migration read from its
+ * text, a file that cannot be read or is skipped), else null. A small run (a pre-commit hook's)
+ * may then never load the grammar at all.
+ */
+export function lintFileWithoutParser(task: LintTask, config: LintConfig, interner?: ValueInterner): FileResult | null {
+  if (task.mode === 'app-config' || config.fix !== 'none') return null;
+  const read = readSourceFile(task.file, config.maxFileSize);
+  if (!read.ok) return read.kind === 'io' ? { status: 'failed', error: read.reason } : { status: 'skipped', warning: read.reason };
+  const hashed = task.hash ? { hash: contentHash(read.data) } : {};
+  const text = read.source.text;
+  if (task.mode === 'detect' && !MIGRATION_CLASS_HINT.test(text)) return { status: 'skipped', ...hashed };
+  const early = read.source.problem ? null : textAnalysis(text, basename(task.file, '.py'), interner ?? null);
+  return early ? { status: 'checked', analysis: early, syntaxError: null, ...hashed } : null;
+}
+
 /** @param interner shares calls written the same way across the files of this thread's run */
 export function lintFile(parser: PythonParser, task: LintTask, config: LintConfig, interner?: ValueInterner): FileResult {
   // Regular files only, bounded, decoded as Python would (the BOM is kept aside: editors hide it, columns must agree).
