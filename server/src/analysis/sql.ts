@@ -115,7 +115,11 @@ function isRoutineDefinition(code: string): boolean {
 }
 
 const DML_START = /^\s*(INSERT|UPDATE|DELETE|MERGE|TRUNCATE|COPY|UPSERT|REPLACE)\b/i;
-const DML_ANYWHERE = /\b(INSERT\s+INTO|UPDATE\s+[A-Za-z_"`.]+[A-Za-z0-9_"`.]*\s+(AS\s+\w+\s+)?SET|DELETE\s+FROM|MERGE\s+INTO|TRUNCATE)\b/i;
+/**
+ * A write anywhere in a statement (a CTE, a DO block's body). UPDATE may name `ONLY` the table, and
+ * an alias with or without AS (`UPDATE shop_order o SET …`).
+ */
+const DML_ANYWHERE = /\b(INSERT\s+INTO|UPDATE\s+(?:ONLY\s+)?[A-Za-z_"`.][A-Za-z0-9_"`.]*\s*\*?\s+(?:(?:AS\s+)?(?!SET\b)[A-Za-z_][A-Za-z0-9_]*\s+)?SET|DELETE\s+FROM|MERGE\s+INTO|TRUNCATE)\b/i;
 
 function nonTransactionalReason(code: string): string | null {
   if (/^\s*CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY\b/i.test(code)) return 'CREATE INDEX CONCURRENTLY';
