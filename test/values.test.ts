@@ -7,7 +7,9 @@ import { describe, it } from 'node:test';
 import { ArgsCache } from '../server/src/analysis/args-cache';
 import { constraintSpec, fieldColumn, fieldSpec, indexSpec, normalizeTogether } from '../server/src/analysis/fields';
 import { buildMigrationModel } from '../server/src/analysis/migration-model';
-import { moduleScope } from '../server/src/analysis/scope';
+import { ValueInterner } from '../server/src/analysis/interner';
+import { moduleScope, Scope } from '../server/src/analysis/scope';
+import type { Node } from '../server/src/analysis/syntax';
 import { Evaluator, showValue, type Value } from '../server/src/analysis/values';
 import { getParser } from './helpers/lint';
 
@@ -88,6 +90,31 @@ describe('literal evaluator', () => {
 async function field(expr: string) {
   return fieldSpec(await evaluate(`${IMPORTS}x = ${expr}`));
 }
+
+describe('values shared across files (ValueInterner)', () => {
+  it('shares a call read before under the same imports (known() finds it), and never one that used a name of its file', () => {
+    const interner = new ValueInterner();
+    const imports = 'from django.db import models';
+    const scope = new Scope(null);
+    scope.bind('models', { kind: 'import', node: null as unknown as Node, importedFrom: 'django.db', importedName: 'models' }, true);
+    const ev = new Evaluator(scope, undefined, { interner, imports });
+    const text = 'x = models.CharField(max_length=3, default=LIMIT)\ny = models.BigAutoField(primary_key=True, serialize=False)';
+    const at = (needle: string): [number, number] => {
+      const start = text.indexOf(needle);
+      return [start, start + needle.length];
+    };
+    const first = ev.evalSpan(text, ...at('models.BigAutoField(primary_key=True, serialize=False)'));
+    assert.equal(interner.known(imports, 'models.BigAutoField(primary_key=True, serialize=False)'), first);
+    // Another file, same imports, the same call written the same way: the very same value.
+    const again = 'id = models.BigAutoField(primary_key=True, serialize=False)  # (another file)';
+    const start = again.indexOf('models');
+    assert.equal(new Evaluator(scope, undefined, { interner, imports }).evalSpan(again, start, again.indexOf('  #')), first);
+    // Under other imports, or with a name looked up in the file: read, not shared.
+    assert.equal(interner.known('import models', 'models.BigAutoField(primary_key=True, serialize=False)'), undefined);
+    ev.evalSpan(text, ...at('models.CharField(max_length=3, default=LIMIT)'));
+    assert.equal(interner.known(imports, 'models.CharField(max_length=3, default=LIMIT)'), undefined);
+  });
+});
 
 describe('FieldSpec', () => {
   it("applies Django's own defaults to its field classes", async () => {

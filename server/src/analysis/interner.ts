@@ -36,6 +36,12 @@ export class ValueInterner {
     return value;
   }
 
+  /** The shared value of a call text read under `imports`, if one was interned. */
+  known(imports: string, text: string): CallValue | undefined {
+    const id = this.importIds.get(imports);
+    return id === undefined ? undefined : this.values.get(`${id}\0${text}`);
+  }
+
   /** fieldSpec, computed once per shared value. */
   fieldSpec(v: Value | undefined): FieldSpec | null {
     if (v?.kind !== 'call') return fieldSpec(v);

@@ -19,6 +19,8 @@ export interface TextEnv {
   skipKeyword(key: string): boolean;
   /** A call that used no name of the file, with its text: the shared equal value, if any (see interner.ts). */
   intern?(text: string, value: CallValue): CallValue;
+  /** The shared value of a call with this text, when one was interned: the call is then not read again. */
+  known?(text: string): CallValue | undefined;
 }
 
 const UNKNOWN: Value = Object.freeze({ kind: 'unknown' }) as Value;
@@ -104,6 +106,33 @@ export class LiteralText {
       if (this.skipExpression()) throw new Unreadable();
       return UNKNOWN;
     }
+  }
+
+  /** At an opening bracket: the offset just past its closing one (strings skipped), or -1. Moves nothing. */
+  private groupEnd(): number {
+    const save = this.pos;
+    let depth = 0;
+    let end = -1;
+    while (this.pos < this.end) {
+      const c = this.peek();
+      if (c === -1) break;
+      if (c === 39 || c === 34) {
+        this.skipString();
+        continue;
+      }
+      if (isIdentStart(c)) {
+        this.identifier();
+        continue;
+      }
+      this.pos++;
+      if (c === 40 || c === 91 || c === 123) depth++;
+      else if ((c === 41 || c === 93 || c === 125) && --depth === 0) {
+        end = this.pos;
+        break;
+      }
+    }
+    this.pos = save;
+    return end;
   }
 
   /**
@@ -192,6 +221,14 @@ export class LiteralText {
         dotted += `.${this.identifier()}`;
       }
       if (this.peek() === 40) {
+        if (this.env.known) {
+          const end = this.groupEnd();
+          const hit = end === -1 ? undefined : this.env.known(this.src.slice(save, end));
+          if (hit) {
+            this.pos = end;
+            return hit;
+          }
+        }
         this.pos++;
         const value = this.call(dotted);
         if (value.kind === 'call' && this.env.intern && this.lookups === lookupsBefore) return this.env.intern(this.src.slice(save, this.pos), value);

@@ -124,7 +124,12 @@ export class Evaluator {
         return UNKNOWN;
       },
       skipKeyword: (key) => UNREAD_KEYWORDS.has(key),
-      ...(shared ? { intern: (text: string, value: CallValue) => shared.interner.intern(shared.imports, text, value) } : {}),
+      ...(shared
+        ? {
+            intern: (text: string, value: CallValue) => shared.interner.intern(shared.imports, text, value),
+            known: (text: string) => shared.interner.known(shared.imports, text),
+          }
+        : {}),
     };
   }
 
