@@ -108,26 +108,31 @@ export class LiteralText {
     }
   }
 
-  /** At an opening bracket: the offset just past its closing one (strings skipped), or -1. Moves nothing. */
+  /** At an opening bracket: the offset just past its closing one (strings and comments skipped), or -1. Moves nothing. */
   private groupEnd(): number {
+    const s = this.src;
     const save = this.pos;
     let depth = 0;
     let end = -1;
-    while (this.pos < this.end) {
-      const c = this.peek();
-      if (c === -1) break;
+    let p = this.pos;
+    while (p < this.end) {
+      const c = s.charCodeAt(p);
       if (c === 39 || c === 34) {
+        // A string: skipped by the string reader (escapes, triple quotes, prefixes already passed).
+        this.pos = p;
         this.skipString();
+        p = this.pos;
         continue;
       }
-      if (isIdentStart(c)) {
-        this.identifier();
+      if (c === 35) {
+        const nl = s.indexOf('\n', p);
+        p = nl === -1 || nl > this.end ? this.end : nl + 1;
         continue;
       }
-      this.pos++;
+      p++;
       if (c === 40 || c === 91 || c === 123) depth++;
       else if ((c === 41 || c === 93 || c === 125) && --depth === 0) {
-        end = this.pos;
+        end = p;
         break;
       }
     }
