@@ -59,11 +59,11 @@ function statusOf(entry: ReturnType<typeof modelEntry>, created: ReadonlySet<str
  */
 export function walkSchema(ctx: ProjectRuleContext, visit: (step: SchemaStep) => void): void {
   const { summary } = ctx;
-  if (summary.initial === true) return;
+  if (summary.initial === true || partOfFirstRun(summary.operations)) return;
   const app = ctx.view && ctx.file ? (ctx.view.keyOf(ctx.file)?.app ?? '') : '';
   // Without a project view only what this migration creates is known; everything else is unknown.
   let state: AppState = (ctx.view && ctx.file ? ctx.view.stateOf(ctx.file, 'before', 'database') : null) ?? AppState.empty(app, true);
-  const created = new Set<string>();
+  const created = squashedRun(ctx);
   for (const op of summary.operations) {
     const args = op.args;
     if (args && op.certain && op.databaseEffect === 'normal' && WALKED.has(args.kind) && op.specName !== 'SeparateDatabaseAndState') {
@@ -75,6 +75,45 @@ export function walkSchema(ctx: ProjectRuleContext, visit: (step: SchemaStep) =>
     if (args?.kind === 'RenameModel' && args.model && args.newName && created.has(args.model.toLowerCase())) created.add(args.newName.toLowerCase());
     state = applyMigration(state, [op], true, 'database');
   }
+}
+
+/**
+ * makemigrations writes an AddField of a NOT NULL column with no default at all only when the
+ * model is created in the same run (an app's first tables split across files for dependencies
+ * between apps — before Django 1.9 without `initial = True`); for a model that already exists it
+ * asks for a default and writes `preserve_default=False`. Such a file is part of the run that
+ * builds the tables from nothing (on a table with rows it could not even have been applied).
+ */
+function partOfFirstRun(operations: readonly OperationSummary[]): boolean {
+  return operations.some((op) => {
+    const a = op.args;
+    if (a?.kind !== 'AddField' || !a.field || a.preserveDefault !== true || op.container !== null) return false;
+    const f = a.field;
+    return f.null === false && f.primaryKey === false && f.relation !== undefined && hasColumn(f) && f.default === 'NOT_PROVIDED' && f.dbDefault === 'NOT_PROVIDED' && f.autoNow === false && f.blank === false;
+  });
+}
+
+/**
+ * A squashed migration (one with `replaces`) right after initial ones: squashmigrations splits a
+ * project's first tables across such files (a field added to a model the initial file created).
+ * They run together on an empty database; a database that already has those tables has the
+ * replaced migrations recorded and never runs the squash. The models the initial ancestors
+ * directly above it created count as new tables.
+ */
+function squashedRun(ctx: ProjectRuleContext): Set<string> {
+  const out = new Set<string>();
+  if (!ctx.summary.replaces || !ctx.view || !ctx.file) return out;
+  let node = ctx.view.node(ctx.file);
+  const app = node?.key.app;
+  for (let hops = 0; node && hops < 20; hops++) {
+    const parents = node.parents.filter((p) => p.key.app === app);
+    const parent = parents.length === 1 ? parents[0] : undefined;
+    const summary = parent?.migration?.summary;
+    if (!parent || !summary || summary.initial !== true) break;
+    for (const op of summary.operations) if (op.createsModel) out.add(op.createsModel);
+    node = parent;
+  }
+  return out;
 }
 
 /** A field of the model before the operation: its spec, or null when absent or unreadable. */
