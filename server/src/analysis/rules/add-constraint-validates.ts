@@ -2,7 +2,8 @@
  * add-constraint-validates: a constraint added to an existing table and validated at once, while
  * its lock is held — AddConstraint of a CheckConstraint (ACCESS EXCLUSIVE, every row checked), or a
  * new foreign key (AddField / AlterField introducing a ForeignKey or OneToOneField with
- * db_constraint, a SHARE ROW EXCLUSIVE lock on both tables while every row is checked). On
+ * db_constraint: SHARE ROW EXCLUSIVE on both tables — ACCESS EXCLUSIVE on the table itself when it
+ * comes with ADD COLUMN — while every row is checked). On
  * PostgreSQL the constraint can be added NOT VALID (no scan) and validated later under a lock that
  * lets reads and writes go on. PostgreSQL only: MySQL and SQLite have no NOT VALID.
  */
@@ -41,7 +42,10 @@ export const addConstraintValidates: Rule = {
         if (!before || before.relation === undefined) return;
         if (before.relation && before.relation.kind !== 'many-to-many' && before.relation.dbConstraint !== false) return; // already constrained
       }
-      const fk = 'a constraint Django validates right away: ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY takes a SHARE ROW EXCLUSIVE lock on both tables (writes wait) while PostgreSQL checks every row';
+      const fk =
+        args.kind === 'AddField'
+          ? 'a constraint PostgreSQL validates at once: ADD COLUMN … REFERENCES holds an ACCESS EXCLUSIVE lock on the table (no reads, no writes) and a SHARE ROW EXCLUSIVE lock on the referenced one (writes wait) while it reads every row'
+          : 'a constraint PostgreSQL validates at once: ADD CONSTRAINT … FOREIGN KEY holds a SHARE ROW EXCLUSIVE lock on both tables (writes wait) while it reads every row';
       ctx.report({
         range: step.op.range,
         message: `${args.kind} '${args.name}' adds a foreign key to existing table ${tableLabel(step)}, ${fk}. Instead, add the field with \`db_constraint=False\` and create the constraint with \`ADD CONSTRAINT … NOT VALID\` then \`VALIDATE CONSTRAINT\` in RunSQL inside SeparateDatabaseAndState.`,

@@ -42,15 +42,18 @@ export const addFieldNotNull: Rule = {
       const keeps = keepsDatabaseDefault(field);
       if (keeps !== false) return; // a db_default that stays, or one we cannot read
       if (field.primaryKey === true) return;
-      // No default at all is the first run of an app's tables (walkSchema skips it): Django's effective
-      // default (the default, now() for auto_now, '' for blank text) is set, then dropped.
+      // Django's effective default: the default as written, now() for auto_now, '' for blank text.
+      const hasDefault = field.default !== 'NOT_PROVIDED' || field.autoNow === true || field.blank === true;
       const name = args.name ?? 'the field';
       const alternative = djangoAtLeast(ctx.target, 5, 0)
         ? `add it with \`db_default=…\` (the default then stays in the database), or add it with \`null=True\`, backfill in batches, and make it NOT NULL in a later migration`
         : `add it with \`null=True\`, backfill in batches in a migration of its own, and make it NOT NULL in a later release`;
+      const consequence = hasDefault
+        ? `Django sets its default only while adding the column and drops it at once, so the INSERTs of code still running without '${name}' fail with a NOT NULL violation during the deploy`
+        : `it has no default, so it fails as soon as the table has rows (makemigrations would have asked for a one-off default)`;
       ctx.report({
         range: step.op.range,
-        message: `AddField '${name}' on '${step.model}' adds a NOT NULL column to existing table ${tableLabel(step)}: Django sets its default only while adding the column and drops it at once, so the INSERTs of code still running without '${name}' fail with a NOT NULL violation during the deploy; ${lockText(ctx.target)}. Instead, ${alternative}.`,
+        message: `AddField '${name}' on '${step.model}' adds a NOT NULL column to existing table ${tableLabel(step)}: ${consequence}; ${lockText(ctx.target)}. Instead, ${alternative}.`,
       });
     });
   },

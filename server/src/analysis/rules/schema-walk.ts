@@ -9,7 +9,7 @@
 import type { FieldSpec } from '../fields';
 import type { OperationArgs } from '../operation-args';
 import { AppState, applyMigration, defaultTable, modelEntry, type ModelState } from '../project/state';
-import type { OperationSummary } from '../project/summary';
+import type { MigrationSummary, OperationSummary } from '../project/summary';
 import type { DatabaseVendor, TargetDatabase } from '../target-database';
 import type { ProjectRuleContext } from './rule';
 
@@ -59,7 +59,7 @@ function statusOf(entry: ReturnType<typeof modelEntry>, created: ReadonlySet<str
  */
 export function walkSchema(ctx: ProjectRuleContext, visit: (step: SchemaStep) => void): void {
   const { summary } = ctx;
-  if (summary.initial === true || partOfFirstRun(summary.operations)) return;
+  if (summary.initial === true || partOfFirstRun(summary)) return;
   const app = ctx.view && ctx.file ? (ctx.view.keyOf(ctx.file)?.app ?? '') : '';
   // Without a project view only what this migration creates is known; everything else is unknown.
   let state: AppState = (ctx.view && ctx.file ? ctx.view.stateOf(ctx.file, 'before', 'database') : null) ?? AppState.empty(app, true);
@@ -78,18 +78,22 @@ export function walkSchema(ctx: ProjectRuleContext, visit: (step: SchemaStep) =>
 }
 
 /**
- * makemigrations writes an AddField of a NOT NULL column with no default at all only when the
- * model is created in the same run (an app's first tables split across files for dependencies
- * between apps — before Django 1.9 without `initial = True`); for a model that already exists it
- * asks for a default and writes `preserve_default=False`. Such a file is part of the run that
- * builds the tables from nothing (on a table with rows it could not even have been applied).
+ * makemigrations writes an AddField of a NOT NULL foreign key with no default at all only when
+ * the model is created in the same run: an app's first tables split across files because of
+ * foreign keys between apps (before Django 1.9 without `initial = True`). For a model that
+ * already exists it asks for a default and writes `preserve_default=False`. Such a file, which
+ * depends on another app, is part of the run that builds the tables from nothing (on a table with
+ * rows it could not even have been applied). A hand-written one on a single app stays a finding.
  */
-function partOfFirstRun(operations: readonly OperationSummary[]): boolean {
-  return operations.some((op) => {
+function partOfFirstRun(summary: MigrationSummary): boolean {
+  // The split exists for foreign keys between apps: the file depends on another app's migration.
+  const otherApp = summary.dependencies.entries.some((e) => e.kind === 'swappable') || new Set(summary.dependencies.entries.flatMap((e) => (e.kind === 'key' ? [e.app] : []))).size > 1;
+  if (!otherApp) return false;
+  return summary.operations.some((op) => {
     const a = op.args;
     if (a?.kind !== 'AddField' || !a.field || a.preserveDefault !== true || op.container !== null) return false;
     const f = a.field;
-    return f.null === false && f.primaryKey === false && f.relation !== undefined && hasColumn(f) && f.default === 'NOT_PROVIDED' && f.dbDefault === 'NOT_PROVIDED' && f.autoNow === false && f.blank === false;
+    return !!f.relation && hasColumn(f) && f.null === false && f.default === 'NOT_PROVIDED' && f.dbDefault === 'NOT_PROVIDED';
   });
 }
 
