@@ -58,23 +58,58 @@ function statusOf(entry: ReturnType<typeof modelEntry>, created: ReadonlySet<str
  * operations whose database effect is custom code.
  */
 export function walkSchema(ctx: ProjectRuleContext, visit: (step: SchemaStep) => void): void {
+  for (const step of stepsOf(ctx)) visit(step);
+}
+
+/** The steps of a summary in a view, computed once for all the rules that read them. */
+const walked = new WeakMap<MigrationSummary, { view: ProjectRuleContext['view']; file: string | null; steps: SchemaStep[] }>();
+
+function stepsOf(ctx: ProjectRuleContext): SchemaStep[] {
+  const known = walked.get(ctx.summary);
+  if (known && known.view === ctx.view && known.file === ctx.file) return known.steps;
+  const steps = computeSteps(ctx);
+  walked.set(ctx.summary, { view: ctx.view, file: ctx.file, steps });
+  return steps;
+}
+
+function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
   const { summary } = ctx;
-  if (summary.initial === true || partOfFirstRun(summary)) return;
+  const steps: SchemaStep[] = [];
+  if (summary.initial === true || partOfFirstRun(summary)) return steps;
   const app = ctx.view && ctx.file ? (ctx.view.keyOf(ctx.file)?.app ?? '') : '';
   // Without a project view only what this migration creates is known; everything else is unknown.
   let state: AppState = (ctx.view && ctx.file ? ctx.view.stateOf(ctx.file, 'before', 'database') : null) ?? AppState.empty(app, true);
   const created = squashedRun(ctx);
-  for (const op of summary.operations) {
+  const ops = summary.operations;
+  // Which models a judged operation at or after each index asks about: an operation on another
+  // model cannot change the answers, so it needs no replay (most files judge one or two models).
+  const later: Array<ReadonlySet<string>> = new Array<ReadonlySet<string>>(ops.length);
+  let needed = new Set<string>();
+  for (let i = ops.length - 1; i >= 0; i--) {
+    later[i] = needed;
+    const a = (ops[i] as OperationSummary).args;
+    const m = a && WALKED.has(a.kind) && 'model' in a && a.model ? a.model.toLowerCase() : null;
+    if (m && !needed.has(m)) needed = new Set([...needed, m]);
+  }
+  const mustReplay = (op: OperationSummary, after: ReadonlySet<string>): boolean => {
+    if (after.size === 0) return false;
+    const a = op.args;
+    if (!a || !op.specName || a.kind === 'RenameModel' || !('model' in a) || !a.model) return true;
+    return after.has(a.model.toLowerCase());
+  };
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i] as OperationSummary;
     const args = op.args;
     if (args && op.certain && op.databaseEffect === 'normal' && WALKED.has(args.kind) && op.specName !== 'SeparateDatabaseAndState') {
       const model = 'model' in args && args.model ? args.model.toLowerCase() : null;
-      if (model) visit({ op, args, model, ...statusOf(modelEntry(state, model), created, model) });
+      if (model) steps.push({ op, args, model, ...statusOf(modelEntry(state, model), created, model) });
     }
     if (op.createsModel) created.add(op.createsModel);
     if (args?.kind === 'CreateModel' && args.model && op.databaseEffect === 'normal') created.add(args.model.toLowerCase());
     if (args?.kind === 'RenameModel' && args.model && args.newName && created.has(args.model.toLowerCase())) created.add(args.newName.toLowerCase());
-    state = applyMigration(state, [op], true, 'database');
+    if (mustReplay(op, later[i] as ReadonlySet<string>)) state = applyMigration(state, [op], true, 'database');
   }
+  return steps;
 }
 
 /**
