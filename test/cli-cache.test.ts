@@ -135,6 +135,32 @@ describe('check cache', () => {
     assert.deepEqual(added.stdout, runCli(['check', '--no-cache', '--format', 'json', '.'], root, { env: env() }).stdout);
   });
 
+  it('keys results by the target database: changing database or postgresql-version never serves stale findings', () => {
+    const root = temps.make();
+    writeFileIn(join(root, 'shop', '__init__.py'), '');
+    writeFileIn(join(root, 'shop', 'migrations', '__init__.py'), '');
+    writeFileIn(join(root, 'shop', 'migrations', '0001_initial.py'), INITIAL);
+    writeFileIn(
+      join(root, 'shop', 'migrations', '0002_flag_index.py'),
+      `from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("shop", "0001_initial")]\n\n    operations = [\n        migrations.AddIndex(model_name="order", index=models.Index(fields=["flag"], name="order_flag_idx")),\n        migrations.AddField(model_name="order", name="rank", field=models.IntegerField(default=0)),\n    ]\n`,
+    );
+    const cache = join(temps.make(), 'cache');
+    const args = ['check', '--cache-dir', cache, '--format', 'json', '.'];
+    const run = (pyproject: string) => {
+      writeFileSync(join(root, 'pyproject.toml'), `[tool.migration-guard]\n${pyproject}`);
+      const cached = runCli(args, root, { env: env() });
+      assert.deepEqual(cached.stdout, runCli(['check', '--no-cache', '--format', 'json', '.'], root, { env: env() }).stdout, pyproject);
+      return cached.stdout;
+    };
+    const postgres = run('database = "postgresql"\n');
+    assert.ok(postgres.includes('add-index-not-concurrent') && !postgres.includes('rewrites'), postgres);
+    const sqlite = run('database = "sqlite"\n');
+    assert.ok(!sqlite.includes('add-index-not-concurrent') && sqlite.includes('add-field-not-null'), sqlite);
+    const old = run('database = "postgresql"\npostgresql-version = 10\n');
+    assert.ok(old.includes('add-index-not-concurrent') && old.includes('rewrites the whole table'), old);
+    assert.equal(run('database = "postgresql"\n'), postgres);
+  });
+
   it('re-reads an apps.py whose label comes from a config class imported from another module when that module changes', () => {
     const root = temps.make();
     cpSync(join(FIXTURES, 'projects', 'app-label'), root, { recursive: true });

@@ -90,6 +90,7 @@ const EXPECTED_DEFAULT = [
   'app/migrations/0002_backfill.py:6 unbatched-save-loop',
   'app/migrations/0002_backfill.py:15 runpython-no-reverse',
   'app/migrations/0002_backfill.py:15 mixed-data-and-schema',
+  'app/migrations/0002_backfill.py:17 alter-field-not-null',
   'app/migrations/0003_order_index.py:7 unused-suppression',
   'app/migrations/0003_order_index.py:9 missing-atomic-false',
   'app/migrations/0004_broken.py:9 runpython-no-reverse',
@@ -134,8 +135,8 @@ describe('cli: text format', () => {
     const lines = r.stdout.trimEnd().split('\n');
     assert.equal(lines.length, EXPECTED_DEFAULT.length + 1);
     assert.match(lines[0], /^app\/migrations\/0002_backfill\.py:6:5: warning \[unbatched-save-loop\] \S/);
-    assert.match(lines[3], /^app\/migrations\/0003_order_index\.py:7:5: information \[unused-suppression\] /);
-    assert.equal(lines.at(-1), 'Found 8 problems (2 errors, 5 warnings, 1 information) in 4 files (6 checked).');
+    assert.match(lines[4], /^app\/migrations\/0003_order_index\.py:7:5: information \[unused-suppression\] /);
+    assert.equal(lines.at(-1), 'Found 9 problems (2 errors, 6 warnings, 1 information) in 4 files (6 checked).');
   });
 
   it('says so when nothing is found, and --quiet leaves only findings', () => {
@@ -345,7 +346,7 @@ describe('cli: exit codes', () => {
     const { run, findings } = json(['no/such/path.py', 'app/migrations/0002_backfill.py']);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /no\/such\/path\.py: no such file or directory/);
-    assert.equal(findings.length, 3);
+    assert.equal(findings.length, 4);
   });
 
   it('exits 2 when a file cannot be read, after reporting everything else', () => {

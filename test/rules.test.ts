@@ -3,21 +3,29 @@
  * that rule (and of any rule its markers name) must match the `# expect:` markers exactly.
  * `bad-*` fixtures must expect at least one finding, `good-*` none; `tricky-*` may go either way.
  * A fixture that is a folder is a project: every migration in it is linted with the project
- * view, and the markers of all its files count together.
+ * view, and the markers of all its files count together (on top of a shared base, see withBase).
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { describe, it } from 'node:test';
-import { RULE_IDS } from '../server/src/analysis/rules';
+import { after, describe, it } from 'node:test';
+import { RULE_IDS, ruleById } from '../server/src/analysis/rules';
+import type { LintOptions } from '../server/src/analysis/engine';
 import { expectationsOf, formatExpected, type Expected } from './helpers/expectations';
-import { lint, lintProject } from './helpers/lint';
+import { TempDirs } from './helpers/cli';
+import { lint, lintProject, withBase } from './helpers/lint';
 import { FIXTURES } from './helpers/paths';
 
 const root = join(FIXTURES, 'rules');
+const temps = new TempDirs();
+after(() => temps.removeAll());
+
 
 for (const rule of readdirSync(root).sort()) {
   describe(`rule fixtures: ${rule}`, () => {
+    // A rule that ships off by default is turned on for its own fixtures.
+    const meta = ruleById(rule)?.meta;
+    const options: LintOptions = meta?.defaultOff ? { rules: { [rule]: meta.defaultSeverity } } : {};
     it('is a known rule id', () => assert.ok(RULE_IDS.includes(rule), `fixture folder ${rule} names no rule`));
     const entries = readdirSync(join(root, rule)).sort();
     const files = entries.filter((f) => f.endsWith('.py'));
@@ -29,8 +37,8 @@ for (const rule of readdirSync(root).sort()) {
     });
     for (const project of projects) {
       it(`${project}/ (project)`, async () => {
-        const dir = join(root, rule, project);
-        const results = await lintProject(dir);
+        const dir = withBase(join(root, rule, project), temps);
+        const results = await lintProject(dir, options);
         assert.ok(results.size > 0, `${project}: no migrations found`);
         const want: string[] = [];
         const got: string[] = [];
@@ -59,7 +67,7 @@ for (const rule of readdirSync(root).sort()) {
         const checked = new Set([rule, ...expected.map((e) => e.rule)]);
         if (file.startsWith('bad-')) assert.ok(expected.some((e) => e.rule === rule), `${file} is a bad-* fixture without an expect marker for ${rule}`);
         if (file.startsWith('good-')) assert.equal(expected.filter((e) => e.rule === rule).length, 0, `${file} is a good-* fixture but expects ${rule}`);
-        const { findings } = await lint(source);
+        const { findings } = await lint(source, options);
         const actual: Expected[] = findings
           .filter((f) => checked.has(f.rule))
           .map((f) => ({ line: f.range.start.line + 1, rule: f.rule, severity: f.severity }));

@@ -1,12 +1,13 @@
 /** Lints source text, or a fixture project with its project view, in tests with one shared parser. */
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { lintTree, type LintOptions, type LintResult } from '../../server/src/analysis/engine';
 import { PythonParser } from '../../server/src/analysis/parser';
 import { readPyproject } from '../../server/src/config/pyproject';
-import { mergeSettings } from '../../server/src/config/settings';
+import { mergeSettings, targetOf } from '../../server/src/config/settings';
 import { loadProject } from '../../server/src/workspace/project-loader';
-import { GRAMMAR_PATHS } from './paths';
+import type { TempDirs } from './cli';
+import { FIXTURES, GRAMMAR_PATHS } from './paths';
 
 let parser: Promise<PythonParser> | undefined;
 
@@ -37,10 +38,24 @@ export async function lintProject(root: string, options: LintOptions = {}): Prom
     const tree = p.parse(source);
     try {
       const inView = project.summaries.has(file);
-      out.set(file, lintTree(tree, source, { ...options, name: basename(file, '.py'), ...(inView ? { project: { view: project.view, file } } : {}) }));
+      out.set(file, lintTree(tree, source, { target: targetOf(settings), ...options, name: basename(file, '.py'), ...(inView ? { project: { view: project.view, file } } : {}) }));
     } finally {
       tree.delete();
     }
   }
   return out;
+}
+
+/**
+ * A project fixture with a `.base` file (naming a folder under test/fixtures) is that folder's
+ * files with the fixture's own on top: the schema-rule fixtures share the migrations that build
+ * their tables, and each adds only the migration it is about.
+ */
+export function withBase(dir: string, temps: TempDirs): string {
+  const marker = join(dir, '.base');
+  if (!existsSync(marker)) return dir;
+  const copy = temps.make();
+  cpSync(join(FIXTURES, readFileSync(marker, 'utf8').trim()), copy, { recursive: true });
+  cpSync(dir, copy, { recursive: true, filter: (src) => src !== marker });
+  return copy;
 }

@@ -43,7 +43,7 @@ describe('language server: the project view', () => {
       const company = pathToFileURL(join(root, 'crm/migrations/0003_contact_company.py')).href;
       const phone = pathToFileURL(join(root, 'crm/migrations/0003_contact_phone.py')).href;
       const ds = await client.waitFor(() => client.diagnostics.get(company)?.diagnostics, 'scan diagnostics');
-      assert.deepEqual(codes(ds), ['conflicting-migrations']);
+      assert.deepEqual(codes(ds), ['add-field-not-null', 'conflicting-migrations']);
       assert.equal(ds[0]?.relatedInformation?.[0]?.location.uri, phone);
       await client.waitFor(() => client.diagnostics.get(phone)?.diagnostics.length, 'the other leaf');
 
@@ -78,16 +78,16 @@ describe('language server: the project view', () => {
 
       // A comment: nothing the project sees changes, so the other leaf is not published again.
       const commented = text.replace('class Migration', '# reviewed\nclass Migration');
-      assert.deepEqual(codes(await client.change(company, 2, replaceAll(text, commented))), ['conflicting-migrations']);
+      assert.deepEqual(codes(await client.change(company, 2, replaceAll(text, commented))), ['add-field-not-null', 'conflicting-migrations']);
       await new Promise((r) => setTimeout(r, 400));
       assert.equal(client.count(phone), phoneBefore, 'an edit the project does not see re-lints nothing else');
 
       // Depend on the other leaf: one leaf left, on both files.
       const linear = commented.replace("('crm', '0002_contact_email')", "('crm', '0003_contact_phone')");
       assert.notEqual(linear, commented, 'fixture shape changed');
-      assert.deepEqual(codes(await client.change(company, 3, replaceAll(commented, linear))), []);
+      assert.deepEqual(codes(await client.change(company, 3, replaceAll(commented, linear))), ['add-field-not-null']);
       const after = await client.waitFor(() => (client.count(phone) > phoneBefore ? client.diagnostics.get(phone)?.diagnostics : undefined), 'the other leaf re-linted');
-      assert.deepEqual(codes(after), []);
+      assert.deepEqual(codes(after), ['add-field-not-null']);
     } finally {
       await client.stop();
     }
@@ -108,7 +108,7 @@ describe('language server: the project view', () => {
       assert.notEqual(managed, text, 'fixture shape changed');
       await client.change(initial, 2, replaceAll(text, managed));
       const ds = await client.waitFor(() => (client.count(second) > before ? client.diagnostics.get(second)?.diagnostics : undefined), 'the later migration re-linted');
-      assert.deepEqual(codes(ds), ['mixed-data-and-schema']);
+      assert.deepEqual(codes(ds), ['drop-table', 'mixed-data-and-schema']);
     } finally {
       await client.stop();
     }
@@ -118,12 +118,12 @@ describe('language server: the project view', () => {
     const root = copyOf('projects/conflict');
     writeFileSync(join(root, 'pyproject.toml'), '[tool.migration-guard]\nexclude = ["**/__init__.py", "**/0003_contact_phone.py"]\n');
     const cli = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'check', '.', '--format', 'json'], { cwd: root, encoding: 'utf8' });
-    const expected = (JSON.parse(cli.stdout) as Array<{ path: string; rule: string }>).map((f) => `${f.path} ${f.rule}`);
-    assert.deepEqual(expected, ['crm/migrations/0003_contact_company.py conflicting-migrations'], 'the excluded leaf still makes two');
+    const expected = (JSON.parse(cli.stdout) as Array<{ path: string; rule: string }>).map((f) => `${f.path} ${f.rule}`).sort();
+    assert.deepEqual(expected, ['crm/migrations/0002_contact_email.py add-field-not-null', 'crm/migrations/0003_contact_company.py add-field-not-null', 'crm/migrations/0003_contact_company.py conflicting-migrations'], 'the excluded leaf still makes two');
     const client = await TestClient.start({ workspaceFolders: [root], settings: () => ({}) });
     try {
       await client.waitFor(() => client.logs.some((l) => /checked \d+ migrations/.test(l)), 'the workspace scan');
-      const actual = [...client.diagnostics].flatMap(([uri, p]) => p.diagnostics.map((d) => `${fileURLToPath(uri).slice(root.length + 1)} ${String(d.code)}`));
+      const actual = [...client.diagnostics].flatMap(([uri, p]) => p.diagnostics.map((d) => `${fileURLToPath(uri).slice(root.length + 1)} ${String(d.code)}`)).sort();
       assert.deepEqual(actual, expected);
     } finally {
       await client.stop();

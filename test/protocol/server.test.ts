@@ -48,7 +48,7 @@ describe('language server over stdio', () => {
     const backfill = uriOf('shop/migrations/0002_backfill_currency.py');
     const ds = await client.waitFor(() => client.diagnostics.get(backfill)?.diagnostics, 'workspace diagnostics');
     // runsql-no-reverse is off in the fixture's pyproject.toml.
-    assert.deepEqual(codes(ds), ['mixed-data-and-schema', 'runpython-no-reverse', 'unbatched-save-loop']);
+    assert.deepEqual(codes(ds), ['alter-field-not-null', 'mixed-data-and-schema', 'runpython-no-reverse', 'unbatched-save-loop']);
     const outside = await client.waitFor(() => client.diagnostics.get(uriOf('tools/custom_migration.py'))?.diagnostics, 'content-detected migration');
     assert.deepEqual(codes(outside), ['missing-atomic-false']);
     await client.waitFor(() => client.progress.some((p) => p.kind === 'end'), 'progress end');
@@ -207,13 +207,13 @@ describe('language server settings', () => {
     try {
       const backfill = uriOf('shop/migrations/0002_backfill_currency.py');
       let ds = await client.waitFor(() => client.diagnostics.get(backfill)?.diagnostics, 'workspace diagnostics');
-      assert.deepEqual(codes(ds), ['mixed-data-and-schema', 'runpython-no-reverse', 'runsql-no-reverse']);
+      assert.deepEqual(codes(ds), ['alter-field-not-null', 'mixed-data-and-schema', 'runpython-no-reverse', 'runsql-no-reverse']);
       assert.equal(ds.find((d) => d.code === 'runsql-no-reverse')?.severity, 1, 'editor severity applies');
       rules = { 'mixed-data-and-schema': 'off' };
       const before = client.count(backfill);
       await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
       ds = await client.nextDiagnostics(backfill, before);
-      assert.deepEqual(codes(ds), ['runpython-no-reverse', 'unbatched-save-loop']);
+      assert.deepEqual(codes(ds), ['alter-field-not-null', 'runpython-no-reverse', 'unbatched-save-loop']);
     } finally {
       await client.stop();
     }
@@ -231,7 +231,7 @@ describe('language server settings changes', () => {
       // Two changes in a row: the second scan cancels the first, which must then decide nothing.
       for (let i = 0; i < 2; i++) await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
       await client.waitFor(() => client.logs.filter((l) => /^checked \d+ migrations/.test(l)).length >= 2 && true, 'both scans to finish');
-      assert.deepEqual(codes(client.diagnostics.get(uri)?.diagnostics ?? []), ['mixed-data-and-schema', 'runpython-no-reverse', 'unbatched-save-loop']);
+      assert.deepEqual(codes(client.diagnostics.get(uri)?.diagnostics ?? []), ['alter-field-not-null', 'mixed-data-and-schema', 'runpython-no-reverse', 'unbatched-save-loop']);
       await client.close(uri);
     } finally {
       await client.stop();
@@ -254,7 +254,7 @@ describe('language server file watching', () => {
       let before = client.count(uri);
       await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(pyproject).href, type: 2 }] });
       ds = await client.nextDiagnostics(uri, before);
-      assert.deepEqual(codes(ds), ['mixed-data-and-schema', 'runpython-no-reverse']);
+      assert.deepEqual(codes(ds), ['alter-field-not-null', 'mixed-data-and-schema', 'runpython-no-reverse']);
       rmSync(file);
       before = client.count(uri);
       await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri, type: 3 }] });

@@ -5,10 +5,11 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { ruleById } from '../analysis/rules';
 import type { RuleSetting } from '../analysis/types';
 import { FileMatcher } from '../config/file-matcher';
 import { PyprojectCache, readPyproject, type ProjectConfig } from '../config/pyproject';
-import { mergeSettings, type Settings } from '../config/settings';
+import { mergeSettings, targetOf, type Settings } from '../config/settings';
 import { UsageError } from './options';
 import type { LintConfig } from './types';
 
@@ -38,7 +39,11 @@ export function applyOverrides(rules: Record<string, RuleSetting>, overrides: Ru
   if (overrides.select) {
     for (const id of Object.keys(out)) {
       if (!overrides.select.includes(id)) out[id] = 'off';
-      else if (out[id] === 'off') out[id] = 'default';
+      else if (out[id] === 'off' || out[id] === 'default') {
+        // Selecting a rule runs it, also one that ships off by default.
+        const meta = ruleById(id)?.meta;
+        out[id] = meta?.defaultOff ? meta.defaultSeverity : 'default';
+      }
     }
   }
   for (const id of overrides.ignore) out[id] = 'off';
@@ -88,6 +93,7 @@ export class ConfigResolver {
     this.configs.push({
       rules: settings.rules,
       batchSize: settings.batchSize,
+      target: targetOf(settings),
       fix: this.overrides.fix ?? 'none',
       maxFileSize: this.overrides.maxFileSize ?? settings.maxFileSize,
       baseline: settings.baseline === null ? null : resolve(project.root, settings.baseline),

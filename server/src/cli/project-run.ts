@@ -93,7 +93,7 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
     const config = configs[t.config] as LintConfig;
     const { analysis } = r;
     const project = layout.appOf(t.file) ? { view, file: t.file } : undefined;
-    const raw = analysis.summary ? [...analysis.findings, ...projectFindings(analysis.summary, { rules: config.rules, project })] : analysis.findings;
+    const raw = analysis.summary ? [...analysis.findings, ...projectFindings(analysis.summary, { rules: config.rules, project, target: config.target })] : analysis.findings;
     let final = finalizeFindings(raw, analysis.suppressions, { rules: config.rules });
     if (config.fix === 'preferred') {
       // A fix that writes new files fixes its finding once they are written (check.ts writes them).

@@ -10,19 +10,22 @@ export const RULES_FORMATS: readonly RulesFormat[] = ['text', 'json'];
 export interface RuleListing {
   id: string;
   defaultSeverity: string;
+  /** False for a rule that ships off (`default` means off until a severity is set). */
+  enabledByDefault: boolean;
   summary: string;
   docs: string;
 }
 
 export function ruleListing(): RuleListing[] {
-  return RULES.map((r) => ({ id: r.meta.id, defaultSeverity: r.meta.defaultSeverity, summary: r.meta.summary, docs: ruleDocsUrl(r.meta.id) }));
+  return RULES.map((r) => ({ id: r.meta.id, defaultSeverity: r.meta.defaultSeverity, enabledByDefault: !r.meta.defaultOff, summary: r.meta.summary, docs: ruleDocsUrl(r.meta.id) }));
 }
 
 export function formatRules(format: RulesFormat): string {
   const rows = ruleListing();
   if (format === 'json') return `${JSON.stringify(rows, null, 2)}\n`;
   const idWidth = Math.max(...rows.map((r) => r.id.length));
-  const sevWidth = Math.max(...rows.map((r) => r.defaultSeverity.length));
+  const shown = (r: RuleListing): string => (r.enabledByDefault ? r.defaultSeverity : `${r.defaultSeverity} (off by default)`);
+  const sevWidth = Math.max(...rows.map((r) => shown(r).length));
   const pad = ' '.repeat(idWidth + sevWidth + 4);
-  return rows.map((r) => `${r.id.padEnd(idWidth)}  ${r.defaultSeverity.padEnd(sevWidth)}  ${r.summary}\n${pad}${r.docs}\n`).join('');
+  return rows.map((r) => `${r.id.padEnd(idWidth)}  ${shown(r).padEnd(sevWidth)}  ${r.summary}\n${pad}${r.docs}\n`).join('');
 }

@@ -127,12 +127,15 @@ function readBytes(file: string, maxBytes: number): Buffer | null {
 
 const resultKeys = new WeakMap<LintConfig, Map<LintTask['mode'], string>>();
 
-/** What a result depends on besides the file's bytes. */
+/**
+ * What a result depends on besides the file's bytes. It is also part of the project step's key,
+ * so whatever the project rules read from the configuration (the target database) belongs here.
+ */
 export function resultKey(task: LintTask, config: LintConfig): string {
   let byMode = resultKeys.get(config);
   if (!byMode) resultKeys.set(config, (byMode = new Map()));
   let key = byMode.get(task.mode);
-  if (key === undefined) byMode.set(task.mode, (key = JSON.stringify([task.mode, config.rules, config.batchSize])));
+  if (key === undefined) byMode.set(task.mode, (key = JSON.stringify([task.mode, config.rules, config.batchSize, config.target])));
   return key;
 }
 

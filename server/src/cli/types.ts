@@ -4,6 +4,7 @@
  */
 import type { FileAnalysis } from '../analysis/engine';
 import type { AppLabel } from '../analysis/project/app-config';
+import type { TargetDatabase } from '../analysis/target-database';
 import type { Range, RelatedLocation, RuleSetting, Severity } from '../analysis/types';
 import type { SourceEncoding } from '../workspace/source-encoding';
 
@@ -11,6 +12,8 @@ import type { SourceEncoding } from '../workspace/source-encoding';
 export interface LintConfig {
   rules: Record<string, RuleSetting>;
   batchSize: number;
+  /** The database the project deploys to: project rules' findings depend on it. */
+  target: TargetDatabase;
   /** Fixes to apply before reporting what remains. */
   fix: 'none' | 'safe' | 'preferred';
   /** Files larger than this many bytes are skipped with a warning. */

@@ -3,7 +3,8 @@
  * VS Code's `migrationGuard.*` or pyproject's `[tool.migration-guard]`), and layering:
  * built-in defaults < pyproject.toml < explicit editor settings.
  */
-import { RULE_IDS } from '../analysis/rules';
+import { RULE_IDS, ruleById } from '../analysis/rules';
+import { DATABASE_VENDORS, DEFAULT_TARGET_DATABASE, parseDjangoVersion, parsePostgresqlVersion, type DatabaseVendor, type TargetDatabase } from '../analysis/target-database';
 import { SEVERITIES, type RuleSetting } from '../analysis/types';
 
 export interface Settings {
@@ -27,6 +28,12 @@ export interface Settings {
   baseline: string | null;
   /** Files larger than this many bytes are skipped with a warning. */
   maxFileSize: number;
+  /** The database the project deploys to: the schema-hazard rules' messages follow it. */
+  database: DatabaseVendor;
+  /** PostgreSQL's major version (read when `database` is postgresql). */
+  postgresqlVersion: number;
+  /** Django's version as [major, minor]. */
+  djangoVersion: readonly [number, number];
 }
 
 export type PartialSettings = Partial<Omit<Settings, 'rules'>> & { rules?: Record<string, RuleSetting> };
@@ -56,7 +63,15 @@ export function defaultSettings(): Settings {
     migrationModules: {},
     baseline: null,
     maxFileSize: DEFAULT_MAX_FILE_SIZE,
+    database: DEFAULT_TARGET_DATABASE.vendor,
+    postgresqlVersion: DEFAULT_TARGET_DATABASE.postgresqlVersion,
+    djangoVersion: DEFAULT_TARGET_DATABASE.djangoVersion,
   };
+}
+
+/** The target database the settings describe, as the analysis takes it. */
+export function targetOf(settings: Pick<Settings, 'database' | 'postgresqlVersion' | 'djangoVersion'>): TargetDatabase {
+  return { vendor: settings.database, postgresqlVersion: settings.postgresqlVersion, djangoVersion: settings.djangoVersion };
 }
 
 const RULE_SETTINGS: readonly string[] = ['off', 'default', ...SEVERITIES];
@@ -91,7 +106,8 @@ export function parseSettings(raw: unknown, origin: string): { settings: Partial
       settings.rules = {};
       for (const [id, value] of Object.entries(rules as Record<string, unknown>)) {
         if (!RULE_IDS.includes(id)) problems.push(`${origin}: unknown rule '${id}' (known: ${RULE_IDS.join(', ')})`);
-        else if (typeof value === 'boolean') settings.rules[id] = value ? 'default' : 'off';
+        // `true` turns a rule on: its own severity, also for a rule that ships off by default.
+        else if (typeof value === 'boolean') settings.rules[id] = value ? (ruleById(id)?.meta.defaultOff ? (ruleById(id)?.meta.defaultSeverity ?? 'default') : 'default') : 'off';
         else if (typeof value === 'string' && RULE_SETTINGS.includes(value)) settings.rules[id] = value as RuleSetting;
         else problems.push(`${origin}: rules.${id} must be one of ${RULE_SETTINGS.join(', ')}`);
       }
@@ -132,7 +148,24 @@ export function parseSettings(raw: unknown, origin: string): { settings: Partial
     if (typeof maxFileSize === 'number' && Number.isInteger(maxFileSize) && maxFileSize >= 1) settings.maxFileSize = maxFileSize;
     else problems.push(`${origin}: max-file-size must be a whole number of bytes, at least 1`);
   }
-  const known = ['rules', 'include', 'exclude', 'detectByContent', 'detect-by-content', 'batchSize', 'batch-size', 'authUserModel', 'auth-user-model', 'migrationModules', 'migration-modules', 'baseline', 'maxFileSize', 'max-file-size', 'trace'];
+  const database = pick(r, 'database');
+  if (database !== undefined) {
+    if (typeof database === 'string' && (DATABASE_VENDORS as readonly string[]).includes(database)) settings.database = database as DatabaseVendor;
+    else problems.push(`${origin}: database must be one of ${DATABASE_VENDORS.map((v) => `"${v}"`).join(', ')}`);
+  }
+  const pg = pick(r, 'postgresqlVersion', 'postgresql-version');
+  if (pg !== undefined) {
+    const major = parsePostgresqlVersion(pg);
+    if (major !== null) settings.postgresqlVersion = major;
+    else problems.push(`${origin}: postgresql-version must be PostgreSQL's major version, e.g. 14 or "16" (9 or later)`);
+  }
+  const django = pick(r, 'djangoVersion', 'django-version');
+  if (django !== undefined) {
+    const version = parseDjangoVersion(django);
+    if (version !== null) settings.djangoVersion = version;
+    else problems.push(`${origin}: django-version must be a version such as "4.2" or "5.0" (a string: 4.10 as a number would read as 4.1)`);
+  }
+  const known = ['rules', 'include', 'exclude', 'detectByContent', 'detect-by-content', 'batchSize', 'batch-size', 'authUserModel', 'auth-user-model', 'migrationModules', 'migration-modules', 'baseline', 'maxFileSize', 'max-file-size', 'database', 'postgresqlVersion', 'postgresql-version', 'djangoVersion', 'django-version', 'trace'];
   for (const key of Object.keys(r)) {
     if (!known.includes(key)) {
       problems.push(`${origin}: unknown setting '${key}'`);
@@ -156,6 +189,9 @@ export function mergeSettings(...layers: PartialSettings[]): Settings {
     if (layer.migrationModules !== undefined && Object.keys(layer.migrationModules).length > 0) out.migrationModules = { ...layer.migrationModules };
     if (layer.baseline !== undefined) out.baseline = layer.baseline;
     if (layer.maxFileSize !== undefined) out.maxFileSize = layer.maxFileSize;
+    if (layer.database !== undefined) out.database = layer.database;
+    if (layer.postgresqlVersion !== undefined) out.postgresqlVersion = layer.postgresqlVersion;
+    if (layer.djangoVersion !== undefined) out.djangoVersion = layer.djangoVersion;
   }
   return out;
 }

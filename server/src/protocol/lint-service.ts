@@ -11,7 +11,7 @@ import type { Tree } from '../analysis/parser';
 import type { Finding } from '../analysis/types';
 import { FileMatcher, MIGRATION_CLASS_HINT } from '../config/file-matcher';
 import { PyprojectCache } from '../config/pyproject';
-import { mergeSettings, parseSettings, type PartialSettings, type Settings } from '../config/settings';
+import { mergeSettings, parseSettings, targetOf, type PartialSettings, type Settings } from '../config/settings';
 import { EditorBaselines } from './editor-baseline';
 
 export interface ResolvedSettings {
@@ -81,7 +81,7 @@ export class LintService {
    */
   lint(tree: Tree, text: string, resolved: ResolvedSettings, editorBuffer = false): Finding[] {
     const rules = editorBuffer ? { ...resolved.settings.rules, 'syntax-error': 'off' as const } : resolved.settings.rules;
-    const findings = lintTree(tree, text, { rules, batchSize: resolved.settings.batchSize }).findings;
+    const findings = lintTree(tree, text, { rules, batchSize: resolved.settings.batchSize, target: targetOf(resolved.settings) }).findings;
     return resolved.baseline && resolved.file ? this.baselines.filter(resolved.file, resolved.baseline, tree, findings) : findings;
   }
 }

@@ -20,6 +20,7 @@ import type { Finding, Range } from '../analysis/types';
 import type { DecodedSource } from '../workspace/source-encoding';
 import { ProjectModel, type ProjectChange } from '../workspace/project-model';
 import { overrideFolders } from '../workspace/project-loader';
+import { targetOf } from '../config/settings';
 import type { LintService, ResolvedSettings } from './lint-service';
 import { uriToPath } from './lint-service';
 import type { OpenDocument, OpenDocuments } from './open-documents';
@@ -98,7 +99,7 @@ export class WorkspaceLinter {
     // The buffer being typed: the Python extension already reports its syntax errors as they happen.
     const rules = a.version !== undefined ? { ...a.resolved.settings.rules, 'syntax-error': 'off' as const } : a.resolved.settings.rules;
     const project = this.context(file, accept);
-    const raw = a.analysis.summary ? [...a.analysis.findings, ...projectFindings(a.analysis.summary, { rules, project })] : a.analysis.findings;
+    const raw = a.analysis.summary ? [...a.analysis.findings, ...projectFindings(a.analysis.summary, { rules, project, target: targetOf(a.resolved.settings) })] : a.analysis.findings;
     const findings = finalizeFindings(raw, a.analysis.suppressions, { rules, source: a.source });
     const { baseline } = a.resolved;
     if (!baseline || !a.fingerprints) return findings;

@@ -21,6 +21,7 @@ const { Warning, Error: ErrorSeverity } = vscode.DiagnosticSeverity;
 export const EXPECTED: Expected[] = [
   { file: 'orders/migrations/0002_backfill_currency.py', rule: 'unbatched-save-loop', severity: Warning, text: 'for order in Order.objects.filter(currency__isnull=True)' },
   { file: 'orders/migrations/0002_backfill_currency.py', rule: 'mixed-data-and-schema', severity: Warning, text: 'migrations.RunPython' },
+  { file: 'orders/migrations/0002_backfill_currency.py', rule: 'alter-field-not-null', severity: Warning, text: 'migrations.AlterField' },
   { file: 'orders/migrations/0003_order_number_index.py', rule: 'missing-atomic-false', severity: ErrorSeverity, text: 'migrations.RunSQL' },
   { file: 'customers/migrations/0002_deactivate_customers.py', rule: 'runpython-no-reverse', severity: Warning, text: 'migrations.RunPython' },
   { file: 'catalog/migrations/0002_product_sku.py', rule: 'runsql-no-reverse', severity: Warning, text: 'migrations.RunSQL' },

@@ -321,10 +321,29 @@ function applyOne(b: Builder, op: OperationSummary, view: StateView): void {
     return b.unknown(null);
   }
   if (view === 'database' && op.databaseEffect === 'none') return;
-  if ((view === 'database' && op.databaseEffect === 'custom') || (view === 'state' && op.customState) || !op.args || uncertain) {
-    return b.unknown(target);
-  }
+  if ((view === 'database' && op.databaseEffect === 'custom') || (view === 'state' && op.customState) || !op.args) return b.unknown(target);
+  if (uncertain) return uncertainly(b, op.args, target);
   applyArgs(b, op.args);
+}
+
+/**
+ * An operation that may or may not run (a conditional arm, a comprehension that may be empty):
+ * an index or constraint operation leaves only the model's indexes or constraints unknown (a
+ * migration adding an index only where the database supports it); anything else, the model.
+ */
+function uncertainly(b: Builder, args: OperationArgs, target: string | null): void {
+  switch (args.kind) {
+    case 'AddIndex':
+    case 'RemoveIndex':
+    case 'RenameIndex':
+      return b.update(args.model, (m) => withOptions(m, { indexes: null }));
+    case 'AddConstraint':
+    case 'RemoveConstraint':
+    case 'AlterConstraint':
+      return b.update(args.model, (m) => withOptions(m, { constraints: null }));
+    default:
+      return b.unknown(target);
+  }
 }
 
 function modelOf(args: OperationArgs | null): string | null {

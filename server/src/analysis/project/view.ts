@@ -38,6 +38,8 @@ interface States {
 
 /** Every how many migrations of a chain the state after one is kept. */
 const CHECKPOINT = 8;
+/** How many of the states computed last are kept besides (a walk through a history reuses them). */
+const RECENT = 64;
 
 const UNKNOWN_APP = (app: string): AppState => AppState.empty(app, true);
 
@@ -45,6 +47,8 @@ export class ProjectView {
   readonly graph: MigrationGraph;
   private readonly byFile = new Map<string, GraphMigration>();
   private readonly after = new Map<GraphNode, States>();
+  /** The states after the nodes computed last (rules ask about a history file after file). */
+  private readonly recent = new Map<GraphNode, States>();
   private readonly merged = new Map<GraphNode, States>();
   private readonly inCycle = new Set<GraphNode>();
   private readonly names: DatabaseNames | null;
@@ -92,12 +96,12 @@ export class ProjectView {
    * history cannot exhaust the stack.
    */
   private compute(node: GraphNode): States | null {
-    const known = this.after.get(node);
+    const known = this.after.get(node) ?? this.recent.get(node);
     if (known) return known;
     if (!node.migration) return null;
     this.ensureCycles();
     const chain: GraphNode[] = [];
-    for (let n: GraphNode | null = node; n && n.migration && !this.after.has(n); ) {
+    for (let n: GraphNode | null = node; n && n.migration && !this.after.has(n) && !this.recent.has(n); ) {
       chain.push(n);
       const p: GraphNode | null = this.inCycle.has(n) ? null : this.singleParent(n);
       n = p && !this.inCycle.has(p) ? p : null;
@@ -117,7 +121,16 @@ export class ProjectView {
       };
       if (last.depth % CHECKPOINT === 0 || n.children.length > 1) this.after.set(n, last);
     }
+    if (last) this.remember(node, last);
     return last;
+  }
+
+  private remember(node: GraphNode, states: States): void {
+    if (this.recent.size >= RECENT) {
+      const oldest = this.recent.keys().next().value;
+      if (oldest) this.recent.delete(oldest);
+    }
+    this.recent.set(node, states);
   }
 
   /** The app's state before a node: its single same-app parent's, empty for a root, else a replay. */
@@ -134,10 +147,22 @@ export class ProjectView {
     // A merge: replay the app's migrations in Django's plan order for this node.
     const memo = this.merged.get(node);
     if (memo) return memo;
-    let state = emptyAppState(app);
-    let database = emptyAppState(app);
-    for (const n of this.graph.forwardsPlan(node)) {
-      if (n === node || n.key.app !== app || !n.migration) continue;
+    const plan = this.graph.forwardsPlan(node).filter((n) => n !== node && n.key.app === app);
+    // Django's plan for a merge starts with a parent's own plan: start from that parent's state
+    // (already replayed for its own history) and replay only the other branches, rather than the
+    // app's whole history once per merge.
+    let start = 0;
+    let base: States | null = null;
+    for (const p of parents) {
+      const own = this.graph.forwardsPlan(p).filter((n) => n.key.app === app);
+      if (own.length <= start || own.length > plan.length || !own.every((n, i) => plan[i] === n)) continue;
+      const s = this.compute(p);
+      if (s) [base, start] = [s, own.length];
+    }
+    let state = base?.state ?? emptyAppState(app);
+    let database = base?.database ?? emptyAppState(app);
+    for (const n of plan.slice(start)) {
+      if (!n.migration) continue;
       state = applyMigration(state, n.migration.summary.operations, n.migration.summary.operationsComplete, 'state');
       database = applyMigration(database, n.migration.summary.operations, n.migration.summary.operationsComplete, 'database');
     }

@@ -1,4 +1,14 @@
 /** The rule registry: adding a rule means one file, its docs page, and one entry here. */
+import { addConstraintValidates } from './add-constraint-validates';
+import { addFieldNotNull } from './add-field-not-null';
+import { addIndexNotConcurrent } from './add-index-not-concurrent';
+import { alterFieldNotNull } from './alter-field-not-null';
+import { alterFieldType } from './alter-field-type';
+import { dropColumn } from './drop-column';
+import { dropTable } from './drop-table';
+import { removeIndexNotConcurrent } from './remove-index-not-concurrent';
+import { renameColumn } from './rename-column';
+import { renameTable } from './rename-table';
 import { conflictingMigrations } from './conflicting-migrations';
 import { dependencyCycle } from './dependency-cycle';
 import { missingAtomicFalse } from './missing-atomic-false';
@@ -21,6 +31,16 @@ export const RULES: readonly Rule[] = [
   conflictingMigrations,
   unknownDependency,
   dependencyCycle,
+  addFieldNotNull,
+  alterFieldNotNull,
+  alterFieldType,
+  addIndexNotConcurrent,
+  removeIndexNotConcurrent,
+  dropColumn,
+  dropTable,
+  renameColumn,
+  renameTable,
+  addConstraintValidates,
   unusedSuppression,
 ];
 

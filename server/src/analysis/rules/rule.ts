@@ -4,14 +4,27 @@ import type { MigrationModel } from '../migration-model';
 import type { MigrationSummary } from '../project/summary';
 import type { ProjectView } from '../project/view';
 import type { Node } from '../syntax';
-import type { Fix, Range, RelatedLocation, Severity } from '../types';
+import type { TargetDatabase } from '../target-database';
+import type { Fix, Range, RelatedLocation, RuleSetting, Severity } from '../types';
 
 export interface RuleMeta {
   /** Final: the diagnostic code, settings key, suppression token and docs slug. */
   id: string;
   /** One line for settings descriptions, SARIF and the docs index. */
   summary: string;
+  /** The severity its findings get when the settings leave it at `default`. */
   defaultSeverity: Severity;
+  /**
+   * Ships off: `default` means off until a setting names a severity (or `true` in pyproject).
+   * For rules that cannot promise our precision on every project (see the rule's docs page).
+   */
+  defaultOff?: boolean;
+}
+
+/** Whether a rule runs under its setting (`off`, or `default` for a rule that ships off, does not). */
+export function ruleEnabled(meta: RuleMeta, setting: RuleSetting | undefined): boolean {
+  if (setting === 'off') return false;
+  return !(meta.defaultOff && (setting === undefined || setting === 'default'));
 }
 
 export interface ReportedFinding {
@@ -38,6 +51,8 @@ export interface ProjectRuleContext {
   view: ProjectView | null;
   /** The file's absolute path as the view knows it; null without a view. */
   file: string | null;
+  /** The database and Django version the project deploys to (settings `database`, `postgresql-version`, `django-version`). */
+  target: TargetDatabase;
   report(finding: ReportedFinding): void;
 }
 

@@ -1,0 +1,55 @@
+/**
+ * add-constraint-validates: a constraint added to an existing table and validated at once, while
+ * its lock is held — AddConstraint of a CheckConstraint (ACCESS EXCLUSIVE, every row checked), or a
+ * new foreign key (AddField / AlterField introducing a ForeignKey or OneToOneField with
+ * db_constraint: SHARE ROW EXCLUSIVE on both tables — ACCESS EXCLUSIVE on the table itself when it
+ * comes with ADD COLUMN — while every row is checked). On
+ * PostgreSQL the constraint can be added NOT VALID (no scan) and validated later under a lock that
+ * lets reads and writes go on. PostgreSQL only: MySQL and SQLite have no NOT VALID.
+ */
+import { djangoAtLeast } from '../target-database';
+import type { Rule } from './rule';
+import { fieldBefore, tableLabel, walkSchema } from './schema-walk';
+
+export const addConstraintValidates: Rule = {
+  meta: {
+    id: 'add-constraint-validates',
+    summary: 'A CHECK or foreign-key constraint is added to an existing table and validated at once, scanning every row under its lock.',
+    defaultSeverity: 'warning',
+  },
+  checkProject(ctx) {
+    if (ctx.target.vendor !== 'postgresql') return;
+    const notValid = djangoAtLeast(ctx.target, 4, 0)
+      ? '`AddConstraintNotValid` (django.contrib.postgres.operations) now and `ValidateConstraint` in a later migration'
+      : '`ALTER TABLE … ADD CONSTRAINT … NOT VALID` in RunSQL now (SeparateDatabaseAndState keeping the AddConstraint as its state side) and `VALIDATE CONSTRAINT` in a later migration';
+    walkSchema(ctx, (step) => {
+      if (step.table !== 'existing') return;
+      const { args } = step;
+      if (args.kind === 'AddConstraint') {
+        const c = args.constraint;
+        if (args.notValid || !c || c.kind !== 'check') return;
+        ctx.report({
+          range: step.op.range,
+          message: `AddConstraint '${c.name ?? '…'}' adds a CHECK constraint to existing table ${tableLabel(step)}: PostgreSQL checks every row while holding an ACCESS EXCLUSIVE lock (no reads, no writes). Instead, add it with ${notValid} (a SHARE UPDATE EXCLUSIVE lock: reads and writes go on).`,
+        });
+        return;
+      }
+      if (args.kind !== 'AddField' && args.kind !== 'AlterField') return;
+      const rel = args.field?.relation;
+      if (!rel || rel.kind === 'many-to-many' || rel.dbConstraint !== true) return;
+      if (args.kind === 'AlterField') {
+        const before = fieldBefore(step, args.name);
+        if (!before || before.relation === undefined) return;
+        if (before.relation && before.relation.kind !== 'many-to-many' && before.relation.dbConstraint !== false) return; // already constrained
+      }
+      const fk =
+        args.kind === 'AddField'
+          ? 'a constraint PostgreSQL validates at once: ADD COLUMN … REFERENCES holds an ACCESS EXCLUSIVE lock on the table (no reads, no writes) and a SHARE ROW EXCLUSIVE lock on the referenced one (writes wait) while it reads every row'
+          : 'a constraint PostgreSQL validates at once: ADD CONSTRAINT … FOREIGN KEY holds a SHARE ROW EXCLUSIVE lock on both tables (writes wait) while it reads every row';
+      ctx.report({
+        range: step.op.range,
+        message: `${args.kind} '${args.name}' adds a foreign key to existing table ${tableLabel(step)}, ${fk}. Instead, add the field with \`db_constraint=False\` and create the constraint with \`ADD CONSTRAINT … NOT VALID\` then \`VALIDATE CONSTRAINT\` in RunSQL inside SeparateDatabaseAndState.`,
+      });
+    });
+  },
+};

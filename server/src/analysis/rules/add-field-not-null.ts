@@ -1,0 +1,60 @@
+/**
+ * add-field-not-null: AddField of a NOT NULL column to a table that existed before this migration,
+ * without a database default. Django adds the column with the field's default and drops that
+ * default in the same statement batch, so while old code still runs (a rolling deploy) its INSERTs,
+ * which do not name the new column, fail; on PostgreSQL before 11 and on MySQL the ADD COLUMN also
+ * rewrites the table under its lock. `null=True`, or a `db_default` that is not None, is fine.
+ */
+import type { FieldSpec } from '../fields';
+import { djangoAtLeast, postgresqlAtLeast, type TargetDatabase } from '../target-database';
+import type { Rule } from './rule';
+import { forVendor, hasColumn, tableLabel, walkSchema } from './schema-walk';
+
+/** True when the column gets a database-level default that stays (Django 5.0's db_default). */
+function keepsDatabaseDefault(field: FieldSpec): boolean | undefined {
+  if (field.dbDefault === undefined) return undefined;
+  return field.dbDefault !== 'NOT_PROVIDED' && field.dbDefault.kind !== 'none';
+}
+
+function lockText(target: TargetDatabase): string {
+  return forVendor(target, {
+    postgresql:
+      postgresqlAtLeast(target, 11)
+        ? 'ALTER TABLE … ADD COLUMN takes an ACCESS EXCLUSIVE lock (brief: the constant default is stored in the catalog, no rewrite)'
+        : `on PostgreSQL ${target.postgresqlVersion}, ADD COLUMN with a default rewrites the whole table under an ACCESS EXCLUSIVE lock (no reads, no writes)`,
+    mysql: 'on MySQL, ADD COLUMN … NOT NULL may copy the table, and the metadata lock blocks every query on it meanwhile',
+    sqlite: 'on SQLite, Django rebuilds the whole table to add it',
+  });
+}
+
+export const addFieldNotNull: Rule = {
+  meta: {
+    id: 'add-field-not-null',
+    summary: 'AddField adds a NOT NULL column without a database default to an existing table: old code still running cannot insert rows.',
+    defaultSeverity: 'warning',
+  },
+  checkProject(ctx) {
+    walkSchema(ctx, (step) => {
+      const { args } = step;
+      if (args.kind !== 'AddField' || step.table !== 'existing' || !args.field) return;
+      const field = args.field;
+      if (field.null !== false || !hasColumn(field) || field.relation === undefined) return;
+      const keeps = keepsDatabaseDefault(field);
+      if (keeps !== false) return; // a db_default that stays, or one we cannot read
+      if (field.primaryKey === true) return;
+      // Django's effective default: the default as written, now() for auto_now, '' for blank text.
+      const hasDefault = field.default !== 'NOT_PROVIDED' || field.autoNow === true || field.blank === true;
+      const name = args.name ?? 'the field';
+      const alternative = djangoAtLeast(ctx.target, 5, 0)
+        ? `add it with \`db_default=…\` (the default then stays in the database), or add it with \`null=True\`, backfill in batches, and make it NOT NULL in a later migration`
+        : `add it with \`null=True\`, backfill in batches in a migration of its own, and make it NOT NULL in a later release`;
+      const consequence = hasDefault
+        ? `Django sets its default only while adding the column and drops it at once, so the INSERTs of code still running without '${name}' fail with a NOT NULL violation during the deploy`
+        : `it has no default, so it fails as soon as the table has rows (makemigrations would have asked for a one-off default)`;
+      ctx.report({
+        range: step.op.range,
+        message: `AddField '${name}' on '${step.model}' adds a NOT NULL column to existing table ${tableLabel(step)}: ${consequence}; ${lockText(ctx.target)}. Instead, ${alternative}.`,
+      });
+    });
+  },
+};

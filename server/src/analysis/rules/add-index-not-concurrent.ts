@@ -1,0 +1,80 @@
+/**
+ * add-index-not-concurrent: an index built on an existing table without CONCURRENTLY — AddIndex,
+ * AddField / AlterField introducing `db_index=True`, `unique=True` or a ForeignKey's index,
+ * AddConstraint of a UniqueConstraint (or ExclusionConstraint), AlterUniqueTogether /
+ * AlterIndexTogether adding groups. PostgreSQL builds it reading the whole table under a SHARE lock
+ * (writes wait) — an ACCESS EXCLUSIVE lock (reads wait too) when Django writes it as
+ * `ALTER TABLE … ADD CONSTRAINT … UNIQUE`. Only on PostgreSQL: MySQL's InnoDB builds secondary
+ * indexes online, and SQLite has no concurrent build to offer.
+ */
+import { djangoAtLeast } from '../target-database';
+import type { Rule } from './rule';
+import { fieldBefore, fieldIndex, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
+
+const SHARE = 'CREATE INDEX takes a SHARE lock on the table for the whole build: reads go on, every INSERT, UPDATE and DELETE waits';
+const EXCLUSIVE = 'ALTER TABLE … ADD CONSTRAINT … UNIQUE builds the index under an ACCESS EXCLUSIVE lock: every read and write waits for the whole build';
+
+
+function groupKey(g: string[]): string {
+  return JSON.stringify(g);
+}
+
+export const addIndexNotConcurrent: Rule = {
+  meta: {
+    id: 'add-index-not-concurrent',
+    summary: 'An index is built on an existing table without CONCURRENTLY: writes (or all queries) wait for the whole build.',
+    defaultSeverity: 'warning',
+  },
+  checkProject(ctx) {
+    if (ctx.target.vendor !== 'postgresql') return;
+    const concurrent = 'Build it with `AddIndexConcurrently` (django.contrib.postgres.operations) in a migration with `atomic = False`';
+    const bySql = 'create the index with `CREATE [UNIQUE] INDEX CONCURRENTLY` in RunSQL (atomic = False) inside SeparateDatabaseAndState, keeping Django\'s state operation as its state side';
+    const report = (step: SchemaStep, what: string, lock: string, fix: string) =>
+      ctx.report({ range: step.op.range, message: `${what} on existing table ${tableLabel(step)}: ${lock}. Instead, ${fix}.` });
+    walkSchema(ctx, (step) => {
+      if (step.table !== 'existing') return;
+      const { args } = step;
+      switch (args.kind) {
+        case 'AddIndex':
+          if (args.concurrently || !args.index) return;
+          return report(step, `AddIndex '${args.index.name ?? '…'}' builds an index`, SHARE, concurrent.charAt(0).toLowerCase() + concurrent.slice(1));
+        case 'AddField':
+        case 'AlterField': {
+          if (!args.field) return;
+          const after = fieldIndex(args.field);
+          if (after === undefined || after === 'none') return;
+          let was: ReturnType<typeof fieldIndex> = 'none';
+          if (args.kind === 'AlterField') {
+            const before = fieldBefore(step, args.name);
+            if (!before) return;
+            was = fieldIndex(before);
+            if (was === undefined || was === after || was === 'unique') return;
+          }
+          const why = after === 'unique' ? '`unique=True`' : args.field.relation ? "the ForeignKey's index" : '`db_index=True`';
+          return report(step, `${args.kind} '${args.name}' adds ${after === 'unique' ? 'a unique constraint' : 'an index'} (${why})`, after === 'unique' ? EXCLUSIVE : SHARE, bySql);
+        }
+        case 'AddConstraint': {
+          const c = args.constraint;
+          if (!c || (c.kind !== 'unique' && c.kind !== 'exclusion')) return;
+          if (c.kind === 'exclusion') return report(step, `AddConstraint '${c.name ?? '…'}' adds an exclusion constraint`, 'its index is built under an ACCESS EXCLUSIVE lock: every read and write waits', 'build the constraint at a quiet time, or on a copy of the table');
+          // A plain UniqueConstraint is ALTER TABLE ADD CONSTRAINT; with a condition or expressions it is CREATE UNIQUE INDEX.
+          const plain = !c.partial && c.fields !== null;
+          const fix = plain ? `${bySql}, then \`ALTER TABLE … ADD CONSTRAINT … UNIQUE USING INDEX\`` : bySql;
+          return report(step, `AddConstraint '${c.name ?? '…'}' builds a unique index`, plain ? EXCLUSIVE : SHARE, fix);
+        }
+        case 'AlterTogether': {
+          const before = step.before ? (args.option === 'unique_together' ? step.before.options.uniqueTogether : step.before.options.indexTogether) : null;
+          if (!before || !args.groups) return;
+          const old = new Set(before.map(groupKey));
+          const added = args.groups.filter((g) => !old.has(groupKey(g)));
+          if (added.length === 0) return;
+          const unique = args.option === 'unique_together';
+          const hint = unique && djangoAtLeast(ctx.target, 2, 2) ? ' (or a UniqueConstraint built that way)' : '';
+          return report(step, `${unique ? 'AlterUniqueTogether' : 'AlterIndexTogether'} adds ${added.map((g) => `(${g.join(', ')})`).join(', ')}`, unique ? EXCLUSIVE : SHARE, bySql + hint);
+        }
+        default:
+          return;
+      }
+    });
+  },
+};

@@ -1,0 +1,127 @@
+/**
+ * alter-field-type: AlterField that changes a column's type in a way that rewrites (or scans) the
+ * table under an ACCESS EXCLUSIVE lock: another column type (integer → bigint, varchar → integer,
+ * text → varchar), a shorter max_length, a numeric whose scale changes or whose precision shrinks.
+ * Widening a varchar or turning it into text, and raising a numeric's precision at the same
+ * scale, change only the catalog on PostgreSQL and are not findings there. Only Django's own
+ * field classes are judged: another class's column type is unknown, and unknown is silence.
+ */
+import type { FieldSpec } from '../fields';
+import type { TargetDatabase } from '../target-database';
+import type { Rule } from './rule';
+import { alteredField, forVendor, tableLabel, walkSchema } from './schema-walk';
+
+/** A column type as PostgreSQL's backend writes it, split into its family and parameters. */
+interface ColumnType {
+  family: string;
+  length?: number | null;
+  precision?: number | null;
+  scale?: number | null;
+}
+
+/** Django's field class -> the PostgreSQL column type family (django/db/backends/postgresql/base.py data_types). */
+const FAMILIES: ReadonlyMap<string, string> = new Map([
+  ['AutoField', 'integer'],
+  ['BigAutoField', 'bigint'],
+  ['SmallAutoField', 'smallint'],
+  ['IntegerField', 'integer'],
+  ['PositiveIntegerField', 'integer'],
+  ['BigIntegerField', 'bigint'],
+  ['PositiveBigIntegerField', 'bigint'],
+  ['SmallIntegerField', 'smallint'],
+  ['PositiveSmallIntegerField', 'smallint'],
+  ['FloatField', 'double precision'],
+  ['DecimalField', 'numeric'],
+  ['BooleanField', 'boolean'],
+  ['NullBooleanField', 'boolean'],
+  ['DateField', 'date'],
+  ['DateTimeField', 'timestamp with time zone'],
+  ['TimeField', 'time'],
+  ['DurationField', 'interval'],
+  ['BinaryField', 'bytea'],
+  ['JSONField', 'jsonb'],
+  ['UUIDField', 'uuid'],
+  ['GenericIPAddressField', 'inet'],
+  ['IPAddressField', 'inet'],
+  ['TextField', 'text'],
+  ['CharField', 'varchar'],
+  ['SlugField', 'varchar'],
+  ['EmailField', 'varchar'],
+  ['URLField', 'varchar'],
+  ['FileField', 'varchar'],
+  ['ImageField', 'varchar'],
+  ['FilePathField', 'varchar'],
+  ['CommaSeparatedIntegerField', 'varchar'],
+]);
+
+function columnType(f: FieldSpec): ColumnType | null {
+  if (!f.builtin || f.relation) return null; // relations take their target's key type: not followed
+  const family = FAMILIES.get(f.cls);
+  if (!family) return null;
+  if (family === 'varchar') {
+    if (f.maxLength === undefined) return null;
+    return f.maxLength === null ? { family: 'text' } : { family, length: f.maxLength };
+  }
+  if (family === 'numeric') {
+    if (f.maxDigits === undefined || f.decimalPlaces === undefined) return null;
+    return { family, precision: f.maxDigits, scale: f.decimalPlaces };
+  }
+  return { family };
+}
+
+function show(t: ColumnType): string {
+  if (t.family === 'varchar') return `varchar(${t.length})`;
+  if (t.family === 'numeric') return `numeric(${t.precision}, ${t.scale})`;
+  return t.family;
+}
+
+/** Why the change rewrites or scans the table, or null when it only changes the catalog. */
+function hazard(a: ColumnType, b: ColumnType, target: TargetDatabase): string | null {
+  if (a.family === 'varchar' && (b.family === 'text' || (b.family === 'varchar' && (b.length ?? 0) >= (a.length ?? 0)))) {
+    if (target.vendor === 'postgresql') return null;
+    if (b.family === 'varchar' && b.length === a.length) return null;
+    return target.vendor === 'mysql' ? 'MySQL copies the table when the column type or its length class changes' : 'SQLite has Django rebuild the whole table';
+  }
+  if (a.family === b.family) {
+    if (a.family === 'varchar' && (b.length ?? 0) < (a.length ?? 0)) return 'a shorter varchar makes the database check every row while rewriting the table';
+    if (a.family === 'numeric') {
+      if (a.scale === b.scale && (b.precision ?? 0) >= (a.precision ?? 0)) return null;
+      return a.scale !== b.scale ? 'a new scale makes the database rewrite every value' : 'a smaller precision makes the database check and rewrite every value';
+    }
+    return null;
+  }
+  return 'a new column type makes the database rewrite the whole table (and rebuild its indexes)';
+}
+
+function lockOf(target: TargetDatabase): string {
+  return forVendor(target, {
+    postgresql: 'under an ACCESS EXCLUSIVE lock: no reads, no writes until it is done',
+    mysql: 'while the table is locked for writes',
+    sqlite: 'while the database is locked',
+  });
+}
+
+export const alterFieldType: Rule = {
+  meta: {
+    id: 'alter-field-type',
+    summary: "AlterField changes a column's type on an existing table in a way that rewrites or scans the whole table under its lock.",
+    defaultSeverity: 'warning',
+  },
+  checkProject(ctx) {
+    walkSchema(ctx, (step) => {
+      const altered = alteredField(step);
+      if (!altered) return;
+      const a = columnType(altered.before);
+      const b = columnType(altered.after);
+      if (!a || !b) return;
+      const why = hazard(a, b, ctx.target);
+      if (!why) return;
+      ctx.report({
+        range: step.op.range,
+        message:
+          `AlterField changes '${altered.name}' of '${step.model}' from ${show(a)} to ${show(b)} on existing table ${tableLabel(step)}: ${why}, ${lockOf(ctx.target)}. ` +
+          `Add a new column of the new type instead, backfill it in batches, switch the code over, then drop the old one.`,
+      });
+    });
+  },
+};

@@ -1,0 +1,37 @@
+/**
+ * drop-column: RemoveField on a table that existed before this migration. During a rolling deploy
+ * the old code is still running, and Django's queries name every field of its models: each SELECT,
+ * INSERT and UPDATE of the old code fails the moment the column is gone. The safe way is expand /
+ * contract: remove the field from Django's state first (SeparateDatabaseAndState, after making the
+ * column nullable if it is NOT NULL without a default), drop the column in a later release.
+ */
+import type { TargetDatabase } from '../target-database';
+import type { Rule } from './rule';
+import { fieldBefore, forVendor, tableLabel, walkSchema } from './schema-walk';
+
+export function dropLock(target: TargetDatabase): string {
+  return forVendor(target, { postgresql: 'ACCESS EXCLUSIVE lock, brief', mysql: 'a metadata lock, and the table may be copied', sqlite: 'Django rebuilds the table' });
+}
+
+export const dropColumn: Rule = {
+  meta: {
+    id: 'drop-column',
+    summary: 'RemoveField drops a column of an existing table while old code, still running during the deploy, selects it.',
+    defaultSeverity: 'warning',
+  },
+  checkProject(ctx) {
+    walkSchema(ctx, (step) => {
+      const { args } = step;
+      if (args.kind !== 'RemoveField' || step.table !== 'existing' || !args.name) return;
+      if (!step.before?.fields.has(args.name)) return; // a field we never saw added: its column is unknown
+      const field = fieldBefore(step, args.name);
+      const what = field?.relation?.kind === 'many-to-many' ? `drops the join table of many-to-many '${args.name}'` : `drops column '${args.name}'`;
+      ctx.report({
+        range: step.op.range,
+        message:
+          `RemoveField ${what} of existing table ${tableLabel(step)} (${dropLock(ctx.target)}): old code still running during the deploy names it in its queries and fails. ` +
+          `Remove the field from the model in one release (a state-only RemoveField in SeparateDatabaseAndState, after making the column nullable if it is NOT NULL), and drop it in the next.`,
+      });
+    });
+  },
+};

@@ -1,0 +1,27 @@
+/**
+ * drop-table: DeleteModel of a managed, non-proxy model whose table existed before this migration.
+ * Old code still running during a rolling deploy queries the table and fails once it is dropped;
+ * drop the model from Django's state first, the table in a later release.
+ */
+import type { Rule } from './rule';
+import { dropLock } from './drop-column';
+import { tableLabel, walkSchema } from './schema-walk';
+
+export const dropTable: Rule = {
+  meta: {
+    id: 'drop-table',
+    summary: 'DeleteModel drops an existing table while old code, still running during the deploy, queries it.',
+    defaultSeverity: 'warning',
+  },
+  checkProject(ctx) {
+    walkSchema(ctx, (step) => {
+      if (step.args.kind !== 'DeleteModel' || step.table !== 'existing') return;
+      ctx.report({
+        range: step.op.range,
+        message:
+          `DeleteModel drops existing table ${tableLabel(step)} of '${step.model}' (${dropLock(ctx.target)}): old code still running during the deploy queries it and fails. ` +
+          `Stop using the model and remove it from Django's state in one release (a state-only DeleteModel in SeparateDatabaseAndState), and drop the table in the next.`,
+      });
+    });
+  },
+};

@@ -1,0 +1,59 @@
+/**
+ * remove-index-not-concurrent: an index dropped on an existing table without CONCURRENTLY —
+ * RemoveIndex, AlterField dropping `db_index` or `unique`, RemoveConstraint of a unique constraint,
+ * AlterUniqueTogether / AlterIndexTogether removing groups. DROP INDEX (and DROP CONSTRAINT) take
+ * an ACCESS EXCLUSIVE lock: brief, but queued behind every running query, with every later query
+ * queued behind it. PostgreSQL only (`RemoveIndexConcurrently` exists nowhere else).
+ */
+import type { Rule } from './rule';
+import { fieldBefore, fieldIndex, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
+
+const LOCK = 'it takes an ACCESS EXCLUSIVE lock on the table, and while it waits for running queries to finish every new read and write queues behind it';
+
+
+export const removeIndexNotConcurrent: Rule = {
+  meta: {
+    id: 'remove-index-not-concurrent',
+    summary: 'An index is dropped on an existing table without CONCURRENTLY: the ACCESS EXCLUSIVE lock queues every query behind it.',
+    defaultSeverity: 'warning',
+  },
+  checkProject(ctx) {
+    if (ctx.target.vendor !== 'postgresql') return;
+    const report = (step: SchemaStep, what: string, fix: string) => ctx.report({ range: step.op.range, message: `${what} on existing table ${tableLabel(step)}: ${LOCK}. Instead, ${fix}.` });
+    const sql = 'drop it with `DROP INDEX CONCURRENTLY` in RunSQL (atomic = False) inside SeparateDatabaseAndState, keeping Django\'s operation as its state side';
+    walkSchema(ctx, (step) => {
+      if (step.table !== 'existing') return;
+      const { args } = step;
+      switch (args.kind) {
+        case 'RemoveIndex':
+          if (args.concurrently) return;
+          return report(step, `RemoveIndex '${args.name ?? '…'}' drops an index`, 'use `RemoveIndexConcurrently` (django.contrib.postgres.operations) in a migration with `atomic = False`');
+        case 'AlterField': {
+          if (!args.field) return;
+          const before = fieldBefore(step, args.name);
+          if (!before || before.primaryKey || args.field.primaryKey !== false) return;
+          const was = fieldIndex(before);
+          const now = fieldIndex(args.field);
+          if (was === undefined || now === undefined || was === now || was === 'none') return;
+          if (was === 'index' && now === 'unique') return; // an index replaced by a unique one: add-index-not-concurrent's
+          return report(step, `AlterField '${args.name}' drops its ${was === 'unique' ? 'unique constraint' : 'index'}`, sql);
+        }
+        case 'RemoveConstraint': {
+          const c = step.before?.options.constraints?.find((x) => x.name === args.name);
+          if (!c || c.kind !== 'unique') return;
+          return report(step, `RemoveConstraint '${args.name}' drops a unique index`, c.partial || c.fields === null ? sql : 'drop the constraint at a quiet time with a short lock_timeout, retrying');
+        }
+        case 'AlterTogether': {
+          const before = step.before ? (args.option === 'unique_together' ? step.before.options.uniqueTogether : step.before.options.indexTogether) : null;
+          if (!before || !args.groups) return;
+          const now = new Set(args.groups.map((g) => JSON.stringify(g)));
+          const removed = before.filter((g) => !now.has(JSON.stringify(g)));
+          if (removed.length === 0) return;
+          return report(step, `${args.option === 'unique_together' ? 'AlterUniqueTogether' : 'AlterIndexTogether'} drops ${removed.map((g) => `(${g.join(', ')})`).join(', ')}`, sql);
+        }
+        default:
+          return;
+      }
+    });
+  },
+};

@@ -1,0 +1,46 @@
+/**
+ * rename-column: RenameField, or AlterField changing `db_column`, that renames a column of an
+ * existing table. Old code still running during the deploy names the old column and fails at
+ * once. Keeping the column is free: rename the field in Django's state only, with
+ * `db_column='<old name>'`. A field that already had an explicit db_column keeps its column.
+ */
+import { fieldColumn } from '../fields';
+import type { Rule } from './rule';
+import { fieldBefore, tableLabel, walkSchema } from './schema-walk';
+
+export const renameColumn: Rule = {
+  meta: {
+    id: 'rename-column',
+    summary: 'RenameField (or a new db_column) renames a column of an existing table: old code still running breaks at once.',
+    defaultSeverity: 'warning',
+  },
+  checkProject(ctx) {
+    walkSchema(ctx, (step) => {
+      const { args } = step;
+      if (step.table !== 'existing') return;
+      let from: string | null | undefined;
+      let to: string | null | undefined;
+      let label: string;
+      if (args.kind === 'RenameField') {
+        const before = fieldBefore(step, args.oldName);
+        if (!before || !args.newName || !args.oldName) return;
+        from = fieldColumn(args.oldName, before);
+        to = fieldColumn(args.newName, before);
+        label = `RenameField '${args.oldName}' → '${args.newName}'`;
+      } else if (args.kind === 'AlterField') {
+        const before = fieldBefore(step, args.name);
+        if (!before || !args.field || !args.name) return;
+        from = fieldColumn(args.name, before);
+        to = fieldColumn(args.name, args.field);
+        label = `AlterField '${args.name}' (db_column)`;
+      } else return;
+      if (!from || !to || from === to) return;
+      ctx.report({
+        range: step.op.range,
+        message:
+          `${label} renames column "${from}" to "${to}" of existing table ${tableLabel(step)} (ALTER TABLE … RENAME COLUMN, a brief ACCESS EXCLUSIVE lock): ` +
+          `old code still running during the deploy names "${from}" and fails at once. Keep the column: rename the field with \`db_column="${from}"\` (nothing changes in the database).`,
+      });
+    });
+  },
+};

@@ -1,0 +1,194 @@
+/**
+ * What the schema-hazard rules share: a walk over the operations of one migration that reach the
+ * database, each with the model as the database has it just before that operation (the project
+ * view's state before the migration, advanced by the migration's own earlier operations) and
+ * whether its table is new (created earlier in this migration, or by an initial migration), an
+ * existing table, no table at all (unmanaged / proxy), or unknown. Unknown means silence.
+ * Reads summaries only — never the tree — so a file the quick path read gets the same answers.
+ */
+import type { FieldSpec } from '../fields';
+import type { OperationArgs } from '../operation-args';
+import { AppState, applyMigration, defaultTable, modelEntry, type ModelState } from '../project/state';
+import type { MigrationSummary, OperationSummary } from '../project/summary';
+import type { DatabaseVendor, TargetDatabase } from '../target-database';
+import type { ProjectRuleContext } from './rule';
+
+export type TableStatus = 'new' | 'existing' | 'none' | 'unknown';
+
+export interface SchemaStep {
+  op: OperationSummary;
+  args: OperationArgs;
+  /** The model the operation names, lower-cased; null for operations that name none. */
+  model: string | null;
+  /** Its table as the database has it just before this operation. */
+  table: TableStatus;
+  /** The model's state just before this operation (database view), when the table exists and is known. */
+  before: ModelState | null;
+}
+
+/** Operation names the walk gives to the rules (the rest cannot create a hazard of theirs). */
+const WALKED = new Set([
+  'AddField',
+  'AlterField',
+  'RemoveField',
+  'RenameField',
+  'DeleteModel',
+  'RenameModel',
+  'AlterModelTable',
+  'AddIndex',
+  'RemoveIndex',
+  'AddConstraint',
+  'RemoveConstraint',
+  'AlterTogether',
+]);
+
+function statusOf(entry: ReturnType<typeof modelEntry>, created: ReadonlySet<string>, model: string): { table: TableStatus; before: ModelState | null } {
+  if (created.has(model)) return { table: 'new', before: null };
+  if (entry === 'unknown' || entry === 'absent') return { table: 'unknown', before: null };
+  if (entry.options.managed === false || entry.options.proxy === true) return { table: 'none', before: entry };
+  if (entry.options.managed === undefined || entry.options.proxy === undefined) return { table: 'unknown', before: null };
+  return { table: 'existing', before: entry };
+}
+
+/**
+ * Calls `visit` for every operation of the migration that reaches the database and that the
+ * schema rules judge, in order. Nothing is visited in an initial migration (it builds the app's
+ * tables from nothing; `migrate --fake-initial` treats it so) — nor state-only operations,
+ * SeparateDatabaseAndState's state side, operations from a comprehension that may be empty, or
+ * operations whose database effect is custom code.
+ */
+export function walkSchema(ctx: ProjectRuleContext, visit: (step: SchemaStep) => void): void {
+  for (const step of stepsOf(ctx)) visit(step);
+}
+
+/** The steps of a summary in a view, computed once for all the rules that read them. */
+const walked = new WeakMap<MigrationSummary, { view: ProjectRuleContext['view']; file: string | null; steps: SchemaStep[] }>();
+
+function stepsOf(ctx: ProjectRuleContext): SchemaStep[] {
+  const known = walked.get(ctx.summary);
+  if (known && known.view === ctx.view && known.file === ctx.file) return known.steps;
+  const steps = computeSteps(ctx);
+  walked.set(ctx.summary, { view: ctx.view, file: ctx.file, steps });
+  return steps;
+}
+
+function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
+  const { summary } = ctx;
+  const steps: SchemaStep[] = [];
+  if (summary.initial === true || partOfFirstRun(summary)) return steps;
+  const app = ctx.view && ctx.file ? (ctx.view.keyOf(ctx.file)?.app ?? '') : '';
+  // Without a project view only what this migration creates is known; everything else is unknown.
+  let state: AppState = (ctx.view && ctx.file ? ctx.view.stateOf(ctx.file, 'before', 'database') : null) ?? AppState.empty(app, true);
+  const created = squashedRun(ctx);
+  const ops = summary.operations;
+  // Which models a judged operation at or after each index asks about: an operation on another
+  // model cannot change the answers, so it needs no replay (most files judge one or two models).
+  const later: Array<ReadonlySet<string>> = new Array<ReadonlySet<string>>(ops.length);
+  let needed = new Set<string>();
+  for (let i = ops.length - 1; i >= 0; i--) {
+    later[i] = needed;
+    const a = (ops[i] as OperationSummary).args;
+    const m = a && WALKED.has(a.kind) && 'model' in a && a.model ? a.model.toLowerCase() : null;
+    if (m && !needed.has(m)) needed = new Set([...needed, m]);
+  }
+  const mustReplay = (op: OperationSummary, after: ReadonlySet<string>): boolean => {
+    if (after.size === 0) return false;
+    const a = op.args;
+    if (!a || !op.specName || a.kind === 'RenameModel' || !('model' in a) || !a.model) return true;
+    return after.has(a.model.toLowerCase());
+  };
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i] as OperationSummary;
+    const args = op.args;
+    if (args && op.certain && op.databaseEffect === 'normal' && WALKED.has(args.kind) && op.specName !== 'SeparateDatabaseAndState') {
+      const model = 'model' in args && args.model ? args.model.toLowerCase() : null;
+      if (model) steps.push({ op, args, model, ...statusOf(modelEntry(state, model), created, model) });
+    }
+    if (op.createsModel) created.add(op.createsModel);
+    if (args?.kind === 'CreateModel' && args.model && op.databaseEffect === 'normal') created.add(args.model.toLowerCase());
+    if (args?.kind === 'RenameModel' && args.model && args.newName && created.has(args.model.toLowerCase())) created.add(args.newName.toLowerCase());
+    if (mustReplay(op, later[i] as ReadonlySet<string>)) state = applyMigration(state, [op], true, 'database');
+  }
+  return steps;
+}
+
+/**
+ * makemigrations writes an AddField of a NOT NULL foreign key with no default at all only when
+ * the model is created in the same run: an app's first tables split across files because of
+ * foreign keys between apps (before Django 1.9 without `initial = True`). For a model that
+ * already exists it asks for a default and writes `preserve_default=False`. Such a file, which
+ * depends on another app, is part of the run that builds the tables from nothing (on a table with
+ * rows it could not even have been applied). A hand-written one on a single app stays a finding.
+ */
+function partOfFirstRun(summary: MigrationSummary): boolean {
+  // The split exists for foreign keys between apps: the file depends on another app's migration.
+  const otherApp = summary.dependencies.entries.some((e) => e.kind === 'swappable') || new Set(summary.dependencies.entries.flatMap((e) => (e.kind === 'key' ? [e.app] : []))).size > 1;
+  if (!otherApp) return false;
+  return summary.operations.some((op) => {
+    const a = op.args;
+    if (a?.kind !== 'AddField' || !a.field || a.preserveDefault !== true || op.container !== null) return false;
+    const f = a.field;
+    return !!f.relation && hasColumn(f) && f.null === false && f.default === 'NOT_PROVIDED' && f.dbDefault === 'NOT_PROVIDED';
+  });
+}
+
+/**
+ * A squashed migration (one with `replaces`) right after initial ones: squashmigrations splits a
+ * project's first tables across such files (a field added to a model the initial file created).
+ * They run together on an empty database; a database that already has those tables has the
+ * replaced migrations recorded and never runs the squash. The models the initial ancestors
+ * directly above it created count as new tables.
+ */
+function squashedRun(ctx: ProjectRuleContext): Set<string> {
+  const out = new Set<string>();
+  if (!ctx.summary.replaces || !ctx.view || !ctx.file) return out;
+  let node = ctx.view.node(ctx.file);
+  const app = node?.key.app;
+  for (let hops = 0; node && hops < 20; hops++) {
+    const parents = node.parents.filter((p) => p.key.app === app);
+    const parent = parents.length === 1 ? parents[0] : undefined;
+    const summary = parent?.migration?.summary;
+    if (!parent || !summary || summary.initial !== true) break;
+    for (const op of summary.operations) if (op.createsModel) out.add(op.createsModel);
+    node = parent;
+  }
+  return out;
+}
+
+/** A field of the model before the operation: its spec, or null when absent or unreadable. */
+export function fieldBefore(step: SchemaStep, name: string | null): FieldSpec | null {
+  if (!step.before || !name) return null;
+  return step.before.fields.get(name) ?? null;
+}
+
+/** The model's table name as Django names it (no truncation), for messages. */
+export function tableLabel(step: SchemaStep): string {
+  const table = step.before ? defaultTable(step.before) : undefined;
+  return table ? `"${table}"` : `the table of '${step.model}'`;
+}
+
+/** A relation field that has a column of its own (ForeignKey, OneToOneField). */
+export function hasColumn(field: FieldSpec): boolean {
+  return field.relation?.kind !== 'many-to-many';
+}
+
+/** The index a field's column has: a unique one, a plain one (db_index, a ForeignKey's), none; undefined when unknown. */
+export function fieldIndex(f: FieldSpec): 'unique' | 'index' | 'none' | undefined {
+  if (!hasColumn(f)) return 'none';
+  if (f.unique === undefined || f.dbIndex === undefined) return undefined;
+  if (f.unique) return 'unique';
+  return f.dbIndex ? 'index' : 'none';
+}
+
+/** An AlterField on an existing table whose field before this migration is known: the field's name, before and after. */
+export function alteredField(step: SchemaStep): { name: string; before: FieldSpec; after: FieldSpec } | null {
+  const { args } = step;
+  if (args.kind !== 'AlterField' || step.table !== 'existing' || !args.field || !args.name) return null;
+  const before = fieldBefore(step, args.name);
+  return before ? { name: args.name, before, after: args.field } : null;
+}
+
+/** The text for the target's database. */
+export function forVendor(target: TargetDatabase, texts: Readonly<Record<DatabaseVendor, string>>): string {
+  return texts[target.vendor];
+}

@@ -1,0 +1,144 @@
+/**
+ * The schema-hazard rules beyond their fixtures: the target-database settings (parsed, validated,
+ * layered, handed to the project rules), messages that follow the target, rules that ship off by
+ * default, and the rules firing on the operation's range in both the editor's and the CLI's path.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { RULES } from '../server/src/analysis/rules';
+import { ruleEnabled, type RuleMeta } from '../server/src/analysis/rules/rule';
+import { DEFAULT_TARGET_DATABASE, type TargetDatabase } from '../server/src/analysis/target-database';
+import { defaultSettings, mergeSettings, parseSettings, targetOf } from '../server/src/config/settings';
+import { TempDirs } from './helpers/cli';
+import { lintProject, withBase } from './helpers/lint';
+import { FIXTURES } from './helpers/paths';
+
+const RULE_FIXTURES = join(FIXTURES, 'rules');
+const temps = new TempDirs();
+after(() => temps.removeAll());
+
+/** The messages of one rule over a fixture project, linted for `target`. */
+async function messages(fixture: string, rule: string, target: TargetDatabase): Promise<string[]> {
+  const results = await lintProject(withBase(join(RULE_FIXTURES, fixture), temps), { target });
+  return [...results.values()].flatMap((r) => r.findings.filter((f) => f.rule === rule).map((f) => f.message));
+}
+
+const pg = (postgresqlVersion: number, djangoVersion: readonly [number, number] = [4, 2]): TargetDatabase => ({ vendor: 'postgresql', postgresqlVersion, djangoVersion });
+
+describe('target database settings', () => {
+  it('defaults to PostgreSQL 14 and Django 4.2', () => {
+    assert.deepEqual(targetOf(defaultSettings()), DEFAULT_TARGET_DATABASE);
+    assert.deepEqual(DEFAULT_TARGET_DATABASE, { vendor: 'postgresql', postgresqlVersion: 14, djangoVersion: [4, 2] });
+  });
+
+  it('reads the kebab-case keys of pyproject.toml and the camelCase keys of VS Code', () => {
+    const kebab = parseSettings({ database: 'mysql', 'postgresql-version': 12, 'django-version': '5.1' }, 'pyproject.toml');
+    assert.deepEqual(kebab.problems, []);
+    assert.deepEqual(targetOf(mergeSettings(kebab.settings)), { vendor: 'mysql', postgresqlVersion: 12, djangoVersion: [5, 1] });
+    const camel = parseSettings({ database: 'sqlite', postgresqlVersion: '16', djangoVersion: '4.0' }, 'migrationGuard');
+    assert.deepEqual(camel.problems, []);
+    assert.deepEqual(targetOf(mergeSettings(camel.settings)), { vendor: 'sqlite', postgresqlVersion: 16, djangoVersion: [4, 0] });
+  });
+
+  it('layers like every other setting: the editor over pyproject.toml over the defaults, unset keys falling through', () => {
+    const project = parseSettings({ database: 'mysql', 'django-version': '3.2' }, 'pyproject.toml').settings;
+    const editor = parseSettings({ postgresqlVersion: 11, database: null }, 'migrationGuard').settings;
+    assert.deepEqual(targetOf(mergeSettings(project, editor)), { vendor: 'mysql', postgresqlVersion: 11, djangoVersion: [3, 2] });
+  });
+
+  it('names what is wrong and keeps the default for it', () => {
+    const { settings, problems } = parseSettings({ database: 'oracle', 'postgresql-version': 'latest', 'django-version': 'five' }, 'pyproject.toml');
+    assert.deepEqual(problems, [
+      'pyproject.toml: database must be one of "postgresql", "mysql", "sqlite"',
+      'pyproject.toml: postgresql-version must be PostgreSQL\'s major version, e.g. 14 or "16" (9 or later)',
+      'pyproject.toml: django-version must be a version such as "4.2" or "5.0" (a string: 4.10 as a number would read as 4.1)',
+    ]);
+    assert.deepEqual(targetOf(mergeSettings(settings)), DEFAULT_TARGET_DATABASE);
+    assert.equal(parseSettings({ 'postgresql-version': 8 }, 'x').problems.length, 1, 'before 9 is not a version we describe');
+  });
+});
+
+describe('rules that ship off by default', () => {
+  const off: RuleMeta = { id: 'x', summary: 'x', defaultSeverity: 'warning', defaultOff: true };
+  const on: RuleMeta = { id: 'y', summary: 'y', defaultSeverity: 'warning' };
+
+  it('run only when a setting names a severity', () => {
+    assert.equal(ruleEnabled(off, undefined), false);
+    assert.equal(ruleEnabled(off, 'default'), false);
+    assert.equal(ruleEnabled(off, 'warning'), true);
+    assert.equal(ruleEnabled(off, 'off'), false);
+    assert.equal(ruleEnabled(on, undefined), true);
+    assert.equal(ruleEnabled(on, 'default'), true);
+    assert.equal(ruleEnabled(on, 'off'), false);
+  });
+
+  it('are turned on by `true` in pyproject.toml', () => {
+    for (const rule of RULES) {
+      const { settings } = parseSettings({ rules: { [rule.meta.id]: true } }, 'pyproject.toml');
+      const setting = mergeSettings(settings).rules[rule.meta.id];
+      assert.ok(ruleEnabled(rule.meta, setting), `${rule.meta.id} = true runs it`);
+    }
+  });
+});
+
+describe('schema-hazard messages follow the target', () => {
+  it('add-field-not-null: a table rewrite before PostgreSQL 11 only, db_default only from Django 5.0', async () => {
+    const fixture = 'add-field-not-null/tricky-old-postgresql';
+    const [old] = await messages(fixture, 'add-field-not-null', pg(10, [3, 2]));
+    const [current] = await messages(fixture, 'add-field-not-null', pg(14, [4, 2]));
+    const [django5] = await messages(fixture, 'add-field-not-null', pg(16, [5, 0]));
+    assert.match(old ?? '', /PostgreSQL 10, ADD COLUMN with a default rewrites the whole table under an ACCESS EXCLUSIVE lock/);
+    assert.doesNotMatch(current ?? '', /rewrites/);
+    assert.match(current ?? '', /ACCESS EXCLUSIVE lock \(brief: the constant default is stored in the catalog, no rewrite\)/);
+    assert.doesNotMatch(current ?? '', /db_default/);
+    assert.match(django5 ?? '', /db_default=…/);
+    const [mysql] = await messages(fixture, 'add-field-not-null', { ...pg(14), vendor: 'mysql' });
+    assert.match(mysql ?? '', /MySQL/);
+  });
+
+  it('add-constraint-validates: AddConstraintNotValid from Django 4.0, RunSQL NOT VALID before; nothing on MySQL or SQLite', async () => {
+    const fixture = 'add-constraint-validates/bad-check-and-foreign-key';
+    const recent = await messages(fixture, 'add-constraint-validates', pg(14, [4, 0]));
+    const older = await messages(fixture, 'add-constraint-validates', pg(14, [3, 2]));
+    assert.equal(recent.length, 3);
+    assert.match(recent[0] ?? '', /AddConstraintNotValid/);
+    assert.doesNotMatch(older[0] ?? '', /AddConstraintNotValid/);
+    assert.match(older[0] ?? '', /NOT VALID/);
+    assert.deepEqual(await messages(fixture, 'add-constraint-validates', { ...pg(14), vendor: 'mysql' }), []);
+    assert.deepEqual(await messages(fixture, 'add-constraint-validates', { ...pg(14), vendor: 'sqlite' }), []);
+  });
+
+  it('index rules name the lock on PostgreSQL and say nothing on SQLite and MySQL', async () => {
+    const adds = await messages('add-index-not-concurrent/bad-indexes-on-existing-tables', 'add-index-not-concurrent', pg(14));
+    assert.equal(adds.length, 7);
+    assert.ok(adds.some((m) => /SHARE lock/.test(m)) && adds.some((m) => /ACCESS EXCLUSIVE/.test(m)));
+    const drops = await messages('remove-index-not-concurrent/bad-drops-on-existing-tables', 'remove-index-not-concurrent', pg(14));
+    assert.ok(drops.length > 0 && drops.every((m) => /ACCESS EXCLUSIVE/.test(m)));
+    for (const vendor of ['sqlite', 'mysql'] as const) {
+      assert.deepEqual(await messages('add-index-not-concurrent/bad-indexes-on-existing-tables', 'add-index-not-concurrent', { ...pg(14), vendor }), []);
+      assert.deepEqual(await messages('remove-index-not-concurrent/bad-drops-on-existing-tables', 'remove-index-not-concurrent', { ...pg(14), vendor }), []);
+    }
+  });
+
+  it('alter-field-type: widening a varchar or varchar -> text is a finding on MySQL, not on PostgreSQL', async () => {
+    const fixture = 'alter-field-type/good-widening-on-postgresql';
+    assert.deepEqual(await messages(fixture, 'alter-field-type', pg(14)), []);
+    const mysql = await messages(fixture, 'alter-field-type', { ...pg(14), vendor: 'mysql' });
+    assert.equal(mysql.length, 2, mysql.join('\n'));
+    const bad = await messages('alter-field-type/bad-rewrites', 'alter-field-type', pg(14));
+    assert.match(bad[0] ?? '', /from integer to bigint .* ACCESS EXCLUSIVE/);
+  });
+});
+
+describe('schema-hazard findings', () => {
+  it('are shown on the operation (its callee), one line each', async () => {
+    const results = await lintProject(withBase(join(RULE_FIXTURES, 'drop-column', 'bad-seed-002-single-step-removal'), temps));
+    const found = [...results.values()].flatMap((r) => r.findings.filter((f) => f.rule === 'drop-column'));
+    assert.equal(found.length, 2);
+    for (const f of found) {
+      assert.equal(f.range.start.line, f.range.end.line);
+      assert.equal(f.range.end.character - f.range.start.character, 'migrations.RemoveField'.length);
+    }
+  });
+});
