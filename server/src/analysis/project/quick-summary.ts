@@ -158,6 +158,7 @@ function quickOperation(call: Node, ev: Evaluator, scope: ReturnType<typeof modu
     createsModel,
     sqlTables: [],
     nonTransactional: null,
+    sql: null,
     label: operationLabel(name, targetModel),
   };
 }

@@ -53,6 +53,8 @@ export interface OperationSummary {
   createsModel: string | null;
   sqlTables: string[];
   nonTransactional: string | null;
+  /** RunSQL's forward statements as written (comments removed); [] for noop; null when not read or not RunSQL. */
+  sql: string[] | null;
   /** A short description for messages (`AddField on 'order'`, `RunSQL "ALTER TABLE x …"`). */
   label: string;
 }
@@ -120,6 +122,12 @@ function label(op: Operation): string {
   return operationLabel(op.name, op.targetModel);
 }
 
+function forwardSql(op: Operation): string[] | null {
+  const sql = op.runSql?.sql;
+  if (!sql || sql.state === 'unknown' || !sql.complete) return null;
+  return sql.statements.map((st) => st.text);
+}
+
 function summarizeOperation(op: Operation, index: number | null, all: Operation[], kinds: ReturnType<typeof operationKinds>): OperationSummary {
   const container = op.container ? all.indexOf(op.container) : -1;
   return {
@@ -140,6 +148,7 @@ function summarizeOperation(op: Operation, index: number | null, all: Operation[
     createsModel: op.createsModel,
     sqlTables: op.sqlTables,
     nonTransactional: op.nonTransactional,
+    sql: forwardSql(op),
     label: label(op),
   };
 }

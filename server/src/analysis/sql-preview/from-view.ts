@@ -1,0 +1,33 @@
+/**
+ * The SQL preview of one migration file of a project view: the app's database state before it,
+ * and models of other apps read from the state after the migration's own dependency on that app
+ * (where Django's makemigrations always records one for a foreign key).
+ */
+import { keyId } from '../project/graph';
+import { defaultTable, modelEntry, truncateName } from '../project/state';
+import type { DatabaseNames, ProjectView } from '../project/view';
+import type { TargetDatabase } from '../target-database';
+import { previewMigration, type MigrationPreview, type ModelLookup } from './preview';
+
+export function previewFile(view: ProjectView, file: string, target: TargetDatabase, names: DatabaseNames): MigrationPreview | null {
+  const migration = view.migration(file);
+  if (!migration) return null;
+  const summary = migration.summary;
+  const otherApp: ModelLookup = (app, model) => {
+    const deps = summary.dependencies.entries.filter((d) => d.kind === 'key' && d.app === app);
+    for (const d of deps) {
+      if (d.kind !== 'key') continue;
+      const node = view.graph.nodes.get(keyId({ app: d.app, name: d.name }));
+      const depFile = node?.migration?.file;
+      const state = depFile ? view.stateOf(depFile, 'after') : null;
+      if (!state) continue;
+      const entry = modelEntry(state, model);
+      if (typeof entry === 'string') return entry;
+      const table = defaultTable(entry);
+      if (table === undefined) return 'unknown';
+      return { state: entry, table: truncateName(table, names.maxNameLength, names.digest) };
+    }
+    return 'unknown';
+  };
+  return previewMigration({ summary, app: migration.key.app, before: view.stateOf(file, 'before'), target, names, otherApp });
+}
