@@ -17,6 +17,8 @@ import {
 } from 'vscode-languageserver';
 import { PythonParser, type GrammarPaths } from '../analysis/parser';
 import { codeActions, FIX_ALL_KIND, wantsFixAll } from './code-actions';
+import { DEFAULT_TARGET_DATABASE, type TargetDatabase } from '../analysis/target-database';
+import { hoverAt } from './hover';
 import { applyFixEdits, selectFixes } from '../analysis/fixes/apply';
 import { toDiagnostic } from './diagnostics';
 import { versionedEdit, type EditContext } from './versioned-edits';
@@ -71,6 +73,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
         executeCommandProvider: { commands: [APPLY_SPLIT_COMMAND] },
+        hoverProvider: true,
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: SERVER_NAME, version: '0.1.0' },
@@ -340,6 +343,19 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     } catch (e) {
       fail('code actions', e);
       return [];
+    }
+  });
+
+  // The lead wires the `database` / `postgresql-version` / `django-version` settings here.
+  const target: TargetDatabase = DEFAULT_TARGET_DATABASE;
+
+  connection.onHover(({ textDocument, position }) => {
+    try {
+      const found = linter.preview(uriToPath(textDocument.uri), target);
+      return found ? hoverAt(found.summary, found.preview, position, target) : null;
+    } catch (e) {
+      fail(`hover in ${textDocument.uri}`, e);
+      return null;
     }
   });
 

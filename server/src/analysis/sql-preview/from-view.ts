@@ -5,14 +5,16 @@
  */
 import { keyId } from '../project/graph';
 import { defaultTable, modelEntry, truncateName } from '../project/state';
+import type { MigrationSummary } from '../project/summary';
 import type { DatabaseNames, ProjectView } from '../project/view';
 import type { TargetDatabase } from '../target-database';
 import { previewMigration, type MigrationPreview, type ModelLookup } from './preview';
 
-export function previewFile(view: ProjectView, file: string, target: TargetDatabase, names: DatabaseNames): MigrationPreview | null {
+/** `current`: the file's newest summary when the view may hold an older one (an open buffer). */
+export function previewFile(view: ProjectView, file: string, target: TargetDatabase, names: DatabaseNames, current?: MigrationSummary): MigrationPreview | null {
   const migration = view.migration(file);
   if (!migration) return null;
-  const summary = migration.summary;
+  const summary = current ?? migration.summary;
   const otherApp: ModelLookup = (app, model) => {
     const deps = summary.dependencies.entries.filter((d) => d.kind === 'key' && d.app === app);
     for (const d of deps) {
