@@ -104,6 +104,8 @@ export function internalType(field: FieldSpec): string {
 
 /** The field a relation points at, as the caller resolved it. */
 export interface RelatedTarget {
+  /** `app.model`, lower-case. */
+  model: string;
   table: string;
   column: string;
   /** The target field's type when a foreign key points at it. */
@@ -165,6 +167,11 @@ export function relatedType(field: FieldSpec, target: TargetDatabase): string {
 /** A default value as Django hands it to the database: a SQL literal, or null for "no default". */
 export type SqlLiteral = string | null;
 
+/** psycopg2 writes negative numbers with a leading space (so `- -1` never reads as a comment). */
+function signed(text: string): string {
+  return text.startsWith('-') ? ` ${text}` : text;
+}
+
 /** psycopg2's quoting of a Python value, as Django's quote_value returns it. */
 export function quoteValue(v: Value, field?: FieldSpec): string {
   switch (v.kind) {
@@ -172,10 +179,10 @@ export function quoteValue(v: Value, field?: FieldSpec): string {
       if (v.value.includes('\\')) cannot('a string with a backslash (psycopg2 may quote it as E\'…\')');
       return `'${v.value.replace(/'/g, "''").replace(/%/g, '%%')}'`;
     case 'int':
-      return String(v.value);
+      return signed(String(v.value));
     case 'float':
       if (!Number.isFinite(v.value) || /e/i.test(String(v.value))) cannot('a float default in exponent form');
-      return Number.isInteger(v.value) ? `${v.value}.0` : String(v.value);
+      return signed(Number.isInteger(v.value) ? `${v.value}.0` : String(v.value));
     case 'bool':
       return v.value ? 'true' : 'false';
     case 'none':
@@ -192,25 +199,15 @@ function decimalText(v: Value): string | null {
   return s !== null && /^-?\d+(\.\d+)?$/.test(s) ? s : null;
 }
 
-/** A decimal number written with exactly `places` decimals (Django's format_number). */
-function fixedDecimal(text: string, places: number): string {
-  const neg = text.startsWith('-');
-  const [int = '0', frac = ''] = (neg ? text.slice(1) : text).split('.');
-  if (frac.length > places) cannot('a decimal default with more places than the field (rounding)');
-  const body = places > 0 ? `${int}.${frac.padEnd(places, '0')}` : int;
-  return neg ? `-${body}` : body;
-}
-
 /** A default converted the way the field's get_db_prep_save would, then quoted. */
 function prepared(field: FieldSpec, v: Value): string {
   const internal = internalType(field);
   if (v.kind === 'none') return 'NULL';
   if (internal === 'DecimalField') {
-    const places = field.decimalPlaces;
-    if (typeof places !== 'number') cannot('decimal_places is not known');
+    // PostgreSQL's backend hands the Decimal to psycopg2 as it is: Decimal(0) is 0, Decimal('9.50') is 9.50.
     const text = v.kind === 'int' ? String(v.value) : decimalText(v);
     if (text === null) cannot('the decimal default is not an int or Decimal literal');
-    return fixedDecimal(text, places);
+    return signed(text);
   }
   if (/Integer|AutoField/.test(internal)) {
     if (v.kind !== 'int') cannot(`a ${v.kind} default on an integer field`);

@@ -62,6 +62,7 @@ export function explainText(preview: MigrationPreview, heading: string, target: 
     if (op.comment) out.push(`${indent}-- ${op.comment}`);
     if (!op.cannotPreview && !op.comment && op.statements.length === 0 && op.deferred.length === 0) out.push(`${indent}-- no SQL`);
     for (const s of op.statements) out.push(...statementText(s, indent));
+    for (const n of op.notes) out.push(`${indent}-- note: ${n}`);
     if (op.deferred.length > 0) out.push(`${indent}-- and ${op.deferred.length} statement(s) at the end of the migration (below)`);
   }
   if (preview.deferred.length > 0) {
@@ -107,6 +108,7 @@ export function explainJson(preview: MigrationPreview, file: string, migration: 
       transaction: op.transaction,
       comment: op.comment,
       cannotPreview: op.cannotPreview,
+      notes: op.notes,
       statements: op.statements.map(statementJson),
       deferred: op.deferred.map(statementJson),
     })),
@@ -133,6 +135,7 @@ export function operationHover(preview: MigrationPreview, op: OperationPreview, 
   const statements = [...op.statements, ...inner.flatMap((o) => o.statements)];
   if (statements.length > 0) out.push(...sqlBlock(statements), '', ...lockBullets(statements));
   else if (!op.cannotPreview && !op.comment) out.push('No SQL.');
+  for (const n of op.notes) out.push('', `Note: ${n}.`);
   const deferred = [...op.deferred, ...inner.flatMap((o) => o.deferred)];
   if (deferred.length > 0) out.push('', 'At the end of the migration:', ...sqlBlock(deferred), '', ...lockBullets(deferred));
   return out.join('\n');

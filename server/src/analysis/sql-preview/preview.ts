@@ -48,6 +48,8 @@ export interface OperationPreview {
   deferred: StatementPreview[];
   /** A remark instead of SQL (`Raw Python operation`, `changes only Django's state`). */
   comment: string | null;
+  /** What the reader should know beside the SQL (statements the preview cannot see). */
+  notes: string[];
   /** Why the SQL cannot be known statically; null when it is previewed. */
   cannotPreview: string | null;
   transaction: TransactionMode;
@@ -72,6 +74,11 @@ export interface PreviewInput {
   names: DatabaseNames;
   /** Models of other apps (foreign keys to them); absent: such relations are not previewed. */
   otherApp?: ModelLookup;
+  /**
+   * What earlier migrations renamed: `app.model` (lower-case) for a table, `app.model#column` for
+   * a column. Names Django reads back from the database there (constraints it drops) may be old.
+   */
+  renamedBefore?: ReadonlySet<string>;
 }
 
 function statement(sql: string, target: TargetDatabase, deferred: boolean, kindOverride?: StatementKind): StatementPreview {
@@ -89,9 +96,25 @@ class Previewer {
   private state: AppState;
   /** Django's deferred SQL so far: later operations may rename or drop what it references. */
   private deferred: DeferredStatement[] = [];
+  private readonly renamed: Set<string>;
+  notes: string[] = [];
 
   constructor(private readonly input: PreviewInput) {
     this.state = input.before ?? AppState.empty(input.app, true);
+    this.renamed = new Set(input.renamedBefore ?? []);
+  }
+
+  private key(model: string): string {
+    return `${this.input.app}.${model}`.toLowerCase();
+  }
+
+  /** Constraint names Django reads from the database are the ones it generated under today's names. */
+  private checkNames(models: ReadonlyArray<string | undefined>, columns: readonly string[] = []): void {
+    const [own] = models;
+    const table = models.find((m) => m && this.renamed.has(m));
+    if (table) cannot(`the table of ${table} was renamed after its constraints were created: Django drops them by the names the database holds, which the preview cannot know`);
+    const column = own ? columns.find((c) => this.renamed.has(`${own}#${c}`.toLowerCase())) : undefined;
+    if (column) cannot(`the column ${column} was renamed after its constraints were created: Django drops them by the names the database holds, which the preview cannot know`);
   }
 
   private table(m: ModelState): string {
@@ -111,7 +134,7 @@ class Previewer {
     return { state: entry, table: this.table(entry) };
   }
 
-  private related(field: FieldSpec, from: SqlModel, state: AppState): RelatedTarget {
+  private related(field: FieldSpec, from: SqlModel, states: readonly AppState[]): RelatedTarget {
     const rel = field.relation;
     if (!rel) cannot('not a relation');
     if (rel.to.kind !== 'str') cannot('the related model is not a string reference (a swappable setting or a class)');
@@ -120,7 +143,9 @@ class Previewer {
     const [app, name] = to === 'self' ? [this.input.app, from.state.name] : dot === -1 ? [this.input.app, to] : [to.slice(0, dot), to.slice(dot + 1)];
     let target: { state: ModelState; table: string };
     if (app === this.input.app) {
-      const entry = name.toLowerCase() === from.state.name.toLowerCase() ? from.state : modelEntry(state, name);
+      // Before the operation first; a model it creates or renames is found after it.
+      const found = states.map((st) => modelEntry(st, name));
+      const entry = name.toLowerCase() === from.state.name.toLowerCase() ? from.state : (found.find((e) => typeof e !== 'string') ?? found[0] ?? 'unknown');
       if (entry === 'unknown') cannot(`the state of ${to} is not known`);
       if (entry === 'absent') cannot(`no model ${to} in the state`);
       target = { state: entry, table: this.table(entry) };
@@ -135,7 +160,7 @@ class Previewer {
     const [targetName, targetField] = pair;
     const column = targetField.dbColumn ?? (targetField.relation ? `${targetName}_id` : targetName);
     if (targetField.dbColumn === undefined) cannot('the target column is not known');
-    return { table: target.table, column, relType: relatedType(targetField, this.input.target) };
+    return { model: `${app}.${name}`.toLowerCase(), table: target.table, column, relType: relatedType(targetField, this.input.target) };
   }
 
   /** The statements one operation runs; throws CannotPreview. */
@@ -145,7 +170,8 @@ class Previewer {
       target: this.input.target,
       names: this.input.names,
       origin: index,
-      related: (field, from) => this.related(field, from, before),
+      related: (field, from) => this.related(field, from, [before, after]),
+      checkNames: (models, columns) => this.checkNames(models, columns),
     });
     // Deferred statements of earlier operations are shared, so renames and drops reach them.
     editor.deferred.push(...this.deferred);
@@ -153,7 +179,13 @@ class Previewer {
       case 'CreateModel': {
         const m = this.modelAfter(after, args.model);
         if (m) {
-          const e = new SchemaEditor({ target: this.input.target, names: this.input.names, origin: index, related: (field, from) => this.related(field, from, after) });
+          const e = new SchemaEditor({
+            target: this.input.target,
+            names: this.input.names,
+            origin: index,
+            related: (field, from) => this.related(field, from, [after]),
+            checkNames: (models, columns) => this.checkNames(models, columns),
+          });
           e.createModel(m);
           editor.statements.push(...e.statements);
           editor.kinds.push(...e.kinds);
@@ -171,8 +203,8 @@ class Previewer {
         const m = this.model(before, args.model);
         const next = this.modelAfter(after, args.kind === 'RenameModel' ? args.newName : args.model);
         if (m && next) {
-          if (args.kind === 'RenameModel') this.noIncoming(before, m);
           editor.renameTable(m, next.table);
+          if (args.kind === 'RenameModel') this.repointIncoming(editor, before, m, next);
         }
         break;
       }
@@ -251,22 +283,34 @@ class Previewer {
     return this.model(after, name);
   }
 
-  /** RenameModel also re-points foreign keys to the model: not previewed. */
-  private noIncoming(state: AppState, m: SqlModel): void {
-    const name = m.state.name.toLowerCase();
+  /**
+   * RenameModel re-points the app's foreign keys at the new name: Django alters each (its
+   * constraint dropped and re-created against the new table). Relations hidden with a
+   * related_name ending in '+' are not among the model's related objects, and are left alone.
+   */
+  private repointIncoming(editor: SchemaEditor, state: AppState, old: SqlModel, renamed: SqlModel): void {
+    const oldKey = this.key(old.state.name);
     for (const [, other] of state.models) {
       if (typeof other === 'string') continue;
-      for (const [, f] of other.fields) {
-        const to = f?.relation?.to;
-        if (to?.kind === 'str' && [name, `${this.input.app}.${name}`].includes(to.value.toLowerCase())) {
-          cannot('foreign keys point at the renamed model: Django re-creates them, which the preview does not write');
-        }
+      for (const [fieldName, f] of other.fields) {
+        const rel = f?.relation;
+        if (!f || !rel || rel.to.kind !== 'str') continue;
+        const to = rel.to.value.includes('.') ? rel.to.value.toLowerCase() : this.key(rel.to.value);
+        if (to !== oldKey || (rel.relatedName ?? '').endsWith('+')) continue;
+        if (rel.kind === 'many-to-many') cannot('a ManyToManyField points at the renamed model: its table is altered too, which the preview does not follow');
+        const self = other.name.toLowerCase() === old.state.name.toLowerCase();
+        const holder = self ? renamed : this.model(state, other.name);
+        if (!holder) continue;
+        const moved = { ...f, relation: { ...rel, to: { kind: 'str' as const, value: `${this.input.app}.${renamed.state.name}` } } };
+        editor.alterField(holder, fieldName, f, fieldName, moved);
       }
     }
+    this.notes.push('foreign keys of other apps pointing at this model are re-created the same way; the preview shows this app’s only');
   }
 
   operation(op: OperationSummary, index: number): { statements: Array<[string, StatementKind | undefined]>; comment: string | null; reason: string | null } {
     const after = applyMigration(this.state, [op], true, 'database');
+    this.notes = [];
     try {
       if (op.branches.length > 0 || !op.certain) cannot('the operation runs only on one branch of a condition or loop');
       const spec = op.specName ? OPERATION_CATALOG.get(op.specName) : undefined;
@@ -288,12 +332,30 @@ class Previewer {
       return { statements: [], comment: null, reason: e.message };
     } finally {
       this.state = after;
+      this.recordRenames(op);
     }
+  }
+
+  /** Later operations of this migration see the renames of earlier ones. */
+  private recordRenames(op: OperationSummary): void {
+    const a = op.args;
+    if (!a) return;
+    for (const k of renamedKeys(this.input.app, a)) this.renamed.add(k);
   }
 
   remainingDeferred(): DeferredStatement[] {
     return this.deferred;
   }
+}
+
+/** What an operation renames, as PreviewInput.renamedBefore records it. */
+export function renamedKeys(app: string, a: OperationArgs): string[] {
+  const key = (m: string) => `${app}.${m}`.toLowerCase();
+  if (a.kind === 'RenameModel' && a.newName) return [key(a.newName)];
+  if (a.kind === 'AlterModelTable' && a.model) return [key(a.model)];
+  if (a.kind === 'RenameField' && a.model && a.newName) return [`${key(a.model)}#${a.newName}`.toLowerCase(), `${key(a.model)}#${a.newName}_id`.toLowerCase()];
+  if (a.kind === 'AlterField' && a.model && a.name && a.field?.dbColumn) return [`${key(a.model)}#${a.field.dbColumn}`.toLowerCase()];
+  return [];
 }
 
 /** The preview of one migration. */
@@ -312,6 +374,7 @@ export function previewMigration(input: PreviewInput): MigrationPreview {
       statements: r.statements.map(([sql, kind]) => statement(sql, target, false, kind)),
       deferred: [],
       comment: r.comment,
+      notes: p.notes,
       cannotPreview: r.reason,
       transaction: transactionOf(op, atomic),
     };

@@ -43,6 +43,8 @@ export interface EditorContext {
   related(field: FieldSpec, from: SqlModel): RelatedTarget;
   /** Index of the operation being previewed (deferred statements remember it). */
   origin: number;
+  /** Throws CannotPreview when a name Django reads back from the database may differ from the generated one. */
+  checkNames(models: ReadonlyArray<string | undefined>, columns?: readonly string[]): void;
 }
 
 /** Keywords of a field that change nothing in the database (Django's non_database_attrs). */
@@ -261,7 +263,19 @@ export class SchemaEditor {
     this.dropDeferred((d) => d.table === model.table && d.columns.includes(column));
   }
 
+  /** DROP INDEX of an index Django named itself (found in the database by its columns). */
+  private dropGeneratedIndex(model: SqlModel, column: string, suffix: string): void {
+    this.ctx.checkNames([this.modelKey(model)], [column]);
+    this.run(`DROP INDEX IF EXISTS ${quoteName(this.indexName(model.table, [column], suffix))}`);
+  }
+
+  private modelKey(model: SqlModel): string {
+    return `${model.state.app}.${model.state.name}`.toLowerCase();
+  }
+
   private dropForeignKey(model: SqlModel, column: string, rel: RelatedTarget): void {
+    // Altering or renaming a foreign key re-creates its constraint: only table renames leave an old name.
+    this.ctx.checkNames([this.modelKey(model), rel.model]);
     const fk = quoteName(foreignKeyName(this.ctx.names, model.table, column, rel.table, rel.column));
     this.run(`SET CONSTRAINTS ${fk} IMMEDIATE; ALTER TABLE ${quoteName(model.table)} DROP CONSTRAINT ${fk}`);
   }
@@ -289,14 +303,14 @@ export class SchemaEditor {
     const newT = newType.type ?? '';
     // PostgreSQL: a varchar/text column leaving its family loses its _like index first.
     if ((oldIndex || oldUnique) && ((oldT.startsWith('varchar') && !newT.startsWith('varchar')) || (oldT.startsWith('text') && !newT.startsWith('text')))) {
-      this.run(`DROP INDEX IF EXISTS ${quoteName(this.indexName(model.table, [oldColumn], '_like'))}`);
+      this.dropGeneratedIndex(model, oldColumn, '_like');
     }
     const oldFk = !!oldField.relation && oldField.relation.dbConstraint !== false;
     if (oldFk) this.dropForeignKey(model, oldColumn, this.ctx.related(oldField, model));
     if (oldUnique && !newUnique) cannot('the name of the unique constraint being dropped depends on how it was created');
     if (oldIndex && !oldUnique && (!newIndex || newUnique)) {
-      this.run(`DROP INDEX IF EXISTS ${quoteName(this.indexName(model.table, [oldColumn]))}`);
-      if (likeOpclass(oldType, true)) this.run(`DROP INDEX IF EXISTS ${quoteName(this.indexName(model.table, [oldColumn], '_like'))}`);
+      this.dropGeneratedIndex(model, oldColumn, '');
+      if (likeOpclass(oldType, true)) this.dropGeneratedIndex(model, oldColumn, '_like');
     }
     if (oldColumn !== newColumn) {
       this.run(`ALTER TABLE ${table} RENAME COLUMN ${quoteName(oldColumn)} TO ${quoteName(newColumn)}`);
@@ -341,7 +355,7 @@ export class SchemaEditor {
       const like = likeOpclass(newType, true);
       if (like) this.run(this.createIndexSql(model.table, this.indexName(model.table, [newColumn], '_like'), `${col} ${like}`));
     }
-    if (oldUnique && !(newIndex || newUnique)) this.run(`DROP INDEX IF EXISTS ${quoteName(this.indexName(model.table, [oldColumn], '_like'))}`);
+    if (oldUnique && !(newIndex || newUnique)) this.dropGeneratedIndex(model, oldColumn, '_like');
   }
 
   // --- Indexes and constraints -------------------------------------------------------------
@@ -438,6 +452,7 @@ export class SchemaEditor {
     for (const [k, g] of olds) {
       if (news.has(k)) continue;
       const columns = g.map((f) => this.columnOfName(model, f));
+      this.ctx.checkNames([this.modelKey(model)], columns);
       if (option === 'unique_together') this.run(`ALTER TABLE ${table} DROP CONSTRAINT ${quoteName(this.indexName(model.table, columns, '_uniq'))}`);
       else this.run(`DROP INDEX IF EXISTS ${quoteName(this.indexName(model.table, columns, '_idx'))}`);
     }
