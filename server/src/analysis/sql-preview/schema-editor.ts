@@ -79,6 +79,7 @@ export class SchemaEditor {
 
   column(name: string, field: FieldSpec | null): string {
     if (!field) cannot(`the field '${name}' cannot be read statically`);
+    if (!field.builtin) cannot(`${field.cls} is not one of Django's field classes we model`);
     const col = fieldColumn(name, field);
     if (col === undefined) cannot(`the column of '${name}' is not known`);
     if (col === null) cannot(`'${name}' has no column`);
