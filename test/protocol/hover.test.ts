@@ -52,7 +52,20 @@ describe('language server: lock hover', () => {
       assert.equal(lines.length, 8, whole);
       assert.match(lines[1] ?? '', /^2\. AlterField on 'product' — 1 statement\(s\), strongest lock ACCESS EXCLUSIVE/);
 
-      assert.equal(await hover(client, uri, at(text, 'dependencies', 2)), null, 'nothing between operations');
+      assert.equal(await hover(client, uri, at(text, 'dependencies', 2)), null, 'nothing outside the operations');
+      const inArgs = await hover(client, uri, at(text, "name='weight'", 3));
+      assert.match(inArgs ?? '', /TYPE bigint USING "weight"::bigint/, 'a hover anywhere in the call');
+
+      const special = join(ROOT, 'shop/migrations/0007_special.py');
+      const suri = pathToFileURL(special).href;
+      const stext = readFileSync(special, 'utf8');
+      await client.open(suri, stext);
+      const separate = await hover(client, suri, at(stext, 'SeparateDatabaseAndState', 3));
+      assert.match(separate ?? '', /ADD COLUMN "legacy" integer NULL/, 'SeparateDatabaseAndState shows its database side');
+      const inner = await hover(client, suri, at(stext, 'ADD COLUMN "legacy"', 3));
+      assert.match(inner ?? '', /^\*\*RunSQL "ALTER TABLE/, 'the innermost operation answers');
+      const python = await hover(client, suri, at(stext, 'migrations.RunPython(', 12));
+      assert.match(python ?? '', /Raw Python operation/);
 
       const concurrent = join(ROOT, 'shop/migrations/0006_concurrently.py');
       const curi = pathToFileURL(concurrent).href;

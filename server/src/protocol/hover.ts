@@ -1,5 +1,5 @@
 /**
- * Hover on a migration: over an operation's name, the SQL it runs, the lock each statement takes,
+ * Hover on a migration: over an operation (its call), the SQL it runs, the lock each statement takes,
  * what that blocks, rewrite / scan and the transaction; over the Migration class name, every
  * operation in order. Only turns the analysis' Markdown into an LSP Hover; null elsewhere.
  */
@@ -18,11 +18,17 @@ function contains(range: Range, p: Position): boolean {
   return true;
 }
 
+/** A rough size of a range, to order nested ones. */
+function size(r: Range): number {
+  return (r.end.line - r.start.line) * 10_000 + (r.end.character - r.start.character);
+}
+
 export function hoverAt(summary: MigrationSummary, preview: MigrationPreview, position: Position, target: TargetDatabase): Hover | null {
   if (contains(summary.classRange, position) && summary.classRange.end.character > 0) {
     return { contents: { kind: 'markdown', value: migrationHover(preview, target) }, range: summary.classRange };
   }
-  const op = preview.operations.find((o) => contains(o.range, position));
+  // The innermost call holding the position: an operation inside SeparateDatabaseAndState wins.
+  const op = preview.operations.filter((o) => contains(o.callRange, position)).sort((a, b) => size(a.callRange) - size(b.callRange))[0];
   if (!op) return null;
-  return { contents: { kind: 'markdown', value: operationHover(preview, op, target) }, range: op.range };
+  return { contents: { kind: 'markdown', value: operationHover(preview, op, target) }, range: op.callRange };
 }

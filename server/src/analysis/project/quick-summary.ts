@@ -144,6 +144,7 @@ function quickOperation(call: Node, ev: Evaluator, scope: ReturnType<typeof modu
     name,
     specName: r.specName,
     range: rangeOf(callee),
+    callRange: rangeOf(call),
     args,
     branches: [],
     certain: true,

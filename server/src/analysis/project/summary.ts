@@ -36,6 +36,8 @@ export interface OperationSummary {
   specName: string | null;
   /** The callee, where findings about the operation are shown. */
   range: Range;
+  /** The whole call, arguments included (where the editor's hover answers for it). */
+  callRange: Range;
   args: OperationArgs | null;
   branches: BranchStep[];
   /** False when it comes from a comprehension that may be empty. */
@@ -134,6 +136,7 @@ function summarizeOperation(op: Operation, index: number | null, all: Operation[
     name: op.name,
     specName: op.specName,
     range: rangeOf(op.callee),
+    callRange: rangeOf(op.call),
     args: op.args,
     branches: op.branches,
     certain: op.certain,

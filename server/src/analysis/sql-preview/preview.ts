@@ -16,7 +16,9 @@ import type { DatabaseNames } from '../project/view';
 import type { TargetDatabase } from '../target-database';
 import type { Range } from '../types';
 import { CannotPreview, cannot, relatedType, type RelatedTarget } from './columns';
-import { knownField, SchemaEditor, type DeferredStatement, type SqlModel } from './schema-editor';
+import type { DeferredStatement } from './deferred';
+import { knownField } from './field-diff';
+import { SchemaEditor, type SqlModel } from './schema-editor';
 
 export interface StatementPreview {
   sql: string;
@@ -41,6 +43,8 @@ export interface OperationPreview {
   name: string;
   label: string;
   range: Range;
+  /** The whole call. */
+  callRange: Range;
   /** The SeparateDatabaseAndState whose database side holds it. */
   container: number | null;
   statements: StatementPreview[];
@@ -370,6 +374,7 @@ export function previewMigration(input: PreviewInput): MigrationPreview {
       name: op.name,
       label: op.label,
       range: op.range,
+      callRange: op.callRange,
       container: op.container,
       statements: r.statements.map(([sql, kind]) => statement(sql, target, false, kind)),
       deferred: [],

@@ -9,31 +9,18 @@
 import { fieldColumn, type ConstraintSpec, type FieldSpec, type IndexSpec } from '../fields';
 import type { StatementKind } from '../locks/lock-table';
 import type { DatabaseNames } from '../project/view';
-import type { ModelOptionsState, ModelState } from '../project/state';
+import type { ModelState } from '../project/state';
 import type { TargetDatabase } from '../target-database';
-import { showValue, type Value } from '../values';
-import { cannot, checkSql, columnType, effectiveDefault, hasDefault, internalType, quoteName, requireAbsent, type ColumnType, type RelatedTarget } from './columns';
+import type { Value } from '../values';
+import { cannot, checkSql, columnType, effectiveDefault, hasDefault, quoteName, requireAbsent, type ColumnType, type RelatedTarget } from './columns';
+import { DeferredStatement } from './deferred';
+import { binaryCompatible, knownOptions, likeOpclass, sameDeconstruction } from './field-diff';
 import { createIndexName, foreignKeyName } from './names';
 
 /** A model as the schema editor sees it: its state and its real table name. */
 export interface SqlModel {
   state: ModelState;
   table: string;
-}
-
-/** A statement Django runs at the end of the migration; renames and drops before then still reach it. */
-export class DeferredStatement {
-  constructor(
-    public table: string,
-    public columns: string[],
-    private readonly render: (d: DeferredStatement) => string,
-    readonly origin: number,
-    public toTable: string | null = null,
-  ) {}
-
-  get sql(): string {
-    return this.render(this);
-  }
 }
 
 export interface EditorContext {
@@ -47,10 +34,6 @@ export interface EditorContext {
   checkNames(models: ReadonlyArray<string | undefined>, columns?: readonly string[]): void;
 }
 
-/** Keywords of a field that change nothing in the database (Django's non_database_attrs). */
-const NON_DB = new Set(['blank', 'db_column', 'editable', 'error_messages', 'help_text', 'limit_choices_to', 'on_delete', 'related_name', 'related_query_name', 'validators', 'verbose_name', 'choices', 'serialize', 'auto_created']);
-/** Keywords a field's properties already compare. */
-const COMPARED = new Set(['null', 'unique', 'db_index', 'primary_key', 'max_length', 'max_digits', 'decimal_places', 'default', 'db_default', 'auto_now', 'auto_now_add', 'to', 'to_field', 'db_constraint']);
 /** Keywords whose SQL the preview does not write. */
 const UNMODELLED_FIELD_KEYWORDS = ['db_collation', 'db_tablespace', 'db_comment', 'db_default', 'generated', 'db_persist'];
 
@@ -464,62 +447,4 @@ export class SchemaEditor {
       else this.run(this.createIndexSql(model.table, this.indexName(model.table, columns, '_idx'), columns.map(quoteName).join(', ')));
     }
   }
-}
-
-/** varchar(n) → varchar(m ≥ n) or → text: PostgreSQL changes only the catalog. */
-function binaryCompatible(from: string, to: string): boolean {
-  const a = /^varchar\((\d+)\)$/.exec(from);
-  if (!a) return false;
-  if (to === 'text' || to === 'varchar') return true;
-  const b = /^varchar\((\d+)\)$/.exec(to);
-  return !!b && Number(b[1]) >= Number(a[1]);
-}
-
-/** The opclass of PostgreSQL's extra pattern index for varchar / text columns, or null. */
-function likeOpclass(type: ColumnType, indexed: boolean): string | null {
-  const t = type.type;
-  if (!indexed || !t || t.includes('[')) return null;
-  if (t.startsWith('varchar')) return 'varchar_pattern_ops';
-  if (t.startsWith('text')) return 'text_pattern_ops';
-  return null;
-}
-
-/** The model's options, every one known (or CannotPreview). */
-export function knownOptions(o: ModelOptionsState): { uniqueTogether: string[][]; indexTogether: string[][]; indexes: IndexSpec[]; constraints: ConstraintSpec[] } {
-  if (!o.uniqueTogether || !o.indexTogether || !o.indexes || !o.constraints) cannot("the model's unique_together, indexes or constraints are not known statically");
-  return { uniqueTogether: o.uniqueTogether, indexTogether: o.indexTogether, indexes: o.indexes, constraints: o.constraints };
-}
-
-/** Normalises a relation target for comparison (`'shop.Category'` = `'shop.category'`). */
-function relationKey(field: FieldSpec): string {
-  const r = field.relation;
-  if (!r) return '';
-  const to = r.to.kind === 'str' ? r.to.value.toLowerCase() : showValue(r.to);
-  return `${r.kind}|${to}|${r.toField ?? ''}|${String(r.dbConstraint)}`;
-}
-
-/** Django's `_field_should_be_altered`, on what we read: do the fields differ in anything the database sees? */
-export function sameDeconstruction(a: FieldSpec, b: FieldSpec): boolean {
-  if (internalType(a) !== internalType(b) && a.cls !== b.cls) return false;
-  if (a.cls !== b.cls) return false;
-  const props: Array<keyof FieldSpec> = ['null', 'unique', 'dbIndex', 'primaryKey', 'maxLength', 'maxDigits', 'decimalPlaces', 'autoNow'];
-  for (const p of props) if (a[p] !== b[p]) return false;
-  const show = (v: FieldSpec['default']): string => (v === undefined ? '?' : v === 'NOT_PROVIDED' ? '-' : showValue(v));
-  if (show(a.default) !== show(b.default) || show(a.dbDefault) !== show(b.dbDefault)) return false;
-  if (relationKey(a) !== relationKey(b)) return false;
-  const rest = (f: FieldSpec): string =>
-    JSON.stringify(
-      Object.entries(f.call?.kwargs ?? {})
-        .filter(([k]) => !NON_DB.has(k) && !COMPARED.has(k))
-        .map(([k, v]) => [k, showValue(v)])
-        .sort(),
-    );
-  return rest(a) === rest(b);
-}
-
-/** A field read from an operation, or CannotPreview. */
-export function knownField(name: string | null, field: FieldSpec | null): [string, FieldSpec] {
-  if (!name) cannot('the field name is not known statically');
-  if (!field) cannot(`the field '${name}' cannot be read statically`);
-  return [name, field];
 }
