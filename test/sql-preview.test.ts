@@ -213,6 +213,19 @@ describe('lock table', () => {
     for (const kind of POSTGRESQL_KINDS) assert.match(lockFact(kind, DEFAULT_TARGET_DATABASE).source, /^https:\/\/www\.postgresql\.org\/docs\//, kind);
   });
 
+  it("what a row says it blocks follows from its lock mode (the manual's conflict table)", () => {
+    // SELECT takes ACCESS SHARE, which only ACCESS EXCLUSIVE conflicts with; INSERT/UPDATE/DELETE take
+    // ROW EXCLUSIVE, which SHARE and every stronger mode conflict with.
+    const blocksWrites = new Set(['SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE']);
+    const special = new Set(['create-table', 'enum-add-value', 'update', 'delete', 'other']);
+    for (const kind of POSTGRESQL_KINDS) {
+      if (special.has(kind)) continue;
+      const f = lockFact(kind, DEFAULT_TARGET_DATABASE);
+      const expected = f.lock === 'ACCESS EXCLUSIVE' ? 'reads and writes' : blocksWrites.has(f.lock) ? 'writes' : 'nothing';
+      assert.equal(f.blocks, expected, kind);
+    }
+  });
+
   it('the main lock modes', () => {
     const t = DEFAULT_TARGET_DATABASE;
     assert.deepEqual(
