@@ -263,10 +263,11 @@ export function effectiveDefault(field: FieldSpec): SqlLiteral {
 const OPERATORS: Record<string, string> = { exact: '=', gt: '>', gte: '>=', lt: '<', lte: '<=' };
 
 /**
- * A CheckConstraint's condition as Django compiles it on PostgreSQL, for `Q(a__gte=0, b__lt=5)`:
- * conditions sorted by keyword, joined with AND and parenthesised when more than one.
+ * A CheckConstraint's check (or an index's condition) as Django compiles it on PostgreSQL, for
+ * `Q(a__gte=0, b__lt=5)`: conditions sorted by keyword, joined with AND and parenthesised when
+ * more than one; `Q(flag=True)` is the column itself.
  */
-export function checkSql(q: Value | undefined, column: (name: string) => string): string {
+export function checkSql(q: Value | undefined, column: (name: string) => { column: string; field: FieldSpec | null }): string {
   if (q?.kind !== 'call' || !/(^|\.)Q$/.test(q.callee.path ?? q.callee.text)) cannot('the check is not a plain Q(...)');
   if (q.hasSplat || q.args.length > 0) cannot('the check combines Q objects');
   const parts: string[] = [];
@@ -274,9 +275,14 @@ export function checkSql(q: Value | undefined, column: (name: string) => string)
     const value = q.kwargs[key] as Value;
     const m = /^(\w+?)(?:__(exact|gt|gte|lt|lte|isnull|in))?$/.exec(key);
     if (!m?.[1] || m[1].includes('__')) cannot(`the lookup ${key} is not modelled`);
-    const col = quoteName(column(m[1]));
+    const target = column(m[1]);
+    const col = quoteName(target.column);
     const lookup = m[2] ?? 'exact';
-    if (lookup === 'isnull') {
+    const boolean = !!target.field && !target.field.relation && ['BooleanField', 'NullBooleanField'].includes(internalType(target.field));
+    if (lookup === 'exact' && value.kind === 'bool' && boolean) {
+      // A boolean column compared with True / False is written as the column itself (or NOT it).
+      parts.push(value.value ? col : `NOT ${col}`);
+    } else if (lookup === 'isnull') {
       if (value.kind !== 'bool') cannot('isnull with a non-boolean');
       parts.push(`${col} IS ${value.value ? '' : 'NOT '}NULL`);
     } else if (lookup === 'in') {

@@ -127,8 +127,8 @@ export class SchemaEditor {
     );
   }
 
-  private createIndexSql(table: string, name: string, columnsSql: string, concurrently = false, unique = false): string {
-    return `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${concurrently ? 'CONCURRENTLY ' : ''}${quoteName(name)} ON ${quoteName(table)} (${columnsSql});`;
+  private createIndexSql(table: string, name: string, columnsSql: string, concurrently = false, unique = false, where = ''): string {
+    return `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${concurrently ? 'CONCURRENTLY ' : ''}${quoteName(name)} ON ${quoteName(table)} (${columnsSql})${where};`;
   }
 
   /** A field's own index (db_index) and PostgreSQL's extra `_like` index for varchar/text columns. */
@@ -184,8 +184,8 @@ export class SchemaEditor {
       this.defer(model.table, columns, (d) => this.createIndexSql(d.table, this.indexName(d.table, d.columns, '_idx'), d.columns.map(quoteName).join(', ')));
     }
     for (const index of options.indexes) {
-      const { name, columnsSql } = this.indexParts(model, index);
-      this.defer(model.table, [], (d) => this.createIndexSql(d.table, name, columnsSql));
+      const { name, columnsSql, where } = this.indexParts(model, index);
+      this.defer(model.table, [], (d) => this.createIndexSql(d.table, name, columnsSql, false, false, where));
     }
   }
 
@@ -344,24 +344,24 @@ export class SchemaEditor {
 
   // --- Indexes and constraints -------------------------------------------------------------
 
-  private indexParts(model: SqlModel, index: IndexSpec): { name: string; columnsSql: string } {
+  private indexParts(model: SqlModel, index: IndexSpec): { name: string; columnsSql: string; where: string } {
     if (index.cls !== 'Index') cannot(`${index.cls} (an index type other than B-tree) is not modelled`);
     if (!index.name) cannot('the index has no readable name');
     if (index.expressions || !index.fields) cannot('an index on expressions is not modelled');
-    if (index.partial) cannot('a partial index (condition=) is not modelled');
     requireAbsent(index.call, ['opclasses', 'include', 'db_tablespace'], 'Index');
+    const where = index.partial ? ` WHERE ${this.conditionSql(model, index.call?.kwargs.condition)}` : '';
     const columnsSql = index.fields
       .map((f) => {
         const desc = f.startsWith('-');
         return `${quoteName(this.columnOfName(model, desc ? f.slice(1) : f))}${desc ? ' DESC' : ''}`;
       })
       .join(', ');
-    return { name: index.name, columnsSql };
+    return { name: index.name, columnsSql, where };
   }
 
   addIndex(model: SqlModel, index: IndexSpec, concurrently: boolean): void {
-    const { name, columnsSql } = this.indexParts(model, index);
-    this.run(this.createIndexSql(model.table, name, columnsSql, concurrently));
+    const { name, columnsSql, where } = this.indexParts(model, index);
+    this.run(this.createIndexSql(model.table, name, columnsSql, concurrently, false, where));
   }
 
   removeIndex(name: string, concurrently: boolean): void {
@@ -369,8 +369,14 @@ export class SchemaEditor {
   }
 
   /** The inline form used in CREATE TABLE (`CONSTRAINT "x" UNIQUE ("a")`). */
-  private constraintSql(model: SqlModel, c: ConstraintSpec): string {
+  private constraintSql(model: SqlModel, c: ConstraintSpec): string | null {
     if (!c.name) cannot('the constraint has no readable name');
+    if (c.kind === 'unique' && c.partial) {
+      // A conditional unique constraint is a partial unique index, created with the deferred SQL.
+      const sql = this.partialUniqueSql(model, c, c.name);
+      this.defer(model.table, [], () => sql);
+      return null;
+    }
     if (c.kind === 'unique') return `CONSTRAINT ${quoteName(c.name)} UNIQUE (${this.uniqueColumns(model, c)})${this.deferrable(c)}`;
     if (c.kind === 'check') return `CONSTRAINT ${quoteName(c.name)} CHECK (${this.checkOf(model, c)})`;
     cannot(`${c.cls} is not modelled`);
@@ -378,9 +384,13 @@ export class SchemaEditor {
 
   private uniqueColumns(model: SqlModel, c: ConstraintSpec): string {
     if (!c.fields || c.fields.length === 0) cannot('a unique constraint on expressions is not modelled');
-    if (c.partial) cannot('a conditional unique constraint (a partial unique index) is not modelled');
     requireAbsent(c.call, ['include', 'opclasses', 'nulls_distinct', 'violation_error_code'], 'UniqueConstraint');
     return c.fields.map((f) => quoteName(this.columnOfName(model, f))).join(', ');
+  }
+
+  private partialUniqueSql(model: SqlModel, c: ConstraintSpec, name: string): string {
+    if (c.deferrable) cannot('a deferrable conditional unique constraint');
+    return this.createIndexSql(model.table, name, this.uniqueColumns(model, c), false, true, ` WHERE ${this.conditionSql(model, c.call?.kwargs.condition)}`);
   }
 
   private deferrable(c: ConstraintSpec): string {
@@ -394,12 +404,21 @@ export class SchemaEditor {
 
   private checkOf(model: SqlModel, c: ConstraintSpec): string {
     const q: Value | undefined = c.call?.kwargs.check ?? c.call?.kwargs.condition;
-    return checkSql(q, (name) => this.columnOfName(model, name));
+    return this.conditionSql(model, q);
+  }
+
+  /** A Q(...) over the model's fields, as SQL. */
+  private conditionSql(model: SqlModel, q: Value | undefined): string {
+    return checkSql(q, (name) => ({ column: this.columnOfName(model, name), field: model.state.fields.get(name) ?? null }));
   }
 
   addConstraint(model: SqlModel, c: ConstraintSpec, notValid: boolean): void {
     if (!c.name) cannot('the constraint has no readable name');
     const table = quoteName(model.table);
+    if (c.kind === 'unique' && !notValid && c.partial) {
+      this.run(this.partialUniqueSql(model, c, c.name));
+      return;
+    }
     if (c.kind === 'unique' && !notValid) {
       this.run(`ALTER TABLE ${table} ADD CONSTRAINT ${quoteName(c.name)} UNIQUE (${this.uniqueColumns(model, c)})${this.deferrable(c)}`);
       return;
