@@ -119,6 +119,7 @@ describe('SQL preview: what cannot be known is said, not guessed', () => {
     ['dropping a unique whose name depends on history', "migrations.AlterField(model_name='order', name='code', field=models.CharField(max_length=10)),", /unique constraint/],
     ['an index on expressions', "migrations.AddIndex(model_name='order', index=models.Index(models.F('total'), name='order_expr')),", /expressions/],
     ['a GIN index', "migrations.AddIndex(model_name='order', index=GinIndex(fields=['code'], name='order_gin')),", /GinIndex/],
+    ['RunSQL with parameters', "migrations.RunSQL([('UPDATE store_order SET total = %s', [0])], migrations.RunSQL.noop),", /parameters/],
     ['a check we cannot compile', "migrations.AddConstraint(model_name='order', constraint=models.CheckConstraint(check=models.Q(code__startswith='A'), name='c')),", /lookup code__startswith/],
   ];
   for (const [what, op, reason] of cases) {

@@ -126,7 +126,7 @@ function label(op: Operation): string {
 
 function forwardSql(op: Operation): string[] | null {
   const sql = op.runSql?.sql;
-  if (!sql || sql.state === 'unknown' || !sql.complete) return null;
+  if (!sql || sql.state === 'unknown' || !sql.complete || sql.params) return null;
   return sql.statements.map((st) => st.text);
 }
 

@@ -324,7 +324,7 @@ class Previewer {
       if (spec.role === 'separate') return { statements: [], comment: 'its database_operations follow', reason: null };
       if (spec.role === 'run-python') return { statements: [], comment: 'Raw Python operation', reason: null };
       if (spec.role === 'run-sql') {
-        if (op.sql === null) cannot('the SQL is computed, not a literal');
+        if (op.sql === null) cannot('the SQL is computed, or has parameters Django fills in');
         return { statements: op.sql.map((s) => [s.endsWith(';') ? s : `${s};`, undefined]), comment: null, reason: null };
       }
       if (this.input.target.vendor !== 'postgresql') cannot(`the preview writes PostgreSQL's SQL; the target database is ${this.input.target.vendor}`);
