@@ -55,6 +55,7 @@ const CASES: Array<{ sql: string; table?: string; created?: boolean; kind?: Stat
   { sql: 'CREATE INDEX "t_b_idx" ON "t" ("b")' },
   { sql: 'CREATE UNIQUE INDEX "t_id_b_uniq" ON "t" ("id", "b")' },
   { sql: 'DROP INDEX IF EXISTS "t_a_idx"' },
+  { sql: 'ALTER INDEX "t_a_idx" RENAME TO "t_a_index"', table: 't_a_idx' },
   { sql: 'UPDATE "t" SET "a" = 0 WHERE "a" IS NULL' },
   { sql: `INSERT INTO "t" ("a") VALUES (1)` },
   { sql: 'DELETE FROM "t" WHERE "a" > 990' },

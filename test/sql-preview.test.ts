@@ -95,6 +95,18 @@ describe('SQL preview: shapes Django 3.2 cannot print', () => {
     );
   });
 
+  it('RenameIndex (Django 4.1+) of a named index', async () => {
+    const p = await second(
+      `        migrations.AddIndex(model_name='order', index=models.Index(fields=['total'], name='order_total')),
+        migrations.RenameIndex(model_name='order', new_name='order_total_idx', old_name='order_total'),
+        migrations.RenameIndex(model_name='order', new_name='order_code_idx', old_fields=('code', 'total')),`,
+      PG15_DJANGO42,
+    );
+    assert.deepEqual(sqlOf(p, 1), ['ALTER INDEX "order_total" RENAME TO "order_total_idx";']);
+    assert.equal(p.operations[1]?.statements[0]?.lock.lock, 'SHARE UPDATE EXCLUSIVE');
+    assert.match(p.operations[2]?.cannotPreview ?? '', /unnamed index/);
+  });
+
   it('AddConstraintNotValid and ValidateConstraint', async () => {
     const p = await second(
       `        AddConstraintNotValid(model_name='order', constraint=models.CheckConstraint(check=models.Q(total__gte=0), name='order_total_gte_0')),

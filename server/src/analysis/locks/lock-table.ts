@@ -5,7 +5,7 @@
  * sources, read by the SQL preview, the hover and `migration-guard explain`; rules ask it rather
  * than restating it. Written from the PostgreSQL manual's "Explicit Locking" (table-level lock
  * modes and which commands take them), "ALTER TABLE" (rewrite / scan notes per sub-command) and
- * "CREATE INDEX" (CONCURRENTLY) pages, and MySQL's "Online DDL Operations" chapter.
+ * "CREATE INDEX" (CONCURRENTLY) and "ALTER INDEX" pages, and MySQL's "Online DDL Operations" chapter.
  */
 import type { DatabaseVendor, TargetDatabase } from '../target-database';
 
@@ -38,6 +38,7 @@ export type StatementKind =
   | 'create-index-concurrently'
   | 'drop-index'
   | 'drop-index-concurrently'
+  | 'rename-index'
   | 'enum-add-value'
   | 'update'
   | 'insert'
@@ -87,6 +88,7 @@ interface Row {
 const PG_LOCKING = 'https://www.postgresql.org/docs/current/explicit-locking.html';
 const PG_ALTER_TABLE = 'https://www.postgresql.org/docs/current/sql-altertable.html';
 const PG_CREATE_INDEX = 'https://www.postgresql.org/docs/current/sql-createindex.html';
+const PG_ALTER_INDEX = 'https://www.postgresql.org/docs/current/sql-alterindex.html';
 const PG_ALTER_TYPE = 'https://www.postgresql.org/docs/current/sql-altertype.html';
 const MYSQL_ONLINE_DDL = 'https://dev.mysql.com/doc/refman/8.0/en/innodb-online-ddl-operations.html';
 const SQLITE_ALTER = 'https://www.sqlite.org/lang_altertable.html';
@@ -157,6 +159,13 @@ const POSTGRESQL: Record<StatementKind, { source: string; rows: Row[] }> = {
   },
   'drop-index': { source: PG_LOCKING, rows: [{ lock: 'ACCESS EXCLUSIVE', blocks: 'reads and writes', work: 'none', note: 'on the index’s table, queued behind every running query on it' }] },
   'drop-index-concurrently': { source: PG_LOCKING, rows: [{ lock: 'SHARE UPDATE EXCLUSIVE', blocks: 'nothing', work: 'none', transactional: false, note: 'cannot run inside a transaction' }] },
+  'rename-index': {
+    source: PG_ALTER_INDEX,
+    rows: [
+      { when: pg(12), lock: 'SHARE UPDATE EXCLUSIVE', blocks: 'nothing', work: 'none', note: 'on the index, since PostgreSQL 12' },
+      { lock: 'ACCESS EXCLUSIVE', blocks: 'reads and writes', work: 'none', note: 'before PostgreSQL 12 renaming an index locks it like its table' },
+    ],
+  },
   'enum-add-value': {
     source: PG_ALTER_TYPE,
     rows: [

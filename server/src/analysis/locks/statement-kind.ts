@@ -81,6 +81,7 @@ function kindOfCode(code: string): StatementKind {
   if (/^CREATE\s+INDEX\b/i.test(c)) return 'create-index';
   if (/^DROP\s+INDEX\s+CONCURRENTLY\b/i.test(c)) return 'drop-index-concurrently';
   if (/^DROP\s+INDEX\b/i.test(c)) return 'drop-index';
+  if (/^ALTER\s+INDEX\b[\s\S]*\bRENAME\s+TO\b/i.test(c)) return 'rename-index';
   if (/^CREATE\s+(UNLOGGED\s+)?TABLE\b/i.test(c)) return 'create-table';
   if (/^DROP\s+TABLE\b/i.test(c)) return 'drop-table';
   if (/^ALTER\s+TYPE\b[\s\S]*\bADD\s+VALUE\b/i.test(c)) return 'enum-add-value';

@@ -254,6 +254,13 @@ class Previewer {
         if (m) editor.removeIndex(args.name, args.concurrently);
         break;
       }
+      case 'RenameIndex': {
+        const m = this.model(before, args.model);
+        if (!args.newName) cannot('the new index name is not known statically');
+        if (!args.oldName) cannot('RenameIndex of an unnamed index (old_fields): Django finds its name in the database');
+        if (m) editor.renameIndex(args.oldName, args.newName);
+        break;
+      }
       case 'AddConstraint': {
         const m = this.model(before, args.model);
         if (!args.constraint) cannot('the constraint cannot be read statically');

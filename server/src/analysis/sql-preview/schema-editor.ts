@@ -364,6 +364,10 @@ export class SchemaEditor {
     this.run(this.createIndexSql(model.table, name, columnsSql, concurrently, false, where));
   }
 
+  renameIndex(oldName: string, newName: string): void {
+    this.run(`ALTER INDEX ${quoteName(oldName)} RENAME TO ${quoteName(newName)}`);
+  }
+
   removeIndex(name: string, concurrently: boolean): void {
     this.run(`DROP INDEX ${concurrently ? 'CONCURRENTLY ' : ''}IF EXISTS ${quoteName(name)}`);
   }
