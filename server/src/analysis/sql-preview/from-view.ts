@@ -8,7 +8,8 @@ import { defaultTable, modelEntry, truncateName } from '../project/state';
 import type { MigrationSummary } from '../project/summary';
 import type { DatabaseNames, ProjectView } from '../project/view';
 import type { TargetDatabase } from '../target-database';
-import { previewMigration, renamedKeys, type MigrationPreview, type ModelLookup } from './preview';
+import { NameHistory } from './name-history';
+import { previewMigration, type MigrationPreview, type ModelLookup } from './preview';
 
 /** `current`: the file's newest summary when the view may hold an older one (an open buffer). */
 export function previewFile(view: ProjectView, file: string, target: TargetDatabase, names: DatabaseNames, current?: MigrationSummary): MigrationPreview | null {
@@ -31,12 +32,12 @@ export function previewFile(view: ProjectView, file: string, target: TargetDatab
     }
     return 'unknown';
   };
-  // What earlier migrations (of every app: foreign keys name other apps' tables) renamed.
-  const renamedBefore = new Set<string>();
+  // What earlier migrations (of every app: foreign keys name other apps' tables) renamed and created.
+  const history = new NameHistory();
   const node = view.node(file);
   for (const n of node ? view.graph.forwardsPlan(node) : []) {
     if (n === node || !n.migration) continue;
-    for (const op of n.migration.summary.operations) if (op.args) for (const k of renamedKeys(n.key.app, op.args)) renamedBefore.add(k);
+    for (const op of n.migration.summary.operations) if (op.args) history.record(n.key.app, op.args);
   }
-  return previewMigration({ summary, app: migration.key.app, before: view.stateOf(file, 'before'), target, names, otherApp, renamedBefore });
+  return previewMigration({ summary, app: migration.key.app, before: view.stateOf(file, 'before'), target, names, otherApp, history });
 }

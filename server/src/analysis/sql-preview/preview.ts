@@ -18,6 +18,7 @@ import type { Range } from '../types';
 import { CannotPreview, cannot, relatedType, type RelatedTarget } from './columns';
 import type { DeferredStatement } from './deferred';
 import { knownField } from './field-diff';
+import { NameHistory } from './name-history';
 import { SchemaEditor, type SqlModel } from './schema-editor';
 
 export interface StatementPreview {
@@ -78,11 +79,8 @@ export interface PreviewInput {
   names: DatabaseNames;
   /** Models of other apps (foreign keys to them); absent: such relations are not previewed. */
   otherApp?: ModelLookup;
-  /**
-   * What earlier migrations renamed: `app.model` (lower-case) for a table, `app.model#column` for
-   * a column. Names Django reads back from the database there (constraints it drops) may be old.
-   */
-  renamedBefore?: ReadonlySet<string>;
+  /** Renames and field creations of the migrations before this one (every app), in plan order. */
+  history?: NameHistory;
 }
 
 function statement(sql: string, target: TargetDatabase, deferred: boolean, kindOverride?: StatementKind): StatementPreview {
@@ -100,12 +98,12 @@ class Previewer {
   private state: AppState;
   /** Django's deferred SQL so far: later operations may rename or drop what it references. */
   private deferred: DeferredStatement[] = [];
-  private readonly renamed: Set<string>;
+  private readonly history: NameHistory;
   notes: string[] = [];
 
   constructor(private readonly input: PreviewInput) {
     this.state = input.before ?? AppState.empty(input.app, true);
-    this.renamed = new Set(input.renamedBefore ?? []);
+    this.history = input.history?.clone() ?? new NameHistory();
   }
 
   private key(model: string): string {
@@ -113,11 +111,11 @@ class Previewer {
   }
 
   /** Constraint names Django reads from the database are the ones it generated under today's names. */
-  private checkNames(models: ReadonlyArray<string | undefined>, columns: readonly string[] = []): void {
+  private checkNames(models: ReadonlyArray<string | undefined>, columns: readonly string[] = [], field?: string): void {
     const [own] = models;
-    const table = models.find((m) => m && this.renamed.has(m));
+    const table = this.history.staleTable(models, field);
     if (table) cannot(`the table of ${table} was renamed after its constraints were created: Django drops them by the names the database holds, which the preview cannot know`);
-    const column = own ? columns.find((c) => this.renamed.has(`${own}#${c}`.toLowerCase())) : undefined;
+    const column = own ? this.history.staleColumn(own, columns) : null;
     if (column) cannot(`the column ${column} was renamed after its constraints were created: Django drops them by the names the database holds, which the preview cannot know`);
   }
 
@@ -175,7 +173,7 @@ class Previewer {
       names: this.input.names,
       origin: index,
       related: (field, from) => this.related(field, from, [before, after]),
-      checkNames: (models, columns) => this.checkNames(models, columns),
+      checkNames: (models, columns, field) => this.checkNames(models, columns, field),
     });
     // Deferred statements of earlier operations are shared, so renames and drops reach them.
     editor.deferred.push(...this.deferred);
@@ -188,7 +186,7 @@ class Previewer {
             names: this.input.names,
             origin: index,
             related: (field, from) => this.related(field, from, [after]),
-            checkNames: (models, columns) => this.checkNames(models, columns),
+            checkNames: (models, columns, field) => this.checkNames(models, columns, field),
           });
           e.createModel(m);
           editor.statements.push(...e.statements);
@@ -349,24 +347,12 @@ class Previewer {
 
   /** Later operations of this migration see the renames of earlier ones. */
   private recordRenames(op: OperationSummary): void {
-    const a = op.args;
-    if (!a) return;
-    for (const k of renamedKeys(this.input.app, a)) this.renamed.add(k);
+    if (op.args) this.history.record(this.input.app, op.args);
   }
 
   remainingDeferred(): DeferredStatement[] {
     return this.deferred;
   }
-}
-
-/** What an operation renames, as PreviewInput.renamedBefore records it. */
-export function renamedKeys(app: string, a: OperationArgs): string[] {
-  const key = (m: string) => `${app}.${m}`.toLowerCase();
-  if (a.kind === 'RenameModel' && a.newName) return [key(a.newName)];
-  if (a.kind === 'AlterModelTable' && a.model) return [key(a.model)];
-  if (a.kind === 'RenameField' && a.model && a.newName) return [`${key(a.model)}#${a.newName}`.toLowerCase(), `${key(a.model)}#${a.newName}_id`.toLowerCase()];
-  if (a.kind === 'AlterField' && a.model && a.name && a.field?.dbColumn) return [`${key(a.model)}#${a.field.dbColumn}`.toLowerCase()];
-  return [];
 }
 
 /** The preview of one migration. */

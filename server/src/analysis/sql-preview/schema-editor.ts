@@ -31,7 +31,7 @@ export interface EditorContext {
   /** Index of the operation being previewed (deferred statements remember it). */
   origin: number;
   /** Throws CannotPreview when a name Django reads back from the database may differ from the generated one. */
-  checkNames(models: ReadonlyArray<string | undefined>, columns?: readonly string[]): void;
+  checkNames(models: ReadonlyArray<string | undefined>, columns?: readonly string[], field?: string): void;
 }
 
 /** Keywords whose SQL the preview does not write. */
@@ -241,7 +241,7 @@ export class SchemaEditor {
     const column = this.column(name, field);
     if (field.relation) {
       if (field.relation.dbConstraint === undefined) cannot('db_constraint is not known statically');
-      if (field.relation.dbConstraint) this.dropForeignKey(model, column, this.ctx.related(field, model));
+      if (field.relation.dbConstraint) this.dropForeignKey(model, name, column, this.ctx.related(field, model));
     }
     this.run(`ALTER TABLE ${quoteName(model.table)} DROP COLUMN ${quoteName(column)} CASCADE`);
     this.dropDeferred((d) => d.table === model.table && d.columns.includes(column));
@@ -257,9 +257,9 @@ export class SchemaEditor {
     return `${model.state.app}.${model.state.name}`.toLowerCase();
   }
 
-  private dropForeignKey(model: SqlModel, column: string, rel: RelatedTarget): void {
-    // Altering or renaming a foreign key re-creates its constraint: only table renames leave an old name.
-    this.ctx.checkNames([this.modelKey(model), rel.model]);
+  private dropForeignKey(model: SqlModel, name: string, column: string, rel: RelatedTarget): void {
+    // Only a table renamed after the foreign key was created leaves it with an old name.
+    this.ctx.checkNames([this.modelKey(model), rel.model], [], `${this.modelKey(model)}#${name}`);
     const fk = quoteName(foreignKeyName(this.ctx.names, model.table, column, rel.table, rel.column));
     this.run(`SET CONSTRAINTS ${fk} IMMEDIATE; ALTER TABLE ${quoteName(model.table)} DROP CONSTRAINT ${fk}`);
   }
@@ -290,7 +290,7 @@ export class SchemaEditor {
       this.dropGeneratedIndex(model, oldColumn, '_like');
     }
     const oldFk = !!oldField.relation && oldField.relation.dbConstraint !== false;
-    if (oldFk) this.dropForeignKey(model, oldColumn, this.ctx.related(oldField, model));
+    if (oldFk) this.dropForeignKey(model, oldName, oldColumn, this.ctx.related(oldField, model));
     if (oldUnique && !newUnique) cannot('the name of the unique constraint being dropped depends on how it was created');
     if (oldIndex && !oldUnique && (!newIndex || newUnique)) {
       this.dropGeneratedIndex(model, oldColumn, '');
