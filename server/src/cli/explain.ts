@@ -64,7 +64,10 @@ export async function runExplain(options: ExplainOptions, io: CheckIo): Promise<
     const migration = inView ? `${inView.key.app}.${inView.key.name}` : basename(file, '.py');
     const shown = relative(io.cwd, file) || file;
     if (options.format === 'json') io.stdout(`${JSON.stringify(explainJson(preview, shown, migration, options.target), null, 2)}\n`);
-    else io.stdout(explainText(preview, `${shown} (${migration}${inView ? '' : ', outside any project view: the state before it is unknown'})`, options.target));
+    else {
+      const where = inView ? '' : `, not in the project view of ${relative(io.cwd, root) || '.'}: --root <project folder> names another`;
+      io.stdout(explainText(preview, `${shown} (${migration}${where})`, options.target));
+    }
     return 0;
   } finally {
     parser.dispose();

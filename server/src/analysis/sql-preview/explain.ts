@@ -54,6 +54,9 @@ function operationHead(op: OperationPreview, number: string): string {
 export function explainText(preview: MigrationPreview, heading: string, target: TargetDatabase): string {
   const out: string[] = [`${heading} on ${targetLine(target)}`];
   out.push(preview.atomic === true ? 'atomic: every operation below runs in one transaction' : preview.atomic === false ? 'atomic = False: no transaction around the operations' : 'atomic: not known statically');
+  if (!preview.stateKnown) {
+    out.push("the models before this migration are not known (its app's earlier migrations are not in view, or two folders claim its app label): operations on existing tables cannot be previewed");
+  }
   const numbers = numbering(preview);
   for (const op of preview.operations) {
     out.push('', operationHead(op, numbers.get(op.index) as string));
@@ -99,6 +102,7 @@ export function explainJson(preview: MigrationPreview, file: string, migration: 
     migration,
     database: { vendor: target.vendor, postgresqlVersion: target.postgresqlVersion, djangoVersion: target.djangoVersion.join('.') },
     atomic: preview.atomic,
+    stateKnown: preview.stateKnown,
     operations: preview.operations.map((op) => ({
       index: op.index,
       operation: op.name,

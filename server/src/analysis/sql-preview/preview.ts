@@ -62,6 +62,8 @@ export interface OperationPreview {
 
 export interface MigrationPreview {
   atomic: boolean | 'unknown';
+  /** False when the project view could not say what the app's models were before the migration. */
+  stateKnown: boolean;
   operations: OperationPreview[];
   /** Every deferred statement, in the order Django runs them after the last operation. */
   deferred: StatementPreview[];
@@ -337,8 +339,9 @@ class Previewer {
       if (!op.args) cannot('the arguments cannot be read statically');
       return { statements: this.run(op, index, op.args, after), comment: null, reason: null };
     } catch (e) {
-      if (!(e instanceof CannotPreview)) throw e;
-      return { statements: [], comment: null, reason: e.message };
+      // A defect of ours must not cost the other operations their preview (nor the editor its hover).
+      const reason = e instanceof CannotPreview ? e.message : `internal error (${e instanceof Error ? e.message : String(e)})`;
+      return { statements: [], comment: null, reason };
     } finally {
       this.state = after;
       this.recordRenames(op);
@@ -384,5 +387,5 @@ export function previewMigration(input: PreviewInput): MigrationPreview {
     deferred.push(s);
     operations[d.origin]?.deferred.push(s);
   }
-  return { atomic, operations, deferred };
+  return { atomic, stateKnown: input.before !== null, operations, deferred };
 }
