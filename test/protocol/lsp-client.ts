@@ -32,6 +32,8 @@ export class TestClient {
   readonly appliedEdits: WorkspaceEdit[] = [];
   readonly messages: Array<{ type: number; message: string }> = [];
   private waiters: Array<() => void> = [];
+  /** What the server answered to initialize (its capabilities). */
+  initializeResult: { capabilities: Record<string, unknown> } | null = null;
 
   private constructor(
     readonly process: ChildProcess,
@@ -82,7 +84,7 @@ export class TestClient {
     connection.onRequest('client/registerCapability', () => null);
     connection.listen();
     const folders = options.workspaceFolders ?? [];
-    await connection.sendRequest('initialize', {
+    client.initializeResult = await connection.sendRequest('initialize', {
       processId: process.pid,
       rootUri: folders[0] ? pathToFileURL(folders[0]).href : null,
       workspaceFolders: folders.map((f) => ({ uri: pathToFileURL(f).href, name: f })),

@@ -33,6 +33,8 @@ export interface FieldSpec {
   /** auto_now / auto_now_add on date and time fields. */
   autoNow: boolean | undefined;
   relation: RelationSpec | null | undefined;
+  /** The call as written, for what the properties above do not carry (the SQL preview reads it). */
+  call?: CallValue;
 }
 
 export interface RelationSpec {
@@ -188,6 +190,7 @@ export function fieldSpec(v: Value | undefined): FieldSpec | null {
     dbDefault: defaultOf(v, 'db_default'),
     autoNow,
     relation,
+    call: v,
   };
 }
 
@@ -209,6 +212,8 @@ export interface IndexSpec {
   expressions: boolean;
   /** A partial index (`condition=Q(...)`). */
   partial: boolean;
+  /** The call as written (opclasses, include, db_tablespace …). */
+  call?: CallValue;
 }
 
 export function indexSpec(v: Value | undefined): IndexSpec | null {
@@ -220,6 +225,7 @@ export function indexSpec(v: Value | undefined): IndexSpec | null {
     fields: asStrings(v.kwargs.fields) ?? (v.kwargs.fields === undefined && v.args.length === 0 ? [] : null),
     expressions: v.args.length > 0,
     partial: v.kwargs.condition !== undefined && v.kwargs.condition.kind !== 'none',
+    call: v,
   };
 }
 
@@ -234,6 +240,8 @@ export interface ConstraintSpec {
   partial: boolean;
   /** A deferrable unique constraint (deferrable=Deferrable.DEFERRED/IMMEDIATE). */
   deferrable: boolean;
+  /** The call as written (the check's Q, opclasses, include …). */
+  call?: CallValue;
 }
 
 export function constraintSpec(v: Value | undefined): ConstraintSpec | null {
@@ -249,6 +257,7 @@ export function constraintSpec(v: Value | undefined): ConstraintSpec | null {
     fields: asStrings(v.kwargs.fields),
     partial: v.kwargs.condition !== undefined && v.kwargs.condition.kind !== 'none',
     deferrable: deferrable !== undefined && deferrable.kind !== 'none',
+    call: v,
   };
 }
 

@@ -14,6 +14,8 @@ export interface SqlValue {
   statements: SqlStatement[];
   /** False when part of the text is computed (f-string holes, `%`). */
   complete: boolean;
+  /** Some statement is a `(sql, params)` pair: its text has placeholders Django fills in. */
+  params?: boolean;
 }
 
 
@@ -30,6 +32,7 @@ export function readSql(node: Node, scope: Scope): SqlValue {
   if (name && /(^|\.)RunSQL\.noop$/.test(name)) return { node, state: 'noop', statements: [], complete: true };
   const resolve = nameResolver(scope);
   const parts: StaticString[] = [];
+  let params = false;
   const readOne = (el: Node): boolean => {
     const s = staticString(el, resolve);
     if (s) {
@@ -42,6 +45,7 @@ export function readSql(node: Node, scope: Scope): SqlValue {
       const first = staticString(pair[0], resolve);
       if (first) {
         parts.push({ text: first.text, complete: first.complete });
+        params = true;
         return true;
       }
     }
@@ -56,6 +60,6 @@ export function readSql(node: Node, scope: Scope): SqlValue {
   if (!ok) return { node, state: 'unknown', statements: [], complete: false };
   const statements = parts.flatMap((p) => analyseSql(p.text));
   if (statements.length === 0) return { node, state: 'noop', statements, complete: parts.every((p) => p.complete) };
-  return { node, state: 'known', statements, complete: parts.every((p) => p.complete) };
+  return { node, state: 'known', statements, complete: parts.every((p) => p.complete), ...(params ? { params } : {}) };
 }
 

@@ -4,10 +4,11 @@
  */
 import { runCheck } from './check';
 import { runGraph } from './graph';
+import { runExplain } from './explain';
 import { runSplit } from './split';
 import { parseCommandLine, UsageError, type Command } from './options';
 import { formatRules } from './rules-command';
-import { CHECK_USAGE, GRAPH_USAGE, MAIN_USAGE, RULES_USAGE, SPLIT_USAGE } from './usage';
+import { CHECK_USAGE, EXPLAIN_USAGE, GRAPH_USAGE, MAIN_USAGE, RULES_USAGE, SPLIT_USAGE } from './usage';
 import { VERSION } from './version';
 
 const stdout = (text: string): void => void process.stdout.write(text);
@@ -24,7 +25,7 @@ async function run(argv: readonly string[]): Promise<number> {
   }
   switch (command.kind) {
     case 'help':
-      stdout({ check: CHECK_USAGE, split: SPLIT_USAGE, rules: RULES_USAGE, graph: GRAPH_USAGE, main: MAIN_USAGE }[command.topic]);
+      stdout({ check: CHECK_USAGE, split: SPLIT_USAGE, rules: RULES_USAGE, graph: GRAPH_USAGE, explain: EXPLAIN_USAGE, main: MAIN_USAGE }[command.topic]);
       return 0;
     case 'version':
       stdout(`migration-guard ${VERSION}\n`);
@@ -44,6 +45,8 @@ async function run(argv: readonly string[]): Promise<number> {
       return 0;
     case 'graph':
       return runGraph(command.options, { cwd: process.cwd(), stdout, stderr });
+    case 'explain':
+      return runExplain(command.options, { cwd: process.cwd(), stdout, stderr });
   }
 }
 

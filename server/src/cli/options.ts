@@ -5,6 +5,8 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { RULE_IDS } from '../analysis/rules';
+import { DEFAULT_TARGET_DATABASE, DATABASE_VENDORS, parseDjangoVersion, parsePostgresqlVersion, type TargetDatabase } from '../analysis/target-database';
+import { EXPLAIN_FORMATS, type ExplainOptions } from './explain';
 import { GRAPH_FORMATS, type GraphOptions } from './graph';
 import { RULES_FORMATS, type RulesFormat } from './rules-command';
 import { FAIL_ON_VALUES, OUTPUT_FORMATS, type FailOn, type OutputFormat } from './types';
@@ -46,12 +48,13 @@ export interface SplitOptions {
 }
 
 export type Command =
-  | { kind: 'help'; topic: 'main' | 'check' | 'split' | 'rules' | 'graph' }
+  | { kind: 'help'; topic: 'main' | 'check' | 'split' | 'rules' | 'graph' | 'explain' }
   | { kind: 'version' }
   | { kind: 'rules'; format: RulesFormat }
   | { kind: 'graph'; options: GraphOptions }
   | { kind: 'check'; options: CheckOptions }
-  | { kind: 'split'; options: SplitOptions };
+  | { kind: 'split'; options: SplitOptions }
+  | { kind: 'explain'; options: ExplainOptions };
 
 function ruleList(values: string[] | undefined, option: string): string[] | null {
   if (!values) return null;
@@ -178,7 +181,45 @@ function parseGraph(args: string[]): Command {
   };
 }
 
-const HELP_TOPICS = ['check', 'split', 'rules', 'graph'] as const;
+/**
+ * The database and Django version the flags --database / --postgresql-version / --django-version
+ * name; what they leave out comes from the project's settings (then the defaults).
+ */
+export function targetFlags(values: { database?: string | undefined; 'postgresql-version'?: string | undefined; 'django-version'?: string | undefined }): Partial<TargetDatabase> {
+  const out: { -readonly [K in keyof TargetDatabase]?: TargetDatabase[K] } = {};
+  if (values.database !== undefined) out.vendor = oneOf(values.database, DATABASE_VENDORS, '--database', DEFAULT_TARGET_DATABASE.vendor);
+  if (values['postgresql-version'] !== undefined) {
+    const v = parsePostgresqlVersion(values['postgresql-version']);
+    if (v === null) throw new UsageError(`--postgresql-version must be a major version such as 14 (got '${values['postgresql-version']}')`);
+    out.postgresqlVersion = v;
+  }
+  if (values['django-version'] !== undefined) {
+    const v = parseDjangoVersion(values['django-version']);
+    if (v === null) throw new UsageError(`--django-version must look like 4.2 (got '${values['django-version']}')`);
+    out.djangoVersion = v;
+  }
+  return out;
+}
+
+function parseExplain(args: string[]): Command {
+  const parsed = parseStrict(args, {
+    format: { type: 'string' },
+    root: { type: 'string' },
+    database: { type: 'string' },
+    'postgresql-version': { type: 'string' },
+    'django-version': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  const v = parsed.values;
+  if (v.help) return { kind: 'help', topic: 'explain' };
+  if (parsed.positionals.length !== 1) throw new UsageError('explain takes exactly one migration file (migration-guard explain app/migrations/0042_x.py)');
+  return {
+    kind: 'explain',
+    options: { file: parsed.positionals[0] as string, format: oneOf(v.format, EXPLAIN_FORMATS, '--format', 'text'), root: v.root ?? null, target: targetFlags(v) },
+  };
+}
+
+const HELP_TOPICS = ['check', 'split', 'rules', 'graph', 'explain'] as const;
 
 export function parseCommandLine(argv: readonly string[]): Command {
   const [first, ...rest] = argv;
@@ -189,6 +230,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (first === 'split') return parseSplit(rest);
   if (first === 'rules') return parseRules(rest);
   if (first === 'graph') return parseGraph(rest);
+  if (first === 'explain') return parseExplain(rest);
   if (first.startsWith('-')) throw new UsageError(`unknown option '${first}' (options go after the command: migration-guard check ${first} ...)`);
-  throw new UsageError(`unknown command '${first}' (the commands are: check, split, graph, rules)`);
+  throw new UsageError(`unknown command '${first}' (the commands are: check, split, graph, explain, rules)`);
 }

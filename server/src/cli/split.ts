@@ -13,7 +13,7 @@ import type { CheckIo } from './check';
 import { unifiedDiff } from './unified-diff';
 
 /** The current directory when the file is inside it, else the nearest folder with manage.py or pyproject.toml. */
-function defaultRoot(file: string, cwd: string): string {
+export function defaultRoot(file: string, cwd: string): string {
   const rel = relative(cwd, file);
   if (!rel.startsWith('..') && !isAbsolute(rel)) return cwd;
   for (let dir = dirname(file); ; dir = dirname(dir)) {

@@ -7,6 +7,7 @@ Usage:
   migration-guard check [options] [paths...]
   migration-guard split [--dry-run] [--root <dir>] <migration.py>
   migration-guard graph [--plan] [--format text|json] [paths...]
+  migration-guard explain [--format text|json] [--database <db>] <migration.py>
   migration-guard rules [--format text|json]
   migration-guard --help | --version
 
@@ -15,6 +16,9 @@ Commands:
   split     Split a migration that mixes data and schema operations into several migrations.
   graph     Show the migration graph of the given folders as Django would load it (showmigrations,
             without Django): apps, migrations in order, leaves, conflicts, missing dependencies.
+  explain   Show, per operation of one migration, the SQL Django would run (as sqlmigrate prints
+            it for PostgreSQL), the lock each statement takes, what it blocks, whether it rewrites
+            or scans the table, and whether it runs inside the migration's transaction.
   rules     List every rule: its default severity, what it flags and its documentation.
 
 Run 'migration-guard <command> --help' for its options.
@@ -115,4 +119,32 @@ Options:
 
 Exit status: 0 Django would load the graph; 1 it would refuse it (conflict, missing dependency,
 cycle); 2 usage or I/O error.
+`;
+
+export const EXPLAIN_USAGE = `Usage: migration-guard explain [options] <migration.py>
+
+Prints, for each operation of the migration, the SQL Django would run on PostgreSQL (what
+manage.py sqlmigrate prints, index and constraint names included), the lock each statement takes
+(e.g. ACCESS EXCLUSIVE, SHARE, SHARE UPDATE EXCLUSIVE), what it blocks (reads, writes), whether it
+rewrites or scans the table, and whether it runs inside the migration's transaction. The state of
+the models before the migration is read from the surrounding project's migrations, without Django
+and without a database; what cannot be known statically is shown as "cannot preview: <why>".
+
+Options:
+  --format <text|json>            Output format (default: text).
+  --root <dir>                    The project to read the other migrations from (default: the
+                                  current directory when the file is inside it, else the nearest
+                                  folder with manage.py or pyproject.toml).
+  --database <postgresql|mysql|sqlite>
+                                  The database you deploy to (default: postgresql). The SQL
+                                  preview is written for PostgreSQL; for the others only RunSQL's
+                                  own SQL is shown.
+  --postgresql-version <major>    Decides version-dependent facts, e.g. ADD COLUMN with a default
+                                  rewrites the table before 11 (default: 14).
+  --django-version <x.y>          Decides version-dependent SQL, e.g. identity columns from 4.1
+                                  (default: 4.2).
+  -h, --help                      Show this help.
+
+Exit status: 0 when the migration was explained, 2 on a usage error or when the file is not a
+migration or does not parse.
 `;

@@ -17,6 +17,9 @@ import {
 } from 'vscode-languageserver';
 import { PythonParser, type GrammarPaths } from '../analysis/parser';
 import { codeActions, FIX_ALL_KIND, wantsFixAll } from './code-actions';
+import { DEFAULT_TARGET_DATABASE, type TargetDatabase } from '../analysis/target-database';
+import { targetOf } from '../config/settings';
+import { hoverAt } from './hover';
 import { applyFixEdits, selectFixes } from '../analysis/fixes/apply';
 import { toDiagnostic } from './diagnostics';
 import { versionedEdit, type EditContext } from './versioned-edits';
@@ -71,6 +74,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
         executeCommandProvider: { commands: [APPLY_SPLIT_COMMAND] },
+        hoverProvider: true,
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: SERVER_NAME, version: '0.1.0' },
@@ -342,6 +346,19 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     } catch (e) {
       fail('code actions', e);
       return [];
+    }
+  });
+
+  connection.onHover(({ textDocument, position }) => {
+    try {
+      const file = uriToPath(textDocument.uri);
+      // The database and Django version the file's settings name (`database`, `postgresql-version`, `django-version`).
+      const target: TargetDatabase = file ? targetOf(service.settingsFor(file).settings) : DEFAULT_TARGET_DATABASE;
+      const found = linter.preview(file, target);
+      return found ? hoverAt(found.summary, found.preview, position, target) : null;
+    } catch (e) {
+      fail(`hover in ${textDocument.uri}`, e);
+      return null;
     }
   });
 

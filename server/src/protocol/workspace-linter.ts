@@ -6,20 +6,24 @@
  * without being re-read or re-parsed — at once for the file being edited, a moment after the
  * last keystroke for the others. Publishing is the caller's; this module holds no connection.
  */
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { analyzeFile, finalizeFindings, projectFindings, quickAnalysis, summarizeTree, textAnalysis, type FileAnalysis, type ProjectContext, type RawFinding } from '../analysis/engine';
 import { findingFingerprint } from '../analysis/fingerprint';
 import { ArgsCache } from '../analysis/args-cache';
 import { ValueInterner } from '../analysis/interner';
 import type { PythonParser, Tree } from '../analysis/parser';
+import type { MigrationSummary } from '../analysis/project/summary';
 import type { ProjectView } from '../analysis/project/view';
+import { previewFile } from '../analysis/sql-preview/from-view';
+import { previewMigration, type MigrationPreview } from '../analysis/sql-preview/preview';
+import type { TargetDatabase } from '../analysis/target-database';
 import { undecodableSourceFinding } from '../analysis/rules/syntax-error';
 import type { Node } from '../analysis/syntax';
 import type { Finding, Range } from '../analysis/types';
 import type { DecodedSource } from '../workspace/source-encoding';
 import { ProjectModel, type ProjectChange } from '../workspace/project-model';
-import { overrideFolders } from '../workspace/project-loader';
+import { overrideFolders, POSTGRES_NAMES } from '../workspace/project-loader';
 import { targetOf } from '../config/settings';
 import type { LintService, ResolvedSettings } from './lint-service';
 import { uriToPath } from './lint-service';
@@ -267,6 +271,18 @@ export class WorkspaceLinter {
     if (!model?.isComplete()) return undefined;
     const view = model.view();
     return view ? { view, layout: model } : undefined;
+  }
+
+  /**
+   * The SQL preview of an analyzed migration against the current project view (its state before
+   * unknown when the file is not in a project view), with its summary; null for other files.
+   */
+  preview(file: string | null, target: TargetDatabase): { summary: MigrationSummary; preview: MigrationPreview } | null {
+    const summary = file ? this.analyzed.get(file)?.analysis.summary : null;
+    if (!file || !summary) return null;
+    const project = this.context(file, 'graph-current');
+    const fromView = project ? previewFile(project.view, file, target, POSTGRES_NAMES, summary) : null;
+    return { summary, preview: fromView ?? previewMigration({ summary, app: basename(dirname(dirname(file))), before: null, target, names: POSTGRES_NAMES }) };
   }
 
   /** An open document closed: it goes back to what is on disk. */

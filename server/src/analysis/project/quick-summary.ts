@@ -110,14 +110,14 @@ function quickOperation(call: Node, ev: Evaluator, scope: ReturnType<typeof modu
   const dotted = callee ? dottedName(callee) : null;
   if (!callee || !dotted || (callee.type !== 'identifier' && callee.type !== 'attribute')) return null;
   const name = dotted.slice(dotted.lastIndexOf('.') + 1);
-  return plainOperation(name, resolveSpec(call, name, scope), () => ev.eval(call), rangeOf(callee), interner);
+  return plainOperation(name, resolveSpec(call, name, scope), () => ev.eval(call), rangeOf(callee), rangeOf(call), interner);
 }
 
 /**
  * The summary of one operation call of Django's whose spec was resolved, from its value (read
  * from the call's text); shared with the reading that needs no tree (text-summary.ts).
  */
-export function plainOperation(name: string, r: SpecResolution, read: () => Value, range: Range, interner: ValueInterner | null): OperationSummary | null {
+export function plainOperation(name: string, r: SpecResolution, read: () => Value, range: Range, callRange: Range, interner: ValueInterner | null): OperationSummary | null {
   const spec = r.spec;
   if (!spec || !r.specName || !ROLES.has(spec.role) || spec.nonTransactional || r.customDatabase || r.stateOnly || r.customState || !r.argumentsReliable) return null;
   const value = read();
@@ -152,6 +152,7 @@ export function plainOperation(name: string, r: SpecResolution, read: () => Valu
     name,
     specName: r.specName,
     range,
+    callRange,
     args,
     branches: [],
     certain: true,
@@ -166,6 +167,7 @@ export function plainOperation(name: string, r: SpecResolution, read: () => Valu
     createsModel,
     sqlTables: [],
     nonTransactional: null,
+    sql: null,
     label: operationLabel(name, targetModel),
   };
 }

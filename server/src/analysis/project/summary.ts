@@ -36,6 +36,8 @@ export interface OperationSummary {
   specName: string | null;
   /** The callee, where findings about the operation are shown. */
   range: Range;
+  /** The whole call, arguments included (where the editor's hover answers for it). */
+  callRange: Range;
   args: OperationArgs | null;
   branches: BranchStep[];
   /** False when it comes from a comprehension that may be empty. */
@@ -53,6 +55,8 @@ export interface OperationSummary {
   createsModel: string | null;
   sqlTables: string[];
   nonTransactional: string | null;
+  /** RunSQL's forward statements as written (comments removed); [] for noop; null when not read or not RunSQL. */
+  sql: string[] | null;
   /** A short description for messages (`AddField on 'order'`, `RunSQL "ALTER TABLE x …"`). */
   label: string;
 }
@@ -120,12 +124,19 @@ function label(op: Operation): string {
   return operationLabel(op.name, op.targetModel);
 }
 
+function forwardSql(op: Operation): string[] | null {
+  const sql = op.runSql?.sql;
+  if (!sql || sql.state === 'unknown' || !sql.complete || sql.params) return null;
+  return sql.statements.map((st) => st.text);
+}
+
 function summarizeOperation(op: Operation, index: number | null, all: Operation[], kinds: ReturnType<typeof operationKinds>): OperationSummary {
   const container = op.container ? all.indexOf(op.container) : -1;
   return {
     name: op.name,
     specName: op.specName,
     range: rangeOf(op.callee),
+    callRange: rangeOf(op.call),
     args: op.args,
     branches: op.branches,
     certain: op.certain,
@@ -140,6 +151,7 @@ function summarizeOperation(op: Operation, index: number | null, all: Operation[
     createsModel: op.createsModel,
     sqlTables: op.sqlTables,
     nonTransactional: op.nonTransactional,
+    sql: forwardSql(op),
     label: label(op),
   };
 }

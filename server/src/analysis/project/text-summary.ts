@@ -573,7 +573,7 @@ function read(text: string, name: string, interner: ValueInterner | null): Migra
       if (local && local.kind !== 'import') return null;
       const spec = OPERATION_CATALOG.get(opName) ?? null;
       const resolution = { spec, specName: spec ? opName : null, argumentsReliable: true, stateOnly: false, customDatabase: false, customState: false };
-      const op = plainOperation(opName, resolution, () => evalOf(call), r.range(callee.start, callee.end), interner);
+      const op = plainOperation(opName, resolution, () => evalOf(call), r.range(callee.start, callee.end), r.range(call.start, call.end), interner);
       if (!op) return null;
       operations.push(op);
     }

@@ -1,0 +1,43 @@
+/**
+ * The SQL preview of one migration file of a project view: the app's database state before it,
+ * and models of other apps read from the state after the migration's own dependency on that app
+ * (where Django's makemigrations always records one for a foreign key).
+ */
+import { keyId } from '../project/graph';
+import { defaultTable, modelEntry, truncateName } from '../project/state';
+import type { MigrationSummary } from '../project/summary';
+import type { DatabaseNames, ProjectView } from '../project/view';
+import type { TargetDatabase } from '../target-database';
+import { NameHistory } from './name-history';
+import { previewMigration, type MigrationPreview, type ModelLookup } from './preview';
+
+/** `current`: the file's newest summary when the view may hold an older one (an open buffer). */
+export function previewFile(view: ProjectView, file: string, target: TargetDatabase, names: DatabaseNames, current?: MigrationSummary): MigrationPreview | null {
+  const migration = view.migration(file);
+  if (!migration) return null;
+  const summary = current ?? migration.summary;
+  const otherApp: ModelLookup = (app, model) => {
+    const deps = summary.dependencies.entries.filter((d) => d.kind === 'key' && d.app === app);
+    for (const d of deps) {
+      if (d.kind !== 'key') continue;
+      const node = view.graph.nodes.get(keyId({ app: d.app, name: d.name }));
+      const depFile = node?.migration?.file;
+      const state = depFile ? view.stateOf(depFile, 'after') : null;
+      if (!state) continue;
+      const entry = modelEntry(state, model);
+      if (typeof entry === 'string') return entry;
+      const table = defaultTable(entry);
+      if (table === undefined) return 'unknown';
+      return { state: entry, table: truncateName(table, names.maxNameLength, names.digest) };
+    }
+    return 'unknown';
+  };
+  // What earlier migrations (of every app: foreign keys name other apps' tables) renamed and created.
+  const history = new NameHistory();
+  const node = view.node(file);
+  for (const n of node ? view.graph.forwardsPlan(node) : []) {
+    if (n === node || !n.migration) continue;
+    for (const op of n.migration.summary.operations) if (op.args) history.record(n.key.app, op.args);
+  }
+  return previewMigration({ summary, app: migration.key.app, before: view.stateOf(file, 'before'), target, names, otherApp, history });
+}
