@@ -136,13 +136,15 @@ Options:
                                   current directory when the file is inside it, else the nearest
                                   folder with manage.py or pyproject.toml).
   --database <postgresql|mysql|sqlite>
-                                  The database you deploy to (default: postgresql). The SQL
+                                  The database you deploy to (default: the project's
+                                  [tool.migration-guard] database, else postgresql). The SQL
                                   preview is written for PostgreSQL; for the others only RunSQL's
                                   own SQL is shown.
   --postgresql-version <major>    Decides version-dependent facts, e.g. ADD COLUMN with a default
-                                  rewrites the table before 11 (default: 14).
+                                  rewrites the table before 11 (default: the project's
+                                  postgresql-version, else 14).
   --django-version <x.y>          Decides version-dependent SQL, e.g. identity columns from 4.1
-                                  (default: 4.2).
+                                  (default: the project's django-version, else 4.2).
   -h, --help                      Show this help.
 
 Exit status: 0 when the migration was explained, 2 on a usage error or when the file is not a
