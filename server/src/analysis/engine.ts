@@ -87,7 +87,7 @@ export function analyzeFile(tree: Tree, source: string, options: LintOptions = {
   for (const rule of RULES) {
     if (!rule.check || settings[rule.meta.id] === 'off') continue;
     const reported: ReportedFinding[] = [];
-    rule.check({ model, source, index, batchSize: options.batchSize ?? 1000, report: (f) => reported.push(f) });
+    rule.check({ model, source, index, batchSize: options.batchSize ?? 1000, project: options.project ?? null, report: (f) => reported.push(f) });
     collect(rule.meta.id, reported, findings, rule.meta.defaultSeverity);
   }
   const summary = summarizeMigration(model, options.name ?? 'migration', index);

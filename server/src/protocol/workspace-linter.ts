@@ -156,7 +156,9 @@ export class WorkspaceLinter {
       }
       let argsCache = this.caches.get(doc.uri);
       if (!argsCache) this.caches.set(doc.uri, (argsCache = new ArgsCache()));
-      const { analysis } = analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, name: file ? basename(file, '.py') : undefined, argsCache, interner: this.interner });
+      // The project view, when there is one, names the app a model import belongs to (runpython-model-import's fix).
+      const project = this.context(file, 'graph-current');
+      const { analysis } = analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, name: file ? basename(file, '.py') : undefined, argsCache, interner: this.interner, ...(project ? { project } : {}) });
       const a: Analyzed = { uri: doc.uri, analysis, resolved, version: doc.document.version, source: text, ...(resolved.baseline ? { fingerprints: fingerprintsOf(tree.rootNode, analysis) } : {}) };
       if (file) this.analyzed.set(file, a);
       this.record(file, analysis.summary);

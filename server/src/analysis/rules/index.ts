@@ -4,6 +4,8 @@ import { dependencyCycle } from './dependency-cycle';
 import { missingAtomicFalse } from './missing-atomic-false';
 import { mixedDataAndSchema } from './mixed-data-and-schema';
 import type { Rule } from './rule';
+import { runpythonExternalCall } from './runpython-external-call';
+import { runpythonModelImport } from './runpython-model-import';
 import { runpythonNoReverse } from './runpython-no-reverse';
 import { runsqlNoReverse } from './runsql-no-reverse';
 import { syntaxError } from './syntax-error';
@@ -15,6 +17,8 @@ export const RULES: readonly Rule[] = [
   syntaxError,
   unbatchedSaveLoop,
   runpythonNoReverse,
+  runpythonModelImport,
+  runpythonExternalCall,
   runsqlNoReverse,
   mixedDataAndSchema,
   missingAtomicFalse,

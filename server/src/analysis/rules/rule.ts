@@ -28,6 +28,8 @@ export interface RuleContext {
   source: string;
   index: CodeIndex;
   batchSize: number;
+  /** The project view and this file's path in it, when the file is linted with its project (the editor); null otherwise. */
+  project: { view: ProjectView; file: string } | null;
   report(finding: ReportedFinding): void;
 }
 
