@@ -29,14 +29,42 @@ interface ModelUse {
   userModel: boolean;
 }
 
-/** `shop.models.Order` is a model path: a `models` module (not Django's field module), CamelCase class. */
+/** Class names a models module also exports that are not models. */
+const NOT_A_MODEL = /(Field|Property|Descriptor|Manager|QuerySet|Mixin|Error|Exception|Choices|Enum)$/;
+
+/**
+ * `shop.models.Order` is a model path: a class imported straight from a `models` module (not from a
+ * submodule such as `shop.models.base`, where descriptors and mixins live; not Django's field
+ * module), CamelCase, not named like a field, manager, mixin, exception or choices class.
+ */
 function isModelPath(qualified: string): boolean {
   const parts = qualified.split('.');
   const last = parts[parts.length - 1] ?? '';
-  if (!/^[A-Z]/.test(last) || /^[A-Z0-9_]+$/.test(last)) return false;
+  if (!/^[A-Z]/.test(last) || /^[A-Z0-9_]+$/.test(last) || NOT_A_MODEL.test(last)) return false;
   if (qualified.startsWith('django.') && !/^django\.contrib\.\w+\.models\./.test(qualified)) return false;
-  const i = parts.lastIndexOf('models');
-  return i >= 0 && i < parts.length - 1;
+  return parts.length >= 2 && parts[parts.length - 2] === 'models';
+}
+
+/** Only `._meta` is read from it: the caller wants a label or a name, not the model's rows. */
+function onlyMeta(ref: Node): boolean {
+  const p = ref.parent;
+  return p?.type === 'attribute' && p.childForFieldName('object')?.id === ref.id && p.childForFieldName('attribute')?.text === '_meta';
+}
+
+/**
+ * `get_user_model()` used as a model: its result's rows or class are used, directly or through the
+ * name it is assigned to. `get_user_model()._meta.label` (to pass to apps.get_model) is not.
+ */
+function userModelUsed(call: Node, unit: CodeUnit): boolean {
+  if (onlyMeta(call)) return false;
+  const assignment = call.parent;
+  const target = assignment?.type === 'assignment' && assignment.childForFieldName('right')?.id === call.id ? assignment.childForFieldName('left') : null;
+  if (target?.type !== 'identifier') return true;
+  let used = false;
+  walkUnit(unit, (n) => {
+    if (!used && n.type === 'identifier' && n.text === target.text && n.id !== target.id && !onlyMeta(n)) used = true;
+  });
+  return used;
 }
 
 function useOf(ref: Node, names: UnitNames, evidence: 'manager' | 'call'): ModelUse | null {
@@ -75,7 +103,7 @@ function modelUses(unit: CodeUnit, names: UnitNames): ModelUse[] {
       if (!fn || (fn.type !== 'identifier' && fn.type !== 'attribute')) return;
       const dotted = dottedName(fn);
       if (dotted && names.qualified(dotted) === 'django.contrib.auth.get_user_model') {
-        if (!out.has('get_user_model')) out.set('get_user_model', { node: n, shown: `${dotted}()`, qualified: 'get_user_model', bare: null, userModel: true });
+        if (!out.has('get_user_model') && userModelUsed(n, unit)) out.set('get_user_model', { node: n, shown: `${dotted}()`, qualified: 'get_user_model', bare: null, userModel: true });
         return;
       }
       add(useOf(fn, names, 'call'));
