@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { TextEdit } from '../server/src/analysis/types';
 import { applyEdits } from './helpers/apply-edits';
-import { lint } from './helpers/lint';
+import { getParser, lint } from './helpers/lint';
 import { FIXTURES } from './helpers/paths';
 import { pythonSyntaxError } from './helpers/python';
 
@@ -39,6 +39,12 @@ for (const rule of readdirSync(root).sort()) {
         assert.ok(existsSync(expectedFile), `missing ${expectedFile}`);
         assert.equal(after, readFileSync(expectedFile, 'utf8'));
         assert.equal(pythonSyntaxError(after), null, 'the fixed file is valid Python');
+        const tree = (await getParser()).parse(after);
+        try {
+          assert.equal(tree.rootNode.hasError, false, 'tree-sitter reads the fixed file without an error node');
+        } finally {
+          tree.delete();
+        }
         const again = (await lint(after)).findings;
         assert.deepEqual(again.filter((f) => f.rule === rule).map((f) => f.message), [], 'the finding is gone');
         // Batching a save loop in an atomic migration rightly raises missing-atomic-false next.
