@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
-import { RULE_IDS } from '../server/src/analysis/rules';
+import { RULE_IDS, ruleById } from '../server/src/analysis/rules';
 import { expectationsOf, formatExpected, type Expected } from './helpers/expectations';
 import { lint, lintProject } from './helpers/lint';
 import { FIXTURES } from './helpers/paths';
@@ -18,6 +18,9 @@ const root = join(FIXTURES, 'rules');
 
 for (const rule of readdirSync(root).sort()) {
   describe(`rule fixtures: ${rule}`, () => {
+    // A rule that is off by default is turned on for its own fixtures.
+    const meta = ruleById(rule)?.meta;
+    const options = meta?.enabledByDefault === false ? { rules: { [rule]: meta.defaultSeverity } } : {};
     it('is a known rule id', () => assert.ok(RULE_IDS.includes(rule), `fixture folder ${rule} names no rule`));
     const entries = readdirSync(join(root, rule)).sort();
     const files = entries.filter((f) => f.endsWith('.py'));
@@ -30,7 +33,7 @@ for (const rule of readdirSync(root).sort()) {
     for (const project of projects) {
       it(`${project}/ (project)`, async () => {
         const dir = join(root, rule, project);
-        const results = await lintProject(dir);
+        const results = await lintProject(dir, options);
         assert.ok(results.size > 0, `${project}: no migrations found`);
         const want: string[] = [];
         const got: string[] = [];
@@ -59,7 +62,7 @@ for (const rule of readdirSync(root).sort()) {
         const checked = new Set([rule, ...expected.map((e) => e.rule)]);
         if (file.startsWith('bad-')) assert.ok(expected.some((e) => e.rule === rule), `${file} is a bad-* fixture without an expect marker for ${rule}`);
         if (file.startsWith('good-')) assert.equal(expected.filter((e) => e.rule === rule).length, 0, `${file} is a good-* fixture but expects ${rule}`);
-        const { findings } = await lint(source);
+        const { findings } = await lint(source, options);
         const actual: Expected[] = findings
           .filter((f) => checked.has(f.rule))
           .map((f) => ({ line: f.range.start.line + 1, rule: f.rule, severity: f.severity }));

@@ -16,8 +16,8 @@ import { buildMigrationModel, type MigrationModel } from './migration-model';
 import type { Tree } from './parser';
 import { summarizeMigration, type MigrationSummary } from './project/summary';
 import type { ProjectView } from './project/view';
-import { RULE_IDS, RULES } from './rules';
-import type { ReportedFinding } from './rules/rule';
+import { RULE_IDS, RULES, ruleById } from './rules';
+import { ruleEnabled, type ReportedFinding } from './rules/rule';
 import { syntaxErrorFinding } from './rules/syntax-error';
 import { LineReader, parseSuppressions, suppressionEdit, suppressionFor, type Suppression } from './suppressions';
 import type { Finding, RuleSetting, Severity } from './types';
@@ -85,7 +85,7 @@ export function analyzeFile(tree: Tree, source: string, options: LintOptions = {
   const index = new CodeIndex();
   const findings: RawFinding[] = [];
   for (const rule of RULES) {
-    if (!rule.check || settings[rule.meta.id] === 'off') continue;
+    if (!rule.check || !ruleEnabled(rule.meta, settings[rule.meta.id])) continue;
     const reported: ReportedFinding[] = [];
     rule.check({ model, source, index, batchSize: options.batchSize ?? 1000, project: options.project ?? null, report: (f) => reported.push(f) });
     collect(rule.meta.id, reported, findings, rule.meta.defaultSeverity);
@@ -99,7 +99,7 @@ export function projectFindings(summary: MigrationSummary, options: LintOptions 
   const settings = options.rules ?? {};
   const findings: RawFinding[] = [];
   for (const rule of RULES) {
-    if (!rule.checkProject || settings[rule.meta.id] === 'off') continue;
+    if (!rule.checkProject || !ruleEnabled(rule.meta, settings[rule.meta.id])) continue;
     const reported: ReportedFinding[] = [];
     rule.checkProject({ summary, view: options.project?.view ?? null, file: options.project?.file ?? null, report: (f) => reported.push(f) });
     collect(rule.meta.id, reported, findings, rule.meta.defaultSeverity);
@@ -145,7 +145,8 @@ export function finalizeFindings(raw: readonly RawFinding[], suppressions: reado
       for (const rule of listed) {
         if (s.used.has(rule)) continue;
         const known = RULE_IDS.includes(rule);
-        if (known && settings[rule] === 'off') continue; // not checked, so not provably unused
+        const meta = known ? ruleById(rule)?.meta : undefined;
+        if (meta && !ruleEnabled(meta, settings[rule])) continue; // not checked, so not provably unused
         findings.push({
           rule: 'unused-suppression',
           severity,

@@ -66,7 +66,7 @@ export function formatSarif(report: RunReport): string {
               id: r.meta.id,
               shortDescription: { text: r.meta.summary },
               helpUri: ruleDocsUrl(r.meta.id),
-              defaultConfiguration: { level: LEVEL[r.meta.defaultSeverity] },
+              defaultConfiguration: { level: LEVEL[r.meta.defaultSeverity], ...(r.meta.enabledByDefault === false ? { enabled: false } : {}) },
             })),
           },
         },

@@ -5,6 +5,8 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { ruleById } from '../analysis/rules';
+import { ruleEnabled } from '../analysis/rules/rule';
 import type { RuleSetting } from '../analysis/types';
 import { FileMatcher } from '../config/file-matcher';
 import { PyprojectCache, readPyproject, type ProjectConfig } from '../config/pyproject';
@@ -37,8 +39,10 @@ export function applyOverrides(rules: Record<string, RuleSetting>, overrides: Ru
   const out = { ...rules };
   if (overrides.select) {
     for (const id of Object.keys(out)) {
+      const meta = ruleById(id)?.meta;
       if (!overrides.select.includes(id)) out[id] = 'off';
-      else if (out[id] === 'off') out[id] = 'default';
+      // A rule that is off by default runs with its own severity when selected by name.
+      else if (meta && !ruleEnabled(meta, out[id])) out[id] = meta.enabledByDefault === false ? meta.defaultSeverity : 'default';
     }
   }
   for (const id of overrides.ignore) out[id] = 'off';

@@ -6,6 +6,7 @@ import { mixedDataAndSchema } from './mixed-data-and-schema';
 import type { Rule } from './rule';
 import { runpythonExternalCall } from './runpython-external-call';
 import { runpythonModelImport } from './runpython-model-import';
+import { runpythonNoDbAlias } from './runpython-no-db-alias';
 import { runpythonNoReverse } from './runpython-no-reverse';
 import { runsqlNoReverse } from './runsql-no-reverse';
 import { syntaxError } from './syntax-error';
@@ -19,6 +20,7 @@ export const RULES: readonly Rule[] = [
   runpythonNoReverse,
   runpythonModelImport,
   runpythonExternalCall,
+  runpythonNoDbAlias,
   runsqlNoReverse,
   mixedDataAndSchema,
   missingAtomicFalse,

@@ -4,7 +4,7 @@ import type { MigrationModel } from '../migration-model';
 import type { MigrationSummary } from '../project/summary';
 import type { ProjectView } from '../project/view';
 import type { Node } from '../syntax';
-import type { Fix, Range, RelatedLocation, Severity } from '../types';
+import type { Fix, Range, RelatedLocation, RuleSetting, Severity } from '../types';
 
 export interface RuleMeta {
   /** Final: the diagnostic code, settings key, suppression token and docs slug. */
@@ -12,6 +12,15 @@ export interface RuleMeta {
   /** One line for settings descriptions, SARIF and the docs index. */
   summary: string;
   defaultSeverity: Severity;
+  /** False for a rule that runs only when a setting (or `--select`) turns it on. Default true. */
+  enabledByDefault?: boolean;
+}
+
+/** Whether a rule runs under a setting: `off` never, `default` (or none) as the rule decides, a severity always. */
+export function ruleEnabled(meta: RuleMeta, setting: RuleSetting | undefined): boolean {
+  if (setting === 'off') return false;
+  if (setting === undefined || setting === 'default') return meta.enabledByDefault !== false;
+  return true;
 }
 
 export interface ReportedFinding {
