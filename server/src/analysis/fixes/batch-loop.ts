@@ -15,7 +15,7 @@
  */
 import type { LoopFacts, WriteCall } from '../code-facts';
 import type { Scope } from '../scope';
-import { callArguments, sequenceElements, staticString, unparen, walk, type Node } from '../syntax';
+import { callArguments, rangeOf, sequenceElements, staticString, unparen, walk, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
 import { eolOf, indentOf, insertAfter, insertAt, pythonString, replaceNode } from './edits';
 
@@ -248,6 +248,7 @@ function defaultsAsKeywords(node: Node): string[] {
 
 export function batchLoopFix(input: BatchLoopInput): Fix | null {
   const { loop, writes, source, batchSize: n, locals } = input;
+  if (loop.kind === 'comprehension') return comprehensionFix(loop, writes, n);
   if (loop.kind !== 'for') return null;
   const body = loop.node.childForFieldName('body');
   if (!body || writes.length === 0 || containsReturn(body)) return null;
@@ -393,6 +394,29 @@ export function batchLoopFix(input: BatchLoopInput): Fix | null {
   edits.push(insertAfter(loop.node, after));
   const kinds = [...new Set([...sinks.values()].map((s) => (s.flush.includes('bulk_update') ? 'bulk_update' : s.flush.includes('bulk_create') ? 'bulk_create' : 'queryset delete')))];
   return { title: `Batch this loop: collect the rows, ${kinds.join(' + ')} every ${n}`, edits, isPreferred: true, safe: false };
+}
+
+/**
+ * `[Model.objects.create(...) for x in xs]` -> `Model.objects.bulk_create([Model(...) for x in xs],
+ * batch_size=N)`: the same list of objects (with primary keys where the database returns them).
+ */
+function comprehensionFix(loop: LoopFacts, writes: readonly WriteCall[], n: number): Fix | null {
+  const node = loop.node;
+  const element = node.childForFieldName('body');
+  const w = writes[0];
+  if (node.type !== 'list_comprehension' || writes.length !== 1 || !w || w.kind !== 'create' || !element || unparen(element).id !== w.call.id) return null;
+  const fn = w.call.childForFieldName('function');
+  const receiver = fn?.childForFieldName('object');
+  if (fn?.childForFieldName('attribute')?.text !== 'create' || !receiver) return null;
+  const chain = chainOf(receiver);
+  if (!chain || chain.manager !== receiver.text || usesLoopNames(receiver, loop, node)) return null;
+  const argsText = w.call.childForFieldName('arguments')?.text ?? '()';
+  return {
+    title: `Batch this loop: build the objects, bulk_create every ${n}`,
+    edits: [insertAt(rangeOf(node).start, `${chain.manager}.bulk_create(`), replaceNode(w.call, `${chain.model}${argsText}`), insertAfter(node, `, batch_size=${n})`)],
+    isPreferred: true,
+    safe: false,
+  };
 }
 
 /** An object whose save() can become a bulk_update: a name or an attribute chain of names (no calls). */
