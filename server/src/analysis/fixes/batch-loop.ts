@@ -45,23 +45,31 @@ interface Chain {
 function chainOf(expr: Node): Chain | null {
   const links: Node[] = [];
   let cur: Node | null = unparen(expr);
-  while (cur && (cur.type === 'call' || cur.type === 'attribute' || cur.type === 'subscript')) {
+  const isGetModel = (n: Node) => n.type === 'call' && /(^|\.)get_model$/.test(n.childForFieldName('function')?.text ?? '');
+  while (cur && (cur.type === 'call' || cur.type === 'attribute' || cur.type === 'subscript') && !isGetModel(cur)) {
     links.push(cur);
     cur = cur.type === 'call' ? cur.childForFieldName('function') : cur.type === 'attribute' ? cur.childForFieldName('object') : cur.childForFieldName('value');
   }
-  if (cur?.type !== 'identifier' || !/^[A-Z]/.test(cur.text)) return null;
-  const model = cur.text;
+  // `Order.objects…`, or `apps.get_model("shop", "Order").objects…` written inline.
+  const inline = !!cur && isGetModel(cur);
+  if (!cur || (!inline && (cur.type !== 'identifier' || !/^[A-Z]/.test(cur.text)))) return null;
+  const model = oneLine(cur.text);
   let manager: string | null = null;
   let streams = false;
   for (let i = links.length - 1; i >= 0; i--) {
     const link = links[i] as Node;
     if (link.type !== 'attribute') continue;
     const attr = link.childForFieldName('attribute')?.text ?? '';
-    if (MANAGERS.has(attr) && manager === null) manager = link.text;
-    if (attr === 'using' && manager !== null && links[i - 1]?.type === 'call') manager = (links[i - 1] as Node).text;
+    if (MANAGERS.has(attr) && manager === null) manager = oneLine(link.text);
+    if (attr === 'using' && manager !== null && links[i - 1]?.type === 'call') manager = oneLine((links[i - 1] as Node).text);
     if (attr === 'iterator' || attr === 'prefetch_related') streams = true;
   }
   return manager ? { model, manager, streams } : null;
+}
+
+/** An expression written over several lines, on one: `using(\n  alias=a\n)` -> `using(alias=a)`. */
+function oneLine(text: string): string {
+  return text.replace(/([([{])\s*\n\s*/g, '$1').replace(/\s*\n\s*([)\]}])/g, '$1').replace(/\s*\n\s*/g, ' ');
 }
 
 /** The chain a loop walks: written in the header, or bound once to a local name. */
@@ -329,7 +337,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | null {
       rewrites.push({ stmt, item: recv.text, sink: sink(`delete:${manager}`, () => ({ flush: `${manager}.filter(pk__in=[row.pk for row in %B%]).delete()`, notes: [] }), 'doomed') });
     } else if (w.kind === 'create') {
       const chain = chainOf(receiver);
-      if (!chain || chain.manager !== receiver.text || usesLoopNames(receiver, loop, body)) return null;
+      if (!chain || chain.manager !== oneLine(receiver.text) || usesLoopNames(receiver, loop, body)) return null;
       if (stmt.firstNamedChild?.id !== w.call.id) return null; // the created object is used
       const m = chain.model;
       if (method === 'create') {
@@ -409,7 +417,7 @@ function comprehensionFix(loop: LoopFacts, writes: readonly WriteCall[], n: numb
   const receiver = fn?.childForFieldName('object');
   if (fn?.childForFieldName('attribute')?.text !== 'create' || !receiver) return null;
   const chain = chainOf(receiver);
-  if (!chain || chain.manager !== receiver.text || usesLoopNames(receiver, loop, node)) return null;
+  if (!chain || chain.manager !== oneLine(receiver.text) || usesLoopNames(receiver, loop, node)) return null;
   const argsText = w.call.childForFieldName('arguments')?.text ?? '()';
   return {
     title: `Batch this loop: build the objects, bulk_create every ${n}`,
