@@ -8,9 +8,10 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { ruleById } from '../server/src/analysis/rules';
 import type { TextEdit } from '../server/src/analysis/types';
 import { applyEdits } from './helpers/apply-edits';
-import { lint } from './helpers/lint';
+import { getParser, lint } from './helpers/lint';
 import { FIXTURES } from './helpers/paths';
 import { pythonSyntaxError } from './helpers/python';
 
@@ -18,6 +19,8 @@ const root = join(FIXTURES, 'fixes');
 
 for (const rule of readdirSync(root).sort()) {
   describe(`fixes: ${rule}`, () => {
+    const meta = ruleById(rule)?.meta;
+    const options = meta?.defaultOff ? { rules: { [rule]: meta.defaultSeverity } } : {};
     const cases = readdirSync(join(root, rule)).filter((f) => f.endsWith('.py') && !f.endsWith('.after.py')).sort();
     for (const file of cases) {
       it(file, async () => {
@@ -25,7 +28,7 @@ for (const rule of readdirSync(root).sort()) {
         const prefix = /^# fix: (.+)$/m.exec(before)?.[1]?.trim();
         assert.ok(prefix, `${file} must start with '# fix: <title prefix>'`);
         assert.equal(pythonSyntaxError(before), null, 'the fixture itself is valid Python');
-        const { findings } = await lint(before);
+        const { findings } = await lint(before, options);
         const targeted = findings.filter((f) => f.rule === rule);
         assert.ok(targeted.length > 0, `${file} has no ${rule} finding`);
         const edits: TextEdit[] = [];
@@ -39,7 +42,13 @@ for (const rule of readdirSync(root).sort()) {
         assert.ok(existsSync(expectedFile), `missing ${expectedFile}`);
         assert.equal(after, readFileSync(expectedFile, 'utf8'));
         assert.equal(pythonSyntaxError(after), null, 'the fixed file is valid Python');
-        const again = (await lint(after)).findings;
+        const tree = (await getParser()).parse(after);
+        try {
+          assert.equal(tree.rootNode.hasError, false, 'tree-sitter reads the fixed file without an error node');
+        } finally {
+          tree.delete();
+        }
+        const again = (await lint(after, options)).findings;
         assert.deepEqual(again.filter((f) => f.rule === rule).map((f) => f.message), [], 'the finding is gone');
         // Batching a save loop in an atomic migration rightly raises missing-atomic-false next.
         const follows = rule === 'unbatched-save-loop' ? 'missing-atomic-false' : '';

@@ -132,7 +132,8 @@ export function classifyWrite(call: Node): WriteKind | null {
       // Storage.save(name, content) and FieldFile.save(name, content) write files, not rows.
       return args.positional.length >= 2 ? null : 'save';
     case 'delete':
-      if (args.positional.length > 0) return null; // cache.delete(key), storage.delete(name)
+      // cache.delete(key), storage.delete(name) / delete(name=...): Model.delete takes only using and keep_parents.
+      if (args.positional.length > 0 || [...args.keywords.keys()].some((k) => k !== 'using' && k !== 'keep_parents')) return null;
       return receiverHasCall(receiver) ? 'queryset-delete' : 'delete';
     case 'create':
     case 'get_or_create':

@@ -33,6 +33,8 @@ export interface LintOptions {
   name?: string;
   /** The project this file belongs to; without it the rules see this file alone. */
   project?: ProjectContext;
+  /** The project as the per-file rules see it, when it differs from `project` (the editor builds its view only if read). */
+  ruleProject?: { readonly view: ProjectView | null; readonly file: string };
   /** Typed arguments read before from the same text (an editor re-reading an open document). */
   argsCache?: ArgsCache;
   /** Shares calls written the same way in many files (a process keeping every file's summary). */
@@ -91,7 +93,7 @@ export function analyzeFile(tree: Tree, source: string, options: LintOptions = {
   for (const rule of RULES) {
     if (!rule.check || !ruleEnabled(rule.meta, settings[rule.meta.id])) continue;
     const reported: ReportedFinding[] = [];
-    rule.check({ model, source, index, batchSize: options.batchSize ?? 1000, report: (f) => reported.push(f) });
+    rule.check({ model, source, index, batchSize: options.batchSize ?? 1000, project: options.ruleProject ?? options.project ?? null, report: (f) => reported.push(f) });
     collect(rule.meta.id, reported, findings, rule.meta.defaultSeverity);
   }
   const summary = summarizeMigration(model, options.name ?? 'migration', index);

@@ -99,7 +99,8 @@ Lists every rule with its default severity, a one-line summary and the link to i
 The rule id is what --select, --ignore, [tool.migration-guard.rules] and suppression comments use.
 
 Options:
-  --format <text|json>   text (default), or a JSON array of {id, defaultSeverity, summary, docs}.
+  --format <text|json>   text (default), or a JSON array of {id, defaultSeverity,
+                         enabledByDefault, summary, docs}.
   -h, --help             Show this help.
 `;
 

@@ -161,7 +161,11 @@ export class WorkspaceLinter {
       }
       let argsCache = this.caches.get(doc.uri);
       if (!argsCache) this.caches.set(doc.uri, (argsCache = new ArgsCache()));
-      const { analysis } = analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, name: file ? basename(file, '.py') : undefined, argsCache, interner: this.interner });
+      // The project view names the app a model import belongs to (runpython-model-import's fix);
+      // it is built only if that fix asks, never on an ordinary keystroke.
+      const model = this.modelOf(file);
+      const ruleProject = file && model?.appOf(file) ? { file, get view() { return model.view('graph-current'); } } : undefined;
+      const { analysis } = analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, name: file ? basename(file, '.py') : undefined, argsCache, interner: this.interner, ...(ruleProject ? { ruleProject } : {}) });
       const a: Analyzed = { uri: doc.uri, analysis, resolved, version: doc.document.version, source: text, ...(resolved.baseline ? { fingerprints: fingerprintsOf(tree.rootNode, analysis) } : {}) };
       if (file) this.analyzed.set(file, a);
       this.record(file, analysis.summary);

@@ -14,6 +14,9 @@ import { dependencyCycle } from './dependency-cycle';
 import { missingAtomicFalse } from './missing-atomic-false';
 import { mixedDataAndSchema } from './mixed-data-and-schema';
 import type { Rule } from './rule';
+import { runpythonExternalCall } from './runpython-external-call';
+import { runpythonModelImport } from './runpython-model-import';
+import { runpythonNoDbAlias } from './runpython-no-db-alias';
 import { runpythonNoReverse } from './runpython-no-reverse';
 import { runsqlNoReverse } from './runsql-no-reverse';
 import { syntaxError } from './syntax-error';
@@ -25,6 +28,9 @@ export const RULES: readonly Rule[] = [
   syntaxError,
   unbatchedSaveLoop,
   runpythonNoReverse,
+  runpythonModelImport,
+  runpythonExternalCall,
+  runpythonNoDbAlias,
   runsqlNoReverse,
   mixedDataAndSchema,
   missingAtomicFalse,

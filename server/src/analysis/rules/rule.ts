@@ -41,6 +41,11 @@ export interface RuleContext {
   source: string;
   index: CodeIndex;
   batchSize: number;
+  /**
+   * The project view and this file's path in it, when the file is linted with its project; null
+   * otherwise. The view may be built only when read (the editor), so read it only when needed.
+   */
+  project: { readonly view: ProjectView | null; readonly file: string } | null;
   report(finding: ReportedFinding): void;
 }
 

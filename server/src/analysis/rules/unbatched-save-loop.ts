@@ -5,6 +5,7 @@
  */
 import type { LoopFacts, UnitFacts, WriteCall } from '../code-facts';
 import { loopWithin, PER_ROW_WRITES } from '../code-facts';
+import { batchLoopFix } from '../fixes/batch-loop';
 import { batchTemplateFix } from '../fixes/batch-template';
 import { isBoundedIterable } from '../iterables';
 import { rangeOf, spanRange, type Node } from '../syntax';
@@ -132,10 +133,11 @@ export const unbatchedSaveLoop: Rule = {
             related.push({ range: rangeOf(first.inner.call), message: `the write inside the helper (line ${lineOf(first.inner.call)})` });
           }
           const via = first.kind === 'helper' ? ` through ${snippet(first.call, 40)} (which calls ${snippet(first.inner?.call ?? first.call, 40)})` : ` (${snippet(first.call, 50)})`;
+          // The proven rewrite first; else the template that keeps the loop and batches its writes.
           const template =
-            first.kind !== 'helper' && !facts.helperCalls.some((h) => h.loop && loopWithin(h.loop, loop))
+            (first.kind !== 'helper' && !facts.helperCalls.some((h) => h.loop && loopWithin(h.loop, loop))
               ? batchTemplateFix({ loop, write: first, loopWrites: loop.allWrites, source: ctx.source, batchSize: ctx.batchSize })
-              : null;
+              : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals });
           ctx.report({
             fixes: template ? [template] : [],
             range: headerRange(loop),

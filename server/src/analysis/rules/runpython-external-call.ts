@@ -1,0 +1,95 @@
+/**
+ * runpython-external-call: RunPython code (or a same-file helper it calls) talks to the outside
+ * world — HTTP, e-mail, a task queue, a cloud API. Names are resolved through the file's imports,
+ * so `from requests import post` counts and a local function called `send` does not.
+ */
+import { rangeOf, dottedName, type Node } from '../syntax';
+import { runPythonCode, type UnitNames, walkUnit } from '../runpython-code';
+import { snippet, type Rule } from './rule';
+
+type Kind = 'network' | 'e-mail' | 'task queue' | 'cloud API';
+
+/** Qualified callee -> what it does. A trailing `.*` matches any attribute of the module. */
+const CALLS: ReadonlyArray<[RegExp, Kind]> = [
+  [/^requests\.(get|post|put|patch|delete|head|options|request|Session|session)$/, 'network'],
+  [/^requests\.(api|sessions)\.\w+$/, 'network'],
+  [/^httpx\.(get|post|put|patch|delete|head|options|request|stream|Client|AsyncClient)$/, 'network'],
+  [/^urllib\.request\.(urlopen|urlretrieve|build_opener)$/, 'network'],
+  [/^(urllib2|urllib)\.(urlopen|urlretrieve)$/, 'network'],
+  [/^urllib3\.(PoolManager|ProxyManager|request|HTTPConnectionPool|HTTPSConnectionPool)$/, 'network'],
+  [/^aiohttp\.(ClientSession|request)$/, 'network'],
+  [/^http\.client\.(HTTPConnection|HTTPSConnection)$/, 'network'],
+  [/^(httplib|httplib2)\.(HTTPConnection|HTTPSConnection|Http)$/, 'network'],
+  [/^socket\.create_connection$/, 'network'],
+  [/^ftplib\.(FTP|FTP_TLS)$/, 'network'],
+  [/^smtplib\.(SMTP|SMTP_SSL|LMTP)$/, 'e-mail'],
+  [/^django\.core\.mail\.(send_mail|send_mass_mail|mail_admins|mail_managers)$/, 'e-mail'],
+  [/^boto3\.(client|resource|Session)$/, 'cloud API'],
+  [/^boto3\.session\.Session$/, 'cloud API'],
+  [/^boto\.(connect_\w+)$/, 'cloud API'],
+  [/^django_rq\.enqueue$/, 'task queue'],
+  [/^django_q\.tasks\.(async_task|async_chain|schedule)$/, 'task queue'],
+  [/^celery\.(current_app|shared_task)\.send_task$/, 'task queue'],
+];
+
+const EMAIL_CLASSES = /^django\.core\.mail(\.message)?\.(EmailMessage|EmailMultiAlternatives)$/;
+const TASK_METHODS = new Set(['delay', 'apply_async', 'send_task']);
+
+const WHY: Record<Kind, string> = {
+  network: 'makes a network request',
+  'e-mail': 'sends e-mail',
+  'task queue': 'queues a background task',
+  'cloud API': 'talks to a cloud API',
+};
+
+/** What an external call does, or null. `names` resolves this unit's names through its imports. */
+function classify(call: Node, names: UnitNames): Kind | null {
+  const fn = call.childForFieldName('function');
+  if (!fn) return null;
+  const dotted = dottedName(fn);
+  const q = dotted ? names.qualified(dotted) : null;
+  if (q) {
+    for (const [re, kind] of CALLS) if (re.test(q)) return kind;
+    // An imported task: `reindex.delay(...)`, `tasks.reindex.apply_async(...)`, `app.send_task(...)`.
+    const method = q.slice(q.lastIndexOf('.') + 1);
+    if (TASK_METHODS.has(method) && q.split('.').length >= 3) return 'task queue';
+  }
+  // `EmailMessage(...).send()` or `msg = EmailMessage(...); msg.send()`.
+  if (fn.type === 'attribute' && ['send', 'send_messages'].includes(fn.childForFieldName('attribute')?.text ?? '')) {
+    const obj = fn.childForFieldName('object');
+    let ctor: Node | null = obj?.type === 'call' ? obj : null;
+    if (obj?.type === 'identifier') {
+      const b = names.facts.locals.lookup(obj.text);
+      if (b?.kind === 'value' && b.node.type === 'call') ctor = b.node;
+    }
+    const ctorName = ctor ? dottedName(ctor.childForFieldName('function') as Node) : null;
+    const cq = ctorName ? names.qualified(ctorName) : null;
+    if (cq && (EMAIL_CLASSES.test(cq) || /^django\.core\.mail\.get_connection$/.test(cq))) return 'e-mail';
+  }
+  return null;
+}
+
+export const runpythonExternalCall: Rule = {
+  meta: {
+    id: 'runpython-external-call',
+    summary: 'RunPython code makes network, e-mail, task-queue or cloud API calls; a migration should only transform data.',
+    defaultSeverity: 'warning',
+  },
+  check(ctx) {
+    for (const { facts, names, where, related } of runPythonCode(ctx.model, ctx.index)) {
+      walkUnit(facts.unit, (n) => {
+        if (n.type !== 'call') return;
+        const kind = classify(n, names);
+        if (!kind) return;
+        ctx.report({
+          range: rangeOf(n.childForFieldName('function') ?? n),
+          message:
+            `\`${snippet(n, 50)}\` ${WHY[kind]} from ${where}. A migration runs on every database that applies it ` +
+            '(CI, staging, a developer laptop, a restored backup), possibly inside its transaction and again on retry: ' +
+            'do this in a management command or a task run once after the deploy, and keep the migration a deterministic change to the data.',
+          related: [related],
+        });
+      });
+    }
+  },
+};

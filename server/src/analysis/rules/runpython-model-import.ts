@@ -1,0 +1,280 @@
+/**
+ * runpython-model-import: RunPython code (or a same-file helper it calls) uses a model class that
+ * was imported — today's model — instead of the historical one from `apps.get_model(...)`. Only
+ * names used as models count: a manager access (`X.objects`, `X._default_manager`), an instance
+ * built from a class imported from a `models` module, or `get_user_model()`. Imports of functions,
+ * constants or choices, and imports Python would not bind for certain (`if TYPE_CHECKING:`,
+ * `try/except ImportError`), are not findings.
+ */
+import type { CodeUnit } from '../code-flow';
+import { eolOf, indentOf, insertAt, replaceNode } from '../fixes/edits';
+import type { ProjectView } from '../project/view';
+import { parameterNames, runPythonCode, UnitNames, walkUnit } from '../runpython-code';
+import type { Binding } from '../scope';
+import { dottedName, rangeOf, walk, type Node } from '../syntax';
+import type { Fix, TextEdit } from '../types';
+import { lineOf, type Rule, type RuleContext } from './rule';
+
+const MANAGERS = new Set(['objects', '_default_manager', '_base_manager']);
+
+interface ModelUse {
+  /** The identifier or dotted reference that names the model. */
+  node: Node;
+  /** Shown in the message: `Order`, `shop.models.Order`, `get_user_model()`. */
+  shown: string;
+  /** Where it comes from: `shop.models.Order`. */
+  qualified: string;
+  /** For a bare name bound by `from m import X [as Y]`: Y and its binding (what the fix rewrites). */
+  bare: { name: string; binding: Binding; model: string; module: string } | null;
+  userModel: boolean;
+}
+
+/** Class names a models module also exports that are not models. */
+const NOT_A_MODEL = /(Field|Property|Descriptor|Manager|QuerySet|Mixin|Error|Exception|Choices|Enum)$/;
+
+/**
+ * `shop.models.Order` is a model path: a class imported straight from a `models` module (not from a
+ * submodule such as `shop.models.base`, where descriptors and mixins live; not Django's field
+ * module), CamelCase, not named like a field, manager, mixin, exception or choices class.
+ */
+function isModelPath(qualified: string): boolean {
+  const parts = qualified.split('.');
+  const last = parts[parts.length - 1] ?? '';
+  if (!/^[A-Z]/.test(last) || /^[A-Z0-9_]+$/.test(last) || NOT_A_MODEL.test(last)) return false;
+  if (qualified.startsWith('django.') && !/^django\.contrib\.\w+\.models\./.test(qualified)) return false;
+  return parts.length >= 2 && parts[parts.length - 2] === 'models';
+}
+
+/** Only `._meta` is read from it: the caller wants a label or a name, not the model's rows. */
+function onlyMeta(ref: Node): boolean {
+  const p = ref.parent;
+  return p?.type === 'attribute' && p.childForFieldName('object')?.id === ref.id && p.childForFieldName('attribute')?.text === '_meta';
+}
+
+/**
+ * `get_user_model()` used as a model: its result's rows or class are used, directly or through the
+ * name it is assigned to. `get_user_model()._meta.label` (to pass to apps.get_model) is not.
+ */
+function userModelUsed(call: Node, unit: CodeUnit): boolean {
+  if (onlyMeta(call)) return false;
+  const assignment = call.parent;
+  const target = assignment?.type === 'assignment' && assignment.childForFieldName('right')?.id === call.id ? assignment.childForFieldName('left') : null;
+  if (target?.type !== 'identifier') return true;
+  let used = false;
+  walkUnit(unit, (n) => {
+    if (!used && n.type === 'identifier' && n.text === target.text && n.id !== target.id && !onlyMeta(n)) used = true;
+  });
+  return used;
+}
+
+function useOf(ref: Node, names: UnitNames, evidence: 'manager' | 'call'): ModelUse | null {
+  const dotted = dottedName(ref);
+  if (!dotted) return null;
+  const qualified = names.qualified(dotted);
+  if (!qualified) return null;
+  if (evidence === 'call' && !isModelPath(qualified)) return null;
+  if (evidence === 'manager') {
+    // A manager on something imported is a model, unless it is Django's own field module.
+    if (qualified.startsWith('django.') && !/^django\.contrib\.\w+\.models\./.test(qualified)) return null;
+    if (!/^[A-Z]/.test(qualified.slice(qualified.lastIndexOf('.') + 1))) return null;
+  }
+  let bare: ModelUse['bare'] = null;
+  if (ref.type === 'identifier') {
+    const b = names.importOf(ref.text);
+    if (b?.importedName && b.importedFrom !== undefined && !b.importedName.includes('.')) {
+      bare = { name: ref.text, binding: b, model: b.importedName, module: b.importedFrom };
+    }
+  }
+  return { node: ref, shown: dotted, qualified, bare, userModel: false };
+}
+
+/** The model uses in one unit, first use of each name only. */
+function modelUses(unit: CodeUnit, names: UnitNames): ModelUse[] {
+  const out = new Map<string, ModelUse>();
+  const add = (u: ModelUse | null) => {
+    if (u && !out.has(u.qualified)) out.set(u.qualified, u);
+  };
+  walkUnit(unit, (n) => {
+    if (n.type === 'attribute' && MANAGERS.has(n.childForFieldName('attribute')?.text ?? '')) {
+      const obj = n.childForFieldName('object');
+      if (obj && (obj.type === 'identifier' || obj.type === 'attribute')) add(useOf(obj, names, 'manager'));
+    } else if (n.type === 'call') {
+      const fn = n.childForFieldName('function');
+      if (!fn || (fn.type !== 'identifier' && fn.type !== 'attribute')) return;
+      const dotted = dottedName(fn);
+      if (dotted && names.qualified(dotted) === 'django.contrib.auth.get_user_model') {
+        if (!out.has('get_user_model') && userModelUsed(n, unit)) out.set('get_user_model', { node: n, shown: `${dotted}()`, qualified: 'get_user_model', bare: null, userModel: true });
+        return;
+      }
+      add(useOf(fn, names, 'call'));
+    }
+  });
+  return [...out.values()];
+}
+
+/**
+ * The app label for `apps.get_model`: from the project view when there is one (the app must have
+ * migrations in it), else from a two-part path `shop.models` or `django.contrib.<app>.models`.
+ * Null when it cannot be known: a deeper path (`apps.shop.models`: the label may be `shop`, or set
+ * by the AppConfig) without a view that confirms it, a relative import without a view.
+ */
+export function appLabelOf(module: string, project: RuleContext['project']): string | null {
+  const contrib = /^django\.contrib\.(\w+)\.models(\.\w+)*$/.exec(module);
+  if (contrib) return contrib[1] ?? null;
+  const view = project?.view ?? null;
+  const apps = view ? appsOf(view) : null;
+  if (module.startsWith('.')) {
+    // From a migrations package: `..models` is its own app's models module.
+    if (!/^\.\.models(\.\w+)*$/.test(module) || !view || !project) return null;
+    return view.keyOf(project.file)?.app ?? null;
+  }
+  const parts = module.split('.');
+  const i = parts.indexOf('models');
+  if (i < 1) return null;
+  const candidate = parts[i - 1] as string;
+  if (apps) return apps.has(candidate) ? candidate : null;
+  return i === 1 ? candidate : null;
+}
+
+const APPS = new WeakMap<ProjectView, Set<string>>();
+function appsOf(view: ProjectView): Set<string> {
+  let s = APPS.get(view);
+  if (!s) {
+    s = new Set([...view.graph.nodes.values()].map((n) => n.key.app));
+    APPS.set(view, s);
+  }
+  return s;
+}
+
+/** The first statement of a function body that is not its docstring, and the body's indentation. */
+function firstStatement(def: Node): Node | null {
+  const body = def.childForFieldName('body');
+  if (!body || body.startPosition.row === def.startPosition.row) return null;
+  for (const s of body.namedChildren) {
+    if (s.type === 'comment') continue;
+    if (s.type === 'expression_statement' && s.firstNamedChild?.type === 'string' && s.id === body.namedChildren.find((c) => c.type !== 'comment')?.id) continue;
+    return s;
+  }
+  return null;
+}
+
+function within(node: Node, outer: Node): boolean {
+  return node.startIndex >= outer.startIndex && node.endIndex <= outer.endIndex;
+}
+
+/** The whole lines a statement takes, newline included. */
+function deleteLines(stmt: Node, source: string): TextEdit {
+  const start = { line: stmt.startPosition.row, character: 0 };
+  const nl = source.indexOf('\n', stmt.endIndex);
+  const end = nl === -1 ? rangeOf(stmt).end : { line: stmt.endPosition.row + 1, character: 0 };
+  return { range: { start, end }, newText: '' };
+}
+
+/** Removes one imported name from `from m import a, b` (the whole statement when it is the only one). */
+function dropImportedName(stmt: Node, bound: string, source: string): TextEdit | null {
+  if (stmt.type !== 'import_from_statement') return null;
+  const items = stmt.childrenForFieldName('name');
+  const i = items.findIndex((c) => (c.type === 'aliased_import' ? c.childForFieldName('alias')?.text : c.text) === bound);
+  if (i < 0) return null;
+  if (items.length === 1) return deleteLines(stmt, source);
+  const item = items[i] as Node;
+  const next = items[i + 1];
+  const prev = items[i - 1];
+  if (next) return { range: { start: rangeOf(item).start, end: rangeOf(next).start }, newText: '' };
+  if (prev) return { range: { start: rangeOf(prev).end, end: rangeOf(item).end }, newText: '' };
+  return null;
+}
+
+/** Whether `name` is used anywhere in the file outside the `skipped` nodes (the unit, the import). */
+function usedElsewhere(name: string, root: Node, skipped: readonly Node[]): boolean {
+  let found = false;
+  walk(root, (n) => {
+    if (found) return false;
+    if (skipped.some((k) => k.id === n.id)) return false;
+    if (n.type === 'identifier' && n.text === name) {
+      // `x.name` is an attribute, not a use of the name.
+      const p = n.parent;
+      if (!(p?.type === 'attribute' && p.childForFieldName('attribute')?.id === n.id) && !(p?.type === 'keyword_argument' && p.childForFieldName('name')?.id === n.id)) found = true;
+    }
+    return true;
+  });
+  return found;
+}
+
+/** The registry parameter of the unit: the first parameter of the RunPython callable, or `apps` in a helper. */
+function appsParameter(unit: CodeUnit, isEntry: boolean): string | null {
+  if (unit.node.type !== 'function_definition') return null;
+  const params = parameterNames(unit.node);
+  const first = params[0] === 'self' || params[0] === 'cls' ? params[1] : params[0];
+  if (!first) return null;
+  return isEntry || first === 'apps' ? first : null;
+}
+
+function buildFix(use: ModelUse, unit: CodeUnit, apps: string, ctx: RuleContext, names: UnitNames): Fix | null {
+  const eol = eolOf(ctx.source);
+  if (use.userModel) {
+    // apps.get_model accepts "app_label.ModelName", which is what AUTH_USER_MODEL holds.
+    if (names.qualified('settings') !== 'django.conf.settings') return null;
+    const args = use.node.childForFieldName('arguments');
+    if (args && args.namedChildCount > 0) return null;
+    const edits: TextEdit[] = [replaceNode(use.node, `${apps}.get_model(settings.AUTH_USER_MODEL)`)];
+    // Drop `from django.contrib.auth import get_user_model` when this was its only use.
+    const fn = use.node.childForFieldName('function');
+    const b = fn?.type === 'identifier' ? names.importOf(fn.text) : null;
+    if (fn && b && !usedElsewhere(fn.text, unit.node.tree.rootNode, [use.node, b.node])) {
+      const drop = dropImportedName(b.node, fn.text, ctx.source);
+      if (drop) edits.push(drop);
+    }
+    return { title: `Use ${apps}.get_model(settings.AUTH_USER_MODEL)`, edits, isPreferred: true, safe: false };
+  }
+  const bare = use.bare;
+  if (!bare) return null;
+  const label = appLabelOf(bare.module, ctx.project);
+  if (!label) return null;
+  const line = `${bare.name} = ${apps}.get_model("${label}", "${bare.model}")`;
+  const title = `Use ${line}`;
+  const stmt = bare.binding.node;
+  if (within(stmt, unit.node)) {
+    // An import inside the function: the assignment takes its place.
+    const items = stmt.childrenForFieldName('name');
+    if (stmt.type !== 'import_from_statement' || stmt.parent?.parent?.id !== unit.node.id) return null;
+    if (items.length === 1) return { title, edits: [replaceNode(stmt, line)], isPreferred: true, safe: false };
+    const drop = dropImportedName(stmt, bare.name, ctx.source);
+    if (!drop) return null;
+    return { title, edits: [drop, insertAt(rangeOf(stmt).end, `${eol}${indentOf(stmt, ctx.source)}${line}`)], isPreferred: true, safe: false };
+  }
+  const first = firstStatement(unit.node);
+  if (!first) return null;
+  const edits: TextEdit[] = [insertAt(rangeOf(first).start, `${line}${eol}${indentOf(first, ctx.source)}`)];
+  const root = unit.node.tree.rootNode;
+  if (!usedElsewhere(bare.name, root, [unit.node, stmt])) {
+    const drop = dropImportedName(stmt, bare.name, ctx.source);
+    if (drop) edits.push(drop);
+  }
+  return { title, edits, isPreferred: true, safe: false };
+}
+
+export const runpythonModelImport: Rule = {
+  meta: {
+    id: 'runpython-model-import',
+    summary: 'RunPython code uses an imported model (today\'s model) instead of the historical one from apps.get_model().',
+    defaultSeverity: 'error',
+  },
+  check(ctx) {
+    for (const { facts, isEntry, names, where, related: operation } of runPythonCode(ctx.model, ctx.index)) {
+      for (const use of modelUses(facts.unit, names)) {
+        const apps = appsParameter(facts.unit, isEntry);
+        const fix = apps ? buildFix(use, facts.unit, apps, ctx, names) : null;
+        const related = [operation];
+        if (use.bare) related.push({ range: rangeOf(use.bare.binding.node), message: `the import (line ${lineOf(use.bare.binding.node)})` });
+        const message = use.userModel
+          ? `\`${use.shown}\` in ${where} returns today's user model, not the one this migration was written against: ` +
+            'when the model gains or loses a field later, this migration breaks on a fresh database. Use `apps.get_model(settings.AUTH_USER_MODEL)`.'
+          : `\`${use.shown}\` is imported from \`${use.qualified.slice(0, use.qualified.lastIndexOf('.'))}\`: ${where} gets today's model, ` +
+            "not the model as it was at this migration, so it queries columns that may not exist yet (or any more) and breaks when the model changes. " +
+            `Use \`${apps ?? 'apps'}.get_model(...)\` for the historical model.`;
+        ctx.report({ range: rangeOf(use.node), message, related, fixes: fix ? [fix] : [] });
+      }
+    }
+  },
+};

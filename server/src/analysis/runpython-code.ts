@@ -1,0 +1,145 @@
+/**
+ * The code a migration's RunPython operations run, as the rules about what that code calls see it:
+ * every unit reachable from a RunPython callable (the callable and the same-file helpers it calls),
+ * once each, with a way to walk its own nodes and to resolve a dotted name through the file's
+ * imports without being fooled by a parameter or local variable of the same name.
+ */
+import type { CodeIndex, UnitFacts } from './code-facts';
+import type { CodeUnit } from './code-flow';
+import type { MigrationModel } from './migration-model';
+import type { Operation } from './operations';
+import { runPythonUnits } from './rules/runpython-units';
+import type { Binding } from './scope';
+import { rangeOf, walk, type Node } from './syntax';
+import type { RelatedLocation } from './types';
+import { qualifiedName } from './values';
+
+export interface RunPythonCode {
+  facts: UnitFacts;
+  /** The RunPython operation that first reaches this unit. */
+  op: Operation;
+  /** The callable RunPython was given (the unit itself when it is not a helper). */
+  entry: CodeUnit;
+  /** The unit is the callable itself, not a helper it calls. */
+  isEntry: boolean;
+  names: UnitNames;
+  /** For messages: `RunPython code` or `a helper called from RunPython code (line N)`. */
+  where: string;
+  /** The related location every finding in this code carries: the operation. */
+  related: RelatedLocation;
+}
+
+/** Every unit RunPython code runs, forward and reverse, each once, in the order first reached. */
+export function runPythonCode(model: MigrationModel, index: CodeIndex): RunPythonCode[] {
+  const out: RunPythonCode[] = [];
+  const seen = new Set<number>();
+  for (const { op, unit } of runPythonUnits(model)) {
+    for (const facts of index.reachable(unit)) {
+      if (seen.has(facts.unit.node.id)) continue;
+      seen.add(facts.unit.node.id);
+      const isEntry = facts.unit.node.id === unit.node.id;
+      out.push({
+        facts,
+        op,
+        entry: unit,
+        isEntry,
+        names: new UnitNames(facts),
+        where: isEntry ? 'RunPython code' : `a helper called from RunPython code (line ${op.call.startPosition.row + 1})`,
+        related: { range: rangeOf(op.call), message: 'the RunPython operation that runs this code' },
+      });
+    }
+  }
+  return out;
+}
+
+const NESTED = new Set(['function_definition', 'class_definition', 'lambda', 'decorated_definition']);
+
+/** Visits the nodes of a unit's own body, not those of functions or classes defined inside it. */
+export function walkUnit(unit: CodeUnit, visit: (node: Node) => void): void {
+  const body = unit.node.childForFieldName('body');
+  if (!body) return;
+  walk(body, (n) => {
+    if (n.id !== body.id && NESTED.has(n.type)) return false;
+    visit(n);
+    return true;
+  });
+}
+
+/** The parameter names of a function or lambda. */
+export function parameterNames(def: Node): string[] {
+  const params = def.childForFieldName('parameters');
+  if (!params) return [];
+  const out: string[] = [];
+  for (const p of params.namedChildren) {
+    if (p.type === 'identifier') out.push(p.text);
+    else {
+      const name = p.childForFieldName('name') ?? p.namedChildren.find((c) => c.type === 'identifier');
+      if (name?.type === 'identifier') out.push(name.text);
+    }
+  }
+  return out;
+}
+
+/**
+ * Names the unit binds to something other than an import: parameters, loop and comprehension
+ * variables, `with … as`, `except … as`, assignment targets anywhere in its body. A name in this set
+ * never means the module's import of the same name.
+ */
+export function localNonImportNames(unit: CodeUnit): Set<string> {
+  const names = new Set(parameterNames(unit.node));
+  const addTargets = (target: Node | null) => {
+    if (!target) return;
+    if (target.type === 'identifier') names.add(target.text);
+    else if (target.type === 'pattern_list' || target.type === 'tuple_pattern' || target.type === 'list_pattern' || target.type === 'tuple' || target.type === 'list') {
+      for (const c of target.namedChildren) addTargets(c);
+    }
+  };
+  walkUnit(unit, (n) => {
+    switch (n.type) {
+      case 'for_statement':
+      case 'for_in_clause':
+        addTargets(n.childForFieldName('left'));
+        break;
+      case 'assignment':
+      case 'augmented_assignment':
+        addTargets(n.childForFieldName('left'));
+        break;
+      case 'named_expression':
+        addTargets(n.childForFieldName('name'));
+        break;
+      case 'as_pattern':
+        addTargets(n.childForFieldName('alias')?.namedChildren[0] ?? n.childForFieldName('alias'));
+        break;
+      case 'function_definition':
+      case 'class_definition':
+        if (n.id !== unit.node.id) addTargets(n.childForFieldName('name'));
+        break;
+      default:
+        break;
+    }
+  });
+  return names;
+}
+
+/** Per-unit answers, computed once. */
+export class UnitNames {
+  private readonly locals: Set<string>;
+
+  constructor(readonly facts: UnitFacts) {
+    this.locals = localNonImportNames(facts.unit);
+  }
+
+  /** The import a bare name means in this unit, or null (a local, a parameter, unknown, ambiguous). */
+  importOf(name: string): Binding | null {
+    if (this.locals.has(name)) return null;
+    const b = this.facts.locals.lookup(name);
+    return b?.kind === 'import' ? b : null;
+  }
+
+  /** `requests.post` for `post` after `from requests import post`; null when the head is not an import. */
+  qualified(dotted: string): string | null {
+    const head = dotted.split('.')[0] ?? dotted;
+    if (!this.importOf(head)) return null;
+    return qualifiedName(dotted, this.facts.locals);
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * runpython-model-import's fix names the app: from the project view when the file is linted with
+ * its project, else from a two-part import path only. Where the label cannot be known, the finding
+ * stays and no fix is offered (never a guessed label).
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { lint, lintProject } from './helpers/lint';
+import { FIXTURES } from './helpers/paths';
+
+const migration = (imports: string, use: string) => `from django.db import migrations
+${imports}
+
+
+def forwards(apps, schema_editor):
+    ${use}
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+`;
+
+async function fixTitles(source: string): Promise<string[][]> {
+  const { findings } = await lint(source);
+  return findings.filter((f) => f.rule === 'runpython-model-import').map((f) => f.fixes.map((x) => x.title));
+}
+
+describe('runpython-model-import: the app label of the fix', () => {
+  it('takes a two-part path as the label when linted alone', async () => {
+    assert.deepEqual(await fixTitles(migration('from shop.models import Order', 'Order.objects.update(total=0)')), [['Use Order = apps.get_model("shop", "Order")']]);
+  });
+
+  it('takes the app from django.contrib.<app>.models', async () => {
+    assert.deepEqual(await fixTitles(migration('from django.contrib.auth.models import Group', 'Group.objects.create(name="x")')), [['Use Group = apps.get_model("auth", "Group")']]);
+  });
+
+  it('refuses a deeper path, a relative import and a dotted use without a project', async () => {
+    assert.deepEqual(await fixTitles(migration('from apps.shop.models import Order', 'Order.objects.update(total=0)')), [[]]);
+    assert.deepEqual(await fixTitles(migration('from ..models import Order', 'Order.objects.update(total=0)')), [[]]);
+    assert.deepEqual(await fixTitles(migration('import shop.models', 'shop.models.Order.objects.update(total=0)')), [[]]);
+  });
+
+  it('refuses get_user_model() when settings is not imported', async () => {
+    assert.deepEqual(await fixTitles(migration('from django.contrib.auth import get_user_model', 'get_user_model().objects.update(is_active=True)')), [[]]);
+  });
+
+  it('reads the label from the project view, and refuses an app the project does not have', async () => {
+    const dir = join(FIXTURES, 'rules', 'runpython-model-import', 'tricky-app-label-from-project');
+    const results = await lintProject(dir);
+    const file = [...results.keys()].find((f) => f.endsWith('0002_backfill.py'));
+    assert.ok(file);
+    const titles = (results.get(file)?.findings ?? []).filter((f) => f.rule === 'runpython-model-import').map((f) => f.fixes.map((x) => x.title));
+    assert.deepEqual(titles, [['Use Order = apps.get_model("shop", "Order")'], ['Use Line = apps.get_model("shop", "Line")'], []]);
+  });
+});
