@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { mayImportModels } from '../server/src/analysis/rules/runpython-model-import';
 import { lint, lintProject } from './helpers/lint';
 import { FIXTURES } from './helpers/paths';
 
@@ -53,5 +54,29 @@ describe('runpython-model-import: the app label of the fix', () => {
     assert.ok(file);
     const titles = (results.get(file)?.findings ?? []).filter((f) => f.rule === 'runpython-model-import').map((f) => f.fixes.map((x) => x.title));
     assert.deepEqual(titles, [['Use Order = apps.get_model("shop", "Order")'], ['Use Line = apps.get_model("shop", "Line")'], []]);
+  });
+});
+
+describe('runpython-model-import: the text prefilter', () => {
+  it('skips only files that import nothing a model can come from', () => {
+    const skipped = [
+      'from django.db import migrations, models\nimport django.db.models.deletion\n',
+      'from __future__ import unicode_literals\nfrom django.db import (\n    migrations,\n)\nfrom django.conf import settings\n',
+    ];
+    for (const source of skipped) assert.equal(mayImportModels(source), false, source);
+    const kept = [
+      'from shop.models import Order\n',
+      'from . import models\n',
+      'from .models import Order\n',
+      'import django.db.models.deletion\n\ndef f(apps, s):\n    django.contrib.auth.models.User.objects.all()\n',
+      'from django.contrib.auth import get_user_model\n',
+      'import uuid, shop.models\n',
+      'import django.db, shop.models\n',
+      'from django import apps as django_apps\nx = 1; from shop.models import Order\n',
+      'def f(apps, s):\n    from shop.models import Order\n',
+      'from django.db import migrations\nfrom \\\n    shop.models import Order\n',
+      'from django.db import migrations\nOrder = __import__("shop.models").models.Order\n',
+    ];
+    for (const source of kept) assert.equal(mayImportModels(source), true, source);
   });
 });

@@ -29,8 +29,20 @@ export interface RunPythonCode {
   related: RelatedLocation;
 }
 
+/** Per file analysis (its CodeIndex): the rules that read RunPython code share one list. */
+const computed = new WeakMap<CodeIndex, RunPythonCode[]>();
+
 /** Every unit RunPython code runs, forward and reverse, each once, in the order first reached. */
 export function runPythonCode(model: MigrationModel, index: CodeIndex): RunPythonCode[] {
+  let out = computed.get(index);
+  if (!out) {
+    out = collectRunPythonCode(model, index);
+    computed.set(index, out);
+  }
+  return out;
+}
+
+function collectRunPythonCode(model: MigrationModel, index: CodeIndex): RunPythonCode[] {
   const out: RunPythonCode[] = [];
   const seen = new Set<number>();
   for (const { op, unit } of runPythonUnits(model)) {
@@ -123,17 +135,17 @@ export function localNonImportNames(unit: CodeUnit): Set<string> {
 
 /** Per-unit answers, computed once. */
 export class UnitNames {
-  private readonly locals: Set<string>;
+  /** Read on the first question: walking the unit for its local names is most of the cost. */
+  private locals: Set<string> | null = null;
 
-  constructor(readonly facts: UnitFacts) {
-    this.locals = localNonImportNames(facts.unit);
-  }
+  constructor(readonly facts: UnitFacts) {}
 
   /** The import a bare name means in this unit, or null (a local, a parameter, unknown, ambiguous). */
   importOf(name: string): Binding | null {
-    if (this.locals.has(name)) return null;
     const b = this.facts.locals.lookup(name);
-    return b?.kind === 'import' ? b : null;
+    if (b?.kind !== 'import') return null;
+    this.locals ??= localNonImportNames(this.facts.unit);
+    return this.locals.has(name) ? null : b;
   }
 
   /** `requests.post` for `post` after `from requests import post`; null when the head is not an import. */

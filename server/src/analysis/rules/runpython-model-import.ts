@@ -45,6 +45,28 @@ function isModelPath(qualified: string): boolean {
   return parts.length >= 2 && parts[parts.length - 2] === 'models';
 }
 
+const IMPORT_STATEMENT = /^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import\b|import[ \t]+([^\n#;]+))/gm;
+
+/**
+ * Whether the file's text can import a model, by text alone (most migrations import only
+ * `django.db`): every use this rule reports resolves to an import whose path is not Django's own
+ * (`django.*` other than `django.contrib.*` never counts), or to `get_user_model`. True when in doubt.
+ */
+export function mayImportModels(source: string): boolean {
+  if (/contrib|get_user_model|__import__/.test(source) || /(?:^[ \t]*|;[ \t]*)(?:from|import)[ \t]*\\/m.test(source) || /;[ \t]*(?:from|import)\b/.test(source)) return true;
+  for (const m of source.matchAll(IMPORT_STATEMENT)) {
+    if (m[1] !== undefined) {
+      if (m[1] === '__future__' || m[1].startsWith('django.')) continue;
+      return true;
+    }
+    for (const item of (m[2] ?? '').split(',')) {
+      const module = item.trim().split(/\s+/)[0] ?? '';
+      if (!module.startsWith('django.')) return true;
+    }
+  }
+  return false;
+}
+
 /** Only `._meta` is read from it: the caller wants a label or a name, not the model's rows. */
 function onlyMeta(ref: Node): boolean {
   const p = ref.parent;
@@ -261,6 +283,7 @@ export const runpythonModelImport: Rule = {
     defaultSeverity: 'error',
   },
   check(ctx) {
+    if (!mayImportModels(ctx.source)) return;
     for (const { facts, isEntry, names, where, related: operation } of runPythonCode(ctx.model, ctx.index)) {
       for (const use of modelUses(facts.unit, names)) {
         const apps = appsParameter(facts.unit, isEntry);
