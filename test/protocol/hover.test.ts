@@ -5,7 +5,8 @@
  * comes from the rest of the workspace (the sql-preview fixture project).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -84,6 +85,34 @@ describe('language server: lock hover', () => {
       assert.equal(await hover(client, pathToFileURL(join(ROOT, 'nowhere.py')).href, { line: 0, character: 0 }), null);
     } finally {
       await client.stop();
+    }
+  });
+
+  it("follows the file's settings: postgresql-version decides whether ADD COLUMN with a default rewrites the table", async () => {
+    const root = mkdtempSync(join(tmpdir(), 'mg-hover-'));
+    try {
+      cpSync(ROOT, root, { recursive: true });
+      const file = join(root, 'shop/migrations/0002_add_fields.py');
+      const uri = pathToFileURL(file).href;
+      const text = readFileSync(file, 'utf8');
+      const weight = (t: string) => at(t, "name='weight'", 3);
+      const read = async (): Promise<string> => {
+        const client = await TestClient.start({ workspaceFolders: [root] });
+        try {
+          await client.waitFor(() => client.logs.some((l) => l.startsWith('checked ')), 'the workspace scan');
+          await client.open(uri, text);
+          return (await hover(client, uri, weight(text))) ?? '';
+        } finally {
+          await client.stop();
+        }
+      };
+      const modern = await read();
+      assert.match(modern, /ADD COLUMN "weight" integer DEFAULT 0 NOT NULL/);
+      assert.doesNotMatch(modern, /rewrites the table/, 'PostgreSQL 14 (the default) adds a constant default without a rewrite');
+      writeFileSync(join(root, 'pyproject.toml'), '[tool.migration-guard]\npostgresql-version = 10\n');
+      assert.match(await read(), /rewrites the table/, 'PostgreSQL 10, from pyproject.toml');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });
