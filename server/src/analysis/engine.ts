@@ -100,15 +100,19 @@ export function analyzeFile(tree: Tree, source: string, options: LintOptions = {
   return { analysis: { findings, summary, suppressions: parseSuppressions(source, tree) }, model };
 }
 
-/** Step 2: the rules that read the project view (or, without one, this summary alone). */
-export function projectFindings(summary: MigrationSummary, options: LintOptions = {}): RawFinding[] {
+/**
+ * Step 2: the rules that read the project view (or, without one, this summary alone). `source` is
+ * the text the summary was read from; without it the rules report findings but no fixes (a CLI
+ * run that writes none does not keep the text).
+ */
+export function projectFindings(summary: MigrationSummary, options: LintOptions = {}, source: string | null = null): RawFinding[] {
   const settings = options.rules ?? {};
   const findings: RawFinding[] = [];
   for (const rule of RULES) {
     if (!rule.checkProject || !ruleEnabled(rule.meta, settings[rule.meta.id])) continue;
     const reported: ReportedFinding[] = [];
     const target = options.target ?? DEFAULT_TARGET_DATABASE;
-    rule.checkProject({ summary, view: options.project?.view ?? null, file: options.project?.file ?? null, target, report: (f) => reported.push(f) });
+    rule.checkProject({ summary, source, view: options.project?.view ?? null, file: options.project?.file ?? null, target, report: (f) => reported.push(f) });
     collect(rule.meta.id, reported, findings, rule.meta.defaultSeverity);
   }
   return findings;
@@ -185,7 +189,7 @@ export function finalizeFindings(raw: readonly RawFinding[], suppressions: reado
 export function lintTree(tree: Tree, source: string, options: LintOptions = {}): LintResult {
   const { analysis, model } = analyzeFile(tree, source, options);
   if (!analysis.summary) return { findings: finalizeFindings(analysis.findings, [], { rules: options.rules }), model, summary: null };
-  const raw = [...analysis.findings, ...projectFindings(analysis.summary, options)];
+  const raw = [...analysis.findings, ...projectFindings(analysis.summary, options, source)];
   return { findings: finalizeFindings(raw, analysis.suppressions, { rules: options.rules, source }), model, summary: analysis.summary };
 }
 

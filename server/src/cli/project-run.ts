@@ -9,7 +9,9 @@ import { finalizeFindings, projectFindings } from '../analysis/engine';
 import type { AppLabel } from '../analysis/project/app-config';
 import type { MigrationSummary } from '../analysis/project/summary';
 import { ProjectView } from '../analysis/project/view';
-import type { FileCreation } from '../analysis/types';
+import { applyFixEdits } from '../analysis/fixes/apply';
+import type { FileCreation, TextEdit } from '../analysis/types';
+import { canEncode, type SourceEncoding } from '../workspace/source-encoding';
 import { POSTGRES_NAMES, projectMigrations } from '../workspace/project-loader';
 import { graphCandidates, ProjectLayout, type GraphCandidates } from '../workspace/project-layout';
 import type { ConfigResolver } from './project-config';
@@ -81,6 +83,13 @@ export function finishProjectView(plan: ProjectPlan, tasks: readonly LintTask[],
   return new ProjectView({ migrations: projectMigrations(entries), swappable: { AUTH_USER_MODEL: authUserModel }, names: POSTGRES_NAMES });
 }
 
+/** A file's text as read for the workers, or null when it cannot be read or written back as read. */
+function sourceOf(file: string, config: LintConfig): { text: string; encoding: SourceEncoding } | null {
+  const read = readSourceFile(file, config.maxFileSize);
+  if (!read.ok || read.source.problem || read.source.readOnly) return null;
+  return { text: read.source.text, encoding: read.source.encoding };
+}
+
 /** Builds the view from every file read, then runs the project rules and finalizes each linted file. */
 export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], configs: readonly LintConfig[], authUserModel: string): ProjectOutcome {
   const layout = new ProjectLayout(plan.candidates, plan.overrides, (dir) => labelsOf(tasks, results).get(dir) ?? { kind: 'none' });
@@ -93,16 +102,30 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
     const config = configs[t.config] as LintConfig;
     const { analysis } = r;
     const project = layout.appOf(t.file) ? { view, file: t.file } : undefined;
-    const raw = analysis.summary ? [...analysis.findings, ...projectFindings(analysis.summary, { rules: config.rules, project, target: config.target })] : analysis.findings;
+    // Fixes of the project rules are computed only when they may be written (--unsafe-fixes): on
+    // the text the summary was read from — the workers' fixed text, or the file as it is.
+    const source = config.fix === 'preferred' && analysis.summary && !r.notFixed ? (r.fixed ? { text: r.fixed.text, encoding: r.fixed.encoding } : sourceOf(t.file, config)) : null;
+    const raw = analysis.summary ? [...analysis.findings, ...projectFindings(analysis.summary, { rules: config.rules, project, target: config.target }, source?.text ?? null)] : analysis.findings;
     let final = finalizeFindings(raw, analysis.suppressions, { rules: config.rules });
     if (config.fix === 'preferred') {
-      // A fix that writes new files fixes its finding once they are written (check.ts writes them).
+      // A fix that writes new files fixes its finding once they are written (check.ts writes them),
+      // with its edits to this file applied here, all or nothing per fix.
+      const edits: TextEdit[][] = [];
       final = final.filter((f) => {
         const fix = f.fixes.find((x) => x.isPreferred) ?? f.fixes[0];
         if (!fix?.creates?.length) return true;
+        // The same files from another finding (each leaf of a conflict offers one merge) are one fix.
+        if (fix.creates.every((c) => creates.get(c.file)?.text === c.text)) return false;
+        if (fix.creates.some((c) => creates.has(c.file)) || (fix.edits.length > 0 && !source)) return true;
         for (const c of fix.creates) creates.set(c.file, c);
+        if (fix.edits.length > 0) edits.push(fix.edits);
         return false;
       });
+      if (source && edits.length > 0) {
+        const next = applyFixEdits(source.text, edits);
+        const fixed = r.fixed;
+        if (canEncode(next.text, fixed?.encoding ?? source.encoding)) r.fixed = { text: next.text, original: fixed?.original ?? source.text, applied: (fixed?.applied ?? 0) + next.applied, encoding: fixed?.encoding ?? source.encoding };
+      }
     }
     findings.set(i, final.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, range: f.range, related: f.related, ...(f.fingerprint !== undefined ? { fingerprint: f.fingerprint } : {}) })));
   });

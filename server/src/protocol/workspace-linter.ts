@@ -103,7 +103,7 @@ export class WorkspaceLinter {
     // The buffer being typed: the Python extension already reports its syntax errors as they happen.
     const rules = a.version !== undefined ? { ...a.resolved.settings.rules, 'syntax-error': 'off' as const } : a.resolved.settings.rules;
     const project = this.context(file, accept);
-    const raw = a.analysis.summary ? [...a.analysis.findings, ...projectFindings(a.analysis.summary, { rules, project, target: targetOf(a.resolved.settings) })] : a.analysis.findings;
+    const raw = a.analysis.summary ? [...a.analysis.findings, ...projectFindings(a.analysis.summary, { rules, project, target: targetOf(a.resolved.settings) }, a.source ?? null)] : a.analysis.findings;
     const findings = finalizeFindings(raw, a.analysis.suppressions, { rules, source: a.source });
     const { baseline } = a.resolved;
     if (!baseline || !a.fingerprints) return findings;

@@ -52,6 +52,11 @@ export interface RuleContext {
 /** What a rule that reads the project gets: this file's summary and, when there is one, the project view. */
 export interface ProjectRuleContext {
   summary: MigrationSummary;
+  /**
+   * The text the summary was read from (its ranges point into it), for fixes; null when the caller
+   * does not keep it (a CLI run that writes no fix): report the finding without fixes then.
+   */
+  source: string | null;
   /** Null when the file is linted on its own (no project around it). */
   view: ProjectView | null;
   /** The file's absolute path as the view knows it; null without a view. */
