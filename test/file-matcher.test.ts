@@ -54,7 +54,7 @@ describe('FileMatcher globs', () => {
   // differs from minimatch() on folder paths such as `a/node_modules` for `**/node_modules/**`,
   // where matching is what an exclude means).
   it("answers the folder-name and file-name shapes by string tests exactly as minimatch's expression does", () => {
-    const globs = [...mergeSettings({}).exclude, '**/migrations', '**/legacy_migrations/**', '**/a.b', '**/.venv'];
+    const globs = [...mergeSettings({}).exclude, '**/migrations', '**/legacy_migrations/**', '**/a.b', '**/.venv', '**/migrations/*.py', '**/a.b/*.py', '**/.venv/*.py', '**/venv/*.pyc'];
     const names = ['.git', 'node_modules', '.venv', 'venv', 'site-packages', '.tox', '.nox', '__init__.py', 'migrations', 'legacy_migrations', 'a.b', 'x', '.', '..', 'git', 'venv2', 'my.venv', '__init__.pyc'];
     // Every path of up to three segments over those names, plus a few with a file at the end.
     const paths: string[] = [];
@@ -62,7 +62,7 @@ describe('FileMatcher globs', () => {
       paths.push(a, `${a}/0001.py`);
       for (const b of names) {
         paths.push(`${a}/${b}`, `${a}/${b}/0001.py`);
-        for (const c of ['x', '.git', '__init__.py', '..', 'venv']) paths.push(`${a}/${b}/${c}`);
+        for (const c of ['x', '.git', '__init__.py', '..', 'venv', '.py', 'x.pyc', 'migrations.py']) paths.push(`${a}/${b}/${c}`, `/${a}/${b}/${c}`);
       }
     }
     let checked = 0;
@@ -76,5 +76,16 @@ describe('FileMatcher globs', () => {
       }
     }
     assert.ok(checked > 20_000, `${checked} checks`);
+    // All the excludes as one test (segment lookups, a memo per folder): the same answers, for
+    // every path, asked twice so remembered folders answer too.
+    const exclude = [...globs, 'legacy/**', '**/tests/*.py'];
+    const matcher = new FileMatcher({ ...mergeSettings({}), exclude }, ROOT);
+    const expressions = exclude.map((g) => globRegExp(g));
+    for (const round of [1, 2]) {
+      for (const p of paths) {
+        const expected = expressions.some((re) => re !== false && re.test(p));
+        assert.equal(matcher.isExcluded(`${ROOT}/${p}`), expected, `round ${round}: exclude on ${p}`);
+      }
+    }
   });
 });

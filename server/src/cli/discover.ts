@@ -93,7 +93,10 @@ class Walk {
     // `join` normalises; a folder spelled in normal form needs no more than a separator.
     const plain = given !== '.' && !given.endsWith(sep) && normalize(given) === given;
     const prefix = absRoot + sep;
-    for (const { dir, files } of walkPython(absRoot, { onError })) {
+    const onListed = (dir: string, hasPyproject: boolean): void => {
+      if (!hasPyproject) this.resolver.noteNoPyproject(dir);
+    };
+    for (const { dir, files } of walkPython(absRoot, { onError, onListed })) {
       for (const file of files) this.out.python.add(file);
       const config = this.resolver.forDirectory(dir, fallbackRoot);
       for (const file of files) {

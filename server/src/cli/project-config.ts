@@ -81,6 +81,11 @@ export class ConfigResolver {
    * The configuration for files in `dir`; `fallbackRoot` is where globs are relative to when no
    * pyproject.toml is found above `dir`.
    */
+  /** A folder a walk listed without a pyproject.toml: no need to look for one there again. */
+  noteNoPyproject(dir: string): void {
+    this.cache.noteAbsent(dir);
+  }
+
   forDirectory(dir: string, fallbackRoot: string): ResolvedConfig {
     const project = this.explicit ?? this.cache.configFor(dir, fallbackRoot);
     const key = project.file ?? `\0${fallbackRoot}`;

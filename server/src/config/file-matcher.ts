@@ -22,6 +22,11 @@ const PLAIN_NAME = /^[^*?[\]{}!()+@/\\]+$/;
 /** A `.` or `..` segment, which `**` never crosses (so such paths keep the regular expression). */
 const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
 
+/** Most paths have no segment starting with a dot: the string shapes skip the expression for them. */
+function dotted(p: string): boolean {
+  return (p.charCodeAt(0) === 46 || p.includes('/.')) && DOT_SEGMENT.test(p);
+}
+
 /**
  * The two shapes every default exclude has, tested as string operations (the regular expressions
  * minimatch writes for them cost most of discovery): `**​/NAME/**` (a folder of that name at
@@ -34,13 +39,30 @@ function plainShape(glob: string, re: RegExp): ((p: string) => boolean) | null {
   const name = folder ?? glob.slice(3);
   if (!PLAIN_NAME.test(name) || name === '.' || name === '..') return null;
   const inner = `/${name}/`;
-  // Most paths have no segment starting with a dot: skip the expression for them.
-  const dotted = (p: string): boolean => (p.charCodeAt(0) === 46 || p.includes('/.')) && DOT_SEGMENT.test(p);
   const last = `/${name}`;
   if (folder !== null) {
     return (p) => (dotted(p) ? re.test(p) : p === name || p.startsWith(`${name}/`) || p.includes(inner) || p.endsWith(last));
   }
   return (p) => (dotted(p) ? re.test(p) : p === name || p.endsWith(last));
+}
+
+/**
+ * The default include's shape, `**​/NAME/*.EXT`: a file with that extension directly inside a
+ * folder of that name, at any depth. Null for any other glob.
+ */
+function fileInFolder(glob: string, re: RegExp): ((p: string) => boolean) | null {
+  if (GLOB_OPTIONS.nocase) return null;
+  const m = /^\*\*\/([^*?[\]{}!()+@/\\]+)\/\*(\.[A-Za-z0-9_]+)$/.exec(glob);
+  const name = m?.[1];
+  const ext = m?.[2];
+  if (!name || !ext || name === '.' || name === '..') return null;
+  return (p) => {
+    if (!p.endsWith(ext)) return false;
+    const slash = p.lastIndexOf('/');
+    const start = slash - name.length;
+    if (start < 0 || !p.startsWith(name, start) || (start > 0 && p.charCodeAt(start - 1) !== 47)) return false;
+    return dotted(p) ? re.test(p) : true;
+  };
 }
 
 /** The compiled test of one glob (exported for the tests that compare the shapes). */
@@ -49,7 +71,7 @@ export function globTest(glob: string): (path: string) => boolean {
   if (!test) {
     const m = new Minimatch(glob, GLOB_OPTIONS);
     const re = m.negate || m.comment || m.empty ? false : m.makeRe();
-    test = re ? (plainShape(glob, re) ?? ((p: string) => re.test(p))) : (p: string) => m.match(p);
+    test = re ? (plainShape(glob, re) ?? fileInFolder(glob, re) ?? ((p: string) => re.test(p))) : (p: string) => m.match(p);
     compiled.set(glob, test);
   }
   return test;
@@ -65,12 +87,54 @@ function matches(path: string, glob: string): boolean {
   return globTest(glob)(path);
 }
 
+/**
+ * All the exclude globs as one test. The plain folder and file names (every default exclude) are
+ * looked up by path segment, and a folder's answer is remembered, so a folder's files cost one
+ * lookup each; paths with a `.` or `..` segment, and every other glob, are matched glob by glob.
+ */
+function excludeTest(globs: readonly string[]): (r: string) => boolean {
+  const folders = new Set<string>();
+  const files = new Set<string>();
+  const rest: string[] = [];
+  for (const g of globs) {
+    const folder = !GLOB_OPTIONS.nocase && g.startsWith('**/') && g.endsWith('/**') ? g.slice(3, -3) : null;
+    const file = !GLOB_OPTIONS.nocase && folder === null && g.startsWith('**/') ? g.slice(3) : null;
+    const name = folder ?? file;
+    if (name !== null && PLAIN_NAME.test(name) && name !== '.' && name !== '..') (folder !== null ? folders : files).add(name);
+    else rest.push(g);
+  }
+  const byDir = new Map<string, boolean>();
+  const inFolder = (dir: string): boolean => {
+    let hit = byDir.get(dir);
+    if (hit === undefined) {
+      hit = dir.split('/').some((seg) => folders.has(seg));
+      if (byDir.size > 10_000) byDir.clear();
+      byDir.set(dir, hit);
+    }
+    return hit;
+  };
+  return (r) => {
+    if (dotted(r)) return globs.some((g) => matches(r, g));
+    const slash = r.lastIndexOf('/');
+    const last = slash < 0 ? r : r.slice(slash + 1);
+    if (files.has(last) || folders.has(last) || (slash > 0 && inFolder(r.slice(0, slash)))) return true;
+    return rest.length > 0 && rest.some((g) => matches(r, g));
+  };
+}
+
 export class FileMatcher {
+  private excludedTest: ((r: string) => boolean) | null = null;
+
   constructor(
     private readonly settings: Settings,
     /** The directory globs are relative to. */
     readonly root: string,
   ) {}
+
+  private excluded(r: string): boolean {
+    this.excludedTest ??= excludeTest(this.settings.exclude);
+    return this.excludedTest(r);
+  }
 
   private rel(file: string): string {
     // Most files are under the root: slicing is all `relative` would do for them.
@@ -81,7 +145,7 @@ export class FileMatcher {
 
   isExcluded(file: string): boolean {
     const r = this.rel(file);
-    return this.settings.exclude.some((g) => matches(r, g));
+    return this.excluded(r);
   }
 
   /**
@@ -92,12 +156,13 @@ export class FileMatcher {
   isIncluded(file: string): boolean {
     if (!file.endsWith('.py')) return false;
     const r = this.rel(file);
-    return !this.settings.exclude.some((g) => matches(r, g)) && this.includes(file, r);
+    return !this.excluded(r) && this.includes(file, r);
   }
 
   private includes(file: string, r: string): boolean {
     if (this.settings.include.some((g) => matches(r, g))) return true;
-    const abs = file.split(sep).join('/').replace(/^\/+/, '');
+    const slashed = sep === '/' ? file : file.split(sep).join('/');
+    const abs = slashed.charCodeAt(0) === 47 ? slashed.replace(/^\/+/, '') : slashed;
     return this.settings.include.some((g) => g.startsWith('**/') && matches(abs, g));
   }
 
@@ -110,7 +175,7 @@ export class FileMatcher {
     if (!file) return this.settings.detectByContent ? 'by-content' : 'no';
     if (!file.endsWith('.py')) return 'no';
     const r = this.rel(file);
-    if (this.settings.exclude.some((g) => matches(r, g))) return 'no';
+    if (this.excluded(r)) return 'no';
     if (this.includes(file, r)) return 'migration';
     return this.settings.detectByContent ? 'by-content' : 'no';
   }

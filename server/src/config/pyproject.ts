@@ -21,6 +21,7 @@ export interface ProjectConfig {
 export class PyprojectCache {
   private readonly byDir = new Map<string, string | null>();
   private readonly byFile = new Map<string, { mtimeMs: number; config: ProjectConfig }>();
+  private readonly absent = new Set<string>();
 
   /**
    * The nearest pyproject.toml at or above `dir` (not above `stop`, when given) that has a
@@ -33,7 +34,7 @@ export class PyprojectCache {
     if (cached !== undefined) return cached;
     const candidate = join(dir, 'pyproject.toml');
     let found: string | null = null;
-    if (existsSync(candidate)) {
+    if (this.absent.has(dir) ? false : existsSync(candidate)) {
       const config = this.read(candidate);
       if (config.hasTable || config.problems.length > 0) found = candidate;
     }
@@ -43,6 +44,15 @@ export class PyprojectCache {
     }
     this.byDir.set(dir, found);
     return found;
+  }
+
+  /**
+   * A folder listed without a `pyproject.toml`, as a walk that lists it anyway learns: `find`
+   * then asks the file system nothing about it. (Only absence is taken from a listing: a listed
+   * name may be a broken link, which `find` judges as before.)
+   */
+  noteAbsent(dir: string): void {
+    this.absent.add(dir);
   }
 
   /** The config that applies to files in `dir`. */
@@ -70,6 +80,7 @@ export class PyprojectCache {
   clear(): void {
     this.byDir.clear();
     this.byFile.clear();
+    this.absent.clear();
   }
 }
 

@@ -5,7 +5,7 @@
  * symlinked folder (it can loop, and it is walked where it lives).
  */
 import { readdirSync, statSync, type Dirent } from 'node:fs';
-import { join } from 'node:path';
+import { normalize, sep } from 'node:path';
 
 export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
   'node_modules', '.git', '.hg', '.svn', '.venv', 'venv', 'site-packages', '__pycache__',
@@ -22,6 +22,11 @@ export interface WalkOptions {
   /** A folder that cannot be listed (the root included). */
   onError?(dir: string, e: unknown): void;
   isCancelled?(): boolean;
+  /**
+   * Every folder listed, and whether it holds a `pyproject.toml` (of any kind): what the settings
+   * lookup would otherwise ask the file system again, folder by folder.
+   */
+  onListed?(dir: string, hasPyproject: boolean): void;
 }
 
 function isFolder(path: string): boolean {
@@ -32,10 +37,16 @@ function isFolder(path: string): boolean {
   }
 }
 
+/** Name order as `<` orders strings (UTF-16 code units), the order results are given in. */
+function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Every folder under `root` holding Python files, depth-first, sub-folders in name order. */
 export function walkPython(root: string, options: WalkOptions = {}): WalkedFolder[] {
   const out: WalkedFolder[] = [];
-  const stack = [root];
+  const top = normalize(root);
+  const stack = [top];
   while (stack.length > 0) {
     if (options.isCancelled?.()) break;
     const dir = stack.pop() as string;
@@ -46,19 +57,33 @@ export function walkPython(root: string, options: WalkOptions = {}): WalkedFolde
       options.onError?.(dir, e);
       continue;
     }
-    // A virtualenv under any name: its site-packages holds other projects' migrations.
-    if (dir !== root && entries.some((e) => e.name === 'pyvenv.cfg')) continue;
-    entries.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
-    const files: string[] = [];
+    let pyproject = false;
+    let venv = false;
+    const files: Dirent[] = [];
+    const folders: string[] = [];
     for (const e of entries) {
-      const full = join(dir, e.name);
+      const name = e.name;
       if (e.isDirectory()) {
-        if (!SKIPPED_DIRS.has(e.name) && !e.name.endsWith('.egg-info')) stack.push(full);
-      } else if (e.name.endsWith('.py') && !(e.isSymbolicLink() && isFolder(full))) {
-        files.push(full);
-      }
+        if (!SKIPPED_DIRS.has(name) && !name.endsWith('.egg-info')) folders.push(name);
+      } else if (name.endsWith('.py')) files.push(e);
+      else if (name === 'pyproject.toml') pyproject = true;
+      else if (name === 'pyvenv.cfg') venv = true;
     }
-    if (files.length > 0) out.push({ dir, files: files.reverse() });
+    // A virtualenv under any name: its site-packages holds other projects' migrations.
+    if (venv && dir !== top) continue;
+    options.onListed?.(dir, pyproject);
+    // Paths are built only for what is kept; `dir` is normal already, so a separator is all `join` would add.
+    const base = dir.endsWith(sep) ? dir : dir + sep;
+    folders.sort(byName);
+    for (let i = folders.length - 1; i >= 0; i--) stack.push(base + (folders[i] as string));
+    if (files.length === 0) continue;
+    files.sort((a, b) => byName(a.name, b.name));
+    const kept: string[] = [];
+    for (const e of files) {
+      const full = base + e.name;
+      if (!(e.isSymbolicLink() && isFolder(full))) kept.push(full);
+    }
+    if (kept.length > 0) out.push({ dir, files: kept });
   }
   return out;
 }
