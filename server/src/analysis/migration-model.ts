@@ -33,6 +33,8 @@ export interface MigrationModel {
   classScope: Scope;
   atomic: AttributeStatement<boolean>;
   initial: AttributeStatement<boolean>;
+  /** The value of a `safe = …` class attribute (django-safemigrate's deploy phase), or null. */
+  safe: Node | null;
   dependencies: AttributeStatement<MigrationRef[]>;
   runBefore: AttributeStatement<MigrationRef[]>;
   replaces: AttributeStatement<MigrationRef[]>;
@@ -180,6 +182,7 @@ export function buildMigrationModel(root: Node, cache: ArgsCache | null = null, 
     classScope,
     atomic: inheritedAtomic(classNode, attrs, scope),
     initial: boolAttribute(attrs, 'initial'),
+    safe: attrs.get('safe')?.value ?? null,
     dependencies: refsAttribute(attrs, 'dependencies'),
     runBefore: refsAttribute(attrs, 'run_before'),
     replaces: refsAttribute(attrs, 'replaces'),

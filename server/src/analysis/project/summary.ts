@@ -74,6 +74,33 @@ export interface MigrationSummary {
   atomic: boolean | 'unknown';
   operations: OperationSummary[];
   operationsComplete: boolean;
+  /**
+   * When the project runs it, as django-safemigrate's `safe = Safe.before_deploy()` /
+   * `Safe.after_deploy()` / `Safe.always()` says; absent when the migration does not say.
+   */
+  deployPhase?: DeployPhase;
+}
+
+export type DeployPhase = 'before-deploy' | 'after-deploy' | 'always';
+
+/** `Safe.after_deploy()` (with or without the call, any arguments, the module spelled out or not) → its phase. */
+const SAFE_MARKER = /^(?:django_safemigrate\.)?Safe\.(before_deploy|after_deploy|always)\s*(?:\([^()]*\))?$/;
+
+function deployPhaseOf(model: MigrationModel): DeployPhase | null {
+  const value = model.safe;
+  if (!value) return null;
+  const m = SAFE_MARKER.exec(value.text.trim());
+  if (!m) return null;
+  // `Safe` must be django-safemigrate's: imported from it, or named through it.
+  const root = m[0].startsWith('django_safemigrate.') ? model.moduleScope.lookup('django_safemigrate') : model.moduleScope.lookup('Safe');
+  if (root?.kind !== 'import' || !root.importedFrom?.startsWith('django_safemigrate')) return null;
+  return m[1] === 'before_deploy' ? 'before-deploy' : m[1] === 'after_deploy' ? 'after-deploy' : 'always';
+}
+
+/** The key only when the migration declares a phase: summaries of the many files that do not stay as they were. */
+function withDeployPhase(model: MigrationModel): { deployPhase?: DeployPhase } {
+  const phase = deployPhaseOf(model);
+  return phase ? { deployPhase: phase } : {};
 }
 
 export function dependencyEntry(value: Value, range: Range): DependencyEntry {
@@ -187,6 +214,7 @@ export function summarizeMigration(model: MigrationModel, name: string, index: C
     atomic: atomic === undefined ? true : atomic,
     operations: model.operations.map((op, i) => summarizeOperation(op, i, model.operations, kinds)),
     operationsComplete: model.operationsComplete && !broken,
+    ...withDeployPhase(model),
   };
 }
 

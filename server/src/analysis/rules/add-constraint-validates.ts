@@ -3,13 +3,23 @@
  * its lock is held — AddConstraint of a CheckConstraint (ACCESS EXCLUSIVE, every row checked), or a
  * new foreign key (AddField / AlterField introducing a ForeignKey or OneToOneField with
  * db_constraint: SHARE ROW EXCLUSIVE on both tables — ACCESS EXCLUSIVE on the table itself when it
- * comes with ADD COLUMN — while every row is checked). On
+ * comes with ADD COLUMN — while every row is checked). Since Django 3.0 AddField writes the key
+ * inside ADD COLUMN, and PostgreSQL checks rows there only when the new column has a default
+ * (otherwise every row holds NULL): a nullable foreign key added without a default is fine. On
  * PostgreSQL the constraint can be added NOT VALID (no scan) and validated later under a lock that
  * lets reads and writes go on. PostgreSQL only: MySQL and SQLite have no NOT VALID.
  */
+import type { FieldSpec } from '../fields';
 import { djangoAtLeast } from '../target-database';
 import type { Rule } from './rule';
 import { fieldBefore, tableLabel, walkSchema } from './schema-walk';
+
+/** Whether ADD COLUMN gives existing rows a value: a default that is not None (or one we cannot read). */
+function nonNullDefault(field: FieldSpec | null | undefined): boolean {
+  const d = field?.default;
+  // Unknown (unreadable) means silence, as everywhere.
+  return d !== undefined && d !== 'NOT_PROVIDED' && d.kind !== 'none';
+}
 
 export const addConstraintValidates: Rule = {
   meta: {
@@ -37,6 +47,9 @@ export const addConstraintValidates: Rule = {
       if (args.kind !== 'AddField' && args.kind !== 'AlterField') return;
       const rel = args.field?.relation;
       if (!rel || rel.kind === 'many-to-many' || rel.dbConstraint !== true) return;
+      // Since Django 3.0 AddField writes the foreign key inside ADD COLUMN, and PostgreSQL checks no
+      // row for a new column whose default is NULL: every row holds NULL.
+      if (args.kind === 'AddField' && djangoAtLeast(ctx.target, 3, 0) && !nonNullDefault(args.field)) return;
       if (args.kind === 'AlterField') {
         const before = fieldBefore(step, args.name);
         if (!before || before.relation === undefined) return;
@@ -44,7 +57,9 @@ export const addConstraintValidates: Rule = {
       }
       const fk =
         args.kind === 'AddField'
-          ? 'a constraint PostgreSQL validates at once: ADD COLUMN … REFERENCES holds an ACCESS EXCLUSIVE lock on the table (no reads, no writes) and a SHARE ROW EXCLUSIVE lock on the referenced one (writes wait) while it reads every row'
+          ? djangoAtLeast(ctx.target, 3, 0)
+            ? 'with a default every existing row takes, so PostgreSQL checks every row against the referenced table while ADD COLUMN … REFERENCES holds an ACCESS EXCLUSIVE lock on the table (no reads, no writes) and a SHARE ROW EXCLUSIVE lock on the referenced one (writes wait)'
+            : 'a constraint PostgreSQL validates at once: Django before 3.0 adds it with ADD CONSTRAINT … FOREIGN KEY after the column, holding a SHARE ROW EXCLUSIVE lock on both tables (writes wait) while it reads every row'
           : 'a constraint PostgreSQL validates at once: ADD CONSTRAINT … FOREIGN KEY holds a SHARE ROW EXCLUSIVE lock on both tables (writes wait) while it reads every row';
       ctx.report({
         range: step.op.range,

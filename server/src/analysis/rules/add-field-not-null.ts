@@ -3,12 +3,14 @@
  * without a database default. Django adds the column with the field's default and drops that
  * default in the same statement batch, so while old code still runs (a rolling deploy) its INSERTs,
  * which do not name the new column, fail; on PostgreSQL before 11 and on MySQL the ADD COLUMN also
- * rewrites the table under its lock. `null=True`, or a `db_default` that is not None, is fine.
+ * rewrites the table under its lock. `null=True`, or a `db_default` that is not None, is fine —
+ * and so is a RunSQL later in the migration that sets the column's database default again.
  */
-import type { FieldSpec } from '../fields';
+import { fieldColumn, type FieldSpec } from '../fields';
+import { defaultTable } from '../project/state';
 import { djangoAtLeast, postgresqlAtLeast, type TargetDatabase } from '../target-database';
 import type { Rule } from './rule';
-import { forVendor, hasColumn, tableLabel, walkSchema } from './schema-walk';
+import { defaultRestoredBySql, forVendor, hasColumn, tableLabel, walkSchema } from './schema-walk';
 
 /** True when the column gets a database-level default that stays (Django 5.0's db_default). */
 function keepsDatabaseDefault(field: FieldSpec): boolean | undefined {
@@ -42,6 +44,9 @@ export const addFieldNotNull: Rule = {
       const keeps = keepsDatabaseDefault(field);
       if (keeps !== false) return; // a db_default that stays, or one we cannot read
       if (field.primaryKey === true) return;
+      const table = step.before ? defaultTable(step.before) : undefined;
+      const column = args.name ? fieldColumn(args.name, field) : undefined;
+      if (table && column && defaultRestoredBySql(ctx.summary, step, table, column)) return;
       // Django's effective default: the default as written, now() for auto_now, '' for blank text.
       const hasDefault = field.default !== 'NOT_PROVIDED' || field.autoNow === true || field.blank === true;
       const name = args.name ?? 'the field';

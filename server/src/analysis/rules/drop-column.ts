@@ -3,14 +3,23 @@
  * the old code is still running, and Django's queries name every field of its models: each SELECT,
  * INSERT and UPDATE of the old code fails the moment the column is gone. The safe way is expand /
  * contract: remove the field from Django's state first (SeparateDatabaseAndState, after making the
- * column nullable if it is NOT NULL without a default), drop the column in a later release.
+ * column nullable if it is NOT NULL without a default), drop the column in a later release. A
+ * migration the project runs only after the deploy (django-safemigrate's `Safe.after_deploy()`)
+ * has no old code left to break. A column this migration made, or gives back, is no concern.
  */
+import type { MigrationSummary } from '../project/summary';
 import type { TargetDatabase } from '../target-database';
 import type { Rule } from './rule';
-import { fieldBefore, forVendor, tableLabel, walkSchema } from './schema-walk';
+import { fieldColumn } from '../fields';
+import { columnAtStart, columnComesBack, fieldBefore, forVendor, tableLabel, walkSchema } from './schema-walk';
 
 export function dropLock(target: TargetDatabase): string {
   return forVendor(target, { postgresql: 'ACCESS EXCLUSIVE lock, brief', mysql: 'a metadata lock, and the table may be copied', sqlite: 'Django rebuilds the table' });
+}
+
+/** django-safemigrate's `safe = Safe.after_deploy()`: the project runs it once no old code is left. */
+export function runsAfterDeploy(summary: MigrationSummary): boolean {
+  return summary.deployPhase === 'after-deploy';
 }
 
 export const dropColumn: Rule = {
@@ -20,11 +29,17 @@ export const dropColumn: Rule = {
     defaultSeverity: 'warning',
   },
   checkProject(ctx) {
+    if (runsAfterDeploy(ctx.summary)) return;
     walkSchema(ctx, (step) => {
       const { args } = step;
       if (args.kind !== 'RemoveField' || step.table !== 'existing' || !args.name) return;
       if (!step.before?.fields.has(args.name)) return; // a field we never saw added: its column is unknown
       const field = fieldBefore(step, args.name);
+      if (!step.start?.fields.has(args.name)) return; // made in this migration: no old code knows it
+      const column = field ? fieldColumn(args.name, field) : undefined;
+      if (column && columnAtStart(step, column) === false) return;
+      // A field of a class we cannot read keeps its name as the column, as good as we know.
+      if (columnComesBack(ctx.summary, step, column ?? args.name)) return;
       const what = field?.relation?.kind === 'many-to-many' ? `drops the join table of many-to-many '${args.name}'` : `drops column '${args.name}'`;
       ctx.report({
         range: step.op.range,

@@ -1,10 +1,11 @@
 /**
  * drop-table: DeleteModel of a managed, non-proxy model whose table existed before this migration.
  * Old code still running during a rolling deploy queries the table and fails once it is dropped;
- * drop the model from Django's state first, the table in a later release.
+ * drop the model from Django's state first, the table in a later release. A migration the project
+ * runs only after the deploy (django-safemigrate's `Safe.after_deploy()`) has no old code left.
  */
 import type { Rule } from './rule';
-import { dropLock } from './drop-column';
+import { dropLock, runsAfterDeploy } from './drop-column';
 import { tableLabel, walkSchema } from './schema-walk';
 
 export const dropTable: Rule = {
@@ -14,6 +15,7 @@ export const dropTable: Rule = {
     defaultSeverity: 'warning',
   },
   checkProject(ctx) {
+    if (runsAfterDeploy(ctx.summary)) return;
     walkSchema(ctx, (step) => {
       if (step.args.kind !== 'DeleteModel' || step.table !== 'existing') return;
       ctx.report({

@@ -27,6 +27,7 @@ export const removeIndexNotConcurrent: Rule = {
       switch (args.kind) {
         case 'RemoveIndex':
           if (args.concurrently) return;
+          if (step.start?.options.indexes && !step.start.options.indexes.some((x) => x.name === args.name)) return; // added in this migration
           return report(step, `RemoveIndex '${args.name ?? '…'}' drops an index`, 'use `RemoveIndexConcurrently` (django.contrib.postgres.operations) in a migration with `atomic = False`');
         case 'AlterField': {
           if (!args.field) return;
@@ -34,6 +35,8 @@ export const removeIndexNotConcurrent: Rule = {
           if (!before || before.primaryKey || args.field.primaryKey !== false) return;
           const was = fieldIndex(before);
           const now = fieldIndex(args.field);
+          const atStart = step.start?.fields.get(args.name ?? '');
+          if (step.start && (!atStart || fieldIndex(atStart) !== was)) return; // the index is this migration's own
           if (was === undefined || now === undefined || was === now || was === 'none') return;
           if (was === 'index' && now === 'unique') return; // an index replaced by a unique one: add-index-not-concurrent's
           return report(step, `AlterField '${args.name}' drops its ${was === 'unique' ? 'unique constraint' : 'index'}`, sql);
@@ -41,13 +44,17 @@ export const removeIndexNotConcurrent: Rule = {
         case 'RemoveConstraint': {
           const c = step.before?.options.constraints?.find((x) => x.name === args.name);
           if (!c || c.kind !== 'unique') return;
+          if (step.start?.options.constraints && !step.start.options.constraints.some((x) => x.name === args.name)) return;
           return report(step, `RemoveConstraint '${args.name}' drops a unique index`, c.partial || c.fields === null ? sql : 'drop the constraint at a quiet time with a short lock_timeout, retrying');
         }
         case 'AlterTogether': {
           const before = step.before ? (args.option === 'unique_together' ? step.before.options.uniqueTogether : step.before.options.indexTogether) : null;
           if (!before || !args.groups) return;
           const now = new Set(args.groups.map((g) => JSON.stringify(g)));
-          const removed = before.filter((g) => !now.has(JSON.stringify(g)));
+          const start = step.start ? (args.option === 'unique_together' ? step.start.options.uniqueTogether : step.start.options.indexTogether) : null;
+          const old = start ? new Set(start.map((g) => JSON.stringify(g))) : null;
+          // Groups this migration added and drops again were never the previous release's.
+          const removed = before.filter((g) => !now.has(JSON.stringify(g)) && (!old || old.has(JSON.stringify(g))));
           if (removed.length === 0) return;
           return report(step, `${args.option === 'unique_together' ? 'AlterUniqueTogether' : 'AlterIndexTogether'} drops ${removed.map((g) => `(${g.join(', ')})`).join(', ')}`, sql);
         }

@@ -6,7 +6,7 @@
  */
 import { fieldColumn } from '../fields';
 import type { Rule } from './rule';
-import { fieldBefore, tableLabel, walkSchema } from './schema-walk';
+import { columnAtStart, fieldBefore, tableLabel, walkSchema } from './schema-walk';
 
 export const renameColumn: Rule = {
   meta: {
@@ -35,6 +35,8 @@ export const renameColumn: Rule = {
         label = `AlterField '${args.name}' (db_column)`;
       } else return;
       if (!from || !to || from === to) return;
+      // A column this migration made (a new foreign key's `_id`, an earlier rename): no old code names it.
+      if (columnAtStart(step, from) === false) return;
       ctx.report({
         range: step.op.range,
         message:

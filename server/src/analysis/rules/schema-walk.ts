@@ -6,7 +6,7 @@
  * existing table, no table at all (unmanaged / proxy), or unknown. Unknown means silence.
  * Reads summaries only — never the tree — so a file the quick path read gets the same answers.
  */
-import type { FieldSpec } from '../fields';
+import { fieldColumn, type FieldSpec } from '../fields';
 import type { OperationArgs } from '../operation-args';
 import { AppState, applyMigration, defaultTable, modelEntry, type ModelState } from '../project/state';
 import type { MigrationSummary, OperationSummary } from '../project/summary';
@@ -24,6 +24,14 @@ export interface SchemaStep {
   table: TableStatus;
   /** The model's state just before this operation (database view), when the table exists and is known. */
   before: ModelState | null;
+  /**
+   * The model as the database had it when the migration began, when known: what code of the
+   * previous release, still running during the deploy, knows. A column or index this migration
+   * made itself is no concern of that code.
+   */
+  start: ModelState | null;
+  /** The operation's index in the summary's operations. */
+  index: number;
 }
 
 /** Operation names the walk gives to the rules (the rest cannot create a hazard of theirs). */
@@ -79,6 +87,11 @@ function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
   const app = ctx.view && ctx.file ? (ctx.view.keyOf(ctx.file)?.app ?? '') : '';
   // Without a project view only what this migration creates is known; everything else is unknown.
   let state: AppState = (ctx.view && ctx.file ? ctx.view.stateOf(ctx.file, 'before', 'database') : null) ?? AppState.empty(app, true);
+  const initial = state;
+  const startOf = (model: string): ModelState | null => {
+    const entry = modelEntry(initial, model);
+    return entry === 'unknown' || entry === 'absent' ? null : entry;
+  };
   const created = squashedRun(ctx);
   const ops = summary.operations;
   // Which models a judged operation at or after each index asks about: an operation on another
@@ -102,7 +115,7 @@ function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
     const args = op.args;
     if (args && op.certain && op.databaseEffect === 'normal' && WALKED.has(args.kind) && op.specName !== 'SeparateDatabaseAndState') {
       const model = 'model' in args && args.model ? args.model.toLowerCase() : null;
-      if (model) steps.push({ op, args, model, ...statusOf(modelEntry(state, model), created, model) });
+      if (model) steps.push({ op, args, model, ...statusOf(modelEntry(state, model), created, model), start: created.has(model) ? null : startOf(model), index: i });
     }
     if (op.createsModel) created.add(op.createsModel);
     if (args?.kind === 'CreateModel' && args.model && op.databaseEffect === 'normal') created.add(args.model.toLowerCase());
@@ -192,3 +205,57 @@ export function alteredField(step: SchemaStep): { name: string; before: FieldSpe
 export function forVendor(target: TargetDatabase, texts: Readonly<Record<DatabaseVendor, string>>): string {
   return texts[target.vendor];
 }
+
+/**
+ * Whether column `column` of the step's table existed when the migration began: false when this
+ * migration made it (an AddField, a rename or a new foreign key's `_id` earlier in the file).
+ * Undefined when the model's fields then are not known; a field whose column cannot be read
+ * counts by its name.
+ */
+export function columnAtStart(step: SchemaStep, column: string): boolean | undefined {
+  if (!step.start) return undefined;
+  for (const [name, field] of step.start.fields) {
+    // A field of a class we cannot read has its name as its column, as far as anyone can tell.
+    const c = field ? fieldColumn(name, field) : undefined;
+    if ((c === undefined ? name : c) === column) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether an operation after the step gives the same table a column named `column` again (an
+ * AddField, a RenameField or a new db_column): code that names it keeps working, so dropping or
+ * renaming the old one breaks nothing of the previous release by that name.
+ */
+export function columnComesBack(summary: MigrationSummary, step: SchemaStep, column: string): boolean {
+  const ops = summary.operations;
+  for (let i = step.index + 1; i < ops.length; i++) {
+    const op = ops[i] as OperationSummary;
+    const a = op.args;
+    if (!a || op.databaseEffect !== 'normal' || !('model' in a) || a.model?.toLowerCase() !== step.model) continue;
+    if ((a.kind === 'AddField' || a.kind === 'AlterField') && a.name && a.field && fieldColumn(a.name, a.field) === column) return true;
+    // The renamed field's column is its new name (with `_id` for a foreign key) unless db_column keeps it.
+    if (a.kind === 'RenameField' && a.newName && (a.newName === column || `${a.newName}_id` === column)) return true;
+  }
+  return false;
+}
+
+/** `ALTER TABLE [ONLY] [IF EXISTS] t ALTER [COLUMN] c SET DEFAULT`, names quoted or not. */
+const SET_DEFAULT = /^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?:"?\w+"?\.)?"?(\w+)"?\s+ALTER\s+(?:COLUMN\s+)?"?(\w+)"?\s+SET\s+DEFAULT\b/i;
+
+/**
+ * Whether RunSQL later in the same migration gives column `column` of `table` a database default
+ * again (what projects wrote before `db_default`): then the previous release's INSERTs get it.
+ */
+export function defaultRestoredBySql(summary: MigrationSummary, step: SchemaStep, table: string, column: string): boolean {
+  const ops = summary.operations;
+  for (let i = step.index + 1; i < ops.length; i++) {
+    const op = ops[i] as OperationSummary;
+    for (const statement of op.sql ?? []) {
+      const m = SET_DEFAULT.exec(statement);
+      if (m && m[1]?.toLowerCase() === table.toLowerCase() && m[2]?.toLowerCase() === column.toLowerCase()) return true;
+    }
+  }
+  return false;
+}
+
