@@ -5,6 +5,7 @@
  * `db_column='<old name>'`. A field that already had an explicit db_column keeps its column.
  */
 import { fieldColumn } from '../fields';
+import { runsAfterDeploy } from './drop-column';
 import type { Rule } from './rule';
 import { columnAtStart, fieldBefore, tableLabel, walkSchema } from './schema-walk';
 
@@ -15,6 +16,7 @@ export const renameColumn: Rule = {
     defaultSeverity: 'warning',
   },
   checkProject(ctx) {
+    if (runsAfterDeploy(ctx.summary)) return; // no old code left to break (django-safemigrate)
     walkSchema(ctx, (step) => {
       const { args } = step;
       if (step.table !== 'existing') return;

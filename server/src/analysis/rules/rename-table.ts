@@ -5,6 +5,7 @@
  * nothing.
  */
 import { defaultTable } from '../project/state';
+import { runsAfterDeploy } from './drop-column';
 import type { Rule } from './rule';
 import { walkSchema } from './schema-walk';
 
@@ -15,6 +16,7 @@ export const renameTable: Rule = {
     defaultSeverity: 'warning',
   },
   checkProject(ctx) {
+    if (runsAfterDeploy(ctx.summary)) return; // no old code left to break (django-safemigrate)
     walkSchema(ctx, (step) => {
       const { args, before } = step;
       if (step.table !== 'existing' || !before) return;

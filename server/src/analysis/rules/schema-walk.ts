@@ -110,12 +110,30 @@ function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
     if (!a || !op.specName || a.kind === 'RenameModel' || !('model' in a) || !a.model) return true;
     return after.has(a.model.toLowerCase());
   };
+  let opaque = false;
+  const touched = new Set<string>();
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i] as OperationSummary;
     const args = op.args;
     if (args && op.certain && op.databaseEffect === 'normal' && WALKED.has(args.kind) && op.specName !== 'SeparateDatabaseAndState') {
       const model = 'model' in args && args.model ? args.model.toLowerCase() : null;
-      if (model) steps.push({ op, args, model, ...statusOf(modelEntry(state, model), created, model), start: created.has(model) ? null : startOf(model), index: i });
+      if (model) {
+        const status = statusOf(modelEntry(state, model), created, model);
+        if (status.table === 'existing' && (opaque || (touched.size > 0 && status.before && touched.has((defaultTable(status.before) ?? '').toLowerCase())))) {
+          status.table = 'unknown';
+          status.before = null;
+        }
+        steps.push({ op, args, model, ...status, start: created.has(model) ? null : startOf(model), index: i });
+      }
+    }
+    // Schema changes written as code: RunPython that runs DDL (awx rebuilds its event tables under
+    // the same names) changes tables the state cannot name, so no later operation is judged; RunSQL
+    // that renames a table away or drops it leaves a different table (or none) under that name.
+    if (op.isSchema && op.databaseEffect === 'normal' && op.specName === 'RunPython') opaque = true;
+    for (const statement of op.sql ?? []) {
+      const m = TABLE_REPLACED.exec(statement);
+      const table = m?.[1] ?? m?.[2];
+      if (table) touched.add(table.toLowerCase());
     }
     if (op.createsModel) created.add(op.createsModel);
     if (args?.kind === 'CreateModel' && args.model && op.databaseEffect === 'normal') created.add(args.model.toLowerCase());
@@ -239,6 +257,9 @@ export function columnComesBack(summary: MigrationSummary, step: SchemaStep, col
   }
   return false;
 }
+
+/** `ALTER TABLE t RENAME TO …` or `DROP TABLE t`: the table of that name is no longer the one the state has. */
+const TABLE_REPLACED = /^\s*(?:ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?:"?\w+"?\.)?"?(\w+)"?\s+RENAME\s+TO\b|DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:"?\w+"?\.)?"?(\w+)"?)/i;
 
 /** `ALTER TABLE [ONLY] [IF EXISTS] t ALTER [COLUMN] c SET DEFAULT`, names quoted or not. */
 const SET_DEFAULT = /^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?:"?\w+"?\.)?"?(\w+)"?\s+ALTER\s+(?:COLUMN\s+)?"?(\w+)"?\s+SET\s+DEFAULT\b/i;
