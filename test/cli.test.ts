@@ -365,6 +365,15 @@ describe('cli: exit codes', () => {
     assert.match(run.stderr, /not valid TOML/);
     assert.ok(findings.some((f) => f.rule === 'runsql-no-reverse'), 'defaults apply');
   });
+
+  it("says nothing about a pyproject.toml that cannot hold our table, valid TOML or not", () => {
+    // In the app's folder, under the project's own: the project's settings still apply.
+    const root = projectCopy((r) => writeFileSync(join(r, 'app', 'pyproject.toml'), '[tool.black\nline-length = 100\n'));
+    const { run, findings } = json([], root);
+    assert.equal(run.code, 1);
+    assert.doesNotMatch(run.stderr, /TOML|pyproject/);
+    assert.deepEqual(brief(findings), EXPECTED_DEFAULT);
+  });
 });
 
 describe('cli: parallel runs', () => {

@@ -104,13 +104,19 @@ function excludeTest(globs: readonly string[]): (r: string) => boolean {
     else rest.push(g);
   }
   const byDir = new Map<string, boolean>();
+  // Files come folder by folder: the last folder's answer is asked again most of the time.
+  let lastDir = '';
+  let lastHit = false;
   const inFolder = (dir: string): boolean => {
+    if (dir === lastDir) return lastHit;
     let hit = byDir.get(dir);
     if (hit === undefined) {
       hit = dir.split('/').some((seg) => folders.has(seg));
       if (byDir.size > 10_000) byDir.clear();
       byDir.set(dir, hit);
     }
+    lastDir = dir;
+    lastHit = hit;
     return hit;
   };
   return (r) => {

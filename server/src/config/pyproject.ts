@@ -94,6 +94,9 @@ export function readPyproject(file: string): ProjectConfig {
     const reason = e instanceof Error && 'code' in e ? String((e as NodeJS.ErrnoException).code) : String(e);
     return { file, root, settings: {}, problems: [`${file}: cannot be read (${reason})`], hasTable: false };
   }
+  // A file that never names our table cannot hold it, valid TOML or not: most projects' files are
+  // long and not ours, and parsing them was most of the settings lookup.
+  if (!text.includes('migration-guard')) return { file, root, settings: {}, problems: [], hasTable: false };
   try {
     doc = parseToml(text) as Record<string, unknown>;
   } catch (e) {
