@@ -7,7 +7,7 @@
 import { fieldColumn } from '../fields';
 import { runsAfterDeploy } from './drop-column';
 import type { Rule } from './rule';
-import { columnAtStart, fieldBefore, tableLabel, walkSchema } from './schema-walk';
+import { columnAtStart, columnComesBack, fieldBefore, tableLabel, walkSchema } from './schema-walk';
 
 export const renameColumn: Rule = {
   meta: {
@@ -39,6 +39,8 @@ export const renameColumn: Rule = {
       if (!from || !to || from === to) return;
       // A column this migration made (a new foreign key's `_id`, an earlier rename): no old code names it.
       if (columnAtStart(step, from) === false) return;
+      // Given back under the old name later in the migration: old code still finds a column "from".
+      if (columnComesBack(ctx.summary, step, from)) return;
       ctx.report({
         range: step.op.range,
         message:

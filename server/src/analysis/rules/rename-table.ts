@@ -33,6 +33,8 @@ export const renameTable: Rule = {
         label = 'AlterModelTable';
       } else return;
       if (!from || !to || from === to) return;
+      // A name this migration gave the table (a RenameModel or AlterModelTable before): old code queries another.
+      if (!step.start || defaultTable(step.start) !== from) return;
       ctx.report({
         range: step.op.range,
         message:
