@@ -101,8 +101,11 @@ describe('schema-hazard messages follow the target', () => {
     const fixture = 'add-constraint-validates/bad-check-and-foreign-key';
     const recent = await messages(fixture, 'add-constraint-validates', pg(14, [4, 0]));
     const older = await messages(fixture, 'add-constraint-validates', pg(14, [3, 2]));
-    assert.equal(recent.length, 3);
+    assert.equal(recent.length, 4);
     assert.match(recent[0] ?? '', /AddConstraintNotValid/);
+    // A foreign-key column added without a default is all NULL: PostgreSQL checks no row (test/blocking-truth.test.ts).
+    assert.match(recent[1] ?? '', /AddField 'parent'.*checks no row and both locks are brief/);
+    assert.match(recent[2] ?? '', /AddField 'origin'.*REFERENCES with a default .* while it reads every row/);
     assert.doesNotMatch(older[0] ?? '', /AddConstraintNotValid/);
     assert.match(older[0] ?? '', /NOT VALID/);
     assert.deepEqual(await messages(fixture, 'add-constraint-validates', { ...pg(14), vendor: 'mysql' }), []);

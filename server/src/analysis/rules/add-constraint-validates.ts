@@ -3,13 +3,21 @@
  * its lock is held — AddConstraint of a CheckConstraint (ACCESS EXCLUSIVE, every row checked), or a
  * new foreign key (AddField / AlterField introducing a ForeignKey or OneToOneField with
  * db_constraint: SHARE ROW EXCLUSIVE on both tables — ACCESS EXCLUSIVE on the table itself when it
- * comes with ADD COLUMN — while every row is checked). On
+ * comes with ADD COLUMN — while every row is checked; a column added without a default is all NULL,
+ * so PostgreSQL checks no row and the message says the locks are brief). On
  * PostgreSQL the constraint can be added NOT VALID (no scan) and validated later under a lock that
  * lets reads and writes go on. PostgreSQL only: MySQL and SQLite have no NOT VALID.
  */
+import type { FieldSpec } from '../fields';
 import { djangoAtLeast } from '../target-database';
 import type { Rule } from './rule';
 import { fieldBefore, tableLabel, walkSchema } from './schema-walk';
+
+/** Known to have neither `default` nor `db_default` (None counts as none): Django adds the column with no DEFAULT. */
+function withoutDefault(field: FieldSpec | null): boolean {
+  const none = (v: FieldSpec['default']): boolean => v === 'NOT_PROVIDED' || v?.kind === 'none';
+  return field !== null && none(field.default) && none(field.dbDefault);
+}
 
 export const addConstraintValidates: Rule = {
   meta: {
@@ -43,9 +51,12 @@ export const addConstraintValidates: Rule = {
         if (before.relation && before.relation.kind !== 'many-to-many' && before.relation.dbConstraint !== false) return; // already constrained
       }
       const fk =
-        args.kind === 'AddField'
-          ? 'a constraint PostgreSQL validates at once: ADD COLUMN … REFERENCES holds an ACCESS EXCLUSIVE lock on the table (no reads, no writes) and a SHARE ROW EXCLUSIVE lock on the referenced one (writes wait) while it reads every row'
-          : 'a constraint PostgreSQL validates at once: ADD CONSTRAINT … FOREIGN KEY holds a SHARE ROW EXCLUSIVE lock on both tables (writes wait) while it reads every row';
+        args.kind === 'AlterField'
+          ? 'a constraint PostgreSQL validates at once: ADD CONSTRAINT … FOREIGN KEY holds a SHARE ROW EXCLUSIVE lock on both tables (writes wait) while it reads every row'
+          : withoutDefault(args.field)
+            ? // PostgreSQL validates nothing for a column added without a default: every row is NULL (test/blocking-truth.test.ts).
+              'a constraint added with its column: ADD COLUMN … REFERENCES takes an ACCESS EXCLUSIVE lock on the table (no reads, no writes) and a SHARE ROW EXCLUSIVE lock on the referenced one (writes wait); the new column is all NULL, so PostgreSQL checks no row and both locks are brief, but each waits behind every running query on its table and holds up the queries behind it'
+            : 'a constraint PostgreSQL validates at once: ADD COLUMN … REFERENCES with a default holds an ACCESS EXCLUSIVE lock on the table (no reads, no writes) and a SHARE ROW EXCLUSIVE lock on the referenced one (writes wait) while it reads every row';
       ctx.report({
         range: step.op.range,
         message: `${args.kind} '${args.name}' adds a foreign key to existing table ${tableLabel(step)}, ${fk}. Instead, add the field with \`db_constraint=False\` and create the constraint with \`ADD CONSTRAINT … NOT VALID\` then \`VALIDATE CONSTRAINT\` in RunSQL inside SeparateDatabaseAndState.`,
