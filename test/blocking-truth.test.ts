@@ -104,13 +104,14 @@ const CASES: Case[] = [
   { migration: '0017_rename_tag', rule: 'rename-table', kind: 'bad', table: 'stock_tag', hold: 'commit', oldCode: [{ name: 'SELECT from the old name', sql: 'SELECT name FROM stock_tag WHERE id = 1', fails: '42P01' }] },
   { migration: '0018_delete_memo', rule: 'drop-table', kind: 'bad', table: 'stock_memo', hold: 'commit', oldCode: [{ name: 'SELECT from the table', sql: 'SELECT body FROM stock_memo WHERE id = 1', fails: '42P01' }] },
   { migration: '0019_item_ref_unique', rule: 'add-index-not-concurrent', kind: 'bad', table: 'stock_item', hold: 'commit' },
+  { migration: '0020_item_maker', rule: 'add-constraint-validates', kind: 'bad', table: 'stock_item', referenced: 'stock_owner', hold: 'commit' },
 ];
 
 const readProbe = (table: string): string => `SELECT id FROM ${table} WHERE id = 1`;
 const writeProbe = (table: string): string => `UPDATE ${table} SET id = id WHERE id = 1`;
 
 interface ProbeResult {
-  outcome: 'ok' | 'lock_timeout' | 'error';
+  outcome: 'ok' | 'lock_timeout' | 'cancelled' | 'error';
   sqlstate: string | null;
   error: string | null;
   ms: number;
@@ -178,7 +179,7 @@ describe('the rules’ locks and blocking on PostgreSQL, with Django’s migrate
   let target: TargetDatabase;
   let database = '';
   const previews = new Map<string, MigrationPreview>();
-  const findings = new Map<string, string[]>();
+  const findings = new Map<string, Array<{ rule: string; message: string }>>();
   const file = (c: Case): string => join(ROOT, APP, 'migrations', `${c.migration}.py`);
 
   before(async () => {
@@ -204,7 +205,7 @@ describe('the rules’ locks and blocking on PostgreSQL, with Django’s migrate
     } finally {
       parser.dispose();
     }
-    for (const [f, result] of await lintProject(ROOT, { target })) findings.set(f, result.findings.map((x) => x.rule));
+    for (const [f, result] of await lintProject(ROOT, { target })) findings.set(f, result.findings);
   });
 
   after(() => {
@@ -219,8 +220,9 @@ describe('the rules’ locks and blocking on PostgreSQL, with Django’s migrate
   for (const c of CASES) {
     it(`${c.rule}, ${c.kind === 'bad' ? 'its operation' : 'the counterpart'}: ${c.migration}`, () => {
       const fired = findings.get(file(c)) ?? [];
-      if (c.kind === 'bad') assert.ok(fired.includes(c.rule), `${c.rule} fires on ${c.migration}: ${fired.join(', ')}`);
-      else assert.ok(!fired.includes(c.rule), `${c.rule} is silent on ${c.migration}: ${fired.join(', ')}`);
+      const messages = fired.filter((f) => f.rule === c.rule).map((f) => f.message);
+      if (c.kind === 'bad') assert.equal(messages.length, 1, `${c.rule} fires on ${c.migration}: ${fired.map((f) => f.rule).join(', ')}`);
+      else assert.deepEqual(messages, [], `${c.rule} is silent on ${c.migration}`);
 
       const preview = previews.get(c.migration);
       assert.ok(preview);
@@ -262,6 +264,12 @@ describe('the rules’ locks and blocking on PostgreSQL, with Django’s migrate
         const held = report.locks[c.table] ?? [];
         assert.equal(strongestMode(held), expected, `${what}: pg_locks shows ${held.join(', ')} on ${c.table}; the lock table says ${expected}`);
         assertBlocking(report, c.table, strongest.blocks, what);
+        // The rule's message names the lock seen, and says what it blocks as the probes saw it.
+        for (const m of messages) {
+          assert.ok(m.includes(expected as string), `${what}: the message names ${expected}: ${m}`);
+          if (m.includes('no reads, no writes')) assert.ok(report.during[`read ${c.table}`]?.blocked && report.during[`write ${c.table}`]?.blocked, `${what}: ${m}`);
+          if (m.includes('reads go on')) assert.ok(!report.during[`read ${c.table}`]?.blocked, `${what}: ${m}`);
+        }
         if (c.referenced) {
           const onReferenced = strongestMode(report.locks[c.referenced] ?? []);
           assert.ok(onReferenced, `${what}: a lock on ${c.referenced}`);
@@ -270,6 +278,7 @@ describe('the rules’ locks and blocking on PostgreSQL, with Django’s migrate
             `${what}: pg_locks shows ${onReferenced} on ${c.referenced}; the lock table's notes say ${facts.map((f) => f.note).join(' / ')}`,
           );
           assertBlocking(report, c.referenced, blocksOf(onReferenced, target), `${what}, referenced table`);
+          for (const m of messages) assert.ok(m.includes(`${onReferenced} lock on the referenced one`), `${what}: the message names ${onReferenced} on ${c.referenced}: ${m}`);
         }
       }
 
@@ -281,6 +290,10 @@ describe('the rules’ locks and blocking on PostgreSQL, with Django’s migrate
         const scan = rewrite || facts.some((f) => f.work === 'scan');
         assert.equal(afterStats.filenode !== before.filenode, rewrite, `${what}: file node ${before.filenode} → ${afterStats.filenode}; the lock table says ${rewrite ? '' : 'no '}rewrite`);
         assert.equal(afterStats.scans > before.scans, scan, `${what}: sequential scans ${before.scans} → ${afterStats.scans}; the lock table says ${scan ? '' : 'no '}scan`);
+        for (const m of messages) {
+          if (/every row|rewrites? the whole table/.test(m)) assert.ok(afterStats.scans > before.scans, `${what}: the message claims a scan PostgreSQL did not make: ${m}`);
+          if (/rewrites? the whole table/.test(m)) assert.notEqual(afterStats.filenode, before.filenode, `${what}: the message claims a rewrite: ${m}`);
+        }
       } else {
         assert.equal(strongest.kind, 'drop-table', `${what}: only DROP TABLE removes the table`);
       }

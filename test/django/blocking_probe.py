@@ -24,9 +24,10 @@ schema editor's transaction (Django's own code runs unchanged; one SELECT pg_adv
 added at its end) — Django 3.2 records the migration inside that transaction only when it has no
 deferred statements, so django_migrations is no place to hold it.
 Every probe runs in its own transaction, rolled back, with lock_timeout = 500ms. While it runs, its
-backend's ungranted lock requests are read from pg_locks: a probe is blocked when one is seen or
-when PostgreSQL cancels it for the lock timeout (SQLSTATE 55P03) — both only happen while it waits
-for a lock, and the hold keeps that lock held for as long as the probe would wait.
+backend's ungranted lock requests are read from pg_locks: a probe is blocked when one is seen (it
+is then cancelled) or when PostgreSQL cancels it for the lock timeout (SQLSTATE 55P03) — both only
+happen while it waits for a lock, and the hold keeps that lock held for as long as the probe would
+wait.
 """
 import json
 import os
@@ -80,7 +81,7 @@ def run_probe(settings, watcher, sql, oids):
                 cur.execute("SET LOCAL lock_timeout = %s", (LOCK_TIMEOUT,))
                 cur.execute(sql)
         except psycopg2.Error as e:
-            result["outcome"] = "lock_timeout" if e.pgcode == "55P03" else "error"
+            result["outcome"] = {"55P03": "lock_timeout", "57014": "cancelled"}.get(e.pgcode, "error")
             result["sqlstate"] = e.pgcode
             result["error"] = str(e).strip()
         result["ms"] = round((time.monotonic() - started) * 1000, 1)
@@ -96,6 +97,10 @@ def run_probe(settings, watcher, sql, oids):
             seen = {"locktype": locktype, "table": names.get(relation, relation), "mode": mode}
             if seen not in result["waited_for"]:
                 result["waited_for"].append(seen)
+        if result["waited_for"]:
+            # Seen waiting: no need to wait for the lock timeout too.
+            rows(watcher, "SELECT pg_cancel_backend(%s)", (pid,))
+            break
         time.sleep(0.005)
     thread.join()
     conn.close()
