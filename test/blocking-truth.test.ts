@@ -35,6 +35,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { lockFact, POSTGRESQL_KINDS, type Blocks, type LockFact } from '../server/src/analysis/locks/lock-table';
 import { PythonParser } from '../server/src/analysis/parser';
+import { RULES } from '../server/src/analysis/rules';
 import { previewFile } from '../server/src/analysis/sql-preview/from-view';
 import type { MigrationPreview } from '../server/src/analysis/sql-preview/preview';
 import type { TargetDatabase } from '../server/src/analysis/target-database';
@@ -211,6 +212,12 @@ describe('the rules’ locks and blocking on PostgreSQL, with Django’s migrate
   after(() => {
     project?.dispose();
     cluster?.stop();
+  });
+
+  it('has a bad case for each schema rule, and each rule exists', () => {
+    const schemaRules = ['add-field-not-null', 'alter-field-not-null', 'alter-field-type', 'add-index-not-concurrent', 'remove-index-not-concurrent', 'drop-column', 'drop-table', 'rename-column', 'rename-table', 'add-constraint-validates'];
+    assert.deepEqual([...new Set(CASES.filter((c) => c.kind === 'bad').map((c) => c.rule))].sort(), [...schemaRules].sort());
+    for (const id of schemaRules) assert.ok(RULES.some((r) => r.meta.id === id), id);
   });
 
   it(`loads ${ROWS} rows into each table the cases lock`, () => {
