@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { lockFact, type StatementKind } from '../server/src/analysis/locks/lock-table';
 import { statementKind } from '../server/src/analysis/locks/statement-kind';
 import type { TargetDatabase } from '../server/src/analysis/target-database';
+import { strongestMode } from './helpers/pg-locks';
 import { postgresBinDir, startPostgres, type PgCluster } from './helpers/postgres';
 
 const SETUP = `
@@ -61,18 +62,6 @@ const CASES: Array<{ sql: string; table?: string; created?: boolean; kind?: Stat
   { sql: 'DELETE FROM "t" WHERE "a" > 990' },
 ];
 
-const PG_MODES: Record<string, string> = {
-  AccessShareLock: 'ACCESS SHARE',
-  RowShareLock: 'ROW SHARE',
-  RowExclusiveLock: 'ROW EXCLUSIVE',
-  ShareUpdateExclusiveLock: 'SHARE UPDATE EXCLUSIVE',
-  ShareLock: 'SHARE',
-  ShareRowExclusiveLock: 'SHARE ROW EXCLUSIVE',
-  ExclusiveLock: 'EXCLUSIVE',
-  AccessExclusiveLock: 'ACCESS EXCLUSIVE',
-};
-const STRENGTH = ['ACCESS SHARE', 'ROW SHARE', 'ROW EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE', 'SHARE', 'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'];
-
 describe('lock table matches PostgreSQL (pg_locks, pg_relation_filenode)', () => {
   const bin = postgresBinDir();
   if (!bin) {
@@ -106,8 +95,8 @@ describe('lock table matches PostgreSQL (pg_locks, pg_relation_filenode)', () =>
         db,
       );
       const [modes = '', changed = ''] = out.split('\n').pop()?.split('|') ?? [];
-      const held = modes.split(',').filter(Boolean).map((m) => PG_MODES[m] ?? m);
-      const strongest = held.sort((a, b) => STRENGTH.indexOf(b) - STRENGTH.indexOf(a))[0];
+      const held = modes.split(',').filter(Boolean);
+      const strongest = strongestMode(held);
       const target: TargetDatabase = { vendor: 'postgresql', postgresqlVersion: Math.floor(version), djangoVersion: [4, 2] };
       const fact = lockFact(kind, target);
       assert.notEqual(kind, 'other', 'the classifier knows the statement');

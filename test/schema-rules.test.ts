@@ -101,8 +101,14 @@ describe('schema-hazard messages follow the target', () => {
     const fixture = 'add-constraint-validates/bad-check-and-foreign-key';
     const recent = await messages(fixture, 'add-constraint-validates', pg(14, [4, 0]));
     const older = await messages(fixture, 'add-constraint-validates', pg(14, [3, 2]));
-    assert.equal(recent.length, 3);
+    assert.equal(recent.length, 4);
     assert.match(recent[0] ?? '', /AddConstraintNotValid/);
+    // Only a foreign-key column added with a default is checked row by row; one without is all NULL and
+    // not reported (good-nullable-foreign-key-without-default, test/blocking-truth.test.ts).
+    assert.match(recent[1] ?? '', /AddField 'parent'.*with a default every existing row takes, so PostgreSQL checks every row/);
+    assert.match(recent[2] ?? '', /AddField 'origin'.*with a default every existing row takes/);
+    const django2 = await messages(fixture, 'add-constraint-validates', pg(14, [2, 2]));
+    assert.match(django2[1] ?? '', /Django before 3\.0 adds it with ADD CONSTRAINT … FOREIGN KEY/);
     assert.doesNotMatch(older[0] ?? '', /AddConstraintNotValid/);
     assert.match(older[0] ?? '', /NOT VALID/);
     assert.deepEqual(await messages(fixture, 'add-constraint-validates', { ...pg(14), vendor: 'mysql' }), []);

@@ -110,7 +110,14 @@ const POSTGRESQL: Record<StatementKind, { source: string; rows: Row[] }> = {
   },
   'add-column-fk': {
     source: PG_ALTER_TABLE,
-    rows: [{ lock: 'ACCESS EXCLUSIVE', blocks: 'reads and writes', work: 'none', note: 'also SHARE ROW EXCLUSIVE on the referenced table (blocks its writes)' }],
+    rows: [
+      {
+        lock: 'ACCESS EXCLUSIVE',
+        blocks: 'reads and writes',
+        work: 'none',
+        note: 'also SHARE ROW EXCLUSIVE on the referenced table (blocks its writes); without a default the new column is all NULL, so no row is checked (with one, every row is)',
+      },
+    ],
   },
   'drop-column': { source: PG_ALTER_TABLE, rows: [{ lock: 'ACCESS EXCLUSIVE', blocks: 'reads and writes', work: 'none', note: 'the column is only hidden; its space is reclaimed by later updates' }] },
   'rename-column': { source: PG_ALTER_TABLE, rows: [{ lock: 'ACCESS EXCLUSIVE', blocks: 'reads and writes', work: 'none' }] },

@@ -14,11 +14,11 @@ import { djangoAtLeast } from '../target-database';
 import type { Rule } from './rule';
 import { fieldBefore, tableLabel, walkSchema } from './schema-walk';
 
-/** Whether ADD COLUMN gives existing rows a value: a default that is not None (or one we cannot read). */
+/** Whether ADD COLUMN gives existing rows a value: a `default` or `db_default` that is not None. */
 function nonNullDefault(field: FieldSpec | null | undefined): boolean {
-  const d = field?.default;
   // Unknown (unreadable) means silence, as everywhere.
-  return d !== undefined && d !== 'NOT_PROVIDED' && d.kind !== 'none';
+  const given = (v: FieldSpec['default']): boolean => v !== undefined && v !== 'NOT_PROVIDED' && v.kind !== 'none';
+  return !!field && (given(field.default) || given(field.dbDefault));
 }
 
 export const addConstraintValidates: Rule = {
