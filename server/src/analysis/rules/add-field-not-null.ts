@@ -8,6 +8,7 @@
 import type { FieldSpec } from '../fields';
 import { djangoAtLeast, postgresqlAtLeast, type TargetDatabase } from '../target-database';
 import type { Rule } from './rule';
+import { reportSqlHazards } from './sql-hazards';
 import { forVendor, hasColumn, tableLabel, walkSchema } from './schema-walk';
 
 /** True when the column gets a database-level default that stays (Django 5.0's db_default). */
@@ -56,5 +57,6 @@ export const addFieldNotNull: Rule = {
         message: `AddField '${name}' on '${step.model}' adds a NOT NULL column to existing table ${tableLabel(step)}: ${consequence}; ${lockText(ctx.target)}. Instead, ${alternative}.`,
       });
     });
+    reportSqlHazards(ctx, 'add-field-not-null');
   },
 };

@@ -7,6 +7,7 @@
  */
 import type { TargetDatabase } from '../target-database';
 import type { Rule } from './rule';
+import { reportSqlHazards } from './sql-hazards';
 import { fieldBefore, forVendor, tableLabel, walkSchema } from './schema-walk';
 
 export function dropLock(target: TargetDatabase): string {
@@ -33,5 +34,6 @@ export const dropColumn: Rule = {
           `Remove the field from the model in one release (a state-only RemoveField in SeparateDatabaseAndState, after making the column nullable if it is NOT NULL), and drop it in the next.`,
       });
     });
+    reportSqlHazards(ctx, 'drop-column');
   },
 };

@@ -4,6 +4,7 @@
  * drop the model from Django's state first, the table in a later release.
  */
 import type { Rule } from './rule';
+import { reportSqlHazards } from './sql-hazards';
 import { dropLock } from './drop-column';
 import { tableLabel, walkSchema } from './schema-walk';
 
@@ -23,5 +24,6 @@ export const dropTable: Rule = {
           `Stop using the model and remove it from Django's state in one release (a state-only DeleteModel in SeparateDatabaseAndState), and drop the table in the next.`,
       });
     });
+    reportSqlHazards(ctx, 'drop-table');
   },
 };
