@@ -439,3 +439,21 @@ describe('add-constraint-validates in RunSQL: NOT VALID now, VALIDATE in a follo
     assert.match(found[1]?.message ?? '', /name the constraint/);
   });
 });
+
+describe('suppressing a finding inside a multi-line string', () => {
+  it('is done on the line where the string starts (a comment inside the string would be SQL)', async () => {
+    const src = migration(`        migrations.RunSQL(
+            """
+            CREATE INDEX shop_order_ref ON shop_order (ref);
+            """,
+            migrations.RunSQL.noop,
+        ),`);
+    const [f] = await sqlFindings(src, {}, true);
+    assert.ok(f?.finding.suppression);
+    const out = applyEdits(src, [f.finding.suppression]);
+    assert.match(out, /\n {12}# migration-guard: ignore\[add-index-not-concurrent\]\n {12}"""\n {12}CREATE INDEX/);
+    assert.equal((await getParser()).parse(out).rootNode.hasError, false);
+    const after = await lint(out);
+    assert.deepEqual(after.findings.filter((x) => x.rule === 'add-index-not-concurrent' || x.rule === 'unused-suppression'), []);
+  });
+});

@@ -45,6 +45,8 @@ export interface SqlHazardSite {
   edits?: TextEdit[];
   /** The table as written in the statement (schema and quotes kept), for generated SQL. */
   tableSql?: string;
+  /** The line the Python string starts on, when the range starts on a later one (where a suppression comment can go). */
+  stringLine?: number;
 }
 
 export interface SqlSites {
@@ -66,6 +68,8 @@ export interface SqlSites {
 /** A Python string's value, with where each of its characters is written. */
 interface Located {
   text: string;
+  /** The line the string (its first literal) starts on. */
+  line: number;
   /** Where the character at `offset` is written; `end` for an offset that ends a range (it stays in the part it ends). */
   at: (offset: number, end?: boolean) => Position;
 }
@@ -134,6 +138,7 @@ function located(parts: Array<{ text: string; segment: Segment }>): Located {
   }
   return {
     text,
+    line: parts[0]?.segment.node.startPosition.row ?? 0,
     at(offset, end = false) {
       let k = parts.length - 1;
       while (k > 0 && ((starts[k] as number) > offset || (end && starts[k] === offset))) k--;
@@ -217,6 +222,11 @@ export function sqlName(written: string): string {
   return last.startsWith('"') ? last.slice(1, -1).replace(/""/g, '"') : last.toLowerCase();
 }
 
+/** A table name, or null when it is a template's hole (`"{table}"`, `%s`) filled in by `.format()` or `%`. */
+function tableName(written: string): string | null {
+  return /[{}%]/.test(written) ? null : sqlName(written);
+}
+
 const NAME = String.raw`(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*))*`;
 const IF_EXISTS = String.raw`(?:IF\s+(?:NOT\s+)?EXISTS\s+)?`;
 
@@ -260,7 +270,7 @@ function statementFacts(code: string, raw: string, mask: string, base: number): 
     facts.createdIndex = name;
     if (!index[2]) {
       const at = stmtFrom + (/^CREATE\s+(?:UNIQUE\s+)?INDEX/i.exec(m)?.[0].length ?? 0);
-      whole('add-index-not-concurrent', short(`CREATE ${index[1] ? 'UNIQUE ' : ''}INDEX ${index[3] ?? ''} ON ${index[4]}`), sqlName(index[4] as string), name, { at, text: ' CONCURRENTLY' });
+      whole('add-index-not-concurrent', short(`CREATE ${index[1] ? 'UNIQUE ' : ''}INDEX ${index[3] ?? ''} ON ${index[4]}`), tableName(index[4] as string), name, { at, text: ' CONCURRENTLY' });
     }
     return facts;
   }
@@ -271,7 +281,7 @@ function statementFacts(code: string, raw: string, mask: string, base: number): 
   }
   const dropTable = new RegExp(String.raw`^DROP\s+TABLE\s+${IF_EXISTS}(${NAME}(?:\s*,\s*${NAME})*)`, 'i').exec(m);
   if (dropTable?.[1]) {
-    for (const t of dropTable[1].split(',')) whole('drop-table', short(`DROP TABLE ${t.trim()}`), sqlName(t), null);
+    for (const t of dropTable[1].split(',')) whole('drop-table', short(`DROP TABLE ${t.trim()}`), tableName(t), null);
     return facts;
   }
   const enumValue = new RegExp(String.raw`^ALTER\s+TYPE\s+(${NAME})\s+ADD\s+VALUE\b`, 'i').exec(m);
@@ -288,7 +298,7 @@ function statementFacts(code: string, raw: string, mask: string, base: number): 
   const alter = new RegExp(String.raw`^ALTER\s+TABLE\s+${IF_EXISTS}(?:ONLY\s+)?(${NAME})`, 'i').exec(m);
   const actions = alter ? alterTableActions(m) : null;
   if (!alter || !actions) return facts;
-  const table = sqlName(alter[1] as string);
+  const table = tableName(alter[1] as string);
   for (const a of actions) {
     const text = a.text.trim();
     if (!text) continue;
@@ -298,9 +308,9 @@ function statementFacts(code: string, raw: string, mask: string, base: number): 
       facts.hazards.push({ rule, what: short(what), from, to, table, name, ...(insert ? { insert } : {}) });
     const action = alterAction(text);
     const check = /^ADD\s+(?:CONSTRAINT\s+("(?:[^"]|"")*"|[\w$]+)\s+)?CHECK\s*\(\s*\(?\s*("(?:[^"]|"")*"|[\w$]+)\s*\)?\s+IS\s+NOT\s+NULL\s*\)/i.exec(text);
-    if (check) facts.notNullChecks.push({ table, column: sqlName(check[2] as string), name: check[1] ? sqlName(check[1]) : null, valid: !/\bNOT\s+VALID\b/i.test(text) });
+    if (check && table) facts.notNullChecks.push({ table, column: sqlName(check[2] as string), name: check[1] ? sqlName(check[1]) : null, valid: !/\bNOT\s+VALID\b/i.test(text) });
     const validate = /^VALIDATE\s+CONSTRAINT\s+("(?:[^"]|"")*"|[\w$]+)/i.exec(text);
-    if (validate) facts.validated.push({ table, name: sqlName(validate[1] as string) });
+    if (validate && table) facts.validated.push({ table, name: sqlName(validate[1] as string) });
     const column = /^(?:ADD|DROP|ALTER|RENAME)\s+(?:COLUMN\s+)?(?:IF\s+(?:NOT\s+)?EXISTS\s+)?("(?:[^"]|"")*"|[\w$]+)/i.exec(text)?.[1] ?? '';
     switch (action) {
       case 'set-not-null':
@@ -378,7 +388,7 @@ export function sqlSites(sqlNode: Node, scope: Scope): SqlSites {
         if (h.table && createdTables.has(h.table)) continue; // created by an earlier statement of this RunSQL
         if (h.rule === 'remove-index-not-concurrent' && h.name && createdIndexes.has(h.name)) continue;
         const range = { start: str.at(h.from), end: str.at(h.to, true) };
-        const site: SqlHazardSite = { rule: h.rule, what: h.what, range, table: h.table, name: h.name, alone, ...(h.tableSql ? { tableSql: h.tableSql } : {}) };
+        const site: SqlHazardSite = { rule: h.rule, what: h.what, range, table: h.table, name: h.name, alone, ...(h.tableSql ? { tableSql: h.tableSql } : {}), ...(range.start.line !== str.line ? { stringLine: str.line } : {}) };
         if (h.insert) {
           const p = str.at(h.insert.at, true);
           site.edits = [{ range: { start: p, end: p }, newText: h.insert.text }];

@@ -47,11 +47,11 @@ export function alterAction(action: string): StatementKind | null {
   if (/^VALIDATE\s+CONSTRAINT\b/i.test(a)) return 'validate-constraint';
   if (/^RENAME\s+TO\b/i.test(a)) return 'rename-table';
   if (/^RENAME\b/i.test(a)) return 'rename-column';
-  if (/^ALTER\s+(COLUMN\s+)?\S+\s+(SET\s+DATA\s+)?TYPE\b/i.test(a)) return 'alter-column-type';
-  if (/^ALTER\s+(COLUMN\s+)?\S+\s+SET\s+NOT\s+NULL\b/i.test(a)) return 'set-not-null';
-  if (/^ALTER\s+(COLUMN\s+)?\S+\s+DROP\s+NOT\s+NULL\b/i.test(a)) return 'drop-not-null';
-  if (/^ALTER\s+(COLUMN\s+)?\S+\s+SET\s+DEFAULT\b/i.test(a)) return 'set-default';
-  if (/^ALTER\s+(COLUMN\s+)?\S+\s+DROP\s+DEFAULT\b/i.test(a)) return 'drop-default';
+  if (/^ALTER\s+(COLUMN\s+)?(?!COLUMN\s)\S+\s+(SET\s+DATA\s+)?TYPE\b/i.test(a)) return 'alter-column-type';
+  if (/^ALTER\s+(COLUMN\s+)?(?!COLUMN\s)\S+\s+SET\s+NOT\s+NULL\b/i.test(a)) return 'set-not-null';
+  if (/^ALTER\s+(COLUMN\s+)?(?!COLUMN\s)\S+\s+DROP\s+NOT\s+NULL\b/i.test(a)) return 'drop-not-null';
+  if (/^ALTER\s+(COLUMN\s+)?(?!COLUMN\s)\S+\s+SET\s+DEFAULT\b/i.test(a)) return 'set-default';
+  if (/^ALTER\s+(COLUMN\s+)?(?!COLUMN\s)\S+\s+DROP\s+DEFAULT\b/i.test(a)) return 'drop-default';
   return null;
 }
 

@@ -269,6 +269,7 @@ export function reportSqlHazards(ctx: ProjectRuleContext, rule: SqlRuleId): void
   for (const judged of sqlHazards(ctx)) {
     if (judged.site.rule !== rule) continue;
     const d = describe(ctx, judged);
-    if (d) ctx.report({ range: judged.site.range, message: d.message, fixes: d.fixes });
+    const line = judged.site.stringLine;
+    if (d) ctx.report({ range: judged.site.range, message: d.message, fixes: d.fixes, ...(line !== undefined ? { suppressionLine: line } : {}) });
   }
 }
