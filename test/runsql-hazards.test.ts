@@ -11,6 +11,8 @@ import { after, describe, it } from 'node:test';
 import type { LintOptions } from '../server/src/analysis/engine';
 import type { TargetDatabase } from '../server/src/analysis/target-database';
 import type { Finding, Range } from '../server/src/analysis/types';
+import { quickSummary } from '../server/src/analysis/project/quick-summary';
+import { textSummary } from '../server/src/analysis/project/text-summary';
 import { applyEdits } from './helpers/apply-edits';
 import { TempDirs, writeFileIn } from './helpers/cli';
 import { getParser, lint, lintProject } from './helpers/lint';
@@ -455,5 +457,27 @@ describe('suppressing a finding inside a multi-line string', () => {
     assert.equal((await getParser()).parse(out).rootNode.hasError, false);
     const after = await lint(out);
     assert.deepEqual(after.findings.filter((x) => x.rule === 'add-index-not-concurrent' || x.rule === 'unused-suppression'), []);
+  });
+});
+
+describe('where the positions come from', () => {
+  it("the quick readers refuse every RunSQL file, so its summary (and the statements' positions) come from the tree", async () => {
+    const src = migration(`        migrations.RunSQL("CREATE INDEX a ON shop_order (ref)", migrations.RunSQL.noop),`);
+    assert.equal(textSummary(src, '0002_sql', null), null, 'the text reader refuses it');
+    const tree = (await getParser()).parse(src);
+    try {
+      assert.equal(quickSummary(tree.rootNode, src, '0002_sql', null), null, 'the quick tree reader refuses it');
+    } finally {
+      tree.delete();
+    }
+    const { summary } = await lint(src);
+    const sites = summary?.operations[0]?.sqlSites;
+    assert.deepEqual(sites?.hazards.map((h) => [h.rule, covered(src, h.range)]), [['add-index-not-concurrent', 'CREATE INDEX a ON shop_order (ref)']]);
+  });
+
+  it('a RunSQL operation imported under another name is still read by the tree path', async () => {
+    const src = migration(`        RunSQL("DROP INDEX a", RunSQL.noop),`).replace('from django.db import migrations, models', 'from django.db import migrations, models\nfrom django.db.migrations import RunSQL');
+    assert.equal(textSummary(src, '0002_sql', null), null);
+    assert.deepEqual(await pairs(src, {}, true), [['remove-index-not-concurrent', 'DROP INDEX a']]);
   });
 });

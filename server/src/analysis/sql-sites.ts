@@ -45,6 +45,8 @@ export interface SqlHazardSite {
   edits?: TextEdit[];
   /** The table as written in the statement (schema and quotes kept), for generated SQL. */
   tableSql?: string;
+  /** The statement's index in its operation's `literals`. */
+  statement: number;
   /** The line the Python string starts on, when the range starts on a later one (where a suppression comment can go). */
   stringLine?: number;
 }
@@ -58,6 +60,8 @@ export interface SqlSites {
   /** `CHECK (col IS NOT NULL)` constraints added (valid at once, or NOT VALID), and constraints validated: they spare SET NOT NULL its scan. */
   notNullChecks: Array<{ table: string; column: string; name: string | null; valid: boolean }>;
   validated: Array<{ table: string; name: string }>;
+  /** The string literals each statement uses (not those in comments or function bodies), in order. */
+  literals: string[][];
   /**
    * Every statement is an index build or drop (CONCURRENTLY or not) or an enum ADD VALUE, alone
    * in its Python string: the operation runs as it should with atomic = False.
@@ -375,20 +379,24 @@ const NON_ATOMIC_READY = new Set<StatementKind>(['create-index', 'create-unique-
 
 /** The hazard sites of a RunSQL's forward `sql` argument. */
 export function sqlSites(sqlNode: Node, scope: Scope): SqlSites {
-  const out: SqlSites = { hazards: [], createdTables: [], createdIndexes: [], notNullChecks: [], validated: [], nonAtomicReady: true };
+  const out: SqlSites = { hazards: [], createdTables: [], createdIndexes: [], notNullChecks: [], validated: [], literals: [], nonAtomicReady: true };
   const createdTables = new Set<string>();
   const createdIndexes = new Set<string>();
   for (const str of executedStrings(sqlNode, scope)) {
     const { statements, mask } = scanSql(str.text);
     const alone = statements.length === 1;
     for (const st of statements) {
-      const facts = statementFacts(st.code, str.text.slice(st.start, st.end), mask.slice(st.start, st.end), st.start);
+      const raw = str.text.slice(st.start, st.end);
+      const stMask = mask.slice(st.start, st.end);
+      const facts = statementFacts(st.code, raw, stMask, st.start);
+      const statement = out.literals.length;
+      out.literals.push([...stMask.matchAll(/'[^']*'/g)].map((m) => raw.slice((m.index as number) + 1, (m.index as number) + m[0].length - 1)));
       if (!alone || !NON_ATOMIC_READY.has(facts.kind)) out.nonAtomicReady = false;
       for (const h of facts.hazards) {
         if (h.table && createdTables.has(h.table)) continue; // created by an earlier statement of this RunSQL
         if (h.rule === 'remove-index-not-concurrent' && h.name && createdIndexes.has(h.name)) continue;
         const range = { start: str.at(h.from), end: str.at(h.to, true) };
-        const site: SqlHazardSite = { rule: h.rule, what: h.what, range, table: h.table, name: h.name, alone, ...(h.tableSql ? { tableSql: h.tableSql } : {}), ...(range.start.line !== str.line ? { stringLine: str.line } : {}) };
+        const site: SqlHazardSite = { rule: h.rule, what: h.what, range, table: h.table, name: h.name, alone, statement, ...(h.tableSql ? { tableSql: h.tableSql } : {}), ...(range.start.line !== str.line ? { stringLine: str.line } : {}) };
         if (h.insert) {
           const p = str.at(h.insert.at, true);
           site.edits = [{ range: { start: p, end: p }, newText: h.insert.text }];

@@ -256,12 +256,12 @@ function blockingWhy(what: string): string {
   return 'rewrites the whole table under an ACCESS EXCLUSIVE lock (no reads, no writes)';
 }
 
-/** The enum value written as a literal in a statement after the one adding it, in this migration's SQL. */
+/** The enum value used as a literal by a statement after the one adding it, in this migration's SQL. */
 function usedLater(ctx: ProjectRuleContext, site: SqlHazardSite, op: OperationSummary): boolean {
-  const literal = `'${(site.name ?? '').replace(/'/g, "''")}'`;
-  const statements = ctx.summary.operations.flatMap((o) => (o.sql ?? []).map((text) => ({ o, text })));
-  const at = statements.findIndex((s) => s.o === op && /\bADD\s+VALUE\b/i.test(s.text) && s.text.includes(literal));
-  return at >= 0 && statements.slice(at + 1).some((s) => s.text.includes(literal));
+  const ops = ctx.summary.operations;
+  const later = ops.slice(ops.indexOf(op) + 1).flatMap((o) => o.sqlSites?.literals ?? []);
+  const rest = [...(op.sqlSites?.literals.slice(site.statement + 1) ?? []), ...later];
+  return rest.some((literals) => literals.includes(site.name ?? ''));
 }
 
 /** Reports the SQL-side findings of one rule. */
