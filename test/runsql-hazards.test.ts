@@ -366,6 +366,12 @@ describe('fixes of RunSQL statements', () => {
     }
   });
 
+  it('offers no CONCURRENTLY fix for ON ONLY (a partitioned parent, which PostgreSQL cannot index concurrently)', async () => {
+    const src = migration(`        migrations.RunSQL("CREATE INDEX shop_event_at ON ONLY shop_event (at)", migrations.RunSQL.noop),`);
+    const found = await sqlFindings(src, {}, true);
+    assert.deepEqual(found.map((f) => [f.rule, f.text, f.finding.fixes.length]), [['add-index-not-concurrent', 'CREATE INDEX shop_event_at ON ONLY shop_event (at)', 0]]);
+  });
+
   it('flips an explicit atomic = True', async () => {
     const src = migration(`        migrations.RunSQL("CREATE INDEX a ON shop_order (ref)", "DROP INDEX a"),`, '    atomic = True\n');
     const [f] = await sqlFindings(src);

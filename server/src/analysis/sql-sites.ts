@@ -274,7 +274,9 @@ function statementFacts(code: string, raw: string, mask: string, base: number): 
     facts.createdIndex = name;
     if (!index[2]) {
       const at = stmtFrom + (/^CREATE\s+(?:UNIQUE\s+)?INDEX/i.exec(m)?.[0].length ?? 0);
-      whole('add-index-not-concurrent', short(`CREATE ${index[1] ? 'UNIQUE ' : ''}INDEX ${index[3] ?? ''} ON ${index[4]}`), tableName(index[4] as string), name, { at, text: ' CONCURRENTLY' });
+      // ON ONLY builds an index of a partitioned table's parent, which PostgreSQL cannot build CONCURRENTLY.
+      const fix = /\bON\s+ONLY\b/i.test(index[0]) ? undefined : { at, text: ' CONCURRENTLY' };
+      whole('add-index-not-concurrent', short(`CREATE ${index[1] ? 'UNIQUE ' : ''}INDEX ${index[3] ?? ''} ON ${index[4]}`), tableName(index[4] as string), name, fix);
     }
     return facts;
   }

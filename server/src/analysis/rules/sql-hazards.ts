@@ -22,14 +22,14 @@ export interface JudgedSite {
   op: OperationSummary;
 }
 
-const judged = new WeakMap<ProjectRuleContext['summary'], { view: ProjectRuleContext['view']; file: string | null; sites: JudgedSite[] }>();
+const judged = new WeakMap<ProjectRuleContext['summary'], { view: ProjectRuleContext['view']; file: string | null; target: TargetDatabase; sites: JudgedSite[] }>();
 
 /** The statements of the file's RunSQL that change a table not created earlier in this migration. */
 export function sqlHazards(ctx: ProjectRuleContext): JudgedSite[] {
   const known = judged.get(ctx.summary);
-  if (known && known.view === ctx.view && known.file === ctx.file) return known.sites;
+  if (known && known.view === ctx.view && known.file === ctx.file && known.target === ctx.target) return known.sites;
   const sites = judge(ctx);
-  judged.set(ctx.summary, { view: ctx.view, file: ctx.file, sites });
+  judged.set(ctx.summary, { view: ctx.view, file: ctx.file, target: ctx.target, sites });
   return sites;
 }
 
