@@ -5,7 +5,7 @@
  * (tree-sitter) and by the rule.
  */
 import assert from 'node:assert/strict';
-import { cpSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { LintOptions } from '../server/src/analysis/engine';
@@ -14,7 +14,7 @@ import type { Finding, Range } from '../server/src/analysis/types';
 import { quickSummary } from '../server/src/analysis/project/quick-summary';
 import { textSummary } from '../server/src/analysis/project/text-summary';
 import { applyEdits } from './helpers/apply-edits';
-import { TempDirs, writeFileIn } from './helpers/cli';
+import { jsonFindings, runCli, TempDirs, writeFileIn } from './helpers/cli';
 import { getParser, lint, lintProject } from './helpers/lint';
 import { FIXTURES } from './helpers/paths';
 
@@ -485,5 +485,22 @@ describe('where the positions come from', () => {
     const src = migration(`        RunSQL("DROP INDEX a", RunSQL.noop),`).replace('from django.db import migrations, models', 'from django.db import migrations, models\nfrom django.db.migrations import RunSQL');
     assert.equal(textSummary(src, '0002_sql', null), null);
     assert.deepEqual(await pairs(src, {}, true), [['remove-index-not-concurrent', 'DROP INDEX a']]);
+  });
+});
+
+describe('the CLI and the RunSQL fixes', () => {
+  it('neither --fix nor --unsafe-fixes half-applies them: the fixes of the project step are offered in the editor only', () => {
+    const dir = temps.make();
+    cpSync(join(FIXTURES, 'schema-base'), dir, { recursive: true });
+    const file = join(dir, 'shop', 'migrations', '0002_sql.py');
+    const source = migration(`        migrations.RunSQL(["CREATE INDEX shop_order_status ON shop_order (status)"], ["DROP INDEX shop_order_status"]),
+        migrations.RunSQL("ALTER TABLE shop_order ADD CONSTRAINT total_positive CHECK (total > 0)", migrations.RunSQL.noop),`);
+    writeFileIn(file, source);
+    for (const flag of ['--fix', '--unsafe-fixes']) {
+      const run = runCli(['check', '--no-cache', '--format', 'json', flag, '.'], dir);
+      assert.equal(readFileSync(file, 'utf8'), source, flag);
+      assert.deepEqual(readdirSync(join(dir, 'shop', 'migrations')).sort(), ['0001_initial.py', '0002_sql.py', '__init__.py'], `${flag} writes no follow-up migration without its NOT VALID`);
+      assert.deepEqual(jsonFindings(run).filter((f) => SQL_RULES.has(f.rule)).map((f) => f.rule), ['add-index-not-concurrent', 'add-constraint-validates'], flag);
+    }
   });
 });

@@ -99,7 +99,8 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
       // A fix that writes new files fixes its finding once they are written (check.ts writes them).
       final = final.filter((f) => {
         const fix = f.fixes.find((x) => x.isPreferred) ?? f.fixes[0];
-        if (!fix?.creates?.length) return true;
+        // Edits of a project-step fix are not applied here: writing its files alone would half-apply it.
+        if (!fix?.creates?.length || fix.edits.length > 0) return true;
         for (const c of fix.creates) creates.set(c.file, c);
         return false;
       });
