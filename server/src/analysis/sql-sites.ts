@@ -365,7 +365,7 @@ function statementFacts(code: string, raw: string, mask: string, base: number): 
 function blockingStatement(m: string): string | null {
   if (/^VACUUM\s*\(?[^;]*\bFULL\b/i.test(m)) return 'VACUUM FULL';
   if (/^CLUSTER\b/i.test(m)) return 'CLUSTER';
-  if (/^REINDEX\b/i.test(m) && !/^REINDEX\s*(?:\([^)]*\bCONCURRENTLY\b[^)]*\)\s*)?\w+\s+CONCURRENTLY\b/i.test(m) && !/^REINDEX\s*\([^)]*\bCONCURRENTLY\b/i.test(m)) return short(m.split(/\s+/).slice(0, 3).join(' '));
+  if (/^REINDEX\b/i.test(m) && !/^REINDEX\s*(?:\([^)]*\)\s*)?\w+\s+CONCURRENTLY\b/i.test(m) && !/^REINDEX\s*\([^)]*\bCONCURRENTLY\b/i.test(m)) return short(m.split(/\s+/).slice(0, 3).join(' '));
   const lock = /^LOCK\s+(?:TABLE\s+)?[\s\S]*?(?:\bIN\s+([A-Z ]+?)\s+MODE\b|$)/i.exec(m);
   if (lock && /^LOCK\b/i.test(m)) {
     const mode = (lock[1] ?? 'ACCESS EXCLUSIVE').replace(/\s+/g, ' ').toUpperCase();
