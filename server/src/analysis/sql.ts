@@ -26,27 +26,58 @@ export interface SqlStatement {
  * quoted text is replaced by spaces so keywords inside literals are never matched, and `text`.
  */
 export function splitStatements(sql: string): Array<{ code: string; text: string }> {
-  const out: Array<{ code: string; text: string }> = [];
+  return scanSql(sql).statements;
+}
+
+/** A statement of `splitStatements` with where it stands in the text: `sql.slice(start, end)`, comments included. */
+export interface ScannedStatement {
+  code: string;
+  text: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * `splitStatements` with positions, and `mask`: the text with comments, string literals and
+ * dollar-quoted bodies blanked (same length, line breaks kept), so a pattern matched on the mask
+ * never matches a keyword inside them and its offsets are offsets in the text.
+ */
+export function scanSql(sql: string): { statements: ScannedStatement[]; mask: string } {
+  const out: ScannedStatement[] = [];
   let code = '';
   let text = '';
+  let mask = '';
+  let start = -1;
+  let end = 0;
   let i = 0;
   let blockDepth = 0; // BEGIN ... END inside CREATE TRIGGER / FUNCTION bodies written without quotes
+  const blank = (from: number, to: number) => {
+    mask += sql.slice(from, to).replace(/[^\n]/g, ' ');
+  };
+  const keep = (from: number, to: number) => {
+    mask += sql.slice(from, to);
+    if (start < 0) start = from;
+    end = to;
+  };
   const flush = () => {
-    if (code.trim()) out.push({ code: code.trim(), text: text.trim() });
+    if (code.trim()) out.push({ code: code.trim(), text: text.trim(), start, end });
     code = '';
     text = '';
+    start = -1;
   };
   while (i < sql.length) {
     const c = sql[i] as string;
     const next = sql[i + 1];
     if (c === '-' && next === '-') {
-      const end = sql.indexOf('\n', i);
-      i = end === -1 ? sql.length : end;
+      const stop = sql.indexOf('\n', i);
+      blank(i, stop === -1 ? sql.length : stop);
+      i = stop === -1 ? sql.length : stop;
       continue;
     }
     if (c === '/' && next === '*') {
-      const end = sql.indexOf('*/', i + 2);
-      i = end === -1 ? sql.length : end + 2;
+      const stop = sql.indexOf('*/', i + 2);
+      blank(i, stop === -1 ? sql.length : stop + 2);
+      i = stop === -1 ? sql.length : stop + 2;
       code += ' ';
       text += ' ';
       continue;
@@ -67,6 +98,12 @@ export function splitStatements(sql: string): Array<{ code: string; text: string
       const literal = sql.slice(i, j + 1);
       // Identifiers in double quotes keep their text in `code`: they are names, not data.
       code += c === "'" ? "''" : literal;
+      const close = Math.min(j + 1, sql.length);
+      if (c === "'") {
+        keep(i, i + 1);
+        blank(i + 1, Math.max(i + 1, close - 1));
+        if (close - 1 > i) keep(close - 1, close);
+      } else keep(i, close);
       text += literal;
       i = j + 1;
       continue;
@@ -78,6 +115,9 @@ export function splitStatements(sql: string): Array<{ code: string; text: string
         const end = sql.indexOf(tag, i + tag.length);
         const stop = end === -1 ? sql.length : end + tag.length;
         const body = sql.slice(i, stop);
+        keep(i, i + tag.length);
+        blank(i + tag.length, end === -1 ? stop : end);
+        if (end !== -1) keep(end, stop);
         code += ` $BODY(${body.length}) `;
         text += body;
         i = stop;
@@ -86,6 +126,7 @@ export function splitStatements(sql: string): Array<{ code: string; text: string
     }
     if (c === ';' && blockDepth === 0) {
       flush();
+      mask += ';';
       i++;
       continue;
     }
@@ -99,15 +140,18 @@ export function splitStatements(sql: string): Array<{ code: string; text: string
       }
       code += word;
       text += word;
+      keep(i, i + word.length);
       i += word.length;
       continue;
     }
     code += c;
     text += c;
+    if (/\s/.test(c)) mask += c;
+    else keep(i, i + 1);
     i++;
   }
   flush();
-  return out;
+  return { statements: out, mask };
 }
 
 function isRoutineDefinition(code: string): boolean {

@@ -57,7 +57,7 @@ export function parseSuppressions(source: string, tree: Tree): Suppression[] {
 /** Marks and returns the suppression that covers `finding`, if any. */
 export function suppressionFor(finding: Finding, suppressions: Suppression[]): Suppression | null {
   for (const s of suppressions) {
-    if (s.kind === 'line' && s.target !== finding.range.start.line) continue;
+    if (s.kind === 'line' && s.target !== (finding.suppressionLine ?? finding.range.start.line)) continue;
     if (s.rules && !s.rules.includes(finding.rule)) continue;
     s.used.add(finding.rule);
     return s;

@@ -97,7 +97,7 @@ export function isNoneLiteral(node: Node): boolean {
   return unparen(node).type === 'none';
 }
 
-const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '0': '\0' };
+export const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '0': '\0' };
 
 /** The value of one string literal node (escapes decoded where they matter for SQL keywords). */
 export interface StaticString {
@@ -106,7 +106,7 @@ export interface StaticString {
   complete: boolean;
 }
 
-const STRING_START = /^([A-Za-z]*)('\'\'|"""|'|")/;
+export const STRING_START = /^([A-Za-z]*)('\'\'|"""|'|")/;
 /** An f-string hole: `{expr}` but not a doubled `{{`. */
 const HOLE = /\{\{|\}\}|\{[^{}]*\}/g;
 

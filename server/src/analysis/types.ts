@@ -57,6 +57,11 @@ export interface Finding {
   range: Range;
   related: RelatedLocation[];
   fixes: Fix[];
+  /**
+   * The line a suppression comment covers, when it is not the range's first line: a finding inside
+   * a multi-line string (a RunSQL statement) is suppressed on the line where the string starts.
+   */
+  suppressionLine?: number;
   /** The edit that writes a suppression comment for this finding. */
   suppression?: TextEdit;
   /** The code the finding points at, as tokens: its identity in a baseline (set by the CLI). */

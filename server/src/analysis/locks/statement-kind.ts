@@ -31,7 +31,7 @@ const RANK: readonly StatementKind[] = [
 ];
 
 /** One ALTER TABLE action (`ADD COLUMN "x" integer DEFAULT 0 NOT NULL`) → its kind. */
-function alterAction(action: string): StatementKind | null {
+export function alterAction(action: string): StatementKind | null {
   const a = action.trim();
   if (/^ADD\s+(COLUMN\s+)?(?!CONSTRAINT\b|CHECK\b|UNIQUE\b|PRIMARY\b|FOREIGN\b)/i.test(a)) {
     if (/\bREFERENCES\b/i.test(a)) return 'add-column-fk';
@@ -47,17 +47,17 @@ function alterAction(action: string): StatementKind | null {
   if (/^VALIDATE\s+CONSTRAINT\b/i.test(a)) return 'validate-constraint';
   if (/^RENAME\s+TO\b/i.test(a)) return 'rename-table';
   if (/^RENAME\b/i.test(a)) return 'rename-column';
-  if (/^ALTER\s+(COLUMN\s+)?\S+\s+(SET\s+DATA\s+)?TYPE\b/i.test(a)) return 'alter-column-type';
-  if (/^ALTER\s+(COLUMN\s+)?\S+\s+SET\s+NOT\s+NULL\b/i.test(a)) return 'set-not-null';
-  if (/^ALTER\s+(COLUMN\s+)?\S+\s+DROP\s+NOT\s+NULL\b/i.test(a)) return 'drop-not-null';
-  if (/^ALTER\s+(COLUMN\s+)?\S+\s+SET\s+DEFAULT\b/i.test(a)) return 'set-default';
-  if (/^ALTER\s+(COLUMN\s+)?\S+\s+DROP\s+DEFAULT\b/i.test(a)) return 'drop-default';
+  if (/^ALTER\s+(COLUMN\s+)?(?!COLUMN\s)\S+\s+(SET\s+DATA\s+)?TYPE\b/i.test(a)) return 'alter-column-type';
+  if (/^ALTER\s+(COLUMN\s+)?(?!COLUMN\s)\S+\s+SET\s+NOT\s+NULL\b/i.test(a)) return 'set-not-null';
+  if (/^ALTER\s+(COLUMN\s+)?(?!COLUMN\s)\S+\s+DROP\s+NOT\s+NULL\b/i.test(a)) return 'drop-not-null';
+  if (/^ALTER\s+(COLUMN\s+)?(?!COLUMN\s)\S+\s+SET\s+DEFAULT\b/i.test(a)) return 'set-default';
+  if (/^ALTER\s+(COLUMN\s+)?(?!COLUMN\s)\S+\s+DROP\s+DEFAULT\b/i.test(a)) return 'drop-default';
   return null;
 }
 
-/** Splits `a, b, c` at top-level commas (not inside parentheses). */
-function topLevelParts(text: string): string[] {
-  const out: string[] = [];
+/** Splits `a, b, c` at top-level commas (not inside parentheses), with where each part starts. */
+function topLevelParts(text: string): Array<{ text: string; start: number }> {
+  const out: Array<{ text: string; start: number }> = [];
   let depth = 0;
   let start = 0;
   for (let i = 0; i < text.length; i++) {
@@ -65,16 +65,29 @@ function topLevelParts(text: string): string[] {
     if (c === '(') depth++;
     else if (c === ')') depth--;
     else if (c === ',' && depth === 0) {
-      out.push(text.slice(start, i));
+      out.push({ text: text.slice(start, i), start });
       start = i + 1;
     }
   }
-  out.push(text.slice(start));
+  out.push({ text: text.slice(start), start });
   return out;
 }
 
+const ALTER_TABLE = /^(\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?\S+\s+)([\s\S]*)$/i;
+
+/**
+ * The actions of an ALTER TABLE statement (code, or a mask of the same length as its text), each
+ * with its offset in `code`; null for any other statement.
+ */
+export function alterTableActions(code: string): Array<{ text: string; start: number }> | null {
+  const m = ALTER_TABLE.exec(code);
+  if (!m?.[2]) return null;
+  const head = (m[1] as string).length;
+  return topLevelParts(m[2]).map((p) => ({ text: p.text, start: head + p.start }));
+}
+
 /** The kind of one statement, given its code (quoted text blanked). */
-function kindOfCode(code: string): StatementKind {
+export function kindOfCode(code: string): StatementKind {
   const c = code.trim();
   if (/^CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY\b/i.test(c)) return 'create-index-concurrently';
   if (/^CREATE\s+UNIQUE\s+INDEX\b/i.test(c)) return 'create-unique-index';
@@ -89,9 +102,9 @@ function kindOfCode(code: string): StatementKind {
   if (/^INSERT\b/i.test(c)) return 'insert';
   if (/^DELETE\b/i.test(c)) return 'delete';
   if (/^SELECT\b/i.test(c)) return 'select';
-  const alter = /^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?\S+\s+([\s\S]*)$/i.exec(c);
-  if (alter?.[1]) {
-    const kinds = topLevelParts(alter[1]).map(alterAction);
+  const actions = alterTableActions(c);
+  if (actions) {
+    const kinds = actions.map((a) => alterAction(a.text));
     if (kinds.some((k) => k === null)) return 'other';
     const found = kinds as StatementKind[];
     if (found.includes('rename-table')) return 'rename-table';

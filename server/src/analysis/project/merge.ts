@@ -31,9 +31,14 @@ export function mergeMigration(view: ProjectView, leaves: readonly GraphNode[], 
   const pad = (n: number) => String(n).padStart(2, '0');
   const stamp = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}_${pad(now.getHours())}${pad(now.getMinutes())}`;
   const name = `${String(next).padStart(4, '0')}_merge_${joined.length > 47 ? stamp : joined}`;
-  const deps = leaves.map((l) => `        ('${app}', '${l.key.name}'),`).join('\n');
-  const text = [
-    `# Merge migration written by Django Migration Guard, as \`makemigrations --merge\` writes it.`,
+  const text = migrationText(['# Merge migration written by Django Migration Guard, as `makemigrations --merge` writes it.'], leaves.map((l) => `('${app}', '${l.key.name}')`), []);
+  return { ok: true, name, file: join([...dirs][0] as string, `${name}.py`), text };
+}
+
+/** The text of a migration file we write: header comments, dependencies and operations as Python expressions. */
+export function migrationText(header: readonly string[], dependencies: readonly string[], operations: readonly string[]): string {
+  return [
+    ...header,
     '',
     'from django.db import migrations',
     '',
@@ -41,12 +46,12 @@ export function mergeMigration(view: ProjectView, leaves: readonly GraphNode[], 
     'class Migration(migrations.Migration):',
     '',
     '    dependencies = [',
-    deps,
+    ...dependencies.map((d) => `        ${d},`),
     '    ]',
     '',
     '    operations = [',
+    ...operations.map((o) => `        ${o},`),
     '    ]',
     '',
   ].join('\n');
-  return { ok: true, name, file: join([...dirs][0] as string, `${name}.py`), text };
 }

@@ -11,7 +11,10 @@ import type { OperationArgs } from '../operation-args';
 import { operationKinds } from '../operation-kinds';
 import type { BranchStep, Operation } from '../operations';
 import { rangeOf, sequenceElements, type Node } from '../syntax';
-import type { Range } from '../types';
+import { atomicFalseFix } from '../fixes/atomic-fix';
+import type { Scope } from '../scope';
+import { sqlSites, type SqlSites } from '../sql-sites';
+import type { Range, TextEdit } from '../types';
 import { asItems, asString, Evaluator, type Value } from '../values';
 
 export interface MigrationKey {
@@ -59,6 +62,8 @@ export interface OperationSummary {
   sql: string[] | null;
   /** A short description for messages (`AddField on 'order'`, `RunSQL "ALTER TABLE x …"`). */
   label: string;
+  /** RunSQL's forward statements the schema rules judge, with their ranges in the string literals (read from the tree only). */
+  sqlSites?: SqlSites;
 }
 
 export interface MigrationSummary {
@@ -79,6 +84,8 @@ export interface MigrationSummary {
    * `Safe.after_deploy()` / `Safe.always()` says; absent when the migration does not say.
    */
   deployPhase?: DeployPhase;
+  /** The edits that make the migration non-atomic, for the fixes of RunSQL statements that must run outside a transaction (absent when no such statement). */
+  atomicFalseEdits?: TextEdit[] | null;
 }
 
 export type DeployPhase = 'before-deploy' | 'after-deploy' | 'always';
@@ -157,8 +164,9 @@ function forwardSql(op: Operation): string[] | null {
   return sql.statements.map((st) => st.text);
 }
 
-function summarizeOperation(op: Operation, index: number | null, all: Operation[], kinds: ReturnType<typeof operationKinds>): OperationSummary {
+function summarizeOperation(op: Operation, index: number | null, all: Operation[], kinds: ReturnType<typeof operationKinds>, scope: Scope): OperationSummary {
   const container = op.container ? all.indexOf(op.container) : -1;
+  const sql = op.runSql?.sql;
   return {
     name: op.name,
     specName: op.specName,
@@ -170,7 +178,7 @@ function summarizeOperation(op: Operation, index: number | null, all: Operation[
     container: container >= 0 ? container : null,
     databaseEffect: op.databaseEffect,
     customState: op.customState,
-    stateOperations: op.stateOperations && op.stateOperationsComplete ? op.stateOperations.map((s, _, list) => summarizeOperation(s, null, list, kinds)) : null,
+    stateOperations: op.stateOperations && op.stateOperationsComplete ? op.stateOperations.map((s, _, list) => summarizeOperation(s, null, list, kinds, scope)) : null,
     isData: index === null ? false : kinds.isData(op),
     isSchema: index === null ? false : kinds.isSchema(op),
     touchesExistingTable: index === null ? false : kinds.touchesExistingTable(op),
@@ -180,6 +188,7 @@ function summarizeOperation(op: Operation, index: number | null, all: Operation[
     nonTransactional: op.nonTransactional,
     sql: forwardSql(op),
     label: label(op),
+    ...(index !== null && sql && sql.state === 'known' ? { sqlSites: sqlSites(sql.node, scope) } : {}),
   };
 }
 
@@ -204,6 +213,10 @@ export function summarizeMigration(model: MigrationModel, name: string, index: C
     deps.complete = false;
     runBefore.complete = false;
   }
+  const operations = model.operations.map((op, i) => summarizeOperation(op, i, model.operations, kinds, model.classScope));
+  // Index builds and enum values the fixes move out of the transaction (computed only when there is one).
+  const outside = operations.some((op) => op.sqlSites?.hazards.some((h) => h.rule === 'add-index-not-concurrent' || h.rule === 'remove-index-not-concurrent' || h.rule === 'enum-value-in-transaction'));
+  const atomicFalse = outside ? atomicFalseFix(model, model.root.text, 'CONCURRENTLY and ALTER TYPE … ADD VALUE must run outside a transaction.', false) : undefined;
   return {
     name,
     classRange: rangeOf(model.nameNode),
@@ -212,9 +225,10 @@ export function summarizeMigration(model: MigrationModel, name: string, index: C
     replaces: replacesOf(replacesList),
     initial: model.initial.value === undefined ? null : model.initial.value === 'unknown' ? null : model.initial.value,
     atomic: atomic === undefined ? true : atomic,
-    operations: model.operations.map((op, i) => summarizeOperation(op, i, model.operations, kinds)),
+    operations,
     operationsComplete: model.operationsComplete && !broken,
     ...withDeployPhase(model),
+    ...(atomicFalse !== undefined ? { atomicFalseEdits: atomicFalse ? atomicFalse.edits : null } : {}),
   };
 }
 

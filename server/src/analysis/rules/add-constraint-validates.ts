@@ -12,6 +12,7 @@
 import type { FieldSpec } from '../fields';
 import { djangoAtLeast } from '../target-database';
 import type { Rule } from './rule';
+import { reportSqlHazards } from './sql-hazards';
 import { fieldBefore, tableLabel, walkSchema } from './schema-walk';
 
 /** Whether ADD COLUMN gives existing rows a value: a `default` or `db_default` that is not None. */
@@ -66,5 +67,6 @@ export const addConstraintValidates: Rule = {
         message: `${args.kind} '${args.name}' adds a foreign key to existing table ${tableLabel(step)}, ${fk}. Instead, add the field with \`db_constraint=False\` and create the constraint with \`ADD CONSTRAINT … NOT VALID\` then \`VALIDATE CONSTRAINT\` in RunSQL inside SeparateDatabaseAndState.`,
       });
     });
+    reportSqlHazards(ctx, 'add-constraint-validates');
   },
 };

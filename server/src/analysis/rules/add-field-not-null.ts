@@ -10,6 +10,7 @@ import { fieldColumn, type FieldSpec } from '../fields';
 import { defaultTable } from '../project/state';
 import { djangoAtLeast, postgresqlAtLeast, type TargetDatabase } from '../target-database';
 import type { Rule } from './rule';
+import { reportSqlHazards } from './sql-hazards';
 import { defaultRestoredBySql, forVendor, hasColumn, tableLabel, walkSchema } from './schema-walk';
 
 /** True when the column gets a database-level default that stays (Django 5.0's db_default). */
@@ -61,5 +62,6 @@ export const addFieldNotNull: Rule = {
         message: `AddField '${name}' on '${step.model}' adds a NOT NULL column to existing table ${tableLabel(step)}: ${consequence}; ${lockText(ctx.target)}. Instead, ${alternative}.`,
       });
     });
+    reportSqlHazards(ctx, 'add-field-not-null');
   },
 };

@@ -9,6 +9,7 @@
  */
 import { djangoAtLeast } from '../target-database';
 import type { Rule } from './rule';
+import { reportSqlHazards } from './sql-hazards';
 import { fieldBefore, fieldIndex, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
 
 const SHARE = 'CREATE INDEX takes a SHARE lock on the table for the whole build: reads go on, every INSERT, UPDATE and DELETE waits';
@@ -76,5 +77,6 @@ export const addIndexNotConcurrent: Rule = {
           return;
       }
     });
+    reportSqlHazards(ctx, 'add-index-not-concurrent');
   },
 };

@@ -6,6 +6,7 @@
  */
 import { postgresqlAtLeast, type TargetDatabase } from '../target-database';
 import type { Rule } from './rule';
+import { reportSqlHazards } from './sql-hazards';
 import { alteredField, forVendor, hasColumn, tableLabel, walkSchema } from './schema-walk';
 
 function how(target: TargetDatabase): string {
@@ -37,5 +38,6 @@ export const alterFieldNotNull: Rule = {
         message: `AlterField makes '${name}' of '${step.model}' NOT NULL on existing table ${tableLabel(step)}: ${how(ctx.target)}.${fill}`,
       });
     });
+    reportSqlHazards(ctx, 'alter-field-not-null');
   },
 };

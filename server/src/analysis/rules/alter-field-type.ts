@@ -9,6 +9,7 @@
 import type { FieldSpec } from '../fields';
 import type { TargetDatabase } from '../target-database';
 import type { Rule } from './rule';
+import { reportSqlHazards } from './sql-hazards';
 import { alteredField, forVendor, tableLabel, walkSchema } from './schema-walk';
 
 /** A column type as PostgreSQL's backend writes it, split into its family and parameters. */
@@ -123,5 +124,6 @@ export const alterFieldType: Rule = {
           `Add a new column of the new type instead, backfill it in batches, switch the code over, then drop the old one.`,
       });
     });
+    reportSqlHazards(ctx, 'alter-field-type');
   },
 };

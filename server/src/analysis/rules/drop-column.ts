@@ -10,6 +10,7 @@
 import type { MigrationSummary } from '../project/summary';
 import type { TargetDatabase } from '../target-database';
 import type { Rule } from './rule';
+import { reportSqlHazards } from './sql-hazards';
 import { fieldColumn } from '../fields';
 import { columnAtStart, columnComesBack, fieldBefore, forVendor, tableLabel, walkSchema } from './schema-walk';
 
@@ -48,5 +49,6 @@ export const dropColumn: Rule = {
           `Remove the field from the model in one release (a state-only RemoveField in SeparateDatabaseAndState, after making the column nullable if it is NOT NULL), and drop it in the next.`,
       });
     });
+    reportSqlHazards(ctx, 'drop-column');
   },
 };

@@ -5,6 +5,7 @@
  * runs only after the deploy (django-safemigrate's `Safe.after_deploy()`) has no old code left.
  */
 import type { Rule } from './rule';
+import { reportSqlHazards } from './sql-hazards';
 import { dropLock, runsAfterDeploy } from './drop-column';
 import { tableLabel, walkSchema } from './schema-walk';
 
@@ -25,5 +26,6 @@ export const dropTable: Rule = {
           `Stop using the model and remove it from Django's state in one release (a state-only DeleteModel in SeparateDatabaseAndState), and drop the table in the next.`,
       });
     });
+    reportSqlHazards(ctx, 'drop-table');
   },
 };

@@ -2,6 +2,8 @@
 import { addConstraintValidates } from './add-constraint-validates';
 import { addFieldNotNull } from './add-field-not-null';
 import { addIndexNotConcurrent } from './add-index-not-concurrent';
+import { blockingSql } from './blocking-sql';
+import { enumValueInTransaction } from './enum-value-in-transaction';
 import { alterFieldNotNull } from './alter-field-not-null';
 import { alterFieldType } from './alter-field-type';
 import { dropColumn } from './drop-column';
@@ -47,6 +49,8 @@ export const RULES: readonly Rule[] = [
   renameColumn,
   renameTable,
   addConstraintValidates,
+  enumValueInTransaction,
+  blockingSql,
   unusedSuppression,
 ];
 

@@ -6,6 +6,7 @@
  * queued behind it. PostgreSQL only (`RemoveIndexConcurrently` exists nowhere else).
  */
 import type { Rule } from './rule';
+import { reportSqlHazards } from './sql-hazards';
 import { fieldBefore, fieldIndex, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
 
 const LOCK = 'it takes an ACCESS EXCLUSIVE lock on the table, and while it waits for running queries to finish every new read and write queues behind it';
@@ -62,5 +63,6 @@ export const removeIndexNotConcurrent: Rule = {
           return;
       }
     });
+    reportSqlHazards(ctx, 'remove-index-not-concurrent');
   },
 };

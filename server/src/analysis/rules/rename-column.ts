@@ -7,6 +7,7 @@
 import { fieldColumn } from '../fields';
 import { runsAfterDeploy } from './drop-column';
 import type { Rule } from './rule';
+import { reportSqlHazards } from './sql-hazards';
 import { columnAtStart, columnComesBack, fieldBefore, tableLabel, walkSchema } from './schema-walk';
 
 export const renameColumn: Rule = {
@@ -48,5 +49,6 @@ export const renameColumn: Rule = {
           `old code still running during the deploy names "${from}" and fails at once. Keep the column: rename the field with \`db_column="${from}"\` (nothing changes in the database).`,
       });
     });
+    reportSqlHazards(ctx, 'rename-column');
   },
 };

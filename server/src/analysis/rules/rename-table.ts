@@ -7,6 +7,7 @@
 import { defaultTable } from '../project/state';
 import { runsAfterDeploy } from './drop-column';
 import type { Rule } from './rule';
+import { reportSqlHazards } from './sql-hazards';
 import { walkSchema } from './schema-walk';
 
 export const renameTable: Rule = {
@@ -42,5 +43,6 @@ export const renameTable: Rule = {
           `Keep the table: give the model \`db_table = "${from}"\` so nothing changes in the database.`,
       });
     });
+    reportSqlHazards(ctx, 'rename-table');
   },
 };

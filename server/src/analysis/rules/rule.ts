@@ -34,6 +34,8 @@ export interface ReportedFinding {
   severity?: Severity;
   related?: RelatedLocation[];
   fixes?: Fix[];
+  /** See Finding.suppressionLine. */
+  suppressionLine?: number;
 }
 
 export interface RuleContext {

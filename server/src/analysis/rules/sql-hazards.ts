@@ -1,0 +1,275 @@
+/**
+ * The SQL side of the schema-hazard rules: statements written in RunSQL (sql-sites.ts finds them
+ * while the file is summarized) judged here once per file against the migration — a table
+ * created earlier in the same migration (CreateModel, CREATE TABLE) is new, anything else is an
+ * existing table — and reported by each rule under its own id with `reportSqlHazards(ctx, id)`.
+ * Nothing is judged in an initial migration (as schema-walk.ts), nor for operations from a
+ * comprehension that may be empty.
+ */
+import { dirname, join } from 'node:path';
+import { pythonString } from '../fixes/edits';
+import type { GraphNode } from '../project/graph';
+import { migrationText } from '../project/merge';
+import { columnOf } from '../project/state';
+import type { OperationSummary } from '../project/summary';
+import type { SqlHazardSite, SqlRuleId } from '../sql-sites';
+import { postgresqlAtLeast, type TargetDatabase } from '../target-database';
+import type { Fix } from '../types';
+import type { ProjectRuleContext } from './rule';
+
+export interface JudgedSite {
+  site: SqlHazardSite;
+  op: OperationSummary;
+}
+
+const judged = new WeakMap<ProjectRuleContext['summary'], { view: ProjectRuleContext['view']; file: string | null; target: TargetDatabase; sites: JudgedSite[] }>();
+
+/** The statements of the file's RunSQL that change a table not created earlier in this migration. */
+export function sqlHazards(ctx: ProjectRuleContext): JudgedSite[] {
+  const known = judged.get(ctx.summary);
+  if (known && known.view === ctx.view && known.file === ctx.file && known.target === ctx.target) return known.sites;
+  const sites = judge(ctx);
+  judged.set(ctx.summary, { view: ctx.view, file: ctx.file, target: ctx.target, sites });
+  return sites;
+}
+
+/**
+ * The tables of this app's models as Django's state has them before this migration — what the
+ * code of the release still running knows — each with its columns; null without a project view.
+ */
+function stateTables(ctx: ProjectRuleContext): Map<string, Set<string>> | null {
+  const state = ctx.view && ctx.file ? ctx.view.stateOf(ctx.file, 'before', 'state') : null;
+  if (!ctx.view || !state) return null;
+  const out = new Map<string, Set<string>>();
+  for (const m of state.models.values()) {
+    if (typeof m === 'string') continue;
+    const table = ctx.view.tableName(m, state);
+    if (!table) continue;
+    const columns = new Set<string>();
+    for (const field of m.fields) {
+      const c = columnOf(field);
+      if (c) columns.add(c);
+    }
+    out.set(table, columns);
+  }
+  return out;
+}
+
+/**
+ * Columns a validated `CHECK (col IS NOT NULL)` proves, in this migration or the ones before it
+ * in its app: SET NOT NULL then skips its scan (PostgreSQL 12+).
+ */
+function provenNotNull(ctx: ProjectRuleContext): Set<string> {
+  const summaries = [ctx.summary];
+  let node = ctx.view && ctx.file ? ctx.view.node(ctx.file) : null;
+  for (let hops = 0; node && hops < 50; hops++) {
+    const parent: GraphNode | undefined = node.parents.find((p) => p.key.app === node?.key.app);
+    if (parent?.migration) summaries.push(parent.migration.summary);
+    node = parent ?? null;
+  }
+  const sites = summaries.flatMap((s) => s.operations.flatMap((op) => (op.sqlSites ? [op.sqlSites] : [])));
+  const validated = new Set(sites.flatMap((x) => x.validated.map((v) => `${v.table}.${v.name}`)));
+  const out = new Set<string>();
+  for (const c of sites.flatMap((x) => x.notNullChecks)) if (c.valid || (c.name && validated.has(`${c.table}.${c.name}`))) out.add(`${c.table}.${c.column}`);
+  return out;
+}
+
+/** Whether a site stands in the migration as the rule reads it (see the rules' docs pages). */
+function stands(site: SqlHazardSite, django: Map<string, Set<string>> | null, proven: () => Set<string>, target: TargetDatabase): boolean {
+  const table = site.table ?? '';
+  switch (site.rule) {
+    // What breaks old code is a table or column the code still names: one Django's state has.
+    case 'drop-table':
+    case 'rename-table':
+      return !!django?.has(table);
+    case 'drop-column':
+    case 'rename-column':
+      return !!site.name && !!django?.get(table)?.has(site.name);
+    case 'alter-field-not-null':
+      return !(postgresqlAtLeast(target, 12) && site.name && proven().has(`${table}.${site.name}`));
+    default:
+      return true;
+  }
+}
+
+function judge(ctx: ProjectRuleContext): JudgedSite[] {
+  const { summary } = ctx;
+  const out: JudgedSite[] = [];
+  if (summary.initial === true || !summary.operations.some((op) => op.sqlSites)) return out;
+  const django = stateTables(ctx);
+  let proof: Set<string> | null = null;
+  const proven = () => (proof ??= provenNotNull(ctx));
+  const app = ctx.view && ctx.file ? (ctx.view.keyOf(ctx.file)?.app ?? null) : null;
+  const tables = new Set<string>();
+  const indexes = new Set<string>();
+  /** Models created here whose table we cannot name without the app label. */
+  const models: string[] = [];
+  for (const op of summary.operations) {
+    const a = op.args;
+    if (a?.kind === 'CreateModel' && a.model && op.databaseEffect === 'normal') {
+      const model = a.model.toLowerCase();
+      if (a.options.dbTable) tables.add(a.options.dbTable.toLowerCase());
+      else if (app) tables.add(`${app}_${model}`);
+      else models.push(model);
+    }
+    const sites = op.sqlSites;
+    if (!sites) continue;
+    if (op.certain) {
+      for (const site of sites.hazards) {
+        const t = site.table?.toLowerCase();
+        if (t && (tables.has(t) || models.some((m) => t.endsWith(`_${m}`)))) continue;
+        if (site.rule === 'remove-index-not-concurrent' && site.name && indexes.has(site.name)) continue;
+        if (stands(site, django, proven, ctx.target)) out.push({ site, op });
+      }
+    }
+    for (const t of sites.createdTables) tables.add(t.toLowerCase());
+    for (const i of sites.createdIndexes) indexes.add(i);
+  }
+  return out;
+}
+
+/** Whether every operation of the migration that reaches the database is RunSQL that runs as it should outside a transaction. */
+function nonAtomicReady(ctx: ProjectRuleContext): boolean {
+  return ctx.summary.operations.every((op) => op.databaseEffect === 'none' || op.specName === 'SeparateDatabaseAndState' || op.sqlSites?.nonAtomicReady === true);
+}
+
+const OUTSIDE = 'CONCURRENTLY cannot run inside a transaction';
+
+/** The fix moving an index statement out of the transaction, or why there is none. */
+function outsideTransaction(ctx: ProjectRuleContext, site: SqlHazardSite, title: string): { fix: Fix | null; note: string } {
+  if (!site.alone) return { fix: null, note: ` It shares its string with other statements, which Django sends as one query (one transaction, where ${OUTSIDE}): give it a list element of its own.` };
+  if (!nonAtomicReady(ctx)) return { fix: null, note: ` This migration runs other operations too, which atomic = False would leave half-applied on a failure: move the statement into a migration of its own (Split Migration) with atomic = False.` };
+  const atomic = ctx.summary.atomic === false ? [] : ctx.summary.atomicFalseEdits;
+  if (!atomic || !site.edits) return { fix: null, note: '' };
+  return { fix: { title, edits: [...(site.edits ?? []), ...atomic], isPreferred: true, safe: false }, note: '' };
+}
+
+/** The next migration's number in the app, and whether this file is the app's leaf (a new file can follow it without a second leaf). */
+function followUp(ctx: ProjectRuleContext, stem: string): { name: string; file: string; app: string; parent: string } | null {
+  if (!ctx.view || !ctx.file) return null;
+  const node = ctx.view.node(ctx.file);
+  if (!node || node.children.some((c) => c.key.app === node.key.app)) return null;
+  const n = /^(\d+)_/.exec(node.key.name);
+  if (!n?.[1]) return null;
+  const name = `${String(Number(n[1]) + 1).padStart(n[1].length, '0')}_${stem.toLowerCase().replace(/[^a-z0-9_]+/g, '_').slice(0, 40)}`;
+  const file = join(dirname(ctx.file), `${name}.py`);
+  return ctx.view.migration(file) ? null : { name, file, app: node.key.app, parent: node.key.name };
+}
+
+/** NOT VALID now, and a follow-up migration (its own transaction) that validates. */
+function notValidFix(ctx: ProjectRuleContext, site: SqlHazardSite): Fix | null {
+  if (!site.edits || !site.name || !site.tableSql) return null;
+  const next = followUp(ctx, `validate_${site.name.replace(/"/g, '')}`);
+  if (!next) return null;
+  const sql = `ALTER TABLE ${site.tableSql} VALIDATE CONSTRAINT ${site.name}`;
+  const text = migrationText(
+    [
+      `# Written by Django Migration Guard: validates ${site.name}, which ${next.parent} adds NOT VALID.`,
+      '# VALIDATE CONSTRAINT reads every row under a SHARE UPDATE EXCLUSIVE lock (reads and writes go on),',
+      "# in this migration's own transaction, after the one that added the constraint has committed.",
+    ],
+    [`(${pythonString(next.app)}, ${pythonString(next.parent)})`],
+    [`migrations.RunSQL(${pythonString(sql)}, reverse_sql=migrations.RunSQL.noop)`],
+  );
+  return { title: `Add NOT VALID, and validate in ${next.name}.py`, edits: site.edits, creates: [{ file: next.file, text }], isPreferred: true, safe: false };
+}
+
+const LOCK = {
+  share: 'CREATE INDEX holds a SHARE lock for the whole build: reads go on, every INSERT, UPDATE and DELETE waits',
+  exclusive: 'it holds an ACCESS EXCLUSIVE lock (no reads, no writes)',
+};
+
+function on(site: SqlHazardSite): string {
+  return site.table ? ` on existing table "${site.table}"` : '';
+}
+
+/** The message (and fix) of one site under its rule, or null when the rule does not apply to the target. */
+function describe(ctx: ProjectRuleContext, { site, op }: JudgedSite): { message: string; fixes: Fix[] } | null {
+  const t: TargetDatabase = ctx.target;
+  const pg = t.vendor === 'postgresql';
+  const head = `RunSQL \`${site.what}\`${on(site)}`;
+  switch (site.rule) {
+    case 'add-index-not-concurrent': {
+      if (!pg) return null;
+      const unique = /^ADD\b|PRIMARY|UNIQUE\s*\(/i.test(site.what) && !/^CREATE/i.test(site.what);
+      if (unique) return { message: `${head} builds its index under an ACCESS EXCLUSIVE lock: every read and write waits for the whole build. Instead, build the index with \`CREATE UNIQUE INDEX CONCURRENTLY\` (atomic = False), then \`ADD CONSTRAINT … USING INDEX\`.`, fixes: [] };
+      const { fix, note } = outsideTransaction(ctx, site, 'Build the index CONCURRENTLY (atomic = False)');
+      return { message: `${head}: ${LOCK.share}. Instead, write \`CREATE INDEX CONCURRENTLY\` in a migration with \`atomic = False\`.${note}`, fixes: fix ? [fix] : [] };
+    }
+    case 'remove-index-not-concurrent': {
+      if (!pg) return null;
+      const { fix, note } = outsideTransaction(ctx, site, 'Drop the index CONCURRENTLY (atomic = False)');
+      return { message: `${head}: DROP INDEX takes an ACCESS EXCLUSIVE lock on its table, and while it waits for running queries every new read and write queues behind it. Instead, write \`DROP INDEX CONCURRENTLY\` in a migration with \`atomic = False\`.${note}`, fixes: fix ? [fix] : [] };
+    }
+    case 'alter-field-not-null':
+      return {
+        message: `${head}: ${pg ? 'PostgreSQL scans every row under an ACCESS EXCLUSIVE lock (no reads, no writes) to check it' : 'the database checks every row under its lock'}.${pg && postgresqlAtLeast(t, 12) ? ' Instead, add `CHECK (col IS NOT NULL) NOT VALID`, VALIDATE it in a later migration, then SET NOT NULL (no scan once the check is valid) and drop the check.' : ''}`,
+        fixes: [],
+      };
+    case 'alter-field-type':
+      return { message: `${head}: changing a column's type rewrites the whole table and its indexes ${pg ? 'under an ACCESS EXCLUSIVE lock (no reads, no writes)' : 'under its lock'} — unless it only makes a varchar longer or turns it into text. Instead, add a column of the new type, backfill it in batches, switch the code over, then drop the old one.`, fixes: [] };
+    case 'add-field-not-null':
+      return { message: `${head} adds a NOT NULL column without a default: it fails as soon as the table has rows, and INSERTs of code still running without the column fail during the deploy. Instead, add it with a DEFAULT, or nullable, backfill in batches, and make it NOT NULL later.`, fixes: [] };
+    case 'drop-column':
+      return { message: `${head}: old code still running during the deploy names the column in its queries and fails. Remove the field from the model (and Django's state) in one release, and drop the column in the next.`, fixes: [] };
+    case 'drop-table':
+      return { message: `${head}: old code still running during the deploy queries the table and fails. Stop using the model and remove it from Django's state in one release, and drop the table in the next.`, fixes: [] };
+    case 'rename-column':
+      return { message: `${head}: old code still running during the deploy names the old column and fails at once. Keep the column (a field's \`db_column\` can keep the old name), or add the new one and copy, in expand / contract steps.`, fixes: [] };
+    case 'rename-table':
+      return { message: `${head}: old code still running during the deploy queries the old name and fails at once. Keep the table (a model's \`db_table\` can keep the old name).`, fixes: [] };
+    case 'add-constraint-validates': {
+      if (!pg) return null;
+      if (/REFERENCES$/.test(site.what)) return { message: `${head} adds a column with a foreign key PostgreSQL validates at once, holding an ACCESS EXCLUSIVE lock on the table and a SHARE ROW EXCLUSIVE lock on the referenced one. Instead, add the column without REFERENCES, then \`ADD CONSTRAINT … FOREIGN KEY … NOT VALID\` and \`VALIDATE CONSTRAINT\` in a later migration.`, fixes: [] };
+      const fix = notValidFix(ctx, site);
+      const why = !site.name ? ' (name the constraint, so a later migration can validate it)' : fix ? '' : ' (no follow-up migration can be written here: the file is not the last of its app, or the project is not known)';
+      return {
+        message: `${head}: PostgreSQL checks every row while holding ${/CHECK$/.test(site.what) ? 'an ACCESS EXCLUSIVE lock (no reads, no writes)' : 'a SHARE ROW EXCLUSIVE lock on both tables (writes wait)'}. Instead, add it \`NOT VALID\` (no scan) and \`VALIDATE CONSTRAINT\` in a later migration (a SHARE UPDATE EXCLUSIVE lock: reads and writes go on)${why}.`,
+        fixes: fix ? [fix] : [],
+      };
+    }
+    case 'enum-value-in-transaction': {
+      if (!pg || ctx.summary.atomic === false) return null;
+      const value = site.name === null ? 'the new value' : `'${site.name}'`;
+      const later = site.name !== null && usedLater(ctx, site, op);
+      if (postgresqlAtLeast(t, 12) && !later) return null;
+      const fix = site.alone && nonAtomicReady(ctx) && ctx.summary.atomicFalseEdits ? [{ title: 'Set atomic = False on the migration', edits: ctx.summary.atomicFalseEdits, isPreferred: true, safe: false }] : [];
+      const why = postgresqlAtLeast(t, 12)
+        ? `PostgreSQL ${t.postgresqlVersion} adds it inside the migration's transaction, and this migration uses ${value} later in that same transaction: "unsafe use of new value"`
+        : `PostgreSQL ${t.postgresqlVersion} refuses ALTER TYPE … ADD VALUE inside a transaction block (from 12 it is allowed, but the value cannot be used before the transaction commits), and the migration is atomic`;
+      return { message: `${head}: ${why}. Instead, add the value in a migration of its own with \`atomic = False\`, and use it in a later one.`, fixes: fix };
+    }
+    case 'blocking-sql':
+      if (!pg) return null;
+      return { message: `RunSQL \`${site.what}\` ${blockingWhy(site.what)}. Run it outside a deploy, or use the non-blocking form where there is one.`, fixes: [] };
+  }
+}
+
+function blockingWhy(what: string): string {
+  if (/^VACUUM/i.test(what)) return 'rewrites the whole table under an ACCESS EXCLUSIVE lock (no reads, no writes); plain VACUUM, or pg_repack, does not block';
+  if (/^CLUSTER/i.test(what)) return 'rewrites the whole table under an ACCESS EXCLUSIVE lock (no reads, no writes)';
+  if (/^REINDEX/i.test(what)) return 'rebuilds indexes while blocking writes (and reads that use them); `REINDEX … CONCURRENTLY` (PostgreSQL 12+, atomic = False) does not';
+  if (/^LOCK/i.test(what)) return "holds that lock until the migration's transaction ends, blocking writes (or reads too) for the whole migration";
+  if (/^REFRESH/i.test(what)) return 'holds an ACCESS EXCLUSIVE lock on the view while it is rebuilt (no reads); `REFRESH MATERIALIZED VIEW CONCURRENTLY` (with a unique index) does not';
+  if (/^ALTER DOMAIN/i.test(what)) return 'checks every column of the domain while locking their tables; add the constraint NOT VALID and VALIDATE it later';
+  if (/per row/.test(what)) return 'rewrites the whole table under an ACCESS EXCLUSIVE lock (no reads, no writes): a volatile default, a serial or a generated column is computed for every row';
+  return 'rewrites the whole table under an ACCESS EXCLUSIVE lock (no reads, no writes)';
+}
+
+/** The enum value used as a literal by a statement after the one adding it, in this migration's SQL. */
+function usedLater(ctx: ProjectRuleContext, site: SqlHazardSite, op: OperationSummary): boolean {
+  const ops = ctx.summary.operations;
+  const later = ops.slice(ops.indexOf(op) + 1).flatMap((o) => o.sqlSites?.literals ?? []);
+  const rest = [...(op.sqlSites?.literals.slice(site.statement + 1) ?? []), ...later];
+  return rest.some((literals) => literals.includes(site.name ?? ''));
+}
+
+/** Reports the SQL-side findings of one rule. */
+export function reportSqlHazards(ctx: ProjectRuleContext, rule: SqlRuleId): void {
+  for (const judged of sqlHazards(ctx)) {
+    if (judged.site.rule !== rule) continue;
+    const d = describe(ctx, judged);
+    const line = judged.site.stringLine;
+    if (d) ctx.report({ range: judged.site.range, message: d.message, fixes: d.fixes, ...(line !== undefined ? { suppressionLine: line } : {}) });
+  }
+}
