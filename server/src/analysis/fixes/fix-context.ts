@@ -1,0 +1,86 @@
+/**
+ * What the schema rules' fixes share for one migration: its text (ranges of the summary point into
+ * it), Django's SQL for each operation as the SQL preview writes it (index and constraint names
+ * included), and the Python text of the SeparateDatabaseAndState / RunSQL pairs they write.
+ * Computed once per summary, view and text, whichever rule asks first.
+ */
+import type { OperationSummary } from '../project/summary';
+import type { ProjectRuleContext } from '../rules/rule';
+import { previewFile } from '../sql-preview/from-view';
+import type { MigrationPreview } from '../sql-preview/preview';
+import { pythonString } from './edits';
+import { MigrationText } from './migration-text';
+
+export interface FixContext {
+  text: MigrationText;
+  /** The SQL preview of the migration in its project; null without a view or database names. */
+  preview: MigrationPreview | null;
+  /** The `migrations` module is imported under that name (what written operations call through). */
+  migrationsBound: boolean;
+}
+
+const cache = new WeakMap<object, { source: string; view: unknown; file: string | null; fc: FixContext }>();
+
+/** The fix context of a rule's migration, or null when the caller keeps no text (no fix is wanted). */
+export function fixContext(ctx: ProjectRuleContext): FixContext | null {
+  if (ctx.source === null) return null;
+  const known = cache.get(ctx.summary);
+  if (known && known.source === ctx.source && known.view === ctx.view && known.file === ctx.file) return known.fc;
+  const text = new MigrationText(ctx.source, ctx.summary);
+  const names = ctx.view?.databaseNames() ?? null;
+  const preview = ctx.view && ctx.file && names ? previewFile(ctx.view, ctx.file, ctx.target, names, ctx.summary) : null;
+  const fc: FixContext = { text, preview, migrationsBound: text.imports().some((i) => i.names.includes('migrations')) };
+  cache.set(ctx.summary, { source: ctx.source, view: ctx.view, file: ctx.file, fc });
+  return fc;
+}
+
+/** Django's SQL for one operation (its own statements, then what it defers), or null when not previewed. */
+export function operationSql(fc: FixContext, op: OperationSummary): string[] | null {
+  const index = fc.text.summary.operations.indexOf(op);
+  const p = fc.preview?.operations[index];
+  if (!p || p.cannotPreview !== null || p.comment !== null) return null;
+  const all = [...p.statements, ...p.deferred].map((s) => s.sql.replace(/;\s*$/, ''));
+  return all.length > 0 ? all : null;
+}
+
+/** Lines of Python at `indent`: the first without it (it replaces text that starts there). */
+function block(lines: string[], indent: string): string {
+  return lines.map((l, i) => (i === 0 || l === '' ? l : indent + l)).join('\n');
+}
+
+/** `sql` as RunSQL's argument: one string, or a list of them one per line. */
+function sqlArgument(keyword: string, statements: readonly string[], indent: string): string[] {
+  if (statements.length === 1) return [`${indent}${keyword}=${pythonString(statements[0] as string)},`];
+  return [`${indent}${keyword}=[`, ...statements.map((s) => `${indent}    ${pythonString(s)},`), `${indent}],`];
+}
+
+/** `migrations.RunSQL(sql=…, reverse_sql=…)` lines, at no indentation. */
+export function runSqlLines(forward: readonly string[], reverse: readonly string[] | 'noop'): string[] {
+  const back = reverse === 'noop' ? ['    reverse_sql=migrations.RunSQL.noop,'] : sqlArgument('reverse_sql', reverse, '    ');
+  return ['migrations.RunSQL(', ...sqlArgument('sql', forward, '    '), ...back, ')'];
+}
+
+/**
+ * `migrations.SeparateDatabaseAndState(...)` written at `indent` (where the replaced call starts):
+ * `state` are operation texts already at `indent + 8` spaces, `database` lines at no indentation.
+ */
+export function separateDatabaseAndState(indent: string, state: readonly string[], database: readonly string[][]): string {
+  const lines = ['migrations.SeparateDatabaseAndState(', '    state_operations=['];
+  for (const s of state) {
+    const [first, ...rest] = s.split('\n');
+    lines.push(`        ${(first as string).trimStart()}`, ...rest.map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l)));
+    lines[lines.length - 1] += ',';
+  }
+  lines.push('    ],');
+  if (database.length === 0) lines.push('    database_operations=[],');
+  else {
+    lines.push('    database_operations=[');
+    for (const d of database) {
+      lines.push(...d.map((l) => `        ${l}`));
+      lines[lines.length - 1] += ',';
+    }
+    lines.push('    ],');
+  }
+  lines.push(')');
+  return block(lines, indent);
+}

@@ -1,0 +1,194 @@
+/**
+ * The fix of add-index-not-concurrent and remove-index-not-concurrent: every index this migration
+ * builds or drops on an existing table, done with CONCURRENTLY in a migration with `atomic = False`
+ * (PostgreSQL refuses CONCURRENTLY inside a transaction).
+ *
+ * - AddIndex / RemoveIndex become `AddIndexConcurrently` / `RemoveIndexConcurrently`
+ *   (django.contrib.postgres.operations).
+ * - An operation whose SQL is only index builds (AlterField adding db_index or unique=True, a
+ *   UniqueConstraint, AlterUniqueTogether / AlterIndexTogether adding groups) keeps Django's
+ *   operation as the state side of a SeparateDatabaseAndState whose database side is
+ *   `CREATE [UNIQUE] INDEX CONCURRENTLY` with Django's own index names (from the SQL preview), and
+ *   `ALTER TABLE … ADD CONSTRAINT … UNIQUE USING INDEX` where Django writes a unique constraint —
+ *   so Django's later AlterField / RemoveConstraint find them by name.
+ *
+ * When the migration holds nothing else (or is non-atomic already) they are rewritten in place and
+ * the migration gets `atomic = False`. Otherwise `atomic = False` would run the other operations
+ * without a transaction: the index operations move, in order, to a new non-atomic migration after
+ * this one — refused when a later operation of this migration touches the same model (it may need
+ * the index, or change what it is built on) or is RunSQL / RunPython / unreadable. One fix for the
+ * whole migration: every finding it covers offers the same edits and the same new file.
+ */
+import type { OperationSummary } from '../project/summary';
+import type { ProjectRuleContext } from '../rules/rule';
+import { walkSchema } from '../rules/schema-walk';
+import type { Fix, TextEdit } from '../types';
+import { fixContext, operationSql, runSqlLines, separateDatabaseAndState, type FixContext } from './fix-context';
+import { planFollowUps } from './follow-up';
+
+const POSTGRES_OPERATIONS = 'django.contrib.postgres.operations';
+const NON_ATOMIC_WHY = 'CREATE / DROP INDEX CONCURRENTLY cannot run inside a transaction.';
+const LIST_INDENT = '        ';
+
+interface Conversion {
+  op: OperationSummary;
+  model: string;
+  /** The class imported from django.contrib.postgres.operations, for the renamed operations. */
+  imported: string | null;
+  /** The edit that rewrites the operation where it is. */
+  inPlace(): TextEdit | null;
+  /** The operation as written in a new migration's list (8 spaces). */
+  moved(): string | null;
+}
+
+/** Django's index SQL made concurrent, with the SQL that undoes it; null for anything else. */
+export function concurrentIndexSql(statements: readonly string[]): { forward: string[]; reverse: string[] } | null {
+  const forward: string[] = [];
+  const reverse: string[] = [];
+  for (const s of statements) {
+    const create = /^CREATE (UNIQUE )?INDEX ("[^"]+") ON ([\s\S]+)$/.exec(s);
+    const unique = /^ALTER TABLE ("[^"]+") ADD CONSTRAINT ("[^"]+") UNIQUE (\([^()]*\))$/.exec(s);
+    if (create) {
+      forward.push(`CREATE ${create[1] ?? ''}INDEX CONCURRENTLY ${create[2]} ON ${create[3]}`);
+      reverse.unshift(`DROP INDEX CONCURRENTLY IF EXISTS ${create[2]}`);
+    } else if (unique) {
+      const [, table, name, columns] = unique;
+      forward.push(`CREATE UNIQUE INDEX CONCURRENTLY ${name} ON ${table} ${columns}`, `ALTER TABLE ${table} ADD CONSTRAINT ${name} UNIQUE USING INDEX ${name}`);
+      reverse.unshift(`ALTER TABLE ${table} DROP CONSTRAINT ${name}`);
+    } else return null;
+  }
+  return forward.length > 0 ? { forward, reverse } : null;
+}
+
+function renamed(fc: FixContext, op: OperationSummary, model: string, cls: string): Conversion {
+  return {
+    op,
+    model,
+    imported: cls,
+    inPlace: () => ({ range: op.range, newText: cls }),
+    moved: () => fc.text.callAt(op, LIST_INDENT, cls),
+  };
+}
+
+function bySql(fc: FixContext, op: OperationSummary, model: string, sql: { forward: string[]; reverse: string[] }): Conversion {
+  const database = runSqlLines(sql.forward, sql.reverse);
+  const write = (indent: string): string | null => {
+    const state = fc.text.callAt(op, `${indent}        `);
+    return state === null ? null : separateDatabaseAndState(indent, [state], [database]);
+  };
+  return {
+    op,
+    model,
+    imported: null,
+    inPlace: () => {
+      const indent = fc.text.indentOf(op);
+      const text = indent === null ? null : write(indent);
+      return text === null ? null : fc.text.replaceCall(op, text.replace(/\n/g, fc.text.eol));
+    },
+    moved: () => {
+      const text = write(LIST_INDENT);
+      return text === null ? null : LIST_INDENT + text;
+    },
+  };
+}
+
+/** The index operations of the migration this fix rewrites, in order. */
+function conversions(ctx: ProjectRuleContext, fc: FixContext): Conversion[] {
+  const out: Conversion[] = [];
+  walkSchema(ctx, (step) => {
+    const { op, args } = step;
+    if (step.table !== 'existing' || !step.model || op.container !== null || op.branches.length > 0 || !op.certain) return;
+    if (args.kind === 'AddIndex' && !args.concurrently && args.index) out.push(renamed(fc, op, step.model, 'AddIndexConcurrently'));
+    else if (args.kind === 'RemoveIndex' && !args.concurrently && args.name) out.push(renamed(fc, op, step.model, 'RemoveIndexConcurrently'));
+    else if (args.kind === 'AddField' || args.kind === 'AlterField' || args.kind === 'AddConstraint' || args.kind === 'AlterTogether') {
+      const statements = operationSql(fc, op);
+      const sql = statements && concurrentIndexSql(statements);
+      if (sql) out.push(bySql(fc, op, step.model, sql));
+    }
+  });
+  return out;
+}
+
+/** Why the operations cannot move after the rest of the migration, or null when they can. */
+function blockedMove(ctx: ProjectRuleContext, moving: readonly Conversion[]): string | null {
+  const ops = ctx.summary.operations;
+  const moved = new Set(moving.map((c) => c.op));
+  for (const c of moving) {
+    for (const later of ops.slice(ops.indexOf(c.op) + 1)) {
+      if (later.container !== null || moved.has(later)) continue;
+      const target = later.targetModel?.toLowerCase() ?? null;
+      if (later.isData || later.specName === 'RunSQL' || later.specName === 'RunPython' || target === null || target === c.model) {
+        return `${later.label} comes after ${c.op.label} in this migration and may need the index; split the migration first`;
+      }
+    }
+  }
+  return null;
+}
+
+function importEdit(fc: FixContext, names: readonly string[]): TextEdit | null {
+  const missing = names.filter((n) => !fc.text.imports().some((i) => i.names.includes(n)));
+  if (missing.length === 0) return null;
+  return fc.text.addImport(`from ${POSTGRES_OPERATIONS} import ${missing.join(', ')}`, missing[0] as string);
+}
+
+export type IndexPlan = { fix: Fix; ops: ReadonlySet<OperationSummary> } | { fix: null; reason: string };
+
+function plan(ctx: ProjectRuleContext, fc: FixContext): IndexPlan {
+  const summary = ctx.summary;
+  if (!summary.operationsComplete) return { fix: null, reason: 'the operations list is not read completely' };
+  if (!fc.migrationsBound) return { fix: null, reason: 'the file does not import `migrations` from django.db' };
+  const convs = conversions(ctx, fc);
+  if (convs.length === 0) return { fix: null, reason: 'no index operation here can be written concurrently' };
+  const ops = new Set(convs.map((c) => c.op));
+  const imported = [...new Set(convs.flatMap((c) => (c.imported ? [c.imported] : [])))];
+  const alone = summary.operations.every((op) => op.container !== null || ops.has(op));
+  if (alone || summary.atomic === false) {
+    const atomic = fc.text.atomicFalse(NON_ATOMIC_WHY);
+    const rewrites = convs.map((c) => c.inPlace());
+    if (!atomic || rewrites.some((e) => e === null)) return { fix: null, reason: 'the migration is not laid out the way the fix rewrites it' };
+    const imports = importEdit(fc, imported);
+    const edits = [...(imports ? [imports] : []), ...atomic, ...(rewrites as TextEdit[])];
+    return { fix: { title: 'Build / drop the indexes concurrently (atomic = False)', edits, isPreferred: true, safe: false }, ops };
+  }
+  const blocked = blockedMove(ctx, convs);
+  if (blocked) return { fix: null, reason: blocked };
+  const moved = convs.map((c) => c.moved());
+  const removals = convs.map((c) => fc.text.removeOperation(c.op));
+  if (moved.some((m) => m === null) || removals.some((r) => r === null)) return { fix: null, reason: 'the migration is not laid out the way the fix rewrites it' };
+  const code = (moved as string[]).join('\n');
+  const models = [...new Set(convs.map((c) => c.model))];
+  const followUp = planFollowUps(ctx.view, ctx.file, [
+    {
+      slug: `${models.length === 1 ? `${models[0]}_` : ''}indexes_concurrently`,
+      atomic: false,
+      why: `the index operations of ${summary.name}, run with CONCURRENTLY outside a transaction.`,
+      imports: [...(imported.length > 0 ? [`from ${POSTGRES_OPERATIONS} import ${imported.join(', ')}`] : []), ...fc.text.importsFor(code)],
+      operations: moved as string[],
+    },
+  ]);
+  if (!followUp.ok) return { fix: null, reason: followUp.reason };
+  return {
+    fix: { title: `Move the index operations to a new non-atomic migration (${followUp.names[0]}) and run them concurrently`, edits: removals as TextEdit[], creates: followUp.creates, isPreferred: true, safe: false },
+    ops,
+  };
+}
+
+const plans = new WeakMap<FixContext, IndexPlan>();
+
+/** The concurrent-index fix of the migration, or null when no fix is wanted (no text kept). */
+export function concurrentIndexPlan(ctx: ProjectRuleContext): IndexPlan | null {
+  const fc = fixContext(ctx);
+  if (!fc) return null;
+  let p = plans.get(fc);
+  if (!p) {
+    p = plan(ctx, fc);
+    plans.set(fc, p);
+  }
+  return p;
+}
+
+/** The fixes to offer on a finding about `op`: the migration's concurrent-index fix, when it covers `op`. */
+export function indexFixes(ctx: ProjectRuleContext, op: OperationSummary): Fix[] {
+  const p = concurrentIndexPlan(ctx);
+  return p?.fix && p.ops.has(op) ? [p.fix] : [];
+}
