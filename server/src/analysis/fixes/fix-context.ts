@@ -6,6 +6,7 @@
  */
 import type { OperationSummary } from '../project/summary';
 import type { ProjectRuleContext } from '../rules/rule';
+import type { Fix } from '../types';
 import { previewFile } from '../sql-preview/from-view';
 import type { MigrationPreview } from '../sql-preview/preview';
 import { pythonString } from './edits';
@@ -83,4 +84,24 @@ export function separateDatabaseAndState(indent: string, state: readonly string[
   }
   lines.push(')');
   return block(lines, indent);
+}
+
+/** One fix for a whole migration, and the operations whose findings offer it; or why there is none. */
+export type MigrationPlan = { fix: Fix; ops: ReadonlySet<OperationSummary> } | { fix: null; reason: string };
+
+/** The plan of `ctx`'s migration, computed once per fix context; null when no fix is wanted. */
+export function planOnce(ctx: ProjectRuleContext, store: WeakMap<FixContext, MigrationPlan>, compute: (ctx: ProjectRuleContext, fc: FixContext) => MigrationPlan): MigrationPlan | null {
+  const fc = fixContext(ctx);
+  if (!fc) return null;
+  let p = store.get(fc);
+  if (!p) {
+    p = compute(ctx, fc);
+    store.set(fc, p);
+  }
+  return p;
+}
+
+/** The plan's fix, for a finding about `op` when the plan covers it. */
+export function fixesOf(plan: MigrationPlan | null, op: OperationSummary): Fix[] {
+  return plan?.fix && plan.ops.has(op) ? [plan.fix] : [];
 }

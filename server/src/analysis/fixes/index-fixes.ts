@@ -23,7 +23,7 @@ import type { OperationSummary } from '../project/summary';
 import type { ProjectRuleContext } from '../rules/rule';
 import { walkSchema } from '../rules/schema-walk';
 import type { Fix, TextEdit } from '../types';
-import { fixContext, operationSql, runSqlLines, separateDatabaseAndState, type FixContext } from './fix-context';
+import { fixesOf, operationSql, planOnce, runSqlLines, separateDatabaseAndState, type FixContext, type MigrationPlan } from './fix-context';
 import { planFollowUps } from './follow-up';
 
 const POSTGRES_OPERATIONS = 'django.contrib.postgres.operations';
@@ -131,9 +131,7 @@ function importEdit(fc: FixContext, names: readonly string[]): TextEdit | null {
   return fc.text.addImport(`from ${POSTGRES_OPERATIONS} import ${missing.join(', ')}`, missing[0] as string);
 }
 
-export type IndexPlan = { fix: Fix; ops: ReadonlySet<OperationSummary> } | { fix: null; reason: string };
-
-function plan(ctx: ProjectRuleContext, fc: FixContext): IndexPlan {
+function plan(ctx: ProjectRuleContext, fc: FixContext): MigrationPlan {
   const summary = ctx.summary;
   if (!summary.operationsComplete) return { fix: null, reason: 'the operations list is not read completely' };
   if (!fc.migrationsBound) return { fix: null, reason: 'the file does not import `migrations` from django.db' };
@@ -173,22 +171,9 @@ function plan(ctx: ProjectRuleContext, fc: FixContext): IndexPlan {
   };
 }
 
-const plans = new WeakMap<FixContext, IndexPlan>();
-
-/** The concurrent-index fix of the migration, or null when no fix is wanted (no text kept). */
-export function concurrentIndexPlan(ctx: ProjectRuleContext): IndexPlan | null {
-  const fc = fixContext(ctx);
-  if (!fc) return null;
-  let p = plans.get(fc);
-  if (!p) {
-    p = plan(ctx, fc);
-    plans.set(fc, p);
-  }
-  return p;
-}
+const plans = new WeakMap<FixContext, MigrationPlan>();
 
 /** The fixes to offer on a finding about `op`: the migration's concurrent-index fix, when it covers `op`. */
 export function indexFixes(ctx: ProjectRuleContext, op: OperationSummary): Fix[] {
-  const p = concurrentIndexPlan(ctx);
-  return p?.fix && p.ops.has(op) ? [p.fix] : [];
+  return fixesOf(planOnce(ctx, plans, plan), op);
 }

@@ -7,6 +7,7 @@
  * PostgreSQL the constraint can be added NOT VALID (no scan) and validated later under a lock that
  * lets reads and writes go on. PostgreSQL only: MySQL and SQLite have no NOT VALID.
  */
+import { constraintFixes } from '../fixes/constraint-fixes';
 import { djangoAtLeast } from '../target-database';
 import type { Rule } from './rule';
 import { fieldBefore, tableLabel, walkSchema } from './schema-walk';
@@ -30,6 +31,7 @@ export const addConstraintValidates: Rule = {
         if (args.notValid || !c || c.kind !== 'check') return;
         ctx.report({
           range: step.op.range,
+        fixes: constraintFixes(ctx, step.op),
           message: `AddConstraint '${c.name ?? '…'}' adds a CHECK constraint to existing table ${tableLabel(step)}: PostgreSQL checks every row while holding an ACCESS EXCLUSIVE lock (no reads, no writes). Instead, add it with ${notValid} (a SHARE UPDATE EXCLUSIVE lock: reads and writes go on).`,
         });
         return;
@@ -48,6 +50,7 @@ export const addConstraintValidates: Rule = {
           : 'a constraint PostgreSQL validates at once: ADD CONSTRAINT … FOREIGN KEY holds a SHARE ROW EXCLUSIVE lock on both tables (writes wait) while it reads every row';
       ctx.report({
         range: step.op.range,
+        fixes: constraintFixes(ctx, step.op),
         message: `${args.kind} '${args.name}' adds a foreign key to existing table ${tableLabel(step)}, ${fk}. Instead, add the field with \`db_constraint=False\` and create the constraint with \`ADD CONSTRAINT … NOT VALID\` then \`VALIDATE CONSTRAINT\` in RunSQL inside SeparateDatabaseAndState.`,
       });
     });
