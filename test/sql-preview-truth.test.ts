@@ -7,8 +7,7 @@
  * Without /usr/bin/python3 + Django or PostgreSQL the test is skipped with the reason printed.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PythonParser } from '../server/src/analysis/parser';
@@ -16,23 +15,15 @@ import { previewFile } from '../server/src/analysis/sql-preview/from-view';
 import type { MigrationPreview } from '../server/src/analysis/sql-preview/preview';
 import type { TargetDatabase } from '../server/src/analysis/target-database';
 import { loadProject, POSTGRES_NAMES } from '../server/src/workspace/project-loader';
-import { DJANGO_PYTHON, djangoProject, manage, type DjangoProject } from './helpers/django';
+import { djangoOnPostgresMissing, djangoProject, manage, type DjangoProject } from './helpers/django';
 import { FIXTURES, GRAMMAR_PATHS } from './helpers/paths';
-import { postgresBinDir, startPostgres, type PgCluster } from './helpers/postgres';
+import { startPostgres, type PgCluster } from './helpers/postgres';
 
 const ROOT = join(FIXTURES, 'sql-preview', 'shop');
 /** The fixture's apps in an order Django can migrate them (billing's foreign keys point into shop). */
 const APPS = ['shop', 'billing'];
 /** Debian's Django is 3.2: the preview is asked for that version. */
 const DJANGO_32: TargetDatabase = { vendor: 'postgresql', postgresqlVersion: 15, djangoVersion: [3, 2] };
-
-function missing(): string | null {
-  if (!existsSync(DJANGO_PYTHON)) return `${DJANGO_PYTHON} not found (Debian's python3-django)`;
-  const r = spawnSync(DJANGO_PYTHON, ['-c', 'import django, psycopg2'], { encoding: 'utf8' });
-  if (r.status !== 0) return `${DJANGO_PYTHON} cannot import django and psycopg2: ${r.stderr.trim()}`;
-  if (!postgresBinDir()) return 'PostgreSQL binaries not found (Debian package postgresql)';
-  return null;
-}
 
 const normalise = (s: string): string => s.replace(/\s+/g, ' ').trim();
 
@@ -80,7 +71,7 @@ function ourChunks(preview: MigrationPreview): string[] {
 }
 
 describe('SQL preview equals Django sqlmigrate on PostgreSQL', () => {
-  const reason = missing();
+  const reason = djangoOnPostgresMissing();
   if (reason) {
     it('is skipped', (t) => {
       console.log(`SKIPPED sql-preview truth test: ${reason}`);

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './paths';
-import type { PgCluster } from './postgres';
+import { postgresBinDir, type PgCluster } from './postgres';
 
 export const DJANGO_PYTHON = process.env.DJANGO_PYTHON ?? '/usr/bin/python3';
 export const DJANGO_SCRIPTS = join(REPO_ROOT, 'test', 'django');
@@ -40,6 +40,15 @@ export interface Run {
 }
 
 let counter = 0;
+
+/** Why Django cannot be run on PostgreSQL here (no Django, no psycopg2, no PostgreSQL), or null. */
+export function djangoOnPostgresMissing(): string | null {
+  if (!existsSync(DJANGO_PYTHON)) return `${DJANGO_PYTHON} not found (Debian's python3-django)`;
+  const r = spawnSync(DJANGO_PYTHON, ['-c', 'import django, psycopg2'], { encoding: 'utf8' });
+  if (r.status !== 0) return `${DJANGO_PYTHON} cannot import django and psycopg2: ${r.stderr.trim()}`;
+  if (!postgresBinDir()) return 'PostgreSQL binaries not found (Debian package postgresql)';
+  return null;
+}
 
 /** Writes a settings module for `root` into a new temporary folder. */
 export function djangoProject(root: string, options: DjangoProjectOptions): DjangoProject {

@@ -151,6 +151,21 @@ export class MigrationText {
   }
 
   /**
+   * `from <module> import <name>`: added to a one-line import of that module when there is one
+   * (`from django.db import migrations` → `from django.db import migrations, models`), else as a line.
+   */
+  addFromImport(module: string, name: string): TextEdit | null {
+    const imports = this.imports();
+    if (imports.some((i) => i.names.includes(name))) return null;
+    const same = imports.find((i) => i.text.startsWith(`from ${module} import `) && /^[\w, ]+$/.test(i.text.slice(`from ${module} import `.length)));
+    if (same) {
+      const at = this.position(same.end);
+      return { range: { start: at, end: at }, newText: `, ${name}` };
+    }
+    return this.addImport(`from ${module} import ${name}`, name);
+  }
+
+  /**
    * The file's import lines that bind a name `code` uses (for code moved to a new migration), on
    * one line each; `migrations` left out (a new migration imports it first).
    */

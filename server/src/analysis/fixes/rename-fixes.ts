@@ -77,7 +77,10 @@ export function renameFieldFixes(ctx: ProjectRuleContext, op: OperationSummary, 
   const fc = fixContext(ctx);
   if (!fc || !fc.migrationsBound || op.container !== null || op.branches.length > 0) return [];
   const names = new Set(fc.text.imports().flatMap((i) => i.names));
-  const written = fieldWithColumn(field, oldColumn, (n) => names.has(n));
+  // The field may come from a file that imports what this one does not: `models` is added.
+  let needsModels = false;
+  const written = fieldWithColumn(field, oldColumn, (n) => names.has(n) || (n === 'models' && (needsModels = true)));
+  const importModels = needsModels ? fc.text.addFromImport('django.db', 'models') : null;
   const indent = fc.text.indentOf(op);
   const rename = indent === null ? null : fc.text.callAt(op, `${indent}        `);
   if (written === null || indent === null || rename === null) return [];
@@ -87,7 +90,7 @@ export function renameFieldFixes(ctx: ProjectRuleContext, op: OperationSummary, 
   return [
     {
       title: `Keep the column: rename '${newName}' in Django's state only, with db_column="${oldColumn}"`,
-      edits: [fc.text.replaceCall(op, text.replace(/\n/g, fc.text.eol))],
+      edits: [...(importModels ? [importModels] : []), fc.text.replaceCall(op, text.replace(/\n/g, fc.text.eol))],
       isPreferred: true,
       safe: false,
     },
