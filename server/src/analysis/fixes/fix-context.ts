@@ -4,11 +4,13 @@
  * included), and the Python text of the SeparateDatabaseAndState / RunSQL pairs they write.
  * Computed once per summary, view and text, whichever rule asks first.
  */
+import type { OperationArgs } from '../operation-args';
+import { applyMigration } from '../project/state';
 import type { OperationSummary } from '../project/summary';
 import type { ProjectRuleContext } from '../rules/rule';
 import type { Fix } from '../types';
 import { previewFile } from '../sql-preview/from-view';
-import type { MigrationPreview } from '../sql-preview/preview';
+import { previewMigration, type MigrationPreview } from '../sql-preview/preview';
 import { pythonString } from './edits';
 import { MigrationText } from './migration-text';
 
@@ -41,6 +43,24 @@ export function operationSql(fc: FixContext, op: OperationSummary): string[] | n
   const p = fc.preview?.operations[index];
   if (!p || p.cannotPreview !== null || p.comment !== null) return null;
   const all = [...p.statements, ...p.deferred].map((s) => s.sql.replace(/;\s*$/, ''));
+  return all.length > 0 ? all : null;
+}
+
+/**
+ * Django's SQL for undoing `op` — the operation `inverse` (its arguments with the state before
+ * `op`, e.g. the field as it was) run on the state just after `op` — or null when not previewed.
+ */
+export function inverseSql(ctx: ProjectRuleContext, op: OperationSummary, inverse: OperationArgs): string[] | null {
+  const names = ctx.view?.databaseNames() ?? null;
+  const start = ctx.view && ctx.file ? ctx.view.stateOf(ctx.file, 'before') : null;
+  const index = ctx.summary.operations.indexOf(op);
+  if (!names || !start || index < 0 || !ctx.view?.node(ctx.file ?? '')) return null;
+  const app = ctx.view.node(ctx.file ?? '')?.key.app ?? '';
+  const before = applyMigration(start, ctx.summary.operations.slice(0, index + 1), true, 'database');
+  const undo: OperationSummary = { ...op, args: inverse, container: null, branches: [], certain: true };
+  const p = previewMigration({ summary: { ...ctx.summary, operations: [undo], atomic: true }, app, before, target: ctx.target, names }).operations[0];
+  if (!p || p.cannotPreview !== null || p.comment !== null) return null;
+  const all = [...p.statements, ...p.deferred].map((x) => x.sql.replace(/;\s*$/, ''));
   return all.length > 0 ? all : null;
 }
 

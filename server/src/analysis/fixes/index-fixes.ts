@@ -21,9 +21,9 @@
  */
 import type { OperationSummary } from '../project/summary';
 import type { ProjectRuleContext } from '../rules/rule';
-import { walkSchema } from '../rules/schema-walk';
+import { walkSchema, type SchemaStep } from '../rules/schema-walk';
 import type { Fix, TextEdit } from '../types';
-import { fixesOf, operationSql, planOnce, runSqlLines, separateDatabaseAndState, type FixContext, type MigrationPlan } from './fix-context';
+import { fixesOf, inverseSql, operationSql, planOnce, runSqlLines, separateDatabaseAndState, type FixContext, type MigrationPlan } from './fix-context';
 import { planFollowUps } from './follow-up';
 
 const POSTGRES_OPERATIONS = 'django.contrib.postgres.operations';
@@ -41,10 +41,21 @@ interface Conversion {
   moved(): string | null;
 }
 
-/** Django's index SQL made concurrent, with the SQL that undoes it; null for anything else. */
-export function concurrentIndexSql(statements: readonly string[]): { forward: string[]; reverse: string[] } | null {
+/**
+ * Django's index SQL made concurrent, with the SQL that undoes it; null for anything else. A
+ * dropped index is undone by `undo` — Django's SQL for the inverse operation, made concurrent.
+ */
+export function concurrentIndexSql(statements: readonly string[], undo: () => string[] | null = () => null): { forward: string[]; reverse: string[] } | null {
   const forward: string[] = [];
   const reverse: string[] = [];
+  const drops = statements.filter((s) => /^DROP INDEX IF EXISTS "[^"]+"$/.test(s));
+  if (drops.length > 0) {
+    // Drops only (a creation in the same operation would need its own undo): the undo rebuilds them.
+    const again = drops.length === statements.length ? undo() : null;
+    const rebuilt = again && concurrentIndexSql(again);
+    if (!rebuilt || rebuilt.forward.some((s) => !s.startsWith('CREATE '))) return null;
+    return { forward: drops.map((s) => s.replace(/^DROP INDEX /, 'DROP INDEX CONCURRENTLY ')), reverse: rebuilt.forward };
+  }
   for (const s of statements) {
     const create = /^CREATE (UNIQUE )?INDEX ("[^"]+") ON ([\s\S]+)$/.exec(s);
     const unique = /^ALTER TABLE ("[^"]+") ADD CONSTRAINT ("[^"]+") UNIQUE (\([^()]*\))$/.exec(s);
@@ -102,11 +113,26 @@ function conversions(ctx: ProjectRuleContext, fc: FixContext): Conversion[] {
     else if (args.kind === 'RemoveIndex' && !args.concurrently && args.name) out.push(renamed(fc, op, step.model, 'RemoveIndexConcurrently'));
     else if (args.kind === 'AddField' || args.kind === 'AlterField' || args.kind === 'AddConstraint' || args.kind === 'AlterTogether') {
       const statements = operationSql(fc, op);
-      const sql = statements && concurrentIndexSql(statements);
+      const sql = statements && concurrentIndexSql(statements, () => undoOf(ctx, step));
       if (sql) out.push(bySql(fc, op, step.model, sql));
     }
   });
   return out;
+}
+
+/** Django's SQL undoing an AlterField or AlterUniqueTogether / AlterIndexTogether: the same operation back to the state before it. */
+function undoOf(ctx: ProjectRuleContext, step: SchemaStep): string[] | null {
+  const { args, before } = step;
+  if (!before) return null;
+  if (args.kind === 'AlterField') {
+    const field = args.name ? before.fields.get(args.name) : undefined;
+    return field ? inverseSql(ctx, step.op, { ...args, field }) : null;
+  }
+  if (args.kind === 'AlterTogether') {
+    const groups = args.option === 'unique_together' ? before.options.uniqueTogether : before.options.indexTogether;
+    return groups ? inverseSql(ctx, step.op, { ...args, groups }) : null;
+  }
+  return null;
 }
 
 /** Why the operations cannot move after the rest of the migration, or null when they can. */
