@@ -2,7 +2,7 @@
  * The schema rules' fixes through the command line: `--fix` (safe fixes only) leaves every
  * project of test/fixtures/schema-fixes as it is; `--unsafe-fixes` writes exactly what the fixture's
  * <case>.after/ holds (this file's edits and the new migrations), and a second run finds nothing of
- * the rule. Refused cases stay unchanged under both.
+ * the rule. Refused cases stay unchanged under both, and say why in the message of a plain run.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -31,7 +31,7 @@ function tree(dir: string): Map<string, string> {
 
 for (const rule of readdirSync(ROOT).sort()) {
   describe(`schema fixes from the CLI: ${rule}`, () => {
-    for (const name of readdirSync(join(ROOT, rule)).filter((n) => !n.endsWith('.after')).sort()) {
+    for (const name of readdirSync(join(ROOT, rule)).filter((n) => !n.endsWith('.after') && statSync(join(ROOT, rule, n)).isDirectory()).sort()) {
       it(name, () => {
         const project = withBase(join(ROOT, rule, name), temps);
         const before = tree(project);
@@ -45,6 +45,13 @@ for (const rule of readdirSync(ROOT).sort()) {
         if (!existsSync(expected)) {
           assert.deepEqual(now, before, 'a refused fix writes nothing');
           assert.ok(jsonFindings(fixed).some((f) => f.rule === rule), 'and the finding stays');
+          // A run that computes no fix (no file text kept) tells the same reason.
+          const reason = join(ROOT, rule, `${name}.reason`);
+          if (existsSync(reason)) {
+            const pattern = new RegExp(readFileSync(reason, 'utf8').trim());
+            const plain = jsonFindings(runCli(['check', '.', '--select', rule, '--format', 'json'], project));
+            assert.ok(plain.some((f) => pattern.test(f.message)), plain.map((f) => f.message).join('\n'));
+          }
           return;
         }
         assert.equal(fixed.code, 0, `${fixed.stdout}${fixed.stderr}`);

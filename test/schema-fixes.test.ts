@@ -4,7 +4,8 @@
  * the rule is applied once (findings that share a fix share it), its new files written, and every
  * file under <case>.after/ must then equal the project's file exactly, every written file parse
  * with Python's own parser, and the rule find nothing more in the fixed project. A `refused-*` case
- * has findings and no fix. The target is the default (PostgreSQL 14, Django 4.2) unless the case
+ * has findings and no fix; where <case>.reason holds a pattern, the findings' messages say why with it
+ * (schema-fixes-cli.test.ts: also where no fix is computed). The target is the default (PostgreSQL 14, Django 4.2) unless the case
  * has a pyproject.toml.
  */
 import assert from 'node:assert/strict';
@@ -32,12 +33,14 @@ function filesUnder(dir: string): string[] {
 /** The rule's findings in the project, with each distinct preferred fix once (and the file it edits). */
 async function findingsOf(project: string, rule: string) {
   const results = await lintProject(project);
+  const messages: string[] = [];
   const fixes: Array<{ file: string; fix: Fix }> = [];
   const seen = new Set<string>();
   let count = 0;
   for (const [file, r] of results) {
     for (const f of r.findings.filter((x) => x.rule === rule)) {
       count++;
+      messages.push(f.message);
       const fix = f.fixes.find((x) => x.isPreferred) ?? f.fixes[0];
       if (!fix) continue;
       const key = JSON.stringify([file, fix.edits, fix.creates]);
@@ -46,18 +49,23 @@ async function findingsOf(project: string, rule: string) {
       fixes.push({ file, fix });
     }
   }
-  return { count, fixes };
+  return { count, fixes, messages };
 }
 
 for (const rule of readdirSync(ROOT).sort()) {
   describe(`schema fixes: ${rule}`, () => {
-    for (const name of readdirSync(join(ROOT, rule)).filter((n) => !n.endsWith('.after')).sort()) {
+    for (const name of readdirSync(join(ROOT, rule)).filter((n) => !n.endsWith('.after') && statSync(join(ROOT, rule, n)).isDirectory()).sort()) {
       it(name, async () => {
         const project = withBase(join(ROOT, rule, name), temps);
-        const { count, fixes } = await findingsOf(project, rule);
+        const { count, fixes, messages } = await findingsOf(project, rule);
         assert.ok(count > 0, `${name} has no ${rule} finding`);
         if (name.startsWith('refused-')) {
           assert.deepEqual(fixes.map((f) => f.fix.title), [], 'a refused case offers no fix');
+          const reason = join(ROOT, rule, `${name}.reason`);
+          if (existsSync(reason)) {
+            const pattern = new RegExp(readFileSync(reason, 'utf8').trim());
+            assert.ok(messages.some((m) => pattern.test(m)), `a message says why (${pattern}):\n${messages.join('\n')}`);
+          }
           return;
         }
         assert.ok(fixes.length > 0, 'the findings offer a fix');

@@ -21,8 +21,8 @@ import { walkSchema } from '../rules/schema-walk';
 import { djangoAtLeast } from '../target-database';
 import type { Fix, TextEdit } from '../types';
 import { pythonString } from './edits';
-import { fixesOf, operationSql, planOnce, runSqlLines, separateDatabaseAndState, type FixContext, type MigrationPlan } from './fix-context';
-import { planFollowUps } from './follow-up';
+import { fixesOf, noFix, operationSql, planOnce, refusalNote, runSqlLines, separateDatabaseAndState, type FixContext, type MigrationPlan } from './fix-context';
+import { planFollowUps, type FollowUpMigration } from './follow-up';
 
 const POSTGRES_OPERATIONS = 'django.contrib.postgres.operations';
 const LIST_INDENT = '        ';
@@ -74,43 +74,46 @@ function slugOf(text: string): string {
 }
 
 function plan(ctx: ProjectRuleContext, fc: FixContext): MigrationPlan {
-  if (ctx.target.vendor !== 'postgresql') return { fix: null, reason: 'NOT VALID is PostgreSQL only' };
-  if (!ctx.summary.operationsComplete) return { fix: null, reason: 'the operations list is not read completely' };
-  if (!fc.migrationsBound) return { fix: null, reason: 'the file does not import `migrations` from django.db' };
-  const found: Constraint[] = [];
+  if (ctx.target.vendor !== 'postgresql' || !ctx.summary.operationsComplete || (fc.hasText && !fc.migrationsBound)) return noFix();
+  const eligible = new Set<OperationSummary>();
+  const found: Array<Constraint | null> = [];
   const names: string[] = [];
   walkSchema(ctx, (step) => {
     const { op, args } = step;
     if (step.table !== 'existing' || op.container !== null || op.branches.length > 0 || !op.certain) return;
-    let c: Constraint | null = null;
     if (args.kind === 'AddConstraint' && !args.notValid && args.constraint?.kind === 'check' && args.constraint.name && args.model) {
-      c = notValid(ctx, fc, op, args.model, args.constraint.name);
+      if (!djangoAtLeast(ctx.target, 4, 0) && !constraintStatement(operationSql(fc, op))) return;
+      eligible.add(op);
+      found.push(notValid(ctx, fc, op, args.model, args.constraint.name));
       names.push(args.constraint.name);
-    } else if (args.kind === 'AlterField' && args.field?.relation && args.name) {
-      c = bySql(fc, op);
+    } else if (args.kind === 'AlterField' && args.field?.relation && args.name && constraintStatement(operationSql(fc, op))) {
+      eligible.add(op);
+      found.push(bySql(fc, op));
       names.push(`${step.model}_${args.name}_fk`);
     }
-    if (c) found.push(c);
   });
-  if (found.length === 0) return { fix: null, reason: 'no constraint here can be added NOT VALID' };
-  const here = [...new Set(found.flatMap((c) => (c.importHere ? [c.importHere] : [])))];
-  const there = [...new Set(found.flatMap((c) => (c.importThere ? [c.importThere] : [])))];
-  const followUp = planFollowUps(ctx.view, ctx.file, [
-    {
-      slug: `validate_${found.length === 1 ? slugOf(names[0] as string) : 'constraints'}`,
-      atomic: true,
-      why: `validates what ${ctx.summary.name} added NOT VALID, reading the rows without blocking reads or writes.`,
-      imports: there.length > 0 ? [`from ${POSTGRES_OPERATIONS} import ${there.join(', ')}`] : [],
-      operations: found.map((c) => c.validate),
-    },
-  ]);
-  if (!followUp.ok) return { fix: null, reason: followUp.reason };
+  if (found.length === 0) return noFix();
+  const there = [...new Set(found.flatMap((c) => (c?.importThere ? [c.importThere] : [])))];
+  const step: FollowUpMigration = {
+    slug: `validate_${found.length === 1 ? slugOf(names[0] as string) : 'constraints'}`,
+    atomic: true,
+    why: `validates what ${ctx.summary.name} added NOT VALID, reading the rows without blocking reads or writes.`,
+    imports: there.length > 0 ? [`from ${POSTGRES_OPERATIONS} import ${there.join(', ')}`] : [],
+    operations: [],
+  };
+  const probe = planFollowUps(ctx.view, ctx.file, [step]);
+  if (!probe.ok) return noFix(eligible, `the validation would go to a new migration, but ${probe.reason}`);
+  if (found.some((c) => c === null)) return noFix(eligible);
+  const built = found as Constraint[];
+  const followUp = planFollowUps(ctx.view, ctx.file, [{ ...step, operations: built.map((c) => c.validate) }]);
+  if (!followUp.ok) return noFix(eligible);
+  const here = [...new Set(built.flatMap((c) => (c.importHere ? [c.importHere] : [])))];
   const missing = here.filter((n) => !fc.text.imports().some((i) => i.names.includes(n)));
   const importEdit = missing.length > 0 ? fc.text.addImport(`from ${POSTGRES_OPERATIONS} import ${missing.join(', ')}`, missing[0] as string) : null;
-  const edits = [...(importEdit ? [importEdit] : []), ...found.map((c) => c.edit)];
+  const edits = [...(importEdit ? [importEdit] : []), ...built.map((c) => c.edit)];
   return {
     fix: { title: `Add the constraint NOT VALID and validate it in a new migration (${followUp.names[0]})`, edits, creates: followUp.creates, isPreferred: true, safe: false },
-    ops: new Set(found.map((c) => c.op)),
+    ops: eligible,
   };
 }
 
@@ -119,4 +122,9 @@ const plans = new WeakMap<FixContext, MigrationPlan>();
 /** The fixes to offer on an add-constraint-validates finding about `op`. */
 export function constraintFixes(ctx: ProjectRuleContext, op: OperationSummary): Fix[] {
   return fixesOf(planOnce(ctx, plans, plan), op);
+}
+
+/** Why a finding about `op` has no fix, as a sentence for its message ('' when it has one, or nothing worth saying). */
+export function constraintFixNote(ctx: ProjectRuleContext, op: OperationSummary): string {
+  return refusalNote(planOnce(ctx, plans, plan), op);
 }

@@ -20,19 +20,23 @@ export interface FixContext {
   preview: MigrationPreview | null;
   /** The `migrations` module is imported under that name (what written operations call through). */
   migrationsBound: boolean;
+  /**
+   * False when the caller keeps no text (a CLI run that writes no fix): the plans are still made,
+   * for the reasons a finding tells when its fix is refused, but no fix is offered.
+   */
+  hasText: boolean;
 }
 
-const cache = new WeakMap<object, { source: string; view: unknown; file: string | null; fc: FixContext }>();
+const cache = new WeakMap<object, { source: string | null; view: unknown; file: string | null; fc: FixContext }>();
 
-/** The fix context of a rule's migration, or null when the caller keeps no text (no fix is wanted). */
-export function fixContext(ctx: ProjectRuleContext): FixContext | null {
-  if (ctx.source === null) return null;
+/** The fix context of a rule's migration (computed once per summary, text and view). */
+export function fixContext(ctx: ProjectRuleContext): FixContext {
   const known = cache.get(ctx.summary);
   if (known && known.source === ctx.source && known.view === ctx.view && known.file === ctx.file) return known.fc;
-  const text = new MigrationText(ctx.source, ctx.summary);
+  const text = new MigrationText(ctx.source ?? '', ctx.summary);
   const names = ctx.view?.databaseNames() ?? null;
   const preview = ctx.view && ctx.file && names ? previewFile(ctx.view, ctx.file, ctx.target, names, ctx.summary) : null;
-  const fc: FixContext = { text, preview, migrationsBound: text.imports().some((i) => i.names.includes('migrations')) };
+  const fc: FixContext = { text, preview, migrationsBound: text.imports().some((i) => i.names.includes('migrations')), hasText: ctx.source !== null };
   cache.set(ctx.summary, { source: ctx.source, view: ctx.view, file: ctx.file, fc });
   return fc;
 }
@@ -106,22 +110,38 @@ export function separateDatabaseAndState(indent: string, state: readonly string[
   return block(lines, indent);
 }
 
-/** One fix for a whole migration, and the operations whose findings offer it; or why there is none. */
-export type MigrationPlan = { fix: Fix; ops: ReadonlySet<OperationSummary> } | { fix: null; reason: string };
+/**
+ * One fix for a whole migration and the operations whose findings offer it; or none, with what
+ * those findings tell about it (`told`: why it is refused, where the user can act on it; null when
+ * there is nothing worth saying, or no text to fix).
+ */
+export type MigrationPlan = { fix: Fix; ops: ReadonlySet<OperationSummary> } | { fix: null; ops: ReadonlySet<OperationSummary>; told: string | null };
 
-/** The plan of `ctx`'s migration, computed once per fix context; null when no fix is wanted. */
-export function planOnce(ctx: ProjectRuleContext, store: WeakMap<FixContext, MigrationPlan>, compute: (ctx: ProjectRuleContext, fc: FixContext) => MigrationPlan): MigrationPlan | null {
+const NONE: ReadonlySet<OperationSummary> = new Set();
+
+/** A plan without a fix, telling nothing. */
+export function noFix(ops: ReadonlySet<OperationSummary> = NONE, told: string | null = null): MigrationPlan {
+  return { fix: null, ops, told };
+}
+
+/** The plan of `ctx`'s migration, computed once per fix context; without text, its fix left out. */
+export function planOnce(ctx: ProjectRuleContext, store: WeakMap<FixContext, MigrationPlan>, compute: (ctx: ProjectRuleContext, fc: FixContext) => MigrationPlan): MigrationPlan {
   const fc = fixContext(ctx);
-  if (!fc) return null;
   let p = store.get(fc);
   if (!p) {
     p = compute(ctx, fc);
+    if (p.fix && !fc.hasText) p = noFix(p.ops);
     store.set(fc, p);
   }
   return p;
 }
 
 /** The plan's fix, for a finding about `op` when the plan covers it. */
-export function fixesOf(plan: MigrationPlan | null, op: OperationSummary): Fix[] {
-  return plan?.fix && plan.ops.has(op) ? [plan.fix] : [];
+export function fixesOf(plan: MigrationPlan, op: OperationSummary): Fix[] {
+  return plan.fix && plan.ops.has(op) ? [plan.fix] : [];
+}
+
+/** What a finding about `op` adds to its message when the plan's fix is refused for a reason worth telling. */
+export function refusalNote(plan: MigrationPlan, op: OperationSummary): string {
+  return !plan.fix && plan.told && plan.ops.has(op) ? ` No automatic fix: ${plan.told}.` : '';
 }

@@ -23,8 +23,8 @@ import type { OperationSummary } from '../project/summary';
 import type { ProjectRuleContext } from '../rules/rule';
 import { walkSchema, type SchemaStep } from '../rules/schema-walk';
 import type { Fix, TextEdit } from '../types';
-import { fixesOf, inverseSql, operationSql, planOnce, runSqlLines, separateDatabaseAndState, type FixContext, type MigrationPlan } from './fix-context';
-import { planFollowUps } from './follow-up';
+import { fixesOf, inverseSql, noFix, operationSql, planOnce, refusalNote, runSqlLines, separateDatabaseAndState, type FixContext, type MigrationPlan } from './fix-context';
+import { planFollowUps, type FollowUpMigration } from './follow-up';
 
 const POSTGRES_OPERATIONS = 'django.contrib.postgres.operations';
 const NON_ATOMIC_WHY = 'CREATE / DROP INDEX CONCURRENTLY cannot run inside a transaction.';
@@ -159,38 +159,38 @@ function importEdit(fc: FixContext, names: readonly string[]): TextEdit | null {
 
 function plan(ctx: ProjectRuleContext, fc: FixContext): MigrationPlan {
   const summary = ctx.summary;
-  if (!summary.operationsComplete) return { fix: null, reason: 'the operations list is not read completely' };
-  if (!fc.migrationsBound) return { fix: null, reason: 'the file does not import `migrations` from django.db' };
+  if (!summary.operationsComplete || (fc.hasText && !fc.migrationsBound)) return noFix();
   const convs = conversions(ctx, fc);
-  if (convs.length === 0) return { fix: null, reason: 'no index operation here can be written concurrently' };
   const ops = new Set(convs.map((c) => c.op));
+  if (convs.length === 0) return noFix();
   const imported = [...new Set(convs.flatMap((c) => (c.imported ? [c.imported] : [])))];
   const alone = summary.operations.every((op) => op.container !== null || ops.has(op));
   if (alone || summary.atomic === false) {
     const atomic = fc.text.atomicFalse(NON_ATOMIC_WHY);
     const rewrites = convs.map((c) => c.inPlace());
-    if (!atomic || rewrites.some((e) => e === null)) return { fix: null, reason: 'the migration is not laid out the way the fix rewrites it' };
+    if (!atomic || rewrites.some((e) => e === null)) return noFix(ops);
     const imports = importEdit(fc, imported);
     const edits = [...(imports ? [imports] : []), ...atomic, ...(rewrites as TextEdit[])];
     return { fix: { title: 'Build / drop the indexes concurrently (atomic = False)', edits, isPreferred: true, safe: false }, ops };
   }
   const blocked = blockedMove(ctx, convs);
-  if (blocked) return { fix: null, reason: blocked };
+  if (blocked) return noFix(ops, blocked);
+  const models = [...new Set(convs.map((c) => c.model))];
+  const step: FollowUpMigration = {
+    slug: `${models.length === 1 ? `${models[0]}_` : ''}indexes_concurrently`,
+    atomic: false,
+    why: `the index operations of ${summary.name}, run with CONCURRENTLY outside a transaction.`,
+    operations: [],
+  };
+  const probe = planFollowUps(ctx.view, ctx.file, [step]);
+  if (!probe.ok) return noFix(ops, `the index operations would move to a new migration, but ${probe.reason}`);
   const moved = convs.map((c) => c.moved());
   const removals = convs.map((c) => fc.text.removeOperation(c.op));
-  if (moved.some((m) => m === null) || removals.some((r) => r === null)) return { fix: null, reason: 'the migration is not laid out the way the fix rewrites it' };
+  if (moved.some((m) => m === null) || removals.some((r) => r === null)) return noFix(ops);
   const code = (moved as string[]).join('\n');
-  const models = [...new Set(convs.map((c) => c.model))];
-  const followUp = planFollowUps(ctx.view, ctx.file, [
-    {
-      slug: `${models.length === 1 ? `${models[0]}_` : ''}indexes_concurrently`,
-      atomic: false,
-      why: `the index operations of ${summary.name}, run with CONCURRENTLY outside a transaction.`,
-      imports: [...(imported.length > 0 ? [`from ${POSTGRES_OPERATIONS} import ${imported.join(', ')}`] : []), ...fc.text.importsFor(code)],
-      operations: moved as string[],
-    },
-  ]);
-  if (!followUp.ok) return { fix: null, reason: followUp.reason };
+  const imports = [...(imported.length > 0 ? [`from ${POSTGRES_OPERATIONS} import ${imported.join(', ')}`] : []), ...fc.text.importsFor(code)];
+  const followUp = planFollowUps(ctx.view, ctx.file, [{ ...step, imports, operations: moved as string[] }]);
+  if (!followUp.ok) return noFix(ops);
   return {
     fix: { title: `Move the index operations to a new non-atomic migration (${followUp.names[0]}) and run them concurrently`, edits: removals as TextEdit[], creates: followUp.creates, isPreferred: true, safe: false },
     ops,
@@ -202,4 +202,9 @@ const plans = new WeakMap<FixContext, MigrationPlan>();
 /** The fixes to offer on a finding about `op`: the migration's concurrent-index fix, when it covers `op`. */
 export function indexFixes(ctx: ProjectRuleContext, op: OperationSummary): Fix[] {
   return fixesOf(planOnce(ctx, plans, plan), op);
+}
+
+/** Why a finding about `op` has no fix, as a sentence for its message ('' when it has one, or nothing worth saying). */
+export function indexFixNote(ctx: ProjectRuleContext, op: OperationSummary): string {
+  return refusalNote(planOnce(ctx, plans, plan), op);
 }

@@ -75,7 +75,7 @@ function fieldWithColumn(field: FieldSpec, column: string, bound: (name: string)
 /** "Keep the column" for a RenameField finding; [] when it cannot be written. */
 export function renameFieldFixes(ctx: ProjectRuleContext, op: OperationSummary, model: string, newName: string, field: FieldSpec, oldColumn: string): Fix[] {
   const fc = fixContext(ctx);
-  if (!fc || !fc.migrationsBound || op.container !== null || op.branches.length > 0) return [];
+  if (!fc.hasText || !fc.migrationsBound || op.container !== null || op.branches.length > 0) return [];
   const names = new Set(fc.text.imports().flatMap((i) => i.names));
   // The field may come from a file that imports what this one does not: `models` is added.
   let needsModels = false;

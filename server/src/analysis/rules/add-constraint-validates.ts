@@ -7,7 +7,7 @@
  * PostgreSQL the constraint can be added NOT VALID (no scan) and validated later under a lock that
  * lets reads and writes go on. PostgreSQL only: MySQL and SQLite have no NOT VALID.
  */
-import { constraintFixes } from '../fixes/constraint-fixes';
+import { constraintFixes, constraintFixNote } from '../fixes/constraint-fixes';
 import { djangoAtLeast } from '../target-database';
 import type { Rule } from './rule';
 import { fieldBefore, tableLabel, walkSchema } from './schema-walk';
@@ -32,7 +32,7 @@ export const addConstraintValidates: Rule = {
         ctx.report({
           range: step.op.range,
         fixes: constraintFixes(ctx, step.op),
-          message: `AddConstraint '${c.name ?? '…'}' adds a CHECK constraint to existing table ${tableLabel(step)}: PostgreSQL checks every row while holding an ACCESS EXCLUSIVE lock (no reads, no writes). Instead, add it with ${notValid} (a SHARE UPDATE EXCLUSIVE lock: reads and writes go on).`,
+          message: `AddConstraint '${c.name ?? '…'}' adds a CHECK constraint to existing table ${tableLabel(step)}: PostgreSQL checks every row while holding an ACCESS EXCLUSIVE lock (no reads, no writes). Instead, add it with ${notValid} (a SHARE UPDATE EXCLUSIVE lock: reads and writes go on).${constraintFixNote(ctx, step.op)}`,
         });
         return;
       }
@@ -51,7 +51,7 @@ export const addConstraintValidates: Rule = {
       ctx.report({
         range: step.op.range,
         fixes: constraintFixes(ctx, step.op),
-        message: `${args.kind} '${args.name}' adds a foreign key to existing table ${tableLabel(step)}, ${fk}. Instead, add the field with \`db_constraint=False\` and create the constraint with \`ADD CONSTRAINT … NOT VALID\` then \`VALIDATE CONSTRAINT\` in RunSQL inside SeparateDatabaseAndState.`,
+        message: `${args.kind} '${args.name}' adds a foreign key to existing table ${tableLabel(step)}, ${fk}. Instead, add the field with \`db_constraint=False\` and create the constraint with \`ADD CONSTRAINT … NOT VALID\` then \`VALIDATE CONSTRAINT\` in RunSQL inside SeparateDatabaseAndState.${constraintFixNote(ctx, step.op)}`,
       });
     });
   },

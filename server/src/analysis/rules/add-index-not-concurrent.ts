@@ -7,7 +7,7 @@
  * `ALTER TABLE … ADD CONSTRAINT … UNIQUE`. Only on PostgreSQL: MySQL's InnoDB builds secondary
  * indexes online, and SQLite has no concurrent build to offer.
  */
-import { indexFixes } from '../fixes/index-fixes';
+import { indexFixes, indexFixNote } from '../fixes/index-fixes';
 import { djangoAtLeast } from '../target-database';
 import type { Rule } from './rule';
 import { fieldBefore, fieldIndex, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
@@ -31,7 +31,7 @@ export const addIndexNotConcurrent: Rule = {
     const concurrent = 'Build it with `AddIndexConcurrently` (django.contrib.postgres.operations) in a migration with `atomic = False`';
     const bySql = 'create the index with `CREATE [UNIQUE] INDEX CONCURRENTLY` in RunSQL (atomic = False) inside SeparateDatabaseAndState, keeping Django\'s state operation as its state side';
     const report = (step: SchemaStep, what: string, lock: string, fix: string) =>
-      ctx.report({ range: step.op.range, message: `${what} on existing table ${tableLabel(step)}: ${lock}. Instead, ${fix}.`, fixes: indexFixes(ctx, step.op) });
+      ctx.report({ range: step.op.range, message: `${what} on existing table ${tableLabel(step)}: ${lock}. Instead, ${fix}.${indexFixNote(ctx, step.op)}`, fixes: indexFixes(ctx, step.op) });
     walkSchema(ctx, (step) => {
       if (step.table !== 'existing') return;
       const { args } = step;
