@@ -16,8 +16,8 @@ import { MigrationText } from './migration-text';
 
 export interface FixContext {
   text: MigrationText;
-  /** The SQL preview of the migration in its project; null without a view or database names. */
-  preview: MigrationPreview | null;
+  /** The SQL preview of the migration in its project (computed when first asked); null without a view or database names. */
+  preview(): MigrationPreview | null;
   /** The `migrations` module is imported under that name (what written operations call through). */
   migrationsBound: boolean;
   /**
@@ -35,8 +35,10 @@ export function fixContext(ctx: ProjectRuleContext): FixContext {
   if (known && known.source === ctx.source && known.view === ctx.view && known.file === ctx.file) return known.fc;
   const text = new MigrationText(ctx.source ?? '', ctx.summary);
   const names = ctx.view?.databaseNames() ?? null;
-  const preview = ctx.view && ctx.file && names ? previewFile(ctx.view, ctx.file, ctx.target, names, ctx.summary) : null;
-  const fc: FixContext = { text, preview, migrationsBound: text.imports().some((i) => i.names.includes('migrations')), hasText: ctx.source !== null };
+  let preview: MigrationPreview | null | undefined;
+  const { view, file } = ctx;
+  const previewOnce = () => (preview ??= view && file && names ? previewFile(view, file, ctx.target, names, ctx.summary) : null);
+  const fc: FixContext = { text, preview: previewOnce, migrationsBound: text.imports().some((i) => i.names.includes('migrations')), hasText: ctx.source !== null };
   cache.set(ctx.summary, { source: ctx.source, view: ctx.view, file: ctx.file, fc });
   return fc;
 }
@@ -44,7 +46,7 @@ export function fixContext(ctx: ProjectRuleContext): FixContext {
 /** Django's SQL for one operation (its own statements, then what it defers), or null when not previewed. */
 export function operationSql(fc: FixContext, op: OperationSummary): string[] | null {
   const index = fc.text.summary.operations.indexOf(op);
-  const p = fc.preview?.operations[index];
+  const p = fc.preview()?.operations[index];
   if (!p || p.cannotPreview !== null || p.comment !== null) return null;
   const all = [...p.statements, ...p.deferred].map((s) => s.sql.replace(/;\s*$/, ''));
   return all.length > 0 ? all : null;
