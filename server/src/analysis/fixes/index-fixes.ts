@@ -22,6 +22,7 @@
 import type { OperationSummary } from '../project/summary';
 import type { ProjectRuleContext } from '../rules/rule';
 import { walkSchema, type SchemaStep } from '../rules/schema-walk';
+import { djangoAtLeast } from '../target-database';
 import type { Fix, TextEdit } from '../types';
 import { fixesOf, inverseSql, noFix, operationSql, planOnce, refusalNote, runSqlLines, separateDatabaseAndState, type FixContext, type MigrationPlan } from './fix-context';
 import { planFollowUps, type FollowUpMigration } from './follow-up';
@@ -109,9 +110,11 @@ function conversions(ctx: ProjectRuleContext, fc: FixContext): Conversion[] {
   walkSchema(ctx, (step) => {
     const { op, args } = step;
     if (step.table !== 'existing' || !step.model || op.container !== null || op.branches.length > 0 || !op.certain) return;
-    if (args.kind === 'AddIndex' && !args.concurrently && args.index) out.push(renamed(fc, op, step.model, 'AddIndexConcurrently'));
-    else if (args.kind === 'RemoveIndex' && !args.concurrently && args.name) out.push(renamed(fc, op, step.model, 'RemoveIndexConcurrently'));
-    else if (args.kind === 'AddField' || args.kind === 'AlterField' || args.kind === 'AddConstraint' || args.kind === 'AlterTogether') {
+    // AddIndexConcurrently / RemoveIndexConcurrently exist from Django 3.0; before, an AddIndex goes through its SQL.
+    const postgresOperations = djangoAtLeast(ctx.target, 3, 0);
+    if (args.kind === 'AddIndex' && !args.concurrently && args.index && postgresOperations) out.push(renamed(fc, op, step.model, 'AddIndexConcurrently'));
+    else if (args.kind === 'RemoveIndex' && !args.concurrently && args.name && postgresOperations) out.push(renamed(fc, op, step.model, 'RemoveIndexConcurrently'));
+    else if (args.kind === 'AddIndex' || args.kind === 'AddField' || args.kind === 'AlterField' || args.kind === 'AddConstraint' || args.kind === 'AlterTogether') {
       const statements = operationSql(fc, op);
       const sql = statements && concurrentIndexSql(statements, () => undoOf(ctx, step));
       if (sql) out.push(bySql(fc, op, step.model, sql));

@@ -104,14 +104,16 @@ export class MigrationText {
     if (this.summary.atomic === false) return [];
     if (this.summary.atomic !== true) return null;
     const body = this.classBody();
-    const flip = /^([ \t]+)atomic[ \t]*=[ \t]*(True)\b/m.exec(body.text);
+    const first = /^([ \t]+)(initial|replaces|dependencies|run_before|operations|atomic)[ \t]*[=:]/m.exec(body.text);
+    if (!first) return null;
+    const indent = first[1] as string;
+    // An explicit `atomic = True` among the class's attributes (same indentation) is flipped.
+    const flip = new RegExp(`^${indent}atomic[ \\t]*=[ \\t]*True\\b`, 'm').exec(body.text);
     if (flip) {
       const at = body.start + flip.index + flip[0].length - 4;
       return [{ range: { start: this.position(at), end: this.position(at + 4) }, newText: 'False' }];
     }
-    const first = /^([ \t]+)(initial|replaces|dependencies|run_before|operations)[ \t]*[=:]/m.exec(body.text);
-    if (!first) return null;
-    const indent = first[1] as string;
+    if (first[2] === 'atomic') return null; // written in a way this does not read
     const at = this.position(body.start + first.index);
     return [{ range: { start: at, end: at }, newText: `${indent}# ${why}${this.eol}${indent}atomic = False${this.eol}${this.eol}` }];
   }
