@@ -4,7 +4,7 @@
  * once every file has been read, the project view itself and each linted file's final findings.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { finalizeFindings, projectFindings } from '../analysis/engine';
 import type { AppLabel } from '../analysis/project/app-config';
 import type { MigrationSummary } from '../analysis/project/summary';
@@ -90,6 +90,16 @@ function sourceOf(file: string, config: LintConfig): { text: string; encoding: S
   return { text: read.source.text, encoding: read.source.encoding };
 }
 
+/**
+ * A new migration numbered like one another fix writes in the same folder: both would follow the
+ * same migration, two leaves Django refuses to migrate (run again to get the next one numbered).
+ */
+function sameNumber(file: string, creates: ReadonlyMap<string, FileCreation>): boolean {
+  const number = (f: string) => /^(\d+)_/.exec(basename(f))?.[1] ?? null;
+  const n = number(file);
+  return n !== null && [...creates.keys()].some((k) => k !== file && dirname(k) === dirname(file) && number(k) === n);
+}
+
 /** Builds the view from every file read, then runs the project rules and finalizes each linted file. */
 export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], configs: readonly LintConfig[], authUserModel: string): ProjectOutcome {
   const layout = new ProjectLayout(plan.candidates, plan.overrides, (dir) => labelsOf(tasks, results).get(dir) ?? { kind: 'none' });
@@ -105,18 +115,34 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
     // Fixes of the project rules are computed only when they may be written (--unsafe-fixes): on
     // the text the summary was read from — the workers' fixed text, or the file as it is.
     const source = config.fix === 'preferred' && analysis.summary && !r.notFixed ? (r.fixed ? { text: r.fixed.text, encoding: r.fixed.encoding } : sourceOf(t.file, config)) : null;
-    const raw = analysis.summary ? [...analysis.findings, ...projectFindings(analysis.summary, { rules: config.rules, project, target: config.target }, source?.text ?? null)] : analysis.findings;
-    let final = finalizeFindings(raw, analysis.suppressions, { rules: config.rules });
+    const fromProject = analysis.summary ? projectFindings(analysis.summary, { rules: config.rules, project, target: config.target }, source?.text ?? null) : [];
+    const projectFixes = new Set(fromProject.flatMap((f) => f.fixes));
+    let final = finalizeFindings([...analysis.findings, ...fromProject], analysis.suppressions, { rules: config.rules });
     if (config.fix === 'preferred') {
       // A fix that writes new files fixes its finding once they are written (check.ts writes them),
-      // with its edits to this file applied here, all or nothing per fix.
+      // with its edits to this file applied here, all or nothing per fix; so does a project rule's
+      // fix that only edits this file (the workers applied the file rules' fixes already).
       const edits: TextEdit[][] = [];
+      const taken = new Set<string>();
+      // A fix is taken only when all of it can be written: its edits apply beside the ones taken
+      // (none overlaps) in the file's encoding — else its files are not written either.
+      const fits = (group: readonly TextEdit[]): boolean =>
+        group.length === 0 || (!!source && canEncode(group.map((e) => e.newText).join(''), source.encoding) && applyFixEdits(source.text, [...edits, group]).applied === edits.length + 1);
       final = final.filter((f) => {
         const fix = f.fixes.find((x) => x.isPreferred) ?? f.fixes[0];
-        if (!fix?.creates?.length) return true;
+        if (!fix?.creates?.length) {
+          if (!fix || !projectFixes.has(fix) || fix.edits.length === 0) return true;
+          // One fix offered by several findings (every index operation of a migration) is applied once.
+          const key = JSON.stringify(fix.edits);
+          if (taken.has(key)) return false;
+          if (!fits(fix.edits)) return true;
+          taken.add(key);
+          edits.push(fix.edits);
+          return false;
+        }
         // The same files from another finding (each leaf of a conflict offers one merge) are one fix.
         if (fix.creates.every((c) => creates.get(c.file)?.text === c.text)) return false;
-        if (fix.creates.some((c) => creates.has(c.file)) || (fix.edits.length > 0 && !source)) return true;
+        if (fix.creates.some((c) => creates.has(c.file) || sameNumber(c.file, creates)) || !fits(fix.edits)) return true;
         for (const c of fix.creates) creates.set(c.file, c);
         if (fix.edits.length > 0) edits.push(fix.edits);
         return false;
@@ -124,7 +150,7 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
       if (source && edits.length > 0) {
         const next = applyFixEdits(source.text, edits);
         const fixed = r.fixed;
-        if (canEncode(next.text, fixed?.encoding ?? source.encoding)) r.fixed = { text: next.text, original: fixed?.original ?? source.text, applied: (fixed?.applied ?? 0) + next.applied, encoding: fixed?.encoding ?? source.encoding };
+        r.fixed = { text: next.text, original: fixed?.original ?? source.text, applied: (fixed?.applied ?? 0) + next.applied, encoding: source.encoding };
       }
     }
     findings.set(i, final.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, range: f.range, related: f.related, ...(f.fingerprint !== undefined ? { fingerprint: f.fingerprint } : {}) })));

@@ -36,11 +36,20 @@ function leadingNumber(name: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/** `from django.db import migrations` first, then the rest, deduplicated, in the order given. */
+/**
+ * `from django.db import migrations` first (with the other names asked from django.db, as
+ * makemigrations writes `from django.db import migrations, models`), then the rest, deduplicated,
+ * in the order given.
+ */
 function importLines(extra: readonly string[]): string[] {
-  const lines = ['from django.db import migrations'];
-  for (const line of extra) if (!lines.includes(line)) lines.push(line);
-  return lines;
+  const db = ['migrations'];
+  const lines: string[] = [];
+  for (const line of extra) {
+    const names = /^from django\.db import ([\w, ]+)$/.exec(line)?.[1];
+    if (names) for (const n of names.split(',').map((x) => x.trim())) if (n && !db.includes(n)) db.push(n);
+    if (!names && !lines.includes(line)) lines.push(line);
+  }
+  return [`from django.db import ${db.join(', ')}`, ...lines];
 }
 
 /** The text of one new migration. */

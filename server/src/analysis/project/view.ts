@@ -61,6 +61,11 @@ export class ProjectView {
     this.names = input.names ?? null;
   }
 
+  /** How the database names what Django creates without a name (for SQL written by fixes); null when not given. */
+  databaseNames(): DatabaseNames | null {
+    return this.names;
+  }
+
   /** The migration a file is, when it is in the project (a replaced file is, but has no node). */
   migration(file: string): GraphMigration | null {
     return this.byFile.get(file) ?? null;

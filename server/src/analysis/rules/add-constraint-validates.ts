@@ -10,6 +10,7 @@
  * lets reads and writes go on. PostgreSQL only: MySQL and SQLite have no NOT VALID.
  */
 import type { FieldSpec } from '../fields';
+import { constraintFixes, constraintFixNote } from '../fixes/constraint-fixes';
 import { djangoAtLeast } from '../target-database';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
@@ -41,7 +42,8 @@ export const addConstraintValidates: Rule = {
         if (args.notValid || !c || c.kind !== 'check') return;
         ctx.report({
           range: step.op.range,
-          message: `AddConstraint '${c.name ?? '…'}' adds a CHECK constraint to existing table ${tableLabel(step)}: PostgreSQL checks every row while holding an ACCESS EXCLUSIVE lock (no reads, no writes). Instead, add it with ${notValid} (a SHARE UPDATE EXCLUSIVE lock: reads and writes go on).`,
+        fixes: constraintFixes(ctx, step.op),
+          message: `AddConstraint '${c.name ?? '…'}' adds a CHECK constraint to existing table ${tableLabel(step)}: PostgreSQL checks every row while holding an ACCESS EXCLUSIVE lock (no reads, no writes). Instead, add it with ${notValid} (a SHARE UPDATE EXCLUSIVE lock: reads and writes go on).${constraintFixNote(ctx, step.op)}`,
         });
         return;
       }
@@ -64,7 +66,8 @@ export const addConstraintValidates: Rule = {
           : 'a constraint PostgreSQL validates at once: ADD CONSTRAINT … FOREIGN KEY holds a SHARE ROW EXCLUSIVE lock on both tables (writes wait) while it reads every row';
       ctx.report({
         range: step.op.range,
-        message: `${args.kind} '${args.name}' adds a foreign key to existing table ${tableLabel(step)}, ${fk}. Instead, add the field with \`db_constraint=False\` and create the constraint with \`ADD CONSTRAINT … NOT VALID\` then \`VALIDATE CONSTRAINT\` in RunSQL inside SeparateDatabaseAndState.`,
+        fixes: constraintFixes(ctx, step.op),
+        message: `${args.kind} '${args.name}' adds a foreign key to existing table ${tableLabel(step)}, ${fk}. Instead, add the field with \`db_constraint=False\` and create the constraint with \`ADD CONSTRAINT … NOT VALID\` then \`VALIDATE CONSTRAINT\` in RunSQL inside SeparateDatabaseAndState.${constraintFixNote(ctx, step.op)}`,
       });
     });
     reportSqlHazards(ctx, 'add-constraint-validates');

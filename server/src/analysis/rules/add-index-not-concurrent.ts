@@ -7,6 +7,7 @@
  * `ALTER TABLE … ADD CONSTRAINT … UNIQUE`. Only on PostgreSQL: MySQL's InnoDB builds secondary
  * indexes online, and SQLite has no concurrent build to offer.
  */
+import { indexFixes, indexFixNote } from '../fixes/index-fixes';
 import { djangoAtLeast } from '../target-database';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
@@ -31,7 +32,7 @@ export const addIndexNotConcurrent: Rule = {
     const concurrent = 'Build it with `AddIndexConcurrently` (django.contrib.postgres.operations) in a migration with `atomic = False`';
     const bySql = 'create the index with `CREATE [UNIQUE] INDEX CONCURRENTLY` in RunSQL (atomic = False) inside SeparateDatabaseAndState, keeping Django\'s state operation as its state side';
     const report = (step: SchemaStep, what: string, lock: string, fix: string) =>
-      ctx.report({ range: step.op.range, message: `${what} on existing table ${tableLabel(step)}: ${lock}. Instead, ${fix}.` });
+      ctx.report({ range: step.op.range, message: `${what} on existing table ${tableLabel(step)}: ${lock}. Instead, ${fix}.${indexFixNote(ctx, step.op)}`, fixes: indexFixes(ctx, step.op) });
     walkSchema(ctx, (step) => {
       if (step.table !== 'existing') return;
       const { args } = step;

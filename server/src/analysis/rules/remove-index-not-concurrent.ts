@@ -5,6 +5,7 @@
  * an ACCESS EXCLUSIVE lock: brief, but queued behind every running query, with every later query
  * queued behind it. PostgreSQL only (`RemoveIndexConcurrently` exists nowhere else).
  */
+import { indexFixes, indexFixNote } from '../fixes/index-fixes';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
 import { fieldBefore, fieldIndex, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
@@ -20,7 +21,7 @@ export const removeIndexNotConcurrent: Rule = {
   },
   checkProject(ctx) {
     if (ctx.target.vendor !== 'postgresql') return;
-    const report = (step: SchemaStep, what: string, fix: string) => ctx.report({ range: step.op.range, message: `${what} on existing table ${tableLabel(step)}: ${LOCK}. Instead, ${fix}.` });
+    const report = (step: SchemaStep, what: string, fix: string) => ctx.report({ range: step.op.range, message: `${what} on existing table ${tableLabel(step)}: ${LOCK}. Instead, ${fix}.${indexFixNote(ctx, step.op)}`, fixes: indexFixes(ctx, step.op) });
     const sql = 'drop it with `DROP INDEX CONCURRENTLY` in RunSQL (atomic = False) inside SeparateDatabaseAndState, keeping Django\'s operation as its state side';
     walkSchema(ctx, (step) => {
       if (step.table !== 'existing') return;

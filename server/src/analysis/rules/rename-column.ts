@@ -6,6 +6,8 @@
  */
 import { fieldColumn } from '../fields';
 import { runsAfterDeploy } from './drop-column';
+import { renameFieldFixes } from '../fixes/rename-fixes';
+import type { Fix } from '../types';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
 import { columnAtStart, columnComesBack, fieldBefore, tableLabel, walkSchema } from './schema-walk';
@@ -24,12 +26,15 @@ export const renameColumn: Rule = {
       let from: string | null | undefined;
       let to: string | null | undefined;
       let label: string;
+      let fixes: () => Fix[] = () => [];
       if (args.kind === 'RenameField') {
         const before = fieldBefore(step, args.oldName);
         if (!before || !args.newName || !args.oldName) return;
         from = fieldColumn(args.oldName, before);
         to = fieldColumn(args.newName, before);
         label = `RenameField '${args.oldName}' → '${args.newName}'`;
+        const { model, newName } = args;
+        fixes = () => (from && model ? renameFieldFixes(ctx, step.op, model, newName, before, from) : []);
       } else if (args.kind === 'AlterField') {
         const before = fieldBefore(step, args.name);
         if (!before || !args.field || !args.name) return;
@@ -47,6 +52,7 @@ export const renameColumn: Rule = {
         message:
           `${label} renames column "${from}" to "${to}" of existing table ${tableLabel(step)} (ALTER TABLE … RENAME COLUMN, a brief ACCESS EXCLUSIVE lock): ` +
           `old code still running during the deploy names "${from}" and fails at once. Keep the column: rename the field with \`db_column="${from}"\` (nothing changes in the database).`,
+        fixes: fixes(),
       });
     });
     reportSqlHazards(ctx, 'rename-column');

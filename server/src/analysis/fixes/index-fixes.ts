@@ -1,0 +1,213 @@
+/**
+ * The fix of add-index-not-concurrent and remove-index-not-concurrent: every index this migration
+ * builds or drops on an existing table, done with CONCURRENTLY in a migration with `atomic = False`
+ * (PostgreSQL refuses CONCURRENTLY inside a transaction).
+ *
+ * - AddIndex / RemoveIndex become `AddIndexConcurrently` / `RemoveIndexConcurrently`
+ *   (django.contrib.postgres.operations).
+ * - An operation whose SQL is only index builds (AlterField adding db_index or unique=True, a
+ *   UniqueConstraint, AlterUniqueTogether / AlterIndexTogether adding groups) keeps Django's
+ *   operation as the state side of a SeparateDatabaseAndState whose database side is
+ *   `CREATE [UNIQUE] INDEX CONCURRENTLY` with Django's own index names (from the SQL preview), and
+ *   `ALTER TABLE … ADD CONSTRAINT … UNIQUE USING INDEX` where Django writes a unique constraint —
+ *   so Django's later AlterField / RemoveConstraint find them by name.
+ *
+ * When the migration holds nothing else (or is non-atomic already) they are rewritten in place and
+ * the migration gets `atomic = False`. Otherwise `atomic = False` would run the other operations
+ * without a transaction: the index operations move, in order, to a new non-atomic migration after
+ * this one — refused when a later operation of this migration touches the same model (it may need
+ * the index, or change what it is built on) or is RunSQL / RunPython / unreadable. One fix for the
+ * whole migration: every finding it covers offers the same edits and the same new file.
+ */
+import type { OperationSummary } from '../project/summary';
+import type { ProjectRuleContext } from '../rules/rule';
+import { walkSchema, type SchemaStep } from '../rules/schema-walk';
+import { djangoAtLeast } from '../target-database';
+import type { Fix, TextEdit } from '../types';
+import { fixesOf, inverseSql, noFix, operationSql, planOnce, refusalNote, runSqlLines, separateDatabaseAndState, type FixContext, type MigrationPlan } from './fix-context';
+import { planFollowUps, type FollowUpMigration } from './follow-up';
+
+const POSTGRES_OPERATIONS = 'django.contrib.postgres.operations';
+const NON_ATOMIC_WHY = 'CREATE / DROP INDEX CONCURRENTLY cannot run inside a transaction.';
+const LIST_INDENT = '        ';
+
+interface Conversion {
+  op: OperationSummary;
+  model: string;
+  /** The class imported from django.contrib.postgres.operations, for the renamed operations. */
+  imported: string | null;
+  /** The edit that rewrites the operation where it is. */
+  inPlace(): TextEdit | null;
+  /** The operation as written in a new migration's list (8 spaces). */
+  moved(): string | null;
+}
+
+/**
+ * Django's index SQL made concurrent, with the SQL that undoes it; null for anything else. A
+ * dropped index is undone by `undo` — Django's SQL for the inverse operation, made concurrent.
+ */
+export function concurrentIndexSql(statements: readonly string[], undo: () => string[] | null = () => null): { forward: string[]; reverse: string[] } | null {
+  const forward: string[] = [];
+  const reverse: string[] = [];
+  const drops = statements.filter((s) => /^DROP INDEX IF EXISTS "[^"]+"$/.test(s));
+  if (drops.length > 0) {
+    // Drops only (a creation in the same operation would need its own undo): the undo rebuilds them.
+    const again = drops.length === statements.length ? undo() : null;
+    const rebuilt = again && concurrentIndexSql(again);
+    if (!rebuilt || rebuilt.forward.some((s) => !s.startsWith('CREATE '))) return null;
+    return { forward: drops.map((s) => s.replace(/^DROP INDEX /, 'DROP INDEX CONCURRENTLY ')), reverse: rebuilt.forward };
+  }
+  for (const s of statements) {
+    const create = /^CREATE (UNIQUE )?INDEX ("[^"]+") ON ([\s\S]+)$/.exec(s);
+    const unique = /^ALTER TABLE ("[^"]+") ADD CONSTRAINT ("[^"]+") UNIQUE (\([^()]*\))$/.exec(s);
+    if (create) {
+      forward.push(`CREATE ${create[1] ?? ''}INDEX CONCURRENTLY ${create[2]} ON ${create[3]}`);
+      reverse.unshift(`DROP INDEX CONCURRENTLY IF EXISTS ${create[2]}`);
+    } else if (unique) {
+      const [, table, name, columns] = unique;
+      forward.push(`CREATE UNIQUE INDEX CONCURRENTLY ${name} ON ${table} ${columns}`, `ALTER TABLE ${table} ADD CONSTRAINT ${name} UNIQUE USING INDEX ${name}`);
+      reverse.unshift(`ALTER TABLE ${table} DROP CONSTRAINT ${name}`);
+    } else return null;
+  }
+  return forward.length > 0 ? { forward, reverse } : null;
+}
+
+function renamed(fc: FixContext, op: OperationSummary, model: string, cls: string): Conversion {
+  return {
+    op,
+    model,
+    imported: cls,
+    inPlace: () => ({ range: op.range, newText: cls }),
+    moved: () => fc.text.callAt(op, LIST_INDENT, cls),
+  };
+}
+
+function bySql(fc: FixContext, op: OperationSummary, model: string, sql: { forward: string[]; reverse: string[] }): Conversion {
+  const database = runSqlLines(sql.forward, sql.reverse);
+  const write = (indent: string): string | null => {
+    const state = fc.text.callAt(op, `${indent}        `);
+    return state === null ? null : separateDatabaseAndState(indent, [state], [database]);
+  };
+  return {
+    op,
+    model,
+    imported: null,
+    inPlace: () => {
+      const indent = fc.text.indentOf(op);
+      const text = indent === null ? null : write(indent);
+      return text === null ? null : fc.text.replaceCall(op, text.replace(/\n/g, fc.text.eol));
+    },
+    moved: () => {
+      const text = write(LIST_INDENT);
+      return text === null ? null : LIST_INDENT + text;
+    },
+  };
+}
+
+/** The index operations of the migration this fix rewrites, in order. */
+function conversions(ctx: ProjectRuleContext, fc: FixContext): Conversion[] {
+  const out: Conversion[] = [];
+  walkSchema(ctx, (step) => {
+    const { op, args } = step;
+    if (step.table !== 'existing' || !step.model || op.container !== null || op.branches.length > 0 || !op.certain) return;
+    // AddIndexConcurrently / RemoveIndexConcurrently exist from Django 3.0; before, an AddIndex goes through its SQL.
+    const postgresOperations = djangoAtLeast(ctx.target, 3, 0);
+    if (args.kind === 'AddIndex' && !args.concurrently && args.index && postgresOperations) out.push(renamed(fc, op, step.model, 'AddIndexConcurrently'));
+    else if (args.kind === 'RemoveIndex' && !args.concurrently && args.name && postgresOperations) out.push(renamed(fc, op, step.model, 'RemoveIndexConcurrently'));
+    else if (args.kind === 'AddIndex' || args.kind === 'AddField' || args.kind === 'AlterField' || args.kind === 'AddConstraint' || args.kind === 'AlterTogether') {
+      const statements = operationSql(fc, op);
+      const sql = statements && concurrentIndexSql(statements, () => undoOf(ctx, step));
+      if (sql) out.push(bySql(fc, op, step.model, sql));
+    }
+  });
+  return out;
+}
+
+/** Django's SQL undoing an AlterField or AlterUniqueTogether / AlterIndexTogether: the same operation back to the state before it. */
+function undoOf(ctx: ProjectRuleContext, step: SchemaStep): string[] | null {
+  const { args, before } = step;
+  if (!before) return null;
+  if (args.kind === 'AlterField') {
+    const field = args.name ? before.fields.get(args.name) : undefined;
+    return field ? inverseSql(ctx, step.op, { ...args, field }) : null;
+  }
+  if (args.kind === 'AlterTogether') {
+    const groups = args.option === 'unique_together' ? before.options.uniqueTogether : before.options.indexTogether;
+    return groups ? inverseSql(ctx, step.op, { ...args, groups }) : null;
+  }
+  return null;
+}
+
+/** Why the operations cannot move after the rest of the migration, or null when they can. */
+function blockedMove(ctx: ProjectRuleContext, moving: readonly Conversion[]): string | null {
+  const ops = ctx.summary.operations;
+  const moved = new Set(moving.map((c) => c.op));
+  for (const c of moving) {
+    for (const later of ops.slice(ops.indexOf(c.op) + 1)) {
+      if (later.container !== null || moved.has(later)) continue;
+      const target = later.targetModel?.toLowerCase() ?? null;
+      if (later.isData || later.specName === 'RunSQL' || later.specName === 'RunPython' || target === null || target === c.model) {
+        return `${later.label} comes after ${c.op.label} in this migration and may need the index; split the migration first`;
+      }
+    }
+  }
+  return null;
+}
+
+function importEdit(fc: FixContext, names: readonly string[]): TextEdit | null {
+  const missing = names.filter((n) => !fc.text.imports().some((i) => i.names.includes(n)));
+  if (missing.length === 0) return null;
+  return fc.text.addImport(`from ${POSTGRES_OPERATIONS} import ${missing.join(', ')}`, missing[0] as string);
+}
+
+function plan(ctx: ProjectRuleContext, fc: FixContext): MigrationPlan {
+  const summary = ctx.summary;
+  if (!summary.operationsComplete || (fc.hasText && !fc.migrationsBound)) return noFix();
+  const convs = conversions(ctx, fc);
+  const ops = new Set(convs.map((c) => c.op));
+  if (convs.length === 0) return noFix();
+  const imported = [...new Set(convs.flatMap((c) => (c.imported ? [c.imported] : [])))];
+  const alone = summary.operations.every((op) => op.container !== null || ops.has(op));
+  if (alone || summary.atomic === false) {
+    const atomic = fc.text.atomicFalse(NON_ATOMIC_WHY);
+    const rewrites = convs.map((c) => c.inPlace());
+    if (!atomic || rewrites.some((e) => e === null)) return noFix(ops);
+    const imports = importEdit(fc, imported);
+    const edits = [...(imports ? [imports] : []), ...atomic, ...(rewrites as TextEdit[])];
+    return { fix: { title: 'Build / drop the indexes concurrently (atomic = False)', edits, isPreferred: true, safe: false }, ops };
+  }
+  const blocked = blockedMove(ctx, convs);
+  if (blocked) return noFix(ops, blocked);
+  const models = [...new Set(convs.map((c) => c.model))];
+  const step: FollowUpMigration = {
+    slug: `${models.length === 1 ? `${models[0]}_` : ''}indexes_concurrently`,
+    atomic: false,
+    why: `the index operations of ${summary.name}, run with CONCURRENTLY outside a transaction.`,
+    operations: [],
+  };
+  const probe = planFollowUps(ctx.view, ctx.file, [step]);
+  if (!probe.ok) return noFix(ops, `the index operations would move to a new migration, but ${probe.reason}`);
+  const moved = convs.map((c) => c.moved());
+  const removals = convs.map((c) => fc.text.removeOperation(c.op));
+  if (moved.some((m) => m === null) || removals.some((r) => r === null)) return noFix(ops);
+  const code = (moved as string[]).join('\n');
+  const imports = [...(imported.length > 0 ? [`from ${POSTGRES_OPERATIONS} import ${imported.join(', ')}`] : []), ...fc.text.importsFor(code)];
+  const followUp = planFollowUps(ctx.view, ctx.file, [{ ...step, imports, operations: moved as string[] }]);
+  if (!followUp.ok) return noFix(ops);
+  return {
+    fix: { title: `Move the index operations to a new non-atomic migration (${followUp.names[0]}) and run them concurrently`, edits: removals as TextEdit[], creates: followUp.creates, isPreferred: true, safe: false },
+    ops,
+  };
+}
+
+const plans = new WeakMap<FixContext, MigrationPlan>();
+
+/** The fixes to offer on a finding about `op`: the migration's concurrent-index fix, when it covers `op`. */
+export function indexFixes(ctx: ProjectRuleContext, op: OperationSummary): Fix[] {
+  return fixesOf(planOnce(ctx, plans, plan), op);
+}
+
+/** Why a finding about `op` has no fix, as a sentence for its message ('' when it has one, or nothing worth saying). */
+export function indexFixNote(ctx: ProjectRuleContext, op: OperationSummary): string {
+  return refusalNote(planOnce(ctx, plans, plan), op);
+}
