@@ -6,10 +6,9 @@
  * Nothing is judged in an initial migration (as schema-walk.ts), nor for operations from a
  * comprehension that may be empty.
  */
-import { dirname, join } from 'node:path';
 import { pythonString } from '../fixes/edits';
 import type { GraphNode } from '../project/graph';
-import { migrationText } from '../project/merge';
+import { planFollowUps } from '../fixes/follow-up';
 import { columnOf } from '../project/state';
 import type { OperationSummary } from '../project/summary';
 import type { SqlHazardSite, SqlRuleId } from '../sql-sites';
@@ -144,34 +143,22 @@ function outsideTransaction(ctx: ProjectRuleContext, site: SqlHazardSite, title:
   return { fix: { title, edits: [...(site.edits ?? []), ...atomic], isPreferred: true, safe: false }, note: '' };
 }
 
-/** The next migration's number in the app, and whether this file is the app's leaf (a new file can follow it without a second leaf). */
-function followUp(ctx: ProjectRuleContext, stem: string): { name: string; file: string; app: string; parent: string } | null {
-  if (!ctx.view || !ctx.file) return null;
-  const node = ctx.view.node(ctx.file);
-  if (!node || node.children.some((c) => c.key.app === node.key.app)) return null;
-  const n = /^(\d+)_/.exec(node.key.name);
-  if (!n?.[1]) return null;
-  const name = `${String(Number(n[1]) + 1).padStart(n[1].length, '0')}_${stem.toLowerCase().replace(/[^a-z0-9_]+/g, '_').slice(0, 40)}`;
-  const file = join(dirname(ctx.file), `${name}.py`);
-  return ctx.view.migration(file) ? null : { name, file, app: node.key.app, parent: node.key.name };
-}
-
 /** NOT VALID now, and a follow-up migration (its own transaction) that validates. */
 function notValidFix(ctx: ProjectRuleContext, site: SqlHazardSite): Fix | null {
   if (!site.edits || !site.name || !site.tableSql) return null;
-  const next = followUp(ctx, `validate_${site.name.replace(/"/g, '')}`);
-  if (!next) return null;
+  const parent = ctx.file ? ctx.view?.node(ctx.file)?.key.name : undefined;
+  if (!parent) return null;
   const sql = `ALTER TABLE ${site.tableSql} VALIDATE CONSTRAINT ${site.name}`;
-  const text = migrationText(
-    [
-      `# Written by Django Migration Guard: validates ${site.name}, which ${next.parent} adds NOT VALID.`,
-      '# VALIDATE CONSTRAINT reads every row under a SHARE UPDATE EXCLUSIVE lock (reads and writes go on),',
-      "# in this migration's own transaction, after the one that added the constraint has committed.",
-    ],
-    [`(${pythonString(next.app)}, ${pythonString(next.parent)})`],
-    [`migrations.RunSQL(${pythonString(sql)}, reverse_sql=migrations.RunSQL.noop)`],
-  );
-  return { title: `Add NOT VALID, and validate in ${next.name}.py`, edits: site.edits, creates: [{ file: next.file, text }], isPreferred: true, safe: false };
+  const plan = planFollowUps(ctx.view, ctx.file, [
+    {
+      slug: `validate_${site.name.toLowerCase().replace(/[^a-z0-9_]+/g, '_').slice(0, 40)}`,
+      atomic: true,
+      why: `validates ${site.name}, which ${parent} adds NOT VALID: VALIDATE CONSTRAINT reads every row under a SHARE UPDATE EXCLUSIVE lock (reads and writes go on), in this migration's own transaction.`,
+      operations: [`        migrations.RunSQL(${pythonString(sql)}, reverse_sql=migrations.RunSQL.noop)`],
+    },
+  ]);
+  if (!plan.ok) return null;
+  return { title: `Add NOT VALID, and validate in ${plan.names[0] ?? 'a new migration'}.py`, edits: site.edits, creates: plan.creates, isPreferred: true, safe: false };
 }
 
 const LOCK = {
