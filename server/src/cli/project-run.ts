@@ -111,14 +111,20 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
       // A fix that writes new files fixes its finding once they are written (check.ts writes them),
       // with its edits to this file applied here, all or nothing per fix.
       const edits: TextEdit[][] = [];
+      // New migrations after this one each plan the next number from it: one such fix a file a run
+      // (two would write two leaves); the others are refused next run, the file no longer the leaf.
+      let followedUp = false;
       final = final.filter((f) => {
         const fix = f.fixes.find((x) => x.isPreferred) ?? f.fixes[0];
         if (!fix?.creates?.length) return true;
         // The same files from another finding (each leaf of a conflict offers one merge) are one fix.
         if (fix.creates.every((c) => creates.get(c.file)?.text === c.text)) return false;
-        if (fix.creates.some((c) => creates.has(c.file)) || (fix.edits.length > 0 && !source)) return true;
+        if (fix.creates.some((c) => creates.has(c.file)) || (fix.edits.length > 0 && (!source || followedUp))) return true;
         for (const c of fix.creates) creates.set(c.file, c);
-        if (fix.edits.length > 0) edits.push(fix.edits);
+        if (fix.edits.length > 0) {
+          edits.push(fix.edits);
+          followedUp = true;
+        }
         return false;
       });
       if (source && edits.length > 0) {

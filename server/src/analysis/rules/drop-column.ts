@@ -5,6 +5,7 @@
  * contract: remove the field from Django's state first (SeparateDatabaseAndState, after making the
  * column nullable if it is NOT NULL without a default), drop the column in a later release.
  */
+import { twoReleaseDropFixes } from '../fixes/two-release-drop';
 import type { TargetDatabase } from '../target-database';
 import type { Rule } from './rule';
 import { fieldBefore, forVendor, tableLabel, walkSchema } from './schema-walk';
@@ -26,11 +27,13 @@ export const dropColumn: Rule = {
       if (!step.before?.fields.has(args.name)) return; // a field we never saw added: its column is unknown
       const field = fieldBefore(step, args.name);
       const what = field?.relation?.kind === 'many-to-many' ? `drops the join table of many-to-many '${args.name}'` : `drops column '${args.name}'`;
+      const { fixes, refusal } = twoReleaseDropFixes(ctx, step);
       ctx.report({
         range: step.op.range,
+        fixes,
         message:
           `RemoveField ${what} of existing table ${tableLabel(step)} (${dropLock(ctx.target)}): old code still running during the deploy names it in its queries and fails. ` +
-          `Remove the field from the model in one release (a state-only RemoveField in SeparateDatabaseAndState, after making the column nullable if it is NOT NULL), and drop it in the next.`,
+          `Remove the field from the model in one release (a state-only RemoveField in SeparateDatabaseAndState, after making the column nullable if it is NOT NULL), and drop it in the next.${refusal ? ` (No fix: ${refusal}.)` : ''}`,
       });
     });
   },

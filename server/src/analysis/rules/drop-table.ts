@@ -3,6 +3,7 @@
  * Old code still running during a rolling deploy queries the table and fails once it is dropped;
  * drop the model from Django's state first, the table in a later release.
  */
+import { twoReleaseDropFixes } from '../fixes/two-release-drop';
 import type { Rule } from './rule';
 import { dropLock } from './drop-column';
 import { tableLabel, walkSchema } from './schema-walk';
@@ -16,11 +17,13 @@ export const dropTable: Rule = {
   checkProject(ctx) {
     walkSchema(ctx, (step) => {
       if (step.args.kind !== 'DeleteModel' || step.table !== 'existing') return;
+      const { fixes, refusal } = twoReleaseDropFixes(ctx, step);
       ctx.report({
         range: step.op.range,
+        fixes,
         message:
           `DeleteModel drops existing table ${tableLabel(step)} of '${step.model}' (${dropLock(ctx.target)}): old code still running during the deploy queries it and fails. ` +
-          `Stop using the model and remove it from Django's state in one release (a state-only DeleteModel in SeparateDatabaseAndState), and drop the table in the next.`,
+          `Stop using the model and remove it from Django's state in one release (a state-only DeleteModel in SeparateDatabaseAndState), and drop the table in the next.${refusal ? ` (No fix: ${refusal}.)` : ''}`,
       });
     });
   },

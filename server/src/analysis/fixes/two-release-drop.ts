@@ -1,0 +1,129 @@
+/**
+ * The fix of drop-column and drop-table, "Remove in two releases" (expand / contract):
+ *
+ *  - this migration removes the field (the model) from Django's state only —
+ *    SeparateDatabaseAndState(state_operations=[RemoveField / DeleteModel]) — so the code deployed
+ *    with it no longer names the column, while the old code still running can keep using it. A
+ *    column that is NOT NULL without a database default is made nullable first (`ALTER COLUMN …
+ *    DROP NOT NULL`): the new code's INSERTs no longer name it and would fail otherwise;
+ *  - a new migration, to be deployed with the next release (when no old code runs), drops it:
+ *    SeparateDatabaseAndState(database_operations=[RunSQL(the SQL Django would run)]), with no
+ *    state operations. Its reverse re-creates what can be re-created: the column, nullable and
+ *    empty (its data is gone), or the table as Django would create it, empty.
+ *
+ * The SQL is the SQL preview's (sqlmigrate's text: names, CASCADE, foreign keys), so the fix is
+ * offered where the preview knows it — on PostgreSQL, for a column or table whose definition is
+ * known statically; otherwise it is refused with the preview's reason.
+ */
+import { fieldColumn, type FieldSpec } from '../fields';
+import type { OperationArgs } from '../operation-args';
+import type { OperationSummary } from '../project/summary';
+import type { ProjectRuleContext } from '../rules/rule';
+import type { SchemaStep } from '../rules/schema-walk';
+import { previewFile } from '../sql-preview/from-view';
+import type { Fix } from '../types';
+import { planFollowUps } from './follow-up';
+import { argumentText, operationSite, replaceOperation, runSqlText, separateText } from './operation-text';
+import type { StepFixes } from './not-null-steps';
+
+
+/** The operation `op` with other arguments, for the preview (the reverse of a drop, which no file holds). */
+function withArgs(op: OperationSummary, args: OperationArgs): OperationSummary {
+  return { ...op, name: args.kind, specName: args.kind, args, container: null, stateOperations: null, label: args.kind };
+}
+
+/** The SQL Django runs for operation `index` of the file (or of `operations` in its place); or why it is not known. */
+function sqlOf(ctx: ProjectRuleContext, index: number, operations?: OperationSummary[]): string[] | string {
+  const { view, file } = ctx;
+  if (!view || !file || !view.names) return 'the project is not known';
+  // The models of other apps (foreign keys) as they are at this point: their latest migrations before this one.
+  const node = view.node(file);
+  const latest = new Map<string, string>();
+  for (const n of node && operations ? view.graph.forwardsPlan(node) : []) if (n !== node && n.key.app !== node?.key.app) latest.set(n.key.app, n.key.name);
+  const dependencies = { ...ctx.summary.dependencies, entries: [...ctx.summary.dependencies.entries, ...[...latest].map(([app, name]) => ({ kind: 'key' as const, app, name, range: ctx.summary.classRange }))] };
+  const summary = operations ? { ...ctx.summary, atomic: true, dependencies, operations } : ctx.summary;
+  const preview = previewFile(view, file, ctx.target, view.names, summary);
+  const op = preview?.operations[index];
+  if (!op) return 'the SQL of the operation is not known';
+  if (op.cannotPreview) return op.cannotPreview;
+  const sql = [...op.statements, ...op.deferred].map((s) => s.sql);
+  return sql.length > 0 ? sql : 'the operation runs no SQL';
+}
+
+function quoted(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** drop-column / drop-table: state-only removal now, the drop in a follow-up migration. */
+export function twoReleaseDropFixes(ctx: ProjectRuleContext, step: SchemaStep): StepFixes {
+  const source = ctx.source;
+  if (source === null || !ctx.view || !ctx.file) return { fixes: [], refusal: null };
+  if (ctx.target.vendor !== 'postgresql') return { fixes: [], refusal: null };
+  const site = operationSite(source, step.op);
+  if (typeof site === 'string') return { fixes: [], refusal: site };
+  const args = step.args;
+  const index = ctx.summary.operations.indexOf(step.op);
+  const model = 'model' in args ? args.model : null;
+  if (!step.before || !model || !step.model) return { fixes: [], refusal: 'the model before this migration is not known' };
+  const table = ctx.view.tableName(step.before);
+  if (!table) return { fixes: [], refusal: 'the table name is not known statically' };
+
+  let stateOp: string;
+  const database: string[] = [];
+  let reverse: string[] | string;
+  let what: string;
+  if (args.kind === 'RemoveField') {
+    const name = args.name as string;
+    const field = step.before.fields.get(name) ?? null;
+    if (!field) return { fixes: [], refusal: `the definition of '${name}' is not known statically` };
+    if (field.relation?.kind === 'many-to-many') return { fixes: [], refusal: 'a many-to-many field drops a join table, which this fix does not write' };
+    const column = fieldColumn(name, field);
+    if (!column || field.null === undefined || field.dbDefault === undefined) return { fixes: [], refusal: `the column of '${name}' is not known statically` };
+    const modelText = argumentText(site, 'model_name', 0);
+    const nameText = argumentText(site, 'name', 1);
+    if (!modelText || !nameText) return { fixes: [], refusal: 'its model_name and name cannot be read' };
+    stateOp = `migrations.RemoveField(\n    model_name=${modelText},\n    name=${nameText},\n)`;
+    const keepsDefault = field.dbDefault !== 'NOT_PROVIDED' && field.dbDefault.kind !== 'none';
+    if (field.null === false && !keepsDefault) {
+      database.push(
+        '# The new code no longer inserts it: nullable now, and still nullable backwards (rows written meanwhile have no value for it).\n' +
+          runSqlText('migrations.', [`ALTER TABLE ${quoted(table)} ALTER COLUMN ${quoted(column)} DROP NOT NULL`], 'noop'),
+      );
+    }
+    const nullable: FieldSpec = { ...field, null: true };
+    reverse = sqlOf(ctx, 0, [withArgs(step.op, { kind: 'AddField', model, name, field: nullable, preserveDefault: true })]);
+    what = `${quoted(table)}.${quoted(column)}`;
+  } else if (args.kind === 'DeleteModel') {
+    const nameText = argumentText(site, 'name', 0);
+    if (!nameText) return { fixes: [], refusal: 'its name cannot be read' };
+    stateOp = `migrations.DeleteModel(\n    name=${nameText},\n)`;
+    const fields: Array<[string, FieldSpec | null]> = [...step.before.fields];
+    const o = step.before.options;
+    reverse = sqlOf(ctx, 0, [
+      withArgs(step.op, { kind: 'CreateModel', model: step.before.name, fields, options: { ...o, abstract: false, raw: {} }, bases: step.before.bases }),
+    ]);
+    what = `table ${quoted(table)}`;
+  } else return { fixes: [], refusal: null };
+
+  const forward = sqlOf(ctx, index);
+  if (typeof forward === 'string') return { fixes: [], refusal: `the SQL that drops it is not known: ${forward}` };
+  if (typeof reverse === 'string') return { fixes: [], refusal: `the SQL that would re-create it backwards is not known: ${reverse}` };
+  const slug = (args.kind === 'RemoveField' ? `remove_${step.model}_${args.name}_from_database` : `delete_${step.model}_table`).toLowerCase();
+  const plan = planFollowUps(ctx.view, ctx.file, [
+    {
+      slug,
+      atomic: true,
+      why: `drops ${what}, which the previous release removed from Django's state. Deploy it with the next release, once no code that uses it runs; backwards it comes back empty.`,
+      operations: [`        ${separateText('migrations.', [], [runSqlText('migrations.', forward, reverse)]).replace(/\n/g, '\n        ')}`],
+    },
+  ]);
+  if (!plan.ok) return { fixes: [], refusal: plan.reason };
+  const fix: Fix = {
+    title: `Remove in two releases: from Django's state here, drop the ${args.kind === 'RemoveField' ? 'column' : 'table'} in ${plan.names[0]}.py (deploy it with the next release)`,
+    edits: [replaceOperation(site, separateText('migrations.', [stateOp], database))],
+    creates: plan.creates,
+    isPreferred: true,
+    safe: false,
+  };
+  return { fixes: [fix], refusal: null };
+}
