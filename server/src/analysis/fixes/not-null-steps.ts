@@ -265,6 +265,15 @@ function dbDefaultFix(ctx: ProjectRuleContext, source: string, ft: FieldText, fi
   return { title: `Add with db_default=${text} (the database keeps the default for rows old code inserts)`, edits: [{ range: rangeAt(source, arg.argStart, arg.argStart), newText: `db_default=${text}, ` }], isPreferred: false, safe: false };
 }
 
+/** `, models` out of `from django.db import migrations, models` when the removed operation was its only user. */
+function unusedModelsImport(source: string, site: OperationSite): TextEdit[] {
+  const rest = source.slice(0, site.start) + source.slice(site.end);
+  const line = /^from django\.db import migrations, models[ \t]*$/m.exec(rest);
+  if (!line || /\bmodels\./.test(rest)) return [];
+  const at = line.index + 'from django.db import migrations'.length;
+  return [{ range: rangeAt(source, at, at + ', models'.length), newText: '' }];
+}
+
 /** alter-field-not-null: the AlterField leaves this migration; a backfill and the NOT NULL steps follow it. */
 export function alterFieldFixes(ctx: ProjectRuleContext, step: SchemaStep, name: string, field: FieldSpec): StepFixes {
   const p = prepare(ctx, step, name, field);
@@ -277,7 +286,7 @@ export function alterFieldFixes(ctx: ProjectRuleContext, step: SchemaStep, name:
     fixes: [
       {
         title: `Backfill, then NOT NULL without a long lock: move this AlterField to ${followUpTitle(plan.names)} (deploy those in the next release)`,
-        edits: [removeOperation(p.site, ctx.summary.operations.length === 1)],
+        edits: [removeOperation(p.site, ctx.summary.operations.length === 1), ...unusedModelsImport(p.source, p.site)],
         creates: plan.creates,
         isPreferred: true,
         safe: false,

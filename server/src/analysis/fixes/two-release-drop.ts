@@ -113,7 +113,7 @@ export function twoReleaseDropFixes(ctx: ProjectRuleContext, step: SchemaStep): 
     {
       slug,
       atomic: true,
-      why: `drops ${what}, which the previous release removed from Django's state. Deploy it with the next release, once no code that uses it runs; backwards it comes back empty.`,
+      why: `drops ${what}, out of Django's state since ${ctx.summary.name}: deploy it with the next release.`,
       operations: [`        ${separateText('migrations.', [], [runSqlText('migrations.', forward, reverse)]).replace(/\n/g, '\n        ')}`],
     },
   ]);
