@@ -104,8 +104,15 @@ describe('add-field-not-null: Add in steps', () => {
     assert.match(texts[2] ?? '', /\n        # TODO: the value rows without one get: 'barcode' has no default to copy\. FILL_IN is a placeholder\.\n        Order\.objects\.filter\(pk__in=pks, barcode__isnull=True\)\.update\(barcode=FILL_IN\)\n/);
     // The one-off default of preserve_default=False stays one-off in Django's final state.
     assert.match(preferred(all[1] as Found).creates?.[1]?.text ?? '', /field=models\.DateTimeField\(default=timezone\.now\),\n {20}preserve_default=False,\n/);
-    // null=True goes where makemigrations would write it: keywords in order.
-    assert.deepEqual(preferred(all[0] as Found).edits.map((e) => e.newText), ['null=True, ']);
+    // null=True goes where makemigrations would write it (keywords in order). A callable default is not
+    // used to add the column (Django would call it once: every row the same UUID, and unique fails):
+    // the rows stay NULL for the per-row backfill, and the NOT NULL migration's state brings it back.
+    const source = readFileSync(all[0]?.file as string, 'utf8');
+    const token = applyEdits(source, preferred(all[0] as Found).edits);
+    assert.match(token, /\n            field=models\.UUIDField\(null=True, unique=True\),\n/);
+    const placed = applyEdits(source, preferred(all[1] as Found).edits);
+    assert.match(placed, /\n            name="placed_at",\n            field=models\.DateTimeField\(null=True\),\n        \),\n/);
+    assert.match(applyEdits(source, preferred(all[2] as Found).edits), /\n            field=models\.CharField\(max_length=32, null=True\),\n/);
     for (const f of all) for (const c of preferred(f).creates ?? []) assert.equal(pythonSyntaxError(c.text), null);
     // One fix applied: the migration is no longer its app's leaf, and the other findings say why they have no fix.
     apply(all[0] as Found, preferred(all[0] as Found));
@@ -122,6 +129,9 @@ describe('add-field-not-null: Add in steps', () => {
       assert.doesNotMatch(last, /RunSQL|SeparateDatabaseAndState|atomic/);
       assert.match(last, /\n    operations = \[\n        migrations\.AlterField\(\n            model_name="listing",\n            name="category_v2",\n            field=models\.CharField\(default="", max_length=64\),\n        \),\n    \]\n$/);
     }
+    // Before PostgreSQL 11, ADD COLUMN … DEFAULT rewrites the table: the column is added without it.
+    const [ten] = (await findings('add-steps', 'add-field-not-null', pg(10))) as Found[];
+    assert.match(applyEdits(readFileSync(ten?.file as string, 'utf8'), preferred(ten as Found).edits), /\n            field=models\.CharField\(max_length=64, null=True\),\n/);
     const [twelve] = await findings('add-steps', 'add-field-not-null', pg(12));
     assert.match(preferred(twelve as Found).creates?.[1]?.text ?? '', /VALIDATE CONSTRAINT/);
   });

@@ -203,15 +203,41 @@ function prepare(ctx: ProjectRuleContext, step: SchemaStep, name: string, field:
   return { site, ft, t, source };
 }
 
-/** `null=True` in the field call: the keyword's value changed, or the keyword added in sorted order. */
-function nullableEdit(source: string, ft: FieldText): TextEdit {
+/** `null=True` in the field call (the keyword's value changed, or the keyword added in sorted order), without `omit`. */
+function nullableEdits(source: string, ft: FieldText, omit: ArgumentText | null): TextEdit[] {
   const existing = argumentOf(ft.call, 'null', -1);
-  if (existing) return { range: rangeAt(source, existing.start, existing.end), newText: 'True' };
-  const next = ft.call.args.find((a) => a.keyword !== null && a.keyword > 'null');
-  if (next) return { range: rangeAt(source, next.argStart, next.argStart), newText: 'null=True, ' };
-  const last = ft.call.args[ft.call.args.length - 1];
-  const at = last ? last.end : ft.call.open + 1;
-  return { range: rangeAt(source, at, at), newText: last ? ', null=True' : 'null=True' };
+  const removal = omit ? [removeArgument(source, ft.call, omit)] : [];
+  if (existing) return [{ range: rangeAt(source, existing.start, existing.end), newText: 'True' }, ...removal];
+  const args = ft.call.args.filter((a) => a !== omit);
+  if (args.length === 0) return [{ range: rangeAt(source, ft.call.open + 1, ft.call.close), newText: 'null=True' }];
+  const next = args.find((a) => a.keyword !== null && a.keyword > 'null');
+  if (next) return [{ range: rangeAt(source, next.argStart, next.argStart), newText: 'null=True, ' }, ...removal];
+  const last = args[args.length - 1] as ArgumentText;
+  return [{ range: rangeAt(source, last.end, last.end), newText: ', null=True' }, ...removal];
+}
+
+/** Removes one argument of a call as written, with the comma that separates it. */
+function removeArgument(source: string, call: CallText, arg: ArgumentText): TextEdit {
+  const i = call.args.indexOf(arg);
+  const next = call.args[i + 1];
+  const previous = call.args[i - 1];
+  if (next) return { range: rangeAt(source, arg.argStart, next.argStart), newText: '' };
+  return { range: rangeAt(source, previous ? previous.end : arg.argStart, arg.end), newText: '' };
+}
+
+/**
+ * The nullable AddField without its default where adding the column with it would hurt: a callable
+ * default (Django calls it once, so every existing row would get the same value — a unique field
+ * fails), or PostgreSQL before 11 (ADD COLUMN … DEFAULT rewrites the table). Existing rows stay NULL
+ * for the backfill; the NOT NULL migration's state side brings the default back.
+ */
+function nullableFieldEdits(ctx: ProjectRuleContext, p: { site: OperationSite; ft: FieldText; source: string }, field: FieldSpec): TextEdit[] {
+  const d = field.default;
+  const arg = argumentOf(p.ft.call, 'default', -1);
+  const rewrites = ctx.target.vendor === 'postgresql' && !postgresqlAtLeast(ctx.target, 11);
+  if (!arg || !d || d === 'NOT_PROVIDED' || (d.kind !== 'ref' && !rewrites)) return nullableEdits(p.source, p.ft, null);
+  const preserve = argumentOf(p.site.call, 'preserve_default', 3);
+  return [...nullableEdits(p.source, p.ft, arg), ...(preserve ? [removeArgument(p.source, p.site.call, preserve)] : [])];
 }
 
 /** The state-side AlterField to the field as the finding's operation writes it. */
@@ -243,7 +269,7 @@ export function addFieldFixes(ctx: ProjectRuleContext, step: SchemaStep, name: s
   if (plan.ok) {
     fixes.push({
       title: `Add in steps: nullable here, backfill and NOT NULL in ${followUpTitle(plan.names)} (deploy those in the next release)`,
-      edits: [nullableEdit(p.source, p.ft)],
+      edits: nullableFieldEdits(ctx, p, field),
       creates: plan.creates,
       isPreferred: true,
       safe: false,
