@@ -114,12 +114,12 @@ describe('add-field-not-null: Add in steps', () => {
     assert.match(placed, /\n            name="placed_at",\n            field=models\.DateTimeField\(null=True\),\n        \),\n/);
     assert.match(applyEdits(source, preferred(all[2] as Found).edits), /\n            field=models\.CharField\(max_length=32, null=True\),\n/);
     for (const f of all) for (const c of preferred(f).creates ?? []) assert.equal(pythonSyntaxError(c.text), null);
-    // One fix applied: the migration is no longer its app's leaf, and the other findings say why they have no fix.
+    // One fix applied: the migration is no longer its app's leaf, so the other findings have no fix.
     apply(all[0] as Found, preferred(all[0] as Found));
-    const rest = (await everything(all[0]?.root as string)).get('shop/migrations/0002_listing_token.py') ?? [];
-    const again = rest.filter((m) => m.startsWith('add-field-not-null: '));
-    assert.equal(again.length, 2);
-    for (const m of again) assert.match(m, /\(No fix: 0002_listing_token is not the latest migration of 'shop': a new migration after it would be a second leaf, which Django refuses to migrate\.\)$/);
+    const rest = await lintProject(all[0]?.root as string);
+    const left = (rest.get(all[0]?.file as string)?.findings ?? []).filter((f) => f.rule === 'add-field-not-null');
+    assert.equal(left.length, 2);
+    for (const f of left) assert.deepEqual(f.fixes, []);
   });
 
   it('makes the column NOT NULL with a plain AlterField where the check cannot spare the scan (MySQL, SQLite, PostgreSQL < 12)', async () => {
@@ -152,14 +152,24 @@ describe('add-field-not-null: Add in steps', () => {
     assert.ok(callables.every((f) => f.finding.fixes.every((x) => !x.title.startsWith('Add with db_default'))), 'no db_default for a callable or a missing default');
   });
 
-  it('has no fix, and says why, after a migration that is not the latest of its app', async () => {
+  it('has no fix after a migration that is not the latest of its app, and says nothing of it (history is not to be fixed)', async () => {
     const all = await findings('add-field-not-null/bad-default-on-existing-table', 'add-field-not-null', pg(), join(FIXTURES, 'rules'));
     const early = all.filter((f) => f.file.endsWith('0002_listing_category_v2.py'));
+    const latest = all.filter((f) => f.file.endsWith('0003_listing_region.py'));
     assert.equal(early.length, 2);
     for (const f of early) {
       assert.deepEqual(f.finding.fixes, []);
-      assert.match(f.finding.message, /\(No fix: 0002_listing_category_v2 is not the latest migration of 'shop'/);
+      assert.doesNotMatch(f.finding.message, /No fix/);
     }
+    assert.equal(latest.length, 2);
+    for (const f of latest) assert.ok(f.finding.fixes.length > 0, 'the latest migration has its fixes');
+  });
+
+  it('says why when the latest migration cannot be fixed', async () => {
+    const [found] = await findings('add-steps-refused', 'add-field-not-null');
+    assert.ok(found);
+    assert.deepEqual(found.finding.fixes, []);
+    assert.match(found.finding.message, /\(No fix: this migration changes 'category_v2' again later\.\)$/);
   });
 
   it('computes no fix when the caller keeps no source (a CLI run that writes none)', async () => {
@@ -249,7 +259,7 @@ describe('the CLI', () => {
     assert.equal(run.status, 1, 'two findings are left');
     assert.deepEqual(listing(root).filter((n) => /^000[34]/.test(n)), ['0003_backfill_order_token.py', '0004_order_token_not_null.py']);
     const again = cli(['check', '.', '--unsafe-fixes', '--select', 'add-field-not-null'], root);
-    assert.match(again.stdout, /No fix: 0002_listing_token is not the latest migration of 'shop'/);
-    assert.equal(listing(root).filter((n) => /^000[34]/.test(n)).length, 2);
+    assert.equal(again.status, 1);
+    assert.equal(listing(root).filter((n) => /^000[34]/.test(n)).length, 2, 'the migration is no longer the leaf: nothing more is written');
   });
 });

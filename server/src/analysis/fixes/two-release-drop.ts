@@ -59,6 +59,9 @@ export function twoReleaseDropFixes(ctx: ProjectRuleContext, step: SchemaStep): 
   const source = ctx.source;
   if (source === null || !ctx.view || !ctx.file) return { fixes: [], refusal: null };
   if (ctx.target.vendor !== 'postgresql') return { fixes: [], refusal: null };
+  // First what is cheap and most often refused: new migrations follow only the app's latest one.
+  // Not said in the message: most such findings are in a project's history, where no fix is wanted.
+  if (!planFollowUps(ctx.view, ctx.file, []).ok) return { fixes: [], refusal: null };
   const site = operationSite(source, step.op);
   if (typeof site === 'string') return { fixes: [], refusal: site };
   const args = step.args;
