@@ -202,6 +202,15 @@ describe('alter-field-not-null: backfill, then NOT NULL in steps', () => {
     assert.doesNotMatch(text, /name="total"/);
     assert.equal(text.match(/migrations\.AlterField\(/g)?.length, 2, 'the other two stay');
   });
+
+  it('has no fix when the AlterField changes more than NOT NULL (the RunSQL would leave the rest out)', async () => {
+    const [found] = await findings('alter-more', 'alter-field-not-null');
+    assert.ok(found);
+    assert.deepEqual(found.finding.fixes, []);
+    assert.match(found.finding.message, /\(No fix: the AlterField also changes the column \(`ALTER TABLE "shop_listing" ALTER COLUMN "sku" TYPE varchar\(80\)[^`]*`\): make that change in an AlterField of its own first\.\)$/);
+    const [mysql] = await findings('alter-more', 'alter-field-not-null', { ...pg(), vendor: 'mysql' });
+    assert.match(preferred(mysql as Found).creates?.[1]?.text ?? '', /field=models\.CharField\(default="", max_length=80\)/, 'a plain AlterField does it all');
+  });
 });
 
 describe('drop-column / drop-table: Remove in two releases', () => {

@@ -19,6 +19,7 @@
  * On MySQL, SQLite and PostgreSQL before 12 (where SET NOT NULL scans anyway) a plain AlterField.
  */
 import { fieldColumn, type FieldSpec } from '../fields';
+import type { OperationSummary } from '../project/summary';
 import type { ProjectRuleContext } from '../rules/rule';
 import type { SchemaStep } from '../rules/schema-walk';
 import { djangoAtLeast, postgresqlAtLeast } from '../target-database';
@@ -28,6 +29,7 @@ import { planFollowUps, type FollowUpMigration } from './follow-up';
 import {
   argumentText,
   fieldOperationText,
+  sqlOf,
   importsFor,
   laterOperationsOn,
   operationSite,
@@ -303,11 +305,29 @@ function unusedModelsImport(source: string, site: OperationSite): TextEdit[] {
   return [{ range: rangeAt(source, at, at + ', models'.length), newText: '' }];
 }
 
+/** Statements of an AlterField to NOT NULL that the validated-check steps replace: the default set for the UPDATE of NULL rows, the UPDATE, SET NOT NULL. */
+const NOT_NULL_PARTS = /^(UPDATE |ALTER TABLE \S+ ALTER COLUMN \S+ (SET DEFAULT|DROP DEFAULT|SET NOT NULL)\b)/;
+
+/**
+ * Why the NOT NULL steps would not do all the AlterField does (a type, length or index change the
+ * SQL in RunSQL would leave out, so the database would part from Django's state), or null.
+ */
+function alsoChanges(ctx: ProjectRuleContext, op: OperationSummary): string | null {
+  const sql = sqlOf(ctx, ctx.summary.operations.indexOf(op));
+  if (typeof sql === 'string') return `the SQL of the AlterField is not known (${sql}), so it may change more than NOT NULL`;
+  const other = sql.flatMap((s) => s.split(/;\s*(?=\S)/)).filter((s) => !NOT_NULL_PARTS.test(s.trim()));
+  if (other.length === 0) return null;
+  const first = (other[0] as string).trim().replace(/;$/, '');
+  return `the AlterField also changes the column (\`${first.length > 80 ? `${first.slice(0, 79)}…` : first}\`): make that change in an AlterField of its own first`;
+}
+
 /** alter-field-not-null: the AlterField leaves this migration; a backfill and the NOT NULL steps follow it. */
 export function alterFieldFixes(ctx: ProjectRuleContext, step: SchemaStep, name: string, field: FieldSpec): StepFixes {
   const p = prepare(ctx, step, name, field);
   if (p === null) return NONE;
   if (typeof p === 'string') return { fixes: [], refusal: p };
+  const more = postgresqlAtLeast(ctx.target, 12) ? alsoChanges(ctx, step.op) : null;
+  if (more) return { fixes: [], refusal: more };
   const planned = steps(ctx, p, field);
   const plan = typeof planned === 'string' ? { ok: false as const, reason: planned } : planFollowUps(ctx.view, ctx.file, planned.migrations);
   if (!plan.ok) return { fixes: [], refusal: plan.reason };

@@ -5,6 +5,7 @@
  * text of the operations they write (AlterField, SeparateDatabaseAndState, RunSQL).
  */
 import type { OperationSummary } from '../project/summary';
+import { previewFile } from '../sql-preview/from-view';
 import type { ProjectRuleContext } from '../rules/rule';
 import type { TextEdit } from '../types';
 import { argumentOf, callText, offsetsOf, rangeAt, type CallText } from './call-text';
@@ -110,13 +111,12 @@ function importBindings(source: string): Map<string, string> {
 
 /** The names `code` reads (heads of dotted names, not keywords of a call, not attributes). */
 function namesRead(code: string): Set<string> {
-  const masked = code.replace(/("""[\s\S]*?"""|'''[\s\S]*?'''|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')/g, (s) => '_'.repeat(s.length)).replace(/#[^\n]*/g, '');
+  // Strings (with their r / b / u / f prefix) and comments read no names.
+  const masked = code.replace(/(?<!\w)(?:[rRbBuUfF]{1,2})?("""[\s\S]*?"""|'''[\s\S]*?'''|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')/g, (s) => ' '.repeat(s.length)).replace(/#[^\n]*/g, '');
   const out = new Set<string>();
   for (const m of masked.matchAll(/(?<![\w.])([A-Za-z_]\w*)(?!\w)(?!\s*=(?!=))/g)) {
     const name = m[1] as string;
-    const before = masked.slice(0, m.index).trimEnd();
-    if (/[rbuRBUfF]$/.test(before) && masked[(m.index ?? 0) + name.length] === '_') continue;
-    if (!PYTHON_NAMES.has(name) && !/^_+$/.test(name)) out.add(name);
+    if (!PYTHON_NAMES.has(name)) out.add(name);
   }
   return out;
 }
@@ -173,4 +173,22 @@ export function laterOperationsOn(ctx: ProjectRuleContext, op: OperationSummary,
     if (field === null) return true;
     return ('name' in a && a.name === field) || (a.kind === 'RenameField' && a.oldName === field);
   });
+}
+
+/** The SQL Django runs for operation `index` of the file (or of `operations` in its place); or why it is not known. */
+export function sqlOf(ctx: ProjectRuleContext, index: number, operations?: OperationSummary[]): string[] | string {
+  const { view, file } = ctx;
+  if (!view || !file || !view.names) return 'the project is not known';
+  // The models of other apps (foreign keys) as they are at this point: their latest migrations before this one.
+  const node = view.node(file);
+  const latest = new Map<string, string>();
+  for (const n of node && operations ? view.graph.forwardsPlan(node) : []) if (n !== node && n.key.app !== node?.key.app) latest.set(n.key.app, n.key.name);
+  const dependencies = { ...ctx.summary.dependencies, entries: [...ctx.summary.dependencies.entries, ...[...latest].map(([app, name]) => ({ kind: 'key' as const, app, name, range: ctx.summary.classRange }))] };
+  const summary = operations ? { ...ctx.summary, atomic: true, dependencies, operations } : ctx.summary;
+  const preview = previewFile(view, file, ctx.target, view.names, summary);
+  const op = preview?.operations[index];
+  if (!op) return 'the SQL of the operation is not known';
+  if (op.cannotPreview) return op.cannotPreview;
+  const sql = [...op.statements, ...op.deferred].map((s) => s.sql);
+  return sql.length > 0 ? sql : 'the operation runs no SQL';
 }

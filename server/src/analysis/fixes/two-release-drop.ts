@@ -20,34 +20,15 @@ import type { OperationArgs } from '../operation-args';
 import type { OperationSummary } from '../project/summary';
 import type { ProjectRuleContext } from '../rules/rule';
 import type { SchemaStep } from '../rules/schema-walk';
-import { previewFile } from '../sql-preview/from-view';
 import type { Fix } from '../types';
 import { planFollowUps } from './follow-up';
-import { argumentText, operationSite, replaceOperation, runSqlText, separateText } from './operation-text';
+import { argumentText, operationSite, replaceOperation, runSqlText, separateText, sqlOf } from './operation-text';
 import type { StepFixes } from './not-null-steps';
 
 
 /** The operation `op` with other arguments, for the preview (the reverse of a drop, which no file holds). */
 function withArgs(op: OperationSummary, args: OperationArgs): OperationSummary {
   return { ...op, name: args.kind, specName: args.kind, args, container: null, stateOperations: null, label: args.kind };
-}
-
-/** The SQL Django runs for operation `index` of the file (or of `operations` in its place); or why it is not known. */
-function sqlOf(ctx: ProjectRuleContext, index: number, operations?: OperationSummary[]): string[] | string {
-  const { view, file } = ctx;
-  if (!view || !file || !view.names) return 'the project is not known';
-  // The models of other apps (foreign keys) as they are at this point: their latest migrations before this one.
-  const node = view.node(file);
-  const latest = new Map<string, string>();
-  for (const n of node && operations ? view.graph.forwardsPlan(node) : []) if (n !== node && n.key.app !== node?.key.app) latest.set(n.key.app, n.key.name);
-  const dependencies = { ...ctx.summary.dependencies, entries: [...ctx.summary.dependencies.entries, ...[...latest].map(([app, name]) => ({ kind: 'key' as const, app, name, range: ctx.summary.classRange }))] };
-  const summary = operations ? { ...ctx.summary, atomic: true, dependencies, operations } : ctx.summary;
-  const preview = previewFile(view, file, ctx.target, view.names, summary);
-  const op = preview?.operations[index];
-  if (!op) return 'the SQL of the operation is not known';
-  if (op.cannotPreview) return op.cannotPreview;
-  const sql = [...op.statements, ...op.deferred].map((s) => s.sql);
-  return sql.length > 0 ? sql : 'the operation runs no SQL';
 }
 
 function quoted(name: string): string {
