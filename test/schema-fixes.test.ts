@@ -229,6 +229,13 @@ describe('drop-column / drop-table: Remove in two releases', () => {
     await fixAndJudge('drop-table', 'drop-table');
   });
 
+  it('has no fix when the migration adds the column back later (the state-only removal would leave it in the way)', async () => {
+    const [found] = await findings('drop-then-add', 'drop-column');
+    assert.ok(found);
+    assert.deepEqual(found.finding.fixes, []);
+    assert.match(found.finding.message, /\(No fix: this migration uses 'legacy_id' again later\.\)$/);
+  });
+
   it('is offered on PostgreSQL only', async () => {
     for (const vendor of ['mysql', 'sqlite'] as const) {
       for (const f of await findings('drop-table', 'drop-table', { ...pg(), vendor })) assert.deepEqual(f.finding.fixes, []);

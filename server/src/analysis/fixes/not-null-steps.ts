@@ -105,6 +105,7 @@ function targetOf(ctx: ProjectRuleContext, step: SchemaStep, name: string, field
   const table = ctx.view.tableName(step.before);
   const column = fieldColumn(name, field);
   if (!table || !column) return 'the table or the column name is not known statically';
+  if (table.includes('"')) return 'the table name is quoted (a schema-qualified db_table)';
   return { app, modelClass: step.before.name, model: step.model, name, table, column, isRelation: !!field.relation };
 }
 

@@ -22,7 +22,7 @@ import type { ProjectRuleContext } from '../rules/rule';
 import type { SchemaStep } from '../rules/schema-walk';
 import type { Fix } from '../types';
 import { planFollowUps } from './follow-up';
-import { argumentText, operationSite, replaceOperation, runSqlText, separateText, sqlOf } from './operation-text';
+import { argumentText, laterOperationsOn, operationSite, replaceOperation, runSqlText, separateText, sqlOf } from './operation-text';
 import type { StepFixes } from './not-null-steps';
 
 
@@ -51,6 +51,9 @@ export function twoReleaseDropFixes(ctx: ProjectRuleContext, step: SchemaStep): 
   if (!step.before || !model || !step.model) return { fixes: [], refusal: 'the model before this migration is not known' };
   const table = ctx.view.tableName(step.before);
   if (!table) return { fixes: [], refusal: 'the table name is not known statically' };
+  if (table.includes('"')) return { fixes: [], refusal: 'the table name is quoted (a schema-qualified db_table)' };
+  const field = args.kind === 'RemoveField' ? args.name : null;
+  if (laterOperationsOn(ctx, step.op, step.model, field)) return { fixes: [], refusal: `this migration uses '${field ?? step.model}' again later` };
 
   let stateOp: string;
   const database: string[] = [];
