@@ -8,8 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { projectFindings } from '../server/src/analysis/engine';
 import type { TargetDatabase } from '../server/src/analysis/target-database';
@@ -75,10 +75,6 @@ async function fixAndJudge(fixture: string, rule: string, pick: (f: Found) => bo
     const text = readFileSync(file, 'utf8');
     assert.equal(pythonSyntaxError(text), null, `${basename(file)} parses`);
     const expected = join(EXPECTED, fixture, relative(found.root, file));
-    if (process.env.UPDATE_EXPECTED) {
-      mkdirSync(dirname(expected), { recursive: true });
-      writeFileSync(expected, text);
-    }
     assert.equal(text, readFileSync(expected, 'utf8'), `${relative(found.root, file)} is the expected text`);
   }
   const after = await everything(found.root, target);
