@@ -166,7 +166,8 @@ describe('the seed-000 incident on PostgreSQL, before and after our fixes', { ti
     fixedRoot = copyProject();
     const split = cli(['split', MIGRATION], fixedRoot);
     assert.equal(split.code, 0, `split exited ${split.code}:\n${split.stdout}\n${split.stderr}`);
-    const fix = cli(['check', '--unsafe-fixes', 'orders/migrations'], fixedRoot);
+    // The fixes of the seed-000 incident (the schema migration's own NOT NULL has a fix of its own, in steps).
+    const fix = cli(['check', '--unsafe-fixes', '--select', 'unbatched-save-loop,missing-atomic-false', 'orders/migrations'], fixedRoot);
     assert.notEqual(fix.code, 2, `check --unsafe-fixes failed:\n${fix.stdout}\n${fix.stderr}`);
     const project = djangoProject(fixedRoot, { apps: ['orders'] });
     projects.push(project);

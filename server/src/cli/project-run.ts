@@ -144,6 +144,8 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
         if (fix.creates.every((c) => creates.get(c.file)?.text === c.text)) return false;
         if (fix.creates.some((c) => creates.has(c.file) || sameNumber(c.file, creates)) || !fits(fix.edits)) return true;
         for (const c of fix.creates) creates.set(c.file, c);
+        // Every chain of new migrations starts one past the app's highest number: a second fix's
+        // chain would start on a number taken above (sameNumber), so one app never gets two leaves.
         if (fix.edits.length > 0) edits.push(fix.edits);
         return false;
       });

@@ -42,14 +42,19 @@ function leadingNumber(name: string): number | null {
  * in the order given.
  */
 function importLines(extra: readonly string[]): string[] {
-  const db = ['migrations'];
-  const lines: string[] = [];
+  const lines = ['from django.db import migrations'];
   for (const line of extra) {
-    const names = /^from django\.db import ([\w, ]+)$/.exec(line)?.[1];
-    if (names) for (const n of names.split(',').map((x) => x.trim())) if (n && !db.includes(n)) db.push(n);
-    if (!names && !lines.includes(line)) lines.push(line);
+    if (lines.includes(line)) continue;
+    // `from m import b` joins an earlier `from m import a` (`from django.db import migrations, models`).
+    const from = /^from (\S+) import ([\w, ]+)$/.exec(line);
+    const same = from ? lines.findIndex((l) => l.startsWith(`from ${from[1]} import `) && /^[\w, ]+$/.test(l.slice(`from ${from[1]} import `.length))) : -1;
+    if (from && same >= 0) {
+      const names = (lines[same] as string).slice(`from ${from[1]} import `.length).split(', ');
+      for (const n of (from[2] as string).split(/,\s*/)) if (!names.includes(n)) names.push(n);
+      lines[same] = `from ${from[1]} import ${names.join(', ')}`;
+    } else lines.push(line);
   }
-  return [`from django.db import ${db.join(', ')}`, ...lines];
+  return lines;
 }
 
 /** The text of one new migration. */

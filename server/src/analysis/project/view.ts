@@ -51,7 +51,8 @@ export class ProjectView {
   private readonly recent = new Map<GraphNode, States>();
   private readonly merged = new Map<GraphNode, States>();
   private readonly inCycle = new Set<GraphNode>();
-  private readonly names: DatabaseNames | null;
+  /** How the database names what Django creates (identifier limit, digest); null when not given. */
+  readonly names: DatabaseNames | null;
   private computed = false;
 
   constructor(private readonly input: ProjectViewInput) {

@@ -8,6 +8,7 @@
  */
 import { fieldColumn, type FieldSpec } from '../fields';
 import { defaultTable } from '../project/state';
+import { addFieldFixes } from '../fixes/not-null-steps';
 import { djangoAtLeast, postgresqlAtLeast, type TargetDatabase } from '../target-database';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
@@ -57,9 +58,11 @@ export const addFieldNotNull: Rule = {
       const consequence = hasDefault
         ? `Django sets its default only while adding the column and drops it at once, so the INSERTs of code still running without '${name}' fail with a NOT NULL violation during the deploy`
         : `it has no default, so it fails as soon as the table has rows (makemigrations would have asked for a one-off default)`;
+      const { fixes, refusal } = addFieldFixes(ctx, step, name, field);
       ctx.report({
         range: step.op.range,
-        message: `AddField '${name}' on '${step.model}' adds a NOT NULL column to existing table ${tableLabel(step)}: ${consequence}; ${lockText(ctx.target)}. Instead, ${alternative}.`,
+        message: `AddField '${name}' on '${step.model}' adds a NOT NULL column to existing table ${tableLabel(step)}: ${consequence}; ${lockText(ctx.target)}. Instead, ${alternative}.${refusal ? ` (No fix: ${refusal}.)` : ''}`,
+        fixes,
       });
     });
     reportSqlHazards(ctx, 'add-field-not-null');

@@ -4,6 +4,7 @@
  * validated `CHECK (col IS NOT NULL)` constraint already proves it (PostgreSQL 12+); MySQL copies the
  * table; SQLite rebuilds it. Needs the field as it was before this migration; unknown is silence.
  */
+import { alterFieldFixes } from '../fixes/not-null-steps';
 import { postgresqlAtLeast, type TargetDatabase } from '../target-database';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
@@ -33,9 +34,11 @@ export const alterFieldNotNull: Rule = {
       if (before.null !== true || after.null !== false) return;
       if (!hasColumn(after) || !hasColumn(before) || after.relation === undefined) return;
       const fill = after.default !== 'NOT_PROVIDED' && after.default !== undefined ? ' Django first UPDATEs the rows that are NULL to the default, in the same transaction.' : '';
+      const { fixes, refusal } = alterFieldFixes(ctx, step, name, after);
       ctx.report({
         range: step.op.range,
-        message: `AlterField makes '${name}' of '${step.model}' NOT NULL on existing table ${tableLabel(step)}: ${how(ctx.target)}.${fill}`,
+        message: `AlterField makes '${name}' of '${step.model}' NOT NULL on existing table ${tableLabel(step)}: ${how(ctx.target)}.${fill}${refusal ? ` (No fix: ${refusal}.)` : ''}`,
+        fixes,
       });
     });
     reportSqlHazards(ctx, 'alter-field-not-null');

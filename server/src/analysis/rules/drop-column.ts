@@ -8,6 +8,7 @@
  * has no old code left to break. A column this migration made, or gives back, is no concern.
  */
 import type { MigrationSummary } from '../project/summary';
+import { twoReleaseDropFixes } from '../fixes/two-release-drop';
 import type { TargetDatabase } from '../target-database';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
@@ -42,11 +43,13 @@ export const dropColumn: Rule = {
       // A field of a class we cannot read keeps its name as the column, as good as we know.
       if (columnComesBack(ctx.summary, step, column ?? args.name)) return;
       const what = field?.relation?.kind === 'many-to-many' ? `drops the join table of many-to-many '${args.name}'` : `drops column '${args.name}'`;
+      const { fixes, refusal } = twoReleaseDropFixes(ctx, step);
       ctx.report({
         range: step.op.range,
+        fixes,
         message:
           `RemoveField ${what} of existing table ${tableLabel(step)} (${dropLock(ctx.target)}): old code still running during the deploy names it in its queries and fails. ` +
-          `Remove the field from the model in one release (a state-only RemoveField in SeparateDatabaseAndState, after making the column nullable if it is NOT NULL), and drop it in the next.`,
+          `Remove the field from the model in one release (a state-only RemoveField in SeparateDatabaseAndState, after making the column nullable if it is NOT NULL), and drop it in the next.${refusal ? ` (No fix: ${refusal}.)` : ''}`,
       });
     });
     reportSqlHazards(ctx, 'drop-column');

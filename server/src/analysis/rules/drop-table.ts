@@ -4,6 +4,7 @@
  * drop the model from Django's state first, the table in a later release. A migration the project
  * runs only after the deploy (django-safemigrate's `Safe.after_deploy()`) has no old code left.
  */
+import { twoReleaseDropFixes } from '../fixes/two-release-drop';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
 import { dropLock, runsAfterDeploy } from './drop-column';
@@ -19,11 +20,13 @@ export const dropTable: Rule = {
     if (runsAfterDeploy(ctx.summary)) return;
     walkSchema(ctx, (step) => {
       if (step.args.kind !== 'DeleteModel' || step.table !== 'existing') return;
+      const { fixes, refusal } = twoReleaseDropFixes(ctx, step);
       ctx.report({
         range: step.op.range,
+        fixes,
         message:
           `DeleteModel drops existing table ${tableLabel(step)} of '${step.model}' (${dropLock(ctx.target)}): old code still running during the deploy queries it and fails. ` +
-          `Stop using the model and remove it from Django's state in one release (a state-only DeleteModel in SeparateDatabaseAndState), and drop the table in the next.`,
+          `Stop using the model and remove it from Django's state in one release (a state-only DeleteModel in SeparateDatabaseAndState), and drop the table in the next.${refusal ? ` (No fix: ${refusal}.)` : ''}`,
       });
     });
     reportSqlHazards(ctx, 'drop-table');
