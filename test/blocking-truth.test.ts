@@ -106,6 +106,11 @@ const CASES: Case[] = [
   { migration: '0018_delete_memo', rule: 'drop-table', kind: 'bad', table: 'stock_memo', hold: 'commit', oldCode: [{ name: 'SELECT from the table', sql: 'SELECT body FROM stock_memo WHERE id = 1', fails: '42P01' }] },
   { migration: '0019_item_ref_unique', rule: 'add-index-not-concurrent', kind: 'bad', table: 'stock_item', hold: 'commit' },
   { migration: '0020_item_maker', rule: 'add-constraint-validates', kind: 'good', table: 'stock_item', referenced: 'stock_owner', hold: 'commit' },
+  // What add-field-not-null's "Add in steps" and alter-field-not-null's fix write after the nullable
+  // AddField (0003): the batched backfill, then NOT NULL by a validated CHECK, each outside one long
+  // transaction. Concurrent writes never wait 0.5 s.
+  { migration: '0021_backfill_item_size', rule: 'add-field-not-null', kind: 'good', table: 'stock_item', hold: 'none' },
+  { migration: '0022_item_size_not_null', rule: 'alter-field-not-null', kind: 'good', table: 'stock_item', hold: 'none' },
 ];
 
 const readProbe = (table: string): string => `SELECT id FROM ${table} WHERE id = 1`;
