@@ -52,6 +52,7 @@ for (const rule of readdirSync(ROOT).sort()) {
             const plain = jsonFindings(runCli(['check', '.', '--select', rule, '--format', 'json'], project));
             assert.ok(plain.some((f) => pattern.test(f.message)), plain.map((f) => f.message).join('\n'));
           }
+          if (existsSync(join(ROOT, rule, `${name}.silent`))) assert.ok(jsonFindings(fixed).every((f) => !/No automatic fix/.test(f.message)));
           return;
         }
         assert.equal(fixed.code, 0, `${fixed.stdout}${fixed.stderr}`);

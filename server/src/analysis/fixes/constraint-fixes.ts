@@ -75,6 +75,9 @@ function slugOf(text: string): string {
 
 function plan(ctx: ProjectRuleContext, fc: FixContext): MigrationPlan {
   if (ctx.target.vendor !== 'postgresql' || !ctx.summary.operationsComplete || (fc.hasText && !fc.migrationsBound)) return noFix();
+  // Only the app's latest migration gets a follow-up (older ones have run in production): asked
+  // first, it spares the SQL preview on every older one, and says nothing there.
+  if (!planFollowUps(ctx.view, ctx.file, []).ok) return noFix();
   const eligible = new Set<OperationSummary>();
   const found: Array<Constraint | null> = [];
   const names: string[] = [];

@@ -163,6 +163,9 @@ function importEdit(fc: FixContext, names: readonly string[]): TextEdit | null {
 function plan(ctx: ProjectRuleContext, fc: FixContext): MigrationPlan {
   const summary = ctx.summary;
   if (!summary.operationsComplete || (fc.hasText && !fc.migrationsBound)) return noFix();
+  // Only the app's latest migration is worth rewriting (the others have run in production), and
+  // asking first spares the SQL preview on every older one: no fix, and nothing to say.
+  if (!planFollowUps(ctx.view, ctx.file, []).ok) return noFix();
   const convs = conversions(ctx, fc);
   const ops = new Set(convs.map((c) => c.op));
   if (convs.length === 0) return noFix();

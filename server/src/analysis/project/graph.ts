@@ -67,6 +67,7 @@ export class MigrationGraph {
   private readonly placeholders = new Map<string, { origin: GraphMigration; entry: DependencyEntry; runBefore: boolean }>();
   private conflictsMemo: Map<string, GraphNode[]> | null = null;
   private cyclesMemo: GraphNode[][] | null = null;
+  private readonly leavesMemo = new Map<string, GraphNode[]>();
 
   constructor(input: GraphInput) {
     for (const m of input.migrations) {
@@ -176,7 +177,14 @@ export class MigrationGraph {
 
   /** Nodes with no child in their own app, sorted (Django's leaf_nodes). */
   leaves(app?: string): GraphNode[] {
-    return sortNodes([...this.nodes.values()].filter((n) => n.migration && (!app || n.key.app === app) && ![...n.children].some((c) => c.key.app === n.key.app)));
+    // The graph is complete once built: each app's leaves are found once (fixes ask per finding).
+    const key = app ?? '\0all';
+    let found = this.leavesMemo.get(key);
+    if (!found) {
+      found = sortNodes([...this.nodes.values()].filter((n) => n.migration && (!app || n.key.app === app) && ![...n.children].some((c) => c.key.app === n.key.app)));
+      this.leavesMemo.set(key, found);
+    }
+    return [...found];
   }
 
   /** Apps with more than one leaf, except apps whose graph we cannot read completely. */
