@@ -27,6 +27,14 @@ function dotted(p: string): boolean {
   return (p.charCodeAt(0) === 46 || p.includes('/.')) && DOT_SEGMENT.test(p);
 }
 
+/** `**​/NAME/**` or `**​/NAME` with a plain NAME: its name and which of the two; else null. */
+function nameShape(glob: string): { name: string; folder: boolean } | null {
+  if (GLOB_OPTIONS.nocase || !glob.startsWith('**/')) return null;
+  const folder = glob.endsWith('/**');
+  const name = folder ? glob.slice(3, -3) : glob.slice(3);
+  return PLAIN_NAME.test(name) && name !== '.' && name !== '..' ? { name, folder } : null;
+}
+
 /**
  * The two shapes every default exclude has, tested as string operations (the regular expressions
  * minimatch writes for them cost most of discovery): `**​/NAME/**` (a folder of that name at
@@ -34,13 +42,12 @@ function dotted(p: string): boolean {
  * expressions (test/file-matcher.test.ts compares them), else null.
  */
 function plainShape(glob: string, re: RegExp): ((p: string) => boolean) | null {
-  if (GLOB_OPTIONS.nocase || !glob.startsWith('**/')) return null;
-  const folder = glob.endsWith('/**') ? glob.slice(3, -3) : null;
-  const name = folder ?? glob.slice(3);
-  if (!PLAIN_NAME.test(name) || name === '.' || name === '..') return null;
+  const shape = nameShape(glob);
+  if (!shape) return null;
+  const { name } = shape;
   const inner = `/${name}/`;
   const last = `/${name}`;
-  if (folder !== null) {
+  if (shape.folder) {
     return (p) => (dotted(p) ? re.test(p) : p === name || p.startsWith(`${name}/`) || p.includes(inner) || p.endsWith(last));
   }
   return (p) => (dotted(p) ? re.test(p) : p === name || p.endsWith(last));
@@ -97,10 +104,8 @@ function excludeTest(globs: readonly string[]): (r: string) => boolean {
   const files = new Set<string>();
   const rest: string[] = [];
   for (const g of globs) {
-    const folder = !GLOB_OPTIONS.nocase && g.startsWith('**/') && g.endsWith('/**') ? g.slice(3, -3) : null;
-    const file = !GLOB_OPTIONS.nocase && folder === null && g.startsWith('**/') ? g.slice(3) : null;
-    const name = folder ?? file;
-    if (name !== null && PLAIN_NAME.test(name) && name !== '.' && name !== '..') (folder !== null ? folders : files).add(name);
+    const shape = nameShape(g);
+    if (shape) (shape.folder ? folders : files).add(shape.name);
     else rest.push(g);
   }
   const byDir = new Map<string, boolean>();

@@ -22,7 +22,7 @@ import { djangoAtLeast } from '../target-database';
 import type { Fix, TextEdit } from '../types';
 import { pythonString } from './edits';
 import { fixesOf, noFix, operationSql, planOnce, refusalNote, runSqlLines, separateDatabaseAndState, type FixContext, type MigrationPlan } from './fix-context';
-import { planFollowUps, type FollowUpMigration } from './follow-up';
+import { isAppLatest, planFollowUps, type FollowUpMigration } from './follow-up';
 
 const POSTGRES_OPERATIONS = 'django.contrib.postgres.operations';
 const LIST_INDENT = '        ';
@@ -77,7 +77,7 @@ function plan(ctx: ProjectRuleContext, fc: FixContext): MigrationPlan {
   if (ctx.target.vendor !== 'postgresql' || !ctx.summary.operationsComplete || (fc.hasText && !fc.migrationsBound)) return noFix();
   // Only the app's latest migration gets a follow-up (older ones have run in production): asked
   // first, it spares the SQL preview on every older one, and says nothing there.
-  if (!planFollowUps(ctx.view, ctx.file, []).ok) return noFix();
+  if (!isAppLatest(ctx.view, ctx.file)) return noFix();
   const eligible = new Set<OperationSummary>();
   const found: Array<Constraint | null> = [];
   const names: string[] = [];

@@ -69,6 +69,14 @@ export function renderFollowUp(app: string, dependency: string, m: FollowUpMigra
   return out.join('\n');
 }
 
+/**
+ * Whether `file` is its app's only latest migration, the one new migrations may follow: what every
+ * multi-file fix asks first (cheaply), staying silent on older migrations, which have run already.
+ */
+export function isAppLatest(view: ProjectView | null, file: string | null): boolean {
+  return planFollowUps(view, file, []).ok;
+}
+
 /** The files for `steps` new migrations after `file`, or why they cannot be written. */
 export function planFollowUps(view: ProjectView | null, file: string | null, steps: readonly FollowUpMigration[]): FollowUpPlan {
   if (!view || !file) return { ok: false, reason: 'the migration is not read as part of a project, so its app and the next migration number are unknown' };

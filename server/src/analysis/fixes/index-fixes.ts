@@ -25,7 +25,7 @@ import { walkSchema, type SchemaStep } from '../rules/schema-walk';
 import { djangoAtLeast } from '../target-database';
 import type { Fix, TextEdit } from '../types';
 import { fixesOf, inverseSql, noFix, operationSql, planOnce, refusalNote, runSqlLines, separateDatabaseAndState, type FixContext, type MigrationPlan } from './fix-context';
-import { planFollowUps, type FollowUpMigration } from './follow-up';
+import { isAppLatest, planFollowUps, type FollowUpMigration } from './follow-up';
 
 const POSTGRES_OPERATIONS = 'django.contrib.postgres.operations';
 const NON_ATOMIC_WHY = 'CREATE / DROP INDEX CONCURRENTLY cannot run inside a transaction.';
@@ -165,7 +165,7 @@ function plan(ctx: ProjectRuleContext, fc: FixContext): MigrationPlan {
   if (!summary.operationsComplete || (fc.hasText && !fc.migrationsBound)) return noFix();
   // Only the app's latest migration is worth rewriting (the others have run in production), and
   // asking first spares the SQL preview on every older one: no fix, and nothing to say.
-  if (!planFollowUps(ctx.view, ctx.file, []).ok) return noFix();
+  if (!isAppLatest(ctx.view, ctx.file)) return noFix();
   const convs = conversions(ctx, fc);
   const ops = new Set(convs.map((c) => c.op));
   if (convs.length === 0) return noFix();

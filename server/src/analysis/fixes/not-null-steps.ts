@@ -25,7 +25,7 @@ import type { SchemaStep } from '../rules/schema-walk';
 import { djangoAtLeast, postgresqlAtLeast } from '../target-database';
 import type { Fix, TextEdit } from '../types';
 import { argumentOf, callText, rangeAt, type ArgumentText, type CallText } from './call-text';
-import { planFollowUps, type FollowUpMigration } from './follow-up';
+import { isAppLatest, planFollowUps, type FollowUpMigration } from './follow-up';
 import {
   argumentText,
   fieldOperationText,
@@ -198,7 +198,7 @@ function prepare(ctx: ProjectRuleContext, step: SchemaStep, name: string, field:
   if (source === null) return null;
   // First what is cheap and most often refused: new migrations follow only the app's latest one.
   // Not said in the message: most such findings are in a project's history, where no fix is wanted.
-  if (!planFollowUps(ctx.view, ctx.file, []).ok) return null;
+  if (!isAppLatest(ctx.view, ctx.file)) return null;
   const site = operationSite(source, step.op);
   if (typeof site === 'string') return site;
   const ft = fieldText(site);

@@ -21,7 +21,7 @@ import type { OperationSummary } from '../project/summary';
 import type { ProjectRuleContext } from '../rules/rule';
 import type { SchemaStep } from '../rules/schema-walk';
 import type { Fix } from '../types';
-import { planFollowUps } from './follow-up';
+import { isAppLatest, planFollowUps } from './follow-up';
 import { argumentText, laterOperationsOn, operationSite, replaceOperation, runSqlText, separateText, sqlOf } from './operation-text';
 import type { StepFixes } from './not-null-steps';
 
@@ -42,7 +42,7 @@ export function twoReleaseDropFixes(ctx: ProjectRuleContext, step: SchemaStep): 
   if (ctx.target.vendor !== 'postgresql') return { fixes: [], refusal: null };
   // First what is cheap and most often refused: new migrations follow only the app's latest one.
   // Not said in the message: most such findings are in a project's history, where no fix is wanted.
-  if (!planFollowUps(ctx.view, ctx.file, []).ok) return { fixes: [], refusal: null };
+  if (!isAppLatest(ctx.view, ctx.file)) return { fixes: [], refusal: null };
   const site = operationSite(source, step.op);
   if (typeof site === 'string') return { fixes: [], refusal: site };
   const args = step.args;

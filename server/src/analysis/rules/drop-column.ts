@@ -7,21 +7,15 @@
  * migration the project runs only after the deploy (django-safemigrate's `Safe.after_deploy()`)
  * has no old code left to break. A column this migration made, or gives back, is no concern.
  */
-import type { MigrationSummary } from '../project/summary';
 import { twoReleaseDropFixes } from '../fixes/two-release-drop';
 import type { TargetDatabase } from '../target-database';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
 import { fieldColumn } from '../fields';
-import { columnAtStart, columnComesBack, fieldBefore, forVendor, tableLabel, walkSchema } from './schema-walk';
+import { columnAtStart, columnComesBack, fieldBefore, forVendor, runsAfterDeploy, tableLabel, walkSchema } from './schema-walk';
 
 export function dropLock(target: TargetDatabase): string {
   return forVendor(target, { postgresql: 'ACCESS EXCLUSIVE lock, brief', mysql: 'a metadata lock, and the table may be copied', sqlite: 'Django rebuilds the table' });
-}
-
-/** django-safemigrate's `safe = Safe.after_deploy()`: the project runs it once no old code is left. */
-export function runsAfterDeploy(summary: MigrationSummary): boolean {
-  return summary.deployPhase === 'after-deploy';
 }
 
 export const dropColumn: Rule = {

@@ -7,8 +7,8 @@
 import { twoReleaseDropFixes } from '../fixes/two-release-drop';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
-import { dropLock, runsAfterDeploy } from './drop-column';
-import { tableLabel, walkSchema } from './schema-walk';
+import { dropLock } from './drop-column';
+import { runsAfterDeploy, tableLabel, walkSchema } from './schema-walk';
 
 export const dropTable: Rule = {
   meta: {

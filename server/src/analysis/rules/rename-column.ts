@@ -5,12 +5,11 @@
  * `db_column='<old name>'`. A field that already had an explicit db_column keeps its column.
  */
 import { fieldColumn } from '../fields';
-import { runsAfterDeploy } from './drop-column';
 import { renameFieldFixes } from '../fixes/rename-fixes';
 import type { Fix } from '../types';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
-import { columnAtStart, columnComesBack, fieldBefore, tableLabel, walkSchema } from './schema-walk';
+import { columnAtStart, columnComesBack, fieldBefore, runsAfterDeploy, tableLabel, walkSchema } from './schema-walk';
 
 export const renameColumn: Rule = {
   meta: {

@@ -5,10 +5,9 @@
  * nothing.
  */
 import { defaultTable } from '../project/state';
-import { runsAfterDeploy } from './drop-column';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
-import { walkSchema } from './schema-walk';
+import { runsAfterDeploy, walkSchema } from './schema-walk';
 
 export const renameTable: Rule = {
   meta: {

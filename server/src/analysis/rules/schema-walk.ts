@@ -280,3 +280,7 @@ export function defaultRestoredBySql(summary: MigrationSummary, step: SchemaStep
   return false;
 }
 
+/** django-safemigrate's `safe = Safe.after_deploy()`: the project runs it once no old code is left. */
+export function runsAfterDeploy(summary: MigrationSummary): boolean {
+  return summary.deployPhase === 'after-deploy';
+}
