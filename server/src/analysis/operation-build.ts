@@ -1,0 +1,199 @@
+/**
+ * One operation call read into an Operation: its class resolved (Django's, a subclass, a
+ * third-party one), its arguments read on first use (and cached by their text), and what the
+ * rules ask first — data or schema, the model it targets, RunPython's functions, RunSQL's SQL.
+ * operations.ts finds the calls; this file reads each one.
+ */
+import { resolveCallable, type CallableTarget } from './code-flow';
+import type { ArgsCache, NameUse } from './args-cache';
+import { argsModel, readOperationArgs, type OperationArgs } from './operation-args';
+import type { OperationSpec } from './operation-catalog';
+import { resolveSpec } from './operation-classes';
+import type { BranchStep, Context, Operation, RunPythonInfo, RunSqlInfo } from './operations';
+import type { Scope } from './scope';
+import { ddlTable } from './sql';
+import { readSql } from './sql-arguments';
+import { argument, callArguments, calleeSimpleName, isNoneLiteral, unparen, type CallArguments, type Node } from './syntax';
+
+function reverseState(node: Node | null): 'absent' | 'none' | 'present' {
+  if (!node) return 'absent';
+  return isNoneLiteral(node) ? 'none' : 'present';
+}
+
+function literalBool(node: Node | null): boolean | null {
+  if (!node) return null;
+  const t = unparen(node).type;
+  return t === 'true' ? true : t === 'false' ? false : null;
+}
+
+interface ArgsSource {
+  callArgs: CallArguments;
+  scope: Scope;
+  cache: ArgsCache | null;
+  shared: Context['shared'];
+}
+
+type OperationInit = Pick<Operation, 'call' | 'callee' | 'name' | 'spec' | 'specName' | 'branches' | 'certain' | 'container' | 'argumentsReliable' | 'databaseEffect' | 'customState'> & { read: ArgsSource };
+
+/** An operation whose typed arguments are read on first use (a class, so every one shares one shape). */
+class LazyOperation implements Operation {
+  call: Node;
+  callee: Node;
+  name: string;
+  spec: OperationSpec | null;
+  specName: string | null;
+  branches: BranchStep[];
+  certain: boolean;
+  container: Operation | null;
+  argumentsReliable: boolean;
+  isData = false;
+  isSchema = false;
+  targetModel: string | null = null;
+  sqlTables: string[] = [];
+  createsModel: string | null = null;
+  touchesExistingTable = false;
+  nonTransactional: string | null = null;
+  reverseNonTransactional: string | null = null;
+  runPython: RunPythonInfo | null = null;
+  runSql: RunSqlInfo | null = null;
+  stateOperations: Operation[] | null = null;
+  stateOperationsComplete = true;
+  databaseEffect: Operation['databaseEffect'];
+  customState: boolean;
+  private typed: OperationArgs | null | undefined = undefined;
+  private readonly source: ArgsSource;
+
+  constructor(init: OperationInit) {
+    this.call = init.call;
+    this.callee = init.callee;
+    this.name = init.name;
+    this.spec = init.spec;
+    this.specName = init.specName;
+    this.branches = init.branches;
+    this.certain = init.certain;
+    this.container = init.container;
+    this.argumentsReliable = init.argumentsReliable;
+    this.databaseEffect = init.databaseEffect;
+    this.customState = init.customState;
+    this.source = init.read;
+  }
+
+  get args(): OperationArgs | null {
+    if (this.typed !== undefined) return this.typed;
+    const { spec, specName } = this;
+    if (!this.argumentsReliable || !spec || !specName) return (this.typed = null);
+    const { callArgs, scope, cache, shared } = this.source;
+    if (!cache) return (this.typed = readOperationArgs(specName, spec, callArgs, scope, undefined, shared ?? undefined));
+    const text = this.call.text;
+    const boundTo = (name: string): string | null => {
+      const b = scope.lookup(name);
+      return b?.kind === 'value' ? b.node.text : null;
+    };
+    const cached = cache.get(specName, text, boundTo);
+    if (cached !== undefined) return (this.typed = cached);
+    const names: NameUse[] = [];
+    this.typed = readOperationArgs(specName, spec, callArgs, scope, (name, bound) => names.push([name, bound]), shared ?? undefined);
+    cache.set(specName, text, this.typed, names);
+    return this.typed;
+  }
+}
+
+export function buildOperation(call: Node, ctx: Context, branches: BranchStep[], certain: boolean, container: Operation | null): Operation | null {
+  const callee = call.childForFieldName('function');
+  const name = calleeSimpleName(call);
+  if (!callee || !name) return null;
+  const r = resolveSpec(call, name, ctx.moduleScope);
+  const args = callArguments(call);
+  const reliable = r.argumentsReliable && !args.hasSplat;
+  // Names inside a helper or a comprehension resolve in scopes the cache's context does not cover.
+  const cache = ctx.scope === ctx.classScope ? ctx.cache : null;
+  const op: Operation = new LazyOperation({
+    call,
+    callee,
+    name,
+    spec: r.spec,
+    specName: r.specName,
+    branches,
+    certain,
+    container,
+    argumentsReliable: reliable,
+    databaseEffect: r.customDatabase ? 'custom' : r.stateOnly ? 'none' : 'normal',
+    customState: r.customState,
+    read: { callArgs: args, scope: ctx.scope, cache, shared: ctx.shared },
+  });
+  const spec = r.spec;
+  if (!spec || r.customDatabase) return op;
+  const stateOnly = r.stateOnly;
+  switch (spec.role) {
+    case 'schema': {
+      op.targetModel = reliable ? argsModel(op.args) : null;
+      op.isSchema = !stateOnly;
+      // Adding a ManyToManyField creates its join table and leaves the model's table alone.
+      const typedArgs = r.specName === 'AddField' ? op.args : null;
+      const m2m = typedArgs?.kind === 'AddField' && typedArgs.field?.relation?.kind === 'many-to-many';
+      op.touchesExistingTable = !stateOnly && !m2m;
+      if (spec.nonTransactional && !stateOnly) op.nonTransactional = `${r.specName}`;
+      break;
+    }
+    case 'schema-global':
+      op.isSchema = !stateOnly;
+      break;
+    case 'create-model': {
+      if (stateOnly || !reliable) break;
+      const typedArgs = op.args;
+      const options = typedArgs?.kind === 'CreateModel' ? typedArgs.options : null;
+      // Unreadable options: treated as a managed, concrete model (as before typed arguments).
+      if (options?.managed === false || options?.proxy === true) break;
+      op.isSchema = true;
+      op.createsModel = argsModel(typedArgs);
+      break;
+    }
+    case 'no-database':
+      break;
+    case 'run-python': {
+      if (stateOnly) break;
+      const code = reliable ? argument(args, 'code', 0) : null;
+      const reverse = reliable ? argument(args, 'reverse_code', 1) : null;
+      const forward: CallableTarget = code ? resolveCallable(code, ctx.scope) : { kind: 'unknown', reason: 'no code argument' };
+      op.runPython = {
+        code,
+        reverse,
+        reverseState: reverseState(reverse),
+        forward,
+        reverseTarget: reverse && !isNoneLiteral(reverse) ? resolveCallable(reverse, ctx.scope) : null,
+        atomicArg: reliable ? literalBool(args.keywords.get('atomic') ?? null) : null,
+      };
+      op.isData = forward.kind !== 'noop';
+      break;
+    }
+    case 'run-sql': {
+      if (stateOnly) break;
+      const sqlNode = reliable ? argument(args, 'sql', 0) : null;
+      const reverseNode = reliable ? argument(args, 'reverse_sql', 1) : null;
+      const sql = sqlNode ? readSql(sqlNode, ctx.scope) : null;
+      op.runSql = {
+        sql,
+        reverse: reverseNode && !isNoneLiteral(reverseNode) ? readSql(reverseNode, ctx.scope) : null,
+        reverseNode,
+        reverseState: reverseState(reverseNode),
+      };
+      if (sql?.state === 'known') {
+        for (const st of sql.statements) {
+          if (st.cls === 'dml') op.isData = true;
+          if (st.cls === 'ddl-existing' || st.cls === 'ddl-new') op.isSchema = true;
+          if (st.cls === 'ddl-existing') {
+            op.touchesExistingTable = true;
+            const table = ddlTable(st.code);
+            if (table && !op.sqlTables.includes(table)) op.sqlTables.push(table);
+          }
+          op.nonTransactional ??= st.nonTransactional;
+        }
+      }
+      for (const st of op.runSql.reverse?.statements ?? []) op.reverseNonTransactional ??= st.nonTransactional;
+      break;
+    }
+    case 'separate':
+      break;
+  }
+  return op;
+}
