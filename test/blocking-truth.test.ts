@@ -33,6 +33,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { skipReason } from './helpers/skip';
 import { lockFact, POSTGRESQL_KINDS, type Blocks, type LockFact } from '../server/src/analysis/locks/lock-table';
 import { PythonParser } from '../server/src/analysis/parser';
 import { RULES } from '../server/src/analysis/rules';
@@ -172,7 +173,7 @@ function assertBlocking(report: Report, table: string, blocks: Blocks, what: str
 }
 
 describe('the rules’ locks and blocking on PostgreSQL, with Django’s migrate', () => {
-  const reason = missingDjangoPostgres();
+  const reason = skipReason(missingDjangoPostgres());
   if (reason) {
     it('is skipped', (t) => {
       console.log(`SKIPPED blocking truth test: ${reason}`);

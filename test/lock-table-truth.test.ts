@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { skipReason } from './helpers/skip';
 import { lockFact, type StatementKind } from '../server/src/analysis/locks/lock-table';
 import { statementKind } from '../server/src/analysis/locks/statement-kind';
 import type { TargetDatabase } from '../server/src/analysis/target-database';
@@ -63,11 +64,11 @@ const CASES: Array<{ sql: string; table?: string; created?: boolean; kind?: Stat
 ];
 
 describe('lock table matches PostgreSQL (pg_locks, pg_relation_filenode)', () => {
-  const bin = postgresBinDir();
-  if (!bin) {
+  const skip = skipReason(postgresBinDir() ? null : 'PostgreSQL binaries not found (Debian package postgresql)');
+  if (skip) {
     it('is skipped', (t) => {
-      console.log('SKIPPED lock-table truth test: PostgreSQL binaries not found (Debian package postgresql)');
-      t.skip('PostgreSQL binaries not found');
+      console.log(`SKIPPED lock-table truth test: ${skip}`);
+      t.skip(skip);
     });
     return;
   }

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { skipReason } from './helpers/skip';
 import type { Finding } from '../server/src/analysis/types';
 import { applyEdits } from './helpers/apply-edits';
 import { TempDirs, writeFileIn } from './helpers/cli';
@@ -54,11 +55,11 @@ const temps = new TempDirs();
 after(() => temps.removeAll());
 
 describe('RunSQL fixes run on PostgreSQL', () => {
-  const bin = postgresBinDir();
-  if (!bin) {
+  const skip = skipReason(postgresBinDir() ? null : 'PostgreSQL binaries not found (Debian package postgresql)');
+  if (skip) {
     it('is skipped', (t) => {
-      console.log('SKIPPED RunSQL fix truth test: PostgreSQL binaries not found (Debian package postgresql)');
-      t.skip('PostgreSQL binaries not found');
+      console.log(`SKIPPED RunSQL fix truth test: ${skip}`);
+      t.skip(skip);
     });
     return;
   }

@@ -22,6 +22,7 @@ import assert from 'node:assert/strict';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { skipReason } from './helpers/skip';
 import { runCli, TempDirs } from './helpers/cli';
 import { missingDjangoPostgres, djangoProject, manage, type DjangoProject } from './helpers/django';
 import { FIXTURES } from './helpers/paths';
@@ -35,7 +36,7 @@ const TABLES = ['idx_item', 'addone_event', 'rmidx_log', 'chk_account', 'ren_cus
 const temps = new TempDirs();
 const projects: DjangoProject[] = [];
 let pg: PgCluster | undefined;
-const skip = missingDjangoPostgres();
+const skip = skipReason(missingDjangoPostgres());
 if (skip) console.log(`# schema-fixes-truth skipped: ${skip}`);
 
 before(async () => {

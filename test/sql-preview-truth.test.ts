@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { skipReason } from './helpers/skip';
 import { PythonParser } from '../server/src/analysis/parser';
 import { previewFile } from '../server/src/analysis/sql-preview/from-view';
 import type { MigrationPreview } from '../server/src/analysis/sql-preview/preview';
@@ -71,7 +72,7 @@ function ourChunks(preview: MigrationPreview): string[] {
 }
 
 describe('SQL preview equals Django sqlmigrate on PostgreSQL', () => {
-  const reason = missingDjangoPostgres();
+  const reason = skipReason(missingDjangoPostgres());
   if (reason) {
     it('is skipped', (t) => {
       console.log(`SKIPPED sql-preview truth test: ${reason}`);
