@@ -86,9 +86,24 @@ function iterableChain(iterable: Node | null, locals: Scope): { chain: Chain; in
   return null;
 }
 
-function statementOf(call: Node): Node | null {
+/**
+ * The statement a write stands in: the call on its own, or (for creates) `obj = call` /
+ * `obj, created = call` whose names nothing else in the function reads, so the result can go.
+ */
+function statementOf(call: Node, scope: Node, resultMayGo: boolean): Node | null {
   const p = call.parent;
-  return p?.type === 'expression_statement' && p.firstNamedChild?.id === call.id ? p : null;
+  if (p?.type === 'expression_statement' && p.firstNamedChild?.id === call.id) return p;
+  const left = p?.type === 'assignment' && p.childForFieldName('right')?.id === call.id ? p.childForFieldName('left') : null;
+  if (!resultMayGo || !left || p?.parent?.type !== 'expression_statement' || p.parent.firstNamedChild?.id !== p.id) return null;
+  const names = left.type === 'identifier' ? [left] : ['pattern_list', 'tuple_pattern'].includes(left.type) ? left.namedChildren : [];
+  if (names.length === 0 || names.some((n) => n.type !== 'identifier')) return null;
+  const wanted = new Set(names.map((n) => n.text));
+  let reads = 0;
+  walk(scope, (n) => {
+    if (n.type === 'identifier' && wanted.has(n.text)) reads++;
+    return true;
+  });
+  return reads === names.length ? p.parent : null;
 }
 
 /** The statement starts its own line (not `if x: row.save()`). */
@@ -263,11 +278,11 @@ export function batchLoopFix(input: BatchLoopInput): Fix | null {
   if (loop.node.startPosition.row === body.startPosition.row) return null;
   const eol = eolOf(source);
   const indent = indentOf(loop.node, source);
-  const fnText = (() => {
-    for (let p = loop.node.parent; p; p = p.parent) if (p.type === 'function_definition' || p.type === 'lambda') return p.text;
-    return source;
+  const fnNode = (() => {
+    for (let p = loop.node.parent; p; p = p.parent) if (p.type === 'function_definition' || p.type === 'lambda') return p;
+    return null;
   })();
-  let taken = fnText;
+  let taken = fnNode?.text ?? source;
   const fresh = (base: string) => {
     const name = uniqueName(base, taken);
     taken += ` ${name}`;
@@ -289,7 +304,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | null {
   for (const w of writes) {
     if (w.kind === 'helper' || seen.has(w.call.id)) return null;
     seen.add(w.call.id);
-    const stmt = statementOf(w.call);
+    const stmt = statementOf(w.call, fnNode ?? body, w.kind === 'create' && fnNode !== null);
     if (!stmt || !ownLine(stmt, source)) return null;
     const fn = w.call.childForFieldName('function');
     const receiver = fn?.childForFieldName('object') ?? null;
@@ -338,7 +353,6 @@ export function batchLoopFix(input: BatchLoopInput): Fix | null {
     } else if (w.kind === 'create') {
       const chain = chainOf(receiver);
       if (!chain || chain.manager !== oneLine(receiver.text) || usesLoopNames(receiver, loop, body)) return null;
-      if (stmt.firstNamedChild?.id !== w.call.id) return null; // the created object is used
       const m = chain.model;
       if (method === 'create') {
         const argsText = w.call.childForFieldName('arguments')?.text ?? '()';
