@@ -115,7 +115,7 @@ describe('"Batch this loop" on the loops the proven rewrite refuses', () => {
     assert.match(text, /Order\.objects\.bulk_update\(batch, fields\)/);
   });
 
-  it('offers nothing for a write through a helper or a created object used later', async () => {
+  it('offers nothing for a write through a helper or a created object used later (in the loop or after it)', async () => {
     const helper = `    for order in Order.objects.all():
         touch(order)
 
@@ -125,7 +125,10 @@ def touch(order):
         line = Line.objects.create(order=order, amount=0)
         order.first_line_id = line.pk
         order.save()`;
-    for (const body of [helper, used]) {
+    const readAfter = `    for order in Order.objects.all():
+        line, created = Line.objects.get_or_create(order=order, amount=0)
+    print(line)`;
+    for (const body of [helper, used, readAfter]) {
       const { findings } = await lint(wrap(body));
       const loops = findings.filter((f) => f.rule === 'unbatched-save-loop');
       assert.ok(loops.length > 0);
