@@ -284,6 +284,13 @@ function isBatchSlice(slice: Node): boolean {
   return Math.max(0, ...values) > 1;
 }
 
+/** `bug_model` bound once to `apps.get_model(...)`: a model class whatever its name's case. */
+export function isHistoricalModel(name: string, scope: Scope): boolean {
+  const b = scope.lookup(name);
+  const v = b?.kind === 'value' ? b.node : null;
+  return v?.type === 'call' && /(^|\.)get_model$/.test(v.childForFieldName('function')?.text ?? '');
+}
+
 const OPAQUE_OK = /^(apps\.get_model|print|len|str|int|list|dict|set|tuple|range|enumerate|zip|sorted|getattr|setattr|hasattr|isinstance|super|min|max|any|all|bool|float|format|repr|sum|iter|next|map|filter|reversed|open|json\.\w+|logging\.\w+|logger\.\w+|time\.\w+|datetime\.\w+|timezone\.\w+|re\.\w+|math\.\w+|uuid\.\w+)$/;
 
 function computeFacts(unit: CodeUnit): UnitFacts {
@@ -381,7 +388,8 @@ function visitOne(node: Node, loop: LoopFacts | null, facts: UnitFacts, unit: Co
   } else if (t === 'assignment' && loop) {
     const left = node.childForFieldName('left');
     const right = node.childForFieldName('right');
-    if (left?.type === 'identifier' && right?.type === 'call' && /^[A-Z]/.test(right.childForFieldName('function')?.text.split('.').pop() ?? '')) {
+    const fn = right?.type === 'call' ? right.childForFieldName('function') : null;
+    if (left?.type === 'identifier' && fn && (/^[A-Z]/.test(fn.text.split('.').pop() ?? '') || (fn.type === 'identifier' && isHistoricalModel(fn.text, unit.scope)))) {
       loop.constructed.add(left.text);
     }
   } else if (t === 'augmented_assignment' && loop) {

@@ -13,7 +13,7 @@
  * rewrite in place: writes through helpers, a `return` inside the loop, a write whose result is
  * used, a write that does not stand on a line of its own.
  */
-import type { LoopFacts, WriteCall } from '../code-facts';
+import { isHistoricalModel, type LoopFacts, type WriteCall } from '../code-facts';
 import type { Scope } from '../scope';
 import { callArguments, rangeOf, sequenceElements, staticString, unparen, walk, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
@@ -314,14 +314,15 @@ export function batchLoopFix(input: BatchLoopInput): Fix | null {
     const isRow = recv.type === 'identifier' && loop.targets.includes(recv.text);
     if (w.kind === 'save' && recv.type === 'identifier' && loop.constructed.has(recv.text) && !isRow) {
       // obj = Model(...); ...; obj.save(): a new row.
-      const model = constructedModel(body, recv.text);
-      if (!model || callArguments(w.call).positional.length > 0) return null;
-      rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, notes: [] }), 'new_rows') });
+      const built = constructedModel(body, recv.text, locals);
+      if (!built || callArguments(w.call).positional.length > 0) return null;
+      const { model, call } = built;
+      rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, notes: keyNote(call) }), 'new_rows') });
     } else if (w.kind === 'save' && recv.type === 'call' && /^[A-Z]/.test(recv.childForFieldName('function')?.text ?? '')) {
       // Model(...).save()
       const model = recv.childForFieldName('function')?.text as string;
       if (!/^[A-Za-z_][\w]*$/.test(model)) return null;
-      rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, notes: [] }), 'new_rows') });
+      rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, notes: keyNote(recv) }), 'new_rows') });
     } else if (w.kind === 'save' && isSavedObject(recv)) {
       // The loop's row, or an object reached from it or loaded per row (`row.address`, `obj = ...get()`).
       const args = callArguments(w.call);
@@ -448,20 +449,33 @@ function isSavedObject(recv: Node): boolean {
   return n?.type === 'identifier' && n.text !== 'self' && n.text !== 'cls';
 }
 
-/** The class a name is built from in the loop body: `obj = Comment(...)` -> Comment (one assignment). */
-function constructedModel(body: Node, name: string): string | null {
-  let model: string | null = null;
+/**
+ * The class a name is built from in the loop body: `obj = Comment(...)` -> Comment, or a name
+ * bound to `apps.get_model(...)` (`bug = bug_model(**data)`); one assignment only.
+ */
+function constructedModel(body: Node, name: string, locals: Scope): { model: string; call: Node } | null {
+  let built: { model: string; call: Node } | null = null;
   let count = 0;
   walk(body, (n) => {
     if (n.type === 'assignment' && n.childForFieldName('left')?.text === name) {
       count++;
       const right = n.childForFieldName('right');
       const fn = right?.type === 'call' ? right.childForFieldName('function') : null;
-      if (fn?.type === 'identifier' && /^[A-Z]/.test(fn.text)) model = fn.text;
+      if (right && fn?.type === 'identifier' && (/^[A-Z]/.test(fn.text) || isHistoricalModel(fn.text, locals))) built = { model: fn.text, call: right };
     }
     return true;
   });
-  return count === 1 ? model : null;
+  return count === 1 ? built : null;
+}
+
+/**
+ * save() of an object built with its primary key updates the row when it exists; bulk_create only
+ * inserts. Said in a marked line when the constructor may pass one (`**data`, `pk=`, `id=`).
+ */
+function keyNote(construct: Node): string[] {
+  const args = callArguments(construct);
+  if (!args.hasSplat && !args.keywords.has('pk') && !args.keywords.has('id')) return [];
+  return [`${MARK} save() of an object with its primary key set updates the row if it exists; bulk_create only inserts (check these rows are new, or add ignore_conflicts=True)`];
 }
 
 /** The manager expression names something the loop binds (it cannot be evaluated after the loop). */
@@ -478,3 +492,4 @@ function usesLoopNames(expr: Node, loop: LoopFacts, body: Node): boolean {
   });
   return hit;
 }
+
