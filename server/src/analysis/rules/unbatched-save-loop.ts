@@ -81,8 +81,9 @@ function rowWritesByLoop(facts: UnitFacts, ctx: RuleContext): Map<LoopFacts, Wri
   };
   for (const loop of facts.loops) {
     for (const w of loop.writes) {
-      // A write followed by return/break happens once, not per row (a search loop).
-      if (PER_ROW_WRITES.has(w.kind) && !w.terminal) add(owningLoop(loop, facts, w.receiverRoot), w);
+      // A write followed by return/break happens once, not per row (a search loop); one kept in a
+      // dict on a cache miss happens once per key.
+      if (PER_ROW_WRITES.has(w.kind) && !w.terminal && !w.memoized) add(owningLoop(loop, facts, w.receiverRoot), w);
     }
   }
   for (const h of facts.helperCalls) {
