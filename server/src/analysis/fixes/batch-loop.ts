@@ -269,13 +269,18 @@ function defaultsAsKeywords(node: Node): string[] {
   return [`**${n.text}`];
 }
 
-export function batchLoopFix(input: BatchLoopInput): Fix | null {
+/** Why "Batch this loop" is not offered, as a phrase ("the loop returns from inside"). */
+export type Refusal = string;
+
+/** The template, or why there is none. */
+export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
   const { loop, writes, source, batchSize: n, locals } = input;
-  if (loop.kind === 'comprehension') return comprehensionFix(loop, writes, n);
-  if (loop.kind !== 'for') return null;
+  if (loop.kind === 'comprehension') return comprehensionFix(loop, writes, n) ?? 'only a list comprehension of create() calls is rewritten';
+  if (loop.kind !== 'for') return 'only `for` loops are rewritten';
   const body = loop.node.childForFieldName('body');
-  if (!body || writes.length === 0 || containsReturn(body)) return null;
-  if (loop.node.startPosition.row === body.startPosition.row) return null;
+  if (!body || writes.length === 0) return 'the loop has no write the template can see';
+  if (containsReturn(body)) return 'the loop returns from inside';
+  if (loop.node.startPosition.row === body.startPosition.row) return 'the loop is written on one line';
   const eol = eolOf(source);
   const indent = indentOf(loop.node, source);
   const fnNode = (() => {
@@ -302,31 +307,33 @@ export function batchLoopFix(input: BatchLoopInput): Fix | null {
   const rewrites: Rewrite[] = [];
   const seen = new Set<number>();
   for (const w of writes) {
-    if (w.kind === 'helper' || seen.has(w.call.id)) return null;
+    if (w.kind === 'helper') return `the row is written inside ${w.helper?.node.childForFieldName('name')?.text ?? 'a helper'}(): batch the write there`;
+    if (seen.has(w.call.id)) return 'the same write is reached twice';
     seen.add(w.call.id);
     const stmt = statementOf(w.call, fnNode ?? body, w.kind === 'create' && fnNode !== null);
-    if (!stmt || !ownLine(stmt, source)) return null;
+    if (!stmt) return 'the loop uses what the write returns';
+    if (!ownLine(stmt, source)) return 'the write shares its line with other code';
     const fn = w.call.childForFieldName('function');
     const receiver = fn?.childForFieldName('object') ?? null;
     const method = fn?.childForFieldName('attribute')?.text ?? '';
-    if (!receiver) return null;
+    if (!receiver) return 'the write has no receiver the template can name';
     const recv = unparen(receiver);
     const isRow = recv.type === 'identifier' && loop.targets.includes(recv.text);
     if (w.kind === 'save' && recv.type === 'identifier' && loop.constructed.has(recv.text) && !isRow) {
       // obj = Model(...); ...; obj.save(): a new row.
       const built = constructedModel(body, recv.text, locals);
-      if (!built || callArguments(w.call).positional.length > 0) return null;
+      if (!built || callArguments(w.call).positional.length > 0) return 'the new object is not built once from a model class in the loop';
       const { model, call } = built;
       rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, notes: keyNote(call) }), 'new_rows') });
     } else if (w.kind === 'save' && recv.type === 'call' && /^[A-Z]/.test(recv.childForFieldName('function')?.text ?? '')) {
       // Model(...).save()
       const model = recv.childForFieldName('function')?.text as string;
-      if (!/^[A-Za-z_][\w]*$/.test(model)) return null;
+      if (!/^[A-Za-z_][\w]*$/.test(model)) return 'the model is not a plain name';
       rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, notes: keyNote(recv) }), 'new_rows') });
     } else if (w.kind === 'save' && isSavedObject(recv)) {
       // The loop's row, or an object reached from it or loaded per row (`row.address`, `obj = ...get()`).
       const args = callArguments(w.call);
-      if (args.positional.length > 0 || args.hasSplat || [...args.keywords.keys()].some((k) => k !== 'update_fields')) return null;
+      if (args.positional.length > 0 || args.hasSplat || [...args.keywords.keys()].some((k) => k !== 'update_fields')) return 'save() takes arguments bulk_update cannot keep';
       const row = recv.text;
       // `update_fields=names` built at run time: the fields the loop assigns, marked for checking.
       const explicit = args.keywords.has('update_fields') ? explicitUpdateFields(w.call) : null;
@@ -348,22 +355,22 @@ export function batchLoopFix(input: BatchLoopInput): Fix | null {
         }),
       });
     } else if (w.kind === 'delete' && isRow) {
-      if (callArguments(w.call).node?.namedChildCount) return null;
+      if (callArguments(w.call).node?.namedChildCount) return 'delete() takes arguments a queryset delete cannot keep';
       const manager = walked ? walked.chain.manager : `type(%B%[0])._default_manager`;
       rewrites.push({ stmt, item: recv.text, sink: sink(`delete:${manager}`, () => ({ flush: `${manager}.filter(pk__in=[row.pk for row in %B%]).delete()`, notes: [] }), 'doomed') });
     } else if (w.kind === 'create') {
       const chain = chainOf(receiver);
-      if (!chain || chain.manager !== oneLine(receiver.text) || usesLoopNames(receiver, loop, body)) return null;
+      if (!chain || chain.manager !== oneLine(receiver.text) || usesLoopNames(receiver, loop, body)) return 'it creates through a related manager or a model the loop picks per row';
       const m = chain.model;
       if (method === 'create') {
         const argsText = w.call.childForFieldName('arguments')?.text ?? '()';
         rewrites.push({ stmt, item: `${m}${argsText}`, sink: sink(`create:${chain.manager}`, () => ({ flush: `${chain.manager}.bulk_create(%B%)`, notes: [] }), 'new_rows') });
       } else {
         const kw = keywordTexts(w.call);
-        if (!kw) return null;
+        if (!kw) return `${method}() takes arguments that cannot be read as fields`;
         const defaults = callArguments(w.call).keywords.get('defaults');
         const lookup = kw.filter(([k]) => k !== 'defaults');
-        if (lookup.length === 0) return null;
+        if (lookup.length === 0) return `${method}() has no look-up fields`;
         const parts = lookup.map(([k, v]) => `${k}=${v}`);
         if (defaults) parts.push(...defaultsAsKeywords(defaults));
         const item = `${m}(${parts.join(', ')})`;
@@ -378,7 +385,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | null {
           });
         } else {
           const keys = defaults ? defaultKeys(defaults) : [];
-          if (!keys || keys.length === 0) return null;
+          if (!keys || keys.length === 0) return "update_or_create()'s defaults cannot be read";
           rewrites.push({
             stmt,
             item,
@@ -389,9 +396,9 @@ export function batchLoopFix(input: BatchLoopInput): Fix | null {
           });
         }
       }
-    } else return null;
+    } else return w.kind === 'delete' ? 'it deletes an object other than the loop\'s row' : 'the write is not one the template batches';
   }
-  if (rewrites.length === 0) return null;
+  if (rewrites.length === 0) return 'the loop has no write the template can see';
 
   const edits: TextEdit[] = [];
   const before: string[] = [];

@@ -139,13 +139,14 @@ export const unbatchedSaveLoop: Rule = {
             (first.kind !== 'helper' && !facts.helperCalls.some((h) => h.loop && loopWithin(h.loop, loop))
               ? batchTemplateFix({ loop, write: first, loopWrites: loop.allWrites, source: ctx.source, batchSize: ctx.batchSize })
               : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals });
+          const why = typeof template === 'string' ? ` No rewrite is offered: ${template}.` : '';
           ctx.report({
-            fixes: template ? [template] : [],
+            fixes: typeof template === 'string' ? [] : [template],
             range: headerRange(loop),
             message:
               `\`${describe(loop)}\` writes one row per iteration${via}: one ${QUERY[kind] ?? 'query'} per row` +
               (ctx.model.atomic.value === false ? ', each a round trip of its own. ' : ", all inside the migration's transaction. ") +
-              `To batch it, ${ADVICE[kind] ?? 'write the rows in bulk'}.`,
+              `To batch it, ${ADVICE[kind] ?? 'write the rows in bulk'}.${why}`,
             related,
           });
         }
