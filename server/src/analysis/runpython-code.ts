@@ -10,7 +10,7 @@ import type { MigrationModel } from './migration-model';
 import type { Operation } from './operations';
 import { runPythonUnits } from './rules/runpython-units';
 import type { Binding } from './scope';
-import { rangeOf, walk, type Node } from './syntax';
+import { rangeOf, type Node } from './syntax';
 import type { RelatedLocation } from './types';
 import { qualifiedName } from './values';
 
@@ -64,15 +64,40 @@ function collectRunPythonCode(model: MigrationModel, index: CodeIndex): RunPytho
   return out;
 }
 
-const NESTED = new Set(['function_definition', 'class_definition', 'lambda', 'decorated_definition']);
+const NESTED = ['function_definition', 'class_definition', 'lambda', 'decorated_definition'];
 
-/** Visits the nodes of a unit's own body, not those of functions or classes defined inside it. */
-export function walkUnit(unit: CodeUnit, visit: (node: Node) => void): void {
+/**
+ * The nodes of the given types in a unit's own body — not in functions, lambdas or classes defined
+ * inside it — in document order. The parser finds them in one call (walking the tree from here
+ * would cross into WebAssembly once per node, and most nodes are of no interest).
+ */
+export function walkUnit(unit: CodeUnit, types: readonly string[], visit: (node: Node) => void): void {
+  for (const n of unitNodes(unit, types)) visit(n);
+}
+
+/** The nodes `walkUnit` visits, as a list. */
+export function unitNodes(unit: CodeUnit, types: readonly string[]): Node[] {
   const body = unit.node.childForFieldName('body');
-  if (!body) return;
-  walk(body, (n) => {
-    if (n.id !== body.id && NESTED.has(n.type)) return false;
-    visit(n);
+  if (!body) return [];
+  const found = body.descendantsOfType(types as string[]);
+  // Outermost nested definitions, as [start, end) offsets (a `lambda` keyword lies inside its lambda).
+  const nested: Array<{ node: Node; start: number; end: number }> = [];
+  for (const d of body.descendantsOfType(NESTED)) {
+    if (d.id === body.id) continue;
+    const last = nested[nested.length - 1];
+    if (last && d.startIndex >= last.start && d.startIndex < last.end) continue;
+    nested.push({ node: d, start: d.startIndex, end: d.endIndex });
+  }
+  if (nested.length === 0) return found;
+  return found.filter((n) => {
+    if (n.id === body.id) return true;
+    const at = n.startIndex;
+    for (const d of nested) {
+      if (at < d.start) break;
+      if (at > d.start && at < d.end) return false;
+      // Starting where a definition starts: the definition itself, or a node around it (`lambda: x` as a statement).
+      if (at === d.start && (n.id === d.node.id || n.endIndex <= d.end)) return false;
+    }
     return true;
   });
 }
@@ -106,7 +131,7 @@ export function localNonImportNames(unit: CodeUnit): Set<string> {
       for (const c of target.namedChildren) addTargets(c);
     }
   };
-  walkUnit(unit, (n) => {
+  for (const n of unitNodes(unit, ['for_statement', 'for_in_clause', 'assignment', 'augmented_assignment', 'named_expression', 'as_pattern'])) {
     switch (n.type) {
       case 'for_statement':
       case 'for_in_clause':
@@ -122,14 +147,10 @@ export function localNonImportNames(unit: CodeUnit): Set<string> {
       case 'as_pattern':
         addTargets(n.childForFieldName('alias')?.namedChildren[0] ?? n.childForFieldName('alias'));
         break;
-      case 'function_definition':
-      case 'class_definition':
-        if (n.id !== unit.node.id) addTargets(n.childForFieldName('name'));
-        break;
       default:
         break;
     }
-  });
+  }
   return names;
 }
 

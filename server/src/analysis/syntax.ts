@@ -221,19 +221,24 @@ export function sequenceElements(node: Node): Node[] | null {
 export function walk(node: Node, visit: (n: Node) => boolean | void): void {
   const cursor = node.walk();
   try {
-    let descend = visit(cursor.currentNode) !== false;
+    // `depth` says when the cursor is back at `node` (asking the cursor for its node costs a
+    // crossing into WebAssembly and an object).
+    let depth = 0;
+    let descend = visit(node) !== false;
     for (;;) {
       if (descend && cursor.gotoFirstChild()) {
+        depth++;
         descend = visit(cursor.currentNode) !== false;
         continue;
       }
       for (;;) {
-        if (cursor.currentNode.id === node.id) return;
+        if (depth === 0) return;
         if (cursor.gotoNextSibling()) {
           descend = visit(cursor.currentNode) !== false;
           break;
         }
         if (!cursor.gotoParent()) return;
+        depth--;
       }
     }
   } finally {

@@ -98,11 +98,10 @@ function statementOf(call: Node, scope: Node, resultMayGo: boolean): Node | null
   const names = left.type === 'identifier' ? [left] : ['pattern_list', 'tuple_pattern'].includes(left.type) ? left.namedChildren : [];
   if (names.length === 0 || names.some((n) => n.type !== 'identifier')) return null;
   const wanted = new Set(names.map((n) => n.text));
-  let reads = 0;
-  walk(scope, (n) => {
-    if (n.type === 'identifier' && wanted.has(n.text)) reads++;
-    return true;
-  });
+  // Cheap on text first: a name written once in the function is read nowhere else.
+  const text = scope.text;
+  if ([...wanted].every((w) => text.indexOf(w) === text.lastIndexOf(w))) return p.parent;
+  const reads = scope.descendantsOfType('identifier').filter((n) => wanted.has(n.text)).length;
   return reads === names.length ? p.parent : null;
 }
 

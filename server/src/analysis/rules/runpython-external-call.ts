@@ -83,7 +83,7 @@ export const runpythonExternalCall: Rule = {
     // method or an e-mail class: a file whose text names none of them has nothing to report.
     if (!MAY_CALL_OUT.test(ctx.source)) return;
     for (const { facts, names, where, related } of runPythonCode(ctx.model, ctx.index)) {
-      walkUnit(facts.unit, (n) => {
+      walkUnit(facts.unit, ['call'], (n) => {
         if (n.type !== 'call') return;
         const kind = classify(n, names);
         if (!kind) return;

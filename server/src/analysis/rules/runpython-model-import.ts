@@ -83,7 +83,7 @@ function userModelUsed(call: Node, unit: CodeUnit): boolean {
   const target = assignment?.type === 'assignment' && assignment.childForFieldName('right')?.id === call.id ? assignment.childForFieldName('left') : null;
   if (target?.type !== 'identifier') return true;
   let used = false;
-  walkUnit(unit, (n) => {
+  walkUnit(unit, ['identifier'], (n) => {
     if (!used && n.type === 'identifier' && n.text === target.text && n.id !== target.id && !onlyMeta(n)) used = true;
   });
   return used;
@@ -116,7 +116,7 @@ function modelUses(unit: CodeUnit, names: UnitNames): ModelUse[] {
   const add = (u: ModelUse | null) => {
     if (u && !out.has(u.qualified)) out.set(u.qualified, u);
   };
-  walkUnit(unit, (n) => {
+  walkUnit(unit, ['attribute', 'call'], (n) => {
     if (n.type === 'attribute' && MANAGERS.has(n.childForFieldName('attribute')?.text ?? '')) {
       const obj = n.childForFieldName('object');
       if (obj && (obj.type === 'identifier' || obj.type === 'attribute')) add(useOf(obj, names, 'manager'));

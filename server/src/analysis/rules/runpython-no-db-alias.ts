@@ -6,7 +6,7 @@
  */
 import type { CodeUnit } from '../code-flow';
 import { insertAfter } from '../fixes/edits';
-import { parameterNames, runPythonCode, type UnitNames, walkUnit } from '../runpython-code';
+import { parameterNames, runPythonCode, type UnitNames, unitNodes, walkUnit } from '../runpython-code';
 import { rangeOf, type Node } from '../syntax';
 import type { Fix } from '../types';
 import { snippet, type Rule } from './rule';
@@ -36,11 +36,13 @@ function routed(manager: Node): boolean {
 /** The alias expression this unit can name: a local `alias = schema_editor.connection.alias`, else the schema editor's. */
 function aliasIn(unit: CodeUnit, isEntry: boolean, names: UnitNames): string | null {
   let local: string | null = null;
-  walkUnit(unit, (n) => {
-    if (local || n.type !== 'assignment') return;
+  for (const n of unitNodes(unit, ['assignment'])) {
     const left = n.childForFieldName('left');
-    if (left?.type === 'identifier' && /\.connection\.alias$/.test(n.childForFieldName('right')?.text ?? '') && names.facts.locals.lookup(left.text)?.kind === 'value') local = left.text;
-  });
+    if (left?.type === 'identifier' && /\.connection\.alias$/.test(n.childForFieldName('right')?.text ?? '') && names.facts.locals.lookup(left.text)?.kind === 'value') {
+      local = left.text;
+      break;
+    }
+  }
   if (local) return local;
   if (unit.node.type !== 'function_definition') return null;
   const params = parameterNames(unit.node).filter((p) => p !== 'self' && p !== 'cls');
@@ -60,7 +62,7 @@ export const runpythonNoDbAlias: Rule = {
   check(ctx) {
     for (const { facts, isEntry, names, where, related } of runPythonCode(ctx.model, ctx.index)) {
       let alias: string | null | undefined;
-      walkUnit(facts.unit, (n) => {
+      walkUnit(facts.unit, ['attribute'], (n) => {
         if (n.type !== 'attribute' || !MANAGERS.has(n.childForFieldName('attribute')?.text ?? '')) return;
         const obj = n.childForFieldName('object');
         // Only a manager that is queried here: `Model.objects.<method>(...)`.
