@@ -316,19 +316,21 @@ export function batchLoopFix(input: BatchLoopInput): Fix | null {
       const explicit = args.keywords.has('update_fields') ? explicitUpdateFields(w.call) : null;
       const manager = isRow && walked ? walked.chain.manager : `type(%B%[0])._default_manager`;
       const repeat = isRow ? [] : [`${MARK} if several rows reach the same ${row}, the batch keeps one copy of it, not each change in turn`];
+      // Several rows may reach the same object: bulk_update's CASE takes the first copy of a pk, the loop's last save wins.
+      const rows = isRow ? '%B%' : 'list({row.pk: row for row in %B%}.values())';
       rewrites.push({
         stmt,
         item: row,
         sink: sink(`update:${row}`, () => {
-          if (explicit) return { flush: `${manager}.bulk_update(%B%, [${explicit.map(pythonString).join(', ')}])`, notes: repeat };
+          if (explicit) return { flush: `${manager}.bulk_update(${rows}, [${explicit.map(pythonString).join(', ')}])`, notes: repeat };
           const seen = assignedFields(body, row);
           const fields = seen.fields;
           const complete = seen.complete && !args.keywords.has('update_fields');
           const list = `[${fields.map(pythonString).join(', ')}]`;
-          if (complete && fields.length > 0) return { flush: `${manager}.bulk_update(%B%, ${list})`, notes: repeat };
+          if (complete && fields.length > 0) return { flush: `${manager}.bulk_update(${rows}, ${list})`, notes: repeat };
           const name = fresh('fields');
           const why = fields.length === 0 ? 'fill in the fields this loop changes' : 'check this list: the loop changes the row in ways not all visible here';
-          return { flush: `${manager}.bulk_update(%B%, ${name})`, notes: repeat, fieldsLine: `${name} = ${list}  ${MARK} ${why} (bulk_update writes only these)` };
+          return { flush: `${manager}.bulk_update(${rows}, ${name})`, notes: repeat, fieldsLine: `${name} = ${list}  ${MARK} ${why} (bulk_update writes only these)` };
         }),
       });
     } else if (w.kind === 'delete' && isRow) {
