@@ -115,6 +115,17 @@ describe('"Batch this loop" on the loops the proven rewrite refuses', () => {
     assert.match(text, /Order\.objects\.bulk_update\(batch, fields\)/);
   });
 
+  it('offers nothing for get_or_create / update_or_create looked up by more than a field (name__iexact=…)', async () => {
+    for (const method of ['get_or_create', 'update_or_create']) {
+      const body = `    for order in Order.objects.all():
+        Line.objects.${method}(order_id=order.pk, name__iexact=order.ref, defaults={"name": order.ref})`;
+      const { findings } = await lint(wrap(body));
+      const loops = findings.filter((f) => f.rule === 'unbatched-save-loop');
+      assert.equal(loops.length, 1, method);
+      assert.deepEqual(loops[0]?.fixes.map((x) => x.title), [], method);
+    }
+  });
+
   it('offers nothing for a write through a helper or a created object used later', async () => {
     const helper = `    for order in Order.objects.all():
         touch(order)

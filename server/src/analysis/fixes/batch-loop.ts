@@ -350,7 +350,8 @@ export function batchLoopFix(input: BatchLoopInput): Fix | null {
         if (!kw) return null;
         const defaults = callArguments(w.call).keywords.get('defaults');
         const lookup = kw.filter(([k]) => k !== 'defaults');
-        if (lookup.length === 0) return null;
+        // `name__iexact=…` is a look-up, not a field: the model cannot be built from it.
+        if (lookup.length === 0 || lookup.some(([k]) => k.includes('__'))) return null;
         const parts = lookup.map(([k, v]) => `${k}=${v}`);
         if (defaults) parts.push(...defaultsAsKeywords(defaults));
         const item = `${m}(${parts.join(', ')})`;
