@@ -115,6 +115,15 @@ describe('"Batch this loop" on the loops the proven rewrite refuses', () => {
     assert.match(text, /Order\.objects\.bulk_update\(batch, fields\)/);
   });
 
+  it('offers nothing for a loop that deletes rows of a table it queries (deleting duplicates would delete every copy)', async () => {
+    const body = `    for order in Order.objects.order_by("pk"):
+        if Order.objects.filter(ref=order.ref).count() > 1:
+            order.delete()`;
+    const loops = (await lint(wrap(body))).findings.filter((f) => f.rule === 'unbatched-save-loop');
+    assert.equal(loops.length, 1);
+    assert.deepEqual(loops[0]?.fixes.map((x) => x.title), []);
+  });
+
   it('offers nothing for get_or_create / update_or_create looked up by more than a field (name__iexact=…)', async () => {
     for (const method of ['get_or_create', 'update_or_create']) {
       const body = `    for order in Order.objects.all():
@@ -123,6 +132,24 @@ describe('"Batch this loop" on the loops the proven rewrite refuses', () => {
       const loops = findings.filter((f) => f.rule === 'unbatched-save-loop');
       assert.equal(loops.length, 1, method);
       assert.deepEqual(loops[0]?.fixes.map((x) => x.title), [], method);
+    }
+  });
+
+  it('marks a loop that queries the table it writes; the proven rewrite refuses it', async () => {
+    const bodies: Record<string, string> = {
+      Order: `    for order in Order.objects.filter(position__isnull=True):
+        order.position = Order.objects.filter(position__isnull=False).count() + 1
+        order.save()`,
+      Line: `    for order in Order.objects.all():
+        Line.objects.create(order_id=order.pk, position=Line.objects.count())`,
+    };
+    for (const [model, body] of Object.entries(bodies)) {
+      const source = wrap(body);
+      const fixes = (await lint(source)).findings.find((f) => f.rule === 'unbatched-save-loop')?.fixes ?? [];
+      assert.deepEqual(fixes.map((f) => f.title.split(':')[0]), ['Batch this loop'], model);
+      const after = applyEdits(source, fixes[0]?.edits ?? []);
+      assert.match(after, new RegExp(`# TODO\\(migration-guard\\): the loop queries ${model}, which it writes`));
+      assert.equal(pythonSyntaxError(after), null, after);
     }
   });
 

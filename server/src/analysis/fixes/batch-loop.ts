@@ -18,6 +18,7 @@ import type { Scope } from '../scope';
 import { callArguments, rangeOf, sequenceElements, staticString, unparen, walk, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
 import { eolOf, indentOf, insertAfter, insertAt, pythonString, replaceNode } from './edits';
+import { readsModel } from './reads-model';
 
 export interface BatchLoopInput {
   loop: LoopFacts;
@@ -380,6 +381,17 @@ export function batchLoopFix(input: BatchLoopInput): Fix | null {
     } else return null;
   }
   if (rewrites.length === 0) return null;
+  // A query of a table the loop writes does not see the rows batched so far (not the writes themselves).
+  const receivers = writes.flatMap((w) => w.call.childForFieldName('function')?.childForFieldName('object') ?? []);
+  const reread = new Set<string>();
+  for (const s of sinks.values()) {
+    const model = /^([A-Z]\w*)\.(?:objects|_default_manager|_base_manager)\b/.exec(s.flush)?.[1];
+    if (!model || reread.has(model) || !readsModel(body, model, receivers)) continue;
+    // Deleting rows the loop counts (`if qs.filter(same).count() > 1: row.delete()`): batched, every copy goes.
+    if (s.key.startsWith('delete:')) return null;
+    reread.add(model);
+    s.notes.push(`${MARK} the loop queries ${model}, which it writes: until a flush those queries do not see the rows batched so far`);
+  }
 
   const edits: TextEdit[] = [];
   const before: string[] = [];
