@@ -10,8 +10,8 @@ import { startPostgres, type PgCluster } from './postgres';
 
 export interface DjangoOnPostgres {
   cluster(): PgCluster;
-  /** The project at `root` (INSTALLED_APPS = `apps`) on a new, empty database. */
-  project(root: string): { project: DjangoProject; db: string };
+  /** The project at `root` (INSTALLED_APPS = `apps`, else the suite's) on a new, empty database. */
+  project(root: string, apps?: string[]): { project: DjangoProject; db: string };
 }
 
 export function djangoOnPostgres(apps: string[]): DjangoOnPostgres {
@@ -30,9 +30,9 @@ export function djangoOnPostgres(apps: string[]): DjangoOnPostgres {
   };
   return {
     cluster,
-    project(root) {
+    project(root, only = apps) {
       const db = cluster().createDatabase();
-      const project = djangoProject(root, { apps, database: { engine: 'postgres', cluster: cluster(), name: db } });
+      const project = djangoProject(root, { apps: only, database: { engine: 'postgres', cluster: cluster(), name: db } });
       projects.push(project);
       return { project, db };
     },
