@@ -9,7 +9,11 @@
  * shape, chained, each with one RunPython function holding one save loop and a
  * RunPython.noop reverse. Every file in loops/migrations is a case — add a shape by adding the
  * next migration there. Its `# fixed: <text>` comment lines say what the fixed file must contain
- * (which template was applied).
+ * (which template was applied); a `# ids differ: <table>` line says the fixed loop gives the rows it
+ * inserts into that table other primary keys (get_or_create → ON CONFLICT DO NOTHING takes a
+ * sequence value for each row it skips): the test checks that they do differ, and from then on
+ * compares that table's rows without the key. App `marked` holds loops that query a table they
+ * write: their template must carry the line that warns of it, and their rows must differ.
  *
  * The CLI's `check --unsafe-fixes --select unbatched-save-loop` fixes one copy of the project:
  * every case must have had a finding and have none left (a loop the fix refuses fails the test),
@@ -23,8 +27,8 @@
  * the same rows.
  *
  * Not run here: the update_or_create template writes `bulk_create(update_conflicts=True, ...)`,
- * which needs Django 4.1; Django 3.2 cannot run it, so it has no case (its text is tested in
- * test/batch-template.test.ts and test/fixtures/fixes/unbatched-save-loop only).
+ * which needs Django 4.1; Django 3.2 cannot run it, so it has no case (its text is tested by
+ * test/fixtures/fixes/unbatched-save-loop/update-or-create-conflicts.py only).
  *
  * Without /usr/bin/python3 + Django + psycopg2 or PostgreSQL the Django part is skipped with the
  * reason printed (never under CI=true).
