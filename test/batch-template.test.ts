@@ -83,7 +83,11 @@ describe('batch template refusals', () => {
  */
 describe('"Batch this loop" on the loops the proven rewrite refuses', () => {
   // A return inside the loop would skip the final flush; a save with force_update cannot become a bulk write.
-  const NONE = new Set(['returns from inside the loop', 'saves with arguments it cannot keep']);
+  const NONE_SAID: Record<string, RegExp> = {
+    'returns from inside the loop': /No rewrite is offered: the loop returns from inside\.$/,
+    'saves with arguments it cannot keep': /No rewrite is offered: save\(\) takes arguments bulk_update cannot keep\.$/,
+  };
+  const NONE = new Set(Object.keys(NONE_SAID));
   for (const [why, body] of Object.entries(REFUSED)) {
     it(`${NONE.has(why) ? 'refuses' : 'batches'} a loop that ${why}`, async () => {
       const source = wrap(body);
@@ -91,8 +95,10 @@ describe('"Batch this loop" on the loops the proven rewrite refuses', () => {
       const fix = findings.find((f) => f.rule === 'unbatched-save-loop')?.fixes.find((f) => f.title.startsWith('Batch this loop'));
       if (NONE.has(why)) {
         assert.equal(fix, undefined);
+        assert.match(findings.find((f) => f.rule === 'unbatched-save-loop')?.message ?? '', NONE_SAID[why] as RegExp, 'the message says why nothing is offered');
         return;
       }
+      assert.doesNotMatch(findings.find((f) => f.rule === 'unbatched-save-loop')?.message ?? '', /No rewrite is offered/);
       assert.ok(fix, 'a template is offered');
       assert.equal(fix.safe, false, 'a template is never a safe fix (not applied by --fix)');
       const after = applyEdits(source, fix.edits);
@@ -115,7 +121,7 @@ describe('"Batch this loop" on the loops the proven rewrite refuses', () => {
     assert.match(text, /Order\.objects\.bulk_update\(batch, fields\)/);
   });
 
-  it('offers nothing for a write through a helper or a created object used later', async () => {
+  it('offers nothing for a write through a helper or a created object used later (in the loop or after it)', async () => {
     const helper = `    for order in Order.objects.all():
         touch(order)
 
@@ -125,11 +131,16 @@ def touch(order):
         line = Line.objects.create(order=order, amount=0)
         order.first_line_id = line.pk
         order.save()`;
-    for (const body of [helper, used]) {
+    const readAfter = `    for order in Order.objects.all():
+        line, created = Line.objects.get_or_create(order=order, amount=0)
+    print(line)`;
+    const said = [/No rewrite is offered: the row is written inside touch\(\): batch the write there\.$/, /No rewrite is offered: the loop uses what the write returns\.$/, /No rewrite is offered: the loop uses what the write returns\.$/];
+    for (const [i, body] of [helper, used, readAfter].entries()) {
       const { findings } = await lint(wrap(body));
       const loops = findings.filter((f) => f.rule === 'unbatched-save-loop');
       assert.ok(loops.length > 0);
       assert.deepEqual(loops.flatMap((f) => f.fixes.map((x) => x.title)), []);
+      assert.match(loops[0]?.message ?? '', said[i] as RegExp);
     }
   });
 });

@@ -2,7 +2,8 @@
  * Truth test of the schema rules' fixes: test/fixtures/schema-fixes-truth is a project with one app
  * per fix (idx: index operations among others → moved to a non-atomic follow-up, with
  * SeparateDatabaseAndState + CREATE [UNIQUE] INDEX CONCURRENTLY for db_index / unique=True /
- * UniqueConstraint; addone: AddIndex alone → AddIndexConcurrently in place; rmidx: RemoveIndex →
+ * UniqueConstraint; addone: AddIndex alone → AddIndexConcurrently in place; addcol: AddFields
+ * bringing db_index, a foreign key and unique=True → the column, then CONCURRENTLY; rmidx: RemoveIndex →
  * RemoveIndexConcurrently; chk: a CheckConstraint and a foreign key turned on → NOT VALID now and
  * VALIDATE in a follow-up; ren: RenameField → the column kept). The CLI's `--unsafe-fixes` fixes a
  * copy; then real Django (Debian's python3-django, 3.2 — the fixture's pyproject says so; the
@@ -29,8 +30,8 @@ import { FIXTURES } from './helpers/paths';
 import { startPostgres, type PgCluster } from './helpers/postgres';
 
 const FIXTURE = join(FIXTURES, 'schema-fixes-truth');
-const APPS = ['idx', 'addone', 'rmidx', 'chk', 'ren'];
-const TABLES = ['idx_item', 'addone_event', 'rmidx_log', 'chk_account', 'ren_customer'];
+const APPS = ['idx', 'addone', 'rmidx', 'chk', 'ren', 'addcol'];
+const TABLES = ['idx_item', 'addone_event', 'rmidx_log', 'chk_account', 'ren_customer', 'addcol_listing'];
 
 
 const temps = new TempDirs();
@@ -83,7 +84,7 @@ describe('schema fixes on real Django and PostgreSQL', { skip: skip ?? false }, 
     cpSync(FIXTURE, fixedRoot, { recursive: true });
     const run = runCli(['check', '.', '--unsafe-fixes'], fixedRoot);
     assert.equal(run.code, 0, `${run.stdout}${run.stderr}`);
-    assert.match(run.stderr, /fixed 7 problems in 7 files/, 'five migrations edited, two follow-ups written');
+    assert.match(run.stderr, /fixed 8 problems in 8 files/, 'six migrations edited, two follow-ups written');
 
     // Django's own migrations, unfixed: the names and definitions to match.
     const theirs = project(original);
@@ -93,7 +94,8 @@ describe('schema fixes on real Django and PostgreSQL', { skip: skip ?? false }, 
     for (const i of ['idx_item_name_idx', 'addone_event_kind_idx', 'idx_item_code_name_uniq']) assert.ok(names(want.indexes).includes(i), `${i} in ${want.indexes.join('\n')}`);
     assert.ok(!names(want.indexes).includes('rmidx_log_level_idx'), 'the removed index is gone');
     for (const re of [/^idx_item_sku_\w+_like /, /^idx_item_ref_\w+_like /, /^idx_item_sku_\w+_uniq /]) assert.ok(want.indexes.some((i) => re.test(i)), `${re} in ${want.indexes.join('\n')}`);
-    for (const re of [/^chk_account_balance_gte_0 c true /, /^chk_account_parent_id_\w+_fk_chk_account_id f true /, /^idx_item_code_name_uniq u true /, /^idx_item_sku_\w+_uniq u true /]) assert.ok(want.constraints.some((c) => re.test(c)), `${re} in ${want.constraints.join('\n')}`);
+    for (const re of [/^addcol_listing_ref_\w+ /, /^addcol_listing_ref_\w+_like /, /^addcol_listing_parent_id_\w+ /, /^addcol_listing_partner_catalogue_\w+_like /, /^addcol_listing_partner_catalogue_reference_code_that_is_rat_key /]) assert.ok(want.indexes.some((i) => re.test(i)), `${re} in ${want.indexes.join('\n')}`);
+    for (const re of [/^chk_account_balance_gte_0 c true /, /^addcol_listing_partner_catalogue_reference_code_that_is_rat_key u true /, /^addcol_listing_parent_id_\w+_fk_addcol_listing_id f true /, /^chk_account_parent_id_\w+_fk_chk_account_id f true /, /^idx_item_code_name_uniq u true /, /^idx_item_sku_\w+_uniq u true /]) assert.ok(want.constraints.some((c) => re.test(c)), `${re} in ${want.constraints.join('\n')}`);
 
     const ours = project(fixedRoot);
     // The NOT VALID step alone: the constraints exist, not yet validated.

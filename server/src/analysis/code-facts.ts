@@ -7,7 +7,7 @@
 import { calledUnit, type CodeUnit } from './code-flow';
 import { blockScope, type Scope } from './scope';
 import { analyseSql } from './sql';
-import { callArguments, staticString, unparen, type Node } from './syntax';
+import { callArguments, staticString, unparen, walk, type Node } from './syntax';
 import { walkTasks, type Later } from './task-walk';
 
 
@@ -28,6 +28,8 @@ export interface WriteCall {
   loop?: LoopFacts | null;
   /** Followed by `return` / `break` in the same block: runs at most once per loop. */
   terminal?: boolean;
+  /** Its result is kept in a dict under the same `if` (a cache miss): runs once per key, not per row. */
+  memoized?: boolean;
   /** The identifier the receiver chain starts from (`order` in `order.items.create()`). */
   receiverRoot?: string | null;
   /** For 'helper': the write inside the helper that makes it one. */
@@ -264,6 +266,37 @@ function followedByExit(node: Node, stopAt: Node | null): boolean {
   return false;
 }
 
+/**
+ * `obj, _ = Model.objects.get_or_create(...)` (or `obj = ….create(...)[0]`, `cache[k] = ….create(...)`)
+ * inside an `if` whose block also stores the result in a dict (`cache[key] = obj`): the write runs on a
+ * cache miss, once per key.
+ */
+function memoizedWrite(call: Node, loop: Node): boolean {
+  let value: Node = call;
+  while (value.parent?.type === 'subscript' && value.parent.childForFieldName('value')?.id === value.id) value = value.parent;
+  const assign = value.parent?.type === 'assignment' && value.parent.childForFieldName('right')?.id === value.id ? value.parent : null;
+  const left = assign?.childForFieldName('left');
+  if (!assign || !left) return false;
+  if (left.type === 'subscript') return within(assign, loop, 'if_statement');
+  const first = left.type === 'identifier' ? left : ['pattern_list', 'tuple_pattern'].includes(left.type) ? left.firstNamedChild : null;
+  if (first?.type !== 'identifier') return false;
+  let block: Node | null = assign.parent;
+  while (block && block.id !== loop.id && !(block.type === 'block' && block.parent?.type === 'if_statement')) block = block.parent;
+  if (!block || block.id === loop.id) return false;
+  let stored = false;
+  walk(block, (n) => {
+    if (n.type === 'assignment' && n.childForFieldName('left')?.type === 'subscript' && n.childForFieldName('right')?.text === first.text) stored = true;
+    return !stored;
+  });
+  return stored;
+}
+
+/** `node` sits inside a `type` node that is itself inside `loop`. */
+function within(node: Node, loop: Node, type: string): boolean {
+  for (let p = node.parent; p && p.id !== loop.id; p = p.parent) if (p.type === type) return true;
+  return false;
+}
+
 /** A bulk write under `if len(x) >= n` (or `%`, `>`): flushing a batch that accumulates. */
 function underSizeCheck(node: Node, loop: Node): boolean {
   for (let p = node.parent; p && p.id !== loop.id; p = p.parent) {
@@ -282,6 +315,13 @@ function isBatchSlice(slice: Node): boolean {
   if (!literal) return bounds.length > 0;
   const values = bounds.map((b) => Number(b.text));
   return Math.max(0, ...values) > 1;
+}
+
+/** `bug_model` bound once to `apps.get_model(...)`: a model class whatever its name's case. */
+export function isHistoricalModel(name: string, scope: Scope): boolean {
+  const b = scope.lookup(name);
+  const v = b?.kind === 'value' ? b.node : null;
+  return v?.type === 'call' && /(^|\.)get_model$/.test(v.childForFieldName('function')?.text ?? '');
 }
 
 const OPAQUE_OK = /^(apps\.get_model|print|len|str|int|list|dict|set|tuple|range|enumerate|zip|sorted|getattr|setattr|hasattr|isinstance|super|min|max|any|all|bool|float|format|repr|sum|iter|next|map|filter|reversed|open|json\.\w+|logging\.\w+|logger\.\w+|time\.\w+|datetime\.\w+|timezone\.\w+|re\.\w+|math\.\w+|uuid\.\w+)$/;
@@ -381,7 +421,8 @@ function visitOne(node: Node, loop: LoopFacts | null, facts: UnitFacts, unit: Co
   } else if (t === 'assignment' && loop) {
     const left = node.childForFieldName('left');
     const right = node.childForFieldName('right');
-    if (left?.type === 'identifier' && right?.type === 'call' && /^[A-Z]/.test(right.childForFieldName('function')?.text.split('.').pop() ?? '')) {
+    const fn = right?.type === 'call' ? right.childForFieldName('function') : null;
+    if (left?.type === 'identifier' && fn && (/^[A-Z]/.test(fn.text.split('.').pop() ?? '') || (fn.type === 'identifier' && isHistoricalModel(fn.text, unit.scope)))) {
       loop.constructed.add(left.text);
     }
   } else if (t === 'augmented_assignment' && loop) {
@@ -399,7 +440,7 @@ function onCall(call: Node, loop: LoopFacts | null, facts: UnitFacts, unit: Code
   if (!fn) return;
   const kind = classifyWrite(call);
   if (kind) {
-    record({ call, kind, terminal: loop ? followedByExit(call, loop.node) : false, receiverRoot: receiverRoot(call) }, loop, facts);
+    record({ call, kind, terminal: loop ? followedByExit(call, loop.node) : false, memoized: loop ? memoizedWrite(call, loop.node) : false, receiverRoot: receiverRoot(call) }, loop, facts);
     if (kind === 'bulk') {
       const first = callArguments(call).positional[0];
       for (const id of identifiersIn(first ?? null)) facts.bulkArguments.add(id);

@@ -49,6 +49,8 @@ export interface SqlHazardSite {
   statement: number;
   /** The line the Python string starts on, when the range starts on a later one (where a suppression comment can go). */
   stringLine?: number;
+  /** Written `IF EXISTS`: the author was not sure the object is there. */
+  ifExists?: true;
 }
 
 export interface SqlSites {
@@ -242,7 +244,7 @@ function short(text: string): string {
 
 /** What one statement contributes: hazards (range offsets in the string), creations. */
 interface StatementFacts {
-  hazards: Array<{ rule: SqlRuleId; what: string; from: number; to: number; table: string | null; name: string | null; insert?: { at: number; text: string }; tableSql?: string }>;
+  hazards: Array<{ rule: SqlRuleId; what: string; from: number; to: number; table: string | null; name: string | null; insert?: { at: number; text: string }; tableSql?: string; ifExists?: true }>;
   createdTable: string | null;
   createdIndex: string | null;
   kind: StatementKind;
@@ -282,7 +284,10 @@ function statementFacts(code: string, raw: string, mask: string, base: number): 
   }
   const drop = new RegExp(String.raw`^DROP\s+INDEX\s+(CONCURRENTLY\s+)?${IF_EXISTS}(${NAME})`, 'i').exec(m);
   if (drop) {
-    if (!drop[1]) whole('remove-index-not-concurrent', short(`DROP INDEX ${drop[2]}`), null, sqlName(drop[2] as string), { at: stmtFrom + (/^DROP\s+INDEX/i.exec(m)?.[0].length ?? 0), text: ' CONCURRENTLY' });
+    if (!drop[1]) {
+      whole('remove-index-not-concurrent', short(`DROP INDEX ${drop[2]}`), null, sqlName(drop[2] as string), { at: stmtFrom + (/^DROP\s+INDEX/i.exec(m)?.[0].length ?? 0), text: ' CONCURRENTLY' });
+      if (/^DROP\s+INDEX\s+IF\s+EXISTS\b/i.test(m)) (facts.hazards[facts.hazards.length - 1] as StatementFacts['hazards'][number]).ifExists = true;
+    }
     return facts;
   }
   const dropTable = new RegExp(String.raw`^DROP\s+TABLE\s+${IF_EXISTS}(${NAME}(?:\s*,\s*${NAME})*)`, 'i').exec(m);
@@ -323,7 +328,7 @@ function statementFacts(code: string, raw: string, mask: string, base: number): 
         push('alter-field-not-null', `ALTER COLUMN ${column} SET NOT NULL`, sqlName(column));
         break;
       case 'alter-column-type':
-        push('alter-field-type', short(text));
+        push('alter-field-type', short(text), sqlName(column));
         break;
       case 'add-column':
       case 'add-column-fk':
@@ -398,7 +403,7 @@ export function sqlSites(sqlNode: Node, scope: Scope): SqlSites {
         if (h.table && createdTables.has(h.table)) continue; // created by an earlier statement of this RunSQL
         if (h.rule === 'remove-index-not-concurrent' && h.name && createdIndexes.has(h.name)) continue;
         const range = { start: str.at(h.from), end: str.at(h.to, true) };
-        const site: SqlHazardSite = { rule: h.rule, what: h.what, range, table: h.table, name: h.name, alone, statement, ...(h.tableSql ? { tableSql: h.tableSql } : {}), ...(range.start.line !== str.line ? { stringLine: str.line } : {}) };
+        const site: SqlHazardSite = { rule: h.rule, what: h.what, range, table: h.table, name: h.name, alone, statement, ...(h.tableSql ? { tableSql: h.tableSql } : {}), ...(range.start.line !== str.line ? { stringLine: str.line } : {}), ...(h.ifExists ? { ifExists: true as const } : {}) };
         if (h.insert) {
           const p = str.at(h.insert.at, true);
           site.edits = [{ range: { start: p, end: p }, newText: h.insert.text }];

@@ -13,7 +13,7 @@
  * rewrite in place: writes through helpers, a `return` inside the loop, a write whose result is
  * used, a write that does not stand on a line of its own.
  */
-import type { LoopFacts, WriteCall } from '../code-facts';
+import { isHistoricalModel, type LoopFacts, type WriteCall } from '../code-facts';
 import type { Scope } from '../scope';
 import { callArguments, rangeOf, sequenceElements, staticString, unparen, walk, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
@@ -87,9 +87,24 @@ function iterableChain(iterable: Node | null, locals: Scope): { chain: Chain; in
   return null;
 }
 
-function statementOf(call: Node): Node | null {
+/**
+ * The statement a write stands in: the call on its own, or (for creates) `obj = call` /
+ * `obj, created = call` whose names nothing else in the function reads, so the result can go.
+ */
+function statementOf(call: Node, scope: Node, resultMayGo: boolean): Node | null {
   const p = call.parent;
-  return p?.type === 'expression_statement' && p.firstNamedChild?.id === call.id ? p : null;
+  if (p?.type === 'expression_statement' && p.firstNamedChild?.id === call.id) return p;
+  const left = p?.type === 'assignment' && p.childForFieldName('right')?.id === call.id ? p.childForFieldName('left') : null;
+  if (!resultMayGo || !left || p?.parent?.type !== 'expression_statement' || p.parent.firstNamedChild?.id !== p.id) return null;
+  const names = left.type === 'identifier' ? [left] : ['pattern_list', 'tuple_pattern'].includes(left.type) ? left.namedChildren : [];
+  if (names.length === 0 || names.some((n) => n.type !== 'identifier')) return null;
+  const wanted = new Set(names.map((n) => n.text));
+  let reads = 0;
+  walk(scope, (n) => {
+    if (n.type === 'identifier' && wanted.has(n.text)) reads++;
+    return true;
+  });
+  return reads === names.length ? p.parent : null;
 }
 
 /** The statement starts its own line (not `if x: row.save()`). */
@@ -255,20 +270,25 @@ function defaultsAsKeywords(node: Node): string[] {
   return [`**${n.text}`];
 }
 
-export function batchLoopFix(input: BatchLoopInput): Fix | null {
+/** Why "Batch this loop" is not offered, as a phrase ("the loop returns from inside"). */
+export type Refusal = string;
+
+/** The template, or why there is none. */
+export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
   const { loop, writes, source, batchSize: n, locals } = input;
-  if (loop.kind === 'comprehension') return comprehensionFix(loop, writes, n);
-  if (loop.kind !== 'for') return null;
+  if (loop.kind === 'comprehension') return comprehensionFix(loop, writes, n) ?? 'only a list comprehension of create() calls is rewritten';
+  if (loop.kind !== 'for') return 'only `for` loops are rewritten';
   const body = loop.node.childForFieldName('body');
-  if (!body || writes.length === 0 || containsReturn(body)) return null;
-  if (loop.node.startPosition.row === body.startPosition.row) return null;
+  if (!body || writes.length === 0) return 'the loop has no write the template can see';
+  if (containsReturn(body)) return 'the loop returns from inside';
+  if (loop.node.startPosition.row === body.startPosition.row) return 'the loop is written on one line';
   const eol = eolOf(source);
   const indent = indentOf(loop.node, source);
-  const fnText = (() => {
-    for (let p = loop.node.parent; p; p = p.parent) if (p.type === 'function_definition' || p.type === 'lambda') return p.text;
-    return source;
+  const fnNode = (() => {
+    for (let p = loop.node.parent; p; p = p.parent) if (p.type === 'function_definition' || p.type === 'lambda') return p;
+    return null;
   })();
-  let taken = fnText;
+  let taken = fnNode?.text ?? source;
   const fresh = (base: string) => {
     const name = uniqueName(base, taken);
     taken += ` ${name}`;
@@ -288,30 +308,33 @@ export function batchLoopFix(input: BatchLoopInput): Fix | null {
   const rewrites: Rewrite[] = [];
   const seen = new Set<number>();
   for (const w of writes) {
-    if (w.kind === 'helper' || seen.has(w.call.id)) return null;
+    if (w.kind === 'helper') return `the row is written inside ${w.helper?.node.childForFieldName('name')?.text ?? 'a helper'}(): batch the write there`;
+    if (seen.has(w.call.id)) return 'the same write is reached twice';
     seen.add(w.call.id);
-    const stmt = statementOf(w.call);
-    if (!stmt || !ownLine(stmt, source)) return null;
+    const stmt = statementOf(w.call, fnNode ?? body, w.kind === 'create' && fnNode !== null);
+    if (!stmt) return 'the loop uses what the write returns';
+    if (!ownLine(stmt, source)) return 'the write shares its line with other code';
     const fn = w.call.childForFieldName('function');
     const receiver = fn?.childForFieldName('object') ?? null;
     const method = fn?.childForFieldName('attribute')?.text ?? '';
-    if (!receiver) return null;
+    if (!receiver) return 'the write has no receiver the template can name';
     const recv = unparen(receiver);
     const isRow = recv.type === 'identifier' && loop.targets.includes(recv.text);
     if (w.kind === 'save' && recv.type === 'identifier' && loop.constructed.has(recv.text) && !isRow) {
       // obj = Model(...); ...; obj.save(): a new row.
-      const model = constructedModel(body, recv.text);
-      if (!model || callArguments(w.call).positional.length > 0) return null;
-      rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, notes: [] }), 'new_rows') });
+      const built = constructedModel(body, recv.text, locals);
+      if (!built || callArguments(w.call).positional.length > 0) return 'the new object is not built once from a model class in the loop';
+      const { model, call } = built;
+      rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, notes: keyNote(call) }), 'new_rows') });
     } else if (w.kind === 'save' && recv.type === 'call' && /^[A-Z]/.test(recv.childForFieldName('function')?.text ?? '')) {
       // Model(...).save()
       const model = recv.childForFieldName('function')?.text as string;
-      if (!/^[A-Za-z_][\w]*$/.test(model)) return null;
-      rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, notes: [] }), 'new_rows') });
+      if (!/^[A-Za-z_][\w]*$/.test(model)) return 'the model is not a plain name';
+      rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, notes: keyNote(recv) }), 'new_rows') });
     } else if (w.kind === 'save' && isSavedObject(recv)) {
       // The loop's row, or an object reached from it or loaded per row (`row.address`, `obj = ...get()`).
       const args = callArguments(w.call);
-      if (args.positional.length > 0 || args.hasSplat || [...args.keywords.keys()].some((k) => k !== 'update_fields')) return null;
+      if (args.positional.length > 0 || args.hasSplat || [...args.keywords.keys()].some((k) => k !== 'update_fields')) return 'save() takes arguments bulk_update cannot keep';
       const row = recv.text;
       // `update_fields=names` built at run time: the fields the loop assigns, marked for checking.
       const explicit = args.keywords.has('update_fields') ? explicitUpdateFields(w.call) : null;
@@ -335,24 +358,24 @@ export function batchLoopFix(input: BatchLoopInput): Fix | null {
         }),
       });
     } else if (w.kind === 'delete' && isRow) {
-      if (callArguments(w.call).node?.namedChildCount) return null;
+      if (callArguments(w.call).node?.namedChildCount) return 'delete() takes arguments a queryset delete cannot keep';
       const manager = walked ? walked.chain.manager : `type(%B%[0])._default_manager`;
       rewrites.push({ stmt, item: recv.text, sink: sink(`delete:${manager}`, () => ({ flush: `${manager}.filter(pk__in=[row.pk for row in %B%]).delete()`, notes: [] }), 'doomed') });
     } else if (w.kind === 'create') {
       const chain = chainOf(receiver);
-      if (!chain || chain.manager !== oneLine(receiver.text) || usesLoopNames(receiver, loop, body)) return null;
-      if (stmt.firstNamedChild?.id !== w.call.id) return null; // the created object is used
+      if (!chain || chain.manager !== oneLine(receiver.text) || usesLoopNames(receiver, loop, body)) return 'it creates through a related manager or a model the loop picks per row';
       const m = chain.model;
       if (method === 'create') {
         const argsText = w.call.childForFieldName('arguments')?.text ?? '()';
         rewrites.push({ stmt, item: `${m}${argsText}`, sink: sink(`create:${chain.manager}`, () => ({ flush: `${chain.manager}.bulk_create(%B%)`, notes: [] }), 'new_rows') });
       } else {
         const kw = keywordTexts(w.call);
-        if (!kw) return null;
+        if (!kw) return `${method}() takes arguments that cannot be read as fields`;
         const defaults = callArguments(w.call).keywords.get('defaults');
         const lookup = kw.filter(([k]) => k !== 'defaults');
+        if (lookup.length === 0) return `${method}() has no look-up fields`;
         // `name__iexact=…` is a look-up, not a field: the model cannot be built from it.
-        if (lookup.length === 0 || lookup.some(([k]) => k.includes('__'))) return null;
+        if (lookup.some(([k]) => k.includes('__'))) return `${method}() looks up more than fields (${lookup.find(([k]) => k.includes('__'))?.[0]}=)`;
         const parts = lookup.map(([k, v]) => `${k}=${v}`);
         if (defaults) parts.push(...defaultsAsKeywords(defaults));
         const item = `${m}(${parts.join(', ')})`;
@@ -367,7 +390,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | null {
           });
         } else {
           const keys = defaults ? defaultKeys(defaults) : [];
-          if (!keys || keys.length === 0) return null;
+          if (!keys || keys.length === 0) return "update_or_create()'s defaults cannot be read";
           rewrites.push({
             stmt,
             item,
@@ -378,9 +401,9 @@ export function batchLoopFix(input: BatchLoopInput): Fix | null {
           });
         }
       }
-    } else return null;
+    } else return w.kind === 'delete' ? 'it deletes an object other than the loop\'s row' : 'the write is not one the template batches';
   }
-  if (rewrites.length === 0) return null;
+  if (rewrites.length === 0) return 'the loop has no write the template can see';
   // A query of a table the loop writes does not see the rows batched so far (not the writes themselves).
   const receivers = writes.flatMap((w) => w.call.childForFieldName('function')?.childForFieldName('object') ?? []);
   const reread = new Set<string>();
@@ -388,7 +411,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | null {
     const model = /^([A-Z]\w*)\.(?:objects|_default_manager|_base_manager)\b/.exec(s.flush)?.[1];
     if (!model || reread.has(model) || !readsModel(body, model, receivers)) continue;
     // Deleting rows the loop counts (`if qs.filter(same).count() > 1: row.delete()`): batched, every copy goes.
-    if (s.key.startsWith('delete:')) return null;
+    if (s.key.startsWith('delete:')) return `the loop deletes rows of ${model} and queries ${model}: batched, its queries would not see the rows deleted so far`;
     reread.add(model);
     s.notes.push(`${MARK} the loop queries ${model}, which it writes: until a flush those queries do not see the rows batched so far`);
   }
@@ -449,20 +472,33 @@ function isSavedObject(recv: Node): boolean {
   return n?.type === 'identifier' && n.text !== 'self' && n.text !== 'cls';
 }
 
-/** The class a name is built from in the loop body: `obj = Comment(...)` -> Comment (one assignment). */
-function constructedModel(body: Node, name: string): string | null {
-  let model: string | null = null;
+/**
+ * The class a name is built from in the loop body: `obj = Comment(...)` -> Comment, or a name
+ * bound to `apps.get_model(...)` (`bug = bug_model(**data)`); one assignment only.
+ */
+function constructedModel(body: Node, name: string, locals: Scope): { model: string; call: Node } | null {
+  let built: { model: string; call: Node } | null = null;
   let count = 0;
   walk(body, (n) => {
     if (n.type === 'assignment' && n.childForFieldName('left')?.text === name) {
       count++;
       const right = n.childForFieldName('right');
       const fn = right?.type === 'call' ? right.childForFieldName('function') : null;
-      if (fn?.type === 'identifier' && /^[A-Z]/.test(fn.text)) model = fn.text;
+      if (right && fn?.type === 'identifier' && (/^[A-Z]/.test(fn.text) || isHistoricalModel(fn.text, locals))) built = { model: fn.text, call: right };
     }
     return true;
   });
-  return count === 1 ? model : null;
+  return count === 1 ? built : null;
+}
+
+/**
+ * save() of an object built with its primary key updates the row when it exists; bulk_create only
+ * inserts. Said in a marked line when the constructor may pass one (`**data`, `pk=`, `id=`).
+ */
+function keyNote(construct: Node): string[] {
+  const args = callArguments(construct);
+  if (!args.hasSplat && !args.keywords.has('pk') && !args.keywords.has('id')) return [];
+  return [`${MARK} save() of an object with its primary key set updates the row if it exists; bulk_create only inserts (check these rows are new, or add ignore_conflicts=True)`];
 }
 
 /** The manager expression names something the loop binds (it cannot be evaluated after the loop). */
@@ -479,3 +515,4 @@ function usesLoopNames(expr: Node, loop: LoopFacts, body: Node): boolean {
   });
   return hit;
 }
+

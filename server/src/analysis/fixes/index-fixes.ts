@@ -6,7 +6,8 @@
  * - AddIndex / RemoveIndex become `AddIndexConcurrently` / `RemoveIndexConcurrently`
  *   (django.contrib.postgres.operations).
  * - An operation whose SQL is only index builds (AlterField adding db_index or unique=True, a
- *   UniqueConstraint, AlterUniqueTogether / AlterIndexTogether adding groups) keeps Django's
+ *   UniqueConstraint, AlterUniqueTogether / AlterIndexTogether adding groups), or an AddField's
+ *   column followed by index builds (see concurrentAddFieldSql), keeps Django's
  *   operation as the state side of a SeparateDatabaseAndState whose database side is
  *   `CREATE [UNIQUE] INDEX CONCURRENTLY` with Django's own index names (from the SQL preview), and
  *   `ALTER TABLE … ADD CONSTRAINT … UNIQUE USING INDEX` where Django writes a unique constraint —
@@ -72,6 +73,57 @@ export function concurrentIndexSql(statements: readonly string[], undo: () => st
   return forward.length > 0 ? { forward, reverse } : null;
 }
 
+/**
+ * PostgreSQL's name for a constraint it names itself (makeObjectName): `<table>_<column>_key`, the
+ * longer of table and column shortened first to fit 63 characters.
+ */
+function postgresConstraintName(table: string, column: string, label: string): string {
+  let a = table.length;
+  let b = column.length;
+  const room = 63 - (label.length + 2);
+  while (a + b > room) {
+    if (a > b) a--;
+    else b--;
+  }
+  return `${table.slice(0, a)}_${column.slice(0, b)}_${label}`;
+}
+
+/**
+ * An AddField whose SQL is its column and then index builds — `db_index=True`, a foreign key's
+ * index, `unique=True` written inline in ADD COLUMN — as SQL that adds the column (brief, no scan:
+ * the column is all NULL or a constant default) and builds each index CONCURRENTLY, a unique one
+ * attached with ADD CONSTRAINT … USING INDEX under the name PostgreSQL gives an inline UNIQUE.
+ * Undone by dropping the column, which takes its indexes and constraints along. Null for any other
+ * shape (a NOT NULL column without a default, a check, a type Django alters afterwards).
+ */
+export function concurrentAddFieldSql(statements: readonly string[]): { forward: string[]; reverse: string[] } | null {
+  // SET CONSTRAINTS … IMMEDIATE only matters inside Django's transaction; each statement here commits.
+  const own = statements.filter((s) => !/^SET CONSTRAINTS /.test(s)).map((s) => s.replace(/; SET CONSTRAINTS "[^"]+" IMMEDIATE$/, ''));
+  const add = /^ALTER TABLE ("[^"]+") ADD COLUMN ("[^"]+") ([\s\S]+)$/.exec(own[0] ?? '');
+  if (!add) return null;
+  const [, table, column, definition] = add as unknown as [string, string, string, string];
+  const cut = definition.search(/ CONSTRAINT "/);
+  const head = cut < 0 ? definition : definition.slice(0, cut);
+  const unique = /(^| )UNIQUE( |$)/.test(head);
+  if (/ NOT NULL( |$)/.test(head) && !/ DEFAULT /.test(head)) return null;
+  const forward = [`ALTER TABLE ${table} ADD COLUMN ${column} ${head.replace(/ UNIQUE(?= |$)/, '')}${cut < 0 ? '' : definition.slice(cut)}`];
+  const builds: string[] = [];
+  for (const s of own.slice(1)) {
+    if (/^ALTER TABLE "[^"]+" ALTER COLUMN "[^"]+" DROP DEFAULT$/.test(s)) forward.push(s);
+    else if (/^CREATE (UNIQUE )?INDEX /.test(s)) builds.push(s);
+    else return null;
+  }
+  if (builds.length === 0 && !unique) return null;
+  const concurrent = builds.length > 0 ? concurrentIndexSql(builds) : { forward: [], reverse: [] };
+  if (!concurrent) return null;
+  forward.push(...concurrent.forward);
+  if (unique) {
+    const name = `"${postgresConstraintName(table.slice(1, -1), column.slice(1, -1), 'key')}"`;
+    forward.push(`CREATE UNIQUE INDEX CONCURRENTLY ${name} ON ${table} (${column})`, `ALTER TABLE ${table} ADD CONSTRAINT ${name} UNIQUE USING INDEX ${name}`);
+  }
+  return { forward, reverse: [`ALTER TABLE ${table} DROP COLUMN ${column} CASCADE`] };
+}
+
 function renamed(fc: FixContext, op: OperationSummary, model: string, cls: string): Conversion {
   return {
     op,
@@ -116,7 +168,7 @@ function conversions(ctx: ProjectRuleContext, fc: FixContext): Conversion[] {
     else if (args.kind === 'RemoveIndex' && !args.concurrently && args.name && postgresOperations) out.push(renamed(fc, op, step.model, 'RemoveIndexConcurrently'));
     else if (args.kind === 'AddIndex' || args.kind === 'AddField' || args.kind === 'AlterField' || args.kind === 'AddConstraint' || args.kind === 'AlterTogether') {
       const statements = operationSql(fc, op);
-      const sql = statements && concurrentIndexSql(statements, () => undoOf(ctx, step));
+      const sql = statements && (args.kind === 'AddField' ? concurrentAddFieldSql(statements) : concurrentIndexSql(statements, () => undoOf(ctx, step)));
       if (sql) out.push(bySql(fc, op, step.model, sql));
     }
   });

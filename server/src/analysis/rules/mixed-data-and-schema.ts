@@ -8,6 +8,8 @@
  */
 import type { BranchStep } from '../operations';
 import type { OperationSummary } from '../project/summary';
+import { previewFile } from '../sql-preview/from-view';
+import type { MigrationPreview } from '../sql-preview/preview';
 import type { RelatedLocation } from '../types';
 import type { ProjectRuleContext, Rule } from './rule';
 
@@ -40,6 +42,21 @@ function tableKinds(ctx: ProjectRuleContext, ops: OperationSummary[]): { model(m
   return { model, tables };
 }
 
+/** Operations whose SQL Django may leave empty (a change of validators, a db_column kept, a db_table given). */
+const MAYBE_NO_SQL = new Set(['AlterField', 'RenameField', 'RenameModel', 'AlterModelTable', 'AlterUniqueTogether', 'AlterIndexTogether']);
+
+/** Whether Django runs no SQL at all for `op` (the SQL preview says so); false when it cannot tell. */
+function noSqlFor(ctx: ProjectRuleContext): (op: OperationSummary) => boolean {
+  let preview: MigrationPreview | null | undefined;
+  return (op) => {
+    if (!op.specName || !MAYBE_NO_SQL.has(op.specName) || !ctx.view || !ctx.file) return false;
+    const names = ctx.view.databaseNames();
+    preview ??= names ? previewFile(ctx.view, ctx.file, ctx.target, names, ctx.summary) : null;
+    const p = preview?.operations[ctx.summary.operations.indexOf(op)];
+    return !!p && p.cannotPreview === null && p.statements.length === 0 && p.deferred.length === 0;
+  };
+}
+
 export const mixedDataAndSchema: Rule = {
   meta: {
     id: 'mixed-data-and-schema',
@@ -49,7 +66,8 @@ export const mixedDataAndSchema: Rule = {
   checkProject(ctx) {
     const ops = ctx.summary.operations.filter((o) => o.certain);
     const kinds = tableKinds(ctx, ops);
-    const isSchema = (o: OperationSummary) => o.isSchema && !(o.targetModel && kinds.model(o.targetModel) === 'none');
+    const noSql = noSqlFor(ctx);
+    const isSchema = (o: OperationSummary) => o.isSchema && !(o.targetModel && kinds.model(o.targetModel) === 'none') && !noSql(o);
     const touchesOld = (o: OperationSummary): boolean => {
       if (!o.touchesExistingTable) return false;
       if (o.targetModel) return kinds.model(o.targetModel) === 'existing';
@@ -59,7 +77,9 @@ export const mixedDataAndSchema: Rule = {
     for (const data of ops.filter((o) => o.isData)) {
       const schema = ops.filter((s) => isSchema(s) && compatible(data.branches, s.branches));
       if (schema.length === 0) continue;
-      const old = schema.filter(touchesOld);
+      // atomic = False: each operation commits on its own, so no ALTER waits in the data's transaction.
+      const separate = ctx.summary.atomic === false;
+      const old = separate ? [] : schema.filter(touchesOld);
       const severity = old.length > 0 ? 'warning' : 'information';
       const shown = (old.length > 0 ? old : schema).filter((s) => s !== data);
       const related: RelatedLocation[] = shown.slice(0, 5).map((s) => ({ range: s.range, message: `schema operation: ${s.label}` }));
@@ -69,8 +89,11 @@ export const mixedDataAndSchema: Rule = {
           ? `${data.name} changes data in the same migration — the same transaction — as schema changes to existing tables (${names}). ` +
             `The ALTER waits for the data work to finish while queued for an ACCESS EXCLUSIVE lock, so every query on the table waits too. ` +
             `Move the data operations into a migration of their own.`
-          : `${data.name} changes data in the same migration as schema operations (${names}) that only create new tables or touch ` +
-            `no existing table, so the DDL takes no lock on a live table; keeping data and schema migrations apart still keeps both easy to roll back.`;
+          : separate
+            ? `${data.name} changes data in the same migration as schema operations (${names}); with atomic = False each commits on its own, ` +
+              `so the DDL does not wait in the data's transaction, but a failure leaves the migration half-applied: keeping data and schema migrations apart keeps both easy to re-run.`
+            : `${data.name} changes data in the same migration as schema operations (${names}) that only create new tables or touch ` +
+              `no existing table, so the DDL takes no lock on a live table; keeping data and schema migrations apart still keeps both easy to roll back.`;
       ctx.report({ range: data.range, severity, message, related });
       return; // one finding per migration: the fix (a split) is per file
     }

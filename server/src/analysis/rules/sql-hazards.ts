@@ -9,8 +9,11 @@
 import { pythonString } from '../fixes/edits';
 import type { GraphNode } from '../project/graph';
 import { planFollowUps } from '../fixes/follow-up';
+import type { FieldSpec } from '../fields';
 import { columnOf } from '../project/state';
-import type { OperationSummary } from '../project/summary';
+import { CannotPreview, cannot, columnType } from '../sql-preview/columns';
+import { binaryCompatible } from '../sql-preview/field-diff';
+import type { MigrationSummary, OperationSummary } from '../project/summary';
 import type { SqlHazardSite, SqlRuleId } from '../sql-sites';
 import { postgresqlAtLeast, type TargetDatabase } from '../target-database';
 import type { Fix } from '../types';
@@ -34,22 +37,35 @@ export function sqlHazards(ctx: ProjectRuleContext): JudgedSite[] {
 
 /**
  * The tables of this app's models as Django's state has them before this migration — what the
- * code of the release still running knows — each with its columns; null without a project view.
+ * code of the release still running knows — each with its columns' fields; null without a
+ * project view.
  */
-function stateTables(ctx: ProjectRuleContext): Map<string, Set<string>> | null {
+function stateTables(ctx: ProjectRuleContext): Map<string, Map<string, FieldSpec | null>> | null {
   const state = ctx.view && ctx.file ? ctx.view.stateOf(ctx.file, 'before', 'state') : null;
   if (!ctx.view || !state) return null;
-  const out = new Map<string, Set<string>>();
+  const out = new Map<string, Map<string, FieldSpec | null>>();
   for (const m of state.models.values()) {
     if (typeof m === 'string') continue;
     const table = ctx.view.tableName(m, state);
     if (!table) continue;
-    const columns = new Set<string>();
+    const columns = new Map<string, FieldSpec | null>();
     for (const field of m.fields) {
       const c = columnOf(field);
-      if (c) columns.add(c);
+      if (c) columns.set(c, field[1]);
     }
     out.set(table, columns);
+  }
+  return out;
+}
+
+/** The earlier migrations of this one's app, nearest first (up to 50), with this one first. */
+function appLineage(ctx: ProjectRuleContext): MigrationSummary[] {
+  const out = [ctx.summary];
+  let node = ctx.view && ctx.file ? ctx.view.node(ctx.file) : null;
+  for (let hops = 0; node && hops < 50; hops++) {
+    const parent: GraphNode | undefined = node.parents.find((p) => p.key.app === node?.key.app);
+    if (parent?.migration) out.push(parent.migration.summary);
+    node = parent ?? null;
   }
   return out;
 }
@@ -59,22 +75,44 @@ function stateTables(ctx: ProjectRuleContext): Map<string, Set<string>> | null {
  * in its app: SET NOT NULL then skips its scan (PostgreSQL 12+).
  */
 function provenNotNull(ctx: ProjectRuleContext): Set<string> {
-  const summaries = [ctx.summary];
-  let node = ctx.view && ctx.file ? ctx.view.node(ctx.file) : null;
-  for (let hops = 0; node && hops < 50; hops++) {
-    const parent: GraphNode | undefined = node.parents.find((p) => p.key.app === node?.key.app);
-    if (parent?.migration) summaries.push(parent.migration.summary);
-    node = parent ?? null;
-  }
-  const sites = summaries.flatMap((s) => s.operations.flatMap((op) => (op.sqlSites ? [op.sqlSites] : [])));
+  const sites = appLineage(ctx).flatMap((s) => s.operations.flatMap((op) => (op.sqlSites ? [op.sqlSites] : [])));
   const validated = new Set(sites.flatMap((x) => x.validated.map((v) => `${v.table}.${v.name}`)));
   const out = new Set<string>();
   for (const c of sites.flatMap((x) => x.notNullChecks)) if (c.valid || (c.name && validated.has(`${c.table}.${c.name}`))) out.add(`${c.table}.${c.column}`);
   return out;
 }
 
+/** `varchar(n)` or `text` for the type an ALTER COLUMN … TYPE names, when it is one of those. */
+function textType(what: string): string | null {
+  const t = /\bTYPE\s+(.+?)(?:\s+(?:USING|COLLATE)\b.*)?$/i.exec(what)?.[1]?.trim().toLowerCase().replace(/\s+/g, ' ');
+  if (!t) return null;
+  if (t === 'text' || t === 'varchar' || t === 'character varying') return t === 'text' ? 'text' : 'varchar';
+  const n = /^(?:varchar|character varying)\s*\(\s*(\d+)\s*\)$/.exec(t)?.[1];
+  return n ? `varchar(${n})` : null;
+}
+
+/**
+ * An ALTER COLUMN … TYPE to varchar or text rewrites only when the column was not already a
+ * shorter varchar (or the same type): true when the state shows it was something else, false when
+ * it shows a widening — and false when the state cannot say (unknown means silence).
+ */
+function typeChangeRewrites(site: SqlHazardSite, django: Map<string, Map<string, FieldSpec | null>> | null, target: TargetDatabase): boolean {
+  const to = textType(site.what);
+  if (!to) return true;
+  const field = site.name ? django?.get(site.table ?? '')?.get(site.name) : undefined;
+  if (!field || !site.name) return false;
+  let from: string | null;
+  try {
+    from = columnType(field, site.name, target, () => cannot('a relation')).type;
+  } catch (e) {
+    if (e instanceof CannotPreview) return false;
+    throw e;
+  }
+  return !!from && from !== to && !binaryCompatible(from, to);
+}
+
 /** Whether a site stands in the migration as the rule reads it (see the rules' docs pages). */
-function stands(site: SqlHazardSite, django: Map<string, Set<string>> | null, proven: () => Set<string>, target: TargetDatabase): boolean {
+function stands(site: SqlHazardSite, django: Map<string, Map<string, FieldSpec | null>> | null, proven: () => Set<string>, target: TargetDatabase): boolean {
   const table = site.table ?? '';
   switch (site.rule) {
     // What breaks old code is a table or column the code still names: one Django's state has.
@@ -86,6 +124,8 @@ function stands(site: SqlHazardSite, django: Map<string, Set<string>> | null, pr
       return !!site.name && !!django?.get(table)?.has(site.name);
     case 'alter-field-not-null':
       return !(postgresqlAtLeast(target, 12) && site.name && proven().has(`${table}.${site.name}`));
+    case 'alter-field-type':
+      return target.vendor !== 'postgresql' || typeChangeRewrites(site, django, target);
     default:
       return true;
   }
@@ -101,6 +141,11 @@ function judge(ctx: ProjectRuleContext): JudgedSite[] {
   const app = ctx.view && ctx.file ? (ctx.view.keyOf(ctx.file)?.app ?? null) : null;
   const tables = new Set<string>();
   const indexes = new Set<string>();
+  // `DROP INDEX IF EXISTS x` before this migration's own `CREATE INDEX x`: a re-runnable build.
+  // It drops something only if an earlier migration of the app built x; without one, silence.
+  const rebuilt = new Set(summary.operations.flatMap((op) => op.sqlSites?.createdIndexes ?? []));
+  let built: Set<string> | null = null;
+  const builtBefore = (name: string) => (built ??= new Set(appLineage(ctx).slice(1).flatMap((s) => s.operations.flatMap((op) => op.sqlSites?.createdIndexes ?? [])))).has(name);
   /** Models created here whose table we cannot name without the app label. */
   const models: string[] = [];
   for (const op of summary.operations) {
@@ -118,6 +163,7 @@ function judge(ctx: ProjectRuleContext): JudgedSite[] {
         const t = site.table?.toLowerCase();
         if (t && (tables.has(t) || models.some((m) => t.endsWith(`_${m}`)))) continue;
         if (site.rule === 'remove-index-not-concurrent' && site.name && indexes.has(site.name)) continue;
+        if (site.rule === 'remove-index-not-concurrent' && site.ifExists && site.name && rebuilt.has(site.name) && !(ctx.view && builtBefore(site.name))) continue;
         if (stands(site, django, proven, ctx.target)) out.push({ site, op });
       }
     }

@@ -81,8 +81,9 @@ function rowWritesByLoop(facts: UnitFacts, ctx: RuleContext): Map<LoopFacts, Wri
   };
   for (const loop of facts.loops) {
     for (const w of loop.writes) {
-      // A write followed by return/break happens once, not per row (a search loop).
-      if (PER_ROW_WRITES.has(w.kind) && !w.terminal) add(owningLoop(loop, facts, w.receiverRoot), w);
+      // A write followed by return/break happens once, not per row (a search loop); one kept in a
+      // dict on a cache miss happens once per key.
+      if (PER_ROW_WRITES.has(w.kind) && !w.terminal && !w.memoized) add(owningLoop(loop, facts, w.receiverRoot), w);
     }
   }
   for (const h of facts.helperCalls) {
@@ -138,13 +139,14 @@ export const unbatchedSaveLoop: Rule = {
             (first.kind !== 'helper' && !facts.helperCalls.some((h) => h.loop && loopWithin(h.loop, loop))
               ? batchTemplateFix({ loop, write: first, loopWrites: loop.allWrites, source: ctx.source, batchSize: ctx.batchSize })
               : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals });
+          const why = typeof template === 'string' ? ` No rewrite is offered: ${template}.` : '';
           ctx.report({
-            fixes: template ? [template] : [],
+            fixes: typeof template === 'string' ? [] : [template],
             range: headerRange(loop),
             message:
               `\`${describe(loop)}\` writes one row per iteration${via}: one ${QUERY[kind] ?? 'query'} per row` +
               (ctx.model.atomic.value === false ? ', each a round trip of its own. ' : ", all inside the migration's transaction. ") +
-              `To batch it, ${ADVICE[kind] ?? 'write the rows in bulk'}.`,
+              `To batch it, ${ADVICE[kind] ?? 'write the rows in bulk'}.${why}`,
             related,
           });
         }
