@@ -154,6 +154,7 @@ describe('"Batch this loop" and what batching changes', () => {
     const loops = (await lint(wrap(body))).findings.filter((f) => f.rule === 'unbatched-save-loop');
     assert.equal(loops.length, 1);
     assert.deepEqual(loops[0]?.fixes.map((x) => x.title), []);
+    assert.match(loops[0]?.message ?? '', /No rewrite is offered: the loop deletes rows of Order and queries Order: batched, its queries would not see the rows deleted so far\.$/);
   });
 
   it('offers nothing for get_or_create / update_or_create looked up by more than a field (name__iexact=…)', async () => {
@@ -164,6 +165,7 @@ describe('"Batch this loop" and what batching changes', () => {
       const loops = findings.filter((f) => f.rule === 'unbatched-save-loop');
       assert.equal(loops.length, 1, method);
       assert.deepEqual(loops[0]?.fixes.map((x) => x.title), [], method);
+      assert.match(loops[0]?.message ?? '', new RegExp(`No rewrite is offered: ${method}\\(\\) looks up more than fields \\(name__iexact=\\)\\.$`), method);
     }
   });
 
