@@ -144,3 +144,46 @@ def touch(order):
     }
   });
 });
+
+/** Loops whose batching would change what they do: no template, or one with a marked line. */
+describe('"Batch this loop" and what batching changes', () => {
+  it('offers nothing for a loop that deletes rows of a table it queries (deleting duplicates would delete every copy)', async () => {
+    const body = `    for order in Order.objects.order_by("pk"):
+        if Order.objects.filter(ref=order.ref).count() > 1:
+            order.delete()`;
+    const loops = (await lint(wrap(body))).findings.filter((f) => f.rule === 'unbatched-save-loop');
+    assert.equal(loops.length, 1);
+    assert.deepEqual(loops[0]?.fixes.map((x) => x.title), []);
+    assert.match(loops[0]?.message ?? '', /No rewrite is offered: the loop deletes rows of Order and queries Order: batched, its queries would not see the rows deleted so far\.$/);
+  });
+
+  it('offers nothing for get_or_create / update_or_create looked up by more than a field (name__iexact=…)', async () => {
+    for (const method of ['get_or_create', 'update_or_create']) {
+      const body = `    for order in Order.objects.all():
+        Line.objects.${method}(order_id=order.pk, name__iexact=order.ref, defaults={"name": order.ref})`;
+      const { findings } = await lint(wrap(body));
+      const loops = findings.filter((f) => f.rule === 'unbatched-save-loop');
+      assert.equal(loops.length, 1, method);
+      assert.deepEqual(loops[0]?.fixes.map((x) => x.title), [], method);
+      assert.match(loops[0]?.message ?? '', new RegExp(`No rewrite is offered: ${method}\\(\\) looks up more than fields \\(name__iexact=\\)\\.$`), method);
+    }
+  });
+
+  it('marks a loop that queries the table it writes; the proven rewrite refuses it', async () => {
+    const bodies: Record<string, string> = {
+      Order: `    for order in Order.objects.filter(position__isnull=True):
+        order.position = Order.objects.filter(position__isnull=False).count() + 1
+        order.save()`,
+      Line: `    for order in Order.objects.all():
+        Line.objects.create(order_id=order.pk, position=Line.objects.count())`,
+    };
+    for (const [model, body] of Object.entries(bodies)) {
+      const source = wrap(body);
+      const fixes = (await lint(source)).findings.find((f) => f.rule === 'unbatched-save-loop')?.fixes ?? [];
+      assert.deepEqual(fixes.map((f) => f.title.split(':')[0]), ['Batch this loop'], model);
+      const after = applyEdits(source, fixes[0]?.edits ?? []);
+      assert.match(after, new RegExp(`# TODO\\(migration-guard\\): the loop queries ${model}, which it writes`));
+      assert.equal(pythonSyntaxError(after), null, after);
+    }
+  });
+});

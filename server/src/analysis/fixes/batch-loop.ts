@@ -18,6 +18,7 @@ import type { Scope } from '../scope';
 import { callArguments, rangeOf, sequenceElements, staticString, unparen, walk, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
 import { eolOf, indentOf, insertAfter, insertAt, pythonString, replaceNode } from './edits';
+import { readsModel } from './reads-model';
 
 export interface BatchLoopInput {
   loop: LoopFacts;
@@ -338,19 +339,21 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       const explicit = args.keywords.has('update_fields') ? explicitUpdateFields(w.call) : null;
       const manager = isRow && walked ? walked.chain.manager : `type(%B%[0])._default_manager`;
       const repeat = isRow ? [] : [`${MARK} if several rows reach the same ${row}, the batch keeps one copy of it, not each change in turn`];
+      // Several rows may reach the same object: bulk_update's CASE takes the first copy of a pk, the loop's last save wins.
+      const rows = isRow ? '%B%' : 'list({row.pk: row for row in %B%}.values())';
       rewrites.push({
         stmt,
         item: row,
         sink: sink(`update:${row}`, () => {
-          if (explicit) return { flush: `${manager}.bulk_update(%B%, [${explicit.map(pythonString).join(', ')}])`, notes: repeat };
+          if (explicit) return { flush: `${manager}.bulk_update(${rows}, [${explicit.map(pythonString).join(', ')}])`, notes: repeat };
           const seen = assignedFields(body, row);
           const fields = seen.fields;
           const complete = seen.complete && !args.keywords.has('update_fields');
           const list = `[${fields.map(pythonString).join(', ')}]`;
-          if (complete && fields.length > 0) return { flush: `${manager}.bulk_update(%B%, ${list})`, notes: repeat };
+          if (complete && fields.length > 0) return { flush: `${manager}.bulk_update(${rows}, ${list})`, notes: repeat };
           const name = fresh('fields');
           const why = fields.length === 0 ? 'fill in the fields this loop changes' : 'check this list: the loop changes the row in ways not all visible here';
-          return { flush: `${manager}.bulk_update(%B%, ${name})`, notes: repeat, fieldsLine: `${name} = ${list}  ${MARK} ${why} (bulk_update writes only these)` };
+          return { flush: `${manager}.bulk_update(${rows}, ${name})`, notes: repeat, fieldsLine: `${name} = ${list}  ${MARK} ${why} (bulk_update writes only these)` };
         }),
       });
     } else if (w.kind === 'delete' && isRow) {
@@ -370,6 +373,8 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
         const defaults = callArguments(w.call).keywords.get('defaults');
         const lookup = kw.filter(([k]) => k !== 'defaults');
         if (lookup.length === 0) return `${method}() has no look-up fields`;
+        // `name__iexact=…` is a look-up, not a field: the model cannot be built from it.
+        if (lookup.some(([k]) => k.includes('__'))) return `${method}() looks up more than fields (${lookup.find(([k]) => k.includes('__'))?.[0]}=)`;
         const parts = lookup.map(([k, v]) => `${k}=${v}`);
         if (defaults) parts.push(...defaultsAsKeywords(defaults));
         const item = `${m}(${parts.join(', ')})`;
@@ -398,6 +403,17 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     } else return w.kind === 'delete' ? 'it deletes an object other than the loop\'s row' : 'the write is not one the template batches';
   }
   if (rewrites.length === 0) return 'the loop has no write the template can see';
+  // A query of a table the loop writes does not see the rows batched so far (not the writes themselves).
+  const receivers = writes.flatMap((w) => w.call.childForFieldName('function')?.childForFieldName('object') ?? []);
+  const reread = new Set<string>();
+  for (const s of sinks.values()) {
+    const model = /^([A-Z]\w*)\.(?:objects|_default_manager|_base_manager)\b/.exec(s.flush)?.[1];
+    if (!model || reread.has(model) || !readsModel(body, model, receivers)) continue;
+    // Deleting rows the loop counts (`if qs.filter(same).count() > 1: row.delete()`): batched, every copy goes.
+    if (s.key.startsWith('delete:')) return `the loop deletes rows of ${model} and queries ${model}: batched, its queries would not see the rows deleted so far`;
+    reread.add(model);
+    s.notes.push(`${MARK} the loop queries ${model}, which it writes: until a flush those queries do not see the rows batched so far`);
+  }
 
   const edits: TextEdit[] = [];
   const before: string[] = [];

@@ -7,12 +7,14 @@
  *  - `Model.objects.create(...)` per row: one `bulk_create([...], batch_size=N)`;
  *  - `row.delete()` per row: queryset deletes of N primary keys at a time.
  * Anything whose effect could change (returns inside the loop, other writes, related objects,
- * mutations we cannot see, a loop that is not over a model's queryset) gets no rewrite.
+ * mutations we cannot see, queries of the table it writes, a loop that is not over a model's
+ * queryset) gets no rewrite.
  */
 import type { LoopFacts, WriteCall } from '../code-facts';
 import { callArguments, dottedName, sequenceElements, staticString, unparen, type Node } from '../syntax';
 import type { Fix } from '../types';
 import { eolOf, indentOf, insertAfter, pythonString, replaceNode } from './edits';
+import { readsModel } from './reads-model';
 
 interface TemplateInput {
   loop: LoopFacts;
@@ -191,6 +193,8 @@ export function batchTemplateFix(input: TemplateInput): Fix | null {
   if (!qs) return null;
   const receiver = write.call.childForFieldName('function')?.childForFieldName('object');
   if (receiver?.type !== 'identifier' || receiver.text !== target) return null;
+  // The loop queries the table it writes: batched, those queries would not see the rows written so far.
+  if (readsModel(body, qs.model)) return null;
 
   if (write.kind === 'delete') {
     const only = body.namedChildren.filter((s) => s.type !== 'comment');
@@ -260,6 +264,7 @@ function createTemplate(input: TemplateInput, left: Node, body: Node, indent: st
   const manager = fn.childForFieldName('object');
   const model = manager?.type === 'attribute' && manager.childForFieldName('attribute')?.text === 'objects' ? manager.childForFieldName('object') : null;
   if (model?.type !== 'identifier' || !/^[A-Z]/.test(model.text)) return null;
+  if (manager && readsModel(body, model.text, [manager])) return null;
   const args = callArguments(write.call);
   if (args.hasSplat || args.positional.length > 0) return null;
   const argsText = write.call.childForFieldName('arguments')?.text ?? '()';

@@ -1,0 +1,23 @@
+/**
+ * Whether a loop body queries a table the batched loop writes. A batched loop writes its rows at
+ * each flush, not as it goes, so a query in the body no longer sees the rows written earlier in the
+ * same batch: `if not Tag.objects.filter(name=n).exists(): Tag.objects.create(name=n)` creates
+ * duplicates, `row.position = Row.objects.filter(position__isnull=False).count() + 1` repeats.
+ */
+import { walk, type Node } from '../syntax';
+
+const MANAGERS = new Set(['objects', '_default_manager', '_base_manager']);
+
+/**
+ * `Model.objects` / `Model._default_manager` / `Model._base_manager` anywhere in `body`, except
+ * inside the nodes of `skip` (the receivers of the writes being batched, which are not reads).
+ */
+export function readsModel(body: Node, model: string, skip: readonly Node[] = []): boolean {
+  let found = false;
+  walk(body, (n) => {
+    if (found || skip.some((s) => n.startIndex >= s.startIndex && n.endIndex <= s.endIndex)) return false;
+    if (n.type === 'attribute' && n.childForFieldName('object')?.text === model && MANAGERS.has(n.childForFieldName('attribute')?.text ?? '')) found = true;
+    return !found;
+  });
+  return found;
+}
