@@ -35,7 +35,9 @@ const common = {
 
 const entries = [
   { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] },
-  { entryPoints: ['server/src/server-main.ts'], outfile: 'dist/server.js' },
+  // dist/server.js only loads dist/server-core.js through V8's code cache (server-entry.ts).
+  { entryPoints: ['server/src/server-entry.ts'], outfile: 'dist/server.js' },
+  { entryPoints: ['server/src/server-main.ts'], outfile: 'dist/server-core.js' },
   { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['server/src/cli/worker.ts'], outfile: 'dist/cli-worker.js' },
 ];

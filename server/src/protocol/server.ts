@@ -15,7 +15,7 @@ import {
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver';
-import { PythonParser, type GrammarPaths } from '../analysis/parser';
+import { PythonParser, type CompiledGrammar, type GrammarPaths } from '../analysis/parser';
 import { codeActions, FIX_ALL_KIND, wantsFixAll } from './code-actions';
 import { DEFAULT_TARGET_DATABASE, type TargetDatabase } from '../analysis/target-database';
 import { targetOf } from '../config/settings';
@@ -33,6 +33,8 @@ import { WorkspaceLinter } from './workspace-linter';
 
 export interface ServerOptions {
   grammar: GrammarPaths;
+  /** The grammar being compiled since start-up (compileGrammar); without it, `initialize` compiles it. */
+  compiled?: Promise<CompiledGrammar>;
 }
 
 export const SERVER_NAME = 'django-migration-guard';
@@ -67,7 +69,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     service.setWorkspaceFolders(folders);
     const init = params.initializationOptions as { settings?: unknown } | undefined;
     if (init?.settings !== undefined) reportProblems(service.setEditorSettings('', init.settings));
-    parser = await PythonParser.create(options.grammar);
+    parser = await PythonParser.create(options.grammar, options.compiled ? await options.compiled : undefined);
     documents = new OpenDocuments(parser);
     return {
       capabilities: {
