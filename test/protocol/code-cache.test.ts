@@ -1,15 +1,18 @@
 /**
- * dist/server.js starts the server bundle through V8's code cache (server-entry.ts): a session
- * with no usable cache writes one when it exits, a later session uses it as it is, a cache V8
- * rejects is replaced, and a folder other users could write to is never used. Every session must
- * publish the same diagnostics whatever the cache's state.
+ * dist/server.js and dist/cli-worker.js start their bundle through V8's code cache
+ * (code-cache.ts): a run with no usable cache writes one (the server when it exits, a worker after
+ * its first answer), a later run uses it as it is, a cache V8 rejects is replaced, and a folder
+ * other users could write to is never used. Every run must give the same answers whatever the
+ * cache's state.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { DIST } from '../helpers/paths';
 import { TestClient } from './lsp-client';
 
 const MIGRATION = `from django.db import migrations
@@ -42,7 +45,7 @@ async function session(dir: string, file: string): Promise<string[]> {
   }
 }
 
-const cacheFiles = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.v8cache'));
+const cacheFiles = (dir: string, prefix = 'server-core-'): string[] => readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith('.v8cache'));
 
 describe('the server start-up code cache', () => {
   let root: string;
@@ -96,6 +99,32 @@ describe('the server start-up code cache', () => {
     const codes = await session(dir, file);
     assert.ok(codes.includes('unbatched-save-loop'));
     assert.deepEqual(cacheFiles(dir), []);
+  });
+
+  it('serves the CLI worker threads too, with the same output', () => {
+    const project = join(root, 'many');
+    // More files than the CLI lints in-process: the pool's worker threads take part.
+    for (let i = 1; i <= 240; i++) {
+      const dir = join(project, `app${i % 4}`, 'migrations');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `${String(i).padStart(4, '0')}_step.py`), MIGRATION.replace('"0001_initial"', `"${String(i).padStart(4, '0')}_prev"`));
+    }
+    const dir = join(root, 'cli');
+    const check = (): string => {
+      const r = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'check', '--format', 'json', '--jobs', '2', '--no-cache', project], { encoding: 'utf8', env: { ...process.env, MIGRATION_GUARD_CODE_CACHE_DIR: dir } });
+      assert.equal(r.status, 1, r.stderr);
+      return r.stdout;
+    };
+    const first = check();
+    assert.equal((JSON.parse(first) as unknown[]).length >= 240, true);
+    const [name] = cacheFiles(dir, 'cli-worker-core-');
+    assert.ok(name, 'the worker wrote no cache');
+    const mtime = statSync(join(dir, name)).mtimeMs;
+    assert.equal(check(), first);
+    assert.equal(statSync(join(dir, name)).mtimeMs, mtime, 'a usable cache is not written again');
+    writeFileSync(join(dir, name), Buffer.alloc(4096, 7));
+    assert.equal(check(), first);
+    assert.notDeepEqual(readFileSync(join(dir, name)), Buffer.alloc(4096, 7));
   });
 
   it("is off when MIGRATION_GUARD_CODE_CACHE_DIR is ''", async () => {

@@ -1,10 +1,12 @@
 /**
- * Worker-thread entry (bundled as dist/cli-worker.js): creates its own Python parser from the
+ * Worker-thread body (bundled as dist/cli-worker-core.js, which dist/cli-worker.js runs through
+ * V8's code cache): creates its own Python parser from the
  * .wasm files beside the bundle, then lints the batches of tasks the pool sends, one at a time.
  */
 import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ValueInterner } from '../analysis/interner';
+import { codeCacheReady } from '../code-cache';
 import { PythonParser } from '../analysis/parser';
 import { lintFile } from './lint-file';
 import { reasonOf, type FileResult } from './types';
@@ -53,6 +55,10 @@ if (port) {
         answered = true;
         const first: FirstResult = { cpuMs: threadCpuMs(), loadedCpuMs, readyCpuMs, files: request.tasks.length };
         response.firstResult = first;
+        port.postMessage(response);
+        // Everything a batch needs is compiled now: what the next workers load from the cache.
+        codeCacheReady();
+        return;
       }
       port.postMessage(response);
     });
