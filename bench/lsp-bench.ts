@@ -12,10 +12,9 @@
  *    with ~100 large migrations open and edited, and 2 s after they are all closed.
  * Every scenario returns either its figures or the reason it could not run.
  */
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { fileUri, LspServer, procMemory, type ContentChange, type ProcMemory, type PublishDiagnosticsParams } from './lsp-client';
-import { processCpuMs } from './proc';
+import { processCpuMs, timedNode } from './proc';
 import type { EditPoint } from './corpus';
 import { msSince, sleep } from './stats';
 
@@ -42,6 +41,9 @@ const since = (start: bigint, at: bigint): number => Number(at - start) / 1e6;
 export interface ColdStart {
   /** Spawn → exit of `node -e 0`: the floor any Node.js server pays. */
   nodeFloor: number[];
+  /** CPU (user + system, all threads) of `node -e 0`, and of the server when its first diagnostics arrived (/proc, 10 ms ticks). */
+  nodeFloorCpu: number[];
+  cpuAtDiagnostics: number[];
   toInitialized: number[];
   toDiagnostics: number[];
   /** Spawn → first diagnostics with the code cache off (MIGRATION_GUARD_CODE_CACHE_DIR=''). */
@@ -55,11 +57,11 @@ export interface ColdStart {
  * code cache off.
  */
 export async function coldStart(serverJs: string, path: string, text: string, rounds: number, codeCacheDir: string): Promise<Outcome<ColdStart>> {
-  const out: ColdStart = { nodeFloor: [], toInitialized: [], toDiagnostics: [], toDiagnosticsNoCache: [], diagnostics: 0 };
+  const out: ColdStart = { nodeFloor: [], nodeFloorCpu: [], toInitialized: [], toDiagnostics: [], toDiagnosticsNoCache: [], cpuAtDiagnostics: [], diagnostics: 0 };
   for (let r = 0; r < 5; r++) {
-    const t0 = process.hrtime.bigint();
-    spawnSync(process.execPath, ['-e', '0']);
-    out.nodeFloor.push(msSince(t0));
+    const floor = timedNode(['-e', '0']);
+    out.nodeFloor.push(floor.wallMs);
+    out.nodeFloorCpu.push(floor.cpuMs);
   }
   const uri = fileUri(path);
   for (let r = -1; r < 2 * rounds; r++) {
@@ -69,7 +71,7 @@ export async function coldStart(serverJs: string, path: string, text: string, ro
       const init = msSince(s.spawnedAt);
       await s.didOpen(uri, text);
       const pub = await s.waitForDiagnostics((p) => p.uri === uri && p.diagnostics.length > 0, 10_000, 0, 'non-empty publishDiagnostics for the opened file');
-      return { init, diag: since(s.spawnedAt, pub.at), n: pub.params.diagnostics.length };
+      return { init, diag: since(s.spawnedAt, pub.at), n: pub.params.diagnostics.length, cpu: processCpuMs(s.pid) };
     }, { ...process.env, MIGRATION_GUARD_CODE_CACHE_DIR: cached ? codeCacheDir : '' });
     if (!res.ok) return res;
     if (r < 0) continue;
@@ -79,6 +81,7 @@ export async function coldStart(serverJs: string, path: string, text: string, ro
     }
     out.toInitialized.push(res.value.init);
     out.toDiagnostics.push(res.value.diag);
+    if (res.value.cpu !== null) out.cpuAtDiagnostics.push(res.value.cpu);
     out.diagnostics = res.value.n;
   }
   return { ok: true, value: out };

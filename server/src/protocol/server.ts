@@ -158,6 +158,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     const progress = supportsProgress ? await connection.window.createWorkDoneProgress().catch(() => undefined) : undefined;
     progress?.begin('Django Migration Guard', 0, 'Looking for migrations…', false);
     const cancelled = () => generation !== scanGeneration;
+    const settings = service.scanning();
     try {
       const perFolder = await Promise.all(folders.map((f) => findPythonFiles(f, cancelled)));
       const files = [...new Set(perFolder.flat())];
@@ -190,6 +191,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       }
       log(`checked ${migrations} migrations in ${Date.now() - started} ms (${linter.publishedUris().length} with findings)`);
     } finally {
+      settings.done();
       progress?.done();
     }
   }
@@ -287,7 +289,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       }
     }
     if (configChanged) {
-      service.pyproject.clear();
+      service.clearProjectSettings();
       relintOpen();
       void scanWorkspace().catch((e) => fail('re-scanning after pyproject.toml change', e));
       return;
