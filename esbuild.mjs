@@ -35,9 +35,12 @@ const common = {
 
 const entries = [
   { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] },
-  { entryPoints: ['server/src/server-main.ts'], outfile: 'dist/server.js' },
+  // dist/server.js and dist/cli-worker.js only load their -core bundle through V8's code cache (code-cache.ts).
+  { entryPoints: ['server/src/server-entry.ts'], outfile: 'dist/server.js' },
+  { entryPoints: ['server/src/server-main.ts'], outfile: 'dist/server-core.js' },
   { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
-  { entryPoints: ['server/src/cli/worker.ts'], outfile: 'dist/cli-worker.js' },
+  { entryPoints: ['server/src/cli/worker-entry.ts'], outfile: 'dist/cli-worker.js' },
+  { entryPoints: ['server/src/cli/worker.ts'], outfile: 'dist/cli-worker-core.js' },
 ];
 
 function copyWasm() {

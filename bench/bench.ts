@@ -18,8 +18,8 @@
  * BENCH_CLI (CLI script, default dist/cli.js). `--only cli,editor,in-process` runs only those
  * parts (what it leaves out is not SKIPPED).
  */
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PythonParser } from '../server/src/analysis/parser';
 import { DIST, GRAMMAR_PATHS, REPO_ROOT } from '../test/helpers/paths';
@@ -169,14 +169,20 @@ async function editorSections(corpus: BenchCorpus, census: LintCensus, cliCpuMs:
   report.section('2a. Editor: cold start, spawn → first non-empty publishDiagnostics');
   log(`  server: node ${SERVER_JS} --stdio (${serverNote})`);
   const coldFile = pickColdStartFile(files, census);
-  const cold = coldFile ? await coldStart(SERVER_JS, coldFile.path, coldFile.text, 5) : ({ ok: false, reason: 'no corpus file with findings' } as const);
+  // The server's code cache (server-entry.ts) in a folder of the bench's own, filled by the first spawn.
+  const codeCache = mkdtempSync(join(tmpdir(), 'migration-guard-bench-code-'));
+  const cold = coldFile ? await coldStart(SERVER_JS, coldFile.path, coldFile.text, 5, codeCache) : ({ ok: false, reason: 'no corpus file with findings' } as const);
+  rmSync(codeCache, { recursive: true, force: true });
   if (!cold.ok) report.skip('LSP cold start', cold.reason);
   else {
     const c = cold.value;
-    log(`  file: ${coldFile!.rel} (${coldFile!.lines} lines, ${c.diagnostics} diagnostics); 1 unmeasured spawn + ${c.toDiagnostics.length} measured, no workspace folder`);
-    table([['', 'median', 'min', 'max'], ['spawn → initialize result', ms(median(c.toInitialized)), ms(min(c.toInitialized)), ms(Math.max(...c.toInitialized))], ['spawn → first diagnostics', ms(median(c.toDiagnostics)), ms(min(c.toDiagnostics)), ms(Math.max(...c.toDiagnostics))], ['spawn → exit of node -e 0 (baseline)', ms(median(c.nodeFloor)), ms(min(c.nodeFloor)), ms(Math.max(...c.nodeFloor))]]);
+    log(`  file: ${coldFile!.rel} (${coldFile!.lines} lines, ${c.diagnostics} diagnostics); no workspace folder; 1 unmeasured spawn (it fills the server's code cache), ${c.toDiagnostics.length} measured with the cache, then ${c.toDiagnosticsNoCache.length} with it off`);
+    const row = (name: string, xs: number[]): string[] => [name, ms(median(xs)), ms(min(xs)), ms(Math.max(...xs))];
+    table([['', 'median', 'min', 'max'], row('spawn → initialize result', c.toInitialized), row('spawn → first diagnostics', c.toDiagnostics), row('  the same, code cache off (a first start ever)', c.toDiagnosticsNoCache), row('spawn → exit of node -e 0 (baseline)', c.nodeFloor)]);
     const r = median(c.toDiagnostics) / median(c.nodeFloor);
-    report.figure('editor', 'cold start → first diagnostics / node -e 0', `${ratio(r)}  (${ms(median(c.toDiagnostics), 0)} vs ${ms(median(c.nodeFloor), 0)})`, '<= 2x', r <= 2);
+    const off = median(c.toDiagnosticsNoCache) / median(c.nodeFloor);
+    if (c.cpuAtDiagnostics.length > 0) log(`  CPU (all threads, /proc): the server when its first diagnostics arrived ${ms(median(c.cpuAtDiagnostics), 0)}, node -e 0 ${ms(median(c.nodeFloorCpu), 0)} → ${ratio(median(c.cpuAtDiagnostics) / median(c.nodeFloorCpu))} (medians, code cache warm; informational: wall is the figure)`);
+    report.figure('editor', 'cold start → first diagnostics / node -e 0', `${ratio(r)}  (${ms(median(c.toDiagnostics), 0)} vs ${ms(median(c.nodeFloor), 0)}; code cache warm, as at every start after the first; off: ${ratio(off)})`, '<= 2x', r <= 2);
   }
 
   const targets = keystrokeTargets(files, parser);
@@ -270,7 +276,7 @@ async function editorSections(corpus: BenchCorpus, census: LintCensus, cliCpuMs:
     const r = w.rss.value;
     const back = r.endKb / m.rssKb;
     log(`  opened the ${r.docs} largest migrations and made ${int(r.edits)} edits in them${r.missed ? ` (${r.missed} unanswered)` : ''}: RSS ${mb(r.openKb * 1024)}; closed them all, 2 s later: RSS ${mb(r.endKb * 1024)} (${ratio(back)} of the start-up value; VmHWM ${mb(r.endHwmKb * 1024)})`);
-    report.figure('editor', `RSS, ${r.docs} documents closed / after the scan`, `${ratio(back)}  (${mb(r.endKb * 1024)} vs ${mb(m.rssKb * 1024)}; ${mb(r.openKb * 1024)} while open)`, '<= 1.10x', back <= 1.1);
+    report.figure('editor', `RSS 2 s after closing ${r.docs} documents / when the scan had settled`, `${ratio(back)}  (${mb(r.endKb * 1024)} vs ${mb(m.rssKb * 1024)}; ${mb(r.openKb * 1024)} while open)`, '<= 1.10x', back <= 1.1);
   }
   report.figure('editor', 'RSS after the scan (informational)', `${mb((m.rssKb + m.childrenRssKb) * 1024)}, VmHWM ${mb(m.hwmKb * 1024)}`);
 }

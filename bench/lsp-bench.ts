@@ -1,7 +1,8 @@
 /**
  * Language-server figures, measured from the outside over stdio like an editor would see them:
  *  - cold start: spawn → first non-empty publishDiagnostics for an opened migration, against
- *    spawn → exit of `node -e 0`;
+ *    spawn → exit of `node -e 0`; the server's code cache (server-entry.ts) warm, as at every
+ *    start after the first, and, informational, with the cache off (a first start ever);
  *  - keystrokes: didChange with one-character incremental edits → the publishDiagnostics of that
  *    version, in a workspace whose scan has finished (the project view is built);
  *  - a burst: 2,000 edits to a ~1 MB migration sent back to back, then the time from the last
@@ -11,19 +12,18 @@
  *    with ~100 large migrations open and edited, and 2 s after they are all closed.
  * Every scenario returns either its figures or the reason it could not run.
  */
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { fileUri, LspServer, procMemory, type ContentChange, type ProcMemory, type PublishDiagnosticsParams } from './lsp-client';
-import { processCpuMs } from './proc';
+import { processCpuMs, timedNode } from './proc';
 import type { EditPoint } from './corpus';
 import { msSince, sleep } from './stats';
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-async function withServer<T>(serverJs: string, body: (s: LspServer) => Promise<T>): Promise<Outcome<T>> {
+async function withServer<T>(serverJs: string, body: (s: LspServer) => Promise<T>, env?: NodeJS.ProcessEnv): Promise<Outcome<T>> {
   let server: LspServer;
   try {
-    server = LspServer.start(serverJs);
+    server = LspServer.start(serverJs, env);
   } catch (e) {
     return { ok: false, reason: (e as Error).message };
   }
@@ -41,32 +41,47 @@ const since = (start: bigint, at: bigint): number => Number(at - start) / 1e6;
 export interface ColdStart {
   /** Spawn → exit of `node -e 0`: the floor any Node.js server pays. */
   nodeFloor: number[];
+  /** CPU (user + system, all threads) of `node -e 0`, and of the server when its first diagnostics arrived (/proc, 10 ms ticks). */
+  nodeFloorCpu: number[];
+  cpuAtDiagnostics: number[];
   toInitialized: number[];
   toDiagnostics: number[];
+  /** Spawn → first diagnostics with the code cache off (MIGRATION_GUARD_CODE_CACHE_DIR=''). */
+  toDiagnosticsNoCache: number[];
   diagnostics: number;
 }
 
-/** Spawns the server `rounds` times (after one unmeasured spawn) and opens `path` each time. */
-export async function coldStart(serverJs: string, path: string, text: string, rounds: number): Promise<Outcome<ColdStart>> {
-  const out: ColdStart = { nodeFloor: [], toInitialized: [], toDiagnostics: [], diagnostics: 0 };
+/**
+ * Spawns the server `rounds` times (after one unmeasured spawn, which fills the code cache in
+ * `codeCacheDir` if it is empty) and opens `path` each time; then `rounds` more times with the
+ * code cache off.
+ */
+export async function coldStart(serverJs: string, path: string, text: string, rounds: number, codeCacheDir: string): Promise<Outcome<ColdStart>> {
+  const out: ColdStart = { nodeFloor: [], nodeFloorCpu: [], toInitialized: [], toDiagnostics: [], toDiagnosticsNoCache: [], cpuAtDiagnostics: [], diagnostics: 0 };
   for (let r = 0; r < 5; r++) {
-    const t0 = process.hrtime.bigint();
-    spawnSync(process.execPath, ['-e', '0']);
-    out.nodeFloor.push(msSince(t0));
+    const floor = timedNode(['-e', '0']);
+    out.nodeFloor.push(floor.wallMs);
+    out.nodeFloorCpu.push(floor.cpuMs);
   }
   const uri = fileUri(path);
-  for (let r = -1; r < rounds; r++) {
+  for (let r = -1; r < 2 * rounds; r++) {
+    const cached = r < rounds;
     const res = await withServer(serverJs, async (s) => {
       await s.initialize(null);
       const init = msSince(s.spawnedAt);
       await s.didOpen(uri, text);
       const pub = await s.waitForDiagnostics((p) => p.uri === uri && p.diagnostics.length > 0, 10_000, 0, 'non-empty publishDiagnostics for the opened file');
-      return { init, diag: since(s.spawnedAt, pub.at), n: pub.params.diagnostics.length };
-    });
+      return { init, diag: since(s.spawnedAt, pub.at), n: pub.params.diagnostics.length, cpu: processCpuMs(s.pid) };
+    }, { ...process.env, MIGRATION_GUARD_CODE_CACHE_DIR: cached ? codeCacheDir : '' });
     if (!res.ok) return res;
     if (r < 0) continue;
+    if (!cached) {
+      out.toDiagnosticsNoCache.push(res.value.diag);
+      continue;
+    }
     out.toInitialized.push(res.value.init);
     out.toDiagnostics.push(res.value.diag);
+    if (res.value.cpu !== null) out.cpuAtDiagnostics.push(res.value.cpu);
     out.diagnostics = res.value.n;
   }
   return { ok: true, value: out };

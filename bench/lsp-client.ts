@@ -51,10 +51,10 @@ export class LspServer {
   ) {}
 
   /** Spawns the server; throws (with a reason) only when the file is missing. */
-  static start(serverJs: string): LspServer {
+  static start(serverJs: string, env: NodeJS.ProcessEnv = process.env): LspServer {
     if (!existsSync(serverJs)) throw new Error(`${serverJs} does not exist (npm run build has not produced it)`);
     const spawnedAt = process.hrtime.bigint();
-    const proc = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env });
     const conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
     const server = new LspServer(proc, conn, spawnedAt);
     server.wire();

@@ -27,7 +27,8 @@ if (files.length === 0) {
 const reporter = process.env.CI ? ['--test-reporter=spec'] : [];
 // Every `check` the tests run shares one cache folder, as concurrent runs of a real project may:
 // results are keyed by content, so sharing must never change an answer. Never the fixtures' folders.
+// The language server's code cache goes in it too, not in the user's cache folder.
 const cacheDir = mkdtempSync(join(tmpdir(), 'migration-guard-test-cache-'));
-const r = spawnSync(process.execPath, ['--test', ...reporter, ...files], { stdio: 'inherit', env: { ...process.env, MIGRATION_GUARD_CACHE_DIR: cacheDir } });
+const r = spawnSync(process.execPath, ['--test', ...reporter, ...files], { stdio: 'inherit', env: { ...process.env, MIGRATION_GUARD_CACHE_DIR: cacheDir, MIGRATION_GUARD_CODE_CACHE_DIR: join(cacheDir, 'server-code') } });
 rmSync(cacheDir, { recursive: true, force: true });
 process.exit(r.status ?? 1);

@@ -21,6 +21,7 @@ const EXPECTED_FILES = [
   'images/icon.png',
   'dist/client.js',
   'dist/server.js',
+  'dist/server-core.js',
   'dist/web-tree-sitter.wasm',
   'dist/tree-sitter-python.wasm',
   'grammars/PROVENANCE.json',

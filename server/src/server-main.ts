@@ -4,7 +4,17 @@
  */
 import { join } from 'node:path';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import { compileGrammar } from './analysis/parser';
 import { startServer } from './protocol/server';
+
+const grammar = {
+  runtimeWasm: join(__dirname, 'web-tree-sitter.wasm'),
+  pythonWasm: join(__dirname, 'tree-sitter-python.wasm'),
+};
+// Compiled off the main thread while the connection is set up and `initialize` is on its way;
+// the server only instantiates it (a failure here is reported when `initialize` awaits it).
+const compiled = compileGrammar(grammar);
+compiled.catch(() => undefined);
 
 const connection = createConnection(ProposedFeatures.all);
 
@@ -12,9 +22,4 @@ const connection = createConnection(ProposedFeatures.all);
 process.on('uncaughtException', (e) => connection.console.error(`uncaught: ${e.stack ?? e.message}`));
 process.on('unhandledRejection', (e) => connection.console.error(`unhandled rejection: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
 
-startServer(connection, {
-  grammar: {
-    runtimeWasm: join(__dirname, 'web-tree-sitter.wasm'),
-    pythonWasm: join(__dirname, 'tree-sitter-python.wasm'),
-  },
-});
+startServer(connection, { grammar, compiled });

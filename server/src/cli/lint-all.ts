@@ -3,6 +3,7 @@
  * read in this thread for small runs, on a pool of worker threads for large ones (starting
  * threads costs more than it saves below a few hundred files).
  */
+import { appendFileSync } from 'node:fs';
 import { ValueInterner } from '../analysis/interner';
 import { compileGrammar, PythonParser } from '../analysis/parser';
 import { bundledGrammarPaths, bundledWorkerFile } from './grammar';
@@ -10,6 +11,7 @@ import { lintFile, lintFileWithoutParser } from './lint-file';
 import { resultKey, type RunCache } from './run-cache';
 import type { FileResult, LintConfig, LintTask } from './types';
 import { lintInPool } from './worker-pool';
+import type { FirstResult } from './worker-protocol';
 
 /** Below this many files, starting worker threads costs more than it saves. */
 export const POOL_THRESHOLD = 200;
@@ -42,7 +44,10 @@ async function lintFresh(tasks: LintTask[], configs: LintConfig[], jobs: number)
   const interner = new ValueInterner();
   const lintHere = (t: LintTask): FileResult => lintFile(parser, t, configs[t.config] as LintConfig, interner);
   try {
-    if (pool && compiled && workerFile) return await lintInPool({ tasks, configs, jobs, workerFile, grammar, compiled, lintHere });
+    // MIGRATION_GUARD_POOL_STATS=FILE: one JSON line per worker, what its first result cost (npm run bench reads it).
+    const statsFile = process.env['MIGRATION_GUARD_POOL_STATS'];
+    const onFirstResult = statsFile ? (first: FirstResult & { wallMs: number }): void => appendFileSync(statsFile, `${JSON.stringify(first)}\n`) : undefined;
+    if (pool && compiled && workerFile) return await lintInPool({ tasks, configs, jobs, workerFile, grammar, compiled, lintHere, ...(onFirstResult ? { onFirstResult } : {}) });
     return tasks.map(lintHere);
   } finally {
     parser.dispose();

@@ -9,7 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import type { CompiledGrammar, GrammarPaths } from '../analysis/parser';
 import { reasonOf, type FileResult, type LintConfig, type LintTask } from './types';
-import type { WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol';
+import type { FirstResult, WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol';
 
 export interface PoolOptions {
   tasks: readonly LintTask[];
@@ -20,6 +20,8 @@ export interface PoolOptions {
   compiled: CompiledGrammar;
   /** Lints one task in this thread. */
   lintHere(task: LintTask): FileResult;
+  /** Told what each worker's first result cost it, and the wall time from `new Worker` to it (for the bench). */
+  onFirstResult?(first: FirstResult & { wallMs: number }): void;
 }
 
 /** Batches a worker holds at once: the one it reads and the next. */
@@ -43,6 +45,7 @@ export async function lintInPool(options: PoolOptions): Promise<FileResult[]> {
 
   const workerDone = (): Promise<void> =>
     new Promise((resolve) => {
+      const started = performance.now();
       const worker = new Worker(options.workerFile, { workerData: init });
       const held = new Set<number>();
       const fail = (error: string): void => {
@@ -59,6 +62,7 @@ export async function lintInPool(options: PoolOptions): Promise<FileResult[]> {
         if (held.size === 0) void worker.terminate();
       };
       worker.on('message', (response: WorkerResponse) => {
+        if (response.firstResult) options.onFirstResult?.({ ...response.firstResult, wallMs: performance.now() - started });
         held.delete(response.batch);
         batches[response.batch].forEach((taskIndex, k) => (results[taskIndex] = response.results[k]));
         feed();

@@ -16,8 +16,20 @@ export interface WorkerRequest {
   tasks: LintTask[];
 }
 
+/** What a worker's first result cost it, from the thread's start (sent with its first response). */
+export interface FirstResult {
+  /** CPU time of the worker thread alone (Linux /proc/thread-self/schedstat), null where unknown. */
+  cpuMs: number | null;
+  /** CPU time when the bundle was loaded, and when the parser was ready (before any file was read). */
+  loadedCpuMs: number | null;
+  readyCpuMs: number | null;
+  /** Files in the first batch. */
+  files: number;
+}
+
 /** The results of a batch, in the order of its tasks. */
 export interface WorkerResponse {
   batch: number;
   results: FileResult[];
+  firstResult?: FirstResult;
 }

@@ -1,17 +1,35 @@
 /**
- * Worker-thread entry (bundled as dist/cli-worker.js): creates its own Python parser from the
+ * Worker-thread body (bundled as dist/cli-worker-core.js, which dist/cli-worker.js runs through
+ * V8's code cache): creates its own Python parser from the
  * .wasm files beside the bundle, then lints the batches of tasks the pool sends, one at a time.
  */
+import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ValueInterner } from '../analysis/interner';
+import { codeCacheReady } from '../code-cache';
 import { PythonParser } from '../analysis/parser';
 import { lintFile } from './lint-file';
 import { reasonOf, type FileResult } from './types';
-import type { WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol';
+import type { FirstResult, WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol';
 
+/** This thread's CPU time so far (its start included), from Linux's per-thread schedstat; null elsewhere. */
+function threadCpuMs(): number | null {
+  try {
+    const ns = Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
+    return Number.isFinite(ns) ? ns / 1e6 : null;
+  } catch {
+    return null;
+  }
+}
+
+const loadedCpuMs = threadCpuMs();
 const init = workerData as WorkerInit;
 const port = parentPort;
-const parserReady: Promise<PythonParser> = PythonParser.create(init.grammar, init.compiled);
+let readyCpuMs: number | null = null;
+const parserReady: Promise<PythonParser> = PythonParser.create(init.grammar, init.compiled).then((p) => {
+  readyCpuMs = threadCpuMs();
+  return p;
+});
 // Shares equal calls across the batches this thread reads (each batch crosses back as one message).
 const interner = new ValueInterner();
 // Reported per batch below; this only keeps an early failure from being "unhandled".
@@ -28,8 +46,21 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
   return { batch: request.batch, results: request.tasks.map((t) => lintFile(parser, t, init.configs[t.config], interner)) };
 }
 
+let answered = false;
+
 if (port) {
   port.on('message', (request: WorkerRequest) => {
-    void handle(request).then((response) => port.postMessage(response));
+    void handle(request).then((response) => {
+      if (!answered) {
+        answered = true;
+        const first: FirstResult = { cpuMs: threadCpuMs(), loadedCpuMs, readyCpuMs, files: request.tasks.length };
+        response.firstResult = first;
+        port.postMessage(response);
+        // Everything a batch needs is compiled now: what the next workers load from the cache.
+        codeCacheReady();
+        return;
+      }
+      port.postMessage(response);
+    });
   });
 }

@@ -30,10 +30,35 @@ export class LintService {
   private workspaceFolders: string[] = [];
   private readonly editorSettings = new Map<string, PartialSettings>();
   private editorProblems = new Map<string, string[]>();
+  /** During a workspace scan: the settings of each directory, resolved once (see scanning). */
+  private byDir: Map<string, ResolvedSettings> | null = null;
+
+  /**
+   * Resolves settings once per directory until `done` is called: for the workspace scan, which
+   * asks for every file's settings (twice) while nothing it depends on changes — any change of
+   * settings, folders or a pyproject.toml goes through this class, drops what was resolved, and
+   * starts a new scan.
+   */
+  scanning(): { done: () => void } {
+    const memo = new Map<string, ResolvedSettings>();
+    this.byDir = memo;
+    return {
+      done: () => {
+        if (this.byDir === memo) this.byDir = null;
+      },
+    };
+  }
+
+  /** A pyproject.toml was created, changed or deleted. */
+  clearProjectSettings(): void {
+    this.pyproject.clear();
+    this.byDir?.clear();
+  }
 
   setWorkspaceFolders(folders: string[]): void {
     // Longest first, so nested folders win.
     this.workspaceFolders = [...folders].sort((a, b) => b.length - a.length);
+    this.byDir?.clear();
   }
 
   folders(): string[] {
@@ -47,17 +72,27 @@ export class LintService {
   /** Records the raw `migrationGuard` section for a folder ('' for files outside any folder). */
   setEditorSettings(folder: string, raw: unknown): string[] {
     const { settings, problems } = parseSettings(raw, 'migrationGuard settings');
+    this.byDir?.clear();
     this.editorSettings.set(folder, settings);
     this.editorProblems.set(folder, problems);
     return problems;
   }
 
   clearEditorSettings(): void {
+    this.byDir?.clear();
     this.editorSettings.clear();
     this.editorProblems = new Map();
   }
 
   settingsFor(file: string | null): ResolvedSettings {
+    if (!file || !this.byDir) return this.resolve(file);
+    const dir = dirname(file);
+    let found = this.byDir.get(dir);
+    if (!found) this.byDir.set(dir, (found = this.resolve(file)));
+    return found.file === file ? found : { ...found, file };
+  }
+
+  private resolve(file: string | null): ResolvedSettings {
     const folder = file ? this.folderOf(file) : null;
     const editor = this.editorSettings.get(folder ?? '') ?? {};
     const fallbackRoot = folder ?? (file ? dirname(file) : process.cwd());

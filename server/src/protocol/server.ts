@@ -15,7 +15,7 @@ import {
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver';
-import { PythonParser, type GrammarPaths } from '../analysis/parser';
+import { PythonParser, type CompiledGrammar, type GrammarPaths } from '../analysis/parser';
 import { codeActions, FIX_ALL_KIND, wantsFixAll } from './code-actions';
 import { DEFAULT_TARGET_DATABASE, type TargetDatabase } from '../analysis/target-database';
 import { targetOf } from '../config/settings';
@@ -33,6 +33,8 @@ import { WorkspaceLinter } from './workspace-linter';
 
 export interface ServerOptions {
   grammar: GrammarPaths;
+  /** The grammar being compiled since start-up (compileGrammar); without it, `initialize` compiles it. */
+  compiled?: Promise<CompiledGrammar>;
 }
 
 export const SERVER_NAME = 'django-migration-guard';
@@ -67,7 +69,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     service.setWorkspaceFolders(folders);
     const init = params.initializationOptions as { settings?: unknown } | undefined;
     if (init?.settings !== undefined) reportProblems(service.setEditorSettings('', init.settings));
-    parser = await PythonParser.create(options.grammar);
+    parser = await PythonParser.create(options.grammar, options.compiled ? await options.compiled : undefined);
     documents = new OpenDocuments(parser);
     return {
       capabilities: {
@@ -156,6 +158,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     const progress = supportsProgress ? await connection.window.createWorkDoneProgress().catch(() => undefined) : undefined;
     progress?.begin('Django Migration Guard', 0, 'Looking for migrations…', false);
     const cancelled = () => generation !== scanGeneration;
+    const settings = service.scanning();
     try {
       const perFolder = await Promise.all(folders.map((f) => findPythonFiles(f, cancelled)));
       const files = [...new Set(perFolder.flat())];
@@ -188,6 +191,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       }
       log(`checked ${migrations} migrations in ${Date.now() - started} ms (${linter.publishedUris().length} with findings)`);
     } finally {
+      settings.done();
       progress?.done();
     }
   }
@@ -285,7 +289,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       }
     }
     if (configChanged) {
-      service.pyproject.clear();
+      service.clearProjectSettings();
       relintOpen();
       void scanWorkspace().catch((e) => fail('re-scanning after pyproject.toml change', e));
       return;

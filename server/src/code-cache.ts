@@ -1,0 +1,91 @@
+/**
+ * Runs a bundle (a CommonJS file) through V8's code cache. Compiling a 1 MB bundle, and lazily
+ * its functions the first time they run, is most of what starting the language server or a CLI
+ * worker thread costs beyond Node.js itself; the cache holds the bytecode of every function
+ * compiled until `save()` is called, so later starts skip that work. It is written once, by a run
+ * that had no usable cache, to a folder only this user can write (bytecode from it is run as it
+ * is): $MIGRATION_GUARD_CODE_CACHE_DIR if set ('' turns the cache off), else the user's cache
+ * folder. The key is the bundle's content hash, Node's version and the CPU architecture; V8
+ * rejects a cache made by another V8 or with other flags, and a new one is then written. Any
+ * failure only means running without the cache. Imported by the small entry bundles only.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { Script } from 'node:vm';
+
+/** The folder for the cache, created private; null: no cache. */
+function cacheFolder(): string | null {
+  const given = process.env['MIGRATION_GUARD_CODE_CACHE_DIR'];
+  let dir: string | null;
+  if (given !== undefined) dir = given === '' ? null : given;
+  else if (process.platform === 'win32') dir = process.env['LOCALAPPDATA'] ? join(process.env['LOCALAPPDATA'], 'django-migration-guard', 'Cache') : null;
+  else {
+    const home = homedir();
+    const base = process.env['XDG_CACHE_HOME'] || (home ? join(home, process.platform === 'darwin' ? 'Library/Caches' : '.cache') : '');
+    dir = base ? join(base, 'django-migration-guard') : null;
+  }
+  if (!dir) return null;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (process.platform !== 'win32') {
+      // Bytecode found here is run: only a folder that nobody else can write to will do.
+      const st = statSync(dir);
+      if (st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0) return null;
+    }
+    return dir;
+  } catch {
+    return null;
+  }
+}
+
+function readCache(file: string | null): Buffer | undefined {
+  try {
+    return file ? readFileSync(file) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+type ModuleBody = (exports: unknown, require: NodeJS.Require, module: { exports: unknown }, filename: string, dirname: string) => void;
+
+/** Set by runWithCodeCache while the bundle runs: the bundle calls it when its cache is worth saving. */
+const READY = Symbol.for('django-migration-guard.code-cache-ready');
+
+/** Called by a bundle once its usual work has compiled what a start needs (no-op without a loader). */
+export function codeCacheReady(): void {
+  const ready = (globalThis as { [READY]?: () => void })[READY];
+  ready?.();
+}
+
+/**
+ * Runs `file` as a CommonJS module whose bytecode comes from the cache when there is a usable one.
+ * Returns `save`, which writes the cache (once, and only when there was none or V8 rejected it);
+ * the bundle's codeCacheReady() calls it too.
+ */
+export function runWithCodeCache(file: string): { save: () => void } {
+  const source = readFileSync(file, 'utf8');
+  const folder = cacheFolder();
+  const key = folder ? createHash('sha256').update(process.version).update(process.arch).update(source).digest('hex').slice(0, 32) : '';
+  const cacheFile = folder ? join(folder, `${basename(file, '.js')}-${key}.v8cache`) : null;
+  const cachedData = readCache(cacheFile);
+  const script = new Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
+  let wanted = !!cacheFile && (!cachedData || script.cachedDataRejected === true);
+  const save = (): void => {
+    if (!wanted || !cacheFile) return;
+    wanted = false;
+    try {
+      const tmp = `${cacheFile}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+      writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
+      renameSync(tmp, cacheFile);
+    } catch {
+      // The next start compiles again.
+    }
+  };
+  (globalThis as { [READY]?: () => void })[READY] = save;
+  const mod = { exports: {} as unknown };
+  (script.runInThisContext() as ModuleBody).call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));
+  return { save };
+}

@@ -1,0 +1,134 @@
+/**
+ * dist/server.js and dist/cli-worker.js start their bundle through V8's code cache
+ * (code-cache.ts): a run with no usable cache writes one (the server when it exits, a worker after
+ * its first answer), a later run uses it as it is, a cache V8 rejects is replaced, and a folder
+ * other users could write to is never used. Every run must give the same answers whatever the
+ * cache's state.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { DIST } from '../helpers/paths';
+import { TestClient } from './lsp-client';
+
+const MIGRATION = `from django.db import migrations
+
+
+def backfill(apps, schema_editor):
+    Order = apps.get_model("shop", "Order")
+    for order in Order.objects.all():
+        order.save()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RunPython(backfill)]
+`;
+
+/** One editor session: opens the migration, returns its diagnostic codes, then shuts the server down and waits for it to exit. */
+async function session(dir: string, file: string): Promise<string[]> {
+  process.env['MIGRATION_GUARD_CODE_CACHE_DIR'] = dir;
+  const client = await TestClient.start();
+  try {
+    const ds = await client.open(pathToFileURL(file).href, MIGRATION);
+    return ds.map((d) => String(d.code)).sort();
+  } finally {
+    const exited = new Promise<void>((resolve) => client.process.once('exit', () => resolve()));
+    await client.connection.sendRequest('shutdown');
+    await client.connection.sendNotification('exit');
+    await exited;
+    client.connection.dispose();
+  }
+}
+
+const cacheFiles = (dir: string, prefix = 'server-core-'): string[] => readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith('.v8cache'));
+
+describe('the server start-up code cache', () => {
+  let root: string;
+  let file: string;
+  const saved = process.env['MIGRATION_GUARD_CODE_CACHE_DIR'];
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), 'migration-guard-code-cache-'));
+    file = join(root, 'project', 'shop', 'migrations', '0002_backfill.py');
+    mkdirSync(join(root, 'project', 'shop', 'migrations'), { recursive: true });
+    writeFileSync(file, MIGRATION);
+  });
+  after(() => {
+    if (saved === undefined) delete process.env['MIGRATION_GUARD_CODE_CACHE_DIR'];
+    else process.env['MIGRATION_GUARD_CODE_CACHE_DIR'] = saved;
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('is written by the first session, private, and used as it is by the next', async () => {
+    const dir = join(root, 'cache');
+    const first = await session(dir, file);
+    assert.ok(first.includes('unbatched-save-loop'), `diagnostics of the first session: ${first.join(', ')}`);
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    const [name, ...more] = cacheFiles(dir);
+    assert.ok(name, 'no cache written');
+    assert.deepEqual(more, []);
+    const written = readFileSync(join(dir, name));
+    const mtime = statSync(join(dir, name)).mtimeMs;
+    assert.equal(statSync(join(dir, name)).mode & 0o777, 0o600);
+    assert.deepEqual(await session(dir, file), first);
+    // Accepted: not written again.
+    assert.equal(statSync(join(dir, name)).mtimeMs, mtime);
+    assert.deepEqual(readFileSync(join(dir, name)), written);
+  });
+
+  it('replaces a cache V8 rejects, and the session is unchanged', async () => {
+    const dir = join(root, 'corrupt');
+    const expected = await session(dir, file);
+    const [name] = cacheFiles(dir);
+    assert.ok(name);
+    const garbage = Buffer.alloc(4096, 7);
+    writeFileSync(join(dir, name), garbage);
+    assert.deepEqual(await session(dir, file), expected);
+    assert.notDeepEqual(readFileSync(join(dir, name)), garbage);
+    assert.deepEqual(await session(dir, file), expected);
+  });
+
+  it('never uses a folder others can write to', async () => {
+    const dir = join(root, 'shared');
+    mkdirSync(dir);
+    chmodSync(dir, 0o777);
+    const codes = await session(dir, file);
+    assert.ok(codes.includes('unbatched-save-loop'));
+    assert.deepEqual(cacheFiles(dir), []);
+  });
+
+  it('serves the CLI worker threads too, with the same output', () => {
+    const project = join(root, 'many');
+    // More files than the CLI lints in-process: the pool's worker threads take part.
+    for (let i = 1; i <= 240; i++) {
+      const dir = join(project, `app${i % 4}`, 'migrations');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `${String(i).padStart(4, '0')}_step.py`), MIGRATION.replace('"0001_initial"', `"${String(i).padStart(4, '0')}_prev"`));
+    }
+    const dir = join(root, 'cli');
+    const check = (): string => {
+      const r = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'check', '--format', 'json', '--jobs', '2', '--no-cache', project], { encoding: 'utf8', env: { ...process.env, MIGRATION_GUARD_CODE_CACHE_DIR: dir } });
+      assert.equal(r.status, 1, r.stderr);
+      return r.stdout;
+    };
+    const first = check();
+    assert.equal((JSON.parse(first) as unknown[]).length >= 240, true);
+    const [name] = cacheFiles(dir, 'cli-worker-core-');
+    assert.ok(name, 'the worker wrote no cache');
+    const mtime = statSync(join(dir, name)).mtimeMs;
+    assert.equal(check(), first);
+    assert.equal(statSync(join(dir, name)).mtimeMs, mtime, 'a usable cache is not written again');
+    writeFileSync(join(dir, name), Buffer.alloc(4096, 7));
+    assert.equal(check(), first);
+    assert.notDeepEqual(readFileSync(join(dir, name)), Buffer.alloc(4096, 7));
+  });
+
+  it("is off when MIGRATION_GUARD_CODE_CACHE_DIR is ''", async () => {
+    const codes = await session('', file);
+    assert.ok(codes.includes('unbatched-save-loop'));
+  });
+});
