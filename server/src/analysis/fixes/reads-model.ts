@@ -5,8 +5,8 @@
  * duplicates, `row.position = Row.objects.filter(position__isnull=False).count() + 1` repeats.
  */
 import { walk, type Node } from '../syntax';
+import { MANAGERS } from './loop-reading';
 
-const MANAGERS = new Set(['objects', '_default_manager', '_base_manager']);
 
 /**
  * `Model.objects` / `Model._default_manager` / `Model._base_manager` anywhere in `body`, except

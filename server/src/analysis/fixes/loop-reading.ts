@@ -1,0 +1,281 @@
+/**
+ * What "Batch this loop" (batch-loop.ts) reads of a loop and its writes: the queryset chain it walks
+ * and the manager bulk writes go through, whether a write stands alone on its line and whether its
+ * result is read, the fields the loop assigns, get_or_create's look-up and defaults, the object a
+ * save() writes.
+ */
+import { isHistoricalModel, type LoopFacts } from '../code-facts';
+import type { Scope } from '../scope';
+import { callArguments, sequenceElements, staticString, unparen, walk, type Node } from '../syntax';
+
+export const MANAGERS = new Set(['objects', '_default_manager', '_base_manager']);
+export const MARK = '# TODO(migration-guard):';
+
+export interface Chain {
+  /** The model class name the chain starts from. */
+  model: string;
+  /** `Order.objects` or `Order.objects.using(alias)`: what bulk writes go through. */
+  manager: string;
+  /** Already streams, or prefetches (which iterator() would drop on older Django). */
+  streams: boolean;
+}
+
+/** `Order.objects.using(a).filter(...)` -> Order, `Order.objects.using(a)`. Null for anything else. */
+export function chainOf(expr: Node): Chain | null {
+  const links: Node[] = [];
+  let cur: Node | null = unparen(expr);
+  const isGetModel = (n: Node) => n.type === 'call' && /(^|\.)get_model$/.test(n.childForFieldName('function')?.text ?? '');
+  while (cur && (cur.type === 'call' || cur.type === 'attribute' || cur.type === 'subscript') && !isGetModel(cur)) {
+    links.push(cur);
+    cur = cur.type === 'call' ? cur.childForFieldName('function') : cur.type === 'attribute' ? cur.childForFieldName('object') : cur.childForFieldName('value');
+  }
+  // `Order.objects…`, or `apps.get_model("shop", "Order").objects…` written inline.
+  const inline = !!cur && isGetModel(cur);
+  if (!cur || (!inline && (cur.type !== 'identifier' || !/^[A-Z]/.test(cur.text)))) return null;
+  const model = oneLine(cur.text);
+  let manager: string | null = null;
+  let streams = false;
+  for (let i = links.length - 1; i >= 0; i--) {
+    const link = links[i] as Node;
+    if (link.type !== 'attribute') continue;
+    const attr = link.childForFieldName('attribute')?.text ?? '';
+    if (MANAGERS.has(attr) && manager === null) manager = oneLine(link.text);
+    if (attr === 'using' && manager !== null && links[i - 1]?.type === 'call') manager = oneLine((links[i - 1] as Node).text);
+    if (attr === 'iterator' || attr === 'prefetch_related') streams = true;
+  }
+  return manager ? { model, manager, streams } : null;
+}
+
+/** An expression written over several lines, on one: `using(\n  alias=a\n)` -> `using(alias=a)`. */
+export function oneLine(text: string): string {
+  return text.replace(/([([{])\s*\n\s*/g, '$1').replace(/\s*\n\s*([)\]}])/g, '$1').replace(/\s*\n\s*/g, ' ');
+}
+
+/** The chain a loop walks: written in the header, or bound once to a local name. */
+export function iterableChain(iterable: Node | null, locals: Scope): { chain: Chain; inHeader: boolean } | null {
+  if (!iterable) return null;
+  const n = unparen(iterable);
+  const direct = chainOf(n);
+  if (direct) return { chain: direct, inHeader: true };
+  if (n.type === 'identifier') {
+    const b = locals.lookup(n.text);
+    const c = b?.kind === 'value' ? chainOf(b.node) : null;
+    if (c) return { chain: c, inHeader: false };
+  }
+  return null;
+}
+
+/**
+ * The statement a write stands in: the call on its own, or (for creates) `obj = call` /
+ * `obj, created = call` whose names nothing else in the function reads, so the result can go.
+ */
+export function statementOf(call: Node, scope: Node, resultMayGo: boolean): Node | null {
+  const p = call.parent;
+  if (p?.type === 'expression_statement' && p.firstNamedChild?.id === call.id) return p;
+  const left = p?.type === 'assignment' && p.childForFieldName('right')?.id === call.id ? p.childForFieldName('left') : null;
+  if (!resultMayGo || !left || p?.parent?.type !== 'expression_statement' || p.parent.firstNamedChild?.id !== p.id) return null;
+  const names = left.type === 'identifier' ? [left] : ['pattern_list', 'tuple_pattern'].includes(left.type) ? left.namedChildren : [];
+  if (names.length === 0 || names.some((n) => n.type !== 'identifier')) return null;
+  const wanted = new Set(names.map((n) => n.text));
+  // Cheap on text first: a name written once in the function is read nowhere else.
+  const text = scope.text;
+  if ([...wanted].every((w) => text.indexOf(w) === text.lastIndexOf(w))) return p.parent;
+  const reads = scope.descendantsOfType('identifier').filter((n) => wanted.has(n.text)).length;
+  return reads === names.length ? p.parent : null;
+}
+
+/** The statement starts its own line (not `if x: row.save()`). */
+export function ownLine(stmt: Node, source: string): boolean {
+  const lineStart = source.lastIndexOf('\n', stmt.startIndex - 1) + 1;
+  return /^[ \t]*$/.test(source.slice(lineStart, stmt.startIndex));
+}
+
+export function containsReturn(body: Node): boolean {
+  let found = false;
+  walk(body, (n) => {
+    if (found || n.type === 'function_definition' || n.type === 'lambda' || n.type === 'class_definition') return false;
+    if (n.type === 'return_statement' || n.type === 'yield') found = true;
+    return !found;
+  });
+  return found;
+}
+
+export function uniqueName(base: string, taken: string): string {
+  let name = base;
+  for (let i = 2; new RegExp(`\\b${name}\\b`).test(taken); i++) name = `${base}_${i}`;
+  return name;
+}
+
+/** What the loop does to `row` besides saving it: the fields it sets, and whether that is all. */
+export function assignedFields(body: Node, row: string): { fields: string[]; complete: boolean } {
+  const fields: string[] = [];
+  let complete = true;
+  const add = (f: string) => {
+    if (!fields.includes(f)) fields.push(f);
+  };
+  const fieldOf = (target: Node): string | null => {
+    let n = target;
+    while (n.type === 'subscript') n = n.childForFieldName('value') ?? n;
+    if (n.type !== 'attribute') return null;
+    const obj = n.childForFieldName('object');
+    if (obj && obj.text === row) return n.childForFieldName('attribute')?.text ?? null;
+    if (obj) {
+      // row.customer.name = ...: a related object changes, which bulk_update of row does not write.
+      let root: Node | null = obj;
+      while (root?.type === 'attribute' && root.text !== row) root = root.childForFieldName('object');
+      if (root?.text === row) complete = false;
+    }
+    return null;
+  };
+  walk(body, (n) => {
+    if (n.type === 'function_definition' || n.type === 'lambda' || n.type === 'class_definition') return false;
+    if (n.type === 'assignment' || n.type === 'augmented_assignment') {
+      const left = n.childForFieldName('left');
+      const targets = left?.type === 'pattern_list' || left?.type === 'tuple_pattern' ? left.namedChildren : left ? [left] : [];
+      for (const t of targets) {
+        const f = fieldOf(t);
+        if (f) add(f);
+      }
+    } else if (n.type === 'call') {
+      const fn = n.childForFieldName('function');
+      const args = callArguments(n);
+      if (fn?.type === 'identifier' && fn.text === 'setattr' && args.positional[0]?.text === row) {
+        const name = args.positional[1] ? staticString(args.positional[1]) : null;
+        if (name?.complete) add(name.text);
+        else complete = false;
+      } else if (fn?.type === 'attribute') {
+        // row.tags.append(x), row.data.update(...): a field mutated in place.
+        const obj = fn.childForFieldName('object');
+        const method = fn.childForFieldName('attribute')?.text ?? '';
+        if (obj?.type === 'attribute' && obj.childForFieldName('object')?.text === row && /^(append|extend|update|insert|pop|remove|clear|add|setdefault|discard)$/.test(method)) {
+          const f = obj.childForFieldName('attribute')?.text;
+          if (f) add(f);
+        }
+      }
+      // The row handed to other code, which may set fields we cannot see.
+      const fnName = fn?.text ?? '';
+      if (!/^(print|len|str|repr|isinstance|getattr|hasattr|setattr|logger\.\w+|logging\.\w+|log\.\w+)$/.test(fnName)) {
+        for (const a of [...args.positional, ...args.keywords.values()]) if (unparen(a).text === row) complete = false;
+      }
+    }
+    return true;
+  });
+  for (const f of ['pk', 'id']) {
+    const i = fields.indexOf(f);
+    if (i >= 0) {
+      fields.splice(i, 1);
+      complete = false;
+    }
+  }
+  return { fields, complete };
+}
+
+export function explicitUpdateFields(save: Node): string[] | null {
+  const list = callArguments(save).keywords.get('update_fields');
+  const items = list ? sequenceElements(list) : null;
+  if (!items) return null;
+  const names = items.map((e) => staticString(e));
+  return names.every((s) => s?.complete) ? names.map((s) => (s as { text: string }).text) : null;
+}
+
+/** The keyword arguments of a call as `name=value` texts, or null with splats or positionals. */
+export function keywordTexts(call: Node, skip: string[] = []): Array<[string, string]> | null {
+  const args = callArguments(call);
+  if (args.hasSplat || args.positional.length > 0) return null;
+  const out: Array<[string, string]> = [];
+  for (const [k, v] of args.keywords) if (!skip.includes(k)) out.push([k, v.text]);
+  return out;
+}
+
+/** String keys of `defaults={...}` / `defaults=dict(...)`, or null when they cannot be read. */
+export function defaultKeys(node: Node): string[] | null {
+  const n = unparen(node);
+  if (n.type === 'dictionary') {
+    const keys: string[] = [];
+    for (const pair of n.namedChildren) {
+      if (pair.type !== 'pair') return null;
+      const k = pair.childForFieldName('key');
+      const s = k ? staticString(k) : null;
+      if (!s?.complete) return null;
+      keys.push(s.text);
+    }
+    return keys;
+  }
+  if (n.type === 'call' && n.childForFieldName('function')?.text === 'dict') {
+    const kw = keywordTexts(n);
+    return kw ? kw.map(([k]) => k) : null;
+  }
+  return null;
+}
+
+/** `defaults={"a": 1}` / `defaults=dict(a=1)` as `a=1` keywords; `**defaults` when it cannot be spelled so. */
+export function defaultsAsKeywords(node: Node): string[] {
+  const n = unparen(node);
+  if (n.type === 'dictionary') {
+    const out: string[] = [];
+    for (const pair of n.namedChildren) {
+      const k = pair.type === 'pair' ? pair.childForFieldName('key') : null;
+      const v = pair.childForFieldName('value');
+      const key = k ? staticString(k) : null;
+      if (!key?.complete || !/^[A-Za-z_]\w*$/.test(key.text) || !v) return [`**${n.text}`];
+      out.push(`${key.text}=${v.text}`);
+    }
+    return out;
+  }
+  if (n.type === 'call' && n.childForFieldName('function')?.text === 'dict') {
+    const kw = keywordTexts(n);
+    if (kw) return kw.map(([k, v]) => `${k}=${v}`);
+  }
+  return [`**${n.text}`];
+}
+
+/** An object whose save() can become a bulk_update: a name or an attribute chain of names (no calls). */
+export function isSavedObject(recv: Node): boolean {
+  let n: Node | null = recv;
+  while (n?.type === 'attribute') n = n.childForFieldName('object');
+  return n?.type === 'identifier' && n.text !== 'self' && n.text !== 'cls';
+}
+
+/**
+ * The class a name is built from in the loop body: `obj = Comment(...)` -> Comment, or a name
+ * bound to `apps.get_model(...)` (`bug = bug_model(**data)`); one assignment only.
+ */
+export function constructedModel(body: Node, name: string, locals: Scope): { model: string; call: Node } | null {
+  let built: { model: string; call: Node } | null = null;
+  let count = 0;
+  walk(body, (n) => {
+    if (n.type === 'assignment' && n.childForFieldName('left')?.text === name) {
+      count++;
+      const right = n.childForFieldName('right');
+      const fn = right?.type === 'call' ? right.childForFieldName('function') : null;
+      if (right && fn?.type === 'identifier' && (/^[A-Z]/.test(fn.text) || isHistoricalModel(fn.text, locals))) built = { model: fn.text, call: right };
+    }
+    return true;
+  });
+  return count === 1 ? built : null;
+}
+
+/**
+ * save() of an object built with its primary key updates the row when it exists; bulk_create only
+ * inserts. Said in a marked line when the constructor may pass one (`**data`, `pk=`, `id=`).
+ */
+export function keyNote(construct: Node): string[] {
+  const args = callArguments(construct);
+  if (!args.hasSplat && !args.keywords.has('pk') && !args.keywords.has('id')) return [];
+  return [`${MARK} save() of an object with its primary key set updates the row if it exists; bulk_create only inserts (check these rows are new, or add ignore_conflicts=True)`];
+}
+
+/** The manager expression names something the loop binds (it cannot be evaluated after the loop). */
+export function usesLoopNames(expr: Node, loop: LoopFacts, body: Node): boolean {
+  const bound = new Set(loop.targets);
+  walk(body, (n) => {
+    if (n.type === 'assignment' && n.childForFieldName('left')?.type === 'identifier') bound.add(n.childForFieldName('left')?.text as string);
+    return true;
+  });
+  let hit = false;
+  walk(expr, (n) => {
+    if (n.type === 'identifier' && bound.has(n.text)) hit = true;
+    return !hit;
+  });
+  return hit;
+}
