@@ -6,10 +6,9 @@
  * unmanaged models (wherever they were created) touch no table, and RunSQL's table names are
  * matched to the real table names of the models this migration creates.
  */
+import { fixContext } from '../fixes/fix-context';
 import type { BranchStep } from '../operations';
 import type { OperationSummary } from '../project/summary';
-import { previewFile } from '../sql-preview/from-view';
-import type { MigrationPreview } from '../sql-preview/preview';
 import type { RelatedLocation } from '../types';
 import type { ProjectRuleContext, Rule } from './rule';
 
@@ -45,14 +44,14 @@ function tableKinds(ctx: ProjectRuleContext, ops: OperationSummary[]): { model(m
 /** Operations whose SQL Django may leave empty (a change of validators, a db_column kept, a db_table given). */
 const MAYBE_NO_SQL = new Set(['AlterField', 'RenameField', 'RenameModel', 'AlterModelTable', 'AlterUniqueTogether', 'AlterIndexTogether']);
 
-/** Whether Django runs no SQL at all for `op` (the SQL preview says so); false when it cannot tell. */
+/**
+ * Whether Django runs no SQL at all for `op` (the SQL preview says so); false when it cannot tell.
+ * The preview is the migration's one, shared with the schema rules' fixes.
+ */
 function noSqlFor(ctx: ProjectRuleContext): (op: OperationSummary) => boolean {
-  let preview: MigrationPreview | null | undefined;
   return (op) => {
-    if (!op.specName || !MAYBE_NO_SQL.has(op.specName) || !ctx.view || !ctx.file) return false;
-    const names = ctx.view.databaseNames();
-    preview ??= names ? previewFile(ctx.view, ctx.file, ctx.target, names, ctx.summary) : null;
-    const p = preview?.operations[ctx.summary.operations.indexOf(op)];
+    if (!op.specName || !MAYBE_NO_SQL.has(op.specName)) return false;
+    const p = fixContext(ctx).preview()?.operations[ctx.summary.operations.indexOf(op)];
     return !!p && p.cannotPreview === null && p.statements.length === 0 && p.deferred.length === 0;
   };
 }
