@@ -15,6 +15,7 @@ import { callArguments, dottedName, sequenceElements, staticString, unparen, typ
 import type { Fix } from '../types';
 import { eolOf, indentOf, insertAfter, pythonString, replaceNode } from './edits';
 import { readsModel } from './reads-model';
+import { MANAGERS } from '../historical-models';
 
 interface TemplateInput {
   loop: LoopFacts;
@@ -34,7 +35,7 @@ function modelOfQueryset(iterable: Node): { model: string; queryset: Node } | nu
     if (cur.type === 'call') cur = cur.childForFieldName('function');
     else if (cur.type === 'attribute') {
       const attr = cur.childForFieldName('attribute')?.text ?? '';
-      if (attr === 'objects' || attr === '_default_manager' || attr === '_base_manager') sawManager = true;
+      if (MANAGERS.has(attr)) sawManager = true;
       if (['iterator', 'prefetch_related'].includes(attr)) return null; // already streaming / prefetch needs list()
       cur = cur.childForFieldName('object');
     } else if (cur.type === 'identifier') {

@@ -4,11 +4,11 @@
  * result is read, the fields the loop assigns, get_or_create's look-up and defaults, the object a
  * save() writes.
  */
-import { isHistoricalModel, type LoopFacts } from '../code-facts';
+import type { LoopFacts } from '../code-facts';
+import { isGetModelCall, isHistoricalModel, MANAGERS } from '../historical-models';
 import type { Scope } from '../scope';
 import { callArguments, sequenceElements, staticString, unparen, walk, type Node } from '../syntax';
 
-export const MANAGERS = new Set(['objects', '_default_manager', '_base_manager']);
 export const MARK = '# TODO(migration-guard):';
 
 export interface Chain {
@@ -24,13 +24,12 @@ export interface Chain {
 export function chainOf(expr: Node): Chain | null {
   const links: Node[] = [];
   let cur: Node | null = unparen(expr);
-  const isGetModel = (n: Node) => n.type === 'call' && /(^|\.)get_model$/.test(n.childForFieldName('function')?.text ?? '');
-  while (cur && (cur.type === 'call' || cur.type === 'attribute' || cur.type === 'subscript') && !isGetModel(cur)) {
+  while (cur && (cur.type === 'call' || cur.type === 'attribute' || cur.type === 'subscript') && !isGetModelCall(cur)) {
     links.push(cur);
     cur = cur.type === 'call' ? cur.childForFieldName('function') : cur.type === 'attribute' ? cur.childForFieldName('object') : cur.childForFieldName('value');
   }
   // `Order.objects…`, or `apps.get_model("shop", "Order").objects…` written inline.
-  const inline = !!cur && isGetModel(cur);
+  const inline = !!cur && isGetModelCall(cur);
   if (!cur || (!inline && (cur.type !== 'identifier' || !/^[A-Z]/.test(cur.text)))) return null;
   const model = oneLine(cur.text);
   let manager: string | null = null;

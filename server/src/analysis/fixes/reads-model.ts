@@ -5,7 +5,7 @@
  * duplicates, `row.position = Row.objects.filter(position__isnull=False).count() + 1` repeats.
  */
 import { walk, type Node } from '../syntax';
-import { MANAGERS } from './loop-reading';
+import { MANAGERS } from '../historical-models';
 
 
 /**

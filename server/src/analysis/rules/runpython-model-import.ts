@@ -14,8 +14,8 @@ import type { Binding } from '../scope';
 import { dottedName, rangeOf, walk, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
 import { lineOf, type Rule, type RuleContext } from './rule';
+import { MANAGERS } from '../historical-models';
 
-const MANAGERS = new Set(['objects', '_default_manager', '_base_manager']);
 
 interface ModelUse {
   /** The identifier or dotted reference that names the model. */

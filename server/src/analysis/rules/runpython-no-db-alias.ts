@@ -10,16 +10,15 @@ import { parameterNames, runPythonCode, type UnitNames, unitNodes, walkUnit } fr
 import { rangeOf, type Node } from '../syntax';
 import type { Fix } from '../types';
 import { snippet, type Rule } from './rule';
+import { isGetModelCall, isHistoricalModel, MANAGERS } from '../historical-models';
 
-const MANAGERS = new Set(['objects', '_default_manager', '_base_manager']);
 const ROUTED = new Set(['using', 'db_manager']);
 
 /** `X` is a model: bound to `apps.get_model(...)` in this code, a CamelCase name, or `apps.get_model(...)` itself. */
 function isModel(obj: Node, names: UnitNames): boolean {
-  if (obj.type === 'call') return /(^|\.)get_model$/.test(obj.childForFieldName('function')?.text ?? '');
+  if (obj.type === 'call') return isGetModelCall(obj);
   if (obj.type !== 'identifier') return false;
-  const b = names.facts.locals.lookup(obj.text);
-  if (b?.kind === 'value' && b.node.type === 'call' && /(^|\.)get_model$/.test(b.node.childForFieldName('function')?.text ?? '')) return true;
+  if (isHistoricalModel(obj.text, names.facts.locals)) return true;
   return /^[A-Z][a-z0-9]/.test(obj.text);
 }
 

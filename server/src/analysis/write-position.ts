@@ -1,0 +1,70 @@
+/**
+ * Where a write (or a slice) sits in its loop, which decides whether it runs once per row: followed
+ * by `return` / `break`, kept in a dict on a cache miss, or flushing a batch under a size check.
+ */
+import { walk, type Node } from './syntax';
+
+/** The statement containing `node` is followed by `return` or `break` in its block. */
+export function followedByExit(node: Node, stopAt: Node | null): boolean {
+  let stmt: Node | null = node;
+  while (stmt && stmt.parent && stmt.parent.type !== 'block') {
+    if (stopAt && stmt.id === stopAt.id) return false;
+    stmt = stmt.parent;
+  }
+  for (let next = stmt?.nextNamedSibling ?? null; next; next = next.nextNamedSibling) {
+    if (next.type === 'return_statement' || next.type === 'break_statement') return true;
+    if (next.type !== 'comment' && next.type !== 'expression_statement') return false;
+  }
+  return false;
+}
+
+/**
+ * `obj, _ = Model.objects.get_or_create(...)` (or `obj = ….create(...)[0]`, `cache[k] = ….create(...)`)
+ * inside an `if` whose block also stores the result in a dict (`cache[key] = obj`): the write runs on a
+ * cache miss, once per key.
+ */
+export function memoizedWrite(call: Node, loop: Node): boolean {
+  let value: Node = call;
+  while (value.parent?.type === 'subscript' && value.parent.childForFieldName('value')?.id === value.id) value = value.parent;
+  const assign = value.parent?.type === 'assignment' && value.parent.childForFieldName('right')?.id === value.id ? value.parent : null;
+  const left = assign?.childForFieldName('left');
+  if (!assign || !left) return false;
+  if (left.type === 'subscript') return within(assign, loop, 'if_statement');
+  const first = left.type === 'identifier' ? left : ['pattern_list', 'tuple_pattern'].includes(left.type) ? left.firstNamedChild : null;
+  if (first?.type !== 'identifier') return false;
+  let block: Node | null = assign.parent;
+  while (block && block.id !== loop.id && !(block.type === 'block' && block.parent?.type === 'if_statement')) block = block.parent;
+  if (!block || block.id === loop.id) return false;
+  let stored = false;
+  walk(block, (n) => {
+    if (n.type === 'assignment' && n.childForFieldName('left')?.type === 'subscript' && n.childForFieldName('right')?.text === first.text) stored = true;
+    return !stored;
+  });
+  return stored;
+}
+
+/** `node` sits inside a `type` node that is itself inside `loop`. */
+function within(node: Node, loop: Node, type: string): boolean {
+  for (let p = node.parent; p && p.id !== loop.id; p = p.parent) if (p.type === type) return true;
+  return false;
+}
+
+/** A bulk write under `if len(x) >= n` (or `%`, `>`): flushing a batch that accumulates. */
+export function underSizeCheck(node: Node, loop: Node): boolean {
+  for (let p = node.parent; p && p.id !== loop.id; p = p.parent) {
+    if (p.type === 'if_statement') {
+      const cond = p.childForFieldName('condition')?.text ?? '';
+      if (/\blen\(|%|>=|>/.test(cond)) return true;
+    }
+  }
+  return false;
+}
+
+/** A slice that can stand for a batch: not `[:1]` / `[0:1]` (a LIMIT 1 lookup). */
+export function isBatchSlice(slice: Node): boolean {
+  const bounds = slice.namedChildren;
+  const literal = bounds.every((b) => b.type === 'integer');
+  if (!literal) return bounds.length > 0;
+  const values = bounds.map((b) => Number(b.text));
+  return Math.max(0, ...values) > 1;
+}
