@@ -159,11 +159,24 @@ async function main() {
   let shots = Promise.resolve();
   mkdirSync(shotDir, { recursive: true });
 
-  const takeScreenshot = ({ name, waitFor = [] }) => {
+  // `hover` names an element the mouse rests on first (as a user would), for pictures of a hover.
+  const takeScreenshot = ({ name, waitFor = [], hover }) => {
     shots = shots.then(async () => {
       let answer = 'ok';
       try {
-        for (const selector of waitFor) await page.waitForSelector(selector, { state: 'visible', timeout: 15_000 });
+        if (hover) {
+          await page.waitForSelector(hover, { state: 'visible', timeout: 10_000 });
+          // Decorations sit under the text layer, so move the mouse to the box rather than "hovering" the element.
+          const box = await page.locator(hover).first().boundingBox();
+          if (!box) throw new Error(`${hover} has no box to rest the mouse on`);
+          await page.mouse.move(0, 0);
+          await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 4 });
+        }
+        for (const selector of waitFor) {
+          await page.waitForSelector(selector, { state: 'visible', timeout: 10_000 }).catch((e) => {
+            throw new Error(`${selector} was not visible: ${String(e instanceof Error ? e.message : e).split('\n')[0]}`);
+          });
+        }
         // Let the workbench paint what it just laid out (two animation frames), then shoot.
         await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
         const file = join(shotDir, `${name}.png`);

@@ -4,7 +4,7 @@
  * order, run one after another, and each result is printed as one line, then `N passed, N failed`.
  * Nothing here sleeps a fixed time: `waitFor` polls a condition until it holds or times out.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface TestCase {
@@ -62,16 +62,33 @@ export async function waitFor<T>(
 /**
  * Asks run.mjs for a screenshot: prints a marker line it acts on, then waits for its answer file.
  * `waitFor` lists Playwright selectors the page must show first (e.g. the quick-fix menu), so a
- * picture of a workbench still loading fails the run instead of landing in the README. Without
- * run.mjs (Electron) there is nobody to take it, and this returns at once.
+ * picture of a workbench still loading fails the run instead of landing in the README. Some of
+ * what a picture shows is transient (a hover closes when focus moves): `prepare` sets it up and
+ * runs again before each of `attempts` requests; `hover` is a selector the mouse rests on. Without run.mjs (Electron) there is nobody to
+ * take it, and this returns at once.
  */
-export async function screenshot(name: string, selectors: string[] = []): Promise<void> {
+export async function screenshot(
+  name: string,
+  selectors: string[] = [],
+  options: { prepare?: () => Promise<unknown>; attempts?: number; hover?: string } = {},
+): Promise<void> {
   const ackDir = process.env.MIGRATION_GUARD_E2E_ACK_DIR;
   if (!ackDir) return;
-  console.log(`SCREENSHOT ${JSON.stringify({ name, waitFor: selectors })}`);
+  const attempts = options.attempts ?? 1;
   const file = join(ackDir, `${name}.ack`);
-  const answer = await waitFor(`screenshot ${name}`, () => existsSync(file) && readFileSync(file, 'utf8'), { timeout: 60_000 });
-  if (answer.trim() !== 'ok') throw new Error(`screenshot ${name}: ${answer.trim()}`);
+  const failures: string[] = [];
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    await options.prepare?.();
+    rmSync(file, { force: true });
+    console.log(`SCREENSHOT ${JSON.stringify({ name, waitFor: selectors, hover: options.hover })}`);
+    const answer = (await waitFor(`screenshot ${name}`, () => existsSync(file) && readFileSync(file, 'utf8'), { timeout: 60_000 })).trim();
+    if (answer === 'ok') {
+      if (failures.length) log(`  screenshot ${name} needed ${attempt} attempts (${failures.join('; ')})`);
+      return;
+    }
+    failures.push(answer);
+  }
+  throw new Error(`screenshot ${name}: ${failures.join('; ')}`);
 }
 
 /** Runs every registered test; resolves with the counts. */

@@ -99,13 +99,18 @@ test('an opened migration shows every rule with its code, source, severity, link
 test('screenshot: a migration with squiggles and the Problems panel', async () => {
   await tidyWorkbench();
   const editor = await openEditor('orders/migrations/0002_backfill_currency.py');
-  const loop = diagnostics(editor.document.uri, 'unbatched-save-loop')[0] as vscode.Diagnostic;
+  const [loop] = await waitForDiagnostics(editor.document.uri, 'unbatched-save-loop');
   const at = loop.range.start.translate(0, 4);
   editor.selection = new vscode.Selection(at, at);
   await vscode.commands.executeCommand('workbench.files.action.showActiveFileInExplorer');
   await vscode.commands.executeCommand('workbench.actions.view.problems');
-  await vscode.window.showTextDocument(editor.document); // focus back in the editor, for the hover
-  await vscode.commands.executeCommand('editor.action.showHover');
-  await screenshot('diagnostics', ['.monaco-editor .squiggly-warning', '.markers-panel .monaco-list-row', '.monaco-hover >> text=unbatched-save-loop']);
+  // The hover closes if focus moves while the workbench settles, so it is opened again before each try.
+  const openHover = async () => {
+    await vscode.window.showTextDocument(editor.document); // focus back in the editor, for the hover
+    editor.selection = new vscode.Selection(at, at);
+    await vscode.commands.executeCommand('editor.action.showHover');
+  };
+  const shown = ['.monaco-editor .squiggly-warning', '.markers-panel .monaco-list-row', '.monaco-hover >> text=unbatched-save-loop'];
+  await screenshot('diagnostics', shown, { prepare: openHover, attempts: 3, hover: '.monaco-editor .squiggly-warning' });
   await vscode.commands.executeCommand('workbench.action.closePanel');
 });
