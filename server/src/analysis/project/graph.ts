@@ -255,23 +255,47 @@ export class MigrationGraph {
    * before planning); it is not expanded again, so a cycle cannot make this loop forever.
    */
   forwardsPlan(target: GraphNode): GraphNode[] {
+    // Called for many nodes of a large project: marks in a typed array by node number, each
+    // node's parents sorted once, and two parallel stacks rather than a tuple per step.
+    const mark: number[] = new Array<number>(this.nodes.size).fill(0); // by node number; 1: expanded, 2: done
     const visited: GraphNode[] = [];
-    const done = new Set<GraphNode>();
-    const expanded = new Set<GraphNode>();
-    const stack: Array<[GraphNode, boolean]> = [[target, false]];
+    const stack: GraphNode[] = [target];
+    const processed: boolean[] = [false];
     while (stack.length > 0) {
-      const [node, processed] = stack.pop() as [GraphNode, boolean];
-      if (done.has(node)) continue;
-      if (processed) {
-        done.add(node);
+      const node = stack.pop() as GraphNode;
+      const after = processed.pop() as boolean;
+      const n = this.numberOf(node);
+      if (mark[n] === 2) continue;
+      if (after) {
+        mark[n] = 2;
         visited.push(node);
-      } else if (!expanded.has(node)) {
-        expanded.add(node);
-        stack.push([node, true]);
-        for (const p of sortNodes(node.parents)) stack.push([p, false]);
+      } else if (mark[n] !== 1) {
+        mark[n] = 1;
+        stack.push(node);
+        processed.push(true);
+        for (const p of this.sortedParents(node)) {
+          stack.push(p);
+          processed.push(false);
+        }
       }
     }
     return visited;
+  }
+
+  private readonly numbers = new Map<GraphNode, number>();
+  private readonly sortedParentsMemo = new Map<GraphNode, GraphNode[]>();
+
+  /** A node's number, for marks kept in arrays (numbered on first use; the graph no longer changes once built). */
+  private numberOf(node: GraphNode): number {
+    let n = this.numbers.get(node);
+    if (n === undefined) this.numbers.set(node, (n = this.numbers.size));
+    return n;
+  }
+
+  private sortedParents(node: GraphNode): GraphNode[] {
+    let sorted = this.sortedParentsMemo.get(node);
+    if (!sorted) this.sortedParentsMemo.set(node, (sorted = sortNodes(node.parents)));
+    return sorted;
   }
 
   /** What `migrate` would apply on an empty database: each leaf's plan in turn, without repeats. */

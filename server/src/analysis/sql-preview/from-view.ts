@@ -33,11 +33,12 @@ export function previewFile(view: ProjectView, file: string, target: TargetDatab
     return 'unknown';
   };
   // What earlier migrations (of every app: foreign keys name other apps' tables) renamed and created.
-  const history = new NameHistory();
   const node = view.node(file);
-  for (const n of node ? view.graph.forwardsPlan(node) : []) {
-    if (n === node || !n.migration) continue;
-    for (const op of n.migration.summary.operations) if (op.args) history.record(n.key.app, op.args);
-  }
+  const history = NameHistory.deferred((h) => {
+    for (const n of node ? view.graph.forwardsPlan(node) : []) {
+      if (n === node || !n.migration) continue;
+      for (const op of n.migration.summary.operations) if (op.args) h.record(n.key.app, op.args);
+    }
+  });
   return previewMigration({ summary, app: migration.key.app, before: view.stateOf(file, 'before'), target, names, otherApp, history });
 }

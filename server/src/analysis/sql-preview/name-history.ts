@@ -15,17 +15,48 @@ export class NameHistory {
   private renamedAt = new Map<string, number>();
   private createdAt = new Map<string, number>();
   private position = 0;
+  /**
+   * The earlier migrations, replayed on the first question rather than up front: most previews
+   * never ask one (only dropping a constraint Django finds by introspection does), and a replay
+   * walks every ancestor's operations, for each file of a project.
+   */
+  private replay: ((h: NameHistory) => void) | null = null;
+  /** Operations recorded before the replay ran, in order: they come after what it records. */
+  private pending: Array<[string, OperationArgs]> = [];
+
+  /** A history whose earlier operations `replay` records (on this history) when first needed. */
+  static deferred(replay: (h: NameHistory) => void): NameHistory {
+    const h = new NameHistory();
+    h.replay = replay;
+    return h;
+  }
 
   clone(): NameHistory {
     const h = new NameHistory();
     h.renamedAt = new Map(this.renamedAt);
     h.createdAt = new Map(this.createdAt);
     h.position = this.position;
+    h.replay = this.replay;
+    h.pending = [...this.pending];
     return h;
+  }
+
+  private settle(): void {
+    const replay = this.replay;
+    if (!replay) return;
+    this.replay = null;
+    const pending = this.pending;
+    this.pending = [];
+    replay(this);
+    for (const [app, a] of pending) this.record(app, a);
   }
 
   /** One operation of `app`, in plan order. */
   record(app: string, a: OperationArgs): void {
+    if (this.replay) {
+      this.pending.push([app, a]);
+      return;
+    }
     const at = ++this.position;
     const key = (m: string) => modelKey(app, m);
     switch (a.kind) {
@@ -62,12 +93,14 @@ export class NameHistory {
    * without a field, renamed at all; null when every name is current.
    */
   staleTable(models: ReadonlyArray<string | undefined>, field?: string): string | null {
+    this.settle();
     const created = field === undefined ? -1 : (this.createdAt.get(field.toLowerCase()) ?? 0);
     return models.find((m): m is string => !!m && (this.renamedAt.get(m) ?? -1) > created) ?? null;
   }
 
   /** The first column of `model` that a rename gave its current name, or null. */
   staleColumn(model: string, columns: readonly string[]): string | null {
+    this.settle();
     return columns.find((c) => this.renamedAt.has(`${model}#${c}`.toLowerCase())) ?? null;
   }
 }
