@@ -132,7 +132,7 @@ def touch(order):
         order.first_line_id = line.pk
         order.save()`;
     const readAfter = `    for order in Order.objects.all():
-        line, created = Line.objects.get_or_create(order=order, amount=0)
+        line = Line.objects.create(order=order, amount=0)
     print(line)`;
     const said = [/No rewrite is offered: the row is written inside touch\(\): batch the write there\.$/, /No rewrite is offered: the loop uses what the write returns\.$/, /No rewrite is offered: the loop uses what the write returns\.$/];
     for (const [i, body] of [helper, used, readAfter].entries()) {
@@ -141,6 +141,105 @@ def touch(order):
       assert.ok(loops.length > 0);
       assert.deepEqual(loops.flatMap((f) => f.fixes.map((x) => x.title)), []);
       assert.match(loops[0]?.message ?? '', said[i] as RegExp);
+    }
+  });
+});
+
+/** A get_or_create whose result the loop uses: run once per distinct look-up, the rest batched. */
+describe('"Batch this loop" with a get_or_create look-up the loop uses', () => {
+  it('keys each get_or_create by its look-up values and batches the row that uses the result', async () => {
+    const forms: Record<string, [string, string]> = {
+      tuple: ['depot, _ = Depot.objects.get_or_create(city=order.city, defaults={"name": order.ref})', 'depot, _ = known_depot[lookup]'],
+      indexed: ['depot = Depot.objects.get_or_create(city=order.city, defaults={"name": order.ref})[0]', 'depot = known_depot[lookup][0]'],
+    };
+    for (const [form, [write, read]] of Object.entries(forms)) {
+      const source = wrap(`    for order in Order.objects.all():
+        ${write}
+        order.depot = depot
+        order.save()`);
+      const loops = (await lint(source)).findings.filter((f) => f.rule === 'unbatched-save-loop');
+      assert.equal(loops.length, 1, form);
+      const fix = loops[0]?.fixes[0];
+      assert.equal(fix?.title, 'Batch this loop: get_or_create once per look-up; collect the rows, bulk_update every 1000', form);
+      const after = applyEdits(source, fix?.edits ?? []);
+      const expected = [
+        '    batch = []',
+        '    known_depot = {}',
+        '    for order in Order.objects.all().iterator(chunk_size=1000):',
+        '        lookup = (order.city,)',
+        '        if lookup not in known_depot:',
+        '            known_depot[lookup] = Depot.objects.get_or_create(city=order.city, defaults={"name": order.ref})',
+        `        ${read}`,
+        '        order.depot = depot',
+        '        batch.append(order)',
+      ].join('\n');
+      assert.ok(after.includes(expected), `${form}:\n${after}`);
+      assert.match(after, /Order\.objects\.bulk_update\(batch, \["depot"\]\)/, form);
+      assert.equal(pythonSyntaxError(after), null, after);
+      // The rewritten loop passes the rule: the look-up runs on a cache miss, the save is batched.
+      assert.deepEqual((await lint(after)).findings.filter((f) => f.rule === 'unbatched-save-loop'), [], form);
+    }
+  });
+
+  it('keys by every look-up value, and moves a call written over several lines one block in', async () => {
+    const source = wrap(`    for order in Order.objects.all():
+        region, _ = Region.objects.get_or_create(
+            country=order.country,
+            code=order.region_code,
+        )
+        order.region = region
+        order.save()`);
+    const fix = (await lint(source)).findings.find((f) => f.rule === 'unbatched-save-loop')?.fixes[0];
+    const after = applyEdits(source, fix?.edits ?? []);
+    assert.ok(after.includes(`        lookup = (order.country, order.region_code)
+        if lookup not in known_region:
+            known_region[lookup] = Region.objects.get_or_create(
+                country=order.country,
+                code=order.region_code,
+            )
+        region, _ = known_region[lookup]`), after);
+    assert.equal(pythonSyntaxError(after), null, after);
+  });
+
+  it('refuses when the function reads the created flag, the manager is picked per row, or the look-up is a list', async () => {
+    const cases: Array<[string, RegExp]> = [
+      [
+        `    made = 0
+    for order in Order.objects.all():
+        depot, created = Depot.objects.get_or_create(city=order.city)
+        if created:
+            made += 1
+        order.depot = depot
+        order.save()`,
+        /No rewrite is offered: the loop reads get_or_create\(\)'s created flag\.$/,
+      ],
+      [
+        `    for order in Order.objects.all():
+        flag = Depot.objects.get_or_create(city=order.city)[1]
+        order.fresh = flag
+        order.save()`,
+        /No rewrite is offered: the loop reads get_or_create\(\)'s created flag\.$/,
+      ],
+      [
+        `    for order in Order.objects.all():
+        tag, _ = order.tags.get_or_create(name="legacy")
+        order.main_tag = tag
+        order.save()`,
+        /No rewrite is offered: it creates through a related manager or a model the loop picks per row\.$/,
+      ],
+      [
+        `    for order in Order.objects.all():
+        group, _ = Group.objects.get_or_create(members=[order.owner])
+        order.group = group
+        order.save()`,
+        /No rewrite is offered: get_or_create\(\) looks up a list or a dict, which cannot key a cache\.$/,
+      ],
+    ];
+    for (const [body, said] of cases) {
+      const loops = (await lint(wrap(body))).findings.filter((f) => f.rule === 'unbatched-save-loop');
+      assert.equal(loops.length, 1, body);
+      assert.deepEqual(loops[0]?.fixes.map((x) => x.title), [], body);
+      assert.match(loops[0]?.message ?? '', said, body);
     }
   });
 });

@@ -11,13 +11,15 @@
  *    with a marked line: it relies on a unique constraint over the looked-up fields.
  * A queryset the loop walks is streamed with `.iterator(chunk_size=N)`. It refuses what it cannot
  * rewrite in place: writes through helpers, a `return` inside the loop, a write whose result is
- * used, a write that does not stand on a line of its own.
+ * used (except a get_or_create look-up, which memo-lookup.ts runs once per key), a write that does
+ * not stand on a line of its own.
  */
 import type { LoopFacts, WriteCall } from '../code-facts';
 import type { Scope } from '../scope';
 import { callArguments, rangeOf, unparen, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
 import { eolOf, indentOf, insertAfter, insertAt, pythonString, replaceNode } from './edits';
+import { memoizeLookup, type MemoRewrite } from './memo-lookup';
 import { readsModel } from './reads-model';
 import { assignedFields, chainOf, constructedModel, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keyNote, keywordTexts, MARK, oneLine, ownLine, statementOf, uniqueName, usesLoopNames } from './loop-reading';
 
@@ -85,13 +87,20 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     return s;
   };
   const rewrites: Rewrite[] = [];
+  const memos: MemoRewrite[] = [];
   const seen = new Set<number>();
   for (const w of writes) {
     if (w.kind === 'helper') return `the row is written inside ${w.helper?.node.childForFieldName('name')?.text ?? 'a helper'}(): batch the write there`;
     if (seen.has(w.call.id)) return 'the same write is reached twice';
     seen.add(w.call.id);
     const stmt = statementOf(w.call, fnNode ?? body, w.kind === 'create' && fnNode !== null);
-    if (!stmt) return 'the loop uses what the write returns';
+    if (!stmt) {
+      // A look-up whose result the loop uses runs once per distinct key instead of once per row.
+      const memo = w.kind === 'create' ? memoizeLookup(w.call, loop, body, fnNode ?? body, source, fresh) : 'the loop uses what the write returns';
+      if (typeof memo === 'string') return memo;
+      memos.push(memo);
+      continue;
+    }
     if (!ownLine(stmt, source)) return 'the write shares its line with other code';
     const fn = w.call.childForFieldName('function');
     const receiver = fn?.childForFieldName('object') ?? null;
@@ -182,7 +191,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       }
     } else return w.kind === 'delete' ? 'it deletes an object other than the loop\'s row' : 'the write is not one the template batches';
   }
-  if (rewrites.length === 0) return 'the loop has no write the template can see';
+  if (rewrites.length + memos.length === 0) return 'the loop has no write the template can see';
   // A query of a table the loop writes does not see the rows batched so far (not the writes themselves).
   const receivers = writes.flatMap((w) => w.call.childForFieldName('function')?.childForFieldName('object') ?? []);
   const reread = new Set<string>();
@@ -202,6 +211,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     if (s.fieldsLine) before.push(s.fieldsLine);
     before.push(`${s.batch} = []`);
   }
+  for (const m of memos) before.push(`${m.dict} = {}`);
   edits.push(insertAt({ line: loop.node.startPosition.row, character: loop.node.startPosition.column }, before.map((l) => `${l}${eol}${indent}`).join('')));
   if (walked?.inHeader && !walked.chain.streams && loop.iterable) edits.push(insertAfter(loop.iterable, `.iterator(chunk_size=${n})`));
   const step = indentOf(body.firstNamedChild ?? body, source).slice(indent.length) || '    ';
@@ -215,10 +225,15 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       ),
     );
   }
+  for (const m of memos) {
+    const at = indentOf(m.stmt, source);
+    edits.push(replaceNode(m.stmt, m.lines.map((l) => l.replace(/%STEP%/g, step)).join(`${eol}${at}`)));
+  }
   const after = [...sinks.values()].map((s) => `${eol}${indent}if ${s.batch}:${eol}${indent}${step}${s.flush.replace(/%B%/g, s.batch)}`).join('');
   edits.push(insertAfter(loop.node, after));
   const kinds = [...new Set([...sinks.values()].map((s) => (s.flush.includes('bulk_update') ? 'bulk_update' : s.flush.includes('bulk_create') ? 'bulk_create' : 'queryset delete')))];
-  return { title: `Batch this loop: collect the rows, ${kinds.join(' + ')} every ${n}`, edits, isPreferred: true, safe: false };
+  const what = [...(memos.length > 0 ? ['get_or_create once per look-up'] : []), ...(kinds.length > 0 ? [`collect the rows, ${kinds.join(' + ')} every ${n}`] : [])];
+  return { title: `Batch this loop: ${what.join('; ')}`, edits, isPreferred: true, safe: false };
 }
 
 /**
