@@ -201,18 +201,30 @@ describe('"Batch this loop" with a get_or_create look-up the loop uses', () => {
     assert.equal(pythonSyntaxError(after), null, after);
   });
 
-  it('refuses when the function reads the created flag, the manager is picked per row, or the look-up is a list', async () => {
-    const cases: Array<[string, RegExp]> = [
-      [
-        `    made = 0
+  it('keeps the created flag when the function reads it: False for a repeated look-up, as get_or_create says', async () => {
+    const source = wrap(`    made = 0
     for order in Order.objects.all():
         depot, created = Depot.objects.get_or_create(city=order.city)
         if created:
             made += 1
         order.depot = depot
-        order.save()`,
-        /No rewrite is offered: the loop reads get_or_create\(\)'s created flag\.$/,
-      ],
+        order.save()
+    print(made)`);
+    const fix = (await lint(source)).findings.find((f) => f.rule === 'unbatched-save-loop')?.fixes[0];
+    const after = applyEdits(source, fix?.edits ?? []);
+    assert.ok(after.includes(`        lookup = (order.city,)
+        if lookup in known_depot:
+            depot, created = known_depot[lookup][0], False
+        else:
+            depot, created = known_depot[lookup] = Depot.objects.get_or_create(city=order.city)
+        if created:
+            made += 1`), after);
+    assert.equal(pythonSyntaxError(after), null, after);
+    assert.deepEqual((await lint(after)).findings.filter((f) => f.rule === 'unbatched-save-loop'), []);
+  });
+
+  it('refuses when the created flag is read by index, the manager is picked per row, or the look-up is a list', async () => {
+    const cases: Array<[string, RegExp]> = [
       [
         `    for order in Order.objects.all():
         flag = Depot.objects.get_or_create(city=order.city)[1]

@@ -4,9 +4,10 @@
  * per row: the look-up values become a key, a dict filled on a miss holds what get_or_create
  * returned, and the statement reads the dict. The database sees the same rows: get_or_create finds
  * the row the first call created (its `defaults` are ignored for a row that exists), so a repeated
- * look-up can only return it again. What is refused: a result whose `created` flag the function
- * reads (it is True only the first time), a manager the loop picks per row (the key would have to
- * name it), look-ups that are not plain keywords or whose values are lists or dicts (not hashable).
+ * look-up can only return it again, with `created` False (the form that says so is written when the
+ * function reads the flag). What is refused: the flag read as `[1]`, a manager the loop picks per
+ * row (the key would have to name it), look-ups that are not plain keywords or whose values are
+ * lists or dicts (not hashable).
  */
 import type { LoopFacts } from '../code-facts';
 import type { Node } from '../syntax';
@@ -55,10 +56,12 @@ export function memoizeLookup(call: Node, loop: LoopFacts, body: Node, scope: No
   const left = assign?.childForFieldName('left');
   if (!assign || !left || stmt?.type !== 'expression_statement' || stmt.firstNamedChild?.id !== assign.id || assign.childForFieldName('type')) return used;
   if (!ownLine(stmt, source)) return 'the write shares its line with other code';
+  // `obj, created = …`: when the function reads the flag, a repeated look-up must say False, as get_or_create would.
+  let flagged: { object: string; flag: string } | null = null;
   if (value.id === call.id && ['pattern_list', 'tuple_pattern'].includes(left.type)) {
-    const flag = left.namedChildren[1];
-    if (left.namedChildCount !== 2 || flag?.type !== 'identifier') return used;
-    if (flag.text !== '_' && readElsewhere(flag.text, scope)) return "the loop reads get_or_create()'s created flag";
+    const [object, flag] = left.namedChildren;
+    if (left.namedChildCount !== 2 || !object || flag?.type !== 'identifier') return used;
+    if (flag.text !== '_' && readElsewhere(flag.text, scope)) flagged = { object: object.text, flag: flag.text };
   }
   const dict = fresh(`known_${snake(chain.model.split('.').pop() ?? chain.model)}`);
   const key = fresh('lookup');
@@ -68,9 +71,8 @@ export function memoizeLookup(call: Node, loop: LoopFacts, body: Node, scope: No
   // The call moves one block in: its continuation lines follow, unless a string spans lines (its text would change).
   const multiLineString = call.descendantsOfType('string').some((n) => n.startPosition.row !== n.endPosition.row);
   const moved = multiLineString ? call.text : call.text.replace(/\r?\n/g, (eol) => `${eol}%STEP%`);
-  return {
-    stmt,
-    dict,
-    lines: [`${key} = ${tuple}`, `if ${key} not in ${dict}:`, `%STEP%${dict}[${key}] = ${moved}`, `${left.text} = ${read}`],
-  };
+  const lines = flagged
+    ? [`${key} = ${tuple}`, `if ${key} in ${dict}:`, `%STEP%${flagged.object}, ${flagged.flag} = ${dict}[${key}][0], False`, 'else:', `%STEP%${left.text} = ${dict}[${key}] = ${moved}`]
+    : [`${key} = ${tuple}`, `if ${key} not in ${dict}:`, `%STEP%${dict}[${key}] = ${moved}`, `${left.text} = ${read}`];
+  return { stmt, dict, lines };
 }
