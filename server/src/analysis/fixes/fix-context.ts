@@ -13,6 +13,7 @@ import { previewFile } from '../sql-preview/from-view';
 import { previewMigration, type MigrationPreview } from '../sql-preview/preview';
 import { pythonString } from './edits';
 import { MigrationText } from './migration-text';
+import { OneSlot } from '../one-slot';
 
 export interface FixContext {
   text: MigrationText;
@@ -27,19 +28,20 @@ export interface FixContext {
   hasText: boolean;
 }
 
-const cache = new WeakMap<object, { source: string | null; view: unknown; file: string | null; fc: FixContext }>();
+const shared = new OneSlot<FixContext>();
 
-/** The fix context of a rule's migration (computed once per summary, text and view). */
+/** The fix context of a rule's migration (computed once per summary, text and view, for the rules that ask in turn). */
 export function fixContext(ctx: ProjectRuleContext): FixContext {
-  const known = cache.get(ctx.summary);
-  if (known && known.source === ctx.source && known.view === ctx.view && known.file === ctx.file) return known.fc;
+  return shared.get([ctx.summary, ctx.source, ctx.view, ctx.file], () => makeFixContext(ctx));
+}
+
+function makeFixContext(ctx: ProjectRuleContext): FixContext {
   const text = new MigrationText(ctx.source ?? '', ctx.summary);
   const names = ctx.view?.databaseNames() ?? null;
   let preview: MigrationPreview | null | undefined;
   const { view, file } = ctx;
   const previewOnce = () => (preview ??= view && file && names ? previewFile(view, file, ctx.target, names, ctx.summary) : null);
   const fc: FixContext = { text, preview: previewOnce, migrationsBound: text.imports().some((i) => i.names.includes('migrations')), hasText: ctx.source !== null };
-  cache.set(ctx.summary, { source: ctx.source, view: ctx.view, file: ctx.file, fc });
   return fc;
 }
 

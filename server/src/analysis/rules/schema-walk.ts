@@ -12,6 +12,7 @@ import { AppState, applyMigration, defaultTable, modelEntry, type ModelState } f
 import type { MigrationSummary, OperationSummary } from '../project/summary';
 import type { DatabaseVendor, TargetDatabase } from '../target-database';
 import type { ProjectRuleContext } from './rule';
+import { OneSlot } from '../one-slot';
 
 export type TableStatus = 'new' | 'existing' | 'none' | 'unknown';
 
@@ -69,15 +70,11 @@ export function walkSchema(ctx: ProjectRuleContext, visit: (step: SchemaStep) =>
   for (const step of stepsOf(ctx)) visit(step);
 }
 
-/** The steps of a summary in a view, computed once for all the rules that read them. */
-const walked = new WeakMap<MigrationSummary, { view: ProjectRuleContext['view']; file: string | null; steps: SchemaStep[] }>();
+/** The steps of a summary in a view, computed once for all the rules that read them in turn. */
+const walked = new OneSlot<SchemaStep[]>();
 
 function stepsOf(ctx: ProjectRuleContext): SchemaStep[] {
-  const known = walked.get(ctx.summary);
-  if (known && known.view === ctx.view && known.file === ctx.file) return known.steps;
-  const steps = computeSteps(ctx);
-  walked.set(ctx.summary, { view: ctx.view, file: ctx.file, steps });
-  return steps;
+  return walked.get([ctx.summary, ctx.view, ctx.file], () => computeSteps(ctx));
 }
 
 function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {

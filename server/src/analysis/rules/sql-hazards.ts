@@ -18,21 +18,18 @@ import type { SqlHazardSite, SqlRuleId } from '../sql-sites';
 import { postgresqlAtLeast, type TargetDatabase } from '../target-database';
 import type { Fix } from '../types';
 import type { ProjectRuleContext } from './rule';
+import { OneSlot } from '../one-slot';
 
 export interface JudgedSite {
   site: SqlHazardSite;
   op: OperationSummary;
 }
 
-const judged = new WeakMap<ProjectRuleContext['summary'], { view: ProjectRuleContext['view']; file: string | null; target: TargetDatabase; sites: JudgedSite[] }>();
+const judged = new OneSlot<JudgedSite[]>();
 
 /** The statements of the file's RunSQL that change a table not created earlier in this migration. */
 export function sqlHazards(ctx: ProjectRuleContext): JudgedSite[] {
-  const known = judged.get(ctx.summary);
-  if (known && known.view === ctx.view && known.file === ctx.file && known.target === ctx.target) return known.sites;
-  const sites = judge(ctx);
-  judged.set(ctx.summary, { view: ctx.view, file: ctx.file, target: ctx.target, sites });
-  return sites;
+  return judged.get([ctx.summary, ctx.view, ctx.file, ctx.target], () => judge(ctx));
 }
 
 /**
