@@ -114,6 +114,28 @@ describe('values shared across files (ValueInterner)', () => {
     ev.evalSpan(text, ...at('models.CharField(max_length=3, default=LIMIT)'));
     assert.equal(interner.known(imports, 'models.CharField(max_length=3, default=LIMIT)'), undefined);
   });
+
+  it('does not share a call longer than 4,096 characters, and keeps what it shares equal to what was read', () => {
+    const interner = new ValueInterner();
+    const imports = 'from django.db import models';
+    const scope = new Scope(null);
+    scope.bind('models', { kind: 'import', node: null as unknown as Node, importedFrom: 'django.db', importedName: 'models' }, true);
+    const choices = Array.from({ length: 400 }, (_, i) => `("zone_${i}", "Zone number ${i}")`).join(', ');
+    const long = `models.CharField(max_length=40, choices=[${choices}])`;
+    const short = 'models.CharField(max_length=40, verbose_name="the migration guard zone name")';
+    assert.ok(long.length > 4096);
+    const ev = new Evaluator(scope, undefined, { interner, imports });
+    const text = `a = ${long}\nb = ${short}\n`;
+    const read = ev.evalSpan(text, text.indexOf(long), text.indexOf(long) + long.length);
+    assert.equal(read.kind, 'call');
+    assert.equal(interner.known(imports, long), undefined);
+    const shared = ev.evalSpan(text, text.indexOf(short), text.indexOf(short) + short.length);
+    // The shared value's strings are copies (detached from the file's text), equal to what was read.
+    assert.equal(interner.known(imports, short), shared);
+    assert.ok(shared.kind === 'call');
+    assert.deepEqual(shared.callee, { kind: 'ref', text: 'models.CharField', path: 'django.db.models.CharField' });
+    assert.deepEqual(shared.kwargs.max_length, { kind: 'int', value: 40 });
+  });
 });
 
 describe('FieldSpec', () => {

@@ -10,6 +10,50 @@ import { fieldSpec, type FieldSpec } from './fields';
 import type { CallValue, Value } from './values';
 
 const MAX_ENTRIES = 50_000;
+/** Longer call texts are not shared: they are nearly always unique, and a key that size costs more than it saves. */
+const MAX_TEXT = 4096;
+
+/**
+ * `s` copied out of the text it was taken from. V8 keeps a substring (13 characters or more) as a
+ * view of its parent, so a key sliced from a migration's text held the whole text alive for as
+ * long as the interner kept the key — in the language server, every edited version of a document.
+ */
+function detached(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
+/** The strings of a value about to be shared, detached in place (an explicit stack: values nest deeply). */
+function detachValue(root: Value): void {
+  const stack: Value[] = [root];
+  while (stack.length > 0) {
+    const v = stack.pop() as Value;
+    if (Object.isFrozen(v)) continue;
+    switch (v.kind) {
+      case 'str':
+        v.value = detached(v.value);
+        break;
+      case 'ref':
+        v.text = detached(v.text);
+        if (v.path !== null) v.path = detached(v.path);
+        break;
+      case 'call':
+        stack.push(v.callee);
+        for (const a of v.args) stack.push(a);
+        for (const k in v.kwargs) stack.push(v.kwargs[k] as Value);
+        break;
+      case 'list':
+      case 'tuple':
+      case 'set':
+        for (const item of v.items) stack.push(item);
+        break;
+      case 'dict':
+        for (const [k, x] of v.entries) stack.push(k, x);
+        break;
+      default:
+        break;
+    }
+  }
+}
 
 export class ValueInterner {
   private values = new Map<string, CallValue>();
@@ -19,6 +63,7 @@ export class ValueInterner {
 
   /** The shared value for a call text read under `imports`, this one when it is the first. */
   intern(imports: string, text: string, value: CallValue): CallValue {
+    if (text.length > MAX_TEXT) return value;
     let id = this.importIds.get(imports);
     if (id === undefined) {
       if (this.importIds.size >= MAX_ENTRIES) {
@@ -26,13 +71,14 @@ export class ValueInterner {
         this.values = new Map();
       }
       id = this.importIds.size;
-      this.importIds.set(imports, id);
+      this.importIds.set(detached(imports), id);
     }
     const key = `${id}\0${text}`;
     const known = this.values.get(key);
     if (known) return known;
     if (this.values.size >= MAX_ENTRIES) this.values = new Map();
-    this.values.set(key, value);
+    detachValue(value);
+    this.values.set(detached(key), value);
     return value;
   }
 
