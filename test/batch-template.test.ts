@@ -181,6 +181,18 @@ describe('"Batch this loop" with a get_or_create look-up the loop uses', () => {
     }
   });
 
+  it('names the dict after the model of an inline apps.get_model(...) (a valid Python name)', async () => {
+    const source = wrap(`    for order in Order.objects.all():
+        depot, _ = apps.get_model("orders", "StockDepot").objects.get_or_create(city=order.city)
+        order.depot = depot
+        order.save()`);
+    const fix = (await lint(source)).findings.find((f) => f.rule === 'unbatched-save-loop')?.fixes[0];
+    const after = applyEdits(source, fix?.edits ?? []);
+    assert.match(after, /^ {4}known_stock_depot = \{\}$/m);
+    assert.match(after, /^ {8}depot, _ = known_stock_depot\[lookup\]$/m);
+    assert.equal(pythonSyntaxError(after), null, after);
+  });
+
   it('keys by every look-up value, and moves a call written over several lines one block in', async () => {
     const source = wrap(`    for order in Order.objects.all():
         region, _ = Region.objects.get_or_create(

@@ -11,6 +11,7 @@
  */
 import type { LoopFacts } from '../code-facts';
 import type { Node } from '../syntax';
+import { snakeCase } from '../snake-case';
 import { chainOf, keywordTexts, oneLine, ownLine, usesLoopNames } from './loop-reading';
 
 export interface MemoRewrite {
@@ -22,12 +23,13 @@ export interface MemoRewrite {
   lines: string[];
 }
 
-/** `StockLocation` -> `stock_location`. */
-function snake(model: string): string {
-  return model.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+/** `StockLocation` -> `stock_location`; the model named in an inline `apps.get_model("shop", "Depot")` -> `depot`. */
+function modelSlug(model: string): string {
+  const named = /^[A-Za-z_][\w.]*$/.test(model) ? model.split('.').pop() : /["'](\w+)["']\s*\)\s*$/.exec(model)?.[1];
+  return snakeCase(named ?? '') || 'row';
 }
 
-/** `name` is read in `scope` other than at `at` (a word match: cheap, and errs on refusing). */
+/** `name` is read in `scope` more than once, counting where it is bound (a word match: cheap, and errs on refusing). */
 function readElsewhere(name: string, scope: Node): boolean {
   return (scope.text.match(new RegExp(`(?<![\\w.])${name}\\b`, 'g')) ?? []).length > 1;
 }
@@ -63,7 +65,7 @@ export function memoizeLookup(call: Node, loop: LoopFacts, body: Node, scope: No
     if (left.namedChildCount !== 2 || !object || flag?.type !== 'identifier') return used;
     if (flag.text !== '_' && readElsewhere(flag.text, scope)) flagged = { object: object.text, flag: flag.text };
   }
-  const dict = fresh(`known_${snake(chain.model.split('.').pop() ?? chain.model)}`);
+  const dict = fresh(`known_${modelSlug(chain.model)}`);
   const key = fresh('lookup');
   const values = lookup.map(([, v]) => oneLine(v));
   const tuple = values.length === 1 ? `(${values[0]},)` : `(${values.join(', ')})`;

@@ -255,8 +255,8 @@ export class MigrationGraph {
    * before planning); it is not expanded again, so a cycle cannot make this loop forever.
    */
   forwardsPlan(target: GraphNode): GraphNode[] {
-    // Called for many nodes of a large project: marks in a typed array by node number, each
-    // node's parents sorted once, and two parallel stacks rather than a tuple per step.
+    // Called for many nodes of a large project: marks in an array by node number, each node's
+    // parents sorted once, and two parallel stacks rather than a tuple per step.
     const mark: number[] = new Array<number>(this.nodes.size).fill(0); // by node number; 1: expanded, 2: done
     const visited: GraphNode[] = [];
     const stack: GraphNode[] = [target];

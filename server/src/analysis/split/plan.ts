@@ -11,6 +11,7 @@ import { operationKinds } from '../operation-kinds';
 import type { Operation } from '../operations';
 import { batchingEvidence } from '../rules/missing-atomic-false';
 import type { Node } from '../syntax';
+import { snakeCase } from '../snake-case';
 
 export type PartKind = 'schema' | 'data' | 'non-atomic';
 
@@ -54,14 +55,6 @@ function listElements(list: Node): Array<{ node: Node; comments: Node[] }> {
   return out;
 }
 
-function slug(text: string): string {
-  return text
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '');
-}
-
 /** Django-like name fragment of one operation (`alter_order_currency`, `add_order_region`). */
 function fragment(op: Operation): string | null {
   const name = op.specName ?? op.name;
@@ -83,7 +76,7 @@ function fragment(op: Operation): string | null {
       const code = op.runPython?.forward;
       const unit = code ? unitOf(code) : null;
       const fn = unit?.node.type === 'function_definition' ? unit.node.childForFieldName('name')?.text : null;
-      return fn ? slug(fn) : 'run_python';
+      return fn ? snakeCase(fn) : 'run_python';
     }
     case 'RunSQL':
       return 'run_sql';
@@ -92,7 +85,7 @@ function fragment(op: Operation): string | null {
     case 'AlterModelManagers':
       return model ? `alter_${model}_managers` : null;
     default:
-      return model ? `${slug(name)}_${model}` : slug(name);
+      return model ? `${snakeCase(name)}_${model}` : snakeCase(name);
   }
 }
 
@@ -101,7 +94,7 @@ function partName(part: { kind: PartKind; elements: PlannedElement[] }): string 
   let name = fragments.join('_');
   if (!name || name.length > 52) name = fragments[0] ? `${fragments[0]}_and_more` : part.kind === 'data' ? 'data' : 'schema';
   if (part.kind === 'non-atomic' && !name.includes('concurrently')) name = `${name}_concurrently`;
-  return slug(name).slice(0, 60) || 'auto';
+  return snakeCase(name).slice(0, 60) || 'auto';
 }
 
 /**
