@@ -264,8 +264,8 @@ function statementFacts(code: string, raw: string, mask: string, base: number): 
   const lead = mask.length - mask.trimStart().length;
   const stmtFrom = base + lead;
   const stmtTo = base + mask.trimEnd().length;
-  const whole = (rule: SqlRuleId, what: string, table: string | null, name: string | null, insert?: { at: number; text: string }) =>
-    facts.hazards.push({ rule, what, from: stmtFrom, to: stmtTo, table, name, ...(insert ? { insert } : {}) });
+  const whole = (rule: SqlRuleId, what: string, table: string | null, name: string | null, insert?: { at: number; text: string }, ifExists = false) =>
+    facts.hazards.push({ rule, what, from: stmtFrom, to: stmtTo, table, name, ...(insert ? { insert } : {}), ...(ifExists ? { ifExists: true as const } : {}) });
   const m = mask.slice(lead);
   if (ROUTINE.test(m)) return facts;
   const created = new RegExp(String.raw`^CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:TEMP\s+|TEMPORARY\s+|UNLOGGED\s+)?TABLE\s+${IF_EXISTS}(${NAME})`, 'i').exec(m);
@@ -284,10 +284,8 @@ function statementFacts(code: string, raw: string, mask: string, base: number): 
   }
   const drop = new RegExp(String.raw`^DROP\s+INDEX\s+(CONCURRENTLY\s+)?${IF_EXISTS}(${NAME})`, 'i').exec(m);
   if (drop) {
-    if (!drop[1]) {
-      whole('remove-index-not-concurrent', short(`DROP INDEX ${drop[2]}`), null, sqlName(drop[2] as string), { at: stmtFrom + (/^DROP\s+INDEX/i.exec(m)?.[0].length ?? 0), text: ' CONCURRENTLY' });
-      if (/^DROP\s+INDEX\s+IF\s+EXISTS\b/i.test(m)) (facts.hazards[facts.hazards.length - 1] as StatementFacts['hazards'][number]).ifExists = true;
-    }
+    const at = stmtFrom + (/^DROP\s+INDEX/i.exec(m)?.[0].length ?? 0);
+    if (!drop[1]) whole('remove-index-not-concurrent', short(`DROP INDEX ${drop[2]}`), null, sqlName(drop[2] as string), { at, text: ' CONCURRENTLY' }, /^DROP\s+INDEX\s+IF\s+EXISTS\b/i.test(m));
     return facts;
   }
   const dropTable = new RegExp(String.raw`^DROP\s+TABLE\s+${IF_EXISTS}(${NAME}(?:\s*,\s*${NAME})*)`, 'i').exec(m);

@@ -51,16 +51,12 @@ let answered = false;
 if (port) {
   port.on('message', (request: WorkerRequest) => {
     void handle(request).then((response) => {
-      if (!answered) {
-        answered = true;
-        const first: FirstResult = { cpuMs: threadCpuMs(), loadedCpuMs, readyCpuMs, files: request.tasks.length };
-        response.firstResult = first;
-        port.postMessage(response);
-        // Everything a batch needs is compiled now: what the next workers load from the cache.
-        codeCacheReady();
-        return;
-      }
+      const first = !answered;
+      answered = true;
+      if (first) response.firstResult = { cpuMs: threadCpuMs(), loadedCpuMs, readyCpuMs, files: request.tasks.length } satisfies FirstResult;
       port.postMessage(response);
+      // Everything a batch needs is compiled now: what the next workers load from the cache.
+      if (first) codeCacheReady();
     });
   });
 }

@@ -20,6 +20,9 @@ import type { Fix } from '../types';
 import type { ProjectRuleContext } from './rule';
 import { OneSlot } from '../one-slot';
 
+/** Django's tables before the migration, each with its columns' fields. */
+type StateTables = Map<string, Map<string, FieldSpec | null>>;
+
 export interface JudgedSite {
   site: SqlHazardSite;
   op: OperationSummary;
@@ -37,10 +40,10 @@ export function sqlHazards(ctx: ProjectRuleContext): JudgedSite[] {
  * code of the release still running knows — each with its columns' fields; null without a
  * project view.
  */
-function stateTables(ctx: ProjectRuleContext): Map<string, Map<string, FieldSpec | null>> | null {
+function stateTables(ctx: ProjectRuleContext): StateTables | null {
   const state = ctx.view && ctx.file ? ctx.view.stateOf(ctx.file, 'before', 'state') : null;
   if (!ctx.view || !state) return null;
-  const out = new Map<string, Map<string, FieldSpec | null>>();
+  const out: StateTables = new Map();
   for (const m of state.models.values()) {
     if (typeof m === 'string') continue;
     const table = ctx.view.tableName(m, state);
@@ -93,7 +96,7 @@ function textType(what: string): string | null {
  * shorter varchar (or the same type): true when the state shows it was something else, false when
  * it shows a widening — and false when the state cannot say (unknown means silence).
  */
-function typeChangeRewrites(site: SqlHazardSite, django: Map<string, Map<string, FieldSpec | null>> | null, target: TargetDatabase): boolean {
+function typeChangeRewrites(site: SqlHazardSite, django: StateTables | null, target: TargetDatabase): boolean {
   const to = textType(site.what);
   if (!to) return true;
   const field = site.name ? django?.get(site.table ?? '')?.get(site.name) : undefined;
@@ -109,7 +112,7 @@ function typeChangeRewrites(site: SqlHazardSite, django: Map<string, Map<string,
 }
 
 /** Whether a site stands in the migration as the rule reads it (see the rules' docs pages). */
-function stands(site: SqlHazardSite, django: Map<string, Map<string, FieldSpec | null>> | null, proven: () => Set<string>, target: TargetDatabase): boolean {
+function stands(site: SqlHazardSite, django: StateTables | null, proven: () => Set<string>, target: TargetDatabase): boolean {
   const table = site.table ?? '';
   switch (site.rule) {
     // What breaks old code is a table or column the code still names: one Django's state has.
