@@ -89,3 +89,35 @@ describe('FileMatcher globs', () => {
     }
   });
 });
+
+describe('FileMatcher.folderClassifier', () => {
+  // Every folder and file name over a few settings: the per-folder answers must be classify's.
+  const dirs = ['/repo', '/repo/shop/migrations', '/repo/a/b/migrations', '/repo/node_modules/x/migrations', '/repo/.venv/lib/migrations', '/repo/shop', '/repo/legacy/migrations', '/repo2/app/migrations', '/elsewhere/migrations', '/repo/x/.hidden', '/repo/migrations', '/', '/repo/tests/migrations'];
+  const names = ['0001_initial.py', '__init__.py', 'models.py', 'x.pyc', '.hidden.py', 'migrations', '0002.PY', 'node_modules', 'a.b', 'migrations.py', 'venv'];
+  const settingsList = [
+    mergeSettings({}),
+    { ...mergeSettings({}), detectByContent: false },
+    { ...mergeSettings({}), include: ['**/migrations/*.py', '**/legacy/*.py'] },
+    { ...mergeSettings({}), include: ['shop/migrations/*.py'] },
+    { ...mergeSettings({}), exclude: [...mergeSettings({}).exclude, 'legacy/**'] },
+    { ...mergeSettings({}), exclude: ['**/a.b', '**/tests/**'] },
+    { ...mergeSettings({}), include: ['**/migrations/*.py', '**/.hidden/*.py'] },
+  ];
+  it('gives every file of a folder the answer classify gives its path', () => {
+    let checked = 0;
+    for (const settings of settingsList) {
+      for (const root of ['/repo', '/repo/', '/']) {
+        const matcher = new FileMatcher(settings, root);
+        for (const dir of dirs) {
+          const classify = matcher.folderClassifier(dir);
+          for (const name of names) {
+            const file = dir.endsWith('/') ? dir + name : `${dir}/${name}`;
+            assert.equal(classify(name), new FileMatcher(settings, root).classify(file), `${JSON.stringify(settings.include)} ${JSON.stringify(settings.exclude.slice(-2))} root ${root}: ${file}`);
+            checked++;
+          }
+        }
+      }
+    }
+    assert.ok(checked > 2_000, `${checked} checks`);
+  });
+});

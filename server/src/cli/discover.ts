@@ -16,7 +16,7 @@ export interface Discovery {
    * Every Python file of the walked folders (whatever include/exclude say) and the siblings of
    * the files named: what the project view may need beyond the files linted.
    */
-  python: Set<string>;
+  python: string[];
   /** Paths that do not exist or could not be listed: the run ends with exit status 2. */
   errors: string[];
   /** Worth telling the user, not a failure. */
@@ -39,8 +39,16 @@ function statOrError(file: string): Stats | string {
 
 
 class Walk {
-  readonly out: Discovery = { tasks: [], python: new Set(), errors: [], warnings: [] };
-  private readonly seen = new Map<string, LintTask>();
+  readonly out: Discovery = { tasks: [], python: [], errors: [], warnings: [] };
+  /** The absolute paths named so far. */
+  private readonly named: string[] = [];
+  /**
+   * The tasks by file, built only once two named paths overlap (a folder and a file or folder in
+   * it): paths that do not overlap cannot give one file twice, and most runs name one folder.
+   */
+  private seen: Map<string, LintTask> | null = null;
+  /** Whether `python` may list a file twice: overlapping paths, or a named file's siblings. */
+  mayRepeat = false;
 
   constructor(
     private readonly resolver: ConfigResolver,
@@ -48,12 +56,14 @@ class Walk {
   ) {}
 
   private add(task: LintTask): void {
-    const known = this.seen.get(task.file);
-    if (known) {
-      if (task.mode === 'lint') known.mode = 'lint';
-      return;
+    if (this.seen) {
+      const known = this.seen.get(task.file);
+      if (known) {
+        if (task.mode === 'lint') known.mode = 'lint';
+        return;
+      }
+      this.seen.set(task.file, task);
     }
-    this.seen.set(task.file, task);
     this.out.tasks.push(task);
   }
 
@@ -65,6 +75,11 @@ class Walk {
 
   path(given: string): void {
     const abs = resolve(this.cwd, given);
+    if (!this.seen && this.named.some((p) => isInside(abs, p) || isInside(p, abs))) {
+      this.seen = new Map(this.out.tasks.map((t) => [t.file, t]));
+      this.mayRepeat = true;
+    }
+    this.named.push(abs);
     const st = statOrError(abs);
     if (typeof st === 'string') {
       this.out.errors.push(`${given}: ${st}`);
@@ -81,8 +96,9 @@ class Walk {
 
   /** A named file's folder: its other migrations are the file's project view. */
   private siblings(dir: string): void {
+    this.mayRepeat = true;
     try {
-      for (const e of readdirSync(dir, { withFileTypes: true })) if (e.name.endsWith('.py') && e.isFile()) this.out.python.add(join(dir, e.name));
+      for (const e of readdirSync(dir, { withFileTypes: true })) if (e.name.endsWith('.py') && e.isFile()) this.out.python.push(join(dir, e.name));
     } catch {
       // An unlistable folder: the file is linted without its siblings.
     }
@@ -97,13 +113,16 @@ class Walk {
       if (!hasPyproject) this.resolver.noteNoPyproject(dir);
     };
     for (const { dir, files } of walkPython(absRoot, { onError, onListed })) {
-      for (const file of files) this.out.python.add(file);
+      for (const file of files) this.out.python.push(file);
       const config = this.resolver.forDirectory(dir, fallbackRoot);
+      const classify = config.matcher.folderClassifier(dir);
+      const nameAt = dir.endsWith(sep) ? dir.length : dir.length + 1;
       for (const file of files) {
+        const kind = classify(file.slice(nameAt));
+        if (kind === 'no') continue;
         const inside = file.startsWith(prefix);
         const display = inside && plain ? given + sep + file.slice(prefix.length) : join(given, inside ? file.slice(prefix.length) : relative(absRoot, file));
-        const kind = config.matcher.classify(file);
-        if (kind !== 'no') this.add({ path: display, file, mode: kind === 'migration' ? 'lint' : 'detect', config: config.index, root: absRoot });
+        this.add({ path: display, file, mode: kind === 'migration' ? 'lint' : 'detect', config: config.index, root: absRoot });
       }
     }
   }
@@ -113,5 +132,7 @@ class Walk {
 export function discover(paths: readonly string[], resolver: ConfigResolver, cwd: string): Discovery {
   const walk = new Walk(resolver, cwd);
   for (const p of paths) walk.path(p);
+  // Overlapping paths, or a file named with its folder's siblings: the same file listed twice.
+  if (walk.mayRepeat) walk.out.python = [...new Set(walk.out.python)];
   return walk.out;
 }
