@@ -27,6 +27,9 @@ export interface PoolOptions {
 /** Batches a worker holds at once: the one it reads and the next. */
 const IN_FLIGHT = 2;
 
+/** A worker's first batch (see lintInPool). */
+const FIRST_BATCH = 4;
+
 /** Small enough to balance the load at the end, large enough that messaging costs little. */
 function batchSize(tasks: number, jobs: number): number {
   return Math.max(4, Math.min(32, Math.ceil(tasks / (jobs * 16))));
@@ -37,8 +40,15 @@ const yieldToEvents = (): Promise<void> => new Promise((resolve) => setImmediate
 export async function lintInPool(options: PoolOptions): Promise<FileResult[]> {
   const { tasks } = options;
   const size = batchSize(tasks.length, options.jobs);
+  const wanted = Math.max(0, Math.min(options.jobs - 1, Math.ceil(tasks.length / size) - 1));
   const batches: number[][] = [];
-  for (let i = 0; i < tasks.length; i += size) batches.push(Array.from({ length: Math.min(size, tasks.length - i) }, (_, k) => i + k));
+  for (let i = 0; i < tasks.length; ) {
+    // Worker k takes batches 2k and 2k + 1 as it starts: the first is small, so its first result
+    // comes while the grammar and the code it runs are still warming up, not a full batch later.
+    const n = batches.length < 2 * wanted && batches.length % 2 === 0 ? Math.min(size, FIRST_BATCH) : size;
+    batches.push(Array.from({ length: Math.min(n, tasks.length - i) }, (_, k) => i + k));
+    i += n;
+  }
   const results: (FileResult | undefined)[] = new Array<FileResult | undefined>(tasks.length).fill(undefined);
   const init: WorkerInit = { grammar: options.grammar, compiled: options.compiled, configs: options.configs };
   let nextBatch = 0;
