@@ -10,6 +10,7 @@ import { bundledGrammarPaths, bundledWorkerFile } from './grammar';
 import { lintFile, lintFileWithoutParser } from './lint-file';
 import { resultKey, type RunCache } from './run-cache';
 import type { FileResult, LintConfig, LintTask } from './types';
+import { tuneForLongRun } from './v8-tuning';
 import { lintInPool } from './worker-pool';
 import type { FirstResult } from './worker-protocol';
 
@@ -47,7 +48,9 @@ async function lintFresh(tasks: LintTask[], configs: LintConfig[], jobs: number)
     // MIGRATION_GUARD_POOL_STATS=FILE: one JSON line per worker, what its first result cost (npm run bench reads it).
     const statsFile = process.env['MIGRATION_GUARD_POOL_STATS'];
     const onFirstResult = statsFile ? (first: FirstResult & { wallMs: number }): void => appendFileSync(statsFile, `${JSON.stringify(first)}\n`) : undefined;
-    if (pool && compiled && workerFile) return await lintInPool({ tasks, configs, jobs, workerFile, grammar, compiled, lintHere, ...(onFirstResult ? { onFirstResult } : {}) });
+    // A long run: V8 tuned for it, once the workers no longer start (see v8-tuning.ts).
+    if (pool && compiled && workerFile) return await lintInPool({ tasks, configs, jobs, workerFile, grammar, compiled, lintHere, onWorkersStarted: tuneForLongRun, ...(onFirstResult ? { onFirstResult } : {}) });
+    tuneForLongRun();
     return tasks.map(lintHere);
   } finally {
     parser.dispose();

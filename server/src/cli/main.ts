@@ -2,8 +2,6 @@
  * The `migration-guard` command (bundled as dist/cli.js): parses the command line, runs the
  * command, and sets the exit status. Usage errors exit with 2 and a message on stderr.
  */
-// First: V8's flags must be set before the code they tune runs.
-import './v8-tuning';
 import { runCheck } from './check';
 import { runGraph } from './graph';
 import { runExplain } from './explain';

@@ -20,6 +20,8 @@ export interface PoolOptions {
   compiled: CompiledGrammar;
   /** Lints one task in this thread. */
   lintHere(task: LintTask): FileResult;
+  /** Called once every worker has answered its first batch (or stopped), or at once without workers. */
+  onWorkersStarted?(): void;
   /** Told what each worker's first result cost it, and the wall time from `new Worker` to it (for the bench). */
   onFirstResult?(first: FirstResult & { wallMs: number }): void;
 }
@@ -52,12 +54,17 @@ export async function lintInPool(options: PoolOptions): Promise<FileResult[]> {
   const results: (FileResult | undefined)[] = new Array<FileResult | undefined>(tasks.length).fill(undefined);
   const init: WorkerInit = { grammar: options.grammar, compiled: options.compiled, configs: options.configs };
   let nextBatch = 0;
+  let starting = 0;
+  const started = (): void => {
+    if (--starting === 0) options.onWorkersStarted?.();
+  };
 
   const workerDone = (): Promise<void> =>
     new Promise((resolve) => {
-      const started = performance.now();
+      const startedAt = performance.now();
       const worker = new Worker(options.workerFile, { workerData: init });
       const held = new Set<number>();
+      let answered = false;
       const fail = (error: string): void => {
         for (const b of held) for (const i of batches[b]) results[i] ??= { status: 'failed', error };
         held.clear();
@@ -72,7 +79,11 @@ export async function lintInPool(options: PoolOptions): Promise<FileResult[]> {
         if (held.size === 0) void worker.terminate();
       };
       worker.on('message', (response: WorkerResponse) => {
-        if (response.firstResult) options.onFirstResult?.({ ...response.firstResult, wallMs: performance.now() - started });
+        if (response.firstResult) options.onFirstResult?.({ ...response.firstResult, wallMs: performance.now() - startedAt });
+        if (!answered) {
+          answered = true;
+          started();
+        }
         held.delete(response.batch);
         batches[response.batch].forEach((taskIndex, k) => (results[taskIndex] = response.results[k]));
         feed();
@@ -80,12 +91,18 @@ export async function lintInPool(options: PoolOptions): Promise<FileResult[]> {
       worker.on('error', (e) => fail(`worker thread failed (${reasonOf(e)})`));
       worker.on('exit', (code) => {
         fail(`worker thread exited with code ${code}`);
+        if (!answered) {
+          answered = true;
+          started();
+        }
         resolve();
       });
       feed();
     });
 
   const workers = Math.max(0, Math.min(options.jobs - 1, batches.length - 1));
+  starting = workers;
+  if (workers === 0) options.onWorkersStarted?.();
   const running = Array.from({ length: workers }, workerDone);
   // This thread reads batches too, letting the workers' messages in between its own.
   while (nextBatch < batches.length) {

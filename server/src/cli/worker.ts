@@ -54,9 +54,10 @@ if (port) {
       const first = !answered;
       answered = true;
       if (first) response.firstResult = { cpuMs: threadCpuMs(), loadedCpuMs, readyCpuMs, files: request.tasks.length } satisfies FirstResult;
-      port.postMessage(response);
-      // Everything a batch needs is compiled now: what the next workers load from the cache.
+      // Everything a batch needs is compiled now: what the next workers load from the cache. Written
+      // before the answer, which lets the main thread change V8's flags (and so the cache's key).
       if (first) codeCacheReady();
+      port.postMessage(response);
     });
   });
 }
