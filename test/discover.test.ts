@@ -67,4 +67,13 @@ describe('discover', () => {
     const d = discover(['blog', 'shop/migrations'], resolver(), root);
     assert.deepEqual(files(d), ['detect blog/models.py', 'lint blog/migrations/0001_initial.py', 'lint blog/migrations/0002_more.py', 'lint shop/migrations/0001_initial.py', 'lint shop/migrations/0002_more.py']);
   });
+
+  it('shows each file under the path as the user spelled it (trailing slash, ./, absolute)', () => {
+    const spelled = (given: string): string[] => discover([given], resolver(), root).tasks.filter((t) => t.mode === 'lint').map((t) => t.path);
+    assert.deepEqual(spelled('shop/'), ['shop/migrations/0001_initial.py', 'shop/migrations/0002_more.py']);
+    assert.deepEqual(spelled('./shop'), ['shop/migrations/0001_initial.py', 'shop/migrations/0002_more.py']);
+    assert.deepEqual(spelled('shop//migrations'), ['shop/migrations/0001_initial.py', 'shop/migrations/0002_more.py']);
+    assert.deepEqual(spelled(join(root, 'shop')), [join(root, 'shop', 'migrations', '0001_initial.py'), join(root, 'shop', 'migrations', '0002_more.py')]);
+    assert.deepEqual(spelled('shop/migrations/../migrations'), ['shop/migrations/0001_initial.py', 'shop/migrations/0002_more.py']);
+  });
 });

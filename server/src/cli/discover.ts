@@ -107,22 +107,28 @@ class Walk {
   private folder(given: string, absRoot: string, fallbackRoot: string): void {
     const onError = (dir: string, e: unknown): void => void this.out.errors.push(`${join(given, relative(absRoot, dir))}: cannot list folder (${reasonOf(e)})`);
     // `join` normalises; a folder spelled in normal form needs no more than a separator.
-    const plain = given !== '.' && !given.endsWith(sep) && normalize(given) === given;
+    const plain = given !== '.' && normalize(given) === given;
+    const displayRoot = plain ? (given.endsWith(sep) ? given : given + sep) : null;
     const prefix = absRoot + sep;
     const onListed = (dir: string, hasPyproject: boolean): void => {
       if (!hasPyproject) this.resolver.noteNoPyproject(dir);
     };
-    for (const { dir, files } of walkPython(absRoot, { onError, onListed })) {
+    const tasks = this.out.tasks;
+    for (const { dir, files, names } of walkPython(absRoot, { onError, onListed })) {
       for (const file of files) this.out.python.push(file);
       const config = this.resolver.forDirectory(dir, fallbackRoot);
       const classify = config.matcher.folderClassifier(dir);
-      const nameAt = dir.endsWith(sep) ? dir.length : dir.length + 1;
-      for (const file of files) {
-        const kind = classify(file.slice(nameAt));
+      // The folder's part of each file's display path, worked out once: the path as given, then the rest.
+      const displayDir = displayRoot === null ? null : dir === absRoot ? displayRoot : dir.startsWith(prefix) ? `${displayRoot}${dir.slice(prefix.length)}${sep}` : null;
+      for (let i = 0; i < files.length; i++) {
+        const name = names[i] as string;
+        const kind = classify(name);
         if (kind === 'no') continue;
-        const inside = file.startsWith(prefix);
-        const display = inside && plain ? given + sep + file.slice(prefix.length) : join(given, inside ? file.slice(prefix.length) : relative(absRoot, file));
-        this.add({ path: display, file, mode: kind === 'migration' ? 'lint' : 'detect', config: config.index, root: absRoot });
+        const file = files[i] as string;
+        const display = displayDir !== null ? displayDir + name : join(given, file.startsWith(prefix) ? file.slice(prefix.length) : relative(absRoot, file));
+        const task: LintTask = { path: display, file, mode: kind === 'migration' ? 'lint' : 'detect', config: config.index, root: absRoot };
+        if (this.seen) this.add(task);
+        else tasks.push(task);
       }
     }
   }

@@ -32,9 +32,9 @@ export class PyprojectCache {
   find(dir: string, stop?: string): string | null {
     const cached = this.byDir.get(dir);
     if (cached !== undefined) return cached;
-    const candidate = join(dir, 'pyproject.toml');
     let found: string | null = null;
-    if (this.absent.has(dir) ? false : existsSync(candidate)) {
+    const candidate = this.absent.has(dir) ? null : join(dir, 'pyproject.toml');
+    if (candidate !== null && existsSync(candidate)) {
       const config = this.read(candidate);
       if (config.hasTable || config.problems.length > 0) found = candidate;
     }

@@ -16,6 +16,8 @@ export interface WalkedFolder {
   dir: string;
   /** Its `.py` entries, in name order (links, pipes and devices included: reading judges them). */
   files: string[];
+  /** Their names (`files` without the folder). */
+  names: string[];
 }
 
 export interface WalkOptions {
@@ -79,11 +81,14 @@ export function walkPython(root: string, options: WalkOptions = {}): WalkedFolde
     if (files.length === 0) continue;
     files.sort((a, b) => byName(a.name, b.name));
     const kept: string[] = [];
+    const names: string[] = [];
     for (const e of files) {
       const full = base + e.name;
-      if (!(e.isSymbolicLink() && isFolder(full))) kept.push(full);
+      if (e.isSymbolicLink() && isFolder(full)) continue;
+      kept.push(full);
+      names.push(e.name);
     }
-    if (kept.length > 0) out.push({ dir, files: kept });
+    if (kept.length > 0) out.push({ dir, files: kept, names });
   }
   return out;
 }
