@@ -41,30 +41,48 @@ function ioError(e: unknown): Extract<ReadOutcome, { ok: false }> {
  * Collects what the read loop gets, to the end of the file rather than to the size stat gave (the
  * file may be growing); one byte past the bound is enough to know it is too large.
  */
+/**
+ * The bytes of one file, read into one buffer of the size stat gave plus a byte: the read that
+ * finds the end then needs no buffer of its own (a fresh 64 KB one per file made reading most of
+ * the scan's time). The buffer grows only for a file longer than stat said.
+ */
 class Collected {
-  private readonly chunks: Buffer[] = [];
+  private buf: Buffer;
   private total = 0;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(
+    size: number,
+    private readonly maxBytes: number,
+  ) {
+    this.buf = Buffer.allocUnsafe(Math.min(size, maxBytes) + 1);
+  }
 
   static readonly CHUNK = 64 * 1024;
 
-  /** Takes the first `n` bytes of `chunk`; false when reading must stop (0 bytes: the end; or too large). */
-  add(chunk: Buffer, n: number): boolean {
+  /** Where the next read goes: the buffer's free end (the buffer grown when it is full). */
+  space(): { buffer: Buffer; offset: number; length: number } {
+    if (this.total === this.buf.length) {
+      const bigger = Buffer.allocUnsafe(this.buf.length + Collected.CHUNK);
+      this.buf.copy(bigger, 0, 0, this.total);
+      this.buf = bigger;
+    }
+    return { buffer: this.buf, offset: this.total, length: this.buf.length - this.total };
+  }
+
+  /** Counts `n` more bytes; false when reading must stop (0 bytes: the end; or too large). */
+  add(n: number): boolean {
     if (n === 0) return false;
-    this.chunks.push(chunk.subarray(0, n));
     this.total += n;
     return this.total <= this.maxBytes;
   }
 
   outcome(): ReadOutcome {
     if (this.total > this.maxBytes) return { ok: false, kind: 'too-large', reason: `skipped: more than max-file-size (${this.maxBytes} bytes)` };
-    const data = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.total);
+    const data = this.buf.subarray(0, this.total);
     return { ok: true, source: decodeSource(data), bytes: this.total, data };
   }
 }
 
-/** Reads and decodes one file, synchronously (worker threads, the CLI). */
 export function readSourceFile(file: string, maxBytes: number = DEFAULT_MAX_FILE_SIZE): ReadOutcome {
   let fd: number;
   try {
@@ -76,10 +94,11 @@ export function readSourceFile(file: string, maxBytes: number = DEFAULT_MAX_FILE
     const st = fstatSync(fd);
     const refused = refusal(st, maxBytes);
     if (refused) return refused;
-    const got = new Collected(maxBytes);
-    // One buffer of the size stat gave; the next read finds the end (or more, if the file grew).
-    let chunk = Buffer.allocUnsafe(Math.min(st.size, maxBytes) + 1);
-    while (got.add(chunk, readSync(fd, chunk, 0, chunk.length, null))) chunk = Buffer.allocUnsafe(Collected.CHUNK);
+    const got = new Collected(st.size, maxBytes);
+    for (;;) {
+      const { buffer, offset, length } = got.space();
+      if (!got.add(readSync(fd, buffer, offset, length, null))) break;
+    }
     return got.outcome();
   } catch (e) {
     return ioError(e);
@@ -100,9 +119,11 @@ export async function readSourceFileAsync(file: string, maxBytes: number = DEFAU
     const st = await handle.stat();
     const refused = refusal(st, maxBytes);
     if (refused) return refused;
-    const got = new Collected(maxBytes);
-    let chunk = Buffer.allocUnsafe(Math.min(st.size, maxBytes) + 1);
-    while (got.add(chunk, (await handle.read(chunk, 0, chunk.length, null)).bytesRead)) chunk = Buffer.allocUnsafe(Collected.CHUNK);
+    const got = new Collected(st.size, maxBytes);
+    for (;;) {
+      const { buffer, offset, length } = got.space();
+      if (!got.add((await handle.read(buffer, offset, length, null)).bytesRead)) break;
+    }
     return got.outcome();
   } catch (e) {
     return ioError(e);
