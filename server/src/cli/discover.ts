@@ -113,7 +113,6 @@ class Walk {
     const onListed = (dir: string, hasPyproject: boolean): void => {
       if (!hasPyproject) this.resolver.noteNoPyproject(dir);
     };
-    const tasks = this.out.tasks;
     for (const { dir, files, names } of walkPython(absRoot, { onError, onListed })) {
       for (const file of files) this.out.python.push(file);
       const config = this.resolver.forDirectory(dir, fallbackRoot);
@@ -126,9 +125,7 @@ class Walk {
         if (kind === 'no') continue;
         const file = files[i] as string;
         const display = displayDir !== null ? displayDir + name : join(given, file.startsWith(prefix) ? file.slice(prefix.length) : relative(absRoot, file));
-        const task: LintTask = { path: display, file, mode: kind === 'migration' ? 'lint' : 'detect', config: config.index, root: absRoot };
-        if (this.seen) this.add(task);
-        else tasks.push(task);
+        this.add({ path: display, file, mode: kind === 'migration' ? 'lint' : 'detect', config: config.index, root: absRoot });
       }
     }
   }

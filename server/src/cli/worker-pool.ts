@@ -78,12 +78,15 @@ export async function lintInPool(options: PoolOptions): Promise<FileResult[]> {
         }
         if (held.size === 0) void worker.terminate();
       };
+      // Its first answer, or its end without one: this worker no longer starts.
+      const settled = (): void => {
+        if (answered) return;
+        answered = true;
+        started();
+      };
       worker.on('message', (response: WorkerResponse) => {
         if (response.firstResult) options.onFirstResult?.({ ...response.firstResult, wallMs: performance.now() - startedAt });
-        if (!answered) {
-          answered = true;
-          started();
-        }
+        settled();
         held.delete(response.batch);
         batches[response.batch].forEach((taskIndex, k) => (results[taskIndex] = response.results[k]));
         feed();
@@ -91,10 +94,7 @@ export async function lintInPool(options: PoolOptions): Promise<FileResult[]> {
       worker.on('error', (e) => fail(`worker thread failed (${reasonOf(e)})`));
       worker.on('exit', (code) => {
         fail(`worker thread exited with code ${code}`);
-        if (!answered) {
-          answered = true;
-          started();
-        }
+        settled();
         resolve();
       });
       feed();

@@ -39,12 +39,9 @@ function ioError(e: unknown): Extract<ReadOutcome, { ok: false }> {
 
 /**
  * Collects what the read loop gets, to the end of the file rather than to the size stat gave (the
- * file may be growing); one byte past the bound is enough to know it is too large.
- */
-/**
- * The bytes of one file, read into one buffer of the size stat gave plus a byte: the read that
- * finds the end then needs no buffer of its own (a fresh 64 KB one per file made reading most of
- * the scan's time). The buffer grows only for a file longer than stat said.
+ * file may be growing); one byte past the bound is enough to know it is too large. One buffer of
+ * the size stat gave plus a byte, so the read that finds the end needs no buffer of its own (a
+ * fresh 64 KB one per file cost more than the reading); it grows only for a file longer than that.
  */
 class Collected {
   private buf: Buffer;
@@ -83,6 +80,7 @@ class Collected {
   }
 }
 
+/** Reads and decodes one file, synchronously (worker threads, the CLI, the workspace scan). */
 export function readSourceFile(file: string, maxBytes: number = DEFAULT_MAX_FILE_SIZE): ReadOutcome {
   let fd: number;
   try {
