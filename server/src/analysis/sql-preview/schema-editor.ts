@@ -11,8 +11,8 @@ import type { StatementKind } from '../locks/lock-table';
 import type { DatabaseNames } from '../project/view';
 import type { ModelState } from '../project/state';
 import type { TargetDatabase } from '../target-database';
-import type { Value } from '../values';
-import { cannot, checkSql, columnType, effectiveDefault, hasDefault, quoteName, requireAbsent, type ColumnType, type RelatedTarget } from './columns';
+import { cannot, columnType, effectiveDefault, hasDefault, quoteName, requireAbsent, type ColumnType, type RelatedTarget } from './columns';
+import { checkConstraintSql, conditionSql, createIndexSql, deferrableSql, uniqueColumnsSql, type ColumnsOf } from './constraint-sql';
 import { DeferredStatement } from './deferred';
 import { binaryCompatible, knownOptions, likeOpclass, sameDeconstruction } from './field-diff';
 import { createIndexName, foreignKeyName } from './names';
@@ -52,6 +52,11 @@ export class SchemaEditor {
 
   private defer(table: string, columns: string[], render: (d: DeferredStatement) => string, toTable: string | null = null): void {
     this.deferred.push(new DeferredStatement(table, columns, render, this.ctx.origin, toTable));
+  }
+
+  /** The model's fields by name, as the constraint SQL reads them (constraint-sql.ts). */
+  private columnsOf(model: SqlModel): ColumnsOf {
+    return (name) => ({ column: this.columnOfName(model, name), field: model.state.fields.get(name) ?? null });
   }
 
   private indexName(table: string, columns: readonly string[], suffix = ''): string {
@@ -127,10 +132,6 @@ export class SchemaEditor {
     );
   }
 
-  private createIndexSql(table: string, name: string, columnsSql: string, concurrently = false, unique = false, where = ''): string {
-    return `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${concurrently ? 'CONCURRENTLY ' : ''}${quoteName(name)} ON ${quoteName(table)} (${columnsSql})${where};`;
-  }
-
   /** A field's own index (db_index) and PostgreSQL's extra `_like` index for varchar/text columns. */
   private fieldIndexes(model: SqlModel, name: string, field: FieldSpec, type: ColumnType, deferred: boolean): void {
     const column = this.column(name, field);
@@ -138,7 +139,7 @@ export class SchemaEditor {
     const unique = this.bool(field.unique, 'unique');
     const emit = (suffix: string, opclass: string | null): void => {
       const render = (d: DeferredStatement): string =>
-        this.createIndexSql(d.table, this.indexName(d.table, d.columns, suffix), `${quoteName(d.columns[0] as string)}${opclass ? ` ${opclass}` : ''}`);
+        createIndexSql(d.table, this.indexName(d.table, d.columns, suffix), `${quoteName(d.columns[0] as string)}${opclass ? ` ${opclass}` : ''}`);
       if (deferred) this.defer(model.table, [column], render);
       else this.run(render(new DeferredStatement(model.table, [column], render, this.ctx.origin)));
     };
@@ -181,11 +182,11 @@ export class SchemaEditor {
     for (const [name, field, type] of indexed) this.fieldIndexes(model, name, field, type, true);
     for (const group of options.indexTogether) {
       const columns = group.map((f) => this.columnOfName(model, f));
-      this.defer(model.table, columns, (d) => this.createIndexSql(d.table, this.indexName(d.table, d.columns, '_idx'), d.columns.map(quoteName).join(', ')));
+      this.defer(model.table, columns, (d) => createIndexSql(d.table, this.indexName(d.table, d.columns, '_idx'), d.columns.map(quoteName).join(', ')));
     }
     for (const index of options.indexes) {
       const { name, columnsSql, where } = this.indexParts(model, index);
-      this.defer(model.table, [], (d) => this.createIndexSql(d.table, name, columnsSql, false, false, where));
+      this.defer(model.table, [], (d) => createIndexSql(d.table, name, columnsSql, false, false, where));
     }
   }
 
@@ -327,7 +328,7 @@ export class SchemaEditor {
       }
     }
     if (!oldUnique && newUnique) this.run(`ALTER TABLE ${table} ADD CONSTRAINT ${quoteName(this.indexName(model.table, [newColumn], '_uniq'))} UNIQUE (${col})`);
-    if ((!oldIndex || oldUnique) && newIndex && !newUnique) this.run(this.createIndexSql(model.table, this.indexName(model.table, [newColumn]), col));
+    if ((!oldIndex || oldUnique) && newIndex && !newUnique) this.run(createIndexSql(model.table, this.indexName(model.table, [newColumn]), col));
     const newFk = !!newField.relation && newField.relation.dbConstraint !== false;
     if (newFk) this.run(this.fkStatement(model.table, newColumn, this.ctx.related(newField, model)).sql);
     if (newType.check && newType.check !== oldType.check) {
@@ -337,7 +338,7 @@ export class SchemaEditor {
     // PostgreSQL's extra varchar/text index when an index or uniqueness arrives, and its removal.
     if ((!(oldIndex || oldUnique) && newIndex) || (!oldUnique && newUnique)) {
       const like = likeOpclass(newType, true);
-      if (like) this.run(this.createIndexSql(model.table, this.indexName(model.table, [newColumn], '_like'), `${col} ${like}`));
+      if (like) this.run(createIndexSql(model.table, this.indexName(model.table, [newColumn], '_like'), `${col} ${like}`));
     }
     if (oldUnique && !(newIndex || newUnique)) this.dropGeneratedIndex(model, oldColumn, '_like');
   }
@@ -349,7 +350,7 @@ export class SchemaEditor {
     if (!index.name) cannot('the index has no readable name');
     if (index.expressions || !index.fields) cannot('an index on expressions is not modelled');
     requireAbsent(index.call, ['opclasses', 'include', 'db_tablespace'], 'Index');
-    const where = index.partial ? ` WHERE ${this.conditionSql(model, index.call?.kwargs.condition)}` : '';
+    const where = index.partial ? ` WHERE ${conditionSql(this.columnsOf(model), index.call?.kwargs.condition)}` : '';
     const columnsSql = index.fields
       .map((f) => {
         const desc = f.startsWith('-');
@@ -361,7 +362,7 @@ export class SchemaEditor {
 
   addIndex(model: SqlModel, index: IndexSpec, concurrently: boolean): void {
     const { name, columnsSql, where } = this.indexParts(model, index);
-    this.run(this.createIndexSql(model.table, name, columnsSql, concurrently, false, where));
+    this.run(createIndexSql(model.table, name, columnsSql, concurrently, false, where));
   }
 
   renameIndex(oldName: string, newName: string): void {
@@ -381,39 +382,14 @@ export class SchemaEditor {
       this.defer(model.table, [], () => sql);
       return null;
     }
-    if (c.kind === 'unique') return `CONSTRAINT ${quoteName(c.name)} UNIQUE (${this.uniqueColumns(model, c)})${this.deferrable(c)}`;
-    if (c.kind === 'check') return `CONSTRAINT ${quoteName(c.name)} CHECK (${this.checkOf(model, c)})`;
+    if (c.kind === 'unique') return `CONSTRAINT ${quoteName(c.name)} UNIQUE (${uniqueColumnsSql(c, this.columnsOf(model))})${deferrableSql(c)}`;
+    if (c.kind === 'check') return `CONSTRAINT ${quoteName(c.name)} CHECK (${checkConstraintSql(c, this.columnsOf(model))})`;
     cannot(`${c.cls} is not modelled`);
-  }
-
-  private uniqueColumns(model: SqlModel, c: ConstraintSpec): string {
-    if (!c.fields || c.fields.length === 0) cannot('a unique constraint on expressions is not modelled');
-    requireAbsent(c.call, ['include', 'opclasses', 'nulls_distinct', 'violation_error_code'], 'UniqueConstraint');
-    return c.fields.map((f) => quoteName(this.columnOfName(model, f))).join(', ');
   }
 
   private partialUniqueSql(model: SqlModel, c: ConstraintSpec, name: string): string {
     if (c.deferrable) cannot('a deferrable conditional unique constraint');
-    return this.createIndexSql(model.table, name, this.uniqueColumns(model, c), false, true, ` WHERE ${this.conditionSql(model, c.call?.kwargs.condition)}`);
-  }
-
-  private deferrable(c: ConstraintSpec): string {
-    if (!c.deferrable) return '';
-    const v = c.call?.kwargs.deferrable;
-    const path = v?.kind === 'ref' ? (v.path ?? v.text) : '';
-    if (/DEFERRED$/.test(path)) return ' DEFERRABLE INITIALLY DEFERRED';
-    if (/IMMEDIATE$/.test(path)) return ' DEFERRABLE INITIALLY IMMEDIATE';
-    cannot('deferrable= is not a Deferrable member');
-  }
-
-  private checkOf(model: SqlModel, c: ConstraintSpec): string {
-    const q: Value | undefined = c.call?.kwargs.check ?? c.call?.kwargs.condition;
-    return this.conditionSql(model, q);
-  }
-
-  /** A Q(...) over the model's fields, as SQL. */
-  private conditionSql(model: SqlModel, q: Value | undefined): string {
-    return checkSql(q, (name) => ({ column: this.columnOfName(model, name), field: model.state.fields.get(name) ?? null }));
+    return createIndexSql(model.table, name, uniqueColumnsSql(c, this.columnsOf(model)), false, true, ` WHERE ${conditionSql(this.columnsOf(model), c.call?.kwargs.condition)}`);
   }
 
   addConstraint(model: SqlModel, c: ConstraintSpec, notValid: boolean): void {
@@ -424,11 +400,11 @@ export class SchemaEditor {
       return;
     }
     if (c.kind === 'unique' && !notValid) {
-      this.run(`ALTER TABLE ${table} ADD CONSTRAINT ${quoteName(c.name)} UNIQUE (${this.uniqueColumns(model, c)})${this.deferrable(c)}`);
+      this.run(`ALTER TABLE ${table} ADD CONSTRAINT ${quoteName(c.name)} UNIQUE (${uniqueColumnsSql(c, this.columnsOf(model))})${deferrableSql(c)}`);
       return;
     }
     if (c.kind === 'check') {
-      this.run(`ALTER TABLE ${table} ADD CONSTRAINT ${quoteName(c.name)} CHECK (${this.checkOf(model, c)})${notValid ? ' NOT VALID' : ''}`);
+      this.run(`ALTER TABLE ${table} ADD CONSTRAINT ${quoteName(c.name)} CHECK (${checkConstraintSql(c, this.columnsOf(model))})${notValid ? ' NOT VALID' : ''}`);
       return;
     }
     cannot(`${c.cls}${notValid ? ' with NOT VALID' : ''} is not modelled`);
@@ -467,7 +443,7 @@ export class SchemaEditor {
       if (olds.has(k)) continue;
       const columns = g.map((f) => this.columnOfName(model, f));
       if (option === 'unique_together') this.run(`ALTER TABLE ${table} ADD CONSTRAINT ${quoteName(this.indexName(model.table, columns, '_uniq'))} UNIQUE (${columns.map(quoteName).join(', ')})`);
-      else this.run(this.createIndexSql(model.table, this.indexName(model.table, columns, '_idx'), columns.map(quoteName).join(', ')));
+      else this.run(createIndexSql(model.table, this.indexName(model.table, columns, '_idx'), columns.map(quoteName).join(', ')));
     }
   }
 }
