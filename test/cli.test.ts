@@ -265,6 +265,20 @@ describe('cli: settings and file selection', () => {
     assert.ok(found.some((f) => f.path === 'scripts/custom_migration.py'), 'a Migration class outside migrations/ is found by content');
   });
 
+  it('finds a Migration class by content in files of other encodings, and skips files that only mention the word elsewhere', () => {
+    const root = tempDir();
+    // latin-1 with its cookie, and UTF-8 with a BOM: both write the class's ASCII as ASCII bytes.
+    const latin = `# -*- coding: latin-1 -*-\n# Migración de datos\n${SAVE_LOOP_MIGRATION('é')}`;
+    mkdirSync(join(root, 'tools'));
+    writeFileSync(join(root, 'tools', 'latin_move.py'), Buffer.from(latin, 'latin1'));
+    writeFileSync(join(root, 'tools', 'bom_move.py'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(SAVE_LOOP_MIGRATION('x'))]));
+    write(join(root, 'tools', 'notes.py'), '"""Migration notes: nothing here defines one."""\nMigration = None\n');
+    write(join(root, 'tools', 'plain.py'), 'def helper():\n    return 1\n');
+    const { run, findings } = json(['tools'], root);
+    assert.equal(run.code, 1, run.stderr);
+    assert.deepEqual(brief(findings).sort(), ['tools/bom_move.py:6 unbatched-save-loop', 'tools/latin_move.py:8 unbatched-save-loop']);
+  });
+
   it('finds migrations when run from inside a migrations folder', () => {
     const inside = join(PROJECT, 'app', 'migrations');
     const fromInside = brief(json(['.'], inside).findings).map((l) => l.replace(/^\.\//, ''));

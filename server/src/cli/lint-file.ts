@@ -15,11 +15,11 @@ import { definesMigrationClass } from '../analysis/migration-model';
 import type { PythonParser, Tree } from '../analysis/parser';
 import { firstSyntaxError, undecodableSourceFinding } from '../analysis/rules/syntax-error';
 import type { Node } from '../analysis/syntax';
-import { MIGRATION_CLASS_HINT } from '../config/file-matcher';
+import { MIGRATION_CLASS_HINT, MIGRATION_WORD } from '../config/file-matcher';
 import { configClasses, type ConfigClass } from '../analysis/project/app-config';
 import { readAppLabel } from '../workspace/project-loader';
 import { contentHash, hashFile, withDependencies } from './run-cache';
-import { readSourceFile } from '../workspace/read-source';
+import { decoded, readFileBytes, type ReadOutcome } from '../workspace/read-source';
 import { canEncode } from '../workspace/source-encoding';
 import { outsideTree } from '../workspace/write-source';
 import { reasonOf, type FileResult, type LintConfig, type LintTask } from './types';
@@ -55,13 +55,26 @@ function appConfig(task: LintTask, text: string, parser: PythonParser, hashed: {
 }
 
 /**
+ * Reads a task's file and decodes it, except a file read only to see whether it is a migration
+ * (`detect`: every other Python file of the tree) whose bytes do not contain the word: it is
+ * skipped without decoding its text.
+ */
+function readTask(task: LintTask, config: LintConfig): ReadOutcome | FileResult {
+  const bytes = readFileBytes(task.file, config.maxFileSize);
+  if (!bytes.ok) return bytes;
+  if (task.mode === 'detect' && !bytes.data.includes(MIGRATION_WORD)) return { status: 'skipped', ...(task.hash ? { hash: contentHash(bytes.data) } : {}) };
+  return decoded(bytes);
+}
+
+/**
  * lintFile without a parser: the result when the file needs none (a plain migration read from its
  * text, a file that cannot be read or is skipped), else null. A small run (a pre-commit hook's)
  * may then never load the grammar at all.
  */
 export function lintFileWithoutParser(task: LintTask, config: LintConfig, interner?: ValueInterner): FileResult | null {
   if (task.mode === 'app-config' || config.fix !== 'none') return null;
-  const read = readSourceFile(task.file, config.maxFileSize);
+  const read = readTask(task, config);
+  if (!('ok' in read)) return read;
   if (!read.ok) return read.kind === 'io' ? { status: 'failed', error: read.reason } : { status: 'skipped', warning: read.reason };
   const hashed = task.hash ? { hash: contentHash(read.data) } : {};
   const text = read.source.text;
@@ -73,7 +86,8 @@ export function lintFileWithoutParser(task: LintTask, config: LintConfig, intern
 /** @param interner shares calls written the same way across the files of this thread's run */
 export function lintFile(parser: PythonParser, task: LintTask, config: LintConfig, interner?: ValueInterner): FileResult {
   // Regular files only, bounded, decoded as Python would (the BOM is kept aside: editors hide it, columns must agree).
-  const read = readSourceFile(task.file, config.maxFileSize);
+  const read = readTask(task, config);
+  if (!('ok' in read)) return read;
   // An apps.py that cannot be read states no label: the folder name is the label (as before it was read).
   if (!read.ok && task.mode === 'app-config') return { status: 'app-config', label: { kind: 'none' } };
   if (!read.ok) return read.kind === 'io' ? { status: 'failed', error: read.reason } : { status: 'skipped', warning: read.reason };

@@ -266,3 +266,9 @@ export class FileMatcher {
  * (`migrations.Migration`, several bases, bases split over lines). The parse decides.
  */
 export const MIGRATION_CLASS_HINT = /class\s+\w+\s*\([^)]*\bMigration\b/;
+
+/**
+ * The word MIGRATION_CLASS_HINT needs, as bytes: every encoding Python reads source in writes
+ * ASCII as ASCII bytes, so a file whose bytes lack it defines no migration and need not be decoded.
+ */
+export const MIGRATION_WORD = Buffer.from('Migration', 'latin1');

@@ -26,7 +26,8 @@ import { versionedEdit, type EditContext } from './versioned-edits';
 import { LintService, uriToPath } from './lint-service';
 import { OpenDocuments, type OpenDocument } from './open-documents';
 import { findPythonFiles } from '../workspace/find-files';
-import { readSourceFile, readSourceFileAsync, type ReadOutcome } from '../workspace/read-source';
+import { decoded, readFileBytes, readSourceFileAsync, type ReadOutcome } from '../workspace/read-source';
+import { MIGRATION_WORD } from '../config/file-matcher';
 import type { DecodedSource } from '../workspace/source-encoding';
 import { APPLY_SPLIT_COMMAND, splitDocument } from './split-command';
 import { WorkspaceLinter } from './workspace-linter';
@@ -134,9 +135,18 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     return outcomeOf(file, await readSourceFileAsync(file, service.settingsFor(file).settings.maxFileSize));
   }
 
-  /** readDisk, synchronously: for the scan, where async reads cost several times more CPU. */
-  function readDiskNow(file: string): DecodedSource | null {
-    return outcomeOf(file, readSourceFile(file, service.settingsFor(file).settings.maxFileSize));
+  /**
+   * The scan's reading and linting of one file, synchronously (async reads cost several times more
+   * CPU). A file that can only be a migration by its content is not decoded when its bytes do not
+   * name `Migration` (most Python files of a project). Returns whether it is a migration.
+   */
+  function scanFile(file: string): boolean {
+    const read = readFileBytes(file, service.settingsFor(file).settings.maxFileSize);
+    if (read.ok && !read.data.includes(MIGRATION_WORD) && !linter.needsText(file)) {
+      linter.notMigration(file);
+      return false;
+    }
+    return linter.analyzeDisk(file, outcomeOf(file, decoded(read)), false);
   }
 
   function outcomeOf(file: string, read: ReadOutcome): DecodedSource | null {
@@ -172,7 +182,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       for (let i = 0; i < files.length; i++) {
         if (cancelled()) return;
         const file = files[i] as string;
-        if (linter.analyzeDisk(file, readDiskNow(file), false)) migrations++;
+        if (scanFile(file)) migrations++;
         if (performance.now() - turn > 10) {
           progress?.report(Math.round((100 * i) / files.length), `${i}/${files.length} files`);
           await new Promise((r) => setImmediate(r));

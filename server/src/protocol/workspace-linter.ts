@@ -181,14 +181,31 @@ export class WorkspaceLinter {
    * Returns whether it is a migration; `publish` false during a scan (findings wait for the whole
    * project).
    */
+  /**
+   * Whether a file read from disk matters even when its bytes do not name `Migration`: it is open
+   * in the editor, included by its path, or one of an app's migrations (the project view reads
+   * them all). Any other file is a migration only by its content.
+   */
+  needsText(file: string): boolean {
+    if (this.host.documents()?.get(pathToFileURL(file).href)) return true;
+    if (this.modelOf(file)?.appOf(file)) return true;
+    return this.host.service.settingsFor(file).matcher.isIncluded(file);
+  }
+
+  /** A file on disk that is not a migration (needsText said so, and its bytes do not name one): nothing is kept or shown for it. */
+  notMigration(file: string): void {
+    const uri = pathToFileURL(file).href;
+    this.analyzed.delete(file);
+    if (this.published.delete(uri)) this.host.publish(uri, []);
+  }
+
   analyzeDisk(file: string, source: DecodedSource | null, publish = true): boolean {
     const text = source?.text ?? null;
     const parser = this.host.parser();
     if (!parser) return false;
     const uri = pathToFileURL(file).href;
     const forget = (): false => {
-      this.analyzed.delete(file);
-      if (this.published.delete(uri)) this.host.publish(uri, []);
+      this.notMigration(file);
       return false;
     };
     if (this.host.documents()?.get(uri)) return true; // the editor's buffer wins

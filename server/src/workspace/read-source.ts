@@ -8,9 +8,10 @@ import { closeSync, constants, fstatSync, openSync, promises as fsp, readSync, t
 import { DEFAULT_MAX_FILE_SIZE } from '../config/settings';
 import { decodeSource, type DecodedSource } from './source-encoding';
 
-export type ReadOutcome =
-  | { ok: true; source: DecodedSource; bytes: number; data: Buffer }
-  | { ok: false; kind: 'not-regular' | 'too-large' | 'io'; reason: string };
+export type ReadOutcome = { ok: true; source: DecodedSource; bytes: number; data: Buffer } | ReadRefusal;
+export type ReadRefusal = { ok: false; kind: 'not-regular' | 'too-large' | 'io'; reason: string };
+/** A file's bytes, not yet decoded. */
+export type BytesOutcome = { ok: true; data: Buffer } | ReadRefusal;
 
 // O_NONBLOCK makes opening a FIFO return at once instead of waiting for a writer (POSIX only).
 export const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
@@ -25,13 +26,13 @@ function kindOf(st: Stats): string {
 }
 
 /** Why a file with these stats is not read, or null when it is. */
-export function refusal(st: Stats, maxBytes: number): Extract<ReadOutcome, { ok: false }> | null {
+export function refusal(st: Stats, maxBytes: number): ReadRefusal | null {
   if (!st.isFile()) return { ok: false, kind: 'not-regular', reason: `skipped: ${kindOf(st)}, not a regular file` };
   if (st.size > maxBytes) return { ok: false, kind: 'too-large', reason: `skipped: ${st.size} bytes, more than max-file-size (${maxBytes})` };
   return null;
 }
 
-function ioError(e: unknown): Extract<ReadOutcome, { ok: false }> {
+function ioError(e: unknown): ReadRefusal {
   const code = (e as NodeJS.ErrnoException).code;
   const text = code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message.split('\n')[0] : String(e);
   return { ok: false, kind: 'io', reason: `cannot read file (${text})` };
@@ -42,13 +43,16 @@ function ioError(e: unknown): Extract<ReadOutcome, { ok: false }> {
  * file may be growing); one byte past the bound is enough to know it is too large. One buffer of
  * the size stat gave plus a byte, so the read that finds the end needs no buffer of its own (a
  * fresh 64 KB one per file cost more than the reading); it grows only for a file longer than that.
+ * A read that filled less than it asked for and brought the total to exactly the size stat gave
+ * is the end of a regular file: no further read is made to see it return 0 (one system call per
+ * file; a file whose stat says 0 bytes, as /proc's do, is read until a read returns nothing).
  */
 class Collected {
   private buf: Buffer;
   private total = 0;
 
   constructor(
-    size: number,
+    private readonly size: number,
     private readonly maxBytes: number,
   ) {
     this.buf = Buffer.allocUnsafe(Math.min(size, maxBytes) + 1);
@@ -66,22 +70,32 @@ class Collected {
     return { buffer: this.buf, offset: this.total, length: this.buf.length - this.total };
   }
 
-  /** Counts `n` more bytes; false when reading must stop (0 bytes: the end; or too large). */
-  add(n: number): boolean {
+  /** Counts `n` more bytes of a read that asked for `asked`; false when reading must stop (the end; or too large). */
+  add(n: number, asked: number): boolean {
     if (n === 0) return false;
     this.total += n;
+    if (n < asked && this.total === this.size) return false;
     return this.total <= this.maxBytes;
   }
 
-  outcome(): ReadOutcome {
+  outcome(): BytesOutcome {
     if (this.total > this.maxBytes) return { ok: false, kind: 'too-large', reason: `skipped: more than max-file-size (${this.maxBytes} bytes)` };
-    const data = this.buf.subarray(0, this.total);
-    return { ok: true, source: decodeSource(data), bytes: this.total, data };
+    return { ok: true, data: this.buf.subarray(0, this.total) };
   }
+}
+
+/** The bytes read, decoded as Python would. */
+export function decoded(read: BytesOutcome): ReadOutcome {
+  return read.ok ? { ok: true, source: decodeSource(read.data), bytes: read.data.length, data: read.data } : read;
 }
 
 /** Reads and decodes one file, synchronously (worker threads, the CLI, the workspace scan). */
 export function readSourceFile(file: string, maxBytes: number = DEFAULT_MAX_FILE_SIZE): ReadOutcome {
+  return decoded(readFileBytes(file, maxBytes));
+}
+
+/** Reads one file's bytes with readSourceFile's care, without decoding them (a caller may not need the text). */
+export function readFileBytes(file: string, maxBytes: number = DEFAULT_MAX_FILE_SIZE): BytesOutcome {
   let fd: number;
   try {
     fd = openSync(file, OPEN_FLAGS);
@@ -95,7 +109,7 @@ export function readSourceFile(file: string, maxBytes: number = DEFAULT_MAX_FILE
     const got = new Collected(st.size, maxBytes);
     for (;;) {
       const { buffer, offset, length } = got.space();
-      if (!got.add(readSync(fd, buffer, offset, length, null))) break;
+      if (!got.add(readSync(fd, buffer, offset, length, null), length)) break;
     }
     return got.outcome();
   } catch (e) {
@@ -120,9 +134,9 @@ export async function readSourceFileAsync(file: string, maxBytes: number = DEFAU
     const got = new Collected(st.size, maxBytes);
     for (;;) {
       const { buffer, offset, length } = got.space();
-      if (!got.add((await handle.read(buffer, offset, length, null)).bytesRead)) break;
+      if (!got.add((await handle.read(buffer, offset, length, null)).bytesRead, length)) break;
     }
-    return got.outcome();
+    return decoded(got.outcome());
   } catch (e) {
     return ioError(e);
   } finally {
