@@ -186,7 +186,10 @@ export async function lintProject(plan: ProjectPlan, tasks: readonly LintTask[],
     projectKey(tasks.map((t, i) => (hashes[i] ? `${t.file}\0${resultKey(t, configs[t.config] as LintConfig)}\0${hashes[i]}` : null)), settings);
   const known = cache?.hasProjects() ? cache.hashAll(tasks, configs) : undefined;
   const memo = known && cache ? cache.project(keyOf(known) ?? '') : null;
-  if (memo) return { statuses: memo.statuses, outcome: memo.outcome };
+  if (memo) {
+    cache?.saveStats();
+    return { statuses: memo.statuses, outcome: memo.outcome };
+  }
   const { results, hashes } = await lintAllTasks([...tasks], configs, jobs, cache, known);
   const outcome = finishProject(plan, tasks, results, configs, authUserModel);
   const statuses = results.map(statusOf);

@@ -13,7 +13,7 @@
  */
 import * as crypto from 'node:crypto';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { OPEN_FLAGS, refusal } from '../workspace/read-source';
@@ -64,6 +64,66 @@ interface ProjectsPack {
 }
 
 const PROJECTS_KEPT = 4;
+
+/**
+ * What stat said of a file when its bytes had a hash. The same size, times, inode and device on
+ * a later run mean the same bytes, so the file is not read again (ruff and git decide the same
+ * way). A change always moves ctime, which no program can set back; a fingerprint is only kept
+ * when ctime was already RACY_MS old when the run began, so a second write within the clock's
+ * resolution of the first cannot go unseen.
+ */
+interface Fingerprint {
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+  dev: number;
+  hash: string;
+}
+
+/** Fingerprints as parallel arrays (few objects to deserialize): five numbers per file, in Fingerprint's order. */
+interface StatsPack {
+  format: number;
+  paths: string[];
+  numbers: Float64Array;
+  hashes: string[];
+}
+
+const FIELDS = 5;
+
+function unpack(pack: StatsPack): Map<string, Fingerprint> {
+  const files = new Map<string, Fingerprint>();
+  const n = pack.numbers;
+  pack.paths.forEach((path, i) => {
+    const at = i * FIELDS;
+    files.set(path, { size: n[at] as number, mtimeMs: n[at + 1] as number, ctimeMs: n[at + 2] as number, ino: n[at + 3] as number, dev: n[at + 4] as number, hash: pack.hashes[i] as string });
+  });
+  return files;
+}
+
+function pack(files: Map<string, Fingerprint>): StatsPack {
+  const numbers = new Float64Array(files.size * FIELDS);
+  let at = 0;
+  for (const f of files.values()) {
+    numbers.set([f.size, f.mtimeMs, f.ctimeMs, f.ino, f.dev], at);
+    at += FIELDS;
+  }
+  return { format: FORMAT, paths: [...files.keys()], numbers, hashes: [...files.values()].map((f) => f.hash) };
+}
+
+const RACY_MS = 2000;
+
+function sameFile(st: Stats, f: Fingerprint): boolean {
+  return st.size === f.size && st.mtimeMs === f.mtimeMs && st.ctimeMs === f.ctimeMs && st.ino === f.ino && st.dev === f.dev;
+}
+
+function statOrNull(file: string): Stats | null {
+  try {
+    return statSync(file, { throwIfNoEntry: false }) ?? null;
+  } catch {
+    return null;
+  }
+}
 
 /** One-shot hashing where Node has it (20.12+): no Hash object per file. */
 const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'base64') => string }).hash;
@@ -155,18 +215,29 @@ export class RunCache {
   private nextMemo: ProjectMemo | null = null;
   /** Entries this run looked up: replaced or dropped, never carried over as they were. */
   private readonly seen = new Set<string>();
+  private stats: Map<string, Fingerprint> | null = null;
+  /** Fingerprints that still hold, and own-bytes hashes this run computed (fingerprinted when saved). */
+  private readonly stillSame = new Map<string, Fingerprint>();
+  private readonly hashed = new Map<string, string>();
+  private readonly started = Date.now();
 
-  private constructor(readonly dir: string) {}
+  private constructor(
+    readonly dir: string,
+    private readonly racyMs: number,
+  ) {}
 
-  /** The cache in `dir`, or null when the folder cannot be made. Creates it with a `.gitignore` that ignores all of it. */
-  static open(dir: string): RunCache | null {
+  /**
+   * The cache in `dir`, or null when the folder cannot be made. Creates it with a `.gitignore` that ignores all of it.
+   * @param racyMs how old a file's ctime must be when the run begins for its fingerprint to be kept (tests lower it)
+   */
+  static open(dir: string, racyMs = RACY_MS): RunCache | null {
     try {
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, '.gitignore'), '# Created by migration-guard: a cache, never committed.\n*\n', { flag: 'wx' });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return null;
     }
-    return new RunCache(dir);
+    return new RunCache(dir, racyMs);
   }
 
   private read<T extends { format: number; tool: string }>(name: string, valid: (x: T) => boolean): T | null {
@@ -188,6 +259,35 @@ export class RunCache {
     return this.projects;
   }
 
+  private fingerprints(): Map<string, Fingerprint> {
+    if (!this.stats) {
+      try {
+        const read = deserialize(readFileSync(join(this.dir, 'stats.bin'))) as StatsPack;
+        const valid = read.format === FORMAT && Array.isArray(read.paths) && Array.isArray(read.hashes) && read.numbers instanceof Float64Array;
+        if (valid && read.hashes.length === read.paths.length && read.numbers.length === read.paths.length * FIELDS) this.stats = unpack(read);
+      } catch {
+        // No pack yet, or one that cannot be read: every file is read and hashed.
+      }
+      this.stats ??= new Map();
+    }
+    return this.stats;
+  }
+
+  /** The hash of a file's bytes: from its fingerprint when stat says it is unchanged, else read (null when it cannot be). */
+  private hashOf(file: string, maxBytes: number): string | null {
+    const known = this.fingerprints().get(file);
+    if (known) {
+      const st = statOrNull(file);
+      if (st && st.isFile() && st.size <= maxBytes && sameFile(st, known)) {
+        this.stillSame.set(file, known);
+        return known.hash;
+      }
+    }
+    const hash = hashFile(file, maxBytes);
+    if (hash !== null) this.hashed.set(file, hash);
+    return hash;
+  }
+
   /** True when an earlier run left a project step to compare with (else hashing first is wasted reading). */
   hasProjects(): boolean {
     return this.projectsPack().projects.length > 0;
@@ -199,9 +299,9 @@ export class RunCache {
     return tasks.map((t) => {
       const config = configs[t.config] as LintConfig;
       const max = config.maxFileSize;
-      const own = hashFile(t.file, max);
+      const own = this.hashOf(t.file, max);
       const extra = deps.get(`${t.file}\n${resultKey(t, config)}`);
-      return own === null || !extra ? own : withDependencies(own, extra.map((d) => [d, hashFile(d, max)] as const));
+      return own === null || !extra ? own : withDependencies(own, extra.map((d) => [d, this.hashOf(d, max)] as const));
     });
   }
 
@@ -217,8 +317,8 @@ export class RunCache {
     if (!entry) return { result: null, hash: null };
     let hash = known;
     if (hash === undefined || (entry.deps && !this.projectsPack().deps.has(id))) {
-      const own = hashFile(task.file, maxBytes);
-      hash = own === null || !entry.deps ? own : withDependencies(own, entry.deps.map((d) => [d, hashFile(d, maxBytes)] as const));
+      const own = this.hashOf(task.file, maxBytes);
+      hash = own === null || !entry.deps ? own : withDependencies(own, entry.deps.map((d) => [d, this.hashOf(d, maxBytes)] as const));
     }
     if (hash === null || hash !== entry.hash) return { result: null, hash: entry.deps ? null : hash };
     this.nextEntries.set(id, entry);
@@ -227,7 +327,10 @@ export class RunCache {
 
   /** Keeps a fresh result for the next run. */
   store(task: LintTask, key: string, hash: string | undefined, deps: string[] | undefined, result: FileResult): void {
-    if (hash === undefined || !cacheable(result)) return;
+    if (hash === undefined) return;
+    // The hash of the file's own bytes (a result that read other files has theirs mixed in).
+    if (!deps) this.hashed.set(task.file, hash);
+    if (!cacheable(result)) return;
     this.nextEntries.set(`${task.file}\n${key}`, { file: task.file, hash, ...(deps ? { deps } : {}), result });
   }
 
@@ -246,6 +349,7 @@ export class RunCache {
    * its speed.
    */
   save(): void {
+    this.saveStats();
     const old = this.files;
     if (this.nextEntries.size > 0 || old) {
       const entries = new Map(this.nextEntries);
@@ -263,7 +367,26 @@ export class RunCache {
     }
   }
 
-  private write(name: string, pack: FilesPack | ProjectsPack): void {
+  /**
+   * Writes the files' fingerprints when this run learnt any: those that held, those of the files it
+   * hashed whose ctime was old enough when it began, and those of files it did not look at.
+   */
+  saveStats(): void {
+    const files = new Map(this.stillSame);
+    for (const [file, hash] of this.hashed) {
+      if (files.has(file)) continue;
+      const st = statOrNull(file);
+      if (st && st.isFile() && st.ctimeMs < this.started - this.racyMs && st.mtimeMs < this.started - this.racyMs) {
+        files.set(file, { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, dev: st.dev, hash });
+      }
+    }
+    const before = this.fingerprints();
+    if (files.size === this.stillSame.size && this.hashed.size === 0) return; // nothing learnt
+    for (const [file, f] of before) if (!files.has(file) && !this.hashed.has(file) && !this.stillSame.has(file)) files.set(file, f);
+    this.write('stats.bin', pack(files));
+  }
+
+  private write(name: string, pack: FilesPack | ProjectsPack | StatsPack): void {
     const file = join(this.dir, name);
     const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
