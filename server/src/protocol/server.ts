@@ -44,6 +44,8 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   const service = new LintService();
   service.baselines.warn = (message) => connection.console.warn(message);
   let parser: PythonParser | undefined;
+  /** Settles when the parser (and the open-documents store built on it) exists. */
+  let parserReady: Promise<void> | undefined;
   let documents: OpenDocuments | undefined;
   let supportsConfiguration = false;
   let supportsProgress = false;
@@ -70,8 +72,11 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     service.setWorkspaceFolders(folders);
     const init = params.initializationOptions as { settings?: unknown } | undefined;
     if (init?.settings !== undefined) reportProblems(service.setEditorSettings('', init.settings));
-    parser = await PythonParser.create(options.grammar, options.compiled ? await options.compiled : undefined);
-    documents = new OpenDocuments(parser);
+    parserReady = (async () => {
+      parser = await PythonParser.create(options.grammar, options.compiled ? await options.compiled : undefined);
+      documents = new OpenDocuments(parser);
+    })();
+    await parserReady;
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -95,7 +100,12 @@ export function startServer(connection: Connection, options: ServerOptions): voi
         .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.py' }, { globPattern: '**/pyproject.toml' }] })
         .catch((e) => fail('register file watchers', e));
     }
-    void refreshSettings().then(() => scanWorkspace()).catch((e) => fail('startup scan', e));
+    // A client that sends `initialized` before the initialize result arrived must still get a
+    // whole scan: it waits for the parser (files read without it would count as no migration).
+    void (parserReady ?? Promise.resolve())
+      .then(() => refreshSettings())
+      .then(() => scanWorkspace())
+      .catch((e) => fail('startup scan', e));
   });
 
   function reportProblems(problems: string[]): void {
