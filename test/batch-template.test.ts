@@ -121,12 +121,13 @@ describe('"Batch this loop" on the loops the proven rewrite refuses', () => {
     assert.match(text, /Order\.objects\.bulk_update\(batch, fields\)/);
   });
 
-  it('offers nothing for a write through a helper or a created object used later (in the loop or after it)', async () => {
+  it('offers nothing for a write through a helper it cannot inline or a created object used later (in the loop or after it)', async () => {
     const helper = `    for order in Order.objects.all():
         touch(order)
 
 def touch(order):
-    order.save()`;
+    order.save()
+    return order`;
     const used = `    for order in Order.objects.all():
         line = Line.objects.create(order=order, amount=0)
         order.first_line_id = line.pk
@@ -134,7 +135,7 @@ def touch(order):
     const readAfter = `    for order in Order.objects.all():
         line = Line.objects.create(order=order, amount=0)
     print(line)`;
-    const said = [/No rewrite is offered: the row is written inside touch\(\): batch the write there\.$/, /No rewrite is offered: the loop uses what the write returns\.$/, /No rewrite is offered: the loop uses what the write returns\.$/];
+    const said = [/No rewrite is offered: the row is written inside touch\(\), which cannot be inlined here: it returns, yields, or defines functions or classes\.$/, /No rewrite is offered: the loop uses what the write returns\.$/, /No rewrite is offered: the loop uses what the write returns\.$/];
     for (const [i, body] of [helper, used, readAfter].entries()) {
       const { findings } = await lint(wrap(body));
       const loops = findings.filter((f) => f.rule === 'unbatched-save-loop');
@@ -143,6 +144,144 @@ def touch(order):
       assert.match(loops[0]?.message ?? '', said[i] as RegExp);
     }
   });
+});
+
+/** A write inside a same-file helper: the helper's body inlined into the loop, then batched. */
+describe('"Batch this loop" through a same-file helper', () => {
+  const helperFile = (loopBody: string, helper: string) => `from django.db import migrations
+
+
+${helper}
+
+
+def forwards(apps, schema_editor):
+    Order = apps.get_model("orders", "Order")
+    Allocation = apps.get_model("orders", "Allocation")
+${loopBody}
+
+
+class Migration(migrations.Migration):
+    atomic = False
+    dependencies = [("orders", "0001_initial")]
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+`;
+  const FLATTEN = `def flatten(item):
+    \"\"\"Folds the nested metadata.\"\"\"
+    changed = []
+    if item.meta:
+        item.meta = {k: v for k, v in item.meta.items() if v}
+        changed.append("meta")
+    if changed:
+        item.save(update_fields=changed)`;
+
+  it('inlines the helper with its parameter renamed to the row, and batches the save it holds', async () => {
+    const source = helperFile(`    for order in Order.objects.filter(meta__isnull=False):
+        flatten(order)`, FLATTEN);
+    const finding = (await lint(source)).findings.find((f) => f.rule === 'unbatched-save-loop');
+    const fix = finding?.fixes[0];
+    assert.equal(fix?.title, 'Batch this loop: collect the rows, bulk_update every 1000 (inlining flatten())');
+    assert.equal(fix.safe, false);
+    const after = applyEdits(source, fix.edits);
+    assert.ok(
+      after.includes(`    for order in Order.objects.filter(meta__isnull=False).iterator(chunk_size=1000):
+        # inlined from flatten()
+        changed = []
+        if order.meta:
+            order.meta = {k: v for k, v in order.meta.items() if v}
+            changed.append("meta")
+        if changed:
+            batch.append(order)
+`),
+      after,
+    );
+    assert.ok(after.includes(FLATTEN), 'the helper itself is kept as it was');
+    assert.match(after, /Order\.objects\.bulk_update\(batch, fields\)/);
+    assert.equal(pythonSyntaxError(after), null, after);
+    assert.deepEqual((await lint(after)).findings.filter((f) => f.rule === 'unbatched-save-loop').map((f) => f.message), []);
+  });
+
+  it('binds an argument that is not a plain name on a line of its own, in the order Python evaluates them', async () => {
+    const helper = `def allocate(variant, line, quantity, Model):
+    stock = variant.stocks.get(active=True)
+    Model.objects.create(line=line, stock=stock, quantity=quantity)`;
+    const source = helperFile(`    for order in Order.objects.all():
+        if order.variant:
+            allocate(order.variant, order, order.quantity - 1, Allocation)`, helper);
+    const fix = (await lint(source)).findings.find((f) => f.rule === 'unbatched-save-loop')?.fixes[0];
+    assert.equal(fix?.title, 'Batch this loop: collect the rows, bulk_create every 1000 (inlining allocate())');
+    const after = applyEdits(source, fix.edits);
+    assert.ok(
+      after.includes(`            # inlined from allocate()
+            variant = order.variant
+            quantity = order.quantity - 1
+            stock = variant.stocks.get(active=True)
+            new_rows.append(Allocation(line=order, stock=stock, quantity=quantity))`),
+      after,
+    );
+    assert.match(after, /Allocation\.objects\.bulk_create\(new_rows\)/);
+    assert.equal(pythonSyntaxError(after), null, after);
+  });
+
+  const REFUSED_INLINE: Record<string, [string, string, RegExp]> = {
+    'a name the helper binds is used by the caller': [
+      `    changed = 0
+    for order in Order.objects.all():
+        flatten(order)
+        changed += 1`,
+      FLATTEN,
+      /cannot be inlined here: the calling function already uses the name changed\.$/,
+    ],
+    'a module name the helper reads is bound by the caller': [
+      `    for order in Order.objects.all():
+        stamp(order)
+    NOW = None`,
+      `def stamp(order):
+    order.seen = NOW
+    order.save()`,
+      /cannot be inlined here: the calling function binds NOW, which the helper reads from the module\.$/,
+    ],
+    'the result of the call is used': [
+      `    for order in Order.objects.all():
+        done = stamp(order)`,
+      `def stamp(order):
+    order.seen = 1
+    order.save()`,
+      /cannot be inlined here: its result is used\.$/,
+    ],
+    'a string of the helper spans lines': [
+      `    for order in Order.objects.all():
+        stamp(order)`,
+      `def stamp(order):
+    order.note = \"\"\"first
+second\"\"\"
+    order.save()`,
+      /cannot be inlined here: it holds a string spanning lines\.$/,
+    ],
+    'the call passes keywords the helper does not take': [
+      `    for order in Order.objects.all():
+        stamp(order, **{"when": 1})`,
+      `def stamp(order, when):
+    order.seen = when
+    order.save()`,
+      /cannot be inlined here: the call passes starred or extra arguments\.$/,
+    ],
+    'the helper assigns its own parameter': [
+      `    for order in Order.objects.all():
+        stamp(order)`,
+      `def stamp(order):
+    order = order
+    order.save()`,
+      /cannot be inlined here: it assigns its parameter order\.$/,
+    ],
+  };
+  for (const [why, [loopBody, helper, said]] of Object.entries(REFUSED_INLINE)) {
+    it(`offers nothing when ${why}, and says so`, async () => {
+      const finding = (await lint(helperFile(loopBody, helper))).findings.find((f) => f.rule === 'unbatched-save-loop');
+      assert.ok(finding, 'the loop is still reported');
+      assert.deepEqual(finding.fixes, []);
+      assert.match(finding.message, said);
+    });
+  }
 });
 
 /** A get_or_create whose result the loop uses: run once per distinct look-up, the rest batched. */

@@ -14,11 +14,12 @@ import { quickSummary } from './project/quick-summary';
 import { textSummary } from './project/text-summary';
 import type { ValueInterner } from './interner';
 import { buildMigrationModel, type MigrationModel } from './migration-model';
+import { Parser } from 'web-tree-sitter';
 import type { Tree } from './parser';
 import { summarizeMigration, type MigrationSummary } from './project/summary';
 import type { ProjectView } from './project/view';
 import { RULE_IDS, RULES, ruleById } from './rules';
-import { ruleEnabled, type ReportedFinding } from './rules/rule';
+import { ruleEnabled, type ReportedFinding, type Rule } from './rules/rule';
 import { syntaxErrorFinding } from './rules/syntax-error';
 import { DEFAULT_TARGET_DATABASE, type TargetDatabase } from './target-database';
 import { LineReader, parseSuppressions, suppressionEdit, suppressionFor, type Suppression } from './suppressions';
@@ -93,11 +94,30 @@ export function analyzeFile(tree: Tree, source: string, options: LintOptions = {
   for (const rule of RULES) {
     if (!rule.check || !ruleEnabled(rule.meta, settings[rule.meta.id])) continue;
     const reported: ReportedFinding[] = [];
-    rule.check({ model, source, index, batchSize: options.batchSize ?? 1000, project: options.ruleProject ?? options.project ?? null, report: (f) => reported.push(f) });
+    const findingsOn = (text: string): ReportedFinding[] => findingsOnText(tree, text, (ctx) => rule.check?.(ctx), options);
+    rule.check({ model, source, index, batchSize: options.batchSize ?? 1000, project: options.ruleProject ?? options.project ?? null, report: (f) => reported.push(f), findingsOn });
     collect(rule.meta.id, reported, findings, rule.meta.defaultSeverity);
   }
   const summary = summarizeMigration(model, options.name ?? 'migration', index);
   return { analysis: { findings, summary, suppressions: parseSuppressions(source, tree) }, model };
+}
+
+/** One rule's findings on `text`, parsed with `tree`'s language (a fix's intermediate text): nothing when it has no Migration class. */
+function findingsOnText(tree: Tree, text: string, check: NonNullable<Rule['check']>, options: LintOptions): ReportedFinding[] {
+  const parser = new Parser();
+  let other: Tree | null = null;
+  try {
+    parser.setLanguage(tree.language);
+    other = parser.parse(text);
+    const model = other ? buildMigrationModel(other.rootNode, null, null) : null;
+    if (!model) return [];
+    const reported: ReportedFinding[] = [];
+    check({ model, source: text, index: new CodeIndex(), batchSize: options.batchSize ?? 1000, project: null, report: (f) => reported.push(f) });
+    return reported;
+  } finally {
+    other?.delete();
+    parser.delete();
+  }
 }
 
 /**

@@ -49,6 +49,11 @@ export interface RuleContext {
    */
   project: { readonly view: ProjectView | null; readonly file: string } | null;
   report(finding: ReportedFinding): void;
+  /**
+   * This rule's findings on another text of the same file (the file as a fix's first step leaves
+   * it), parsed and read as this one was; absent inside such a reading, so it never recurses.
+   */
+  findingsOn?(text: string): ReportedFinding[];
 }
 
 /** What a rule that reads the project gets: this file's summary and, when there is one, the project view. */

@@ -7,9 +7,12 @@ import type { LoopFacts, UnitFacts, WriteCall } from '../code-facts';
 import { loopWithin, PER_ROW_WRITES } from '../code-facts';
 import { batchLoopFix } from '../fixes/batch-loop';
 import { batchTemplateFix } from '../fixes/batch-template';
+import { applyFixEdits } from '../fixes/apply';
+import { inlineHelpers } from '../fixes/inline-helper';
+import { lineStarts, positionAt } from '../line-index';
 import { isBoundedIterable } from '../iterables';
 import { rangeOf, spanRange, type Node } from '../syntax';
-import type { RelatedLocation } from '../types';
+import type { Fix, RelatedLocation, TextEdit } from '../types';
 import { runPythonUnits } from './runpython-units';
 import { lineOf, snippet, type Rule, type RuleContext } from './rule';
 
@@ -106,6 +109,38 @@ function baseKind(w: WriteCall): string {
   return w.kind === 'helper' && w.inner ? baseKind(w.inner) : w.kind;
 }
 
+/**
+ * "Batch this loop" for a loop whose row is written inside a same-file helper: the helper inlined
+ * (inline-helper.ts), the loop then batched as the template batches it there, as one edit of this
+ * file. A string says why not; null when no write goes through a helper.
+ */
+function inlinedTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: RuleContext): Fix | string | null {
+  const inlined = inlineHelpers(writes, loop.node, ctx.source);
+  if (inlined === null || typeof inlined === 'string') return inlined;
+  if (!ctx.findingsOn) return null;
+  const header = headerRange(loop).start;
+  const inner = ctx.findingsOn(inlined.text).find((f) => f.range.start.line === header.line && f.range.start.character === header.character);
+  const fix = inner?.fixes?.[0];
+  if (!fix) {
+    const why = /No rewrite is offered: (.*)\.$/.exec(inner?.message ?? '')?.[1];
+    return `with ${inlined.helpers.join('(), ')}() inlined, ${why ?? 'the loop is still not one the template can batch'}`;
+  }
+  const text = applyFixEdits(inlined.text, [fix.edits]).text;
+  return { ...fix, title: `${fix.title} (inlining ${inlined.helpers.join('(), ')}())`, edits: [wholeChange(ctx.source, text)], safe: false };
+}
+
+/** One edit that turns `before` into `after`: the span between their common start and common end. */
+function wholeChange(before: string, after: string): TextEdit {
+  let start = 0;
+  while (start < before.length && start < after.length && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+  // Whole lines: the edit starts where the first changed line starts.
+  start = before.lastIndexOf('\n', start - 1) + 1;
+  let end = 0;
+  while (end < before.length - start && end < after.length - start && before.charCodeAt(before.length - 1 - end) === after.charCodeAt(after.length - 1 - end)) end++;
+  const starts = lineStarts(before);
+  return { range: { start: positionAt(starts, start), end: positionAt(starts, before.length - end) }, newText: after.slice(start, after.length - end) };
+}
+
 export const unbatchedSaveLoop: Rule = {
   meta: {
     id: 'unbatched-save-loop',
@@ -139,9 +174,11 @@ export const unbatchedSaveLoop: Rule = {
             (first.kind !== 'helper' && !facts.helperCalls.some((h) => h.loop && loopWithin(h.loop, loop))
               ? batchTemplateFix({ loop, write: first, loopWrites: loop.allWrites, source: ctx.source, batchSize: ctx.batchSize })
               : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals });
-          const why = typeof template === 'string' ? ` No rewrite is offered: ${template}.` : '';
+          // A write inside a same-file helper: the helper's body inlined into the loop, then batched.
+          const fix = typeof template === 'string' ? (inlinedTemplate(loop, writes, ctx) ?? template) : template;
+          const why = typeof fix === 'string' ? ` No rewrite is offered: ${fix}.` : '';
           ctx.report({
-            fixes: typeof template === 'string' ? [] : [template],
+            fixes: typeof fix === 'string' ? [] : [fix],
             range: headerRange(loop),
             message:
               `\`${describe(loop)}\` writes one row per iteration${via}: one ${QUERY[kind] ?? 'query'} per row` +
