@@ -148,6 +148,25 @@ describe('language server over stdio', () => {
     await client.close(uri);
   });
 
+  it('offers "Batch this loop" through a same-file helper in the editor, as the CLI fixes it', async () => {
+    const uri = 'untitled:helper-loop';
+    const fixture = join(FIXTURES, 'fixes', 'unbatched-save-loop', 'helper-inlined');
+    const text = readFileSync(`${fixture}.py`, 'utf8');
+    const ds = await client.open(uri, text);
+    const loops = ds.filter((d) => d.code === 'unbatched-save-loop');
+    assert.equal(loops.length, 2);
+    let fixed = text;
+    // From the last loop up, so each edit's range still points at the text it was computed for.
+    for (const target of [...loops].reverse()) {
+      const actions = (await client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: target.range, context: { diagnostics: [target] } })) as CodeAction[];
+      const batch = actions.find((a) => a.title.startsWith('Batch this loop') && a.title.endsWith('(inlining flatten_model_metadata())'));
+      assert.ok(batch, `actions: ${actions.map((a) => a.title).join(', ')}`);
+      fixed = applyEdits(fixed, batch.edit?.changes?.[uri] ?? []);
+    }
+    assert.equal(fixed, readFileSync(`${fixture}.after.py`, 'utf8'));
+    await client.close(uri);
+  });
+
   it('source.fixAll applies only the fixes that cannot change what the migration does', async () => {
     const uri = 'untitled:fix-all';
     const text = `from django.db import migrations
