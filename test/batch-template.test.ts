@@ -135,7 +135,7 @@ def touch(order):
     const readAfter = `    for order in Order.objects.all():
         line = Line.objects.create(order=order, amount=0)
     print(line)`;
-    const said = [/No rewrite is offered: the row is written inside touch\(\), which cannot be inlined here: it returns, yields, or defines functions or classes\.$/, /No rewrite is offered: the loop uses what the write returns\.$/, /No rewrite is offered: the loop uses what the write returns\.$/];
+    const said = [/No rewrite is offered: the row is written inside touch\(\), which cannot be inlined here: it returns, yields, deletes names, or defines functions or classes\.$/, /No rewrite is offered: the loop uses what the write returns\.$/, /No rewrite is offered: the loop uses what the write returns\.$/];
     for (const [i, body] of [helper, used, readAfter].entries()) {
       const { findings } = await lint(wrap(body));
       const loops = findings.filter((f) => f.rule === 'unbatched-save-loop');
@@ -264,6 +264,22 @@ second\"\"\"
     order.seen = when
     order.save()`,
       /cannot be inlined here: the call passes starred or extra arguments\.$/,
+    ],
+    'the helper deletes a name': [
+      `    for order in Order.objects.all():
+        stamp(order)`,
+      `def stamp(order):
+    order.save()
+    del order`,
+      /cannot be inlined here: it returns, yields, deletes names, or defines functions or classes\.$/,
+    ],
+    'the helper is indented with tabs and the loop with spaces': [
+      `    for order in Order.objects.all():
+        stamp(order)`,
+      `def stamp(order):
+\torder.seen = 1
+\torder.save()`,
+      /cannot be inlined here: its body and the call are indented with different characters\.$/,
     ],
     'the helper assigns its own parameter': [
       `    for order in Order.objects.all():

@@ -8,7 +8,7 @@
  *
  * Only what keeps its meaning is inlined: a module-level, undecorated function called as a
  * statement of its own, with plain parameters matched one to one by the call; no return, yield,
- * global, nonlocal, nested function, class or lambda; no string spanning lines (re-indenting would
+ * global, nonlocal, del, nested function, class or lambda; indented with the same character as the call; no string spanning lines (re-indenting would
  * change it); no name the helper binds that the calling function also uses, and no name it reads
  * from the module that the calling function binds.
  */
@@ -23,7 +23,7 @@ export interface Inlined {
   helpers: string[];
 }
 
-const FORBIDDEN = ['return_statement', 'yield', 'global_statement', 'nonlocal_statement', 'function_definition', 'class_definition', 'lambda', 'decorated_definition', 'await'];
+const FORBIDDEN = ['return_statement', 'yield', 'global_statement', 'nonlocal_statement', 'delete_statement', 'function_definition', 'class_definition', 'lambda', 'decorated_definition', 'await'];
 
 /** Identifiers that name something (not `x.attr`'s attribute, not a keyword argument's name). */
 function references(node: Node): Node[] {
@@ -98,7 +98,7 @@ function inlineOne(w: WriteCall, caller: Node, source: string, eol: string): Rep
   const body = helper.childForFieldName('body');
   const params = helper.childForFieldName('parameters')?.namedChildren ?? [];
   if (!body || params.some((p) => p.type !== 'identifier')) return why('it has default, starred or typed parameters');
-  if (body.descendantsOfType(FORBIDDEN).length > 0) return why('it returns, yields, or defines functions or classes');
+  if (body.descendantsOfType(FORBIDDEN).length > 0) return why('it returns, yields, deletes names, or defines functions or classes');
   if (body.descendantsOfType('string').some((s) => s.startPosition.row !== s.endPosition.row)) return why('it holds a string spanning lines');
 
   const args = callArguments(w.call);
@@ -147,6 +147,8 @@ function inlineOne(w: WriteCall, caller: Node, source: string, eol: string): Rep
   }
   const base = indentOf(first, source);
   const indent = indentOf(stmt, source);
+  // Tabs on one side and spaces on the other would make Python's indentation inconsistent.
+  if (new Set(base + indent).size > 1) return why('its body and the call are indented with different characters');
   const lines: string[] = bindLines.map((l) => indent + l);
   for (const line of text.split(/\r?\n/)) {
     if (line.trim() === '') lines.push('');
