@@ -22,6 +22,7 @@
  * the flag and the warm part is SKIPPED. `check` exits 1 when it finds problems; only another
  * status is a failure.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -204,6 +205,24 @@ function readLines(file: string): FirstResultLine[] {
   }
 }
 
+/**
+ * What starting an empty worker thread costs on this machine (its own CPU, as the pool workers
+ * measure theirs): the floor under a worker's first result. Median of five, each in a fresh process;
+ * null where /proc/thread-self/schedstat cannot be read.
+ */
+function emptyWorkerCpuMs(): number | null {
+  const code = `const { Worker } = require('node:worker_threads');
+new Worker("const ns = Number(require('node:fs').readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]); require('node:worker_threads').parentPort.postMessage(ns / 1e6);", { eval: true })
+  .on('message', (m) => { console.log(m); process.exit(0); }).on('error', () => process.exit(1));`;
+  const runs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
+    const v = Number(r.stdout.trim());
+    if (r.status === 0 && Number.isFinite(v)) runs.push(v);
+  }
+  return runs.length > 0 ? median(runs) : null;
+}
+
 /** Each pool worker's first result, from the lines the pool runs wrote (see the header). */
 function firstResults(report: Report, dir: string, runs: number): void {
   // The first pool run had no code cache; it wrote it for the others.
@@ -227,7 +246,9 @@ function firstResults(report: Report, dir: string, runs: number): void {
   report.log(`    new Worker → first result received, wall (informational, shares the cores with the main thread): ${ms(median(known.map((l) => l.wallMs)), 0)}`);
   const cold = first.length > 0 ? ms(median(first.map((l) => l.cpuMs ?? Number.NaN)), 0) : 'not measured';
   report.log(`    the first pool run, without a code cache: first result ${cold} CPU`);
-  report.figure('process', "pool worker's first result, CPU of its thread", `${ms(cpu, 0)}  (${ratio(cpu / 100)} of the target; ${ms(med((l) => l.readyCpuMs), 0)} before its first file; code cache warm, without: ${cold})`, '<= 100 ms', cpu <= 100);
+  const empty = emptyWorkerCpuMs();
+  report.log(`    an empty worker thread on this machine (the floor; median of 5): ${empty === null ? 'not measured' : ms(empty, 0)} CPU`);
+  report.figure('process', "pool worker's first result, CPU of its thread", `${ms(cpu, 0)}  (${ratio(cpu / 100)} of the target; ${ms(med((l) => l.readyCpuMs), 0)} before its first file; code cache warm, without: ${cold}; an empty worker thread: ${empty === null ? '?' : ms(empty, 0)})`, '<= 100 ms', cpu <= 100);
 }
 
 function warmPart(input: CliBenchInput, cache: boolean, cacheDir: boolean, reference: string, bare: Series): void {
