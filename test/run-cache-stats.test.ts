@@ -112,6 +112,31 @@ describe('check cache: file fingerprints', () => {
     );
   });
 
+  it("keeps other runs' fingerprints while their files exist, and drops those of deleted files", () => {
+    const { dir, file, task } = setUp();
+    const other = join(dir, '..', '0002_other.py');
+    writeFileSync(other, 'class Migration: pass\n');
+    const otherTask: LintTask = { path: other, file: other, mode: 'lint', config: 0 };
+    const first = RunCache.open(dir, -60_000) as RunCache;
+    first.hashAll([task, otherTask], [config]);
+    first.saveStats();
+    const paths = (): string[] => (deserialize(readFileSync(join(dir, 'stats.bin'))) as { paths: string[] }).paths.sort();
+    assert.deepEqual(paths(), [other, file].sort());
+    // A run over the first file alone, which learns something (the file changed): the other file is kept.
+    writeFileSync(file, 'class Migration: Pass\n');
+    const second = RunCache.open(dir, -60_000) as RunCache;
+    second.hashAll([task], [config]);
+    second.saveStats();
+    assert.deepEqual(paths(), [other, file].sort());
+    // The other file is deleted: the next save that learns something drops it.
+    rmSync(other);
+    writeFileSync(file, 'class Migration: PASS\n');
+    const third = RunCache.open(dir, -60_000) as RunCache;
+    third.hashAll([task], [config]);
+    third.saveStats();
+    assert.deepEqual(paths(), [file]);
+  });
+
   it('ignores a damaged fingerprint pack', () => {
     const { dir, file, task } = setUp();
     RunCache.open(dir);

@@ -369,7 +369,7 @@ export class RunCache {
 
   /**
    * Writes the files' fingerprints when this run learnt any: those that held, those of the files it
-   * hashed whose ctime was old enough when it began, and those of files it did not look at.
+   * hashed whose ctime was old enough when it began, and those of files it did not look at that still exist.
    */
   saveStats(): void {
     const files = new Map(this.stillSame);
@@ -382,7 +382,8 @@ export class RunCache {
     }
     const before = this.fingerprints();
     if (files.size === this.stillSame.size && this.hashed.size === 0) return; // nothing learnt
-    for (const [file, f] of before) if (!files.has(file) && !this.hashed.has(file) && !this.stillSame.has(file)) files.set(file, f);
+    // Other runs' files are kept while they exist (a file deleted or renamed away is dropped here).
+    for (const [file, f] of before) if (!files.has(file) && !this.hashed.has(file) && !this.stillSame.has(file) && existsSync(file)) files.set(file, f);
     this.write('stats.bin', pack(files));
   }
 
