@@ -13,10 +13,10 @@
  */
 import * as crypto from 'node:crypto';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import { OPEN_FLAGS, refusal } from '../workspace/read-source';
+import { readFileBytes } from '../workspace/read-source';
 import type { CliFinding, FileResult, LintConfig, LintTask, ResultStatus } from './types';
 import type { FileCreation } from '../analysis/types';
 import { VERSION } from './version';
@@ -144,8 +144,9 @@ export function withDependencies(own: string, deps: ReadonlyArray<readonly [stri
 
 /** The hash of a file's bytes, or null when it cannot be read (or is not a regular file within `maxBytes`). */
 export function hashFile(file: string, maxBytes: number): string | null {
-  const bytes = readBytes(file, maxBytes);
-  return bytes ? contentHash(bytes) : null;
+  // Read as the lint reads it (regular files only, never blocking on a FIFO, to its end).
+  const read = readFileBytes(file, maxBytes);
+  return read.ok ? contentHash(read.data) : null;
 }
 
 /** The build of the running tool: its version and the bytes of its own code, so a rebuild never reuses old results. */
@@ -157,32 +158,6 @@ function toolId(): string {
     code = 'unknown';
   }
   return `${VERSION}:${code}`;
-}
-
-/** The bytes of a regular file no larger than `maxBytes`, or null. */
-function readBytes(file: string, maxBytes: number): Buffer | null {
-  let fd: number;
-  try {
-    fd = openSync(file, OPEN_FLAGS); // never blocks on a FIFO
-  } catch {
-    return null;
-  }
-  try {
-    const st = fstatSync(fd);
-    if (refusal(st, maxBytes)) return null;
-    const buf = Buffer.allocUnsafe(st.size);
-    let at = 0;
-    while (at < st.size) {
-      const n = readSync(fd, buf, at, st.size - at, null);
-      if (n === 0) break;
-      at += n;
-    }
-    return at === st.size ? buf : null;
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 const resultKeys = new WeakMap<LintConfig, Map<LintTask['mode'], string>>();
