@@ -177,11 +177,6 @@ export class WorkspaceLinter {
   }
 
   /**
-   * Analyzes the on-disk text of a file, as Python decodes it (null: unreadable, gone, or skipped).
-   * Returns whether it is a migration; `publish` false during a scan (findings wait for the whole
-   * project).
-   */
-  /**
    * Whether a file read from disk matters even when its bytes do not name `Migration`: it is open
    * in the editor, included by its path, or one of an app's migrations (the project view reads
    * them all). Any other file is a migration only by its content.
@@ -199,6 +194,11 @@ export class WorkspaceLinter {
     if (this.published.delete(uri)) this.host.publish(uri, []);
   }
 
+  /**
+   * Analyzes the on-disk text of a file, as Python decodes it (null: unreadable, gone, or skipped).
+   * Returns whether it is a migration; `publish` false during a scan (findings wait for the whole
+   * project).
+   */
   analyzeDisk(file: string, source: DecodedSource | null, publish = true): boolean {
     const text = source?.text ?? null;
     const parser = this.host.parser();

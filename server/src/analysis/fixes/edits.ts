@@ -2,6 +2,7 @@
  * Building blocks for fixes: text edits anchored on tree nodes, indentation of a line, and Python
  * string literals. Fixes are plain data (ranges + text), computed with the finding.
  */
+import { lineStarts, positionAt } from '../line-index';
 import { rangeOf, type Node } from '../syntax';
 import type { Position, TextEdit } from '../types';
 
@@ -64,4 +65,19 @@ function positionOf(source: string, offset: number): Position {
   const before = source.slice(0, offset);
   const line = before.split('\n').length - 1;
   return { line, character: offset - (before.lastIndexOf('\n') + 1) };
+}
+
+/**
+ * One edit that turns `before` into `after` (a fix computed on an intermediate text): the lines from
+ * the first that differs to the end of what differs.
+ */
+export function replaceDifference(before: string, after: string): TextEdit {
+  let start = 0;
+  while (start < before.length && start < after.length && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+  // Whole lines: the edit starts where the first changed line starts.
+  start = before.lastIndexOf('\n', start - 1) + 1;
+  let end = 0;
+  while (end < before.length - start && end < after.length - start && before.charCodeAt(before.length - 1 - end) === after.charCodeAt(after.length - 1 - end)) end++;
+  const starts = lineStarts(before);
+  return { range: { start: positionAt(starts, start), end: positionAt(starts, before.length - end) }, newText: after.slice(start, after.length - end) };
 }

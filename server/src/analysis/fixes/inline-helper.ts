@@ -8,13 +8,14 @@
  *
  * Only what keeps its meaning is inlined: a module-level, undecorated function called as a
  * statement of its own, with plain parameters matched one to one by the call; no return, yield,
- * global, nonlocal, del, nested function, class or lambda; indented with the same character as the call; no string spanning lines (re-indenting would
- * change it); no name the helper binds that the calling function also uses, and no name it reads
+ * global, nonlocal, del, nested function, class or lambda; indented with the same character as
+ * the call; no string spanning lines (re-indenting would change it); no name the helper binds that the calling function also uses, and no name it reads
  * from the module that the calling function binds.
  */
 import type { WriteCall } from '../code-facts';
 import { callArguments, type Node } from '../syntax';
 import { eolOf, indentOf } from './edits';
+import { ownLine } from './loop-reading';
 
 export interface Inlined {
   /** The whole file with each helper call of the loop replaced by the helper's body. */
@@ -92,7 +93,7 @@ function inlineOne(w: WriteCall, caller: Node, source: string, eol: string): Rep
   if (helper.text.startsWith('async')) return why('it is async');
   const stmt = w.call.parent;
   if (stmt?.type !== 'expression_statement' || stmt.namedChildCount !== 1) return why('its result is used');
-  if (source.slice(lineStart(source, stmt.startIndex), stmt.startIndex).trim() !== '' || !/^[ \t]*(#.*)?$/.test(source.slice(stmt.endIndex, lineEnd(source, stmt.endIndex)))) {
+  if (!ownLine(stmt, source) || !/^[ \t]*(#.*)?$/.test(source.slice(stmt.endIndex, lineEnd(source, stmt.endIndex)))) {
     return why('the call shares its line with other code');
   }
   const body = helper.childForFieldName('body');

@@ -8,11 +8,11 @@ import { loopWithin, PER_ROW_WRITES } from '../code-facts';
 import { batchLoopFix } from '../fixes/batch-loop';
 import { batchTemplateFix } from '../fixes/batch-template';
 import { applyFixEdits } from '../fixes/apply';
+import { replaceDifference } from '../fixes/edits';
 import { inlineHelpers } from '../fixes/inline-helper';
-import { lineStarts, positionAt } from '../line-index';
 import { isBoundedIterable } from '../iterables';
 import { rangeOf, spanRange, type Node } from '../syntax';
-import type { Fix, RelatedLocation, TextEdit } from '../types';
+import type { Fix, RelatedLocation } from '../types';
 import { runPythonUnits } from './runpython-units';
 import { lineOf, snippet, type Rule, type RuleContext } from './rule';
 
@@ -126,19 +126,7 @@ function inlinedTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: Rul
     return `with ${inlined.helpers.join('(), ')}() inlined, ${why ?? 'the loop is still not one the template can batch'}`;
   }
   const text = applyFixEdits(inlined.text, [fix.edits]).text;
-  return { ...fix, title: `${fix.title} (inlining ${inlined.helpers.join('(), ')}())`, edits: [wholeChange(ctx.source, text)], safe: false };
-}
-
-/** One edit that turns `before` into `after`: the span between their common start and common end. */
-function wholeChange(before: string, after: string): TextEdit {
-  let start = 0;
-  while (start < before.length && start < after.length && before.charCodeAt(start) === after.charCodeAt(start)) start++;
-  // Whole lines: the edit starts where the first changed line starts.
-  start = before.lastIndexOf('\n', start - 1) + 1;
-  let end = 0;
-  while (end < before.length - start && end < after.length - start && before.charCodeAt(before.length - 1 - end) === after.charCodeAt(after.length - 1 - end)) end++;
-  const starts = lineStarts(before);
-  return { range: { start: positionAt(starts, start), end: positionAt(starts, before.length - end) }, newText: after.slice(start, after.length - end) };
+  return { ...fix, title: `${fix.title} (inlining ${inlined.helpers.join('(), ')}())`, edits: [replaceDifference(ctx.source, text)], safe: false };
 }
 
 export const unbatchedSaveLoop: Rule = {
