@@ -6,6 +6,7 @@
  * whatever is not of this kind (lambda, comprehension, f-string, operator, subscript, …) reads as
  * `unknown` and is skipped up to the end of its expression.
  */
+import { isIdentStart, TextCursor, Unreadable } from './text-cursor';
 import type { CallValue, Value } from './values';
 
 export interface TextEnv {
@@ -24,32 +25,19 @@ export interface TextEnv {
 }
 
 const UNKNOWN: Value = Object.freeze({ kind: 'unknown' }) as Value;
-const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '0': '\0', a: '\x07', b: '\b', f: '\f', v: '\v' };
 
-function isIdentStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c > 127;
-}
-
-function isIdentPart(c: number): boolean {
-  return isIdentStart(c) || (c >= 48 && c <= 57);
-}
-
-/** Thrown to abandon an expression we do not read; caught where the expression ends. */
-class Unreadable extends Error {}
-
-export class LiteralText {
-  private pos: number;
+export class LiteralText extends TextCursor {
   /** Bare names looked up so far: a call that looked none up means the same in every file. */
   private lookups = 0;
 
   constructor(
-    private readonly src: string,
+    src: string,
     start: number,
-    private readonly end: number,
+    end: number,
     private readonly env: TextEnv,
     private readonly depth: number,
   ) {
-    this.pos = start;
+    super(src, start, end);
   }
 
   /** The value of the whole span. */
@@ -62,34 +50,6 @@ export class LiteralText {
       if (e instanceof Unreadable) return UNKNOWN;
       throw e;
     }
-  }
-
-  private space(): void {
-    const s = this.src;
-    while (this.pos < this.end) {
-      const c = s.charCodeAt(this.pos);
-      if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12) this.pos++;
-      else if (c === 92 && (s.charCodeAt(this.pos + 1) === 10 || s.charCodeAt(this.pos + 1) === 13)) this.pos += 2;
-      else if (c === 35) {
-        const nl = s.indexOf('\n', this.pos);
-        this.pos = nl === -1 || nl > this.end ? this.end : nl + 1;
-      } else break;
-    }
-  }
-
-  private peek(): number {
-    this.space();
-    return this.pos < this.end ? this.src.charCodeAt(this.pos) : -1;
-  }
-
-  private eat(c: number): boolean {
-    if (this.peek() !== c) return false;
-    this.pos++;
-    return true;
-  }
-
-  private expect(c: number): void {
-    if (!this.eat(c)) throw new Unreadable();
   }
 
   /**
@@ -106,71 +66,6 @@ export class LiteralText {
       if (this.skipExpression()) throw new Unreadable();
       return UNKNOWN;
     }
-  }
-
-  /** At an opening bracket: the offset just past its closing one (strings and comments skipped), or -1. Moves nothing. */
-  private groupEnd(): number {
-    const s = this.src;
-    const save = this.pos;
-    let depth = 0;
-    let end = -1;
-    let p = this.pos;
-    while (p < this.end) {
-      const c = s.charCodeAt(p);
-      if (c === 39 || c === 34) {
-        // A string: skipped by the string reader (escapes, triple quotes, prefixes already passed).
-        this.pos = p;
-        this.skipString();
-        p = this.pos;
-        continue;
-      }
-      if (c === 35) {
-        const nl = s.indexOf('\n', p);
-        p = nl === -1 || nl > this.end ? this.end : nl + 1;
-        continue;
-      }
-      p++;
-      if (c === 40 || c === 91 || c === 123) depth++;
-      else if ((c === 41 || c === 93 || c === 125) && --depth === 0) {
-        end = p;
-        break;
-      }
-    }
-    this.pos = save;
-    return end;
-  }
-
-  /**
-   * Skips to the next `,` `:` or closing bracket at this level (strings and brackets balanced).
-   * Returns whether a `for` was met at this level: the element was a comprehension's.
-   */
-  private skipExpression(): boolean {
-    let depth = 0;
-    let lambdas = 0;
-    let comprehension = false;
-    while (this.pos < this.end) {
-      const c = this.peek();
-      if (c === -1) break;
-      if (c === 40 || c === 91 || c === 123) depth++;
-      else if (c === 41 || c === 93 || c === 125) {
-        if (depth === 0) break;
-        depth--;
-      } else if (depth === 0 && c === 44) break;
-      else if (depth === 0 && c === 58) {
-        if (lambdas === 0) break;
-        lambdas--;
-      } else if (c === 39 || c === 34) {
-        this.skipString();
-        continue;
-      } else if (isIdentStart(c)) {
-        const word = this.identifier();
-        if (depth === 0 && word === 'lambda') lambdas++;
-        if (depth === 0 && word === 'for') comprehension = true;
-        continue;
-      }
-      this.pos++;
-    }
-    return comprehension;
   }
 
   private expression(): Value {
@@ -261,13 +156,6 @@ export class LiteralText {
     throw new Unreadable();
   }
 
-  private identifier(): string {
-    const s = this.src;
-    const start = this.pos;
-    while (this.pos < this.end && isIdentPart(s.charCodeAt(this.pos))) this.pos++;
-    return own(s.slice(start, this.pos));
-  }
-
   private number(): Value {
     const m = /^(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:\d[\d_]*)?\.?\d[\d_]*(?:[eE][+-]?\d+)?[jJ]?)/.exec(this.src.slice(this.pos, Math.min(this.end, this.pos + 64)));
     if (!m?.[0]) throw new Unreadable();
@@ -307,45 +195,6 @@ export class LiteralText {
     }
     if (!any) throw new Unreadable();
     return known ? { kind: 'str', value: out } : UNKNOWN;
-  }
-
-  private stringBody(raw: boolean): string {
-    const s = this.src;
-    const quote = s.charCodeAt(this.pos);
-    const triple = s.charCodeAt(this.pos + 1) === quote && s.charCodeAt(this.pos + 2) === quote;
-    this.pos += triple ? 3 : 1;
-    // Runs of plain characters are taken as slices, escapes decoded between them.
-    const chunks: string[] = [];
-    let run = this.pos;
-    for (;;) {
-      if (this.pos >= this.end) throw new Unreadable();
-      const c = s.charCodeAt(this.pos);
-      if (c === quote && (!triple || (s.charCodeAt(this.pos + 1) === quote && s.charCodeAt(this.pos + 2) === quote))) {
-        chunks.push(s.slice(run, this.pos));
-        this.pos += triple ? 3 : 1;
-        return own(chunks.length === 1 ? (chunks[0] as string) : chunks.join(''));
-      }
-      if (c === 92) {
-        chunks.push(s.slice(run, this.pos));
-        const next = s[this.pos + 1] ?? '';
-        if (raw) chunks.push(`\\${next}`);
-        else if (next === '\r') {
-          if (s[this.pos + 2] === '\n') this.pos++;
-        } else if (next !== '\n') chunks.push(ESCAPES[next] ?? `\\${next}`); // a backslash-newline continues the line
-        this.pos += 2;
-        run = this.pos;
-        continue;
-      }
-      this.pos++;
-    }
-  }
-
-  private skipString(): void {
-    try {
-      this.stringBody(true);
-    } catch {
-      this.pos = this.end;
-    }
   }
 
   private parenthesized(): Value {
@@ -438,14 +287,6 @@ export class LiteralText {
     if (built) return built;
     return { kind: 'call', callee: { kind: 'ref', text: dotted, path }, args, kwargs, hasSplat };
   }
-}
-
-/**
- * A string that does not keep the file's whole text alive: V8 represents a long slice as a view
- * into its parent, and summaries of every migration outlive the file's text in the editor.
- */
-function own(text: string): string {
-  return text.length < 13 ? text : (` ${text}`).slice(1);
 }
 
 function safeInt(n: number): Value {
