@@ -127,6 +127,67 @@ describe('the server start-up code cache', () => {
     assert.notDeepEqual(readFileSync(join(dir, name)), Buffer.alloc(4096, 7));
   });
 
+  /** Migrations enough for the workspace scan to count as a long run (V8 tuned for it: v8-tuning.ts). */
+  function bigWorkspace(name: string, files: number): string {
+    const ws = join(root, name);
+    for (let i = 1; i <= files; i++) {
+      const dir = join(ws, `app${i % 10}`, 'migrations');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `${String(i).padStart(4, '0')}_step.py`), MIGRATION.replace('"0001_initial"', `"${String(i).padStart(4, '0')}_prev"`));
+    }
+    return ws;
+  }
+
+  /**
+   * A session on a workspace folder. `whenScanned`: shut down once the scan says it is done; else
+   * the editor goes away at once, in the middle of the scan, without a shutdown (its end of the
+   * pipe closes): the server exits with the scan suspended, its own clean-up never run.
+   */
+  async function workspaceSession(dir: string, ws: string, whenScanned: boolean): Promise<{ scanned: boolean }> {
+    process.env['MIGRATION_GUARD_CODE_CACHE_DIR'] = dir;
+    const client = await TestClient.start({ workspaceFolders: [ws], progress: true });
+    const done = (): boolean => client.logs.some((l) => /^checked \d+ migrations/.test(l));
+    const exited = new Promise<void>((resolve) => client.process.once('exit', () => resolve()));
+    try {
+      if (whenScanned) {
+        await client.waitFor(done, 'the end of the workspace scan', 60_000);
+        await client.connection.sendRequest('shutdown');
+        await client.connection.sendNotification('exit');
+      } else {
+        // The scan reports progress from its loop over the files, once it has been tuned for them.
+        await client.waitFor(() => client.progress.some((p) => /^\d+\/\d+ files$/.test(p.message ?? '')), 'the scan to report its progress', 30_000);
+        client.process.stdin?.end();
+      }
+      const scanned = done();
+      await exited;
+      return { scanned };
+    } finally {
+      client.connection.dispose();
+    }
+  }
+
+  it('is written under V8\'s default flags after a long workspace scan, so the next start takes it', async () => {
+    const ws = bigWorkspace('scanned', 600);
+    const dir = join(root, 'after-scan');
+    assert.equal((await workspaceSession(dir, ws, true)).scanned, true);
+    const [name] = cacheFiles(dir);
+    assert.ok(name, 'no cache written');
+    const written = readFileSync(join(dir, name));
+    await workspaceSession(dir, ws, true);
+    assert.deepEqual(readFileSync(join(dir, name)), written, 'the next start refused the cache and wrote another');
+  });
+
+  it('is written under V8\'s default flags when the session ends in the middle of a long scan', async () => {
+    const ws = bigWorkspace('mid-scan', 4000);
+    const dir = join(root, 'mid-scan-cache');
+    assert.equal((await workspaceSession(dir, ws, false)).scanned, false, 'the scan ended before the session: nothing was tested');
+    const [name] = cacheFiles(dir);
+    assert.ok(name, 'no cache written');
+    const written = readFileSync(join(dir, name));
+    await session(dir, join(ws, 'app1', 'migrations', '0001_step.py'));
+    assert.deepEqual(readFileSync(join(dir, name)), written, 'the next start refused the cache and wrote another');
+  });
+
   it("is off when MIGRATION_GUARD_CODE_CACHE_DIR is ''", async () => {
     const codes = await session('', file);
     assert.ok(codes.includes('unbatched-save-loop'));

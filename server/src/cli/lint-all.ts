@@ -10,7 +10,7 @@ import { bundledGrammarPaths, bundledWorkerFile } from './grammar';
 import { lintFile, lintFileWithoutParser } from './lint-file';
 import { resultKey, type RunCache } from './run-cache';
 import type { FileResult, LintConfig, LintTask } from './types';
-import { tuneForLongRun } from './v8-tuning';
+import { tuneForLongRun } from '../v8-tuning';
 import { lintInPool } from './worker-pool';
 import type { FirstResult } from './worker-protocol';
 

@@ -102,7 +102,8 @@ function sameNumber(file: string, creates: ReadonlyMap<string, FileCreation>): b
 
 /** Builds the view from every file read, then runs the project rules and finalizes each linted file. */
 export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], configs: readonly LintConfig[], authUserModel: string): ProjectOutcome {
-  const layout = new ProjectLayout(plan.candidates, plan.overrides, (dir) => labelsOf(tasks, results).get(dir) ?? { kind: 'none' });
+  const labels = labelsOf(tasks, results);
+  const layout = new ProjectLayout(plan.candidates, plan.overrides, (dir) => labels.get(dir) ?? { kind: 'none' });
   const view = finishProjectView(plan, tasks, results, authUserModel);
   const findings = new Map<number, CliFinding[]>();
   const creates = new Map<string, FileCreation>();

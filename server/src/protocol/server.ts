@@ -31,6 +31,7 @@ import { MIGRATION_WORD } from '../config/file-matcher';
 import type { DecodedSource } from '../workspace/source-encoding';
 import { APPLY_SPLIT_COMMAND, splitDocument } from './split-command';
 import { WorkspaceLinter } from './workspace-linter';
+import { endLongRun, tuneForLongRun } from '../v8-tuning';
 
 export interface ServerOptions {
   grammar: GrammarPaths;
@@ -170,6 +171,11 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     return linter.analyzeDisk(file, await readDisk(file));
   }
 
+  /** Python files from which a scan counts as a long run (a `check` of 200 files does; most of a scan's files are not migrations). */
+  const LONG_SCAN_FILES = 500;
+  /** Scans under way with V8 tuned for them (a newer scan may start before an older one ends). */
+  let longScans = 0;
+
   async function scanWorkspace(): Promise<void> {
     const generation = ++scanGeneration;
     const folders = service.folders();
@@ -179,12 +185,16 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     progress?.begin('Django Migration Guard', 0, 'Looking for migrations…', false);
     const cancelled = () => generation !== scanGeneration;
     const settings = service.scanning();
+    let tuned = false;
     try {
       const perFolder = await Promise.all(folders.map((f) => findPythonFiles(f, cancelled)));
       const files = [...new Set(perFolder.flat())];
       // A newer scan took over: this file list may be partial, so it must not decide anything.
       if (cancelled()) return;
       linter.resetProjects(new Map(folders.map((f, i) => [f, perFolder[i] ?? []])));
+      // A scan of many files is a long burst: V8 tuned for it while it lasts (see v8-tuning.ts).
+      if (files.length > LONG_SCAN_FILES && longScans++ === 0) tuneForLongRun();
+      tuned = files.length > LONG_SCAN_FILES;
       // Synchronous reads (regular files only, never blocking on a FIFO: see read-source.ts), and
       // a turn of the event loop every few milliseconds so editor requests get through.
       let migrations = 0;
@@ -211,6 +221,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       }
       log(`checked ${migrations} migrations in ${Date.now() - started} ms (${linter.publishedUris().length} with findings)`);
     } finally {
+      if (tuned && --longScans === 0) endLongRun();
       settings.done();
       progress?.done();
     }

@@ -91,7 +91,8 @@ export async function loadProject(root: string, parser: PythonParser, settings: 
   const files = await findPythonFiles(root);
   const overrides = overrideFolders(settings, root);
   const candidates = graphCandidates(files, overrides, existsSync);
-  const layout = new ProjectLayout(candidates, overrides, (dir) => readAppLabel(dir, parser));
+  const classes = new Map<string, ConfigClass[] | null>();
+  const layout = new ProjectLayout(candidates, overrides, (dir) => readAppLabel(dir, parser, classes));
   const entries: Array<{ file: string; app: string; summary: MigrationSummary | null }> = [];
   const summaries = new Map<string, MigrationSummary>();
   const interner = new ValueInterner();
