@@ -149,6 +149,25 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       if (callArguments(w.call).node?.namedChildCount) return 'delete() takes arguments a queryset delete cannot keep';
       const manager = walked ? walked.chain.manager : `type(%B%[0])._default_manager`;
       rewrites.push({ stmt, item: recv.text, sink: sink(`delete:${manager}`, () => ({ flush: `${manager}.filter(pk__in=[row.pk for row in %B%]).delete()`, notes: [] }), 'doomed') });
+    } else if (w.kind === 'create' && method === 'create' && relatedManager(recv)) {
+      // `order.lines.create(amount=…)`: the manager's model built with the link the manager would set.
+      const rel = oneLine(recv.text);
+      const owner = oneLine(recv.childForFieldName('object')?.text ?? '');
+      const args = callArguments(w.call);
+      if (args.positional.length > 0 || args.hasSplat) return 'create() takes arguments that cannot be read as fields';
+      const argsText = w.call.childForFieldName('arguments')?.text ?? '()';
+      const link = `**{${rel}.field.name: ${owner}}`;
+      const rest = argsText.slice(1);
+      // The arguments keep their own lines: after a `(` that ends its line, no space before the line break.
+      const item = `${rel}.model(${args.keywords.size > 0 ? `${link},${/^[ \t]*\r?\n/.test(rest) ? '' : ' '}${rest}` : `${link})`}`;
+      rewrites.push({
+        stmt,
+        item,
+        sink: sink(`create-related:${rel}`, () => ({
+          flush: 'type(%B%[0])._default_manager.bulk_create(%B%)',
+          notes: [`${MARK} ${rel} must be a reverse foreign key's manager: a many-to-many or generic relation's has no .field and raises here`],
+        }), 'new_rows'),
+      });
     } else if (w.kind === 'create') {
       const chain = chainOf(receiver);
       if (!chain || chain.manager !== oneLine(receiver.text) || usesLoopNames(receiver, loop, body)) return 'it creates through a related manager or a model the loop picks per row';
@@ -234,6 +253,21 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
   const kinds = [...new Set([...sinks.values()].map((s) => (s.flush.includes('bulk_update') ? 'bulk_update' : s.flush.includes('bulk_create') ? 'bulk_create' : 'queryset delete')))];
   const what = [...(memos.length > 0 ? ['get_or_create once per look-up'] : []), ...(kinds.length > 0 ? [`collect the rows, ${kinds.join(' + ')} every ${n}`] : [])];
   return { title: `Batch this loop: ${what.join('; ')}`, edits, isPreferred: true, safe: false };
+}
+
+/** Managers reached from a model class, not from a row: never a related manager. */
+const CLASS_MANAGERS = new Set(['objects', '_default_manager', '_base_manager']);
+
+/**
+ * `order.lines` in `order.lines.create(…)`: a manager reached from an object (a lower-case plain
+ * name) by a lower-case attribute, not a class's own manager. Django's reverse foreign-key manager
+ * creates `lines.model(**kwargs, <its field>=order)` and saves it on the database it writes to.
+ */
+function relatedManager(recv: Node): boolean {
+  if (recv.type !== 'attribute') return false;
+  const owner = recv.childForFieldName('object');
+  const attr = recv.childForFieldName('attribute')?.text ?? '';
+  return owner?.type === 'identifier' && /^[a-z_]/.test(owner.text) && /^[a-z_]/.test(attr) && !CLASS_MANAGERS.has(attr);
 }
 
 /**
