@@ -41,11 +41,6 @@ export interface CliBenchInput {
   report: Report;
 }
 
-export interface CliBenchOutput {
-  /** Median CPU of cold `check --jobs 1` (ms), for the editor's workspace-scan ratio; null if not measured. */
-  oneProcessCpuMs: number | null;
-}
-
 interface Series {
   wall: number[];
   cpu: number[];
@@ -92,16 +87,15 @@ const seriesRow = (name: string, s: Series, base?: Series): string[] => [
   base ? ratio(median(s.wall) / median(base.wall)) : '', base ? ratio(median(s.cpu) / median(base.cpu)) : '',
 ];
 
-export function runCliBench(input: CliBenchInput): CliBenchOutput {
+export function runCliBench(input: CliBenchInput): void {
   const { cliJs, bareJs, dirs, rounds, report } = input;
-  const out: CliBenchOutput = { oneProcessCpuMs: null };
   if (!existsSync(cliJs)) {
     report.skip('whole-process CLI', `${cliJs} does not exist (npm run build has not produced it)`);
-    return out;
+    return;
   }
   if (!existsSync(bareJs)) {
     report.skip('whole-process CLI', `${bareJs} does not exist (npm run compile-tests has not produced it)`);
-    return out;
+    return;
   }
   const help = timedNode([cliJs, 'check', '--help']);
   const cache = /--no-cache\b/.test(help.stdout);
@@ -114,7 +108,7 @@ export function runCliBench(input: CliBenchInput): CliBenchOutput {
   const warmup = bareReport(timedNode([bareJs, ...dirs]));
   if (typeof warmup === 'string') {
     report.skip('whole-process CLI', warmup);
-    return out;
+    return;
   }
 
   const kinds = {
@@ -137,14 +131,14 @@ export function runCliBench(input: CliBenchInput): CliBenchOutput {
         const b = bareReport(run);
         if (typeof b === 'string') {
           report.skip('whole-process CLI', b);
-          return out;
+          return;
         }
         bare = b;
       } else {
         const failed = checkFailed(run, `check${kind === 'one' ? ' --jobs 1' : ''}`);
         if (failed) {
           report.skip('whole-process CLI', failed);
-          return out;
+          return;
         }
       }
       series[kind].wall.push(run.wallMs);
@@ -175,7 +169,6 @@ export function runCliBench(input: CliBenchInput): CliBenchOutput {
   const wallRatio = median(one.wall) / median(b.wall);
   const poolWall = median(pool.wall) / median(one.wall);
   const poolCpu = median(pool.cpu) / median(one.cpu);
-  out.oneProcessCpuMs = median(one.cpu);
   report.figure('process', 'cold check --jobs 1, CPU / bare parse', `${ratio(cpuRatio)}  (${ms(median(one.cpu), 0)} vs ${ms(median(b.cpu), 0)})`, '<= 1.5x', cpuRatio <= 1.5);
   report.figure('process', 'cold check --jobs 1, wall / bare parse', `${ratio(wallRatio)}  (${ms(median(one.wall), 0)} vs ${ms(median(b.wall), 0)})`, '<= 1.3x', wallRatio <= 1.3);
   report.figure('process', 'cold check (pool), wall / --jobs 1', `${ratio(poolWall)}  (${ms(median(pool.wall), 0)}; ${ratio(median(pool.wall) / median(b.wall))} of bare parse)`, '<= 1.00x, never slower', poolWall <= 1);
@@ -186,7 +179,6 @@ export function runCliBench(input: CliBenchInput): CliBenchOutput {
   warmPart(input, cache, cacheDir, reference, b);
   smallFilePart(input, cache && cacheDir);
   discoveryPart(input);
-  return out;
 }
 
 interface FirstResultLine {
