@@ -31,6 +31,7 @@ import { MIGRATION_WORD } from '../config/file-matcher';
 import type { DecodedSource } from '../workspace/source-encoding';
 import { APPLY_SPLIT_COMMAND, splitDocument } from './split-command';
 import { WorkspaceLinter } from './workspace-linter';
+import { MemoryRelease } from './memory-release';
 import { endLongRun, tuneForLongRun } from '../v8-tuning';
 
 export interface ServerOptions {
@@ -56,6 +57,11 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   let scanGeneration = 0;
 
   const log = (message: string) => connection.console.log(message);
+  const mb = (bytes: number) => `${Math.round(bytes / 1048576)} MB`;
+  // After documents close and the server is idle for a second, a grown heap is collected and compacted.
+  const memory = new MemoryRelease(1000, () => scansRunning === 0, (r) =>
+    log(`gave memory back after documents closed: heap ${mb(r.heapBefore)} → ${mb(r.heapAfter)}, RSS ${mb(r.rssBefore)} → ${mb(r.rssAfter)} (${Math.round(r.ms)} ms)`),
+  );
   const fail = (what: string, e: unknown) => connection.console.error(`${what}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
 
   connection.onInitialize(async (params: InitializeParams): Promise<InitializeResult> => {
@@ -173,6 +179,8 @@ export function startServer(connection: Connection, options: ServerOptions): voi
 
   /** Python files from which a scan counts as a long run (a `check` of 200 files does; most of a scan's files are not migrations). */
   const LONG_SCAN_FILES = 500;
+  /** Scans under way. */
+  let scansRunning = 0;
   /** Scans under way with V8 tuned for them (a newer scan may start before an older one ends). */
   let longScans = 0;
 
@@ -186,6 +194,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     const cancelled = () => generation !== scanGeneration;
     const settings = service.scanning();
     let tuned = false;
+    scansRunning++;
     try {
       const perFolder = await Promise.all(folders.map((f) => findPythonFiles(f, cancelled)));
       const files = [...new Set(perFolder.flat())];
@@ -220,7 +229,9 @@ export function startServer(connection: Connection, options: ServerOptions): voi
         if (file && !seen.has(file) && !documents?.get(uri)) linter.forgetPublished(uri);
       }
       log(`checked ${migrations} migrations in ${Date.now() - started} ms (${linter.publishedUris().length} with findings)`);
+      memory.settled();
     } finally {
+      scansRunning--;
       if (tuned && --longScans === 0) endLongRun();
       settings.done();
       progress?.done();
@@ -233,6 +244,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
 
   connection.onDidOpenTextDocument(({ textDocument }) => {
     if (!documents) return;
+    memory.busy();
     try {
       // From now on the editor's buffer speaks for this file, not the scan of the disk.
       linter.handOver(textDocument.uri);
@@ -277,6 +289,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   }
 
   connection.onDidChangeTextDocument(({ textDocument, contentChanges }) => {
+    memory.busy();
     try {
       const doc = documents?.change(textDocument.uri, textDocument.version, contentChanges);
       if (doc) lintWhenQuiet(doc.uri, doc.document.version);
@@ -289,6 +302,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     try {
       documents?.close(textDocument.uri);
       linter.closed(textDocument.uri);
+      memory.closed();
       void connection.sendDiagnostics({ uri: textDocument.uri, diagnostics: [] });
       // A workspace migration goes back to what is on disk, so the Problems panel stays whole.
       const file = uriToPath(textDocument.uri);
@@ -411,6 +425,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
 
   connection.onShutdown(() => {
     scanGeneration++;
+    memory.dispose();
     linter.dispose();
     documents?.dispose();
     parser?.dispose();
