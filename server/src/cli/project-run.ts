@@ -183,8 +183,18 @@ function statusOf(r: FileResult): ResultStatus {
  */
 export async function lintProject(plan: ProjectPlan, tasks: readonly LintTask[], configs: LintConfig[], jobs: number, authUserModel: string, cache: RunCache | null): Promise<{ statuses: ResultStatus[]; outcome: ProjectOutcome }> {
   const settings = [authUserModel, [...plan.overrides], plan.candidates];
-  const keyOf = (hashes: ReadonlyArray<string | null>): string | null =>
-    projectKey(tasks.map((t, i) => (hashes[i] ? `${t.file}\0${resultKey(t, configs[t.config] as LintConfig)}\0${hashes[i]}` : null)), settings);
+  const keyOf = (hashes: ReadonlyArray<string | null>): string | null => {
+    // A file's result key (its mode and its config's rules, as JSON) is long and shared by many files:
+    // each part names it by its index, and the distinct keys are hashed once, in that order.
+    const ids = new Map<string, number>();
+    const idOf = (key: string): number => {
+      let id = ids.get(key);
+      if (id === undefined) ids.set(key, (id = ids.size));
+      return id;
+    };
+    const parts = tasks.map((t, i) => (hashes[i] ? `${t.file}\0${idOf(resultKey(t, configs[t.config] as LintConfig))}\0${hashes[i]}` : null));
+    return projectKey(parts, [settings, [...ids.keys()]]);
+  };
   const known = cache?.hasProjects() ? cache.hashAll(tasks, configs) : undefined;
   const memo = known && cache ? cache.project(keyOf(known) ?? '') : null;
   if (memo) {

@@ -374,13 +374,22 @@ export class RunCache {
   }
 }
 
+const PROJECT_KEY_CHUNK = 1000;
+
 /** The key of a run's project step: every file's result key and bytes, in the run's order, and the project settings. */
 export function projectKey(parts: ReadonlyArray<string | null>, settings: unknown): string | null {
   const h = createHash('sha1');
   h.update(JSON.stringify(settings));
-  for (const p of parts) {
-    if (p === null) return null;
-    h.update('\0').update(p);
+  // The same bytes as one update per part, fed a thousand parts at a time: each update crosses into
+  // C++, and 36,000 of them cost three times what 36 do; a chunk never grows to a multi-megabyte string.
+  for (let i = 0; i < parts.length; i += PROJECT_KEY_CHUNK) {
+    let chunk = '';
+    for (let j = i; j < parts.length && j < i + PROJECT_KEY_CHUNK; j++) {
+      const p = parts[j];
+      if (p === null || p === undefined) return null;
+      chunk += `\0${p}`;
+    }
+    h.update(chunk);
   }
   return h.digest('base64');
 }
