@@ -163,6 +163,15 @@ describe('"Batch this loop" for creates through a related manager', () => {
     assert.deepEqual((await lint(after)).findings.filter((f) => f.rule === 'unbatched-save-loop'), []);
   });
 
+  it('does not take a manager of a model class held in a lower-case name for a related manager', async () => {
+    const { findings } = await lint(wrap(`    line_model = apps.get_model("orders", "Line")
+    for order in Order.objects.all():
+        line_model.all_lines.create(order=order, amount=0)`));
+    const loop = findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.ok(loop);
+    assert.equal(loop.fixes.some((x) => x.edits.some((e) => e.newText.includes('.field.name'))), false, JSON.stringify(loop.fixes));
+  });
+
   it('refuses positional arguments, which a related manager does not take as fields', async () => {
     const { findings } = await lint(wrap(`    for order in Order.objects.all():
         order.lines.create(defaults)`));

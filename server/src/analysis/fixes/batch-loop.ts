@@ -16,6 +16,7 @@
  */
 import type { LoopFacts, WriteCall } from '../code-facts';
 import type { Scope } from '../scope';
+import { isHistoricalModel, MANAGERS } from '../historical-models';
 import { callArguments, rangeOf, unparen, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
 import { eolOf, indentOf, insertAfter, insertAt, pythonString, replaceNode } from './edits';
@@ -149,7 +150,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       if (callArguments(w.call).node?.namedChildCount) return 'delete() takes arguments a queryset delete cannot keep';
       const manager = walked ? walked.chain.manager : `type(%B%[0])._default_manager`;
       rewrites.push({ stmt, item: recv.text, sink: sink(`delete:${manager}`, () => ({ flush: `${manager}.filter(pk__in=[row.pk for row in %B%]).delete()`, notes: [] }), 'doomed') });
-    } else if (w.kind === 'create' && method === 'create' && relatedManager(recv)) {
+    } else if (w.kind === 'create' && method === 'create' && relatedManager(recv, locals)) {
       // `order.lines.create(amount=…)`: the manager's model built with the link the manager would set.
       const rel = oneLine(recv.text);
       const owner = oneLine(recv.childForFieldName('object')?.text ?? '');
@@ -255,19 +256,18 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
   return { title: `Batch this loop: ${what.join('; ')}`, edits, isPreferred: true, safe: false };
 }
 
-/** Managers reached from a model class, not from a row: never a related manager. */
-const CLASS_MANAGERS = new Set(['objects', '_default_manager', '_base_manager']);
-
 /**
  * `order.lines` in `order.lines.create(…)`: a manager reached from an object (a lower-case plain
- * name) by a lower-case attribute, not a class's own manager. Django's reverse foreign-key manager
- * creates `lines.model(**kwargs, <its field>=order)` and saves it on the database it writes to.
+ * name that is not a model class from `apps.get_model`) by a lower-case attribute that is not a
+ * class's own manager. Django's reverse foreign-key manager creates `lines.model(**kwargs, <its
+ * field>=order)` and saves it on the database it writes to.
  */
-function relatedManager(recv: Node): boolean {
+function relatedManager(recv: Node, locals: Scope): boolean {
   if (recv.type !== 'attribute') return false;
   const owner = recv.childForFieldName('object');
   const attr = recv.childForFieldName('attribute')?.text ?? '';
-  return owner?.type === 'identifier' && /^[a-z_]/.test(owner.text) && /^[a-z_]/.test(attr) && !CLASS_MANAGERS.has(attr);
+  if (owner?.type !== 'identifier' || !/^[a-z_]/.test(owner.text) || !/^[a-z_]/.test(attr) || MANAGERS.has(attr)) return false;
+  return !isHistoricalModel(owner.text, locals);
 }
 
 /**
