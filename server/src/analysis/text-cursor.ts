@@ -141,18 +141,22 @@ export abstract class TextCursor {
     const quote = s.charCodeAt(this.pos);
     const triple = s.charCodeAt(this.pos + 1) === quote && s.charCodeAt(this.pos + 2) === quote;
     this.pos += triple ? 3 : 1;
-    // Runs of plain characters are taken as slices, escapes decoded between them.
-    const chunks: string[] = [];
+    // Runs of plain characters are taken as slices, escapes decoded between them; most strings have
+    // no escape and are one slice, with no array built.
+    let chunks: string[] | null = null;
     let run = this.pos;
     for (;;) {
       if (this.pos >= this.end) throw new Unreadable();
       const c = s.charCodeAt(this.pos);
       if (c === quote && (!triple || (s.charCodeAt(this.pos + 1) === quote && s.charCodeAt(this.pos + 2) === quote))) {
-        chunks.push(s.slice(run, this.pos));
+        const last = s.slice(run, this.pos);
         this.pos += triple ? 3 : 1;
-        return own(chunks.length === 1 ? (chunks[0] as string) : chunks.join(''));
+        if (!chunks) return own(last);
+        chunks.push(last);
+        return own(chunks.join(''));
       }
       if (c === 92) {
+        chunks ??= [];
         chunks.push(s.slice(run, this.pos));
         const next = s[this.pos + 1] ?? '';
         if (raw) chunks.push(`\\${next}`);
@@ -167,11 +171,20 @@ export abstract class TextCursor {
     }
   }
 
+  /** Moves past a string literal without reading its value (to the end when it does not close). */
   protected skipString(): void {
-    try {
-      this.stringBody(true);
-    } catch {
-      this.pos = this.end;
+    const s = this.src;
+    const quote = s.charCodeAt(this.pos);
+    const triple = s.charCodeAt(this.pos + 1) === quote && s.charCodeAt(this.pos + 2) === quote;
+    this.pos += triple ? 3 : 1;
+    while (this.pos < this.end) {
+      const c = s.charCodeAt(this.pos);
+      if (c === 92) this.pos += 2;
+      else if (c === quote && (!triple || (s.charCodeAt(this.pos + 1) === quote && s.charCodeAt(this.pos + 2) === quote))) {
+        this.pos += triple ? 3 : 1;
+        return;
+      } else this.pos++;
     }
+    this.pos = this.end;
   }
 }
