@@ -15,7 +15,7 @@ import Module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
-import { endLongRun } from './v8-tuning';
+import { restoreV8Defaults } from './v8-tuning';
 
 /** The folder for the cache, created private; null: no cache. */
 function cacheFolder(): string | null {
@@ -78,7 +78,7 @@ export function runWithCodeCache(file: string): { save: () => void } {
     if (!wanted || !cacheFile) return;
     wanted = false;
     // Made under V8's default flags, as the next start will run: a cache made under others is refused.
-    endLongRun();
+    restoreV8Defaults();
     try {
       const tmp = `${cacheFile}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
       writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });

@@ -26,24 +26,35 @@ export const INTERRUPT_BUDGET = 600_000;
 /** Node 20's V8 default. */
 const DEFAULT_BUDGET = 67_584;
 
-const RAISED = Symbol.for('django-migration-guard.v8-budget-raised');
-type Tuning = { [RAISED]?: boolean };
+const HOLDS = Symbol.for('django-migration-guard.v8-budget-holds');
+type Tuning = { [HOLDS]?: number };
 
 /** A user's own --interrupt-budget (Node's command line) wins: never touched then. */
 const userSet = (): boolean => process.execArgv.some((a) => a.startsWith('--interrupt-budget'));
 
-/** Raises the budget (no-op when it is raised already or the user set it). */
-export function tuneForLongRun(): void {
-  const g = globalThis as Tuning;
-  if (g[RAISED] || userSet()) return;
-  setFlagsFromString(`--interrupt-budget=${INTERRUPT_BUDGET}`);
-  g[RAISED] = true;
+function setBudget(bytes: number): void {
+  if (!userSet()) setFlagsFromString(`--interrupt-budget=${bytes}`);
 }
 
-/** Puts V8's default back if tuneForLongRun raised it. */
+/** A long run starts: the budget is raised while any is on (runs may overlap: a newer scan starts before an older one ends). */
+export function tuneForLongRun(): void {
+  const g = globalThis as Tuning;
+  g[HOLDS] = (g[HOLDS] ?? 0) + 1;
+  if (g[HOLDS] === 1) setBudget(INTERRUPT_BUDGET);
+}
+
+/** A long run ends: V8's default is back once none is on. */
 export function endLongRun(): void {
   const g = globalThis as Tuning;
-  if (!g[RAISED]) return;
-  setFlagsFromString(`--interrupt-budget=${DEFAULT_BUDGET}`);
-  g[RAISED] = false;
+  if (!g[HOLDS]) return;
+  g[HOLDS] -= 1;
+  if (g[HOLDS] === 0) setBudget(DEFAULT_BUDGET);
+}
+
+/** V8's default back whatever runs are on (before a code cache is written; the process is ending). */
+export function restoreV8Defaults(): void {
+  const g = globalThis as Tuning;
+  if (!g[HOLDS]) return;
+  g[HOLDS] = 0;
+  setBudget(DEFAULT_BUDGET);
 }

@@ -181,8 +181,6 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   const LONG_SCAN_FILES = 500;
   /** Scans under way. */
   let scansRunning = 0;
-  /** Scans under way with V8 tuned for them (a newer scan may start before an older one ends). */
-  let longScans = 0;
 
   async function scanWorkspace(): Promise<void> {
     const generation = ++scanGeneration;
@@ -202,8 +200,10 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       if (cancelled()) return;
       linter.resetProjects(new Map(folders.map((f, i) => [f, perFolder[i] ?? []])));
       // A scan of many files is a long burst: V8 tuned for it while it lasts (see v8-tuning.ts).
-      if (files.length > LONG_SCAN_FILES && longScans++ === 0) tuneForLongRun();
-      tuned = files.length > LONG_SCAN_FILES;
+      if (files.length > LONG_SCAN_FILES) {
+        tuneForLongRun();
+        tuned = true;
+      }
       // Synchronous reads (regular files only, never blocking on a FIFO: see read-source.ts), and
       // a turn of the event loop every few milliseconds so editor requests get through.
       let migrations = 0;
@@ -232,7 +232,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       memory.settled();
     } finally {
       scansRunning--;
-      if (tuned && --longScans === 0) endLongRun();
+      if (tuned) endLongRun();
       settings.done();
       progress?.done();
     }
