@@ -69,10 +69,18 @@ function labelsOf(tasks: readonly LintTask[], results: readonly FileResult[]): M
   return labels;
 }
 
+/** Which app each file of the run belongs to, from the apps.py labels the run read. */
+function layoutOf(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[]): ProjectLayout {
+  const labels = labelsOf(tasks, results);
+  return new ProjectLayout(plan.candidates, plan.overrides, (dir) => labels.get(dir) ?? { kind: 'none' });
+}
+
 /** The project view from every file a run read (apps.py labels included). */
 export function finishProjectView(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], authUserModel: string): ProjectView {
-  const labels = labelsOf(tasks, results);
-  const layout = new ProjectLayout(plan.candidates, plan.overrides, (dir) => labels.get(dir) ?? { kind: 'none' });
+  return viewOf(layoutOf(plan, tasks, results), tasks, results, authUserModel);
+}
+
+function viewOf(layout: ProjectLayout, tasks: readonly LintTask[], results: readonly FileResult[], authUserModel: string): ProjectView {
   const entries: Array<{ file: string; app: string; summary: MigrationSummary | null }> = [];
   tasks.forEach((t, i) => {
     const app = layout.appOf(t.file);
@@ -102,9 +110,8 @@ function sameNumber(file: string, creates: ReadonlyMap<string, FileCreation>): b
 
 /** Builds the view from every file read, then runs the project rules and finalizes each linted file. */
 export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], configs: readonly LintConfig[], authUserModel: string): ProjectOutcome {
-  const labels = labelsOf(tasks, results);
-  const layout = new ProjectLayout(plan.candidates, plan.overrides, (dir) => labels.get(dir) ?? { kind: 'none' });
-  const view = finishProjectView(plan, tasks, results, authUserModel);
+  const layout = layoutOf(plan, tasks, results);
+  const view = viewOf(layout, tasks, results, authUserModel);
   const findings = new Map<number, CliFinding[]>();
   const creates = new Map<string, FileCreation>();
   tasks.forEach((t, i) => {
