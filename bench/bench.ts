@@ -156,10 +156,13 @@ function engineSection(fig: EngineFigures, files: readonly BenchFile[]): void {
   }
 }
 
+/** Whether the CLI under test has a cache to turn off (`--no-cache` in its help), asked once. */
+let noCacheFlag: string[] | undefined;
+
 /** CPU of a cold `check --jobs 1` over `dirs` (no cache where the build has one); null if it did not end with findings or none. */
 function coldCheckCpu(dirs: readonly string[]): number | null {
-  const noCache = /--no-cache\b/.test(timedNode([CLI_JS, 'check', '--help']).stdout) ? ['--no-cache'] : [];
-  const run = timedNode([CLI_JS, 'check', ...noCache, '--jobs', '1', '--quiet', ...dirs]);
+  noCacheFlag ??= /--no-cache\b/.test(timedNode([CLI_JS, 'check', '--help']).stdout) ? ['--no-cache'] : [];
+  const run = timedNode([CLI_JS, 'check', ...noCacheFlag, '--jobs', '1', '--quiet', ...dirs]);
   return run.status === 0 || run.status === 1 ? run.cpuMs : null;
 }
 
