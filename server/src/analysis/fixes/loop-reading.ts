@@ -146,9 +146,12 @@ export function assignedFields(body: Node, row: string): { fields: string[]; com
         // row.tags.append(x), row.data.update(...): a field mutated in place.
         const obj = fn.childForFieldName('object');
         const method = fn.childForFieldName('attribute')?.text ?? '';
-        if (obj?.type === 'attribute' && obj.childForFieldName('object')?.text === row && /^(append|extend|update|insert|pop|remove|clear|add|setdefault|discard)$/.test(method)) {
+        if (obj?.type === 'attribute' && obj.childForFieldName('object')?.text === row) {
           const f = obj.childForFieldName('attribute')?.text;
-          if (f) add(f);
+          // add() is a many-to-many manager's (no field type has it): it writes at once, not a field to save.
+          // remove() and clear() are a list's or a manager's: the list is the author's to check.
+          if (f && /^(append|extend|update|insert|pop|setdefault|discard)$/.test(method)) add(f);
+          else if (method === 'remove' || method === 'clear') complete = false;
         }
       }
       // The row handed to other code, which may set fields we cannot see.
