@@ -121,22 +121,18 @@ describe('"Batch this loop" on the loops the proven rewrite refuses', () => {
     assert.match(text, /Order\.objects\.bulk_update\(batch, fields\)/);
   });
 
-  it('offers nothing for a write through a helper it cannot inline or a created object used later (in the loop or after it)', async () => {
+  it('offers nothing for a write through a helper it cannot inline or a created object read after the loop', async () => {
     const helper = `    for order in Order.objects.all():
         touch(order)
 
 def touch(order):
     order.save()
     return order`;
-    const used = `    for order in Order.objects.all():
-        line = Line.objects.create(order=order, amount=0)
-        order.first_line_id = line.pk
-        order.save()`;
     const readAfter = `    for order in Order.objects.all():
         line = Line.objects.create(order=order, amount=0)
     print(line)`;
-    const said = [/No rewrite is offered: the row is written inside touch\(\), which cannot be inlined here: it returns, yields, deletes names, or defines functions or classes\.$/, /No rewrite is offered: the loop uses what the write returns\.$/, /No rewrite is offered: the loop uses what the write returns\.$/];
-    for (const [i, body] of [helper, used, readAfter].entries()) {
+    const said = [/No rewrite is offered: the row is written inside touch\(\), which cannot be inlined here: it returns, yields, deletes names, or defines functions or classes\.$/, /No rewrite is offered: the loop uses what the write returns\.$/];
+    for (const [i, body] of [helper, readAfter].entries()) {
       const { findings } = await lint(wrap(body));
       const loops = findings.filter((f) => f.rule === 'unbatched-save-loop');
       assert.ok(loops.length > 0);
@@ -144,6 +140,120 @@ def touch(order):
       assert.match(loops[0]?.message ?? '', said[i] as RegExp);
     }
   });
+});
+
+/**
+ * A loop that uses what its create() returns: the creates built unsaved and bulk_created per
+ * batch, the rest of the loop run for each row of the batch in a local function (deferred-create.ts).
+ */
+describe('"Batch this loop" when the loop uses what create() returns', () => {
+  const templateOf = async (body: string) => {
+    const source = wrap(body);
+    const { findings } = await lint(source);
+    const loops = findings.filter((f) => f.rule === 'unbatched-save-loop');
+    const fix = loops[0]?.fixes.find((f) => f.title.startsWith('Batch this loop'));
+    return { source, loops, fix, after: fix ? applyEdits(source, fix.edits) : null };
+  };
+
+  it('creates per batch, then runs the rest of the loop with the names it reads, its own writes batched', async () => {
+    const { fix, after } = await templateOf(`    for i, order in enumerate(Order.objects.all()):
+        kind = "fee" if i % 2 else "tax"
+        line = Line.objects.create(order=order, amount=0, kind=kind)
+        order.first_line_id = line.pk
+        order.note = kind
+        order.save()`);
+    assert.ok(fix && after, 'a template is offered');
+    assert.match(fix.title, /^Batch this loop: create the rows 1000 at a time, then run the rest of the loop for each; then collect the rows, bulk_update every 1000$/);
+    assert.equal(fix.safe, false);
+    for (const line of [
+      '    def flush_rows(rows):',
+      '        Line.objects.bulk_create([item[1] for item in rows])',
+      '        for (i, order), line, kind in rows:',
+      '            order.first_line_id = line.pk',
+      '        line = Line(order=order, amount=0, kind=kind)',
+      '        pending.append(((i, order), line, kind))',
+      '        if len(pending) >= 1000:',
+      '    if pending:',
+      '        flush_rows(pending)',
+    ]) {
+      assert.ok(after.includes(`${line}\n`), `missing ${JSON.stringify(line)} in\n${after}`);
+    }
+    assert.match(after, /bulk_update\(batch, \["first_line_id", "note"\]\)/);
+    assert.equal(pythonSyntaxError(after), null, after);
+    assert.deepEqual((await lint(after)).findings.filter((f) => f.rule === 'unbatched-save-loop').map((f) => f.message), [], after);
+  });
+
+  it('puts the function on the outer function\'s level when the loop sits in another block, and moves the rest out by the right depth', async () => {
+    const { after } = await templateOf(`    for group in Order.objects.values_list("group", flat=True).distinct():
+        if group:
+            for order in Order.objects.filter(group=group):
+                line = Line.objects.create(order=order, amount=0)
+                order.first_line_id = line.pk
+                order.save()`);
+    assert.ok(after);
+    assert.ok(after.includes('    def flush_rows(rows):\n        Line.objects.bulk_create([item[1] for item in rows])\n'), after);
+    assert.ok(after.includes('        for order, line in rows:\n            order.first_line_id = line.pk\n'), after);
+    assert.ok(after.includes('            pending = []\n            for order in Order.objects.filter(group=group).iterator(chunk_size=1000):\n'), after);
+    assert.equal(pythonSyntaxError(after), null, after);
+    assert.deepEqual((await lint(after)).findings.filter((f) => f.rule === 'unbatched-save-loop').map((f) => f.message), [], after);
+  });
+
+  const REFUSALS: Record<string, [string, RegExp]> = {
+    'breaks after the create': [
+      `    for order in Order.objects.all():
+        line = Line.objects.create(order=order, amount=0)
+        if line.pk > 100:
+            break
+        order.first_line_id = line.pk
+        order.save()`,
+      /the loop breaks after the create whose result it uses\.$/,
+    ],
+    'binds a name the function reads after the loop': [
+      `    for order in Order.objects.all():
+        line = Line.objects.create(order=order, amount=0)
+        last = line.pk
+    print(last)`,
+      /the rest of the loop binds last, which the function also uses outside it\.$/,
+    ],
+    'creates inside a condition': [
+      `    for order in Order.objects.all():
+        if order.total:
+            line = Line.objects.create(order=order, amount=0)
+            order.first_line_id = line.pk
+            order.save()`,
+      /the loop uses what the write returns\.$/,
+    ],
+    'uses one create between it and the next': [
+      `    for order in Order.objects.all():
+        line = Line.objects.create(order=order, amount=0)
+        order.first_line_id = line.pk
+        extra = Line.objects.create(order=order, amount=1)
+        order.last_line_id = extra.pk
+        order.save()`,
+      /code between the creates uses what one of them returns\.$/,
+    ],
+    'rebinds its row with the create': [
+      `    for order in Order.objects.filter(total=None):
+        order = Order.objects.create(total=0)
+        Line.objects.create(order=order, amount=0)`,
+      /a create rebinds the loop variable or another create's name\.$/,
+    ],
+    'writes another row before the create': [
+      `    for order in Order.objects.all():
+        order.save()
+        line = Line.objects.create(order=order, amount=0)
+        order.first_line_id = line.pk`,
+      /the loop writes another row before the create whose result it uses\.$/,
+    ],
+  };
+  for (const [why, [body, said]] of Object.entries(REFUSALS)) {
+    it(`refuses a loop that ${why}, and says why`, async () => {
+      const { loops, fix } = await templateOf(body);
+      assert.ok(loops.length > 0);
+      assert.equal(fix, undefined);
+      assert.match(loops[0]?.message ?? '', said);
+    });
+  }
 });
 
 describe('"Batch this loop" for creates through a related manager', () => {

@@ -262,7 +262,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
  * class's own manager. Django's reverse foreign-key manager creates `lines.model(**kwargs, <its
  * field>=order)` and saves it on the database it writes to.
  */
-function relatedManager(recv: Node, locals: Scope): boolean {
+export function relatedManager(recv: Node, locals: Scope): boolean {
   if (recv.type !== 'attribute') return false;
   const owner = recv.childForFieldName('object');
   const attr = recv.childForFieldName('attribute')?.text ?? '';

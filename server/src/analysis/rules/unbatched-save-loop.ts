@@ -4,11 +4,13 @@
  * does), unless it iterates a bounded collection or collects the rows for bulk_update/bulk_create.
  */
 import type { LoopFacts, UnitFacts, WriteCall } from '../code-facts';
+import type { Scope } from '../scope';
 import { loopWithin, PER_ROW_WRITES } from '../code-facts';
-import { batchLoopFix } from '../fixes/batch-loop';
+import { batchLoopFix, relatedManager } from '../fixes/batch-loop';
 import { batchTemplateFix } from '../fixes/batch-template';
 import { applyFixEdits } from '../fixes/apply';
 import { replaceDifference } from '../fixes/edits';
+import { deferCreates } from '../fixes/deferred-create';
 import { inlineHelpers } from '../fixes/inline-helper';
 import { isBoundedIterable } from '../iterables';
 import { rangeOf, spanRange, type Node } from '../syntax';
@@ -129,6 +131,51 @@ function inlinedTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: Rul
   return { ...fix, title: `${fix.title} (inlining ${inlined.helpers.join('(), ')}())`, edits: [replaceDifference(ctx.source, text)], safe: false };
 }
 
+/** The line and character of an offset in a text (UTF-16 units, as findings count them). */
+function positionIn(text: string, offset: number): { line: number; character: number } {
+  let line = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return { line, character: offset - (text.lastIndexOf('\n', offset - 1) + 1) };
+}
+
+/** The template's refusal when the loop uses what its create() returns. */
+const USES_RESULT = 'the loop uses what the write returns';
+
+/**
+ * "Batch this loop" for a loop that uses what its create() returns (deferred-create.ts): the
+ * creates batched where they stand, the rest of the loop run per batch in a local function, whose
+ * loop this rule then batches as it batches any other. A string says why not.
+ */
+function deferredTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: RuleContext, locals: Scope): Fix | string | null {
+  const split = deferCreates(loop, writes, ctx.source, locals, ctx.batchSize, relatedManager);
+  if (split === null || typeof split === 'string') return split;
+  if (!ctx.findingsOn) return null;
+  const at = (offset: number) => {
+    const p = positionIn(split.text, offset);
+    return (f: { range: { start: { line: number; character: number } } }) => f.range.start.line === p.line && f.range.start.character === p.character;
+  };
+  const found = ctx.findingsOn(split.text);
+  if (found.some(at(split.outerHeader))) return 'split where the create stands, the loop would still write one row per iteration';
+  const inner = found.find(at(split.innerHeader));
+  let text = split.text;
+  let more = '';
+  if (inner) {
+    const fix = inner.fixes?.[0];
+    if (!fix) {
+      const why = /No rewrite is offered: (.*)\.$/.exec(inner.message)?.[1];
+      return `split where the create stands, the rest of the loop cannot be batched: ${why ?? 'no template fits it'}`;
+    }
+    text = applyFixEdits(split.text, [fix.edits]).text;
+    more = `; then ${fix.title.replace(/^Batch this loop: /, '')}`;
+  }
+  return {
+    title: `Batch this loop: create the rows ${ctx.batchSize} at a time, then run the rest of the loop for each${more}`,
+    edits: [replaceDifference(ctx.source, text)],
+    isPreferred: true,
+    safe: false,
+  };
+}
+
 export const unbatchedSaveLoop: Rule = {
   meta: {
     id: 'unbatched-save-loop',
@@ -163,7 +210,8 @@ export const unbatchedSaveLoop: Rule = {
               ? batchTemplateFix({ loop, write: first, loopWrites: loop.allWrites, source: ctx.source, batchSize: ctx.batchSize })
               : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals });
           // A write inside a same-file helper: the helper's body inlined into the loop, then batched.
-          const fix = typeof template === 'string' ? (inlinedTemplate(loop, writes, ctx) ?? template) : template;
+          let fix = typeof template === 'string' ? (inlinedTemplate(loop, writes, ctx) ?? template) : template;
+          if (fix === USES_RESULT) fix = deferredTemplate(loop, writes, ctx, facts.locals) ?? fix;
           const why = typeof fix === 'string' ? ` No rewrite is offered: ${fix}.` : '';
           ctx.report({
             fixes: typeof fix === 'string' ? [] : [fix],

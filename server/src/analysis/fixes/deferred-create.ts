@@ -1,0 +1,339 @@
+/**
+ * "Batch this loop" for a loop that uses what its create() returns:
+ *
+ *     for row in Old.objects.all():
+ *         new = New.objects.create(name=row.name)
+ *         Link.objects.filter(old=row).update(new_id=new.pk)
+ *
+ * The row cannot simply be collected: the rest of the loop needs it saved (its primary key, a
+ * relation to it). The loop is split in two where the last such create stands. The first part
+ * still runs per row and builds the objects unsaved; every N rows (and once after the loop) one
+ * bulk_create per model saves them, and bulk_create gives them their primary keys on PostgreSQL (on
+ * SQLite 3.35+ and MariaDB 10.5+ too). Then the rest of the loop runs for each row of that batch,
+ * in a local function that receives the rows with the names the first part bound and the rest
+ * reads:
+ *
+ *     def flush_rows(pending):
+ *         New.objects.bulk_create([item[1] for item in pending])
+ *         for row, new in pending:
+ *             Link.objects.filter(old=row).update(new_id=new.pk)
+ *     pending = []
+ *     for row in Old.objects.all().iterator(chunk_size=1000):
+ *         new = New(name=row.name)
+ *         pending.append((row, new))
+ *         if len(pending) >= 1000:
+ *             flush_rows(pending)
+ *             pending.clear()
+ *     if pending:
+ *         flush_rows(pending)
+ *
+ * The rule then lints that text, and "Batch this loop" of the new inner loop batches the writes
+ * the rest of the loop makes (the rule wires that: unbatched-save-loop.ts).
+ *
+ * What it changes, said in a marked line: code before the create no longer sees what the rest of
+ * the loop did for the earlier rows of the same batch. Refused where the split would change more:
+ * a create inside a condition or a nested block, other writes before it, code between the creates
+ * that uses one, a `return`, `yield` or `break` of this loop after it, a name the rest of the loop
+ * binds and the function reads elsewhere (it becomes local to the new function), `global` /
+ * `nonlocal`, a string spanning lines before the create (lines after it move one level in, and
+ * only the lines inside a string stay as they are).
+ */
+import type { LoopFacts, WriteCall } from '../code-facts';
+import type { Scope } from '../scope';
+import { callArguments, walk, type Node } from '../syntax';
+import { eolOf, indentOf } from './edits';
+import { boundNames } from './inline-helper';
+import { chainOf, iterableChain, MARK, oneLine, uniqueName, usesLoopNames } from './loop-reading';
+
+export interface Deferred {
+  /** The whole file with the loop restructured. */
+  text: string;
+  /** Offsets in `text` of the loop's header and of the new inner loop's header. */
+  outerHeader: number;
+  innerHeader: number;
+}
+
+interface Producer {
+  stmt: Node;
+  /** What the rest of the loop calls the object: a name, or `row.attr` the create was assigned to. */
+  target: Node;
+  /** The name the pending tuple carries it under. */
+  name: string;
+  /** The statement that builds it unsaved, in place of the create. */
+  build: string;
+  /** One line that saves a batch of them, given the pending list's name and the tuple index. */
+  flush: (pending: string, index: number) => string;
+  notes: string[];
+}
+
+/** `order.lines` in `order.lines.create(…)`, by the rule batch-loop.ts applies (see there). */
+export type RelatedManagerTest = (recv: Node, locals: Scope) => boolean;
+
+/** Identifiers that name something (not `x.attr`'s attribute, not a keyword argument's name). */
+function referencedNames(node: Node, out = new Set<string>()): Set<string> {
+  walk(node, (n) => {
+    if (n.type !== 'identifier') return true;
+    const p = n.parent;
+    if (p?.type === 'attribute' && p.childForFieldName('attribute')?.id === n.id) return false;
+    if (p?.type === 'keyword_argument' && p.childForFieldName('name')?.id === n.id) return false;
+    out.add(n.text);
+    return false;
+  });
+  return out;
+}
+
+/** A return, yield, global or nonlocal anywhere in the statements (not in a nested function or class). */
+function hasAny(stmts: readonly Node[], kinds: readonly string[]): boolean {
+  let found = false;
+  for (const s of stmts) {
+    walk(s, (n) => {
+      if (found || n.type === 'function_definition' || n.type === 'lambda' || n.type === 'class_definition') return false;
+      if (kinds.includes(n.type)) found = true;
+      return !found;
+    });
+  }
+  return found;
+}
+
+/** A `break` of this loop (a nested loop's own break stays in it). */
+function breaksThisLoop(stmts: readonly Node[]): boolean {
+  let found = false;
+  for (const s of stmts) {
+    walk(s, (n) => {
+      if (found || ['function_definition', 'lambda', 'class_definition', 'for_statement', 'while_statement'].includes(n.type)) return false;
+      if (n.type === 'break_statement') found = true;
+      return !found;
+    });
+  }
+  return found;
+}
+
+/** Rows (0-based) that start inside a string literal spanning lines: re-indenting them would change the string. */
+function rowsInsideStrings(node: Node, into: Set<number>): void {
+  walk(node, (n) => {
+    if (n.type === 'string' || n.type === 'concatenated_string') {
+      for (let r = n.startPosition.row + 1; r <= n.endPosition.row; r++) into.add(r);
+      return false;
+    }
+    return true;
+  });
+}
+
+/**
+ * The loop restructured as the header says, or why not; null when no create's result is used on
+ * the loop body's own level (another template's case).
+ */
+export function deferCreates(loop: LoopFacts, writes: readonly WriteCall[], source: string, locals: Scope, n: number, isRelated: RelatedManagerTest): Deferred | string | null {
+  if (loop.kind !== 'for' || loop.node.childForFieldName('alternative')) return null;
+  const body = loop.node.childForFieldName('body');
+  const left = loop.node.childForFieldName('left');
+  if (!body || !left || loop.node.startPosition.row === body.startPosition.row) return null;
+  const stmts = body.namedChildren;
+  const topLevel = new Map(stmts.map((s, i) => [s.id, i]));
+  const producers: Producer[] = [];
+  const producerIndex: number[] = [];
+  let fnNode: Node | null = null;
+  for (let p = loop.node.parent; p; p = p.parent) {
+    if (p.type === 'function_definition') {
+      fnNode = p;
+      break;
+    }
+  }
+  if (!fnNode) return null;
+  let taken = fnNode.text;
+  const fresh = (base: string): string => {
+    const name = uniqueName(base, taken);
+    taken += ` ${name}`;
+    return name;
+  };
+  for (const w of writes) {
+    if (w.kind !== 'create') continue;
+    const fn = w.call.childForFieldName('function');
+    if (fn?.childForFieldName('attribute')?.text !== 'create') continue;
+    const assign = w.call.parent;
+    const stmt = assign?.parent;
+    if (assign?.type !== 'assignment' || assign.childForFieldName('right')?.id !== w.call.id || stmt?.type !== 'expression_statement' || stmt.namedChildCount !== 1) continue;
+    const index = topLevel.get(stmt.id);
+    if (index === undefined) continue;
+    const target = assign.childForFieldName('left');
+    if (!target || !(target.type === 'identifier' || (target.type === 'attribute' && target.childForFieldName('object')?.type === 'identifier'))) continue;
+    const recv = fn.childForFieldName('object');
+    if (!recv) continue;
+    const args = callArguments(w.call);
+    if (args.positional.length > 0) return 'create() takes positional arguments';
+    const argsText = w.call.childForFieldName('arguments')?.text ?? '()';
+    const name = target.type === 'identifier' ? target.text : fresh(`new_${target.childForFieldName('attribute')?.text ?? 'row'}`);
+    const chain = chainOf(recv);
+    if (chain && chain.manager === oneLine(recv.text) && !usesLoopNames(recv, loop, body)) {
+      producers.push({ stmt, target, name, build: `${name} = ${chain.model}${argsText}`, flush: (p, i) => `${chain.manager}.bulk_create([item[${i}] for item in ${p}])`, notes: [] });
+    } else if (isRelated(recv, locals)) {
+      const rel = oneLine(recv.text);
+      const owner = oneLine(recv.childForFieldName('object')?.text ?? '');
+      const link = `**{${rel}.field.name: ${owner}}`;
+      const rest = argsText.slice(1);
+      const build = `${name} = ${rel}.model(${args.keywords.size > 0 || args.hasSplat ? `${link},${/^[ \t]*\r?\n/.test(rest) ? '' : ' '}${rest}` : `${link})`}`;
+      producers.push({
+        stmt,
+        target,
+        name,
+        build,
+        flush: (p, i) => `type(${p}[0][${i}])._default_manager.bulk_create([item[${i}] for item in ${p}])`,
+        notes: [`${MARK} ${rel} must be a reverse foreign key's manager: a many-to-many or generic relation's has no .field and raises here`],
+      });
+    } else continue;
+    producerIndex.push(index);
+  }
+  if (producers.length === 0) return null;
+  const split = Math.max(...producerIndex);
+  const before = stmts.slice(0, split + 1);
+  const rest = stmts.slice(split + 1);
+  const lastProducer = stmts[split] as Node;
+  let firstPartEnd = lastProducer.endIndex;
+  // A comment after the last create on its line stays with it; other code on that line cannot be moved.
+  while (rest[0] && rest[0].startPosition.row === lastProducer.endPosition.row) {
+    if (rest[0].type !== 'comment') return 'the create shares its line with other code';
+    firstPartEnd = rest[0].endIndex;
+    rest.shift();
+  }
+  // Other writes of the loop must come after the creates: they run, batched, with the rest.
+  const producerIds = new Set(producers.map((p) => p.stmt.id));
+  for (const w of writes) {
+    if (w.call.startIndex < lastProducer.endIndex && !producers.some((p) => p.stmt.startIndex <= w.call.startIndex && w.call.endIndex <= p.stmt.endIndex)) {
+      return 'the loop writes another row before the create whose result it uses';
+    }
+  }
+  const leaving = ['return_statement', 'yield', 'global_statement', 'nonlocal_statement'];
+  if (hasAny(stmts, leaving)) return 'the loop returns or yields from inside';
+  if (breaksThisLoop(rest)) return 'the loop breaks after the create whose result it uses';
+  // Code between the creates must not use what they return: those objects are not saved yet.
+  const producerNames = new Set(producers.filter((p) => p.target.type === 'identifier').map((p) => p.name));
+  const producerAttrs = producers.filter((p) => p.target.type === 'attribute').map((p) => oneLine(p.target.text));
+  for (const s of before) {
+    if (producerIds.has(s.id)) continue;
+    const refs = referencedNames(s);
+    if ([...producerNames].some((x) => refs.has(x)) || producerAttrs.some((a) => oneLine(s.text).includes(a))) return 'code between the creates uses what one of them returns';
+  }
+  for (const p of producers) {
+    const args = p.stmt.firstNamedChild?.childForFieldName('right')?.childForFieldName('arguments');
+    const refs = args ? referencedNames(args) : new Set<string>();
+    if (producerAttrs.some((a) => oneLine(args?.text ?? '').includes(a)) || (p.target.type === 'identifier' && refs.has(p.name))) return 'a create reads the object another create returns';
+  }
+  // What the rest of the loop binds becomes local to the new function: nothing else may read it.
+  const restBound = new Set<string>();
+  for (const s of rest) for (const b of boundNames(s)) restBound.add(b);
+  if (rest.some((s) => s.type === 'function_definition' || s.type === 'class_definition' || s.type === 'decorated_definition')) return 'the rest of the loop defines a function or class';
+  if (restBound.size > 0) {
+    const restStart = rest[0]?.startIndex ?? 0;
+    const restEnd = rest[rest.length - 1]?.endIndex ?? 0;
+    // In an enclosing loop, code before this one runs again after it: it could read what the rest bound.
+    let enclosed = false;
+    for (let p = loop.node.parent; p && p.id !== fnNode.id; p = p.parent) if (p.type === 'for_statement' || p.type === 'while_statement') enclosed = true;
+    // After the loop, a name is harmless where a later `for` binds it afresh (`for user in …:` in the next loop).
+    const rebound = (x: Node): boolean => {
+      for (let p = x.parent; p && p.id !== fnNode.id; p = p.parent) {
+        if (p.type === 'for_statement' && p.startIndex >= loop.node.endIndex && referencedNames(p.childForFieldName('left') ?? p).has(x.text)) return true;
+      }
+      return false;
+    };
+    let clash: string | null = null;
+    walk(fnNode, (x) => {
+      if (clash) return false;
+      if (x.startIndex >= restStart && x.endIndex <= restEnd) return false;
+      if (x.type === 'identifier' && restBound.has(x.text)) {
+        const p = x.parent;
+        const isAttr = p?.type === 'attribute' && p.childForFieldName('attribute')?.id === x.id;
+        const isKw = p?.type === 'keyword_argument' && p.childForFieldName('name')?.id === x.id;
+        const harmless = isAttr || isKw || (x.endIndex <= loop.node.startIndex && !enclosed) || (x.startIndex >= loop.node.endIndex && rebound(x));
+        if (!harmless) clash = x.text;
+      }
+      return true;
+    });
+    if (clash) return `the rest of the loop binds ${clash}, which the function also uses outside it`;
+  }
+  // Carried: the loop's target, then each create's object, then what the first part binds and the rest reads.
+  const restReads = new Set<string>();
+  for (const s of rest) referencedNames(s, restReads);
+  // `row.attr = new` moves into the rest: the object it is set on travels with the row.
+  for (const p of producers) if (p.target.type === 'attribute') referencedNames(p.target, restReads);
+  const targetNames = new Set<string>();
+  referencedNames(left, targetNames);
+  const names = producers.map((p) => p.name);
+  if (names.some((x, i) => targetNames.has(x) || names.indexOf(x) !== i)) return 'a create rebinds the loop variable or another create\'s name';
+  const firstBound = new Set<string>();
+  for (const s of before) if (!producerIds.has(s.id)) for (const b of boundNames(s)) firstBound.add(b);
+  const carried = [...firstBound].filter((x) => restReads.has(x) && !targetNames.has(x) && !producerNames.has(x)).sort();
+  const skipRows = new Set<number>();
+  for (const s of rest) rowsInsideStrings(s, skipRows);
+
+  const eol = eolOf(source);
+  const indent = indentOf(loop.node, source);
+  const step = indentOf(stmts[0] as Node, source).slice(indent.length) || '    ';
+  if (!/^[ \t]+$/.test(step)) return null;
+  // The function goes on the enclosing function's own level, before the statement that holds the
+  // loop: defined inside a loop, `if` or `with` it would be bound only in a branch, and the rule
+  // could not follow the call into it. It reads the enclosing names when called, as the loop did.
+  let top: Node = loop.node;
+  while (top.parent && top.parent.parent?.id !== fnNode.id) top = top.parent;
+  const defIndent = indentOf(top, source);
+  const ws = `${indent}${step}`;
+  if (!indent.startsWith(defIndent) || (ws.includes('\t') && ws.includes(' '))) return 'the loop is indented with tabs and spaces mixed';
+  const pending = fresh('pending');
+  const flushFn = fresh('flush_rows');
+  // Its own name inside the function: a loop over the outer `pending = []` would read as a loop over a literal.
+  const rowsParam = fresh('rows');
+  const leftText = oneLine(left.text);
+  const targetTuple = left.type === 'identifier' ? leftText : `(${leftText})`;
+  const tupleNames = [targetTuple, ...producers.map((p) => p.name), ...carried];
+  // The rest of the loop, moved to the new function's loop (lines inside strings spanning lines kept as they are).
+  const restStart = source.lastIndexOf('\n', (rest[0] ?? lastProducer).startIndex - 1) + 1;
+  const restEnd = rest.length > 0 ? (rest[rest.length - 1] as Node).endIndex : restStart;
+  const firstRestRow = rest[0]?.startPosition.row ?? 0;
+  const restLines = rest.length > 0 ? source.slice(restStart, restEnd).split(/\r?\n/) : [];
+  const from = `${indent}${step}`.length;
+  const to = `${defIndent}${step}${step}`.length;
+  const unit = step[0] as string;
+  const moved = restLines.map((line, i) => {
+    if (skipRows.has(firstRestRow + i) || line.trim() === '') return line;
+    if (to >= from) return unit.repeat(to - from) + line;
+    const lead = /^[ \t]*/.exec(line)?.[0].length ?? 0;
+    return line.slice(Math.min(lead, from - to));
+  });
+  const attrAssigns = producers.filter((p) => p.target.type === 'attribute').map((p) => `${defIndent}${step}${step}${oneLine(p.target.text)} = ${p.name}`);
+  if (attrAssigns.length === 0 && moved.length === 0) return null;
+  const notes = [...new Set(producers.flatMap((p) => p.notes))];
+  const head = [
+    `${MARK} the rows are created ${n} at a time and the rest of the loop then runs for each: code before the create no longer sees what the rest did for earlier rows of the same batch`,
+    ...notes,
+    `def ${flushFn}(${rowsParam}):`,
+    ...producers.map((p, i) => `${step}${p.flush(rowsParam, i + 1)}`),
+    `${step}for ${tupleNames.join(', ')} in ${rowsParam}:`,
+  ].map((l) => `${defIndent}${l}`);
+  const defText = [...head, ...attrAssigns, ...moved].join(eol) + eol;
+  const insertAt = source.lastIndexOf('\n', top.startIndex - 1) + 1;
+  const innerHeader = insertAt + head.slice(0, -1).reduce((a, l) => a + l.length + eol.length, 0) + defIndent.length + step.length;
+
+  const bodyIndent = `${indent}${step}`;
+  const loopStart = loop.node.startIndex;
+  const walked = iterableChain(loop.iterable, locals);
+  let segment = source.slice(loopStart, firstPartEnd);
+  // Replace the creates (offsets relative to the loop) from the last one back.
+  for (const p of [...producers].sort((a, b) => b.stmt.startIndex - a.stmt.startIndex)) {
+    segment = segment.slice(0, p.stmt.startIndex - loopStart) + p.build + segment.slice(p.stmt.endIndex - loopStart);
+  }
+  if (walked?.inHeader && !walked.chain.streams && loop.iterable) {
+    const at = loop.iterable.endIndex - loopStart;
+    segment = `${segment.slice(0, at)}.iterator(chunk_size=${n})${segment.slice(at)}`;
+  }
+  const beforeLoop = source.slice(0, insertAt) + defText + source.slice(insertAt, loopStart) + `${pending} = []${eol}${indent}`;
+  const tail = [
+    '',
+    `${bodyIndent}${pending}.append((${tupleNames.join(', ')}))`,
+    `${bodyIndent}if len(${pending}) >= ${n}:`,
+    `${bodyIndent}${step}${flushFn}(${pending})`,
+    `${bodyIndent}${step}${pending}.clear()`,
+    `${indent}if ${pending}:`,
+    `${indent}${step}${flushFn}(${pending})`,
+  ].join(eol);
+  const text = beforeLoop + segment + tail + source.slice(rest.length > 0 ? restEnd : firstPartEnd);
+  return { text, outerHeader: beforeLoop.length, innerHeader };
+}
