@@ -170,7 +170,8 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
         }), 'new_rows'),
       });
     } else if (w.kind === 'create') {
-      const chain = chainOf(receiver);
+      // `line_model = apps.get_model(...)`: a model class in a lower-case name.
+      const chain = chainOf(receiver, (name) => /^[A-Z]/.test(name) || isHistoricalModel(name, locals));
       if (!chain || chain.manager !== oneLine(receiver.text) || usesLoopNames(receiver, loop, body)) return 'it creates through a related manager or a model the loop picks per row';
       const m = chain.model;
       if (method === 'create') {

@@ -39,9 +39,11 @@
  * only the lines inside a string stay as they are).
  */
 import type { LoopFacts, WriteCall } from '../code-facts';
+import { isHistoricalModel } from '../historical-models';
 import type { Scope } from '../scope';
 import { callArguments, walk, type Node } from '../syntax';
 import { eolOf, indentOf } from './edits';
+import { readsModel } from './reads-model';
 import { boundNames } from './inline-helper';
 import { chainOf, iterableChain, MARK, oneLine, uniqueName, usesLoopNames } from './loop-reading';
 
@@ -64,6 +66,10 @@ interface Producer {
   /** One line that saves a batch of them, given the pending list's name and the tuple index. */
   flush: (pending: string, index: number) => string;
   notes: string[];
+  /** The model class it creates, when named (`Line`, `line_model`). */
+  model: string | null;
+  /** The manager the create went through (not a query). */
+  recv: Node;
 }
 
 /** `order.lines` in `order.lines.create(…)`, by the rule batch-loop.ts applies (see there). */
@@ -163,9 +169,9 @@ export function deferCreates(loop: LoopFacts, writes: readonly WriteCall[], sour
     if (args.positional.length > 0) return 'create() takes positional arguments';
     const argsText = w.call.childForFieldName('arguments')?.text ?? '()';
     const name = target.type === 'identifier' ? target.text : fresh(`new_${target.childForFieldName('attribute')?.text ?? 'row'}`);
-    const chain = chainOf(recv);
+    const chain = chainOf(recv, (x) => /^[A-Z]/.test(x) || isHistoricalModel(x, locals));
     if (chain && chain.manager === oneLine(recv.text) && !usesLoopNames(recv, loop, body)) {
-      producers.push({ stmt, target, name, build: `${name} = ${chain.model}${argsText}`, flush: (p, i) => `${chain.manager}.bulk_create([item[${i}] for item in ${p}])`, notes: [] });
+      producers.push({ stmt, target, name, build: `${name} = ${chain.model}${argsText}`, flush: (p, i) => `${chain.manager}.bulk_create([item[${i}] for item in ${p}])`, notes: [], model: chain.model, recv });
     } else if (isRelated(recv, locals)) {
       const rel = oneLine(recv.text);
       const owner = oneLine(recv.childForFieldName('object')?.text ?? '');
@@ -179,6 +185,8 @@ export function deferCreates(loop: LoopFacts, writes: readonly WriteCall[], sour
         build,
         flush: (p, i) => `type(${p}[0][${i}])._default_manager.bulk_create([item[${i}] for item in ${p}])`,
         notes: [`${MARK} ${rel} must be a reverse foreign key's manager: a many-to-many or generic relation's has no .field and raises here`],
+        model: null,
+        recv,
       });
     } else continue;
     producerIndex.push(index);
@@ -301,8 +309,14 @@ export function deferCreates(loop: LoopFacts, writes: readonly WriteCall[], sour
   const attrAssigns = producers.filter((p) => p.target.type === 'attribute').map((p) => `${defIndent}${step}${step}${oneLine(p.target.text)} = ${p.name}`);
   if (attrAssigns.length === 0 && moved.length === 0) return null;
   const notes = [...new Set(producers.flatMap((p) => p.notes))];
+  // A query before the create of the table it creates into no longer sees the batch's earlier rows.
+  for (const model of new Set(producers.flatMap((p) => p.model ?? []))) {
+    if (before.some((s) => readsModel(s, model, producers.map((p) => p.recv)))) {
+      notes.push(`${MARK} the loop queries ${model} before it creates one: until a flush, that query does not find the rows of the batch created so far`);
+    }
+  }
   const head = [
-    `${MARK} the rows are created ${n} at a time and the rest of the loop then runs for each: code before the create no longer sees what the rest did for earlier rows of the same batch`,
+    `${MARK} the rows are created ${n} at a time, then the rest of the loop runs for each: until then, code before the create does not see the batch's earlier rows (neither their new objects nor what the rest did for them)`,
     ...notes,
     `def ${flushFn}(${rowsParam}):`,
     ...producers.map((p, i) => `${step}${p.flush(rowsParam, i + 1)}`),

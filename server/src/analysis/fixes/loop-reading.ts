@@ -20,8 +20,14 @@ export interface Chain {
   streams: boolean;
 }
 
-/** `Order.objects.using(a).filter(...)` -> Order, `Order.objects.using(a)`. Null for anything else. */
-export function chainOf(expr: Node): Chain | null {
+/** A model class by its name's case: `Order`. */
+const CAPITALISED = (name: string): boolean => /^[A-Z]/.test(name);
+
+/**
+ * `Order.objects.using(a).filter(...)` -> Order, `Order.objects.using(a)`. Null for anything else.
+ * `isModel` says which plain names are model classes (by default the capitalised ones).
+ */
+export function chainOf(expr: Node, isModel: (name: string) => boolean = CAPITALISED): Chain | null {
   const links: Node[] = [];
   let cur: Node | null = unparen(expr);
   while (cur && (cur.type === 'call' || cur.type === 'attribute' || cur.type === 'subscript') && !isGetModelCall(cur)) {
@@ -30,7 +36,7 @@ export function chainOf(expr: Node): Chain | null {
   }
   // `Order.objects…`, or `apps.get_model("shop", "Order").objects…` written inline.
   const inline = !!cur && isGetModelCall(cur);
-  if (!cur || (!inline && (cur.type !== 'identifier' || !/^[A-Z]/.test(cur.text)))) return null;
+  if (!cur || (!inline && (cur.type !== 'identifier' || !isModel(cur.text)))) return null;
   const model = oneLine(cur.text);
   let manager: string | null = null;
   let streams = false;
@@ -54,11 +60,13 @@ export function oneLine(text: string): string {
 export function iterableChain(iterable: Node | null, locals: Scope): { chain: Chain; inHeader: boolean } | null {
   if (!iterable) return null;
   const n = unparen(iterable);
-  const direct = chainOf(n);
+  // `bug_model = apps.get_model(...)`: a model class in a lower-case name.
+  const isModel = (name: string): boolean => /^[A-Z]/.test(name) || isHistoricalModel(name, locals);
+  const direct = chainOf(n, isModel);
   if (direct) return { chain: direct, inHeader: true };
   if (n.type === 'identifier') {
     const b = locals.lookup(n.text);
-    const c = b?.kind === 'value' ? chainOf(b.node) : null;
+    const c = b?.kind === 'value' ? chainOf(b.node, isModel) : null;
     if (c) return { chain: c, inHeader: false };
   }
   return null;
