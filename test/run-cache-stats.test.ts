@@ -21,6 +21,7 @@ const config: LintConfig = {
   fix: 'none',
   maxFileSize: 1_000_000,
   baseline: null,
+  fingerprints: false,
 };
 
 const roots: string[] = [];

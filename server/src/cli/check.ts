@@ -64,7 +64,11 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
     if (!options.quiet) io.stderr(`migration-guard: ${message}\n`);
   };
 
-  const resolver = new ConfigResolver(options.config, { select: options.select, ignore: options.ignore, fix: options.fix, ...(options.maxFileSize ? { maxFileSize: options.maxFileSize } : {}) }, warn);
+  const resolver = new ConfigResolver(
+    options.config,
+    { select: options.select, ignore: options.ignore, fix: options.fix, fingerprints: options.writeBaseline !== null || options.baseline !== null, ...(options.maxFileSize ? { maxFileSize: options.maxFileSize } : {}) },
+    warn,
+  );
   const found = discover(options.paths, resolver, io.cwd);
   for (const w of found.warnings) warn(w);
   for (const e of found.errors) error(e);

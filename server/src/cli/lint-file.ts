@@ -154,9 +154,11 @@ export function lintFile(parser: PythonParser, task: LintTask, config: LintConfi
       const undecodable = undecodableSourceFinding(problem, config.rules['syntax-error']).map((f): RawFinding => ({ ...f, reported: f.severity }));
       findings = [...undecodable, ...findings.filter((f) => f.rule !== 'syntax-error')];
     }
-    // The identity of each finding for baselines, taken while the tree is at hand.
-    const root = tree.rootNode;
-    findings = findings.map((f) => ({ ...f, fingerprint: findingFingerprint(root, f.range) }));
+    // The identity of each finding for baselines, taken while the tree is at hand (when a baseline is in use).
+    if (config.fingerprints) {
+      const root = tree.rootNode;
+      findings = findings.map((f) => ({ ...f, fingerprint: findingFingerprint(root, f.range) }));
+    }
     return {
       status: 'checked',
       analysis: { ...analysis, findings },

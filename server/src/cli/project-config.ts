@@ -22,6 +22,8 @@ export interface RuleOverrides {
   fix?: LintConfig['fix'];
   /** --max-file-size, over every pyproject.toml's. */
   maxFileSize?: number;
+  /** --baseline / --write-baseline: every file's findings need their fingerprints. */
+  fingerprints?: boolean;
 }
 
 export interface ResolvedConfig {
@@ -102,6 +104,7 @@ export class ConfigResolver {
       fix: this.overrides.fix ?? 'none',
       maxFileSize: this.overrides.maxFileSize ?? settings.maxFileSize,
       baseline: settings.baseline === null ? null : resolve(project.root, settings.baseline),
+      fingerprints: this.overrides.fingerprints === true || settings.baseline !== null,
     });
     this.resolved.push(resolved);
     this.byKey.set(key, resolved);

@@ -20,6 +20,11 @@ export interface LintConfig {
   maxFileSize: number;
   /** The baseline file pyproject.toml names for these files (absolute), or null. */
   baseline: string | null;
+  /**
+   * Take each finding's fingerprint while its tree is at hand: only a run that reads or writes a
+   * baseline needs them (a cached result without them gets them from fillFingerprints).
+   */
+  fingerprints: boolean;
 }
 
 /**
