@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { mayImportModels } from '../server/src/analysis/rules/runpython-model-import';
 import { lint, lintProject } from './helpers/lint';
 import { FIXTURES } from './helpers/paths';
+import { pythonSyntaxError } from './helpers/python';
 
 const migration = (imports: string, use: string) => `from django.db import migrations
 ${imports}
@@ -79,4 +80,39 @@ describe('runpython-model-import: the text prefilter', () => {
     ];
     for (const source of kept) assert.equal(mayImportModels(source), true, source);
   });
+});
+
+/**
+ * The rule walks only the code units whose text could hold a use (a manager or a capitalised call
+ * reached from a name some import binds, or get_user_model): each of these units holds exactly one
+ * use, spelled in a way the text test must still see.
+ */
+describe('runpython-model-import: the per-unit text test misses no use', () => {
+  const one = (imports: string, body: string) => `from django.db import migrations
+${imports}
+
+
+def forwards(apps, schema_editor):
+${body}
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+`;
+  const cases: Record<string, [string, string]> = {
+    'a chain continued with a backslash': ['from shop.models import Order', '    Order \\\n        .objects.all().delete()'],
+    'a chain over lines with comments between': ['from shop import models as shop_models', '    (\n        shop_models  # the module\n        # then the class\n        .Order\n        .objects.count()\n    )'],
+    'contrib reached through `import django.db…`': ['import django.db.models.deletion', '    django.contrib.auth.models.Group.objects.all()'],
+    'a model class called': ['from shop.models import Order', '    Order(total=0).save()'],
+    'get_user_model()': ['from django.contrib.auth import get_user_model', '    get_user_model().objects.all()'],
+  };
+  for (const [what, [imports, body]] of Object.entries(cases)) {
+    it(`sees ${what}`, async () => {
+      const source = one(imports, body);
+      assert.equal(pythonSyntaxError(source), null, source);
+      const { findings } = await lint(source);
+      assert.equal(findings.filter((f) => f.rule === 'runpython-model-import').length, 1, source);
+    });
+  }
 });

@@ -67,6 +67,54 @@ export function mayImportModels(source: string): boolean {
   return false;
 }
 
+/**
+ * The names the file's imports bind (anywhere in it) that a reported use could start from: not
+ * those of `__future__` or of Django's own modules (`django.db`, `django.conf`, ...: the rule never
+ * counts them), but `django.contrib.*` and a plain `import django`. Null when an import binds names
+ * that cannot be listed (`from m import *`).
+ */
+function importedNames(root: Node): string[] | null {
+  // (`import django.db` binds `django`, which reaches contrib's models: a plain import always counts.)
+  const out = new Set<string>();
+  for (const stmt of root.descendantsOfType(['import_statement', 'import_from_statement'])) {
+    if (stmt.type === 'import_from_statement') {
+      const module = stmt.childForFieldName('module_name')?.text.replace(/\s+/g, '') ?? '';
+      if (module === '__future__' || (module.startsWith('django.') && !module.startsWith('django.contrib'))) continue;
+      if (stmt.namedChildren.some((c) => c.type === 'wildcard_import')) return null;
+      for (const name of stmt.childrenForFieldName('name')) {
+        const bound = name.type === 'aliased_import' ? name.childForFieldName('alias') : name;
+        if (bound) out.add(bound.text.split('.')[0] as string);
+      }
+    } else {
+      for (const name of stmt.childrenForFieldName('name')) {
+        const dotted = (name.type === 'aliased_import' ? name.childForFieldName('name') : name)?.text.replace(/\s+/g, '') ?? '';
+        // `import django.db.models.deletion` binds `django`, from which contrib's models are reached too.
+        if (name.type !== 'aliased_import') out.add(dotted.split('.')[0] as string);
+        else if (!dotted.startsWith('django.') || dotted.startsWith('django.contrib')) out.add(name.childForFieldName('alias')?.text ?? '');
+      }
+    }
+  }
+  return [...out];
+}
+
+/**
+ * A test of a code unit's text that passes every unit in which the rule can find a use (and some
+ * others): a manager reached from an imported name (`Order.objects`, `shop.models.Order.objects`),
+ * a call of a capitalised name reached from one (`Order(...)`, `models.Order(...)`), or
+ * `get_user_model`. Most RunPython code reaches its models through `apps.get_model` only: its
+ * attributes and calls are then not walked one by one.
+ */
+function useFilter(names: readonly string[]): RegExp {
+  const alt = names.map((n) => n.replace(/[^\w]/g, '')).filter((n) => n !== '').join('|');
+  if (alt === '') return /\bget_user_model\b/;
+  const managers = [...MANAGERS].join('|');
+  // Between the parts of a chain: spaces, line breaks, comments, backslash continuations (each
+  // matched one way only: a comment runs to the end of its line, so no input makes it backtrack).
+  const ws = '(?:\\s|#[^\\n]*(?![^\\n])|\\\\(?=\\r?\\n))*';
+  const root = `\\b(?:${alt})\\b(?:${ws}\\.${ws}\\w+)*`;
+  return new RegExp(`${root}${ws}\\.${ws}(?:${managers})\\b|${root}${ws}\\.${ws}[A-Z]\\w*${ws}\\(|\\b(?:${alt})${ws}\\(|\\bget_user_model\\b`);
+}
+
 /** Only `._meta` is read from it: the caller wants a label or a name, not the model's rows. */
 function onlyMeta(ref: Node): boolean {
   const p = ref.parent;
@@ -284,7 +332,13 @@ export const runpythonModelImport: Rule = {
   },
   check(ctx) {
     if (!mayImportModels(ctx.source)) return;
+    let filter: RegExp | null | undefined;
     for (const { facts, isEntry, names, where, related: operation } of runPythonCode(ctx.model, ctx.index)) {
+      if (filter === undefined) {
+        const imported = importedNames(facts.unit.node.tree.rootNode);
+        filter = imported ? useFilter(imported) : null;
+      }
+      if (filter && !filter.test(facts.unit.node.text)) continue;
       for (const use of modelUses(facts.unit, names)) {
         const apps = appsParameter(facts.unit, isEntry);
         const fix = apps ? buildFix(use, facts.unit, apps, ctx, names) : null;
