@@ -217,31 +217,33 @@ export function sequenceElements(node: Node): Node[] | null {
   return null;
 }
 
-/** Walks `node`'s descendants depth-first, pruning where `visit` returns false. */
+/**
+ * Walks `node` and its named descendants depth-first (pre-order), pruning where `visit` returns
+ * false. Anonymous nodes (punctuation, keywords) are not visited: no caller asks for them, and
+ * about half of a tree's nodes are such tokens. Each visited node's named children come in one
+ * crossing into WebAssembly (a cursor needs several per node, and an object for each token); an
+ * explicit stack, not recursion, so deeply nested code cannot overflow it.
+ */
 export function walk(node: Node, visit: (n: Node) => boolean | void): void {
-  const cursor = node.walk();
-  try {
-    // `depth` says when the cursor is back at `node` (asking the cursor for its node costs a
-    // crossing into WebAssembly and an object).
-    let depth = 0;
-    let descend = visit(node) !== false;
-    for (;;) {
-      if (descend && cursor.gotoFirstChild()) {
-        depth++;
-        descend = visit(cursor.currentNode) !== false;
-        continue;
-      }
-      for (;;) {
-        if (depth === 0) return;
-        if (cursor.gotoNextSibling()) {
-          descend = visit(cursor.currentNode) !== false;
-          break;
-        }
-        if (!cursor.gotoParent()) return;
-        depth--;
-      }
+  if (visit(node) === false) return;
+  const stack: Node[][] = [node.namedChildren];
+  const at: number[] = [0];
+  while (stack.length > 0) {
+    const top = stack.length - 1;
+    const siblings = stack[top] as Node[];
+    const i = at[top] as number;
+    if (i >= siblings.length) {
+      stack.pop();
+      at.pop();
+      continue;
     }
-  } finally {
-    cursor.delete();
+    at[top] = i + 1;
+    const child = siblings[i] as Node;
+    if (visit(child) === false) continue;
+    const grandchildren = child.namedChildren;
+    if (grandchildren.length > 0) {
+      stack.push(grandchildren);
+      at.push(0);
+    }
   }
 }
