@@ -106,6 +106,7 @@ class Migration(migrations.Migration):
     'contrib reached through `import django.db…`': ['import django.db.models.deletion', '    django.contrib.auth.models.Group.objects.all()'],
     'a model class called': ['from shop.models import Order', '    Order(total=0).save()'],
     'get_user_model()': ['from django.contrib.auth import get_user_model', '    get_user_model().objects.all()'],
+    'a model under a lower-case alias, called': ['from shop.models import Order as order_model', '    order_model(total=0).save()'],
   };
   for (const [what, [imports, body]] of Object.entries(cases)) {
     it(`sees ${what}`, async () => {

@@ -97,22 +97,73 @@ function importedNames(root: Node): string[] | null {
   return [...out];
 }
 
+/** Past spaces, line breaks, comments and backslash continuations from `i`. */
+function skipBlank(text: string, i: number): number {
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12) i++;
+    else if (c === 35) {
+      const end = text.indexOf('\n', i);
+      i = end < 0 ? text.length : end;
+    } else if (c === 92 && (text.charCodeAt(i + 1) === 10 || text.charCodeAt(i + 1) === 13)) i++;
+    else return i;
+  }
+}
+
+const WORD = /[\w]/;
+
+/**
+ * From just after an imported name in `text`: whether the chain it starts reaches a manager
+ * (`.objects`), or is called while its last part is capitalised (`models.Order(`) or is the name
+ * itself (`Order(`).
+ */
+function chainReachesModel(text: string, i: number, first: string): boolean {
+  let last = first;
+  for (;;) {
+    i = skipBlank(text, i);
+    const c = text[i];
+    // A bare name called may be a model under any alias (`from shop.models import Order as order`).
+    if (c === '(') return last === first || /^[A-Z]/.test(last);
+    if (c !== '.') return false;
+    i = skipBlank(text, i + 1);
+    let end = i;
+    while (end < text.length && WORD.test(text[end] as string)) end++;
+    if (end === i) return false;
+    last = text.slice(i, end);
+    if (MANAGERS.has(last)) return true;
+    i = end;
+  }
+}
+
+/** The character before `i` (inclusive) past spaces and line breaks, or ''. */
+function skipBack(text: string, i: number): string {
+  while (i >= 0 && /\s/.test(text[i] as string)) i--;
+  return i >= 0 ? (text[i] as string) : '';
+}
+
 /**
  * A test of a code unit's text that passes every unit in which the rule can find a use (and some
- * others): a manager reached from an imported name (`Order.objects`, `shop.models.Order.objects`),
- * a call of a capitalised name reached from one (`Order(...)`, `models.Order(...)`), or
- * `get_user_model`. Most RunPython code reaches its models through `apps.get_model` only: its
- * attributes and calls are then not walked one by one.
+ * others): a manager reached from a name some import binds (`Order.objects`,
+ * `shop.models.Order.objects`), a call of a capitalised name reached from one (`models.Order(...)`)
+ * or of the name itself, or `get_user_model`. Most RunPython code reaches its models through
+ * `apps.get_model` only: its attributes and calls are then not walked one by one. The names are
+ * found by one regular expression; each chain is then read by hand (over lines, comments and
+ * backslash continuations), which no input can make slow.
  */
-function useFilter(names: readonly string[]): RegExp {
+function useFilter(names: readonly string[]): (text: string) => boolean {
   const alt = names.map((n) => n.replace(/[^\w]/g, '')).filter((n) => n !== '').join('|');
-  if (alt === '') return /\bget_user_model\b/;
-  const managers = [...MANAGERS].join('|');
-  // Between the parts of a chain: spaces, line breaks, comments, backslash continuations (each
-  // matched one way only: a comment runs to the end of its line, so no input makes it backtrack).
-  const ws = '(?:\\s|#[^\\n]*(?![^\\n])|\\\\(?=\\r?\\n))*';
-  const root = `\\b(?:${alt})\\b(?:${ws}\\.${ws}\\w+)*`;
-  return new RegExp(`${root}${ws}\\.${ws}(?:${managers})\\b|${root}${ws}\\.${ws}[A-Z]\\w*${ws}\\(|\\b(?:${alt})${ws}\\(|\\bget_user_model\\b`);
+  const found = alt === '' ? null : new RegExp(`\\b(?:${alt})\\b`, 'g');
+  return (text) => {
+    if (text.includes('get_user_model')) return true;
+    if (!found) return false;
+    found.lastIndex = 0;
+    for (let m = found.exec(text); m; m = found.exec(text)) {
+      // Not an attribute of something else (`x.Order`): a name must start the chain.
+      if (m.index > 0 && skipBack(text, m.index - 1) === '.') continue;
+      if (chainReachesModel(text, m.index + m[0].length, m[0])) return true;
+    }
+    return false;
+  };
 }
 
 /** Only `._meta` is read from it: the caller wants a label or a name, not the model's rows. */
@@ -332,13 +383,13 @@ export const runpythonModelImport: Rule = {
   },
   check(ctx) {
     if (!mayImportModels(ctx.source)) return;
-    let filter: RegExp | null | undefined;
+    let filter: ((text: string) => boolean) | null | undefined;
     for (const { facts, isEntry, names, where, related: operation } of runPythonCode(ctx.model, ctx.index)) {
       if (filter === undefined) {
         const imported = importedNames(facts.unit.node.tree.rootNode);
         filter = imported ? useFilter(imported) : null;
       }
-      if (filter && !filter.test(facts.unit.node.text)) continue;
+      if (filter && !filter(facts.unit.node.text)) continue;
       for (const use of modelUses(facts.unit, names)) {
         const apps = appsParameter(facts.unit, isEntry);
         const fix = apps ? buildFix(use, facts.unit, apps, ctx, names) : null;
