@@ -240,6 +240,26 @@ class Migration(migrations.Migration):
     assert.ok(after.includes('            line_model.objects.bulk_create(new_rows)\n'), after);
   });
 
+  it('takes a name the rest binds that the function assigns afresh after the loop, not one it reads first', async () => {
+    const reassigned = `    query = "SELECT 1"
+    print(query)
+    for order in Order.objects.all():
+        line = Line.objects.create(order=order, amount=0)
+        query = "UPDATE x SET y = %s"
+        print(query, line.pk)
+    query = "DELETE FROM x"
+    print(query)`;
+    const { fix, after } = await templateOf(reassigned);
+    assert.ok(fix && after, 'a template is offered');
+    assert.ok(after.includes('        for order, line in rows:\n            query = "UPDATE x SET y = %s"\n'), after);
+    assert.equal(pythonSyntaxError(after), null, after);
+    for (const body of [reassigned.replace('    query = "DELETE FROM x"', '    query = query + " x"'), reassigned.replace('    query = "DELETE FROM x"', '    if order:\n        query = "DELETE FROM x"')]) {
+      const { loops, fix: none } = await templateOf(body);
+      assert.equal(none, undefined, body);
+      assert.match(loops[0]?.message ?? '', /the rest of the loop binds query, which the function also uses outside it\.$/);
+    }
+  });
+
   const REFUSALS: Record<string, [string, RegExp]> = {
     'breaks after the create': [
       `    for order in Order.objects.all():

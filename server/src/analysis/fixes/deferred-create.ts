@@ -243,19 +243,37 @@ export function deferCreates(loop: LoopFacts, writes: readonly WriteCall[], sour
       }
       return false;
     };
+    // After the loop, a name is harmless from a statement of the function's own body that assigns
+    // it afresh (`query = "DELETE …"`): everything later reads that value, not the loop's.
+    const fnBody = fnNode.childForFieldName('body');
+    const freshAssignment = (x: Node): boolean => {
+      const a = x.parent;
+      if (a?.type !== 'assignment' || a.childForFieldName('left')?.id !== x.id) return false;
+      const stmt = a.parent;
+      const right = a.childForFieldName('right');
+      return stmt?.type === 'expression_statement' && stmt.parent?.id === fnBody?.id && !!right && !referencedNames(right).has(x.text);
+    };
+    // Most names the rest binds appear nowhere else in the function: no walk for those.
+    const fnText = fnNode.text;
+    const outside = `${fnText.slice(0, restStart - fnNode.startIndex)}\n${fnText.slice(restEnd - fnNode.startIndex)}`;
+    const suspects = new Set([...restBound].filter((name) => new RegExp(`(?<![\\w.])${name}\\b`).test(outside)));
+    const settled = new Set<string>();
     let clash: string | null = null;
-    walk(fnNode, (x) => {
-      if (clash) return false;
-      if (x.startIndex >= restStart && x.endIndex <= restEnd) return false;
-      if (x.type === 'identifier' && restBound.has(x.text)) {
-        const p = x.parent;
-        const isAttr = p?.type === 'attribute' && p.childForFieldName('attribute')?.id === x.id;
-        const isKw = p?.type === 'keyword_argument' && p.childForFieldName('name')?.id === x.id;
-        const harmless = isAttr || isKw || (x.endIndex <= loop.node.startIndex && !enclosed) || (x.startIndex >= loop.node.endIndex && rebound(x));
-        if (!harmless) clash = x.text;
-      }
-      return true;
-    });
+    if (suspects.size > 0) {
+      walk(fnNode, (x) => {
+        if (clash) return false;
+        if (x.startIndex >= restStart && x.endIndex <= restEnd) return false;
+        if (x.type === 'identifier' && suspects.has(x.text) && !settled.has(x.text)) {
+          const p = x.parent;
+          const isAttr = p?.type === 'attribute' && p.childForFieldName('attribute')?.id === x.id;
+          const isKw = p?.type === 'keyword_argument' && p.childForFieldName('name')?.id === x.id;
+          const after = x.startIndex >= loop.node.endIndex;
+          if (after && freshAssignment(x)) settled.add(x.text);
+          else if (!(isAttr || isKw || (x.endIndex <= loop.node.startIndex && !enclosed) || (after && rebound(x)))) clash = x.text;
+        }
+        return true;
+      });
+    }
     if (clash) return `the rest of the loop binds ${clash}, which the function also uses outside it`;
   }
   // Carried: the loop's target, then each create's object, then what the first part binds and the rest reads.
