@@ -240,6 +240,20 @@ class Migration(migrations.Migration):
     assert.ok(after.includes('            line_model.objects.bulk_create(new_rows)\n'), after);
   });
 
+  it('takes names the rest sets before it reads them: a nested loop, a with, an assignment, a comprehension', async () => {
+    const { fix, after } = await templateOf(`    for order in Order.objects.all():
+        line = Line.objects.create(order=order, amount=0)
+        note = "line %d" % line.pk
+        for other in Line.objects.filter(order=order):
+            print(other.pk, note)
+        with open("/dev/null", "w") as sink:
+            sink.write(note)
+        names = {each.pk: each for each in Line.objects.filter(order=order)}
+        print(names)`);
+    assert.ok(fix && after, 'a template is offered');
+    assert.equal(pythonSyntaxError(after), null, after);
+  });
+
   it('takes a name the rest binds that the function assigns afresh after the loop, not one it reads first', async () => {
     const reassigned = `    query = "SELECT 1"
     print(query)
@@ -299,6 +313,22 @@ class Migration(migrations.Migration):
         order = Order.objects.create(total=0)
         Line.objects.create(order=order, amount=0)`,
       /a create rebinds the loop variable or another create's name\.$/,
+    ],
+    'keeps a count across rows in the rest': [
+      `    count = 0
+    for order in Order.objects.all():
+        line = Line.objects.create(order=order, amount=0)
+        count += 1
+        print(count, line.pk)`,
+      /the rest of the loop reads count before it sets it \(a value kept from row to row\)\.$/,
+    ],
+    'keeps the previous row in the rest': [
+      `    for order in Order.objects.all():
+        line = Line.objects.create(order=order, amount=0)
+        if order.pk > 1:
+            print(previous.pk)
+        previous = line`,
+      /the rest of the loop reads previous before it sets it \(a value kept from row to row\)\.$/,
     ],
     'writes another row before the create': [
       `    for order in Order.objects.all():
