@@ -113,6 +113,20 @@ describe('baseline: adopting on a project with a long history', () => {
     assert.equal(findings(missing).length, before.length);
   });
 
+  it('writes the same baseline from a cache filled by a run without one (whose results carry no fingerprints)', () => {
+    const root = temps.make();
+    writeRealisticProject(root);
+    const cacheDir = join(root, 'cache');
+    const filled = runCli(['check', '--cache-dir', cacheDir, '--format', 'json', '.'], root);
+    assert.ok(findings(filled).length >= 40);
+    assert.ok(existsSync(cacheDir), 'the first run filled the cache');
+    assert.equal(runCli(['check', '--cache-dir', cacheDir, '--write-baseline', 'from-cache.json', '.'], root).code, 0);
+    assert.equal(runCli(['check', '--no-cache', '--write-baseline', 'fresh.json', '.'], root).code, 0);
+    assert.equal(readFileSync(join(root, 'from-cache.json'), 'utf8'), readFileSync(join(root, 'fresh.json'), 'utf8'));
+    const clean = runCli(['check', '--cache-dir', cacheDir, '--baseline', 'fresh.json', '.'], root);
+    assert.equal(clean.code, 0, clean.stdout);
+  });
+
   it('refuses what would lose information, with exit status 2 and nothing written', () => {
     const { root } = adoptedProject();
     const missing = runCli(['check', '--baseline', 'nope.json', '.'], root);
