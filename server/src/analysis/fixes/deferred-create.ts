@@ -31,8 +31,9 @@
  * the rest of the loop makes (the rule wires that: unbatched-save-loop.ts).
  *
  * What it changes, said in a marked line: code before the create no longer sees what the rest of
- * the loop did for the earlier rows of the same batch. Refused where the split would change more:
- * a create inside a condition or a nested block, other writes before it, code between the creates
+ * the loop did for the earlier rows of the same batch. Writes before the creates stay in the loop,
+ * where the rule's template for the loop batches them. Refused where the split would change more:
+ * a create inside a condition or a nested block, code between the creates
  * that uses one, a `return`, `yield` or `break` of this loop after it, a name the rest of the loop
  * binds and the function reads elsewhere (it becomes local to the new function), `global` /
  * `nonlocal`, a string spanning lines before the create (lines after it move one level in, and
@@ -260,13 +261,9 @@ export function deferCreates(loop: LoopFacts, writes: readonly WriteCall[], sour
     firstPartEnd = rest[0].endIndex;
     rest.shift();
   }
-  // Other writes of the loop must come after the creates: they run, batched, with the rest.
+  // Other writes of the loop before the creates stay in the loop: the rule batches them there in
+  // turn (unbatched-save-loop.ts), or says why it cannot.
   const producerIds = new Set(producers.map((p) => p.stmt.id));
-  for (const w of writes) {
-    if (w.call.startIndex < lastProducer.endIndex && !producers.some((p) => p.stmt.startIndex <= w.call.startIndex && w.call.endIndex <= p.stmt.endIndex)) {
-      return 'the loop writes another row before the create whose result it uses';
-    }
-  }
   const leaving = ['return_statement', 'yield', 'global_statement', 'nonlocal_statement'];
   if (hasAny(stmts, leaving)) return 'the loop returns or yields from inside';
   if (breaksThisLoop(rest)) return 'the loop breaks after the create whose result it uses';
@@ -389,14 +386,15 @@ export function deferCreates(loop: LoopFacts, writes: readonly WriteCall[], sour
   const attrAssigns = producers.filter((p) => p.target.type === 'attribute').map((p) => `${defIndent}${step}${step}${oneLine(p.target.text)} = ${p.name}`);
   if (attrAssigns.length === 0 && moved.length === 0) return null;
   const notes = [...new Set(producers.flatMap((p) => p.notes))];
-  // A query before the create of the table it creates into no longer sees the batch's earlier rows.
+  // A query before the create of the table it creates into does not see the rows created since the last flush.
   for (const model of new Set(producers.flatMap((p) => p.model ?? []))) {
     if (before.some((s) => readsModel(s, model, producers.map((p) => p.recv)))) {
-      notes.push(`${MARK} the loop queries ${model} before it creates one: until a flush, that query does not find the rows of the batch created so far`);
+      notes.push(`${MARK} the loop queries ${model} before it creates one: that query does not find the rows created since the last flush`);
     }
   }
   const head = [
-    `${MARK} the rows are created ${n} at a time, then the rest of the loop runs for each: until then, code before the create does not see the batch's earlier rows (neither their new objects nor what the rest did for them)`,
+    // (No word the templates name their lists with: `batch` here would make the loop's own template pick `batch_2`.)
+    `${MARK} the rows are created ${n} at a time, then the rest of the loop runs for each: until then, code before the create does not see the earlier ones of those ${n} (neither their new objects nor what the rest did for them)`,
     ...notes,
     `def ${flushFn}(${rowsParam}):`,
     ...producers.map((p, i) => `${step}${p.flush(rowsParam, i + 1)}`),

@@ -155,19 +155,19 @@ function deferredTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: Ru
     return (f: { range: { start: { line: number; character: number } } }) => f.range.start.line === p.line && f.range.start.character === p.character;
   };
   const found = ctx.findingsOn(split.text);
-  if (found.some(at(split.outerHeader))) return 'split where the create stands, the loop would still write one row per iteration';
+  const why = (f: { message: string }) => /No rewrite is offered: (.*)\.$/.exec(f.message)?.[1] ?? 'no template fits it';
+  // Writes before the creates stay in the loop (its own template batches them); the rest's, in the new function's loop.
+  const outer = found.find(at(split.outerHeader));
   const inner = found.find(at(split.innerHeader));
-  let text = split.text;
-  let more = '';
-  if (inner) {
-    const fix = inner.fixes?.[0];
-    if (!fix) {
-      const why = /No rewrite is offered: (.*)\.$/.exec(inner.message)?.[1];
-      return `split where the create stands, the rest of the loop cannot be batched: ${why ?? 'no template fits it'}`;
-    }
-    text = applyFixEdits(split.text, [fix.edits]).text;
-    more = `; then ${fix.title.replace(/^Batch this loop: /, '')}`;
-  }
+  const outerFix = outer?.fixes?.[0];
+  const innerFix = inner?.fixes?.[0];
+  if (outer && !outerFix) return `split where the create stands, the writes before it cannot be batched: ${why(outer)}`;
+  if (inner && !innerFix) return `split where the create stands, the rest of the loop cannot be batched: ${why(inner)}`;
+  const groups = [outerFix?.edits, innerFix?.edits].flatMap((e) => (e ? [e] : []));
+  const applied = applyFixEdits(split.text, groups);
+  if (applied.applied !== groups.length) return 'split where the create stands, the batching of its writes overlaps';
+  const text = applied.text;
+  const more = [outerFix, innerFix].flatMap((f) => (f ? [`; then ${f.title.replace(/^Batch this loop: /, '')}`] : [])).join('');
   return {
     title: `Batch this loop: create the rows ${ctx.batchSize} at a time, then run the rest of the loop for each${more}`,
     edits: [replaceDifference(ctx.source, text)],
