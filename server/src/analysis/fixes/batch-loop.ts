@@ -22,7 +22,7 @@ import type { Fix, TextEdit } from '../types';
 import { eolOf, indentOf, insertAfter, insertAt, pythonString, replaceNode } from './edits';
 import { memoizeLookup, type MemoRewrite } from './memo-lookup';
 import { readsModel } from './reads-model';
-import { assignedFields, chainOf, constructedModel, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keyNote, keywordTexts, MARK, oneLine, ownLine, statementOf, uniqueName, usesLoopNames } from './loop-reading';
+import { assignedFields, chainOf, constructedModel, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keyNote, keywordTexts, MARK, modelNames, oneLine, ownLine, statementOf, uniqueName, usesLoopNames } from './loop-reading';
 
 export interface BatchLoopInput {
   loop: LoopFacts;
@@ -170,8 +170,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
         }), 'new_rows'),
       });
     } else if (w.kind === 'create') {
-      // `line_model = apps.get_model(...)`: a model class in a lower-case name.
-      const chain = chainOf(receiver, (name) => /^[A-Z]/.test(name) || isHistoricalModel(name, locals));
+      const chain = chainOf(receiver, modelNames(locals));
       if (!chain || chain.manager !== oneLine(receiver.text) || usesLoopNames(receiver, loop, body)) return 'it creates through a related manager or a model the loop picks per row';
       const m = chain.model;
       if (method === 'create') {

@@ -40,13 +40,13 @@
  * only the lines inside a string stay as they are).
  */
 import type { LoopFacts, WriteCall } from '../code-facts';
-import { isHistoricalModel } from '../historical-models';
 import type { Scope } from '../scope';
 import { callArguments, walk, type Node } from '../syntax';
 import { eolOf, indentOf } from './edits';
 import { readsModel } from './reads-model';
-import { boundNames } from './inline-helper';
-import { chainOf, iterableChain, MARK, oneLine, uniqueName, usesLoopNames } from './loop-reading';
+import { relatedManager } from './batch-loop';
+import { boundNames, references } from './inline-helper';
+import { chainOf, containsAny, iterableChain, MARK, modelNames, oneLine, uniqueName, usesLoopNames } from './loop-reading';
 
 export interface Deferred {
   /** The whole file with the loop restructured. */
@@ -73,33 +73,10 @@ interface Producer {
   recv: Node;
 }
 
-/** `order.lines` in `order.lines.create(…)`, by the rule batch-loop.ts applies (see there). */
-export type RelatedManagerTest = (recv: Node, locals: Scope) => boolean;
-
-/** Identifiers that name something (not `x.attr`'s attribute, not a keyword argument's name). */
+/** The names `node` refers to (see references()), added to `out`. */
 function referencedNames(node: Node, out = new Set<string>()): Set<string> {
-  walk(node, (n) => {
-    if (n.type !== 'identifier') return true;
-    const p = n.parent;
-    if (p?.type === 'attribute' && p.childForFieldName('attribute')?.id === n.id) return false;
-    if (p?.type === 'keyword_argument' && p.childForFieldName('name')?.id === n.id) return false;
-    out.add(n.text);
-    return false;
-  });
+  for (const id of references(node)) out.add(id.text);
   return out;
-}
-
-/** A return, yield, global or nonlocal anywhere in the statements (not in a nested function or class). */
-function hasAny(stmts: readonly Node[], kinds: readonly string[]): boolean {
-  let found = false;
-  for (const s of stmts) {
-    walk(s, (n) => {
-      if (found || n.type === 'function_definition' || n.type === 'lambda' || n.type === 'class_definition') return false;
-      if (kinds.includes(n.type)) found = true;
-      return !found;
-    });
-  }
-  return found;
 }
 
 /** A `break` of this loop (a nested loop's own break stays in it). */
@@ -187,7 +164,7 @@ function rowsInsideStrings(node: Node, into: Set<number>): void {
  * The loop restructured as the header says, or why not; null when no create's result is used on
  * the loop body's own level (another template's case).
  */
-export function deferCreates(loop: LoopFacts, writes: readonly WriteCall[], source: string, locals: Scope, n: number, isRelated: RelatedManagerTest): Deferred | string | null {
+export function deferCreates(loop: LoopFacts, writes: readonly WriteCall[], source: string, locals: Scope, n: number): Deferred | string | null {
   if (loop.kind !== 'for' || loop.node.childForFieldName('alternative')) return null;
   const body = loop.node.childForFieldName('body');
   const left = loop.node.childForFieldName('left');
@@ -227,10 +204,10 @@ export function deferCreates(loop: LoopFacts, writes: readonly WriteCall[], sour
     if (args.positional.length > 0) return 'create() takes positional arguments';
     const argsText = w.call.childForFieldName('arguments')?.text ?? '()';
     const name = target.type === 'identifier' ? target.text : fresh(`new_${target.childForFieldName('attribute')?.text ?? 'row'}`);
-    const chain = chainOf(recv, (x) => /^[A-Z]/.test(x) || isHistoricalModel(x, locals));
+    const chain = chainOf(recv, modelNames(locals));
     if (chain && chain.manager === oneLine(recv.text) && !usesLoopNames(recv, loop, body)) {
       producers.push({ stmt, target, name, build: `${name} = ${chain.model}${argsText}`, flush: (p, i) => `${chain.manager}.bulk_create([item[${i}] for item in ${p}])`, notes: [], model: chain.model, recv });
-    } else if (isRelated(recv, locals)) {
+    } else if (relatedManager(recv, locals)) {
       const rel = oneLine(recv.text);
       const owner = oneLine(recv.childForFieldName('object')?.text ?? '');
       const link = `**{${rel}.field.name: ${owner}}`;
@@ -265,7 +242,7 @@ export function deferCreates(loop: LoopFacts, writes: readonly WriteCall[], sour
   // turn (unbatched-save-loop.ts), or says why it cannot.
   const producerIds = new Set(producers.map((p) => p.stmt.id));
   const leaving = ['return_statement', 'yield', 'global_statement', 'nonlocal_statement'];
-  if (hasAny(stmts, leaving)) return 'the loop returns or yields from inside';
+  if (containsAny(stmts, leaving)) return 'the loop returns or yields from inside';
   if (breaksThisLoop(rest)) return 'the loop breaks after the create whose result it uses';
   // Code between the creates must not use what they return: those objects are not saved yet.
   const producerNames = new Set(producers.filter((p) => p.target.type === 'identifier').map((p) => p.name));

@@ -27,7 +27,7 @@ export interface Inlined {
 const FORBIDDEN = ['return_statement', 'yield', 'global_statement', 'nonlocal_statement', 'delete_statement', 'function_definition', 'class_definition', 'lambda', 'decorated_definition', 'await'];
 
 /** Identifiers that name something (not `x.attr`'s attribute, not a keyword argument's name). */
-function references(node: Node): Node[] {
+export function references(node: Node): Node[] {
   return node.descendantsOfType('identifier').filter((id) => {
     const p = id.parent;
     if (p?.type === 'attribute' && p.childForFieldName('attribute')?.id === id.id) return false;

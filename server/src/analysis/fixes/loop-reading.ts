@@ -23,6 +23,11 @@ export interface Chain {
 /** A model class by its name's case: `Order`. */
 const CAPITALISED = (name: string): boolean => /^[A-Z]/.test(name);
 
+/** Model classes in `locals`: capitalised names, and lower-case ones bound to `apps.get_model(...)` (`line_model`). */
+export function modelNames(locals: Scope): (name: string) => boolean {
+  return (name) => CAPITALISED(name) || isHistoricalModel(name, locals);
+}
+
 /**
  * `Order.objects.using(a).filter(...)` -> Order, `Order.objects.using(a)`. Null for anything else.
  * `isModel` says which plain names are model classes (by default the capitalised ones).
@@ -60,8 +65,7 @@ export function oneLine(text: string): string {
 export function iterableChain(iterable: Node | null, locals: Scope): { chain: Chain; inHeader: boolean } | null {
   if (!iterable) return null;
   const n = unparen(iterable);
-  // `bug_model = apps.get_model(...)`: a model class in a lower-case name.
-  const isModel = (name: string): boolean => /^[A-Z]/.test(name) || isHistoricalModel(name, locals);
+  const isModel = modelNames(locals);
   const direct = chainOf(n, isModel);
   if (direct) return { chain: direct, inHeader: true };
   if (n.type === 'identifier') {
@@ -98,12 +102,19 @@ export function ownLine(stmt: Node, source: string): boolean {
 }
 
 export function containsReturn(body: Node): boolean {
+  return containsAny([body], ['return_statement', 'yield']);
+}
+
+/** A node of one of `kinds` in the statements, not counting functions, lambdas and classes defined in them. */
+export function containsAny(stmts: readonly Node[], kinds: readonly string[]): boolean {
   let found = false;
-  walk(body, (n) => {
-    if (found || n.type === 'function_definition' || n.type === 'lambda' || n.type === 'class_definition') return false;
-    if (n.type === 'return_statement' || n.type === 'yield') found = true;
-    return !found;
-  });
+  for (const s of stmts) {
+    walk(s, (n) => {
+      if (found || n.type === 'function_definition' || n.type === 'lambda' || n.type === 'class_definition') return false;
+      if (kinds.includes(n.type)) found = true;
+      return !found;
+    });
+  }
   return found;
 }
 

@@ -6,13 +6,14 @@
 import type { LoopFacts, UnitFacts, WriteCall } from '../code-facts';
 import type { Scope } from '../scope';
 import { loopWithin, PER_ROW_WRITES } from '../code-facts';
-import { batchLoopFix, relatedManager } from '../fixes/batch-loop';
+import { batchLoopFix } from '../fixes/batch-loop';
 import { batchTemplateFix } from '../fixes/batch-template';
 import { applyFixEdits } from '../fixes/apply';
 import { replaceDifference } from '../fixes/edits';
 import { deferCreates } from '../fixes/deferred-create';
 import { inlineHelpers } from '../fixes/inline-helper';
 import { isBoundedIterable } from '../iterables';
+import { lineStarts, positionAt } from '../line-index';
 import { rangeOf, spanRange, type Node } from '../syntax';
 import type { Fix, RelatedLocation } from '../types';
 import { runPythonUnits } from './runpython-units';
@@ -131,13 +132,6 @@ function inlinedTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: Rul
   return { ...fix, title: `${fix.title} (inlining ${inlined.helpers.join('(), ')}())`, edits: [replaceDifference(ctx.source, text)], safe: false };
 }
 
-/** The line and character of an offset in a text (UTF-16 units, as findings count them). */
-function positionIn(text: string, offset: number): { line: number; character: number } {
-  let line = 0;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
-  return { line, character: offset - (text.lastIndexOf('\n', offset - 1) + 1) };
-}
-
 /** The template's refusal when the loop uses what its create() returns. */
 const USES_RESULT = 'the loop uses what the write returns';
 
@@ -147,11 +141,12 @@ const USES_RESULT = 'the loop uses what the write returns';
  * loop this rule then batches as it batches any other. A string says why not.
  */
 function deferredTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: RuleContext, locals: Scope): Fix | string | null {
-  const split = deferCreates(loop, writes, ctx.source, locals, ctx.batchSize, relatedManager);
+  const split = deferCreates(loop, writes, ctx.source, locals, ctx.batchSize);
   if (split === null || typeof split === 'string') return split;
   if (!ctx.findingsOn) return null;
+  const starts = lineStarts(split.text);
   const at = (offset: number) => {
-    const p = positionIn(split.text, offset);
+    const p = positionAt(starts, offset);
     return (f: { range: { start: { line: number; character: number } } }) => f.range.start.line === p.line && f.range.start.character === p.character;
   };
   const found = ctx.findingsOn(split.text);
