@@ -142,18 +142,20 @@ def touch(order):
   });
 });
 
+/** The file's save-loop findings, the first one's "Batch this loop" fix, and the file with it applied. */
+async function batchThisLoop(source: string) {
+  const { findings } = await lint(source);
+  const loops = findings.filter((f) => f.rule === 'unbatched-save-loop');
+  const fix = loops[0]?.fixes.find((f) => f.title.startsWith('Batch this loop'));
+  return { source, loops, fix, after: fix ? applyEdits(source, fix.edits) : null };
+}
+
 /**
  * A loop that uses what its create() returns: the creates built unsaved and bulk_created per
  * batch, the rest of the loop run for each row of the batch in a local function (deferred-create.ts).
  */
 describe('"Batch this loop" when the loop uses what create() returns', () => {
-  const templateOf = async (body: string) => {
-    const source = wrap(body);
-    const { findings } = await lint(source);
-    const loops = findings.filter((f) => f.rule === 'unbatched-save-loop');
-    const fix = loops[0]?.fixes.find((f) => f.title.startsWith('Batch this loop'));
-    return { source, loops, fix, after: fix ? applyEdits(source, fix.edits) : null };
-  };
+  const templateOf = (body: string) => batchThisLoop(wrap(body));
 
   it('creates per batch, then runs the rest of the loop with the names it reads, its own writes batched', async () => {
     const { fix, after } = await templateOf(`    for i, order in enumerate(Order.objects.all()):
@@ -219,10 +221,8 @@ class Migration(migrations.Migration):
     dependencies = [("geo", "0001_initial")]
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
 `;
-    const { findings } = await lint(source);
-    const fix = findings.find((f) => f.rule === 'unbatched-save-loop')?.fixes.find((f) => f.title.startsWith('Batch this loop'));
-    assert.ok(fix, findings.map((f) => f.message).join('\n'));
-    const after = applyEdits(source, fix.edits);
+    const { loops, fix, after } = await batchThisLoop(source);
+    assert.ok(fix && after, loops.map((f) => f.message).join('\n'));
     assert.ok(after.includes('        location_model.objects.bulk_create([item[1] for item in rows])\n'), after);
     assert.ok(after.includes('    for region in region_model.objects.order_by("depth").iterator(chunk_size=1000):\n'), after);
     assert.ok(after.includes('        location = location_model(\n'), after);

@@ -88,29 +88,17 @@ describe('runpython-model-import: the text prefilter', () => {
  * use, spelled in a way the text test must still see.
  */
 describe('runpython-model-import: the per-unit text test misses no use', () => {
-  const one = (imports: string, body: string) => `from django.db import migrations
-${imports}
-
-
-def forwards(apps, schema_editor):
-${body}
-
-
-class Migration(migrations.Migration):
-    dependencies = [("shop", "0001_initial")]
-    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
-`;
   const cases: Record<string, [string, string]> = {
-    'a chain continued with a backslash': ['from shop.models import Order', '    Order \\\n        .objects.all().delete()'],
-    'a chain over lines with comments between': ['from shop import models as shop_models', '    (\n        shop_models  # the module\n        # then the class\n        .Order\n        .objects.count()\n    )'],
-    'contrib reached through `import django.db…`': ['import django.db.models.deletion', '    django.contrib.auth.models.Group.objects.all()'],
-    'a model class called': ['from shop.models import Order', '    Order(total=0).save()'],
-    'get_user_model()': ['from django.contrib.auth import get_user_model', '    get_user_model().objects.all()'],
-    'a model under a lower-case alias, called': ['from shop.models import Order as order_model', '    order_model(total=0).save()'],
+    'a chain continued with a backslash': ['from shop.models import Order', 'Order \\\n        .objects.all().delete()'],
+    'a chain over lines with comments between': ['from shop import models as shop_models', '(\n        shop_models  # the module\n        # then the class\n        .Order\n        .objects.count()\n    )'],
+    'contrib reached through `import django.db…`': ['import django.db.models.deletion', 'django.contrib.auth.models.Group.objects.all()'],
+    'a model class called': ['from shop.models import Order', 'Order(total=0).save()'],
+    'get_user_model()': ['from django.contrib.auth import get_user_model', 'get_user_model().objects.all()'],
+    'a model under a lower-case alias, called': ['from shop.models import Order as order_model', 'order_model(total=0).save()'],
   };
   for (const [what, [imports, body]] of Object.entries(cases)) {
     it(`sees ${what}`, async () => {
-      const source = one(imports, body);
+      const source = migration(imports, body);
       assert.equal(pythonSyntaxError(source), null, source);
       const { findings } = await lint(source);
       assert.equal(findings.filter((f) => f.rule === 'runpython-model-import').length, 1, source);
