@@ -21,7 +21,7 @@ import { callArguments, rangeOf, unparen, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
 import { eolOf, indentOf, insertAfter, insertAt, pythonString, replaceNode } from './edits';
 import { memoizeLookup, type MemoRewrite } from './memo-lookup';
-import { readsModel } from './reads-model';
+import { modelReads, QUERYSET_METHODS, readsModel } from './reads-model';
 import { assignedFields, chainOf, constructedModel, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keyNote, keywordTexts, MARK, modelNames, oneLine, ownLine, statementOf, uniqueName, usesLoopNames } from './loop-reading';
 
 export interface BatchLoopInput {
@@ -32,6 +32,11 @@ export interface BatchLoopInput {
   batchSize: number;
   /** Names bound in the function, to find the model of `for row in qs:` when qs is a local. */
   locals: Scope;
+  /**
+   * Set when an enclosing loop is batched too: the template's names end with it (`batch_line`), so
+   * the two templates, applied together, do not share a list.
+   */
+  suffix?: string;
 }
 
 interface Sink {
@@ -57,7 +62,7 @@ export type Refusal = string;
 
 /** The template, or why there is none. */
 export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
-  const { loop, writes, source, batchSize: n, locals } = input;
+  const { loop, writes, source, batchSize: n, locals, suffix } = input;
   if (loop.kind === 'comprehension') return comprehensionFix(loop, writes, n) ?? 'only a list comprehension of create() calls is rewritten';
   if (loop.kind !== 'for') return 'only `for` loops are rewritten';
   const body = loop.node.childForFieldName('body');
@@ -72,7 +77,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
   })();
   let taken = fnNode?.text ?? source;
   const fresh = (base: string) => {
-    const name = uniqueName(base, taken);
+    const name = uniqueName(suffix ? `${base}_${suffix}` : base, taken);
     taken += ` ${name}`;
     return name;
   };
@@ -215,16 +220,29 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
   // A query of a table the loop writes does not see the rows batched so far (not the writes themselves).
   const receivers = writes.flatMap((w) => w.call.childForFieldName('function')?.childForFieldName('object') ?? []);
   const reread = new Set<string>();
+  const hiddenIn = new Set<string>();
+  const edits: TextEdit[] = [];
   for (const s of sinks.values()) {
     const model = /^([A-Z]\w*)\.(?:objects|_default_manager|_base_manager)\b/.exec(s.flush)?.[1];
-    if (!model || reread.has(model) || !readsModel(body, model, receivers)) continue;
-    // Deleting rows the loop counts (`if qs.filter(same).count() > 1: row.delete()`): batched, every copy goes.
-    if (s.key.startsWith('delete:')) return `the loop deletes rows of ${model} and queries ${model}: batched, its queries would not see the rows deleted so far`;
+    if (!model) continue;
+    if (s.key.startsWith('delete:')) {
+      if (hiddenIn.has(model)) return `the loop deletes rows of ${model} through two managers`;
+      hiddenIn.add(model);
+      // Deleting rows the loop counts (`if qs.filter(same).count() > 1: row.delete()`): the loop's
+      // queries leave out the rows waiting to be deleted, as the database would have by then.
+      const reads = modelReads(body, model, receivers);
+      if (reads.length === 0) continue;
+      const hidden = hideDoomed(reads, s.batch, rewrites.map((r) => r.stmt).concat(memos.map((m) => m.stmt)));
+      if (typeof hidden === 'string') return hidden;
+      edits.push(...hidden);
+      s.notes.push(`${MARK} the loop's queries of ${model} leave out the rows waiting in ${s.batch}, which the loop had deleted by then`);
+      continue;
+    }
+    if (reread.has(model) || !readsModel(body, model, receivers)) continue;
     reread.add(model);
     s.notes.push(`${MARK} the loop queries ${model}, which it writes: until a flush those queries do not see the rows batched so far`);
   }
 
-  const edits: TextEdit[] = [];
   const before: string[] = [];
   for (const s of sinks.values()) {
     before.push(...s.notes);
@@ -254,6 +272,24 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
   const kinds = [...new Set([...sinks.values()].map((s) => (s.flush.includes('bulk_update') ? 'bulk_update' : s.flush.includes('bulk_create') ? 'bulk_create' : 'queryset delete')))];
   const what = [...(memos.length > 0 ? ['get_or_create once per look-up'] : []), ...(kinds.length > 0 ? [`collect the rows, ${kinds.join(' + ')} every ${n}`] : [])];
   return { title: `Batch this loop: ${what.join('; ')}`, edits, isPreferred: true, safe: false };
+}
+
+/**
+ * `Model.objects.filter(…)` -> `Model.objects.exclude(pk__in=[…doomed]).filter(…)` for each read:
+ * the rows the loop deleted earlier in this batch stay hidden from its queries until the flush
+ * deletes them. Refused when a read is not followed by a method the queryset shares, or stands
+ * inside a statement the template rewrites.
+ */
+function hideDoomed(reads: readonly Node[], batch: string, rewritten: readonly Node[]): TextEdit[] | Refusal {
+  const edits: TextEdit[] = [];
+  for (const read of reads) {
+    const use = read.parent;
+    const method = use?.type === 'attribute' && use.childForFieldName('object')?.id === read.id ? use.childForFieldName('attribute')?.text ?? '' : '';
+    if (!QUERYSET_METHODS.has(method)) return `the loop deletes rows of a model it reads through ${oneLine(read.text)}${method ? `.${method}` : ''}, which cannot leave out the rows not deleted yet`;
+    if (rewritten.some((st) => read.startIndex >= st.startIndex && read.endIndex <= st.endIndex)) return 'a query of the rows the loop deletes stands inside a write the template rewrites';
+    edits.push(insertAfter(read, `.exclude(pk__in=[row.pk for row in ${batch}])`));
+  }
+  return edits;
 }
 
 /**

@@ -14,6 +14,7 @@ import type { LoopFacts, WriteCall } from '../code-facts';
 import { callArguments, dottedName, sequenceElements, staticString, unparen, type Node } from '../syntax';
 import type { Fix } from '../types';
 import { eolOf, indentOf, insertAfter, pythonString, replaceNode } from './edits';
+import { uniqueName as freshName } from './loop-reading';
 import { readsModel } from './reads-model';
 import { MANAGERS } from '../historical-models';
 
@@ -24,6 +25,8 @@ interface TemplateInput {
   loopWrites: readonly WriteCall[];
   source: string;
   batchSize: number;
+  /** Set when an enclosing loop is batched too: see BatchLoopInput.suffix. */
+  suffix?: string;
 }
 
 /** `Order` for `Order.objects.filter(...)...`, the model whose manager the chain starts from. */
@@ -43,12 +46,6 @@ function modelOfQueryset(iterable: Node): { model: string; queryset: Node } | nu
     } else return null; // subscripts (slices), literals, ...
   }
   return null;
-}
-
-function uniqueName(base: string, scopeText: string): string {
-  let name = base;
-  for (let i = 2; new RegExp(`\\b${name}\\b`).test(scopeText); i++) name = `${base}_${i}`;
-  return name;
 }
 
 function isConstant(node: Node): boolean {
@@ -186,6 +183,7 @@ export function batchTemplateFix(input: TemplateInput): Fix | null {
     return loop.node.parent ?? loop.node;
   })();
   const scopeText = fn.text;
+  const uniqueName = (base: string) => freshName(input.suffix ? `${base}_${input.suffix}` : base, scopeText);
 
   if (write.kind === 'create') return createTemplate(input, left, body, indent, step, eol);
   if (left.type !== 'identifier') return null;
@@ -200,8 +198,8 @@ export function batchTemplateFix(input: TemplateInput): Fix | null {
   if (write.kind === 'delete') {
     const only = body.namedChildren.filter((s) => s.type !== 'comment');
     if (only.length !== 1 || only[0]?.id !== statementOf(write.call).id || callArguments(write.call).keywords.size > 0) return null;
-    const pks = uniqueName('pks', scopeText);
-    const start = uniqueName('start', scopeText);
+    const pks = uniqueName('pks');
+    const start = uniqueName('start');
     const text =
       `${pks} = list(${qs.queryset.text}.values_list("pk", flat=True))${eol}` +
       `${indent}for ${start} in range(0, len(${pks}), ${batchSize}):${eol}` +
@@ -222,8 +220,8 @@ export function batchTemplateFix(input: TemplateInput): Fix | null {
   const values = fields.map((f) => read.fields.get(f));
   const last = body.namedChildren.filter((s) => s.type !== 'comment').pop();
   if (read.straight && last?.id === saveStatement.id && values.every((v): v is Node => !!v && isConstant(v)) && read.fields.size === fields.length) {
-    const pks = uniqueName('pks', scopeText);
-    const start = uniqueName('start', scopeText);
+    const pks = uniqueName('pks');
+    const start = uniqueName('start');
     const assignments = fields.map((f, i) => `${f}=${(values[i] as Node).text}`).join(', ');
     const text =
       `${pks} = list(${qs.queryset.text}.values_list("pk", flat=True))${eol}` +
@@ -233,7 +231,7 @@ export function batchTemplateFix(input: TemplateInput): Fix | null {
   }
 
   // Computed values: stream the rows and write them back with bulk_update.
-  const batch = uniqueName('batch', scopeText);
+  const batch = uniqueName('batch');
   const fieldList = `[${fields.map((f) => pythonString(f)).join(', ')}]`;
   const saveIndent = indentOf(saveStatement, source);
   const flush = `${qs.model}.objects.bulk_update(${batch}, ${fieldList})`;

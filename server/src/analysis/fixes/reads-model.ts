@@ -7,17 +7,37 @@
 import { walk, type Node } from '../syntax';
 import { MANAGERS } from '../historical-models';
 
-
 /**
- * `Model.objects` / `Model._default_manager` / `Model._base_manager` anywhere in `body`, except
+ * The `Model.objects` / `Model._default_manager` / `Model._base_manager` nodes in `body`, except
  * inside the nodes of `skip` (the receivers of the writes being batched, which are not reads).
+ * Stops at the first when `first` is set.
  */
-export function readsModel(body: Node, model: string, skip: readonly Node[] = []): boolean {
-  let found = false;
+export function modelReads(body: Node, model: string, skip: readonly Node[] = [], first = false): Node[] {
+  const found: Node[] = [];
   walk(body, (n) => {
-    if (found || skip.some((s) => n.startIndex >= s.startIndex && n.endIndex <= s.endIndex)) return false;
-    if (n.type === 'attribute' && n.childForFieldName('object')?.text === model && MANAGERS.has(n.childForFieldName('attribute')?.text ?? '')) found = true;
-    return !found;
+    if ((first && found.length > 0) || skip.some((s) => n.startIndex >= s.startIndex && n.endIndex <= s.endIndex)) return false;
+    if (n.type === 'attribute' && n.childForFieldName('object')?.text === model && MANAGERS.has(n.childForFieldName('attribute')?.text ?? '')) {
+      found.push(n);
+      return false;
+    }
+    return true;
   });
   return found;
 }
+
+/** Whether `body` reads `model` through one of its managers (see modelReads). */
+export function readsModel(body: Node, model: string, skip: readonly Node[] = []): boolean {
+  return modelReads(body, model, skip, true).length > 0;
+}
+
+/**
+ * Methods a manager shares with its QuerySet (Django's BaseManager copies them): `Model.objects.X`
+ * can become `Model.objects.exclude(…).X` for these and keep its meaning.
+ */
+export const QUERYSET_METHODS: ReadonlySet<string> = new Set([
+  'aggregate', 'all', 'alias', 'annotate', 'bulk_create', 'bulk_update', 'complex_filter', 'contains', 'count', 'create',
+  'dates', 'datetimes', 'defer', 'difference', 'distinct', 'earliest', 'exclude', 'exists', 'explain', 'extra', 'filter',
+  'first', 'get', 'get_or_create', 'in_bulk', 'intersection', 'iterator', 'last', 'latest', 'none', 'only', 'order_by',
+  'prefetch_related', 'reverse', 'select_for_update', 'select_related', 'union', 'update', 'update_or_create',
+  'using', 'values', 'values_list',
+]);

@@ -181,7 +181,8 @@ export const unbatchedSaveLoop: Rule = {
     const seen = new Set<number>();
     for (const { unit } of runPythonUnits(ctx.model)) {
       for (const facts of ctx.index.reachable(unit)) {
-        for (const [loop, writes] of rowWritesByLoop(facts, ctx)) {
+        const charged = rowWritesByLoop(facts, ctx);
+        for (const [loop, writes] of charged) {
           if (seen.has(loop.node.id)) continue;
           seen.add(loop.node.id);
           // Name the write on the loop's own row when there is one: it is what the fix rewrites.
@@ -199,11 +200,13 @@ export const unbatchedSaveLoop: Rule = {
             related.push({ range: rangeOf(first.inner.call), message: `the write inside the helper (line ${lineOf(first.inner.call)})` });
           }
           const via = first.kind === 'helper' ? ` through ${snippet(first.call, 40)} (which calls ${snippet(first.inner?.call ?? first.call, 40)})` : ` (${snippet(first.call, 50)})`;
+          // Inside a loop that is batched too, the template's names end with the loop's own (`batch_line`).
+          const suffix = [...charged.keys()].some((outer) => outer !== loop && loopWithin(loop, outer)) ? (loop.targets[0] ?? 'inner') : undefined;
           // The proven rewrite first; else the template that keeps the loop and batches its writes.
           const template =
             (first.kind !== 'helper' && !facts.helperCalls.some((h) => h.loop && loopWithin(h.loop, loop))
-              ? batchTemplateFix({ loop, write: first, loopWrites: loop.allWrites, source: ctx.source, batchSize: ctx.batchSize })
-              : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals });
+              ? batchTemplateFix({ loop, write: first, loopWrites: loop.allWrites, source: ctx.source, batchSize: ctx.batchSize, suffix })
+              : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals, suffix });
           // A write inside a same-file helper: the helper's body inlined into the loop, then batched.
           let fix = typeof template === 'string' ? (inlinedTemplate(loop, writes, ctx) ?? template) : template;
           if (fix === USES_RESULT) fix = deferredTemplate(loop, writes, ctx, facts.locals) ?? fix;
