@@ -288,6 +288,30 @@ class Migration(migrations.Migration):
     }
   });
 
+  it('takes a name the rest binds that a later block assigns before it reads it, not one read in a block that may not assign it', async () => {
+    const later = `    for order in Order.objects.all():
+        line = Line.objects.create(order=order, amount=0)
+        try:
+            data = order.payload
+            print(data, line.pk)
+        except ValueError:
+            pass
+    for order in Order.objects.all():
+        try:
+            data = order.payload
+            print(data["id"])
+        except ValueError:
+            pass`;
+    const { fix, after } = await templateOf(later);
+    assert.ok(fix && after, 'a template is offered');
+    assert.equal(pythonSyntaxError(after), null, after);
+    assert.ok(after.includes('        for order, line in rows:\n            try:\n                data = order.payload\n'), after);
+    const readFirst = later.replace('            print(data["id"])', '            print(data["id"])\n        except KeyError:\n            print(data)');
+    const { loops, fix: none } = await templateOf(readFirst);
+    assert.equal(none, undefined, readFirst);
+    assert.match(loops[0]?.message ?? '', /the rest of the loop binds data, which the function also uses outside it\.$/);
+  });
+
   const REFUSALS: Record<string, [string, RegExp]> = {
     'breaks after the create': [
       `    for order in Order.objects.all():

@@ -117,9 +117,9 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     if (w.kind === 'save' && recv.type === 'identifier' && loop.constructed.has(recv.text) && !isRow) {
       // obj = Model(...); ...; obj.save(): a new row.
       const built = constructedModel(body, recv.text, locals);
-      if (!built || callArguments(w.call).positional.length > 0) return 'the new object is not built once from a model class in the loop';
-      const { model, call } = built;
-      rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, notes: keyNote(call) }), 'new_rows') });
+      if (!built || callArguments(w.call).positional.length > 0) return 'the new object is not built from one model class in the loop';
+      const { model, calls } = built;
+      rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, notes: [...new Set(calls.flatMap(keyNote))] }), 'new_rows') });
     } else if (w.kind === 'save' && recv.type === 'call' && /^[A-Z]/.test(recv.childForFieldName('function')?.text ?? '')) {
       // Model(...).save()
       const model = recv.childForFieldName('function')?.text as string;

@@ -289,6 +289,23 @@ export function deferCreates(loop: LoopFacts, writes: readonly WriteCall[], sour
       const right = a.childForFieldName('right');
       return stmt?.type === 'expression_statement' && stmt.parent?.id === fnBody?.id && !!right && !referencedNames(right).has(x.text);
     };
+    // After the loop, a name is harmless where it is being bound (not read), or where a statement
+    // before it in its own block, or in a block around it, assigns it (`try: data = …; use(data)`).
+    const setFirst = (x: Node): boolean => {
+      const a = x.parent;
+      if (a?.type === 'assignment' && a.childForFieldName('left')?.id === x.id) {
+        const right = a.childForFieldName('right');
+        return !!right && !referencedNames(right).has(x.text);
+      }
+      for (let st: Node | null = x; st && st.id !== fnNode.id; st = st.parent) {
+        if (st.parent?.type !== 'block' || st.startIndex < loop.node.endIndex) continue;
+        for (let prev = st.previousNamedSibling; prev && prev.startIndex >= loop.node.endIndex; prev = prev.previousNamedSibling) {
+          const assigned = prev.type === 'expression_statement' ? prev.firstNamedChild : null;
+          if (assigned?.type === 'assignment' && assigned.childForFieldName('left')?.type === 'identifier' && assigned.childForFieldName('left')?.text === x.text) return true;
+        }
+      }
+      return false;
+    };
     // Most names the rest binds appear nowhere else in the function: no walk for those.
     const fnText = fnNode.text;
     const outside = `${fnText.slice(0, restStart - fnNode.startIndex)}\n${fnText.slice(restEnd - fnNode.startIndex)}`;
@@ -305,7 +322,7 @@ export function deferCreates(loop: LoopFacts, writes: readonly WriteCall[], sour
           const isKw = p?.type === 'keyword_argument' && p.childForFieldName('name')?.id === x.id;
           const after = x.startIndex >= loop.node.endIndex;
           if (after && freshAssignment(x)) settled.add(x.text);
-          else if (!(isAttr || isKw || (x.endIndex <= loop.node.startIndex && !enclosed) || (after && rebound(x)))) clash = x.text;
+          else if (!(isAttr || isKw || (x.endIndex <= loop.node.startIndex && !enclosed) || (after && (rebound(x) || setFirst(x))))) clash = x.text;
         }
         return true;
       });

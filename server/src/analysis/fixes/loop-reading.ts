@@ -259,21 +259,26 @@ export function isSavedObject(recv: Node): boolean {
 
 /**
  * The class a name is built from in the loop body: `obj = Comment(...)` -> Comment, or a name
- * bound to `apps.get_model(...)` (`bug = bug_model(**data)`); one assignment only.
+ * bound to `apps.get_model(...)` (`bug = bug_model(**data)`); every assignment of the name builds that one model.
  */
-export function constructedModel(body: Node, name: string, locals: Scope): { model: string; call: Node } | null {
-  let built: { model: string; call: Node } | null = null;
-  let count = 0;
+export function constructedModel(body: Node, name: string, locals: Scope): { model: string; calls: Node[] } | null {
+  let model: string | null = null;
+  const calls: Node[] = [];
+  let other = false;
   walk(body, (n) => {
+    if (other) return false;
     if (n.type === 'assignment' && n.childForFieldName('left')?.text === name) {
-      count++;
       const right = n.childForFieldName('right');
       const fn = right?.type === 'call' ? right.childForFieldName('function') : null;
-      if (right && fn?.type === 'identifier' && (/^[A-Z]/.test(fn.text) || isHistoricalModel(fn.text, locals))) built = { model: fn.text, call: right };
+      // Built in each branch of an `if` is fine, as long as every build is of one model.
+      if (right && fn?.type === 'identifier' && (/^[A-Z]/.test(fn.text) || isHistoricalModel(fn.text, locals)) && (model === null || model === fn.text)) {
+        model = fn.text;
+        calls.push(right);
+      } else other = true;
     }
     return true;
   });
-  return count === 1 ? built : null;
+  return model && !other ? { model, calls } : null;
 }
 
 /**
