@@ -20,7 +20,7 @@ import { isHistoricalModel, MANAGERS } from '../historical-models';
 import { callArguments, rangeOf, unparen, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
 import { eolOf, indentOf, insertAfter, insertAt, pythonString, replaceNode } from './edits';
-import { memoizeLookup, type MemoRewrite } from './memo-lookup';
+import { memoizeHelper, memoizeLookup, type MemoRewrite } from './memo-lookup';
 import { modelReads, QUERYSET_METHODS, readsModel } from './reads-model';
 import { assignedFields, chainOf, constructedModel, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keyNote, keywordTexts, MARK, modelNames, oneLine, ownLine, statementOf, uniqueName, usesLoopNames } from './loop-reading';
 
@@ -96,7 +96,15 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
   const memos: MemoRewrite[] = [];
   const seen = new Set<number>();
   for (const w of writes) {
-    if (w.kind === 'helper') return `the row is written inside ${w.helper?.node.childForFieldName('name')?.text ?? 'a helper'}(): batch the write there`;
+    if (w.kind === 'helper') {
+      // A helper that gets or creates the row the loop uses runs once per distinct arguments.
+      const memo = memoizeHelper(w, source, fresh);
+      if (!memo) return `the row is written inside ${w.helper?.node.childForFieldName('name')?.text ?? 'a helper'}(): batch the write there`;
+      if (seen.has(w.call.id)) return 'the same write is reached twice';
+      seen.add(w.call.id);
+      memos.push(memo);
+      continue;
+    }
     if (seen.has(w.call.id)) return 'the same write is reached twice';
     seen.add(w.call.id);
     const stmt = statementOf(w.call, fnNode ?? body, w.kind === 'create' && fnNode !== null);
@@ -249,7 +257,10 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     if (s.fieldsLine) before.push(s.fieldsLine);
     before.push(`${s.batch} = []`);
   }
-  for (const m of memos) before.push(`${m.dict} = {}`);
+  for (const m of memos) {
+    if (m.note) before.push(m.note);
+    before.push(`${m.dict} = {}`);
+  }
   edits.push(insertAt({ line: loop.node.startPosition.row, character: loop.node.startPosition.column }, before.map((l) => `${l}${eol}${indent}`).join('')));
   if (walked?.inHeader && !walked.chain.streams && loop.iterable) edits.push(insertAfter(loop.iterable, `.iterator(chunk_size=${n})`));
   const step = indentOf(body.firstNamedChild ?? body, source).slice(indent.length) || '    ';
@@ -270,7 +281,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
   const after = [...sinks.values()].map((s) => `${eol}${indent}if ${s.batch}:${eol}${indent}${step}${s.flush.replace(/%B%/g, s.batch)}`).join('');
   edits.push(insertAfter(loop.node, after));
   const kinds = [...new Set([...sinks.values()].map((s) => (s.flush.includes('bulk_update') ? 'bulk_update' : s.flush.includes('bulk_create') ? 'bulk_create' : 'queryset delete')))];
-  const what = [...(memos.length > 0 ? ['get_or_create once per look-up'] : []), ...(kinds.length > 0 ? [`collect the rows, ${kinds.join(' + ')} every ${n}`] : [])];
+  const what = [...[...new Set(memos.map((m) => m.what ?? 'get_or_create'))].map((m) => `${m} once per look-up`), ...(kinds.length > 0 ? [`collect the rows, ${kinds.join(' + ')} every ${n}`] : [])];
   return { title: `Batch this loop: ${what.join('; ')}`, edits, isPreferred: true, safe: false };
 }
 

@@ -9,10 +9,10 @@
  * row (the key would have to name it), look-ups that are not plain keywords or whose values are
  * lists or dicts (not hashable).
  */
-import type { LoopFacts } from '../code-facts';
-import type { Node } from '../syntax';
+import { classifyWrite, type LoopFacts, type WriteCall } from '../code-facts';
+import { callArguments, type Node } from '../syntax';
 import { snakeCase } from '../snake-case';
-import { chainOf, keywordTexts, oneLine, ownLine, usesLoopNames } from './loop-reading';
+import { chainOf, keywordTexts, MARK, oneLine, ownLine, usesLoopNames } from './loop-reading';
 
 export interface MemoRewrite {
   /** The statement replaced. */
@@ -21,6 +21,10 @@ export interface MemoRewrite {
   dict: string;
   /** The statement's replacement, its lines joined by `eol + indent`. */
   lines: string[];
+  /** A marked line to put above the loop. */
+  note?: string;
+  /** What runs once per key, for the fix's title (`get_or_create` when unset). */
+  what?: string;
 }
 
 /** `StockLocation` -> `stock_location`; the model named in an inline `apps.get_model("shop", "Depot")` -> `depot`. */
@@ -77,4 +81,48 @@ export function memoizeLookup(call: Node, loop: LoopFacts, body: Node, scope: No
     ? [`${key} = ${tuple}`, `if ${key} in ${dict}:`, `%STEP%${flagged.object}, ${flagged.flag} = ${dict}[${key}][0], False`, 'else:', `%STEP%${left.text} = ${dict}[${key}] = ${moved}`]
     : [`${key} = ${tuple}`, `if ${key} not in ${dict}:`, `%STEP%${dict}[${key}] = ${moved}`, `${left.text} = ${read}`];
   return { stmt, dict, lines };
+}
+
+/**
+ * A same-file helper whose one write is a `get_or_create()` and whose result the loop uses
+ * (`job = _get_job(Job, row.path)`), made to run once per distinct arguments, as a get_or_create
+ * the loop makes itself does (above). That the helper gives the same row again for the same
+ * arguments is its author's to check: a marked line says so. Null when the helper writes in any
+ * other way, calls another helper of the file, or its call is not assigned on a line of its own.
+ */
+export function memoizeHelper(w: WriteCall, source: string, fresh: (base: string) => string): MemoRewrite | null {
+  const helper = w.helper?.node;
+  const inner = w.inner;
+  if (!helper || helper.type !== 'function_definition' || inner?.kind !== 'create') return null;
+  if (inner.call.childForFieldName('function')?.childForFieldName('attribute')?.text !== 'get_or_create') return null;
+  const module = helper.parent;
+  const siblings = new Set(module?.type === 'module' ? module.namedChildren.filter((n) => n.type === 'function_definition').map((n) => n.childForFieldName('name')?.text ?? '') : []);
+  for (const call of helper.descendantsOfType('call')) {
+    const kind = classifyWrite(call);
+    if (kind && call.id !== inner.call.id) return null;
+    const fn = call.childForFieldName('function');
+    if (fn?.type === 'identifier' && siblings.has(fn.text)) return null;
+  }
+  const assign = w.call.parent?.type === 'assignment' && w.call.parent.childForFieldName('right')?.id === w.call.id ? w.call.parent : null;
+  const stmt = assign?.parent;
+  const left = assign?.childForFieldName('left');
+  if (!assign || !left || stmt?.type !== 'expression_statement' || stmt.firstNamedChild?.id !== assign.id || assign.childForFieldName('type') || !ownLine(stmt, source)) return null;
+  const args = callArguments(w.call);
+  if (args.hasSplat) return null;
+  const values = [...args.positional, ...args.keywords.values()];
+  if (values.some((v) => ['list', 'dictionary', 'set', 'list_comprehension', 'dictionary_comprehension', 'set_comprehension'].includes(v.type))) return null;
+  const name = helper.childForFieldName('name')?.text ?? 'helper';
+  const dict = fresh(`known_${snakeCase(name.replace(/^_+/, '')) || 'result'}`);
+  const key = fresh('lookup');
+  const texts = values.map((v) => oneLine(v.text));
+  const tuple = texts.length === 1 ? `(${texts[0]},)` : `(${texts.join(', ')})`;
+  const multiLineString = w.call.descendantsOfType('string').some((n) => n.startPosition.row !== n.endPosition.row);
+  const moved = multiLineString ? w.call.text : w.call.text.replace(/\r?\n/g, (eol) => `${eol}%STEP%`);
+  return {
+    stmt,
+    dict,
+    lines: [`${key} = ${tuple}`, `if ${key} not in ${dict}:`, `%STEP%${dict}[${key}] = ${moved}`, `${left.text} = ${dict}[${key}]`],
+    what: `${name}()`,
+    note: `${MARK} ${name}() now runs once per distinct arguments, not once per row: it must give the same row again for the same arguments (its get_or_create does) and do nothing else that matters`,
+  };
 }
