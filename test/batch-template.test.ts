@@ -775,6 +775,16 @@ describe('"Batch this loop" and what batching changes', () => {
         order.delete()`,
         /No rewrite is offered: a query of the rows the loop deletes stands inside a write the template rewrites\.$/,
       ],
+      [
+        // Kept once per key, the create is no per-row write; left out of the rows waiting to be deleted, it could insert a duplicate.
+        `    known = {}
+    for order in Order.objects.order_by("pk"):
+        if order.ref not in known:
+            known[order.ref] = Order.objects.get_or_create(ref=order.ref + "-copy")[0]
+        if order.total is None:
+            order.delete()`,
+        /No rewrite is offered: the loop deletes rows of a model it reads through Order\.objects\.get_or_create, which cannot leave out the rows not deleted yet\.$/,
+      ],
     ];
     for (const [body, said] of cases) {
       const loops = (await lint(wrap(body))).findings.filter((f) => f.rule === 'unbatched-save-loop');
