@@ -3,9 +3,11 @@
  * finding stays, with no rewrite offered. Each case is one loop that must get no template.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { applyEdits } from './helpers/apply-edits';
-import { getParser, lint } from './helpers/lint';
+import { TempDirs, writeFileIn } from './helpers/cli';
+import { getParser, lint, lintProject } from './helpers/lint';
 import { pythonSyntaxError } from './helpers/python';
 
 const wrap = (body: string) => `from django.db import migrations
@@ -842,6 +844,64 @@ describe('"Batch this loop" and what batching changes', () => {
       const after = applyEdits(source, fixes[0]?.edits ?? []);
       assert.match(after, new RegExp(`# TODO\\(migration-guard\\): the loop queries ${model}, which it writes`));
       assert.equal(pythonSyntaxError(after), null, after);
+    }
+  });
+});
+
+/** Models the project view knows: what bulk_create cannot insert is not batched with it. */
+describe('"Batch this loop" and multi-table inheritance', () => {
+  const temps = new TempDirs();
+  after(() => temps.removeAll());
+  const INITIAL = `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = []
+    operations = [
+        migrations.CreateModel(name="Parcel", fields=[("id", models.AutoField(primary_key=True)), ("label", models.CharField(max_length=50))]),
+        migrations.CreateModel(
+            name="FragileParcel",
+            fields=[("parcel_ptr", models.OneToOneField(on_delete=models.CASCADE, parent_link=True, primary_key=True, serialize=False, to="shop.parcel"))],
+            bases=("shop.parcel",),
+        ),
+        migrations.CreateModel(name="Label", fields=[("id", models.AutoField(primary_key=True))], bases=(models.Model,)),
+        migrations.CreateModel(name="ParcelProxy", fields=[], options={"proxy": True}, bases=("shop.parcel",)),
+    ]
+`;
+  const loopOver = (model: string) => `from django.db import migrations
+
+
+def copy_labels(apps, schema_editor):
+    Order = apps.get_model("orders", "Order")
+    ${model} = apps.get_model("shop", "${model}")
+    for order in Order.objects.all():
+        ${model}.objects.create(label=order.ref)
+
+
+class Migration(migrations.Migration):
+    atomic = False
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RunPython(copy_labels, migrations.RunPython.noop)]
+`;
+
+  it('refuses bulk_create for a child of multi-table inheritance, and batches its parent, a proxy and a plain model', async () => {
+    const root = temps.make();
+    writeFileIn(join(root, 'shop', 'migrations', '__init__.py'), '');
+    writeFileIn(join(root, 'shop', 'migrations', '0001_initial.py'), INITIAL);
+    const models = ['FragileParcel', 'Parcel', 'ParcelProxy', 'Label'];
+    models.forEach((m, i) => writeFileIn(join(root, 'shop', 'migrations', `000${i + 2}_copy_${m.toLowerCase()}.py`), loopOver(m)));
+    const results = await lintProject(root);
+    for (const [i, m] of models.entries()) {
+      const file = join(root, 'shop', 'migrations', `000${i + 2}_copy_${m.toLowerCase()}.py`);
+      const loops = results.get(file)?.findings.filter((f) => f.rule === 'unbatched-save-loop') ?? [];
+      assert.equal(loops.length, 1, m);
+      if (m === 'FragileParcel') {
+        assert.deepEqual(loops[0]?.fixes.map((x) => x.title), [], m);
+        assert.match(loops[0]?.message ?? '', /No rewrite is offered: FragileParcel is a child of multi-table inheritance, which bulk_create cannot insert\.$/);
+      } else {
+        assert.ok((loops[0]?.fixes.length ?? 0) > 0, `${m}: ${loops[0]?.message}`);
+      }
     }
   });
 });

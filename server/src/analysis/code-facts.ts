@@ -122,16 +122,25 @@ const QUERYSET_REFINERS: ReadonlySet<string> = new Set([
   'order_by', 'prefetch_related', 'reverse', 'select_for_update', 'select_related', 'using',
 ]);
 
+/** `Collector(using=…)` (django.db.models.deletion): its delete() removes every row it collected, in one go. */
+function isCollector(expr: Node): boolean {
+  if (expr.type !== 'call') return false;
+  const fn = expr.childForFieldName('function');
+  return !!fn && /^(?:[\w.]*\.)?Collector(?:_\d+)?$/.test(fn.text);
+}
+
 /**
- * `qs` in `qs.delete()` holds a queryset: every binding of the name in the function is an assignment
- * of `Model.objects…filter(…)…` or of `qs.exclude(…)`, refining itself. Any other binding (a loop
- * target, a parameter, a `with … as qs`, an assignment of something else) and it may be a row.
+ * `qs` in `qs.delete()` holds a queryset (or a deletion Collector): every binding of the name in
+ * the function is an assignment of `Model.objects…filter(…)…`, of `qs.exclude(…)` (refining
+ * itself) or of `Collector(…)`. Any other binding (a loop target, a parameter, a `with … as qs`,
+ * an assignment of something else) and it may be a row.
  */
 function holdsQueryset(name: string, fn: Node): boolean {
   let assigned = 0;
   let other = false;
   const isQueryset = (expr: Node): boolean => {
     let n: Node | null = unparen(expr);
+    if (isCollector(n)) return true;
     let refined = false;
     while (n?.type === 'call') {
       const f: Node | null = n.childForFieldName('function');

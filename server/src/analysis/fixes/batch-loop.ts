@@ -37,14 +37,18 @@ export interface BatchLoopInput {
    * the two templates, applied together, do not share a list.
    */
   suffix?: string;
+  /** Whether a model (as the code names it) is a child of multi-table inheritance, per the project view. */
+  multiTable?: (model: string) => boolean;
 }
 
 interface Sink {
   key: string;
   batch: string;
-  /** The statement(s) that write one batch, given the batch's name. */
+  /** The statement(s) that write one batch, given the batch's name (`%B%`); `%NL%` starts another line. */
   flush: string;
-  /** Marked lines to put above the loop. */
+  /** The model whose rows the flush writes, when the flush does not start with its manager. */
+  model?: string;
+  /** Marked lines (and a local import) to put above the loop. */
   notes: string[];
   /** A `fields = [...]` line to put above the loop, when the list is the author's to check. */
   fieldsLine?: string;
@@ -63,7 +67,7 @@ export type Refusal = string;
 /** The template, or why there is none. */
 export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
   const { loop, writes, source, batchSize: n, locals, suffix } = input;
-  if (loop.kind === 'comprehension') return comprehensionFix(loop, writes, n) ?? 'only a list comprehension of create() calls is rewritten';
+  if (loop.kind === 'comprehension') return comprehensionFix(loop, writes, n, input.multiTable) ?? 'only a list comprehension of create() calls is rewritten';
   if (loop.kind !== 'for') return 'only `for` loops are rewritten';
   const body = loop.node.childForFieldName('body');
   if (!body || writes.length === 0) return 'the loop has no write the template can see';
@@ -127,12 +131,12 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       const built = constructedModel(body, recv.text, locals);
       if (!built || callArguments(w.call).positional.length > 0) return 'the new object is not built from one model class in the loop';
       const { model, calls } = built;
-      rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, notes: [...new Set(calls.flatMap(keyNote))] }), 'new_rows') });
+      rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, model, notes: [...new Set(calls.flatMap(keyNote))] }), 'new_rows') });
     } else if (w.kind === 'save' && recv.type === 'call' && /^[A-Z]/.test(recv.childForFieldName('function')?.text ?? '')) {
       // Model(...).save()
       const model = recv.childForFieldName('function')?.text as string;
       if (!/^[A-Za-z_][\w]*$/.test(model)) return 'the model is not a plain name';
-      rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, notes: keyNote(recv) }), 'new_rows') });
+      rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, model, notes: keyNote(recv) }), 'new_rows') });
     } else if (w.kind === 'save' && isSavedObject(recv)) {
       // The loop's row, or an object reached from it or loaded per row (`row.address`, `obj = ...get()`).
       const args = callArguments(w.call);
@@ -160,8 +164,25 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
         }),
       });
     } else if (w.kind === 'delete' && isRow) {
-      if (callArguments(w.call).node?.namedChildCount) return 'delete() takes arguments a queryset delete cannot keep';
+      const args = callArguments(w.call);
       const manager = walked ? walked.chain.manager : `type(%B%[0])._default_manager`;
+      if (args.node?.namedChildCount && args.positional.length === 0 && !args.hasSplat && args.keywords.size === 1 && args.keywords.get('keep_parents')?.text === 'True') {
+        // delete(keep_parents=True) deletes a child of multi-table inheritance and keeps its parent
+        // rows: Django's Collector does that for a list of rows as Model.delete() does for one.
+        const collector = fresh('collector');
+        const cls = fresh('Collector');
+        rewrites.push({
+          stmt,
+          item: recv.text,
+          sink: sink(`delete-keep-parents:${manager}`, () => ({
+            flush: `${collector} = ${cls}(using=%B%[0]._state.db)%NL%${collector}.collect(%B%, keep_parents=True)%NL%${collector}.delete()`,
+            model: walked?.chain.model,
+            notes: [`from django.db.models.deletion import Collector${cls === 'Collector' ? '' : ` as ${cls}`}`],
+          }), 'doomed'),
+        });
+        continue;
+      }
+      if (args.node?.namedChildCount) return 'delete() takes arguments a queryset delete cannot keep';
       rewrites.push({ stmt, item: recv.text, sink: sink(`delete:${manager}`, () => ({ flush: `${manager}.filter(pk__in=[row.pk for row in %B%]).delete()`, notes: [] }), 'doomed') });
     } else if (w.kind === 'create' && method === 'create' && relatedManager(recv, locals)) {
       // `order.lines.create(amount=…)`: the manager's model built with the link the manager would set.
@@ -188,7 +209,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       const m = chain.model;
       if (method === 'create') {
         const argsText = w.call.childForFieldName('arguments')?.text ?? '()';
-        rewrites.push({ stmt, item: `${m}${argsText}`, sink: sink(`create:${chain.manager}`, () => ({ flush: `${chain.manager}.bulk_create(%B%)`, notes: [] }), 'new_rows') });
+        rewrites.push({ stmt, item: `${m}${argsText}`, sink: sink(`create:${chain.manager}`, () => ({ flush: `${chain.manager}.bulk_create(%B%)`, model: m, notes: [] }), 'new_rows') });
       } else {
         const kw = keywordTexts(w.call);
         if (!kw) return `${method}() takes arguments that cannot be read as fields`;
@@ -205,6 +226,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
             stmt,
             item,
             sink: sink(`goc:${chain.manager}`, () => ({
+              model: m,
               flush: `${chain.manager}.bulk_create(%B%, ignore_conflicts=True)`,
               notes: [`${MARK} ignore_conflicts skips existing rows only if a unique constraint covers ${lookup.map(([k]) => k).join(', ')}`],
             }), 'new_rows'),
@@ -216,6 +238,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
             stmt,
             item,
             sink: sink(`uoc:${chain.manager}`, () => ({
+              model: m,
               flush: `${chain.manager}.bulk_create(%B%, update_conflicts=True, unique_fields=[${lookup.map(([k]) => pythonString(k)).join(', ')}], update_fields=[${keys.map(pythonString).join(', ')}])`,
               notes: [`${MARK} needs Django 4.1+ and a unique constraint on ${lookup.map(([k]) => k).join(', ')}`],
             }), 'new_rows'),
@@ -225,15 +248,18 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     } else return w.kind === 'delete' ? 'it deletes an object other than the loop\'s row' : 'the write is not one the template batches';
   }
   if (rewrites.length + memos.length === 0) return 'the loop has no write the template can see';
+  for (const s of sinks.values()) {
+    if (s.model && s.flush.includes('bulk_create(') && input.multiTable?.(s.model)) return `${s.model} is a child of multi-table inheritance, which bulk_create cannot insert`;
+  }
   // A query of a table the loop writes does not see the rows batched so far (not the writes themselves).
   const receivers = writes.flatMap((w) => w.call.childForFieldName('function')?.childForFieldName('object') ?? []);
   const reread = new Set<string>();
   const hiddenIn = new Set<string>();
   const edits: TextEdit[] = [];
   for (const s of sinks.values()) {
-    const model = /^([A-Z]\w*)\.(?:objects|_default_manager|_base_manager)\b/.exec(s.flush)?.[1];
+    const model = s.model ?? /^([A-Z]\w*)\.(?:objects|_default_manager|_base_manager)\b/.exec(s.flush)?.[1];
     if (!model) continue;
-    if (s.key.startsWith('delete:')) {
+    if (s.key.startsWith('delete')) {
       if (hiddenIn.has(model)) return `the loop deletes rows of ${model} through two managers`;
       hiddenIn.add(model);
       // Deleting rows the loop counts (`if qs.filter(same).count() > 1: row.delete()`): the loop's
@@ -270,7 +296,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     edits.push(
       replaceNode(
         r.stmt,
-        `${r.sink.batch}.append(${r.item})${eol}${at}if len(${r.sink.batch}) >= ${n}:${eol}${at}${step}${flush}${eol}${at}${step}${r.sink.batch}.clear()`,
+        `${r.sink.batch}.append(${r.item})${eol}${at}if len(${r.sink.batch}) >= ${n}:${eol}${at}${step}${flush.replace(/%NL%/g, `${eol}${at}${step}`)}${eol}${at}${step}${r.sink.batch}.clear()`,
       ),
     );
   }
@@ -278,9 +304,9 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     const at = indentOf(m.stmt, source);
     edits.push(replaceNode(m.stmt, m.lines.map((l) => l.replace(/%STEP%/g, step)).join(`${eol}${at}`)));
   }
-  const after = [...sinks.values()].map((s) => `${eol}${indent}if ${s.batch}:${eol}${indent}${step}${s.flush.replace(/%B%/g, s.batch)}`).join('');
+  const after = [...sinks.values()].map((s) => `${eol}${indent}if ${s.batch}:${eol}${indent}${step}${s.flush.replace(/%B%/g, s.batch).replace(/%NL%/g, `${eol}${indent}${step}`)}`).join('');
   edits.push(insertAfter(loop.node, after));
-  const kinds = [...new Set([...sinks.values()].map((s) => (s.flush.includes('bulk_update') ? 'bulk_update' : s.flush.includes('bulk_create') ? 'bulk_create' : 'queryset delete')))];
+  const kinds = [...new Set([...sinks.values()].map((s) => (s.flush.includes('bulk_update') ? 'bulk_update' : s.flush.includes('bulk_create') ? 'bulk_create' : s.flush.includes('keep_parents') ? 'delete keeping parents' : 'queryset delete')))];
   const what = [...[...new Set(memos.map((m) => m.what ?? 'get_or_create'))].map((m) => `${m} once per look-up`), ...(kinds.length > 0 ? [`collect the rows, ${kinds.join(' + ')} every ${n}`] : [])];
   return { title: `Batch this loop: ${what.join('; ')}`, edits, isPreferred: true, safe: false };
 }
@@ -321,7 +347,7 @@ export function relatedManager(recv: Node, locals: Scope): boolean {
  * `[Model.objects.create(...) for x in xs]` -> `Model.objects.bulk_create([Model(...) for x in xs],
  * batch_size=N)`: the same list of objects (with primary keys where the database returns them).
  */
-function comprehensionFix(loop: LoopFacts, writes: readonly WriteCall[], n: number): Fix | null {
+function comprehensionFix(loop: LoopFacts, writes: readonly WriteCall[], n: number, multiTable?: (model: string) => boolean): Fix | null {
   const node = loop.node;
   const element = node.childForFieldName('body');
   const w = writes[0];
@@ -330,7 +356,7 @@ function comprehensionFix(loop: LoopFacts, writes: readonly WriteCall[], n: numb
   const receiver = fn?.childForFieldName('object');
   if (fn?.childForFieldName('attribute')?.text !== 'create' || !receiver) return null;
   const chain = chainOf(receiver);
-  if (!chain || chain.manager !== oneLine(receiver.text) || usesLoopNames(receiver, loop, node)) return null;
+  if (!chain || chain.manager !== oneLine(receiver.text) || usesLoopNames(receiver, loop, node) || multiTable?.(chain.model)) return null;
   const argsText = w.call.childForFieldName('arguments')?.text ?? '()';
   return {
     title: `Batch this loop: build the objects, bulk_create every ${n}`,

@@ -27,6 +27,8 @@ interface TemplateInput {
   batchSize: number;
   /** Set when an enclosing loop is batched too: see BatchLoopInput.suffix. */
   suffix?: string;
+  /** See BatchLoopInput.multiTable. */
+  multiTable?: (model: string) => boolean;
 }
 
 /** `Order` for `Order.objects.filter(...)...`, the model whose manager the chain starts from. */
@@ -262,7 +264,7 @@ function createTemplate(input: TemplateInput, left: Node, body: Node, indent: st
   if (fn?.childForFieldName('attribute')?.text !== 'create') return null;
   const manager = fn.childForFieldName('object');
   const model = manager?.type === 'attribute' && manager.childForFieldName('attribute')?.text === 'objects' ? manager.childForFieldName('object') : null;
-  if (model?.type !== 'identifier' || !/^[A-Z]/.test(model.text)) return null;
+  if (model?.type !== 'identifier' || !/^[A-Z]/.test(model.text) || input.multiTable?.(model.text)) return null;
   if (manager && readsModel(body, model.text, [manager])) return null;
   const args = callArguments(write.call);
   if (args.hasSplat || args.positional.length > 0) return null;

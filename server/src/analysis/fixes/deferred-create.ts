@@ -164,7 +164,7 @@ function rowsInsideStrings(node: Node, into: Set<number>): void {
  * The loop restructured as the header says, or why not; null when no create's result is used on
  * the loop body's own level (another template's case).
  */
-export function deferCreates(loop: LoopFacts, writes: readonly WriteCall[], source: string, locals: Scope, n: number): Deferred | string | null {
+export function deferCreates(loop: LoopFacts, writes: readonly WriteCall[], source: string, locals: Scope, n: number, multiTable?: (model: string) => boolean): Deferred | string | null {
   if (loop.kind !== 'for' || loop.node.childForFieldName('alternative')) return null;
   const body = loop.node.childForFieldName('body');
   const left = loop.node.childForFieldName('left');
@@ -206,6 +206,7 @@ export function deferCreates(loop: LoopFacts, writes: readonly WriteCall[], sour
     const name = target.type === 'identifier' ? target.text : fresh(`new_${target.childForFieldName('attribute')?.text ?? 'row'}`);
     const chain = chainOf(recv, modelNames(locals));
     if (chain && chain.manager === oneLine(recv.text) && !usesLoopNames(recv, loop, body)) {
+      if (multiTable?.(chain.model)) return `${chain.model} is a child of multi-table inheritance, which bulk_create cannot insert`;
       producers.push({ stmt, target, name, build: `${name} = ${chain.model}${argsText}`, flush: (p, i) => `${chain.manager}.bulk_create([item[${i}] for item in ${p}])`, notes: [], model: chain.model, recv });
     } else if (relatedManager(recv, locals)) {
       const rel = oneLine(recv.text);

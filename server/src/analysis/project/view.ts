@@ -192,6 +192,40 @@ export class ProjectView {
     return st ? modelEntry(st, model) : 'unknown';
   }
 
+  /**
+   * A model as RunPython code in this file sees it through `apps.get_model(app, model)`: for the
+   * file's own app, its state after the file's migration (models it creates included); for
+   * another app, after that app's last migration this file depends on. 'unknown' when not known.
+   */
+  modelSeenBy(file: string, app: string, model: string): ModelEntry {
+    const node = this.node(file);
+    if (!node) return 'unknown';
+    if (node.key.app === app) {
+      const st = this.stateOf(file, 'after', 'state');
+      return st ? modelEntry(st, model) : 'unknown';
+    }
+    const last = this.graph.forwardsPlan(node).filter((n) => n.key.app === app).pop();
+    const states = last ? this.compute(last) : null;
+    return states ? modelEntry(states.state, model) : 'unknown';
+  }
+
+  /**
+   * Whether a model RunPython code in this file reaches is a child of multi-table inheritance: a
+   * concrete model (not a proxy) with another concrete model of the project among its bases
+   * (`bases=("shop.parcel",)`), its rows spanning its parent's table and its own. Django cannot
+   * bulk_create it. False when the state says otherwise or is not known.
+   */
+  multiTableChild(file: string, app: string, model: string): boolean {
+    const entry = this.modelSeenBy(file, app, model);
+    if (typeof entry === 'string' || entry.options.proxy === true) return false;
+    return (entry.bases ?? []).some((b) => {
+      const m = /^(\w+)\.(\w+)$/.exec(b);
+      if (!m) return false;
+      const parent = this.modelSeenBy(file, m[1] as string, m[2] as string);
+      return typeof parent !== 'string' && parent.options.proxy !== true;
+    });
+  }
+
   /** The real table name of a model state (proxies use their concrete parent's), or undefined. */
   tableName(model: ModelState, state?: AppState): string | undefined {
     let m: ModelState = model;

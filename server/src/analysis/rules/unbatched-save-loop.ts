@@ -12,6 +12,7 @@ import { applyFixEdits } from '../fixes/apply';
 import { replaceDifference } from '../fixes/edits';
 import { deferCreates } from '../fixes/deferred-create';
 import { inlineHelpers } from '../fixes/inline-helper';
+import { historicalModelRef } from '../historical-models';
 import { isBoundedIterable } from '../iterables';
 import { lineStarts, positionAt } from '../line-index';
 import { rangeOf, spanRange, type Node } from '../syntax';
@@ -141,7 +142,7 @@ const USES_RESULT = 'the loop uses what the write returns';
  * loop this rule then batches as it batches any other. A string says why not.
  */
 function deferredTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: RuleContext, locals: Scope): Fix | string | null {
-  const split = deferCreates(loop, writes, ctx.source, locals, ctx.batchSize);
+  const split = deferCreates(loop, writes, ctx.source, locals, ctx.batchSize, multiTableCheck(ctx, locals));
   if (split === null || typeof split === 'string') return split;
   if (!ctx.findingsOn) return null;
   const starts = lineStarts(split.text);
@@ -168,6 +169,23 @@ function deferredTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: Ru
     edits: [replaceDifference(ctx.source, text)],
     isPreferred: true,
     safe: false,
+  };
+}
+
+/**
+ * Whether a model the code names (`FragileParcel` bound to `apps.get_model("shop", "FragileParcel")`,
+ * or that call written inline) is a child of multi-table inheritance in the project view: Django
+ * cannot bulk_create it. False without a view or a literal get_model.
+ */
+function multiTableCheck(ctx: RuleContext, locals: Scope): (model: string) => boolean {
+  return (model) => {
+    const project = ctx.project;
+    const view = project?.view;
+    if (!project || !view) return false;
+    const inline = /get_model\(\s*["'](\w+)["']\s*,\s*["'](\w+)["']\s*\)$/.exec(model) ?? /get_model\(\s*["'](\w+)\.(\w+)["']\s*\)$/.exec(model);
+    const bound = /^[A-Za-z_]\w*$/.test(model) ? locals.lookup(model) : null;
+    const ref = inline ? { app: inline[1] as string, model: inline[2] as string } : bound?.kind === 'value' ? historicalModelRef(bound.node, locals) : null;
+    return !!ref && view.multiTableChild(project.file, ref.app, ref.model);
   };
 }
 
@@ -201,12 +219,13 @@ export const unbatchedSaveLoop: Rule = {
           }
           const via = first.kind === 'helper' ? ` through ${snippet(first.call, 40)} (which calls ${snippet(first.inner?.call ?? first.call, 40)})` : ` (${snippet(first.call, 50)})`;
           // Inside a loop that is batched too, the template's names end with the loop's own (`batch_line`).
+          const multiTable = multiTableCheck(ctx, facts.locals);
           const suffix = [...charged.keys()].some((outer) => outer !== loop && loopWithin(loop, outer)) ? (loop.targets[0] ?? 'inner') : undefined;
           // The proven rewrite first; else the template that keeps the loop and batches its writes.
           const template =
             (first.kind !== 'helper' && !facts.helperCalls.some((h) => h.loop && loopWithin(h.loop, loop))
-              ? batchTemplateFix({ loop, write: first, loopWrites: loop.allWrites, source: ctx.source, batchSize: ctx.batchSize, suffix })
-              : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals, suffix });
+              ? batchTemplateFix({ loop, write: first, loopWrites: loop.allWrites, source: ctx.source, batchSize: ctx.batchSize, suffix, multiTable })
+              : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals, suffix, multiTable });
           // A write inside a same-file helper: the helper's body inlined into the loop, then batched.
           let fix = typeof template === 'string' ? (inlinedTemplate(loop, writes, ctx) ?? template) : template;
           if (fix === USES_RESULT) fix = deferredTemplate(loop, writes, ctx, facts.locals) ?? fix;
