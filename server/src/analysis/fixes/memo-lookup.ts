@@ -50,6 +50,9 @@ export function memoizeLookup(call: Node, loop: LoopFacts, body: Node, scope: No
   const lookup = kw?.filter(([k]) => k !== 'defaults') ?? [];
   if (!kw || lookup.length === 0) return 'get_or_create() takes arguments that cannot be read as a look-up';
   if (lookup.some(([, v]) => /^[[{]/.test(v))) return 'get_or_create() looks up a list or a dict, which cannot key a cache';
+  // Keyed by the loop's own row, once per look-up is once per row: nothing would be saved.
+  const own = lookup.find(([, v]) => loop.targets.some((t) => new RegExp(`^${t}(?:\\.(?:pk|id))?$`).test(oneLine(v))));
+  if (own) return `get_or_create() looks up by the loop's own row (${own[0]}=${oneLine(own[1])}): once per look-up would still be once per row`;
   // The value the statement reads: the call, or `call[0]`.
   let value: Node = call;
   while (value.parent?.type === 'subscript' && value.parent.childForFieldName('value')?.id === value.id) {
