@@ -571,6 +571,37 @@ second\"\"\"
 });
 
 /** A get_or_create whose result the loop uses: run once per distinct look-up, the rest batched. */
+describe('"Batch this loop" with a get_or_create keyed by the loop\'s own row', () => {
+  const body = (flag: string, use: string) => `    for order in Order.objects.all():
+        line, ${flag} = Line.objects.get_or_create(order=order, defaults={"amount": 0})
+        line.amount = line.amount + 1${use}
+        line.save()`;
+
+  it('finds the existing objects per batch, bulk_creates the others, and runs the rest with each row\'s object', async () => {
+    const { fix, after } = await batchThisLoop(wrap(body('_', '')));
+    assert.ok(fix && after, 'a template is offered');
+    assert.equal(pythonSyntaxError(after), null, after);
+    for (const line of [
+      '        line_key = Line._meta.get_field("order").attname',
+      '            missing_line.setdefault(getattr(item[1], line_key), item[1])',
+      '        found_line = {getattr(obj, line_key): obj for obj in Line.objects.filter(**{line_key + "__in": list(missing_line)})}',
+      '        Line.objects.bulk_create([obj for k, obj in missing_line.items() if k not in found_line])',
+      '        found_line = {**missing_line, **found_line}',
+      '            line = found_line[getattr(line, line_key)]',
+      '        line = Line(order=order, amount=0)',
+    ]) {
+      assert.ok(after.split('\n').includes(line), `${line}\n---\n${after}`);
+    }
+    assert.equal((await lint(after)).findings.filter((f) => f.rule === 'unbatched-save-loop').length, 0, after);
+  });
+
+  it('refuses when the loop reads the created flag', async () => {
+    const { loops, fix } = await batchThisLoop(wrap(body('created', '\n        if created:\n            print(order.pk)')));
+    assert.equal(fix, undefined);
+    assert.match(loops[0]?.message ?? '', /No rewrite is offered: the loop reads get_or_create\(\)'s created flag\.$/);
+  });
+});
+
 describe('"Batch this loop" with a helper that gets or creates the row the loop uses', () => {
   const withHelper = (helper: string, loop: string) =>
     wrap(loop).replace('def forwards(apps, schema_editor):', `${helper}\n\n\ndef forwards(apps, schema_editor):`);

@@ -42,11 +42,11 @@
 import type { LoopFacts, WriteCall } from '../code-facts';
 import type { Scope } from '../scope';
 import { callArguments, walk, type Node } from '../syntax';
-import { eolOf, indentOf } from './edits';
+import { eolOf, indentOf, pythonString } from './edits';
 import { readsModel } from './reads-model';
 import { relatedManager } from './batch-loop';
 import { boundNames, references } from './inline-helper';
-import { chainOf, containsAny, iterableChain, MARK, modelNames, oneLine, uniqueName, usesLoopNames } from './loop-reading';
+import { chainOf, containsAny, defaultsAsKeywords, iterableChain, keywordTexts, MARK, modelNames, oneLine, uniqueName, usesLoopNames } from './loop-reading';
 
 export interface Deferred {
   /** The whole file with the loop restructured. */
@@ -64,8 +64,10 @@ interface Producer {
   name: string;
   /** The statement that builds it unsaved, in place of the create. */
   build: string;
-  /** One line that saves a batch of them, given the pending list's name and the tuple index. */
-  flush: (pending: string, index: number) => string;
+  /** The lines that save a batch of them, given the pending list's name, the tuple index and one indent step. */
+  flush: (pending: string, index: number, step: string) => string[];
+  /** A line that starts the rest's loop body (the saved object in place of the one built), if any. */
+  unpack?: string;
   notes: string[];
   /** The model class it creates, when named (`Line`, `line_model`). */
   model: string | null;
@@ -161,6 +163,61 @@ function rowsInsideStrings(node: Node, into: Set<number>): void {
 }
 
 /**
+ * `obj, _ = Model.objects.get_or_create(field=row, defaults={…})` keyed by the loop's own row (a
+ * cache of look-ups would save nothing): per batch, one query finds the rows that exist, one
+ * bulk_create inserts the others (built with the defaults, the first row of a key winning, as the
+ * first get_or_create of a key would), and the rest of the loop gets the object of its row's key.
+ * Null when the call is not of that shape; a string says why it cannot be done.
+ */
+function lookupByRow(call: Node, loop: LoopFacts, body: Node, fnNode: Node, locals: Scope, fresh: (base: string) => string, multiTable?: (model: string) => boolean): Producer | string | null {
+  const assign = call.parent;
+  const stmt = assign?.parent;
+  const left = assign?.childForFieldName('left');
+  if (assign?.type !== 'assignment' || assign.childForFieldName('right')?.id !== call.id || stmt?.type !== 'expression_statement' || stmt.namedChildCount !== 1 || !left) return null;
+  if (!['pattern_list', 'tuple_pattern'].includes(left.type) || left.namedChildCount !== 2) return null;
+  const [object, flag] = left.namedChildren;
+  if (object?.type !== 'identifier' || flag?.type !== 'identifier') return null;
+  // The created flag, when the function reads it, would need to be per row: not done.
+  if (flag.text !== '_' && (fnNode.text.match(new RegExp(`(?<![\\w.])${flag.text}\\b`, 'g')) ?? []).length > 1) return "the loop reads get_or_create()'s created flag";
+  const kw = keywordTexts(call);
+  const lookup = kw?.filter(([k]) => k !== 'defaults') ?? [];
+  const only = lookup[0];
+  if (!kw || lookup.length !== 1 || !only || only[0].includes('__')) return null;
+  const [field, value] = only;
+  if (!loop.targets.some((t) => new RegExp(`^${t}(?:\\.(?:pk|id))?$`).test(oneLine(value)))) return null;
+  const recv = call.childForFieldName('function')?.childForFieldName('object');
+  const chain = recv ? chainOf(recv, modelNames(locals)) : null;
+  if (!recv || !chain || chain.manager !== oneLine(recv.text) || usesLoopNames(recv, loop, body)) return 'it creates through a related manager or a model the loop picks per row';
+  if (multiTable?.(chain.model)) return `${chain.model} is a child of multi-table inheritance, which bulk_create cannot insert`;
+  const defaults = callArguments(call).keywords.get('defaults');
+  const name = object.text;
+  const slug = name.replace(/^_+/, '') || 'row';
+  const key = fresh(`${slug}_key`);
+  const found = fresh(`found_${slug}`);
+  const missing = fresh(`missing_${slug}`);
+  const manager = chain.manager;
+  return {
+    stmt,
+    target: object,
+    name,
+    build: `${name} = ${chain.model}(${[`${field}=${oneLine(value)}`, ...(defaults ? defaultsAsKeywords(defaults).map(oneLine) : [])].join(', ')})`,
+    flush: (p, i, step) => [
+      `${key} = ${chain.model}._meta.get_field(${pythonString(field)}).attname`,
+      `${missing} = {}`,
+      `for item in ${p}:`,
+      `${step}${missing}.setdefault(getattr(item[${i}], ${key}), item[${i}])`,
+      `${found} = {getattr(obj, ${key}): obj for obj in ${manager}.filter(**{${key} + "__in": list(${missing})})}`,
+      `${manager}.bulk_create([obj for k, obj in ${missing}.items() if k not in ${found}])`,
+      `${found} = {**${missing}, **${found}}`,
+    ],
+    unpack: `${name} = ${found}[getattr(${name}, ${key})]`,
+    notes: [`${MARK} get_or_create() per row became one look-up and one bulk_create for each flush: a key not in the table yet gets the object built from its first row's defaults, as get_or_create would`],
+    model: chain.model,
+    recv,
+  };
+}
+
+/**
  * The loop restructured as the header says, or why not; null when no create's result is used on
  * the loop body's own level (another template's case).
  */
@@ -190,6 +247,17 @@ export function deferCreates(loop: LoopFacts, writes: readonly WriteCall[], sour
   for (const w of writes) {
     if (w.kind !== 'create') continue;
     const fn = w.call.childForFieldName('function');
+    if (fn?.childForFieldName('attribute')?.text === 'get_or_create') {
+      const got = lookupByRow(w.call, loop, body, fnNode, locals, fresh, multiTable);
+      if (typeof got === 'string') return got;
+      if (got) {
+        const index = topLevel.get(got.stmt.id);
+        if (index === undefined) return 'the get_or_create is not on the loop body\'s own level';
+        producers.push(got);
+        producerIndex.push(index);
+      }
+      continue;
+    }
     if (fn?.childForFieldName('attribute')?.text !== 'create') continue;
     const assign = w.call.parent;
     const stmt = assign?.parent;
@@ -207,7 +275,7 @@ export function deferCreates(loop: LoopFacts, writes: readonly WriteCall[], sour
     const chain = chainOf(recv, modelNames(locals));
     if (chain && chain.manager === oneLine(recv.text) && !usesLoopNames(recv, loop, body)) {
       if (multiTable?.(chain.model)) return `${chain.model} is a child of multi-table inheritance, which bulk_create cannot insert`;
-      producers.push({ stmt, target, name, build: `${name} = ${chain.model}${argsText}`, flush: (p, i) => `${chain.manager}.bulk_create([item[${i}] for item in ${p}])`, notes: [], model: chain.model, recv });
+      producers.push({ stmt, target, name, build: `${name} = ${chain.model}${argsText}`, flush: (p, i) => [`${chain.manager}.bulk_create([item[${i}] for item in ${p}])`], notes: [], model: chain.model, recv });
     } else if (relatedManager(recv, locals)) {
       const rel = oneLine(recv.text);
       const owner = oneLine(recv.childForFieldName('object')?.text ?? '');
@@ -219,7 +287,7 @@ export function deferCreates(loop: LoopFacts, writes: readonly WriteCall[], sour
         target,
         name,
         build,
-        flush: (p, i) => `type(${p}[0][${i}])._default_manager.bulk_create([item[${i}] for item in ${p}])`,
+        flush: (p, i) => [`type(${p}[0][${i}])._default_manager.bulk_create([item[${i}] for item in ${p}])`],
         notes: [`${MARK} ${rel} must be a reverse foreign key's manager: a many-to-many or generic relation's has no .field and raises here`],
         model: null,
         recv,
@@ -378,7 +446,10 @@ export function deferCreates(loop: LoopFacts, writes: readonly WriteCall[], sour
     const lead = /^[ \t]*/.exec(line)?.[0].length ?? 0;
     return line.slice(Math.min(lead, from - to));
   });
-  const attrAssigns = producers.filter((p) => p.target.type === 'attribute').map((p) => `${defIndent}${step}${step}${oneLine(p.target.text)} = ${p.name}`);
+  const attrAssigns = [
+    ...producers.flatMap((p) => (p.unpack ? [`${defIndent}${step}${step}${p.unpack}`] : [])),
+    ...producers.filter((p) => p.target.type === 'attribute').map((p) => `${defIndent}${step}${step}${oneLine(p.target.text)} = ${p.name}`),
+  ];
   if (attrAssigns.length === 0 && moved.length === 0) return null;
   const notes = [...new Set(producers.flatMap((p) => p.notes))];
   // A query before the create of the table it creates into does not see the rows created since the last flush.
@@ -392,7 +463,7 @@ export function deferCreates(loop: LoopFacts, writes: readonly WriteCall[], sour
     `${MARK} the rows are created ${n} at a time, then the rest of the loop runs for each: until then, code before the create does not see the earlier ones of those ${n} (neither their new objects nor what the rest did for them)`,
     ...notes,
     `def ${flushFn}(${rowsParam}):`,
-    ...producers.map((p, i) => `${step}${p.flush(rowsParam, i + 1)}`),
+    ...producers.flatMap((p, i) => p.flush(rowsParam, i + 1, step).map((l) => `${step}${l}`)),
     `${step}for ${tupleNames.join(', ')} in ${rowsParam}:`,
   ].map((l) => `${defIndent}${l}`);
   const defText = [...head, ...attrAssigns, ...moved].join(eol) + eol;

@@ -14,6 +14,9 @@ import { callArguments, type Node } from '../syntax';
 import { snakeCase } from '../snake-case';
 import { chainOf, keywordTexts, MARK, oneLine, ownLine, usesLoopNames } from './loop-reading';
 
+/** How the refusal of a get_or_create keyed by the loop's own row starts (deferred-create.ts batches those). */
+export const BY_OWN_ROW = "get_or_create() looks up by the loop's own row";
+
 export interface MemoRewrite {
   /** The statement replaced. */
   stmt: Node;
@@ -52,7 +55,7 @@ export function memoizeLookup(call: Node, loop: LoopFacts, body: Node, scope: No
   if (lookup.some(([, v]) => /^[[{]/.test(v))) return 'get_or_create() looks up a list or a dict, which cannot key a cache';
   // Keyed by the loop's own row, once per look-up is once per row: nothing would be saved.
   const own = lookup.find(([, v]) => loop.targets.some((t) => new RegExp(`^${t}(?:\\.(?:pk|id))?$`).test(oneLine(v))));
-  if (own) return `get_or_create() looks up by the loop's own row (${own[0]}=${oneLine(own[1])}): once per look-up would still be once per row`;
+  if (own) return `${BY_OWN_ROW} (${own[0]}=${oneLine(own[1])}): once per look-up would still be once per row`;
   // The value the statement reads: the call, or `call[0]`.
   let value: Node = call;
   while (value.parent?.type === 'subscript' && value.parent.childForFieldName('value')?.id === value.id) {

@@ -11,6 +11,7 @@ import { batchTemplateFix } from '../fixes/batch-template';
 import { applyFixEdits } from '../fixes/apply';
 import { replaceDifference } from '../fixes/edits';
 import { deferCreates } from '../fixes/deferred-create';
+import { BY_OWN_ROW } from '../fixes/memo-lookup';
 import { inlineHelpers } from '../fixes/inline-helper';
 import { historicalModelRef } from '../historical-models';
 import { isBoundedIterable } from '../iterables';
@@ -228,7 +229,7 @@ export const unbatchedSaveLoop: Rule = {
               : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals, suffix, multiTable });
           // A write inside a same-file helper: the helper's body inlined into the loop, then batched.
           let fix = typeof template === 'string' ? (inlinedTemplate(loop, writes, ctx) ?? template) : template;
-          if (fix === USES_RESULT) fix = deferredTemplate(loop, writes, ctx, facts.locals) ?? fix;
+          if (fix === USES_RESULT || (typeof fix === 'string' && fix.startsWith(BY_OWN_ROW))) fix = deferredTemplate(loop, writes, ctx, facts.locals) ?? fix;
           const why = typeof fix === 'string' ? ` No rewrite is offered: ${fix}.` : '';
           ctx.report({
             fixes: typeof fix === 'string' ? [] : [fix],
