@@ -595,10 +595,17 @@ describe('"Batch this loop" with a get_or_create keyed by the loop\'s own row', 
     assert.equal((await lint(after)).findings.filter((f) => f.rule === 'unbatched-save-loop').length, 0, after);
   });
 
-  it('refuses when the loop reads the created flag', async () => {
-    const { loops, fix } = await batchThisLoop(wrap(body('created', '\n        if created:\n            print(order.pk)')));
-    assert.equal(fix, undefined);
-    assert.match(loops[0]?.message ?? '', /No rewrite is offered: the loop reads get_or_create\(\)'s created flag\.$/);
+  it('sets the created flag per row from the look-up, and refuses when the function reads it after the loop', async () => {
+    const { fix, after } = await batchThisLoop(wrap(body('created', '\n        if created:\n            print(order.pk)')));
+    assert.ok(fix && after, 'a template is offered');
+    assert.equal(pythonSyntaxError(after), null, after);
+    for (const line of ['        existing_line = set(found_line)', '            created = getattr(line, line_key) not in existing_line', '            line = found_line[getattr(line, line_key)]']) {
+      assert.ok(after.split('\n').includes(line), `${line}\n---\n${after}`);
+    }
+    assert.ok(after.indexOf('existing_line = set(found_line)') < after.indexOf('found_line = {**missing_line, **found_line}'), after);
+    const { loops, fix: none } = await batchThisLoop(wrap(`${body('created', '')}\n    print(created)`));
+    assert.equal(none, undefined);
+    assert.match(loops[0]?.message ?? '', /No rewrite is offered: the function reads get_or_create\(\)'s created flag outside the loop\.$/);
   });
 });
 

@@ -66,8 +66,8 @@ interface Producer {
   build: string;
   /** The lines that save a batch of them, given the pending list's name, the tuple index and one indent step. */
   flush: (pending: string, index: number, step: string) => string[];
-  /** A line that starts the rest's loop body (the saved object in place of the one built), if any. */
-  unpack?: string;
+  /** Lines that start the rest's loop body (the saved object in place of the one built), if any. */
+  unpack?: string[];
   notes: string[];
   /** The model class it creates, when named (`Line`, `line_model`). */
   model: string | null;
@@ -177,8 +177,11 @@ function lookupByRow(call: Node, loop: LoopFacts, body: Node, fnNode: Node, loca
   if (!['pattern_list', 'tuple_pattern'].includes(left.type) || left.namedChildCount !== 2) return null;
   const [object, flag] = left.namedChildren;
   if (object?.type !== 'identifier' || flag?.type !== 'identifier') return null;
-  // The created flag, when the function reads it, would need to be per row: not done.
-  if (flag.text !== '_' && (fnNode.text.match(new RegExp(`(?<![\\w.])${flag.text}\\b`, 'g')) ?? []).length > 1) return "the loop reads get_or_create()'s created flag";
+  // The created flag, when read, is set per row: whether its key was in the table before the flush
+  // (the key is the row, so no two rows of a batch share it). Only inside the loop, where it is set.
+  const mentions = (text: string) => (text.match(new RegExp(`(?<![\\w.])${flag.text}\\b`, 'g')) ?? []).length;
+  const flagRead = flag.text !== '_' && mentions(fnNode.text) > 1;
+  if (flagRead && mentions(fnNode.text) !== mentions(body.text)) return "the function reads get_or_create()'s created flag outside the loop";
   const kw = keywordTexts(call);
   const lookup = kw?.filter(([k]) => k !== 'defaults') ?? [];
   const only = lookup[0];
@@ -195,6 +198,7 @@ function lookupByRow(call: Node, loop: LoopFacts, body: Node, fnNode: Node, loca
   const key = fresh(`${slug}_key`);
   const found = fresh(`found_${slug}`);
   const missing = fresh(`missing_${slug}`);
+  const existing = flagRead ? fresh(`existing_${slug}`) : '';
   const manager = chain.manager;
   return {
     stmt,
@@ -208,9 +212,10 @@ function lookupByRow(call: Node, loop: LoopFacts, body: Node, fnNode: Node, loca
       `${step}${missing}.setdefault(getattr(item[${i}], ${key}), item[${i}])`,
       `${found} = {getattr(obj, ${key}): obj for obj in ${manager}.filter(**{${key} + "__in": list(${missing})})}`,
       `${manager}.bulk_create([obj for k, obj in ${missing}.items() if k not in ${found}])`,
+      ...(flagRead ? [`${existing} = set(${found})`] : []),
       `${found} = {**${missing}, **${found}}`,
     ],
-    unpack: `${name} = ${found}[getattr(${name}, ${key})]`,
+    unpack: [...(flagRead ? [`${flag.text} = getattr(${name}, ${key}) not in ${existing}`] : []), `${name} = ${found}[getattr(${name}, ${key})]`],
     notes: [`${MARK} get_or_create() per row became one look-up and one bulk_create for each flush: a key not in the table yet gets the object built from its first row's defaults, as get_or_create would`],
     model: chain.model,
     recv,
@@ -447,7 +452,7 @@ export function deferCreates(loop: LoopFacts, writes: readonly WriteCall[], sour
     return line.slice(Math.min(lead, from - to));
   });
   const attrAssigns = [
-    ...producers.flatMap((p) => (p.unpack ? [`${defIndent}${step}${step}${p.unpack}`] : [])),
+    ...producers.flatMap((p) => (p.unpack ?? []).map((l) => `${defIndent}${step}${step}${l}`)),
     ...producers.filter((p) => p.target.type === 'attribute').map((p) => `${defIndent}${step}${step}${oneLine(p.target.text)} = ${p.name}`),
   ];
   if (attrAssigns.length === 0 && moved.length === 0) return null;
