@@ -290,6 +290,25 @@ class Migration(migrations.Migration):
     }
   });
 
+  it('names the function and list of a second split loop of the function apart, so all fixes applied together are re-checked', async () => {
+    const source = wrap(`    for order in Order.objects.all():
+        line = Line.objects.create(order=order, amount=0)
+        order.first_line_id = line.pk
+        order.save()
+    for order in Order.objects.filter(total__gt=0):
+        line = Line.objects.create(order=order, amount=order.total)
+        order.last_line_id = line.pk
+        order.save()`);
+    const loops = (await lint(source)).findings.filter((f) => f.rule === 'unbatched-save-loop');
+    assert.equal(loops.length, 2);
+    const both = applyEdits(source, loops.flatMap((l) => l.fixes[0]?.edits ?? []));
+    assert.equal(pythonSyntaxError(both), null, both);
+    for (const line of ['    def flush_rows(rows):', '    pending = []', '    def flush_rows_2(rows):', '    pending_2 = []', '            flush_rows_2(pending_2)']) {
+      assert.ok(both.split('\n').includes(line), `${line}\n---\n${both}`);
+    }
+    assert.equal((await lint(both)).findings.filter((f) => f.rule === 'unbatched-save-loop').length, 0, both);
+  });
+
   it('takes a name the rest binds that a later block assigns before it reads it, not one read in a block that may not assign it', async () => {
     const later = `    for order in Order.objects.all():
         line = Line.objects.create(order=order, amount=0)

@@ -226,7 +226,16 @@ function lookupByRow(call: Node, loop: LoopFacts, body: Node, fnNode: Node, loca
  * The loop restructured as the header says, or why not; null when no create's result is used on
  * the loop body's own level (another template's case).
  */
-export function deferCreates(loop: LoopFacts, writes: readonly WriteCall[], source: string, locals: Scope, n: number, multiTable?: (model: string) => boolean): Deferred | string | null {
+export function deferCreates(
+  loop: LoopFacts,
+  writes: readonly WriteCall[],
+  source: string,
+  locals: Scope,
+  n: number,
+  multiTable?: (model: string) => boolean,
+  /** `_2`, `_3`… for the second, third… loop of the function that may be split: each its own function and list. */
+  suffix = '',
+): Deferred | string | null {
   if (loop.kind !== 'for' || loop.node.childForFieldName('alternative')) return null;
   const body = loop.node.childForFieldName('body');
   const left = loop.node.childForFieldName('left');
@@ -430,8 +439,8 @@ export function deferCreates(loop: LoopFacts, writes: readonly WriteCall[], sour
   const defIndent = indentOf(top, source);
   const ws = `${indent}${step}`;
   if (!indent.startsWith(defIndent) || (ws.includes('\t') && ws.includes(' '))) return 'the loop is indented with tabs and spaces mixed';
-  const pending = fresh('pending');
-  const flushFn = fresh('flush_rows');
+  const pending = fresh(`pending${suffix}`);
+  const flushFn = fresh(`flush_rows${suffix}`);
   // Its own name inside the function: a loop over the outer `pending = []` would read as a loop over a literal.
   const rowsParam = fresh('rows');
   const leftText = oneLine(left.text);

@@ -142,8 +142,8 @@ const USES_RESULT = 'the loop uses what the write returns';
  * creates batched where they stand, the rest of the loop run per batch in a local function, whose
  * loop this rule then batches as it batches any other. A string says why not.
  */
-function deferredTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: RuleContext, locals: Scope): Fix | string | null {
-  const split = deferCreates(loop, writes, ctx.source, locals, ctx.batchSize, multiTableCheck(ctx, locals));
+function deferredTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: RuleContext, locals: Scope, suffix: string): Fix | string | null {
+  const split = deferCreates(loop, writes, ctx.source, locals, ctx.batchSize, multiTableCheck(ctx, locals), suffix);
   if (split === null || typeof split === 'string') return split;
   if (!ctx.findingsOn) return null;
   const starts = lineStarts(split.text);
@@ -229,7 +229,11 @@ export const unbatchedSaveLoop: Rule = {
               : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals, suffix, multiTable });
           // A write inside a same-file helper: the helper's body inlined into the loop, then batched.
           let fix = typeof template === 'string' ? (inlinedTemplate(loop, writes, ctx) ?? template) : template;
-          if (fix === USES_RESULT || (typeof fix === 'string' && fix.startsWith(BY_OWN_ROW))) fix = deferredTemplate(loop, writes, ctx, facts.locals) ?? fix;
+          if (fix === USES_RESULT || (typeof fix === 'string' && fix.startsWith(BY_OWN_ROW))) {
+            // Several loops of one function split: each fix, made on its own, names its function apart (`flush_rows_2`).
+            const order = [...charged.keys()].filter((l) => l.kind === 'for').sort((a, b) => a.node.startIndex - b.node.startIndex).indexOf(loop);
+            fix = deferredTemplate(loop, writes, ctx, facts.locals, order > 0 ? `_${order + 1}` : '') ?? fix;
+          }
           const why = typeof fix === 'string' ? ` No rewrite is offered: ${fix}.` : '';
           ctx.report({
             fixes: typeof fix === 'string' ? [] : [fix],
