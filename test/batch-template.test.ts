@@ -614,6 +614,32 @@ describe('"Batch this loop" with a get_or_create keyed by the loop\'s own row', 
     assert.equal((await lint(after)).findings.filter((f) => f.rule === 'unbatched-save-loop').length, 0, after);
   });
 
+  it('takes `[0]` of the call, and other look-up fields that are the same for every row into the query', async () => {
+    const { fix, after } = await batchThisLoop(
+      wrap(`    for order in Order.objects.all():
+        fee = Line.objects.get_or_create(kind=_("fee"), order=order, unit="EUR")[0]
+        fee.amount = order.total
+        fee.save()`),
+    );
+    assert.ok(fix && after, 'a template is offered');
+    assert.equal(pythonSyntaxError(after), null, after);
+    for (const line of [
+      '        fee_key = Line._meta.get_field("order").attname',
+      '        found_fee = {getattr(obj, fee_key): obj for obj in Line.objects.filter(kind=_("fee"), unit="EUR", **{fee_key + "__in": list(missing_fee)})}',
+      '        fee = Line(kind=_("fee"), order=order, unit="EUR")',
+    ]) {
+      assert.ok(after.split('\n').includes(line), `${line}\n---\n${after}`);
+    }
+    // A field whose value the loop picks per row is no constant of the query: no template.
+    const { fix: none } = await batchThisLoop(
+      wrap(`    for order in Order.objects.all():
+        fee = Line.objects.get_or_create(kind=order.kind, order=order)[0]
+        fee.amount = order.total
+        fee.save()`),
+    );
+    assert.equal(none, undefined);
+  });
+
   it('sets the created flag per row from the look-up, and refuses when the function reads it after the loop', async () => {
     const { fix, after } = await batchThisLoop(wrap(body('created', '\n        if created:\n            print(order.pk)')));
     assert.ok(fix && after, 'a template is offered');

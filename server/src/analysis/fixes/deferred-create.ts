@@ -170,24 +170,38 @@ function rowsInsideStrings(node: Node, into: Set<number>): void {
  * Null when the call is not of that shape; a string says why it cannot be done.
  */
 function lookupByRow(call: Node, loop: LoopFacts, body: Node, fnNode: Node, locals: Scope, fresh: (base: string) => string, multiTable?: (model: string) => boolean): Producer | string | null {
-  const assign = call.parent;
+  // `obj, created = …get_or_create(…)` or `obj = …get_or_create(…)[0]`.
+  const indexed = call.parent?.type === 'subscript' && call.parent.childForFieldName('value')?.id === call.id && call.parent.childForFieldName('subscript')?.text === '0' ? call.parent : null;
+  const value_ = indexed ?? call;
+  const assign = value_.parent;
   const stmt = assign?.parent;
   const left = assign?.childForFieldName('left');
-  if (assign?.type !== 'assignment' || assign.childForFieldName('right')?.id !== call.id || stmt?.type !== 'expression_statement' || stmt.namedChildCount !== 1 || !left) return null;
-  if (!['pattern_list', 'tuple_pattern'].includes(left.type) || left.namedChildCount !== 2) return null;
-  const [object, flag] = left.namedChildren;
-  if (object?.type !== 'identifier' || flag?.type !== 'identifier') return null;
+  if (assign?.type !== 'assignment' || assign.childForFieldName('right')?.id !== value_.id || stmt?.type !== 'expression_statement' || stmt.namedChildCount !== 1 || !left) return null;
+  let object: Node | null | undefined = left;
+  let flag: Node | null | undefined = null;
+  if (!indexed) {
+    if (!['pattern_list', 'tuple_pattern'].includes(left.type) || left.namedChildCount !== 2) return null;
+    [object, flag] = left.namedChildren;
+    if (flag?.type !== 'identifier') return null;
+  }
+  if (object?.type !== 'identifier') return null;
+  const flagName = flag?.text ?? '_';
   // The created flag, when read, is set per row: whether its key was in the table before the flush
   // (the key is the row, so no two rows of a batch share it). Only inside the loop, where it is set.
-  const mentions = (text: string) => (text.match(new RegExp(`(?<![\\w.])${flag.text}\\b`, 'g')) ?? []).length;
-  const flagRead = flag.text !== '_' && mentions(fnNode.text) > 1;
+  const mentions = (text: string) => (text.match(new RegExp(`(?<![\\w.])${flagName}\\b`, 'g')) ?? []).length;
+  const flagRead = flagName !== '_' && mentions(fnNode.text) > 1;
   if (flagRead && mentions(fnNode.text) !== mentions(body.text)) return "the function reads get_or_create()'s created flag outside the loop";
   const kw = keywordTexts(call);
   const lookup = kw?.filter(([k]) => k !== 'defaults') ?? [];
-  const only = lookup[0];
-  if (!kw || lookup.length !== 1 || !only || only[0].includes('__')) return null;
-  const [field, value] = only;
-  if (!loop.targets.some((t) => new RegExp(`^${t}(?:\\.(?:pk|id))?$`).test(oneLine(value)))) return null;
+  if (!kw || lookup.length === 0 || lookup.some(([k]) => k.includes('__'))) return null;
+  // One look-up field is the row; any other is the same for every row (it names nothing the loop binds).
+  const byRow = lookup.filter(([, v]) => loop.targets.some((t) => new RegExp(`^${t}(?:\\.(?:pk|id))?$`).test(oneLine(v))));
+  const only = byRow[0];
+  if (byRow.length !== 1 || !only) return null;
+  const [field] = only;
+  const args = callArguments(call);
+  const fixed = lookup.filter(([k]) => k !== field);
+  if (fixed.some(([k]) => usesLoopNames(args.keywords.get(k) as Node, loop, body))) return null;
   const recv = call.childForFieldName('function')?.childForFieldName('object');
   const chain = recv ? chainOf(recv, modelNames(locals)) : null;
   if (!recv || !chain || chain.manager !== oneLine(recv.text) || usesLoopNames(recv, loop, body)) return 'it creates through a related manager or a model the loop picks per row';
@@ -204,18 +218,18 @@ function lookupByRow(call: Node, loop: LoopFacts, body: Node, fnNode: Node, loca
     stmt,
     target: object,
     name,
-    build: `${name} = ${chain.model}(${[`${field}=${oneLine(value)}`, ...(defaults ? defaultsAsKeywords(defaults).map(oneLine) : [])].join(', ')})`,
+    build: `${name} = ${chain.model}(${[...lookup.map(([k, v]) => `${k}=${oneLine(v)}`), ...(defaults ? defaultsAsKeywords(defaults).map(oneLine) : [])].join(', ')})`,
     flush: (p, i, step) => [
       `${key} = ${chain.model}._meta.get_field(${pythonString(field)}).attname`,
       `${missing} = {}`,
       `for item in ${p}:`,
       `${step}${missing}.setdefault(getattr(item[${i}], ${key}), item[${i}])`,
-      `${found} = {getattr(obj, ${key}): obj for obj in ${manager}.filter(**{${key} + "__in": list(${missing})})}`,
+      `${found} = {getattr(obj, ${key}): obj for obj in ${manager}.filter(${fixed.map(([k, v]) => `${k}=${oneLine(v)}, `).join('')}**{${key} + "__in": list(${missing})})}`,
       `${manager}.bulk_create([obj for k, obj in ${missing}.items() if k not in ${found}])`,
       ...(flagRead ? [`${existing} = set(${found})`] : []),
       `${found} = {**${missing}, **${found}}`,
     ],
-    unpack: [...(flagRead ? [`${flag.text} = getattr(${name}, ${key}) not in ${existing}`] : []), `${name} = ${found}[getattr(${name}, ${key})]`],
+    unpack: [...(flagRead ? [`${flagName} = getattr(${name}, ${key}) not in ${existing}`] : []), `${name} = ${found}[getattr(${name}, ${key})]`],
     notes: [`${MARK} get_or_create() per row became one look-up and one bulk_create for each flush: a key not in the table yet gets the object built from its first row's defaults, as get_or_create would`],
     model: chain.model,
     recv,
