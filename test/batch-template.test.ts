@@ -144,6 +144,12 @@ def touch(order):
   });
 });
 
+/** Each of `lines` is a whole line of `text`. */
+function hasLines(text: string, lines: readonly string[]): void {
+  const all = text.split('\n');
+  for (const line of lines) assert.ok(all.includes(line), `${line}\n---\n${text}`);
+}
+
 /** The file's save-loop findings, the first one's "Batch this loop" fix, and the file with it applied. */
 async function batchThisLoop(source: string) {
   const { findings } = await lint(source);
@@ -303,9 +309,7 @@ class Migration(migrations.Migration):
     assert.equal(loops.length, 2);
     const both = applyEdits(source, loops.flatMap((l) => l.fixes[0]?.edits ?? []));
     assert.equal(pythonSyntaxError(both), null, both);
-    for (const line of ['    def flush_rows(rows):', '    pending = []', '    def flush_rows_2(rows):', '    pending_2 = []', '            flush_rows_2(pending_2)']) {
-      assert.ok(both.split('\n').includes(line), `${line}\n---\n${both}`);
-    }
+    hasLines(both, ['    def flush_rows(rows):', '    pending = []', '    def flush_rows_2(rows):', '    pending_2 = []', '            flush_rows_2(pending_2)']);
     assert.equal((await lint(both)).findings.filter((f) => f.rule === 'unbatched-save-loop').length, 0, both);
   });
 
@@ -600,7 +604,7 @@ describe('"Batch this loop" with a get_or_create keyed by the loop\'s own row', 
     const { fix, after } = await batchThisLoop(wrap(body('_', '')));
     assert.ok(fix && after, 'a template is offered');
     assert.equal(pythonSyntaxError(after), null, after);
-    for (const line of [
+    hasLines(after, [
       '        line_key = Line._meta.get_field("order").attname',
       '            missing_line.setdefault(getattr(item[1], line_key), item[1])',
       '        found_line = {getattr(obj, line_key): obj for obj in Line.objects.filter(**{line_key + "__in": list(missing_line)})}',
@@ -608,9 +612,7 @@ describe('"Batch this loop" with a get_or_create keyed by the loop\'s own row', 
       '        found_line = {**missing_line, **found_line}',
       '            line = found_line[getattr(line, line_key)]',
       '        line = Line(order=order, amount=0)',
-    ]) {
-      assert.ok(after.split('\n').includes(line), `${line}\n---\n${after}`);
-    }
+    ]);
     assert.equal((await lint(after)).findings.filter((f) => f.rule === 'unbatched-save-loop').length, 0, after);
   });
 
@@ -623,13 +625,11 @@ describe('"Batch this loop" with a get_or_create keyed by the loop\'s own row', 
     );
     assert.ok(fix && after, 'a template is offered');
     assert.equal(pythonSyntaxError(after), null, after);
-    for (const line of [
+    hasLines(after, [
       '        fee_key = Line._meta.get_field("order").attname',
       '        found_fee = {getattr(obj, fee_key): obj for obj in Line.objects.filter(kind=_("fee"), unit="EUR", **{fee_key + "__in": list(missing_fee)})}',
       '        fee = Line(kind=_("fee"), order=order, unit="EUR")',
-    ]) {
-      assert.ok(after.split('\n').includes(line), `${line}\n---\n${after}`);
-    }
+    ]);
     // A field whose value the loop picks per row is no constant of the query: no template.
     const { fix: none } = await batchThisLoop(
       wrap(`    for order in Order.objects.all():
@@ -644,9 +644,7 @@ describe('"Batch this loop" with a get_or_create keyed by the loop\'s own row', 
     const { fix, after } = await batchThisLoop(wrap(body('created', '\n        if created:\n            print(order.pk)')));
     assert.ok(fix && after, 'a template is offered');
     assert.equal(pythonSyntaxError(after), null, after);
-    for (const line of ['        existing_line = set(found_line)', '            created = getattr(line, line_key) not in existing_line', '            line = found_line[getattr(line, line_key)]']) {
-      assert.ok(after.split('\n').includes(line), `${line}\n---\n${after}`);
-    }
+    hasLines(after, ['        existing_line = set(found_line)', '            created = getattr(line, line_key) not in existing_line', '            line = found_line[getattr(line, line_key)]']);
     assert.ok(after.indexOf('existing_line = set(found_line)') < after.indexOf('found_line = {**missing_line, **found_line}'), after);
     const { loops, fix: none } = await batchThisLoop(wrap(`${body('created', '')}\n    print(created)`));
     assert.equal(none, undefined);
@@ -670,7 +668,7 @@ describe('"Batch this loop" with a helper that gets or creates the row the loop 
     assert.ok(fix && after, 'a template is offered');
     assert.equal(fix.title, 'Batch this loop: _line_for() once per look-up; collect the rows, bulk_update every 1000');
     assert.equal(pythonSyntaxError(after), null, after);
-    for (const line of [
+    hasLines(after, [
       '    # TODO(migration-guard): _line_for() now runs once per distinct arguments, not once per row: it must give the same row again for the same arguments (its get_or_create does) and do nothing else that matters',
       '    known_line_for = {}',
       '        lookup = (Line, order.parent, "fee")',
@@ -678,9 +676,7 @@ describe('"Batch this loop" with a helper that gets or creates the row the loop 
       '            known_line_for[lookup] = _line_for(Line, order.parent, "fee")',
       '        line = known_line_for[lookup]',
       '            Order.objects.bulk_update(batch, ["fee_line"])',
-    ]) {
-      assert.ok(after.split('\n').includes(line), `${line}\n---\n${after}`);
-    }
+    ]);
     assert.equal((await lint(after)).findings.filter((f) => f.rule === 'unbatched-save-loop').length, 0, after);
   });
 
@@ -832,16 +828,14 @@ describe('"Batch this loop" and what batching changes', () => {
     );
     assert.ok(fix && after, 'a template is offered');
     assert.equal(pythonSyntaxError(after), null, after);
-    for (const line of [
+    hasLines(after, [
       "    # TODO(migration-guard): the loop's queries of Order leave out the rows waiting in doomed, which the loop had deleted by then",
       '    doomed = []',
       '    for order in Order.objects.order_by("pk").iterator(chunk_size=1000):',
       '        if Order.objects.exclude(pk__in=[row.pk for row in doomed]).filter(ref=order.ref).count() > 1 and not Order._default_manager.exclude(pk__in=[row.pk for row in doomed]).filter(pk=order.pk, locked=True).exists():',
       '            doomed.append(order)',
       '                Order.objects.filter(pk__in=[row.pk for row in doomed]).delete()',
-    ]) {
-      assert.ok(after.split('\n').includes(line), `${line}\n---\n${after}`);
-    }
+    ]);
     // The write itself is no query to hide rows from.
     assert.doesNotMatch(after, /\.exclude\(pk__in=\[row\.pk for row in doomed\]\)\.delete\(\)/);
   });
@@ -894,9 +888,7 @@ describe('"Batch this loop" and what batching changes', () => {
     assert.ok(fixes.every((f) => f !== undefined), loops.map((l) => l.message).join('\n'));
     const both = applyEdits(source, fixes.flatMap((f) => f?.edits ?? []));
     assert.equal(pythonSyntaxError(both), null, both);
-    for (const line of ['    doomed = []', '        doomed_line = []', '                doomed_line.append(line)', '            doomed.append(order)']) {
-      assert.ok(both.split('\n').includes(line), `${line}\n---\n${both}`);
-    }
+    hasLines(both, ['    doomed = []', '        doomed_line = []', '                doomed_line.append(line)', '            doomed.append(order)']);
     assert.equal((await lint(both)).findings.filter((f) => f.rule === 'unbatched-save-loop').length, 0, both);
   });
 
