@@ -640,6 +640,24 @@ describe('"Batch this loop" with a get_or_create keyed by the loop\'s own row', 
     assert.equal(none, undefined);
   });
 
+  it("takes a reverse foreign key's manager of the row, with a marked line for the kind of manager it needs", async () => {
+    const { fix, after } = await batchThisLoop(
+      wrap(`    for order in Order.objects.all():
+        hook, _ = order.hooks.get_or_create(kind="paid", defaults={"url": ""})
+        hook.url = order.callback
+        hook.save()`),
+    );
+    assert.ok(fix && after, 'a template is offered');
+    assert.equal(pythonSyntaxError(after), null, after);
+    hasLines(after, [
+      "    # TODO(migration-guard): order.hooks must be a reverse foreign key's manager: a many-to-many or generic relation's has no .field and raises here",
+      '        hook_key = rows[0][0].hooks.field.attname',
+      '        found_hook = {getattr(obj, hook_key): obj for obj in type(rows[0][1])._default_manager.filter(kind="paid", **{hook_key + "__in": list(missing_hook)})}',
+      '        hook = order.hooks.model(**{order.hooks.field.name: order}, kind="paid", url="")',
+    ]);
+    assert.equal((await lint(after)).findings.filter((f) => f.rule === 'unbatched-save-loop').length, 0, after);
+  });
+
   it('sets the created flag per row from the look-up, and refuses when the function reads it after the loop', async () => {
     const { fix, after } = await batchThisLoop(wrap(body('created', '\n        if created:\n            print(order.pk)')));
     assert.ok(fix && after, 'a template is offered');

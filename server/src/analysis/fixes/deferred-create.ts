@@ -193,20 +193,62 @@ function lookupByRow(call: Node, loop: LoopFacts, body: Node, fnNode: Node, loca
   if (flagRead && mentions(fnNode.text) !== mentions(body.text)) return "the function reads get_or_create()'s created flag outside the loop";
   const kw = keywordTexts(call);
   const lookup = kw?.filter(([k]) => k !== 'defaults') ?? [];
-  if (!kw || lookup.length === 0 || lookup.some(([k]) => k.includes('__'))) return null;
+  if (!kw || lookup.some(([k]) => k.includes('__'))) return null;
+  const recv = call.childForFieldName('function')?.childForFieldName('object');
+  if (!recv) return null;
+  const args = callArguments(call);
+  const defaults = args.keywords.get('defaults');
+  // `row.integrations.get_or_create(kind=…)`: a reverse foreign key's manager of the loop's row, which
+  // looks up by that key. The manager's model, built with the link the manager would set.
+  const owner = recv.type === 'attribute' ? recv.childForFieldName('object') : null;
+  if (owner?.type === 'identifier' && loop.targets.includes(owner.text) && relatedManager(recv, locals)) {
+    if (lookup.some(([k]) => usesLoopNames(args.keywords.get(k) as Node, loop, body))) return null;
+    const loopLeft = loop.node.childForFieldName('left');
+    if (loopLeft?.type !== 'identifier') return null;
+    const rel = oneLine(recv.text);
+    const name = object.text;
+    const slug = name.replace(/^_+/, '') || 'row';
+    const key = fresh(`${slug}_key`);
+    const found = fresh(`found_${slug}`);
+    const missing = fresh(`missing_${slug}`);
+    const existing = flagRead ? fresh(`existing_${slug}`) : '';
+    const attr = recv.childForFieldName('attribute')?.text ?? '';
+    const extra = [...lookup.map(([k, v]) => `${k}=${oneLine(v)}`), ...(defaults ? defaultsAsKeywords(defaults).map(oneLine) : [])];
+    return {
+      stmt,
+      target: object,
+      name,
+      build: `${name} = ${rel}.model(**{${rel}.field.name: ${owner.text}}${extra.map((e) => `, ${e}`).join('')})`,
+      flush: (p, i, step) => [
+        `${key} = ${p}[0][0].${attr}.field.attname`,
+        `${missing} = {}`,
+        `for item in ${p}:`,
+        `${step}${missing}.setdefault(getattr(item[${i}], ${key}), item[${i}])`,
+        `${found} = {getattr(obj, ${key}): obj for obj in type(${p}[0][${i}])._default_manager.filter(${lookup.map(([k, v]) => `${k}=${oneLine(v)}, `).join('')}**{${key} + "__in": list(${missing})})}`,
+        `type(${p}[0][${i}])._default_manager.bulk_create([obj for k, obj in ${missing}.items() if k not in ${found}])`,
+        ...(flagRead ? [`${existing} = set(${found})`] : []),
+        `${found} = {**${missing}, **${found}}`,
+      ],
+      unpack: [...(flagRead ? [`${flagName} = getattr(${name}, ${key}) not in ${existing}`] : []), `${name} = ${found}[getattr(${name}, ${key})]`],
+      notes: [
+        `${MARK} get_or_create() per row became one look-up and one bulk_create for each flush: a key not in the table yet gets the object built from its first row's defaults, as get_or_create would`,
+        `${MARK} ${rel} must be a reverse foreign key's manager: a many-to-many or generic relation's has no .field and raises here`,
+      ],
+      model: null,
+      recv,
+    };
+  }
+  if (lookup.length === 0) return null;
   // One look-up field is the row; any other is the same for every row (it names nothing the loop binds).
   const byRow = lookup.filter(([, v]) => loop.targets.some((t) => new RegExp(`^${t}(?:\\.(?:pk|id))?$`).test(oneLine(v))));
   const only = byRow[0];
   if (byRow.length !== 1 || !only) return null;
   const [field] = only;
-  const args = callArguments(call);
   const fixed = lookup.filter(([k]) => k !== field);
   if (fixed.some(([k]) => usesLoopNames(args.keywords.get(k) as Node, loop, body))) return null;
-  const recv = call.childForFieldName('function')?.childForFieldName('object');
-  const chain = recv ? chainOf(recv, modelNames(locals)) : null;
-  if (!recv || !chain || chain.manager !== oneLine(recv.text) || usesLoopNames(recv, loop, body)) return 'it creates through a related manager or a model the loop picks per row';
+  const chain = chainOf(recv, modelNames(locals));
+  if (!chain || chain.manager !== oneLine(recv.text) || usesLoopNames(recv, loop, body)) return 'it creates through a related manager or a model the loop picks per row';
   if (multiTable?.(chain.model)) return `${chain.model} is a child of multi-table inheritance, which bulk_create cannot insert`;
-  const defaults = callArguments(call).keywords.get('defaults');
   const name = object.text;
   const slug = name.replace(/^_+/, '') || 'row';
   const key = fresh(`${slug}_key`);

@@ -11,6 +11,7 @@
  */
 import { classifyWrite, type LoopFacts, type WriteCall } from '../code-facts';
 import { callArguments, type Node } from '../syntax';
+import { MANAGERS } from '../historical-models';
 import { snakeCase } from '../snake-case';
 import { chainOf, keywordTexts, MARK, oneLine, ownLine, usesLoopNames } from './loop-reading';
 
@@ -48,6 +49,12 @@ export function memoizeLookup(call: Node, loop: LoopFacts, body: Node, scope: No
   const receiver = fn?.childForFieldName('object');
   if (fn?.childForFieldName('attribute')?.text !== 'get_or_create' || !receiver) return used;
   const chain = chainOf(receiver);
+  // `row.tags.get_or_create(…)`: a related manager of the loop's own row, keyed by the row too.
+  const owner = receiver.type === 'attribute' ? receiver.childForFieldName('object') : null;
+  const attr = receiver.type === 'attribute' ? (receiver.childForFieldName('attribute')?.text ?? '') : '';
+  if (!chain && owner?.type === 'identifier' && loop.targets.includes(owner.text) && /^[a-z_]/.test(attr) && !MANAGERS.has(attr)) {
+    return `${BY_OWN_ROW} (through ${oneLine(receiver.text)}): once per look-up would still be once per row`;
+  }
   if (!chain || chain.manager !== oneLine(receiver.text) || usesLoopNames(receiver, loop, body)) return 'it creates through a related manager or a model the loop picks per row';
   const kw = keywordTexts(call);
   const lookup = kw?.filter(([k]) => k !== 'defaults') ?? [];
