@@ -17,7 +17,7 @@
 import type { LoopFacts, WriteCall } from '../code-facts';
 import type { Scope } from '../scope';
 import { isHistoricalModel, MANAGERS } from '../historical-models';
-import { callArguments, rangeOf, unparen, type Node } from '../syntax';
+import { callArguments, rangeOf, unparen, walk, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
 import { eolOf, indentOf, insertAfter, insertAt, pythonString, replaceNode } from './edits';
 import { memoizeHelper, memoizeLookup, type MemoRewrite } from './memo-lookup';
@@ -264,6 +264,12 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       hiddenIn.add(model);
       // Deleting rows the loop counts (`if qs.filter(same).count() > 1: row.delete()`): the loop's
       // queries leave out the rows waiting to be deleted, as the database would have by then.
+      // A related manager's query (`row.parent.children.count()`) may reach the same table: it is not
+      // filtered, which the author must check.
+      const related = relatedQueries(body, locals, receivers);
+      if (related.length > 0) {
+        s.notes.push(`${MARK} the loop also queries through ${related.join(', ')}: if that reaches ${model}, it still sees the rows waiting in ${s.batch}`);
+      }
       const reads = modelReads(body, model, receivers);
       if (reads.length === 0) continue;
       const hidden = hideDoomed(reads, s.batch, rewrites.map((r) => r.stmt).concat(memos.map((m) => m.stmt)));
@@ -309,6 +315,29 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
   const kinds = [...new Set([...sinks.values()].map((s) => (s.flush.includes('bulk_update') ? 'bulk_update' : s.flush.includes('bulk_create') ? 'bulk_create' : s.flush.includes('keep_parents') ? 'delete keeping parents' : 'queryset delete')))];
   const what = [...[...new Set(memos.map((m) => m.what ?? 'get_or_create'))].map((m) => `${m} once per look-up`), ...(kinds.length > 0 ? [`collect the rows, ${kinds.join(' + ')} every ${n}`] : [])];
   return { title: `Batch this loop: ${what.join('; ')}`, edits, isPreferred: true, safe: false };
+}
+
+/**
+ * The related managers the body queries (`order.lines` in `order.lines.filter(…)`): a lower-case
+ * name that is no model class, then a lower-case attribute that is no class's own manager, then a
+ * queryset method. Their model cannot be told from here. Not inside `skip` (the writes' receivers).
+ */
+function relatedQueries(body: Node, locals: Scope, skip: readonly Node[]): string[] {
+  const isModel = modelNames(locals);
+  const out = new Set<string>();
+  walk(body, (n) => {
+    if (skip.some((s) => n.startIndex >= s.startIndex && n.endIndex <= s.endIndex)) return false;
+    if (n.type !== 'attribute') return true;
+    const owner = n.childForFieldName('object');
+    const attr = n.childForFieldName('attribute')?.text ?? '';
+    const use = n.parent;
+    const method = use?.type === 'attribute' && use.childForFieldName('object')?.id === n.id ? (use.childForFieldName('attribute')?.text ?? '') : '';
+    if (owner?.type === 'identifier' && /^[a-z_]/.test(owner.text) && !isModel(owner.text) && /^[a-z_]/.test(attr) && !MANAGERS.has(attr) && QUERYSET_METHODS.has(method) && use?.parent?.type === 'call') {
+      out.add(oneLine(n.text));
+    }
+    return true;
+  });
+  return [...out];
 }
 
 /**
