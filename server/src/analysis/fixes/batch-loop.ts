@@ -16,13 +16,13 @@
  */
 import type { LoopFacts, WriteCall } from '../code-facts';
 import type { Scope } from '../scope';
-import { isHistoricalModel, MANAGERS } from '../historical-models';
 import { callArguments, rangeOf, unparen, walk, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
 import { eolOf, indentOf, insertAfter, insertAt, pythonString, replaceNode } from './edits';
 import { memoizeHelper, memoizeLookup, type MemoRewrite } from './memo-lookup';
-import { modelReads, QUERYSET_METHODS, readsModel } from './reads-model';
-import { assignedFields, chainOf, constructedModel, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keyNote, keywordTexts, MARK, modelNames, oneLine, ownLine, statementOf, uniqueName, usesLoopNames } from './loop-reading';
+import { QUERYSET_METHODS } from '../querysets';
+import { modelReads, readsModel } from './reads-model';
+import { assignedFields, chainOf, constructedModel, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keyNote, keywordTexts, MARK, modelNames, oneLine, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
 
 export interface BatchLoopInput {
   loop: LoopFacts;
@@ -323,16 +323,13 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
  * queryset method. Their model cannot be told from here. Not inside `skip` (the writes' receivers).
  */
 function relatedQueries(body: Node, locals: Scope, skip: readonly Node[]): string[] {
-  const isModel = modelNames(locals);
   const out = new Set<string>();
   walk(body, (n) => {
     if (skip.some((s) => n.startIndex >= s.startIndex && n.endIndex <= s.endIndex)) return false;
     if (n.type !== 'attribute') return true;
-    const owner = n.childForFieldName('object');
-    const attr = n.childForFieldName('attribute')?.text ?? '';
     const use = n.parent;
     const method = use?.type === 'attribute' && use.childForFieldName('object')?.id === n.id ? (use.childForFieldName('attribute')?.text ?? '') : '';
-    if (owner?.type === 'identifier' && /^[a-z_]/.test(owner.text) && !isModel(owner.text) && /^[a-z_]/.test(attr) && !MANAGERS.has(attr) && QUERYSET_METHODS.has(method) && use?.parent?.type === 'call') {
+    if (QUERYSET_METHODS.has(method) && use?.parent?.type === 'call' && relatedManager(n, locals)) {
       out.add(oneLine(n.text));
     }
     return true;
@@ -358,19 +355,6 @@ function hideDoomed(reads: readonly Node[], batch: string, rewritten: readonly N
   return edits;
 }
 
-/**
- * `order.lines` in `order.lines.create(…)`: a manager reached from an object (a lower-case plain
- * name that is not a model class from `apps.get_model`) by a lower-case attribute that is not a
- * class's own manager. Django's reverse foreign-key manager creates `lines.model(**kwargs, <its
- * field>=order)` and saves it on the database it writes to.
- */
-export function relatedManager(recv: Node, locals: Scope): boolean {
-  if (recv.type !== 'attribute') return false;
-  const owner = recv.childForFieldName('object');
-  const attr = recv.childForFieldName('attribute')?.text ?? '';
-  if (owner?.type !== 'identifier' || !/^[a-z_]/.test(owner.text) || !/^[a-z_]/.test(attr) || MANAGERS.has(attr)) return false;
-  return !isHistoricalModel(owner.text, locals);
-}
 
 /**
  * `[Model.objects.create(...) for x in xs]` -> `Model.objects.bulk_create([Model(...) for x in xs],

@@ -44,9 +44,8 @@ import type { Scope } from '../scope';
 import { callArguments, walk, type Node } from '../syntax';
 import { eolOf, indentOf, pythonString } from './edits';
 import { readsModel } from './reads-model';
-import { relatedManager } from './batch-loop';
 import { boundNames, references } from './inline-helper';
-import { chainOf, containsAny, defaultsAsKeywords, iterableChain, keywordTexts, MARK, modelNames, oneLine, uniqueName, usesLoopNames } from './loop-reading';
+import { chainOf, containsAny, defaultsAsKeywords, iterableChain, keywordTexts, MARK, modelNames, oneLine, relatedManager, uniqueName, usesLoopNames } from './loop-reading';
 
 export interface Deferred {
   /** The whole file with the loop restructured. */

@@ -305,3 +305,17 @@ export function usesLoopNames(expr: Node, loop: LoopFacts, body: Node): boolean 
   });
   return hit;
 }
+
+/**
+ * `order.lines` in `order.lines.create(…)`: a manager reached from an object (a lower-case plain
+ * name that is not a model class from `apps.get_model`) by a lower-case attribute that is not a
+ * class's own manager. Django's reverse foreign-key manager creates `lines.model(**kwargs, <its
+ * field>=order)` and saves it on the database it writes to.
+ */
+export function relatedManager(recv: Node, locals: Scope): boolean {
+  if (recv.type !== 'attribute') return false;
+  const owner = recv.childForFieldName('object');
+  const attr = recv.childForFieldName('attribute')?.text ?? '';
+  if (owner?.type !== 'identifier' || !/^[a-z_]/.test(owner.text) || !/^[a-z_]/.test(attr) || MANAGERS.has(attr)) return false;
+  return !isHistoricalModel(owner.text, locals);
+}

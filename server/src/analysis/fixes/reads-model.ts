@@ -29,16 +29,3 @@ export function modelReads(body: Node, model: string, skip: readonly Node[] = []
 export function readsModel(body: Node, model: string, skip: readonly Node[] = []): boolean {
   return modelReads(body, model, skip, true).length > 0;
 }
-
-/**
- * Methods a manager shares with its QuerySet (Django's BaseManager copies them) that only read or
- * change rows that exist: `Model.objects.X` can become `Model.objects.exclude(…).X` for these and
- * keep its meaning. Not the creating ones: `exclude(…).get_or_create(…)` would insert a row that a
- * unique constraint still refuses while the row it replaces waits to be deleted.
- */
-export const QUERYSET_METHODS: ReadonlySet<string> = new Set([
-  'aggregate', 'all', 'alias', 'annotate', 'complex_filter', 'contains', 'count', 'dates', 'datetimes', 'defer',
-  'difference', 'distinct', 'earliest', 'exclude', 'exists', 'explain', 'extra', 'filter', 'first', 'get', 'in_bulk',
-  'intersection', 'iterator', 'last', 'latest', 'none', 'only', 'order_by', 'prefetch_related', 'reverse',
-  'select_for_update', 'select_related', 'union', 'update', 'using', 'values', 'values_list',
-]);
