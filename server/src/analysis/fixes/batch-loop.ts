@@ -114,7 +114,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     const stmt = statementOf(w.call, fnNode ?? body, w.kind === 'create' && fnNode !== null);
     if (!stmt) {
       // A look-up whose result the loop uses runs once per distinct key instead of once per row.
-      const memo = w.kind === 'create' ? memoizeLookup(w.call, loop, body, fnNode ?? body, source, fresh) : 'the loop uses what the write returns';
+      const memo = w.kind === 'create' ? memoizeLookup(w.call, loop, body, fnNode ?? body, locals, source, fresh) : 'the loop uses what the write returns';
       if (typeof memo === 'string') return memo;
       memos.push(memo);
       continue;

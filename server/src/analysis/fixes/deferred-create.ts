@@ -28,7 +28,8 @@
  *         flush_rows(pending)
  *
  * The rule then lints that text, and "Batch this loop" of the new inner loop batches the writes
- * the rest of the loop makes (the rule wires that: unbatched-save-loop.ts).
+ * the rest of the loop makes (the rule wires that: unbatched-save-loop.ts). A `get_or_create()`
+ * keyed by the loop's own row is split the same way (lookup-by-row.ts builds its part).
  *
  * What it changes, said in a marked line: code before the create no longer sees what the rest of
  * the loop did for the earlier rows of the same batch. Writes before the creates stay in the loop,
@@ -42,10 +43,12 @@
 import type { LoopFacts, WriteCall } from '../code-facts';
 import type { Scope } from '../scope';
 import { callArguments, walk, type Node } from '../syntax';
-import { eolOf, indentOf, pythonString } from './edits';
+import { eolOf, indentOf } from './edits';
+import { lookupByRow } from './lookup-by-row';
 import { readsModel } from './reads-model';
-import { boundNames, references } from './inline-helper';
-import { chainOf, containsAny, defaultsAsKeywords, iterableChain, keywordTexts, MARK, modelNames, oneLine, relatedManager, uniqueName, usesLoopNames } from './loop-reading';
+import { boundNames } from './inline-helper';
+import { breaksThisLoop, readBeforeSet, referencedNames } from './name-flow';
+import { chainOf, containsAny, iterableChain, MARK, modelNames, oneLine, relatedManager, uniqueName, usesLoopNames } from './loop-reading';
 
 export interface Deferred {
   /** The whole file with the loop restructured. */
@@ -55,7 +58,8 @@ export interface Deferred {
   innerHeader: number;
 }
 
-interface Producer {
+/** A write whose object the rest of the loop uses: built per row, saved per batch. */
+export interface Producer {
   stmt: Node;
   /** What the rest of the loop calls the object: a name, or `row.attr` the create was assigned to. */
   target: Node;
@@ -74,82 +78,6 @@ interface Producer {
   recv: Node;
 }
 
-/** The names `node` refers to (see references()), added to `out`. */
-function referencedNames(node: Node, out = new Set<string>()): Set<string> {
-  for (const id of references(node)) out.add(id.text);
-  return out;
-}
-
-/** A `break` of this loop (a nested loop's own break stays in it). */
-function breaksThisLoop(stmts: readonly Node[]): boolean {
-  let found = false;
-  for (const s of stmts) {
-    walk(s, (n) => {
-      if (found || ['function_definition', 'lambda', 'class_definition', 'for_statement', 'while_statement'].includes(n.type)) return false;
-      if (n.type === 'break_statement') found = true;
-      return !found;
-    });
-  }
-  return found;
-}
-
-const COMPREHENSIONS = new Set(['list_comprehension', 'set_comprehension', 'dictionary_comprehension', 'generator_expression']);
-
-/** Where an identifier is bound, not read: a plain assignment's target, a `for` / `with … as` / walrus target. */
-function bindsHere(id: Node): boolean {
-  for (let n: Node = id, p = id.parent; p; n = p, p = p.parent) {
-    if (p.type === 'assignment') return p.childForFieldName('left')?.id === n.id;
-    if (p.type === 'for_statement' || p.type === 'for_in_clause') return p.childForFieldName('left')?.id === n.id;
-    if (p.type === 'as_pattern_target') return true;
-    if (p.type === 'as_pattern') return p.childForFieldName('alias')?.id === n.id;
-    if (p.type === 'named_expression') return p.childForFieldName('name')?.id === n.id;
-    if (!['pattern_list', 'tuple_pattern', 'list_pattern', 'parenthesized_expression', 'tuple', 'list'].includes(p.type)) return false;
-  }
-  return false;
-}
-
-/** A name of `names` whose first mention in the statements (in source order) reads it, or null. */
-function readBeforeSet(stmts: readonly Node[], names: ReadonlySet<string>): string | null {
-  const seen = new Set<string>();
-  let found: string | null = null;
-  const inspect = (n: Node, own?: ReadonlySet<string>): boolean => {
-    if (found) return false;
-    if (n.type !== 'identifier' || !names.has(n.text) || seen.has(n.text) || own?.has(n.text)) return true;
-    const p = n.parent;
-    if (p?.type === 'attribute' && p.childForFieldName('attribute')?.id === n.id) return true;
-    if (p?.type === 'keyword_argument' && p.childForFieldName('name')?.id === n.id) return true;
-    if (bindsHere(n)) seen.add(n.text);
-    else found = n.text;
-    return true;
-  };
-  const visit = (n: Node, own?: ReadonlySet<string>): boolean => {
-    if (found) return false;
-    if (n.type === 'function_definition' || n.type === 'lambda' || n.type === 'class_definition') return false;
-    if (COMPREHENSIONS.has(n.type)) {
-      // Its `for` names are its own (`{each.pk: each for each in rows}` reads `each` after binding it).
-      const inner = new Set<string>(own);
-      for (const c of n.namedChildren) if (c.type === 'for_in_clause') referencedNames(c.childForFieldName('left') ?? c, inner);
-      for (const c of n.namedChildren) walk(c, (x) => visit(x, inner));
-      return false;
-    }
-    if (n.type === 'assignment' || n.type === 'augmented_assignment') {
-      // The right side runs first: `total = total + 1` reads before it sets.
-      const right = n.childForFieldName('right');
-      if (right) walk(right, (r) => visit(r, own));
-      const left = n.childForFieldName('left');
-      if (n.type === 'augmented_assignment' && left?.type === 'identifier' && names.has(left.text) && !seen.has(left.text) && !own?.has(left.text)) found = left.text;
-      if (left && !found) walk(left, (l) => visit(l, own));
-      return false;
-    }
-    return inspect(n, own);
-  };
-  for (const s of stmts) {
-    walk(s, (n) => visit(n));
-    if (found) return found;
-  }
-  return found;
-}
-
 /** Rows (0-based) that start inside a string literal spanning lines: re-indenting them would change the string. */
 function rowsInsideStrings(node: Node, into: Set<number>): void {
   walk(node, (n) => {
@@ -159,122 +87,6 @@ function rowsInsideStrings(node: Node, into: Set<number>): void {
     }
     return true;
   });
-}
-
-/**
- * `obj, _ = Model.objects.get_or_create(field=row, defaults={…})` keyed by the loop's own row (a
- * cache of look-ups would save nothing): per batch, one query finds the rows that exist, one
- * bulk_create inserts the others (built with the defaults, the first row of a key winning, as the
- * first get_or_create of a key would), and the rest of the loop gets the object of its row's key.
- * Null when the call is not of that shape; a string says why it cannot be done.
- */
-function lookupByRow(call: Node, loop: LoopFacts, body: Node, fnNode: Node, locals: Scope, fresh: (base: string) => string, multiTable?: (model: string) => boolean): Producer | string | null {
-  // `obj, created = …get_or_create(…)` or `obj = …get_or_create(…)[0]`.
-  const indexed = call.parent?.type === 'subscript' && call.parent.childForFieldName('value')?.id === call.id && call.parent.childForFieldName('subscript')?.text === '0' ? call.parent : null;
-  const value_ = indexed ?? call;
-  const assign = value_.parent;
-  const stmt = assign?.parent;
-  const left = assign?.childForFieldName('left');
-  if (assign?.type !== 'assignment' || assign.childForFieldName('right')?.id !== value_.id || stmt?.type !== 'expression_statement' || stmt.namedChildCount !== 1 || !left) return null;
-  let object: Node | null | undefined = left;
-  let flag: Node | null | undefined = null;
-  if (!indexed) {
-    if (!['pattern_list', 'tuple_pattern'].includes(left.type) || left.namedChildCount !== 2) return null;
-    [object, flag] = left.namedChildren;
-    if (flag?.type !== 'identifier') return null;
-  }
-  if (object?.type !== 'identifier') return null;
-  const flagName = flag?.text ?? '_';
-  // The created flag, when read, is set per row: whether its key was in the table before the flush
-  // (the key is the row, so no two rows of a batch share it). Only inside the loop, where it is set.
-  const mentions = (text: string) => (text.match(new RegExp(`(?<![\\w.])${flagName}\\b`, 'g')) ?? []).length;
-  const flagRead = flagName !== '_' && mentions(fnNode.text) > 1;
-  if (flagRead && mentions(fnNode.text) !== mentions(body.text)) return "the function reads get_or_create()'s created flag outside the loop";
-  const kw = keywordTexts(call);
-  const lookup = kw?.filter(([k]) => k !== 'defaults') ?? [];
-  if (!kw || lookup.some(([k]) => k.includes('__'))) return null;
-  const recv = call.childForFieldName('function')?.childForFieldName('object');
-  if (!recv) return null;
-  const args = callArguments(call);
-  const defaults = args.keywords.get('defaults');
-  // `row.integrations.get_or_create(kind=…)`: a reverse foreign key's manager of the loop's row, which
-  // looks up by that key. The manager's model, built with the link the manager would set.
-  const owner = recv.type === 'attribute' ? recv.childForFieldName('object') : null;
-  if (owner?.type === 'identifier' && loop.targets.includes(owner.text) && relatedManager(recv, locals)) {
-    if (lookup.some(([k]) => usesLoopNames(args.keywords.get(k) as Node, loop, body))) return null;
-    const loopLeft = loop.node.childForFieldName('left');
-    if (loopLeft?.type !== 'identifier') return null;
-    const rel = oneLine(recv.text);
-    const name = object.text;
-    const slug = name.replace(/^_+/, '') || 'row';
-    const key = fresh(`${slug}_key`);
-    const found = fresh(`found_${slug}`);
-    const missing = fresh(`missing_${slug}`);
-    const existing = flagRead ? fresh(`existing_${slug}`) : '';
-    const attr = recv.childForFieldName('attribute')?.text ?? '';
-    const extra = [...lookup.map(([k, v]) => `${k}=${oneLine(v)}`), ...(defaults ? defaultsAsKeywords(defaults).map(oneLine) : [])];
-    return {
-      stmt,
-      target: object,
-      name,
-      build: `${name} = ${rel}.model(**{${rel}.field.name: ${owner.text}}${extra.map((e) => `, ${e}`).join('')})`,
-      flush: (p, i, step) => [
-        `${key} = ${p}[0][0].${attr}.field.attname`,
-        `${missing} = {}`,
-        `for item in ${p}:`,
-        `${step}${missing}.setdefault(getattr(item[${i}], ${key}), item[${i}])`,
-        `${found} = {getattr(obj, ${key}): obj for obj in type(${p}[0][${i}])._default_manager.filter(${lookup.map(([k, v]) => `${k}=${oneLine(v)}, `).join('')}**{${key} + "__in": list(${missing})})}`,
-        `type(${p}[0][${i}])._default_manager.bulk_create([obj for k, obj in ${missing}.items() if k not in ${found}])`,
-        ...(flagRead ? [`${existing} = set(${found})`] : []),
-        `${found} = {**${missing}, **${found}}`,
-      ],
-      unpack: [...(flagRead ? [`${flagName} = getattr(${name}, ${key}) not in ${existing}`] : []), `${name} = ${found}[getattr(${name}, ${key})]`],
-      notes: [
-        `${MARK} get_or_create() per row became one look-up and one bulk_create for each flush: a key not in the table yet gets the object built from its first row's defaults, as get_or_create would`,
-        `${MARK} ${rel} must be a reverse foreign key's manager: a many-to-many or generic relation's has no .field and raises here`,
-      ],
-      model: null,
-      recv,
-    };
-  }
-  if (lookup.length === 0) return null;
-  // One look-up field is the row; any other is the same for every row (it names nothing the loop binds).
-  const byRow = lookup.filter(([, v]) => loop.targets.some((t) => new RegExp(`^${t}(?:\\.(?:pk|id))?$`).test(oneLine(v))));
-  const only = byRow[0];
-  if (byRow.length !== 1 || !only) return null;
-  const [field] = only;
-  const fixed = lookup.filter(([k]) => k !== field);
-  if (fixed.some(([k]) => usesLoopNames(args.keywords.get(k) as Node, loop, body))) return null;
-  const chain = chainOf(recv, modelNames(locals));
-  if (!chain || chain.manager !== oneLine(recv.text) || usesLoopNames(recv, loop, body)) return 'it creates through a related manager or a model the loop picks per row';
-  if (multiTable?.(chain.model)) return `${chain.model} is a child of multi-table inheritance, which bulk_create cannot insert`;
-  const name = object.text;
-  const slug = name.replace(/^_+/, '') || 'row';
-  const key = fresh(`${slug}_key`);
-  const found = fresh(`found_${slug}`);
-  const missing = fresh(`missing_${slug}`);
-  const existing = flagRead ? fresh(`existing_${slug}`) : '';
-  const manager = chain.manager;
-  return {
-    stmt,
-    target: object,
-    name,
-    build: `${name} = ${chain.model}(${[...lookup.map(([k, v]) => `${k}=${oneLine(v)}`), ...(defaults ? defaultsAsKeywords(defaults).map(oneLine) : [])].join(', ')})`,
-    flush: (p, i, step) => [
-      `${key} = ${chain.model}._meta.get_field(${pythonString(field)}).attname`,
-      `${missing} = {}`,
-      `for item in ${p}:`,
-      `${step}${missing}.setdefault(getattr(item[${i}], ${key}), item[${i}])`,
-      `${found} = {getattr(obj, ${key}): obj for obj in ${manager}.filter(${fixed.map(([k, v]) => `${k}=${oneLine(v)}, `).join('')}**{${key} + "__in": list(${missing})})}`,
-      `${manager}.bulk_create([obj for k, obj in ${missing}.items() if k not in ${found}])`,
-      ...(flagRead ? [`${existing} = set(${found})`] : []),
-      `${found} = {**${missing}, **${found}}`,
-    ],
-    unpack: [...(flagRead ? [`${flagName} = getattr(${name}, ${key}) not in ${existing}`] : []), `${name} = ${found}[getattr(${name}, ${key})]`],
-    notes: [`${MARK} get_or_create() per row became one look-up and one bulk_create for each flush: a key not in the table yet gets the object built from its first row's defaults, as get_or_create would`],
-    model: chain.model,
-    recv,
-  };
 }
 
 /**

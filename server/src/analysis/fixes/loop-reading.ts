@@ -319,3 +319,8 @@ export function relatedManager(recv: Node, locals: Scope): boolean {
   if (owner?.type !== 'identifier' || !/^[a-z_]/.test(owner.text) || !/^[a-z_]/.test(attr) || MANAGERS.has(attr)) return false;
   return !isHistoricalModel(owner.text, locals);
 }
+
+/** How often `name` stands as a word in `text` (not after a dot): a cheap count that errs on the side of more. */
+export function mentions(name: string, text: string): number {
+  return (text.match(new RegExp(`(?<![\\w.])${name}\\b`, 'g')) ?? []).length;
+}

@@ -11,9 +11,9 @@
  */
 import { classifyWrite, type LoopFacts, type WriteCall } from '../code-facts';
 import { callArguments, type Node } from '../syntax';
-import { MANAGERS } from '../historical-models';
+import type { Scope } from '../scope';
 import { snakeCase } from '../snake-case';
-import { chainOf, keywordTexts, MARK, oneLine, ownLine, usesLoopNames } from './loop-reading';
+import { chainOf, keywordTexts, MARK, mentions, oneLine, ownLine, relatedManager, usesLoopNames } from './loop-reading';
 
 /** How the refusal of a get_or_create keyed by the loop's own row starts (deferred-create.ts batches those). */
 export const BY_OWN_ROW = "get_or_create() looks up by the loop's own row";
@@ -39,11 +39,25 @@ function modelSlug(model: string): string {
 
 /** `name` is read in `scope` more than once, counting where it is bound (a word match: cheap, and errs on refusing). */
 function readElsewhere(name: string, scope: Node): boolean {
-  return (scope.text.match(new RegExp(`(?<![\\w.])${name}\\b`, 'g')) ?? []).length > 1;
+  return mentions(name, scope.text) > 1;
+}
+
+/** `(a,)` / `(a, b)`: the key of the values a call is cached under. */
+function keyTuple(values: readonly string[]): string {
+  return values.length === 1 ? `(${values[0]},)` : `(${values.join(', ')})`;
+}
+
+/**
+ * The call's text moved one block in (`%STEP%` after each line break): its continuation lines
+ * follow, unless a string spans lines (its text would change).
+ */
+function movedCall(call: Node): string {
+  const multiLineString = call.descendantsOfType('string').some((n) => n.startPosition.row !== n.endPosition.row);
+  return multiLineString ? call.text : call.text.replace(/\r?\n/g, (eol) => `${eol}%STEP%`);
 }
 
 /** The rewrite, or why there is none (a phrase). `fresh` names a new local. */
-export function memoizeLookup(call: Node, loop: LoopFacts, body: Node, scope: Node, source: string, fresh: (base: string) => string): MemoRewrite | string {
+export function memoizeLookup(call: Node, loop: LoopFacts, body: Node, scope: Node, locals: Scope, source: string, fresh: (base: string) => string): MemoRewrite | string {
   const used = 'the loop uses what the write returns';
   const fn = call.childForFieldName('function');
   const receiver = fn?.childForFieldName('object');
@@ -51,8 +65,7 @@ export function memoizeLookup(call: Node, loop: LoopFacts, body: Node, scope: No
   const chain = chainOf(receiver);
   // `row.tags.get_or_create(…)`: a related manager of the loop's own row, keyed by the row too.
   const owner = receiver.type === 'attribute' ? receiver.childForFieldName('object') : null;
-  const attr = receiver.type === 'attribute' ? (receiver.childForFieldName('attribute')?.text ?? '') : '';
-  if (!chain && owner?.type === 'identifier' && loop.targets.includes(owner.text) && /^[a-z_]/.test(attr) && !MANAGERS.has(attr)) {
+  if (!chain && owner && loop.targets.includes(owner.text) && relatedManager(receiver, locals)) {
     return `${BY_OWN_ROW} (through ${oneLine(receiver.text)}): once per look-up would still be once per row`;
   }
   if (!chain || chain.manager !== oneLine(receiver.text) || usesLoopNames(receiver, loop, body)) return 'it creates through a related manager or a model the loop picks per row';
@@ -85,11 +98,9 @@ export function memoizeLookup(call: Node, loop: LoopFacts, body: Node, scope: No
   const dict = fresh(`known_${modelSlug(chain.model)}`);
   const key = fresh('lookup');
   const values = lookup.map(([, v]) => oneLine(v));
-  const tuple = values.length === 1 ? `(${values[0]},)` : `(${values.join(', ')})`;
+  const tuple = keyTuple(values);
   const read = `${source.slice(value.startIndex, call.startIndex)}${dict}[${key}]${source.slice(call.endIndex, value.endIndex)}`;
-  // The call moves one block in: its continuation lines follow, unless a string spans lines (its text would change).
-  const multiLineString = call.descendantsOfType('string').some((n) => n.startPosition.row !== n.endPosition.row);
-  const moved = multiLineString ? call.text : call.text.replace(/\r?\n/g, (eol) => `${eol}%STEP%`);
+  const moved = movedCall(call);
   const lines = flagged
     ? [`${key} = ${tuple}`, `if ${key} in ${dict}:`, `%STEP%${flagged.object}, ${flagged.flag} = ${dict}[${key}][0], False`, 'else:', `%STEP%${left.text} = ${dict}[${key}] = ${moved}`]
     : [`${key} = ${tuple}`, `if ${key} not in ${dict}:`, `%STEP%${dict}[${key}] = ${moved}`, `${left.text} = ${read}`];
@@ -128,9 +139,8 @@ export function memoizeHelper(w: WriteCall, source: string, fresh: (base: string
   const dict = fresh(`known_${snakeCase(name.replace(/^_+/, '')) || 'result'}`);
   const key = fresh('lookup');
   const texts = values.map((v) => oneLine(v.text));
-  const tuple = texts.length === 1 ? `(${texts[0]},)` : `(${texts.join(', ')})`;
-  const multiLineString = w.call.descendantsOfType('string').some((n) => n.startPosition.row !== n.endPosition.row);
-  const moved = multiLineString ? w.call.text : w.call.text.replace(/\r?\n/g, (eol) => `${eol}%STEP%`);
+  const tuple = keyTuple(texts);
+  const moved = movedCall(w.call);
   return {
     stmt,
     dict,
