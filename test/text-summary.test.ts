@@ -155,6 +155,38 @@ describe('summary read from the text', () => {
     }
   });
 
+  it("reads django-safemigrate's `safe` phase as the full analysis does", async () => {
+    const withSafe = (value: string, imports: string): string => plain(ADD, `from django.db import migrations, models\n${imports}`).replace('    operations = [', `    safe = ${value}\n\n    operations = [`);
+    const cases: Array<[string, string, string | undefined]> = [
+      ['Safe.after_deploy()', 'from django_safemigrate import Safe\n', 'after-deploy'],
+      ['Safe.before_deploy', 'from django_safemigrate import Safe\n', 'before-deploy'],
+      ['django_safemigrate.Safe.always()', 'import django_safemigrate\n', 'always'],
+      ['Safe.after_deploy(delay=None)', 'from django_safemigrate.models import Safe\n', 'after-deploy'],
+      // Not django-safemigrate's Safe, or not a marker: no phase, and still read from the text.
+      ['Safe.after_deploy()', 'from myapp.safety import Safe\n', undefined],
+      ['Safe.after_deploy()', '', undefined],
+      ['True', 'from django_safemigrate import Safe\n', undefined],
+      ['(Safe.always())', 'from django_safemigrate import Safe\n', undefined],
+    ];
+    const parser = await getParser();
+    for (const [value, imports, phase] of cases) {
+      const text = withSafe(value, imports);
+      const r = await both(text);
+      assert.ok(r.text, `not read from the text:\n${text}`);
+      assert.deepEqual(json(r.text), json(r.tree), text);
+      assert.equal(r.text?.deployPhase, phase, text);
+      const tree = parser.parse(text);
+      try {
+        const full = analyzeFile(tree, text, { rules: mergeSettings({}).rules, batchSize: 1000, name: '0002_x' }).analysis.summary;
+        assert.deepEqual(json(r.text), json(full), text);
+      } finally {
+        tree.delete();
+      }
+    }
+    // Written twice, the attribute is left to the full analysis.
+    assert.equal((await both(withSafe('Safe.always()\n    safe = Safe.always()', 'from django_safemigrate import Safe\n'))).text, null);
+  });
+
   it('reads a file that starts with spaces at the right offsets (the tree readings too)', async () => {
     const text = `  # a first line indented by two spaces\n${plain(ADD)}`;
     const parser = await getParser();

@@ -20,12 +20,13 @@ import type { Range } from '../types';
 import { blockScope, moduleScope } from '../scope';
 import { dottedName, rangeOf, sequenceElements, type Node } from '../syntax';
 import { Evaluator, type Value } from '../values';
-import { dependencyList, operationLabel, replacesOf, type MigrationSummary, type OperationSummary } from './summary';
+import { dependencyList, deployPhaseFrom, operationLabel, replacesOf, type MigrationSummary, type OperationSummary } from './summary';
 
 /** Words of files the quick reading would give up on anyway: seen in the text, it is not tried. */
 export const FULL_ANALYSIS_WORDS = /migration-guard|RunPython|RunSQL|SeparateDatabaseAndState|Concurrently|NotValid|\batomic\b|^(?:def|async|@|if|for|try|with)\b/m;
 
-export const ATTRIBUTES = new Set(['initial', 'dependencies', 'replaces', 'run_before', 'operations']);
+/** The class attributes both quick readings take (`safe`: django-safemigrate's deploy phase). */
+export const ATTRIBUTES = new Set(['initial', 'dependencies', 'replaces', 'run_before', 'operations', 'safe']);
 const MODULE_STATEMENTS = new Set(['import_statement', 'import_from_statement', 'future_import_statement', 'comment']);
 const ROLES = new Set(['schema', 'schema-global', 'create-model', 'no-database']);
 
@@ -90,6 +91,8 @@ export function quickSummary(root: Node, text: string, name: string, interner: V
   const attr = (key: string): [Node | null, Node | null] => attrs.get(key) ?? [null, null];
   const initial = attrs.get('initial');
   const initialValue: Value | null = initial ? ev.eval(initial[0]) : null;
+  const safe = attrs.get('safe');
+  const phase = safe ? deployPhaseFrom(safe[0].text, scope) : null;
   return {
     name,
     classRange: rangeOf(nameNode),
@@ -100,6 +103,7 @@ export function quickSummary(root: Node, text: string, name: string, interner: V
     atomic: true,
     operations,
     operationsComplete: true,
+    ...(phase ? { deployPhase: phase } : {}),
   };
 }
 

@@ -94,12 +94,15 @@ export type DeployPhase = 'before-deploy' | 'after-deploy' | 'always';
 const SAFE_MARKER = /^(?:django_safemigrate\.)?Safe\.(before_deploy|after_deploy|always)\s*(?:\([^()]*\))?$/;
 
 function deployPhaseOf(model: MigrationModel): DeployPhase | null {
-  const value = model.safe;
-  if (!value) return null;
-  const m = SAFE_MARKER.exec(value.text.trim());
+  return model.safe ? deployPhaseFrom(model.safe.text, model.moduleScope) : null;
+}
+
+/** The phase a `safe = …` value's text declares, its names looked up in the module's scope (shared with the readings without a full analysis). */
+export function deployPhaseFrom(valueText: string, moduleScope: Scope): DeployPhase | null {
+  const m = SAFE_MARKER.exec(valueText.trim());
   if (!m) return null;
   // `Safe` must be django-safemigrate's: imported from it, or named through it.
-  const root = m[0].startsWith('django_safemigrate.') ? model.moduleScope.lookup('django_safemigrate') : model.moduleScope.lookup('Safe');
+  const root = m[0].startsWith('django_safemigrate.') ? moduleScope.lookup('django_safemigrate') : moduleScope.lookup('Safe');
   if (root?.kind !== 'import' || !root.importedFrom?.startsWith('django_safemigrate')) return null;
   return m[1] === 'before_deploy' ? 'before-deploy' : m[1] === 'after_deploy' ? 'after-deploy' : 'always';
 }

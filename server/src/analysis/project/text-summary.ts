@@ -22,7 +22,7 @@ import type { Range } from '../types';
 import { GiveUp, giveUp, Reader, unparen, type Expr } from './python-subset-reader';
 import { asItems, Evaluator, type Value } from '../values';
 import { ATTRIBUTES, FULL_ANALYSIS_WORDS, plainOperation } from './quick-summary';
-import { dependencyEntry, replacesOf, type DependencyList, type MigrationSummary, type OperationSummary } from './summary';
+import { dependencyEntry, deployPhaseFrom, replacesOf, type DependencyList, type MigrationSummary, type OperationSummary } from './summary';
 
 /** A lone carriage return (a line break to some readers, not to others) or a control character. */
 const ODD_CHARACTERS = /\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
@@ -184,6 +184,8 @@ function read(text: string, name: string, interner: ValueInterner | null): Migra
   };
   const initial = attrs.get('initial');
   const initialValue = initial ? evalOf(initial.value) : null;
+  const safe = attrs.get('safe');
+  const phase = safe ? deployPhaseFrom(text.slice(safe.value.start, safe.value.end), scope) : null;
   return {
     name,
     classRange,
@@ -194,6 +196,7 @@ function read(text: string, name: string, interner: ValueInterner | null): Migra
     atomic: true,
     operations,
     operationsComplete: true,
+    ...(phase ? { deployPhase: phase } : {}),
   };
 }
 
