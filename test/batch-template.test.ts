@@ -9,6 +9,7 @@ import { applyEdits } from './helpers/apply-edits';
 import { TempDirs, writeFileIn } from './helpers/cli';
 import { getParser, lint, lintProject } from './helpers/lint';
 import { pythonSyntaxError } from './helpers/python';
+import { containsAny, containsReturn } from '../server/src/analysis/fixes/loop-reading';
 
 const wrap = (body: string) => `from django.db import migrations
 
@@ -1005,6 +1006,46 @@ class Migration(migrations.Migration):
       } else {
         assert.ok((loops[0]?.fixes.length ?? 0) > 0, `${m}: ${loops[0]?.message}`);
       }
+    }
+  });
+});
+
+describe('what leaves a loop from inside', () => {
+  const bodyOf = async (source: string) => {
+    const tree = (await getParser()).parse(source);
+    const loop = tree.rootNode.descendantsOfType('for_statement')[0];
+    const body = loop?.childForFieldName('body');
+    assert.ok(body, source);
+    return { tree, body };
+  };
+  const cases: Array<[string, boolean]> = [
+    ['for x in xs:\n    if x:\n        return x\n', true],
+    ['for x in xs:\n    y = (yield x)\n', true],
+    ['for x in xs:\n    def f():\n        return x\n    f()\n', false],
+    ['for x in xs:\n    class C:\n        def m(self):\n            yield x\n', false],
+    ['for x in xs:\n    g = lambda: (yield)\n', false],
+    ['for x in xs:\n    @decorate\n    def f():\n        return 1\n    return f\n', true],
+    ['for x in xs:\n    print("return yield")  # return\n', false],
+  ];
+  for (const [source, leaves] of cases) {
+    it(`${leaves ? 'finds' : 'finds no'} a return or yield of the loop's own in ${JSON.stringify(source)}`, async () => {
+      const { tree, body } = await bodyOf(`def outer(xs):\n${source.replace(/^/gm, '    ')}`);
+      try {
+        assert.equal(containsReturn(body), leaves);
+        assert.equal(containsAny(body.namedChildren, ['return_statement', 'yield']), leaves);
+      } finally {
+        tree.delete();
+      }
+    });
+  }
+  it('takes a statement that is itself of the kind, and never one that is a nested scope', async () => {
+    const { tree, body } = await bodyOf('def outer(xs):\n    for x in xs:\n        global total\n        def f():\n            global other\n');
+    try {
+      const [globalStmt, def] = body.namedChildren;
+      assert.equal(containsAny([globalStmt!], ['global_statement']), true);
+      assert.equal(containsAny([def!], ['global_statement', 'function_definition']), false);
+    } finally {
+      tree.delete();
     }
   });
 });

@@ -105,17 +105,29 @@ export function containsReturn(body: Node): boolean {
   return containsAny([body], ['return_statement', 'yield']);
 }
 
-/** A node of one of `kinds` in the statements, not counting functions, lambdas and classes defined in them. */
+const NESTED_SCOPES = ['function_definition', 'lambda', 'class_definition'];
+
+/**
+ * A node of one of `kinds` in the statements, not counting functions, lambdas and classes defined
+ * in them. The search runs inside the parser (one call per statement, not one per node); only a
+ * node found is followed up to the statement, to see whether a nested scope holds it.
+ */
 export function containsAny(stmts: readonly Node[], kinds: readonly string[]): boolean {
-  let found = false;
   for (const s of stmts) {
-    walk(s, (n) => {
-      if (found || n.type === 'function_definition' || n.type === 'lambda' || n.type === 'class_definition') return false;
-      if (kinds.includes(n.type)) found = true;
-      return !found;
-    });
+    if (NESTED_SCOPES.includes(s.type)) continue;
+    if (kinds.includes(s.type)) return true;
+    for (const hit of s.descendantsOfType([...kinds])) {
+      let inScope = false;
+      for (let n: Node | null = hit; n && n.id !== s.id; n = n.parent) {
+        if (NESTED_SCOPES.includes(n.type)) {
+          inScope = true;
+          break;
+        }
+      }
+      if (!inScope) return true;
+    }
   }
-  return found;
+  return false;
 }
 
 export function uniqueName(base: string, taken: string): string {
