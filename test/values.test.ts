@@ -91,6 +91,34 @@ async function field(expr: string) {
   return fieldSpec(await evaluate(`${IMPORTS}x = ${expr}`));
 }
 
+describe('numbers read from the text (the reading without tree nodes)', () => {
+  const cases: Array<[string, Value]> = [
+    ['255', { kind: 'int', value: 255 }],
+    ['0', { kind: 'int', value: 0 }],
+    ['007', { kind: 'int', value: 7 }],
+    ['123456789012345', { kind: 'int', value: 123456789012345 }],
+    ['9007199254740993', { kind: 'unknown' }],
+    ['12345678901234567890', { kind: 'unknown' }],
+    ['1_000', { kind: 'int', value: 1000 }],
+    ['1e3', { kind: 'float', value: 1000 }],
+    ['10.', { kind: 'unknown' }], // not read (a literal it leaves unknown, never guessed)
+    ['.5', { kind: 'float', value: 0.5 }],
+    ['0x1f', { kind: 'int', value: 31 }],
+    ['0o17', { kind: 'int', value: 15 }],
+    ['0b101', { kind: 'int', value: 5 }],
+    ['3j', { kind: 'unknown' }],
+    ['-42', { kind: 'int', value: -42 }],
+  ];
+  for (const [written, value] of cases) {
+    it(`reads ${written} in a call's arguments as ${JSON.stringify(value)}`, () => {
+      const text = `f(max_length=${written}, other=1)`;
+      const read = new Evaluator(new Scope(null)).evalSpan(text, 0, text.length);
+      assert.equal(read.kind, 'call');
+      if (read.kind === 'call') assert.deepEqual(read.kwargs['max_length'], value);
+    });
+  }
+});
+
 describe('values shared across files (ValueInterner)', () => {
   it('shares a call read before under the same imports (known() finds it), and never one that used a name of its file', () => {
     const interner = new ValueInterner();

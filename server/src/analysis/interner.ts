@@ -56,36 +56,38 @@ function detachValue(root: Value): void {
 }
 
 export class ValueInterner {
-  private values = new Map<string, CallValue>();
+  /**
+   * The shared values, one table per distinct import block: a lookup hashes the call's text alone
+   * (the slice the reader already holds; V8 keeps a string's hash, so the second lookup of the
+   * same slice, when the call is interned after a miss, costs nothing more).
+   */
+  private tables = new Map<string, Map<string, CallValue>>();
+  private entries = 0;
   private specs = new WeakMap<CallValue, FieldSpec | null>();
-  /** Each distinct import block gets a short id: keys stay short. */
-  private readonly importIds = new Map<string, number>();
 
   /** The shared value for a call text read under `imports`, this one when it is the first. */
   intern(imports: string, text: string, value: CallValue): CallValue {
     if (text.length > MAX_TEXT) return value;
-    let id = this.importIds.get(imports);
-    if (id === undefined) {
-      if (this.importIds.size >= MAX_ENTRIES) {
-        this.importIds.clear();
-        this.values = new Map();
-      }
-      id = this.importIds.size;
-      this.importIds.set(detached(imports), id);
+    let table = this.tables.get(imports);
+    if (table === undefined) {
+      table = new Map();
+      this.tables.set(detached(imports), table);
     }
-    const key = `${id}\0${text}`;
-    const known = this.values.get(key);
+    const known = table.get(text);
     if (known) return known;
-    if (this.values.size >= MAX_ENTRIES) this.values = new Map();
+    if (this.entries >= MAX_ENTRIES) {
+      this.tables = new Map([[detached(imports), (table = new Map())]]);
+      this.entries = 0;
+    }
     detachValue(value);
-    this.values.set(detached(key), value);
+    table.set(detached(text), value);
+    this.entries++;
     return value;
   }
 
   /** The shared value of a call text read under `imports`, if one was interned. */
   known(imports: string, text: string): CallValue | undefined {
-    const id = this.importIds.get(imports);
-    return id === undefined ? undefined : this.values.get(`${id}\0${text}`);
+    return text.length > MAX_TEXT ? undefined : this.tables.get(imports)?.get(text);
   }
 
   /** fieldSpec, computed once per shared value. */

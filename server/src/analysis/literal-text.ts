@@ -121,17 +121,24 @@ export class LiteralText extends TextCursor {
         dotted += `.${this.identifier()}`;
       }
       if (this.peek() === 40) {
+        // The call's text, taken once: looked up, then (read, on a miss) interned under the same string.
+        let text: string | null = null;
         if (this.env.known) {
           const end = this.groupEnd();
-          const hit = end === -1 ? undefined : this.env.known(this.src.slice(save, end));
-          if (hit) {
-            this.pos = end;
-            return hit;
+          if (end !== -1) {
+            text = this.src.slice(save, end);
+            const hit = this.env.known(text);
+            if (hit) {
+              this.pos = end;
+              return hit;
+            }
           }
         }
         this.pos++;
         const value = this.call(dotted);
-        if (value.kind === 'call' && this.env.intern && this.lookups === lookupsBefore) return this.env.intern(this.src.slice(save, this.pos), value);
+        if (value.kind === 'call' && this.env.intern && this.lookups === lookupsBefore) {
+          return this.env.intern(text !== null && save + text.length === this.pos ? text : this.src.slice(save, this.pos), value);
+        }
         return value;
       }
       if (this.peek() === 91) throw new Unreadable(); // subscript
@@ -157,6 +164,15 @@ export class LiteralText extends TextCursor {
   }
 
   private number(): Value {
+    // A plain decimal integer (max_length=255): read without the regular expression below.
+    const s = this.src;
+    let p = this.pos;
+    while (p < this.end && isDigitCode(s.charCodeAt(p))) p++;
+    if (p > this.pos && !(p < this.end && NUMBER_GOES_ON.has(s.charCodeAt(p)))) {
+      const text = s.slice(this.pos, p);
+      this.pos = p;
+      return safeInt(Number(text));
+    }
     const m = /^(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:\d[\d_]*)?\.?\d[\d_]*(?:[eE][+-]?\d+)?[jJ]?)/.exec(this.src.slice(this.pos, Math.min(this.end, this.pos + 64)));
     if (!m?.[0]) throw new Unreadable();
     const text = m[0].replace(/_/g, '');
@@ -288,6 +304,10 @@ export class LiteralText extends TextCursor {
     return { kind: 'call', callee: { kind: 'ref', text: dotted, path }, args, kwargs, hasSplat };
   }
 }
+
+const isDigitCode = (c: number): boolean => c >= 48 && c <= 57;
+/** After digits, what makes the number more than a plain integer: `.5`, `1_000`, `1e3`, `1j`, `0x1f`, `0o7`, `0b1`. */
+const NUMBER_GOES_ON = new Set([46, 95, 101, 69, 106, 74, 120, 88, 111, 79, 98, 66]);
 
 function safeInt(n: number): Value {
   if (!Number.isSafeInteger(n)) throw new Unreadable();
