@@ -49,7 +49,10 @@ async function lintFresh(tasks: LintTask[], configs: LintConfig[], jobs: number)
     const statsFile = process.env['MIGRATION_GUARD_POOL_STATS'];
     const onFirstResult = statsFile ? (first: FirstResult & { wallMs: number }): void => appendFileSync(statsFile, `${JSON.stringify(first)}\n`) : undefined;
     // A long run: V8 tuned for it, once the workers no longer start (see v8-tuning.ts).
-    if (pool && compiled && workerFile) return await lintInPool({ tasks, configs, jobs, workerFile, grammar, compiled, lintHere, onWorkersStarted: tuneForLongRun, ...(onFirstResult ? { onFirstResult } : {}) });
+    if (pool && compiled && workerFile) {
+      const lintWithoutParser = (t: LintTask): FileResult | null => lintFileWithoutParser(t, configs[t.config] as LintConfig, interner);
+      return await lintInPool({ tasks, configs, jobs, workerFile, grammar, compiled, lintHere, lintWithoutParser, onWorkersStarted: tuneForLongRun, ...(onFirstResult ? { onFirstResult } : {}) });
+    }
     tuneForLongRun();
     return tasks.map(lintHere);
   } finally {

@@ -1,10 +1,15 @@
 /**
- * Lints many files on several cores: this thread and `jobs - 1` worker threads take batches of
- * tasks until none are left. The grammar is compiled once here and handed to the workers, so no
- * thread compiles it again; each worker keeps a second batch queued so it never waits for this
- * thread to finish its own batch before it gets more work. Results land at their task's index, so
- * the output does not depend on which thread finished first. A thread that dies fails only the
- * batches it held; the others carry on.
+ * Lints many files on several cores. This thread reads the files and keeps what needs no parser
+ * (a plain migration read from its text, a file skipped); each file that needs the parser and the
+ * rules goes to a queue that `jobs - 1` worker threads take batches from while this thread reads
+ * on. A worker short of queued work takes unread files from the far end of the reading order
+ * instead (and reads them whole); once everything is read, this thread takes batches from the
+ * queue too. So the text reading runs (and is compiled by V8) mostly in this thread and the rules
+ * mostly in the workers, and most summaries of plain files never cross between threads. The
+ * grammar is compiled once here and handed to the workers; each worker keeps a second batch
+ * queued so it rarely waits for this thread. Results land at their task's index, so the output
+ * does not depend on which thread finished first. A thread that dies fails only the batches it
+ * held; the others carry on.
  */
 import { Worker } from 'node:worker_threads';
 import type { CompiledGrammar, GrammarPaths } from '../analysis/parser';
@@ -20,6 +25,8 @@ export interface PoolOptions {
   compiled: CompiledGrammar;
   /** Lints one task in this thread. */
   lintHere(task: LintTask): FileResult;
+  /** The task's result when it needs no parser (read in this thread, never sent to a worker), else null. */
+  lintWithoutParser(task: LintTask): FileResult | null;
   /** Called once every worker has answered its first batch (or stopped), or at once without workers. */
   onWorkersStarted?(): void;
   /** Told what each worker's first result cost it, and the wall time from `new Worker` to it (for the bench). */
@@ -29,8 +36,11 @@ export interface PoolOptions {
 /** Batches a worker holds at once: the one it reads and the next. */
 const IN_FLIGHT = 2;
 
-/** A worker's first batch (see lintInPool). */
+/** A worker's first batch: small, so its first result comes while its code is still warming up. */
 const FIRST_BATCH = 4;
+
+/** The longest this thread reads before it lets the workers' messages in and feeds them. */
+const MAX_UNYIELDED_MS = 5;
 
 /** Small enough to balance the load at the end, large enough that messaging costs little. */
 function batchSize(tasks: number, jobs: number): number {
@@ -41,76 +51,141 @@ const yieldToEvents = (): Promise<void> => new Promise((resolve) => setImmediate
 
 export async function lintInPool(options: PoolOptions): Promise<FileResult[]> {
   const { tasks } = options;
+  // Sized on every task: the parsed ones are found as the reading goes, their count unknown until it ends.
   const size = batchSize(tasks.length, options.jobs);
-  const wanted = Math.max(0, Math.min(options.jobs - 1, Math.ceil(tasks.length / size) - 1));
-  const batches: number[][] = [];
-  for (let i = 0; i < tasks.length; ) {
-    // Worker k takes batches 2k and 2k + 1 as it starts: the first is small, so its first result
-    // comes while the grammar and the code it runs are still warming up, not a full batch later.
-    const n = batches.length < 2 * wanted && batches.length % 2 === 0 ? Math.min(size, FIRST_BATCH) : size;
-    batches.push(Array.from({ length: Math.min(n, tasks.length - i) }, (_, k) => i + k));
-    i += n;
-  }
   const results: (FileResult | undefined)[] = new Array<FileResult | undefined>(tasks.length).fill(undefined);
   const init: WorkerInit = { grammar: options.grammar, compiled: options.compiled, configs: options.configs };
-  let nextBatch = 0;
+  /** Tasks that need the parser, in the order the reading found them; `taken` of them are handed out. */
+  const queue: number[] = [];
+  let taken = 0;
+  let readingDone = false;
+  const batches: number[][] = [];
+  // The reading order: the files of migration folders first, where the work for the workers is;
+  // the other Python files of the tree (read to see whether they define a migration, nearly all
+  // skipped unparsed) after. This thread reads from `next` on; workers short of queued work take
+  // unread files from `end` back.
+  const order = [...tasks.keys()].filter((i) => tasks[i]?.mode !== 'detect');
+  for (let i = 0; i < tasks.length; i++) if (tasks[i]?.mode === 'detect') order.push(i);
+  let next = 0;
+  let end = order.length;
+  const steal = (n: number): number | null => {
+    const count = Math.min(n, end - next);
+    if (count <= 0) return null;
+    end -= count;
+    batches.push(order.slice(end, end + count));
+    return batches.length - 1;
+  };
+  /** The next batch from the queue, at most `n` tasks; null when the queue is empty. */
+  const take = (n: number): number | null => {
+    const count = Math.min(n, queue.length - taken);
+    if (count <= 0) return null;
+    batches.push(queue.slice(taken, taken + count));
+    taken += count;
+    return batches.length - 1;
+  };
+
   let starting = 0;
   const started = (): void => {
     if (--starting === 0) options.onWorkersStarted?.();
   };
 
-  const workerDone = (): Promise<void> =>
-    new Promise((resolve) => {
-      const startedAt = performance.now();
-      const worker = new Worker(options.workerFile, { workerData: init });
-      const held = new Set<number>();
-      let answered = false;
-      const fail = (error: string): void => {
-        for (const b of held) for (const i of batches[b]) results[i] ??= { status: 'failed', error };
-        held.clear();
-      };
-      const feed = (): void => {
-        while (held.size < IN_FLIGHT && nextBatch < batches.length) {
-          const batch = nextBatch++;
-          held.add(batch);
-          const request: WorkerRequest = { batch, tasks: batches[batch].map((i) => tasks[i]) };
-          worker.postMessage(request);
-        }
-        if (held.size === 0) void worker.terminate();
-      };
-      // Its first answer, or its end without one: this worker no longer starts.
-      const settled = (): void => {
-        if (answered) return;
-        answered = true;
-        started();
-      };
+  interface PoolWorker {
+    /** Hands out batches up to IN_FLIGHT; ends the worker once nothing is left to hand out. */
+    feed(): void;
+    done: Promise<void>;
+  }
+
+  const startWorker = (): PoolWorker => {
+    const startedAt = performance.now();
+    const worker = new Worker(options.workerFile, { workerData: init });
+    const held = new Set<number>();
+    let answered = false;
+    let alive = true;
+    let sent = 0;
+    const fail = (error: string): void => {
+      for (const b of held) for (const i of batches[b] as number[]) results[i] ??= { status: 'failed', error };
+      held.clear();
+    };
+    const feed = (): void => {
+      if (!alive) return;
+      while (held.size < IN_FLIGHT) {
+        // A full batch of the queue; else, while this thread still reads, files it has not read yet
+        // (from the far end: the worker reads them whole, parse and all); else what the queue has.
+        const available = queue.length - taken;
+        const want = sent === 0 ? FIRST_BATCH : size;
+        let batch: number | null = null;
+        if (available >= want) batch = take(want);
+        else if (!readingDone && end - next > 2 * want) batch = steal(want);
+        else if (available > 0 && (readingDone || held.size === 0)) batch = take(want);
+        if (batch === null) break;
+        held.add(batch);
+        sent++;
+        const request: WorkerRequest = { batch, tasks: (batches[batch] as number[]).map((i) => tasks[i] as LintTask) };
+        worker.postMessage(request);
+      }
+      if (held.size === 0 && readingDone && taken === queue.length) {
+        alive = false;
+        void worker.terminate();
+      }
+    };
+    // Its first answer, or its end without one: this worker no longer starts.
+    const settled = (): void => {
+      if (answered) return;
+      answered = true;
+      started();
+    };
+    const done = new Promise<void>((resolve) => {
       worker.on('message', (response: WorkerResponse) => {
         if (response.firstResult) options.onFirstResult?.({ ...response.firstResult, wallMs: performance.now() - startedAt });
         settled();
         held.delete(response.batch);
-        batches[response.batch].forEach((taskIndex, k) => (results[taskIndex] = response.results[k]));
+        (batches[response.batch] as number[]).forEach((taskIndex, k) => (results[taskIndex] = response.results[k]));
         feed();
       });
-      worker.on('error', (e) => fail(`worker thread failed (${reasonOf(e)})`));
+      worker.on('error', (e) => {
+        // No more batches for it: what it has not taken stays for the other threads.
+        alive = false;
+        fail(`worker thread failed (${reasonOf(e)})`);
+      });
       worker.on('exit', (code) => {
+        alive = false;
         fail(`worker thread exited with code ${code}`);
         settled();
         resolve();
       });
-      feed();
     });
+    return { feed, done };
+  };
 
-  const workers = Math.max(0, Math.min(options.jobs - 1, batches.length - 1));
-  starting = workers;
-  if (workers === 0) options.onWorkersStarted?.();
-  const running = Array.from({ length: workers }, workerDone);
-  // This thread reads batches too, letting the workers' messages in between its own.
-  while (nextBatch < batches.length) {
-    const batch = nextBatch++;
-    for (const i of batches[batch]) results[i] = options.lintHere(tasks[i]);
+  const count = Math.max(0, options.jobs - 1);
+  starting = count;
+  if (count === 0) options.onWorkersStarted?.();
+  const workers = Array.from({ length: count }, startWorker);
+  const feedAll = (): void => workers.forEach((w) => w.feed());
+
+  // The reading: what needs no parser is done here; the rest is queued for the workers.
+  let since = performance.now();
+  while (next < end) {
+    const i = order[next++] as number;
+    const early = options.lintWithoutParser(tasks[i] as LintTask);
+    if (early) results[i] = early;
+    else queue.push(i);
+    if (performance.now() - since > MAX_UNYIELDED_MS) {
+      feedAll();
+      await yieldToEvents();
+      since = performance.now();
+    }
+  }
+  readingDone = true;
+  feedAll();
+  // Then this thread takes batches from the queue too, letting the workers' messages in between.
+  for (let batch = take(size); batch !== null; batch = take(size)) {
+    for (const i of batches[batch] as number[]) results[i] = options.lintHere(tasks[i] as LintTask);
+    feedAll();
     await yieldToEvents();
   }
-  await Promise.all(running);
+  feedAll();
+  await Promise.all(workers.map((w) => w.done));
   // Batches nobody could take (every worker died) are reported, not silently dropped.
   return results.map((r) => r ?? ({ status: 'failed', error: 'not checked: every worker thread stopped' } as FileResult));
 }
