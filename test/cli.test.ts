@@ -432,7 +432,8 @@ describe('cli: parallel runs', () => {
 
     // The same run with a worker bundle that dies: proves the pool is used, and that a dead
     // thread fails the files it held (exit 2) instead of hanging or losing them silently, while
-    // the main thread, which lints batches too, still checks the rest.
+    // the main thread, which lints batches too, still checks the rest. (A cold run over a folder
+    // starts its workers before discovery: this one dies before the pool listens to it.)
     const dist = join(tempDir(), 'dist');
     cpSync(DIST, dist, { recursive: true, filter: (src) => !src.endsWith('.map') });
     writeFileSync(join(dist, 'cli-worker.js'), 'throw new Error("worker test failure");\n');

@@ -4,7 +4,7 @@
  * the exit status: 2 when a path or file could not be checked, else 1 when a finding reaches
  * --fail-on, else 0.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { discover } from './discover';
 import { formatGithub } from './format-github';
@@ -17,6 +17,8 @@ import { DEFAULT_CACHE_DIR, RunCache } from './run-cache';
 import type { CheckOptions } from './options';
 import { ConfigResolver } from './project-config';
 import { fillFingerprints, lintProject, planProject } from './project-run';
+import { startWorkersEarly } from './lint-all';
+import type { EarlyWorkers } from './worker-pool';
 import { findingsExitCode } from './report';
 import type { FileReport, RunReport } from './types';
 import { unifiedDiff } from './unified-diff';
@@ -55,7 +57,43 @@ function openCache(options: CheckOptions, resolver: ConfigResolver, cwd: string,
   return cache;
 }
 
+/**
+ * Whether this run will likely lint many files with no cache to answer from: then the pool's
+ * workers start before discovery (startWorkersEarly), and are ready when the first files are read.
+ * A guess made before the walk: more than one job, a folder among the paths, no --changed-since,
+ * and the cache off or its folder not made yet. A wrong guess costs a worker's start-up, on
+ * another core.
+ */
+function likelyLargeColdRun(options: CheckOptions, cwd: string): boolean {
+  if (options.jobs < 2 || options.changedSince !== null) return false;
+  const isFolder = (p: string): boolean => {
+    try {
+      return statSync(resolve(cwd, p)).isDirectory();
+    } catch {
+      return false;
+    }
+  };
+  if (!options.paths.some(isFolder)) return false;
+  if (options.noCache || options.fix !== 'none') return true;
+  const named = options.cacheDir ?? process.env['MIGRATION_GUARD_CACHE_DIR'] ?? null;
+  return !existsSync(named !== null && named !== '' ? resolve(cwd, named) : join(cwd, DEFAULT_CACHE_DIR));
+}
+
 export async function runCheck(options: CheckOptions, io: CheckIo): Promise<number> {
+  let early: EarlyWorkers | null = null;
+  try {
+    early = likelyLargeColdRun(options, io.cwd) ? startWorkersEarly(options.jobs) : null;
+  } catch {
+    // No grammar or worker bundle beside the CLI: the run says so where it loads them.
+  }
+  try {
+    return await checkWith(options, io, early);
+  } finally {
+    early?.release();
+  }
+}
+
+async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyWorkers | null): Promise<number> {
   const warn = (message: string): void => {
     if (!options.quiet) io.stderr(`migration-guard: warning: ${message}\n`);
   };
@@ -89,7 +127,7 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
   const authUserModel = resolver.resolved[0]?.settings.authUserModel ?? 'auth.User';
   let run: Awaited<ReturnType<typeof lintProject>>;
   try {
-    run = await lintProject(project, all, resolver.configs, options.jobs, authUserModel, cache);
+    run = await lintProject(project, all, resolver.configs, options.jobs, authUserModel, cache, early);
   } catch (e) {
     // Only the parser's own setup can land here (per-file problems are results).
     error(`cannot start the Python parser: ${e instanceof Error ? e.message : String(e)}`);

@@ -3,7 +3,7 @@
  * read in this thread for small runs, on a pool of worker threads for large ones (starting
  * threads costs more than it saves below a few hundred files).
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { ValueInterner } from '../analysis/interner';
 import { compileGrammar, PythonParser } from '../analysis/parser';
 import { bundledGrammarPaths, bundledWorkerFile } from './grammar';
@@ -11,7 +11,7 @@ import { lintFile, lintFileWithoutParser } from './lint-file';
 import { resultKey, type RunCache } from './run-cache';
 import type { FileResult, LintConfig, LintTask } from './types';
 import { tuneForLongRun } from '../v8-tuning';
-import { lintInPool } from './worker-pool';
+import { EarlyWorkers, lintInPool } from './worker-pool';
 import type { FirstResult } from './worker-protocol';
 
 /** Below this many files, starting worker threads costs more than it saves. */
@@ -23,11 +23,12 @@ export interface LintedAll {
   hashes: Array<string | null>;
 }
 
-async function lintFresh(tasks: LintTask[], configs: LintConfig[], jobs: number): Promise<FileResult[]> {
-  if (tasks.length === 0) return [];
+async function lintFresh(tasks: LintTask[], configs: LintConfig[], jobs: number, early: EarlyWorkers | null): Promise<FileResult[]> {
   const grammar = bundledGrammarPaths();
   const workerFile = bundledWorkerFile();
   const pool = workerFile !== null && jobs > 1 && tasks.length > POOL_THRESHOLD;
+  if (!pool) early?.release();
+  if (tasks.length === 0) return [];
   if (tasks.length <= POOL_THRESHOLD) {
     // A small run: the grammar is loaded only if some file needs a parse (most do not).
     const interner = new ValueInterner();
@@ -40,7 +41,7 @@ async function lintFresh(tasks: LintTask[], configs: LintConfig[], jobs: number)
       parser.dispose();
     }
   }
-  const compiled = pool ? await compileGrammar(grammar) : undefined;
+  const compiled = pool ? (early?.compiled ?? (await compileGrammar(grammar))) : undefined;
   const parser = await PythonParser.create(grammar, compiled);
   const interner = new ValueInterner();
   const lintHere = (t: LintTask): FileResult => lintFile(parser, t, configs[t.config] as LintConfig, interner);
@@ -51,7 +52,7 @@ async function lintFresh(tasks: LintTask[], configs: LintConfig[], jobs: number)
     // A long run: V8 tuned for it, once the workers no longer start (see v8-tuning.ts).
     if (pool && compiled && workerFile) {
       const lintWithoutParser = (t: LintTask): FileResult | null => lintFileWithoutParser(t, configs[t.config] as LintConfig, interner);
-      return await lintInPool({ tasks, configs, jobs, workerFile, grammar, compiled, lintHere, lintWithoutParser, onWorkersStarted: tuneForLongRun, ...(onFirstResult ? { onFirstResult } : {}) });
+      return await lintInPool({ tasks, configs, jobs, workerFile, grammar, compiled, lintHere, lintWithoutParser, onWorkersStarted: tuneForLongRun, ...(early ? { early } : {}), ...(onFirstResult ? { onFirstResult } : {}) });
     }
     tuneForLongRun();
     return tasks.map(lintHere);
@@ -61,7 +62,25 @@ async function lintFresh(tasks: LintTask[], configs: LintConfig[], jobs: number)
 }
 
 /** @param known each file's hash, when the cache computed them all first */
-export async function lintAllTasks(tasks: LintTask[], configs: LintConfig[], jobs: number, cache: RunCache | null = null, known?: ReadonlyArray<string | null>): Promise<LintedAll> {
+/**
+ * Starts the pool's worker threads before the run's files are known (see EarlyWorkers), when the
+ * run will likely want them: more than one job, and a cold run (no cache to answer from). Null
+ * otherwise. The grammar is compiled here, synchronously (a few milliseconds: V8 compiles lazily).
+ */
+export function startWorkersEarly(jobs: number): EarlyWorkers | null {
+  const workerFile = bundledWorkerFile();
+  if (workerFile === null || jobs < 2) return null;
+  const grammar = bundledGrammarPaths();
+  const compile = (file: string): WebAssembly.Module => new (WebAssembly.Module as unknown as new (bytes: Uint8Array) => WebAssembly.Module)(readFileSync(file));
+  const compiled = { runtime: compile(grammar.runtimeWasm), python: compile(grammar.pythonWasm) };
+  return new EarlyWorkers(workerFile, compiled, grammar, jobs - 1);
+}
+
+/**
+ * @param known each file's hash, when the cache computed them all first
+ * @param early workers started for this run: taken by the pool, or ended
+ */
+export async function lintAllTasks(tasks: LintTask[], configs: LintConfig[], jobs: number, cache: RunCache | null = null, known?: ReadonlyArray<string | null>, early: EarlyWorkers | null = null): Promise<LintedAll> {
   const results: Array<FileResult | undefined> = new Array(tasks.length);
   const hashes: Array<string | null> = new Array(tasks.length).fill(null);
   const keys = cache ? tasks.map((t) => resultKey(t, configs[t.config] as LintConfig)) : [];
@@ -77,7 +96,7 @@ export async function lintAllTasks(tasks: LintTask[], configs: LintConfig[], job
     }
     todo.push(i);
   });
-  const fresh = await lintFresh(todo.map((i) => (cache ? { ...tasks[i], hash: true } : tasks[i]) as LintTask), configs, jobs);
+  const fresh = await lintFresh(todo.map((i) => (cache ? { ...tasks[i], hash: true } : tasks[i]) as LintTask), configs, jobs, early);
   todo.forEach((i, k) => {
     const result = fresh[k] as FileResult;
     const hash = 'hash' in result ? result.hash : undefined;

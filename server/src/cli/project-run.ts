@@ -20,6 +20,7 @@ import { PythonParser } from '../analysis/parser';
 import { readSourceFile } from '../workspace/read-source';
 import { bundledGrammarPaths } from './grammar';
 import { lintAllTasks } from './lint-all';
+import type { EarlyWorkers } from './worker-pool';
 import { projectKey, resultKey, type RunCache } from './run-cache';
 import type { CliFinding, FileReport, FileResult, LintConfig, LintTask, ResultStatus } from './types';
 
@@ -188,7 +189,7 @@ function statusOf(r: FileResult): ResultStatus {
  * else each unchanged file's result, and the project step again. Throws only when the parser
  * cannot start.
  */
-export async function lintProject(plan: ProjectPlan, tasks: readonly LintTask[], configs: LintConfig[], jobs: number, authUserModel: string, cache: RunCache | null): Promise<{ statuses: ResultStatus[]; outcome: ProjectOutcome }> {
+export async function lintProject(plan: ProjectPlan, tasks: readonly LintTask[], configs: LintConfig[], jobs: number, authUserModel: string, cache: RunCache | null, early: EarlyWorkers | null = null): Promise<{ statuses: ResultStatus[]; outcome: ProjectOutcome }> {
   const settings = [authUserModel, [...plan.overrides], plan.candidates];
   const keyOf = (hashes: ReadonlyArray<string | null>): string | null => {
     // A file's result key (its mode and its config's rules, as JSON) is long and shared by many files:
@@ -205,10 +206,11 @@ export async function lintProject(plan: ProjectPlan, tasks: readonly LintTask[],
   const known = cache?.hasProjects() ? cache.hashAll(tasks, configs) : undefined;
   const memo = known && cache ? cache.project(keyOf(known) ?? '') : null;
   if (memo) {
+    early?.release();
     cache?.saveStats();
     return { statuses: memo.statuses, outcome: memo.outcome };
   }
-  const { results, hashes } = await lintAllTasks([...tasks], configs, jobs, cache, known);
+  const { results, hashes } = await lintAllTasks([...tasks], configs, jobs, cache, known, early);
   const outcome = finishProject(plan, tasks, results, configs, authUserModel);
   const statuses = results.map(statusOf);
   if (cache) {

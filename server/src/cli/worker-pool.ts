@@ -16,6 +16,52 @@ import type { CompiledGrammar, GrammarPaths } from '../analysis/parser';
 import { reasonOf, type FileResult, type LintConfig, type LintTask } from './types';
 import type { FirstResult, WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol';
 
+/**
+ * Worker threads started before the run knows its files (while discovery walks the tree): by the
+ * time the first files are read, they have loaded their code and instantiated the grammar. Taken
+ * by lintInPool, or ended with `release()` when the run turns out not to need them.
+ */
+export class EarlyWorkers {
+  private readonly started: StartedWorker[];
+  private taken = false;
+
+  constructor(
+    readonly workerFile: string,
+    readonly compiled: CompiledGrammar,
+    readonly grammar: GrammarPaths,
+    count: number,
+  ) {
+    const init: WorkerInit = { grammar, compiled };
+    this.started = Array.from({ length: count }, () => {
+      const started: StartedWorker = { startedAt: performance.now(), worker: new Worker(workerFile, { workerData: init }) };
+      // Kept until the pool listens: an 'error' nobody listens to would end the process.
+      started.worker.on('error', (e) => (started.error ??= e));
+      started.worker.once('exit', (code) => (started.exitCode = code));
+      return started;
+    });
+  }
+
+  /** The workers, once: the pool runs them from now on. */
+  take(): StartedWorker[] {
+    if (this.taken) return [];
+    this.taken = true;
+    return this.started;
+  }
+
+  /** Ends the workers no pool took. */
+  release(): void {
+    for (const { worker } of this.take()) void worker.terminate();
+  }
+}
+
+/** A worker thread, when it was started, and how it failed or ended before the pool listened. */
+interface StartedWorker {
+  worker: Worker;
+  startedAt: number;
+  error?: unknown;
+  exitCode?: number;
+}
+
 export interface PoolOptions {
   tasks: readonly LintTask[];
   configs: LintConfig[];
@@ -23,6 +69,8 @@ export interface PoolOptions {
   workerFile: string;
   grammar: GrammarPaths;
   compiled: CompiledGrammar;
+  /** Workers already started for this run (their grammar is `compiled`). */
+  early?: EarlyWorkers;
   /** Lints one task in this thread. */
   lintHere(task: LintTask): FileResult;
   /** The task's result when it needs no parser (read in this thread, never sent to a worker), else null. */
@@ -54,7 +102,8 @@ export async function lintInPool(options: PoolOptions): Promise<FileResult[]> {
   // Sized on every task: the parsed ones are found as the reading goes, their count unknown until it ends.
   const size = batchSize(tasks.length, options.jobs);
   const results: (FileResult | undefined)[] = new Array<FileResult | undefined>(tasks.length).fill(undefined);
-  const init: WorkerInit = { grammar: options.grammar, compiled: options.compiled, configs: options.configs };
+  const init: WorkerInit = { grammar: options.grammar, compiled: options.compiled };
+  const ready = options.early?.take() ?? [];
   /** Tasks that need the parser, in the order the reading found them; `taken` of them are handed out. */
   const queue: number[] = [];
   let taken = 0;
@@ -95,9 +144,9 @@ export async function lintInPool(options: PoolOptions): Promise<FileResult[]> {
     done: Promise<void>;
   }
 
-  const startWorker = (): PoolWorker => {
-    const startedAt = performance.now();
-    const worker = new Worker(options.workerFile, { workerData: init });
+  const startWorker = (k: number): PoolWorker => {
+    const early = ready[k];
+    const { worker, startedAt } = early ?? { startedAt: performance.now(), worker: new Worker(options.workerFile, { workerData: init }) };
     const held = new Set<number>();
     let answered = false;
     let alive = true;
@@ -119,8 +168,8 @@ export async function lintInPool(options: PoolOptions): Promise<FileResult[]> {
         else if (available > 0 && (readingDone || held.size === 0)) batch = take(want);
         if (batch === null) break;
         held.add(batch);
-        sent++;
-        const request: WorkerRequest = { batch, tasks: (batches[batch] as number[]).map((i) => tasks[i] as LintTask) };
+        const first = sent++ === 0;
+        const request: WorkerRequest = { batch, tasks: (batches[batch] as number[]).map((i) => tasks[i] as LintTask), ...(first ? { configs: options.configs } : {}) };
         worker.postMessage(request);
       }
       if (held.size === 0 && readingDone && taken === queue.length) {
@@ -142,17 +191,24 @@ export async function lintInPool(options: PoolOptions): Promise<FileResult[]> {
         (batches[response.batch] as number[]).forEach((taskIndex, k) => (results[taskIndex] = response.results[k]));
         feed();
       });
-      worker.on('error', (e) => {
+      const onError = (e: unknown): void => {
         // No more batches for it: what it has not taken stays for the other threads.
         alive = false;
         fail(`worker thread failed (${reasonOf(e)})`);
-      });
-      worker.on('exit', (code) => {
+      };
+      const onExit = (code: number): void => {
         alive = false;
         fail(`worker thread exited with code ${code}`);
         settled();
         resolve();
-      });
+      };
+      // A worker started early may have failed or ended already.
+      if (early?.error !== undefined) onError(early.error);
+      if (early?.exitCode !== undefined) onExit(early.exitCode);
+      else {
+        worker.on('error', onError);
+        worker.on('exit', onExit);
+      }
     });
     return { feed, done };
   };
@@ -160,7 +216,9 @@ export async function lintInPool(options: PoolOptions): Promise<FileResult[]> {
   const count = Math.max(0, options.jobs - 1);
   starting = count;
   if (count === 0) options.onWorkersStarted?.();
-  const workers = Array.from({ length: count }, startWorker);
+  const workers = Array.from({ length: count }, (_, k) => startWorker(k));
+  // Started early, but more than this run wants: not needed.
+  for (const extra of ready.slice(count)) void extra.worker.terminate();
   const feedAll = (): void => workers.forEach((w) => w.feed());
 
   // The reading: what needs no parser is done here; the rest is queued for the workers.

@@ -7,13 +7,17 @@ export interface WorkerInit {
   grammar: GrammarPaths;
   /** The grammar compiled by the main thread; the worker instantiates it without compiling. */
   compiled: CompiledGrammar;
-  configs: LintConfig[];
 }
 
 /** A batch of tasks to lint; `batch` comes back with the results. */
 export interface WorkerRequest {
   batch: number;
   tasks: LintTask[];
+  /**
+   * The run's settings, with a worker's first batch (a worker may start before discovery has
+   * found every configuration); tasks name theirs by index.
+   */
+  configs?: LintConfig[];
 }
 
 /** What a worker's first result cost it, from the thread's start (sent with its first response). */

@@ -9,7 +9,7 @@ import { ValueInterner } from '../analysis/interner';
 import { codeCacheReady } from '../code-cache';
 import { PythonParser } from '../analysis/parser';
 import { lintFile } from './lint-file';
-import { reasonOf, type FileResult } from './types';
+import { reasonOf, type FileResult, type LintConfig } from './types';
 import type { FirstResult, WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol';
 
 /** This thread's CPU time so far (its start included), from Linux's per-thread schedstat; null elsewhere. */
@@ -32,10 +32,13 @@ const parserReady: Promise<PythonParser> = PythonParser.create(init.grammar, ini
 });
 // Shares equal calls across the batches this thread reads (each batch crosses back as one message).
 const interner = new ValueInterner();
+// The run's settings: sent with the first batch.
+let configs: LintConfig[] = [];
 // Reported per batch below; this only keeps an early failure from being "unhandled".
 parserReady.catch(() => undefined);
 
 async function handle(request: WorkerRequest): Promise<WorkerResponse> {
+  if (request.configs) configs = request.configs;
   let parser: PythonParser;
   try {
     parser = await parserReady;
@@ -43,7 +46,7 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
     const failed: FileResult = { status: 'failed', error: `cannot load the Python grammar (${reasonOf(e)})` };
     return { batch: request.batch, results: request.tasks.map(() => failed) };
   }
-  return { batch: request.batch, results: request.tasks.map((t) => lintFile(parser, t, init.configs[t.config], interner)) };
+  return { batch: request.batch, results: request.tasks.map((t) => lintFile(parser, t, configs[t.config] as LintConfig, interner)) };
 }
 
 let answered = false;
