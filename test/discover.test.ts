@@ -41,6 +41,16 @@ describe('discover', () => {
     assert.equal(new Set(d.python).size, d.python.length);
   });
 
+  it('tells a watcher once, during the walk, that it has found that many files', () => {
+    const calls: number[] = [];
+    let d: ReturnType<typeof discover> | null = null;
+    d = discover(['.'], resolver(), root, { at: 4, reached: () => calls.push(d === null ? -1 : d.tasks.length) });
+    assert.deepEqual(calls, [-1], 'called once, before discover returned');
+    const none: number[] = [];
+    discover(['.'], resolver(), root, { at: 7, reached: () => none.push(1) });
+    assert.deepEqual(none, [], 'six files: never told about seven');
+  });
+
   it('lists a file once when paths overlap, as a migration when any path names it so', () => {
     const d = discover(['shop/models.py', 'shop', '.', 'shop/migrations/0001_initial.py'], resolver(), root);
     const seen = d.tasks.map((t) => t.file);

@@ -4,7 +4,7 @@
  * the exit status: 2 when a path or file could not be checked, else 1 when a finding reaches
  * --fail-on, else 0.
  */
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { discover } from './discover';
 import { formatGithub } from './format-github';
@@ -17,7 +17,7 @@ import { DEFAULT_CACHE_DIR, RunCache } from './run-cache';
 import type { CheckOptions } from './options';
 import { ConfigResolver } from './project-config';
 import { fillFingerprints, lintProject, planProject } from './project-run';
-import { startWorkersEarly } from './lint-all';
+import { POOL_THRESHOLD, startWorkersEarly } from './lint-all';
 import type { EarlyWorkers } from './worker-pool';
 import { findingsExitCode } from './report';
 import type { FileReport, RunReport } from './types';
@@ -58,42 +58,34 @@ function openCache(options: CheckOptions, resolver: ConfigResolver, cwd: string,
 }
 
 /**
- * Whether this run will likely lint many files with no cache to answer from: then the pool's
- * workers start before discovery (startWorkersEarly), and are ready when the first files are read.
- * A guess made before the walk: more than one job, a folder among the paths, no --changed-since,
- * and the cache off or its folder not made yet. A wrong guess costs a worker's start-up, on
- * another core.
+ * Whether this run will likely read its files with no cache to answer from: then the pool's
+ * workers start as soon as discovery has found more files than the pool takes (see
+ * startWorkersEarly), and are ready when the first files are read. A guess made before the walk:
+ * more than one job, no --changed-since (it picks a few files after the walk), and the cache off or
+ * its folder not made yet. A wrong guess costs a worker's start-up, on another core.
  */
-function likelyLargeColdRun(options: CheckOptions, cwd: string): boolean {
+function likelyColdRun(options: CheckOptions, cwd: string): boolean {
   if (options.jobs < 2 || options.changedSince !== null) return false;
-  const isFolder = (p: string): boolean => {
-    try {
-      return statSync(resolve(cwd, p)).isDirectory();
-    } catch {
-      return false;
-    }
-  };
-  if (!options.paths.some(isFolder)) return false;
   if (options.noCache || options.fix !== 'none') return true;
   const named = options.cacheDir ?? process.env['MIGRATION_GUARD_CACHE_DIR'] ?? null;
   return !existsSync(named !== null && named !== '' ? resolve(cwd, named) : join(cwd, DEFAULT_CACHE_DIR));
 }
 
+/** The workers a run started early, if it did (ended when the run ends, unless a pool took them). */
+interface EarlyStart {
+  workers: EarlyWorkers | null;
+}
+
 export async function runCheck(options: CheckOptions, io: CheckIo): Promise<number> {
-  let early: EarlyWorkers | null = null;
-  try {
-    early = likelyLargeColdRun(options, io.cwd) ? startWorkersEarly(options.jobs) : null;
-  } catch {
-    // No grammar or worker bundle beside the CLI: the run says so where it loads them.
-  }
+  const early: EarlyStart = { workers: null };
   try {
     return await checkWith(options, io, early);
   } finally {
-    early?.release();
+    early.workers?.release();
   }
 }
 
-async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyWorkers | null): Promise<number> {
+async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart): Promise<number> {
   const warn = (message: string): void => {
     if (!options.quiet) io.stderr(`migration-guard: warning: ${message}\n`);
   };
@@ -107,7 +99,14 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyWorkers
     { select: options.select, ignore: options.ignore, fix: options.fix, fingerprints: options.writeBaseline !== null || options.baseline !== null, ...(options.maxFileSize ? { maxFileSize: options.maxFileSize } : {}) },
     warn,
   );
-  const found = discover(options.paths, resolver, io.cwd);
+  const startWorkers = (): void => {
+    try {
+      early.workers ??= startWorkersEarly(options.jobs);
+    } catch {
+      // No grammar or worker bundle beside the CLI: the run says so where it loads them.
+    }
+  };
+  const found = discover(options.paths, resolver, io.cwd, likelyColdRun(options, io.cwd) ? { at: POOL_THRESHOLD + 1, reached: startWorkers } : undefined);
   for (const w of found.warnings) warn(w);
   for (const e of found.errors) error(e);
 
@@ -127,7 +126,7 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyWorkers
   const authUserModel = resolver.resolved[0]?.settings.authUserModel ?? 'auth.User';
   let run: Awaited<ReturnType<typeof lintProject>>;
   try {
-    run = await lintProject(project, all, resolver.configs, options.jobs, authUserModel, cache, early);
+    run = await lintProject(project, all, resolver.configs, options.jobs, authUserModel, cache, early.workers);
   } catch (e) {
     // Only the parser's own setup can land here (per-file problems are results).
     error(`cannot start the Python parser: ${e instanceof Error ? e.message : String(e)}`);

@@ -53,6 +53,7 @@ class Walk {
   constructor(
     private readonly resolver: ConfigResolver,
     private readonly cwd: string,
+    private readonly watch?: TaskWatch,
   ) {}
 
   private add(task: LintTask): void {
@@ -65,6 +66,7 @@ class Walk {
       this.seen.set(task.file, task);
     }
     this.out.tasks.push(task);
+    if (this.watch && this.out.tasks.length === this.watch.at) this.watch.reached();
   }
 
   /** Globs are relative to the pyproject.toml's folder, else to the current directory (or the path itself, outside it). */
@@ -132,8 +134,14 @@ class Walk {
 }
 
 /** The lint tasks for `paths`, in command-line order, each folder's files in name order. */
-export function discover(paths: readonly string[], resolver: ConfigResolver, cwd: string): Discovery {
-  const walk = new Walk(resolver, cwd);
+/** Told, once, while the walk goes on, that it has found `at` files to read. */
+export interface TaskWatch {
+  at: number;
+  reached(): void;
+}
+
+export function discover(paths: readonly string[], resolver: ConfigResolver, cwd: string, watch?: TaskWatch): Discovery {
+  const walk = new Walk(resolver, cwd, watch);
   for (const p of paths) walk.path(p);
   // Overlapping paths, or a file named with its folder's siblings: the same file listed twice.
   if (walk.mayRepeat) walk.out.python = [...new Set(walk.out.python)];

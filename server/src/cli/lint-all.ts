@@ -61,11 +61,11 @@ async function lintFresh(tasks: LintTask[], configs: LintConfig[], jobs: number,
   }
 }
 
-/** @param known each file's hash, when the cache computed them all first */
 /**
- * Starts the pool's worker threads before the run's files are known (see EarlyWorkers), when the
- * run will likely want them: more than one job, and a cold run (no cache to answer from). Null
- * otherwise. The grammar is compiled here, synchronously (a few milliseconds: V8 compiles lazily).
+ * Starts the pool's worker threads before the run has all its files (see EarlyWorkers): `check`
+ * calls it while discovery walks, once it has found more files than the pool threshold on a run
+ * with no cache to answer from. Null without a worker bundle or with one job. The grammar is
+ * compiled here, synchronously (a few milliseconds: V8 compiles lazily).
  */
 export function startWorkersEarly(jobs: number): EarlyWorkers | null {
   const workerFile = bundledWorkerFile();
