@@ -35,6 +35,9 @@ export interface Expr {
 const isNameStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
 const isNamePart = (c: number): boolean => isNameStart(c) || (c >= 48 && c <= 57);
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isHexDigit = (c: number): boolean => isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+const isOctalDigit = (c: number): boolean => c >= 48 && c <= 55;
+const isBinaryDigit = (c: number): boolean => c === 48 || c === 49;
 
 export class Reader {
   pos = 0;
@@ -160,18 +163,18 @@ export class Reader {
     let raw = false;
     let bytes = false;
     for (let k = 0; k < 2 && isNameStart(this.code(p)); k++, p++) {
-      const c = this.src[p]?.toLowerCase();
-      if (c === 'r' && !raw) raw = true;
-      else if (c === 'b' && !bytes) bytes = true;
-      else if (c === 'u' && k === 0 && this.code(p + 1) !== 114 && this.code(p + 1) !== 82) {
+      const c = this.code(p) | 32; // lower case
+      if (c === 114 && !raw) raw = true;
+      else if (c === 98 && !bytes) bytes = true;
+      else if (c === 117 && k === 0 && this.code(p + 1) !== 114 && this.code(p + 1) !== 82) {
         p++;
         break;
       } else return false;
     }
     const q = this.code(p);
     if (q !== 34 && q !== 39) return false;
-    const quote = this.src[p] as string;
-    const triple = this.src.startsWith(quote.repeat(3), p);
+    const tripled = (at: number): boolean => this.code(at) === q && this.code(at + 1) === q && this.code(at + 2) === q;
+    const triple = tripled(p);
     p += triple ? 3 : 1;
     for (;;) {
       const c = this.code(p);
@@ -186,7 +189,7 @@ export class Reader {
       }
       if (!triple && (c === 10 || c === 13)) giveUp();
       if (bytes && c > 127) giveUp();
-      if (c === q && (!triple || this.src.startsWith(quote.repeat(3), p))) {
+      if (c === q && (!triple || tripled(p))) {
         p += triple ? 3 : 1;
         break;
       }
@@ -219,10 +222,10 @@ export class Reader {
       if (!ok(this.code())) giveUp();
       while (ok(this.code()) || (this.code() === 95 && ok(this.code(this.pos + 1)))) this.pos++;
     };
-    if (this.code() === 48 && /[xXoObB]/.test(s[this.pos + 1] ?? '')) {
-      const base = (s[this.pos + 1] as string).toLowerCase();
+    const base = this.code() === 48 ? this.code(this.pos + 1) | 32 : -1; // lower case: x, o or b
+    if (base === 120 || base === 111 || base === 98) {
       this.pos += 2;
-      digits(base === 'x' ? (c) => isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70) : base === 'o' ? (c) => c >= 48 && c <= 55 : (c) => c === 48 || c === 49);
+      digits(base === 120 ? isHexDigit : base === 111 ? isOctalDigit : isBinaryDigit);
     } else {
       if (isDigit(this.code())) digits(isDigit);
       const intEnd = this.pos;
