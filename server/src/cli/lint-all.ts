@@ -24,11 +24,11 @@ export interface LintedAll {
 }
 
 async function lintFresh(tasks: LintTask[], configs: LintConfig[], jobs: number, early: EarlyWorkers | null): Promise<FileResult[]> {
-  const grammar = bundledGrammarPaths();
   const workerFile = bundledWorkerFile();
   const pool = workerFile !== null && jobs > 1 && tasks.length > POOL_THRESHOLD;
   if (!pool) early?.release();
   if (tasks.length === 0) return [];
+  const grammar = bundledGrammarPaths();
   if (tasks.length <= POOL_THRESHOLD) {
     // A small run: the grammar is loaded only if some file needs a parse (most do not).
     const interner = new ValueInterner();
