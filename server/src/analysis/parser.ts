@@ -2,6 +2,7 @@
  * Loads web-tree-sitter and the Python grammar from explicit file paths and parses source text,
  * incrementally when given the previous tree. The only module that talks to the tree-sitter runtime.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Edit, Language, Parser, Tree } from 'web-tree-sitter';
 
@@ -26,6 +27,16 @@ export async function compileGrammar(paths: GrammarPaths): Promise<CompiledGramm
   const [runtime, python] = await Promise.all([readFile(paths.runtimeWasm), readFile(paths.pythonWasm)]);
   const [runtimeModule, pythonModule] = await Promise.all([WebAssembly.compile(runtime), WebAssembly.compile(python)]);
   return { runtime: runtimeModule, python: pythonModule };
+}
+
+/**
+ * compileGrammar without waiting: for a thread busy with synchronous work (the CLI's discovery walk)
+ * that starts workers in the middle of it. A few milliseconds: V8 compiles WebAssembly lazily.
+ */
+export function compileGrammarSync(paths: GrammarPaths): CompiledGrammar {
+  // Node's WebAssembly typings omit the synchronous constructor's argument.
+  const compile = (file: string): WebAssembly.Module => new (WebAssembly.Module as unknown as new (bytes: Uint8Array) => WebAssembly.Module)(readFileSync(file));
+  return { runtime: compile(paths.runtimeWasm), python: compile(paths.pythonWasm) };
 }
 
 let runtimeReady: Promise<void> | undefined;

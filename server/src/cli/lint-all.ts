@@ -3,9 +3,9 @@
  * read in this thread for small runs, on a pool of worker threads for large ones (starting
  * threads costs more than it saves below a few hundred files).
  */
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { ValueInterner } from '../analysis/interner';
-import { compileGrammar, PythonParser } from '../analysis/parser';
+import { compileGrammar, compileGrammarSync, PythonParser } from '../analysis/parser';
 import { bundledGrammarPaths, bundledWorkerFile } from './grammar';
 import { lintFile, lintFileWithoutParser } from './lint-file';
 import { resultKey, type RunCache } from './run-cache';
@@ -71,9 +71,7 @@ export function startWorkersEarly(jobs: number): EarlyWorkers | null {
   const workerFile = bundledWorkerFile();
   if (workerFile === null || jobs < 2) return null;
   const grammar = bundledGrammarPaths();
-  const compile = (file: string): WebAssembly.Module => new (WebAssembly.Module as unknown as new (bytes: Uint8Array) => WebAssembly.Module)(readFileSync(file));
-  const compiled = { runtime: compile(grammar.runtimeWasm), python: compile(grammar.pythonWasm) };
-  return new EarlyWorkers(workerFile, compiled, grammar, jobs - 1);
+  return new EarlyWorkers(workerFile, compileGrammarSync(grammar), grammar, jobs - 1);
 }
 
 /**

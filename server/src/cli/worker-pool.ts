@@ -26,19 +26,13 @@ export class EarlyWorkers {
   private taken = false;
 
   constructor(
-    readonly workerFile: string,
+    workerFile: string,
     readonly compiled: CompiledGrammar,
-    readonly grammar: GrammarPaths,
+    grammar: GrammarPaths,
     count: number,
   ) {
     const init: WorkerInit = { grammar, compiled };
-    this.started = Array.from({ length: count }, () => {
-      const started: StartedWorker = { startedAt: performance.now(), worker: new Worker(workerFile, { workerData: init }) };
-      // Kept until the pool listens: an 'error' nobody listens to would end the process.
-      started.worker.on('error', (e) => (started.error ??= e));
-      started.worker.once('exit', (code) => (started.exitCode = code));
-      return started;
-    });
+    this.started = Array.from({ length: count }, () => spawnWorker(workerFile, init));
   }
 
   /** The workers, once: the pool runs them from now on. */
@@ -60,6 +54,14 @@ interface StartedWorker {
   startedAt: number;
   error?: unknown;
   exitCode?: number;
+}
+
+/** Starts a worker, recording its failure or end until the pool listens (an 'error' nobody listens to would end the process). */
+function spawnWorker(workerFile: string, init: WorkerInit): StartedWorker {
+  const started: StartedWorker = { startedAt: performance.now(), worker: new Worker(workerFile, { workerData: init }) };
+  started.worker.on('error', (e) => (started.error ??= e));
+  started.worker.once('exit', (code) => (started.exitCode = code));
+  return started;
 }
 
 export interface PoolOptions {
@@ -145,8 +147,8 @@ export async function lintInPool(options: PoolOptions): Promise<FileResult[]> {
   }
 
   const startWorker = (k: number): PoolWorker => {
-    const early = ready[k];
-    const { worker, startedAt } = early ?? { startedAt: performance.now(), worker: new Worker(options.workerFile, { workerData: init }) };
+    const spawned = ready[k] ?? spawnWorker(options.workerFile, init);
+    const { worker, startedAt } = spawned;
     const held = new Set<number>();
     let answered = false;
     let alive = true;
@@ -202,9 +204,9 @@ export async function lintInPool(options: PoolOptions): Promise<FileResult[]> {
         settled();
         resolve();
       };
-      // A worker started early may have failed or ended already.
-      if (early?.error !== undefined) onError(early.error);
-      if (early?.exitCode !== undefined) onExit(early.exitCode);
+      // It may have failed or ended already (one started early, before the walk ended).
+      if (spawned.error !== undefined) onError(spawned.error);
+      if (spawned.exitCode !== undefined) onExit(spawned.exitCode);
       else {
         worker.on('error', onError);
         worker.on('exit', onExit);
