@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { readSourceFile, readSourceFileAsync } from '../server/src/workspace/read-source';
+import { readFileBytes, readSourceFile, readSourceFileAsync } from '../server/src/workspace/read-source';
 import { skipReason } from './helpers/skip';
 
 const dir = mkdtempSync(join(tmpdir(), 'mg-read-'));
@@ -58,4 +58,46 @@ describe('readSourceFile', () => {
       assert.equal(!limited.ok && limited.kind, 'too-large');
     });
   }
+});
+
+describe('readFileBytes into a reused buffer', () => {
+  it('reads a file that fits into the buffer, and one that does not into its own', () => {
+    const buffer = Buffer.alloc(64, 0x21);
+    const small = join(dir, 'small.py');
+    const large = join(dir, 'large.py');
+    writeFileSync(small, 'x = 1\n');
+    writeFileSync(large, 'y = 2\n'.repeat(100));
+    const a = readFileBytes(small, undefined, buffer);
+    assert.ok(a.ok);
+    assert.equal(a.data.toString(), 'x = 1\n');
+    assert.equal(a.data.buffer, buffer.buffer, 'a view of the buffer given');
+    const b = readFileBytes(large, undefined, buffer);
+    assert.ok(b.ok);
+    assert.equal(b.data.toString(), 'y = 2\n'.repeat(100));
+    assert.notEqual(b.data.buffer, buffer.buffer, 'too long for it: a buffer of its own');
+    // The next read that fits overwrites the first one's bytes: the caller must be done with them.
+    writeFileSync(small, 'z = 3\n');
+    const c = readFileBytes(small, undefined, buffer);
+    assert.ok(c.ok);
+    assert.equal(a.data.toString(), 'z = 3\n');
+  });
+
+  it('keeps the limit and reads past what stat said', (t) => {
+    const buffer = Buffer.alloc(1 << 16);
+    const big = join(dir, 'reuse-big.py');
+    writeFileSync(big, 'x'.repeat(2_000));
+    const r = readFileBytes(big, 1_000, buffer);
+    assert.equal(!r.ok && r.kind, 'too-large');
+    let expected: Buffer;
+    try {
+      expected = readFileSync(PROC);
+    } catch (e) {
+      const why = skipReason(`${PROC} cannot be read here`);
+      if (why === null) throw e;
+      t.skip(why);
+      return;
+    }
+    const p = readFileBytes(PROC, undefined, buffer);
+    assert.ok(p.ok && expected.length > 0 && p.data.length > 0 && p.data.toString().split('\n').length > 5);
+  });
 });

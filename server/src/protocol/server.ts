@@ -152,13 +152,16 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     return outcomeOf(file, await readSourceFileAsync(file, service.settingsFor(file).settings.maxFileSize));
   }
 
+  /** What the scan reads files into (none is kept: each is decoded, or dropped, before the next). */
+  const scanBuffer = Buffer.allocUnsafe(1 << 20);
+
   /**
    * The scan's reading and linting of one file, synchronously (async reads cost several times more
    * CPU). A file that can only be a migration by its content is not decoded when its bytes do not
    * name `Migration` (most Python files of a project). Returns whether it is a migration.
    */
   function scanFile(file: string): boolean {
-    const read = readFileBytes(file, service.settingsFor(file).settings.maxFileSize);
+    const read = readFileBytes(file, service.settingsFor(file).settings.maxFileSize, scanBuffer);
     if (read.ok && !read.data.includes(MIGRATION_WORD) && !linter.needsText(file)) {
       linter.notMigration(file);
       return false;
