@@ -60,8 +60,31 @@ export function underSizeCheck(node: Node, loop: Node): boolean {
   return false;
 }
 
-/** A slice that can stand for a batch: not `[:1]` / `[0:1]` (a LIMIT 1 lookup). */
+/** Methods whose arguments are text for people: a slice there shortens what is shown. */
+const OUTPUT_CALLS = /^(?:print|debug|info|warning|warn|error|exception|critical|log|write)$/;
+
+/**
+ * The slice shapes text that is printed or logged: it sits in an f-string's `{…}` or in the
+ * arguments of `print()`, a logger's method or a stream's `write()` (`print(f"{cmd[:50]}")`).
+ */
+function inOutput(slice: Node): boolean {
+  for (let p = slice.parent; p && p.type !== 'block' && p.type !== 'module'; p = p.parent) {
+    if (p.type === 'interpolation') return true;
+    if (p.type === 'argument_list') {
+      const fn = p.parent?.childForFieldName('function');
+      const name = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.type === 'identifier' ? fn.text : null;
+      if (name && OUTPUT_CALLS.test(name)) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * A slice that can stand for a batch: not `[:1]` / `[0:1]` (a LIMIT 1 lookup), nor one that
+ * shortens what is printed or logged.
+ */
 export function isBatchSlice(slice: Node): boolean {
+  if (inOutput(slice)) return false;
   const bounds = slice.namedChildren;
   const literal = bounds.every((b) => b.type === 'integer');
   if (!literal) return bounds.length > 0;
