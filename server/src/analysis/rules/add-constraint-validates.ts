@@ -16,11 +16,17 @@ import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
 import { fieldBefore, tableLabel, walkSchema } from './schema-walk';
 
-/** Whether ADD COLUMN gives existing rows a value: a `default` or `db_default` that is not None. */
+/**
+ * Whether ADD COLUMN gives existing rows a value: a `default` or `db_default` that is not None. A
+ * foreign key's `default=''` is none either: Django saves '' as NULL for a key whose target field
+ * takes no empty strings (an integer or UUID primary key: ForeignKey.get_db_prep_save), and a key
+ * to a text primary key that really is '' is too rare to guess at (wger `exercises/0006`).
+ */
 function nonNullDefault(field: FieldSpec | null | undefined): boolean {
   // Unknown (unreadable) means silence, as everywhere.
   const given = (v: FieldSpec['default']): boolean => v !== undefined && v !== 'NOT_PROVIDED' && v.kind !== 'none';
-  return !!field && (given(field.default) || given(field.dbDefault));
+  const emptyKey = !!field?.relation && typeof field.default === 'object' && field.default.kind === 'str' && field.default.value === '';
+  return !!field && ((given(field.default) && !emptyKey) || given(field.dbDefault));
 }
 
 export const addConstraintValidates: Rule = {
