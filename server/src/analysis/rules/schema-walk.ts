@@ -89,6 +89,20 @@ function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
     const entry = modelEntry(initial, model);
     return entry === 'unknown' || entry === 'absent' ? null : entry;
   };
+  // Django writes an AlterField's SQL from its own state, which SeparateDatabaseAndState may have
+  // moved away from the database (database side empty, or custom code): where the two disagree
+  // about the field, what runs is unknowable (ArchiveBox core/0029 made `id` a UUID in the state
+  // only, by code; 0030's AlterField to UUID then runs no SQL at all).
+  const stateStart = ctx.view && ctx.file ? ctx.view.stateOf(ctx.file, 'before', 'state') : null;
+  const splitFields = new Set<string>();
+  const diverged = (model: string, field: string | null): boolean => {
+    if (!field) return false;
+    if (splitFields.has(`${model}#${field}`) || splitFields.has(model)) return true;
+    const db = modelEntry(initial, model);
+    const st = stateStart ? modelEntry(stateStart, model) : 'unknown';
+    if (typeof db === 'string' || typeof st === 'string') return false;
+    return !sameField(db.fields.get(field), st.fields.get(field));
+  };
   const created = squashedRun(ctx);
   const ops = summary.operations;
   // Which models a judged operation at or after each index asks about: an operation on another
@@ -109,14 +123,22 @@ function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
   };
   let opaque = false;
   const touched = new Set<string>();
+  // A SeparateDatabaseAndState's state side moves the state once its database side has run (that
+  // side's SQL is still written from the state as it was).
+  let splitAfter: { index: number; fields: string[] } | null = null;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i] as OperationSummary;
     const args = op.args;
+    if (splitAfter && op.container !== splitAfter.index) {
+      for (const f of splitAfter.fields) splitFields.add(f);
+      splitAfter = null;
+    }
     if (args && op.certain && op.databaseEffect === 'normal' && WALKED.has(args.kind) && op.specName !== 'SeparateDatabaseAndState') {
       const model = 'model' in args && args.model ? args.model.toLowerCase() : null;
       if (model) {
         const status = statusOf(modelEntry(state, model), created, model);
-        if (status.table === 'existing' && (opaque || (touched.size > 0 && status.before && touched.has((defaultTable(status.before) ?? '').toLowerCase())))) {
+        const field = args.kind === 'RenameField' ? args.oldName : args.kind === 'AlterField' || args.kind === 'RemoveField' ? args.name : null;
+        if (status.table === 'existing' && (opaque || diverged(model, field) || (touched.size > 0 && status.before && touched.has((defaultTable(status.before) ?? '').toLowerCase())))) {
           status.table = 'unknown';
           status.before = null;
         }
@@ -132,12 +154,43 @@ function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
       const table = m?.[1] ?? m?.[2];
       if (table) touched.add(table.toLowerCase());
     }
+    if (op.specName === 'SeparateDatabaseAndState') {
+      const fields: string[] = [];
+      for (const inner of op.stateOperations ?? []) {
+        const a = inner.args;
+        const m = a && 'model' in a && a.model ? a.model.toLowerCase() : null;
+        if (!a || !m) continue;
+        if (a.kind === 'AddField' || a.kind === 'AlterField' || a.kind === 'RemoveField') fields.push(`${m}#${a.name ?? ''}`);
+        else if (a.kind === 'RenameField') for (const n of [a.oldName, a.newName]) fields.push(`${m}#${n ?? ''}`);
+        else fields.push(m);
+      }
+      splitAfter = { index: i, fields };
+    }
     if (op.createsModel) created.add(op.createsModel);
     if (args?.kind === 'CreateModel' && args.model && op.databaseEffect === 'normal') created.add(args.model.toLowerCase());
     if (args?.kind === 'RenameModel' && args.model && args.newName && created.has(args.model.toLowerCase())) created.add(args.newName.toLowerCase());
     if (mustReplay(op, later[i] as ReadonlySet<string>)) state = applyMigration(state, [op], true, 'database');
   }
   return steps;
+}
+
+/** Two readings of a field that agree on everything its column depends on (unknown agrees with nothing). */
+function sameField(a: FieldSpec | null | undefined, b: FieldSpec | null | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  const r = (f: FieldSpec) => (f.relation ? [f.relation.kind, JSON.stringify(f.relation.to), f.relation.dbConstraint, f.relation.toField] : f.relation);
+  return (
+    a.cls === b.cls &&
+    a.null === b.null &&
+    a.primaryKey === b.primaryKey &&
+    a.unique === b.unique &&
+    a.dbIndex === b.dbIndex &&
+    a.maxLength === b.maxLength &&
+    a.maxDigits === b.maxDigits &&
+    a.decimalPlaces === b.decimalPlaces &&
+    a.dbColumn === b.dbColumn &&
+    JSON.stringify(r(a)) === JSON.stringify(r(b))
+  );
 }
 
 /**
