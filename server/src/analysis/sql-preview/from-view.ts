@@ -1,7 +1,10 @@
 /**
- * The SQL preview of one migration file of a project view: the app's database state before it,
- * and models of other apps read from the state after the migration's own dependency on that app
- * (where Django's makemigrations always records one for a foreign key).
+ * The SQL preview of one migration file of a project view: the app's state before it, and models
+ * of other apps read from the state after the migration's own dependency on that app (where
+ * Django's makemigrations always records one for a foreign key). Django's own state, not the
+ * database as the view models it: Django writes the SQL from its state, also where a
+ * SeparateDatabaseAndState has moved the state away from the database (proved by
+ * sql-preview-truth's 0012_after_state_only).
  */
 import { keyId } from '../project/graph';
 import { defaultTable, modelEntry, truncateName } from '../project/state';
@@ -22,7 +25,7 @@ export function previewFile(view: ProjectView, file: string, target: TargetDatab
       if (d.kind !== 'key') continue;
       const node = view.graph.nodes.get(keyId({ app: d.app, name: d.name }));
       const depFile = node?.migration?.file;
-      const state = depFile ? view.stateOf(depFile, 'after') : null;
+      const state = depFile ? view.stateOf(depFile, 'after', 'state') : null;
       if (!state) continue;
       const entry = modelEntry(state, model);
       if (typeof entry === 'string') return entry;
@@ -40,5 +43,5 @@ export function previewFile(view: ProjectView, file: string, target: TargetDatab
       for (const op of n.migration.summary.operations) if (op.args) h.record(n.key.app, op.args);
     }
   });
-  return previewMigration({ summary, app: migration.key.app, before: view.stateOf(file, 'before'), target, names, otherApp, history });
+  return previewMigration({ summary, app: migration.key.app, before: view.stateOf(file, 'before', 'state'), target, names, otherApp, history });
 }
