@@ -68,6 +68,34 @@ const REFUSED: Record<string, string> = {
         order.save()`,
 };
 
+describe('a loop over a model imported from the project', () => {
+  it('gets no rewrite: bulk writes would skip that model\'s own save() and signals', async () => {
+    const source = `from django.db import migrations
+from shop.models import Order
+
+
+def forwards(apps, schema_editor):
+    for order in Order.objects.all():
+        order.total = 0
+        order.save()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+`;
+    const { findings } = await lint(source);
+    const loop = findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.ok(loop, 'the loop is still reported');
+    assert.deepEqual(loop.fixes, []);
+    assert.match(loop.message, /No rewrite is offered: the loop uses Order, imported from shop\.models: today's model, whose own save\(\) and signals bulk writes would skip/);
+    // The same loop on the historical model is rewritten.
+    const historical = source.replace('from shop.models import Order\n', '').replace('    for order', '    Order = apps.get_model("shop", "Order")\n    for order');
+    const fixed = (await lint(historical)).findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.ok(fixed && fixed.fixes.length > 0, 'historical model: a fix');
+  });
+});
+
 describe('batch template refusals', () => {
   for (const [why, body] of Object.entries(REFUSED)) {
     it(`offers no rewrite when the loop ${why}`, async () => {

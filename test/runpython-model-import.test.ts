@@ -34,6 +34,16 @@ describe('runpython-model-import: the app label of the fix', () => {
     assert.deepEqual(await fixTitles(migration('from shop.models import Order', 'Order.objects.update(total=0)')), [['Use Order = apps.get_model("shop", "Order")']]);
   });
 
+  it('refuses when the code reads a class attribute the historical model lacks, and says so', async () => {
+    const source = migration('from shop.models import Order', 'Order.objects.filter(total__gt=Order.LIMIT).update(total=0)');
+    assert.deepEqual(await fixTitles(source), [[]]);
+    const { findings } = await lint(source);
+    assert.match(findings.find((f) => f.rule === 'runpython-model-import')?.message ?? '', /No fix is offered: the code reads `Order\.LIMIT`, which the historical model does not have/);
+    // Managers, _meta and the exceptions are on the historical model too.
+    const fine = migration('from shop.models import Order', 'Order.objects.filter(pk__in=[]).update(total=0)\n    print(Order._meta.label, Order.DoesNotExist)');
+    assert.deepEqual(await fixTitles(fine), [['Use Order = apps.get_model("shop", "Order")']]);
+  });
+
   it('takes the app from django.contrib.<app>.models', async () => {
     assert.deepEqual(await fixTitles(migration('from django.contrib.auth.models import Group', 'Group.objects.create(name="x")')), [['Use Group = apps.get_model("auth", "Group")']]);
   });

@@ -331,6 +331,25 @@ function appsParameter(unit: CodeUnit, isEntry: boolean): string | null {
   return isEntry || first === 'apps' ? first : null;
 }
 
+/** What a historical model has as a class: its managers, `_meta` and the exceptions. */
+const HISTORICAL_ATTRIBUTES = new Set([...MANAGERS, '_meta', 'DoesNotExist', 'MultipleObjectsReturned']);
+
+/**
+ * The unit reads another attribute of the model class (`Sleep.settings.nap_start_min`, a class
+ * constant, a classmethod): the historical model from apps.get_model has none of those, so the
+ * swap would raise AttributeError (babybuddy `core/0028`). No fix is offered then.
+ */
+function classAttributeUsed(name: string, unit: CodeUnit): string | null {
+  let used: string | null = null;
+  walkUnit(unit, ['attribute'], (n) => {
+    if (used !== null) return;
+    const obj = n.childForFieldName('object');
+    const attribute = n.childForFieldName('attribute')?.text ?? '';
+    if (obj?.type === 'identifier' && obj.text === name && !HISTORICAL_ATTRIBUTES.has(attribute)) used = `${name}.${attribute}`;
+  });
+  return used;
+}
+
 function buildFix(use: ModelUse, unit: CodeUnit, apps: string, ctx: RuleContext, names: UnitNames): Fix | null {
   const eol = eolOf(ctx.source);
   if (use.userModel) {
@@ -350,6 +369,7 @@ function buildFix(use: ModelUse, unit: CodeUnit, apps: string, ctx: RuleContext,
   }
   const bare = use.bare;
   if (!bare) return null;
+  if (classAttributeUsed(bare.name, unit) !== null) return null;
   const label = appLabelOf(bare.module, ctx.project);
   if (!label) return null;
   const line = `${bare.name} = ${apps}.get_model("${label}", "${bare.model}")`;
@@ -393,6 +413,7 @@ export const runpythonModelImport: Rule = {
       for (const use of modelUses(facts.unit, names)) {
         const apps = appsParameter(facts.unit, isEntry);
         const fix = apps ? buildFix(use, facts.unit, apps, ctx, names) : null;
+        const classAttribute = use.bare ? classAttributeUsed(use.bare.name, facts.unit) : null;
         const related = [operation];
         if (use.bare) related.push({ range: rangeOf(use.bare.binding.node), message: `the import (line ${lineOf(use.bare.binding.node)})` });
         const message = use.userModel
@@ -400,7 +421,8 @@ export const runpythonModelImport: Rule = {
             'when the model gains or loses a field later, this migration breaks on a fresh database. Use `apps.get_model(settings.AUTH_USER_MODEL)`.'
           : `\`${use.shown}\` is imported from \`${use.qualified.slice(0, use.qualified.lastIndexOf('.'))}\`: ${where} gets today's model, ` +
             "not the model as it was at this migration, so it queries columns that may not exist yet (or any more) and breaks when the model changes. " +
-            `Use \`${apps ?? 'apps'}.get_model(...)\` for the historical model.`;
+            `Use \`${apps ?? 'apps'}.get_model(...)\` for the historical model.` +
+            (classAttribute ? ` No fix is offered: the code reads \`${classAttribute}\`, which the historical model does not have (move what it needs into the migration).` : '');
         ctx.report({ range: rangeOf(use.node), message, related, fixes: fix ? [fix] : [] });
       }
     }

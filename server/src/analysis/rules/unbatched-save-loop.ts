@@ -13,7 +13,7 @@ import { replaceDifference } from '../fixes/edits';
 import { deferCreates } from '../fixes/deferred-create';
 import { BY_OWN_ROW } from '../fixes/memo-lookup';
 import { inlineHelpers } from '../fixes/inline-helper';
-import { historicalModelRef } from '../historical-models';
+import { historicalModelRef, MANAGERS } from '../historical-models';
 import { isBoundedIterable } from '../iterables';
 import { lineStarts, positionAt } from '../line-index';
 import { rangeOf, spanRange, type Node } from '../syntax';
@@ -190,6 +190,23 @@ function multiTableCheck(ctx: RuleContext, locals: Scope): (model: string) => bo
   };
 }
 
+/**
+ * A model the loop reaches through a manager (`Sleep.objects`) that is imported, not taken from
+ * apps.get_model: today's class, with its own save() and signals, which bulk writes skip (babybuddy
+ * `core/0028` imports its model so that the overridden save() runs). The reason no fix is offered, or null.
+ */
+function liveModel(loop: LoopFacts, locals: Scope): string | null {
+  for (const a of loop.node.descendantsOfType('attribute')) {
+    const obj = a.childForFieldName('object');
+    if (obj?.type !== 'identifier' || !MANAGERS.has(a.childForFieldName('attribute')?.text ?? '')) continue;
+    const b = locals.lookup(obj.text);
+    if (b?.kind === 'import') {
+      return `the loop uses ${obj.text}, imported from ${b.importedFrom ?? 'a module'}: today's model, whose own save() and signals bulk writes would skip (take it from apps.get_model first: runpython-model-import)`;
+    }
+  }
+  return null;
+}
+
 export const unbatchedSaveLoop: Rule = {
   meta: {
     id: 'unbatched-save-loop',
@@ -234,6 +251,8 @@ export const unbatchedSaveLoop: Rule = {
             const order = [...charged.keys()].filter((l) => l.kind === 'for').sort((a, b) => a.node.startIndex - b.node.startIndex).indexOf(loop);
             fix = deferredTemplate(loop, writes, ctx, facts.locals, order > 0 ? `_${order + 1}` : '') ?? fix;
           }
+          // Whatever the shape, batching today's model changes what the loop does.
+          fix = liveModel(loop, facts.locals) ?? fix;
           const why = typeof fix === 'string' ? ` No rewrite is offered: ${fix}.` : '';
           ctx.report({
             fixes: typeof fix === 'string' ? [] : [fix],
