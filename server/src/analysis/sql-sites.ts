@@ -247,6 +247,8 @@ interface StatementFacts {
   hazards: Array<{ rule: SqlRuleId; what: string; from: number; to: number; table: string | null; name: string | null; insert?: { at: number; text: string }; tableSql?: string; ifExists?: true }>;
   createdTable: string | null;
   createdIndex: string | null;
+  /** `ALTER TABLE a RENAME TO b`. */
+  renamedTable: { from: string; to: string } | null;
   kind: StatementKind;
   notNullChecks: SqlSites['notNullChecks'];
   validated: SqlSites['validated'];
@@ -260,7 +262,7 @@ const REWRITING_ADD = /\b(?:DEFAULT\s+(?:[\w.]+\.)?(?:random|gen_random_uuid|uui
 /** Reads one statement: `mask` is the statement's slice of the scan mask, `base` its offset. */
 function statementFacts(code: string, raw: string, mask: string, base: number): StatementFacts {
   const kind = kindOfCode(code);
-  const facts: StatementFacts = { hazards: [], createdTable: null, createdIndex: null, kind, notNullChecks: [], validated: [] };
+  const facts: StatementFacts = { hazards: [], createdTable: null, createdIndex: null, renamedTable: null, kind, notNullChecks: [], validated: [] };
   const lead = mask.length - mask.trimStart().length;
   const stmtFrom = base + lead;
   const stmtTo = base + mask.trimEnd().length;
@@ -340,9 +342,13 @@ function statementFacts(code: string, raw: string, mask: string, base: number): 
       case 'drop-column':
         push('drop-column', `DROP COLUMN ${column}`, sqlName(column));
         break;
-      case 'rename-table':
+      case 'rename-table': {
         push('rename-table', `RENAME TO ${/^RENAME\s+TO\s+(\S+)/i.exec(text)?.[1] ?? ''}`);
+        const target = new RegExp(String.raw`^RENAME\s+TO\s+(${NAME})`, 'i').exec(text)?.[1];
+        const renamed = target ? tableName(target) : null;
+        if (table && renamed) facts.renamedTable = { from: table, to: renamed };
         break;
+      }
       case 'rename-column':
         if (!/^RENAME\s+CONSTRAINT\b/i.test(text)) push('rename-column', `RENAME COLUMN ${column}`, sqlName(column));
         break;
@@ -387,6 +393,8 @@ export function sqlSites(sqlNode: Node, scope: Scope): SqlSites {
   const out: SqlSites = { hazards: [], createdTables: [], createdIndexes: [], notNullChecks: [], validated: [], literals: [], nonAtomicReady: true };
   const createdTables = new Set<string>();
   const createdIndexes = new Set<string>();
+  /** DROP TABLE sites by table: a table built here and renamed to that name makes the drop a rebuild. */
+  const drops = new Map<string, SqlHazardSite[]>();
   for (const str of executedStrings(sqlNode, scope)) {
     const { statements, mask } = scanSql(str.text);
     const alone = statements.length === 1;
@@ -407,10 +415,20 @@ export function sqlSites(sqlNode: Node, scope: Scope): SqlSites {
           site.edits = [{ range: { start: p, end: p }, newText: h.insert.text }];
         }
         out.hazards.push(site);
+        if (h.rule === 'drop-table' && h.table) drops.set(h.table, [...(drops.get(h.table) ?? []), site]);
       }
       out.notNullChecks.push(...facts.notNullChecks);
       out.validated.push(...facts.validated);
       if (facts.createdTable) createdTables.add(facts.createdTable);
+      // A table rebuilt under its own name (CREATE TABLE t_new …; INSERT … SELECT; DROP TABLE t;
+      // ALTER TABLE t_new RENAME TO t), as SQLite needs for most changes: the name never goes away
+      // for the code still running, and what follows is on a table this RunSQL built.
+      const renamed = facts.renamedTable;
+      if (renamed && createdTables.has(renamed.from)) {
+        createdTables.add(renamed.to);
+        const dropped = drops.get(renamed.to) ?? [];
+        out.hazards = out.hazards.filter((h) => !dropped.includes(h));
+      }
       if (facts.createdIndex) createdIndexes.add(facts.createdIndex);
     }
   }
