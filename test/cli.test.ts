@@ -469,6 +469,20 @@ describe('cli: fixes', () => {
     assert.match(run.stderr, /1 fix would change 1 file/);
   });
 
+  it('--diff names a folder given by its absolute path relative to the current directory, and one outside it by its absolute path', () => {
+    const root = projectCopy();
+    const inside = cli(['check', '--diff', join(root, 'app')], root);
+    assert.match(inside.stdout, /^--- a\/app\/migrations\/0003_order_index\.py\n\+\+\+ b\/app\/migrations\/0003_order_index\.py\n@@ /);
+    const elsewhere = mkdtempSync(join(tmpdir(), 'mg-cwd-'));
+    try {
+      const outside = cli(['check', '--diff', join(root, 'app')], elsewhere);
+      const file = join(root, 'app', 'migrations', '0003_order_index.py');
+      assert.ok(outside.stdout.startsWith(`--- ${file}\n+++ ${file}\n@@ `), outside.stdout.slice(0, 300));
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   it('--fix writes the safe fixes and reports what remains', () => {
     const root = projectCopy();
     const run = cli(['check', '--fix', '--format', 'json', 'app'], root);

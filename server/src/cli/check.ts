@@ -21,7 +21,7 @@ import { POOL_THRESHOLD, startWorkersEarly } from './lint-all';
 import type { EarlyWorkers } from './worker-pool';
 import { findingsExitCode } from './report';
 import type { FileReport, RunReport } from './types';
-import { unifiedDiff } from './unified-diff';
+import { diffPath, unifiedDiff } from './unified-diff';
 import { writeSourceFile } from '../workspace/write-source';
 
 export interface CheckIo {
@@ -156,7 +156,7 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
       if (result.fixed) {
         fixedProblems += result.fixed.applied;
         fixedFiles++;
-        if (options.diff) diffs.push(unifiedDiff(task.path, result.fixed.original, result.fixed.text));
+        if (options.diff) diffs.push(unifiedDiff(diffPath(io.cwd, task.file), result.fixed.original, result.fixed.text));
         else {
           try {
             // In the file's own encoding, and never through a link that leads out of the tree given.
@@ -176,7 +176,7 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
     const shown = relative(io.cwd, c.file) || c.file;
     fixedProblems++;
     fixedFiles++;
-    if (options.diff) diffs.push(unifiedDiff(shown, '', c.text));
+    if (options.diff) diffs.push(unifiedDiff(diffPath(io.cwd, c.file), '', c.text));
     else {
       try {
         writeFileSync(c.file, c.text, { flag: 'wx' });

@@ -10,7 +10,7 @@ import { bundledGrammarPaths } from './grammar';
 import { ConfigResolver } from './project-config';
 import type { SplitOptions } from './options';
 import type { CheckIo } from './check';
-import { unifiedDiff } from './unified-diff';
+import { diffPath, unifiedDiff } from './unified-diff';
 
 /** The current directory when the file is inside it, else the nearest folder with manage.py or pyproject.toml. */
 export function defaultRoot(file: string, cwd: string): string {
@@ -45,8 +45,8 @@ export async function runSplit(options: SplitOptions, io: CheckIo): Promise<numb
     }
     for (const d of plan.dependants) io.stdout(`${verb ? 'would point' : 'pointed'} ${show(d.file)} at ${plan.parts[plan.parts.length - 1]?.name}\n`);
     if (options.dryRun) {
-      for (const part of plan.parts.slice(1)) io.stdout(unifiedDiff(show(part.file), '', part.text));
-      for (const d of plan.dependants) io.stdout(unifiedDiff(show(d.file), d.before, d.after));
+      for (const part of plan.parts.slice(1)) io.stdout(unifiedDiff(diffPath(io.cwd, part.file), '', part.text));
+      for (const d of plan.dependants) io.stdout(unifiedDiff(diffPath(io.cwd, d.file), d.before, d.after));
       return 0;
     }
     await writeSplit(plan);

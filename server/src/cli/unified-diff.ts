@@ -2,6 +2,7 @@
  * A unified diff of two texts (what `--diff` prints): Myers' shortest edit script over lines,
  * grouped into hunks with three lines of context, headed like `diff -u` / `git diff`.
  */
+import { isAbsolute, relative } from 'node:path';
 
 type Op = { kind: ' ' | '-' | '+'; line: string };
 
@@ -73,13 +74,24 @@ function myers(a: string[], b: string[]): Op[] {
   return ops.reverse();
 }
 
+/**
+ * How a diff names a file: relative to the current directory when it lies inside it (`a/shop/…`,
+ * what `git apply` and `patch -p1` take), else its absolute path without the a/ b/ prefixes (a name
+ * like `a//work/…` or `b/../../work/…` fits no -p level). Changed and new files alike.
+ */
+export function diffPath(cwd: string, file: string): string {
+  const r = relative(cwd, file);
+  return r !== '' && !r.startsWith('..') && !isAbsolute(r) ? r : file;
+}
+
 export function unifiedDiff(path: string, before: string, after: string, context = 3): string {
   if (before === after) return '';
   // An empty text has no lines (a new file is all insertion), not one empty line.
   const split = (t: string) => (t === '' ? [] : (t.endsWith('\n') ? t.slice(0, -1) : t).split('\n'));
   const ops = diffLines(split(before), split(after));
   // A file that does not exist yet is diffed from /dev/null, as git does for a new file.
-  const out: string[] = [before === '' ? '--- /dev/null' : `--- a/${path}`, `+++ b/${path}`];
+  const [a, b] = isAbsolute(path) ? ['', ''] : ['a/', 'b/'];
+  const out: string[] = [before === '' ? '--- /dev/null' : `--- ${a}${path}`, `+++ ${b}${path}`];
   let i = 0;
   let aLine = 1;
   let bLine = 1;
