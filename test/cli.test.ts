@@ -277,6 +277,23 @@ describe('cli: settings and file selection', () => {
     assert.ok(found.some((f) => f.path === 'scripts/custom_migration.py'), 'a Migration class outside migrations/ is found by content');
   });
 
+  it('says which migrations are checked without the project view: outside any migrations folder, or under an app label two folders claim', () => {
+    const { run } = json([]);
+    assert.match(run.stderr, /1 migration is in no app's migrations folder \(scripts\/custom_migration\.py\): checked alone, without the migration graph and the model state/);
+    assert.match(run.stderr, /\[tool\.migration-guard\.migration-modules\]/);
+    const root = tempDir();
+    for (const project of ['one', 'two']) {
+      mkdirSync(join(root, project, 'shop', 'migrations'), { recursive: true });
+      writeFileSync(join(root, project, 'shop', 'migrations', '__init__.py'), '');
+      writeFileSync(join(root, project, 'shop', 'migrations', '0001_initial.py'), SAVE_LOOP_MIGRATION('x'));
+    }
+    const both = cli(['check', '--format', 'json', 'one', 'two'], root);
+    assert.match(both.stderr, /the app label 'shop' is claimed by more than one migrations folder: their migrations are checked without the migration graph/);
+    const alone = cli(['check', '--format', 'json', 'one'], root);
+    assert.doesNotMatch(alone.stderr, /claimed by more than one|no app's migrations folder/, alone.stderr);
+    assert.doesNotMatch(cli(['check', '--quiet', '--format', 'json', 'one', 'two'], root).stderr, /claimed/, '--quiet says nothing');
+  });
+
   it('finds a Migration class by content in files of other encodings, and skips files that only mention the word elsewhere', () => {
     const root = tempDir();
     // latin-1 with its cookie, and UTF-8 with a BOM: both write the class's ASCII as ASCII bytes.

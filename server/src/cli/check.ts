@@ -133,6 +133,22 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
     return 2;
   }
   const { outcome } = run;
+  const outside = outcome.outsideApps;
+  if (outside.length > 0) {
+    const n = outside.length;
+    info(
+      `${n === 1 ? '1 migration is' : `${n} migrations are`} in no app's migrations folder (${outside[0]}${n > 1 ? ', …' : ''}): ` +
+        `checked alone, without the migration graph and the model state, so the rules that need them say nothing there. ` +
+        `If MIGRATION_MODULES puts an app's migrations in that folder, name it in [tool.migration-guard.migration-modules].`,
+    );
+  }
+  const ambiguous = outcome.ambiguousLabels;
+  if (ambiguous.length > 0) {
+    info(
+      `${ambiguous.length === 1 ? 'the app label' : 'the app labels'} ${ambiguous.map((l) => `'${l}'`).join(', ')} ${ambiguous.length === 1 ? 'is' : 'are'} claimed by more than one migrations folder: ` +
+        `their migrations are checked without the migration graph and the model state. Check each project on its own, or name the folders in [tool.migration-guard.migration-modules].`,
+    );
+  }
   const results = run.statuses.slice(0, tasks.length);
 
   const files: FileReport[] = [];

@@ -58,6 +58,10 @@ export interface ProjectOutcome {
   findings: Map<number, CliFinding[]>;
   /** Files the preferred fixes of project findings create (merge migrations), one per path. */
   creates: FileCreation[];
+  /** Checked migrations in no migrations folder (found by content): linted without the project view. */
+  outsideApps: string[];
+  /** App labels two migrations folders claim: their migrations are linted without the project view. */
+  ambiguousLabels: string[];
 }
 
 /** The apps.py labels a run read, by app folder. */
@@ -115,12 +119,19 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
   const view = viewOf(layout, tasks, results, authUserModel);
   const findings = new Map<number, CliFinding[]>();
   const creates = new Map<string, FileCreation>();
+  const outsideApps: string[] = [];
+  const ambiguous = new Set<string>();
   tasks.forEach((t, i) => {
     const r = results[i];
     if ((t.mode !== 'lint' && t.mode !== 'detect') || r?.status !== 'checked') return;
     const config = configs[t.config] as LintConfig;
     const { analysis } = r;
     const project = layout.appOf(t.file) ? { view, file: t.file } : undefined;
+    if (!project && analysis.summary) {
+      const folder = layout.folderOf(t.file);
+      if (!folder) outsideApps.push(t.path);
+      else if (folder.claimed) ambiguous.add(folder.claimed);
+    }
     // Fixes of the project rules are computed only when they may be written (--unsafe-fixes): on
     // the text the summary was read from — the workers' fixed text, or the file as it is.
     const source = config.fix === 'preferred' && analysis.summary && !r.notFixed ? (r.fixed ? { text: r.fixed.text, encoding: r.fixed.encoding } : sourceOf(t.file, config)) : null;
@@ -166,7 +177,7 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
     }
     findings.set(i, final.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, range: f.range, related: f.related, ...(f.fingerprint !== undefined ? { fingerprint: f.fingerprint } : {}) })));
   });
-  return { findings, creates: [...creates.values()] };
+  return { findings, creates: [...creates.values()], outsideApps, ambiguousLabels: [...ambiguous].sort() };
 }
 
 /** Only what the report needs of a result (a cached project step keeps nothing more). */

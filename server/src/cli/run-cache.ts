@@ -22,11 +22,13 @@ import type { FileCreation } from '../analysis/types';
 import { VERSION } from './version';
 
 export const DEFAULT_CACHE_DIR = '.migration-guard-cache';
-const FORMAT = 1;
+const FORMAT = 2;
 
 export interface CachedProject {
   findings: Map<number, CliFinding[]>;
   creates: FileCreation[];
+  outsideApps: string[];
+  ambiguousLabels: string[];
 }
 
 interface Entry {

@@ -19,6 +19,8 @@ export interface MigrationFolder {
   label: string | null;
   /** Why it has that label (for messages). */
   source: 'folder name' | 'apps.py' | 'migration-modules' | 'ambiguous' | 'unknown apps.py label';
+  /** The label another folder claims too (`source` is 'ambiguous'). */
+  claimed?: string;
 }
 
 /** A module name Django's loader lists: a `.py` file not starting with `_` / `~`, no other dot. */
@@ -95,6 +97,7 @@ export class ProjectLayout {
     for (const list of byLabel.values()) {
       if (list.length < 2) continue;
       for (const f of list) {
+        f.claimed = f.label ?? undefined;
         f.label = null;
         f.source = 'ambiguous';
       }
