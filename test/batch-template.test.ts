@@ -66,7 +66,41 @@ const REFUSED: Record<string, string> = {
         pass`,
   'assigns nothing it can name': `    for order in Order.objects.all():
         order.save()`,
+  'saves with an argument, falling back to a plain save() on TypeError': `    for order in Order.objects.all():
+        order.total = 0
+        try:
+            order.save(broadcast=False)
+        except TypeError:
+            order.save()`,
 };
+
+describe('a save() with arguments and a fallback', () => {
+  const loop = (handler: string, fallback: string) => `from django.db import migrations
+
+
+def forwards(apps, schema_editor):
+    Order = apps.get_model("shop", "Order")
+    for order in Order.objects.all():
+        order.total = 0
+        try:
+            order.save(broadcast=False)
+        except ${handler}:
+            ${fallback}
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+`;
+  it('is one plain save() only when the fallback is the same row\'s plain save() on TypeError', async () => {
+    for (const [handler, fallback] of [['ValueError', 'order.save()'], ['TypeError', 'order.save(update_fields=["total"])'], ['TypeError', 'other.save()'], ['(TypeError, ValueError)', 'order.save()']]) {
+      const { findings } = await lint(loop(handler as string, fallback as string));
+      const f = findings.find((x) => x.rule === 'unbatched-save-loop');
+      assert.ok(f, `${handler}: reported`);
+      assert.deepEqual(f.fixes, [], `${handler} / ${fallback}: no rewrite`);
+    }
+  });
+});
 
 describe('a loop over a model imported from the project', () => {
   it('gets no rewrite: bulk writes would skip that model\'s own save() and signals', async () => {

@@ -61,6 +61,37 @@ interface Rewrite {
   sink: Sink;
 }
 
+/** Named children that are code (comments are named nodes too). */
+const code = (n: Node): Node[] => n.namedChildren.filter((c) => c.type !== 'comment');
+
+/**
+ * `try: row.save(broadcast=False)` / `except TypeError: row.save()` (bookwyrm): code written for
+ * today's model, whose save() takes more arguments, that falls back to a plain save(). A historical
+ * model's save() refuses the argument before doing anything, so the pair is one plain save() of the
+ * row. The try statement and the fallback call, or null.
+ */
+export function typeErrorFallback(call: Node): { stmt: Node; fallback: Node } | null {
+  const exprStmt = call.parent;
+  const body = exprStmt?.parent;
+  const tryStmt = body?.parent;
+  if (exprStmt?.type !== 'expression_statement' || body?.type !== 'block' || tryStmt?.type !== 'try_statement') return null;
+  if (tryStmt.childForFieldName('body')?.id !== body.id || code(body).length !== 1) return null;
+  const clauses = code(tryStmt).filter((c) => c.id !== body.id);
+  const handler = clauses[0];
+  if (clauses.length !== 1 || handler?.type !== 'except_clause') return null;
+  const [caught, block] = code(handler);
+  if (caught?.type !== 'identifier' || caught.text !== 'TypeError' || block?.type !== 'block' || code(block).length !== 1) return null;
+  const only = code(block)[0];
+  const fallback = only?.type === 'expression_statement' ? unparen(only.namedChildren[0] as Node) : null;
+  const fn = fallback?.type === 'call' ? fallback.childForFieldName('function') : null;
+  const saved = call.childForFieldName('function');
+  if (!fallback || fn?.type !== 'attribute' || saved?.type !== 'attribute') return null;
+  if (fn.childForFieldName('attribute')?.text !== 'save' || saved.childForFieldName('attribute')?.text !== 'save') return null;
+  if (fn.childForFieldName('object')?.text !== saved.childForFieldName('object')?.text) return null;
+  if ((fallback.childForFieldName('arguments')?.namedChildCount ?? 1) !== 0) return null;
+  return { stmt: tryStmt, fallback };
+}
+
 /** Why "Batch this loop" is not offered, as a phrase ("the loop returns from inside"). */
 export type Refusal = string;
 
@@ -99,7 +130,18 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
   const rewrites: Rewrite[] = [];
   const memos: MemoRewrite[] = [];
   const seen = new Set<number>();
+  // A save() with arguments and its `except TypeError:` plain save(): one plain save, the try statement its line.
+  const fallbacks = new Map<number, Node>();
+  const absorbed = new Set<number>();
   for (const w of writes) {
+    const pair = w.kind === 'save' ? typeErrorFallback(w.call) : null;
+    if (pair && writes.some((o) => o.call.id === pair.fallback.id)) {
+      fallbacks.set(w.call.id, pair.stmt);
+      absorbed.add(pair.fallback.id);
+    }
+  }
+  for (const w of writes) {
+    if (absorbed.has(w.call.id)) continue;
     if (w.kind === 'helper') {
       // A helper that gets or creates the row the loop uses runs once per distinct arguments.
       const memo = memoizeHelper(w, source, fresh);
@@ -111,7 +153,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     }
     if (seen.has(w.call.id)) return 'the same write is reached twice';
     seen.add(w.call.id);
-    const stmt = statementOf(w.call, fnNode ?? body, w.kind === 'create' && fnNode !== null);
+    const stmt = fallbacks.get(w.call.id) ?? statementOf(w.call, fnNode ?? body, w.kind === 'create' && fnNode !== null);
     if (!stmt) {
       // A look-up whose result the loop uses runs once per distinct key instead of once per row.
       const memo = w.kind === 'create' ? memoizeLookup(w.call, loop, body, fnNode ?? body, locals, source, fresh) : 'the loop uses what the write returns';
@@ -139,7 +181,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, model, notes: keyNote(recv) }), 'new_rows') });
     } else if (w.kind === 'save' && isSavedObject(recv)) {
       // The loop's row, or an object reached from it or loaded per row (`row.address`, `obj = ...get()`).
-      const args = callArguments(w.call);
+      const args = fallbacks.has(w.call.id) ? { positional: [], hasSplat: false, keywords: new Map<string, Node>() } : callArguments(w.call);
       if (args.positional.length > 0 || args.hasSplat || [...args.keywords.keys()].some((k) => k !== 'update_fields')) return 'save() takes arguments bulk_update cannot keep';
       const row = recv.text;
       // `update_fields=names` built at run time: the fields the loop assigns, marked for checking.
