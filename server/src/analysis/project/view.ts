@@ -226,6 +226,25 @@ export class ProjectView {
     });
   }
 
+  /**
+   * A base class of the model's own (or of a parent it inherits from) as its migrations name it,
+   * other than Django's Model: a mixin that may override save() or delete() (django-lifecycle's
+   * hooks, bookwyrm's ActivitypubMixin), which the historical model then runs too. Null when there is
+   * none or the bases cannot be read.
+   */
+  customBase(file: string, app: string, model: string): string | null {
+    let entry = this.modelSeenBy(file, app, model);
+    for (let hops = 0; typeof entry !== 'string' && hops < 10; hops++) {
+      const bases = entry.bases ?? [];
+      const custom = bases.find((b) => !/^\w+\.\w+$/.test(b) && !/^(?:django\.db\.)?models\.Model$/.test(b));
+      if (custom) return custom;
+      const parent = bases.map((b) => /^(\w+)\.(\w+)$/.exec(b)).find((m) => m !== null);
+      if (!parent || parent[1] === 'models') return null;
+      entry = this.modelSeenBy(file, parent[1] as string, parent[2] as string);
+    }
+    return null;
+  }
+
   /** The real table name of a model state (proxies use their concrete parent's), or undefined. */
   tableName(model: ModelState, state?: AppState): string | undefined {
     let m: ModelState = model;

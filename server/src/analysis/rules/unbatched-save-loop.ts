@@ -207,6 +207,32 @@ function liveModel(loop: LoopFacts, locals: Scope): string | null {
   return null;
 }
 
+/**
+ * A historical model the loop uses whose migrations give it a base class of its own (a mixin that
+ * may override save() or delete(): the historical model runs it, bulk writes would not). The reason
+ * no fix is offered, or null. Known only with the project view and a literal get_model.
+ */
+function mixinModel(loop: LoopFacts, locals: Scope, ctx: RuleContext): string | null {
+  const view = ctx.project?.view;
+  if (!view || !ctx.project) return null;
+  const names = new Set<string>();
+  for (const a of loop.node.descendantsOfType('attribute')) {
+    const obj = a.childForFieldName('object');
+    if (obj?.type === 'identifier' && MANAGERS.has(a.childForFieldName('attribute')?.text ?? '')) names.add(obj.text);
+  }
+  for (const c of loop.node.descendantsOfType('call')) {
+    const fn = c.childForFieldName('function');
+    if (fn?.type === 'identifier' && /^[A-Z]/.test(fn.text)) names.add(fn.text);
+  }
+  for (const name of names) {
+    const b = locals.lookup(name);
+    const ref = b?.kind === 'value' ? historicalModelRef(b.node, locals) : null;
+    const base = ref ? view.customBase(ctx.project.file, ref.app, ref.model) : null;
+    if (base) return `${name}'s migrations give it the base class ${base}, whose own save() or delete() the historical model runs and bulk writes would skip`;
+  }
+  return null;
+}
+
 export const unbatchedSaveLoop: Rule = {
   meta: {
     id: 'unbatched-save-loop',
@@ -252,7 +278,7 @@ export const unbatchedSaveLoop: Rule = {
             fix = deferredTemplate(loop, writes, ctx, facts.locals, order > 0 ? `_${order + 1}` : '') ?? fix;
           }
           // Whatever the shape, batching today's model changes what the loop does.
-          fix = liveModel(loop, facts.locals) ?? fix;
+          fix = liveModel(loop, facts.locals) ?? mixinModel(loop, facts.locals, ctx) ?? fix;
           const why = typeof fix === 'string' ? ` No rewrite is offered: ${fix}.` : '';
           ctx.report({
             fixes: typeof fix === 'string' ? [] : [fix],
