@@ -93,12 +93,13 @@ function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
   // moved away from the database (database side empty, or custom code): where the two disagree
   // about the field, what runs is unknowable (ArchiveBox core/0029 made `id` a UUID in the state
   // only, by code; 0030's AlterField to UUID then runs no SQL at all).
-  const stateStart = ctx.view && ctx.file ? ctx.view.stateOf(ctx.file, 'before', 'state') : null;
+  let stateStart: AppState | null | undefined;
   const splitFields = new Set<string>();
   const diverged = (model: string, field: string | null): boolean => {
     if (!field) return false;
     if (splitFields.has(`${model}#${field}`) || splitFields.has(model)) return true;
     const db = modelEntry(initial, model);
+    if (stateStart === undefined) stateStart = ctx.view && ctx.file ? ctx.view.stateOf(ctx.file, 'before', 'state') : null;
     const st = stateStart ? modelEntry(stateStart, model) : 'unknown';
     if (typeof db === 'string' || typeof st === 'string') return false;
     return !sameField(db.fields.get(field), st.fields.get(field));
