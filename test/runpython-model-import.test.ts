@@ -44,6 +44,12 @@ describe('runpython-model-import: the app label of the fix', () => {
     assert.deepEqual(await fixTitles(fine), [['Use Order = apps.get_model("shop", "Order")']]);
   });
 
+  it('does not take django.contrib classes without a table for models (AnonymousUser, abstract bases)', async () => {
+    assert.deepEqual(await fixTitles(migration('from django.contrib.auth.models import AnonymousUser', 'print(AnonymousUser().pk)')), []);
+    assert.deepEqual(await fixTitles(migration('from django.contrib.auth.models import AbstractUser', 'print(AbstractUser.normalize_username("x"))')), []);
+    assert.deepEqual(await fixTitles(migration('from django.contrib.auth.models import Permission', 'Permission.objects.filter(codename="x").delete()')), [['Use Permission = apps.get_model("auth", "Permission")']]);
+  });
+
   it('takes the app from django.contrib.<app>.models', async () => {
     assert.deepEqual(await fixTitles(migration('from django.contrib.auth.models import Group', 'Group.objects.create(name="x")')), [['Use Group = apps.get_model("auth", "Group")']]);
   });

@@ -333,7 +333,9 @@ function statementFacts(code: string, raw: string, mask: string, base: number): 
       case 'add-column':
       case 'add-column-fk':
         if (/\bNOT\s+NULL\b/i.test(text) && !/\bPRIMARY\s+KEY\b/i.test(text) && !REWRITING_ADD.test(text)) push('add-field-not-null', `ADD COLUMN ${column} … NOT NULL`);
-        if (action === 'add-column-fk') push('add-constraint-validates', `ADD COLUMN ${column} … REFERENCES`);
+        // Every existing row holds the new column's default: without one (or with NULL) PostgreSQL has
+        // no row to check against the referenced table, as for Django's own AddField of a nullable key.
+        if (action === 'add-column-fk' && /\bDEFAULT\s+(?!NULL\b)/i.test(text)) push('add-constraint-validates', `ADD COLUMN ${column} … REFERENCES`);
         if (REWRITING_ADD.test(text)) push('blocking-sql', `ADD COLUMN ${column} with a default computed per row`);
         break;
       case 'add-column-default':

@@ -33,6 +33,12 @@ interface ModelUse {
 const NOT_A_MODEL = /(Field|Property|Descriptor|Manager|QuerySet|Mixin|Error|Exception|Choices|Enum)$/;
 
 /**
+ * Classes of django.contrib's models modules that are no models (no table, so no historical model
+ * either: `apps.get_model("auth", "AnonymousUser")` raises LookupError), and abstract bases.
+ */
+const CONTRIB_NOT_MODELS = /^django\.contrib\.(?:auth\.models\.AnonymousUser|sites\.requests\.RequestSite|sites\.models\.RequestSite|\w+\.(?:base_)?models\.Abstract\w+)$/;
+
+/**
  * `shop.models.Order` is a model path: a class imported straight from a `models` module (not from a
  * submodule such as `shop.models.base`, where descriptors and mixins live; not Django's field
  * module), CamelCase, not named like a field, manager, mixin, exception or choices class.
@@ -41,7 +47,7 @@ function isModelPath(qualified: string): boolean {
   const parts = qualified.split('.');
   const last = parts[parts.length - 1] ?? '';
   if (!/^[A-Z]/.test(last) || /^[A-Z0-9_]+$/.test(last) || NOT_A_MODEL.test(last)) return false;
-  if (qualified.startsWith('django.') && !/^django\.contrib\.\w+\.models\./.test(qualified)) return false;
+  if (qualified.startsWith('django.') && (!/^django\.contrib\.\w+\.models\./.test(qualified) || CONTRIB_NOT_MODELS.test(qualified))) return false;
   return parts.length >= 2 && parts[parts.length - 2] === 'models';
 }
 
