@@ -201,7 +201,7 @@ function repointRelations(b: Builder, from: string, to: string): void {
 }
 
 /** One operation's effect on the models it names (typed arguments only). */
-function applyArgs(b: Builder, args: OperationArgs): void {
+function applyArgs(b: Builder, args: OperationArgs, view: StateView = 'state'): void {
   switch (args.kind) {
     case 'CreateModel': {
       if (!args.model) return b.unknownApp();
@@ -258,6 +258,8 @@ function applyArgs(b: Builder, args: OperationArgs): void {
       const { oldName, newName } = args;
       if (!oldName || !newName) return b.unknown(args.model);
       return b.update(args.model, (m) => {
+        // Renamed already, in the database view, by the SeparateDatabaseAndState around it (applyOne).
+        if (view === 'database' && !m.fields.has(oldName) && m.fields.has(newName)) return m;
         if (!m.fields.has(oldName)) return null;
         const moved = withFields(m, (f) => {
           const spec = f.get(oldName) ?? null;
@@ -310,7 +312,10 @@ function applyOne(b: Builder, op: OperationSummary, view: StateView): void {
   const target = op.targetModel ?? op.createsModel ?? modelOf(op.args);
   if (op.specName === 'SeparateDatabaseAndState' || op.specName === 'RunSQL') {
     // RunSQL's state_operations describe what its SQL does: both views take them.
-    if (op.specName === 'SeparateDatabaseAndState' && view === 'database') return;
+    if (op.specName === 'SeparateDatabaseAndState' && view === 'database') {
+      if (!uncertain) for (const inner of op.stateOperations ?? []) if (inner.certain && inner.args?.kind === 'RenameField') renameKeepingColumn(b, inner.args);
+      return;
+    }
     if (op.stateOperations === null) return b.unknownApp();
     for (const inner of op.stateOperations) applyOne(b, uncertain ? { ...inner, certain: false } : inner, 'state');
     return;
@@ -323,7 +328,34 @@ function applyOne(b: Builder, op: OperationSummary, view: StateView): void {
   if (view === 'database' && op.databaseEffect === 'none') return;
   if ((view === 'database' && op.databaseEffect === 'custom') || (view === 'state' && op.customState) || !op.args) return b.unknown(target);
   if (uncertain) return uncertainly(b, op.args, target);
-  applyArgs(b, op.args);
+  applyArgs(b, op.args, view);
+}
+
+/**
+ * A RenameField on Django's side only (SeparateDatabaseAndState's state_operations, what renaming a
+ * field without touching its table writes): in the database view the field takes the new name and
+ * keeps its column, pinned as db_column. Nothing happens when the database's side renamed it already
+ * or the field is not there.
+ */
+function renameKeepingColumn(b: Builder, args: Extract<OperationArgs, { kind: 'RenameField' }>): void {
+  const { oldName, newName } = args;
+  if (!oldName || !newName || !args.model) return;
+  const current = b.get(args.model.toLowerCase());
+  if (typeof current === 'string' || !current.fields.has(oldName) || current.fields.has(newName)) return;
+  b.update(args.model, (m) =>
+    withOptions(
+      withFields(m, (f) => {
+        const spec = f.get(oldName) ?? null;
+        f.delete(oldName);
+        const column = spec ? fieldColumn(oldName, spec) : undefined;
+        f.set(newName, spec && column && !spec.dbColumn ? { ...spec, dbColumn: column } : spec);
+      }),
+      {
+        uniqueTogether: renameInTogether(m.options.uniqueTogether, oldName, newName),
+        indexTogether: renameInTogether(m.options.indexTogether, oldName, newName),
+      },
+    ),
+  );
 }
 
 /**
@@ -353,7 +385,18 @@ function modelOf(args: OperationArgs | null): string | null {
 /** The state after a migration's operations (the top-level list of its summary). */
 export function applyMigration(state: AppState, operations: readonly OperationSummary[], complete: boolean, view: StateView): AppState {
   const b = new Builder(state);
-  for (const op of operations) applyOne(b, op, view);
+  // In the database view a SeparateDatabaseAndState's own effect (the fields its state side renames)
+  // comes after its database_operations, which run against the fields as they were.
+  let deferred: { index: number; op: OperationSummary } | null = null;
+  operations.forEach((op, i) => {
+    if (deferred && op.container !== deferred.index) {
+      applyOne(b, deferred.op, view);
+      deferred = null;
+    }
+    if (view === 'database' && op.specName === 'SeparateDatabaseAndState') deferred = { index: i, op };
+    else applyOne(b, op, view);
+  });
+  if (deferred) applyOne(b, (deferred as { op: OperationSummary }).op, view);
   if (!complete) b.unknownApp();
   return b.result();
 }

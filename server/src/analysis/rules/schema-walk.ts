@@ -94,13 +94,18 @@ function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
   // about the field, what runs is unknowable (ArchiveBox core/0029 made `id` a UUID in the state
   // only, by code; 0030's AlterField to UUID then runs no SQL at all).
   let stateStart: AppState | null | undefined;
-  const splitFields = new Set<string>();
-  const diverged = (model: string, field: string | null): boolean => {
-    if (!field) return false;
-    if (splitFields.has(`${model}#${field}`) || splitFields.has(model)) return true;
-    const db = modelEntry(initial, model);
+  const startOfState = (): AppState | null => {
     if (stateStart === undefined) stateStart = ctx.view && ctx.file ? ctx.view.stateOf(ctx.file, 'before', 'state') : null;
-    const st = stateStart ? modelEntry(stateStart, model) : 'unknown';
+    return stateStart;
+  };
+  // Django's state replayed beside the database's once this migration has a SeparateDatabaseAndState
+  // (before it, both moved alike since the migration began).
+  let stateNow: AppState | null = null;
+  const diverged = (model: string, field: string | null, dbNow: AppState): boolean => {
+    if (!field) return false;
+    const st0 = stateNow ?? startOfState();
+    const db = modelEntry(stateNow ? dbNow : initial, model);
+    const st = st0 ? modelEntry(st0, model) : 'unknown';
     if (typeof db === 'string' || typeof st === 'string') return false;
     return !sameField(db.fields.get(field), st.fields.get(field));
   };
@@ -124,22 +129,27 @@ function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
   };
   let opaque = false;
   const touched = new Set<string>();
-  // A SeparateDatabaseAndState's state side moves the state once its database side has run (that
-  // side's SQL is still written from the state as it was).
-  let splitAfter: { index: number; fields: string[] } | null = null;
+  // A SeparateDatabaseAndState takes effect once its database side has run (that side runs against
+  // the fields as they were): in both views, it is applied when the first operation outside it comes.
+  let pending: { index: number; op: OperationSummary } | null = null;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i] as OperationSummary;
     const args = op.args;
-    if (splitAfter && op.container !== splitAfter.index) {
-      for (const f of splitAfter.fields) splitFields.add(f);
-      splitAfter = null;
+    if (pending && op.container !== pending.index) {
+      state = applyMigration(state, [pending.op], true, 'database');
+      if (stateNow) stateNow = applyMigration(stateNow, [pending.op], true, 'state');
+      pending = null;
+    }
+    if (op.specName === 'SeparateDatabaseAndState' && stateNow === null) {
+      const start = startOfState();
+      stateNow = start ? applyMigration(start, ops.slice(0, i), true, 'state') : null;
     }
     if (args && op.certain && op.databaseEffect === 'normal' && WALKED.has(args.kind) && op.specName !== 'SeparateDatabaseAndState') {
       const model = 'model' in args && args.model ? args.model.toLowerCase() : null;
       if (model) {
         const status = statusOf(modelEntry(state, model), created, model);
         const field = args.kind === 'RenameField' ? args.oldName : args.kind === 'AlterField' || args.kind === 'RemoveField' ? args.name : null;
-        if (status.table === 'existing' && (opaque || diverged(model, field) || (touched.size > 0 && status.before && touched.has((defaultTable(status.before) ?? '').toLowerCase())))) {
+        if (status.table === 'existing' && (opaque || diverged(model, field, state) || (touched.size > 0 && status.before && touched.has((defaultTable(status.before) ?? '').toLowerCase())))) {
           status.table = 'unknown';
           status.before = null;
         }
@@ -156,21 +166,14 @@ function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
       if (table) touched.add(table.toLowerCase());
     }
     if (op.specName === 'SeparateDatabaseAndState') {
-      const fields: string[] = [];
-      for (const inner of op.stateOperations ?? []) {
-        const a = inner.args;
-        const m = a && 'model' in a && a.model ? a.model.toLowerCase() : null;
-        if (!a || !m) continue;
-        if (a.kind === 'AddField' || a.kind === 'AlterField' || a.kind === 'RemoveField') fields.push(`${m}#${a.name ?? ''}`);
-        else if (a.kind === 'RenameField') for (const n of [a.oldName, a.newName]) fields.push(`${m}#${n ?? ''}`);
-        else fields.push(m);
-      }
-      splitAfter = { index: i, fields };
+      pending = { index: i, op };
+      continue;
     }
     if (op.createsModel) created.add(op.createsModel);
     if (args?.kind === 'CreateModel' && args.model && op.databaseEffect === 'normal') created.add(args.model.toLowerCase());
     if (args?.kind === 'RenameModel' && args.model && args.newName && created.has(args.model.toLowerCase())) created.add(args.newName.toLowerCase());
     if (mustReplay(op, later[i] as ReadonlySet<string>)) state = applyMigration(state, [op], true, 'database');
+    if (stateNow) stateNow = applyMigration(stateNow, [op], true, 'state');
   }
   return steps;
 }
