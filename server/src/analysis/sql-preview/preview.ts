@@ -98,6 +98,11 @@ function transactionOf(op: OperationSummary, atomic: boolean | 'unknown'): Trans
 
 class Previewer {
   private state: AppState;
+  /**
+   * The SeparateDatabaseAndState whose database_operations are being previewed: Django runs them
+   * against a copy of the state they advance, then gives the project's state its state_operations.
+   */
+  private separate: { index: number; op: OperationSummary; before: AppState } | null = null;
   /** Django's deferred SQL so far: later operations may rename or drop what it references. */
   private deferred: DeferredStatement[] = [];
   private readonly history: NameHistory;
@@ -320,7 +325,12 @@ class Previewer {
   }
 
   operation(op: OperationSummary, index: number): { statements: Array<[string, StatementKind | undefined]>; comment: string | null; reason: string | null } {
-    const after = applyMigration(this.state, [op], true, 'database');
+    if (this.separate && op.container !== this.separate.index) {
+      this.state = applyMigration(this.separate.before, [this.separate.op], true, 'state');
+      this.separate = null;
+    }
+    if (op.specName === 'SeparateDatabaseAndState') this.separate = { index, op, before: this.state };
+    const after = op.specName === 'SeparateDatabaseAndState' ? this.state : applyMigration(this.state, [op], true, 'database');
     this.notes = [];
     try {
       if (op.branches.length > 0 || !op.certain) cannot('the operation runs only on one branch of a condition or loop');
