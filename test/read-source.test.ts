@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, describe, it, type TestContext } from 'node:test';
 import { readFileBytes, readSourceFile, readSourceFileAsync } from '../server/src/workspace/read-source';
 import { skipReason } from './helpers/skip';
 
@@ -15,6 +15,18 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 // Linux's /proc files report a size of 0 and hold more: the growth path, with real bytes.
 const PROC = '/proc/self/maps';
+
+/** PROC's bytes; null after skipping the test, only off CI (a Linux box where /proc is unreadable): under CI=true it fails. */
+function procBytes(t: TestContext): Buffer | null {
+  try {
+    return readFileSync(PROC);
+  } catch (e) {
+    const why = skipReason(`${PROC} cannot be read here`);
+    if (why === null) throw e;
+    t.skip(why);
+    return null;
+  }
+}
 
 describe('readSourceFile', () => {
   for (const [name, read] of [['sync', async (f: string, max?: number) => readSourceFile(f, max)], ['async', readSourceFileAsync]] as const) {
@@ -38,16 +50,8 @@ describe('readSourceFile', () => {
     });
 
     it(`${name}: reads on past the size stat gave, and keeps the limit while reading`, async (t) => {
-      let expected: Buffer;
-      try {
-        expected = readFileSync(PROC);
-      } catch (e) {
-        // Skipped only off CI (a Linux box where /proc is unreadable); under CI=true the test fails.
-        const why = skipReason(`${PROC} cannot be read here`);
-        if (why === null) throw e;
-        t.skip(why);
-        return;
-      }
+      const expected = procBytes(t);
+      if (!expected) return;
       assert.ok(expected.length > 0, `${PROC} is empty here`);
       const r = await read(PROC);
       assert.ok(r.ok, 'read whole');
@@ -88,15 +92,8 @@ describe('readFileBytes into a reused buffer', () => {
     writeFileSync(big, 'x'.repeat(2_000));
     const r = readFileBytes(big, 1_000, buffer);
     assert.equal(!r.ok && r.kind, 'too-large');
-    let expected: Buffer;
-    try {
-      expected = readFileSync(PROC);
-    } catch (e) {
-      const why = skipReason(`${PROC} cannot be read here`);
-      if (why === null) throw e;
-      t.skip(why);
-      return;
-    }
+    const expected = procBytes(t);
+    if (!expected) return;
     const p = readFileBytes(PROC, undefined, buffer);
     assert.ok(p.ok && expected.length > 0 && p.data.length > 0 && p.data.toString().split('\n').length > 5);
   });

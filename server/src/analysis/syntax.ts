@@ -207,12 +207,15 @@ export function staticString(node: Node, resolve?: NameResolver, depth = 0): Sta
   }
 }
 
+/** Named children that are code: comments are named nodes too. */
+export function codeChildren(node: Node): Node[] {
+  return node.namedChildren.filter((c) => c.type !== 'comment');
+}
+
 /** Children of a list or tuple literal, or null if `node` is neither. */
 export function sequenceElements(node: Node): Node[] | null {
   const n = unparen(node);
-  if (n.type === 'list' || n.type === 'tuple' || n.type === 'set') {
-    return n.namedChildren.filter((c) => c.type !== 'comment');
-  }
+  if (n.type === 'list' || n.type === 'tuple' || n.type === 'set') return codeChildren(n);
   if (n.type === 'parenthesized_expression') return null;
   return null;
 }

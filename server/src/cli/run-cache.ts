@@ -17,19 +17,15 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writ
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { readFileBytes } from '../workspace/read-source';
-import type { CliFinding, FileResult, LintConfig, LintTask, ResultStatus } from './types';
-import type { FileCreation } from '../analysis/types';
+import type { FileResult, LintConfig, LintTask, ResultStatus } from './types';
+import type { ProjectOutcome } from './project-run';
 import { VERSION } from './version';
 
 export const DEFAULT_CACHE_DIR = '.migration-guard-cache';
 const FORMAT = 2;
 
-export interface CachedProject {
-  findings: Map<number, CliFinding[]>;
-  creates: FileCreation[];
-  outsideApps: string[];
-  ambiguousLabels: string[];
-}
+/** A project step kept for the next run: all of its outcome (project-run.ts). */
+export type CachedProject = ProjectOutcome;
 
 interface Entry {
   file: string;

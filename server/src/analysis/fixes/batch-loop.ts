@@ -16,7 +16,7 @@
  */
 import type { LoopFacts, WriteCall } from '../code-facts';
 import type { Scope } from '../scope';
-import { callArguments, rangeOf, unparen, walk, type Node } from '../syntax';
+import { callArguments, codeChildren, rangeOf, unparen, walk, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
 import { eolOf, indentOf, insertAfter, insertAt, pythonString, replaceNode } from './edits';
 import { memoizeHelper, memoizeLookup, type MemoRewrite } from './memo-lookup';
@@ -61,9 +61,6 @@ interface Rewrite {
   sink: Sink;
 }
 
-/** Named children that are code (comments are named nodes too). */
-const code = (n: Node): Node[] => n.namedChildren.filter((c) => c.type !== 'comment');
-
 /**
  * `try: row.save(broadcast=False)` / `except TypeError: row.save()` (bookwyrm): code written for
  * today's model, whose save() takes more arguments, that falls back to a plain save(). A historical
@@ -75,13 +72,13 @@ export function typeErrorFallback(call: Node): { stmt: Node; fallback: Node } | 
   const body = exprStmt?.parent;
   const tryStmt = body?.parent;
   if (exprStmt?.type !== 'expression_statement' || body?.type !== 'block' || tryStmt?.type !== 'try_statement') return null;
-  if (tryStmt.childForFieldName('body')?.id !== body.id || code(body).length !== 1) return null;
-  const clauses = code(tryStmt).filter((c) => c.id !== body.id);
+  if (tryStmt.childForFieldName('body')?.id !== body.id || codeChildren(body).length !== 1) return null;
+  const clauses = codeChildren(tryStmt).filter((c) => c.id !== body.id);
   const handler = clauses[0];
   if (clauses.length !== 1 || handler?.type !== 'except_clause') return null;
-  const [caught, block] = code(handler);
-  if (caught?.type !== 'identifier' || caught.text !== 'TypeError' || block?.type !== 'block' || code(block).length !== 1) return null;
-  const only = code(block)[0];
+  const [caught, block] = codeChildren(handler);
+  if (caught?.type !== 'identifier' || caught.text !== 'TypeError' || block?.type !== 'block' || codeChildren(block).length !== 1) return null;
+  const only = codeChildren(block)[0];
   const fallback = only?.type === 'expression_statement' ? unparen(only.namedChildren[0] as Node) : null;
   const fn = fallback?.type === 'call' ? fallback.childForFieldName('function') : null;
   const saved = call.childForFieldName('function');

@@ -11,7 +11,7 @@
  * queryset) gets no rewrite.
  */
 import type { LoopFacts, WriteCall } from '../code-facts';
-import { callArguments, dottedName, sequenceElements, staticString, unparen, type Node } from '../syntax';
+import { callArguments, codeChildren, dottedName, sequenceElements, staticString, unparen, type Node } from '../syntax';
 import type { Fix } from '../types';
 import { eolOf, indentOf, insertAfter, pythonString, replaceNode } from './edits';
 import { uniqueName as freshName } from './loop-reading';
@@ -198,7 +198,7 @@ export function batchTemplateFix(input: TemplateInput): Fix | null {
   if (readsModel(body, qs.model)) return null;
 
   if (write.kind === 'delete') {
-    const only = body.namedChildren.filter((s) => s.type !== 'comment');
+    const only = codeChildren(body);
     if (only.length !== 1 || only[0]?.id !== statementOf(write.call).id || callArguments(write.call).keywords.size > 0) return null;
     const pks = uniqueName('pks');
     const start = uniqueName('start');
@@ -220,7 +220,7 @@ export function batchTemplateFix(input: TemplateInput): Fix | null {
 
   // Constant values, straight-line body, save last: one UPDATE per batch of primary keys.
   const values = fields.map((f) => read.fields.get(f));
-  const last = body.namedChildren.filter((s) => s.type !== 'comment').pop();
+  const last = codeChildren(body).pop();
   if (read.straight && last?.id === saveStatement.id && values.every((v): v is Node => !!v && isConstant(v)) && read.fields.size === fields.length) {
     const pks = uniqueName('pks');
     const start = uniqueName('start');
@@ -258,7 +258,7 @@ export function batchTemplateFix(input: TemplateInput): Fix | null {
 /** `for x in xs: Model.objects.create(...)` -> one bulk_create over a list comprehension. */
 function createTemplate(input: TemplateInput, left: Node, body: Node, indent: string, step: string, eol: string): Fix | null {
   const { loop, write, batchSize } = input;
-  const only = body.namedChildren.filter((s) => s.type !== 'comment');
+  const only = codeChildren(body);
   if (only.length !== 1 || only[0]?.id !== statementOf(write.call).id || statementOf(write.call).firstNamedChild?.id !== write.call.id) return null;
   const fn = write.call.childForFieldName('function');
   if (fn?.childForFieldName('attribute')?.text !== 'create') return null;

@@ -261,15 +261,7 @@ function applyArgs(b: Builder, args: OperationArgs, view: StateView = 'state'): 
         // Renamed already, in the database view, by the SeparateDatabaseAndState around it (applyOne).
         if (view === 'database' && !m.fields.has(oldName) && m.fields.has(newName)) return m;
         if (!m.fields.has(oldName)) return null;
-        const moved = withFields(m, (f) => {
-          const spec = f.get(oldName) ?? null;
-          f.delete(oldName);
-          f.set(newName, spec);
-        });
-        return withOptions(moved, {
-          uniqueTogether: renameInTogether(m.options.uniqueTogether, oldName, newName),
-          indexTogether: renameInTogether(m.options.indexTogether, oldName, newName),
-        });
+        return renamedField(m, oldName, newName, false);
       });
     }
     case 'AddIndex':
@@ -342,20 +334,21 @@ function renameKeepingColumn(b: Builder, args: Extract<OperationArgs, { kind: 'R
   if (!oldName || !newName || !args.model) return;
   const current = b.get(args.model.toLowerCase());
   if (typeof current === 'string' || !current.fields.has(oldName) || current.fields.has(newName)) return;
-  b.update(args.model, (m) =>
-    withOptions(
-      withFields(m, (f) => {
-        const spec = f.get(oldName) ?? null;
-        f.delete(oldName);
-        const column = spec ? fieldColumn(oldName, spec) : undefined;
-        f.set(newName, spec && column && !spec.dbColumn ? { ...spec, dbColumn: column } : spec);
-      }),
-      {
-        uniqueTogether: renameInTogether(m.options.uniqueTogether, oldName, newName),
-        indexTogether: renameInTogether(m.options.indexTogether, oldName, newName),
-      },
-    ),
-  );
+  b.update(args.model, (m) => renamedField(m, oldName, newName, true));
+}
+
+/** The model with a field renamed (in the together options too); `keepColumn` pins its old column as db_column. */
+function renamedField(m: ModelState, oldName: string, newName: string, keepColumn: boolean): ModelState {
+  const moved = withFields(m, (f) => {
+    const spec = f.get(oldName) ?? null;
+    f.delete(oldName);
+    const column = keepColumn && spec && !spec.dbColumn ? fieldColumn(oldName, spec) : undefined;
+    f.set(newName, spec && column ? { ...spec, dbColumn: column } : spec);
+  });
+  return withOptions(moved, {
+    uniqueTogether: renameInTogether(m.options.uniqueTogether, oldName, newName),
+    indexTogether: renameInTogether(m.options.indexTogether, oldName, newName),
+  });
 }
 
 /**

@@ -375,7 +375,6 @@ function buildFix(use: ModelUse, unit: CodeUnit, apps: string, ctx: RuleContext,
   }
   const bare = use.bare;
   if (!bare) return null;
-  if (classAttributeUsed(bare.name, unit) !== null) return null;
   const label = appLabelOf(bare.module, ctx.project);
   if (!label) return null;
   const line = `${bare.name} = ${apps}.get_model("${label}", "${bare.model}")`;
@@ -418,8 +417,9 @@ export const runpythonModelImport: Rule = {
       if (filter && !filter(facts.unit.node.text)) continue;
       for (const use of modelUses(facts.unit, names)) {
         const apps = appsParameter(facts.unit, isEntry);
-        const fix = apps ? buildFix(use, facts.unit, apps, ctx, names) : null;
+        // A class attribute the historical model lacks: the swap would raise, so no fix.
         const classAttribute = use.bare ? classAttributeUsed(use.bare.name, facts.unit) : null;
+        const fix = apps && classAttribute === null ? buildFix(use, facts.unit, apps, ctx, names) : null;
         const related = [operation];
         if (use.bare) related.push({ range: rangeOf(use.bare.binding.node), message: `the import (line ${lineOf(use.bare.binding.node)})` });
         const message = use.userModel

@@ -196,15 +196,23 @@ function multiTableCheck(ctx: RuleContext, locals: Scope): (model: string) => bo
  * `core/0028` imports its model so that the overridden save() runs). The reason no fix is offered, or null.
  */
 function liveModel(loop: LoopFacts, locals: Scope): string | null {
-  for (const a of loop.node.descendantsOfType('attribute')) {
-    const obj = a.childForFieldName('object');
-    if (obj?.type !== 'identifier' || !MANAGERS.has(a.childForFieldName('attribute')?.text ?? '')) continue;
-    const b = locals.lookup(obj.text);
+  for (const name of managedNames(loop)) {
+    const b = locals.lookup(name);
     if (b?.kind === 'import') {
-      return `the loop uses ${obj.text}, imported from ${b.importedFrom ?? 'a module'}: today's model, whose own save() and signals bulk writes would skip (take it from apps.get_model first: runpython-model-import)`;
+      return `the loop uses ${name}, imported from ${b.importedFrom ?? 'a module'}: today's model, whose own save() and signals bulk writes would skip (take it from apps.get_model first: runpython-model-import)`;
     }
   }
   return null;
+}
+
+/** The names the loop reaches a manager through (`Sleep` of `Sleep.objects`), in order. */
+function managedNames(loop: LoopFacts): Set<string> {
+  const names = new Set<string>();
+  for (const a of loop.node.descendantsOfType('attribute')) {
+    const obj = a.childForFieldName('object');
+    if (obj?.type === 'identifier' && MANAGERS.has(a.childForFieldName('attribute')?.text ?? '')) names.add(obj.text);
+  }
+  return names;
 }
 
 /**
@@ -215,11 +223,7 @@ function liveModel(loop: LoopFacts, locals: Scope): string | null {
 function mixinModel(loop: LoopFacts, locals: Scope, ctx: RuleContext): string | null {
   const view = ctx.project?.view;
   if (!view || !ctx.project) return null;
-  const names = new Set<string>();
-  for (const a of loop.node.descendantsOfType('attribute')) {
-    const obj = a.childForFieldName('object');
-    if (obj?.type === 'identifier' && MANAGERS.has(a.childForFieldName('attribute')?.text ?? '')) names.add(obj.text);
-  }
+  const names = managedNames(loop);
   for (const c of loop.node.descendantsOfType('call')) {
     const fn = c.childForFieldName('function');
     if (fn?.type === 'identifier' && /^[A-Z]/.test(fn.text)) names.add(fn.text);
