@@ -467,6 +467,71 @@ class Migration(migrations.Migration):
   }
 });
 
+/**
+ * A row created, then only changed and saved again in the same iteration (batch-loop.ts,
+ * createdThenSaved): built unsaved where it was created, collected where it was saved.
+ */
+describe('"Batch this loop" for a row created, then saved again', () => {
+  const templateOf = (body: string) => batchThisLoop(wrap(body));
+  const inCondition = (rest: string) => `    for order in Order.objects.all():
+        if order.total:
+            line = Line.objects.create(order=order, amount=0)
+${rest}`;
+
+  it('builds the object unsaved and collects it where it was saved, with every change made before', async () => {
+    const { fix, after } = await templateOf(inCondition(`            line.note = "copied"
+            if order.total > 10:
+                line.amount = order.total
+            line.save()`));
+    assert.ok(fix && after, 'a template is offered');
+    assert.equal(fix.title, 'Batch this loop: collect the rows, bulk_create every 1000');
+    assert.equal(pythonSyntaxError(after), null, after);
+    assert.ok(after.includes('            line = Line(order=order, amount=0)\n            line.note = "copied"\n'), after);
+    assert.ok(after.includes('                line.amount = order.total\n            new_rows.append(line)\n            if len(new_rows) >= 1000:\n                Line.objects.bulk_create(new_rows)\n'), after);
+    assert.ok(!after.includes('.create(') && !after.includes('line.save()'), after);
+  });
+
+  const KEPT: Record<string, string> = {
+    'reads its primary key': `            order.first_line_id = line.pk
+            line.save()`,
+    'reads a field of it': `            line.note = line.note.strip()
+            line.save()`,
+    'saves it twice': `            line.save()
+            line.note = "copied"
+            line.save()`,
+    'changes it after the save': `            line.save()
+            line.note = "copied"`,
+    'may leave the iteration between the create and the save': `            if order.cancelled:
+                continue
+            line.save()`,
+    'saves it with arguments': `            line.note = "copied"
+            line.save(update_fields=["note"])`,
+    'changes it in a function defined there': `            def mark():
+                line.note = "copied"
+            line.save()`,
+    'sets its primary key': `            line.pk = order.pk
+            line.save()`,
+  };
+  for (const [why, rest] of Object.entries(KEPT)) {
+    it(`is not offered when the loop ${why}`, async () => {
+      const { loops, fix } = await templateOf(inCondition(rest));
+      assert.ok(loops.length > 0);
+      assert.equal(fix, undefined, fix?.title);
+      assert.match(loops[0]?.message ?? '', /No rewrite is offered: /);
+    });
+  }
+
+  it('is not offered when another branch binds the name to a row that is not new', async () => {
+    const { fix } = await templateOf(`    for order in Order.objects.all():
+        try:
+            line = Line.objects.get(order=order)
+        except Exception:
+            line = Line.objects.create(order=order, amount=0)
+            line.save()`);
+    assert.equal(fix, undefined, fix?.title);
+  });
+});
+
 describe('"Batch this loop" for creates through a related manager', () => {
   it("builds the manager's model with the link the manager sets, also with no arguments, and marks the kind of manager it needs", async () => {
     const source = wrap(`    for order in Order.objects.all():

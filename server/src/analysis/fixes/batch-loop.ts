@@ -22,7 +22,7 @@ import { eolOf, indentOf, insertAfter, insertAt, pythonString, replaceNode } fro
 import { memoizeHelper, memoizeLookup, type MemoRewrite } from './memo-lookup';
 import { QUERYSET_METHODS } from '../querysets';
 import { modelReads, readsModel } from './reads-model';
-import { assignedFields, chainOf, constructedModel, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keyNote, keywordTexts, MARK, modelNames, oneLine, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
+import { assignedFields, chainOf, constructedModel, containsAny, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keyNote, keywordTexts, MARK, modelNames, oneLine, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
 
 export interface BatchLoopInput {
   loop: LoopFacts;
@@ -136,6 +136,17 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       fallbacks.set(w.call.id, pair.stmt);
       absorbed.add(pair.fallback.id);
     }
+  }
+  // `obj = Model.objects.create(...)`, then only `obj.x = …` and one `obj.save()`: the object is built unsaved and collected where it was saved.
+  const built: TextEdit[] = [];
+  for (const w of writes) {
+    const c = w.kind === 'create' ? createdThenSaved(w.call, writes, fnNode ?? body, locals, loop, body) : null;
+    if (!c || absorbed.has(c.save.id)) continue;
+    absorbed.add(w.call.id);
+    absorbed.add(c.save.id);
+    if (!ownLine(c.saveStmt, source)) return 'the write shares its line with other code';
+    built.push(replaceNode(w.call, `${c.model}${w.call.childForFieldName('arguments')?.text ?? '()'}`));
+    rewrites.push({ stmt: c.saveStmt, item: c.name, sink: sink(`create:${c.manager}`, () => ({ flush: `${c.manager}.bulk_create(%B%)`, model: c.model, notes: [] }), 'new_rows') });
   }
   for (const w of writes) {
     if (absorbed.has(w.call.id)) continue;
@@ -294,7 +305,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
   const receivers = writes.flatMap((w) => w.call.childForFieldName('function')?.childForFieldName('object') ?? []);
   const reread = new Set<string>();
   const hiddenIn = new Set<string>();
-  const edits: TextEdit[] = [];
+  const edits: TextEdit[] = [...built];
   for (const s of sinks.values()) {
     const model = s.model ?? /^([A-Z]\w*)\.(?:objects|_default_manager|_base_manager)\b/.exec(s.flush)?.[1];
     if (!model) continue;
@@ -394,6 +405,65 @@ function hideDoomed(reads: readonly Node[], batch: string, rewritten: readonly N
   return edits;
 }
 
+
+/**
+ * `obj = Model.objects.create(...)` whose object the loop then only changes (`obj.x = …`, under an
+ * `if` too) and saves once (`obj.save()`, in the create's own block), with nothing between that
+ * leaves the iteration: the object is built unsaved in its place
+ * (`obj = Model(...)`), and the save becomes where it joins a bulk_create batch, which inserts it with
+ * every change made before the save (babybuddy's `user_settings = Settings.objects.create(user=user)`
+ * then `user_settings.save()`). Refused when the name is read in any other way (its primary key,
+ * passed on, used after the loop or before the create), changed after the save or saved twice.
+ */
+function createdThenSaved(call: Node, writes: readonly WriteCall[], scope: Node, locals: Scope, loop: LoopFacts, body: Node): { name: string; save: Node; saveStmt: Node; model: string; manager: string } | null {
+  const fn = call.childForFieldName('function');
+  const receiver = fn?.childForFieldName('object');
+  if (fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'create' || !receiver) return null;
+  const args = callArguments(call);
+  if (args.positional.length > 0) return null;
+  const chain = chainOf(receiver, modelNames(locals));
+  if (!chain || chain.manager !== oneLine(receiver.text) || usesLoopNames(receiver, loop, body)) return null;
+  const assign = call.parent;
+  const left = assign?.type === 'assignment' && assign.childForFieldName('right')?.id === call.id ? assign.childForFieldName('left') : null;
+  const stmt = assign?.parent;
+  const block = stmt?.parent;
+  if (left?.type !== 'identifier' || stmt?.type !== 'expression_statement' || block?.type !== 'block' || loop.targets.includes(left.text)) return null;
+  const name = left.text;
+  let save: Node | null = null;
+  let saveStmt: Node | null = null;
+  const changes: Node[] = [];
+  for (const use of scope.descendantsOfType('identifier')) {
+    if (use.text !== name || use.id === left.id) continue;
+    const attr = use.parent;
+    const member = attr?.type === 'attribute' && attr.childForFieldName('object')?.id === use.id ? attr.childForFieldName('attribute')?.text : undefined;
+    const user = attr?.parent;
+    if (member === 'save' && user?.type === 'call' && !save) {
+      const own = user.parent;
+      if (!writes.some((w) => w.kind === 'save' && w.call.id === user.id) || own?.type !== 'expression_statement' || own.parent?.id !== block.id) return null;
+      if ((user.childForFieldName('arguments')?.namedChildCount ?? 1) !== 0) return null;
+      save = user;
+      saveStmt = own;
+      continue;
+    }
+    // `obj.x = …` (under an `if` too): an attribute set on the unsaved object.
+    const set = user?.type === 'assignment' && user.childForFieldName('left')?.id === attr?.id ? user.parent : null;
+    if (member !== undefined && member !== 'pk' && member !== 'id' && set?.type === 'expression_statement') {
+      changes.push(set);
+      continue;
+    }
+    return null;
+  }
+  if (!save || !saveStmt || saveStmt.startIndex < stmt.endIndex) return null;
+  // Every change between the create and the save, none inside a function or class defined there;
+  // nothing between them may leave the iteration (the create had inserted the row by then, the batch would not).
+  const between = codeChildren(block).filter((s) => s.startIndex >= stmt.endIndex && s.endIndex <= saveStmt.startIndex);
+  if (containsAny(between, ['continue_statement', 'break_statement', 'return_statement', 'raise_statement', 'yield'])) return null;
+  for (const c of changes) {
+    if (c.startIndex < stmt.endIndex || c.endIndex > saveStmt.startIndex) return null;
+    for (let n: Node | null = c.parent; n && n.id !== block.id; n = n.parent) if (n.type === 'function_definition' || n.type === 'lambda' || n.type === 'class_definition') return null;
+  }
+  return { name, save, saveStmt, model: chain.model, manager: chain.manager };
+}
 
 /**
  * `[Model.objects.create(...) for x in xs]` -> `Model.objects.bulk_create([Model(...) for x in xs],
