@@ -521,14 +521,22 @@ ${rest}`;
     });
   }
 
-  it('is not offered when another branch binds the name to a row that is not new', async () => {
-    const { fix } = await templateOf(`    for order in Order.objects.all():
+  it('is offered when another branch binds the name to a row it finds, which the loop then leaves alone', async () => {
+    const found = `    for order in Order.objects.all():
         try:
             line = Line.objects.get(order=order)
-        except Exception:
+        except Line.DoesNotExist:
             line = Line.objects.create(order=order, amount=0)
-            line.save()`);
-    assert.equal(fix, undefined, fix?.title);
+            line.save()`;
+    const { fix, after } = await templateOf(found);
+    assert.ok(fix && after, 'a template is offered');
+    assert.equal(pythonSyntaxError(after), null, after);
+    assert.ok(after.includes('            line = Line.objects.get(order=order)\n        except Line.DoesNotExist:\n            line = Line(order=order, amount=0)\n            new_rows.append(line)\n'), after);
+    // The found row changed, or the name read after the try: not offered.
+    for (const more of ['\n        line.note = "seen"', '\n        print(line)']) {
+      const { fix: none } = await templateOf(found + more);
+      assert.equal(none, undefined, found + more);
+    }
   });
 });
 

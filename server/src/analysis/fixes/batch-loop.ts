@@ -412,8 +412,9 @@ function hideDoomed(reads: readonly Node[], batch: string, rewritten: readonly N
  * leaves the iteration: the object is built unsaved in its place
  * (`obj = Model(...)`), and the save becomes where it joins a bulk_create batch, which inserts it with
  * every change made before the save (babybuddy's `user_settings = Settings.objects.create(user=user)`
- * then `user_settings.save()`). Refused when the name is read in any other way (its primary key,
- * passed on, used after the loop or before the create), changed after the save or saved twice.
+ * then `user_settings.save()`; arches binds the name to a row it found in a `try` and creates it in the
+ * `except`). Refused when the name is read in any other way (its primary key, passed on, used after the
+ * loop or before the create), changed after the save or saved twice.
  */
 function createdThenSaved(call: Node, writes: readonly WriteCall[], scope: Node, locals: Scope, loop: LoopFacts, body: Node): { name: string; save: Node; saveStmt: Node; model: string; manager: string } | null {
   const fn = call.childForFieldName('function');
@@ -445,6 +446,9 @@ function createdThenSaved(call: Node, writes: readonly WriteCall[], scope: Node,
       saveStmt = own;
       continue;
     }
+    // Bound elsewhere (`try: obj = Model.objects.get(…)` / `except …: obj = …create(…)`): that object is
+    // not this one, and any read of the name outside the create's block refuses the template anyway.
+    if (attr?.type === 'assignment' && attr.childForFieldName('left')?.id === use.id && attr.parent?.type === 'expression_statement') continue;
     // `obj.x = …` (under an `if` too): an attribute set on the unsaved object.
     const set = user?.type === 'assignment' && user.childForFieldName('left')?.id === attr?.id ? user.parent : null;
     if (member !== undefined && member !== 'pk' && member !== 'id' && set?.type === 'expression_statement') {
