@@ -192,11 +192,11 @@ describe('"Batch this loop" on the loops the proven rewrite refuses', () => {
 
 def touch(order):
     order.save()
-    return order`;
+    return str(order)`;
     const readAfter = `    for order in Order.objects.all():
         line = Line.objects.create(order=order, amount=0)
     print(line)`;
-    const said = [/No rewrite is offered: the row is written inside touch\(\), which cannot be inlined here: it returns, yields, deletes names, or defines functions or classes\.$/, /No rewrite is offered: the loop uses what the write returns\.$/];
+    const said = [/No rewrite is offered: the row is written inside touch\(\), which cannot be inlined here: it returns a value computed where it returns\.$/, /No rewrite is offered: the loop uses what the write returns\.$/];
     for (const [i, body] of [helper, readAfter].entries()) {
       const { findings } = await lint(wrap(body));
       const loops = findings.filter((f) => f.rule === 'unbatched-save-loop');
@@ -629,6 +629,44 @@ class Migration(migrations.Migration):
     assert.deepEqual((await lint(after)).findings.filter((f) => f.rule === 'unbatched-save-loop').map((f) => f.message), []);
   });
 
+  it('turns an early return into continue where the call ends the loop body, and drops a return that ends the helper (Misago 0018)', async () => {
+    const helper = `def stamp(order, when):
+    if order.seen == when:
+        return False
+    order.seen = when
+    order.save(update_fields=["seen"])
+    return True`;
+    const source = helperFile(`    for order in Order.objects.all():
+        if order.total:
+            order.total += 0
+        stamp(order, 7)`, helper);
+    const fix = (await lint(source)).findings.find((f) => f.rule === 'unbatched-save-loop')?.fixes[0];
+    assert.match(fix?.title ?? '', /^Batch .*bulk_update.* \(inlining stamp\(\)\)$/);
+    const after = applyEdits(source, fix?.edits ?? []);
+    assert.ok(
+      after.includes(`        # inlined from stamp()
+        when = 7
+        if order.seen == when:
+            continue
+        order.seen = when
+        batch.append(order)
+`),
+      after,
+    );
+    assert.ok(!after.slice(after.indexOf('def forwards')).includes('return'), after);
+    assert.equal(pythonSyntaxError(after), null, after);
+    // A return that only ends the helper is dropped wherever the call stands.
+    const ending = helperFile(`    for order in Order.objects.all():
+        stamp(order)
+        print(order)`, `def stamp(order):
+    order.seen = 1
+    order.save()
+    return None`);
+    const kept = (await lint(ending)).findings.find((f) => f.rule === 'unbatched-save-loop')?.fixes[0];
+    assert.ok(kept, 'offered');
+    assert.equal(pythonSyntaxError(applyEdits(ending, kept.edits)), null);
+  });
+
   it('binds an argument that is not a plain name on a line of its own, in the order Python evaluates them', async () => {
     const helper = `def allocate(variant, line, quantity, Model):
     stock = variant.stocks.get(active=True)
@@ -700,7 +738,39 @@ second\"\"\"
       `def stamp(order):
     order.save()
     del order`,
-      /cannot be inlined here: it returns, yields, deletes names, or defines functions or classes\.$/,
+      /cannot be inlined here: it yields, deletes names, or defines functions or classes\.$/,
+    ],
+    'the helper returns early and the call is not the last statement of the loop': [
+      `    for order in Order.objects.all():
+        stamp(order)
+        print(order)`,
+      `def stamp(order):
+    if order.seen:
+        return False
+    order.seen = 1
+    order.save()`,
+      /cannot be inlined here: it returns early, and the call is not the last statement of the loop\.$/,
+    ],
+    'the helper returns what it computes there': [
+      `    for order in Order.objects.all():
+        stamp(order)`,
+      `def stamp(order):
+    if order.seen:
+        return order.refresh_from_db()
+    order.seen = 1
+    order.save()`,
+      /cannot be inlined here: it returns a value computed where it returns\.$/,
+    ],
+    'the helper returns from a loop of its own': [
+      `    for order in Order.objects.all():
+        stamp(order)`,
+      `def stamp(order):
+    for tag in order.tags:
+        if tag == "skip":
+            return
+    order.seen = 1
+    order.save()`,
+      /cannot be inlined here: it returns from inside a loop of its own\.$/,
     ],
     'the helper is indented with tabs and the loop with spaces': [
       `    for order in Order.objects.all():

@@ -7,7 +7,9 @@
  * code may call it).
  *
  * Only what keeps its meaning is inlined: a module-level, undecorated function called as a
- * statement of its own, with plain parameters matched one to one by the call; no return, yield,
+ * statement of its own, with plain parameters matched one to one by the call; a `return` only at its
+ * end, or where the call is the last statement of the loop's body (it becomes `continue`; not from a
+ * loop of the helper's own), and only of a constant or a name (dropped unevaluated); no yield,
  * global, nonlocal, del, nested function, class or lambda; indented with the same character as
  * the call; no string spanning lines (re-indenting would change it); no name the helper binds that the calling function also uses, and no name it reads
  * from the module that the calling function binds.
@@ -24,7 +26,7 @@ export interface Inlined {
   helpers: string[];
 }
 
-const FORBIDDEN = ['return_statement', 'yield', 'global_statement', 'nonlocal_statement', 'delete_statement', 'function_definition', 'class_definition', 'lambda', 'decorated_definition', 'await'];
+const FORBIDDEN = ['yield', 'global_statement', 'nonlocal_statement', 'delete_statement', 'function_definition', 'class_definition', 'lambda', 'decorated_definition', 'await'];
 
 /** Identifiers that name something (not `x.attr`'s attribute, not a keyword argument's name). */
 export function references(node: Node): Node[] {
@@ -85,7 +87,7 @@ interface Replacement {
 }
 
 /** The helper's body in place of one call statement, or why not. */
-function inlineOne(w: WriteCall, caller: Node, source: string, eol: string): Replacement | string {
+function inlineOne(w: WriteCall, caller: Node, loop: Node, source: string, eol: string): Replacement | string {
   const helper = w.helper?.node;
   const name = helper?.childForFieldName('name')?.text ?? 'the helper';
   const why = (reason: string): string => `the row is written inside ${name}(), which cannot be inlined here: ${reason}`;
@@ -99,7 +101,7 @@ function inlineOne(w: WriteCall, caller: Node, source: string, eol: string): Rep
   const body = helper.childForFieldName('body');
   const params = helper.childForFieldName('parameters')?.namedChildren ?? [];
   if (!body || params.some((p) => p.type !== 'identifier')) return why('it has default, starred or typed parameters');
-  if (body.descendantsOfType(FORBIDDEN).length > 0) return why('it returns, yields, deletes names, or defines functions or classes');
+  if (body.descendantsOfType(FORBIDDEN).length > 0) return why('it yields, deletes names, or defines functions or classes');
   if (body.descendantsOfType('string').some((s) => s.startPosition.row !== s.endPosition.row)) return why('it holds a string spanning lines');
 
   const args = callArguments(w.call);
@@ -111,11 +113,24 @@ function inlineOne(w: WriteCall, caller: Node, source: string, eol: string): Rep
   });
   if (bound.size !== params.length || [...args.keywords.keys()].some((k) => !bound.has(k))) return why('the call does not pass each parameter once');
 
-  // The body's statements, a leading docstring left out.
+  // The body's statements, a leading docstring left out; a `return` that ends it, too (the body ends there anyway).
   const statements = body.namedChildren.filter((s, i) => !(i === 0 && s.type === 'expression_statement' && s.firstNamedChild?.type === 'string'));
+  const returns = body.descendantsOfType('return_statement');
+  const ending = statements[statements.length - 1];
+  if (ending?.type === 'return_statement') statements.pop();
   const first = statements[0];
   const last = statements[statements.length - 1];
   if (!first || !last) return why('its body is empty');
+  // Any other `return` leaves the rest of the helper: where the call is the last statement of the
+  // loop's body, that is `continue`. Only when what it returns can be dropped unevaluated.
+  const early = returns.filter((r) => r.id !== ending?.id);
+  const loopBody = loop.childForFieldName('body');
+  if (returns.length > 0) {
+    const calledLast = stmt.parent?.id === loopBody?.id && loopBody?.lastNamedChild?.id === stmt.id && loop.type !== 'for_in_clause';
+    if (!calledLast && early.length > 0) return why('it returns early, and the call is not the last statement of the loop');
+    if (returns.some((r) => !droppable(r.namedChildren[0] ?? null))) return why('it returns a value computed where it returns');
+    if (early.some((r) => insideLoop(r, body))) return why('it returns from inside a loop of its own');
+  }
 
   const helperBinds = boundNames(body);
   const callerNames = new Set(references(caller).map((r) => r.text));
@@ -143,8 +158,12 @@ function inlineOne(w: WriteCall, caller: Node, source: string, eol: string): Rep
   const from = lineStart(source, first.startIndex);
   const to = last.endIndex;
   let text = source.slice(from, to);
-  for (const ref of bodyRefs.filter((r) => renames.has(r.text) && r.startIndex >= from && r.endIndex <= to).sort((a, b) => b.startIndex - a.startIndex)) {
-    text = text.slice(0, ref.startIndex - from) + (renames.get(ref.text) as string) + text.slice(ref.endIndex - from);
+  const edits = [
+    ...bodyRefs.filter((r) => renames.has(r.text) && r.startIndex >= from && r.endIndex <= to).map((r) => ({ node: r, text: renames.get(r.text) as string })),
+    ...early.map((r) => ({ node: r, text: 'continue' })),
+  ];
+  for (const e of edits.sort((a, b) => b.node.startIndex - a.node.startIndex)) {
+    text = text.slice(0, e.node.startIndex - from) + e.text + text.slice(e.node.endIndex - from);
   }
   const base = indentOf(first, source);
   const indent = indentOf(stmt, source);
@@ -158,6 +177,17 @@ function inlineOne(w: WriteCall, caller: Node, source: string, eol: string): Rep
   }
   const start = lineStart(source, stmt.startIndex);
   return { start, end: lineEnd(source, stmt.endIndex), text: [`${indent}# inlined from ${name}()`, ...lines].join(eol) };
+}
+
+/** What a `return` hands back that can go unevaluated: nothing, a constant, a name. */
+function droppable(value: Node | null): boolean {
+  return !value || ['true', 'false', 'none', 'integer', 'float', 'identifier'].includes(value.type) || (value.type === 'string' && value.namedChildren.every((c) => c.type !== 'interpolation'));
+}
+
+/** Whether a loop of the helper's own body holds the node (a `continue` there would go to that loop). */
+function insideLoop(node: Node, body: Node): boolean {
+  for (let n = node.parent; n && n.id !== body.id; n = n.parent) if (n.type === 'for_statement' || n.type === 'while_statement') return true;
+  return false;
 }
 
 /**
@@ -176,7 +206,7 @@ export function inlineHelpers(writes: readonly WriteCall[], loop: Node, source: 
   for (const w of calls) {
     if (seen.has(w.call.id)) continue;
     seen.add(w.call.id);
-    const r = inlineOne(w, caller, source, eol);
+    const r = inlineOne(w, caller, loop, source, eol);
     if (typeof r === 'string') return r;
     replacements.push(r);
   }
