@@ -23,7 +23,7 @@ import { ruleEnabled, type ReportedFinding, type Rule } from './rules/rule';
 import { syntaxErrorFinding } from './rules/syntax-error';
 import { DEFAULT_TARGET_DATABASE, type TargetDatabase } from './target-database';
 import { LineReader, parseSuppressions, suppressionEdit, suppressionFor, type Suppression } from './suppressions';
-import type { Finding, RuleSetting, Severity } from './types';
+import type { Finding, Position, RuleSetting, Severity } from './types';
 
 export interface LintOptions {
   /** Per-rule setting; rules not listed use 'default'. */
@@ -94,7 +94,7 @@ export function analyzeFile(tree: Tree, source: string, options: LintOptions = {
   for (const rule of RULES) {
     if (!rule.check || !ruleEnabled(rule.meta, settings[rule.meta.id])) continue;
     const reported: ReportedFinding[] = [];
-    const findingsOn = (text: string): ReportedFinding[] => findingsOnText(tree, text, (ctx) => rule.check?.(ctx), options);
+    const findingsOn = (text: string, at?: readonly Position[]): ReportedFinding[] => findingsOnText(tree, text, (ctx) => rule.check?.(ctx), options, at);
     rule.check({ model, source, index, batchSize: options.batchSize ?? 1000, project: options.ruleProject ?? options.project ?? null, report: (f) => reported.push(f), findingsOn });
     collect(rule.meta.id, reported, findings, rule.meta.defaultSeverity);
   }
@@ -103,7 +103,7 @@ export function analyzeFile(tree: Tree, source: string, options: LintOptions = {
 }
 
 /** One rule's findings on `text`, parsed with `tree`'s language (a fix's intermediate text): nothing when it has no Migration class. */
-function findingsOnText(tree: Tree, text: string, check: NonNullable<Rule['check']>, options: LintOptions): ReportedFinding[] {
+function findingsOnText(tree: Tree, text: string, check: NonNullable<Rule['check']>, options: LintOptions, at?: readonly Position[]): ReportedFinding[] {
   const parser = new Parser();
   let other: Tree | null = null;
   try {
@@ -112,8 +112,9 @@ function findingsOnText(tree: Tree, text: string, check: NonNullable<Rule['check
     const model = other ? buildMigrationModel(other.rootNode, null, null) : null;
     if (!model) return [];
     const reported: ReportedFinding[] = [];
-    check({ model, source: text, index: new CodeIndex(), batchSize: options.batchSize ?? 1000, project: null, report: (f) => reported.push(f) });
-    return reported;
+    const wanted = at ? (p: Position) => at.some((q) => q.line === p.line && q.character === p.character) : undefined;
+    check({ model, source: text, index: new CodeIndex(), batchSize: options.batchSize ?? 1000, project: null, report: (f) => reported.push(f), ...(wanted ? { wanted } : {}) });
+    return wanted ? reported.filter((f) => wanted(f.range.start)) : reported;
   } finally {
     other?.delete();
     parser.delete();

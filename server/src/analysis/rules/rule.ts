@@ -5,7 +5,7 @@ import type { MigrationSummary } from '../project/summary';
 import type { ProjectView } from '../project/view';
 import type { Node } from '../syntax';
 import type { TargetDatabase } from '../target-database';
-import type { Fix, Range, RelatedLocation, RuleSetting, Severity } from '../types';
+import type { Fix, Position, Range, RelatedLocation, RuleSetting, Severity } from '../types';
 
 export interface RuleMeta {
   /** Final: the diagnostic code, settings key, suppression token and docs slug. */
@@ -51,9 +51,13 @@ export interface RuleContext {
   report(finding: ReportedFinding): void;
   /**
    * This rule's findings on another text of the same file (the file as a fix's first step leaves
-   * it), parsed and read as this one was; absent inside such a reading, so it never recurses.
+   * it), parsed and read as this one was; absent inside such a reading, so it never recurses. With
+   * `at`, only the findings that start at one of those positions are wanted: a rule may leave out
+   * the others, and the work their fixes would cost.
    */
-  findingsOn?(text: string): ReportedFinding[];
+  findingsOn?(text: string, at?: readonly Position[]): ReportedFinding[];
+  /** Inside findingsOn with `at`: whether a finding starting here is wanted. */
+  wanted?(start: Position): boolean;
 }
 
 /** What a rule that reads the project gets: this file's summary and, when there is one, the project view. */

@@ -124,7 +124,7 @@ function inlinedTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: Rul
   if (inlined === null || typeof inlined === 'string') return inlined;
   if (!ctx.findingsOn) return null;
   const header = headerRange(loop).start;
-  const inner = ctx.findingsOn(inlined.text).find((f) => f.range.start.line === header.line && f.range.start.character === header.character);
+  const inner = ctx.findingsOn(inlined.text, [header]).find((f) => f.range.start.line === header.line && f.range.start.character === header.character);
   const fix = inner?.fixes?.[0];
   if (!fix) {
     const why = /No rewrite is offered: (.*)\.$/.exec(inner?.message ?? '')?.[1];
@@ -151,7 +151,7 @@ function deferredTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: Ru
     const p = positionAt(starts, offset);
     return (f: { range: { start: { line: number; character: number } } }) => f.range.start.line === p.line && f.range.start.character === p.character;
   };
-  const found = ctx.findingsOn(split.text);
+  const found = ctx.findingsOn(split.text, [positionAt(starts, split.outerHeader), positionAt(starts, split.innerHeader)]);
   const why = (f: { message: string }) => /No rewrite is offered: (.*)\.$/.exec(f.message)?.[1] ?? 'no template fits it';
   // Writes before the creates stay in the loop (its own template batches them); the rest's, in the new function's loop.
   const outer = found.find(at(split.outerHeader));
@@ -251,6 +251,8 @@ export const unbatchedSaveLoop: Rule = {
         for (const [loop, writes] of charged) {
           if (seen.has(loop.node.id)) continue;
           seen.add(loop.node.id);
+          // A fix's look at its own text wants only some loops: the others cost their templates for nothing.
+          if (ctx.wanted && !ctx.wanted(headerRange(loop).start)) continue;
           // Name the write on the loop's own row when there is one: it is what the fix rewrites.
           const first = writes.find((w) => w.receiverRoot && loop.targets.includes(w.receiverRoot)) ?? writes[0];
           if (!first) continue;
