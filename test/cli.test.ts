@@ -511,6 +511,49 @@ describe('cli: fixes', () => {
     assert.equal(cli(['check', '--fix', '--format', 'json', 'app'], root).stderr.match(/fixed 0 problems/)?.length, 1, 'a second run has nothing left to fix');
   });
 
+  it('--unsafe-fixes writes atomic = False once for a migration whose loops each ask for it, and leaves a loop that clones its rows alone', () => {
+    const root = tempDir();
+    const file = join(root, 'shop', 'migrations', '0002_loops.py');
+    write(join(root, 'shop', '__init__.py'), '');
+    write(join(root, 'shop', 'migrations', '__init__.py'), '');
+    const clone = `def clone(apps, schema_editor):
+    Venue = apps.get_model("shop", "Venue")
+    for venue in Venue.objects.filter(copied=False):
+        venue.pk = None
+        venue.copied = True
+        venue.save()
+`;
+    write(
+      file,
+      `from django.db import migrations
+
+
+def tidy(apps, schema_editor):
+    Order = apps.get_model("shop", "Order")
+    for order in Order.objects.all():
+        order.note = order.note.strip()
+        order.save()
+    for line in Order.objects.filter(total=None):
+        line.total = line.amount * 2
+        line.save()
+
+
+${clone}
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RunPython(tidy, migrations.RunPython.noop), migrations.RunPython(clone, migrations.RunPython.noop)]
+`,
+    );
+    const run = cli(['check', '--unsafe-fixes', '--format', 'json', '.'], root);
+    const after = readFileSync(file, 'utf8');
+    assert.equal(after.match(/^ {4}atomic = False$/gm)?.length, 1, after);
+    assert.ok(after.includes(clone), `a save after \`venue.pk = None\` inserts a copy: not batched\n${after}`);
+    const left = (JSON.parse(run.stdout) as JsonFinding[]).filter((f) => f.rule === 'unbatched-save-loop');
+    assert.equal(left.length, 1, run.stdout);
+    assert.match(left[0]?.message ?? '', /one INSERT per row.*No rewrite is offered: the loop sets venue's primary key, so its save\(\) inserts a copy/);
+  });
+
   it('--unsafe-fixes applies the preferred fix of every finding, and the result lints clean of them', () => {
     const root = projectCopy();
     const before = json(['app'], root).findings;

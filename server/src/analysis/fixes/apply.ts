@@ -45,9 +45,16 @@ export type FixSelection = 'safe' | 'preferred';
 /** The edit groups to apply for `findings` under `selection`. */
 export function selectFixes(findings: readonly Finding[], selection: FixSelection): TextEdit[][] {
   const groups: TextEdit[][] = [];
+  // Several findings may offer the very same edits (`atomic = False` for each loop of a migration):
+  // applied once. Two insertions at one place do not overlap, so applyFixEdits would take both.
+  const seen = new Set<string>();
   for (const f of findings) {
     const fix = selection === 'safe' ? f.fixes.find((x) => x.safe) : (f.fixes.find((x) => x.isPreferred) ?? f.fixes[0]);
-    if (fix) groups.push(fix.edits);
+    if (!fix) continue;
+    const key = JSON.stringify(fix.edits);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    groups.push(fix.edits);
   }
   return groups;
 }

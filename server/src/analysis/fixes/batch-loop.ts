@@ -189,6 +189,8 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, model, notes: keyNote(recv) }), 'new_rows') });
     } else if (w.kind === 'save' && isSavedObject(recv)) {
       // The loop's row, or an object reached from it or loaded per row (`row.address`, `obj = ...get()`).
+      // `row.pk = None` then `row.save()` inserts a copy (tabbycat clones a venue per tournament).
+      if (recv.type === 'identifier' && assignedFields(body, recv.text).setsKey) return `the loop sets ${recv.text}'s primary key, so its save() inserts a copy, which bulk_update cannot`;
       const args = fallbacks.has(w.call.id) ? { positional: [], hasSplat: false, keywords: new Map<string, Node>() } : callArguments(w.call);
       if (args.positional.length > 0 || args.hasSplat || [...args.keywords.keys()].some((k) => k !== 'update_fields')) return 'save() takes arguments bulk_update cannot keep';
       const row = recv.text;

@@ -137,7 +137,7 @@ export function uniqueName(base: string, taken: string): string {
 }
 
 /** What the loop does to `row` besides saving it: the fields it sets, and whether that is all. */
-export function assignedFields(body: Node, row: string): { fields: string[]; complete: boolean } {
+export function assignedFields(body: Node, row: string): { fields: string[]; complete: boolean; setsKey: boolean } {
   const fields: string[] = [];
   let complete = true;
   const add = (f: string) => {
@@ -193,14 +193,17 @@ export function assignedFields(body: Node, row: string): { fields: string[]; com
     }
     return true;
   });
+  // The primary key is no field bulk_update writes; set, it makes the next save() insert a copy.
+  let setsKey = false;
   for (const f of ['pk', 'id']) {
     const i = fields.indexOf(f);
     if (i >= 0) {
       fields.splice(i, 1);
       complete = false;
+      setsKey = true;
     }
   }
-  return { fields, complete };
+  return { fields, complete, setsKey };
 }
 
 export function explicitUpdateFields(save: Node): string[] | null {

@@ -13,6 +13,7 @@ import { replaceDifference } from '../fixes/edits';
 import { deferCreates } from '../fixes/deferred-create';
 import { BY_OWN_ROW } from '../fixes/memo-lookup';
 import { inlineHelpers } from '../fixes/inline-helper';
+import { assignedFields } from '../fixes/loop-reading';
 import { historicalModelRef, MANAGERS } from '../historical-models';
 import { isBoundedIterable } from '../iterables';
 import { lineStarts, positionAt } from '../line-index';
@@ -103,10 +104,11 @@ function rowWritesByLoop(facts: UnitFacts, ctx: RuleContext): Map<LoopFacts, Wri
   return out;
 }
 
-/** `obj = Model(...); obj.save()` or `Model(...).save()`: the save inserts a new row. */
+/** `obj = Model(...); obj.save()`, `Model(...).save()`, or a save after `obj.pk = None`: the save inserts a new row. */
 function isNewInstance(w: WriteCall, loop: LoopFacts): boolean {
   const receiver = w.call.childForFieldName('function')?.childForFieldName('object');
   if (receiver?.type === 'call') return /^[A-Z]/.test(receiver.childForFieldName('function')?.text.split('.').pop() ?? '');
+  if (receiver?.type === 'identifier' && assignedFields(loop.node, receiver.text).setsKey) return true;
   return !!w.receiverRoot && loop.constructed.has(w.receiverRoot) && !loop.targets.includes(w.receiverRoot);
 }
 
