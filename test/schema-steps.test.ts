@@ -225,6 +225,17 @@ describe('drop-column / drop-table: Remove in two releases', () => {
     await fixAndJudge('drop-table', 'drop-table');
   });
 
+  it('refuses the table when the migration first removes fields of the model (their columns would go in this release), which it does not report apart', async () => {
+    // pontoon sync/0005, lego forums/0002: with the DROP TABLE moved to a follow-up, the foreign key the
+    // RemoveField drops now would fail the old code, and a follow-up dropping it after the table was
+    // dropped here would fail the migration.
+    assert.deepEqual(await findings('drop-table-after-fields', 'drop-column'), []);
+    const [table] = await findings('drop-table-after-fields', 'drop-table');
+    assert.ok(table);
+    assert.deepEqual(table.finding.fixes, []);
+    assert.match(table.finding.message, /\(No fix: this migration first removes fields of 'order', whose columns would still be dropped in this release\.\)$/);
+  });
+
   it('says nothing when the migration adds the column back later (old code still finds a column of that name)', async () => {
     assert.deepEqual(await findings('drop-then-add', 'drop-column'), []);
   });

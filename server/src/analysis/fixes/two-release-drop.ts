@@ -81,6 +81,9 @@ export function twoReleaseDropFixes(ctx: ProjectRuleContext, step: SchemaStep): 
     reverse = sqlOf(ctx, 0, [withArgs(step.op, { kind: 'AddField', model, name, field: nullable, preserveDefault: true })]);
     what = `${quoted(table)}.${quoted(column)}`;
   } else if (args.kind === 'DeleteModel') {
+    // Columns this migration drops before the table would still go in this release.
+    const earlier = ctx.summary.operations.slice(0, index).find((o) => o.args?.kind === 'RemoveField' && o.databaseEffect === 'normal' && o.args.model?.toLowerCase() === step.model);
+    if (earlier) return { fixes: [], refusal: `this migration first removes fields of '${step.model}', whose columns would still be dropped in this release` };
     const nameText = argumentText(site, 'name', 0);
     if (!nameText) return { fixes: [], refusal: 'its name cannot be read' };
     stateOp = `migrations.DeleteModel(\n    name=${nameText},\n)`;

@@ -5,14 +5,15 @@
  * contract: remove the field from Django's state first (SeparateDatabaseAndState, after making the
  * column nullable if it is NOT NULL without a default), drop the column in a later release. A
  * migration the project runs only after the deploy (django-safemigrate's `Safe.after_deploy()`)
- * has no old code left to break. A column this migration made, or gives back, is no concern.
+ * has no old code left to break. A column this migration made, or gives back, is no concern; nor is
+ * one of a table the same migration then drops (the drop-table finding says it).
  */
 import { twoReleaseDropFixes } from '../fixes/two-release-drop';
 import type { TargetDatabase } from '../target-database';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
 import { fieldColumn } from '../fields';
-import { columnAtStart, columnComesBack, fieldBefore, forVendor, runsAfterDeploy, tableLabel, walkSchema } from './schema-walk';
+import { columnAtStart, columnComesBack, fieldBefore, forVendor, runsAfterDeploy, tableDroppedLater, tableLabel, walkSchema } from './schema-walk';
 
 export function dropLock(target: TargetDatabase): string {
   return forVendor(target, { postgresql: 'ACCESS EXCLUSIVE lock, brief', mysql: 'a metadata lock, and the table may be copied', sqlite: 'Django rebuilds the table' });
@@ -36,6 +37,7 @@ export const dropColumn: Rule = {
       if (column && columnAtStart(step, column) === false) return;
       // A field of a class we cannot read keeps its name as the column, as good as we know.
       if (columnComesBack(ctx.summary, step, column ?? args.name)) return;
+      if (tableDroppedLater(ctx.summary, step)) return;
       const what = field?.relation?.kind === 'many-to-many' ? `drops the join table of many-to-many '${args.name}'` : `drops column '${args.name}'`;
       const { fixes, refusal } = twoReleaseDropFixes(ctx, step);
       ctx.report({

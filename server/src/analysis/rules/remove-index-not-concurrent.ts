@@ -8,7 +8,7 @@
 import { indexFixes, indexFixNote } from '../fixes/index-fixes';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
-import { fieldBefore, fieldIndex, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
+import { fieldBefore, fieldIndex, tableDroppedLater, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
 
 const LOCK = 'it takes an ACCESS EXCLUSIVE lock on the table, and while it waits for running queries to finish every new read and write queues behind it';
 
@@ -24,7 +24,8 @@ export const removeIndexNotConcurrent: Rule = {
     const report = (step: SchemaStep, what: string, fix: string) => ctx.report({ range: step.op.range, message: `${what} on existing table ${tableLabel(step)}: ${LOCK}. Instead, ${fix}.${indexFixNote(ctx, step.op)}`, fixes: indexFixes(ctx, step.op) });
     const sql = 'drop it with `DROP INDEX CONCURRENTLY` in RunSQL (atomic = False) inside SeparateDatabaseAndState, keeping Django\'s operation as its state side';
     walkSchema(ctx, (step) => {
-      if (step.table !== 'existing') return;
+      // An index of a table the migration then drops goes with it: the drop-table finding says so.
+      if (step.table !== 'existing' || tableDroppedLater(ctx.summary, step)) return;
       const { args } = step;
       switch (args.kind) {
         case 'RemoveIndex':

@@ -312,6 +312,21 @@ export function columnComesBack(summary: MigrationSummary, step: SchemaStep, col
   return false;
 }
 
+/**
+ * Whether a DeleteModel later in the same migration drops the step's table (Django's autodetector
+ * removes a model's foreign keys with RemoveField just before it deletes the model): the drop-table
+ * finding on the DeleteModel already says what old code meets.
+ */
+export function tableDroppedLater(summary: MigrationSummary, step: SchemaStep): boolean {
+  const ops = summary.operations;
+  for (let i = step.index + 1; i < ops.length; i++) {
+    const op = ops[i] as OperationSummary;
+    const a = op.args;
+    if (a?.kind === 'DeleteModel' && op.databaseEffect === 'normal' && a.model?.toLowerCase() === step.model) return true;
+  }
+  return false;
+}
+
 /** `ALTER TABLE t RENAME TO …` or `DROP TABLE t`: the table of that name is no longer the one the state has. */
 const TABLE_REPLACED = /^\s*(?:ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?:"?\w+"?\.)?"?(\w+)"?\s+RENAME\s+TO\b|DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:"?\w+"?\.)?"?(\w+)"?)/i;
 
