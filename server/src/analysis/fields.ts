@@ -194,6 +194,15 @@ export function fieldSpec(v: Value | undefined): FieldSpec | null {
   };
 }
 
+/**
+ * Whether every save() stamps the field with the current time (`auto_now=True` on one of Django's
+ * date and time fields): `Field.pre_save` sets it, which bulk_update and a queryset update() skip.
+ * False when not known (a field class of another package may stamp it too: the docs say so).
+ */
+export function stampedOnSave(field: FieldSpec): boolean {
+  return field.builtin && field.autoNow === true && !!field.call && kw(field.call, 'auto_now', asBool, false) === true;
+}
+
 /** The column a field is stored in: db_column, else the name (`_id` added for a foreign key). */
 export function fieldColumn(name: string, field: FieldSpec): string | null | undefined {
   if (field.relation === undefined || field.dbColumn === undefined) return undefined;

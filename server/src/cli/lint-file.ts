@@ -17,6 +17,7 @@ import { firstSyntaxError, undecodableSourceFinding } from '../analysis/rules/sy
 import type { Node } from '../analysis/syntax';
 import { MIGRATION_CLASS_HINT, MIGRATION_WORD } from '../config/file-matcher';
 import { configClasses, type ConfigClass } from '../analysis/project/app-config';
+import type { ProjectView } from '../analysis/project/view';
 import { readAppLabel } from '../workspace/project-loader';
 import { contentHash, hashFile, withDependencies } from './run-cache';
 import { decoded, readFileBytes, type ReadOutcome } from '../workspace/read-source';
@@ -90,8 +91,11 @@ export function lintFileWithoutParser(task: LintTask, config: LintConfig, intern
   return early ? { status: 'checked', analysis: early, syntaxError: null, ...hashed } : null;
 }
 
-/** @param interner shares calls written the same way across the files of this thread's run */
-export function lintFile(parser: PythonParser, task: LintTask, config: LintConfig, interner?: ValueInterner): FileResult {
+/**
+ * @param interner shares calls written the same way across the files of this thread's run
+ * @param ruleProject the project view, for the rules whose fixes ask it (a fix run: project-run.ts)
+ */
+export function lintFile(parser: PythonParser, task: LintTask, config: LintConfig, interner?: ValueInterner, ruleProject?: { view: ProjectView; file: string }): FileResult {
   // Regular files only, bounded, decoded as Python would (the BOM is kept aside: editors hide it, columns must agree).
   const read = readTask(task, config);
   if (!('ok' in read)) return read;
@@ -122,7 +126,7 @@ export function lintFile(parser: PythonParser, task: LintTask, config: LintConfi
       return { status: 'checked', analysis: { findings: [], summary: summarizeTree(tree, name, interner), suppressions: [] }, syntaxError: null, ...hashed };
     }
     if (task.mode === 'detect' && !definesMigrationClass(tree.rootNode)) return { status: 'skipped', ...hashed };
-    const options = { rules: config.rules, batchSize: config.batchSize, name, ...(interner ? { interner } : {}) };
+    const options = { rules: config.rules, batchSize: config.batchSize, name, ...(interner ? { interner } : {}), ...(ruleProject ? { ruleProject } : {}) };
     let analysis: FileAnalysis = analyzeFile(tree, text, options).analysis;
     const initial = analysis;
     const original = text;

@@ -20,6 +20,8 @@ import { PythonParser } from '../analysis/parser';
 import { readSourceFile } from '../workspace/read-source';
 import { bundledGrammarPaths } from './grammar';
 import { lintAllTasks } from './lint-all';
+import { lintFile } from './lint-file';
+import { ValueInterner } from '../analysis/interner';
 import type { EarlyWorkers } from './worker-pool';
 import { projectKey, resultKey, type RunCache } from './run-cache';
 import type { CliFinding, FileReport, FileResult, LintConfig, LintTask, ResultStatus } from './types';
@@ -221,7 +223,7 @@ export async function lintProject(plan: ProjectPlan, tasks: readonly LintTask[],
     cache?.saveStats();
     return { statuses: memo.statuses, outcome: memo.outcome };
   }
-  const { results, hashes } = await lintAllTasks([...tasks], configs, jobs, cache, known, early);
+  const { results, hashes } = configs.some((c) => c.fix !== 'none') ? await lintForFixes(plan, tasks, configs, jobs, authUserModel, early) : await lintAllTasks([...tasks], configs, jobs, cache, known, early);
   const outcome = finishProject(plan, tasks, results, configs, authUserModel);
   const statuses = results.map(statusOf);
   if (cache) {
@@ -230,6 +232,37 @@ export async function lintProject(plan: ProjectPlan, tasks: readonly LintTask[],
     cache.save();
   }
   return { statuses, outcome };
+}
+
+/**
+ * A run that writes fixes: some file rules' fixes depend on the project view (no bulk_create for a
+ * child of multi-table inheritance, nor bulk writes for a model whose migrations give it a mixin;
+ * auto_now fields stamped as save() would), which the workers do not have. So every file is read
+ * first as a plain run reads it, the view is built from that, and the files with findings of their
+ * own are linted again, here, with the view, and fixed. The cache is never used by such a run.
+ */
+async function lintForFixes(plan: ProjectPlan, tasks: readonly LintTask[], configs: LintConfig[], jobs: number, authUserModel: string, early: EarlyWorkers | null): Promise<{ results: FileResult[]; hashes: Array<string | null> }> {
+  const plain = configs.map((c): LintConfig => ({ ...c, fix: 'none' }));
+  const first = await lintAllTasks([...tasks], plain, jobs, null, undefined, early);
+  const view = finishProjectView(plan, tasks, first.results, authUserModel);
+  const todo = tasks.flatMap((t, i) => {
+    const r = first.results[i];
+    const config = configs[t.config] as LintConfig;
+    return config.fix !== 'none' && (t.mode === 'lint' || t.mode === 'detect') && r?.status === 'checked' && r.analysis.findings.length > 0 ? [i] : [];
+  });
+  if (todo.length === 0) return first;
+  const parser = await PythonParser.create(bundledGrammarPaths());
+  const interner = new ValueInterner();
+  try {
+    const results = [...first.results];
+    for (const i of todo) {
+      const t = tasks[i] as LintTask;
+      results[i] = lintFile(parser, t, configs[t.config] as LintConfig, interner, { view, file: t.file });
+    }
+    return { results, hashes: first.hashes };
+  } finally {
+    parser.dispose();
+  }
 }
 
 /**

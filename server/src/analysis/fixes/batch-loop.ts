@@ -39,6 +39,8 @@ export interface BatchLoopInput {
   suffix?: string;
   /** Whether a model (as the code names it) is a child of multi-table inheritance, per the project view. */
   multiTable?: (model: string) => boolean;
+  /** The fields of a model (as the code names it) that its save() stamps with the time (auto_now), per the project view. */
+  stamped?: (model: string) => string[];
 }
 
 interface Sink {
@@ -59,6 +61,8 @@ interface Rewrite {
   /** The expression appended to the sink's batch. */
   item: string;
   sink: Sink;
+  /** Lines that come before the append, at its indent. */
+  pre?: string[];
 }
 
 /**
@@ -196,6 +200,10 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       const row = recv.text;
       // `update_fields=names` built at run time: the fields the loop assigns, marked for checking.
       const explicit = args.keywords.has('update_fields') ? explicitUpdateFields(w.call) : null;
+      // The auto_now fields save() stamped (all of them, or those update_fields names): stamped the same way before the append.
+      const stampable = isRow && walked ? (input.stamped?.(walked.chain.model) ?? []) : [];
+      const stamps = explicit ? stampable.filter((f) => explicit.includes(f)) : args.keywords.has('update_fields') ? [] : stampable;
+      const pre = stamps.map((f) => `${row}._meta.get_field(${pythonString(f)}).pre_save(${row}, False)  # auto_now: the time save() would have set`);
       const manager = isRow && walked ? walked.chain.manager : `type(%B%[0])._default_manager`;
       const repeat = isRow ? [] : [`${MARK} if several rows reach the same ${row}, the batch keeps one copy of it, not each change in turn`];
       // Several rows may reach the same object: bulk_update's CASE takes the first copy of a pk, the loop's last save wins.
@@ -203,10 +211,11 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       rewrites.push({
         stmt,
         item: row,
+        pre,
         sink: sink(`update:${row}`, () => {
           if (explicit) return { flush: `${manager}.bulk_update(${rows}, [${explicit.map(pythonString).join(', ')}])`, notes: repeat };
           const seen = assignedFields(body, row);
-          const fields = seen.fields;
+          const fields = [...seen.fields, ...stamps.filter((f) => !seen.fields.includes(f))];
           const complete = seen.complete && !args.keywords.has('update_fields');
           const list = `[${fields.map(pythonString).join(', ')}]`;
           if (complete && fields.length > 0) return { flush: `${manager}.bulk_update(${rows}, ${list})`, notes: repeat };
@@ -354,7 +363,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     edits.push(
       replaceNode(
         r.stmt,
-        `${r.sink.batch}.append(${r.item})${eol}${at}if len(${r.sink.batch}) >= ${n}:${eol}${at}${step}${flush.replace(/%NL%/g, `${eol}${at}${step}`)}${eol}${at}${step}${r.sink.batch}.clear()`,
+        `${(r.pre ?? []).map((l) => `${l}${eol}${at}`).join('')}${r.sink.batch}.append(${r.item})${eol}${at}if len(${r.sink.batch}) >= ${n}:${eol}${at}${step}${flush.replace(/%NL%/g, `${eol}${at}${step}`)}${eol}${at}${step}${r.sink.batch}.clear()`,
       ),
     );
   }

@@ -29,6 +29,8 @@ interface TemplateInput {
   suffix?: string;
   /** See BatchLoopInput.multiTable. */
   multiTable?: (model: string) => boolean;
+  /** See BatchLoopInput.stamped. */
+  stamped?: (model: string) => string[];
 }
 
 /** `Order` for `Order.objects.filter(...)...`, the model whose manager the chain starts from. */
@@ -215,6 +217,9 @@ export function batchTemplateFix(input: TemplateInput): Fix | null {
   if (!read) return null;
   const fields = explicit ?? [...read.fields.keys()];
   if (fields.length === 0) return null;
+  // save() stamps auto_now fields (the ones it writes), bulk_update and update() do not: "Batch this loop" says how.
+  const stamps = input.stamped?.(qs.model) ?? [];
+  if (stamps.some((f) => explicit === null || explicit.includes(f))) return null;
   if (!explicit && [...read.fields.keys()].some((f) => f === 'pk' || f === 'id')) return null;
   const saveStatement = statementOf(write.call);
 

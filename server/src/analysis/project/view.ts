@@ -7,6 +7,7 @@
 import { MigrationGraph, keyId, type GraphMigration, type GraphNode, type UnknownDependency } from './graph';
 import { AppState, applyMigration, defaultTable, emptyAppState, modelEntry, truncateName, type ModelEntry, type ModelState, type StateView } from './state';
 import type { MigrationKey, MigrationSummary } from './summary';
+import { stampedOnSave } from '../fields';
 
 export interface ProjectMigration {
   /** Absolute path of the file. */
@@ -243,6 +244,16 @@ export class ProjectView {
       entry = this.modelSeenBy(file, parent[1] as string, parent[2] as string);
     }
     return null;
+  }
+
+  /**
+   * The fields of the model, as the code of `file` sees it, that every save() stamps with the
+   * current time (auto_now); empty when none is known to.
+   */
+  stampedFields(file: string, app: string, model: string): string[] {
+    const entry = this.modelSeenBy(file, app, model);
+    if (typeof entry === 'string') return [];
+    return [...entry.fields].flatMap(([name, spec]) => (spec && stampedOnSave(spec) ? [name] : []));
   }
 
   /** The real table name of a model state (proxies use their concrete parent's), or undefined. */

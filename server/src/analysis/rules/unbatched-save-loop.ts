@@ -4,6 +4,7 @@
  * does), unless it iterates a bounded collection or collects the rows for bulk_update/bulk_create.
  */
 import type { LoopFacts, UnitFacts, WriteCall } from '../code-facts';
+import type { ProjectView } from '../project/view';
 import type { Scope } from '../scope';
 import { loopWithin, PER_ROW_WRITES } from '../code-facts';
 import { batchLoopFix } from '../fixes/batch-loop';
@@ -176,19 +177,33 @@ function deferredTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: Ru
 }
 
 /**
- * Whether a model the code names (`FragileParcel` bound to `apps.get_model("shop", "FragileParcel")`,
- * or that call written inline) is a child of multi-table inheritance in the project view: Django
- * cannot bulk_create it. False without a view or a literal get_model.
+ * The app and model a name of the code stands for (`FragileParcel` bound to
+ * `apps.get_model("shop", "FragileParcel")`, or that call written inline), with the project view
+ * to ask; null without a view or a literal get_model.
  */
+function modelInView(ctx: RuleContext, locals: Scope, model: string): { view: ProjectView; file: string; app: string; model: string } | null {
+  const project = ctx.project;
+  const view = project?.view;
+  if (!project || !view) return null;
+  const inline = /get_model\(\s*["'](\w+)["']\s*,\s*["'](\w+)["']\s*\)$/.exec(model) ?? /get_model\(\s*["'](\w+)\.(\w+)["']\s*\)$/.exec(model);
+  const bound = /^[A-Za-z_]\w*$/.test(model) ? locals.lookup(model) : null;
+  const ref = inline ? { app: inline[1] as string, model: inline[2] as string } : bound?.kind === 'value' ? historicalModelRef(bound.node, locals) : null;
+  return ref ? { view, file: project.file, ...ref } : null;
+}
+
+/** Whether a model the code names is a child of multi-table inheritance in the project view: Django cannot bulk_create it. */
 function multiTableCheck(ctx: RuleContext, locals: Scope): (model: string) => boolean {
   return (model) => {
-    const project = ctx.project;
-    const view = project?.view;
-    if (!project || !view) return false;
-    const inline = /get_model\(\s*["'](\w+)["']\s*,\s*["'](\w+)["']\s*\)$/.exec(model) ?? /get_model\(\s*["'](\w+)\.(\w+)["']\s*\)$/.exec(model);
-    const bound = /^[A-Za-z_]\w*$/.test(model) ? locals.lookup(model) : null;
-    const ref = inline ? { app: inline[1] as string, model: inline[2] as string } : bound?.kind === 'value' ? historicalModelRef(bound.node, locals) : null;
-    return !!ref && view.multiTableChild(project.file, ref.app, ref.model);
+    const m = modelInView(ctx, locals, model);
+    return !!m && m.view.multiTableChild(m.file, m.app, m.model);
+  };
+}
+
+/** The fields of a model the code names that its save() stamps with the time (auto_now), per the project view. */
+function stampsCheck(ctx: RuleContext, locals: Scope): (model: string) => string[] {
+  return (model) => {
+    const m = modelInView(ctx, locals, model);
+    return m ? m.view.stampedFields(m.file, m.app, m.model) : [];
   };
 }
 
@@ -272,12 +287,13 @@ export const unbatchedSaveLoop: Rule = {
           const via = first.kind === 'helper' ? ` through ${snippet(first.call, 40)} (which calls ${snippet(first.inner?.call ?? first.call, 40)})` : ` (${snippet(first.call, 50)})`;
           // Inside a loop that is batched too, the template's names end with the loop's own (`batch_line`).
           const multiTable = multiTableCheck(ctx, facts.locals);
+          const stamped = stampsCheck(ctx, facts.locals);
           const suffix = [...charged.keys()].some((outer) => outer !== loop && loopWithin(loop, outer)) ? (loop.targets[0] ?? 'inner') : undefined;
           // The proven rewrite first; else the template that keeps the loop and batches its writes.
           const template =
             (first.kind !== 'helper' && !facts.helperCalls.some((h) => h.loop && loopWithin(h.loop, loop))
-              ? batchTemplateFix({ loop, write: first, loopWrites: loop.allWrites, source: ctx.source, batchSize: ctx.batchSize, suffix, multiTable })
-              : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals, suffix, multiTable });
+              ? batchTemplateFix({ loop, write: first, loopWrites: loop.allWrites, source: ctx.source, batchSize: ctx.batchSize, suffix, multiTable, stamped })
+              : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals, suffix, multiTable, stamped });
           // A write inside a same-file helper: the helper's body inlined into the loop, then batched.
           let fix = typeof template === 'string' ? (inlinedTemplate(loop, writes, ctx) ?? template) : template;
           if (fix === USES_RESULT || (typeof fix === 'string' && fix.startsWith(BY_OWN_ROW))) {

@@ -1,0 +1,154 @@
+/**
+ * Truth test of "Batch this loop" for models with auto_now fields (EvaP's `Course.last_modified_time`,
+ * found by a blind review): save() stamps such a field with the time, bulk_update writes only the
+ * fields it is given. With the project view the template stamps the field as save() did
+ * (`field.pre_save(row, False)`) and lists it; a save(update_fields=[…]) that leaves the field out
+ * did not stamp it, and the batched loop does not either. The CLI's --unsafe-fixes rewrites a copy
+ * of a small project, and real Django (Debian's python3-django, SQLite) migrates the original and
+ * the fixed copy: in both, every row the first loop saved has a new time, and no row the second
+ * loop saved has (like split-django.test.ts, it needs Debian's Django, which .ci/run installs).
+ */
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { runCli, TempDirs } from './helpers/cli';
+import { djangoProject, manage } from './helpers/django';
+import { pythonSyntaxError } from './helpers/python';
+
+const FILES: Record<string, string> = {
+  'shop/__init__.py': '',
+  'shop/migrations/__init__.py': '',
+  'shop/migrations/0001_initial.py': `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel(
+            name="Course",
+            fields=[
+                ("id", models.AutoField(primary_key=True)),
+                ("name", models.CharField(max_length=20)),
+                ("modified", models.DateTimeField(auto_now=True)),
+                ("day", models.DateField(auto_now=True, null=True)),
+            ],
+        ),
+        migrations.CreateModel(
+            name="Tag",
+            fields=[
+                ("id", models.AutoField(primary_key=True)),
+                ("label", models.CharField(max_length=20)),
+                ("touched", models.DateTimeField(auto_now=True)),
+            ],
+        ),
+    ]
+`,
+  'shop/migrations/0002_seed.py': `import datetime
+
+from django.db import migrations
+
+OLD = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def seed(apps, schema_editor):
+    Course = apps.get_model("shop", "Course")
+    Tag = apps.get_model("shop", "Tag")
+    Course.objects.bulk_create([Course(name="c%d" % i) for i in range(40)])
+    Tag.objects.bulk_create([Tag(label="t%d" % i) for i in range(40)])
+    # bulk_create stamps auto_now fields too; a queryset update() does not.
+    Course.objects.update(modified=OLD, day=OLD.date())
+    Tag.objects.update(touched=OLD)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
+`,
+  'shop/migrations/0003_touch.py': `from django.db import migrations
+
+
+def rename_courses(apps, schema_editor):
+    Course = apps.get_model("shop", "Course")
+    for course in Course.objects.order_by("pk"):
+        course.name = course.name.upper()
+        course.save()
+
+
+def rename_tags(apps, schema_editor):
+    Tag = apps.get_model("shop", "Tag")
+    for tag in Tag.objects.order_by("pk"):
+        tag.label = tag.label.upper()
+        tag.save(update_fields=["label"])
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0002_seed")]
+    operations = [
+        migrations.RunPython(rename_courses, migrations.RunPython.noop),
+        migrations.RunPython(rename_tags, migrations.RunPython.noop),
+    ]
+`,
+};
+
+const READ_ROWS = [
+  'import json',
+  'from django.db import connection',
+  'c = connection.cursor()',
+  'c.execute("SELECT name, modified, day FROM shop_course ORDER BY id")',
+  'courses = [[n, str(m), str(d)] for n, m, d in c.fetchall()]',
+  'c.execute("SELECT label, touched FROM shop_tag ORDER BY id")',
+  'tags = [[l, str(t)] for l, t in c.fetchall()]',
+  'print(json.dumps({"courses": courses, "tags": tags}))',
+].join('\n');
+
+interface Rows {
+  courses: Array<[string, string, string]>;
+  tags: Array<[string, string]>;
+}
+
+describe('"Batch this loop" and auto_now fields, on Django', () => {
+  const temps = new TempDirs();
+  after(() => temps.removeAll());
+
+  it('stamps the fields save() stamped, and only those, as save() did', () => {
+    const original = temps.make();
+    for (const [rel, text] of Object.entries(FILES)) {
+      mkdirSync(join(original, rel, '..'), { recursive: true });
+      writeFileSync(join(original, rel), text);
+    }
+    const fixed = temps.make();
+    cpSync(original, fixed, { recursive: true });
+    const run = runCli(['check', '--unsafe-fixes', '--select', 'unbatched-save-loop', '.'], fixed);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const text = readFileSync(join(fixed, 'shop/migrations/0003_touch.py'), 'utf8');
+    assert.equal(pythonSyntaxError(text), null, text);
+    assert.match(text, /course\._meta\.get_field\("modified"\)\.pre_save\(course, False\)/);
+    assert.match(text, /course\._meta\.get_field\("day"\)\.pre_save\(course, False\)/);
+    assert.match(text, /bulk_update\(batch, \["name", "modified", "day"\]\)/);
+    assert.doesNotMatch(text, /get_field\("touched"\)/, 'save(update_fields=["label"]) stamped nothing');
+    assert.match(text, /bulk_update\(batch(_\d)?, \["label"\]\)/);
+
+    const rows = (root: string): Rows => {
+      const project = djangoProject(root, { apps: ['shop'] });
+      try {
+        manage(project, ['migrate', '--verbosity', '0']);
+        return JSON.parse(manage(project, ['shell', '-c', READ_ROWS]).stdout) as Rows;
+      } finally {
+        project.dispose();
+      }
+    };
+    for (const [which, got] of [['original', rows(original)], ['fixed', rows(fixed)]] as const) {
+      assert.equal(got.courses.length, 40, which);
+      for (const [name, modified, day] of got.courses) {
+        assert.match(name, /^C\d+$/, which);
+        assert.ok(!modified.startsWith('2000-'), `${which}: ${name} keeps the old time ${modified}`);
+        assert.ok(!day.startsWith('2000-'), `${which}: ${name} keeps the old day ${day}`);
+      }
+      for (const [label, touched] of got.tags) {
+        assert.match(label, /^T\d+$/, which);
+        assert.ok(touched.startsWith('2000-01-01'), `${which}: ${label} was stamped ${touched}`);
+      }
+    }
+  });
+});
