@@ -667,6 +667,19 @@ class Migration(migrations.Migration):
     assert.equal(pythonSyntaxError(applyEdits(ending, kept.edits)), null);
   });
 
+  it("names the loop's own return as the reason, not the helper (pontoon base/0023)", async () => {
+    const source = helperFile(`    for order in Order.objects.all():
+        try:
+            stamp(order)
+        except ValueError:
+            return None`, `def stamp(order):
+    order.seen = 1
+    order.save()`);
+    const finding = (await lint(source)).findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.deepEqual(finding?.fixes.map((x) => x.title), []);
+    assert.match(finding?.message ?? '', /No rewrite is offered: the loop returns from inside\.$/);
+  });
+
   it('binds an argument that is not a plain name on a line of its own, in the order Python evaluates them', async () => {
     const helper = `def allocate(variant, line, quantity, Model):
     stock = variant.stocks.get(active=True)

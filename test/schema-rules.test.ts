@@ -4,6 +4,7 @@
  * default, and the rules firing on the operation's range in both the editor's and the CLI's path.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { RULES } from '../server/src/analysis/rules';
@@ -11,7 +12,7 @@ import { ruleEnabled, type RuleMeta } from '../server/src/analysis/rules/rule';
 import { DEFAULT_TARGET_DATABASE, type TargetDatabase } from '../server/src/analysis/target-database';
 import { defaultSettings, mergeSettings, parseSettings, targetOf } from '../server/src/config/settings';
 import { TempDirs } from './helpers/cli';
-import { lintProject, withBase } from './helpers/lint';
+import { lint, lintProject, withBase } from './helpers/lint';
 import { FIXTURES } from './helpers/paths';
 
 const RULE_FIXTURES = join(FIXTURES, 'rules');
@@ -134,6 +135,32 @@ describe('schema-hazard messages follow the target', () => {
     assert.equal(mysql.length, 2, mysql.join('\n'));
     const bad = await messages('alter-field-type/bad-rewrites', 'alter-field-type', pg(14));
     assert.match(bad[0] ?? '', /from integer to bigint .* ACCESS EXCLUSIVE/);
+  });
+});
+
+describe('add-index-not-concurrent wording', () => {
+  it('calls a new primary key a primary key, and its constraint PRIMARY KEY (EvaP evaluation/0105)', async () => {
+    const [message] = await messages(join('add-index-not-concurrent', 'tricky-primary-key-made'), 'add-index-not-concurrent', pg(14));
+    assert.match(message ?? '', /^AlterField 'legacy_id' adds a primary key \(`primary_key=True`\) on existing table "shop_order": ALTER TABLE … ADD CONSTRAINT … PRIMARY KEY builds the index under an ACCESS EXCLUSIVE lock/);
+  });
+});
+
+describe('drop-column wording', () => {
+  it('advises dropping the join table of a many-to-many field, with no column to make nullable', async () => {
+    const [message] = await messages(join('drop-column', 'tricky-many-to-many-join-table'), 'drop-column', pg(14));
+    assert.match(message ?? '', /^RemoveField drops the join table of many-to-many 'related' of existing table "shop_listing"/);
+    assert.match(message ?? '', /\(a state-only RemoveField in SeparateDatabaseAndState\), and drop the join table in the next\. /);
+    assert.doesNotMatch(message ?? '', /nullable/);
+  });
+});
+
+describe('mixed-data-and-schema wording follows the order', () => {
+  const messageOf = async (file: string) => (await lint(readFileSync(join(RULE_FIXTURES, 'mixed-data-and-schema', file), 'utf8'))).findings.find((f) => f.rule === 'mixed-data-and-schema')?.message ?? '';
+  it('an ALTER before the data work holds its lock through it (pontoon base/0080, tabbycat results/0009)', async () => {
+    assert.match(await messageOf('bad-addfield-then-backfill.py'), /The ALTER runs first and holds its ACCESS EXCLUSIVE lock until the transaction ends, through the whole data work/);
+  });
+  it('an ALTER after the data work queues for its lock at the end', async () => {
+    assert.match(await messageOf('bad-runsql-update-then-alter.py'), /The ALTER waits for the data work to finish while queued for an ACCESS EXCLUSIVE lock/);
   });
 });
 

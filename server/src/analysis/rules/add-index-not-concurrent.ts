@@ -52,8 +52,11 @@ export const addIndexNotConcurrent: Rule = {
             was = fieldIndex(before);
             if (was === undefined || was === after || was === 'unique') return;
           }
-          const why = after === 'unique' ? '`unique=True`' : args.field.relation ? "the ForeignKey's index" : '`db_index=True`';
-          return report(step, `${args.kind} '${args.name}' adds ${after === 'unique' ? 'a unique constraint' : 'an index'} (${why})`, after === 'unique' ? EXCLUSIVE : SHARE, bySql);
+          // A primary key is unique too, and built the same way: ALTER TABLE … ADD CONSTRAINT … PRIMARY KEY.
+          const pk = after === 'unique' && args.field.primaryKey === true;
+          const why = pk ? '`primary_key=True`' : after === 'unique' ? '`unique=True`' : args.field.relation ? "the ForeignKey's index" : '`db_index=True`';
+          const what = pk ? 'a primary key' : after === 'unique' ? 'a unique constraint' : 'an index';
+          return report(step, `${args.kind} '${args.name}' adds ${what} (${why})`, pk ? EXCLUSIVE.replace('UNIQUE', 'PRIMARY KEY') : after === 'unique' ? EXCLUSIVE : SHARE, bySql);
         }
         case 'AddConstraint': {
           const c = args.constraint;

@@ -38,14 +38,17 @@ export const dropColumn: Rule = {
       // A field of a class we cannot read keeps its name as the column, as good as we know.
       if (columnComesBack(ctx.summary, step, column ?? args.name)) return;
       if (tableDroppedLater(ctx.summary, step)) return;
-      const what = field?.relation?.kind === 'many-to-many' ? `drops the join table of many-to-many '${args.name}'` : `drops column '${args.name}'`;
+      const m2m = field?.relation?.kind === 'many-to-many';
+      const what = m2m ? `drops the join table of many-to-many '${args.name}'` : `drops column '${args.name}'`;
+      // A join table has no column of the model's to make nullable.
+      const how = m2m ? 'a state-only RemoveField in SeparateDatabaseAndState), and drop the join table in the next' : 'a state-only RemoveField in SeparateDatabaseAndState, after making the column nullable if it is NOT NULL), and drop it in the next';
       const { fixes, refusal } = twoReleaseDropFixes(ctx, step);
       ctx.report({
         range: step.op.range,
         fixes,
         message:
           `RemoveField ${what} of existing table ${tableLabel(step)} (${dropLock(ctx.target)}): old code still running during the deploy names it in its queries and fails. ` +
-          `Remove the field from the model in one release (a state-only RemoveField in SeparateDatabaseAndState, after making the column nullable if it is NOT NULL), and drop it in the next.${refusal ? ` (No fix: ${refusal}.)` : ''}`,
+          `Remove the field from the model in one release (${how}.${refusal ? ` (No fix: ${refusal}.)` : ''}`,
       });
     });
     reportSqlHazards(ctx, 'drop-column');

@@ -83,10 +83,19 @@ export const mixedDataAndSchema: Rule = {
       const shown = (old.length > 0 ? old : schema).filter((s) => s !== data);
       const related: RelatedLocation[] = shown.slice(0, 5).map((s) => ({ range: s.range, message: `schema operation: ${s.label}` }));
       const names = [...new Set(shown.map((s) => s.label))].slice(0, 3).join(', ') || data.label;
+      // Which way round they run decides what waits: an ALTER first holds its lock through the data work.
+      const at = (o: OperationSummary) => ctx.summary.operations.indexOf(o);
+      const first = old.some((s) => at(s) < at(data));
+      const then = old.some((s) => at(s) > at(data));
+      const waits = first
+        ? then
+          ? 'The ALTER before the data work holds its ACCESS EXCLUSIVE lock through it, and the one after queues for another at its end, so every query on the table waits for both. '
+          : 'The ALTER runs first and holds its ACCESS EXCLUSIVE lock until the transaction ends, through the whole data work, so every query on the table waits that long. '
+        : 'The ALTER waits for the data work to finish while queued for an ACCESS EXCLUSIVE lock, so every query on the table waits too. ';
       const message =
         severity === 'warning'
           ? `${data.name} changes data in the same migration — the same transaction — as schema changes to existing tables (${names}). ` +
-            `The ALTER waits for the data work to finish while queued for an ACCESS EXCLUSIVE lock, so every query on the table waits too. ` +
+            waits +
             `Move the data operations into a migration of their own.`
           : separate
             ? `${data.name} changes data in the same migration as schema operations (${names}); with atomic = False each commits on its own, ` +

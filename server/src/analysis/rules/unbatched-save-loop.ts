@@ -137,6 +137,9 @@ function inlinedTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: Rul
   return { ...fix, title: `${fix.title} (inlining ${inlined.helpers.join('(), ')}())`, edits: [replaceDifference(ctx.source, text)], safe: false };
 }
 
+/** How batch-loop.ts starts its refusal of a write made inside a helper. */
+const HELPER_WRITE = 'the row is written inside ';
+
 /** The template's refusal when the loop uses what its create() returns. */
 const USES_RESULT = 'the loop uses what the write returns';
 
@@ -295,7 +298,8 @@ export const unbatchedSaveLoop: Rule = {
               ? batchTemplateFix({ loop, write: first, loopWrites: loop.allWrites, source: ctx.source, batchSize: ctx.batchSize, suffix, multiTable, stamped })
               : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals, suffix, multiTable, stamped });
           // A write inside a same-file helper: the helper's body inlined into the loop, then batched.
-          let fix = typeof template === 'string' ? (inlinedTemplate(loop, writes, ctx) ?? template) : template;
+          // Only a refusal about the helper is inlining's to lift (a `return` of the loop's own stays one).
+          let fix = typeof template === 'string' && template.startsWith(HELPER_WRITE) ? (inlinedTemplate(loop, writes, ctx) ?? template) : template;
           if (fix === USES_RESULT || (typeof fix === 'string' && fix.startsWith(BY_OWN_ROW))) {
             // Several loops of one function split: each fix, made on its own, names its function apart (`flush_rows_2`).
             const order = [...charged.keys()].filter((l) => l.kind === 'for').sort((a, b) => a.node.startIndex - b.node.startIndex).indexOf(loop);
