@@ -511,6 +511,64 @@ describe('cli: fixes', () => {
     assert.equal(cli(['check', '--fix', '--format', 'json', 'app'], root).stderr.match(/fixed 0 problems/)?.length, 1, 'a second run has nothing left to fix');
   });
 
+  it('says what the editor says about loops whose answer needs the project view: a mixin, a multi-table child (plain run, pool or not)', () => {
+    const root = tempDir();
+    write(join(root, 'shop', '__init__.py'), '');
+    write(join(root, 'shop', 'migrations', '__init__.py'), '');
+    write(
+      join(root, 'shop', 'migrations', '0001_initial.py'),
+      `import django_lifecycle.mixins
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel(name="Parcel", fields=[("id", models.AutoField(primary_key=True)), ("label", models.CharField(max_length=20))]),
+        migrations.CreateModel(
+            name="FragileParcel",
+            fields=[("parcel_ptr", models.OneToOneField(auto_created=True, on_delete=models.CASCADE, parent_link=True, primary_key=True, serialize=False, to="shop.parcel"))],
+            bases=("shop.parcel",),
+        ),
+        migrations.CreateModel(
+            name="Hooked",
+            fields=[("id", models.AutoField(primary_key=True)), ("label", models.CharField(max_length=20))],
+            bases=(django_lifecycle.mixins.LifecycleModelMixin, models.Model),
+        ),
+    ]
+`,
+    );
+    write(
+      join(root, 'shop', 'migrations', '0002_loops.py'),
+      `from django.db import migrations
+
+
+def forwards(apps, schema_editor):
+    Hooked = apps.get_model("shop", "Hooked")
+    Parcel = apps.get_model("shop", "Parcel")
+    FragileParcel = apps.get_model("shop", "FragileParcel")
+    for hooked in Hooked.objects.all():
+        hooked.label = hooked.label.strip()
+        hooked.save()
+    for parcel in Parcel.objects.filter(label=""):
+        FragileParcel.objects.create(label=parcel.label)
+
+
+class Migration(migrations.Migration):
+    atomic = False
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+`,
+    );
+    for (const jobs of ['1', '2']) {
+      const run = cli(['check', '--no-cache', '--jobs', jobs, '--select', 'unbatched-save-loop', '--format', 'json', '.'], root);
+      const loops = (JSON.parse(run.stdout) as JsonFinding[]).map((f) => f.message);
+      assert.equal(loops.length, 2, run.stdout);
+      assert.match(loops[0] ?? '', /No rewrite is offered: Hooked's migrations give it the base class django_lifecycle\.mixins\.LifecycleModelMixin/);
+      assert.match(loops[1] ?? '', /No rewrite is offered: FragileParcel is a child of multi-table inheritance, which bulk_create cannot insert\.$/);
+    }
+  });
+
   it('--unsafe-fixes writes atomic = False once for a migration whose loops each ask for it, and leaves a loop that clones its rows alone', () => {
     const root = tempDir();
     const file = join(root, 'shop', 'migrations', '0002_loops.py');

@@ -62,6 +62,8 @@ export interface FileAnalysis {
   /** Null when the file defines no migration class. */
   summary: MigrationSummary | null;
   suppressions: Suppression[];
+  /** Linted without a project view: the models (`app.Model`) whose view answers a rule wanted. */
+  viewModels?: string[];
 }
 
 export interface LintResult {
@@ -91,15 +93,18 @@ export function analyzeFile(tree: Tree, source: string, options: LintOptions = {
   const settings = options.rules ?? {};
   const index = new CodeIndex();
   const findings: RawFinding[] = [];
+  const project = options.ruleProject ?? options.project ?? null;
+  const asked = new Set<string>();
+  const askedOfView = project ? undefined : (app: string, name: string): void => void asked.add(`${app}.${name}`);
   for (const rule of RULES) {
     if (!rule.check || !ruleEnabled(rule.meta, settings[rule.meta.id])) continue;
     const reported: ReportedFinding[] = [];
     const findingsOn = (text: string, at?: readonly Position[]): ReportedFinding[] => findingsOnText(tree, text, (ctx) => rule.check?.(ctx), options, at);
-    rule.check({ model, source, index, batchSize: options.batchSize ?? 1000, project: options.ruleProject ?? options.project ?? null, report: (f) => reported.push(f), findingsOn });
+    rule.check({ model, source, index, batchSize: options.batchSize ?? 1000, project, report: (f) => reported.push(f), findingsOn, ...(askedOfView ? { askedOfView } : {}) });
     collect(rule.meta.id, reported, findings, rule.meta.defaultSeverity);
   }
   const summary = summarizeMigration(model, options.name ?? 'migration', index);
-  return { analysis: { findings, summary, suppressions: parseSuppressions(source, tree) }, model };
+  return { analysis: { findings, summary, suppressions: parseSuppressions(source, tree), ...(asked.size > 0 ? { viewModels: [...asked] } : {}) }, model };
 }
 
 /** One rule's findings on `text`, parsed with `tree`'s language (a fix's intermediate text): nothing when it has no Migration class. */

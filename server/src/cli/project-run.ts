@@ -116,9 +116,9 @@ function sameNumber(file: string, creates: ReadonlyMap<string, FileCreation>): b
 }
 
 /** Builds the view from every file read, then runs the project rules and finalizes each linted file. */
-export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], configs: readonly LintConfig[], authUserModel: string): ProjectOutcome {
+export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], configs: readonly LintConfig[], authUserModel: string, built?: ProjectView): ProjectOutcome {
   const layout = layoutOf(plan, tasks, results);
-  const view = viewOf(layout, tasks, results, authUserModel);
+  const view = built ?? viewOf(layout, tasks, results, authUserModel);
   const findings = new Map<number, CliFinding[]>();
   const creates = new Map<string, FileCreation>();
   const outsideApps: string[] = [];
@@ -223,8 +223,10 @@ export async function lintProject(plan: ProjectPlan, tasks: readonly LintTask[],
     cache?.saveStats();
     return { statuses: memo.statuses, outcome: memo.outcome };
   }
-  const { results, hashes } = configs.some((c) => c.fix !== 'none') ? await lintForFixes(plan, tasks, configs, jobs, authUserModel, early) : await lintAllTasks([...tasks], configs, jobs, cache, known, early);
-  const outcome = finishProject(plan, tasks, results, configs, authUserModel);
+  const { results, hashes, view } = configs.some((c) => c.fix !== 'none')
+    ? await lintForFixes(plan, tasks, configs, jobs, authUserModel, early)
+    : await withViewAnswers(plan, tasks, configs, authUserModel, await lintAllTasks([...tasks], configs, jobs, cache, known, early));
+  const outcome = finishProject(plan, tasks, results, configs, authUserModel, view);
   const statuses = results.map(statusOf);
   if (cache) {
     const key = keyOf(hashes);
@@ -241,7 +243,7 @@ export async function lintProject(plan: ProjectPlan, tasks: readonly LintTask[],
  * first as a plain run reads it, the view is built from that, and the files with findings of their
  * own are linted again, here, with the view, and fixed. The cache is never used by such a run.
  */
-async function lintForFixes(plan: ProjectPlan, tasks: readonly LintTask[], configs: LintConfig[], jobs: number, authUserModel: string, early: EarlyWorkers | null): Promise<{ results: FileResult[]; hashes: Array<string | null> }> {
+async function lintForFixes(plan: ProjectPlan, tasks: readonly LintTask[], configs: LintConfig[], jobs: number, authUserModel: string, early: EarlyWorkers | null): Promise<Relinted> {
   const plain = configs.map((c): LintConfig => ({ ...c, fix: 'none' }));
   const first = await lintAllTasks([...tasks], plain, jobs, null, undefined, early);
   const view = finishProjectView(plan, tasks, first.results, authUserModel);
@@ -250,16 +252,57 @@ async function lintForFixes(plan: ProjectPlan, tasks: readonly LintTask[], confi
     const config = configs[t.config] as LintConfig;
     return config.fix !== 'none' && (t.mode === 'lint' || t.mode === 'detect') && r?.status === 'checked' && r.analysis.findings.length > 0 ? [i] : [];
   });
-  if (todo.length === 0) return first;
+  // Built from the results before the fixes: finishProject builds it again from the fixed ones.
+  return { ...(await relint(tasks, configs, first.results, view, todo)), hashes: first.hashes };
+}
+
+interface Relinted {
+  results: FileResult[];
+  hashes: Array<string | null>;
+  /** The project view of these results, when it was built on the way. */
+  view?: ProjectView;
+}
+
+/**
+ * A plain run: the workers lint each file without the project view, and say which models a rule
+ * wanted its answers about. Where the answer changes a finding — a child of multi-table
+ * inheritance, a model whose migrations give it a mixin: no rewrite, and the message says why —
+ * the file is linted again, here, with the view, so the CLI says what the editor says. Rare: most
+ * runs build the view once, as they would anyway, and lint nothing twice. Each file's cached
+ * result stays the one without the view (it must not depend on other files).
+ */
+async function withViewAnswers(plan: ProjectPlan, tasks: readonly LintTask[], configs: LintConfig[], authUserModel: string, linted: { results: FileResult[]; hashes: Array<string | null> }): Promise<Relinted> {
+  const asking = tasks.flatMap((_, i) => {
+    const r = linted.results[i];
+    return r?.status === 'checked' && r.analysis.viewModels?.length ? [i] : [];
+  });
+  if (asking.length === 0) return linted;
+  const view = finishProjectView(plan, tasks, linted.results, authUserModel);
+  const todo = asking.filter((i) => {
+    const t = tasks[i] as LintTask;
+    const r = linted.results[i] as Extract<FileResult, { status: 'checked' }>;
+    return (r.analysis.viewModels ?? []).some((ref) => {
+      const dot = ref.indexOf('.');
+      const app = ref.slice(0, dot);
+      const model = ref.slice(dot + 1);
+      return view.multiTableChild(t.file, app, model) || view.customBase(t.file, app, model) !== null;
+    });
+  });
+  return { ...(await relint(tasks, configs, linted.results, view, todo)), hashes: linted.hashes, view };
+}
+
+/** `results` with the files at `todo` linted again, in this thread, with the project view. */
+async function relint(tasks: readonly LintTask[], configs: readonly LintConfig[], results: readonly FileResult[], view: ProjectView, todo: readonly number[]): Promise<{ results: FileResult[] }> {
+  if (todo.length === 0) return { results: [...results] };
   const parser = await PythonParser.create(bundledGrammarPaths());
   const interner = new ValueInterner();
   try {
-    const results = [...first.results];
+    const out = [...results];
     for (const i of todo) {
       const t = tasks[i] as LintTask;
-      results[i] = lintFile(parser, t, configs[t.config] as LintConfig, interner, { view, file: t.file });
+      out[i] = lintFile(parser, t, configs[t.config] as LintConfig, interner, { view, file: t.file });
     }
-    return { results, hashes: first.hashes };
+    return { results: out };
   } finally {
     parser.dispose();
   }

@@ -58,6 +58,12 @@ export interface RuleContext {
   findingsOn?(text: string, at?: readonly Position[]): ReportedFinding[];
   /** Inside findingsOn with `at`: whether a finding starting here is wanted. */
   wanted?(start: Position): boolean;
+  /**
+   * Without a project view (`project` null): the rule wanted the view's answer about this model (a
+   * historical model taken from apps.get_model), which may change a finding; the caller may lint
+   * the file again with the view when it matters.
+   */
+  askedOfView?(app: string, model: string): void;
 }
 
 /** What a rule that reads the project gets: this file's summary and, when there is one, the project view. */

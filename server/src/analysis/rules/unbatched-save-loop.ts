@@ -187,7 +187,15 @@ function deferredTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: Ru
 function modelInView(ctx: RuleContext, locals: Scope, model: string): { view: ProjectView; file: string; app: string; model: string } | null {
   const project = ctx.project;
   const view = project?.view;
-  if (!project || !view) return null;
+  if (!project || !view) {
+    // No view here: say which model's answers were wanted, so a caller with one may lint again.
+    if (ctx.askedOfView && /^[A-Za-z_]\w*$/.test(model)) {
+      const b = locals.lookup(model);
+      const ref = b?.kind === 'value' ? historicalModelRef(b.node, locals) : null;
+      if (ref) ctx.askedOfView(ref.app, ref.model);
+    }
+    return null;
+  }
   const inline = /get_model\(\s*["'](\w+)["']\s*,\s*["'](\w+)["']\s*\)$/.exec(model) ?? /get_model\(\s*["'](\w+)\.(\w+)["']\s*\)$/.exec(model);
   const bound = /^[A-Za-z_]\w*$/.test(model) ? locals.lookup(model) : null;
   const ref = inline ? { app: inline[1] as string, model: inline[2] as string } : bound?.kind === 'value' ? historicalModelRef(bound.node, locals) : null;
@@ -241,17 +249,15 @@ function managedNames(loop: LoopFacts): Set<string> {
  * no fix is offered, or null. Known only with the project view and a literal get_model.
  */
 function mixinModel(loop: LoopFacts, locals: Scope, ctx: RuleContext): string | null {
-  const view = ctx.project?.view;
-  if (!view || !ctx.project) return null;
+  if (!ctx.project?.view && !ctx.askedOfView) return null;
   const names = managedNames(loop);
   for (const c of loop.node.descendantsOfType('call')) {
     const fn = c.childForFieldName('function');
     if (fn?.type === 'identifier' && /^[A-Z]/.test(fn.text)) names.add(fn.text);
   }
   for (const name of names) {
-    const b = locals.lookup(name);
-    const ref = b?.kind === 'value' ? historicalModelRef(b.node, locals) : null;
-    const base = ref ? view.customBase(ctx.project.file, ref.app, ref.model) : null;
+    const m = modelInView(ctx, locals, name);
+    const base = m ? m.view.customBase(m.file, m.app, m.model) : null;
     if (base) return `${name}'s migrations give it the base class ${base}, whose own save() or delete() the historical model runs and bulk writes would skip`;
   }
   return null;
