@@ -64,6 +64,8 @@ export interface FileAnalysis {
   suppressions: Suppression[];
   /** Linted without a project view: the models (`app.Model`) whose view answers a rule wanted. */
   viewModels?: string[];
+  /** The rules that wanted them. */
+  viewRules?: string[];
 }
 
 export interface LintResult {
@@ -95,16 +97,21 @@ export function analyzeFile(tree: Tree, source: string, options: LintOptions = {
   const findings: RawFinding[] = [];
   const project = options.ruleProject ?? options.project ?? null;
   const asked = new Set<string>();
-  const askedOfView = project ? undefined : (app: string, name: string): void => void asked.add(`${app}.${name}`);
+  const askers = new Set<string>();
   for (const rule of RULES) {
     if (!rule.check || !ruleEnabled(rule.meta, settings[rule.meta.id])) continue;
     const reported: ReportedFinding[] = [];
     const findingsOn = (text: string, at?: readonly Position[]): ReportedFinding[] => findingsOnText(tree, text, (ctx) => rule.check?.(ctx), options, at);
-    rule.check({ model, source, index, batchSize: options.batchSize ?? 1000, project, report: (f) => reported.push(f), findingsOn, ...(askedOfView ? { askedOfView } : {}) });
+    const askedOfView = (app: string, name: string): void => {
+      asked.add(`${app}.${name}`);
+      askers.add(rule.meta.id);
+    };
+    rule.check({ model, source, index, batchSize: options.batchSize ?? 1000, project, report: (f) => reported.push(f), findingsOn, ...(project ? {} : { askedOfView }) });
     collect(rule.meta.id, reported, findings, rule.meta.defaultSeverity);
   }
   const summary = summarizeMigration(model, options.name ?? 'migration', index);
-  return { analysis: { findings, summary, suppressions: parseSuppressions(source, tree), ...(asked.size > 0 ? { viewModels: [...asked] } : {}) }, model };
+  const asks = asked.size > 0 ? { viewModels: [...asked], viewRules: [...askers] } : {};
+  return { analysis: { findings, summary, suppressions: parseSuppressions(source, tree), ...asks }, model };
 }
 
 /** One rule's findings on `text`, parsed with `tree`'s language (a fix's intermediate text): nothing when it has no Migration class. */

@@ -63,6 +63,9 @@ function initRuntime(runtimeWasm: string, compiled?: WebAssembly.Module): Promis
   return runtimeReady;
 }
 
+/** The grammars this thread loaded, by file (never deleted: a language outlives its parsers). */
+const languages = new Map<string, Promise<Language>>();
+
 /** A Python parser bound to one grammar. Not thread-safe: one per worker. */
 export class PythonParser {
   private constructor(
@@ -70,10 +73,20 @@ export class PythonParser {
     readonly language: Language,
   ) {}
 
-  /** @param compiled the grammar already compiled (by compileGrammar, possibly in another thread) */
+  /**
+   * @param compiled the grammar already compiled (by compileGrammar, possibly in another thread)
+   * A thread loads each grammar once: a second parser (the CLI's second look at a few files with
+   * the project view) shares the language the first one loaded.
+   */
   static async create(paths: GrammarPaths, compiled?: CompiledGrammar): Promise<PythonParser> {
     await initRuntime(paths.runtimeWasm, compiled?.runtime);
-    const language = compiled ? Language.loadSync(compiled.python) : await Language.load(paths.pythonWasm);
+    let loading = languages.get(paths.pythonWasm);
+    if (!loading) {
+      loading = compiled ? Promise.resolve(Language.loadSync(compiled.python)) : Language.load(paths.pythonWasm);
+      languages.set(paths.pythonWasm, loading);
+      loading.catch(() => languages.delete(paths.pythonWasm));
+    }
+    const language = await loading;
     const parser = new Parser();
     parser.setLanguage(language);
     return new PythonParser(parser, language);

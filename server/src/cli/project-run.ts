@@ -21,6 +21,7 @@ import { readSourceFile } from '../workspace/read-source';
 import { bundledGrammarPaths } from './grammar';
 import { lintAllTasks } from './lint-all';
 import { lintFile } from './lint-file';
+import { RULE_IDS } from '../analysis/rules';
 import { ValueInterner } from '../analysis/interner';
 import type { EarlyWorkers } from './worker-pool';
 import { projectKey, resultKey, type RunCache } from './run-cache';
@@ -288,11 +289,24 @@ async function withViewAnswers(plan: ProjectPlan, tasks: readonly LintTask[], co
       return view.multiTableChild(t.file, app, model) || view.customBase(t.file, app, model) !== null;
     });
   });
-  return { ...(await relint(tasks, configs, linted.results, view, todo)), hashes: linted.hashes, view };
+  // Only the rules that asked run again; the file's other findings stand.
+  const again = await relint(tasks, configs, linted.results, view, todo, (i) => (linted.results[i] as Checked).analysis.viewRules ?? []);
+  const results = again.results.map((r, i) => {
+    const before = linted.results[i] as FileResult;
+    if (r === before || r.status !== 'checked' || before.status !== 'checked') return r;
+    const asked = new Set(before.analysis.viewRules ?? []);
+    return { ...before, analysis: { ...before.analysis, findings: [...before.analysis.findings.filter((f) => !asked.has(f.rule)), ...r.analysis.findings] } };
+  });
+  return { results, hashes: linted.hashes, view };
 }
 
-/** `results` with the files at `todo` linted again, in this thread, with the project view. */
-async function relint(tasks: readonly LintTask[], configs: readonly LintConfig[], results: readonly FileResult[], view: ProjectView, todo: readonly number[]): Promise<{ results: FileResult[] }> {
+type Checked = Extract<FileResult, { status: 'checked' }>;
+
+/**
+ * `results` with the files at `todo` linted again, in this thread, with the project view; with
+ * `only`, just the rules it names for that file (the others off).
+ */
+async function relint(tasks: readonly LintTask[], configs: readonly LintConfig[], results: readonly FileResult[], view: ProjectView, todo: readonly number[], only?: (i: number) => readonly string[]): Promise<{ results: FileResult[] }> {
   if (todo.length === 0) return { results: [...results] };
   const parser = await PythonParser.create(bundledGrammarPaths());
   const interner = new ValueInterner();
@@ -300,7 +314,11 @@ async function relint(tasks: readonly LintTask[], configs: readonly LintConfig[]
     const out = [...results];
     for (const i of todo) {
       const t = tasks[i] as LintTask;
-      out[i] = lintFile(parser, t, configs[t.config] as LintConfig, interner, { view, file: t.file });
+      const config = configs[t.config] as LintConfig;
+      const keep = only ? new Set(only(i)) : null;
+      // The rules kept keep their setting as it is (none: the rule's default); every other is off.
+      const rules = keep ? { ...config.rules, ...Object.fromEntries(RULE_IDS.filter((id) => !keep.has(id)).map((id) => [id, 'off' as const])) } : config.rules;
+      out[i] = lintFile(parser, t, { ...config, rules }, interner, { view, file: t.file });
     }
     return { results: out };
   } finally {
