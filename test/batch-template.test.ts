@@ -10,6 +10,7 @@ import { TempDirs, writeFileIn } from './helpers/cli';
 import { getParser, lint, lintProject } from './helpers/lint';
 import { pythonSyntaxError } from './helpers/python';
 import { containsAny, containsReturn } from '../server/src/analysis/fixes/loop-reading';
+import { NESTED_TEXT_LIMIT } from '../server/src/analysis/engine';
 
 const wrap = (body: string) => `from django.db import migrations
 
@@ -665,6 +666,19 @@ class Migration(migrations.Migration):
     const kept = (await lint(ending)).findings.find((f) => f.rule === 'unbatched-save-loop')?.fixes[0];
     assert.ok(kept, 'offered');
     assert.equal(pythonSyntaxError(applyEdits(ending, kept.edits)), null);
+  });
+
+  it('does not inline in a file over NESTED_TEXT_LIMIT, where each look at a rewritten text would parse it whole again', async () => {
+    const small = helperFile(`    for order in Order.objects.all():
+        stamp(order)`, `def stamp(order):
+    order.seen = 1
+    order.save()`);
+    const offered = (await lint(small)).findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.match(offered?.fixes[0]?.title ?? '', /\(inlining stamp\(\)\)$/);
+    const padding = `# ${'x'.repeat(78)}\n`.repeat(Math.ceil(NESTED_TEXT_LIMIT / 80) + 1);
+    const large = (await lint(small + padding)).findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.deepEqual(large?.fixes.map((x) => x.title), []);
+    assert.match(large?.message ?? '', /No rewrite is offered: the row is written inside stamp\(\): batch the write there\.$/);
   });
 
   it("names the loop's own return as the reason, not the helper (pontoon base/0023)", async () => {
