@@ -469,7 +469,7 @@ class Migration(migrations.Migration):
 });
 
 /**
- * A row created, then only changed and saved again in the same iteration (batch-loop.ts,
+ * A row created, then only changed and saved again in the same iteration (paired-writes.ts,
  * createdThenSaved): built unsaved where it was created, collected where it was saved.
  */
 describe('"Batch this loop" for a row created, then saved again', () => {

@@ -84,8 +84,8 @@ function collect(id: string, reported: ReportedFinding[], out: RawFinding[], def
 
 /**
  * The largest file whose fixes may look at texts of their own (inlining a helper, splitting a loop):
- * each look parses the whole text again, once per
- * loop that asks. The largest real migration with such a fix on 51 projects is 11 KB; a generated
+ * each look parses the whole text again, once per loop that asks. The largest real migration with
+ * such a fix on 51 projects is 11 KB; a generated
  * 1 MB squashed file asked sixteen times, and a keystroke's lint took over a second.
  */
 export const NESTED_TEXT_LIMIT = 512 * 1024;

@@ -281,12 +281,12 @@ async function withViewAnswers(plan: ProjectPlan, tasks: readonly LintTask[], co
   const view = finishProjectView(plan, tasks, linted.results, authUserModel);
   const todo = asking.filter((i) => {
     const t = tasks[i] as LintTask;
-    const r = linted.results[i] as Extract<FileResult, { status: 'checked' }>;
+    const r = linted.results[i] as Checked;
     return (r.analysis.viewModels ?? []).some((ref) => {
       const dot = ref.indexOf('.');
       const app = ref.slice(0, dot);
       const model = ref.slice(dot + 1);
-      return view.multiTableChild(t.file, app, model) || view.customBase(t.file, app, model) !== null;
+      return view.bulkWritesDiffer(t.file, app, model);
     });
   });
   // Only the rules that asked run again; the file's other findings stand.

@@ -247,6 +247,15 @@ export class ProjectView {
   }
 
   /**
+   * Whether bulk writes of the model (as `file` sees it) are not what its save() and delete() do:
+   * a child of multi-table inheritance (bulk_create refuses it), or a model whose migrations give it
+   * a base class of its own. What the CLI's plain run asks before linting a file again with the view.
+   */
+  bulkWritesDiffer(file: string, app: string, model: string): boolean {
+    return this.multiTableChild(file, app, model) || this.customBase(file, app, model) !== null;
+  }
+
+  /**
    * The fields of the model, as the code of `file` sees it, that every save() stamps with the
    * current time (auto_now); empty when none is known to.
    */

@@ -7,7 +7,7 @@ import type { LoopFacts, UnitFacts, WriteCall } from '../code-facts';
 import type { ProjectView } from '../project/view';
 import type { Scope } from '../scope';
 import { loopWithin, PER_ROW_WRITES } from '../code-facts';
-import { batchLoopFix } from '../fixes/batch-loop';
+import { batchLoopFix, HELPER_WRITE } from '../fixes/batch-loop';
 import { batchTemplateFix } from '../fixes/batch-template';
 import { applyFixEdits } from '../fixes/apply';
 import { replaceDifference } from '../fixes/edits';
@@ -136,9 +136,6 @@ function inlinedTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: Rul
   const text = applyFixEdits(inlined.text, [fix.edits]).text;
   return { ...fix, title: `${fix.title} (inlining ${inlined.helpers.join('(), ')}())`, edits: [replaceDifference(ctx.source, text)], safe: false };
 }
-
-/** How batch-loop.ts starts its refusal of a write made inside a helper. */
-const HELPER_WRITE = 'the row is written inside ';
 
 /** The template's refusal when the loop uses what its create() returns. */
 const USES_RESULT = 'the loop uses what the write returns';
