@@ -9,11 +9,11 @@
  * loop saved has (like split-django.test.ts, it needs Debian's Django, which .ci/run installs).
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runCli, TempDirs } from './helpers/cli';
-import { djangoProject, manage } from './helpers/django';
+import { projectAndCopy, rowsAfterMigrate } from './helpers/django';
 import { pythonSyntaxError } from './helpers/python';
 
 const FILES: Record<string, string> = {
@@ -112,13 +112,7 @@ describe('"Batch this loop" and auto_now fields, on Django', () => {
   after(() => temps.removeAll());
 
   it('stamps the fields save() stamped, and only those, as save() did', () => {
-    const original = temps.make();
-    for (const [rel, text] of Object.entries(FILES)) {
-      mkdirSync(join(original, rel, '..'), { recursive: true });
-      writeFileSync(join(original, rel), text);
-    }
-    const fixed = temps.make();
-    cpSync(original, fixed, { recursive: true });
+    const { original, fixed } = projectAndCopy(FILES, temps);
     const run = runCli(['check', '--unsafe-fixes', '--select', 'unbatched-save-loop', '.'], fixed);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const text = readFileSync(join(fixed, 'shop/migrations/0003_touch.py'), 'utf8');
@@ -129,15 +123,7 @@ describe('"Batch this loop" and auto_now fields, on Django', () => {
     assert.doesNotMatch(text, /get_field\("touched"\)/, 'save(update_fields=["label"]) stamped nothing');
     assert.match(text, /bulk_update\(batch(_\d)?, \["label"\]\)/);
 
-    const rows = (root: string): Rows => {
-      const project = djangoProject(root, { apps: ['shop'] });
-      try {
-        manage(project, ['migrate', '--verbosity', '0']);
-        return JSON.parse(manage(project, ['shell', '-c', READ_ROWS]).stdout) as Rows;
-      } finally {
-        project.dispose();
-      }
-    };
+    const rows = (root: string) => rowsAfterMigrate<Rows>(root, ['shop'], READ_ROWS);
     for (const [which, got] of [['original', rows(original)], ['fixed', rows(fixed)]] as const) {
       assert.equal(got.courses.length, 40, which);
       for (const [name, modified, day] of got.courses) {

@@ -179,6 +179,26 @@ describe('check cache', () => {
     assert.ok(after.stdout.includes('conflicting-migrations'), after.stdout);
   });
 
+  it('runs the project step again when the module of a mixin a migration gives a model changes, though no file of the run did', () => {
+    const root = temps.make();
+    writeFileIn(join(root, 'shop', '__init__.py'), '');
+    writeFileIn(join(root, 'shop', 'mixins.py'), 'class Urls:\n    def url(self):\n        return "/"\n');
+    writeFileIn(join(root, 'shop', 'migrations', '__init__.py'), '');
+    writeFileIn(
+      join(root, 'shop', 'migrations', '0001_initial.py'),
+      INITIAL.replace('from django.db', 'import shop.mixins\nfrom django.db').replace('models.BooleanField(default=False))]', 'models.BooleanField(default=False))], bases=(shop.mixins.Urls, models.Model)'),
+    );
+    writeFileIn(join(root, 'shop', 'migrations', '0002_loop.py'), SAVE_LOOP_MIGRATION.replace(/Item/g, 'Order'));
+    const cache = join(temps.make(), 'cache');
+    // Only the migrations are checked: the mixin's module is no file of the run, only one the view read.
+    const args = ['check', '--cache-dir', cache, '--format', 'json', '--select', 'unbatched-save-loop', join('shop', 'migrations')];
+    const messages = () => (JSON.parse(runCli(args, root, { env: env() }).stdout) as Array<{ message: string }>).map((f) => f.message);
+    assert.equal(messages().length, 1);
+    assert.doesNotMatch(messages()[0] ?? '', /No rewrite/, 'from the cache: Urls takes no part in save()');
+    writeFileSync(join(root, 'shop', 'mixins.py'), 'class Urls:\n    def save(self, *args, **kwargs):\n        super().save(*args, **kwargs)\n');
+    assert.match(messages()[0] ?? '', /No rewrite is offered: Order's migrations give it the base class shop\.mixins\.Urls, and it defines Urls\.save\(\)/);
+  });
+
   it('never reuses what another build of the tool wrote', () => {
     const root = project();
     const cache = join(temps.make(), 'cache');

@@ -6,7 +6,7 @@
  * throwaway PostgreSQL cluster); the Python side is in test/django/.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './paths';
@@ -140,6 +140,32 @@ export interface Inspection {
   leaves: Record<string, string[]>;
   conflicts: Record<string, string[]>;
   plan: PlannedMigration[];
+}
+
+/**
+ * Writes a small project (`files`: path -> text) into two fresh folders from `temps`: the original,
+ * and a copy for a fix to rewrite.
+ */
+export function projectAndCopy(files: Readonly<Record<string, string>>, temps: { make(): string }): { original: string; fixed: string } {
+  const original = temps.make();
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(join(original, rel, '..'), { recursive: true });
+    writeFileSync(join(original, rel), text);
+  }
+  const fixed = temps.make();
+  cpSync(original, fixed, { recursive: true });
+  return { original, fixed };
+}
+
+/** Migrates the project at `root` (its `apps`, on SQLite) and returns what `script` prints, read as JSON. */
+export function rowsAfterMigrate<T>(root: string, apps: string[], script: string): T {
+  const project = djangoProject(root, { apps });
+  try {
+    manage(project, ['migrate', '--verbosity', '0']);
+    return JSON.parse(manage(project, ['shell', '-c', script]).stdout) as T;
+  } finally {
+    project.dispose();
+  }
 }
 
 /** Django's MigrationLoader over the project (no database): leaves, conflicts, the full plan. */

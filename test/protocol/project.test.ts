@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -109,6 +109,49 @@ describe('language server: the project view', () => {
       await client.change(initial, 2, replaceAll(text, managed));
       const ds = await client.waitFor(() => (client.count(second) > before ? client.diagnostics.get(second)?.diagnostics : undefined), 'the later migration re-linted');
       assert.deepEqual(codes(ds), ['drop-table', 'mixed-data-and-schema']);
+    } finally {
+      await client.stop();
+    }
+  });
+
+  it('reads the module of a mixin a migration gives a model: a harmless one gets the batching fix, one that defines save() after an edit on disk does not', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'mg-project-lsp-'));
+    temps.push(root);
+    const write = (rel: string, text: string) => {
+      mkdirSync(join(root, rel, '..'), { recursive: true });
+      writeFileSync(join(root, rel), text);
+    };
+    write('shop/__init__.py', '');
+    write('shop/mixins.py', 'class Urls:\n    def url(self):\n        return "/"\n');
+    write('shop/migrations/__init__.py', '');
+    write(
+      'shop/migrations/0001_initial.py',
+      'import shop.mixins\nfrom django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    operations = [\n' +
+        '        migrations.CreateModel(name="Item", fields=[("id", models.AutoField(primary_key=True)), ("flag", models.BooleanField(default=False))], bases=(shop.mixins.Urls, models.Model)),\n    ]\n',
+    );
+    const loop =
+      'from django.db import migrations\n\n\ndef forwards(apps, schema_editor):\n    Item = apps.get_model("shop", "Item")\n    for item in Item.objects.all():\n        item.flag = not item.flag\n        item.save()\n\n\n' +
+      'class Migration(migrations.Migration):\n    atomic = False\n    dependencies = [("shop", "0001_initial")]\n    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]\n';
+    write('shop/migrations/0002_loop.py', loop);
+    const client = await TestClient.start({ workspaceFolders: [root], settings: () => ({}) });
+    try {
+      const uri = pathToFileURL(join(root, 'shop/migrations/0002_loop.py')).href;
+      await client.waitFor(() => client.logs.some((l) => /checked \d+ migrations/.test(l)), 'the workspace scan');
+      const loopFinding = async (ds: Diagnostic[]) => {
+        const found = ds.filter((d) => d.code === 'unbatched-save-loop');
+        assert.equal(found.length, 1);
+        const actions = (await client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: found[0]?.range, context: { diagnostics: found } })) as CodeAction[];
+        return { message: String(found[0]?.message ?? ''), titles: actions.map((a) => a.title) };
+      };
+      const first = await loopFinding(await client.open(uri, loop));
+      assert.doesNotMatch(first.message, /No rewrite/);
+      assert.ok(first.titles.some((t) => t.startsWith('Batch')), first.titles.join(', '));
+      writeFileSync(join(root, 'shop/mixins.py'), 'class Urls:\n    def save(self, *args, **kwargs):\n        super().save(*args, **kwargs)\n');
+      utimesSync(join(root, 'shop/mixins.py'), new Date(), new Date(Date.now() + 5000));
+      // The next lint of the migration reads the module again.
+      const second = await loopFinding(await client.change(uri, 2, replaceAll(loop, loop.replace('not item.flag', 'not item.flag  # toggled'))));
+      assert.match(second.message, /No rewrite is offered: Item's migrations give it the base class shop\.mixins\.Urls, and it defines Urls\.save\(\)/);
+      assert.ok(!second.titles.some((t) => t.startsWith('Batch')), second.titles.join(', '));
     } finally {
       await client.stop();
     }

@@ -197,10 +197,13 @@ export function fieldSpec(v: Value | undefined): FieldSpec | null {
 /**
  * Whether every save() stamps the field with the current time (`auto_now=True` on one of Django's
  * date and time fields): `Field.pre_save` sets it, which bulk_update and a queryset update() skip.
- * False when not known (a field class of another package may stamp it too: the docs say so).
+ * A field class of another package given `auto_now=True` (baserow's `SyncedDateTimeField`) is taken
+ * for a subclass of Django's, stamping as it does. False when not known (a class of another package
+ * may stamp without the keyword: the docs say so).
  */
 export function stampedOnSave(field: FieldSpec): boolean {
-  return field.builtin && field.autoNow === true && !!field.call && kw(field.call, 'auto_now', asBool, false) === true;
+  if (!field.call || kw(field.call, 'auto_now', asBool, false) !== true) return false;
+  return field.builtin ? field.autoNow === true : true;
 }
 
 /** The column a field is stored in: db_column, else the name (`_id` added for a foreign key). */

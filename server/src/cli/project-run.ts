@@ -8,7 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { finalizeFindings, projectFindings } from '../analysis/engine';
 import type { AppLabel } from '../analysis/project/app-config';
 import type { MigrationSummary } from '../analysis/project/summary';
-import { ProjectView } from '../analysis/project/view';
+import { ProjectView, type ProjectViewInput } from '../analysis/project/view';
 import { applyFixEdits } from '../analysis/fixes/apply';
 import type { FileCreation, TextEdit } from '../analysis/types';
 import { canEncode, type SourceEncoding } from '../workspace/source-encoding';
@@ -23,6 +23,7 @@ import { lintAllTasks } from './lint-all';
 import { lintFile } from './lint-file';
 import { RULE_IDS } from '../analysis/rules';
 import { ValueInterner } from '../analysis/interner';
+import { BaseClassReader } from '../workspace/base-classes';
 import type { EarlyWorkers } from './worker-pool';
 import { projectKey, resultKey, type RunCache } from './run-cache';
 import type { CliFinding, FileReport, FileResult, LintConfig, LintTask, ResultStatus } from './types';
@@ -84,11 +85,11 @@ function layoutOf(plan: ProjectPlan, tasks: readonly LintTask[], results: readon
 }
 
 /** The project view from every file a run read (apps.py labels included). */
-export function finishProjectView(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], authUserModel: string): ProjectView {
-  return viewOf(layoutOf(plan, tasks, results), tasks, results, authUserModel);
+export function finishProjectView(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], authUserModel: string, baseWrites?: ProjectViewInput['baseWrites']): ProjectView {
+  return viewOf(layoutOf(plan, tasks, results), tasks, results, authUserModel, baseWrites);
 }
 
-function viewOf(layout: ProjectLayout, tasks: readonly LintTask[], results: readonly FileResult[], authUserModel: string): ProjectView {
+function viewOf(layout: ProjectLayout, tasks: readonly LintTask[], results: readonly FileResult[], authUserModel: string, baseWrites?: ProjectViewInput['baseWrites']): ProjectView {
   const entries: Array<{ file: string; app: string; summary: MigrationSummary | null }> = [];
   tasks.forEach((t, i) => {
     const app = layout.appOf(t.file);
@@ -96,7 +97,12 @@ function viewOf(layout: ProjectLayout, tasks: readonly LintTask[], results: read
     const r = results[i];
     entries.push({ file: t.file, app, summary: r?.status === 'checked' ? r.analysis.summary : null });
   });
-  return new ProjectView({ migrations: projectMigrations(entries), swappable: { AUTH_USER_MODEL: authUserModel }, names: POSTGRES_NAMES });
+  return new ProjectView({
+    migrations: projectMigrations(entries),
+    swappable: { AUTH_USER_MODEL: authUserModel },
+    names: POSTGRES_NAMES,
+    ...(baseWrites ? { baseWrites } : {}),
+  });
 }
 
 /** A file's text as read for the workers, or null when it cannot be read or written back as read. */
@@ -224,14 +230,14 @@ export async function lintProject(plan: ProjectPlan, tasks: readonly LintTask[],
     cache?.saveStats();
     return { statuses: memo.statuses, outcome: memo.outcome };
   }
-  const { results, hashes, view } = configs.some((c) => c.fix !== 'none')
+  const { results, hashes, view, baseFiles } = configs.some((c) => c.fix !== 'none')
     ? await lintForFixes(plan, tasks, configs, jobs, authUserModel, early)
     : await withViewAnswers(plan, tasks, configs, authUserModel, await lintAllTasks([...tasks], configs, jobs, cache, known, early));
   const outcome = finishProject(plan, tasks, results, configs, authUserModel, view);
   const statuses = results.map(statusOf);
   if (cache) {
     const key = keyOf(hashes);
-    if (key !== null) cache.storeProject(key, outcome, statuses);
+    if (key !== null) cache.storeProject(key, outcome, statuses, baseFiles ?? []);
     cache.save();
   }
   return { statuses, outcome };
@@ -247,14 +253,21 @@ export async function lintProject(plan: ProjectPlan, tasks: readonly LintTask[],
 async function lintForFixes(plan: ProjectPlan, tasks: readonly LintTask[], configs: LintConfig[], jobs: number, authUserModel: string, early: EarlyWorkers | null): Promise<Relinted> {
   const plain = configs.map((c): LintConfig => ({ ...c, fix: 'none' }));
   const first = await lintAllTasks([...tasks], plain, jobs, null, undefined, early);
-  const view = finishProjectView(plan, tasks, first.results, authUserModel);
   const todo = tasks.flatMap((t, i) => {
     const r = first.results[i];
     const config = configs[t.config] as LintConfig;
     return config.fix !== 'none' && (t.mode === 'lint' || t.mode === 'detect') && r?.status === 'checked' && r.analysis.findings.length > 0 ? [i] : [];
   });
+  if (todo.length === 0) return first;
+  const parser = await PythonParser.create(bundledGrammarPaths());
+  const bases = new BaseClassReader(parser);
+  const view = finishProjectView(plan, tasks, first.results, authUserModel, (base, file) => bases.writes(base, file));
   // Built from the results before the fixes: finishProject builds it again from the fixed ones.
-  return { ...(await relint(tasks, configs, first.results, view, todo)), hashes: first.hashes };
+  try {
+    return { ...relint(parser, tasks, configs, first.results, view, todo), hashes: first.hashes, baseFiles: bases.files };
+  } finally {
+    parser.dispose();
+  }
 }
 
 interface Relinted {
@@ -262,6 +275,8 @@ interface Relinted {
   hashes: Array<string | null>;
   /** The project view of these results, when it was built on the way. */
   view?: ProjectView;
+  /** The project's modules read for the base classes migrations give models: what the results depend on too. */
+  baseFiles?: string[];
 }
 
 /**
@@ -278,26 +293,33 @@ async function withViewAnswers(plan: ProjectPlan, tasks: readonly LintTask[], co
     return r?.status === 'checked' && r.analysis.viewModels?.length ? [i] : [];
   });
   if (asking.length === 0) return linted;
-  const view = finishProjectView(plan, tasks, linted.results, authUserModel);
-  const todo = asking.filter((i) => {
-    const t = tasks[i] as LintTask;
-    const r = linted.results[i] as Checked;
-    return (r.analysis.viewModels ?? []).some((ref) => {
+  // The modules of the mixins migrations name are read only when some file asks about such a
+  // model: most runs never load the grammar in this thread.
+  let bases: BaseClassReader | null = null;
+  const view = finishProjectView(plan, tasks, linted.results, authUserModel, (base, file) => bases?.writes(base, file) ?? { kind: 'unknown', why: 'its module was not read' });
+  const asked = (i: number, question: (file: string, app: string, model: string) => boolean): boolean =>
+    ((linted.results[i] as Checked).analysis.viewModels ?? []).some((ref) => {
       const dot = ref.indexOf('.');
-      const app = ref.slice(0, dot);
-      const model = ref.slice(dot + 1);
-      return view.bulkWritesDiffer(t.file, app, model);
+      return question((tasks[i] as LintTask).file, ref.slice(0, dot), ref.slice(dot + 1));
     });
-  });
-  // Only the rules that asked run again; the file's other findings stand.
-  const again = await relint(tasks, configs, linted.results, view, todo, (i) => (linted.results[i] as Checked).analysis.viewRules ?? []);
-  const results = again.results.map((r, i) => {
-    const before = linted.results[i] as FileResult;
-    if (r === before || r.status !== 'checked' || before.status !== 'checked') return r;
-    const asked = new Set(before.analysis.viewRules ?? []);
-    return { ...before, analysis: { ...before.analysis, findings: [...before.analysis.findings.filter((f) => !asked.has(f.rule)), ...r.analysis.findings] } };
-  });
-  return { results, hashes: linted.hashes, view };
+  const maybe = asking.filter((i) => asked(i, (file, app, model) => view.multiTableChild(file, app, model) || view.customBases(file, app, model).length > 0));
+  if (maybe.length === 0) return { ...linted, view };
+  const parser = await PythonParser.create(bundledGrammarPaths());
+  try {
+    const reader = (bases = new BaseClassReader(parser));
+    const todo = maybe.filter((i) => asked(i, (file, app, model) => view.bulkWritesDiffer(file, app, model)));
+    // Only the rules that asked run again; the file's other findings stand.
+    const again = relint(parser, tasks, configs, linted.results, view, todo, (i) => (linted.results[i] as Checked).analysis.viewRules ?? []);
+    const results = again.results.map((r, i) => {
+      const before = linted.results[i] as FileResult;
+      if (r === before || r.status !== 'checked' || before.status !== 'checked') return r;
+      const rules = new Set(before.analysis.viewRules ?? []);
+      return { ...before, analysis: { ...before.analysis, findings: [...before.analysis.findings.filter((f) => !rules.has(f.rule)), ...r.analysis.findings] } };
+    });
+    return { results, hashes: linted.hashes, view, baseFiles: reader.files };
+  } finally {
+    parser.dispose();
+  }
 }
 
 type Checked = Extract<FileResult, { status: 'checked' }>;
@@ -306,24 +328,18 @@ type Checked = Extract<FileResult, { status: 'checked' }>;
  * `results` with the files at `todo` linted again, in this thread, with the project view; with
  * `only`, just the rules it names for that file (the others off).
  */
-async function relint(tasks: readonly LintTask[], configs: readonly LintConfig[], results: readonly FileResult[], view: ProjectView, todo: readonly number[], only?: (i: number) => readonly string[]): Promise<{ results: FileResult[] }> {
-  if (todo.length === 0) return { results: [...results] };
-  const parser = await PythonParser.create(bundledGrammarPaths());
+function relint(parser: PythonParser, tasks: readonly LintTask[], configs: readonly LintConfig[], results: readonly FileResult[], view: ProjectView, todo: readonly number[], only?: (i: number) => readonly string[]): { results: FileResult[] } {
+  const out = [...results];
   const interner = new ValueInterner();
-  try {
-    const out = [...results];
-    for (const i of todo) {
-      const t = tasks[i] as LintTask;
-      const config = configs[t.config] as LintConfig;
-      const keep = only ? new Set(only(i)) : null;
-      // The rules kept keep their setting as it is (none: the rule's default); every other is off.
-      const rules = keep ? { ...config.rules, ...Object.fromEntries(RULE_IDS.filter((id) => !keep.has(id)).map((id) => [id, 'off' as const])) } : config.rules;
-      out[i] = lintFile(parser, t, { ...config, rules }, interner, { view, file: t.file });
-    }
-    return { results: out };
-  } finally {
-    parser.dispose();
+  for (const i of todo) {
+    const t = tasks[i] as LintTask;
+    const config = configs[t.config] as LintConfig;
+    const keep = only ? new Set(only(i)) : null;
+    // The rules kept keep their setting as it is (none: the rule's default); every other is off.
+    const rules = keep ? { ...config.rules, ...Object.fromEntries(RULE_IDS.filter((id) => !keep.has(id)).map((id) => [id, 'off' as const])) } : config.rules;
+    out[i] = lintFile(parser, t, { ...config, rules }, interner, { view, file: t.file });
   }
+  return { results: out };
 }
 
 /**

@@ -49,6 +49,8 @@ interface ProjectMemo {
   key: string;
   outcome: CachedProject;
   statuses: ResultStatus[];
+  /** Other files the step read (the modules of the base classes migrations give models), with their hashes. */
+  deps?: Array<[string, string | null]>;
 }
 
 /** The project steps of the last few runs: small, read first, enough when nothing changed. */
@@ -307,13 +309,18 @@ export class RunCache {
     this.nextEntries.set(`${task.file}\n${key}`, { file: task.file, hash, ...(deps ? { deps } : {}), result });
   }
 
-  /** The project step of an earlier run with the same key, and the statuses of its files. */
+  /**
+   * The project step of an earlier run with the same key, and the statuses of its files; null too
+   * when another file it read has changed since.
+   */
   project(key: string): ProjectMemo | null {
-    return this.projectsPack().projects.find((p) => p.key === key) ?? null;
+    const memo = this.projectsPack().projects.find((p) => p.key === key) ?? null;
+    return memo && (memo.deps ?? []).every(([file, hash]) => this.hashOf(file, Number.MAX_SAFE_INTEGER) === hash) ? memo : null;
   }
 
-  storeProject(key: string, outcome: CachedProject, statuses: ResultStatus[]): void {
-    this.nextMemo = { key, outcome, statuses };
+  /** @param deps other files the step read: it is only reused while they are as they were. */
+  storeProject(key: string, outcome: CachedProject, statuses: ResultStatus[], deps: readonly string[] = []): void {
+    this.nextMemo = { key, outcome, statuses, ...(deps.length > 0 ? { deps: deps.map((f): [string, string | null] => [f, this.hashOf(f, Number.MAX_SAFE_INTEGER)]) } : {}) };
   }
 
   /**

@@ -13,6 +13,7 @@ import { appConfigLabel, configClasses, type AppLabel, type ClassLookup, type Co
 import { opaqueSummary, type MigrationSummary } from '../analysis/project/summary';
 import { ProjectView, type DatabaseNames, type ProjectMigration } from '../analysis/project/view';
 import type { Settings } from '../config/settings';
+import { BaseClassReader } from './base-classes';
 import { findPythonFiles } from './find-files';
 import { graphCandidates, ProjectLayout } from './project-layout';
 
@@ -108,6 +109,12 @@ export async function loadProject(root: string, parser: PythonParser, settings: 
       tree.delete();
     }
   }
-  const view = new ProjectView({ migrations: projectMigrations(entries), swappable: { AUTH_USER_MODEL: settings.authUserModel }, names: POSTGRES_NAMES });
+  const bases = new BaseClassReader(parser);
+  const view = new ProjectView({
+    migrations: projectMigrations(entries),
+    swappable: { AUTH_USER_MODEL: settings.authUserModel },
+    names: POSTGRES_NAMES,
+    baseWrites: (base, file) => bases.writes(base, file),
+  });
   return { view, layout, files: candidates.files, summaries };
 }

@@ -11,6 +11,7 @@ import type { PythonParser } from '../analysis/parser';
 import type { AppLabel, ConfigClass } from '../analysis/project/app-config';
 import type { MigrationSummary, OperationSummary } from '../analysis/project/summary';
 import { ProjectView } from '../analysis/project/view';
+import { BaseClassReader } from './base-classes';
 import { graphCandidates, ProjectLayout, type MigrationFolder } from './project-layout';
 import { POSTGRES_NAMES, projectMigrations, readAppLabel } from './project-loader';
 
@@ -86,11 +87,15 @@ export class ProjectModel {
   private current: ProjectView | null = null;
   /** The current view predates a change of some migration's operations (its graph is right). */
   private stateStale = false;
+  /** The modules of base classes migrations give models, read as rules ask (each re-read when it changes on disk). */
+  private readonly bases: BaseClassReader;
 
   constructor(
     private readonly parser: PythonParser,
     private settings: ProjectSettings,
-  ) {}
+  ) {
+    this.bases = new BaseClassReader(parser);
+  }
 
   /** Decides membership from the workspace's Python files (after a scan); summaries are kept. */
   reset(files: readonly string[], settings: ProjectSettings): void {
@@ -170,7 +175,12 @@ export class ProjectModel {
     if (!this.current) {
       this.stateStale = false;
       const read = [...this.entries].filter(([, e]) => !e.unread).map(([file, e]) => ({ file, app: e.app, summary: e.summary }));
-      this.current = new ProjectView({ migrations: projectMigrations(read), swappable: { AUTH_USER_MODEL: this.settings.authUserModel }, names: POSTGRES_NAMES });
+      this.current = new ProjectView({
+        migrations: projectMigrations(read),
+        swappable: { AUTH_USER_MODEL: this.settings.authUserModel },
+        names: POSTGRES_NAMES,
+        baseWrites: (base, file) => this.bases.writes(base, file),
+      });
     }
     return this.current;
   }

@@ -15,6 +15,7 @@
  * not stand on a line of its own.
  */
 import type { LoopFacts, WriteCall } from '../code-facts';
+import type { ModelFields } from '../project/view';
 import type { Scope } from '../scope';
 import { callArguments, rangeOf, unparen, walk, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
@@ -23,7 +24,7 @@ import { memoizeHelper, memoizeLookup, type MemoRewrite } from './memo-lookup';
 import { createdThenSaved, typeErrorFallback } from './paired-writes';
 import { QUERYSET_METHODS } from '../querysets';
 import { modelReads, readsModel } from './reads-model';
-import { assignedFields, chainOf, constructedModel, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keyNote, keywordTexts, MARK, modelNames, oneLine, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
+import { assignedFields, chainOf, constructedModel, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keyNote, keywordTexts, MARK, mayRepeatRows, modelNames, oneLine, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
 
 export interface BatchLoopInput {
   loop: LoopFacts;
@@ -42,6 +43,8 @@ export interface BatchLoopInput {
   multiTable?: (model: string) => boolean;
   /** The fields of a model (as the code names it) that its save() stamps with the time (auto_now), per the project view. */
   stamped?: (model: string) => string[];
+  /** Every field of a model (as the code names it), per the project view; null when not known. */
+  fields?: (model: string) => ModelFields | null;
 }
 
 interface Sink {
@@ -177,13 +180,17 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       // `update_fields=names` built at run time: the fields the loop assigns, marked for checking.
       const explicit = args.keywords.has('update_fields') ? explicitUpdateFields(w.call) : null;
       // The auto_now fields save() stamped (all of them, or those update_fields names): stamped the same way before the append.
-      const stampable = isRow && walked ? (input.stamped?.(walked.chain.model) ?? []) : [];
+      const rowModel = isRow ? (walked?.chain.model ?? null) : recv.type === 'identifier' ? boundModel(body, recv.text, locals) : null;
+      const stampable = rowModel ? (input.stamped?.(rowModel) ?? []) : [];
       const stamps = explicit ? stampable.filter((f) => explicit.includes(f)) : args.keywords.has('update_fields') ? [] : stampable;
       const pre = stamps.map((f) => `${row}._meta.get_field(${pythonString(f)}).pre_save(${row}, False)  # auto_now: the time save() would have set`);
       const manager = isRow && walked ? walked.chain.manager : `type(%B%[0])._default_manager`;
       const repeat = isRow ? [] : [`${MARK} if several rows reach the same ${row}, the batch keeps one copy of it, not each change in turn`];
-      // Several rows may reach the same object: bulk_update's CASE takes the first copy of a pk, the loop's last save wins.
-      const rows = isRow ? '%B%' : 'list({row.pk: row for row in %B%}.values())';
+      const known = rowModel ? (input.fields?.(rowModel) ?? null) : null;
+      // Several rows may reach the same object, or the loop's query yield its row twice (a filter
+      // across a many-to-many): bulk_update's CASE takes the first copy of a pk, the loop's last save
+      // wins — so the batch keeps the last copy of each.
+      const rows = isRow && !(walked && mayRepeatRows(walked.chain.expr, known)) ? '%B%' : 'list({row.pk: row for row in %B%}.values())';
       rewrites.push({
         stmt,
         item: row,
@@ -191,12 +198,25 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
         sink: sink(`update:${row}`, () => {
           if (explicit) return { flush: `${manager}.bulk_update(${rows}, [${explicit.map(pythonString).join(', ')}])`, notes: repeat };
           const seen = assignedFields(body, row);
-          const fields = [...seen.fields, ...stamps.filter((f) => !seen.fields.includes(f))];
-          const complete = seen.complete && !args.keywords.has('update_fields');
+          // An attribute that is no field of the model (`row._event_ignore = True`, for a signal
+          // handler): save() does not write it, and bulk_update would refuse its name.
+          // Not for a model with a mixin, whose property may stand for a field.
+          // Without the view, a private name (`_event_ignore`) is taken for no field, and said so.
+          const isField = (f: string) =>
+            known ? known.mixins || known.fields.has(f) || (f.endsWith('_id') && !!known.fields.get(f.slice(0, -3))?.relation) : !f.startsWith('_');
+          const dropped = seen.fields.filter((f) => !isField(f));
+          const private_ = known ? [] : dropped;
+          const fields = [...seen.fields.filter(isField), ...stamps.filter((f) => !seen.fields.includes(f))];
+          const complete = seen.complete && !args.keywords.has('update_fields') && private_.length === 0;
           const list = `[${fields.map(pythonString).join(', ')}]`;
           if (complete && fields.length > 0) return { flush: `${manager}.bulk_update(${rows}, ${list})`, notes: repeat };
           const name = fresh('fields');
-          const why = fields.length === 0 ? 'fill in the fields this loop changes' : 'check this list: the loop changes the row in ways not all visible here';
+          const why =
+            private_.length > 0
+              ? `check this list: ${private_.join(', ')} left out, taken for no field of the model`
+              : fields.length === 0
+                ? `fill in the fields this loop changes${dropped.length > 0 ? ` (${dropped.join(', ')}: no field of the model as its migrations leave it)` : ''}`
+                : 'check this list: the loop changes the row in ways not all visible here';
           return { flush: `${manager}.bulk_update(${rows}, ${name})`, notes: repeat, fieldsLine: `${name} = ${list}  ${MARK} ${why} (bulk_update writes only these)` };
         }),
       });
@@ -414,4 +434,35 @@ function comprehensionFix(loop: LoopFacts, writes: readonly WriteCall[], n: numb
     isPreferred: true,
     safe: false,
   };
+}
+
+/** Queryset methods that return one row of its model (or a row and a flag). */
+const ROW_GETTERS = new Set(['get', 'first', 'last', 'earliest', 'latest', 'create', 'get_or_create', 'update_or_create']);
+
+/**
+ * The model of the rows a name is bound to in the loop's body (`role, created =
+ * Role.objects.get_or_create(…)`, `tag = Tag.objects.get(…)`), when every binding says the same
+ * one; else null.
+ */
+function boundModel(body: Node, name: string, locals: Scope): string | null {
+  const isModel = modelNames(locals);
+  let model: string | null = null;
+  for (const a of body.descendantsOfType('assignment')) {
+    const left = a.childForFieldName('left');
+    // The names it binds (`row.x = …` and `row[k] = …` bind none).
+    const bound = left?.type === 'identifier' ? [left] : left?.type === 'pattern_list' || left?.type === 'tuple_pattern' ? left.namedChildren : [];
+    if (bound[0]?.type !== 'identifier' || bound[0].text !== name) {
+      if (bound.some((n) => n.type === 'identifier' && n.text === name)) return null;
+      continue;
+    }
+    // `Role.objects.filter(…).get(…)`: a row of the queryset's model.
+    const right = a.childForFieldName('right');
+    const fn = right?.type === 'call' ? right.childForFieldName('function') : null;
+    const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+    const qs = method && ROW_GETTERS.has(method) ? fn?.childForFieldName('object') : null;
+    const chain = qs ? chainOf(qs, isModel) : null;
+    if (!chain || (model !== null && model !== chain.model)) return null;
+    model = chain.model;
+  }
+  return model;
 }

@@ -11,10 +11,11 @@
  * queryset) gets no rewrite.
  */
 import type { LoopFacts, WriteCall } from '../code-facts';
+import type { ModelFields } from '../project/view';
 import { callArguments, codeChildren, dottedName, sequenceElements, staticString, unparen, type Node } from '../syntax';
 import type { Fix } from '../types';
 import { eolOf, indentOf, insertAfter, pythonString, replaceNode } from './edits';
-import { uniqueName as freshName } from './loop-reading';
+import { mayRepeatRows, QUERYSET_CHAIN, uniqueName as freshName } from './loop-reading';
 import { readsModel } from './reads-model';
 import { MANAGERS } from '../historical-models';
 
@@ -31,6 +32,8 @@ interface TemplateInput {
   multiTable?: (model: string) => boolean;
   /** See BatchLoopInput.stamped. */
   stamped?: (model: string) => string[];
+  /** See BatchLoopInput.fields. */
+  fields?: (model: string) => ModelFields | null;
 }
 
 /** `Order` for `Order.objects.filter(...)...`, the model whose manager the chain starts from. */
@@ -43,6 +46,8 @@ function modelOfQueryset(iterable: Node): { model: string; queryset: Node } | nu
     else if (cur.type === 'attribute') {
       const attr = cur.childForFieldName('attribute')?.text ?? '';
       if (MANAGERS.has(attr)) sawManager = true;
+      // Before the manager (outside in), only methods that keep the same model's rows.
+      else if (!sawManager && !QUERYSET_CHAIN.has(attr)) return null;
       if (['iterator', 'prefetch_related'].includes(attr)) return null; // already streaming / prefetch needs list()
       cur = cur.childForFieldName('object');
     } else if (cur.type === 'identifier') {
@@ -221,6 +226,11 @@ export function batchTemplateFix(input: TemplateInput): Fix | null {
   const stamps = input.stamped?.(qs.model) ?? [];
   if (stamps.some((f) => explicit === null || explicit.includes(f))) return null;
   if (!explicit && [...read.fields.keys()].some((f) => f === 'pk' || f === 'id')) return null;
+  // A name that may be no field (`row._event_ignore`), or a query that may yield a row twice (a
+  // join): not proven the same — "Batch this loop" says how it handles them.
+  const known = input.fields?.(qs.model) ?? null;
+  if (fields.some((f) => (known ? !known.mixins && !known.fields.has(f) && !f.endsWith('_id') : f.startsWith('_')))) return null;
+  if (mayRepeatRows(unparen(loop.iterable), known)) return null;
   const saveStatement = statementOf(write.call);
 
   // Constant values, straight-line body, save last: one UPDATE per batch of primary keys.

@@ -7,6 +7,7 @@
 import type { LoopFacts } from '../code-facts';
 import { isGetModelCall, isHistoricalModel, MANAGERS } from '../historical-models';
 import type { Scope } from '../scope';
+import type { ModelFields } from '../project/view';
 import { callArguments, sequenceElements, staticString, unparen, walk, type Node } from '../syntax';
 
 export const MARK = '# TODO(migration-guard):';
@@ -18,7 +19,14 @@ export interface Chain {
   manager: string;
   /** Already streams, or prefetches (which iterator() would drop on older Django). */
   streams: boolean;
+  /** The chain as written. */
+  expr: Node;
 }
+
+/** Queryset methods that return a queryset of the same model's rows. */
+export const QUERYSET_CHAIN: ReadonlySet<string> = new Set(
+  'all filter exclude order_by distinct select_related prefetch_related only defer using annotate alias reverse extra none union intersection difference select_for_update iterator complex_filter values values_list'.split(' '),
+);
 
 /** A model class by its name's case: `Order`. */
 const CAPITALISED = (name: string): boolean => /^[A-Z]/.test(name);
@@ -50,10 +58,13 @@ export function chainOf(expr: Node, isModel: (name: string) => boolean = CAPITAL
     if (link.type !== 'attribute') continue;
     const attr = link.childForFieldName('attribute')?.text ?? '';
     if (MANAGERS.has(attr) && manager === null) manager = oneLine(link.text);
+    // Past the manager, only methods that return a queryset of the same model: `.get(…).projects`
+    // walks to another model's rows.
+    else if (manager !== null && !QUERYSET_CHAIN.has(attr)) return null;
     if (attr === 'using' && manager !== null && links[i - 1]?.type === 'call') manager = oneLine((links[i - 1] as Node).text);
     if (attr === 'iterator' || attr === 'prefetch_related') streams = true;
   }
-  return manager ? { model, manager, streams } : null;
+  return manager ? { model, manager, streams, expr: unparen(expr) } : null;
 }
 
 /** An expression written over several lines, on one: `using(\n  alias=a\n)` -> `using(alias=a)`. */
@@ -143,7 +154,37 @@ export function assignedFields(body: Node, row: string): { fields: string[]; com
   const add = (f: string) => {
     if (!fields.includes(f)) fields.push(f);
   };
+  // Names an inner `for` binds: to each name of a literal list (`for attr in ["a", "b"]`, for
+  // setattr), or to the elements of a field of the row (`for status in row.statuses`), which
+  // changing in place changes that field.
+  const names = new Map<string, string[]>();
+  const elements = new Map<string, string>();
+  const bindFor = (loop: Node) => {
+    const left = loop.childForFieldName('left');
+    const right = loop.childForFieldName('right');
+    if (!left || !right) return;
+    const targets = left.type === 'identifier' ? [left] : left.descendantsOfType('identifier');
+    const literal = sequenceElements(right)?.map((e) => staticString(e));
+    if (left.type === 'identifier' && literal?.every((x) => x?.complete)) names.set(left.text, literal.map((x) => (x as { text: string }).text));
+    let source = unparen(right);
+    for (let hops = 0; hops < 3; hops++) {
+      const fn = source.type === 'call' ? source.childForFieldName('function') : null;
+      if (fn?.type === 'attribute' && /^(items|values)$/.test(fn.childForFieldName('attribute')?.text ?? '')) source = fn.childForFieldName('object') ?? source;
+      else if (fn?.type === 'identifier' && /^(enumerate|sorted|reversed|list|tuple|iter)$/.test(fn.text) && callArguments(source).positional[0]) source = unparen(callArguments(source).positional[0] as Node);
+      else break;
+    }
+    const field = source.type === 'attribute' && source.childForFieldName('object')?.text === row ? source.childForFieldName('attribute')?.text : undefined;
+    if (field) for (const t of targets) elements.set(t.text, field);
+  };
+  /** The field whose element the chain `status["slug"]` / `status.slug` starts from, if any. */
+  const elementField = (n: Node): string | null => {
+    let root = n;
+    while (root.type === 'subscript' || root.type === 'attribute') root = (root.type === 'subscript' ? root.childForFieldName('value') : root.childForFieldName('object')) ?? root;
+    return root !== n && root.type === 'identifier' ? (elements.get(root.text) ?? null) : null;
+  };
   const fieldOf = (target: Node): string | null => {
+    const element = elementField(target);
+    if (element) return element;
     let n = target;
     while (n.type === 'subscript') n = n.childForFieldName('value') ?? n;
     if (n.type !== 'attribute') return null;
@@ -159,6 +200,7 @@ export function assignedFields(body: Node, row: string): { fields: string[]; com
   };
   walk(body, (n) => {
     if (n.type === 'function_definition' || n.type === 'lambda' || n.type === 'class_definition') return false;
+    if (n.type === 'for_statement') bindFor(n);
     if (n.type === 'assignment' || n.type === 'augmented_assignment') {
       const left = n.childForFieldName('left');
       const targets = left?.type === 'pattern_list' || left?.type === 'tuple_pattern' ? left.namedChildren : left ? [left] : [];
@@ -171,13 +213,17 @@ export function assignedFields(body: Node, row: string): { fields: string[]; com
       const args = callArguments(n);
       if (fn?.type === 'identifier' && fn.text === 'setattr' && args.positional[0]?.text === row) {
         const name = args.positional[1] ? staticString(args.positional[1]) : null;
+        const listed = args.positional[1]?.type === 'identifier' ? names.get(args.positional[1].text) : undefined;
         if (name?.complete) add(name.text);
+        else if (listed) listed.forEach(add);
         else complete = false;
       } else if (fn?.type === 'attribute') {
         // row.tags.append(x), row.data.update(...): a field mutated in place.
         const obj = fn.childForFieldName('object');
         const method = fn.childForFieldName('attribute')?.text ?? '';
-        if (obj?.type === 'attribute' && obj.childForFieldName('object')?.text === row) {
+        const element = obj && (obj.type === 'identifier' ? elements.get(obj.text) : elementField(obj));
+        if (element && /^(append|extend|update|insert|pop|setdefault|discard|remove|clear)$/.test(method)) add(element);
+        else if (obj?.type === 'attribute' && obj.childForFieldName('object')?.text === row) {
           const f = obj.childForFieldName('attribute')?.text;
           // add() is a many-to-many manager's (no field type has it): it writes at once, not a field to save.
           // remove() and clear() are a list's or a manager's: the list is the author's to check.
@@ -338,4 +384,72 @@ export function relatedManager(recv: Node, locals: Scope): boolean {
 /** How often `name` stands as a word in `text` (not after a dot): a cheap count that errs on the side of more. */
 export function mentions(name: string, text: string): number {
   return (text.match(new RegExp(`(?<![\\w.])${name}\\b`, 'g')) ?? []).length;
+}
+
+/** Django's lookups and transforms that may end a filter's keyword (`score__gt`, `created__date__year`). */
+const LOOKUPS = new Set(
+  'exact iexact contains icontains in gt gte lt lte startswith istartswith endswith iendswith range date year month day week week_day iso_week_day quarter time hour minute second iso_year isnull regex iregex search has_key has_keys has_any_keys contained_by overlap len unaccent trigram_similar keys values lower upper'.split(' '),
+);
+
+/** `Q(a=1) | ~Q(b__c=2)`: Q objects of keyword arguments only, combined. */
+function isQExpression(node: Node): boolean {
+  const n = unparen(node);
+  if (n.type === 'binary_operator' || n.type === 'boolean_operator') return n.namedChildren.every(isQExpression);
+  if (n.type === 'unary_operator') return !!n.lastNamedChild && isQExpression(n.lastNamedChild);
+  if (n.type !== 'call' || n.childForFieldName('function')?.text !== 'Q') return false;
+  return (n.childForFieldName('arguments')?.namedChildren ?? []).every((a) => a.type === 'keyword_argument');
+}
+
+/**
+ * Whether a queryset chain may yield one row more than once: it filters, excludes or orders
+ * across a relation that may match several rows (`to_users__isnull=False` joins a many-to-many: a
+ * mail with two users comes back twice; a reverse foreign key likewise), unless it asks for
+ * distinct(). `model`: the model's fields per the project view, which tell a field of its own and a
+ * foreign key (one row) from a many-to-many or reverse relation. Without it, a single name is taken
+ * for a field of the model's own, and a path through anything for a join that may repeat.
+ */
+export function mayRepeatRows(chain: Node, model: ModelFields | null): boolean {
+  const paths: string[] = [];
+  let distinct = false;
+  let cur: Node | null = chain;
+  while (cur && (cur.type === 'call' || cur.type === 'attribute' || cur.type === 'subscript')) {
+    if (cur.type === 'call') {
+      const method = cur.childForFieldName('function')?.childForFieldName('attribute')?.text ?? '';
+      if (method === 'distinct') distinct = true;
+      if (/^(filter|exclude|order_by)$/.test(method)) {
+        const args = cur.childForFieldName('arguments');
+        for (const kw of args?.descendantsOfType('keyword_argument') ?? []) paths.push(kw.childForFieldName('name')?.text ?? '');
+        // `F("orders__total")` in a value joins as a keyword would.
+        for (const f of args?.descendantsOfType('call') ?? []) {
+          if (f.childForFieldName('function')?.text !== 'F') continue;
+          const first = f.childForFieldName('arguments')?.namedChildren[0];
+          const path = first ? staticString(first) : null;
+          if (!path?.complete) return !distinct;
+          paths.push(path.text);
+        }
+        if (method === 'order_by') for (const a of args?.namedChildren ?? []) paths.push((staticString(a)?.text ?? '').replace(/^-/, ''));
+        // An expression other than Q objects of keywords (read above): what it joins cannot be read here.
+        if (method !== 'order_by' && args?.namedChildren.some((a) => a.type !== 'keyword_argument' && a.type !== 'comment' && !isQExpression(a))) return !distinct;
+      }
+    }
+    cur = cur.type === 'call' ? cur.childForFieldName('function') : cur.type === 'attribute' ? cur.childForFieldName('object') : cur.childForFieldName('value');
+  }
+  if (distinct) return false;
+  const repeats = (fields: ModelFields | null, segments: readonly string[]): boolean => {
+    const [name = '', ...rest] = segments;
+    if (name === '' || name === 'pk' || name === '?') return false;
+    if (!fields) return rest.length > 0;
+    const own = fields.fields.get(name);
+    const spec = own !== undefined ? own : name.endsWith('_id') ? fields.fields.get(name.slice(0, -3)) : undefined;
+    // Not a field: a reverse relation. A field we cannot read may be a many-to-many one.
+    if (spec === undefined || spec === null || spec.relation?.kind === 'many-to-many') return true;
+    // A foreign key or one-to-one: one row; what follows is the other model's. Other fields: a key
+    // of a JSON value, a transform — no join.
+    return spec.relation && rest.length > 0 ? repeats(fields.related(name), rest) : false;
+  };
+  return paths.some((path) => {
+    const segments = path.split('__');
+    while (segments.length > 1 && LOOKUPS.has(segments[segments.length - 1] as string)) segments.pop();
+    return repeats(model, segments);
+  });
 }

@@ -7,7 +7,8 @@
 import { MigrationGraph, keyId, type GraphMigration, type GraphNode, type UnknownDependency } from './graph';
 import { AppState, applyMigration, defaultTable, emptyAppState, modelEntry, truncateName, type ModelEntry, type ModelState, type StateView } from './state';
 import type { MigrationKey, MigrationSummary } from './summary';
-import { stampedOnSave } from '../fields';
+import { stampedOnSave, type FieldSpec } from '../fields';
+import type { BaseWrites } from './base-class';
 
 export interface ProjectMigration {
   /** Absolute path of the file. */
@@ -28,6 +29,33 @@ export interface ProjectViewInput {
   /** Setting name -> 'app_label.ModelName' (AUTH_USER_MODEL defaults to 'auth.User'). */
   swappable?: Readonly<Record<string, string>>;
   names?: DatabaseNames;
+  /**
+   * What a base class a migration names (`shop.mixins.Priced`) does to writes, read from the
+   * project's source as `fromFile` would import it. Without it every such class may take part in them.
+   */
+  baseWrites?: (qualified: string, fromFile: string) => BaseWrites;
+}
+
+/** A model's fields as the project view knows them (ProjectView.modelFields). */
+export interface ModelFields {
+  fields: ReadonlyMap<string, FieldSpec | null>;
+  /** A base class of its own (a mixin) may define attributes besides its fields. */
+  mixins: boolean;
+  /** The fields of the model a relation field of it points at; null when not known. */
+  related: (field: string) => ModelFields | null;
+}
+
+/** Which writes a batched loop would stop going through the model's own methods for. */
+export interface WriteKinds {
+  save: boolean;
+  delete: boolean;
+}
+
+/** A base class of the model's own whose code batching would skip, and what of it. */
+export interface BaseInTheWay {
+  base: string;
+  /** `defines LogMixin.delete()`, or why the class could not be read. */
+  reason: string;
 }
 
 interface States {
@@ -228,20 +256,35 @@ export class ProjectView {
   }
 
   /**
-   * A base class of the model's own (or of a parent it inherits from) as its migrations name it,
-   * other than Django's Model: a mixin that may override save() or delete() (django-lifecycle's
-   * hooks, bookwyrm's ActivitypubMixin), which the historical model then runs too. Null when there is
-   * none or the bases cannot be read.
+   * The base classes of the model's own (or of a parent it inherits from) as its migrations name
+   * them, other than Django's Model: mixins, which the historical model inherits.
    */
-  customBase(file: string, app: string, model: string): string | null {
+  customBases(file: string, app: string, model: string): string[] {
+    const out: string[] = [];
     let entry = this.modelSeenBy(file, app, model);
     for (let hops = 0; typeof entry !== 'string' && hops < 10; hops++) {
       const bases = entry.bases ?? [];
-      const custom = bases.find((b) => !/^\w+\.\w+$/.test(b) && !/^(?:django\.db\.)?models\.Model$/.test(b));
-      if (custom) return custom;
+      out.push(...bases.filter((b) => !/^\w+\.\w+$/.test(b) && !/^(?:django\.db\.)?models\.Model$/.test(b)));
       const parent = bases.map((b) => /^(\w+)\.(\w+)$/.exec(b)).find((m) => m !== null);
-      if (!parent || parent[1] === 'models') return null;
+      if (!parent || parent[1] === 'models') break;
       entry = this.modelSeenBy(file, parent[1] as string, parent[2] as string);
+    }
+    return out;
+  }
+
+  /**
+   * A base class of the model's own whose code a batched loop would skip: one that defines save()
+   * (or save_base(), _do_update()…) when the loop saves or creates rows, delete() when it deletes
+   * them — django-lifecycle's hooks, bookwyrm's ActivitypubMixin — or one that cannot be read
+   * (outside the project, a metaclass, a class decorator). Null when every such class is read
+   * and takes no part in those writes (a mixin of URLs, of permissions).
+   */
+  baseInTheWay(file: string, app: string, model: string, kinds: WriteKinds = { save: true, delete: true }): BaseInTheWay | null {
+    for (const base of this.customBases(file, app, model)) {
+      const read = this.input.baseWrites?.(base, file) ?? { kind: 'unknown', why: 'its code was not read' };
+      if (read.kind === 'unknown') return { base, reason: read.why };
+      const hit = (kinds.save ? read.save : null) ?? (kinds.delete ? read.delete : null);
+      if (hit) return { base, reason: `it defines ${hit}` };
     }
     return null;
   }
@@ -249,10 +292,67 @@ export class ProjectView {
   /**
    * Whether bulk writes of the model (as `file` sees it) are not what its save() and delete() do:
    * a child of multi-table inheritance (bulk_create refuses it), or a model whose migrations give it
-   * a base class of its own. What the CLI's plain run asks before linting a file again with the view.
+   * a base class that takes part in them. What the CLI's plain run asks before linting a file again with the view.
    */
   bulkWritesDiffer(file: string, app: string, model: string): boolean {
-    return this.multiTableChild(file, app, model) || this.customBase(file, app, model) !== null;
+    return this.multiTableChild(file, app, model) || this.baseInTheWay(file, app, model) !== null;
+  }
+
+  /**
+   * Every field of the model as the code of `file` sees it — its own and those of the concrete
+   * models it inherits from — by name (a null spec: a field whose definition cannot be read), and
+   * whether a base class of its own (a mixin) may add attributes besides (a property setter that
+   * writes a field). Null when some part is unknown.
+   */
+  modelFields(file: string, app: string, model: string): ModelFields | null {
+    const fields = new Map<string, FieldSpec | null>();
+    let mixins = false;
+    let entries = this.entriesDuring(file, app, model);
+    for (let hops = 0; hops < 10; hops++) {
+      if (entries === null) return null;
+      let parent: RegExpExecArray | null = null;
+      for (const entry of entries) {
+        if (entry.bases === null) return null;
+        for (const [name, spec] of entry.fields) if (!fields.has(name)) fields.set(name, spec);
+        if (entry.bases.some((b) => !/^\w+\.\w+$/.test(b) && !/^(?:django\.db\.)?models\.Model$/.test(b))) mixins = true;
+        parent ??= entry.bases.map((b) => /^(\w+)\.(\w+)$/.exec(b)).find((m) => m !== null && m[1] !== 'models') ?? null;
+      }
+      if (!parent) return { fields, mixins, related: (name) => this.relatedFields(file, app, fields.get(name)) };
+      entries = this.entriesDuring(file, parent[1] as string, parent[2] as string);
+    }
+    return null;
+  }
+
+  /** The fields of the model a relation field points at (`'shop.Order'`, `'Order'` of `app`). */
+  private relatedFields(file: string, app: string, spec: FieldSpec | null | undefined): ModelFields | null {
+    const to = spec?.relation?.to;
+    const ref = to && to.kind === 'str' ? /^(?:(\w+)\.)?(\w+)$/.exec(to.value) : null;
+    return ref ? this.modelFields(file, ref[1] ?? app, ref[2] as string) : null;
+  }
+
+  /**
+   * The model as RunPython code of `file` may see it: for the file's own app, before and after each
+   * of its operations (a RunPython between a RenameField and a RemoveField sees the field the
+   * migration then removes); else as modelSeenBy. Null when some state of it is unknown.
+   */
+  private entriesDuring(file: string, app: string, model: string): ModelState[] | null {
+    const node = this.node(file);
+    const summary = node?.migration?.summary;
+    if (!node || !summary || node.key.app !== app) {
+      const entry = this.modelSeenBy(file, app, model);
+      return entry === 'unknown' ? null : entry === 'absent' ? [] : [entry];
+    }
+    let state = this.stateOf(file, 'before', 'state');
+    if (!state) return null;
+    const out: ModelState[] = [];
+    for (let i = 0; ; i++) {
+      const entry = modelEntry(state, model);
+      if (entry === 'unknown') return null;
+      if (entry !== 'absent') out.push(entry);
+      const op = summary.operations[i];
+      if (!op) return out;
+      state = applyMigration(state, [op], summary.operationsComplete, 'state');
+    }
   }
 
   /**

@@ -4,7 +4,7 @@
  * does), unless it iterates a bounded collection or collects the rows for bulk_update/bulk_create.
  */
 import type { LoopFacts, UnitFacts, WriteCall } from '../code-facts';
-import type { ProjectView } from '../project/view';
+import type { ModelFields, ProjectView } from '../project/view';
 import type { Scope } from '../scope';
 import { loopWithin, PER_ROW_WRITES } from '../code-facts';
 import { batchLoopFix, HELPER_WRITE } from '../fixes/batch-loop';
@@ -215,6 +215,14 @@ function stampsCheck(ctx: RuleContext, locals: Scope): (model: string) => string
   };
 }
 
+/** Every field of a model the code names, per the project view (null: not known). */
+function fieldsCheck(ctx: RuleContext, locals: Scope): (model: string) => ModelFields | null {
+  return (model) => {
+    const m = modelInView(ctx, locals, model);
+    return m ? m.view.modelFields(m.file, m.app, m.model) : null;
+  };
+}
+
 /**
  * A model the loop reaches through a manager (`Sleep.objects`) that is imported, not taken from
  * apps.get_model: today's class, with its own save() and signals, which bulk writes skip (babybuddy
@@ -230,32 +238,86 @@ function liveModel(loop: LoopFacts, locals: Scope): string | null {
   return null;
 }
 
-/** The names the loop reaches a manager through (`Sleep` of `Sleep.objects`), in order. */
-function managedNames(loop: LoopFacts): Set<string> {
+/** The names code reaches a manager through (`Sleep` of `Sleep.objects`), in order. */
+function managedNames(loop: LoopFacts, within: Node = loop.node): Set<string> {
   const names = new Set<string>();
-  for (const a of loop.node.descendantsOfType('attribute')) {
+  for (const a of within.descendantsOfType('attribute')) {
     const obj = a.childForFieldName('object');
     if (obj?.type === 'identifier' && MANAGERS.has(a.childForFieldName('attribute')?.text ?? '')) names.add(obj.text);
   }
   return names;
 }
 
-/**
- * A historical model the loop uses whose migrations give it a base class of its own (a mixin that
- * may override save() or delete(): the historical model runs it, bulk writes would not). The reason
- * no fix is offered, or null. Known only with the project view and a literal get_model.
- */
-function mixinModel(loop: LoopFacts, locals: Scope, ctx: RuleContext): string | null {
-  if (!ctx.project?.view && !ctx.askedOfView) return null;
+/** Every model name the loop uses: through a manager, or called as a class (`Tag(...)`). */
+function usedModels(loop: LoopFacts): Set<string> {
   const names = managedNames(loop);
   for (const c of loop.node.descendantsOfType('call')) {
     const fn = c.childForFieldName('function');
     if (fn?.type === 'identifier' && /^[A-Z]/.test(fn.text)) names.add(fn.text);
   }
+  return names;
+}
+
+/**
+ * The models whose rows the loop's writes write, when each can be told: the loop's own row is one
+ * of the models its iterable queries; `Tag.objects.create(…)` writes Tag; `tag.save()` of a `tag =
+ * Tag(…)` (or `Tag.objects.get(…)`) in the loop writes Tag. Null when one cannot (a write through a
+ * helper, a row from elsewhere): then every model the loop uses counts.
+ */
+function writtenModels(loop: LoopFacts, writes: readonly WriteCall[]): Set<string> | null {
+  const out = new Set<string>();
+  const body = loop.node.childForFieldName('body');
+  for (const w of writes) {
+    const root = w.receiverRoot;
+    if (w.kind === 'helper' || !root) return null;
+    const receiver = w.call.childForFieldName('function')?.childForFieldName('object');
+    if (loop.targets.includes(root)) {
+      // A row reached through the loop's own (`event.template.save()`): its model is not told here.
+      if (receiver?.type !== 'identifier') return null;
+      const queried = loop.iterable ? managedNames(loop, loop.iterable) : new Set<string>();
+      if (queried.size === 0) return null;
+      queried.forEach((n) => out.add(n));
+    } else if (/^[A-Z]/.test(root)) {
+      out.add(root);
+    } else {
+      // The name bound in the body to a row of one model: `tag = Tag(…)`, `tag = Tag.objects.get(…)`.
+      const models = new Set<string>();
+      let other = false;
+      for (const a of body?.descendantsOfType('assignment') ?? []) {
+        if (a.childForFieldName('left')?.text !== root) continue;
+        const right = a.childForFieldName('right');
+        const fn = right?.type === 'call' ? right.childForFieldName('function') : null;
+        if (fn?.type === 'identifier' && /^[A-Z]/.test(fn.text)) models.add(fn.text);
+        else if (right) {
+          const managed = managedNames(loop, right);
+          if (managed.size === 1) managed.forEach((n) => models.add(n));
+          else other = true;
+        }
+      }
+      if (other || models.size === 0) return null;
+      models.forEach((n) => out.add(n));
+    }
+  }
+  return out;
+}
+
+/**
+ * A historical model the loop uses whose migrations give it a base class of its own that takes
+ * part in the loop's writes (a mixin defining save() for a loop that saves, delete() for one that
+ * deletes), or one that cannot be read: the historical model runs it, bulk writes would not. The
+ * reason no fix is offered, or null. Known only with the project view and a literal get_model.
+ */
+function mixinModel(loop: LoopFacts, writes: readonly WriteCall[], locals: Scope, ctx: RuleContext): string | null {
+  if (!ctx.project?.view && !ctx.askedOfView) return null;
+  const names = writtenModels(loop, writes) ?? usedModels(loop);
+  const kinds = { save: writes.some((w) => baseKind(w) !== 'delete'), delete: writes.some((w) => baseKind(w) === 'delete') };
   for (const name of names) {
     const m = modelInView(ctx, locals, name);
-    const base = m ? m.view.customBase(m.file, m.app, m.model) : null;
-    if (base) return `${name}'s migrations give it the base class ${base}, whose own save() or delete() the historical model runs and bulk writes would skip`;
+    const hit = m ? m.view.baseInTheWay(m.file, m.app, m.model, kinds) : null;
+    if (!hit) continue;
+    return hit.reason.startsWith('it defines ')
+      ? `${name}'s migrations give it the base class ${hit.base}, and ${hit.reason}, which the historical model runs and bulk writes would skip`
+      : `${name}'s migrations give it the base class ${hit.base}, which cannot be read (${hit.reason}): a save() or delete() of its own would run for each row, and bulk writes would skip it`;
   }
   return null;
 }
@@ -294,12 +356,13 @@ export const unbatchedSaveLoop: Rule = {
           // Inside a loop that is batched too, the template's names end with the loop's own (`batch_line`).
           const multiTable = multiTableCheck(ctx, facts.locals);
           const stamped = stampsCheck(ctx, facts.locals);
+          const fields = fieldsCheck(ctx, facts.locals);
           const suffix = [...charged.keys()].some((outer) => outer !== loop && loopWithin(loop, outer)) ? (loop.targets[0] ?? 'inner') : undefined;
           // The proven rewrite first; else the template that keeps the loop and batches its writes.
           const template =
             (first.kind !== 'helper' && !facts.helperCalls.some((h) => h.loop && loopWithin(h.loop, loop))
-              ? batchTemplateFix({ loop, write: first, loopWrites: loop.allWrites, source: ctx.source, batchSize: ctx.batchSize, suffix, multiTable, stamped })
-              : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals, suffix, multiTable, stamped });
+              ? batchTemplateFix({ loop, write: first, loopWrites: loop.allWrites, source: ctx.source, batchSize: ctx.batchSize, suffix, multiTable, stamped, fields })
+              : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals, suffix, multiTable, stamped, fields });
           // A write inside a same-file helper: the helper's body inlined into the loop, then batched.
           // Only a refusal about the helper is inlining's to lift (a `return` of the loop's own stays one).
           let fix = typeof template === 'string' && template.startsWith(HELPER_WRITE) ? (inlinedTemplate(loop, writes, ctx) ?? template) : template;
@@ -309,7 +372,7 @@ export const unbatchedSaveLoop: Rule = {
             fix = deferredTemplate(loop, writes, ctx, facts.locals, order > 0 ? `_${order + 1}` : '') ?? fix;
           }
           // Whatever the shape, batching today's model changes what the loop does.
-          fix = liveModel(loop, facts.locals) ?? mixinModel(loop, facts.locals, ctx) ?? fix;
+          fix = liveModel(loop, facts.locals) ?? mixinModel(loop, writes, facts.locals, ctx) ?? fix;
           const why = typeof fix === 'string' ? ` No rewrite is offered: ${fix}.` : '';
           ctx.report({
             fixes: typeof fix === 'string' ? [] : [fix],

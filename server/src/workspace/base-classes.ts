@@ -1,0 +1,80 @@
+/**
+ * Reads the base classes migrations give models (`bases=(shop.mixins.Priced, models.Model)`) from
+ * the project's source on disk, for the project view's question "does this mixin take part in
+ * save() or delete()?" (analysis/project/base-class.ts). Only reads and parses: nothing is
+ * imported or run. A module is found as Python would find it from the migration's folder upward
+ * (`<dir>/shop/mixins.py` or `<dir>/shop/mixins/__init__.py`); each file is parsed once, and again
+ * only when its size or modification time changes (the editor's project view outlives edits).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { PythonParser } from '../analysis/parser';
+import { baseWrites, moduleClasses, type BaseWrites, type ModuleClasses } from '../analysis/project/base-class';
+
+/** Modules larger than this are not read (a generated file, not a mixin). */
+const MAX_MODULE_BYTES = 1 << 20;
+/** How many folders above a migration's folder a module's root may be. */
+const MAX_LEVELS = 10;
+
+interface Parsed {
+  size: number;
+  mtimeMs: number;
+  classes: ModuleClasses | null;
+}
+
+export class BaseClassReader {
+  private readonly parsed = new Map<string, Parsed>();
+
+  constructor(private readonly parser: PythonParser) {}
+
+  /** Every file read so far (what an answer depends on: a cache keeps their hashes). */
+  get files(): string[] {
+    return [...this.parsed.keys()];
+  }
+
+  /** What the class `qualified` does to writes, as the migration `fromFile` would import it. */
+  writes(qualified: string, fromFile: string): BaseWrites {
+    return baseWrites(qualified, (module) => this.module(module, dirname(fromFile)));
+  }
+
+  private module(module: string, start: string): { classes: ModuleClasses; isPackage: boolean } | null {
+    const rel = join(...module.split('.'));
+    for (let dir = start, up = 0; up < MAX_LEVELS; dir = dirname(dir), up++) {
+      for (const [file, isPackage] of [[`${join(dir, rel)}.py`, false], [join(dir, rel, '__init__.py'), true]] as const) {
+        const classes = this.classesOf(file);
+        if (classes === undefined) continue;
+        return classes ? { classes, isPackage } : null;
+      }
+      if (dirname(dir) === dir) break;
+    }
+    return null;
+  }
+
+  /** The classes of a file; undefined when there is no such file, null when it cannot be read. */
+  private classesOf(file: string): ModuleClasses | null | undefined {
+    let stat;
+    try {
+      stat = statSync(file);
+    } catch {
+      return undefined;
+    }
+    if (!stat.isFile()) return undefined;
+    const known = this.parsed.get(file);
+    if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs) return known.classes;
+    let classes: ModuleClasses | null = null;
+    if (stat.size <= MAX_MODULE_BYTES) {
+      try {
+        const tree = this.parser.parse(readFileSync(file, 'utf8'));
+        try {
+          classes = moduleClasses(tree.rootNode);
+        } finally {
+          tree.delete();
+        }
+      } catch {
+        classes = null;
+      }
+    }
+    this.parsed.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, classes });
+    return classes;
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The base classes migrations give models, read from the project's modules: which of them take
+ * part in save() or delete() (so bulk writes would skip their code), and where reading stops —
+ * a class outside the project, a decorator, a metaclass, attributes set from outside: unknown.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { baseWrites, moduleClasses, type ModuleClasses } from '../server/src/analysis/project/base-class';
+import { BaseClassReader } from '../server/src/workspace/base-classes';
+import { TempDirs } from './helpers/cli';
+import { getParser } from './helpers/lint';
+
+/** A lookup over modules given as source text, by dotted name (`pkg/__init__` marks a package). */
+async function modules(sources: Record<string, string>): Promise<(module: string) => { classes: ModuleClasses; isPackage: boolean } | null> {
+  const parser = await getParser();
+  const read = new Map<string, { classes: ModuleClasses; isPackage: boolean }>();
+  for (const [name, text] of Object.entries(sources)) {
+    const tree = parser.parse(text);
+    try {
+      const isPackage = name.endsWith('.__init__');
+      read.set(isPackage ? name.slice(0, -'.__init__'.length) : name, { classes: moduleClasses(tree.rootNode), isPackage });
+    } finally {
+      tree.delete();
+    }
+  }
+  return (m) => read.get(m) ?? null;
+}
+
+describe('base classes and writes', () => {
+  it('names the member that takes part in save() or delete(), through the classes it inherits from', async () => {
+    const lookup = await modules({
+      'shop.mixins': `from shop.base import Audited
+from django.conf import settings
+
+
+class Urls:
+    def get_absolute_url(self):
+        return "/x/%s" % self.pk
+
+    @property
+    def label(self):
+        return str(self)
+
+
+class Logged(Urls):
+    if settings.DEBUG:
+        def delete(self, *args, **kwargs):
+            super().delete(*args, **kwargs)
+
+
+class Stamped(Audited, object):
+    pass
+
+
+class Patched:
+    pass
+
+
+Patched.save = lambda self: None
+`,
+      'shop.base': `class Audited:
+    def save_base(self, *args, **kwargs):
+        return super().save_base(*args, **kwargs)
+`,
+    });
+    assert.deepEqual(baseWrites('shop.mixins.Urls', lookup), { kind: 'read', save: null, delete: null });
+    assert.deepEqual(baseWrites('shop.mixins.Logged', lookup), { kind: 'read', save: null, delete: 'Logged.delete()' });
+    assert.deepEqual(baseWrites('shop.mixins.Stamped', lookup), { kind: 'read', save: 'Audited.save_base()', delete: null });
+    assert.deepEqual(baseWrites('shop.mixins.Patched', lookup), { kind: 'read', save: 'Patched.save()', delete: null });
+  });
+
+  it('follows a class a package re-exports, and relative imports of modules and packages', async () => {
+    const lookup = await modules({
+      'shop.mixins.__init__': 'from .ordering import Orderable\nfrom . import hooks\n',
+      'shop.mixins.ordering': 'from ..helpers import Plain\nfrom . import hooks\n\n\nclass Orderable(Plain, hooks.Hooked):\n    order_field = "order"\n',
+      'shop.mixins.hooks': 'class Hooked:\n    def post_save(self):\n        pass\n',
+      'shop.helpers': 'class Plain:\n    pass\n',
+    });
+    // post_save is named like save: the answer errs towards "takes part".
+    assert.deepEqual(baseWrites('shop.mixins.Orderable', lookup), { kind: 'read', save: 'Hooked.post_save()', delete: null });
+    assert.deepEqual(baseWrites('shop.helpers.Plain', lookup), { kind: 'read', save: null, delete: null });
+  });
+
+  it('answers unknown where the class cannot all be seen', async () => {
+    const lookup = await modules({
+      'shop.mixins': `import six
+from lifecycle import LifecycleMixin
+
+
+def decorate(cls):
+    return cls
+
+
+@decorate
+class Decorated:
+    pass
+
+
+class WithMeta(metaclass=type):
+    pass
+
+
+class Hooked:
+    def __init_subclass__(cls, **kwargs):
+        cls.save = None
+
+
+class Set:
+    pass
+
+
+setattr(Set, "sa" + "ve", None)
+
+
+class Third(LifecycleMixin):
+    pass
+
+
+class Computed(six.with_metaclass(type)):
+    pass
+`,
+    });
+    const why = (name: string) => {
+      const r = baseWrites(name, lookup);
+      return r.kind === 'unknown' ? r.why : `read: ${JSON.stringify(r)}`;
+    };
+    assert.equal(why('shop.mixins.Decorated'), 'it has a class decorator, which may give it methods out of sight');
+    assert.equal(why('shop.mixins.WithMeta'), 'it has a metaclass, which may give it methods out of sight');
+    assert.equal(why('shop.mixins.Hooked'), 'it has __init_subclass__, which may give it methods out of sight');
+    assert.equal(why('shop.mixins.Set'), 'it has setattr() from its module, which may give it methods out of sight');
+    assert.equal(why('shop.mixins.Third'), 'lifecycle.LifecycleMixin is not in the project');
+    assert.equal(why('shop.mixins.Computed'), 'a base of it cannot be read');
+    assert.equal(why('shop.mixins.Missing'), 'shop.mixins has no class Missing to read');
+    assert.equal(why('django_lifecycle.mixins.LifecycleModelMixin'), 'it is not in the project');
+  });
+});
+
+describe('reading base classes from disk', () => {
+  const temps = new TempDirs();
+  after(() => temps.removeAll());
+
+  it('finds the module above the migration as Python would, and reads it again when it changes', async () => {
+    const root = temps.make();
+    const write = (rel: string, text: string) => {
+      mkdirSync(dirname(join(root, rel)), { recursive: true });
+      writeFileSync(join(root, rel), text);
+    };
+    write('src/shop/__init__.py', '');
+    write('src/shop/mixins.py', 'class Urls:\n    def url(self):\n        return "/"\n');
+    write('src/orders/migrations/0001_initial.py', '');
+    const reader = new BaseClassReader(await getParser());
+    const migration = join(root, 'src/orders/migrations/0001_initial.py');
+    assert.deepEqual(reader.writes('shop.mixins.Urls', migration), { kind: 'read', save: null, delete: null });
+    assert.deepEqual(reader.files, [join(root, 'src/shop/mixins.py')]);
+    write('src/shop/mixins.py', 'class Urls:\n    def save(self, *args, **kwargs):\n        super().save(*args, **kwargs)\n');
+    // A new size is enough to see the change; the time too, for an edit of the same length.
+    utimesSync(join(root, 'src/shop/mixins.py'), new Date(), new Date(Date.now() + 5000));
+    assert.deepEqual(reader.writes('shop.mixins.Urls', migration), { kind: 'read', save: 'Urls.save()', delete: null });
+    assert.deepEqual(reader.writes('shop.other.Urls', migration), { kind: 'unknown', why: 'it is not in the project' });
+  });
+});
