@@ -159,5 +159,13 @@ describe('reading base classes from disk', () => {
     utimesSync(join(root, 'src/shop/mixins.py'), new Date(), new Date(Date.now() + 5000));
     assert.deepEqual(reader.writes('shop.mixins.Urls', migration), { kind: 'read', save: 'Urls.save()', delete: null });
     assert.deepEqual(reader.writes('shop.other.Urls', migration), { kind: 'unknown', why: 'it is not in the project' });
+    // A module that does not parse is not read: a save() may hide in what the parser could not make out.
+    write('src/shop/broken.py', 'class Urls:\n    def url(self):\n        return "/"\n    def save(self, *args, **kwargs\n        pass\n');
+    assert.deepEqual(reader.writes('shop.broken.Urls', migration), { kind: 'unknown', why: 'its module does not parse or is too large' });
+    // Nor is a folder named like a module, nor bytes that are no text.
+    mkdirSync(join(root, 'src/shop/folder.py'), { recursive: true });
+    assert.deepEqual(reader.writes('shop.folder.Urls', migration), { kind: 'unknown', why: 'it is not in the project' });
+    writeFileSync(join(root, 'src/shop/binary.py'), Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x80, 0x81]));
+    assert.equal(reader.writes('shop.binary.Urls', migration).kind, 'unknown');
   });
 });

@@ -37,13 +37,13 @@ export class BaseClassReader {
     return baseWrites(qualified, (module) => this.module(module, dirname(fromFile)));
   }
 
-  private module(module: string, start: string): { classes: ModuleClasses; isPackage: boolean } | null {
+  private module(module: string, start: string): { classes: ModuleClasses; isPackage: boolean } | null | 'unreadable' {
     const rel = join(...module.split('.'));
     for (let dir = start, up = 0; up < MAX_LEVELS; dir = dirname(dir), up++) {
       for (const [file, isPackage] of [[`${join(dir, rel)}.py`, false], [join(dir, rel, '__init__.py'), true]] as const) {
         const classes = this.classesOf(file);
         if (classes === undefined) continue;
-        return classes ? { classes, isPackage } : null;
+        return classes ? { classes, isPackage } : 'unreadable';
       }
       if (dirname(dir) === dir) break;
     }
@@ -66,7 +66,8 @@ export class BaseClassReader {
       try {
         const tree = this.parser.parse(readFileSync(file, 'utf8'));
         try {
-          classes = moduleClasses(tree.rootNode);
+          // A module that does not parse may hide a save() in what the parser could not read.
+          classes = tree.rootNode.hasError ? null : moduleClasses(tree.rootNode);
         } finally {
           tree.delete();
         }

@@ -121,9 +121,10 @@ export type BaseWrites =
 
 /**
  * Finds a module of the project by its dotted name: its classes, and whether it is a package (its
- * `__init__.py`, against which relative imports resolve). Null when the project has no such module.
+ * `__init__.py`, against which relative imports resolve). Null when the project has no such module;
+ * 'unreadable' when it has one that cannot be read (it does not parse, it is too large).
  */
-export type ModuleLookup = (module: string) => { classes: ModuleClasses; isPackage: boolean } | null;
+export type ModuleLookup = (module: string) => { classes: ModuleClasses; isPackage: boolean } | null | 'unreadable';
 
 /** `.mixins.Priced` imported in module `shop.models` (a package or not) as an absolute name. */
 function absoluteImport(target: string, module: string, isPackage: boolean): string | null {
@@ -155,6 +156,7 @@ export function baseWrites(qualified: string, lookup: ModuleLookup): BaseWrites 
     const dot = name.lastIndexOf('.');
     const found = dot > 0 ? lookup(name.slice(0, dot)) : null;
     if (!found) return `${subject} is not in the project`;
+    if (found === 'unreadable') return `${subject === 'it' ? 'its module' : `the module of ${name}`} does not parse or is too large`;
     const module = name.slice(0, dot);
     const className = name.slice(dot + 1);
     const cls = found.classes.classes.get(className);
