@@ -79,7 +79,7 @@ describe('project view from the command line', () => {
     assert.deepEqual(missing.map((f) => `${f.path} ${f.rule}`), ['orders/migrations/0002_order_product.py unknown-dependency']);
     const cycle = JSON.parse(cli(['check', '.', '--format', 'json', ...GRAPH], copyOf('cycle')).stdout) as JsonFinding[];
     assert.deepEqual(cycle.map((f) => `${f.path} ${f.rule}`).sort(), ['left/migrations/0002_author_favorite_book.py dependency-cycle', 'right/migrations/0001_initial.py dependency-cycle']);
-    for (const clean of ['linear', 'squashed-only', 'swappable', 'external-dependency', 'app-label', 'migration-modules']) {
+    for (const clean of ['linear', 'squashed-only', 'swappable', 'external-dependency', 'app-label', 'default-app-config', 'migration-modules']) {
       const run = cli(['check', '.', '--format', 'json', ...GRAPH], copyOf(clean));
       assert.deepEqual(JSON.parse(run.stdout), [], `${clean}: ${run.stdout}`);
     }
@@ -113,7 +113,7 @@ describe('project view from the command line', () => {
   });
 
   it("graph: the order and the leaves Django's loader has, and exit 1 where Django refuses the graph", () => {
-    for (const fixture of ['linear', 'branched-merged', 'squashed-with-replaced', 'squashed-only', 'swappable', 'run-before', 'app-label', 'migration-modules', 'first-latest', 'state-ops', 'conflict', 'cycle', 'unknown-dependency']) {
+    for (const fixture of ['linear', 'branched-merged', 'squashed-with-replaced', 'squashed-only', 'swappable', 'run-before', 'app-label', 'default-app-config', 'migration-modules', 'first-latest', 'state-ops', 'conflict', 'cycle', 'unknown-dependency']) {
       const dir = copyOf(fixture);
       const truth = python('project_truth.py', dir) as { error: { type: string } | null; plan: string[][]; leaves: string[][]; conflicts: Record<string, string[]> };
       const run = cli(['graph', '.', '--format', 'json'], dir);

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { appConfigLabel, configClasses } from '../server/src/analysis/project/app-config';
+import { appConfigLabel, configModule } from '../server/src/analysis/project/app-config';
 import { MigrationGraph } from '../server/src/analysis/project/graph';
 import type { MigrationSummary } from '../server/src/analysis/project/summary';
 import { findPythonFiles } from '../server/src/workspace/find-files';
@@ -36,7 +36,7 @@ async function labelOf(source: string): Promise<ReturnType<typeof appConfigLabel
   const parser = await getParser();
   const t = parser.parse(source);
   try {
-    return appConfigLabel(configClasses(t.rootNode), 'billing');
+    return appConfigLabel(configModule(t.rootNode).classes, 'billing');
   } finally {
     t.delete();
   }
@@ -68,6 +68,31 @@ describe('app labels from apps.py', () => {
     assert.deepEqual(readAppLabel(join(root, 'proj/shop'), parser), { kind: 'label', label: 'store' });
     assert.deepEqual(readAppLabel(join(root, 'proj/cart'), parser), { kind: 'none' }, 'the base sets no label: the name (= folder) decides');
     assert.deepEqual(readAppLabel(join(root, 'proj/nowhere'), parser), { kind: 'none' });
+  });
+});
+
+describe('app labels from a package\'s default_app_config', () => {
+  it('reads the config class default_app_config names when the app has no apps.py config, also relative to __name__', async () => {
+    const parser = await getParser();
+    const base = 'import django.apps\nimport django.conf\n\n\nclass AppConfig(django.apps.AppConfig):\n    required = ()\n';
+    const root = tree({
+      'shop/__init__.py': '',
+      'shop/apps/__init__.py': base,
+      // The config in the package itself (shuup's core: label "shuup").
+      'shop/core/__init__.py': 'from shop.apps import AppConfig\n\n\nclass CoreConfig(AppConfig):\n    name = "shop.core"\n    label = "shop"\n\n\ndefault_app_config = "shop.core.CoreConfig"\n',
+      // Relative to the package's own name.
+      'shop/cms/__init__.py': 'default_app_config = __name__ + ".apps.AppConfig"\n',
+      'shop/cms/apps.py': 'import shop.apps\n\n\nclass AppConfig(shop.apps.AppConfig):\n    name = "shop.cms"\n    label = "shop_cms"\n',
+      // Computed otherwise: not known.
+      'shop/odd/__init__.py': 'default_app_config = get_config()\n',
+      // An apps.py config that sets a label decides.
+      'shop/plain/__init__.py': 'default_app_config = "shop.plain.Other"\n\nclass Other:\n    pass\n',
+      'shop/plain/apps.py': 'from django.apps import AppConfig\n\n\nclass PlainConfig(AppConfig):\n    name = "shop.plain"\n    label = "plain_label"\n',
+    });
+    assert.deepEqual(readAppLabel(join(root, 'shop/core'), parser), { kind: 'label', label: 'shop' });
+    assert.deepEqual(readAppLabel(join(root, 'shop/cms'), parser), { kind: 'label', label: 'shop_cms' });
+    assert.deepEqual(readAppLabel(join(root, 'shop/odd'), parser), { kind: 'unknown' });
+    assert.deepEqual(readAppLabel(join(root, 'shop/plain'), parser), { kind: 'label', label: 'plain_label' });
   });
 });
 
@@ -144,6 +169,18 @@ describe('migration graph caution', () => {
     const g = new MigrationGraph({ migrations, swappable: {} });
     assert.equal(g.leaves('shop').length, 2);
     assert.equal(g.conflicts().size, 0);
+  });
+
+  it('says nothing about an app whose migrations never depend on one another: they call the app by another label', () => {
+    // shuup's core folder is the app "shuup": read as "core", each of its migrations would be a leaf.
+    const migrations = ['0001_initial', '0002_a', '0003_b'].map((name, i, all) => ({
+      key: { app: 'core', name },
+      file: `/p/${name}`,
+      summary: summary(name, i === 0 ? [] : [['shuup', all[i - 1] as string]]),
+    }));
+    assert.equal(new MigrationGraph({ migrations, swappable: {} }).conflicts().size, 0);
+    const two = migrations.slice(0, 2);
+    assert.equal(new MigrationGraph({ migrations: two, swappable: {} }).conflicts().size, 1, 'two leaves: a real conflict may look the same');
   });
 
   it('finds a migration that depends on itself', () => {

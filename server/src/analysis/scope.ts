@@ -38,6 +38,10 @@ export class Scope {
 
   bind(name: string, binding: Binding, certain: boolean): void {
     const previous = this.bindings.get(name);
+    // `import django.apps` then `import django.conf` bind `django` twice to the same package.
+    const same =
+      previous !== undefined && previous !== 'ambiguous' && previous.kind === 'import' && binding.kind === 'import' && previous.importedName === undefined && binding.importedName === undefined && previous.importedFrom === binding.importedFrom;
+    if (same && certain) return;
     this.bindings.set(name, previous !== undefined || !certain ? 'ambiguous' : binding);
   }
 

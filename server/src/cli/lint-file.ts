@@ -16,7 +16,7 @@ import type { PythonParser, Tree } from '../analysis/parser';
 import { firstSyntaxError, undecodableSourceFinding } from '../analysis/rules/syntax-error';
 import type { Node } from '../analysis/syntax';
 import { MIGRATION_CLASS_HINT, MIGRATION_WORD } from '../config/file-matcher';
-import { configClasses, type ConfigClass } from '../analysis/project/app-config';
+import { configModule, type ConfigModule } from '../analysis/project/app-config';
 import type { ProjectView } from '../analysis/project/view';
 import { readAppLabel } from '../workspace/project-loader';
 import { contentHash, hashFile, withDependencies } from './run-cache';
@@ -36,11 +36,11 @@ function syntaxErrorPosition(root: Node): { line: number; character: number } | 
  * find it (a config class imported from another module of the project).
  */
 function appConfig(task: LintTask, text: string, parser: PythonParser, hashed: { hash?: string }): FileResult {
-  const classes = new Map<string, ConfigClass[] | null>();
+  const classes = new Map<string, ConfigModule | null>();
   try {
     const tree = parser.parse(text);
     try {
-      classes.set(task.file, configClasses(tree.rootNode));
+      classes.set(task.file, configModule(tree.rootNode));
     } finally {
       tree.delete();
     }

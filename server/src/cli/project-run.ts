@@ -3,7 +3,7 @@
  * (the other migrations of each migrations folder walked or named, and the apps' apps.py), and,
  * once every file has been read, the project view itself and each linted file's final findings.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { finalizeFindings, projectFindings } from '../analysis/engine';
 import type { AppLabel } from '../analysis/project/app-config';
@@ -42,6 +42,15 @@ function overridesOf(resolver: ConfigResolver): Map<string, string> {
   return out;
 }
 
+/** Whether a package's __init__.py may set default_app_config (read as bytes; unreadable: no). */
+function namesDefaultConfig(file: string): boolean {
+  try {
+    return readFileSync(file).includes('default_app_config');
+  } catch {
+    return false;
+  }
+}
+
 export function planProject(python: Iterable<string>, tasks: readonly LintTask[], resolver: ConfigResolver): ProjectPlan {
   const overrides = overridesOf(resolver);
   const candidates = graphCandidates(python, overrides, existsSync);
@@ -51,8 +60,11 @@ export function planProject(python: Iterable<string>, tasks: readonly LintTask[]
     if (!known.has(file)) extra.push({ path: file, file, mode: 'summary', config: resolver.forDirectory(dirname(file), dirname(file)).index });
   }
   for (const dir of candidates.appDirs) {
-    const file = join(dir, 'apps.py');
-    if (existsSync(file)) extra.push({ path: file, file, mode: 'app-config', config: 0 });
+    // The app's config: in its apps.py, else where its package's default_app_config points (Django < 4.1).
+    const apps = join(dir, 'apps.py');
+    const init = join(dir, '__init__.py');
+    if (existsSync(apps)) extra.push({ path: apps, file: apps, mode: 'app-config', config: 0 });
+    else if (namesDefaultConfig(init)) extra.push({ path: init, file: init, mode: 'app-config', config: 0 });
   }
   return { candidates, overrides, extra };
 }

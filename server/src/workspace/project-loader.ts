@@ -9,7 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { summarizeTree } from '../analysis/engine';
 import { ValueInterner } from '../analysis/interner';
 import type { PythonParser } from '../analysis/parser';
-import { appConfigLabel, configClasses, type AppLabel, type ClassLookup, type ConfigClass } from '../analysis/project/app-config';
+import { appConfigLabel, configModule, defaultConfigLabel, type AppLabel, type ClassLookup, type ConfigModule } from '../analysis/project/app-config';
 import { opaqueSummary, type MigrationSummary } from '../analysis/project/summary';
 import { ProjectView, type DatabaseNames, type ProjectMigration } from '../analysis/project/view';
 import type { Settings } from '../config/settings';
@@ -23,37 +23,37 @@ export const POSTGRES_NAMES: DatabaseNames = {
   digest: (name) => createHash('md5').update(name).digest('hex'),
 };
 
-/** The classes of a Python file (parsed once per file and run), or null when it cannot be read. */
-function classesOfFile(file: string, parser: PythonParser, cache: Map<string, ConfigClass[] | null>): ConfigClass[] | null {
+/** What a Python file says about app configs (parsed once per file and run), or null when it cannot be read. */
+export function configModuleOf(file: string, parser: PythonParser, cache: Map<string, ConfigModule | null>): ConfigModule | null {
   if (cache.has(file)) return cache.get(file) ?? null;
-  let classes: ConfigClass[] | null = null;
+  let read: ConfigModule | null = null;
   try {
     const tree = parser.parse(readFileSync(file, 'utf8'));
     try {
-      classes = configClasses(tree.rootNode);
+      read = configModule(tree.rootNode);
     } finally {
       tree.delete();
     }
   } catch {
-    classes = null;
+    read = null;
   }
-  cache.set(file, classes);
-  return classes;
+  cache.set(file, read);
+  return read;
 }
 
 /**
- * The label `<appDir>/apps.py` states, read with the parser; `none` without an apps.py. A config
- * class imported from the project (found by its module path above the app folder) is read too.
+ * The label an app folder's config gives it, read with the parser: the AppConfig its `apps.py`
+ * states, else the class its package's `default_app_config` names (shuup keeps its configs in
+ * `__init__.py`: `label = "shuup"` for `shuup/core`); `none` without either. A config class imported
+ * from the project (found by its module path above the app folder) is read too.
  */
-export function readAppLabel(appDir: string, parser: PythonParser, cache: Map<string, ConfigClass[] | null> = new Map()): AppLabel {
-  const classes = classesOfFile(join(appDir, 'apps.py'), parser, cache);
-  if (!classes) return { kind: 'none' }; // no apps.py: the folder name is the label
+export function readAppLabel(appDir: string, parser: PythonParser, cache: Map<string, ConfigModule | null> = new Map()): AppLabel {
   const lookup: ClassLookup = (module, className) => {
     const rel = join(...module.split('.'));
     for (let dir = appDir, up = 0; up < 8; dir = dirname(dir), up++) {
       for (const file of [`${join(dir, rel)}.py`, join(dir, rel, '__init__.py')]) {
         if (!existsSync(file)) continue;
-        const found = classesOfFile(file, parser, cache);
+        const found = configModuleOf(file, parser, cache)?.classes;
         const cls = found?.find((c) => c.name === className);
         return found && cls ? { cls, classes: found } : null;
       }
@@ -61,7 +61,21 @@ export function readAppLabel(appDir: string, parser: PythonParser, cache: Map<st
     }
     return null;
   };
-  return appConfigLabel(classes, basename(appDir), lookup);
+  const folder = basename(appDir);
+  const apps = existsSync(join(appDir, 'apps.py')) ? configModuleOf(join(appDir, 'apps.py'), parser, cache) : null;
+  const fromApps = apps ? appConfigLabel(apps.classes, folder, lookup) : ({ kind: 'none' } as const);
+  if (fromApps.kind !== 'none') return fromApps;
+  const init = join(appDir, '__init__.py');
+  const pointer = existsSync(init) ? configModuleOf(init, parser, cache)?.defaultAppConfig : null;
+  if (!pointer) return fromApps;
+  return defaultConfigLabel(pointer !== 'unknown' && pointer.startsWith('__name__') ? `${packageName(appDir)}${pointer.slice('__name__'.length)}` : pointer, folder, lookup);
+}
+
+/** The dotted name Python gives a package folder: its path below the highest folder of packages (`shuup.discounts`). */
+function packageName(dir: string): string {
+  const parts = [basename(dir)];
+  for (let d = dirname(dir); d !== dirname(d) && existsSync(join(d, '__init__.py')) && parts.length < 20; d = dirname(d)) parts.unshift(basename(d));
+  return parts.join('.');
 }
 
 /** migration-modules folders, made absolute against the project root. */
@@ -92,7 +106,7 @@ export async function loadProject(root: string, parser: PythonParser, settings: 
   const files = await findPythonFiles(root);
   const overrides = overrideFolders(settings, root);
   const candidates = graphCandidates(files, overrides, existsSync);
-  const classes = new Map<string, ConfigClass[] | null>();
+  const classes = new Map<string, ConfigModule | null>();
   const layout = new ProjectLayout(candidates, overrides, (dir) => readAppLabel(dir, parser, classes));
   const entries: Array<{ file: string; app: string; summary: MigrationSummary | null }> = [];
   const summaries = new Map<string, MigrationSummary>();

@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { PythonParser } from '../analysis/parser';
-import type { AppLabel, ConfigClass } from '../analysis/project/app-config';
+import type { AppLabel, ConfigModule } from '../analysis/project/app-config';
 import type { MigrationSummary, OperationSummary } from '../analysis/project/summary';
 import { ProjectView } from '../analysis/project/view';
 import { BaseClassReader } from './base-classes';
@@ -103,7 +103,7 @@ export class ProjectModel {
     const candidates = graphCandidates(files, settings.overrides, existsSync);
     const labels = new Map<string, AppLabel>();
     // One read of each module for the whole reset: many apps' configs derive from one base class.
-    const classes = new Map<string, ConfigClass[] | null>();
+    const classes = new Map<string, ConfigModule | null>();
     const label = (dir: string): AppLabel => {
       let l = labels.get(dir);
       if (!l) labels.set(dir, (l = readAppLabel(dir, this.parser, classes)));

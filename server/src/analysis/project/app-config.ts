@@ -28,12 +28,31 @@ export interface ConfigClass {
 
 const DJANGO_APP_CONFIG = new Set(['django.apps.AppConfig', 'django.apps.config.AppConfig']);
 
-/** The classes of a module with their config-relevant attributes. */
-export function configClasses(root: Node): ConfigClass[] {
+/** What a module says about app configs: its classes, and its `default_app_config` (Django < 4.1). */
+export interface ConfigModule {
+  classes: ConfigClass[];
+  /**
+   * `default_app_config = "shuup.core.ShuupCoreAppConfig"` in an app package's __init__.py
+   * (`__name__.apps.AppConfig` for `__name__ + ".apps.AppConfig"`); 'unknown' when computed otherwise.
+   */
+  defaultAppConfig: string | null | 'unknown';
+}
+
+/** The classes of a module with their config-relevant attributes, and its default_app_config. */
+export function configModule(root: Node): ConfigModule {
   const scope = moduleScope(root);
   const ev = new Evaluator(scope);
   const out: ConfigClass[] = [];
+  let defaultAppConfig: string | null | 'unknown' = null;
   for (const stmt of root.namedChildren) {
+    const assignment = stmt.type === 'expression_statement' && stmt.firstNamedChild?.type === 'assignment' ? stmt.firstNamedChild : null;
+    if (assignment?.childForFieldName('left')?.text === 'default_app_config') {
+      // `__name__ + ".apps.AppConfig"`: relative to the package, kept as `__name__.apps.AppConfig`.
+      const right = assignment.childForFieldName('right');
+      const relative = right?.type === 'binary_operator' && right.childForFieldName('left')?.text === '__name__' && right.childForFieldName('operator')?.text === '+' ? asString(ev.eval(right.childForFieldName('right'))) : null;
+      defaultAppConfig = relative ? `__name__${relative}` : (asString(ev.eval(right)) ?? 'unknown');
+      continue;
+    }
     const cls = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
     if (cls?.type !== 'class_definition') continue;
     const name = cls.childForFieldName('name')?.text;
@@ -63,11 +82,27 @@ export function configClasses(root: Node): ConfigClass[] {
       bases,
     });
   }
-  return out;
+  return { classes: out, defaultAppConfig };
 }
 
 /** Finds a class `className` of module `module` (dotted) in the project, or null. */
 export type ClassLookup = (module: string, className: string) => { cls: ConfigClass; classes: ConfigClass[] } | null;
+
+/**
+ * The label the config class a package's `default_app_config` names gives its app (Django < 4.1
+ * used it when the app had no apps.py config): `none` for the folder's name, `unknown` when the
+ * class cannot be read.
+ */
+export function defaultConfigLabel(path: string | 'unknown', folderName: string, lookup: ClassLookup): AppLabel {
+  const dot = path === 'unknown' ? -1 : path.lastIndexOf('.');
+  const found = dot > 0 ? lookup(path.slice(0, dot), path.slice(dot + 1)) : null;
+  if (!found) return { kind: 'unknown' };
+  const r = resolveClass(found.cls, found.classes, lookup, 0);
+  if (!r.isConfig || r.label === 'unknown') return { kind: 'unknown' };
+  const label = r.label ?? (found.cls.appName === null ? null : found.cls.appName === 'unknown' ? 'unknown' : (found.cls.appName.split('.').pop() as string));
+  if (label === 'unknown') return { kind: 'unknown' };
+  return label === null || label === folderName ? { kind: 'none' } : { kind: 'label', label };
+}
 
 type Resolved = { isConfig: false } | { isConfig: true; label: string | null | 'unknown' };
 

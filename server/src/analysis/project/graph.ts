@@ -197,6 +197,12 @@ export class MigrationGraph {
       byApp.set(leaf.key.app, list);
     }
     for (const [app, list] of byApp) if (list.length < 2 || this.uncertainApps.has(app)) byApp.delete(app);
+    // Every migration of an app a leaf, none depending on another of its own: its migrations call
+    // the app by another label (a config we could not read), not a conflict to report.
+    for (const [app, list] of byApp) {
+      const all = [...this.nodes.values()].filter((n) => n.key.app === app);
+      if (list.length === all.length && all.length >= 3 && !all.some((n) => n.parents.some((p) => p.key.app === app))) byApp.delete(app);
+    }
     this.conflictsMemo = byApp;
     return byApp;
   }
