@@ -6,7 +6,9 @@
  * loop's writes gets the template, one that does is refused. The CLI's --unsafe-fixes rewrites a
  * copy of a small project, and real Django (Debian's python3-django, SQLite) migrates the original
  * and the fixed copy to the same rows (like split-django.test.ts, it needs Debian's Django, which
- * .ci/run installs).
+ * .ci/run installs). With them, a field save() computes: `token.save(update_fields=["checksum"])`
+ * on a field class whose pre_save fills it in (django-oauth-toolkit's TokenChecksumField, ephios
+ * `api/0005`), which the batch must compute too.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -35,8 +37,20 @@ class Tidy:
         self.name = "deleted"
         super().save()
 `,
+  'shop/fields.py': `import hashlib
+
+from django.db import models
+
+
+class ChecksumField(models.CharField):
+    def pre_save(self, model_instance, add):
+        value = hashlib.sha256(model_instance.name.encode()).hexdigest()
+        setattr(model_instance, self.attname, value)
+        return value
+`,
   'shop/migrations/__init__.py': '',
-  'shop/migrations/0001_initial.py': `import shop.mixins
+  'shop/migrations/0001_initial.py': `import shop.fields
+import shop.mixins
 from django.db import migrations, models
 
 
@@ -58,13 +72,17 @@ class Migration(migrations.Migration):
             fields=[("id", models.AutoField(primary_key=True)), ("name", models.CharField(max_length=20))],
             bases=(shop.mixins.Tidy, models.Model),
         ),
+        migrations.CreateModel(
+            name="Token",
+            fields=[("id", models.AutoField(primary_key=True)), ("name", models.CharField(max_length=20)), ("checksum", shop.fields.ChecksumField(default="", max_length=64))],
+        ),
     ]
 `,
   'shop/migrations/0002_seed.py': `from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    for model in ("Course", "Note", "Tag"):
+    for model in ("Course", "Note", "Tag", "Token"):
         Model = apps.get_model("shop", model)
         Model.objects.bulk_create([Model(name="%s%d" % (model[0].lower(), i)) for i in range(30)])
 
@@ -91,6 +109,12 @@ def rename(apps, schema_editor):
         tag.save()
 
 
+def checksums(apps, schema_editor):
+    Token = apps.get_model("shop", "Token")
+    for token in Token.objects.all():
+        token.save(update_fields=["checksum"])
+
+
 def purge(apps, schema_editor):
     Tag = apps.get_model("shop", "Tag")
     for tag in Tag.objects.filter(pk__lte=10):
@@ -101,6 +125,7 @@ class Migration(migrations.Migration):
     dependencies = [("shop", "0002_seed")]
     operations = [
         migrations.RunPython(rename, migrations.RunPython.noop),
+        migrations.RunPython(checksums, migrations.RunPython.noop),
         migrations.RunPython(purge, migrations.RunPython.noop),
     ]
 `,
@@ -111,7 +136,7 @@ const READ_ROWS = [
   'from django.db import connection',
   'c = connection.cursor()',
   'out = {}',
-  'for table in ("shop_course", "shop_note", "shop_tag"):',
+  'for table in ("shop_course", "shop_note", "shop_tag", "shop_token"):',
   '    c.execute("SELECT * FROM %s ORDER BY id" % table)',
   '    out[table] = [list(r) for r in c.fetchall()]',
   'print(json.dumps(out))',
@@ -125,11 +150,12 @@ describe('"Batch this loop" and the mixins migrations give models, on Django', (
     const { original, fixed } = projectAndCopy(FILES, temps);
     const plain = runCli(['check', '--no-cache', '--select', 'unbatched-save-loop', '--format', 'json', '.'], original);
     const messages = (JSON.parse(plain.stdout) as Array<{ line: number; message: string }>).map((f) => `${f.line}: ${f.message}`);
-    assert.equal(messages.length, 4, plain.stdout);
+    assert.equal(messages.length, 5, plain.stdout);
     assert.doesNotMatch(messages[0] ?? '', /No rewrite/, 'Described defines no save()');
     assert.match(messages[1] ?? '', /No rewrite is offered: Note's migrations give it the base class shop\.mixins\.Counted, and it defines Counted\.save\(\), which the historical model runs and bulk writes would skip\.$/);
     assert.doesNotMatch(messages[2] ?? '', /No rewrite/, 'Tidy defines delete(), and this loop saves');
-    assert.match(messages[3] ?? '', /No rewrite is offered: Tag's migrations give it the base class shop\.mixins\.Tidy, and it defines Tidy\.delete\(\)/);
+    assert.doesNotMatch(messages[3] ?? '', /No rewrite/, 'a field save() computes is computed by the batch');
+    assert.match(messages[4] ?? '', /No rewrite is offered: Tag's migrations give it the base class shop\.mixins\.Tidy, and it defines Tidy\.delete\(\)/);
 
     const run = runCli(['check', '--unsafe-fixes', '--select', 'unbatched-save-loop', '.'], fixed);
     assert.equal(run.code, 1, run.stdout + run.stderr);
@@ -139,6 +165,7 @@ describe('"Batch this loop" and the mixins migrations give models, on Django', (
     assert.match(text, /Tag\.objects\.bulk_update\(batch\w*, \["name"\]\)/);
     assert.match(text, /for note in Note\.objects\.order_by\("pk"\):\n {8}note\.name = note\.name\.upper\(\)\n {8}note\.save\(\)\n/, 'Counted.save() runs per row: the loop stays');
     assert.match(text, /for tag in Tag\.objects\.filter\(pk__lte=10\):\n {8}tag\.delete\(\)\n/, 'Tidy.delete() runs per row: the loop stays');
+    assert.match(text, /setattr\(token, token\._meta\.get_field\("checksum"\)\.attname, token\._meta\.get_field\("checksum"\)\.pre_save\(token, False\)\)/);
 
     const rows = (root: string) => rowsAfterMigrate<Record<string, unknown[][]>>(root, ['shop'], READ_ROWS);
     const before = rows(original);
@@ -147,5 +174,6 @@ describe('"Batch this loop" and the mixins migrations give models, on Django', (
     assert.deepEqual(before.shop_course?.[0], [1, 'C0 #1']);
     assert.deepEqual(before.shop_note?.[0], [1, 'N0', 1]);
     assert.deepEqual(before.shop_tag?.slice(9, 11), [[10, 'deleted'], [11, 'T10']]);
+    assert.match(String(before.shop_token?.[0]?.[2]), /^[0-9a-f]{64}$/);
   });
 });

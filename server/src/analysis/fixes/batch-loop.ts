@@ -183,10 +183,25 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       const rowModel = isRow ? (walked?.chain.model ?? null) : recv.type === 'identifier' ? boundModel(body, recv.text, locals) : null;
       const stampable = rowModel ? (input.stamped?.(rowModel) ?? []) : [];
       const stamps = explicit ? stampable.filter((f) => explicit.includes(f)) : args.keywords.has('update_fields') ? [] : stampable;
-      const pre = stamps.map((f) => `${row}._meta.get_field(${pythonString(f)}).pre_save(${row}, False)  # auto_now: the time save() would have set`);
-      const manager = isRow && walked ? walked.chain.manager : `type(%B%[0])._default_manager`;
-      const repeat = isRow ? [] : [`${MARK} if several rows reach the same ${row}, the batch keeps one copy of it, not each change in turn`];
       const known = rowModel ? (input.fields?.(rowModel) ?? null) : null;
+      // A field save() computes rather than the loop: update_fields names it and the loop never sets
+      // it (`token.save(update_fields=["token_checksum"])` to have the field class fill it in), or its
+      // class is another package's. save() writes what the field's pre_save returns; so does the batch.
+      const assigned = explicit ? assignedFields(body, row).fields : [];
+      const computes = (f: string): boolean => {
+        const spec = known?.fields.get(f);
+        if (spec && !spec.builtin) return true;
+        return !!explicit && !assigned.includes(f) && !(spec && spec.builtin);
+      };
+      const computed = (explicit ?? []).filter((f) => !stamps.includes(f) && computes(f));
+      const pre = [
+        ...stamps.map((f) => `${row}._meta.get_field(${pythonString(f)}).pre_save(${row}, False)  # auto_now: the time save() would have set`),
+        ...computed.map((f) => `setattr(${row}, ${row}._meta.get_field(${pythonString(f)}).attname, ${row}._meta.get_field(${pythonString(f)}).pre_save(${row}, False))  # what save() writes for it`),
+      ];
+      // A row from elsewhere: written as save() writes it, through the model's base manager (a default
+      // manager may leave rows out) on the database the row came from (`.using(alias)`).
+      const manager = isRow && walked ? walked.chain.manager : ROW_MANAGER;
+      const repeat = isRow ? [] : [`${MARK} if several rows reach the same ${row}, the batch keeps one copy of it, not each change in turn`];
       // Several rows may reach the same object, or the loop's query yield its row twice (a filter
       // across a many-to-many): bulk_update's CASE takes the first copy of a pk, the loop's last save
       // wins — so the batch keeps the last copy of each.
@@ -222,7 +237,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       });
     } else if (w.kind === 'delete' && isRow) {
       const args = callArguments(w.call);
-      const manager = walked ? walked.chain.manager : `type(%B%[0])._default_manager`;
+      const manager = walked ? walked.chain.manager : ROW_MANAGER;
       if (args.node?.namedChildCount && args.positional.length === 0 && !args.hasSplat && args.keywords.size === 1 && args.keywords.get('keep_parents')?.text === 'True') {
         // delete(keep_parents=True) deletes a child of multi-table inheritance and keeps its parent
         // rows: Django's Collector does that for a list of rows as Model.delete() does for one.
@@ -435,6 +450,9 @@ function comprehensionFix(loop: LoopFacts, writes: readonly WriteCall[], n: numb
     safe: false,
   };
 }
+
+/** Where rows whose query the template cannot name are written: as save() and delete() write them. */
+const ROW_MANAGER = 'type(%B%[0])._base_manager.db_manager(%B%[0]._state.db)';
 
 /** Queryset methods that return one row of its model (or a row and a flag). */
 const ROW_GETTERS = new Set(['get', 'first', 'last', 'earliest', 'latest', 'create', 'get_or_create', 'update_or_create']);

@@ -15,7 +15,7 @@ import type { ModelFields } from '../project/view';
 import { callArguments, codeChildren, dottedName, sequenceElements, staticString, unparen, type Node } from '../syntax';
 import type { Fix } from '../types';
 import { eolOf, indentOf, insertAfter, pythonString, replaceNode } from './edits';
-import { mayRepeatRows, QUERYSET_CHAIN, uniqueName as freshName } from './loop-reading';
+import { chainOf, mayRepeatRows, QUERYSET_CHAIN, uniqueName as freshName } from './loop-reading';
 import { readsModel } from './reads-model';
 import { MANAGERS } from '../historical-models';
 
@@ -199,6 +199,8 @@ export function batchTemplateFix(input: TemplateInput): Fix | null {
   const target = left.text;
   const qs = modelOfQueryset(loop.iterable);
   if (!qs) return null;
+  // The manager the loop reads through, with its database (`Order.objects.using(alias)`): the writes go there too.
+  const manager = chainOf(qs.queryset)?.manager ?? `${qs.model}.objects`;
   const receiver = write.call.childForFieldName('function')?.childForFieldName('object');
   if (receiver?.type !== 'identifier' || receiver.text !== target) return null;
   // The loop queries the table it writes: batched, those queries would not see the rows written so far.
@@ -212,7 +214,7 @@ export function batchTemplateFix(input: TemplateInput): Fix | null {
     const text =
       `${pks} = list(${qs.queryset.text}.values_list("pk", flat=True))${eol}` +
       `${indent}for ${start} in range(0, len(${pks}), ${batchSize}):${eol}` +
-      `${indent}${step}${qs.model}.objects.filter(pk__in=${pks}[${start} : ${start} + ${batchSize}]).delete()`;
+      `${indent}${step}${manager}.filter(pk__in=${pks}[${start} : ${start} + ${batchSize}]).delete()`;
     return { title: `Delete in batches of ${batchSize} with a queryset delete()`, edits: [replaceNode(loop.node, text)], isPreferred: true, safe: false };
   }
   if (write.kind !== 'save') return null;
@@ -225,6 +227,8 @@ export function batchTemplateFix(input: TemplateInput): Fix | null {
   // save() stamps auto_now fields (the ones it writes), bulk_update and update() do not: "Batch this loop" says how.
   const stamps = input.stamped?.(qs.model) ?? [];
   if (stamps.some((f) => explicit === null || explicit.includes(f))) return null;
+  // update_fields names a field the loop never sets: save() is there to have it computed (its pre_save).
+  if (explicit && explicit.some((f) => !read.fields.has(f))) return null;
   if (!explicit && [...read.fields.keys()].some((f) => f === 'pk' || f === 'id')) return null;
   // A name that may be no field (`row._event_ignore`), or a query that may yield a row twice (a
   // join): not proven the same — "Batch this loop" says how it handles them.
@@ -243,7 +247,7 @@ export function batchTemplateFix(input: TemplateInput): Fix | null {
     const text =
       `${pks} = list(${qs.queryset.text}.values_list("pk", flat=True))${eol}` +
       `${indent}for ${start} in range(0, len(${pks}), ${batchSize}):${eol}` +
-      `${indent}${step}${qs.model}.objects.filter(pk__in=${pks}[${start} : ${start} + ${batchSize}]).update(${assignments})`;
+      `${indent}${step}${manager}.filter(pk__in=${pks}[${start} : ${start} + ${batchSize}]).update(${assignments})`;
     return { title: `Update in batches of ${batchSize} with .update(${assignments})`, edits: [replaceNode(loop.node, text)], isPreferred: true, safe: false };
   }
 
@@ -251,7 +255,7 @@ export function batchTemplateFix(input: TemplateInput): Fix | null {
   const batch = uniqueName('batch');
   const fieldList = `[${fields.map((f) => pythonString(f)).join(', ')}]`;
   const saveIndent = indentOf(saveStatement, source);
-  const flush = `${qs.model}.objects.bulk_update(${batch}, ${fieldList})`;
+  const flush = `${manager}.bulk_update(${batch}, ${fieldList})`;
   const appendText =
     `${batch}.append(${target})${eol}` +
     `${saveIndent}if len(${batch}) >= ${batchSize}:${eol}` +
