@@ -60,6 +60,13 @@ describe('runpython-model-import: the app label of the fix', () => {
     assert.deepEqual(await fixTitles(migration('import shop.models', 'shop.models.Order.objects.update(total=0)')), [[]]);
   });
 
+  it('offers no fix for a function without a registry parameter to take the model from (`*args`, shuup xtheme/0004)', async () => {
+    const star = migration('from shop.models import Order', 'Order.objects.update(total=0)').replace('def forwards(apps, schema_editor):', 'def forwards(*args):');
+    assert.deepEqual(await fixTitles(star), [[]]);
+    const keyword = star.replace('def forwards(*args):', 'def forwards(apps=None, *args):');
+    assert.deepEqual(await fixTitles(keyword), [['Use Order = apps.get_model("shop", "Order")']]);
+  });
+
   it('refuses get_user_model() when settings is not imported', async () => {
     assert.deepEqual(await fixTitles(migration('from django.contrib.auth import get_user_model', 'get_user_model().objects.update(is_active=True)')), [[]]);
   });

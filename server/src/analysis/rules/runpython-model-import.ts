@@ -9,7 +9,7 @@
 import type { CodeUnit } from '../code-flow';
 import { eolOf, indentOf, insertAt, replaceNode } from '../fixes/edits';
 import type { ProjectView } from '../project/view';
-import { parameterNames, runPythonCode, UnitNames, walkUnit } from '../runpython-code';
+import { runPythonCode, UnitNames, walkUnit } from '../runpython-code';
 import type { Binding } from '../scope';
 import { dottedName, rangeOf, walk, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
@@ -331,8 +331,15 @@ function usedElsewhere(name: string, root: Node, skipped: readonly Node[]): bool
 /** The registry parameter of the unit: the first parameter of the RunPython callable, or `apps` in a helper. */
 function appsParameter(unit: CodeUnit, isEntry: boolean): string | null {
   if (unit.node.type !== 'function_definition') return null;
-  const params = parameterNames(unit.node);
-  const first = params[0] === 'self' || params[0] === 'cls' ? params[1] : params[0];
+  // A plain positional parameter (`apps`, `apps=None`): never `*args` or `**kwargs`, a tuple or dict.
+  const params = (unit.node.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.type !== 'comment');
+  const names = params.map((p): string | null => {
+    if (p.type === 'identifier') return p.text;
+    if (p.type !== 'default_parameter' && p.type !== 'typed_parameter' && p.type !== 'typed_default_parameter') return null;
+    const name = p.childForFieldName('name') ?? p.namedChildren[0];
+    return name?.type === 'identifier' ? name.text : null;
+  });
+  const first = names[0] === 'self' || names[0] === 'cls' ? names[1] : names[0];
   if (!first) return null;
   return isEntry || first === 'apps' ? first : null;
 }
