@@ -157,6 +157,39 @@ describe('language server: the project view', () => {
     }
   });
 
+  it('says in the workspace scan, for a file not open, why a loop gets no rewrite where the answer needs the project view, as the CLI does', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'mg-project-lsp-'));
+    temps.push(root);
+    const write = (rel: string, text: string) => {
+      mkdirSync(join(root, rel, '..'), { recursive: true });
+      writeFileSync(join(root, rel), text);
+    };
+    write('shop/__init__.py', '');
+    write('shop/migrations/__init__.py', '');
+    write(
+      'shop/migrations/0001_initial.py',
+      'import django_lifecycle.mixins\nfrom django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    operations = [\n' +
+        '        migrations.CreateModel(name="Hooked", fields=[("id", models.AutoField(primary_key=True)), ("flag", models.BooleanField(default=False))], bases=(django_lifecycle.mixins.LifecycleModelMixin, models.Model)),\n' +
+        '        migrations.CreateModel(name="Plain", fields=[("id", models.AutoField(primary_key=True)), ("flag", models.BooleanField(default=False))]),\n    ]\n',
+    );
+    const loop = (model: string) =>
+      `from django.db import migrations\n\n\ndef forwards(apps, schema_editor):\n    ${model} = apps.get_model("shop", "${model}")\n    for row in ${model}.objects.all():\n        row.flag = not row.flag\n        row.save()\n\n\n` +
+      'class Migration(migrations.Migration):\n    atomic = False\n    dependencies = [("shop", "0001_initial")]\n    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]\n';
+    write('shop/migrations/0002_hooked.py', loop('Hooked'));
+    write('shop/migrations/0003_plain.py', loop('Plain').replace('"0001_initial"', '"0002_hooked"'));
+    const client = await TestClient.start({ workspaceFolders: [root], settings: () => ({}) });
+    try {
+      const message = (file: string) => {
+        const uri = pathToFileURL(join(root, 'shop/migrations', file)).href;
+        return client.waitFor(() => client.diagnostics.get(uri)?.diagnostics.find((d) => d.code === 'unbatched-save-loop')?.message, `the loop finding of ${file}`);
+      };
+      assert.match(String(await message('0002_hooked.py')), /No rewrite is offered: Hooked's migrations give it the base class django_lifecycle\.mixins\.LifecycleModelMixin, which cannot be read \(it is not in the project\)/);
+      assert.doesNotMatch(String(await message('0003_plain.py')), /No rewrite/);
+    } finally {
+      await client.stop();
+    }
+  });
+
   it('reads a migration the settings exclude into the project view, and reports nothing for it, as the CLI does', async () => {
     const root = copyOf('projects/conflict');
     writeFileSync(join(root, 'pyproject.toml'), '[tool.migration-guard]\nexclude = ["**/__init__.py", "**/0003_contact_phone.py"]\n');

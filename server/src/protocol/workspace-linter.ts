@@ -18,10 +18,12 @@ import type { ProjectView } from '../analysis/project/view';
 import { previewFile } from '../analysis/sql-preview/from-view';
 import { previewMigration, type MigrationPreview } from '../analysis/sql-preview/preview';
 import type { TargetDatabase } from '../analysis/target-database';
+import { RULE_IDS } from '../analysis/rules';
 import { undecodableSourceFinding } from '../analysis/rules/syntax-error';
 import type { Node } from '../analysis/syntax';
 import type { Finding, Range } from '../analysis/types';
 import type { DecodedSource } from '../workspace/source-encoding';
+import { readSourceFile } from '../workspace/read-source';
 import { ProjectModel, type ProjectChange } from '../workspace/project-model';
 import { overrideFolders, POSTGRES_NAMES } from '../workspace/project-loader';
 import { targetOf } from '../config/settings';
@@ -47,6 +49,8 @@ interface Analyzed {
   /** The open document's version and text (code actions need suppression edits), else undefined. */
   version?: number;
   source?: string;
+  /** A disk file's findings with the project view's answers to what its rules asked (see viewAnswers), and the view they came from. */
+  answered?: { view: ProjectView; findings: RawFinding[] };
 }
 
 const rangeKey = (r: Range): string => `${r.start.line}:${r.start.character}:${r.end.line}:${r.end.character}`;
@@ -103,12 +107,48 @@ export class WorkspaceLinter {
     // The buffer being typed: the Python extension already reports its syntax errors as they happen.
     const rules = a.version !== undefined ? { ...a.resolved.settings.rules, 'syntax-error': 'off' as const } : a.resolved.settings.rules;
     const project = this.context(file, accept);
-    const raw = a.analysis.summary ? [...a.analysis.findings, ...projectFindings(a.analysis.summary, { rules, project, target: targetOf(a.resolved.settings) }, a.source ?? null)] : a.analysis.findings;
+    const own = a.version === undefined && project ? this.viewAnswers(file, a, project) : a.analysis.findings;
+    const raw = a.analysis.summary ? [...own, ...projectFindings(a.analysis.summary, { rules, project, target: targetOf(a.resolved.settings) }, a.source ?? null)] : own;
     const findings = finalizeFindings(raw, a.analysis.suppressions, { rules, source: a.source });
     const { baseline } = a.resolved;
     if (!baseline || !a.fingerprints) return findings;
     const prints = a.fingerprints;
     return this.host.service.baselines.filterFingerprinted(file, baseline, findings, (f) => prints.get(rangeKey(f.range)) ?? '');
+  }
+
+  /**
+   * A disk file read during a scan is linted without the project view, and its rules say which
+   * models they wanted the view's answers about (a mixin, a multi-table child: no rewrite, and the
+   * message says why). Where the answer changes a finding, the asking rules run again on the file
+   * with the view, so an unopened file says what it says open, and what the CLI says. Rare; kept
+   * until the view changes.
+   */
+  private viewAnswers(file: string, a: Analyzed, project: ProjectContext): RawFinding[] {
+    const asked = a.analysis.viewModels;
+    if (!asked?.length) return a.analysis.findings;
+    if (a.answered?.view === project.view) return a.answered.findings;
+    let findings = a.analysis.findings;
+    const differs = asked.some((ref) => {
+      const dot = ref.indexOf('.');
+      return project.view.bulkWritesDiffer(file, ref.slice(0, dot), ref.slice(dot + 1));
+    });
+    const parser = this.host.parser();
+    const read = differs && parser ? readSourceFile(file, a.resolved.settings.maxFileSize) : null;
+    if (read?.ok && parser) {
+      const keep = new Set(a.analysis.viewRules ?? []);
+      // The rules kept keep their setting; every other is off.
+      const rules = { ...a.resolved.settings.rules, ...Object.fromEntries(RULE_IDS.filter((id) => !keep.has(id)).map((id) => [id, 'off' as const])) };
+      const tree = parser.parse(read.source.text);
+      try {
+        const again = analyzeFile(tree, read.source.text, { rules, batchSize: a.resolved.settings.batchSize, name: basename(file, '.py'), interner: this.interner, ruleProject: project }).analysis;
+        // Quick fixes are offered only for open documents.
+        findings = [...findings.filter((f) => !keep.has(f.rule)), ...again.findings.map((f) => (f.fixes.length > 0 ? { ...f, fixes: [] } : f))];
+      } finally {
+        tree.delete();
+      }
+    }
+    a.answered = { view: project.view, findings };
+    return findings;
   }
 
   /**
