@@ -72,6 +72,13 @@ const RECENT = 64;
 
 const UNKNOWN_APP = (app: string): AppState => AppState.empty(app, true);
 
+/** A base as migrations name a model of the project (`'shop.parcel'`): its app and model, else null. */
+const modelBase = (base: string): RegExpExecArray | null => /^(\w+)\.(\w+)$/.exec(base);
+/** A base that is neither a model of the project nor Django's Model: a mixin the historical model inherits. */
+const isMixin = (base: string): boolean => !modelBase(base) && !/^(?:django\.db\.)?models\.Model$/.test(base);
+/** The concrete parent model among a model's bases (`'shop.parcel'`; `models.Model` is none). */
+const parentModel = (bases: readonly string[]): RegExpExecArray | null => bases.map(modelBase).find((m) => m !== null && m[1] !== 'models') ?? null;
+
 export class ProjectView {
   readonly graph: MigrationGraph;
   private readonly byFile = new Map<string, GraphMigration>();
@@ -80,6 +87,8 @@ export class ProjectView {
   private readonly recent = new Map<GraphNode, States>();
   private readonly merged = new Map<GraphNode, States>();
   private readonly inCycle = new Set<GraphNode>();
+  /** statesDuring's answers, by file. */
+  private readonly during = new Map<string, AppState[] | null>();
   /** How the database names what Django creates (identifier limit, digest); null when not given. */
   readonly names: DatabaseNames | null;
   private computed = false;
@@ -248,7 +257,7 @@ export class ProjectView {
     const entry = this.modelSeenBy(file, app, model);
     if (typeof entry === 'string' || entry.options.proxy === true) return false;
     return (entry.bases ?? []).some((b) => {
-      const m = /^(\w+)\.(\w+)$/.exec(b);
+      const m = modelBase(b);
       if (!m) return false;
       const parent = this.modelSeenBy(file, m[1] as string, m[2] as string);
       return typeof parent !== 'string' && parent.options.proxy !== true;
@@ -264,9 +273,9 @@ export class ProjectView {
     let entry = this.modelSeenBy(file, app, model);
     for (let hops = 0; typeof entry !== 'string' && hops < 10; hops++) {
       const bases = entry.bases ?? [];
-      out.push(...bases.filter((b) => !/^\w+\.\w+$/.test(b) && !/^(?:django\.db\.)?models\.Model$/.test(b)));
-      const parent = bases.map((b) => /^(\w+)\.(\w+)$/.exec(b)).find((m) => m !== null);
-      if (!parent || parent[1] === 'models') break;
+      out.push(...bases.filter(isMixin));
+      const parent = parentModel(bases);
+      if (!parent) break;
       entry = this.modelSeenBy(file, parent[1] as string, parent[2] as string);
     }
     return out;
@@ -314,8 +323,8 @@ export class ProjectView {
       for (const entry of entries) {
         if (entry.bases === null) return null;
         for (const [name, spec] of entry.fields) if (!fields.has(name)) fields.set(name, spec);
-        if (entry.bases.some((b) => !/^\w+\.\w+$/.test(b) && !/^(?:django\.db\.)?models\.Model$/.test(b))) mixins = true;
-        parent ??= entry.bases.map((b) => /^(\w+)\.(\w+)$/.exec(b)).find((m) => m !== null && m[1] !== 'models') ?? null;
+        if (entry.bases.some(isMixin)) mixins = true;
+        parent ??= parentModel(entry.bases);
       }
       if (!parent) return { fields, mixins, related: (name) => this.relatedFields(file, app, fields.get(name)) };
       entries = this.entriesDuring(file, parent[1] as string, parent[2] as string);
@@ -337,23 +346,31 @@ export class ProjectView {
    */
   private entriesDuring(file: string, app: string, model: string): ModelState[] | null {
     const node = this.node(file);
-    const summary = node?.migration?.summary;
-    if (!node || !summary || node.key.app !== app) {
+    if (!node?.migration || node.key.app !== app) {
       const entry = this.modelSeenBy(file, app, model);
       return entry === 'unknown' ? null : entry === 'absent' ? [] : [entry];
     }
-    let state = this.stateOf(file, 'before', 'state');
-    if (!state) return null;
+    const states = this.statesDuring(file, node.migration.summary);
+    if (!states) return null;
     const out: ModelState[] = [];
-    for (let i = 0; ; i++) {
+    for (const state of states) {
       const entry = modelEntry(state, model);
       if (entry === 'unknown') return null;
       if (entry !== 'absent') out.push(entry);
-      const op = summary.operations[i];
-      if (!op) return out;
-      state = applyMigration(state, [op], summary.operationsComplete, 'state');
     }
+    return out;
   }
+
+  /** The app's state before each operation of a file's migration and after the last, replayed once per view. */
+  private statesDuring(file: string, summary: MigrationSummary): AppState[] | null {
+    if (this.during.has(file)) return this.during.get(file) ?? null;
+    const before = this.stateOf(file, 'before', 'state');
+    const states = before ? [before] : null;
+    if (states) for (const op of summary.operations) states.push(applyMigration(states[states.length - 1] as AppState, [op], summary.operationsComplete, 'state'));
+    this.during.set(file, states);
+    return states;
+  }
+
 
   /**
    * The fields of the model, as the code of `file` sees it, that every save() stamps with the
