@@ -3,8 +3,8 @@
  * the project's source on disk, for the project view's question "does this mixin take part in
  * save() or delete()?" (analysis/project/base-class.ts). Only reads and parses: nothing is
  * imported or run. A module is found as Python would find it from the migration's folder upward
- * (`<dir>/shop/mixins.py` or `<dir>/shop/mixins/__init__.py`); each file is parsed once, and again
- * only when its size or modification time changes (the editor's project view outlives edits).
+ * (`<dir>/shop/mixins.py` or `<dir>/shop/mixins/__init__.py`), once; each file is parsed once, and
+ * again only when its size or modification time changes (the editor's project view outlives edits).
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -22,8 +22,22 @@ interface Parsed {
   classes: ModuleClasses | null;
 }
 
+/** Whether a path is a file (not a folder named like a module). */
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 export class BaseClassReader {
   private readonly parsed = new Map<string, Parsed>();
+  /**
+   * Where each module was found from each folder (null: nowhere). Kept for the reader's life: a
+   * module added later is seen by the next reader (the editor's next workspace scan, the next run).
+   */
+  private readonly found = new Map<string, string | null>();
 
   constructor(private readonly parser: PythonParser) {}
 
@@ -38,13 +52,21 @@ export class BaseClassReader {
   }
 
   private module(module: string, start: string): { classes: ModuleClasses; isPackage: boolean } | null | 'unreadable' {
+    const key = `${start}\0${module}`;
+    let file = this.found.get(key);
+    if (file === undefined) this.found.set(key, (file = this.locate(module, start)));
+    if (file === null) return null;
+    const classes = this.classesOf(file);
+    // Gone since it was found: look again (next time).
+    if (classes === undefined) this.found.delete(key);
+    return classes ? { classes, isPackage: file.endsWith('__init__.py') } : classes === null ? 'unreadable' : null;
+  }
+
+  /** The file of a module, from `start` upward as Python would find it from there; null when there is none. */
+  private locate(module: string, start: string): string | null {
     const rel = join(...module.split('.'));
     for (let dir = start, up = 0; up < MAX_LEVELS; dir = dirname(dir), up++) {
-      for (const [file, isPackage] of [[`${join(dir, rel)}.py`, false], [join(dir, rel, '__init__.py'), true]] as const) {
-        const classes = this.classesOf(file);
-        if (classes === undefined) continue;
-        return classes ? { classes, isPackage } : 'unreadable';
-      }
+      for (const file of [`${join(dir, rel)}.py`, join(dir, rel, '__init__.py')]) if (isFile(file)) return file;
       if (dirname(dir) === dir) break;
     }
     return null;

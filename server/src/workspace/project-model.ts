@@ -87,8 +87,8 @@ export class ProjectModel {
   private current: ProjectView | null = null;
   /** The current view predates a change of some migration's operations (its graph is right). */
   private stateStale = false;
-  /** The modules of base classes migrations give models, read as rules ask (each re-read when it changes on disk). */
-  private readonly bases: BaseClassReader;
+  /** The modules of base classes migrations give models, read as rules ask (each re-read when it changes on disk; found again after a scan). */
+  private bases: BaseClassReader;
 
   constructor(
     private readonly parser: PythonParser,
@@ -100,6 +100,7 @@ export class ProjectModel {
   /** Decides membership from the workspace's Python files (after a scan); summaries are kept. */
   reset(files: readonly string[], settings: ProjectSettings): void {
     this.settings = settings;
+    this.bases = new BaseClassReader(this.parser);
     const candidates = graphCandidates(files, settings.overrides, existsSync);
     const labels = new Map<string, AppLabel>();
     // One read of each module for the whole reset: many apps' configs derive from one base class.
