@@ -68,6 +68,14 @@ export interface FileAnalysis {
   viewRules?: string[];
 }
 
+/** Whether the view answers any of the questions a file linted without it asked (`question(app, model)`). */
+export function viewAnswers(analysis: FileAnalysis, question: (app: string, model: string) => boolean): boolean {
+  return (analysis.viewModels ?? []).some((ref) => {
+    const dot = ref.indexOf('.');
+    return question(ref.slice(0, dot), ref.slice(dot + 1));
+  });
+}
+
 export interface LintResult {
   findings: Finding[];
   /** Null when the file defines no migration class. */

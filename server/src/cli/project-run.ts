@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { finalizeFindings, projectFindings } from '../analysis/engine';
+import { finalizeFindings, projectFindings, viewAnswers } from '../analysis/engine';
 import type { AppLabel } from '../analysis/project/app-config';
 import type { MigrationSummary } from '../analysis/project/summary';
 import { ProjectView, type ProjectViewInput } from '../analysis/project/view';
@@ -21,7 +21,7 @@ import { readSourceFile } from '../workspace/read-source';
 import { bundledGrammarPaths } from './grammar';
 import { lintAllTasks } from './lint-all';
 import { lintFile } from './lint-file';
-import { RULE_IDS } from '../analysis/rules';
+import { onlyRules } from '../analysis/rules';
 import { ValueInterner } from '../analysis/interner';
 import { BaseClassReader } from '../workspace/base-classes';
 import type { EarlyWorkers } from './worker-pool';
@@ -310,10 +310,7 @@ async function withViewAnswers(plan: ProjectPlan, tasks: readonly LintTask[], co
   let bases: BaseClassReader | null = null;
   const view = finishProjectView(plan, tasks, linted.results, authUserModel, (base, file) => bases?.writes(base, file) ?? { kind: 'unknown', why: 'its module was not read' });
   const asked = (i: number, question: (file: string, app: string, model: string) => boolean): boolean =>
-    ((linted.results[i] as Checked).analysis.viewModels ?? []).some((ref) => {
-      const dot = ref.indexOf('.');
-      return question((tasks[i] as LintTask).file, ref.slice(0, dot), ref.slice(dot + 1));
-    });
+    viewAnswers((linted.results[i] as Checked).analysis, (app, model) => question((tasks[i] as LintTask).file, app, model));
   const maybe = asking.filter((i) => asked(i, (file, app, model) => view.multiTableChild(file, app, model) || view.customBases(file, app, model).length > 0));
   if (maybe.length === 0) return { ...linted, view };
   const parser = await PythonParser.create(bundledGrammarPaths());
@@ -347,8 +344,7 @@ function relint(parser: PythonParser, tasks: readonly LintTask[], configs: reado
     const t = tasks[i] as LintTask;
     const config = configs[t.config] as LintConfig;
     const keep = only ? new Set(only(i)) : null;
-    // The rules kept keep their setting as it is (none: the rule's default); every other is off.
-    const rules = keep ? { ...config.rules, ...Object.fromEntries(RULE_IDS.filter((id) => !keep.has(id)).map((id) => [id, 'off' as const])) } : config.rules;
+    const rules = keep ? onlyRules(config.rules, keep) : config.rules;
     out[i] = lintFile(parser, t, { ...config, rules }, interner, { view, file: t.file });
   }
   return { results: out };

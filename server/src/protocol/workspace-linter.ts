@@ -8,7 +8,7 @@
  */
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { analyzeFile, finalizeFindings, projectFindings, quickAnalysis, summarizeTree, textAnalysis, type FileAnalysis, type ProjectContext, type RawFinding } from '../analysis/engine';
+import { analyzeFile, finalizeFindings, projectFindings, quickAnalysis, summarizeTree, textAnalysis, viewAnswers, type FileAnalysis, type ProjectContext, type RawFinding } from '../analysis/engine';
 import { findingFingerprint } from '../analysis/fingerprint';
 import { ArgsCache } from '../analysis/args-cache';
 import { ValueInterner } from '../analysis/interner';
@@ -18,7 +18,7 @@ import type { ProjectView } from '../analysis/project/view';
 import { previewFile } from '../analysis/sql-preview/from-view';
 import { previewMigration, type MigrationPreview } from '../analysis/sql-preview/preview';
 import type { TargetDatabase } from '../analysis/target-database';
-import { RULE_IDS } from '../analysis/rules';
+import { onlyRules } from '../analysis/rules';
 import { undecodableSourceFinding } from '../analysis/rules/syntax-error';
 import type { Node } from '../analysis/syntax';
 import type { Finding, Range } from '../analysis/types';
@@ -49,7 +49,7 @@ interface Analyzed {
   /** The open document's version and text (code actions need suppression edits), else undefined. */
   version?: number;
   source?: string;
-  /** A disk file's findings with the project view's answers to what its rules asked (see viewAnswers), and the view they came from. */
+  /** A disk file's findings with the project view's answers to what its rules asked (see withViewAnswers), and the view they came from. */
   answered?: { view: ProjectView; findings: RawFinding[] };
 }
 
@@ -107,7 +107,7 @@ export class WorkspaceLinter {
     // The buffer being typed: the Python extension already reports its syntax errors as they happen.
     const rules = a.version !== undefined ? { ...a.resolved.settings.rules, 'syntax-error': 'off' as const } : a.resolved.settings.rules;
     const project = this.context(file, accept);
-    const own = a.version === undefined && project ? this.viewAnswers(file, a, project) : a.analysis.findings;
+    const own = a.version === undefined && project ? this.withViewAnswers(file, a, project) : a.analysis.findings;
     const raw = a.analysis.summary ? [...own, ...projectFindings(a.analysis.summary, { rules, project, target: targetOf(a.resolved.settings) }, a.source ?? null)] : own;
     const findings = finalizeFindings(raw, a.analysis.suppressions, { rules, source: a.source });
     const { baseline } = a.resolved;
@@ -123,21 +123,16 @@ export class WorkspaceLinter {
    * with the view, so an unopened file says what it says open, and what the CLI says. Rare; kept
    * until the view changes.
    */
-  private viewAnswers(file: string, a: Analyzed, project: ProjectContext): RawFinding[] {
-    const asked = a.analysis.viewModels;
-    if (!asked?.length) return a.analysis.findings;
+  private withViewAnswers(file: string, a: Analyzed, project: ProjectContext): RawFinding[] {
+    if (!a.analysis.viewModels?.length) return a.analysis.findings;
     if (a.answered?.view === project.view) return a.answered.findings;
     let findings = a.analysis.findings;
-    const differs = asked.some((ref) => {
-      const dot = ref.indexOf('.');
-      return project.view.bulkWritesDiffer(file, ref.slice(0, dot), ref.slice(dot + 1));
-    });
+    const differs = viewAnswers(a.analysis, (app, model) => project.view.bulkWritesDiffer(file, app, model));
     const parser = this.host.parser();
     const read = differs && parser ? readSourceFile(file, a.resolved.settings.maxFileSize) : null;
     if (read?.ok && parser) {
       const keep = new Set(a.analysis.viewRules ?? []);
-      // The rules kept keep their setting; every other is off.
-      const rules = { ...a.resolved.settings.rules, ...Object.fromEntries(RULE_IDS.filter((id) => !keep.has(id)).map((id) => [id, 'off' as const])) };
+      const rules = onlyRules(a.resolved.settings.rules, keep);
       const tree = parser.parse(read.source.text);
       try {
         const again = analyzeFile(tree, read.source.text, { rules, batchSize: a.resolved.settings.batchSize, name: basename(file, '.py'), interner: this.interner, ruleProject: project }).analysis;

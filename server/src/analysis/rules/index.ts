@@ -16,6 +16,7 @@ import { dependencyCycle } from './dependency-cycle';
 import { missingAtomicFalse } from './missing-atomic-false';
 import { mixedDataAndSchema } from './mixed-data-and-schema';
 import type { Rule } from './rule';
+import type { RuleSetting } from '../types';
 import { runpythonExternalCall } from './runpython-external-call';
 import { runpythonModelImport } from './runpython-model-import';
 import { runpythonNoDbAlias } from './runpython-no-db-alias';
@@ -55,6 +56,11 @@ export const RULES: readonly Rule[] = [
 ];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.meta.id);
+
+/** `rules` with only the rules `keep` names left as they are set (none: the rule's default); every other off. */
+export function onlyRules(rules: Readonly<Record<string, RuleSetting>>, keep: ReadonlySet<string>): Record<string, RuleSetting> {
+  return { ...rules, ...Object.fromEntries(RULE_IDS.filter((id) => !keep.has(id)).map((id) => [id, 'off' as const])) };
+}
 
 export function ruleById(id: string): Rule | undefined {
   return RULES.find((r) => r.meta.id === id);
