@@ -24,7 +24,9 @@ import { memoizeHelper, memoizeLookup, type MemoRewrite } from './memo-lookup';
 import { createdThenSaved, typeErrorFallback } from './paired-writes';
 import { QUERYSET_METHODS } from '../querysets';
 import { modelReads, readsModel } from './reads-model';
-import { assignedFields, chainOf, constructedModel, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keyNote, keywordTexts, MARK, mayRepeatRows, modelNames, oneLine, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
+import { assignedFields, boundModel, chainOf, constructedModel, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keyNote, keywordTexts, MARK, modelNames, oneLine, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
+import { mayRepeatRows } from './repeated-rows';
+import { batchedFields, savedValues } from './row-fields';
 
 export interface BatchLoopInput {
   loop: LoopFacts;
@@ -184,20 +186,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       const stampable = rowModel ? (input.stamped?.(rowModel) ?? []) : [];
       const stamps = explicit ? stampable.filter((f) => explicit.includes(f)) : args.keywords.has('update_fields') ? [] : stampable;
       const known = rowModel ? (input.fields?.(rowModel) ?? null) : null;
-      // A field save() computes rather than the loop: update_fields names it and the loop never sets
-      // it (`token.save(update_fields=["token_checksum"])` to have the field class fill it in), or its
-      // class is another package's. save() writes what the field's pre_save returns; so does the batch.
-      const assigned = explicit ? assignedFields(body, row).fields : [];
-      const computes = (f: string): boolean => {
-        const spec = known?.fields.get(f);
-        if (spec && !spec.builtin) return true;
-        return !!explicit && !assigned.includes(f) && !(spec && spec.builtin);
-      };
-      const computed = (explicit ?? []).filter((f) => !stamps.includes(f) && computes(f));
-      const pre = [
-        ...stamps.map((f) => `${row}._meta.get_field(${pythonString(f)}).pre_save(${row}, False)  # auto_now: the time save() would have set`),
-        ...computed.map((f) => `setattr(${row}, ${row}._meta.get_field(${pythonString(f)}).attname, ${row}._meta.get_field(${pythonString(f)}).pre_save(${row}, False))  # what save() writes for it`),
-      ];
+      const pre = savedValues(body, row, explicit, stamps, known);
       // A row from elsewhere: written as save() writes it, through the model's base manager (a default
       // manager may leave rows out) on the database the row came from (`.using(alias)`).
       const manager = isRow && walked ? walked.chain.manager : ROW_MANAGER;
@@ -212,26 +201,10 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
         pre,
         sink: sink(`update:${row}`, () => {
           if (explicit) return { flush: `${manager}.bulk_update(${rows}, [${explicit.map(pythonString).join(', ')}])`, notes: repeat };
-          const seen = assignedFields(body, row);
-          // An attribute that is no field of the model (`row._event_ignore = True`, for a signal
-          // handler): save() does not write it, and bulk_update would refuse its name.
-          // Not for a model with a mixin, whose property may stand for a field.
-          // Without the view, a private name (`_event_ignore`) is taken for no field, and said so.
-          const isField = (f: string) =>
-            known ? known.mixins || known.fields.has(f) || (f.endsWith('_id') && !!known.fields.get(f.slice(0, -3))?.relation) : !f.startsWith('_');
-          const dropped = seen.fields.filter((f) => !isField(f));
-          const private_ = known ? [] : dropped;
-          const fields = [...seen.fields.filter(isField), ...stamps.filter((f) => !seen.fields.includes(f))];
-          const complete = seen.complete && !args.keywords.has('update_fields') && private_.length === 0;
+          const { fields, why } = batchedFields(body, row, known, stamps, args.keywords.has('update_fields'));
           const list = `[${fields.map(pythonString).join(', ')}]`;
-          if (complete && fields.length > 0) return { flush: `${manager}.bulk_update(${rows}, ${list})`, notes: repeat };
+          if (!why) return { flush: `${manager}.bulk_update(${rows}, ${list})`, notes: repeat };
           const name = fresh('fields');
-          const why =
-            private_.length > 0
-              ? `check this list: ${private_.join(', ')} left out, taken for no field of the model`
-              : fields.length === 0
-                ? `fill in the fields this loop changes${dropped.length > 0 ? ` (${dropped.join(', ')}: no field of the model as its migrations leave it)` : ''}`
-                : 'check this list: the loop changes the row in ways not all visible here';
           return { flush: `${manager}.bulk_update(${rows}, ${name})`, notes: repeat, fieldsLine: `${name} = ${list}  ${MARK} ${why} (bulk_update writes only these)` };
         }),
       });
@@ -453,34 +426,3 @@ function comprehensionFix(loop: LoopFacts, writes: readonly WriteCall[], n: numb
 
 /** Where rows whose query the template cannot name are written: as save() and delete() write them. */
 const ROW_MANAGER = 'type(%B%[0])._base_manager.db_manager(%B%[0]._state.db)';
-
-/** Queryset methods that return one row of its model (or a row and a flag). */
-const ROW_GETTERS = new Set(['get', 'first', 'last', 'earliest', 'latest', 'create', 'get_or_create', 'update_or_create']);
-
-/**
- * The model of the rows a name is bound to in the loop's body (`role, created =
- * Role.objects.get_or_create(…)`, `tag = Tag.objects.get(…)`), when every binding says the same
- * one; else null.
- */
-function boundModel(body: Node, name: string, locals: Scope): string | null {
-  const isModel = modelNames(locals);
-  let model: string | null = null;
-  for (const a of body.descendantsOfType('assignment')) {
-    const left = a.childForFieldName('left');
-    // The names it binds (`row.x = …` and `row[k] = …` bind none).
-    const bound = left?.type === 'identifier' ? [left] : left?.type === 'pattern_list' || left?.type === 'tuple_pattern' ? left.namedChildren : [];
-    if (bound[0]?.type !== 'identifier' || bound[0].text !== name) {
-      if (bound.some((n) => n.type === 'identifier' && n.text === name)) return null;
-      continue;
-    }
-    // `Role.objects.filter(…).get(…)`: a row of the queryset's model.
-    const right = a.childForFieldName('right');
-    const fn = right?.type === 'call' ? right.childForFieldName('function') : null;
-    const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
-    const qs = method && ROW_GETTERS.has(method) ? fn?.childForFieldName('object') : null;
-    const chain = qs ? chainOf(qs, isModel) : null;
-    if (!chain || (model !== null && model !== chain.model)) return null;
-    model = chain.model;
-  }
-  return model;
-}

@@ -15,7 +15,8 @@ import type { ModelFields } from '../project/view';
 import { callArguments, codeChildren, dottedName, sequenceElements, staticString, unparen, type Node } from '../syntax';
 import type { Fix } from '../types';
 import { eolOf, indentOf, insertAfter, pythonString, replaceNode } from './edits';
-import { chainOf, mayRepeatRows, QUERYSET_CHAIN, uniqueName as freshName } from './loop-reading';
+import { chainOf, QUERYSET_CHAIN, uniqueName as freshName } from './loop-reading';
+import { mayRepeatRows } from './repeated-rows';
 import { readsModel } from './reads-model';
 import { MANAGERS } from '../historical-models';
 

@@ -1,0 +1,50 @@
+/**
+ * What a batched `row.save()` must write, as save() would: the fields the loop sets (those that
+ * are fields of the model), and the values save() itself gives some fields before it writes them
+ * — auto_now times, and what a field's own pre_save computes.
+ */
+import type { ModelFields } from '../project/view';
+import type { Node } from '../syntax';
+import { pythonString } from './edits';
+import { assignedFields } from './loop-reading';
+
+/**
+ * The lines that give `row`, before it joins the batch, the values its save() would have given it:
+ * the `stamps` (auto_now fields save() writes), and the fields save() computes rather than the loop
+ * — one `update_fields` names that the loop never sets (`token.save(update_fields=["token_checksum"])`
+ * to have the field class fill it in), or one of another package's class. save() writes what the
+ * field's pre_save returns; so does the batch.
+ */
+export function savedValues(body: Node, row: string, explicit: readonly string[] | null, stamps: readonly string[], known: ModelFields | null): string[] {
+  const assigned = explicit ? assignedFields(body, row).fields : [];
+  const computes = (f: string): boolean => {
+    const spec = known?.fields.get(f);
+    if (spec && !spec.builtin) return true;
+    return !!explicit && !assigned.includes(f) && !(spec && spec.builtin);
+  };
+  const field = (f: string) => `${row}._meta.get_field(${pythonString(f)})`;
+  return [
+    ...stamps.map((f) => `${field(f)}.pre_save(${row}, False)  # auto_now: the time save() would have set`),
+    ...(explicit ?? []).filter((f) => !stamps.includes(f) && computes(f)).map((f) => `setattr(${row}, ${field(f)}.attname, ${field(f)}.pre_save(${row}, False))  # what save() writes for it`),
+  ];
+}
+
+/**
+ * The fields a batched save of `row` writes — those the loop sets, and the `stamps` — and why the
+ * list is the author's to check (null: it is exactly what save() writes that the loop changed). An
+ * attribute that is no field of the model (`row._event_ignore = True`, for a signal handler) is
+ * left out: save() does not write it, and bulk_update would refuse its name. Not for a model with a
+ * mixin, whose property may stand for a field; without the view, a private name is taken for no
+ * field, and said so. `computedList`: the row's save() named its fields with a list built at run time.
+ */
+export function batchedFields(body: Node, row: string, known: ModelFields | null, stamps: readonly string[], computedList: boolean): { fields: string[]; why: string | null } {
+  const seen = assignedFields(body, row);
+  const isField = (f: string) => (known ? known.mixins || known.fields.has(f) || (f.endsWith('_id') && !!known.fields.get(f.slice(0, -3))?.relation) : !f.startsWith('_'));
+  const dropped = seen.fields.filter((f) => !isField(f));
+  const unsure = known ? [] : dropped;
+  const fields = [...seen.fields.filter(isField), ...stamps.filter((f) => !seen.fields.includes(f))];
+  if (seen.complete && !computedList && unsure.length === 0 && fields.length > 0) return { fields, why: null };
+  if (unsure.length > 0) return { fields, why: `check this list: ${unsure.join(', ')} left out, taken for no field of the model` };
+  if (fields.length === 0) return { fields, why: `fill in the fields this loop changes${dropped.length > 0 ? ` (${dropped.join(', ')}: no field of the model as its migrations leave it)` : ''}` };
+  return { fields, why: 'check this list: the loop changes the row in ways not all visible here' };
+}
