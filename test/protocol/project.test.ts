@@ -26,6 +26,19 @@ function copyOf(fixture: string): string {
   return dir;
 }
 
+/** A fresh empty folder to write a project into, file by file. */
+function emptyProject(): { root: string; write: (rel: string, text: string) => void } {
+  const root = mkdtempSync(join(tmpdir(), 'mg-project-lsp-'));
+  temps.push(root);
+  return {
+    root,
+    write: (rel, text) => {
+      mkdirSync(join(root, rel, '..'), { recursive: true });
+      writeFileSync(join(root, rel), text);
+    },
+  };
+}
+
 const codes = (ds: Diagnostic[] | undefined) => (ds ?? []).map((d) => String(d.code)).sort();
 
 /** The replacement of the whole text, as one content change. */
@@ -115,12 +128,7 @@ describe('language server: the project view', () => {
   });
 
   it('reads the module of a mixin a migration gives a model: a harmless one gets the batching fix, one that defines save() after an edit on disk does not', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'mg-project-lsp-'));
-    temps.push(root);
-    const write = (rel: string, text: string) => {
-      mkdirSync(join(root, rel, '..'), { recursive: true });
-      writeFileSync(join(root, rel), text);
-    };
+    const { root, write } = emptyProject();
     write('shop/__init__.py', '');
     write('shop/mixins.py', 'class Urls:\n    def url(self):\n        return "/"\n');
     write('shop/migrations/__init__.py', '');
@@ -158,12 +166,7 @@ describe('language server: the project view', () => {
   });
 
   it('says in the workspace scan, for a file not open, why a loop gets no rewrite where the answer needs the project view, as the CLI does', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'mg-project-lsp-'));
-    temps.push(root);
-    const write = (rel: string, text: string) => {
-      mkdirSync(join(root, rel, '..'), { recursive: true });
-      writeFileSync(join(root, rel), text);
-    };
+    const { root, write } = emptyProject();
     write('shop/__init__.py', '');
     write('shop/migrations/__init__.py', '');
     write(
