@@ -44,6 +44,28 @@ describe('runpython-model-import: the app label of the fix', () => {
     assert.deepEqual(await fixTitles(fine), [['Use Order = apps.get_model("shop", "Order")']]);
   });
 
+  it('refuses when the code calls a method a row of the historical model lacks, or gives save() an argument it does not take', async () => {
+    const rows = (body: string) => migration('from shop.models import Order', `for order in Order.objects.filter(paid=True):\n        ${body}`);
+    const methods: Array<[string, RegExp]> = [
+      ['order.total = order.compute_total()\n        order.save()', /No fix is offered: the code calls `order\.compute_total\(\)`, which the historical model does not have/],
+      ['order.total = 0\n        order.save(log=False)', /No fix is offered: the code calls `order\.save\(log=False\)`, which the historical model's save\(\) does not take/],
+      ['order.delete(notify=True)', /`order\.delete\(notify=True\)`, which the historical model's delete\(\) does not take/],
+    ];
+    for (const [body, why] of methods) {
+      assert.deepEqual(await fixTitles(rows(body)), [[]], body);
+      const { findings } = await lint(rows(body));
+      assert.match(findings.find((f) => f.rule === 'runpython-model-import')?.message ?? '', why);
+    }
+    // A row bound from one query, not only a loop variable.
+    assert.deepEqual(await fixTitles(migration('from shop.models import Order', 'order = Order.objects.filter(pk=1).first()\n    order.notify()')), [[]]);
+    // What every model instance has, and save() with Django's own arguments, keep the fix.
+    for (const body of ['order.total = 0\n        order.save(update_fields=["total"], using="default")', 'order.refresh_from_db()\n        order.full_clean()\n        print(order.get_status_display())', 'order.lines.all().delete()']) {
+      assert.deepEqual(await fixTitles(rows(body)), [['Use Order = apps.get_model("shop", "Order")']], body);
+    }
+    // A method of something else (not a row of the model) is none of its business.
+    assert.deepEqual(await fixTitles(migration('from shop.models import Order', 'for name in ["a"]:\n        name.upper()\n        Order.objects.filter(name=name).update(total=0)')), [['Use Order = apps.get_model("shop", "Order")']]);
+  });
+
   it('does not take django.contrib classes without a table for models (AnonymousUser, abstract bases)', async () => {
     assert.deepEqual(await fixTitles(migration('from django.contrib.auth.models import AnonymousUser', 'print(AnonymousUser().pk)')), []);
     assert.deepEqual(await fixTitles(migration('from django.contrib.auth.models import AbstractUser', 'print(AbstractUser.normalize_username("x"))')), []);

@@ -363,6 +363,72 @@ function classAttributeUsed(name: string, unit: CodeUnit): string | null {
   return used;
 }
 
+/** What every model instance has, with the keyword arguments Django's own save() and delete() take. */
+const INSTANCE_METHODS = new Map<string, ReadonlySet<string> | null>([
+  ['save', new Set(['force_insert', 'force_update', 'using', 'update_fields'])],
+  ['delete', new Set(['using', 'keep_parents'])],
+  ['refresh_from_db', null],
+  ['full_clean', null],
+  ['clean', null],
+  ['clean_fields', null],
+  ['validate_unique', null],
+  ['validate_constraints', null],
+  ['serializable_value', null],
+  ['get_deferred_fields', null],
+]);
+
+/** The identifier a chain of attributes and calls starts from (`Order` in `Order.objects.filter(x).first()`). */
+function chainRoot(node: Node): Node | null {
+  let n: Node | null = node;
+  while (n && (n.type === 'call' || n.type === 'attribute' || n.type === 'subscript')) {
+    n = n.type === 'call' ? n.childForFieldName('function') : n.childForFieldName(n.type === 'attribute' ? 'object' : 'value');
+  }
+  return n?.type === 'identifier' ? n : null;
+}
+
+/**
+ * The unit calls a method on a row of the model that the historical model lacks (`inst.get_full_dict()`,
+ * onadata `logger/0062`), or Django's save() / delete() with an argument they do not take
+ * (`directory.save(log=False)`, tendenci `directories/0005`): rows are the loop variables of a loop
+ * over the model's queries and the names bound to one row of them (`get()`, `first()`, `create()`).
+ * The swap would raise, so no fix is offered. Properties read as attributes are not seen.
+ */
+function rowMethodUsed(name: string, unit: CodeUnit): string | null {
+  const rows = new Set<string>();
+  const rooted = (n: Node | null) => !!n && chainRoot(n)?.text === name;
+  walkUnit(unit, ['for_statement', 'assignment'], (n) => {
+    if (n.type === 'for_statement') {
+      const left = n.childForFieldName('left');
+      if (left?.type === 'identifier' && rooted(n.childForFieldName('right'))) rows.add(left.text);
+      return;
+    }
+    const left = n.childForFieldName('left');
+    const right = n.childForFieldName('right');
+    const last = right?.type === 'call' ? right.childForFieldName('function') : null;
+    const one = last?.type === 'attribute' && /^(get|first|last|earliest|latest|create)$/.test(last.childForFieldName('attribute')?.text ?? '');
+    if (left?.type === 'identifier' && one && rooted(right ?? null)) rows.add(left.text);
+  });
+  if (rows.size === 0) return null;
+  let used: string | null = null;
+  walkUnit(unit, ['call'], (c) => {
+    if (used !== null) return;
+    const fn = c.childForFieldName('function');
+    const obj = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
+    if (!fn || obj?.type !== 'identifier' || !rows.has(obj.text)) return;
+    const method = fn.childForFieldName('attribute')?.text ?? '';
+    if (/^get_\w+_display$|^get_(next|previous)_by_\w+$/.test(method)) return;
+    if (!INSTANCE_METHODS.has(method)) {
+      used = `calls \`${obj.text}.${method}()\`, which the historical model does not have`;
+      return;
+    }
+    const allowed = INSTANCE_METHODS.get(method);
+    const args = c.childForFieldName('arguments')?.namedChildren ?? [];
+    const odd = allowed ? args.find((a) => a.type !== 'comment' && !(a.type === 'keyword_argument' && allowed.has(a.childForFieldName('name')?.text ?? ''))) : undefined;
+    if (odd) used = `calls \`${obj.text}.${method}(${odd.text})\`, which the historical model's ${method}() does not take`;
+  });
+  return used;
+}
+
 function buildFix(use: ModelUse, unit: CodeUnit, apps: string, ctx: RuleContext, names: UnitNames): Fix | null {
   const eol = eolOf(ctx.source);
   if (use.userModel) {
@@ -425,8 +491,9 @@ export const runpythonModelImport: Rule = {
       for (const use of modelUses(facts.unit, names)) {
         const apps = appsParameter(facts.unit, isEntry);
         // A class attribute the historical model lacks: the swap would raise, so no fix.
-        const classAttribute = use.bare ? classAttributeUsed(use.bare.name, facts.unit) : null;
-        const fix = apps && classAttribute === null ? buildFix(use, facts.unit, apps, ctx, names) : null;
+        const attribute = use.bare ? classAttributeUsed(use.bare.name, facts.unit) : null;
+        const noSwap = attribute ? `reads \`${attribute}\`, which the historical model does not have` : use.bare ? rowMethodUsed(use.bare.name, facts.unit) : null;
+        const fix = apps && noSwap === null ? buildFix(use, facts.unit, apps, ctx, names) : null;
         const related = [operation];
         if (use.bare) related.push({ range: rangeOf(use.bare.binding.node), message: `the import (line ${lineOf(use.bare.binding.node)})` });
         const message = use.userModel
@@ -435,7 +502,7 @@ export const runpythonModelImport: Rule = {
           : `\`${use.shown}\` is imported from \`${use.qualified.slice(0, use.qualified.lastIndexOf('.'))}\`: ${where} gets today's model, ` +
             "not the model as it was at this migration, so it queries columns that may not exist yet (or any more) and breaks when the model changes. " +
             `Use \`${apps ?? 'apps'}.get_model(...)\` for the historical model.` +
-            (classAttribute ? ` No fix is offered: the code reads \`${classAttribute}\`, which the historical model does not have (move what it needs into the migration).` : '');
+            (noSwap ? ` No fix is offered: the code ${noSwap} (move what it needs into the migration).` : '');
         ctx.report({ range: rangeOf(use.node), message, related, fixes: fix ? [fix] : [] });
       }
     }
