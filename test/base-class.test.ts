@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { baseWrites, moduleClasses, type ModuleClasses } from '../server/src/analysis/project/base-class';
+import { baseWrites, moduleClasses, type BaseWrites, type ModuleClasses } from '../server/src/analysis/project/base-class';
 import { BaseClassReader } from '../server/src/workspace/base-classes';
 import { TempDirs } from './helpers/cli';
 import { getParser } from './helpers/lint';
@@ -26,6 +26,11 @@ async function modules(sources: Record<string, string>): Promise<(module: string
     }
   }
   return (m) => read.get(m) ?? null;
+}
+
+/** A read answer without its member list (the cases below are about save and delete). */
+function writesOf(r: BaseWrites): BaseWrites | { kind: 'read'; save: string | null; delete: string | null } {
+  return r.kind === 'read' ? { kind: r.kind, save: r.save, delete: r.delete } : r;
 }
 
 describe('base classes and writes', () => {
@@ -65,10 +70,10 @@ Patched.save = lambda self: None
         return super().save_base(*args, **kwargs)
 `,
     });
-    assert.deepEqual(baseWrites('shop.mixins.Urls', lookup), { kind: 'read', save: null, delete: null });
-    assert.deepEqual(baseWrites('shop.mixins.Logged', lookup), { kind: 'read', save: null, delete: 'Logged.delete()' });
-    assert.deepEqual(baseWrites('shop.mixins.Stamped', lookup), { kind: 'read', save: 'Audited.save_base()', delete: null });
-    assert.deepEqual(baseWrites('shop.mixins.Patched', lookup), { kind: 'read', save: 'Patched.save()', delete: null });
+    assert.deepEqual(writesOf(baseWrites('shop.mixins.Urls', lookup)), { kind: 'read', save: null, delete: null });
+    assert.deepEqual(writesOf(baseWrites('shop.mixins.Logged', lookup)), { kind: 'read', save: null, delete: 'Logged.delete()' });
+    assert.deepEqual(writesOf(baseWrites('shop.mixins.Stamped', lookup)), { kind: 'read', save: 'Audited.save_base()', delete: null });
+    assert.deepEqual(writesOf(baseWrites('shop.mixins.Patched', lookup)), { kind: 'read', save: 'Patched.save()', delete: null });
   });
 
   it('follows a class a package re-exports, and relative imports of modules and packages', async () => {
@@ -79,8 +84,31 @@ Patched.save = lambda self: None
       'shop.helpers': 'class Plain:\n    pass\n',
     });
     // post_save is named like save: the answer errs towards "takes part".
-    assert.deepEqual(baseWrites('shop.mixins.Orderable', lookup), { kind: 'read', save: 'Hooked.post_save()', delete: null });
-    assert.deepEqual(baseWrites('shop.helpers.Plain', lookup), { kind: 'read', save: null, delete: null });
+    assert.deepEqual(writesOf(baseWrites('shop.mixins.Orderable', lookup)), { kind: 'read', save: 'Hooked.post_save()', delete: null });
+    assert.deepEqual(writesOf(baseWrites('shop.helpers.Plain', lookup)), { kind: 'read', save: null, delete: null });
+  });
+
+  it('reads save and delete as words of a member\'s name, lists the members, and stops at Django\'s Model', async () => {
+    const lookup = await modules({
+      'shop.models': `from django.db import models
+
+
+class Note(models.Model):
+    saves = models.IntegerField(default=0)
+    deleted = models.BooleanField(default=False)
+    autosaved_at = models.DateTimeField(null=True)
+    objects = models.Manager()
+
+
+class Soft(Note):
+    def soft_delete(self):
+        self.deleted = True
+`,
+    });
+    const note = baseWrites('shop.models.Note', lookup);
+    assert.deepEqual(writesOf(note), { kind: 'read', save: null, delete: null });
+    assert.deepEqual(note.kind === 'read' ? [...note.members].sort() : null, ['autosaved_at', 'deleted', 'objects', 'saves']);
+    assert.deepEqual(writesOf(baseWrites('shop.models.Soft', lookup)), { kind: 'read', save: null, delete: 'Soft.soft_delete()' });
   });
 
   it('answers unknown where the class cannot all be seen', async () => {
@@ -152,12 +180,12 @@ describe('reading base classes from disk', () => {
     write('src/orders/migrations/0001_initial.py', '');
     const reader = new BaseClassReader(await getParser());
     const migration = join(root, 'src/orders/migrations/0001_initial.py');
-    assert.deepEqual(reader.writes('shop.mixins.Urls', migration), { kind: 'read', save: null, delete: null });
+    assert.deepEqual(writesOf(reader.writes('shop.mixins.Urls', migration)), { kind: 'read', save: null, delete: null });
     assert.deepEqual(reader.files, [join(root, 'src/shop/mixins.py')]);
     write('src/shop/mixins.py', 'class Urls:\n    def save(self, *args, **kwargs):\n        super().save(*args, **kwargs)\n');
     // A new size is enough to see the change; the time too, for an edit of the same length.
     utimesSync(join(root, 'src/shop/mixins.py'), new Date(), new Date(Date.now() + 5000));
-    assert.deepEqual(reader.writes('shop.mixins.Urls', migration), { kind: 'read', save: 'Urls.save()', delete: null });
+    assert.deepEqual(writesOf(reader.writes('shop.mixins.Urls', migration)), { kind: 'read', save: 'Urls.save()', delete: null });
     assert.deepEqual(reader.writes('shop.other.Urls', migration), { kind: 'unknown', why: 'it is not in the project' });
     // A module that does not parse is not read: a save() may hide in what the parser could not make out.
     write('src/shop/broken.py', 'class Urls:\n    def url(self):\n        return "/"\n    def save(self, *args, **kwargs\n        pass\n');

@@ -45,9 +45,13 @@ export interface ModuleClasses {
   imports: Map<string, string>;
 }
 
-/** Members whose presence makes the class's own code part of a row write. */
-const SAVE_MEMBER = /save|^_do_(?:insert|update)$/;
-const DELETE_MEMBER = /delete/;
+/**
+ * Members whose presence makes the class's own code part of a row write: save or delete as a word
+ * of the name (save, save_base, _save_table, pre_save, soft_delete), not inside one (a field
+ * `saves`, `deleted`, `autosaved_at` is data).
+ */
+const SAVE_MEMBER = /(?:^|_)save(?:_|$)|^_do_(?:insert|update)$/;
+const DELETE_MEMBER = /(?:^|_)delete(?:_|$)/;
 /** Members through which a class may reach every attribute look-up, or its subclasses' methods. */
 const HOOKS = new Set(['__init_subclass__', '__getattribute__', '__class_getitem__']);
 
@@ -115,7 +119,7 @@ export function moduleClasses(root: Node): ModuleClasses {
 
 /** What a base class's own code does to writes: which write it takes part in, or why that cannot be known. */
 export type BaseWrites =
-  | { kind: 'read'; save: string | null; delete: string | null }
+  | { kind: 'read'; save: string | null; delete: string | null; /** Every member the classes read define (`objects`, `LIMIT`). */ members: ReadonlySet<string> }
   /** `why`: a clause, e.g. `it is not in the project`, `shop.base.Audited has a metaclass, …`. */
   | { kind: 'unknown'; why: string };
 
@@ -137,6 +141,8 @@ function absoluteImport(target: string, module: string, isPackage: boolean): str
 }
 
 const OBJECT = new Set(['builtins.object', 'object']);
+/** Django's own Model: the save() and delete() bulk writes stand for, read as known. */
+const DJANGO_MODEL = new Set(['django.db.models.Model', 'django.db.models.base.Model']);
 
 /**
  * Which writes the class `qualified` (e.g. `shop.mixins.Priced`) and the bases it inherits from
@@ -147,9 +153,10 @@ export function baseWrites(qualified: string, lookup: ModuleLookup): BaseWrites 
   const seen = new Set<string>();
   let save: string | null = null;
   let del: string | null = null;
+  const members = new Set<string>();
   // Each answer is a clause about the class asked of (`it`) or one it inherits from.
   const visit = (name: string, depth: number): string | null => {
-    if (OBJECT.has(name) || seen.has(name)) return null;
+    if (OBJECT.has(name) || DJANGO_MODEL.has(name) || seen.has(name)) return null;
     seen.add(name);
     const subject = name === qualified ? 'it' : name;
     if (depth > 8) return `${subject} inherits from too long a chain of classes`;
@@ -166,6 +173,7 @@ export function baseWrites(qualified: string, lookup: ModuleLookup): BaseWrites 
       return next ? visit(next, depth + 1) : `${module} has no class ${className} to read`;
     }
     if (cls.opaque) return `${subject} has ${cls.opaque}, which may give it methods out of sight`;
+    for (const m of cls.members) members.add(m);
     const saves = cls.members.find((m) => SAVE_MEMBER.test(m));
     const deletes = cls.members.find((m) => DELETE_MEMBER.test(m));
     save ??= saves ? `${className}.${saves}()` : null;
@@ -179,5 +187,5 @@ export function baseWrites(qualified: string, lookup: ModuleLookup): BaseWrites 
     return null;
   };
   const why = visit(qualified, 0);
-  return why ? { kind: 'unknown', why } : { kind: 'read', save, delete: del };
+  return why ? { kind: 'unknown', why } : { kind: 'read', save, delete: del, members };
 }

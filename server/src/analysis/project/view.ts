@@ -290,12 +290,20 @@ export class ProjectView {
    */
   baseInTheWay(file: string, app: string, model: string, kinds: WriteKinds = { save: true, delete: true }): BaseInTheWay | null {
     for (const base of this.customBases(file, app, model)) {
-      const read = this.input.baseWrites?.(base, file) ?? { kind: 'unknown', why: 'its code was not read' };
+      const read = this.classWrites(base, file);
       if (read.kind === 'unknown') return { base, reason: read.why };
       const hit = (kinds.save ? read.save : null) ?? (kinds.delete ? read.delete : null);
       if (hit) return { base, reason: `it defines ${hit}` };
     }
     return null;
+  }
+
+  /**
+   * What the class `qualified` of the project's source (today's model `shop.models.Order`, a mixin)
+   * and the classes it inherits from define, read from `file`'s project; unknown without its code.
+   */
+  classWrites(qualified: string, file: string): BaseWrites {
+    return this.input.baseWrites?.(qualified, file) ?? { kind: 'unknown', why: 'its code was not read' };
   }
 
   /**
