@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runCli, TempDirs } from './helpers/cli';
-import { projectAndCopy, rowsAfterMigrate } from './helpers/django';
+import { projectAndCopy, rowsAfterMigrate, tableRowsScript } from './helpers/django';
 import { pythonSyntaxError } from './helpers/python';
 
 const FILES: Record<string, string> = {
@@ -131,16 +131,7 @@ class Migration(migrations.Migration):
 `,
 };
 
-const READ_ROWS = [
-  'import json',
-  'from django.db import connection',
-  'c = connection.cursor()',
-  'out = {}',
-  'for table in ("shop_course", "shop_note", "shop_tag", "shop_token"):',
-  '    c.execute("SELECT * FROM %s ORDER BY id" % table)',
-  '    out[table] = [list(r) for r in c.fetchall()]',
-  'print(json.dumps(out))',
-].join('\n');
+const READ_ROWS = tableRowsScript(["shop_course", "shop_note", "shop_tag", "shop_token"]);
 
 describe('"Batch this loop" and the mixins migrations give models, on Django', () => {
   const temps = new TempDirs();

@@ -107,30 +107,166 @@ class Migration(migrations.Migration):
 });
 
 describe('a loop over a model imported from the project', () => {
-  it('gets no rewrite: bulk writes would skip that model\'s own save() and signals', async () => {
-    const source = `from django.db import migrations
-from shop.models import Order
+  const temps = new TempDirs();
+  after(() => temps.removeAll());
+  const INITIAL = `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel(name="Order", fields=[("id", models.AutoField(primary_key=True)), ("name", models.CharField(max_length=20)), ("total", models.IntegerField(default=0))]),
+        migrations.CreateModel(name="Line", fields=[("id", models.AutoField(primary_key=True)), ("order", models.ForeignKey(on_delete=models.CASCADE, to="shop.order"))]),
+    ]
+`;
+  const PLAIN_MODELS = `from django.db import models
+
+
+class Order(models.Model):
+    name = models.CharField(max_length=20)
+    total = models.IntegerField(default=0)
+
+    def __str__(self):
+        return self.name
+
+
+class Line(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE)
+`;
+  const migration = (imports: string, body: string, more = '') => `from django.db import migrations
+${imports}
 
 
 def forwards(apps, schema_editor):
-    for order in Order.objects.all():
-        order.total = 0
-        order.save()
-
+${body}
+${more}
 
 class Migration(migrations.Migration):
     dependencies = [("shop", "0001_initial")]
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
 `;
-    const { findings } = await lint(source);
-    const loop = findings.find((f) => f.rule === 'unbatched-save-loop');
-    assert.ok(loop, 'the loop is still reported');
-    assert.deepEqual(loop.fixes, []);
-    assert.match(loop.message, /No rewrite is offered: the loop uses Order, imported from shop\.models: today's model, whose own save\(\) and signals bulk writes would skip/);
-    // The same loop on the historical model is rewritten.
-    const historical = source.replace('from shop.models import Order\n', '').replace('    for order', '    Order = apps.get_model("shop", "Order")\n    for order');
-    const fixed = (await lint(historical)).findings.find((f) => f.rule === 'unbatched-save-loop');
-    assert.ok(fixed && fixed.fixes.length > 0, 'historical model: a fix');
+  const LOOP = '    for order in Order.objects.all():\n        order.total = 0\n        order.save()\n';
+  /** The loop's finding when 0002 is linted with its project (shop/models.py as `models`). */
+  async function loopIn(second: string, models: string = PLAIN_MODELS) {
+    const root = temps.make();
+    writeFileIn(join(root, 'shop/__init__.py'), '');
+    writeFileIn(join(root, 'shop/models.py'), models);
+    writeFileIn(join(root, 'shop/migrations/__init__.py'), '');
+    writeFileIn(join(root, 'shop/migrations/0001_initial.py'), INITIAL);
+    writeFileIn(join(root, 'shop/migrations/0002_loop.py'), second);
+    const result = (await lintProject(root)).get(join(root, 'shop/migrations/0002_loop.py'));
+    const loop = result?.findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.ok(loop, 'the loop is reported');
+    return loop;
+  }
+
+  it('is batched on the historical model when today\'s class is read and has no save() of its own: the import fix first, then the template, as one edit', async () => {
+    const source = migration('from shop.models import Order', LOOP);
+    const loop = await loopIn(source);
+    assert.equal(loop.fixes.length, 1, loop.message);
+    const [fix] = loop.fixes;
+    assert.ok(fix && !fix.safe, 'a template: never applied by --fix');
+    assert.match(fix.title, /^Use Order = apps\.get_model\("shop", "Order"\), then /);
+    // What the same loop on the historical model gets, applied to the text the import fix leaves.
+    const historical = migration('', `    Order = apps.get_model("shop", "Order")\n${LOOP}`).replace('migrations\n\n\n\n', 'migrations\n\n\n');
+    const fixed = await loopIn(historical);
+    assert.ok(fixed.fixes[0], 'historical model: a fix');
+    assert.equal(applyEdits(source, fix.edits), applyEdits(historical, fixed.fixes[0].edits));
+    assert.equal(await pythonSyntaxError(applyEdits(source, fix.edits)), null);
+  });
+
+  it('keeps the import when other code of the file uses it, and swaps every imported model the loop uses', async () => {
+    const body = '    for order in Order.objects.all():\n        order.total = Line.objects.filter(order=order).count()\n        order.save()\n';
+    const source = migration('from shop.models import Order, Line', body, '\ndef describe():\n    return Order.__name__\n\n');
+    const fix = (await loopIn(source)).fixes[0];
+    assert.ok(fix);
+    assert.match(fix.title, /^Use Order = apps\.get_model\("shop", "Order"\); Line = apps\.get_model\("shop", "Line"\), then /);
+    const after = applyEdits(source, fix.edits);
+    assert.match(after, /^from shop\.models import Order\n/m, 'Order is still used by describe()');
+    assert.doesNotMatch(after, /import Order, Line/);
+    assert.match(after, /def forwards\(apps, schema_editor\):\n {4}Line = apps\.get_model\("shop", "Line"\)\n {4}Order = apps\.get_model\("shop", "Order"\)\n/);
+    assert.match(after, /bulk_update\(/);
+    assert.equal(await pythonSyntaxError(after), null);
+    // Linted again, neither finding is left on that loop.
+    const again = (await loopIn(after).catch(() => null));
+    assert.equal(again, null);
+  });
+
+  it('gets no rewrite when today\'s class has a save(), delete() or queried manager of its own, cannot be read, or the swap would break the loop', async () => {
+    const withSave = PLAIN_MODELS.replace('    def __str__(self):', '    def save(self, *args, **kwargs):\n        self.name = self.name.strip()\n        super().save(*args, **kwargs)\n\n    def __str__(self):');
+    const inherited = `from django.db import models
+
+
+class Audited(models.Model):
+    class Meta:
+        abstract = True
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("never")
+
+
+class Order(Audited):
+    name = models.CharField(max_length=20)
+    total = models.IntegerField(default=0)
+`;
+    const manager = PLAIN_MODELS.replace('    def __str__(self):', '    objects = models.Manager().__class__.from_queryset(models.QuerySet)()\n\n    def __str__(self):');
+    const outside = PLAIN_MODELS.replace('from django.db import models', 'from django.db import models\nfrom model_utils.models import TimeStampedModel').replace('class Order(models.Model)', 'class Order(TimeStampedModel)');
+    const cases: Array<[string, string, string, RegExp]> = [
+      ['a save() of its own', withSave, LOOP, /No rewrite is offered: the loop uses Order, imported from shop\.models: today's model, which defines Order\.save\(\): it runs for each row, and bulk writes would skip it\.$/],
+      ['an inherited delete()', inherited, LOOP, /which defines Audited\.delete\(\)/],
+      ['its own objects', manager, LOOP, /whose own `objects` the loop queries: the historical model's manager may see other rows\.$/],
+      ['a base out of sight', outside, LOOP, /whose class cannot be read \(model_utils\.models\.TimeStampedModel is not in the project\)/],
+      ['a class attribute', PLAIN_MODELS, LOOP.replace('order.total = 0', 'order.total = Order.LIMIT'), /No rewrite is offered: the loop uses Order, imported from shop\.models: today's model, whose own save\(\) and signals/],
+      ['a method of today\'s model', PLAIN_MODELS, LOOP.replace('order.total = 0', 'order.total = order.compute_total()'), /No rewrite is offered: the loop uses Order, imported from shop\.models: today's model, whose own save\(\) and signals/],
+    ];
+    for (const [what, models, body, why] of cases) {
+      const loop = await loopIn(migration('from shop.models import Order', body), models);
+      assert.deepEqual(loop.fixes, [], what);
+      assert.match(loop.message, why, what);
+    }
+    // Django's own ContentType, Permission and Group define neither, and their managers are used in migrations.
+    const contentTypes = migration('from django.contrib.contenttypes.models import ContentType', '    for ct in ContentType.objects.filter(app_label="old"):\n        ct.app_label = "new"\n        ct.save()\n');
+    const ct = (await lint(contentTypes)).findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.match(ct?.fixes[0]?.title ?? '', /^Use ContentType = apps\.get_model\("contenttypes", "ContentType"\), then /);
+    const user = migration('from django.contrib.auth.models import User', '    for u in User.objects.all():\n        u.first_name = "x"\n        u.save()\n');
+    assert.deepEqual((await lint(user)).findings.find((f) => f.rule === 'unbatched-save-loop')?.fixes, [], 'AbstractBaseUser.save() does more');
+    // Without the project, today's class is not read: no rewrite.
+    const alone = (await lint(migration('from shop.models import Order', LOOP))).findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.ok(alone);
+    assert.deepEqual(alone.fixes, []);
+    assert.match(alone.message, /No rewrite is offered: the loop uses Order, imported from shop\.models: today's model, whose own save\(\) and signals bulk writes would skip/);
+  });
+});
+
+describe('an object the loop builds, saves and hands on', () => {
+  it('gets no bulk_create: a row related to an unsaved object is refused by bulk_create, and the key is set only at the flush', async () => {
+    const uses = [
+      '        child = Line(order=parent)\n        child.save()',
+      '        other = Order.objects.get(pk=1)\n        other.parent = parent\n        other.save()',
+      '        parent.tags.add(1)',
+      '        print(parent.pk)',
+    ];
+    for (const use of uses) {
+      const body = `    parent = None
+    for row in Order.objects.all():
+        if parent is None:
+            parent = Order(name=row.name)
+            parent.save()
+${use}`;
+      const loop = (await lint(wrap(body))).findings.find((f) => f.rule === 'unbatched-save-loop' && f.range.start.line === 7);
+      assert.ok(loop, use);
+      assert.deepEqual(loop.fixes.map((f) => f.title).filter((t) => /bulk_create/.test(t) && !/then run the rest/.test(t)), [], use);
+    }
+    // Built, set, tested and saved only: batched.
+    const plain = `    for row in Order.objects.all():
+        copy = Order(name=row.name)
+        copy.total = row.total
+        if not copy.name:
+            continue
+        copy.save()`;
+    const loop = (await lint(wrap(plain))).findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.ok(loop?.fixes[0], loop?.message);
+    assert.match(applyEdits(wrap(plain), loop.fixes[0].edits), /Order\.objects\.bulk_create\(new_rows\)/);
   });
 });
 

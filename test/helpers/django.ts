@@ -157,6 +157,20 @@ export function projectAndCopy(files: Readonly<Record<string, string>>, temps: {
   return { original, fixed };
 }
 
+/** A `manage.py shell` script printing every row of `tables` (ordered by id) as JSON: `{table: [[...], ...]}`. */
+export function tableRowsScript(tables: readonly string[]): string {
+  return [
+    'import json',
+    'from django.db import connection',
+    'c = connection.cursor()',
+    'out = {}',
+    `for table in (${tables.map((t) => JSON.stringify(t)).join(', ')},):`,
+    '    c.execute("SELECT * FROM %s ORDER BY id" % table)',
+    '    out[table] = [list(r) for r in c.fetchall()]',
+    'print(json.dumps(out))',
+  ].join('\n');
+}
+
 /** Migrates the project at `root` (its `apps`, on SQLite) and returns what `script` prints, read as JSON. */
 export function rowsAfterMigrate<T>(root: string, apps: string[], script: string): T {
   const project = djangoProject(root, { apps });

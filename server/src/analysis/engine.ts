@@ -19,7 +19,7 @@ import type { Tree } from './parser';
 import { summarizeMigration, type MigrationSummary } from './project/summary';
 import type { ProjectView } from './project/view';
 import { RULE_IDS, RULES, ruleById } from './rules';
-import { ruleEnabled, type ReportedFinding, type Rule } from './rules/rule';
+import { ruleEnabled, type ReportedFinding, type Rule, type RuleContext } from './rules/rule';
 import { syntaxErrorFinding } from './rules/syntax-error';
 import { DEFAULT_TARGET_DATABASE, type TargetDatabase } from './target-database';
 import { LineReader, parseSuppressions, suppressionEdit, suppressionFor, type Suppression } from './suppressions';
@@ -119,12 +119,15 @@ export function analyzeFile(tree: Tree, source: string, options: LintOptions = {
   for (const rule of RULES) {
     if (!rule.check || !ruleEnabled(rule.meta, settings[rule.meta.id])) continue;
     const reported: ReportedFinding[] = [];
-    const findingsOn = (text: string, at?: readonly Position[]): ReportedFinding[] => findingsOnText({ tree, args: (nestedArgs ??= new ArgsCache()) }, text, (ctx) => rule.check?.(ctx), options, at);
-    const nested = source.length <= NESTED_TEXT_LIMIT ? { findingsOn } : {};
     const askedOfView = (app: string, name: string): void => {
       asked.add(`${app}.${name}`);
       askers.add(rule.meta.id);
     };
+    const findingsOn = (text: string, at?: readonly Position[], other?: string): ReportedFinding[] => {
+      const checked = other === undefined ? rule : ruleById(other);
+      return findingsOnText({ tree, args: (nestedArgs ??= new ArgsCache()), project, ...(project ? {} : { askedOfView }) }, text, (ctx) => checked?.check?.(ctx), options, at);
+    };
+    const nested = source.length <= NESTED_TEXT_LIMIT ? { findingsOn } : {};
     rule.check({ model, source, index, batchSize: options.batchSize ?? 1000, project, report: (f) => reported.push(f), ...nested, ...(project ? {} : { askedOfView }) });
     collect(rule.meta.id, reported, findings, rule.meta.defaultSeverity);
   }
@@ -136,11 +139,18 @@ export function analyzeFile(tree: Tree, source: string, options: LintOptions = {
 /**
  * One rule's findings on `text` (a fix's intermediate text of the file `base` holds): nothing when it
  * has no Migration class. Read with the typed arguments of the operations that did not change taken
- * from `base.args`. Parsed whole: an incremental parse from the file's tree saved little here (a
+ * from `base.args`, and with the file's project view: a fix edits RunPython code, never the
+ * operations, so what the view says of the models before and during this migration still holds. Parsed whole: an incremental parse from the file's tree saved little here (a
  * 1 MB file: 205 ms against 294) and left the language server holding memory after the documents
  * were closed (RSS 1.23x of its start-up value against 1.07x).
  */
-function findingsOnText(base: { tree: Tree; args: ArgsCache }, text: string, check: NonNullable<Rule['check']>, options: LintOptions, at?: readonly Position[]): ReportedFinding[] {
+function findingsOnText(
+  base: { tree: Tree; args: ArgsCache; project: RuleContext['project']; askedOfView?: RuleContext['askedOfView'] },
+  text: string,
+  check: NonNullable<Rule['check']>,
+  options: LintOptions,
+  at?: readonly Position[],
+): ReportedFinding[] {
   const parser = new Parser();
   let other: Tree | null = null;
   try {
@@ -150,7 +160,8 @@ function findingsOnText(base: { tree: Tree; args: ArgsCache }, text: string, che
     if (!model) return [];
     const reported: ReportedFinding[] = [];
     const wanted = at ? (p: Position) => at.some((q) => q.line === p.line && q.character === p.character) : undefined;
-    check({ model, source: text, index: new CodeIndex(), batchSize: options.batchSize ?? 1000, project: null, report: (f) => reported.push(f), ...(wanted ? { wanted } : {}) });
+    const ask = base.askedOfView ? { askedOfView: base.askedOfView } : {};
+    check({ model, source: text, index: new CodeIndex(), batchSize: options.batchSize ?? 1000, project: base.project, report: (f) => reported.push(f), ...(wanted ? { wanted } : {}), ...ask });
     return wanted ? reported.filter((f) => wanted(f.range.start)) : reported;
   } finally {
     other?.delete();

@@ -24,7 +24,7 @@ import { memoizeHelper, memoizeLookup, type MemoRewrite } from './memo-lookup';
 import { createdThenSaved, typeErrorFallback } from './paired-writes';
 import { QUERYSET_METHODS } from '../querysets';
 import { modelReads, readsModel } from './reads-model';
-import { assignedFields, boundModel, chainOf, constructedModel, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keyNote, keywordTexts, MARK, modelNames, oneLine, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
+import { assignedFields, boundModel, builtObjectUsed, chainOf, constructedModel, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keyNote, keywordTexts, MARK, modelNames, oneLine, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
 import { mayRepeatRows } from './repeated-rows';
 import { batchedFields, savedValues } from './row-fields';
 
@@ -165,6 +165,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       // obj = Model(...); ...; obj.save(): a new row.
       const built = constructedModel(body, recv.text, locals);
       if (!built || callArguments(w.call).positional.length > 0) return 'the new object is not built from one model class in the loop';
+      if (builtObjectUsed(body, recv.text, w.call)) return 'the loop uses what the write returns';
       const { model, calls } = built;
       rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, model, notes: [...new Set(calls.flatMap(keyNote))] }), 'new_rows') });
     } else if (w.kind === 'save' && recv.type === 'call' && /^[A-Z]/.test(recv.childForFieldName('function')?.text ?? '')) {

@@ -342,6 +342,40 @@ export function constructedModel(body: Node, name: string, locals: Scope): { mod
 }
 
 /**
+ * Whether the loop body uses the object it builds and saves (`obj = Model(...)`, `obj.save()`) other
+ * than by building it, setting its attributes, saving it and testing it (`if not obj:`): handed on
+ * (`child.parent = obj`, `Child(parent=obj)`, `obj.tags.add(...)`), it needs the primary key that a
+ * batched save sets only at the flush, and bulk_create refuses a row whose related object is unsaved
+ * (tendenci `jobs/0003` builds a category and makes it the parent of the next one).
+ */
+export function builtObjectUsed(body: Node, name: string, save: Node): boolean {
+  let used = false;
+  walk(body, (n) => {
+    if (used) return false;
+    if (n.type !== 'identifier' || n.text !== name) return true;
+    const p = n.parent;
+    if (!p) return true;
+    // obj = Model(...)
+    if (p.type === 'assignment' && p.childForFieldName('left')?.id === n.id) return true;
+    if (p.type === 'attribute' && p.childForFieldName('object')?.id === n.id) {
+      const up = p.parent;
+      // obj.field = value; obj.save()
+      if (up?.type === 'assignment' && up.childForFieldName('left')?.id === p.id) return true;
+      if (up?.type === 'call' && up.id === save.id) return true;
+      // obj.field read: a value the loop set itself; not the key, nor a related manager (`obj.tags.add()`).
+      const attribute = p.childForFieldName('attribute')?.text;
+      if (attribute !== 'pk' && attribute !== 'id' && up?.type !== 'call' && up?.type !== 'attribute') return true;
+    }
+    // if obj: / if not obj: / obj is None
+    if (p.type === 'if_statement' || p.type === 'elif_clause' || p.type === 'not_operator' || p.type === 'boolean_operator') return true;
+    if (p.type === 'comparison_operator' && p.namedChildren.some((c) => c.type === 'none')) return true;
+    used = true;
+    return false;
+  });
+  return used;
+}
+
+/**
  * save() of an object built with its primary key updates the row when it exists; bulk_create only
  * inserts. Said in a marked line when the constructor may pass one (`**data`, `pk=`, `id=`).
  */

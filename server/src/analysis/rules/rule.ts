@@ -53,9 +53,10 @@ export interface RuleContext {
    * This rule's findings on another text of the same file (the file as a fix's first step leaves
    * it), parsed and read as this one was; absent inside such a reading, so it never recurses. With
    * `at`, only the findings that start at one of those positions are wanted: a rule may leave out
-   * the others, and the work their fixes would cost.
+   * the others, and the work their fixes would cost. With `rule`, another rule's findings there (a
+   * fix that takes that rule's fix as its first step). The reading has this one's project view.
    */
-  findingsOn?(text: string, at?: readonly Position[]): ReportedFinding[];
+  findingsOn?(text: string, at?: readonly Position[], rule?: string): ReportedFinding[];
   /** Inside findingsOn with `at`: whether a finding starting here is wanted. */
   wanted?(start: Position): boolean;
   /**
