@@ -94,6 +94,12 @@ describe('"Batch this loop" over a model imported from the project, on Django', 
 
   it('takes the historical model and batches when today\'s class has no save() of its own, to the same rows; keeps the loop when it has', () => {
     const { original, fixed } = projectAndCopy(FILES, temps);
+    // A plain run says what the fix run does: the file is linted again with the project view, which reads the classes.
+    const plain = runCli(['check', '--no-cache', '--select', 'unbatched-save-loop', '--format', 'json', '.'], original);
+    const messages = (JSON.parse(plain.stdout) as Array<{ line: number; message: string }>).map((f) => `${f.line}: ${f.message}`);
+    assert.equal(messages.length, 2, plain.stdout);
+    assert.doesNotMatch(messages[0] ?? '', /No rewrite/);
+    assert.match(messages[1] ?? '', /No rewrite is offered: the loop uses Note, imported from shop\.models: today's model, which defines Note\.save\(\)/);
     const run = runCli(['check', '--unsafe-fixes', '--select', 'unbatched-save-loop', '.'], fixed);
     assert.equal(run.code, 1, run.stdout + run.stderr);
     assert.match(run.stdout, /No rewrite is offered: the loop uses Note, imported from shop\.models: today's model, which defines Note\.save\(\)/);

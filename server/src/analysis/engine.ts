@@ -68,9 +68,16 @@ export interface FileAnalysis {
   viewRules?: string[];
 }
 
-/** Whether the view answers any of the questions a file linted without it asked (`question(app, model)`). */
+/** What `viewModels` holds for a class of the project's source a rule wanted read (askedOfClass). */
+const CLASS_REF = 'class:';
+
+/**
+ * Whether the view answers any of the questions a file linted without it asked (`question(app, model)`).
+ * A class of the project's source is read only by a lint with the view: always yes for those.
+ */
 export function viewAnswers(analysis: FileAnalysis, question: (app: string, model: string) => boolean): boolean {
   return (analysis.viewModels ?? []).some((ref) => {
+    if (ref.startsWith(CLASS_REF)) return true;
     const dot = ref.indexOf('.');
     return question(ref.slice(0, dot), ref.slice(dot + 1));
   });
@@ -123,17 +130,22 @@ export function analyzeFile(tree: Tree, source: string, options: LintOptions = {
       asked.add(`${app}.${name}`);
       askers.add(rule.meta.id);
     };
+    const askedOfClass = (qualified: string): void => {
+      asked.add(`${CLASS_REF}${qualified}`);
+      askers.add(rule.meta.id);
+    };
+    const asks = project ? {} : { askedOfView, askedOfClass };
     const findingsOn = (text: string, at?: readonly Position[], other?: string): ReportedFinding[] => {
       const checked = other === undefined ? rule : ruleById(other);
-      return findingsOnText({ tree, args: (nestedArgs ??= new ArgsCache()), project, ...(project ? {} : { askedOfView }) }, text, (ctx) => checked?.check?.(ctx), options, at);
+      return findingsOnText({ tree, args: (nestedArgs ??= new ArgsCache()), project, asks }, text, (ctx) => checked?.check?.(ctx), options, at);
     };
     const nested = source.length <= NESTED_TEXT_LIMIT ? { findingsOn } : {};
-    rule.check({ model, source, index, batchSize: options.batchSize ?? 1000, project, report: (f) => reported.push(f), ...nested, ...(project ? {} : { askedOfView }) });
+    rule.check({ model, source, index, batchSize: options.batchSize ?? 1000, project, report: (f) => reported.push(f), ...nested, ...asks });
     collect(rule.meta.id, reported, findings, rule.meta.defaultSeverity);
   }
   const summary = summarizeMigration(model, options.name ?? 'migration', index);
-  const asks = asked.size > 0 ? { viewModels: [...asked], viewRules: [...askers] } : {};
-  return { analysis: { findings, summary, suppressions: parseSuppressions(source, tree), ...asks }, model };
+  const wanted = asked.size > 0 ? { viewModels: [...asked], viewRules: [...askers] } : {};
+  return { analysis: { findings, summary, suppressions: parseSuppressions(source, tree), ...wanted }, model };
 }
 
 /**
@@ -145,7 +157,7 @@ export function analyzeFile(tree: Tree, source: string, options: LintOptions = {
  * were closed (RSS 1.23x of its start-up value against 1.07x).
  */
 function findingsOnText(
-  base: { tree: Tree; args: ArgsCache; project: RuleContext['project']; askedOfView?: RuleContext['askedOfView'] },
+  base: { tree: Tree; args: ArgsCache; project: RuleContext['project']; asks: Pick<RuleContext, 'askedOfView' | 'askedOfClass'> },
   text: string,
   check: NonNullable<Rule['check']>,
   options: LintOptions,
@@ -160,8 +172,7 @@ function findingsOnText(
     if (!model) return [];
     const reported: ReportedFinding[] = [];
     const wanted = at ? (p: Position) => at.some((q) => q.line === p.line && q.character === p.character) : undefined;
-    const ask = base.askedOfView ? { askedOfView: base.askedOfView } : {};
-    check({ model, source: text, index: new CodeIndex(), batchSize: options.batchSize ?? 1000, project: base.project, report: (f) => reported.push(f), ...(wanted ? { wanted } : {}), ...ask });
+    check({ model, source: text, index: new CodeIndex(), batchSize: options.batchSize ?? 1000, project: base.project, report: (f) => reported.push(f), ...(wanted ? { wanted } : {}), ...base.asks });
     return wanted ? reported.filter((f) => wanted(f.range.start)) : reported;
   } finally {
     other?.delete();

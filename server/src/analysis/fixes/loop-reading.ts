@@ -355,6 +355,9 @@ export function builtObjectUsed(body: Node, name: string, save: Node): boolean {
     if (n.type !== 'identifier' || n.text !== name) return true;
     const p = n.parent;
     if (!p) return true;
+    // Not the name at all: `x.obj`, `Model(obj=...)`.
+    if (p.type === 'attribute' && p.childForFieldName('attribute')?.id === n.id) return true;
+    if (p.type === 'keyword_argument' && p.childForFieldName('name')?.id === n.id) return true;
     // obj = Model(...)
     if (p.type === 'assignment' && p.childForFieldName('left')?.id === n.id) return true;
     if (p.type === 'attribute' && p.childForFieldName('object')?.id === n.id) {

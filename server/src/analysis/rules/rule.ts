@@ -65,6 +65,11 @@ export interface RuleContext {
    * the file again with the view when it matters.
    */
   askedOfView?(app: string, model: string): void;
+  /**
+   * Without a project view: the rule wanted a class of the project's source read (today's model
+   * `shop.models.Order`), which only a lint with the view does; the caller lints the file again with it.
+   */
+  askedOfClass?(qualified: string): void;
 }
 
 /** What a rule that reads the project gets: this file's summary and, when there is one, the project view. */

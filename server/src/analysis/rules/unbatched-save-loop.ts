@@ -203,8 +203,12 @@ const PLAIN_DJANGO_MODELS = new Set(['django.contrib.contenttypes.models.Content
 function todayInTheWay(name: string, loop: LoopFacts, locals: Scope, ctx: RuleContext): string | null {
   const b = locals.lookup(name);
   if (b?.kind === 'import' && PLAIN_DJANGO_MODELS.has(`${b.importedFrom}.${b.importedName}`)) return null;
+  if (b?.kind !== 'import' || !b.importedFrom || !b.importedName || b.importedFrom.startsWith('.')) return '';
   const view = ctx.project?.view;
-  if (b?.kind !== 'import' || !b.importedFrom || !b.importedName || b.importedFrom.startsWith('.') || !view || !ctx.project) return '';
+  if (!view || !ctx.project) {
+    ctx.askedOfClass?.(`${b.importedFrom}.${b.importedName}`);
+    return '';
+  }
   const read = view.classWrites(`${b.importedFrom}.${b.importedName}`, ctx.project.file);
   const today = `imported from ${b.importedFrom}: today's model`;
   if (read.kind === 'unknown') return `${today}, whose class cannot be read (${read.why.replace(/^it /, `${b.importedName} `)}): a save() or signals of its own would run for each row, and bulk writes would skip them`;
