@@ -257,6 +257,23 @@ ${use}`;
       assert.ok(loop, use);
       assert.deepEqual(loop.fixes.map((f) => f.title).filter((t) => /bulk_create/.test(t) && !/then run the rest/.test(t)), [], use);
     }
+    // On the loop body's own level, the loop is split where the save stands: built per row, inserted per batch, the rest run after.
+    const handed = `    for row in Order.objects.all():
+        line = Line(order=row)
+        line.amount = row.total
+        line.full_clean()
+        line.save()
+        Line.objects.filter(pk=line.pk).update(amount=0)`;
+    const split = (await lint(wrap(handed))).findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.match(split?.fixes[0]?.title ?? '', /^Batch this loop: create the rows 1000 at a time, then run the rest of the loop for each/, split?.message);
+    const after = applyEdits(wrap(handed), split?.fixes[0]?.edits ?? []);
+    assert.match(after, /\n {8}Line\.objects\.bulk_create\(\[item\[1\] for item in rows\]\)\n/);
+    assert.match(after, /\n {8}line\.full_clean\(\)\n {8}pending\.append\(\(row, line\)\)\n/, 'the save line goes, the build stays');
+    assert.doesNotMatch(after, /line\.save\(\)/);
+    assert.equal(await pythonSyntaxError(after), null);
+    // Handed on before its save, it is not split there.
+    const early = handed.replace('        line.full_clean()\n', '        Line.objects.filter(pk=line.pk).update(amount=1)\n');
+    assert.match((await lint(wrap(early))).findings.find((f) => f.rule === 'unbatched-save-loop')?.message ?? '', /No rewrite is offered/);
     // Built, set, tested and saved only: batched (a keyword or attribute named like it is not it; mayan `document_comments/0003`).
     const plain = `    for row in Order.objects.all():
         copy = Order(name=row.name, copy=row.copy)

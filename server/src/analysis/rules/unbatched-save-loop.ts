@@ -14,7 +14,8 @@ import { replaceDifference } from '../fixes/edits';
 import { deferCreates } from '../fixes/deferred-create';
 import { BY_OWN_ROW } from '../fixes/memo-lookup';
 import { inlineHelpers } from '../fixes/inline-helper';
-import { assignedFields } from '../fixes/loop-reading';
+import { assignedFields, iterableChain } from '../fixes/loop-reading';
+import { stampedOnSave } from '../fields';
 import { historicalModelRef, MANAGERS } from '../historical-models';
 import { isBoundedIterable } from '../iterables';
 import { lineStarts, positionAt } from '../line-index';
@@ -137,6 +138,23 @@ function inlinedTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: Rul
   return { ...fix, title: `${fix.title} (inlining ${inlined.helpers.join('(), ')}())`, edits: [replaceDifference(ctx.source, text)], safe: false };
 }
 
+/**
+ * In the new function of a split loop, the rest's loop walks tuples of rows: its template cannot
+ * tell the row's model, so it would not write the fields save() fills in. Before splitting: when
+ * the loop saves its own row and the row's model (per the project view) has such fields, what to
+ * say of them (`config, whose model's save() also fills in modified (AutoLastModifiedField)`); null
+ * otherwise: an auto_now field, or a field class of a package, whose pre_save may compute the value
+ * (model_utils' AutoLastModifiedField takes no auto_now).
+ */
+function savedRowComputes(loop: LoopFacts, writes: readonly WriteCall[], ctx: RuleContext, locals: Scope): string | null {
+  const row = writes.find((w) => baseKind(w) === 'save' && w.receiverRoot && loop.targets.includes(w.receiverRoot) && w.call.childForFieldName('function')?.childForFieldName('object')?.type === 'identifier');
+  const model = row ? iterableChain(loop.iterable, locals)?.chain.model : null;
+  const known = model ? fieldsCheck(ctx, locals)(model) : null;
+  if (!row || !model || !known) return null;
+  const filled = [...known.fields].flatMap(([name, spec]) => (spec && (stampedOnSave(spec) || (!spec.builtin && !spec.relation)) ? [`${name} (${spec.cls})`] : []));
+  return filled.length > 0 ? `${row.receiverRoot}, whose model's save() also fills in ${filled.join(', ')}` : null;
+}
+
 /** The template's refusal when the loop uses what its create() returns. */
 const USES_RESULT = 'the loop uses what the write returns';
 
@@ -148,6 +166,8 @@ const USES_RESULT = 'the loop uses what the write returns';
 function deferredTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: RuleContext, locals: Scope, suffix: string): Fix | string | null {
   const split = deferCreates(loop, writes, ctx.source, locals, ctx.batchSize, multiTableCheck(ctx, locals), suffix);
   if (split === null || typeof split === 'string') return split;
+  const computed = savedRowComputes(loop, writes, ctx, locals);
+  if (computed) return `split where the create stands, the rest of the loop saves ${computed}, which its batch in the new function could not see`;
   if (!ctx.findingsOn) return null;
   const starts = lineStarts(split.text);
   const at = (offset: number) => {
