@@ -3,10 +3,11 @@
  * finding stays, with no rewrite offered. Each case is one loop that must get no template.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { applyEdits } from './helpers/apply-edits';
-import { TempDirs, writeFileIn } from './helpers/cli';
+import { runCli, TempDirs, writeFileIn } from './helpers/cli';
 import { getParser, lint, lintProject } from './helpers/lint';
 import { pythonSyntaxError } from './helpers/python';
 import { containsAny, containsReturn } from '../server/src/analysis/fixes/loop-reading';
@@ -1634,6 +1635,61 @@ describe('what leaves a loop from inside', () => {
       assert.equal(containsAny([def!], ['global_statement', 'function_definition']), false);
     } finally {
       tree.delete();
+    }
+  });
+});
+
+describe('a loop split where its create stands, whose rest saves the loop\'s row', () => {
+  const temps = new TempDirs();
+  after(() => temps.removeAll());
+  const project = (stamp: string) => {
+    const root = temps.make();
+    writeFileIn(join(root, 'shop/__init__.py'), '');
+    writeFileIn(join(root, 'shop/migrations/__init__.py'), '');
+    writeFileIn(join(root, 'shop/migrations/0001_initial.py'), `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel(name="Node", fields=[("id", models.AutoField(primary_key=True)), ("depth", models.IntegerField())]),
+        migrations.CreateModel(name="Page", fields=[("id", models.AutoField(primary_key=True)), ("depth", models.IntegerField()), ("node", models.ForeignKey(null=True, on_delete=models.CASCADE, to="shop.node")), ${stamp}]),
+    ]
+`);
+    writeFileIn(join(root, 'shop/migrations/0002_nodes.py'), `from django.db import migrations
+
+
+def nodes(apps, schema_editor):
+    Page = apps.get_model("shop", "Page")
+    Node = apps.get_model("shop", "Node")
+    for page in Page.objects.all():
+        page.node = Node.objects.create(depth=page.depth)
+        page.save()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RunPython(nodes, migrations.RunPython.noop)]
+`);
+    return root;
+  };
+
+  it('is refused when the row\'s model has fields save() fills in, which the new function\'s template cannot see; the CLI\'s plain run says so too', async () => {
+    for (const [stamp, refused] of [['("changed", models.DateTimeField(auto_now=True))', /the rest of the loop saves page, whose model's save\(\) also fills in changed \(DateTimeField\)/], ['("modified", model_utils.fields.AutoLastModifiedField())', /fills in modified \(AutoLastModifiedField\)/], ['("title", models.CharField(max_length=10, default=""))', null]] as const) {
+      const root = project(stamp);
+      if (stamp.includes('model_utils')) writeFileIn(join(root, 'shop/migrations/0001_initial.py'), `import model_utils.fields\n${readFileSync(join(root, 'shop/migrations/0001_initial.py'), 'utf8')}`);
+      const file = join(root, 'shop/migrations/0002_nodes.py');
+      const loop = (await lintProject(root)).get(file)?.findings.find((f) => f.rule === 'unbatched-save-loop');
+      assert.ok(loop, stamp);
+      const plain = runCli(['check', '--no-cache', '--select', 'unbatched-save-loop', '.'], root);
+      if (refused) {
+        assert.deepEqual(loop.fixes, [], stamp);
+        assert.match(loop.message, refused);
+        assert.match(plain.stdout, refused, 'the plain run lints the file again with the view');
+      } else {
+        assert.match(loop.fixes[0]?.title ?? '', /create the rows 1000 at a time, then run the rest of the loop for each/, loop.message);
+        assert.doesNotMatch(plain.stdout, /No rewrite/);
+      }
     }
   });
 });

@@ -68,16 +68,16 @@ export interface FileAnalysis {
   viewRules?: string[];
 }
 
-/** What `viewModels` holds for a class of the project's source a rule wanted read (askedOfClass). */
-const CLASS_REF = 'class:';
+/** What `viewModels` holds for an answer only a lint with the view gives (needsView): `view:shop.models.Order`. */
+const NEEDS_VIEW = 'view:';
 
 /**
  * Whether the view answers any of the questions a file linted without it asked (`question(app, model)`).
- * A class of the project's source is read only by a lint with the view: always yes for those.
+ * What only a lint with the view can tell (a class of the project's source read): always yes for those.
  */
 export function viewAnswers(analysis: FileAnalysis, question: (app: string, model: string) => boolean): boolean {
   return (analysis.viewModels ?? []).some((ref) => {
-    if (ref.startsWith(CLASS_REF)) return true;
+    if (ref.startsWith(NEEDS_VIEW)) return true;
     const dot = ref.indexOf('.');
     return question(ref.slice(0, dot), ref.slice(dot + 1));
   });
@@ -130,11 +130,11 @@ export function analyzeFile(tree: Tree, source: string, options: LintOptions = {
       asked.add(`${app}.${name}`);
       askers.add(rule.meta.id);
     };
-    const askedOfClass = (qualified: string): void => {
-      asked.add(`${CLASS_REF}${qualified}`);
+    const needsView = (what: string): void => {
+      asked.add(`${NEEDS_VIEW}${what}`);
       askers.add(rule.meta.id);
     };
-    const asks = project ? {} : { askedOfView, askedOfClass };
+    const asks = project ? {} : { askedOfView, needsView };
     const findingsOn = (text: string, at?: readonly Position[], other?: string): ReportedFinding[] => {
       const checked = other === undefined ? rule : ruleById(other);
       return findingsOnText({ tree, args: (nestedArgs ??= new ArgsCache()), project, asks }, text, (ctx) => checked?.check?.(ctx), options, at);
@@ -157,7 +157,7 @@ export function analyzeFile(tree: Tree, source: string, options: LintOptions = {
  * were closed (RSS 1.23x of its start-up value against 1.07x).
  */
 function findingsOnText(
-  base: { tree: Tree; args: ArgsCache; project: RuleContext['project']; asks: Pick<RuleContext, 'askedOfView' | 'askedOfClass'> },
+  base: { tree: Tree; args: ArgsCache; project: RuleContext['project']; asks: Pick<RuleContext, 'askedOfView' | 'needsView'> },
   text: string,
   check: NonNullable<Rule['check']>,
   options: LintOptions,

@@ -66,10 +66,11 @@ export interface RuleContext {
    */
   askedOfView?(app: string, model: string): void;
   /**
-   * Without a project view: the rule wanted a class of the project's source read (today's model
-   * `shop.models.Order`), which only a lint with the view does; the caller lints the file again with it.
+   * Without a project view: a finding depends on what only a lint with the view can tell (today's
+   * model `shop.models.Order` read from the project's source; the fields a model's save() fills in),
+   * named by `what`; the caller lints the file again with the view.
    */
-  askedOfClass?(qualified: string): void;
+  needsView?(what: string): void;
 }
 
 /** What a rule that reads the project gets: this file's summary and, when there is one, the project view. */

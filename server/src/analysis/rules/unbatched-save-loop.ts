@@ -150,6 +150,7 @@ function savedRowComputes(loop: LoopFacts, writes: readonly WriteCall[], ctx: Ru
   const row = writes.find((w) => baseKind(w) === 'save' && w.receiverRoot && loop.targets.includes(w.receiverRoot) && w.call.childForFieldName('function')?.childForFieldName('object')?.type === 'identifier');
   const model = row ? iterableChain(loop.iterable, locals)?.chain.model : null;
   const known = model ? fieldsCheck(ctx, locals)(model) : null;
+  if (row && model && !ctx.project) ctx.needsView?.(`fields of ${model}`);
   if (!row || !model || !known) return null;
   const filled = [...known.fields].flatMap(([name, spec]) => (spec && (stampedOnSave(spec) || (!spec.builtin && !spec.relation)) ? [`${name} (${spec.cls})`] : []));
   return filled.length > 0 ? `${row.receiverRoot}, whose model's save() also fills in ${filled.join(', ')}` : null;
@@ -226,7 +227,7 @@ function todayInTheWay(name: string, loop: LoopFacts, locals: Scope, ctx: RuleCo
   if (b?.kind !== 'import' || !b.importedFrom || !b.importedName || b.importedFrom.startsWith('.')) return '';
   const view = ctx.project?.view;
   if (!view || !ctx.project) {
-    ctx.askedOfClass?.(`${b.importedFrom}.${b.importedName}`);
+    ctx.needsView?.(`${b.importedFrom}.${b.importedName}`);
     return '';
   }
   const read = view.classWrites(`${b.importedFrom}.${b.importedName}`, ctx.project.file);
