@@ -293,8 +293,10 @@ interface Relinted {
 
 /**
  * A plain run: the workers lint each file without the project view, and say which models a rule
- * wanted its answers about. Where the answer changes a finding — a child of multi-table
- * inheritance, a model whose migrations give it a mixin: no rewrite, and the message says why —
+ * wanted its answers about, or what only a lint with the view can tell (today's model class read
+ * from the project's source, the fields a model's save() fills in). Where the answer changes a
+ * finding — a child of multi-table inheritance, a model whose migrations give it a mixin: no
+ * rewrite, and the message says why —
  * the file is linted again, here, with the view, so the CLI says what the editor says. Rare: most
  * runs build the view once, as they would anyway, and lint nothing twice. Each file's cached
  * result stays the one without the view (it must not depend on other files).

@@ -119,7 +119,8 @@ export class WorkspaceLinter {
   /**
    * A disk file read during a scan is linted without the project view, and its rules say which
    * models they wanted the view's answers about (a mixin, a multi-table child: no rewrite, and the
-   * message says why). Where the answer changes a finding, the asking rules run again on the file
+   * message says why), or that only a lint with the view can tell (today's model class read from the
+   * project's source, the fields a model's save() fills in). Where the answer changes a finding, the asking rules run again on the file
    * with the view, so an unopened file says what it says open, and what the CLI says. Rare; kept
    * until the view changes.
    */
