@@ -82,11 +82,22 @@ def rename_tags(apps, schema_editor):
         tag.save(update_fields=["label"])
 
 
+def mark_tags(apps, schema_editor):
+    Course = apps.get_model("shop", "Course")
+    Tag = apps.get_model("shop", "Tag")
+    for course in Course.objects.filter(pk__lte=2).order_by("pk"):
+        tags = Tag.objects.filter(pk__lte=5).order_by("pk")
+        for tag in tags:
+            tag.label = tag.label + "!"
+            tag.save()
+
+
 class Migration(migrations.Migration):
     dependencies = [("shop", "0002_seed")]
     operations = [
         migrations.RunPython(rename_courses, migrations.RunPython.noop),
         migrations.RunPython(rename_tags, migrations.RunPython.noop),
+        migrations.RunPython(mark_tags, migrations.RunPython.noop),
     ]
 `,
 };
@@ -120,8 +131,11 @@ describe('"Batch this loop" and auto_now fields, on Django', () => {
     assert.match(text, /course\._meta\.get_field\("modified"\)\.pre_save\(course, False\)/);
     assert.match(text, /course\._meta\.get_field\("day"\)\.pre_save\(course, False\)/);
     assert.match(text, /bulk_update\(batch, \["name", "modified", "day"\]\)/);
-    assert.doesNotMatch(text, /get_field\("touched"\)/, 'save(update_fields=["label"]) stamped nothing');
+    assert.doesNotMatch(text.slice(text.indexOf('def rename_tags'), text.indexOf('def mark_tags')), /get_field\("touched"\)/, 'save(update_fields=["label"]) stamped nothing');
     assert.match(text, /bulk_update\(batch(_\d)?, \["label"\]\)/);
+    // A loop over a name an outer loop binds to a query (`tags = Tag.objects.filter(…)`, DefectDojo `0131`): its model is known too.
+    assert.match(text, /tag\._meta\.get_field\("touched"\)\.pre_save\(tag, False\)/);
+    assert.match(text, /bulk_update\(batch(_\w+)?, \["label", "touched"\]\)/);
 
     const rows = (root: string) => rowsAfterMigrate<Rows>(root, ['shop'], READ_ROWS);
     for (const [which, got] of [['original', rows(original)], ['fixed', rows(fixed)]] as const) {
@@ -132,9 +146,12 @@ describe('"Batch this loop" and auto_now fields, on Django', () => {
         assert.ok(!day.startsWith('2000-'), `${which}: ${name} keeps the old day ${day}`);
       }
       for (const [label, touched] of got.tags) {
-        assert.match(label, /^T\d+$/, which);
-        assert.ok(touched.startsWith('2000-01-01'), `${which}: ${label} was stamped ${touched}`);
+        assert.match(label, /^T\d+(!!)?$/, which);
+        // mark_tags saved the first five (twice): stamped; rename_tags' save(update_fields=["label"]) stamped none.
+        if (label.endsWith('!!')) assert.ok(!touched.startsWith('2000-'), `${which}: ${label} keeps the old time ${touched}`);
+        else assert.ok(touched.startsWith('2000-01-01'), `${which}: ${label} was stamped ${touched}`);
       }
+      assert.equal(got.tags.filter(([label]) => label.endsWith('!!')).length, 5, which);
     }
   });
 });

@@ -1693,3 +1693,52 @@ class Migration(migrations.Migration):
     }
   });
 });
+
+describe('a loop that reads another row of its own table through a relation', () => {
+  const temps = new TempDirs();
+  after(() => temps.removeAll());
+
+  it('gets the template with a marked line, not the proven rewrite (healthchecks accounts/0018: profile.current_team.current_project)', async () => {
+    for (const [to, marked] of [['"accounts.Profile"', true], ['"self"', true], ['"Profile"', true], ['"accounts.Project"', false]] as const) {
+      const root = temps.make();
+      writeFileIn(join(root, 'accounts/__init__.py'), '');
+      writeFileIn(join(root, 'accounts/migrations/__init__.py'), '');
+      writeFileIn(join(root, 'accounts/migrations/0001_initial.py'), `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel(name="Project", fields=[("id", models.AutoField(primary_key=True)), ("current_project", models.IntegerField(null=True))]),
+        migrations.CreateModel(name="Profile", fields=[("id", models.AutoField(primary_key=True)), ("current_project", models.IntegerField(null=True)), ("current_team", models.ForeignKey(null=True, on_delete=models.SET_NULL, to=${to}))]),
+    ]
+`);
+      const file = join(root, 'accounts/migrations/0002_teams.py');
+      writeFileIn(file, `from django.db import migrations
+
+
+def teams(apps, schema_editor):
+    Profile = apps.get_model("accounts", "Profile")
+    for profile in Profile.objects.all():
+        if profile.current_team_id:
+            profile.current_project = profile.current_team.current_project
+            profile.save()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("accounts", "0001_initial")]
+    operations = [migrations.RunPython(teams, migrations.RunPython.noop)]
+`);
+      const loop = (await lintProject(root)).get(file)?.findings.find((f) => f.rule === 'unbatched-save-loop');
+      const fix = loop?.fixes[0];
+      assert.ok(fix, to);
+      const after = applyEdits(readFileSync(file, 'utf8'), fix.edits);
+      if (marked) {
+        assert.match(fix.title, /^Batch this loop/, to);
+        assert.match(after, /# TODO\(migration-guard\): the loop reads profile\.current_team\.current_project, another row of the table it writes: until a flush it does not see the changes batched so far\n/, to);
+      } else {
+        assert.doesNotMatch(after, /another row of the table it writes/, to);
+      }
+    }
+  });
+});

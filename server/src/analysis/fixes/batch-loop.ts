@@ -23,8 +23,8 @@ import { eolOf, indentOf, insertAfter, insertAt, pythonString, replaceNode } fro
 import { memoizeHelper, memoizeLookup, type MemoRewrite } from './memo-lookup';
 import { createdThenSaved, typeErrorFallback } from './paired-writes';
 import { QUERYSET_METHODS } from '../querysets';
-import { modelReads, readsModel } from './reads-model';
-import { assignedFields, boundModel, builtObjectUsed, chainOf, constructedModel, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keyNote, keywordTexts, MARK, modelNames, oneLine, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
+import { modelReads, readsModel, selfRelationRead } from './reads-model';
+import { assignedFields, boundModel, builtObjectUsed, chainOf, queryModel, constructedModel, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keyNote, keywordTexts, MARK, modelNames, oneLine, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
 import { mayRepeatRows } from './repeated-rows';
 import { batchedFields, savedValues } from './row-fields';
 
@@ -183,7 +183,12 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       // `update_fields=names` built at run time: the fields the loop assigns, marked for checking.
       const explicit = args.keywords.has('update_fields') ? explicitUpdateFields(w.call) : null;
       // The auto_now fields save() stamped (all of them, or those update_fields names): stamped the same way before the append.
-      const rowModel = isRow ? (walked?.chain.model ?? null) : recv.type === 'identifier' ? boundModel(body, recv.text, locals) : null;
+      const named = loop.iterable ? unparen(loop.iterable) : null;
+      const rowModel = isRow
+        ? (walked?.chain.model ?? (named?.type === 'identifier' && fnNode ? queryModel(fnNode, named.text, locals) : null))
+        : recv.type === 'identifier'
+          ? boundModel(body, recv.text, locals)
+          : null;
       const stampable = rowModel ? (input.stamped?.(rowModel) ?? []) : [];
       const stamps = explicit ? stampable.filter((f) => explicit.includes(f)) : args.keywords.has('update_fields') ? [] : stampable;
       const known = rowModel ? (input.fields?.(rowModel) ?? null) : null;
@@ -192,6 +197,9 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       // manager may leave rows out) on the database the row came from (`.using(alias)`).
       const manager = isRow && walked ? walked.chain.manager : ROW_MANAGER;
       const repeat = isRow ? [] : [`${MARK} if several rows reach the same ${row}, the batch keeps one copy of it, not each change in turn`];
+      // `profile.current_team.current_project`: a relation to the model itself loads another row of the table the batch writes.
+      const selfRead = known?.selfRelated ? selfRelationRead(body, row, known.selfRelated) : null;
+      if (selfRead) repeat.push(`${MARK} the loop reads ${selfRead}, another row of the table it writes: until a flush it does not see the changes batched so far`);
       // Several rows may reach the same object, or the loop's query yield its row twice (a filter
       // across a many-to-many): bulk_update's CASE takes the first copy of a pk, the loop's last save
       // wins — so the batch keeps the last copy of each.

@@ -17,7 +17,7 @@ import type { Fix } from '../types';
 import { eolOf, indentOf, insertAfter, pythonString, replaceNode } from './edits';
 import { chainOf, QUERYSET_CHAIN, uniqueName as freshName } from './loop-reading';
 import { mayRepeatRows } from './repeated-rows';
-import { readsModel } from './reads-model';
+import { readsModel, selfRelationRead } from './reads-model';
 import { MANAGERS } from '../historical-models';
 
 interface TemplateInput {
@@ -206,6 +206,9 @@ export function batchTemplateFix(input: TemplateInput): Fix | null {
   if (receiver?.type !== 'identifier' || receiver.text !== target) return null;
   // The loop queries the table it writes: batched, those queries would not see the rows written so far.
   if (readsModel(body, qs.model)) return null;
+  // Nor through a relation of the row to its own model (`profile.current_team.current_project`), per the project view.
+  const known = input.fields?.(qs.model) ?? null;
+  if (known?.selfRelated && selfRelationRead(body, target, known.selfRelated)) return null;
 
   if (write.kind === 'delete') {
     const only = codeChildren(body);
@@ -233,7 +236,6 @@ export function batchTemplateFix(input: TemplateInput): Fix | null {
   if (!explicit && [...read.fields.keys()].some((f) => f === 'pk' || f === 'id')) return null;
   // A name that may be no field (`row._event_ignore`), or a query that may yield a row twice (a
   // join): not proven the same — "Batch this loop" says how it handles them.
-  const known = input.fields?.(qs.model) ?? null;
   if (fields.some((f) => (known ? !known.mixins && !known.fields.has(f) && !f.endsWith('_id') : f.startsWith('_')))) return null;
   if (mayRepeatRows(unparen(loop.iterable), known)) return null;
   const saveStatement = statementOf(write.call);

@@ -422,6 +422,33 @@ export function mentions(name: string, text: string): number {
   return (text.match(new RegExp(`(?<![\\w.])${name}\\b`, 'g')) ?? []).length;
 }
 
+/**
+ * The model of the queryset a loop walks through a name bound in a loop around it (`tests =
+ * Test.objects.filter(…)` in the outer loop's body, `for test in tests:`; DefectDojo
+ * `db_migrations/0131`), when every binding of the name in `scope` is a chain of that one model;
+ * else null. Such a name is bound once per outer row, so the scope does not hold it.
+ */
+export function queryModel(scope: Node, name: string, locals: Scope): string | null {
+  const isModel = modelNames(locals);
+  let model: string | null = null;
+  let ok = true;
+  walk(scope, (n) => {
+    if (!ok) return false;
+    if (n.type === 'assignment' || n.type === 'augmented_assignment' || n.type === 'for_statement' || n.type === 'named_expression') {
+      const left = n.childForFieldName(n.type === 'named_expression' ? 'name' : 'left');
+      if (left?.type === 'identifier' && left.text === name && n.type === 'assignment') {
+        const right = n.childForFieldName('right');
+        const chain = right ? chainOf(right, isModel) : null;
+        if (!chain || (model !== null && model !== chain.model)) ok = false;
+        else model = chain.model;
+      } else if (left && left.type !== 'identifier' && left.descendantsOfType('identifier').some((i) => i.text === name)) ok = false;
+      else if (left?.text === name && n.type !== 'assignment') ok = false;
+    }
+    return true;
+  });
+  return ok ? model : null;
+}
+
 /** Queryset methods that return one row of its model (or a row and a flag). */
 const ROW_GETTERS = new Set(['get', 'first', 'last', 'earliest', 'latest', 'create', 'get_or_create', 'update_or_create']);
 

@@ -6,6 +6,7 @@
  */
 import { walk, type Node } from '../syntax';
 import { MANAGERS } from '../historical-models';
+import { oneLine } from './loop-reading';
 
 /**
  * The `Model.objects` / `Model._default_manager` / `Model._base_manager` nodes in `body`, except
@@ -28,4 +29,20 @@ export function modelReads(body: Node, model: string, skip: readonly Node[] = []
 /** Whether `body` reads `model` through one of its managers (see modelReads). */
 export function readsModel(body: Node, model: string, skip: readonly Node[] = []): boolean {
   return modelReads(body, model, skip, true).length > 0;
+}
+
+/**
+ * `row.field` read (not set) where `field` relates the row's model to itself (`profile.current_team`):
+ * the first such read, as written; null when none.
+ */
+export function selfRelationRead(body: Node, row: string, selfRelated: (field: string) => boolean): string | null {
+  for (const a of body.descendantsOfType('attribute')) {
+    const obj = a.childForFieldName('object');
+    const field = a.childForFieldName('attribute')?.text ?? '';
+    if (obj?.type !== 'identifier' || obj.text !== row || !selfRelated(field)) continue;
+    const p = a.parent;
+    if (p?.type === 'assignment' && p.childForFieldName('left')?.id === a.id) continue;
+    return oneLine(p?.type === 'attribute' ? p.text : a.text);
+  }
+  return null;
 }

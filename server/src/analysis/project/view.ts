@@ -43,6 +43,8 @@ export interface ModelFields {
   mixins: boolean;
   /** The fields of the model a relation field of it points at; null when not known. */
   related: (field: string) => ModelFields | null;
+  /** Whether a relation field of it points at the model itself (`'self'`, its own label): reading it reads another row of the same table. */
+  selfRelated?: (field: string) => boolean;
 }
 
 /** Which writes a batched loop would stop going through the model's own methods for. */
@@ -334,7 +336,15 @@ export class ProjectView {
         if (entry.bases.some(isMixin)) mixins = true;
         parent ??= parentModel(entry.bases);
       }
-      if (!parent) return { fields, mixins, related: (name) => this.relatedFields(file, app, fields.get(name)) };
+      if (!parent) {
+        const selfRelated = (name: string): boolean => {
+          const to = fields.get(name)?.relation?.to;
+          const ref = to && to.kind === 'str' ? /^(?:(\w+)\.)?(\w+)$/.exec(to.value) : null;
+          if (!ref) return false;
+          return ref[2] === 'self' || ((ref[1] ?? app).toLowerCase() === app.toLowerCase() && (ref[2] as string).toLowerCase() === model.toLowerCase());
+        };
+        return { fields, mixins, related: (name) => this.relatedFields(file, app, fields.get(name)), selfRelated };
+      }
       entries = this.entriesDuring(file, parent[1] as string, parent[2] as string);
     }
     return null;
