@@ -5,8 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { mayImportModels } from '../server/src/analysis/rules/runpython-model-import';
+import { TempDirs, writeFileIn } from './helpers/cli';
 import { lint, lintProject } from './helpers/lint';
 import { FIXTURES } from './helpers/paths';
 import { pythonSyntaxError } from './helpers/python';
@@ -100,6 +101,54 @@ describe('runpython-model-import: the app label of the fix', () => {
     assert.ok(file);
     const titles = (results.get(file)?.findings ?? []).filter((f) => f.rule === 'runpython-model-import').map((f) => f.fixes.map((x) => x.title));
     assert.deepEqual(titles, [['Use Order = apps.get_model("shop", "Order")'], ['Use Line = apps.get_model("shop", "Line")'], []]);
+  });
+});
+
+describe('runpython-model-import: what today\'s class defines, read from the project', () => {
+  const temps = new TempDirs();
+  after(() => temps.removeAll());
+
+  it('refuses the swap where a row reads a property or constant of today\'s class that is no field of the historical model', async () => {
+    const root = temps.make();
+    writeFileIn(join(root, 'shop/__init__.py'), '');
+    writeFileIn(join(root, 'shop/models.py'), `from django.db import models
+
+
+class Order(models.Model):
+    name = models.CharField(max_length=20)
+    code = models.CharField(max_length=20, default="")
+    LIMIT = 10
+
+    @property
+    def full_name(self):
+        return "Order " + self.name
+`);
+    writeFileIn(join(root, 'shop/migrations/__init__.py'), '');
+    writeFileIn(join(root, 'shop/migrations/0001_initial.py'), `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [migrations.CreateModel(name="Order", fields=[("id", models.AutoField(primary_key=True)), ("name", models.CharField(max_length=20))])]
+`);
+    const file = join(root, 'shop/migrations/0002_names.py');
+    const verdicts: Array<[string, RegExp | null]> = [
+      ['order.name = order.full_name', /No fix is offered: the code reads `order\.full_name`, which today's Order defines and the historical model does not have/],
+      // `code` is a field of today's class that this migration's state does not have yet.
+      ['order.code = "x"', /No fix is offered: the code reads `order\.code`/],
+      ['order.name = order.name.upper()', null],
+    ];
+    for (const [body, why] of verdicts) {
+      writeFileIn(file, migration('from shop.models import Order', `for order in Order.objects.all():\n        ${body}\n        order.save()`));
+      const found = (await lintProject(root)).get(file)?.findings.find((f) => f.rule === 'runpython-model-import');
+      assert.ok(found, body);
+      if (why) {
+        assert.deepEqual(found.fixes, [], body);
+        assert.match(found.message, why);
+      } else {
+        assert.deepEqual(found.fixes.map((f) => f.title), ['Use Order = apps.get_model("shop", "Order")'], body);
+      }
+    }
   });
 });
 

@@ -394,20 +394,7 @@ function chainRoot(node: Node): Node | null {
  * The swap would raise, so no fix is offered. Properties read as attributes are not seen.
  */
 function rowMethodUsed(name: string, unit: CodeUnit): string | null {
-  const rows = new Set<string>();
-  const rooted = (n: Node | null) => !!n && chainRoot(n)?.text === name;
-  walkUnit(unit, ['for_statement', 'assignment'], (n) => {
-    if (n.type === 'for_statement') {
-      const left = n.childForFieldName('left');
-      if (left?.type === 'identifier' && rooted(n.childForFieldName('right'))) rows.add(left.text);
-      return;
-    }
-    const left = n.childForFieldName('left');
-    const right = n.childForFieldName('right');
-    const last = right?.type === 'call' ? right.childForFieldName('function') : null;
-    const one = last?.type === 'attribute' && /^(get|first|last|earliest|latest|create)$/.test(last.childForFieldName('attribute')?.text ?? '');
-    if (left?.type === 'identifier' && one && rooted(right ?? null)) rows.add(left.text);
-  });
+  const rows = rowsOf(name, unit);
   if (rows.size === 0) return null;
   let used: string | null = null;
   walkUnit(unit, ['call'], (c) => {
@@ -427,6 +414,52 @@ function rowMethodUsed(name: string, unit: CodeUnit): string | null {
     if (odd) used = `calls \`${obj.text}.${method}(${odd.text})\`, which the historical model's ${method}() does not take`;
   });
   return used;
+}
+
+/**
+ * With the project view: the unit reads an attribute of a row that today's class defines (a
+ * property, a constant) and the historical model does not have as a field (`order.full_name`):
+ * today's class read from the project's source (never imported), the fields from the migrations
+ * before this one. Null when neither can be read.
+ */
+function todayMemberRead(bare: NonNullable<ModelUse['bare']>, unit: CodeUnit, ctx: RuleContext): string | null {
+  const project = ctx.project;
+  const view = project?.view;
+  if (!project || !view || bare.module.startsWith('.')) return null;
+  const today = view.classWrites(`${bare.module}.${bare.model}`, project.file);
+  const label = appLabelOf(bare.module, project);
+  const known = label ? view.modelFields(project.file, label, bare.model) : null;
+  if (today.kind !== 'read' || !known) return null;
+  const rows = rowsOf(bare.name, unit);
+  let read: string | null = null;
+  walkUnit(unit, ['attribute'], (a) => {
+    if (read !== null) return;
+    const obj = a.childForFieldName('object');
+    const attribute = a.childForFieldName('attribute')?.text ?? '';
+    if (obj?.type !== 'identifier' || !rows.has(obj.text) || !today.members.has(attribute)) return;
+    if (known.fields.has(attribute) || INSTANCE_METHODS.has(attribute) || MANAGERS.has(attribute) || attribute === 'pk') return;
+    read = `reads \`${obj.text}.${attribute}\`, which today's ${bare.model} defines and the historical model does not have`;
+  });
+  return read;
+}
+
+/** The rows of a model a unit holds: loop variables over its queries, names bound to one row of them. */
+function rowsOf(name: string, unit: CodeUnit): Set<string> {
+  const rows = new Set<string>();
+  const rooted = (n: Node | null) => !!n && chainRoot(n)?.text === name;
+  walkUnit(unit, ['for_statement', 'assignment'], (n) => {
+    if (n.type === 'for_statement') {
+      const left = n.childForFieldName('left');
+      if (left?.type === 'identifier' && rooted(n.childForFieldName('right'))) rows.add(left.text);
+      return;
+    }
+    const left = n.childForFieldName('left');
+    const right = n.childForFieldName('right');
+    const last = right?.type === 'call' ? right.childForFieldName('function') : null;
+    const one = last?.type === 'attribute' && /^(get|first|last|earliest|latest|create)$/.test(last.childForFieldName('attribute')?.text ?? '');
+    if (left?.type === 'identifier' && one && rooted(right ?? null)) rows.add(left.text);
+  });
+  return rows;
 }
 
 function buildFix(use: ModelUse, unit: CodeUnit, apps: string, ctx: RuleContext, names: UnitNames): Fix | null {
@@ -492,7 +525,11 @@ export const runpythonModelImport: Rule = {
         const apps = appsParameter(facts.unit, isEntry);
         // A class attribute the historical model lacks: the swap would raise, so no fix.
         const attribute = use.bare ? classAttributeUsed(use.bare.name, facts.unit) : null;
-        const noSwap = attribute ? `reads \`${attribute}\`, which the historical model does not have` : use.bare ? rowMethodUsed(use.bare.name, facts.unit) : null;
+        const noSwap = attribute
+          ? `reads \`${attribute}\`, which the historical model does not have`
+          : use.bare
+            ? (rowMethodUsed(use.bare.name, facts.unit) ?? todayMemberRead(use.bare, facts.unit, ctx))
+            : null;
         const fix = apps && noSwap === null ? buildFix(use, facts.unit, apps, ctx, names) : null;
         const related = [operation];
         if (use.bare) related.push({ range: rangeOf(use.bare.binding.node), message: `the import (line ${lineOf(use.bare.binding.node)})` });
