@@ -9,7 +9,7 @@
  * relation to it). The loop is split in two where the last such create stands. The first part
  * still runs per row and builds the objects unsaved; every N rows (and once after the loop) one
  * bulk_create per model saves them, and bulk_create gives them their primary keys on PostgreSQL (on
- * SQLite 3.35+ and MariaDB 10.5+ too). Then the rest of the loop runs for each row of that batch,
+ * MariaDB 10.5+ too, and SQLite 3.35+ from Django 4.0). Then the rest of the loop runs for each row of that batch,
  * in a local function that receives the rows with the names the first part bound and the rest
  * reads:
  *
@@ -153,6 +153,8 @@ export function deferCreates(
   multiTable?: (model: string) => boolean,
   /** `_2`, `_3`… for the second, third… loop of the function that may be split: each its own function and list. */
   suffix = '',
+  /** The auto_now fields of the loop's row's model (per the project view): its plain save() in the rest stamps them there. */
+  stamps: readonly string[] = [],
 ): Deferred | string | null {
   if (loop.kind !== 'for' || loop.node.childForFieldName('alternative')) return null;
   const body = loop.node.childForFieldName('body');
@@ -390,6 +392,20 @@ export function deferCreates(
     const lead = /^[ \t]*/.exec(line)?.[0].length ?? 0;
     return line.slice(Math.min(lead, from - to));
   });
+  // The rest's loop walks tuples, so its template cannot tell the row's model: the row's plain
+  // save() gets the auto_now stamps here, as assignments that template then lists.
+  if (stamps.length > 0 && left.type === 'identifier') {
+    const row = left.text;
+    const saves = rest.flatMap((st) => st.descendantsOfType('call')).filter((c) => {
+      const fn = c.childForFieldName('function');
+      return fn?.type === 'attribute' && fn.childForFieldName('object')?.text === row && fn.childForFieldName('attribute')?.text === 'save' && (c.childForFieldName('arguments')?.namedChildCount ?? 0) === 0 && c.parent?.type === 'expression_statement';
+    });
+    for (const c of saves.sort((a, b) => b.startIndex - a.startIndex)) {
+      const i = c.startPosition.row - firstRestRow;
+      const lead = /^[ \t]*/.exec(moved[i] ?? '')?.[0] ?? '';
+      moved.splice(i, 0, ...stamps.map((f) => `${lead}${row}.${f} = ${row}._meta.get_field(${JSON.stringify(f)}).pre_save(${row}, False)  # auto_now: the time save() would have set`));
+    }
+  }
   const attrAssigns = [
     ...producers.flatMap((p) => (p.unpack ?? []).map((l) => `${defIndent}${step}${step}${l}`)),
     ...producers.filter((p) => p.target.type === 'attribute').map((p) => `${defIndent}${step}${step}${oneLine(p.target.text)} = ${p.name}`),

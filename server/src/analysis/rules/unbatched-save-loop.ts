@@ -14,7 +14,7 @@ import { replaceDifference } from '../fixes/edits';
 import { deferCreates } from '../fixes/deferred-create';
 import { BY_OWN_ROW } from '../fixes/memo-lookup';
 import { inlineHelpers } from '../fixes/inline-helper';
-import { assignedFields, iterableChain } from '../fixes/loop-reading';
+import { assignedFields, iterableChain, queryModel } from '../fixes/loop-reading';
 import { stampedOnSave } from '../fields';
 import { historicalModelRef, MANAGERS } from '../historical-models';
 import { isBoundedIterable } from '../iterables';
@@ -147,13 +147,26 @@ function inlinedTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: Rul
  * (model_utils' AutoLastModifiedField takes no auto_now).
  */
 function savedRowComputes(loop: LoopFacts, writes: readonly WriteCall[], ctx: RuleContext, locals: Scope): string | null {
-  const row = writes.find((w) => baseKind(w) === 'save' && w.receiverRoot && loop.targets.includes(w.receiverRoot) && w.call.childForFieldName('function')?.childForFieldName('object')?.type === 'identifier');
-  const model = row ? iterableChain(loop.iterable, locals)?.chain.model : null;
+  const saves = writes.filter((w) => baseKind(w) === 'save' && w.receiverRoot && loop.targets.includes(w.receiverRoot) && w.call.childForFieldName('function')?.childForFieldName('object')?.type === 'identifier');
+  const row = saves[0];
+  const model = row ? rowModelOf(loop, locals) : null;
   const known = model ? fieldsCheck(ctx, locals)(model) : null;
   if (row && model && !ctx.project) ctx.needsView?.(`fields of ${model}`);
   if (!row || !model || !known) return null;
-  const filled = [...known.fields].flatMap(([name, spec]) => (spec && (stampedOnSave(spec) || (!spec.builtin && !spec.relation)) ? [`${name} (${spec.cls})`] : []));
+  // auto_now fields the split stamps before a plain save(); not before one with arguments.
+  const plain = saves.every((w) => (w.call.childForFieldName('arguments')?.namedChildCount ?? 0) === 0);
+  const filled = [...known.fields].flatMap(([name, spec]) => (spec && ((!plain && stampedOnSave(spec)) || (!spec.builtin && !spec.relation && !stampedOnSave(spec))) ? [`${name} (${spec.cls})`] : []));
   return filled.length > 0 ? `${row.receiverRoot}, whose model's save() also fills in ${filled.join(', ')}` : null;
+}
+
+/** The model of the rows a loop walks: its header's chain, or a name bound to one (queryModel). */
+function rowModelOf(loop: LoopFacts, locals: Scope): string | null {
+  const walked = iterableChain(loop.iterable, locals)?.chain.model;
+  if (walked) return walked;
+  let fn: Node | null = loop.node.parent;
+  while (fn && fn.type !== 'function_definition' && fn.type !== 'lambda') fn = fn.parent;
+  const named = loop.iterable?.type === 'identifier' ? loop.iterable.text : null;
+  return fn && named ? queryModel(fn, named, locals) : null;
 }
 
 /** The template's refusal when the loop uses what its create() returns. */
@@ -165,7 +178,9 @@ const USES_RESULT = 'the loop uses what the write returns';
  * loop this rule then batches as it batches any other. A string says why not.
  */
 function deferredTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: RuleContext, locals: Scope, suffix: string): Fix | string | null {
-  const split = deferCreates(loop, writes, ctx.source, locals, ctx.batchSize, multiTableCheck(ctx, locals), suffix);
+  const model = rowModelOf(loop, locals);
+  const stamps = model ? stampsCheck(ctx, locals)(model) : [];
+  const split = deferCreates(loop, writes, ctx.source, locals, ctx.batchSize, multiTableCheck(ctx, locals), suffix, stamps);
   if (split === null || typeof split === 'string') return split;
   const computed = savedRowComputes(loop, writes, ctx, locals);
   if (computed) return `split where the create stands, the rest of the loop saves ${computed}, which its batch in the new function could not see`;
