@@ -22,3 +22,8 @@ export function positionAt(starts: readonly number[], offset: number): Position 
   }
   return { line: lo, character: offset - (starts[lo] as number) };
 }
+
+/** The offset of a position in a text of `length` characters, given its line starts (clamped to the end). */
+export function offsetAt(starts: readonly number[], length: number, p: Position): number {
+  return Math.min(length, (starts[p.line] ?? length) + p.character);
+}

@@ -3,7 +3,7 @@
  * safe ones (what `--fix` and fix-all do) or the preferred one of each finding (`--unsafe-fixes`).
  * Edits that overlap an edit already taken are skipped, never merged.
  */
-import { lineStarts } from '../line-index';
+import { lineStarts, offsetAt } from '../line-index';
 import type { Finding, Position, TextEdit } from '../types';
 
 
@@ -16,7 +16,7 @@ export interface AppliedEdits {
 /** Applies edits as a group per fix: a fix whose edits overlap a previous one is skipped whole. */
 export function applyFixEdits(text: string, groups: readonly (readonly TextEdit[])[]): AppliedEdits {
   const starts = lineStarts(text);
-  const offset = (p: Position) => Math.min(text.length, (starts[p.line] ?? text.length) + p.character);
+  const offset = (p: Position) => offsetAt(starts, text.length, p);
   const taken: Array<[number, number]> = [];
   const accepted: Array<{ start: number; end: number; newText: string }> = [];
   let applied = 0;
@@ -57,4 +57,13 @@ export function selectFixes(findings: readonly Finding[], selection: FixSelectio
     groups.push(fix.edits);
   }
   return groups;
+}
+
+/** `offset` in `text` once `edits` (made on `text`) are applied: moved by each edit that ends at or before it. */
+export function shiftedOffset(text: string, edits: readonly TextEdit[], offset: number): number {
+  const starts = lineStarts(text);
+  const at = (p: Position) => offsetAt(starts, text.length, p);
+  let delta = 0;
+  for (const e of edits) if (at(e.range.end) <= offset) delta += e.newText.length - (at(e.range.end) - at(e.range.start));
+  return offset + delta;
 }

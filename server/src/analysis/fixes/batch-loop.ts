@@ -24,7 +24,8 @@ import { memoizeHelper, memoizeLookup, type MemoRewrite } from './memo-lookup';
 import { createdThenSaved, typeErrorFallback } from './paired-writes';
 import { QUERYSET_METHODS } from '../querysets';
 import { modelReads, readsModel, selfRelationRead } from './reads-model';
-import { assignedFields, boundModel, builtObjectUsed, chainOf, queryModel, constructedModel, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keyNote, keywordTexts, MARK, modelNames, oneLine, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
+import { assignedFields, chainOf, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keywordTexts, MARK, modelNames, oneLine, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
+import { boundModel, builtObjectUsed, constructedModel, keyNote, rowModelOf } from './loop-objects';
 import { mayRepeatRows } from './repeated-rows';
 import { batchedFields, savedValues } from './row-fields';
 
@@ -183,12 +184,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       // `update_fields=names` built at run time: the fields the loop assigns, marked for checking.
       const explicit = args.keywords.has('update_fields') ? explicitUpdateFields(w.call) : null;
       // The auto_now fields save() stamped (all of them, or those update_fields names): stamped the same way before the append.
-      const named = loop.iterable ? unparen(loop.iterable) : null;
-      const rowModel = isRow
-        ? (walked?.chain.model ?? (named?.type === 'identifier' && fnNode ? queryModel(fnNode, named.text, locals) : null))
-        : recv.type === 'identifier'
-          ? boundModel(body, recv.text, locals)
-          : null;
+      const rowModel = isRow ? rowModelOf(loop, locals) : recv.type === 'identifier' ? boundModel(body, recv.text, locals) : null;
       const stampable = rowModel ? (input.stamped?.(rowModel) ?? []) : [];
       const stamps = explicit ? stampable.filter((f) => explicit.includes(f)) : args.keywords.has('update_fields') ? [] : stampable;
       const known = rowModel ? (input.fields?.(rowModel) ?? null) : null;

@@ -48,7 +48,8 @@ import { lookupByRow } from './lookup-by-row';
 import { readsModel } from './reads-model';
 import { boundNames } from './inline-helper';
 import { breaksThisLoop, readBeforeSet, referencedNames } from './name-flow';
-import { chainOf, constructedModel, containsAny, iterableChain, keyNote, MARK, modelNames, oneLine, relatedManager, uniqueName, usesLoopNames } from './loop-reading';
+import { chainOf, containsAny, iterableChain, MARK, modelNames, oneLine, relatedManager, uniqueName, usesLoopNames } from './loop-reading';
+import { builtSave, preparesBuilt } from './deferred-built';
 
 export interface Deferred {
   /** The whole file with the loop restructured. */
@@ -78,55 +79,6 @@ export interface Producer {
   recv: Node;
   /** A built object's `obj.save()`: the object is already built, so its line goes (`build` is empty). */
   drop?: boolean;
-}
-
-/** What may touch a built object before its save() without needing it saved: setting it, validating it. */
-const BEFORE_SAVE_METHODS = new Set(['full_clean', 'clean', 'clean_fields', 'validate_unique']);
-
-/** A statement that sets or validates `name` (`obj = Model()`, `obj.x = …`, `obj.full_clean()`): it needs no key. */
-function preparesBuilt(stmt: Node, name: string): boolean {
-  const e = stmt.type === 'expression_statement' && stmt.namedChildCount === 1 ? stmt.firstNamedChild : null;
-  if (e?.type === 'assignment') {
-    const left = e.childForFieldName('left');
-    const target = left?.type === 'attribute' ? left.childForFieldName('object') : left;
-    const right = e.childForFieldName('right');
-    return target?.type === 'identifier' && target.text === name && !!right && !referencedNames(right).has(name);
-  }
-  if (e?.type === 'call') {
-    const fn = e.childForFieldName('function');
-    const obj = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
-    return obj?.type === 'identifier' && obj.text === name && BEFORE_SAVE_METHODS.has(fn?.childForFieldName('attribute')?.text ?? '') && !referencedNames(e.childForFieldName('arguments') ?? e).has(name);
-  }
-  return false;
-}
-
-/**
- * `obj.save()` of an object the loop builds (`obj = Model(...)`) whose key the rest of the loop
- * needs (builtObjectUsed): the object stays built where it is, its save line goes, and the flush
- * inserts the batch with bulk_create. Null when the write is not such a save; a string says why not.
- */
-function builtSave(w: WriteCall, loop: LoopFacts, body: Node, locals: Scope, multiTable?: (model: string) => boolean): Producer | string | null {
-  const fn = w.call.childForFieldName('function');
-  const recv = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
-  if (recv?.type !== 'identifier' || !loop.constructed.has(recv.text) || loop.targets.includes(recv.text)) return null;
-  const stmt = w.call.parent;
-  if (stmt?.type !== 'expression_statement' || stmt.namedChildCount !== 1) return null;
-  if ((w.call.childForFieldName('arguments')?.namedChildCount ?? 0) > 0) return 'save() takes arguments bulk_create cannot keep';
-  const made = constructedModel(body, recv.text, locals);
-  if (!made || !/^[A-Za-z_]\w*$/.test(made.model)) return 'the new object is not built from one model class in the loop';
-  if (multiTable?.(made.model)) return `${made.model} is a child of multi-table inheritance, which bulk_create cannot insert`;
-  const name = recv.text;
-  return {
-    stmt,
-    target: recv,
-    name,
-    build: '',
-    drop: true,
-    flush: (p, i) => [`${made.model}.objects.bulk_create([item[${i}] for item in ${p}])`],
-    notes: [...new Set(made.calls.flatMap(keyNote))],
-    model: made.model,
-    recv: made.calls[0] ?? recv,
-  };
 }
 
 /** Rows (0-based) that start inside a string literal spanning lines: re-indenting them would change the string. */

@@ -5,7 +5,7 @@
  * and the import lines a moved call needs. Every helper answers null where the text is not laid
  * out the way it expects, and the fix is then left out — never a guessed edit.
  */
-import { lineStarts, positionAt } from '../line-index';
+import { lineStarts, offsetAt, positionAt } from '../line-index';
 import type { MigrationSummary, OperationSummary } from '../project/summary';
 import type { Position, Range, TextEdit } from '../types';
 import { eolOf } from './edits';
@@ -23,7 +23,7 @@ export class MigrationText {
   }
 
   offset(p: Position): number {
-    return Math.min(this.source.length, (this.starts[p.line] ?? this.source.length) + p.character);
+    return offsetAt(this.starts, this.source.length, p);
   }
 
   position(offset: number): Position {

@@ -8,11 +8,10 @@
  */
 import type { CodeUnit } from '../code-flow';
 import { eolOf, indentOf, insertAt, replaceNode } from '../fixes/edits';
-import type { ProjectView } from '../project/view';
 import { runPythonCode, UnitNames, walkUnit } from '../runpython-code';
-import type { Binding } from '../scope';
 import { dottedName, rangeOf, walk, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
+import { appLabelOf, swapRefusal, type ImportedModel } from './historical-swap';
 import { lineOf, type Rule, type RuleContext } from './rule';
 import { MANAGERS } from '../historical-models';
 
@@ -25,7 +24,7 @@ interface ModelUse {
   /** Where it comes from: `shop.models.Order`. */
   qualified: string;
   /** For a bare name bound by `from m import X [as Y]`: Y and its binding (what the fix rewrites). */
-  bare: { name: string; binding: Binding; model: string; module: string } | null;
+  bare: ImportedModel | null;
   userModel: boolean;
 }
 
@@ -239,40 +238,6 @@ function modelUses(unit: CodeUnit, names: UnitNames): ModelUse[] {
   return [...out.values()];
 }
 
-/**
- * The app label for `apps.get_model`: from the project view when there is one (the app must have
- * migrations in it), else from a two-part path `shop.models` or `django.contrib.<app>.models`.
- * Null when it cannot be known: a deeper path (`apps.shop.models`: the label may be `shop`, or set
- * by the AppConfig) without a view that confirms it, a relative import without a view.
- */
-export function appLabelOf(module: string, project: RuleContext['project']): string | null {
-  const contrib = /^django\.contrib\.(\w+)\.models(\.\w+)*$/.exec(module);
-  if (contrib) return contrib[1] ?? null;
-  const view = project?.view ?? null;
-  const apps = view ? appsOf(view) : null;
-  if (module.startsWith('.')) {
-    // From a migrations package: `..models` is its own app's models module.
-    if (!/^\.\.models(\.\w+)*$/.test(module) || !view || !project) return null;
-    return view.keyOf(project.file)?.app ?? null;
-  }
-  const parts = module.split('.');
-  const i = parts.indexOf('models');
-  if (i < 1) return null;
-  const candidate = parts[i - 1] as string;
-  if (apps) return apps.has(candidate) ? candidate : null;
-  return i === 1 ? candidate : null;
-}
-
-const APPS = new WeakMap<ProjectView, Set<string>>();
-function appsOf(view: ProjectView): Set<string> {
-  let s = APPS.get(view);
-  if (!s) {
-    s = new Set([...view.graph.nodes.values()].map((n) => n.key.app));
-    APPS.set(view, s);
-  }
-  return s;
-}
-
 /** The first statement of a function body that is not its docstring, and the body's indentation. */
 function firstStatement(def: Node): Node | null {
   const body = def.childForFieldName('body');
@@ -344,124 +309,6 @@ function appsParameter(unit: CodeUnit, isEntry: boolean): string | null {
   return isEntry || first === 'apps' ? first : null;
 }
 
-/** What a historical model has as a class: its managers, `_meta` and the exceptions. */
-const HISTORICAL_ATTRIBUTES = new Set([...MANAGERS, '_meta', 'DoesNotExist', 'MultipleObjectsReturned']);
-
-/**
- * The unit reads another attribute of the model class (`Sleep.settings.nap_start_min`, a class
- * constant, a classmethod): the historical model from apps.get_model has none of those, so the
- * swap would raise AttributeError (babybuddy `core/0028`). No fix is offered then.
- */
-function classAttributeUsed(name: string, unit: CodeUnit): string | null {
-  let used: string | null = null;
-  walkUnit(unit, ['attribute'], (n) => {
-    if (used !== null) return;
-    const obj = n.childForFieldName('object');
-    const attribute = n.childForFieldName('attribute')?.text ?? '';
-    if (obj?.type === 'identifier' && obj.text === name && !HISTORICAL_ATTRIBUTES.has(attribute)) used = `${name}.${attribute}`;
-  });
-  return used;
-}
-
-/** What every model instance has, with the keyword arguments Django's own save() and delete() take. */
-const INSTANCE_METHODS = new Map<string, ReadonlySet<string> | null>([
-  ['save', new Set(['force_insert', 'force_update', 'using', 'update_fields'])],
-  ['delete', new Set(['using', 'keep_parents'])],
-  ['refresh_from_db', null],
-  ['full_clean', null],
-  ['clean', null],
-  ['clean_fields', null],
-  ['validate_unique', null],
-  ['validate_constraints', null],
-  ['serializable_value', null],
-  ['get_deferred_fields', null],
-]);
-
-/** The identifier a chain of attributes and calls starts from (`Order` in `Order.objects.filter(x).first()`). */
-function chainRoot(node: Node): Node | null {
-  let n: Node | null = node;
-  while (n && (n.type === 'call' || n.type === 'attribute' || n.type === 'subscript')) {
-    n = n.type === 'call' ? n.childForFieldName('function') : n.childForFieldName(n.type === 'attribute' ? 'object' : 'value');
-  }
-  return n?.type === 'identifier' ? n : null;
-}
-
-/**
- * The unit calls a method on a row of the model that the historical model lacks (`inst.get_full_dict()`,
- * onadata `logger/0062`), or Django's save() / delete() with an argument they do not take
- * (`directory.save(log=False)`, tendenci `directories/0005`): rows are the loop variables of a loop
- * over the model's queries and the names bound to one row of them (`get()`, `first()`, `create()`).
- * The swap would raise, so no fix is offered. Properties read as attributes are not seen.
- */
-function rowMethodUsed(name: string, unit: CodeUnit): string | null {
-  const rows = rowsOf(name, unit);
-  if (rows.size === 0) return null;
-  let used: string | null = null;
-  walkUnit(unit, ['call'], (c) => {
-    if (used !== null) return;
-    const fn = c.childForFieldName('function');
-    const obj = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
-    if (!fn || obj?.type !== 'identifier' || !rows.has(obj.text)) return;
-    const method = fn.childForFieldName('attribute')?.text ?? '';
-    if (/^get_\w+_display$|^get_(next|previous)_by_\w+$/.test(method)) return;
-    if (!INSTANCE_METHODS.has(method)) {
-      used = `calls \`${obj.text}.${method}()\`, which the historical model does not have`;
-      return;
-    }
-    const allowed = INSTANCE_METHODS.get(method);
-    const args = c.childForFieldName('arguments')?.namedChildren ?? [];
-    const odd = allowed ? args.find((a) => a.type !== 'comment' && !(a.type === 'keyword_argument' && allowed.has(a.childForFieldName('name')?.text ?? ''))) : undefined;
-    if (odd) used = `calls \`${obj.text}.${method}(${odd.text})\`, which the historical model's ${method}() does not take`;
-  });
-  return used;
-}
-
-/**
- * With the project view: the unit reads an attribute of a row that today's class defines (a
- * property, a constant) and the historical model does not have as a field (`order.full_name`):
- * today's class read from the project's source (never imported), the fields from the migrations
- * before this one. Null when neither can be read.
- */
-function todayMemberRead(bare: NonNullable<ModelUse['bare']>, unit: CodeUnit, ctx: RuleContext): string | null {
-  const project = ctx.project;
-  const view = project?.view;
-  if (!project || !view || bare.module.startsWith('.')) return null;
-  const today = view.classWrites(`${bare.module}.${bare.model}`, project.file);
-  const label = appLabelOf(bare.module, project);
-  const known = label ? view.modelFields(project.file, label, bare.model) : null;
-  if (today.kind !== 'read' || !known) return null;
-  const rows = rowsOf(bare.name, unit);
-  let read: string | null = null;
-  walkUnit(unit, ['attribute'], (a) => {
-    if (read !== null) return;
-    const obj = a.childForFieldName('object');
-    const attribute = a.childForFieldName('attribute')?.text ?? '';
-    if (obj?.type !== 'identifier' || !rows.has(obj.text) || !today.members.has(attribute)) return;
-    if (known.fields.has(attribute) || INSTANCE_METHODS.has(attribute) || MANAGERS.has(attribute) || attribute === 'pk') return;
-    read = `reads \`${obj.text}.${attribute}\`, which today's ${bare.model} defines and the historical model does not have`;
-  });
-  return read;
-}
-
-/** The rows of a model a unit holds: loop variables over its queries, names bound to one row of them. */
-function rowsOf(name: string, unit: CodeUnit): Set<string> {
-  const rows = new Set<string>();
-  const rooted = (n: Node | null) => !!n && chainRoot(n)?.text === name;
-  walkUnit(unit, ['for_statement', 'assignment'], (n) => {
-    if (n.type === 'for_statement') {
-      const left = n.childForFieldName('left');
-      if (left?.type === 'identifier' && rooted(n.childForFieldName('right'))) rows.add(left.text);
-      return;
-    }
-    const left = n.childForFieldName('left');
-    const right = n.childForFieldName('right');
-    const last = right?.type === 'call' ? right.childForFieldName('function') : null;
-    const one = last?.type === 'attribute' && /^(get|first|last|earliest|latest|create)$/.test(last.childForFieldName('attribute')?.text ?? '');
-    if (left?.type === 'identifier' && one && rooted(right ?? null)) rows.add(left.text);
-  });
-  return rows;
-}
-
 function buildFix(use: ModelUse, unit: CodeUnit, apps: string, ctx: RuleContext, names: UnitNames): Fix | null {
   const eol = eolOf(ctx.source);
   if (use.userModel) {
@@ -523,13 +370,8 @@ export const runpythonModelImport: Rule = {
       if (filter && !filter(facts.unit.node.text)) continue;
       for (const use of modelUses(facts.unit, names)) {
         const apps = appsParameter(facts.unit, isEntry);
-        // A class attribute the historical model lacks: the swap would raise, so no fix.
-        const attribute = use.bare ? classAttributeUsed(use.bare.name, facts.unit) : null;
-        const noSwap = attribute
-          ? `reads \`${attribute}\`, which the historical model does not have`
-          : use.bare
-            ? (rowMethodUsed(use.bare.name, facts.unit) ?? todayMemberRead(use.bare, facts.unit, ctx))
-            : null;
+        // Code the historical model lacks: the swap would raise, so no fix.
+        const noSwap = use.bare ? swapRefusal(use.bare, facts.unit, ctx) : null;
         const fix = apps && noSwap === null ? buildFix(use, facts.unit, apps, ctx, names) : null;
         const related = [operation];
         if (use.bare) related.push({ range: rangeOf(use.bare.binding.node), message: `the import (line ${lineOf(use.bare.binding.node)})` });

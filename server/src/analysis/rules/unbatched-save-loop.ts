@@ -14,15 +14,17 @@ import { replaceDifference } from '../fixes/edits';
 import { deferCreates } from '../fixes/deferred-create';
 import { BY_OWN_ROW } from '../fixes/memo-lookup';
 import { inlineHelpers } from '../fixes/inline-helper';
-import { assignedFields, iterableChain, queryModel } from '../fixes/loop-reading';
+import { assignedFields } from '../fixes/loop-reading';
+import { rowModelOf } from '../fixes/loop-objects';
 import { stampedOnSave } from '../fields';
-import { historicalModelRef, MANAGERS } from '../historical-models';
+import { historicalModelRef } from '../historical-models';
 import { isBoundedIterable } from '../iterables';
 import { lineStarts, positionAt } from '../line-index';
 import { rangeOf, spanRange, type Node } from '../syntax';
-import type { Fix, Position, RelatedLocation, TextEdit } from '../types';
+import type { Fix, RelatedLocation } from '../types';
 import { runPythonUnits } from './runpython-units';
-import { lineOf, snippet, type ReportedFinding, type Rule, type RuleContext } from './rule';
+import { lineOf, snippet, type Rule, type RuleContext } from './rule';
+import { historicalTemplate, liveModel, managedNames } from './save-loop-historical';
 
 const QUERY: Record<string, string> = {
   save: 'UPDATE',
@@ -159,15 +161,6 @@ function savedRowComputes(loop: LoopFacts, writes: readonly WriteCall[], ctx: Ru
   return filled.length > 0 ? `${row.receiverRoot}, whose model's save() also fills in ${filled.join(', ')}` : null;
 }
 
-/** The model of the rows a loop walks: its header's chain, or a name bound to one (queryModel). */
-function rowModelOf(loop: LoopFacts, locals: Scope): string | null {
-  const walked = iterableChain(loop.iterable, locals)?.chain.model;
-  if (walked) return walked;
-  let fn: Node | null = loop.node.parent;
-  while (fn && fn.type !== 'function_definition' && fn.type !== 'lambda') fn = fn.parent;
-  const named = loop.iterable?.type === 'identifier' ? loop.iterable.text : null;
-  return fn && named ? queryModel(fn, named, locals) : null;
-}
 
 /** The template's refusal when the loop uses what its create() returns. */
 const USES_RESULT = 'the loop uses what the write returns';
@@ -207,108 +200,6 @@ function deferredTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: Ru
   return {
     title: `Batch this loop: create the rows ${ctx.batchSize} at a time, then run the rest of the loop for each${more}`,
     edits: [replaceDifference(ctx.source, text)],
-    isPreferred: true,
-    safe: false,
-  };
-}
-
-/** `offset` in `text` once `edits` (made on `text`) are applied: moved by each edit that ends at or before it. */
-function shiftedOffset(text: string, edits: readonly TextEdit[], offset: number): number {
-  const starts = lineStarts(text);
-  const at = (p: Position) => (starts[p.line] ?? text.length) + p.character;
-  let delta = 0;
-  for (const e of edits) if (at(e.range.end) <= offset) delta += e.newText.length - (at(e.range.end) - at(e.range.start));
-  return offset + delta;
-}
-
-/**
- * Django's own models that define no save() or delete() and whose managers are used in migrations
- * (`use_in_migrations = True`), so the historical model has them too (read in Django 3.2 to 5.x).
- * Not User: AbstractBaseUser.save() does more than write the row.
- */
-const PLAIN_DJANGO_MODELS = new Set(['django.contrib.contenttypes.models.ContentType', 'django.contrib.auth.models.Permission', 'django.contrib.auth.models.Group']);
-
-/**
- * Why today's class of an imported model may not give way to the historical one, read from the
- * project's source: a save() or delete() of its own (or of a class it inherits from; babybuddy
- * `core/0028` imports its model so that its save() runs), or a manager of its own that the loop
- * queries through (`objects = ActiveManager()`: the historical model's manager sees other rows).
- * '' when it cannot be read (no project view, a relative import, code out of sight); null when it
- * was read and neither is there. Signals connected to today's class are not seen (docs).
- */
-function todayInTheWay(name: string, loop: LoopFacts, locals: Scope, ctx: RuleContext): string | null {
-  const b = locals.lookup(name);
-  if (b?.kind === 'import' && PLAIN_DJANGO_MODELS.has(`${b.importedFrom}.${b.importedName}`)) return null;
-  if (b?.kind !== 'import' || !b.importedFrom || !b.importedName || b.importedFrom.startsWith('.')) return '';
-  const view = ctx.project?.view;
-  if (!view || !ctx.project) {
-    ctx.needsView?.(`${b.importedFrom}.${b.importedName}`);
-    return '';
-  }
-  const read = view.classWrites(`${b.importedFrom}.${b.importedName}`, ctx.project.file);
-  const today = `imported from ${b.importedFrom}: today's model`;
-  if (read.kind === 'unknown') return `${today}, whose class cannot be read (${read.why.replace(/^it /, `${b.importedName} `)}): a save() or signals of its own would run for each row, and bulk writes would skip them`;
-  const hit = read.save ?? read.delete;
-  if (hit) return `${today}, which defines ${hit}: it runs for each row, and bulk writes would skip it`;
-  for (const a of loop.node.descendantsOfType('attribute')) {
-    const attribute = a.childForFieldName('attribute')?.text ?? '';
-    if (a.childForFieldName('object')?.text === name && MANAGERS.has(attribute) && read.members.has(attribute)) {
-      return `${today}, whose own \`${attribute}\` the loop queries: the historical model's manager may see other rows`;
-    }
-  }
-  return null;
-}
-
-/**
- * "Batch this loop" for a loop that reaches a model imported from the project (liveModel): the
- * historical model taken first, as runpython-model-import's fix takes it for each such name in the
- * loop's function (`Sleep = apps.get_model("core", "Sleep")`, the import dropped when nothing else
- * uses it), then this rule's template on that text, as one edit. Only when today's class is read
- * from the project's source and has no save(), delete() or queried manager of its own
- * (todayInTheWay): then the historical model's writes are the ones the loop made. `refusal` when a
- * step offers nothing.
- */
-function historicalTemplate(loop: LoopFacts, unit: Node, locals: Scope, ctx: RuleContext, refusal: string): Fix | string {
-  if (!ctx.findingsOn) return refusal;
-  const names = [...managedNames(loop)].filter((n) => locals.lookup(n)?.kind === 'import');
-  for (const name of names) {
-    const why = todayInTheWay(name, loop, locals, ctx);
-    if (why !== null) return why === '' ? refusal : `the loop uses ${name}, ${why}`;
-  }
-  const offsetIn = (text: string) => {
-    const starts = lineStarts(text);
-    return (p: Position) => (starts[p.line] ?? text.length) + p.character;
-  };
-  const original = offsetIn(ctx.source);
-  let header = original(headerRange(loop).start);
-  let unitStart = original(rangeOf(unit).start);
-  let unitEnd = original(rangeOf(unit).end);
-  let text = ctx.source;
-  const taken: string[] = [];
-  for (const name of names) {
-    const off = offsetIn(text);
-    const fixOf = (f: ReportedFinding) => f.fixes?.find((x) => x.title.startsWith(`Use ${name} = `));
-    const use = ctx.findingsOn(text, undefined, 'runpython-model-import').find((f) => off(f.range.start) >= unitStart && off(f.range.end) <= unitEnd && fixOf(f));
-    const swap = use ? fixOf(use) : undefined;
-    if (!swap) return refusal;
-    const next = applyFixEdits(text, [swap.edits]);
-    if (next.applied !== 1) return refusal;
-    [header, unitStart, unitEnd] = [header, unitStart, unitEnd].map((o) => shiftedOffset(text, swap.edits, o)) as [number, number, number];
-    text = next.text;
-    taken.push(swap.title.replace(/^Use /, ''));
-  }
-  const at = positionAt(lineStarts(text), header);
-  const found = ctx.findingsOn(text, [at]).find((f) => f.range.start.line === at.line && f.range.start.character === at.character);
-  const batch = found?.fixes?.[0];
-  if (!batch) {
-    const why = /No rewrite is offered: (.*)\.$/.exec(found?.message ?? '')?.[1];
-    return why ? `even with ${names.join(', ')} taken from apps.get_model, ${why}` : refusal;
-  }
-  const done = applyFixEdits(text, [batch.edits]);
-  if (done.applied !== 1) return refusal;
-  return {
-    title: `Use ${taken.join('; ')}, then ${batch.title.charAt(0).toLowerCase()}${batch.title.slice(1)}`,
-    edits: [replaceDifference(ctx.source, done.text)],
     isPreferred: true,
     safe: false,
   };
@@ -359,31 +250,6 @@ function fieldsCheck(ctx: RuleContext, locals: Scope): (model: string) => ModelF
     const m = modelInView(ctx, locals, model);
     return m ? m.view.modelFields(m.file, m.app, m.model) : null;
   };
-}
-
-/**
- * A model the loop reaches through a manager (`Sleep.objects`) that is imported, not taken from
- * apps.get_model: today's class, with its own save() and signals, which bulk writes skip (babybuddy
- * `core/0028` imports its model so that the overridden save() runs). The reason no fix is offered, or null.
- */
-function liveModel(loop: LoopFacts, locals: Scope): string | null {
-  for (const name of managedNames(loop)) {
-    const b = locals.lookup(name);
-    if (b?.kind === 'import') {
-      return `the loop uses ${name}, imported from ${b.importedFrom ?? 'a module'}: today's model, whose own save() and signals bulk writes would skip (take it from apps.get_model first: runpython-model-import)`;
-    }
-  }
-  return null;
-}
-
-/** The names code reaches a manager through (`Sleep` of `Sleep.objects`), in order. */
-function managedNames(loop: LoopFacts, within: Node = loop.node): Set<string> {
-  const names = new Set<string>();
-  for (const a of within.descendantsOfType('attribute')) {
-    const obj = a.childForFieldName('object');
-    if (obj?.type === 'identifier' && MANAGERS.has(a.childForFieldName('attribute')?.text ?? '')) names.add(obj.text);
-  }
-  return names;
 }
 
 /** Every model name the loop uses: through a manager, or called as a class (`Tag(...)`). */
@@ -511,7 +377,7 @@ export const unbatchedSaveLoop: Rule = {
           }
           // Whatever the shape, batching today's model changes what the loop does: take the historical one first.
           const live = liveModel(loop, facts.locals);
-          fix = live ? historicalTemplate(loop, facts.unit.node, facts.locals, ctx, live) : (mixinModel(loop, writes, facts.locals, ctx) ?? fix);
+          fix = live ? historicalTemplate(loop, headerRange(loop).start, facts.unit.node, facts.locals, ctx, live) : (mixinModel(loop, writes, facts.locals, ctx) ?? fix);
           const why = typeof fix === 'string' ? ` No rewrite is offered: ${fix}.` : '';
           ctx.report({
             fixes: typeof fix === 'string' ? [] : [fix],

@@ -1,0 +1,150 @@
+/**
+ * What a loop's names stand for, as the templates need it: the model of the rows a name holds (a
+ * row got per iteration, a query bound in an outer loop), and an object the loop builds — from
+ * which model, with its key or not, and whether the loop hands it on before a flush could save it.
+ */
+import { isHistoricalModel } from '../historical-models';
+import type { Scope } from '../scope';
+import type { LoopFacts } from '../code-facts';
+import { callArguments, unparen, walk, type Node } from '../syntax';
+import { chainOf, iterableChain, MARK, modelNames } from './loop-reading';
+
+/**
+ * The class a name is built from in the loop body: `obj = Comment(...)` -> Comment, or a name
+ * bound to `apps.get_model(...)` (`bug = bug_model(**data)`); every assignment of the name builds that one model.
+ */
+export function constructedModel(body: Node, name: string, locals: Scope): { model: string; calls: Node[] } | null {
+  let model: string | null = null;
+  const calls: Node[] = [];
+  let other = false;
+  walk(body, (n) => {
+    if (other) return false;
+    if (n.type === 'assignment' && n.childForFieldName('left')?.text === name) {
+      const right = n.childForFieldName('right');
+      const fn = right?.type === 'call' ? right.childForFieldName('function') : null;
+      // Built in each branch of an `if` is fine, as long as every build is of one model.
+      if (right && fn?.type === 'identifier' && (/^[A-Z]/.test(fn.text) || isHistoricalModel(fn.text, locals)) && (model === null || model === fn.text)) {
+        model = fn.text;
+        calls.push(right);
+      } else other = true;
+    }
+    return true;
+  });
+  return model && !other ? { model, calls } : null;
+}
+
+/**
+ * Whether the loop body uses the object it builds and saves (`obj = Model(...)`, `obj.save()`) other
+ * than by building it, setting its attributes, saving it and testing it (`if not obj:`): handed on
+ * (`child.parent = obj`, `Child(parent=obj)`, `obj.tags.add(...)`), it needs the primary key that a
+ * batched save sets only at the flush, and bulk_create refuses a row whose related object is unsaved
+ * (tendenci `jobs/0003` builds a category and makes it the parent of the next one).
+ */
+export function builtObjectUsed(body: Node, name: string, save: Node): boolean {
+  let used = false;
+  walk(body, (n) => {
+    if (used) return false;
+    if (n.type !== 'identifier' || n.text !== name) return true;
+    const p = n.parent;
+    if (!p) return true;
+    // Not the name at all: `x.obj`, `Model(obj=...)`.
+    if (p.type === 'attribute' && p.childForFieldName('attribute')?.id === n.id) return true;
+    if (p.type === 'keyword_argument' && p.childForFieldName('name')?.id === n.id) return true;
+    // obj = Model(...)
+    if (p.type === 'assignment' && p.childForFieldName('left')?.id === n.id) return true;
+    if (p.type === 'attribute' && p.childForFieldName('object')?.id === n.id) {
+      const up = p.parent;
+      // obj.field = value; obj.save()
+      if (up?.type === 'assignment' && up.childForFieldName('left')?.id === p.id) return true;
+      if (up?.type === 'call' && up.id === save.id) return true;
+      // obj.field read: a value the loop set itself; not the key, nor a related manager (`obj.tags.add()`).
+      const attribute = p.childForFieldName('attribute')?.text;
+      if (attribute !== 'pk' && attribute !== 'id' && up?.type !== 'call' && up?.type !== 'attribute') return true;
+    }
+    // if obj: / if not obj: / obj is None
+    if (p.type === 'if_statement' || p.type === 'elif_clause' || p.type === 'not_operator' || p.type === 'boolean_operator') return true;
+    if (p.type === 'comparison_operator' && p.namedChildren.some((c) => c.type === 'none')) return true;
+    used = true;
+    return false;
+  });
+  return used;
+}
+
+/**
+ * save() of an object built with its primary key updates the row when it exists; bulk_create only
+ * inserts. Said in a marked line when the constructor may pass one (`**data`, `pk=`, `id=`).
+ */
+export function keyNote(construct: Node): string[] {
+  const args = callArguments(construct);
+  if (!args.hasSplat && !args.keywords.has('pk') && !args.keywords.has('id')) return [];
+  return [`${MARK} save() of an object with its primary key set updates the row if it exists; bulk_create only inserts (check these rows are new, or add ignore_conflicts=True)`];
+}
+
+/**
+ * The model of the queryset a loop walks through a name bound in a loop around it (`tests =
+ * Test.objects.filter(…)` in the outer loop's body, `for test in tests:`; DefectDojo
+ * `db_migrations/0131`), when every binding of the name in `scope` is a chain of that one model;
+ * else null. Such a name is bound once per outer row, so the scope does not hold it.
+ */
+export function queryModel(scope: Node, name: string, locals: Scope): string | null {
+  const isModel = modelNames(locals);
+  let model: string | null = null;
+  let ok = true;
+  walk(scope, (n) => {
+    if (!ok) return false;
+    if (n.type === 'assignment' || n.type === 'augmented_assignment' || n.type === 'for_statement' || n.type === 'named_expression') {
+      const left = n.childForFieldName(n.type === 'named_expression' ? 'name' : 'left');
+      if (left?.type === 'identifier' && left.text === name && n.type === 'assignment') {
+        const right = n.childForFieldName('right');
+        const chain = right ? chainOf(right, isModel) : null;
+        if (!chain || (model !== null && model !== chain.model)) ok = false;
+        else model = chain.model;
+      } else if (left && left.type !== 'identifier' && left.descendantsOfType('identifier').some((i) => i.text === name)) ok = false;
+      else if (left?.text === name && n.type !== 'assignment') ok = false;
+    }
+    return true;
+  });
+  return ok ? model : null;
+}
+
+/** Queryset methods that return one row of its model (or a row and a flag). */
+const ROW_GETTERS = new Set(['get', 'first', 'last', 'earliest', 'latest', 'create', 'get_or_create', 'update_or_create']);
+
+/**
+ * The model of the rows a name is bound to in the loop's body (`role, created =
+ * Role.objects.get_or_create(…)`, `tag = Tag.objects.get(…)`), when every binding says the same
+ * one; else null.
+ */
+export function boundModel(body: Node, name: string, locals: Scope): string | null {
+  const isModel = modelNames(locals);
+  let model: string | null = null;
+  for (const a of body.descendantsOfType('assignment')) {
+    const left = a.childForFieldName('left');
+    // The names it binds (`row.x = …` and `row[k] = …` bind none).
+    const bound = left?.type === 'identifier' ? [left] : left?.type === 'pattern_list' || left?.type === 'tuple_pattern' ? left.namedChildren : [];
+    if (bound[0]?.type !== 'identifier' || bound[0].text !== name) {
+      if (bound.some((n) => n.type === 'identifier' && n.text === name)) return null;
+      continue;
+    }
+    // `Role.objects.filter(…).get(…)`: a row of the queryset's model.
+    const right = a.childForFieldName('right');
+    const fn = right?.type === 'call' ? right.childForFieldName('function') : null;
+    const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+    const qs = method && ROW_GETTERS.has(method) ? fn?.childForFieldName('object') : null;
+    const chain = qs ? chainOf(qs, isModel) : null;
+    if (!chain || (model !== null && model !== chain.model)) return null;
+    model = chain.model;
+  }
+  return model;
+}
+
+/** The model of the rows a loop walks: its header's chain, or a name bound to one (queryModel). */
+export function rowModelOf(loop: LoopFacts, locals: Scope): string | null {
+  const walked = iterableChain(loop.iterable, locals)?.chain.model;
+  if (walked) return walked;
+  let fn: Node | null = loop.node.parent;
+  while (fn && fn.type !== 'function_definition' && fn.type !== 'lambda') fn = fn.parent;
+  const iterable = loop.iterable ? unparen(loop.iterable) : null;
+  const named = iterable?.type === 'identifier' ? iterable.text : null;
+  return fn && named ? queryModel(fn, named, locals) : null;
+}
