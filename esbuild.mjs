@@ -1,10 +1,11 @@
 // Bundles the three entry points (VS Code client, language server, CLI) and puts the two .wasm
 // files the server loads beside the bundles. `node esbuild.mjs --watch` rebuilds on change.
 import { context, build } from 'esbuild';
-import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { patchWebTreeSitter } from './scripts/tree-sitter-glue.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(join(root, 'package.json'));
@@ -12,13 +13,14 @@ const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 
 // web-tree-sitter's ESM build reads import.meta.url, which a CommonJS bundle does not have; the
-// package also ships a CommonJS build, so resolve to that one.
+// package also ships a CommonJS build, so resolve to that one. Its glue gets two changes that
+// make reading nodes cheaper (scripts/tree-sitter-glue.mjs says which and why).
 const webTreeSitterCjs = {
   name: 'web-tree-sitter-cjs',
   setup(b) {
-    b.onResolve({ filter: /^web-tree-sitter$/ }, () => ({
-      path: join(dirname(require.resolve('web-tree-sitter/web-tree-sitter.wasm')), 'web-tree-sitter.cjs'),
-    }));
+    const cjs = join(dirname(require.resolve('web-tree-sitter/web-tree-sitter.wasm')), 'web-tree-sitter.cjs');
+    b.onResolve({ filter: /^web-tree-sitter$/ }, () => ({ path: cjs }));
+    b.onLoad({ filter: /web-tree-sitter\.cjs$/ }, (args) => (args.path === cjs ? { contents: patchWebTreeSitter(readFileSync(cjs, 'utf8')), loader: 'js' } : undefined));
   },
 };
 
