@@ -160,6 +160,14 @@ describe('SQL preview: what cannot be known is said, not guessed', () => {
     assert.deepEqual(sqlOf(p, 1), ['ALTER TABLE "store_order" ADD COLUMN "flag" boolean DEFAULT true NOT NULL;', 'ALTER TABLE "store_order" ALTER COLUMN "flag" DROP DEFAULT;']);
   });
 
+  it('a ManyToManyField that only turns blank runs no SQL; one whose target changes cannot be previewed', async () => {
+    const p = await second(`        migrations.AddField(model_name='order', name='tags', field=models.ManyToManyField(to='store.order')),
+        migrations.AlterField(model_name='order', name='tags', field=models.ManyToManyField(blank=True, to='store.order', help_text='Tags')),
+        migrations.AlterField(model_name='order', name='tags', field=models.ManyToManyField(to='auth.group')),`);
+    assert.deepEqual([p.operations[1]?.cannotPreview, p.operations[1]?.statements.length], [null, 0]);
+    assert.match(p.operations[2]?.cannotPreview ?? '', /ManyToManyField/);
+  });
+
   it('unmanaged and proxy models run no SQL', async () => {
     const p = await second(`        migrations.CreateModel(name='Legacy', fields=[('id', models.AutoField(primary_key=True))], options={'managed': False}),
         migrations.CreateModel(name='Big', fields=[], options={'proxy': True}, bases=('store.order',)),`);

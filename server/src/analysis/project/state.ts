@@ -315,7 +315,10 @@ function applyOne(b: Builder, op: OperationSummary, view: StateView): void {
   if (op.specName === 'RunPython') return;
   if (!op.specName) {
     if (NEUTRAL_OPERATIONS.has(op.name)) return;
-    return b.unknown(null);
+    // A third-party operation that names its model (sortedm2m's AlterSortedManyToManyField(model_name='course', …)):
+    // that model is unknown from here on; the app's other models are not (course-discovery's 0077 made every model
+    // of course_metadata unknown, so later AlterFields that run no SQL were counted as schema changes).
+    return b.unknown(op.actsOn ?? null);
   }
   if (view === 'database' && op.databaseEffect === 'none') return;
   if ((view === 'database' && op.databaseEffect === 'custom') || (view === 'state' && op.customState) || !op.args) return b.unknown(target);

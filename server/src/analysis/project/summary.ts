@@ -10,7 +10,7 @@ import type { MigrationModel } from '../migration-model';
 import type { OperationArgs } from '../operation-args';
 import { operationKinds } from '../operation-kinds';
 import type { BranchStep, Operation } from '../operations';
-import { rangeOf, sequenceElements, type Node } from '../syntax';
+import { callArguments, rangeOf, sequenceElements, staticString, type Node } from '../syntax';
 import { atomicFalseFix } from '../fixes/atomic-fix';
 import type { Scope } from '../scope';
 import { sqlSites, type SqlSites } from '../sql-sites';
@@ -64,6 +64,12 @@ export interface OperationSummary {
   label: string;
   /** RunSQL's forward statements the schema rules judge, with their ranges in the string literals (read from the tree only). */
   sqlSites?: SqlSites;
+  /**
+   * An operation we do not know that names the model it acts on with a string (`model_name='course'`,
+   * as Django's own field and model operations do): that model, lower-case. The state replay then
+   * takes only that model as unknown, not the whole app.
+   */
+  actsOn?: string;
 }
 
 export interface MigrationSummary {
@@ -192,7 +198,18 @@ function summarizeOperation(op: Operation, index: number | null, all: Operation[
     sql: forwardSql(op),
     label: label(op),
     ...(index !== null && sql && sql.state === 'known' ? { sqlSites: sqlSites(sql.node, scope) } : {}),
+    ...actsOnOf(op),
   };
+}
+
+/** `{ actsOn }` for an operation we do not know whose `model_name=` is a plain string literal. */
+function actsOnOf(op: Operation): { actsOn?: string } {
+  if (op.spec !== null) return {};
+  const args = callArguments(op.call);
+  const value = args.hasSplat ? null : args.keywords.get('model_name');
+  if (value?.type !== 'string') return {};
+  const text = staticString(value);
+  return text && text.complete && /^[A-Za-z_][A-Za-z0-9_]*$/.test(text.text) ? { actsOn: text.text.toLowerCase() } : {};
 }
 
 /** `replaces` as migration keys (null: the migration replaces nothing). */

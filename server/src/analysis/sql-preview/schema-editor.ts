@@ -268,10 +268,14 @@ export class SchemaEditor {
   /** Django's alter_field on PostgreSQL (also what RenameField runs). */
   alterField(model: SqlModel, oldName: string, oldField: FieldSpec, newName: string, newField: FieldSpec): void {
     const table = quoteName(model.table);
+    if (oldField.relation?.kind === 'many-to-many' || newField.relation?.kind === 'many-to-many') {
+      // No column: only `blank`, `help_text` and the like changing is no SQL at all (course-discovery 0206).
+      if (oldName === newName && sameDeconstruction(oldField, newField)) return;
+      cannot('altering a ManyToManyField changes its table, which the preview does not follow');
+    }
     const oldColumn = this.column(oldName, oldField);
     const newColumn = this.column(newName, newField);
     if (oldColumn === newColumn && sameDeconstruction(oldField, newField)) return;
-    if (oldField.relation?.kind === 'many-to-many' || newField.relation?.kind === 'many-to-many') cannot('altering a ManyToManyField changes its table, which the preview does not follow');
     requireAbsent(oldField.call, UNMODELLED_FIELD_KEYWORDS, oldField.cls);
     requireAbsent(newField.call, UNMODELLED_FIELD_KEYWORDS, newField.cls);
     const oldType = this.type(model, oldName, oldField);
