@@ -367,7 +367,7 @@ function visitOne(node: Node, loop: LoopFacts | null, facts: UnitFacts, unit: Co
     onCall(node, loop, facts, unit);
   } else if (t === 'subscript') {
     const sub = node.childForFieldName('subscript');
-    if (sub?.type === 'slice' && isBatchSlice(sub)) markUp(loop, 'hasSlice', facts);
+    if (sub?.type === 'slice' && isBatchSlice(sub) && !slicesLoopRow(node, loop)) markUp(loop, 'hasSlice', facts);
   } else if (t === 'break_statement') {
     if (loop) loop.hasBreak = true;
     return;
@@ -388,6 +388,17 @@ function visitOne(node: Node, loop: LoopFacts | null, facts: UnitFacts, unit: Co
     }
   }
   later(...node.namedChildren.map((child) => at(child, loop)));
+}
+
+/**
+ * `values[:4]` where `values` is what a loop around it binds for each item: a row (a tuple of
+ * `values_list`, a string) cut in pieces, not a queryset taken in batches (akvo-rsr rsr/0109).
+ */
+function slicesLoopRow(subscript: Node, loop: LoopFacts | null): boolean {
+  const value = subscript.childForFieldName('value');
+  if (value?.type !== 'identifier') return false;
+  for (let l = loop; l; l = l.parent) if (l.targets.includes(value.text)) return true;
+  return false;
 }
 
 function onCall(call: Node, loop: LoopFacts | null, facts: UnitFacts, unit: CodeUnit): void {
