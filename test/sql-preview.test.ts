@@ -168,6 +168,12 @@ describe('SQL preview: what cannot be known is said, not guessed', () => {
     assert.match(p.operations[2]?.cannotPreview ?? '', /ManyToManyField/);
   });
 
+  it('removing a ManyToManyField with an explicit through model runs no SQL', async () => {
+    const p = await second(`        migrations.AddField(model_name='order', name='tags', field=models.ManyToManyField(through='store.ordertag', to='store.order')),
+        migrations.RemoveField(model_name='order', name='tags'),`);
+    assert.deepEqual([p.operations[1]?.cannotPreview, p.operations[1]?.statements.length], [null, 0]);
+  });
+
   it('unmanaged and proxy models run no SQL', async () => {
     const p = await second(`        migrations.CreateModel(name='Legacy', fields=[('id', models.AutoField(primary_key=True))], options={'managed': False}),
         migrations.CreateModel(name='Big', fields=[], options={'proxy': True}, bases=('store.order',)),`);

@@ -238,7 +238,11 @@ export class SchemaEditor {
   }
 
   removeField(model: SqlModel, name: string, field: FieldSpec): void {
-    if (field.relation?.kind === 'many-to-many') cannot('removing a ManyToManyField drops its table, which the preview does not write');
+    if (field.relation?.kind === 'many-to-many') {
+      // Django drops only the join table it made itself: an explicit `through` model's table stays.
+      if (typeof field.relation.through === 'string') return;
+      cannot('removing a ManyToManyField drops its table, which the preview does not write');
+    }
     const column = this.column(name, field);
     if (field.relation) {
       if (field.relation.dbConstraint === undefined) cannot('db_constraint is not known statically');
