@@ -209,9 +209,13 @@ function partOfFirstRun(summary: MigrationSummary): boolean {
   // The split exists for foreign keys between apps: the file depends on another app's migration.
   const otherApp = summary.dependencies.entries.some((e) => e.kind === 'swappable') || new Set(summary.dependencies.entries.flatMap((e) => (e.kind === 'key' ? [e.app] : []))).size > 1;
   if (!otherApp) return false;
+  // A model this same file creates gets such AddFields in any run (two models pointing at each
+  // other: wger manager/0018 adds DayNg.routine after creating both); only one made before counts.
+  const created = new Set(summary.operations.flatMap((op) => (op.createsModel ? [op.createsModel.toLowerCase()] : [])));
   return summary.operations.some((op) => {
     const a = op.args;
     if (a?.kind !== 'AddField' || !a.field || a.preserveDefault !== true || op.container !== null) return false;
+    if (a.model && created.has(a.model.toLowerCase())) return false;
     const f = a.field;
     return !!f.relation && hasColumn(f) && f.null === false && f.default === 'NOT_PROVIDED' && f.dbDefault === 'NOT_PROVIDED';
   });
