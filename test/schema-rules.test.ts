@@ -98,6 +98,12 @@ describe('schema-hazard messages follow the target', () => {
     assert.match(mysql ?? '', /MySQL/);
   });
 
+  it('add-field-not-null: a default of None is no DEFAULT at all', async () => {
+    const [message] = await messages('add-field-not-null/bad-default-none', 'add-field-not-null', pg(14, [4, 2]));
+    assert.match(message ?? '', /its default is None, so Django adds it with no DEFAULT and it fails as soon as the table has rows/);
+    assert.doesNotMatch(message ?? '', /sets its default only while adding/);
+  });
+
   it('add-constraint-validates: AddConstraintNotValid from Django 4.0, RunSQL NOT VALID before; nothing on MySQL or SQLite', async () => {
     const fixture = 'add-constraint-validates/bad-check-and-foreign-key';
     const recent = await messages(fixture, 'add-constraint-validates', pg(14, [4, 0]));

@@ -50,14 +50,18 @@ export const addFieldNotNull: Rule = {
       const column = args.name ? fieldColumn(args.name, field) : undefined;
       if (table && column && defaultRestoredBySql(ctx.summary, step, table, column)) return;
       // Django's effective default: the default as written, now() for auto_now, '' for blank text.
-      const hasDefault = field.default !== 'NOT_PROVIDED' || field.autoNow === true || field.blank === true;
+      // `default=None` is one too, and Django writes no DEFAULT for it (saleor shipping/0013).
+      const noneDefault = field.default !== 'NOT_PROVIDED' && field.default?.kind === 'none';
+      const hasDefault = !noneDefault && (field.default !== 'NOT_PROVIDED' || field.autoNow === true || field.blank === true);
       const name = args.name ?? 'the field';
       const alternative = djangoAtLeast(ctx.target, 5, 0)
         ? `add it with \`db_default=…\` (the default then stays in the database), or add it with \`null=True\`, backfill in batches, and make it NOT NULL in a later migration`
         : `add it with \`null=True\`, backfill in batches in a migration of its own, and make it NOT NULL in a later release`;
       const consequence = hasDefault
         ? `Django sets its default only while adding the column and drops it at once, so the INSERTs of code still running without '${name}' fail with a NOT NULL violation during the deploy`
-        : `it has no default, so it fails as soon as the table has rows (makemigrations would have asked for a one-off default)`;
+        : noneDefault
+          ? `its default is None, so Django adds it with no DEFAULT and it fails as soon as the table has rows`
+          : `it has no default, so it fails as soon as the table has rows (makemigrations would have asked for a one-off default)`;
       const { fixes, refusal } = addFieldFixes(ctx, step, name, field);
       ctx.report({
         range: step.op.range,

@@ -80,8 +80,8 @@ function stepsOf(ctx: ProjectRuleContext): SchemaStep[] {
 function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
   const { summary } = ctx;
   const steps: SchemaStep[] = [];
-  if (summary.initial === true || partOfFirstRun(summary)) return steps;
   const app = ctx.view && ctx.file ? (ctx.view.keyOf(ctx.file)?.app ?? '') : '';
+  if (initialAsDjango(summary, app) || partOfFirstRun(summary)) return steps;
   // Without a project view only what this migration creates is known; everything else is unknown.
   let state: AppState = (ctx.view && ctx.file ? ctx.view.stateOf(ctx.file, 'before', 'database') : null) ?? AppState.empty(app, true);
   const initial = state;
@@ -222,6 +222,17 @@ function partOfFirstRun(summary: MigrationSummary): boolean {
 }
 
 /**
+ * Whether Django takes the migration for an initial one (what `migrate --fake-initial` may skip):
+ * `initial = True`, or no `initial` at all and no dependency on its own app (awx's `0001_initial`
+ * states none). A dependency list that cannot be read fully is not taken for one.
+ */
+function initialAsDjango(summary: MigrationSummary, app: string): boolean {
+  if (summary.initial !== null) return summary.initial;
+  if (!app || !summary.dependencies.complete) return false;
+  return summary.dependencies.entries.every((e) => e.kind === 'swappable' || (e.kind === 'key' && e.app !== app));
+}
+
+/**
  * A squashed migration (one with `replaces`) right after initial ones: squashmigrations splits a
  * project's first tables across such files (a field added to a model the initial file created).
  * They run together on an empty database; a database that already has those tables has the
@@ -237,7 +248,7 @@ function squashedRun(ctx: ProjectRuleContext): Set<string> {
     const parents = node.parents.filter((p) => p.key.app === app);
     const parent = parents.length === 1 ? parents[0] : undefined;
     const summary = parent?.migration?.summary;
-    if (!parent || !summary || summary.initial !== true) break;
+    if (!parent || !summary || !initialAsDjango(summary, app ?? '')) break;
     for (const op of summary.operations) if (op.createsModel) out.add(op.createsModel);
     node = parent;
   }
