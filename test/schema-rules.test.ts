@@ -151,6 +151,19 @@ describe('add-index-not-concurrent wording', () => {
   });
 });
 
+describe('remove-index-not-concurrent wording', () => {
+  it('advises DROP INDEX CONCURRENTLY for an index, a lock_timeout for a unique constraint PostgreSQL cannot drop concurrently', async () => {
+    const found = await messages(join('remove-index-not-concurrent', 'bad-drops-on-existing-tables'), 'remove-index-not-concurrent', pg(14));
+    const of = (start: RegExp): string => found.find((m) => start.test(m)) ?? '';
+    assert.match(of(/^RemoveIndex/), /RemoveIndexConcurrently/);
+    assert.match(of(/^AlterField 'code' drops its index/), /`DROP INDEX CONCURRENTLY` in RunSQL/);
+    for (const constraint of [/^AlterUniqueTogether drops \(status, total\)/, /^RemoveConstraint 'sku_unique_constraint' drops a unique index/]) {
+      assert.match(of(constraint), /drop the constraint at a quiet time with a short lock_timeout, retrying/);
+      assert.doesNotMatch(of(constraint), /DROP INDEX CONCURRENTLY/);
+    }
+  });
+});
+
 describe('drop-column wording', () => {
   it('advises dropping the join table of a many-to-many field, with no column to make nullable', async () => {
     const [message] = await messages(join('drop-column', 'tricky-many-to-many-join-table'), 'drop-column', pg(14));

@@ -23,6 +23,9 @@ export const removeIndexNotConcurrent: Rule = {
     if (ctx.target.vendor !== 'postgresql') return;
     const report = (step: SchemaStep, what: string, fix: string) => ctx.report({ range: step.op.range, message: `${what} on existing table ${tableLabel(step)}: ${LOCK}. Instead, ${fix}.${indexFixNote(ctx, step.op)}`, fixes: indexFixes(ctx, step.op) });
     const sql = 'drop it with `DROP INDEX CONCURRENTLY` in RunSQL (atomic = False) inside SeparateDatabaseAndState, keeping Django\'s operation as its state side';
+    // `unique=True` and unique_together are constraints (ALTER TABLE … ADD CONSTRAINT … UNIQUE): PostgreSQL
+    // refuses DROP INDEX on the index behind one, so there is no concurrent way (nautobot dcim/0036).
+    const constraint = 'drop the constraint at a quiet time with a short lock_timeout, retrying';
     walkSchema(ctx, (step) => {
       // An index of a table the migration then drops goes with it: the drop-table finding says so.
       if (step.table !== 'existing' || tableDroppedLater(ctx.summary, step)) return;
@@ -42,13 +45,13 @@ export const removeIndexNotConcurrent: Rule = {
           if (step.start && (!atStart || fieldIndex(atStart) !== was)) return; // the index is this migration's own
           if (was === undefined || now === undefined || was === now || was === 'none') return;
           if (was === 'index' && now === 'unique') return; // an index replaced by a unique one: add-index-not-concurrent's
-          return report(step, `AlterField '${args.name}' drops its ${was === 'unique' ? 'unique constraint' : 'index'}`, sql);
+          return report(step, `AlterField '${args.name}' drops its ${was === 'unique' ? 'unique constraint' : 'index'}`, was === 'unique' ? constraint : sql);
         }
         case 'RemoveConstraint': {
           const c = step.before?.options.constraints?.find((x) => x.name === args.name);
           if (!c || c.kind !== 'unique') return;
           if (step.start?.options.constraints && !step.start.options.constraints.some((x) => x.name === args.name)) return;
-          return report(step, `RemoveConstraint '${args.name}' drops a unique index`, c.partial || c.fields === null ? sql : 'drop the constraint at a quiet time with a short lock_timeout, retrying');
+          return report(step, `RemoveConstraint '${args.name}' drops a unique index`, c.partial || c.fields === null ? sql : constraint);
         }
         case 'AlterTogether': {
           const before = step.before ? (args.option === 'unique_together' ? step.before.options.uniqueTogether : step.before.options.indexTogether) : null;
@@ -59,7 +62,7 @@ export const removeIndexNotConcurrent: Rule = {
           // Groups this migration added and drops again were never the previous release's.
           const removed = before.filter((g) => !now.has(JSON.stringify(g)) && (!old || old.has(JSON.stringify(g))));
           if (removed.length === 0) return;
-          return report(step, `${args.option === 'unique_together' ? 'AlterUniqueTogether' : 'AlterIndexTogether'} drops ${removed.map((g) => `(${g.join(', ')})`).join(', ')}`, sql);
+          return report(step, `${args.option === 'unique_together' ? 'AlterUniqueTogether' : 'AlterIndexTogether'} drops ${removed.map((g) => `(${g.join(', ')})`).join(', ')}`, args.option === 'unique_together' ? constraint : sql);
         }
         default:
           return;
