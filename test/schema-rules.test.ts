@@ -124,8 +124,11 @@ describe('schema-hazard messages follow the target', () => {
 
   it('index rules name the lock on PostgreSQL and say nothing on SQLite and MySQL', async () => {
     const adds = await messages('add-index-not-concurrent/bad-indexes-on-existing-tables', 'add-index-not-concurrent', pg(14));
-    assert.equal(adds.length, 7);
+    assert.equal(adds.length, 8);
     assert.ok(adds.some((m) => /SHARE lock/.test(m)) && adds.some((m) => /ACCESS EXCLUSIVE/.test(m)));
+    // Django writes an added field's UNIQUE into its column (ADD COLUMN … UNIQUE), an altered one's apart.
+    assert.match(adds.find((m) => m.startsWith("AddField 'token'")) ?? '', /ALTER TABLE … ADD COLUMN … UNIQUE builds the index under an ACCESS EXCLUSIVE lock/);
+    assert.match(adds.find((m) => m.startsWith("AlterField 'sku'")) ?? '', /ALTER TABLE … ADD CONSTRAINT … UNIQUE builds the index under an ACCESS EXCLUSIVE lock/);
     const drops = await messages('remove-index-not-concurrent/bad-drops-on-existing-tables', 'remove-index-not-concurrent', pg(14));
     assert.ok(drops.length > 0 && drops.every((m) => /ACCESS EXCLUSIVE/.test(m)));
     for (const vendor of ['sqlite', 'mysql'] as const) {

@@ -56,7 +56,9 @@ export const addIndexNotConcurrent: Rule = {
           const pk = after === 'unique' && args.field.primaryKey === true;
           const why = pk ? '`primary_key=True`' : after === 'unique' ? '`unique=True`' : args.field.relation ? "the ForeignKey's index" : '`db_index=True`';
           const what = pk ? 'a primary key' : after === 'unique' ? 'a unique constraint' : 'an index';
-          return report(step, `${args.kind} '${args.name}' adds ${what} (${why})`, pk ? EXCLUSIVE.replace('UNIQUE', 'PRIMARY KEY') : after === 'unique' ? EXCLUSIVE : SHARE, bySql);
+          // AddField writes the constraint into the column's definition (ADD COLUMN … UNIQUE); AlterField adds it apart.
+          const clause = args.kind === 'AddField' ? `ADD COLUMN … ${pk ? 'PRIMARY KEY' : 'UNIQUE'}` : `ADD CONSTRAINT … ${pk ? 'PRIMARY KEY' : 'UNIQUE'}`;
+          return report(step, `${args.kind} '${args.name}' adds ${what} (${why})`, after === 'unique' ? EXCLUSIVE.replace('ADD CONSTRAINT … UNIQUE', clause) : SHARE, bySql);
         }
         case 'AddConstraint': {
           const c = args.constraint;
