@@ -366,8 +366,7 @@ function visitOne(node: Node, loop: LoopFacts | null, facts: UnitFacts, unit: Co
   if (t === 'call') {
     onCall(node, loop, facts, unit);
   } else if (t === 'subscript') {
-    const sub = node.childForFieldName('subscript');
-    if (sub?.type === 'slice' && isBatchSlice(sub) && !slicesLoopRow(node, loop)) markUp(loop, 'hasSlice', facts);
+    if (isBatchSlice(node, (name) => boundByLoop(name, loop))) markUp(loop, 'hasSlice', facts);
   } else if (t === 'break_statement') {
     if (loop) loop.hasBreak = true;
     return;
@@ -390,14 +389,9 @@ function visitOne(node: Node, loop: LoopFacts | null, facts: UnitFacts, unit: Co
   later(...node.namedChildren.map((child) => at(child, loop)));
 }
 
-/**
- * `values[:4]` where `values` is what a loop around it binds for each item: a row (a tuple of
- * `values_list`, a string) cut in pieces, not a queryset taken in batches (akvo-rsr rsr/0109).
- */
-function slicesLoopRow(subscript: Node, loop: LoopFacts | null): boolean {
-  const value = subscript.childForFieldName('value');
-  if (value?.type !== 'identifier') return false;
-  for (let l = loop; l; l = l.parent) if (l.targets.includes(value.text)) return true;
+/** Whether `loop` or a loop around it binds `name` for each item. */
+function boundByLoop(name: string, loop: LoopFacts | null): boolean {
+  for (let l = loop; l; l = l.parent) if (l.targets.includes(name)) return true;
   return false;
 }
 

@@ -37,6 +37,14 @@ export interface FieldSpec {
   call?: CallValue;
 }
 
+/**
+ * Whether Django made a many-to-many field's join table itself (and so drops it with the field):
+ * true without `through`, false with an explicit through model, undefined when `through` cannot be read.
+ */
+export function djangoMadeJoinTable(relation: RelationSpec): boolean | undefined {
+  return relation.through === undefined ? undefined : relation.through === null;
+}
+
 export interface RelationSpec {
   kind: 'foreign-key' | 'one-to-one' | 'many-to-many';
   /** The target as written: 'app.Model', 'Model' (same app), or a settings reference. */

@@ -80,11 +80,16 @@ function inOutput(slice: Node): boolean {
 }
 
 /**
- * A slice that can stand for a batch: not `[:1]` / `[0:1]` (a LIMIT 1 lookup), nor one that
- * shortens what is printed or logged.
+ * A subscript whose slice can stand for a batch: not `[:1]` / `[0:1]` (a LIMIT 1 lookup), nor one
+ * that shortens what is printed or logged, nor one of what a loop around it binds for each item
+ * (`values[:4]`: a row cut in pieces, not a queryset taken in batches; akvo-rsr rsr/0109).
+ * @param boundPerItem whether a name is one a loop around the subscript binds for each item
  */
-export function isBatchSlice(slice: Node): boolean {
-  if (inOutput(slice)) return false;
+export function isBatchSlice(subscript: Node, boundPerItem: (name: string) => boolean): boolean {
+  const slice = subscript.childForFieldName('subscript');
+  if (slice?.type !== 'slice' || inOutput(slice)) return false;
+  const value = subscript.childForFieldName('value');
+  if (value?.type === 'identifier' && boundPerItem(value.text)) return false;
   const bounds = slice.namedChildren;
   const literal = bounds.every((b) => b.type === 'integer');
   if (!literal) return bounds.length > 0;

@@ -12,7 +12,7 @@ import { twoReleaseDropFixes } from '../fixes/two-release-drop';
 import type { TargetDatabase } from '../target-database';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
-import { fieldColumn } from '../fields';
+import { djangoMadeJoinTable, fieldColumn } from '../fields';
 import { columnAtStart, columnComesBack, fieldBefore, forVendor, runsAfterDeploy, tableDroppedLater, tableLabel, walkSchema } from './schema-walk';
 
 export function dropLock(target: TargetDatabase): string {
@@ -41,7 +41,7 @@ export const dropColumn: Rule = {
       const m2m = field?.relation?.kind === 'many-to-many';
       // Django drops a join table only when it made it: one with an explicit `through` model (or one
       // we cannot read) stays, and the RemoveField runs no SQL (bookwyrm 0239).
-      if (m2m && field?.relation?.through !== null) return;
+      if (m2m && field?.relation && djangoMadeJoinTable(field.relation) !== true) return;
       const what = m2m ? `drops the join table of many-to-many '${args.name}'` : `drops column '${args.name}'`;
       // A join table has no column of the model's to make nullable.
       const how = m2m ? 'a state-only RemoveField in SeparateDatabaseAndState), and drop the join table in the next' : 'a state-only RemoveField in SeparateDatabaseAndState, after making the column nullable if it is NOT NULL), and drop it in the next';

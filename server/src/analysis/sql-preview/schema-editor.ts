@@ -6,13 +6,13 @@
  * the migration (indexes, foreign keys, unique_together of new tables) are kept as objects that
  * later renames and drops in the same migration can still change, as Django's are.
  */
-import { fieldColumn, type ConstraintSpec, type FieldSpec, type IndexSpec } from '../fields';
+import { djangoMadeJoinTable, fieldColumn, type ConstraintSpec, type FieldSpec, type IndexSpec } from '../fields';
 import type { StatementKind } from '../locks/lock-table';
 import type { DatabaseNames } from '../project/view';
 import type { ModelState } from '../project/state';
 import type { TargetDatabase } from '../target-database';
 import { cannot, columnType, effectiveDefault, hasDefault, quoteName, requireAbsent, type ColumnType, type RelatedTarget } from './columns';
-import { checkConstraintSql, conditionSql, createIndexSql, deferrableSql, uniqueColumnsSql, type ColumnsOf } from './constraint-sql';
+import { checkConstraintSql, createIndexSql, deferrableSql, indexParts, partialUniqueSql, uniqueColumnsSql, type ColumnsOf } from './constraint-sql';
 import { DeferredStatement } from './deferred';
 import { binaryCompatible, knownOptions, likeOpclass, sameDeconstruction } from './field-diff';
 import { createIndexName, foreignKeyName } from './names';
@@ -185,7 +185,7 @@ export class SchemaEditor {
       this.defer(model.table, columns, (d) => createIndexSql(d.table, this.indexName(d.table, d.columns, '_idx'), d.columns.map(quoteName).join(', ')));
     }
     for (const index of options.indexes) {
-      const { name, columnsSql, where } = this.indexParts(model, index);
+      const { name, columnsSql, where } = indexParts(index, this.columnsOf(model));
       this.defer(model.table, [], (d) => createIndexSql(d.table, name, columnsSql, false, false, where));
     }
   }
@@ -240,7 +240,7 @@ export class SchemaEditor {
   removeField(model: SqlModel, name: string, field: FieldSpec): void {
     if (field.relation?.kind === 'many-to-many') {
       // Django drops only the join table it made itself: an explicit `through` model's table stays.
-      if (typeof field.relation.through === 'string') return;
+      if (djangoMadeJoinTable(field.relation) === false) return;
       cannot('removing a ManyToManyField drops its table, which the preview does not write');
     }
     const column = this.column(name, field);
@@ -353,23 +353,8 @@ export class SchemaEditor {
 
   // --- Indexes and constraints -------------------------------------------------------------
 
-  private indexParts(model: SqlModel, index: IndexSpec): { name: string; columnsSql: string; where: string } {
-    if (index.cls !== 'Index') cannot(`${index.cls} (an index type other than B-tree) is not modelled`);
-    if (!index.name) cannot('the index has no readable name');
-    if (index.expressions || !index.fields) cannot('an index on expressions is not modelled');
-    requireAbsent(index.call, ['opclasses', 'include', 'db_tablespace'], 'Index');
-    const where = index.partial ? ` WHERE ${conditionSql(this.columnsOf(model), index.call?.kwargs.condition)}` : '';
-    const columnsSql = index.fields
-      .map((f) => {
-        const desc = f.startsWith('-');
-        return `${quoteName(this.columnOfName(model, desc ? f.slice(1) : f))}${desc ? ' DESC' : ''}`;
-      })
-      .join(', ');
-    return { name: index.name, columnsSql, where };
-  }
-
   addIndex(model: SqlModel, index: IndexSpec, concurrently: boolean): void {
-    const { name, columnsSql, where } = this.indexParts(model, index);
+    const { name, columnsSql, where } = indexParts(index, this.columnsOf(model));
     this.run(createIndexSql(model.table, name, columnsSql, concurrently, false, where));
   }
 
@@ -386,7 +371,7 @@ export class SchemaEditor {
     if (!c.name) cannot('the constraint has no readable name');
     if (c.kind === 'unique' && c.partial) {
       // A conditional unique constraint is a partial unique index, created with the deferred SQL.
-      const sql = this.partialUniqueSql(model, c, c.name);
+      const sql = partialUniqueSql(model.table, c, c.name, this.columnsOf(model));
       this.defer(model.table, [], () => sql);
       return null;
     }
@@ -395,16 +380,11 @@ export class SchemaEditor {
     cannot(`${c.cls} is not modelled`);
   }
 
-  private partialUniqueSql(model: SqlModel, c: ConstraintSpec, name: string): string {
-    if (c.deferrable) cannot('a deferrable conditional unique constraint');
-    return createIndexSql(model.table, name, uniqueColumnsSql(c, this.columnsOf(model)), false, true, ` WHERE ${conditionSql(this.columnsOf(model), c.call?.kwargs.condition)}`);
-  }
-
   addConstraint(model: SqlModel, c: ConstraintSpec, notValid: boolean): void {
     if (!c.name) cannot('the constraint has no readable name');
     const table = quoteName(model.table);
     if (c.kind === 'unique' && !notValid && c.partial) {
-      this.run(this.partialUniqueSql(model, c, c.name));
+      this.run(partialUniqueSql(model.table, c, c.name, this.columnsOf(model)));
       return;
     }
     if (c.kind === 'unique' && !notValid) {
