@@ -259,6 +259,18 @@ class Migration(migrations.Migration):
     const src = migration(`        migrations.RunSQL("CREATE INDEX a ON shop_order (ref)", migrations.RunSQL.noop),`, '    initial = True\n');
     assert.deepEqual(await pairs(src), []);
   });
+
+  it("still reads an app's first migration that states no `initial`: its SQL may act on another app's tables", async () => {
+    // saleor permission/0001_initial's shape: a new app takes over auth's table and adds its constraints by SQL.
+    const dir = temps.make();
+    cpSync(join(FIXTURES, 'schema-base'), dir, { recursive: true });
+    const file = join(dir, 'perms', 'migrations', '0001_initial.py');
+    writeFileIn(join(dir, 'perms', 'migrations', '__init__.py'), '');
+    const src = migration(`        migrations.RunSQL("ALTER TABLE shop_order ADD CONSTRAINT order_ref_uniq UNIQUE (ref)", migrations.RunSQL.noop),`);
+    writeFileIn(file, src);
+    const found = (await lintProject(dir)).get(file)?.findings.filter((f) => SQL_RULES.has(f.rule)) ?? [];
+    assert.deepEqual(found.map((f) => [f.rule, covered(src, f.range)]), [['add-index-not-concurrent', 'ADD CONSTRAINT order_ref_uniq UNIQUE (ref)']]);
+  });
 });
 
 describe('enum-value-in-transaction', () => {
