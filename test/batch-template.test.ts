@@ -972,6 +972,17 @@ second\"\"\"
     order.save()`,
       /cannot be inlined here: it assigns its parameter order\.$/,
     ],
+    "a name a nested helper binds is also the caller's": [
+      `    def stamp(order):
+        seen = 1
+        order.seen = seen
+        order.save()
+    seen = 0
+    for order in Order.objects.all():
+        stamp(order)`,
+      '# no module-level helper',
+      /cannot be inlined here: the calling function already uses the name seen\.$/,
+    ],
   };
   for (const [why, [loopBody, helper, said]] of Object.entries(REFUSED_INLINE)) {
     it(`offers nothing when ${why}, and says so`, async () => {

@@ -6,8 +6,9 @@
  * and the template then batches the write it now sees. The helper itself is left as it is (other
  * code may call it).
  *
- * Only what keeps its meaning is inlined: a module-level, undecorated function called as a
- * statement of its own, with plain parameters matched one to one by the call; a `return` only at its
+ * Only what keeps its meaning is inlined: an undecorated function of the module, or one defined
+ * directly in the calling function's body (a name it does not bind itself means the same there as
+ * at the call: the calling function's, else the module's), called as a statement of its own, with plain parameters matched one to one by the call; a `return` only at its
  * end, or where the call is the last statement of the loop's body (it becomes `continue`; not from a
  * loop of the helper's own), and only of a constant or a name (dropped unevaluated); no yield,
  * global, nonlocal, del, nested function, class or lambda; indented with the same character as
@@ -47,11 +48,20 @@ function targetNames(target: Node | null, out: Set<string>): void {
   }
 }
 
-/** Every name a block binds, anywhere inside it (a superset is safe: it only refuses more). */
-export function boundNames(block: Node): Set<string> {
+/** Whether `node` lies inside `outer` (or is it). */
+function within(node: Node, outer: Node | null): boolean {
+  return !!outer && node.startIndex >= outer.startIndex && node.endIndex <= outer.endIndex;
+}
+
+/**
+ * Every name a block binds, anywhere inside it (a superset is safe: it only refuses more); not
+ * inside `skip` (a nested helper's own names are not the block's).
+ */
+export function boundNames(block: Node, skip: Node | null = null): Set<string> {
   const out = new Set<string>();
   const kinds = ['assignment', 'augmented_assignment', 'for_statement', 'for_in_clause', 'as_pattern', 'named_expression', 'import_statement', 'import_from_statement', 'parameters', 'lambda_parameters'];
   for (const n of block.descendantsOfType(kinds)) {
+    if (within(n, skip)) continue;
     if (n.type === 'assignment' || n.type === 'augmented_assignment' || n.type === 'for_statement' || n.type === 'for_in_clause') targetNames(n.childForFieldName('left'), out);
     else if (n.type === 'named_expression') targetNames(n.childForFieldName('name'), out);
     else if (n.type === 'as_pattern') targetNames(n.childForFieldName('alias')?.firstNamedChild ?? n.childForFieldName('alias'), out);
@@ -91,7 +101,10 @@ function inlineOne(w: WriteCall, caller: Node, loop: Node, source: string, eol: 
   const helper = w.helper?.node;
   const name = helper?.childForFieldName('name')?.text ?? 'the helper';
   const why = (reason: string): string => `the row is written inside ${name}(), which cannot be inlined here: ${reason}`;
-  if (!helper || helper.type !== 'function_definition' || helper.parent?.type !== 'module') return why('it is not a plain function of the module');
+  if (!helper || helper.type !== 'function_definition') return why('it is not a plain function of the module');
+  // Defined in the calling function's own body: it reads the caller's names, as its inlined body will.
+  const nested = helper.parent?.type === 'block' && helper.parent.id === caller.childForFieldName('body')?.id;
+  if (helper.parent?.type !== 'module' && !nested) return why('it is defined inside another block than the calling function\'s body');
   if (helper.text.startsWith('async')) return why('it is async');
   const stmt = w.call.parent;
   if (stmt?.type !== 'expression_statement' || stmt.namedChildCount !== 1) return why('its result is used');
@@ -133,8 +146,10 @@ function inlineOne(w: WriteCall, caller: Node, loop: Node, source: string, eol: 
   }
 
   const helperBinds = boundNames(body);
-  const callerNames = new Set(references(caller).map((r) => r.text));
-  const callerBinds = boundNames(caller);
+  // A nested helper's own text is not the caller's: its names would all seem taken.
+  const own = nested ? helper : null;
+  const callerNames = new Set(references(caller).filter((r) => !within(r, own)).map((r) => r.text));
+  const callerBinds = boundNames(caller, own);
   const bodyRefs = references(body);
   const renames = new Map<string, string>();
   const bindLines: string[] = [];
@@ -151,7 +166,7 @@ function inlineOne(w: WriteCall, caller: Node, loop: Node, source: string, eol: 
   }
   for (const local of helperBinds) if (callerNames.has(local)) return why(`the calling function already uses the name ${local}`);
   for (const ref of bodyRefs) {
-    if (!bound.has(ref.text) && !helperBinds.has(ref.text) && callerBinds.has(ref.text)) return why(`the calling function binds ${ref.text}, which the helper reads from the module`);
+    if (!nested && !bound.has(ref.text) && !helperBinds.has(ref.text) && callerBinds.has(ref.text)) return why(`the calling function binds ${ref.text}, which the helper reads from the module`);
   }
 
   // The body's text with the parameters renamed, then re-indented to the call's indentation.
