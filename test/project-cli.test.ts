@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -68,6 +68,26 @@ describe('project view from the command line', () => {
     }
   });
 
+  it("reads a label from the config class an app package's __init__.py holds for INSTALLED_APPS to name", () => {
+    // Two folders named app: without the labels, both would claim 'app' and be checked without the project view.
+    const run = cli(['check', '.', '--format', 'json'], copyOf('init-app-config'));
+    assert.equal(run.stderr, '');
+    const found = JSON.parse(run.stdout) as Array<JsonFinding & { message: string }>;
+    assert.deepEqual(found.map((f) => `${f.path} ${f.rule}`), ['plugin_files/app/migrations/0002_remote_policy.py add-field-not-null']);
+    assert.match(found[0]?.message ?? '', /existing table "files_remote"/);
+  });
+
+  it('takes migration-modules as MIGRATION_MODULES writes it too: a dotted module is its folder', () => {
+    const dir = copyOf('migration-modules');
+    const asFolder = cli(['graph', '.', '--format', 'json'], dir);
+    const toml = join(dir, 'pyproject.toml');
+    writeFileSync(toml, readFileSync(toml, 'utf8').replace('legacy_app = "legacy_app/db_migrations"', 'legacy_app = "legacy_app.db_migrations"'));
+    const dotted = cli(['graph', '.', '--format', 'json'], dir);
+    assert.equal(dotted.stderr, '');
+    assert.deepEqual(JSON.parse(dotted.stdout), JSON.parse(asFolder.stdout));
+    assert.ok((JSON.parse(dotted.stdout) as { plan: string[] }).plan.includes('legacy_app.0002_record_created'), dotted.stdout);
+  });
+
   it('sees the rest of the app when given one file', () => {
     const dir = copyOf('conflict');
     const run = cli(['check', 'crm/migrations/0003_contact_phone.py', '--format', 'json', ...GRAPH], dir);
@@ -79,7 +99,7 @@ describe('project view from the command line', () => {
     assert.deepEqual(missing.map((f) => `${f.path} ${f.rule}`), ['orders/migrations/0002_order_product.py unknown-dependency']);
     const cycle = JSON.parse(cli(['check', '.', '--format', 'json', ...GRAPH], copyOf('cycle')).stdout) as JsonFinding[];
     assert.deepEqual(cycle.map((f) => `${f.path} ${f.rule}`).sort(), ['left/migrations/0002_author_favorite_book.py dependency-cycle', 'right/migrations/0001_initial.py dependency-cycle']);
-    for (const clean of ['linear', 'squashed-only', 'swappable', 'external-dependency', 'app-label', 'default-app-config', 'migration-modules']) {
+    for (const clean of ['linear', 'squashed-only', 'swappable', 'external-dependency', 'app-label', 'default-app-config', 'init-app-config', 'migration-modules']) {
       const run = cli(['check', '.', '--format', 'json', ...GRAPH], copyOf(clean));
       assert.deepEqual(JSON.parse(run.stdout), [], `${clean}: ${run.stdout}`);
     }
@@ -113,7 +133,7 @@ describe('project view from the command line', () => {
   });
 
   it("graph: the order and the leaves Django's loader has, and exit 1 where Django refuses the graph", () => {
-    for (const fixture of ['linear', 'branched-merged', 'squashed-with-replaced', 'squashed-only', 'swappable', 'run-before', 'app-label', 'default-app-config', 'migration-modules', 'first-latest', 'state-ops', 'conflict', 'cycle', 'unknown-dependency']) {
+    for (const fixture of ['linear', 'branched-merged', 'squashed-with-replaced', 'squashed-only', 'swappable', 'run-before', 'app-label', 'default-app-config', 'init-app-config', 'migration-modules', 'first-latest', 'state-ops', 'conflict', 'cycle', 'unknown-dependency']) {
       const dir = copyOf(fixture);
       const truth = python('project_truth.py', dir) as { error: { type: string } | null; plan: string[][]; leaves: string[][]; conflicts: Record<string, string[]> };
       const run = cli(['graph', '.', '--format', 'json'], dir);

@@ -42,10 +42,12 @@ function overridesOf(resolver: ConfigResolver): Map<string, string> {
   return out;
 }
 
-/** Whether a package's __init__.py may set default_app_config (read as bytes; unreadable: no). */
+/** Whether a package's __init__.py may set default_app_config or hold a config class (read as bytes; unreadable: no). */
 function namesDefaultConfig(file: string): boolean {
   try {
-    return readFileSync(file).includes('default_app_config');
+    // `default_app_config = "…"`, or a config class of its own that INSTALLED_APPS names (pulp_file's).
+    const bytes = readFileSync(file);
+    return bytes.includes('default_app_config') || bytes.includes('AppConfig');
   } catch {
     return false;
   }
@@ -60,7 +62,7 @@ export function planProject(python: Iterable<string>, tasks: readonly LintTask[]
     if (!known.has(file)) extra.push({ path: file, file, mode: 'summary', config: resolver.forDirectory(dirname(file), dirname(file)).index });
   }
   for (const dir of candidates.appDirs) {
-    // The app's config: in its apps.py, else where its package's default_app_config points (Django < 4.1).
+    // The app's config: in its apps.py, else where its package's default_app_config points (Django < 4.1), else a config class of its __init__.py naming the package.
     const apps = join(dir, 'apps.py');
     const init = join(dir, '__init__.py');
     if (existsSync(apps)) extra.push({ path: apps, file: apps, mode: 'app-config', config: 0 });

@@ -52,6 +52,15 @@ export const DEFAULT_EXCLUDE = [
   '**/.nox/**',
 ];
 
+
+/**
+ * A migration-modules value as a folder: a dotted module path, as MIGRATION_MODULES writes it
+ * (`"dojo.db_migrations"`), is the folder of that package under the project root; a path is kept.
+ * No package can have a dot in its name, so a dotted word is never meant as a folder.
+ */
+function moduleFolder(value: string): string {
+  return /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$/.test(value) ? value.split('.').join('/') : value;
+}
 export function defaultSettings(): Settings {
   return {
     rules: Object.fromEntries(RULE_IDS.map((id) => [id, 'default' as RuleSetting])),
@@ -135,8 +144,8 @@ export function parseSettings(raw: unknown, origin: string): { settings: Partial
   const modules = pick(r, 'migrationModules', 'migration-modules');
   if (modules !== undefined) {
     if (typeof modules === 'object' && !Array.isArray(modules) && Object.entries(modules as object).every(([k, v]) => /^\w+$/.test(k) && typeof v === 'string' && v !== '')) {
-      settings.migrationModules = { ...(modules as Record<string, string>) };
-    } else problems.push(`${origin}: migration-modules must be a table of app_label = "path/to/migrations/folder"`);
+      settings.migrationModules = Object.fromEntries(Object.entries(modules as Record<string, string>).map(([k, v]) => [k, moduleFolder(v)]));
+    } else problems.push(`${origin}: migration-modules must be a table of app_label = "path/to/migrations/folder" (or "dotted.module", as MIGRATION_MODULES writes it)`);
   }
   const baseline = pick(r, 'baseline');
   if (baseline !== undefined) {

@@ -9,7 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { summarizeTree } from '../analysis/engine';
 import { ValueInterner } from '../analysis/interner';
 import type { PythonParser } from '../analysis/parser';
-import { appConfigLabel, configModule, defaultConfigLabel, type AppLabel, type ClassLookup, type ConfigModule } from '../analysis/project/app-config';
+import { appConfigLabel, configModule, defaultConfigLabel, explicitConfigLabel, type AppLabel, type ClassLookup, type ConfigClass, type ConfigModule } from '../analysis/project/app-config';
 import { opaqueSummary, type MigrationSummary } from '../analysis/project/summary';
 import { ProjectView, type DatabaseNames, type ProjectMigration } from '../analysis/project/view';
 import type { Settings } from '../config/settings';
@@ -66,8 +66,14 @@ export function readAppLabel(appDir: string, parser: PythonParser, cache: Map<st
   const fromApps = apps ? appConfigLabel(apps.classes, folder, lookup) : ({ kind: 'none' } as const);
   if (fromApps.kind !== 'none') return fromApps;
   const init = join(appDir, '__init__.py');
-  const pointer = existsSync(init) ? configModuleOf(init, parser, cache)?.defaultAppConfig : null;
-  if (!pointer) return fromApps;
+  const initModule = existsSync(init) ? configModuleOf(init, parser, cache) : null;
+  const pointer = initModule?.defaultAppConfig;
+  if (!pointer) {
+    // A config class in the package's __init__.py that names this package (`name = "pulp_file.app"`)
+    // is only ever used by INSTALLED_APPS naming it (pulpcore's plugins load theirs so): its label.
+    const own = initModule?.classes.filter((c) => c.appName === packageName(appDir)) ?? [];
+    return own.length === 1 ? explicitConfigLabel(own[0] as ConfigClass, initModule?.classes ?? [], folder, lookup) : fromApps;
+  }
   return defaultConfigLabel(pointer !== 'unknown' && pointer.startsWith('__name__') ? `${packageName(appDir)}${pointer.slice('__name__'.length)}` : pointer, folder, lookup);
 }
 

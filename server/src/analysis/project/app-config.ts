@@ -104,6 +104,17 @@ export function defaultConfigLabel(path: string | 'unknown', folderName: string,
   return label === null || label === folderName ? { kind: 'none' } : { kind: 'label', label };
 }
 
+/**
+ * The label a config class INSTALLED_APPS names itself gives its app: `none` for the folder's name
+ * (or a class that is no AppConfig), `unknown` when it cannot be read.
+ */
+export function explicitConfigLabel(cls: ConfigClass, classes: readonly ConfigClass[], folderName: string, lookup: ClassLookup): AppLabel {
+  const r = resolveClass(cls, classes, lookup, 0);
+  if (!r.isConfig) return { kind: 'none' };
+  if (r.label === 'unknown') return { kind: 'unknown' };
+  return r.label === null || r.label === folderName ? { kind: 'none' } : { kind: 'label', label: r.label };
+}
+
 type Resolved = { isConfig: false } | { isConfig: true; label: string | null | 'unknown' };
 
 /** Whether a class is an AppConfig and the label it (or a base) sets. */
