@@ -49,12 +49,16 @@ function within(node: Node, loop: Node, type: string): boolean {
   return false;
 }
 
+/** A test for emptiness: `len(x) > 0`, `count >= 1`, `n != 0` (not `> 0.5`, not `>= 10`). */
+const EMPTINESS_TEST = /(?:\blen\([^()]*\))?\s*(?:>\s*0|>=\s*1|!=\s*0)\b(?!\.)/g;
+
 /** A bulk write under `if len(x) >= n` (or `%`, `>`): flushing a batch that accumulates. */
 export function underSizeCheck(node: Node, loop: Node): boolean {
   for (let p = node.parent; p && p.id !== loop.id; p = p.parent) {
     if (p.type === 'if_statement') {
-      const cond = p.childForFieldName('condition')?.text ?? '';
-      if (/\blen\(|%|>=|>/.test(cond)) return true;
+      // `if count > 0:` asks whether there is anything at all, not whether a batch is full.
+      const cond = (p.childForFieldName('condition')?.text ?? '').replace(EMPTINESS_TEST, '');
+      if (/\blen\(|%|>=|>/.test(cond) && !/^\s*(?:not\s+)?len\([^()]*\)\s*$/.test(cond)) return true;
     }
   }
   return false;
