@@ -174,6 +174,18 @@ describe('SQL preview: what cannot be known is said, not guessed', () => {
     assert.deepEqual([p.operations[1]?.cannotPreview, p.operations[1]?.statements.length], [null, 0]);
   });
 
+  it("a field class of the project's own runs no SQL when only arguments the database never sees change", async () => {
+    const ops = `        migrations.AddField(model_name='order', name='label', field=store.fields.LabelField(max_length=20, choices=[('a', 'A')], null=True)),
+        migrations.AlterField(model_name='order', name='label', field=store.fields.LabelField(max_length=20, choices=[('a', 'A'), ('b', 'B')], null=True, help_text='Shown')),
+        migrations.AlterField(model_name='order', name='label', field=store.fields.LabelField(max_length=40, choices=[('a', 'A'), ('b', 'B')], null=True, help_text='Shown')),
+        migrations.AlterField(model_name='order', name='label', field=store.fields.LabelField(max_length=40, choices=[('a', 'A'), ('b', 'B')], null=True, db_column='tag')),`;
+    const text = migration("('store', '0001_initial')", ops).replace('class Migration', 'import store.fields\n\n\nclass Migration');
+    const p = await previewOf({ 'store/migrations/__init__.py': '', 'store/migrations/0001_initial.py': INITIAL, 'store/migrations/0002_next.py': text }, 'store/migrations/0002_next.py');
+    assert.deepEqual([p.operations[1]?.cannotPreview, p.operations[1]?.statements.length], [null, 0], 'choices and help_text');
+    assert.match(p.operations[2]?.cannotPreview ?? '', /LabelField is not one of Django's field classes we model/, 'max_length');
+    assert.match(p.operations[3]?.cannotPreview ?? '', /LabelField is not one of Django's field classes we model/, 'db_column');
+  });
+
   it('unmanaged and proxy models run no SQL', async () => {
     const p = await second(`        migrations.CreateModel(name='Legacy', fields=[('id', models.AutoField(primary_key=True))], options={'managed': False}),
         migrations.CreateModel(name='Big', fields=[], options={'proxy': True}, bases=('store.order',)),`);

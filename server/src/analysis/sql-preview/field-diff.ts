@@ -5,7 +5,7 @@
  */
 import type { ConstraintSpec, FieldSpec, IndexSpec } from '../fields';
 import type { ModelOptionsState } from '../project/state';
-import { showValue } from '../values';
+import { isFullyKnown, showValue, type Value } from '../values';
 import { cannot, internalType, type ColumnType } from './columns';
 
 /** Keywords of a field that change nothing in the database (Django's non_database_attrs). */
@@ -62,6 +62,22 @@ export function sameDeconstruction(a: FieldSpec, b: FieldSpec): boolean {
         .sort(),
     );
   return rest(a) === rest(b);
+}
+
+/**
+ * For a field class Django does not ship (the project's or a package's), whose column we do not
+ * model: the same class called with the same arguments, but for those the database never sees
+ * (`choices`, `help_text`, …). Django then alters nothing (bookwyrm 0146 adds a choice to its
+ * `CharField` subclass). Every argument compared must be read in full.
+ */
+export function sameCallButNonDb(a: FieldSpec, b: FieldSpec): boolean {
+  const [x, y] = [a.call, b.call];
+  if (!x || !y || a.cls !== b.cls || x.hasSplat || y.hasSplat || x.args.length !== y.args.length) return false;
+  const same = (u: Value | undefined, v: Value | undefined): boolean => !!u && !!v && isFullyKnown(u) && isFullyKnown(v) && showValue(u) === showValue(v);
+  if (x.args.some((arg, i) => !same(arg, y.args[i]))) return false;
+  // db_column names the column: it counts here, where no column is worked out.
+  const keys = new Set([...Object.keys(x.kwargs), ...Object.keys(y.kwargs)].filter((k) => k === 'db_column' || !NON_DB.has(k)));
+  return [...keys].every((k) => same(x.kwargs[k], y.kwargs[k]));
 }
 
 /** A field read from an operation, or CannotPreview. */

@@ -14,7 +14,7 @@ import type { TargetDatabase } from '../target-database';
 import { cannot, columnType, effectiveDefault, hasDefault, quoteName, requireAbsent, type ColumnType, type RelatedTarget } from './columns';
 import { checkConstraintSql, createIndexSql, deferrableSql, indexParts, partialUniqueSql, uniqueColumnsSql, type ColumnsOf } from './constraint-sql';
 import { DeferredStatement } from './deferred';
-import { binaryCompatible, knownOptions, likeOpclass, sameDeconstruction } from './field-diff';
+import { binaryCompatible, knownOptions, likeOpclass, sameCallButNonDb, sameDeconstruction } from './field-diff';
 import { createIndexName, foreignKeyName } from './names';
 
 /** A model as the schema editor sees it: its state and its real table name. */
@@ -277,6 +277,7 @@ export class SchemaEditor {
       if (oldName === newName && sameDeconstruction(oldField, newField)) return;
       cannot('altering a ManyToManyField changes its table, which the preview does not follow');
     }
+    if (oldName === newName && !oldField.builtin && sameCallButNonDb(oldField, newField)) return;
     const oldColumn = this.column(oldName, oldField);
     const newColumn = this.column(newName, newField);
     if (oldColumn === newColumn && sameDeconstruction(oldField, newField)) return;
