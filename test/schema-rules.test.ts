@@ -4,7 +4,7 @@
  * default, and the rules firing on the operation's range in both the editor's and the CLI's path.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { RULES } from '../server/src/analysis/rules';
@@ -176,13 +176,28 @@ describe('drop-column wording', () => {
   });
 });
 
+describe('drop-column names the column the database drops', () => {
+  it("a foreign key's column is <name>_id", async () => {
+    const dir = temps.make();
+    cpSync(join(FIXTURES, 'schema-base'), dir, { recursive: true });
+    const file = join(dir, 'shop', 'migrations', '0002_remove_order_listing.py');
+    writeFileSync(file, `from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("shop", "0001_initial")]\n    operations = [migrations.RemoveField(model_name="order", name="listing")]\n`);
+    const found = (await lintProject(dir)).get(file)?.findings.filter((f) => f.rule === 'drop-column') ?? [];
+    assert.equal(found.length, 1);
+    assert.match(found[0]?.message ?? '', /^RemoveField drops column 'listing_id' \(field 'listing'\) of existing table "shop_order"/);
+  });
+});
+
 describe('mixed-data-and-schema wording follows the order', () => {
   const messageOf = async (file: string) => (await lint(readFileSync(join(RULE_FIXTURES, 'mixed-data-and-schema', file), 'utf8'))).findings.find((f) => f.rule === 'mixed-data-and-schema')?.message ?? '';
   it('an ALTER before the data work holds its lock through it (pontoon base/0080, tabbycat results/0009)', async () => {
     assert.match(await messageOf('bad-addfield-then-backfill.py'), /The ALTER runs first and holds its ACCESS EXCLUSIVE lock until the transaction ends, through the whole data work/);
   });
-  it('an ALTER after the data work queues for its lock at the end', async () => {
-    assert.match(await messageOf('bad-runsql-update-then-alter.py'), /The ALTER waits for the data work to finish while queued for an ACCESS EXCLUSIVE lock/);
+  it('an ALTER after the data work queues for its lock at the end, the rows written staying locked', async () => {
+    // Not queued during the data work: one transaction sends the ALTER only when the RunPython returns.
+    const message = await messageOf('bad-runsql-update-then-alter.py');
+    assert.match(message, /Every row the data work writes stays locked until the transaction ends, and the ALTER after it then queues for an ACCESS EXCLUSIVE lock/);
+    assert.doesNotMatch(message, /waits for the data work/);
   });
 });
 

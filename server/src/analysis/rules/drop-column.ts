@@ -42,7 +42,8 @@ export const dropColumn: Rule = {
       // Django drops a join table only when it made it: one with an explicit `through` model (or one
       // we cannot read) stays, and the RemoveField runs no SQL (bookwyrm 0239).
       if (m2m && field?.relation && djangoMadeJoinTable(field.relation) !== true) return;
-      const what = m2m ? `drops the join table of many-to-many '${args.name}'` : `drops column '${args.name}'`;
+      // A foreign key's column is `<name>_id` (or its db_column): name what the database drops.
+      const what = m2m ? `drops the join table of many-to-many '${args.name}'` : column && column !== args.name ? `drops column '${column}' (field '${args.name}')` : `drops column '${args.name}'`;
       // A join table has no column of the model's to make nullable.
       const how = m2m ? 'a state-only RemoveField in SeparateDatabaseAndState), and drop the join table in the next' : 'a state-only RemoveField in SeparateDatabaseAndState, after making the column nullable if it is NOT NULL), and drop it in the next';
       const { fixes, refusal } = twoReleaseDropFixes(ctx, step);

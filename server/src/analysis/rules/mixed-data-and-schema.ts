@@ -91,7 +91,7 @@ export const mixedDataAndSchema: Rule = {
         ? then
           ? 'The ALTER before the data work holds its ACCESS EXCLUSIVE lock through it, and the one after queues for another at its end, so every query on the table waits for both. '
           : 'The ALTER runs first and holds its ACCESS EXCLUSIVE lock until the transaction ends, through the whole data work, so every query on the table waits that long. '
-        : 'The ALTER waits for the data work to finish while queued for an ACCESS EXCLUSIVE lock, so every query on the table waits too. ';
+        : 'Every row the data work writes stays locked until the transaction ends, and the ALTER after it then queues for an ACCESS EXCLUSIVE lock, with every new query on the table waiting behind it. ';
       const message =
         severity === 'warning'
           ? `${data.name} changes data in the same migration — the same transaction — as schema changes to existing tables (${names}). ` +
