@@ -188,6 +188,34 @@ describe('drop-column names the column the database drops', () => {
   });
 });
 
+describe('rename-column says why a column is renamed', () => {
+  it("a field turned into a foreign key takes Django's <name>_id column, db_column aside", async () => {
+    const dir = temps.make();
+    cpSync(join(FIXTURES, 'schema-base'), dir, { recursive: true });
+    const file = join(dir, 'shop', 'migrations', '0002_order_total_to_listing.py');
+    writeFileSync(file, `from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("shop", "0001_initial")]\n    operations = [migrations.AlterField(model_name="order", name="total", field=models.ForeignKey(null=True, on_delete=models.CASCADE, to="shop.listing"))]\n`);
+    const found = (await lintProject(dir)).get(file)?.findings.filter((f) => f.rule === 'rename-column') ?? [];
+    assert.equal(found.length, 1);
+    assert.match(found[0]?.message ?? '', /^AlterField 'total' \(now a foreign key\) renames column "total" to "total_id" of existing table "shop_order"/);
+    assert.match(found[0]?.message ?? '', /\(the column keeps its name; the rest of the change still runs\)\.$/);
+    assert.doesNotMatch(found[0]?.message ?? '', /nothing changes in the database/);
+  });
+});
+
+describe('add-field-not-null on a foreign key with a default', () => {
+  it('does not call the lock brief: every row is checked against the referenced table while it is held', async () => {
+    const dir = temps.make();
+    cpSync(join(FIXTURES, 'schema-base'), dir, { recursive: true });
+    const file = join(dir, 'shop', 'migrations', '0002_order_report.py');
+    writeFileSync(file, `from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("shop", "0001_initial")]\n    operations = [migrations.AddField(model_name="order", name="report", field=models.ForeignKey(default=1, on_delete=models.CASCADE, to="shop.report"))]\n`);
+    const found = (await lintProject(dir)).get(file)?.findings ?? [];
+    const message = found.find((f) => f.rule === 'add-field-not-null')?.message ?? '';
+    assert.match(message, /ADD COLUMN … REFERENCES takes an ACCESS EXCLUSIVE lock and holds it while every row is checked against the referenced table/);
+    assert.doesNotMatch(message, /brief/);
+    assert.ok(found.some((f) => f.rule === 'add-constraint-validates'), 'the rule it points to reports the same AddField');
+  });
+});
+
 describe('mixed-data-and-schema wording follows the order', () => {
   const messageOf = async (file: string) => (await lint(readFileSync(join(RULE_FIXTURES, 'mixed-data-and-schema', file), 'utf8'))).findings.find((f) => f.rule === 'mixed-data-and-schema')?.message ?? '';
   it('an ALTER before the data work holds its lock through it (pontoon base/0080, tabbycat results/0009)', async () => {

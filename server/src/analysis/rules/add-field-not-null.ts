@@ -20,11 +20,17 @@ function keepsDatabaseDefault(field: FieldSpec): boolean | undefined {
   return field.dbDefault !== 'NOT_PROVIDED' && field.dbDefault.kind !== 'none';
 }
 
-function lockText(target: TargetDatabase): string {
+/**
+ * @param checksRows the column is a foreign key with its constraint, whose default every row takes:
+ *   PostgreSQL checks each row against the referenced table before the lock goes (add-constraint-validates)
+ */
+function lockText(target: TargetDatabase, checksRows: boolean): string {
   return forVendor(target, {
     postgresql:
       postgresqlAtLeast(target, 11)
-        ? 'ALTER TABLE … ADD COLUMN takes an ACCESS EXCLUSIVE lock (brief: the constant default is stored in the catalog, no rewrite)'
+        ? checksRows
+          ? 'ALTER TABLE … ADD COLUMN … REFERENCES takes an ACCESS EXCLUSIVE lock and holds it while every row is checked against the referenced table (add-constraint-validates says how to avoid that)'
+          : 'ALTER TABLE … ADD COLUMN takes an ACCESS EXCLUSIVE lock (brief: the constant default is stored in the catalog, no rewrite)'
         : `on PostgreSQL ${target.postgresqlVersion}, ADD COLUMN with a default rewrites the whole table under an ACCESS EXCLUSIVE lock (no reads, no writes)`,
     mysql: 'on MySQL, ADD COLUMN … NOT NULL may copy the table, and the metadata lock blocks every query on it meanwhile',
     sqlite: 'on SQLite, Django rebuilds the whole table to add it',
@@ -62,10 +68,12 @@ export const addFieldNotNull: Rule = {
         : noneDefault
           ? `its default is None, so Django adds it with no DEFAULT and it fails as soon as the table has rows`
           : `it has no default, so it fails as soon as the table has rows (makemigrations would have asked for a one-off default)`;
+      const relation = field.relation;
+      const checksRows = hasDefault && !!relation && relation.kind !== 'many-to-many' && relation.dbConstraint !== false;
       const { fixes, refusal } = addFieldFixes(ctx, step, name, field);
       ctx.report({
         range: step.op.range,
-        message: `AddField '${name}' on '${step.model}' adds a NOT NULL column to existing table ${tableLabel(step)}: ${consequence}; ${lockText(ctx.target)}. Instead, ${alternative}.${refusal ? ` (No fix: ${refusal}.)` : ''}`,
+        message: `AddField '${name}' on '${step.model}' adds a NOT NULL column to existing table ${tableLabel(step)}: ${consequence}; ${lockText(ctx.target, checksRows)}. Instead, ${alternative}.${refusal ? ` (No fix: ${refusal}.)` : ''}`,
         fixes,
       });
     });

@@ -25,6 +25,7 @@ export const renameColumn: Rule = {
       let from: string | null | undefined;
       let to: string | null | undefined;
       let label: string;
+      let keep = 'nothing changes in the database';
       let fixes: () => Fix[] = () => [];
       if (args.kind === 'RenameField') {
         const before = fieldBefore(step, args.oldName);
@@ -39,7 +40,10 @@ export const renameColumn: Rule = {
         if (!before || !args.field || !args.name) return;
         from = fieldColumn(args.name, before);
         to = fieldColumn(args.name, args.field);
-        label = `AlterField '${args.name}' (db_column)`;
+        // A field turned into a foreign key (or back) renames its column by Django's `<name>_id` rule, not by db_column.
+        const relationChanged = !!before.relation !== !!args.field.relation;
+        label = relationChanged ? `AlterField '${args.name}' (${args.field.relation ? 'now a foreign key' : 'no longer a foreign key'})` : `AlterField '${args.name}' (db_column)`;
+        if (relationChanged) keep = 'the column keeps its name; the rest of the change still runs';
       } else return;
       if (!from || !to || from === to) return;
       // A column this migration made (a new foreign key's `_id`, an earlier rename): no old code names it.
@@ -50,7 +54,7 @@ export const renameColumn: Rule = {
         range: step.op.range,
         message:
           `${label} renames column "${from}" to "${to}" of existing table ${tableLabel(step)} (ALTER TABLE … RENAME COLUMN, a brief ACCESS EXCLUSIVE lock): ` +
-          `old code still running during the deploy names "${from}" and fails at once. Keep the column: rename the field with \`db_column="${from}"\` (nothing changes in the database).`,
+          `old code still running during the deploy names "${from}" and fails at once. Keep the column: rename the field with \`db_column="${from}"\` (${keep}).`,
         fixes: fixes(),
       });
     });
