@@ -9,7 +9,7 @@ import { atomicFalseFix } from '../fixes/atomic-fix';
 import { replaceNode } from '../fixes/edits';
 import { iteratesInBatches } from '../iterables';
 import type { Operation } from '../operations';
-import { callArguments, rangeOf, spanRange } from '../syntax';
+import { callArguments, rangeOf, spanRange, type Node } from '../syntax';
 import type { Range } from '../types';
 import { runPythonUnits } from './runpython-units';
 import { lineOf, type Rule } from './rule';
@@ -43,6 +43,13 @@ export function batchingEvidence(loop: LoopFacts, facts: UnitFacts, index: CodeI
   const batchHelper = helpers.find((h) => helperBatch(index.facts(h.target), index));
   if (batchHelper) return `calls ${batchHelper.call.childForFieldName('function')?.text ?? 'a helper'}(), which processes one batch per call`;
   return null;
+}
+
+/** The decorator that runs a function in one transaction (`@transaction.atomic`, `@atomic(using=…)`), as written, or null. */
+function atomicDecorator(fn: Node): string | null {
+  const wrapped = fn.parent?.type === 'decorated_definition' ? fn.parent : null;
+  const found = wrapped?.namedChildren.find((d) => d.type === 'decorator' && /^@\s*(?:[\w.]*\.)?atomic\b/.test(d.text));
+  return found ? found.text.replace(/\(.*$/s, '').trim() : null;
 }
 
 interface BatchingSite {
@@ -113,24 +120,30 @@ export const missingAtomicFalse: Rule = {
     const hasSchema = model.operations.some((o) => o.isSchema && o.certain);
     for (const { op, unit } of runPythonUnits(model)) {
       if (reported.has(op)) continue;
-      const inTransaction = migrationAtomic || op.runPython?.atomicArg === true;
-      if (!inTransaction) continue;
+      const argAtomic = op.runPython?.atomicArg === true;
+      // `@transaction.atomic` on the function RunPython calls: one transaction whatever the migration says (bookwyrm 0179).
+      const decorated = atomicDecorator(unit.node);
+      if (!migrationAtomic && !argAtomic && !decorated) continue;
       for (const facts of ctx.index.reachable(unit)) {
         const hit = findBatching(facts, ctx.index);
         if (!hit) continue;
         reported.add(op);
-        const wrapper = migrationAtomic ? 'the migration runs in one transaction' : `${op.name}(atomic=True) wraps it in one transaction`;
+        const fn = unit.node.childForFieldName('name')?.text ?? 'the function';
+        const wrapper = migrationAtomic ? 'the migration runs in one transaction' : argAtomic ? `${op.name}(atomic=True) wraps it in one transaction` : `${fn}() is decorated ${decorated}, which wraps it in one transaction`;
+        const undecorate = decorated ? ` Remove ${fn}()'s ${decorated} too: it keeps the batches in one transaction even then.` : '';
         const advice = !migrationAtomic
-          ? 'Drop atomic=True so each batch commits on its own.'
+          ? argAtomic
+            ? `Drop atomic=True so each batch commits on its own.${undecorate}`
+            : `Remove the decorator so each batch commits on its own.`
           : hasSchema
-            ? 'Move the data operations into a migration of their own (this one also changes the schema) and set atomic = False there, so each batch commits on its own.'
-            : 'Set atomic = False so each batch commits on its own.';
+            ? `Move the data operations into a migration of their own (this one also changes the schema) and set atomic = False there, so each batch commits on its own.${undecorate}`
+            : `Set atomic = False so each batch commits on its own.${undecorate}`;
         const where = hit.why.startsWith('slices, writes') ? `the function at line ${hit.line}` : `the loop at line ${hit.line}`;
         const fixes = [];
         if (migrationAtomic && !hasSchema) {
           const fix = atomicFalseFix(model, ctx.source, 'Commit each batch on its own instead of holding every lock until the end.', false);
           if (fix) fixes.push(fix);
-        } else if (!migrationAtomic) {
+        } else if (!migrationAtomic && argAtomic) {
           const flag = callArguments(op.call).keywords.get('atomic');
           if (flag) fixes.push({ title: `Set ${op.name}(atomic=False)`, edits: [replaceNode(flag, 'False')], isPreferred: true, safe: false });
         }
