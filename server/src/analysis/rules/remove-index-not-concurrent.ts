@@ -8,6 +8,7 @@
 import { indexFixes, indexFixNote } from '../fixes/index-fixes';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
+import type { MigrationSummary } from '../project/summary';
 import { fieldBefore, fieldIndex, tableDroppedLater, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
 
 const LOCK = 'it takes an ACCESS EXCLUSIVE lock on the table, and while it waits for running queries to finish every new read and write queues behind it';
@@ -60,7 +61,9 @@ export const removeIndexNotConcurrent: Rule = {
           const start = step.start ? (args.option === 'unique_together' ? step.start.options.uniqueTogether : step.start.options.indexTogether) : null;
           const old = start ? new Set(start.map((g) => JSON.stringify(g))) : null;
           // Groups this migration added and drops again were never the previous release's.
-          const removed = before.filter((g) => !now.has(JSON.stringify(g)) && (!old || old.has(JSON.stringify(g))));
+          // A group with a field the migration then drops goes with that column, under the drop-column finding (bookwyrm 0016).
+          const dropped = fieldsDroppedLater(ctx.summary, step);
+          const removed = before.filter((g) => !now.has(JSON.stringify(g)) && (!old || old.has(JSON.stringify(g))) && !g.some((f) => dropped.has(f)));
           if (removed.length === 0) return;
           return report(step, `${args.option === 'unique_together' ? 'AlterUniqueTogether' : 'AlterIndexTogether'} drops ${removed.map((g) => `(${g.join(', ')})`).join(', ')}`, args.option === 'unique_together' ? constraint : sql);
         }
@@ -71,3 +74,13 @@ export const removeIndexNotConcurrent: Rule = {
     reportSqlHazards(ctx, 'remove-index-not-concurrent');
   },
 };
+
+/** The fields of the step's model that RemoveFields later in the same migration drop from the database. */
+function fieldsDroppedLater(summary: MigrationSummary, step: SchemaStep): Set<string> {
+  const out = new Set<string>();
+  for (const op of summary.operations.slice(step.index + 1)) {
+    const a = op.args;
+    if (a?.kind === 'RemoveField' && op.databaseEffect === 'normal' && a.model?.toLowerCase() === step.model && a.name) out.add(a.name);
+  }
+  return out;
+}
