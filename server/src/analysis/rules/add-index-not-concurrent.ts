@@ -50,7 +50,12 @@ export const addIndexNotConcurrent: Rule = {
             const before = fieldBefore(step, args.name);
             if (!before) return;
             was = fieldIndex(before);
-            if (was === undefined || was === after || was === 'unique') return;
+            // unique → db_index: Django drops the constraint, then builds a plain index (pulpcore 0102's digests).
+            if (was === undefined || was === after || (was === 'unique' && after !== 'index')) return;
+          }
+          if (was === 'unique') {
+            const why = args.field.relation ? "the ForeignKey's index" : '`db_index=True`';
+            return report(step, `AlterField '${args.name}' replaces its unique constraint with an index (${why})`, SHARE, bySql);
           }
           // A primary key is unique too, and built the same way: ALTER TABLE … ADD CONSTRAINT … PRIMARY KEY.
           const pk = after === 'unique' && args.field.primaryKey === true;
