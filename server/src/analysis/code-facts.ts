@@ -77,7 +77,7 @@ export interface UnitFacts {
   unit: CodeUnit;
   loops: LoopFacts[];
   /** Identifiers passed as the first argument of bulk_update / bulk_create anywhere in the unit. */
-  bulkArguments: Set<string>;
+  bulkArguments: Map<string, Node[]>;
   /** Same-file helpers called, with the loop they are called from. */
   helperCalls: Array<{ call: Node; target: CodeUnit; loop: LoopFacts | null }>;
   /** Writes outside any loop. */
@@ -263,7 +263,7 @@ function computeFacts(unit: CodeUnit): UnitFacts {
   const facts: UnitFacts = {
     unit,
     loops: [],
-    bulkArguments: new Set(),
+    bulkArguments: new Map(),
     helperCalls: [],
     directWrites: [],
     locals,
@@ -408,7 +408,11 @@ function onCall(call: Node, loop: LoopFacts | null, facts: UnitFacts, unit: Code
     record({ call, kind, terminal: loop ? followedByExit(call, loop.node) : false, memoized: loop ? memoizedWrite(call, loop.node) : false, receiverRoot: receiverRoot(call) }, loop, facts);
     if (kind === 'bulk') {
       const first = callArguments(call).positional[0];
-      for (const id of identifiersIn(first ?? null)) facts.bulkArguments.add(id);
+      for (const id of identifiersIn(first ?? null)) {
+        const calls = facts.bulkArguments.get(id);
+        if (calls) calls.push(call);
+        else facts.bulkArguments.set(id, [call]);
+      }
     }
     if ((kind === 'bulk' || kind === 'update' || kind === 'queryset-delete' || kind === 'sql') && loop && underSizeCheck(call, loop.node)) {
       loop.hasSizedFlush = true;

@@ -21,6 +21,7 @@ import { historicalModelRef } from '../historical-models';
 import { isBoundedIterable } from '../iterables';
 import { lineStarts, positionAt } from '../line-index';
 import { rangeOf, spanRange, type Node } from '../syntax';
+import { underSizeCheck } from '../write-position';
 import type { Fix, RelatedLocation } from '../types';
 import { runPythonUnits } from './runpython-units';
 import { lineOf, snippet, type Rule, type RuleContext } from './rule';
@@ -38,9 +39,18 @@ const ADVICE: Record<string, string> = {
   create: 'build the objects and insert them with bulk_create(batch_size=…)',
 };
 
-/** The loop collects rows into a list that bulk_update / bulk_create writes. */
+/**
+ * The loop collects rows into a list that bulk_update / bulk_create writes across its rows: after
+ * it, or inside it once the list is big enough. A list written in bulk on every pass is each row's
+ * own (pretalx submission/0050 bulk-creates each event's scores): it batches nothing of the loop's.
+ */
 function collectsForBulk(loop: LoopFacts, facts: UnitFacts): boolean {
-  for (const name of loop.appendsTo) if (facts.bulkArguments.has(name)) return true;
+  const node = loop.node;
+  for (const name of loop.appendsTo) {
+    for (const call of facts.bulkArguments.get(name) ?? []) {
+      if (call.startIndex < node.startIndex || call.endIndex > node.endIndex || underSizeCheck(call, node)) return true;
+    }
+  }
   return false;
 }
 
