@@ -1689,7 +1689,10 @@ class Migration(migrations.Migration):
     const cases = [
       ['("changed", models.DateTimeField(auto_now=True))', null, 'page.save()', /\n {12}page\.changed = page\._meta\.get_field\("changed"\)\.pre_save\(page, False\) {2}# auto_now: the time save\(\) would have set\n {12}batch\.append\(page\)/],
       ['("changed", models.DateTimeField(auto_now=True))', /the rest of the loop saves page, whose model's save\(\) also fills in changed \(DateTimeField\)/, 'page.save(update_fields=["node", "changed"])', null],
-      ['("modified", model_utils.fields.AutoLastModifiedField())', /fills in modified \(AutoLastModifiedField\)/, 'page.save()', null],
+      // django-model-utils' field stamps on every save() without auto_now: known, so stamped like auto_now (edx-enterprise).
+      ['("modified", model_utils.fields.AutoLastModifiedField())', null, 'page.save()', /\n {12}page\.modified = page\._meta\.get_field\("modified"\)\.pre_save\(page, False\) {2}# auto_now: the time save\(\) would have set\n/],
+      // A package's class we do not know may fill itself in: refused.
+      ['("stamp", model_utils.fields.StatusField())', /fills in stamp \(StatusField\)/, 'page.save()', null],
       ['("title", models.CharField(max_length=10, default=""))', null, 'page.save()', /bulk_update\(batch, \["node"\]\)/],
     ] as const;
     for (const [stamp, refused, save, fixed] of cases) {

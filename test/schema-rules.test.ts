@@ -216,6 +216,29 @@ describe('add-field-not-null on a foreign key with a default', () => {
   });
 });
 
+describe('add-index-not-concurrent after an ALTER TABLE on the same table', () => {
+  const write = (ops: string) => {
+    const dir = temps.make();
+    cpSync(join(FIXTURES, 'schema-base'), dir, { recursive: true });
+    const file = join(dir, 'shop', 'migrations', '0002_order_note_and_index.py');
+    writeFileSync(file, `from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("shop", "0001_initial")]\n    operations = [\n${ops}\n    ]\n`);
+    return { dir, file };
+  };
+  const ops = `        migrations.AddField(model_name="order", name="note", field=models.TextField(null=True)),
+        migrations.AlterField(model_name="order", name="legacy_id", field=models.CharField(max_length=50, null=True, db_index=True)),`;
+  it('says reads wait too: the earlier ACCESS EXCLUSIVE lock is held through the build', async () => {
+    const { dir, file } = write(ops);
+    const message = (await lintProject(dir)).get(file)?.findings.find((f) => f.rule === 'add-index-not-concurrent')?.message ?? '';
+    assert.match(message, /the AddField before it in this migration already holds an ACCESS EXCLUSIVE lock on the table until the migration commits: every read and write waits for the whole build/);
+    assert.doesNotMatch(message, /reads go on/);
+  });
+  it('says reads go on when nothing before it locks that table', async () => {
+    const { dir, file } = write(ops.replace('model_name="order", name="note"', 'model_name="listing", name="note"'));
+    const message = (await lintProject(dir)).get(file)?.findings.find((f) => f.rule === 'add-index-not-concurrent')?.message ?? '';
+    assert.match(message, /CREATE INDEX takes a SHARE lock on the table for the whole build: reads go on/);
+  });
+});
+
 describe('mixed-data-and-schema wording follows the order', () => {
   const messageOf = async (file: string) => (await lint(readFileSync(join(RULE_FIXTURES, 'mixed-data-and-schema', file), 'utf8'))).findings.find((f) => f.rule === 'mixed-data-and-schema')?.message ?? '';
   it('an ALTER before the data work holds its lock through it (pontoon base/0080, tabbycat results/0009)', async () => {

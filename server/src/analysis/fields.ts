@@ -203,6 +203,13 @@ export function fieldSpec(v: Value | undefined): FieldSpec | null {
 }
 
 /**
+ * Field classes of well-known packages whose pre_save() sets the current time on every save(), as
+ * auto_now does, without the keyword: django-model-utils' (TimeStampedModel's `modified`) and
+ * django-extensions'. A blind review found batching rewrites that left them unstamped (edx-enterprise).
+ */
+const STAMPING_CLASSES: ReadonlySet<string> = new Set(['model_utils.fields.AutoLastModifiedField', 'django_extensions.db.fields.ModificationDateTimeField']);
+
+/**
  * Whether every save() stamps the field with the current time (`auto_now=True` on one of Django's
  * date and time fields): `Field.pre_save` sets it, which bulk_update and a queryset update() skip.
  * A field class of another package given `auto_now=True` (baserow's `SyncedDateTimeField`) is taken
@@ -210,6 +217,7 @@ export function fieldSpec(v: Value | undefined): FieldSpec | null {
  * may stamp without the keyword: the docs say so).
  */
 export function stampedOnSave(field: FieldSpec): boolean {
+  if (field.path && STAMPING_CLASSES.has(field.path)) return true;
   if (!field.call || kw(field.call, 'auto_now', asBool, false) !== true) return false;
   return field.builtin ? field.autoNow === true : true;
 }

@@ -49,8 +49,11 @@ function within(node: Node, loop: Node, type: string): boolean {
   return false;
 }
 
-/** A test for emptiness: `len(x) > 0`, `count >= 1`, `n != 0` (not `> 0.5`, not `>= 10`). */
-const EMPTINESS_TEST = /(?:\blen\([^()]*\))?\s*(?:>\s*0|>=\s*1|!=\s*0)\b(?!\.)/g;
+/**
+ * A test for emptiness or for more than one: `len(x) > 0`, `count >= 1`, `n != 0`, `seen[k] > 1` (a
+ * duplicate: peeringdb 0091). No batch is one or two rows long (not `> 0.5`, not `>= 10`).
+ */
+const EMPTINESS_TEST = /(?:\blen\([^()]*\))?\s*(?:>\s*[01]|>=\s*[12]|!=\s*0)\b(?!\.)/g;
 
 /** A bulk write under `if len(x) >= n` (or `%`, `>`): flushing a batch that accumulates. */
 export function underSizeCheck(node: Node, loop: Node): boolean {

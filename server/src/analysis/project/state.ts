@@ -270,7 +270,16 @@ function applyArgs(b: Builder, args: OperationArgs, view: StateView = 'state'): 
       return b.update(args.model, (m) => withOptions(m, { indexes: m.options.indexes && args.name ? m.options.indexes.filter((i) => i.name !== args.name) : null }));
     case 'RenameIndex':
       return b.update(args.model, (m) => {
-        const { newName, oldName } = args;
+        const { newName, oldName, oldFields } = args;
+        if (newName && !oldName && oldFields) {
+          // Django 4.1+: an index_together group becomes a named Index (takahe users/0018).
+          const group = JSON.stringify(oldFields);
+          const index: IndexSpec = { cls: 'Index', path: 'django.db.models.Index', name: newName, fields: [...oldFields], expressions: false, partial: false };
+          return withOptions(m, {
+            indexTogether: m.options.indexTogether ? m.options.indexTogether.filter((g) => JSON.stringify(g) !== group) : null,
+            indexes: m.options.indexes ? [...m.options.indexes, index] : null,
+          });
+        }
         if (!m.options.indexes || !newName || !oldName) return withOptions(m, { indexes: null });
         return withOptions(m, { indexes: m.options.indexes.map((i) => (i.name === oldName ? { ...i, name: newName } : i)) });
       });

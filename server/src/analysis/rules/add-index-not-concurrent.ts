@@ -7,13 +7,15 @@
  * `ALTER TABLE … ADD CONSTRAINT … UNIQUE`. Only on PostgreSQL: MySQL's InnoDB builds secondary
  * indexes online, and SQLite has no concurrent build to offer.
  */
+import { fixContext } from '../fixes/fix-context';
 import { indexFixes, indexFixNote } from '../fixes/index-fixes';
 import { djangoAtLeast } from '../target-database';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
 import { fieldBefore, fieldIndex, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
 
-const SHARE = 'CREATE INDEX takes a SHARE lock on the table for the whole build: reads go on, every INSERT, UPDATE and DELETE waits';
+const SHARE_WORDS = 'CREATE INDEX takes a SHARE lock on the table for the whole build';
+const SHARE = `${SHARE_WORDS}: reads go on, every INSERT, UPDATE and DELETE waits`;
 const EXCLUSIVE = 'ALTER TABLE … ADD CONSTRAINT … UNIQUE builds the index under an ACCESS EXCLUSIVE lock: every read and write waits for the whole build';
 
 
@@ -32,7 +34,14 @@ export const addIndexNotConcurrent: Rule = {
     const concurrent = 'Build it with `AddIndexConcurrently` (django.contrib.postgres.operations) in a migration with `atomic = False`';
     const bySql = 'create the index with `CREATE [UNIQUE] INDEX CONCURRENTLY` in RunSQL (atomic = False) inside SeparateDatabaseAndState, keeping Django\'s state operation as its state side';
     const report = (step: SchemaStep, what: string, lock: string, fix: string) =>
-      ctx.report({ range: step.op.range, message: `${what} on existing table ${tableLabel(step)}: ${lock}. Instead, ${fix}.${indexFixNote(ctx, step.op)}`, fixes: indexFixes(ctx, step.op) });
+      ctx.report({ range: step.op.range, message: `${what} on existing table ${tableLabel(step)}: ${lock === SHARE ? shareLock(step) : lock}. Instead, ${fix}.${indexFixNote(ctx, step.op)}`, fixes: indexFixes(ctx, step.op) });
+    // In one transaction, an ALTER TABLE earlier in the migration keeps its ACCESS EXCLUSIVE lock through the build (bookwyrm 0029).
+    const shareLock = (step: SchemaStep): string => {
+      const table = tableLabel(step);
+      if (ctx.summary.atomic === false || !table.startsWith('"')) return SHARE;
+      const earlier = fixContext(ctx).preview()?.operations.slice(0, step.index).find((o) => o.statements.some((x) => x.lock.lock === 'ACCESS EXCLUSIVE' && x.sql.startsWith(`ALTER TABLE ${table} `)));
+      return earlier ? `${SHARE_WORDS}, and the ${earlier.name} before it in this migration already holds an ACCESS EXCLUSIVE lock on the table until the migration commits: every read and write waits for the whole build` : SHARE;
+    };
     walkSchema(ctx, (step) => {
       if (step.table !== 'existing') return;
       const { args } = step;

@@ -31,10 +31,17 @@ export const removeIndexNotConcurrent: Rule = {
       // An index of a table the migration then drops goes with it: the drop-table finding says so.
       if (step.table !== 'existing' || tableDroppedLater(ctx.summary, step)) return;
       const { args } = step;
+      // An index on a column the migration then drops goes with that column, under the same lock: drop-column's finding (takahe users/0019).
+      const goesWithAColumn = (fields: ReadonlyArray<string> | null | undefined): boolean => {
+        if (!fields) return false;
+        const dropped = fieldsDroppedLater(ctx.summary, step);
+        return fields.some((f) => dropped.has(f.replace(/^-/, '')));
+      };
       switch (args.kind) {
         case 'RemoveIndex':
           if (args.concurrently) return;
           if (step.start?.options.indexes && !step.start.options.indexes.some((x) => x.name === args.name)) return; // added in this migration
+          if (goesWithAColumn(step.before?.options.indexes?.find((x) => x.name === args.name)?.fields)) return;
           return report(step, `RemoveIndex '${args.name ?? '…'}' drops an index`, 'use `RemoveIndexConcurrently` (django.contrib.postgres.operations) in a migration with `atomic = False`');
         case 'AlterField': {
           if (!args.field) return;
@@ -50,7 +57,7 @@ export const removeIndexNotConcurrent: Rule = {
         }
         case 'RemoveConstraint': {
           const c = step.before?.options.constraints?.find((x) => x.name === args.name);
-          if (!c || c.kind !== 'unique') return;
+          if (!c || c.kind !== 'unique' || goesWithAColumn(c.fields)) return;
           if (step.start?.options.constraints && !step.start.options.constraints.some((x) => x.name === args.name)) return;
           return report(step, `RemoveConstraint '${args.name}' drops a unique index`, c.partial || c.fields === null ? sql : constraint);
         }
