@@ -22,11 +22,20 @@ import {
   unparen,
   type Node,
 } from './syntax';
+import type { DatabaseVendor } from './target-database';
+import { armsNotRunOn } from './vendor-branch';
 
 /** One arm of a conditional the operation sits in: operations in different arms never co-occur. */
 export interface BranchStep {
   id: number;
   arm: 0 | 1;
+  /** Backends this arm certainly does not run on (`if 'sqlite3' in db_engine:`), when its test says so. */
+  notOn?: DatabaseVendor[];
+}
+
+/** The step for one arm, with the backends it does not run on when there are any. */
+function arm(id: number, which: 0 | 1, notOn: DatabaseVendor[] | undefined): BranchStep {
+  return notOn && notOn.length > 0 ? { id, arm: which, notOn } : { id, arm: which };
 }
 
 export interface RunPythonInfo {
@@ -161,11 +170,13 @@ export function resolveOperations(body: Node, classScope: Scope, cache: ArgsCach
         literal = null;
         const id = stmt.id;
         const consequence = stmt.childForFieldName('consequence');
-        if (consequence) visitBlock(consequence, [...branches, { id, arm: 0 }]);
-        for (const alt of stmt.childrenForFieldName('alternative')) {
+        const alternatives = stmt.childrenForFieldName('alternative');
+        const notOn = armsNotRunOn([stmt.childForFieldName('condition'), ...alternatives.map((alt) => (alt.type === 'elif_clause' ? alt.childForFieldName('condition') : null))], ctx.scope);
+        if (consequence) visitBlock(consequence, [...branches, arm(id, 0, notOn[0])]);
+        alternatives.forEach((alt, i) => {
           const b = alt.childForFieldName('body') ?? alt.childForFieldName('consequence');
-          if (b) visitBlock(b, [...branches, { id, arm: 1 }]);
-        }
+          if (b) visitBlock(b, [...branches, arm(id, 1, notOn[i + 1])]);
+        });
       }
     }
   };
@@ -206,10 +217,11 @@ function collect(expr: Node, ctx: Context, branches: BranchStep[], certain: bool
         break;
       }
       case 'conditional_expression': {
-        const [a, , b] = n.namedChildren;
+        const [a, cond, b] = n.namedChildren;
         if (a && b) {
-          collect(a, ctx, [...branches, { id: n.id, arm: 0 }], certain, container);
-          collect(b, ctx, [...branches, { id: n.id, arm: 1 }], certain, container);
+          const notOn = armsNotRunOn([cond ?? null, null], ctx.scope);
+          collect(a, ctx, [...branches, arm(n.id, 0, notOn[0])], certain, container);
+          collect(b, ctx, [...branches, arm(n.id, 1, notOn[1])], certain, container);
           return;
         }
         break;

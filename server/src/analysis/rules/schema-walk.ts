@@ -11,6 +11,7 @@ import type { OperationArgs } from '../operation-args';
 import { AppState, applyMigration, defaultTable, modelEntry, type ModelState } from '../project/state';
 import type { MigrationSummary, OperationSummary } from '../project/summary';
 import type { DatabaseVendor, TargetDatabase } from '../target-database';
+import { runsOn } from '../vendor-branch';
 import type { ProjectRuleContext } from './rule';
 import { OneSlot } from '../one-slot';
 
@@ -144,7 +145,8 @@ function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
       const start = startOfState();
       stateNow = start ? applyMigration(start, ops.slice(0, i), true, 'state') : null;
     }
-    if (args && op.certain && op.databaseEffect === 'normal' && WALKED.has(args.kind) && op.specName !== 'SeparateDatabaseAndState') {
+    // An arm the target backend never takes (`elif 'mysql' in db_engine:`) is replayed, never judged.
+    if (args && op.certain && op.databaseEffect === 'normal' && WALKED.has(args.kind) && op.specName !== 'SeparateDatabaseAndState' && runsOn(op.branches, ctx.target.vendor)) {
       const model = 'model' in args && args.model ? args.model.toLowerCase() : null;
       if (model) {
         const status = statusOf(modelEntry(state, model), created, model);

@@ -19,6 +19,7 @@ import { postgresqlAtLeast, type TargetDatabase } from '../target-database';
 import type { Fix } from '../types';
 import type { ProjectRuleContext } from './rule';
 import { OneSlot } from '../one-slot';
+import { runsOn } from '../vendor-branch';
 
 /** Django's tables before the migration, each with its columns' fields. */
 type StateTables = Map<string, Map<string, FieldSpec | null>>;
@@ -158,7 +159,7 @@ function judge(ctx: ProjectRuleContext): JudgedSite[] {
     }
     const sites = op.sqlSites;
     if (!sites) continue;
-    if (op.certain) {
+    if (op.certain && runsOn(op.branches, ctx.target.vendor)) {
       for (const site of sites.hazards) {
         const t = site.table?.toLowerCase();
         if (t && (tables.has(t) || models.some((m) => t.endsWith(`_${m}`)))) continue;
