@@ -24,7 +24,8 @@ export function isBoundedIterable(node: Node | null, scope: Scope, boundedNames:
     case 'identifier': {
       if (CONSTANT.test(n.text) || boundedNames.has(n.text)) return true;
       const b = scope.lookup(n.text);
-      return b?.kind === 'value' ? again(b.node) : false;
+      if (b?.kind !== 'value' || grown(n.text, b.node, scope, depth)) return false;
+      return again(b.node);
     }
     case 'subscript':
       // A piece of a fixed collection is fixed too: CONSTANT[key], entry["items"].
@@ -57,6 +58,33 @@ export function isBoundedIterable(node: Node | null, scope: Scope, boundedNames:
       return false;
   }
 }
+
+/**
+ * A collection literal the code then fills inside a loop over data (`to_delete = []` …
+ * `to_delete.append(netfac)` in a loop over a queryset: peeringdb 0138) is as long as the data, not
+ * as the literal. Filled outside any loop, or in loops over fixed collections, it stays bounded.
+ */
+function grown(name: string, value: Node, scope: Scope, depth: number): boolean {
+  const v = unparen(value);
+  if (!sequenceElements(v) && v.type !== 'dictionary' && v.type !== 'set') return false;
+  let body: Node | null = v.parent;
+  while (body && body.type !== 'function_definition' && body.type !== 'module') body = body.parent;
+  if (!body) return false;
+  const fills = body.descendantsOfType(['call', 'augmented_assignment']).filter((n) => {
+    if (n.type === 'augmented_assignment') return n.childForFieldName('left')?.text === name;
+    const fn = n.childForFieldName('function');
+    return fn?.type === 'attribute' && fn.childForFieldName('object')?.text === name && GROWING.has(fn.childForFieldName('attribute')?.text ?? '');
+  });
+  return fills.some((site) => {
+    for (let p = site.parent; p && p.id !== body?.id; p = p.parent) {
+      if (p.type === 'while_statement') return true;
+      if (p.type === 'for_statement' && !isBoundedIterable(p.childForFieldName('right'), scope, NONE, depth + 1)) return true;
+    }
+    return false;
+  });
+}
+
+const GROWING = new Set(['append', 'extend', 'add', 'update', 'insert', 'setdefault']);
 
 const CHUNKING_NAME = /chunk|batch|paginat|islice|grouper|page_range/i;
 
