@@ -39,6 +39,9 @@ export const addIndexNotConcurrent: Rule = {
     const shareLock = (step: SchemaStep): string => {
       const table = tableLabel(step);
       if (ctx.summary.atomic === false || !table.startsWith('"')) return SHARE;
+      // The preview only where an earlier operation of this migration is on the same model (most files have none).
+      const sameModel = ctx.summary.operations.slice(0, step.index).some((o) => o.args && 'model' in o.args && o.args.model?.toLowerCase() === step.model);
+      if (!sameModel) return SHARE;
       const earlier = fixContext(ctx).preview()?.operations.slice(0, step.index).find((o) => o.statements.some((x) => x.lock.lock === 'ACCESS EXCLUSIVE' && x.sql.startsWith(`ALTER TABLE ${table} `)));
       return earlier ? `${SHARE_WORDS}, and the ${earlier.name} before it in this migration already holds an ACCESS EXCLUSIVE lock on the table until the migration commits: every read and write waits for the whole build` : SHARE;
     };
