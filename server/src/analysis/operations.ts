@@ -298,10 +298,11 @@ function collectElement(el: Node, ctx: Context, branches: BranchStep[], certain:
     return;
   }
   if (n.type === 'conditional_expression') {
-    const [a, , b] = n.namedChildren;
+    const [a, cond, b] = n.namedChildren;
     if (a && b) {
-      collectElement(a, ctx, [...branches, { id: n.id, arm: 0 }], certain, container);
-      collectElement(b, ctx, [...branches, { id: n.id, arm: 1 }], certain, container);
+      const notOn = armsNotRunOn([cond ?? null, null], ctx.scope);
+      collectElement(a, ctx, [...branches, arm(n.id, 0, notOn[0])], certain, container);
+      collectElement(b, ctx, [...branches, arm(n.id, 1, notOn[1])], certain, container);
       return;
     }
   }
