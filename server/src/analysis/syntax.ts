@@ -17,6 +17,11 @@ export function spanRange(first: Node, last: Node): Range {
   return { start: rangeOf(first).start, end: rangeOf(last).end };
 }
 
+/** Whether `node` lies inside `outer` (or is it). */
+export function within(node: Node, outer: Node): boolean {
+  return node.startIndex >= outer.startIndex && node.endIndex <= outer.endIndex;
+}
+
 /** Strips redundant parentheses: `((x))` -> `x`. */
 export function unparen(node: Node): Node {
   let n = node;

@@ -16,7 +16,7 @@
  * from the module that the calling function binds.
  */
 import type { WriteCall } from '../code-facts';
-import { callArguments, type Node } from '../syntax';
+import { callArguments, within, type Node } from '../syntax';
 import { eolOf, indentOf } from './edits';
 import { ownLine } from './loop-reading';
 
@@ -48,11 +48,6 @@ function targetNames(target: Node | null, out: Set<string>): void {
   }
 }
 
-/** Whether `node` lies inside `outer` (or is it). */
-function within(node: Node, outer: Node | null): boolean {
-  return !!outer && node.startIndex >= outer.startIndex && node.endIndex <= outer.endIndex;
-}
-
 /**
  * Every name a block binds, anywhere inside it (a superset is safe: it only refuses more); not
  * inside `skip` (a nested helper's own names are not the block's).
@@ -61,7 +56,7 @@ export function boundNames(block: Node, skip: Node | null = null): Set<string> {
   const out = new Set<string>();
   const kinds = ['assignment', 'augmented_assignment', 'for_statement', 'for_in_clause', 'as_pattern', 'named_expression', 'import_statement', 'import_from_statement', 'parameters', 'lambda_parameters'];
   for (const n of block.descendantsOfType(kinds)) {
-    if (within(n, skip)) continue;
+    if (skip && within(n, skip)) continue;
     if (n.type === 'assignment' || n.type === 'augmented_assignment' || n.type === 'for_statement' || n.type === 'for_in_clause') targetNames(n.childForFieldName('left'), out);
     else if (n.type === 'named_expression') targetNames(n.childForFieldName('name'), out);
     else if (n.type === 'as_pattern') targetNames(n.childForFieldName('alias')?.firstNamedChild ?? n.childForFieldName('alias'), out);
@@ -148,7 +143,7 @@ function inlineOne(w: WriteCall, caller: Node, loop: Node, source: string, eol: 
   const helperBinds = boundNames(body);
   // A nested helper's own text is not the caller's: its names would all seem taken.
   const own = nested ? helper : null;
-  const callerNames = new Set(references(caller).filter((r) => !within(r, own)).map((r) => r.text));
+  const callerNames = new Set(references(caller).filter((r) => !own || !within(r, own)).map((r) => r.text));
   const callerBinds = boundNames(caller, own);
   const bodyRefs = references(body);
   const renames = new Map<string, string>();

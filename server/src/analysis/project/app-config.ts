@@ -96,10 +96,15 @@ export type ClassLookup = (module: string, className: string) => { cls: ConfigCl
 export function defaultConfigLabel(path: string | 'unknown', folderName: string, lookup: ClassLookup): AppLabel {
   const dot = path === 'unknown' ? -1 : path.lastIndexOf('.');
   const found = dot > 0 ? lookup(path.slice(0, dot), path.slice(dot + 1)) : null;
-  if (!found) return { kind: 'unknown' };
-  const r = resolveClass(found.cls, found.classes, lookup, 0);
-  if (!r.isConfig || r.label === 'unknown') return { kind: 'unknown' };
-  const label = r.label ?? (found.cls.appName === null ? null : found.cls.appName === 'unknown' ? 'unknown' : (found.cls.appName.split('.').pop() as string));
+  return (found && configClassLabel(found.cls, found.classes, folderName, lookup)) ?? { kind: 'unknown' };
+}
+
+/** The label one config class gives its app (its own, a base's, else its `name`'s last part); null when it is no AppConfig. */
+function configClassLabel(cls: ConfigClass, classes: readonly ConfigClass[], folderName: string, lookup: ClassLookup): AppLabel | null {
+  const r = resolveClass(cls, classes, lookup, 0);
+  if (!r.isConfig) return null;
+  if (r.label === 'unknown') return { kind: 'unknown' };
+  const label = r.label ?? (cls.appName === null ? null : cls.appName === 'unknown' ? 'unknown' : (cls.appName.split('.').pop() as string));
   if (label === 'unknown') return { kind: 'unknown' };
   return label === null || label === folderName ? { kind: 'none' } : { kind: 'label', label };
 }
@@ -109,10 +114,7 @@ export function defaultConfigLabel(path: string | 'unknown', folderName: string,
  * (or a class that is no AppConfig), `unknown` when it cannot be read.
  */
 export function explicitConfigLabel(cls: ConfigClass, classes: readonly ConfigClass[], folderName: string, lookup: ClassLookup): AppLabel {
-  const r = resolveClass(cls, classes, lookup, 0);
-  if (!r.isConfig) return { kind: 'none' };
-  if (r.label === 'unknown') return { kind: 'unknown' };
-  return r.label === null || r.label === folderName ? { kind: 'none' } : { kind: 'label', label: r.label };
+  return configClassLabel(cls, classes, folderName, lookup) ?? { kind: 'none' };
 }
 
 type Resolved = { isConfig: false } | { isConfig: true; label: string | null | 'unknown' };

@@ -131,13 +131,10 @@ export const missingAtomicFalse: Rule = {
         const fn = unit.node.childForFieldName('name')?.text ?? 'the function';
         const wrapper = migrationAtomic ? 'the migration runs in one transaction' : argAtomic ? `${op.name}(atomic=True) wraps it in one transaction` : `${fn}() is decorated ${decorated}, which wraps it in one transaction`;
         const undecorate = decorated ? ` Remove ${fn}()'s ${decorated} too: it keeps the batches in one transaction even then.` : '';
-        const advice = !migrationAtomic
-          ? argAtomic
-            ? `Drop atomic=True so each batch commits on its own.${undecorate}`
-            : `Remove the decorator so each batch commits on its own.`
-          : hasSchema
-            ? `Move the data operations into a migration of their own (this one also changes the schema) and set atomic = False there, so each batch commits on its own.${undecorate}`
-            : `Set atomic = False so each batch commits on its own.${undecorate}`;
+        let advice = 'Remove the decorator so each batch commits on its own.';
+        if (migrationAtomic && hasSchema) advice = `Move the data operations into a migration of their own (this one also changes the schema) and set atomic = False there, so each batch commits on its own.${undecorate}`;
+        else if (migrationAtomic) advice = `Set atomic = False so each batch commits on its own.${undecorate}`;
+        else if (argAtomic) advice = `Drop atomic=True so each batch commits on its own.${undecorate}`;
         const where = hit.why.startsWith('slices, writes') ? `the function at line ${hit.line}` : `the loop at line ${hit.line}`;
         const fixes = [];
         if (migrationAtomic && !hasSchema) {

@@ -32,10 +32,12 @@ export const removeIndexNotConcurrent: Rule = {
       if (step.table !== 'existing' || tableDroppedLater(ctx.summary, step)) return;
       const { args } = step;
       // An index on a column the migration then drops goes with that column, under the same lock: drop-column's finding (takahe users/0019).
+      let dropped: Set<string> | null = null;
       const goesWithAColumn = (fields: ReadonlyArray<string> | null | undefined): boolean => {
         if (!fields) return false;
-        const dropped = fieldsDroppedLater(ctx.summary, step);
-        return fields.some((f) => dropped.has(f.replace(/^-/, '')));
+        dropped ??= fieldsDroppedLater(ctx.summary, step);
+        const later = dropped;
+        return fields.some((f) => later.has(f.replace(/^-/, '')));
       };
       switch (args.kind) {
         case 'RemoveIndex':
@@ -69,8 +71,7 @@ export const removeIndexNotConcurrent: Rule = {
           const old = start ? new Set(start.map((g) => JSON.stringify(g))) : null;
           // Groups this migration added and drops again were never the previous release's.
           // A group with a field the migration then drops goes with that column, under the drop-column finding (bookwyrm 0016).
-          const dropped = fieldsDroppedLater(ctx.summary, step);
-          const removed = before.filter((g) => !now.has(JSON.stringify(g)) && (!old || old.has(JSON.stringify(g))) && !g.some((f) => dropped.has(f)));
+          const removed = before.filter((g) => !now.has(JSON.stringify(g)) && (!old || old.has(JSON.stringify(g))) && !goesWithAColumn(g));
           if (removed.length === 0) return;
           return report(step, `${args.option === 'unique_together' ? 'AlterUniqueTogether' : 'AlterIndexTogether'} drops ${removed.map((g) => `(${g.join(', ')})`).join(', ')}`, args.option === 'unique_together' ? constraint : sql);
         }

@@ -9,7 +9,7 @@
 import type { CodeUnit } from '../code-flow';
 import { eolOf, indentOf, insertAt, replaceNode } from '../fixes/edits';
 import { runPythonCode, UnitNames, walkUnit } from '../runpython-code';
-import { dottedName, rangeOf, walk, type Node } from '../syntax';
+import { dottedName, rangeOf, walk, within, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
 import { appLabelOf, swapRefusal, type ImportedModel } from './historical-swap';
 import { lineOf, type Rule, type RuleContext } from './rule';
@@ -250,9 +250,6 @@ function firstStatement(def: Node): Node | null {
   return null;
 }
 
-function within(node: Node, outer: Node): boolean {
-  return node.startIndex >= outer.startIndex && node.endIndex <= outer.endIndex;
-}
 
 /** The whole lines a statement takes, newline included. */
 function deleteLines(stmt: Node, source: string): TextEdit {

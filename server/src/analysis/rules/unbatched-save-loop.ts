@@ -20,7 +20,7 @@ import { stampedOnSave } from '../fields';
 import { historicalModelRef } from '../historical-models';
 import { isBoundedIterable } from '../iterables';
 import { lineStarts, positionAt } from '../line-index';
-import { rangeOf, spanRange, type Node } from '../syntax';
+import { rangeOf, spanRange, within, type Node } from '../syntax';
 import { underSizeCheck } from '../write-position';
 import type { Fix, RelatedLocation } from '../types';
 import { runPythonUnits } from './runpython-units';
@@ -48,7 +48,7 @@ function collectsForBulk(loop: LoopFacts, facts: UnitFacts): boolean {
   const node = loop.node;
   for (const name of loop.appendsTo) {
     for (const call of facts.bulkArguments.get(name) ?? []) {
-      if (call.startIndex < node.startIndex || call.endIndex > node.endIndex || underSizeCheck(call, node)) return true;
+      if (!within(call, node) || underSizeCheck(call, node)) return true;
     }
   }
   return false;
