@@ -9,12 +9,13 @@
  * loop saved has (like split-django.test.ts, it needs Debian's Django, which .ci/run installs).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runCli, TempDirs } from './helpers/cli';
 import { projectAndCopy, rowsAfterMigrate } from './helpers/django';
 import { pythonSyntaxError } from './helpers/python';
+import { skipReason } from './helpers/skip';
 
 const FILES: Record<string, string> = {
   'shop/__init__.py': '',
@@ -171,6 +172,82 @@ describe('"Batch this loop" and auto_now fields, on Django', () => {
       const renamed = latest(got.courses.filter(([name]) => name.includes('/')));
       const others = latest(got.courses.filter(([name]) => !name.includes('/')));
       assert.ok((others[others.length - 1] ?? '') < (renamed[0] ?? ''), `${which}: tag_courses stamped ${renamed[0]}, not after ${others[others.length - 1]}`);
+    }
+  });
+
+  // django-model-utils' field stamps on every save() without auto_now (TimeStampedModel's `modified`): the
+  // template stamps it through its own pre_save() as it does auto_now fields (edx-enterprise, second blind review).
+  const noModelUtils = skipReason(existsSync('/usr/lib/python3/dist-packages/model_utils/__init__.py') ? null : "Debian's python3-django-model-utils is not installed");
+  it('stamps django-model-utils\' AutoLastModifiedField as save() did', { skip: noModelUtils ?? false }, () => {
+    const files: Record<string, string> = {
+      'shop/__init__.py': '',
+      'shop/migrations/__init__.py': '',
+      'shop/migrations/0001_initial.py': `import django.utils.timezone
+import model_utils.fields
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel(
+            name="Page",
+            fields=[
+                ("id", models.AutoField(primary_key=True)),
+                ("title", models.CharField(max_length=20)),
+                ("modified", model_utils.fields.AutoLastModifiedField(default=django.utils.timezone.now, editable=False, verbose_name="modified")),
+            ],
+        ),
+    ]
+`,
+      'shop/migrations/0002_seed.py': `import datetime
+
+from django.db import migrations
+
+OLD = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def seed(apps, schema_editor):
+    Page = apps.get_model("shop", "Page")
+    Page.objects.bulk_create([Page(title="p%d" % i) for i in range(30)])
+    Page.objects.update(modified=OLD)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
+`,
+      'shop/migrations/0003_titles.py': `from django.db import migrations
+
+
+def upper_titles(apps, schema_editor):
+    Page = apps.get_model("shop", "Page")
+    for page in Page.objects.filter(pk__lte=20).order_by("pk"):
+        page.title = page.title.upper()
+        page.save()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0002_seed")]
+    operations = [migrations.RunPython(upper_titles, migrations.RunPython.noop)]
+`,
+    };
+    const { original, fixed } = projectAndCopy(files, temps);
+    const run = runCli(['check', '--unsafe-fixes', '--select', 'unbatched-save-loop', '.'], fixed);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const text = readFileSync(join(fixed, 'shop/migrations/0003_titles.py'), 'utf8');
+    assert.match(text, /page\._meta\.get_field\("modified"\)\.pre_save\(page, False\)/, text);
+    assert.match(text, /bulk_update\(batch, \["title", "modified"\]\)/, text);
+    const script = ['import json', 'from django.db import connection', 'c = connection.cursor()', 'c.execute("SELECT title, modified FROM shop_page ORDER BY id")', 'print(json.dumps([[t, str(m)] for t, m in c.fetchall()]))'].join('\n');
+    for (const root of [original, fixed]) {
+      const rows = rowsAfterMigrate<Array<[string, string]>>(root, ['shop', 'model_utils'], script);
+      assert.equal(rows.length, 30);
+      for (const [title, modified] of rows) {
+        // The 20 pages saved get a new time; the other 10 keep the seed's.
+        if (title === title.toUpperCase()) assert.ok(!modified.startsWith('2000-'), `${root === fixed ? 'fixed' : 'original'}: ${title} keeps the old time ${modified}`);
+        else assert.ok(modified.startsWith('2000-01-01'), `${title} was stamped ${modified}`);
+      }
+      assert.equal(rows.filter(([t]) => t === t.toUpperCase()).length, 20);
     }
   });
 });
