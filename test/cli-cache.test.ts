@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CLI, runCli, SAVE_LOOP_MIGRATION, TempDirs, writeFileIn, type CliRun } from './helpers/cli';
@@ -80,6 +80,13 @@ function spawnCli(cli: string, args: string[], cwd: string, extraEnv: Record<str
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Every folder under `dir` an hour old: their listings may be kept (a folder changed within two seconds of a run never is). */
+function ageFolders(dir: string): void {
+  const old = new Date(Date.now() - 3_600_000);
+  utimesSync(dir, old, old);
+  for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) ageFolders(join(dir, e.name));
+}
+
 describe('check cache', () => {
   it('answers a second run over unchanged files from the cache, in every format, parsing nothing', () => {
     const root = project();
@@ -133,6 +140,38 @@ describe('check cache', () => {
     const added = runCli(args, root, { env: env() });
     assert.ok(added.stdout.includes('conflicting-migrations'), added.stdout);
     assert.deepEqual(added.stdout, runCli(['check', '--no-cache', '--format', 'json', '.'], root, { env: env() }).stdout);
+  });
+
+  it('keeps the folder listings beside the cache and still sees a migration added to a folder it listed before', () => {
+    const root = project();
+    ageFolders(root);
+    const cache = join(temps.make(), 'cache');
+    const args = ['check', '--cache-dir', cache, '--format', 'json', '.'];
+    const first = runCli(args, root, { env: env() });
+    assert.ok(existsSync(join(cache, 'listings.bin')));
+    const fromCache = spawnCli(distThatCannotParse(), args, root, {});
+    assert.deepEqual([fromCache.code, fromCache.stdout], [first.code, first.stdout]);
+    // A second leaf in shop/migrations, whose listing was kept: the new file is found.
+    writeFileIn(join(root, 'shop', 'migrations', '0003_other.py'), INITIAL.replace('initial = True\n    dependencies = []', 'dependencies = [("shop", "0002_loop")]').replace('"Order"', '"Other"'));
+    const added = runCli(args, root, { env: env() });
+    assert.ok(added.stdout.includes('conflicting-migrations'), added.stdout);
+    assert.deepEqual(added.stdout, runCli(['check', '--no-cache', '--format', 'json', '.'], root, { env: env() }).stdout);
+  });
+
+  it('writes the listings only into the cache folder the run used, never into one guessed before the walk', () => {
+    // The settings live in a sub-folder: the cache goes beside them, not into the current directory.
+    const root = temps.make();
+    const app = join(root, 'backend');
+    writeFileIn(join(app, 'pyproject.toml'), '[tool.migration-guard]\n');
+    writeFileIn(join(app, 'shop', 'migrations', '__init__.py'), '');
+    writeFileIn(join(app, 'shop', 'migrations', '0001_initial.py'), INITIAL);
+    // A cache folder where the run looks first (left by a run before the settings were moved).
+    mkdirSync(join(root, '.migration-guard-cache'));
+    ageFolders(root);
+    const run = runCli(['check', '.'], root, { env: env() });
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(existsSync(join(app, '.migration-guard-cache', 'stats.bin')), 'the cache is beside the settings');
+    assert.deepEqual(readdirSync(join(root, '.migration-guard-cache')), [], 'nothing written where the cache was only guessed');
   });
 
   it('keys results by the target database: changing database or postgresql-version never serves stale findings', () => {

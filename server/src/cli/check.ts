@@ -4,7 +4,7 @@
  * the exit status: 2 when a path or file could not be checked, else 1 when a finding reaches
  * --fail-on, else 0.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { discover } from './discover';
 import { formatGithub } from './format-github';
@@ -14,6 +14,8 @@ import { formatText } from './format-text';
 import { applyBaselines, writeBaseline } from './baseline-run';
 import { selectTasks } from './changed-since';
 import { DEFAULT_CACHE_DIR, RunCache } from './run-cache';
+import { ListingCache } from './listing-cache';
+import { PyprojectCache } from '../config/pyproject';
 import type { CheckOptions } from './options';
 import { ConfigResolver } from './project-config';
 import { fillFingerprints, lintProject, planProject } from './project-run';
@@ -50,11 +52,39 @@ function render(report: RunReport, options: CheckOptions): string {
 function openCache(options: CheckOptions, resolver: ConfigResolver, cwd: string, warn: (message: string) => void): RunCache | null {
   if (options.noCache || resolver.configs.some((c) => c.fix !== 'none')) return null;
   const named = options.cacheDir ?? process.env['MIGRATION_GUARD_CACHE_DIR'] ?? null;
-  const configFile = resolver.resolved.find((r) => r.file !== null)?.file;
-  const dir = named !== null && named !== '' ? resolve(cwd, named) : join(configFile ? dirname(configFile) : cwd, DEFAULT_CACHE_DIR);
+  const dir = cacheFolder(options, resolver.resolved.find((r) => r.file !== null)?.file ?? null, cwd);
   const cache = RunCache.open(dir);
   if (!cache && named) warn(`cannot use the cache folder ${dir}; checking without a cache`);
   return cache;
+}
+
+/** The cache folder: the one named, else beside the settings' pyproject.toml, else in the current directory. */
+function cacheFolder(options: CheckOptions, configFile: string | null, cwd: string): string {
+  const named = options.cacheDir ?? process.env['MIGRATION_GUARD_CACHE_DIR'] ?? null;
+  return named !== null && named !== '' ? resolve(cwd, named) : join(configFile ? dirname(configFile) : cwd, DEFAULT_CACHE_DIR);
+}
+
+/**
+ * The folder listings an earlier run kept, for a run that will use the cache; null otherwise. The
+ * cache folder is only known once the walk has found the settings, so it is guessed here from the
+ * first path's nearest pyproject.toml (what the walk finds first in all but odd layouts); listings
+ * are only written back when the guess was right (see check).
+ */
+function openListings(options: CheckOptions, cwd: string): { dir: string; listings: ListingCache } | null {
+  if (options.noCache || options.fix !== 'none' || options.paths.length === 0) return null;
+  let configFile: string | null = options.config;
+  if (configFile === null) {
+    const first = resolve(cwd, options.paths[0] as string);
+    let folder: boolean;
+    try {
+      folder = statSync(first).isDirectory();
+    } catch {
+      return null;
+    }
+    configFile = new PyprojectCache().find(folder ? first : dirname(first));
+  }
+  const dir = cacheFolder(options, configFile, cwd);
+  return { dir, listings: ListingCache.in(dir) };
 }
 
 /**
@@ -106,7 +136,8 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
       // No grammar or worker bundle beside the CLI: the run says so where it loads them.
     }
   };
-  const found = discover(options.paths, resolver, io.cwd, likelyColdRun(options, io.cwd) ? { at: POOL_THRESHOLD + 1, reached: startWorkers } : undefined);
+  const known = openListings(options, io.cwd);
+  const found = discover(options.paths, resolver, io.cwd, likelyColdRun(options, io.cwd) ? { at: POOL_THRESHOLD + 1, reached: startWorkers } : undefined, known?.listings);
   for (const w of found.warnings) warn(w);
   for (const e of found.errors) error(e);
 
@@ -123,6 +154,8 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
   const all = [...tasks, ...project.extra];
 
   const cache = openCache(options, resolver, io.cwd, warn);
+  // Listings read before the walk go back only to the cache folder they were read from.
+  const warm = cache && known && cache.dir === known.dir ? known : null;
   const authUserModel = resolver.resolved[0]?.settings.authUserModel ?? 'auth.User';
   let run: Awaited<ReturnType<typeof lintProject>>;
   try {
@@ -132,6 +165,7 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
     error(`cannot start the Python parser: ${e instanceof Error ? e.message : String(e)}`);
     return 2;
   }
+  warm?.listings.save();
   const { outcome } = run;
   const outside = outcome.outsideApps;
   if (outside.length > 0) {

@@ -5,7 +5,7 @@
  */
 import { readdirSync, statSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
-import { walkPython } from '../workspace/walk';
+import { walkPython, type FolderListings } from '../workspace/walk';
 import type { ConfigResolver } from './project-config';
 import { reasonOf, type LintTask } from './types';
 
@@ -54,6 +54,7 @@ class Walk {
     private readonly resolver: ConfigResolver,
     private readonly cwd: string,
     private readonly watch?: TaskWatch,
+    private readonly listings?: FolderListings,
   ) {}
 
   private add(task: LintTask): void {
@@ -115,7 +116,7 @@ class Walk {
     const onListed = (dir: string, hasPyproject: boolean): void => {
       if (!hasPyproject) this.resolver.noteNoPyproject(dir);
     };
-    for (const { dir, files, names } of walkPython(absRoot, { onError, onListed })) {
+    for (const { dir, files, names } of walkPython(absRoot, { onError, onListed, ...(this.listings ? { listings: this.listings } : {}) })) {
       for (const file of files) this.out.python.push(file);
       const config = this.resolver.forDirectory(dir, fallbackRoot);
       const classify = config.matcher.folderClassifier(dir);
@@ -140,8 +141,9 @@ export interface TaskWatch {
   reached(): void;
 }
 
-export function discover(paths: readonly string[], resolver: ConfigResolver, cwd: string, watch?: TaskWatch): Discovery {
-  const walk = new Walk(resolver, cwd, watch);
+/** @param listings folder listings known from an earlier run (the CLI's cache), by default none */
+export function discover(paths: readonly string[], resolver: ConfigResolver, cwd: string, watch?: TaskWatch, listings?: FolderListings): Discovery {
+  const walk = new Walk(resolver, cwd, watch, listings);
   for (const p of paths) walk.path(p);
   // Overlapping paths, or a file named with its folder's siblings: the same file listed twice.
   if (walk.mayRepeat) walk.out.python = [...new Set(walk.out.python)];

@@ -22,7 +22,7 @@ import type { ProjectOutcome } from './project-run';
 import { VERSION } from './version';
 
 export const DEFAULT_CACHE_DIR = '.migration-guard-cache';
-const FORMAT = 2;
+const FORMAT = 3;
 
 /** A project step kept for the next run: all of its outcome (project-run.ts). */
 export type CachedProject = ProjectOutcome;
@@ -84,19 +84,21 @@ interface Fingerprint {
 /** Fingerprints as parallel arrays (few objects to deserialize): five numbers per file, in Fingerprint's order. */
 interface StatsPack {
   format: number;
-  paths: string[];
+  /** The files, NUL-separated (one string deserializes far faster than thousands). */
+  paths: string;
   numbers: Float64Array;
-  hashes: string[];
+  /** Their hashes (base64: no line breaks), newline-separated. */
+  hashes: string;
 }
 
 const FIELDS = 5;
 
-function unpack(pack: StatsPack): Map<string, Fingerprint> {
+function unpack(paths: string[], numbers: Float64Array, hashes: string[]): Map<string, Fingerprint> {
   const files = new Map<string, Fingerprint>();
-  const n = pack.numbers;
-  pack.paths.forEach((path, i) => {
+  const n = numbers;
+  paths.forEach((path, i) => {
     const at = i * FIELDS;
-    files.set(path, { size: n[at] as number, mtimeMs: n[at + 1] as number, ctimeMs: n[at + 2] as number, ino: n[at + 3] as number, dev: n[at + 4] as number, hash: pack.hashes[i] as string });
+    files.set(path, { size: n[at] as number, mtimeMs: n[at + 1] as number, ctimeMs: n[at + 2] as number, ino: n[at + 3] as number, dev: n[at + 4] as number, hash: hashes[i] as string });
   });
   return files;
 }
@@ -108,16 +110,17 @@ function pack(files: Map<string, Fingerprint>): StatsPack {
     numbers.set([f.size, f.mtimeMs, f.ctimeMs, f.ino, f.dev], at);
     at += FIELDS;
   }
-  return { format: FORMAT, paths: [...files.keys()], numbers, hashes: [...files.values()].map((f) => f.hash) };
+  return { format: FORMAT, paths: [...files.keys()].join('\0'), numbers, hashes: [...files.values()].map((f) => f.hash).join('\n') };
 }
 
-const RACY_MS = 2000;
+export const RACY_MS = 2000;
 
 function sameFile(st: Stats, f: Fingerprint): boolean {
   return st.size === f.size && st.mtimeMs === f.mtimeMs && st.ctimeMs === f.ctimeMs && st.ino === f.ino && st.dev === f.dev;
 }
 
-function statOrNull(file: string): Stats | null {
+/** stat(2) of a path, or null when it does not exist or cannot be stat'ed. */
+export function statOrNull(file: string): Stats | null {
   try {
     return statSync(file, { throwIfNoEntry: false }) ?? null;
   } catch {
@@ -149,15 +152,19 @@ export function hashFile(file: string, maxBytes: number): string | null {
   return read.ok ? contentHash(read.data) : null;
 }
 
+let builtTool: string | null = null;
+
 /** The build of the running tool: its version and the bytes of its own code, so a rebuild never reuses old results. */
-function toolId(): string {
+export function toolId(): string {
+  if (builtTool !== null) return builtTool;
   let code = '';
   try {
     code = contentHash(readFileSync(__filename));
   } catch {
     code = 'unknown';
   }
-  return `${VERSION}:${code}`;
+  builtTool = `${VERSION}:${code}`;
+  return builtTool;
 }
 
 const resultKeys = new WeakMap<LintConfig, Map<LintTask['mode'], string>>();
@@ -238,8 +245,10 @@ export class RunCache {
     if (!this.stats) {
       try {
         const read = deserialize(readFileSync(join(this.dir, 'stats.bin'))) as StatsPack;
-        const valid = read.format === FORMAT && Array.isArray(read.paths) && Array.isArray(read.hashes) && read.numbers instanceof Float64Array;
-        if (valid && read.hashes.length === read.paths.length && read.numbers.length === read.paths.length * FIELDS) this.stats = unpack(read);
+        const valid = read.format === FORMAT && typeof read.paths === 'string' && typeof read.hashes === 'string' && read.numbers instanceof Float64Array;
+        const paths = valid && read.paths !== '' ? read.paths.split('\0') : [];
+        const hashes = valid && read.hashes !== '' ? read.hashes.split('\n') : [];
+        if (valid && hashes.length === paths.length && read.numbers.length === paths.length * FIELDS) this.stats = unpack(paths, read.numbers, hashes);
       } catch {
         // No pack yet, or one that cannot be read: every file is read and hashed.
       }
@@ -271,11 +280,14 @@ export class RunCache {
   /** Every file's hash as the cache keys it (its own bytes, and those of the files its result depended on). */
   hashAll(tasks: readonly LintTask[], configs: readonly LintConfig[]): Array<string | null> {
     const { deps } = this.projectsPack();
+    // The few files whose results read others: their long keys are built for them alone.
+    const withDeps = new Set<string>();
+    for (const id of deps.keys()) withDeps.add(id.slice(0, id.indexOf('\n')));
     return tasks.map((t) => {
       const config = configs[t.config] as LintConfig;
       const max = config.maxFileSize;
       const own = this.hashOf(t.file, max);
-      const extra = deps.get(`${t.file}\n${resultKey(t, config)}`);
+      const extra = withDeps.has(t.file) ? deps.get(`${t.file}\n${resultKey(t, config)}`) : undefined;
       return own === null || !extra ? own : withDependencies(own, extra.map((d) => [d, this.hashOf(d, max)] as const));
     });
   }
@@ -368,14 +380,18 @@ export class RunCache {
   }
 
   private write(name: string, pack: FilesPack | ProjectsPack | StatsPack): void {
-    const file = join(this.dir, name);
-    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      writeFileSync(tmp, serialize(pack));
-      renameSync(tmp, file);
-    } catch {
-      rmSync(tmp, { force: true });
-    }
+    writePack(join(this.dir, name), pack);
+  }
+}
+
+/** Writes a pack whole to a temporary file and renames it over the old one; a failure only costs the next run its speed. */
+export function writePack(file: string, pack: unknown): void {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    writeFileSync(tmp, serialize(pack));
+    renameSync(tmp, file);
+  } catch {
+    rmSync(tmp, { force: true });
   }
 }
 
