@@ -239,6 +239,39 @@ describe('add-index-not-concurrent after an ALTER TABLE on the same table', () =
   });
 });
 
+describe("add-index-not-concurrent on an AddField's own index", () => {
+  const write = (atomic: string) => {
+    const dir = temps.make();
+    cpSync(join(FIXTURES, 'schema-base'), dir, { recursive: true });
+    const file = join(dir, 'shop', 'migrations', '0002_order_buyer.py');
+    writeFileSync(file, `from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n${atomic}    dependencies = [("shop", "0001_initial")]\n    operations = [migrations.AddField(model_name="order", name="buyer", field=models.ForeignKey(null=True, on_delete=models.CASCADE, to="shop.listing"))]\n`);
+    return { dir, file };
+  };
+  it('says reads wait too in one transaction: the ADD COLUMN before the build holds ACCESS EXCLUSIVE to the end (NEMO 0065)', async () => {
+    const { dir, file } = write('');
+    const message = (await lintProject(dir)).get(file)?.findings.find((f) => f.rule === 'add-index-not-concurrent')?.message ?? '';
+    assert.match(message, /the AddField's own ALTER TABLE … ADD COLUMN already holds an ACCESS EXCLUSIVE lock on the table until the migration commits: every read and write waits for the whole build/);
+    assert.doesNotMatch(message, /reads go on/);
+  });
+  it('says reads go on with atomic = False: the ADD COLUMN commits, and its lock goes, before the build', async () => {
+    const { dir, file } = write('    atomic = False\n');
+    const message = (await lintProject(dir)).get(file)?.findings.find((f) => f.rule === 'add-index-not-concurrent')?.message ?? '';
+    assert.match(message, /CREATE INDEX takes a SHARE lock on the table for the whole build: reads go on/);
+  });
+});
+
+describe('relation fields of well-known packages', () => {
+  it("names a TreeForeignKey's column as a ForeignKey's (django-mptt: parent_id, not parent)", async () => {
+    const dir = temps.make();
+    cpSync(join(FIXTURES, 'rules', 'drop-column', 'tricky-tree-foreign-key-column', 'shop'), join(dir, 'shop'), { recursive: true });
+    cpSync(join(FIXTURES, 'schema-base', 'shop', 'migrations', '0001_initial.py'), join(dir, 'shop', 'migrations', '0001_initial.py'));
+    writeFileSync(join(dir, 'shop', 'migrations', '__init__.py'), '');
+    const file = join(dir, 'shop', 'migrations', '0003_remove_parent.py');
+    const message = (await lintProject(dir)).get(file)?.findings.find((f) => f.rule === 'drop-column')?.message ?? '';
+    assert.match(message, /drops column 'parent_id' \(field 'parent'\)/);
+  });
+});
+
 describe('mixed-data-and-schema wording follows the order', () => {
   const messageOf = async (file: string) => (await lint(readFileSync(join(RULE_FIXTURES, 'mixed-data-and-schema', file), 'utf8'))).findings.find((f) => f.rule === 'mixed-data-and-schema')?.message ?? '';
   it('an ALTER before the data work holds its lock through it (pontoon base/0080, tabbycat results/0009)', async () => {

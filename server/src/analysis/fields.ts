@@ -123,6 +123,32 @@ const FIELD_TRAITS: ReadonlyMap<string, FieldTraits> = new Map<string, FieldTrai
 
 const DJANGO_FIELD_MODULES = ['django.db.models', 'django.contrib.postgres', 'django.contrib.gis.db.models'];
 
+/**
+ * Field classes of well-known packages that are one of Django's relation classes under another
+ * name, with its keywords and its column (a blind review found `drop-column` naming `area` for
+ * mptt's TreeForeignKey `area_id`, and its index never reported). Their own class name is kept
+ * (the SQL preview models none of them, so what needs it stays unknown).
+ */
+const RELATION_SUBCLASSES: ReadonlyMap<string, string> = new Map([
+  ['mptt.fields.TreeForeignKey', 'ForeignKey'],
+  ['mptt.fields.TreeOneToOneField', 'OneToOneField'],
+  ['mptt.fields.TreeManyToManyField', 'ManyToManyField'],
+  ['modelcluster.fields.ParentalKey', 'ForeignKey'],
+  ['modelcluster.fields.ParentalManyToManyField', 'ManyToManyField'],
+  ['filer.fields.file.FilerFileField', 'ForeignKey'],
+  ['filer.fields.image.FilerImageField', 'ForeignKey'],
+  ['filer.fields.folder.FilerFolderField', 'ForeignKey'],
+  ['sortedm2m.fields.SortedManyToManyField', 'ManyToManyField'],
+]);
+
+/**
+ * django-taggit's TaggableManager: a many-to-many relation through a model of its own (the one
+ * `through=` names, else taggit's generic TaggedItem), so it never has a column, and adding or
+ * removing it runs no SQL on the model's table.
+ */
+const TAGGABLE_MANAGER = 'taggit.managers.TaggableManager';
+const TAGGIT_DEFAULT_THROUGH = 'taggit.TaggedItem';
+
 /** A qualified path inside Django's model field modules (`django.db.models.fields.CharField`). */
 function isDjangoPath(path: string | null): boolean {
   return !!path && DJANGO_FIELD_MODULES.some((m) => path === m || path.startsWith(`${m}.`));
@@ -158,7 +184,9 @@ export function fieldSpec(v: Value | undefined): FieldSpec | null {
   if (v?.kind !== 'call') return null;
   const cls = lastComponent(v.callee.text);
   const path = v.callee.path;
-  const traits = isDjangoPath(path) ? FIELD_TRAITS.get(cls) : undefined;
+  if (path === TAGGABLE_MANAGER) return taggableManager(v, cls, path);
+  const base = path ? RELATION_SUBCLASSES.get(path) : undefined;
+  const traits = base ? FIELD_TRAITS.get(base) : isDjangoPath(path) ? FIELD_TRAITS.get(cls) : undefined;
   const builtin = !!traits;
   const t: FieldTraits = traits ?? {};
   // For a class we do not know, an omitted keyword is unknown; a written one is taken as written.
@@ -198,6 +226,39 @@ export function fieldSpec(v: Value | undefined): FieldSpec | null {
     dbDefault: defaultOf(v, 'db_default'),
     autoNow,
     relation,
+    call: v,
+  };
+}
+
+/** TaggableManager: a many-to-many field through its own model; only its relation is known. */
+function taggableManager(v: CallValue, cls: string, path: string): FieldSpec {
+  // Always a model of its own (when `through=` cannot be read, still not a join table of Django's making).
+  const through = kw(v, 'through', asString, TAGGIT_DEFAULT_THROUGH) ?? TAGGIT_DEFAULT_THROUGH;
+  return {
+    cls,
+    path,
+    builtin: false,
+    null: undefined,
+    blank: kw(v, 'blank', asBool, false) ?? undefined,
+    dbIndex: false,
+    unique: false,
+    primaryKey: false,
+    maxLength: null,
+    maxDigits: null,
+    decimalPlaces: null,
+    dbColumn: null,
+    default: 'NOT_PROVIDED',
+    dbDefault: 'NOT_PROVIDED',
+    autoNow: false,
+    relation: {
+      kind: 'many-to-many',
+      to: v.kwargs['to'] ?? { kind: 'unknown' },
+      onDelete: null,
+      dbConstraint: true,
+      relatedName: kw(v, 'related_name', asString, null, true),
+      toField: null,
+      through,
+    },
     call: v,
   };
 }

@@ -12,7 +12,7 @@ import { addFieldFixes } from '../fixes/not-null-steps';
 import { djangoAtLeast, postgresqlAtLeast, type TargetDatabase } from '../target-database';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
-import { defaultRestoredBySql, forVendor, hasColumn, tableLabel, walkSchema } from './schema-walk';
+import { defaultRestoredBySql, forVendor, hasColumn, tableDroppedLater, tableLabel, walkSchema } from './schema-walk';
 
 /** True when the column gets a database-level default that stays (Django 5.0's db_default). */
 function keepsDatabaseDefault(field: FieldSpec): boolean | undefined {
@@ -47,6 +47,8 @@ export const addFieldNotNull: Rule = {
     walkSchema(ctx, (step) => {
       const { args } = step;
       if (args.kind !== 'AddField' || step.table !== 'existing' || !args.field) return;
+      // The same migration then drops the table: old code's INSERTs fail on the missing table, drop-table's finding (rdmo domain/0037).
+      if (tableDroppedLater(ctx.summary, step)) return;
       const field = args.field;
       if (field.null !== false || !hasColumn(field) || field.relation === undefined) return;
       const keeps = keepsDatabaseDefault(field);

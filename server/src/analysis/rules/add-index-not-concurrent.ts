@@ -39,6 +39,8 @@ export const addIndexNotConcurrent: Rule = {
     const shareLock = (step: SchemaStep): string => {
       const table = tableLabel(step);
       if (ctx.summary.atomic === false || !table.startsWith('"')) return SHARE;
+      // AddField's own ADD COLUMN comes first, and Django builds the index at the end of the migration (NEMO 0065).
+      if (step.args.kind === 'AddField') return `${SHARE_WORDS}, and the AddField's own ALTER TABLE … ADD COLUMN already holds an ACCESS EXCLUSIVE lock on the table until the migration commits: every read and write waits for the whole build`;
       // The preview only where an earlier operation of this migration is on the same model (most files have none).
       const sameModel = ctx.summary.operations.slice(0, step.index).some((o) => o.args && 'model' in o.args && o.args.model?.toLowerCase() === step.model);
       if (!sameModel) return SHARE;
