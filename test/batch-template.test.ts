@@ -1766,3 +1766,35 @@ class Migration(migrations.Migration):
     }
   });
 });
+
+describe('a new object saved with arguments', () => {
+  const loop = (save: string, after = '') => wrap(`    for order in Order.objects.all():\n        line = Line(order=order, amount=order.total)\n        ${save}\n${after}`);
+  it('batches save(force_insert=True): an INSERT, as bulk_create makes (rdmo questions/0074)', async () => {
+    for (const after of ['', '        order.first_line_id = line.pk\n        order.save()\n']) {
+      const source = loop('line.save(force_insert=True)', after);
+      const found = (await lint(source)).findings.find((f) => f.rule === 'unbatched-save-loop');
+      const fix = found?.fixes.find((f) => f.title.startsWith('Batch this loop'));
+      assert.ok(fix, found?.message);
+      const fixed = applyEdits(source, fix.edits);
+      assert.match(fixed, /Line\.objects\.bulk_create\(/);
+      assert.doesNotMatch(fixed, /force_insert|line\.save\(/);
+    }
+  });
+  it('refuses save(using=…): bulk_create on the model\'s manager would write to another database', async () => {
+    const sources = ['', '        order.first_line_id = line.pk\n        order.save()\n'].map((after) => loop('line.save(using="archive")', after));
+    sources.push(wrap('    for order in Order.objects.all():\n        Line(order=order, amount=order.total).save(using="archive")\n'));
+    for (const source of sources) {
+      const found = (await lint(source)).findings.find((f) => f.rule === 'unbatched-save-loop');
+      assert.equal(found?.fixes.find((f) => f.title.startsWith('Batch this loop')), undefined, source);
+      assert.match(found?.message ?? '', /No rewrite is offered: save\(\) takes arguments bulk_create cannot keep\.$/);
+    }
+  });
+  it('says nothing of a key the object may carry when it is saved with force_insert=True (an INSERT either way)', async () => {
+    const source = wrap('    for order in Order.objects.all():\n        data = {"id": order.pk, "amount": order.total}\n        line = Line(**data)\n        line.save(force_insert=True)\n');
+    const fix = (await lint(source)).findings.find((f) => f.rule === 'unbatched-save-loop')?.fixes.find((f) => f.title.startsWith('Batch this loop'));
+    assert.ok(fix);
+    assert.doesNotMatch(applyEdits(source, fix.edits), /updates the row if it exists/);
+    const plain = (await lint(source.replace('save(force_insert=True)', 'save()'))).findings.find((f) => f.rule === 'unbatched-save-loop')?.fixes.find((f) => f.title.startsWith('Batch this loop'));
+    assert.match(applyEdits(source.replace('save(force_insert=True)', 'save()'), plain?.edits ?? []), /updates the row if it exists/);
+  });
+});

@@ -25,7 +25,7 @@ import { createdThenSaved, typeErrorFallback } from './paired-writes';
 import { QUERYSET_METHODS } from '../querysets';
 import { modelReads, readsModel, selfRelationRead } from './reads-model';
 import { assignedFields, chainOf, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keywordTexts, MARK, modelNames, oneLine, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
-import { boundModel, builtObjectUsed, constructedModel, keyNote, rowModelOf } from './loop-objects';
+import { boundModel, builtObjectUsed, constructedModel, keyNote, plainInsertSave, rowModelOf } from './loop-objects';
 import { mayRepeatRows } from './repeated-rows';
 import { batchedFields, savedValues } from './row-fields';
 
@@ -165,15 +165,17 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     if (w.kind === 'save' && recv.type === 'identifier' && loop.constructed.has(recv.text) && !isRow) {
       // obj = Model(...); ...; obj.save(): a new row.
       const built = constructedModel(body, recv.text, locals);
-      if (!built || callArguments(w.call).positional.length > 0) return 'the new object is not built from one model class in the loop';
+      if (!built) return 'the new object is not built from one model class in the loop';
+      if (!plainInsertSave(w.call)) return 'save() takes arguments bulk_create cannot keep';
       if (builtObjectUsed(body, recv.text, w.call)) return 'the loop uses what the write returns';
       const { model, calls } = built;
-      rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, model, notes: [...new Set(calls.flatMap(keyNote))] }), 'new_rows') });
+      rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, model, notes: [...new Set(calls.flatMap((c) => keyNote(c, w.call)))] }), 'new_rows') });
     } else if (w.kind === 'save' && recv.type === 'call' && /^[A-Z]/.test(recv.childForFieldName('function')?.text ?? '')) {
       // Model(...).save()
       const model = recv.childForFieldName('function')?.text as string;
       if (!/^[A-Za-z_][\w]*$/.test(model)) return 'the model is not a plain name';
-      rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, model, notes: keyNote(recv) }), 'new_rows') });
+      if (!plainInsertSave(w.call)) return 'save() takes arguments bulk_create cannot keep';
+      rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, model, notes: keyNote(recv, w.call) }), 'new_rows') });
     } else if (w.kind === 'save' && isSavedObject(recv)) {
       // The loop's row, or an object reached from it or loaded per row (`row.address`, `obj = ...get()`).
       // `row.pk = None` then `row.save()` inserts a copy (tabbycat clones a venue per tournament).

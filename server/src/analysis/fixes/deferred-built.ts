@@ -7,7 +7,7 @@ import type { LoopFacts, WriteCall } from '../code-facts';
 import type { Scope } from '../scope';
 import type { Node } from '../syntax';
 import type { Producer } from './deferred-create';
-import { constructedModel, keyNote } from './loop-objects';
+import { constructedModel, keyNote, plainInsertSave } from './loop-objects';
 import { referencedNames } from './name-flow';
 
 /** What may touch a built object before its save() without needing it saved: setting it, validating it. */
@@ -41,7 +41,7 @@ export function builtSave(w: WriteCall, loop: LoopFacts, body: Node, locals: Sco
   if (recv?.type !== 'identifier' || !loop.constructed.has(recv.text) || loop.targets.includes(recv.text)) return null;
   const stmt = w.call.parent;
   if (stmt?.type !== 'expression_statement' || stmt.namedChildCount !== 1) return null;
-  if ((w.call.childForFieldName('arguments')?.namedChildCount ?? 0) > 0) return 'save() takes arguments bulk_create cannot keep';
+  if (!plainInsertSave(w.call)) return 'save() takes arguments bulk_create cannot keep';
   const made = constructedModel(body, recv.text, locals);
   if (!made || !/^[A-Za-z_]\w*$/.test(made.model)) return 'the new object is not built from one model class in the loop';
   if (multiTable?.(made.model)) return `${made.model} is a child of multi-table inheritance, which bulk_create cannot insert`;
@@ -53,7 +53,7 @@ export function builtSave(w: WriteCall, loop: LoopFacts, body: Node, locals: Sco
     build: '',
     drop: true,
     flush: (p, i) => [`${made.model}.objects.bulk_create([item[${i}] for item in ${p}])`],
-    notes: [...new Set(made.calls.flatMap(keyNote))],
+    notes: [...new Set(made.calls.flatMap((c) => keyNote(c, w.call)))],
     model: made.model,
     recv: made.calls[0] ?? recv,
   };

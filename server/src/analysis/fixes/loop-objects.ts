@@ -10,6 +10,18 @@ import { callArguments, unparen, walk, type Node } from '../syntax';
 import { chainOf, iterableChain, MARK, modelNames } from './loop-reading';
 
 /**
+ * A save() of a new object that bulk_create does just as well: no arguments, or only
+ * `force_insert=True` (an INSERT either way; rdmo questions/0074). Another keyword (`using=`, a
+ * mixin's own) is not kept by bulk_create.
+ */
+export function plainInsertSave(call: Node): boolean {
+  const args = callArguments(call);
+  if (args.positional.length > 0 || args.hasSplat) return false;
+  for (const [name, value] of args.keywords) if (name !== 'force_insert' || value.text !== 'True') return false;
+  return true;
+}
+
+/**
  * The class a name is built from in the loop body: `obj = Comment(...)` -> Comment, or a name
  * bound to `apps.get_model(...)` (`bug = bug_model(**data)`); every assignment of the name builds that one model.
  */
@@ -72,9 +84,12 @@ export function builtObjectUsed(body: Node, name: string, save: Node): boolean {
 
 /**
  * save() of an object built with its primary key updates the row when it exists; bulk_create only
- * inserts. Said in a marked line when the constructor may pass one (`**data`, `pk=`, `id=`).
+ * inserts. Said in a marked line when the constructor may pass one (`**data`, `pk=`, `id=`), unless
+ * the save is `save(force_insert=True)` (`save`: that call).
  */
-export function keyNote(construct: Node): string[] {
+export function keyNote(construct: Node, save?: Node): string[] {
+  // save(force_insert=True) inserts only, as bulk_create does: nothing changes.
+  if (save && callArguments(save).keywords.get('force_insert')?.text === 'True') return [];
   const args = callArguments(construct);
   if (!args.hasSplat && !args.keywords.has('pk') && !args.keywords.has('id')) return [];
   return [`${MARK} save() of an object with its primary key set updates the row if it exists; bulk_create only inserts (check these rows are new, or add ignore_conflicts=True)`];
