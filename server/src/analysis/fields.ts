@@ -139,12 +139,13 @@ const RELATION_SUBCLASSES: ReadonlyMap<string, string> = new Map([
   ['filer.fields.image.FilerImageField', 'ForeignKey'],
   ['filer.fields.folder.FilerFolderField', 'ForeignKey'],
   ['sortedm2m.fields.SortedManyToManyField', 'ManyToManyField'],
+  ['taggit.managers.TaggableManager', 'ManyToManyField'],
 ]);
 
 /**
- * django-taggit's TaggableManager: a many-to-many relation through a model of its own (the one
- * `through=` names, else taggit's generic TaggedItem), so it never has a column, and adding or
- * removing it runs no SQL on the model's table.
+ * django-taggit's TaggableManager: a many-to-many relation always through a model of its own (the
+ * one `through=` names, else taggit's generic TaggedItem), so it never has a column, and adding or
+ * removing it runs no SQL on the model's table. Its first positional argument is not `to`.
  */
 const TAGGABLE_MANAGER = 'taggit.managers.TaggableManager';
 const TAGGIT_DEFAULT_THROUGH = 'taggit.TaggedItem';
@@ -184,7 +185,6 @@ export function fieldSpec(v: Value | undefined): FieldSpec | null {
   if (v?.kind !== 'call') return null;
   const cls = lastComponent(v.callee.text);
   const path = v.callee.path;
-  if (path === TAGGABLE_MANAGER) return taggableManager(v, cls, path);
   const base = path ? RELATION_SUBCLASSES.get(path) : undefined;
   const traits = base ? FIELD_TRAITS.get(base) : isDjangoPath(path) ? FIELD_TRAITS.get(cls) : undefined;
   const builtin = !!traits;
@@ -197,7 +197,8 @@ export function fieldSpec(v: Value | undefined): FieldSpec | null {
   const unique = explicitUnique === true || primaryKey === true ? true : explicitUnique === false && primaryKey === false ? false : undefined;
   let relation: RelationSpec | null | undefined = builtin ? null : undefined;
   if (t.relation) {
-    const to = param(v, 'to', 0) ?? { kind: 'unknown' };
+    const taggit = path === TAGGABLE_MANAGER;
+    const to = (taggit ? v.kwargs['to'] : param(v, 'to', 0)) ?? { kind: 'unknown' };
     relation = {
       kind: t.relation,
       to,
@@ -205,7 +206,7 @@ export function fieldSpec(v: Value | undefined): FieldSpec | null {
       dbConstraint: kw(v, 'db_constraint', asBool, true) ?? undefined,
       relatedName: kw(v, 'related_name', asString, null, true),
       toField: t.relation === 'many-to-many' ? null : kw(v, 'to_field', asString, null, true),
-      through: t.relation === 'many-to-many' ? kw(v, 'through', asString, null, true) : null,
+      through: t.relation !== 'many-to-many' ? null : taggit ? (kw(v, 'through', asString, TAGGIT_DEFAULT_THROUGH) ?? TAGGIT_DEFAULT_THROUGH) : kw(v, 'through', asString, null, true),
     };
   }
   return {
@@ -226,39 +227,6 @@ export function fieldSpec(v: Value | undefined): FieldSpec | null {
     dbDefault: defaultOf(v, 'db_default'),
     autoNow,
     relation,
-    call: v,
-  };
-}
-
-/** TaggableManager: a many-to-many field through its own model; only its relation is known. */
-function taggableManager(v: CallValue, cls: string, path: string): FieldSpec {
-  // Always a model of its own (when `through=` cannot be read, still not a join table of Django's making).
-  const through = kw(v, 'through', asString, TAGGIT_DEFAULT_THROUGH) ?? TAGGIT_DEFAULT_THROUGH;
-  return {
-    cls,
-    path,
-    builtin: false,
-    null: undefined,
-    blank: kw(v, 'blank', asBool, false) ?? undefined,
-    dbIndex: false,
-    unique: false,
-    primaryKey: false,
-    maxLength: null,
-    maxDigits: null,
-    decimalPlaces: null,
-    dbColumn: null,
-    default: 'NOT_PROVIDED',
-    dbDefault: 'NOT_PROVIDED',
-    autoNow: false,
-    relation: {
-      kind: 'many-to-many',
-      to: v.kwargs['to'] ?? { kind: 'unknown' },
-      onDelete: null,
-      dbConstraint: true,
-      relatedName: kw(v, 'related_name', asString, null, true),
-      toField: null,
-      through,
-    },
     call: v,
   };
 }

@@ -51,17 +51,23 @@ function render(report: RunReport, options: CheckOptions): string {
  */
 function openCache(options: CheckOptions, resolver: ConfigResolver, cwd: string, warn: (message: string) => void): RunCache | null {
   if (options.noCache || resolver.configs.some((c) => c.fix !== 'none')) return null;
-  const named = options.cacheDir ?? process.env['MIGRATION_GUARD_CACHE_DIR'] ?? null;
+  const named = namedCacheDir(options);
   const dir = cacheFolder(options, resolver.resolved.find((r) => r.file !== null)?.file ?? null, cwd);
   const cache = RunCache.open(dir);
   if (!cache && named) warn(`cannot use the cache folder ${dir}; checking without a cache`);
   return cache;
 }
 
+/** The cache folder --cache-dir or MIGRATION_GUARD_CACHE_DIR names, or null. */
+function namedCacheDir(options: CheckOptions): string | null {
+  const named = options.cacheDir ?? process.env['MIGRATION_GUARD_CACHE_DIR'] ?? null;
+  return named === '' ? null : named;
+}
+
 /** The cache folder: the one named, else beside the settings' pyproject.toml, else in the current directory. */
 function cacheFolder(options: CheckOptions, configFile: string | null, cwd: string): string {
-  const named = options.cacheDir ?? process.env['MIGRATION_GUARD_CACHE_DIR'] ?? null;
-  return named !== null && named !== '' ? resolve(cwd, named) : join(configFile ? dirname(configFile) : cwd, DEFAULT_CACHE_DIR);
+  const named = namedCacheDir(options);
+  return named !== null ? resolve(cwd, named) : join(configFile ? dirname(configFile) : cwd, DEFAULT_CACHE_DIR);
 }
 
 /**
@@ -97,8 +103,8 @@ function openListings(options: CheckOptions, cwd: string): { dir: string; listin
 function likelyColdRun(options: CheckOptions, cwd: string): boolean {
   if (options.jobs < 2 || options.changedSince !== null) return false;
   if (options.noCache || options.fix !== 'none') return true;
-  const named = options.cacheDir ?? process.env['MIGRATION_GUARD_CACHE_DIR'] ?? null;
-  return !existsSync(named !== null && named !== '' ? resolve(cwd, named) : join(cwd, DEFAULT_CACHE_DIR));
+  const named = namedCacheDir(options);
+  return !existsSync(named !== null ? resolve(cwd, named) : join(cwd, DEFAULT_CACHE_DIR));
 }
 
 /** The workers a run started early, if it did (ended when the run ends, unless a pool took them). */

@@ -59,7 +59,6 @@ function decode(text: string): FolderListing | null {
   };
 }
 
-
 export class ListingCache implements FolderListings {
   private readonly tool = toolId();
   private readonly started = Date.now();

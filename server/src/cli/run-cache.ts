@@ -93,9 +93,8 @@ interface StatsPack {
 
 const FIELDS = 5;
 
-function unpack(paths: string[], numbers: Float64Array, hashes: string[]): Map<string, Fingerprint> {
+function unpack(paths: string[], n: Float64Array, hashes: string[]): Map<string, Fingerprint> {
   const files = new Map<string, Fingerprint>();
-  const n = numbers;
   paths.forEach((path, i) => {
     const at = i * FIELDS;
     files.set(path, { size: n[at] as number, mtimeMs: n[at + 1] as number, ctimeMs: n[at + 2] as number, ino: n[at + 3] as number, dev: n[at + 4] as number, hash: hashes[i] as string });
