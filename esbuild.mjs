@@ -1,10 +1,11 @@
 // Bundles the three entry points (VS Code client, language server, CLI) and puts the two .wasm
 // files the server loads beside the bundles. `node esbuild.mjs --watch` rebuilds on change.
 import { context, build } from 'esbuild';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { asciiComments } from './scripts/ascii-comments.mjs';
 import { patchWebTreeSitter } from './scripts/tree-sitter-glue.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
@@ -24,6 +25,20 @@ const webTreeSitterCjs = {
   },
 };
 
+// Writes what esbuild built (write: false), each bundle through asciiComments: Node reads a
+// bundle faster, and V8 hashes and compiles it faster, when all of it is ASCII.
+const writeAscii = {
+  name: 'write-ascii',
+  setup(b) {
+    b.onEnd((result) => {
+      for (const f of result.outputFiles ?? []) {
+        mkdirSync(dirname(f.path), { recursive: true });
+        writeFileSync(f.path, f.path.endsWith('.js') ? asciiComments(f.text, f.path) : f.contents);
+      }
+    });
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -32,7 +47,8 @@ const common = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
-  plugins: [webTreeSitterCjs],
+  write: false,
+  plugins: [webTreeSitterCjs, writeAscii],
 };
 
 const entries = [
