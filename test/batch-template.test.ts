@@ -1798,3 +1798,70 @@ describe('a new object saved with arguments', () => {
     assert.match(applyEdits(source.replace('save(force_insert=True)', 'save()'), plain?.edits ?? []), /updates the row if it exists/);
   });
 });
+
+describe('"Batch this loop" for a delete of another model\'s row, and delete(using=…)', () => {
+  const loopMessage = async (body: string) => (await lint(wrap(body))).findings.find((f) => f.rule === 'unbatched-save-loop');
+
+  it('collects an object loaded per row from one model and deletes each batch through its model, hiding the batch from the loop\'s queries of it', async () => {
+    const finding = await loopMessage(`    for order in Order.objects.filter(cancelled=True):
+        line = Line.objects.filter(order=order).first()
+        line.delete()`);
+    const fix = finding?.fixes.find((f) => f.title.startsWith('Batch this loop'));
+    assert.ok(fix, finding?.message);
+    const after = applyEdits(wrap(`    for order in Order.objects.filter(cancelled=True):
+        line = Line.objects.filter(order=order).first()
+        line.delete()`), fix.edits);
+    assert.match(after, /line = Line\.objects\.exclude\(pk__in=\[row\.pk for row in doomed\]\)\.filter\(order=order\)\.first\(\)/);
+    assert.match(after, /type\(doomed\[0\]\)\._base_manager\.db_manager\(doomed\[0\]\._state\.db\)\.filter\(pk__in=\[row\.pk for row in doomed\]\)\.delete\(\)/);
+    assert.equal(pythonSyntaxError(after), null);
+  });
+
+  const refused: Array<[string, string, RegExp]> = [
+    ['an object bound by a nested loop too', `    for order in Order.objects.all():
+        line = Line.objects.get(pk=order.pk)
+        for line in order.lines.all():
+            pass
+        line.delete()`, /No rewrite is offered: it deletes an object other than the loop's row\.$/],
+    ['an object bound to rows of two models', `    for order in Order.objects.all():
+        if order.total:
+            doomed_row = Line.objects.get(pk=order.pk)
+        else:
+            doomed_row = Order.objects.get(pk=order.pk)
+        doomed_row.delete()`, /No rewrite is offered: it deletes an object other than the loop's row, not read from one model in the loop\.$/],
+    // kitsune products/0001 (squashed): deleted, the object a later row's get_or_create would have made again.
+    ['an object a get_or_create returns', `    for order in Order.objects.all():
+        line, created = Line.objects.get_or_create(order_id=1, defaults={"amount": 0})
+        if not created:
+            line.delete()`, /No rewrite is offered: it deletes an object other than the loop's row, not read from one model in the loop\.$/],
+    ['an object reached from the row', `    for order in Order.objects.all():
+        order.customer.delete()`, /No rewrite is offered: it deletes an object other than the loop's row\.$/],
+    ['a database the row picks', `    for order in Order.objects.all():
+        order.delete(using=order._state.db)`, /No rewrite is offered: delete\(\) takes arguments a queryset delete cannot keep\.$/],
+    ['using= with keep_parents=', `    for order in Order.objects.all():
+        order.delete(using="default", keep_parents=True)`, /No rewrite is offered: delete\(\) takes arguments a queryset delete cannot keep\.$/],
+  ];
+  for (const [what, body, why] of refused) {
+    it(`refuses ${what}, and says why`, async () => {
+      const finding = await loopMessage(body);
+      assert.ok(finding, 'no finding');
+      assert.equal(finding.fixes.filter((f) => f.title.startsWith('Batch this loop')).length, 0, finding.fixes.map((f) => f.title).join(', '));
+      assert.match(finding.message, why);
+    });
+  }
+
+  it('runs the batch delete on the database delete(using=) names, once', async () => {
+    const body = `    db_alias = schema_editor.connection.alias
+    for order in Order.objects.filter(cancelled=True):
+        order.delete(using=db_alias)`;
+    const fix = (await loopMessage(body))?.fixes.find((f) => f.title.startsWith('Batch this loop'));
+    assert.ok(fix);
+    const after = applyEdits(wrap(body), fix.edits);
+    assert.match(after, /Order\.objects\.using\(db_alias\)\.filter\(pk__in=\[row\.pk for row in doomed\]\)\.delete\(\)/);
+    const onAlias = `    db_alias = schema_editor.connection.alias
+    for order in Order.objects.using(db_alias).filter(cancelled=True):
+        order.delete(using=db_alias)`;
+    const fix2 = (await loopMessage(onAlias))?.fixes.find((f) => f.title.startsWith('Batch this loop'));
+    assert.ok(fix2);
+    assert.doesNotMatch(applyEdits(wrap(onAlias), fix2.edits), /\.using\(db_alias\)\.using\(db_alias\)/);
+  });
+});

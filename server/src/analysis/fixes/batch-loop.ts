@@ -25,7 +25,7 @@ import { createdThenSaved, typeErrorFallback } from './paired-writes';
 import { QUERYSET_METHODS } from '../querysets';
 import { modelReads, readsModel, selfRelationRead } from './reads-model';
 import { assignedFields, chainOf, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keywordTexts, MARK, modelNames, oneLine, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
-import { boundModel, builtObjectUsed, constructedModel, keyNote, plainInsertSave, rowModelOf } from './loop-objects';
+import { boundModel, builtObjectUsed, constructedModel, keyNote, plainInsertSave, ROW_READERS, rowModelOf } from './loop-objects';
 import { mayRepeatRows } from './repeated-rows';
 import { batchedFields, savedValues } from './row-fields';
 
@@ -234,8 +234,20 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
         });
         continue;
       }
-      if (args.node?.namedChildCount) return 'delete() takes arguments a queryset delete cannot keep';
-      rewrites.push({ stmt, item: recv.text, sink: sink(`delete:${manager}`, () => ({ flush: `${manager}.filter(pk__in=[row.pk for row in %B%]).delete()`, notes: [] }), 'doomed') });
+      // delete(using=alias): the queryset delete runs on that database (an alias the loop does not rebind).
+      const using = args.keywords.size === 1 && args.positional.length === 0 && !args.hasSplat ? args.keywords.get('using') : undefined;
+      if (args.node?.namedChildCount && (!using || usesLoopNames(using, loop, body))) return 'delete() takes arguments a queryset delete cannot keep';
+      const alias = using ? oneLine(using.text) : '';
+      const on = using && !manager.endsWith(`.using(${alias})`) ? `${manager}.using(${alias})` : manager;
+      rewrites.push({ stmt, item: recv.text, sink: sink(`delete:${on}`, () => ({ flush: `${on}.filter(pk__in=[row.pk for row in %B%]).delete()`, notes: [] }), 'doomed') });
+    } else if (w.kind === 'delete' && recv.type === 'identifier' && !callArguments(w.call).node?.namedChildCount && loneBinding(body, recv.text)) {
+      // `project = Project.objects.get(…)`, then `project.delete()`: another model's row, loaded per
+      // row; deleted as its own delete() would, through the base manager on the database it came from.
+      // Only loaded by reads: a get_or_create's object is looked up once per key (memo-lookup.ts), and
+      // after a delete a later row's look-up would have created it again.
+      const model = boundModel(body, recv.text, locals, ROW_READERS);
+      if (!model) return 'it deletes an object other than the loop\'s row, not read from one model in the loop';
+      rewrites.push({ stmt, item: recv.text, sink: sink(`delete-other:${model}`, () => ({ flush: `${ROW_MANAGER}.filter(pk__in=[row.pk for row in %B%]).delete()`, model, notes: [] }), 'doomed') });
     } else if (w.kind === 'create' && method === 'create' && relatedManager(recv, locals)) {
       // `order.lines.create(amount=…)`: the manager's model built with the link the manager would set.
       const rel = oneLine(recv.text);
@@ -429,6 +441,21 @@ function comprehensionFix(loop: LoopFacts, writes: readonly WriteCall[], n: numb
     isPreferred: true,
     safe: false,
   };
+}
+
+/**
+ * `name` is bound in the loop's body by plain assignments only: no nested `for`, `+=`, `with … as`, `except … as`
+ * or `:=` binds it (what boundModel reads would not be the whole story).
+ */
+function loneBinding(body: Node, name: string): boolean {
+  let other = false;
+  walk(body, (n) => {
+    if (other) return false;
+    const target = n.type === 'for_statement' || n.type === 'for_in_clause' || n.type === 'augmented_assignment' ? n.childForFieldName('left') : n.type === 'as_pattern' ? n.childForFieldName('alias') : n.type === 'named_expression' ? n.childForFieldName('name') : null;
+    if (target && (target.type === 'identifier' ? target.text === name : target.descendantsOfType('identifier').some((i) => i.text === name))) other = true;
+    return !other;
+  });
+  return !other;
 }
 
 /** Where rows whose query the template cannot name are written: as save() and delete() write them. */

@@ -122,15 +122,17 @@ export function queryModel(scope: Node, name: string, locals: Scope): string | n
   return ok ? model : null;
 }
 
+/** Queryset methods that read one row of its model and write nothing. */
+export const ROW_READERS: ReadonlySet<string> = new Set(['get', 'first', 'last', 'earliest', 'latest']);
 /** Queryset methods that return one row of its model (or a row and a flag). */
-const ROW_GETTERS = new Set(['get', 'first', 'last', 'earliest', 'latest', 'create', 'get_or_create', 'update_or_create']);
+const ROW_GETTERS: ReadonlySet<string> = new Set([...ROW_READERS, 'create', 'get_or_create', 'update_or_create']);
 
 /**
  * The model of the rows a name is bound to in the loop's body (`role, created =
  * Role.objects.get_or_create(…)`, `tag = Tag.objects.get(…)`), when every binding says the same
- * one; else null.
+ * one; else null. `getters`: the methods a binding may call (all that return a row, by default).
  */
-export function boundModel(body: Node, name: string, locals: Scope): string | null {
+export function boundModel(body: Node, name: string, locals: Scope, getters: ReadonlySet<string> = ROW_GETTERS): string | null {
   const isModel = modelNames(locals);
   let model: string | null = null;
   for (const a of body.descendantsOfType('assignment')) {
@@ -145,7 +147,7 @@ export function boundModel(body: Node, name: string, locals: Scope): string | nu
     const right = a.childForFieldName('right');
     const fn = right?.type === 'call' ? right.childForFieldName('function') : null;
     const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
-    const qs = method && ROW_GETTERS.has(method) ? fn?.childForFieldName('object') : null;
+    const qs = method && getters.has(method) ? fn?.childForFieldName('object') : null;
     const chain = qs ? chainOf(qs, isModel) : null;
     if (!chain || (model !== null && model !== chain.model)) return null;
     model = chain.model;
