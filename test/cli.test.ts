@@ -294,6 +294,26 @@ describe('cli: settings and file selection', () => {
     assert.doesNotMatch(cli(['check', '--quiet', '--format', 'json', 'one', 'two'], root).stderr, /claimed/, '--quiet says nothing');
   });
 
+  it('says which apps are checked without the project view because their apps.py label cannot be read, in check and in graph', () => {
+    const root = tempDir();
+    for (const app of ['shop', 'billing']) {
+      mkdirSync(join(root, 'proj', app, 'migrations'), { recursive: true });
+      writeFileSync(join(root, 'proj', app, '__init__.py'), '');
+      writeFileSync(join(root, 'proj', app, 'migrations', '__init__.py'), '');
+      writeFileSync(join(root, 'proj', app, 'migrations', '0001_initial.py'), SAVE_LOOP_MIGRATION('x'));
+    }
+    const computed = (label: string) => `from django.apps import AppConfig\n\n\nclass Config(AppConfig):\n    name = __name__.rpartition('.')[0]\n    label = ${label}\n`;
+    writeFileSync(join(root, 'proj', 'shop', 'apps.py'), computed('make_label()'));
+    writeFileSync(join(root, 'proj', 'billing', 'apps.py'), computed("'billing'"));
+    const run = cli(['check', '--format', 'json', '.'], root);
+    assert.match(run.stderr, /the app label of proj\/shop cannot be read from its apps\.py: its migrations are checked without the migration graph and the model state\. Name its migrations folder in \[tool\.migration-guard\.migration-modules\]/);
+    assert.doesNotMatch(run.stderr, /billing/, 'a computed name with a literal label is read');
+    const graph = cli(['graph', '.'], root);
+    assert.match(graph.stderr, /the app label of proj\/shop cannot be read/);
+    assert.match(graph.stdout, /^billing {2}\(proj\/billing\/migrations\)$/m);
+    assert.doesNotMatch(cli(['check', '--quiet', '--format', 'json', '.'], root).stderr, /cannot be read/, '--quiet says nothing');
+  });
+
   it('finds a Migration class by content in files of other encodings, and skips files that only mention the word elsewhere', () => {
     const root = tempDir();
     // latin-1 with its cookie, and UTF-8 with a BOM: both write the class's ASCII as ASCII bytes.

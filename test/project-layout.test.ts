@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { appConfigLabel, configModule } from '../server/src/analysis/project/app-config';
+import { appConfigLabel, configModule, moduleTail } from '../server/src/analysis/project/app-config';
 import { MigrationGraph } from '../server/src/analysis/project/graph';
 import type { MigrationSummary } from '../server/src/analysis/project/summary';
 import { findPythonFiles } from '../server/src/workspace/find-files';
@@ -68,6 +68,39 @@ describe('app labels from apps.py', () => {
     assert.deepEqual(readAppLabel(join(root, 'proj/shop'), parser), { kind: 'label', label: 'store' });
     assert.deepEqual(readAppLabel(join(root, 'proj/cart'), parser), { kind: 'none' }, 'the base sets no label: the name (= folder) decides');
     assert.deepEqual(readAppLabel(join(root, 'proj/nowhere'), parser), { kind: 'none' });
+  });
+});
+
+describe('app labels from a name computed as the module\'s package', () => {
+  it('reads `__name__.rpartition(".")[0]` and its spellings in an apps.py as the folder holding it (etools)', async () => {
+    const parser = await getParser();
+    const label = (source: string, file: string) => {
+      const t = parser.parse(source);
+      try {
+        return appConfigLabel(configModule(t.rootNode, moduleTail(file)).classes, 'audit');
+      } finally {
+        t.delete();
+      }
+    };
+    const config = (name: string, extra = '') => `from django.apps import AppConfig as BaseAppConfig\n\n\nclass AppConfig(BaseAppConfig):\n    name = ${name}\n${extra}`;
+    for (const name of ["__name__.rpartition('.')[0]", '__name__.rpartition(".")[0]', "__name__.rsplit('.', 1)[0]", '__name__.rsplit(".", maxsplit=1)[0]', "'.'.join(__name__.split('.')[:-1])", '__package__']) {
+      assert.deepEqual(label(config(name), '/src/etools/applications/audit/apps.py'), { kind: 'none' }, name);
+    }
+    assert.deepEqual(label(config("__name__.rpartition('.')[0]"), '/src/etools/applications/audit/config.py'), { kind: 'none' }, 'any module of the package');
+    assert.deepEqual(label(config("__name__.rpartition('.')[0]", "    label = 'audit_core'\n"), '/src/etools/applications/audit/apps.py'), { kind: 'label', label: 'audit_core' }, 'a literal label still wins');
+    assert.deepEqual(label(config("__name__.rpartition('.')[0]"), '/src/etools/applications/audit/__init__.py'), { kind: 'unknown' }, "in __init__.py it is the parent package, which the path alone does not tell");
+    assert.deepEqual(label(config("__name__.split('.')[0]"), '/src/etools/applications/audit/apps.py'), { kind: 'unknown' }, 'another computation stays unknown');
+    assert.deepEqual(label(config("__name__.rpartition('.')[0]"), 'apps.py'), { kind: 'unknown' }, 'no folder to name');
+    assert.deepEqual(moduleTail('/a/b/apps.py'), ['b', 'apps']);
+    assert.equal(moduleTail('/a/b/__init__.py'), null);
+  });
+
+  it('puts the app in the project view under its folder name', async () => {
+    const root = tree({
+      'etools/applications/audit/__init__.py': '',
+      'etools/applications/audit/apps.py': "from django.apps import AppConfig as BaseAppConfig\n\n\nclass AppConfig(BaseAppConfig):\n    name = __name__.rpartition('.')[0]\n    verbose_name = 'Audit'\n",
+    });
+    assert.deepEqual(readAppLabel(join(root, 'etools/applications/audit'), await getParser()), { kind: 'none' });
   });
 });
 

@@ -18,7 +18,7 @@ import { ListingCache } from './listing-cache';
 import { PyprojectCache } from '../config/pyproject';
 import type { CheckOptions } from './options';
 import { ConfigResolver } from './project-config';
-import { fillFingerprints, lintProject, planProject } from './project-run';
+import { fillFingerprints, lintProject, planProject, viewNotes } from './project-run';
 import { POOL_THRESHOLD, startWorkersEarly } from './lint-all';
 import type { EarlyWorkers } from './worker-pool';
 import { findingsExitCode } from './report';
@@ -182,13 +182,7 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
         `If MIGRATION_MODULES puts an app's migrations in that folder, name it in [tool.migration-guard.migration-modules].`,
     );
   }
-  const ambiguous = outcome.ambiguousLabels;
-  if (ambiguous.length > 0) {
-    info(
-      `${ambiguous.length === 1 ? 'the app label' : 'the app labels'} ${ambiguous.map((l) => `'${l}'`).join(', ')} ${ambiguous.length === 1 ? 'is' : 'are'} claimed by more than one migrations folder: ` +
-        `their migrations are checked without the migration graph and the model state. Check each project on its own, or name the folders in [tool.migration-guard.migration-modules].`,
-    );
-  }
+  for (const note of viewNotes(outcome.ambiguousLabels, outcome.unlabelledApps)) info(note);
   const results = run.statuses.slice(0, tasks.length);
 
   const files: FileReport[] = [];

@@ -13,7 +13,7 @@ import type { CheckIo } from './check';
 import { discover } from './discover';
 import { lintAllTasks } from './lint-all';
 import { ConfigResolver } from './project-config';
-import { finishProjectView, planProject } from './project-run';
+import { finishProjectView, planNotes, planProject } from './project-run';
 
 export type GraphFormat = 'text' | 'json';
 export const GRAPH_FORMATS: readonly GraphFormat[] = ['text', 'json'];
@@ -100,6 +100,7 @@ export async function runGraph(options: GraphOptions, io: CheckIo): Promise<numb
   const project = planProject(found.python, [], resolver);
   const { results } = await lintAllTasks(project.extra, resolver.configs, options.jobs);
   const view = finishProjectView(project, project.extra, results, resolver.resolved[0]?.settings.authUserModel ?? 'auth.User');
+  for (const note of planNotes(project, project.extra, results, io.cwd)) io.stderr(`migration-guard: ${note}\n`);
   const report = describe(view, io.cwd);
   io.stdout(options.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : text(report, options.plan));
   const refused = report.unknownDependencies.length > 0 || report.cycles.length > 0 || report.apps.some((a) => a.conflict);

@@ -16,7 +16,7 @@ import type { PythonParser, Tree } from '../analysis/parser';
 import { firstSyntaxError, undecodableSourceFinding } from '../analysis/rules/syntax-error';
 import type { Node } from '../analysis/syntax';
 import { MIGRATION_CLASS_HINT, MIGRATION_WORD } from '../config/file-matcher';
-import { configModule, type ConfigModule } from '../analysis/project/app-config';
+import { configModule, moduleTail, type ConfigModule } from '../analysis/project/app-config';
 import type { ProjectView } from '../analysis/project/view';
 import { readAppLabel } from '../workspace/project-loader';
 import { contentHash, hashFile, withDependencies } from './run-cache';
@@ -40,7 +40,7 @@ function appConfig(task: LintTask, text: string, parser: PythonParser, hashed: {
   try {
     const tree = parser.parse(text);
     try {
-      classes.set(task.file, configModule(tree.rootNode));
+      classes.set(task.file, configModule(tree.rootNode, moduleTail(task.file)));
     } finally {
       tree.delete();
     }

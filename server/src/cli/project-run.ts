@@ -4,7 +4,7 @@
  * once every file has been read, the project view itself and each linted file's final findings.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { finalizeFindings, projectFindings, viewAnswers } from '../analysis/engine';
 import type { AppLabel } from '../analysis/project/app-config';
 import type { MigrationSummary } from '../analysis/project/summary';
@@ -80,6 +80,49 @@ export interface ProjectOutcome {
   outsideApps: string[];
   /** App labels two migrations folders claim: their migrations are linted without the project view. */
   ambiguousLabels: string[];
+  /** App folders (as shown) whose apps.py label cannot be read: their migrations are linted without the project view. */
+  unlabelledApps: string[];
+}
+
+/**
+ * What check and graph say on stderr about migrations left out of the project view: those of app
+ * folders whose label cannot be read from apps.py (a computed `label`, several configs), and of
+ * labels two folders claim.
+ */
+export function viewNotes(ambiguousLabels: readonly string[], unlabelledApps: readonly string[]): string[] {
+  const notes: string[] = [];
+  const n = unlabelledApps.length;
+  if (n > 0) {
+    notes.push(
+      `the app label of ${n === 1 ? `${unlabelledApps[0]}` : `${n} apps (${unlabelledApps.slice(0, 3).join(', ')}${n > 3 ? ', …' : ''})`} cannot be read from ${n === 1 ? 'its' : 'their'} apps.py: ` +
+        `${n === 1 ? 'its' : 'their'} migrations are checked without the migration graph and the model state. Name ${n === 1 ? 'its migrations folder' : 'their migrations folders'} in [tool.migration-guard.migration-modules].`,
+    );
+  }
+  if (ambiguousLabels.length > 0) {
+    notes.push(
+      `${ambiguousLabels.length === 1 ? 'the app label' : 'the app labels'} ${ambiguousLabels.map((l) => `'${l}'`).join(', ')} ${ambiguousLabels.length === 1 ? 'is' : 'are'} claimed by more than one migrations folder: ` +
+        `their migrations are checked without the migration graph and the model state. Check each project on its own, or name the folders in [tool.migration-guard.migration-modules].`,
+    );
+  }
+  return notes;
+}
+
+/** The app folders of those tasks' migrations whose label cannot be read, shown as `show` says, sorted. */
+function unlabelled(layout: ProjectLayout, tasks: Iterable<LintTask>, show: (appDir: string, task: LintTask) => string): string[] {
+  const out = new Set<string>();
+  for (const t of tasks) {
+    const folder = layout.folderOf(t.file);
+    if (folder?.source === 'unknown apps.py label') out.add(show(dirname(folder.dir), t));
+  }
+  return [...out].sort();
+}
+
+/** The notes graph prints: folders of the plan's migrations left out of the view (see viewNotes). */
+export function planNotes(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], cwd: string): string[] {
+  const layout = layoutOf(plan, tasks, results);
+  const claimed = new Set<string>();
+  for (const f of layout.allFolders()) if (f.claimed) claimed.add(f.claimed);
+  return viewNotes([...claimed].sort(), unlabelled(layout, tasks.filter((t) => t.mode !== 'app-config'), (dir) => relative(cwd, dir) || '.'));
 }
 
 /** The apps.py labels a run read, by app folder. */
@@ -144,6 +187,7 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
   const creates = new Map<string, FileCreation>();
   const outsideApps: string[] = [];
   const ambiguous = new Set<string>();
+  const unread: LintTask[] = [];
   tasks.forEach((t, i) => {
     const r = results[i];
     if ((t.mode !== 'lint' && t.mode !== 'detect') || r?.status !== 'checked') return;
@@ -154,6 +198,7 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
       const folder = layout.folderOf(t.file);
       if (!folder) outsideApps.push(t.path);
       else if (folder.claimed) ambiguous.add(folder.claimed);
+      else if (folder.source === 'unknown apps.py label') unread.push(t);
     }
     // Fixes of the project rules are computed only when they may be written (--unsafe-fixes): on
     // the text the summary was read from — the workers' fixed text, or the file as it is.
@@ -200,7 +245,7 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
     }
     findings.set(i, final.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, range: f.range, related: f.related, ...(f.fingerprint !== undefined ? { fingerprint: f.fingerprint } : {}) })));
   });
-  return { findings, creates: [...creates.values()], outsideApps, ambiguousLabels: [...ambiguous].sort() };
+  return { findings, creates: [...creates.values()], outsideApps, ambiguousLabels: [...ambiguous].sort(), unlabelledApps: unlabelled(layout, unread, (_dir, t) => dirname(dirname(t.path))) };
 }
 
 /** Only what the report needs of a result (a cached project step keeps nothing more). */

@@ -9,7 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { summarizeTree } from '../analysis/engine';
 import { ValueInterner } from '../analysis/interner';
 import type { PythonParser } from '../analysis/parser';
-import { appConfigLabel, configModule, defaultConfigLabel, explicitConfigLabel, type AppLabel, type ClassLookup, type ConfigClass, type ConfigModule } from '../analysis/project/app-config';
+import { appConfigLabel, configModule, defaultConfigLabel, explicitConfigLabel, moduleTail, type AppLabel, type ClassLookup, type ConfigClass, type ConfigModule } from '../analysis/project/app-config';
 import { opaqueSummary, type MigrationSummary } from '../analysis/project/summary';
 import { ProjectView, type DatabaseNames, type ProjectMigration } from '../analysis/project/view';
 import type { Settings } from '../config/settings';
@@ -30,7 +30,7 @@ export function configModuleOf(file: string, parser: PythonParser, cache: Map<st
   try {
     const tree = parser.parse(readFileSync(file, 'utf8'));
     try {
-      read = configModule(tree.rootNode);
+      read = configModule(tree.rootNode, moduleTail(file));
     } finally {
       tree.delete();
     }

@@ -1,7 +1,7 @@
 /**
  * An app's label as its `apps.py` states it: the AppConfig Django would pick (the only one, or the
  * one with `default = True`), its literal `label`, else the last part of its literal `name`
- * (Django's default). A config class may inherit from another config class — in the same file, or
+ * (Django's default), or of a `name` computed as the module's own package (`__name__.rpartition('.')[0]`). A config class may inherit from another config class — in the same file, or
  * imported from a module the caller can find in the project — which may set the label; a base
  * that cannot be read, a computed value, or several candidates answer `unknown`.
  */
@@ -38,8 +38,41 @@ export interface ConfigModule {
   defaultAppConfig: string | null | 'unknown';
 }
 
-/** The classes of a module with their config-relevant attributes, and its default_app_config. */
-export function configModule(root: Node): ConfigModule {
+/**
+ * The last parts of a module's dotted name, from its file's path: `shop/orders/apps.py` ->
+ * ['orders', 'apps']; null for a package's `__init__.py` (its parent package is not known here).
+ */
+export function moduleTail(file: string): string[] | null {
+  const parts = file.split(/[\\/]/).filter((p) => p.length > 0);
+  const stem = (parts.pop() ?? '').replace(/\.py$/, '');
+  const folder = parts.pop();
+  return stem === '__init__' || !folder || !stem ? null : [folder, stem];
+}
+
+/** How apps.py spells "this module's package" (etools: `name = __name__.rpartition('.')[0]`), quotes and spaces aside. */
+const PACKAGE_OF_MODULE = new Set([
+  "__name__.rpartition('.')[0]",
+  "__name__.rsplit('.',1)[0]",
+  "__name__.rsplit('.',maxsplit=1)[0]",
+  "'.'.join(__name__.split('.')[:-1])",
+  '__package__',
+]);
+
+/**
+ * The app's dotted name a computed `name = …` gives, as far as the module's file tells: its package
+ * (the folder holding apps.py, which is then the label's last part); null for anything else.
+ */
+function computedAppName(value: Node | null, tail: readonly string[] | null): string | null {
+  if (!value || !tail) return null;
+  const text = value.text.replace(/\s+/g, '').replace(/"/g, "'");
+  return PACKAGE_OF_MODULE.has(text) ? tail.slice(0, -1).join('.') : null;
+}
+
+/**
+ * The classes of a module with their config-relevant attributes, and its default_app_config.
+ * @param tail the module's dotted name's last parts (moduleTail), to read a `name` computed from `__name__`
+ */
+export function configModule(root: Node, tail: readonly string[] | null = null): ConfigModule {
   const scope = moduleScope(root);
   const ev = new Evaluator(scope);
   const out: ConfigClass[] = [];
@@ -63,6 +96,7 @@ export function configModule(root: Node): ConfigModule {
       const a = attrs.get(key);
       return a ? (asString(ev.eval(a.value)) ?? 'unknown') : null;
     };
+    const appName = literal('name');
     const defaultAttr = attrs.get('default');
     const bases = (cls.childForFieldName('superclasses')?.namedChildren ?? [])
       .filter((b) => b.type !== 'keyword_argument' && b.type !== 'comment')
@@ -76,7 +110,7 @@ export function configModule(root: Node): ConfigModule {
     out.push({
       name,
       label: literal('label'),
-      appName: literal('name'),
+      appName: appName === 'unknown' ? (computedAppName(attrs.get('name')?.value ?? null, tail) ?? 'unknown') : appName,
       isDefault: defaultAttr ? (asBool(ev.eval(defaultAttr.value)) ?? 'unknown') : false,
       labelElsewhere: body ? /\bself\.label\s*=|\blabel\s*=\s*property\b|def\s+label\b/.test(body.text) : false,
       bases,
