@@ -40,7 +40,8 @@ export const OPERATION_CATALOG: ReadonlyMap<string, OperationSpec> = new Map<str
   ['AlterModelOptions', model('no-database', 'name', 'name', 'options')],
   ['AlterModelManagers', model('no-database', 'name', 'name', 'managers')],
   ['AddField', model('schema', 'model_name', 'model_name', 'name', 'field', 'preserve_default')],
-  ['RemoveField', model('schema', 'model_name', 'model_name', 'name')],
+  // FieldOperation's own signature: RemoveField takes (and ignores) a `field` too (DMOJ's judge/0123 passes one).
+  ['RemoveField', model('schema', 'model_name', 'model_name', 'name', 'field')],
   ['AlterField', model('schema', 'model_name', 'model_name', 'name', 'field', 'preserve_default')],
   ['RenameField', model('schema', 'model_name', 'model_name', 'old_name', 'new_name')],
   ['AddIndex', model('schema', 'model_name', 'model_name', 'index')],
