@@ -187,6 +187,54 @@ class Migration(migrations.Migration):
     ]);
   });
 
+  it('fills an f-string hole that names a string the file binds (treeherder perf/0050); any other hole leaves the string unread', async () => {
+    const src = `from django.db import migrations
+
+FK = "shop_order_listing_fk"
+TABLE = "shop_order"
+HEAD = "CREATE INDEX order_total"
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+
+    operations = [
+        migrations.RunSQL(
+            [
+                f"ALTER TABLE {TABLE} "
+                f"ADD CONSTRAINT {FK} FOREIGN KEY (listing_id) REFERENCES shop_listing (id);",
+                f"ALTER TABLE {TABLE} DROP COLUMN {column()}",
+                f"ALTER TABLE {TABLE.upper()} DROP COLUMN legacy_id",
+            ],
+            migrations.RunSQL.noop,
+        ),
+    ]
+`;
+    const found = await sqlFindings(src);
+    assert.deepEqual(found.map((f) => [f.rule, f.text]), [['add-constraint-validates', 'ADD CONSTRAINT {FK} FOREIGN KEY (listing_id) REFERENCES shop_listing (id)']]);
+    assert.match(found[0]?.finding.message ?? '', /ADD CONSTRAINT shop_order_listing_fk/);
+    assert.match(found[0]?.finding.message ?? '', /"shop_order"/);
+    // CONCURRENTLY would go inside the text a hole stands for: no edit is made there; after it, it is.
+    const index = (sql: string) => `from django.db import migrations
+
+HEAD = "CREATE INDEX order_total"
+NAME = "order_total"
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+
+    operations = [migrations.RunSQL(${sql}, migrations.RunSQL.noop)]
+`;
+    const inside = await sqlFindings(index('f"{HEAD} ON shop_order (total)"'));
+    assert.deepEqual(inside.map((f) => [f.rule, f.text, f.finding.fixes.length]), [['add-index-not-concurrent', '{HEAD} ON shop_order (total)', 0]]);
+    const after = await sqlFindings(index('f"CREATE INDEX {NAME} ON shop_order (total)"'));
+    assert.equal(after.length, 1);
+    const fix = after[0]?.finding.fixes[0];
+    assert.ok(fix, 'CONCURRENTLY before the hole');
+    assert.match(applyEdits(index('f"CREATE INDEX {NAME} ON shop_order (total)"'), fix.edits), /f"CREATE INDEX CONCURRENTLY \{NAME\} ON shop_order \(total\)"/);
+  });
+
   it('reads the database side of SeparateDatabaseAndState, not its state side', async () => {
     const src = migration(`        migrations.SeparateDatabaseAndState(
             database_operations=[

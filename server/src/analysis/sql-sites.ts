@@ -12,7 +12,7 @@ import type { StatementKind } from './locks/lock-table';
 import { nameResolver } from './sql-arguments';
 import { scanSql } from './sql';
 import type { Scope } from './scope';
-import { callArguments, dottedName, sequenceElements, SIMPLE_ESCAPES, STRING_START, unparen, type Node } from './syntax';
+import { callArguments, dottedName, sequenceElements, SIMPLE_ESCAPES, staticString, STRING_START, unparen, type Node } from './syntax';
 import type { Position, Range, TextEdit } from './types';
 
 /** The rules a RunSQL statement can be a finding of. */
@@ -78,16 +78,24 @@ interface Located {
   line: number;
   /** Where the character at `offset` is written; `end` for an offset that ends a range (it stays in the part it ends). */
   at: (offset: number, end?: boolean) => Position;
+  /** Whether `offset` falls inside text an f-string hole put there (no edit can be made there). */
+  filled: (offset: number) => boolean;
 }
 
 interface Segment {
   node: Node;
   /** Offset in the node's text of each character of the value, and one past the last. */
   raw: number[];
+  /** Value offsets [from, to) of the text f-string holes were filled with (each written at its hole's `{`). */
+  fills: Array<[number, number]>;
 }
 
-/** A string literal node read as literalString reads it; null for f-strings with holes and bytes. */
-function segmentOf(node: Node): { text: string; segment: Segment } | null {
+/**
+ * A string literal node read as literalString reads it, an f-string's `{NAME}` holes filled with
+ * the string the file binds the name to (treeherder perf/0050 names its constraint so); null for
+ * bytes and for f-strings with any other hole.
+ */
+function segmentOf(node: Node, resolve: ReturnType<typeof nameResolver>, depth: number): { text: string; segment: Segment } | null {
   const src = node.text;
   const m = STRING_START.exec(src);
   if (!m) return null;
@@ -97,10 +105,21 @@ function segmentOf(node: Node): { text: string; segment: Segment } | null {
   const bodyEnd = src.length - quote.length;
   let text = '';
   const raw: number[] = [];
+  const fills: Array<[number, number]> = [];
   for (let i = m[0].length; i < bodyEnd; ) {
     const c = src[i] as string;
     if (prefix.includes('f') && (c === '{' || c === '}')) {
-      if (src[i + 1] !== c) return null; // a hole: positions after it are not worth guessing
+      if (src[i + 1] !== c) {
+        const hole = c === '{' ? /^\{\s*([A-Za-z_]\w*)\s*\}/.exec(src.slice(i, bodyEnd)) : null;
+        const bound = hole && depth < 8 ? resolve(hole[1] as string) : null;
+        const value = bound ? staticString(bound, (name) => resolve(name), depth + 1) : null;
+        if (!hole || !value?.complete) return null; // a computed hole: positions after it are not worth guessing
+        fills.push([text.length, text.length + value.text.length]);
+        text += value.text;
+        for (let k = 0; k < value.text.length; k++) raw.push(i);
+        i += hole[0].length;
+        continue;
+      }
       text += c;
       raw.push(i);
       i += 2;
@@ -121,7 +140,7 @@ function segmentOf(node: Node): { text: string; segment: Segment } | null {
     i++;
   }
   raw.push(bodyEnd);
-  return { text, segment: { node, raw } };
+  return { text, segment: { node, raw, fills } };
 }
 
 function positionIn(node: Node, offset: number): Position {
@@ -152,6 +171,9 @@ function located(parts: Array<{ text: string; segment: Segment }>): Located {
       const raw = part.segment.raw[Math.min(offset - (starts[k] as number), part.segment.raw.length - 1)] as number;
       return positionIn(part.segment.node, raw);
     },
+    filled(offset) {
+      return parts.some((p, k) => p.segment.fills.some(([from, to]) => offset > (starts[k] as number) + from && offset < (starts[k] as number) + to));
+    },
   };
 }
 
@@ -161,13 +183,13 @@ function stringParts(node: Node, resolve: ReturnType<typeof nameResolver>, depth
   const n = unparen(node);
   switch (n.type) {
     case 'string': {
-      const s = segmentOf(n);
+      const s = segmentOf(n, resolve, depth);
       return s ? [s] : null;
     }
     case 'concatenated_string': {
       const out: Array<{ text: string; segment: Segment }> = [];
       for (const part of n.namedChildren) {
-        const s = part.type === 'string' ? segmentOf(part) : null;
+        const s = part.type === 'string' ? segmentOf(part, resolve, depth) : null;
         if (!s) return null;
         out.push(s);
       }
@@ -412,7 +434,7 @@ export function sqlSites(sqlNode: Node, scope: Scope): SqlSites {
         if (h.rule === 'remove-index-not-concurrent' && h.name && createdIndexes.has(h.name)) continue;
         const range = { start: str.at(h.from), end: str.at(h.to, true) };
         const site: SqlHazardSite = { rule: h.rule, what: h.what, range, table: h.table, name: h.name, alone, statement, ...(h.tableSql ? { tableSql: h.tableSql } : {}), ...(range.start.line !== str.line ? { stringLine: str.line } : {}), ...(h.ifExists ? { ifExists: true as const } : {}) };
-        if (h.insert) {
+        if (h.insert && !str.filled(h.insert.at)) {
           const p = str.at(h.insert.at, true);
           site.edits = [{ range: { start: p, end: p }, newText: h.insert.text }];
         }

@@ -119,7 +119,7 @@ const HOLE = /\{\{|\}\}|\{[^{}]*\}/g;
  * The value of one string literal node, read from its source text (cheaper than visiting its
  * children): prefix and quotes stripped, escapes decoded unless raw, f-string holes replaced.
  */
-function literalString(node: Node): StaticString | null {
+function literalString(node: Node, resolve?: NameResolver, depth = 0): StaticString | null {
   const text = node.text;
   const m = STRING_START.exec(text);
   if (!m) return null;
@@ -132,6 +132,12 @@ function literalString(node: Node): StaticString | null {
     body = body.replace(HOLE, (h) => {
       if (h === '{{') return '{';
       if (h === '}}') return '}';
+      // `{NAME}` of a name the file binds to a string (treeherder perf/0050: a constraint's name).
+      const name = /^\{\s*([A-Za-z_]\w*)\s*\}$/.exec(h)?.[1];
+      const bound = name && resolve ? resolve(name, node) : null;
+      const value = bound && depth < 8 ? staticString(bound, resolve, depth + 1) : null;
+      // A value with a backslash would be decoded twice below.
+      if (value?.complete && !value.text.includes('\\')) return value.text;
       complete = false;
       return ' ? ';
     });
@@ -154,12 +160,12 @@ export function staticString(node: Node, resolve?: NameResolver, depth = 0): Sta
   const n = unparen(node);
   switch (n.type) {
     case 'string':
-      return literalString(n);
+      return literalString(n, resolve, depth);
     case 'concatenated_string': {
       let text = '';
       let complete = true;
       for (const part of n.namedChildren) {
-        const s = literalString(part);
+        const s = literalString(part, resolve, depth);
         if (!s) return null;
         text += s.text;
         complete &&= s.complete;
