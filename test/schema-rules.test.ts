@@ -102,6 +102,16 @@ describe('schema-hazard messages follow the target', () => {
     const [message] = await messages('add-field-not-null/bad-default-none', 'add-field-not-null', pg(14, [4, 2]));
     assert.match(message ?? '', /its default is None, so Django adds it with no DEFAULT and it fails as soon as the table has rows/);
     assert.doesNotMatch(message ?? '', /sets its default only while adding/);
+    assert.doesNotMatch(message ?? '', /constant default|rewrites/, 'no default: nothing stored in the catalog, nothing rewritten');
+    assert.match(message ?? '', /; ALTER TABLE … ADD COLUMN takes an ACCESS EXCLUSIVE lock\. Instead/);
+  });
+
+  it('add-field-not-null: no default at all says so, and no more about a default (DMOJ judge/0123)', async () => {
+    for (const target of [pg(14, [4, 2]), pg(10, [3, 2])]) {
+      const [message] = await messages('add-field-not-null/bad-hand-written-without-default', 'add-field-not-null', target);
+      assert.match(message ?? '', /it has no default, so it fails as soon as the table has rows/);
+      assert.doesNotMatch(message ?? '', /constant default|with a default rewrites/);
+    }
   });
 
   it('add-constraint-validates: AddConstraintNotValid from Django 4.0, RunSQL NOT VALID before; nothing on MySQL or SQLite', async () => {

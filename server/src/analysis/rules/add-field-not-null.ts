@@ -23,11 +23,13 @@ function keepsDatabaseDefault(field: FieldSpec): boolean | undefined {
 /**
  * @param checksRows the column is a foreign key with its constraint, whose default every row takes:
  *   PostgreSQL checks each row against the referenced table before the lock goes (add-constraint-validates)
+ * @param hasDefault Django adds the column with a DEFAULT (without one, there is nothing to store or rewrite)
  */
-function lockText(target: TargetDatabase, checksRows: boolean): string {
+function lockText(target: TargetDatabase, checksRows: boolean, hasDefault: boolean): string {
   return forVendor(target, {
-    postgresql:
-      postgresqlAtLeast(target, 11)
+    postgresql: !hasDefault
+      ? 'ALTER TABLE … ADD COLUMN takes an ACCESS EXCLUSIVE lock'
+      : postgresqlAtLeast(target, 11)
         ? checksRows
           ? 'ALTER TABLE … ADD COLUMN … REFERENCES takes an ACCESS EXCLUSIVE lock and holds it while every row is checked against the referenced table (add-constraint-validates says how to avoid that)'
           : 'ALTER TABLE … ADD COLUMN takes an ACCESS EXCLUSIVE lock (brief: the constant default is stored in the catalog, no rewrite)'
@@ -75,7 +77,7 @@ export const addFieldNotNull: Rule = {
       const { fixes, refusal } = addFieldFixes(ctx, step, name, field);
       ctx.report({
         range: step.op.range,
-        message: `AddField '${name}' on '${step.model}' adds a NOT NULL column to existing table ${tableLabel(step)}: ${consequence}; ${lockText(ctx.target, checksRows)}. Instead, ${alternative}.${refusal ? ` (No fix: ${refusal}.)` : ''}`,
+        message: `AddField '${name}' on '${step.model}' adds a NOT NULL column to existing table ${tableLabel(step)}: ${consequence}; ${lockText(ctx.target, checksRows, hasDefault)}. Instead, ${alternative}.${refusal ? ` (No fix: ${refusal}.)` : ''}`,
         fixes,
       });
     });
