@@ -9,7 +9,7 @@
  * makemigrations writes them). Left without a fix: a field whose definition holds what is not read
  * statically (choices, help_text, verbose_name, validators, computed values), or names a module
  * this file does not import; an AlterField that changes db_column (keeping the column would undo
- * the operation's only purpose).
+ * the operation's only purpose); a migration that is not its app's latest.
  */
 import type { FieldSpec } from '../fields';
 import type { OperationSummary } from '../project/summary';
@@ -18,6 +18,7 @@ import type { Fix } from '../types';
 import type { Value } from '../values';
 import { pythonString } from './edits';
 import { fixContext, separateDatabaseAndState } from './fix-context';
+import { isAppLatest } from './follow-up';
 
 /** `v` as Python source, or null when any part of it is not known; `bound` says which root names this file binds. */
 export function pythonValue(v: Value, bound: (name: string) => boolean): string | null {
@@ -76,6 +77,9 @@ function fieldWithColumn(field: FieldSpec, column: string, bound: (name: string)
 export function renameFieldFixes(ctx: ProjectRuleContext, op: OperationSummary, model: string, newName: string, field: FieldSpec, oldColumn: string): Fix[] {
   const fc = fixContext(ctx);
   if (!fc.hasText || !fc.migrationsBound || op.container !== null || op.branches.length > 0) return [];
+  // Only the app's latest migration: an older one has run in production, and a later migration that
+  // redefines the field without db_column would rename the column there (treeherder perf/0012, 0013).
+  if (!isAppLatest(ctx.view, ctx.file)) return [];
   const names = new Set(fc.text.imports().flatMap((i) => i.names));
   // The field may come from a file that imports what this one does not: `models` is added.
   let needsModels = false;
