@@ -235,6 +235,61 @@ class Migration(migrations.Migration):
     assert.match(applyEdits(index('f"CREATE INDEX {NAME} ON shop_order (total)"'), fix.edits), /f"CREATE INDEX CONCURRENTLY \{NAME\} ON shop_order \(total\)"/);
   });
 
+  it("renames and drops of the join tables Django made for many-to-many fields are Django's tables too (osf.io 0033)", async () => {
+    const dir = temps.make();
+    writeFileIn(join(dir, 'shop', 'migrations', '__init__.py'), '');
+    writeFileIn(
+      join(dir, 'shop', 'migrations', '0001_initial.py'),
+      `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = []
+
+    operations = [
+        migrations.CreateModel(name="Tag", fields=[("id", models.AutoField(primary_key=True))]),
+        migrations.CreateModel(name="Pin", fields=[("id", models.AutoField(primary_key=True))]),
+        migrations.CreateModel(
+            name="Subscription",
+            fields=[
+                ("id", models.AutoField(primary_key=True)),
+                ("none", models.ManyToManyField(to="shop.tag", related_name="+")),
+                ("digest", models.ManyToManyField(to="shop.tag", db_table="shop_digests", related_name="+")),
+                ("pins", models.ManyToManyField(to="shop.pin", through="shop.Pinned")),
+            ],
+        ),
+        migrations.CreateModel(
+            name="Pinned",
+            fields=[
+                ("id", models.AutoField(primary_key=True)),
+                ("pin", models.ForeignKey(on_delete=models.CASCADE, to="shop.pin")),
+                ("subscription", models.ForeignKey(on_delete=models.CASCADE, to="shop.subscription")),
+            ],
+        ),
+    ]
+`,
+    );
+    const file = join(dir, 'shop', 'migrations', '0002_legacy.py');
+    const source = migration(`        migrations.RunSQL(
+            [
+                "ALTER TABLE shop_subscription_none RENAME TO shop_legacy_none",
+                "ALTER TABLE shop_digests RENAME TO shop_legacy_digests",
+                "ALTER TABLE shop_subscription_digest RENAME TO shop_legacy_digest",
+                "DROP TABLE shop_subscription_pins",
+            ],
+            migrations.RunSQL.noop,
+        ),`);
+    writeFileIn(file, source);
+    const result = (await lintProject(dir)).get(file);
+    const found = (result?.findings ?? []).filter((f) => f.message.startsWith('RunSQL')).map((f) => [f.rule, covered(source, f.range)]);
+    // shop_subscription_digest is no table of Django's (the field names its own db_table); an explicit through model has no join table.
+    assert.deepEqual(found, [
+      ['rename-table', 'RENAME TO shop_legacy_none'],
+      ['rename-table', 'RENAME TO shop_legacy_digests'],
+    ]);
+  });
+
   it('reads the database side of SeparateDatabaseAndState, not its state side', async () => {
     const src = migration(`        migrations.SeparateDatabaseAndState(
             database_operations=[

@@ -7,7 +7,7 @@
 import { MigrationGraph, keyId, type GraphMigration, type GraphNode, type UnknownDependency } from './graph';
 import { AppState, applyMigration, defaultTable, emptyAppState, modelEntry, truncateName, type ModelEntry, type ModelState, type StateView } from './state';
 import type { MigrationKey, MigrationSummary } from './summary';
-import { stampedOnSave, type FieldSpec } from '../fields';
+import { djangoMadeJoinTable, stampedOnSave, type FieldSpec } from '../fields';
 import type { BaseWrites } from './base-class';
 
 export interface ProjectMigration {
@@ -414,6 +414,21 @@ export class ProjectView {
     const table = defaultTable(m);
     if (table === undefined || !this.names) return table;
     return truncateName(table, this.names.maxNameLength, this.names.digest);
+  }
+
+  /**
+   * The table Django makes for a ManyToManyField without `through`: its `db_table`, else
+   * `<model table>_<field name>`, shortened as Django shortens names; undefined when it makes none
+   * or the name cannot be told.
+   */
+  joinTableName(model: ModelState, fieldName: string, field: FieldSpec, state?: AppState): string | undefined {
+    if (field.relation?.kind !== 'many-to-many' || djangoMadeJoinTable(field.relation) !== true) return undefined;
+    const own = field.call?.kwargs['db_table'];
+    if (own !== undefined) return own.kind === 'str' ? own.value : undefined;
+    const base = this.tableName(model, state);
+    if (base === undefined || model.options.proxy === true) return undefined;
+    const table = `${base}_${fieldName}`;
+    return this.names ? truncateName(table, this.names.maxNameLength, this.names.digest) : table;
   }
 
   // --- Graph problems, per file ---------------------------------------------------------------

@@ -38,8 +38,9 @@ export function sqlHazards(ctx: ProjectRuleContext): JudgedSite[] {
 
 /**
  * The tables of this app's models as Django's state has them before this migration — what the
- * code of the release still running knows — each with its columns' fields; null without a
- * project view.
+ * code of the release still running knows — each with its columns' fields, and the join tables
+ * Django made for their many-to-many fields (osf.io `0033` renames three; their columns are not
+ * listed); null without a project view.
  */
 function stateTables(ctx: ProjectRuleContext): StateTables | null {
   const state = ctx.view && ctx.file ? ctx.view.stateOf(ctx.file, 'before', 'state') : null;
@@ -55,6 +56,10 @@ function stateTables(ctx: ProjectRuleContext): StateTables | null {
       if (c) columns.set(c, field[1]);
     }
     out.set(table, columns);
+    for (const [name, spec] of m.fields) {
+      const join = spec ? ctx.view.joinTableName(m, name, spec, state) : undefined;
+      if (join && !out.has(join)) out.set(join, new Map());
+    }
   }
   return out;
 }
