@@ -1,6 +1,7 @@
 /**
  * rename-table: RenameModel of a model without an explicit db_table, or AlterModelTable giving a
- * new table name, on an existing table. Old code still running during the deploy queries the old
+ * new table name, on an existing table; RenameField of a many-to-many field whose join table
+ * Django made (the table is named after the field). Old code still running during the deploy queries the old
  * name and fails at once; keeping the table (`db_table = '<old name>'` on the renamed model) costs
  * nothing.
  */
@@ -23,6 +24,21 @@ export const renameTable: Rule = {
       const from = defaultTable(before);
       let to: string | undefined;
       let label: string;
+      if (args.kind === 'RenameField') {
+        // A many-to-many field's join table is named after the field: renaming the field renames it (NEMO 0099).
+        const field = args.oldName ? before.fields.get(args.oldName) : undefined;
+        if (!field || !args.oldName || !args.newName || !ctx.view || !step.start?.fields.has(args.oldName)) return;
+        const oldJoin = ctx.view.joinTableName(before, args.oldName, field);
+        const newJoin = ctx.view.joinTableName(before, args.newName, field);
+        if (!oldJoin || !newJoin || oldJoin === newJoin || field.call?.kwargs['db_table'] !== undefined) return;
+        ctx.report({
+          range: step.op.range,
+          message:
+            `RenameField '${args.oldName}' → '${args.newName}' renames the join table of the many-to-many field, "${oldJoin}" to "${newJoin}" (ALTER TABLE … RENAME, a brief ACCESS EXCLUSIVE lock): ` +
+            `old code still running during the deploy queries "${oldJoin}" and fails at once. Keep the table: give the field \`db_table="${oldJoin}"\` so nothing changes in the database.`,
+        });
+        return;
+      }
       if (args.kind === 'RenameModel') {
         if (!args.newName || before.options.dbTable !== null) return; // an explicit db_table stays
         to = defaultTable({ ...before, name: args.newName });
