@@ -209,6 +209,29 @@ describe('language server: the project view', () => {
     }
   });
 
+  it('says in its log, after the scan, which apps it checks without the project view because their apps.py label cannot be read, as the CLI does', async () => {
+    const { root, write } = emptyProject();
+    for (const app of ['shop', 'billing']) {
+      write(`proj/${app}/__init__.py`, '');
+      write(`proj/${app}/migrations/__init__.py`, '');
+      write(`proj/${app}/migrations/0001_initial.py`, 'from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = []\n');
+    }
+    const config = (label: string) => `from django.apps import AppConfig\n\n\nclass Config(AppConfig):\n    name = __name__.rpartition('.')[0]\n    label = ${label}\n`;
+    write('proj/shop/apps.py', config('make_label()'));
+    write('proj/billing/apps.py', config("'billing'"));
+    const cli = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'check', '.'], { cwd: root, encoding: 'utf8' });
+    const note = /the app label of proj\/shop cannot be read from its apps\.py: its migrations are checked without the migration graph and the model state\./;
+    assert.match(cli.stderr, note);
+    const client = await TestClient.start({ workspaceFolders: [root], settings: () => ({}) });
+    try {
+      await client.waitFor(() => client.logs.some((l) => /checked \d+ migrations/.test(l)), 'the workspace scan');
+      await client.waitFor(() => client.logs.some((l) => note.test(l)), 'the note on the app whose label cannot be read');
+      assert.ok(!client.logs.some((l) => /billing/.test(l)), client.logs.join('\n'));
+    } finally {
+      await client.stop();
+    }
+  });
+
   for (const fixture of ['projects/conflict', 'projects/cycle', 'projects/unknown-dependency', 'projects/split-labels', 'projects/state-ops', 'rules/mixed-data-and-schema/bad-table-created-in-an-earlier-file', 'rules/conflicting-migrations/tricky-duplicate-label']) {
     it(`finds what the CLI finds in the same folder: ${fixture}`, async () => {
       const root = copyOf(fixture);

@@ -13,7 +13,9 @@ import { applyFixEdits } from '../analysis/fixes/apply';
 import type { FileCreation, TextEdit } from '../analysis/types';
 import { canEncode, type SourceEncoding } from '../workspace/source-encoding';
 import { POSTGRES_NAMES, projectMigrations } from '../workspace/project-loader';
-import { graphCandidates, ProjectLayout, type GraphCandidates } from '../workspace/project-layout';
+import { graphCandidates, ProjectLayout, viewNotes, type GraphCandidates } from '../workspace/project-layout';
+
+export { viewNotes };
 import type { ConfigResolver } from './project-config';
 import { findingFingerprint } from '../analysis/fingerprint';
 import { PythonParser } from '../analysis/parser';
@@ -82,29 +84,6 @@ export interface ProjectOutcome {
   ambiguousLabels: string[];
   /** App folders (as shown) whose apps.py label cannot be read: their migrations are linted without the project view. */
   unlabelledApps: string[];
-}
-
-/**
- * What check and graph say on stderr about migrations left out of the project view: those of app
- * folders whose label cannot be read from apps.py (a computed `label`, several configs), and of
- * labels two folders claim.
- */
-export function viewNotes(ambiguousLabels: readonly string[], unlabelledApps: readonly string[]): string[] {
-  const notes: string[] = [];
-  const n = unlabelledApps.length;
-  if (n > 0) {
-    notes.push(
-      `the app label of ${n === 1 ? `${unlabelledApps[0]}` : `${n} apps (${unlabelledApps.slice(0, 3).join(', ')}${n > 3 ? ', …' : ''})`} cannot be read from ${n === 1 ? 'its' : 'their'} apps.py: ` +
-        `${n === 1 ? 'its' : 'their'} migrations are checked without the migration graph and the model state. Name ${n === 1 ? 'its migrations folder' : 'their migrations folders'} in [tool.migration-guard.migration-modules].`,
-    );
-  }
-  if (ambiguousLabels.length > 0) {
-    notes.push(
-      `${ambiguousLabels.length === 1 ? 'the app label' : 'the app labels'} ${ambiguousLabels.map((l) => `'${l}'`).join(', ')} ${ambiguousLabels.length === 1 ? 'is' : 'are'} claimed by more than one migrations folder: ` +
-        `their migrations are checked without the migration graph and the model state. Check each project on its own, or name the folders in [tool.migration-guard.migration-modules].`,
-    );
-  }
-  return notes;
 }
 
 /** The app folders of those tasks' migrations whose label cannot be read, shown as `show` says, sorted. */

@@ -232,6 +232,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
         if (file && !seen.has(file) && !documents?.get(uri)) linter.forgetPublished(uri);
       }
       log(`checked ${migrations} migrations in ${Date.now() - started} ms (${linter.publishedUris().length} with findings)`);
+      for (const note of linter.viewNotes()) log(note);
       memory.settled();
     } finally {
       scansRunning--;

@@ -26,6 +26,7 @@ import type { DecodedSource } from '../workspace/source-encoding';
 import { readSourceFile } from '../workspace/read-source';
 import { ProjectModel, type ProjectChange } from '../workspace/project-model';
 import { overrideFolders, POSTGRES_NAMES } from '../workspace/project-loader';
+import { viewNotes } from '../workspace/project-layout';
 import { targetOf } from '../config/settings';
 import type { LintService, ResolvedSettings } from './lint-service';
 import { uriToPath } from './lint-service';
@@ -317,6 +318,17 @@ export class WorkspaceLinter {
       if (!model) this.models.set(folder, (model = new ProjectModel(parser, settings)));
       model.reset(files, settings);
     }
+  }
+
+  /**
+   * What the log says after a scan about migrations linted without the project view (labels two
+   * folders claim, apps whose apps.py label cannot be read), per workspace folder.
+   */
+  viewNotes(): string[] {
+    return [...this.models].flatMap(([folder, model]) => {
+      const out = model.outOfView(folder);
+      return viewNotes(out.ambiguous, out.unlabelled).map((note) => (this.models.size > 1 ? `${basename(folder)}: ${note}` : note));
+    });
   }
 
   /**

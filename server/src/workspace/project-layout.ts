@@ -119,3 +119,26 @@ export class ProjectLayout {
     return [...this.folders.values()];
   }
 }
+
+/**
+ * What check and graph say on stderr (and the language server in its log) about migrations left out of the project view: those of app
+ * folders whose label cannot be read from apps.py (a computed `label`, several configs), and of
+ * labels two folders claim.
+ */
+export function viewNotes(ambiguousLabels: readonly string[], unlabelledApps: readonly string[]): string[] {
+  const notes: string[] = [];
+  const n = unlabelledApps.length;
+  if (n > 0) {
+    notes.push(
+      `the app label of ${n === 1 ? `${unlabelledApps[0]}` : `${n} apps (${unlabelledApps.slice(0, 3).join(', ')}${n > 3 ? ', …' : ''})`} cannot be read from ${n === 1 ? 'its' : 'their'} apps.py: ` +
+        `${n === 1 ? 'its' : 'their'} migrations are checked without the migration graph and the model state. Name ${n === 1 ? 'its migrations folder' : 'their migrations folders'} in [tool.migration-guard.migration-modules].`,
+    );
+  }
+  if (ambiguousLabels.length > 0) {
+    notes.push(
+      `${ambiguousLabels.length === 1 ? 'the app label' : 'the app labels'} ${ambiguousLabels.map((l) => `'${l}'`).join(', ')} ${ambiguousLabels.length === 1 ? 'is' : 'are'} claimed by more than one migrations folder: ` +
+        `their migrations are checked without the migration graph and the model state. Check each project on its own, or name the folders in [tool.migration-guard.migration-modules].`,
+    );
+  }
+  return notes;
+}

@@ -7,6 +7,7 @@
  * dependency), and `affected` names the migrations whose findings may change with it.
  */
 import { existsSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
 import type { PythonParser } from '../analysis/parser';
 import type { AppLabel, ConfigModule } from '../analysis/project/app-config';
 import type { MigrationSummary, OperationSummary } from '../analysis/project/summary';
@@ -128,6 +129,20 @@ export class ProjectModel {
     if (!this.layout) return false;
     for (const e of this.entries.values()) if (e.unread) return false;
     return true;
+  }
+
+  /**
+   * The labels two migrations folders claim, and the app folders (relative to `root`) whose apps.py
+   * label cannot be read: their migrations are linted without the project view.
+   */
+  outOfView(root: string): { ambiguous: string[]; unlabelled: string[] } {
+    const ambiguous = new Set<string>();
+    const unlabelled = new Set<string>();
+    for (const f of this.layout?.allFolders() ?? []) {
+      if (f.claimed) ambiguous.add(f.claimed);
+      else if (f.source === 'unknown apps.py label') unlabelled.add(relative(root, dirname(f.dir)) || '.');
+    }
+    return { ambiguous: [...ambiguous].sort(), unlabelled: [...unlabelled].sort() };
   }
 
   /** The migrations folder record of a file's directory (why it has, or lacks, a label). */
