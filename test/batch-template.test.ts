@@ -1865,3 +1865,81 @@ describe('"Batch this loop" for a delete of another model\'s row, and delete(usi
     assert.doesNotMatch(applyEdits(wrap(onAlias), fix2.edits), /\.using\(db_alias\)\.using\(db_alias\)/);
   });
 });
+
+describe('a save loop over a model the project view cannot answer about', () => {
+  const scratch = new TempDirs();
+  after(() => scratch.removeAll());
+  const project = (mystery: boolean) => {
+    const dir = scratch.make();
+    writeFileIn(join(dir, 'shop', 'migrations', '__init__.py'), '');
+    writeFileIn(
+      join(dir, 'shop', 'migrations', '0001_initial.py'),
+      `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = []
+    operations = [
+        migrations.CreateModel(
+            name="Order",
+            fields=[
+                ("id", models.AutoField(primary_key=True)),
+                ("total", models.IntegerField(null=True)),
+                ("modified", models.DateTimeField(auto_now=True)),
+            ],
+        ),
+    ]
+`,
+    );
+    writeFileIn(
+      join(dir, 'shop', 'migrations', '0002_audit.py'),
+      `from django.db import migrations
+${mystery ? 'import audit.operations\n' : ''}
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [${mystery ? 'audit.operations.TrackChanges(model_name="order")' : ''}]
+`,
+    );
+    const file = join(dir, 'shop', 'migrations', '0003_totals.py');
+    writeFileIn(
+      file,
+      `from django.db import migrations
+
+
+def zero_totals(apps, schema_editor):
+    Order = apps.get_model("shop", "Order")
+    for order in Order.objects.filter(total__isnull=True):
+        order.total = 0
+        order.save()
+
+
+class Migration(migrations.Migration):
+    atomic = False
+    dependencies = [("shop", "0002_audit")]
+    operations = [migrations.RunPython(zero_totals, migrations.RunPython.noop)]
+`,
+    );
+    return { dir, file };
+  };
+
+  it('gets no proven rewrite, and "Batch this loop" says the fields save() stamps cannot be told (etools last_mile/0008)', async () => {
+    const { dir, file } = project(true);
+    const finding = (await lintProject(dir)).get(file)?.findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.ok(finding);
+    assert.deepEqual(finding.fixes.map((f) => f.title.replace(/ every \d+$/, '')), ['Batch this loop: collect the rows, bulk_update']);
+    const after = applyEdits(readFileSync(file, 'utf8'), finding.fixes[0]?.edits ?? []);
+    assert.match(after, /# TODO\(migration-guard\): the fields of Order are not known here: if its save\(\) stamps any \(auto_now, AutoLastModifiedField\), stamp and list them too/);
+  });
+
+  it('stamps what the view knows when it can answer (the same loop without the unknown operation)', async () => {
+    const { dir, file } = project(false);
+    const finding = (await lintProject(dir)).get(file)?.findings.find((f) => f.rule === 'unbatched-save-loop');
+    const fix = finding?.fixes[0];
+    assert.ok(fix);
+    const after = applyEdits(readFileSync(file, 'utf8'), fix.edits);
+    assert.doesNotMatch(after, /are not known here/);
+    assert.match(after, /get_field\("modified"\)\.pre_save\(order, False\)/);
+  });
+});

@@ -48,6 +48,8 @@ export interface BatchLoopInput {
   stamped?: (model: string) => string[];
   /** Every field of a model (as the code names it), per the project view; null when not known. */
   fields?: (model: string) => ModelFields | null;
+  /** The rule runs with the project view: a model it cannot answer about is one whose migrations cannot all be read. */
+  inView?: boolean;
 }
 
 interface Sink {
@@ -210,9 +212,12 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
           if (explicit) return { flush: `${manager}.bulk_update(${rows}, [${explicit.map(pythonString).join(', ')}])`, notes: repeat };
           const { fields, why } = batchedFields(body, row, known, stamps, args.keywords.has('update_fields'));
           const list = `[${fields.map(pythonString).join(', ')}]`;
-          if (!why) return { flush: `${manager}.bulk_update(${rows}, ${list})`, notes: repeat };
+          // With the project view at hand but no answer about the model (its migrations cannot all be
+          // read), the fields save() stamps cannot be told: say so (etools last_mile/0008 stamps one).
+          const notes = input.inView && !known ? [...repeat, `${MARK} the fields of ${rowModel ?? `${row}'s model`} are not known here: if its save() stamps any (auto_now, AutoLastModifiedField), stamp and list them too`] : repeat;
+          if (!why) return { flush: `${manager}.bulk_update(${rows}, ${list})`, notes };
           const name = fresh('fields');
-          return { flush: `${manager}.bulk_update(${rows}, ${name})`, notes: repeat, fieldsLine: `${name} = ${list}  ${MARK} ${why} (bulk_update writes only these)` };
+          return { flush: `${manager}.bulk_update(${rows}, ${name})`, notes, fieldsLine: `${name} = ${list}  ${MARK} ${why} (bulk_update writes only these)` };
         }),
       });
     } else if (w.kind === 'delete' && isRow) {

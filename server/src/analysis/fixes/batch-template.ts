@@ -35,6 +35,8 @@ interface TemplateInput {
   stamped?: (model: string) => string[];
   /** See BatchLoopInput.fields. */
   fields?: (model: string) => ModelFields | null;
+  /** See BatchLoopInput.inView. */
+  inView?: boolean;
 }
 
 /** `Order` for `Order.objects.filter(...)...`, the model whose manager the chain starts from. */
@@ -229,6 +231,8 @@ export function batchTemplateFix(input: TemplateInput): Fix | null {
   const fields = explicit ?? [...read.fields.keys()];
   if (fields.length === 0) return null;
   // save() stamps auto_now fields (the ones it writes), bulk_update and update() do not: "Batch this loop" says how.
+  // A model the project view cannot answer about may have some: not proven, and the template marks it.
+  if (input.inView && !known && explicit === null) return null;
   const stamps = input.stamped?.(qs.model) ?? [];
   if (stamps.some((f) => explicit === null || explicit.includes(f))) return null;
   // update_fields names a field the loop never sets: save() is there to have it computed (its pre_save).

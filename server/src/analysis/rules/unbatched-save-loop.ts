@@ -375,8 +375,8 @@ export const unbatchedSaveLoop: Rule = {
           // The proven rewrite first; else the template that keeps the loop and batches its writes.
           const template =
             (first.kind !== 'helper' && !facts.helperCalls.some((h) => h.loop && loopWithin(h.loop, loop))
-              ? batchTemplateFix({ loop, write: first, loopWrites: loop.allWrites, source: ctx.source, batchSize: ctx.batchSize, suffix, multiTable, stamped, fields })
-              : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals, suffix, multiTable, stamped, fields });
+              ? batchTemplateFix({ loop, write: first, loopWrites: loop.allWrites, source: ctx.source, batchSize: ctx.batchSize, suffix, multiTable, stamped, fields, inView: !!ctx.project?.view })
+              : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals, suffix, multiTable, stamped, fields, inView: !!ctx.project?.view });
           // A write inside a same-file helper: the helper's body inlined into the loop, then batched.
           // Only a refusal about the helper is inlining's to lift (a `return` of the loop's own stays one).
           let fix = typeof template === 'string' && template.startsWith(HELPER_WRITE) ? (inlinedTemplate(loop, writes, ctx) ?? template) : template;
