@@ -306,3 +306,32 @@ describe('schema-hazard findings', () => {
     }
   });
 });
+
+describe('mixed-data-and-schema names a RunSQL by its statement as written', () => {
+  it('shows a DO block as written, never the placeholder the SQL scanner puts for its body (Ghostwriter reporting/0070)', async () => {
+    const source = `from django.db import migrations
+
+
+def fill(apps, schema_editor):
+    Order = apps.get_model("shop", "Order")
+    Order.objects.filter(total__isnull=True).update(total=0)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+
+    operations = [
+        migrations.RunPython(fill, migrations.RunPython.noop),
+        migrations.RunSQL(
+            "DO $$ BEGIN ALTER TABLE shop_order ADD CONSTRAINT order_total_set CHECK (total IS NOT NULL); END $$;",
+            migrations.RunSQL.noop,
+        ),
+    ]
+`;
+    const { findings } = await lint(source);
+    const mixed = findings.find((f) => f.rule === 'mixed-data-and-schema');
+    assert.ok(mixed, findings.map((f) => f.rule).join(', '));
+    assert.doesNotMatch(mixed.message, /\$BODY\(/);
+    assert.match(mixed.message, /RunSQL "DO \$\$ BEGIN ALTER …"/);
+  });
+});

@@ -160,8 +160,10 @@ function label(op: Operation): string {
   if (op.runSql?.sql) {
     const ddl = op.runSql.sql.statements.find((st) => st.cls === 'ddl-existing' || st.cls === 'ddl-new');
     if (ddl) {
-      const head = ddl.code.replace(/\s+/g, ' ').split(' ').slice(0, 4).join(' ');
-      return `${op.name} "${head}${ddl.code.length > head.length ? ' …' : ''}"`;
+      // The statement as written (its `code` stands `$BODY(n)` for a dollar-quoted body: Ghostwriter reporting/0070).
+      const one = ddl.text.replace(/\s+/g, ' ').trim();
+      const head = one.split(' ').slice(0, 4).join(' ');
+      return `${op.name} "${head}${one.length > head.length ? ' …' : ''}"`;
     }
   }
   return operationLabel(op.name, op.targetModel);
