@@ -12,7 +12,7 @@ import { addFieldFixes } from '../fixes/not-null-steps';
 import { djangoAtLeast, postgresqlAtLeast, type TargetDatabase } from '../target-database';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
-import { defaultRestoredBySql, forVendor, hasColumn, tableDroppedLater, tableLabel, walkSchema } from './schema-walk';
+import { columnAtStart, defaultRestoredBySql, forVendor, hasColumn, tableDroppedLater, tableLabel, walkSchema } from './schema-walk';
 
 /** True when the column gets a database-level default that stays (Django 5.0's db_default). */
 function keepsDatabaseDefault(field: FieldSpec): boolean | undefined {
@@ -59,6 +59,9 @@ export const addFieldNotNull: Rule = {
       const table = step.before ? defaultTable(step.before) : undefined;
       const column = args.name ? fieldColumn(args.name, field) : undefined;
       if (table && column && defaultRestoredBySql(ctx.summary, step, table, column)) return;
+      // A column of that name was there when the migration began (dropped earlier in it and added back:
+      // Ghostwriter users/0013): old code's INSERTs name it and give it a value.
+      if (column && columnAtStart(step, column) === true) return;
       // Django's effective default: the default as written, now() for auto_now, '' for blank text.
       // `default=None` is one too, and Django writes no DEFAULT for it (saleor shipping/0013).
       const noneDefault = field.default !== 'NOT_PROVIDED' && field.default?.kind === 'none';
