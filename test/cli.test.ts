@@ -314,6 +314,18 @@ describe('cli: settings and file selection', () => {
     assert.doesNotMatch(cli(['check', '--quiet', '--format', 'json', '.'], root).stderr, /cannot be read/, '--quiet says nothing');
   });
 
+  it("says which files of migrations folders Django's loader never runs (a dot in the module name: peering-manager's 0001_v1.0.0.py)", () => {
+    const root = tempDir();
+    mkdirSync(join(root, 'shop', 'migrations'), { recursive: true });
+    writeFileSync(join(root, 'shop', '__init__.py'), '');
+    writeFileSync(join(root, 'shop', 'migrations', '__init__.py'), '');
+    writeFileSync(join(root, 'shop', 'migrations', '0001_initial.py'), SAVE_LOOP_MIGRATION('x'));
+    writeFileSync(join(root, 'shop', 'migrations', '0001_v1.0.0.py'), SAVE_LOOP_MIGRATION('y'));
+    const run = cli(['check', '--format', 'json', '.'], root);
+    assert.match(run.stderr, /1 file in migrations folders has a name Django's loader skips \(shop\/migrations\/0001_v1\.0\.0\.py: a dot or a leading _ or ~ in the module name\), so Django never runs it: checked alone/);
+    assert.doesNotMatch(run.stderr, /0001_initial/);
+  });
+
   it('finds a Migration class by content in files of other encodings, and skips files that only mention the word elsewhere', () => {
     const root = tempDir();
     // latin-1 with its cookie, and UTF-8 with a BOM: both write the class's ASCII as ASCII bytes.

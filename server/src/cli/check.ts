@@ -183,6 +183,14 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
     );
   }
   for (const note of viewNotes(outcome.ambiguousLabels, outcome.unlabelledApps)) info(note);
+  const unloadable = outcome.unloadable;
+  if (unloadable.length > 0) {
+    const n = unloadable.length;
+    info(
+      `${n === 1 ? '1 file' : `${n} files`} in migrations folders ${n === 1 ? 'has a name' : 'have names'} Django's loader skips (${unloadable[0]}${n > 1 ? ', …' : ''}: ` +
+        `a dot or a leading _ or ~ in the module name), so Django never runs ${n === 1 ? 'it' : 'them'}: checked alone, without the migration graph and the model state.`,
+    );
+  }
   const results = run.statuses.slice(0, tasks.length);
 
   const files: FileReport[] = [];

@@ -13,7 +13,7 @@ import { applyFixEdits } from '../analysis/fixes/apply';
 import type { FileCreation, TextEdit } from '../analysis/types';
 import { canEncode, type SourceEncoding } from '../workspace/source-encoding';
 import { POSTGRES_NAMES, projectMigrations } from '../workspace/project-loader';
-import { graphCandidates, ProjectLayout, viewNotes, type GraphCandidates } from '../workspace/project-layout';
+import { graphCandidates, isMigrationModuleName, ProjectLayout, viewNotes, type GraphCandidates } from '../workspace/project-layout';
 
 export { viewNotes };
 import type { ConfigResolver } from './project-config';
@@ -84,6 +84,8 @@ export interface ProjectOutcome {
   ambiguousLabels: string[];
   /** App folders (as shown) whose apps.py label cannot be read: their migrations are linted without the project view. */
   unlabelledApps: string[];
+  /** Files of migrations folders whose module name Django's loader skips (`0001_v1.0.0.py`), as shown. */
+  unloadable: string[];
 }
 
 /** The app folders of those tasks' migrations whose label cannot be read, shown as `show` says, sorted. */
@@ -167,6 +169,7 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
   const outsideApps: string[] = [];
   const ambiguous = new Set<string>();
   const unread: LintTask[] = [];
+  const unloadable: string[] = [];
   tasks.forEach((t, i) => {
     const r = results[i];
     if ((t.mode !== 'lint' && t.mode !== 'detect') || r?.status !== 'checked') return;
@@ -176,6 +179,7 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
     if (!project && analysis.summary) {
       const folder = layout.folderOf(t.file);
       if (!folder) outsideApps.push(t.path);
+      else if (!isMigrationModuleName(basename(t.file))) unloadable.push(t.path);
       else if (folder.claimed) ambiguous.add(folder.claimed);
       else if (folder.source === 'unknown apps.py label') unread.push(t);
     }
@@ -224,7 +228,7 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
     }
     findings.set(i, final.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, range: f.range, related: f.related, ...(f.fingerprint !== undefined ? { fingerprint: f.fingerprint } : {}) })));
   });
-  return { findings, creates: [...creates.values()], outsideApps, ambiguousLabels: [...ambiguous].sort(), unlabelledApps: unlabelled(layout, unread, (_dir, t) => dirname(dirname(t.path))) };
+  return { findings, creates: [...creates.values()], outsideApps, ambiguousLabels: [...ambiguous].sort(), unlabelledApps: unlabelled(layout, unread, (_dir, t) => dirname(dirname(t.path))), unloadable: unloadable.sort() };
 }
 
 /** Only what the report needs of a result (a cached project step keeps nothing more). */
