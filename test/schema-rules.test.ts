@@ -335,3 +335,38 @@ class Migration(migrations.Migration):
     assert.match(mixed.message, /RunSQL "DO \$\$ BEGIN ALTER …"/);
   });
 });
+
+describe('runsql-no-reverse and runpython-no-reverse say how migrate stops', () => {
+  it('IrreversibleError for an operation of its own, NotImplementedError inside SeparateDatabaseAndState (peering-manager peering/0102)', async () => {
+    const source = `from django.db import migrations
+
+
+def forwards(apps, schema_editor):
+    pass
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+
+    operations = [
+        migrations.RunSQL("UPDATE shop_order SET total = 0"),
+        migrations.RunPython(forwards),
+        migrations.SeparateDatabaseAndState(
+            database_operations=[
+                migrations.RunSQL("UPDATE shop_order SET total = 1"),
+                migrations.RunPython(forwards),
+            ],
+        ),
+    ]
+`;
+    const { findings } = await lint(source);
+    const said = findings.filter((f) => f.rule === 'runsql-no-reverse' || f.rule === 'runpython-no-reverse').map((f) => [f.rule, f.range.start.line + 1, /NotImplementedError/.test(f.message), /IrreversibleError/.test(f.message)]);
+    assert.deepEqual(said, [
+      ['runsql-no-reverse', 12, false, true],
+      ['runpython-no-reverse', 13, false, true],
+      ['runsql-no-reverse', 16, true, true],
+      ['runpython-no-reverse', 17, true, true],
+    ]);
+    assert.match(findings.find((f) => f.range.start.line + 1 === 16)?.message ?? '', /stops with NotImplementedError when the rollback reaches it, inside SeparateDatabaseAndState/);
+  });
+});

@@ -2,6 +2,7 @@
 import { runPythonReverseFixes } from '../fixes/reverse-fixes';
 import { rangeOf } from '../syntax';
 import type { Rule } from './rule';
+import { irreversibleStop as stops } from './reverse-stop';
 
 export const runpythonNoReverse: Rule = {
   meta: {
@@ -17,7 +18,7 @@ export const runpythonNoReverse: Rule = {
       ctx.report({
         range: rangeOf(op.callee),
         message:
-          `${op.name} ${how}: \`migrate\` cannot roll this migration back and stops with IrreversibleError. ` +
+          `${op.name} ${how}: \`migrate\` cannot roll this migration back and ${stops(op.container?.name)}. ` +
           `Give it a reverse function, or migrations.RunPython.noop when nothing needs undoing.`,
         fixes: runPythonReverseFixes(op, ctx.source, ctx.model.moduleScope),
       });

@@ -2,6 +2,7 @@
 import { runSqlReverseFixes } from '../fixes/reverse-fixes';
 import { rangeOf } from '../syntax';
 import type { Rule } from './rule';
+import { irreversibleStop as stops } from './reverse-stop';
 
 export const runsqlNoReverse: Rule = {
   meta: {
@@ -17,7 +18,7 @@ export const runsqlNoReverse: Rule = {
       ctx.report({
         range: rangeOf(op.callee),
         message:
-          `${op.name} ${how}: \`migrate\` cannot roll this migration back and stops with IrreversibleError. ` +
+          `${op.name} ${how}: \`migrate\` cannot roll this migration back and ${stops(op.container?.name)}. ` +
           `Give it the inverse SQL, or migrations.RunSQL.noop when nothing needs undoing.`,
         fixes: runSqlReverseFixes(op, ctx.source),
       });
