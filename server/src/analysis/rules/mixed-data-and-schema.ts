@@ -26,6 +26,9 @@ function tableKinds(ctx: ProjectRuleContext, ops: OperationSummary[]): { model(m
   const created = new Set<string>();
   const tables = new Set<string>();
   for (const o of ops) {
+    // A model created here and then renamed (`RenameModel`) keeps a table made here under its new name.
+    const a = o.args;
+    if (a?.kind === 'RenameModel' && a.model && a.newName && created.has(a.model.toLowerCase())) created.add(a.newName.toLowerCase());
     if (!o.createsModel) continue;
     created.add(o.createsModel);
     const options = o.args?.kind === 'CreateModel' ? o.args.options : null;
