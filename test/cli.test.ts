@@ -314,6 +314,25 @@ describe('cli: settings and file selection', () => {
     assert.doesNotMatch(cli(['check', '--quiet', '--format', 'json', '.'], root).stderr, /cannot be read/, '--quiet says nothing');
   });
 
+  it('says nothing about a swappable model the settings swap out (Spirit user/0002): Django runs no SQL for it', () => {
+    const root = tempDir();
+    mkdirSync(join(root, 'accounts', 'migrations'), { recursive: true });
+    writeFileSync(join(root, 'accounts', '__init__.py'), '');
+    writeFileSync(join(root, 'accounts', 'migrations', '__init__.py'), '');
+    writeFileSync(
+      join(root, 'accounts', 'migrations', '0001_initial.py'),
+      'from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = [\n        migrations.CreateModel(\n            name="User",\n            fields=[("id", models.AutoField(primary_key=True)), ("email", models.CharField(max_length=200))],\n            options={"swappable": "AUTH_USER_MODEL"},\n        ),\n    ]\n',
+    );
+    writeFileSync(
+      join(root, 'accounts', 'migrations', '0002_user_nickname.py'),
+      'from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("accounts", "0001_initial")]\n    operations = [\n        migrations.AddField(model_name="user", name="nickname", field=models.CharField(max_length=20)),\n    ]\n',
+    );
+    const rules = (run: { stdout: string }) => (JSON.parse(run.stdout) as Array<{ rule: string }>).map((f) => f.rule);
+    assert.deepEqual(rules(cli(['check', '--format', 'json', '.'], root)), [], 'AUTH_USER_MODEL is auth.User: accounts.User is swapped out');
+    writeFileSync(join(root, 'pyproject.toml'), '[tool.migration-guard]\nauth-user-model = "accounts.User"\n');
+    assert.deepEqual(rules(cli(['check', '--format', 'json', '.'], root)), ['add-field-not-null'], 'the user model of the project');
+  });
+
   it("says which files of migrations folders Django's loader never runs (a dot in the module name: peering-manager's 0001_v1.0.0.py)", () => {
     const root = tempDir();
     mkdirSync(join(root, 'shop', 'migrations'), { recursive: true });

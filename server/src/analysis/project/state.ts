@@ -14,6 +14,8 @@ import type { OperationSummary } from './summary';
 
 export interface ModelOptionsState {
   dbTable: string | null | undefined;
+  /** The setting a swappable model answers to (`AUTH_USER_MODEL`): null when it is not swappable, undefined when unread. */
+  swappable?: string | null;
   managed: boolean | undefined;
   proxy: boolean | undefined;
   uniqueTogether: string[][] | null;
@@ -200,6 +202,14 @@ function repointRelations(b: Builder, from: string, to: string): void {
   }
 }
 
+/** A CreateModel's `swappable` option: the setting's name, null without one, undefined when it cannot be read. */
+function swappableOf(raw: Record<string, Value> | null): string | null | undefined {
+  if (!raw) return undefined;
+  const v = raw['swappable'];
+  if (v === undefined) return null;
+  return v.kind === 'str' ? v.value : undefined;
+}
+
 /** One operation's effect on the models it names (typed arguments only). */
 function applyArgs(b: Builder, args: OperationArgs, view: StateView = 'state'): void {
   switch (args.kind) {
@@ -211,7 +221,7 @@ function applyArgs(b: Builder, args: OperationArgs, view: StateView = 'state'): 
         app: b.app,
         name: args.model,
         fields: new Map(args.fields),
-        options: { dbTable: o.dbTable, managed: o.managed, proxy: o.proxy, uniqueTogether: o.uniqueTogether, indexTogether: o.indexTogether, indexes: o.indexes, constraints: o.constraints },
+        options: { dbTable: o.dbTable, managed: o.managed, proxy: o.proxy, uniqueTogether: o.uniqueTogether, indexTogether: o.indexTogether, indexes: o.indexes, constraints: o.constraints, swappable: swappableOf(o.raw) },
         bases: args.bases,
       });
       return;

@@ -400,6 +400,17 @@ export class ProjectView {
     return [...entry.fields].flatMap(([name, spec]) => (spec && stampedOnSave(spec) ? [name] : []));
   }
 
+  /**
+   * Whether the model is swapped out: swappable (`swappable = 'AUTH_USER_MODEL'`, as Spirit's own
+   * user model is) while the setting names another model. Django runs no SQL for its operations.
+   */
+  swappedOut(model: ModelState): boolean {
+    const setting = model.options.swappable;
+    if (!setting) return false;
+    const chosen = ({ AUTH_USER_MODEL: 'auth.User', ...this.input.swappable } as Record<string, string | undefined>)[setting];
+    return !!chosen && chosen.toLowerCase() !== `${model.app}.${model.name}`.toLowerCase();
+  }
+
   /** The real table name of a model state (proxies use their concrete parent's), or undefined. */
   tableName(model: ModelState, state?: AppState): string | undefined {
     let m: ModelState = model;

@@ -59,13 +59,14 @@ export const addFieldNotNull: Rule = {
       const table = step.before ? defaultTable(step.before) : undefined;
       const column = args.name ? fieldColumn(args.name, field) : undefined;
       if (table && column && defaultRestoredBySql(ctx.summary, step, table, column)) return;
-      // A column of that name was there when the migration began (dropped earlier in it and added back:
-      // Ghostwriter users/0013): old code's INSERTs name it and give it a value.
-      if (column && columnAtStart(step, column) === true) return;
       // Django's effective default: the default as written, now() for auto_now, '' for blank text.
       // `default=None` is one too, and Django writes no DEFAULT for it (saleor shipping/0013).
       const noneDefault = field.default !== 'NOT_PROVIDED' && field.default?.kind === 'none';
       const hasDefault = !noneDefault && (field.default !== 'NOT_PROVIDED' || field.autoNow === true || field.blank === true);
+      // A column of that name was there when the migration began (dropped earlier in it and added back:
+      // Ghostwriter users/0013): old code's INSERTs name it and give it a value. Without a default the
+      // ADD COLUMN itself still fails on a table with rows (edx-enterprise integrated_channel/0031).
+      if (hasDefault && column && columnAtStart(step, column) === true) return;
       const name = args.name ?? 'the field';
       const alternative = djangoAtLeast(ctx.target, 5, 0)
         ? `add it with \`db_default=…\` (the default then stays in the database), or add it with \`null=True\`, backfill in batches, and make it NOT NULL in a later migration`

@@ -38,7 +38,7 @@ function tableKinds(ctx: ProjectRuleContext, ops: OperationSummary[]): { model(m
   const model = (m: string): TableKind => {
     if (created.has(m)) return 'new';
     const before = ctx.view && ctx.file ? ctx.view.modelBefore(ctx.file, m, 'database') : 'unknown';
-    if (typeof before !== 'string' && (before.options.managed === false || before.options.proxy === true)) return 'none';
+    if (typeof before !== 'string' && (before.options.managed === false || before.options.proxy === true || ctx.view?.swappedOut(before))) return 'none';
     return 'existing'; // also when unknown: as if the project view were not there
   };
   return { model, tables };

@@ -150,6 +150,8 @@ function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
       const model = 'model' in args && args.model ? args.model.toLowerCase() : null;
       if (model) {
         const status = statusOf(modelEntry(state, model), created, model);
+        // A swapped-out model (Spirit's user model while AUTH_USER_MODEL names another): Django runs no SQL for it.
+        if (status.before && ctx.view?.swappedOut(status.before)) status.table = 'none';
         const field = args.kind === 'RenameField' ? args.oldName : args.kind === 'AlterField' || args.kind === 'RemoveField' ? args.name : null;
         if (status.table === 'existing' && (opaque || diverged(model, field, state) || (touched.size > 0 && status.before && touched.has((defaultTable(status.before) ?? '').toLowerCase())))) {
           status.table = 'unknown';
