@@ -22,11 +22,11 @@ import type { Fix, TextEdit } from '../types';
 import { eolOf, indentOf, insertAfter, insertAt, pythonString, replaceNode } from './edits';
 import { memoizeHelper, memoizeLookup, type MemoRewrite } from './memo-lookup';
 import { createdThenSaved, typeErrorFallback } from './paired-writes';
-import { QUERYSET_METHODS } from '../querysets';
 import { modelReads, readsModel, selfRelationRead } from './reads-model';
 import { assignedFields, chainOf, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keywordTexts, MARK, modelNames, oneLine, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
 import { boundModel, builtObjectUsed, constructedModel, keyNote, plainInsertSave, ROW_READERS, rowModelOf } from './loop-objects';
 import { mayRepeatRows } from './repeated-rows';
+import { hideDoomed, relatedQueries } from './doomed-rows';
 import { batchedFields, savedValues } from './row-fields';
 
 export interface BatchLoopInput {
@@ -385,45 +385,6 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
   const what = [...[...new Set(memos.map((m) => m.what ?? 'get_or_create'))].map((m) => `${m} once per look-up`), ...(kinds.length > 0 ? [`collect the rows, ${kinds.join(' + ')} every ${n}`] : [])];
   return { title: `Batch this loop: ${what.join('; ')}`, edits, isPreferred: true, safe: false };
 }
-
-/**
- * The related managers the body queries (`order.lines` in `order.lines.filter(…)`): a lower-case
- * name that is no model class, then a lower-case attribute that is no class's own manager, then a
- * queryset method. Their model cannot be told from here. Not inside `skip` (the writes' receivers).
- */
-function relatedQueries(body: Node, locals: Scope, skip: readonly Node[]): string[] {
-  const out = new Set<string>();
-  walk(body, (n) => {
-    if (skip.some((s) => n.startIndex >= s.startIndex && n.endIndex <= s.endIndex)) return false;
-    if (n.type !== 'attribute') return true;
-    const use = n.parent;
-    const method = use?.type === 'attribute' && use.childForFieldName('object')?.id === n.id ? (use.childForFieldName('attribute')?.text ?? '') : '';
-    if (QUERYSET_METHODS.has(method) && use?.parent?.type === 'call' && relatedManager(n, locals)) {
-      out.add(oneLine(n.text));
-    }
-    return true;
-  });
-  return [...out];
-}
-
-/**
- * `Model.objects.filter(…)` -> `Model.objects.exclude(pk__in=[…doomed]).filter(…)` for each read:
- * the rows the loop deleted earlier in this batch stay hidden from its queries until the flush
- * deletes them. Refused when a read is not followed by a method the queryset shares, or stands
- * inside a statement the template rewrites.
- */
-function hideDoomed(reads: readonly Node[], batch: string, rewritten: readonly Node[]): TextEdit[] | Refusal {
-  const edits: TextEdit[] = [];
-  for (const read of reads) {
-    const use = read.parent;
-    const method = use?.type === 'attribute' && use.childForFieldName('object')?.id === read.id ? use.childForFieldName('attribute')?.text ?? '' : '';
-    if (!QUERYSET_METHODS.has(method)) return `the loop deletes rows of a model it reads through ${oneLine(read.text)}${method ? `.${method}` : ''}, which cannot leave out the rows not deleted yet`;
-    if (rewritten.some((st) => read.startIndex >= st.startIndex && read.endIndex <= st.endIndex)) return 'a query of the rows the loop deletes stands inside a write the template rewrites';
-    edits.push(insertAfter(read, `.exclude(pk__in=[row.pk for row in ${batch}])`));
-  }
-  return edits;
-}
-
 
 /**
  * `[Model.objects.create(...) for x in xs]` -> `Model.objects.bulk_create([Model(...) for x in xs],
