@@ -5,11 +5,12 @@
  * until the very end, a warning.
  */
 import { loopWithin, type CodeIndex, type LoopFacts, type UnitFacts } from '../code-facts';
+import { atomicDecorator, committingChunk } from '../committed-chunks';
 import { atomicFalseFix } from '../fixes/atomic-fix';
 import { replaceNode } from '../fixes/edits';
 import { iteratesInBatches } from '../iterables';
 import type { Operation } from '../operations';
-import { callArguments, rangeOf, spanRange, type Node } from '../syntax';
+import { callArguments, rangeOf, spanRange } from '../syntax';
 import type { Range } from '../types';
 import { runPythonUnits } from './runpython-units';
 import { lineOf, type Rule } from './rule';
@@ -33,6 +34,8 @@ export function batchingEvidence(loop: LoopFacts, facts: UnitFacts, index: CodeI
   if (loop.allWrites.length === 0 && !bulkHelper) return null;
   const bulk = loop.allWrites.some((w) => BULK_WRITES.has(w.kind)) || bulkHelper;
   if (loop.hasCommit) return 'commits every batch';
+  // `with transaction.atomic():` per chunk, around a loop that writes row by row.
+  if (facts.loops.some((l) => l !== loop && l.allWrites.length > 0 && committingChunk(l)?.id === loop.node.id)) return 'commits each chunk in a transaction.atomic() block of its own';
   const how = iteratesInBatches(loop.iterable);
   if (how === 'window' && bulk) return 'walks id/offset windows with range(start, stop, step)';
   if (how === 'chunks' && bulk) return 'iterates in chunks';
@@ -43,13 +46,6 @@ export function batchingEvidence(loop: LoopFacts, facts: UnitFacts, index: CodeI
   const batchHelper = helpers.find((h) => helperBatch(index.facts(h.target), index));
   if (batchHelper) return `calls ${batchHelper.call.childForFieldName('function')?.text ?? 'a helper'}(), which processes one batch per call`;
   return null;
-}
-
-/** The decorator that runs a function in one transaction (`@transaction.atomic`, `@atomic(using=…)`), as written, or null. */
-function atomicDecorator(fn: Node): string | null {
-  const wrapped = fn.parent?.type === 'decorated_definition' ? fn.parent : null;
-  const found = wrapped?.namedChildren.find((d) => d.type === 'decorator' && /^@\s*(?:[\w.]*\.)?atomic\b/.test(d.text));
-  return found ? found.text.replace(/\(.*$/s, '').trim() : null;
 }
 
 interface BatchingSite {

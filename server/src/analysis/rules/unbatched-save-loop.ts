@@ -5,8 +5,11 @@
  */
 import type { LoopFacts, UnitFacts, WriteCall } from '../code-facts';
 import type { ModelFields, ProjectView } from '../project/view';
+import type { Operation } from '../operations';
 import type { Scope } from '../scope';
 import { loopWithin, PER_ROW_WRITES } from '../code-facts';
+import { atomicDecorator, committingChunk, enclosingAtomic } from '../committed-chunks';
+import { commitBatchesFix } from '../fixes/commit-batches';
 import { batchLoopFix, HELPER_WRITE } from '../fixes/batch-loop';
 import { batchTemplateFix } from '../fixes/batch-template';
 import { applyFixEdits } from '../fixes/apply';
@@ -336,6 +339,16 @@ function mixinModel(loop: LoopFacts, writes: readonly WriteCall[], locals: Scope
   return null;
 }
 
+/** Where the loop's writes wait to commit, as the message says it (`, all inside the migration's transaction. `). */
+function inWhichTransaction(ctx: RuleContext, op: Operation, runPythonFn: Node, fn: Node, loop: Node): string {
+  if (ctx.model.atomic.value !== false) return ", all inside the migration's transaction. ";
+  if (op.runPython?.atomicArg === true) return `, all inside the one transaction ${op.name}(atomic=True) runs it in. `;
+  const decorated = atomicDecorator(fn) ?? atomicDecorator(runPythonFn);
+  if (decorated) return `, all inside the one transaction its function's ${decorated} runs it in. `;
+  if (enclosingAtomic(loop)) return ', all inside the transaction.atomic() block around the loop. ';
+  return ', each a round trip of its own. ';
+}
+
 export const unbatchedSaveLoop: Rule = {
   meta: {
     id: 'unbatched-save-loop',
@@ -344,12 +357,16 @@ export const unbatchedSaveLoop: Rule = {
   },
   check(ctx) {
     const seen = new Set<number>();
-    for (const { unit } of runPythonUnits(ctx.model)) {
+    for (const { op, unit } of runPythonUnits(ctx.model)) {
+      // Nothing wraps the code in one transaction: an atomic block per chunk commits each chunk.
+      const commits = ctx.model.atomic.value === false && op.runPython?.atomicArg !== true && !atomicDecorator(unit.node);
       for (const facts of ctx.index.reachable(unit)) {
         const charged = rowWritesByLoop(facts, ctx);
         for (const [loop, writes] of charged) {
           if (seen.has(loop.node.id)) continue;
           seen.add(loop.node.id);
+          // Rows written one by one but committed a chunk at a time (seed: process in chunks, each in its own transaction).
+          if (commits && !atomicDecorator(facts.unit.node) && committingChunk(loop)) continue;
           // A fix's look at its own text wants only some loops: the others cost their templates for nothing.
           if (ctx.wanted && !ctx.wanted(headerRange(loop).start)) continue;
           // Name the write on the loop's own row when there is one: it is what the fix rewrites.
@@ -388,13 +405,22 @@ export const unbatchedSaveLoop: Rule = {
           // Whatever the shape, batching today's model changes what the loop does: take the historical one first.
           const live = liveModel(loop, facts.locals);
           fix = live ? historicalTemplate(loop, headerRange(loop).start, facts.unit.node, facts.locals, ctx, live) : (mixinModel(loop, writes, facts.locals, ctx) ?? fix);
-          const why = typeof fix === 'string' ? ` No rewrite is offered: ${fix}.` : '';
+          let why = typeof fix === 'string' ? ` No rewrite is offered: ${fix}.` : '';
+          // No bulk rewrite fits: the loop as written, committed a chunk at a time (not inside a fix's look at its own text).
+          if (typeof fix === 'string' && !ctx.wanted) {
+            const commit = commitBatchesFix({ loop, source: ctx.source, batchSize: ctx.batchSize, model: ctx.model, op, runPythonFn: unit.node, fn: facts.unit.node });
+            if (typeof commit === 'string') why = ` No rewrite is offered: ${fix}; nor is committing it in batches: ${commit}.`;
+            else {
+              why = ` No bulk rewrite is offered: ${fix}; the quick fix commits it in batches of ${ctx.batchSize} instead.`;
+              fix = commit;
+            }
+          }
           ctx.report({
             fixes: typeof fix === 'string' ? [] : [fix],
             range: headerRange(loop),
             message:
               `\`${describe(loop)}\` writes one row per iteration${via}: one ${QUERY[kind] ?? 'query'} per row` +
-              (ctx.model.atomic.value === false ? ', each a round trip of its own. ' : ", all inside the migration's transaction. ") +
+              inWhichTransaction(ctx, op, unit.node, facts.unit.node, loop.node) +
               `To batch it, ${ADVICE[kind] ?? 'write the rows in bulk'}.${why}`,
             related,
           });

@@ -1,0 +1,255 @@
+/**
+ * "Commit this loop in batches": the fix offered for a save loop no bulk rewrite fits (it uses
+ * what a write returns, calls save() with arguments, writes through a helper that cannot be
+ * inlined, uses today's model...). The loop's body is kept as written, statement for statement;
+ * only its rows are taken a chunk at a time, each chunk in a `transaction.atomic()` block of its
+ * own, and the migration gets `atomic = False`:
+ *
+ *     rows = iter(<the loop's iterable>)
+ *     while True:
+ *         chunk = list(islice(rows, N))
+ *         if not chunk:
+ *             break
+ *         with transaction.atomic(using=<the migration's alias>):
+ *             for <target> in chunk:
+ *                 <the body, unchanged>
+ *
+ * The rows come in the same order from one evaluation of the iterable, and every statement runs as
+ * before: what changes is that each chunk commits, so no row stays locked until the migration
+ * ends. What the author must check, in one marked line: a failure leaves the chunks before it
+ * written, so the code must be safe to run again over them. The seeds' batching pattern (process in
+ * chunks, each in its own transaction, `atomic = False`).
+ *
+ * Refused where the rows would not commit per chunk (an atomic block, decorator or
+ * `RunPython(atomic=True)` around the loop), where the loop's control flow would change (`break`,
+ * `for … else`), and in an atomic migration that also changes the schema (atomic = False would let
+ * its DDL half-apply: split the data operations out first).
+ */
+import type { LoopFacts } from '../code-facts';
+import { atomicDecorator, enclosingAtomic } from '../committed-chunks';
+import type { MigrationModel } from '../migration-model';
+import type { Operation } from '../operations';
+import { walk, type Node } from '../syntax';
+import type { Fix, TextEdit } from '../types';
+import { atomicFalseFix } from './atomic-fix';
+import { eolOf, indentOf, insertAfter, insertAt, replaceNode } from './edits';
+import { MARK } from './loop-reading';
+
+export interface CommitBatchesInput {
+  loop: LoopFacts;
+  source: string;
+  batchSize: number;
+  model: MigrationModel;
+  /** The RunPython operation whose code reaches the loop, and the function it names. */
+  op: Operation;
+  runPythonFn: Node;
+  /** The function the loop is in (the RunPython function or a helper it calls). */
+  fn: Node;
+}
+
+const NESTED_SCOPES = new Set(['for_statement', 'while_statement', 'function_definition', 'lambda', 'class_definition']);
+
+/** A `break` of this loop's own (not one of a nested loop or function). */
+function breaksOut(body: Node): boolean {
+  let found = false;
+  walk(body, (n) => {
+    if (found || NESTED_SCOPES.has(n.type)) return false;
+    if (n.type === 'break_statement') found = true;
+    return !found;
+  });
+  return found;
+}
+
+/** The names a function's parameters bind, in order (`*args`, `**kw` left out). */
+function parameterNames(fn: Node): string[] {
+  const params = fn.childForFieldName('parameters')?.namedChildren ?? [];
+  return params.flatMap((p) => {
+    if (p.type === 'identifier') return [p.text];
+    if (p.type === 'default_parameter' || p.type === 'typed_default_parameter') return [p.childForFieldName('name')?.text ?? ''];
+    if (p.type === 'typed_parameter') return [p.namedChildren[0]?.type === 'identifier' ? p.namedChildren[0].text : ''];
+    return [''];
+  });
+}
+
+/**
+ * What `using=` names for the migration's database in `fn`: a local bound to
+ * `<schema_editor>.connection.alias` before the loop, else that expression; null when the function
+ * does not receive the schema editor (a helper without it).
+ */
+function aliasIn(fn: Node, isRunPython: boolean, before: number): string | null {
+  const params = parameterNames(fn);
+  const editor = isRunPython && params.length >= 2 && params[1] ? params[1] : params.includes('schema_editor') ? 'schema_editor' : null;
+  if (!editor) return null;
+  const expr = `${editor}.connection.alias`;
+  for (const a of fn.childForFieldName('body')?.descendantsOfType('assignment') ?? []) {
+    const left = a.childForFieldName('left');
+    if (a.startIndex < before && left?.type === 'identifier' && a.childForFieldName('right')?.text.replace(/\s+/g, '') === expr && a.parent?.parent?.parent?.id === fn.id) return left.text;
+  }
+  return expr;
+}
+
+interface ModuleImport {
+  node: Node;
+  module: string;
+  /** For `from … import`: the names bound, with what each is imported as. */
+  names: Map<string, string> | null;
+}
+
+function moduleImports(root: Node): ModuleImport[] {
+  return root.namedChildren.flatMap((stmt): ModuleImport[] => {
+    if (stmt.type === 'import_statement') {
+      const first = stmt.childrenForFieldName('name')[0];
+      const name = first?.type === 'aliased_import' ? first.childForFieldName('name') : first;
+      return [{ node: stmt, module: name?.text ?? '', names: null }];
+    }
+    if (stmt.type === 'future_import_statement') return [{ node: stmt, module: '__future__', names: null }];
+    if (stmt.type !== 'import_from_statement') return [];
+    const module = stmt.childForFieldName('module_name')?.text ?? '';
+    const names = new Map<string, string>();
+    for (const c of stmt.childrenForFieldName('name')) {
+      if (c.type === 'dotted_name') names.set(c.text, c.text);
+      else if (c.type === 'aliased_import') names.set(c.childForFieldName('alias')?.text ?? '', c.childForFieldName('name')?.text ?? '');
+    }
+    return [{ node: stmt, module, names }];
+  });
+}
+
+/** Standard-library modules a migration may import before its own (isort puts them first, in a section of their own). */
+const STDLIB = new Set(['abc', 'ast', 'base64', 'collections', 'contextlib', 'copy', 'csv', 'datetime', 'decimal', 'enum', 'functools', 'hashlib', 'io', 'itertools', 'json', 'logging', 'math', 'operator', 'os', 'pathlib', 'random', 're', 'secrets', 'string', 'sys', 'textwrap', 'time', 'typing', 'unicodedata', 'urllib', 'uuid', 'warnings', 'zoneinfo']);
+
+/**
+ * The name `module.name` is bound to at module level, adding the import when it is not: joined to a
+ * one-line `from module import …` (`from django.db import migrations, transaction`), else a line of
+ * its own — a standard-library one among (or as a section before) the file's standard-library
+ * imports, any other after the imports of its package. Imported under another name when the file
+ * already uses `name` for something else.
+ */
+function bindImport(root: Node, source: string, module: string, name: string, edits: TextEdit[], used: Set<string>): string {
+  const imports = moduleImports(root);
+  for (const i of imports) {
+    if (i.module !== module || !i.names) continue;
+    for (const [bound, original] of i.names) if (original === name) return bound;
+  }
+  const local = freshName(name, used);
+  const eol = eolOf(source);
+  const same = local === name ? imports.find((i) => i.module === module && i.names && !/[(\\]/.test(i.node.text)) : undefined;
+  if (same) {
+    edits.push(insertAfter(same.node, `, ${name}`));
+    return local;
+  }
+  const line = `from ${module} import ${name}${local === name ? '' : ` as ${local}`}`;
+  const top = (m: string) => m.split('.')[0] as string;
+  const before = (i: ModuleImport) => insertAt({ line: i.node.startPosition.row, character: 0 }, `${line}${eol}`);
+  const after = (i: ModuleImport) => insertAfter(i.node, `${eol}${line}`);
+  if (STDLIB.has(top(module))) {
+    const stdlib = imports.filter((i) => STDLIB.has(top(i.module)));
+    const next = stdlib.find((i) => i.module > module);
+    const last = stdlib[stdlib.length - 1];
+    const first = imports.find((i) => i.module !== '__future__');
+    if (next) edits.push(before(next));
+    else if (last) edits.push(after(last));
+    else if (first) edits.push(insertAt({ line: first.node.startPosition.row, character: 0 }, `${line}${eol}${eol}`));
+    else edits.push(insertAt({ line: 0, character: 0 }, `${line}${eol}${eol}`));
+    return local;
+  }
+  const kin = imports.filter((i) => top(i.module) === top(module));
+  const anchor = kin[kin.length - 1] ?? imports[imports.length - 1];
+  edits.push(anchor ? after(anchor) : insertAt({ line: 0, character: 0 }, `${line}${eol}`));
+  return local;
+}
+
+/** Every identifier the module's code uses (not its comments or strings). */
+function identifiers(root: Node): Set<string> {
+  const out = new Set<string>();
+  walk(root, (n) => {
+    if (n.type === 'identifier') out.add(n.text);
+    return n.type !== 'string' && n.type !== 'comment';
+  });
+  return out;
+}
+
+/** `base`, or `base_2`, `base_3`… : the first the code does not use. */
+function freshName(base: string, used: Set<string>): string {
+  let name = base;
+  for (let i = 2; used.has(name); i++) name = `${base}_${i}`;
+  return name;
+}
+
+/** Lines of `text` that continue a string begun on an earlier line (their indentation is the string's content). */
+function stringRows(node: Node): Set<number> {
+  const rows = new Set<number>();
+  walk(node, (n) => {
+    if (n.type === 'string' && n.endPosition.row > n.startPosition.row) {
+      for (let r = n.startPosition.row + 1; r <= n.endPosition.row; r++) rows.add(r);
+      return false;
+    }
+    return true;
+  });
+  return rows;
+}
+
+/** The fix, or why there is none (a phrase). */
+export function commitBatchesFix(input: CommitBatchesInput): Fix | string {
+  const { loop, source, batchSize: n, model, op, runPythonFn, fn } = input;
+  const node = loop.node;
+  if (loop.kind !== 'for' || node.type !== 'for_statement') return 'only a `for` loop is committed in batches';
+  const body = node.childForFieldName('body');
+  const left = node.childForFieldName('left');
+  const right = node.childForFieldName('right');
+  if (!body || !left || !right) return 'the loop cannot be read';
+  if (/^async\b/.test(node.text)) return 'an `async for` loop is not committed in batches';
+  if (node.childForFieldName('alternative')) return 'the loop has an `else:` clause, which batches would run once per batch';
+  if (breaksOut(body)) return 'the loop breaks out early: in batches it would leave only one batch';
+  if (body.startPosition.row === node.startPosition.row) return 'the loop is written on one line';
+  if (model.atomic.value === 'unknown') return "the migration's atomic is computed";
+  if (op.runPython?.atomicArg === true) return `${op.name}(atomic=True) runs it in one transaction`;
+  const decorated = atomicDecorator(fn) ?? atomicDecorator(runPythonFn);
+  if (decorated) return `the function is decorated ${decorated}, which runs it in one transaction`;
+  if (enclosingAtomic(node)) return 'it runs inside a transaction.atomic() block already';
+  const atomicMigration = model.atomic.value !== false;
+  if (atomicMigration && model.operations.some((o) => o.isSchema && o.certain)) {
+    return 'the migration also changes the schema, which atomic = False would let half-apply: move the data operations into a migration of their own first (Split Migration)';
+  }
+  const eol = eolOf(source);
+  const indent = indentOf(node, source);
+  const step = indentOf(body.firstNamedChild ?? body, source).slice(indent.length) || '    ';
+  const used = identifiers(model.root);
+  const rows = ['rows', 'pending'].find((b) => !used.has(b)) ?? freshName('rows', used);
+  used.add(rows);
+  const chunk = freshName('chunk', used);
+  const edits: TextEdit[] = [];
+  const root = model.root;
+  const islice = bindImport(root, source, 'itertools', 'islice', edits, used);
+  const transaction = bindImport(root, source, 'django.db', 'transaction', edits, used);
+  const alias = aliasIn(fn, fn.id === runPythonFn.id, node.startIndex);
+  const notes = [`${MARK} each batch of ${n} commits on its own: after a failure the batches before stay written, so this must be safe to run again`];
+  if (!alias) notes.push(`${MARK} the batches commit on the default database: pass using= the migration's alias (schema_editor.connection.alias) if it runs on another`);
+  // The loop's header after the iterable (`:` and any comment), then its body, two levels deeper.
+  const keep = stringRows(node);
+  const rest = source
+    .slice(right.endIndex, node.endIndex)
+    .split('\n')
+    .map((line, i) => (i === 0 || line.trim() === '' || keep.has(right.endPosition.row + i) ? line : `${step}${step}${line}`))
+    .join('\n');
+  const header = source.slice(node.startIndex, right.startIndex);
+  if (!/^for\s/.test(header) || !header.endsWith(' ') || source.slice(left.endIndex, right.startIndex).replace(/\s+/g, ' ') !== ' in ') return 'the loop header is not written the usual way';
+  const lines = [
+    ...notes,
+    `${rows} = iter(${right.text})`,
+    'while True:',
+    `${step}${chunk} = list(${islice}(${rows}, ${n}))`,
+    `${step}if not ${chunk}:`,
+    `${step}${step}break`,
+    `${step}with ${transaction}.atomic(${alias ? `using=${alias}` : ''}):`,
+    `${step}${step}for ${left.text} in ${chunk}${rest}`,
+  ];
+  edits.push(replaceNode(node, lines.join(`${eol}${indent}`)));
+  let title = `Commit this loop in batches of ${n}, each in its own transaction`;
+  if (atomicMigration) {
+    const atomic = atomicFalseFix(model, source, 'Each batch of the data migration commits on its own.', false);
+    if (!atomic) return "atomic = False cannot be set on this migration's class as it is written";
+    edits.push(...atomic.edits);
+    title += ' (atomic = False)';
+  }
+  return { title, edits, isPreferred: true, safe: false };
+}

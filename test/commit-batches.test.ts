@@ -1,0 +1,110 @@
+/**
+ * "Commit this loop in batches" (fixes/commit-batches.ts): offered for a save loop no bulk rewrite
+ * fits, never next to one; refused, with the reason in the finding's message, where the rows would
+ * not commit per batch or the loop's control flow would change. What it writes parses, keeps the
+ * file's line endings, and leaves no unbatched-save-loop or missing-atomic-false finding behind.
+ * The fixed text of whole files: test/fixtures/fixes/unbatched-save-loop/commit-*.py; the rows it
+ * leaves on PostgreSQL: test/fixtures/batch-truth/loops (batch-template-truth.test.ts).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { applyEdits } from './helpers/apply-edits';
+import { lint } from './helpers/lint';
+import { pythonSyntaxError } from './helpers/python';
+
+const RULE = 'unbatched-save-loop';
+const TITLE = 'Commit this loop in batches';
+
+/** A migration whose function holds `body` (indented by four), with `ops` after its RunPython and `head` as the class's first lines. */
+function migration(body: string, opts: { head?: string; ops?: string; runPython?: string; decorator?: string; imports?: string } = {}): string {
+  return [
+    opts.imports ?? 'from django.db import migrations',
+    '',
+    '',
+    ...(opts.decorator ? [opts.decorator] : []),
+    'def forwards(apps, schema_editor):',
+    '    Ticket = apps.get_model("desk", "Ticket")',
+    '    Reply = apps.get_model("desk", "Reply")',
+    ...body.split('\n').map((l) => (l ? `    ${l}` : l)),
+    '',
+    '',
+    'class Migration(migrations.Migration):',
+    ...(opts.head ? [`    ${opts.head}`] : []),
+    '    dependencies = [("desk", "0004_reply")]',
+    `    operations = [migrations.RunPython(${opts.runPython ?? 'forwards, migrations.RunPython.noop'})${opts.ops ?? ''}]`,
+    '',
+  ].join('\n');
+}
+
+/** A loop no bulk rewrite fits: each reply it creates is the parent of the next (a value kept from row to row). */
+const CHAINED = ['last = None', 'for ticket in Ticket.objects.all():', '    last = Reply.objects.create(ticket=ticket, parent=last)'].join('\n');
+
+async function finding(source: string) {
+  const { findings } = await lint(source, {});
+  const f = findings.find((x) => x.rule === RULE);
+  assert.ok(f, `no ${RULE} finding in:\n${source}`);
+  return f;
+}
+
+describe('commit this loop in batches', () => {
+  it('is offered for a loop no bulk rewrite fits, and its result parses and passes the rules', async () => {
+    const source = migration(CHAINED);
+    const f = await finding(source);
+    const fix = f.fixes.find((x) => x.title.startsWith(TITLE));
+    assert.ok(fix, `offered: ${f.fixes.map((x) => x.title).join(' | ')}`);
+    assert.match(f.message, /No bulk rewrite is offered: .*; the quick fix commits it in batches of 1000 instead\.$/);
+    assert.equal(fix.safe, false, 'an unsafe fix: never applied by --fix');
+    const after = applyEdits(source, fix.edits);
+    assert.equal(pythonSyntaxError(after), null, after);
+    assert.match(after, /^from django\.db import migrations, transaction$/m);
+    assert.match(after, /^from itertools import islice$/m);
+    assert.match(after, /^ {4}atomic = False$/m);
+    assert.match(after, /with transaction\.atomic\(using=schema_editor\.connection\.alias\):\n {12}for ticket in chunk:\n {16}last = Reply\.objects\.create\(ticket=ticket, parent=last\)/);
+    const left = (await lint(after, {})).findings.filter((x) => x.rule === RULE || x.rule === 'missing-atomic-false' || x.rule === 'syntax-error');
+    assert.deepEqual(left.map((x) => `${x.rule}:${x.range.start.line + 1}`), []);
+  });
+
+  it('keeps a file written with CRLF line endings in CRLF', async () => {
+    const source = migration(CHAINED).replace(/\n/g, '\r\n');
+    const fix = (await finding(source)).fixes.find((x) => x.title.startsWith(TITLE));
+    assert.ok(fix);
+    const after = applyEdits(source, fix.edits);
+    assert.equal(pythonSyntaxError(after), null);
+    assert.ok(!/[^\r]\n/.test(after), 'every line break is CRLF');
+  });
+
+  it('is not offered where a bulk rewrite is', async () => {
+    const f = await finding(migration(['for ticket in Ticket.objects.all():', '    ticket.state = "open"', '    ticket.save()'].join('\n')));
+    assert.ok(f.fixes.length > 0);
+    assert.ok(!f.fixes.some((x) => x.title.startsWith(TITLE)), f.fixes.map((x) => x.title).join(' | '));
+  });
+
+  const refusals: Array<[string, string, Parameters<typeof migration>[1]]> = [
+    ['a break of the loop', `${CHAINED}\n    if last.pk > 100:\n        break`, {}],
+    ['an else clause', `${CHAINED}\nelse:\n    print("done")`, {}],
+    ['a migration that also changes the schema', CHAINED, { ops: ', migrations.AddField("ticket", "closed", models.BooleanField(default=False))', imports: 'from django.db import migrations, models' }],
+    ['a function decorated @transaction.atomic', CHAINED, { decorator: '@transaction.atomic', imports: 'from django.db import migrations, transaction' }],
+    ['RunPython(atomic=True)', CHAINED, { runPython: 'forwards, migrations.RunPython.noop, atomic=True' }],
+    ['an atomic block around the loop', `with transaction.atomic():\n${CHAINED.replace(/^/gm, '    ')}`, { imports: 'from django.db import migrations, transaction' }],
+    ['a computed atomic', CHAINED, { head: 'atomic = not True' }],
+  ];
+  const why: Record<string, RegExp> = {
+    'a break of the loop': /breaks out early/,
+    'an else clause': /`else:` clause/,
+    'a migration that also changes the schema': /also changes the schema.*Split Migration/,
+    'a function decorated @transaction.atomic': /decorated @transaction\.atomic/,
+    'RunPython(atomic=True)': /RunPython\(atomic=True\) runs it in one transaction/,
+    'an atomic block around the loop': /inside a transaction\.atomic\(\) block already/,
+    'a computed atomic': /atomic is computed/,
+  };
+  for (const [name, body, opts] of refusals) {
+    it(`is refused, saying why, for ${name}`, async () => {
+      const source = migration(body, opts);
+      assert.equal(pythonSyntaxError(source), null, source);
+      const f = await finding(source);
+      assert.ok(!f.fixes.some((x) => x.title.startsWith(TITLE)), `offered for ${name}`);
+      assert.match(f.message, /No rewrite is offered: .*; nor is committing it in batches: /);
+      assert.match(f.message, why[name] as RegExp);
+    });
+  }
+});
