@@ -615,12 +615,12 @@ class Migration(migrations.Migration):
       const run = cli(['check', '--no-cache', '--jobs', jobs, '--select', 'unbatched-save-loop', '--format', 'json', '.'], root);
       const loops = (JSON.parse(run.stdout) as JsonFinding[]).map((f) => f.message);
       assert.equal(loops.length, 2, run.stdout);
-      assert.match(loops[0] ?? '', /No rewrite is offered: Hooked's migrations give it the base class django_lifecycle\.mixins\.LifecycleModelMixin/);
-      assert.match(loops[1] ?? '', /No rewrite is offered: FragileParcel is a child of multi-table inheritance, which bulk_create cannot insert\.$/);
+      assert.match(loops[0] ?? '', /No bulk rewrite is offered: Hooked's migrations give it the base class django_lifecycle\.mixins\.LifecycleModelMixin/);
+      assert.match(loops[1] ?? '', /No bulk rewrite is offered: FragileParcel is a child of multi-table inheritance, which bulk_create cannot insert; the quick fix commits it in batches of 1000 instead\.$/);
     }
   });
 
-  it('--unsafe-fixes writes atomic = False once for a migration whose loops each ask for it, and leaves a loop that clones its rows alone', () => {
+  it('--unsafe-fixes writes atomic = False once for a migration whose loops each ask for it, and commits a loop that clones its rows in batches, as written', () => {
     const root = tempDir();
     const file = join(root, 'shop', 'migrations', '0002_loops.py');
     write(join(root, 'shop', '__init__.py'), '');
@@ -657,10 +657,13 @@ class Migration(migrations.Migration):
     const run = cli(['check', '--unsafe-fixes', '--format', 'json', '.'], root);
     const after = readFileSync(file, 'utf8');
     assert.equal(after.match(/^ {4}atomic = False$/gm)?.length, 1, after);
-    assert.ok(after.includes(clone), `a save after \`venue.pk = None\` inserts a copy: not batched\n${after}`);
-    const left = (JSON.parse(run.stdout) as JsonFinding[]).filter((f) => f.rule === 'unbatched-save-loop');
-    assert.equal(left.length, 1, run.stdout);
-    assert.match(left[0]?.message ?? '', /one INSERT per row.*No rewrite is offered: the loop sets venue's primary key, so its save\(\) inserts a copy/);
+    // A save after `venue.pk = None` inserts a copy, which no bulk write keeps: the loop is kept as written, a batch per transaction.
+    assert.match(after, /with transaction\.atomic\(using=schema_editor\.connection\.alias\):\n {12}for venue in chunk:\n {16}venue\.pk = None\n {16}venue\.copied = True\n {16}venue\.save\(\)\n/, after);
+    assert.doesNotMatch(after, /Venue\.objects\.bulk_/, after);
+    const left = (JSON.parse(run.stdout) as JsonFinding[]).filter((f) => f.rule === 'unbatched-save-loop' || f.rule === 'missing-atomic-false');
+    assert.deepEqual(left, [], run.stdout);
+    const plain = (JSON.parse(cli(['check', '--format', 'json', '.'], root).stdout) as JsonFinding[]).filter((f) => f.rule === 'unbatched-save-loop');
+    assert.deepEqual(plain, [], 'the loops stay fixed on the next run');
   });
 
   it('--unsafe-fixes applies the preferred fix of every finding, and the result lints clean of them', () => {

@@ -30,6 +30,12 @@ export interface LintOptions {
   rules?: Readonly<Record<string, RuleSetting>>;
   /** Rows per batch in generated templates. */
   batchSize?: number;
+  /**
+   * Offer "Commit this loop in batches" for a save loop no bulk rewrite fits (default true). Off, such
+   * a finding has no fix and says only why the bulk rewrites refused it: what the tests of those
+   * refusals look at (the fallback has tests of its own).
+   */
+  commitInBatches?: boolean;
   /** The migration's name (its file name without `.py`); defaults to 'migration'. */
   name?: string;
   /** The project this file belongs to; without it the rules see this file alone. */
@@ -140,7 +146,7 @@ export function analyzeFile(tree: Tree, source: string, options: LintOptions = {
       return findingsOnText({ tree, args: (nestedArgs ??= new ArgsCache()), project, asks }, text, (ctx) => checked?.check?.(ctx), options, at);
     };
     const nested = source.length <= NESTED_TEXT_LIMIT ? { findingsOn } : {};
-    rule.check({ model, source, index, batchSize: options.batchSize ?? 1000, project, report: (f) => reported.push(f), ...nested, ...asks });
+    rule.check({ model, source, index, batchSize: options.batchSize ?? 1000, ...(options.commitInBatches === false ? { commitInBatches: false } : {}), project, report: (f) => reported.push(f), ...nested, ...asks });
     collect(rule.meta.id, reported, findings, rule.meta.defaultSeverity);
   }
   const summary = summarizeMigration(model, options.name ?? 'migration', index);

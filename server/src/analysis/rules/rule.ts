@@ -43,6 +43,8 @@ export interface RuleContext {
   source: string;
   index: CodeIndex;
   batchSize: number;
+  /** False: no "Commit this loop in batches" fallback (LintOptions.commitInBatches). */
+  commitInBatches?: false;
   /**
    * The project view and this file's path in it, when the file is linted with its project; null
    * otherwise. The view may be built only when read (the editor), so read it only when needed.

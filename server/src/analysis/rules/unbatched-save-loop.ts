@@ -407,7 +407,7 @@ export const unbatchedSaveLoop: Rule = {
           fix = live ? historicalTemplate(loop, headerRange(loop).start, facts.unit.node, facts.locals, ctx, live) : (mixinModel(loop, writes, facts.locals, ctx) ?? fix);
           let why = typeof fix === 'string' ? ` No rewrite is offered: ${fix}.` : '';
           // No bulk rewrite fits: the loop as written, committed a chunk at a time (not inside a fix's look at its own text).
-          if (typeof fix === 'string' && !ctx.wanted) {
+          if (typeof fix === 'string' && !ctx.wanted && ctx.commitInBatches !== false) {
             const commit = commitBatchesFix({ loop, source: ctx.source, batchSize: ctx.batchSize, model: ctx.model, op, runPythonFn: unit.node, fn: facts.unit.node });
             if (typeof commit === 'string') why = ` No rewrite is offered: ${fix}; nor is committing it in batches: ${commit}.`;
             else {
