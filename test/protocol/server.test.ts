@@ -315,6 +315,47 @@ describe('language server: Split Migration', () => {
     }
   });
 
+  it('is offered on a save loop whose only fix needs the data on its own; after the split, its loop gets "Commit this loop in batches"', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'migration-guard-split-'));
+    cpSync(WORKSPACE, root, { recursive: true });
+    // Each note names the one before it: no bulk write fits, and the migration also adds a column.
+    const file = join(root, 'shop/migrations/0003_notes.py');
+    writeFileSync(
+      file,
+      'from django.db import migrations, models\n\n\ndef chain(apps, schema_editor):\n    Order = apps.get_model("shop", "Order")\n    last = None\n' +
+        '    for order in Order.objects.all():\n        order.note = "after %s" % (last.pk if last else "none")\n        order.save(force_update=True)\n        last = order\n\n\n' +
+        'class Migration(migrations.Migration):\n    dependencies = [("shop", "0002_backfill_currency")]\n\n    operations = [\n' +
+        '        migrations.AddField("order", "note", models.TextField(default="")),\n        migrations.RunPython(chain, migrations.RunPython.noop),\n    ]\n',
+    );
+    const client = await TestClient.start({ workspaceFolders: [root], settings: () => ({}), applyEditsToDisk: true });
+    try {
+      let uri = pathToFileURL(file).href;
+      // The workspace scan may publish the file before its open does: wait for the loop's finding.
+      const loopActions = async (_: Diagnostic[]) => {
+        const loop = await client.waitFor(() => client.diagnostics.get(uri)?.diagnostics.find((d) => d.code === 'unbatched-save-loop'), 'the loop finding');
+        return { loop, actions: (await client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: loop.range, context: { diagnostics: [loop] } })) as CodeAction[] };
+      };
+      const before = await loopActions(await client.open(uri, readFileSync(file, 'utf8')));
+      assert.match(String(before.loop.message), /nor is committing it in batches: the migration also changes the schema/);
+      assert.ok(before.actions.some((a) => a.command?.command === 'migrationGuard.splitMigration'), before.actions.map((a) => a.title).join(' | '));
+      assert.ok(!before.actions.some((a) => a.title.startsWith('Commit this loop')));
+      const outcome = (await client.connection.sendRequest('workspace/executeCommand', { command: 'migrationGuard.applySplit', arguments: [uri] })) as { applied: boolean; files: string[] };
+      assert.equal(outcome.applied, true);
+      // The loop's fix is offered in the data part now.
+      const data = outcome.files.find((f) => readFileSync(f, 'utf8').includes('RunPython(chain'));
+      assert.ok(data, outcome.files.join(', '));
+      assert.doesNotMatch(readFileSync(data, 'utf8'), /AddField/);
+      await client.close(uri);
+      uri = pathToFileURL(data).href;
+      const after = await loopActions(await client.open(uri, readFileSync(data, 'utf8'), 2));
+      assert.ok(after.actions.some((a) => a.title.startsWith('Commit this loop in batches of 500')), after.actions.map((a) => a.title).join(' | '));
+      assert.ok(!after.actions.some((a) => a.command?.command === 'migrationGuard.splitMigration'));
+    } finally {
+      await client.stop();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('refuses with a message and changes nothing when there is nothing to split', async () => {
     const root = mkdtempSync(join(tmpdir(), 'migration-guard-split-'));
     cpSync(WORKSPACE, root, { recursive: true });

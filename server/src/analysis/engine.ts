@@ -99,7 +99,7 @@ export interface LintResult {
 function collect(id: string, reported: ReportedFinding[], out: RawFinding[], defaultSeverity: Severity): void {
   for (const r of reported) {
     const severity = r.severity ?? defaultSeverity;
-    out.push({ rule: id, severity, reported: severity, message: r.message, range: r.range, related: r.related ?? [], fixes: r.fixes ?? [], ...(r.suppressionLine !== undefined ? { suppressionLine: r.suppressionLine } : {}) });
+    out.push({ rule: id, severity, reported: severity, message: r.message, range: r.range, related: r.related ?? [], fixes: r.fixes ?? [], ...(r.suppressionLine !== undefined ? { suppressionLine: r.suppressionLine } : {}), ...(r.splitFirst ? { splitFirst: true } : {}) });
   }
 }
 
@@ -229,7 +229,7 @@ export function finalizeFindings(raw: readonly RawFinding[], suppressions: reado
     const key = `${r.rule}:${r.range.start.line}:${r.range.start.character}:${r.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const finding: Finding = { rule: r.rule, severity, message: r.message, range: r.range, related: r.related, fixes: r.fixes, ...(r.fingerprint !== undefined ? { fingerprint: r.fingerprint } : {}), ...(r.suppressionLine !== undefined ? { suppressionLine: r.suppressionLine } : {}) };
+    const finding: Finding = { rule: r.rule, severity, message: r.message, range: r.range, related: r.related, fixes: r.fixes, ...(r.fingerprint !== undefined ? { fingerprint: r.fingerprint } : {}), ...(r.suppressionLine !== undefined ? { suppressionLine: r.suppressionLine } : {}), ...(r.splitFirst ? { splitFirst: true } : {}) };
     if (suppressionFor(finding, marks)) continue;
     if (source !== undefined && lines) finding.suppression = suppressionEdit(source, lines, finding.suppressionLine ?? finding.range.start.line, r.rule, marks);
     findings.push(finding);

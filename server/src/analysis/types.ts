@@ -66,6 +66,11 @@ export interface Finding {
   suppression?: TextEdit;
   /** The code the finding points at, as tokens: its identity in a baseline (set by the CLI). */
   fingerprint?: string;
+  /**
+   * The finding's fix needs the migration split first (its data operations in a migration of their
+   * own): the editor offers Split Migration on it, as on mixed-data-and-schema.
+   */
+  splitFirst?: boolean;
 }
 
 /** Severity as configured: a severity, 'off', or 'default' (the rule decides per finding). */

@@ -58,7 +58,8 @@ export function codeActions(params: CodeActionParams, context: EditContext): Cod
         edit,
       });
     }
-    if (data.rule === 'mixed-data-and-schema') {
+    // The schema and data operations apart; an unbatched loop whose fix needs the data on its own too.
+    if (data.rule === 'mixed-data-and-schema' || data.splitFirst) {
       actions.push({
         title: 'Split migration into separate data and schema migrations',
         kind: CodeActionKind.QuickFix,

@@ -16,6 +16,8 @@ export interface DiagnosticData {
   suppression?: TextEdit;
   /** The document version the fixes were computed on (absent: read from disk, not open). */
   version?: number;
+  /** Finding.splitFirst: Split Migration is offered on it. */
+  splitFirst?: boolean;
 }
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
@@ -28,6 +30,7 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
 export function toDiagnostic(finding: Finding, uri: string, version?: number): Diagnostic {
   const data: DiagnosticData = { rule: finding.rule, fixes: finding.fixes };
   if (finding.suppression) data.suppression = finding.suppression;
+  if (finding.splitFirst) data.splitFirst = true;
   if (version !== undefined) data.version = version;
   const diagnostic: Diagnostic = {
     range: finding.range,

@@ -188,6 +188,9 @@ function stringRows(node: Node): Set<number> {
   return rows;
 }
 
+/** The refusal for an atomic migration that also changes the schema: the loop's fix comes after a split. */
+export const SPLIT_FIRST = 'the migration also changes the schema, which atomic = False would let half-apply: move the data operations into a migration of their own first (Split Migration)';
+
 /** The fix, or why there is none (a phrase). */
 export function commitBatchesFix(input: CommitBatchesInput): Fix | string {
   const { loop, source, batchSize: n, model, op, runPythonFn, fn } = input;
@@ -208,7 +211,7 @@ export function commitBatchesFix(input: CommitBatchesInput): Fix | string {
   if (enclosingAtomic(node)) return 'it runs inside a transaction.atomic() block already';
   const atomicMigration = model.atomic.value !== false;
   if (atomicMigration && model.operations.some((o) => o.isSchema && o.certain)) {
-    return 'the migration also changes the schema, which atomic = False would let half-apply: move the data operations into a migration of their own first (Split Migration)';
+    return SPLIT_FIRST;
   }
   const eol = eolOf(source);
   const indent = indentOf(node, source);

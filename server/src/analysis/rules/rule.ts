@@ -36,6 +36,8 @@ export interface ReportedFinding {
   fixes?: Fix[];
   /** See Finding.suppressionLine. */
   suppressionLine?: number;
+  /** See Finding.splitFirst. */
+  splitFirst?: boolean;
 }
 
 export interface RuleContext {

@@ -9,7 +9,7 @@ import type { Operation } from '../operations';
 import type { Scope } from '../scope';
 import { loopWithin, PER_ROW_WRITES } from '../code-facts';
 import { atomicDecorator, committingChunk, enclosingAtomic } from '../committed-chunks';
-import { commitBatchesFix } from '../fixes/commit-batches';
+import { commitBatchesFix, SPLIT_FIRST } from '../fixes/commit-batches';
 import { batchLoopFix, HELPER_WRITE } from '../fixes/batch-loop';
 import { batchTemplateFix } from '../fixes/batch-template';
 import { applyFixEdits } from '../fixes/apply';
@@ -406,10 +406,14 @@ export const unbatchedSaveLoop: Rule = {
           const live = liveModel(loop, facts.locals);
           fix = live ? historicalTemplate(loop, headerRange(loop).start, facts.unit.node, facts.locals, ctx, live) : (mixinModel(loop, writes, facts.locals, ctx) ?? fix);
           let why = typeof fix === 'string' ? ` No rewrite is offered: ${fix}.` : '';
+          let splitFirst = false;
           // No bulk rewrite fits: the loop as written, committed a chunk at a time (not inside a fix's look at its own text).
           if (typeof fix === 'string' && !ctx.wanted && ctx.commitInBatches !== false) {
             const commit = commitBatchesFix({ loop, source: ctx.source, batchSize: ctx.batchSize, model: ctx.model, op, runPythonFn: unit.node, fn: facts.unit.node });
-            if (typeof commit === 'string') why = ` No rewrite is offered: ${fix}; nor is committing it in batches: ${commit}.`;
+            if (typeof commit === 'string') {
+              why = ` No rewrite is offered: ${fix}; nor is committing it in batches: ${commit}.`;
+              splitFirst = commit === SPLIT_FIRST;
+            }
             else {
               why = ` No bulk rewrite is offered: ${fix}; the quick fix commits it in batches of ${ctx.batchSize} instead.`;
               fix = commit;
@@ -423,6 +427,7 @@ export const unbatchedSaveLoop: Rule = {
               inWhichTransaction(ctx, op, unit.node, facts.unit.node, loop.node) +
               `To batch it, ${ADVICE[kind] ?? 'write the rows in bulk'}.${why}`,
             related,
+            ...(splitFirst ? { splitFirst } : {}),
           });
         }
       }
