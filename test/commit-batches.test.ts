@@ -73,6 +73,35 @@ describe('commit this loop in batches', () => {
     assert.ok(!/[^\r]\n/.test(after), 'every line break is CRLF');
   });
 
+  it("names the migration's database through the schema editor a helper is given, and through a local bound to its alias", async () => {
+    const helper = [
+      'from django.db import migrations',
+      '',
+      '',
+      'def chain(Ticket, Reply, editor):',
+      '    last = None',
+      '    for ticket in Ticket.objects.all():',
+      '        last = Reply.objects.create(ticket=ticket, parent=last)',
+      '',
+      '',
+      'def forwards(apps, schema_editor):',
+      '    chain(apps.get_model("desk", "Ticket"), apps.get_model("desk", "Reply"), schema_editor)',
+      '',
+      '',
+      'class Migration(migrations.Migration):',
+      '    dependencies = [("desk", "0004_reply")]',
+      '    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]',
+      '',
+    ].join('\n');
+    const viaHelper = (await finding(helper)).fixes.find((x) => x.title.startsWith(TITLE));
+    assert.ok(viaHelper);
+    assert.match(applyEdits(helper, viaHelper.edits), /with transaction\.atomic\(using=editor\.connection\.alias\):/);
+    const local = migration(`alias = schema_editor.connection.alias\n${CHAINED}`);
+    const viaLocal = (await finding(local)).fixes.find((x) => x.title.startsWith(TITLE));
+    assert.ok(viaLocal);
+    assert.match(applyEdits(local, viaLocal.edits), /with transaction\.atomic\(using=alias\):/);
+  });
+
   it('is not offered where a bulk rewrite is', async () => {
     const f = await finding(migration(['for ticket in Ticket.objects.all():', '    ticket.state = "open"', '    ticket.save()'].join('\n')));
     assert.ok(f.fixes.length > 0);

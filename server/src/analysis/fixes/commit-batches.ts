@@ -77,8 +77,11 @@ function parameterNames(fn: Node): string[] {
  * does not receive the schema editor (a helper without it).
  */
 function aliasIn(fn: Node, isRunPython: boolean, before: number): string | null {
-  const params = parameterNames(fn);
-  const editor = isRunPython && params.length >= 2 && params[1] ? params[1] : params.includes('schema_editor') ? 'schema_editor' : null;
+  // RunPython calls its function with (apps, schema_editor); a method of the Migration class has `self` or `cls` first.
+  const all = parameterNames(fn);
+  const params = all[0] === 'self' || all[0] === 'cls' ? all.slice(1) : all;
+  const named = params.find((p) => /editor/.test(p));
+  const editor = named ?? (isRunPython && params.length >= 2 && params[1] ? params[1] : null);
   if (!editor) return null;
   const expr = `${editor}.connection.alias`;
   for (const a of fn.childForFieldName('body')?.descendantsOfType('assignment') ?? []) {
