@@ -102,6 +102,30 @@ describe('commit this loop in batches', () => {
     assert.match(applyEdits(local, viaLocal.edits), /with transaction\.atomic\(using=alias\):/);
   });
 
+  it('commits the outer loop of a loop over each row\'s children, and marks a loop that creates rows', async () => {
+    const nested = migration(['for ticket in Ticket.objects.all():', '    for reply in ticket.replies.all():', '        reply.seen = True', '        reply.save(force_update=True)'].join('\n'));
+    const f = await finding(nested);
+    assert.equal(f.range.start.line, 7, "the finding stays on the inner loop (line 8)");
+    const fix = f.fixes.find((x) => x.title.startsWith('Commit the loop at line 7 in batches of 1000'));
+    assert.ok(fix, f.fixes.map((x) => x.title).join(' | '));
+    const after = applyEdits(nested, fix.edits);
+    assert.match(after, /rows = iter\(Ticket\.objects\.all\(\)\)[^]*for ticket in chunk:\n {16}for reply in ticket\.replies\.all\(\):\n {20}reply\.seen = True/);
+    assert.doesNotMatch(after, /it creates rows/, 'an update loop gets no line about rows created again');
+    assert.deepEqual((await lint(after, {})).findings.filter((x) => x.rule === RULE), [], 'the inner loop is committed a batch of tickets at a time');
+    const creates = (await finding(migration(CHAINED))).fixes.find((x) => x.title.startsWith(TITLE));
+    assert.ok(creates);
+    const created = applyEdits(migration(CHAINED), creates.edits);
+    assert.match(created, /# TODO\(migration-guard\): it creates rows: a run after a failure creates them again unless it skips rows already done/);
+  });
+
+  it('is offered in a migration already atomic = False whatever else it writes: nothing else changes transaction', async () => {
+    const source = migration(`Reply.objects.filter(ticket=None).delete()\n${CHAINED}`, { head: 'atomic = False' });
+    const fix = (await finding(source)).fixes.find((x) => x.title.startsWith(TITLE));
+    assert.ok(fix);
+    assert.equal(fix.title, 'Commit this loop in batches of 1000, each in its own transaction');
+    assert.doesNotMatch(applyEdits(source, fix.edits), /Each batch of the data migration commits on its own/);
+  });
+
   it('is not offered where a bulk rewrite is', async () => {
     const f = await finding(migration(['for ticket in Ticket.objects.all():', '    ticket.state = "open"', '    ticket.save()'].join('\n')));
     assert.ok(f.fixes.length > 0);
@@ -116,6 +140,11 @@ describe('commit this loop in batches', () => {
     ['RunPython(atomic=True)', CHAINED, { runPython: 'forwards, migrations.RunPython.noop, atomic=True' }],
     ['an atomic block around the loop', `with transaction.atomic():\n${CHAINED.replace(/^/gm, '    ')}`, { imports: 'from django.db import migrations, transaction' }],
     ['a computed atomic', CHAINED, { head: 'atomic = not True' }],
+    ['a write before the loop, in an atomic migration', `Reply.objects.filter(ticket=None).delete()\n${CHAINED}`, {}],
+    ['a sibling loop that writes, in an atomic migration', `${CHAINED}\nfor reply in Reply.objects.all():\n    reply.seen = True\n    reply.save(update_fields=["seen"])`, {}],
+    ['a many-to-many clear() after the loop, in an atomic migration', `${CHAINED}\nlast.tickets.clear()`, {}],
+    ['another RunPython that writes, in an atomic migration', CHAINED, { ops: ', migrations.RunPython(forwards, migrations.RunPython.noop)' }],
+    ['a try that catches Exception around the writes', CHAINED.replace('    last = Reply', '    try:\n        last = Reply').concat('\n    except Exception:\n        pass'), {}],
   ];
   const why: Record<string, RegExp> = {
     'a break of the loop': /breaks out early/,
@@ -125,6 +154,11 @@ describe('commit this loop in batches', () => {
     'RunPython(atomic=True)': /RunPython\(atomic=True\) runs it in one transaction/,
     'an atomic block around the loop': /inside a transaction\.atomic\(\) block already/,
     'a computed atomic': /atomic is computed/,
+    'a write before the loop, in an atomic migration': /also writes outside the loop \(line 7\), which atomic = False would take out of the migration's transaction/,
+    'a sibling loop that writes, in an atomic migration': /also writes outside the loop \(line 12\)/,
+    'a many-to-many clear() after the loop, in an atomic migration': /also writes outside the loop \(line 10\)/,
+    'another RunPython that writes, in an atomic migration': /the migration does other work, which atomic = False would take out of its transaction: .*RunPython at line 14 writes too/,
+    'a try that catches Exception around the writes': /catches database errors \(line 9\): inside a batch's transaction, a caught error would throw the whole batch away/,
   };
   for (const [name, body, opts] of refusals) {
     it(`is refused, saying why, for ${name}`, async () => {

@@ -52,16 +52,25 @@ function boundedChunk(expr: Node): boolean {
 }
 
 /**
- * The enclosing loop that commits `loop`'s rows one chunk at a time — `loop` stands directly in a
- * `with …atomic(…):` block inside it, walks one bounded chunk (a slice, or a name that loop binds
- * to one, or the chunk a chunking iterable yields), and no other atomic block wraps the whole — or
- * null.
+ * The enclosing loop that commits `loop`'s rows one chunk at a time, or null: `loop` is (or stands
+ * inside) a `for` that stands directly in a `with …atomic(…):` block inside that enclosing loop and
+ * walks one bounded chunk (a slice, or a name the enclosing loop binds to one, or the chunk a
+ * chunking iterable yields), and no other atomic block wraps the whole.
  */
 export function committingChunk(loop: LoopFacts): Node | null {
-  if (loop.kind !== 'for' || !loop.iterable) return null;
-  const block = loop.node.parent;
-  const withStmt = block?.type === 'block' ? block.parent : null;
-  if (!withStmt || !isAtomicWith(withStmt)) return null;
+  let chunkLoop: Node | null = null;
+  let withStmt: Node | null = null;
+  for (let cur: Node = loop.node; cur.parent && !SCOPES.has(cur.parent.type); cur = cur.parent) {
+    const block = cur.parent;
+    if (block.type === 'block' && block.parent && isAtomicWith(block.parent)) {
+      chunkLoop = cur;
+      withStmt = block.parent;
+      break;
+    }
+  }
+  if (!chunkLoop || !withStmt || chunkLoop.type !== 'for_statement') return null;
+  const chunkIterable = chunkLoop.childForFieldName('right');
+  if (!chunkIterable) return null;
   let outer: Node | null = null;
   for (let p = withStmt.parent; p && !SCOPES.has(p.type); p = p.parent) {
     if (LOOPS.has(p.type)) {
@@ -70,7 +79,7 @@ export function committingChunk(loop: LoopFacts): Node | null {
     }
   }
   if (!outer || enclosingAtomic(outer)) return null;
-  const iterable = unparen(loop.iterable);
+  const iterable = unparen(chunkIterable);
   if (boundedChunk(iterable)) return outer;
   if (iterable.type !== 'identifier') return null;
   const name = iterable.text;

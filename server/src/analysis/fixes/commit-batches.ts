@@ -25,7 +25,11 @@
  * `for … else`), and in an atomic migration that also changes the schema (atomic = False would let
  * its DDL half-apply: split the data operations out first).
  */
-import type { LoopFacts } from '../code-facts';
+import type { CodeIndex, LoopFacts, UnitFacts, WriteCall } from '../code-facts';
+import { unitOf, type CodeUnit } from '../code-flow';
+import { isAtomicWith } from '../committed-chunks';
+import { isBoundedIterable, iteratesInBatches } from '../iterables';
+import type { Scope } from '../scope';
 import { atomicDecorator, enclosingAtomic } from '../committed-chunks';
 import type { MigrationModel } from '../migration-model';
 import type { Operation } from '../operations';
@@ -42,9 +46,12 @@ export interface CommitBatchesInput {
   model: MigrationModel;
   /** The RunPython operation whose code reaches the loop, and the function it names. */
   op: Operation;
-  runPythonFn: Node;
+  runPython: CodeUnit;
   /** The function the loop is in (the RunPython function or a helper it calls). */
   fn: Node;
+  /** What is known of that function's code, and the index to reach the rest. */
+  facts: UnitFacts;
+  index: CodeIndex;
 }
 
 const NESTED_SCOPES = new Set(['for_statement', 'while_statement', 'function_definition', 'lambda', 'class_definition']);
@@ -145,9 +152,11 @@ function bindImport(root: Node, source: string, module: string, name: string, ed
   const before = (i: ModuleImport) => insertAt({ line: i.node.startPosition.row, character: 0 }, `${line}${eol}`);
   const after = (i: ModuleImport) => insertAfter(i.node, `${eol}${line}`);
   if (STDLIB.has(top(module))) {
+    // isort's order: a section's `import x` lines, then its `from x import y` lines, each sorted.
     const stdlib = imports.filter((i) => STDLIB.has(top(i.module)));
-    const next = stdlib.find((i) => i.module > module);
-    const last = stdlib[stdlib.length - 1];
+    const froms = stdlib.filter((i) => i.names !== null);
+    const next = froms.find((i) => i.module > module);
+    const last = froms[froms.length - 1] ?? stdlib[stdlib.length - 1];
     const first = imports.find((i) => i.module !== '__future__');
     if (next) edits.push(before(next));
     else if (last) edits.push(after(last));
@@ -191,31 +200,149 @@ function stringRows(node: Node): Set<number> {
   return rows;
 }
 
+/** Why not, when the migration does other work atomic = False would take out of its transaction. */
+const OTHER_WORK = "the migration does other work, which atomic = False would take out of its transaction: move this RunPython into a migration of its own";
+
 /** The refusal for an atomic migration that also changes the schema: the loop's fix comes after a split. */
 export const SPLIT_FIRST = 'the migration also changes the schema, which atomic = False would let half-apply: move the data operations into a migration of their own first (Split Migration)';
 
+/** Why the loop's rows may be created again by a run after a failure, or null (it only updates or deletes). */
+function createsRows(loopNode: Node, writes: readonly WriteCall[]): boolean {
+  return writes.some((w) => within(w.call, loopNode) && (w.kind === 'create' || (w.kind === 'save' && w.call.childForFieldName('function')?.childForFieldName('object')?.type === 'call')));
+}
+
+function within(inner: Node, outer: Node): boolean {
+  return inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
+}
+
+/** Writes of a function's code (its own, and those of the same-file helpers it reaches). */
+function unitWrites(index: CodeIndex, unit: CodeUnit): boolean {
+  return index.reachable(unit).some((f) => f.directWrites.length > 0 || f.loops.some((l) => l.allWrites.length > 0) || f.schemaCalls.length > 0 || mutatesOutside(f.unit.node, null));
+}
+
+/** `row.tags.add(…)`, `.remove`, `.clear`, `.set` on a relation, and `call_command(…)`: writes code-facts does not count. */
+const M2M = new Set(['add', 'remove', 'clear', 'set']);
+function mutatesOutside(fn: Node, inside: Node | null): Node | null {
+  let hit: Node | null = null;
+  walk(fn.childForFieldName('body') ?? fn, (n) => {
+    if (hit || (inside && n.id === inside.id) || (n !== fn && (n.type === 'function_definition' || n.type === 'class_definition'))) return false;
+    if (n.type === 'call') {
+      const f = n.childForFieldName('function');
+      const method = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : null;
+      if ((method && M2M.has(method) && f?.childForFieldName('object')?.type === 'attribute') || f?.text === 'call_command' || /\.call_command$/.test(f?.text ?? '')) hit = n;
+    }
+    return !hit;
+  });
+  return hit;
+}
+
+/** The line of a write `fn` makes outside `loopNode` (directly, or through a helper it calls there), or null. */
+function writeOutside(facts: UnitFacts, index: CodeIndex, loopNode: Node): number | null {
+  const writes = [...facts.directWrites, ...facts.loops.flatMap((l) => l.writes)];
+  const out = writes.find((w) => !within(w.call, loopNode));
+  if (out) return out.call.startPosition.row + 1;
+  const helper = facts.helperCalls.find((h) => !within(h.call, loopNode) && unitWrites(index, h.target));
+  if (helper) return helper.call.startPosition.row + 1;
+  const m2m = mutatesOutside(facts.unit.node, loopNode);
+  return m2m ? m2m.startPosition.row + 1 : null;
+}
+
+const BROAD = /^(?:Exception|BaseException|(?:[\w.]*\.)?(?:DatabaseError|IntegrityError|OperationalError|ProgrammingError|DataError|InternalError|Error))$/;
+
+/**
+ * A `try` in the loop (or a helper it calls) that catches database errors around writes not in an
+ * atomic block of their own: inside one batch's transaction, a caught error marks the batch for
+ * rollback, and the block then throws the whole batch away without raising.
+ */
+function swallowsErrors(node: Node, facts: UnitFacts, index: CodeIndex, seen = new Set<number>()): Node | null {
+  let hit: Node | null = null;
+  walk(node, (n) => {
+    if (hit) return false;
+    if (n.type === 'try_statement') {
+      const broad = n.namedChildren.some((c) => {
+        if (c.type !== 'except_clause') return false;
+        const caught = c.namedChildren.find((x) => x.type !== 'block' && x.type !== 'comment');
+        if (!caught) return true; // a bare except
+        const value = caught.type === 'as_pattern' ? caught.namedChildren[0] : caught;
+        const names = value?.type === 'tuple' ? value.namedChildren.map((x) => x.text) : [value?.text ?? ''];
+        return names.some((t) => BROAD.test(t));
+      });
+      const block = n.childForFieldName('body');
+      const guarded = block?.namedChildren.every((st) => st.type === 'comment' || isAtomicWith(st)) ?? false;
+      if (broad && !guarded) hit = n;
+    }
+    return !hit;
+  });
+  if (hit) return hit;
+  for (const h of facts.helperCalls) {
+    if (!within(h.call, node) || seen.has(h.target.node.id)) continue;
+    seen.add(h.target.node.id);
+    const inner = index.facts(h.target);
+    const found = swallowsErrors(h.target.node, inner, index, seen);
+    if (found) return found;
+  }
+  return null;
+}
+
+/**
+ * The loop to commit in batches: the finding's loop, or the outermost `for` around it in its
+ * function that walks rows of unknown number one at a time (an inner loop over a row's few children
+ * would commit once per parent row). Not past a loop that already walks batches, nor one over a
+ * collection the code fixes.
+ */
+function loopToCommit(node: Node, locals: Scope): Node {
+  let chosen = node;
+  for (let p = node.parent; p && p.type !== 'function_definition' && p.type !== 'lambda' && p.type !== 'class_definition'; p = p.parent) {
+    if (p.type !== 'for_statement') continue;
+    const iterable = p.childForFieldName('right');
+    if (iteratesInBatches(iterable) || isBoundedIterable(iterable, locals)) break;
+    chosen = p;
+  }
+  return chosen;
+}
+
 /** The fix, or why there is none (a phrase). */
 export function commitBatchesFix(input: CommitBatchesInput): Fix | string {
-  const { loop, source, batchSize: n, model, op, runPythonFn, fn } = input;
-  const node = loop.node;
-  if (loop.kind !== 'for' || node.type !== 'for_statement') return 'only a `for` loop is committed in batches';
+  const { loop, source, batchSize: n, model, op, runPython, fn, facts, index } = input;
+  const runPythonFn = runPython.node;
+  if (loop.kind !== 'for' || loop.node.type !== 'for_statement') return 'only a `for` loop is committed in batches';
+  const node = loopToCommit(loop.node, facts.locals);
+  const own = node.id === loop.node.id;
+  const which = own ? 'the loop' : `the loop at line ${node.startPosition.row + 1} around it`;
   const body = node.childForFieldName('body');
   const left = node.childForFieldName('left');
   const right = node.childForFieldName('right');
-  if (!body || !left || !right) return 'the loop cannot be read';
-  if (/^async\b/.test(node.text)) return 'an `async for` loop is not committed in batches';
-  if (node.childForFieldName('alternative')) return 'the loop has an `else:` clause, which batches would run once per batch';
-  if (breaksOut(body)) return 'the loop breaks out early: in batches it would leave only one batch';
-  if (body.startPosition.row === node.startPosition.row) return 'the loop is written on one line';
+  if (!body || !left || !right) return `${which} cannot be read`;
+  if (/^async\b/.test(node.text)) return `${which} is an \`async for\`, which is not committed in batches`;
+  if (node.childForFieldName('alternative')) return `${which} has an \`else:\` clause, which batches would run once per batch`;
+  if (breaksOut(body)) return `${which} breaks out early: in batches it would leave only one batch`;
+  if (body.startPosition.row === node.startPosition.row) return `${which} is written on one line`;
   if (model.atomic.value === 'unknown') return "the migration's atomic is computed";
   if (op.runPython?.atomicArg === true) return `${op.name}(atomic=True) runs it in one transaction`;
   const decorated = atomicDecorator(fn) ?? atomicDecorator(runPythonFn);
   if (decorated) return `the function is decorated ${decorated}, which runs it in one transaction`;
   if (enclosingAtomic(node)) return 'it runs inside a transaction.atomic() block already';
+  const swallowed = swallowsErrors(node, facts, index);
+  if (swallowed) return `${which} catches database errors (line ${swallowed.startPosition.row + 1}): inside a batch's transaction, a caught error would throw the whole batch away without a word`;
   const atomicMigration = model.atomic.value !== false;
-  if (atomicMigration && model.operations.some((o) => o.isSchema && o.certain)) {
-    return SPLIT_FIRST;
+  if (atomicMigration) {
+    if (model.operations.some((o) => o.isSchema && o.certain)) return SPLIT_FIRST;
+    // atomic = False takes every other write of the migration out of its transaction too.
+    const other = model.operations.find((o) => o !== op && (o.runSql?.sql || (o.runPython && [o.runPython.forward, o.runPython.reverseTarget].some((t) => { const u = t ? unitOf(t) : null; return u !== null && unitWrites(index, u); }))));
+    if (other) return `${OTHER_WORK}: ${other.name} at line ${other.call.startPosition.row + 1} writes too`;
+    const twin = op.runPython ? [op.runPython.forward, op.runPython.reverseTarget].map((t) => (t ? unitOf(t) : null)).find((u) => u && u.node.id !== runPythonFn.id) : null;
+    if (twin && unitWrites(index, twin)) return `${OTHER_WORK}: the code it runs in the other direction writes too`;
+    const outside = writeOutside(facts, index, node);
+    if (outside !== null) return `the function also writes outside ${which} (line ${outside}), which atomic = False would take out of the migration's transaction`;
+    if (fn.id !== runPythonFn.id) {
+      // The loop is in a helper: the RunPython function may write only by calling it, once.
+      const top = index.facts(runPython);
+      const calls = top.helperCalls.filter((h) => h.target.node.id === fn.id);
+      const elsewhere = writeOutside(top, index, calls[0]?.call ?? runPythonFn);
+      if (calls.length !== 1 || calls[0]?.loop || elsewhere !== null) return `the function that calls ${fn.childForFieldName('name')?.text ?? 'it'}() also writes, or calls it more than once, outside its transaction once atomic = False`;
+    }
   }
+
   const eol = eolOf(source);
   const indent = indentOf(node, source);
   const step = indentOf(body.firstNamedChild ?? body, source).slice(indent.length) || '    ';
@@ -228,7 +355,8 @@ export function commitBatchesFix(input: CommitBatchesInput): Fix | string {
   const islice = bindImport(root, source, 'itertools', 'islice', edits, used);
   const transaction = bindImport(root, source, 'django.db', 'transaction', edits, used);
   const alias = aliasIn(fn, fn.id === runPythonFn.id, node.startIndex);
-  const notes = [`${MARK} each batch of ${n} commits on its own: after a failure the batches before stay written, so this must be safe to run again`];
+  const notes = [`${MARK} batches commit one by one: make this safe to run again after a failure`];
+  if (createsRows(node, [...facts.directWrites, ...facts.loops.flatMap((l) => l.writes)])) notes.push(`${MARK} it creates rows: a run after a failure creates them again unless it skips rows already done`);
   if (!alias) notes.push(`${MARK} the batches commit on the default database: pass using= the migration's alias (schema_editor.connection.alias) if it runs on another`);
   // The loop's header after the iterable (`:` and any comment), then its body, two levels deeper.
   const keep = stringRows(node);
@@ -250,7 +378,7 @@ export function commitBatchesFix(input: CommitBatchesInput): Fix | string {
     `${step}${step}for ${left.text} in ${chunk}${rest}`,
   ];
   edits.push(replaceNode(node, lines.join(`${eol}${indent}`)));
-  let title = `Commit this loop in batches of ${n}, each in its own transaction`;
+  let title = `Commit ${own ? 'this loop' : `the loop at line ${node.startPosition.row + 1}`} in batches of ${n}, each in its own transaction`;
   if (atomicMigration) {
     const atomic = atomicFalseFix(model, source, 'Each batch of the data migration commits on its own.', false);
     if (!atomic) return "atomic = False cannot be set on this migration's class as it is written";

@@ -409,7 +409,7 @@ export const unbatchedSaveLoop: Rule = {
           let splitFirst = false;
           // No bulk rewrite fits: the loop as written, committed a chunk at a time (not inside a fix's look at its own text).
           if (typeof fix === 'string' && !ctx.wanted && ctx.commitInBatches !== false) {
-            const commit = commitBatchesFix({ loop, source: ctx.source, batchSize: ctx.batchSize, model: ctx.model, op, runPythonFn: unit.node, fn: facts.unit.node });
+            const commit = commitBatchesFix({ loop, source: ctx.source, batchSize: ctx.batchSize, model: ctx.model, op, runPython: unit, fn: facts.unit.node, facts, index: ctx.index });
             if (typeof commit === 'string') {
               why = ` No rewrite is offered: ${fix}; nor is committing it in batches: ${commit}.`;
               splitFirst = commit === SPLIT_FIRST;
