@@ -144,6 +144,7 @@ describe('commit this loop in batches', () => {
     ['a sibling loop that writes, in an atomic migration', `${CHAINED}\nfor reply in Reply.objects.all():\n    reply.seen = True\n    reply.save(update_fields=["seen"])`, {}],
     ['a many-to-many clear() after the loop, in an atomic migration', `${CHAINED}\nlast.tickets.clear()`, {}],
     ['another RunPython that writes, in an atomic migration', CHAINED, { ops: ', migrations.RunPython(forwards, migrations.RunPython.noop)' }],
+    ['a write before the loop, in a migration that also changes the schema', `Reply.objects.filter(ticket=None).delete()\n${CHAINED}`, { ops: ', migrations.AddField("ticket", "closed", models.BooleanField(default=False))', imports: 'from django.db import migrations, models' }],
     ['a try that catches Exception around the writes', CHAINED.replace('    last = Reply', '    try:\n        last = Reply').concat('\n    except Exception:\n        pass'), {}],
   ];
   const why: Record<string, RegExp> = {
@@ -158,6 +159,8 @@ describe('commit this loop in batches', () => {
     'a sibling loop that writes, in an atomic migration': /also writes outside the loop \(line 12\)/,
     'a many-to-many clear() after the loop, in an atomic migration': /also writes outside the loop \(line 10\)/,
     'another RunPython that writes, in an atomic migration': /the migration does other work, which atomic = False would take out of its transaction: .*RunPython at line 14 writes too/,
+    // Not "split first": after a split, the write before the loop would still stand in the way.
+    'a write before the loop, in a migration that also changes the schema': /nor is committing it in batches: the function also writes outside the loop \(line 7\)/,
     'a try that catches Exception around the writes': /catches database errors \(line 9\): inside a batch's transaction, a caught error would throw the whole batch away/,
   };
   for (const [name, body, opts] of refusals) {
@@ -168,6 +171,7 @@ describe('commit this loop in batches', () => {
       assert.ok(!f.fixes.some((x) => x.title.startsWith(TITLE)), `offered for ${name}`);
       assert.match(f.message, /No rewrite is offered: .*; nor is committing it in batches: /);
       assert.match(f.message, why[name] as RegExp);
+      assert.equal(f.splitFirst, name === 'a migration that also changes the schema' ? true : undefined, 'Split Migration is offered only where the schema alone stands in the way');
     });
   }
 });

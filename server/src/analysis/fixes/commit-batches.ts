@@ -326,7 +326,6 @@ export function commitBatchesFix(input: CommitBatchesInput): Fix | string {
   if (swallowed) return `${which} catches database errors (line ${swallowed.startPosition.row + 1}): inside a batch's transaction, a caught error would throw the whole batch away without a word`;
   const atomicMigration = model.atomic.value !== false;
   if (atomicMigration) {
-    if (model.operations.some((o) => o.isSchema && o.certain)) return SPLIT_FIRST;
     // atomic = False takes every other write of the migration out of its transaction too.
     const other = model.operations.find((o) => o !== op && (o.runSql?.sql || (o.runPython && [o.runPython.forward, o.runPython.reverseTarget].some((t) => { const u = t ? unitOf(t) : null; return u !== null && unitWrites(index, u); }))));
     if (other) return `${OTHER_WORK}: ${other.name} at line ${other.call.startPosition.row + 1} writes too`;
@@ -341,6 +340,8 @@ export function commitBatchesFix(input: CommitBatchesInput): Fix | string {
       const elsewhere = writeOutside(top, index, calls[0]?.call ?? runPythonFn);
       if (calls.length !== 1 || calls[0]?.loop || elsewhere !== null) return `the function that calls ${fn.childForFieldName('name')?.text ?? 'it'}() also writes, or calls it more than once, outside its transaction once atomic = False`;
     }
+    // Last: then the only obstacle is the schema, and a split (the editor offers it) leaves a loop this fix takes.
+    if (model.operations.some((o) => o.isSchema && o.certain)) return SPLIT_FIRST;
   }
 
   const eol = eolOf(source);
