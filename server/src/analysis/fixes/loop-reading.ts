@@ -147,6 +147,73 @@ export function uniqueName(base: string, taken: string): string {
 }
 
 /** What the loop does to `row` besides saving it: the fields it sets, and whether that is all. */
+/**
+ * Built-in functions that only read what they are given. A field handed to any other plain function
+ * (`update_node(document.content)`, a helper of the file or one imported) may be changed in place;
+ * method calls (`qs.filter(owner=row.owner)`, `", ".join(row.tags)`) are taken as reads.
+ */
+const SAFE_READERS = /^(?:int|float|bool|str|bytes|repr|len|abs|round|min|max|sum|any|all|sorted|reversed|enumerate|zip|map|filter|list|tuple|set|frozenset|dict|hash|format|type|id|isinstance|issubclass|getattr|hasattr|print|iter|next|range|divmod|ord|chr|hex|oct|bin|ascii|callable|vars|dir)$/;
+
+const MUTATORS = /^(?:append|extend|update|insert|pop|popitem|setdefault|discard|remove|clear|sort|reverse|add)$/;
+
+/**
+ * Whether the function `call` calls may change `arg` in place: unless it is a function of this file
+ * whose parameter for `arg` its body never changes (no item or attribute of it assigned or deleted,
+ * no mutating method called on it, not handed to another plain function).
+ */
+function mayChangeArgument(call: Node, arg: Node): boolean {
+  const name = call.childForFieldName('function')?.text ?? '';
+  let module: Node | null = call;
+  while (module && module.type !== 'module') module = module.parent;
+  const def = module?.namedChildren.map((c) => (c.type === 'decorated_definition' ? c.childForFieldName('definition') : c)).find((c) => c?.type === 'function_definition' && c.childForFieldName('name')?.text === name);
+  const fnBody = def?.childForFieldName('body');
+  if (!def || !fnBody) return true;
+  const params = (def.childForFieldName('parameters')?.namedChildren ?? []).map((p) => (p.type === 'identifier' ? p.text : (p.childForFieldName('name')?.text ?? '')));
+  const args = callArguments(call);
+  const index = args.positional.findIndex((x) => x.id === arg.id);
+  const keyword = [...args.keywords].find(([, v]) => v.id === arg.id)?.[0];
+  const param = index >= 0 ? params[index] : keyword;
+  if (!param || params.some((p) => p.startsWith('*'))) return true;
+  const rooted = (n: Node | null): boolean => {
+    let r = n;
+    while (r && (r.type === 'subscript' || r.type === 'attribute')) r = r.type === 'subscript' ? r.childForFieldName('value') : r.childForFieldName('object');
+    return r?.type === 'identifier' && r.text === param && r !== n;
+  };
+  let changes = false;
+  walk(fnBody, (n) => {
+    if (changes) return false;
+    if (n.type === 'assignment' || n.type === 'augmented_assignment') {
+      const left = n.childForFieldName('left');
+      const targets = left?.type === 'pattern_list' || left?.type === 'tuple_pattern' ? left.namedChildren : left ? [left] : [];
+      if (targets.some(rooted)) changes = true;
+      // Rebound to a new object, the name changes nothing of the argument from then on; taken as a change all the same.
+      if (targets.some((t) => t.type === 'identifier' && t.text === param)) changes = true;
+    } else if (n.type === 'delete_statement') {
+      if (n.namedChildren.some((t) => rooted(t) || t.namedChildren.some(rooted))) changes = true;
+    } else if (n.type === 'call') {
+      const f = n.childForFieldName('function');
+      if (f?.type === 'attribute' && MUTATORS.test(f.childForFieldName('attribute')?.text ?? '')) {
+        const obj = f.childForFieldName('object');
+        if (obj && ((obj.type === 'identifier' && obj.text === param) || rooted(obj))) changes = true;
+      }
+      // Handed on to another plain function (itself included): it may change it there.
+      if (f?.type === 'identifier' && !SAFE_READERS.test(f.text)) {
+        const handed = callArguments(n);
+        if ([...handed.positional, ...handed.keywords.values()].some((x) => { const u = unparen(x); return (u.type === 'identifier' && u.text === param) || rooted(u); })) changes = true;
+      }
+    }
+    return !changes;
+  });
+  return changes;
+}
+
+/** `row.content` or `row.content["nodes"]` handed to a call: the field `content`, or null. */
+function handedField(arg: Node, row: string): string | null {
+  let n = arg;
+  while (n.type === 'subscript') n = n.childForFieldName('value') ?? n;
+  return n.type === 'attribute' && n.childForFieldName('object')?.text === row ? (n.childForFieldName('attribute')?.text ?? null) : null;
+}
+
 export function assignedFields(body: Node, row: string): { fields: string[]; complete: boolean; setsKey: boolean } {
   const fields: string[] = [];
   let complete = true;
@@ -230,10 +297,21 @@ export function assignedFields(body: Node, row: string): { fields: string[]; com
           else if (method === 'remove' || method === 'clear') complete = false;
         }
       }
-      // The row handed to other code, which may set fields we cannot see.
+      // The row handed to other code, which may set fields we cannot see; a field of it (or a part of
+      // one) handed over may be changed in place (`update_node(document.content)` edits the JSON).
       const fnName = fn?.text ?? '';
       if (!/^(print|len|str|repr|isinstance|getattr|hasattr|setattr|logger\.\w+|logging\.\w+|log\.\w+)$/.test(fnName)) {
-        for (const a of [...args.positional, ...args.keywords.values()]) if (unparen(a).text === row) complete = false;
+        for (const a of [...args.positional, ...args.keywords.values()]) {
+          const arg = unparen(a);
+          if (arg.text === row) complete = false;
+          else if (fn?.type === 'identifier' && !SAFE_READERS.test(fnName)) {
+            const f = arg.type === 'attribute' || arg.type === 'subscript' ? fieldOf(arg) ?? handedField(arg, row) : null;
+            if (f && mayChangeArgument(n, a)) {
+              add(f);
+              complete = false;
+            }
+          }
+        }
       }
     }
     return true;
