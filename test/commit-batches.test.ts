@@ -175,3 +175,25 @@ describe('commit this loop in batches', () => {
     });
   }
 });
+
+describe("missing-atomic-false: atomic = False offered only where nothing else would lose the transaction", () => {
+  const BATCHED = ['while True:', '    ids = list(Ticket.objects.filter(state=None).values_list("pk", flat=True)[:1000])', '    if not ids:', '        break', '    Ticket.objects.filter(pk__in=ids).update(state="open")'].join('\n');
+  const atomicFix = async (source: string) => {
+    const f = (await lint(source, {})).findings.find((x) => x.rule === 'missing-atomic-false');
+    assert.ok(f, source);
+    return { f, fix: f.fixes.find((x) => x.title === 'Set atomic = False on the migration') };
+  };
+  it('offers it for batching code alone, and for a loop flushing what it collected after it', async () => {
+    assert.ok((await atomicFix(migration(BATCHED))).fix);
+    const collected = ['batch = []', 'for ticket in Ticket.objects.iterator(chunk_size=1000):', '    ticket.state = "open"', '    batch.append(ticket)', '    if len(batch) >= 1000:', '        Ticket.objects.bulk_update(batch, ["state"])', '        batch.clear()', 'if batch:', '    Ticket.objects.bulk_update(batch, ["state"])'].join('\n');
+    assert.ok((await atomicFix(migration(collected))).fix);
+  });
+  it('offers none, and says why, where the function or another operation writes too', async () => {
+    const before = await atomicFix(migration(`Reply.objects.filter(ticket=None).delete()\n${BATCHED}`));
+    assert.equal(before.fix, undefined);
+    assert.match(before.f.message, /Move the batched work into a migration of its own and set atomic = False there: here it would also take the writes at line 7 outside the batching loop out of the transaction/);
+    const other = await atomicFix(migration(BATCHED, { ops: ', migrations.RunSQL("UPDATE desk_reply SET seen = true", migrations.RunSQL.noop)' }));
+    assert.equal(other.fix, undefined);
+    assert.match(other.f.message, /here it would also take RunSQL at line \d+ out of the transaction/);
+  });
+});

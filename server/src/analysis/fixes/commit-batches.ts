@@ -28,6 +28,7 @@
 import type { CodeIndex, LoopFacts, UnitFacts, WriteCall } from '../code-facts';
 import { unitOf, type CodeUnit } from '../code-flow';
 import { isAtomicWith } from '../committed-chunks';
+import { otherWritingOperation, unitWrites, within, writeOutside } from '../other-writes';
 import { isBoundedIterable, iteratesInBatches } from '../iterables';
 import type { Scope } from '../scope';
 import { atomicDecorator, enclosingAtomic } from '../committed-chunks';
@@ -211,42 +212,6 @@ function createsRows(loopNode: Node, writes: readonly WriteCall[]): boolean {
   return writes.some((w) => within(w.call, loopNode) && (w.kind === 'create' || (w.kind === 'save' && w.call.childForFieldName('function')?.childForFieldName('object')?.type === 'call')));
 }
 
-function within(inner: Node, outer: Node): boolean {
-  return inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
-}
-
-/** Writes of a function's code (its own, and those of the same-file helpers it reaches). */
-function unitWrites(index: CodeIndex, unit: CodeUnit): boolean {
-  return index.reachable(unit).some((f) => f.directWrites.length > 0 || f.loops.some((l) => l.allWrites.length > 0) || f.schemaCalls.length > 0 || mutatesOutside(f.unit.node, null));
-}
-
-/** `row.tags.add(…)`, `.remove`, `.clear`, `.set` on a relation, and `call_command(…)`: writes code-facts does not count. */
-const M2M = new Set(['add', 'remove', 'clear', 'set']);
-function mutatesOutside(fn: Node, inside: Node | null): Node | null {
-  let hit: Node | null = null;
-  walk(fn.childForFieldName('body') ?? fn, (n) => {
-    if (hit || (inside && n.id === inside.id) || (n !== fn && (n.type === 'function_definition' || n.type === 'class_definition'))) return false;
-    if (n.type === 'call') {
-      const f = n.childForFieldName('function');
-      const method = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : null;
-      if ((method && M2M.has(method) && f?.childForFieldName('object')?.type === 'attribute') || f?.text === 'call_command' || /\.call_command$/.test(f?.text ?? '')) hit = n;
-    }
-    return !hit;
-  });
-  return hit;
-}
-
-/** The line of a write `fn` makes outside `loopNode` (directly, or through a helper it calls there), or null. */
-function writeOutside(facts: UnitFacts, index: CodeIndex, loopNode: Node): number | null {
-  const writes = [...facts.directWrites, ...facts.loops.flatMap((l) => l.writes)];
-  const out = writes.find((w) => !within(w.call, loopNode));
-  if (out) return out.call.startPosition.row + 1;
-  const helper = facts.helperCalls.find((h) => !within(h.call, loopNode) && unitWrites(index, h.target));
-  if (helper) return helper.call.startPosition.row + 1;
-  const m2m = mutatesOutside(facts.unit.node, loopNode);
-  return m2m ? m2m.startPosition.row + 1 : null;
-}
-
 const BROAD = /^(?:Exception|BaseException|(?:[\w.]*\.)?(?:DatabaseError|IntegrityError|OperationalError|ProgrammingError|DataError|InternalError|Error))$/;
 
 /**
@@ -327,7 +292,7 @@ export function commitBatchesFix(input: CommitBatchesInput): Fix | string {
   const atomicMigration = model.atomic.value !== false;
   if (atomicMigration) {
     // atomic = False takes every other write of the migration out of its transaction too.
-    const other = model.operations.find((o) => o !== op && (o.runSql?.sql || (o.runPython && [o.runPython.forward, o.runPython.reverseTarget].some((t) => { const u = t ? unitOf(t) : null; return u !== null && unitWrites(index, u); }))));
+    const other = otherWritingOperation(model, op, index);
     if (other) return `${OTHER_WORK}: ${other.name} at line ${other.call.startPosition.row + 1} writes too`;
     const twin = op.runPython ? [op.runPython.forward, op.runPython.reverseTarget].map((t) => (t ? unitOf(t) : null)).find((u) => u && u.node.id !== runPythonFn.id) : null;
     if (twin && unitWrites(index, twin)) return `${OTHER_WORK}: the code it runs in the other direction writes too`;

@@ -4,13 +4,14 @@
  * error; or RunPython code that batches its writes, whose batches the transaction would hold
  * until the very end, a warning.
  */
-import { loopWithin, type CodeIndex, type LoopFacts, type UnitFacts } from '../code-facts';
+import { loopWithin, type CodeIndex, type LoopFacts, type UnitFacts, type WriteCall } from '../code-facts';
 import { atomicDecorator, committingChunk } from '../committed-chunks';
 import { atomicFalseFix } from '../fixes/atomic-fix';
+import { otherWritingOperation, writeOutside } from '../other-writes';
 import { replaceNode } from '../fixes/edits';
 import { iteratesInBatches } from '../iterables';
 import type { Operation } from '../operations';
-import { callArguments, rangeOf, spanRange } from '../syntax';
+import { callArguments, rangeOf, spanRange, type Node } from '../syntax';
 import type { Range } from '../types';
 import { runPythonUnits } from './runpython-units';
 import { lineOf, type Rule } from './rule';
@@ -52,6 +53,8 @@ interface BatchingSite {
   range: Range;
   line: number;
   why: string;
+  /** The batching loop; null for batching by recursion (the whole function). */
+  node: Node | null;
 }
 
 function findBatching(facts: UnitFacts, index: CodeIndex): BatchingSite | null {
@@ -59,13 +62,13 @@ function findBatching(facts: UnitFacts, index: CodeIndex): BatchingSite | null {
     const why = batchingEvidence(loop, facts, index);
     if (why) {
       const range = loop.iterable && loop.kind === 'for' ? spanRange(loop.node, loop.iterable) : rangeOf(loop.header);
-      return { range, line: lineOf(loop.node), why };
+      return { range, line: lineOf(loop.node), why, node: loop.node };
     }
   }
   // Batching by recursion: slice, write in bulk, call yourself for the rest.
   if (facts.selfRecursive && facts.hasSlice && index.reachable(facts.unit).some(bulkWrites)) {
     const name = facts.unit.node.childForFieldName('name') ?? facts.unit.node;
-    return { range: rangeOf(name), line: lineOf(facts.unit.node), why: 'slices, writes in bulk and calls itself for the next batch' };
+    return { range: rangeOf(name), line: lineOf(facts.unit.node), why: 'slices, writes in bulk and calls itself for the next batch', node: null };
   }
   return null;
 }
@@ -133,7 +136,19 @@ export const missingAtomicFalse: Rule = {
         else if (argAtomic) advice = `Drop atomic=True so each batch commits on its own.${undecorate}`;
         const where = hit.why.startsWith('slices, writes') ? `the function at line ${hit.line}` : `the loop at line ${hit.line}`;
         const fixes = [];
-        if (migrationAtomic && !hasSchema) {
+        // atomic = False would take the migration's other writes out of its transaction too: no fix then.
+        const other = migrationAtomic && !hasSchema ? otherWritingOperation(model, op, ctx.index) : null;
+        // The flush of what the loop collected (`if batch: Model.objects.bulk_update(batch, …)` after it) is its own batching.
+        const batching = hit.node ? facts.loops.find((l) => l.node.id === hit.node?.id) : undefined;
+        const flush = (w: WriteCall) => {
+          const first = callArguments(w.call).positional[0];
+          return w.kind === 'bulk' && first?.type === 'identifier' && !!batching?.appendsTo.has(first.text);
+        };
+        const outside = migrationAtomic && !hasSchema && hit.node ? writeOutside(facts, ctx.index, hit.node, flush) : null;
+        if (other || outside !== null) {
+          const what = other ? `${other.name} at line ${other.call.startPosition.row + 1}` : `the writes at line ${outside} outside the batching loop`;
+          advice = `Move the batched work into a migration of its own and set atomic = False there: here it would also take ${what} out of the transaction, to commit piece by piece.${undecorate}`;
+        } else if (migrationAtomic && !hasSchema) {
           const fix = atomicFalseFix(model, ctx.source, 'Commit each batch on its own instead of holding every lock until the end.', false);
           if (fix) fixes.push(fix);
         } else if (!migrationAtomic && argAtomic) {
