@@ -8,11 +8,7 @@ import type { CodeIndex, UnitFacts, WriteCall } from './code-facts';
 import { unitOf, type CodeUnit } from './code-flow';
 import type { MigrationModel } from './migration-model';
 import type { Operation } from './operations';
-import { walk, type Node } from './syntax';
-
-export function within(inner: Node, outer: Node): boolean {
-  return inner.startIndex >= outer.startIndex && inner.endIndex <= outer.endIndex;
-}
+import { walk, within, type Node } from './syntax';
 
 /** Writes of a function's code (its own, and those of the same-file helpers it reaches). */
 export function unitWrites(index: CodeIndex, unit: CodeUnit): boolean {

@@ -117,6 +117,18 @@ export function parameterNames(def: Node): string[] {
   return out;
 }
 
+/** The parameters a call can fill by position, in order: those before any `*`, `*args` or `**kw`. */
+export function positionalParameterNames(def: Node): string[] {
+  const out: string[] = [];
+  for (const p of def.childForFieldName('parameters')?.namedChildren ?? []) {
+    if (p.type === 'list_splat_pattern' || p.type === 'dictionary_splat_pattern' || p.type === 'keyword_separator') break;
+    if (p.type === 'comment' || p.type === 'positional_separator') continue;
+    const name = p.type === 'identifier' ? p : (p.childForFieldName('name') ?? p.namedChildren.find((c) => c.type === 'identifier'));
+    out.push(name?.type === 'identifier' ? name.text : '');
+  }
+  return out;
+}
+
 /**
  * Names the unit binds to something other than an import: parameters, loop and comprehension
  * variables, `with … as`, `except … as`, assignment targets anywhere in its body. A name in this set

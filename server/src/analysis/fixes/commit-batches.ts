@@ -16,25 +16,27 @@
  *
  * The rows come in the same order from one evaluation of the iterable, and every statement runs as
  * before: what changes is that each chunk commits, so no row stays locked until the migration
- * ends. What the author must check, in one marked line: a failure leaves the chunks before it
- * written, so the code must be safe to run again over them. The seeds' batching pattern (process in
- * chunks, each in its own transaction, `atomic = False`).
+ * ends. Marked lines say what the author must check: a failure leaves the chunks before it
+ * written, so the code must be safe to run again over them (and a loop that creates rows creates
+ * them again unless it skips those done). An inner loop over a row's children is committed by the
+ * outermost loop around it that walks rows. The seeds' batching pattern (seed 001).
  *
  * Refused where the rows would not commit per chunk (an atomic block, decorator or
- * `RunPython(atomic=True)` around the loop), where the loop's control flow would change (`break`,
- * `for … else`), and in an atomic migration that also changes the schema (atomic = False would let
- * its DDL half-apply: split the data operations out first).
+ * `RunPython(atomic=True)` around the loop), where the loop would do something else (`break`,
+ * `for … else`, a `try` that catches database errors inside a batch), and, in an atomic migration,
+ * wherever `atomic = False` would take other writes out of the transaction (other-writes.ts) or let
+ * a schema change half-apply (checked last: then a split leaves a loop this fix takes).
  */
 import type { CodeIndex, LoopFacts, UnitFacts, WriteCall } from '../code-facts';
 import { unitOf, type CodeUnit } from '../code-flow';
-import { isAtomicWith } from '../committed-chunks';
-import { otherWritingOperation, unitWrites, within, writeOutside } from '../other-writes';
+import { atomicDecorator, enclosingAtomic, isAtomicWith } from '../committed-chunks';
+import { otherWritingOperation, unitWrites, writeOutside } from '../other-writes';
 import { isBoundedIterable, iteratesInBatches } from '../iterables';
-import type { Scope } from '../scope';
-import { atomicDecorator, enclosingAtomic } from '../committed-chunks';
 import type { MigrationModel } from '../migration-model';
 import type { Operation } from '../operations';
-import { walk, type Node } from '../syntax';
+import { parameterNames, positionalParameterNames } from '../runpython-code';
+import type { Scope } from '../scope';
+import { walk, within, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
 import { atomicFalseFix } from './atomic-fix';
 import { eolOf, indentOf, insertAfter, insertAt, replaceNode } from './edits';
@@ -68,17 +70,6 @@ function breaksOut(body: Node): boolean {
   return found;
 }
 
-/** The names a function's parameters bind, in order (`*args`, `**kw` left out). */
-function parameterNames(fn: Node): string[] {
-  const params = fn.childForFieldName('parameters')?.namedChildren ?? [];
-  return params.flatMap((p) => {
-    if (p.type === 'identifier') return [p.text];
-    if (p.type === 'default_parameter' || p.type === 'typed_default_parameter') return [p.childForFieldName('name')?.text ?? ''];
-    if (p.type === 'typed_parameter') return [p.namedChildren[0]?.type === 'identifier' ? p.namedChildren[0].text : ''];
-    return [''];
-  });
-}
-
 /**
  * What `using=` names for the migration's database in `fn`: a local bound to
  * `<schema_editor>.connection.alias` before the loop, else that expression; null when the function
@@ -86,9 +77,9 @@ function parameterNames(fn: Node): string[] {
  */
 function aliasIn(fn: Node, isRunPython: boolean, before: number): string | null {
   // RunPython calls its function with (apps, schema_editor); a method of the Migration class has `self` or `cls` first.
-  const all = parameterNames(fn);
+  const all = positionalParameterNames(fn);
   const params = all[0] === 'self' || all[0] === 'cls' ? all.slice(1) : all;
-  const named = params.find((p) => /editor/.test(p));
+  const named = parameterNames(fn).find((p) => /editor/.test(p));
   const editor = named ?? (isRunPython && params.length >= 2 && params[1] ? params[1] : null);
   if (!editor) return null;
   const expr = `${editor}.connection.alias`;

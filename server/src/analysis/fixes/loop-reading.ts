@@ -6,6 +6,7 @@
  */
 import type { LoopFacts } from '../code-facts';
 import { isGetModelCall, isHistoricalModel, MANAGERS } from '../historical-models';
+import { parameterNames, positionalParameterNames } from '../runpython-code';
 import type { Scope } from '../scope';
 import { callArguments, sequenceElements, staticString, unparen, walk, type Node } from '../syntax';
 
@@ -168,12 +169,12 @@ function mayChangeArgument(call: Node, arg: Node): boolean {
   const def = module?.namedChildren.map((c) => (c.type === 'decorated_definition' ? c.childForFieldName('definition') : c)).find((c) => c?.type === 'function_definition' && c.childForFieldName('name')?.text === name);
   const fnBody = def?.childForFieldName('body');
   if (!def || !fnBody) return true;
-  const params = (def.childForFieldName('parameters')?.namedChildren ?? []).map((p) => (p.type === 'identifier' ? p.text : (p.childForFieldName('name')?.text ?? '')));
   const args = callArguments(call);
   const index = args.positional.findIndex((x) => x.id === arg.id);
   const keyword = [...args.keywords].find(([, v]) => v.id === arg.id)?.[0];
-  const param = index >= 0 ? params[index] : keyword;
-  if (!param || params.some((p) => p.startsWith('*'))) return true;
+  // By position, one of those a call fills so; by keyword, a parameter of that name (not one `**kw` takes).
+  const param = index >= 0 ? positionalParameterNames(def)[index] : parameterNames(def).find((p) => p === keyword);
+  if (!param) return true;
   const rooted = (n: Node | null): boolean => {
     let r = n;
     while (r && (r.type === 'subscript' || r.type === 'attribute')) r = r.type === 'subscript' ? r.childForFieldName('value') : r.childForFieldName('object');
