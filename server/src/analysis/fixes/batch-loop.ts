@@ -26,6 +26,7 @@ import { modelReads, readsModel, selfRelationRead } from './reads-model';
 import { assignedFields, chainOf, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keywordTexts, MARK, modelNames, oneLine, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
 import { boundModel, builtObjectUsed, constructedModel, keyNote, plainInsertSave, ROW_READERS, rowModelOf } from './loop-objects';
 import { mayRepeatRows } from './repeated-rows';
+import { cascadeFree, deleteCalls } from './cascades';
 import { hideDoomed, relatedQueries } from './doomed-rows';
 import { batchedFields, savedValues } from './row-fields';
 
@@ -73,6 +74,9 @@ interface Rewrite {
   /** Lines that come before the append, at its indent. */
   pre?: string[];
 }
+
+/** How the refusal of a loop that deletes while it saves starts: what only the project view can lift (cascades.ts). */
+export const MAY_CASCADE = 'it deletes rows in the loop';
 
 /** How the refusal of a write made inside a helper starts: what inlining the helper may lift. */
 export const HELPER_WRITE = 'the row is written inside ';
@@ -317,6 +321,8 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     } else return w.kind === 'delete' ? 'it deletes an object other than the loop\'s row' : 'the write is not one the template batches';
   }
   if (rewrites.length + memos.length === 0) return 'the loop has no write the template can see';
+  const cascade = cascadeRefusal(loop, body, locals, rewrites, [...sinks.values()], input.fields);
+  if (cascade) return cascade;
   for (const s of sinks.values()) {
     if (s.model && s.flush.includes('bulk_create(') && input.multiTable?.(s.model)) return `${s.model} is a child of multi-table inheritance, which bulk_create cannot insert`;
   }
@@ -384,6 +390,49 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
   const kinds = [...new Set([...sinks.values()].map((s) => (s.flush.includes('bulk_update') ? 'bulk_update' : s.flush.includes('bulk_create') ? 'bulk_create' : s.flush.includes('keep_parents') ? 'delete keeping parents' : 'queryset delete')))];
   const what = [...[...new Set(memos.map((m) => m.what ?? 'get_or_create'))].map((m) => `${m} once per look-up`), ...(kinds.length > 0 ? [`collect the rows, ${kinds.join(' + ')} every ${n}`] : [])];
   return { title: `Batch this loop: ${what.join('; ')}`, edits, isPreferred: true, safe: false };
+}
+
+/**
+ * Why rows saved through bulk_update() may be lost, or null: the loop deletes rows, and the
+ * project view cannot show that no delete reaches the model it saves (cascades.ts).
+ */
+function cascadeRefusal(loop: LoopFacts, body: Node, locals: Scope, rewrites: readonly Rewrite[], sinks: readonly Sink[], fields: BatchLoopInput['fields']): Refusal | null {
+  const deletes = deleteCalls(body);
+  if (deletes.length === 0) return null;
+  // The model each delete deletes rows of, as the code names it (null: not known).
+  const deleted = deletes.map((d) => {
+    const own = rewrites.find((r) => r.sink.key.startsWith('delete') && r.stmt.startIndex <= d.startIndex && d.endIndex <= r.stmt.endIndex);
+    return own ? sinkModel(own.sink) : managerModel(d);
+  });
+  for (const s of sinks) {
+    if (!s.flush.includes('bulk_update(')) continue;
+    // `type(batch[0])…bulk_update`: the model of the rows appended, when each names the same one.
+    const models = new Set(rewrites.filter((r) => r.sink === s).map((r) => (loop.targets.includes(r.item) ? rowModelOf(loop, locals) : boundModel(body, r.item, locals))));
+    const model = sinkModel(s) ?? (models.size === 1 ? [...models][0] ?? null : null);
+    if (model && cascadeFree(fields?.(model) ?? null, deleted.every((m) => m === model))) continue;
+    const text = oneLine((deletes[0] as Node).text);
+    return `${MAY_CASCADE} (\`${text.length > 60 ? `${text.slice(0, 57)}...` : text}\`), which may cascade to a row it saves: save() writes such a row back, bulk_update() would not`;
+  }
+  return null;
+}
+
+/** The model a sink's flush writes, as the code names it. */
+function sinkModel(s: Sink): string | null {
+  return s.model ?? /^([A-Z]\w*)\.(?:objects|_default_manager|_base_manager)\b/.exec(s.flush)?.[1] ?? null;
+}
+
+/** `Model.objects.filter(…).delete()`: Model; null for any other receiver. */
+function managerModel(call: Node): string | null {
+  let n = call.childForFieldName('function')?.childForFieldName('object') ?? null;
+  while (n) {
+    if (n.type === 'call') n = n.childForFieldName('function');
+    else if (n.type === 'attribute') {
+      const object = n.childForFieldName('object');
+      if (object?.type === 'identifier' && /^(?:objects|_default_manager|_base_manager)$/.test(n.childForFieldName('attribute')?.text ?? '')) return object.text;
+      n = object;
+    } else return null;
+  }
+  return null;
 }
 
 /**

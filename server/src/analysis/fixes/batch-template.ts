@@ -17,6 +17,7 @@ import type { Fix } from '../types';
 import { eolOf, indentOf, insertAfter, pythonString, replaceNode } from './edits';
 import { chainOf, QUERYSET_CHAIN, uniqueName as freshName } from './loop-reading';
 import { mayRepeatRows } from './repeated-rows';
+import { deleteCalls } from './cascades';
 import { readsModel, selfRelationRead } from './reads-model';
 import { MANAGERS } from '../historical-models';
 
@@ -224,6 +225,8 @@ export function batchTemplateFix(input: TemplateInput): Fix | null {
     return { title: `Delete in batches of ${batchSize} with a queryset delete()`, edits: [replaceNode(loop.node, text)], isPreferred: true, safe: false };
   }
   if (write.kind !== 'save') return null;
+  // A delete in the loop may cascade to a row it saves later: not proven the same ("Batch this loop" says when it is).
+  if (deleteCalls(body).length > 0) return null;
   const explicit = updateFieldsOf(write.call);
   if (explicit === undefined) return null;
   const read = readBody(body, target, write.call);

@@ -10,7 +10,7 @@ import type { Scope } from '../scope';
 import { loopWithin, PER_ROW_WRITES } from '../code-facts';
 import { atomicDecorator, committingChunk, enclosingAtomic } from '../committed-chunks';
 import { commitBatchesFix, SPLIT_FIRST } from '../fixes/commit-batches';
-import { batchLoopFix, HELPER_WRITE } from '../fixes/batch-loop';
+import { batchLoopFix, HELPER_WRITE, MAY_CASCADE } from '../fixes/batch-loop';
 import { batchTemplateFix } from '../fixes/batch-template';
 import { applyFixEdits } from '../fixes/apply';
 import { replaceDifference } from '../fixes/edits';
@@ -394,6 +394,8 @@ export const unbatchedSaveLoop: Rule = {
             (first.kind !== 'helper' && !facts.helperCalls.some((h) => h.loop && loopWithin(h.loop, loop))
               ? batchTemplateFix({ loop, write: first, loopWrites: loop.allWrites, source: ctx.source, batchSize: ctx.batchSize, suffix, multiTable, stamped, fields, inView: !!ctx.project?.view })
               : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals, suffix, multiTable, stamped, fields, inView: !!ctx.project?.view });
+          // Whether a delete in the loop can reach the rows it saves: only the view's fields tell.
+          if (typeof template === 'string' && template.startsWith(MAY_CASCADE) && !ctx.project) ctx.needsView?.('cascades');
           // A write inside a same-file helper: the helper's body inlined into the loop, then batched.
           // Only a refusal about the helper is inlining's to lift (a `return` of the loop's own stays one).
           let fix = typeof template === 'string' && template.startsWith(HELPER_WRITE) ? (inlinedTemplate(loop, writes, ctx) ?? template) : template;
