@@ -67,7 +67,8 @@ function modelOptions(v: Value | undefined): ModelOptions {
   if (v.kind !== 'dict' || !dictKeysKnown(v)) {
     return { dbTable: undefined, managed: undefined, proxy: undefined, abstract: undefined, uniqueTogether: null, indexTogether: null, indexes: null, constraints: null, raw: null };
   }
-  const raw: Record<string, Value> = {};
+  // Prototype-less, as literal-text.ts reads keyword arguments: option names vary from model to model.
+  const raw = Object.create(null) as Record<string, Value>;
   for (const [k, value] of v.entries) if (k.kind === 'str') raw[k.value] = value;
   const bool = (key: string, dflt: boolean): boolean | undefined => (raw[key] === undefined ? dflt : (asBool(raw[key]) ?? undefined));
   const list = <T>(key: string, read: (x: Value) => T | null): T[] | null => {
