@@ -333,6 +333,14 @@ class Migration(migrations.Migration):
     assert.deepEqual(await pairs(src, {}, true), [], 'without the project, what the code still names is unknown');
   });
 
+  it('says nothing of a DROP TABLE IF EXISTS after a DeleteModel dropped that table (kpi mfa/0009)', async () => {
+    const dropped = migration(`        migrations.DeleteModel(name="Order"),
+        migrations.RunSQL("DROP TABLE IF EXISTS shop_order CASCADE", migrations.RunSQL.noop),`);
+    assert.deepEqual(await pairs(dropped), []);
+    const kept = migration(`        migrations.RunSQL("DROP TABLE IF EXISTS shop_order CASCADE", migrations.RunSQL.noop),`);
+    assert.deepEqual(await pairs(kept), [['drop-table', 'DROP TABLE IF EXISTS shop_order CASCADE']]);
+  });
+
   it('SET NOT NULL after a validated CHECK (col IS NOT NULL) is silent from PostgreSQL 12 (the seed-003 pattern)', async () => {
     const src = migration(`        migrations.RunSQL(
             [

@@ -154,8 +154,16 @@ function judge(ctx: ProjectRuleContext): JudgedSite[] {
   const builtBefore = (name: string) => (built ??= new Set(appLineage(ctx).slice(1).flatMap((s) => s.operations.flatMap((op) => op.sqlSites?.createdIndexes ?? [])))).has(name);
   /** Models created here whose table we cannot name without the app label. */
   const models: string[] = [];
+  // Tables dropped earlier in this migration (DeleteModel, DROP TABLE): a later `DROP TABLE IF EXISTS` of one drops nothing (kpi `mfa/0009`).
+  const dropped = new Set<string>();
+  const before = ctx.view && ctx.file ? ctx.view.stateOf(ctx.file, 'before', 'state') : null;
   for (const op of summary.operations) {
     const a = op.args;
+    if (a?.kind === 'DeleteModel' && a.model && before && ctx.view && op.databaseEffect === 'normal') {
+      const entry = before.get(a.model.toLowerCase());
+      const table = entry && typeof entry !== 'string' ? ctx.view.tableName(entry, before) : null;
+      if (table) dropped.add(table.toLowerCase());
+    }
     if (a?.kind === 'CreateModel' && a.model && op.databaseEffect === 'normal') {
       const model = a.model.toLowerCase();
       if (a.options.dbTable) tables.add(a.options.dbTable.toLowerCase());
@@ -168,12 +176,14 @@ function judge(ctx: ProjectRuleContext): JudgedSite[] {
       for (const site of sites.hazards) {
         const t = site.table?.toLowerCase();
         if (t && (tables.has(t) || models.some((m) => t.endsWith(`_${m}`)))) continue;
+        if (t && dropped.has(t)) continue;
         if (site.rule === 'remove-index-not-concurrent' && site.name && indexes.has(site.name)) continue;
         if (site.rule === 'remove-index-not-concurrent' && site.ifExists && site.name && rebuilt.has(site.name) && !(ctx.view && builtBefore(site.name))) continue;
         if (stands(site, django, proven, ctx.target)) out.push({ site, op });
       }
     }
     for (const t of sites.createdTables) tables.add(t.toLowerCase());
+    if (op.certain) for (const x of sites.hazards) if (x.rule === 'drop-table' && x.table) dropped.add(x.table.toLowerCase());
     for (const i of sites.createdIndexes) indexes.add(i);
   }
   return out;
