@@ -146,7 +146,7 @@ export function analyzeFile(tree: Tree, source: string, options: LintOptions = {
       return findingsOnText({ tree, args: (nestedArgs ??= new ArgsCache()), project, asks }, text, (ctx) => checked?.check?.(ctx), options, at);
     };
     const nested = source.length <= NESTED_TEXT_LIMIT ? { findingsOn } : {};
-    rule.check({ model, source, index, batchSize: options.batchSize ?? 1000, ...(options.commitInBatches === false ? { commitInBatches: false } : {}), project, report: (f) => reported.push(f), ...nested, ...asks });
+    rule.check({ model, source, index, batchSize: options.batchSize ?? 1000, ...(options.commitInBatches === false ? { commitInBatches: false } : {}), project, target: options.target ?? DEFAULT_TARGET_DATABASE, report: (f) => reported.push(f), ...nested, ...asks });
     collect(rule.meta.id, reported, findings, rule.meta.defaultSeverity);
   }
   const summary = summarizeMigration(model, options.name ?? 'migration', index);
@@ -178,7 +178,7 @@ function findingsOnText(
     if (!model) return [];
     const reported: ReportedFinding[] = [];
     const wanted = at ? (p: Position) => at.some((q) => q.line === p.line && q.character === p.character) : undefined;
-    check({ model, source: text, index: new CodeIndex(), batchSize: options.batchSize ?? 1000, project: base.project, report: (f) => reported.push(f), ...(wanted ? { wanted } : {}), ...base.asks });
+    check({ model, source: text, index: new CodeIndex(), batchSize: options.batchSize ?? 1000, project: base.project, target: options.target ?? DEFAULT_TARGET_DATABASE, report: (f) => reported.push(f), ...(wanted ? { wanted } : {}), ...base.asks });
     return wanted ? reported.filter((f) => wanted(f.range.start)) : reported;
   } finally {
     other?.delete();

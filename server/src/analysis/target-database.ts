@@ -54,3 +54,15 @@ export function djangoAtLeast(target: TargetDatabase, major: number, minor = 0):
 export function postgresqlAtLeast(target: TargetDatabase, major: number): boolean {
   return target.vendor === 'postgresql' && target.postgresqlVersion >= major;
 }
+
+/**
+ * Why `bulk_create()` leaves the objects without primary keys on this database, or null when it
+ * sets them: PostgreSQL always; SQLite from Django 4.0 (with SQLite 3.35+, which Django 4.0's own
+ * minimum of 3.9 does not promise: said where it matters); MySQL never (MariaDB 10.5+ from Django
+ * 4.0 does, but the setting does not tell MariaDB apart).
+ */
+export function bulkCreateKeysMissing(target: TargetDatabase): string | null {
+  if (target.vendor === 'mysql') return 'bulk_create() gives the new rows no primary keys on MySQL';
+  if (target.vendor === 'sqlite' && !djangoAtLeast(target, 4, 0)) return 'bulk_create() gives the new rows no primary keys on SQLite before Django 4.0';
+  return null;
+}

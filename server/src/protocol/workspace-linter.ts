@@ -137,7 +137,7 @@ export class WorkspaceLinter {
       const rules = onlyRules(a.resolved.settings.rules, keep);
       const tree = parser.parse(read.source.text);
       try {
-        const again = analyzeFile(tree, read.source.text, { rules, batchSize: a.resolved.settings.batchSize, name: basename(file, '.py'), interner: this.interner, ruleProject: project }).analysis;
+        const again = analyzeFile(tree, read.source.text, { rules, batchSize: a.resolved.settings.batchSize, target: targetOf(a.resolved.settings), name: basename(file, '.py'), interner: this.interner, ruleProject: project }).analysis;
         // Quick fixes are offered only for open documents.
         findings = [...findings.filter((f) => !keep.has(f.rule)), ...again.findings.map((f) => (f.fixes.length > 0 ? { ...f, fixes: [] } : f))];
       } finally {
@@ -202,7 +202,7 @@ export class WorkspaceLinter {
       // it is built only if that fix asks, never on an ordinary keystroke.
       const model = this.modelOf(file);
       const ruleProject = file && model?.appOf(file) ? { file, get view() { return model.view('graph-current'); } } : undefined;
-      const { analysis } = analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, name: file ? basename(file, '.py') : undefined, argsCache, interner: this.interner, ...(ruleProject ? { ruleProject } : {}) });
+      const { analysis } = analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, target: targetOf(resolved.settings), name: file ? basename(file, '.py') : undefined, argsCache, interner: this.interner, ...(ruleProject ? { ruleProject } : {}) });
       const a: Analyzed = { uri: doc.uri, analysis, resolved, version: doc.document.version, source: text, ...(resolved.baseline ? { fingerprints: fingerprintsOf(tree.rootNode, analysis) } : {}) };
       if (file) this.analyzed.set(file, a);
       this.record(file, analysis.summary);
@@ -271,7 +271,7 @@ export class WorkspaceLinter {
         this.record(file, quick?.summary ?? summarizeTree(parsed(), name, this.interner), publish);
         return forget();
       }
-      let analysis = quick ?? analyzeFile(parsed(), text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, name, interner: this.interner }).analysis;
+      let analysis = quick ?? analyzeFile(parsed(), text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, target: targetOf(resolved.settings), name, interner: this.interner }).analysis;
       if (source?.problem) {
         // Python stops at bytes it cannot decode, before it parses anything.
         const undecodable = undecodableSourceFinding(source.problem, resolved.settings.rules['syntax-error']).map((f): RawFinding => ({ ...f, reported: f.severity }));

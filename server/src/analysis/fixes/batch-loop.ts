@@ -51,6 +51,8 @@ export interface BatchLoopInput {
   fields?: (model: string) => ModelFields | null;
   /** The rule runs with the project view: a model it cannot answer about is one whose migrations cannot all be read. */
   inView?: boolean;
+  /** The Django version the migration runs on, as far as is known (settings, and the version that wrote the file). */
+  django?: readonly [number, number];
 }
 
 interface Sink {
@@ -208,6 +210,11 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       // across a many-to-many): bulk_update's CASE takes the first copy of a pk, the loop's last save
       // wins — so the batch keeps the last copy of each.
       const rows = isRow && !(walked && mayRepeatRows(walked.chain.expr, known)) ? '%B%' : 'list({row.pk: row for row in %B%}.values())';
+      if (!explicit) {
+        // The row handed to code that may set any of its fields: no list can be known (kpi `0011` lost its deployment data).
+        const handed = assignedFields(body, row).handedTo;
+        if (handed) return `it hands ${row} to ${handed}(), which may change fields of it that bulk_update() would not write`;
+      }
       rewrites.push({
         stmt,
         item: row,
@@ -307,6 +314,9 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
         } else {
           const keys = defaults ? defaultKeys(defaults) : [];
           if (!keys || keys.length === 0) return "update_or_create()'s defaults cannot be read";
+          // bulk_create(update_conflicts=…) is Django 4.1's (shuup, on Django 2.2, would get a TypeError).
+          const [major, minor] = input.django ?? [4, 2];
+          if (major < 4 || (major === 4 && minor < 1)) return `update_or_create() would become bulk_create(update_conflicts=…), which Django ${major}.${minor} does not have (4.1+)`;
           rewrites.push({
             stmt,
             item,

@@ -208,6 +208,40 @@ function mayChangeArgument(call: Node, arg: Node): boolean {
   return changes;
 }
 
+/**
+ * A call standing as a statement of its own, or whose result is bound to a name whose methods are
+ * called next in the same block (an object that keeps what it was given): not a value the loop reads.
+ */
+function keptOrAlone(call: Node): boolean {
+  const p = call.parent;
+  if (p?.type === 'expression_statement') return true;
+  const left = p?.type === 'assignment' && p.childForFieldName('right')?.id === call.id ? p.childForFieldName('left') : null;
+  const block = p?.parent?.parent;
+  if (left?.type !== 'identifier' || !block) return false;
+  return block.descendantsOfType('call').some((c) => {
+    const fn = c.childForFieldName('function');
+    return c.startIndex > call.endIndex && fn?.type === 'attribute' && fn.childForFieldName('object')?.text === left.text;
+  });
+}
+
+/**
+ * Whether `name`, where `at` stands, is a model class bound to `apps.get_model(…)` in an enclosing
+ * function: building one (`LogLine(run=run)`) changes nothing of what it is given.
+ */
+function historicalModelName(at: Node, name: string): boolean {
+  for (let p = at.parent; p; p = p.parent) {
+    if (p.type !== 'function_definition') continue;
+    const body = p.childForFieldName('body');
+    for (const a of body ? body.descendantsOfType('assignment') : []) {
+      const left = a.childForFieldName('left');
+      const right = a.childForFieldName('right');
+      const fn = right?.type === 'call' ? right.childForFieldName('function') : null;
+      if (left?.type === 'identifier' && left.text === name && fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'get_model') return true;
+    }
+  }
+  return false;
+}
+
 /** `row.content` or `row.content["nodes"]` handed to a call: the field `content`, or null. */
 function handedField(arg: Node, row: string): string | null {
   let n = arg;
@@ -215,9 +249,10 @@ function handedField(arg: Node, row: string): string | null {
   return n.type === 'attribute' && n.childForFieldName('object')?.text === row ? (n.childForFieldName('attribute')?.text ?? null) : null;
 }
 
-export function assignedFields(body: Node, row: string): { fields: string[]; complete: boolean; setsKey: boolean } {
+export function assignedFields(body: Node, row: string): { fields: string[]; complete: boolean; setsKey: boolean; handedTo: string | null } {
   const fields: string[] = [];
   let complete = true;
+  let handedTo: string | null = null;
   const add = (f: string) => {
     if (!fields.includes(f)) fields.push(f);
   };
@@ -304,8 +339,15 @@ export function assignedFields(body: Node, row: string): { fields: string[]; com
       if (!/^(print|len|str|repr|isinstance|getattr|hasattr|setattr|logger\.\w+|logging\.\w+|log\.\w+)$/.test(fnName)) {
         for (const a of [...args.positional, ...args.keywords.values()]) {
           const arg = unparen(a);
-          if (arg.text === row) complete = false;
-          else if (fn?.type === 'identifier' && !SAFE_READERS.test(fnName)) {
+          if (arg.text === row) {
+            // A historical model built with the row (`LogLine(run=run)`) only reads it.
+            if (fn?.type === 'identifier' && historicalModelName(n, fnName)) continue;
+            complete = false;
+            // Handed to a plain function or class for what it does, not for a value the loop uses: a call
+            // standing alone (`notify(order)`), or an object kept in a local (kpi's `backend =
+            // OpenRosaDeploymentBackend(asset)`, whose store_data() sets a field later). It may change any field.
+            if (fn?.type === 'identifier' && !SAFE_READERS.test(fnName) && keptOrAlone(n) && mayChangeArgument(n, a)) handedTo ??= fnName;
+          } else if (fn?.type === 'identifier' && !SAFE_READERS.test(fnName)) {
             const f = arg.type === 'attribute' || arg.type === 'subscript' ? fieldOf(arg) ?? handedField(arg, row) : null;
             if (f && mayChangeArgument(n, a)) {
               add(f);
@@ -327,7 +369,7 @@ export function assignedFields(body: Node, row: string): { fields: string[]; com
       setsKey = true;
     }
   }
-  return { fields, complete, setsKey };
+  return { fields, complete, setsKey, handedTo };
 }
 
 export function explicitUpdateFields(save: Node): string[] | null {

@@ -52,6 +52,8 @@ export interface RuleContext {
    * otherwise. The view may be built only when read (the editor), so read it only when needed.
    */
   project: { readonly view: ProjectView | null; readonly file: string } | null;
+  /** The database and Django version the project deploys to: a fix may depend on them (bulk_create's primary keys). */
+  target: TargetDatabase;
   report(finding: ReportedFinding): void;
   /**
    * This rule's findings on another text of the same file (the file as a fix's first step leaves
