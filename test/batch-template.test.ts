@@ -353,6 +353,20 @@ describe('"Batch this loop" on the loops the proven rewrite refuses', () => {
     assert.match(text, /Order\.objects\.bulk_update\(batch, fields\)/);
   });
 
+  it('names a field by its variable only when the loop does not bind it (else the list is left to fill in)', async () => {
+    const outside = `    field = "total"
+    for order in Order.objects.all():
+        setattr(order, field, 0)
+        order.save()`;
+    const inside = `    for order in Order.objects.all():
+        field = "total" if order.pk % 2 else "discount"
+        setattr(order, field, 0)
+        order.save()`;
+    const text = async (body: string) => (await lint(wrap(body))).findings[0]?.fixes.find((f) => f.title.startsWith('Batch this loop'))?.edits.map((e) => e.newText).join('') ?? '';
+    assert.match(await text(outside), /bulk_update\(batch, \[field\]\)/);
+    assert.match(await text(inside), /fields = \[\] {2}# TODO\(migration-guard\): fill in the fields this loop changes/);
+  });
+
   it('keeps the list its own when the row is only handed to a historical model it builds', async () => {
     const built = `    for order in Order.objects.all():
         order.total = 0

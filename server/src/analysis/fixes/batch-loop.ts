@@ -28,7 +28,7 @@ import { boundModel, builtObjectUsed, constructedModel, keyNote, plainInsertSave
 import { mayRepeatRows } from './repeated-rows';
 import { cascadeFree, deleteCalls } from './cascades';
 import { hideDoomed, relatedQueries } from './doomed-rows';
-import { batchedFields, savedValues } from './row-fields';
+import { batchedFields, fieldListText, savedValues } from './row-fields';
 
 export interface BatchLoopInput {
   loop: LoopFacts;
@@ -222,7 +222,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
         sink: sink(`update:${row}`, () => {
           if (explicit) return { flush: `${manager}.bulk_update(${rows}, [${explicit.map(pythonString).join(', ')}])`, notes: repeat };
           const { fields, why } = batchedFields(body, row, known, stamps, args.keywords.has('update_fields'));
-          const list = `[${fields.map(pythonString).join(', ')}]`;
+          const list = fieldListText(fields);
           // With the project view at hand but no answer about the model (its migrations cannot all be
           // read), the fields save() stamps cannot be told: say so (etools last_mile/0008 stamps one).
           const notes = input.inView && !known ? [...repeat, `${MARK} the fields of ${rowModel ?? `${row}'s model`} are not known here: if its save() stamps any (auto_now, AutoLastModifiedField), stamp and list them too`] : repeat;

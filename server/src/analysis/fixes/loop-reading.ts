@@ -224,6 +224,24 @@ function keptOrAlone(call: Node): boolean {
   });
 }
 
+/** In `assignedFields`' list: the field whose name the variable after it holds (`setattr(row, field, …)`). */
+export const FIELD_NAMED_BY = '\u0001';
+/** In `assignedFields`' list: the fields named by the list the variable after it holds (`for f in fields: setattr(row, f, …)`). */
+export const FIELDS_LISTED_IN = '\u0002';
+
+/** Whether `name` is bound anywhere in `body` (assigned, a loop's or a with's target, a walrus, an import). */
+function boundIn(body: Node, name: string): boolean {
+  const binds = (t: Node | null): boolean => !!t && (t.type === 'identifier' ? t.text === name : t.descendantsOfType('identifier').some((i) => i.text === name));
+  for (const n of body.descendantsOfType(['assignment', 'augmented_assignment', 'for_statement', 'for_in_clause', 'named_expression', 'as_pattern', 'import_statement', 'import_from_statement', 'global_statement', 'nonlocal_statement'])) {
+    if (n.type === 'assignment' || n.type === 'augmented_assignment' || n.type === 'for_statement' || n.type === 'for_in_clause') {
+      if (binds(n.childForFieldName('left'))) return true;
+    } else if (n.type === 'named_expression') {
+      if (binds(n.childForFieldName('name'))) return true;
+    } else if (binds(n)) return true;
+  }
+  return false;
+}
+
 /**
  * Whether `name`, where `at` stands, is a model class bound to `apps.get_model(…)` in an enclosing
  * function: building one (`LogLine(run=run)`) changes nothing of what it is given.
@@ -260,6 +278,8 @@ export function assignedFields(body: Node, row: string): { fields: string[]; com
   // setattr), or to the elements of a field of the row (`for status in row.statuses`), which
   // changing in place changes that field.
   const names = new Map<string, string[]>();
+  // `for field in fields:` over a name the loop never binds: the field names are that list's.
+  const overName = new Map<string, string>();
   const elements = new Map<string, string>();
   const bindFor = (loop: Node) => {
     const left = loop.childForFieldName('left');
@@ -268,6 +288,7 @@ export function assignedFields(body: Node, row: string): { fields: string[]; com
     const targets = left.type === 'identifier' ? [left] : left.descendantsOfType('identifier');
     const literal = sequenceElements(right)?.map((e) => staticString(e));
     if (left.type === 'identifier' && literal?.every((x) => x?.complete)) names.set(left.text, literal.map((x) => (x as { text: string }).text));
+    else if (left.type === 'identifier' && right.type === 'identifier') overName.set(left.text, right.text);
     let source = unparen(right);
     for (let hops = 0; hops < 3; hops++) {
       const fn = source.type === 'call' ? source.childForFieldName('function') : null;
@@ -316,8 +337,14 @@ export function assignedFields(body: Node, row: string): { fields: string[]; com
       if (fn?.type === 'identifier' && fn.text === 'setattr' && args.positional[0]?.text === row) {
         const name = args.positional[1] ? staticString(args.positional[1]) : null;
         const listed = args.positional[1]?.type === 'identifier' ? names.get(args.positional[1].text) : undefined;
+        const named = args.positional[1]?.type === 'identifier' ? args.positional[1].text : null;
+        const over = named ? overName.get(named) : undefined;
         if (name?.complete) add(name.text);
         else if (listed) listed.forEach(add);
+        // A name given from outside the loop (a parameter: `setattr(page, field, …)`), or one an inner
+        // loop takes from such a list: the list the template writes names it (row-fields.ts renders it).
+        else if (named && !over && !boundIn(body, named)) add(`${FIELD_NAMED_BY}${named}`);
+        else if (over && !boundIn(body, over)) add(`${FIELDS_LISTED_IN}${over}`);
         else complete = false;
       } else if (fn?.type === 'attribute') {
         // row.tags.append(x), row.data.update(...): a field mutated in place.

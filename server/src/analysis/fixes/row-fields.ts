@@ -6,7 +6,7 @@
 import type { ModelFields } from '../project/view';
 import type { Node } from '../syntax';
 import { pythonString } from './edits';
-import { assignedFields } from './loop-reading';
+import { assignedFields, FIELD_NAMED_BY, FIELDS_LISTED_IN } from './loop-reading';
 
 /**
  * The lines that give `row`, before it joins the batch, the values its save() would have given it:
@@ -39,7 +39,8 @@ export function savedValues(body: Node, row: string, explicit: readonly string[]
  */
 export function batchedFields(body: Node, row: string, known: ModelFields | null, stamps: readonly string[], computedList: boolean): { fields: string[]; why: string | null } {
   const seen = assignedFields(body, row);
-  const isField = (f: string) => (known ? known.mixins || known.fields.has(f) || (f.endsWith('_id') && !!known.fields.get(f.slice(0, -3))?.relation) : !f.startsWith('_'));
+  const named = (f: string) => f.startsWith(FIELD_NAMED_BY) || f.startsWith(FIELDS_LISTED_IN);
+  const isField = (f: string) => named(f) || (known ? known.mixins || known.fields.has(f) || (f.endsWith('_id') && !!known.fields.get(f.slice(0, -3))?.relation) : !f.startsWith('_'));
   const dropped = seen.fields.filter((f) => !isField(f));
   const unsure = known ? [] : dropped;
   const fields = [...seen.fields.filter(isField), ...stamps.filter((f) => !seen.fields.includes(f))];
@@ -47,4 +48,14 @@ export function batchedFields(body: Node, row: string, known: ModelFields | null
   if (unsure.length > 0) return { fields, why: `check this list: ${unsure.join(', ')} left out, taken for no field of the model` };
   if (fields.length === 0) return { fields, why: `fill in the fields this loop changes${dropped.length > 0 ? ` (${dropped.join(', ')}: no field of the model as its migrations leave it)` : ''}` };
   return { fields, why: 'check this list: the loop changes the row in ways not all visible here' };
+}
+
+/**
+ * The Python list of `fields` (batchedFields'), names read at run time included: `["name", field]`,
+ * `[*fields]`; de-duplicated in the list itself when one is (bulk_update() must not name a field twice).
+ */
+export function fieldListText(fields: readonly string[]): string {
+  const items = fields.map((f) => (f.startsWith(FIELD_NAMED_BY) ? f.slice(1) : f.startsWith(FIELDS_LISTED_IN) ? `*${f.slice(1)}` : pythonString(f)));
+  const list = `[${items.join(', ')}]`;
+  return fields.some((f) => f.startsWith(FIELD_NAMED_BY) || f.startsWith(FIELDS_LISTED_IN)) && fields.length > 1 ? `list(dict.fromkeys(${list}))` : list;
 }
