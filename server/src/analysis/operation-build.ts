@@ -181,7 +181,8 @@ export function buildOperation(call: Node, ctx: Context, branches: BranchStep[],
         for (const st of sql.statements) {
           if (st.cls === 'dml') op.isData = true;
           if (st.cls === 'ddl-existing' || st.cls === 'ddl-new') op.isSchema = true;
-          if (st.cls === 'ddl-existing') {
+          // ALTER SEQUENCE locks the sequence (nextval() waits for the commit), not a table.
+          if (st.cls === 'ddl-existing' && !/^\s*ALTER\s+SEQUENCE\b/i.test(st.code)) {
             op.touchesExistingTable = true;
             const table = ddlTable(st.code);
             if (table && !op.sqlTables.includes(table)) op.sqlTables.push(table);
