@@ -342,7 +342,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
   const hiddenIn = new Set<string>();
   const edits: TextEdit[] = [...built];
   for (const s of sinks.values()) {
-    const model = s.model ?? /^([A-Z]\w*)\.(?:objects|_default_manager|_base_manager)\b/.exec(s.flush)?.[1];
+    const model = sinkModel(s);
     if (!model) continue;
     if (s.key.startsWith('delete')) {
       if (hiddenIn.has(model)) return `the loop deletes rows of ${model} through two managers`;
@@ -412,7 +412,8 @@ function cascadeRefusal(loop: LoopFacts, body: Node, locals: Scope, rewrites: re
   // The model each delete deletes rows of, as the code names it (null: not known).
   const deleted = deletes.map((d) => {
     const own = rewrites.find((r) => r.sink.key.startsWith('delete') && r.stmt.startIndex <= d.startIndex && d.endIndex <= r.stmt.endIndex);
-    return own ? sinkModel(own.sink) : managerModel(d);
+    const receiver = d.childForFieldName('function')?.childForFieldName('object');
+    return own ? sinkModel(own.sink) : receiver ? (chainOf(receiver)?.model ?? null) : null;
   });
   for (const s of sinks) {
     if (!s.flush.includes('bulk_update(')) continue;
@@ -431,19 +432,6 @@ function sinkModel(s: Sink): string | null {
   return s.model ?? /^([A-Z]\w*)\.(?:objects|_default_manager|_base_manager)\b/.exec(s.flush)?.[1] ?? null;
 }
 
-/** `Model.objects.filter(…).delete()`: Model; null for any other receiver. */
-function managerModel(call: Node): string | null {
-  let n = call.childForFieldName('function')?.childForFieldName('object') ?? null;
-  while (n) {
-    if (n.type === 'call') n = n.childForFieldName('function');
-    else if (n.type === 'attribute') {
-      const object = n.childForFieldName('object');
-      if (object?.type === 'identifier' && /^(?:objects|_default_manager|_base_manager)$/.test(n.childForFieldName('attribute')?.text ?? '')) return object.text;
-      n = object;
-    } else return null;
-  }
-  return null;
-}
 
 /**
  * `[Model.objects.create(...) for x in xs]` -> `Model.objects.bulk_create([Model(...) for x in xs],
