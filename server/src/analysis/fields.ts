@@ -9,7 +9,10 @@ import { asBool, asInt, asItems, asString, asStrings, refPath, type CallValue, t
 
 /** `undefined` in any of these properties means "not known statically". */
 export interface FieldSpec {
-  /** The class name as written, last component (`CharField`). */
+  /**
+   * The class name (`CharField`): the last component of its qualified name when the imports resolve
+   * it (`from django.db.models import TextField as Text` gives `TextField`), else of the text as written.
+   */
   cls: string;
   /** Its qualified name through the file's imports (`django.db.models.CharField`), if resolved. */
   path: string | null;
@@ -183,8 +186,8 @@ function defaultOf(call: CallValue, name: string): Value | 'NOT_PROVIDED' | unde
 /** A FieldSpec from `models.X(...)`; null when the value is not a call. */
 export function fieldSpec(v: Value | undefined): FieldSpec | null {
   if (v?.kind !== 'call') return null;
-  const cls = lastComponent(v.callee.text);
   const path = v.callee.path;
+  const cls = lastComponent(path ?? v.callee.text);
   const base = path ? RELATION_SUBCLASSES.get(path) : undefined;
   const traits = base ? FIELD_TRAITS.get(base) : isDjangoPath(path) ? FIELD_TRAITS.get(cls) : undefined;
   const builtin = !!traits;

@@ -3,8 +3,9 @@
  * table under an ACCESS EXCLUSIVE lock: another column type (integer → bigint, varchar → integer,
  * text → varchar), a shorter max_length, a numeric whose scale changes or whose precision shrinks.
  * Widening a varchar or turning it into text, and raising a numeric's precision at the same
- * scale, change only the catalog on PostgreSQL and are not findings there. Only Django's own
- * field classes are judged: another class's column type is unknown, and unknown is silence.
+ * scale, change only the catalog on PostgreSQL and are not findings there. Django's own field
+ * classes are judged, and a few well-known packages' classes whose column is one of theirs; any
+ * other class's column type is unknown, and unknown is silence.
  */
 import type { FieldSpec } from '../fields';
 import type { TargetDatabase } from '../target-database';
@@ -55,13 +56,45 @@ const FAMILIES: ReadonlyMap<string, string> = new Map([
   ['CommaSeparatedIntegerField', 'varchar'],
 ]);
 
+/**
+ * Field classes of well-known packages, by qualified name, that keep their value in a column of
+ * one of Django's types (each subclasses a Django field and leaves `db_type` alone): the family,
+ * and for a varchar the max_length the class sets when none is written. A blind review found kpi's
+ * move from jsonfield's JSONField (a text column) to jsonb unreported.
+ */
+const PACKAGE_COLUMNS: ReadonlyMap<string, { family: string; length?: number }> = new Map([
+  ['jsonfield.fields.JSONField', { family: 'text' }],
+  ['jsonfield.JSONField', { family: 'text' }],
+  ['django_extensions.db.fields.json.JSONField', { family: 'text' }],
+  ['model_utils.fields.AutoCreatedField', { family: 'timestamp with time zone' }],
+  ['model_utils.fields.AutoLastModifiedField', { family: 'timestamp with time zone' }],
+  ['model_utils.fields.MonitorField', { family: 'timestamp with time zone' }],
+  ['django_extensions.db.fields.CreationDateTimeField', { family: 'timestamp with time zone' }],
+  ['django_extensions.db.fields.ModificationDateTimeField', { family: 'timestamp with time zone' }],
+  ['model_utils.fields.StatusField', { family: 'varchar', length: 100 }],
+  ['django_extensions.db.fields.AutoSlugField', { family: 'varchar', length: 50 }],
+  ['phonenumber_field.modelfields.PhoneNumberField', { family: 'varchar', length: 128 }],
+]);
+
+/** The max_length as written, else the class's own (undefined when neither is known). */
+function lengthOf(f: FieldSpec, classDefault: number | undefined): number | null | undefined {
+  if (f.maxLength !== undefined || classDefault === undefined || !f.call) return f.maxLength;
+  return f.call.hasSplat || f.call.kwargs['max_length'] !== undefined ? undefined : classDefault;
+}
+
 function columnType(f: FieldSpec): ColumnType | null {
-  if (!f.builtin || f.relation) return null; // relations take their target's key type: not followed
-  const family = FAMILIES.get(f.cls);
+  // A relation takes its target's key type: not followed.
+  if (f.builtin) return f.relation ? null : columnOf(f, FAMILIES.get(f.cls), undefined);
+  const known = f.path ? PACKAGE_COLUMNS.get(f.path) : undefined;
+  return known ? columnOf(f, known.family, known.length) : null;
+}
+
+function columnOf(f: FieldSpec, family: string | undefined, defaultLength: number | undefined): ColumnType | null {
   if (!family) return null;
   if (family === 'varchar') {
-    if (f.maxLength === undefined) return null;
-    return f.maxLength === null ? { family: 'text' } : { family, length: f.maxLength };
+    const length = lengthOf(f, defaultLength);
+    if (length === undefined) return null;
+    return length === null ? { family: 'text' } : { family, length };
   }
   if (family === 'numeric') {
     if (f.maxDigits === undefined || f.decimalPlaces === undefined) return null;
