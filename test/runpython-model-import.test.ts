@@ -90,6 +90,19 @@ describe('runpython-model-import: the app label of the fix', () => {
     assert.deepEqual(await fixTitles(keyword), [['Use Order = apps.get_model("shop", "Order")']]);
   });
 
+  it('rewrites swapper.load_model() to the historical model the swappable setting names, only where get_model_name is reachable', async () => {
+    assert.deepEqual(await fixTitles(migration('import swapper', 'swapper.load_model("config", "Device").objects.update(name="x")')), [['Use apps.get_model(swapper.get_model_name("config", "Device"))']]);
+    assert.deepEqual(await fixTitles(migration('from swapper import get_model_name, load_model', 'load_model("config", "Device").objects.update(name="x")')), [['Use apps.get_model(get_model_name("config", "Device"))']]);
+    // Found, not fixed: no name reaches get_model_name, or the arguments are not plain strings.
+    assert.deepEqual(await fixTitles(migration('from swapper import load_model', 'load_model("config", "Device").objects.update(name="x")')), [[]]);
+    assert.deepEqual(await fixTitles(migration('import swapper', 'swapper.load_model(APP, "Device").objects.update(name="x")')), [[]]);
+    // Another package's load_model is not swapper's.
+    assert.deepEqual(await fixTitles(migration('from keras.models import load_model', 'load_model("model.h5")')), []);
+    const { findings } = await lint(migration('import swapper', 'swapper.load_model("config", "Device").objects.update(name="x")'));
+    const fixed = findings.find((f) => f.rule === 'runpython-model-import');
+    assert.match(fixed?.message ?? '', /returns today's swappable model/);
+  });
+
   it('refuses get_user_model() when settings is not imported', async () => {
     assert.deepEqual(await fixTitles(migration('from django.contrib.auth import get_user_model', 'get_user_model().objects.update(is_active=True)')), [[]]);
   });

@@ -2,7 +2,8 @@
  * runpython-model-import: RunPython code (or a same-file helper it calls) uses a model class that
  * was imported — today's model — instead of the historical one from `apps.get_model(...)`. Only
  * names used as models count: a manager access (`X.objects`, `X._default_manager`), an instance
- * built from a class imported from a `models` module, or `get_user_model()`. Imports of functions,
+ * built from a class imported from a `models` module, `get_user_model()`, or swapper's
+ * `load_model(app, model)` (a swappable model, looked up in today's registry). Imports of functions,
  * constants or choices, and imports Python would not bind for certain (`if TYPE_CHECKING:`,
  * `try/except ImportError`), are not findings.
  */
@@ -26,7 +27,11 @@ interface ModelUse {
   /** For a bare name bound by `from m import X [as Y]`: Y and its binding (what the fix rewrites). */
   bare: ImportedModel | null;
   userModel: boolean;
+  /** `swapper.load_model("app", "Model")`: the app and model written (null when not plain strings). */
+  swappable?: { app: string; model: string } | null;
 }
+
+const SWAPPER_LOAD_MODEL = 'swapper.load_model';
 
 /** Class names a models module also exports that are not models. */
 const NOT_A_MODEL = /(Field|Property|Descriptor|Manager|QuerySet|Mixin|Error|Exception|Choices|Enum)$/;
@@ -159,7 +164,7 @@ function useFilter(names: readonly string[]): (text: string) => boolean {
   const alt = names.map((n) => n.replace(/[^\w]/g, '')).filter((n) => n !== '').join('|');
   const found = alt === '' ? null : new RegExp(`\\b(?:${alt})\\b`, 'g');
   return (text) => {
-    if (text.includes('get_user_model')) return true;
+    if (text.includes('get_user_model') || text.includes('load_model')) return true;
     if (!found) return false;
     found.lastIndex = 0;
     for (let m = found.exec(text); m; m = found.exec(text)) {
@@ -178,19 +183,30 @@ function onlyMeta(ref: Node): boolean {
 }
 
 /**
- * `get_user_model()` used as a model: its result's rows or class are used, directly or through the
- * name it is assigned to. `get_user_model()._meta.label` (to pass to apps.get_model) is not.
+ * `get_user_model()` (or swapper's `load_model(...)`) used as a model: its result's rows or class
+ * are used, directly or through the name it is assigned to. `get_user_model()._meta.label` (to
+ * pass to apps.get_model) is not.
  */
-function userModelUsed(call: Node, unit: CodeUnit): boolean {
-  if (onlyMeta(call)) return false;
+function userModelUsed(call: Node, unit: CodeUnit, used: (ref: Node) => boolean = (ref) => !onlyMeta(ref)): boolean {
   const assignment = call.parent;
   const target = assignment?.type === 'assignment' && assignment.childForFieldName('right')?.id === call.id ? assignment.childForFieldName('left') : null;
-  if (target?.type !== 'identifier') return true;
-  let used = false;
+  if (target?.type !== 'identifier') return used(call);
+  let found = false;
   walkUnit(unit, ['identifier'], (n) => {
-    if (!used && n.type === 'identifier' && n.text === target.text && n.id !== target.id && !onlyMeta(n)) used = true;
+    if (!found && n.type === 'identifier' && n.text === target.text && n.id !== target.id && used(n)) found = true;
   });
-  return used;
+  return found;
+}
+
+/**
+ * Rows of the model are reached from `ref`: a manager on it (`Device.objects`) or an instance built
+ * (`Device(...)`). A class attribute read (wagtail `0048` reads the live Page's `steplen`, a
+ * constant, and queries the historical model) is not a use of today's rows.
+ */
+function rowsReached(ref: Node): boolean {
+  const p = ref.parent;
+  if (p?.type === 'attribute' && p.childForFieldName('object')?.id === ref.id) return MANAGERS.has(p.childForFieldName('attribute')?.text ?? '');
+  return p?.type === 'call' && p.childForFieldName('function')?.id === ref.id;
 }
 
 function useOf(ref: Node, names: UnitNames, evidence: 'manager' | 'call'): ModelUse | null {
@@ -232,10 +248,38 @@ function modelUses(unit: CodeUnit, names: UnitNames): ModelUse[] {
         if (!out.has('get_user_model') && userModelUsed(n, unit)) out.set('get_user_model', { node: n, shown: `${dotted}()`, qualified: 'get_user_model', bare: null, userModel: true });
         return;
       }
+      if (dotted && names.qualified(dotted) === SWAPPER_LOAD_MODEL) {
+        const swappable = plainStrings(n);
+        const key = `${SWAPPER_LOAD_MODEL}:${swappable ? `${swappable.app}.${swappable.model}` : n.text}`;
+        if (!out.has(key) && userModelUsed(n, unit, rowsReached)) out.set(key, { node: n, shown: n.text.length <= 80 ? n.text : `${dotted}(...)`, qualified: key, bare: null, userModel: false, swappable });
+        return;
+      }
       add(useOf(fn, names, 'call'));
     }
   });
   return [...out.values()];
+}
+
+/** The two plain string arguments of `load_model("app", "Model")`, or null. */
+function plainStrings(call: Node): { app: string; model: string } | null {
+  const args = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => a.type !== 'comment');
+  if (args.length !== 2) return null;
+  const [app, model] = args.map((a) => (a.type === 'string' && /^(['"])[\w.]+\1$/.test(a.text) ? a.text.slice(1, -1) : null));
+  return app && model ? { app, model } : null;
+}
+
+/**
+ * The fix for swapper's `load_model("app", "Model")`: `apps.get_model(swapper.get_model_name("app",
+ * "Model"))` — the label the swappable setting names, looked up among the historical models. Only
+ * when swapper's `get_model_name` is already reachable by a name the file binds.
+ */
+function swapperFix(use: ModelUse, apps: string, names: UnitNames): Fix | null {
+  const s = use.swappable;
+  if (!s) return null;
+  const getName = names.qualified('swapper') === 'swapper' ? 'swapper.get_model_name' : names.qualified('get_model_name') === 'swapper.get_model_name' ? 'get_model_name' : null;
+  if (!getName) return null;
+  const text = `${apps}.get_model(${getName}("${s.app}", "${s.model}"))`;
+  return { title: `Use ${text}`, edits: [replaceNode(use.node, text)], isPreferred: true, safe: false };
 }
 
 /** The first statement of a function body that is not its docstring, and the body's indentation. */
@@ -308,6 +352,7 @@ function appsParameter(unit: CodeUnit, isEntry: boolean): string | null {
 
 function buildFix(use: ModelUse, unit: CodeUnit, apps: string, ctx: RuleContext, names: UnitNames): Fix | null {
   const eol = eolOf(ctx.source);
+  if (use.swappable !== undefined) return swapperFix(use, apps, names);
   if (use.userModel) {
     // apps.get_model accepts "app_label.ModelName", which is what AUTH_USER_MODEL holds.
     if (names.qualified('settings') !== 'django.conf.settings') return null;
@@ -372,7 +417,11 @@ export const runpythonModelImport: Rule = {
         const fix = apps && noSwap === null ? buildFix(use, facts.unit, apps, ctx, names) : null;
         const related = [operation];
         if (use.bare) related.push({ range: rangeOf(use.bare.binding.node), message: `the import (line ${lineOf(use.bare.binding.node)})` });
-        const message = use.userModel
+        const message = use.swappable !== undefined
+          ? `\`${use.shown}\` in ${where} returns today's swappable model from the live app registry, not the one this migration was written against: ` +
+            'when the model gains or loses a field later, this migration breaks on a fresh database. ' +
+            `Use \`${apps ?? 'apps'}.get_model(swapper.get_model_name(...))\` for the historical model.`
+          : use.userModel
           ? `\`${use.shown}\` in ${where} returns today's user model, not the one this migration was written against: ` +
             'when the model gains or loses a field later, this migration breaks on a fresh database. Use `apps.get_model(settings.AUTH_USER_MODEL)`.'
           : `\`${use.shown}\` is imported from \`${use.qualified.slice(0, use.qualified.lastIndexOf('.'))}\`: ${where} gets today's model, ` +
