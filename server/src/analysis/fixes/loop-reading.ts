@@ -212,9 +212,13 @@ function mayChangeArgument(call: Node, arg: Node): boolean {
  * A call standing as a statement of its own, or whose result is bound to a name whose methods are
  * called next in the same block (an object that keeps what it was given): not a value the loop reads.
  */
-function keptOrAlone(call: Node): boolean {
+function keptOrAlone(call: Node, row: string): boolean {
   const p = call.parent;
   if (p?.type === 'expression_statement') return true;
+  // The row given back, changed (`page, changed = convert(page)`; micromasters cms/0035).
+  const bound = p?.type === 'assignment' && p.childForFieldName('right')?.id === call.id ? p.childForFieldName('left') : null;
+  const targets = bound?.type === 'identifier' ? [bound] : bound?.type === 'pattern_list' || bound?.type === 'tuple_pattern' ? bound.namedChildren : [];
+  if (targets.some((t) => t.type === 'identifier' && t.text === row)) return true;
   const left = p?.type === 'assignment' && p.childForFieldName('right')?.id === call.id ? p.childForFieldName('left') : null;
   const block = p?.parent?.parent;
   if (left?.type !== 'identifier' || !block) return false;
@@ -313,11 +317,19 @@ export function assignedFields(body: Node, row: string): { fields: string[]; com
     if (n.type !== 'attribute') return null;
     const obj = n.childForFieldName('object');
     if (obj && obj.text === row) return n.childForFieldName('attribute')?.text ?? null;
-    if (obj) {
-      // row.customer.name = ...: a related object changes, which bulk_update of row does not write.
-      let root: Node | null = obj;
-      while (root?.type === 'attribute' && root.text !== row) root = root.childForFieldName('object');
-      if (root?.text === row) complete = false;
+    // Down the chain to `row.field`: `row.customer.name = …` changes a related object, which
+    // bulk_update of row does not write; `row.form_fields[i].value["help_text"] = …` changes a value
+    // inside the field (JSON, a StreamField's blocks) in place, which writing the field saves (hypha's
+    // seven loops over StreamField forms had `fields = []` to fill in).
+    let above: Node = n;
+    let p: Node | null = obj;
+    while (p && (p.type === 'attribute' || p.type === 'subscript') && !(p.type === 'attribute' && p.childForFieldName('object')?.text === row)) {
+      above = p;
+      p = p.type === 'subscript' ? p.childForFieldName('value') : p.childForFieldName('object');
+    }
+    if (p?.type === 'attribute' && p.childForFieldName('object')?.text === row) {
+      if (above.type === 'subscript' && above.childForFieldName('value')?.id === p.id) return p.childForFieldName('attribute')?.text ?? null;
+      complete = false;
     }
     return null;
   };
@@ -373,7 +385,7 @@ export function assignedFields(body: Node, row: string): { fields: string[]; com
             // Handed to a plain function or class for what it does, not for a value the loop uses: a call
             // standing alone (`notify(order)`), or an object kept in a local (kpi's `backend =
             // OpenRosaDeploymentBackend(asset)`, whose store_data() sets a field later). It may change any field.
-            if (fn?.type === 'identifier' && !SAFE_READERS.test(fnName) && keptOrAlone(n) && mayChangeArgument(n, a)) handedTo ??= fnName;
+            if (fn?.type === 'identifier' && !SAFE_READERS.test(fnName) && keptOrAlone(n, row) && mayChangeArgument(n, a)) handedTo ??= fnName;
           } else if (fn?.type === 'identifier' && !SAFE_READERS.test(fnName)) {
             const f = arg.type === 'attribute' || arg.type === 'subscript' ? fieldOf(arg) ?? handedField(arg, row) : null;
             if (f && mayChangeArgument(n, a)) {
