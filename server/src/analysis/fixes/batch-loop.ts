@@ -78,6 +78,8 @@ interface Rewrite {
 }
 
 /** How the refusal of a loop that deletes while it saves starts: what only the project view can lift (cascades.ts). */
+/** The start of the refusal for a save() whose loop changes no field that can be read. */
+export const NO_FIELDS = 'no field it changes on ';
 export const MAY_CASCADE = 'it deletes rows in the loop';
 
 /** How the refusal of a write made inside a helper starts: what inlining the helper may lift. */
@@ -215,13 +217,18 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
         const handed = assignedFields(body, row).handedTo;
         if (handed) return `it hands ${row} to ${handed}(), which may change fields of it that bulk_update() would not write`;
       }
+      const batched = explicit ? null : batchedFields(body, row, known, stamps, args.keywords.has('update_fields'));
+      // No field the loop changes can be read: a bulk_update() with an empty list raises, and one to
+      // fill in is no fix (review 20: hypha, micromasters, zds — a save() that writes nothing, or one
+      // after changes made elsewhere). The loop is then committed in batches as written, where safe.
+      if (batched && batched.fields.length === 0) return `${NO_FIELDS}${row} can be read here${batched.why?.includes('(') ? ` ${batched.why.slice(batched.why.indexOf('('))}` : ''}, and bulk_update() writes only the fields it is given`;
       rewrites.push({
         stmt,
         item: row,
         pre,
         sink: sink(`update:${row}`, () => {
           if (explicit) return { flush: `${manager}.bulk_update(${rows}, [${explicit.map(pythonString).join(', ')}])`, notes: repeat };
-          const { fields, why } = batchedFields(body, row, known, stamps, args.keywords.has('update_fields'));
+          const { fields, why } = batched ?? { fields: [], why: null };
           const list = fieldListText(fields);
           // With the project view at hand but no answer about the model (its migrations cannot all be
           // read), the fields save() stamps cannot be told: say so (etools last_mile/0008 stamps one).
