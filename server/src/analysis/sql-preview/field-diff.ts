@@ -65,18 +65,33 @@ export function sameDeconstruction(a: FieldSpec, b: FieldSpec): boolean {
 }
 
 /**
+ * Arguments of well-known packages' field classes that the database never sees, by the class's
+ * qualified name: the positions and keywords its deconstruction carries for forms and validation
+ * only. A wagtail StreamField's block definitions (its first argument, `block_counts`, `min_num`,
+ * `max_num`) are Python-side: changing them runs no SQL (review 20: hypha's AlterFields after a
+ * RunPython were taken for schema changes under a lock). `use_json_field` stays compared: it moved
+ * the column from text to jsonb.
+ */
+const PACKAGE_NON_DB: ReadonlyMap<string, { args: ReadonlySet<number>; kwargs: ReadonlySet<string> }> = new Map(
+  ['wagtail.fields.StreamField', 'wagtail.core.fields.StreamField'].map((path) => [path, { args: new Set([0]), kwargs: new Set(['block_types', 'block_counts', 'min_num', 'max_num']) }]),
+);
+
+/**
  * For a field class Django does not ship (the project's or a package's), whose column we do not
  * model: the same class called with the same arguments, but for those the database never sees
- * (`choices`, `help_text`, …). Django then alters nothing (bookwyrm 0146 adds a choice to its
- * `CharField` subclass). Every argument compared must be read in full.
+ * (`choices`, `help_text`, …, and a known package's own, PACKAGE_NON_DB). Django then alters
+ * nothing (bookwyrm 0146 adds a choice to its `CharField` subclass). Every argument compared must
+ * be read in full.
  */
 export function sameCallButNonDb(a: FieldSpec, b: FieldSpec): boolean {
   const [x, y] = [a.call, b.call];
   if (!x || !y || a.cls !== b.cls || x.hasSplat || y.hasSplat || x.args.length !== y.args.length) return false;
+  // Both the package's class (wagtail 3 moved StreamField from wagtail.core.fields to wagtail.fields).
+  const own = a.path && b.path && PACKAGE_NON_DB.has(b.path) ? PACKAGE_NON_DB.get(a.path) : undefined;
   const same = (u: Value | undefined, v: Value | undefined): boolean => !!u && !!v && isFullyKnown(u) && isFullyKnown(v) && showValue(u) === showValue(v);
-  if (x.args.some((arg, i) => !same(arg, y.args[i]))) return false;
+  if (x.args.some((arg, i) => !own?.args.has(i) && !same(arg, y.args[i]))) return false;
   // db_column names the column: it counts here, where no column is worked out.
-  const keys = new Set([...Object.keys(x.kwargs), ...Object.keys(y.kwargs)].filter((k) => k === 'db_column' || !NON_DB.has(k)));
+  const keys = new Set([...Object.keys(x.kwargs), ...Object.keys(y.kwargs)].filter((k) => (k === 'db_column' || !NON_DB.has(k)) && !own?.kwargs.has(k)));
   return [...keys].every((k) => same(x.kwargs[k], y.kwargs[k]));
 }
 
