@@ -45,6 +45,18 @@ describe('runpython-model-import: the app label of the fix', () => {
     assert.deepEqual(await fixTitles(fine), [['Use Order = apps.get_model("shop", "Order")']]);
   });
 
+  it("refuses when the code calls a custom manager's method, which the historical model's manager does not have", async () => {
+    for (const use of ['Order.objects.paid_last_week().update(total=0)', 'Order.objects.filter(total=0).stale().delete()']) {
+      const source = migration('from shop.models import Order', use);
+      assert.deepEqual(await fixTitles(source), [[]], use);
+      const { findings } = await lint(source);
+      assert.match(findings.find((f) => f.rule === 'runpython-model-import')?.message ?? '', /No fix is offered: the code calls `Order\.objects…\w+\(\)`, which the historical model's manager does not have/, use);
+    }
+    // Django's own manager and queryset methods, async ones included, are the historical manager's too.
+    const plain = migration('from shop.models import Order', 'Order.objects.filter(total=0).exclude(pk=1).order_by("pk").update(total=1)\n    print(Order.objects.acount)');
+    assert.deepEqual(await fixTitles(plain), [['Use Order = apps.get_model("shop", "Order")']]);
+  });
+
   it('refuses when the code calls a method a row of the historical model lacks, or gives save() an argument it does not take', async () => {
     const rows = (body: string) => migration('from shop.models import Order', `for order in Order.objects.filter(paid=True):\n        ${body}`);
     const methods: Array<[string, RegExp]> = [

@@ -25,7 +25,7 @@ export interface ImportedModel {
 export function swapRefusal(bare: ImportedModel, unit: CodeUnit, ctx: RuleContext): string | null {
   const attribute = classAttributeUsed(bare.name, unit);
   if (attribute) return `reads \`${attribute}\`, which the historical model does not have`;
-  return rowMethodUsed(bare.name, unit) ?? todayMemberRead(bare, unit, ctx);
+  return managerMethodUsed(bare.name, unit) ?? rowMethodUsed(bare.name, unit) ?? todayMemberRead(bare, unit, ctx);
 }
 
 /**
@@ -77,6 +77,38 @@ function classAttributeUsed(name: string, unit: CodeUnit): string | null {
     const obj = n.childForFieldName('object');
     const attribute = n.childForFieldName('attribute')?.text ?? '';
     if (obj?.type === 'identifier' && obj.text === name && !HISTORICAL_ATTRIBUTES.has(attribute)) used = `${name}.${attribute}`;
+  });
+  return used;
+}
+
+/** The methods of Django's Manager and QuerySet: what a historical model's manager has. */
+const QUERYSET_METHODS = new Set([
+  'all', 'filter', 'exclude', 'get', 'create', 'get_or_create', 'update_or_create', 'bulk_create', 'bulk_update', 'count',
+  'exists', 'first', 'last', 'earliest', 'latest', 'order_by', 'reverse', 'distinct', 'values', 'values_list', 'dates',
+  'datetimes', 'none', 'union', 'intersection', 'difference', 'select_related', 'prefetch_related', 'annotate', 'alias',
+  'aggregate', 'only', 'defer', 'using', 'select_for_update', 'raw', 'extra', 'iterator', 'in_bulk', 'update', 'delete',
+  'contains', 'explain', 'get_queryset', 'db_manager', 'complex_filter', 'get_prefetch_queryset',
+]);
+
+/**
+ * The unit calls a method on the model's manager, or on a queryset from it, that Django's own do
+ * not have (`NewTopicSubscription.objects.get_subscriptions(forum)`, zds `notification/0017`): a
+ * custom manager's. The historical model's manager is a plain one (a custom manager joins it only
+ * with `use_in_migrations = True`, which is not read here), so the swap would raise AttributeError.
+ */
+function managerMethodUsed(name: string, unit: CodeUnit): string | null {
+  let used: string | null = null;
+  walkUnit(unit, ['call'], (c) => {
+    if (used !== null) return;
+    const fn = c.childForFieldName('function');
+    if (fn?.type !== 'attribute') return;
+    const method = fn.childForFieldName('attribute')?.text ?? '';
+    if (QUERYSET_METHODS.has(method) || method.startsWith('a') && QUERYSET_METHODS.has(method.slice(1))) return;
+    // Down the chain to `Name.<manager>`: `Name.objects.custom()`, `Name.objects.filter(x).custom()`.
+    let n: Node | null = fn.childForFieldName('object');
+    while (n?.type === 'call') n = n.childForFieldName('function')?.childForFieldName('object') ?? null;
+    if (n?.type !== 'attribute' || !MANAGERS.has(n.childForFieldName('attribute')?.text ?? '')) return;
+    if (n.childForFieldName('object')?.text === name) used = `calls \`${name}.${n.childForFieldName('attribute')?.text}…${method}()\`, which the historical model's manager does not have`;
   });
   return used;
 }
