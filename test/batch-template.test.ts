@@ -246,6 +246,20 @@ class Order(Audited):
   });
 });
 
+describe('an object built from a model class held in a variable', () => {
+  it('is an INSERT, never batched with bulk_update (hypha funds/0038: the class bound by apps.get_model inside a loop)', async () => {
+    const body = `    for name in ["Order", "Line"]:
+        model = apps.get_model("orders", name)
+        for order in Order.objects.all():
+            copy = model(id=order.id)
+            copy.save()`;
+    const { findings } = await lint(wrap(body));
+    const loop = findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.match(loop?.message ?? '', /one INSERT per row/);
+    assert.doesNotMatch(loop?.fixes.map((f) => f.edits.map((e) => e.newText).join('')).join('\n') ?? '', /bulk_update/);
+  });
+});
+
 describe('an object the loop builds, saves and hands on', () => {
   it('gets no bulk_create: a row related to an unsaved object is refused by bulk_create, and the key is set only at the flush', async () => {
     const uses = [

@@ -9,7 +9,7 @@ import { blockScope, type Scope } from './scope';
 import { analyseSql } from './sql';
 import { callArguments, staticString, unparen, type Node } from './syntax';
 import { walkTasks, type Later } from './task-walk';
-import { isHistoricalModel } from './historical-models';
+import { isHistoricalModel, onlyModelsAssigned } from './historical-models';
 import { holdsQueryset } from './querysets';
 import { followedByExit, isBatchSlice, memoizedWrite, underSizeCheck } from './write-position';
 
@@ -376,7 +376,7 @@ function visitOne(node: Node, loop: LoopFacts | null, facts: UnitFacts, unit: Co
     const left = node.childForFieldName('left');
     const right = node.childForFieldName('right');
     const fn = right?.type === 'call' ? right.childForFieldName('function') : null;
-    if (left?.type === 'identifier' && fn && (/^[A-Z]/.test(fn.text.split('.').pop() ?? '') || (fn.type === 'identifier' && isHistoricalModel(fn.text, unit.scope)))) {
+    if (left?.type === 'identifier' && fn && (/^[A-Z]/.test(fn.text.split('.').pop() ?? '') || (fn.type === 'identifier' && (isHistoricalModel(fn.text, unit.scope) || onlyModelsAssigned(fn.text, unit.node))))) {
       loop.constructed.add(left.text);
     }
   } else if (t === 'augmented_assignment' && loop) {

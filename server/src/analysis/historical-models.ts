@@ -19,6 +19,26 @@ export function isHistoricalModel(name: string, scope: Scope): boolean {
   return b?.kind === 'value' && isGetModelCall(b.node);
 }
 
+const MODEL_NAMES = new WeakMap<Node, Map<string, boolean>>();
+
+/**
+ * `name` is assigned in `fn` (a function's node), and every assignment of it there is an
+ * `apps.get_model(...)` call: a model class, also when it is bound in a loop's body, where the
+ * scope does not take it for certain (hypha `funds/0038`: `model = apps.get_model("funds", name)`
+ * inside a loop over model names, then `model(**values).save()` inserts). Memoised per function.
+ */
+export function onlyModelsAssigned(name: string, fn: Node): boolean {
+  let names = MODEL_NAMES.get(fn);
+  if (!names) MODEL_NAMES.set(fn, (names = new Map()));
+  let answer = names.get(name);
+  if (answer === undefined) {
+    const assigned = fn.descendantsOfType('assignment').filter((a) => a.childForFieldName('left')?.text === name);
+    answer = assigned.length > 0 && assigned.every((a) => a.childForFieldName('left')?.type === 'identifier' && isGetModelCall(a.childForFieldName('right')));
+    names.set(name, answer);
+  }
+  return answer;
+}
+
 /**
  * The app label and model name a model class expression names: `apps.get_model("shop", "Order")`
  * or `apps.get_model("shop.Order")`, inline or bound once to a name. Null when not literal.
