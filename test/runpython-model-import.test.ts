@@ -55,6 +55,9 @@ describe('runpython-model-import: the app label of the fix', () => {
     // Django's own manager and queryset methods, async ones included, are the historical manager's too.
     const plain = migration('from shop.models import Order', 'Order.objects.filter(total=0).exclude(pk=1).order_by("pk").update(total=1)\n    print(Order.objects.acount)');
     assert.deepEqual(await fixTitles(plain), [['Use Order = apps.get_model("shop", "Order")']]);
+    // ContentTypeManager sets use_in_migrations: get_for_model is the historical manager's too (netbox extras/0101).
+    const contrib = migration('from django.contrib.contenttypes.models import ContentType', 'print(ContentType.objects.get_for_model(ContentType).pk)');
+    assert.deepEqual(await fixTitles(contrib), [['Use ContentType = apps.get_model("contenttypes", "ContentType")']]);
   });
 
   it('refuses when the code calls a method a row of the historical model lacks, or gives save() an argument it does not take', async () => {

@@ -25,7 +25,7 @@ export interface ImportedModel {
 export function swapRefusal(bare: ImportedModel, unit: CodeUnit, ctx: RuleContext): string | null {
   const attribute = classAttributeUsed(bare.name, unit);
   if (attribute) return `reads \`${attribute}\`, which the historical model does not have`;
-  return managerMethodUsed(bare.name, unit) ?? rowMethodUsed(bare.name, unit) ?? todayMemberRead(bare, unit, ctx);
+  return managerMethodUsed(bare.name, unit, MIGRATION_MANAGERS.get(`${bare.module}.${bare.model}`)) ?? rowMethodUsed(bare.name, unit) ?? todayMemberRead(bare, unit, ctx);
 }
 
 /**
@@ -91,19 +91,31 @@ const QUERYSET_METHODS = new Set([
 ]);
 
 /**
+ * Django's own managers that set `use_in_migrations = True`, by the model's qualified name: their
+ * methods are on the historical model's manager too (`ContentType.objects.get_for_model`).
+ */
+const MIGRATION_MANAGERS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ['django.contrib.contenttypes.models.ContentType', new Set(['get_for_model', 'get_for_models', 'get_for_id', 'get_by_natural_key', 'clear_cache'])],
+  ['django.contrib.auth.models.User', new Set(['create_user', 'create_superuser', 'normalize_email', 'make_random_password', 'with_perm', 'get_by_natural_key'])],
+  ['django.contrib.auth.models.Group', new Set(['get_by_natural_key'])],
+  ['django.contrib.auth.models.Permission', new Set(['get_by_natural_key'])],
+  ['django.contrib.sites.models.Site', new Set(['get_current', 'clear_cache', 'get_by_natural_key'])],
+]);
+
+/**
  * The unit calls a method on the model's manager, or on a queryset from it, that Django's own do
  * not have (`NewTopicSubscription.objects.get_subscriptions(forum)`, zds `notification/0017`): a
  * custom manager's. The historical model's manager is a plain one (a custom manager joins it only
  * with `use_in_migrations = True`, which is not read here), so the swap would raise AttributeError.
  */
-function managerMethodUsed(name: string, unit: CodeUnit): string | null {
+function managerMethodUsed(name: string, unit: CodeUnit, ownManager: ReadonlySet<string> | undefined): string | null {
   let used: string | null = null;
   walkUnit(unit, ['call'], (c) => {
     if (used !== null) return;
     const fn = c.childForFieldName('function');
     if (fn?.type !== 'attribute') return;
     const method = fn.childForFieldName('attribute')?.text ?? '';
-    if (QUERYSET_METHODS.has(method) || method.startsWith('a') && QUERYSET_METHODS.has(method.slice(1))) return;
+    if (QUERYSET_METHODS.has(method) || ownManager?.has(method) || (method.startsWith('a') && QUERYSET_METHODS.has(method.slice(1)))) return;
     // Down the chain to `Name.<manager>`: `Name.objects.custom()`, `Name.objects.filter(x).custom()`.
     let n: Node | null = fn.childForFieldName('object');
     while (n?.type === 'call') n = n.childForFieldName('function')?.childForFieldName('object') ?? null;
