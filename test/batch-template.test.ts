@@ -246,6 +246,69 @@ class Order(Audited):
   });
 });
 
+describe('get_or_create() batched with bulk_create(ignore_conflicts=True)', () => {
+  const temps = new TempDirs();
+  after(() => temps.removeAll());
+  const INITIAL = `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel(
+            name="Threshold",
+            fields=[("id", models.AutoField(primary_key=True)), ("country", models.CharField(max_length=2)), ("amount", models.IntegerField(default=0))],
+        ),
+        migrations.CreateModel(
+            name="Tag",
+            fields=[("id", models.AutoField(primary_key=True)), ("name", models.CharField(max_length=20, unique=True))],
+        ),
+        migrations.CreateModel(
+            name="Pair",
+            fields=[("id", models.AutoField(primary_key=True)), ("a", models.IntegerField()), ("b", models.IntegerField())],
+            options={"unique_together": {("a", "b")}},
+        ),
+    ]
+`;
+  const loop = (model: string, lookup: string) => `from django.db import migrations
+
+
+def load(apps, schema_editor):
+    Source = apps.get_model("shop", "Source")
+    ${model} = apps.get_model("shop", "${model}")
+    for row in Source.objects.all():
+        ${model}.objects.get_or_create(${lookup})
+
+
+class Migration(migrations.Migration):
+    atomic = False
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RunPython(load, migrations.RunPython.noop)]
+`;
+
+  it('is refused where no unique constraint lies within the looked-up fields (duplicates), and needs no check where one does', async () => {
+    const root = temps.make();
+    writeFileIn(join(root, 'shop', 'migrations', '__init__.py'), '');
+    writeFileIn(join(root, 'shop', 'migrations', '0001_initial.py'), INITIAL);
+    const cases: Array<[string, string]> = [
+      ['Threshold', 'country=row.code, defaults={"amount": row.amount}'],
+      ['Tag', 'name=row.code'],
+      ['Pair', 'a=row.pk, b=row.pk'],
+    ];
+    cases.forEach(([m, lookup], i) => writeFileIn(join(root, 'shop', 'migrations', `000${i + 2}_load_${m.toLowerCase()}.py`), loop(m, lookup)));
+    const results = await lintProject(root);
+    const finding = (m: string, i: number) => results.get(join(root, 'shop', 'migrations', `000${i + 2}_load_${m.toLowerCase()}.py`))?.findings.find((f) => f.rule === 'unbatched-save-loop');
+    const threshold = finding('Threshold', 0);
+    assert.deepEqual(threshold?.fixes, []);
+    assert.match(threshold?.message ?? '', /get_or_create\(\) looks Threshold up by country, which no unique constraint covers: bulk_create\(ignore_conflicts=True\) would insert duplicates/);
+    for (const [m, i] of [['Tag', 1], ['Pair', 2]] as const) {
+      const text = finding(m, i)?.fixes[0]?.edits.map((e) => e.newText).join('') ?? '';
+      assert.match(text, /bulk_create\(new_rows, ignore_conflicts=True\)/, m);
+      assert.doesNotMatch(text, /TODO\(migration-guard\): ignore_conflicts/, m);
+    }
+  });
+});
+
 describe('an object built from a model class held in a variable', () => {
   it('is an INSERT, never batched with bulk_update (hypha funds/0038: the class bound by apps.get_model inside a loop)', async () => {
     const body = `    for name in ["Order", "Line"]:
@@ -1382,7 +1445,7 @@ describe('"Batch this loop" and what batching changes', () => {
     }
   });
 
-  it('marks a loop that queries the table it writes; the proven rewrite refuses it', async () => {
+  it('writes no bulk rewrite for a loop that queries the table it writes, unless the query asks only for its own row', async () => {
     const bodies: Record<string, string> = {
       Order: `    for order in Order.objects.filter(position__isnull=True):
         order.position = Order.objects.filter(position__isnull=False).count() + 1
@@ -1391,13 +1454,19 @@ describe('"Batch this loop" and what batching changes', () => {
         Line.objects.create(order_id=order.pk, position=Line.objects.count())`,
     };
     for (const [model, body] of Object.entries(bodies)) {
-      const source = wrap(body);
-      const fixes = (await lint(source)).findings.find((f) => f.rule === 'unbatched-save-loop')?.fixes ?? [];
-      assert.deepEqual(fixes.map((f) => f.title.split(':')[0]), ['Batch this loop'], model);
-      const after = applyEdits(source, fixes[0]?.edits ?? []);
-      assert.match(after, new RegExp(`# TODO\\(migration-guard\\): the loop queries ${model}, which it writes`));
-      assert.equal(pythonSyntaxError(after), null, after);
+      const { findings } = await lint(wrap(body));
+      const loop = findings.find((f) => f.rule === 'unbatched-save-loop');
+      // Batched, the count would not see the rows held back: the numbers repeat (review 20: micromasters' slugs).
+      // (This file leaves out the commit fix offered after a refusal: commit-batches.test.ts.)
+      assert.deepEqual(loop?.fixes, [], model);
+      assert.match(loop?.message ?? '', new RegExp(`the loop queries ${model}, which it writes: until a flush those queries would not see the rows batched so far`));
     }
+    // Asked only for the loop's own row's lines (`order=order`), the query cannot see another iteration's rows.
+    const own = wrap(`    for order in Order.objects.all():
+        if not Line.objects.filter(order=order).exists():
+            Line.objects.create(order=order, position=0)`);
+    const fix = (await lint(own)).findings.find((f) => f.rule === 'unbatched-save-loop')?.fixes[0];
+    assert.match(applyEdits(own, fix?.edits ?? []), /Line\.objects\.bulk_create\(/);
   });
 });
 

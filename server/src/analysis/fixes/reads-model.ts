@@ -46,3 +46,26 @@ export function selfRelationRead(body: Node, row: string, selfRelated: (field: s
   }
   return null;
 }
+
+/**
+ * A read of a model (modelReads' manager node) that asks only for rows of the loop's own row: a
+ * `filter()` / `get()` / `exclude()` call in its chain has a keyword equal to it (`user=user`,
+ * `user_id=user.pk`, `user_id=user.id`). Over rows that are each met once, such a query cannot
+ * see what other iterations wrote (or held back in a batch): `if not Settings.objects.filter(
+ * user=user).exists(): Settings.objects.create(user=user)`.
+ */
+export function keyedByRow(read: Node, rows: readonly string[]): boolean {
+  const own = new Set(rows.flatMap((r) => [r, `${r}.pk`, `${r}.id`]));
+  for (let n: Node | null = read.parent; n && (n.type === 'attribute' || n.type === 'call'); n = n.parent) {
+    if (n.type !== 'call') continue;
+    const method = n.childForFieldName('function')?.childForFieldName('attribute')?.text ?? '';
+    if (method !== 'filter' && method !== 'get' && method !== 'exists' && method !== 'first') continue;
+    for (const kw of n.childForFieldName('arguments')?.namedChildren ?? []) {
+      if (kw.type !== 'keyword_argument') continue;
+      const name = kw.childForFieldName('name')?.text ?? '';
+      const value = kw.childForFieldName('value')?.text.replace(/\s+/g, '') ?? '';
+      if (!/__/.test(name.replace(/__(exact|pk|id)$/, '')) && own.has(value)) return true;
+    }
+  }
+  return false;
+}

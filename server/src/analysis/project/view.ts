@@ -45,6 +45,12 @@ export interface ModelFields {
   related: (field: string) => ModelFields | null;
   /** Whether a relation field of it points at the model itself (`'self'`, its own label): reading it reads another row of the same table. */
   selfRelated?: (field: string) => boolean;
+  /**
+   * Whether a unique constraint of its table (a unique field, unique_together, a UniqueConstraint
+   * that is neither partial nor deferrable) lies within these fields: a row matching them all then
+   * conflicts on insert. Null when its options cannot be read.
+   */
+  uniqueWithin?: (names: readonly string[]) => boolean | null;
 }
 
 /** Which writes a batched loop would stop going through the model's own methods for. */
@@ -324,9 +330,11 @@ export class ProjectView {
    * writes a field). Null when some part is unknown.
    */
   modelFields(file: string, app: string, model: string): ModelFields | null {
+    // (uniqueWithin reads the model's own table only: a parent's of multi-table inheritance is another.)
     const fields = new Map<string, FieldSpec | null>();
     let mixins = false;
     let entries = this.entriesDuring(file, app, model);
+    const own = entries;
     for (let hops = 0; hops < 10; hops++) {
       if (entries === null) return null;
       let parent: RegExpExecArray | null = null;
@@ -343,7 +351,7 @@ export class ProjectView {
           if (!ref) return false;
           return ref[2] === 'self' || ((ref[1] ?? app).toLowerCase() === app.toLowerCase() && (ref[2] as string).toLowerCase() === model.toLowerCase());
         };
-        return { fields, mixins, related: (name) => this.relatedFields(file, app, fields.get(name)), selfRelated };
+        return { fields, mixins, related: (name) => this.relatedFields(file, app, fields.get(name)), selfRelated, uniqueWithin: (names) => uniqueWithin(own ?? [], names) };
       }
       entries = this.entriesDuring(file, parent[1] as string, parent[2] as string);
     }
@@ -474,3 +482,27 @@ export class ProjectView {
     return new ProjectView({ ...this.input, migrations });
   }
 }
+
+/** ModelFields.uniqueWithin over a model's states (each must know its options and fields). */
+function uniqueWithin(entries: readonly ModelState[], names: readonly string[]): boolean | null {
+  if (entries.length === 0) return null;
+  const given = new Set(names.flatMap((n) => [n, n.replace(/_id$/, '')]));
+  const within = (fields: readonly string[]) => fields.length > 0 && fields.every((f) => given.has(f));
+  for (const entry of entries) {
+    const o = entry.options;
+    if (!o.uniqueTogether || !o.constraints) return null;
+    for (const [name, spec] of entry.fields) {
+      if (!spec) return null;
+      if ((spec.unique === true || spec.primaryKey === true) && given.has(name)) return true;
+      if (spec.unique === undefined && given.has(name)) return null;
+    }
+    if (o.uniqueTogether.some(within)) return true;
+    for (const c of o.constraints) {
+      if (c.kind !== 'unique') continue;
+      if (!c.fields) return null;
+      if (!c.partial && !c.deferrable && within(c.fields)) return true;
+    }
+  }
+  return false;
+}
+
