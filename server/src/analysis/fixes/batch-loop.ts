@@ -22,8 +22,8 @@ import type { Fix, TextEdit } from '../types';
 import { eolOf, indentOf, insertAfter, insertAt, pythonString, replaceNode } from './edits';
 import { memoizeHelper, memoizeLookup, type MemoRewrite } from './memo-lookup';
 import { createdThenSaved, typeErrorFallback } from './paired-writes';
-import { keyedByRow, modelReads, selfRelationRead } from './reads-model';
-import { assignedFields, chainOf, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keywordTexts, MARK, modelNames, oneLine, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
+import { keyedByRow, modelReads, queryText, selfRelationRead } from './reads-model';
+import { assignedFields, chainOf, FIELD_NAMED_BY, FIELDS_LISTED_IN, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keywordTexts, MARK, modelNames, oneLine, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
 import { boundModel, builtObjectUsed, constructedModel, keyNote, plainInsertSave, ROW_READERS, rowModelOf } from './loop-objects';
 import { mayRepeatRows } from './repeated-rows';
 import { cascadeFree, deleteCalls } from './cascades';
@@ -66,6 +66,8 @@ interface Sink {
   notes: string[];
   /** A `fields = [...]` line to put above the loop, when the list is the author's to check. */
   fieldsLine?: string;
+  /** An update's fields, as named (null: not all known); absent for creates and deletes. */
+  written?: string[] | null;
 }
 
 interface Rewrite {
@@ -229,15 +231,16 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
         item: row,
         pre,
         sink: sink(`update:${row}`, () => {
-          if (explicit) return { flush: `${manager}.bulk_update(${rows}, [${explicit.map(pythonString).join(', ')}])`, notes: repeat };
+          if (explicit) return { flush: `${manager}.bulk_update(${rows}, [${explicit.map(pythonString).join(', ')}])`, notes: repeat, written: explicit };
           const { fields, why } = batched ?? { fields: [], why: null };
           const list = fieldListText(fields);
           // With the project view at hand but no answer about the model (its migrations cannot all be
           // read), the fields save() stamps cannot be told: say so (etools last_mile/0008 stamps one).
           const notes = input.inView && !known ? [...repeat, `${MARK} the fields of ${rowModel ?? `${row}'s model`} are not known here: if its save() stamps any (auto_now, AutoLastModifiedField), stamp and list them too`] : repeat;
-          if (!why) return { flush: `${manager}.bulk_update(${rows}, ${list})`, notes };
+          const written = fields.some((f) => f.startsWith(FIELD_NAMED_BY) || f.startsWith(FIELDS_LISTED_IN)) ? null : fields;
+          if (!why) return { flush: `${manager}.bulk_update(${rows}, ${list})`, notes, written };
           const name = fresh('fields');
-          return { flush: `${manager}.bulk_update(${rows}, ${name})`, notes, fieldsLine: `${name} = ${list}  ${MARK} ${why} (bulk_update writes only these)` };
+          return { flush: `${manager}.bulk_update(${rows}, ${name})`, notes, written, fieldsLine: `${name} = ${list}  ${MARK} ${why} (bulk_update writes only these)` };
         }),
       });
     } else if (w.kind === 'delete' && isRow) {
@@ -379,7 +382,11 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     if (reread.has(model)) continue;
     // Queries keyed by the loop's own row (each met once) see nothing the other iterations wrote.
     const distinct = !!walked && !mayRepeatRows(walked.chain.expr, input.fields?.(walked.chain.model ?? '') ?? null);
-    const reads = modelReads(body, model, receivers).filter((r) => !(distinct && keyedByRow(r, loop.targets)));
+    // An update changes only its fields: a query that names none of them (`filter(path=…)` while the
+    // loop writes `hits`) reads what the batch holds back no differently. A create changes every query.
+    const written = s.written === undefined ? null : s.written;
+    const names = (r: Node) => !written || written.some((f) => new RegExp(`(?<!\\w)${f.replace(/\W/g, '\\$&')}(?:__|(?!\\w))`).test(queryText(r)));
+    const reads = modelReads(body, model, receivers).filter((r) => !(distinct && keyedByRow(r, loop.targets)) && names(r));
     if (reads.length === 0) continue;
     reread.add(model);
     // Review 20 (micromasters cms/0026): a slug made unique by asking the table, whose rows the batch

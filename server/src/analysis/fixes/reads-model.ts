@@ -69,3 +69,10 @@ export function keyedByRow(read: Node, rows: readonly string[]): boolean {
   }
   return false;
 }
+
+/** The whole query a model read (modelReads' manager node) starts: the chain of attributes and calls above it. */
+export function queryText(read: Node): string {
+  let top = read;
+  while (top.parent && (top.parent.type === 'attribute' || (top.parent.type === 'call' && top.parent.childForFieldName('function')?.id === top.id))) top = top.parent;
+  return top.text;
+}
