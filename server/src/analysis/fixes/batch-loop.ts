@@ -79,11 +79,9 @@ interface Rewrite {
   pre?: string[];
 }
 
-/** How the refusal of a loop that deletes while it saves starts: what only the project view can lift (cascades.ts). */
-/** The start of the refusal for a loop that queries the table it writes. */
-export const READS_OWN_WRITES = 'the loop queries ';
-/** The start of the refusal for a save() whose loop changes no field that can be read. */
+/** The start of the refusal for a save() whose loop changes no field that can be read (drop-save.ts may lift it). */
 export const NO_FIELDS = 'no field it changes on ';
+/** How the refusal of a loop that deletes while it saves starts: what only the project view can lift (cascades.ts). */
 export const MAY_CASCADE = 'it deletes rows in the loop';
 
 /** How the refusal of a write made inside a helper starts: what inlining the helper may lift. */
@@ -357,6 +355,8 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
   const reread = new Set<string>();
   const hiddenIn = new Set<string>();
   const edits: TextEdit[] = [...built];
+  // Queries keyed by the loop's own row see nothing the other iterations wrote, where each row is met once.
+  const distinct = !!walked && !mayRepeatRows(walked.chain.expr, input.fields?.(walked.chain.model ?? '') ?? null);
   for (const s of sinks.values()) {
     const model = sinkModel(s);
     if (!model) continue;
@@ -380,11 +380,9 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       continue;
     }
     if (reread.has(model)) continue;
-    // Queries keyed by the loop's own row (each met once) see nothing the other iterations wrote.
-    const distinct = !!walked && !mayRepeatRows(walked.chain.expr, input.fields?.(walked.chain.model ?? '') ?? null);
     // An update changes only its fields: a query that names none of them (`filter(path=…)` while the
     // loop writes `hits`) reads what the batch holds back no differently. A create changes every query.
-    const written = s.written === undefined ? null : s.written;
+    const written = s.written ?? null;
     const names = (r: Node) => !written || written.some((f) => new RegExp(`(?<!\\w)${f.replace(/\W/g, '\\$&')}(?:__|(?!\\w))`).test(queryText(r)));
     const reads = modelReads(body, model, receivers).filter((r) => !(distinct && keyedByRow(r, loop.targets)) && names(r));
     if (reads.length === 0) continue;
@@ -392,7 +390,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     // Review 20 (micromasters cms/0026): a slug made unique by asking the table, whose rows the batch
     // holds back, came out the same for two rows; the unique AlterField next failed. Such a loop is
     // committed in batches as written instead, where that is safe.
-    return `${READS_OWN_WRITES}${model}, which it writes: until a flush those queries would not see the rows batched so far`;
+    return `the loop queries ${model}, which it writes: until a flush those queries would not see the rows batched so far`;
   }
 
   const before: string[] = [];

@@ -411,16 +411,15 @@ export const unbatchedSaveLoop: Rule = {
               : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals, suffix, multiTable, stamped, fields, inView: !!ctx.project?.view, django: runsOn(ctx).djangoVersion });
           // Whether a delete in the loop can reach the rows it saves: only the view's fields tell.
           if (typeof template === 'string' && template.startsWith(MAY_CASCADE) && !ctx.project) ctx.needsView?.('cascades');
-          // A save() of a row the loop changes no field of: with the view, it may write back only what it read.
-          let template2 = template;
-          if (typeof template === 'string' && template.startsWith(NO_FIELDS)) {
-            if (!ctx.project) ctx.needsView?.('unchanged-row');
-            const model = rowModelOf(loop, facts.locals);
-            template2 = (model && dropSaveFix({ loop, writes, source: ctx.source, fields: fields(model), stamps: stamped(model) })) || template;
-          }
           // A write inside a same-file helper: the helper's body inlined into the loop, then batched.
           // Only a refusal about the helper is inlining's to lift (a `return` of the loop's own stays one).
-          let fix = typeof template2 === 'string' && template2.startsWith(HELPER_WRITE) ? (inlinedTemplate(loop, writes, ctx) ?? template2) : template2;
+          let fix = typeof template === 'string' && template.startsWith(HELPER_WRITE) ? (inlinedTemplate(loop, writes, ctx) ?? template) : template;
+          // A save() of a row the loop changes no field of: with the view, it may write back only what it read.
+          if (typeof fix === 'string' && fix.startsWith(NO_FIELDS)) {
+            if (!ctx.project) ctx.needsView?.('unchanged-row');
+            const model = rowModelOf(loop, facts.locals);
+            fix = (model && dropSaveFix({ loop, writes, source: ctx.source, fields: fields(model), stamps: stamped(model) })) || fix;
+          }
           if (fix === USES_RESULT || (typeof fix === 'string' && fix.startsWith(BY_OWN_ROW))) {
             // Several loops of one function split: each fix, made on its own, names its function apart (`flush_rows_2`).
             const order = [...charged.keys()].filter((l) => l.kind === 'for').sort((a, b) => a.node.startIndex - b.node.startIndex).indexOf(loop);
