@@ -143,7 +143,8 @@ export async function startPostgres(): Promise<PgCluster> {
         spawnSync(
           join(bin, 'psql'),
           ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-h', host, '-p', String(port), '-U', user, '-d', database, '-c', text],
-          { encoding: 'utf8', env: { ...process.env, PGCONNECT_TIMEOUT: '10' } },
+          // A whole database's rows as JSON outgrow spawnSync's 1 MB default.
+          { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, PGCONNECT_TIMEOUT: '10' } },
         ),
         `psql ${JSON.stringify(text.slice(0, 80))}`,
       ).trimEnd();

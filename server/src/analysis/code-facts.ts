@@ -22,6 +22,7 @@ export type WriteKind =
   | 'queryset-delete' // queryset.delete()
   | 'bulk' // bulk_update / bulk_create
   | 'sql' // cursor.execute("UPDATE ...")
+  | 'link' // row.tags.add(tag) / row.tags.set(tags): a relation manager's links, written at once
   | 'helper'; // a same-file function that writes one row per call
 
 export interface WriteCall {
@@ -150,6 +151,9 @@ export function classifyWrite(call: Node): WriteKind | null {
     case 'bulk_update':
     case 'bulk_create':
       return 'bulk';
+    case 'add':
+    case 'set':
+      return relationManagerCall(receiver, args) ? 'link' : null;
     case 'execute':
     case 'executemany': {
       const first = args.positional[0];
@@ -161,13 +165,27 @@ export function classifyWrite(call: Node): WriteKind | null {
   }
 }
 
+/**
+ * `row.tags.add(tag)`, `row.tags.set(tags)`: the receiver an attribute of a plain name (not self or
+ * cls), called with the objects or keys to link (a set's add() is `seen.add(x)`, on a name; no list
+ * or dict has add() or set(); remove() is left out: a list field's value has one). Only writes the
+ * links where the receiver is a relation manager, which the rules check against the loop's row.
+ */
+function relationManagerCall(receiver: Node, args: ReturnType<typeof callArguments>): boolean {
+  const r = unparen(receiver);
+  const owner = r.type === 'attribute' ? unparen(r.childForFieldName('object') as Node) : null;
+  if (owner?.type !== 'identifier' || owner.text === 'self' || owner.text === 'cls') return false;
+  if (args.positional.length === 0 && !args.hasSplat) return false;
+  return [...args.keywords.keys()].every((k) => k === 'through_defaults' || k === 'bulk' || k === 'clear');
+}
+
 /** True when `inner` is `outer` or nested in it. */
 export function loopWithin(inner: LoopFacts | null | undefined, outer: LoopFacts): boolean {
   for (let l = inner ?? null; l; l = l.parent) if (l === outer) return true;
   return false;
 }
 
-export const PER_ROW_WRITES: ReadonlySet<WriteKind> = new Set(['save', 'delete', 'create', 'helper']);
+export const PER_ROW_WRITES: ReadonlySet<WriteKind> = new Set(['save', 'delete', 'create', 'link', 'helper']);
 
 /**
  * Memoises unit facts for one tree. Node objects are not stable identities in web-tree-sitter,
@@ -190,7 +208,9 @@ export class CodeIndex {
     if (seen.has(target.node.id) || seen.size > 16) return null;
     seen.add(target.node.id);
     const facts = this.facts(target);
-    const direct = facts.directWrites.find((w) => PER_ROW_WRITES.has(w.kind));
+    // Not a link: inside a helper, `post.tags.add(t)` and a set kept on a parameter (`state.seen.add(x)`)
+    // look the same; the rule charges links only to rows a loop walks.
+    const direct = facts.directWrites.find((w) => PER_ROW_WRITES.has(w.kind) && w.kind !== 'link');
     if (direct) return direct;
     for (const h of facts.helperCalls) {
       if (h.loop) continue;

@@ -51,12 +51,29 @@ export function isBoundedIterable(node: Node | null, scope: Scope, boundedNames:
         const obj = fn.childForFieldName('object');
         if (VIEW_METHODS.has(method) && obj) return again(obj);
         if (SCHEMA_SIZED_METHODS.has(method)) return true;
+        if (method === 'filter' && obj && keyedByFixedList(args, obj, again)) return true;
       }
       return false;
     }
     default:
       return false;
   }
+}
+
+/**
+ * `Model.objects.filter(pk__in=[1, 2])`, `Group.objects.filter(name__in=["Editors", "Moderators"])`:
+ * rows picked by a unique key from a fixed list, no more rows than the list has. The keys known
+ * unique without the project view: the primary key, and the name of django.contrib.auth's Group.
+ */
+function keyedByFixedList(args: ReturnType<typeof callArguments>, receiver: Node, again: (x: Node | null) => boolean): boolean {
+  let root: Node | null = unparen(receiver);
+  while (root && (root.type === 'attribute' || root.type === 'call')) root = root.type === 'call' ? root.childForFieldName('function') : root.childForFieldName('object');
+  const unique = root?.text === 'Group' ? /^(?:pk|id|name)(?:__in)?$/ : /^(?:pk|id)(?:__in)?$/;
+  for (const [key, value] of args.keywords) {
+    if (!unique.test(key)) continue;
+    if (!key.endsWith('__in') || again(value)) return true;
+  }
+  return false;
 }
 
 /**

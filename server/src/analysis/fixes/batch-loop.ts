@@ -29,6 +29,7 @@ import { mayRepeatRows } from './repeated-rows';
 import { cascadeFree, deleteCalls } from './cascades';
 import { hideDoomed, relatedQueries } from './doomed-rows';
 import { batchedFields, fieldListText, savedValues } from './row-fields';
+import { linkRewrite } from './link-rows';
 
 export interface BatchLoopInput {
   loop: LoopFacts;
@@ -77,6 +78,8 @@ interface Rewrite {
   sink: Sink;
   /** Lines that come before the append, at its indent. */
   pre?: string[];
+  /** What collects the item instead of an append (`%B%.extend(...)`). */
+  collect?: string;
 }
 
 /** The start of the refusal for a save() whose loop changes no field that can be read (drop-save.ts may lift it). */
@@ -128,6 +131,8 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
   // A save() with arguments and its `except TypeError:` plain save(): one plain save, the try statement its line.
   const fallbacks = new Map<number, Node>();
   const absorbed = new Set<number>();
+  // Why links the template leaves as written were left (link-rows.ts).
+  const keptLinks: string[] = [];
   for (const w of writes) {
     const pair = w.kind === 'save' ? typeErrorFallback(w.call) : null;
     if (pair && writes.some((o) => o.call.id === pair.fallback.id)) {
@@ -342,9 +347,18 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
           });
         }
       }
+    } else if (w.kind === 'link') {
+      const rowModel = rowModelOf(loop, locals);
+      const r = linkRewrite({ w, loop, body, rowModel, known: rowModel ? (input.fields?.(rowModel) ?? null) : null, manager: walked?.chain.manager ?? null, django: input.django, fresh });
+      // A link left as written still writes at once, as it did: the rest of the loop may be batched around it.
+      if (typeof r === 'string') {
+        keptLinks.push(r);
+        continue;
+      }
+      rewrites.push({ stmt, item: '', collect: r.collect, sink: sink(r.key, () => ({ flush: r.flush, notes: [r.note] }), 'links') });
     } else return w.kind === 'delete' ? 'it deletes an object other than the loop\'s row' : 'the write is not one the template batches';
   }
-  if (rewrites.length + memos.length === 0) return 'the loop has no write the template can see';
+  if (rewrites.length + memos.length === 0) return keptLinks[0] ?? 'the loop has no write the template can see';
   const cascade = cascadeRefusal(loop, body, locals, rewrites, [...sinks.values()], input.fields);
   if (cascade) return cascade;
   for (const s of sinks.values()) {
@@ -412,7 +426,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     edits.push(
       replaceNode(
         r.stmt,
-        `${(r.pre ?? []).map((l) => `${l}${eol}${at}`).join('')}${r.sink.batch}.append(${r.item})${eol}${at}if len(${r.sink.batch}) >= ${n}:${eol}${at}${step}${flush.replace(/%NL%/g, `${eol}${at}${step}`)}${eol}${at}${step}${r.sink.batch}.clear()`,
+        `${(r.pre ?? []).map((l) => `${l}${eol}${at}`).join('')}${r.collect ? r.collect.replace(/%B%/g, r.sink.batch) : `${r.sink.batch}.append(${r.item})`}${eol}${at}if len(${r.sink.batch}) >= ${n}:${eol}${at}${step}${flush.replace(/%NL%/g, `${eol}${at}${step}`)}${eol}${at}${step}${r.sink.batch}.clear()`,
       ),
     );
   }
@@ -422,7 +436,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
   }
   const after = [...sinks.values()].map((s) => `${eol}${indent}if ${s.batch}:${eol}${indent}${step}${s.flush.replace(/%B%/g, s.batch).replace(/%NL%/g, `${eol}${indent}${step}`)}`).join('');
   edits.push(insertAfter(loop.node, after));
-  const kinds = [...new Set([...sinks.values()].map((s) => (s.flush.includes('bulk_update') ? 'bulk_update' : s.flush.includes('bulk_create') ? 'bulk_create' : s.flush.includes('keep_parents') ? 'delete keeping parents' : 'queryset delete')))];
+  const kinds = [...new Set([...sinks.values()].map((s) => (s.key.startsWith('link:') ? 'bulk_create of the links' : s.flush.includes('bulk_update') ? 'bulk_update' : s.flush.includes('bulk_create') ? 'bulk_create' : s.flush.includes('keep_parents') ? 'delete keeping parents' : 'queryset delete')))];
   const what = [...[...new Set(memos.map((m) => m.what ?? 'get_or_create'))].map((m) => `${m} once per look-up`), ...(kinds.length > 0 ? [`collect the rows, ${kinds.join(' + ')} every ${n}`] : [])];
   return { title: `Batch this loop: ${what.join('; ')}`, edits, isPreferred: true, safe: false };
 }

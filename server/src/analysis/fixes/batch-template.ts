@@ -199,6 +199,7 @@ export function batchTemplateFix(input: TemplateInput): Fix | null {
   const uniqueName = (base: string) => freshName(input.suffix ? `${base}_${input.suffix}` : base, scopeText);
 
   if (write.kind === 'create') return createTemplate(input, left, body, indent, step, eol);
+  if (write.kind !== 'save' && write.kind !== 'delete') return null;
   if (left.type !== 'identifier') return null;
   const target = left.text;
   const qs = modelOfQueryset(loop.iterable);

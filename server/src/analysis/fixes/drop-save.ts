@@ -36,8 +36,10 @@ function onlyAttributesOf(body: Node, row: string, target: Node): boolean {
 
 export function dropSaveFix(input: DropSaveInput): Fix | null {
   const { loop, writes, fields, stamps } = input;
-  if (writes.length !== 1 || !fields || fields.mixins || stamps.length > 0) return null;
-  const w = writes[0] as WriteCall;
+  // Links the loop adds (`row.tags.add(t)`) write at once whatever becomes of the save().
+  const own = writes.filter((x) => x.kind !== 'link');
+  if (own.length !== 1 || !fields || fields.mixins || stamps.length > 0) return null;
+  const w = own[0] as WriteCall;
   if (w.kind !== 'save' || loop.kind !== 'for' || loop.targets.length !== 1) return null;
   const row = loop.targets[0] as string;
   const fn = w.call.childForFieldName('function');

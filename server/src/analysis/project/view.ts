@@ -9,6 +9,7 @@ import { AppState, applyMigration, defaultTable, emptyAppState, modelEntry, trun
 import type { MigrationKey, MigrationSummary } from './summary';
 import { djangoMadeJoinTable, stampedOnSave, type FieldSpec } from '../fields';
 import type { BaseWrites } from './base-class';
+import { manyToManyLink, type ManyToManyLink } from './m2m-link';
 
 export interface ProjectMigration {
   /** Absolute path of the file. */
@@ -51,6 +52,8 @@ export interface ModelFields {
    * conflicts on insert. Null when its options cannot be read.
    */
   uniqueWithin?: (names: readonly string[]) => boolean | null;
+  /** How a many-to-many field of its own is rows of its through model; null when not known. */
+  link?: (field: string) => ManyToManyLink | null;
 }
 
 /** Which writes a batched loop would stop going through the model's own methods for. */
@@ -351,7 +354,10 @@ export class ProjectView {
           if (!ref) return false;
           return ref[2] === 'self' || ((ref[1] ?? app).toLowerCase() === app.toLowerCase() && (ref[2] as string).toLowerCase() === model.toLowerCase());
         };
-        return { fields, mixins, related: (name) => this.relatedFields(file, app, fields.get(name)), selfRelated, uniqueWithin: (names) => uniqueWithin(own ?? [], names) };
+        return { fields, mixins, related: (name) => this.relatedFields(file, app, fields.get(name)), selfRelated,
+          uniqueWithin: (names) => uniqueWithin(own ?? [], names),
+          link: (name) => manyToManyLink(own ?? [], name, (a, m) => this.modelFields(file, a, m)),
+        };
       }
       entries = this.entriesDuring(file, parent[1] as string, parent[2] as string);
     }

@@ -8,6 +8,7 @@ import type { ModelFields, ProjectView } from '../project/view';
 import type { Operation } from '../operations';
 import type { Scope } from '../scope';
 import { loopWithin, PER_ROW_WRITES } from '../code-facts';
+import { LINK_KEPT } from '../fixes/link-rows';
 import { atomicDecorator, committingChunk, enclosingAtomic } from '../committed-chunks';
 import { commitBatchesFix, SPLIT_FIRST } from '../fixes/commit-batches';
 import { batchLoopFix, HELPER_WRITE, MAY_CASCADE, NO_FIELDS } from '../fixes/batch-loop';
@@ -36,12 +37,16 @@ const QUERY: Record<string, string> = {
   save: 'UPDATE',
   delete: 'DELETE',
   create: 'INSERT',
+  link: 'SELECT and INSERT',
+  'link-set': 'SELECT, DELETE and INSERT',
 };
 
 const ADVICE: Record<string, string> = {
   save: 'collect the rows and write them with bulk_update(), or use one queryset update()',
   delete: 'delete them with a queryset delete() per batch',
   create: 'build the objects and insert them with bulk_create(batch_size=…)',
+  link: "build the relation's through rows and insert them with bulk_create(ignore_conflicts=True) per batch",
+  'link-set': "compute the links to drop and to add for a batch of rows, and write them through the relation's through model",
 };
 
 /**
@@ -98,6 +103,12 @@ function owningLoop(loop: LoopFacts | null | undefined, facts: UnitFacts, root?:
   return null;
 }
 
+/** `name` is the row of `loop` or of a loop around it. */
+function walkedRow(loop: LoopFacts, name: string | null | undefined): boolean {
+  for (let l: LoopFacts | null = loop; l; l = l.parent) if (name && l.kind !== 'while' && l.targets.includes(name)) return true;
+  return false;
+}
+
 /** Per-row writes (direct or through helpers), grouped by the loop they are charged to. */
 function rowWritesByLoop(facts: UnitFacts, ctx: RuleContext): Map<LoopFacts, WriteCall[]> {
   const out = new Map<LoopFacts, WriteCall[]>();
@@ -111,7 +122,10 @@ function rowWritesByLoop(facts: UnitFacts, ctx: RuleContext): Map<LoopFacts, Wri
     for (const w of loop.writes) {
       // A write followed by return/break happens once, not per row (a search loop); one kept in a
       // dict on a cache miss happens once per key.
-      if (PER_ROW_WRITES.has(w.kind) && !w.terminal && !w.memoized) add(owningLoop(loop, facts, w.receiverRoot), w);
+      if (!PER_ROW_WRITES.has(w.kind) || w.terminal || w.memoized) continue;
+      // `row.tags.add(tag)` writes links when it hangs off a row a loop walks (not `state.seen.add(x)`).
+      if (w.kind === 'link' && !walkedRow(loop, w.receiverRoot)) continue;
+      add(owningLoop(loop, facts, w.receiverRoot), w);
     }
   }
   for (const h of facts.helperCalls) {
@@ -153,6 +167,21 @@ function inlinedTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: Rul
   }
   const text = applyFixEdits(inlined.text, [fix.edits]).text;
   return { ...fix, title: `${fix.title} (inlining ${inlined.helpers.join('(), ')}())`, edits: [replaceDifference(ctx.source, text)], safe: false };
+}
+
+/**
+ * "Drop row.save()" in a loop that also adds links: the save dropped, then the loop's links batched
+ * as the rule batches a loop of links (link-rows.ts), as one edit. The drop alone where they cannot be.
+ */
+function withLinksBatched(dropped: Fix, loop: LoopFacts, ctx: RuleContext): Fix {
+  if (!ctx.findingsOn) return dropped;
+  const text = applyFixEdits(ctx.source, [dropped.edits]).text;
+  const header = headerRange(loop).start;
+  const inner = ctx.findingsOn(text, [header]).find((f) => f.range.start.line === header.line && f.range.start.character === header.character);
+  const next = inner?.fixes?.[0];
+  if (!next) return dropped;
+  const both = applyFixEdits(text, [next.edits]).text;
+  return { ...dropped, title: `${dropped.title}; then ${next.title.replace(/^Batch this loop: /, '')}`, edits: [replaceDifference(ctx.source, both)] };
 }
 
 /**
@@ -205,8 +234,9 @@ function deferredTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: Ru
   const inner = found.find(at(split.innerHeader));
   const outerFix = outer?.fixes?.[0];
   const innerFix = inner?.fixes?.[0];
-  if (outer && !outerFix) return `split where the create stands, the writes before it cannot be batched: ${why(outer)}`;
-  if (inner && !innerFix) return `split where the create stands, the rest of the loop cannot be batched: ${why(inner)}`;
+  // Links left as written (link-rows.ts) still write at once, as they did: the split stands without their batching.
+  if (outer && !outerFix && !why(outer).startsWith(LINK_KEPT)) return `split where the create stands, the writes before it cannot be batched: ${why(outer)}`;
+  if (inner && !innerFix && !why(inner).startsWith(LINK_KEPT)) return `split where the create stands, the rest of the loop cannot be batched: ${why(inner)}`;
   const groups = [outerFix?.edits, innerFix?.edits].flatMap((e) => (e ? [e] : []));
   const applied = applyFixEdits(split.text, groups);
   if (applied.applied !== groups.length) return 'split where the create stands, the batching of its writes overlaps';
@@ -390,7 +420,9 @@ export const unbatchedSaveLoop: Rule = {
           // Collecting rows for a bulk write excuses other writes, never a save of the loop's own row.
           const ownRow = writes.some((w) => w.receiverRoot && loop.targets.includes(w.receiverRoot));
           if (!ownRow && collectsForBulk(loop, facts)) continue;
-          const kind = baseKind(first) === 'save' && isNewInstance(first, loop) ? 'create' : baseKind(first);
+          const base = baseKind(first);
+          const method = (first.inner ?? first).call.childForFieldName('function')?.childForFieldName('attribute')?.text;
+          const kind = base === 'save' && isNewInstance(first, loop) ? 'create' : base === 'link' && method === 'set' ? 'link-set' : base;
           const related: RelatedLocation[] = writes.slice(0, 3).map((w) => ({
             range: rangeOf(w.call),
             message: w.kind === 'helper' ? `calls ${snippet(w.call.childForFieldName('function') as Node)}(), which writes a row` : `writes one row per iteration`,
@@ -409,6 +441,8 @@ export const unbatchedSaveLoop: Rule = {
             (first.kind !== 'helper' && !facts.helperCalls.some((h) => h.loop && loopWithin(h.loop, loop))
               ? batchTemplateFix({ loop, write: first, loopWrites: loop.allWrites, source: ctx.source, batchSize: ctx.batchSize, suffix, multiTable, stamped, fields, inView: !!ctx.project?.view })
               : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals, suffix, multiTable, stamped, fields, inView: !!ctx.project?.view, django: runsOn(ctx).djangoVersion });
+          // A link is batched only where the view names its join table's keys (link-rows.ts).
+          if (!ctx.project && writes.some((w) => w.kind === 'link')) ctx.needsView?.('many-to-many links');
           // Whether a delete in the loop can reach the rows it saves: only the view's fields tell.
           if (typeof template === 'string' && template.startsWith(MAY_CASCADE) && !ctx.project) ctx.needsView?.('cascades');
           // A write inside a same-file helper: the helper's body inlined into the loop, then batched.
@@ -418,7 +452,8 @@ export const unbatchedSaveLoop: Rule = {
           if (typeof fix === 'string' && fix.startsWith(NO_FIELDS)) {
             if (!ctx.project) ctx.needsView?.('unchanged-row');
             const model = rowModelOf(loop, facts.locals);
-            fix = (model && dropSaveFix({ loop, writes, source: ctx.source, fields: fields(model), stamps: stamped(model) })) || fix;
+            const dropped = model ? dropSaveFix({ loop, writes, source: ctx.source, fields: fields(model), stamps: stamped(model) }) : null;
+            fix = (dropped && writes.some((w) => w.kind === 'link') ? withLinksBatched(dropped, loop, ctx) : dropped) || fix;
           }
           if (fix === USES_RESULT || (typeof fix === 'string' && fix.startsWith(BY_OWN_ROW))) {
             // Several loops of one function split: each fix, made on its own, names its function apart (`flush_rows_2`).

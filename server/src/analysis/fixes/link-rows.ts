@@ -1,0 +1,127 @@
+/**
+ * `row.groups.add(group)` in a save loop, batched: each call becomes the through rows it would
+ * insert (`ContactGroups(contact_id=row.pk, contactgroup_id=…)`), collected and inserted N at a time
+ * with `bulk_create(ignore_conflicts=True)`, which skips a link that exists as add() does. Only
+ * where the project view names the join table's keys (m2m-link.ts) and a unique constraint covers
+ * them; add() with through_defaults, set() (it also removes links), a relation of an object other
+ * than the loop's row, and a loop that reads the relation it adds to are left as written.
+ */
+import type { LoopFacts, WriteCall } from '../code-facts';
+import type { ModelFields } from '../project/view';
+import { unparen, walk, type Node } from '../syntax';
+import { oneLine } from './loop-reading';
+
+export interface LinkRewrite {
+  /** What the statement becomes before the flush check: an append or an extend of the batch (`%B%`). */
+  collect: string;
+  /** The sink's key: one batch per relation. */
+  key: string;
+  /** The statement that inserts a batch (`%B%`). */
+  flush: string;
+  /** The line that names the through model, above the loop. */
+  note: string;
+}
+
+export interface LinkInput {
+  w: WriteCall;
+  loop: LoopFacts;
+  body: Node;
+  /** The model of the loop's row, as the code names it, and its fields per the view. */
+  rowModel: string | null;
+  known: ModelFields | null;
+  /** The manager the loop's rows come through (`Contact.objects.using(alias)`), when readable. */
+  manager: string | null;
+  django?: readonly [number, number];
+  fresh: (base: string) => string;
+}
+
+/** The refusal's start: a link the template leaves as written (the rest of the loop may still be batched). */
+export const LINK_KEPT = 'it adds links through ';
+
+function pascal(name: string): string {
+  return name.replace(/(^|_)(\w)/g, (_m, _u, c: string) => c.toUpperCase());
+}
+
+/** `.using(alias)` / `.db_manager(alias)` at the end of a manager chain: the database the rows came from. */
+function databaseOf(manager: string): string {
+  const m = /\.(?:using|db_manager)\(([^()]*)\)$/.exec(manager);
+  return m ? `.using(${m[1]})` : '';
+}
+
+export function linkRewrite(input: LinkInput): LinkRewrite | string {
+  const { w, loop, body, rowModel, known } = input;
+  const fn = w.call.childForFieldName('function');
+  const method = fn?.childForFieldName('attribute')?.text;
+  const receiver = fn?.childForFieldName('object');
+  const recv = receiver ? unparen(receiver) : null;
+  const owner = recv?.type === 'attribute' ? unparen(recv.childForFieldName('object') as Node) : null;
+  const field = recv?.childForFieldName('attribute')?.text;
+  const shown = `${oneLine(recv?.text ?? 'a relation')}.${method ?? 'add'}()`;
+  if (method !== 'add') return `${LINK_KEPT}${shown}, which also removes links`;
+  if (!owner || owner.type !== 'identifier' || !field || !loop.targets.includes(owner.text)) return `${LINK_KEPT}${shown}, of an object other than the loop's row`;
+  if (!rowModel || !known) return `${LINK_KEPT}${shown}, whose join table the project view cannot name`;
+  const link = known.link?.(field) ?? null;
+  if (!link) return `${LINK_KEPT}${shown}: not a many-to-many field of ${rowModel} whose join table and unique pair of keys the project view can read`;
+  if (!input.manager) return `${LINK_KEPT}${shown}, for rows whose query cannot be read (their database is the links')`;
+  const [major, minor] = input.django ?? [4, 2];
+  if (major < 2 || (major === 2 && minor < 2)) return `${LINK_KEPT}${shown}: bulk_create(ignore_conflicts=True) needs Django 2.2`;
+  const args = w.call.childForFieldName('arguments');
+  if (!args || args.type !== 'argument_list') return `${LINK_KEPT}${shown}, with arguments that cannot be read`;
+  // Another use of the relation in the loop would not see the links batched so far.
+  let reread = false;
+  walk(body, (n) => {
+    if (reread) return false;
+    if (n.type === 'attribute' && n.id !== recv?.id && n.childForFieldName('attribute')?.text === field && unparen(n.childForFieldName('object') as Node).text === owner.text) reread = true;
+    return !reread;
+  });
+  if (reread) return `${LINK_KEPT}${shown}, and the loop reads ${owner.text}.${field} too, which would not see the links batched so far`;
+
+  const through = input.fresh(`${rowModel}${pascal(field)}`);
+  const row = owner.text;
+  const keyOf = (value: string) => {
+    // `row.group` of a foreign key to the linked model: its key is on the row already (no query).
+    const attr = /^(\w+)\.(\w+)$/.exec(value);
+    const fk = attr && attr[1] === row ? known.fields.get(attr[2] as string) : undefined;
+    const fkTo = fk?.relation?.kind === 'foreign-key' && fk.relation.toField === null ? fk.relation.to : null;
+    const pointsAtTarget = fkTo?.kind === 'str' && /^(?:(\w+)\.)?(\w+)$/.exec(fkTo.value)?.[2]?.toLowerCase() === link.to.model;
+    if (pointsAtTarget) return `${value}_id`;
+    // add() takes objects or their keys: a name that may hold either is read as add() reads it.
+    if (/^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$/.test(value)) return `getattr(${value}, "pk", ${value})`;
+    // A look-up of one object (`Group.objects.get(name="admin")`), run once as add()'s argument was.
+    if (/^[A-Za-z_][\w.]*\.objects\.(?:get|create)\(.*\)$/s.test(value)) return `${value}.pk`;
+    return null;
+  };
+  const build = (value: string) => {
+    const key = keyOf(value);
+    return key === null ? null : `${through}(${link.source}=${row}.pk, ${link.target}=${key})`;
+  };
+  const items: string[] = [];
+  let splat: string | null = null;
+  for (const a of args.namedChildren) {
+    if (a.type === 'comment') continue;
+    if (a.type === 'keyword_argument') return `${LINK_KEPT}${shown}, with ${a.childForFieldName('name')?.text ?? 'keyword'}= (through rows built here would not carry it)`;
+    if (a.type === 'dictionary_splat') return `${LINK_KEPT}${shown}, with keywords that cannot be read`;
+    if (a.type === 'list_splat') {
+      if (splat !== null || items.length > 0) return `${LINK_KEPT}${shown}, with arguments that cannot be read`;
+      splat = oneLine((a.namedChildren[0] as Node).text);
+      continue;
+    }
+    if (splat !== null) return `${LINK_KEPT}${shown}, with arguments that cannot be read`;
+    const item = build(oneLine(a.text));
+    if (item === null) return `${LINK_KEPT}${shown}, with an argument whose key cannot be taken once (${oneLine(a.text).slice(0, 40)})`;
+    items.push(item);
+  }
+  let collect: string;
+  if (splat !== null) {
+    const each = input.fresh('linked');
+    collect = `%B%.extend(${build(each) as string} for ${each} in ${splat})`;
+  } else if (items.length === 1) collect = `%B%.append(${items[0]})`;
+  else collect = `%B%.extend([${items.join(', ')}])`;
+  const manager = `${through}.${link.auto ? 'objects' : '_default_manager'}${databaseOf(input.manager)}`;
+  return {
+    collect,
+    key: `link:${rowModel}.${field}`,
+    flush: `${manager}.bulk_create(%B%, ignore_conflicts=True)`,
+    note: `${through} = ${rowModel}.${field}.through`,
+  };
+}
