@@ -3,7 +3,8 @@
  * the two ends (`contact_id=…`, `contactgroup_id=…`), so a loop that calls `row.groups.add(g)` per
  * row can build the through rows itself and insert a batch of them at once. Django names the
  * columns of a join table it makes from the two models' names (`from_`/`to_` when they are the
- * same); an explicit through model's are its two foreign keys to the two ends.
+ * same, and a link of a model to itself may be symmetrical: not answered); an explicit through
+ * model's are its two foreign keys to the two ends.
  */
 import type { Value } from '../values';
 import type { ModelState } from './state';
@@ -55,8 +56,10 @@ export function manyToManyLink(own: readonly ModelState[], name: string, through
     if (!to) return null;
     let link: ManyToManyLink;
     if (rel.through === null) {
-      // Django's create_many_to_many_intermediary_model: the lower-case model names, from_/to_ when equal.
-      link = to.model === from.model ? { source: `from_${from.model}_id`, target: `to_${to.model}_id`, auto: true, to } : { source: `${from.model}_id`, target: `${to.model}_id`, auto: true, to };
+      // A link of a model to itself may be symmetrical (`'self'`): add() then inserts both directions.
+      if (to.model === from.model) return null;
+      // Django's create_many_to_many_intermediary_model: the lower-case model names.
+      link = { source: `${from.model}_id`, target: `${to.model}_id`, auto: true, to };
     } else {
       const through = modelRef({ kind: 'str', value: rel.through } as Value, entry.app, from);
       const fields = through ? throughOf(through.app, through.model) : null;
