@@ -1908,13 +1908,18 @@ describe('a new object saved with arguments', () => {
       assert.match(found?.message ?? '', /No rewrite is offered: save\(\) takes arguments bulk_create cannot keep\.$/);
     }
   });
-  it('says nothing of a key the object may carry when it is saved with force_insert=True (an INSERT either way)', async () => {
+  it('batches an object that may carry its key only when it is saved with force_insert=True (an INSERT either way)', async () => {
     const source = wrap('    for order in Order.objects.all():\n        data = {"id": order.pk, "amount": order.total}\n        line = Line(**data)\n        line.save(force_insert=True)\n');
     const fix = (await lint(source)).findings.find((f) => f.rule === 'unbatched-save-loop')?.fixes.find((f) => f.title.startsWith('Batch this loop'));
     assert.ok(fix);
-    assert.doesNotMatch(applyEdits(source, fix.edits), /updates the row if it exists/);
-    const plain = (await lint(source.replace('save(force_insert=True)', 'save()'))).findings.find((f) => f.rule === 'unbatched-save-loop')?.fixes.find((f) => f.title.startsWith('Batch this loop'));
-    assert.match(applyEdits(source.replace('save(force_insert=True)', 'save()'), plain?.edits ?? []), /updates the row if it exists/);
+    assert.match(applyEdits(source, fix.edits), /Line\.objects\.bulk_create\(new_rows\)/);
+    // Review 21 (kiwi testcases/0011): a plain save() of such an object updates the row where it
+    // exists; bulk_create() would insert it again and fail on its key.
+    for (const built of ['Line(**data)', 'Line(id=order.pk, amount=order.total)', 'Line(pk=order.pk)']) {
+      const plain = (await lint(source.replace('save(force_insert=True)', 'save()').replace('Line(**data)', built))).findings.find((f) => f.rule === 'unbatched-save-loop');
+      assert.equal(plain?.fixes.find((f) => f.title.startsWith('Batch this loop')), undefined, built);
+      assert.match(plain?.message ?? '', /built with (keywords that may hold|id=|pk=) its primary key: its save\(\) updates the row where it exists/, built);
+    }
   });
 });
 

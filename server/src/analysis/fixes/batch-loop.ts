@@ -24,7 +24,7 @@ import { memoizeHelper, memoizeLookup, type MemoRewrite } from './memo-lookup';
 import { createdThenSaved, typeErrorFallback } from './paired-writes';
 import { keyedByRow, modelReads, queryText, selfRelationRead } from './reads-model';
 import { assignedFields, chainOf, FIELD_NAMED_BY, FIELDS_LISTED_IN, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, iterableChain, keywordTexts, MARK, modelNames, oneLine, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
-import { boundModel, builtObjectUsed, constructedModel, keyNote, plainInsertSave, ROW_READERS, rowModelOf } from './loop-objects';
+import { boundModel, builtObjectUsed, constructedModel, keyRefusal, plainInsertSave, ROW_READERS, rowModelOf } from './loop-objects';
 import { mayRepeatRows } from './repeated-rows';
 import { cascadeFree, deleteCalls } from './cascades';
 import { hideDoomed, relatedQueries } from './doomed-rows';
@@ -186,13 +186,17 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       if (!plainInsertSave(w.call)) return 'save() takes arguments bulk_create cannot keep';
       if (builtObjectUsed(body, recv.text, w.call)) return 'the loop uses what the write returns';
       const { model, calls } = built;
-      rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, model, notes: [...new Set(calls.flatMap((c) => keyNote(c, w.call)))] }), 'new_rows') });
+      const keyed = calls.map((c) => keyRefusal(c, w.call)).find((r) => r !== null);
+      if (keyed) return keyed;
+      rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, model, notes: [] }), 'new_rows') });
     } else if (w.kind === 'save' && recv.type === 'call' && /^[A-Z]/.test(recv.childForFieldName('function')?.text ?? '')) {
       // Model(...).save()
       const model = recv.childForFieldName('function')?.text as string;
       if (!/^[A-Za-z_][\w]*$/.test(model)) return 'the model is not a plain name';
       if (!plainInsertSave(w.call)) return 'save() takes arguments bulk_create cannot keep';
-      rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, model, notes: keyNote(recv, w.call) }), 'new_rows') });
+      const keyed = keyRefusal(recv, w.call);
+      if (keyed) return keyed;
+      rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, model, notes: [] }), 'new_rows') });
     } else if (w.kind === 'save' && isSavedObject(recv)) {
       // The loop's row, or an object reached from it or loaded per row (`row.address`, `obj = ...get()`).
       // `row.pk = None` then `row.save()` inserts a copy (tabbycat clones a venue per tournament).

@@ -7,7 +7,7 @@ import type { LoopFacts, WriteCall } from '../code-facts';
 import type { Scope } from '../scope';
 import type { Node } from '../syntax';
 import type { Producer } from './deferred-create';
-import { constructedModel, keyNote, plainInsertSave } from './loop-objects';
+import { constructedModel, keyRefusal, plainInsertSave } from './loop-objects';
 import { referencedNames } from './name-flow';
 
 /** What may touch a built object before its save() without needing it saved: setting it, validating it. */
@@ -45,6 +45,8 @@ export function builtSave(w: WriteCall, loop: LoopFacts, body: Node, locals: Sco
   const made = constructedModel(body, recv.text, locals);
   if (!made || !/^[A-Za-z_]\w*$/.test(made.model)) return 'the new object is not built from one model class in the loop';
   if (multiTable?.(made.model)) return `${made.model} is a child of multi-table inheritance, which bulk_create cannot insert`;
+  const keyed = made.calls.map((c) => keyRefusal(c, w.call)).find((r) => r !== null);
+  if (keyed) return keyed;
   const name = recv.text;
   return {
     stmt,
@@ -53,7 +55,7 @@ export function builtSave(w: WriteCall, loop: LoopFacts, body: Node, locals: Sco
     build: '',
     drop: true,
     flush: (p, i) => [`${made.model}.objects.bulk_create([item[${i}] for item in ${p}])`],
-    notes: [...new Set(made.calls.flatMap((c) => keyNote(c, w.call)))],
+    notes: [],
     model: made.model,
     recv: made.calls[0] ?? recv,
   };

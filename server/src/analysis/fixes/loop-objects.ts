@@ -7,7 +7,7 @@ import { isHistoricalModel } from '../historical-models';
 import type { Scope } from '../scope';
 import type { LoopFacts } from '../code-facts';
 import { callArguments, unparen, walk, type Node } from '../syntax';
-import { chainOf, iterableChain, MARK, modelNames } from './loop-reading';
+import { chainOf, iterableChain, modelNames } from './loop-reading';
 
 /**
  * A save() of a new object that bulk_create does just as well: no arguments, or only
@@ -84,15 +84,18 @@ export function builtObjectUsed(body: Node, name: string, save: Node): boolean {
 
 /**
  * save() of an object built with its primary key updates the row when it exists; bulk_create only
- * inserts. Said in a marked line when the constructor may pass one (`**data`, `pk=`, `id=`), unless
- * the save is `save(force_insert=True)` (`save`: that call).
+ * inserts. Why no bulk_create is written when the constructor may pass one (`**data`, `pk=`, `id=`),
+ * unless the save is `save(force_insert=True)` (`save`: that call); null otherwise.
  */
-export function keyNote(construct: Node, save?: Node): string[] {
+export function keyRefusal(construct: Node, save?: Node): string | null {
   // save(force_insert=True) inserts only, as bulk_create does: nothing changes.
-  if (save && callArguments(save).keywords.get('force_insert')?.text === 'True') return [];
+  if (save && callArguments(save).keywords.get('force_insert')?.text === 'True') return null;
   const args = callArguments(construct);
-  if (!args.hasSplat && !args.keywords.has('pk') && !args.keywords.has('id')) return [];
-  return [`${MARK} save() of an object with its primary key set updates the row if it exists; bulk_create only inserts (check these rows are new, or add ignore_conflicts=True)`];
+  if (!args.hasSplat && !args.keywords.has('pk') && !args.keywords.has('id')) return null;
+  // Review 21 (kiwi testcases/0011): the reverse rebuilt rows that still existed from a backup's
+  // `**data`; its save() updated them, bulk_create() failed on their keys. A marked line was no fix.
+  const given = args.keywords.has('pk') ? 'pk=' : args.keywords.has('id') ? 'id=' : '**';
+  return `the object is built with ${given === '**' ? 'keywords that may hold' : given} its primary key: its save() updates the row where it exists, bulk_create() would insert it again`;
 }
 
 /**
