@@ -242,6 +242,14 @@ export function fieldSpec(v: Value | undefined): FieldSpec | null {
 const STAMPING_CLASSES: ReadonlySet<string> = new Set(['model_utils.fields.AutoLastModifiedField', 'django_extensions.db.fields.ModificationDateTimeField']);
 
 /**
+ * Field classes of other packages whose pre_save fills in another field of the row, which a
+ * bulk_update() of the field alone would leave as it was: markupfield's MarkupField renders its text
+ * into `_<name>_rendered` (review 21: pythondotorg `downloads/0005`, whose release pages kept the old
+ * HTML). By qualified name, to the name of the field filled in.
+ */
+export const FILLS_ANOTHER_FIELD: ReadonlyMap<string, (name: string) => string> = new Map([['markupfield.fields.MarkupField', (name: string) => `_${name}_rendered`]]);
+
+/**
  * Whether every save() stamps the field with the current time (`auto_now=True` on one of Django's
  * date and time fields): `Field.pre_save` sets it, which bulk_update and a queryset update() skip.
  * A field class of another package given `auto_now=True` (baserow's `SyncedDateTimeField`) is taken

@@ -325,8 +325,8 @@ interface Relinted {
  * A plain run: the workers lint each file without the project view, and say which models a rule
  * wanted its answers about, or what only a lint with the view can tell (today's model class read
  * from the project's source, the fields a model's save() fills in). Where the answer changes a
- * finding — a child of multi-table inheritance, a model whose migrations give it a mixin: no
- * rewrite, and the message says why —
+ * finding — a child of multi-table inheritance, a model whose migrations give it a mixin or a field
+ * whose save() fills in another: no rewrite, and the message says why —
  * the file is linted again, here, with the view, so the CLI says what the editor says. Rare: most
  * runs build the view once, as they would anyway, and lint nothing twice. Each file's cached
  * result stays the one without the view (it must not depend on other files).
@@ -343,7 +343,7 @@ async function withViewAnswers(plan: ProjectPlan, tasks: readonly LintTask[], co
   const view = finishProjectView(plan, tasks, linted.results, authUserModel, (base, file) => bases?.writes(base, file) ?? { kind: 'unknown', why: 'its module was not read' });
   const asked = (i: number, question: (file: string, app: string, model: string) => boolean): boolean =>
     viewAnswers((linted.results[i] as Checked).analysis, (app, model) => question((tasks[i] as LintTask).file, app, model));
-  const maybe = asking.filter((i) => asked(i, (file, app, model) => view.multiTableChild(file, app, model) || view.customBases(file, app, model).length > 0));
+  const maybe = asking.filter((i) => asked(i, (file, app, model) => view.multiTableChild(file, app, model) || view.fillsAnotherField(file, app, model) || view.customBases(file, app, model).length > 0));
   if (maybe.length === 0) return { ...linted, view };
   const parser = await PythonParser.create(bundledGrammarPaths());
   try {

@@ -28,7 +28,7 @@ import { boundModel, builtObjectUsed, constructedModel, keyRefusal, plainInsertS
 import { mayRepeatRows } from './repeated-rows';
 import { cascadeFree, deleteCalls } from './cascades';
 import { hideDoomed, relatedQueries } from './doomed-rows';
-import { batchedFields, fieldListText, savedValues } from './row-fields';
+import { batchedFields, fieldListText, filledOnSave, savedValues } from './row-fields';
 import { linkRewrite } from './link-rows';
 
 export interface BatchLoopInput {
@@ -232,6 +232,8 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       // No field the loop changes can be read: a bulk_update() with an empty list raises, and one to
       // fill in is no fix (review 20: hypha, micromasters, zds — a save() that writes nothing, or one
       // after changes made elsewhere). The loop is then committed in batches as written, where safe.
+      const filled = filledOnSave(known, explicit ?? batched?.fields ?? []);
+      if (filled) return filled;
       if (batched && batched.fields.length === 0) return `${NO_FIELDS}${row} can be read here${batched.why?.includes('(') ? ` ${batched.why.slice(batched.why.indexOf('('))}` : ''}, and bulk_update() writes only the fields it is given`;
       rewrites.push({
         stmt,

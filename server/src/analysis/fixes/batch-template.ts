@@ -19,6 +19,7 @@ import { chainOf, QUERYSET_CHAIN, uniqueName as freshName } from './loop-reading
 import { mayRepeatRows } from './repeated-rows';
 import { deleteCalls } from './cascades';
 import { readsModel, selfRelationRead } from './reads-model';
+import { filledOnSave } from './row-fields';
 import { MANAGERS } from '../historical-models';
 
 interface TemplateInput {
@@ -246,6 +247,8 @@ export function batchTemplateFix(input: TemplateInput): Fix | null {
   // join): not proven the same — "Batch this loop" says how it handles them.
   if (fields.some((f) => (known ? !known.mixins && !known.fields.has(f) && !f.endsWith('_id') : f.startsWith('_')))) return null;
   if (mayRepeatRows(unparen(loop.iterable), known)) return null;
+  // A field whose save() fills in another (a MarkupField's rendering): "Batch this loop" says why not.
+  if (filledOnSave(known, fields)) return null;
   const saveStatement = statementOf(write.call);
 
   // Constant values, straight-line body, save last: one UPDATE per batch of primary keys.

@@ -3,6 +3,7 @@
  * are fields of the model), and the values save() itself gives some fields before it writes them
  * — auto_now times, and what a field's own pre_save computes.
  */
+import { FILLS_ANOTHER_FIELD } from '../fields';
 import type { ModelFields } from '../project/view';
 import type { Node } from '../syntax';
 import { pythonString } from './edits';
@@ -58,4 +59,14 @@ export function fieldListText(fields: readonly string[]): string {
   const items = fields.map((f) => (f.startsWith(FIELD_NAMED_BY) ? f.slice(1) : f.startsWith(FIELDS_LISTED_IN) ? `*${f.slice(1)}` : pythonString(f)));
   const list = `[${items.join(', ')}]`;
   return fields.some((f) => f.startsWith(FIELD_NAMED_BY) || f.startsWith(FIELDS_LISTED_IN)) && fields.length > 1 ? `list(dict.fromkeys(${list}))` : list;
+}
+
+/** Why a bulk_update() of `written` would miss what save() writes besides (`content`, whose save() renders `_content_rendered`), or null. */
+export function filledOnSave(known: ModelFields | null, written: readonly string[]): string | null {
+  for (const name of written) {
+    const path = known?.fields.get(name)?.path;
+    const other = path ? FILLS_ANOTHER_FIELD.get(path) : undefined;
+    if (other) return `its save() renders ${name} (${path?.split('.').pop()}) into ${other(name)}, which bulk_update() of ${name} would leave as it was`;
+  }
+  return null;
 }

@@ -7,7 +7,7 @@
 import { MigrationGraph, keyId, type GraphMigration, type GraphNode, type UnknownDependency } from './graph';
 import { AppState, applyMigration, defaultTable, emptyAppState, modelEntry, truncateName, type ModelEntry, type ModelState, type StateView } from './state';
 import type { MigrationKey, MigrationSummary } from './summary';
-import { djangoMadeJoinTable, stampedOnSave, type FieldSpec } from '../fields';
+import { djangoMadeJoinTable, FILLS_ANOTHER_FIELD, stampedOnSave, type FieldSpec } from '../fields';
 import type { BaseWrites } from './base-class';
 import { manyToManyLink, type ManyToManyLink } from './m2m-link';
 
@@ -323,7 +323,13 @@ export class ProjectView {
    * a base class that takes part in them. What the CLI's plain run asks before linting a file again with the view.
    */
   bulkWritesDiffer(file: string, app: string, model: string): boolean {
-    return this.multiTableChild(file, app, model) || this.baseInTheWay(file, app, model) !== null;
+    return this.multiTableChild(file, app, model) || this.fillsAnotherField(file, app, model) || this.baseInTheWay(file, app, model) !== null;
+  }
+
+  /** The model has a field whose save() fills in another (FILLS_ANOTHER_FIELD): bulk_update() of it alone would not. */
+  fillsAnotherField(file: string, app: string, model: string): boolean {
+    const known = this.modelFields(file, app, model);
+    return !!known && [...known.fields.values()].some((spec) => !!spec?.path && FILLS_ANOTHER_FIELD.has(spec.path));
   }
 
   /**

@@ -1,0 +1,82 @@
+/**
+ * A save loop over a model with a field whose save() fills in another (markupfield's MarkupField
+ * renders its text into `_<name>_rendered`, review 21: pythondotorg `downloads/0005`): bulk_update()
+ * of the text alone would leave the rendering stale, so no bulk rewrite is offered — in the CLI's
+ * plain run too, which lints such a file again with the project view. A model without one keeps
+ * its template.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { jsonFindings, runCli, TempDirs, writeFileIn } from './helpers/cli';
+
+const INITIAL = `import markupfield.fields
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel(
+            name="Release",
+            fields=[
+                ("id", models.AutoField(primary_key=True)),
+                ("name", models.CharField(max_length=50)),
+                ("content", markupfield.fields.MarkupField(default="", rendered_field=True)),
+                ("content_markup_type", models.CharField(default="markdown", max_length=30)),
+                ("_content_rendered", models.TextField(editable=False)),
+            ],
+        ),
+        migrations.CreateModel(
+            name="Mirror",
+            fields=[
+                ("id", models.AutoField(primary_key=True)),
+                ("name", models.CharField(max_length=50)),
+            ],
+        ),
+    ]
+`;
+
+const LOOPS = `from django.db import migrations
+
+
+def retitle(apps, schema_editor):
+    Release = apps.get_model("downloads", "Release")
+    for release in Release.objects.all():
+        release.content = "Moved: " + release.name
+        release.save()
+
+
+def rename(apps, schema_editor):
+    Mirror = apps.get_model("downloads", "Mirror")
+    for mirror in Mirror.objects.all():
+        mirror.name = mirror.name.strip()
+        mirror.save()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("downloads", "0001_initial")]
+    operations = [migrations.RunPython(retitle, migrations.RunPython.noop), migrations.RunPython(rename, migrations.RunPython.noop)]
+`;
+
+describe('a field whose save() fills in another', () => {
+  const temps = new TempDirs();
+  after(() => temps.removeAll());
+
+  it('gets no bulk rewrite of a loop that writes it, from the CLI without and with --diff', () => {
+    const root = temps.make();
+    writeFileIn(join(root, 'downloads/__init__.py'), '');
+    writeFileIn(join(root, 'downloads/migrations/__init__.py'), '');
+    writeFileIn(join(root, 'downloads/migrations/0001_initial.py'), INITIAL);
+    writeFileIn(join(root, 'downloads/migrations/0002_loops.py'), LOOPS);
+    const run = runCli(['check', '--no-cache', '--select', 'unbatched-save-loop', '--format', 'json', '.'], root);
+    const found = jsonFindings(run).filter((f) => f.rule === 'unbatched-save-loop');
+    assert.equal(found.length, 2, run.stdout + run.stderr);
+    const [release, mirror] = found.sort((a, b) => a.line - b.line);
+    assert.match(release?.message ?? '', /its save\(\) renders content \(MarkupField\) into _content_rendered, which bulk_update\(\) of content would leave as it was/);
+    assert.doesNotMatch(mirror?.message ?? '', /No rewrite is offered|renders/);
+    const diff = runCli(['check', '--no-cache', '--select', 'unbatched-save-loop', '--unsafe-fixes', '--diff', '.'], root);
+    assert.match(diff.stdout, /Mirror\.objects\.bulk_update\(batch, \["name"\]\)|Mirror\.objects\.filter/, diff.stdout + diff.stderr);
+    assert.doesNotMatch(diff.stdout, /Release\.objects\.bulk_update/, diff.stdout);
+  });
+});
