@@ -249,7 +249,8 @@ class Order(Audited):
 describe('get_or_create() batched with bulk_create(ignore_conflicts=True)', () => {
   const temps = new TempDirs();
   after(() => temps.removeAll());
-  const INITIAL = `from django.db import migrations, models
+  const INITIAL = `import shortuuid.django_fields
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
@@ -267,6 +268,10 @@ class Migration(migrations.Migration):
             name="Pair",
             fields=[("id", models.AutoField(primary_key=True)), ("a", models.IntegerField()), ("b", models.IntegerField())],
             options={"unique_together": {("a", "b")}},
+        ),
+        migrations.CreateModel(
+            name="Voucher",
+            fields=[("id", models.AutoField(primary_key=True)), ("code", shortuuid.django_fields.ShortUUIDField())],
         ),
     ]
 `;
@@ -286,7 +291,7 @@ class Migration(migrations.Migration):
     operations = [migrations.RunPython(load, migrations.RunPython.noop)]
 `;
 
-  it('is refused where no unique constraint lies within the looked-up fields (duplicates), and needs no check where one does', async () => {
+  it('is refused where no unique constraint lies within the looked-up fields (duplicates) or none can be read, and needs no check where one does', async () => {
     const root = temps.make();
     writeFileIn(join(root, 'shop', 'migrations', '__init__.py'), '');
     writeFileIn(join(root, 'shop', 'migrations', '0001_initial.py'), INITIAL);
@@ -294,6 +299,7 @@ class Migration(migrations.Migration):
       ['Threshold', 'country=row.code, defaults={"amount": row.amount}'],
       ['Tag', 'name=row.code'],
       ['Pair', 'a=row.pk, b=row.pk'],
+      ['Voucher', 'code=row.code'],
     ];
     cases.forEach(([m, lookup], i) => writeFileIn(join(root, 'shop', 'migrations', `000${i + 2}_load_${m.toLowerCase()}.py`), loop(m, lookup)));
     const results = await lintProject(root);
@@ -301,6 +307,10 @@ class Migration(migrations.Migration):
     const threshold = finding('Threshold', 0);
     assert.deepEqual(threshold?.fixes, []);
     assert.match(threshold?.message ?? '', /get_or_create\(\) looks Threshold up by country, which no unique constraint covers: bulk_create\(ignore_conflicts=True\) would insert duplicates/);
+    // A field of another package: whether it is unique cannot be read (review 21: akvo-rsr 0071, where a marked line was no fix).
+    const voucher = finding('Voucher', 3);
+    assert.deepEqual(voucher?.fixes, []);
+    assert.match(voucher?.message ?? '', /get_or_create\(\) looks Voucher up by code, and no unique constraint over them can be read here/);
     for (const [m, i] of [['Tag', 1], ['Pair', 2]] as const) {
       const text = finding(m, i)?.fixes[0]?.edits.map((e) => e.newText).join('') ?? '';
       assert.match(text, /bulk_create\(new_rows, ignore_conflicts=True\)/, m);
@@ -398,6 +408,8 @@ describe('"Batch this loop" on the loops the proven rewrite refuses', () => {
     // No field the loop changes can be read: an empty list raises in bulk_update() (review 20).
     'changes a related object': /No rewrite is offered: no field it changes on order can be read here, and bulk_update\(\) writes only the fields it is given\.$/,
     'assigns nothing it can name': /No rewrite is offered: no field it changes on order can be read here, and bulk_update\(\) writes only the fields it is given\.$/,
+    // Linted alone, no unique constraint can be read: ignore_conflicts would insert duplicates (review 21).
+    'uses get_or_create (needs a look-up per row)': /No rewrite is offered: get_or_create\(\) looks Line up by order, amount, and no unique constraint over them can be read here: without one, bulk_create\(ignore_conflicts=True\) would insert duplicates\.$/,
   };
   const NONE = new Set(Object.keys(NONE_SAID));
   for (const [why, body] of Object.entries(REFUSED)) {

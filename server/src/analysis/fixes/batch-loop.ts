@@ -325,15 +325,18 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
         if (method === 'get_or_create') {
           // ignore_conflicts skips a row only where a unique constraint makes it conflict: with none among
           // the looked-up fields, it inserts duplicates (review 20: micromasters financialaid/0016).
+          // Unknown is refused too (review 21: akvo-rsr 0071's RecipientCountry had none; a marked line was no fix).
           const unique = input.fields?.(m)?.uniqueWithin?.(lookup.map(([k]) => k)) ?? null;
-          if (unique === false) return `get_or_create() looks ${m} up by ${lookup.map(([k]) => k).join(', ')}, which no unique constraint covers: bulk_create(ignore_conflicts=True) would insert duplicates`;
+          const by = lookup.map(([k]) => k).join(', ');
+          if (unique === false) return `get_or_create() looks ${m} up by ${by}, which no unique constraint covers: bulk_create(ignore_conflicts=True) would insert duplicates`;
+          if (unique === null) return `get_or_create() looks ${m} up by ${by}, and no unique constraint over them can be read here: without one, bulk_create(ignore_conflicts=True) would insert duplicates`;
           rewrites.push({
             stmt,
             item,
             sink: sink(`goc:${chain.manager}`, () => ({
               model: m,
               flush: `${chain.manager}.bulk_create(%B%, ignore_conflicts=True)`,
-              notes: unique ? [] : [`${MARK} ignore_conflicts skips existing rows only if a unique constraint covers ${lookup.map(([k]) => k).join(', ')}`],
+              notes: [],
             }), 'new_rows'),
           });
         } else {

@@ -200,7 +200,9 @@ export const SPLIT_FIRST = 'the migration also changes the schema, which atomic 
 
 /** Why the loop's rows may be created again by a run after a failure, or null (it only updates or deletes). */
 function createsRows(loopNode: Node, writes: readonly WriteCall[]): boolean {
-  return writes.some((w) => within(w.call, loopNode) && (w.kind === 'create' || (w.kind === 'save' && w.call.childForFieldName('function')?.childForFieldName('object')?.type === 'call')));
+  // get_or_create() / update_or_create() look the row up first: run again, they find it.
+  const plainCreate = (w: WriteCall) => w.kind === 'create' && w.call.childForFieldName('function')?.childForFieldName('attribute')?.text === 'create';
+  return writes.some((w) => within(w.call, loopNode) && (plainCreate(w) || (w.kind === 'save' && w.call.childForFieldName('function')?.childForFieldName('object')?.type === 'call')));
 }
 
 const BROAD = /^(?:Exception|BaseException|(?:[\w.]*\.)?(?:DatabaseError|IntegrityError|OperationalError|ProgrammingError|DataError|InternalError|Error))$/;

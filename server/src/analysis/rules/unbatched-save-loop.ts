@@ -443,6 +443,8 @@ export const unbatchedSaveLoop: Rule = {
               : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals, suffix, multiTable, stamped, fields, inView: !!ctx.project?.view, django: runsOn(ctx).djangoVersion });
           // A link is batched only where the view names its join table's keys (link-rows.ts).
           if (!ctx.project && writes.some((w) => w.kind === 'link')) ctx.needsView?.('many-to-many links');
+          // get_or_create() becomes an insert that skips conflicts only where the view shows a unique constraint.
+          if (!ctx.project && writes.some((w) => w.kind === 'create' && w.call.childForFieldName('function')?.childForFieldName('attribute')?.text === 'get_or_create')) ctx.needsView?.('unique constraints');
           // Whether a delete in the loop can reach the rows it saves: only the view's fields tell.
           if (typeof template === 'string' && template.startsWith(MAY_CASCADE) && !ctx.project) ctx.needsView?.('cascades');
           // A write inside a same-file helper: the helper's body inlined into the loop, then batched.
