@@ -197,3 +197,48 @@ describe("missing-atomic-false: atomic = False offered only where nothing else w
     assert.match(other.f.message, /here it would also take RunSQL at line \d+ out of the transaction/);
   });
 });
+
+describe('a loop that sets a field from its own value (review 21: kiwi testcases/0014)', () => {
+  const saved = (lines: string[]) => ['for ticket in Ticket.objects.all():', ...lines.map((l) => `    ${l}`), '    ticket.save(force_update=True)'].join('\n');
+
+  it('is not committed in batches where a run after a failure would change the committed rows again', async () => {
+    for (const lines of [['ticket.title = "Re: " + ticket.title'], ['ticket.title = f"Re: {ticket.title}"'], ['ticket.views += 1'], ['if ticket.title:', '    ticket.title = "[{}] {}".format(ticket.pk, ticket.title)']]) {
+      const f = await finding(migration(saved(lines), { head: 'atomic = False' }));
+      assert.equal(f.fixes.find((x) => x.title.startsWith(TITLE)), undefined, lines.join('; '));
+      assert.match(f.message, /nor is committing it in batches: the loop sets ticket\.(title|views) from its own value \(line \d+\): run again after a failure, the rows already committed would be changed twice\.$/, lines.join('; '));
+    }
+  });
+
+  it('is committed in batches where the value comes out the same again, or the loop tells done rows apart', async () => {
+    for (const lines of [['ticket.title = ticket.title.strip()'], ['ticket.title = ticket.title or "untitled"'], ['if not ticket.title.startswith("Re: "):', '    ticket.title = "Re: " + ticket.title']]) {
+      const f = await finding(migration(saved(lines), { head: 'atomic = False' }));
+      assert.ok(f.fixes.find((x) => x.title.startsWith(TITLE)), `${lines.join('; ')}: ${f.message}`);
+    }
+    const filtered = migration(['for ticket in Ticket.objects.exclude(title__startswith="Re: "):', '    ticket.title = "Re: " + ticket.title', '    ticket.save(force_update=True)'].join('\n'), { head: 'atomic = False' });
+    assert.ok((await finding(filtered)).fixes.find((x) => x.title.startsWith(TITLE)));
+  });
+
+  it("gets no atomic = False from missing-atomic-false for batching that would change committed rows again", async () => {
+    const batched = (assign: string) =>
+      migration(
+        [
+          'batch = []',
+          'for ticket in Ticket.objects.all().iterator(chunk_size=500):',
+          `    ${assign}`,
+          '    batch.append(ticket)',
+          '    if len(batch) >= 500:',
+          '        Ticket.objects.bulk_update(batch, ["title"])',
+          '        batch.clear()',
+          'if batch:',
+          '    Ticket.objects.bulk_update(batch, ["title"])',
+        ].join('\n'),
+      );
+    const { findings } = await lint(batched('ticket.title = "Re: " + ticket.title'), {});
+    const growing = findings.find((x) => x.rule === 'missing-atomic-false');
+    assert.ok(growing);
+    assert.deepEqual(growing.fixes, []);
+    assert.match(growing.message, /First make it safe to run again: it sets ticket\.title from its own value \(line \d+\)/);
+    const same = (await lint(batched('ticket.title = ticket.title.strip()'), {})).findings.find((x) => x.rule === 'missing-atomic-false');
+    assert.equal(same?.fixes.length, 1);
+  });
+});

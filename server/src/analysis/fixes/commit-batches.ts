@@ -198,6 +198,48 @@ const OTHER_WORK = "the migration does other work, which atomic = False would ta
 /** The refusal for an atomic migration that also changes the schema: the loop's fix comes after a split. */
 export const SPLIT_FIRST = 'the migration also changes the schema, which atomic = False would let half-apply: move the data operations into a migration of their own first (Split Migration)';
 
+/**
+ * A field of the loop's row set from its own value (`record.kind = "prefix." + record.kind`, `row.n +=
+ * 1`) with nothing that tells a row done from one not: no test of the field in the loop's query or in
+ * an `if` of the loop (beyond whether it is set) — review 21, kiwi `testcases/0014`, where a re-run
+ * would prefix the committed rows twice. Null when there is none, or the loop variable is not a name.
+ */
+export function changedAgain(loop: Node, body: Node, left: Node): { text: string; line: number } | null {
+  if (left.type !== 'identifier') return null;
+  const row = left.text;
+  const iterable = loop.childForFieldName('right')?.text ?? '';
+  const conditions = body.descendantsOfType(['if_statement', 'elif_clause', 'conditional_expression']).map((n) => (n.type === 'conditional_expression' ? n.namedChildren[1] : n.childForFieldName('condition'))?.text ?? '');
+  for (const a of body.descendantsOfType(['assignment', 'augmented_assignment'])) {
+    const target = a.childForFieldName('left');
+    const value = a.childForFieldName('right');
+    if (target?.type !== 'attribute' || target.childForFieldName('object')?.text !== row || !value) continue;
+    const field = target.childForFieldName('attribute')?.text ?? '';
+    const own = new RegExp(`(?<![\\w.])${row}\\.${field}(?!\\w)`);
+    // Idempotent transforms (`x.strip()`, `slugify(x)`, `x or default`) give the same value again; a value
+    // built around the old one (`"p." + x`, `f"p.{x}"`, `"%s!" % x`, `x + 1`, `+=`) grows on each run.
+    if (a.type === 'assignment' && !(own.test(value.text) && growsFrom(value, own))) continue;
+    // The query picks rows by the field (`filter(kind__startswith=…)`, `exclude(kind=…)`): a re-run skips the done ones.
+    if (new RegExp(`\\b${field}(?:__\\w+)?\\s*=`).test(iterable)) continue;
+    // An `if` that tests the field's value, not only whether it is set, may tell done rows apart.
+    const bare = new RegExp(`^(?:not\\s+)?${row}\\.${field}(?:\\s+is(?:\\s+not)?\\s+None)?$`);
+    if (conditions.some((c) => own.test(c) && !bare.test(c.trim()))) continue;
+    return { text: `${row}.${field}`, line: a.startPosition.row + 1 };
+  }
+  return null;
+}
+
+/** The value is built around the old one (`own`): an operator on it, a formatted string that embeds it with other text. */
+function growsFrom(value: Node, own: RegExp): boolean {
+  const v = value.type === 'parenthesized_expression' ? (value.namedChildren[0] ?? value) : value;
+  if (v.type === 'binary_operator') return own.test(v.text);
+  if (v.type === 'string') return v.namedChildren.some((c) => c.type === 'interpolation' && own.test(c.text));
+  if (v.type === 'call') {
+    const fn = v.childForFieldName('function');
+    return fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'format' && own.test(v.childForFieldName('arguments')?.text ?? '');
+  }
+  return false;
+}
+
 /** Why the loop's rows may be created again by a run after a failure, or null (it only updates or deletes). */
 function createsRows(loopNode: Node, writes: readonly WriteCall[]): boolean {
   // get_or_create() / update_or_create() look the row up first: run again, they find it.
@@ -282,6 +324,8 @@ export function commitBatchesFix(input: CommitBatchesInput): Fix | string {
   if (enclosingAtomic(node)) return 'it runs inside a transaction.atomic() block already';
   const swallowed = swallowsErrors(node, facts, index);
   if (swallowed) return `${which} catches database errors (line ${swallowed.startPosition.row + 1}): inside a batch's transaction, a caught error would throw the whole batch away without a word`;
+  const again = changedAgain(node, body, left);
+  if (again) return `${which} sets ${again.text} from its own value (line ${again.line}): run again after a failure, the rows already committed would be changed twice`;
   const atomicMigration = model.atomic.value !== false;
   if (atomicMigration) {
     // atomic = False takes every other write of the migration out of its transaction too.

@@ -7,6 +7,7 @@
 import { loopWithin, type CodeIndex, type LoopFacts, type UnitFacts, type WriteCall } from '../code-facts';
 import { atomicDecorator, committingChunk } from '../committed-chunks';
 import { atomicFalseFix } from '../fixes/atomic-fix';
+import { changedAgain } from '../fixes/commit-batches';
 import { otherWritingOperation, writeOutside } from '../other-writes';
 import { replaceNode } from '../fixes/edits';
 import { iteratesInBatches } from '../iterables';
@@ -145,7 +146,13 @@ export const missingAtomicFalse: Rule = {
           return w.kind === 'bulk' && first?.type === 'identifier' && !!batching?.appendsTo.has(first.text);
         };
         const outside = migrationAtomic && !hasSchema && hit.node ? writeOutside(facts, ctx.index, hit.node, flush) : null;
-        if (other || outside !== null) {
+        // A batch committed on its own must be safe to run again after a failure: not where the loop
+        // grows a field from its own value (review 21: kiwi testcases/0014 would prefix rows twice).
+        const loopNode = batching?.node.type === 'for_statement' ? batching.node : null;
+        const grows = loopNode && loopNode.childForFieldName('body') && loopNode.childForFieldName('left') ? changedAgain(loopNode, loopNode.childForFieldName('body') as Node, loopNode.childForFieldName('left') as Node) : null;
+        if (grows && !other && outside === null) {
+          advice += ` First make it safe to run again: it sets ${grows.text} from its own value (line ${grows.line}), and after a failure a second run would change the committed rows twice.`;
+        } else if (other || outside !== null) {
           const what = other ? `${other.name} at line ${other.call.startPosition.row + 1}` : `the writes at line ${outside} outside the batching loop`;
           advice = `Move the batched work into a migration of its own and set atomic = False there: here it would also take ${what} out of the transaction, to commit piece by piece.${undecorate}`;
         } else if (migrationAtomic && !hasSchema) {
