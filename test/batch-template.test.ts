@@ -2079,3 +2079,40 @@ class Migration(migrations.Migration):
     assert.match(after, /get_field\("modified"\)\.pre_save\(order, False\)/);
   });
 });
+
+describe('"Batch this loop" for links of django.contrib.auth\'s join tables (outside the project view)', () => {
+  const loop = (app: string, body: string) =>
+    wrap(`    Group = apps.get_model("${app}", "Group")
+    User = apps.get_model("${app}", "User")
+    Permission = apps.get_model("auth", "Permission")
+    perm = Permission.objects.get(codename="publish")
+${body}`);
+
+  it("builds auth_group_permissions and auth_user_groups rows for a historical auth model", async () => {
+    const cases: Array<[string, RegExp[]]> = [
+      [
+        '    for group in Group.objects.filter(name__startswith="team-"):\n        group.permissions.add(perm)',
+        [/GroupPermissions = Group\.permissions\.through\n/, /links\.append\(GroupPermissions\(group_id=group\.pk, permission_id=getattr\(perm, "pk", perm\)\)\)/, /GroupPermissions\.objects\.bulk_create\(links, ignore_conflicts=True\)/],
+      ],
+      [
+        '    admins = Group.objects.get(name="admins")\n    for user in User.objects.filter(is_superuser=True):\n        user.groups.add(admins)',
+        [/UserGroups = User\.groups\.through\n/, /UserGroups\(user_id=user\.pk, group_id=getattr\(admins, "pk", admins\)\)/],
+      ],
+    ];
+    for (const [body, expected] of cases) {
+      const source = loop('auth', body);
+      const finding = (await lint(source)).findings.find((f) => f.rule === 'unbatched-save-loop');
+      const fix = finding?.fixes.find((f) => f.title.startsWith('Batch this loop'));
+      assert.ok(fix, finding?.message);
+      const after = applyEdits(source, fix.edits);
+      for (const re of expected) assert.match(after, re);
+      assert.equal(pythonSyntaxError(after), null);
+    }
+  });
+
+  it("leaves the links of another app's Group as written, naming why", async () => {
+    const finding = (await lint(loop('teams', '    for group in Group.objects.filter(name__startswith="team-"):\n        group.permissions.add(perm)'))).findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.equal(finding?.fixes.find((f) => f.title.startsWith('Batch this loop')), undefined);
+    assert.match(finding?.message ?? '', /it adds links through group\.permissions\.add\(\), whose join table the project view cannot name/);
+  });
+});

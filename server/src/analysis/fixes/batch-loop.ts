@@ -30,6 +30,7 @@ import { cascadeFree, deleteCalls } from './cascades';
 import { hideDoomed, relatedQueries } from './doomed-rows';
 import { batchedFields, fieldListText, filledOnSave, savedValues } from './row-fields';
 import { linkRewrite } from './link-rows';
+import { historicalModelRef } from '../historical-models';
 
 export interface BatchLoopInput {
   loop: LoopFacts;
@@ -358,7 +359,9 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       }
     } else if (w.kind === 'link') {
       const rowModel = rowModelOf(loop, locals);
-      const r = linkRewrite({ w, loop, body, rowModel, known: rowModel ? (input.fields?.(rowModel) ?? null) : null, manager: walked?.chain.manager ?? null, django: input.django, fresh });
+      const bound = rowModel ? locals.lookup(rowModel) : null;
+      const ref = bound?.kind === 'value' ? historicalModelRef(bound.node, locals) : null;
+      const r = linkRewrite({ w, loop, body, rowModel, ref, known: rowModel ? (input.fields?.(rowModel) ?? null) : null, manager: walked?.chain.manager ?? null, django: input.django, fresh });
       // A link left as written still writes at once, as it did: the rest of the loop may be batched around it.
       if (typeof r === 'string') {
         keptLinks.push(r);

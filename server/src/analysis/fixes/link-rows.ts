@@ -7,6 +7,7 @@
  * than the loop's row, and a loop that reads the relation it adds to are left as written.
  */
 import type { LoopFacts, WriteCall } from '../code-facts';
+import type { ManyToManyLink } from '../project/m2m-link';
 import type { ModelFields } from '../project/view';
 import { unparen, walk, type Node } from '../syntax';
 import { oneLine } from './loop-reading';
@@ -29,6 +30,8 @@ export interface LinkInput {
   /** The model of the loop's row, as the code names it, and its fields per the view. */
   rowModel: string | null;
   known: ModelFields | null;
+  /** The app and model `apps.get_model()` gives the row's model name, when it is one such call. */
+  ref?: { app: string; model: string } | null;
   /** The manager the loop's rows come through (`Contact.objects.using(alias)`), when readable. */
   manager: string | null;
   django?: readonly [number, number];
@@ -37,6 +40,16 @@ export interface LinkInput {
 
 /** The refusal's start: a link the template leaves as written (the rest of the loop may still be batched). */
 export const LINK_KEPT = 'it adds links through ';
+
+/**
+ * The join tables of django.contrib.auth, whose migrations are not the project's (not in its view):
+ * a historical `auth.Group` / `auth.User` from apps.get_model() has them as Django made them.
+ */
+const CONTRIB_LINKS: ReadonlyMap<string, ManyToManyLink> = new Map([
+  ['auth.group.permissions', { source: 'group_id', target: 'permission_id', auto: true, to: { app: 'auth', model: 'permission' } }],
+  ['auth.user.groups', { source: 'user_id', target: 'group_id', auto: true, to: { app: 'auth', model: 'group' } }],
+  ['auth.user.user_permissions', { source: 'user_id', target: 'permission_id', auto: true, to: { app: 'auth', model: 'permission' } }],
+]);
 
 function pascal(name: string): string {
   return name.replace(/(^|_)(\w)/g, (_m, _u, c: string) => c.toUpperCase());
@@ -59,8 +72,9 @@ export function linkRewrite(input: LinkInput): LinkRewrite | string {
   const shown = `${oneLine(recv?.text ?? 'a relation')}.${method ?? 'add'}()`;
   if (method !== 'add') return `${LINK_KEPT}${shown}, which also removes links`;
   if (!owner || owner.type !== 'identifier' || !field || !loop.targets.includes(owner.text)) return `${LINK_KEPT}${shown}, of an object other than the loop's row`;
-  if (!rowModel || !known) return `${LINK_KEPT}${shown}, whose join table the project view cannot name`;
-  const link = known.link?.(field) ?? null;
+  const contrib = input.ref ? CONTRIB_LINKS.get(`${input.ref.app}.${input.ref.model}.${field}`.toLowerCase()) : undefined;
+  if (!rowModel || (!known && !contrib)) return `${LINK_KEPT}${shown}, whose join table the project view cannot name`;
+  const link = contrib ?? known?.link?.(field) ?? null;
   if (!link) return `${LINK_KEPT}${shown}: not a many-to-many field of ${rowModel} whose join table and unique pair of keys the project view can read`;
   if (!input.manager) return `${LINK_KEPT}${shown}, for rows whose query cannot be read (their database is the links')`;
   const [major, minor] = input.django ?? [4, 2];
@@ -81,7 +95,7 @@ export function linkRewrite(input: LinkInput): LinkRewrite | string {
   const keyOf = (value: string) => {
     // `row.group` of a foreign key to the linked model: its key is on the row already (no query).
     const attr = /^(\w+)\.(\w+)$/.exec(value);
-    const fk = attr && attr[1] === row ? known.fields.get(attr[2] as string) : undefined;
+    const fk = attr && attr[1] === row ? known?.fields.get(attr[2] as string) : undefined;
     const fkTo = fk?.relation?.kind === 'foreign-key' && fk.relation.toField === null ? fk.relation.to : null;
     const pointsAtTarget = fkTo?.kind === 'str' && /^(?:(\w+)\.)?(\w+)$/.exec(fkTo.value)?.[2]?.toLowerCase() === link.to.model;
     if (pointsAtTarget) return `${value}_id`;
