@@ -7,7 +7,7 @@ import type { LoopFacts, UnitFacts, WriteCall } from '../code-facts';
 import type { ModelFields, ProjectView } from '../project/view';
 import type { Operation } from '../operations';
 import type { Scope } from '../scope';
-import { loopWithin, PER_ROW_WRITES } from '../code-facts';
+import { boundByLoop, loopWithin, PER_ROW_WRITES } from '../code-facts';
 import { LINK_KEPT } from '../fixes/link-rows';
 import { atomicDecorator, committingChunk, enclosingAtomic } from '../committed-chunks';
 import { commitBatchesFix, SPLIT_FIRST } from '../fixes/commit-batches';
@@ -103,12 +103,6 @@ function owningLoop(loop: LoopFacts | null | undefined, facts: UnitFacts, root?:
   return null;
 }
 
-/** `name` is the row of `loop` or of a loop around it. */
-function walkedRow(loop: LoopFacts, name: string | null | undefined): boolean {
-  for (let l: LoopFacts | null = loop; l; l = l.parent) if (name && l.kind !== 'while' && l.targets.includes(name)) return true;
-  return false;
-}
-
 /** Per-row writes (direct or through helpers), grouped by the loop they are charged to. */
 function rowWritesByLoop(facts: UnitFacts, ctx: RuleContext): Map<LoopFacts, WriteCall[]> {
   const out = new Map<LoopFacts, WriteCall[]>();
@@ -124,7 +118,7 @@ function rowWritesByLoop(facts: UnitFacts, ctx: RuleContext): Map<LoopFacts, Wri
       // dict on a cache miss happens once per key.
       if (!PER_ROW_WRITES.has(w.kind) || w.terminal || w.memoized) continue;
       // `row.tags.add(tag)` writes links when it hangs off a row a loop walks (not `state.seen.add(x)`).
-      if (w.kind === 'link' && !walkedRow(loop, w.receiverRoot)) continue;
+      if (w.kind === 'link' && !(w.receiverRoot && boundByLoop(w.receiverRoot, loop))) continue;
       add(owningLoop(loop, facts, w.receiverRoot), w);
     }
   }
