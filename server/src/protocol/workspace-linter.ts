@@ -6,6 +6,7 @@
  * without being re-read or re-parsed — at once for the file being edited, a moment after the
  * last keystroke for the others. Publishing is the caller's; this module holds no connection.
  */
+import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { analyzeFile, finalizeFindings, projectFindings, quickAnalysis, summarizeTree, textAnalysis, viewAnswers, type FileAnalysis, type ProjectContext, type RawFinding } from '../analysis/engine';
@@ -52,7 +53,16 @@ interface Analyzed {
   source?: string;
   /** A disk file's findings with the project view's answers to what its rules asked (see withViewAnswers), and the view they came from. */
   answered?: { view: ProjectView; findings: RawFinding[] };
+  /** A disk file's: the hash of the text it was read from (see `kept`). */
+  diskHash?: string;
 }
+
+/** The hash of a text read from disk (to tell, when its document closes, whether the disk still holds it). */
+const textHash = (text: string): string => createHash('sha1').update(text).digest('base64');
+
+/** Whether two resolutions of a file's settings say the same (outside a scan, each is a new object). */
+const sameSettings = (a: ResolvedSettings, b: ResolvedSettings): boolean =>
+  a.settings === b.settings || (a.baseline === b.baseline && a.matcher.root === b.matcher.root && JSON.stringify(a.settings) === JSON.stringify(b.settings));
 
 const rangeKey = (r: Range): string => `${r.start.line}:${r.start.character}:${r.end.line}:${r.end.character}`;
 
@@ -80,6 +90,13 @@ const SETTLE_MS = 150;
 export class WorkspaceLinter {
   private readonly models = new Map<string, ProjectModel>();
   private readonly analyzed = new Map<string, Analyzed>();
+  /**
+   * The disk analysis of each file open in the editor, as it was when the document opened: when
+   * the document closes and the disk still holds the text it was made from, under the same
+   * settings, it speaks for the file again without a parse or a lint (closing a large migration
+   * cost a whole lint of it, and the garbage of one).
+   */
+  private readonly kept = new Map<string, Analyzed>();
   /** Files from disk that have diagnostics published (not open in the editor). */
   private readonly published = new Set<string>();
   private readonly pending = new Set<string>();
@@ -204,7 +221,11 @@ export class WorkspaceLinter {
       const ruleProject = file && model?.appOf(file) ? { file, get view() { return model.view('graph-current'); } } : undefined;
       const { analysis } = analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, target: targetOf(resolved.settings), name: file ? basename(file, '.py') : undefined, argsCache, interner: this.interner, ...(ruleProject ? { ruleProject } : {}) });
       const a: Analyzed = { uri: doc.uri, analysis, resolved, version: doc.document.version, source: text, ...(resolved.baseline ? { fingerprints: fingerprintsOf(tree.rootNode, analysis) } : {}) };
-      if (file) this.analyzed.set(file, a);
+      if (file) {
+        const before = this.analyzed.get(file);
+        if (before?.diskHash !== undefined) this.kept.set(file, before);
+        this.analyzed.set(file, a);
+      }
       this.record(file, analysis.summary);
       this.host.publish(doc.uri, this.finish(file ?? '', a, 'graph-current'), doc.document.version);
     } catch (e) {
@@ -228,6 +249,7 @@ export class WorkspaceLinter {
   notMigration(file: string): void {
     const uri = pathToFileURL(file).href;
     this.analyzed.delete(file);
+    this.kept.delete(file);
     if (this.published.delete(uri)) this.host.publish(uri, []);
   }
 
@@ -245,7 +267,9 @@ export class WorkspaceLinter {
       this.notMigration(file);
       return false;
     };
-    if (this.host.documents()?.get(uri)) return true; // the editor's buffer wins
+    const kept = this.kept.get(file);
+    this.kept.delete(file);
+    if (this.host.documents()?.get(uri)) return true; // the editor's buffer wins (and what was kept of the disk may be old now)
     if (text === null) {
       const model = this.modelOf(file);
       if (model && model.remove(file) !== 'none') for (const f of model.affected(file, 'graph')) this.pending.add(f);
@@ -258,6 +282,14 @@ export class WorkspaceLinter {
     const member = !!this.modelOf(file)?.appOf(file);
     const lintable = resolved.matcher.isIncluded(file) || resolved.matcher.mayDefineMigration(file, text);
     if (!lintable && !member) return forget();
+    const diskHash = textHash(text);
+    if (kept && kept.diskHash === diskHash && sameSettings(kept.resolved, resolved)) {
+      // A document closed on the text the disk still holds: its analysis from before it opened.
+      this.analyzed.set(file, kept);
+      this.record(file, kept.analysis.summary, publish);
+      if (publish) this.publishDisk(file);
+      return true;
+    }
     let tree: Tree | undefined;
     // Parsed only when needed: most migrations are read from their text alone.
     const parsed = (): Tree => (tree ??= parser.parse(text));
@@ -281,7 +313,7 @@ export class WorkspaceLinter {
       // Quick fixes are offered only for open documents (computed again when one is opened): a
       // file from disk keeps its findings without their edits.
       analysis = { ...analysis, findings: analysis.findings.map((f) => (f.fixes.length > 0 ? { ...f, fixes: [] } : f)) };
-      this.analyzed.set(file, { uri, analysis, resolved, ...fingerprints });
+      this.analyzed.set(file, { uri, analysis, resolved, diskHash, ...fingerprints });
       this.record(file, analysis.summary, publish);
       if (publish) this.publishDisk(file);
       return true;
