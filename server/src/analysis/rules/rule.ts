@@ -65,6 +65,8 @@ export interface RuleContext {
   findingsOn?(text: string, at?: readonly Position[], rule?: string): ReportedFinding[];
   /** Inside findingsOn with `at`: whether a finding starting here is wanted. */
   wanted?(start: Position): boolean;
+  /** Inside findingsOn with `at`: those positions (a rule that has reported a finding at each may stop). */
+  wantedAt?: readonly Position[];
   /**
    * Without a project view (`project` null): the rule wanted the view's answer about this model (a
    * historical model taken from apps.get_model), which may change a finding; the caller may lint

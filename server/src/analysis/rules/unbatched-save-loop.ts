@@ -28,7 +28,7 @@ import { lineStarts, positionAt } from '../line-index';
 import { rangeOf, spanRange, within, type Node } from '../syntax';
 import { underSizeCheck } from '../write-position';
 import type { Fix, RelatedLocation } from '../types';
-import { runPythonUnits } from './runpython-units';
+import { runPythonUnits, unitsReaching } from './runpython-units';
 import { lineOf, snippet, type Rule, type RuleContext } from './rule';
 import { historicalTemplate, liveModel, managedNames } from './save-loop-historical';
 import { bulkCreateKeysMissing, type TargetDatabase } from '../target-database';
@@ -396,10 +396,18 @@ export const unbatchedSaveLoop: Rule = {
   },
   check(ctx) {
     const seen = new Set<number>();
-    for (const { op, unit } of runPythonUnits(ctx.model)) {
+    // A fix's look at its own text: once every wanted loop is reported, the rest of the file can add
+    // nothing it keeps (a file of twelve RunPython functions looked at once per loop read all twelve each time).
+    let wantedFound = 0;
+    const wantedCount = ctx.wantedAt ? new Set(ctx.wantedAt.map((p) => `${p.line}:${p.character}`)).size : Infinity;
+    const allFound = (): boolean => wantedFound >= wantedCount;
+    const units = runPythonUnits(ctx.model);
+    for (const { op, unit } of ctx.wantedAt ? unitsReaching(units, ctx.wantedAt, ctx.source) : units) {
+      if (allFound()) return;
       // Nothing wraps the code in one transaction: an atomic block per chunk commits each chunk.
       const commits = ctx.model.atomic.value === false && op.runPython?.atomicArg !== true && !atomicDecorator(unit.node);
       for (const facts of ctx.index.reachable(unit)) {
+        if (allFound()) return;
         const charged = rowWritesByLoop(facts, ctx);
         for (const [loop, writes] of charged) {
           if (seen.has(loop.node.id)) continue;
@@ -485,6 +493,7 @@ export const unbatchedSaveLoop: Rule = {
             related,
             ...(splitFirst ? { splitFirst } : {}),
           });
+          if (ctx.wanted) wantedFound++;
         }
       }
     }
