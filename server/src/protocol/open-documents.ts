@@ -46,6 +46,11 @@ export class OpenDocuments {
     return this.docs.get(uri);
   }
 
+  /** How many documents are open. */
+  get size(): number {
+    return this.docs.size;
+  }
+
   all(): OpenDocument[] {
     return [...this.docs.values()];
   }

@@ -240,7 +240,9 @@ export class WorkspaceLinter {
    * them all). Any other file is a migration only by its content.
    */
   needsText(file: string): boolean {
-    if (this.host.documents()?.get(pathToFileURL(file).href)) return true;
+    // Asked of every Python file of a scan: the file's URI is made only when some document is open.
+    const docs = this.host.documents();
+    if (docs && docs.size > 0 && docs.get(pathToFileURL(file).href)) return true;
     if (this.modelOf(file)?.appOf(file)) return true;
     return this.host.service.settingsFor(file).matcher.isIncluded(file);
   }
