@@ -1,13 +1,14 @@
 /**
- * runpython-external-call: RunPython code (or a same-file helper it calls) talks to the outside
- * world — HTTP, e-mail, a task queue, a cloud API. Names are resolved through the file's imports,
- * so `from requests import post` counts and a local function called `send` does not.
+ * runpython-external-call: RunPython code (or a same-file helper it calls) reaches outside the
+ * database — HTTP, e-mail, a task queue, a cloud API, files it writes, a management command. Names
+ * are resolved through the file's imports, so `from requests import post` counts and a local
+ * function called `send` does not.
  */
-import { rangeOf, dottedName, type Node } from '../syntax';
+import { callArguments, rangeOf, dottedName, staticString, type Node } from '../syntax';
 import { runPythonCode, type UnitNames, walkUnit } from '../runpython-code';
 import { snippet, type Rule } from './rule';
 
-type Kind = 'network' | 'e-mail' | 'task queue' | 'cloud API';
+type Kind = 'network' | 'e-mail' | 'task queue' | 'cloud API' | 'file system' | 'management command';
 
 /** Qualified callee -> what it does. A trailing `.*` matches any attribute of the module. */
 const CALLS: ReadonlyArray<[RegExp, Kind]> = [
@@ -30,10 +31,44 @@ const CALLS: ReadonlyArray<[RegExp, Kind]> = [
   [/^django_rq\.enqueue$/, 'task queue'],
   [/^django_q\.tasks\.(async_task|async_chain|schedule)$/, 'task queue'],
   [/^celery\.(current_app|shared_task)\.send_task$/, 'task queue'],
+  // Files: what changes them (reading a file shipped with the migration is deterministic).
+  [/^os\.(remove|unlink|rename|renames|replace|makedirs|mkdir|rmdir|removedirs|truncate|symlink|link)$/, 'file system'],
+  [/^shutil\.(copy|copy2|copyfile|copytree|move|rmtree|make_archive|unpack_archive)$/, 'file system'],
+  [/^django\.core\.management\.call_command$/, 'management command'],
 ];
 
+/** Functions that open a file with a mode (their second argument, or `mode=`). */
+const OPEN_FUNCTIONS = /^(io|codecs|gzip|bz2|lzma)\.open$/;
+/** pathlib's writers, on whatever path object. */
+const PATH_WRITERS = new Set(['write_text', 'write_bytes']);
+
+/** A literal file mode that writes (`"w"`, `"ab"`, `"r+"`, `"x"`). */
+function writesMode(node: Node | undefined): boolean {
+  const mode = node ? staticString(node)?.text : null;
+  return !!mode && /^[rwaxbtU+]{1,4}$/.test(mode) && /[wax+]/.test(mode);
+}
+
+/** `open(f, "w")` (the builtin, or io/codecs/gzip's), `path.open("w")` (pathlib), `path.write_text(…)`. */
+function writesFile(call: Node, fn: Node, names: UnitNames): boolean {
+  const args = callArguments(call);
+  const mode = args.keywords.get('mode');
+  if (fn.type === 'identifier') {
+    // The builtin: not bound in the file, nor imported.
+    if (fn.text !== 'open' || names.facts.locals.lookup('open')) return false;
+    return writesMode(args.positional[1] ?? mode);
+  }
+  if (fn.type !== 'attribute') return false;
+  const dotted = dottedName(fn);
+  const q = dotted ? names.qualified(dotted) : null;
+  if (q && OPEN_FUNCTIONS.test(q)) return writesMode(args.positional[1] ?? mode);
+  const method = fn.childForFieldName('attribute')?.text ?? '';
+  if (PATH_WRITERS.has(method)) return true;
+  // pathlib's Path.open(mode): a mode as the first argument (a storage's open(name, mode) has a name there).
+  return method === 'open' && writesMode(args.positional[0] ?? mode);
+}
+
 /** A superset, by text, of what CALLS, TASK_METHODS and EMAIL_CLASSES can match. */
-const MAY_CALL_OUT = /\b(?:requests|httpx|urllib[23]?|aiohttp|http|httplib2?|socket|ftplib|smtplib|mail|boto3?|django_rq|django_q|celery|delay|apply_async|send_task|send_messages)\b/;
+const MAY_CALL_OUT = /\b(?:requests|httpx|urllib[23]?|aiohttp|http|httplib2?|socket|ftplib|smtplib|mail|boto3?|django_rq|django_q|celery|delay|apply_async|send_task|send_messages|open|write_text|write_bytes|os|shutil|call_command)\b/;
 
 const EMAIL_CLASSES = /^django\.core\.mail(\.message)?\.(EmailMessage|EmailMultiAlternatives)$/;
 const TASK_METHODS = new Set(['delay', 'apply_async', 'send_task']);
@@ -43,12 +78,26 @@ const WHY: Record<Kind, string> = {
   'e-mail': 'sends e-mail',
   'task queue': 'queues a background task',
   'cloud API': 'talks to a cloud API',
+  'file system': 'changes files on disk',
+  'management command': 'runs a management command',
+};
+
+/** What to do instead, per kind. */
+const AFTER_DEPLOY = 'do this in a management command or a task run once after the deploy, and keep the migration a deterministic change to the data.';
+const INSTEAD: Record<Kind, string> = {
+  network: AFTER_DEPLOY,
+  'e-mail': AFTER_DEPLOY,
+  'task queue': AFTER_DEPLOY,
+  'cloud API': AFTER_DEPLOY,
+  'file system': 'a file written here is not rolled back with the transaction, and exists only on the host that ran the migration (not in the next container, nor where the migration is reversed): keep what the migration needs in the database.',
+  'management command': "the command runs today's code with today's models (not the historical ones apps.get_model() gives) against the schema as this migration leaves it, and breaks when either changes: write what it does here with apps.get_model(), or run the command once after the deploy.",
 };
 
 /** What an external call does, or null. `names` resolves this unit's names through its imports. */
 function classify(call: Node, names: UnitNames): Kind | null {
   const fn = call.childForFieldName('function');
   if (!fn) return null;
+  if (writesFile(call, fn, names)) return 'file system';
   const dotted = dottedName(fn);
   const q = dotted ? names.qualified(dotted) : null;
   if (q) {
@@ -75,7 +124,7 @@ function classify(call: Node, names: UnitNames): Kind | null {
 export const runpythonExternalCall: Rule = {
   meta: {
     id: 'runpython-external-call',
-    summary: 'RunPython code makes network, e-mail, task-queue or cloud API calls; a migration should only transform data.',
+    summary: 'RunPython code makes network, e-mail, task-queue or cloud API calls, writes files or runs management commands; a migration should only transform data.',
     defaultSeverity: 'warning',
   },
   check(ctx) {
@@ -92,7 +141,7 @@ export const runpythonExternalCall: Rule = {
           message:
             `\`${snippet(n, 50)}\` ${WHY[kind]} from ${where}. A migration runs on every database that applies it ` +
             '(CI, staging, a developer laptop, a restored backup), possibly inside its transaction and again on retry: ' +
-            'do this in a management command or a task run once after the deploy, and keep the migration a deterministic change to the data.',
+            INSTEAD[kind],
           related: [related],
         });
       });
