@@ -130,7 +130,7 @@ export const runpythonExternalCall: Rule = {
   check(ctx) {
     // Every call this rule reports resolves through an import of one of these modules, or is a task
     // method or an e-mail class: a file whose text names none of them has nothing to report.
-    if (!MAY_CALL_OUT.test(ctx.source)) return;
+    if (!ctx.model.operations.some((op) => op.runPython) || !MAY_CALL_OUT.test(ctx.source)) return;
     for (const { facts, names, where, related } of runPythonCode(ctx.model, ctx.index)) {
       walkUnit(facts.unit, ['call'], (n) => {
         if (n.type !== 'call') return;
