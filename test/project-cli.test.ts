@@ -11,6 +11,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { otherNotes } from './helpers/cli';
 import { DJANGO_PYTHON, DJANGO_SCRIPTS } from './helpers/django';
 import { DIST, FIXTURES } from './helpers/paths';
 
@@ -71,7 +72,7 @@ describe('project view from the command line', () => {
   it("reads a label from the config class an app package's __init__.py holds for INSTALLED_APPS to name", () => {
     // Two folders named app: without the labels, both would claim 'app' and be checked without the project view.
     const run = cli(['check', '.', '--format', 'json'], copyOf('init-app-config'));
-    assert.equal(run.stderr, '');
+    assert.equal(otherNotes(run.stderr), '');
     const found = JSON.parse(run.stdout) as Array<JsonFinding & { message: string }>;
     assert.deepEqual(found.map((f) => `${f.path} ${f.rule}`), ['plugin_files/app/migrations/0002_remote_policy.py add-field-not-null']);
     assert.match(found[0]?.message ?? '', /existing table "files_remote"/);

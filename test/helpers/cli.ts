@@ -79,3 +79,8 @@ export function writeFileIn(file: string, content: string | Uint8Array): void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, content);
 }
+
+/** stderr without the note on the database lock findings assume (cli/report.ts): for tests about the other notes. */
+export function otherNotes(stderr: string): string {
+  return stderr.replace(/^migration-guard: \d+ findings? \([^)]*\) assumes? the project deploys to .*\n/gm, '');
+}

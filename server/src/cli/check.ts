@@ -21,7 +21,7 @@ import { ConfigResolver } from './project-config';
 import { fillFingerprints, lintProject, planProject, viewNotes } from './project-run';
 import { POOL_THRESHOLD, startWorkersEarly } from './lint-all';
 import type { EarlyWorkers } from './worker-pool';
-import { findingsExitCode } from './report';
+import { assumedDatabaseNote, findingsExitCode } from './report';
 import type { FileReport, RunReport } from './types';
 import { diffPath, unifiedDiff } from './unified-diff';
 import { writeSourceFile } from '../workspace/write-source';
@@ -257,6 +257,14 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
   if (!baseline.ok) return 2;
 
   const report: RunReport = { files: files.filter((f) => f.findings.length > 0), checked, failed, cwd: io.cwd, hiddenByBaseline: baseline.hidden };
+  const configOf = new Map(tasks.map((t) => [t.file, t.config]));
+  const note = options.diff ? null : assumedDatabaseNote(report, (file) => {
+    const c = configOf.get(file);
+    const config = c === undefined ? undefined : resolver.configs[c];
+    const resolved = c === undefined ? undefined : resolver.resolved[c];
+    return config && resolved ? { target: config.target, databaseSet: resolved.databaseSet } : undefined;
+  });
+  if (note) info(note);
   if (options.diff) {
     // The diff is the output: findings would describe the text before the fixes.
     io.stdout(diffs.join(''));

@@ -33,6 +33,8 @@ export interface ResolvedConfig {
   matcher: FileMatcher;
   /** Index into `ConfigResolver.configs`. */
   index: number;
+  /** The pyproject.toml names the database the project deploys to (else the findings assume PostgreSQL). */
+  databaseSet: boolean;
 }
 
 /** Applies --select and --ignore on top of the merged settings. */
@@ -96,7 +98,7 @@ export class ConfigResolver {
     for (const problem of project.problems) this.warn(problem);
     const settings = mergeSettings(project.settings);
     settings.rules = applyOverrides(settings.rules, this.overrides);
-    const resolved: ResolvedConfig = { file: project.file, settings, matcher: new FileMatcher(settings, project.root), index: this.configs.length };
+    const resolved: ResolvedConfig = { file: project.file, settings, matcher: new FileMatcher(settings, project.root), index: this.configs.length, databaseSet: project.settings.database !== undefined };
     this.configs.push({
       rules: settings.rules,
       batchSize: settings.batchSize,

@@ -2,6 +2,8 @@
  * Shared by the output formats: the run's findings as one list in output order (path, line,
  * column), with 1-based positions, and the exit status the findings call for.
  */
+import { ruleById } from '../analysis/rules';
+import type { TargetDatabase } from '../analysis/target-database';
 import type { Severity } from '../analysis/types';
 import type { CliFinding, FailOn, RunReport } from './types';
 
@@ -39,4 +41,33 @@ export function findingsExitCode(report: RunReport, failOn: FailOn): 0 | 1 {
   if (failOn === 'never') return 0;
   const threshold = RANK[failOn];
   return report.files.some((f) => f.findings.some((x) => RANK[x.severity] >= threshold)) ? 1 : 0;
+}
+
+/**
+ * What a run says when findings worded for a database (rules with `followsDatabase`) come from files
+ * whose settings name none: the database and versions they assume, and how to name the real one.
+ * Null when there is nothing to say. `settingsOf` gives a reported file's target and whether its
+ * pyproject.toml set `database`.
+ */
+export function assumedDatabaseNote(report: RunReport, settingsOf: (file: string) => { target: TargetDatabase; databaseSet: boolean } | undefined): string | null {
+  const rules = new Set<string>();
+  let count = 0;
+  let assumed: TargetDatabase | null = null;
+  for (const f of report.files) {
+    const s = settingsOf(f.file);
+    if (!s || s.databaseSet) continue;
+    for (const x of f.findings) {
+      if (!ruleById(x.rule)?.meta.followsDatabase) continue;
+      rules.add(x.rule);
+      count++;
+      assumed ??= s.target;
+    }
+  }
+  if (!assumed) return null;
+  const [major, minor] = assumed.djangoVersion;
+  return (
+    `${count === 1 ? '1 finding' : `${count} findings`} (${[...rules].sort().join(', ')}) ${count === 1 ? 'assumes' : 'assume'} the project deploys to ` +
+    `PostgreSQL ${assumed.postgresqlVersion} with Django ${major}.${minor}, the defaults: the settings of ${count === 1 ? 'its file name' : 'their files name'} no database. ` +
+    'Say which in [tool.migration-guard]: database = "postgresql", "mysql" or "sqlite" (and postgresql-version, django-version), and this note goes away.'
+  );
 }

@@ -34,6 +34,7 @@ export const addConstraintValidates: Rule = {
     id: 'add-constraint-validates',
     summary: 'A CHECK or foreign-key constraint is added to an existing table and validated at once, scanning every row under its lock.',
     defaultSeverity: 'warning',
+    followsDatabase: true,
   },
   checkProject(ctx) {
     if (ctx.target.vendor !== 'postgresql') return;

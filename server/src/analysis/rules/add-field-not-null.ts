@@ -44,6 +44,7 @@ export const addFieldNotNull: Rule = {
     id: 'add-field-not-null',
     summary: 'AddField adds a NOT NULL column without a database default to an existing table: old code still running cannot insert rows.',
     defaultSeverity: 'warning',
+    followsDatabase: true,
   },
   checkProject(ctx) {
     walkSchema(ctx, (step) => {

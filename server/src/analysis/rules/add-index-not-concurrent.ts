@@ -28,6 +28,7 @@ export const addIndexNotConcurrent: Rule = {
     id: 'add-index-not-concurrent',
     summary: 'An index is built on an existing table without CONCURRENTLY: writes (or all queries) wait for the whole build.',
     defaultSeverity: 'warning',
+    followsDatabase: true,
   },
   checkProject(ctx) {
     if (ctx.target.vendor !== 'postgresql') return;

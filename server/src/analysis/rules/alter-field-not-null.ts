@@ -25,6 +25,7 @@ export const alterFieldNotNull: Rule = {
     id: 'alter-field-not-null',
     summary: 'AlterField makes a nullable column NOT NULL on an existing table: the database checks every row while holding its lock.',
     defaultSeverity: 'warning',
+    followsDatabase: true,
   },
   checkProject(ctx) {
     walkSchema(ctx, (step) => {

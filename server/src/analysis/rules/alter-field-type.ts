@@ -140,6 +140,7 @@ export const alterFieldType: Rule = {
     id: 'alter-field-type',
     summary: "AlterField changes a column's type on an existing table in a way that rewrites or scans the whole table under its lock.",
     defaultSeverity: 'warning',
+    followsDatabase: true,
   },
   checkProject(ctx) {
     walkSchema(ctx, (step) => {

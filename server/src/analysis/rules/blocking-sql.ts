@@ -10,6 +10,7 @@ export const blockingSql: Rule = {
     id: 'blocking-sql',
     summary: 'RunSQL runs a statement that blocks reads or writes for as long as it takes: VACUUM FULL, CLUSTER, LOCK TABLE, REINDEX without CONCURRENTLY, and the like.',
     defaultSeverity: 'warning',
+    followsDatabase: true,
   },
   checkProject(ctx) {
     reportSqlHazards(ctx, 'blocking-sql');

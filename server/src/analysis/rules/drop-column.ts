@@ -24,6 +24,7 @@ export const dropColumn: Rule = {
     id: 'drop-column',
     summary: 'RemoveField drops a column of an existing table while old code, still running during the deploy, selects it.',
     defaultSeverity: 'warning',
+    followsDatabase: true,
   },
   checkProject(ctx) {
     if (runsAfterDeploy(ctx.summary)) return;

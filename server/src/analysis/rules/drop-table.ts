@@ -15,6 +15,7 @@ export const dropTable: Rule = {
     id: 'drop-table',
     summary: 'DeleteModel drops an existing table while old code, still running during the deploy, queries it.',
     defaultSeverity: 'warning',
+    followsDatabase: true,
   },
   checkProject(ctx) {
     if (runsAfterDeploy(ctx.summary)) return;

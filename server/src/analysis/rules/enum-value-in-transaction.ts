@@ -10,6 +10,7 @@ export const enumValueInTransaction: Rule = {
     id: 'enum-value-in-transaction',
     summary: "ALTER TYPE … ADD VALUE runs inside the migration's transaction: PostgreSQL before 12 refuses it, and no version lets the same transaction use the new value.",
     defaultSeverity: 'error',
+    followsDatabase: true,
   },
   checkProject(ctx) {
     reportSqlHazards(ctx, 'enum-value-in-transaction');

@@ -19,6 +19,7 @@ export const removeIndexNotConcurrent: Rule = {
     id: 'remove-index-not-concurrent',
     summary: 'An index is dropped on an existing table without CONCURRENTLY: the ACCESS EXCLUSIVE lock queues every query behind it.',
     defaultSeverity: 'warning',
+    followsDatabase: true,
   },
   checkProject(ctx) {
     if (ctx.target.vendor !== 'postgresql') return;

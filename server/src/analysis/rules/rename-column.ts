@@ -16,6 +16,7 @@ export const renameColumn: Rule = {
     id: 'rename-column',
     summary: 'RenameField (or a new db_column) renames a column of an existing table: old code still running breaks at once.',
     defaultSeverity: 'warning',
+    followsDatabase: true,
   },
   checkProject(ctx) {
     if (runsAfterDeploy(ctx.summary)) return; // no old code left to break (django-safemigrate)

@@ -15,6 +15,7 @@ export const renameTable: Rule = {
     id: 'rename-table',
     summary: 'RenameModel (or AlterModelTable) renames an existing table: old code still running breaks at once.',
     defaultSeverity: 'warning',
+    followsDatabase: true,
   },
   checkProject(ctx) {
     if (runsAfterDeploy(ctx.summary)) return; // no old code left to break (django-safemigrate)

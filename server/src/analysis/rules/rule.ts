@@ -19,6 +19,8 @@ export interface RuleMeta {
    * For rules that cannot promise our precision on every project (see the rule's docs page).
    */
   defaultOff?: boolean;
+  /** Its findings are worded for the database the project deploys to (`database`, `postgresql-version`, `django-version`). */
+  followsDatabase?: boolean;
 }
 
 /** Whether a rule runs under its setting (`off`, or `default` for a rule that ships off, does not). */
