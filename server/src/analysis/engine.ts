@@ -178,7 +178,7 @@ function findingsOnText(
     if (!model) return [];
     const reported: ReportedFinding[] = [];
     const wanted = at ? (p: Position) => at.some((q) => q.line === p.line && q.character === p.character) : undefined;
-    check({ model, source: text, index: new CodeIndex(), batchSize: options.batchSize ?? 1000, project: base.project, target: options.target ?? DEFAULT_TARGET_DATABASE, report: (f) => reported.push(f), ...(wanted && at ? { wanted, wantedAt: at } : {}), ...base.asks });
+    check({ model, source: text, index: new CodeIndex(), batchSize: options.batchSize ?? 1000, project: base.project, target: options.target ?? DEFAULT_TARGET_DATABASE, report: (f) => reported.push(f), ...(at ? { wantedAt: at } : {}), ...base.asks });
     return wanted ? reported.filter((f) => wanted(f.range.start)) : reported;
   } finally {
     other?.delete();

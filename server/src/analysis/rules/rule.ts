@@ -65,9 +65,7 @@ export interface RuleContext {
    * fix that takes that rule's fix as its first step). The reading has this one's project view.
    */
   findingsOn?(text: string, at?: readonly Position[], rule?: string): ReportedFinding[];
-  /** Inside findingsOn with `at`: whether a finding starting here is wanted. */
-  wanted?(start: Position): boolean;
-  /** Inside findingsOn with `at`: those positions (a rule that has reported a finding at each may stop). */
+  /** Inside findingsOn with `at`: the positions wanted findings start at (a rule that has reported one at each may stop). */
   wantedAt?: readonly Position[];
   /**
    * Without a project view (`project` null): the rule wanted the view's answer about this model (a

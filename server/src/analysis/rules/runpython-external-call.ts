@@ -50,21 +50,21 @@ function writesMode(node: Node | undefined): boolean {
 
 /** `open(f, "w")` (the builtin, or io/codecs/gzip's), `path.open("w")` (pathlib), `path.write_text(…)`. */
 function writesFile(call: Node, fn: Node, names: UnitNames): boolean {
-  const args = callArguments(call);
-  const mode = args.keywords.get('mode');
-  if (fn.type === 'identifier') {
-    // The builtin: not bound in the file, nor imported.
-    if (fn.text !== 'open' || names.facts.locals.lookup('open')) return false;
-    return writesMode(args.positional[1] ?? mode);
-  }
+  // The mode `open(file, mode)` (or `Path.open(mode)`, at `at`) is given, as its argument or `mode=`.
+  const modeAt = (at: number): boolean => {
+    const args = callArguments(call);
+    return writesMode(args.positional[at] ?? args.keywords.get('mode'));
+  };
+  // The builtin: not bound in the file, nor imported.
+  if (fn.type === 'identifier') return fn.text === 'open' && !names.facts.locals.lookup('open') && modeAt(1);
   if (fn.type !== 'attribute') return false;
-  const dotted = dottedName(fn);
-  const q = dotted ? names.qualified(dotted) : null;
-  if (q && OPEN_FUNCTIONS.test(q)) return writesMode(args.positional[1] ?? mode);
   const method = fn.childForFieldName('attribute')?.text ?? '';
   if (PATH_WRITERS.has(method)) return true;
-  // pathlib's Path.open(mode): a mode as the first argument (a storage's open(name, mode) has a name there).
-  return method === 'open' && writesMode(args.positional[0] ?? mode);
+  if (method !== 'open') return false;
+  const dotted = dottedName(fn);
+  const q = dotted ? names.qualified(dotted) : null;
+  // io/codecs/gzip's open(file, mode); else pathlib's Path.open(mode), a mode first (a storage's open(name, mode) has a name there).
+  return q && OPEN_FUNCTIONS.test(q) ? modeAt(1) : modeAt(0);
 }
 
 /** A superset, by text, of what CALLS, TASK_METHODS and EMAIL_CLASSES can match. */

@@ -27,7 +27,7 @@ import { isBoundedIterable } from '../iterables';
 import { lineStarts, positionAt } from '../line-index';
 import { rangeOf, spanRange, within, type Node } from '../syntax';
 import { underSizeCheck } from '../write-position';
-import type { Fix, RelatedLocation } from '../types';
+import type { Fix, Position, RelatedLocation } from '../types';
 import { runPythonUnits, unitsReaching } from './runpython-units';
 import { lineOf, snippet, type Rule, type RuleContext } from './rule';
 import { historicalTemplate, liveModel, managedNames } from './save-loop-historical';
@@ -398,9 +398,10 @@ export const unbatchedSaveLoop: Rule = {
     const seen = new Set<number>();
     // A fix's look at its own text: once every wanted loop is reported, the rest of the file can add
     // nothing it keeps (a file of twelve RunPython functions looked at once per loop read all twelve each time).
+    const key = (p: Position): string => `${p.line}:${p.character}`;
+    const wanted = ctx.wantedAt ? new Set(ctx.wantedAt.map(key)) : null;
     let wantedFound = 0;
-    const wantedCount = ctx.wantedAt ? new Set(ctx.wantedAt.map((p) => `${p.line}:${p.character}`)).size : Infinity;
-    const allFound = (): boolean => wantedFound >= wantedCount;
+    const allFound = (): boolean => wanted !== null && wantedFound >= wanted.size;
     const units = runPythonUnits(ctx.model);
     for (const { op, unit } of ctx.wantedAt ? unitsReaching(units, ctx.wantedAt, ctx.source) : units) {
       if (allFound()) return;
@@ -415,7 +416,7 @@ export const unbatchedSaveLoop: Rule = {
           // Rows written one by one but committed a chunk at a time (seed: process in chunks, each in its own transaction).
           if (commits && !atomicDecorator(facts.unit.node) && committingChunk(loop)) continue;
           // A fix's look at its own text wants only some loops: the others cost their templates for nothing.
-          if (ctx.wanted && !ctx.wanted(headerRange(loop).start)) continue;
+          if (wanted && !wanted.has(key(headerRange(loop).start))) continue;
           // Name the write on the loop's own row when there is one: it is what the fix rewrites.
           const first = writes.find((w) => w.receiverRoot && loop.targets.includes(w.receiverRoot)) ?? writes[0];
           if (!first) continue;
@@ -472,7 +473,7 @@ export const unbatchedSaveLoop: Rule = {
           let why = typeof fix === 'string' ? ` No rewrite is offered: ${fix}.` : '';
           let splitFirst = false;
           // No bulk rewrite fits: the loop as written, committed a chunk at a time (not inside a fix's look at its own text).
-          if (typeof fix === 'string' && !ctx.wanted && ctx.commitInBatches !== false) {
+          if (typeof fix === 'string' && !wanted && ctx.commitInBatches !== false) {
             const commit = commitBatchesFix({ loop, source: ctx.source, batchSize: ctx.batchSize, model: ctx.model, op, runPython: unit, fn: facts.unit.node, facts, index: ctx.index });
             if (typeof commit === 'string') {
               why = ` No rewrite is offered: ${fix}; nor is committing it in batches: ${commit}.`;
@@ -493,7 +494,7 @@ export const unbatchedSaveLoop: Rule = {
             related,
             ...(splitFirst ? { splitFirst } : {}),
           });
-          if (ctx.wanted) wantedFound++;
+          if (wanted) wantedFound++;
         }
       }
     }
