@@ -133,6 +133,11 @@ export class Evaluator {
     };
   }
 
+  /** How names, calls and interning are read here: for readers of values other than literal-text.ts. */
+  get textEnv(): TextEnv {
+    return this.env;
+  }
+
   /** The value of an expression, or `unknown`. */
   eval(node: Node | null | undefined, depth = 0): Value {
     if (!node || depth > MAX_DEPTH) return UNKNOWN;

@@ -25,11 +25,18 @@ const CONSTANTS = new Set(['True', 'False', 'None']);
 export interface Expr {
   start: number;
   end: number;
-  kind: 'list' | 'tuple' | 'set' | 'paren' | 'call' | 'other';
+  kind: 'list' | 'tuple' | 'set' | 'dict' | 'paren' | 'call' | 'other';
   /** list / tuple / set: the elements; paren: the one inside. */
   items?: Expr[];
   /** call: the callee's span and dotted text, when it is a plain dotted name. */
   callee?: { start: number; end: number; dotted: string; identifier: boolean } | null;
+  /** call: the positional arguments, then the keyword ones (subset-values.ts reads their values from these). */
+  args?: Expr[];
+  keywords?: Array<[string, Expr]>;
+  /** dict: its entries. */
+  entries?: Array<[Expr, Expr]>;
+  /** other: a string, a number or True / False / None, with nothing after it. */
+  leaf?: true;
 }
 
 const isNameStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
@@ -260,13 +267,13 @@ export class Reader {
       this.sameLine();
       if (!isDigit(this.code()) && this.code() !== 46) giveUp();
       this.number();
-      return { start, end: this.pos, kind: 'other' };
+      return { start, end: this.pos, kind: 'other', leaf: true };
     }
     if (isDigit(c) || (c === 46 && isDigit(this.code(this.pos + 1)))) {
       this.number();
-      e = { start, end: this.pos, kind: 'other' };
+      e = { start, end: this.pos, kind: 'other', leaf: true };
     } else if (this.strings(bracketed) > 0) {
-      e = { start, end: this.pos, kind: 'other' };
+      e = { start, end: this.pos, kind: 'other', leaf: true };
     } else if (c === 91) {
       this.pos++;
       e = { start, end: 0, kind: 'list', items: this.elements(']') };
@@ -294,6 +301,7 @@ export class Reader {
       if (!CONSTANTS.has(n)) this.lookups.add(n);
       e = { start, end: this.pos, kind: 'other' };
       if (!CONSTANTS.has(n)) e.callee = { start, end: this.pos, dotted: n, identifier: true };
+      else e.leaf = true;
     } else giveUp();
     return this.trailers(e);
   }
@@ -313,9 +321,11 @@ export class Reader {
         e = { start: e.start, end: this.pos, kind: 'other', callee: dotted && dotted.end === save ? { start: dotted.start, end: this.pos, dotted: `${dotted.dotted}.${n}`, identifier: false } : null };
       } else if (this.code() === 40) {
         this.pos++;
-        this.arguments();
+        const args: Expr[] = [];
+        const keywords: Array<[string, Expr]> = [];
+        this.arguments(args, keywords);
         const callee = e.kind === 'other' && e.callee && e.callee.end === e.end ? e.callee : null;
-        e = { start: e.start, end: this.pos, kind: 'call', callee };
+        e = { start: e.start, end: this.pos, kind: 'call', callee, args, keywords };
       } else if (this.code() === 91) {
         giveUp();
       } else {
@@ -326,8 +336,8 @@ export class Reader {
   }
 
   /** Call arguments up to `)`: positional ones first, then keywords; no `*` or `**`. */
-  private arguments(): void {
-    const keywords = new Set<string>();
+  private arguments(args: Expr[], keywords: Array<[string, Expr]>): void {
+    const names = new Set<string>();
     for (;;) {
       this.ws(true);
       if (this.eat(')')) return;
@@ -340,15 +350,17 @@ export class Reader {
         this.ws(true);
         if (this.code() === 61 && this.code(this.pos + 1) !== 61) {
           this.pos++;
-          if (keywords.has(n)) giveUp();
-          keywords.add(n);
+          if (names.has(n)) giveUp();
+          names.add(n);
           keyword = true;
         } else this.pos = save;
       }
-      if (!keyword && keywords.size > 0) giveUp();
+      if (!keyword && names.size > 0) giveUp();
       if (keyword) this.sameLine();
       else this.ws(true);
-      this.expression(true);
+      const value = this.expression(true);
+      if (keyword) keywords.push([n as string, value]);
+      else args.push(value);
       this.ws(true);
       if (this.eat(')')) return;
       this.expect(',');
@@ -372,7 +384,7 @@ export class Reader {
   /** `{}` (a dict), `{k: v, …}` or `{a, …}`. */
   private braces(start: number): Expr {
     this.ws(true);
-    if (this.eat('}')) return { start, end: this.pos, kind: 'other' };
+    if (this.eat('}')) return { start, end: this.pos, kind: 'dict', entries: [] };
     if (this.code() === 42) giveUp();
     const first = this.expression(true);
     this.ws(true);
@@ -384,18 +396,20 @@ export class Reader {
       }
       return { start, end: this.pos, kind: 'set', items };
     }
+    const entries: Array<[Expr, Expr]> = [];
+    let key = first;
     for (;;) {
       // After a key: `: value`, then `,` or `}`.
       this.expect(':');
       this.sameLine();
-      this.expression(true);
+      entries.push([key, this.expression(true)]);
       this.ws(true);
-      if (this.eat('}')) return { start, end: this.pos, kind: 'other' };
+      if (this.eat('}')) return { start, end: this.pos, kind: 'dict', entries };
       this.expect(',');
       this.ws(true);
-      if (this.eat('}')) return { start, end: this.pos, kind: 'other' };
+      if (this.eat('}')) return { start, end: this.pos, kind: 'dict', entries };
       if (this.code() === 42) giveUp();
-      this.expression(true);
+      key = this.expression(true);
       this.ws(true);
     }
   }

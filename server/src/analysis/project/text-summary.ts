@@ -20,6 +20,7 @@ import { Scope, type Binding } from '../scope';
 import type { Node } from '../syntax';
 import type { Range } from '../types';
 import { GiveUp, giveUp, Reader, unparen, type Expr } from './python-subset-reader';
+import { SubsetValues } from './subset-values';
 import { asItems, Evaluator, type Value } from '../values';
 import { ATTRIBUTES, FULL_ANALYSIS_WORDS, plainOperation } from './quick-summary';
 import { dependencyEntry, deployPhaseFrom, replacesOf, type DependencyList, type MigrationSummary, type OperationSummary } from './summary';
@@ -149,7 +150,8 @@ function read(text: string, name: string, interner: ValueInterner | null): Migra
   // A name of the class body read as a value: the tree reading follows it; not done here.
   for (const attr of attrs.keys()) if (r.lookups.has(attr)) return null;
   const ev = new Evaluator(scope, undefined, interner ? { interner, imports: imports.join('\n') } : undefined);
-  const evalOf = (e: Expr): Value => ev.evalSpan(text, e.start, e.end);
+  const values = new SubsetValues(text, ev.textEnv);
+  const evalOf = (e: Expr): Value => values.valueOf(e);
 
   const operations: OperationSummary[] = [];
   const ops = attrs.get('operations');
