@@ -345,4 +345,28 @@ class Migration(migrations.Migration):
     assert.deepEqual(third[0], { kind: 'AlterModelTable', model: 'order', table: 'orders_v2' });
     assert.equal(third[1], first[1]);
   });
+
+  it('keeps apart calls that share a short key (same length, same ends), as a squashed migration has them', async () => {
+    // Two CreateModels of one length whose first and last 48 characters are the same: a key of
+    // length and ends is theirs both (wagtail's test app has four such).
+    const model = (name: string) => `        migrations.CreateModel(
+            name="${name}",
+            fields=[("id", models.AutoField(primary_key=True, serialize=False))],
+            options={"abstract": False},
+        ),
+`;
+    const text = `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    operations = [
+${model('BusinessChild')}${model('BusinessIndex')}    ]
+`;
+    const cache = new ArgsCache();
+    const first = await read(text, cache);
+    const second = await read(text, cache);
+    assert.deepEqual(first.map((a) => (a?.kind === 'CreateModel' ? a.model : null)), ['BusinessChild', 'BusinessIndex']);
+    assert.equal(second[0], first[0], 'the first call: read once');
+    assert.equal(second[1], first[1], 'the second call: read once');
+  });
 });

@@ -29,26 +29,50 @@ function shortKey(kind: string, text: string): string {
 }
 
 export class ArgsCache {
-  private entries = new Map<string, Entry>();
+  /**
+   * Entries by short key. Calls of one squashed migration often share a key (four CreateModels of
+   * wagtail's test app: same length, same 48 characters at each end), so a key holds every entry
+   * that has it, told apart by the whole text; overwriting one with the other read both again on
+   * every keystroke.
+   */
+  private entries = new Map<string, Entry[]>();
+  private size = 0;
   private context: string | null = null;
 
   /** Starts a read of a file whose imports are `context`; different imports forget everything. */
   useContext(context: string): void {
-    if (context !== this.context) this.entries = new Map();
+    if (context !== this.context) this.clear();
     this.context = context;
   }
 
   /** The arguments read before from this call text, if every name they used is bound as it was. */
   get(kind: string, text: string, boundTo: (name: string) => string | null): OperationArgs | null | undefined {
-    const e = this.entries.get(shortKey(kind, text));
-    if (!e || e.text !== text) return undefined;
+    const e = this.entries.get(shortKey(kind, text))?.find((x) => x.text === text);
+    if (!e) return undefined;
     for (const [name, bound] of e.names) if (boundTo(name) !== bound) return undefined;
     return e.args;
   }
 
   set(kind: string, text: string, args: OperationArgs | null, names: NameUse[]): void {
-    if (this.entries.size >= MAX_ENTRIES) this.entries = new Map();
-    this.entries.set(shortKey(kind, text), { text, args, names });
+    if (this.size >= MAX_ENTRIES) this.clear();
+    const key = shortKey(kind, text);
+    const entry: Entry = { text, args, names };
+    const bucket = this.entries.get(key);
+    if (!bucket) this.entries.set(key, [entry]);
+    else {
+      const at = bucket.findIndex((x) => x.text === text);
+      if (at !== -1) {
+        bucket[at] = entry;
+        return;
+      }
+      bucket.push(entry);
+    }
+    this.size++;
+  }
+
+  private clear(): void {
+    this.entries = new Map();
+    this.size = 0;
   }
 }
 
