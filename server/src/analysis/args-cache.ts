@@ -14,28 +14,30 @@ const MAX_ENTRIES = 20_000;
 export type NameUse = [name: string, boundTo: string | null];
 
 interface Entry {
-  /** The call's whole text: a short key finds the entry, this confirms it. */
+  /** The operation's class (its reading depends on it) and the call's whole text. */
+  kind: string;
   text: string;
   args: OperationArgs | null;
   names: NameUse[];
 }
 
 /**
- * A short key for a call's text (hashing a long operation's whole text on every keystroke costs
- * more than reading it): its kind, length and both ends. The entry keeps the whole text to compare.
+ * A number for a call's text: its length and two of its characters. A number keys the map without
+ * hashing a long string on every keystroke; the few texts that share one are told apart by kind and
+ * whole text (string equality of equal lengths is one native compare).
  */
-function shortKey(kind: string, text: string): string {
-  return text.length <= 96 ? `${kind}\0${text}` : `${kind}\0${text.length}\0${text.slice(0, 48)}\0${text.slice(-48)}`;
+function keyOf(text: string): number {
+  const n = text.length;
+  return n >= 2 ** 21 ? n : n * 2 ** 32 + text.charCodeAt(n >> 1) * 2 ** 16 + text.charCodeAt((n * 3) >> 2);
 }
 
 export class ArgsCache {
   /**
-   * Entries by short key. Calls of one squashed migration often share a key (four CreateModels of
-   * wagtail's test app: same length, same 48 characters at each end), so a key holds every entry
-   * that has it, told apart by the whole text; overwriting one with the other read both again on
-   * every keystroke.
+   * Entries by keyOf(text), each bucket told apart by kind and whole text. (A key of length and 48
+   * characters at each end once made four CreateModels of wagtail's squashed test-app migration
+   * overwrite each other: read again on every keystroke.)
    */
-  private entries = new Map<string, Entry[]>();
+  private entries = new Map<number, Entry[]>();
   private size = 0;
   private context: string | null = null;
 
@@ -47,7 +49,7 @@ export class ArgsCache {
 
   /** The arguments read before from this call text, if every name they used is bound as it was. */
   get(kind: string, text: string, boundTo: (name: string) => string | null): OperationArgs | null | undefined {
-    const e = this.entries.get(shortKey(kind, text))?.find((x) => x.text === text);
+    const e = this.entries.get(keyOf(text))?.find((x) => x.kind === kind && x.text === text);
     if (!e) return undefined;
     for (const [name, bound] of e.names) if (boundTo(name) !== bound) return undefined;
     return e.args;
@@ -55,12 +57,12 @@ export class ArgsCache {
 
   set(kind: string, text: string, args: OperationArgs | null, names: NameUse[]): void {
     if (this.size >= MAX_ENTRIES) this.clear();
-    const key = shortKey(kind, text);
-    const entry: Entry = { text, args, names };
+    const entry: Entry = { kind, text, args, names };
+    const key = keyOf(text);
     const bucket = this.entries.get(key);
     if (!bucket) this.entries.set(key, [entry]);
     else {
-      const at = bucket.findIndex((x) => x.text === text);
+      const at = bucket.findIndex((x) => x.kind === kind && x.text === text);
       if (at !== -1) {
         bucket[at] = entry;
         return;
