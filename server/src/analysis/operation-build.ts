@@ -27,7 +27,8 @@ function literalBool(node: Node | null): boolean | null {
 }
 
 interface ArgsSource {
-  callArgs: CallArguments;
+  /** The call's arguments, found on first use: an operation whose typed arguments are cached never walks them. */
+  callArgs: () => CallArguments;
   scope: Scope;
   cache: ArgsCache | null;
   shared: Context['shared'];
@@ -83,7 +84,7 @@ class LazyOperation implements Operation {
     const { spec, specName } = this;
     if (!this.argumentsReliable || !spec || !specName) return (this.typed = null);
     const { callArgs, scope, cache, shared } = this.source;
-    if (!cache) return (this.typed = readOperationArgs(specName, spec, callArgs, scope, undefined, shared ?? undefined));
+    if (!cache) return (this.typed = readOperationArgs(specName, spec, callArgs(), scope, undefined, shared ?? undefined));
     const text = this.call.text;
     const boundTo = (name: string): string | null => {
       const b = scope.lookup(name);
@@ -92,7 +93,7 @@ class LazyOperation implements Operation {
     const cached = cache.get(specName, text, boundTo);
     if (cached !== undefined) return (this.typed = cached);
     const names: NameUse[] = [];
-    this.typed = readOperationArgs(specName, spec, callArgs, scope, (name, bound) => names.push([name, bound]), shared ?? undefined);
+    this.typed = readOperationArgs(specName, spec, callArgs(), scope, (name, bound) => names.push([name, bound]), shared ?? undefined);
     cache.set(specName, text, this.typed, names);
     return this.typed;
   }
@@ -103,8 +104,11 @@ export function buildOperation(call: Node, ctx: Context, branches: BranchStep[],
   const name = calleeSimpleName(call);
   if (!callee || !name) return null;
   const r = resolveSpec(call, name, ctx.moduleScope);
-  const args = callArguments(call);
-  const reliable = r.argumentsReliable && !args.hasSplat;
+  // Walking the arguments' nodes costs a crossing into WebAssembly per node: a call whose text has
+  // no `*` has no splat, and its arguments are found only when something reads them.
+  let found: CallArguments | null = null;
+  const argsOf = (): CallArguments => (found ??= callArguments(call));
+  const reliable = r.argumentsReliable && !(call.text.includes('*') && argsOf().hasSplat);
   // Names inside a helper or a comprehension resolve in scopes the cache's context does not cover.
   const cache = ctx.scope === ctx.classScope ? ctx.cache : null;
   const op: Operation = new LazyOperation({
@@ -119,7 +123,7 @@ export function buildOperation(call: Node, ctx: Context, branches: BranchStep[],
     argumentsReliable: reliable,
     databaseEffect: r.customDatabase ? 'custom' : r.stateOnly ? 'none' : 'normal',
     customState: r.customState,
-    read: { callArgs: args, scope: ctx.scope, cache, shared: ctx.shared },
+    read: { callArgs: argsOf, scope: ctx.scope, cache, shared: ctx.shared },
   });
   const spec = r.spec;
   if (!spec || r.customDatabase) return op;
@@ -152,6 +156,7 @@ export function buildOperation(call: Node, ctx: Context, branches: BranchStep[],
       break;
     case 'run-python': {
       if (stateOnly) break;
+      const args = argsOf();
       const code = reliable ? argument(args, 'code', 0) : null;
       const reverse = reliable ? argument(args, 'reverse_code', 1) : null;
       const forward: CallableTarget = code ? resolveCallable(code, ctx.scope) : { kind: 'unknown', reason: 'no code argument' };
@@ -168,6 +173,7 @@ export function buildOperation(call: Node, ctx: Context, branches: BranchStep[],
     }
     case 'run-sql': {
       if (stateOnly) break;
+      const args = argsOf();
       const sqlNode = reliable ? argument(args, 'sql', 0) : null;
       const reverseNode = reliable ? argument(args, 'reverse_sql', 1) : null;
       const sql = sqlNode ? readSql(sqlNode, ctx.scope) : null;
