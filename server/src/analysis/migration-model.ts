@@ -7,7 +7,7 @@ import { bindingContext, type ArgsCache } from './args-cache';
 import type { ValueInterner } from './interner';
 import { resolveOperations, type Operation } from './operations';
 import { blockScope, moduleScope, type Scope } from './scope';
-import { dottedName, sequenceElements, staticString, unparen, type Node } from './syntax';
+import { dottedName, unparen, type Node } from './syntax';
 
 export interface AttributeStatement<T> {
   /** The assignment statement in the class body, or null when the attribute is not set. */
@@ -18,10 +18,10 @@ export interface AttributeStatement<T> {
   value: T | 'unknown' | undefined;
 }
 
-export interface MigrationRef {
-  app: string;
-  name: string;
-  node: Node;
+/** An attribute read where it stands, its value left to whoever reads it (summary.ts reads the migration lists). */
+export interface AttributeNodes {
+  statement: Node | null;
+  valueNode: Node | null;
 }
 
 export interface MigrationModel {
@@ -35,9 +35,9 @@ export interface MigrationModel {
   initial: AttributeStatement<boolean>;
   /** The value of a `safe = …` class attribute (django-safemigrate's deploy phase), or null. */
   safe: Node | null;
-  dependencies: AttributeStatement<MigrationRef[]>;
-  runBefore: AttributeStatement<MigrationRef[]>;
-  replaces: AttributeStatement<MigrationRef[]>;
+  dependencies: AttributeNodes;
+  runBefore: AttributeNodes;
+  replaces: AttributeNodes;
   /** The statement that assigns `operations`, if any. */
   operationsStatement: Node | null;
   /** The assigned expression when it is a plain list or tuple literal (what a split can rewrite). */
@@ -117,21 +117,9 @@ function boolAttribute(attrs: ClassAttributes, name: string): AttributeStatement
   return { statement: attr.statement, valueNode: attr.value, value };
 }
 
-function refsAttribute(attrs: ClassAttributes, name: string): AttributeStatement<MigrationRef[]> {
+function nodesOf(attrs: ClassAttributes, name: string): AttributeNodes {
   const attr = attrs.get(name);
-  if (!attr) return { statement: null, valueNode: null, value: undefined };
-  const elements = attr.value ? sequenceElements(attr.value) : null;
-  if (!elements) return { statement: attr.statement, valueNode: attr.value, value: 'unknown' };
-  const refs: MigrationRef[] = [];
-  let complete = true;
-  for (const el of elements) {
-    const pair = sequenceElements(el);
-    const app = pair?.[0] ? staticString(pair[0]) : null;
-    const mig = pair?.[1] ? staticString(pair[1]) : null;
-    if (pair?.length === 2 && app?.complete && mig?.complete) refs.push({ app: app.text, name: mig.text, node: el });
-    else complete = false; // swappable_dependency(...), settings-derived names, ...
-  }
-  return { statement: attr.statement, valueNode: attr.value, value: complete ? refs : 'unknown' };
+  return attr ? { statement: attr.statement, valueNode: attr.value } : { statement: null, valueNode: null };
 }
 
 /**
@@ -183,9 +171,9 @@ export function buildMigrationModel(root: Node, cache: ArgsCache | null = null, 
     atomic: inheritedAtomic(classNode, attrs, scope),
     initial: boolAttribute(attrs, 'initial'),
     safe: attrs.get('safe')?.value ?? null,
-    dependencies: refsAttribute(attrs, 'dependencies'),
-    runBefore: refsAttribute(attrs, 'run_before'),
-    replaces: refsAttribute(attrs, 'replaces'),
+    dependencies: nodesOf(attrs, 'dependencies'),
+    runBefore: nodesOf(attrs, 'run_before'),
+    replaces: nodesOf(attrs, 'replaces'),
     operationsStatement: ops.statement,
     operationsLiteral: ops.literal,
     operations: ops.operations,
