@@ -49,6 +49,26 @@ describe('DocumentText (the open-document buffer)', () => {
     }
   });
 
+  it('agrees with it when the text is asked for only now and then (edits spliced into the last text, or joined from the lines)', () => {
+    const rand = rng(11);
+    let ref = TextDocument.create('untitled:x', 'python', 1, START);
+    const mine = new DocumentText(START, 1);
+    for (let v = 2; v < 3002; v++) {
+      const lines = ref.lineCount;
+      const pos = () => ({ line: Math.floor(rand() * (lines + 1)), character: Math.floor(rand() * 9) });
+      const range = { start: pos(), end: pos() };
+      const text = SNIPPETS[Math.floor(rand() * SNIPPETS.length)] as string;
+      ref = TextDocument.update(ref, [{ range, text }], v);
+      mine.replace(range, text);
+      // One, two or several edits between looks, as keystrokes and bursts come.
+      if (rand() < 0.4) assert.equal(mine.getText(), ref.getText(), `edit ${v}: text`);
+      if (v % 100 === 0) agree(mine, ref, `edit ${v}`);
+    }
+    mine.setText('x\r\ny');
+    mine.replace({ start: { line: 1, character: 0 }, end: { line: 1, character: 1 } }, 'z');
+    assert.equal(mine.getText(), 'x\r\nz');
+  });
+
   it('joins a lone \\r and a \\n brought next to it into one line break', () => {
     const mine = new DocumentText('a\rX\nb', 1);
     assert.equal(mine.lineCount, 3);

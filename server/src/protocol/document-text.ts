@@ -38,6 +38,12 @@ export class DocumentText {
   private starts: number[];
   private length: number;
   private flat: string | null;
+  /**
+   * Whether `flat` is a splice made since the text was last handed out. One splice of a whole
+   * string is three pieces V8 joins lazily (no copy); slicing a splice again would copy all of it
+   * first, so a second change before the next getText() drops the flat text for the lines'.
+   */
+  private spliced = false;
 
   constructor(
     text: string,
@@ -52,6 +58,7 @@ export class DocumentText {
 
   getText(): string {
     if (this.flat === null) this.flat = this.lines.join('');
+    this.spliced = false;
     return this.flat;
   }
 
@@ -100,13 +107,19 @@ export class DocumentText {
     if (last < this.lines.length - 1) replacement.pop();
     this.lines.splice(first, last - first + 1, ...replacement);
     this.reindexFrom(first);
-    this.flat = null;
+    // A keystroke between two lints: the text handed out last, spliced (joining a 4,000-line
+    // migration's lines again took 0.4 ms a keystroke); a burst of changes: the lines, joined once.
+    if (this.flat !== null && !this.spliced) {
+      this.flat = this.flat.slice(0, startOffset) + text + this.flat.slice(endOffset);
+      this.spliced = true;
+    } else this.flat = null;
   }
 
   /** Replaces the whole text. */
   setText(text: string): void {
     this.lines = splitLines(text);
     this.flat = text;
+    this.spliced = false;
     this.reindexFrom(0);
   }
 
