@@ -331,6 +331,13 @@ export interface MemoryRound {
   /** Server RSS with every document open and edited, and 2 s after they were all closed (kB). */
   openKb: number;
   endKb: number;
+  /**
+   * RSS sampled every 100 ms for `settleMs` after closing: the last sample (kB), and when RSS was
+   * first within 10% of the start-up value (ms after the last close; null: never in the window).
+   * V8 gives pages back to the system a while after the collections that free them.
+   */
+  settledKb: number;
+  backWithinMs: number | null;
   /** The server's peak RSS (VmHWM) at the end (kB). */
   endHwmKb: number;
 }
@@ -351,9 +358,10 @@ export interface WorkspaceSession {
 /**
  * One server over every project folder: waits for the scan to settle, reads its CPU and memory,
  * then opens every document of `docs` (they stay open), makes `editsPerDoc` edits in each (each
- * awaited), closes them all, waits `afterCloseMs`, and reads its memory again.
+ * awaited), closes them all, and reads its memory every 100 ms for `settleMs` (the reading at
+ * `afterCloseMs` kept as before).
  */
-export async function workspaceSession(serverJs: string, roots: readonly string[], expected: readonly string[], withFindings: ReadonlySet<string>, docs: readonly RssDoc[], editsPerDoc = 4, afterCloseMs = 2000): Promise<Outcome<WorkspaceSession>> {
+export async function workspaceSession(serverJs: string, roots: readonly string[], expected: readonly string[], withFindings: ReadonlySet<string>, docs: readonly RssDoc[], editsPerDoc = 4, afterCloseMs = 2000, settleMs = 10_000): Promise<Outcome<WorkspaceSession>> {
   return withServer(serverJs, async (s) => {
     let peak = 0;
     const sample = (): void => {
@@ -371,7 +379,7 @@ export async function workspaceSession(serverJs: string, roots: readonly string[
       if (!memory) throw new Error(`cannot read /proc/${s.pid}/status`);
       let rss: Outcome<MemoryRound>;
       try {
-        const round: MemoryRound = { docs: 0, edits: 0, missed: 0, openKb: 0, endKb: 0, endHwmKb: 0 };
+        const round: MemoryRound = { docs: 0, edits: 0, missed: 0, openKb: 0, endKb: 0, endHwmKb: 0, settledKb: 0, backWithinMs: null };
         const opened: string[] = [];
         for (const d of docs) {
           if (d.points.length === 0) continue;
@@ -385,11 +393,19 @@ export async function workspaceSession(serverJs: string, roots: readonly string[
         round.docs = opened.length;
         round.openKb = procMemory(s.pid)?.rssKb ?? 0;
         for (const uri of opened) await s.didClose(uri);
-        await sleep(afterCloseMs);
-        const end = procMemory(s.pid);
-        if (!end) throw new Error(`cannot read /proc/${s.pid}/status after closing the documents`);
+        const closed = performance.now();
+        let end: ReturnType<typeof procMemory> = null;
+        for (let at = 0; at <= settleMs; at = performance.now() - closed) {
+          const now = procMemory(s.pid);
+          if (!now) throw new Error(`cannot read /proc/${s.pid}/status after closing the documents`);
+          if (round.backWithinMs === null && now.rssKb <= memory.rssKb * 1.1) round.backWithinMs = at;
+          if (end === null && at >= afterCloseMs) end = now;
+          round.settledKb = now.rssKb;
+          round.endHwmKb = now.hwmKb;
+          await sleep(100);
+        }
+        if (!end) throw new Error('no RSS sample after closing the documents');
         round.endKb = end.rssKb;
-        round.endHwmKb = end.hwmKb;
         rss = { ok: true, value: round };
       } catch (e) {
         rss = { ok: false, reason: (e as Error).message };
