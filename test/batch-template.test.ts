@@ -2098,6 +2098,15 @@ ${body}`);
         '    admins = Group.objects.get(name="admins")\n    for user in User.objects.filter(is_superuser=True):\n        user.groups.add(admins)',
         [/UserGroups = User\.groups\.through\n/, /UserGroups\(user_id=user\.pk, group_id=getattr\(admins, "pk", admins\)\)/],
       ],
+      // A queryset bound to a name, walked through a method that keeps its rows (saleor webhook/0005's shape).
+      [
+        '    groups = Group.objects.filter(\n        permissions__codename="old",\n    )\n    for group in groups.iterator():\n        group.permissions.add(perm)',
+        [/GroupPermissions = Group\.permissions\.through\n/, /for group in groups\.iterator\(\):\n        links\.append\(GroupPermissions\(group_id=group\.pk/],
+      ],
+      [
+        '    groups = Group.objects.filter(name__startswith="team-")\n    for group in groups.all().order_by("name"):\n        group.permissions.add(perm)',
+        [/for group in groups\.all\(\)\.order_by\("name"\):\n        links\.append\(GroupPermissions\(group_id=group\.pk/],
+      ],
     ];
     for (const [body, expected] of cases) {
       const source = loop('auth', body);
@@ -2107,6 +2116,14 @@ ${body}`);
       const after = applyEdits(source, fix.edits);
       for (const re of expected) assert.match(after, re);
       assert.equal(pythonSyntaxError(after), null);
+    }
+  });
+
+  it('does not take a queryset bound to a name through a header that filters, changes database or reads values', async () => {
+    for (const header of ['groups.filter(permissions__codename="x")', 'groups.using("other")', 'groups.values("pk")', 'groups.all(1)']) {
+      const source = loop('auth', `    groups = Group.objects.filter(name__startswith="team-")\n    for group in ${header}:\n        group.permissions.add(perm)`);
+      const finding = (await lint(source)).findings.find((f) => f.rule === 'unbatched-save-loop');
+      assert.equal(finding?.fixes.find((f) => f.title.startsWith('Batch this loop')), undefined, header);
     }
   });
 

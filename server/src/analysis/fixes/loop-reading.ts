@@ -72,17 +72,40 @@ export function oneLine(text: string): string {
   return text.replace(/([([{])\s*\n\s*/g, '$1').replace(/\s*\n\s*([)\]}])/g, '$1').replace(/\s*\n\s*/g, ' ');
 }
 
-/** The chain a loop walks: written in the header, or bound once to a local name. */
+/**
+ * Methods a loop's header may call on a queryset bound to a local name and still walk its rows, as
+ * they are (`groups.iterator()`): no filter (it could repeat rows across a relation), no `using`
+ * (another database), no values() (not rows).
+ */
+const HEADER_KEEPS_ROWS: ReadonlySet<string> = new Set(['all', 'iterator', 'order_by', 'select_related', 'prefetch_related', 'only', 'defer']);
+
+/**
+ * The chain a loop walks: written in the header, or bound once to a local name (saleor's `groups =
+ * Group.objects.filter(…)`), which the header may walk through methods that keep its rows.
+ */
 export function iterableChain(iterable: Node | null, locals: Scope): { chain: Chain; inHeader: boolean } | null {
   if (!iterable) return null;
   const n = unparen(iterable);
   const isModel = modelNames(locals);
   const direct = chainOf(n, isModel);
   if (direct) return { chain: direct, inHeader: true };
-  if (n.type === 'identifier') {
-    const b = locals.lookup(n.text);
+  let root: Node = n;
+  let streams = false;
+  while (root.type === 'call') {
+    const fn = root.childForFieldName('function');
+    const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+    const object = fn?.childForFieldName('object');
+    const args = root.childForFieldName('arguments');
+    if (!method || !object || !HEADER_KEEPS_ROWS.has(method)) return null;
+    // `iterator(chunk_size=…)` keeps the rows; positional arguments only for the methods that take fields.
+    if (method === 'all' && args?.namedChildren.some((a) => a.type !== 'comment')) return null;
+    if (method === 'iterator' || method === 'prefetch_related') streams = true;
+    root = unparen(object);
+  }
+  if (root.type === 'identifier') {
+    const b = locals.lookup(root.text);
     const c = b?.kind === 'value' ? chainOf(b.node, isModel) : null;
-    if (c) return { chain: c, inHeader: false };
+    if (c) return { chain: streams ? { ...c, streams } : c, inHeader: false };
   }
   return null;
 }
