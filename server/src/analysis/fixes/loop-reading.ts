@@ -95,10 +95,9 @@ export function iterableChain(iterable: Node | null, locals: Scope): { chain: Ch
     const fn = root.childForFieldName('function');
     const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
     const object = fn?.childForFieldName('object');
-    const args = root.childForFieldName('arguments');
     if (!method || !object || !HEADER_KEEPS_ROWS.has(method)) return null;
     // `iterator(chunk_size=…)` keeps the rows; positional arguments only for the methods that take fields.
-    if (method === 'all' && args?.namedChildren.some((a) => a.type !== 'comment')) return null;
+    if (method === 'all' && root.childForFieldName('arguments')?.namedChildren.some((a) => a.type !== 'comment')) return null;
     if (method === 'iterator' || method === 'prefetch_related') streams = true;
     root = unparen(object);
   }

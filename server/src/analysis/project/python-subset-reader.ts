@@ -337,7 +337,6 @@ export class Reader {
 
   /** Call arguments up to `)`: positional ones first, then keywords; no `*` or `**`. */
   private arguments(args: Expr[], keywords: Array<[string, Expr]>): void {
-    const names = new Set<string>();
     for (;;) {
       this.ws(true);
       if (this.eat(')')) return;
@@ -350,12 +349,11 @@ export class Reader {
         this.ws(true);
         if (this.code() === 61 && this.code(this.pos + 1) !== 61) {
           this.pos++;
-          if (names.has(n)) giveUp();
-          names.add(n);
+          if (keywords.some(([k]) => k === n)) giveUp();
           keyword = true;
         } else this.pos = save;
       }
-      if (!keyword && names.size > 0) giveUp();
+      if (!keyword && keywords.length > 0) giveUp();
       if (keyword) this.sameLine();
       else this.ws(true);
       const value = this.expression(true);
