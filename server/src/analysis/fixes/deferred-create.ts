@@ -48,7 +48,8 @@ import { lookupByRow } from './lookup-by-row';
 import { readsModel } from './reads-model';
 import { boundNames } from './inline-helper';
 import { breaksThisLoop, readBeforeSet, referencedNames } from './name-flow';
-import { chainOf, containsAny, iterableChain, MARK, modelNames, oneLine, relatedManager, uniqueName, usesLoopNames } from './loop-reading';
+import { containsAny, MARK, relatedManager, uniqueName, usesLoopNames } from './loop-reading';
+import { chainOf, iterableChain, modelNames, oneLine } from './loop-chain';
 import { builtSave, preparesBuilt } from './deferred-built';
 
 export interface Deferred {

@@ -9,7 +9,8 @@ import type { Scope } from '../scope';
 import { walk, type Node } from '../syntax';
 import type { TextEdit } from '../types';
 import { insertAfter } from './edits';
-import { oneLine, relatedManager } from './loop-reading';
+import { relatedManager } from './loop-reading';
+import { oneLine } from './loop-chain';
 
 /**
  * The related managers the body queries (`order.lines` in `order.lines.filter(…)`): a lower-case

@@ -10,7 +10,7 @@ import type { LoopFacts, WriteCall } from '../code-facts';
 import type { ManyToManyLink } from '../project/m2m-link';
 import type { ModelFields } from '../project/view';
 import { unparen, walk, type Node } from '../syntax';
-import { oneLine } from './loop-reading';
+import { oneLine } from './loop-chain';
 
 export interface LinkRewrite {
   /** What the statement becomes before the flush check: an append or an extend of the batch (`%B%`). */

@@ -17,7 +17,8 @@ import type { Scope } from '../scope';
 import { callArguments, type Node } from '../syntax';
 import type { Producer } from './deferred-create';
 import { pythonString } from './edits';
-import { chainOf, defaultsAsKeywords, keywordTexts, MARK, mentions, modelNames, oneLine, relatedManager, usesLoopNames } from './loop-reading';
+import { defaultsAsKeywords, keywordTexts, MARK, mentions, relatedManager, usesLoopNames } from './loop-reading';
+import { chainOf, modelNames, oneLine } from './loop-chain';
 
 const PER_FLUSH = `${MARK} get_or_create() per row became one look-up and one bulk_create for each flush: a key not in the table yet gets the object built from its first row's defaults, as get_or_create would`;
 

@@ -7,7 +7,7 @@ import { isHistoricalModel } from '../historical-models';
 import type { Scope } from '../scope';
 import type { LoopFacts } from '../code-facts';
 import { callArguments, unparen, walk, type Node } from '../syntax';
-import { chainOf, iterableChain, modelNames } from './loop-reading';
+import { chainOf, iterableChain, modelNames } from './loop-chain';
 
 /**
  * A save() of a new object that bulk_create does just as well: no arguments, or only

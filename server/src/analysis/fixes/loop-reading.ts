@@ -1,113 +1,16 @@
 /**
- * What "Batch this loop" (batch-loop.ts) reads of a loop and its writes: the queryset chain it walks
- * and the manager bulk writes go through, whether a write stands alone on its line and whether its
- * result is read, the fields the loop assigns, get_or_create's look-up and defaults, the object a
- * save() writes.
+ * What "Batch this loop" (batch-loop.ts) reads of a loop's body and its writes: whether a write
+ * stands alone on its line and whether its result is read, the fields the loop assigns,
+ * get_or_create's look-up and defaults, the object a save() writes. The queryset a loop walks is
+ * loop-chain.ts's.
  */
 import type { LoopFacts } from '../code-facts';
-import { isGetModelCall, isHistoricalModel, MANAGERS } from '../historical-models';
+import { isHistoricalModel, MANAGERS } from '../historical-models';
 import { parameterNames, positionalParameterNames } from '../runpython-code';
 import type { Scope } from '../scope';
 import { callArguments, sequenceElements, staticString, unparen, walk, type Node } from '../syntax';
 
 export const MARK = '# TODO(migration-guard):';
-
-export interface Chain {
-  /** The model class name the chain starts from. */
-  model: string;
-  /** `Order.objects` or `Order.objects.using(alias)`: what bulk writes go through. */
-  manager: string;
-  /** Already streams, or prefetches (which iterator() would drop on older Django). */
-  streams: boolean;
-  /** The chain as written. */
-  expr: Node;
-}
-
-/** Queryset methods that return a queryset of the same model's rows. */
-export const QUERYSET_CHAIN: ReadonlySet<string> = new Set(
-  'all filter exclude order_by distinct select_related prefetch_related only defer using annotate alias reverse extra none union intersection difference select_for_update iterator complex_filter values values_list'.split(' '),
-);
-
-/** A model class by its name's case: `Order`. */
-const CAPITALISED = (name: string): boolean => /^[A-Z]/.test(name);
-
-/** Model classes in `locals`: capitalised names, and lower-case ones bound to `apps.get_model(...)` (`line_model`). */
-export function modelNames(locals: Scope): (name: string) => boolean {
-  return (name) => CAPITALISED(name) || isHistoricalModel(name, locals);
-}
-
-/**
- * `Order.objects.using(a).filter(...)` -> Order, `Order.objects.using(a)`. Null for anything else.
- * `isModel` says which plain names are model classes (by default the capitalised ones).
- */
-export function chainOf(expr: Node, isModel: (name: string) => boolean = CAPITALISED): Chain | null {
-  const links: Node[] = [];
-  let cur: Node | null = unparen(expr);
-  while (cur && (cur.type === 'call' || cur.type === 'attribute' || cur.type === 'subscript') && !isGetModelCall(cur)) {
-    links.push(cur);
-    cur = cur.type === 'call' ? cur.childForFieldName('function') : cur.type === 'attribute' ? cur.childForFieldName('object') : cur.childForFieldName('value');
-  }
-  // `Order.objects…`, or `apps.get_model("shop", "Order").objects…` written inline.
-  const inline = !!cur && isGetModelCall(cur);
-  if (!cur || (!inline && (cur.type !== 'identifier' || !isModel(cur.text)))) return null;
-  const model = oneLine(cur.text);
-  let manager: string | null = null;
-  let streams = false;
-  for (let i = links.length - 1; i >= 0; i--) {
-    const link = links[i] as Node;
-    if (link.type !== 'attribute') continue;
-    const attr = link.childForFieldName('attribute')?.text ?? '';
-    if (MANAGERS.has(attr) && manager === null) manager = oneLine(link.text);
-    // Past the manager, only methods that return a queryset of the same model: `.get(…).projects`
-    // walks to another model's rows.
-    else if (manager !== null && !QUERYSET_CHAIN.has(attr)) return null;
-    if (attr === 'using' && manager !== null && links[i - 1]?.type === 'call') manager = oneLine((links[i - 1] as Node).text);
-    if (attr === 'iterator' || attr === 'prefetch_related') streams = true;
-  }
-  return manager ? { model, manager, streams, expr: unparen(expr) } : null;
-}
-
-/** An expression written over several lines, on one: `using(\n  alias=a\n)` -> `using(alias=a)`. */
-export function oneLine(text: string): string {
-  return text.replace(/([([{])\s*\n\s*/g, '$1').replace(/\s*\n\s*([)\]}])/g, '$1').replace(/\s*\n\s*/g, ' ');
-}
-
-/**
- * Methods a loop's header may call on a queryset bound to a local name and still walk its rows, as
- * they are (`groups.iterator()`): no filter (it could repeat rows across a relation), no `using`
- * (another database), no values() (not rows).
- */
-const HEADER_KEEPS_ROWS: ReadonlySet<string> = new Set(['all', 'iterator', 'order_by', 'select_related', 'prefetch_related', 'only', 'defer']);
-
-/**
- * The chain a loop walks: written in the header, or bound once to a local name (saleor's `groups =
- * Group.objects.filter(…)`), which the header may walk through methods that keep its rows.
- */
-export function iterableChain(iterable: Node | null, locals: Scope): { chain: Chain; inHeader: boolean } | null {
-  if (!iterable) return null;
-  const n = unparen(iterable);
-  const isModel = modelNames(locals);
-  const direct = chainOf(n, isModel);
-  if (direct) return { chain: direct, inHeader: true };
-  let root: Node = n;
-  let streams = false;
-  while (root.type === 'call') {
-    const fn = root.childForFieldName('function');
-    const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
-    const object = fn?.childForFieldName('object');
-    if (!method || !object || !HEADER_KEEPS_ROWS.has(method)) return null;
-    // `iterator(chunk_size=…)` keeps the rows; positional arguments only for the methods that take fields.
-    if (method === 'all' && root.childForFieldName('arguments')?.namedChildren.some((a) => a.type !== 'comment')) return null;
-    if (method === 'iterator' || method === 'prefetch_related') streams = true;
-    root = unparen(object);
-  }
-  if (root.type === 'identifier') {
-    const b = locals.lookup(root.text);
-    const c = b?.kind === 'value' ? chainOf(b.node, isModel) : null;
-    if (c) return { chain: streams ? { ...c, streams } : c, inHeader: false };
-  }
-  return null;
-}
 
 /**
  * The statement a write stands in: the call on its own, or (for creates) `obj = call` /

@@ -13,7 +13,8 @@ import { classifyWrite, type LoopFacts, type WriteCall } from '../code-facts';
 import { callArguments, type Node } from '../syntax';
 import type { Scope } from '../scope';
 import { snakeCase } from '../snake-case';
-import { chainOf, keywordTexts, MARK, mentions, oneLine, ownLine, relatedManager, usesLoopNames } from './loop-reading';
+import { keywordTexts, MARK, mentions, ownLine, relatedManager, usesLoopNames } from './loop-reading';
+import { chainOf, oneLine } from './loop-chain';
 
 /** How the refusal of a get_or_create keyed by the loop's own row starts (deferred-create.ts batches those). */
 export const BY_OWN_ROW = "get_or_create() looks up by the loop's own row";

@@ -6,7 +6,8 @@
 import type { LoopFacts, WriteCall } from '../code-facts';
 import type { Scope } from '../scope';
 import { callArguments, codeChildren, unparen, type Node } from '../syntax';
-import { chainOf, containsAny, modelNames, oneLine, usesLoopNames } from './loop-reading';
+import { containsAny, usesLoopNames } from './loop-reading';
+import { chainOf, modelNames, oneLine } from './loop-chain';
 
 /**
  * `try: row.save(broadcast=False)` / `except TypeError: row.save()` (bookwyrm): code written for

@@ -6,7 +6,7 @@
  */
 import { walk, type Node } from '../syntax';
 import { MANAGERS } from '../historical-models';
-import { oneLine } from './loop-reading';
+import { oneLine } from './loop-chain';
 
 /**
  * The `Model.objects` / `Model._default_manager` / `Model._base_manager` nodes in `body`, except
