@@ -67,7 +67,7 @@ export async function runProjectBench(files: readonly BenchFile[], rounds: numbe
     for (const members of groups.values()) {
       const own = members.map((i) => paths[i] as string);
       const candidates = graphCandidates(own, new Map(), existsSync);
-      const layout = new ProjectLayout(candidates, new Map(), (dir) => readAppLabel(dir, parser));
+      const layout = new ProjectLayout(candidates, (dir) => readAppLabel(dir, parser));
       const migrations: ProjectMigration[] = [];
       for (const i of members) {
         const file = paths[i] as string;

@@ -287,11 +287,42 @@ describe('cli: settings and file selection', () => {
       writeFileSync(join(root, project, 'shop', 'migrations', '__init__.py'), '');
       writeFileSync(join(root, project, 'shop', 'migrations', '0001_initial.py'), SAVE_LOOP_MIGRATION('x'));
     }
-    const both = cli(['check', '--format', 'json', 'one', 'two'], root);
+    // One folder holding both projects: one graph, where two folders claim 'shop'.
+    const both = cli(['check', '--format', 'json', '.'], root);
     assert.match(both.stderr, /the app label 'shop' is claimed by more than one migrations folder: their migrations are checked without the migration graph/);
     const alone = cli(['check', '--format', 'json', 'one'], root);
     assert.doesNotMatch(alone.stderr, /claimed by more than one|no app's migrations folder/, alone.stderr);
-    assert.doesNotMatch(cli(['check', '--quiet', '--format', 'json', 'one', 'two'], root).stderr, /claimed/, '--quiet says nothing');
+    assert.doesNotMatch(cli(['check', '--quiet', '--format', 'json', '.'], root).stderr, /claimed/, '--quiet says nothing');
+  });
+
+  it('gives each folder named a graph of its own, as the editor does each workspace folder; a folder named inside another is part of it', () => {
+    const root = tempDir();
+    const initial = "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = [\n        migrations.CreateModel(name='Order', fields=[('id', models.AutoField(primary_key=True))]),\n    ]\n";
+    const addField = "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [('shop', '0001_initial')]\n    operations = [\n        migrations.AddField(model_name='order', name='code', field=models.IntegerField(default=0)),\n    ]\n";
+    for (const project of ['one', 'two']) {
+      write(join(root, project, 'shop', 'migrations', '__init__.py'), '');
+      write(join(root, project, 'shop', 'migrations', '0001_initial.py'), initial);
+      write(join(root, project, 'shop', 'migrations', '0002_order_code.py'), addField);
+    }
+    const flagged = (args: string[]) => {
+      const r = cli(['check', '--format', 'json', ...args], root);
+      return { stderr: r.stderr, files: (JSON.parse(r.stdout) as Array<{ path: string; rule: string }>).filter((f) => f.rule === 'add-field-not-null').map((f) => f.path).sort() };
+    };
+    // The rule needs the model state: the table must have existed before the AddField.
+    const separate = flagged(['one', 'two']);
+    assert.deepEqual(separate.files, ['one/shop/migrations/0002_order_code.py', 'two/shop/migrations/0002_order_code.py']);
+    assert.doesNotMatch(separate.stderr, /claimed/, separate.stderr);
+    assert.deepEqual(flagged(['one']).files, ['one/shop/migrations/0002_order_code.py']);
+    const together = flagged(['.']);
+    assert.deepEqual(together.files, [], 'one graph for both: the label is ambiguous, its state unknown');
+    assert.match(together.stderr, /the app label 'shop' is claimed by more than one migrations folder/);
+    const nested = flagged(['.', 'one']);
+    assert.deepEqual(nested.files, [], 'one named inside . is part of its project');
+    assert.match(nested.stderr, /claimed by more than one/);
+    const graph = cli(['graph', '--format', 'json', 'one', 'two'], root);
+    assert.equal(graph.code, 0, graph.stderr);
+    const report = JSON.parse(graph.stdout) as { apps: Array<{ label: string; folders: string[]; leaves: string[] }> };
+    assert.deepEqual(report.apps.map((a) => [a.label, a.folders, a.leaves]), [['shop', ['one/shop/migrations'], ['0002_order_code']], ['shop', ['two/shop/migrations'], ['0002_order_code']]]);
   });
 
   it('says which apps are checked without the project view because their apps.py label cannot be read, in check and in graph', () => {

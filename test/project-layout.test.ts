@@ -156,7 +156,7 @@ describe('project layout', () => {
     const overrides = new Map([['legacy', join(root, 'legacy/db_migrations')]]);
     const candidates = graphCandidates(files, overrides, existsSync);
     const parser = await getParser();
-    const layout = new ProjectLayout(candidates, overrides, (dir) => readAppLabel(dir, parser));
+    const layout = new ProjectLayout(candidates, (dir) => readAppLabel(dir, parser));
     assert.equal(layout.appOf(join(root, 'shop/migrations/0001_initial.py')), 'shop');
     assert.equal(layout.appOf(join(root, 'billing/migrations/0001_initial.py')), 'money');
     assert.equal(layout.appOf(join(root, 'nopkg/migrations/0001_initial.py')), null, 'no __init__.py: Django sees no migrations');

@@ -156,7 +156,7 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
   if (selection.note) info(selection.note);
   const tasks = selection.tasks;
   // The project view needs every migration of the folders walked (linted or not), and the apps' labels.
-  const project = planProject(found.python, tasks, resolver);
+  const project = planProject(found.python, tasks, resolver, found.roots);
   const all = [...tasks, ...project.extra];
 
   const cache = openCache(options, resolver, io.cwd, warn);

@@ -17,6 +17,8 @@ export interface Discovery {
    * the files named: what the project view may need beyond the files linted.
    */
   python: string[];
+  /** The folders named (absolute): each is a project of its own (project-run.ts, projectsOf). */
+  roots: string[];
   /** Paths that do not exist or could not be listed: the run ends with exit status 2. */
   errors: string[];
   /** Worth telling the user, not a failure. */
@@ -39,7 +41,7 @@ function statOrError(file: string): Stats | string {
 
 
 class Walk {
-  readonly out: Discovery = { tasks: [], python: [], errors: [], warnings: [] };
+  readonly out: Discovery = { tasks: [], python: [], roots: [], errors: [], warnings: [] };
   /** The absolute paths named so far. */
   private readonly named: string[] = [];
   /**
@@ -87,6 +89,7 @@ class Walk {
     if (typeof st === 'string') {
       this.out.errors.push(`${given}: ${st}`);
     } else if (st.isDirectory()) {
+      this.out.roots.push(abs);
       this.folder(given, abs, this.fallbackRoot(abs, true));
     } else if (!abs.endsWith('.py')) {
       this.out.warnings.push(`${given}: not a Python file, skipped`);

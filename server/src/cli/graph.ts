@@ -35,7 +35,19 @@ interface AppReport {
   uncertain: boolean;
 }
 
-function describe(view: ProjectView, cwd: string): { apps: AppReport[]; plan: string[]; unknownDependencies: Array<{ migration: string; missing: string }>; cycles: string[][] } {
+type GraphReport = { apps: AppReport[]; plan: string[]; unknownDependencies: Array<{ migration: string; missing: string }>; cycles: string[][] };
+
+/** The reports of several projects' graphs (each folder named is a project of its own) as one. */
+function merged(reports: GraphReport[]): GraphReport {
+  return {
+    apps: reports.flatMap((r) => r.apps),
+    plan: reports.flatMap((r) => r.plan),
+    unknownDependencies: reports.flatMap((r) => r.unknownDependencies),
+    cycles: reports.flatMap((r) => r.cycles),
+  };
+}
+
+function describe(view: ProjectView, cwd: string): GraphReport {
   const g = view.graph;
   const plan = g.cycles().length === 0 ? g.fullPlan() : [];
   const order = new Map(plan.map((n, i) => [n, i]));
@@ -68,7 +80,7 @@ function describe(view: ProjectView, cwd: string): { apps: AppReport[]; plan: st
   };
 }
 
-function text(report: ReturnType<typeof describe>, plan: boolean): string {
+function text(report: GraphReport, plan: boolean): string {
   const out: string[] = [];
   if (plan) {
     report.plan.forEach((id, i) => out.push(`${String(i + 1).padStart(5)}  ${id}`));
@@ -97,11 +109,11 @@ export async function runGraph(options: GraphOptions, io: CheckIo): Promise<numb
   for (const w of found.warnings) warn(w);
   for (const e of found.errors) io.stderr(`migration-guard: error: ${e}\n`);
   if (found.errors.length > 0) return 2;
-  const project = planProject(found.python, [], resolver);
+  const project = planProject(found.python, [], resolver, found.roots);
   const { results } = await lintAllTasks(project.extra, resolver.configs, options.jobs);
-  const view = finishProjectView(project, project.extra, results, resolver.resolved[0]?.settings.authUserModel ?? 'auth.User');
+  const views = finishProjectView(project, project.extra, results, resolver.resolved[0]?.settings.authUserModel ?? 'auth.User');
   for (const note of planNotes(project, project.extra, results, io.cwd)) io.stderr(`migration-guard: ${note}\n`);
-  const report = describe(view, io.cwd);
+  const report = merged(views.all().map((v) => describe(v, io.cwd)));
   io.stdout(options.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : text(report, options.plan));
   const refused = report.unknownDependencies.length > 0 || report.cycles.length > 0 || report.apps.some((a) => a.conflict);
   return refused ? 1 : 0;

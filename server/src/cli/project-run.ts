@@ -4,7 +4,7 @@
  * once every file has been read, the project view itself and each linted file's final findings.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { finalizeFindings, projectFindings, viewAnswers } from '../analysis/engine';
 import type { AppLabel } from '../analysis/project/app-config';
 import type { MigrationSummary } from '../analysis/project/summary';
@@ -55,9 +55,22 @@ function namesDefaultConfig(file: string): boolean {
   }
 }
 
-export function planProject(python: Iterable<string>, tasks: readonly LintTask[], resolver: ConfigResolver): ProjectPlan {
+/**
+ * The project a folder belongs to: the folder named on the command line that holds it (each is a
+ * project of its own, as each workspace folder is in the editor), else '' (named files, and every
+ * folder of a run given one). A folder named inside another named one is part of that one.
+ */
+export function projectsOf(roots: readonly string[]): (dir: string) => string {
+  const sorted = [...new Set(roots)].sort((a, b) => a.length - b.length);
+  const outer = sorted.filter((r, i) => !sorted.slice(0, i).some((o) => r === o || r.startsWith(o.endsWith(sep) ? o : o + sep)));
+  if (outer.length < 2) return () => '';
+  return (dir) => outer.find((r) => dir === r || dir.startsWith(r.endsWith(sep) ? r : r + sep)) ?? '';
+}
+
+/** @param roots the folders named on the command line (absolute): each is a project (see projectsOf). */
+export function planProject(python: Iterable<string>, tasks: readonly LintTask[], resolver: ConfigResolver, roots: readonly string[] = []): ProjectPlan {
   const overrides = overridesOf(resolver);
-  const candidates = graphCandidates(python, overrides, existsSync);
+  const candidates = graphCandidates(python, overrides, existsSync, projectsOf(roots));
   const known = new Set(tasks.map((t) => t.file));
   const extra: LintTask[] = [];
   for (const file of candidates.files) {
@@ -119,28 +132,65 @@ function labelsOf(tasks: readonly LintTask[], results: readonly FileResult[]): M
 /** Which app each file of the run belongs to, from the apps.py labels the run read. */
 function layoutOf(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[]): ProjectLayout {
   const labels = labelsOf(tasks, results);
-  return new ProjectLayout(plan.candidates, plan.overrides, (dir) => labels.get(dir) ?? { kind: 'none' });
+  return new ProjectLayout(plan.candidates, (dir) => labels.get(dir) ?? { kind: 'none' });
 }
 
-/** The project view from every file a run read (apps.py labels included). */
-export function finishProjectView(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], authUserModel: string, baseWrites?: ProjectViewInput['baseWrites']): ProjectView {
-  return viewOf(layoutOf(plan, tasks, results), tasks, results, authUserModel, baseWrites);
+/** The project views of a run, one per project (see projectsOf): a file's questions go to its project's. */
+export class ProjectViews {
+  constructor(
+    private readonly layout: ProjectLayout,
+    private readonly views: ReadonlyMap<string, ProjectView>,
+    /** A view of no migration, for a file linted again outside every app (it knows nothing of the file, as the others do not). */
+    private readonly outside: () => ProjectView,
+  ) {}
+
+  /** The view of a migration's project; null for a file in no app's migrations folder. */
+  of(file: string): ProjectView | null {
+    const project = this.layout.appOf(file) === null ? null : this.layout.projectOf(file);
+    return project === null ? null : (this.views.get(project) ?? null);
+  }
+
+  /**
+   * The view a file is linted again with: its project's, else one that knows nothing of it (a
+   * fix then says what it cannot know, as in a project of one view).
+   */
+  relintView(file: string): ProjectView {
+    return this.of(file) ?? this.outside();
+  }
+
+  /** Every project's view, in the order their first migrations came. */
+  all(): ProjectView[] {
+    return [...this.views.values()];
+  }
 }
 
-function viewOf(layout: ProjectLayout, tasks: readonly LintTask[], results: readonly FileResult[], authUserModel: string, baseWrites?: ProjectViewInput['baseWrites']): ProjectView {
-  const entries: Array<{ file: string; app: string; summary: MigrationSummary | null }> = [];
+/** The project views from every file a run read (apps.py labels included). */
+export function finishProjectView(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], authUserModel: string, baseWrites?: ProjectViewInput['baseWrites']): ProjectViews {
+  return viewsOf(layoutOf(plan, tasks, results), tasks, results, authUserModel, baseWrites);
+}
+
+function viewsOf(layout: ProjectLayout, tasks: readonly LintTask[], results: readonly FileResult[], authUserModel: string, baseWrites?: ProjectViewInput['baseWrites']): ProjectViews {
+  const byProject = new Map<string, Array<{ file: string; app: string; summary: MigrationSummary | null }>>();
   tasks.forEach((t, i) => {
     const app = layout.appOf(t.file);
     if (!app || t.mode === 'app-config') return;
+    const project = layout.projectOf(t.file) ?? '';
     const r = results[i];
+    let entries = byProject.get(project);
+    if (!entries) byProject.set(project, (entries = []));
     entries.push({ file: t.file, app, summary: r?.status === 'checked' ? r.analysis.summary : null });
   });
-  return new ProjectView({
-    migrations: projectMigrations(entries),
-    swappable: { AUTH_USER_MODEL: authUserModel },
-    names: POSTGRES_NAMES,
-    ...(baseWrites ? { baseWrites } : {}),
-  });
+  const viewOf = (entries: Array<{ file: string; app: string; summary: MigrationSummary | null }>): ProjectView =>
+    new ProjectView({
+      migrations: projectMigrations(entries),
+      swappable: { AUTH_USER_MODEL: authUserModel },
+      names: POSTGRES_NAMES,
+      ...(baseWrites ? { baseWrites } : {}),
+    });
+  const views = new Map<string, ProjectView>();
+  for (const [project, entries] of byProject) views.set(project, viewOf(entries));
+  let outside: ProjectView | null = null;
+  return new ProjectViews(layout, views, () => (outside ??= viewOf([])));
 }
 
 /** A file's text as read for the workers, or null when it cannot be read or written back as read. */
@@ -161,9 +211,9 @@ function sameNumber(file: string, creates: ReadonlyMap<string, FileCreation>): b
 }
 
 /** Builds the view from every file read, then runs the project rules and finalizes each linted file. */
-export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], configs: readonly LintConfig[], authUserModel: string, built?: ProjectView): ProjectOutcome {
+export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], configs: readonly LintConfig[], authUserModel: string, built?: ProjectViews): ProjectOutcome {
   const layout = layoutOf(plan, tasks, results);
-  const view = built ?? viewOf(layout, tasks, results, authUserModel);
+  const views = built ?? viewsOf(layout, tasks, results, authUserModel);
   const findings = new Map<number, CliFinding[]>();
   const creates = new Map<string, FileCreation>();
   const outsideApps: string[] = [];
@@ -175,7 +225,8 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
     if ((t.mode !== 'lint' && t.mode !== 'detect') || r?.status !== 'checked') return;
     const config = configs[t.config] as LintConfig;
     const { analysis } = r;
-    const project = layout.appOf(t.file) ? { view, file: t.file } : undefined;
+    const view = views.of(t.file);
+    const project = view ? { view, file: t.file } : undefined;
     if (!project && analysis.summary) {
       const folder = layout.folderOf(t.file);
       if (!folder) outsideApps.push(t.path);
@@ -315,8 +366,8 @@ async function lintForFixes(plan: ProjectPlan, tasks: readonly LintTask[], confi
 interface Relinted {
   results: FileResult[];
   hashes: Array<string | null>;
-  /** The project view of these results, when it was built on the way. */
-  view?: ProjectView;
+  /** The project views of these results, when they were built on the way. */
+  view?: ProjectViews;
   /** The project's modules read for the base classes migrations give models: what the results depend on too. */
   baseFiles?: string[];
 }
@@ -343,12 +394,17 @@ async function withViewAnswers(plan: ProjectPlan, tasks: readonly LintTask[], co
   const view = finishProjectView(plan, tasks, linted.results, authUserModel, (base, file) => bases?.writes(base, file) ?? { kind: 'unknown', why: 'its module was not read' });
   const asked = (i: number, question: (file: string, app: string, model: string) => boolean): boolean =>
     viewAnswers((linted.results[i] as Checked).analysis, (app, model) => question((tasks[i] as LintTask).file, app, model));
-  const maybe = asking.filter((i) => asked(i, (file, app, model) => view.multiTableChild(file, app, model) || view.fillsAnotherField(file, app, model) || view.customBases(file, app, model).length > 0));
+  const maybe = asking.filter((i) =>
+    asked(i, (file, app, model) => {
+      const v = view.of(file);
+      return !!v && (v.multiTableChild(file, app, model) || v.fillsAnotherField(file, app, model) || v.customBases(file, app, model).length > 0);
+    }),
+  );
   if (maybe.length === 0) return { ...linted, view };
   const parser = await PythonParser.create(bundledGrammarPaths());
   try {
     const reader = (bases = new BaseClassReader(parser));
-    const todo = maybe.filter((i) => asked(i, (file, app, model) => view.bulkWritesDiffer(file, app, model)));
+    const todo = maybe.filter((i) => asked(i, (file, app, model) => view.of(file)?.bulkWritesDiffer(file, app, model) ?? false));
     // Only the rules that asked run again; the file's other findings stand.
     const again = relint(parser, tasks, configs, linted.results, view, todo, (i) => (linted.results[i] as Checked).analysis.viewRules ?? []);
     const results = again.results.map((r, i) => {
@@ -369,7 +425,7 @@ type Checked = Extract<FileResult, { status: 'checked' }>;
  * `results` with the files at `todo` linted again, in this thread, with the project view; with
  * `only`, just the rules it names for that file (the others off).
  */
-function relint(parser: PythonParser, tasks: readonly LintTask[], configs: readonly LintConfig[], results: readonly FileResult[], view: ProjectView, todo: readonly number[], only?: (i: number) => readonly string[]): { results: FileResult[] } {
+function relint(parser: PythonParser, tasks: readonly LintTask[], configs: readonly LintConfig[], results: readonly FileResult[], views: ProjectViews, todo: readonly number[], only?: (i: number) => readonly string[]): { results: FileResult[] } {
   const out = [...results];
   const interner = new ValueInterner();
   for (const i of todo) {
@@ -377,7 +433,7 @@ function relint(parser: PythonParser, tasks: readonly LintTask[], configs: reado
     const config = configs[t.config] as LintConfig;
     const keep = only ? new Set(only(i)) : null;
     const rules = keep ? onlyRules(config.rules, keep) : config.rules;
-    out[i] = lintFile(parser, t, { ...config, rules }, interner, { view, file: t.file });
+    out[i] = lintFile(parser, t, { ...config, rules }, interner, { view: views.relintView(t.file), file: t.file });
   }
   return { results: out };
 }

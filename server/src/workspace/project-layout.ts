@@ -7,6 +7,10 @@
  * name starts with `_` or `~` or has another dot are not migrations. When two folders claim one
  * label, nothing is said about that label: its files belong to no app.
  *
+ * A run may hold several projects (`check` given several folders, as an editor has workspace
+ * folders): each folder is then a project of its own, with a graph of its own, and two projects
+ * may each have an app of one label.
+ *
  * In two steps, so a run can read every apps.py together with the migrations: `graphCandidates`
  * needs no labels; `ProjectLayout` then names the folders.
  */
@@ -21,6 +25,8 @@ export interface MigrationFolder {
   source: 'folder name' | 'apps.py' | 'migration-modules' | 'ambiguous' | 'unknown apps.py label';
   /** The label another folder claims too (`source` is 'ambiguous'). */
   claimed?: string;
+  /** The project it belongs to ('' when the run has one). */
+  project: string;
 }
 
 /** A module name Django's loader lists: a `.py` file not starting with `_` / `~`, no other dot. */
@@ -34,6 +40,8 @@ interface CandidateFolder {
   dir: string;
   /** The label migration-modules gives it, or null: its app folder's apps.py decides. */
   override: string | null;
+  /** The project it belongs to ('' when the run has one). */
+  project: string;
 }
 
 export interface GraphCandidates {
@@ -42,14 +50,17 @@ export interface GraphCandidates {
   /** App folders whose apps.py may name the label. */
   appDirs: string[];
   folders: CandidateFolder[];
+  /** The labels migration-modules gives a folder, each with its folder's project (`project\0label`). */
+  overridden: string[];
 }
 
 /**
  * The folders that may hold migrations and their files, before labels are known.
  * @param files every Python file found (absolute paths)
  * @param overrides label -> absolute folder, from migration-modules settings
+ * @param projectOf the project a folder belongs to, when a run holds several
  */
-export function graphCandidates(files: Iterable<string>, overrides: ReadonlyMap<string, string>, exists: (path: string) => boolean): GraphCandidates {
+export function graphCandidates(files: Iterable<string>, overrides: ReadonlyMap<string, string>, exists: (path: string) => boolean, projectOf: (dir: string) => string = () => ''): GraphCandidates {
   const overrideDirs = new Map([...overrides].map(([label, dir]) => [dir, label]));
   const byDir = new Map<string, string[]>();
   for (const file of files) {
@@ -59,11 +70,11 @@ export function graphCandidates(files: Iterable<string>, overrides: ReadonlyMap<
     list.push(file);
     byDir.set(dir, list);
   }
-  const out: GraphCandidates = { files: [], appDirs: [], folders: [] };
+  const out: GraphCandidates = { files: [], appDirs: [], folders: [], overridden: [...overrides].map(([label, dir]) => `${projectOf(dir)}\0${label}`) };
   for (const [dir, list] of byDir) {
     const override = overrideDirs.get(dir) ?? null;
     if ((override === null && basename(dir) !== 'migrations') || !exists(join(dir, '__init__.py'))) continue;
-    out.folders.push({ dir, override });
+    out.folders.push({ dir, override, project: projectOf(dir) });
     out.files.push(...list);
     if (override === null) out.appDirs.push(dirname(dir));
   }
@@ -74,25 +85,28 @@ export class ProjectLayout {
   private readonly folders = new Map<string, MigrationFolder>();
 
   /** @param appLabel the label an app folder's apps.py states (`none` without apps.py or AppConfig). */
-  constructor(candidates: GraphCandidates, overrides: ReadonlyMap<string, string>, appLabel: (appDir: string) => AppLabel) {
-    const overridden = new Set(overrides.keys());
+  constructor(candidates: GraphCandidates, appLabel: (appDir: string) => AppLabel) {
+    const overridden = new Set(candidates.overridden);
     const byLabel = new Map<string, MigrationFolder[]>();
     for (const c of candidates.folders) {
       let f: MigrationFolder;
-      if (c.override !== null) f = { dir: c.dir, label: c.override, source: 'migration-modules' };
+      const project = c.project;
+      if (c.override !== null) f = { dir: c.dir, label: c.override, source: 'migration-modules', project };
       else {
         const app = appLabel(dirname(c.dir));
-        if (app.kind === 'label') f = { dir: c.dir, label: app.label, source: 'apps.py' };
-        else if (app.kind === 'none') f = { dir: c.dir, label: basename(dirname(c.dir)), source: 'folder name' };
-        else f = { dir: c.dir, label: null, source: 'unknown apps.py label' };
+        if (app.kind === 'label') f = { dir: c.dir, label: app.label, source: 'apps.py', project };
+        else if (app.kind === 'none') f = { dir: c.dir, label: basename(dirname(c.dir)), source: 'folder name', project };
+        else f = { dir: c.dir, label: null, source: 'unknown apps.py label', project };
         // MIGRATION_MODULES replaces the app's own migrations folder.
-        if (f.label && overridden.has(f.label)) continue;
+        if (f.label && overridden.has(`${project}\0${f.label}`)) continue;
       }
       this.folders.set(c.dir, f);
       if (!f.label) continue;
-      const list = byLabel.get(f.label) ?? [];
+      // A label is claimed twice only within one project.
+      const key = `${project}\0${f.label}`;
+      const list = byLabel.get(key) ?? [];
       list.push(f);
-      byLabel.set(f.label, list);
+      byLabel.set(key, list);
     }
     for (const list of byLabel.values()) {
       if (list.length < 2) continue;
@@ -108,6 +122,11 @@ export class ProjectLayout {
   appOf(file: string): string | null {
     if (!isMigrationModuleName(basename(file))) return null;
     return this.folders.get(dirname(file))?.label ?? null;
+  }
+
+  /** The project a migration file's graph is ('' when the run has one), or null when it is in no migrations folder. */
+  projectOf(file: string): string | null {
+    return this.folders.get(dirname(file))?.project ?? null;
   }
 
   /** The folder record of a file's directory, if it is a migrations folder. */
@@ -137,7 +156,7 @@ export function viewNotes(ambiguousLabels: readonly string[], unlabelledApps: re
   if (ambiguousLabels.length > 0) {
     notes.push(
       `${ambiguousLabels.length === 1 ? 'the app label' : 'the app labels'} ${ambiguousLabels.map((l) => `'${l}'`).join(', ')} ${ambiguousLabels.length === 1 ? 'is' : 'are'} claimed by more than one migrations folder: ` +
-        `their migrations are checked without the migration graph and the model state. Check each project on its own, or name the folders in [tool.migration-guard.migration-modules].`,
+        `their migrations are checked without the migration graph and the model state. If they are different projects, give each its own folder (each folder named to check, and each workspace folder, is a project of its own); else name the folders in [tool.migration-guard.migration-modules].`,
     );
   }
   return notes;

@@ -113,7 +113,7 @@ export async function loadProject(root: string, parser: PythonParser, settings: 
   const overrides = overrideFolders(settings, root);
   const candidates = graphCandidates(files, overrides, existsSync);
   const classes = new Map<string, ConfigModule | null>();
-  const layout = new ProjectLayout(candidates, overrides, (dir) => readAppLabel(dir, parser, classes));
+  const layout = new ProjectLayout(candidates, (dir) => readAppLabel(dir, parser, classes));
   const entries: Array<{ file: string; app: string; summary: MigrationSummary | null }> = [];
   const summaries = new Map<string, MigrationSummary>();
   const interner = new ValueInterner();

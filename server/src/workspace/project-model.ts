@@ -111,7 +111,7 @@ export class ProjectModel {
       if (!l) labels.set(dir, (l = readAppLabel(dir, this.parser, classes)));
       return l;
     };
-    this.layout = new ProjectLayout(candidates, settings.overrides, label);
+    this.layout = new ProjectLayout(candidates, label);
     for (const [file, e] of [...this.entries]) {
       const app = this.layout.appOf(file);
       if (app) this.entries.set(file, { ...e, app });
