@@ -210,6 +210,40 @@ describe('language server: the project view', () => {
     }
   });
 
+  it('decides by path before reading, as the CLI does: excluded files and, with content detection off, files outside migrations folders say nothing', async () => {
+    const loop = "from django.db import migrations\n\n\ndef forwards(apps, schema_editor):\n    Order = apps.get_model('shop', 'Order')\n    for order in Order.objects.all():\n        order.total = 0\n        order.save()\n\n\nclass Migration(migrations.Migration):\n    dependencies = []\n    operations = [migrations.RunPython(forwards)]\n";
+    const folders: string[] = [];
+    for (const detect of [true, false]) {
+      const { root, write } = emptyProject();
+      folders.push(root);
+      write('pyproject.toml', `[tool.migration-guard]\nexclude = ["legacy/**"]\ndetect-by-content = ${String(detect)}\n`);
+      write('shop/migrations/__init__.py', '');
+      write('shop/migrations/0001_totals.py', loop);
+      write('scripts/custom_migration.py', loop);
+      write('legacy/migrations/__init__.py', '');
+      write('legacy/migrations/0001_totals.py', loop);
+      write('legacy/scripts/custom_migration.py', loop);
+    }
+    const reported = (root: string): string[] => {
+      const cli = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'check', '.', '--format', 'json'], { cwd: root, encoding: 'utf8' });
+      return [...new Set((JSON.parse(cli.stdout) as Array<{ path: string }>).map((f) => f.path))].sort();
+    };
+    const [detecting, notDetecting] = folders as [string, string];
+    assert.deepEqual(reported(detecting), ['scripts/custom_migration.py', 'shop/migrations/0001_totals.py']);
+    assert.deepEqual(reported(notDetecting), ['shop/migrations/0001_totals.py']);
+    const client = await TestClient.start({ workspaceFolders: folders, settings: () => ({}) });
+    try {
+      await client.waitFor(() => client.logs.some((l) => /checked \d+ migrations/.test(l)), 'the workspace scan');
+      await new Promise((r) => setTimeout(r, 300));
+      for (const root of folders) {
+        const files = [...client.diagnostics].filter(([uri, p]) => p.diagnostics.length > 0 && fileURLToPath(uri).startsWith(`${root}/`)).map(([uri]) => fileURLToPath(uri).slice(root.length + 1));
+        assert.deepEqual(files.sort(), reported(root), root);
+      }
+    } finally {
+      await client.stop();
+    }
+  });
+
   it('says in its log, after the scan, which apps it checks without the project view because their apps.py label cannot be read, as the CLI does', async () => {
     const { root, write } = emptyProject();
     for (const app of ['shop', 'billing']) {

@@ -28,6 +28,8 @@ export class LintService {
   /** Hides findings a project's baseline records; set its `warn` to hear about unusable baselines. */
   readonly baselines = new EditorBaselines();
   private workspaceFolders: string[] = [];
+  /** Each folder as the start of its files' paths (with its separator), in workspaceFolders' order. */
+  private folderPrefixes: string[] = [];
   private readonly editorSettings = new Map<string, PartialSettings>();
   private editorProblems = new Map<string, string[]>();
   /** During a workspace scan: the settings of each directory, resolved once (see scanning). */
@@ -58,6 +60,7 @@ export class LintService {
   setWorkspaceFolders(folders: string[]): void {
     // Longest first, so nested folders win.
     this.workspaceFolders = [...folders].sort((a, b) => b.length - a.length);
+    this.folderPrefixes = this.workspaceFolders.map((f) => (f.endsWith('/') ? f : `${f}/`));
     this.byDir?.clear();
   }
 
@@ -66,7 +69,13 @@ export class LintService {
   }
 
   folderOf(file: string): string | null {
-    return this.workspaceFolders.find((f) => file === f || file.startsWith(f.endsWith('/') ? f : `${f}/`)) ?? null;
+    // Asked several times for every file of a scan.
+    const prefixes = this.folderPrefixes;
+    for (let i = 0; i < prefixes.length; i++) {
+      const f = this.workspaceFolders[i] as string;
+      if (file.startsWith(prefixes[i] as string) || file === f) return f;
+    }
+    return null;
   }
 
   /** Records the raw `migrationGuard` section for a folder ('' for files outside any folder). */

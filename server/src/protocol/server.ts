@@ -157,12 +157,18 @@ export function startServer(connection: Connection, options: ServerOptions): voi
 
   /**
    * The scan's reading and linting of one file, synchronously (async reads cost several times more
-   * CPU). A file that can only be a migration by its content is not decoded when its bytes do not
-   * name `Migration` (most Python files of a project). Returns whether it is a migration.
+   * CPU). A file the settings leave out is not read; one that can only be a migration by its
+   * content is not decoded when its bytes do not name `Migration` (most Python files of a
+   * project). Returns whether it is a migration.
    */
   function scanFile(file: string): boolean {
+    const kind = linter.scanKind(file);
+    if (kind === 'skip') {
+      linter.notMigration(file);
+      return false;
+    }
     const read = readFileBytes(file, service.settingsFor(file).settings.maxFileSize, scanBuffer);
-    if (read.ok && !read.data.includes(MIGRATION_WORD) && !linter.needsText(file)) {
+    if (read.ok && kind === 'bytes' && !read.data.includes(MIGRATION_WORD)) {
       linter.notMigration(file);
       return false;
     }

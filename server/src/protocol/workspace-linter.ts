@@ -6,6 +6,7 @@
  * without being re-read or re-parsed — at once for the file being edited, a moment after the
  * last keystroke for the others. Publishing is the caller's; this module holds no connection.
  */
+import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -58,7 +59,9 @@ interface Analyzed {
 }
 
 /** The hash of a text read from disk (to tell, when its document closes, whether the disk still holds it). */
-const textHash = (text: string): string => createHash('sha1').update(text).digest('base64');
+/** The one-shot crypto.hash (Node.js 20.12 and 21.7 on) makes no Hash object per file; older runtimes build one. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64') => string }).hash;
+const textHash = (text: string): string => (oneShot ? oneShot('sha1', text, 'base64') : createHash('sha1').update(text).digest('base64'));
 
 /** Whether two resolutions of a file's settings say the same (outside a scan, each is a new object). */
 const sameSettings = (a: ResolvedSettings, b: ResolvedSettings): boolean =>
@@ -235,23 +238,28 @@ export class WorkspaceLinter {
   }
 
   /**
-   * Whether a file read from disk matters even when its bytes do not name `Migration`: it is open
-   * in the editor, included by its path, or one of an app's migrations (the project view reads
-   * them all). Any other file is a migration only by its content.
+   * What a scan does with a file on disk, by its path, before reading it: `text` when it matters
+   * whatever its bytes (open in the editor, one of an app's migrations — the project view reads
+   * them all — or a migration by its path); `bytes` when it is a migration only if its content
+   * defines one (read, decoded only when its bytes name `Migration`); `skip` when the settings
+   * leave it out (excluded, or content detection off), as `check` never reads such a file.
    */
-  needsText(file: string): boolean {
+  scanKind(file: string): 'text' | 'bytes' | 'skip' {
     // Asked of every Python file of a scan: the file's URI is made only when some document is open.
     const docs = this.host.documents();
-    if (docs && docs.size > 0 && docs.get(pathToFileURL(file).href)) return true;
-    if (this.modelOf(file)?.appOf(file)) return true;
-    return this.host.service.settingsFor(file).matcher.isIncluded(file);
+    if (docs && docs.size > 0 && docs.get(pathToFileURL(file).href)) return 'text';
+    if (this.modelOf(file)?.appOf(file)) return 'text';
+    const kind = this.host.service.settingsFor(file).matcher.classify(file);
+    return kind === 'migration' ? 'text' : kind === 'by-content' ? 'bytes' : 'skip';
   }
 
-  /** A file on disk that is not a migration (needsText said so, and its bytes do not name one): nothing is kept or shown for it. */
+  /** A file on disk that is not a migration (scanKind and its bytes said so): nothing is kept or shown for it. */
   notMigration(file: string): void {
-    const uri = pathToFileURL(file).href;
     this.analyzed.delete(file);
     this.kept.delete(file);
+    // Most files of a scan were never published: their URI is made only when some file was.
+    if (this.published.size === 0) return;
+    const uri = pathToFileURL(file).href;
     if (this.published.delete(uri)) this.host.publish(uri, []);
   }
 

@@ -27,7 +27,8 @@ export type ProjectChange = 'none' | 'state' | 'graph';
 interface Entry {
   app: string;
   summary: MigrationSummary | null;
-  graphKey: string;
+  /** graphKey of the summary, made when an update first compares it (a scan's first reading of each file never does). */
+  graphKey?: string;
   /** Never read yet (known from the folder listing only). */
   unread?: boolean;
 }
@@ -119,7 +120,7 @@ export class ProjectModel {
     }
     for (const file of candidates.files) {
       const app = this.layout.appOf(file);
-      if (app && !this.entries.has(file)) this.entries.set(file, { app, summary: null, graphKey: '', unread: true });
+      if (app && !this.entries.has(file)) this.entries.set(file, { app, summary: null, unread: true });
     }
     this.current = null;
   }
@@ -160,9 +161,10 @@ export class ProjectModel {
     const app = this.appOf(file);
     if (!app) return 'none';
     const before = this.entries.get(file);
-    const next: Entry = { app, summary, graphKey: graphKey(summary) };
+    const next: Entry = { app, summary };
     this.entries.set(file, next);
-    const sameGraph = !!before && !before.unread && before.graphKey === next.graphKey;
+    const keyOf = (e: Entry): string => (e.graphKey ??= graphKey(e.summary));
+    const sameGraph = !!before && !before.unread && keyOf(before) === keyOf(next);
     // The view keeps the summary it was built with: positions may be stale, facts are not.
     if (sameGraph && sameState(before.summary, summary)) return 'none';
     if (!sameGraph) {
