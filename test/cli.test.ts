@@ -295,7 +295,7 @@ describe('cli: settings and file selection', () => {
     assert.doesNotMatch(cli(['check', '--quiet', '--format', 'json', '.'], root).stderr, /claimed/, '--quiet says nothing');
   });
 
-  it('gives each folder named a graph of its own, as the editor does each workspace folder; a folder named inside another is part of it', () => {
+  it('gives folders named from different projects a graph each, as the editor does workspace folders; a folder named inside another is part of it', () => {
     const root = tempDir();
     const initial = "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = [\n        migrations.CreateModel(name='Order', fields=[('id', models.AutoField(primary_key=True))]),\n    ]\n";
     const addField = "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [('shop', '0001_initial')]\n    operations = [\n        migrations.AddField(model_name='order', name='code', field=models.IntegerField(default=0)),\n    ]\n";
@@ -323,6 +323,24 @@ describe('cli: settings and file selection', () => {
     assert.equal(graph.code, 0, graph.stderr);
     const report = JSON.parse(graph.stdout) as { apps: Array<{ label: string; folders: string[]; leaves: string[] }> };
     assert.deepEqual(report.apps.map((a) => [a.label, a.folders, a.leaves]), [['shop', ['one/shop/migrations'], ['0002_order_code']], ['shop', ['two/shop/migrations'], ['0002_order_code']]]);
+  });
+
+  it('keeps apps of one project named one by one in one graph: the project is found by manage.py, pyproject.toml, setup.py, setup.cfg or .git', () => {
+    const root = tempDir();
+    const migration = (deps: string) => `from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [${deps}]\n    operations = []\n`;
+    write(join(root, 'manage.py'), '');
+    write(join(root, 'shop', 'migrations', '__init__.py'), '');
+    write(join(root, 'shop', 'migrations', '0001_initial.py'), migration(''));
+    write(join(root, 'billing', 'migrations', '__init__.py'), '');
+    // A dependency on a shop migration that does not exist is reported only where shop's migrations are in the same graph.
+    write(join(root, 'billing', 'migrations', '0001_initial.py'), migration("('shop', '0009_missing')"));
+    const unknown = (args: string[]) => (JSON.parse(cli(['check', '--format', 'json', ...args], root).stdout) as Array<{ rule: string }>).filter((f) => f.rule === 'unknown-dependency').length;
+    assert.equal(unknown(['.']), 1);
+    assert.equal(unknown(['shop', 'billing']), 1, 'shop and billing are apps of the project manage.py marks');
+    rmSync(join(root, 'manage.py'));
+    assert.equal(unknown(['shop', 'billing']), 0, 'without a marker each named folder is a project: shop is not in billing\'s graph');
+    write(join(root, 'pyproject.toml'), '');
+    assert.equal(unknown(['shop', 'billing']), 1);
   });
 
   it('says which apps are checked without the project view because their apps.py label cannot be read, in check and in graph', () => {

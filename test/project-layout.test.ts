@@ -15,6 +15,7 @@ import type { MigrationSummary } from '../server/src/analysis/project/summary';
 import { findPythonFiles } from '../server/src/workspace/find-files';
 import { graphCandidates, isMigrationModuleName, ProjectLayout } from '../server/src/workspace/project-layout';
 import { readAppLabel } from '../server/src/workspace/project-loader';
+import { projectRootOf, projectsOf } from '../server/src/cli/project-run';
 import { getParser } from './helpers/lint';
 
 const dirs: string[] = [];
@@ -219,5 +220,49 @@ describe('migration graph caution', () => {
   it('finds a migration that depends on itself', () => {
     const g = new MigrationGraph({ migrations: [{ key: { app: 'a', name: '0001' }, file: '/p/1', summary: summary('0001', [['a', '0001']]) }], swappable: {} });
     assert.deepEqual(g.cycles().map((c) => c.map((n) => n.id)), [['a.0001']]);
+  });
+});
+
+describe('projects of a run (check given folders of several projects)', () => {
+  // Folders that hold a project marker, as a set of paths the fake file system has.
+  const fs = (...paths: string[]) => (p: string) => paths.includes(p);
+
+  it('finds a folder\'s project by the nearest marker at or above it, else the folder itself', () => {
+    const exists = fs('/w/a/manage.py', '/w/b/sub/pyproject.toml', '/w/c/.git');
+    assert.equal(projectRootOf('/w/a/shop', exists), '/w/a');
+    assert.equal(projectRootOf('/w/b/sub/x', exists), '/w/b/sub');
+    assert.equal(projectRootOf('/w/c', exists), '/w/c');
+    assert.equal(projectRootOf('/w/d/e', exists), '/w/d/e');
+  });
+
+  it('gives folders of different projects a project each, and one project to apps of one', () => {
+    const exists = fs('/w/a/manage.py', '/w/b/setup.py');
+    const two = projectsOf(['/w/a', '/w/b'], exists);
+    assert.equal(two('/w/a/shop/migrations'), '/w/a');
+    assert.equal(two('/w/b/shop/migrations'), '/w/b');
+    assert.equal(two('/elsewhere/migrations'), '', 'a named file outside every named folder');
+    const apps = projectsOf(['/w/a/shop', '/w/a/billing'], exists);
+    assert.equal(apps('/w/a/shop/migrations'), '');
+    assert.equal(apps('/w/a/billing/migrations'), '');
+    const nested = projectsOf(['/w/a', '/w/a/shop', '/w/b'], exists);
+    assert.equal(nested('/w/a/shop/migrations'), '/w/a', 'a folder named inside another is part of it');
+    assert.equal(projectsOf(['/w/a'], exists)('/w/a/x'), '', 'one folder: one project');
+  });
+
+  it('counts a label claimed twice only within one project, and MIGRATION_MODULES only in its own', () => {
+    const folders = ['/w/a/shop/migrations', '/w/b/shop/migrations', '/w/b/core/migrations', '/w/b/core2/migrations'];
+    const files = folders.map((d) => `${d}/0001_initial.py`);
+    const exists = (p: string) => p.endsWith('__init__.py');
+    const projectOf = (dir: string) => (dir.startsWith('/w/a/') ? 'a' : 'b');
+    // b names core2/migrations as the label core: its own core folder is replaced, a's shop is not touched.
+    const candidates = graphCandidates(files, new Map([['core', '/w/b/core2/migrations']]), exists, projectOf);
+    const layout = new ProjectLayout(candidates, () => ({ kind: 'none' }));
+    assert.equal(layout.appOf('/w/a/shop/migrations/0001_initial.py'), 'shop');
+    assert.equal(layout.appOf('/w/b/shop/migrations/0001_initial.py'), 'shop');
+    assert.equal(layout.projectOf('/w/b/shop/migrations/0001_initial.py'), 'b');
+    assert.equal(layout.appOf('/w/b/core/migrations/0001_initial.py'), null, 'replaced by migration-modules');
+    assert.equal(layout.appOf('/w/b/core2/migrations/0001_initial.py'), 'core');
+    const together = new ProjectLayout(graphCandidates(files.slice(0, 2), new Map(), exists), () => ({ kind: 'none' }));
+    assert.equal(together.appOf('/w/a/shop/migrations/0001_initial.py'), null, 'one project: two folders claim shop');
   });
 });

@@ -17,7 +17,7 @@ export interface Discovery {
    * the files named: what the project view may need beyond the files linted.
    */
   python: string[];
-  /** The folders named (absolute): each is a project of its own (project-run.ts, projectsOf). */
+  /** The folders named (absolute): those of different projects get a graph each (project-run.ts, projectsOf). */
   roots: string[];
   /** Paths that do not exist or could not be listed: the run ends with exit status 2. */
   errors: string[];

@@ -37,7 +37,7 @@ interface AppReport {
 
 type GraphReport = { apps: AppReport[]; plan: string[]; unknownDependencies: Array<{ migration: string; missing: string }>; cycles: string[][] };
 
-/** The reports of several projects' graphs (each folder named is a project of its own) as one. */
+/** The reports of several projects' graphs (folders named from different projects) as one. */
 function merged(reports: GraphReport[]): GraphReport {
   return {
     apps: reports.flatMap((r) => r.apps),

@@ -55,19 +55,38 @@ function namesDefaultConfig(file: string): boolean {
   }
 }
 
-/**
- * The project a folder belongs to: the folder named on the command line that holds it (each is a
- * project of its own, as each workspace folder is in the editor), else '' (named files, and every
- * folder of a run given one). A folder named inside another named one is part of that one.
- */
-export function projectsOf(roots: readonly string[]): (dir: string) => string {
-  const sorted = [...new Set(roots)].sort((a, b) => a.length - b.length);
-  const outer = sorted.filter((r, i) => !sorted.slice(0, i).some((o) => r === o || r.startsWith(o.endsWith(sep) ? o : o + sep)));
-  if (outer.length < 2) return () => '';
-  return (dir) => outer.find((r) => dir === r || dir.startsWith(r.endsWith(sep) ? r : r + sep)) ?? '';
+/** What marks the root of a project (or of a package that is one): the first found going up from a named folder. */
+const PROJECT_MARKERS = ['manage.py', 'pyproject.toml', 'setup.py', 'setup.cfg', '.git'];
+
+/** The nearest folder at or above `dir` that holds a project marker; `dir` itself when none does. */
+export function projectRootOf(dir: string, exists: (path: string) => boolean = existsSync): string {
+  for (let d = dir; ; d = dirname(d)) {
+    if (PROJECT_MARKERS.some((m) => exists(join(d, m)))) return d;
+    if (dirname(d) === d) return dir;
+  }
 }
 
-/** @param roots the folders named on the command line (absolute): each is a project (see projectsOf). */
+/**
+ * The project a folder belongs to, when the command line names folders of several projects: the
+ * root of the project (projectRootOf) of the named folder that holds it. `check a b` with `a` and
+ * `b` in two projects gives each its own graph, as two workspace folders get in the editor; apps
+ * of one project named one by one (`check shop orders`) stay one project. A folder named inside
+ * another named one is part of it; a named file's folder outside every named folder is in the
+ * project ''. With one project among the named folders, every folder is in ''.
+ */
+export function projectsOf(roots: readonly string[], exists: (path: string) => boolean = existsSync): (dir: string) => string {
+  const sorted = [...new Set(roots)].sort((a, b) => a.length - b.length);
+  const within = (dir: string, root: string): boolean => dir === root || dir.startsWith(root.endsWith(sep) ? root : root + sep);
+  const outer = sorted.filter((r, i) => !sorted.slice(0, i).some((o) => within(r, o)));
+  const projectOf = new Map(outer.map((r) => [r, projectRootOf(r, exists)]));
+  if (new Set(projectOf.values()).size < 2) return () => '';
+  return (dir) => {
+    const named = outer.find((r) => within(dir, r));
+    return named === undefined ? '' : (projectOf.get(named) ?? '');
+  };
+}
+
+/** @param roots the folders named on the command line (absolute): several projects among them get a graph each (see projectsOf). */
 export function planProject(python: Iterable<string>, tasks: readonly LintTask[], resolver: ConfigResolver, roots: readonly string[] = []): ProjectPlan {
   const overrides = overridesOf(resolver);
   const candidates = graphCandidates(python, overrides, existsSync, projectsOf(roots));

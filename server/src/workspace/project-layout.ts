@@ -7,9 +7,9 @@
  * name starts with `_` or `~` or has another dot are not migrations. When two folders claim one
  * label, nothing is said about that label: its files belong to no app.
  *
- * A run may hold several projects (`check` given several folders, as an editor has workspace
- * folders): each folder is then a project of its own, with a graph of its own, and two projects
- * may each have an app of one label.
+ * A run may hold several projects (`check` given folders of several projects, as an editor has
+ * workspace folders): each then has a graph of its own, and two projects may each have an app of
+ * one label.
  *
  * In two steps, so a run can read every apps.py together with the migrations: `graphCandidates`
  * needs no labels; `ProjectLayout` then names the folders.
@@ -156,7 +156,7 @@ export function viewNotes(ambiguousLabels: readonly string[], unlabelledApps: re
   if (ambiguousLabels.length > 0) {
     notes.push(
       `${ambiguousLabels.length === 1 ? 'the app label' : 'the app labels'} ${ambiguousLabels.map((l) => `'${l}'`).join(', ')} ${ambiguousLabels.length === 1 ? 'is' : 'are'} claimed by more than one migrations folder: ` +
-        `their migrations are checked without the migration graph and the model state. If they are different projects, give each its own folder (each folder named to check, and each workspace folder, is a project of its own); else name the folders in [tool.migration-guard.migration-modules].`,
+        `their migrations are checked without the migration graph and the model state. If they are different projects, name each project's folder on its own (each gets a graph of its own, as each workspace folder does); else name the folders in [tool.migration-guard.migration-modules].`,
     );
   }
   return notes;
