@@ -70,4 +70,48 @@ describe('settings during a workspace scan', () => {
     later.done();
     assert.notEqual(service.settingsFor(second).matcher, resolved.matcher);
   });
+
+  it('shares one resolution between the directories one pyproject.toml and folder apply to, and gives the answers it gives outside a scan', () => {
+    writePyproject(10);
+    mkdirSync(join(root, 'sub'), { recursive: true });
+    writeFileSync(join(root, 'sub', 'pyproject.toml'), '[tool.migration-guard]\nbatch-size = 7\n');
+    const files = [first, join(root, 'app', 'models.py'), join(root, 'other', 'x.py'), join(root, 'sub', 'app', 'migrations', '0001_initial.py')];
+    const plain = new LintService();
+    plain.setWorkspaceFolders([root]);
+    const outside = files.map((f) => plain.settingsFor(f));
+    const service = new LintService();
+    service.setWorkspaceFolders([root]);
+    const scan = service.scanning();
+    const during = files.map((f) => service.settingsFor(f));
+    scan.done();
+    during.forEach((d, i) => {
+      assert.deepEqual(d.settings, outside[i]?.settings);
+      assert.equal(d.matcher.root, outside[i]?.matcher.root);
+      assert.equal(d.file, files[i]);
+    });
+    assert.equal(during[0]?.matcher, during[2]?.matcher, 'one pyproject.toml, one folder: one resolution');
+    assert.notEqual(during[0]?.matcher, during[3]?.matcher, 'another pyproject.toml');
+    assert.equal(during[3]?.settings.batchSize, 7);
+    rmSync(join(root, 'sub'), { recursive: true, force: true });
+  });
+
+  it('finds a file\'s workspace folder whatever the order files come in, nested folders included', () => {
+    const service = new LintService();
+    const inner = join(root, 'app');
+    const sibling = `${root}-sibling`;
+    service.setWorkspaceFolders([root, inner, sibling]);
+    const asked: Array<[string, string | null]> = [
+      [join(root, 'a.py'), root],
+      [join(root, 'b.py'), root],
+      [join(inner, 'c.py'), inner],
+      [join(inner, 'd.py'), inner],
+      [join(root, 'e.py'), root],
+      [join(sibling, 'f.py'), sibling],
+      [join(sibling, 'g.py'), sibling],
+      [join(inner, 'h.py'), inner],
+      [`${root}x/i.py`, null],
+      [root, root],
+    ];
+    for (const [file, folder] of asked) assert.equal(service.folderOf(file), folder, file);
+  });
 });

@@ -30,10 +30,19 @@ export class LintService {
   private workspaceFolders: string[] = [];
   /** Each folder as the start of its files' paths (with its separator), in workspaceFolders' order. */
   private folderPrefixes: string[] = [];
+  /** The folder folderOf found last, when no other folder is inside it (then a file under it is its, whatever the order). */
+  private lastFolder = -1;
+  private innermost: boolean[] = [];
   private readonly editorSettings = new Map<string, PartialSettings>();
   private editorProblems = new Map<string, string[]>();
   /** During a workspace scan: the settings of each directory, resolved once (see scanning). */
   private byDir: Map<string, ResolvedSettings> | null = null;
+  /**
+   * During a workspace scan: the settings of each workspace folder and pyproject.toml, merged once
+   * and shared by the directories they apply to (with one FileMatcher, whose glob tests remember
+   * the folders they have answered).
+   */
+  private byConfig: Map<string, ResolvedSettings> | null = null;
 
   /**
    * Resolves settings once per directory until `done` is called: for the workspace scan, which
@@ -44,9 +53,12 @@ export class LintService {
   scanning(): { done: () => void } {
     const memo = new Map<string, ResolvedSettings>();
     this.byDir = memo;
+    this.byConfig = new Map();
     return {
       done: () => {
-        if (this.byDir === memo) this.byDir = null;
+        if (this.byDir !== memo) return;
+        this.byDir = null;
+        this.byConfig = null;
       },
     };
   }
@@ -55,13 +67,17 @@ export class LintService {
   clearProjectSettings(): void {
     this.pyproject.clear();
     this.byDir?.clear();
+    this.byConfig?.clear();
   }
 
   setWorkspaceFolders(folders: string[]): void {
     // Longest first, so nested folders win.
     this.workspaceFolders = [...folders].sort((a, b) => b.length - a.length);
     this.folderPrefixes = this.workspaceFolders.map((f) => (f.endsWith('/') ? f : `${f}/`));
+    this.innermost = this.folderPrefixes.map((p, i) => !this.workspaceFolders.some((f, j) => j !== i && f.startsWith(p)));
+    this.lastFolder = -1;
     this.byDir?.clear();
+    this.byConfig?.clear();
   }
 
   folders(): string[] {
@@ -69,11 +85,16 @@ export class LintService {
   }
 
   folderOf(file: string): string | null {
-    // Asked several times for every file of a scan.
+    // Asked several times for every file of a scan, which comes folder by folder.
     const prefixes = this.folderPrefixes;
+    const last = this.lastFolder;
+    if (last >= 0 && file.startsWith(prefixes[last] as string)) return this.workspaceFolders[last] as string;
     for (let i = 0; i < prefixes.length; i++) {
       const f = this.workspaceFolders[i] as string;
-      if (file.startsWith(prefixes[i] as string) || file === f) return f;
+      if (file.startsWith(prefixes[i] as string) || file === f) {
+        this.lastFolder = this.innermost[i] ? i : -1;
+        return f;
+      }
     }
     return null;
   }
@@ -82,6 +103,7 @@ export class LintService {
   setEditorSettings(folder: string, raw: unknown): string[] {
     const { settings, problems } = parseSettings(raw, 'migrationGuard settings');
     this.byDir?.clear();
+    this.byConfig?.clear();
     this.editorSettings.set(folder, settings);
     this.editorProblems.set(folder, problems);
     return problems;
@@ -89,6 +111,7 @@ export class LintService {
 
   clearEditorSettings(): void {
     this.byDir?.clear();
+    this.byConfig?.clear();
     this.editorSettings.clear();
     this.editorProblems = new Map();
   }
@@ -105,10 +128,15 @@ export class LintService {
     const folder = file ? this.folderOf(file) : null;
     const editor = this.editorSettings.get(folder ?? '') ?? {};
     const fallbackRoot = folder ?? (file ? dirname(file) : process.cwd());
-    const project = file ? this.pyproject.configFor(dirname(file), fallbackRoot, folder ?? undefined) : { root: fallbackRoot, settings: {}, problems: [] };
+    const project = file ? this.pyproject.configFor(dirname(file), fallbackRoot, folder ?? undefined) : { file: null, root: fallbackRoot, settings: {}, problems: [] };
+    const key = this.byConfig && file ? `${folder ?? ''}\0${project.file ?? ''}\0${project.root}` : null;
+    const shared = key === null ? undefined : this.byConfig?.get(key);
+    if (shared) return { ...shared, file };
     const settings = mergeSettings(project.settings, editor);
     const baseline = settings.baseline === null ? null : resolve(project.root, settings.baseline);
-    return { settings, matcher: new FileMatcher(settings, project.root), problems: [...project.problems, ...(this.editorProblems.get(folder ?? '') ?? [])], file, baseline };
+    const resolved = { settings, matcher: new FileMatcher(settings, project.root), problems: [...project.problems, ...(this.editorProblems.get(folder ?? '') ?? [])], file, baseline };
+    if (key !== null) this.byConfig?.set(key, resolved);
+    return resolved;
   }
 
   /** Whether a document is linted: by path, else by content when allowed. */
