@@ -13,9 +13,8 @@ import { appConfigLabel, configModule, moduleTail } from '../server/src/analysis
 import { MigrationGraph } from '../server/src/analysis/project/graph';
 import type { MigrationSummary } from '../server/src/analysis/project/summary';
 import { findPythonFiles } from '../server/src/workspace/find-files';
-import { graphCandidates, isMigrationModuleName, ProjectLayout } from '../server/src/workspace/project-layout';
+import { graphCandidates, isMigrationModuleName, ProjectLayout, projectRootOf, projectsOf } from '../server/src/workspace/project-layout';
 import { readAppLabel } from '../server/src/workspace/project-loader';
-import { projectRootOf, projectsOf } from '../server/src/cli/project-run';
 import { getParser } from './helpers/lint';
 
 const dirs: string[] = [];

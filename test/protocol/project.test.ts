@@ -210,6 +210,35 @@ describe('language server: the project view', () => {
     }
   });
 
+  it('gives workspace folders of one project one graph, and folders of different projects one each, as check given them does', async () => {
+    const migration = (deps: string, ops = '') => `from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [${deps}]\n    operations = [${ops}]\n`;
+    const one = emptyProject();
+    one.write('manage.py', '');
+    one.write('shop/migrations/__init__.py', '');
+    one.write('shop/migrations/0001_initial.py', migration(''));
+    one.write('billing/migrations/__init__.py', '');
+    // Reported only where shop's migrations are in billing's graph.
+    one.write('billing/migrations/0001_initial.py', migration("('shop', '0009_missing')"));
+    const other = emptyProject();
+    other.write('pyproject.toml', '');
+    other.write('shop/migrations/__init__.py', '');
+    other.write('shop/migrations/0001_initial.py', migration('', "migrations.CreateModel(name='Order', fields=[('id', models.AutoField(primary_key=True))])"));
+    other.write('shop/migrations/0002_order_code.py', migration("('shop', '0001_initial')", "migrations.AddField(model_name='order', name='code', field=models.IntegerField(default=0))"));
+    const folders = [join(one.root, 'shop'), join(one.root, 'billing'), other.root];
+    const cli = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'check', '--format', 'json', ...folders], { encoding: 'utf8' });
+    const expected = (JSON.parse(cli.stdout) as Array<{ path: string; rule: string }>).map((f) => `${f.path} ${f.rule}`).filter((x) => !x.endsWith('runsql-no-reverse')).sort();
+    assert.deepEqual(expected, [`${join(one.root, 'billing/migrations/0001_initial.py')} unknown-dependency`, `${join(other.root, 'shop/migrations/0002_order_code.py')} add-field-not-null`].sort());
+    const client = await TestClient.start({ workspaceFolders: folders, settings: () => ({}) });
+    try {
+      await client.waitFor(() => client.logs.some((l) => /checked \d+ migrations/.test(l)), 'the workspace scan');
+      await new Promise((r) => setTimeout(r, 300));
+      const actual = [...client.diagnostics].flatMap(([uri, p]) => p.diagnostics.map((d) => `${fileURLToPath(uri)} ${String(d.code)}`)).sort();
+      assert.deepEqual(actual, expected);
+    } finally {
+      await client.stop();
+    }
+  });
+
   it('decides by path before reading, as the CLI does: excluded files and, with content detection off, files outside migrations folders say nothing', async () => {
     const loop = "from django.db import migrations\n\n\ndef forwards(apps, schema_editor):\n    Order = apps.get_model('shop', 'Order')\n    for order in Order.objects.all():\n        order.total = 0\n        order.save()\n\n\nclass Migration(migrations.Migration):\n    dependencies = []\n    operations = [migrations.RunPython(forwards)]\n";
     const folders: string[] = [];

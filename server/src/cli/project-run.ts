@@ -4,7 +4,7 @@
  * once every file has been read, the project view itself and each linted file's final findings.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { finalizeFindings, projectFindings, viewAnswers } from '../analysis/engine';
 import type { AppLabel } from '../analysis/project/app-config';
 import type { MigrationSummary } from '../analysis/project/summary';
@@ -13,7 +13,7 @@ import { applyFixEdits } from '../analysis/fixes/apply';
 import type { FileCreation, TextEdit } from '../analysis/types';
 import { canEncode, type SourceEncoding } from '../workspace/source-encoding';
 import { POSTGRES_NAMES, projectMigrations } from '../workspace/project-loader';
-import { graphCandidates, isMigrationModuleName, ProjectLayout, viewNotes, type GraphCandidates } from '../workspace/project-layout';
+import { graphCandidates, isMigrationModuleName, ProjectLayout, projectsOf, viewNotes, type GraphCandidates } from '../workspace/project-layout';
 
 export { viewNotes };
 import type { ConfigResolver } from './project-config';
@@ -53,37 +53,6 @@ function namesDefaultConfig(file: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** What marks the root of a project (or of a package that is one): the first found going up from a named folder. */
-const PROJECT_MARKERS = ['manage.py', 'pyproject.toml', 'setup.py', 'setup.cfg', '.git'];
-
-/** The nearest folder at or above `dir` that holds a project marker; `dir` itself when none does. */
-export function projectRootOf(dir: string, exists: (path: string) => boolean = existsSync): string {
-  for (let d = dir; ; d = dirname(d)) {
-    if (PROJECT_MARKERS.some((m) => exists(join(d, m)))) return d;
-    if (dirname(d) === d) return dir;
-  }
-}
-
-/**
- * The project a folder belongs to, when the command line names folders of several projects: the
- * root of the project (projectRootOf) of the named folder that holds it. `check a b` with `a` and
- * `b` in two projects gives each its own graph, as two workspace folders get in the editor; apps
- * of one project named one by one (`check shop orders`) stay one project. A folder named inside
- * another named one is part of it; a named file's folder outside every named folder is in the
- * project ''. With one project among the named folders, every folder is in ''.
- */
-export function projectsOf(roots: readonly string[], exists: (path: string) => boolean = existsSync): (dir: string) => string {
-  const sorted = [...new Set(roots)].sort((a, b) => a.length - b.length);
-  const within = (dir: string, root: string): boolean => dir === root || dir.startsWith(root.endsWith(sep) ? root : root + sep);
-  const outer = sorted.filter((r, i) => !sorted.slice(0, i).some((o) => within(r, o)));
-  const projectOf = new Map(outer.map((r) => [r, projectRootOf(r, exists)]));
-  if (new Set(projectOf.values()).size < 2) return () => '';
-  return (dir) => {
-    const named = outer.find((r) => within(dir, r));
-    return named === undefined ? '' : (projectOf.get(named) ?? '');
-  };
 }
 
 /** @param roots the folders named on the command line (absolute): several projects among them get a graph each (see projectsOf). */

@@ -28,7 +28,7 @@ import type { DecodedSource } from '../workspace/source-encoding';
 import { readSourceFile } from '../workspace/read-source';
 import { ProjectModel, type ProjectChange } from '../workspace/project-model';
 import { overrideFolders, POSTGRES_NAMES } from '../workspace/project-loader';
-import { viewNotes } from '../workspace/project-layout';
+import { projectsOf, viewNotes } from '../workspace/project-layout';
 import { targetOf } from '../config/settings';
 import type { LintService, ResolvedSettings } from './lint-service';
 import { uriToPath } from './lint-service';
@@ -92,6 +92,8 @@ const SETTLE_MS = 150;
 
 export class WorkspaceLinter {
   private readonly models = new Map<string, ProjectModel>();
+  /** Each workspace folder's model key: the first folder of its project (folders of one project share a model). */
+  private modelFolder = new Map<string, string>();
   private readonly analyzed = new Map<string, Analyzed>();
   /**
    * The disk analysis of each file open in the editor, as it was when the document opened: when
@@ -113,7 +115,7 @@ export class WorkspaceLinter {
 
   private modelOf(file: string | null): ProjectModel | null {
     const folder = file ? this.host.service.folderOf(file) : null;
-    return folder ? (this.models.get(folder) ?? null) : null;
+    return folder ? (this.models.get(this.modelFolder.get(folder) ?? folder) ?? null) : null;
   }
 
   private context(file: string | null, accept: 'current' | 'graph-current' = 'current'): ProjectContext | undefined {
@@ -352,14 +354,28 @@ export class WorkspaceLinter {
   resetProjects(filesByFolder: ReadonlyMap<string, readonly string[]>): void {
     const parser = this.host.parser();
     if (!parser) return;
-    for (const folder of [...this.models.keys()]) if (!filesByFolder.has(folder)) this.models.delete(folder);
-    for (const [folder, files] of filesByFolder) {
-      const resolved = this.host.service.settingsFor(join(folder, 'pyproject.toml'));
+    // Workspace folders of one project share its graph, as `check` given them does; folders of
+    // different projects get one each (projectsOf). A model is keyed by its project's first folder.
+    const projectOf = projectsOf([...filesByFolder.keys()]);
+    const groups = new Map<string, string[]>();
+    for (const folder of filesByFolder.keys()) {
+      const project = projectOf(folder);
+      groups.set(project, [...(groups.get(project) ?? []), folder]);
+    }
+    this.modelFolder = new Map();
+    const keep = new Set<string>();
+    for (const folders of groups.values()) {
+      const first = folders[0] as string;
+      keep.add(first);
+      for (const f of folders) this.modelFolder.set(f, first);
+      const files = folders.length === 1 ? (filesByFolder.get(first) ?? []) : [...new Set(folders.flatMap((f) => filesByFolder.get(f) ?? []))];
+      const resolved = this.host.service.settingsFor(join(first, 'pyproject.toml'));
       const settings = { authUserModel: resolved.settings.authUserModel, overrides: overrideFolders(resolved.settings, resolved.matcher.root) };
-      let model = this.models.get(folder);
-      if (!model) this.models.set(folder, (model = new ProjectModel(parser, settings)));
+      let model = this.models.get(first);
+      if (!model) this.models.set(first, (model = new ProjectModel(parser, settings)));
       model.reset(files, settings);
     }
+    for (const folder of [...this.models.keys()]) if (!keep.has(folder)) this.models.delete(folder);
   }
 
   /**

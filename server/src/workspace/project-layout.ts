@@ -14,7 +14,8 @@
  * In two steps, so a run can read every apps.py together with the migrations: `graphCandidates`
  * needs no labels; `ProjectLayout` then names the folders.
  */
-import { basename, dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, sep } from 'node:path';
 import type { AppLabel } from '../analysis/project/app-config';
 
 export interface MigrationFolder {
@@ -156,8 +157,40 @@ export function viewNotes(ambiguousLabels: readonly string[], unlabelledApps: re
   if (ambiguousLabels.length > 0) {
     notes.push(
       `${ambiguousLabels.length === 1 ? 'the app label' : 'the app labels'} ${ambiguousLabels.map((l) => `'${l}'`).join(', ')} ${ambiguousLabels.length === 1 ? 'is' : 'are'} claimed by more than one migrations folder: ` +
-        `their migrations are checked without the migration graph and the model state. If they are different projects, name each project's folder on its own (each gets a graph of its own, as each workspace folder does); else name the folders in [tool.migration-guard.migration-modules].`,
+        `their migrations are checked without the migration graph and the model state. If they belong to different projects, name each project's folder to check (or open each as a workspace folder): folders of different projects get a graph each; else name the folders in [tool.migration-guard.migration-modules].`,
     );
   }
   return notes;
+}
+
+/** What marks the root of a project (or of a package that is one): the first found going up from a run's root. */
+const PROJECT_MARKERS = ['manage.py', 'pyproject.toml', 'setup.py', 'setup.cfg', '.git'];
+
+/** The nearest folder at or above `dir` that holds a project marker; `dir` itself when none does. */
+export function projectRootOf(dir: string, exists: (path: string) => boolean = existsSync): string {
+  for (let d = dir; ; d = dirname(d)) {
+    if (PROJECT_MARKERS.some((m) => exists(join(d, m)))) return d;
+    if (dirname(d) === d) return dir;
+  }
+}
+
+/**
+ * The project a folder belongs to, when a run's roots (the folders `check` is given, the editor's
+ * workspace folders) are of several projects: the root of the project (projectRootOf) of the root
+ * that holds it. `check a b` with `a` and `b` in two projects gives each its own graph, and so do
+ * two such workspace folders; apps of one project named one by one (`check shop orders`, or
+ * opened as workspace folders) stay one project. A root inside another is part of it; a folder
+ * outside every root (a named file's) is in the project ''. With one project among the roots,
+ * every folder is in ''.
+ */
+export function projectsOf(roots: readonly string[], exists: (path: string) => boolean = existsSync): (dir: string) => string {
+  const sorted = [...new Set(roots)].sort((a, b) => a.length - b.length);
+  const within = (dir: string, root: string): boolean => dir === root || dir.startsWith(root.endsWith(sep) ? root : root + sep);
+  const outer = sorted.filter((r, i) => !sorted.slice(0, i).some((o) => within(r, o)));
+  const projectOf = new Map(outer.map((r) => [r, projectRootOf(r, exists)]));
+  if (new Set(projectOf.values()).size < 2) return () => '';
+  return (dir) => {
+    const named = outer.find((r) => within(dir, r));
+    return named === undefined ? '' : (projectOf.get(named) ?? '');
+  };
 }
