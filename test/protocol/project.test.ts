@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CodeAction, Diagnostic } from 'vscode-languageserver';
@@ -219,6 +219,10 @@ describe('language server: the project view', () => {
     one.write('billing/migrations/__init__.py', '');
     // Reported only where shop's migrations are in billing's graph.
     one.write('billing/migrations/0001_initial.py', migration("('shop', '0009_missing')"));
+    // An app whose label cannot be read: the log names it from the project's root, under the project's name.
+    one.write('billing/reports/migrations/__init__.py', '');
+    one.write('billing/reports/migrations/0001_initial.py', migration(''));
+    one.write('billing/reports/apps.py', 'from django.apps import AppConfig\n\n\nclass Config(AppConfig):\n    name = "billing.reports"\n    label = make_label()\n');
     const other = emptyProject();
     other.write('pyproject.toml', '');
     other.write('shop/migrations/__init__.py', '');
@@ -234,6 +238,8 @@ describe('language server: the project view', () => {
       await new Promise((r) => setTimeout(r, 300));
       const actual = [...client.diagnostics].flatMap(([uri, p]) => p.diagnostics.map((d) => `${fileURLToPath(uri)} ${String(d.code)}`)).sort();
       assert.deepEqual(actual, expected);
+      const note = `${basename(one.root)}: the app label of billing/reports cannot be read from its apps.py`;
+      await client.waitFor(() => client.logs.some((l) => l.startsWith(note)), note);
     } finally {
       await client.stop();
     }

@@ -28,7 +28,7 @@ import type { DecodedSource } from '../workspace/source-encoding';
 import { readSourceFile } from '../workspace/read-source';
 import { ProjectModel, type ProjectChange } from '../workspace/project-model';
 import { overrideFolders, POSTGRES_NAMES } from '../workspace/project-loader';
-import { projectsOf, viewNotes } from '../workspace/project-layout';
+import { projectRootOf, projectsOf, viewNotes } from '../workspace/project-layout';
 import { targetOf } from '../config/settings';
 import type { LintService, ResolvedSettings } from './lint-service';
 import { uriToPath } from './lint-service';
@@ -94,6 +94,8 @@ export class WorkspaceLinter {
   private readonly models = new Map<string, ProjectModel>();
   /** Each workspace folder's model key: the first folder of its project (folders of one project share a model). */
   private modelFolder = new Map<string, string>();
+  /** For a model several workspace folders share: the folder its notes name and count paths from (its project's root). */
+  private modelRoot = new Map<string, string>();
   private readonly analyzed = new Map<string, Analyzed>();
   /**
    * The disk analysis of each file open in the editor, as it was when the document opened: when
@@ -363,11 +365,13 @@ export class WorkspaceLinter {
       groups.set(project, [...(groups.get(project) ?? []), folder]);
     }
     this.modelFolder = new Map();
+    this.modelRoot = new Map();
     const keep = new Set<string>();
     for (const folders of groups.values()) {
       const first = folders[0] as string;
       keep.add(first);
       for (const f of folders) this.modelFolder.set(f, first);
+      if (folders.length > 1) this.modelRoot.set(first, projectRootOf(first));
       const files = folders.length === 1 ? (filesByFolder.get(first) ?? []) : [...new Set(folders.flatMap((f) => filesByFolder.get(f) ?? []))];
       const resolved = this.host.service.settingsFor(join(first, 'pyproject.toml'));
       const settings = { authUserModel: resolved.settings.authUserModel, overrides: overrideFolders(resolved.settings, resolved.matcher.root) };
@@ -380,12 +384,14 @@ export class WorkspaceLinter {
 
   /**
    * What the log says after a scan about migrations linted without the project view (labels two
-   * folders claim, apps whose apps.py label cannot be read), per workspace folder.
+   * folders claim, apps whose apps.py label cannot be read), per workspace folder (per project for
+   * folders of one project).
    */
   viewNotes(): string[] {
     return [...this.models].flatMap(([folder, model]) => {
-      const out = model.outOfView(folder);
-      return viewNotes(out.ambiguous, out.unlabelled).map((note) => (this.models.size > 1 ? `${basename(folder)}: ${note}` : note));
+      const root = this.modelRoot.get(folder) ?? folder;
+      const out = model.outOfView(root);
+      return viewNotes(out.ambiguous, out.unlabelled).map((note) => (this.models.size > 1 ? `${basename(root)}: ${note}` : note));
     });
   }
 
