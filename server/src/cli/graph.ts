@@ -13,7 +13,8 @@ import type { CheckIo } from './check';
 import { discover } from './discover';
 import { lintAllTasks } from './lint-all';
 import { ConfigResolver } from './project-config';
-import { finishProjectView, planNotes, planProject } from './project-run';
+import { planNotes, planProject } from './project-run';
+import { finishProjectView } from './project-views';
 
 export type GraphFormat = 'text' | 'json';
 export const GRAPH_FORMATS: readonly GraphFormat[] = ['text', 'json'];

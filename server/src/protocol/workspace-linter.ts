@@ -7,7 +7,6 @@
  * last keystroke for the others. Publishing is the caller's; this module holds no connection.
  */
 import * as crypto from 'node:crypto';
-import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { analyzeFile, finalizeFindings, projectFindings, quickAnalysis, summarizeTree, textAnalysis, viewAnswers, type FileAnalysis, type ProjectContext, type RawFinding } from '../analysis/engine';
@@ -58,10 +57,10 @@ interface Analyzed {
   diskHash?: string;
 }
 
-/** The hash of a text read from disk (to tell, when its document closes, whether the disk still holds it). */
 /** The one-shot crypto.hash (Node.js 20.12 and 21.7 on) makes no Hash object per file; older runtimes build one. */
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64') => string }).hash;
-const textHash = (text: string): string => (oneShot ? oneShot('sha1', text, 'base64') : createHash('sha1').update(text).digest('base64'));
+/** The hash of a text read from disk (to tell, when its document closes, whether the disk still holds it). */
+const textHash = (text: string): string => (oneShot ? oneShot('sha1', text, 'base64') : crypto.createHash('sha1').update(text).digest('base64'));
 
 /** Whether two resolutions of a file's settings say the same (outside a scan, each is a new object). */
 const sameSettings = (a: ResolvedSettings, b: ResolvedSettings): boolean =>
@@ -362,7 +361,9 @@ export class WorkspaceLinter {
     const groups = new Map<string, string[]>();
     for (const folder of filesByFolder.keys()) {
       const project = projectOf(folder);
-      groups.set(project, [...(groups.get(project) ?? []), folder]);
+      const group = groups.get(project);
+      if (group) group.push(folder);
+      else groups.set(project, [folder]);
     }
     this.modelFolder = new Map();
     this.modelRoot = new Map();
