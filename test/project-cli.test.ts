@@ -106,6 +106,48 @@ describe('project view from the command line', () => {
     }
   });
 
+  it('never edits a migration that does not parse, whichever rule offers the fix', () => {
+    // A renamed dependency (0001_init → 0001_initial) has a fix, and the RunPython a reverse stub.
+    const migration = (tail: string) => `from django.db import migrations
+
+
+def forwards(apps, schema_editor):
+    pass
+
+
+class Migration(migrations.Migration):
+    dependencies = [('orders', '0001_initial'), ('shop', '0001_init')]
+
+    operations = [
+        migrations.RunPython(forwards)${tail}
+    ]
+`;
+    const FILE = 'orders/migrations/0002_order_product.py';
+    const outcome = (tail: string) => {
+      const dir = copyOf('unknown-dependency');
+      writeFileSync(join(dir, FILE), migration(tail));
+      const run = cli(['check', '.', '--unsafe-fixes', '--format', 'json'], dir);
+      return { text: readFileSync(join(dir, FILE), 'utf8'), rules: (JSON.parse(run.stdout) as JsonFinding[]).filter((f) => f.path === FILE).map((f) => f.rule).sort() };
+    };
+    // It parses: both fixes are written (the test can tell a written fix from none).
+    const fine = outcome(',');
+    assert.match(fine.text, /\('shop', '0001_initial'\)/);
+    assert.match(fine.text, /reverse_code=/);
+    // A syntax error further down (an unclosed call): the file is left as it was, its findings reported.
+    const broken = outcome(',\n        migrations.RunSQL("SELECT 1"');
+    assert.equal(broken.text, migration(',\n        migrations.RunSQL("SELECT 1"'));
+    assert.deepEqual(broken.rules, ['runpython-no-reverse', 'runsql-no-reverse', 'syntax-error', 'unknown-dependency']);
+  });
+
+  it('reads no dependency from an entry error recovery patched up', () => {
+    const dir = copyOf('unknown-dependency');
+    const file = join(dir, 'orders/migrations/0002_order_product.py');
+    // The string of the second entry runs past the end of its line: Python cannot read it at all.
+    writeFileSync(file, readFileSync(file, 'utf8').replace("('shop', '0009_does_not_exist')", "('shop', '0001_initial\n    ')"));
+    const run = cli(['check', '.', '--format', 'json', '--select', 'unknown-dependency,syntax-error'], dir);
+    assert.deepEqual((JSON.parse(run.stdout) as JsonFinding[]).map((f) => `${f.path} ${f.rule}`), ['orders/migrations/0002_order_product.py syntax-error']);
+  });
+
   it("writes with --unsafe-fixes the merge migration Django's makemigrations --merge writes", () => {
     const ours = copyOf('conflict');
     const theirs = copyOf('conflict');

@@ -52,6 +52,21 @@ describe('language server: syntax errors', () => {
     await client.close(uri);
     await client.waitFor(() => codes(client.diagnostics.get(uri)?.diagnostics ?? []).includes('syntax-error'), 'the file on disk again after close');
   });
+
+  it('offers no fix in a buffer that does not parse (only "disable"), and the fixes again once it parses', async () => {
+    const uri = pathToFileURL(join(root, 'shop', 'migrations', '0002_broken.py')).href;
+    const open = await client.open(uri, BROKEN);
+    const broken = await quickFixRequest(client, uri, open);
+    assert.ok(broken.length > 0);
+    assert.deepEqual(broken.map((a) => a.title).filter((t) => !t.startsWith('Disable ')), []);
+    // The same buffer with its parenthesis closed: the reverse stubs are offered.
+    const fixedText = BROKEN.replace('schema_editor: None\n', 'schema_editor: None),\n');
+    assert.notEqual(fixedText, BROKEN);
+    const parses = await client.change(uri, 2, [{ text: fixedText }]);
+    const titles = (await quickFixRequest(client, uri, parses)).map((a) => a.title).filter((t) => !t.startsWith('Disable '));
+    assert.ok(titles.some((t) => /reverse/i.test(t)), titles.join('; '));
+    await client.close(uri);
+  });
 });
 
 const MIXED = (label: string) => `# -*- coding: latin-1 -*-

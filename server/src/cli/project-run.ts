@@ -147,11 +147,13 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
     }
     // Fixes of the project rules are computed only when they may be written (--unsafe-fixes): on
     // the text the summary was read from — the workers' fixed text, or the file as it is.
-    const source = config.fix === 'preferred' && analysis.summary && !r.notFixed ? (r.fixed ? { text: r.fixed.text, encoding: r.fixed.encoding } : sourceOf(t.file, config)) : null;
+    // A file that does not parse is never edited (lint-file.ts), nor given new files by its fixes.
+    const fixing = config.fix === 'preferred' && r.syntaxError === null;
+    const source = fixing && analysis.summary && !r.notFixed ? (r.fixed ? { text: r.fixed.text, encoding: r.fixed.encoding } : sourceOf(t.file, config)) : null;
     const fromProject = analysis.summary ? projectFindings(analysis.summary, { rules: config.rules, project, target: config.target }, source?.text ?? null) : [];
     const projectFixes = new Set(fromProject.flatMap((f) => f.fixes));
     let final = finalizeFindings([...analysis.findings, ...fromProject], analysis.suppressions, { rules: config.rules });
-    if (config.fix === 'preferred') {
+    if (fixing) {
       // A fix that writes new files fixes its finding once they are written (check.ts writes them),
       // with its edits to this file applied here, all or nothing per fix; so does a project rule's
       // fix that only edits this file (the workers applied the file rules' fixes already).

@@ -51,6 +51,8 @@ interface Analyzed {
   /** The open document's version and text (code actions need suppression edits), else undefined. */
   version?: number;
   source?: string;
+  /** An open document that does not parse: its findings carry no fixes (they would be computed on error recovery's guess). */
+  unparsed?: true;
   /** A disk file's findings with the project view's answers to what its rules asked (see withViewAnswers), and the view they came from. */
   answered?: { view: ProjectView; findings: RawFinding[] };
   /** A disk file's: the hash of the text it was read from (see `kept`). */
@@ -132,8 +134,11 @@ export class WorkspaceLinter {
     const rules = a.version !== undefined ? { ...a.resolved.settings.rules, 'syntax-error': 'off' as const } : a.resolved.settings.rules;
     const project = this.context(file, accept);
     const own = a.version === undefined && project ? this.withViewAnswers(file, a, project) : a.analysis.findings;
-    const raw = a.analysis.summary ? [...own, ...projectFindings(a.analysis.summary, { rules, project, target: targetOf(a.resolved.settings) }, a.source ?? null)] : own;
-    const findings = finalizeFindings(raw, a.analysis.suppressions, { rules, source: a.source });
+    const raw = a.analysis.summary ? [...own, ...projectFindings(a.analysis.summary, { rules, project, target: targetOf(a.resolved.settings) }, a.unparsed ? null : (a.source ?? null))] : own;
+    const finalized = finalizeFindings(raw, a.analysis.suppressions, { rules, source: a.source });
+    // A document that does not parse is never edited by a fix (as `check --fix` never writes one):
+    // what error recovery read may be a guess. Its "disable" comments stay on offer.
+    const findings = a.unparsed ? finalized.map((f) => (f.fixes.length > 0 ? { ...f, fixes: [] } : f)) : finalized;
     const { baseline } = a.resolved;
     if (!baseline || !a.fingerprints) return findings;
     const prints = a.fingerprints;
@@ -226,7 +231,7 @@ export class WorkspaceLinter {
       const model = this.modelOf(file);
       const ruleProject = file && model?.appOf(file) ? { file, get view() { return model.view('graph-current'); } } : undefined;
       const { analysis } = analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, target: targetOf(resolved.settings), name: file ? basename(file, '.py') : undefined, argsCache, interner: this.interner, ...(ruleProject ? { ruleProject } : {}) });
-      const a: Analyzed = { uri: doc.uri, analysis, resolved, version: doc.document.version, source: text, ...(resolved.baseline ? { fingerprints: fingerprintsOf(tree.rootNode, analysis) } : {}) };
+      const a: Analyzed = { uri: doc.uri, analysis, resolved, version: doc.document.version, source: text, ...(tree.rootNode.hasError ? { unparsed: true as const } : {}), ...(resolved.baseline ? { fingerprints: fingerprintsOf(tree.rootNode, analysis) } : {}) };
       if (file) {
         const before = this.analyzed.get(file);
         if (before?.diskHash !== undefined) this.kept.set(file, before);

@@ -142,7 +142,8 @@ export function dependencyList(node: Node | null, statement: Node | null, ev: Ev
   if (!node) return { entries: [], complete: false };
   const elements = sequenceElements(node);
   if (elements) {
-    return { entries: elements.map((el) => dependencyEntry(ev.eval(el), rangeOf(el))), complete: true };
+    // An entry error recovery had to patch up (`("app", "0001_x` and a line break) names nothing.
+    return { entries: elements.map((el) => (el.hasError ? { kind: 'unknown' as const, range: rangeOf(el) } : dependencyEntry(ev.eval(el), rangeOf(el)))), complete: true };
   }
   // A computed list (`[...] + [...]`, a name): entries without their own positions.
   const items = asItems(ev.eval(node));
