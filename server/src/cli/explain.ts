@@ -20,6 +20,7 @@ import type { CheckIo } from './check';
 import { bundledGrammarPaths } from './grammar';
 import { ConfigResolver } from './project-config';
 import { defaultRoot } from './split';
+import { parsesAsPython } from '../analysis/rules/syntax-error';
 
 export type ExplainFormat = 'text' | 'json';
 export const EXPLAIN_FORMATS: readonly ExplainFormat[] = ['text', 'json'];
@@ -52,7 +53,7 @@ export async function runExplain(options: ExplainOptions, io: CheckIo): Promise<
     const tree = parser.parse(text);
     let alone;
     try {
-      if (tree.rootNode.hasError) return fail('does not parse as Python (fix the syntax error first)');
+      if (!parsesAsPython(tree.rootNode)) return fail('does not parse as Python (fix the syntax error first)');
       alone = summarizeTree(tree, basename(file, '.py'));
     } finally {
       tree.delete();

@@ -13,7 +13,7 @@ import type { ValueInterner } from '../analysis/interner';
 import { applyFixEdits, selectFixes } from '../analysis/fixes/apply';
 import { definesMigrationClass } from '../analysis/migration-model';
 import type { PythonParser, Tree } from '../analysis/parser';
-import { firstSyntaxError, undecodableSourceFinding } from '../analysis/rules/syntax-error';
+import { parsesAsPython, syntaxProblem, undecodableSourceFinding } from '../analysis/rules/syntax-error';
 import type { Node } from '../analysis/syntax';
 import { MIGRATION_CLASS_HINT, MIGRATION_WORD } from '../config/file-matcher';
 import { configModule, moduleTail, type ConfigModule } from '../analysis/project/app-config';
@@ -27,8 +27,7 @@ import { reasonOf, type FileResult, type LintConfig, type LintTask } from './typ
 
 /** The first place tree-sitter had to recover from, or null for a clean parse. */
 function syntaxErrorPosition(root: Node): { line: number; character: number } | null {
-  const node = firstSyntaxError(root);
-  return node ? { line: node.startPosition.row, character: node.startPosition.column } : null;
+  return syntaxProblem(root)?.range.start ?? null;
 }
 
 /**
@@ -138,7 +137,7 @@ export function lintFile(parser: PythonParser, task: LintTask, config: LintConfi
     // file that could not be written back byte for byte as it was read.
     const leadsOut = config.fix !== 'none' && task.root ? outsideTree(task.file, task.root) : null;
     const cannotWrite = readOnly ?? leadsOut;
-    const editable = !tree.rootNode.hasError && cannotWrite === null;
+    const editable = cannotWrite === null && parsesAsPython(tree.rootNode);
     for (let pass = 0; config.fix !== 'none' && editable && pass < 4; pass++) {
       const groups = fixesOf(analysis);
       if (groups.length === 0) break;

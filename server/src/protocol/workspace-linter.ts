@@ -20,7 +20,7 @@ import { previewFile } from '../analysis/sql-preview/from-view';
 import { previewMigration, type MigrationPreview } from '../analysis/sql-preview/preview';
 import type { TargetDatabase } from '../analysis/target-database';
 import { onlyRules } from '../analysis/rules';
-import { undecodableSourceFinding } from '../analysis/rules/syntax-error';
+import { parsesAsPython, undecodableSourceFinding } from '../analysis/rules/syntax-error';
 import type { Node } from '../analysis/syntax';
 import type { Finding, Range } from '../analysis/types';
 import type { DecodedSource } from '../workspace/source-encoding';
@@ -231,7 +231,7 @@ export class WorkspaceLinter {
       const model = this.modelOf(file);
       const ruleProject = file && model?.appOf(file) ? { file, get view() { return model.view('graph-current'); } } : undefined;
       const { analysis } = analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, target: targetOf(resolved.settings), name: file ? basename(file, '.py') : undefined, argsCache, interner: this.interner, ...(ruleProject ? { ruleProject } : {}) });
-      const a: Analyzed = { uri: doc.uri, analysis, resolved, version: doc.document.version, source: text, ...(tree.rootNode.hasError ? { unparsed: true as const } : {}), ...(resolved.baseline ? { fingerprints: fingerprintsOf(tree.rootNode, analysis) } : {}) };
+      const a: Analyzed = { uri: doc.uri, analysis, resolved, version: doc.document.version, source: text, ...(parsesAsPython(tree.rootNode) ? {} : { unparsed: true as const }), ...(resolved.baseline ? { fingerprints: fingerprintsOf(tree.rootNode, analysis) } : {}) };
       if (file) {
         const before = this.analyzed.get(file);
         if (before?.diskHash !== undefined) this.kept.set(file, before);

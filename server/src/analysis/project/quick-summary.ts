@@ -21,6 +21,7 @@ import { blockScope, moduleScope } from '../scope';
 import { dottedName, rangeOf, sequenceElements, type Node } from '../syntax';
 import { Evaluator, type Value } from '../values';
 import { dependencyList, deployPhaseFrom, operationLabel, replacesOf, type MigrationSummary, type OperationSummary } from './summary';
+import { parsesAsPython } from '../rules/syntax-error';
 
 /** Words of files the quick reading would give up on anyway: seen in the text, it is not tried. */
 export const FULL_ANALYSIS_WORDS = /migration-guard|RunPython|RunSQL|SeparateDatabaseAndState|Concurrently|NotValid|\batomic\b|^(?:def|async|@|if|for|try|with)\b/m;
@@ -51,7 +52,7 @@ function simpleAssignment(stmt: Node): [string, Node, Node] | null {
  * must read it).
  */
 export function quickSummary(root: Node, text: string, name: string, interner: ValueInterner | null): MigrationSummary | null {
-  if (FULL_ANALYSIS_WORDS.test(text) || root.hasError) return null;
+  if (FULL_ANALYSIS_WORDS.test(text) || !parsesAsPython(root)) return null;
   let cls: Node | null = null;
   for (const stmt of root.namedChildren) {
     if (MODULE_STATEMENTS.has(stmt.type) || isDocstring(stmt)) continue;

@@ -16,6 +16,7 @@ import type { Scope } from '../scope';
 import { sqlSites, type SqlSites } from '../sql-sites';
 import type { Range, TextEdit } from '../types';
 import { asItems, asString, Evaluator, type Value } from '../values';
+import { parsesAsPython } from '../rules/syntax-error';
 
 export interface MigrationKey {
   app: string;
@@ -229,7 +230,7 @@ export function summarizeMigration(model: MigrationModel, name: string, index: C
   const replacesList = model.replaces.statement ? dependencyList(model.replaces.valueNode, model.replaces.statement, ev) : null;
   // A file that does not parse (Django cannot even import it) says nothing reliable about its
   // place in the graph: what error recovery read is marked incomplete.
-  const broken = model.root.hasError;
+  const broken = !parsesAsPython(model.root);
   const deps = dependencyList(model.dependencies.valueNode, model.dependencies.statement, ev);
   const runBefore = dependencyList(model.runBefore.valueNode, model.runBefore.statement, ev);
   if (broken) {

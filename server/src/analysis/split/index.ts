@@ -9,6 +9,7 @@ import { buildMigrationModel } from '../migration-model';
 import type { Tree } from '../parser';
 import { planParts, type PartKind } from './plan';
 import { renderParts } from './render';
+import { parsesAsPython } from '../rules/syntax-error';
 
 export { dependantEdits } from './dependants';
 
@@ -41,7 +42,7 @@ const NUMBERED = /^(\d+)_\w+\.py$/;
 export function splitMigration(input: SplitInput): SplitResult {
   const { fileName, source, tree, siblings } = input;
   const refuse = (reason: string): SplitResult => ({ ok: false, reason });
-  if (tree.rootNode.hasError) return refuse(`${fileName} does not parse as Python; fix the syntax first.`);
+  if (!parsesAsPython(tree.rootNode)) return refuse(`${fileName} does not parse as Python; fix the syntax first.`);
   const model = buildMigrationModel(tree.rootNode);
   if (!model) return refuse(`${fileName} defines no Migration class.`);
   if (model.replaces.statement) return refuse(`${fileName} is a squashed migration (it has replaces); splitting it would break the migrations it replaces.`);
