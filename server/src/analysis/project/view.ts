@@ -412,12 +412,15 @@ export class ProjectView {
 
   /**
    * The fields of the model, as the code of `file` sees it, that every save() stamps with the
-   * current time (auto_now); empty when none is known to.
+   * current time (auto_now): its own and those of the concrete models it inherits from (save() of
+   * a child of multi-table inheritance saves its parent's row too: bluebottle's `updated`, found by
+   * a blind review); empty when none is known to.
    */
   stampedFields(file: string, app: string, model: string): string[] {
-    const entry = this.modelSeenBy(file, app, model);
-    if (typeof entry === 'string') return [];
-    return [...entry.fields].flatMap(([name, spec]) => (spec && stampedOnSave(spec) ? [name] : []));
+    const all = this.modelFields(file, app, model)?.fields;
+    const entry = all ? null : this.modelSeenBy(file, app, model);
+    const fields = all ?? (entry && typeof entry !== 'string' ? entry.fields : null);
+    return fields ? [...fields].flatMap(([name, spec]) => (spec && stampedOnSave(spec) ? [name] : [])) : [];
   }
 
   /**
