@@ -209,8 +209,35 @@ describe('a loop that sets a field from its own value (review 21: kiwi testcases
     }
   });
 
+  it('is not committed in batches where the value is any other transform of its own, or moved from a field the loop changes (review 22)', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      // bluebottle activities/0077: the text wrapped in JSON again on each run.
+      [['ticket.title = json.dumps({"html": ticket.title, "delta": ""})'], /ticket\.title from its own value/],
+      // adhocracy4 phases/0006: through a name computed from the field.
+      [['parts = ticket.title.split(":")', 'ticket.title = ":".join([parts[0], parts[2]])'], /ticket\.title from its own value/],
+      // adhocracy4 projects/0041: through an object built from it, tested only for being non-empty.
+      [['soup = parse(ticket.title)', 'frames = soup.find_all("iframe")', 'if frames:', '    ticket.title = soup.prettify()'], /ticket\.title from its own value/],
+      [['ticket.title = TITLES.get(ticket.title, ticket.title)'], /ticket\.title from its own value/],
+      // mitxonline cms/0030: moved, then cleared.
+      [['ticket.body = ticket.title', 'ticket.title = ""'], /ticket\.body from ticket\.title, which the loop changes too/],
+    ];
+    for (const [lines, why] of cases) {
+      const f = await finding(migration(saved(lines), { head: 'atomic = False' }));
+      assert.equal(f.fixes.find((x) => x.title.startsWith(TITLE)), undefined, lines.join('; '));
+      assert.match(f.message, why, lines.join('; '));
+    }
+  });
+
   it('is committed in batches where the value comes out the same again, or the loop tells done rows apart', async () => {
-    for (const lines of [['ticket.title = ticket.title.strip()'], ['ticket.title = ticket.title or "untitled"'], ['if not ticket.title.startswith("Re: "):', '    ticket.title = "Re: " + ticket.title']]) {
+    for (const lines of [
+      ['ticket.title = ticket.title.strip()'],
+      ['ticket.title = ticket.title or "untitled"'],
+      ['ticket.title = slugify(ticket.title.strip().lower())'],
+      ['if not ticket.title.startswith("Re: "):', '    ticket.title = "Re: " + ticket.title'],
+      ['parts = ticket.title.split(":")', 'if len(parts) == 3:', '    ticket.title = ":".join([parts[0], parts[2]])'],
+      ['if ticket.title:', '    ticket.body = ticket.title', '    ticket.title = ""'],
+      ['ticket.body = ticket.title'],
+    ]) {
       const f = await finding(migration(saved(lines), { head: 'atomic = False' }));
       assert.ok(f.fixes.find((x) => x.title.startsWith(TITLE)), `${lines.join('; ')}: ${f.message}`);
     }
@@ -240,5 +267,9 @@ describe('a loop that sets a field from its own value (review 21: kiwi testcases
     assert.match(growing.message, /First make it safe to run again: it sets ticket\.title from its own value \(line \d+\)/);
     const same = (await lint(batched('ticket.title = ticket.title.strip()'), {})).findings.find((x) => x.rule === 'missing-atomic-false');
     assert.equal(same?.fixes.length, 1);
+    // Review 22: the bulk rewrite of bluebottle's JSON wrapping, then atomic = False, would wrap committed rows again.
+    const wrapped = (await lint(batched('ticket.title = json.dumps({"html": ticket.title})'), {})).findings.find((x) => x.rule === 'missing-atomic-false');
+    assert.deepEqual(wrapped?.fixes, []);
+    assert.match(wrapped?.message ?? '', /First make it safe to run again: it sets ticket\.title from its own value/);
   });
 });

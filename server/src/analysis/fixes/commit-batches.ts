@@ -199,44 +199,100 @@ const OTHER_WORK = "the migration does other work, which atomic = False would ta
 export const SPLIT_FIRST = 'the migration also changes the schema, which atomic = False would let half-apply: move the data operations into a migration of their own first (Split Migration)';
 
 /**
- * A field of the loop's row set from its own value (`record.kind = "prefix." + record.kind`, `row.n +=
- * 1`) with nothing that tells a row done from one not: no test of the field in the loop's query or in
- * an `if` of the loop (beyond whether it is set) — review 21, kiwi `testcases/0014`, where a re-run
- * would prefix the committed rows twice. Null when there is none, or the loop variable is not a name.
+ * A field of the loop's row whose new value a second run would compute from what the first one
+ * committed, with nothing that tells a row done from one not (no test of the field in the loop's
+ * query, nor in an `if` of the loop beyond whether it is set):
+ * - set from its own value (`record.kind = "prefix." + record.kind`, `row.n += 1`,
+ *   `json.dumps({"html": row.text})`, `":".join(parts)` where `parts = row.kind.split(":")`) — review
+ *   21, kiwi `testcases/0014`, and review 22 (bluebottle's JSON wrapping, adhocracy4's phase types
+ *   and iframes): run twice, such a transform wraps, prefixes or breaks the committed rows again.
+ *   Only a few transforms are known to give the same value again (`strip()`, `lower()`,
+ *   `slugify()`, `x or default`, …); any other is taken to change it;
+ * - set from another field that the loop then changes (`page.long = page.short; page.short = ""`,
+ *   review 22, mitxonline `cms/0030`): run again, it reads the changed value.
+ * Null when there is none, or the loop variable is not a name.
  */
-export function changedAgain(loop: Node, body: Node, left: Node): { text: string; line: number } | null {
+export function changedAgain(loop: Node, body: Node, left: Node): { text: string; line: number; from: string } | null {
   if (left.type !== 'identifier') return null;
   const row = left.text;
   const iterable = loop.childForFieldName('right')?.text ?? '';
   const conditions = body.descendantsOfType(['if_statement', 'elif_clause', 'conditional_expression']).map((n) => (n.type === 'conditional_expression' ? n.namedChildren[1] : n.childForFieldName('condition'))?.text ?? '');
-  for (const a of body.descendantsOfType(['assignment', 'augmented_assignment'])) {
+  const assignments = body.descendantsOfType(['assignment', 'augmented_assignment']);
+  const fieldRef = new RegExp(`(?<![\\w.])${row}\\.(\\w+)(?!\\w)`, 'g');
+  const fieldsIn = (text: string): string[] => [...text.matchAll(fieldRef)].map((m) => m[1] as string);
+  // Local names computed from fields of the row (`parts = row.kind.split(":")`, `soup = BeautifulSoup(row.html)`), to a fixed point.
+  const derived = new Map<string, Set<string>>();
+  const namesIn = (node: Node): string[] => (node.type === 'identifier' ? [node.text] : node.descendantsOfType('identifier').map((n) => n.text));
+  const sourcesOf = (value: Node): Set<string> => {
+    const out = new Set(fieldsIn(value.text));
+    for (const name of namesIn(value)) for (const f of derived.get(name) ?? []) out.add(f);
+    return out;
+  };
+  for (let round = 0, grew = true; grew && round < 8; round++) {
+    grew = false;
+    for (const a of assignments) {
+      const target = a.childForFieldName('left');
+      const value = a.childForFieldName('right');
+      if (!target || !value || target.type === 'attribute' || target.type === 'subscript') continue;
+      const from = sourcesOf(value);
+      if (from.size === 0) continue;
+      for (const name of namesIn(target)) {
+        const known = derived.get(name) ?? new Set<string>();
+        const before = known.size;
+        for (const f of from) known.add(f);
+        derived.set(name, known);
+        if (known.size > before) grew = true;
+      }
+    }
+  }
+  const changed = new Set(assignments.flatMap((a) => {
+    const target = a.childForFieldName('left');
+    return target?.type === 'attribute' && target.childForFieldName('object')?.text === row ? [target.childForFieldName('attribute')?.text ?? ''] : [];
+  }));
+  // A test of the field's value (or of a name computed from it), not only of whether it is set, may tell done rows apart.
+  const tests = (field: string, bareCounts: boolean): boolean => {
+    if (new RegExp(`\\b${field}(?:__\\w+)?\\s*=`).test(iterable)) return true;
+    const names = [...derived].filter(([, fs]) => fs.has(field)).map(([n]) => n);
+    const mentions = (c: string) => fieldsIn(c).includes(field) || names.some((n) => new RegExp(`(?<![\\w.])${n}(?!\\w)`).test(c));
+    const bare = new RegExp(`^(?:not\\s+)?(?:${row}\\.${field}${names.map((n) => `|${n}`).join('')})(?:\\s+is(?:\\s+not)?\\s+None)?$`);
+    return conditions.some((c) => mentions(c) && (bareCounts || !bare.test(c.trim())));
+  };
+  for (const a of assignments) {
     const target = a.childForFieldName('left');
     const value = a.childForFieldName('right');
     if (target?.type !== 'attribute' || target.childForFieldName('object')?.text !== row || !value) continue;
     const field = target.childForFieldName('attribute')?.text ?? '';
-    const own = new RegExp(`(?<![\\w.])${row}\\.${field}(?!\\w)`);
-    // Idempotent transforms (`x.strip()`, `slugify(x)`, `x or default`) give the same value again; a value
-    // built around the old one (`"p." + x`, `f"p.{x}"`, `"%s!" % x`, `x + 1`, `+=`) grows on each run.
-    if (a.type === 'assignment' && !(own.test(value.text) && growsFrom(value, own))) continue;
-    // The query picks rows by the field (`filter(kind__startswith=…)`, `exclude(kind=…)`): a re-run skips the done ones.
-    if (new RegExp(`\\b${field}(?:__\\w+)?\\s*=`).test(iterable)) continue;
-    // An `if` that tests the field's value, not only whether it is set, may tell done rows apart.
-    const bare = new RegExp(`^(?:not\\s+)?${row}\\.${field}(?:\\s+is(?:\\s+not)?\\s+None)?$`);
-    if (conditions.some((c) => own.test(c) && !bare.test(c.trim()))) continue;
-    return { text: `${row}.${field}`, line: a.startPosition.row + 1 };
+    const at = { text: `${row}.${field}`, line: a.startPosition.row + 1 };
+    const from = a.type === 'augmented_assignment' ? new Set([field]) : sourcesOf(value);
+    if (from.has(field) && (a.type === 'augmented_assignment' || !sameAgain(value, `${row}.${field}`)) && !tests(field, false)) return { ...at, from: 'its own value' };
+    // Another field of the row, which the loop changes too: cleared or moved, a run after a failure reads what the first one committed.
+    const moved = [...from].find((f) => f !== field && changed.has(f) && !tests(f, true) && !tests(field, true));
+    if (moved) return { ...at, from: `${row}.${moved}, which the loop changes too` };
   }
   return null;
 }
 
-/** The value is built around the old one (`own`): an operator on it, a formatted string that embeds it with other text. */
-function growsFrom(value: Node, own: RegExp): boolean {
+/** Methods and functions that give the same value when applied again to what they gave. */
+const SAME_AGAIN_METHODS = new Set(['strip', 'lstrip', 'rstrip', 'lower', 'upper', 'casefold', 'title', 'capitalize']);
+const SAME_AGAIN_FUNCTIONS = /^(?:[\w.]*\.)?(?:slugify|int|str|float|bool|Decimal|round|abs)$/;
+
+/** The value is the old one itself, or the old one through transforms that come out the same again (`x.strip().lower()`, `slugify(x)`, `x or "untitled"`). */
+function sameAgain(value: Node, own: string): boolean {
   const v = value.type === 'parenthesized_expression' ? (value.namedChildren[0] ?? value) : value;
-  if (v.type === 'binary_operator') return own.test(v.text);
-  if (v.type === 'string') return v.namedChildren.some((c) => c.type === 'interpolation' && own.test(c.text));
-  if (v.type === 'call') {
-    const fn = v.childForFieldName('function');
-    return fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'format' && own.test(v.childForFieldName('arguments')?.text ?? '');
+  if (v.text === own) return true;
+  if (v.type === 'boolean_operator' && v.childForFieldName('operator')?.text === 'or') {
+    const l = v.childForFieldName('left');
+    const r = v.childForFieldName('right');
+    return !!l && !!r && sameAgain(l, own) && !r.text.includes(own);
   }
+  if (v.type !== 'call') return false;
+  const fn = v.childForFieldName('function');
+  const args = v.childForFieldName('arguments')?.namedChildren ?? [];
+  if (fn?.type === 'attribute' && SAME_AGAIN_METHODS.has(fn.childForFieldName('attribute')?.text ?? '')) {
+    const object = fn.childForFieldName('object');
+    return !!object && sameAgain(object, own) && !args.some((x) => x.text.includes(own));
+  }
+  if (fn && SAME_AGAIN_FUNCTIONS.test(fn.text) && args.length >= 1 && args[0]) return sameAgain(args[0], own) && !args.slice(1).some((x) => x.text.includes(own));
   return false;
 }
 
@@ -325,7 +381,7 @@ export function commitBatchesFix(input: CommitBatchesInput): Fix | string {
   const swallowed = swallowsErrors(node, facts, index);
   if (swallowed) return `${which} catches database errors (line ${swallowed.startPosition.row + 1}): inside a batch's transaction, a caught error would throw the whole batch away without a word`;
   const again = changedAgain(node, body, left);
-  if (again) return `${which} sets ${again.text} from its own value (line ${again.line}): run again after a failure, the rows already committed would be changed twice`;
+  if (again) return `${which} sets ${again.text} from ${again.from} (line ${again.line}): run again after a failure, the rows already committed would be changed twice`;
   const atomicMigration = model.atomic.value !== false;
   if (atomicMigration) {
     // atomic = False takes every other write of the migration out of its transaction too.

@@ -151,7 +151,7 @@ export const missingAtomicFalse: Rule = {
         const loopNode = batching?.node.type === 'for_statement' ? batching.node : null;
         const grows = loopNode && loopNode.childForFieldName('body') && loopNode.childForFieldName('left') ? changedAgain(loopNode, loopNode.childForFieldName('body') as Node, loopNode.childForFieldName('left') as Node) : null;
         if (grows && !other && outside === null) {
-          advice += ` First make it safe to run again: it sets ${grows.text} from its own value (line ${grows.line}), and after a failure a second run would change the committed rows twice.`;
+          advice += ` First make it safe to run again: it sets ${grows.text} from ${grows.from} (line ${grows.line}), and after a failure a second run would change the committed rows twice.`;
         } else if (other || outside !== null) {
           const what = other ? `${other.name} at line ${other.call.startPosition.row + 1}` : `the writes at line ${outside} outside the batching loop`;
           advice = `Move the batched work into a migration of its own and set atomic = False there: here it would also take ${what} out of the transaction, to commit piece by piece.${undecorate}`;
