@@ -89,6 +89,22 @@ describe('project view from the command line', () => {
     assert.ok((JSON.parse(dotted.stdout) as { plan: string[] }).plan.includes('legacy_app.0002_record_created'), dotted.stdout);
   });
 
+  it("says when a migrations folder has no __init__.py: Django never runs its migrations (review 22: mitxonline's main)", () => {
+    const dir = copyOf('linear');
+    // orders depends on catalog, nothing on orders: without its __init__.py, Django loads the rest and not it.
+    const app = 'orders';
+    const truth = (root: string) => python('project_truth.py', root) as { error: unknown; plan: Array<[string, string]> };
+    const planned = (root: string) => truth(root).plan.filter(([a]) => a === app).length;
+    assert.ok(planned(dir) > 0);
+    rmSync(join(dir, app, 'migrations', '__init__.py'));
+    assert.equal(planned(dir), 0, 'Django loads none of them');
+    assert.equal(truth(dir).error, null);
+    assert.ok(truth(dir).plan.some(([a]) => a === 'catalog'));
+    const run = cli(['check', '.'], dir);
+    assert.match(run.stderr, new RegExp(`${app}/migrations has no __init__\\.py: Django takes such a folder for a namespace package and its app for one without migrations, so \`migrate\` never runs its migrations\\. Add an empty __init__\\.py\\.`));
+    assert.doesNotMatch(run.stderr, /in no app's migrations folder/);
+  });
+
   it('sees the rest of the app when given one file', () => {
     const dir = copyOf('conflict');
     const run = cli(['check', 'crm/migrations/0003_contact_phone.py', '--format', 'json', ...GRAPH], dir);

@@ -173,7 +173,16 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
   }
   warm?.listings.save();
   const { outcome } = run;
-  const outside = outcome.outsideApps;
+  const namespaces = outcome.namespaceFolders;
+  if (namespaces.length > 0) {
+    const n = namespaces.length;
+    info(
+      `${n === 1 ? `${namespaces[0]} has` : `${n} migrations folders have`} no __init__.py${n > 1 ? ` (${namespaces[0]}, …)` : ''}: Django takes such a folder for a namespace package ` +
+        `and its app for one without migrations, so \`migrate\` never runs ${n === 1 ? 'its migrations' : 'theirs'}. Add an empty __init__.py. ` +
+        `Until then they are checked alone, without the migration graph and the model state.`,
+    );
+  }
+  const outside = outcome.outsideApps.filter((p) => !namespaces.includes(dirname(p)));
   if (outside.length > 0) {
     const n = outside.length;
     info(

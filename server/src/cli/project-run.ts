@@ -84,6 +84,8 @@ export interface ProjectOutcome {
   unlabelledApps: string[];
   /** Files of migrations folders whose module name Django's loader skips (`0001_v1.0.0.py`), as shown. */
   unloadable: string[];
+  /** Of outsideApps, the folders named `migrations` without an `__init__.py` (as shown): Django takes such an app for one without migrations. */
+  namespaceFolders: string[];
 }
 
 /** The app folders of those tasks' migrations whose label cannot be read, shown as `show` says, sorted. */
@@ -128,6 +130,7 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
   const findings = new Map<number, CliFinding[]>();
   const creates = new Map<string, FileCreation>();
   const outsideApps: string[] = [];
+  const namespaceFolders = new Set<string>();
   const ambiguous = new Set<string>();
   const unread: LintTask[] = [];
   const unloadable: string[] = [];
@@ -140,7 +143,11 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
     const project = view ? { view, file: t.file } : undefined;
     if (!project && analysis.summary) {
       const folder = layout.folderOf(t.file);
-      if (!folder) outsideApps.push(t.path);
+      if (!folder) {
+        outsideApps.push(t.path);
+        // A namespace package: Django's loader puts the app among the unmigrated ones and never runs these.
+        if (basename(dirname(t.file)) === 'migrations' && !existsSync(join(dirname(t.file), '__init__.py'))) namespaceFolders.add(dirname(t.path));
+      }
       else if (!isMigrationModuleName(basename(t.file))) unloadable.push(t.path);
       else if (folder.claimed) ambiguous.add(folder.claimed);
       else if (folder.source === 'unknown apps.py label') unread.push(t);
@@ -192,7 +199,7 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
     }
     findings.set(i, final.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, range: f.range, related: f.related, ...(f.fingerprint !== undefined ? { fingerprint: f.fingerprint } : {}) })));
   });
-  return { findings, creates: [...creates.values()], outsideApps, ambiguousLabels: [...ambiguous].sort(), unlabelledApps: unlabelled(layout, unread, (_dir, t) => dirname(dirname(t.path))), unloadable: unloadable.sort() };
+  return { findings, creates: [...creates.values()], outsideApps, ambiguousLabels: [...ambiguous].sort(), unlabelledApps: unlabelled(layout, unread, (_dir, t) => dirname(dirname(t.path))), unloadable: unloadable.sort(), namespaceFolders: [...namespaceFolders].sort() };
 }
 
 /** Only what the report needs of a result (a cached project step keeps nothing more). */
