@@ -56,6 +56,10 @@ describe('app labels from apps.py', () => {
     assert.deepEqual(await labelOf(two.replace("label = 'two'", "label = 'two'\n    default = True")), { kind: 'label', label: 'two' });
     assert.deepEqual(await labelOf("from django.apps import AppConfig\nclass A(AppConfig):\n    name = 'x'\n    label = get_label()\n"), { kind: 'unknown' });
     assert.deepEqual(await labelOf("from lib.apps import BaseConfig\nclass A(BaseConfig):\n    name = 'x.billing'\n"), { kind: 'unknown' }, 'a base from outside the project may set the label');
+    // Marsha's core/apps.py: a subclass of the admin's config (the admin app's, by its inherited name) beside the app's own.
+    const marsha = "from django.apps import AppConfig\nfrom django.contrib.admin.apps import AdminConfig\nclass SiteAdmin(AdminConfig):\n    default_site = 'x.Site'\nclass BillingConfig(AppConfig):\n    name = 'shop.billing'\n";
+    assert.deepEqual(await labelOf(marsha), { kind: 'none' });
+    assert.deepEqual(await labelOf(marsha.replace("name = 'shop.billing'", "name = 'shop.billing'\n    label = 'bills'")), { kind: 'label', label: 'bills' });
   });
 
   it('follows a config class imported from the project', async () => {

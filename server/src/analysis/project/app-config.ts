@@ -188,6 +188,10 @@ function resolveClass(cls: ConfigClass, classes: readonly ConfigClass[], lookup:
 export function appConfigLabel(classes: readonly ConfigClass[], folderName: string, lookup: ClassLookup = () => null): AppLabel {
   const configs: Array<{ cls: ConfigClass; label: string | null | 'unknown' }> = [];
   for (const cls of classes) {
+    // A class that sets no `name` and inherits from config classes of other modules takes their
+    // name: it configures their app, not this one (Marsha's `MarshaAdminConfig(AdminConfig)` beside
+    // its `CoreConfig`, blind review 22).
+    if (cls.appName === null && cls.bases.length > 0 && cls.bases.every((b) => 'qualified' in b && !DJANGO_APP_CONFIG.has(b.qualified))) continue;
     const r = resolveClass(cls, classes, lookup, 0);
     if (!r.isConfig) continue;
     // Django's default label: the last part of the app's dotted name.
