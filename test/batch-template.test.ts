@@ -1564,6 +1564,34 @@ class Migration(migrations.Migration):
       }
     }
   });
+
+  it("refuses bulk_create for a child whose parent is a package's model, out of view (review 22: bluebottle's fluent_contents)", async () => {
+    const root = temps.make();
+    writeFileIn(join(root, 'shop', 'migrations', '__init__.py'), '');
+    writeFileIn(
+      join(root, 'shop', 'migrations', '0001_initial.py'),
+      `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = [("fluent_contents", "0001_initial")]
+    operations = [
+        migrations.CreateModel(
+            name="Label",
+            fields=[("contentitem_ptr", models.OneToOneField(on_delete=models.CASCADE, parent_link=True, primary_key=True, serialize=False, to="fluent_contents.contentitem"))],
+            bases=("fluent_contents.contentitem",),
+        ),
+    ]
+`,
+    );
+    writeFileIn(join(root, 'shop', 'migrations', '0002_copy_label.py'), loopOver('Label'));
+    const results = await lintProject(root);
+    const loops = results.get(join(root, 'shop', 'migrations', '0002_copy_label.py'))?.findings.filter((f) => f.rule === 'unbatched-save-loop') ?? [];
+    assert.equal(loops.length, 1);
+    assert.deepEqual(loops[0]?.fixes.map((x) => x.title), []);
+    assert.match(loops[0]?.message ?? '', /No rewrite is offered: Label is a child of multi-table inheritance, which bulk_create cannot insert\.$/);
+  });
 });
 
 /** What the project view tells "Batch this loop" about the fields of the rows it writes. */

@@ -269,9 +269,13 @@ export class ProjectView {
     if (typeof entry === 'string' || entry.options.proxy === true) return false;
     return (entry.bases ?? []).some((b) => {
       const m = modelBase(b);
-      if (!m) return false;
+      if (!m || m[1] === 'models') return false;
       const parent = this.modelSeenBy(file, m[1] as string, m[2] as string);
-      return typeof parent !== 'string' && parent.options.proxy !== true;
+      // A parent in an app out of view (a package's: bluebottle's fluent_contents.contentitem, review
+      // 22) is concrete all the same when the base is written as makemigrations writes a model
+      // (`app_label.modelname`, lower case; abstract parents are never bases); a mixin is a class.
+      if (typeof parent === 'string') return parent === 'unknown' && m[2] === (m[2] as string).toLowerCase();
+      return parent.options.proxy !== true;
     });
   }
 
