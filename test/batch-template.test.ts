@@ -1457,6 +1457,27 @@ describe('"Batch this loop" and what batching changes', () => {
     }
   });
 
+  it('writes no bulk rewrite for a loop that calls a function of the file that queries the table it writes (review 22: open-humans)', async () => {
+    // An id drawn until no row has it, nested in the function and two calls down: batched, two rows of a batch could draw one id.
+    const body = `    def taken(code):
+        return Line.objects.filter(code=code).exists()
+
+    def fresh_code():
+        code = random.randint(0, 10**8)
+        while taken(code):
+            code = random.randint(0, 10**8)
+        return code
+
+    for order in Order.objects.all():
+        Line.objects.create(order_id=order.pk, code=fresh_code())`;
+    const loop = (await lint(wrap(body))).findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.deepEqual(loop?.fixes, []);
+    assert.match(loop?.message ?? '', /the loop calls fresh_code\(\), which queries Line, which the loop writes: until a flush those queries would not see the rows batched so far/);
+    // A function that reads another table only: batched as before.
+    const other = (await lint(wrap(body.replace('Line.objects.filter(code=code)', 'Order.objects.filter(ref=code)')))).findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.ok((other?.fixes.length ?? 0) > 0, other?.message);
+  });
+
   it('writes no bulk rewrite for a loop that queries the table it writes, unless the query asks only for its own row', async () => {
     const bodies: Record<string, string> = {
       Order: `    for order in Order.objects.filter(position__isnull=True):

@@ -7,6 +7,7 @@
 import { walk, type Node } from '../syntax';
 import { MANAGERS } from '../historical-models';
 import { oneLine } from './loop-chain';
+import type { Scope } from '../scope';
 
 /**
  * The `Model.objects` / `Model._default_manager` / `Model._base_manager` nodes in `body`, except
@@ -24,6 +25,28 @@ export function modelReads(body: Node, model: string, skip: readonly Node[] = []
     return true;
   });
   return found;
+}
+
+/**
+ * The first function of the file that `body` calls by name (`random_id()`) — or that such a function
+ * calls, a few levels down — whose own body reads `model`: its name, or null. A query there runs
+ * once per row as much as one in the loop (review 22, open-humans `private_sharing/0003`: an id drawn
+ * until no row of the table has it, then the row created; batched, two rows of one batch could draw
+ * the same id).
+ */
+export function helperReadingModel(body: Node, model: string, locals: Scope, depth = 3, seen = new Set<number>()): string | null {
+  if (depth === 0) return null;
+  for (const call of body.descendantsOfType('call')) {
+    const fn = call.childForFieldName('function');
+    if (fn?.type !== 'identifier') continue;
+    const bound = locals.lookup(fn.text);
+    const def = bound?.kind === 'function' && bound.node.type === 'function_definition' ? bound.node : null;
+    const inner = def?.childForFieldName('body');
+    if (!def || !inner || seen.has(def.id)) continue;
+    seen.add(def.id);
+    if (readsModel(inner, model) || helperReadingModel(inner, model, locals, depth - 1, seen) !== null) return fn.text;
+  }
+  return null;
 }
 
 /** Whether `body` reads `model` through one of its managers (see modelReads). */
