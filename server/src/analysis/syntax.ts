@@ -238,6 +238,21 @@ export function sequenceElements(node: Node): Node[] | null {
  * crossing into WebAssembly (a cursor needs several per node, and an object for each token); an
  * explicit stack, not recursion, so deeply nested code cannot overflow it.
  */
+/**
+ * Whether `node` comes after a `return` or `raise` of its own block, or of an enclosing one up to
+ * `stop` (a function's body): code that never runs (bluebottle's `create_payouts`, a `return` put
+ * first to disable a migration's function, blind review 22).
+ */
+export function afterExit(node: Node, stop: Node): boolean {
+  for (let n: Node = node; n.parent && n.id !== stop.id; n = n.parent) {
+    if (n.parent.type !== 'block' && n.parent.type !== 'module') continue;
+    for (let prev = n.previousNamedSibling; prev; prev = prev.previousNamedSibling) {
+      if (prev.type === 'return_statement' || prev.type === 'raise_statement') return true;
+    }
+  }
+  return false;
+}
+
 export function walk(node: Node, visit: (n: Node) => boolean | void): void {
   if (visit(node) === false) return;
   const stack: Node[][] = [node.namedChildren];

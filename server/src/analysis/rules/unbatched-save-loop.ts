@@ -25,7 +25,7 @@ import { stampedOnSave } from '../fields';
 import { historicalModelRef } from '../historical-models';
 import { isBoundedIterable } from '../iterables';
 import { lineStarts, positionAt } from '../line-index';
-import { rangeOf, spanRange, within, type Node } from '../syntax';
+import { afterExit, rangeOf, spanRange, within, type Node } from '../syntax';
 import { underSizeCheck } from '../write-position';
 import type { Fix, Position, RelatedLocation } from '../types';
 import { runPythonUnits, unitsReaching } from './runpython-units';
@@ -112,7 +112,10 @@ function rowWritesByLoop(facts: UnitFacts, ctx: RuleContext): Map<LoopFacts, Wri
     list.push(w);
     out.set(loop, list);
   };
+  const body = facts.unit.node.childForFieldName('body') ?? facts.unit.node;
   for (const loop of facts.loops) {
+    // A loop after the function's `return` never runs.
+    if (afterExit(loop.node, body)) continue;
     for (const w of loop.writes) {
       // A write followed by return/break happens once, not per row (a search loop); one kept in a
       // dict on a cache miss happens once per key.
@@ -123,7 +126,7 @@ function rowWritesByLoop(facts: UnitFacts, ctx: RuleContext): Map<LoopFacts, Wri
     }
   }
   for (const h of facts.helperCalls) {
-    if (!h.loop) continue;
+    if (!h.loop || afterExit(h.loop.node, body)) continue;
     const inner = ctx.index.helperRowWrite(h.target);
     if (inner) add(owningLoop(h.loop, facts), { call: h.call, kind: 'helper', inner, helper: h.target, loop: h.loop });
   }
