@@ -236,6 +236,18 @@ describe('drop-column / drop-table: Remove in two releases', () => {
     assert.match(table.finding.message, /\(No fix: this migration first removes fields of 'order', whose columns would still be dropped in this release\.\)$/);
   });
 
+  it("refuses a table whose foreign key points at another table the migration drops (review 22: bluebottle wallposts/0029)", async () => {
+    // Backwards, the follow-up would re-create "shop_order" with its key to "shop_listing" before this
+    // migration re-creates "shop_listing": the reverse would fail.
+    const found = await findings('drop-tables-related', 'drop-table');
+    const order = found.find((f) => f.finding.message.includes("of 'order'"));
+    const listing = found.find((f) => f.finding.message.includes("of 'listing'"));
+    assert.ok(order && listing);
+    assert.deepEqual(order.finding.fixes, []);
+    assert.match(order.finding.message, /\(No fix: its 'listing' points at a model whose table this migration drops too: backwards, the table would be re-created before that one\.\)$/);
+    assert.ok(preferred(listing), 'the table nothing here points at is still offered');
+  });
+
   it('says nothing when the migration adds the column back later (old code still finds a column of that name)', async () => {
     assert.deepEqual(await findings('drop-then-add', 'drop-column'), []);
   });

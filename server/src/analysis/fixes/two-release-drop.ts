@@ -88,6 +88,17 @@ export function twoReleaseDropFixes(ctx: ProjectRuleContext, step: SchemaStep): 
     if (!nameText) return { fixes: [], refusal: 'its name cannot be read' };
     stateOp = `migrations.DeleteModel(\n    name=${nameText},\n)`;
     const fields: Array<[string, FieldSpec | null]> = [...step.before.fields];
+    // Backwards, the follow-up re-creates the table before this migration re-creates the others it
+    // drops: a foreign key to one of them would point at no table yet (review 22: bluebottle's
+    // MediaWallpost, whose wallpost_ptr points at Wallpost, dropped by the same migration).
+    const app = ctx.view.node(ctx.file)?.key.app ?? null;
+    const droppedHere = new Set(ctx.summary.operations.flatMap((o, i) => (i !== index && o.args?.kind === 'DeleteModel' && o.databaseEffect === 'normal' && o.args.model ? [o.args.model.toLowerCase()] : [])));
+    const blocked = fields.find(([, f]) => {
+      const to = f?.relation?.to;
+      const ref = to && to.kind === 'str' ? /^(?:(\w+)\.)?(\w+)$/.exec(to.value) : null;
+      return !!ref && (ref[1] === undefined || ref[1].toLowerCase() === app?.toLowerCase()) && droppedHere.has((ref[2] as string).toLowerCase());
+    });
+    if (blocked) return { fixes: [], refusal: `its '${blocked[0]}' points at a model whose table this migration drops too: backwards, the table would be re-created before that one` };
     const o = step.before.options;
     reverse = sqlOf(ctx, 0, [
       withArgs(step.op, { kind: 'CreateModel', model: step.before.name, fields, options: { ...o, abstract: false, raw: {} }, bases: step.before.bases }),
