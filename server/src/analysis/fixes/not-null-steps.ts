@@ -149,7 +149,7 @@ function backfillMigration(t: Target, fill: Fill): FollowUpMigration {
   return {
     slug: fn,
     atomic: false,
-    why: `fills ${t.model}.${t.name} where it is NULL, in batches, before it becomes NOT NULL.`,
+    why: `fills ${t.model}.${t.name} where it is NULL, in batches, before it becomes NOT NULL. Deploy it with the next release, once no running code leaves it NULL.`,
     imports: fill.kind === 'unknown' ? [] : fill.imports,
     preamble,
     operations: [`        migrations.RunPython(${fn}, reverse_code=migrations.RunPython.noop)`],
@@ -163,7 +163,7 @@ function q(name: string): string {
 /** The migration that makes the column NOT NULL; `stateOp` is the AlterField to the final field (indentation 0). */
 function notNullMigration(ctx: ProjectRuleContext, t: Target, stateOp: string, imports: string[]): FollowUpMigration {
   const slug = `${t.model}_${t.name}_not_null`.toLowerCase();
-  const why = `makes ${t.model}.${t.name} NOT NULL once every row has a value.`;
+  const why = `makes ${t.model}.${t.name} NOT NULL once every row has a value. Deploy it with the backfill before it, in the next release.`;
   const indent = (text: string): string => `        ${text.replace(/\n/g, '\n        ')}`;
   if (!postgresqlAtLeast(ctx.target, 12)) {
     return { slug, atomic: true, why, imports, operations: [indent(stateOp)] };
@@ -182,7 +182,7 @@ function notNullMigration(ctx: ProjectRuleContext, t: Target, stateOp: string, i
     slug,
     // Each statement commits on its own: the ADD's ACCESS EXCLUSIVE lock is released before the VALIDATE scans.
     atomic: false,
-    why: `makes ${t.model}.${t.name} NOT NULL without a long lock: each statement commits on its own (atomic = False).`,
+    why: `makes ${t.model}.${t.name} NOT NULL without a long lock: each statement commits on its own (atomic = False). Deploy it with the backfill before it, in the next release.`,
     imports,
     operations: [indent(separateText('migrations.', [stateOp], database))],
   };
