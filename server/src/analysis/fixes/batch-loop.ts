@@ -61,7 +61,7 @@ export interface BatchLoopInput {
 interface Sink {
   key: string;
   batch: string;
-  /** The statement(s) that write one batch, given the batch's name (`%B%`); `%NL%` starts another line. */
+  /** The statement(s) that write one batch, given the batch's name (`%B%`); `%NL%` starts another line, `%IN%` indents it one step more. */
   flush: string;
   /** The model whose rows the flush writes, when the flush does not start with its manager. */
   model?: string;
@@ -224,7 +224,16 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       // Several rows may reach the same object, or the loop's query yield its row twice (a filter
       // across a many-to-many): bulk_update's CASE takes the first copy of a pk, the loop's last save
       // wins — so the batch keeps the last copy of each.
-      const rows = isRow && !(walked && mayRepeatRows(walked.chain.expr, known)) ? '%B%' : 'list({row.pk: row for row in %B%}.values())';
+      // Rows whose model the code does not name may be of several (`itertools.chain(Page…, Post…)`, a
+      // polymorphic queryset): bulk_update() through the first row's model would write the others' values
+      // into its own table's rows of the same keys. Such a batch is written model by model.
+      const mixed = manager === ROW_MANAGER && !rowModel && isRow && mayMixModels(loop.node.childForFieldName('right'), locals);
+      const rows = isRow && !(walked && mayRepeatRows(walked.chain.expr, known)) ? '%B%' : mixed ? 'list({(type(row), row.pk): row for row in %B%}.values())' : 'list({row.pk: row for row in %B%}.values())';
+      const write = (list: string): string => {
+        if (!mixed) return `${manager}.bulk_update(${rows}, ${list})`;
+        const m = fresh('model');
+        return `for ${m} in {type(row): None for row in %B%}:%NL%%IN%${m}._base_manager.db_manager(%B%[0]._state.db).bulk_update([row for row in ${rows} if type(row) is ${m}], ${list})`;
+      };
       if (!explicit) {
         // The row handed to code that may set any of its fields: no list can be known (kpi `0011` lost its deployment data).
         const handed = assignedFields(body, row).handedTo;
@@ -242,16 +251,16 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
         item: row,
         pre,
         sink: sink(`update:${row}`, () => {
-          if (explicit) return { flush: `${manager}.bulk_update(${rows}, [${explicit.map(pythonString).join(', ')}])`, notes: repeat, written: explicit };
+          if (explicit) return { flush: write(`[${explicit.map(pythonString).join(', ')}]`), notes: repeat, written: explicit };
           const { fields, why } = batched ?? { fields: [], why: null };
           const list = fieldListText(fields);
           // With the project view at hand but no answer about the model (its migrations cannot all be
           // read), the fields save() stamps cannot be told: say so (etools last_mile/0008 stamps one).
           const notes = input.inView && !known ? [...repeat, `${MARK} the fields of ${rowModel ?? `${row}'s model`} are not known here: if its save() stamps any (auto_now, AutoLastModifiedField), stamp and list them too`] : repeat;
           const written = fields.some((f) => f.startsWith(FIELD_NAMED_BY) || f.startsWith(FIELDS_LISTED_IN)) ? null : fields;
-          if (!why) return { flush: `${manager}.bulk_update(${rows}, ${list})`, notes, written };
+          if (!why) return { flush: write(list), notes, written };
           const name = fresh('fields');
-          return { flush: `${manager}.bulk_update(${rows}, ${name})`, notes, written, fieldsLine: `${name} = ${list}  ${MARK} ${why} (bulk_update writes only these)` };
+          return { flush: write(name), notes, written, fieldsLine: `${name} = ${list}  ${MARK} ${why} (bulk_update writes only these)` };
         }),
       });
     } else if (w.kind === 'delete' && isRow) {
@@ -441,7 +450,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     edits.push(
       replaceNode(
         r.stmt,
-        `${(r.pre ?? []).map((l) => `${l}${eol}${at}`).join('')}${r.collect ? r.collect.replace(/%B%/g, r.sink.batch) : `${r.sink.batch}.append(${r.item})`}${eol}${at}if len(${r.sink.batch}) >= ${n}:${eol}${at}${step}${flush.replace(/%NL%/g, `${eol}${at}${step}`)}${eol}${at}${step}${r.sink.batch}.clear()`,
+        `${(r.pre ?? []).map((l) => `${l}${eol}${at}`).join('')}${r.collect ? r.collect.replace(/%B%/g, r.sink.batch) : `${r.sink.batch}.append(${r.item})`}${eol}${at}if len(${r.sink.batch}) >= ${n}:${eol}${at}${step}${flush.replace(/%NL%/g, `${eol}${at}${step}`).replace(/%IN%/g, step)}${eol}${at}${step}${r.sink.batch}.clear()`,
       ),
     );
   }
@@ -449,7 +458,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     const at = indentOf(m.stmt, source);
     edits.push(replaceNode(m.stmt, m.lines.map((l) => l.replace(/%STEP%/g, step)).join(`${eol}${at}`)));
   }
-  const after = [...sinks.values()].map((s) => `${eol}${indent}if ${s.batch}:${eol}${indent}${step}${s.flush.replace(/%B%/g, s.batch).replace(/%NL%/g, `${eol}${indent}${step}`)}`).join('');
+  const after = [...sinks.values()].map((s) => `${eol}${indent}if ${s.batch}:${eol}${indent}${step}${s.flush.replace(/%B%/g, s.batch).replace(/%NL%/g, `${eol}${indent}${step}`).replace(/%IN%/g, step)}`).join('');
   edits.push(insertAfter(loop.node, after));
   const kinds = [...new Set([...sinks.values()].map((s) => (s.key.startsWith('link:') ? 'bulk_create of the links' : s.flush.includes('bulk_update') ? 'bulk_update' : s.flush.includes('bulk_create') ? 'bulk_create' : s.flush.includes('keep_parents') ? 'delete keeping parents' : 'queryset delete')))];
   const what = [...[...new Set(memos.map((m) => m.what ?? 'get_or_create'))].map((m) => `${m} once per look-up`), ...(kinds.length > 0 ? [`collect the rows, ${kinds.join(' + ')} every ${n}`] : [])];
@@ -479,6 +488,28 @@ function cascadeRefusal(loop: LoopFacts, body: Node, locals: Scope, rewrites: re
     return `${MAY_CASCADE} (\`${text.length > 60 ? `${text.slice(0, 57)}...` : text}\`), which may cascade to a row it saves: save() writes such a row back, bulk_update() would not`;
   }
   return null;
+}
+
+/**
+ * Whether a loop's iterable may yield rows of several models: `itertools.chain(…)`, a `+` of
+ * sequences, a literal of several items (or a name bound to one of these). A queryset or a related
+ * manager yields rows of one model.
+ */
+function mayMixModels(iterable: Node | null, locals: Scope, depth = 0): boolean {
+  if (!iterable || depth > 3) return false;
+  const n = unparen(iterable);
+  if (n.type === 'identifier') {
+    const bound = locals.lookup(n.text);
+    return bound?.kind === 'value' && mayMixModels(bound.node, locals, depth + 1);
+  }
+  if (n.type === 'binary_operator') return n.childForFieldName('operator')?.text === '+';
+  if (n.type === 'list' || n.type === 'tuple' || n.type === 'set') return n.namedChildCount > 1;
+  if (n.type === 'call') {
+    const fn = n.childForFieldName('function')?.text ?? '';
+    if (/(?:^|\.)chain(?:\.from_iterable)?$/.test(fn)) return true;
+    if (/^(?:list|tuple|sorted|reversed|iter)$/.test(fn)) return mayMixModels(n.childForFieldName('arguments')?.namedChildren[0] ?? null, locals, depth + 1);
+  }
+  return false;
 }
 
 /** The model a sink's flush writes, as the code names it. */
