@@ -1457,6 +1457,22 @@ describe('"Batch this loop" and what batching changes', () => {
     }
   });
 
+  it('writes rows of several models model by model, and deletes none of them in one queryset delete', async () => {
+    // Through the first row's model, the other model's values (or deletes) would hit its own rows of the same keys.
+    for (const iterable of ['itertools.chain(Order.objects.all(), Line.objects.all())', 'list(Order.objects.all()) + list(Line.objects.all())']) {
+      const saved = (await lint(wrap(`    for obj in ${iterable}:\n        obj.note = ""\n        obj.save()`))).findings.find((f) => f.rule === 'unbatched-save-loop');
+      const fixed = applyEdits(wrap(`    for obj in ${iterable}:\n        obj.note = ""\n        obj.save()`), saved?.fixes[0]?.edits ?? []);
+      assert.equal(pythonSyntaxError(fixed), null, fixed);
+      hasLines(fixed, ['            for model in {type(row): None for row in batch}:', '                model._base_manager.db_manager(batch[0]._state.db).bulk_update([row for row in batch if type(row) is model], ["note"])']);
+      const deleted = (await lint(wrap(`    for obj in ${iterable}:\n        if not obj.note:\n            obj.delete()`))).findings.find((f) => f.rule === 'unbatched-save-loop');
+      assert.ok(!deleted?.fixes.some((x) => x.title.startsWith('Batch this loop')), iterable);
+      assert.match(deleted?.message ?? '', /its rows may be of several models, which one queryset delete cannot delete/);
+    }
+    // One model's rows, however gathered: the flush through the first row's model, as before.
+    const one = (await lint(wrap('    for obj in list(Order.objects.all()):\n        obj.note = ""\n        obj.save()'))).findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.doesNotMatch(applyEdits(wrap('    for obj in list(Order.objects.all()):\n        obj.note = ""\n        obj.save()'), one?.fixes[0]?.edits ?? []), /type\(row\) is/);
+  });
+
   it('writes no bulk rewrite for a loop that calls a function of the file that queries the table it writes (review 22: open-humans)', async () => {
     // An id drawn until no row has it, nested in the function and two calls down: batched, two rows of a batch could draw one id.
     const body = `    def taken(code):

@@ -266,6 +266,8 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     } else if (w.kind === 'delete' && isRow) {
       const args = callArguments(w.call);
       const manager = walked ? walked.chain.manager : ROW_MANAGER;
+      // Through the first row's model, a queryset delete of rows of several models would delete its own rows of the others' keys.
+      if (!walked && !rowModelOf(loop, locals) && mayMixModels(loop.node.childForFieldName('right'), locals)) return 'its rows may be of several models, which one queryset delete cannot delete';
       if (args.node?.namedChildCount && args.positional.length === 0 && !args.hasSplat && args.keywords.size === 1 && args.keywords.get('keep_parents')?.text === 'True') {
         // delete(keep_parents=True) deletes a child of multi-table inheritance and keeps its parent
         // rows: Django's Collector does that for a list of rows as Model.delete() does for one.
