@@ -1467,6 +1467,9 @@ describe('"Batch this loop" and what batching changes', () => {
       const deleted = (await lint(wrap(`    for obj in ${iterable}:\n        if not obj.note:\n            obj.delete()`))).findings.find((f) => f.rule === 'unbatched-save-loop');
       assert.ok(!deleted?.fixes.some((x) => x.title.startsWith('Batch this loop')), iterable);
       assert.match(deleted?.message ?? '', /its rows may be of several models, which one queryset delete cannot delete/);
+      const linked = (await lint(wrap(`    for obj in ${iterable}:\n        obj.notes.create(text="moved")`))).findings.find((f) => f.rule === 'unbatched-save-loop');
+      assert.ok(!linked?.fixes.some((x) => x.title.startsWith('Batch this loop')), iterable);
+      assert.match(linked?.message ?? '', /its rows may be of several models, whose related managers create rows of several models/);
     }
     // One model's rows, however gathered: the flush through the first row's model, as before.
     const one = (await lint(wrap('    for obj in list(Order.objects.all()):\n        obj.note = ""\n        obj.save()'))).findings.find((f) => f.rule === 'unbatched-save-loop');

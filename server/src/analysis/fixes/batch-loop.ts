@@ -304,6 +304,8 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       const owner = oneLine(recv.childForFieldName('object')?.text ?? '');
       const args = callArguments(w.call);
       if (args.positional.length > 0 || args.hasSplat) return 'create() takes arguments that cannot be read as fields';
+      // Owners of several models have managers of several models: one bulk_create through the first would insert the others into its table.
+      if (loop.targets.includes(owner) && !walked && !rowModelOf(loop, locals) && mayMixModels(loop.node.childForFieldName('right'), locals)) return 'its rows may be of several models, whose related managers create rows of several models';
       const argsText = w.call.childForFieldName('arguments')?.text ?? '()';
       const link = `**{${rel}.field.name: ${owner}}`;
       const rest = argsText.slice(1);
