@@ -18,137 +18,148 @@ export interface IndentationProblem {
   message: string;
 }
 
-const OPENERS = '([{';
-const CLOSERS = ')]}';
+// Character codes the scan compares (a code, not a one-character string, per character read).
+const NL = 10;
+const CR = 13;
+const SPACE = 32;
+const TAB = 9;
+const FF = 12;
+const HASH = 35;
+const BACKSLASH = 92;
+const DQUOTE = 34;
+const SQUOTE = 39;
+const COLON = 58;
 
 /** The first indentation error Python would raise in `text`, or null. */
 export function indentationProblem(text: string): IndentationProblem | null {
   const n = text.length;
+  const at = (k: number): number => (k < n ? text.charCodeAt(k) : 0);
   // The indentation stack at tab size 8 and at tab size 1 (Python compares both to find TabError).
   const cols = [0];
   const alts = [0];
   let depth = 0;
-  /** The open triple-quoted string's quote (`'''` or `"""`), or '' outside one. */
-  let triple = '';
+  /** The quote of the open triple-quoted string, or 0 outside one. */
+  let triple = 0;
   let continued = false;
   let pendingBlock = -1; // the line of a header ending in ':' whose block has not started yet
-  let lastSignificant = '';
+  let last = 0; // the last significant character of the logical line so far (0: none)
   let line = 0;
   let i = 0;
   while (i < n) {
     // At the start of a physical line.
-    if (depth === 0 && triple === '' && !continued) {
+    if (depth === 0 && triple === 0 && !continued) {
       let col = 0;
       let alt = 0;
       let j = i;
       for (; j < n; j++) {
         const c = text.charCodeAt(j);
-        if (c === 32) {
+        if (c === SPACE) {
           col++;
           alt++;
-        } else if (c === 9) {
+        } else if (c === TAB) {
           col = (Math.floor(col / 8) + 1) * 8;
           alt++;
-        } else if (c === 12) {
+        } else if (c === FF) {
           col = 0;
           alt = 0;
         } else break;
       }
-      const first = j < n ? text[j] : '\n';
-      const blank = first === '\n' || first === '\r' || first === '#' || (first === '\\' && (text[j + 1] === '\n' || text[j + 1] === '\r'));
+      const first = j < n ? text.charCodeAt(j) : NL;
+      const blank = first === NL || first === CR || first === HASH || (first === BACKSLASH && (at(j + 1) === NL || at(j + 1) === CR));
       if (!blank) {
-        const at = { line, character: j - i };
+        const where = { line, character: j - i };
         const top = cols.length - 1;
         const topCol = cols[top] as number;
         const topAlt = alts[top] as number;
         if (pendingBlock >= 0) {
-          if (col <= topCol) return { ...at, message: `IndentationError: expected an indented block after the line ${pendingBlock + 1} ends with ':'` };
-          if (alt <= topAlt) return { ...at, message: 'TabError: inconsistent use of tabs and spaces in indentation' };
+          if (col <= topCol) return { ...where, message: `IndentationError: expected an indented block after the line ${pendingBlock + 1} ends with ':'` };
+          if (alt <= topAlt) return { ...where, message: 'TabError: inconsistent use of tabs and spaces in indentation' };
           cols.push(col);
           alts.push(alt);
           pendingBlock = -1;
         } else if (col > topCol) {
-          return { ...at, message: 'IndentationError: unexpected indent' };
+          return { ...where, message: 'IndentationError: unexpected indent' };
         } else if (col === topCol) {
-          if (alt !== topAlt) return { ...at, message: 'TabError: inconsistent use of tabs and spaces in indentation' };
+          if (alt !== topAlt) return { ...where, message: 'TabError: inconsistent use of tabs and spaces in indentation' };
         } else {
           while (cols.length > 1 && col < (cols[cols.length - 1] as number)) {
             cols.pop();
             alts.pop();
           }
-          if (col !== cols[cols.length - 1]) return { ...at, message: 'IndentationError: unindent does not match any outer indentation level' };
-          if (alt !== alts[alts.length - 1]) return { ...at, message: 'TabError: inconsistent use of tabs and spaces in indentation' };
+          if (col !== cols[cols.length - 1]) return { ...where, message: 'IndentationError: unindent does not match any outer indentation level' };
+          if (alt !== alts[alts.length - 1]) return { ...where, message: 'TabError: inconsistent use of tabs and spaces in indentation' };
         }
-        lastSignificant = '';
+        last = 0;
       }
       i = j;
     }
     continued = false;
     // The rest of the physical line.
     while (i < n) {
-      const c = text[i] as string;
-      if (triple !== '') {
-        if (c === '\\') {
-          i += text[i + 1] === '\r' && text[i + 2] === '\n' ? 3 : 2;
+      const c = text.charCodeAt(i);
+      if (triple !== 0) {
+        if (c === BACKSLASH) {
+          i += at(i + 1) === CR && at(i + 2) === NL ? 3 : 2;
           continue;
         }
-        if (c === '\n') break;
-        if (text.startsWith(triple, i)) {
+        if (c === NL) break;
+        if (c === triple && at(i + 1) === triple && at(i + 2) === triple) {
           i += 3;
-          triple = '';
-          lastSignificant = c;
+          triple = 0;
+          last = c;
           continue;
         }
         i++;
         continue;
       }
-      if (c === '\n') break;
-      if (c === '#') {
-        while (i < n && text[i] !== '\n') i++;
+      if (c === NL) break;
+      if (c === HASH) {
+        const end = text.indexOf('\n', i);
+        i = end < 0 ? n : end;
         break;
       }
-      if (c === '\\' && (text[i + 1] === '\n' || (text[i + 1] === '\r' && text[i + 2] === '\n'))) {
+      if (c === BACKSLASH && (at(i + 1) === NL || (at(i + 1) === CR && at(i + 2) === NL))) {
         continued = true;
-        i += text[i + 1] === '\n' ? 1 : 2;
+        i += at(i + 1) === NL ? 1 : 2;
         break;
       }
-      if (c === '"' || c === "'") {
-        if (text[i + 1] === c && text[i + 2] === c) {
-          triple = c + c + c;
+      if (c === DQUOTE || c === SQUOTE) {
+        if (at(i + 1) === c && at(i + 2) === c) {
+          triple = c;
           i += 3;
           continue;
         }
         // A one-line string: to its closing quote on this line, or the scan gives up.
         let k = i + 1;
         for (; k < n; k++) {
-          const d = text[k];
-          if (d === '\\') {
-            if (text[k + 1] === '\r' && text[k + 2] === '\n') k += 2;
+          const d = text.charCodeAt(k);
+          if (d === BACKSLASH) {
+            if (at(k + 1) === CR && at(k + 2) === NL) k += 2;
             else k++;
             continue;
           }
           if (d === c) break;
-          if (d === '\n') return null;
+          if (d === NL) return null;
         }
         if (k >= n) return null;
         i = k + 1;
-        lastSignificant = c;
+        last = c;
         continue;
       }
-      if (OPENERS.includes(c)) depth++;
-      else if (CLOSERS.includes(c)) depth = Math.max(0, depth - 1);
-      if (c !== ' ' && c !== '\t' && c !== '\r' && c !== '\f') lastSignificant = c;
+      if (c === 40 || c === 91 || c === 123) depth++;
+      else if (c === 41 || c === 93 || c === 125) depth = depth > 0 ? depth - 1 : 0;
+      if (c !== SPACE && c !== TAB && c !== CR && c !== FF) last = c;
       i++;
     }
     // The end of a physical line.
-    if (i < n && text[i] === '\n') i++;
+    if (i < n && text.charCodeAt(i) === NL) i++;
     line++;
-    if (depth === 0 && triple === '' && !continued && lastSignificant !== '') {
-      if (lastSignificant === ':') pendingBlock = line - 1;
-      lastSignificant = '';
+    if (depth === 0 && triple === 0 && !continued && last !== 0) {
+      if (last === COLON) pendingBlock = line - 1;
+      last = 0;
     }
   }
-  if (triple !== '') return null;
+  if (triple !== 0) return null;
   if (pendingBlock >= 0) return { line, character: 0, message: `IndentationError: expected an indented block after the line ${pendingBlock + 1} ends with ':'` };
   return null;
 }
