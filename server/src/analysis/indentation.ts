@@ -10,6 +10,7 @@
  * across lines). Where the scan cannot follow the text — a string left open at the end of a line —
  * it says nothing: tree-sitter reports that one itself.
  */
+import type { Node } from './syntax';
 
 export interface IndentationProblem {
   /** Zero-based line and column of the offending line's first character (or of the end of the file). */
@@ -162,4 +163,29 @@ export function indentationProblem(text: string): IndentationProblem | null {
   if (triple !== 0) return null;
   if (pendingBlock >= 0) return { line, character: 0, message: `IndentationError: expected an indented block after the line ${pendingBlock + 1} ends with ':'` };
   return null;
+}
+
+/** Indentation errors by tree (a Tree's root Node is a new object on each access; the Tree is not). */
+const byTree = new WeakMap<object, IndentationProblem | null>();
+
+/** The first indentation error of the text a tree was parsed from (scanned once per tree). */
+export function indentationError(root: Node): IndentationProblem | null {
+  const key = root.tree as object;
+  let found = byTree.get(key);
+  if (found === undefined) {
+    // The module's node starts at its first token: the blank lines and the indentation before it
+    // are put back (an indented first line is an error of its own).
+    const { row, column } = root.startPosition;
+    const lead = row === 0 && column === 0 ? '' : '\n'.repeat(row) + ' '.repeat(column);
+    byTree.set(key, (found = indentationProblem(lead + root.text)));
+  }
+  return found;
+}
+
+/**
+ * True when Python can parse the file the tree was read from: no place tree-sitter had to recover,
+ * no indentation error. No fix may edit a file that it cannot (the syntax-error rule says where).
+ */
+export function parsesAsPython(root: Node): boolean {
+  return !root.hasError && indentationError(root) === null;
 }

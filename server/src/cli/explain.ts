@@ -20,7 +20,7 @@ import type { CheckIo } from './check';
 import { bundledGrammarPaths } from './grammar';
 import { ConfigResolver } from './project-config';
 import { defaultRoot } from './split';
-import { parsesAsPython } from '../analysis/rules/syntax-error';
+import { parsesAsPython } from '../analysis/indentation';
 
 export type ExplainFormat = 'text' | 'json';
 export const EXPLAIN_FORMATS: readonly ExplainFormat[] = ['text', 'json'];

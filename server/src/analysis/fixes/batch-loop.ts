@@ -24,7 +24,7 @@ import { memoizeHelper, memoizeLookup, type MemoRewrite } from './memo-lookup';
 import { createdThenSaved, typeErrorFallback } from './paired-writes';
 import { helperReadingModel, keyedByRow, modelReads, queryText, selfRelationRead } from './reads-model';
 import { assignedFields, FIELD_NAMED_BY, FIELDS_LISTED_IN, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, keywordTexts, MARK, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
-import { chainOf, iterableChain, modelNames, oneLine } from './loop-chain';
+import { chainOf, iterableChain, mayMixModels, modelNames, oneLine } from './loop-chain';
 import { boundModel, builtObjectUsed, constructedModel, keyRefusal, plainInsertSave, ROW_READERS, rowModelOf } from './loop-objects';
 import { mayRepeatRows } from './repeated-rows';
 import { cascadeFree, deleteCalls } from './cascades';
@@ -117,6 +117,9 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     return name;
   };
   const walked = iterableChain(loop.iterable, locals);
+  // The loop's own rows, of no model the code names, may be of several (`itertools.chain(Page…, Post…)`).
+  let mixed: boolean | undefined;
+  const rowsMayMix = (): boolean => (mixed ??= !walked && !rowModelOf(loop, locals) && mayMixModels(loop.iterable, locals));
   const sinks = new Map<string, Sink>();
   const sink = (key: string, make: (batch: string) => Omit<Sink, 'key' | 'batch'>, base = 'batch'): Sink => {
     let s = sinks.get(key);
@@ -227,10 +230,10 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       // Rows whose model the code does not name may be of several (`itertools.chain(Page…, Post…)`, a
       // polymorphic queryset): bulk_update() through the first row's model would write the others' values
       // into its own table's rows of the same keys. Such a batch is written model by model.
-      const mixed = manager === ROW_MANAGER && !rowModel && isRow && mayMixModels(loop.node.childForFieldName('right'), locals);
-      const rows = isRow && !(walked && mayRepeatRows(walked.chain.expr, known)) ? '%B%' : mixed ? 'list({(type(row), row.pk): row for row in %B%}.values())' : 'list({row.pk: row for row in %B%}.values())';
+      const mixedRows = isRow && rowsMayMix();
+      const rows = isRow && !(walked && mayRepeatRows(walked.chain.expr, known)) ? '%B%' : mixedRows ? 'list({(type(row), row.pk): row for row in %B%}.values())' : 'list({row.pk: row for row in %B%}.values())';
       const write = (list: string): string => {
-        if (!mixed) return `${manager}.bulk_update(${rows}, ${list})`;
+        if (!mixedRows) return `${manager}.bulk_update(${rows}, ${list})`;
         const m = fresh('model');
         return `for ${m} in {type(row): None for row in %B%}:%NL%%IN%${m}._base_manager.db_manager(%B%[0]._state.db).bulk_update([row for row in ${rows} if type(row) is ${m}], ${list})`;
       };
@@ -267,7 +270,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       const args = callArguments(w.call);
       const manager = walked ? walked.chain.manager : ROW_MANAGER;
       // Through the first row's model, a queryset delete of rows of several models would delete its own rows of the others' keys.
-      if (!walked && !rowModelOf(loop, locals) && mayMixModels(loop.node.childForFieldName('right'), locals)) return 'its rows may be of several models, which one queryset delete cannot delete';
+      if (rowsMayMix()) return 'its rows may be of several models, which one queryset delete cannot delete';
       if (args.node?.namedChildCount && args.positional.length === 0 && !args.hasSplat && args.keywords.size === 1 && args.keywords.get('keep_parents')?.text === 'True') {
         // delete(keep_parents=True) deletes a child of multi-table inheritance and keeps its parent
         // rows: Django's Collector does that for a list of rows as Model.delete() does for one.
@@ -305,7 +308,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       const args = callArguments(w.call);
       if (args.positional.length > 0 || args.hasSplat) return 'create() takes arguments that cannot be read as fields';
       // Owners of several models have managers of several models: one bulk_create through the first would insert the others into its table.
-      if (loop.targets.includes(owner) && !walked && !rowModelOf(loop, locals) && mayMixModels(loop.node.childForFieldName('right'), locals)) return 'its rows may be of several models, whose related managers create rows of several models';
+      if (loop.targets.includes(owner) && rowsMayMix()) return 'its rows may be of several models, whose related managers create rows of several models';
       const argsText = w.call.childForFieldName('arguments')?.text ?? '()';
       const link = `**{${rel}.field.name: ${owner}}`;
       const rest = argsText.slice(1);
@@ -492,28 +495,6 @@ function cascadeRefusal(loop: LoopFacts, body: Node, locals: Scope, rewrites: re
     return `${MAY_CASCADE} (\`${text.length > 60 ? `${text.slice(0, 57)}...` : text}\`), which may cascade to a row it saves: save() writes such a row back, bulk_update() would not`;
   }
   return null;
-}
-
-/**
- * Whether a loop's iterable may yield rows of several models: `itertools.chain(…)`, a `+` of
- * sequences, a literal of several items (or a name bound to one of these). A queryset or a related
- * manager yields rows of one model.
- */
-function mayMixModels(iterable: Node | null, locals: Scope, depth = 0): boolean {
-  if (!iterable || depth > 3) return false;
-  const n = unparen(iterable);
-  if (n.type === 'identifier') {
-    const bound = locals.lookup(n.text);
-    return bound?.kind === 'value' && mayMixModels(bound.node, locals, depth + 1);
-  }
-  if (n.type === 'binary_operator') return n.childForFieldName('operator')?.text === '+';
-  if (n.type === 'list' || n.type === 'tuple' || n.type === 'set') return n.namedChildCount > 1;
-  if (n.type === 'call') {
-    const fn = n.childForFieldName('function')?.text ?? '';
-    if (/(?:^|\.)chain(?:\.from_iterable)?$/.test(fn)) return true;
-    if (/^(?:list|tuple|sorted|reversed|iter)$/.test(fn)) return mayMixModels(n.childForFieldName('arguments')?.namedChildren[0] ?? null, locals, depth + 1);
-  }
-  return false;
 }
 
 /** The model a sink's flush writes, as the code names it. */

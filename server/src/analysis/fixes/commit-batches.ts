@@ -36,7 +36,7 @@ import type { MigrationModel } from '../migration-model';
 import type { Operation } from '../operations';
 import { parameterNames, positionalParameterNames } from '../runpython-code';
 import type { Scope } from '../scope';
-import { walk, within, type Node } from '../syntax';
+import { unparen, walk, within, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
 import { atomicFalseFix } from './atomic-fix';
 import { eolOf, indentOf, insertAfter, insertAt, replaceNode } from './edits';
@@ -217,26 +217,29 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
   const row = left.text;
   const iterable = loop.childForFieldName('right')?.text ?? '';
   const conditions = body.descendantsOfType(['if_statement', 'elif_clause', 'conditional_expression']).map((n) => (n.type === 'conditional_expression' ? n.namedChildren[1] : n.childForFieldName('condition'))?.text ?? '');
-  const assignments = body.descendantsOfType(['assignment', 'augmented_assignment']);
   const fieldRef = new RegExp(`(?<![\\w.])${row}\\.(\\w+)(?!\\w)`, 'g');
   const fieldsIn = (text: string): string[] => [...text.matchAll(fieldRef)].map((m) => m[1] as string);
+  const namesIn = (node: Node): string[] => (node.type === 'identifier' ? [node.text] : node.descendantsOfType('identifier').map((n) => n.text));
+  // Each assignment read once (its nodes live in WebAssembly): the fixed point below runs on these.
+  const assignments = body.descendantsOfType(['assignment', 'augmented_assignment']).flatMap((a) => {
+    const target = a.childForFieldName('left');
+    const value = a.childForFieldName('right');
+    return target && value ? [{ a, target, value, fields: fieldsIn(value.text), names: namesIn(value), targets: namesIn(target) }] : [];
+  });
   // Local names computed from fields of the row (`parts = row.kind.split(":")`, `soup = BeautifulSoup(row.html)`), to a fixed point.
   const derived = new Map<string, Set<string>>();
-  const namesIn = (node: Node): string[] => (node.type === 'identifier' ? [node.text] : node.descendantsOfType('identifier').map((n) => n.text));
-  const sourcesOf = (value: Node): Set<string> => {
-    const out = new Set(fieldsIn(value.text));
-    for (const name of namesIn(value)) for (const f of derived.get(name) ?? []) out.add(f);
+  const sourcesOf = (v: { fields: string[]; names: string[] }): Set<string> => {
+    const out = new Set(v.fields);
+    for (const name of v.names) for (const f of derived.get(name) ?? []) out.add(f);
     return out;
   };
   for (let round = 0, grew = true; grew && round < 8; round++) {
     grew = false;
-    for (const a of assignments) {
-      const target = a.childForFieldName('left');
-      const value = a.childForFieldName('right');
-      if (!target || !value || target.type === 'attribute' || target.type === 'subscript') continue;
-      const from = sourcesOf(value);
+    for (const x of assignments) {
+      if (x.target.type === 'attribute' || x.target.type === 'subscript') continue;
+      const from = sourcesOf(x);
       if (from.size === 0) continue;
-      for (const name of namesIn(target)) {
+      for (const name of x.targets) {
         const known = derived.get(name) ?? new Set<string>();
         const before = known.size;
         for (const f of from) known.add(f);
@@ -245,10 +248,8 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
       }
     }
   }
-  const changed = new Set(assignments.flatMap((a) => {
-    const target = a.childForFieldName('left');
-    return target?.type === 'attribute' && target.childForFieldName('object')?.text === row ? [target.childForFieldName('attribute')?.text ?? ''] : [];
-  }));
+  const fieldOf = (target: Node): string | null => (target.type === 'attribute' && target.childForFieldName('object')?.text === row ? (target.childForFieldName('attribute')?.text ?? '') : null);
+  const changed = new Set(assignments.flatMap((x) => fieldOf(x.target) ?? []));
   // A test of the field's value (or of a name computed from it), not only of whether it is set, may tell done rows apart.
   const tests = (field: string, bareCounts: boolean): boolean => {
     if (new RegExp(`\\b${field}(?:__\\w+)?\\s*=`).test(iterable)) return true;
@@ -257,14 +258,13 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
     const bare = new RegExp(`^(?:not\\s+)?(?:${row}\\.${field}${names.map((n) => `|${n}`).join('')})(?:\\s+is(?:\\s+not)?\\s+None)?$`);
     return conditions.some((c) => mentions(c) && (bareCounts || !bare.test(c.trim())));
   };
-  for (const a of assignments) {
-    const target = a.childForFieldName('left');
-    const value = a.childForFieldName('right');
-    if (target?.type !== 'attribute' || target.childForFieldName('object')?.text !== row || !value) continue;
-    const field = target.childForFieldName('attribute')?.text ?? '';
-    const at = { text: `${row}.${field}`, line: a.startPosition.row + 1 };
-    const from = a.type === 'augmented_assignment' ? new Set([field]) : sourcesOf(value);
-    if (from.has(field) && (a.type === 'augmented_assignment' || !sameAgain(value, `${row}.${field}`)) && !tests(field, false)) return { ...at, from: 'its own value' };
+  for (const x of assignments) {
+    const field = fieldOf(x.target);
+    if (field === null) continue;
+    const augmented = x.a.type === 'augmented_assignment';
+    const at = { text: `${row}.${field}`, line: x.a.startPosition.row + 1 };
+    const from = augmented ? new Set([field]) : sourcesOf(x);
+    if (from.has(field) && (augmented || !sameAgain(x.value, `${row}.${field}`)) && !tests(field, false)) return { ...at, from: 'its own value' };
     // Another field of the row, which the loop changes too: cleared or moved, a run after a failure reads what the first one committed.
     const moved = [...from].find((f) => f !== field && changed.has(f) && !tests(f, true) && !tests(field, true));
     if (moved) return { ...at, from: `${row}.${moved}, which the loop changes too` };
@@ -278,7 +278,7 @@ const SAME_AGAIN_FUNCTIONS = /^(?:[\w.]*\.)?(?:slugify|int|str|float|bool|Decima
 
 /** The value is the old one itself, or the old one through transforms that come out the same again (`x.strip().lower()`, `slugify(x)`, `x or "untitled"`). */
 function sameAgain(value: Node, own: string): boolean {
-  const v = value.type === 'parenthesized_expression' ? (value.namedChildren[0] ?? value) : value;
+  const v = unparen(value);
   if (v.text === own) return true;
   if (v.type === 'boolean_operator' && v.childForFieldName('operator')?.text === 'or') {
     const l = v.childForFieldName('left');

@@ -103,3 +103,25 @@ export function iterableChain(iterable: Node | null, locals: Scope): { chain: Ch
   }
   return null;
 }
+
+/**
+ * Whether a loop's iterable may yield rows of several models: `itertools.chain(…)`, a `+` of
+ * sequences, a literal of several items (or a name bound to one of these). A queryset or a related
+ * manager yields rows of one model.
+ */
+export function mayMixModels(iterable: Node | null, locals: Scope, depth = 0): boolean {
+  if (!iterable || depth > 3) return false;
+  const n = unparen(iterable);
+  if (n.type === 'identifier') {
+    const bound = locals.lookup(n.text);
+    return bound?.kind === 'value' && mayMixModels(bound.node, locals, depth + 1);
+  }
+  if (n.type === 'binary_operator') return n.childForFieldName('operator')?.text === '+';
+  if (n.type === 'list' || n.type === 'tuple' || n.type === 'set') return n.namedChildCount > 1;
+  if (n.type === 'call') {
+    const fn = n.childForFieldName('function')?.text ?? '';
+    if (/(?:^|\.)chain(?:\.from_iterable)?$/.test(fn)) return true;
+    if (/^(?:list|tuple|sorted|reversed|iter)$/.test(fn)) return mayMixModels(n.childForFieldName('arguments')?.namedChildren[0] ?? null, locals, depth + 1);
+  }
+  return false;
+}

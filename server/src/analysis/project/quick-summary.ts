@@ -21,7 +21,7 @@ import { blockScope, moduleScope } from '../scope';
 import { dottedName, rangeOf, sequenceElements, type Node } from '../syntax';
 import { Evaluator, type Value } from '../values';
 import { dependencyList, deployPhaseFrom, operationLabel, replacesOf, type MigrationSummary, type OperationSummary } from './summary';
-import { parsesAsPython } from '../rules/syntax-error';
+import { parsesAsPython } from '../indentation';
 
 /** Words of files the quick reading would give up on anyway: seen in the text, it is not tried. */
 export const FULL_ANALYSIS_WORDS = /migration-guard|RunPython|RunSQL|SeparateDatabaseAndState|Concurrently|NotValid|\batomic\b|^(?:def|async|@|if|for|try|with)\b/m;

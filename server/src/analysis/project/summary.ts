@@ -16,7 +16,7 @@ import type { Scope } from '../scope';
 import { sqlSites, type SqlSites } from '../sql-sites';
 import type { Range, TextEdit } from '../types';
 import { asItems, asString, Evaluator, type Value } from '../values';
-import { parsesAsPython } from '../rules/syntax-error';
+import { parsesAsPython } from '../indentation';
 
 export interface MigrationKey {
   app: string;

@@ -4,7 +4,7 @@
  * The engine produces it even when no Migration class can be read from the broken file.
  */
 import { rangeOf, type Node } from '../syntax';
-import { indentationProblem, type IndentationProblem } from '../indentation';
+import { indentationError } from '../indentation';
 import type { Finding, Range, RuleSetting } from '../types';
 import type { ReportedFinding, Rule } from './rule';
 
@@ -36,25 +36,10 @@ function describe(node: Node): string {
 
 const CONSEQUENCE = 'Python cannot import this migration, so `migrate` stops here. Other findings for this file may be incomplete.';
 
-/** Indentation errors by tree (a Tree's root Node is a new object on each access; the Tree is not). */
-const indentationOf = new WeakMap<object, IndentationProblem | null>();
-
-function indentationError(root: Node): IndentationProblem | null {
-  const key = root.tree as object;
-  let found = indentationOf.get(key);
-  if (found === undefined) {
-    // The module's node starts at its first token: the blank lines and the indentation before it
-    // are put back (an indented first line is an error of its own).
-    const { row, column } = root.startPosition;
-    const lead = row === 0 && column === 0 ? '' : '\n'.repeat(row) + ' '.repeat(column);
-    indentationOf.set(key, (found = indentationProblem(lead + root.text)));
-  }
-  return found;
-}
-
 /**
  * Where Python would first refuse the file, or null when it imports: where tree-sitter first had to
- * recover, else an indentation error its grammar lets through (indentation.ts).
+ * recover, else an indentation error its grammar lets through (indentation.ts; `parsesAsPython`
+ * there answers the same question without the position).
  */
 export function syntaxProblem(root: Node): { range: Range; message: string } | null {
   const node = firstSyntaxError(root);
@@ -63,11 +48,6 @@ export function syntaxProblem(root: Node): { range: Range; message: string } | n
   if (!indent) return null;
   const at = { line: indent.line, character: indent.character };
   return { range: { start: at, end: { line: at.line, character: at.character + 1 } }, message: indent.message };
-}
-
-/** True when Python can parse the file the tree was read from (no fix may edit one that it cannot). */
-export function parsesAsPython(root: Node): boolean {
-  return !root.hasError && indentationError(root) === null;
 }
 
 /** The syntax-error finding for a tree, or null when it parses. */

@@ -9,7 +9,7 @@ import { buildMigrationModel } from '../migration-model';
 import type { Tree } from '../parser';
 import { planParts, type PartKind } from './plan';
 import { renderParts } from './render';
-import { parsesAsPython } from '../rules/syntax-error';
+import { parsesAsPython } from '../indentation';
 
 export { dependantEdits } from './dependants';
 
