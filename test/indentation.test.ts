@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { indentationProblem } from '../server/src/analysis/indentation';
 import { SAVE_LOOP_MIGRATION, TempDirs, writeFileIn } from './helpers/cli';
-import { DJANGO_PYTHON } from './helpers/django';
+import { compileVerdicts } from './helpers/django';
 import { DIST } from './helpers/paths';
 
 const temps = new TempDirs();
@@ -40,28 +40,9 @@ const CASES: Record<string, string> = {
   'fine: the first line after blank lines': '\n\nimport os\n',
 };
 
-/** Python's verdict on each case: null when it compiles, else the exception's class name. */
-function pythonVerdicts(): Record<string, string | null> {
-  const script = [
-    'import json, sys',
-    'cases = json.load(sys.stdin)',
-    'out = {}',
-    'for name, src in cases.items():',
-    '    try:',
-    '        compile(src, name, "exec")',
-    '        out[name] = None',
-    '    except SyntaxError as e:',
-    '        out[name] = type(e).__name__',
-    'print(json.dumps(out))',
-  ].join('\n');
-  const r = spawnSync(DJANGO_PYTHON, ['-c', script], { input: JSON.stringify(CASES), encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as Record<string, string | null>;
-}
-
 describe('indentation errors', () => {
   it('refuses exactly what Python refuses, as the same error', () => {
-    const python = pythonVerdicts();
+    const python = compileVerdicts(CASES);
     const refused = Object.values(python).filter((v) => v !== null).length;
     assert.ok(refused >= 8 && refused < Object.keys(CASES).length, 'both kinds of case are present');
     for (const [name, src] of Object.entries(CASES)) {

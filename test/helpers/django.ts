@@ -225,3 +225,26 @@ export function checkModules(files: string[]): Record<string, ModuleCheck> {
   if (r.error || r.status !== 0) throw new Error(`check_module.py failed: ${r.error?.message ?? r.stderr}`);
   return JSON.parse(r.stdout) as Record<string, ModuleCheck>;
 }
+
+/**
+ * Python's verdict on each named source text, compiled (never run): null when it compiles, else the
+ * class name of the SyntaxError it raises (IndentationError, TabError, SyntaxError).
+ */
+export function compileVerdicts(cases: Readonly<Record<string, string>>): Record<string, string | null> {
+  const script = [
+    'import json, sys, warnings',
+    'warnings.simplefilter("ignore")',
+    'cases = json.load(sys.stdin)',
+    'out = {}',
+    'for name, src in cases.items():',
+    '    try:',
+    '        compile(src, name, "exec")',
+    '        out[name] = None',
+    '    except SyntaxError as e:',
+    '        out[name] = type(e).__name__',
+    'print(json.dumps(out))',
+  ].join('\n');
+  const r = spawnSync(DJANGO_PYTHON, ['-c', script], { input: JSON.stringify(cases), encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`python3 could not judge the cases: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Record<string, string | null>;
+}

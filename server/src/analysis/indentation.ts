@@ -10,6 +10,7 @@
  * across lines). Where the scan cannot follow the text — a string left open at the end of a line —
  * it says nothing: tree-sitter reports that one itself.
  */
+import { argumentError } from './argument-errors';
 import type { Node } from './syntax';
 
 export interface IndentationProblem {
@@ -183,9 +184,10 @@ export function indentationError(root: Node): IndentationProblem | null {
 }
 
 /**
- * True when Python can parse the file the tree was read from: no place tree-sitter had to recover,
- * no indentation error. No fix may edit a file that it cannot (the syntax-error rule says where).
+ * True when Python can compile the file the tree was read from: no place tree-sitter had to
+ * recover, no indentation error, no error in a call's arguments or a function's parameters
+ * (argument-errors.ts). No fix may edit a file that it cannot (the syntax-error rule says where).
  */
 export function parsesAsPython(root: Node): boolean {
-  return !root.hasError && indentationError(root) === null;
+  return !root.hasError && indentationError(root) === null && argumentError(root) === null;
 }

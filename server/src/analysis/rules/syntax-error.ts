@@ -4,6 +4,7 @@
  * The engine produces it even when no Migration class can be read from the broken file.
  */
 import { rangeOf, type Node } from '../syntax';
+import { argumentError } from '../argument-errors';
 import { indentationError } from '../indentation';
 import type { Finding, Range, RuleSetting } from '../types';
 import type { ReportedFinding, Rule } from './rule';
@@ -38,16 +39,17 @@ const CONSEQUENCE = 'Python cannot import this migration, so `migrate` stops her
 
 /**
  * Where Python would first refuse the file, or null when it imports: where tree-sitter first had to
- * recover, else an indentation error its grammar lets through (indentation.ts; `parsesAsPython`
- * there answers the same question without the position).
+ * recover, else an indentation error its grammar lets through (indentation.ts), else an error in
+ * a call's arguments or a function's parameters (argument-errors.ts); `parsesAsPython` in
+ * indentation.ts answers the same question without the position.
  */
 export function syntaxProblem(root: Node): { range: Range; message: string } | null {
   const node = firstSyntaxError(root);
   if (node) return { range: errorRange(node), message: `Syntax error (${describe(node)})` };
-  const indent = indentationError(root);
-  if (!indent) return null;
-  const at = { line: indent.line, character: indent.character };
-  return { range: { start: at, end: { line: at.line, character: at.character + 1 } }, message: indent.message };
+  const other = indentationError(root) ?? argumentError(root);
+  if (!other) return null;
+  const at = { line: other.line, character: other.character };
+  return { range: { start: at, end: { line: at.line, character: at.character + 1 } }, message: other.message };
 }
 
 /** The syntax-error finding for a tree, or null when it parses. */

@@ -1,0 +1,102 @@
+/**
+ * Errors in a call's arguments and a function's parameters that tree-sitter's grammar lets through
+ * and Python's compiler refuses (a keyword given twice is what a duplicated line of an operation
+ * makes). Judged against Debian's python3: we refuse exactly what it refuses; on a migration the
+ * CLI reports syntax-error and writes no fix.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { argumentError } from '../server/src/analysis/argument-errors';
+import { parsesAsPython } from '../server/src/analysis/indentation';
+import { SAVE_LOOP_MIGRATION, TempDirs, writeFileIn } from './helpers/cli';
+import { compileVerdicts } from './helpers/django';
+import { getParser } from './helpers/lint';
+import { DIST } from './helpers/paths';
+
+const temps = new TempDirs();
+after(() => temps.removeAll());
+
+const CASES: Record<string, string> = {
+  'keyword repeated': 'f(name="a", name="b")\n',
+  'keyword repeated across lines, in an operation': 'ops = [\n    AddField(\n        model_name="item",\n        model_name="item",\n        name="size",\n    ),\n]\n',
+  'positional after keyword': 'f(a=1, 2)\n',
+  'positional after **': 'f(**k, 2)\n',
+  '* after **': 'f(**k, *a)\n',
+  'keyword repeated in a class header': 'class A(B, metaclass=M, metaclass=N):\n    pass\n',
+  'positional after keyword in a decorator': '@d(x=1, y)\ndef f():\n    pass\n',
+  'parameter named twice': 'def f(a, b, a):\n    pass\n',
+  'parameter named twice, *args and a keyword': 'def f(a, *a):\n    pass\n',
+  'lambda parameter named twice': 'g = lambda x, x: 0\n',
+  'no default after a default': 'def f(a=1, b):\n    pass\n',
+  'no default after a default, typed': 'def f(a: int = 1, b: int):\n    pass\n',
+  'nested call keyword repeated': 'f(g(x=1, x=2), y=3)\n',
+  'fine: keywords, * after a keyword, ** last': 'f(1, *a, b=2, *c, **d)\n',
+  'fine: the same keyword in two calls': 'f(name="a")\ng(name="a")\nf(x=g(x=1))\n',
+  'fine: keyword-only parameters without defaults after *': 'def f(a=1, *, b, c=2, d):\n    pass\n',
+  'fine: *args then keyword-only': 'def f(a=1, *args, b, **kw):\n    pass\n',
+  'fine: positional-only marker': 'def f(a, /, b=1, *, c):\n    pass\n',
+  'fine: a lambda with defaults': 'g = lambda x, y=1, *a, z, **k: 0\n',
+  'fine: comments between arguments': 'f(\n    a=1,  # one\n    # between\n    b=2,\n)\n',
+  'fine: == inside a call': 'f(a == 1, b=2)\n',
+};
+
+describe('argument and parameter errors', () => {
+  it('refuses exactly what Python refuses, where tree-sitter reads the text without an error', async () => {
+    const parser = await getParser();
+    const python = compileVerdicts(CASES);
+    const refused = Object.values(python).filter((v) => v !== null).length;
+    assert.ok(refused >= 10 && refused < Object.keys(CASES).length, 'both kinds of case are present');
+    for (const [name, src] of Object.entries(CASES)) {
+      const tree = parser.parse(src);
+      try {
+        assert.equal(tree.rootNode.hasError, false, `${name}: tree-sitter itself reads it`);
+        const ours = argumentError(tree.rootNode);
+        assert.equal(ours ? 'SyntaxError' : null, python[name], `${name}: ours ${ours?.message ?? 'none'}, Python ${python[name] ?? 'compiles'}`);
+        assert.equal(parsesAsPython(tree.rootNode), ours === null, name);
+      } finally {
+        tree.delete();
+      }
+    }
+  });
+
+  it('points at the offending argument and says what Python says', async () => {
+    const parser = await getParser();
+    const at = (src: string) => {
+      const tree = parser.parse(src);
+      try {
+        return argumentError(tree.rootNode);
+      } finally {
+        tree.delete();
+      }
+    };
+    assert.deepEqual(at(CASES['keyword repeated across lines, in an operation'] as string), { line: 3, character: 8, message: 'SyntaxError: keyword argument repeated: model_name' });
+    assert.deepEqual(at(CASES['positional after keyword'] as string), { line: 0, character: 7, message: 'SyntaxError: positional argument follows keyword argument' });
+    assert.equal(at(CASES['no default after a default'] as string)?.character, 11);
+  });
+
+  it('makes check report syntax-error and write no fix to such a migration', () => {
+    // A duplicated line in the operation's call: tree-sitter reads it, Python does not.
+    const bad = SAVE_LOOP_MIGRATION.replace('migrations.RunPython(forwards),', 'migrations.RunPython(forwards, elidable=True, elidable=True),');
+    assert.notEqual(bad, SAVE_LOOP_MIGRATION);
+    for (const [text, broken] of [[SAVE_LOOP_MIGRATION, false], [bad, true]] as const) {
+      const root = temps.make();
+      const file = join(root, 'shop', 'migrations', '0002_flag.py');
+      writeFileIn(file, text);
+      writeFileIn(join(root, 'shop', 'migrations', '__init__.py'), '');
+      const run = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'check', '--no-cache', '--unsafe-fixes', '--format', 'json', '.'], { cwd: root, encoding: 'utf8' });
+      const found = JSON.parse(run.stdout) as Array<{ rule: string; message: string; line: number }>;
+      const syntax = found.find((f) => f.rule === 'syntax-error');
+      if (broken) {
+        assert.ok(syntax, found.map((f) => f.rule).join(', '));
+        assert.match(syntax.message, /keyword argument repeated: elidable/);
+        assert.equal(readFileSync(file, 'utf8'), bad, 'nothing written');
+      } else {
+        assert.equal(syntax, undefined);
+        assert.notEqual(readFileSync(file, 'utf8'), SAVE_LOOP_MIGRATION, 'the fixes are written when it compiles');
+      }
+    }
+  });
+});
