@@ -7,9 +7,11 @@
  * leaves on PostgreSQL: test/fixtures/batch-truth/loops (batch-template-truth.test.ts).
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { applyEdits } from './helpers/apply-edits';
-import { lint } from './helpers/lint';
+import { TempDirs, writeFileIn } from './helpers/cli';
+import { lint, lintProject } from './helpers/lint';
 import { pythonSyntaxError } from './helpers/python';
 
 const RULE = 'unbatched-save-loop';
@@ -146,6 +148,8 @@ describe('commit this loop in batches', () => {
     ['another RunPython that writes, in an atomic migration', CHAINED, { ops: ', migrations.RunPython(forwards, migrations.RunPython.noop)' }],
     ['a write before the loop, in a migration that also changes the schema', `Reply.objects.filter(ticket=None).delete()\n${CHAINED}`, { ops: ', migrations.AddField("ticket", "closed", models.BooleanField(default=False))', imports: 'from django.db import migrations, models' }],
     ['a try that catches Exception around the writes', CHAINED.replace('    last = Reply', '    try:\n        last = Reply').concat('\n    except Exception:\n        pass'), {}],
+    // rapidpro knowledge/0002: apply_manual() calls the function with schema_editor=None.
+    ['a call of the function from the file itself', CHAINED, { head: 'atomic = False', imports: 'from django.db import migrations\n\n\ndef apply_manual():\n    from django.apps import apps\n\n    forwards(apps, None)' }],
   ];
   const why: Record<string, RegExp> = {
     'a break of the loop': /breaks out early/,
@@ -162,6 +166,7 @@ describe('commit this loop in batches', () => {
     // Not "split first": after a split, the write before the loop would still stand in the way.
     'a write before the loop, in a migration that also changes the schema': /nor is committing it in batches: the function also writes outside the loop \(line 7\)/,
     'a try that catches Exception around the writes': /catches database errors \(line 9\): inside a batch's transaction, a caught error would throw the whole batch away/,
+    'a call of the function from the file itself': /the file also calls forwards\(\) itself \(line 7\), where the schema editor the batches take their database from may not be one/,
   };
   for (const [name, body, opts] of refusals) {
     it(`is refused, saying why, for ${name}`, async () => {
@@ -271,5 +276,117 @@ describe('a loop that sets a field from its own value (review 21: kiwi testcases
     const wrapped = (await lint(batched('ticket.title = json.dumps({"html": ticket.title})'), {})).findings.find((x) => x.rule === 'missing-atomic-false');
     assert.deepEqual(wrapped?.fixes, []);
     assert.match(wrapped?.message ?? '', /First make it safe to run again: it sets ticket\.title from its own value/);
+  });
+
+  it('gets no atomic = False for batching that changes a value inside a field from itself (review 23: arches 4273)', async () => {
+    const batched = (inner: string[]) =>
+      migration(
+        [
+          'batch = []',
+          'for ticket in Ticket.objects.filter(meta__isnull=False).iterator(chunk_size=500):',
+          '    for entry in ticket.meta.values():',
+          ...inner.map((l) => `        ${l}`),
+          '    batch.append(ticket)',
+          '    if len(batch) >= 500:',
+          '        Ticket.objects.bulk_update(batch, ["meta"])',
+          '        batch.clear()',
+          'if batch:',
+          '    Ticket.objects.bulk_update(batch, ["meta"])',
+        ].join('\n'),
+      );
+    // Parsed from one format, written in another: run again, the committed rows no longer parse.
+    const reparsed = (await lint(batched(['at = datetime.strptime(entry["at"], "%Y-%m-%d %H:%M")', 'entry["at"] = at.isoformat()']), {})).findings.find((x) => x.rule === 'missing-atomic-false');
+    assert.deepEqual(reparsed?.fixes, []);
+    assert.match(reparsed?.message ?? '', /First make it safe to run again: it sets ticket\.meta from its own value, in place \(line \d+\)/);
+    // Another entry computed from one the loop leaves alone (taiga projects/0012): the same again.
+    const slug = (await lint(batched(['entry["slug"] = slugify(entry["name"])']), {})).findings.find((x) => x.rule === 'missing-atomic-false');
+    assert.equal(slug?.fixes.length, 1, slug?.message);
+  });
+
+  it('gets no atomic = False for batching that inserts rows a second run would insert again (review 23: pretalx event/0023)', async () => {
+    const batched = (flush: string) =>
+      migration(
+        [
+          'replies = []',
+          'for ticket in Ticket.objects.all().iterator(chunk_size=500):',
+          '    replies.append(Reply(ticket=ticket, text="opened"))',
+          '    if len(replies) >= 500:',
+          `        ${flush}`,
+          '        replies.clear()',
+          'if replies:',
+          `    ${flush}`,
+        ].join('\n'),
+      );
+    const inserting = (await lint(batched('Reply.objects.bulk_create(replies)'), {})).findings.find((x) => x.rule === 'missing-atomic-false');
+    assert.ok(inserting);
+    assert.deepEqual(inserting.fixes, []);
+    assert.match(inserting.message, /First make it safe to run again: it inserts rows \(line \d+\), and after a failure a second run would insert the committed ones again unless it skips the rows already done\./);
+    // Conflicts skipped: a second run inserts nothing it inserted before.
+    const skipping = (await lint(batched('Reply.objects.bulk_create(replies, ignore_conflicts=True)'), {})).findings.find((x) => x.rule === 'missing-atomic-false');
+    assert.equal(skipping?.fixes.length, 1, skipping?.message);
+  });
+});
+
+describe('a migration whose schema operations run no SQL is no schema change to atomic = False', () => {
+  const temps = new TempDirs();
+  after(() => temps.removeAll());
+  const INITIAL = `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = []
+    operations = [
+        migrations.CreateModel(
+            name="Ticket",
+            fields=[
+                ("id", models.AutoField(primary_key=True)),
+                ("state", models.CharField(max_length=10, default="")),
+            ],
+        ),
+    ]
+`;
+  /** The project's second migration: `field` for Ticket.state, then batching RunPython code. */
+  const second = (field: string) => `from django.db import migrations, models
+
+
+def forwards(apps, schema_editor):
+    Ticket = apps.get_model("desk", "Ticket")
+    while True:
+        ids = list(Ticket.objects.filter(state="").values_list("pk", flat=True)[:1000])
+        if not ids:
+            break
+        Ticket.objects.filter(pk__in=ids).update(state="open")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("desk", "0001_initial")]
+    operations = [
+        migrations.AlterField("ticket", "state", ${field}),
+        migrations.RunPython(forwards, migrations.RunPython.noop),
+    ]
+`;
+  async function missingAtomicFalse(field: string) {
+    const root = temps.make();
+    writeFileIn(join(root, 'desk', '__init__.py'), '');
+    writeFileIn(join(root, 'desk', 'migrations', '__init__.py'), '');
+    writeFileIn(join(root, 'desk', 'migrations', '0001_initial.py'), INITIAL);
+    writeFileIn(join(root, 'desk', 'migrations', '0002_state.py'), second(field));
+    const results = await lintProject(root);
+    const found = [...results.entries()].find(([file]) => file.endsWith('0002_state.py'))?.[1].findings.find((f) => f.rule === 'missing-atomic-false');
+    assert.ok(found, field);
+    return found;
+  }
+
+  it('offers atomic = False beside an AlterField that changes only help_text (the SQL preview shows none)', async () => {
+    const f = await missingAtomicFalse('models.CharField(max_length=10, default="", help_text="Where it is")');
+    assert.deepEqual(f.fixes.map((x) => x.title), ['Set atomic = False on the migration']);
+    assert.match(f.message, /Set atomic = False so each batch commits on its own\.$/);
+  });
+
+  it('asks for a split first beside an AlterField that changes the column', async () => {
+    const f = await missingAtomicFalse('models.CharField(max_length=20, default="", help_text="Where it is")');
+    assert.deepEqual(f.fixes, []);
+    assert.match(f.message, /Move the data operations into a migration of their own \(this one also changes the schema\)/);
   });
 });

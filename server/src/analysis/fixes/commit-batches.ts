@@ -36,7 +36,7 @@ import type { MigrationModel } from '../migration-model';
 import type { Operation } from '../operations';
 import { parameterNames, positionalParameterNames } from '../runpython-code';
 import type { Scope } from '../scope';
-import { unparen, walk, within, type Node } from '../syntax';
+import { callArguments, unparen, walk, within, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
 import { atomicFalseFix } from './atomic-fix';
 import { eolOf, indentOf, insertAfter, insertAt, replaceNode } from './edits';
@@ -55,6 +55,8 @@ export interface CommitBatchesInput {
   /** What is known of that function's code, and the index to reach the rest. */
   facts: UnitFacts;
   index: CodeIndex;
+  /** Whether the migration's schema operations run SQL (a state-only AlterField runs none: rules/schema-sql.ts). */
+  schemaRunsSql: () => boolean;
 }
 
 const NESTED_SCOPES = new Set(['for_statement', 'while_statement', 'function_definition', 'lambda', 'class_definition']);
@@ -88,6 +90,15 @@ function aliasIn(fn: Node, isRunPython: boolean, before: number): string | null 
     if (a.startIndex < before && left?.type === 'identifier' && a.childForFieldName('right')?.text.replace(/\s+/g, '') === expr && a.parent?.parent?.parent?.id === fn.id) return left.text;
   }
   return expr;
+}
+
+/** A call of the module-level function `fn` by its name anywhere in the file, or null. */
+function directCall(root: Node, fn: Node): { name: string; line: number } | null {
+  const name = fn.childForFieldName('name')?.text;
+  const holder = fn.parent?.type === 'decorated_definition' ? fn.parent : fn;
+  if (!name || holder.parent?.type !== 'module') return null;
+  const call = root.descendantsOfType('call').find((c) => c?.childForFieldName('function')?.type === 'identifier' && c.childForFieldName('function')?.text === name);
+  return call ? { name, line: call.startPosition.row + 1 } : null;
 }
 
 interface ModuleImport {
@@ -226,6 +237,26 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
     const value = a.childForFieldName('right');
     return target && value ? [{ a, target, value, fields: fieldsIn(value.text), names: namesIn(value), targets: namesIn(target) }] : [];
   });
+  // What else makes a local hold values of the row's fields (review 23, arches 6019 and 4273): a loop
+  // over them (`for v in row.data.values()`), a container filled from them (`out.append(…)`,
+  // `out[k] = …`); each read as an assignment to that local.
+  const flows: Array<{ fields: string[]; names: string[]; targets: string[] }> = [];
+  for (const f of body.descendantsOfType('for_statement')) {
+    const l = f.childForFieldName('left');
+    const r = f.childForFieldName('right');
+    if (l && r) flows.push({ fields: fieldsIn(r.text), names: namesIn(r), targets: namesIn(l) });
+  }
+  for (const c of body.descendantsOfType('call')) {
+    const fn = c.childForFieldName('function');
+    const args = c.childForFieldName('arguments');
+    if (fn?.type !== 'attribute' || !args || !FILLS.has(fn.childForFieldName('attribute')?.text ?? '')) continue;
+    const root = rootName(fn.childForFieldName('object'));
+    if (root && root !== row) flows.push({ fields: fieldsIn(args.text), names: namesIn(args), targets: [root] });
+  }
+  for (const x of assignments) {
+    const root = x.target.type === 'subscript' ? rootName(x.target) : null;
+    if (root && root !== row) flows.push({ fields: x.fields, names: x.names, targets: [root] });
+  }
   // Local names computed from fields of the row (`parts = row.kind.split(":")`, `soup = BeautifulSoup(row.html)`), to a fixed point.
   const derived = new Map<string, Set<string>>();
   const sourcesOf = (v: { fields: string[]; names: string[] }): Set<string> => {
@@ -233,10 +264,10 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
     for (const name of v.names) for (const f of derived.get(name) ?? []) out.add(f);
     return out;
   };
+  const plain = assignments.filter((x) => x.target.type !== 'attribute' && x.target.type !== 'subscript');
   for (let round = 0, grew = true; grew && round < 8; round++) {
     grew = false;
-    for (const x of assignments) {
-      if (x.target.type === 'attribute' || x.target.type === 'subscript') continue;
+    for (const x of [...plain, ...flows]) {
       const from = sourcesOf(x);
       if (from.size === 0) continue;
       for (const name of x.targets) {
@@ -252,13 +283,35 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
   const changed = new Set(assignments.flatMap((x) => fieldOf(x.target) ?? []));
   // A test of the field's value (or of a name computed from it), not only of whether it is set, may tell done rows apart.
   const tests = (field: string, bareCounts: boolean): boolean => {
-    if (new RegExp(`\\b${field}(?:__\\w+)?\\s*=`).test(iterable)) return true;
+    // `field__isnull=False` asks only whether it is set: a changed row still matches it.
+    if (new RegExp(`\\b${field}(?:__${bareCounts ? '' : '(?!isnull\\b)'}\\w+)?\\s*=`).test(iterable)) return true;
     const names = [...derived].filter(([, fs]) => fs.has(field)).map(([n]) => n);
     const mentions = (c: string) => fieldsIn(c).includes(field) || names.some((n) => new RegExp(`(?<![\\w.])${n}(?!\\w)`).test(c));
     const bare = new RegExp(`^(?:not\\s+)?(?:${row}\\.${field}${names.map((n) => `|${n}`).join('')})(?:\\s+is(?:\\s+not)?\\s+None)?$`);
     return conditions.some((c) => mentions(c) && (bareCounts || !bare.test(c.trim())));
   };
   for (const x of assignments) {
+    // A value inside a field changed in place from what it held (`row.data[k] = f(row.data[k])`, or
+    // through a local that holds it: `for v in row.edits.values(): v["at"] = f(v["at"])`).
+    if (x.target.type === 'subscript') {
+      const root = rootName(x.target);
+      const holds = root === row ? fieldsIn(x.target.text) : root ? [...(derived.get(root) ?? [])] : [];
+      // The same entry read on the way (`v["at"]` in the value, or in a local the value uses), not another one (`s["slug"] = slugify(s["name"])`).
+      const own = x.target.text.replace(/\s+/g, '');
+      const readsOwn = (text: string) => text.replace(/\s+/g, '').includes(own);
+      const via = new Set<string>();
+      for (let round = 0, grew = true; grew && round < 4; round++) {
+        grew = false;
+        for (const y of plain) {
+          if (!readsOwn(y.value.text) && !y.names.some((n) => via.has(n))) continue;
+          for (const t of y.targets) if (!via.has(t)) grew = via.add(t).size > 0;
+        }
+      }
+      const selfRead = readsOwn(x.value.text) || x.names.some((n) => via.has(n));
+      const inPlace = selfRead ? holds.find((f) => !tests(f, false)) : undefined;
+      if (inPlace && !sameAgain(x.value, x.target.text)) return { text: `${row}.${inPlace}`, line: x.a.startPosition.row + 1, from: 'its own value, in place' };
+      continue;
+    }
     const field = fieldOf(x.target);
     if (field === null) continue;
     const augmented = x.a.type === 'augmented_assignment';
@@ -270,6 +323,16 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
     if (moved) return { ...at, from: `${row}.${moved}, which the loop changes too` };
   }
   return null;
+}
+
+/** Methods that put values into a container (a list, a dict, a set). */
+const FILLS = new Set(['append', 'extend', 'insert', 'update', 'add', 'setdefault']);
+
+/** The name an attribute / subscript / call chain starts from (`out` of `out["a"][0].x`), or null. */
+function rootName(node: Node | null): string | null {
+  let n: Node | null = node ? unparen(node) : null;
+  while (n && (n.type === 'attribute' || n.type === 'subscript' || n.type === 'call')) n = n.type === 'call' ? n.childForFieldName('function') : n.childForFieldName(n.type === 'attribute' ? 'object' : 'value');
+  return n?.type === 'identifier' ? n.text : null;
 }
 
 /** Methods and functions that give the same value when applied again to what they gave. */
@@ -296,11 +359,30 @@ function sameAgain(value: Node, own: string): boolean {
   return false;
 }
 
-/** Why the loop's rows may be created again by a run after a failure, or null (it only updates or deletes). */
+/**
+ * A write that inserts rows a second run would insert again: `create()`, `Model(…).save()`, and
+ * `bulk_create()` without `ignore_conflicts` / `update_conflicts` (get_or_create() and
+ * update_or_create() look the row up first: run again, they find it).
+ */
+function inserts(w: WriteCall): boolean {
+  const method = w.call.childForFieldName('function')?.childForFieldName('attribute')?.text;
+  if (w.kind === 'create') return method === 'create';
+  if (w.kind === 'save') return w.call.childForFieldName('function')?.childForFieldName('object')?.type === 'call';
+  if (w.kind === 'bulk' && method === 'bulk_create') {
+    const flags = callArguments(w.call).keywords;
+    return !['ignore_conflicts', 'update_conflicts'].some((k) => flags.get(k)?.text === 'True');
+  }
+  return w.kind === 'helper' && !!w.inner && inserts(w.inner);
+}
+
+/** Whether the loop creates rows a run after a failure would create again (it does not only update or delete). */
 function createsRows(loopNode: Node, writes: readonly WriteCall[]): boolean {
-  // get_or_create() / update_or_create() look the row up first: run again, they find it.
-  const plainCreate = (w: WriteCall) => w.kind === 'create' && w.call.childForFieldName('function')?.childForFieldName('attribute')?.text === 'create';
-  return writes.some((w) => within(w.call, loopNode) && (plainCreate(w) || (w.kind === 'save' && w.call.childForFieldName('function')?.childForFieldName('object')?.type === 'call')));
+  return writes.some((w) => within(w.call, loopNode) && inserts(w));
+}
+
+/** The first write of a function that inserts rows a second run would insert again, or null. */
+export function insertingWrite(facts: UnitFacts): WriteCall | null {
+  return [...facts.directWrites, ...facts.loops.flatMap((l) => l.writes)].find(inserts) ?? null;
 }
 
 const BROAD = /^(?:Exception|BaseException|(?:[\w.]*\.)?(?:DatabaseError|IntegrityError|OperationalError|ProgrammingError|DataError|InternalError|Error))$/;
@@ -399,8 +481,13 @@ export function commitBatchesFix(input: CommitBatchesInput): Fix | string {
       if (calls.length !== 1 || calls[0]?.loop || elsewhere !== null) return `the function that calls ${fn.childForFieldName('name')?.text ?? 'it'}() also writes, or calls it more than once, outside its transaction once atomic = False`;
     }
     // Last: then the only obstacle is the schema, and a split (the editor offers it) leaves a loop this fix takes.
-    if (model.operations.some((o) => o.isSchema && o.certain)) return SPLIT_FIRST;
+    if (input.schemaRunsSql()) return SPLIT_FIRST;
   }
+
+  // The batches name the migration's database through the schema editor RunPython passes: a call of
+  // the function from the file itself may pass none (rapidpro's `apply_manual()` passes None).
+  const direct = directCall(model.root, runPythonFn);
+  if (direct) return `the file also calls ${direct.name}() itself (line ${direct.line}), where the schema editor the batches take their database from may not be one`;
 
   const eol = eolOf(source);
   const indent = indentOf(node, source);

@@ -7,7 +7,7 @@
 import { loopWithin, type CodeIndex, type LoopFacts, type UnitFacts, type WriteCall } from '../code-facts';
 import { atomicDecorator, committingChunk } from '../committed-chunks';
 import { atomicFalseFix } from '../fixes/atomic-fix';
-import { changedAgain } from '../fixes/commit-batches';
+import { changedAgain, insertingWrite } from '../fixes/commit-batches';
 import { otherWritingOperation, writeOutside } from '../other-writes';
 import { replaceNode } from '../fixes/edits';
 import { iteratesInBatches } from '../iterables';
@@ -15,6 +15,7 @@ import type { Operation } from '../operations';
 import { callArguments, rangeOf, spanRange, type Node } from '../syntax';
 import type { Range } from '../types';
 import { runPythonUnits } from './runpython-units';
+import { schemaRunsSql } from './schema-sql';
 import { lineOf, type Rule } from './rule';
 
 const BULK_WRITES = new Set(['update', 'queryset-delete', 'bulk', 'sql']);
@@ -117,7 +118,8 @@ export const missingAtomicFalse: Rule = {
       }
     }
     const reported = new Set<Operation>();
-    const hasSchema = model.operations.some((o) => o.isSchema && o.certain);
+    // Asked only of a migration with batching in an atomic transaction (without the view, it asks for one).
+    const changesSchema = (): boolean => schemaRunsSql(model, ctx);
     for (const { op, unit } of runPythonUnits(model)) {
       if (reported.has(op)) continue;
       const argAtomic = op.runPython?.atomicArg === true;
@@ -132,30 +134,34 @@ export const missingAtomicFalse: Rule = {
         const wrapper = migrationAtomic ? 'the migration runs in one transaction' : argAtomic ? `${op.name}(atomic=True) wraps it in one transaction` : `${fn}() is decorated ${decorated}, which wraps it in one transaction`;
         const undecorate = decorated ? ` Remove ${fn}()'s ${decorated} too: it keeps the batches in one transaction even then.` : '';
         let advice = 'Remove the decorator so each batch commits on its own.';
-        if (migrationAtomic && hasSchema) advice = `Move the data operations into a migration of their own (this one also changes the schema) and set atomic = False there, so each batch commits on its own.${undecorate}`;
+        if (migrationAtomic && changesSchema()) advice = `Move the data operations into a migration of their own (this one also changes the schema) and set atomic = False there, so each batch commits on its own.${undecorate}`;
         else if (migrationAtomic) advice = `Set atomic = False so each batch commits on its own.${undecorate}`;
         else if (argAtomic) advice = `Drop atomic=True so each batch commits on its own.${undecorate}`;
         const where = hit.why.startsWith('slices, writes') ? `the function at line ${hit.line}` : `the loop at line ${hit.line}`;
         const fixes = [];
         // atomic = False would take the migration's other writes out of its transaction too: no fix then.
-        const other = migrationAtomic && !hasSchema ? otherWritingOperation(model, op, ctx.index) : null;
+        const other = migrationAtomic && !changesSchema() ? otherWritingOperation(model, op, ctx.index) : null;
         // The flush of what the loop collected (`if batch: Model.objects.bulk_update(batch, …)` after it) is its own batching.
         const batching = hit.node ? facts.loops.find((l) => l.node.id === hit.node?.id) : undefined;
         const flush = (w: WriteCall) => {
           const first = callArguments(w.call).positional[0];
           return w.kind === 'bulk' && first?.type === 'identifier' && !!batching?.appendsTo.has(first.text);
         };
-        const outside = migrationAtomic && !hasSchema && hit.node ? writeOutside(facts, ctx.index, hit.node, flush) : null;
+        const outside = migrationAtomic && !changesSchema() && hit.node ? writeOutside(facts, ctx.index, hit.node, flush) : null;
         // A batch committed on its own must be safe to run again after a failure: not where the loop
         // grows a field from its own value (review 21: kiwi testcases/0014 would prefix rows twice).
         const loopNode = batching?.node.type === 'for_statement' ? batching.node : null;
         const grows = loopNode && loopNode.childForFieldName('body') && loopNode.childForFieldName('left') ? changedAgain(loopNode, loopNode.childForFieldName('body') as Node, loopNode.childForFieldName('left') as Node) : null;
+        // Nor where it inserts rows: run again after a failure, it inserts the committed ones again (review 23: pretalx event/0023).
+        const inserted = grows ? null : insertingWrite(facts);
         if (grows && !other && outside === null) {
           advice += ` First make it safe to run again: it sets ${grows.text} from ${grows.from} (line ${grows.line}), and after a failure a second run would change the committed rows twice.`;
+        } else if (inserted && !other && outside === null) {
+          advice += ` First make it safe to run again: it inserts rows (line ${lineOf(inserted.call)}), and after a failure a second run would insert the committed ones again unless it skips the rows already done.`;
         } else if (other || outside !== null) {
           const what = other ? `${other.name} at line ${other.call.startPosition.row + 1}` : `the writes at line ${outside} outside the batching loop`;
           advice = `Move the batched work into a migration of its own and set atomic = False there: here it would also take ${what} out of the transaction, to commit piece by piece.${undecorate}`;
-        } else if (migrationAtomic && !hasSchema) {
+        } else if (migrationAtomic && !changesSchema()) {
           const fix = atomicFalseFix(model, ctx.source, 'Commit each batch on its own instead of holding every lock until the end.', false);
           if (fix) fixes.push(fix);
         } else if (!migrationAtomic && argAtomic) {

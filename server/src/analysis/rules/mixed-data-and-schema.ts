@@ -11,6 +11,7 @@ import type { BranchStep } from '../operations';
 import type { OperationSummary } from '../project/summary';
 import type { RelatedLocation } from '../types';
 import type { ProjectRuleContext, Rule } from './rule';
+import { MAYBE_NO_SQL } from './schema-sql';
 
 /** Two operations can both run unless they sit in different arms of the same conditional. */
 function compatible(a: BranchStep[], b: BranchStep[]): boolean {
@@ -44,8 +45,6 @@ function tableKinds(ctx: ProjectRuleContext, ops: OperationSummary[]): { model(m
   return { model, tables };
 }
 
-/** Operations whose SQL Django may leave empty (a change of validators, a db_column kept, a db_table given). */
-const MAYBE_NO_SQL = new Set(['AlterField', 'RenameField', 'RenameModel', 'AlterModelTable', 'AlterUniqueTogether', 'AlterIndexTogether']);
 
 /**
  * Whether Django runs no SQL at all for `op` (the SQL preview says so); false when it cannot tell.

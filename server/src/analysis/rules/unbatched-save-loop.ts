@@ -11,6 +11,7 @@ import { boundByLoop, loopWithin, PER_ROW_WRITES } from '../code-facts';
 import { LINK_KEPT } from '../fixes/link-rows';
 import { atomicDecorator, committingChunk, enclosingAtomic } from '../committed-chunks';
 import { commitBatchesFix, SPLIT_FIRST } from '../fixes/commit-batches';
+import { schemaRunsSql } from './schema-sql';
 import { batchLoopFix, HELPER_WRITE, MAY_CASCADE, NO_FIELDS } from '../fixes/batch-loop';
 import { dropSaveFix } from '../fixes/drop-save';
 import { batchTemplateFix } from '../fixes/batch-template';
@@ -477,7 +478,7 @@ export const unbatchedSaveLoop: Rule = {
           let splitFirst = false;
           // No bulk rewrite fits: the loop as written, committed a chunk at a time (not inside a fix's look at its own text).
           if (typeof fix === 'string' && !wanted && ctx.commitInBatches !== false) {
-            const commit = commitBatchesFix({ loop, source: ctx.source, batchSize: ctx.batchSize, model: ctx.model, op, runPython: unit, fn: facts.unit.node, facts, index: ctx.index });
+            const commit = commitBatchesFix({ loop, source: ctx.source, batchSize: ctx.batchSize, model: ctx.model, op, runPython: unit, fn: facts.unit.node, facts, index: ctx.index, schemaRunsSql: () => schemaRunsSql(ctx.model, ctx) });
             if (typeof commit === 'string') {
               why = ` No rewrite is offered: ${fix}; nor is committing it in batches: ${commit}.`;
               splitFirst = commit === SPLIT_FIRST;
