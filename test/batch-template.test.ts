@@ -1497,6 +1497,25 @@ describe('"Batch this loop" and what batching changes', () => {
     assert.ok((other?.fixes.length ?? 0) > 0, other?.message);
   });
 
+  it('writes no bulk rewrite for a loop that hands the model it writes to a function (review 23: tendenci forums/0003)', async () => {
+    // A slug made unique by asking the table, in a helper the file imports: batched, two rows of a batch get one slug.
+    const body = (call: string) => `    from orders.slugs import unique_slug
+
+    for order in Order.objects.all():
+        order.slug = ${call}
+        order.save()`;
+    for (const call of ['unique_slug(instance=order, model=Order)', 'unique_slug(order, Order, "slug")']) {
+      const loop = (await lint(wrap(body(call)))).findings.find((f) => f.rule === 'unbatched-save-loop');
+      assert.deepEqual(loop?.fixes, [], call);
+      assert.match(loop?.message ?? '', /the loop hands Order, which it writes, to unique_slug\(\), which may query it/);
+    }
+    // Handed the row's text, or the class only to isinstance(): batched as before.
+    for (const call of ['unique_slug(order.name)', 'order.name if isinstance(order, Order) else ""']) {
+      const loop = (await lint(wrap(body(call)))).findings.find((f) => f.rule === 'unbatched-save-loop');
+      assert.ok((loop?.fixes.length ?? 0) > 0, `${call}: ${loop?.message}`);
+    }
+  });
+
   it('writes no bulk rewrite for a loop that queries the table it writes, unless the query asks only for its own row', async () => {
     const bodies: Record<string, string> = {
       Order: `    for order in Order.objects.filter(position__isnull=True):

@@ -22,7 +22,7 @@ import type { Fix, TextEdit } from '../types';
 import { eolOf, indentOf, insertAfter, insertAt, pythonString, replaceNode } from './edits';
 import { memoizeHelper, memoizeLookup, type MemoRewrite } from './memo-lookup';
 import { createdThenSaved, typeErrorFallback } from './paired-writes';
-import { helperReadingModel, keyedByRow, modelReads, queryText, selfRelationRead } from './reads-model';
+import { helperReadingModel, keyedByRow, modelHandedTo, modelReads, queryText, selfRelationRead } from './reads-model';
 import { assignedFields, FIELD_NAMED_BY, FIELDS_LISTED_IN, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, keywordTexts, MARK, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
 import { chainOf, iterableChain, mayMixModels, modelNames, oneLine } from './loop-chain';
 import { boundModel, builtObjectUsed, constructedModel, keyRefusal, plainInsertSave, ROW_READERS, rowModelOf } from './loop-objects';
@@ -430,6 +430,8 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     const reads = modelReads(body, model, receivers).filter((r) => !(distinct && keyedByRow(r, loop.targets)) && names(r));
     const helper = reads.length === 0 ? helperReadingModel(body, model, locals) : null;
     if (helper) return `the loop calls ${helper}(), which queries ${model}, which the loop writes: until a flush those queries would not see the rows batched so far`;
+    const handed = reads.length === 0 ? modelHandedTo(body, model) : null;
+    if (handed) return `the loop hands ${model}, which it writes, to ${handed}(), which may query it: until a flush such queries would not see the rows batched so far`;
     if (reads.length === 0) continue;
     reread.add(model);
     // Review 20 (micromasters cms/0026): a slug made unique by asking the table, whose rows the batch

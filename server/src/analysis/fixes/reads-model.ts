@@ -49,6 +49,28 @@ export function helperReadingModel(body: Node, model: string, locals: Scope, dep
   return null;
 }
 
+/** Built-ins that take a class without querying its table. */
+const CLASS_ONLY = new Set(['isinstance', 'issubclass', 'type', 'id', 'repr', 'str', 'print', 'getattr', 'hasattr']);
+
+/**
+ * A call in `body` that is handed the model class itself (`create_or_check_slug(instance=row,
+ * model=Category)`): what it does with it cannot be seen here, and a query of its table is what such
+ * helpers are for (review 23, tendenci `forums/0003`: slugs made unique by asking the table came out
+ * the same for two rows of a batch). The callee as written, or null.
+ */
+export function modelHandedTo(body: Node, model: string): string | null {
+  for (const call of body.descendantsOfType('call')) {
+    const fn = call?.childForFieldName('function');
+    const args = call?.childForFieldName('arguments');
+    if (!fn || !args || args.type !== 'argument_list' || CLASS_ONLY.has(fn.text)) continue;
+    for (const a of args.namedChildren) {
+      const value = a.type === 'keyword_argument' ? a.childForFieldName('value') : a;
+      if (value?.type === 'identifier' && value.text === model) return oneLine(fn.text);
+    }
+  }
+  return null;
+}
+
 /** Whether `body` reads `model` through one of its managers (see modelReads). */
 export function readsModel(body: Node, model: string, skip: readonly Node[] = []): boolean {
   return modelReads(body, model, skip, true).length > 0;
