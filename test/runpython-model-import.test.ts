@@ -82,6 +82,30 @@ describe('runpython-model-import: the app label of the fix', () => {
     assert.deepEqual(await fixTitles(migration('from shop.models import Order', 'for name in ["a"]:\n        name.upper()\n        Order.objects.filter(name=name).update(total=0)')), [['Use Order = apps.get_model("shop", "Order")']]);
   });
 
+  it('still refuses once the loop is committed in batches (review 23: tendenci directories/0005)', async () => {
+    // What "Commit this loop in batches" writes: the rows pass through two names before the loop.
+    const batched = `rows = iter(Order.objects.raw("SELECT * FROM shop_order"))
+    while True:
+        chunk = list(islice(rows, 1000))
+        if not chunk:
+            break
+        for order in chunk:
+            order.total = 0
+            order.save(log=False)`;
+    assert.deepEqual(await fixTitles(migration('from itertools import islice\nfrom shop.models import Order', batched)), [[]]);
+    assert.deepEqual(await fixTitles(migration('from itertools import islice\nfrom shop.models import Order', batched.replace('save(log=False)', 'save()'))), [['Use Order = apps.get_model("shop", "Order")']]);
+  });
+
+  it('swaps no model of a function where another stays today\'s: a historical row in a relation of a live one raises', async () => {
+    const body = 'for order in Order.objects.all():\n        order.customer = Customer.objects.first()\n        order.save(log=False)';
+    const titles = await fixTitles(migration('from shop.models import Customer, Order', body));
+    assert.deepEqual(titles, [[], []]);
+    const { findings } = await lint(migration('from shop.models import Customer, Order', body));
+    assert.match(findings.map((f) => f.message).join('\n'), /keeps `Order` as today's model \(its swap is refused\)/);
+    // Nothing refused: both swapped.
+    assert.deepEqual(await fixTitles(migration('from shop.models import Customer, Order', body.replace('save(log=False)', 'save()'))), [['Use Order = apps.get_model("shop", "Order")'], ['Use Customer = apps.get_model("shop", "Customer")']]);
+  });
+
   it('does not take django.contrib classes without a table for models (AnonymousUser, abstract bases)', async () => {
     assert.deepEqual(await fixTitles(migration('from django.contrib.auth.models import AnonymousUser', 'print(AnonymousUser().pk)')), []);
     assert.deepEqual(await fixTitles(migration('from django.contrib.auth.models import AbstractUser', 'print(AbstractUser.normalize_username("x"))')), []);

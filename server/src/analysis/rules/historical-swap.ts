@@ -205,21 +205,41 @@ function todayMemberRead(bare: ImportedModel, unit: CodeUnit, ctx: RuleContext):
   return read;
 }
 
-/** The rows of a model a unit holds: loop variables over its queries, names bound to one row of them. */
+/** Calls that hand on the rows of the iterable they are given (as the batches a commit-in-batches rewrite takes). */
+const PASS_ROWS = new Set(['iter', 'list', 'tuple', 'sorted', 'reversed', 'islice', 'itertools.islice']);
+
+/**
+ * The rows of a model a unit holds: loop variables over its queries, names bound to one row of
+ * them — also through names that hold such rows on the way (`rows = iter(Model.objects.raw(…))`,
+ * `chunk = list(islice(rows, 1000))`, `for row in chunk:`: what "Commit this loop in batches"
+ * writes, so a later fix pass still sees the loop's rows as the model's).
+ */
 function rowsOf(name: string, unit: CodeUnit): Set<string> {
   const rows = new Set<string>();
-  const rooted = (n: Node | null) => !!n && chainRoot(n)?.text === name;
-  walkUnit(unit, ['for_statement', 'assignment'], (n) => {
-    if (n.type === 'for_statement') {
+  const held = new Set<string>();
+  const holds = (n: Node | null): boolean => {
+    if (!n) return false;
+    if (chainRoot(n)?.text === name) return true;
+    if (n.type === 'identifier') return held.has(n.text);
+    if (n.type !== 'call' || !PASS_ROWS.has(n.childForFieldName('function')?.text ?? '')) return false;
+    const first = n.childForFieldName('arguments')?.namedChildren[0] ?? null;
+    return holds(first);
+  };
+  // Twice: a name may be bound below the loop that reads it only in source order, not in run order.
+  for (let pass = 0; pass < 2; pass++) {
+    walkUnit(unit, ['for_statement', 'assignment'], (n) => {
       const left = n.childForFieldName('left');
-      if (left?.type === 'identifier' && rooted(n.childForFieldName('right'))) rows.add(left.text);
-      return;
-    }
-    const left = n.childForFieldName('left');
-    const right = n.childForFieldName('right');
-    const last = right?.type === 'call' ? right.childForFieldName('function') : null;
-    const one = last?.type === 'attribute' && /^(get|first|last|earliest|latest|create)$/.test(last.childForFieldName('attribute')?.text ?? '');
-    if (left?.type === 'identifier' && one && rooted(right ?? null)) rows.add(left.text);
-  });
+      const right = n.childForFieldName('right');
+      if (left?.type !== 'identifier') return;
+      if (n.type === 'for_statement') {
+        if (holds(right)) rows.add(left.text);
+        return;
+      }
+      const last = right?.type === 'call' ? right.childForFieldName('function') : null;
+      const one = last?.type === 'attribute' && /^(get|first|last|earliest|latest|create)$/.test(last.childForFieldName('attribute')?.text ?? '');
+      if (one && chainRoot(right as Node)?.text === name) rows.add(left.text);
+      else if (holds(right)) held.add(left.text);
+    });
+  }
   return rows;
 }

@@ -410,10 +410,15 @@ export const runpythonModelImport: Rule = {
         filter = imported ? useFilter(imported) : null;
       }
       if (filter && !filter(facts.unit.node.text)) continue;
-      for (const use of modelUses(facts.unit, names)) {
+      const uses = modelUses(facts.unit, names);
+      // Code the historical model lacks: the swap would raise, so no fix.
+      const refusals = uses.map((use) => (use.bare ? swapRefusal(use.bare, facts.unit, ctx) : null));
+      // A model left as today's beside one made historical: an instance of one assigned to the
+      // other's relation raises ValueError (review 23, tendenci directories/0005), so none is swapped.
+      const kept = uses.find((u, i) => refusals[i] !== null && u.bare);
+      uses.forEach((use, i) => {
         const apps = appsParameter(facts.unit, isEntry);
-        // Code the historical model lacks: the swap would raise, so no fix.
-        const noSwap = use.bare ? swapRefusal(use.bare, facts.unit, ctx) : null;
+        const noSwap = refusals[i] ?? (kept && kept.bare && use.bare && kept.bare.name !== use.bare.name ? `keeps \`${kept.bare.name}\` as today's model (its swap is refused), and an instance of a historical model assigned to a relation of today's raises ValueError` : null);
         const fix = apps && noSwap === null ? buildFix(use, facts.unit, apps, ctx, names) : null;
         const related = [operation];
         if (use.bare) related.push({ range: rangeOf(use.bare.binding.node), message: `the import (line ${lineOf(use.bare.binding.node)})` });
@@ -429,7 +434,7 @@ export const runpythonModelImport: Rule = {
             `Use \`${apps ?? 'apps'}.get_model(...)\` for the historical model.` +
             (noSwap ? ` No fix is offered: the code ${noSwap} (move what it needs into the migration).` : '');
         ctx.report({ range: rangeOf(use.node), message, related, fixes: fix ? [fix] : [] });
-      }
+      });
     }
   },
 };
