@@ -14,11 +14,18 @@ const SCHEMA_SIZED = /(^|\.)(get_models|get_app_configs|get_fields|get_field_nam
 /** Methods whose result is sized by the schema, whatever the receiver: `apps.get_app_config(x).get_models()`. */
 const SCHEMA_SIZED_METHODS = new Set(['get_models', 'get_app_configs', 'get_fields']);
 
+/**
+ * Whether `key` is a unique column of the model the code names `model` (the receiver a query
+ * starts from: `datatypes` of `datatypes = apps.get_model("models", "DDataType")`), as the project
+ * view answers; what is known without one is taken anyway (the primary key, auth's Group.name).
+ */
+export type UniqueKey = (model: string, key: string) => boolean;
+
 /** True when `node` evaluates to a collection whose size the code itself fixes. */
-export function isBoundedIterable(node: Node | null, scope: Scope, boundedNames: ReadonlySet<string> = NONE, depth = 0): boolean {
+export function isBoundedIterable(node: Node | null, scope: Scope, boundedNames: ReadonlySet<string> = NONE, depth = 0, uniqueKey?: UniqueKey): boolean {
   if (!node || depth > 6) return false;
   const n = unparen(node);
-  const again = (x: Node | null) => isBoundedIterable(x, scope, boundedNames, depth + 1);
+  const again = (x: Node | null) => isBoundedIterable(x, scope, boundedNames, depth + 1, uniqueKey);
   if (sequenceElements(n) || n.type === 'dictionary' || n.type === 'string' || n.type === 'concatenated_string') return true;
   switch (n.type) {
     case 'identifier': {
@@ -51,7 +58,7 @@ export function isBoundedIterable(node: Node | null, scope: Scope, boundedNames:
         const obj = fn.childForFieldName('object');
         if (VIEW_METHODS.has(method) && obj) return again(obj);
         if (SCHEMA_SIZED_METHODS.has(method)) return true;
-        if (method === 'filter' && obj && keyedByFixedList(args, obj, again)) return true;
+        if (method === 'filter' && obj && keyedByFixedList(args, obj, again, uniqueKey)) return true;
       }
       return false;
     }
@@ -63,15 +70,19 @@ export function isBoundedIterable(node: Node | null, scope: Scope, boundedNames:
 /**
  * `Model.objects.filter(pk__in=[1, 2])`, `Group.objects.filter(name__in=["Editors", "Moderators"])`:
  * rows picked by a unique key from a fixed list, no more rows than the list has. The keys known
- * unique without the project view: the primary key, and the name of django.contrib.auth's Group.
+ * unique without the project view: the primary key, and the name of django.contrib.auth's Group;
+ * with it, any unique column of the model (`uniqueKey`).
  */
-function keyedByFixedList(args: ReturnType<typeof callArguments>, receiver: Node, again: (x: Node | null) => boolean): boolean {
+function keyedByFixedList(args: ReturnType<typeof callArguments>, receiver: Node, again: (x: Node | null) => boolean, uniqueKey?: UniqueKey): boolean {
   let root: Node | null = unparen(receiver);
   while (root && (root.type === 'attribute' || root.type === 'call')) root = root.type === 'call' ? root.childForFieldName('function') : root.childForFieldName('object');
   const unique = root?.text === 'Group' ? /^(?:pk|id|name)(?:__in)?$/ : /^(?:pk|id)(?:__in)?$/;
+  // Another unique column, as the project view names it (arches 6019: DDataType's key is `datatype`).
+  const named = (key: string) => !!root && root.type === 'identifier' && /^\w+(?:__in)?$/.test(key) && !!uniqueKey?.(root.text, key.replace(/__in$/, ''));
   for (const [key, value] of args.keywords) {
-    if (!unique.test(key)) continue;
-    if (!key.endsWith('__in') || again(value)) return true;
+    if (key.endsWith('__in') && !again(value)) continue;
+    // NULL is not unique: `badge_key=None` matches every row without one (healthchecks api/0117).
+    if (unique.test(key) || (!/\bNone\b/.test(value.text) && named(key))) return true;
   }
   return false;
 }

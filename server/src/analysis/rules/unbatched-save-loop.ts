@@ -24,7 +24,7 @@ import { assignedFields } from '../fixes/loop-reading';
 import { rowModelOf } from '../fixes/loop-objects';
 import { stampedOnSave } from '../fields';
 import { historicalModelRef } from '../historical-models';
-import { isBoundedIterable } from '../iterables';
+import { isBoundedIterable, type UniqueKey } from '../iterables';
 import { lineStarts, positionAt } from '../line-index';
 import { afterExit, rangeOf, spanRange, within, type Node } from '../syntax';
 import { underSizeCheck } from '../write-position';
@@ -66,12 +66,12 @@ function collectsForBulk(loop: LoopFacts, facts: UnitFacts): boolean {
 }
 
 /** Bounded: a fixed collection, or one derived from an enclosing loop over a fixed collection. */
-function isBoundedLoop(loop: LoopFacts, facts: UnitFacts): boolean {
+function isBoundedLoop(loop: LoopFacts, facts: UnitFacts, uniqueKey?: UniqueKey): boolean {
   const names = new Set<string>();
   for (let l = loop.parent; l; l = l.parent) {
-    if (l.kind !== 'while' && isBoundedLoop(l, facts)) for (const t of l.targets) names.add(t);
+    if (l.kind !== 'while' && isBoundedLoop(l, facts, uniqueKey)) for (const t of l.targets) names.add(t);
   }
-  return isBoundedIterable(loop.iterable, facts.locals, names);
+  return isBoundedIterable(loop.iterable, facts.locals, names, 0, uniqueKey);
 }
 
 function headerRange(loop: LoopFacts) {
@@ -89,17 +89,17 @@ function describe(loop: LoopFacts): string {
  * loop walks a bounded collection (then the next one out), e.g. `for row in qs: for f in FIELDS:
  * row.save()` is the outer loop's finding. Null when no unbounded loop encloses it.
  */
-function owningLoop(loop: LoopFacts | null | undefined, facts: UnitFacts, root?: string | null): LoopFacts | null {
+function owningLoop(loop: LoopFacts | null | undefined, facts: UnitFacts, root?: string | null, uniqueKey?: UniqueKey): LoopFacts | null {
   // A write on the row of an enclosing loop (`for user in users: for k in user.meta: user.save()`)
   // belongs to that loop, whatever loops it sits in.
   if (root) {
     for (let l = loop ?? null; l; l = l.parent) {
-      if (l.kind !== 'while' && l.targets.includes(root) && !isBoundedLoop(l, facts)) return l;
+      if (l.kind !== 'while' && l.targets.includes(root) && !isBoundedLoop(l, facts, uniqueKey)) return l;
     }
   }
   for (let l = loop ?? null; l; l = l.parent) {
     if (l.kind === 'while') continue;
-    if (!isBoundedLoop(l, facts)) return l;
+    if (!isBoundedLoop(l, facts, uniqueKey)) return l;
   }
   return null;
 }
@@ -114,6 +114,16 @@ function rowWritesByLoop(facts: UnitFacts, ctx: RuleContext): Map<LoopFacts, Wri
     out.set(loop, list);
   };
   const body = facts.unit.node.childForFieldName('body') ?? facts.unit.node;
+  // A query by a unique column of the model over a fixed list is bounded: the view says which columns are unique.
+  const fields = fieldsCheck(ctx, facts.locals);
+  const uniqueKey: UniqueKey = (model, key) => {
+    if (!ctx.project) {
+      ctx.needsView?.('unique columns');
+      return false;
+    }
+    const f = fields(model);
+    return !!f && !!f.fields.get(key) && f.uniqueWithin?.([key]) === true;
+  };
   for (const loop of facts.loops) {
     // A loop after the function's `return` never runs.
     if (afterExit(loop.node, body)) continue;
@@ -123,13 +133,13 @@ function rowWritesByLoop(facts: UnitFacts, ctx: RuleContext): Map<LoopFacts, Wri
       if (!PER_ROW_WRITES.has(w.kind) || w.terminal || w.memoized) continue;
       // `row.tags.add(tag)` writes links when it hangs off a row a loop walks (not `state.seen.add(x)`).
       if (w.kind === 'link' && !(w.receiverRoot && boundByLoop(w.receiverRoot, loop))) continue;
-      add(owningLoop(loop, facts, w.receiverRoot), w);
+      add(owningLoop(loop, facts, w.receiverRoot, uniqueKey), w);
     }
   }
   for (const h of facts.helperCalls) {
     if (!h.loop || afterExit(h.loop.node, body)) continue;
     const inner = ctx.index.helperRowWrite(h.target);
-    if (inner) add(owningLoop(h.loop, facts), { call: h.call, kind: 'helper', inner, helper: h.target, loop: h.loop });
+    if (inner) add(owningLoop(h.loop, facts, undefined, uniqueKey), { call: h.call, kind: 'helper', inner, helper: h.target, loop: h.loop });
   }
   for (const list of out.values()) list.sort((a, b) => a.call.startIndex - b.call.startIndex);
   return out;
