@@ -15,6 +15,9 @@ import { ddlTable } from './sql';
 import { readSql } from './sql-arguments';
 import { argument, callArguments, calleeSimpleName, isNoneLiteral, unparen, type CallArguments, type Node } from './syntax';
 
+/** DDL on an object that is no table and locks none (no CASCADE, which may drop columns and tables too). */
+const NO_TABLE_DDL = /^(?![\s\S]*\bCASCADE\b)\s*(?:ALTER\s+SEQUENCE|(?:ALTER|DROP)\s+(?:FUNCTION|PROCEDURE|ROUTINE|AGGREGATE|OPERATOR|ROLE|USER|GROUP|CAST|LANGUAGE|COLLATION|TEXT\s+SEARCH|STATISTICS|CONVERSION)|DROP\s+(?:SEQUENCE|TYPE|SCHEMA|EXTENSION))\b/i;
+
 function reverseState(node: Node | null): 'absent' | 'none' | 'present' {
   if (!node) return 'absent';
   return isNoneLiteral(node) ? 'none' : 'present';
@@ -187,8 +190,9 @@ export function buildOperation(call: Node, ctx: Context, branches: BranchStep[],
         for (const st of sql.statements) {
           if (st.cls === 'dml') op.isData = true;
           if (st.cls === 'ddl-existing' || st.cls === 'ddl-new') op.isSchema = true;
-          // ALTER SEQUENCE locks the sequence (nextval() waits for the commit), not a table.
-          if (st.cls === 'ddl-existing' && !/^\s*ALTER\s+SEQUENCE\b/i.test(st.code)) {
+          // ALTER SEQUENCE locks the sequence (nextval() waits for the commit), not a table; nor does
+          // changing or dropping a function, a role, … lock one (without CASCADE: review 23, arches 10041).
+          if (st.cls === 'ddl-existing' && !NO_TABLE_DDL.test(st.code)) {
             op.touchesExistingTable = true;
             const table = ddlTable(st.code);
             if (table && !op.sqlTables.includes(table)) op.sqlTables.push(table);

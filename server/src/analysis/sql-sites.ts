@@ -55,7 +55,7 @@ export interface SqlHazardSite {
 
 export interface SqlSites {
   hazards: SqlHazardSite[];
-  /** Tables the SQL creates (CREATE TABLE, SELECT … INTO), in order. */
+  /** Tables the SQL creates (CREATE TABLE, CREATE MATERIALIZED VIEW, SELECT … INTO), in order. */
   createdTables: string[];
   /** Indexes the SQL creates. */
   createdIndexes: string[];
@@ -118,9 +118,10 @@ function statementFacts(code: string, raw: string, mask: string, base: number): 
   const whole = (rule: SqlRuleId, what: string, table: string | null, name: string | null, insert?: { at: number; text: string }, ifExists = false) =>
     facts.hazards.push({ rule, what, from: stmtFrom, to: stmtTo, table, name, ...(insert ? { insert } : {}), ...(ifExists ? { ifExists: true as const } : {}) });
   const m = mask.slice(lead);
-  if (ROUTINE.test(m)) return facts;
-  const created = new RegExp(String.raw`^CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:TEMP\s+|TEMPORARY\s+|UNLOGGED\s+)?TABLE\s+${IF_EXISTS}(${NAME})`, 'i').exec(m);
+  // A materialized view is a relation of its own too: an index on one created just before is on a new relation (review 23, arches 5475).
+  const created = new RegExp(String.raw`^CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:TEMP\s+|TEMPORARY\s+|UNLOGGED\s+)?(?:TABLE|MATERIALIZED\s+VIEW)\s+${IF_EXISTS}(${NAME})`, 'i').exec(m);
   if (created?.[1]) facts.createdTable = sqlName(created[1]);
+  if (ROUTINE.test(m)) return facts;
   const index = new RegExp(String.raw`^CREATE\s+(UNIQUE\s+)?INDEX\s+(CONCURRENTLY\s+)?${IF_EXISTS}(${NAME}\s+)?ON\s+(?:ONLY\s+)?(${NAME})`, 'i').exec(m);
   if (index) {
     const name = index[3] ? sqlName(index[3]) : null;
