@@ -278,6 +278,16 @@ describe('a loop that sets a field from its own value (review 21: kiwi testcases
     assert.match(wrapped?.message ?? '', /First make it safe to run again: it sets ticket\.title from its own value/);
   });
 
+  it('commits a loop of queryset updates of each row in batches, unless a value comes from its own', async () => {
+    const loop = (value: string) => migration(['for ticket in Ticket.objects.filter(state="").iterator():', `    Ticket.objects.filter(pk=ticket.pk).update(title=${value})`].join('\n'));
+    const plain = await finding(loop('ticket.title.strip()'));
+    assert.ok(plain.fixes.some((x) => x.title.startsWith(TITLE)), plain.message);
+    assert.match(plain.message, /it updates each row through a queryset of its own, which the batching templates do not rewrite/);
+    const prefixed = await finding(loop('"Re: " + ticket.title'));
+    assert.ok(!prefixed.fixes.some((x) => x.title.startsWith(TITLE)), prefixed.message);
+    assert.match(prefixed.message, /nor is committing it in batches: the loop sets ticket\.title from its own value/);
+  });
+
   it('gets no atomic = False for batching that changes a value inside a field from itself (review 23: arches 4273)', async () => {
     const batched = (inner: string[]) =>
       migration(

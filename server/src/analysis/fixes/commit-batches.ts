@@ -280,7 +280,9 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
     }
   }
   const fieldOf = (target: Node): string | null => (target.type === 'attribute' && target.childForFieldName('object')?.text === row ? (target.childForFieldName('attribute')?.text ?? '') : null);
-  const changed = new Set(assignments.flatMap((x) => fieldOf(x.target) ?? []));
+  // `Model.objects.filter(pk=row.pk).update(field=value)`: each keyword sets the row's field as an assignment would.
+  const updates = ownRowUpdates(body, row).map(({ call, field, value }) => ({ a: call, field, value, fields: fieldsIn(value.text), names: namesIn(value) }));
+  const changed = new Set([...assignments.flatMap((x) => fieldOf(x.target) ?? []), ...updates.map((u) => u.field)]);
   // A test of the field's value (or of a name computed from it), not only of whether it is set, may tell done rows apart.
   const tests = (field: string, bareCounts: boolean): boolean => {
     // `field__isnull=False` asks only whether it is set: a changed row still matches it.
@@ -289,6 +291,16 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
     const mentions = (c: string) => fieldsIn(c).includes(field) || names.some((n) => new RegExp(`(?<![\\w.])${n}(?!\\w)`).test(c));
     const bare = new RegExp(`^(?:not\\s+)?(?:${row}\\.${field}${names.map((n) => `|${n}`).join('')})(?:\\s+is(?:\\s+not)?\\s+None)?$`);
     return conditions.some((c) => mentions(c) && (bareCounts || !bare.test(c.trim())));
+  };
+  /** The finding for a field set to `value` (an assignment, or an update's keyword), or null. */
+  const setAgain = (x: { a: Node; field: string; value: Node; fields: string[]; names: string[] }, augmented: boolean): { text: string; line: number; from: string } | null => {
+    const { field } = x;
+    const at = { text: `${row}.${field}`, line: x.a.startPosition.row + 1 };
+    const from = augmented ? new Set([field]) : sourcesOf(x);
+    if (from.has(field) && (augmented || !sameAgain(x.value, `${row}.${field}`)) && !tests(field, false)) return { ...at, from: 'its own value' };
+    // Another field of the row, which the loop changes too: cleared or moved, a run after a failure reads what the first one committed.
+    const moved = [...from].find((f) => f !== field && changed.has(f) && !tests(f, true) && !tests(field, true));
+    return moved ? { ...at, from: `${row}.${moved}, which the loop changes too` } : null;
   };
   for (const x of assignments) {
     // A value inside a field changed in place from what it held (`row.data[k] = f(row.data[k])`, or
@@ -314,19 +326,49 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
     }
     const field = fieldOf(x.target);
     if (field === null) continue;
-    const augmented = x.a.type === 'augmented_assignment';
-    const at = { text: `${row}.${field}`, line: x.a.startPosition.row + 1 };
-    const from = augmented ? new Set([field]) : sourcesOf(x);
-    if (from.has(field) && (augmented || !sameAgain(x.value, `${row}.${field}`)) && !tests(field, false)) return { ...at, from: 'its own value' };
-    // Another field of the row, which the loop changes too: cleared or moved, a run after a failure reads what the first one committed.
-    const moved = [...from].find((f) => f !== field && changed.has(f) && !tests(f, true) && !tests(field, true));
-    if (moved) return { ...at, from: `${row}.${moved}, which the loop changes too` };
+    const found = setAgain({ ...x, field }, x.a.type === 'augmented_assignment');
+    if (found) return found;
+  }
+  for (const u of updates) {
+    const found = setAgain(u, false);
+    if (found) return found;
   }
   return null;
 }
 
 /** Methods that put values into a container (a list, a dict, a set). */
 const FILLS = new Set(['append', 'extend', 'insert', 'update', 'add', 'setdefault']);
+
+/**
+ * The keywords of each queryset `update()` in `body` that writes only the row `row` names
+ * (`Ping.objects.filter(id=ping.id).update(body_raw=…, body=None)`): field, value and the call.
+ */
+export function ownRowUpdates(body: Node, row: string): Array<{ call: Node; field: string; value: Node }> {
+  const out: Array<{ call: Node; field: string; value: Node }> = [];
+  for (const call of body.descendantsOfType('call')) {
+    const fn = call?.childForFieldName('function');
+    if (!call || fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'update' || !keyedByOwnRow(fn.childForFieldName('object'), row)) continue;
+    for (const a of call.childForFieldName('arguments')?.namedChildren ?? []) {
+      const field = a.type === 'keyword_argument' ? a.childForFieldName('name')?.text : undefined;
+      const value = a.childForFieldName('value');
+      if (field && value) out.push({ call, field, value });
+    }
+  }
+  return out;
+}
+
+/** A query chain with a `filter()` of exactly the row's key (`pk=row.pk`, `id=row.id`, `pk=row` over keys). */
+export function keyedByOwnRow(chain: Node | null, row: string): boolean {
+  for (let n: Node | null = chain; n && (n.type === 'call' || n.type === 'attribute'); n = n.type === 'call' ? n.childForFieldName('function') : n.childForFieldName('object')) {
+    if (n.type !== 'call' || n.childForFieldName('function')?.childForFieldName('attribute')?.text !== 'filter') continue;
+    const kws = (n.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => a.type === 'keyword_argument');
+    if (kws.length !== 1) continue;
+    const key = kws[0]?.childForFieldName('name')?.text ?? '';
+    const value = (kws[0]?.childForFieldName('value')?.text ?? '').replace(/\s+/g, '');
+    if (/^(?:pk|id)(?:__exact)?$/.test(key) && new RegExp(`^${row}(?:\\.(?:pk|id))?$`).test(value)) return true;
+  }
+  return false;
+}
 
 /** The name an attribute / subscript / call chain starts from (`out` of `out["a"][0].x`), or null. */
 function rootName(node: Node | null): string | null {

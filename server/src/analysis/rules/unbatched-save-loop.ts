@@ -10,7 +10,7 @@ import type { Scope } from '../scope';
 import { boundByLoop, loopWithin, PER_ROW_WRITES } from '../code-facts';
 import { LINK_KEPT } from '../fixes/link-rows';
 import { atomicDecorator, committingChunk, enclosingAtomic } from '../committed-chunks';
-import { commitBatchesFix, SPLIT_FIRST } from '../fixes/commit-batches';
+import { commitBatchesFix, keyedByOwnRow, SPLIT_FIRST } from '../fixes/commit-batches';
 import { schemaRunsSql } from './schema-sql';
 import { batchLoopFix, HELPER_WRITE, MAY_CASCADE, NO_FIELDS } from '../fixes/batch-loop';
 import { dropSaveFix } from '../fixes/drop-save';
@@ -36,6 +36,7 @@ import { bulkCreateKeysMissing, type TargetDatabase } from '../target-database';
 
 const QUERY: Record<string, string> = {
   save: 'UPDATE',
+  update: 'UPDATE',
   delete: 'DELETE',
   create: 'INSERT',
   link: 'SELECT and INSERT',
@@ -44,6 +45,7 @@ const QUERY: Record<string, string> = {
 
 const ADVICE: Record<string, string> = {
   save: 'collect the rows and write them with bulk_update(), or use one queryset update()',
+  update: 'set the values on the rows and write them with bulk_update(), or use one queryset update() over all of them',
   delete: 'delete them with a queryset delete() per batch',
   create: 'build the objects and insert them with bulk_create(batch_size=…)',
   link: "build the relation's through rows and insert them with bulk_create(ignore_conflicts=True) per batch",
@@ -105,6 +107,19 @@ function owningLoop(loop: LoopFacts | null | undefined, facts: UnitFacts, root?:
 }
 
 /** Per-row writes (direct or through helpers), grouped by the loop they are charged to. */
+/**
+ * The loop variable whose one row a queryset `update()` writes — `Course.objects.filter(id=course.id)`,
+ * `filter(pk=row.pk)`, `filter(pk=pk)` over a list of keys — or null (an update of many rows is
+ * already a batch). Review 23: richie `courses/0031`, tendenci `files/0003`, `resumes/0004`.
+ */
+function updatedRow(call: Node, loop: LoopFacts): string | null {
+  const chain = call.childForFieldName('function')?.childForFieldName('object') ?? null;
+  return loop.targets.find((t) => keyedByOwnRow(chain, t)) ?? null;
+}
+
+/** The refusal for a loop whose writes include a queryset update of each row: the templates rewrite instance writes only. */
+const ROW_UPDATE = 'it updates each row through a queryset of its own, which the batching templates do not rewrite (set the values on the rows and bulk_update() them)';
+
 function rowWritesByLoop(facts: UnitFacts, ctx: RuleContext): Map<LoopFacts, WriteCall[]> {
   const out = new Map<LoopFacts, WriteCall[]>();
   const add = (loop: LoopFacts | null, w: WriteCall) => {
@@ -114,6 +129,7 @@ function rowWritesByLoop(facts: UnitFacts, ctx: RuleContext): Map<LoopFacts, Wri
     out.set(loop, list);
   };
   const body = facts.unit.node.childForFieldName('body') ?? facts.unit.node;
+  const rowUpdates: Array<[LoopFacts, WriteCall, string]> = [];
   // A query by a unique column of the model over a fixed list is bounded: the view says which columns are unique.
   const fields = fieldsCheck(ctx, facts.locals);
   const uniqueKey: UniqueKey = (model, key) => {
@@ -128,6 +144,10 @@ function rowWritesByLoop(facts: UnitFacts, ctx: RuleContext): Map<LoopFacts, Wri
     // A loop after the function's `return` never runs.
     if (afterExit(loop.node, body)) continue;
     for (const w of loop.writes) {
+      // A queryset update of the loop's own row only (`Course.objects.filter(id=course.id).update(…)`)
+      // is one UPDATE per row too: charged below, to a loop that writes nothing else.
+      const ownRow = w.kind === 'update' && !w.terminal && !w.memoized ? updatedRow(w.call, loop) : null;
+      if (ownRow) rowUpdates.push([loop, w, ownRow]);
       // A write followed by return/break happens once, not per row (a search loop); one kept in a
       // dict on a cache miss happens once per key.
       if (!PER_ROW_WRITES.has(w.kind) || w.terminal || w.memoized) continue;
@@ -140,6 +160,13 @@ function rowWritesByLoop(facts: UnitFacts, ctx: RuleContext): Map<LoopFacts, Wri
     if (!h.loop || afterExit(h.loop.node, body)) continue;
     const inner = ctx.index.helperRowWrite(h.target);
     if (inner) add(owningLoop(h.loop, facts, undefined, uniqueKey), { call: h.call, kind: 'helper', inner, helper: h.target, loop: h.loop });
+  }
+  // A loop whose other writes are charged keeps its fixes for those: the row updates ride along as they
+  // were; so do they in the rest of a loop a fix's look reads (a create split off, the update after it kept).
+  const charged = new Set(out.keys());
+  for (const [loop, w, row] of ctx.wantedAt ? [] : rowUpdates) {
+    const owner = owningLoop(loop, facts, row, uniqueKey);
+    if (owner && !charged.has(owner)) add(owner, w);
   }
   for (const list of out.values()) list.sort((a, b) => a.call.startIndex - b.call.startIndex);
   return out;
@@ -454,8 +481,9 @@ export const unbatchedSaveLoop: Rule = {
           const fields = fieldsCheck(ctx, facts.locals);
           const suffix = [...charged.keys()].some((outer) => outer !== loop && loopWithin(loop, outer)) ? (loop.targets[0] ?? 'inner') : undefined;
           // The proven rewrite first; else the template that keeps the loop and batches its writes.
-          const template =
-            (first.kind !== 'helper' && !facts.helperCalls.some((h) => h.loop && loopWithin(h.loop, loop))
+          const template = writes.some((w) => w.kind === 'update')
+            ? ROW_UPDATE
+            : (first.kind !== 'helper' && !facts.helperCalls.some((h) => h.loop && loopWithin(h.loop, loop))
               ? batchTemplateFix({ loop, write: first, loopWrites: loop.allWrites, source: ctx.source, batchSize: ctx.batchSize, suffix, multiTable, stamped, fields, inView: !!ctx.project?.view })
               : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals, suffix, multiTable, stamped, fields, inView: !!ctx.project?.view, django: runsOn(ctx).djangoVersion });
           // A link is batched only where the view names its join table's keys (link-rows.ts).
