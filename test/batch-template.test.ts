@@ -1516,6 +1516,23 @@ describe('"Batch this loop" and what batching changes', () => {
     }
   });
 
+  it('writes no bulk rewrite for a loop that reads the field it writes through rows it queries (review 23: arches 6700)', async () => {
+    // Each order's name made unique among its siblings, read through the lines that point at them:
+    // batched, the second of two same-named orders still sees the first's old name.
+    const body = (read: string) => `    for order in Order.objects.filter(closed=False):
+        siblings = [${read} for line in Line.objects.filter(batch=order.batch)]
+        if siblings.count(order.name) > 1:
+            order.name = "{}_{}".format(order.name, order.pk)
+            order.save()`;
+    const bulk = (titles: string[]) => titles.filter((t) => !t.startsWith('Commit this loop in batches'));
+    const loop = (await lint(wrap(body('line.order.name')))).findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.deepEqual(bulk(loop?.fixes.map((x) => x.title) ?? []), [], loop?.message);
+    assert.match(loop?.message ?? '', /the loop reads line\.order\.name through rows it queries, which may be rows of Order it writes/);
+    // Another field of those rows: batched as before.
+    const other = (await lint(wrap(body('line.order.code')))).findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.equal(bulk(other?.fixes.map((x) => x.title) ?? []).length, 1, other?.message);
+  });
+
   it('writes no bulk rewrite for a loop that queries the table it writes, unless the query asks only for its own row', async () => {
     const bodies: Record<string, string> = {
       Order: `    for order in Order.objects.filter(position__isnull=True):

@@ -148,6 +148,8 @@ describe('commit this loop in batches', () => {
     ['another RunPython that writes, in an atomic migration', CHAINED, { ops: ', migrations.RunPython(forwards, migrations.RunPython.noop)' }],
     ['a write before the loop, in a migration that also changes the schema', `Reply.objects.filter(ticket=None).delete()\n${CHAINED}`, { ops: ', migrations.AddField("ticket", "closed", models.BooleanField(default=False))', imports: 'from django.db import migrations, models' }],
     ['a try that catches Exception around the writes', CHAINED.replace('    last = Reply', '    try:\n        last = Reply').concat('\n    except Exception:\n        pass'), {}],
+    // arches 6020: a helper's loop over one row's items, called once per row.
+    ['a loop in a helper called once per row', 'for ticket in Ticket.objects.all():\n    close_replies(ticket)', { head: 'atomic = False', imports: 'from django.db import migrations\n\n\ndef close_replies(ticket):\n    for reply in ticket.replies.all():\n        reply.closed = True\n        reply.save(update_fields=["closed"])\n        if reply.pk == 0:\n            return reply' }],
     // rapidpro knowledge/0002: apply_manual() calls the function with schema_editor=None.
     ['a call of the function from the file itself', CHAINED, { head: 'atomic = False', imports: 'from django.db import migrations\n\n\ndef apply_manual():\n    from django.apps import apps\n\n    forwards(apps, None)' }],
   ];
@@ -166,6 +168,7 @@ describe('commit this loop in batches', () => {
     // Not "split first": after a split, the write before the loop would still stand in the way.
     'a write before the loop, in a migration that also changes the schema': /nor is committing it in batches: the function also writes outside the loop \(line 7\)/,
     'a try that catches Exception around the writes': /catches database errors \(line 9\): inside a batch's transaction, a caught error would throw the whole batch away/,
+    'a loop in a helper called once per row': /close_replies\(\) is called once per row of the loop at line \d+: its batches would commit once per call/,
     'a call of the function from the file itself': /the file also calls forwards\(\) itself \(line 7\), where the schema editor the batches take their database from may not be one/,
   };
   for (const [name, body, opts] of refusals) {
@@ -311,6 +314,29 @@ describe('a loop that sets a field from its own value (review 21: kiwi testcases
     // Another entry computed from one the loop leaves alone (taiga projects/0012): the same again.
     const slug = (await lint(batched(['entry["slug"] = slugify(entry["name"])']), {})).findings.find((x) => x.rule === 'missing-atomic-false');
     assert.equal(slug?.fixes.length, 1, slug?.message);
+  });
+
+  it('gets no atomic = False where a field entry is rebuilt from itself through a list, whatever tests it is set (review 23: arches 6020)', async () => {
+    const source = migration(
+      [
+        'for ticket in Ticket.objects.all():',
+        '    for key in list(ticket.links.keys()):',
+        '        if key.startswith("r") and ticket.links[key] is not None:',
+        '            moved = []',
+        '            for target in ticket.links[key]:',
+        '                moved.append(Reply.objects.create(ticket=ticket, target=target).pk)',
+        '            ticket.links[key] = moved',
+        '            ticket.save()',
+      ].join('\n'),
+    );
+    // Batched (the links written with bulk_update), it gets no atomic = False: a second run would rebuild committed links again.
+    const f = await finding(source);
+    const batched = applyEdits(source, f.fixes[0]?.edits ?? []);
+    assert.notEqual(batched, source, f.message);
+    const atomic = (await lint(batched, {})).findings.find((x) => x.rule === 'missing-atomic-false');
+    assert.ok(atomic, batched);
+    assert.deepEqual(atomic.fixes, []);
+    assert.match(atomic.message, /First make it safe to run again: it sets ticket\.links from its own value, in place/);
   });
 
   it('gets no atomic = False for batching that inserts rows a second run would insert again (review 23: pretalx event/0023)', async () => {

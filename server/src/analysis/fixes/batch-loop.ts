@@ -22,7 +22,7 @@ import type { Fix, TextEdit } from '../types';
 import { eolOf, indentOf, insertAfter, insertAt, pythonString, replaceNode } from './edits';
 import { memoizeHelper, memoizeLookup, type MemoRewrite } from './memo-lookup';
 import { createdThenSaved, typeErrorFallback } from './paired-writes';
-import { helperReadingModel, keyedByRow, modelHandedTo, modelReads, queryText, selfRelationRead } from './reads-model';
+import { helperReadingModel, keyedByRow, modelHandedTo, modelReads, queryText, relationReadOf, selfRelationRead } from './reads-model';
 import { assignedFields, FIELD_NAMED_BY, FIELDS_LISTED_IN, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, keywordTexts, MARK, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
 import { chainOf, iterableChain, mayMixModels, modelNames, oneLine } from './loop-chain';
 import { boundModel, builtObjectUsed, constructedModel, keyRefusal, plainInsertSave, ROW_READERS, rowModelOf } from './loop-objects';
@@ -432,6 +432,8 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     if (helper) return `the loop calls ${helper}(), which queries ${model}, which the loop writes: until a flush those queries would not see the rows batched so far`;
     const handed = reads.length === 0 ? modelHandedTo(body, model) : null;
     if (handed) return `the loop hands ${model}, which it writes, to ${handed}(), which may query it: until a flush such queries would not see the rows batched so far`;
+    const through = reads.length === 0 && written ? relationReadOf(body, loop.targets, written) : null;
+    if (through) return `the loop reads ${through} through rows it queries, which may be rows of ${model} it writes: until a flush such reads would not see the values batched so far`;
     if (reads.length === 0) continue;
     reread.add(model);
     // Review 20 (micromasters cms/0026): a slug made unique by asking the table, whose rows the batch

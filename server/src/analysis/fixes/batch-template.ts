@@ -19,7 +19,7 @@ import { uniqueName as freshName } from './loop-reading';
 import { chainOf, QUERYSET_CHAIN } from './loop-chain';
 import { mayRepeatRows } from './repeated-rows';
 import { deleteCalls } from './cascades';
-import { modelHandedTo, readsModel, selfRelationRead } from './reads-model';
+import { modelHandedTo, readsModel, relationReadOf, selfRelationRead } from './reads-model';
 import { filledOnSave } from './row-fields';
 import { MANAGERS } from '../historical-models';
 
@@ -212,6 +212,9 @@ export function batchTemplateFix(input: TemplateInput): Fix | null {
   if (receiver?.type !== 'identifier' || receiver.text !== target) return null;
   // The loop queries the table it writes: batched, those queries would not see the rows written so far.
   if (readsModel(body, qs.model) || modelHandedTo(body, qs.model)) return null;
+  // Nor a field it sets, read through rows the body queries (`[e.node.name for e in Edge.objects…]`).
+  const assigned = [...body.text.matchAll(new RegExp(`(?<![\\w.])${target}\\.(\\w+)\\s*(?:[-+*/]?=)(?!=)`, 'g'))].map((m) => m[1] as string);
+  if (relationReadOf(body, [target], assigned)) return null;
   // Nor through a relation of the row to its own model (`profile.current_team.current_project`), per the project view.
   const known = input.fields?.(qs.model) ?? null;
   if (known?.selfRelated && selfRelationRead(body, target, known.selfRelated)) return null;

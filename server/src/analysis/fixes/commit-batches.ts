@@ -240,22 +240,23 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
   // What else makes a local hold values of the row's fields (review 23, arches 6019 and 4273): a loop
   // over them (`for v in row.data.values()`), a container filled from them (`out.append(…)`,
   // `out[k] = …`); each read as an assignment to that local.
-  const flows: Array<{ fields: string[]; names: string[]; targets: string[] }> = [];
+  const flows: Array<{ text: string; fields: string[]; names: string[]; targets: string[] }> = [];
   for (const f of body.descendantsOfType('for_statement')) {
     const l = f.childForFieldName('left');
     const r = f.childForFieldName('right');
-    if (l && r) flows.push({ fields: fieldsIn(r.text), names: namesIn(r), targets: namesIn(l) });
+    // A field's keys are no value of it (`for key in row.data.keys()`): a test of a key tells no done row apart.
+    if (l && r && !/\.keys\(\)\)?$/.test(r.text)) flows.push({ text: r.text, fields: fieldsIn(r.text), names: namesIn(r), targets: namesIn(l) });
   }
   for (const c of body.descendantsOfType('call')) {
     const fn = c.childForFieldName('function');
     const args = c.childForFieldName('arguments');
     if (fn?.type !== 'attribute' || !args || !FILLS.has(fn.childForFieldName('attribute')?.text ?? '')) continue;
     const root = rootName(fn.childForFieldName('object'));
-    if (root && root !== row) flows.push({ fields: fieldsIn(args.text), names: namesIn(args), targets: [root] });
+    if (root && root !== row) flows.push({ text: args.text, fields: fieldsIn(args.text), names: namesIn(args), targets: [root] });
   }
   for (const x of assignments) {
     const root = x.target.type === 'subscript' ? rootName(x.target) : null;
-    if (root && root !== row) flows.push({ fields: x.fields, names: x.names, targets: [root] });
+    if (root && root !== row) flows.push({ text: x.value.text, fields: x.fields, names: x.names, targets: [root] });
   }
   // Local names computed from fields of the row (`parts = row.kind.split(":")`, `soup = BeautifulSoup(row.html)`), to a fixed point.
   const derived = new Map<string, Set<string>>();
@@ -289,8 +290,12 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
     if (new RegExp(`\\b${field}(?:__${bareCounts ? '' : '(?!isnull\\b)'}\\w+)?\\s*=`).test(iterable)) return true;
     const names = [...derived].filter(([, fs]) => fs.has(field)).map(([n]) => n);
     const mentions = (c: string) => fieldsIn(c).includes(field) || names.some((n) => new RegExp(`(?<![\\w.])${n}(?!\\w)`).test(c));
-    const bare = new RegExp(`^(?:not\\s+)?(?:${row}\\.${field}${names.map((n) => `|${n}`).join('')})(?:\\s+is(?:\\s+not)?\\s+None)?$`);
-    return conditions.some((c) => mentions(c) && (bareCounts || !bare.test(c.trim())));
+    // Bare: whether it (or an entry of it) is set at all, which a changed value still is; each part of an `and` / `or` apart.
+    const ref = `(?:${row}\\.${field}${names.map((n) => `|${n}`).join('')})(?:\\[[^\\]]*\\])*`;
+    // …or of which type it is (`isinstance(row.data[k], list)`): a rebuilt value is often of the same type.
+    const bare = new RegExp(`^(?:not\\s+)?(?:${ref}(?:\\s+is(?:\\s+not)?\\s+None)?|isinstance\\(\\s*${ref}\\s*,[^()]*\\))$`);
+    const parts = (c: string) => c.split(/\s+(?:and|or)\s+/).map((p) => p.trim().replace(/^\((.*)\)$/, '$1'));
+    return conditions.some((c) => parts(c).some((p) => mentions(p) && (bareCounts || !bare.test(p))));
   };
   /** The finding for a field set to `value` (an assignment, or an update's keyword), or null. */
   const setAgain = (x: { a: Node; field: string; value: Node; fields: string[]; names: string[] }, augmented: boolean): { text: string; line: number; from: string } | null => {
@@ -314,8 +319,8 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
       const via = new Set<string>();
       for (let round = 0, grew = true; grew && round < 4; round++) {
         grew = false;
-        for (const y of plain) {
-          if (!readsOwn(y.value.text) && !y.names.some((n) => via.has(n))) continue;
+        for (const y of [...plain.map((p) => ({ ...p, text: p.value.text })), ...flows]) {
+          if (!readsOwn(y.text) && !y.names.some((n) => via.has(n))) continue;
           for (const t of y.targets) if (!via.has(t)) grew = via.add(t).size > 0;
         }
       }
@@ -506,6 +511,12 @@ export function commitBatchesFix(input: CommitBatchesInput): Fix | string {
   if (swallowed) return `${which} catches database errors (line ${swallowed.startPosition.row + 1}): inside a batch's transaction, a caught error would throw the whole batch away without a word`;
   const again = changedAgain(node, body, left);
   if (again) return `${which} sets ${again.text} from ${again.from} (line ${again.line}): run again after a failure, the rows already committed would be changed twice`;
+  // A helper the RunPython code calls from inside a loop: its batches would commit once per call, each
+  // as small as one outer row's items (review 23, arches 6020's relations deleted per tile).
+  if (fn.id !== runPythonFn.id) {
+    const inLoop = index.facts(runPython).helperCalls.find((h) => h.target.node.id === fn.id && h.loop);
+    if (inLoop) return `${fn.childForFieldName('name')?.text ?? 'the function'}() is called once per row of the loop at line ${inLoop.call.startPosition.row + 1}: its batches would commit once per call`;
+  }
   const atomicMigration = model.atomic.value !== false;
   if (atomicMigration) {
     // atomic = False takes every other write of the migration out of its transaction too.

@@ -71,6 +71,29 @@ export function modelHandedTo(body: Node, model: string): string | null {
   return null;
 }
 
+/**
+ * A written field read through a relation of rows the body queries itself — `edge.rangenode.name`,
+ * `edge` a loop or comprehension target in the body — which may be rows the batched loop writes
+ * (review 23, arches `6700`: sibling nodes' names read through their edges; batched, the second of
+ * two same-named siblings still saw the first's old name and was renamed too). The read as written, or null.
+ */
+export function relationReadOf(body: Node, rows: readonly string[], written: readonly string[]): string | null {
+  const bound = new Set<string>();
+  for (const n of body.descendantsOfType(['for_statement', 'for_in_clause'])) {
+    const left = n?.childForFieldName('left');
+    if (left) for (const id of left.type === 'identifier' ? [left] : left.descendantsOfType('identifier')) if (id && !rows.includes(id.text)) bound.add(id.text);
+  }
+  if (bound.size === 0) return null;
+  for (const a of body.descendantsOfType('attribute')) {
+    const field = a?.childForFieldName('attribute')?.text ?? '';
+    const via = a?.childForFieldName('object');
+    if (!a || !written.includes(field) || via?.type !== 'attribute') continue;
+    const root = via.childForFieldName('object');
+    if (root?.type === 'identifier' && bound.has(root.text)) return oneLine(a.text);
+  }
+  return null;
+}
+
 /** Whether `body` reads `model` through one of its managers (see modelReads). */
 export function readsModel(body: Node, model: string, skip: readonly Node[] = []): boolean {
   return modelReads(body, model, skip, true).length > 0;

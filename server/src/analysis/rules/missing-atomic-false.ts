@@ -150,8 +150,14 @@ export const missingAtomicFalse: Rule = {
         const outside = migrationAtomic && !changesSchema() && hit.node ? writeOutside(facts, ctx.index, hit.node, flush) : null;
         // A batch committed on its own must be safe to run again after a failure: not where the loop
         // grows a field from its own value (review 21: kiwi testcases/0014 would prefix rows twice).
-        const loopNode = batching?.node.type === 'for_statement' ? batching.node : null;
-        const grows = loopNode && loopNode.childForFieldName('body') && loopNode.childForFieldName('left') ? changedAgain(loopNode, loopNode.childForFieldName('body') as Node, loopNode.childForFieldName('left') as Node) : null;
+        // The batching loop and the loops around it: the rows may be an outer loop's (review 23, arches
+        // 6020: a flush inside the loop over a tile's keys, the tile's entries rebuilt from themselves).
+        let grows: ReturnType<typeof changedAgain> = null;
+        for (let l: LoopFacts | null | undefined = batching; l && !grows; l = l.parent) {
+          const body = l.node.type === 'for_statement' ? l.node.childForFieldName('body') : null;
+          const left = l.node.childForFieldName('left');
+          if (body && left) grows = changedAgain(l.node, body, left);
+        }
         // Nor where it inserts rows: run again after a failure, it inserts the committed ones again (review 23: pretalx event/0023).
         const inserted = grows ? null : insertingWrite(facts);
         if (grows && !other && outside === null) {
