@@ -1533,6 +1533,23 @@ describe('"Batch this loop" and what batching changes', () => {
     assert.equal(bulk(other?.fixes.map((x) => x.title) ?? []).length, 1, other?.message);
   });
 
+  it('writes no bulk rewrite for a write the loop catches database errors of (review 23: pretalx submission/0017)', async () => {
+    const body = (caught: string) => `    for order in Order.objects.filter(closed=False):
+        try:
+            order.owner = order.customer
+            order.save()
+        except ${caught}:
+            pass`;
+    for (const caught of ['IntegrityError', '(IntegrityError, ValueError)', 'Exception']) {
+      const loop = (await lint(wrap(body(caught)))).findings.find((f) => f.rule === 'unbatched-save-loop');
+      assert.ok(!loop?.fixes.some((x) => x.title.startsWith('Batch this loop')), `${caught}: ${loop?.message}`);
+      assert.match(loop?.message ?? '', /the write is inside the try at line \d+, which catches its errors: batched, they would come from a flush/);
+    }
+    // An error of something else (a lookup) is no database error of the write: batched as before.
+    const other = (await lint(wrap(body('KeyError')))).findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.ok(other?.fixes.some((x) => x.title.startsWith('Batch this loop')), other?.message);
+  });
+
   it('writes no bulk rewrite for a loop that queries the table it writes, unless the query asks only for its own row', async () => {
     const bodies: Record<string, string> = {
       Order: `    for order in Order.objects.filter(position__isnull=True):

@@ -29,6 +29,7 @@ import { boundModel, builtObjectUsed, constructedModel, keyRefusal, plainInsertS
 import { mayRepeatRows } from './repeated-rows';
 import { cascadeFree, deleteCalls } from './cascades';
 import { hideDoomed, relatedQueries } from './doomed-rows';
+import { catchingTry } from './commit-batches';
 import { batchedFields, fieldListText, filledOnSave, savedValues } from './row-fields';
 import { linkRewrite } from './link-rows';
 import { historicalModelRef } from '../historical-models';
@@ -388,6 +389,12 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     } else return w.kind === 'delete' ? 'it deletes an object other than the loop\'s row' : 'the write is not one the template batches';
   }
   if (rewrites.length + memos.length === 0) return keptLinks[0] ?? 'the loop has no write the template can see';
+  // A write the code catches errors of (`try: row.save() except IntegrityError: pass`): batched, its
+  // error would come from a flush, caught with other rows' or not at all (review 23: pretalx submission/0017).
+  for (const r of rewrites) {
+    const guard = catchingTry(r.stmt, loop.node);
+    if (guard) return `the write is inside the try at line ${guard.startPosition.row + 1}, which catches its errors: batched, they would come from a flush, caught with other rows' or not at all`;
+  }
   const cascade = cascadeRefusal(loop, body, locals, rewrites, [...sinks.values()], input.fields);
   if (cascade) return cascade;
   for (const s of sinks.values()) {

@@ -439,19 +439,32 @@ const BROAD = /^(?:Exception|BaseException|(?:[\w.]*\.)?(?:DatabaseError|Integri
  * atomic block of their own: inside one batch's transaction, a caught error marks the batch for
  * rollback, and the block then throws the whole batch away without raising.
  */
+/** A `try` whose `except` catches database errors (a bare one, `Exception`, `IntegrityError`, …). */
+function catchesDatabaseErrors(n: Node): boolean {
+  return n.namedChildren.some((c) => {
+    if (c.type !== 'except_clause') return false;
+    const caught = c.namedChildren.find((x) => x.type !== 'block' && x.type !== 'comment');
+    if (!caught) return true; // a bare except
+    const value = caught.type === 'as_pattern' ? caught.namedChildren[0] : caught;
+    const names = value?.type === 'tuple' ? value.namedChildren.map((x) => x.text) : [value?.text ?? ''];
+    return names.some((t) => BROAD.test(t));
+  });
+}
+
+/** The `try` between `node` and `outer` whose body holds `node` and whose `except` catches database errors, or null. */
+export function catchingTry(node: Node, outer: Node): Node | null {
+  for (let p = node.parent; p && p.id !== outer.id; p = p.parent) {
+    if (p.type === 'block' && p.parent?.type === 'try_statement' && p.parent.childForFieldName('body')?.id === p.id && catchesDatabaseErrors(p.parent)) return p.parent;
+  }
+  return null;
+}
+
 function swallowsErrors(node: Node, facts: UnitFacts, index: CodeIndex, seen = new Set<number>()): Node | null {
   let hit: Node | null = null;
   walk(node, (n) => {
     if (hit) return false;
     if (n.type === 'try_statement') {
-      const broad = n.namedChildren.some((c) => {
-        if (c.type !== 'except_clause') return false;
-        const caught = c.namedChildren.find((x) => x.type !== 'block' && x.type !== 'comment');
-        if (!caught) return true; // a bare except
-        const value = caught.type === 'as_pattern' ? caught.namedChildren[0] : caught;
-        const names = value?.type === 'tuple' ? value.namedChildren.map((x) => x.text) : [value?.text ?? ''];
-        return names.some((t) => BROAD.test(t));
-      });
+      const broad = catchesDatabaseErrors(n);
       const block = n.childForFieldName('body');
       const guarded = block?.namedChildren.every((st) => st.type === 'comment' || isAtomicWith(st)) ?? false;
       if (broad && !guarded) hit = n;
