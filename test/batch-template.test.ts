@@ -1533,6 +1533,42 @@ describe('"Batch this loop" and what batching changes', () => {
     assert.equal(bulk(other?.fixes.map((x) => x.title) ?? []).length, 1, other?.message);
   });
 
+  it('writes no bulk_create of a model whose app has no migration in view: it may be a multi-table child (review 24: galaxy_ng 0003)', async () => {
+    const dirs = new TempDirs();
+    after(() => dirs.removeAll());
+    const root = dirs.make();
+    writeFileIn(join(root, 'hub', '__init__.py'), '');
+    writeFileIn(join(root, 'hub', 'migrations', '__init__.py'), '');
+    writeFileIn(join(root, 'hub', 'migrations', '0001_initial.py'), 'from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = [\n        migrations.CreateModel(name="Namespace", fields=[("id", models.AutoField(primary_key=True)), ("name", models.CharField(max_length=40))]),\n    ]\n');
+    const second = (app: string, model: string) => `from django.db import migrations
+
+
+def forwards(apps, schema_editor):
+    Target = apps.get_model("${app}", "${model}")
+    Namespace = apps.get_model("hub", "Namespace")
+    for namespace in Namespace.objects.all():
+        Target.objects.create(name=f"inbound-{namespace.name}")
+
+
+class Migration(migrations.Migration):
+    atomic = False
+    dependencies = [("hub", "0001_initial")]
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+`;
+    const loopOf = async (app: string, model: string) => {
+      writeFileIn(join(root, 'hub', 'migrations', '0002_inbound.py'), second(app, model));
+      const results = await lintFiles(root);
+      return [...results.entries()].find(([f]) => f.endsWith('0002_inbound.py'))?.[1].findings.find((f) => f.rule === 'unbatched-save-loop');
+    };
+    const pkg = await loopOf('ansible', 'AnsibleRepository');
+    assert.ok(pkg?.fixes.every((x) => x.title.startsWith('Commit')), pkg?.message);
+    assert.match(pkg?.message ?? '', /Target may be a child of multi-table inheritance \(its app's migrations are not in view\)/);
+    // Django's own apps' models are no package's children: batched as before.
+    const group = await loopOf('auth', 'Group');
+    assert.ok((group?.fixes.length ?? 0) > 0 && !group?.fixes.some((x) => x.title.startsWith('Commit')), group?.message);
+    assert.doesNotMatch(group?.message ?? '', /multi-table/);
+  });
+
   it('writes no bulk rewrite for a write the loop catches database errors of (review 23: pretalx submission/0017)', async () => {
     const body = (caught: string) => `    for order in Order.objects.filter(closed=False):
         try:

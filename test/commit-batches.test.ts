@@ -339,6 +339,18 @@ describe('a loop that sets a field from its own value (review 21: kiwi testcases
     assert.match(atomic.message, /First make it safe to run again: it sets ticket\.links from its own value, in place/);
   });
 
+  it('gets no atomic = False where the code swallows database errors around the batching (review 24: galaxy_ng 0060)', async () => {
+    const BATCHED = ['while True:', '        ids = list(Ticket.objects.filter(state=None).values_list("pk", flat=True)[:1000])', '        if not ids:', '            break', '        Ticket.objects.filter(pk__in=ids).update(state="open")'];
+    const swallowing = migration(['try:', ...BATCHED.map((l) => `    ${l.trimStart() === l ? l : l}`), 'except Exception:', '    print("run it by hand")'].join('\n'));
+    const f = (await lint(swallowing, {})).findings.find((x) => x.rule === 'missing-atomic-false');
+    assert.ok(f, swallowing);
+    assert.deepEqual(f.fixes, []);
+    assert.match(f.message, /First stop catching database errors around the writes \(line \d+\): with atomic = False a failure halfway would be swallowed/);
+    // The same batching, errors not caught: atomic = False as before.
+    const plain = (await lint(migration(BATCHED.map((l) => l.replace(/^    /, '')).join('\n')), {})).findings.find((x) => x.rule === 'missing-atomic-false');
+    assert.equal(plain?.fixes.length, 1, plain?.message);
+  });
+
   it('gets no atomic = False for batching that inserts rows a second run would insert again (review 23: pretalx event/0023)', async () => {
     const batched = (flush: string) =>
       migration(

@@ -96,6 +96,37 @@ describe('runpython-model-import: the app label of the fix', () => {
     assert.deepEqual(await fixTitles(migration('from itertools import islice\nfrom shop.models import Order', batched.replace('save(log=False)', 'save()'))), [['Use Order = apps.get_model("shop", "Order")']]);
   });
 
+  it('refuses where a row or the class goes to code that expects today\'s class (review 24: ESP-Website users/0026, DefectDojo 0127)', async () => {
+    // An imported controller given a row of the model.
+    const controller = migration('from shop.billing import Ledger\nfrom shop.models import Order', 'for order in Order.objects.all():\n        Ledger(order).settle()');
+    assert.deepEqual(await fixTitles(controller), [[]]);
+    assert.match((await lint(controller)).findings.find((f) => f.rule === 'runpython-model-import')?.message ?? '', /hands Order or a row of it to Ledger\(\), which it imports/);
+    // A function of the file that queries a model imported from a models module with it.
+    const helper = `from django.db import migrations
+from audit.models import Entry
+from shop.models import Order
+
+
+def forwards(apps, schema_editor):
+    scrub(Order.objects.get(pk=1))
+
+
+def scrub(order):
+    Entry.objects.filter(order=order).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+`;
+    const found = (await lint(helper)).findings.find((f) => f.rule === 'runpython-model-import' && f.message.startsWith('`Order`'));
+    assert.deepEqual(found?.fixes, []);
+    assert.match(found?.message ?? '', /hands Order or a row of it to scrub\(\), which uses today's Entry/);
+    // Another model class imported beside it, or Django's own helpers: swapped as before.
+    assert.deepEqual(await fixTitles(migration('from shop.models import Line, Order', 'for order in Order.objects.all():\n        Line.objects.create(order=order)')), [['Use Order = apps.get_model("shop", "Order")'], ['Use Line = apps.get_model("shop", "Line")']]);
+    assert.deepEqual(await fixTitles(migration('from django.utils.text import slugify\nfrom shop.models import Order', 'for order in Order.objects.all():\n        order.slug = slugify(order.name)\n        order.save()')), [['Use Order = apps.get_model("shop", "Order")']]);
+  });
+
   it('swaps no model of a function where another stays today\'s: a historical row in a relation of a live one raises', async () => {
     const body = 'for order in Order.objects.all():\n        order.customer = Customer.objects.first()\n        order.save(log=False)';
     const titles = await fixTitles(migration('from shop.models import Customer, Order', body));

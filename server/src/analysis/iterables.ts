@@ -28,8 +28,20 @@ export function isBoundedIterable(node: Node | null, scope: Scope, boundedNames:
   const again = (x: Node | null) => isBoundedIterable(x, scope, boundedNames, depth + 1, uniqueKey);
   if (sequenceElements(n) || n.type === 'dictionary' || n.type === 'string' || n.type === 'concatenated_string') return true;
   switch (n.type) {
+    // `ROLES_A if legacy else ROLES_B`: fixed whichever way it goes (galaxy_ng 0029, review 24).
+    case 'conditional_expression': {
+      const [a, , b] = n.namedChildren;
+      return !!a && !!b && again(a) && again(b);
+    }
     case 'identifier': {
       if (CONSTANT.test(n.text) || boundedNames.has(n.text)) return true;
+      const passed = parameterArguments(n);
+      if (passed) {
+        // A parameter every call in the file passes a fixed collection to (galaxy_ng 0029's translator, review 24).
+        let root = scope;
+        while (root.parent) root = root.parent;
+        return passed.length > 0 && passed.every((a) => isBoundedIterable(a, root, NONE, depth + 1, uniqueKey));
+      }
       const b = scope.lookup(n.text);
       if (b?.kind !== 'value' || grown(n.text, b.node, scope, depth)) return false;
       return again(b.node);
@@ -85,6 +97,35 @@ function keyedByFixedList(args: ReturnType<typeof callArguments>, receiver: Node
     if (unique.test(key) || (!/\bNone\b/.test(value.text) && named(key))) return true;
   }
   return false;
+}
+
+/**
+ * When `name` is a parameter of the module-level function it is used in (and not rebound there): what
+ * each call of that function in the file passes for it, positionally or by keyword; null otherwise, or
+ * when a call passes it in a way that cannot be read (`*args`, `**kwargs`, a default in use).
+ */
+function parameterArguments(name: Node): Node[] | null {
+  let fn: Node | null = name.parent;
+  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  if (!fn || fn.parent?.type !== 'module') return null;
+  const params = fn.childForFieldName('parameters')?.namedChildren ?? [];
+  const index = params.findIndex((p) => p.type === 'identifier' && p.text === name.text);
+  if (index < 0 || params.slice(0, index).some((p) => p.type !== 'identifier')) return null;
+  const body = fn.childForFieldName('body');
+  const rebound = body?.descendantsOfType(['assignment', 'augmented_assignment', 'for_statement']).some((a) => a?.childForFieldName('left')?.text === name.text);
+  if (rebound) return null;
+  const fnName = fn.childForFieldName('name')?.text;
+  const out: Node[] = [];
+  for (const call of fn.parent.descendantsOfType('call')) {
+    if (!call || call.childForFieldName('function')?.text !== fnName) continue;
+    const args = call.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment') ?? [];
+    if (args.some((a) => a.type === 'list_splat' || a.type === 'dictionary_splat')) return null;
+    const kw = args.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === name.text);
+    const arg = kw ? kw.childForFieldName('value') : args[index]?.type === 'keyword_argument' ? null : args[index];
+    if (!arg) return null;
+    out.push(arg);
+  }
+  return out;
 }
 
 /**

@@ -32,6 +32,7 @@ import { hideDoomed, relatedQueries } from './doomed-rows';
 import { catchingTry } from './commit-batches';
 import { batchedFields, fieldListText, filledOnSave, savedValues } from './row-fields';
 import { linkRewrite } from './link-rows';
+import { multiTableRefusal, type MultiTable } from './multi-table';
 import { historicalModelRef } from '../historical-models';
 
 export interface BatchLoopInput {
@@ -48,7 +49,7 @@ export interface BatchLoopInput {
    */
   suffix?: string;
   /** Whether a model (as the code names it) is a child of multi-table inheritance, per the project view. */
-  multiTable?: (model: string) => boolean;
+  multiTable?: MultiTable;
   /** The fields of a model (as the code names it) that its save() stamps with the time (auto_now), per the project view. */
   stamped?: (model: string) => string[];
   /** Every field of a model (as the code names it), per the project view; null when not known. */
@@ -398,7 +399,8 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
   const cascade = cascadeRefusal(loop, body, locals, rewrites, [...sinks.values()], input.fields);
   if (cascade) return cascade;
   for (const s of sinks.values()) {
-    if (s.model && s.flush.includes('bulk_create(') && input.multiTable?.(s.model)) return `${s.model} is a child of multi-table inheritance, which bulk_create cannot insert`;
+    const mti = s.model && s.flush.includes('bulk_create(') ? input.multiTable?.(s.model) : false;
+    if (s.model && mti) return multiTableRefusal(s.model, mti);
   }
   // A query of a table the loop writes does not see the rows batched so far (not the writes themselves).
   const receivers = writes.flatMap((w) => w.call.childForFieldName('function')?.childForFieldName('object') ?? []);
@@ -518,7 +520,7 @@ function sinkModel(s: Sink): string | null {
  * `[Model.objects.create(...) for x in xs]` -> `Model.objects.bulk_create([Model(...) for x in xs],
  * batch_size=N)`: the same list of objects (with primary keys where the database returns them).
  */
-function comprehensionFix(loop: LoopFacts, writes: readonly WriteCall[], n: number, multiTable?: (model: string) => boolean): Fix | null {
+function comprehensionFix(loop: LoopFacts, writes: readonly WriteCall[], n: number, multiTable?: MultiTable): Fix | null {
   const node = loop.node;
   const element = node.childForFieldName('body');
   const w = writes[0];

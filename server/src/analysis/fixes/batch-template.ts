@@ -19,6 +19,7 @@ import { uniqueName as freshName } from './loop-reading';
 import { chainOf, QUERYSET_CHAIN } from './loop-chain';
 import { mayRepeatRows } from './repeated-rows';
 import { deleteCalls } from './cascades';
+import type { MultiTable } from './multi-table';
 import { modelHandedTo, readsModel, relationReadOf, selfRelationRead } from './reads-model';
 import { filledOnSave } from './row-fields';
 import { MANAGERS } from '../historical-models';
@@ -33,7 +34,7 @@ interface TemplateInput {
   /** Set when an enclosing loop is batched too: see BatchLoopInput.suffix. */
   suffix?: string;
   /** See BatchLoopInput.multiTable. */
-  multiTable?: (model: string) => boolean;
+  multiTable?: MultiTable;
   /** See BatchLoopInput.stamped. */
   stamped?: (model: string) => string[];
   /** See BatchLoopInput.fields. */

@@ -459,7 +459,7 @@ export function catchingTry(node: Node, outer: Node): Node | null {
   return null;
 }
 
-function swallowsErrors(node: Node, facts: UnitFacts, index: CodeIndex, seen = new Set<number>()): Node | null {
+export function swallowsErrors(node: Node, facts: UnitFacts, index: CodeIndex, seen = new Set<number>()): Node | null {
   let hit: Node | null = null;
   walk(node, (n) => {
     if (hit) return false;

@@ -4,6 +4,7 @@
  * built where it is, its save line goes, and the split's flush inserts the batch with bulk_create.
  */
 import type { LoopFacts, WriteCall } from '../code-facts';
+import { multiTableRefusal, type MultiTable } from './multi-table';
 import type { Scope } from '../scope';
 import type { Node } from '../syntax';
 import type { Producer } from './deferred-create';
@@ -35,7 +36,7 @@ export function preparesBuilt(stmt: Node, name: string): boolean {
  * needs (builtObjectUsed): the object stays built where it is, its save line goes, and the flush
  * inserts the batch with bulk_create. Null when the write is not such a save; a string says why not.
  */
-export function builtSave(w: WriteCall, loop: LoopFacts, body: Node, locals: Scope, multiTable?: (model: string) => boolean): Producer | string | null {
+export function builtSave(w: WriteCall, loop: LoopFacts, body: Node, locals: Scope, multiTable?: MultiTable): Producer | string | null {
   const fn = w.call.childForFieldName('function');
   const recv = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
   if (recv?.type !== 'identifier' || !loop.constructed.has(recv.text) || loop.targets.includes(recv.text)) return null;
@@ -44,7 +45,8 @@ export function builtSave(w: WriteCall, loop: LoopFacts, body: Node, locals: Sco
   if (!plainInsertSave(w.call)) return 'save() takes arguments bulk_create cannot keep';
   const made = constructedModel(body, recv.text, locals);
   if (!made || !/^[A-Za-z_]\w*$/.test(made.model)) return 'the new object is not built from one model class in the loop';
-  if (multiTable?.(made.model)) return `${made.model} is a child of multi-table inheritance, which bulk_create cannot insert`;
+  const mti = multiTable?.(made.model);
+  if (mti) return multiTableRefusal(made.model, mti);
   const keyed = made.calls.map((c) => keyRefusal(c, w.call)).find((r) => r !== null);
   if (keyed) return keyed;
   const name = recv.text;

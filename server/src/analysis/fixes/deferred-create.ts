@@ -41,6 +41,7 @@
  * only the lines inside a string stay as they are).
  */
 import type { LoopFacts, WriteCall } from '../code-facts';
+import { multiTableRefusal, type MultiTable } from './multi-table';
 import type { Scope } from '../scope';
 import { callArguments, walk, type Node } from '../syntax';
 import { eolOf, indentOf } from './edits';
@@ -103,7 +104,7 @@ export function deferCreates(
   source: string,
   locals: Scope,
   n: number,
-  multiTable?: (model: string) => boolean,
+  multiTable?: MultiTable,
   /** `_2`, `_3`… for the second, third… loop of the function that may be split: each its own function and list. */
   suffix = '',
   /** The auto_now fields of the loop's row's model (per the project view): its plain save() in the rest stamps them there. */
@@ -170,7 +171,8 @@ export function deferCreates(
     const name = target.type === 'identifier' ? target.text : fresh(`new_${target.childForFieldName('attribute')?.text ?? 'row'}`);
     const chain = chainOf(recv, modelNames(locals));
     if (chain && chain.manager === oneLine(recv.text) && !usesLoopNames(recv, loop, body)) {
-      if (multiTable?.(chain.model)) return `${chain.model} is a child of multi-table inheritance, which bulk_create cannot insert`;
+      const mti = multiTable?.(chain.model);
+      if (mti) return multiTableRefusal(chain.model, mti);
       producers.push({ stmt, target, name, build: `${name} = ${chain.model}${argsText}`, flush: (p, i) => [`${chain.manager}.bulk_create([item[${i}] for item in ${p}])`], notes: [], model: chain.model, recv });
     } else if (relatedManager(recv, locals)) {
       const rel = oneLine(recv.text);

@@ -13,6 +13,7 @@
  * (`row.integrations.get_or_create(kind=…)`) the key is the link that manager sets.
  */
 import type { LoopFacts } from '../code-facts';
+import { multiTableRefusal, type MultiTable } from './multi-table';
 import type { Scope } from '../scope';
 import { callArguments, type Node } from '../syntax';
 import type { Producer } from './deferred-create';
@@ -36,7 +37,7 @@ interface Source {
 }
 
 /** The producer for such a call, or why there is none; null when the call is not of that shape. */
-export function lookupByRow(call: Node, loop: LoopFacts, body: Node, fnNode: Node, locals: Scope, fresh: (base: string) => string, multiTable?: (model: string) => boolean): Producer | string | null {
+export function lookupByRow(call: Node, loop: LoopFacts, body: Node, fnNode: Node, locals: Scope, fresh: (base: string) => string, multiTable?: MultiTable): Producer | string | null {
   // `obj, created = …get_or_create(…)` or `obj = …get_or_create(…)[0]`.
   const indexed = call.parent?.type === 'subscript' && call.parent.childForFieldName('value')?.id === call.id && call.parent.childForFieldName('subscript')?.text === '0' ? call.parent : null;
   const value = indexed ?? call;
@@ -68,7 +69,8 @@ export function lookupByRow(call: Node, loop: LoopFacts, body: Node, fnNode: Nod
   const source = relatedSource(recv, loop, locals, lookup) ?? modelSource(recv, loop, body, locals, lookup, perRow);
   if (source === null || typeof source === 'string') return source;
   if (perRow(source.fixed)) return null;
-  if (source.model && multiTable?.(source.model)) return `${source.model} is a child of multi-table inheritance, which bulk_create cannot insert`;
+  const mti = source.model ? multiTable?.(source.model) : false;
+  if (source.model && mti) return multiTableRefusal(source.model, mti);
 
   const name = object.text;
   const slug = name.replace(/^_+/, '') || 'row';

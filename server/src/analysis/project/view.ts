@@ -112,6 +112,22 @@ export class ProjectView {
   }
 
   /** How the database names what Django creates without a name (for SQL written by fixes); null when not given. */
+  /**
+   * A model of an app none of whose migrations is in view, reached from a migration the view holds — a
+   * package's (galaxy_ng's pulp_ansible AnsibleRepository, a child of pulp's Repository, review 24) — of
+   * which nothing is known: it may be a child of multi-table inheritance. Django's own apps' are not.
+   */
+  outOfViewModel(file: string, app: string, model: string): boolean {
+    return !!this.node(file) && !this.appsInView().has(app) && !/^(?:auth|contenttypes|sites|sessions|admin|flatpages|redirects)$/.test(app) && this.modelSeenBy(file, app, model) === 'unknown';
+  }
+
+  private apps: Set<string> | null = null;
+
+  /** The app labels with migrations in view. */
+  appsInView(): ReadonlySet<string> {
+    return (this.apps ??= new Set([...this.graph.nodes.values()].filter((n) => n.migration).map((n) => n.key.app)));
+  }
+
   databaseNames(): DatabaseNames | null {
     return this.names;
   }

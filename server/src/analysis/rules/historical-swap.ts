@@ -25,7 +25,51 @@ export interface ImportedModel {
 export function swapRefusal(bare: ImportedModel, unit: CodeUnit, ctx: RuleContext): string | null {
   const attribute = classAttributeUsed(bare.name, unit);
   if (attribute) return `reads \`${attribute}\`, which the historical model does not have`;
-  return managerMethodUsed(bare.name, unit, MIGRATION_MANAGERS.get(`${bare.module}.${bare.model}`)) ?? rowMethodUsed(bare.name, unit) ?? todayMemberRead(bare, unit, ctx);
+  return managerMethodUsed(bare.name, unit, MIGRATION_MANAGERS.get(`${bare.module}.${bare.model}`)) ?? rowMethodUsed(bare.name, unit) ?? handedToLiveCode(bare.name, unit) ?? todayMemberRead(bare, unit, ctx);
+}
+
+/** A module of models (`shop.models`, `auditlog.models.log`): what it binds are today's classes. */
+const MODELS_MODULE = /(?:^|\.)models(?:\.\w+)*$/;
+
+/**
+ * The unit hands the model, or a row of it, to code that works with today's classes: a callable it
+ * imports (`IndividualAccountingController(prog, user)`, ESP-Website `users/0026`), or a function of
+ * the file that uses a model imported from a models module (`set_values(ContentType.objects.get(…))`
+ * querying auditlog's `LogEntry` by it, DefectDojo `0127`). A historical instance where today's class is
+ * expected raises `ValueError` (review 24). The clause, or null.
+ */
+function handedToLiveCode(name: string, unit: CodeUnit): string | null {
+  const rows = rowsOf(name, unit);
+  const carries = (a: Node): boolean => {
+    const v = a.type === 'keyword_argument' ? a.childForFieldName('value') : a;
+    if (!v) return false;
+    if (v.type === 'identifier') return v.text === name || rows.has(v.text);
+    return chainRoot(v)?.text === name;
+  };
+  const livesOn = (callee: Node): string | null => {
+    const head = callee.type === 'identifier' ? callee.text : callee.type === 'attribute' ? chainRoot(callee)?.text : undefined;
+    if (!head || head === name) return null;
+    const b = unit.scope.lookup(head);
+    // A model class imported beside it is swapped with it (or neither is: runpython-model-import swaps all or none).
+    if (b?.kind === 'import') return b.importedFrom && !/^django(?:\.|$)/.test(b.importedFrom) && !MODELS_MODULE.test(b.importedFrom) ? `${head}(), which it imports` : null;
+    if (b?.kind !== 'function' || b.node.type !== 'function_definition') return null;
+    // A function of the file that names a model imported from a models module (today's class), other than this one.
+    for (const id of b.node.descendantsOfType('identifier')) {
+      const ib = id && id.text !== name ? unit.scope.lookup(id.text) : null;
+      if (ib?.kind === 'import' && ib.importedFrom && MODELS_MODULE.test(ib.importedFrom)) return `${head}(), which uses today's ${id?.text}`;
+    }
+    return null;
+  };
+  let found: string | null = null;
+  walkUnit(unit, ['call'], (c) => {
+    if (found !== null) return;
+    const fn = c.childForFieldName('function');
+    const args = c.childForFieldName('arguments');
+    if (!fn || !args || args.type !== 'argument_list' || !args.namedChildren.some(carries)) return;
+    const live = livesOn(fn);
+    if (live) found = `hands ${name} or a row of it to ${live}, where a historical instance is not today's class`;
+  });
+  return found;
 }
 
 /**

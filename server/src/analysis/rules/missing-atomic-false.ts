@@ -7,7 +7,7 @@
 import { loopWithin, type CodeIndex, type LoopFacts, type UnitFacts, type WriteCall } from '../code-facts';
 import { atomicDecorator, committingChunk } from '../committed-chunks';
 import { atomicFalseFix } from '../fixes/atomic-fix';
-import { changedAgain, insertingWrite } from '../fixes/commit-batches';
+import { changedAgain, insertingWrite, swallowsErrors } from '../fixes/commit-batches';
 import { otherWritingOperation, writeOutside } from '../other-writes';
 import { replaceNode } from '../fixes/edits';
 import { iteratesInBatches } from '../iterables';
@@ -160,10 +160,15 @@ export const missingAtomicFalse: Rule = {
         }
         // Nor where it inserts rows: run again after a failure, it inserts the committed ones again (review 23: pretalx event/0023).
         const inserted = grows ? null : insertingWrite(facts);
+        // Nor where the code catches database errors around writes: with atomic = False a failure halfway is
+        // swallowed, the rows before it stay committed and Django records the migration (review 24: galaxy_ng 0060).
+        const swallowed = grows || inserted ? null : swallowsErrors(unit.node, ctx.index.facts(unit), ctx.index);
         if (grows && !other && outside === null) {
           advice += ` First make it safe to run again: it sets ${grows.text} from ${grows.from} (line ${grows.line}), and after a failure a second run would change the committed rows twice.`;
         } else if (inserted && !other && outside === null) {
           advice += ` First make it safe to run again: it inserts rows (line ${lineOf(inserted.call)}), and after a failure a second run would insert the committed ones again unless it skips the rows already done.`;
+        } else if (swallowed && !other && outside === null) {
+          advice += ` First stop catching database errors around the writes (line ${lineOf(swallowed)}): with atomic = False a failure halfway would be swallowed, the batches before it left committed and the migration recorded as applied.`;
         } else if (other || outside !== null) {
           const what = other ? `${other.name} at line ${other.call.startPosition.row + 1}` : `the writes at line ${outside} outside the batching loop`;
           advice = `Move the batched work into a migration of its own and set atomic = False there: here it would also take ${what} out of the transaction, to commit piece by piece.${undecorate}`;

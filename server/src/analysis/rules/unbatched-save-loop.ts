@@ -13,6 +13,7 @@ import { atomicDecorator, committingChunk, enclosingAtomic } from '../committed-
 import { commitBatchesFix, keyedByOwnRow, SPLIT_FIRST } from '../fixes/commit-batches';
 import { schemaRunsSql } from './schema-sql';
 import { batchLoopFix, HELPER_WRITE, MAY_CASCADE, NO_FIELDS } from '../fixes/batch-loop';
+import type { MultiTable } from '../fixes/multi-table';
 import { dropSaveFix } from '../fixes/drop-save';
 import { batchTemplateFix } from '../fixes/batch-template';
 import { applyFixEdits } from '../fixes/apply';
@@ -309,10 +310,14 @@ function modelInView(ctx: RuleContext, locals: Scope, model: string): { view: Pr
 }
 
 /** Whether a model the code names is a child of multi-table inheritance in the project view: Django cannot bulk_create it. */
-function multiTableCheck(ctx: RuleContext, locals: Scope): (model: string) => boolean {
+function multiTableCheck(ctx: RuleContext, locals: Scope): MultiTable {
   return (model) => {
+    // Asked where a bulk_create would be written: only the view can tell (the CLI lints the file again with it).
+    if (!ctx.project) ctx.needsView?.('multi-table inheritance');
     const m = modelInView(ctx, locals, model);
-    return !!m && m.view.multiTableChild(m.file, m.app, m.model);
+    if (!m) return false;
+    if (m.view.multiTableChild(m.file, m.app, m.model)) return 'child';
+    return m.view.outOfViewModel(m.file, m.app, m.model) ? 'maybe' : false;
   };
 }
 
