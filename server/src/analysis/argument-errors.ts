@@ -1,107 +1,177 @@
 /**
- * The errors Python's compiler raises over a call's arguments and a function's parameters that
- * tree-sitter's grammar lets through, each as fatal to importing the module as a syntax error:
- * a keyword argument given twice (`AddField(model_name="a", model_name="b")`, what a duplicated
- * line in an operation makes), a positional argument after a keyword argument or after `**`, `*`
- * after `**`, a parameter named twice, and a parameter without a default after one with a default
- * (before `*`). Found on the tree, once per tree.
+ * The errors Python's compiler raises over a call's arguments that tree-sitter's grammar lets
+ * through, each as fatal to importing the module as a syntax error: a keyword argument given twice
+ * (`AddField(model_name="a", model_name="b")`, what a duplicated line in an operation makes), a
+ * positional argument after a keyword argument or after `**`, and `*` after `**` (in calls,
+ * decorators and class bases alike).
+ *
+ * A scan of the text, once per tree: walking the tree's argument lists cost a tenth of the parse
+ * (a node per argument read out of WebAssembly); the scan skips strings and comments and follows
+ * brackets, and reads each call's arguments at its own depth. A function's parameters are not read.
  */
 import type { Node } from './syntax';
 
 export interface ArgumentProblem {
-  /** Zero-based line and column of the offending argument or parameter. */
+  /** Zero-based line and column of the offending argument. */
   line: number;
   character: number;
   message: string;
 }
 
-function problem(node: Node, message: string): ArgumentProblem {
-  return { line: node.startPosition.row, character: node.startPosition.column, message: `SyntaxError: ${message}` };
+/** Words before `(` that open no call (`if (a)`, `return (x)`, `def f(`: parameters, not read here). */
+const NOT_CALLS = new Set(['if', 'elif', 'while', 'for', 'in', 'not', 'and', 'or', 'is', 'return', 'yield', 'lambda', 'assert', 'del', 'with', 'except', 'import', 'from', 'await', 'else', 'raise', 'print', 'exec', 'def', 'class', 'as', 'async', 'match', 'case']);
+
+interface Frame {
+  call: boolean;
+  keywords: Set<string>;
+  keyword: boolean;
+  keywordSplat: boolean;
+  /** At the start of an argument (after `(` or a `,` of this frame). */
+  itemStart: boolean;
+  /** Inside a lambda's parameters, at this frame's depth: their commas separate no arguments. */
+  lambda: boolean;
 }
 
-function callArguments(list: Node): ArgumentProblem | null {
-  const names = new Set<string>();
-  let keyword = false;
-  let keywordSplat = false;
-  for (const a of list.namedChildren) {
-    switch (a.type) {
-      case 'comment':
-        continue;
-      case 'keyword_argument': {
-        const name = a.childForFieldName('name')?.text;
-        if (name !== undefined) {
-          if (names.has(name)) return problem(a, `keyword argument repeated: ${name}`);
-          names.add(name);
+const isNameStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c > 127;
+const isNamePart = (c: number): boolean => isNameStart(c) || (c >= 48 && c <= 57);
+
+/** The first such error in `text`, or null. */
+export function argumentProblem(text: string): ArgumentProblem | null {
+  const n = text.length;
+  const at = (k: number): number => (k < n ? text.charCodeAt(k) : 0);
+  const stack: Frame[] = [];
+  const fail = (k: number, message: string): ArgumentProblem => {
+    let line = 0;
+    let start = 0;
+    for (let j = text.indexOf('\n'); j !== -1 && j < k; j = text.indexOf('\n', j + 1)) {
+      line++;
+      start = j + 1;
+    }
+    return { line, character: k - start, message: `SyntaxError: ${message}` };
+  };
+  /** Whether the `(` at `k` opens a call: a name (not a keyword), `)` or `]` right before it. */
+  const opensCall = (k: number): boolean => {
+    let j = k - 1;
+    while (j >= 0 && (at(j) === 32 || at(j) === 9)) j--;
+    const c = at(j);
+    if (c === 41 || c === 93) return true;
+    if (!isNamePart(c) || j < 0) return false;
+    let s = j;
+    while (s > 0 && isNamePart(at(s - 1))) s--;
+    const word = text.slice(s, j + 1);
+    if (NOT_CALLS.has(word) || !isNameStart(at(s))) return false;
+    // `def name(`: parameters.
+    let p = s - 1;
+    while (p >= 0 && (at(p) === 32 || at(p) === 9)) p--;
+    return !(p >= 2 && text.slice(p - 2, p + 1) === 'def' && !isNamePart(at(p - 3)));
+  };
+  /** Whether a lambda starts at `k` (its parameters' commas then separate no arguments). */
+  const lambdaAt = (k: number): boolean => text.startsWith('lambda', k) && !isNamePart(at(k + 6));
+  /** An argument starts at `k` (a keyword, a splat, or a positional one): the error it makes, or null. */
+  const argument = (top: Frame, k: number): ArgumentProblem | null => {
+    const c = at(k);
+    if (c === 42 && at(k + 1) === 42) top.keywordSplat = true;
+    else if (c === 42) return top.keywordSplat ? fail(k, 'iterable argument unpacking follows keyword argument unpacking') : null;
+    else {
+      let keyword: string | null = null;
+      let value = k;
+      if (isNameStart(c)) {
+        let e = k + 1;
+        while (isNamePart(at(e))) e++;
+        let j = e;
+        while (at(j) === 32 || at(j) === 9 || at(j) === 10 || at(j) === 13) j++;
+        if (at(j) === 61 && at(j + 1) !== 61) {
+          keyword = text.slice(k, e);
+          value = j + 1;
+          while (at(value) === 32 || at(value) === 9 || at(value) === 10 || at(value) === 13) value++;
         }
-        keyword = true;
-        break;
       }
-      case 'dictionary_splat':
-        keywordSplat = true;
-        break;
-      case 'list_splat':
-        if (keywordSplat) return problem(a, 'iterable argument unpacking follows keyword argument unpacking');
-        break;
-      default:
-        if (keywordSplat) return problem(a, 'positional argument follows keyword argument unpacking');
-        if (keyword) return problem(a, 'positional argument follows keyword argument');
+      if (lambdaAt(value)) top.lambda = true;
+      if (keyword !== null) {
+        if (top.keywords.has(keyword)) return fail(k, `keyword argument repeated: ${keyword}`);
+        top.keywords.add(keyword);
+        top.keyword = true;
+      } else if (top.keywordSplat) return fail(k, 'positional argument follows keyword argument unpacking');
+      else if (top.keyword) return fail(k, 'positional argument follows keyword argument');
     }
-  }
-  return null;
-}
-
-/** The name a parameter binds, or null (a separator, or a shape not read here). */
-function parameterName(p: Node): Node | null {
-  switch (p.type) {
-    case 'identifier':
-      return p;
-    case 'default_parameter':
-    case 'typed_default_parameter':
-      return p.childForFieldName('name');
-    case 'typed_parameter':
-    case 'list_splat_pattern':
-    case 'dictionary_splat_pattern': {
-      const first = p.namedChildren[0];
-      if (!first) return null;
-      return first.type === 'identifier' ? first : parameterName(first);
+    return null;
+  };
+  const special = /[#"'()[\]{},:]/g;
+  let i = 0;
+  while (i < n) {
+    const top = stack[stack.length - 1];
+    if (top?.call && top.itemStart) {
+      // Skip to the argument: blanks, line breaks, comments.
+      let c = at(i);
+      while (c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 92 || c === 35) {
+        if (c === 35) {
+          const nl = text.indexOf('\n', i);
+          i = nl === -1 ? n : nl;
+        } else i++;
+        c = at(i);
+      }
+      top.itemStart = false;
+      if (i < n && c !== 41) {
+        const problem = argument(top, i);
+        if (problem) return problem;
+      }
     }
-    default:
-      return null;
-  }
-}
-
-function parameters(list: Node): ArgumentProblem | null {
-  const names = new Set<string>();
-  let defaulted = false;
-  let starred = false;
-  for (const p of list.namedChildren) {
-    if (p.type === 'comment') continue;
-    const name = parameterName(p);
-    if (name) {
-      if (names.has(name.text)) return problem(p, `duplicate argument '${name.text}' in function definition`);
-      names.add(name.text);
+    special.lastIndex = i;
+    const m = special.exec(text);
+    if (!m) break;
+    i = m.index;
+    const c = at(i);
+    if (c === 35) {
+      // A comment: to the end of the line.
+      const nl = text.indexOf('\n', i);
+      i = nl === -1 ? n : nl;
+      continue;
     }
-    if (p.type === 'keyword_separator' || p.type === 'list_splat_pattern' || (p.type === 'typed_parameter' && p.namedChildren[0]?.type === 'list_splat_pattern')) starred = true;
-    else if (p.type === 'default_parameter' || p.type === 'typed_default_parameter') defaulted = true;
-    else if (!starred && defaulted && (p.type === 'identifier' || p.type === 'typed_parameter')) return problem(p, 'parameter without a default follows parameter with a default');
+    if (c === 34 || c === 39) {
+      // A string (its prefix letters were passed over as a name): to its closing quote.
+      const triple = at(i + 1) === c && at(i + 2) === c;
+      const q = triple ? 3 : 1;
+      let j = i + q;
+      for (;;) {
+        if (j >= n) return null; // left open: tree-sitter reports that one
+        const d = at(j);
+        if (d === 92) {
+          j += 2;
+          continue;
+        }
+        if (d === c && (!triple || (at(j + 1) === c && at(j + 2) === c))) break;
+        if (!triple && d === 10) break;
+        j++;
+      }
+      i = j + q;
+      continue;
+    }
+    const frame = stack[stack.length - 1];
+    if (c === 40 || c === 91 || c === 123) {
+      stack.push({ call: c === 40 && opensCall(i), keywords: new Set(), keyword: false, keywordSplat: false, itemStart: true, lambda: false });
+    } else if (c === 41 || c === 93 || c === 125) {
+      stack.pop();
+    } else if (c === 44 && frame && !frame.lambda) {
+      frame.itemStart = true;
+    } else if (c === 58 && frame?.lambda) {
+      frame.lambda = false;
+    }
+    i++;
   }
   return null;
 }
 
 const byTree = new WeakMap<object, ArgumentProblem | null>();
 
-/** The first such error in the tree, in source order, or null (looked for once per tree). */
+/** The first such error of the text a tree was parsed from (scanned once per tree). */
 export function argumentError(root: Node): ArgumentProblem | null {
   const key = root.tree as object;
   let found = byTree.get(key);
   if (found === undefined) {
-    found = null;
-    for (const n of root.descendantsOfType(['argument_list', 'parameters', 'lambda_parameters'])) {
-      if (!n) continue;
-      found = n.type === 'argument_list' ? callArguments(n) : parameters(n);
-      if (found) break;
-    }
-    byTree.set(key, found);
+    // The module's node starts at its first token: the lines before it are put back, for positions.
+    const { row, column } = root.startPosition;
+    const lead = row === 0 && column === 0 ? '' : '\n'.repeat(row) + ' '.repeat(column);
+    byTree.set(key, (found = argumentProblem(lead + root.text)));
   }
   return found;
 }

@@ -185,8 +185,7 @@ export function indentationError(root: Node): IndentationProblem | null {
 
 /**
  * True when Python can compile the file the tree was read from: no place tree-sitter had to
- * recover, no indentation error, no error in a call's arguments or a function's parameters
- * (argument-errors.ts). No fix may edit a file that it cannot (the syntax-error rule says where).
+ * recover, no indentation error, no error in a call's arguments (argument-errors.ts). No fix may edit a file that it cannot (the syntax-error rule says where).
  */
 export function parsesAsPython(root: Node): boolean {
   return !root.hasError && indentationError(root) === null && argumentError(root) === null;

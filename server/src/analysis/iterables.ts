@@ -93,8 +93,10 @@ function keyedByFixedList(args: ReturnType<typeof callArguments>, receiver: Node
   const named = (key: string) => !!root && root.type === 'identifier' && /^\w+(?:__in)?$/.test(key) && !!uniqueKey?.(root.text, key.replace(/__in$/, ''));
   for (const [key, value] of args.keywords) {
     if (key.endsWith('__in') && !again(value)) continue;
-    // NULL is not unique: `badge_key=None` matches every row without one (healthchecks api/0117).
-    if (unique.test(key) || (!/\bNone\b/.test(value.text) && named(key))) return true;
+    if (unique.test(key)) return true;
+    // Another column's uniqueness is asked of the view only for a fixed list of values, none of them
+    // None (NULL is not unique: `badge_key=None` matches every row without one, healthchecks api/0117).
+    if (key.endsWith('__in') && !/\bNone\b/.test(value.text) && named(key)) return true;
   }
   return false;
 }

@@ -343,7 +343,7 @@ export class ProjectView {
    * a base class that takes part in them. What the CLI's plain run asks before linting a file again with the view.
    */
   bulkWritesDiffer(file: string, app: string, model: string): boolean {
-    return this.multiTableChild(file, app, model) || this.fillsAnotherField(file, app, model) || this.baseInTheWay(file, app, model) !== null;
+    return this.multiTableChild(file, app, model) || this.outOfViewModel(file, app, model) || this.fillsAnotherField(file, app, model) || this.baseInTheWay(file, app, model) !== null;
   }
 
   /** The model has a field whose save() fills in another (FILLS_ANOTHER_FIELD): bulk_update() of it alone would not. */

@@ -40,7 +40,7 @@ const CONSEQUENCE = 'Python cannot import this migration, so `migrate` stops her
 /**
  * Where Python would first refuse the file, or null when it imports: where tree-sitter first had to
  * recover, else an indentation error its grammar lets through (indentation.ts), else an error in
- * a call's arguments or a function's parameters (argument-errors.ts); `parsesAsPython` in
+ * a call's arguments (argument-errors.ts); `parsesAsPython` in
  * indentation.ts answers the same question without the position.
  */
 export function syntaxProblem(root: Node): { range: Range; message: string } | null {

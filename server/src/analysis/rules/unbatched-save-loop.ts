@@ -312,8 +312,6 @@ function modelInView(ctx: RuleContext, locals: Scope, model: string): { view: Pr
 /** Whether a model the code names is a child of multi-table inheritance in the project view: Django cannot bulk_create it. */
 function multiTableCheck(ctx: RuleContext, locals: Scope): MultiTable {
   return (model) => {
-    // Asked where a bulk_create would be written: only the view can tell (the CLI lints the file again with it).
-    if (!ctx.project) ctx.needsView?.('multi-table inheritance');
     const m = modelInView(ctx, locals, model);
     if (!m) return false;
     if (m.view.multiTableChild(m.file, m.app, m.model)) return 'child';
