@@ -29,7 +29,7 @@ import { boundModel, builtObjectUsed, constructedModel, keyRefusal, plainInsertS
 import { mayRepeatRows } from './repeated-rows';
 import { cascadeFree, deleteCalls } from './cascades';
 import { hideDoomed, relatedQueries } from './doomed-rows';
-import { catchingTry } from './commit-batches';
+import { catchingTry } from './rerun-safety';
 import { batchedFields, fieldListText, filledOnSave, savedValues } from './row-fields';
 import { linkRewrite } from './link-rows';
 import { multiTableRefusal, type MultiTable } from './multi-table';

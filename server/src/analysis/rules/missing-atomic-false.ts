@@ -7,7 +7,7 @@
 import { loopWithin, type CodeIndex, type LoopFacts, type UnitFacts, type WriteCall } from '../code-facts';
 import { atomicDecorator, committingChunk } from '../committed-chunks';
 import { atomicFalseFix } from '../fixes/atomic-fix';
-import { changedAgain, insertingWrite, swallowsErrors } from '../fixes/commit-batches';
+import { changedAgain, insertingWrite, swallowsErrors } from '../fixes/rerun-safety';
 import { otherWritingOperation, writeOutside } from '../other-writes';
 import { replaceNode } from '../fixes/edits';
 import { iteratesInBatches } from '../iterables';

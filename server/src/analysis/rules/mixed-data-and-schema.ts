@@ -11,7 +11,7 @@ import type { BranchStep } from '../operations';
 import type { OperationSummary } from '../project/summary';
 import type { RelatedLocation } from '../types';
 import type { ProjectRuleContext, Rule } from './rule';
-import { MAYBE_NO_SQL } from './schema-sql';
+import { MAYBE_NO_SQL, previewRunsNoSql } from './schema-sql';
 
 /** Two operations can both run unless they sit in different arms of the same conditional. */
 function compatible(a: BranchStep[], b: BranchStep[]): boolean {
@@ -53,8 +53,7 @@ function tableKinds(ctx: ProjectRuleContext, ops: OperationSummary[]): { model(m
 function noSqlFor(ctx: ProjectRuleContext): (op: OperationSummary) => boolean {
   return (op) => {
     if (!op.specName || !MAYBE_NO_SQL.has(op.specName)) return false;
-    const p = fixContext(ctx).preview()?.operations[ctx.summary.operations.indexOf(op)];
-    return !!p && p.cannotPreview === null && p.statements.length === 0 && p.deferred.length === 0;
+    return previewRunsNoSql(fixContext(ctx).preview()?.operations[ctx.summary.operations.indexOf(op)]);
   };
 }
 

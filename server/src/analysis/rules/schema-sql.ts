@@ -8,10 +8,16 @@
 import type { MigrationModel } from '../migration-model';
 import type { Operation } from '../operations';
 import { previewFile } from '../sql-preview/from-view';
+import type { OperationPreview } from '../sql-preview/preview';
 import type { RuleContext } from './rule';
 
 /** Operations whose SQL Django may leave empty (a change of validators, a db_column kept, a db_table given). */
 export const MAYBE_NO_SQL: ReadonlySet<string> = new Set(['AlterField', 'RenameField', 'RenameModel', 'AlterModelTable', 'AlterUniqueTogether', 'AlterIndexTogether']);
+
+/** Whether the SQL preview of one operation shows Django runs nothing for it (false when it could not preview it). */
+export function previewRunsNoSql(p: OperationPreview | undefined): boolean {
+  return !!p && p.cannotPreview === null && p.statements.length === 0 && p.deferred.length === 0;
+}
 
 /**
  * True when a schema operation of the migration (certain to run) makes Django run SQL, or may:
@@ -44,8 +50,7 @@ function decide(model: MigrationModel, ctx: Pick<RuleContext, 'project' | 'targe
   if (!view || !names || !migration || migration.summary.operations.length !== model.operations.length) return true;
   const preview = previewFile(view, ctx.project.file, ctx.target, names);
   const runsSql = (o: Operation): boolean => {
-    const p = preview?.operations[model.operations.indexOf(o)];
-    return !p || p.cannotPreview !== null || p.statements.length > 0 || p.deferred.length > 0;
+    return !previewRunsNoSql(preview?.operations[model.operations.indexOf(o)]);
   };
   return schema.some(runsSql);
 }

@@ -1,0 +1,283 @@
+/**
+ * Whether code committed a batch at a time (`atomic = False`, "Commit this loop in batches") is safe
+ * to run again after a failure: a loop that sets a field from its own value (or moves one from a
+ * field it then changes, or rebuilds an entry of it in place) changes the committed rows twice; one
+ * that inserts rows inserts them again; one that catches database errors swallows the failure.
+ * Shared by missing-atomic-false, commit-batches.ts and the batching templates.
+ */
+import type { CodeIndex, UnitFacts, WriteCall } from '../code-facts';
+import { isAtomicWith } from '../committed-chunks';
+import { callArguments, unparen, walk, within, type Node } from '../syntax';
+
+/**
+ * A field of the loop's row whose new value a second run would compute from what the first one
+ * committed, with nothing that tells a row done from one not (no test of the field in the loop's
+ * query, nor in an `if` of the loop beyond whether it is set):
+ * - set from its own value (`record.kind = "prefix." + record.kind`, `row.n += 1`,
+ *   `json.dumps({"html": row.text})`, `":".join(parts)` where `parts = row.kind.split(":")`) — review
+ *   21, kiwi `testcases/0014`, and review 22 (bluebottle's JSON wrapping, adhocracy4's phase types
+ *   and iframes): run twice, such a transform wraps, prefixes or breaks the committed rows again.
+ *   Only a few transforms are known to give the same value again (`strip()`, `lower()`,
+ *   `slugify()`, `x or default`, …); any other is taken to change it;
+ * - set from another field that the loop then changes (`page.long = page.short; page.short = ""`,
+ *   review 22, mitxonline `cms/0030`): run again, it reads the changed value.
+ * Null when there is none, or the loop variable is not a name.
+ */
+export function changedAgain(loop: Node, body: Node, left: Node): { text: string; line: number; from: string } | null {
+  if (left.type !== 'identifier') return null;
+  const row = left.text;
+  const iterable = loop.childForFieldName('right')?.text ?? '';
+  const conditions = body.descendantsOfType(['if_statement', 'elif_clause', 'conditional_expression']).map((n) => (n.type === 'conditional_expression' ? n.namedChildren[1] : n.childForFieldName('condition'))?.text ?? '');
+  const fieldRef = new RegExp(`(?<![\\w.])${row}\\.(\\w+)(?!\\w)`, 'g');
+  const fieldsIn = (text: string): string[] => [...text.matchAll(fieldRef)].map((m) => m[1] as string);
+  const namesIn = (node: Node): string[] => (node.type === 'identifier' ? [node.text] : node.descendantsOfType('identifier').map((n) => n.text));
+  // Each assignment read once (its nodes live in WebAssembly): the fixed point below runs on these.
+  const assignments = body.descendantsOfType(['assignment', 'augmented_assignment']).flatMap((a) => {
+    const target = a.childForFieldName('left');
+    const value = a.childForFieldName('right');
+    return target && value ? [{ a, target, value, fields: fieldsIn(value.text), names: namesIn(value), targets: namesIn(target) }] : [];
+  });
+  // What else makes a local hold values of the row's fields (review 23, arches 6019 and 4273): a loop
+  // over them (`for v in row.data.values()`), a container filled from them (`out.append(…)`,
+  // `out[k] = …`); each read as an assignment to that local.
+  const flows: Array<{ text: string; fields: string[]; names: string[]; targets: string[] }> = [];
+  for (const f of body.descendantsOfType('for_statement')) {
+    const l = f.childForFieldName('left');
+    const r = f.childForFieldName('right');
+    // A field's keys are no value of it (`for key in row.data.keys()`): a test of a key tells no done row apart.
+    if (l && r && !/\.keys\(\)\)?$/.test(r.text)) flows.push({ text: r.text, fields: fieldsIn(r.text), names: namesIn(r), targets: namesIn(l) });
+  }
+  for (const c of body.descendantsOfType('call')) {
+    const fn = c.childForFieldName('function');
+    const args = c.childForFieldName('arguments');
+    if (fn?.type !== 'attribute' || !args || !FILLS.has(fn.childForFieldName('attribute')?.text ?? '')) continue;
+    const root = rootName(fn.childForFieldName('object'));
+    if (root && root !== row) flows.push({ text: args.text, fields: fieldsIn(args.text), names: namesIn(args), targets: [root] });
+  }
+  for (const x of assignments) {
+    const root = x.target.type === 'subscript' ? rootName(x.target) : null;
+    if (root && root !== row) flows.push({ text: x.value.text, fields: x.fields, names: x.names, targets: [root] });
+  }
+  // Local names computed from fields of the row (`parts = row.kind.split(":")`, `soup = BeautifulSoup(row.html)`), to a fixed point.
+  const derived = new Map<string, Set<string>>();
+  const sourcesOf = (v: { fields: string[]; names: string[] }): Set<string> => {
+    const out = new Set(v.fields);
+    for (const name of v.names) for (const f of derived.get(name) ?? []) out.add(f);
+    return out;
+  };
+  const plain = assignments.filter((x) => x.target.type !== 'attribute' && x.target.type !== 'subscript');
+  for (let round = 0, grew = true; grew && round < 8; round++) {
+    grew = false;
+    for (const x of [...plain, ...flows]) {
+      const from = sourcesOf(x);
+      if (from.size === 0) continue;
+      for (const name of x.targets) {
+        const known = derived.get(name) ?? new Set<string>();
+        const before = known.size;
+        for (const f of from) known.add(f);
+        derived.set(name, known);
+        if (known.size > before) grew = true;
+      }
+    }
+  }
+  const fieldOf = (target: Node): string | null => (target.type === 'attribute' && target.childForFieldName('object')?.text === row ? (target.childForFieldName('attribute')?.text ?? '') : null);
+  // `Model.objects.filter(pk=row.pk).update(field=value)`: each keyword sets the row's field as an assignment would.
+  const updates = ownRowUpdates(body, row).map(({ call, field, value }) => ({ a: call, field, value, fields: fieldsIn(value.text), names: namesIn(value) }));
+  const changed = new Set([...assignments.flatMap((x) => fieldOf(x.target) ?? []), ...updates.map((u) => u.field)]);
+  // A test of the field's value (or of a name computed from it), not only of whether it is set, may tell done rows apart.
+  const tests = (field: string, bareCounts: boolean): boolean => {
+    // `field__isnull=False` asks only whether it is set: a changed row still matches it.
+    if (new RegExp(`\\b${field}(?:__${bareCounts ? '' : '(?!isnull\\b)'}\\w+)?\\s*=`).test(iterable)) return true;
+    const names = [...derived].filter(([, fs]) => fs.has(field)).map(([n]) => n);
+    const mentions = (c: string) => fieldsIn(c).includes(field) || names.some((n) => new RegExp(`(?<![\\w.])${n}(?!\\w)`).test(c));
+    // Bare: whether it (or an entry of it) is set at all, which a changed value still is; each part of an `and` / `or` apart.
+    const ref = `(?:${row}\\.${field}${names.map((n) => `|${n}`).join('')})(?:\\[[^\\]]*\\])*`;
+    // …or of which type it is (`isinstance(row.data[k], list)`): a rebuilt value is often of the same type.
+    const bare = new RegExp(`^(?:not\\s+)?(?:${ref}(?:\\s+is(?:\\s+not)?\\s+None)?|isinstance\\(\\s*${ref}\\s*,[^()]*\\))$`);
+    const parts = (c: string) => c.split(/\s+(?:and|or)\s+/).map((p) => p.trim().replace(/^\((.*)\)$/, '$1'));
+    return conditions.some((c) => parts(c).some((p) => mentions(p) && (bareCounts || !bare.test(p))));
+  };
+  /** The finding for a field set to `value` (an assignment, or an update's keyword), or null. */
+  const setAgain = (x: { a: Node; field: string; value: Node; fields: string[]; names: string[] }, augmented: boolean): { text: string; line: number; from: string } | null => {
+    const { field } = x;
+    const at = { text: `${row}.${field}`, line: x.a.startPosition.row + 1 };
+    const from = augmented ? new Set([field]) : sourcesOf(x);
+    if (from.has(field) && (augmented || !sameAgain(x.value, `${row}.${field}`)) && !tests(field, false)) return { ...at, from: 'its own value' };
+    // Another field of the row, which the loop changes too: cleared or moved, a run after a failure reads what the first one committed.
+    const moved = [...from].find((f) => f !== field && changed.has(f) && !tests(f, true) && !tests(field, true));
+    return moved ? { ...at, from: `${row}.${moved}, which the loop changes too` } : null;
+  };
+  for (const x of assignments) {
+    // A value inside a field changed in place from what it held (`row.data[k] = f(row.data[k])`, or
+    // through a local that holds it: `for v in row.edits.values(): v["at"] = f(v["at"])`).
+    if (x.target.type === 'subscript') {
+      const root = rootName(x.target);
+      const holds = root === row ? fieldsIn(x.target.text) : root ? [...(derived.get(root) ?? [])] : [];
+      // The same entry read on the way (`v["at"]` in the value, or in a local the value uses), not another one (`s["slug"] = slugify(s["name"])`).
+      const own = x.target.text.replace(/\s+/g, '');
+      const readsOwn = (text: string) => text.replace(/\s+/g, '').includes(own);
+      const via = new Set<string>();
+      for (let round = 0, grew = true; grew && round < 4; round++) {
+        grew = false;
+        for (const y of [...plain.map((p) => ({ ...p, text: p.value.text })), ...flows]) {
+          if (!readsOwn(y.text) && !y.names.some((n) => via.has(n))) continue;
+          for (const t of y.targets) if (!via.has(t)) grew = via.add(t).size > 0;
+        }
+      }
+      const selfRead = readsOwn(x.value.text) || x.names.some((n) => via.has(n));
+      const inPlace = selfRead ? holds.find((f) => !tests(f, false)) : undefined;
+      if (inPlace && !sameAgain(x.value, x.target.text)) return { text: `${row}.${inPlace}`, line: x.a.startPosition.row + 1, from: 'its own value, in place' };
+      continue;
+    }
+    const field = fieldOf(x.target);
+    if (field === null) continue;
+    const found = setAgain({ ...x, field }, x.a.type === 'augmented_assignment');
+    if (found) return found;
+  }
+  for (const u of updates) {
+    const found = setAgain(u, false);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** Methods that put values into a container (a list, a dict, a set). */
+const FILLS = new Set(['append', 'extend', 'insert', 'update', 'add', 'setdefault']);
+
+/**
+ * The keywords of each queryset `update()` in `body` that writes only the row `row` names
+ * (`Ping.objects.filter(id=ping.id).update(body_raw=…, body=None)`): field, value and the call.
+ */
+export function ownRowUpdates(body: Node, row: string): Array<{ call: Node; field: string; value: Node }> {
+  const out: Array<{ call: Node; field: string; value: Node }> = [];
+  for (const call of body.descendantsOfType('call')) {
+    const fn = call?.childForFieldName('function');
+    if (!call || fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'update' || !keyedByOwnRow(fn.childForFieldName('object'), row)) continue;
+    for (const a of call.childForFieldName('arguments')?.namedChildren ?? []) {
+      const field = a.type === 'keyword_argument' ? a.childForFieldName('name')?.text : undefined;
+      const value = a.childForFieldName('value');
+      if (field && value) out.push({ call, field, value });
+    }
+  }
+  return out;
+}
+
+/** A query chain with a `filter()` of exactly the row's key (`pk=row.pk`, `id=row.id`, `pk=row` over keys). */
+export function keyedByOwnRow(chain: Node | null, row: string): boolean {
+  for (let n: Node | null = chain; n && (n.type === 'call' || n.type === 'attribute'); n = n.type === 'call' ? n.childForFieldName('function') : n.childForFieldName('object')) {
+    if (n.type !== 'call' || n.childForFieldName('function')?.childForFieldName('attribute')?.text !== 'filter') continue;
+    const kws = (n.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => a.type === 'keyword_argument');
+    if (kws.length !== 1) continue;
+    const key = kws[0]?.childForFieldName('name')?.text ?? '';
+    const value = (kws[0]?.childForFieldName('value')?.text ?? '').replace(/\s+/g, '');
+    if (/^(?:pk|id)(?:__exact)?$/.test(key) && new RegExp(`^${row}(?:\\.(?:pk|id))?$`).test(value)) return true;
+  }
+  return false;
+}
+
+/** The name an attribute / subscript / call chain starts from (`out` of `out["a"][0].x`), or null. */
+function rootName(node: Node | null): string | null {
+  let n: Node | null = node ? unparen(node) : null;
+  while (n && (n.type === 'attribute' || n.type === 'subscript' || n.type === 'call')) n = n.type === 'call' ? n.childForFieldName('function') : n.childForFieldName(n.type === 'attribute' ? 'object' : 'value');
+  return n?.type === 'identifier' ? n.text : null;
+}
+
+/** Methods and functions that give the same value when applied again to what they gave. */
+const SAME_AGAIN_METHODS = new Set(['strip', 'lstrip', 'rstrip', 'lower', 'upper', 'casefold', 'title', 'capitalize']);
+const SAME_AGAIN_FUNCTIONS = /^(?:[\w.]*\.)?(?:slugify|int|str|float|bool|Decimal|round|abs)$/;
+
+/** The value is the old one itself, or the old one through transforms that come out the same again (`x.strip().lower()`, `slugify(x)`, `x or "untitled"`). */
+function sameAgain(value: Node, own: string): boolean {
+  const v = unparen(value);
+  if (v.text === own) return true;
+  if (v.type === 'boolean_operator' && v.childForFieldName('operator')?.text === 'or') {
+    const l = v.childForFieldName('left');
+    const r = v.childForFieldName('right');
+    return !!l && !!r && sameAgain(l, own) && !r.text.includes(own);
+  }
+  if (v.type !== 'call') return false;
+  const fn = v.childForFieldName('function');
+  const args = v.childForFieldName('arguments')?.namedChildren ?? [];
+  if (fn?.type === 'attribute' && SAME_AGAIN_METHODS.has(fn.childForFieldName('attribute')?.text ?? '')) {
+    const object = fn.childForFieldName('object');
+    return !!object && sameAgain(object, own) && !args.some((x) => x.text.includes(own));
+  }
+  if (fn && SAME_AGAIN_FUNCTIONS.test(fn.text) && args.length >= 1 && args[0]) return sameAgain(args[0], own) && !args.slice(1).some((x) => x.text.includes(own));
+  return false;
+}
+
+/**
+ * A write that inserts rows a second run would insert again: `create()`, `Model(…).save()`, and
+ * `bulk_create()` without `ignore_conflicts` / `update_conflicts` (get_or_create() and
+ * update_or_create() look the row up first: run again, they find it).
+ */
+function inserts(w: WriteCall): boolean {
+  const method = w.call.childForFieldName('function')?.childForFieldName('attribute')?.text;
+  if (w.kind === 'create') return method === 'create';
+  if (w.kind === 'save') return w.call.childForFieldName('function')?.childForFieldName('object')?.type === 'call';
+  if (w.kind === 'bulk' && method === 'bulk_create') {
+    const flags = callArguments(w.call).keywords;
+    return !['ignore_conflicts', 'update_conflicts'].some((k) => flags.get(k)?.text === 'True');
+  }
+  return w.kind === 'helper' && !!w.inner && inserts(w.inner);
+}
+
+/** Whether the loop creates rows a run after a failure would create again (it does not only update or delete). */
+export function createsRows(loopNode: Node, writes: readonly WriteCall[]): boolean {
+  return writes.some((w) => within(w.call, loopNode) && inserts(w));
+}
+
+/** The first write of a function that inserts rows a second run would insert again, or null. */
+export function insertingWrite(facts: UnitFacts): WriteCall | null {
+  return [...facts.directWrites, ...facts.loops.flatMap((l) => l.writes)].find(inserts) ?? null;
+}
+
+const BROAD = /^(?:Exception|BaseException|(?:[\w.]*\.)?(?:DatabaseError|IntegrityError|OperationalError|ProgrammingError|DataError|InternalError|Error))$/;
+
+/**
+ * A `try` in the loop (or a helper it calls) that catches database errors around writes not in an
+ * atomic block of their own: inside one batch's transaction, a caught error marks the batch for
+ * rollback, and the block then throws the whole batch away without raising.
+ */
+/** A `try` whose `except` catches database errors (a bare one, `Exception`, `IntegrityError`, …). */
+function catchesDatabaseErrors(n: Node): boolean {
+  return n.namedChildren.some((c) => {
+    if (c.type !== 'except_clause') return false;
+    const caught = c.namedChildren.find((x) => x.type !== 'block' && x.type !== 'comment');
+    if (!caught) return true; // a bare except
+    const value = caught.type === 'as_pattern' ? caught.namedChildren[0] : caught;
+    const names = value?.type === 'tuple' ? value.namedChildren.map((x) => x.text) : [value?.text ?? ''];
+    return names.some((t) => BROAD.test(t));
+  });
+}
+
+/** The `try` between `node` and `outer` whose body holds `node` and whose `except` catches database errors, or null. */
+export function catchingTry(node: Node, outer: Node): Node | null {
+  for (let p = node.parent; p && p.id !== outer.id; p = p.parent) {
+    if (p.type === 'block' && p.parent?.type === 'try_statement' && p.parent.childForFieldName('body')?.id === p.id && catchesDatabaseErrors(p.parent)) return p.parent;
+  }
+  return null;
+}
+
+export function swallowsErrors(node: Node, facts: UnitFacts, index: CodeIndex, seen = new Set<number>()): Node | null {
+  let hit: Node | null = null;
+  walk(node, (n) => {
+    if (hit) return false;
+    if (n.type === 'try_statement') {
+      const broad = catchesDatabaseErrors(n);
+      const block = n.childForFieldName('body');
+      const guarded = block?.namedChildren.every((st) => st.type === 'comment' || isAtomicWith(st)) ?? false;
+      if (broad && !guarded) hit = n;
+    }
+    return !hit;
+  });
+  if (hit) return hit;
+  for (const h of facts.helperCalls) {
+    if (!within(h.call, node) || seen.has(h.target.node.id)) continue;
+    seen.add(h.target.node.id);
+    const inner = index.facts(h.target);
+    const found = swallowsErrors(h.target.node, inner, index, seen);
+    if (found) return found;
+  }
+  return null;
+}
