@@ -10,12 +10,9 @@
  * the fixed copy: the rows must be the same.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runCli, TempDirs } from './helpers/cli';
-import { projectAndCopy, rowsAfterMigrate } from './helpers/django';
-import { pythonSyntaxError } from './helpers/python';
+import { TempDirs } from './helpers/cli';
+import { loopsFixedCopy, rowsAfterMigrate } from './helpers/django';
 
 const FILES: Record<string, string> = {
   'gym/__init__.py': '',
@@ -136,15 +133,11 @@ describe('bulk rewrites of loops that delete while they save, on Django', () => 
   after(() => temps.removeAll());
 
   it('keeps the rows a cascade would take from bulk_update(), and batches where none can', () => {
-    const { original, fixed } = projectAndCopy(FILES, temps);
-    const run = runCli(['check', '--unsafe-fixes', '--select', 'unbatched-save-loop', '.'], fixed);
-    assert.equal(run.code, 0, run.stdout + run.stderr);
-    const merged = readFileSync(join(fixed, 'gym/migrations/0003_merge_bases.py'), 'utf8');
-    assert.equal(pythonSyntaxError(merged), null, merged);
+    const { original, fixed, read } = loopsFixedCopy(FILES, temps);
+    const merged = read('gym/migrations/0003_merge_bases.py');
     assert.doesNotMatch(merged, /bulk_update/, 'the delete cascades to the exercise: no bulk_update');
     assert.match(merged, /with transaction\.atomic\(using=schema_editor\.connection\.alias\):[^]*exercise\.save\(\)/, 'committed in batches, each save() kept');
-    const visits = readFileSync(join(fixed, 'gym/migrations/0004_merge_visits.py'), 'utf8');
-    assert.equal(pythonSyntaxError(visits), null, visits);
+    const visits = read('gym/migrations/0004_merge_visits.py');
     assert.match(visits, /bulk_update\(batch, \["hits"\]\)/, 'no delete reaches a Visit: the template stays');
 
     const rows = (root: string) => rowsAfterMigrate<Rows>(root, ['gym'], READ_ROWS);

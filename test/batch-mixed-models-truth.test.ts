@@ -7,12 +7,9 @@
  * python3-django, SQLite) migrates the original and the fixed copy: the same rows in both.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runCli, TempDirs } from './helpers/cli';
-import { projectAndCopy, rowsAfterMigrate } from './helpers/django';
-import { pythonSyntaxError } from './helpers/python';
+import { TempDirs } from './helpers/cli';
+import { loopsFixedCopy, rowsAfterMigrate } from './helpers/django';
 
 const FILES: Record<string, string> = {
   'shop/__init__.py': '',
@@ -77,11 +74,8 @@ describe('"Batch this loop" over rows of several models, on Django', () => {
   after(() => temps.removeAll());
 
   it('writes each model its own rows, as the saves did', () => {
-    const { original, fixed } = projectAndCopy(FILES, temps);
-    const run = runCli(['check', '--unsafe-fixes', '--select', 'unbatched-save-loop', 'shop/migrations/0003_titles.py'], fixed);
-    assert.equal(run.code, 0, run.stdout + run.stderr);
-    const text = readFileSync(join(fixed, 'shop/migrations/0003_titles.py'), 'utf8');
-    assert.equal(pythonSyntaxError(text), null, text);
+    const { original, fixed, read } = loopsFixedCopy(FILES, temps, 'shop/migrations/0003_titles.py');
+    const text = read('shop/migrations/0003_titles.py');
     assert.match(text, /bulk_update\(/, text);
     type Rows = { pages: Array<[number, string]>; posts: Array<[number, string]> };
     const before = rowsAfterMigrate<Rows>(original, ['shop'], READ_ROWS);

@@ -5,11 +5,14 @@
  * (INSTALLED_APPS = the fixture's apps, DATABASES = a SQLite file there or a database of a
  * throwaway PostgreSQL cluster); the Python side is in test/django/.
  */
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli } from './cli';
 import { REPO_ROOT } from './paths';
+import { pythonSyntaxError } from './python';
 import { postgresBinDir, type PgCluster } from './postgres';
 
 export const DJANGO_PYTHON = process.env.DJANGO_PYTHON ?? '/usr/bin/python3';
@@ -247,4 +250,26 @@ export function compileVerdicts(cases: Readonly<Record<string, string>>): Record
   const r = spawnSync(DJANGO_PYTHON, ['-c', script], { input: JSON.stringify(cases), encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`python3 could not judge the cases: ${r.stderr}`);
   return JSON.parse(r.stdout) as Record<string, string | null>;
+}
+
+/**
+ * A fixture project written twice (projectAndCopy), the copy's save loops fixed as users fix them
+ * (`check --unsafe-fixes --select unbatched-save-loop <target>`, which must exit with `code`), and a
+ * reader of the copy's files that checks each still compiles.
+ */
+export function loopsFixedCopy(
+  files: Readonly<Record<string, string>>,
+  temps: { make(): string },
+  target = '.',
+  code = 0,
+): { original: string; fixed: string; read(rel: string): string } {
+  const { original, fixed } = projectAndCopy(files, temps);
+  const run = runCli(['check', '--unsafe-fixes', '--select', 'unbatched-save-loop', target], fixed);
+  assert.equal(run.code, code, run.stdout + run.stderr);
+  const read = (rel: string): string => {
+    const text = readFileSync(join(fixed, rel), 'utf8');
+    assert.equal(pythonSyntaxError(text), null, text);
+    return text;
+  };
+  return { original, fixed, read };
 }
