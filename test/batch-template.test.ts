@@ -504,6 +504,42 @@ async function batchThisLoop(source: string) {
 }
 
 /**
+ * Review 25 (meinberlin `cms/0014`): `hp.custom_image_id = CustomImage.objects.get(…)` gives a row,
+ * not a key, to a name no field has (save() would fail on a foreign key's column given a row); the
+ * original save() wrote nothing new, and bulk_update() of that name raises FieldDoesNotExist.
+ */
+describe('"Batch this loop" and a row given to a name ending in _id', () => {
+  it('lists no such name, and offers no bulk_update() when nothing else is left to write', async () => {
+    const { loops, fix } = await batchThisLoop(wrap(`    for order in Order.objects.all():
+        if order.customer:
+            order.first_line_id = Line.objects.get(id=order.customer.id)
+            order.save()`));
+    assert.equal(loops.length, 1, 'the loop is still reported');
+    assert.deepEqual(loops[0]?.fixes.map((f) => f.title), []);
+    assert.equal(fix, undefined);
+    assert.match(loops[0]?.message ?? '', /No rewrite is offered: no field it changes on order can be read here \(first_line_id: given a row, not a key\)/);
+  });
+
+  it('keeps the other fields the loop sets, and says which name it left out', async () => {
+    const { fix, after } = await batchThisLoop(wrap(`    for order in Order.objects.all():
+        order.first_line_id = Line.objects.filter(order=order).first()
+        order.note = "x"
+        order.save()`));
+    assert.ok(fix && after, 'a template is offered');
+    assert.match(after, /fields = \["note"\]  # TODO\(migration-guard\): check this list: first_line_id left out, taken for no field of the model \(first_line_id: given a row, not a key\)/);
+    assert.doesNotMatch(after, /bulk_update\(batch, \[[^\]]*first_line_id/);
+    assert.equal(pythonSyntaxError(after), null, after);
+  });
+
+  it('still lists a key given a key', async () => {
+    const { loops } = await batchThisLoop(wrap(`    for order in Order.objects.all():
+        order.first_line_id = Line.objects.get(order=order).pk
+        order.save()`));
+    assert.match(loops[0]?.fixes[0]?.title ?? '', /^Batch with bulk_update\(batch, \["first_line_id"\]\)/);
+  });
+});
+
+/**
  * A loop that uses what its create() returns: the creates built unsaved and bulk_created per
  * batch, the rest of the loop run for each row of the batch in a local function (deferred-create.ts).
  */

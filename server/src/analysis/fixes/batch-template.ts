@@ -21,7 +21,7 @@ import { mayRepeatRows } from './repeated-rows';
 import { deleteCalls } from './cascades';
 import type { MultiTable } from './multi-table';
 import { modelHandedTo, readsModel, relationReadOf, selfRelationRead } from './reads-model';
-import { filledOnSave } from './row-fields';
+import { filledOnSave, keysGivenRows } from './row-fields';
 import { MANAGERS } from '../historical-models';
 
 interface TemplateInput {
@@ -250,7 +250,8 @@ export function batchTemplateFix(input: TemplateInput): Fix | null {
   if (!explicit && [...read.fields.keys()].some((f) => f === 'pk' || f === 'id')) return null;
   // A name that may be no field (`row._event_ignore`), or a query that may yield a row twice (a
   // join): not proven the same — "Batch this loop" says how it handles them.
-  if (fields.some((f) => (known ? !known.mixins && !known.fields.has(f) && !f.endsWith('_id') : f.startsWith('_')))) return null;
+  const rowsGiven = known ? null : keysGivenRows(body, target);
+  if (fields.some((f) => (known ? !known.mixins && !known.fields.has(f) && !f.endsWith('_id') : f.startsWith('_') || rowsGiven?.has(f)))) return null;
   if (mayRepeatRows(unparen(loop.iterable), known)) return null;
   // A field whose save() fills in another (a MarkupField's rendering): "Batch this loop" says why not.
   if (filledOnSave(known, fields)) return null;

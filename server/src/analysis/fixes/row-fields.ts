@@ -41,14 +41,40 @@ export function savedValues(body: Node, row: string, explicit: readonly string[]
 export function batchedFields(body: Node, row: string, known: ModelFields | null, stamps: readonly string[], computedList: boolean): { fields: string[]; why: string | null } {
   const seen = assignedFields(body, row);
   const named = (f: string) => f.startsWith(FIELD_NAMED_BY) || f.startsWith(FIELDS_LISTED_IN);
-  const isField = (f: string) => named(f) || (known ? known.mixins || known.fields.has(f) || (f.endsWith('_id') && !!known.fields.get(f.slice(0, -3))?.relation) : !f.startsWith('_'));
+  const instances = known ? null : keysGivenRows(body, row);
+  const isField = (f: string) => named(f) || (known ? known.mixins || known.fields.has(f) || (f.endsWith('_id') && !!known.fields.get(f.slice(0, -3))?.relation) : !f.startsWith('_') && !instances?.has(f));
   const dropped = seen.fields.filter((f) => !isField(f));
   const unsure = known ? [] : dropped;
   const fields = [...seen.fields.filter(isField), ...stamps.filter((f) => !seen.fields.includes(f))];
   if (seen.complete && !computedList && unsure.length === 0 && fields.length > 0) return { fields, why: null };
-  if (unsure.length > 0) return { fields, why: `check this list: ${unsure.join(', ')} left out, taken for no field of the model` };
+  const given = unsure.filter((f) => instances?.has(f));
+  if (unsure.length > 0) return { fields, why: `check this list: ${unsure.join(', ')} left out, taken for no field of the model${given.length > 0 ? ` (${given.join(', ')}: given a row, not a key)` : ''}` };
   if (fields.length === 0) return { fields, why: `fill in the fields this loop changes${dropped.length > 0 ? ` (${dropped.join(', ')}: no field of the model as its migrations leave it)` : ''}` };
   return { fields, why: 'check this list: the loop changes the row in ways not all visible here' };
+}
+
+/** Manager methods that return one row, not its key. */
+const ROW_FETCH = new Set(['get', 'create', 'first', 'last', 'latest', 'earliest']);
+
+/**
+ * Names ending in `_id` the body gives a row fetched through a manager (`row.image_id =
+ * Image.objects.get(…)`): no foreign key's column, which takes a key — save() with a row there
+ * fails, so where save() works the name is a plain attribute it never writes (meinberlin
+ * `cms/0014`, review 25), and bulk_update() of it raises FieldDoesNotExist.
+ */
+export function keysGivenRows(body: Node, row: string): Set<string> {
+  const names = new Set<string>();
+  for (const a of body.descendantsOfType('assignment')) {
+    const left = a.childForFieldName('left');
+    const name = left?.type === 'attribute' && left.childForFieldName('object')?.text === row ? (left.childForFieldName('attribute')?.text ?? '') : '';
+    if (!name.endsWith('_id')) continue;
+    let right = a.childForFieldName('right');
+    while (right?.type === 'parenthesized_expression') right = right.firstNamedChild;
+    const fn = right?.type === 'call' ? right.childForFieldName('function') : null;
+    const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+    if (method && ROW_FETCH.has(method) && /(?:\.objects|\._default_manager)\b/.test(fn?.childForFieldName('object')?.text ?? '')) names.add(name);
+  }
+  return names;
 }
 
 /**
