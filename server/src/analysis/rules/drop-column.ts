@@ -13,7 +13,7 @@ import type { TargetDatabase } from '../target-database';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
 import { djangoMadeJoinTable, fieldColumn } from '../fields';
-import { columnAtStart, columnComesBack, fieldBefore, forVendor, runsAfterDeploy, tableDroppedLater, tableLabel, walkSchema } from './schema-walk';
+import { columnAtStart, columnComesBack, fieldBefore, forVendor, goneFromStateBefore, runsAfterDeploy, tableDroppedLater, tableLabel, walkSchema } from './schema-walk';
 
 export function dropLock(target: TargetDatabase): string {
   return forVendor(target, { postgresql: 'ACCESS EXCLUSIVE lock, brief', mysql: 'a metadata lock, and the table may be copied', sqlite: 'Django rebuilds the table' });
@@ -34,6 +34,7 @@ export const dropColumn: Rule = {
       if (!step.before?.fields.has(args.name)) return; // a field we never saw added: its column is unknown
       const field = fieldBefore(step, args.name);
       if (!step.start?.fields.has(args.name)) return; // made in this migration: no old code knows it
+      if (goneFromStateBefore(ctx, step.model, args.name)) return; // removed from the state a release ago
       const column = field ? fieldColumn(args.name, field) : undefined;
       if (column && columnAtStart(step, column) === false) return;
       // A field of a class we cannot read keeps its name as the column, as good as we know.

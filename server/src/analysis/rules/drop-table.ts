@@ -8,7 +8,7 @@ import { twoReleaseDropFixes } from '../fixes/two-release-drop';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
 import { dropLock } from './drop-column';
-import { runsAfterDeploy, tableLabel, walkSchema } from './schema-walk';
+import { goneFromStateBefore, runsAfterDeploy, tableLabel, walkSchema } from './schema-walk';
 
 export const dropTable: Rule = {
   meta: {
@@ -21,6 +21,8 @@ export const dropTable: Rule = {
     if (runsAfterDeploy(ctx.summary)) return;
     walkSchema(ctx, (step) => {
       if (step.args.kind !== 'DeleteModel' || step.table !== 'existing') return;
+      // Removed from the state a release ago (not renamed in this migration: the database had it under this name).
+      if (step.start && goneFromStateBefore(ctx, step.model)) return;
       const { fixes, refusal } = twoReleaseDropFixes(ctx, step);
       ctx.report({
         range: step.op.range,

@@ -372,3 +372,18 @@ export function defaultRestoredBySql(summary: MigrationSummary, step: SchemaStep
 export function runsAfterDeploy(summary: MigrationSummary): boolean {
   return summary.deployPhase === 'after-deploy';
 }
+
+/**
+ * Whether the code of the release before this migration no longer knows the model (or its field
+ * `field`) the migration drops: Django's state just before the migration lacks it while the
+ * database still has it. That is the second step of a two-release removal — the first removed it
+ * from the state only (SeparateDatabaseAndState), so the old code, built against that state,
+ * never names it (data-hub-api `company_referral/0006`, review 25). False when not known.
+ */
+export function goneFromStateBefore(ctx: ProjectRuleContext, model: string | null, field?: string): boolean {
+  if (!ctx.view || !ctx.file || !model) return false;
+  const entry = ctx.view.modelBefore(ctx.file, model, 'state');
+  if (entry === 'absent') return true;
+  if (entry === 'unknown' || field === undefined) return false;
+  return !entry.fields.has(field);
+}

@@ -19,6 +19,7 @@ import { postgresqlAtLeast, type TargetDatabase } from '../target-database';
 import type { Fix } from '../types';
 import type { ProjectRuleContext } from './rule';
 import { OneSlot } from '../one-slot';
+import { goneFromStateBefore } from './schema-walk';
 import { runsOn } from '../vendor-branch';
 
 /** Django's tables before the migration, each with its columns' fields. */
@@ -177,6 +178,7 @@ function judge(ctx: ProjectRuleContext): JudgedSite[] {
         const t = site.table?.toLowerCase();
         if (t && (tables.has(t) || models.some((m) => t.endsWith(`_${m}`)))) continue;
         if (t && dropped.has(t)) continue;
+        if (droppedAfterStateRemoval(ctx, site)) continue;
         if (site.rule === 'remove-index-not-concurrent' && site.name && indexes.has(site.name)) continue;
         if (site.rule === 'remove-index-not-concurrent' && site.ifExists && site.name && rebuilt.has(site.name) && !(ctx.view && builtBefore(site.name))) continue;
         if (stands(site, django, proven, ctx.target)) out.push({ site, op });
@@ -187,6 +189,25 @@ function judge(ctx: ProjectRuleContext): JudgedSite[] {
     for (const i of sites.createdIndexes) indexes.add(i);
   }
   return out;
+}
+
+/**
+ * A `DROP TABLE` / `DROP COLUMN` of a model or field Django's state had let go of before this
+ * migration: the second step of a two-release removal (schema-walk's goneFromStateBefore).
+ */
+function droppedAfterStateRemoval(ctx: ProjectRuleContext, site: SqlHazardSite): boolean {
+  if ((site.rule !== 'drop-table' && site.rule !== 'drop-column') || !site.table || !ctx.view || !ctx.file) return false;
+  const db = ctx.view.stateOf(ctx.file, 'before', 'database');
+  if (!db) return false;
+  const table = site.table.toLowerCase();
+  for (const [model, entry] of db.models) {
+    if (typeof entry === 'string' || ctx.view.tableName(entry, db)?.toLowerCase() !== table) continue;
+    if (site.rule === 'drop-table') return goneFromStateBefore(ctx, model);
+    const column = site.name?.toLowerCase();
+    const field = column ? [...entry.fields].find((f) => columnOf(f)?.toLowerCase() === column) : undefined;
+    return !!field && goneFromStateBefore(ctx, model, field[0]);
+  }
+  return false;
 }
 
 /** Whether every operation of the migration that reaches the database is RunSQL that runs as it should outside a transaction. */
