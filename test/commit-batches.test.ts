@@ -375,6 +375,43 @@ describe('a loop that sets a field from its own value (review 21: kiwi testcases
   });
 });
 
+describe('rows locked with select_for_update() (review 25: data-hub-api investment/0021, company_list/0019)', () => {
+  const locked = (qs: string) =>
+    migration(
+      [
+        'batch = []',
+        `for ticket in ${qs}.iterator(chunk_size=500):`,
+        '    ticket.state = "open"',
+        '    batch.append(ticket)',
+        '    if len(batch) >= 500:',
+        '        Ticket.objects.bulk_update(batch, ["state"])',
+        '        batch.clear()',
+        'if batch:',
+        '    Ticket.objects.bulk_update(batch, ["state"])',
+      ].join('\n'),
+    );
+
+  it('get no atomic = False: Django refuses select_for_update() outside a transaction', async () => {
+    const f = (await lint(locked('Ticket.objects.select_for_update().filter(state=None)'), {})).findings.find((x) => x.rule === 'missing-atomic-false');
+    assert.ok(f);
+    assert.deepEqual(f.fixes, []);
+    assert.match(f.message, /First lock the rows per batch: it reads them with select_for_update\(\) \(line 8\), which Django refuses outside a transaction/);
+    // The same rows unlocked: atomic = False as before.
+    const plain = (await lint(locked('Ticket.objects.filter(state=None)'), {})).findings.find((x) => x.rule === 'missing-atomic-false');
+    assert.equal(plain?.fixes.length, 1, plain?.message);
+  });
+
+  it('are not committed in batches', async () => {
+    const source = migration(CHAINED.replace('Ticket.objects.all()', 'Ticket.objects.select_for_update().filter(state=None)'));
+    const f = await finding(source);
+    assert.equal(f.fixes.find((x) => x.title.startsWith(TITLE)), undefined, f.fixes.map((x) => x.title).join(' | '));
+    assert.match(f.message, /select_for_update\(\) \(line 8\), which Django refuses outside a transaction: the batches would read their rows before their own transaction opens\.$/);
+    // Without the lock, the loop is committed in batches.
+    const plain = await finding(source.replace('.select_for_update()', ''));
+    assert.ok(plain.fixes.find((x) => x.title.startsWith(TITLE)), plain.fixes.map((x) => x.title).join(' | '));
+  });
+});
+
 describe('a migration whose schema operations run no SQL is no schema change to atomic = False', () => {
   const temps = new TempDirs();
   after(() => temps.removeAll());

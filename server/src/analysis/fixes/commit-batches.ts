@@ -40,7 +40,7 @@ import { walk, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
 import { atomicFalseFix } from './atomic-fix';
 import { eolOf, indentOf, insertAfter, insertAt, replaceNode } from './edits';
-import { changedAgain, createsRows, swallowsErrors } from './rerun-safety';
+import { changedAgain, createsRows, lockingRead, swallowsErrors } from './rerun-safety';
 import { MARK } from './loop-reading';
 
 export interface CommitBatchesInput {
@@ -250,6 +250,8 @@ export function commitBatchesFix(input: CommitBatchesInput): Fix | string {
   if (enclosingAtomic(node)) return 'it runs inside a transaction.atomic() block already';
   const swallowed = swallowsErrors(node, facts, index);
   if (swallowed) return `${which} catches database errors (line ${swallowed.startPosition.row + 1}): inside a batch's transaction, a caught error would throw the whole batch away without a word`;
+  const locking = lockingRead(index, runPython);
+  if (locking) return `the function reads rows with select_for_update() (line ${locking.startPosition.row + 1}), which Django refuses outside a transaction: the batches would read their rows before their own transaction opens`;
   const again = changedAgain(node, body, left);
   if (again) return `${which} sets ${again.text} from ${again.from} (line ${again.line}): run again after a failure, the rows already committed would be changed twice`;
   // A helper the RunPython code calls from inside a loop: its batches would commit once per call, each

@@ -3,10 +3,12 @@
  * to run again after a failure: a loop that sets a field from its own value (or moves one from a
  * field it then changes, or rebuilds an entry of it in place) changes the committed rows twice; one
  * that inserts rows inserts them again; one that catches database errors swallows the failure.
+ * And whether it can run outside one transaction at all: rows locked with select_for_update() cannot.
  * Shared by missing-atomic-false, commit-batches.ts and the batching templates.
  */
 import type { CodeIndex, UnitFacts, WriteCall } from '../code-facts';
-import { isAtomicWith } from '../committed-chunks';
+import { enclosingAtomic, isAtomicWith } from '../committed-chunks';
+import type { CodeUnit } from '../code-flow';
 import { callArguments, unparen, walk, within, type Node } from '../syntax';
 
 /**
@@ -278,6 +280,23 @@ export function swallowsErrors(node: Node, facts: UnitFacts, index: CodeIndex, s
     const inner = index.facts(h.target);
     const found = swallowsErrors(h.target.node, inner, index, seen);
     if (found) return found;
+  }
+  return null;
+}
+
+/**
+ * A `select_for_update()` in the code (the function, or a helper of the file it calls) outside a
+ * `transaction.atomic()` block of its own: Django refuses to evaluate one outside a transaction
+ * (TransactionManagementError), so with atomic = False, or batches that read their rows before
+ * their own transaction opens, the migration fails at its first query (review 25, data-hub-api
+ * `investment/0021`, `company_list/0019`).
+ */
+export function lockingRead(index: CodeIndex, unit: CodeUnit): Node | null {
+  for (const facts of index.reachable(unit)) {
+    for (const call of facts.unit.node.descendantsOfType('call')) {
+      const fn = call.childForFieldName('function');
+      if (fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'select_for_update' && !enclosingAtomic(call)) return call;
+    }
   }
   return null;
 }

@@ -7,7 +7,7 @@
 import { loopWithin, type CodeIndex, type LoopFacts, type UnitFacts, type WriteCall } from '../code-facts';
 import { atomicDecorator, committingChunk } from '../committed-chunks';
 import { atomicFalseFix } from '../fixes/atomic-fix';
-import { changedAgain, insertingWrite, swallowsErrors } from '../fixes/rerun-safety';
+import { changedAgain, insertingWrite, lockingRead, swallowsErrors } from '../fixes/rerun-safety';
 import { otherWritingOperation, writeOutside } from '../other-writes';
 import { replaceNode } from '../fixes/edits';
 import { iteratesInBatches } from '../iterables';
@@ -163,12 +163,16 @@ export const missingAtomicFalse: Rule = {
         // Nor where the code catches database errors around writes: with atomic = False a failure halfway is
         // swallowed, the rows before it stay committed and Django records the migration (review 24: galaxy_ng 0060).
         const swallowed = grows || inserted ? null : swallowsErrors(unit.node, ctx.index.facts(unit), ctx.index);
+        // Nor where it locks rows with select_for_update(), which Django refuses outside a transaction (review 25: data-hub-api).
+        const locking = grows || inserted || swallowed ? null : lockingRead(ctx.index, unit);
         if (grows && !other && outside === null) {
           advice += ` First make it safe to run again: it sets ${grows.text} from ${grows.from} (line ${grows.line}), and after a failure a second run would change the committed rows twice.`;
         } else if (inserted && !other && outside === null) {
           advice += ` First make it safe to run again: it inserts rows (line ${lineOf(inserted.call)}), and after a failure a second run would insert the committed ones again unless it skips the rows already done.`;
         } else if (swallowed && !other && outside === null) {
           advice += ` First stop catching database errors around the writes (line ${lineOf(swallowed)}): with atomic = False a failure halfway would be swallowed, the batches before it left committed and the migration recorded as applied.`;
+        } else if (locking && !other && outside === null) {
+          advice += ` First lock the rows per batch: it reads them with select_for_update() (line ${lineOf(locking)}), which Django refuses outside a transaction, so with atomic = False it would fail at its first query — open a transaction.atomic() block for each batch and read its rows with select_for_update() inside it.`;
         } else if (other || outside !== null) {
           const what = other ? `${other.name} at line ${other.call.startPosition.row + 1}` : `the writes at line ${outside} outside the batching loop`;
           advice = `Move the batched work into a migration of its own and set atomic = False there: here it would also take ${what} out of the transaction, to commit piece by piece.${undecorate}`;
