@@ -291,6 +291,34 @@ describe('a loop that sets a field from its own value (review 21: kiwi testcases
     assert.match(prefixed.message, /nor is committing it in batches: the loop sets ticket\.title from its own value/);
   });
 
+  it('gets no atomic = False where a field is chosen by another the loop then changes (review 25: data-hub-api task/0011)', async () => {
+    const batched = (lines: string[], query = 'Ticket.objects.all()') =>
+      migration(
+        [
+          'batch = []',
+          `for ticket in ${query}.iterator(chunk_size=500):`,
+          ...lines.map((l) => `    ${l}`),
+          '    batch.append(ticket)',
+          '    if len(batch) >= 500:',
+          '        Ticket.objects.bulk_update(batch, ["state", "archived"])',
+          '        batch.clear()',
+          'if batch:',
+          '    Ticket.objects.bulk_update(batch, ["state", "archived"])',
+        ].join('\n'),
+      );
+    const atomicOf = async (source: string) => (await lint(source, {})).findings.find((x) => x.rule === 'missing-atomic-false');
+    // Run again after a failure, the committed rows read archived = False and all become "open".
+    const chosen = await atomicOf(batched(['ticket.state = "done" if ticket.archived else "open"', 'ticket.archived = False']));
+    assert.deepEqual(chosen?.fixes, []);
+    assert.match(chosen?.message ?? '', /First make it safe to run again: it sets ticket\.state from ticket\.archived, which the loop changes too/);
+    // Only the archived rows, whose query a second run no longer matches: atomic = False as before.
+    const guarded = await atomicOf(batched(['ticket.state = "done" if ticket.archived else "open"', 'ticket.archived = False'], 'Ticket.objects.filter(archived=True)'));
+    assert.equal(guarded?.fixes.length, 1, guarded?.message);
+    // An `if` around the writes tells the done rows apart: the same.
+    const skipped = await atomicOf(batched(['if ticket.archived:', '    ticket.state = "done"', '    ticket.archived = False']));
+    assert.equal(skipped?.fixes.length, 1, skipped?.message);
+  });
+
   it('gets no atomic = False for batching that changes a value inside a field from itself (review 23: arches 4273)', async () => {
     const batched = (inner: string[]) =>
       migration(

@@ -29,7 +29,7 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
   if (left.type !== 'identifier') return null;
   const row = left.text;
   const iterable = loop.childForFieldName('right')?.text ?? '';
-  const conditions = body.descendantsOfType(['if_statement', 'elif_clause', 'conditional_expression']).map((n) => (n.type === 'conditional_expression' ? n.namedChildren[1] : n.childForFieldName('condition'))?.text ?? '');
+  const conditions = body.descendantsOfType(['if_statement', 'elif_clause', 'conditional_expression']).map((n) => ({ node: n, text: (n.type === 'conditional_expression' ? n.namedChildren[1] : n.childForFieldName('condition'))?.text ?? '' }));
   const fieldRef = new RegExp(`(?<![\\w.])${row}\\.(\\w+)(?!\\w)`, 'g');
   const fieldsIn = (text: string): string[] => [...text.matchAll(fieldRef)].map((m) => m[1] as string);
   const namesIn = (node: Node): string[] => (node.type === 'identifier' ? [node.text] : node.descendantsOfType('identifier').map((n) => n.text));
@@ -87,7 +87,9 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
   const updates = ownRowUpdates(body, row).map(({ call, field, value }) => ({ a: call, field, value, fields: fieldsIn(value.text), names: namesIn(value) }));
   const changed = new Set([...assignments.flatMap((x) => fieldOf(x.target) ?? []), ...updates.map((u) => u.field)]);
   // A test of the field's value (or of a name computed from it), not only of whether it is set, may tell done rows apart.
-  const tests = (field: string, bareCounts: boolean): boolean => {
+  // `inside`: a value whose own conditional expressions only choose what it is, for every row alike
+  // (`status = DONE if row.archived else OPEN`): they tell no done row apart (review 25, data-hub-api `task/0011`).
+  const tests = (field: string, bareCounts: boolean, inside?: Node): boolean => {
     // `field__isnull=False` asks only whether it is set: a changed row still matches it.
     if (new RegExp(`\\b${field}(?:__${bareCounts ? '' : '(?!isnull\\b)'}\\w+)?\\s*=`).test(iterable)) return true;
     const names = [...derived].filter(([, fs]) => fs.has(field)).map(([n]) => n);
@@ -97,7 +99,7 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
     // …or of which type it is (`isinstance(row.data[k], list)`): a rebuilt value is often of the same type.
     const bare = new RegExp(`^(?:not\\s+)?(?:${ref}(?:\\s+is(?:\\s+not)?\\s+None)?|isinstance\\(\\s*${ref}\\s*,[^()]*\\))$`);
     const parts = (c: string) => c.split(/\s+(?:and|or)\s+/).map((p) => p.trim().replace(/^\((.*)\)$/, '$1'));
-    return conditions.some((c) => parts(c).some((p) => mentions(p) && (bareCounts || !bare.test(p))));
+    return conditions.some((c) => !(inside && within(c.node, inside)) && parts(c.text).some((p) => mentions(p) && (bareCounts || !bare.test(p))));
   };
   /** The finding for a field set to `value` (an assignment, or an update's keyword), or null. */
   const setAgain = (x: { a: Node; field: string; value: Node; fields: string[]; names: string[] }, augmented: boolean): { text: string; line: number; from: string } | null => {
@@ -106,7 +108,7 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
     const from = augmented ? new Set([field]) : sourcesOf(x);
     if (from.has(field) && (augmented || !sameAgain(x.value, `${row}.${field}`)) && !tests(field, false)) return { ...at, from: 'its own value' };
     // Another field of the row, which the loop changes too: cleared or moved, a run after a failure reads what the first one committed.
-    const moved = [...from].find((f) => f !== field && changed.has(f) && !tests(f, true) && !tests(field, true));
+    const moved = [...from].find((f) => f !== field && changed.has(f) && !tests(f, true, x.value) && !tests(field, true, x.value));
     return moved ? { ...at, from: `${row}.${moved}, which the loop changes too` } : null;
   };
   for (const x of assignments) {
