@@ -233,6 +233,53 @@ class Migration(migrations.Migration):
       }
     }
   });
+
+  it('reports no class of a models module that the app\'s migrations never made a model (review 25: casepro msgs/0030)', async () => {
+    const root = temps.make();
+    writeFileIn(join(root, 'shop/__init__.py'), '');
+    writeFileIn(join(root, 'shop/migrations/__init__.py'), '');
+    writeFileIn(join(root, 'shop/migrations/0001_initial.py'), `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [migrations.CreateModel(name="Order", fields=[("id", models.AutoField(primary_key=True)), ("tests", models.TextField(default=""))])]
+`);
+    const file = join(root, 'shop/migrations/0002_tests.py');
+    writeFileIn(file, migration('from shop.models import ContainsTest, Order', 'for order in Order.objects.all():\n        order.tests = ContainsTest(["a"]).to_json()\n        order.save()'));
+    const found = (await lintProject(root)).get(file)?.findings.filter((f) => f.rule === 'runpython-model-import') ?? [];
+    assert.deepEqual(found.map((f) => f.message.slice(0, f.message.indexOf(' is imported'))), ['`Order`']);
+    assert.deepEqual(found[0]?.fixes.map((f) => f.title), ['Use Order = apps.get_model("shop", "Order")']);
+    // Of another app this migration does not depend on: the app's leaves say the same.
+    writeFileIn(join(root, 'rules/__init__.py'), '');
+    writeFileIn(join(root, 'rules/migrations/__init__.py'), '');
+    writeFileIn(join(root, 'rules/migrations/0001_initial.py'), `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [migrations.CreateModel(name="Rule", fields=[("id", models.AutoField(primary_key=True))])]
+`);
+    writeFileIn(file, migration('from rules.models import ContainsTest, Rule', 'for rule in Rule.objects.all():\n        print(ContainsTest(rule.pk))'));
+    const other = (await lintProject(root)).get(file)?.findings.filter((f) => f.rule === 'runpython-model-import') ?? [];
+    assert.deepEqual(other.map((f) => f.message.slice(0, f.message.indexOf(' is imported'))), ['`Rule`']);
+    writeFileIn(file, migration('from shop.models import ContainsTest, Order', 'for order in Order.objects.all():\n        order.tests = ContainsTest(["a"]).to_json()\n        order.save()'));
+    // Alone, without the view, the class is taken for a model as before.
+    const alone = (await lint(migration('from shop.models import ContainsTest, Order', 'for order in Order.objects.all():\n        order.tests = ContainsTest(["a"]).to_json()\n        order.save()'))).findings.filter((f) => f.rule === 'runpython-model-import');
+    assert.equal(alone.length, 2);
+  });
+});
+
+describe('runpython-model-import: a model no fix can swap, beside one it can (review 25: casepro profiles/0009)', () => {
+  it('swaps neither where rows of one go to the other: DRF\'s Token given a historical User raises ValueError', async () => {
+    const source = migration('from django.contrib.auth.models import User\nfrom rest_framework.authtoken.models import Token', 'for user in User.objects.all():\n        Token.objects.get_or_create(user=user)');
+    const { findings } = await lint(source);
+    const found = findings.filter((f) => f.rule === 'runpython-model-import');
+    assert.deepEqual(found.map((f) => f.fixes.length), [0, 0]);
+    assert.match(found.map((f) => f.message).join('\n'), /keeps `Token` as today's model \(no fix can swap it\), and an instance of a historical model assigned to a relation of today's raises ValueError/);
+    // Nothing handed over: the one that can be swapped is.
+    assert.deepEqual(await fixTitles(migration('from django.contrib.auth.models import User\nfrom rest_framework.authtoken.models import Token', 'Token.objects.filter(key="").delete()\n    User.objects.filter(email="").update(is_active=False)')), [[], ['Use User = apps.get_model("auth", "User")']]);
+  });
 });
 
 describe('runpython-model-import: the text prefilter', () => {

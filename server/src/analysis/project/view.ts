@@ -275,6 +275,22 @@ export class ProjectView {
   }
 
   /**
+   * Whether a class imported from an app's models module was never a model of that app: the app's
+   * state knows no such model where this file's migration runs, nor after any of the app's leaves
+   * (casepro's `ContainsTest`, a plain class in `rules/models.py`, review 25). False when the app is
+   * not in view or any of those states is not known.
+   */
+  neverAModel(file: string, app: string, model: string): boolean {
+    // Seen as a model here (a file of another app that depends on none of this app's migrations sees nothing: unknown).
+    if (!this.appsInView().has(app) || typeof this.modelSeenBy(file, app, model) !== 'string') return false;
+    const leaves = this.graph.leaves(app);
+    return leaves.length > 0 && leaves.every((leaf) => {
+      const states = this.compute(leaf);
+      return !!states && modelEntry(states.state, model) === 'absent';
+    });
+  }
+
+  /**
    * Whether a model RunPython code in this file reaches is a child of multi-table inheritance: a
    * concrete model (not a proxy) with another concrete model of the project among its bases
    * (`bases=("shop.parcel",)`), its rows spanning its parent's table and its own. Django cannot

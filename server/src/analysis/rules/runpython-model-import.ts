@@ -395,6 +395,41 @@ function buildFix(use: ModelUse, unit: CodeUnit, apps: string, ctx: RuleContext,
   return { title, edits, isPreferred: true, safe: false };
 }
 
+/**
+ * Whether the unit hands what it reads through `from` (the class, or rows of it: a loop's variable
+ * over an expression naming it, a name assigned one) to a call on `to` (`Token.objects.get_or_create(user=user)`,
+ * `Token(user=user)`): a historical row given to today's model raises ValueError.
+ */
+function handsRowsTo(unit: CodeUnit, from: string, to: string): boolean {
+  const names = (n: Node | null): string[] => (!n ? [] : n.type === 'identifier' ? [n.text] : n.descendantsOfType('identifier').map((i) => i.text));
+  const tainted = new Set([from]);
+  const reads = (n: Node | null) => names(n).some((x) => tainted.has(x));
+  for (let round = 0, grew = true; grew && round < 4; round++) {
+    grew = false;
+    for (const n of unit.node.descendantsOfType(['for_statement', 'for_in_clause', 'assignment'])) {
+      const source = n.type === 'assignment' ? n.childForFieldName('right') : n.childForFieldName('right');
+      if (!reads(source)) continue;
+      for (const x of names(n.childForFieldName('left'))) if (!tainted.has(x)) grew = tainted.add(x).size > 0;
+    }
+  }
+  return unit.node.descendantsOfType('call').some((call) => {
+    const fn = call.childForFieldName('function');
+    let root = fn;
+    while (root && (root.type === 'attribute' || root.type === 'call')) root = root.type === 'attribute' ? root.childForFieldName('object') : root.childForFieldName('function');
+    return root?.type === 'identifier' && root.text === to && reads(call.childForFieldName('arguments'));
+  });
+}
+
+/** Whether the project view says the imported class was never a model of its app; without the view, it is asked for. */
+function notAModel(bare: ImportedModel, ctx: RuleContext): boolean {
+  if (!ctx.project) {
+    ctx.needsView?.(`whether ${bare.model} is a model`);
+    return false;
+  }
+  const label = appLabelOf(bare.module, ctx.project);
+  return !!label && !!ctx.project.view?.neverAModel(ctx.project.file, label, bare.model);
+}
+
 export const runpythonModelImport: Rule = {
   meta: {
     id: 'runpython-model-import',
@@ -410,16 +445,24 @@ export const runpythonModelImport: Rule = {
         filter = imported ? useFilter(imported) : null;
       }
       if (filter && !filter(facts.unit.node.text)) continue;
-      const uses = modelUses(facts.unit, names);
+      // A class of a models module that the app's migrations never made a model is no model (casepro `msgs/0030`).
+      const uses = modelUses(facts.unit, names).filter((use) => !use.bare || use.swappable !== undefined || use.userModel || !notAModel(use.bare, ctx));
       // Code the historical model lacks: the swap would raise, so no fix.
       const refusals = uses.map((use) => (use.bare ? swapRefusal(use.bare, facts.unit, ctx) : null));
       // A model left as today's beside one made historical: an instance of one assigned to the
       // other's relation raises ValueError (review 23, tendenci directories/0005), so none is swapped.
-      const kept = uses.find((u, i) => refusals[i] !== null && u.bare);
+      // So is one no fix can swap (another package's model, whose app label is not known: DRF's Token
+      // beside auth's User, review 25, casepro profiles/0009).
+      const apps = appsParameter(facts.unit, isEntry);
+      const own = uses.map((use, i) => (apps && refusals[i] === null ? buildFix(use, facts.unit, apps, ctx, names) : null));
+      const refused = uses.find((u, i) => u.bare && refusals[i] !== null);
+      const unswapped = uses.filter((u, i) => u.bare && apps && refusals[i] === null && own[i] === null);
       uses.forEach((use, i) => {
-        const apps = appsParameter(facts.unit, isEntry);
-        const noSwap = refusals[i] ?? (kept && kept.bare && use.bare && kept.bare.name !== use.bare.name ? `keeps \`${kept.bare.name}\` as today's model (its swap is refused), and an instance of a historical model assigned to a relation of today's raises ValueError` : null);
-        const fix = apps && noSwap === null ? buildFix(use, facts.unit, apps, ctx, names) : null;
+        const name = use.bare?.name;
+        const kept = refused ?? (name ? unswapped.find((k) => k.bare && k.bare.name !== name && handsRowsTo(facts.unit, name, k.bare.name)) : undefined);
+        const why = kept === refused ? 'its swap is refused' : 'no fix can swap it';
+        const noSwap = refusals[i] ?? (kept && kept.bare && use.bare && kept.bare.name !== use.bare.name ? `keeps \`${kept.bare.name}\` as today's model (${why}), and an instance of a historical model assigned to a relation of today's raises ValueError` : null);
+        const fix = noSwap === null ? own[i] ?? null : null;
         const related = [operation];
         if (use.bare) related.push({ range: rangeOf(use.bare.binding.node), message: `the import (line ${lineOf(use.bare.binding.node)})` });
         const message = use.swappable !== undefined
