@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { RULE_IDS } from '../server/src/analysis/rules';
 import { escapeData, escapeProperty } from '../server/src/cli/format-github';
+import { unifiedDiff } from '../server/src/cli/unified-diff';
 import { DIST, FIXTURES, REPO_ROOT } from './helpers/paths';
 
 const CLI = join(DIST, 'cli.js');
@@ -584,6 +585,31 @@ describe('cli: fixes', () => {
     assert.doesNotMatch(run.stdout, /reverse_code/, 'unsafe fixes are not part of --diff alone');
     assert.equal(migration(root, '0003_order_index.py'), before, 'nothing written');
     assert.match(run.stderr, /1 fix would change 1 file/);
+  });
+
+  it('--diff marks a last line without a line break, so that git apply and patch take the hunk (review 25: WebODM nodeodm/0010)', () => {
+    const lines = (n: number) => Array.from({ length: n }, (_, i) => `line ${i}`).join('\n');
+    const cases: Array<[string, string, string]> = [
+      ['both without', `${lines(8)}\n    ]`, `${lines(3)}\nchanged\n${lines(8).split('\n').slice(4).join('\n')}\n    ]`],
+      ['the end changed, both without', `${lines(8)}\n    ]`, `${lines(8)}\n    ],`],
+      ['a line break added', `${lines(8)}\n    ]`, `${lines(8)}\n    ]\n`],
+      ['a line break taken off', `${lines(8)}\n    ]\n`, `${lines(8)}\n    ]`],
+      ['a line added at the end', `${lines(8)}`, `${lines(8)}\nmore`],
+    ];
+    const dir = mkdtempSync(join(tmpdir(), 'mg-eol-'));
+    try {
+      for (const [what, before, after] of cases) {
+        writeFileSync(join(dir, 'm.py'), before);
+        const diff = unifiedDiff('m.py', before, after);
+        if (!before.endsWith('\n') && diff.split('\n').some((l) => l.endsWith(before.split('\n').pop() as string))) assert.match(diff, /\n\\ No newline at end of file\n/, what);
+        writeFileSync(join(dir, 'm.diff'), diff);
+        const applied = spawnSync('git', ['apply', 'm.diff'], { cwd: dir, encoding: 'utf8' });
+        assert.equal(applied.status, 0, `${what}: ${applied.stderr}\n${diff}`);
+        assert.equal(readFileSync(join(dir, 'm.py'), 'utf8'), after, what);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('--diff names a folder given by its absolute path relative to the current directory, and one outside it by its absolute path', () => {

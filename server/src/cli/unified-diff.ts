@@ -84,10 +84,15 @@ export function diffPath(cwd: string, file: string): string {
   return r !== '' && !r.startsWith('..') && !isAbsolute(r) ? r : file;
 }
 
+/** Marks a last line without a line break (a NUL: Python refuses source that holds one, so no fix edits such a file). */
+const NO_EOL = '\u0000';
+
 export function unifiedDiff(path: string, before: string, after: string, context = 3): string {
   if (before === after) return '';
-  // An empty text has no lines (a new file is all insertion), not one empty line.
-  const split = (t: string) => (t === '' ? [] : (t.endsWith('\n') ? t.slice(0, -1) : t).split('\n'));
+  // An empty text has no lines (a new file is all insertion), not one empty line. A last line with no
+  // line break is another line than the same text with one: it carries a mark, printed as diff and
+  // git print it ("\ No newline at end of file"), without which patch rejects the hunk.
+  const split = (t: string) => (t === '' ? [] : t.endsWith('\n') ? t.slice(0, -1).split('\n') : `${t}${NO_EOL}`.split('\n'));
   const ops = diffLines(split(before), split(after));
   // A file that does not exist yet is diffed from /dev/null, as git does for a new file.
   const [a, b] = isAbsolute(path) ? ['', ''] : ['a/', 'b/'];
@@ -119,7 +124,10 @@ export function unifiedDiff(path: string, before: string, after: string, context
     const aCount = hunk.filter((o) => o.kind !== '+').length;
     const bCount = hunk.filter((o) => o.kind !== '-').length;
     out.push(`@@ -${aCount === 0 ? aLine - 1 : aLine},${aCount} +${bCount === 0 ? bLine - 1 : bLine},${bCount} @@`);
-    for (const o of hunk) out.push(`${o.kind}${o.line}`);
+    for (const o of hunk) {
+      if (o.line.endsWith(NO_EOL)) out.push(`${o.kind}${o.line.slice(0, -NO_EOL.length)}`, '\\ No newline at end of file');
+      else out.push(`${o.kind}${o.line}`);
+    }
     aLine += aCount;
     bLine += bCount;
     i = end;
