@@ -10,6 +10,9 @@ const WRAPPERS = new Set(['enumerate', 'zip', 'sorted', 'reversed', 'list', 'tup
 const VIEW_METHODS = new Set(['items', 'keys', 'values']);
 const CONSTANT = /^_?[A-Z][A-Z0-9_]*$/;
 const NONE: ReadonlySet<string> = new Set();
+/** A CamelCase class name (not a CONSTANT). */
+const ENUM_CLASS = /^_?[A-Z][a-z0-9]\w*$/;
+const ENUM_LISTS = new Set(['values', 'labels', 'names', '__members__']);
 const SCHEMA_SIZED = /(^|\.)(get_models|get_app_configs|get_fields|get_field_names)$|(^|\.)_meta\.(fields|local_fields|many_to_many|related_objects|concrete_fields)$/;
 /** Methods whose result is sized by the schema, whatever the receiver: `apps.get_app_config(x).get_models()`. */
 const SCHEMA_SIZED_METHODS = new Set(['get_models', 'get_app_configs', 'get_fields']);
@@ -43,6 +46,9 @@ export function isBoundedIterable(node: Node | null, scope: Scope, boundedNames:
         return passed.length > 0 && passed.every((a) => isBoundedIterable(a, root, NONE, depth + 1, uniqueKey));
       }
       const b = scope.lookup(n.text);
+      // A class imported from another module, iterated itself: only an Enum's class is (TextChoices
+      // too), whose members the code fixes (meinberlin's `for topic in TopicEnum:`, review 25).
+      if (b?.kind === 'import' && ENUM_CLASS.test(n.text)) return true;
       if (b?.kind !== 'value' || grown(n.text, b.node, scope, depth)) return false;
       return again(b.node);
     }
@@ -53,6 +59,9 @@ export function isBoundedIterable(node: Node | null, scope: Scope, boundedNames:
       const name = dottedName(n) ?? '';
       const last = name.split('.').pop() ?? '';
       if (CONSTANT.test(last) || name.startsWith('settings.') || last === 'choices' || SCHEMA_SIZED.test(name)) return true;
+      // An imported Enum's (or Choices class's) members, values, labels or names.
+      const obj = n.childForFieldName('object');
+      if (ENUM_LISTS.has(last) && obj?.type === 'identifier' && ENUM_CLASS.test(obj.text) && scope.lookup(obj.text)?.kind === 'import') return true;
       return false;
     }
     case 'call': {

@@ -310,6 +310,24 @@ function modelInView(ctx: RuleContext, locals: Scope, model: string): { view: Pr
   return ref ? { view, file: project.file, ...ref } : null;
 }
 
+/**
+ * Whether the loop walks the rows of a table this migration creates before its RunPython runs, with
+ * no operation between that could fill it: it walks none (respa's squashed `resources/0001` creates
+ * Resource and then saves its rows one by one; review 25). The model must be of the file's own app,
+ * per the project view.
+ */
+function newEmptyTable(loop: LoopFacts, locals: Scope, op: Operation, ctx: RuleContext): boolean {
+  const ops = ctx.model.operations;
+  const at = ops.indexOf(op);
+  const name = at > 0 && ops.slice(0, at).some((o) => o.createsModel) ? rowModelOf(loop, locals) : null;
+  const m = name ? modelInView(ctx, locals, name) : null;
+  if (!m || m.view.keyOf(m.file)?.app !== m.app) return false;
+  const model = m.model.toLowerCase();
+  const created = ops.findIndex((o, i) => i < at && o.createsModel === model && o.certain);
+  // Code, SQL or an operation we cannot read between them may put rows in it.
+  return created >= 0 && ops.slice(created + 1, at).every((o) => o.spec !== null && !o.runPython && !o.runSql && o.name !== 'SeparateDatabaseAndState');
+}
+
 /** Whether a model the code names is a child of multi-table inheritance in the project view: Django cannot bulk_create it. */
 function multiTableCheck(ctx: RuleContext, locals: Scope): MultiTable {
   return (model) => {
@@ -448,7 +466,7 @@ export const unbatchedSaveLoop: Rule = {
     let wantedFound = 0;
     const allFound = (): boolean => wanted !== null && wantedFound >= wanted.size;
     const units = runPythonUnits(ctx.model);
-    for (const { op, unit } of ctx.wantedAt ? unitsReaching(units, ctx.wantedAt, ctx.source) : units) {
+    for (const { op, unit, direction } of ctx.wantedAt ? unitsReaching(units, ctx.wantedAt, ctx.source) : units) {
       if (allFound()) return;
       // Nothing wraps the code in one transaction: an atomic block per chunk commits each chunk.
       const commits = ctx.model.atomic.value === false && op.runPython?.atomicArg !== true && !atomicDecorator(unit.node);
@@ -462,6 +480,7 @@ export const unbatchedSaveLoop: Rule = {
           if (commits && !atomicDecorator(facts.unit.node) && committingChunk(loop)) continue;
           // A fix's look at its own text wants only some loops: the others cost their templates for nothing.
           if (wanted && !wanted.has(key(headerRange(loop).start))) continue;
+          if (direction === 'forward' && newEmptyTable(loop, facts.locals, op, ctx)) continue;
           // Name the write on the loop's own row when there is one: it is what the fix rewrites.
           const first = writes.find((w) => w.receiverRoot && loop.targets.includes(w.receiverRoot)) ?? writes[0];
           if (!first) continue;
