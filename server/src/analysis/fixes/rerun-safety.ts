@@ -215,7 +215,7 @@ function sameAgain(value: Node, own: string): boolean {
  * `bulk_create()` without `ignore_conflicts` / `update_conflicts` (get_or_create() and
  * update_or_create() look the row up first: run again, they find it).
  */
-function inserts(w: WriteCall): boolean {
+export function inserts(w: WriteCall): boolean {
   const method = w.call.childForFieldName('function')?.childForFieldName('attribute')?.text;
   if (w.kind === 'create') return method === 'create';
   if (w.kind === 'save') return w.call.childForFieldName('function')?.childForFieldName('object')?.type === 'call';

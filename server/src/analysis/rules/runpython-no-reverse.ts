@@ -1,8 +1,94 @@
 /** runpython-no-reverse: RunPython without reverse_code (or with reverse_code=None). */
+import { unitOf } from '../code-flow';
+import type { CodeIndex } from '../code-facts';
 import { runPythonReverseFixes } from '../fixes/reverse-fixes';
-import { rangeOf } from '../syntax';
-import type { Rule } from './rule';
+import { inserts } from '../fixes/rerun-safety';
+import type { Operation } from '../operations';
+import { historicalModelRef } from '../historical-models';
+import type { Scope } from '../scope';
+import { rangeOf, type Node } from '../syntax';
+import { lineOf, type Rule, type RuleContext } from './rule';
 import { irreversibleStop as stops } from './reverse-stop';
+
+/** A comment that says the change cannot be undone: the authors kept it irreversible on purpose. */
+const ON_PURPOSE = /\b(?:irreversib\w*|not\s+reversible|non[- ]reversible|can(?:not|'t|\s+not)\s+be\s+(?:reversed|undone|rolled\s+back|unapplied))/i;
+
+/** A comment at the operation about its reverse (casepro `statistics/0008`: "the reverse migration is commented out because…"). */
+const ABOUT_REVERSE = /\brevers|\broll(?:ing)?[- ]?back|\bundo/i;
+
+function comments(node: Node): Node[] {
+  return node.descendantsOfType('comment');
+}
+
+/**
+ * Why a no-op reverse (or an empty stub) would be wrong for this RunPython, or null: the authors say
+ * it cannot be undone (a comment in the forward function), or speak of its reverse at the operation
+ * (a comment in the call or on the lines just above it), or its code inserts rows that migrating forward again after a rollback would insert a second
+ * time (review 25: casepro `statistics/0008` and `0010`, meinberlin `kiezradar/0002`, respa
+ * `respa_exchange/0008`).
+ */
+function noopWouldHurt(op: Operation, index: CodeIndex, ctx: RuleContext): string | null {
+  const rp = op.runPython;
+  const unit = rp ? unitOf(rp.forward) : null;
+  const said = (unit ? comments(unit.node) : []).find((c) => ON_PURPOSE.test(c.text)) ?? [...comments(op.call), ...commentsAbove(op.call)].find((c) => ON_PURPOSE.test(c.text) || ABOUT_REVERSE.test(c.text));
+  if (said) return `the comment at line ${lineOf(said)} speaks of undoing it, and the choice is the authors': write the reverse it needs, or keep it irreversible on purpose and suppress this finding with the reason`;
+  const created = new Set(ctx.model.operations.flatMap((o) => (o.createsModel ? [o.createsModel] : [])));
+  const inserted = unit
+    ? index
+        .reachable(unit)
+        .flatMap((f) => [...f.directWrites, ...f.loops.flatMap((l) => l.writes)].filter((w) => inserts(w) && !intoNewTable(w.call, created, f.locals) && !lookedUpFirst(w.call)))
+        .find((w) => w)
+    : null;
+  if (inserted) return `it inserts rows (line ${lineOf(inserted.call)}): with a reverse that does nothing, migrating forward again after a rollback would insert them a second time, so write one that deletes them`;
+  return null;
+}
+
+/**
+ * An insert into a table this migration creates (`Contact.objects.create(…)` after
+ * `CreateModel(name="Contact")`): rolling the migration back drops the table and its rows with it.
+ */
+function intoNewTable(call: Node, created: ReadonlySet<string>, locals: Scope): boolean {
+  let n = call.childForFieldName('function');
+  while (n && (n.type === 'attribute' || n.type === 'call')) n = n.type === 'attribute' ? n.childForFieldName('object') : n.childForFieldName('function');
+  if (n?.type !== 'identifier') return false;
+  // `NewOutgoing = apps.get_model("msgs", "Outgoing")`: the model is get_model's.
+  const bound = locals.lookup(n.text);
+  const ref = bound?.kind === 'value' ? historicalModelRef(bound.node, locals) : null;
+  return created.has((ref?.model ?? n.text).toLowerCase());
+}
+
+/**
+ * An insert the code makes only when a look-up found no row first — `if not Tag.objects.filter(…).exists():`,
+ * `row = Tag.objects.filter(…).first()` then `if not row:`, a `try: get()` whose `except … DoesNotExist`
+ * creates: run again, it finds the row it made (casepro `cases/0016`).
+ */
+function lookedUpFirst(call: Node): boolean {
+  const LOOKUP = /\.(?:filter|exclude|get|first|last|exists|count)\(/;
+  for (let p = call.parent; p && p.type !== 'function_definition'; p = p.parent) {
+    if (p.type === 'except_clause' && /DoesNotExist/.test(p.namedChildren[0]?.text ?? '')) return true;
+    if (p.type !== 'if_statement') continue;
+    const condition = p.childForFieldName('condition');
+    if (!condition) continue;
+    if (LOOKUP.test(condition.text)) return true;
+    // A name the condition tests, assigned a look-up earlier in the function.
+    const names = new Set(condition.type === 'identifier' ? [condition.text] : condition.descendantsOfType('identifier').map((i) => i.text));
+    let fn: Node | null = p.parent;
+    while (fn && fn.type !== 'function_definition') fn = fn.parent;
+    const assigned = fn?.descendantsOfType('assignment').some((a) => {
+      const left = a.childForFieldName('left');
+      return left?.type === 'identifier' && names.has(left.text) && a.endIndex <= p.startIndex && LOOKUP.test(a.childForFieldName('right')?.text ?? '');
+    });
+    if (assigned) return true;
+  }
+  return false;
+}
+
+/** The comments on the lines just above a node (up to the previous code). */
+function commentsAbove(node: Node): Node[] {
+  const out: Node[] = [];
+  for (let n = node.previousSibling; n && n.type === 'comment'; n = n.previousSibling) out.push(n);
+  return out;
+}
 
 export const runpythonNoReverse: Rule = {
   meta: {
@@ -15,12 +101,13 @@ export const runpythonNoReverse: Rule = {
       const rp = op.runPython;
       if (!rp || !op.argumentsReliable || rp.reverseState === 'present') continue;
       const how = rp.reverseState === 'none' ? 'passes reverse_code=None' : 'has no reverse_code';
+      const hurt = noopWouldHurt(op, ctx.index, ctx);
       ctx.report({
         range: rangeOf(op.callee),
         message:
           `${op.name} ${how}: \`migrate\` cannot roll this migration back and ${stops(op.container?.name)}. ` +
-          `Give it a reverse function, or migrations.RunPython.noop when nothing needs undoing.`,
-        fixes: runPythonReverseFixes(op, ctx.source, ctx.model.moduleScope),
+          (hurt ? `No fix is offered: ${hurt}.` : `Give it a reverse function, or migrations.RunPython.noop when nothing needs undoing.`),
+        fixes: hurt ? [] : runPythonReverseFixes(op, ctx.source, ctx.model.moduleScope),
       });
     }
   },

@@ -1,0 +1,75 @@
+/**
+ * runpython-no-reverse offers no reverse that does nothing where one would hurt (review 25): the
+ * authors explain at the operation why it has no reverse, or the code inserts rows that migrating
+ * forward again after such a rollback would insert a second time.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { lint } from './helpers/lint';
+
+const migration = (body: string, opts: { above?: string; ops?: string } = {}) => `from django.db import migrations, models
+
+
+def forwards(apps, schema_editor):
+    Tag = apps.get_model("blog", "Tag")
+    Post = apps.get_model("blog", "Post")
+${body}
+
+
+class Migration(migrations.Migration):
+    dependencies = [("blog", "0001_initial")]
+
+    operations = [
+${opts.ops ?? ''}${opts.above ?? ''}        migrations.RunPython(forwards),
+    ]
+`;
+
+async function noReverse(source: string) {
+  const f = (await lint(source)).findings.find((x) => x.rule === 'runpython-no-reverse');
+  assert.ok(f, source);
+  return f;
+}
+
+describe('runpython-no-reverse: no no-op reverse where it would hurt', () => {
+  it('offers none for code that inserts rows, and says why', async () => {
+    const f = await noReverse(migration('    for post in Post.objects.all():\n        Tag.objects.create(name=post.title)'));
+    assert.deepEqual(f.fixes, []);
+    assert.match(f.message, /No fix is offered: it inserts rows \(line 8\): with a reverse that does nothing, migrating forward again after a rollback would insert them a second time, so write one that deletes them\.$/);
+    const bulk = await noReverse(migration('    Tag.objects.bulk_create([Tag(name=p.title) for p in Post.objects.all()])'));
+    assert.deepEqual(bulk.fixes, []);
+  });
+
+  it('offers it where inserting again finds what the first run made, or the rows go with the rollback', async () => {
+    const cases = [
+      // Looked up first: a second run finds the row.
+      '    for post in Post.objects.all():\n        Tag.objects.get_or_create(name=post.title)',
+      '    for post in Post.objects.all():\n        tag = Tag.objects.filter(name=post.title).first()\n        if tag:\n            tag.used = True\n            tag.save()\n        else:\n            Tag.objects.create(name=post.title)',
+      '    for post in Post.objects.all():\n        if not Tag.objects.filter(name=post.title).exists():\n            Tag.objects.create(name=post.title)',
+      '    Tag.objects.bulk_create([Tag(name=p.title) for p in Post.objects.all()], ignore_conflicts=True)',
+      // Updates only.
+      '    Post.objects.filter(title="").update(title="untitled")',
+    ];
+    for (const body of cases) {
+      const f = await noReverse(migration(body));
+      assert.equal(f.fixes[0]?.title, 'Add reverse_code=migrations.RunPython.noop', body);
+    }
+    // Into a table this migration creates: rolling back drops it, rows and all.
+    const created = await noReverse(
+      migration('    for post in Post.objects.all():\n        Tag.objects.create(name=post.title)', { ops: '        migrations.CreateModel(name="Tag", fields=[("id", models.AutoField(primary_key=True)), ("name", models.CharField(max_length=50))]),\n' }),
+    );
+    assert.equal(created.fixes[0]?.title, 'Add reverse_code=migrations.RunPython.noop');
+  });
+
+  it('offers none where a comment at the operation, or in the code, speaks of its reverse (casepro statistics/0008)', async () => {
+    const commented = await noReverse(
+      migration('    Post.objects.filter(title="").update(title="untitled")', { above: '        # the reverse is commented out: it would remove rows made after this migration ran\n        # migrations.RunPython(forwards, backwards),\n' }),
+    );
+    assert.deepEqual(commented.fixes, []);
+    assert.match(commented.message, /No fix is offered: the comment at line 14 speaks of undoing it, and the choice is the authors'/);
+    const inCode = await noReverse(migration('    # Irreversible: the old titles are not kept anywhere.\n    Post.objects.filter(title="").update(title="untitled")'));
+    assert.deepEqual(inCode.fixes, []);
+    // A comment about something else changes nothing.
+    const other = await noReverse(migration('    # Give every post a title.\n    Post.objects.filter(title="").update(title="untitled")'));
+    assert.equal(other.fixes.length, 2);
+  });
+});
