@@ -143,6 +143,13 @@ class Migration(migrations.Migration):
     assert.deepEqual(await fixTitles(migration('from django.contrib.auth.models import Permission', 'Permission.objects.filter(codename="x").delete()')), [['Use Permission = apps.get_model("auth", "Permission")']]);
   });
 
+  it('takes an all-caps class used as a model for one (review 25: data-hub-api HVC), not an all-caps constant', async () => {
+    assert.deepEqual(await fixTitles(migration('from shop.models import HVC', 'for code in ["E1", "E2"]:\n        HVC(code=code).save()')), [['Use HVC = apps.get_model("shop", "HVC")']]);
+    assert.deepEqual(await fixTitles(migration('from shop.models import HVC', 'HVC.objects.filter(code="").delete()')), [['Use HVC = apps.get_model("shop", "HVC")']]);
+    assert.deepEqual(await fixTitles(migration('from shop.models import MAX_ITEMS, DEFAULT', 'print(MAX_ITEMS, DEFAULT)')), []);
+    assert.deepEqual(await fixTitles(migration('from shop.models import STATUS_CHOICES', 'print(STATUS_CHOICES(1))')), []);
+  });
+
   it('takes the app from django.contrib.<app>.models', async () => {
     assert.deepEqual(await fixTitles(migration('from django.contrib.auth.models import Group', 'Group.objects.create(name="x")')), [['Use Group = apps.get_model("auth", "Group")']]);
   });

@@ -49,7 +49,7 @@ export function isBoundedIterable(node: Node | null, scope: Scope, boundedNames:
       // A class imported from another module, iterated itself: only an Enum's class is (TextChoices
       // too), whose members the code fixes (meinberlin's `for topic in TopicEnum:`, review 25).
       if (b?.kind === 'import' && ENUM_CLASS.test(n.text)) return true;
-      if (b?.kind !== 'value' || grown(n.text, b.node, scope, depth)) return false;
+      if (b?.kind !== 'value' || grown(n.text, b.node, scope, depth) || reboundGlobally(n.text, b.node)) return false;
       return again(b.node);
     }
     case 'subscript':
@@ -86,6 +86,18 @@ export function isBoundedIterable(node: Node | null, scope: Scope, boundedNames:
     default:
       return false;
   }
+}
+
+/**
+ * A module-level name that a function of the module rebinds (`global tasks` then `tasks = …`):
+ * its first literal says nothing of what it holds when a loop walks it (WebODM `app/0013`'s
+ * `tasks = []`, filled from a pickle by another RunPython; review 25).
+ */
+function reboundGlobally(name: string, value: Node): boolean {
+  let statement: Node | null = value;
+  while (statement && statement.parent && statement.parent.type !== 'module' && statement.parent.type !== 'block') statement = statement.parent;
+  if (statement?.parent?.type !== 'module') return false;
+  return statement.parent.descendantsOfType('global_statement').some((g) => g.namedChildren.some((c) => c.text === name));
 }
 
 /**

@@ -50,7 +50,9 @@ const CONTRIB_NOT_MODELS = /^django\.contrib\.(?:auth\.models\.AnonymousUser|sit
 function isModelPath(qualified: string): boolean {
   const parts = qualified.split('.');
   const last = parts[parts.length - 1] ?? '';
-  if (!/^[A-Z]/.test(last) || /^[A-Z0-9_]+$/.test(last) || NOT_A_MODEL.test(last)) return false;
+  // An all-caps name with an underscore is a constant (`STATUS_CHOICES`); one without may be an
+  // acronym model (data-hub-api's `HVC`, review 25), which counts only where used as a model.
+  if (!/^[A-Z]/.test(last) || /^[A-Z0-9]*_[A-Z0-9_]*$/.test(last) || last.length < 2 || NOT_A_MODEL.test(last)) return false;
   if (qualified.startsWith('django.') && (!/^django\.contrib\.\w+\.models\./.test(qualified) || CONTRIB_NOT_MODELS.test(qualified))) return false;
   return parts.length >= 2 && parts[parts.length - 2] === 'models';
 }
