@@ -539,6 +539,26 @@ describe('"Batch this loop" and a row given to a name ending in _id', () => {
   });
 });
 
+/** Review 25 (data-hub-api `export_win/0036`): the loop's variable rebuilt as a new object, then saved: INSERTs. */
+describe('"Batch this loop" when the loop makes its variable a new object', () => {
+  it('says INSERT and batches the new rows with bulk_create', async () => {
+    const { loops, fix, after } = await batchThisLoop(wrap(`    for order in [{"code": "a"}, {"code": "b"}] * 1000:
+        order = Order(code=order["code"], total=0)
+        order.save()`));
+    assert.match(loops[0]?.message ?? '', /one INSERT per row/);
+    assert.ok(fix && after, loops[0]?.message);
+    assert.match(after, /new_rows\.append\(order\)/);
+    assert.match(after, /Order\.objects\.bulk_create\(new_rows\)/);
+    assert.equal(pythonSyntaxError(after), null, after);
+    // Made new only under a condition: it may be the loop's row, saved as an UPDATE.
+    const maybe = await batchThisLoop(wrap(`    for order in Order.objects.all():
+        if order.total is None:
+            order = Order(code=order.code, total=0)
+        order.save()`));
+    assert.doesNotMatch(maybe.loops[0]?.message ?? '', /one INSERT per row/);
+  });
+});
+
 /**
  * A loop that uses what its create() returns: the creates built unsaved and bulk_created per
  * batch, the rest of the loop run for each row of the batch in a local function (deferred-create.ts).

@@ -25,7 +25,7 @@ import { createdThenSaved, typeErrorFallback } from './paired-writes';
 import { helperReadingModel, keyedByRow, modelHandedTo, modelReads, queryText, relationReadOf, selfRelationRead } from './reads-model';
 import { assignedFields, FIELD_NAMED_BY, FIELDS_LISTED_IN, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, keywordTexts, MARK, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
 import { chainOf, iterableChain, mayMixModels, modelNames, oneLine } from './loop-chain';
-import { boundModel, builtObjectUsed, constructedModel, keyRefusal, plainInsertSave, ROW_READERS, rowModelOf } from './loop-objects';
+import { boundModel, builtObjectUsed, constructedModel, keyRefusal, plainInsertSave, rebuiltFirst, ROW_READERS, rowModelOf } from './loop-objects';
 import { mayRepeatRows } from './repeated-rows';
 import { cascadeFree, deleteCalls } from './cascades';
 import { hideDoomed, relatedQueries } from './doomed-rows';
@@ -185,13 +185,14 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     const method = fn?.childForFieldName('attribute')?.text ?? '';
     if (!receiver) return 'the write has no receiver the template can name';
     const recv = unparen(receiver);
-    const isRow = recv.type === 'identifier' && loop.targets.includes(recv.text);
+    const rebuilt = recv.type === 'identifier' && loop.targets.includes(recv.text) ? rebuiltFirst(loop, recv.text, w.call) : null;
+    const isRow = recv.type === 'identifier' && loop.targets.includes(recv.text) && !rebuilt;
     if (w.kind === 'save' && recv.type === 'identifier' && loop.constructed.has(recv.text) && !isRow) {
       // obj = Model(...); ...; obj.save(): a new row.
       const built = constructedModel(body, recv.text, locals);
       if (!built) return 'the new object is not built from one model class in the loop';
       if (!plainInsertSave(w.call)) return 'save() takes arguments bulk_create cannot keep';
-      if (builtObjectUsed(body, recv.text, w.call)) return 'the loop uses what the write returns';
+      if (builtObjectUsed(body, recv.text, w.call, rebuilt?.endIndex)) return 'the loop uses what the write returns';
       const { model, calls } = built;
       const keyed = calls.map((c) => keyRefusal(c, w.call)).find((r) => r !== null);
       if (keyed) return keyed;

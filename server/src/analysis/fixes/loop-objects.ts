@@ -52,11 +52,12 @@ export function constructedModel(body: Node, name: string, locals: Scope): { mod
  * batched save sets only at the flush, and bulk_create refuses a row whose related object is unsaved
  * (tendenci `jobs/0003` builds a category and makes it the parent of the next one).
  */
-export function builtObjectUsed(body: Node, name: string, save: Node): boolean {
+export function builtObjectUsed(body: Node, name: string, save: Node, from = 0): boolean {
   let used = false;
   walk(body, (n) => {
     if (used) return false;
-    if (n.type !== 'identifier' || n.text !== name) return true;
+    // Before `from`, the name still holds the loop's row (`hvc = HVC(code=hvc["code"])`).
+    if (n.type !== 'identifier' || n.text !== name || n.startIndex < from) return true;
     const p = n.parent;
     if (!p) return true;
     // Not the name at all: `x.obj`, `Model(obj=...)`.
@@ -167,4 +168,20 @@ export function rowModelOf(loop: LoopFacts, locals: Scope): string | null {
   const iterable = loop.iterable ? unparen(loop.iterable) : null;
   const named = iterable?.type === 'identifier' ? iterable.text : null;
   return fn && named ? queryModel(fn, named, locals) : null;
+}
+
+/**
+ * The loop's variable made a new instance by a statement of the loop body itself, before `write`
+ * (`for hvc in rows: hvc = HVC(code=hvc["code"]); hvc.save()`, data-hub-api `export_win/0036`,
+ * review 25): every such write saves a new row, an INSERT.
+ */
+export function rebuiltFirst(loop: LoopFacts, name: string, write: Node): Node | null {
+  const body = loop.node.type === 'for_statement' ? loop.node.childForFieldName('body') : null;
+  return (
+    body?.namedChildren.find((stmt) => {
+      const a = stmt.type === 'expression_statement' ? stmt.firstNamedChild : null;
+      const right = a?.type === 'assignment' && a.childForFieldName('left')?.text === name ? a.childForFieldName('right') : null;
+      return !!right && right.type === 'call' && /^[A-Z]/.test(right.childForFieldName('function')?.text.split('.').pop() ?? '') && stmt.endIndex <= write.startIndex;
+    }) ?? null
+  );
 }

@@ -23,7 +23,7 @@ import { deferCreates } from '../fixes/deferred-create';
 import { BY_OWN_ROW } from '../fixes/memo-lookup';
 import { inlineHelpers } from '../fixes/inline-helper';
 import { assignedFields } from '../fixes/loop-reading';
-import { rowModelOf } from '../fixes/loop-objects';
+import { rebuiltFirst, rowModelOf } from '../fixes/loop-objects';
 import { stampedOnSave } from '../fields';
 import { historicalModelRef } from '../historical-models';
 import { isBoundedIterable, type UniqueKey } from '../iterables';
@@ -179,8 +179,10 @@ function isNewInstance(w: WriteCall, loop: LoopFacts): boolean {
   const receiver = w.call.childForFieldName('function')?.childForFieldName('object');
   if (receiver?.type === 'call') return /^[A-Z]/.test(receiver.childForFieldName('function')?.text.split('.').pop() ?? '');
   if (receiver?.type === 'identifier' && assignedFields(loop.node, receiver.text).setsKey) return true;
-  return !!w.receiverRoot && loop.constructed.has(w.receiverRoot) && !loop.targets.includes(w.receiverRoot);
+  if (!w.receiverRoot || !loop.constructed.has(w.receiverRoot)) return false;
+  return !loop.targets.includes(w.receiverRoot) || rebuiltFirst(loop, w.receiverRoot, w.call) !== null;
 }
+
 
 function baseKind(w: WriteCall): string {
   return w.kind === 'helper' && w.inner ? baseKind(w.inner) : w.kind;
