@@ -118,6 +118,19 @@ describe('add-field-not-null: Add in steps', () => {
     for (const f of left) assert.deepEqual(f.fixes, []);
   });
 
+  it('keeps a default whose every call gives the same empty value in the ADD COLUMN (review 25: casepro contacts/0023)', async () => {
+    const [found] = await findings('add-steps-empty-value', 'add-field-not-null');
+    assert.ok(found);
+    const added = applyEdits(readFileSync(found.file, 'utf8'), preferred(found).edits);
+    // Existing rows get [] from the ADD COLUMN (a constant default: no rewrite); the backfill fills only the NULLs old code inserts.
+    assert.match(added, /\n            field=models\.JSONField\(default=list, null=True\),\n/);
+    assert.match(preferred(found).creates?.[0]?.text ?? '', /row\.tags = list\(\)/);
+    // Before PostgreSQL 11 an ADD COLUMN with a default rewrites the table: taken off there, as before.
+    const [old] = await findings('add-steps-empty-value', 'add-field-not-null', pg(10));
+    assert.ok(old);
+    assert.match(applyEdits(readFileSync(old.file, 'utf8'), preferred(old).edits), /\n            field=models\.JSONField\(null=True\),\n/);
+  });
+
   it('makes the column NOT NULL with a plain AlterField where the check cannot spare the scan (MySQL, SQLite, PostgreSQL < 12)', async () => {
     for (const target of [{ ...pg(), vendor: 'mysql' as const }, { ...pg(), vendor: 'sqlite' as const }, pg(11)]) {
       const [found] = await findings('add-steps', 'add-field-not-null', target);

@@ -231,6 +231,9 @@ function removeArgument(source: string, call: CallText, arg: ArgumentText): Text
   return { range: rangeAt(source, previous ? previous.end : arg.argStart, arg.end), newText: '' };
 }
 
+/** Builtins whose call gives the same (empty) value every time. */
+const EMPTY_VALUE_CALLABLES = new Set(['list', 'dict', 'set', 'tuple', 'frozenset', 'str', 'int', 'float', 'bool']);
+
 /**
  * The nullable AddField without its default where adding the column with it would hurt: a callable
  * default (Django calls it once, so every existing row would get the same value — a unique field
@@ -241,7 +244,11 @@ function nullableFieldEdits(ctx: ProjectRuleContext, p: { site: OperationSite; f
   const d = field.default;
   const arg = argumentOf(p.ft.call, 'default', -1);
   const rewrites = ctx.target.vendor === 'postgresql' && !postgresqlAtLeast(ctx.target, 11);
-  if (!arg || !d || d === 'NOT_PROVIDED' || (d.kind !== 'ref' && !rewrites)) return nullableEdits(p.source, p.ft, null);
+  // `default=list` gives every row the same empty value however often it is called: kept, existing rows
+  // get it in the ADD COLUMN itself (a constant default, no rewrite), and the backfill finds only the rows
+  // old code inserts meanwhile (review 25: casepro `contacts/0023` rewrote every contact to write `[]`).
+  const sameForEveryRow = !!arg && d !== undefined && d !== 'NOT_PROVIDED' && d.kind === 'ref' && EMPTY_VALUE_CALLABLES.has(p.source.slice(arg.start, arg.end).trim());
+  if (!arg || !d || d === 'NOT_PROVIDED' || ((d.kind !== 'ref' || sameForEveryRow) && !rewrites)) return nullableEdits(p.source, p.ft, null);
   const preserve = argumentOf(p.site.call, 'preserve_default', 3);
   return [...nullableEdits(p.source, p.ft, arg), ...(preserve ? [removeArgument(p.source, p.site.call, preserve)] : [])];
 }
