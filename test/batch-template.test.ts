@@ -539,6 +539,22 @@ describe('"Batch this loop" and a row given to a name ending in _id', () => {
   });
 });
 
+/** Review 25 (casepro `statistics/0002`): another create of the same model in the loop reads no row the batch holds back. */
+describe('"Batch this loop" beside other creates of the model it inserts', () => {
+  it('batches the loop\'s own creates; a query of the model still refuses', async () => {
+    const body = (inner: string) => `    for order in Order.objects.all():
+        Line.objects.create(order=order, kind="total")
+        for n in range(order.items):
+            ${inner}`;
+    const { fix, after } = await batchThisLoop(wrap(body('Line.objects.create(order=order, kind="item", n=n)')));
+    assert.ok(fix && after, 'a template is offered');
+    assert.match(after, /new_rows\.append\(Line\(order=order, kind="total"\)\)/);
+    assert.equal(pythonSyntaxError(after), null, after);
+    const read = await batchThisLoop(wrap(body('print(Line.objects.filter(kind="total").count(), n)')));
+    assert.match(read.loops[0]?.message ?? '', /the loop queries Line, which it writes/);
+  });
+});
+
 /** Review 25 (data-hub-api `export_win/0036`): the loop's variable rebuilt as a new object, then saved: INSERTs. */
 describe('"Batch this loop" when the loop makes its variable a new object', () => {
   it('says INSERT and batches the new rows with bulk_create', async () => {
