@@ -101,7 +101,9 @@ export function modelEntry(state: AppState, model: string): ModelEntry {
 }
 
 /** Third-party operations known to leave models and tables alone. */
-const NEUTRAL_OPERATIONS = new Set(['IgnoreMigration']);
+// django-pgtrigger's AddTrigger / RemoveTrigger change a model's triggers only, no field or table
+// (review 26: courtlistener tracks its big tables with them, which left them unknown from then on).
+const NEUTRAL_OPERATIONS = new Set(['IgnoreMigration', 'AddTrigger', 'RemoveTrigger']);
 
 /** Options AlterModelOptions replaces wholesale (Django's ALTER_OPTION_KEYS), those we keep. */
 const ALTER_OPTION_KEYS = new Set(['managed']);

@@ -39,6 +39,9 @@ function lockText(target: TargetDatabase, checksRows: boolean, hasDefault: boole
   });
 }
 
+/** The fields django-pghistory gives every event model. */
+const PGHISTORY_FIELDS = ['pgh_created_at', 'pgh_obj', 'pgh_label'];
+
 export const addFieldNotNull: Rule = {
   meta: {
     id: 'add-field-not-null',
@@ -52,6 +55,9 @@ export const addFieldNotNull: Rule = {
       if (args.kind !== 'AddField' || step.table !== 'existing' || !args.field) return;
       // The same migration then drops the table: old code's INSERTs fail on the missing table, drop-table's finding (rdmo domain/0037).
       if (tableDroppedLater(ctx.summary, step)) return;
+      // A django-pghistory event table: only the tracked table's trigger inserts into it, and pghistory
+      // replaces that trigger in the same migration (review 26: courtlistener's `*event` tables).
+      if (step.before && PGHISTORY_FIELDS.some((f) => step.before?.fields.has(f))) return;
       const field = args.field;
       if (field.null !== false || !hasColumn(field) || field.relation === undefined) return;
       const keeps = keepsDatabaseDefault(field);
