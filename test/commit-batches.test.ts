@@ -403,6 +403,37 @@ describe('a loop that sets a field from its own value (review 21: kiwi testcases
   });
 });
 
+describe('a loop that batches some writes and makes others per row (review 26: normandy recipes/0007)', () => {
+  const source = migration(
+    [
+      'batch = []',
+      'for ticket in Ticket.objects.all().iterator(chunk_size=500):',
+      '    if ticket.tags.count():',
+      '        ticket.meta = ",".join(t.name for t in ticket.tags.all())',
+      '        ticket.tags.set([])',
+      '        batch.append(ticket)',
+      '        if len(batch) >= 500:',
+      '            Ticket.objects.bulk_update(batch, ["meta"])',
+      '            batch.clear()',
+      'if batch:',
+      '    Ticket.objects.bulk_update(batch, ["meta"])',
+    ].join('\n'),
+  );
+
+  it('gets no atomic = False: the per-row writes would commit apart from the batch', async () => {
+    const f = (await lint(source, {})).findings.find((x) => x.rule === 'missing-atomic-false');
+    assert.ok(f, source);
+    assert.deepEqual(f.fixes, []);
+    assert.match(f.message, /First batch the loop's other writes too \(line 11\): with atomic = False they would commit row by row, apart from the batched ones/);
+  });
+
+  it('is not committed in batches while it holds rows for a bulk write after it', async () => {
+    const f = await finding(source);
+    assert.equal(f.fixes.find((x) => x.title.startsWith(TITLE)), undefined, f.fixes.map((x) => x.title).join(' | '));
+    assert.match(f.message, /holds rows in `batch` for a bulk write after it, which its batches would commit apart from the rest of each row's changes/);
+  });
+});
+
 describe('rows locked with select_for_update() (review 25: data-hub-api investment/0021, company_list/0019)', () => {
   const locked = (qs: string) =>
     migration(

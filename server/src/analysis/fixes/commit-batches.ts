@@ -36,7 +36,7 @@ import type { MigrationModel } from '../migration-model';
 import type { Operation } from '../operations';
 import { parameterNames, positionalParameterNames } from '../runpython-code';
 import type { Scope } from '../scope';
-import { walk, type Node } from '../syntax';
+import { walk, within, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
 import { atomicFalseFix } from './atomic-fix';
 import { eolOf, indentOf, insertAfter, insertAt, replaceNode } from './edits';
@@ -242,6 +242,11 @@ export function commitBatchesFix(input: CommitBatchesInput): Fix | string {
   if (/^async\b/.test(node.text)) return `${which} is an \`async for\`, which is not committed in batches`;
   if (node.childForFieldName('alternative')) return `${which} has an \`else:\` clause, which batches would run once per batch`;
   if (breaksOut(body)) return `${which} breaks out early: in batches it would leave only one batch`;
+  // Rows it holds for a bulk write after it (a batching template's list): that write would commit apart
+  // from the batch that changed the rows (review 26, normandy recipes/0007: links cleared per chunk,
+  // their JSON written chunks later, or never after a failure).
+  const held = [...((facts.loops.find((l) => l.node.id === node.id) ?? loop).appendsTo)].find((name) => (facts.bulkArguments.get(name) ?? []).some((call) => !within(call, node)));
+  if (held) return `${which} holds rows in \`${held}\` for a bulk write after it, which its batches would commit apart from the rest of each row's changes`;
   if (body.startPosition.row === node.startPosition.row) return `${which} is written on one line`;
   if (model.atomic.value === 'unknown') return "the migration's atomic is computed";
   if (op.runPython?.atomicArg === true) return `${op.name}(atomic=True) runs it in one transaction`;

@@ -75,6 +75,9 @@ function findBatching(facts: UnitFacts, index: CodeIndex): BatchingSite | null {
   return null;
 }
 
+/** Writes of one row each (a save, a create, a row's delete, a relation's links, a helper that writes). */
+const PER_ROW = new Set(['save', 'create', 'delete', 'link', 'helper']);
+
 export const missingAtomicFalse: Rule = {
   meta: {
     id: 'missing-atomic-false',
@@ -165,12 +168,18 @@ export const missingAtomicFalse: Rule = {
         const swallowed = grows || inserted ? null : swallowsErrors(unit.node, ctx.index.facts(unit), ctx.index);
         // Nor where it locks rows with select_for_update(), which Django refuses outside a transaction (review 25: data-hub-api).
         const locking = grows || inserted || swallowed ? null : lockingRead(ctx.index, unit);
+        // Nor where the batching loop also writes per row what the batch does not hold (`row.tags.set([])`
+        // beside a batched `bulk_update`): those would commit one by one, apart from the batch, and a failure
+        // between leaves rows half-changed (review 26: normandy recipes/0007 would lose its filters).
+        const perRow = grows || inserted || swallowed || locking ? undefined : batching?.allWrites.find((w) => PER_ROW.has(w.kind) && !w.terminal && !w.memoized);
         if (grows && !other && outside === null) {
           advice += ` First make it safe to run again: it sets ${grows.text} from ${grows.from} (line ${grows.line}), and after a failure a second run would change the committed rows twice.`;
         } else if (inserted && !other && outside === null) {
           advice += ` First make it safe to run again: it inserts rows (line ${lineOf(inserted.call)}), and after a failure a second run would insert the committed ones again unless it skips the rows already done.`;
         } else if (swallowed && !other && outside === null) {
           advice += ` First stop catching database errors around the writes (line ${lineOf(swallowed)}): with atomic = False a failure halfway would be swallowed, the batches before it left committed and the migration recorded as applied.`;
+        } else if (perRow && !other && outside === null) {
+          advice += ` First batch the loop's other writes too (line ${lineOf(perRow.call)}): with atomic = False they would commit row by row, apart from the batched ones, and a failure between them would leave rows half-changed.`;
         } else if (locking && !other && outside === null) {
           advice += ` First lock the rows per batch: it reads them with select_for_update() (line ${lineOf(locking)}), which Django refuses outside a transaction, so with atomic = False it would fail at its first query — open a transaction.atomic() block for each batch and read its rows with select_for_update() inside it.`;
         } else if (other || outside !== null) {
