@@ -553,6 +553,21 @@ describe('"Batch this loop" beside other creates of the model it inserts', () =>
     const read = await batchThisLoop(wrap(body('print(Line.objects.filter(kind="total").count(), n)')));
     assert.match(read.loops[0]?.message ?? '', /the loop queries Line, which it writes/);
   });
+
+  it('refuses where a related manager counts the rows it inserts (review 26: kerrokantasi democracy/0016)', async () => {
+    const counted = (expr: string) => `    for order in Order.objects.all():
+        Line.objects.create(order=order, kind="total")
+        order.n_lines = ${expr}
+        order.save(update_fields=["n_lines"])`;
+    for (const expr of ['order.lines.count()', 'order.line_set.count()']) {
+      const { loops, fix } = await batchThisLoop(wrap(counted(expr)));
+      assert.equal(fix, undefined, expr);
+      assert.match(loops[0]?.message ?? '', new RegExp(`the loop queries Line, which it inserts, through ${expr.slice(0, -'.count()'.length).replace('.', '\\.')}: until a flush`), expr);
+    }
+    // A relation to another model: batched as before.
+    const other = await batchThisLoop(wrap(counted('order.payments.count()')));
+    assert.ok(other.fix, other.loops[0]?.message);
+  });
 });
 
 /** Review 25 (data-hub-api `export_win/0036`): the loop's variable rebuilt as a new object, then saved: INSERTs. */

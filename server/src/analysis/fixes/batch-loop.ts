@@ -35,6 +35,33 @@ import { linkRewrite } from './link-rows';
 import { multiTableRefusal, type MultiTable } from './multi-table';
 import { historicalModelRef } from '../historical-models';
 
+/**
+ * A related manager's query in the loop that reaches the model whose rows it inserts — one of the
+ * model's relations read backwards, by its `related_name`, Django's `<model>_set`, or a plural that
+ * ends the model's name
+ * (`section.comments.count()` where SectionComment's `section` has `related_name="comments"`:
+ * review 26, kerrokantasi `democracy/0016`, whose counts came out stale once the creates waited
+ * in a batch). Its text, or null.
+ */
+function reverseRead(body: Node, model: string, locals: Scope, skip: readonly Node[], fields: BatchLoopInput['fields']): string | null {
+  const related = relatedQueries(body, locals, skip);
+  if (related.length === 0) return null;
+  const bound = /^[A-Za-z_]\w*$/.test(model) ? locals.lookup(model) : null;
+  const ref = bound?.kind === 'value' ? historicalModelRef(bound.node, locals) : null;
+  const accessors = new Set<string>([`${(ref?.model ?? model).toLowerCase()}_set`]);
+  for (const spec of fields?.(model)?.fields.values() ?? []) {
+    const name = spec?.relation?.relatedName;
+    if (name && name !== '+' && !name.endsWith('+')) accessors.add(name);
+  }
+  // Without the model's fields: a plural that ends its name (`comments` for SectionComment, `items` for OrderItem).
+  const named = (ref?.model ?? model).toLowerCase();
+  const plural = (attr: string) => {
+    const word = attr.replace(/_/g, '');
+    return [/s$/, /es$/].some((end) => end.test(word) && word.length >= 4 && named.endsWith(word.replace(end, '')));
+  };
+  return related.find((r) => accessors.has(r.split('.').pop() ?? '') || plural(r.split('.').pop() ?? '')) ?? null;
+}
+
 export interface BatchLoopInput {
   loop: LoopFacts;
   /** The per-row writes the finding charges to this loop. */
@@ -442,6 +469,8 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     if (helper) return `the loop calls ${helper}(), which queries ${model}, which the loop writes: until a flush those queries would not see the rows batched so far`;
     const handed = reads.length === 0 ? modelHandedTo(body, model) : null;
     if (handed) return `the loop hands ${model}, which it writes, to ${handed}(), which may query it: until a flush such queries would not see the rows batched so far`;
+    const counted = reads.length === 0 && s.key.startsWith('create') ? reverseRead(body, model, locals, receivers, input.fields) : null;
+    if (counted) return `the loop queries ${model}, which it inserts, through ${counted}: until a flush those queries would not see the rows batched so far`;
     const through = reads.length === 0 && written ? relationReadOf(body, loop.targets, written) : null;
     if (through) return `the loop reads ${through} through rows it queries, which may be rows of ${model} it writes: until a flush such reads would not see the values batched so far`;
     if (reads.length === 0) continue;
