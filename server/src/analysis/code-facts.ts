@@ -195,6 +195,7 @@ function receiverRoot(call: Node): string | null {
   return null;
 }
 
+const EXCEPTION_CLASS = /^[A-Z]\w*(?:Error|Exception|Warning)$/;
 const OPAQUE_OK = /^(apps\.get_model|print|len|str|int|list|dict|set|tuple|range|enumerate|zip|sorted|getattr|setattr|hasattr|isinstance|super|min|max|any|all|bool|float|format|repr|sum|iter|next|map|filter|reversed|open|json\.\w+|logging\.\w+|logger\.\w+|time\.\w+|datetime\.\w+|timezone\.\w+|re\.\w+|math\.\w+|uuid\.\w+)$/;
 
 function computeFacts(unit: CodeUnit): UnitFacts {
@@ -384,6 +385,8 @@ function onCall(call: Node, loop: LoopFacts | null, facts: UnitFacts, unit: Code
   const target = calledUnit(call, unit);
   if (target && target.node.id !== unit.node.id) facts.helperCalls.push({ call, target, loop });
   else if (target) facts.selfRecursive = true;
+  // An exception built to raise (`RuntimeError(msg)`, an imported `CommandError(…)`) writes nothing.
+  else if (fn.type === 'identifier' && EXCEPTION_CLASS.test(fn.text)) return;
   else if (fn.type === 'identifier' && !OPAQUE_OK.test(fn.text) && !unit.scope.has(fn.text)) facts.opaqueCalls++;
   else if (fn.type === 'identifier' && unit.scope.lookup(fn.text)?.kind === 'import') facts.opaqueCalls++;
 }

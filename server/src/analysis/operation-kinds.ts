@@ -6,8 +6,10 @@
 import { unitOf } from './code-flow';
 import type { CodeIndex } from './code-facts';
 import type { Operation } from './operations';
+import { unitWrites } from './other-writes';
 
-export type RunPythonEffect = 'data' | 'schema' | 'none';
+/** 'read': code that only queries (a precondition check that counts rows and raises). */
+export type RunPythonEffect = 'data' | 'schema' | 'read' | 'none';
 
 export function runPythonEffect(op: Operation, index: CodeIndex): RunPythonEffect {
   const unit = op.runPython ? unitOf(op.runPython.forward) : null;
@@ -16,7 +18,8 @@ export function runPythonEffect(op: Operation, index: CodeIndex): RunPythonEffec
   const writes = reach.some((f) => f.directWrites.length > 0 || f.loops.some((l) => l.allWrites.length > 0));
   const schemaCalls = reach.flatMap((f) => f.schemaCalls);
   const opaque = reach.some((f) => f.opaqueCalls > 0);
-  if (writes || opaque || schemaCalls.length === 0) return 'data';
+  if (writes || opaque) return 'data';
+  if (schemaCalls.length === 0) return unitWrites(index, unit) ? 'data' : 'read';
   return schemaCalls.some((c) => c.ddl) ? 'schema' : 'none';
 }
 
@@ -27,8 +30,13 @@ export interface OperationKinds {
   touchesExistingTable(op: Operation): boolean;
 }
 
-/** Memoised kinds for one migration's operations. */
-export function operationKinds(index: CodeIndex): OperationKinds {
+/**
+ * Memoised kinds for one migration's operations. Code that only reads is data where a schema change
+ * runs before it in the same migration (`all`, in order): the DDL's lock is then held through the
+ * reads. Before every schema change it locks nothing anyone waits for (review 26: tilavarauspalvelu's
+ * `0117`–`0123` count the NULLs and raise before their AlterField).
+ */
+export function operationKinds(index: CodeIndex, all: readonly Operation[] = []): OperationKinds {
   const effects = new Map<Operation, RunPythonEffect>();
   const effect = (o: Operation): RunPythonEffect | undefined => {
     if (!o.runPython || !o.isData) return undefined;
@@ -39,8 +47,16 @@ export function operationKinds(index: CodeIndex): OperationKinds {
     }
     return e;
   };
+  const afterSchema = (o: Operation): boolean => {
+    const at = all.indexOf(o);
+    return at < 0 || all.slice(0, at).some((p) => p.isSchema || effect(p) === 'schema');
+  };
   return {
-    isData: (o) => (o.runPython && o.isData ? effect(o) === 'data' : o.isData),
+    isData: (o) => {
+      if (!o.runPython || !o.isData) return o.isData;
+      const e = effect(o);
+      return e === 'data' || (e === 'read' && afterSchema(o));
+    },
     isSchema: (o) => o.isSchema || effect(o) === 'schema',
     touchesExistingTable: (o) => o.touchesExistingTable || effect(o) === 'schema',
   };

@@ -225,7 +225,7 @@ export function replacesOf(list: DependencyList | null): MigrationSummary['repla
 /** The summary of a migration; `name` is its file name without `.py`. */
 export function summarizeMigration(model: MigrationModel, name: string, index: CodeIndex): MigrationSummary {
   const ev = new Evaluator(model.classScope);
-  const kinds = operationKinds(index);
+  const kinds = operationKinds(index, model.operations);
   const atomic = model.atomic.value;
   const replacesList = model.replaces.statement ? dependencyList(model.replaces.valueNode, model.replaces.statement, ev) : null;
   // A file that does not parse (Django cannot even import it) says nothing reliable about its

@@ -151,7 +151,7 @@ function operationsPerElement(model: MigrationModel, nodes: Node[]): Operation[]
 
 /** Groups the operations; `null` when there is only one kind (nothing to split). */
 export function planParts(model: MigrationModel, list: Node, index: CodeIndex): PlannedPart[] | null {
-  const kinds = operationKinds(index);
+  const kinds = operationKinds(index, model.operations);
   const listed = listElements(list);
   const perElement = operationsPerElement(model, listed.map((e) => e.node));
   const elements: PlannedElement[] = listed.map(({ node, comments }, i) => {
