@@ -72,4 +72,26 @@ describe('runpython-no-reverse: no no-op reverse where it would hurt', () => {
     const other = await noReverse(migration('    # Give every post a title.\n    Post.objects.filter(title="").update(title="untitled")'));
     assert.equal(other.fixes.length, 2);
   });
+
+  it('offers no no-op for an explicit None, the authors\' choice to stop a rollback (review 26: tilavarauspalvelu 0114)', async () => {
+    const none = await noReverse(migration('    Post.objects.filter(title="").update(title="untitled")').replace('migrations.RunPython(forwards),', 'migrations.RunPython(forwards, None),'));
+    assert.deepEqual(none.fixes, []);
+    assert.match(none.message, /passes reverse_code=None: .*If None is on purpose \(the change cannot be undone\), say why in a suppression/);
+    const sql = (text: string) => `from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("blog", "0001_initial")]
+
+    operations = [
+        migrations.RunSQL(${JSON.stringify(text)}, reverse_sql=None),
+    ]
+`;
+    const dml = (await lint(sql("DELETE FROM blog_tag WHERE name = ''"))).findings.find((f) => f.rule === 'runsql-no-reverse');
+    assert.deepEqual(dml?.fixes, []);
+    assert.match(dml?.message ?? '', /If None is on purpose/);
+    // A statement with a known inverse still gets it.
+    const index = (await lint(sql('CREATE INDEX blog_tag_name ON blog_tag (name)'))).findings.find((f) => f.rule === 'runsql-no-reverse');
+    assert.deepEqual(index?.fixes.map((f) => f.title), ['Add reverse_sql: DROP INDEX IF EXISTS blog_tag_name;']);
+  });
 });

@@ -77,6 +77,28 @@ describe('RunSQL fixes run on PostgreSQL', () => {
   });
   after(() => cluster?.stop());
 
+  it('the reverse written for views and sequences undoes them: forward, reverse, forward again (review 26: courtlistener scrapers/0004)', async () => {
+    const src = migration(`        migrations.RunSQL(
+            [
+                "CREATE SEQUENCE IF NOT EXISTS shop_ref_seq",
+                "CREATE MATERIALIZED VIEW IF NOT EXISTS shop_totals AS SELECT customer_id, sum(total) AS total FROM shop_order GROUP BY customer_id",
+                "CREATE VIEW shop_big_orders AS SELECT * FROM shop_order WHERE total > 1000",
+            ],
+        ),`);
+    const { out, finding } = await fixOf(src, 'runsql-no-reverse');
+    assert.match(finding.fixes[0]?.title ?? '', /^Add reverse_sql: DROP VIEW IF EXISTS shop_big_orders; DROP MATERIALIZED VIEW IF EXISTS shop_totals; DROP SEQUENCE IF EXISTS shop_ref_seq;$/);
+    const reverse = /reverse_sql=(\[[^\]]*\])/.exec(out)?.[1];
+    assert.ok(reverse, out);
+    const db = fresh();
+    const objects = () => cluster.sql("SELECT count(*) FROM pg_class WHERE relname IN ('shop_ref_seq', 'shop_totals', 'shop_big_orders')", db);
+    for (const sql of await strings(src)) cluster.sql(sql, db);
+    assert.equal(objects(), '3');
+    for (const sql of JSON.parse(reverse.replace(/'/g, '"')) as string[]) cluster.sql(sql, db);
+    assert.equal(objects(), '0', 'the reverse drops what the forward made');
+    for (const sql of await strings(src)) cluster.sql(sql, db);
+    assert.equal(objects(), '3', 'and the forward runs again');
+  });
+
   it('CREATE / DROP INDEX CONCURRENTLY: refused in the atomic migration, run by the fixed one (atomic = False, one statement per string)', async () => {
     const src = migration(`        migrations.RunSQL(
             ["CREATE INDEX shop_order_ref ON shop_order (ref)", "DROP INDEX shop_order_old"],

@@ -1,7 +1,8 @@
 /**
  * Inverse statements for the SQL shapes whose undo is unambiguous: CREATE [UNIQUE] INDEX
  * [CONCURRENTLY] [IF NOT EXISTS] name, ALTER TABLE t ADD [COLUMN] [IF NOT EXISTS] c (one clause),
- * ALTER TABLE t ADD CONSTRAINT c, CREATE TABLE [IF NOT EXISTS] t. Anything else: null.
+ * ALTER TABLE t ADD CONSTRAINT c, CREATE TABLE [IF NOT EXISTS] t, CREATE [MATERIALIZED] VIEW v (not OR
+ * REPLACE: what it replaced is unknown), CREATE SEQUENCE s. Anything else: null.
  */
 import type { SqlStatement } from '../sql';
 
@@ -10,6 +11,9 @@ const NAME = String.raw`((?:"[^"]+"|[A-Za-z_][\w$]*)(?:\.(?:"[^"]+"|[A-Za-z_][\w
 const CREATE_INDEX = new RegExp(String.raw`^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?${NAME}\s+ON\b`, 'i');
 const ADD_COLUMN = new RegExp(String.raw`^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?${NAME}\s+ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?${NAME}\s`, 'i');
 const ADD_CONSTRAINT = new RegExp(String.raw`^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?${NAME}\s+ADD\s+CONSTRAINT\s+${NAME}\s`, 'i');
+// Not `CREATE OR REPLACE`: what it replaced is not known.
+const CREATE_VIEW = new RegExp(String.raw`^CREATE\s+(?:TEMP(?:ORARY)?\s+)?(MATERIALIZED\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?${NAME}[\s(]`, 'i');
+const CREATE_SEQUENCE = new RegExp(String.raw`^CREATE\s+SEQUENCE\s+(?:IF\s+NOT\s+EXISTS\s+)?${NAME}(?:\s|;|$)`, 'i');
 const CREATE_TABLE = new RegExp(String.raw`^CREATE\s+(?:UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?${NAME}\s*\(`, 'i');
 
 /** True when `code` has a comma outside parentheses: several clauses in one ALTER TABLE. */
@@ -33,6 +37,10 @@ export function inverseStatement(statement: SqlStatement): string | null {
   if (m && !hasTopLevelComma(code) && !/^CONSTRAINT$/i.test(m[2] ?? '')) return `ALTER TABLE ${m[1]} DROP COLUMN IF EXISTS ${m[2]};`;
   m = CREATE_TABLE.exec(code);
   if (m) return `DROP TABLE IF EXISTS ${m[1]};`;
+  m = CREATE_VIEW.exec(code);
+  if (m) return `DROP ${m[1] ? 'MATERIALIZED ' : ''}VIEW IF EXISTS ${m[2]};`;
+  m = CREATE_SEQUENCE.exec(code);
+  if (m) return `DROP SEQUENCE IF EXISTS ${m[1]};`;
   return null;
 }
 

@@ -24,11 +24,11 @@ function stubName(forward: string, scope: Scope): string {
 
 export function runPythonReverseFixes(op: Operation, source: string, moduleScope: Scope): Fix[] {
   const rp = op.runPython;
-  if (!rp?.code) return [];
-  const reverse = rp.reverseState === 'none' ? rp.reverse : null;
+  // `reverse_code=None` written out: the authors chose to stop a rollback here (see runSqlReverseFixes).
+  if (!rp?.code || rp.reverseState === 'none') return [];
   const noop = `${op.callee.text}.noop`;
   const fixes: Fix[] = [
-    { title: `Add reverse_code=${noop}`, edits: [setReverse(rp.code, reverse, 'reverse_code', noop, source)], isPreferred: true, safe: false },
+    { title: `Add reverse_code=${noop}`, edits: [setReverse(rp.code, null, 'reverse_code', noop, source)], isPreferred: true, safe: false },
   ];
   const target = rp.forward;
   // A stub only beside a module-level function: a method or a lambda has nowhere obvious to put it.
@@ -46,7 +46,7 @@ export function runPythonReverseFixes(op: Operation, source: string, moduleScope
         `${indent}# Undo what ${forward} changed; as written, rolling back changes nothing.`;
       fixes.push({
         title: `Add a reverse function ${name}() beside ${forward}()`,
-        edits: [insertAfter(def, stub), setReverse(rp.code, reverse, 'reverse_code', name, source)],
+        edits: [insertAfter(def, stub), setReverse(rp.code, null, 'reverse_code', name, source)],
         isPreferred: false,
         safe: false,
       });
@@ -67,6 +67,8 @@ export function runSqlReverseFixes(op: Operation, source: string): Fix[] {
     const value = inverse.length === 1 ? pythonString(inverse[0] as string) : `[${inverse.map(pythonString).join(', ')}]`;
     fixes.push({ title: `Add reverse_sql: ${inverse.join(' ')}`, edits: [setReverse(sqlNode, reverse, 'reverse_sql', value, source)], isPreferred: true, safe: false });
   }
-  fixes.push({ title: `Add reverse_sql=${noop}`, edits: [setReverse(sqlNode, reverse, 'reverse_sql', noop, source)], isPreferred: !inverse, safe: false });
+  // `reverse_sql=None` written out is the authors' choice to stop a rollback here (review 26,
+  // tilavarauspalvelu 0114: a rollback past it would drop a view through a CASCADE): no no-op for it.
+  if (!reverse) fixes.push({ title: `Add reverse_sql=${noop}`, edits: [setReverse(sqlNode, reverse, 'reverse_sql', noop, source)], isPreferred: !inverse, safe: false });
   return fixes;
 }

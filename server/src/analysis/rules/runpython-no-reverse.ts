@@ -106,7 +106,11 @@ export const runpythonNoReverse: Rule = {
         range: rangeOf(op.callee),
         message:
           `${op.name} ${how}: \`migrate\` cannot roll this migration back and ${stops(op.container?.name)}. ` +
-          (hurt ? `No fix is offered: ${hurt}.` : `Give it a reverse function, or migrations.RunPython.noop when nothing needs undoing.`),
+          (rp.reverseState === 'none'
+            ? `If None is on purpose (the change cannot be undone), say why in a suppression; else give it a reverse function (none is offered for an explicit None).`
+            : hurt
+              ? `No fix is offered: ${hurt}.`
+              : `Give it a reverse function, or migrations.RunPython.noop when nothing needs undoing.`),
         fixes: hurt ? [] : runPythonReverseFixes(op, ctx.source, ctx.model.moduleScope),
       });
     }

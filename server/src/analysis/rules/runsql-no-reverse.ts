@@ -19,7 +19,9 @@ export const runsqlNoReverse: Rule = {
         range: rangeOf(op.callee),
         message:
           `${op.name} ${how}: \`migrate\` cannot roll this migration back and ${stops(op.container?.name)}. ` +
-          `Give it the inverse SQL, or migrations.RunSQL.noop when nothing needs undoing.`,
+          (rs.reverseState === 'none'
+            ? `If None is on purpose (the change cannot be undone), say why in a suppression; else give it the inverse SQL (a no-op reverse is not offered for an explicit None).`
+            : `Give it the inverse SQL, or migrations.RunSQL.noop when nothing needs undoing.`),
         fixes: runSqlReverseFixes(op, ctx.source),
       });
     }
