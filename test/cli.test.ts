@@ -278,6 +278,27 @@ describe('cli: settings and file selection', () => {
     assert.ok(found.some((f) => f.path === 'scripts/custom_migration.py'), 'a Migration class outside migrations/ is found by content');
   });
 
+  it('says from which migration on an app\'s model state is lost, and how many migrations that leaves unchecked (review 26: tilavarauspalvelu 0014)', () => {
+    const root = tempDir();
+    const dir = join(root, 'shop', 'migrations');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(root, 'shop', '__init__.py'), '');
+    writeFileSync(join(dir, '__init__.py'), '');
+    const head = (parent: string | null) => `from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [${parent ? `("shop", "${parent}")` : ''}]\n`;
+    writeFileSync(join(dir, '0001_initial.py'), `${head(null)}    initial = True\n    operations = [migrations.CreateModel(name="Order", fields=[("id", models.AutoField(primary_key=True))])]\n`);
+    writeFileSync(join(dir, '0002_helpers.py'), `from shop.ops import more_operations\n${head('0001_initial')}    operations = more_operations()\n`);
+    writeFileSync(join(dir, '0003_total.py'), `${head('0002_helpers')}    operations = [migrations.AddField("order", "total", models.IntegerField(default=0))]\n`);
+    writeFileSync(join(dir, '0004_note.py'), `${head('0003_total')}    operations = [migrations.AddField("order", "note", models.TextField(default=""))]\n`);
+    const run = cli(['check', '--format', 'json', '.'], root);
+    assert.match(run.stderr, /the model state of app 'shop' cannot be followed from shop\/migrations\/0002_helpers\.py on: an operation there \(or a list of operations\) cannot be read statically, so the rules that need the state \(NOT NULL columns, index builds, drops, renames, table names\) say nothing about it and the 2 migrations after it\./);
+    // Read, the operations give the state back: no note, and the NOT NULL columns are reported.
+    writeFileSync(join(dir, '0002_helpers.py'), `${head('0001_initial')}    operations = []\n`);
+    const read = cli(['check', '--format', 'json', '.'], root);
+    assert.doesNotMatch(read.stderr, /cannot be followed/);
+    assert.equal((JSON.parse(read.stdout) as JsonFinding[]).filter((f) => f.rule === 'add-field-not-null').length, 2);
+    assert.doesNotMatch(cli(['check', '--quiet', '--format', 'json', '.'], root).stderr, /cannot be followed/, '--quiet says nothing');
+  });
+
   it('says which migrations are checked without the project view: outside any migrations folder, or under an app label two folders claim', () => {
     const { run } = json([]);
     assert.match(run.stderr, /1 migration is in no app's migrations folder \(scripts\/custom_migration\.py\): checked alone, without the migration graph and the model state/);

@@ -223,6 +223,8 @@ describe('language server: the project view', () => {
     one.write('billing/reports/migrations/__init__.py', '');
     one.write('billing/reports/migrations/0001_initial.py', migration(''));
     one.write('billing/reports/apps.py', 'from django.apps import AppConfig\n\n\nclass Config(AppConfig):\n    name = "billing.reports"\n    label = make_label()\n');
+    // Operations the linter cannot read: the log says from where billing's model state is lost, as check does.
+    one.write('billing/migrations/0002_built.py', "from django.db import migrations\nfrom billing.ops import build\n\n\nclass Migration(migrations.Migration):\n    dependencies = [('billing', '0001_initial')]\n    operations = build()\n");
     const other = emptyProject();
     other.write('pyproject.toml', '');
     other.write('shop/migrations/__init__.py', '');
@@ -240,6 +242,8 @@ describe('language server: the project view', () => {
       assert.deepEqual(actual, expected);
       const note = `${basename(one.root)}: the app label of billing/reports cannot be read from its apps.py`;
       await client.waitFor(() => client.logs.some((l) => l.startsWith(note)), note);
+      const lost = `${basename(one.root)}: the model state of app 'billing' cannot be followed from billing/migrations/0002_built.py on`;
+      await client.waitFor(() => client.logs.some((l) => l.startsWith(lost)), lost);
     } finally {
       await client.stop();
     }

@@ -19,6 +19,7 @@ import { PyprojectCache } from '../config/pyproject';
 import type { CheckOptions } from './options';
 import { ConfigResolver } from './project-config';
 import { fillFingerprints, lintProject, planProject, viewNotes } from './project-run';
+import { lostStateNote } from '../workspace/project-layout';
 import { POOL_THRESHOLD, startWorkersEarly } from './lint-all';
 import type { EarlyWorkers } from './worker-pool';
 import { assumedDatabaseNote, findingsExitCode } from './report';
@@ -192,6 +193,7 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
     );
   }
   for (const note of viewNotes(outcome.ambiguousLabels, outcome.unlabelledApps)) info(note);
+  for (const lost of outcome.lostStates ?? []) info(lostStateNote(lost.app, lost.path, lost.after));
   const unloadable = outcome.unloadable;
   if (unloadable.length > 0) {
     const n = unloadable.length;

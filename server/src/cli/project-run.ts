@@ -86,6 +86,8 @@ export interface ProjectOutcome {
   unloadable: string[];
   /** Of outsideApps, the folders named `migrations` without an `__init__.py` (as shown): Django takes such an app for one without migrations. */
   namespaceFolders: string[];
+  /** Apps whose model state is lost from a migration on (as shown), and how many of their migrations come after it. */
+  lostStates?: Array<{ app: string; path: string; after: number }>;
 }
 
 /** The app folders of those tasks' migrations whose label cannot be read, shown as `show` says, sorted. */
@@ -199,7 +201,9 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
     }
     findings.set(i, final.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, range: f.range, related: f.related, ...(f.fingerprint !== undefined ? { fingerprint: f.fingerprint } : {}) })));
   });
-  return { findings, creates: [...creates.values()], outsideApps, ambiguousLabels: [...ambiguous].sort(), unlabelledApps: unlabelled(layout, unread, (_dir, t) => dirname(dirname(t.path))), unloadable: unloadable.sort(), namespaceFolders: [...namespaceFolders].sort() };
+  const shown = new Map(tasks.map((t) => [t.file, t.path]));
+  const lostStates = views.all().flatMap((v) => v.lostStates()).map((l) => ({ app: l.app, path: shown.get(l.file) ?? l.file, after: l.after }));
+  return { findings, creates: [...creates.values()], outsideApps, ambiguousLabels: [...ambiguous].sort(), unlabelledApps: unlabelled(layout, unread, (_dir, t) => dirname(dirname(t.path))), unloadable: unloadable.sort(), namespaceFolders: [...namespaceFolders].sort(), lostStates };
 }
 
 /** Only what the report needs of a result (a cached project step keeps nothing more). */

@@ -7,7 +7,7 @@
  * last keystroke for the others. Publishing is the caller's; this module holds no connection.
  */
 import * as crypto from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { analyzeFile, finalizeFindings, projectFindings, quickAnalysis, summarizeTree, textAnalysis, viewAnswers, type FileAnalysis, type ProjectContext, type RawFinding } from '../analysis/engine';
 import { findingFingerprint } from '../analysis/fingerprint';
@@ -28,7 +28,7 @@ import type { DecodedSource } from '../workspace/source-encoding';
 import { readSourceFile } from '../workspace/read-source';
 import { ProjectModel, type ProjectChange } from '../workspace/project-model';
 import { overrideFolders, POSTGRES_NAMES } from '../workspace/project-loader';
-import { projectRootOf, projectsOf, viewNotes } from '../workspace/project-layout';
+import { lostStateNote, projectRootOf, projectsOf, viewNotes } from '../workspace/project-layout';
 import { targetOf } from '../config/settings';
 import type { LintService, ResolvedSettings } from './lint-service';
 import { uriToPath } from './lint-service';
@@ -391,14 +391,15 @@ export class WorkspaceLinter {
 
   /**
    * What the log says after a scan about migrations linted without the project view (labels two
-   * folders claim, apps whose apps.py label cannot be read), per workspace folder (per project for
-   * folders of one project).
+   * folders claim, apps whose apps.py label cannot be read) or without a model state (an app's state
+   * lost from a migration on), per workspace folder (per project for folders of one project).
    */
   viewNotes(): string[] {
     return [...this.models].flatMap(([folder, model]) => {
       const root = this.modelRoot.get(folder) ?? folder;
       const out = model.outOfView(root);
-      return viewNotes(out.ambiguous, out.unlabelled).map((note) => (this.models.size > 1 ? `${basename(root)}: ${note}` : note));
+      const lost = (model.view()?.lostStates() ?? []).map((l) => lostStateNote(l.app, relative(root, l.file) || l.file, l.after));
+      return [...viewNotes(out.ambiguous, out.unlabelled), ...lost].map((note) => (this.models.size > 1 ? `${basename(root)}: ${note}` : note));
     });
   }
 

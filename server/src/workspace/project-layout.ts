@@ -163,6 +163,17 @@ export function viewNotes(ambiguousLabels: readonly string[], unlabelledApps: re
   return notes;
 }
 
+/**
+ * The note for an app whose model state is lost from a migration on (ProjectView.lostStates): what the
+ * rules that need the state then leave unsaid, so that the silence is not taken for a clean bill.
+ */
+export function lostStateNote(app: string, shown: string, after: number): string {
+  return (
+    `the model state of app '${app}' cannot be followed from ${shown} on: an operation there (or a list of operations) cannot be read statically, ` +
+    `so the rules that need the state (NOT NULL columns, index builds, drops, renames, table names) say nothing about ${after === 0 ? 'the rest of that migration' : `it and the ${after} migration${after === 1 ? '' : 's'} after it`}.`
+  );
+}
+
 /** What marks the root of a project (or of a package that is one): the first found going up from a run's root. */
 const PROJECT_MARKERS = ['manage.py', 'pyproject.toml', 'setup.py', 'setup.cfg', '.git'];
 

@@ -102,8 +102,10 @@ export function modelEntry(state: AppState, model: string): ModelEntry {
 
 /** Third-party operations known to leave models and tables alone. */
 // django-pgtrigger's AddTrigger / RemoveTrigger change a model's triggers only, no field or table
-// (review 26: courtlistener tracks its big tables with them, which left them unknown from then on).
-const NEUTRAL_OPERATIONS = new Set(['IgnoreMigration', 'AddTrigger', 'RemoveTrigger']);
+// (review 26: courtlistener tracks its big tables with them, which left them unknown from then on);
+// wagtail's BootstrapTranslatableModel is a RunPython that fills rows (wagtailcore 0056 left the app's
+// 42 later migrations unknown).
+const NEUTRAL_OPERATIONS = new Set(['IgnoreMigration', 'AddTrigger', 'RemoveTrigger', 'BootstrapTranslatableModel']);
 
 /** Options AlterModelOptions replaces wholesale (Django's ALTER_OPTION_KEYS), those we keep. */
 const ALTER_OPTION_KEYS = new Set(['managed']);
