@@ -102,6 +102,8 @@ describe('check --unsafe-fixes on damaged migrations', () => {
   it('ends normally, edits no file Python cannot compile, and leaves every fixed file compiling', () => {
     const root = temps.make();
     cpSync(join(FIXTURES, 'rules'), root, { recursive: true });
+    // Fixtures in Python 2 spellings never compile; the linter reads (and fixes) them on purpose.
+    const python2 = new Set(notCompiling(root));
     const rand = random(20261205);
     const files = pyFiles(root);
     const damagedFiles = new Set<string>();
@@ -114,7 +116,7 @@ describe('check --unsafe-fixes on damaged migrations', () => {
       damagedFiles.add(relative(root, file));
     }
     const broken = notCompiling(root);
-    const brokenByDamage = broken.filter((rel) => damagedFiles.has(rel));
+    const brokenByDamage = broken.filter((rel) => damagedFiles.has(rel) && !python2.has(rel));
     // Both sides are exercised: many files Python refuses, many it compiles.
     assert.ok(damagedFiles.size > 150 && brokenByDamage.length > 100 && broken.length < files.length - 100, `${damagedFiles.size} damaged, ${brokenByDamage.length} of them and ${broken.length} of ${files.length} in all not compiling`);
     const before = new Map(brokenByDamage.map((rel) => [rel, readFileSync(join(root, rel))]));
