@@ -423,7 +423,9 @@ function handsRowsTo(unit: CodeUnit, from: string, to: string): boolean {
 }
 
 /** Whether the project view says the imported class was never a model of its app; without the view, it is asked for. */
-function notAModel(bare: ImportedModel, ctx: RuleContext): boolean {
+function notAModel(bare: ImportedModel, unit: CodeUnit, ctx: RuleContext): boolean {
+  // Queried through a manager: a model (asking the view would only cost a second lint of the file).
+  if (new RegExp(`(?<![\\w.])${bare.name}\\.(?:objects|_default_manager|_base_manager)\\b`).test(unit.node.text)) return false;
   if (!ctx.project) {
     ctx.needsView?.(`whether ${bare.model} is a model`);
     return false;
@@ -448,7 +450,7 @@ export const runpythonModelImport: Rule = {
       }
       if (filter && !filter(facts.unit.node.text)) continue;
       // A class of a models module that the app's migrations never made a model is no model (casepro `msgs/0030`).
-      const uses = modelUses(facts.unit, names).filter((use) => !use.bare || use.swappable !== undefined || use.userModel || !notAModel(use.bare, ctx));
+      const uses = modelUses(facts.unit, names).filter((use) => !use.bare || use.swappable !== undefined || use.userModel || !notAModel(use.bare, facts.unit, ctx));
       // Code the historical model lacks: the swap would raise, so no fix.
       const refusals = uses.map((use) => (use.bare ? swapRefusal(use.bare, facts.unit, ctx) : null));
       // A model left as today's beside one made historical: an instance of one assigned to the
