@@ -273,8 +273,8 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
     const c = configOf.get(file);
     const config = c === undefined ? undefined : resolver.configs[c];
     const resolved = c === undefined ? undefined : resolver.resolved[c];
-    return config && resolved ? { target: config.target, databaseSet: resolved.databaseSet } : undefined;
-  });
+    return config && resolved ? { target: config.target, databaseSet: resolved.databaseSet, ...(resolved.djangoFrom ? { djangoFrom: resolved.djangoFrom } : {}) } : undefined;
+  }, io.cwd);
   if (note) info(note);
   if (options.diff) {
     // The diff is the output: findings would describe the text before the fixes.

@@ -35,6 +35,8 @@ export interface ResolvedConfig {
   index: number;
   /** The pyproject.toml names the database the project deploys to (else the findings assume PostgreSQL). */
   databaseSet: boolean;
+  /** The lock or requirements file the Django version was read from, when no `django-version` is set. */
+  djangoFrom?: string;
 }
 
 /** Applies --select and --ignore on top of the merged settings. */
@@ -92,13 +94,13 @@ export class ConfigResolver {
 
   forDirectory(dir: string, fallbackRoot: string): ResolvedConfig {
     const project = this.explicit ?? this.cache.configFor(dir, fallbackRoot);
-    const key = project.file ?? `\0${fallbackRoot}`;
+    const key = `${project.file ?? `\0${fallbackRoot}`}\0${project.djangoFrom ?? ''}`;
     const known = this.byKey.get(key);
     if (known) return known;
     for (const problem of project.problems) this.warn(problem);
     const settings = mergeSettings(project.settings);
     settings.rules = applyOverrides(settings.rules, this.overrides);
-    const resolved: ResolvedConfig = { file: project.file, settings, matcher: new FileMatcher(settings, project.root), index: this.configs.length, databaseSet: project.settings.database !== undefined };
+    const resolved: ResolvedConfig = { file: project.file, settings, matcher: new FileMatcher(settings, project.root), index: this.configs.length, databaseSet: project.settings.database !== undefined, ...(project.djangoFrom ? { djangoFrom: project.djangoFrom } : {}) };
     this.configs.push({
       rules: settings.rules,
       batchSize: settings.batchSize,

@@ -2,6 +2,7 @@
  * Shared by the output formats: the run's findings as one list in output order (path, line,
  * column), with 1-based positions, and the exit status the findings call for.
  */
+import { relative } from 'node:path';
 import { ruleById } from '../analysis/rules';
 import type { TargetDatabase } from '../analysis/target-database';
 import type { Severity } from '../analysis/types';
@@ -49,10 +50,10 @@ export function findingsExitCode(report: RunReport, failOn: FailOn): 0 | 1 {
  * Null when there is nothing to say. `settingsOf` gives a reported file's target and whether its
  * pyproject.toml set `database`.
  */
-export function assumedDatabaseNote(report: RunReport, settingsOf: (file: string) => { target: TargetDatabase; databaseSet: boolean } | undefined): string | null {
+export function assumedDatabaseNote(report: RunReport, settingsOf: (file: string) => { target: TargetDatabase; databaseSet: boolean; djangoFrom?: string } | undefined, cwd = process.cwd()): string | null {
   const rules = new Set<string>();
   let count = 0;
-  let assumed: TargetDatabase | null = null;
+  let assumed: { target: TargetDatabase; djangoFrom?: string } | null = null;
   for (const f of report.files) {
     const s = settingsOf(f.file);
     if (!s || s.databaseSet) continue;
@@ -60,14 +61,18 @@ export function assumedDatabaseNote(report: RunReport, settingsOf: (file: string
       if (!ruleById(x.rule)?.meta.followsDatabase) continue;
       rules.add(x.rule);
       count++;
-      assumed ??= s.target;
+      assumed ??= s;
     }
   }
   if (!assumed) return null;
-  const [major, minor] = assumed.djangoVersion;
+  const [major, minor] = assumed.target.djangoVersion;
+  // A Django version read from the project's lock or requirements file is said so, not called a default.
+  const versions = assumed.djangoFrom
+    ? `PostgreSQL ${assumed.target.postgresqlVersion} (the default) with Django ${major}.${minor} (pinned in ${relative(cwd, assumed.djangoFrom) || assumed.djangoFrom})`
+    : `PostgreSQL ${assumed.target.postgresqlVersion} with Django ${major}.${minor}, the defaults`;
   return (
     `${count === 1 ? '1 finding' : `${count} findings`} (${[...rules].sort().join(', ')}) ${count === 1 ? 'assumes' : 'assume'} the project deploys to ` +
-    `PostgreSQL ${assumed.postgresqlVersion} with Django ${major}.${minor}, the defaults: the settings of ${count === 1 ? 'its file name' : 'their files name'} no database. ` +
+    `${versions}: the settings of ${count === 1 ? 'its file name' : 'their files name'} no database. ` +
     'Say which in [tool.migration-guard]: database = "postgresql", "mysql" or "sqlite" (and postgresql-version, django-version), and this note goes away.'
   );
 }

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { DjangoPins } from './django-pin';
 import { parse as parseToml } from 'smol-toml';
 import { parseSettings, type PartialSettings } from './settings';
 
@@ -16,12 +17,15 @@ export interface ProjectConfig {
   problems: string[];
   /** The file has a `[tool.migration-guard]` table. */
   hasTable: boolean;
+  /** Where `settings.djangoVersion` was read when no table set it: the project's lock or requirements file. */
+  djangoFrom?: string;
 }
 
 export class PyprojectCache {
   private readonly byDir = new Map<string, string | null>();
   private readonly byFile = new Map<string, { mtimeMs: number; config: ProjectConfig }>();
   private readonly absent = new Set<string>();
+  private readonly pins = new DjangoPins();
 
   /**
    * The nearest pyproject.toml at or above `dir` (not above `stop`, when given) that has a
@@ -55,11 +59,16 @@ export class PyprojectCache {
     this.absent.add(dir);
   }
 
-  /** The config that applies to files in `dir`. */
+  /**
+   * The config that applies to files in `dir`; without a `django-version` of its own, the Django
+   * version the project pins (django-pin.ts), from the nearest lock or requirements file above `dir`.
+   */
   configFor(dir: string, fallbackRoot: string, stop?: string): ProjectConfig {
     const file = this.find(dir, stop);
-    if (!file) return { file: null, root: fallbackRoot, settings: {}, problems: [], hasTable: false };
-    return this.read(file);
+    const config: ProjectConfig = file ? this.read(file) : { file: null, root: fallbackRoot, settings: {}, problems: [], hasTable: false };
+    if (config.settings.djangoVersion !== undefined) return config;
+    const pin = this.pins.forDirectory(dir, stop);
+    return pin ? { ...config, settings: { ...config.settings, djangoVersion: pin.version }, djangoFrom: pin.from } : config;
   }
 
   read(file: string): ProjectConfig {
@@ -81,6 +90,7 @@ export class PyprojectCache {
     this.byDir.clear();
     this.byFile.clear();
     this.absent.clear();
+    this.pins.clear();
   }
 }
 

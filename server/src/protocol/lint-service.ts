@@ -10,7 +10,7 @@ import { definesMigrationClass } from '../analysis/migration-model';
 import type { Tree } from '../analysis/parser';
 import type { Finding } from '../analysis/types';
 import { FileMatcher, MIGRATION_CLASS_HINT } from '../config/file-matcher';
-import { PyprojectCache } from '../config/pyproject';
+import { PyprojectCache, type ProjectConfig } from '../config/pyproject';
 import { mergeSettings, parseSettings, targetOf, type PartialSettings, type Settings } from '../config/settings';
 import { EditorBaselines } from './editor-baseline';
 
@@ -128,8 +128,8 @@ export class LintService {
     const folder = file ? this.folderOf(file) : null;
     const editor = this.editorSettings.get(folder ?? '') ?? {};
     const fallbackRoot = folder ?? (file ? dirname(file) : process.cwd());
-    const project = file ? this.pyproject.configFor(dirname(file), fallbackRoot, folder ?? undefined) : { file: null, root: fallbackRoot, settings: {}, problems: [] };
-    const key = this.byConfig && file ? `${folder ?? ''}\0${project.file ?? ''}\0${project.root}` : null;
+    const project: Pick<ProjectConfig, 'file' | 'root' | 'settings' | 'problems' | 'djangoFrom'> = file ? this.pyproject.configFor(dirname(file), fallbackRoot, folder ?? undefined) : { file: null, root: fallbackRoot, settings: {}, problems: [] };
+    const key = this.byConfig && file ? `${folder ?? ''}\0${project.file ?? ''}\0${project.root}\0${project.djangoFrom ?? ''}` : null;
     const shared = key === null ? undefined : this.byConfig?.get(key);
     if (shared) return { ...shared, file };
     const settings = mergeSettings(project.settings, editor);

@@ -1,0 +1,107 @@
+/**
+ * The Django version a project pins, read from its lock or requirements files: what the findings'
+ * wording and fixes follow when `[tool.migration-guard]` sets no `django-version` (review 26:
+ * courtlistener runs Django 6.0, and the NOT NULL fix wrote three migrations where `db_default`
+ * would do). Read, never executed: the exact version of a lock file (uv.lock, poetry.lock,
+ * Pipfile.lock), else an `==` pin of a requirements file. A range (`>=4.2`) says nothing exact and
+ * is not taken.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+export interface DjangoPin {
+  version: readonly [number, number];
+  /** The file it was read from. */
+  from: string;
+}
+
+/** Where a project keeps its pins, in the order they are trusted (a lock file is exact). */
+const PIN_FILES = ['uv.lock', 'poetry.lock', 'Pipfile.lock', 'requirements.txt', 'requirements/base.txt', 'requirements/production.txt', 'requirements/prod.txt', 'requirements/common.txt'];
+
+/** Lock files larger than this are not read (a pin sits in the first few megabytes of any real one). */
+const MAX_PIN_FILE = 16 * 1024 * 1024;
+
+function versionOf(major: string | undefined, minor: string | undefined): readonly [number, number] | null {
+  const a = Number(major);
+  const b = Number(minor);
+  return Number.isInteger(a) && Number.isInteger(b) && a >= 1 && a < 100 ? [a, b] : null;
+}
+
+/** The Django version one pin file states, or null. */
+export function pinnedIn(file: string, text: string): readonly [number, number] | null {
+  const name = file.replace(/\\/g, '/').split('/').pop() ?? '';
+  if (name === 'uv.lock' || name === 'poetry.lock') {
+    // [[package]] / name = "django" / version = "6.0.7"
+    const m = /^\[\[package\]\]\s*\r?\nname\s*=\s*"django"\s*\r?\nversion\s*=\s*"(\d+)\.(\d+)/im.exec(text);
+    return m ? versionOf(m[1], m[2]) : null;
+  }
+  if (name === 'Pipfile.lock') {
+    const m = /"django"\s*:\s*\{[^{}]*?"version"\s*:\s*"==(\d+)\.(\d+)/i.exec(text);
+    return m ? versionOf(m[1], m[2]) : null;
+  }
+  const m = /^[ \t]*django[ \t]*(?:\[[^\]]*\])?[ \t]*==[ \t]*(\d+)\.(\d+)/im.exec(text);
+  return m ? versionOf(m[1], m[2]) : null;
+}
+
+/** The lowest Django version a package's own metadata declares it supports (`>=` / `~=` in pyproject.toml, setup.cfg or setup.py), or null. */
+function oldestSupported(dir: string): (readonly [number, number] & { from: string }) | null {
+  for (const name of ['pyproject.toml', 'setup.cfg', 'setup.py']) {
+    const file = join(dir, name);
+    let text: string;
+    try {
+      text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    } catch {
+      text = '';
+    }
+    const m = /["'\s]django(?:\[[^\]]*\])?\s*(?:>=|~=)\s*(\d+)\.(\d+)/i.exec(text);
+    const version = m ? versionOf(m[1], m[2]) : null;
+    if (version) return Object.assign([version[0], version[1]] as const, { from: file });
+  }
+  return null;
+}
+
+/**
+ * Finds and reads the pins of the projects migrations live in: the nearest folder at or above a
+ * migration's folder that holds a pin file answers for it. Answers are kept per folder for the
+ * life of the cache (a run, or the editor until settings or a pyproject.toml change).
+ */
+export class DjangoPins {
+  private readonly byDir = new Map<string, DjangoPin | null>();
+
+  /** The pin for files in `dir`, searching up to `stop` (inclusive) when given. */
+  forDirectory(dir: string, stop?: string): DjangoPin | null {
+    const known = this.byDir.get(dir);
+    if (known !== undefined) return known;
+    let found: DjangoPin | null = null;
+    let stated = false;
+    for (const name of PIN_FILES) {
+      const file = join(dir, name);
+      if (!existsSync(file)) continue;
+      stated = true;
+      let version: readonly [number, number] | null = null;
+      try {
+        if (statSync(file).size <= MAX_PIN_FILE) version = pinnedIn(file, readFileSync(file, 'utf8'));
+      } catch {
+        version = null;
+      }
+      if (version) {
+        // A package that declares the Django versions it supports (`Django>=4.2,<6.1`: wagtail) runs its
+        // migrations on the oldest of them too, whatever its own lock file pins for development.
+        const oldest = oldestSupported(dir);
+        found = oldest && (oldest[0] < version[0] || (oldest[0] === version[0] && oldest[1] < version[1])) ? { version: oldest, from: oldest.from } : { version, from: file };
+        break;
+      }
+    }
+    // A folder with pin files that pin no Django exactly ends the search: a parent's pins are another project's.
+    if (!found && !stated) {
+      const parent = dirname(dir);
+      found = parent === dir || dir === stop ? null : this.forDirectory(parent, stop);
+    }
+    this.byDir.set(dir, found);
+    return found;
+  }
+
+  clear(): void {
+    this.byDir.clear();
+  }
+}

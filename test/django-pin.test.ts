@@ -1,0 +1,63 @@
+/**
+ * The Django version a project pins (config/django-pin.ts): read from its lock or requirements file
+ * when `[tool.migration-guard]` sets none, for the CLI and the editor alike (review 26: courtlistener
+ * runs Django 6.0, and the tool wrote a three-migration fix where `db_default` would do).
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { DjangoPins, pinnedIn } from '../server/src/config/django-pin';
+import { PyprojectCache } from '../server/src/config/pyproject';
+import { runCli, TempDirs } from './helpers/cli';
+
+const temps = new TempDirs();
+after(() => temps.removeAll());
+
+describe('the Django version a project pins', () => {
+  it('reads uv.lock, poetry.lock, Pipfile.lock and == pins of requirements files, and nothing looser', () => {
+    assert.deepEqual(pinnedIn('uv.lock', '[[package]]\nname = "dj-database-url"\nversion = "2.1.0"\n\n[[package]]\nname = "django"\nversion = "6.0.7"\n'), [6, 0]);
+    assert.deepEqual(pinnedIn('poetry.lock', '[[package]]\nname = "Django"\nversion = "4.2.11"\ndescription = "…"\n'), [4, 2]);
+    assert.deepEqual(pinnedIn('Pipfile.lock', '{"default": {"django": {"hashes": [], "index": "pypi", "version": "==3.2.25"}}}'), [3, 2]);
+    assert.deepEqual(pinnedIn('requirements.txt', '# web\nDjango==5.1.4  # LTS soon\npsycopg[binary]==3.2\n'), [5, 1]);
+    assert.deepEqual(pinnedIn('requirements.txt', 'django[argon2] == 5.2.1\n'), [5, 2]);
+    assert.equal(pinnedIn('requirements.txt', 'Django>=4.2,<6\n'), null);
+    assert.equal(pinnedIn('requirements.txt', 'django-filter==24.2\n'), null);
+    assert.equal(pinnedIn('uv.lock', '[[package]]\nname = "django-filter"\nversion = "24.2"\n'), null);
+  });
+
+  it("takes the nearest pin file above a migrations folder; a package's declared oldest Django wins over its lock", () => {
+    const root = temps.make();
+    mkdirSync(join(root, 'backend', 'shop', 'migrations'), { recursive: true });
+    writeFileSync(join(root, 'backend', 'poetry.lock'), '[[package]]\nname = "django"\nversion = "5.1.2"\n');
+    writeFileSync(join(root, 'requirements.txt'), 'Django==3.2.1\n');
+    const pins = new DjangoPins();
+    assert.deepEqual(pins.forDirectory(join(root, 'backend', 'shop', 'migrations')), { version: [5, 1], from: join(root, 'backend', 'poetry.lock') });
+    writeFileSync(join(root, 'backend', 'pyproject.toml'), '[project]\nname = "shop"\ndependencies = ["Django>=4.2,<6"]\n');
+    const pin = new DjangoPins().forDirectory(join(root, 'backend', 'shop', 'migrations'));
+    assert.deepEqual([...(pin?.version ?? [])], [4, 2]);
+    assert.equal(pin?.from, join(root, 'backend', 'pyproject.toml'));
+    // A django-version of [tool.migration-guard] wins over any pin.
+    writeFileSync(join(root, 'backend', 'pyproject.toml'), '[project]\ndependencies = ["Django>=4.2"]\n\n[tool.migration-guard]\ndjango-version = "5.0"\n');
+    const config = new PyprojectCache().configFor(join(root, 'backend', 'shop', 'migrations'), root);
+    assert.deepEqual(config.settings.djangoVersion, [5, 0]);
+    assert.equal(config.djangoFrom, undefined);
+  });
+
+  it('words the findings for the pinned Django in check, and says where the version comes from', () => {
+    const root = temps.make();
+    const dir = join(root, 'shop', 'migrations');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(root, 'shop', '__init__.py'), '');
+    writeFileSync(join(dir, '__init__.py'), '');
+    writeFileSync(join(dir, '0001_initial.py'), 'from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    operations = [migrations.CreateModel(name="Order", fields=[("id", models.AutoField(primary_key=True))])]\n');
+    writeFileSync(join(dir, '0002_order_total.py'), 'from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("shop", "0001_initial")]\n    operations = [migrations.AddField("order", "total", models.IntegerField(default=0))]\n');
+    const before = runCli(['check', '--no-cache', '--format', 'json', '.'], root);
+    assert.match(before.stderr, /PostgreSQL 14 with Django 4\.2, the defaults/);
+    assert.doesNotMatch(before.stdout, /db_default/);
+    writeFileSync(join(root, 'uv.lock'), '[[package]]\nname = "django"\nversion = "6.0.2"\n');
+    const pinned = runCli(['check', '--no-cache', '--format', 'json', '.'], root);
+    assert.match(pinned.stderr, /PostgreSQL 14 \(the default\) with Django 6\.0 \(pinned in uv\.lock\)/);
+    assert.match(pinned.stdout, /db_default/);
+  });
+});
