@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { mayImportModels } from '../server/src/analysis/rules/runpython-model-import';
-import { TempDirs, writeFileIn } from './helpers/cli';
+import { runCli, TempDirs, writeFileIn } from './helpers/cli';
 import { lint, lintProject } from './helpers/lint';
 import { FIXTURES } from './helpers/paths';
 import { pythonSyntaxError } from './helpers/python';
@@ -274,6 +274,32 @@ class Migration(migrations.Migration):
     // Alone, without the view, the class is taken for a model as before.
     const alone = (await lint(migration('from shop.models import ContainsTest, Order', 'for order in Order.objects.all():\n        order.tests = ContainsTest(["a"]).to_json()\n        order.save()'))).findings.filter((f) => f.rule === 'runpython-model-import');
     assert.equal(alone.length, 2);
+  });
+});
+
+describe('runpython-model-import in check: models of a deeper path are swapped once the view names their app', () => {
+  const temps = new TempDirs();
+  after(() => temps.removeAll());
+  it('does not take them for models no fix can swap in the run without the view (baserow database/0081)', () => {
+    const root = temps.make();
+    writeFileIn(join(root, 'apps/__init__.py'), '');
+    writeFileIn(join(root, 'apps/shop/__init__.py'), '');
+    writeFileIn(join(root, 'apps/shop/migrations/__init__.py'), '');
+    writeFileIn(join(root, 'apps/shop/migrations/0001_initial.py'), `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel(name="Order", fields=[("id", models.AutoField(primary_key=True))]),
+        migrations.CreateModel(name="Line", fields=[("id", models.AutoField(primary_key=True)), ("order", models.ForeignKey(on_delete=models.CASCADE, to="shop.order"))]),
+    ]
+`);
+    writeFileIn(join(root, 'apps/shop/migrations/0002_lines.py'), migration('from apps.shop.models import Line, Order', 'for order in Order.objects.all():\n        Line.objects.create(order=order)'));
+    const run = runCli(['check', '--no-cache', '--format', 'json', '--select', 'runpython-model-import', '.'], root);
+    const messages = (JSON.parse(run.stdout) as Array<{ message: string }>).map((f) => f.message);
+    assert.equal(messages.length, 2, run.stderr);
+    for (const m of messages) assert.doesNotMatch(m, /No fix is offered/, m);
   });
 });
 

@@ -461,6 +461,8 @@ export const runpythonModelImport: Rule = {
       const own = uses.map((use, i) => (apps && refusals[i] === null ? buildFix(use, facts.unit, apps, ctx, names) : null));
       const refused = uses.find((u, i) => u.bare && refusals[i] !== null);
       const unswapped = uses.filter((u, i) => u.bare && apps && refusals[i] === null && own[i] === null);
+      // Without the view a deeper path names no app (`baserow.contrib.database.models`): the view may.
+      if (unswapped.length > 0 && !ctx.project) ctx.needsView?.('app labels of models modules');
       uses.forEach((use, i) => {
         const name = use.bare?.name;
         const kept = refused ?? (name ? unswapped.find((k) => k.bare && k.bare.name !== name && handsRowsTo(facts.unit, name, k.bare.name)) : undefined);
