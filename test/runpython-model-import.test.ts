@@ -241,6 +241,32 @@ class Migration(migrations.Migration):
     }
   });
 
+  it('refuses the swap of a model built on django-parler (review 27: palvelutarjotin occurrences/0023)', async () => {
+    const root = temps.make();
+    writeFileIn(join(root, 'shop/__init__.py'), '');
+    writeFileIn(join(root, 'shop/migrations/__init__.py'), '');
+    writeFileIn(join(root, 'shop/migrations/0001_initial.py'), `import parler.models
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel(name="Level", fields=[("id", models.AutoField(primary_key=True)), ("level", models.IntegerField())], bases=(parler.models.TranslatableModelMixin, models.Model)),
+        migrations.CreateModel(name="Order", fields=[("id", models.AutoField(primary_key=True))]),
+    ]
+`);
+    const file = join(root, 'shop/migrations/0002_levels.py');
+    writeFileIn(file, migration('from shop.models import Level', 'for n in range(3):\n        Level.objects.create(level=n)'));
+    const found = (await lintProject(root)).get(file)?.findings.find((f) => f.rule === 'runpython-model-import');
+    assert.ok(found);
+    assert.deepEqual(found.fixes, []);
+    assert.match(found.message, /keeps `parler\.models\.TranslatableModelMixin` without the set-up today's class gets from its package/);
+    writeFileIn(file, migration('from shop.models import Order', 'Order.objects.filter(id=0).delete()'));
+    const plain = (await lintProject(root)).get(file)?.findings.find((f) => f.rule === 'runpython-model-import');
+    assert.deepEqual(plain?.fixes.map((f) => f.title), ['Use Order = apps.get_model("shop", "Order")']);
+  });
+
   it('reports no class of a models module that the app\'s migrations never made a model (review 25: casepro msgs/0030)', async () => {
     const root = temps.make();
     writeFileIn(join(root, 'shop/__init__.py'), '');

@@ -25,7 +25,23 @@ export interface ImportedModel {
 export function swapRefusal(bare: ImportedModel, unit: CodeUnit, ctx: RuleContext): string | null {
   const attribute = classAttributeUsed(bare.name, unit);
   if (attribute) return `reads \`${attribute}\`, which the historical model does not have`;
-  return managerMethodUsed(bare.name, unit, MIGRATION_MANAGERS.get(`${bare.module}.${bare.model}`)) ?? rowMethodUsed(bare.name, unit) ?? handedToLiveCode(bare.name, unit) ?? todayMemberRead(bare, unit, ctx);
+  return managerMethodUsed(bare.name, unit, MIGRATION_MANAGERS.get(`${bare.module}.${bare.model}`)) ?? rowMethodUsed(bare.name, unit) ?? handedToLiveCode(bare.name, unit) ?? todayMemberRead(bare, unit, ctx) ?? packageBase(bare, ctx);
+}
+
+/**
+ * Base classes of packages whose models do not work as historical models: the class is there, the
+ * set-up its metaclass or app does for today's class is not (django-parler's translations:
+ * `AttributeError: 'NoneType' object has no attribute 'get_all_fields'`, review 27's palvelutarjotin
+ * `occurrences/0023`, `0030`; django-polymorphic's, django-mptt's and treebeard's tree and type
+ * bookkeeping likewise).
+ */
+const SET_UP_BY_PACKAGE = /^(?:parler|polymorphic|mptt|treebeard)\./;
+
+function packageBase(bare: ImportedModel, ctx: RuleContext): string | null {
+  const project = ctx.project;
+  const label = project?.view ? appLabelOf(bare.module, project) : null;
+  const base = label && project?.view ? project.view.customBases(project.file, label, bare.model).find((b) => SET_UP_BY_PACKAGE.test(b)) : undefined;
+  return base ? `uses a model whose historical class keeps \`${base}\` without the set-up today's class gets from its package, so the swap would fail` : null;
 }
 
 /** A module of models (`shop.models`, `auditlog.models.log`): what it binds are today's classes. */
