@@ -570,6 +570,25 @@ describe('"Batch this loop" beside other creates of the model it inserts', () =>
   });
 });
 
+/** Review 27 (adhocracy-plus `projects/0006`): rows a `defaultdict(Model)` made are new objects: save() inserts them. */
+describe('"Batch this loop" over the values of a defaultdict of a model', () => {
+  it('says INSERT and writes no bulk_update of objects without a primary key', async () => {
+    const { loops } = await batchThisLoop(
+      wrap(`    totals = defaultdict(Order)
+    for line in Line.objects.all():
+        totals[line.customer_id].total += line.amount
+    for customer_id, order in totals.items():
+        order.customer_id = customer_id
+        order.save()`).replace('from django.db import migrations', 'from collections import defaultdict\n\nfrom django.db import migrations'),
+    );
+    const finding = loops.find((f) => /totals\.items\(\)/.test(f.message));
+    assert.ok(finding, loops.map((f) => f.message).join('\n'));
+    assert.match(finding.message, /one INSERT per row/);
+    assert.match(finding.message, /its rows are new Order objects a defaultdict made: save\(\) inserts them, which bulk_update cannot/);
+    assert.equal(finding.fixes.find((f) => /bulk_update/.test(f.title)), undefined);
+  });
+});
+
 /** Review 25 (data-hub-api `export_win/0036`): the loop's variable rebuilt as a new object, then saved: INSERTs. */
 describe('"Batch this loop" when the loop makes its variable a new object', () => {
   it('says INSERT and batches the new rows with bulk_create', async () => {

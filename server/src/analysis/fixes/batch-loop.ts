@@ -25,7 +25,7 @@ import { createdThenSaved, typeErrorFallback } from './paired-writes';
 import { helperReadingModel, keyedByRow, modelHandedTo, modelReads, queryText, relationReadOf, selfRelationRead } from './reads-model';
 import { assignedFields, FIELD_NAMED_BY, FIELDS_LISTED_IN, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, keywordTexts, MARK, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
 import { chainOf, iterableChain, mayMixModels, modelNames, oneLine } from './loop-chain';
-import { boundModel, builtObjectUsed, constructedModel, keyRefusal, plainInsertSave, rebuiltFirst, ROW_READERS, rowModelOf } from './loop-objects';
+import { boundModel, builtObjectUsed, constructedModel, factoryModel, keyRefusal, plainInsertSave, rebuiltFirst, ROW_READERS, rowModelOf } from './loop-objects';
 import { mayRepeatRows } from './repeated-rows';
 import { cascadeFree, deleteCalls } from './cascades';
 import { hideDoomed, relatedQueries } from './doomed-rows';
@@ -232,6 +232,8 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       const keyed = keyRefusal(recv, w.call);
       if (keyed) return keyed;
       rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, model, notes: [] }), 'new_rows') });
+    } else if (w.kind === 'save' && isRow && factoryModel(loop, locals)) {
+      return `its rows are new ${factoryModel(loop, locals)} objects a defaultdict made: save() inserts them, which bulk_update cannot`;
     } else if (w.kind === 'save' && isSavedObject(recv)) {
       // The loop's row, or an object reached from it or loaded per row (`row.address`, `obj = ...get()`).
       // `row.pk = None` then `row.save()` inserts a copy (tabbycat clones a venue per tournament).

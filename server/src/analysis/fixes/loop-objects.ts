@@ -185,3 +185,19 @@ export function rebuiltFirst(loop: LoopFacts, name: string, write: Node): Node |
     }) ?? null
   );
 }
+
+/**
+ * The model whose new, unsaved instances the loop walks: `for key, row in rows.items()` (or
+ * `.values()`) over `rows = defaultdict(Model)` (review 27, adhocracy-plus `projects/0006`: each
+ * `insight.save()` is an INSERT). Null otherwise.
+ */
+export function factoryModel(loop: LoopFacts, locals: Scope): string | null {
+  let n = loop.iterable ? unparen(loop.iterable) : null;
+  const fn = n?.type === 'call' ? n.childForFieldName('function') : null;
+  if (fn?.type === 'attribute' && /^(?:items|values)$/.test(fn.childForFieldName('attribute')?.text ?? '')) n = fn.childForFieldName('object');
+  const bound = n?.type === 'identifier' ? locals.lookup(n.text) : null;
+  const value = bound?.kind === 'value' ? unparen(bound.node) : null;
+  if (value?.type !== 'call' || !/^(?:collections\.)?defaultdict$/.test(value.childForFieldName('function')?.text ?? '')) return null;
+  const factory = callArguments(value).positional[0];
+  return factory?.type === 'identifier' && isHistoricalModel(factory.text, locals) ? factory.text : null;
+}

@@ -23,7 +23,7 @@ import { deferCreates } from '../fixes/deferred-create';
 import { BY_OWN_ROW } from '../fixes/memo-lookup';
 import { inlineHelpers } from '../fixes/inline-helper';
 import { assignedFields } from '../fixes/loop-reading';
-import { rebuiltFirst, rowModelOf } from '../fixes/loop-objects';
+import { factoryModel, rebuiltFirst, rowModelOf } from '../fixes/loop-objects';
 import { stampedOnSave } from '../fields';
 import { historicalModelRef } from '../historical-models';
 import { isBoundedIterable, type UniqueKey } from '../iterables';
@@ -175,10 +175,11 @@ function rowWritesByLoop(facts: UnitFacts, ctx: RuleContext): Map<LoopFacts, Wri
 }
 
 /** `obj = Model(...); obj.save()`, `Model(...).save()`, or a save after `obj.pk = None`: the save inserts a new row. */
-function isNewInstance(w: WriteCall, loop: LoopFacts): boolean {
+function isNewInstance(w: WriteCall, loop: LoopFacts, locals: Scope): boolean {
   const receiver = w.call.childForFieldName('function')?.childForFieldName('object');
   if (receiver?.type === 'call') return /^[A-Z]/.test(receiver.childForFieldName('function')?.text.split('.').pop() ?? '');
   if (receiver?.type === 'identifier' && assignedFields(loop.node, receiver.text).setsKey) return true;
+  if (w.receiverRoot && loop.targets.includes(w.receiverRoot) && factoryModel(loop, locals) !== null) return true;
   if (!w.receiverRoot || !loop.constructed.has(w.receiverRoot)) return false;
   return !loop.targets.includes(w.receiverRoot) || rebuiltFirst(loop, w.receiverRoot, w.call) !== null;
 }
@@ -491,7 +492,7 @@ export const unbatchedSaveLoop: Rule = {
           if (!ownRow && collectsForBulk(loop, facts)) continue;
           const base = baseKind(first);
           const method = (first.inner ?? first).call.childForFieldName('function')?.childForFieldName('attribute')?.text;
-          const kind = base === 'save' && isNewInstance(first, loop) ? 'create' : base === 'link' && method === 'set' ? 'link-set' : base;
+          const kind = base === 'save' && isNewInstance(first, loop, facts.locals) ? 'create' : base === 'link' && method === 'set' ? 'link-set' : base;
           const related: RelatedLocation[] = writes.slice(0, 3).map((w) => ({
             range: rangeOf(w.call),
             message: w.kind === 'helper' ? `calls ${snippet(w.call.childForFieldName('function') as Node)}(), which writes a row` : `writes one row per iteration`,
