@@ -94,4 +94,15 @@ class Migration(migrations.Migration):
     const index = (await lint(sql('CREATE INDEX blog_tag_name ON blog_tag (name)'))).findings.find((f) => f.rule === 'runsql-no-reverse');
     assert.deepEqual(index?.fixes.map((f) => f.title), ['Add reverse_sql: DROP INDEX IF EXISTS blog_tag_name;']);
   });
+
+  it('offers none for code that rebuilds a value from itself, which a second run would rebuild again (review 27: fiduswriter usermedia/0004)', async () => {
+    const wrapped = await noReverse(migration('    for post in Post.objects.all().iterator():\n        post.title = "[" + post.title + "]"\n        post.save()'));
+    assert.deepEqual(wrapped.fixes, []);
+    assert.match(wrapped.message, /No fix is offered: it sets post\.title from its own value \(line 8\): with a reverse that does nothing, migrating forward again after a rollback would change those rows a second time/);
+    // Cut to a fixed length, or made lower case: the same again, so a no-op reverse is fine.
+    for (const value of ['post.title[:50]', 'post.title.lower()']) {
+      const same = await noReverse(migration(`    for post in Post.objects.all():\n        post.title = ${value}\n        post.save()`));
+      assert.equal(same.fixes[0]?.title, 'Add reverse_code=migrations.RunPython.noop', value);
+    }
+  });
 });

@@ -199,6 +199,13 @@ function sameAgain(value: Node, own: string): boolean {
     const r = v.childForFieldName('right');
     return !!l && !!r && sameAgain(l, own) && !r.text.includes(own);
   }
+  // A prefix cut to a fixed length (`slug[:50]`): cut again, it stays the same (readthedocs `projects/0030`).
+  if (v.type === 'subscript') {
+    const slice = v.childForFieldName('subscript');
+    const bounds = slice?.type === 'slice' ? slice.namedChildren : [];
+    const startless = slice?.type === 'slice' && /^\s*:/.test(slice.text) && bounds.length === 1 && !bounds[0]?.text.includes(own);
+    return startless && sameAgain(v.childForFieldName('value') as Node, own);
+  }
   if (v.type !== 'call') return false;
   const fn = v.childForFieldName('function');
   const args = v.childForFieldName('arguments')?.namedChildren ?? [];

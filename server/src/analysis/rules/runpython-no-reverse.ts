@@ -2,7 +2,7 @@
 import { unitOf } from '../code-flow';
 import type { CodeIndex } from '../code-facts';
 import { runPythonReverseFixes } from '../fixes/reverse-fixes';
-import { inserts } from '../fixes/rerun-safety';
+import { changedAgain, inserts } from '../fixes/rerun-safety';
 import type { Operation } from '../operations';
 import { historicalModelRef } from '../historical-models';
 import type { Scope } from '../scope';
@@ -40,6 +40,16 @@ function noopWouldHurt(op: Operation, index: CodeIndex, ctx: RuleContext): strin
         .find((w) => w)
     : null;
   if (inserted) return `it inserts rows (line ${lineOf(inserted.call)}): with a reverse that does nothing, migrating forward again after a rollback would insert them a second time, so write one that deletes them`;
+  // A value rebuilt from itself (`cat = "[" + cat + "]"`, review 27: fiduswriter usermedia/0004): run
+  // again after a no-op rollback, it wraps the rows a second time.
+  for (const facts of unit ? index.reachable(unit) : []) {
+    for (const loop of facts.loops) {
+      const body = loop.node.type === 'for_statement' ? loop.node.childForFieldName('body') : null;
+      const left = loop.node.type === 'for_statement' ? loop.node.childForFieldName('left') : null;
+      const again = body && left ? changedAgain(loop.node, body, left) : null;
+      if (again) return `it sets ${again.text} from ${again.from} (line ${again.line}): with a reverse that does nothing, migrating forward again after a rollback would change those rows a second time, so write one that undoes it`;
+    }
+  }
   return null;
 }
 
