@@ -70,7 +70,11 @@ export function isBoundedIterable(node: Node | null, scope: Scope, boundedNames:
       const name = dottedName(fn) ?? '';
       const args = callArguments(n);
       if (name === 'range') {
-        return args.positional.length === 1 && unparen(args.positional[0] as Node).type === 'integer';
+        const end = args.positional.length === 1 ? unparen(args.positional[0] as Node) : null;
+        if (end?.type === 'integer') return true;
+        // `range(len(LEVELS))` over a collection the code fixes (review 27: palvelutarjotin occurrences/0023).
+        const counted = end?.type === 'call' && end.childForFieldName('function')?.text === 'len' ? callArguments(end).positional[0] : undefined;
+        return !!counted && args.positional.length === 1 && again(counted);
       }
       if (WRAPPERS.has(name)) return args.positional.length > 0 && args.positional.every((a) => again(a));
       if (SCHEMA_SIZED.test(name)) return true;
