@@ -82,7 +82,7 @@ function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
   const { summary } = ctx;
   const steps: SchemaStep[] = [];
   const app = ctx.view && ctx.file ? (ctx.view.keyOf(ctx.file)?.app ?? '') : '';
-  if (initialAsDjango(summary, app) || partOfFirstRun(summary)) return steps;
+  if (initialAsDjango(summary, app) || partOfFirstRun(summary, ctx, app)) return steps;
   // Without a project view only what this migration creates is known; everything else is unknown.
   let state: AppState = (ctx.view && ctx.file ? ctx.view.stateOf(ctx.file, 'before', 'database') : null) ?? AppState.empty(app, true);
   const initial = state;
@@ -209,10 +209,21 @@ function sameField(a: FieldSpec | null | undefined, b: FieldSpec | null | undefi
  * depends on another app, is part of the run that builds the tables from nothing (on a table with
  * rows it could not even have been applied). A hand-written one on a single app stays a finding.
  */
-function partOfFirstRun(summary: MigrationSummary): boolean {
+function partOfFirstRun(summary: MigrationSummary, ctx: ProjectRuleContext, app: string): boolean {
   // The split exists for foreign keys between apps: the file depends on another app's migration.
   const otherApp = summary.dependencies.entries.some((e) => e.kind === 'swappable') || new Set(summary.dependencies.entries.flatMap((e) => (e.kind === 'key' ? [e.app] : []))).size > 1;
   if (!otherApp) return false;
+  // And it does not follow a later run of its app: with the view, no migration of the app before it is
+  // plainly one — not initial, no squash, not of this shape itself (review 27: kukkuu children/0003
+  // follows 0002_remove_child_ssn).
+  const node = ctx.view && ctx.file ? ctx.view.node(ctx.file) : null;
+  const own = node ? node.parents.filter((p) => p.key.app === app) : [];
+  if (own.some((p) => p.migration && !initialAsDjango(p.migration.summary, app) && !p.migration.summary.replaces && !firstRunShape(p.migration.summary))) return false;
+  return firstRunShape(summary);
+}
+
+/** An AddField of a NOT NULL foreign key with no default at all, to a model the file does not create. */
+function firstRunShape(summary: MigrationSummary): boolean {
   // A model this same file creates gets such AddFields in any run (two models pointing at each
   // other: wger manager/0018 adds DayNg.routine after creating both); only one made before counts.
   const created = new Set(summary.operations.flatMap((op) => (op.createsModel ? [op.createsModel.toLowerCase()] : [])));
