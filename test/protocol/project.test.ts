@@ -306,6 +306,28 @@ describe('language server: the project view', () => {
     }
   });
 
+  it('words its findings for the Django version the project pins, as check does (review 26: courtlistener pins 6.0)', async () => {
+    const migration = (deps: string, ops = '') => `from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [${deps}]\n    operations = [${ops}]\n`;
+    const { root, write } = emptyProject();
+    write('uv.lock', '[[package]]\nname = "django"\nversion = "6.0.2"\n');
+    write('shop/__init__.py', '');
+    write('shop/migrations/__init__.py', '');
+    write('shop/migrations/0001_initial.py', migration('', "migrations.CreateModel(name='Order', fields=[('id', models.AutoField(primary_key=True))])"));
+    write('shop/migrations/0002_order_code.py', migration("('shop', '0001_initial')", "migrations.AddField(model_name='order', name='code', field=models.IntegerField(default=0))"));
+    const cli = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'check', '.', '--format', 'json', '--select', 'add-field-not-null'], { cwd: root, encoding: 'utf8' });
+    const expected = (JSON.parse(cli.stdout) as Array<{ message: string }>).map((f) => f.message);
+    assert.equal(expected.length, 1);
+    assert.match(expected[0] ?? '', /db_default/);
+    const client = await TestClient.start({ workspaceFolders: [root], settings: () => ({}) });
+    try {
+      await client.waitFor(() => client.logs.some((l) => /checked \d+ migrations/.test(l)), 'the workspace scan');
+      const actual = [...client.diagnostics.values()].flatMap((p) => p.diagnostics.filter((d) => d.code === 'add-field-not-null').map((d) => d.message));
+      assert.deepEqual(actual, expected);
+    } finally {
+      await client.stop();
+    }
+  });
+
   for (const fixture of ['projects/conflict', 'projects/cycle', 'projects/unknown-dependency', 'projects/split-labels', 'projects/state-ops', 'rules/mixed-data-and-schema/bad-table-created-in-an-earlier-file', 'rules/conflicting-migrations/tricky-duplicate-label']) {
     it(`finds what the CLI finds in the same folder: ${fixture}`, async () => {
       const root = copyOf(fixture);
