@@ -18,6 +18,16 @@ export interface DjangoPin {
 /** Where a project keeps its pins, in the order they are trusted (a lock file is exact). */
 const PIN_FILES = ['uv.lock', 'poetry.lock', 'Pipfile.lock', 'requirements.txt', 'requirements/base.txt', 'requirements/production.txt', 'requirements/prod.txt', 'requirements/common.txt'];
 
+/** Glob patterns of the pin files, for an editor to watch (a change re-reads the settings). */
+export const PIN_FILE_GLOBS = ['**/uv.lock', '**/poetry.lock', '**/Pipfile.lock', '**/requirements.txt', '**/requirements/*.txt'];
+
+/** Whether a path is one of the files the pins are read from. */
+export function isPinFile(path: string): boolean {
+  const parts = path.replace(/\\/g, '/').split('/');
+  const name = parts.pop() ?? '';
+  return PIN_FILES.includes(name) || (parts.pop() === 'requirements' && PIN_FILES.includes(`requirements/${name}`));
+}
+
 /** Lock files larger than this are not read (a pin sits in the first few megabytes of any real one). */
 const MAX_PIN_FILE = 16 * 1024 * 1024;
 

@@ -15,6 +15,7 @@ import {
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver';
+import { isPinFile, PIN_FILE_GLOBS } from '../config/django-pin';
 import { PythonParser, type CompiledGrammar, type GrammarPaths } from '../analysis/parser';
 import { codeActions, FIX_ALL_KIND, wantsFixAll } from './code-actions';
 import { DEFAULT_TARGET_DATABASE, type TargetDatabase } from '../analysis/target-database';
@@ -104,7 +105,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     }
     if (supportsWatchRegistration) {
       void connection.client
-        .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.py' }, { globPattern: '**/pyproject.toml' }] })
+        .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.py' }, { globPattern: '**/pyproject.toml' }, ...PIN_FILE_GLOBS.map((globPattern) => ({ globPattern }))] })
         .catch((e) => fail('register file watchers', e));
     }
     // A client that sends `initialized` before the initialize result arrived must still get a
@@ -337,7 +338,8 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     for (const change of changes) {
       const file = uriToPath(change.uri);
       if (!file) continue;
-      if (file.endsWith('pyproject.toml')) configChanged = true;
+      // The settings, or a file the Django version is read from (config/django-pin.ts).
+      if (file.endsWith('pyproject.toml') || isPinFile(file)) configChanged = true;
       else if (file.endsWith('.py')) {
         if (change.type === FileChangeType.Deleted) linter.analyzeDisk(file, null);
         else files.push(file);
