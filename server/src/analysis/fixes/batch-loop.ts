@@ -466,7 +466,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     // loop writes `hits`) reads what the batch holds back no differently. A create changes every query.
     const written = s.written ?? null;
     const names = (r: Node) => !written || written.some((f) => new RegExp(`(?<!\\w)${f.replace(/\W/g, '\\$&')}(?:__|(?!\\w))`).test(queryText(r)));
-    const reads = modelReads(body, model, receivers, false, false).filter((r) => !(distinct && keyedByRow(r, loop.targets)) && names(r));
+    const reads = modelReads(body, model, receivers, { insertsRead: false }).filter((r) => !(distinct && keyedByRow(r, loop.targets)) && names(r));
     const helper = reads.length === 0 ? helperReadingModel(body, model, locals) : null;
     if (helper) return `the loop calls ${helper}(), which queries ${model}, which the loop writes: until a flush those queries would not see the rows batched so far`;
     const handed = reads.length === 0 ? modelHandedTo(body, model) : null;

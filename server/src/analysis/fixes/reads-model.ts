@@ -17,7 +17,7 @@ const INSERTS_ONLY = new Set(['create', 'bulk_create']);
  * inside the nodes of `skip` (the receivers of the writes being batched, which are not reads).
  * Stops at the first when `first` is set.
  */
-export function modelReads(body: Node, model: string, skip: readonly Node[] = [], first = false, insertsRead = true): Node[] {
+export function modelReads(body: Node, model: string, skip: readonly Node[] = [], { first = false, insertsRead = true }: { first?: boolean; insertsRead?: boolean } = {}): Node[] {
   const found: Node[] = [];
   walk(body, (n) => {
     if ((first && found.length > 0) || skip.some((s) => n.startIndex >= s.startIndex && n.endIndex <= s.endIndex)) return false;
@@ -102,7 +102,7 @@ export function relationReadOf(body: Node, rows: readonly string[], written: rea
 
 /** Whether `body` reads `model` through one of its managers (see modelReads). */
 export function readsModel(body: Node, model: string, skip: readonly Node[] = []): boolean {
-  return modelReads(body, model, skip, true).length > 0;
+  return modelReads(body, model, skip, { first: true }).length > 0;
 }
 
 /**

@@ -303,3 +303,40 @@ function rowsOf(name: string, unit: CodeUnit): Set<string> {
   }
   return rows;
 }
+
+/**
+ * Whether the unit hands what it reads through `from` (the class, or rows of it: a loop's variable
+ * over an expression naming it, a name assigned one) to a call on `to` (`Token.objects.get_or_create(user=user)`,
+ * `Token(user=user)`): a historical row given to today's model raises ValueError.
+ */
+export function handsRowsTo(unit: CodeUnit, from: string, to: string): boolean {
+  const names = (n: Node | null): string[] => (!n ? [] : n.type === 'identifier' ? [n.text] : n.descendantsOfType('identifier').map((i) => i.text));
+  const tainted = new Set([from]);
+  const reads = (n: Node | null) => names(n).some((x) => tainted.has(x));
+  for (let round = 0, grew = true; grew && round < 4; round++) {
+    grew = false;
+    for (const n of unit.node.descendantsOfType(['for_statement', 'for_in_clause', 'assignment'])) {
+      const source = n.childForFieldName('right');
+      if (!reads(source)) continue;
+      for (const x of names(n.childForFieldName('left'))) if (!tainted.has(x)) grew = tainted.add(x).size > 0;
+    }
+  }
+  return unit.node.descendantsOfType('call').some((call) => {
+    const fn = call.childForFieldName('function');
+    let root = fn;
+    while (root && (root.type === 'attribute' || root.type === 'call')) root = root.type === 'attribute' ? root.childForFieldName('object') : root.childForFieldName('function');
+    return root?.type === 'identifier' && root.text === to && reads(call.childForFieldName('arguments'));
+  });
+}
+
+/** Whether the project view says the imported class was never a model of its app; without the view, it is asked for. */
+export function notAModel(bare: ImportedModel, unit: CodeUnit, ctx: RuleContext): boolean {
+  // Queried through a manager: a model (asking the view would only cost a second lint of the file).
+  if (new RegExp(`(?<![\\w.])${bare.name}\\.(?:objects|_default_manager|_base_manager)\\b`).test(unit.node.text)) return false;
+  if (!ctx.project) {
+    ctx.needsView?.(`whether ${bare.model} is a model`);
+    return false;
+  }
+  const label = appLabelOf(bare.module, ctx.project);
+  return !!label && !!ctx.project.view?.neverAModel(ctx.project.file, label, bare.model);
+}

@@ -62,9 +62,7 @@ function intoNewTable(call: Node, created: ReadonlySet<string>, locals: Scope): 
   while (n && (n.type === 'attribute' || n.type === 'call')) n = n.type === 'attribute' ? n.childForFieldName('object') : n.childForFieldName('function');
   if (n?.type !== 'identifier') return false;
   // `NewOutgoing = apps.get_model("msgs", "Outgoing")`: the model is get_model's.
-  const bound = locals.lookup(n.text);
-  const ref = bound?.kind === 'value' ? historicalModelRef(bound.node, locals) : null;
-  return created.has((ref?.model ?? n.text).toLowerCase());
+  return created.has((historicalModelRef(n, locals)?.model ?? n.text).toLowerCase());
 }
 
 /**
