@@ -4,7 +4,7 @@
  * runs Django 6.0, and the tool wrote a three-migration fix where `db_default` would do).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DjangoPins, pinnedIn } from '../server/src/config/django-pin';
@@ -59,5 +59,25 @@ describe('the Django version a project pins', () => {
     const pinned = runCli(['check', '--no-cache', '--format', 'json', '.'], root);
     assert.match(pinned.stderr, /PostgreSQL 14 \(the default\) with Django 6\.0 \(pinned in uv\.lock\)/);
     assert.match(pinned.stdout, /db_default/);
+  });
+
+  it('finds a pin in a folder the walk listed (split requirements too), above the folder checked, and from cached listings', () => {
+    const root = temps.make();
+    const dir = join(root, 'shop', 'migrations');
+    mkdirSync(dir, { recursive: true });
+    mkdirSync(join(root, 'requirements'));
+    writeFileSync(join(root, 'requirements', 'base.txt'), 'Django==5.1.3\n');
+    writeFileSync(join(dir, '__init__.py'), '');
+    writeFileSync(join(dir, '0001_initial.py'), 'from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    operations = [migrations.CreateModel(name="Order", fields=[("id", models.AutoField(primary_key=True))])]\n');
+    writeFileSync(join(dir, '0002_order_total.py'), 'from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("shop", "0001_initial")]\n    operations = [migrations.AddField("order", "total", models.IntegerField(default=0))]\n');
+    const said = /with Django 5\.1 \(pinned in requirements[/\\]base\.txt\)/;
+    assert.match(runCli(['check', '--no-cache', '.'], root).stderr, said);
+    assert.match(runCli(['check', '--no-cache', 'shop'], root).stderr, said);
+    // Listings are kept only for folders not changed in the last moments: age them.
+    const old = new Date(Date.now() - 3_600_000);
+    for (const d of [root, join(root, 'requirements'), join(root, 'shop'), dir]) utimesSync(d, old, old);
+    const cache = temps.make();
+    assert.match(runCli(['check', '--cache-dir', cache, '.'], root).stderr, said);
+    assert.match(runCli(['check', '--cache-dir', cache, '.'], root).stderr, said, 'the second run walks the listings the first one kept');
   });
 });

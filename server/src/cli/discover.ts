@@ -116,8 +116,9 @@ class Walk {
     const plain = given !== '.' && normalize(given) === given;
     const displayRoot = plain ? (given.endsWith(sep) ? given : given + sep) : null;
     const prefix = absRoot + sep;
-    const onListed = (dir: string, hasPyproject: boolean): void => {
+    const onListed = (dir: string, hasPyproject: boolean, hasPins: boolean): void => {
       if (!hasPyproject) this.resolver.noteNoPyproject(dir);
+      if (!hasPins) this.resolver.noteNoPins(dir);
     };
     for (const { dir, files, names } of walkPython(absRoot, { onError, onListed, ...(this.listings ? { listings: this.listings } : {}) })) {
       for (const file of files) this.out.python.push(file);

@@ -7,7 +7,7 @@
  * when the run began: a change made in the same tick of the clock as the stat cannot go unseen.
  *
  * Only what the walk decides from the entries is kept (sub-folders to walk, `.py` names, which of
- * them are links, whether a pyproject.toml or pyvenv.cfg is there): settings, include and exclude
+ * them are links, whether a pyproject.toml, a pyvenv.cfg or a Django pin file is there): settings, include and exclude
  * globs and content detection run on every run as before, and a link is judged on every walk.
  */
 import { readFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ import type { FolderListing, FolderListings } from '../workspace/walk';
 import { RACY_MS, statOrNull, toolId, writePack } from './run-cache';
 
 export const LISTINGS_FILE = 'listings.bin';
-const FORMAT = 1;
+const FORMAT = 2;
 /** mtimeMs, ctimeMs, ino, dev per folder. */
 const FIELDS = 4;
 /** More folders than this and only the last run's listings are kept. */
@@ -42,7 +42,7 @@ function encode(l: FolderListing): string | null {
   const folders = l.folders.join(ITEM);
   const files = l.files.join(ITEM);
   if (/[\x01\x02]/.test(folders) || /[\x01\x02]/.test(files)) return null;
-  return `${(l.pyproject ? 1 : 0) | (l.venv ? 2 : 0)}${PART}${l.links.join(',')}${PART}${folders}${PART}${files}`;
+  return `${(l.pyproject ? 1 : 0) | (l.venv ? 2 : 0) | (l.pins ? 4 : 0)}${PART}${l.links.join(',')}${PART}${folders}${PART}${files}`;
 }
 
 function decode(text: string): FolderListing | null {
@@ -53,6 +53,7 @@ function decode(text: string): FolderListing | null {
   return {
     pyproject: (n & 1) !== 0,
     venv: (n & 2) !== 0,
+    pins: (n & 4) !== 0,
     links: links === '' ? [] : links.split(',').map(Number),
     folders: folders === '' ? [] : folders.split(ITEM),
     files: files === '' ? [] : files.split(ITEM),

@@ -83,15 +83,20 @@ export class ConfigResolver {
     this.explicit = readPyproject(configFile);
   }
 
-  /**
-   * The configuration for files in `dir`; `fallbackRoot` is where globs are relative to when no
-   * pyproject.toml is found above `dir`.
-   */
   /** A folder a walk listed without a pyproject.toml: no need to look for one there again. */
   noteNoPyproject(dir: string): void {
     this.cache.noteAbsent(dir);
   }
 
+  /** A folder a walk listed without a pin file: no need to look for one there again. */
+  noteNoPins(dir: string): void {
+    this.cache.noteNoPins(dir);
+  }
+
+  /**
+   * The configuration for files in `dir`; `fallbackRoot` is where globs are relative to when no
+   * pyproject.toml is found above `dir`.
+   */
   forDirectory(dir: string, fallbackRoot: string): ResolvedConfig {
     const project = this.explicit ?? this.cache.configFor(dir, fallbackRoot);
     const key = `${project.file ?? `\0${fallbackRoot}`}\0${project.djangoFrom ?? ''}`;

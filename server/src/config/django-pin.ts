@@ -18,6 +18,12 @@ export interface DjangoPin {
 /** Where a project keeps its pins, in the order they are trusted (a lock file is exact). */
 const PIN_FILES = ['uv.lock', 'poetry.lock', 'Pipfile.lock', 'requirements.txt', 'requirements/base.txt', 'requirements/production.txt', 'requirements/prod.txt', 'requirements/common.txt'];
 
+/**
+ * The names a folder's listing holds when a pin may be read there (a pin file, or the folder the
+ * split requirements live in): a folder listed without any of them is not asked again, file by file.
+ */
+export const PIN_ENTRY_NAMES: ReadonlySet<string> = new Set(['uv.lock', 'poetry.lock', 'Pipfile.lock', 'requirements.txt', 'requirements']);
+
 /** Glob patterns of the pin files, for an editor to watch (a change re-reads the settings). */
 export const PIN_FILE_GLOBS = ['**/uv.lock', '**/poetry.lock', '**/Pipfile.lock', '**/requirements.txt', '**/requirements/*.txt'];
 
@@ -77,6 +83,12 @@ function oldestSupported(dir: string): (readonly [number, number] & { from: stri
  */
 export class DjangoPins {
   private readonly byDir = new Map<string, DjangoPin | null>();
+  private readonly absent = new Set<string>();
+
+  /** A folder listed without any of PIN_ENTRY_NAMES, as a walk that lists it anyway learns. */
+  noteAbsent(dir: string): void {
+    this.absent.add(dir);
+  }
 
   /** The pin for files in `dir`, searching up to `stop` (inclusive) when given. */
   forDirectory(dir: string, stop?: string): DjangoPin | null {
@@ -84,7 +96,7 @@ export class DjangoPins {
     if (known !== undefined) return known;
     let found: DjangoPin | null = null;
     let stated = false;
-    for (const name of PIN_FILES) {
+    for (const name of this.absent.has(dir) ? [] : PIN_FILES) {
       const file = join(dir, name);
       if (!existsSync(file)) continue;
       stated = true;
@@ -113,5 +125,6 @@ export class DjangoPins {
 
   clear(): void {
     this.byDir.clear();
+    this.absent.clear();
   }
 }

@@ -59,6 +59,11 @@ export class PyprojectCache {
     this.absent.add(dir);
   }
 
+  /** A folder listed without a pin file (django-pin.ts): the pin lookup asks the file system nothing about it. */
+  noteNoPins(dir: string): void {
+    this.pins.noteAbsent(dir);
+  }
+
   /**
    * The config that applies to files in `dir`; without a `django-version` of its own, the Django
    * version the project pins (django-pin.ts), from the nearest lock or requirements file above `dir`.

@@ -6,6 +6,7 @@
  */
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { normalize, sep } from 'node:path';
+import { PIN_ENTRY_NAMES } from '../config/django-pin';
 
 export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
   'node_modules', '.git', '.hg', '.svn', '.venv', 'venv', 'site-packages', '__pycache__',
@@ -35,6 +36,8 @@ export interface FolderListing {
   pyproject: boolean;
   /** Whether it holds a `pyvenv.cfg`: a virtualenv under any name. */
   venv: boolean;
+  /** Whether it holds a file (or folder) the Django version may be pinned in (django-pin.ts). */
+  pins: boolean;
 }
 
 /** A source of listings: the folder's listing as `read` gives it, or one known to be the same. */
@@ -48,9 +51,10 @@ export interface WalkOptions {
   isCancelled?(): boolean;
   /**
    * Every folder listed, and whether it holds a `pyproject.toml` (of any kind): what the settings
-   * lookup would otherwise ask the file system again, folder by folder.
+   * lookup would otherwise ask the file system again, folder by folder; likewise for the Django
+   * version's pin files.
    */
-  onListed?(dir: string, hasPyproject: boolean): void;
+  onListed?(dir: string, hasPyproject: boolean, hasPins: boolean): void;
   /** Listings that may be known already (the CLI's cache); by default every folder is read. */
   listings?: FolderListings;
 }
@@ -73,10 +77,12 @@ export function readFolder(dir: string): FolderListing {
   const entries = readdirSync(dir, { withFileTypes: true });
   let pyproject = false;
   let venv = false;
+  let pins = false;
   const files: Dirent[] = [];
   const folders: string[] = [];
   for (const e of entries) {
     const name = e.name;
+    if (PIN_ENTRY_NAMES.has(name)) pins = true;
     if (e.isDirectory()) {
       if (!SKIPPED_DIRS.has(name) && !name.endsWith('.egg-info')) folders.push(name);
     } else if (name.endsWith('.py')) files.push(e);
@@ -89,7 +95,7 @@ export function readFolder(dir: string): FolderListing {
   files.forEach((e, i) => {
     if (e.isSymbolicLink()) links.push(i);
   });
-  return { folders, files: files.map((e) => e.name), links, pyproject, venv };
+  return { folders, files: files.map((e) => e.name), links, pyproject, venv, pins };
 }
 
 /** Every folder under `root` holding Python files, depth-first, sub-folders in name order. */
@@ -111,7 +117,7 @@ export function walkPython(root: string, options: WalkOptions = {}): WalkedFolde
     const { folders, files, links } = listing;
     // A virtualenv under any name: its site-packages holds other projects' migrations.
     if (listing.venv && dir !== top) continue;
-    options.onListed?.(dir, listing.pyproject);
+    options.onListed?.(dir, listing.pyproject, listing.pins);
     // Paths are built only for what is kept; `dir` is normal already, so a separator is all `join` would add.
     const base = dir.endsWith(sep) ? dir : dir + sep;
     for (let i = folders.length - 1; i >= 0; i--) stack.push(base + (folders[i] as string));
