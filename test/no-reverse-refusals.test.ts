@@ -71,6 +71,16 @@ describe('runpython-no-reverse: no no-op reverse where it would hurt', () => {
     // A comment about something else changes nothing.
     const other = await noReverse(migration('    # Give every post a title.\n    Post.objects.filter(title="").update(title="untitled")'));
     assert.equal(other.fixes.length, 2);
+    // A blank line between the comment and the operation is passed; code between them ends the comments.
+    const gap = await noReverse(migration('    Post.objects.filter(title="").update(title="untitled")', { above: '        # no way back: rolling back would not restore the titles\n\n' }));
+    assert.match(gap.message, /the comment at line 14 speaks of undoing it/);
+    const beforeCode = await noReverse(
+      migration('    Post.objects.filter(title="").update(title="untitled")', { above: '        # rolling back this one is fine\n        migrations.RunSQL("SELECT 1", migrations.RunSQL.noop),\n' }),
+    );
+    assert.equal(beforeCode.fixes.length, 2);
+    // An operation that does not start its line: the comments above belong to what does.
+    const inline = await noReverse(migration('    Post.objects.filter(title="").update(title="untitled")', { above: '        # rolling back the SQL is fine\n        migrations.RunSQL("SELECT 1", migrations.RunSQL.noop), ' }).replace(', \n        migrations.RunPython', ', migrations.RunPython'));
+    assert.equal(inline.fixes.length, 2);
   });
 
   it('offers no no-op for an explicit None, the authors\' choice to stop a rollback (review 26: tilavarauspalvelu 0114)', async () => {

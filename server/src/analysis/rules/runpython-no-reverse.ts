@@ -30,8 +30,9 @@ function comments(node: Node): Node[] {
 function noopWouldHurt(op: Operation, index: CodeIndex, ctx: RuleContext): string | null {
   const rp = op.runPython;
   const unit = rp ? unitOf(rp.forward) : null;
-  const said = (unit ? comments(unit.node) : []).find((c) => ON_PURPOSE.test(c.text)) ?? [...comments(op.call), ...commentsAbove(op.call)].find((c) => ON_PURPOSE.test(c.text) || ABOUT_REVERSE.test(c.text));
-  if (said) return `the comment at line ${lineOf(said)} speaks of undoing it, and the choice is the authors': write the reverse it needs, or keep it irreversible on purpose and suppress this finding with the reason`;
+  const inCode = (unit ? comments(unit.node) : []).find((c) => ON_PURPOSE.test(c.text)) ?? comments(op.call).find((c) => ON_PURPOSE.test(c.text) || ABOUT_REVERSE.test(c.text));
+  const said = inCode ? lineOf(inCode) : commentsAbove(ctx.source, op.call).find((c) => ON_PURPOSE.test(c.text) || ABOUT_REVERSE.test(c.text))?.line;
+  if (said !== undefined) return `the comment at line ${said} speaks of undoing it, and the choice is the authors': write the reverse it needs, or keep it irreversible on purpose and suppress this finding with the reason`;
   const created = new Set(ctx.model.operations.flatMap((o) => (o.createsModel ? [o.createsModel] : [])));
   const inserted = unit
     ? index
@@ -91,10 +92,23 @@ function lookedUpFirst(call: Node): boolean {
   return false;
 }
 
-/** The comments on the lines just above a node (up to the previous code). */
-function commentsAbove(node: Node): Node[] {
-  const out: Node[] = [];
-  for (let n = node.previousSibling; n && n.type === 'comment'; n = n.previousSibling) out.push(n);
+/**
+ * The comment lines just above a node that starts its line (blank lines between them are passed,
+ * any code ends them), with their 1-based lines. Read from the text: walking the tree's siblings
+ * cost the editor's first lint of a file about a tenth of its start-up (14 ms of 125).
+ */
+function commentsAbove(source: string, node: Node): { text: string; line: number }[] {
+  const out: { text: string; line: number }[] = [];
+  let end = node.startIndex;
+  let start = source.lastIndexOf('\n', end - 1) + 1;
+  if (source.slice(start, end).trim() !== '') return out;
+  for (let line = node.startPosition.row; start > 0; line--) {
+    end = start - 1;
+    start = source.lastIndexOf('\n', end - 1) + 1;
+    const text = source.slice(start, end).trim();
+    if (text.startsWith('#')) out.push({ text, line });
+    else if (text !== '') break;
+  }
   return out;
 }
 
