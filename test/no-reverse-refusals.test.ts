@@ -37,6 +37,16 @@ describe('runpython-no-reverse: no no-op reverse where it would hurt', () => {
     assert.match(f.message, /No fix is offered: it inserts rows \(line 8\): with a reverse that does nothing, migrating forward again after a rollback would insert them a second time, so write one that deletes them\.$/);
     const bulk = await noReverse(migration('    Tag.objects.bulk_create([Tag(name=p.title) for p in Post.objects.all()])'));
     assert.deepEqual(bulk.fixes, []);
+    // Built, bound to a name, then saved (review 28: tock hours/0031), also through a name get_model gave.
+    const bound = await noReverse(migration('    note = Tag(name="When to submit")\n    note.used = True\n    note.save()'));
+    assert.deepEqual(bound.fixes, []);
+    assert.match(bound.message, /it inserts rows \(line 9\)/);
+    const viaName = await noReverse(migration('    tag_model = apps.get_model("blog", "Tag")\n    note = tag_model(name="When to submit")\n    note.save()'));
+    assert.deepEqual(viaName.fixes, []);
+    // A row fetched, or a parameter, is saved as an update.
+    for (const body of ['    note = Tag.objects.get(name="When to submit")\n    note.used = True\n    note.save()', '    note = Tag(name="x")\n    note = Tag.objects.first()\n    note.save()']) {
+      assert.equal((await noReverse(migration(body))).fixes.length, 2, body);
+    }
   });
 
   it('offers it where inserting again finds what the first run made, or the rows go with the rollback', async () => {

@@ -225,12 +225,50 @@ function sameAgain(value: Node, own: string): boolean {
 export function inserts(w: WriteCall): boolean {
   const method = w.call.childForFieldName('function')?.childForFieldName('attribute')?.text;
   if (w.kind === 'create') return method === 'create';
-  if (w.kind === 'save') return w.call.childForFieldName('function')?.childForFieldName('object')?.type === 'call';
+  if (w.kind === 'save') {
+    const receiver = w.call.childForFieldName('function')?.childForFieldName('object');
+    return receiver?.type === 'call' || (receiver?.type === 'identifier' && builtBeforeSave(receiver.text, w.call));
+  }
   if (w.kind === 'bulk' && method === 'bulk_create') {
     const flags = callArguments(w.call).keywords;
     return !['ignore_conflicts', 'update_conflicts'].some((k) => flags.get(k)?.text === 'True');
   }
   return w.kind === 'helper' && !!w.inner && inserts(w.inner);
+}
+
+/**
+ * Whether the name a save() is called on is a new object the function builds (`note = Note(…)` then
+ * `note.save()`, review 28: tock `hours/0031`): every binding of it in the function is a call of a
+ * class (a capitalised name, or one bound to apps.get_model in the function).
+ */
+function builtBeforeSave(name: string, save: Node): boolean {
+  let fn: Node | null = save.parent;
+  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  const body = fn?.childForFieldName('body');
+  if (!body) return false;
+  const params = fn?.childForFieldName('parameters')?.namedChildren ?? [];
+  if (params.some((p) => (p.type === 'identifier' ? p : p.namedChildren[0])?.text === name)) return false;
+  let built = false;
+  let other = false;
+  walk(body, (n) => {
+    if (other || n.type === 'function_definition' || n.type === 'lambda') return false;
+    const bound = n.type === 'for_statement' || n.type === 'assignment' ? n.childForFieldName('left') : null;
+    // The names it binds (`note.title = …` binds none).
+    const names = !bound ? [] : bound.type === 'identifier' ? [bound] : bound.type === 'pattern_list' || bound.type === 'tuple_pattern' ? bound.namedChildren : [];
+    if (names.some((i) => i.type === 'identifier' && i.text === name)) {
+      const right = n.type === 'assignment' && bound?.type === 'identifier' ? n.childForFieldName('right') : null;
+      const fnNode = right?.type === 'call' ? right.childForFieldName('function') : null;
+      if (fnNode?.type === 'identifier' && (/^[A-Z]/.test(fnNode.text) || gotModelIn(body, fnNode.text))) built = true;
+      else other = true;
+    }
+    return true;
+  });
+  return built && !other;
+}
+
+/** Whether `name` is bound to `apps.get_model(…)` in the function body (`note_model = apps.get_model(…)`). */
+function gotModelIn(body: Node, name: string): boolean {
+  return body.descendantsOfType('assignment').some((a) => a.childForFieldName('left')?.text === name && /\.get_model\(/.test(a.childForFieldName('right')?.text ?? ''));
 }
 
 /** Whether the loop creates rows a run after a failure would create again (it does not only update or delete). */
