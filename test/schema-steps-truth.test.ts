@@ -128,4 +128,26 @@ describe('schema fixes on real Django and PostgreSQL', () => {
     assert.match(check.stdout, /No changes detected/);
     assert.ok(existsSync(join(root, 'adds', 'migrations', '0004_listing_category_not_null.py')));
   });
+
+  it('write a follow-up drop that also runs where the original drop already ran (review 28: mitxpro hubspot_xpro/0003, kuma plus/0002)', () => {
+    // A database that applied the unfixed migrations: the column and the table are gone already.
+    const shipped = join(mkdtempSync(join(tmpdir(), 'mg-schema-steps-shipped-')), 'project');
+    cpSync(join(FIXTURES, 'schema-steps-truth'), shipped, { recursive: true });
+    const old = djangoProject(shipped, { apps: ['adds', 'drops', 'deletes'], database: { engine: 'postgres', cluster, name: cluster.createDatabase() } });
+    try {
+      manage(old, ['migrate', 'drops', '--no-input', '-v', '0']);
+      manage(old, ['migrate', 'deletes', '--no-input', '-v', '0']);
+      const cli = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'check', '.', '--unsafe-fixes', '--select', 'drop-column,drop-table'], { cwd: shipped, encoding: 'utf8' });
+      assert.equal(cli.status, 0, `${cli.stdout}\n${cli.stderr}`);
+      assert.deepEqual(readdirSync(join(shipped, 'drops', 'migrations')).filter((f) => /^\d{4}_/.test(f)).sort(), ['0001_initial.py', '0002_remove_customer_nickname.py', '0003_remove_customer_nickname_from_database.py']);
+      // The follow-ups run on it (nothing left to drop), and backwards they bring the column and the table back.
+      manage(old, ['migrate', '--no-input', '-v', '0']);
+      manage(old, ['migrate', 'drops', '0001', '--no-input', '-v', '0']);
+      manage(old, ['migrate', 'deletes', '0001', '--no-input', '-v', '0']);
+      manage(old, ['migrate', '--no-input', '-v', '0']);
+    } finally {
+      old.dispose();
+      rmSync(join(shipped, '..'), { recursive: true, force: true });
+    }
+  });
 });

@@ -231,7 +231,7 @@ describe('drop-column / drop-table: Remove in two releases', () => {
     const found = (await findings('drop-column', 'drop-column')).find((f) => f.finding.message.includes("'legacy_id'")) as Found;
     const fix = preferred(found);
     assert.match(fix.edits[0]?.newText ?? '', /database_operations=\[\],\n {8}\)$/);
-    assert.match(fix.creates?.[0]?.text ?? '', /sql='ALTER TABLE "shop_order" DROP COLUMN "legacy_id" CASCADE;',\n {20}reverse_sql='ALTER TABLE "shop_order" ADD COLUMN "legacy_id" varchar\(50\) NULL;',/);
+    assert.match(fix.creates?.[0]?.text ?? '', /sql='ALTER TABLE "shop_order" DROP COLUMN IF EXISTS "legacy_id" CASCADE;',\n {20}reverse_sql='ALTER TABLE "shop_order" ADD COLUMN "legacy_id" varchar\(50\) NULL;',/);
   });
 
   it('removes a model from the state, and drops its table in a follow-up that re-creates it backwards', async () => {

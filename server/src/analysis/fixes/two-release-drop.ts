@@ -26,6 +26,17 @@ import { argumentText, laterOperationsOn, operationSite, replaceOperation, runSq
 import type { StepFixes } from './not-null-steps';
 
 
+/**
+ * A drop statement that does nothing where there is nothing to drop: a migration that shipped long
+ * ago already dropped it on every database that applied it (review 28: mitxpro `hubspot_xpro/0003`,
+ * kuma `plus/0002`), and there the follow-up must still run.
+ */
+function ifExists(sql: string): string {
+  return sql
+    .replace(/^DROP TABLE (?!IF EXISTS )/i, 'DROP TABLE IF EXISTS ')
+    .replace(/^(ALTER TABLE \S+ DROP (?:COLUMN|CONSTRAINT) )(?!IF EXISTS )/i, '$1IF EXISTS ');
+}
+
 /** The operation `op` with other arguments, for the preview (the reverse of a drop, which no file holds). */
 function withArgs(op: OperationSummary, args: OperationArgs): OperationSummary {
   return { ...op, name: args.kind, specName: args.kind, args, container: null, stateOperations: null, label: args.kind };
@@ -106,8 +117,9 @@ export function twoReleaseDropFixes(ctx: ProjectRuleContext, step: SchemaStep): 
     what = `table ${quoted(table)}`;
   } else return { fixes: [], refusal: null };
 
-  const forward = sqlOf(ctx, index);
-  if (typeof forward === 'string') return { fixes: [], refusal: `the SQL that drops it is not known: ${forward}` };
+  const dropped = sqlOf(ctx, index);
+  if (typeof dropped === 'string') return { fixes: [], refusal: `the SQL that drops it is not known: ${dropped}` };
+  const forward = dropped.map(ifExists);
   if (typeof reverse === 'string') return { fixes: [], refusal: `the SQL that would re-create it backwards is not known: ${reverse}` };
   const slug = (args.kind === 'RemoveField' ? `remove_${step.model}_${args.name}_from_database` : `delete_${step.model}_table`).toLowerCase();
   const plan = planFollowUps(ctx.view, ctx.file, [
