@@ -24,7 +24,7 @@ import { djangoProject, manage, type DjangoProject } from './helpers/django';
 import { DIST, FIXTURES } from './helpers/paths';
 import { startPostgres, type PgCluster } from './helpers/postgres';
 
-const APPS = ['adds', 'tokens', 'alters', 'drops', 'deletes'];
+const APPS = ['adds', 'tokens', 'alters', 'drops', 'deletes', 'blanks'];
 const RULES = ['--select', 'add-field-not-null,alter-field-not-null,drop-column,drop-table'];
 const ROWS = 2500;
 
@@ -73,6 +73,8 @@ function assertFixedSchema(): void {
   assert.equal(checks('alters_order'), '', 'no CHECK constraint is left on alters_order');
   assert.equal(notNull('drops_customer', 'nickname'), null, 'the column is dropped');
   assert.equal(sql("SELECT to_regclass('deletes_coupon') IS NULL"), 't', 'the table is dropped');
+  assert.equal(notNull('blanks_bookmark', 'custom_name'), true, 'blanks_bookmark.custom_name is NOT NULL');
+  assert.equal(checks('blanks_bookmark'), '', 'no CHECK constraint is left on blanks_bookmark');
 }
 
 describe('schema fixes on real Django and PostgreSQL', () => {
@@ -83,6 +85,7 @@ describe('schema fixes on real Django and PostgreSQL', () => {
     sql(`INSERT INTO alters_order (status, total) SELECT 'new', CASE WHEN g % 2 = 0 THEN NULL ELSE g END FROM generate_series(1, ${ROWS}) g`);
     sql(`INSERT INTO drops_customer (name, nickname) SELECT 'c' || g, 'n' || g FROM generate_series(1, ${ROWS}) g`);
     sql(`INSERT INTO deletes_coupon (code, listing_id) SELECT 'code' || g, g FROM generate_series(1, 100) g`);
+    sql(`INSERT INTO blanks_bookmark (url) SELECT 'https://example.com/' || g FROM generate_series(1, ${ROWS}) g`);
 
     // Unfixed, Django adds the unique UUID with one value for every row, and fails.
     assert.throws(() => migrateTo([['tokens', '0002_voucher_token']]), /duplicate key|could not create unique index/);
@@ -95,6 +98,14 @@ describe('schema fixes on real Django and PostgreSQL', () => {
     assert.deepEqual(migrations('alters'), ['0001_initial.py', '0002_order_total.py', '0003_backfill_order_total.py', '0004_order_total_not_null.py']);
     assert.deepEqual(migrations('drops'), ['0001_initial.py', '0002_remove_customer_nickname.py', '0003_remove_customer_nickname_from_database.py']);
     assert.deepEqual(migrations('deletes'), ['0001_initial.py', '0002_delete_coupon.py', '0003_delete_coupon_table.py']);
+    assert.deepEqual(migrations('blanks'), ['0001_initial.py', '0002_bookmark_custom_name.py', '0003_backfill_bookmark_custom_name.py', '0004_bookmark_custom_name_not_null.py']);
+
+    // A blank text field without a default: Django gives existing rows "", and so does the nullable step (review 28: kuma bookmarks/0003).
+    migrateTo([['blanks', '0002_bookmark_custom_name']]);
+    assert.equal(notNull('blanks_bookmark', 'custom_name'), false);
+    assert.equal(sql("SELECT count(*) FROM blanks_bookmark WHERE custom_name = ''"), String(ROWS), 'the rows there before get the empty string, not NULL');
+    sql("INSERT INTO blanks_bookmark (url) VALUES ('inserted by old code')");
+    assert.equal(sql('SELECT count(*) FROM blanks_bookmark WHERE custom_name IS NULL'), '1', 'old code inserts NULL: no default is left in the database');
 
     // The nullable column first; then rows inserted the way the old code inserts them (no category).
     migrateTo([['adds', '0002_listing_category']]);
@@ -112,9 +123,10 @@ describe('schema fixes on real Django and PostgreSQL', () => {
     assert.equal(sql('SELECT count(DISTINCT token) FROM tokens_voucher'), String(ROWS));
     assert.equal(sql('SELECT count(*) FROM alters_order WHERE total = 0'), String(ROWS / 2), 'the NULL totals are backfilled with the default');
     assert.equal(sql('SELECT count(*) FROM alters_order WHERE total > 0'), String(ROWS / 2), 'the other totals are kept');
+    assert.equal(sql("SELECT count(*) FROM blanks_bookmark WHERE custom_name = ''"), String(ROWS + 1), 'the backfill gives the row old code inserted "" too');
 
     // Backwards to the initial migrations, and forwards again.
-    migrateTo([['deletes', '0001'], ['drops', '0001'], ['alters', '0001'], ['tokens', '0001'], ['adds', '0001']]);
+    migrateTo([['blanks', '0001'], ['deletes', '0001'], ['drops', '0001'], ['alters', '0001'], ['tokens', '0001'], ['adds', '0001']]);
     assert.equal(notNull('adds_listing', 'category'), null, 'the added column is gone');
     assert.equal(notNull('tokens_voucher', 'token'), null);
     assert.equal(notNull('alters_order', 'total'), false, 'total is nullable again');

@@ -131,6 +131,20 @@ describe('add-field-not-null: Add in steps', () => {
     assert.match(applyEdits(readFileSync(old.file, 'utf8'), preferred(old).edits), /\n            field=models\.JSONField\(null=True\),\n/);
   });
 
+  it('keeps the "" Django gives existing rows of a blank text field without a default (review 28: kuma bookmarks/0003)', async () => {
+    const [found] = await findings('add-steps-blank-text', 'add-field-not-null');
+    assert.ok(found);
+    // default and null land at one place, in name order, in one edit.
+    assert.match(applyEdits(readFileSync(found.file, 'utf8'), preferred(found).edits), /\n            field=models\.TextField\(blank=True, default="", null=True, verbose_name="note"\),\n/);
+    assert.match(preferred(found).creates?.[0]?.text ?? '', /\.update\(note=""\)/);
+    // The NOT NULL step's state is the field as written: no default.
+    assert.match(preferred(found).creates?.[1]?.text ?? '', /models\.TextField\(blank=True, verbose_name="note"\)/);
+    // Before PostgreSQL 11 an ADD COLUMN with a default rewrites the table: NULL, and the backfill writes "".
+    const [old] = await findings('add-steps-blank-text', 'add-field-not-null', pg(10));
+    assert.ok(old);
+    assert.match(applyEdits(readFileSync(old.file, 'utf8'), preferred(old).edits), /\n            field=models\.TextField\(blank=True, null=True, verbose_name="note"\),\n/);
+  });
+
   it('makes the column NOT NULL with a plain AlterField where the check cannot spare the scan (MySQL, SQLite, PostgreSQL < 12)', async () => {
     for (const target of [{ ...pg(), vendor: 'mysql' as const }, { ...pg(), vendor: 'sqlite' as const }, pg(11)]) {
       const [found] = await findings('add-steps', 'add-field-not-null', target);

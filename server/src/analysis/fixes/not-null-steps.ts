@@ -210,16 +210,29 @@ function prepare(ctx: ProjectRuleContext, step: SchemaStep, name: string, field:
 }
 
 /** `null=True` in the field call (the keyword's value changed, or the keyword added in sorted order), without `omit`. */
-function nullableEdits(source: string, ft: FieldText, omit: ArgumentText | null): TextEdit[] {
+function nullableEdits(source: string, ft: FieldText, omit: ArgumentText | null, emptyDefault = false): TextEdit[] {
   const existing = argumentOf(ft.call, 'null', -1);
   const removal = omit ? [removeArgument(source, ft.call, omit)] : [];
-  if (existing) return [{ range: rangeAt(source, existing.start, existing.end), newText: 'True' }, ...removal];
+  const added = [...(emptyDefault ? ['default=""'] : []), ...(existing ? [] : ['null=True'])];
   const args = ft.call.args.filter((a) => a !== omit);
-  if (args.length === 0) return [{ range: rangeAt(source, ft.call.open + 1, ft.call.close), newText: 'null=True' }];
-  const next = args.find((a) => a.keyword !== null && a.keyword > 'null');
-  if (next) return [{ range: rangeAt(source, next.argStart, next.argStart), newText: 'null=True, ' }, ...removal];
-  const last = args[args.length - 1] as ArgumentText;
-  return [{ range: rangeAt(source, last.end, last.end), newText: ', null=True' }, ...removal];
+  // Each new keyword before the first one written after it in name order, as makemigrations orders
+  // them; those that land at the same place go in one edit.
+  const at = new Map<number, string[]>();
+  for (const kw of added) {
+    const next = args.find((a) => a.keyword !== null && a.keyword > kw);
+    const offset = next ? next.argStart : -1;
+    at.set(offset, [...(at.get(offset) ?? []), kw]);
+  }
+  const last = args[args.length - 1];
+  const inserts: TextEdit[] = [...at].map(([offset, kws]) =>
+    offset >= 0
+      ? { range: rangeAt(source, offset, offset), newText: `${kws.join(', ')}, ` }
+      : last
+        ? { range: rangeAt(source, last.end, last.end), newText: `, ${kws.join(', ')}` }
+        : { range: rangeAt(source, ft.call.open + 1, ft.call.close), newText: kws.join(', ') },
+  );
+  // With no argument left, the one insert replaces everything between the parentheses, the omitted one too.
+  return [...(existing ? [{ range: rangeAt(source, existing.start, existing.end), newText: 'True' }] : []), ...inserts, ...(last ? removal : [])];
 }
 
 /** Removes one argument of a call as written, with the comma that separates it. */
@@ -248,7 +261,11 @@ function nullableFieldEdits(ctx: ProjectRuleContext, p: { site: OperationSite; f
   // get it in the ADD COLUMN itself (a constant default, no rewrite), and the backfill finds only the rows
   // old code inserts meanwhile (review 25: casepro `contacts/0023` rewrote every contact to write `[]`).
   const sameForEveryRow = !!arg && d !== undefined && d !== 'NOT_PROVIDED' && d.kind === 'ref' && EMPTY_VALUE_CALLABLES.has(p.source.slice(arg.start, arg.end).trim());
-  if (!arg || !d || d === 'NOT_PROVIDED' || ((d.kind !== 'ref' || sameForEveryRow) && !rewrites)) return nullableEdits(p.source, p.ft, null);
+  // No default: Django gives the existing rows of a blank text field "" (its effective default), so the
+  // nullable column keeps that with `default=""`, not NULL for a release (review 28: kuma
+  // `bookmarks/0003`, whose new code sorts and searches on the value).
+  if (!arg || !d || d === 'NOT_PROVIDED') return nullableEdits(p.source, p.ft, null, fillOf(field, p.ft, p.source).kind === 'value' && !rewrites);
+  if ((d.kind !== 'ref' || sameForEveryRow) && !rewrites) return nullableEdits(p.source, p.ft, null);
   const preserve = argumentOf(p.site.call, 'preserve_default', 3);
   return [...nullableEdits(p.source, p.ft, arg), ...(preserve ? [removeArgument(p.source, p.site.call, preserve)] : [])];
 }
