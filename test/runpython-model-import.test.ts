@@ -241,6 +241,65 @@ class Migration(migrations.Migration):
     }
   });
 
+  it("follows the row's relations to today's class of the model they reach, in the editor and in check alike (review 28: mitxpro courses/0028)", async () => {
+    const root = temps.make();
+    writeFileIn(join(root, 'shop/__init__.py'), '');
+    writeFileIn(join(root, 'shop/models.py'), `from django.db import models
+
+
+class Course(models.Model):
+    title = models.CharField(max_length=20)
+
+    @property
+    def page(self):
+        return None
+
+
+class Run(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE)
+
+
+class Certificate(models.Model):
+    run = models.ForeignKey(Run, on_delete=models.CASCADE)
+    note = models.CharField(max_length=20)
+`);
+    writeFileIn(join(root, 'shop/migrations/__init__.py'), '');
+    writeFileIn(join(root, 'shop/migrations/0001_initial.py'), `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel(name="Course", fields=[("id", models.AutoField(primary_key=True)), ("title", models.CharField(max_length=20))]),
+        migrations.CreateModel(name="Run", fields=[("id", models.AutoField(primary_key=True)), ("course", models.ForeignKey(on_delete=models.CASCADE, to="shop.course"))]),
+        migrations.CreateModel(name="Certificate", fields=[("id", models.AutoField(primary_key=True)), ("run", models.ForeignKey(on_delete=models.CASCADE, to="shop.run")), ("note", models.CharField(max_length=20))]),
+    ]
+`);
+    const file = join(root, 'shop/migrations/0002_notes.py');
+    const verdicts: Array<[string, RegExp | null]> = [
+      ['cert.note = cert.run.course.page or ""', /No fix is offered: the code reads `cert\.run\.course\.page`, which today's Course defines and the historical model does not have/],
+      // Fields all the way, and a field's value read further (a str's method): the swap is fine.
+      ['cert.note = cert.run.course.title.upper()', null],
+    ];
+    for (const [body, why] of verdicts) {
+      writeFileIn(file, migration('from shop.models import Certificate', `for cert in Certificate.objects.all():\n        ${body}\n        cert.save()`));
+      const found = (await lintProject(root)).get(file)?.findings.find((f) => f.rule === 'runpython-model-import');
+      assert.ok(found, body);
+      const run = runCli(['check', '--no-cache', '--select', 'runpython-model-import', '.'], root);
+      const diff = runCli(['check', '--no-cache', '--select', 'runpython-model-import', '--unsafe-fixes', '--diff', '.'], root);
+      if (why) {
+        assert.deepEqual(found.fixes, [], body);
+        assert.match(found.message, why);
+        assert.match(run.stdout, why, 'check says so too');
+        assert.doesNotMatch(diff.stdout, /get_model/, 'and writes no swap');
+      } else {
+        assert.deepEqual(found.fixes.map((f) => f.title), ['Use Certificate = apps.get_model("shop", "Certificate")'], body);
+        assert.doesNotMatch(run.stdout, /No fix is offered/);
+        assert.match(diff.stdout, /\+ +Certificate = apps\.get_model\("shop", "Certificate"\)/);
+      }
+    }
+  });
+
   it('refuses the swap of a model built on django-parler (review 27: palvelutarjotin occurrences/0023)', async () => {
     const root = temps.make();
     writeFileIn(join(root, 'shop/__init__.py'), '');
