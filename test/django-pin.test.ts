@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { DjangoPins, pinnedIn } from '../server/src/config/django-pin';
+import { DjangoPins, pinnedIn, postgresImageIn } from '../server/src/config/django-pin';
 import { PyprojectCache } from '../server/src/config/pyproject';
 import { runCli, TempDirs } from './helpers/cli';
 
@@ -59,6 +59,47 @@ describe('the Django version a project pins', () => {
     const pinned = runCli(['check', '--no-cache', '--format', 'json', '.'], root);
     assert.match(pinned.stderr, /PostgreSQL 14 \(the default\) with Django 6\.0 \(pinned in uv\.lock\)/);
     assert.match(pinned.stdout, /db_default/);
+  });
+
+  it("reads the PostgreSQL version of a Compose file's database image (review 28: codalab runs postgres:9.6.3)", () => {
+    assert.equal(postgresImageIn('services:\n  db:\n    image: postgres:9.6.3\n  web:\n    image: python:3.8\n'), 9);
+    assert.equal(postgresImageIn('services:\n  db:\n    image: "postgis/postgis:13-3.1"  # maps\n'), 13);
+    assert.equal(postgresImageIn("services:\n  db:\n    image: 'bitnami/postgresql:15.4.0-debian-11-r0'\n  test-db:\n    image: postgres:16-alpine\n"), 15);
+    assert.equal(postgresImageIn('services:\n  db:\n    image: registry.example.com:5000/library/postgres:12\n'), 12);
+    // No version in the tag, another database, or only a word in a comment: nothing.
+    assert.equal(postgresImageIn('services:\n  db:\n    image: postgres:latest\n  db2:\n    image: postgres:${PG_VERSION:-14}\n  cache:\n    image: postgres\n'), null);
+    assert.equal(postgresImageIn('services:\n  db:\n    image: mysql:8.0\n    # image: postgres:14\n'), null);
+    assert.equal(postgresImageIn('services:\n  db:\n    image: postgres-exporter:0.15\n'), null);
+
+    const root = temps.make();
+    mkdirSync(join(root, 'backend', 'shop', 'migrations'), { recursive: true });
+    writeFileSync(join(root, 'docker-compose.yml'), 'services:\n  db:\n    image: postgres:10\n');
+    assert.deepEqual(new DjangoPins().postgresFor(join(root, 'backend', 'shop', 'migrations')), { version: 10, from: join(root, 'docker-compose.yml') });
+    // The nearest Compose file answers, even when it runs no PostgreSQL.
+    writeFileSync(join(root, 'backend', 'compose.yaml'), 'services:\n  cache:\n    image: redis:7\n');
+    assert.equal(new DjangoPins().postgresFor(join(root, 'backend', 'shop', 'migrations')), null);
+    // Settings win: a postgresql-version, or another database.
+    writeFileSync(join(root, 'backend', 'compose.yaml'), 'services:\n  db:\n    image: postgres:11\n');
+    assert.equal(new PyprojectCache().configFor(join(root, 'backend', 'shop', 'migrations'), root).settings.postgresqlVersion, 11);
+    writeFileSync(join(root, 'backend', 'pyproject.toml'), '[tool.migration-guard]\npostgresql-version = 16\n');
+    assert.equal(new PyprojectCache().configFor(join(root, 'backend', 'shop', 'migrations'), root).settings.postgresqlVersion, 16);
+    writeFileSync(join(root, 'backend', 'pyproject.toml'), '[tool.migration-guard]\ndatabase = "mysql"\n');
+    assert.equal(new PyprojectCache().configFor(join(root, 'backend', 'shop', 'migrations'), root).settings.postgresqlVersion, undefined);
+  });
+
+  it('words the findings for the PostgreSQL of the Compose file in check, and says where it comes from', () => {
+    const root = temps.make();
+    const dir = join(root, 'shop', 'migrations');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '__init__.py'), '');
+    writeFileSync(join(dir, '0001_initial.py'), 'from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    operations = [migrations.CreateModel(name="Order", fields=[("id", models.AutoField(primary_key=True))])]\n');
+    writeFileSync(join(dir, '0002_order_total.py'), 'from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("shop", "0001_initial")]\n    operations = [migrations.AddField("order", "total", models.IntegerField(default=0))]\n');
+    const before = runCli(['check', '--no-cache', '.'], root);
+    assert.doesNotMatch(before.stdout, /rewrites the whole table/);
+    writeFileSync(join(root, 'docker-compose.yml'), 'services:\n  db:\n    image: postgres:9.6.3\n');
+    const pinned = runCli(['check', '--no-cache', '.'], root);
+    assert.match(pinned.stderr, /PostgreSQL 9 \(the image in docker-compose\.yml\) with Django 4\.2 \(the default\)/);
+    assert.match(pinned.stdout, /on PostgreSQL 9, ADD COLUMN with a default rewrites the whole table/);
   });
 
   it('finds a pin in a folder the walk listed (split requirements too), above the folder checked, and from cached listings', () => {

@@ -37,6 +37,8 @@ export interface ResolvedConfig {
   databaseSet: boolean;
   /** The lock or requirements file the Django version was read from, when no `django-version` is set. */
   djangoFrom?: string;
+  /** The Compose file the PostgreSQL version was read from, when no `postgresql-version` is set. */
+  postgresqlFrom?: string;
 }
 
 /** Applies --select and --ignore on top of the merged settings. */
@@ -99,13 +101,13 @@ export class ConfigResolver {
    */
   forDirectory(dir: string, fallbackRoot: string): ResolvedConfig {
     const project = this.explicit ?? this.cache.configFor(dir, fallbackRoot);
-    const key = `${project.file ?? `\0${fallbackRoot}`}\0${project.djangoFrom ?? ''}`;
+    const key = `${project.file ?? `\0${fallbackRoot}`}\0${project.djangoFrom ?? ''}\0${project.postgresqlFrom ?? ''}`;
     const known = this.byKey.get(key);
     if (known) return known;
     for (const problem of project.problems) this.warn(problem);
     const settings = mergeSettings(project.settings);
     settings.rules = applyOverrides(settings.rules, this.overrides);
-    const resolved: ResolvedConfig = { file: project.file, settings, matcher: new FileMatcher(settings, project.root), index: this.configs.length, databaseSet: project.settings.database !== undefined, ...(project.djangoFrom ? { djangoFrom: project.djangoFrom } : {}) };
+    const resolved: ResolvedConfig = { file: project.file, settings, matcher: new FileMatcher(settings, project.root), index: this.configs.length, databaseSet: project.settings.database !== undefined, ...(project.djangoFrom ? { djangoFrom: project.djangoFrom } : {}), ...(project.postgresqlFrom ? { postgresqlFrom: project.postgresqlFrom } : {}) };
     this.configs.push({
       rules: settings.rules,
       batchSize: settings.batchSize,

@@ -50,10 +50,14 @@ export function findingsExitCode(report: RunReport, failOn: FailOn): 0 | 1 {
  * Null when there is nothing to say. `settingsOf` gives a reported file's target and whether its
  * pyproject.toml set `database`.
  */
-export function assumedDatabaseNote(report: RunReport, settingsOf: (file: string) => { target: TargetDatabase; databaseSet: boolean; djangoFrom?: string } | undefined, cwd = process.cwd()): string | null {
+export function assumedDatabaseNote(
+  report: RunReport,
+  settingsOf: (file: string) => { target: TargetDatabase; databaseSet: boolean; djangoFrom?: string; postgresqlFrom?: string } | undefined,
+  cwd = process.cwd(),
+): string | null {
   const rules = new Set<string>();
   let count = 0;
-  let assumed: { target: TargetDatabase; djangoFrom?: string } | null = null;
+  let assumed: { target: TargetDatabase; djangoFrom?: string; postgresqlFrom?: string } | null = null;
   for (const f of report.files) {
     const s = settingsOf(f.file);
     if (!s || s.databaseSet) continue;
@@ -67,9 +71,12 @@ export function assumedDatabaseNote(report: RunReport, settingsOf: (file: string
   if (!assumed) return null;
   const [major, minor] = assumed.target.djangoVersion;
   // A Django version read from the project's lock or requirements file is said so, not called a default.
-  const versions = assumed.djangoFrom
-    ? `PostgreSQL ${assumed.target.postgresqlVersion} (the default) with Django ${major}.${minor} (pinned in ${relative(cwd, assumed.djangoFrom) || assumed.djangoFrom})`
-    : `PostgreSQL ${assumed.target.postgresqlVersion} with Django ${major}.${minor}, the defaults`;
+  const shown = (file: string): string => relative(cwd, file) || file;
+  const { djangoFrom, postgresqlFrom } = assumed;
+  const versions =
+    djangoFrom || postgresqlFrom
+      ? `PostgreSQL ${assumed.target.postgresqlVersion} ${postgresqlFrom ? `(the image in ${shown(postgresqlFrom)})` : '(the default)'} with Django ${major}.${minor} ${djangoFrom ? `(pinned in ${shown(djangoFrom)})` : '(the default)'}`
+      : `PostgreSQL ${assumed.target.postgresqlVersion} with Django ${major}.${minor}, the defaults`;
   return (
     `${count === 1 ? '1 finding' : `${count} findings`} (${[...rules].sort().join(', ')}) ${count === 1 ? 'assumes' : 'assume'} the project deploys to ` +
     `${versions}: the settings of ${count === 1 ? 'its file name' : 'their files name'} no database. ` +

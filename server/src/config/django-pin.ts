@@ -15,23 +15,32 @@ export interface DjangoPin {
   from: string;
 }
 
+/** The PostgreSQL major version a project's Compose file runs, and that file. */
+export interface PostgresPin {
+  version: number;
+  from: string;
+}
+
 /** Where a project keeps its pins, in the order they are trusted (a lock file is exact). */
-const PIN_FILES = ['uv.lock', 'poetry.lock', 'Pipfile.lock', 'requirements.txt', 'requirements/base.txt', 'requirements/production.txt', 'requirements/prod.txt', 'requirements/common.txt'];
+const PIN_FILES = ['uv.lock', 'poetry.lock', 'Pipfile.lock', 'requirements.txt', 'requirements/base.txt', 'requirements/production.txt', 'requirements/prod.txt', 'requirements/common.txt', 'requirements/requirements.txt'];
+
+/** Where a project names the PostgreSQL it runs: the image of its Compose file's database service. */
+const COMPOSE_FILES = ['docker-compose.yml', 'docker-compose.yaml', 'compose.yml', 'compose.yaml'];
 
 /**
  * The names a folder's listing holds when a pin may be read there (a pin file, or the folder the
  * split requirements live in): a folder listed without any of them is not asked again, file by file.
  */
-export const PIN_ENTRY_NAMES: ReadonlySet<string> = new Set(['uv.lock', 'poetry.lock', 'Pipfile.lock', 'requirements.txt', 'requirements']);
+export const PIN_ENTRY_NAMES: ReadonlySet<string> = new Set(['uv.lock', 'poetry.lock', 'Pipfile.lock', 'requirements.txt', 'requirements', ...COMPOSE_FILES]);
 
 /** Glob patterns of the pin files, for an editor to watch (a change re-reads the settings). */
-export const PIN_FILE_GLOBS = ['**/uv.lock', '**/poetry.lock', '**/Pipfile.lock', '**/requirements.txt', '**/requirements/*.txt'];
+export const PIN_FILE_GLOBS = ['**/uv.lock', '**/poetry.lock', '**/Pipfile.lock', '**/requirements.txt', '**/requirements/*.txt', ...COMPOSE_FILES.map((f) => `**/${f}`)];
 
 /** Whether a path is one of the files the pins are read from. */
 export function isPinFile(path: string): boolean {
   const parts = path.replace(/\\/g, '/').split('/');
   const name = parts.pop() ?? '';
-  return PIN_FILES.includes(name) || (parts.pop() === 'requirements' && PIN_FILES.includes(`requirements/${name}`));
+  return PIN_FILES.includes(name) || COMPOSE_FILES.includes(name) || (parts.pop() === 'requirements' && PIN_FILES.includes(`requirements/${name}`));
 }
 
 /** Lock files larger than this are not read (a pin sits in the first few megabytes of any real one). */
@@ -59,6 +68,20 @@ export function pinnedIn(file: string, text: string): readonly [number, number] 
   return m ? versionOf(m[1], m[2]) : null;
 }
 
+/**
+ * The PostgreSQL major version a Compose file runs (`image: postgres:9.6.3`, `postgis/postgis:13-3.1`,
+ * `bitnami/postgresql:15`; the lowest where several services name one), or null: no such image, or
+ * one without a version in its tag (`postgres:latest`, `postgres:${PG_VERSION}`).
+ */
+export function postgresImageIn(text: string): number | null {
+  let lowest: number | null = null;
+  for (const m of text.matchAll(/^[ \t-]*image:[ \t]*["']?(?:[\w.:-]+\/)*(?:postgres|postgresql|postgis)(?::(\d{1,2})(?:[.\-_]\w*)*)?["']?[ \t]*(?:#.*)?$/gim)) {
+    const major = m[1] === undefined ? null : Number(m[1]);
+    if (major !== null && major >= 9 && (lowest === null || major < lowest)) lowest = major;
+  }
+  return lowest;
+}
+
 /** The lowest Django version a package's own metadata declares it supports (`>=` / `~=` in pyproject.toml, setup.cfg or setup.py), or null. */
 function oldestSupported(dir: string): (readonly [number, number] & { from: string }) | null {
   for (const name of ['pyproject.toml', 'setup.cfg', 'setup.py']) {
@@ -83,6 +106,7 @@ function oldestSupported(dir: string): (readonly [number, number] & { from: stri
  */
 export class DjangoPins {
   private readonly byDir = new Map<string, DjangoPin | null>();
+  private readonly postgresByDir = new Map<string, PostgresPin | null>();
   private readonly absent = new Set<string>();
 
   /** A folder listed without any of PIN_ENTRY_NAMES, as a walk that lists it anyway learns. */
@@ -123,8 +147,40 @@ export class DjangoPins {
     return found;
   }
 
+  /**
+   * The PostgreSQL version for files in `dir`: the nearest folder at or above it (up to `stop`)
+   * with a Compose file answers, with the version of its postgres image or with none.
+   */
+  postgresFor(dir: string, stop?: string): PostgresPin | null {
+    const known = this.postgresByDir.get(dir);
+    if (known !== undefined) return known;
+    let found: PostgresPin | null = null;
+    let stated = false;
+    for (const name of this.absent.has(dir) ? [] : COMPOSE_FILES) {
+      const file = join(dir, name);
+      if (!existsSync(file)) continue;
+      stated = true;
+      try {
+        const version = statSync(file).size <= MAX_PIN_FILE ? postgresImageIn(readFileSync(file, 'utf8')) : null;
+        if (version !== null) {
+          found = { version, from: file };
+          break;
+        }
+      } catch {
+        // An unreadable Compose file names nothing.
+      }
+    }
+    if (!found && !stated) {
+      const parent = dirname(dir);
+      found = parent === dir || dir === stop ? null : this.postgresFor(parent, stop);
+    }
+    this.postgresByDir.set(dir, found);
+    return found;
+  }
+
   clear(): void {
     this.byDir.clear();
+    this.postgresByDir.clear();
     this.absent.clear();
   }
 }

@@ -19,6 +19,8 @@ export interface ProjectConfig {
   hasTable: boolean;
   /** Where `settings.djangoVersion` was read when no table set it: the project's lock or requirements file. */
   djangoFrom?: string;
+  /** Where `settings.postgresqlVersion` was read when no table set it: the project's Compose file. */
+  postgresqlFrom?: string;
 }
 
 export class PyprojectCache {
@@ -66,14 +68,17 @@ export class PyprojectCache {
 
   /**
    * The config that applies to files in `dir`; without a `django-version` of its own, the Django
-   * version the project pins (django-pin.ts), from the nearest lock or requirements file above `dir`.
+   * version the project pins (django-pin.ts), from the nearest lock or requirements file above `dir`;
+   * without a `postgresql-version` (and another `database`), the one its nearest Compose file runs.
    */
   configFor(dir: string, fallbackRoot: string, stop?: string): ProjectConfig {
     const file = this.find(dir, stop);
-    const config: ProjectConfig = file ? this.read(file) : { file: null, root: fallbackRoot, settings: {}, problems: [], hasTable: false };
-    if (config.settings.djangoVersion !== undefined) return config;
-    const pin = this.pins.forDirectory(dir, stop);
-    return pin ? { ...config, settings: { ...config.settings, djangoVersion: pin.version }, djangoFrom: pin.from } : config;
+    let config: ProjectConfig = file ? this.read(file) : { file: null, root: fallbackRoot, settings: {}, problems: [], hasTable: false };
+    const pin = config.settings.djangoVersion === undefined ? this.pins.forDirectory(dir, stop) : null;
+    if (pin) config = { ...config, settings: { ...config.settings, djangoVersion: pin.version }, djangoFrom: pin.from };
+    const postgres = config.settings.postgresqlVersion === undefined && (config.settings.database ?? 'postgresql') === 'postgresql' ? this.pins.postgresFor(dir, stop) : null;
+    if (postgres) config = { ...config, settings: { ...config.settings, postgresqlVersion: postgres.version }, postgresqlFrom: postgres.from };
+    return config;
   }
 
   read(file: string): ProjectConfig {
