@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { applyEdits } from './helpers/apply-edits';
 import { lint } from './helpers/lint';
+import { pythonSyntaxError } from './helpers/python';
 
 const migration = (body: string, opts: { above?: string; ops?: string } = {}) => `from django.db import migrations, models
 
@@ -91,6 +93,28 @@ describe('runpython-no-reverse: no no-op reverse where it would hurt', () => {
     // An operation that does not start its line: the comments above belong to what does.
     const inline = await noReverse(migration('    Post.objects.filter(title="").update(title="untitled")', { above: '        # rolling back the SQL is fine\n        migrations.RunSQL("SELECT 1", migrations.RunSQL.noop), ' }).replace(', \n        migrations.RunPython', ', migrations.RunPython'));
     assert.equal(inline.fixes.length, 2);
+  });
+
+  it('takes reverse_code=migrations.RunPython, the class, for the noop it was meant to be (review 28: mitxpro users/0014)', async () => {
+    const given = migration('    Post.objects.filter(title="").update(title="untitled")').replace('migrations.RunPython(forwards),', 'migrations.RunPython(forwards, reverse_code=migrations.RunPython),');
+    const f = await noReverse(given);
+    assert.match(f.message, /passes reverse_code=migrations\.RunPython, the operation's class, not a function: Django takes it \(a class is callable\), but rolling back calls migrations\.RunPython\(apps, schema_editor\), which stops with ValueError/);
+    assert.equal(f.range.start.line, 13, "on the reverse_code value");
+    assert.equal(f.range.start.character, 52);
+    const fix = f.fixes[0];
+    assert.equal(fix?.title, 'Use reverse_code=migrations.RunPython.noop');
+    const fixed = applyEdits(given, fix?.edits ?? []);
+    assert.match(fixed, /migrations\.RunPython\(forwards, reverse_code=migrations\.RunPython\.noop\),/);
+    assert.equal((await lint(fixed)).findings.filter((x) => x.rule === 'runpython-no-reverse').length, 0);
+    const stub = applyEdits(given, f.fixes[1]?.edits ?? []);
+    assert.match(stub, /migrations\.RunPython\(forwards, reverse_code=backwards\),/);
+    assert.equal(await pythonSyntaxError(stub), null);
+    // Inserting code: no no-op, as for a missing reverse.
+    const inserting = await noReverse(
+      migration('    for post in Post.objects.all():\n        Tag.objects.create(name=post.title)').replace('migrations.RunPython(forwards),', 'migrations.RunPython(forwards, migrations.RunPython),'),
+    );
+    assert.deepEqual(inserting.fixes, []);
+    assert.match(inserting.message, /No fix is offered: it inserts rows/);
   });
 
   it('offers no no-op for an explicit None, the authors\' choice to stop a rollback (review 26: tilavarauspalvelu 0114)', async () => {

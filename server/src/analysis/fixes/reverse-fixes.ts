@@ -28,7 +28,7 @@ export function runPythonReverseFixes(op: Operation, source: string, moduleScope
   if (!rp?.code || rp.reverseState === 'none') return [];
   const noop = `${op.callee.text}.noop`;
   const fixes: Fix[] = [
-    { title: `Add reverse_code=${noop}`, edits: [setReverse(rp.code, null, 'reverse_code', noop, source)], isPreferred: true, safe: false },
+    { title: `${rp.reverse ? 'Use' : 'Add'} reverse_code=${noop}`, edits: [setReverse(rp.code, rp.reverse, 'reverse_code', noop, source)], isPreferred: true, safe: false },
   ];
   const target = rp.forward;
   // A stub only beside a module-level function: a method or a lambda has nowhere obvious to put it.
@@ -46,7 +46,7 @@ export function runPythonReverseFixes(op: Operation, source: string, moduleScope
         `${indent}# Undo what ${forward} changed; as written, rolling back changes nothing.`;
       fixes.push({
         title: `Add a reverse function ${name}() beside ${forward}()`,
-        edits: [insertAfter(def, stub), setReverse(rp.code, null, 'reverse_code', name, source)],
+        edits: [insertAfter(def, stub), setReverse(rp.code, rp.reverse, 'reverse_code', name, source)],
         isPreferred: false,
         safe: false,
       });

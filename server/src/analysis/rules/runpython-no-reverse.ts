@@ -10,6 +10,9 @@ import { rangeOf, type Node } from '../syntax';
 import { lineOf, type Rule, type RuleContext } from './rule';
 import { irreversibleStop as stops } from './reverse-stop';
 
+/** The RunPython class itself given as reverse_code (`migrations.RunPython`), where `migrations.RunPython.noop` was meant. */
+const CLASS_ITSELF = /^(?:(?:django\.db\.)?migrations\.)?RunPython$/;
+
 /** A comment that says the change cannot be undone: the authors kept it irreversible on purpose. */
 const ON_PURPOSE = /\b(?:irreversib\w*|not\s+reversible|non[- ]reversible|can(?:not|'t|\s+not)\s+be\s+(?:reversed|undone|rolled\s+back|unapplied))/i;
 
@@ -121,13 +124,20 @@ export const runpythonNoReverse: Rule = {
   check(ctx) {
     for (const op of ctx.model.operations) {
       const rp = op.runPython;
-      if (!rp || !op.argumentsReliable || rp.reverseState === 'present') continue;
-      const how = rp.reverseState === 'none' ? 'passes reverse_code=None' : 'has no reverse_code';
+      if (!rp || !op.argumentsReliable) continue;
+      // `reverse_code=migrations.RunPython`: the class, callable, so Django takes it; backwards it is
+      // called as RunPython(apps, schema_editor) and raises (review 28: mitxpro users/0014).
+      const theClass = rp.reverseState === 'present' && rp.reverse && CLASS_ITSELF.test(rp.reverse.text) ? rp.reverse.text : null;
+      if (rp.reverseState === 'present' && !theClass) continue;
+      const how = theClass ? `passes reverse_code=${theClass}, the operation's class, not a function` : rp.reverseState === 'none' ? 'passes reverse_code=None' : 'has no reverse_code';
+      const what = theClass
+        ? `Django takes it (a class is callable), but rolling back calls ${theClass}(apps, schema_editor), which stops with ValueError ("RunPython must be supplied with a callable")`
+        : `\`migrate\` cannot roll this migration back and ${stops(op.container?.name)}`;
       const hurt = noopWouldHurt(op, ctx.index, ctx);
       ctx.report({
-        range: rangeOf(op.callee),
+        range: rangeOf(theClass && rp.reverse ? rp.reverse : op.callee),
         message:
-          `${op.name} ${how}: \`migrate\` cannot roll this migration back and ${stops(op.container?.name)}. ` +
+          `${op.name} ${how}: ${what}. ` +
           (rp.reverseState === 'none'
             ? `If None is on purpose (the change cannot be undone), say why in a suppression; else give it a reverse function (none is offered for an explicit None).`
             : hurt
