@@ -174,7 +174,8 @@ export function keyedByOwnRow(chain: Node | null, row: string): boolean {
     if (kws.length !== 1) continue;
     const key = kws[0]?.childForFieldName('name')?.text ?? '';
     const value = (kws[0]?.childForFieldName('value')?.text ?? '').replace(/\s+/g, '');
-    if (/^(?:pk|id)(?:__exact)?$/.test(key) && new RegExp(`^${row}(?:\\.(?:pk|id))?$`).test(value)) return true;
+    // `row.pk`, or a row that `values()` gave: `row["id"]` (review 28: mitxpro `courses/0012`).
+    if (/^(?:pk|id)(?:__exact)?$/.test(key) && new RegExp(`^${row}(?:\\.(?:pk|id)|\\[(["'])(?:pk|id)\\1\\])?$`).test(value)) return true;
   }
   return false;
 }
