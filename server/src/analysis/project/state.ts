@@ -319,7 +319,17 @@ function applyArgs(b: Builder, args: OperationArgs, view: StateView = 'state'): 
   }
 }
 
-function applyOne(b: Builder, op: OperationSummary, view: StateView): void {
+/** The table an `ALTER TABLE … RENAME TO …` statement gives its table, lower-case; null for any other statement. */
+export function renamedToTable(sql: string): string | null {
+  const m = /^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?:"[^"]+"|[\w.]+)\s+RENAME\s+TO\s+(?:"([^"]+)"|(\w+))\s*;?\s*$/i.exec(sql);
+  return m ? (m[1] ?? (m[2] as string)).toLowerCase() : null;
+}
+
+/**
+ * @param renamedTo in the database view, for a SeparateDatabaseAndState: the tables its database side
+ *   renames other tables to
+ */
+function applyOne(b: Builder, op: OperationSummary, view: StateView, renamedTo?: ReadonlySet<string>): void {
   // In the database view, operations inside SeparateDatabaseAndState's database side count; in
   // Django's state, only its state side does.
   if (op.container !== null && view === 'state') return;
@@ -328,7 +338,16 @@ function applyOne(b: Builder, op: OperationSummary, view: StateView): void {
   if (op.specName === 'SeparateDatabaseAndState' || op.specName === 'RunSQL') {
     // RunSQL's state_operations describe what its SQL does: both views take them.
     if (op.specName === 'SeparateDatabaseAndState' && view === 'database') {
-      if (!uncertain) for (const inner of op.stateOperations ?? []) if (inner.certain && inner.args?.kind === 'RenameField') renameKeepingColumn(b, inner.args);
+      if (uncertain) return;
+      for (const inner of op.stateOperations ?? []) {
+        if (inner.certain && inner.args?.kind === 'RenameField') renameKeepingColumn(b, inner.args);
+        // Django's recipe for giving a many-to-many field a through model of its own: the join table is
+        // renamed in SQL to the table of a model created in the state only (review 28: lutris
+        // `games/0071`). The database then has that model's table, with the rows of the old one.
+        const created = inner.certain && inner.args?.kind === 'CreateModel' ? inner.args : null;
+        const table = created?.model && created.options.dbTable !== undefined ? (created.options.dbTable ?? `${b.app}_${created.model}`).toLowerCase() : null;
+        if (created && table && renamedTo?.has(table)) applyArgs(b, created, view);
+      }
       return;
     }
     if (op.stateOperations === null) return b.unknownApp();
@@ -406,16 +425,25 @@ export function applyMigration(state: AppState, operations: readonly OperationSu
   const b = new Builder(state);
   // In the database view a SeparateDatabaseAndState's own effect (the fields its state side renames)
   // comes after its database_operations, which run against the fields as they were.
-  let deferred: { index: number; op: OperationSummary } | null = null;
+  let deferred: { index: number; op: OperationSummary; renamedTo: Set<string> } | null = null;
   operations.forEach((op, i) => {
     if (deferred && op.container !== deferred.index) {
-      applyOne(b, deferred.op, view);
+      applyOne(b, deferred.op, view, deferred.renamedTo);
       deferred = null;
     }
-    if (view === 'database' && op.specName === 'SeparateDatabaseAndState') deferred = { index: i, op };
-    else applyOne(b, op, view);
+    if (view === 'database' && op.specName === 'SeparateDatabaseAndState') deferred = { index: i, op, renamedTo: new Set() };
+    else {
+      if (deferred && op.specName === 'RunSQL' && op.certain) for (const sql of op.sql ?? []) {
+        const table = renamedToTable(sql);
+        if (table) deferred.renamedTo.add(table);
+      }
+      applyOne(b, op, view);
+    }
   });
-  if (deferred) applyOne(b, (deferred as { op: OperationSummary }).op, view);
+  if (deferred) {
+    const last = deferred as { op: OperationSummary; renamedTo: Set<string> };
+    applyOne(b, last.op, view, last.renamedTo);
+  }
   if (!complete) b.unknownApp();
   return b.result();
 }
