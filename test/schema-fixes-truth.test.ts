@@ -30,8 +30,8 @@ import { FIXTURES } from './helpers/paths';
 import { startPostgres, type PgCluster } from './helpers/postgres';
 
 const FIXTURE = join(FIXTURES, 'schema-fixes-truth');
-const APPS = ['idx', 'addone', 'rmidx', 'chk', 'ren', 'addcol'];
-const TABLES = ['idx_item', 'addone_event', 'rmidx_log', 'chk_account', 'ren_customer', 'addcol_listing'];
+const APPS = ['idx', 'addone', 'rmidx', 'chk', 'ren', 'addcol', 'fkn'];
+const TABLES = ['idx_item', 'addone_event', 'rmidx_log', 'chk_account', 'ren_customer', 'addcol_listing', 'fkn_order'];
 
 
 const temps = new TempDirs();
@@ -84,7 +84,7 @@ describe('schema fixes on real Django and PostgreSQL', { skip: skip ?? false }, 
     cpSync(FIXTURE, fixedRoot, { recursive: true });
     const run = runCli(['check', '.', '--unsafe-fixes'], fixedRoot);
     assert.equal(run.code, 0, `${run.stdout}${run.stderr}`);
-    assert.match(run.stderr, /fixed 8 problems in 8 files/, 'six migrations edited, two follow-ups written');
+    assert.match(run.stderr, /fixed 9 problems in 9 files/, 'seven migrations edited, two follow-ups written');
 
     // Django's own migrations, unfixed: the names and definitions to match.
     const theirs = project(original);
@@ -98,6 +98,17 @@ describe('schema fixes on real Django and PostgreSQL', { skip: skip ?? false }, 
     for (const re of [/^chk_account_balance_gte_0 c true /, /^addcol_listing_partner_catalogue_reference_code_that_is_rat_key u true /, /^addcol_listing_parent_id_\w+_fk_addcol_listing_id f true /, /^chk_account_parent_id_\w+_fk_chk_account_id f true /, /^idx_item_code_name_uniq u true /, /^idx_item_sku_\w+_uniq u true /]) assert.ok(want.constraints.some((c) => re.test(c)), `${re} in ${want.constraints.join('\n')}`);
 
     const ours = project(fixedRoot);
+    // fkn: a foreign key made nullable keeps its constraint, the very same one (review 28: lutris games/0072).
+    const fkOid = (db: string): string => cluster().sql("SELECT oid FROM pg_constraint WHERE conrelid = 'fkn_order'::regclass AND contype = 'f'", db);
+    manage(ours.project, ['migrate', 'fkn', '0001', '--no-input', '-v', '0']);
+    cluster().sql("INSERT INTO fkn_customer (name) VALUES ('a'); INSERT INTO fkn_order (customer_id) SELECT id FROM fkn_customer", ours.db);
+    const kept = fkOid(ours.db);
+    manage(ours.project, ['migrate', 'fkn', '0002', '--no-input', '-v', '0']);
+    assert.equal(fkOid(ours.db), kept, 'the constraint is not dropped and added back');
+    assert.equal(cluster().sql("SELECT is_nullable FROM information_schema.columns WHERE table_name = 'fkn_order' AND column_name = 'customer_id'", ours.db), 'YES');
+    manage(ours.project, ['migrate', 'fkn', '0001', '--no-input', '-v', '0']);
+    assert.equal(cluster().sql("SELECT is_nullable FROM information_schema.columns WHERE table_name = 'fkn_order' AND column_name = 'customer_id'", ours.db), 'NO', 'backwards: NOT NULL again');
+    assert.equal(fkOid(ours.db), kept);
     // The NOT VALID step alone: the constraints exist, not yet validated.
     manage(ours.project, ['migrate', 'chk', '0002', '--no-input', '-v', '0']);
     const notValid = catalog(ours.db).constraints.filter((c) => c.startsWith('chk_account_') && !c.includes(' p '));

@@ -4,6 +4,7 @@
  * replace or remove it, the import lines a copied argument needs in a new file, and the Python
  * text of the operations they write (AlterField, SeparateDatabaseAndState, RunSQL).
  */
+import type { OperationArgs } from '../operation-args';
 import type { OperationSummary } from '../project/summary';
 import { previewFile } from '../sql-preview/from-view';
 import type { ProjectRuleContext } from '../rules/rule';
@@ -173,6 +174,11 @@ export function laterOperationsOn(ctx: ProjectRuleContext, op: OperationSummary,
     if (field === null) return true;
     return ('name' in a && a.name === field) || (a.kind === 'RenameField' && a.oldName === field);
   });
+}
+
+/** The operation `op` with other arguments, for the preview (an operation no file holds: the reverse of a drop, an AlterField back). */
+export function withArgs(op: OperationSummary, args: OperationArgs): OperationSummary {
+  return { ...op, name: args.kind, specName: args.kind, args, container: null, stateOperations: null, label: args.kind };
 }
 
 /** The SQL Django runs for operation `index` of the file (or of `operations` in its place); or why it is not known. */

@@ -16,13 +16,11 @@
  * known statically; otherwise it is refused with the preview's reason.
  */
 import { fieldColumn, type FieldSpec } from '../fields';
-import type { OperationArgs } from '../operation-args';
-import type { OperationSummary } from '../project/summary';
 import type { ProjectRuleContext } from '../rules/rule';
 import type { SchemaStep } from '../rules/schema-walk';
 import type { Fix } from '../types';
 import { isAppLatest, planFollowUps } from './follow-up';
-import { argumentText, laterOperationsOn, operationSite, replaceOperation, runSqlText, separateText, sqlOf } from './operation-text';
+import { argumentText, laterOperationsOn, operationSite, replaceOperation, runSqlText, separateText, sqlOf, withArgs } from './operation-text';
 import type { StepFixes } from './not-null-steps';
 
 
@@ -37,10 +35,6 @@ function ifExists(sql: string): string {
     .replace(/^(ALTER TABLE \S+ DROP (?:COLUMN|CONSTRAINT) )(?!IF EXISTS )/i, '$1IF EXISTS ');
 }
 
-/** The operation `op` with other arguments, for the preview (the reverse of a drop, which no file holds). */
-function withArgs(op: OperationSummary, args: OperationArgs): OperationSummary {
-  return { ...op, name: args.kind, specName: args.kind, args, container: null, stateOperations: null, label: args.kind };
-}
 
 function quoted(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;

@@ -11,6 +11,8 @@
  */
 import type { FieldSpec } from '../fields';
 import { constraintFixes, constraintFixNote } from '../fixes/constraint-fixes';
+import { keepConstraintFixes } from '../fixes/keep-constraint';
+import { sqlOf } from '../fixes/operation-text';
 import { djangoAtLeast } from '../target-database';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
@@ -60,10 +62,19 @@ export const addConstraintValidates: Rule = {
       // Since Django 3.0 AddField writes the foreign key inside ADD COLUMN, and PostgreSQL checks no
       // row for a new column whose default is NULL: every row holds NULL.
       if (args.kind === 'AddField' && djangoAtLeast(ctx.target, 3, 0) && !nonNullDefault(args.field)) return;
+      let readded: FieldSpec | null = null;
       if (args.kind === 'AlterField') {
         const before = fieldBefore(step, args.name);
         if (!before || before.relation === undefined) return;
-        if (before.relation && before.relation.kind !== 'many-to-many' && before.relation.dbConstraint !== false) return; // already constrained
+        if (before.relation && before.relation.kind !== 'many-to-many' && before.relation.dbConstraint !== false) {
+          // Constrained already: Django keeps the constraint unless it alters the column, and then it drops
+          // it first and adds it back, validated (review 28: lutris `games/0072` makes a key nullable). The
+          // SQL preview says which: the statements Django runs for this operation.
+          if (step.op.container !== null) return;
+          const sql = sqlOf(ctx, ctx.summary.operations.indexOf(step.op));
+          if (typeof sql === 'string' || !sql.some((q) => /\bDROP CONSTRAINT\b/i.test(q)) || !sql.some((q) => /\bADD CONSTRAINT\b[\s\S]*\bFOREIGN KEY\b/i.test(q) && !/\bNOT VALID\b/i.test(q))) return;
+          readded = before;
+        }
       }
       const fk =
         args.kind === 'AddField'
@@ -71,6 +82,17 @@ export const addConstraintValidates: Rule = {
             ? 'with a default every existing row takes, so PostgreSQL checks every row against the referenced table while ADD COLUMN … REFERENCES holds an ACCESS EXCLUSIVE lock on the table (no reads, no writes) and a SHARE ROW EXCLUSIVE lock on the referenced one (writes wait)'
             : 'a constraint PostgreSQL validates at once: Django before 3.0 adds it with ADD CONSTRAINT … FOREIGN KEY after the column, holding a SHARE ROW EXCLUSIVE lock on both tables (writes wait) while it reads every row'
           : 'a constraint PostgreSQL validates at once: ADD CONSTRAINT … FOREIGN KEY holds a SHARE ROW EXCLUSIVE lock on both tables (writes wait) while it reads every row';
+      if (readded) {
+        const { fixes, refusal } = keepConstraintFixes(ctx, step, readded);
+        ctx.report({
+          range: step.op.range,
+          fixes,
+          message:
+            `AlterField '${args.name}' alters the column of a foreign key on existing table ${tableLabel(step)}: Django drops its constraint and adds it back, ${fk}. ` +
+            `Instead, run the column change alone in RunSQL (for a key made nullable, \`ALTER TABLE … ALTER COLUMN … DROP NOT NULL\`) inside SeparateDatabaseAndState, with this AlterField as its state side: the constraint stays as it is.${refusal ? ` (No fix: ${refusal}.)` : ''}`,
+        });
+        return;
+      }
       ctx.report({
         range: step.op.range,
         fixes: constraintFixes(ctx, step.op),
