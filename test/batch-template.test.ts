@@ -1800,6 +1800,66 @@ class Migration(migrations.Migration):
     }
   });
 
+  it("batches inserts into a many-to-many field's own join table, whatever the model's bases (review 28: mitxpro cms/0056)", async () => {
+    const root = temps.make();
+    writeFileIn(join(root, 'shop', 'migrations', '__init__.py'), '');
+    writeFileIn(
+      join(root, 'shop', 'migrations', '0001_initial.py'),
+      `import django_lifecycle.mixins
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = []
+    operations = [
+        migrations.CreateModel(name="Topic", fields=[("id", models.AutoField(primary_key=True))]),
+        migrations.CreateModel(
+            name="Page",
+            fields=[("id", models.AutoField(primary_key=True)), ("topics", models.ManyToManyField(to="shop.topic"))],
+            bases=(django_lifecycle.mixins.LifecycleModelMixin, models.Model),
+        ),
+        migrations.CreateModel(name="Guide", fields=[("id", models.AutoField(primary_key=True))], bases=(django_lifecycle.mixins.LifecycleModelMixin, models.Model)),
+        migrations.CreateModel(
+            name="GuideTopic",
+            fields=[("id", models.AutoField(primary_key=True)), ("guide", models.ForeignKey(on_delete=models.CASCADE, to="shop.guide")), ("topic", models.ForeignKey(on_delete=models.CASCADE, to="shop.topic"))],
+            bases=(django_lifecycle.mixins.LifecycleModelMixin, models.Model),
+        ),
+        migrations.AddField(model_name="guide", name="topics", field=models.ManyToManyField(through="shop.GuideTopic", to="shop.topic")),
+    ]
+`,
+    );
+    const link = (model: string) => `from django.db import migrations
+
+
+def link_topics(apps, schema_editor):
+    ${model} = apps.get_model("shop", "${model}")
+    Topic = apps.get_model("shop", "Topic")
+    for row in ${model}.objects.all():
+        for topic in Topic.objects.all():
+            ${model}.topics.through.objects.create(${model.toLowerCase()}_id=row.id, topic_id=topic.id)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RunPython(link_topics, migrations.RunPython.noop)]
+`;
+    writeFileIn(join(root, 'shop', 'migrations', '0002_page_topics.py'), link('Page'));
+    writeFileIn(join(root, 'shop', 'migrations', '0003_guide_topics.py'), link('Guide').replace('"0001_initial"', '"0002_page_topics"'));
+    const results = await lintProject(root);
+    const loopsIn = (name: string) => results.get(join(root, 'shop', 'migrations', name))?.findings.filter((f) => f.rule === 'unbatched-save-loop') ?? [];
+    // Django's own join table: rows of a model with no base class of its own.
+    const [own] = loopsIn('0002_page_topics.py');
+    assert.ok(own && own.fixes.length > 0, own?.message);
+    const text = applyEdits(link('Page'), own.fixes[0]?.edits ?? []);
+    assert.match(text, /Page\.topics\.through\.objects\.bulk_create\(/);
+    assert.equal(await pythonSyntaxError(text), null);
+    // A through model of the project's, here with a mixin that cannot be read: refused as before.
+    const [explicit] = loopsIn('0003_guide_topics.py');
+    assert.deepEqual(explicit?.fixes, []);
+    assert.match(explicit?.message ?? '', /No rewrite is offered: GuideTopic's migrations give it the base class django_lifecycle\.mixins\.LifecycleModelMixin/);
+  });
+
   it("refuses bulk_create for a child whose parent is a package's model, out of view (review 22: bluebottle's fluent_contents)", async () => {
     const root = temps.make();
     writeFileIn(join(root, 'shop', 'migrations', '__init__.py'), '');

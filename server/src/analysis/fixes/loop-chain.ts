@@ -45,13 +45,26 @@ export function chainOf(expr: Node, isModel: (name: string) => boolean = CAPITAL
   // `Order.objects…`, or `apps.get_model("shop", "Order").objects…` written inline.
   const inline = !!cur && isGetModelCall(cur);
   if (!cur || (!inline && (cur.type !== 'identifier' || !isModel(cur.text)))) return null;
-  const model = oneLine(cur.text);
+  let model = oneLine(cur.text);
   let manager: string | null = null;
   let streams = false;
+  // Attributes between the model and its manager: only a many-to-many field's `through` model
+  // (`CoursePage.topics.through.objects`: the rows are the join table's, review 28: mitxpro `cms/0056`).
+  const before: string[] = [];
   for (let i = links.length - 1; i >= 0; i--) {
     const link = links[i] as Node;
-    if (link.type !== 'attribute') continue;
+    if (link.type !== 'attribute') {
+      if (manager === null) return null;
+      continue;
+    }
     const attr = link.childForFieldName('attribute')?.text ?? '';
+    if (manager === null && !MANAGERS.has(attr)) {
+      before.push(attr);
+      if (before.length > 2 || (before.length === 2 && attr !== 'through')) return null;
+      if (attr === 'through') model = oneLine(link.text);
+      continue;
+    }
+    if (manager === null && before.length === 1) return null;
     if (MANAGERS.has(attr) && manager === null) manager = oneLine(link.text);
     // Past the manager, only methods that return a queryset of the same model: `.get(…).projects`
     // walks to another model's rows.

@@ -24,7 +24,7 @@ import { BY_OWN_ROW } from '../fixes/memo-lookup';
 import { inlineHelpers } from '../fixes/inline-helper';
 import { assignedFields } from '../fixes/loop-reading';
 import { factoryModel, rebuiltFirst, rowModelOf } from '../fixes/loop-objects';
-import { stampedOnSave } from '../fields';
+import { djangoMadeJoinTable, stampedOnSave } from '../fields';
 import { historicalModelRef } from '../historical-models';
 import { isBoundedIterable, type UniqueKey } from '../iterables';
 import { lineStarts, positionAt } from '../line-index';
@@ -367,19 +367,42 @@ function usedModels(loop: LoopFacts): Set<string> {
   return names;
 }
 
+/** The many-to-many field of `Root.<field>.through` at the start of a write's receiver chain, or null. */
+function throughField(receiver: Node | null, root: string): string | null {
+  for (let n = receiver; n && (n.type === 'attribute' || n.type === 'call'); n = n.type === 'call' ? n.childForFieldName('function') : n.childForFieldName('object')) {
+    if (n.type !== 'attribute' || n.childForFieldName('attribute')?.text !== 'through') continue;
+    const field = n.childForFieldName('object');
+    if (field?.type === 'attribute' && field.childForFieldName('object')?.text === root) return field.childForFieldName('attribute')?.text ?? null;
+  }
+  return null;
+}
+
 /**
  * The models whose rows the loop's writes write, when each can be told: the loop's own row is one
  * of the models its iterable queries; `Tag.objects.create(…)` writes Tag; `tag.save()` of a `tag =
  * Tag(…)` (or `Tag.objects.get(…)`) in the loop writes Tag. Null when one cannot (a write through a
  * helper, a row from elsewhere): then every model the loop uses counts.
  */
-function writtenModels(loop: LoopFacts, writes: readonly WriteCall[]): Set<string> | null {
+function writtenModels(loop: LoopFacts, writes: readonly WriteCall[], fields: (model: string) => ModelFields | null): Set<string> | null {
   const out = new Set<string>();
   const body = loop.node.childForFieldName('body');
   for (const w of writes) {
     const root = w.receiverRoot;
     if (w.kind === 'helper' || !root) return null;
     const receiver = w.call.childForFieldName('function')?.childForFieldName('object');
+    // `CoursePage.topics.through.objects.create(…)`: rows of the join table Django made for the field,
+    // a model with no base class of its own (review 28: mitxpro `cms/0056`); another through model is not told here.
+    const through = throughField(receiver ?? null, root);
+    if (through) {
+      const relation = fields(root)?.fields.get(through)?.relation;
+      if (relation?.kind !== 'many-to-many') return null;
+      if (djangoMadeJoinTable(relation) === true) continue;
+      // A through model of the project's (`through="shop.GuideTopic"`): its own bases count.
+      const named = relation.through ? /^(\w+)\.(\w+)$/.exec(relation.through) : null;
+      if (!named) return null;
+      out.add(`get_model("${named[1]}", "${named[2]}")`);
+      continue;
+    }
     if (loop.targets.includes(root)) {
       // A row reached through the loop's own (`event.template.save()`): its model is not told here.
       if (receiver?.type !== 'identifier') return null;
@@ -418,12 +441,13 @@ function writtenModels(loop: LoopFacts, writes: readonly WriteCall[]): Set<strin
  */
 function mixinModel(loop: LoopFacts, writes: readonly WriteCall[], locals: Scope, ctx: RuleContext): string | null {
   if (!ctx.project?.view && !ctx.askedOfView) return null;
-  const names = writtenModels(loop, writes) ?? usedModels(loop);
+  const names = writtenModels(loop, writes, fieldsCheck(ctx, locals)) ?? usedModels(loop);
   const kinds = { save: writes.some((w) => baseKind(w) !== 'delete'), delete: writes.some((w) => baseKind(w) === 'delete') };
-  for (const name of names) {
-    const m = modelInView(ctx, locals, name);
+  for (const named of names) {
+    const m = modelInView(ctx, locals, named);
     const hit = m ? m.view.baseInTheWay(m.file, m.app, m.model, kinds) : null;
     if (!hit) continue;
+    const name = m?.model && named.startsWith('get_model(') ? m.model : named;
     return hit.reason.startsWith('it defines ')
       ? `${name}'s migrations give it the base class ${hit.base}, and ${hit.reason}, which the historical model runs and bulk writes would skip`
       : `${name}'s migrations give it the base class ${hit.base}, which cannot be read (${hit.reason}): a save() or delete() of its own would run for each row, and bulk writes would skip it`;
