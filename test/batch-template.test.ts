@@ -1800,6 +1800,17 @@ class Migration(migrations.Migration):
     }
   });
 
+  it('keeps a model from apps.get_model known when the code sets an attribute on it (review 29: MetaDeploy 0063)', async () => {
+    const root = temps.make();
+    writeFileIn(join(root, 'shop', 'migrations', '__init__.py'), '');
+    writeFileIn(join(root, 'shop', 'migrations', '0001_initial.py'), INITIAL);
+    const file = join(root, 'shop', 'migrations', '0002_copy_hooked.py');
+    writeFileIn(file, loopOver('Hooked').replace('    for order in', '    Hooked._translations_meta = None\n    for order in'));
+    const [loop] = (await lintProject(root)).get(file)?.findings.filter((f) => f.rule === 'unbatched-save-loop') ?? [];
+    assert.match(loop?.message ?? '', /No rewrite is offered: Hooked's migrations give it the base class django_lifecycle\.mixins\.LifecycleModelMixin/);
+    assert.ok(!(loop?.fixes ?? []).some((f) => /bulk_create/.test(f.title)), 'no bulk_create past a base class that cannot be read');
+  });
+
   it("batches inserts into a many-to-many field's own join table, whatever the model's bases (review 28: mitxpro cms/0056)", async () => {
     const root = temps.make();
     writeFileIn(join(root, 'shop', 'migrations', '__init__.py'), '');

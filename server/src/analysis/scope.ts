@@ -97,8 +97,22 @@ function bindAssignment(scope: Scope, assignment: Node, certain: boolean): void 
     else scope.bind(left.text, { kind: 'value', node: assignment }, false); // annotation only
     return;
   }
-  // Tuple unpacking and similar: the names exist but their values are not read.
-  for (const id of left.descendantsOfType('identifier')) scope.bind(id.text, { kind: 'value', node: assignment }, false);
+  // Tuple unpacking and similar: the names exist but their values are not read. A subscript
+  // (`rows[k] = …`) changes what its name holds: no longer a value to read either. An attribute set on
+  // an object (`SiteProfile._parler_meta = …`) leaves the name bound to the same object (review 29:
+  // MetaDeploy `0063`, whose model from apps.get_model was taken for unknown).
+  for (const id of changedNames(left)) scope.bind(id.text, { kind: 'value', node: assignment }, false);
+}
+
+/** The names an assignment target binds or changes: itself, the names of a tuple / list pattern, a subscript's container. */
+function changedNames(target: Node): Node[] {
+  if (target.type === 'identifier') return [target];
+  if (target.type === 'attribute') return [];
+  if (target.type === 'subscript') {
+    const value = target.childForFieldName('value');
+    return value ? changedNames(value) : [];
+  }
+  return target.namedChildren.flatMap(changedNames);
 }
 
 /** Records the bindings of the statements of a block (module, class or function body). */
