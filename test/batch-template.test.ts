@@ -2467,3 +2467,34 @@ ${body}`);
     assert.match(finding?.message ?? '', /it adds links through group\.permissions\.add\(\), whose join table the project view cannot name/);
   });
 });
+
+describe("the loop rewrites follow the project's Django (review 29: pootle pins 1.11)", () => {
+  const source = `from django.db import migrations
+
+
+def double(apps, schema_editor):
+    Order = apps.get_model("shop", "Order")
+    for order in Order.objects.all():
+        order.total = order.price * 2
+        order.save()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RunPython(double, migrations.RunPython.noop)]
+`;
+  const on = (djangoVersion: [number, number]) => ({ target: { vendor: 'postgresql' as const, postgresqlVersion: 14, djangoVersion } });
+  const loopOf = async (djangoVersion: [number, number]) => (await lint(source, on(djangoVersion))).findings.find((f) => f.rule === 'unbatched-save-loop');
+
+  it('writes bulk_update() from Django 2.2, and never for an older one', async () => {
+    const today = await loopOf([4, 2]);
+    assert.match(applyEdits(source, today?.fixes[0]?.edits ?? []), /bulk_update\(/);
+    for (const old of [[1, 11], [2, 1]] as Array<[number, number]>) {
+      const f = await loopOf(old);
+      assert.ok(f);
+      const texts = f.fixes.map((x) => applyEdits(source, x.edits));
+      for (const t of texts) assert.doesNotMatch(t, /bulk_update\(|chunk_size=|\.clear\(\)/, `Django ${old.join('.')}`);
+      assert.match(f.message, new RegExp(`it would use bulk_update\\(\\), which Django ${old[0]}\\.${old[1]} does not have \\(it came in 2\\.2\\)`));
+    }
+  });
+});

@@ -22,6 +22,9 @@ describe('the Django version a project pins', () => {
     assert.deepEqual(pinnedIn('requirements.txt', '# web\nDjango==5.1.4  # LTS soon\npsycopg[binary]==3.2\n'), [5, 1]);
     assert.deepEqual(pinnedIn('requirements.txt', 'django[argon2] == 5.2.1\n'), [5, 2]);
     assert.equal(pinnedIn('requirements.txt', 'Django>=4.2,<6\n'), null);
+    // A compatible release of three parts stays within its minor version (review 29: pootle's `Django~=1.11.12`); of two it does not.
+    assert.deepEqual(pinnedIn('requirements/base.txt', 'Django~=1.11.12  # LTS\n'), [1, 11]);
+    assert.equal(pinnedIn('requirements.txt', 'Django~=4.2\n'), null);
     assert.equal(pinnedIn('requirements.txt', 'django-filter==24.2\n'), null);
     assert.equal(pinnedIn('uv.lock', '[[package]]\nname = "django-filter"\nversion = "24.2"\n'), null);
   });

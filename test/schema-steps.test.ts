@@ -98,6 +98,12 @@ describe('add-field-not-null: Add in steps', () => {
     assert.match(texts[0] ?? '', /\nimport uuid\n[\s\S]*\n        for row in rows:\n            row\.token = uuid\.uuid4\(\)\n        Order\.objects\.bulk_update\(rows, \["token"\]\)\n/);
     assert.match(texts[1] ?? '', /\nfrom django\.utils import timezone\n[\s\S]*\n            row\.placed_at = timezone\.now\(\)\n/);
     assert.match(texts[2] ?? '', /\n        # TODO: the value rows without one get: 'barcode' has no default to copy\. FILL_IN is a placeholder\.\n        Order\.objects\.filter\(pk__in=pks, barcode__isnull=True\)\.update\(barcode=FILL_IN\)\n/);
+    // Before Django 2.2 there is no bulk_update(): each row of a window saves only that field (review 29: pootle pins 1.11).
+    const [old] = await findings('add-steps-callable', 'add-field-not-null', pg(9, [1, 11]));
+    const oldText = old ? (preferred(old).creates?.[0]?.text ?? '') : '';
+    assert.match(oldText, /\n        for row in rows:\n            row\.token = uuid\.uuid4\(\)\n            row\.save\(update_fields=\["token"\]\)\n/);
+    assert.doesNotMatch(oldText, /bulk_update/);
+    assert.equal(await pythonSyntaxError(oldText), null);
     // The one-off default of preserve_default=False stays one-off in Django's final state.
     assert.match(preferred(all[1] as Found).creates?.[1]?.text ?? '', /field=models\.DateTimeField\(default=timezone\.now\),\n {20}preserve_default=False,\n/);
     // null=True goes where makemigrations would write it (keywords in order). A callable default is not

@@ -64,8 +64,9 @@ export function pinnedIn(file: string, text: string): readonly [number, number] 
     const m = /"django"\s*:\s*\{[^{}]*?"version"\s*:\s*"==(\d+)\.(\d+)/i.exec(text);
     return m ? versionOf(m[1], m[2]) : null;
   }
-  const m = /^[ \t]*django[ \t]*(?:\[[^\]]*\])?[ \t]*==[ \t]*(\d+)\.(\d+)/im.exec(text);
-  return m ? versionOf(m[1], m[2]) : null;
+  // `Django==1.11.29`, or `Django~=1.11.12` (a compatible release of three parts stays within 1.11; of two, `~=4.2`, it does not).
+  const m = /^[ \t]*django[ \t]*(?:\[[^\]]*\])?[ \t]*(?:==[ \t]*(\d+)\.(\d+)|~=[ \t]*(\d+)\.(\d+)\.\d+)/im.exec(text);
+  return m ? versionOf(m[1] ?? m[3], m[2] ?? m[4]) : null;
 }
 
 /**

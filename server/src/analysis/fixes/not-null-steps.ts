@@ -110,7 +110,9 @@ function targetOf(ctx: ProjectRuleContext, step: SchemaStep, name: string, field
 }
 
 /** The batched backfill: a RunPython over the rows still NULL, keyset-paginated by primary key. */
-function backfillMigration(t: Target, fill: Fill): FollowUpMigration {
+function backfillMigration(t: Target, fill: Fill, django: readonly [number, number]): FollowUpMigration {
+  // bulk_update() came in Django 2.2: before it, each row of a window is saved with only that field.
+  const bulkUpdate = django[0] > 2 || (django[0] === 2 && django[1] >= 2);
   const fn = `backfill_${t.model}_${t.name}`.toLowerCase();
   const cls = t.modelClass;
   const attr = t.isRelation ? `${t.name}_id` : t.name;
@@ -123,7 +125,7 @@ function backfillMigration(t: Target, fill: Fill): FollowUpMigration {
             `        rows = list(${cls}.objects.filter(pk__in=pks, ${still}).only("pk"))`,
             '        for row in rows:',
             `            row.${attr} = ${fill.text}`,
-            `        ${cls}.objects.bulk_update(rows, [${JSON.stringify(t.name)}])`,
+            ...(bulkUpdate ? [`        ${cls}.objects.bulk_update(rows, [${JSON.stringify(t.name)}])`] : [`            row.save(update_fields=[${JSON.stringify(t.name)}])`]),
           ]
         : [
             `        # TODO: the value rows without one get: '${t.name}' has no default to copy. FILL_IN is a placeholder.`,
@@ -284,7 +286,7 @@ function steps(ctx: ProjectRuleContext, p: { site: OperationSite; ft: FieldText;
   if (typeof imports === 'string') return imports;
   const stateOp = stateAlterField(p.site, p.ft);
   if (!stateOp) return 'its model_name and name cannot be read';
-  return { migrations: [backfillMigration(p.t, fillOf(field, p.ft, p.source)), notNullMigration(ctx, p.t, stateOp, imports)] };
+  return { migrations: [backfillMigration(p.t, fillOf(field, p.ft, p.source), ctx.target.djangoVersion), notNullMigration(ctx, p.t, stateOp, imports)] };
 }
 
 /** add-field-not-null: "Add in steps", and "Add with db_default" where Django has it. */

@@ -25,6 +25,7 @@ import { inlineHelpers } from '../fixes/inline-helper';
 import { assignedFields } from '../fixes/loop-reading';
 import { factoryModel, rebuiltFirst, rowModelOf } from '../fixes/loop-objects';
 import { djangoMadeJoinTable, stampedOnSave } from '../fields';
+import { missingOnDjango } from '../fixes/django-features';
 import { historicalModelRef } from '../historical-models';
 import { isBoundedIterable, type UniqueKey } from '../iterables';
 import { lineStarts, positionAt } from '../line-index';
@@ -562,6 +563,8 @@ export const unbatchedSaveLoop: Rule = {
           // Whatever the shape, batching today's model changes what the loop does: take the historical one first.
           const live = liveModel(loop, facts.locals);
           fix = live ? historicalTemplate(loop, headerRange(loop).start, facts.unit.node, facts.locals, ctx, live) : (mixinModel(loop, writes, facts.locals, ctx) ?? fix);
+          // Code the project's Django cannot run (bulk_update() before 2.2): refused, with the version said.
+          if (typeof fix !== 'string') fix = missingOnDjango(fix.edits, ctx.target.djangoVersion, (fix.creates ?? []).map((c) => c.text)) ?? fix;
           let why = typeof fix === 'string' ? ` No rewrite is offered: ${fix}.` : '';
           let splitFirst = false;
           // No bulk rewrite fits: the loop as written, committed a chunk at a time (not inside a fix's look at its own text).

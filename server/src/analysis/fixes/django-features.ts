@@ -1,0 +1,27 @@
+/**
+ * What a fix's code needs of Django (and of the Python an old Django runs on): a fix that writes
+ * `bulk_update()` for a project pinned to Django 1.11 crashes at its first flush (review 29: pootle,
+ * 12 loop rewrites). The version is the project's (its settings, else its pin): the one its
+ * migrations run on today.
+ */
+import type { TextEdit } from '../types';
+
+const NEEDS: ReadonlyArray<{ pattern: RegExp; what: string; since: readonly [number, number] }> = [
+  { pattern: /\.bulk_update\(/, what: 'bulk_update()', since: [2, 2] },
+  { pattern: /\bignore_conflicts=/, what: "bulk_create()'s ignore_conflicts", since: [2, 2] },
+  { pattern: /\bupdate_conflicts=/, what: "bulk_create()'s update_conflicts", since: [4, 1] },
+  { pattern: /\.iterator\(chunk_size=/, what: "iterator()'s chunk_size", since: [2, 0] },
+  // Django before 2.0 may run on Python 2, whose lists have no clear().
+  { pattern: /\.clear\(\)/, what: 'list.clear() (Python 3; Django before 2.0 may run on Python 2)', since: [2, 0] },
+];
+
+/** Why the edits' code cannot run on Django `django`, or null when it can. */
+export function missingOnDjango(edits: readonly TextEdit[], django: readonly [number, number], texts: readonly string[] = []): string | null {
+  const code = [...edits.map((e) => e.newText), ...texts].join('\n');
+  const [major, minor] = django;
+  for (const need of NEEDS) {
+    const [a, b] = need.since;
+    if ((major < a || (major === a && minor < b)) && need.pattern.test(code)) return `it would use ${need.what}, which Django ${major}.${minor} does not have (it came in ${a}.${b})`;
+  }
+  return null;
+}
