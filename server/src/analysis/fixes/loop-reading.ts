@@ -293,7 +293,10 @@ export function assignedFields(body: Node, row: string): { fields: string[]; com
           const f = obj.childForFieldName('attribute')?.text;
           // add() is a many-to-many manager's (no field type has it): it writes at once, not a field to save.
           // remove() and clear() are a list's or a manager's: the list is the author's to check.
-          if (f && /^(append|extend|update|insert|pop|setdefault|discard)$/.test(method)) add(f);
+          // `row.unit_set.update(…)`: a reverse relation's manager (Django names them `<model>_set`) updates
+          // other rows at once; no field of the row (review 29: pootle `pootle_translationproject/0002`).
+          const managerUpdate = !!f && f.endsWith('_set') && method === 'update';
+          if (f && !managerUpdate && /^(append|extend|update|insert|pop|setdefault|discard)$/.test(method)) add(f);
           else if (method === 'remove' || method === 'clear') complete = false;
         }
       }
