@@ -229,6 +229,9 @@ function record(write: WriteCall, loop: LoopFacts | null, facts: UnitFacts): voi
   for (let l: LoopFacts | null = loop; l; l = l.parent) l.allWrites.push(write);
 }
 
+/** What a database commit is called on: `transaction`, a connection (`schema_editor.connection`, `conn`), a cursor's. */
+const COMMITTER = /(?:^|\.)(?:transaction|connection|conn|cnx|db|cursor|connections\[[^\]]+\])$/;
+
 function markUp(loop: LoopFacts | null, key: 'hasSlice' | 'hasCommit' | 'hasLimitSql', facts: UnitFacts): void {
   if (!loop) facts[key] = true;
   for (let l = loop; l; l = l.parent) l[key] = true;
@@ -374,7 +377,9 @@ function onCall(call: Node, loop: LoopFacts | null, facts: UnitFacts, unit: Code
     const obj = fn.childForFieldName('object');
     if ((method === 'append' || method === 'extend' || method === 'add') && obj?.type === 'identifier' && loop) {
       for (let l: LoopFacts | null = loop; l; l = l.parent) l.appendsTo.add(obj.text);
-    } else if (method === 'commit') {
+    } else if (method === 'commit' && COMMITTER.test(obj?.text ?? '')) {
+      // `transaction.commit()`, `connection.commit()` — not a commit object of another API
+      // (`repo_api.commit(sha)`, github3: review 29, MetaDeploy `0087`).
       markUp(loop, 'hasCommit', facts);
     } else if ((method === 'execute' || method === 'executemany') && /\bLIMIT\b/i.test(callArguments(call).positional[0]?.text ?? '')) {
       markUp(loop, 'hasLimitSql', facts);

@@ -86,6 +86,34 @@ function inOutput(slice: Node): boolean {
   return false;
 }
 
+/** Calls whose result is a string, never rows (`list(qs)` is rows: its windows are batches). */
+const PLAIN_CALLS = /^(?:str|repr|bytes|format)$/;
+const PLAIN_METHODS = /^(?:split|rsplit|splitlines|strip|lstrip|rstrip|lower|upper|replace|join|format|encode|decode|keys|items|partition|rpartition)$/;
+
+/**
+ * Whether an expression is plainly a string or a literal list — `"…"`, `[…]`, `str(…)`, `x.split("/")` —
+ * or a name every assignment in its function binds to one: its slice is no batch of rows (review 29:
+ * pootle `pootle_app/0017` slices `path.split("/")[:3]`, `pootle_fs/0002` a `str()`).
+ */
+function plainValue(value: Node, at: Node, depth = 0): boolean {
+  if (['string', 'concatenated_string', 'list', 'tuple'].includes(value.type)) return true;
+  if (value.type === 'call') {
+    const fn = value.childForFieldName('function');
+    if (fn?.type === 'identifier') return PLAIN_CALLS.test(fn.text);
+    return fn?.type === 'attribute' && PLAIN_METHODS.test(fn.childForFieldName('attribute')?.text ?? '');
+  }
+  if (value.type !== 'identifier' || depth > 0) return false;
+  let fn: Node | null = at.parent;
+  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  const body = fn?.childForFieldName('body');
+  if (!body) return false;
+  const bindings = body.descendantsOfType('assignment').filter((a) => a.childForFieldName('left')?.text === value.text);
+  return bindings.length > 0 && bindings.every((a) => {
+    const right = a.childForFieldName('right');
+    return !!right && plainValue(right, a, depth + 1);
+  });
+}
+
 /**
  * A subscript whose slice can stand for a batch: not `[:1]` / `[0:1]` (a LIMIT 1 lookup), nor one
  * that shortens what is printed or logged, nor one of what a loop around it binds for each item
@@ -97,6 +125,7 @@ export function isBatchSlice(subscript: Node, boundPerItem: (name: string) => bo
   if (slice?.type !== 'slice' || inOutput(slice)) return false;
   const value = subscript.childForFieldName('value');
   if (value?.type === 'identifier' && boundPerItem(value.text)) return false;
+  if (value && plainValue(value, subscript)) return false;
   const bounds = slice.namedChildren;
   const literal = bounds.every((b) => b.type === 'integer');
   if (!literal) return bounds.length > 0;
