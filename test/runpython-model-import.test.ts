@@ -35,6 +35,22 @@ describe('runpython-model-import: the app label of the fix', () => {
     assert.deepEqual(await fixTitles(migration('from shop.models import Order', 'Order.objects.update(total=0)')), [['Use Order = apps.get_model("shop", "Order")']]);
   });
 
+  it("takes a package's options class for no model unless it is queried (review 29: MetaDeploy 0063's ParlerOptions)", async () => {
+    const options = migration('from parler.models import ParlerOptions', 'Order = apps.get_model("shop", "Order")\n    Order._parler_meta = ParlerOptions(None, shared_model=Order)');
+    assert.deepEqual(await fixTitles(options), []);
+    const queried = migration('from shop.models import ShippingOptions', 'ShippingOptions.objects.update(active=True)');
+    assert.deepEqual(await fixTitles(queried), [['Use ShippingOptions = apps.get_model("shop", "ShippingOptions")']]);
+  });
+
+  it("refuses when the code reads a constant of today's manager, which the historical plain Manager lacks (review 29: pootle pootle_score/0002)", async () => {
+    const source = migration('from shop.models import User', 'Log.objects.exclude(user__username__in=User.objects.META_USERS).delete()');
+    assert.deepEqual(await fixTitles(source), [[]]);
+    const { findings } = await lint(source);
+    assert.match(findings.find((f) => f.rule === 'runpython-model-import')?.message ?? '', /No fix is offered: the code reads `User\.objects\.META_USERS`, which the historical model's manager does not have/);
+    // What every manager has is fine.
+    assert.deepEqual(await fixTitles(migration('from shop.models import User', 'print(User.objects.model)\n    User.objects.update(active=True)')), [['Use User = apps.get_model("shop", "User")']]);
+  });
+
   it('refuses when the code reads a class attribute the historical model lacks, and says so', async () => {
     const source = migration('from shop.models import Order', 'Order.objects.filter(total__gt=Order.LIMIT).update(total=0)');
     assert.deepEqual(await fixTitles(source), [[]]);

@@ -182,8 +182,22 @@ function managerMethodUsed(name: string, unit: CodeUnit, ownManager: ReadonlySet
     if (n?.type !== 'attribute' || !MANAGERS.has(n.childForFieldName('attribute')?.text ?? '')) return;
     if (n.childForFieldName('object')?.text === name) used = `calls \`${name}.${n.childForFieldName('attribute')?.text}…${method}()\`, which the historical model's manager does not have`;
   });
+  if (used !== null) return used;
+  // A constant of the manager's class read without a call (`User.objects.META_USERS`, review 29: pootle
+  // `pootle_score/0002`): the historical model's plain Manager has none.
+  walkUnit(unit, ['attribute'], (a) => {
+    if (used !== null || (a.parent?.type === 'call' && a.parent.childForFieldName('function')?.id === a.id)) return;
+    const manager = a.childForFieldName('object');
+    const member = a.childForFieldName('attribute')?.text ?? '';
+    if (manager?.type !== 'attribute' || manager.childForFieldName('object')?.text !== name || !MANAGERS.has(manager.childForFieldName('attribute')?.text ?? '')) return;
+    if (QUERYSET_METHODS.has(member) || ownManager?.has(member) || MANAGER_ATTRIBUTES.has(member) || (member.startsWith('a') && QUERYSET_METHODS.has(member.slice(1)))) return;
+    used = `reads \`${a.text}\`, which the historical model's manager does not have`;
+  });
   return used;
 }
+
+/** What every manager has besides the queryset's methods (`Order.objects.model`, `.db`). */
+const MANAGER_ATTRIBUTES: ReadonlySet<string> = new Set(['model', 'db', 'name', 'auto_created', 'use_in_migrations', '_db', '_hints', 'creation_counter']);
 
 /** What every model instance has, with the keyword arguments Django's own save() and delete() take. */
 const INSTANCE_METHODS = new Map<string, ReadonlySet<string> | null>([
@@ -363,6 +377,9 @@ export function handsRowsTo(unit: CodeUnit, from: string, to: string): boolean {
 export function notAModel(bare: ImportedModel, unit: CodeUnit, ctx: RuleContext): boolean {
   // Queried through a manager: a model (asking the view would only cost a second lint of the file).
   if (new RegExp(`(?<![\\w.])${bare.name}\\.(?:objects|_default_manager|_base_manager)\\b`).test(unit.node.text)) return false;
+  // Never queried, and named as a package's options or meta class (django-parler's `ParlerOptions`,
+  // built around models from apps.get_model: review 29, MetaDeploy `0063`).
+  if (/(?:Options|Meta)$/.test(bare.model)) return true;
   if (!ctx.project) {
     ctx.needsView?.(`whether ${bare.model} is a model`);
     return false;
