@@ -37,7 +37,7 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
   const assignments = body.descendantsOfType(['assignment', 'augmented_assignment']).flatMap((a) => {
     const target = a.childForFieldName('left');
     const value = a.childForFieldName('right');
-    return target && value ? [{ a, target, value, fields: fieldsIn(value.text), names: namesIn(value), targets: namesIn(target) }] : [];
+    return target && value ? [{ a, target, value, fields: [...fieldsIn(value.text), ...helperReads(value, row)], names: namesIn(value), targets: namesIn(target) }] : [];
   });
   // What else makes a local hold values of the row's fields (review 23, arches 6019 and 4273): a loop
   // over them (`for v in row.data.values()`), a container filled from them (`out.append(…)`,
@@ -178,6 +178,32 @@ export function keyedByOwnRow(chain: Node | null, row: string): boolean {
     if (/^(?:pk|id)(?:__exact)?$/.test(key) && new RegExp(`^${row}(?:\\.(?:pk|id)|\\[(["'])(?:pk|id)\\1\\])?$`).test(value)) return true;
   }
   return false;
+}
+
+/**
+ * The fields of `row` that a function of the same file reads when a call in `value` hands it the row
+ * (`rules = parse_rules(vf)`, whose body reads `vf.filter_rules`: review 29, pootle `virtualfolder/0013`
+ * rebuilds its rules from themselves that way).
+ */
+function helperReads(value: Node, row: string): string[] {
+  const out: string[] = [];
+  const root = (() => {
+    let n: Node = value;
+    while (n.parent) n = n.parent;
+    return n;
+  })();
+  for (const call of value.type === 'call' ? [value, ...value.descendantsOfType('call')] : value.descendantsOfType('call')) {
+    const fn = call.childForFieldName('function');
+    if (fn?.type !== 'identifier') continue;
+    const at = callArguments(call).positional.findIndex((a) => a.type === 'identifier' && a.text === row);
+    if (at < 0) continue;
+    const def = root.namedChildren.find((d) => d.type === 'function_definition' && d.childForFieldName('name')?.text === fn.text);
+    const param = def?.childForFieldName('parameters')?.namedChildren.filter((p) => p.type === 'identifier')[at];
+    const body = def?.childForFieldName('body');
+    if (!param || !body) continue;
+    for (const m of body.text.matchAll(new RegExp(`(?<![\\w.])${param.text}\\.(\\w+)(?!\\w)`, 'g'))) out.push(m[1] as string);
+  }
+  return out;
 }
 
 /** The name an attribute / subscript / call chain starts from (`out` of `out["a"][0].x`), or null. */
