@@ -209,6 +209,22 @@ describe("missing-atomic-false: atomic = False offered only where nothing else w
 describe('a loop that sets a field from its own value (review 21: kiwi testcases/0014)', () => {
   const saved = (lines: string[]) => ['for ticket in Ticket.objects.all():', ...lines.map((l) => `    ${l}`), '    ticket.save(force_update=True)'].join('\n');
 
+  it('is not committed in batches where the loop replays rows against what it wrote, skipping some (review 29: pydis-site api/0044)', async () => {
+    const replay = [
+      'for ticket in Ticket.objects.order_by("created"):',
+      '    if Reply.objects.filter(author=ticket.author, open=True).exists():',
+      '        continue',
+      '    last = Reply.objects.create(ticket=ticket, author=ticket.author, parent=last, open=True)',
+      '    ticket.delete()',
+    ].join('\n');
+    const f = await finding(migration(`last = None\n${replay}`));
+    assert.equal(f.fixes.find((x) => x.title.startsWith(TITLE)), undefined);
+    assert.match(f.message, /nor is committing it in batches: the loop decides what to do with each row from Reply, which it writes too, and leaves some rows as they were \(`continue`\)/);
+    // Without a row left as it was, every row is done the first time it is reached: offered.
+    const every = await finding(migration(`last = None\n${replay.replace('        continue', '        last = None')}`));
+    assert.ok(every.fixes.find((x) => x.title.startsWith(TITLE)), every.message);
+  });
+
   it('is not committed in batches where a run after a failure would change the committed rows again', async () => {
     for (const lines of [['ticket.title = "Re: " + ticket.title'], ['ticket.title = f"Re: {ticket.title}"'], ['ticket.views += 1'], ['if ticket.title:', '    ticket.title = "[{}] {}".format(ticket.pk, ticket.title)']]) {
       const f = await finding(migration(saved(lines), { head: 'atomic = False' }));

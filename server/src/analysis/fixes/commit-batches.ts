@@ -228,6 +228,22 @@ function loopToCommit(node: Node, locals: Scope): Node {
 }
 
 /** The fix, or why there is none (a phrase). */
+/**
+ * The model a loop's decisions read that the loop also writes, when some rows are left as they were
+ * (a `continue`): a replay in order, each row judged against what the rows before it wrote (review 29:
+ * pydis-site `api/0044` replays nomination history, skipping a second nomination while one is active).
+ * Committed in batches and run again after a failure, the rows skipped the first time meet other rows
+ * than they did. Null otherwise.
+ */
+function decidesOnOwnWrites(body: Node): string | null {
+  if (!body.descendantsOfType('continue_statement').length) return null;
+  const text = body.text;
+  const written = new Set<string>();
+  for (const m of text.matchAll(/(?<![\w.])([A-Z]\w*)(?:\(|\.objects\.(?:create|get_or_create|update_or_create|bulk_create|update)\b)/g)) written.add(m[1] as string);
+  for (const m of text.matchAll(/(?<![\w.])([A-Z]\w*)\.objects\.(?:filter|exclude|get|exists|count|first|last)\(/g)) if (written.has(m[1] as string)) return m[1] as string;
+  return null;
+}
+
 export function commitBatchesFix(input: CommitBatchesInput): Fix | string {
   const { loop, source, batchSize: n, model, op, runPython, fn, facts, index } = input;
   const runPythonFn = runPython.node;
@@ -259,6 +275,8 @@ export function commitBatchesFix(input: CommitBatchesInput): Fix | string {
   if (locking) return `the function reads rows with select_for_update() (line ${locking.startPosition.row + 1}), which Django refuses outside a transaction: the batches would read their rows before their own transaction opens`;
   const again = changedAgain(node, body, left);
   if (again) return `${which} sets ${again.text} from ${again.from} (line ${again.line}): run again after a failure, the rows already committed would be changed twice`;
+  const replay = decidesOnOwnWrites(body);
+  if (replay) return `${which} decides what to do with each row from ${replay}, which it writes too, and leaves some rows as they were (\`continue\`): run again after a failure, those rows would be decided against what the committed batches wrote, not what the rows before them did`;
   // A helper the RunPython code calls from inside a loop: its batches would commit once per call, each
   // as small as one outer row's items (review 23, arches 6020's relations deleted per tile).
   if (fn.id !== runPythonFn.id) {
