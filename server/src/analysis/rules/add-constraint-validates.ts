@@ -72,7 +72,14 @@ export const addConstraintValidates: Rule = {
           // SQL preview says which: the statements Django runs for this operation.
           if (step.op.container !== null) return;
           const sql = sqlOf(ctx, ctx.summary.operations.indexOf(step.op));
-          if (typeof sql === 'string' || !sql.some((q) => /\bDROP CONSTRAINT\b/i.test(q)) || !sql.some((q) => /\bADD CONSTRAINT\b[\s\S]*\bFOREIGN KEY\b/i.test(q) && !/\bNOT VALID\b/i.test(q))) return;
+          // Without the preview (a key to a model out of view: settings.AUTH_USER_MODEL, another package's),
+          // a change of NULL, of its index or of uniqueness tells it: Django alters the field, so the
+          // constraint goes and comes back (review 29: pootle `pootle_app/0019`, `pootle_statistics/0013`).
+          const differs = (a: boolean | undefined, b: boolean | undefined): boolean => typeof a === 'boolean' && typeof b === 'boolean' && a !== b;
+          const after = args.field;
+          const altered = !!after && (differs(before.null, after.null) || differs(before.dbIndex, after.dbIndex) || differs(before.unique, after.unique));
+          const churns = typeof sql === 'string' ? altered : sql.some((q) => /\bDROP CONSTRAINT\b/i.test(q)) && sql.some((q) => /\bADD CONSTRAINT\b[\s\S]*\bFOREIGN KEY\b/i.test(q) && !/\bNOT VALID\b/i.test(q));
+          if (!churns) return;
           readded = before;
         }
       }
@@ -88,7 +95,7 @@ export const addConstraintValidates: Rule = {
           range: step.op.range,
           fixes,
           message:
-            `AlterField '${args.name}' alters the column of a foreign key on existing table ${tableLabel(step)}: Django drops its constraint and adds it back, ${fk}. ` +
+            `AlterField '${args.name}' changes a foreign key of existing table ${tableLabel(step)} in the database: Django drops its constraint and adds it back, ${fk}. ` +
             `Instead, run the column change alone in RunSQL (for a key made nullable, \`ALTER TABLE … ALTER COLUMN … DROP NOT NULL\`) inside SeparateDatabaseAndState, with this AlterField as its state side: the constraint stays as it is.${refusal ? ` (No fix: ${refusal}.)` : ''}`,
         });
         return;
