@@ -37,10 +37,12 @@ export const dropColumn: Rule = {
       if (goneFromStateBefore(ctx, step.model, args.name)) return; // removed from the state a release ago
       const column = field ? fieldColumn(args.name, field) : undefined;
       if (column && columnAtStart(step, column) === false) return;
-      // A field of a class we cannot read keeps its name as the column, as good as we know.
-      if (columnComesBack(ctx.summary, step, column ?? args.name)) return;
-      if (tableDroppedLater(ctx.summary, step)) return;
       const m2m = field?.relation?.kind === 'many-to-many';
+      // A field of a class we cannot read keeps its name as the column, as good as we know. A
+      // many-to-many field has no column: a field of its name added back (an ArrayField, review 29:
+      // pydis-site `api/0053`) does not bring its join table back.
+      if (!m2m && columnComesBack(ctx.summary, step, column ?? args.name)) return;
+      if (tableDroppedLater(ctx.summary, step)) return;
       // Django drops a join table only when it made it: one with an explicit `through` model (or one
       // we cannot read) stays, and the RemoveField runs no SQL (bookwyrm 0239).
       if (m2m && field?.relation && djangoMadeJoinTable(field.relation) !== true) return;
