@@ -56,6 +56,24 @@ export const addConstraintValidates: Rule = {
         });
         return;
       }
+      if (args.kind === 'RenameField') {
+        // A constrained key renamed: Django renames the column and drops and adds back the constraint
+        // under the new column's name, validated (review 29: pydis-site `api/0036`, MetaDeploy `0058`; the
+        // SQL preview, truth-tested, says so). A db_column kept, or a key to a model out of view, is left alone.
+        const before = fieldBefore(step, args.oldName);
+        const rel = before?.relation;
+        if (!rel || rel.kind === 'many-to-many' || rel.dbConstraint !== true || step.op.container !== null) return;
+        const sql = sqlOf(ctx, ctx.summary.operations.indexOf(step.op));
+        if (typeof sql === 'string' || !sql.some((q) => /\bDROP CONSTRAINT\b/i.test(q)) || !sql.some((q) => /\bADD CONSTRAINT\b[\s\S]*\bFOREIGN KEY\b/i.test(q))) return;
+        ctx.report({
+          range: step.op.range,
+          fixes: [],
+          message:
+            `RenameField renames foreign key '${args.oldName}' of existing table ${tableLabel(step)} to '${args.newName}': Django drops its constraint and adds it back under the new column's name, a constraint PostgreSQL validates at once: ADD CONSTRAINT … FOREIGN KEY holds a SHARE ROW EXCLUSIVE lock on both tables (writes wait) while it reads every row. ` +
+            "Instead, keep the column (rename-column's fix: the rename in Django's state only, with db_column): nothing is dropped, nothing is checked again.",
+        });
+        return;
+      }
       if (args.kind !== 'AddField' && args.kind !== 'AlterField') return;
       const rel = args.field?.relation;
       if (!rel || rel.kind === 'many-to-many' || rel.dbConstraint !== true) return;
