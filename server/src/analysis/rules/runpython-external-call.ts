@@ -28,6 +28,10 @@ const CALLS: ReadonlyArray<[RegExp, Kind]> = [
   [/^boto3\.(client|resource|Session)$/, 'cloud API'],
   [/^boto3\.session\.Session$/, 'cloud API'],
   [/^boto\.(connect_\w+)$/, 'cloud API'],
+  // Code hosts' API clients (review 29: MetaDeploy `0087` logs in to GitHub with github3 for each plan).
+  [/^github3\.(login|GitHub|GitHubEnterprise|enterprise_login)$/, 'network'],
+  [/^github\.Github$/, 'network'],
+  [/^gitlab\.Gitlab$/, 'network'],
   [/^django_rq\.enqueue$/, 'task queue'],
   [/^django_q\.tasks\.(async_task|async_chain|schedule)$/, 'task queue'],
   [/^celery\.(current_app|shared_task)\.send_task$/, 'task queue'],
@@ -68,7 +72,7 @@ function writesFile(call: Node, fn: Node, names: UnitNames): boolean {
 }
 
 /** A superset, by text, of what CALLS, TASK_METHODS and EMAIL_CLASSES can match. */
-const MAY_CALL_OUT = /\b(?:requests|httpx|urllib[23]?|aiohttp|http|httplib2?|socket|ftplib|smtplib|mail|boto3?|django_rq|django_q|celery|delay|apply_async|send_task|send_messages|open|write_text|write_bytes|os|shutil|call_command)\b/;
+const MAY_CALL_OUT = /\b(?:requests|httpx|github3?|gitlab|Github|Gitlab|urllib[23]?|aiohttp|http|httplib2?|socket|ftplib|smtplib|mail|boto3?|django_rq|django_q|celery|delay|apply_async|send_task|send_messages|open|write_text|write_bytes|os|shutil|call_command)\b/;
 
 const EMAIL_CLASSES = /^django\.core\.mail(\.message)?\.(EmailMessage|EmailMultiAlternatives)$/;
 const TASK_METHODS = new Set(['delay', 'apply_async', 'send_task']);
