@@ -25,6 +25,12 @@ function withoutConstraint(sql: readonly string[]): string[] | null {
 export function keepConstraintFixes(ctx: ProjectRuleContext, step: SchemaStep, before: FieldSpec): { fixes: Fix[]; refusal: string | null } {
   const { args } = step;
   if (args.kind !== 'AlterField' || !args.model || !args.name || !args.field || ctx.source === null) return { fixes: [], refusal: null };
+  // Pointed at another column or model: the constraint itself must change (review 30: saleor's to_field="number" keys).
+  const target = (v: unknown): string => JSON.stringify(v ?? null).toLowerCase();
+  const after = args.field.relation;
+  if (!after || (after.toField ?? null) !== (before.relation?.toField ?? null) || target(after.to) !== target(before.relation?.to)) {
+    return { fixes: [], refusal: 'it points the key at another column, so its constraint has to change too' };
+  }
   // Made NOT NULL: alter-field-not-null's fix writes that change in steps, its AlterField in the state only, which keeps the constraint too.
   if (before.null === true && args.field.null === false) return { fixes: [], refusal: "it also makes the column NOT NULL, which alter-field-not-null's fix writes in steps that keep the constraint as well" };
   const site = operationSite(ctx.source, step.op);

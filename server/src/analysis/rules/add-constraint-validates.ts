@@ -69,7 +69,7 @@ export const addConstraintValidates: Rule = {
           range: step.op.range,
           fixes: [],
           message:
-            `RenameField renames foreign key '${args.oldName}' of existing table ${tableLabel(step)} to '${args.newName}': Django drops its constraint and adds it back under the new column's name, a constraint PostgreSQL validates at once: ADD CONSTRAINT … FOREIGN KEY holds a SHARE ROW EXCLUSIVE lock on both tables (writes wait) while it reads every row. ` +
+            `RenameField renames foreign key '${args.oldName}' of existing table ${tableLabel(step)} to '${args.newName}': Django drops its constraint, which takes an ACCESS EXCLUSIVE lock on both tables until the migration commits, and adds it back under the new column's name: PostgreSQL validates it at once, reading every row while nothing else reads or writes either table. ` +
             "Instead, keep the column (rename-column's fix: the rename in Django's state only, with db_column): nothing is dropped, nothing is checked again.",
         });
         return;
@@ -109,12 +109,22 @@ export const addConstraintValidates: Rule = {
           : 'a constraint PostgreSQL validates at once: ADD CONSTRAINT … FOREIGN KEY holds a SHARE ROW EXCLUSIVE lock on both tables (writes wait) while it reads every row';
       if (readded) {
         const { fixes, refusal } = keepConstraintFixes(ctx, step, readded);
+        const after = args.field;
+        // Review 30: the advice fits the change — another target column needs a new constraint; a key made
+        // NOT NULL still scans for SET NOT NULL, which alter-field-not-null's steps avoid.
+        const target = (v: unknown): string => JSON.stringify(v ?? null).toLowerCase();
+        const retargeted = !!after?.relation && ((after.relation.toField ?? null) !== (readded.relation?.toField ?? null) || target(after.relation.to) !== target(readded.relation?.to));
+        const instead = retargeted
+          ? 'Instead, add the new constraint with `ADD CONSTRAINT … NOT VALID` and `VALIDATE CONSTRAINT` it in a later migration (RunSQL inside SeparateDatabaseAndState, this AlterField as its state side)'
+          : readded.null === true && after?.null === false
+            ? "Instead, make it NOT NULL in steps (alter-field-not-null's fix: a CHECK added NOT VALID, validated, then SET NOT NULL without a scan), with this AlterField in Django's state only: the constraint then stays as it is"
+            : 'Instead, run the column change alone in RunSQL (for a key made nullable, `ALTER TABLE … ALTER COLUMN … DROP NOT NULL`) inside SeparateDatabaseAndState, with this AlterField as its state side: the constraint stays as it is';
         ctx.report({
           range: step.op.range,
           fixes,
           message:
-            `AlterField '${args.name}' changes a foreign key of existing table ${tableLabel(step)} in the database: Django drops its constraint and adds it back, ${fk}. ` +
-            `Instead, run the column change alone in RunSQL (for a key made nullable, \`ALTER TABLE … ALTER COLUMN … DROP NOT NULL\`) inside SeparateDatabaseAndState, with this AlterField as its state side: the constraint stays as it is.${refusal ? ` (No fix: ${refusal}.)` : ''}`,
+            `AlterField '${args.name}' changes a foreign key of existing table ${tableLabel(step)} in the database: Django drops its constraint, which takes an ACCESS EXCLUSIVE lock on both tables until the migration commits, and adds it back: PostgreSQL validates it at once, reading every row while nothing else reads or writes either table. ` +
+            `${instead}.${refusal ? ` (No fix: ${refusal}.)` : ''}`,
         });
         return;
       }
