@@ -181,6 +181,9 @@ export function withArgs(op: OperationSummary, args: OperationArgs): OperationSu
   return { ...op, name: args.kind, specName: args.kind, args, container: null, stateOperations: null, label: args.kind };
 }
 
+/** The preview of a file's own operations, per project view and file summary, for the target it was made for. */
+const ownPreviews = new WeakMap<object, WeakMap<object, { target: ProjectRuleContext['target']; preview: ReturnType<typeof previewFile> }>>();
+
 /** The SQL Django runs for operation `index` of the file (or of `operations` in its place); or why it is not known. */
 export function sqlOf(ctx: ProjectRuleContext, index: number, operations?: OperationSummary[]): string[] | string {
   const { view, file } = ctx;
@@ -191,7 +194,11 @@ export function sqlOf(ctx: ProjectRuleContext, index: number, operations?: Opera
   for (const n of node && operations ? view.graph.forwardsPlan(node) : []) if (n !== node && n.key.app !== node?.key.app) latest.set(n.key.app, n.key.name);
   const dependencies = { ...ctx.summary.dependencies, entries: [...ctx.summary.dependencies.entries, ...[...latest].map(([app, name]) => ({ kind: 'key' as const, app, name, range: ctx.summary.classRange }))] };
   const summary = operations ? { ...ctx.summary, atomic: true, dependencies, operations } : ctx.summary;
-  const preview = previewFile(view, file, ctx.target, view.names, summary);
+  // The file's own SQL, asked by several rules and fixes of one lint: previewed once per view, summary and target.
+  const perView = operations ? null : (ownPreviews.get(view) ?? ownPreviews.set(view, new WeakMap()).get(view));
+  const known = perView?.get(ctx.summary);
+  const preview = known && known.target === ctx.target ? known.preview : previewFile(view, file, ctx.target, view.names, summary);
+  if (perView && known?.preview !== preview) perView.set(ctx.summary, { target: ctx.target, preview });
   const op = preview?.operations[index];
   if (!op) return 'the SQL of the operation is not known';
   if (op.cannotPreview) return op.cannotPreview;

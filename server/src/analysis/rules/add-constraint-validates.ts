@@ -31,6 +31,23 @@ function nonNullDefault(field: FieldSpec | null | undefined): boolean {
   return !!field && ((given(field.default) && !emptyKey) || given(field.dbDefault));
 }
 
+/**
+ * Whether two specs of a relation field are the same for the database: class, NULL, index, unique,
+ * primary key, column, target, target column and constraint all known and equal. Only then is no
+ * SQL run (Django's _field_should_be_altered also ignores what Python alone sees).
+ */
+function sameInTheDatabase(a: FieldSpec, b: FieldSpec): boolean {
+  const ra = a.relation;
+  const rb = b.relation;
+  if (!ra || !rb || a.cls !== b.cls) return false;
+  const known = <T>(x: T | undefined, y: T | undefined): boolean => x !== undefined && y !== undefined && x === y;
+  const target = (v: unknown): string => JSON.stringify(v ?? null).toLowerCase();
+  return (
+    known(a.null, b.null) && known(a.dbIndex, b.dbIndex) && known(a.unique, b.unique) && known(a.primaryKey, b.primaryKey) &&
+    (a.dbColumn ?? null) === (b.dbColumn ?? null) && target(ra.to) === target(rb.to) && (ra.toField ?? null) === (rb.toField ?? null) && ra.dbConstraint === rb.dbConstraint
+  );
+}
+
 export const addConstraintValidates: Rule = {
   meta: {
     id: 'add-constraint-validates',
@@ -89,6 +106,9 @@ export const addConstraintValidates: Rule = {
           // it first and adds it back, validated (review 28: lutris `games/0072` makes a key nullable). The
           // SQL preview says which: the statements Django runs for this operation.
           if (step.op.container !== null) return;
+          // Nothing the database has changes (on_delete, related_name, help_text: most such AlterFields):
+          // Django alters nothing, and the preview, the cost of a whole file's SQL, is not asked.
+          if (args.field && sameInTheDatabase(before, args.field)) return;
           const sql = sqlOf(ctx, ctx.summary.operations.indexOf(step.op));
           // Without the preview (a key to a model out of view: settings.AUTH_USER_MODEL, another package's),
           // a change of NULL, of its index or of uniqueness tells it: Django alters the field, so the
