@@ -6,6 +6,7 @@
  */
 import type { OperationArgs } from '../operation-args';
 import type { OperationSummary } from '../project/summary';
+import { OneSlot } from '../one-slot';
 import { previewFile } from '../sql-preview/from-view';
 import type { ProjectRuleContext } from '../rules/rule';
 import type { TextEdit } from '../types';
@@ -181,8 +182,8 @@ export function withArgs(op: OperationSummary, args: OperationArgs): OperationSu
   return { ...op, name: args.kind, specName: args.kind, args, container: null, stateOperations: null, label: args.kind };
 }
 
-/** The preview of a file's own operations, per project view and file summary, for the target it was made for. */
-const ownPreviews = new WeakMap<object, WeakMap<object, { target: ProjectRuleContext['target']; preview: ReturnType<typeof previewFile> }>>();
+/** The preview of the last file's own operations (a cache keyed by summary would keep every file's, and its view, alive: one-slot.ts). */
+const ownPreview = new OneSlot<ReturnType<typeof previewFile>>();
 
 /** The SQL Django runs for operation `index` of the file (or of `operations` in its place); or why it is not known. */
 export function sqlOf(ctx: ProjectRuleContext, index: number, operations?: OperationSummary[]): string[] | string {
@@ -194,11 +195,9 @@ export function sqlOf(ctx: ProjectRuleContext, index: number, operations?: Opera
   for (const n of node && operations ? view.graph.forwardsPlan(node) : []) if (n !== node && n.key.app !== node?.key.app) latest.set(n.key.app, n.key.name);
   const dependencies = { ...ctx.summary.dependencies, entries: [...ctx.summary.dependencies.entries, ...[...latest].map(([app, name]) => ({ kind: 'key' as const, app, name, range: ctx.summary.classRange }))] };
   const summary = operations ? { ...ctx.summary, atomic: true, dependencies, operations } : ctx.summary;
-  // The file's own SQL, asked by several rules and fixes of one lint: previewed once per view, summary and target.
-  const perView = operations ? null : (ownPreviews.get(view) ?? ownPreviews.set(view, new WeakMap()).get(view));
-  const known = perView?.get(ctx.summary);
-  const preview = known && known.target === ctx.target ? known.preview : previewFile(view, file, ctx.target, view.names, summary);
-  if (perView && known?.preview !== preview) perView.set(ctx.summary, { target: ctx.target, preview });
+  // The file's own SQL, asked by several rules and fixes of one lint one after the other: previewed once.
+  const names = view.names;
+  const preview = operations ? previewFile(view, file, ctx.target, names, summary) : ownPreview.get([view, file, ctx.target, ctx.summary], () => previewFile(view, file, ctx.target, names, summary));
   const op = preview?.operations[index];
   if (!op) return 'the SQL of the operation is not known';
   if (op.cannotPreview) return op.cannotPreview;
