@@ -105,4 +105,19 @@ describe('lock table matches PostgreSQL (pg_locks, pg_relation_filenode)', () =>
       if (!c.created && changed !== 'gone') assert.equal(changed === 'true', fact.work === 'rewrite', `rewrite: filenode changed = ${changed}, table says ${fact.work}`);
     });
   }
+
+  // What a foreign key's statements hold on the referenced table, as the rows' notes say (review 30:
+  // dropping a key's constraint takes ACCESS EXCLUSIVE there too).
+  for (const sql of ['SET CONSTRAINTS "t_u_fk" IMMEDIATE; ALTER TABLE "t" DROP CONSTRAINT "t_u_fk"', 'ALTER TABLE "t" ADD CONSTRAINT "t_u_fk2" FOREIGN KEY ("u_id") REFERENCES "u" ("id")']) {
+    const kind = statementKind(sql);
+    it(`${kind}, on the referenced table: ${sql.slice(0, 60)}`, () => {
+      const db = `case_${++n}`;
+      cluster.sql(`CREATE DATABASE ${db} TEMPLATE base`);
+      const out = cluster.sql(`${sql}; SELECT coalesce(string_agg(mode, ','), '') FROM pg_locks WHERE locktype = 'relation' AND granted AND pid = pg_backend_pid() AND relation = 'u'::regclass`, db);
+      const strongest = strongestMode((out.split('\n').pop() ?? '').split(',').filter(Boolean));
+      const fact = lockFact(kind, { vendor: 'postgresql', postgresqlVersion: Math.floor(version), djangoVersion: [4, 2] });
+      const said = /([A-Z][A-Z ]+[A-Z]) on the referenced table/.exec(fact.note ?? '')?.[1] ?? (/\bon both tables\b/.test(fact.note ?? '') ? fact.lock : undefined);
+      assert.equal(strongest, said, `the note: ${fact.note}`);
+    });
+  }
 });

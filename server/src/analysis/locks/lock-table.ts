@@ -153,7 +153,7 @@ const POSTGRESQL: Record<StatementKind, { source: string; rows: Row[] }> = {
   'add-unique': { source: PG_ALTER_TABLE, rows: [{ lock: 'ACCESS EXCLUSIVE', blocks: 'reads and writes', work: 'scan', note: 'builds a unique index while the lock is held (CREATE UNIQUE INDEX CONCURRENTLY + USING INDEX avoids it)' }] },
   'add-primary-key': { source: PG_ALTER_TABLE, rows: [{ lock: 'ACCESS EXCLUSIVE', blocks: 'reads and writes', work: 'scan', note: 'builds an index and checks for NULLs' }] },
   'drop-constraint': { source: PG_ALTER_TABLE, rows: [{ lock: 'ACCESS EXCLUSIVE', blocks: 'reads and writes', work: 'none' }] },
-  'drop-foreign-key': { source: PG_ALTER_TABLE, rows: [{ lock: 'ACCESS EXCLUSIVE', blocks: 'reads and writes', work: 'none', note: 'also SHARE ROW EXCLUSIVE on the referenced table' }] },
+  'drop-foreign-key': { source: PG_ALTER_TABLE, rows: [{ lock: 'ACCESS EXCLUSIVE', blocks: 'reads and writes', work: 'none', note: 'also ACCESS EXCLUSIVE on the referenced table, whose triggers it drops: no reads of either until the transaction ends' }] },
   'validate-constraint': {
     source: PG_ALTER_TABLE,
     rows: [{ lock: 'SHARE UPDATE EXCLUSIVE', blocks: 'nothing', work: 'scan', note: 'scans the table without blocking reads or writes (a foreign key also takes ROW SHARE on the referenced table)' }],
