@@ -189,6 +189,7 @@ function statementFacts(code: string, raw: string, mask: string, base: number): 
         if (REWRITING_ADD.test(text)) push('blocking-sql', `ADD COLUMN ${column} with a default computed per row`);
         break;
       case 'add-column-default':
+      case 'add-column-computed':
         if (REWRITING_ADD.test(text)) push('blocking-sql', `ADD COLUMN ${column} with a default computed per row`);
         break;
       case 'drop-column':

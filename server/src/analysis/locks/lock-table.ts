@@ -16,6 +16,7 @@ export type StatementKind =
   | 'add-column'
   | 'add-column-default'
   | 'add-column-fk'
+  | 'add-column-computed'
   | 'drop-column'
   | 'rename-column'
   | 'alter-column-type'
@@ -107,6 +108,10 @@ const POSTGRESQL: Record<StatementKind, { source: string; rows: Row[] }> = {
       { when: pg(11), lock: 'ACCESS EXCLUSIVE', blocks: 'reads and writes', work: 'none', note: 'since PostgreSQL 11 a constant default is stored in the catalog: no rewrite' },
       { lock: 'ACCESS EXCLUSIVE', blocks: 'reads and writes', work: 'rewrite', note: 'before PostgreSQL 11 a column with a default rewrites the whole table' },
     ],
+  },
+  'add-column-computed': {
+    source: PG_ALTER_TABLE,
+    rows: [{ lock: 'ACCESS EXCLUSIVE', blocks: 'reads and writes', work: 'rewrite', note: 'a serial or identity column, a stored generated one or a volatile default is computed for every row: the whole table is rewritten' }],
   },
   'add-column-fk': {
     source: PG_ALTER_TABLE,

@@ -9,6 +9,7 @@ import type { StatementKind } from './lock-table';
 /** Most demanding first: the kind an ALTER TABLE with several actions is shown as. */
 const RANK: readonly StatementKind[] = [
   'alter-column-type',
+  'add-column-computed',
   'add-primary-key',
   'add-unique',
   'set-not-null',
@@ -30,11 +31,15 @@ const RANK: readonly StatementKind[] = [
   'validate-constraint',
 ];
 
+/** A new column whose value is computed for each row: serial, identity, stored generated, a volatile default. */
+const COMPUTED_PER_ROW = /\b(?:DEFAULT\s+(?:[\w.]+\.)?(?:random|gen_random_uuid|uuid_generate_v[14]\w*|clock_timestamp|timeofday|nextval)\s*\(|(?:SMALL|BIG)?SERIAL\d?\b|GENERATED\s+ALWAYS\s+AS\s*\(|GENERATED\s+(?:ALWAYS|BY\s+DEFAULT)\s+AS\s+IDENTITY\b)/i;
+
 /** One ALTER TABLE action (`ADD COLUMN "x" integer DEFAULT 0 NOT NULL`) → its kind. */
 export function alterAction(action: string): StatementKind | null {
   const a = action.trim();
   if (/^ADD\s+(COLUMN\s+)?(?!CONSTRAINT\b|CHECK\b|UNIQUE\b|PRIMARY\b|FOREIGN\b)/i.test(a)) {
     if (/\bREFERENCES\b/i.test(a)) return 'add-column-fk';
+    if (COMPUTED_PER_ROW.test(a)) return 'add-column-computed';
     if (/\bDEFAULT\b/i.test(a)) return 'add-column-default';
     return 'add-column';
   }

@@ -225,6 +225,8 @@ export class SchemaEditor {
     if (!col) return;
     const column = this.column(name, field);
     let def = col.sql;
+    // Django 4.1's identity columns: add_field appends the type's suffix as create_model does.
+    if (col.type.suffix) def += ` ${col.type.suffix}`;
     if (col.type.check) def += ` CHECK (${col.type.check})`;
     if (field.relation && field.relation.dbConstraint !== false) {
       if (field.relation.dbConstraint === undefined) cannot('db_constraint is not known statically');
