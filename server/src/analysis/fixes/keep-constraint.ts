@@ -6,7 +6,7 @@
  * Django would run without the DROP and ADD of the constraint (both ways, from the SQL preview) — so
  * the constraint stays as it is and no row is read.
  */
-import type { FieldSpec } from '../fields';
+import type { FieldSpec, RelationSpec } from '../fields';
 import type { ProjectRuleContext } from '../rules/rule';
 import type { SchemaStep } from '../rules/schema-walk';
 import type { Fix } from '../types';
@@ -14,6 +14,17 @@ import { operationSite, reindent, replaceOperation, runSqlText, separateText, sq
 
 /** The statements that drop and add back a foreign key's constraint (`SET CONSTRAINTS … IMMEDIATE; ALTER TABLE … DROP CONSTRAINT …`). */
 const CONSTRAINT_CHURN = /\bDROP CONSTRAINT\b|\bADD CONSTRAINT\b[\s\S]*\bFOREIGN KEY\b/i;
+
+/** Whether Django's statements for an operation drop a foreign key's constraint and add it back, validated at once. */
+export function readdsConstraint(sql: readonly string[]): boolean {
+  return sql.some((q) => /\bDROP CONSTRAINT\b/i.test(q)) && sql.some((q) => /\bADD CONSTRAINT\b[\s\S]*\bFOREIGN KEY\b/i.test(q) && !/\bNOT VALID\b/i.test(q));
+}
+
+/** Whether two relations point at the same model and column (a model named in another case is the same). */
+export function sameTarget(a: RelationSpec | null | undefined, b: RelationSpec | null | undefined): boolean {
+  const to = (r: RelationSpec | null | undefined): string => JSON.stringify(r?.to ?? null).toLowerCase();
+  return !!a && !!b && (a.toField ?? null) === (b.toField ?? null) && to(a) === to(b);
+}
 
 /** The statements besides the constraint's; null when they cannot be told apart (one statement holds both, or nothing else is left). */
 function withoutConstraint(sql: readonly string[]): string[] | null {
@@ -26,9 +37,7 @@ export function keepConstraintFixes(ctx: ProjectRuleContext, step: SchemaStep, b
   const { args } = step;
   if (args.kind !== 'AlterField' || !args.model || !args.name || !args.field || ctx.source === null) return { fixes: [], refusal: null };
   // Pointed at another column or model: the constraint itself must change (review 30: saleor's to_field="number" keys).
-  const target = (v: unknown): string => JSON.stringify(v ?? null).toLowerCase();
-  const after = args.field.relation;
-  if (!after || (after.toField ?? null) !== (before.relation?.toField ?? null) || target(after.to) !== target(before.relation?.to)) {
+  if (!sameTarget(args.field.relation, before.relation)) {
     return { fixes: [], refusal: 'it points the key at another column, so its constraint has to change too' };
   }
   // Made NOT NULL: alter-field-not-null's fix writes that change in steps, its AlterField in the state only, which keeps the constraint too.

@@ -11,7 +11,7 @@
  */
 import type { FieldSpec } from '../fields';
 import { constraintFixes, constraintFixNote } from '../fixes/constraint-fixes';
-import { keepConstraintFixes } from '../fixes/keep-constraint';
+import { keepConstraintFixes, readdsConstraint, sameTarget } from '../fixes/keep-constraint';
 import { sqlOf } from '../fixes/operation-text';
 import { djangoAtLeast } from '../target-database';
 import type { Rule } from './rule';
@@ -41,10 +41,9 @@ function sameInTheDatabase(a: FieldSpec, b: FieldSpec): boolean {
   const rb = b.relation;
   if (!ra || !rb || a.cls !== b.cls) return false;
   const known = <T>(x: T | undefined, y: T | undefined): boolean => x !== undefined && y !== undefined && x === y;
-  const target = (v: unknown): string => JSON.stringify(v ?? null).toLowerCase();
   return (
     known(a.null, b.null) && known(a.dbIndex, b.dbIndex) && known(a.unique, b.unique) && known(a.primaryKey, b.primaryKey) &&
-    (a.dbColumn ?? null) === (b.dbColumn ?? null) && target(ra.to) === target(rb.to) && (ra.toField ?? null) === (rb.toField ?? null) && ra.dbConstraint === rb.dbConstraint
+    (a.dbColumn ?? null) === (b.dbColumn ?? null) && sameTarget(ra, rb) && ra.dbConstraint === rb.dbConstraint
   );
 }
 
@@ -81,7 +80,7 @@ export const addConstraintValidates: Rule = {
         const rel = before?.relation;
         if (!rel || rel.kind === 'many-to-many' || rel.dbConstraint !== true || step.op.container !== null) return;
         const sql = sqlOf(ctx, ctx.summary.operations.indexOf(step.op));
-        if (typeof sql === 'string' || !sql.some((q) => /\bDROP CONSTRAINT\b/i.test(q)) || !sql.some((q) => /\bADD CONSTRAINT\b[\s\S]*\bFOREIGN KEY\b/i.test(q))) return;
+        if (typeof sql === 'string' || !readdsConstraint(sql)) return;
         ctx.report({
           range: step.op.range,
           fixes: [],
@@ -116,7 +115,7 @@ export const addConstraintValidates: Rule = {
           const differs = (a: boolean | undefined, b: boolean | undefined): boolean => typeof a === 'boolean' && typeof b === 'boolean' && a !== b;
           const after = args.field;
           const altered = !!after && (differs(before.null, after.null) || differs(before.dbIndex, after.dbIndex) || differs(before.unique, after.unique));
-          const churns = typeof sql === 'string' ? altered : sql.some((q) => /\bDROP CONSTRAINT\b/i.test(q)) && sql.some((q) => /\bADD CONSTRAINT\b[\s\S]*\bFOREIGN KEY\b/i.test(q) && !/\bNOT VALID\b/i.test(q));
+          const churns = typeof sql === 'string' ? altered : readdsConstraint(sql);
           if (!churns) return;
           readded = before;
         }
@@ -132,8 +131,7 @@ export const addConstraintValidates: Rule = {
         const after = args.field;
         // Review 30: the advice fits the change — another target column needs a new constraint; a key made
         // NOT NULL still scans for SET NOT NULL, which alter-field-not-null's steps avoid.
-        const target = (v: unknown): string => JSON.stringify(v ?? null).toLowerCase();
-        const retargeted = !!after?.relation && ((after.relation.toField ?? null) !== (readded.relation?.toField ?? null) || target(after.relation.to) !== target(readded.relation?.to));
+        const retargeted = !!after?.relation && !sameTarget(after.relation, readded.relation);
         const instead = retargeted
           ? 'Instead, add the new constraint with `ADD CONSTRAINT … NOT VALID` and `VALIDATE CONSTRAINT` it in a later migration (RunSQL inside SeparateDatabaseAndState, this AlterField as its state side)'
           : readded.null === true && after?.null === false
