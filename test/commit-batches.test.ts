@@ -297,12 +297,19 @@ describe('a loop that sets a field from its own value (review 21: kiwi testcases
     assert.match(wrapped?.message ?? '', /First make it safe to run again: it sets ticket\.title from its own value/);
   });
 
-  it('commits a loop of queryset updates of each row in batches, unless a value comes from its own', async () => {
-    const loop = (value: string) => migration(['for ticket in Ticket.objects.filter(state="").iterator():', `    Ticket.objects.filter(pk=ticket.pk).update(title=${value})`].join('\n'));
+  it('batches a loop of queryset updates of each row with bulk_update(), and commits it in batches where a batch would change what the loop reads, unless a value comes from its own', async () => {
+    const loop = (value: string, read = '') =>
+      migration(['for ticket in Ticket.objects.filter(state="").iterator():', ...(read ? [`    ${read}`] : []), `    Ticket.objects.filter(pk=ticket.pk).update(title=${value})`].join('\n'));
+    // The template collects the rows (row-updates.ts); committing in batches is the fallback it leaves.
     const plain = await finding(loop('ticket.title.strip()'));
-    assert.ok(plain.fixes.some((x) => x.title.startsWith(TITLE)), plain.message);
-    assert.match(plain.message, /it updates each row through a queryset of its own, which the batching templates do not rewrite/);
-    const prefixed = await finding(loop('"Re: " + ticket.title'));
+    assert.match(plain.fixes[0]?.title ?? '', /^Batch this loop: collect the rows, bulk_update every 1000/, plain.message);
+    assert.doesNotMatch(plain.message, /No rewrite is offered/);
+    // The loop counts rows by the field it writes: batched, the count would miss the rows waiting.
+    const counted = await finding(loop('ticket.title.strip()', 'seen = Ticket.objects.filter(title="x").count()'));
+    assert.ok(!counted.fixes.some((x) => x.title.startsWith('Batch this loop: collect')), counted.message);
+    assert.match(counted.message, /No bulk rewrite is offered: the loop queries Ticket, which it writes/);
+    assert.ok(counted.fixes.some((x) => x.title.startsWith(TITLE)), counted.message);
+    const prefixed = await finding(loop('"Re: " + ticket.title', 'seen = Ticket.objects.filter(title="x").count()'));
     assert.ok(!prefixed.fixes.some((x) => x.title.startsWith(TITLE)), prefixed.message);
     assert.match(prefixed.message, /nor is committing it in batches: the loop sets ticket\.title from its own value/);
   });

@@ -32,6 +32,7 @@ import { hideDoomed, relatedQueries } from './doomed-rows';
 import { catchingTry } from './rerun-safety';
 import { batchedFields, fieldListText, filledOnSave, savedValues } from './row-fields';
 import { linkRewrite } from './link-rows';
+import { rowUpdateRewrite } from './row-updates';
 import { multiTableRefusal, type MultiTable } from './multi-table';
 import { historicalModelRef } from '../historical-models';
 
@@ -417,6 +418,20 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
         continue;
       }
       rewrites.push({ stmt, item: '', collect: r.collect, sink: sink(r.key, () => ({ flush: r.flush, notes: [r.note] }), 'links') });
+    } else if (w.kind === 'update') {
+      // `Model.objects.filter(pk=row.pk).update(f=v)`: the key and the values collected, one bulk_update() per batch (row-updates.ts).
+      const u = rowUpdateRewrite(w, stmt, loop, body, locals, input.fields, input.django);
+      if (typeof u === 'string') return u;
+      const key = `update-row:${u.queryset}:${u.fields.join(',')}`;
+      // Two updates of one model's rows that share a field, batched apart, would write it in another order than the loop did.
+      const clash = [...sinks.values()].find((s) => s.key.startsWith('update-row:') && s.key !== key && s.model === u.model && s.written?.some((f) => u.fields.includes(f)));
+      if (clash) return `two updates of ${u.model} set the same field with different fields beside it, which one batch cannot keep in order`;
+      rewrites.push({
+        stmt,
+        item: u.item,
+        pre: u.pre,
+        sink: sink(key, () => ({ flush: `${u.queryset}.bulk_update(${u.rows}, [${u.fields.map(pythonString).join(', ')}])`, model: u.model, notes: u.notes, written: u.fields }), 'updated_rows'),
+      });
     } else return w.kind === 'delete' ? 'it deletes an object other than the loop\'s row' : 'the write is not one the template batches';
   }
   if (rewrites.length + memos.length === 0) return keptLinks[0] ?? 'the loop has no write the template can see';

@@ -120,8 +120,6 @@ function updatedRow(call: Node, loop: LoopFacts): string | null {
   return loop.targets.find((t) => keyedByOwnRow(chain, t)) ?? null;
 }
 
-/** The refusal for a loop whose writes include a queryset update of each row: the templates rewrite instance writes only. */
-const ROW_UPDATE = 'it updates each row through a queryset of its own, which the batching templates do not rewrite (set the values on the rows and bulk_update() them)';
 
 function rowWritesByLoop(facts: UnitFacts, ctx: RuleContext): Map<LoopFacts, WriteCall[]> {
   const out = new Map<LoopFacts, WriteCall[]>();
@@ -532,9 +530,8 @@ export const unbatchedSaveLoop: Rule = {
           const fields = fieldsCheck(ctx, facts.locals);
           const suffix = [...charged.keys()].some((outer) => outer !== loop && loopWithin(loop, outer)) ? (loop.targets[0] ?? 'inner') : undefined;
           // The proven rewrite first; else the template that keeps the loop and batches its writes.
-          const template = writes.some((w) => w.kind === 'update')
-            ? ROW_UPDATE
-            : (first.kind !== 'helper' && !facts.helperCalls.some((h) => h.loop && loopWithin(h.loop, loop))
+          // A loop of queryset updates of each row has no proven rewrite: the template collects them (row-updates.ts).
+          const template = (!writes.some((w) => w.kind === 'update') && first.kind !== 'helper' && !facts.helperCalls.some((h) => h.loop && loopWithin(h.loop, loop))
               ? batchTemplateFix({ loop, write: first, loopWrites: loop.allWrites, source: ctx.source, batchSize: ctx.batchSize, suffix, multiTable, stamped, fields, inView: !!ctx.project?.view })
               : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals, suffix, multiTable, stamped, fields, inView: !!ctx.project?.view, django: runsOn(ctx).djangoVersion });
           // A link is batched only where the view names its join table's keys (link-rows.ts).
