@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { DjangoPins, pinnedIn, postgresImageIn } from '../server/src/config/django-pin';
+import { DjangoPins, isPinFile, pinnedIn, postgresImageIn } from '../server/src/config/django-pin';
 import { PyprojectCache } from '../server/src/config/pyproject';
 import { runCli, TempDirs } from './helpers/cli';
 
@@ -123,5 +123,42 @@ describe('the Django version a project pins', () => {
     const cache = temps.make();
     assert.match(runCli(['check', '--cache-dir', cache, '.'], root).stderr, said);
     assert.match(runCli(['check', '--cache-dir', cache, '.'], root).stderr, said, 'the second run walks the listings the first one kept');
+  });
+
+  it('reads the other requirements files of a requirements folder, and its subfolders, when the usual names pin nothing (review 31: cla_backend)', () => {
+    const root = temps.make();
+    mkdirSync(join(root, 'requirements', 'source'), { recursive: true });
+    mkdirSync(join(root, 'requirements', 'generated'), { recursive: true });
+    writeFileSync(join(root, 'requirements', 'source', 'requirements-base.in'), 'Django==1.8.19\npsycopg2==2.7\n');
+    writeFileSync(join(root, 'requirements', 'generated', 'requirements-docs.txt'), 'django==2.2.1\n');
+    writeFileSync(join(root, 'requirements', 'generated', 'requirements-production.txt'), 'django==1.8.19 \\\n    --hash=sha256:00\n');
+    const pin = new DjangoPins().forDirectory(join(root, 'requirements', '..'));
+    assert.deepEqual(pin?.version, [1, 8]);
+    assert.match(pin?.from ?? '', /requirements-production\.txt$/, 'a production file first');
+    assert.equal(isPinFile('requirements/source/requirements-base.in'), true);
+    assert.equal(isPinFile('docs/source/conf.txt'), false);
+    // The usual names still come first.
+    writeFileSync(join(root, 'requirements.txt'), 'Django==4.2.3\n');
+    assert.deepEqual(new DjangoPins().forDirectory(root)?.version, [4, 2]);
+  });
+
+  it('offers no fix whose code the pinned Django cannot run: atomic = False before 1.10 (review 31: cla_backend on Django 1.8)', () => {
+    const root = temps.make();
+    const dir = join(root, 'shop', 'migrations');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '__init__.py'), '');
+    writeFileSync(join(dir, '0001_initial.py'), 'from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    operations = [migrations.CreateModel(name="Order", fields=[("id", models.AutoField(primary_key=True)), ("total", models.IntegerField())])]\n');
+    writeFileSync(join(dir, '0002_order_total_idx.py'), 'from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("shop", "0001_initial")]\n    operations = [migrations.RunSQL("CREATE INDEX order_total_idx ON shop_order (total);", "DROP INDEX order_total_idx;")]\n');
+    const run = (pin: string) => {
+      writeFileSync(join(root, 'requirements.txt'), `Django==${pin}\n`);
+      return runCli(['check', '--no-cache', '--unsafe-fixes', '--diff', '.'], root);
+    };
+    // On 1.11 the index is built CONCURRENTLY, in a migration outside a transaction.
+    const later = run('1.11.29');
+    assert.match(later.stdout, /\+\s+atomic = False/);
+    const old = run('1.8.19');
+    assert.doesNotMatch(old.stdout, /atomic = False/);
+    const text = runCli(['check', '--no-cache', '.'], root);
+    assert.match(text.stdout, /\[add-index-not-concurrent\][^\n]*The fix "[^"]+" is not offered: it would use atomic = False \(a migration outside a transaction\), which Django 1\.8 does not have \(it came in 1\.10\)\./);
   });
 });

@@ -22,6 +22,7 @@ import { RULE_IDS, RULES, ruleById } from './rules';
 import { ruleEnabled, type ReportedFinding, type Rule, type RuleContext } from './rules/rule';
 import { syntaxErrorFinding } from './rules/syntax-error';
 import { DEFAULT_TARGET_DATABASE, type TargetDatabase } from './target-database';
+import { withoutUnrunnableFixes } from './fixes/django-features';
 import { LineReader, parseSuppressions, suppressionEdit, suppressionFor, type Suppression } from './suppressions';
 import type { Finding, Position, RuleSetting, Severity } from './types';
 
@@ -146,7 +147,8 @@ export function analyzeFile(tree: Tree, source: string, options: LintOptions = {
       return findingsOnText({ tree, args: (nestedArgs ??= new ArgsCache()), project, asks }, text, (ctx) => checked?.check?.(ctx), options, at);
     };
     const nested = source.length <= NESTED_TEXT_LIMIT ? { findingsOn } : {};
-    rule.check({ model, source, index, batchSize: options.batchSize ?? 1000, ...(options.commitInBatches === false ? { commitInBatches: false } : {}), project, target: options.target ?? DEFAULT_TARGET_DATABASE, report: (f) => reported.push(f), ...nested, ...asks });
+    const target = options.target ?? DEFAULT_TARGET_DATABASE;
+    rule.check({ model, source, index, batchSize: options.batchSize ?? 1000, ...(options.commitInBatches === false ? { commitInBatches: false } : {}), project, target, report: (f) => reported.push(withoutUnrunnableFixes(f, target.djangoVersion)), ...nested, ...asks });
     collect(rule.meta.id, reported, findings, rule.meta.defaultSeverity);
   }
   const summary = summarizeMigration(model, options.name ?? 'migration', index);
@@ -198,7 +200,7 @@ export function projectFindings(summary: MigrationSummary, options: LintOptions 
     if (!rule.checkProject || !ruleEnabled(rule.meta, settings[rule.meta.id])) continue;
     const reported: ReportedFinding[] = [];
     const target = options.target ?? DEFAULT_TARGET_DATABASE;
-    rule.checkProject({ summary, source, view: options.project?.view ?? null, file: options.project?.file ?? null, target, report: (f) => reported.push(f) });
+    rule.checkProject({ summary, source, view: options.project?.view ?? null, file: options.project?.file ?? null, target, report: (f) => reported.push(withoutUnrunnableFixes(f, target.djangoVersion)) });
     collect(rule.meta.id, reported, findings, rule.meta.defaultSeverity);
   }
   return findings;

@@ -6,7 +6,7 @@
  * Pipfile.lock), else an `==` pin of a requirements file. A range (`>=4.2`) says nothing exact and
  * is not taken.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export interface DjangoPin {
@@ -34,13 +34,43 @@ const COMPOSE_FILES = ['docker-compose.yml', 'docker-compose.yaml', 'compose.yml
 export const PIN_ENTRY_NAMES: ReadonlySet<string> = new Set(['uv.lock', 'poetry.lock', 'Pipfile.lock', 'requirements.txt', 'requirements', ...COMPOSE_FILES]);
 
 /** Glob patterns of the pin files, for an editor to watch (a change re-reads the settings). */
-export const PIN_FILE_GLOBS = ['**/uv.lock', '**/poetry.lock', '**/Pipfile.lock', '**/requirements.txt', '**/requirements/*.txt', ...COMPOSE_FILES.map((f) => `**/${f}`)];
+export const PIN_FILE_GLOBS = ['**/uv.lock', '**/poetry.lock', '**/Pipfile.lock', '**/requirements.txt', '**/requirements/*.txt', '**/requirements/*.in', '**/requirements/*/*.txt', '**/requirements/*/*.in', ...COMPOSE_FILES.map((f) => `**/${f}`)];
 
-/** Whether a path is one of the files the pins are read from. */
+/** Whether a path is one of the files the pins are read from (any `.txt` / `.in` under a `requirements` folder too). */
 export function isPinFile(path: string): boolean {
   const parts = path.replace(/\\/g, '/').split('/');
   const name = parts.pop() ?? '';
-  return PIN_FILES.includes(name) || COMPOSE_FILES.includes(name) || (parts.pop() === 'requirements' && PIN_FILES.includes(`requirements/${name}`));
+  return PIN_FILES.includes(name) || COMPOSE_FILES.includes(name) || (/\.(?:txt|in)$/.test(name) && parts.slice(-2).includes('requirements'));
+}
+
+/** Files of a `requirements` folder read for a pin, at most: a real one holds a dozen. */
+const MAX_REQUIREMENT_FILES = 40;
+
+/**
+ * The requirements files of `dir/requirements` (and of its subfolders, one level down: cla_backend keeps
+ * `requirements/source/requirements-base.in` and `requirements/generated/requirements-production.txt`,
+ * review 31) that no fixed name above covers, the ones a deployment runs first: production, base or
+ * common in their names, then the rest by name.
+ */
+function requirementsFolderFiles(dir: string): string[] {
+  const root = join(dir, 'requirements');
+  const out: string[] = [];
+  const list = (folder: string, depth: number) => {
+    let entries;
+    try {
+      entries = readdirSync(folder, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (out.length >= MAX_REQUIREMENT_FILES) return;
+      if (e.isFile() && /\.(?:txt|in)$/.test(e.name)) out.push(join(folder, e.name));
+      else if (e.isDirectory() && depth === 0) list(join(folder, e.name), 1);
+    }
+  };
+  list(root, 0);
+  const rank = (f: string) => (/prod/i.test(f) ? 0 : /base|common/i.test(f) ? 1 : 2);
+  return out.filter((f) => !PIN_FILES.some((p) => join(dir, p) === f)).sort((a, b) => rank(a) - rank(b));
 }
 
 /** Lock files larger than this are not read (a pin sits in the first few megabytes of any real one). */
@@ -121,22 +151,31 @@ export class DjangoPins {
     if (known !== undefined) return known;
     let found: DjangoPin | null = null;
     let stated = false;
-    for (const name of this.absent.has(dir) ? [] : PIN_FILES) {
-      const file = join(dir, name);
-      if (!existsSync(file)) continue;
-      stated = true;
-      let version: readonly [number, number] | null = null;
-      try {
-        if (statSync(file).size <= MAX_PIN_FILE) version = pinnedIn(file, readFileSync(file, 'utf8'));
-      } catch {
-        version = null;
+    const absent = this.absent.has(dir);
+    const files = absent ? [] : PIN_FILES.map((name) => join(dir, name));
+    // The other files of a requirements folder, read only when the fixed names pin nothing.
+    let more = !absent && existsSync(join(dir, 'requirements'));
+    for (let i = 0; i < files.length; i++) {
+      const file = files[i] as string;
+      if (existsSync(file)) {
+        stated = true;
+        let version: readonly [number, number] | null = null;
+        try {
+          if (statSync(file).size <= MAX_PIN_FILE) version = pinnedIn(file, readFileSync(file, 'utf8'));
+        } catch {
+          version = null;
+        }
+        if (version) {
+          // A package that declares the Django versions it supports (`Django>=4.2,<6.1`: wagtail) runs its
+          // migrations on the oldest of them too, whatever its own lock file pins for development.
+          const oldest = oldestSupported(dir);
+          found = oldest && (oldest[0] < version[0] || (oldest[0] === version[0] && oldest[1] < version[1])) ? { version: oldest, from: oldest.from } : { version, from: file };
+          break;
+        }
       }
-      if (version) {
-        // A package that declares the Django versions it supports (`Django>=4.2,<6.1`: wagtail) runs its
-        // migrations on the oldest of them too, whatever its own lock file pins for development.
-        const oldest = oldestSupported(dir);
-        found = oldest && (oldest[0] < version[0] || (oldest[0] === version[0] && oldest[1] < version[1])) ? { version: oldest, from: oldest.from } : { version, from: file };
-        break;
+      if (i === files.length - 1 && more) {
+        more = false;
+        files.push(...requirementsFolderFiles(dir));
       }
     }
     // A folder with pin files that pin no Django exactly ends the search: a parent's pins are another project's.

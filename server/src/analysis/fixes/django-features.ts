@@ -4,6 +4,7 @@
  * 12 loop rewrites). The version is the project's (its settings, else its pin): the one its
  * migrations run on today.
  */
+import type { ReportedFinding } from '../rules/rule';
 import type { TextEdit } from '../types';
 
 const NEEDS: ReadonlyArray<{ pattern: RegExp; what: string; since: readonly [number, number] }> = [
@@ -13,6 +14,8 @@ const NEEDS: ReadonlyArray<{ pattern: RegExp; what: string; since: readonly [num
   { pattern: /\.iterator\(chunk_size=/, what: "iterator()'s chunk_size", since: [2, 0] },
   // Django before 2.0 may run on Python 2, whose lists have no clear().
   { pattern: /\.clear\(\)/, what: 'list.clear() (Python 3; Django before 2.0 may run on Python 2)', since: [2, 0] },
+  // Before 1.10 every migration runs in a transaction on PostgreSQL: CONCURRENTLY then fails, batches commit nothing (review 31: cla_backend on 1.8).
+  { pattern: /^[ \t]*atomic = False\b/m, what: 'atomic = False (a migration outside a transaction)', since: [1, 10] },
 ];
 
 /** Why the edits' code cannot run on Django `django`, or null when it can. */
@@ -24,4 +27,27 @@ export function missingOnDjango(edits: readonly TextEdit[], django: readonly [nu
     if ((major < a || (major === a && minor < b)) && need.pattern.test(code)) return `it would use ${need.what}, which Django ${major}.${minor} does not have (it came in ${a}.${b})`;
   }
   return null;
+}
+
+/**
+ * A finding as reported, less the fixes whose code the project's Django cannot run; the message says
+ * which fix was left out and why. Every rule's findings pass through it.
+ */
+export function withoutUnrunnableFixes(f: ReportedFinding, django: readonly [number, number]): ReportedFinding {
+  if (!f.fixes || f.fixes.length === 0) return f;
+  const [major] = django;
+  // Every check concerns Django before 4.1: nothing to read for the usual project.
+  if (major >= 5) return f;
+  let why: string | null = null;
+  let dropped: string | null = null;
+  const fixes = f.fixes.filter((fix) => {
+    const missing = missingOnDjango(fix.edits, django, (fix.creates ?? []).map((c) => c.text));
+    if (missing && !dropped) {
+      dropped = fix.title;
+      why = missing;
+    }
+    return !missing;
+  });
+  if (fixes.length === f.fixes.length) return f;
+  return { ...f, fixes, message: `${f.message} The fix "${dropped ?? ''}" is not offered: ${why ?? ''}.` };
 }

@@ -566,7 +566,9 @@ export const unbatchedSaveLoop: Rule = {
           let splitFirst = false;
           // No bulk rewrite fits: the loop as written, committed a chunk at a time (not inside a fix's look at its own text).
           if (typeof fix === 'string' && !wanted && ctx.commitInBatches !== false) {
-            const commit = commitBatchesFix({ loop, source: ctx.source, batchSize: ctx.batchSize, model: ctx.model, op, runPython: unit, fn: facts.unit.node, facts, index: ctx.index, schemaRunsSql: () => schemaRunsSql(ctx.model, ctx) });
+            const built = commitBatchesFix({ loop, source: ctx.source, batchSize: ctx.batchSize, model: ctx.model, op, runPython: unit, fn: facts.unit.node, facts, index: ctx.index, schemaRunsSql: () => schemaRunsSql(ctx.model, ctx) });
+            // atomic = False before Django 1.10 is ignored: the batches would all commit at the end (review 31: cla_backend).
+            const commit = typeof built === 'string' ? built : (missingOnDjango(built.edits, ctx.target.djangoVersion) ?? built);
             if (typeof commit === 'string') {
               why = ` No rewrite is offered: ${fix}; nor is committing it in batches: ${commit}.`;
               splitFirst = commit === SPLIT_FIRST;
