@@ -31,7 +31,7 @@ import { cascadeFree, deleteCalls } from './cascades';
 import { hideDoomed, relatedQueries } from './doomed-rows';
 import { catchingTry } from './rerun-safety';
 import { batchedFields, fieldListText, filledOnSave, savedValues } from './row-fields';
-import { linkRewrite } from './link-rows';
+import { contribModelRef, linkRewrite } from './link-rows';
 import { rowUpdateRewrite } from './row-updates';
 import { multiTableRefusal, type MultiTable } from './multi-table';
 import { historicalModelRef } from '../historical-models';
@@ -410,7 +410,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     } else if (w.kind === 'link') {
       const rowModel = rowModelOf(loop, locals);
       const bound = rowModel ? locals.lookup(rowModel) : null;
-      const ref = bound?.kind === 'value' ? historicalModelRef(bound.node, locals) : null;
+      const ref = bound?.kind === 'value' ? historicalModelRef(bound.node, locals) : bound?.kind === 'import' ? contribModelRef(bound) : null;
       const r = linkRewrite({ w, loop, body, rowModel, ref, known: rowModel ? (input.fields?.(rowModel) ?? null) : null, manager: walked?.chain.manager ?? null, django: input.django, fresh });
       // A link left as written still writes at once, as it did: the rest of the loop may be batched around it.
       if (typeof r === 'string') {

@@ -9,6 +9,7 @@
 import type { LoopFacts, WriteCall } from '../code-facts';
 import type { ManyToManyLink } from '../project/m2m-link';
 import type { ModelFields } from '../project/view';
+import type { Binding } from '../scope';
 import { unparen, walk, type Node } from '../syntax';
 import { oneLine } from './loop-chain';
 
@@ -50,6 +51,16 @@ const CONTRIB_LINKS: ReadonlyMap<string, ManyToManyLink> = new Map([
   ['auth.user.groups', { source: 'user_id', target: 'group_id', auto: true, to: { app: 'auth', model: 'group' } }],
   ['auth.user.user_permissions', { source: 'user_id', target: 'permission_id', auto: true, to: { app: 'auth', model: 'permission' } }],
 ]);
+
+/**
+ * `from django.contrib.auth.models import User` (today's model, which runpython-model-import flags):
+ * its join tables are Django's all the same (paperless-ngx `documents/0007` adds permissions to each
+ * user that way). Only the models whose links CONTRIB_LINKS knows, imported under their own names.
+ */
+export function contribModelRef(binding: Binding): { app: string; model: string } | null {
+  const name = binding.importedName ?? '';
+  return binding.importedFrom === 'django.contrib.auth.models' && (name === 'User' || name === 'Group') ? { app: 'auth', model: name.toLowerCase() } : null;
+}
 
 function pascal(name: string): string {
   return name.replace(/(^|_)(\w)/g, (_m, _u, c: string) => c.toUpperCase());
