@@ -244,6 +244,12 @@ describe('a loop that sets a field from its own value (review 21: kiwi testcases
       [['ticket.title = TITLES.get(ticket.title, ticket.title)'], /ticket\.title from its own value/],
       // mitxonline cms/0030: moved, then cleared.
       [['ticket.body = ticket.title', 'ticket.title = ""'], /ticket\.body from ticket\.title, which the loop changes too/],
+      // Review 31, ocw-studio websites/0040: an entry of a JSON field bumped through a name bound to a part of it.
+      [['for item in ticket.data["items"]:', '    item["weight"] += 10'], /ticket\.data from its own value, in place/],
+      // ocw-studio websites/0052, backwards: a field moved into an entry of another, then cleared.
+      [['ticket.data["description"] = ticket.body', 'ticket.body = ""'], /ticket\.data from ticket\.body, which the loop changes too/],
+      // …and forwards: the test inside the value only picks its form, it skips no done row.
+      [['ticket.body = ticket.data["d"] if ticket.body == "" else f"{ticket.body}\\n\\n{ticket.data[\'d\']}"', 'ticket.data["d"] = ""'], /ticket\.body from its own value/],
     ];
     for (const [lines, why] of cases) {
       const f = await finding(migration(saved(lines), { head: 'atomic = False' }));
@@ -267,6 +273,11 @@ describe('a loop that sets a field from its own value (review 21: kiwi testcases
     }
     const filtered = migration(['for ticket in Ticket.objects.exclude(title__startswith="Re: "):', '    ticket.title = "Re: " + ticket.title', '    ticket.save(force_update=True)'].join('\n'), { head: 'atomic = False' });
     assert.ok((await finding(filtered)).fixes.find((x) => x.title.startsWith(TITLE)));
+    // A query that asks only whether a key of the field is set tells no done row apart (ocw-studio `metadata__leftnav__isnull=False`).
+    const present = migration(['for ticket in Ticket.objects.filter(data__items__isnull=False):', '    for item in ticket.data["items"]:', '        item["weight"] += 10', '    ticket.save(force_update=True)'].join('\n'), { head: 'atomic = False' });
+    const f = await finding(present);
+    assert.equal(f.fixes.find((x) => x.title.startsWith(TITLE)), undefined, f.message);
+    assert.match(f.message, /ticket\.data from its own value, in place/);
   });
 
   it("gets no atomic = False from missing-atomic-false for batching that would change committed rows again", async () => {

@@ -106,4 +106,33 @@ describe('row updates batched with bulk_update()', () => {
     assert.deepEqual(helper.f.fixes, []);
     assert.match(helper.f.message, /it updates through tickets, whose model the template cannot name, and the loop calls renumber\(\)/);
   });
+
+  it('leaves the batched updates as readable to missing-atomic-false as the updates were: no atomic = False where a run again changes committed rows', async () => {
+    const batched = (value: string) => `from django.db import migrations
+
+
+def forwards(apps, schema_editor):
+    Ticket = apps.get_model("support", "Ticket")
+    updated_rows = []
+    for t in Ticket.objects.all().iterator(chunk_size=100):
+        updated_rows.append(Ticket(pk=t.pk, title=${value}))
+        if len(updated_rows) >= 100:
+            Ticket.objects.bulk_update(list({row.pk: row for row in updated_rows}.values()), ["title"])
+            updated_rows.clear()
+    if updated_rows:
+        Ticket.objects.bulk_update(list({row.pk: row for row in updated_rows}.values()), ["title"])
+
+
+class Migration(migrations.Migration):
+    dependencies = [("support", "0001_initial")]
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+`;
+    const atomicOf = async (value: string) => (await lint(batched(value), {})).findings.find((f) => f.rule === 'missing-atomic-false');
+    const prefixed = await atomicOf('"Re: " + t.title');
+    assert.deepEqual(prefixed?.fixes, []);
+    assert.match(prefixed?.message ?? '', /First make it safe to run again: it sets t\.title from its own value/);
+    // The same value again on a second run: atomic = False is offered, the dedupe flush read as the loop's own.
+    const same = await atomicOf('t.title.strip()');
+    assert.deepEqual(same?.fixes.map((f) => f.title), ['Set atomic = False on the migration']);
+  });
 });

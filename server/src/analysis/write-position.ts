@@ -87,7 +87,7 @@ function inOutput(slice: Node): boolean {
 }
 
 /** Calls whose result is a string, never rows (`list(qs)` is rows: its windows are batches). */
-const PLAIN_CALLS = /^(?:str|repr|bytes|format)$/;
+const PLAIN_CALLS = /^(?:str|repr|bytes|format|slugify|force_str|smart_str|quote|get_valid_filename)$/;
 const PLAIN_METHODS = /^(?:split|rsplit|splitlines|strip|lstrip|rstrip|lower|upper|replace|join|format|encode|decode|keys|items|partition|rpartition)$/;
 
 /**
@@ -125,6 +125,10 @@ export function isBatchSlice(subscript: Node, boundPerItem: (name: string) => bo
   if (slice?.type !== 'slice' || inOutput(slice)) return false;
   const value = subscript.childForFieldName('value');
   if (value?.type === 'identifier' && boundPerItem(value.text)) return false;
+  // A part of what the loop binds for each item (`row["name"][:100]`, `row.title[:50]`): text cut, not rows (review 31: ocw-studio `websites/0031`).
+  let root: Node | null = value ?? null;
+  while (root && (root.type === 'subscript' || root.type === 'attribute')) root = root.type === 'subscript' ? root.childForFieldName('value') : root.childForFieldName('object');
+  if (root !== value && root?.type === 'identifier' && boundPerItem(root.text)) return false;
   if (value && plainValue(value, subscript)) return false;
   const bounds = slice.namedChildren;
   const literal = bounds.every((b) => b.type === 'integer');

@@ -218,15 +218,26 @@ export function assignedFields(body: Node, row: string): { fields: string[]; com
     const literal = sequenceElements(right)?.map((e) => staticString(e));
     if (left.type === 'identifier' && literal?.every((x) => x?.complete)) names.set(left.text, literal.map((x) => (x as { text: string }).text));
     else if (left.type === 'identifier' && right.type === 'identifier') overName.set(left.text, right.text);
-    let source = unparen(right);
-    for (let hops = 0; hops < 3; hops++) {
+    const field = partOfField(right);
+    if (field) for (const t of targets) elements.set(t.text, field);
+  };
+  /**
+   * The field of the row a value is part of, the same object and not a copy: `row.metadata`,
+   * `row.metadata["leftnav"]`, `row.metadata.get("courses")`, `.items()` / `.values()` of one, a name
+   * already bound to such a part, through enumerate / sorted / reversed / list / iter (review 31:
+   * ocw-studio `websites/0040` bumps each `menuitem["weight"]` of `navmenu.metadata["leftnav"]`).
+   */
+  const partOfField = (value: Node): string | null => {
+    let source = unparen(value);
+    for (let hops = 0; hops < 8; hops++) {
       const fn = source.type === 'call' ? source.childForFieldName('function') : null;
-      if (fn?.type === 'attribute' && /^(items|values)$/.test(fn.childForFieldName('attribute')?.text ?? '')) source = fn.childForFieldName('object') ?? source;
-      else if (fn?.type === 'identifier' && /^(enumerate|sorted|reversed|list|tuple|iter)$/.test(fn.text) && callArguments(source).positional[0]) source = unparen(callArguments(source).positional[0] as Node);
+      if (source.type === 'subscript') source = unparen(source.childForFieldName('value') ?? source);
+      else if (fn?.type === 'attribute' && /^(items|values|get)$/.test(fn.childForFieldName('attribute')?.text ?? '')) source = unparen(fn.childForFieldName('object') ?? source);
+      else if (fn?.type === 'identifier' && /^(enumerate|sorted|reversed|list|iter)$/.test(fn.text) && callArguments(source).positional[0]) source = unparen(callArguments(source).positional[0] as Node);
       else break;
     }
-    const field = source.type === 'attribute' && source.childForFieldName('object')?.text === row ? source.childForFieldName('attribute')?.text : undefined;
-    if (field) for (const t of targets) elements.set(t.text, field);
+    if (source.type === 'identifier') return elements.get(source.text) ?? null;
+    return source.type === 'attribute' && source.childForFieldName('object')?.text === row ? (source.childForFieldName('attribute')?.text ?? null) : null;
   };
   /** The field whose element the chain `status["slug"]` / `status.slug` starts from, if any. */
   const elementField = (n: Node): string | null => {
@@ -263,6 +274,10 @@ export function assignedFields(body: Node, row: string): { fields: string[]; com
     if (n.type === 'for_statement') bindFor(n);
     if (n.type === 'assignment' || n.type === 'augmented_assignment') {
       const left = n.childForFieldName('left');
+      // `resources = row.metadata.get("resources")`: a part of the field, changed in place through the name.
+      const right = n.type === 'assignment' ? n.childForFieldName('right') : null;
+      const part = left?.type === 'identifier' && right ? partOfField(right) : null;
+      if (part && left) elements.set(left.text, part);
       const targets = left?.type === 'pattern_list' || left?.type === 'tuple_pattern' ? left.namedChildren : left ? [left] : [];
       for (const t of targets) {
         const f = fieldOf(t);

@@ -49,12 +49,17 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
     // A field's keys are no value of it (`for key in row.data.keys()`): a test of a key tells no done row apart.
     if (l && r && !/\.keys\(\)\)?$/.test(r.text)) flows.push({ text: r.text, fields: fieldsIn(r.text), names: namesIn(r), targets: namesIn(l) });
   }
+  // Containers filled by a method (`batch.append(…)`): their size says nothing of the values.
+  const collected = new Set<string>();
   for (const c of body.descendantsOfType('call')) {
     const fn = c.childForFieldName('function');
     const args = c.childForFieldName('arguments');
     if (fn?.type !== 'attribute' || !args || !FILLS.has(fn.childForFieldName('attribute')?.text ?? '')) continue;
     const root = rootName(fn.childForFieldName('object'));
-    if (root && root !== row) flows.push({ text: args.text, fields: fieldsIn(args.text), names: namesIn(args), targets: [root] });
+    if (root && root !== row) {
+      flows.push({ text: args.text, fields: fieldsIn(args.text), names: namesIn(args), targets: [root] });
+      collected.add(root);
+    }
   }
   for (const x of assignments) {
     const root = x.target.type === 'subscript' ? rootName(x.target) : null;
@@ -85,15 +90,25 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
   const fieldOf = (target: Node): string | null => (target.type === 'attribute' && target.childForFieldName('object')?.text === row ? (target.childForFieldName('attribute')?.text ?? '') : null);
   // `Model.objects.filter(pk=row.pk).update(field=value)`: each keyword sets the row's field as an assignment would.
   const updates = ownRowUpdates(body, row).map(({ call, field, value }) => ({ a: call, field, value, fields: fieldsIn(value.text), names: namesIn(value) }));
-  const changed = new Set([...assignments.flatMap((x) => fieldOf(x.target) ?? []), ...updates.map((u) => u.field)]);
+  // A field changed in place (`row.metadata["description"] = ""`, review 31: ocw-studio `websites/0052`) is changed too.
+  const inPlaceOf = (target: Node): string[] => {
+    if (target.type !== 'subscript') return [];
+    // On the row itself only: a local computed from fields (`nodes_by_page[root.pk] = node`) is no part of one (djangocms `cms/0018`).
+    return rootName(target) === row ? fieldsIn(target.text).slice(0, 1) : [];
+  };
+  const changed = new Set([...assignments.flatMap((x) => fieldOf(x.target) ?? inPlaceOf(x.target)), ...updates.map((u) => u.field)]);
   // A test of the field's value (or of a name computed from it), not only of whether it is set, may tell done rows apart.
   // `inside`: a value whose own conditional expressions only choose what it is, for every row alike
   // (`status = DONE if row.archived else OPEN`): they tell no done row apart (review 25, data-hub-api `task/0011`).
   const tests = (field: string, bareCounts: boolean, inside?: Node): boolean => {
-    // `field__isnull=False` asks only whether it is set: a changed row still matches it.
-    if (new RegExp(`\\b${field}(?:__${bareCounts ? '' : '(?!isnull\\b)'}\\w+)?\\s*=`).test(iterable)) return true;
+    // `field__isnull=False` asks only whether it is set, `field__leftnav__isnull=False` / `field__has_key=`
+    // whether a key of it is (review 31: ocw-studio `websites/0040`): a changed row still matches it.
+    const presence = /(?:^|__)(?:isnull|has_key|has_keys|has_any_keys)$/;
+    for (const m of iterable.matchAll(new RegExp(`\\b${field}((?:__\\w+)?)\\s*=`, 'g'))) if (bareCounts || !presence.test(m[1] ?? '')) return true;
     const names = [...derived].filter(([, fs]) => fs.has(field)).map(([n]) => n);
-    const mentions = (c: string) => fieldsIn(c).includes(field) || names.some((n) => new RegExp(`(?<![\\w.])${n}(?!\\w)`).test(c));
+    // `len(batch) >= 100` counts what was collected into a container, whatever its values (a batching template's flush test).
+    const counted = (n: string, c: string) => (collected.has(n) ? c.replace(new RegExp(`\\blen\\(\\s*${n}\\s*\\)`, 'g'), '') : c);
+    const mentions = (c: string) => fieldsIn(c).includes(field) || names.some((n) => new RegExp(`(?<![\\w.])${n}(?!\\w)`).test(counted(n, c)));
     // Bare: whether it (or an entry of it) is set at all, which a changed value still is; each part of an `and` / `or` apart.
     const ref = `(?:${row}\\.${field}${names.map((n) => `|${n}`).join('')})(?:\\[[^\\]]*\\])*`;
     // …or of which type it is (`isinstance(row.data[k], list)`): a rebuilt value is often of the same type.
@@ -106,7 +121,8 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
     const { field } = x;
     const at = { text: `${row}.${field}`, line: x.a.startPosition.row + 1 };
     const from = augmented ? new Set([field]) : sourcesOf(x);
-    if (from.has(field) && (augmented || !sameAgain(x.value, `${row}.${field}`)) && !tests(field, false)) return { ...at, from: 'its own value' };
+    // A test inside the value only chooses its form (`x if row.f == "" else f"{row.f}…"`): it skips no done row.
+    if (from.has(field) && (augmented || !sameAgain(x.value, `${row}.${field}`)) && !tests(field, false, x.value)) return { ...at, from: 'its own value' };
     // Another field of the row, which the loop changes too: cleared or moved, a run after a failure reads what the first one committed.
     const moved = [...from].find((f) => f !== field && changed.has(f) && !tests(f, true, x.value) && !tests(field, true, x.value));
     return moved ? { ...at, from: `${row}.${moved}, which the loop changes too` } : null;
@@ -128,9 +144,14 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
           for (const t of y.targets) if (!via.has(t)) grew = via.add(t).size > 0;
         }
       }
-      const selfRead = readsOwn(x.value.text) || x.names.some((n) => via.has(n));
+      // `menuitem["weight"] += step` reads the entry it sets.
+      const selfRead = x.a.type === 'augmented_assignment' || readsOwn(x.value.text) || x.names.some((n) => via.has(n));
       const inPlace = selfRead ? holds.find((f) => !tests(f, false)) : undefined;
       if (inPlace && !sameAgain(x.value, x.target.text)) return { text: `${row}.${inPlace}`, line: x.a.startPosition.row + 1, from: 'its own value, in place' };
+      // An entry set from another field the loop then changes (`row.metadata["description"] = row.markdown`, then `row.markdown = ""`).
+      const held = root === row ? holds[0] : undefined;
+      const moved = held ? [...sourcesOf(x)].find((f) => f !== held && changed.has(f) && !tests(f, true, x.value) && !tests(held, true, x.value)) : undefined;
+      if (held && moved) return { text: `${row}.${held}`, line: x.a.startPosition.row + 1, from: `${row}.${moved}, which the loop changes too` };
       continue;
     }
     const field = fieldOf(x.target);
@@ -154,13 +175,20 @@ const FILLS = new Set(['append', 'extend', 'insert', 'update', 'add', 'setdefaul
  */
 export function ownRowUpdates(body: Node, row: string): Array<{ call: Node; field: string; value: Node }> {
   const out: Array<{ call: Node; field: string; value: Node }> = [];
+  const ownKey = new RegExp(`^${row}(?:\\.(?:pk|id)|\\[(["'])(?:pk|id)\\1\\])?$`);
   for (const call of body.descendantsOfType('call')) {
     const fn = call?.childForFieldName('function');
-    if (!call || fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'update' || !keyedByOwnRow(fn.childForFieldName('object'), row)) continue;
-    for (const a of call.childForFieldName('arguments')?.namedChildren ?? []) {
+    if (!call || !fn) continue;
+    const update = fn.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'update' && keyedByOwnRow(fn.childForFieldName('object'), row);
+    // `Model(pk=row.pk, field=value)` collected for bulk_update() (the row-update template's object): the same write, batched.
+    const args = call.childForFieldName('arguments')?.namedChildren ?? [];
+    const key = args.find((a) => a.type === 'keyword_argument' && /^(?:pk|id)$/.test(a.childForFieldName('name')?.text ?? ''));
+    const carrier = !update && !!key && ownKey.test((key.childForFieldName('value')?.text ?? '').replace(/\s+/g, ''));
+    if (!update && !carrier) continue;
+    for (const a of args) {
       const field = a.type === 'keyword_argument' ? a.childForFieldName('name')?.text : undefined;
       const value = a.childForFieldName('value');
-      if (field && value) out.push({ call, field, value });
+      if (field && value && a !== key && !(carrier && a.id === key?.id)) out.push({ call, field, value });
     }
   }
   return out;

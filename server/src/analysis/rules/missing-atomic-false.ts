@@ -148,7 +148,9 @@ export const missingAtomicFalse: Rule = {
         const batching = hit.node ? facts.loops.find((l) => l.node.id === hit.node?.id) : undefined;
         const flush = (w: WriteCall) => {
           const first = callArguments(w.call).positional[0];
-          return w.kind === 'bulk' && first?.type === 'identifier' && !!batching?.appendsTo.has(first.text);
+          // Also of the batch kept one copy per key (`list({row.pk: row for row in batch}.values())`, the templates' dedupe).
+          const names = first?.type === 'identifier' ? [first] : (first?.descendantsOfType('identifier') ?? []);
+          return w.kind === 'bulk' && names.some((n) => !!batching?.appendsTo.has(n.text));
         };
         const outside = migrationAtomic && !changesSchema() && hit.node ? writeOutside(facts, ctx.index, hit.node, flush) : null;
         // A batch committed on its own must be safe to run again after a failure: not where the loop
