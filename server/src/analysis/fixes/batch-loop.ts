@@ -342,6 +342,10 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       if (args.positional.length > 0 || args.hasSplat) return 'create() takes arguments that cannot be read as fields';
       // Owners of several models have managers of several models: one bulk_create through the first would insert the others into its table.
       if (loop.targets.includes(owner) && rowsMayMix()) return 'its rows may be of several models, whose related managers create rows of several models';
+      // `org.preset_set` is a foreign key's reverse manager or a many-to-many field's: only the first has `.field`, and the second's rows need their links.
+      const ownerModel = loop.targets.includes(owner) ? rowModelOf(loop, locals) : null;
+      const reverse = ownerModel ? input.fields?.(ownerModel)?.reverse?.(recv.childForFieldName('attribute')?.text ?? '') : undefined;
+      if (reverse === 'many-to-many') return `it creates through ${rel}, a many-to-many relation's manager: the rows need their links too, which bulk_create() would not add`;
       const argsText = w.call.childForFieldName('arguments')?.text ?? '()';
       const link = `**{${rel}.field.name: ${owner}}`;
       const rest = argsText.slice(1);
@@ -352,7 +356,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
         item,
         sink: sink(`create-related:${rel}`, () => ({
           flush: 'type(%B%[0])._default_manager.bulk_create(%B%)',
-          notes: [`${MARK} ${rel} must be a reverse foreign key's manager: a many-to-many or generic relation's has no .field and raises here`],
+          notes: reverse === 'foreign-key' || reverse === 'one-to-one' ? [] : [`${MARK} ${rel} must be a reverse foreign key's manager: a many-to-many or generic relation's has no .field and raises here`],
         }), 'new_rows'),
       });
     } else if (w.kind === 'create') {

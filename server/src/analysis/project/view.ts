@@ -7,7 +7,7 @@
 import { MigrationGraph, keyId, type GraphMigration, type GraphNode, type UnknownDependency } from './graph';
 import { AppState, applyMigration, defaultTable, emptyAppState, modelEntry, truncateName, type ModelEntry, type ModelState, type StateView } from './state';
 import type { MigrationKey, MigrationSummary } from './summary';
-import { djangoMadeJoinTable, FILLS_ANOTHER_FIELD, stampedOnSave, type FieldSpec } from '../fields';
+import { djangoMadeJoinTable, FILLS_ANOTHER_FIELD, stampedOnSave, type FieldSpec, type RelationSpec } from '../fields';
 import type { BaseWrites } from './base-class';
 import { manyToManyLink, type ManyToManyLink } from './m2m-link';
 
@@ -54,6 +54,12 @@ export interface ModelFields {
   uniqueWithin?: (names: readonly string[]) => boolean | null;
   /** How a many-to-many field of its own is rows of its through model; null when not known. */
   link?: (field: string) => ManyToManyLink | null;
+  /**
+   * What kind of relation of another model a reverse manager of it (`org.preset_set`) walks back:
+   * Django names both a foreign key's and a many-to-many field's `<model>_set`, and only the first
+   * one's manager has `.field` (review 31: seed `0117`). Null when not known.
+   */
+  reverse?: (accessor: string) => RelationSpec['kind'] | null;
 }
 
 /** Which writes a batched loop would stop going through the model's own methods for. */
@@ -423,11 +429,39 @@ export class ProjectView {
         return { fields, mixins, related: (name) => this.relatedFields(file, app, fields.get(name)), selfRelated,
           uniqueWithin: (names) => uniqueWithin(own ?? [], names),
           link: (name) => manyToManyLink(own ?? [], name, (a, m) => this.modelFields(file, a, m)),
+          reverse: (accessor) => this.reverseKind(file, app, model, accessor),
         };
       }
       entries = this.entriesDuring(file, parent[1] as string, parent[2] as string);
     }
     return null;
+  }
+
+  /**
+   * The kind of the relation a default reverse accessor `<model>_set` of `app.model` walks: the
+   * fields of every model of that name in view that point at it without a related_name. Django's
+   * checks allow one such relation per accessor, whatever the apps (fields.E304), so one read is it.
+   * Null when none is read, or (a project Django would refuse) relations of several kinds.
+   */
+  private reverseKind(file: string, app: string, model: string, accessor: string): RelationSpec['kind'] | null {
+    const m = /^(\w+)_set$/.exec(accessor);
+    if (!m) return null;
+    const kinds = new Set<RelationSpec['kind']>();
+    for (const other of [app, ...[...this.appsInView()].filter((a) => a !== app)]) {
+      // An app whose state is not known here may hold no such model: one kind read anywhere is the accessor's (below).
+      const entries = this.entriesDuring(file, other, m[1] as string) ?? [];
+      for (const entry of entries) {
+        for (const spec of entry.fields.values()) {
+          // Two relations of one model to another without a related_name clash in Django's checks
+          // (fields.E304): the one read is the accessor's, whatever the fields that cannot be read.
+          const rel = spec?.relation;
+          const to = rel?.to.kind === 'str' ? /^(?:(\w+)\.)?(\w+)$/.exec(rel.to.value) : null;
+          if (!rel || !to || rel.relatedName) continue;
+          if ((to[1] ?? other).toLowerCase() === app.toLowerCase() && (to[2] as string).toLowerCase() === model.toLowerCase()) kinds.add(rel.kind);
+        }
+      }
+    }
+    return kinds.size === 1 ? ([...kinds][0] as RelationSpec['kind']) : null;
   }
 
   /** The fields of the model a relation field points at (`'shop.Order'`, `'Order'` of `app`). */

@@ -136,7 +136,9 @@ function classAttributeUsed(name: string, unit: CodeUnit): string | null {
     if (used !== null) return;
     const obj = n.childForFieldName('object');
     const attribute = n.childForFieldName('attribute')?.text ?? '';
-    if (obj?.type === 'identifier' && obj.text === name && !HISTORICAL_ATTRIBUTES.has(attribute)) used = `${name}.${attribute}`;
+    // `Group.permissions.through`: a many-to-many field's descriptor, which the historical class has too (the link template's through model).
+    const through = n.parent?.type === 'attribute' && n.parent.childForFieldName('object')?.id === n.id && n.parent.childForFieldName('attribute')?.text === 'through';
+    if (obj?.type === 'identifier' && obj.text === name && !HISTORICAL_ATTRIBUTES.has(attribute) && !through) used = `${name}.${attribute}`;
   });
   return used;
 }

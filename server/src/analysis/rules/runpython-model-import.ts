@@ -421,7 +421,18 @@ export const runpythonModelImport: Rule = {
       // So is one no fix can swap (another package's model, whose app label is not known: DRF's Token
       // beside auth's User, review 25, casepro profiles/0009).
       const apps = appsParameter(facts.unit, isEntry);
-      const own = uses.map((use, i) => (apps && refusals[i] === null ? buildFix(use, facts.unit, apps, ctx, names) : null));
+      // A name the module re-exports from another app (seed's `from seed.models import User`, which is
+      // landing's SEEDUser: review 31): the app its path names never made it, and get_model() would raise.
+      const foreign = uses.map((use) => {
+        if (!use.bare) return null;
+        if (!ctx.project) {
+          ctx.needsView?.(`whether ${use.bare.model} is a model of its module's app`);
+          return null;
+        }
+        const label = appLabelOf(use.bare.module, ctx.project);
+        return label && ctx.project.view?.neverAModel(ctx.project.file, label, use.bare.model) ? label : null;
+      });
+      const own = uses.map((use, i) => (apps && refusals[i] === null && foreign[i] === null ? buildFix(use, facts.unit, apps, ctx, names) : null));
       const refused = uses.find((u, i) => u.bare && refusals[i] !== null);
       const unswapped = uses.filter((u, i) => u.bare && apps && refusals[i] === null && own[i] === null);
       // Without the view a deeper path names no app (`baserow.contrib.database.models`): the view may.
@@ -444,7 +455,7 @@ export const runpythonModelImport: Rule = {
           : `\`${use.shown}\` is imported from \`${use.qualified.slice(0, use.qualified.lastIndexOf('.'))}\`: ${where} gets today's model, ` +
             "not the model as it was at this migration, so it queries columns that may not exist yet (or any more) and breaks when the model changes. " +
             `Use \`${apps ?? 'apps'}.get_model(...)\` for the historical model.` +
-            (noSwap ? ` No fix is offered: the code ${noSwap} (move what it needs into the migration).` : '');
+            (noSwap ? ` No fix is offered: the code ${noSwap} (move what it needs into the migration).` : foreign[i] ? ` No fix is offered: app ${foreign[i]}'s migrations make no model ${use.bare?.model ?? ''}, so the name comes from another app's models; name that app and model in apps.get_model().` : '');
         ctx.report({ range: rangeOf(use.node), message, related, fixes: fix ? [fix] : [] });
       });
     }

@@ -75,7 +75,23 @@ function intoNewTable(call: Node, created: ReadonlySet<string>, locals: Scope): 
  * creates: run again, it finds the row it made (casepro `cases/0016`).
  */
 function lookedUpFirst(call: Node): boolean {
-  const LOOKUP = /\.(?:filter|exclude|get|first|last|exists|count)\(/;
+  // The look-up must be of the model the insert writes: a test of another table's rows tells nothing
+  // of the rows made (review 31: seed `0005` creates a row wherever no CanonicalBuilding matches).
+  let root: Node | null = call.childForFieldName('function');
+  while (root && (root.type === 'attribute' || root.type === 'call')) root = root.type === 'attribute' ? root.childForFieldName('object') : root.childForFieldName('function');
+  // …or of a name bound to a query of it (`product_class = ProductClass.objects.all()`, saleor `product/0020`).
+  let fnNode: Node | null = call.parent;
+  while (fnNode && fnNode.type !== 'function_definition') fnNode = fnNode.parent;
+  const mentions = (name: string) => new RegExp(`(?<![\\w.])${name}(?!\\w)`);
+  const names = root?.type === 'identifier' ? [root.text] : [];
+  if (root?.type === 'identifier' && fnNode) {
+    for (const a of fnNode.descendantsOfType('assignment')) {
+      const left = a.childForFieldName('left');
+      if (left?.type === 'identifier' && !names.includes(left.text) && mentions(root.text).test(a.childForFieldName('right')?.text ?? '')) names.push(left.text);
+    }
+  }
+  const model = names.length > 0 ? new RegExp(`(?<![\\w.])(?:${names.join('|')})(?!\\w)`) : null;
+  const LOOKUP = { test: (text: string) => /\.(?:filter|exclude|get|first|last|exists|count)\(/.test(text) && (!model || model.test(text)) };
   for (let p = call.parent; p && p.type !== 'function_definition'; p = p.parent) {
     if (p.type === 'except_clause' && /DoesNotExist/.test(p.namedChildren[0]?.text ?? '')) return true;
     if (p.type !== 'if_statement') continue;

@@ -534,6 +534,8 @@ export const unbatchedSaveLoop: Rule = {
           const template = (!writes.some((w) => w.kind === 'update') && first.kind !== 'helper' && !facts.helperCalls.some((h) => h.loop && loopWithin(h.loop, loop))
               ? batchTemplateFix({ loop, write: first, loopWrites: loop.allWrites, source: ctx.source, batchSize: ctx.batchSize, suffix, multiTable, stamped, fields, inView: !!ctx.project?.view })
               : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals, suffix, multiTable, stamped, fields, inView: !!ctx.project?.view, django: runsOn(ctx).djangoVersion });
+          // `org.preset_set.create(…)`: a foreign key's reverse manager or a many-to-many field's, which only the view tells (batch-loop.ts).
+          if (!ctx.project && writes.some((w) => w.kind === 'create' && /_set$/.test(w.call.childForFieldName('function')?.childForFieldName('object')?.childForFieldName('attribute')?.text ?? ''))) ctx.needsView?.('reverse managers');
           // A link is batched only where the view names its join table's keys (link-rows.ts).
           if (!ctx.project && writes.some((w) => w.kind === 'link')) ctx.needsView?.('many-to-many links');
           // get_or_create() becomes an insert that skips conflicts only where the view shows a unique constraint.
