@@ -280,6 +280,23 @@ describe('a loop that sets a field from its own value (review 21: kiwi testcases
     assert.match(f.message, /ticket\.data from its own value, in place/);
   });
 
+  it('gets no atomic = False where a with transaction.atomic() block holds the batching, which it would leave in one transaction (review 31: ocw-studio 0056, 0064)', async () => {
+    const flushLoop = ['batch = []', 'for ticket in Ticket.objects.all().iterator(chunk_size=500):', '    ticket.title = ticket.title.strip()', '    batch.append(ticket)', '    if len(batch) >= 500:', '        Ticket.objects.bulk_update(batch, ["title"])', '        batch.clear()', 'if batch:', '    Ticket.objects.bulk_update(batch, ["title"])'];
+    const atomicOf = async (source: string) => (await lint(source, {})).findings.find((x) => x.rule === 'missing-atomic-false');
+    const imports = 'from django.db import migrations, transaction';
+    const held = await atomicOf(migration(['with transaction.atomic():', ...flushLoop.map((l) => `    ${l}`)].join('\n'), { imports }));
+    assert.deepEqual(held?.fixes, []);
+    assert.match(held?.message ?? '', /Take the batching out of the `with transaction\.atomic\(\):` block at line 7 too: it keeps the batches in one transaction even then\./);
+    // In a helper the function calls inside such a block.
+    const helper = ['def strip_titles(Ticket):', ...flushLoop.map((l) => `    ${l}`), '', '', 'def forwards(apps, schema_editor):', '    Ticket = apps.get_model("desk", "Ticket")', '    with transaction.atomic():', '        strip_titles(Ticket)'].join('\n');
+    const viaHelper = await atomicOf(`${imports}\n\n\n${helper}\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("desk", "0004_reply")]\n    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]\n`);
+    assert.deepEqual(viaHelper?.fixes, []);
+    assert.match(viaHelper?.message ?? '', /Take the batching out of the `with transaction\.atomic\(\):` block at line 18 too/);
+    // Without the block: atomic = False is the fix.
+    const free = await atomicOf(migration(flushLoop.join('\n')));
+    assert.deepEqual(free?.fixes.map((f) => f.title), ['Set atomic = False on the migration']);
+  });
+
   it("gets no atomic = False from missing-atomic-false for batching that would change committed rows again", async () => {
     const batched = (assign: string) =>
       migration(

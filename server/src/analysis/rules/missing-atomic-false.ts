@@ -5,7 +5,7 @@
  * until the very end, a warning.
  */
 import { loopWithin, type CodeIndex, type LoopFacts, type UnitFacts, type WriteCall } from '../code-facts';
-import { atomicDecorator, committingChunk } from '../committed-chunks';
+import { atomicDecorator, committingChunk, enclosingAtomic } from '../committed-chunks';
 import { atomicFalseFix } from '../fixes/atomic-fix';
 import { changedAgain, insertingWrite, lockingRead, swallowsErrors } from '../fixes/rerun-safety';
 import { otherWritingOperation, writeOutside } from '../other-writes';
@@ -28,6 +28,17 @@ function bulkWrites(f: UnitFacts): boolean {
 /** A helper that processes one batch per call: it slices (or LIMITs) and writes in bulk. */
 function helperBatch(f: UnitFacts, index: CodeIndex): boolean {
   return index.reachable(f.unit).some((g) => (g.hasSlice || g.hasLimitSql) && bulkWrites(g));
+}
+
+/** The `with transaction.atomic():` block around a call of the function `name` in `entry`, or null. */
+function atomicAroundCall(entry: Node, name: string): Node | null {
+  if (!name) return null;
+  for (const call of entry.descendantsOfType('call')) {
+    if (call.childForFieldName('function')?.text !== name) continue;
+    const block = enclosingAtomic(call);
+    if (block) return block;
+  }
+  return null;
 }
 
 /** Why a loop counts as batching its writes, or null. */
@@ -135,7 +146,14 @@ export const missingAtomicFalse: Rule = {
         reported.add(op);
         const fn = unit.node.childForFieldName('name')?.text ?? 'the function';
         const wrapper = migrationAtomic ? 'the migration runs in one transaction' : argAtomic ? `${op.name}(atomic=True) wraps it in one transaction` : `${fn}() is decorated ${decorated}, which wraps it in one transaction`;
-        const undecorate = decorated ? ` Remove ${fn}()'s ${decorated} too: it keeps the batches in one transaction even then.` : '';
+        // A `with transaction.atomic():` around the batching loop (or around the call of the helper that holds it): the same
+        // (review 31: ocw-studio `websites/0056`, `0064`, seed `0102`; atomic = False alone would commit nothing apart).
+        const heldIn = hit.node ? (enclosingAtomic(hit.node) ?? (facts.unit.node.id !== unit.node.id ? atomicAroundCall(unit.node, facts.unit.node.childForFieldName('name')?.text ?? '') : null)) : null;
+        const undecorate = decorated
+          ? ` Remove ${fn}()'s ${decorated} too: it keeps the batches in one transaction even then.`
+          : heldIn
+            ? ` Take the batching out of the \`with transaction.atomic():\` block at line ${lineOf(heldIn)} too: it keeps the batches in one transaction even then.`
+            : '';
         let advice = 'Remove the decorator so each batch commits on its own.';
         if (migrationAtomic && changesSchema()) advice = `Move the data operations into a migration of their own (this one also changes the schema) and set atomic = False there, so each batch commits on its own.${undecorate}`;
         else if (migrationAtomic) advice = `Set atomic = False so each batch commits on its own.${undecorate}`;
@@ -187,6 +205,8 @@ export const missingAtomicFalse: Rule = {
         } else if (other || outside !== null) {
           const what = other ? `${other.name} at line ${other.call.startPosition.row + 1}` : `the writes at line ${outside} outside the batching loop`;
           advice = `Move the batched work into a migration of its own and set atomic = False there: here it would also take ${what} out of the transaction, to commit piece by piece.${undecorate}`;
+        } else if (decorated || heldIn) {
+          // atomic = False alone would change nothing: no fix, the advice says what else to change.
         } else if (migrationAtomic && !changesSchema()) {
           const fix = atomicFalseFix(model, ctx.source, 'Commit each batch on its own instead of holding every lock until the end.', false);
           if (fix) fixes.push(fix);
