@@ -448,6 +448,21 @@ export function applyMigration(state: AppState, operations: readonly OperationSu
   return b.result();
 }
 
+/**
+ * A SeparateDatabaseAndState's own effect, once its database operations (`inner`, replayed already)
+ * have run: what applyMigration does at its end, for a caller that replays one operation at a time.
+ */
+export function applySeparated(state: AppState, op: OperationSummary, inner: readonly OperationSummary[], view: StateView): AppState {
+  const b = new Builder(state);
+  const renamedTo = new Set<string>();
+  for (const o of inner) if (o.specName === 'RunSQL' && o.certain) for (const sql of o.sql ?? []) {
+    const table = renamedToTable(sql);
+    if (table) renamedTo.add(table);
+  }
+  applyOne(b, op, view, renamedTo);
+  return b.result();
+}
+
 /** Django's truncate_name: names longer than the database allows get a hash suffix. */
 export function truncateName(name: string, maxLength: number | null, digest: (s: string) => string): string {
   if (maxLength === null || name.length <= maxLength) return name;

@@ -8,7 +8,7 @@
  */
 import { fieldColumn, type FieldSpec } from '../fields';
 import type { OperationArgs } from '../operation-args';
-import { AppState, applyMigration, defaultTable, modelEntry, type ModelState } from '../project/state';
+import { AppState, applyMigration, applySeparated, defaultTable, modelEntry, type ModelState } from '../project/state';
 import type { MigrationSummary, OperationSummary } from '../project/summary';
 import type { DatabaseVendor, TargetDatabase } from '../target-database';
 import { runsOn } from '../vendor-branch';
@@ -137,7 +137,9 @@ function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
     const op = ops[i] as OperationSummary;
     const args = op.args;
     if (pending && op.container !== pending.index) {
-      state = applyMigration(state, [pending.op], true, 'database');
+      // Its database side's renames count (the explicit-through-model recipe: review 31, seed `0222`).
+      const pendingIndex = pending.index;
+      state = applySeparated(state, pending.op, ops.filter((o) => o.container === pendingIndex), 'database');
       if (stateNow) stateNow = applyMigration(stateNow, [pending.op], true, 'state');
       pending = null;
     }
