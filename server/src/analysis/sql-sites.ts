@@ -51,6 +51,8 @@ export interface SqlHazardSite {
   stringLine?: number;
   /** Written `IF EXISTS`: the author was not sure the object is there. */
   ifExists?: true;
+  /** Run by a RunPython's code through this call (`cursor.execute()`), not by a RunSQL: no fix edits its string. */
+  via?: string;
 }
 
 export interface SqlSites {

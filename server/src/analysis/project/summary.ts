@@ -14,6 +14,7 @@ import { callArguments, rangeOf, sequenceElements, staticString, type Node } fro
 import { atomicFalseFix } from '../fixes/atomic-fix';
 import type { Scope } from '../scope';
 import { sqlSites, type SqlSites } from '../sql-sites';
+import { runPythonSqlSites } from '../runpython-sql';
 import type { Range, TextEdit } from '../types';
 import { asItems, asString, Evaluator, type Value } from '../values';
 import { parsesAsPython } from '../indentation';
@@ -177,9 +178,11 @@ function forwardSql(op: Operation): string[] | null {
   return sql.statements.map((st) => st.text);
 }
 
-function summarizeOperation(op: Operation, index: number | null, all: Operation[], kinds: ReturnType<typeof operationKinds>, scope: Scope): OperationSummary {
+function summarizeOperation(op: Operation, index: number | null, all: Operation[], kinds: ReturnType<typeof operationKinds>, scope: Scope, code: CodeIndex | null = null): OperationSummary {
   const container = op.container ? all.indexOf(op.container) : -1;
   const sql = op.runSql?.sql;
+  // DDL a RunPython's code executes itself (`cursor.execute("CREATE INDEX …")`): judged as RunSQL's is.
+  const executed = index !== null && code && op.runPython ? runPythonSqlSites(op, code, scope) : null;
   return {
     name: op.name,
     specName: op.specName,
@@ -201,7 +204,7 @@ function summarizeOperation(op: Operation, index: number | null, all: Operation[
     nonTransactional: op.nonTransactional,
     sql: forwardSql(op),
     label: label(op),
-    ...(index !== null && sql && sql.state === 'known' ? { sqlSites: sqlSites(sql.node, scope) } : {}),
+    ...(index !== null && sql && sql.state === 'known' ? { sqlSites: sqlSites(sql.node, scope) } : executed ? { sqlSites: executed } : {}),
     ...actsOnOf(op),
   };
 }
@@ -237,7 +240,7 @@ export function summarizeMigration(model: MigrationModel, name: string, index: C
     deps.complete = false;
     runBefore.complete = false;
   }
-  const operations = model.operations.map((op, i) => summarizeOperation(op, i, model.operations, kinds, model.classScope));
+  const operations = model.operations.map((op, i) => summarizeOperation(op, i, model.operations, kinds, model.classScope, index));
   // Index builds and enum values the fixes move out of the transaction (computed only when there is one).
   const outside = operations.some((op) => op.sqlSites?.hazards.some((h) => h.rule === 'add-index-not-concurrent' || h.rule === 'remove-index-not-concurrent' || h.rule === 'enum-value-in-transaction'));
   const atomicFalse = outside ? atomicFalseFix(model, model.root.text, 'CONCURRENTLY and ALTER TYPE … ADD VALUE must run outside a transaction.', false) : undefined;

@@ -254,20 +254,29 @@ function on(site: SqlHazardSite): string {
 }
 
 /** The message (and fix) of one site under its rule, or null when the rule does not apply to the target. */
-function describe(ctx: ProjectRuleContext, { site, op }: JudgedSite): { message: string; fixes: Fix[] } | null {
+function describe(ctx: ProjectRuleContext, judged: JudgedSite): { message: string; fixes: Fix[] } | null {
+  const d = describeSite(ctx, judged);
+  // Run by a RunPython's own code: the advice stands, no edit of the authors' code is written.
+  return d && judged.site.via ? { message: d.message, fixes: [] } : d;
+}
+
+function describeSite(ctx: ProjectRuleContext, { site, op }: JudgedSite): { message: string; fixes: Fix[] } | null {
   const t: TargetDatabase = ctx.target;
   const pg = t.vendor === 'postgresql';
-  const head = `RunSQL \`${site.what}\`${on(site)}`;
+  const runner = site.via ? `RunPython's ${site.via}` : 'RunSQL';
+  const head = `${runner} \`${site.what}\`${on(site)}`;
   switch (site.rule) {
     case 'add-index-not-concurrent': {
       if (!pg) return null;
       const unique = /^ADD\b|PRIMARY|UNIQUE\s*\(/i.test(site.what) && !/^CREATE/i.test(site.what);
       if (unique) return { message: `${head} builds its index under an ACCESS EXCLUSIVE lock: every read and write waits for the whole build. Instead, build the index with \`CREATE UNIQUE INDEX CONCURRENTLY\` (atomic = False), then \`ADD CONSTRAINT … USING INDEX\`.`, fixes: [] };
+      if (site.via) return { message: `${head}: ${LOCK.share}. Instead, build it with \`CREATE INDEX CONCURRENTLY\` in a migration of its own with \`atomic = False\` (a RunSQL, or this code).`, fixes: [] };
       const { fix, note } = outsideTransaction(ctx, site, 'Build the index CONCURRENTLY (atomic = False)');
       return { message: `${head}: ${LOCK.share}. Instead, write \`CREATE INDEX CONCURRENTLY\` in a migration with \`atomic = False\`.${note}`, fixes: fix ? [fix] : [] };
     }
     case 'remove-index-not-concurrent': {
       if (!pg) return null;
+      if (site.via) return { message: `${head}: DROP INDEX takes an ACCESS EXCLUSIVE lock on its table, and while it waits for running queries every new read and write queues behind it. Instead, drop it with \`DROP INDEX CONCURRENTLY\` in a migration of its own with \`atomic = False\` (a RunSQL, or this code).`, fixes: [] };
       const { fix, note } = outsideTransaction(ctx, site, 'Drop the index CONCURRENTLY (atomic = False)');
       return { message: `${head}: DROP INDEX takes an ACCESS EXCLUSIVE lock on its table, and while it waits for running queries every new read and write queues behind it. Instead, write \`DROP INDEX CONCURRENTLY\` in a migration with \`atomic = False\`.${note}`, fixes: fix ? [fix] : [] };
     }
@@ -311,7 +320,7 @@ function describe(ctx: ProjectRuleContext, { site, op }: JudgedSite): { message:
     }
     case 'blocking-sql':
       if (!pg) return null;
-      return { message: `RunSQL \`${site.what}\` ${blockingWhy(site.what)}. Run it outside a deploy, or use the non-blocking form where there is one.`, fixes: [] };
+      return { message: `${runner} \`${site.what}\` ${blockingWhy(site.what)}. Run it outside a deploy, or use the non-blocking form where there is one.`, fixes: [] };
   }
 }
 
