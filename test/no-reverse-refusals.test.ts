@@ -184,4 +184,34 @@ class Migration(migrations.Migration):
     // The helper reads another field: set from that one, the same again.
     assert.equal((await noReverse(helper('post.slug'))).fixes[0]?.title, 'Add reverse_code=migrations.RunPython.noop');
   });
+
+  it('offers none for code it cannot read: a method of an object built in the list, a function of another module (review 32: signals 0075)', async () => {
+    const source = (ops: string, head = '') => `from django.db import migrations
+${head}
+
+class Mutation:
+    def __init__(self, rows):
+        self.rows = rows
+
+    def run(self, apps, schema_editor):
+        Tag = apps.get_model("blog", "Tag")
+        for name in self.rows:
+            Tag.objects.create(name=name)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("blog", "0001_initial")]
+
+    operations = [${ops}]
+`;
+    for (const [ops, head, shown] of [
+      ['migrations.RunPython(Mutation(["a", "b"]).run)', '', 'Mutation(["a", "b"]).run'],
+      ['migrations.RunPython(tags.create_defaults)', 'from blog.migration_utils import tags', 'tags.create_defaults'],
+    ] as const) {
+      const f = (await lint(source(ops, head))).findings.find((x) => x.rule === 'runpython-no-reverse');
+      assert.ok(f, ops);
+      assert.deepEqual(f.fixes, [], ops);
+      assert.ok(f.message.includes(`No fix is offered: the code it runs (\`${shown}\`) cannot be read in this file`), f.message);
+    }
+  });
 });

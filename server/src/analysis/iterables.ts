@@ -84,6 +84,7 @@ export function isBoundedIterable(node: Node | null, scope: Scope, boundedNames:
         if (VIEW_METHODS.has(method) && obj) return again(obj);
         if (SCHEMA_SIZED_METHODS.has(method)) return true;
         if (method === 'filter' && obj && keyedByFixedList(args, obj, again, uniqueKey)) return true;
+        if (method === 'filter' && narrowKeyRange(args)) return true;
       }
       return false;
     }
@@ -102,6 +103,29 @@ function reboundGlobally(name: string, value: Node): boolean {
   while (statement && statement.parent && statement.parent.type !== 'module' && statement.parent.type !== 'block') statement = statement.parent;
   if (statement?.parent?.type !== 'module') return false;
   return statement.parent.descendantsOfType('global_statement').some((g) => g.namedChildren.some((c) => c.text === name));
+}
+
+/** Rows whose primary key lies between two numbers written in the call, at most this many apart. */
+const NARROW_KEY_RANGE = 100;
+
+/**
+ * `filter(id__gte=1000, id__lt=1005)`: no more rows than the keys between the two bounds (review 32:
+ * signals `feedback/0003` walks five rows so).
+ */
+function narrowKeyRange(args: ReturnType<typeof callArguments>): boolean {
+  let low: number | null = null;
+  let high: number | null = null;
+  for (const [key, value] of args.keywords) {
+    const m = /^(?:pk|id)__(gte?|lte?)$/.exec(key);
+    const v = unparen(value);
+    if (!m || v.type !== 'integer') continue;
+    const n = Number(v.text);
+    if (m[1] === 'gte') low = n;
+    else if (m[1] === 'gt') low = n + 1;
+    else if (m[1] === 'lte') high = n;
+    else high = n - 1;
+  }
+  return low !== null && high !== null && high - low < NARROW_KEY_RANGE;
 }
 
 /**

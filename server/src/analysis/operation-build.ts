@@ -16,6 +16,9 @@ import { readSql } from './sql-arguments';
 import { argument, callArguments, calleeSimpleName, isNoneLiteral, unparen, type CallArguments, type Node } from './syntax';
 
 /** DDL on an object that is no table and locks none (no CASCADE, which may drop columns and tables too). */
+/** The table or view a `CREATE [MATERIALIZED] VIEW` / `CREATE TABLE` statement makes, as written. */
+const CREATED_RELATION = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:UNLOGGED\s+|TEMP(?:ORARY)?\s+)?(?:MATERIALIZED\s+VIEW|VIEW|TABLE)\s+(?:IF\s+NOT\s+EXISTS\s+)?([A-Za-z0-9_."]+)/i;
+
 const NO_TABLE_DDL = /^(?![\s\S]*\bCASCADE\b)\s*(?:ALTER\s+SEQUENCE|(?:ALTER|DROP)\s+(?:FUNCTION|PROCEDURE|ROUTINE|AGGREGATE|OPERATOR|ROLE|USER|GROUP|CAST|LANGUAGE|COLLATION|TEXT\s+SEARCH|STATISTICS|CONVERSION)|DROP\s+(?:SEQUENCE|TYPE|SCHEMA|EXTENSION))\b/i;
 
 function reverseState(node: Node | null): 'absent' | 'none' | 'present' {
@@ -187,12 +190,17 @@ export function buildOperation(call: Node, ctx: Context, branches: BranchStep[],
         reverseState: reverseState(reverseNode),
       };
       if (sql?.state === 'known') {
+        // Tables and views an earlier statement of this RunSQL created: indexing one locks no live table
+        // (review 32: signals `0164` builds a materialized view, then its indexes).
+        const made = new Set<string>();
         for (const st of sql.statements) {
           if (st.cls === 'dml') op.isData = true;
           if (st.cls === 'ddl-existing' || st.cls === 'ddl-new') op.isSchema = true;
+          const created = CREATED_RELATION.exec(st.code)?.[1];
+          if (st.cls === 'ddl-new' && created) made.add(created.replace(/"/g, '').toLowerCase());
           // ALTER SEQUENCE locks the sequence (nextval() waits for the commit), not a table; nor does
           // changing or dropping a function, a role, … lock one (without CASCADE: review 23, arches 10041).
-          if (st.cls === 'ddl-existing' && !NO_TABLE_DDL.test(st.code)) {
+          if (st.cls === 'ddl-existing' && !NO_TABLE_DDL.test(st.code) && !made.has(ddlTable(st.code) ?? '')) {
             op.touchesExistingTable = true;
             const table = ddlTable(st.code);
             if (table && !op.sqlTables.includes(table)) op.sqlTables.push(table);

@@ -283,6 +283,13 @@ export function assignedFields(body: Node, row: string): { fields: string[]; com
         const f = fieldOf(t);
         if (f) add(f);
       }
+    } else if (n.type === 'delete_statement') {
+      // `del row.extra_properties["IP"]`: an entry removed from the field in place (review 32: signals `0018`
+      // dropped stored IP addresses; the batch wrote only updated_at). `del row.attr` itself is no field change.
+      for (const t of n.namedChildren.flatMap((c) => (c.type === 'expression_list' ? c.namedChildren : [c]))) {
+        const f = t.type === 'subscript' ? fieldOf(t) : null;
+        if (f) add(f);
+      }
     } else if (n.type === 'call') {
       const fn = n.childForFieldName('function');
       const args = callArguments(n);

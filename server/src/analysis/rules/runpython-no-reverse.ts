@@ -5,6 +5,7 @@ import { runPythonReverseFixes } from '../fixes/reverse-fixes';
 import { changedAgain, inserts } from '../fixes/rerun-safety';
 import type { Operation } from '../operations';
 import { historicalModelRef } from '../historical-models';
+import { oneLine } from '../fixes/loop-chain';
 import type { Scope } from '../scope';
 import { rangeOf, type Node } from '../syntax';
 import { lineOf, type Rule, type RuleContext } from './rule';
@@ -36,6 +37,10 @@ function noopWouldHurt(op: Operation, index: CodeIndex, ctx: RuleContext): strin
   const inCode = (unit ? comments(unit.node) : []).find((c) => ON_PURPOSE.test(c.text)) ?? comments(op.call).find((c) => ON_PURPOSE.test(c.text) || ABOUT_REVERSE.test(c.text));
   const said = inCode ? lineOf(inCode) : commentsAbove(ctx.source, op.call).find((c) => ON_PURPOSE.test(c.text) || ABOUT_REVERSE.test(c.text))?.line;
   if (said !== undefined) return `the comment at line ${said} speaks of undoing it, and the choice is the authors': write the reverse it needs, or keep it irreversible on purpose and suppress this finding with the reason`;
+  // Code that cannot be read here (a method of an object built in the operation list, a function of
+  // another module): what it changes is not known, so a reverse that does nothing is no safe offer
+  // (review 32: signals `0075` runs `CategoryMutation().new_main(…).run`, which inserts categories).
+  if (rp?.forward.kind === 'unknown') return `the code it runs (\`${oneLine(rp.code?.text ?? 'its callable')}\`) cannot be read in this file, so what rolling it back needs is not known: write the reverse it needs`;
   const created = new Set(ctx.model.operations.flatMap((o) => (o.createsModel ? [o.createsModel] : [])));
   const inserted = unit
     ? index
