@@ -74,6 +74,9 @@ Patched.save = lambda self: None
     assert.deepEqual(writesOf(baseWrites('shop.mixins.Logged', lookup)), { kind: 'read', save: null, delete: 'Logged.delete()' });
     assert.deepEqual(writesOf(baseWrites('shop.mixins.Stamped', lookup)), { kind: 'read', save: 'Audited.save_base()', delete: null });
     assert.deepEqual(writesOf(baseWrites('shop.mixins.Patched', lookup)), { kind: 'read', save: 'Patched.save()', delete: null });
+    // A package mixin that only counts writes (django-prometheus): known, though not in the project; another package's is not.
+    assert.deepEqual(writesOf(baseWrites('django_prometheus.models.ExportModelOperationsMixin', lookup)), { kind: 'read', save: null, delete: null });
+    assert.equal(baseWrites('django_extensions.db.models.TimeStampedModel', lookup).kind, 'unknown');
   });
 
   it('follows a class a package re-exports, and relative imports of modules and packages', async () => {
