@@ -5,11 +5,13 @@
  * test/fixtures/batch-truth loops 0052–0055, marked 0003 (rows, on PostgreSQL).
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import type { LintOptions } from '../server/src/analysis/engine';
 import { applyEdits } from './helpers/apply-edits';
 import { lint } from './helpers/lint';
 import { pythonSyntaxError } from './helpers/python';
+import { jsonFindings, runCli, TempDirs, writeFileIn } from './helpers/cli';
+import { join } from 'node:path';
 
 const wrap = (body: string, head = 'from django.db import migrations') => `${head}
 
@@ -134,5 +136,37 @@ class Migration(migrations.Migration):
     // The same value again on a second run: atomic = False is offered, the dedupe flush read as the loop's own.
     const same = await atomicOf('t.title.strip()');
     assert.deepEqual(same?.fixes.map((f) => f.title), ['Set atomic = False on the migration']);
+  });
+
+  it('counts an update keyed by another primary key the view names, read off the row by that name (review 31: ocw-studio websites/0031)', () => {
+    const temps = new TempDirs();
+    after(() => temps.removeAll());
+    const root = temps.make();
+    writeFileIn(join(root, 'sites/__init__.py'), '');
+    writeFileIn(join(root, 'sites/migrations/__init__.py'), '');
+    writeFileIn(
+      join(root, 'sites/migrations/0001_initial.py'),
+      'from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    operations = [migrations.CreateModel(name="Site", fields=[("uuid", models.UUIDField(primary_key=True)), ("name", models.CharField(max_length=40)), ("slug", models.CharField(max_length=40, null=True))])]\n',
+    );
+    const body = (key: string) => `from django.db import migrations
+
+
+def fill_slugs(apps, schema_editor):
+    Site = apps.get_model("sites", "Site")
+    for site in Site.objects.values("uuid", "name"):
+        Site.objects.filter(${key}=site["${key}"]).update(slug=site["name"][:40].lower())
+
+
+class Migration(migrations.Migration):
+    dependencies = [("sites", "0001_initial")]
+    operations = [migrations.RunPython(fill_slugs, migrations.RunPython.noop)]
+`;
+    writeFileIn(join(root, 'sites/migrations/0002_fill_slugs.py'), body('uuid'));
+    const found = jsonFindings(runCli(['check', '--no-cache', '--select', 'unbatched-save-loop', '--format', 'json', '.'], root));
+    assert.equal(found.length, 1, JSON.stringify(found));
+    assert.match(found[0]?.message ?? '', /one UPDATE per row/);
+    // By a column that is not unique, an update may write many rows: a batch of its own, no finding.
+    writeFileIn(join(root, 'sites/migrations/0002_fill_slugs.py'), body('name'));
+    assert.deepEqual(jsonFindings(runCli(['check', '--no-cache', '--select', 'unbatched-save-loop', '--format', 'json', '.'], root)), []);
   });
 });

@@ -195,7 +195,7 @@ export function ownRowUpdates(body: Node, row: string): Array<{ call: Node; fiel
 }
 
 /** A query chain with a `filter()` of exactly the row's key (`pk=row.pk`, `id=row.id`, `pk=row` over keys). */
-export function keyedByOwnRow(chain: Node | null, row: string): boolean {
+export function keyedByOwnRow(chain: Node | null, row: string, uniqueColumn?: (model: string, column: string) => boolean): boolean {
   for (let n: Node | null = chain; n && (n.type === 'call' || n.type === 'attribute'); n = n.type === 'call' ? n.childForFieldName('function') : n.childForFieldName('object')) {
     if (n.type !== 'call' || n.childForFieldName('function')?.childForFieldName('attribute')?.text !== 'filter') continue;
     const kws = (n.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => a.type === 'keyword_argument');
@@ -204,6 +204,13 @@ export function keyedByOwnRow(chain: Node | null, row: string): boolean {
     const value = (kws[0]?.childForFieldName('value')?.text ?? '').replace(/\s+/g, '');
     // `row.pk`, or a row that `values()` gave: `row["id"]` (review 28: mitxpro `courses/0012`).
     if (/^(?:pk|id)(?:__exact)?$/.test(key) && new RegExp(`^${row}(?:\\.(?:pk|id)|\\[(["'])(?:pk|id)\\1\\])?$`).test(value)) return true;
+    // Another unique column, read off the row by the same name (`filter(uuid=site["uuid"])` where the view
+    // makes uuid the primary key: review 31, ocw-studio `websites/0031`).
+    const column = key.replace(/__exact$/, '');
+    let root: Node | null = n;
+    while (root && (root.type === 'call' || root.type === 'attribute')) root = root.type === 'call' ? root.childForFieldName('function') : root.childForFieldName('object');
+    const sameColumn = new RegExp(`^${row}(?:\\.${column}|\\[(["'])${column}\\1\\])$`).test(value);
+    if (uniqueColumn && /^\w+$/.test(column) && sameColumn && root?.type === 'identifier' && uniqueColumn(root.text, column)) return true;
   }
   return false;
 }

@@ -115,9 +115,9 @@ function owningLoop(loop: LoopFacts | null | undefined, facts: UnitFacts, root?:
  * `filter(pk=row.pk)`, `filter(pk=pk)` over a list of keys — or null (an update of many rows is
  * already a batch). Review 23: richie `courses/0031`, tendenci `files/0003`, `resumes/0004`.
  */
-function updatedRow(call: Node, loop: LoopFacts): string | null {
+function updatedRow(call: Node, loop: LoopFacts, uniqueKey?: UniqueKey): string | null {
   const chain = call.childForFieldName('function')?.childForFieldName('object') ?? null;
-  return loop.targets.find((t) => keyedByOwnRow(chain, t)) ?? null;
+  return loop.targets.find((t) => keyedByOwnRow(chain, t, uniqueKey)) ?? null;
 }
 
 
@@ -147,7 +147,7 @@ function rowWritesByLoop(facts: UnitFacts, ctx: RuleContext): Map<LoopFacts, Wri
     for (const w of loop.writes) {
       // A queryset update of the loop's own row only (`Course.objects.filter(id=course.id).update(…)`)
       // is one UPDATE per row too: charged below, to a loop that writes nothing else.
-      const ownRow = w.kind === 'update' && !w.terminal && !w.memoized ? updatedRow(w.call, loop) : null;
+      const ownRow = w.kind === 'update' && !w.terminal && !w.memoized ? updatedRow(w.call, loop, uniqueKey) : null;
       if (ownRow) rowUpdates.push([loop, w, ownRow]);
       // A write followed by return/break happens once, not per row (a search loop); one kept in a
       // dict on a cache miss happens once per key.
