@@ -292,9 +292,48 @@ describe('a loop that sets a field from its own value (review 21: kiwi testcases
     const viaHelper = await atomicOf(`${imports}\n\n\n${helper}\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("desk", "0004_reply")]\n    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]\n`);
     assert.deepEqual(viaHelper?.fixes, []);
     assert.match(viaHelper?.message ?? '', /Take the batching out of the `with transaction\.atomic\(\):` block at line 18 too/);
+    // Two calls down: the function RunPython calls opens the block and calls the batching helper (review 33: ocw-studio 0061).
+    const deeper = ['def strip_titles(Ticket):', ...flushLoop.map((l) => `    ${l}`), '', '', 'def update_all(apps):', '    Ticket = apps.get_model("desk", "Ticket")', '    with transaction.atomic():', '        strip_titles(Ticket)', '', '', 'def forwards(apps, schema_editor):', '    update_all(apps)'].join('\n');
+    const twoDown = await atomicOf(`${imports}\n\n\n${deeper}\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("desk", "0004_reply")]\n    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]\n`);
+    assert.deepEqual(twoDown?.fixes, []);
+    assert.match(twoDown?.message ?? '', /Take the batching out of the `with transaction\.atomic\(\):` block at line 18 too/);
     // Without the block: atomic = False is the fix.
     const free = await atomicOf(migration(flushLoop.join('\n')));
     assert.deepEqual(free?.fixes.map((f) => f.title), ['Set atomic = False on the migration']);
+  });
+
+  it('commits the row loop, not a loop over a few model classes around it, and says when the reverse writes too (review 33: opencraft 0066, 0141)', async () => {
+    const body = ['for model in (apps.get_model("desk", name) for name in ["Ticket", "Reply"]):', '    last = None', '    for row in model.objects.all():', '        last = Reply.objects.create(ticket_id=row.pk, parent=last)'].join('\n');
+    const f = await finding(migration(body));
+    const fix = f.fixes.find((x) => x.title.startsWith(TITLE));
+    assert.ok(fix, f.message);
+    assert.match(applyEdits(migration(body), fix.edits), /\n {8}rows = iter\(model\.objects\.all\(\)\)\n/);
+    // Its reverse writes too: a migration of its own would still hold it.
+    const reversed = [
+      'from django.db import migrations',
+      '',
+      '',
+      'def forwards(apps, schema_editor):',
+      '    Ticket = apps.get_model("desk", "Ticket")',
+      '    Reply = apps.get_model("desk", "Reply")',
+      ...CHAINED.split('\n').map((l) => `    ${l}`),
+      '',
+      '',
+      'def backwards(apps, schema_editor):',
+      '    Reply = apps.get_model("desk", "Reply")',
+      '    for reply in Reply.objects.all():',
+      '        reply.delete()',
+      '',
+      '',
+      'class Migration(migrations.Migration):',
+      '    dependencies = [("desk", "0004_reply")]',
+      '    operations = [migrations.RunPython(forwards, backwards)]',
+      '',
+    ].join('\n');
+    const r = await finding(reversed);
+    assert.equal(r.fixes.find((x) => x.title.startsWith(TITLE)), undefined);
+    assert.match(r.message, /nor is committing it in batches: the code it runs in the other direction \(backwards\(\)\) writes too, and with atomic = False it would run outside a transaction as well/);
+    assert.doesNotMatch(r.message, /move this RunPython into a migration of its own/);
   });
 
   it("gets no atomic = False from missing-atomic-false for batching that would change committed rows again", async () => {

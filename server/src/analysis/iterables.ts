@@ -55,6 +55,14 @@ export function isBoundedIterable(node: Node | null, scope: Scope, boundedNames:
     case 'subscript':
       // A piece of a fixed collection is fixed too: CONSTANT[key], entry["items"].
       return again(n.childForFieldName('value'));
+    // `(apps.get_model("app", name) for name in ["A", "B"])`: no more items than what it walks
+    // (review 33: opencraft `instance/0066` walks two model classes so).
+    case 'generator_expression':
+    case 'list_comprehension':
+    case 'set_comprehension': {
+      const clauses = n.namedChildren.filter((c) => c.type === 'for_in_clause');
+      return clauses.length > 0 && clauses.every((c) => again(c.childForFieldName('right')));
+    }
     case 'attribute': {
       const name = dottedName(n) ?? '';
       const last = name.split('.').pop() ?? '';

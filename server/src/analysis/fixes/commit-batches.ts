@@ -289,7 +289,8 @@ export function commitBatchesFix(input: CommitBatchesInput): Fix | string {
     const other = otherWritingOperation(model, op, index);
     if (other) return `${OTHER_WORK}: ${other.name} at line ${other.call.startPosition.row + 1} writes too`;
     const twin = op.runPython ? [op.runPython.forward, op.runPython.reverseTarget].map((t) => (t ? unitOf(t) : null)).find((u) => u && u.node.id !== runPythonFn.id) : null;
-    if (twin && unitWrites(index, twin)) return `${OTHER_WORK}: the code it runs in the other direction writes too`;
+    // Its own other direction: a migration of its own would hold it too (review 33: opencraft `instance/0141`).
+    if (twin && unitWrites(index, twin)) return `the code it runs in the other direction (${twin.node.childForFieldName('name')?.text ?? 'its reverse'}()) writes too, and with atomic = False it would run outside a transaction as well: commit that code in batches too, or wrap it in transaction.atomic() of its own`;
     const outside = writeOutside(facts, index, node);
     if (outside !== null) return `the function also writes outside ${which} (line ${outside}), which atomic = False would take out of the migration's transaction`;
     if (fn.id !== runPythonFn.id) {

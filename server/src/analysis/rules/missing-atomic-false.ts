@@ -5,6 +5,7 @@
  * until the very end, a warning.
  */
 import { loopWithin, type CodeIndex, type LoopFacts, type UnitFacts, type WriteCall } from '../code-facts';
+import type { CodeUnit } from '../code-flow';
 import { atomicDecorator, committingChunk, enclosingAtomic } from '../committed-chunks';
 import { atomicFalseFix } from '../fixes/atomic-fix';
 import { changedAgain, insertingWrite, lockingRead, swallowsErrors } from '../fixes/rerun-safety';
@@ -30,13 +31,23 @@ function helperBatch(f: UnitFacts, index: CodeIndex): boolean {
   return index.reachable(f.unit).some((g) => (g.hasSlice || g.hasLimitSql) && bulkWrites(g));
 }
 
-/** The `with transaction.atomic():` block around a call of the function `name` in `entry`, or null. */
-function atomicAroundCall(entry: Node, name: string): Node | null {
-  if (!name) return null;
-  for (const call of entry.descendantsOfType('call')) {
-    if (call.childForFieldName('function')?.text !== name) continue;
-    const block = enclosingAtomic(call);
-    if (block) return block;
+/**
+ * The `with transaction.atomic():` block some call on the way from `entry` to the function `target`
+ * stands in (`update(…)` calls the batching helper inside one; ocw-studio `websites/0061` calls the
+ * function that does so), or null.
+ */
+function atomicOnTheWay(entry: CodeUnit, target: Node, index: CodeIndex): Node | null {
+  const seen = new Set<number>();
+  const queue: Array<[CodeUnit, Node | null]> = [[entry, null]];
+  while (queue.length > 0) {
+    const [unit, block] = queue.shift() as [CodeUnit, Node | null];
+    if (seen.has(unit.node.id)) continue;
+    seen.add(unit.node.id);
+    for (const h of index.facts(unit).helperCalls) {
+      const held = block ?? enclosingAtomic(h.call);
+      if (h.target.node.id === target.id && held) return held;
+      queue.push([h.target, held]);
+    }
   }
   return null;
 }
@@ -148,7 +159,7 @@ export const missingAtomicFalse: Rule = {
         const wrapper = migrationAtomic ? 'the migration runs in one transaction' : argAtomic ? `${op.name}(atomic=True) wraps it in one transaction` : `${fn}() is decorated ${decorated}, which wraps it in one transaction`;
         // A `with transaction.atomic():` around the batching loop (or around the call of the helper that holds it): the same
         // (review 31: ocw-studio `websites/0056`, `0064`, seed `0102`; atomic = False alone would commit nothing apart).
-        const heldIn = hit.node ? (enclosingAtomic(hit.node) ?? (facts.unit.node.id !== unit.node.id ? atomicAroundCall(unit.node, facts.unit.node.childForFieldName('name')?.text ?? '') : null)) : null;
+        const heldIn = hit.node ? (enclosingAtomic(hit.node) ?? (facts.unit.node.id !== unit.node.id ? atomicOnTheWay(unit, facts.unit.node, ctx.index) : null)) : null;
         const undecorate = decorated
           ? ` Remove ${fn}()'s ${decorated} too: it keeps the batches in one transaction even then.`
           : heldIn
