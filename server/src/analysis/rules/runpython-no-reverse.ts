@@ -40,7 +40,7 @@ function noopWouldHurt(op: Operation, index: CodeIndex, ctx: RuleContext): strin
   // Code that cannot be read here (a method of an object built in the operation list, a function of
   // another module): what it changes is not known, so a reverse that does nothing is no safe offer
   // (review 32: signals `0075` runs `CategoryMutation().new_main(…).run`, which inserts categories).
-  if (rp?.forward.kind === 'unknown') return `the code it runs (\`${oneLine(rp.code?.text ?? 'its callable')}\`) cannot be read in this file, so what rolling it back needs is not known: write the reverse it needs`;
+  if (rp?.forward.kind === 'unknown') return `the code it runs (\`${oneLine(rp.code?.text ?? 'its callable')}\`) is no function of this file the linter follows (a function imported, a method of an object the operation list builds), so what rolling it back needs is not known: write the reverse it needs`;
   const created = new Set(ctx.model.operations.flatMap((o) => (o.createsModel ? [o.createsModel] : [])));
   const inserted = unit
     ? index
