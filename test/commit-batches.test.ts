@@ -336,6 +336,13 @@ describe('a loop that sets a field from its own value (review 21: kiwi testcases
     assert.doesNotMatch(r.message, /move this RunPython into a migration of its own/);
   });
 
+  it('names Django before 1.10 as the reason no loop is committed in batches there (review 33: cla_backend on 1.8)', async () => {
+    const { findings } = await lint(migration(CHAINED), { target: { vendor: 'postgresql', postgresqlVersion: 12, djangoVersion: [1, 8] } });
+    const f = findings.find((x) => x.rule === RULE);
+    assert.equal(f?.fixes.find((x) => x.title.startsWith(TITLE)), undefined);
+    assert.match(f?.message ?? '', /nor is committing it in batches: atomic = False, which it needs, came in Django 1\.10 \(the project runs 1\.8\): before, every migration runs in one transaction\.$/);
+  });
+
   it("gets no atomic = False from missing-atomic-false for batching that would change committed rows again", async () => {
     const batched = (assign: string) =>
       migration(

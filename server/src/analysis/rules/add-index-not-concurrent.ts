@@ -11,7 +11,7 @@ import { fixContext } from '../fixes/fix-context';
 import { indexFixes, indexFixNote } from '../fixes/index-fixes';
 import { djangoAtLeast } from '../target-database';
 import type { Rule } from './rule';
-import { reportSqlHazards } from './sql-hazards';
+import { beforeNonAtomicMigrations, reportSqlHazards } from './sql-hazards';
 import { fieldBefore, fieldIndex, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
 
 const SHARE_WORDS = 'CREATE INDEX takes a SHARE lock on the table for the whole build';
@@ -34,8 +34,11 @@ export const addIndexNotConcurrent: Rule = {
     if (ctx.target.vendor !== 'postgresql') return;
     const concurrent = 'Build it with `AddIndexConcurrently` (django.contrib.postgres.operations) in a migration with `atomic = False`';
     const bySql = 'create the index with `CREATE [UNIQUE] INDEX CONCURRENTLY` in RunSQL (atomic = False) inside SeparateDatabaseAndState, keeping Django\'s state operation as its state side';
-    const report = (step: SchemaStep, what: string, lock: string, fix: string) =>
-      ctx.report({ range: step.op.range, message: `${what} on existing table ${tableLabel(step)}: ${lock === SHARE ? shareLock(step) : lock}. Instead, ${fix}.${indexFixNote(ctx, step.op)}`, fixes: indexFixes(ctx, step.op) });
+    const report = (step: SchemaStep, what: string, lock: string, fix: string) => {
+      const message = `${what} on existing table ${tableLabel(step)}: ${lock === SHARE ? shareLock(step) : lock}. Instead, ${fix}.${indexFixNote(ctx, step.op)}`;
+      const old = beforeNonAtomicMigrations(ctx.target, message, 'build');
+      ctx.report({ range: step.op.range, message: old ?? message, fixes: old ? [] : indexFixes(ctx, step.op) });
+    };
     // In one transaction, an ALTER TABLE earlier in the migration keeps its ACCESS EXCLUSIVE lock through the build (bookwyrm 0029).
     const shareLock = (step: SchemaStep): string => {
       const table = tableLabel(step);

@@ -7,7 +7,7 @@
  */
 import { indexFixes, indexFixNote } from '../fixes/index-fixes';
 import type { Rule } from './rule';
-import { reportSqlHazards } from './sql-hazards';
+import { beforeNonAtomicMigrations, reportSqlHazards } from './sql-hazards';
 import type { MigrationSummary } from '../project/summary';
 import { fieldBefore, fieldIndex, tableDroppedLater, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
 
@@ -23,7 +23,12 @@ export const removeIndexNotConcurrent: Rule = {
   },
   checkProject(ctx) {
     if (ctx.target.vendor !== 'postgresql') return;
-    const report = (step: SchemaStep, what: string, fix: string) => ctx.report({ range: step.op.range, message: `${what} on existing table ${tableLabel(step)}: ${LOCK}. Instead, ${fix}.${indexFixNote(ctx, step.op)}`, fixes: indexFixes(ctx, step.op) });
+    const report = (step: SchemaStep, what: string, fix: string) => {
+      const message = `${what} on existing table ${tableLabel(step)}: ${LOCK}. Instead, ${fix}.${indexFixNote(ctx, step.op)}`;
+      // A constraint dropped at a quiet time needs no CONCURRENTLY: only the index advice changes before Django 1.10.
+      const old = /CONCURRENTLY/.test(fix) ? beforeNonAtomicMigrations(ctx.target, message, 'drop') : null;
+      ctx.report({ range: step.op.range, message: old ?? message, fixes: old ? [] : indexFixes(ctx, step.op) });
+    };
     const sql = 'drop it with `DROP INDEX CONCURRENTLY` in RunSQL (atomic = False) inside SeparateDatabaseAndState, keeping Django\'s operation as its state side';
     // `unique=True` and unique_together are constraints (ALTER TABLE … ADD CONSTRAINT … UNIQUE): PostgreSQL
     // refuses DROP INDEX on the index behind one, so there is no concurrent way (nautobot dcim/0036).

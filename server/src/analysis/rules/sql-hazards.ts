@@ -256,8 +256,26 @@ function on(site: SqlHazardSite): string {
 /** The message (and fix) of one site under its rule, or null when the rule does not apply to the target. */
 function describe(ctx: ProjectRuleContext, judged: JudgedSite): { message: string; fixes: Fix[] } | null {
   const d = describeSite(ctx, judged);
+  const rule = judged.site.rule;
+  if (d && (rule === 'add-index-not-concurrent' || rule === 'remove-index-not-concurrent')) {
+    const before = beforeNonAtomicMigrations(ctx.target, d.message, rule === 'add-index-not-concurrent' ? 'build' : 'drop');
+    if (before) return { message: before, fixes: [] };
+  }
   // Run by a RunPython's own code: the advice stands, no edit of the authors' code is written.
   return d && judged.site.via ? { message: d.message, fixes: [] } : d;
+}
+
+/**
+ * Before Django 1.10 no migration runs outside a transaction, where CONCURRENTLY fails (review 33:
+ * cla_backend on 1.8): an index message's advice, rewritten for that; null on a later Django, or a
+ * message without its "Instead, …".
+ */
+export function beforeNonAtomicMigrations(target: TargetDatabase, message: string, what: 'build' | 'drop'): string | null {
+  const [major, minor] = target.djangoVersion;
+  if (!(major < 1 || (major === 1 && minor < 10))) return null;
+  const at = message.indexOf(' Instead, ');
+  if (at <= 0) return null;
+  return `${message.slice(0, at)} Django ${major}.${minor} runs every migration in a transaction (atomic = False came in 1.10), where CONCURRENTLY fails: run the ${what} with CONCURRENTLY outside migrate (and fake it in, or guard it with IF NOT EXISTS), or upgrade Django first.`;
 }
 
 function describeSite(ctx: ProjectRuleContext, { site, op }: JudgedSite): { message: string; fixes: Fix[] } | null {

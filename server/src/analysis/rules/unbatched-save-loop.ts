@@ -655,8 +655,11 @@ export const unbatchedSaveLoop: Rule = {
           let splitFirst = false;
           // No bulk rewrite fits: the loop as written, committed a chunk at a time (not inside a fix's look at its own text).
           if (typeof fix === 'string' && !wanted && ctx.commitInBatches !== false) {
-            const built = commitBatchesFix({ loop, source: ctx.source, batchSize: ctx.batchSize, model: ctx.model, op, runPython: unit, fn: facts.unit.node, facts, index: ctx.index, schemaRunsSql: () => schemaRunsSql(ctx.model, ctx) });
-            // atomic = False before Django 1.10 is ignored: the batches would all commit at the end (review 31: cla_backend).
+            // atomic = False before Django 1.10 is ignored: the batches would all commit at the end (review 31:
+            // cla_backend), whatever else stands in the way, so that is the reason given (review 33).
+            const [major, minor] = ctx.target.djangoVersion;
+            const tooOld = major < 1 || (major === 1 && minor < 10) ? `atomic = False, which it needs, came in Django 1.10 (the project runs ${major}.${minor}): before, every migration runs in one transaction` : null;
+            const built = tooOld ?? commitBatchesFix({ loop, source: ctx.source, batchSize: ctx.batchSize, model: ctx.model, op, runPython: unit, fn: facts.unit.node, facts, index: ctx.index, schemaRunsSql: () => schemaRunsSql(ctx.model, ctx) });
             const commit = typeof built === 'string' ? built : (missingOnDjango(built.edits, ctx.target.djangoVersion) ?? built);
             if (typeof commit === 'string') {
               why = ` No rewrite is offered: ${fix}; nor is committing it in batches: ${commit}.`;
