@@ -28,8 +28,9 @@ import { djangoMadeJoinTable, stampedOnSave } from '../fields';
 import { missingOnDjango } from '../fixes/django-features';
 import { historicalModelRef } from '../historical-models';
 import { isBoundedIterable, type UniqueKey } from '../iterables';
+import { modelCandidates } from '../fixes/model-candidates';
 import { lineStarts, positionAt } from '../line-index';
-import { afterExit, callArguments, rangeOf, spanRange, staticString, within, type Node } from '../syntax';
+import { afterExit, rangeOf, spanRange, within, type Node } from '../syntax';
 import { underSizeCheck } from '../write-position';
 import type { Fix, Position, RelatedLocation } from '../types';
 import { runPythonUnits, unitsReaching } from './runpython-units';
@@ -479,66 +480,6 @@ function mixinModel(loop: LoopFacts, writes: readonly WriteCall[], locals: Scope
       : `${name}'s migrations give it the base class ${hit.base}, which cannot be read (${hit.reason}): a save() or delete() of its own would run for each row, and bulk writes would skip it`;
   }
   return null;
-}
-
-/** The strings a literal list, tuple or set holds, or null when it holds anything else. */
-function literalStrings(node: Node | null): string[] | null {
-  if (!node || !['list', 'tuple', 'set'].includes(node.type)) return null;
-  const out: string[] = [];
-  for (const c of node.namedChildren) {
-    const t = c.type === 'string' ? staticString(c) : null;
-    if (!t?.complete) return null;
-    out.push(t.text);
-  }
-  return out;
-}
-
-/**
- * The models a name of the loop's function may stand for when it is bound to `get_model("app", x)`
- * with `x` taken from a fixed list of names: by a `for x in […]` around the assignment, or a
- * generator `(apps.get_model("app", x) for x in […])` the name walks (directly, or through a name
- * bound to it). Empty when it is not so.
- */
-function modelCandidates(loopNode: Node, name: string): Array<{ app: string; model: string }> {
-  let fn: Node | null = loopNode.parent;
-  while (fn && fn.type !== 'function_definition') fn = fn.parent;
-  const body = fn?.childForFieldName('body');
-  if (!body) return [];
-  const fromCall = (call: Node | null, names: (variable: string) => string[] | null): Array<{ app: string; model: string }> => {
-    if (!call || call.type !== 'call' || !/(?:^|\.)get_model$/.test(call.childForFieldName('function')?.text ?? '')) return [];
-    const [appArg, modelArg] = callArguments(call).positional;
-    const app = appArg?.type === 'string' ? staticString(appArg) : null;
-    const models = modelArg?.type === 'identifier' ? names(modelArg.text) : null;
-    return app?.complete && models ? models.map((model) => ({ app: app.text, model })) : [];
-  };
-  const forOver = (at: Node, variable: string): string[] | null => {
-    for (let p = at.parent; p && p.id !== body.id; p = p.parent) {
-      if (p.type === 'for_statement' && p.childForFieldName('left')?.text === variable) return literalStrings(p.childForFieldName('right'));
-    }
-    return null;
-  };
-  const generator = (g: Node | null): Array<{ app: string; model: string }> => {
-    if (g?.type !== 'generator_expression' && g?.type !== 'list_comprehension') return [];
-    const clause = g.namedChildren.find((c) => c.type === 'for_in_clause');
-    const variable = clause?.childForFieldName('left')?.text;
-    return fromCall(g.childForFieldName('body'), (v) => (v === variable ? literalStrings(clause?.childForFieldName('right') ?? null) : null));
-  };
-  const out: Array<{ app: string; model: string }> = [];
-  for (const a of body.descendantsOfType('assignment')) {
-    if (a.childForFieldName('left')?.text !== name) continue;
-    out.push(...fromCall(a.childForFieldName('right'), (v) => forOver(a, v)));
-  }
-  for (const f of body.descendantsOfType('for_statement')) {
-    if (f.childForFieldName('left')?.text !== name) continue;
-    const right = f.childForFieldName('right');
-    const bound = right?.type === 'identifier' ? body.descendantsOfType('assignment').find((a) => a.childForFieldName('left')?.text === right.text)?.childForFieldName('right') ?? null : right;
-    out.push(...generator(bound ? unparenthesized(bound) : null));
-  }
-  return out;
-}
-
-function unparenthesized(n: Node): Node {
-  return n.type === 'parenthesized_expression' && n.namedChildren.length === 1 ? unparenthesized(n.namedChildren[0] as Node) : n;
 }
 
 /** Where the loop's writes wait to commit, as the message says it (`, all inside the migration's transaction. `). */
