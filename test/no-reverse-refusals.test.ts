@@ -150,6 +150,14 @@ class Migration(migrations.Migration):
     // A local dict filled from the row's fields is no field of the row (djangocms `cms/0018` builds nodes keyed by page).
     const local = await noReverse(migration('    make = Tag.objects.create\n    nodes = {}\n    for post in Post.objects.all():\n        node = make(name=post.title, slug=post.slug)\n        nodes[post.pk] = node'));
     assert.doesNotMatch(local.message, /which the loop changes too/);
+    // …and the manager's create() bound to a name inserts: no no-op reverse (djangocms `cms/0018`).
+    assert.deepEqual(local.fixes, []);
+    assert.match(local.message, /No fix is offered: it inserts rows \(line \d+, through make, a manager's create\(\)\)/);
+    // Into a table the same migration creates, the rollback drops the rows with it (djangocms `cms/0018`'s TreeNode).
+    const fresh = await noReverse(
+      migration('    make = Tag.objects.create\n    for post in Post.objects.all():\n        make(name=post.title)', { ops: '        migrations.CreateModel(name="Tag", fields=[("id", models.AutoField(primary_key=True)), ("name", models.CharField(max_length=50))]),\n' }),
+    );
+    assert.equal(fresh.fixes[0]?.title, 'Add reverse_code=migrations.RunPython.noop', fresh.message);
     // Cut to a fixed length, or made lower case: the same again, so a no-op reverse is fine.
     for (const value of ['post.title[:50]', 'post.title.lower()']) {
       const same = await noReverse(migration(`    for post in Post.objects.all():\n        post.title = ${value}\n        post.save()`));

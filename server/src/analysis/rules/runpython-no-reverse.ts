@@ -1,6 +1,6 @@
 /** runpython-no-reverse: RunPython without reverse_code (or with reverse_code=None). */
 import { unitOf } from '../code-flow';
-import type { CodeIndex } from '../code-facts';
+import type { CodeIndex, UnitFacts } from '../code-facts';
 import { runPythonReverseFixes } from '../fixes/reverse-fixes';
 import { changedAgain, inserts } from '../fixes/rerun-safety';
 import type { Operation } from '../operations';
@@ -49,6 +49,10 @@ function noopWouldHurt(op: Operation, index: CodeIndex, ctx: RuleContext): strin
         .find((w) => w)
     : null;
   if (inserted) return `it inserts rows (line ${lineOf(inserted.call)}): with a reverse that does nothing, migrating forward again after a rollback would insert them a second time, so write one that deletes them`;
+  // A manager's create() bound to a name first (`create_node = TreeNode.objects.using(db).create`, then
+  // `create_node(...)` per page: djangocms `cms/0018`): inserts all the same.
+  const aliased = unit ? aliasedCreate(index.reachable(unit), created) : null;
+  if (aliased) return `it inserts rows (line ${lineOf(aliased)}, through ${aliased.childForFieldName('function')?.text ?? 'a name'}, a manager's create()): with a reverse that does nothing, migrating forward again after a rollback would insert them a second time, so write one that deletes them`;
   // A value rebuilt from itself (`cat = "[" + cat + "]"`, review 27: fiduswriter usermedia/0004): run
   // again after a no-op rollback, it wraps the rows a second time.
   for (const facts of unit ? index.reachable(unit) : []) {
@@ -58,6 +62,35 @@ function noopWouldHurt(op: Operation, index: CodeIndex, ctx: RuleContext): strin
       const again = body && left ? changedAgain(loop.node, body, left) : null;
       if (again) return `it sets ${again.text} from ${again.from} (line ${again.line}): with a reverse that does nothing, migrating forward again after a rollback would change those rows a second time, so write one that undoes it`;
     }
+  }
+  return null;
+}
+
+/**
+ * A call of a name its function binds to a manager's `create` (`make = Tag.objects.create`), not under
+ * a look-up first, into a table this migration does not create; null when none.
+ */
+function aliasedCreate(units: readonly UnitFacts[], created: ReadonlySet<string>): Node | null {
+  for (const f of units) {
+    const fn = f.unit.node;
+    const names = new Set<string>();
+    for (const a of fn.descendantsOfType('assignment')) {
+      const left = a.childForFieldName('left');
+      const right = a.childForFieldName('right');
+      if (left?.type !== 'identifier' || right?.type !== 'attribute' || right.childForFieldName('attribute')?.text !== 'create' || !/\.(?:objects|_default_manager|_base_manager)\b/.test(right.text)) continue;
+      // Into a table this migration creates, the rows go with the rollback (djangocms `cms/0018`'s TreeNode).
+      let root: Node | null = right;
+      while (root && (root.type === 'attribute' || root.type === 'call')) root = root.type === 'attribute' ? root.childForFieldName('object') : root.childForFieldName('function');
+      const model = root?.type === 'identifier' ? (historicalModelRef(root, f.locals)?.model ?? root.text) : null;
+      if (model && created.has(model.toLowerCase())) continue;
+      names.add(left.text);
+    }
+    if (names.size === 0) continue;
+    const call = fn.descendantsOfType('call').find((c) => {
+      const callee = c.childForFieldName('function');
+      return callee?.type === 'identifier' && names.has(callee.text) && !lookedUpFirst(c);
+    });
+    if (call) return call;
   }
   return null;
 }
