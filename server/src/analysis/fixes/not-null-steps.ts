@@ -109,7 +109,11 @@ function targetOf(ctx: ProjectRuleContext, step: SchemaStep, name: string, field
   return { app, modelClass: step.before.name, model: step.model, name, table, column, isRelation: !!field.relation };
 }
 
-/** The batched backfill: a RunPython over the rows still NULL, keyset-paginated by primary key. */
+/**
+ * The batched backfill: a RunPython over the rows still NULL, keyset-paginated by primary key. Through
+ * the base manager: every row, whatever managers the migrations gave the model (review 34: djangogirls
+ * `organize/0007` renamed EventApplication's only manager to `object`, and `.objects` raised).
+ */
 function backfillMigration(t: Target, fill: Fill, django: readonly [number, number]): FollowUpMigration {
   // bulk_update() came in Django 2.2: before it, each row of a window is saved with only that field.
   const bulkUpdate = django[0] > 2 || (django[0] === 2 && django[1] >= 2);
@@ -119,17 +123,17 @@ function backfillMigration(t: Target, fill: Fill, django: readonly [number, numb
   const still = `${t.name}__isnull=True`;
   const write =
     fill.kind === 'value'
-      ? [`        ${cls}.objects.filter(pk__in=pks, ${still}).update(${attr}=${fill.text})`]
+      ? [`        ${cls}._base_manager.filter(pk__in=pks, ${still}).update(${attr}=${fill.text})`]
       : fill.kind === 'per-row'
         ? [
-            `        rows = list(${cls}.objects.filter(pk__in=pks, ${still}).only("pk"))`,
+            `        rows = list(${cls}._base_manager.filter(pk__in=pks, ${still}).only("pk"))`,
             '        for row in rows:',
             `            row.${attr} = ${fill.text}`,
-            ...(bulkUpdate ? [`        ${cls}.objects.bulk_update(rows, [${JSON.stringify(t.name)}])`] : [`            row.save(update_fields=[${JSON.stringify(t.name)}])`]),
+            ...(bulkUpdate ? [`        ${cls}._base_manager.bulk_update(rows, [${JSON.stringify(t.name)}])`] : [`            row.save(update_fields=[${JSON.stringify(t.name)}])`]),
           ]
         : [
             `        # TODO: the value rows without one get: '${t.name}' has no default to copy. FILL_IN is a placeholder.`,
-            `        ${cls}.objects.filter(pk__in=pks, ${still}).update(${attr}=FILL_IN)`,
+            `        ${cls}._base_manager.filter(pk__in=pks, ${still}).update(${attr}=FILL_IN)`,
           ];
   const preamble = [
     `BATCH_SIZE = ${BACKFILL_BATCH}`,
@@ -138,7 +142,7 @@ function backfillMigration(t: Target, fill: Fill, django: readonly [number, numb
     `def ${fn}(apps, schema_editor):`,
     `    # ${BACKFILL_BATCH} rows an UPDATE, each committed on its own (atomic = False): row locks are held briefly.`,
     `    ${cls} = apps.get_model(${JSON.stringify(t.app)}, ${JSON.stringify(cls)})`,
-    `    pending = ${cls}.objects.filter(${still}).order_by("pk")`,
+    `    pending = ${cls}._base_manager.filter(${still}).order_by("pk")`,
     '    last_pk = None',
     '    while True:',
     '        batch = pending if last_pk is None else pending.filter(pk__gt=last_pk)',
