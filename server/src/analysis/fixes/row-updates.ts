@@ -44,6 +44,11 @@ export interface RowUpdate {
 }
 
 const PLAIN_NAME = /^[A-Za-z_]\w*$/;
+
+/** `F("field")` / `models.F("field")` itself, not combined into an expression. */
+function plainF(v: Node): boolean {
+  return v.type === 'call' && /^(?:models\.)?F$/.test(v.childForFieldName('function')?.text ?? '');
+}
 /** Callable defaults that only make a value: building an object runs them harmlessly. */
 const PURE_DEFAULTS = new Set(['dict', 'list', 'set', 'tuple', 'str', 'int', 'now', 'today', 'uuid1', 'uuid4']);
 const KEY_FILTER = /^(?:pk|id)(?:__exact)?$/;
@@ -152,7 +157,7 @@ export function rowUpdateRewrite(w: WriteCall, stmt: Node, loop: LoopFacts, body
     if (kind === 'many-to-many') return `update() sets ${name}, a many-to-many field`;
     // bulk_update() before Django 4.1 wraps a plain F() in Value() and writes it as text (Django ticket #33463).
     const [major, minor] = django;
-    if (value.type === 'call' && /^(?:models\.)?F$/.test(value.childForFieldName('function')?.text ?? '') && (major < 4 || (major === 4 && minor < 1))) {
+    if (plainF(value) && (major < 4 || (major === 4 && minor < 1))) {
       return `update() sets ${name} to ${oneLine(value.text)}, a plain F(), which bulk_update() writes correctly only from Django 4.1 (the project runs ${major}.${minor})`;
     }
     if (kind && value.type !== 'none') {
@@ -164,7 +169,7 @@ export function rowUpdateRewrite(w: WriteCall, stmt: Node, loop: LoopFacts, body
     values.push([name, value.text]);
   }
   // Without the model's fields, a value that may be a key (a name, an attribute, a call's result) may be one for a foreign key.
-  const mayBeKey = (v: Node) => ['identifier', 'attribute', 'subscript', 'call'].includes(v.type) && !(v.type === 'call' && /^(?:models\.)?F$/.test(v.childForFieldName('function')?.text ?? ''));
+  const mayBeKey = (v: Node) => ['identifier', 'attribute', 'subscript', 'call'].includes(v.type) && !plainF(v);
   if (!fieldsOf && [...args.keywords.values()].some(mayBeKey)) notes.push(`${MARK} a foreign key set here to a key rather than an object must be named <field>_id on the object`);
   const fields = values.map(([k]) => k);
   const written = new Set(fields);

@@ -79,10 +79,7 @@ function aliasedCreate(units: readonly UnitFacts[], created: ReadonlySet<string>
       const right = a.childForFieldName('right');
       if (left?.type !== 'identifier' || right?.type !== 'attribute' || right.childForFieldName('attribute')?.text !== 'create' || !/\.(?:objects|_default_manager|_base_manager)\b/.test(right.text)) continue;
       // Into a table this migration creates, the rows go with the rollback (djangocms `cms/0018`'s TreeNode).
-      let root: Node | null = right;
-      while (root && (root.type === 'attribute' || root.type === 'call')) root = root.type === 'attribute' ? root.childForFieldName('object') : root.childForFieldName('function');
-      const model = root?.type === 'identifier' ? (historicalModelRef(root, f.locals)?.model ?? root.text) : null;
-      if (model && created.has(model.toLowerCase())) continue;
+      if (writesNewTable(right, created, f.locals)) continue;
       names.add(left.text);
     }
     if (names.size === 0) continue;
@@ -100,7 +97,12 @@ function aliasedCreate(units: readonly UnitFacts[], created: ReadonlySet<string>
  * `CreateModel(name="Contact")`): rolling the migration back drops the table and its rows with it.
  */
 function intoNewTable(call: Node, created: ReadonlySet<string>, locals: Scope): boolean {
-  let n = call.childForFieldName('function');
+  return writesNewTable(call.childForFieldName('function'), created, locals);
+}
+
+/** Whether the receiver chain of a write (`Tag.objects.create`, `Tag.objects.using(db)`) starts from a model this migration creates. */
+function writesNewTable(chain: Node | null, created: ReadonlySet<string>, locals: Scope): boolean {
+  let n = chain;
   while (n && (n.type === 'attribute' || n.type === 'call')) n = n.type === 'attribute' ? n.childForFieldName('object') : n.childForFieldName('function');
   if (n?.type !== 'identifier') return false;
   // `NewOutgoing = apps.get_model("msgs", "Outgoing")`: the model is get_model's.

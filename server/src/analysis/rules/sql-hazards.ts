@@ -15,7 +15,7 @@ import { CannotPreview, cannot, columnType } from '../sql-preview/columns';
 import { binaryCompatible } from '../sql-preview/field-diff';
 import type { MigrationSummary, OperationSummary } from '../project/summary';
 import type { SqlHazardSite, SqlRuleId } from '../sql-sites';
-import { postgresqlAtLeast, type TargetDatabase } from '../target-database';
+import { djangoAtLeast, postgresqlAtLeast, type TargetDatabase } from '../target-database';
 import type { Fix } from '../types';
 import type { ProjectRuleContext } from './rule';
 import { OneSlot } from '../one-slot';
@@ -271,8 +271,8 @@ function describe(ctx: ProjectRuleContext, judged: JudgedSite): { message: strin
  * message without its "Instead, …".
  */
 export function beforeNonAtomicMigrations(target: TargetDatabase, message: string, what: 'build' | 'drop'): string | null {
+  if (djangoAtLeast(target, 1, 10)) return null;
   const [major, minor] = target.djangoVersion;
-  if (!(major < 1 || (major === 1 && minor < 10))) return null;
   const at = message.indexOf(' Instead, ');
   if (at <= 0) return null;
   return `${message.slice(0, at)} Django ${major}.${minor} runs every migration in a transaction (atomic = False came in 1.10), where CONCURRENTLY fails: run the ${what} with CONCURRENTLY outside migrate (and fake it in, or guard it with IF NOT EXISTS), or upgrade Django first.`;

@@ -36,7 +36,7 @@ import type { Fix, Position, RelatedLocation } from '../types';
 import { runPythonUnits, unitsReaching } from './runpython-units';
 import { lineOf, snippet, type Rule, type RuleContext } from './rule';
 import { historicalTemplate, liveModel, managedNames } from './save-loop-historical';
-import { bulkCreateKeysMissing, type TargetDatabase } from '../target-database';
+import { bulkCreateKeysMissing, djangoAtLeast, type TargetDatabase } from '../target-database';
 
 const QUERY: Record<string, string> = {
   save: 'UPDATE',
@@ -433,6 +433,13 @@ function writtenModels(loop: LoopFacts, writes: readonly WriteCall[], fields: (m
   return out;
 }
 
+/** The refusal for a model whose migrations give it a base class that takes part in its writes, or cannot be read. */
+function inTheWay(model: string, hit: { base: string; reason: string }): string {
+  return hit.reason.startsWith('it defines ')
+    ? `${model}'s migrations give it the base class ${hit.base}, and ${hit.reason}, which the historical model runs and bulk writes would skip`
+    : `${model}'s migrations give it the base class ${hit.base}, which cannot be read (${hit.reason}): a save() or delete() of its own would run for each row, and bulk writes would skip it`;
+}
+
 /**
  * A historical model the loop uses whose migrations give it a base class of its own that takes
  * part in the loop's writes (a mixin defining save() for a loop that saves, delete() for one that
@@ -457,7 +464,7 @@ function mixinModel(loop: LoopFacts, writes: readonly WriteCall[], locals: Scope
     const ref = to?.kind === 'str' ? /^(?:(\w+)\.)?(\w+)$/.exec(to.value) : null;
     if (!ref || ref[2] === 'self') continue;
     const hit = rowIn.view.baseInTheWay(rowIn.file, ref[1] ?? rowIn.app, ref[2] as string, kinds);
-    if (hit) return `${ref[2]}'s migrations give it the base class ${hit.base}, ${hit.reason.startsWith('it defines ') ? `and ${hit.reason}, which the historical model runs and bulk writes would skip` : `which cannot be read (${hit.reason}): a save() or delete() of its own would run for each row, and bulk writes would skip it`}`;
+    if (hit) return inTheWay(ref[2] as string, hit);
   }
   for (const named of names) {
     const m = modelInView(ctx, locals, named);
@@ -470,14 +477,12 @@ function mixinModel(loop: LoopFacts, writes: readonly WriteCall[], locals: Scope
     if (!m && view && ctx.project) {
       for (const c of modelCandidates(loop.node, named)) {
         hit = view.baseInTheWay(ctx.project.file, c.app, c.model, kinds);
-        if (hit) return `${c.model}'s migrations give it the base class ${hit.base}, ${hit.reason.startsWith('it defines ') ? `and ${hit.reason}, which the historical model runs and bulk writes would skip` : `which cannot be read (${hit.reason}): a save() or delete() of its own would run for each row, and bulk writes would skip it`}`;
+        if (hit) return inTheWay(c.model, hit);
       }
     }
     if (!hit) continue;
     const name = m?.model ?? named;
-    return hit.reason.startsWith('it defines ')
-      ? `${name}'s migrations give it the base class ${hit.base}, and ${hit.reason}, which the historical model runs and bulk writes would skip`
-      : `${name}'s migrations give it the base class ${hit.base}, which cannot be read (${hit.reason}): a save() or delete() of its own would run for each row, and bulk writes would skip it`;
+    return inTheWay(name, hit);
   }
   return null;
 }
@@ -598,8 +603,7 @@ export const unbatchedSaveLoop: Rule = {
           if (typeof fix === 'string' && !wanted && ctx.commitInBatches !== false) {
             // atomic = False before Django 1.10 is ignored: the batches would all commit at the end (review 31:
             // cla_backend), whatever else stands in the way, so that is the reason given (review 33).
-            const [major, minor] = ctx.target.djangoVersion;
-            const tooOld = major < 1 || (major === 1 && minor < 10) ? `atomic = False, which it needs, came in Django 1.10 (the project runs ${major}.${minor}): before, every migration runs in one transaction` : null;
+            const tooOld = djangoAtLeast(ctx.target, 1, 10) ? null : `atomic = False, which it needs, came in Django 1.10 (the project runs ${ctx.target.djangoVersion.join('.')}): before, every migration runs in one transaction`;
             const built = tooOld ?? commitBatchesFix({ loop, source: ctx.source, batchSize: ctx.batchSize, model: ctx.model, op, runPython: unit, fn: facts.unit.node, facts, index: ctx.index, schemaRunsSql: () => schemaRunsSql(ctx.model, ctx) });
             const commit = typeof built === 'string' ? built : (missingOnDjango(built.edits, ctx.target.djangoVersion) ?? built);
             if (typeof commit === 'string') {
