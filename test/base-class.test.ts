@@ -7,26 +7,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { baseWrites, moduleClasses, type BaseWrites, type ModuleClasses } from '../server/src/analysis/project/base-class';
+import { baseWrites, type BaseWrites } from '../server/src/analysis/project/base-class';
 import { BaseClassReader } from '../server/src/workspace/base-classes';
 import { TempDirs } from './helpers/cli';
 import { getParser } from './helpers/lint';
-
-/** A lookup over modules given as source text, by dotted name (`pkg/__init__` marks a package). */
-async function modules(sources: Record<string, string>): Promise<(module: string) => { classes: ModuleClasses; isPackage: boolean } | null> {
-  const parser = await getParser();
-  const read = new Map<string, { classes: ModuleClasses; isPackage: boolean }>();
-  for (const [name, text] of Object.entries(sources)) {
-    const tree = parser.parse(text);
-    try {
-      const isPackage = name.endsWith('.__init__');
-      read.set(isPackage ? name.slice(0, -'.__init__'.length) : name, { classes: moduleClasses(tree.rootNode), isPackage });
-    } finally {
-      tree.delete();
-    }
-  }
-  return (m) => read.get(m) ?? null;
-}
+import { modules } from './helpers/module-classes';
 
 /** A read answer without its member list (the cases below are about save and delete). */
 function writesOf(r: BaseWrites): BaseWrites | { kind: 'read'; save: string | null; delete: string | null } {

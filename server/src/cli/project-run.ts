@@ -10,7 +10,8 @@ import { applyFixEdits } from '../analysis/fixes/apply';
 import type { FileCreation, TextEdit } from '../analysis/types';
 import { canEncode, type SourceEncoding } from '../workspace/source-encoding';
 import { graphCandidates, isMigrationModuleName, projectsOf, viewNotes, type GraphCandidates, type ProjectLayout } from '../workspace/project-layout';
-import { finishProjectView, layoutOf, viewsOf, type ProjectViews } from './project-views';
+import { finishProjectView, layoutOf, viewsOf, type ProjectViews, type SourceReaders } from './project-views';
+import type { OperationSummary } from '../analysis/project/summary';
 
 export { viewNotes };
 import type { ConfigResolver } from './project-config';
@@ -126,9 +127,9 @@ function sameNumber(file: string, creates: ReadonlyMap<string, FileCreation>): b
 }
 
 /** Builds the view from every file read, then runs the project rules and finalizes each linted file. */
-export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], configs: readonly LintConfig[], authUserModel: string, built?: ProjectViews): ProjectOutcome {
+export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], configs: readonly LintConfig[], authUserModel: string, built?: ProjectViews, operationClass?: SourceReaders['operationClass']): ProjectOutcome {
   const layout = layoutOf(plan, tasks, results);
-  const views = built ?? viewsOf(layout, tasks, results, authUserModel);
+  const views = built ?? viewsOf(layout, tasks, results, authUserModel, operationClass ? { operationClass } : {});
   const findings = new Map<number, CliFinding[]>();
   const creates = new Map<string, FileCreation>();
   const outsideApps: string[] = [];
@@ -247,14 +248,14 @@ export async function lintProject(plan: ProjectPlan, tasks: readonly LintTask[],
     cache?.saveStats();
     return { statuses: memo.statuses, outcome: memo.outcome };
   }
-  const { results, hashes, view, baseFiles } = configs.some((c) => c.fix !== 'none')
+  const { results, hashes, view, baseFiles, classes } = configs.some((c) => c.fix !== 'none')
     ? await lintForFixes(plan, tasks, configs, jobs, authUserModel, early)
     : await withViewAnswers(plan, tasks, configs, authUserModel, await lintAllTasks([...tasks], configs, jobs, cache, known, early));
-  const outcome = finishProject(plan, tasks, results, configs, authUserModel, view);
+  const outcome = finishProject(plan, tasks, results, configs, authUserModel, view, classes?.answer);
   const statuses = results.map(statusOf);
   if (cache) {
     const key = keyOf(hashes);
-    if (key !== null) cache.storeProject(key, outcome, statuses, baseFiles ?? []);
+    if (key !== null) cache.storeProject(key, outcome, statuses, [...(baseFiles ?? []), ...(classes?.files ?? [])]);
     cache.save();
   }
   return { statuses, outcome };
@@ -270,18 +271,19 @@ export async function lintProject(plan: ProjectPlan, tasks: readonly LintTask[],
 async function lintForFixes(plan: ProjectPlan, tasks: readonly LintTask[], configs: LintConfig[], jobs: number, authUserModel: string, early: EarlyWorkers | null): Promise<Relinted> {
   const plain = configs.map((c): LintConfig => ({ ...c, fix: 'none' }));
   const first = await lintAllTasks([...tasks], plain, jobs, null, undefined, early);
+  const classes = await operationClasses(tasks, first.results);
   const todo = tasks.flatMap((t, i) => {
     const r = first.results[i];
     const config = configs[t.config] as LintConfig;
     return config.fix !== 'none' && (t.mode === 'lint' || t.mode === 'detect') && r?.status === 'checked' && r.analysis.findings.length > 0 ? [i] : [];
   });
-  if (todo.length === 0) return first;
+  if (todo.length === 0) return { ...first, ...(classes ? { classes } : {}) };
   const parser = await PythonParser.create(bundledGrammarPaths());
   const bases = new BaseClassReader(parser);
-  const view = finishProjectView(plan, tasks, first.results, authUserModel, (base, file) => bases.writes(base, file));
+  const view = finishProjectView(plan, tasks, first.results, authUserModel, { baseWrites: (base, file) => bases.writes(base, file), ...(classes ? { operationClass: classes.answer } : {}) });
   // Built from the results before the fixes: finishProject builds it again from the fixed ones.
   try {
-    return { ...relint(parser, tasks, configs, first.results, view, todo), hashes: first.hashes, baseFiles: bases.files };
+    return { ...relint(parser, tasks, configs, first.results, view, todo), hashes: first.hashes, baseFiles: bases.files, ...(classes ? { classes } : {}) };
   } finally {
     parser.dispose();
   }
@@ -294,6 +296,41 @@ interface Relinted {
   view?: ProjectViews;
   /** The project's modules read for the base classes migrations give models: what the results depend on too. */
   baseFiles?: string[];
+  /** What the project's own operation classes do to the state, when a migration calls one. */
+  classes?: OperationClasses;
+}
+
+interface OperationClasses {
+  answer: NonNullable<SourceReaders['operationClass']>;
+  /** The modules read for them: what the project step depends on too. */
+  files: string[];
+}
+
+/**
+ * Reads, in this thread, the project's operation classes the migrations call (`InstallSQL("…")`
+ * imported from `ureport.sql`), for the state replay: null when no migration calls one, as in
+ * most runs, which then never load the grammar here.
+ */
+async function operationClasses(tasks: readonly LintTask[], results: readonly FileResult[]): Promise<OperationClasses | null> {
+  const asked = new Map<string, { qualified: string; file: string }>();
+  const collect = (ops: readonly OperationSummary[], file: string): void => {
+    for (const op of ops) {
+      if (op.importedFrom !== undefined) asked.set(`${file}\0${op.importedFrom}`, { qualified: op.importedFrom, file });
+      if (op.stateOperations) collect(op.stateOperations, file);
+    }
+  };
+  results.forEach((r, i) => {
+    if (r.status === 'checked' && r.analysis.summary) collect(r.analysis.summary.operations, (tasks[i] as LintTask).file);
+  });
+  if (asked.size === 0) return null;
+  const parser = await PythonParser.create(bundledGrammarPaths());
+  try {
+    const reader = new BaseClassReader(parser);
+    const answers = new Map([...asked].map(([key, q]) => [key, reader.operationClass(q.qualified, q.file)] as const));
+    return { answer: (qualified, file) => answers.get(`${file}\0${qualified}`) ?? { kind: 'unknown', why: 'its module was not read' }, files: reader.files };
+  } finally {
+    parser.dispose();
+  }
 }
 
 /**
@@ -307,15 +344,20 @@ interface Relinted {
  * result stays the one without the view (it must not depend on other files).
  */
 async function withViewAnswers(plan: ProjectPlan, tasks: readonly LintTask[], configs: LintConfig[], authUserModel: string, linted: { results: FileResult[]; hashes: Array<string | null> }): Promise<Relinted> {
+  const classes = await operationClasses(tasks, linted.results);
+  const withClasses = classes ? { classes } : {};
   const asking = tasks.flatMap((_, i) => {
     const r = linted.results[i];
     return r?.status === 'checked' && r.analysis.viewModels?.length ? [i] : [];
   });
-  if (asking.length === 0) return linted;
+  if (asking.length === 0) return { ...linted, ...withClasses };
   // The modules of the mixins migrations name are read only when some file asks about such a
   // model: most runs never load the grammar in this thread.
   let bases: BaseClassReader | null = null;
-  const view = finishProjectView(plan, tasks, linted.results, authUserModel, (base, file) => bases?.writes(base, file) ?? { kind: 'unknown', why: 'its module was not read' });
+  const view = finishProjectView(plan, tasks, linted.results, authUserModel, {
+    baseWrites: (base, file) => bases?.writes(base, file) ?? { kind: 'unknown', why: 'its module was not read' },
+    ...(classes ? { operationClass: classes.answer } : {}),
+  });
   const asked = (i: number, question: (file: string, app: string, model: string) => boolean): boolean =>
     viewAnswers((linted.results[i] as Checked).analysis, (app, model) => question((tasks[i] as LintTask).file, app, model));
   const maybe = asking.filter((i) =>
@@ -324,7 +366,7 @@ async function withViewAnswers(plan: ProjectPlan, tasks: readonly LintTask[], co
       return !!v && (v.multiTableChild(file, app, model) || v.outOfViewModel(file, app, model) || v.fillsAnotherField(file, app, model) || v.customBases(file, app, model).length > 0);
     }),
   );
-  if (maybe.length === 0) return { ...linted, view };
+  if (maybe.length === 0) return { ...linted, view, ...withClasses };
   const parser = await PythonParser.create(bundledGrammarPaths());
   try {
     const reader = (bases = new BaseClassReader(parser));
@@ -337,7 +379,7 @@ async function withViewAnswers(plan: ProjectPlan, tasks: readonly LintTask[], co
       const rules = new Set(before.analysis.viewRules ?? []);
       return { ...before, analysis: { ...before.analysis, findings: [...before.analysis.findings.filter((f) => !rules.has(f.rule)), ...r.analysis.findings] } };
     });
-    return { results, hashes: linted.hashes, view, baseFiles: reader.files };
+    return { results, hashes: linted.hashes, view, baseFiles: reader.files, ...withClasses };
   } finally {
     parser.dispose();
   }

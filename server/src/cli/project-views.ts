@@ -58,11 +58,14 @@ export class ProjectViews {
 }
 
 /** The project views from every file a run read (apps.py labels included). */
-export function finishProjectView(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], authUserModel: string, baseWrites?: ProjectViewInput['baseWrites']): ProjectViews {
-  return viewsOf(layoutOf(plan, tasks, results), tasks, results, authUserModel, baseWrites);
+export function finishProjectView(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], authUserModel: string, readers: SourceReaders = {}): ProjectViews {
+  return viewsOf(layoutOf(plan, tasks, results), tasks, results, authUserModel, readers);
 }
 
-export function viewsOf(layout: ProjectLayout, tasks: readonly LintTask[], results: readonly FileResult[], authUserModel: string, baseWrites?: ProjectViewInput['baseWrites']): ProjectViews {
+/** What the views learn from the project's own modules: base classes' writes, operation classes' state. */
+export type SourceReaders = Pick<ProjectViewInput, 'baseWrites' | 'operationClass'>;
+
+export function viewsOf(layout: ProjectLayout, tasks: readonly LintTask[], results: readonly FileResult[], authUserModel: string, readers: SourceReaders = {}): ProjectViews {
   const byProject = new Map<string, Array<{ file: string; app: string; summary: MigrationSummary | null }>>();
   tasks.forEach((t, i) => {
     const app = layout.appOf(t.file);
@@ -78,7 +81,7 @@ export function viewsOf(layout: ProjectLayout, tasks: readonly LintTask[], resul
       migrations: projectMigrations(entries),
       swappable: { AUTH_USER_MODEL: authUserModel },
       names: POSTGRES_NAMES,
-      ...(baseWrites ? { baseWrites } : {}),
+      ...readers,
     });
   const views = new Map<string, ProjectView>();
   for (const [project, entries] of byProject) views.set(project, viewOf(entries));

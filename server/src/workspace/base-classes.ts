@@ -10,6 +10,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { PythonParser } from '../analysis/parser';
 import { baseWrites, moduleClasses, type BaseWrites, type ModuleClasses } from '../analysis/project/base-class';
+import { operationClassEffect, type OperationClassEffect } from '../analysis/project/operation-class';
 
 /** Modules larger than this are not read (a generated file, not a mixin). */
 const MAX_MODULE_BYTES = 1 << 20;
@@ -49,6 +50,11 @@ export class BaseClassReader {
   /** What the class `qualified` does to writes, as the migration `fromFile` would import it. */
   writes(qualified: string, fromFile: string): BaseWrites {
     return baseWrites(qualified, (module) => this.module(module, dirname(fromFile)));
+  }
+
+  /** What the operation class `qualified` does to the model state, as the migration `fromFile` would import it. */
+  operationClass(qualified: string, fromFile: string): OperationClassEffect {
+    return operationClassEffect(qualified, (module) => this.module(module, dirname(fromFile)));
   }
 
   private module(module: string, start: string): { classes: ModuleClasses; isPackage: boolean } | null | 'unreadable' {

@@ -135,6 +135,7 @@ export async function loadProject(root: string, parser: PythonParser, settings: 
     swappable: { AUTH_USER_MODEL: settings.authUserModel },
     names: POSTGRES_NAMES,
     baseWrites: (base, file) => bases.writes(base, file),
+    operationClass: (qualified, file) => bases.operationClass(qualified, file),
   });
   return { view, layout, files: candidates.files, summaries };
 }

@@ -198,6 +198,7 @@ export class ProjectModel {
         swappable: { AUTH_USER_MODEL: this.settings.authUserModel },
         names: POSTGRES_NAMES,
         baseWrites: (base, file) => this.bases.writes(base, file),
+        operationClass: (qualified, file) => this.bases.operationClass(qualified, file),
       });
     }
     return this.current;

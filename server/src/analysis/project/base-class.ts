@@ -17,7 +17,7 @@ import { dottedName, type Node } from '../syntax';
 const joinImport = (module: string, name: string): string => `${module}${module.endsWith('.') ? '' : '.'}${name}`;
 
 /** A dotted name of the module's code through its imports (relative ones kept relative), or null. */
-function importedName(dotted: string, scope: Scope): string | null {
+export function importedName(dotted: string, scope: Scope): string | null {
   const dot = dotted.indexOf('.');
   const head = dot === -1 ? dotted : dotted.slice(0, dot);
   const rest = dot === -1 ? '' : dotted.slice(dot);
@@ -36,6 +36,10 @@ export interface ClassFacts {
   bases: Array<{ local: string } | { qualified: string } | { unknown: true }>;
   /** Something may add or change its methods out of sight: a class decorator, a metaclass, __init_subclass__, setattr. */
   opaque: string | null;
+  /** Methods its body defines that do nothing (`pass`, a docstring, `...`, a bare `return`). */
+  emptyMethods: string[];
+  /** Its body names `state_operations` (a RunSQL subclass may hand its own to Django). */
+  namesStateOperations: boolean;
 }
 
 /** A module's classes and the names it imports (to follow a class re-exported from elsewhere). */
@@ -54,6 +58,21 @@ const SAVE_MEMBER = /(?:^|_)save(?:_|$)|^_do_(?:insert|update)$/;
 const DELETE_MEMBER = /(?:^|_)delete(?:_|$)/;
 /** Members through which a class may reach every attribute look-up, or its subclasses' methods. */
 const HOOKS = new Set(['__init_subclass__', '__getattribute__', '__class_getitem__']);
+
+/** A function body that does nothing: only `pass`, `...`, strings (a docstring) and a bare `return` / `return None`. */
+function isEmptyBody(body: Node | null): boolean {
+  if (!body) return false;
+  return body.namedChildren.every((s) => {
+    if (s.type === 'comment' || s.type === 'pass_statement') return true;
+    if (s.type === 'return_statement') {
+      const value = s.firstNamedChild;
+      return !value || (value.type === 'none');
+    }
+    if (s.type !== 'expression_statement') return false;
+    const e = s.firstNamedChild;
+    return !!e && s.namedChildCount === 1 && (e.type === 'string' || e.type === 'concatenated_string' || e.type === 'ellipsis');
+  });
+}
 
 /** The classes of a module, read from its tree. */
 export function moduleClasses(root: Node): ModuleClasses {
@@ -107,7 +126,13 @@ export function moduleClasses(root: Node): ModuleClasses {
       });
     const hook = [...members].find((m) => HOOKS.has(m));
     const opaque = decorated ? 'a class decorator' : metaclass ? 'a metaclass' : hook ? hook : null;
-    classes.set(name, { name, members: [...members], bases, opaque });
+    const body = cls.childForFieldName('body');
+    const emptyMethods = (body?.namedChildren ?? []).flatMap((m) => {
+      const def = m.type === 'decorated_definition' ? m.childForFieldName('definition') : m;
+      const methodName = def?.type === 'function_definition' ? def.childForFieldName('name')?.text : undefined;
+      return methodName && isEmptyBody(def?.childForFieldName('body') ?? null) ? [methodName] : [];
+    });
+    classes.set(name, { name, members: [...members], bases, opaque, emptyMethods, namesStateOperations: /\bstate_operations\b/.test(body?.text ?? '') });
   }
   for (const { target, member } of assigned) classes.get(target)?.members.push(member);
   for (const target of setattrOn) {
@@ -131,13 +156,37 @@ export type BaseWrites =
 export type ModuleLookup = (module: string) => { classes: ModuleClasses; isPackage: boolean } | null | 'unreadable';
 
 /** `.mixins.Priced` imported in module `shop.models` (a package or not) as an absolute name. */
-function absoluteImport(target: string, module: string, isPackage: boolean): string | null {
+export function absoluteImport(target: string, module: string, isPackage: boolean): string | null {
   const dots = /^\.*/.exec(target)?.[0].length ?? 0;
   if (dots === 0) return target;
   const parts = module.split('.');
   const keep = parts.length - (isPackage ? dots - 1 : dots);
   if (keep < 0) return null;
   return [...parts.slice(0, keep), target.slice(dots)].filter((p) => p !== '').join('.');
+}
+
+/**
+ * The class a qualified name (`shop.mixins.Priced`) names in the project: read, re-exported from
+ * another module (its name there), or missing with why, said of `subject` (`it is not in the
+ * project`, `its module does not parse …`, `shop.mixins has no class Priced to read`).
+ */
+export function readClass(name: string, lookup: ModuleLookup, subject: string = name): { kind: 'read'; cls: ClassFacts; module: string; isPackage: boolean } | { kind: 're-exported'; next: string } | { kind: 'missing'; why: string } {
+  const dot = name.lastIndexOf('.');
+  const found = dot > 0 ? lookup(name.slice(0, dot)) : null;
+  if (!found) return { kind: 'missing', why: `${subject} is not in the project` };
+  if (found === 'unreadable') return { kind: 'missing', why: `${subject === 'it' ? 'its module' : `the module of ${subject}`} does not parse or is too large` };
+  const module = name.slice(0, dot);
+  const className = name.slice(dot + 1);
+  const cls = found.classes.classes.get(className);
+  if (cls) return { kind: 'read', cls, module, isPackage: found.isPackage };
+  const imported = found.classes.imports.get(className);
+  const next = imported ? absoluteImport(imported, module, found.isPackage) : null;
+  return next ? { kind: 're-exported', next } : { kind: 'missing', why: `${module} has no class ${className} to read` };
+}
+
+/** A base of a class of `module`, as a qualified name; null when it cannot be read. */
+export function baseName(base: ClassFacts['bases'][number], module: string, isPackage: boolean): string | null {
+  return 'unknown' in base ? null : 'local' in base ? `${module}.${base.local}` : absoluteImport(base.qualified, module, isPackage);
 }
 
 const OBJECT = new Set(['builtins.object', 'object']);
@@ -167,18 +216,11 @@ export function baseWrites(qualified: string, lookup: ModuleLookup): BaseWrites 
     seen.add(name);
     const subject = name === qualified ? 'it' : name;
     if (depth > 8) return `${subject} inherits from too long a chain of classes`;
-    const dot = name.lastIndexOf('.');
-    const found = dot > 0 ? lookup(name.slice(0, dot)) : null;
-    if (!found) return `${subject} is not in the project`;
-    if (found === 'unreadable') return `${subject === 'it' ? 'its module' : `the module of ${name}`} does not parse or is too large`;
-    const module = name.slice(0, dot);
-    const className = name.slice(dot + 1);
-    const cls = found.classes.classes.get(className);
-    if (!cls) {
-      const imported = found.classes.imports.get(className);
-      const next = imported ? absoluteImport(imported, module, found.isPackage) : null;
-      return next ? visit(next, depth + 1) : `${module} has no class ${className} to read`;
-    }
+    const read = readClass(name, lookup, subject);
+    if (read.kind === 'missing') return read.why;
+    if (read.kind === 're-exported') return visit(read.next, depth + 1);
+    const { cls, module, isPackage } = read;
+    const className = cls.name;
     if (cls.opaque) return `${subject} has ${cls.opaque}, which may give it methods out of sight`;
     for (const m of cls.members) members.add(m);
     const saves = cls.members.find((m) => SAVE_MEMBER.test(m));
@@ -186,7 +228,7 @@ export function baseWrites(qualified: string, lookup: ModuleLookup): BaseWrites 
     save ??= saves ? `${className}.${saves}()` : null;
     del ??= deletes ? `${className}.${deletes}()` : null;
     for (const base of cls.bases) {
-      const next = 'unknown' in base ? null : 'local' in base ? `${module}.${base.local}` : absoluteImport(base.qualified, module, found.isPackage);
+      const next = baseName(base, module, isPackage);
       if (!next) return `a base of ${subject === 'it' ? 'it' : name} cannot be read`;
       const why = visit(next, depth + 1);
       if (why) return why;

@@ -104,8 +104,9 @@ export function modelEntry(state: AppState, model: string): ModelEntry {
 // django-pgtrigger's AddTrigger / RemoveTrigger change a model's triggers only, no field or table
 // (review 26: courtlistener tracks its big tables with them, which left them unknown from then on);
 // wagtail's BootstrapTranslatableModel is a RunPython that fills rows (wagtailcore 0056 left the app's
-// 42 later migrations unknown).
-const NEUTRAL_OPERATIONS = new Set(['IgnoreMigration', 'AddTrigger', 'RemoveTrigger', 'BootstrapTranslatableModel']);
+// 42 later migrations unknown); pgvector's VectorExtension is a CreateExtension (review 23: rapidpro's
+// `knowledge` app lost its state at its first migration).
+const NEUTRAL_OPERATIONS = new Set(['IgnoreMigration', 'AddTrigger', 'RemoveTrigger', 'BootstrapTranslatableModel', 'VectorExtension']);
 
 /** Options AlterModelOptions replaces wholesale (Django's ALTER_OPTION_KEYS), those we keep. */
 const ALTER_OPTION_KEYS = new Set(['managed']);
@@ -356,7 +357,7 @@ function applyOne(b: Builder, op: OperationSummary, view: StateView, renamedTo?:
   }
   if (op.specName === 'RunPython') return;
   if (!op.specName) {
-    if (NEUTRAL_OPERATIONS.has(op.name)) return;
+    if (NEUTRAL_OPERATIONS.has(op.name) || op.stateNeutral) return;
     // A third-party operation that names its model (sortedm2m's AlterSortedManyToManyField(model_name='course', …)):
     // that model is unknown from here on; the app's other models are not (course-discovery's 0077 made every model
     // of course_metadata unknown, so later AlterFields that run no SQL were counted as schema changes).

@@ -10,7 +10,8 @@ import type { MigrationModel } from '../migration-model';
 import type { OperationArgs } from '../operation-args';
 import { operationKinds } from '../operation-kinds';
 import type { BranchStep, Operation } from '../operations';
-import { callArguments, rangeOf, sequenceElements, staticString, type Node } from '../syntax';
+import { callArguments, dottedName, rangeOf, sequenceElements, staticString, type Node } from '../syntax';
+import { importedName } from './base-class';
 import { atomicFalseFix } from '../fixes/atomic-fix';
 import type { Scope } from '../scope';
 import { sqlSites, type SqlSites } from '../sql-sites';
@@ -72,6 +73,14 @@ export interface OperationSummary {
    * takes only that model as unknown, not the whole app.
    */
   actsOn?: string;
+  /**
+   * An operation we do not know, called through the module's imports: the class's dotted name
+   * (`ureport.sql.InstallSQL`, relative ones kept relative: `.ops.InstallSQL`). The project view
+   * reads that class from the project's source to learn whether it leaves the state alone.
+   */
+  importedFrom?: string;
+  /** Set by the project view: an operation class of the project that leaves the model state alone (operation-class.ts). */
+  stateNeutral?: true;
 }
 
 export interface MigrationSummary {
@@ -206,7 +215,16 @@ function summarizeOperation(op: Operation, index: number | null, all: Operation[
     label: label(op),
     ...(index !== null && sql && sql.state === 'known' ? { sqlSites: sqlSites(sql.node, scope) } : executed ? { sqlSites: executed } : {}),
     ...actsOnOf(op),
+    ...importedFromOf(op, scope),
   };
+}
+
+/** `{ importedFrom }` for an operation we do not know whose callee is a name the module imports. */
+function importedFromOf(op: Operation, scope: Scope): { importedFrom?: string } {
+  if (op.spec !== null) return {};
+  const dotted = dottedName(op.callee);
+  const qualified = dotted ? importedName(dotted, scope) : null;
+  return qualified && !qualified.startsWith('django.') ? { importedFrom: qualified } : {};
 }
 
 /** `{ actsOn }` for an operation we do not know whose `model_name=` is a plain string literal. */

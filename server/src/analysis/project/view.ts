@@ -6,9 +6,10 @@
  */
 import { MigrationGraph, keyId, type GraphMigration, type GraphNode, type UnknownDependency } from './graph';
 import { AppState, applyMigration, defaultTable, emptyAppState, modelEntry, truncateName, type ModelEntry, type ModelState, type StateView } from './state';
-import type { MigrationKey, MigrationSummary } from './summary';
+import type { MigrationKey, MigrationSummary, OperationSummary } from './summary';
 import { djangoMadeJoinTable, FILLS_ANOTHER_FIELD, stampedOnSave, type FieldSpec, type RelationSpec } from '../fields';
 import type { BaseWrites } from './base-class';
+import type { OperationClassEffect } from './operation-class';
 import { manyToManyLink, type ManyToManyLink } from './m2m-link';
 
 export interface ProjectMigration {
@@ -35,6 +36,12 @@ export interface ProjectViewInput {
    * project's source as `fromFile` would import it. Without it every such class may take part in them.
    */
   baseWrites?: (qualified: string, fromFile: string) => BaseWrites;
+  /**
+   * What an operation class of the project a migration calls (`ureport.sql.InstallSQL`) does to the
+   * model state, read from the project's source as `fromFile` would import it. Without it every
+   * such operation leaves its app's state unknown.
+   */
+  operationClass?: (qualified: string, fromFile: string) => OperationClassEffect;
 }
 
 /** A model's fields as the project view knows them (ProjectView.modelFields). */
@@ -111,7 +118,8 @@ export class ProjectView {
   private computed = false;
 
   constructor(private readonly input: ProjectViewInput) {
-    const migrations: GraphMigration[] = input.migrations.map((m) => ({ key: { app: m.app, name: m.summary.name }, file: m.file, summary: m.summary }));
+    const ask = input.operationClass;
+    const migrations: GraphMigration[] = input.migrations.map((m) => ({ key: { app: m.app, name: m.summary.name }, file: m.file, summary: ask ? withNeutralOperations(m.summary, (q) => ask(q, m.file)) : m.summary }));
     for (const m of migrations) this.byFile.set(m.file, m);
     this.graph = new MigrationGraph({ migrations, swappable: { AUTH_USER_MODEL: 'auth.User', ...input.swappable } });
     this.names = input.names ?? null;
@@ -524,13 +532,25 @@ export class ProjectView {
    * The fields of the model, as the code of `file` sees it, that every save() stamps with the
    * current time (auto_now): its own and those of the concrete models it inherits from (save() of
    * a child of multi-table inheritance saves its parent's row too: bluebottle's `updated`, found by
-   * a blind review); empty when none is known to.
+   * a blind review); empty when none is known to. With `at`, the index of the operation whose code
+   * saves (RunPython), as that operation sees the model.
    */
-  stampedFields(file: string, app: string, model: string): string[] {
+  stampedFields(file: string, app: string, model: string, at?: number): string[] {
     const all = this.modelFields(file, app, model)?.fields;
     const entry = all ? null : this.modelSeenBy(file, app, model);
     const fields = all ?? (entry && typeof entry !== 'string' ? entry.fields : null);
-    return fields ? [...fields].flatMap(([name, spec]) => (spec && stampedOnSave(spec) ? [name] : [])) : [];
+    const stamped = fields ? [...fields].flatMap(([name, spec]) => (spec && stampedOnSave(spec) ? [name] : [])) : [];
+    if (at === undefined) return stamped;
+    // Code run by the operation at `at` sees the model as it is there: a field of its own the
+    // migration adds later, or removed before, is no field of the rows it saves (review 36:
+    // actionpopulaire `activity/0012` adds `modified` after its RunPython).
+    const node = this.node(file);
+    const states = node?.migration && node.key.app === app ? this.statesDuring(file, node.migration.summary) : null;
+    const there = states?.[at];
+    const now = there ? modelEntry(there, model) : 'unknown';
+    if (typeof now === 'string') return stamped;
+    const own = new Set((this.entriesDuring(file, app, model) ?? []).flatMap((e) => [...e.fields.keys()]));
+    return stamped.filter((name) => now.fields.has(name) || !own.has(name));
   }
 
   /**
@@ -606,6 +626,23 @@ export class ProjectView {
     const migrations = [...this.input.migrations.filter((m) => !changed.has(m.file)), ...changes];
     return new ProjectView({ ...this.input, migrations });
   }
+}
+
+/** The summary with the project's operations that leave the state alone marked so (a new object only when one is). */
+function withNeutralOperations(summary: MigrationSummary, ask: (qualified: string) => OperationClassEffect): MigrationSummary {
+  const mark = (ops: OperationSummary[]): OperationSummary[] => {
+    let changed = false;
+    const out = ops.map((op) => {
+      const inner = op.stateOperations ? mark(op.stateOperations) : null;
+      const neutral = op.specName === null && op.importedFrom !== undefined && ask(op.importedFrom).kind === 'neutral';
+      if (!neutral && inner === op.stateOperations) return op;
+      changed = true;
+      return { ...op, ...(neutral ? { stateNeutral: true as const } : {}), stateOperations: inner };
+    });
+    return changed ? out : ops;
+  };
+  const operations = mark(summary.operations);
+  return operations === summary.operations ? summary : { ...summary, operations };
 }
 
 /** ModelFields.uniqueWithin over a model's states (each must know its options and fields). */

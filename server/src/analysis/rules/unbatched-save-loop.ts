@@ -254,9 +254,9 @@ const USES_RESULT = 'the loop uses what the write returns';
  * creates batched where they stand, the rest of the loop run per batch in a local function, whose
  * loop this rule then batches as it batches any other. A string says why not.
  */
-function deferredTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: RuleContext, locals: Scope, suffix: string): Fix | string | null {
+function deferredTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: RuleContext, locals: Scope, suffix: string, opIndex: number): Fix | string | null {
   const model = rowModelOf(loop, locals);
-  const stamps = model ? stampsCheck(ctx, locals)(model) : [];
+  const stamps = model ? stampsCheck(ctx, locals, opIndex)(model) : [];
   const split = deferCreates(loop, writes, ctx.source, locals, ctx.batchSize, multiTableCheck(ctx, locals), suffix, stamps);
   if (split === null || typeof split === 'string') return split;
   const computed = savedRowComputes(loop, writes, ctx, locals);
@@ -341,11 +341,11 @@ function multiTableCheck(ctx: RuleContext, locals: Scope): MultiTable {
   };
 }
 
-/** The fields of a model the code names that its save() stamps with the time (auto_now), per the project view. */
-function stampsCheck(ctx: RuleContext, locals: Scope): (model: string) => string[] {
+/** The fields of a model the code names that its save() stamps with the time (auto_now), per the project view; with `at`, as the operation at that index sees the model. */
+function stampsCheck(ctx: RuleContext, locals: Scope, at?: number): (model: string) => string[] {
   return (model) => {
     const m = modelInView(ctx, locals, model);
-    return m ? m.view.stampedFields(m.file, m.app, m.model) : [];
+    return m ? m.view.stampedFields(m.file, m.app, m.model, at) : [];
   };
 }
 
@@ -559,7 +559,9 @@ export const unbatchedSaveLoop: Rule = {
           const via = first.kind === 'helper' ? ` through ${snippet(first.call, 40)} (which calls ${snippet(first.inner?.call ?? first.call, 40)})` : ` (${snippet(first.call, 50)})`;
           // Inside a loop that is batched too, the template's names end with the loop's own (`batch_line`).
           const multiTable = multiTableCheck(ctx, facts.locals);
-          const stamped = stampsCheck(ctx, facts.locals);
+          // The code sees the model as its RunPython does: fields the migration adds later are none of the rows'.
+          const at = ctx.model.operations.indexOf(op);
+          const stamped = stampsCheck(ctx, facts.locals, at >= 0 ? at : undefined);
           const fields = fieldsCheck(ctx, facts.locals);
           const suffix = [...charged.keys()].some((outer) => outer !== loop && loopWithin(loop, outer)) ? (loop.targets[0] ?? 'inner') : undefined;
           // The proven rewrite first; else the template that keeps the loop and batches its writes.
@@ -590,7 +592,7 @@ export const unbatchedSaveLoop: Rule = {
             const order = [...charged.keys()].filter((l) => l.kind === 'for').sort((a, b) => a.node.startIndex - b.node.startIndex).indexOf(loop);
             // The split saves the creates with bulk_create(), and the rest of the loop needs their primary keys.
             const noKeys = bulkCreateKeysMissing(runsOn(ctx));
-            fix = noKeys ? `${fix}, and ${noKeys}` : (deferredTemplate(loop, writes, ctx, facts.locals, order > 0 ? `_${order + 1}` : '') ?? fix);
+            fix = noKeys ? `${fix}, and ${noKeys}` : (deferredTemplate(loop, writes, ctx, facts.locals, order > 0 ? `_${order + 1}` : '', at) ?? fix);
           }
           // Whatever the shape, batching today's model changes what the loop does: take the historical one first.
           const live = liveModel(loop, facts.locals);

@@ -1,0 +1,56 @@
+/**
+ * A migration that calls an operation class of the project (review 35: ureport's `InstallSQL`, a
+ * RunSQL reading its SQL from a file, in fifteen migrations): `check` reads the class from the
+ * project's source and, when it leaves the model state alone, keeps following the app's state —
+ * so the migrations after it are judged as the others are. A class that changes the state, or one
+ * it cannot read, leaves the state unknown and the note says so, as before. The project step's
+ * cache entry depends on the module read.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { jsonFindings, runCli, TempDirs } from './helpers/cli';
+import { INSTALL_SQL, STATEFUL_SQL, writeOperationClassProject } from './helpers/operation-class-project';
+
+const temps = new TempDirs();
+after(() => temps.removeAll());
+
+function project(sqlModule: string): string {
+  return writeOperationClassProject(temps.make('mg-opclass-'), sqlModule);
+}
+
+const LOST = /the model state of app 'shop' cannot be followed from .*0002_install_triggers\.py/;
+const briefOf = (run: ReturnType<typeof runCli>): string[] => jsonFindings(run).map((f) => `${f.path.replace(/\\/g, '/')}:${f.line} ${f.rule}`);
+
+describe('check: operation classes the project defines', () => {
+  it('follows the state past a RunSQL subclass that hands Django no state (one process, the pool, a fix run)', () => {
+    const root = project(INSTALL_SQL);
+    for (const jobs of ['1', '2']) {
+      const run = runCli(['check', '.', '--no-cache', '--format', 'json', '--jobs', jobs], root);
+      assert.doesNotMatch(run.stderr, LOST, `--jobs ${jobs}`);
+      assert.deepEqual(briefOf(run).filter((b) => b.includes('0003')), ['shop/migrations/0003_order_total.py:8 add-field-not-null'], `--jobs ${jobs}\n${run.stderr}`);
+    }
+    // A fix run reads every file first, then builds the view: add-field-not-null's fix is written for 0003.
+    const fixing = runCli(['check', '.', '--no-cache', '--unsafe-fixes', '--diff'], root);
+    assert.doesNotMatch(fixing.stderr, LOST);
+    assert.match(fixing.stdout, /^\+\+\+ .*0003_order_total\.py/m, fixing.stdout);
+  });
+
+  it('leaves the state unknown, and says so, when the class tells Django more than can be read', () => {
+    const run = runCli(['check', '.', '--no-cache', '--format', 'json'], project(STATEFUL_SQL));
+    assert.match(run.stderr, LOST);
+    assert.deepEqual(briefOf(run).filter((b) => b.includes('0003')), []);
+  });
+
+  it('reads the module again when it changes, though no migration did (the cache)', () => {
+    const root = project(INSTALL_SQL);
+    const cache = join(root, '.cache');
+    const first = runCli(['check', '.', '--cache-dir', cache, '--format', 'json'], root);
+    assert.equal(briefOf(first).filter((b) => b.includes('0003')).length, 1, first.stderr);
+    writeFileSync(join(root, 'shop', 'sql', '__init__.py'), STATEFUL_SQL);
+    const second = runCli(['check', '.', '--cache-dir', cache, '--format', 'json'], root);
+    assert.deepEqual(briefOf(second).filter((b) => b.includes('0003')), [], second.stderr);
+    assert.match(second.stderr, LOST);
+  });
+});
