@@ -287,6 +287,11 @@ describe('mixed-data-and-schema wording follows the order', () => {
   it('an ALTER before the data work holds its lock through it (pontoon base/0080, tabbycat results/0009)', async () => {
     assert.match(await messageOf('bad-addfield-then-backfill.py'), /The ALTER runs first and holds its ACCESS EXCLUSIVE lock until the transaction ends, through the whole data work/);
   });
+  it('an index build holds SHARE, not ACCESS EXCLUSIVE: writes wait, reads go on (review 36: actionpopulaire events/0002)', async () => {
+    const message = await messageOf('bad-index-build-then-backfill.py');
+    assert.match(message, /The index build runs first and holds its SHARE lock until the transaction ends, through the whole data work, so every write to the table waits that long \(reads go on\)/);
+    assert.doesNotMatch(message, /ACCESS EXCLUSIVE/);
+  });
   it('an ALTER after the data work queues for its lock at the end, the rows written staying locked', async () => {
     // Not queued during the data work: one transaction sends the ALTER only when the RunPython returns.
     const message = await messageOf('bad-runsql-update-then-alter.py');

@@ -6,6 +6,8 @@
  * unmanaged models (wherever they were created) touch no table, and RunSQL's table names are
  * matched to the real table names of the models this migration creates.
  */
+import { lockFact } from '../locks/lock-table';
+import { statementKind } from '../locks/statement-kind';
 import { fixContext } from '../fixes/fix-context';
 import type { BranchStep } from '../operations';
 import type { OperationSummary } from '../project/summary';
@@ -74,6 +76,13 @@ export const mixedDataAndSchema: Rule = {
       if (o.sqlTables.length > 0) return o.sqlTables.some((t) => !kinds.tables.has(t));
       return true;
     };
+    // Whether all an operation does to its table is build an index under SHARE (a plain CREATE INDEX):
+    // RunSQL's statements as written, else the SQL preview of Django's (with the project view).
+    const buildsIndexOnly = (o: OperationSummary): boolean => {
+      const p = o.sql ? null : fixContext(ctx).preview()?.operations[ctx.summary.operations.indexOf(o)];
+      const locks = o.sql ? o.sql.map((sql) => lockFact(statementKind(sql), ctx.target).lock) : p && p.cannotPreview === null ? p.statements.map((st) => st.lock.lock) : [];
+      return locks.length > 0 && locks.every((lock) => lock === 'SHARE');
+    };
     for (const data of ops.filter((o) => o.isData)) {
       const schema = ops.filter((s) => isSchema(s) && compatible(data.branches, s.branches));
       if (schema.length === 0) continue;
@@ -88,11 +97,22 @@ export const mixedDataAndSchema: Rule = {
       const at = (o: OperationSummary) => ctx.summary.operations.indexOf(o);
       const first = old.some((s) => at(s) < at(data));
       const then = old.some((s) => at(s) > at(data));
+      // An index build (CREATE INDEX, AddIndex) takes SHARE: reads go on, writes wait (review 36:
+      // actionpopulaire `events/0002` was said to hold ACCESS EXCLUSIVE for a GIN index).
+      const lockOf = (side: OperationSummary[]): 'SHARE' | 'ACCESS EXCLUSIVE' => (side.length > 0 && side.every(buildsIndexOnly) ? 'SHARE' : 'ACCESS EXCLUSIVE');
+      const before = lockOf(old.filter((s) => at(s) < at(data)));
+      const afterLock = lockOf(old.filter((s) => at(s) > at(data)));
       const waits = first
         ? then
-          ? 'The ALTER before the data work holds its ACCESS EXCLUSIVE lock through it, and the one after queues for another at its end, so every query on the table waits for both. '
-          : 'The ALTER runs first and holds its ACCESS EXCLUSIVE lock until the transaction ends, through the whole data work, so every query on the table waits that long. '
-        : 'Every row the data work writes stays locked until the transaction ends, and the ALTER after it then queues for an ACCESS EXCLUSIVE lock, with every new query on the table waiting behind it. ';
+          ? before === 'SHARE' && afterLock === 'SHARE'
+            ? 'The index build before the data work holds its SHARE lock through it, and the one after queues for another at its end, so every write to the table waits for both (reads go on). '
+            : 'The ALTER before the data work holds its ACCESS EXCLUSIVE lock through it, and the one after queues for another at its end, so every query on the table waits for both. '
+          : before === 'SHARE'
+            ? 'The index build runs first and holds its SHARE lock until the transaction ends, through the whole data work, so every write to the table waits that long (reads go on). '
+            : 'The ALTER runs first and holds its ACCESS EXCLUSIVE lock until the transaction ends, through the whole data work, so every query on the table waits that long. '
+        : afterLock === 'SHARE'
+          ? 'Every row the data work writes stays locked until the transaction ends, and the index build after it then queues for a SHARE lock, with every new write to the table waiting behind it. '
+          : 'Every row the data work writes stays locked until the transaction ends, and the ALTER after it then queues for an ACCESS EXCLUSIVE lock, with every new query on the table waiting behind it. ';
       const message =
         severity === 'warning'
           ? `${data.name} changes data in the same migration — the same transaction — as schema changes to existing tables (${names}). ` +
