@@ -492,6 +492,16 @@ describe('fixes of RunSQL statements', () => {
     }
   });
 
+  it('offers no CONCURRENTLY fix for CREATE INDEX IF NOT EXISTS: a failed build leaves an invalid index a retry would keep (review 35: ureport stats/0004)', async () => {
+    const src = migration(`        migrations.RunSQL("CREATE INDEX IF NOT EXISTS stats_day ON shop_order (ref)", migrations.RunSQL.noop),`);
+    const found = await sqlFindings(src);
+    assert.deepEqual(found.map((f) => [f.rule, f.finding.fixes.length]), [['add-index-not-concurrent', 0]]);
+    assert.match(found[0]?.finding.message ?? '', /No rewrite is offered: it says IF NOT EXISTS, and a concurrent build that fails leaves an invalid index named stats_day, which a retry would keep while recording the migration as applied; run `DROP INDEX CONCURRENTLY IF EXISTS stats_day`/);
+    // Without IF NOT EXISTS the retry stops on the name: the fix stands.
+    const plain = await sqlFindings(migration(`        migrations.RunSQL("CREATE INDEX stats_day ON shop_order (ref)", migrations.RunSQL.noop),`));
+    assert.equal(plain[0]?.finding.fixes.length, 1);
+  });
+
   it('offers no CONCURRENTLY fix for ON ONLY (a partitioned parent, which PostgreSQL cannot index concurrently)', async () => {
     const src = migration(`        migrations.RunSQL("CREATE INDEX shop_event_at ON ONLY shop_event (at)", migrations.RunSQL.noop),`);
     const found = await sqlFindings(src, {}, true);

@@ -49,7 +49,7 @@ export interface SqlHazardSite {
   statement: number;
   /** The line the Python string starts on, when the range starts on a later one (where a suppression comment can go). */
   stringLine?: number;
-  /** Written `IF EXISTS`: the author was not sure the object is there. */
+  /** Written `IF EXISTS` (`IF NOT EXISTS` for CREATE INDEX): the author was not sure whether the object is there. */
   ifExists?: true;
   /** Run by a RunPython's code through this call (`cursor.execute()`), not by a RunSQL: no fix edits its string. */
   via?: string;
@@ -132,7 +132,7 @@ function statementFacts(code: string, raw: string, mask: string, base: number): 
       const at = stmtFrom + (/^CREATE\s+(?:UNIQUE\s+)?INDEX/i.exec(m)?.[0].length ?? 0);
       // ON ONLY builds an index of a partitioned table's parent, which PostgreSQL cannot build CONCURRENTLY.
       const fix = /\bON\s+ONLY\b/i.test(index[0]) ? undefined : { at, text: ' CONCURRENTLY' };
-      whole('add-index-not-concurrent', short(`CREATE ${index[1] ? 'UNIQUE ' : ''}INDEX ${index[3] ?? ''} ON ${index[4]}`), tableName(index[4] as string), name, fix);
+      whole('add-index-not-concurrent', short(`CREATE ${index[1] ? 'UNIQUE ' : ''}INDEX ${index[3] ?? ''} ON ${index[4]}`), tableName(index[4] as string), name, fix, /^CREATE\s+(?:UNIQUE\s+)?INDEX\s+IF\s+NOT\s+EXISTS\b/i.test(m));
     }
     return facts;
   }

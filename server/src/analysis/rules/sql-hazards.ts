@@ -289,6 +289,12 @@ function describeSite(ctx: ProjectRuleContext, { site, op }: JudgedSite): { mess
       const unique = /^ADD\b|PRIMARY|UNIQUE\s*\(/i.test(site.what) && !/^CREATE/i.test(site.what);
       if (unique) return { message: `${head} builds its index under an ACCESS EXCLUSIVE lock: every read and write waits for the whole build. Instead, build the index with \`CREATE UNIQUE INDEX CONCURRENTLY\` (atomic = False), then \`ADD CONSTRAINT … USING INDEX\`.`, fixes: [] };
       if (site.via) return { message: `${head}: ${LOCK.share}. Instead, build it with \`CREATE INDEX CONCURRENTLY\` in a migration of its own with \`atomic = False\` (a RunSQL, or this code).`, fixes: [] };
+      // A concurrent build that fails leaves an INVALID index of its name, which IF NOT EXISTS would keep
+      // on the retry, recording the migration as applied (review 35: ureport `stats/0004` and 21 more).
+      if (site.ifExists) {
+        const name = site.name ?? '<name>';
+        return { message: `${head}: ${LOCK.share}. Instead, write \`CREATE INDEX CONCURRENTLY\` in a migration with \`atomic = False\`. No rewrite is offered: it says IF NOT EXISTS, and a concurrent build that fails leaves an invalid index named ${name}, which a retry would keep while recording the migration as applied; run \`DROP INDEX CONCURRENTLY IF EXISTS ${name}\` as a statement of its own just before it, or drop IF NOT EXISTS.`, fixes: [] };
+      }
       const { fix, note } = outsideTransaction(ctx, site, 'Build the index CONCURRENTLY (atomic = False)');
       return { message: `${head}: ${LOCK.share}. Instead, write \`CREATE INDEX CONCURRENTLY\` in a migration with \`atomic = False\`.${note}`, fixes: fix ? [fix] : [] };
     }
