@@ -51,6 +51,18 @@ describe('runpython-no-reverse: no no-op reverse where it would hurt', () => {
     }
   });
 
+  it("offers none where a file field's save() saves the object the code builds (review 35: ureport assets/0002)", async () => {
+    const body = '    for post in Post.objects.all():\n        tag = Tag()\n        tag.name = post.title\n        tag.icon.save(post.slug + ".png", post.cover, save=True)';
+    const f = await noReverse(migration(body));
+    assert.deepEqual(f.fixes, []);
+    assert.match(f.message, /No fix is offered: it inserts rows \(line 10: a file field's save\(\) saves its new object too\)/);
+    // save= defaults to True; told False, or on a row fetched (an update), the offer stands; a storage's save() writes a file only.
+    assert.deepEqual((await noReverse(migration(body.replace(', save=True', '')))).fixes, []);
+    for (const other of [body.replace('save=True', 'save=False'), body.replace('tag = Tag()', 'tag = Tag.objects.get(name=post.title)'), '    for post in Post.objects.all():\n        default_storage.save(post.slug + ".png", post.cover)']) {
+      assert.equal((await noReverse(migration(other))).fixes.length, 2, other);
+    }
+  });
+
   it('offers it where inserting again finds what the first run made, or the rows go with the rollback', async () => {
     const cases = [
       // Looked up first: a second run finds the row.

@@ -303,7 +303,7 @@ export function inserts(w: WriteCall): boolean {
  * `note.save()`, review 28: tock `hours/0031`): every binding of it in the function is a call of a
  * class (a capitalised name, or one bound to apps.get_model in the function).
  */
-function builtBeforeSave(name: string, save: Node): boolean {
+export function builtBeforeSave(name: string, save: Node): boolean {
   let fn: Node | null = save.parent;
   while (fn && fn.type !== 'function_definition') fn = fn.parent;
   const body = fn?.childForFieldName('body');

@@ -2,12 +2,12 @@
 import { unitOf } from '../code-flow';
 import type { CodeIndex, UnitFacts } from '../code-facts';
 import { runPythonReverseFixes } from '../fixes/reverse-fixes';
-import { changedAgain, inserts } from '../fixes/rerun-safety';
+import { builtBeforeSave, changedAgain, inserts } from '../fixes/rerun-safety';
 import type { Operation } from '../operations';
 import { historicalModelRef } from '../historical-models';
 import { oneLine } from '../fixes/loop-chain';
 import type { Scope } from '../scope';
-import { rangeOf, type Node } from '../syntax';
+import { callArguments, rangeOf, type Node } from '../syntax';
 import { lineOf, type Rule, type RuleContext } from './rule';
 import { irreversibleStop as stops } from './reverse-stop';
 
@@ -53,6 +53,8 @@ function noopWouldHurt(op: Operation, index: CodeIndex, ctx: RuleContext): strin
   // `create_node(...)` per page: djangocms `cms/0018`): inserts all the same.
   const aliased = unit ? aliasedCreate(index.reachable(unit), created) : null;
   if (aliased) return `it inserts rows (line ${lineOf(aliased)}, through ${aliased.childForFieldName('function')?.text ?? 'a name'}, a manager's create()): with a reverse that does nothing, migrating forward again after a rollback would insert them a second time, so write one that deletes them`;
+  const filed = unit ? fileFieldInsert(index.reachable(unit), created) : null;
+  if (filed) return `it inserts rows (line ${lineOf(filed)}: a file field's save() saves its new object too): with a reverse that does nothing, migrating forward again after a rollback would insert them a second time, so write one that deletes them`;
   // A value rebuilt from itself (`cat = "[" + cat + "]"`, review 27: fiduswriter usermedia/0004): run
   // again after a no-op rollback, it wraps the rows a second time.
   for (const facts of unit ? index.reachable(unit) : []) {
@@ -88,6 +90,31 @@ function aliasedCreate(units: readonly UnitFacts[], created: ReadonlySet<string>
       return callee?.type === 'identifier' && names.has(callee.text) && !lookedUpFirst(c);
     });
     if (call) return call;
+  }
+  return null;
+}
+
+/**
+ * A file field's save() on an object the function builds (`image = Image()`, then
+ * `image.image.save(name, content)`): FieldFile.save() saves the instance as well unless told
+ * `save=False`, inserting its row (review 35: ureport `assets/0002` copies each background into a
+ * new Image so). Null when none, or when the row goes into a table this migration creates.
+ */
+function fileFieldInsert(units: readonly UnitFacts[], created: ReadonlySet<string>): Node | null {
+  for (const f of units) {
+    for (const call of f.unit.node.descendantsOfType('call')) {
+      const callee = call.childForFieldName('function');
+      const field = callee?.type === 'attribute' && callee.childForFieldName('attribute')?.text === 'save' ? callee.childForFieldName('object') : null;
+      const root = field?.type === 'attribute' ? field.childForFieldName('object') : null;
+      if (root?.type !== 'identifier') continue;
+      const args = callArguments(call);
+      if (args.positional.length + (args.keywords.has('name') ? 1 : 0) + (args.keywords.has('content') ? 1 : 0) < 2) continue;
+      if ((args.keywords.get('save') ?? args.positional[2])?.text === 'False') continue;
+      if (!builtBeforeSave(root.text, call) || lookedUpFirst(call)) continue;
+      const cls = f.unit.node.descendantsOfType('assignment').find((a) => a.childForFieldName('left')?.text === root.text)?.childForFieldName('right')?.childForFieldName('function') ?? null;
+      if (writesNewTable(cls, created, f.locals)) continue;
+      return call;
+    }
   }
   return null;
 }
