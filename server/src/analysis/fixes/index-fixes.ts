@@ -206,6 +206,30 @@ function blockedMove(ctx: ProjectRuleContext, moving: readonly Conversion[]): st
   return null;
 }
 
+/** The names of the indexes and constraints SQL builds, or drops. */
+const namesIn = (sql: readonly string[], re: RegExp): string[] => sql.flatMap((st) => [...st.matchAll(re)].map((m) => (m[1] ?? m[2]) as string));
+const BUILT = /ADD CONSTRAINT "([^"]+)"|CREATE (?:UNIQUE )?INDEX (?:CONCURRENTLY )?"([^"]+)"/g;
+const DROPPED = /DROP CONSTRAINT (?:IF EXISTS )?"([^"]+)"|DROP INDEX (?:CONCURRENTLY )?(?:IF EXISTS )?"([^"]+)"/g;
+
+/**
+ * Why no concurrent fix when an index operation builds again what an earlier operation of the
+ * migration drops (review 35: ureport `flows/0002` turns unique_together into a UniqueConstraint of
+ * the same name): built concurrently, in its own transaction, the table would go without it until
+ * the build ends — duplicates could come in and fail the build. Null when nothing is rebuilt.
+ */
+function rebuiltAfterDrop(fc: FixContext, ops: readonly OperationSummary[], convs: readonly Conversion[]): string | null {
+  for (const c of convs) {
+    const built = namesIn(operationSql(fc, c.op) ?? [], BUILT);
+    if (built.length === 0) continue;
+    for (const earlier of ops.slice(0, ops.indexOf(c.op))) {
+      const dropped = namesIn(operationSql(fc, earlier) ?? [], DROPPED);
+      const same = built.find((n) => dropped.includes(n));
+      if (same) return `${earlier.label} drops ${same} and ${c.op.label} builds it again: built concurrently, outside this transaction, the table would be without it until the build ends; when the two are the same, leave the database alone instead (both operations as state_operations of a SeparateDatabaseAndState with no database_operations)`;
+    }
+  }
+  return null;
+}
+
 function importEdit(fc: FixContext, names: readonly string[]): TextEdit | null {
   const missing = names.filter((n) => !fc.text.imports().some((i) => i.names.includes(n)));
   if (missing.length === 0) return null;
@@ -221,6 +245,8 @@ function plan(ctx: ProjectRuleContext, fc: FixContext): MigrationPlan {
   const convs = conversions(ctx, fc);
   const ops = new Set(convs.map((c) => c.op));
   if (convs.length === 0) return noFix();
+  const rebuilt = rebuiltAfterDrop(fc, summary.operations, convs);
+  if (rebuilt) return noFix(ops, rebuilt);
   const imported = [...new Set(convs.flatMap((c) => (c.imported ? [c.imported] : [])))];
   const alone = summary.operations.every((op) => op.container !== null || ops.has(op));
   if (alone || summary.atomic === false) {
