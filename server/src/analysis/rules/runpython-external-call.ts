@@ -1,6 +1,6 @@
 /**
  * runpython-external-call: RunPython code (or a same-file helper it calls) reaches outside the
- * database — HTTP, e-mail, a task queue, a cloud API, files it writes, a management command. Names
+ * database — HTTP, e-mail, a task queue, a cloud API, files it writes, a management command, Django's cache. Names
  * are resolved through the file's imports, so `from requests import post` counts and a local
  * function called `send` does not.
  */
@@ -8,7 +8,7 @@ import { callArguments, rangeOf, dottedName, staticString, type Node } from '../
 import { runPythonCode, type UnitNames, walkUnit } from '../runpython-code';
 import { snippet, type Rule } from './rule';
 
-type Kind = 'network' | 'e-mail' | 'task queue' | 'cloud API' | 'file system' | 'management command';
+type Kind = 'network' | 'e-mail' | 'task queue' | 'cloud API' | 'file system' | 'management command' | 'cache';
 
 /** Qualified callee -> what it does. A trailing `.*` matches any attribute of the module. */
 const CALLS: ReadonlyArray<[RegExp, Kind]> = [
@@ -39,6 +39,10 @@ const CALLS: ReadonlyArray<[RegExp, Kind]> = [
   [/^os\.(remove|unlink|rename|renames|replace|makedirs|mkdir|rmdir|removedirs|truncate|symlink|link)$/, 'file system'],
   [/^shutil\.(copy|copy2|copyfile|copytree|move|rmtree|make_archive|unpack_archive)$/, 'file system'],
   [/^django\.core\.management\.call_command$/, 'management command'],
+  // Django's cache: what stores a value in it (review 35: ureport `stats/0020`, `0032`, `0033` keep their
+  // progress there, ahead of rows a failed migration rolls back). Deleting keys (invalidating what the
+  // data change made stale, ureport `contacts/0006`) leaves nothing to disagree with the database.
+  [/^django\.core\.cache\.cache\.(set|add|set_many|incr|decr|get_or_set)$/, 'cache'],
 ];
 
 /** Functions that open a file with a mode (their second argument, or `mode=`). */
@@ -72,7 +76,7 @@ function writesFile(call: Node, fn: Node, names: UnitNames): boolean {
 }
 
 /** A superset, by text, of what CALLS, TASK_METHODS and EMAIL_CLASSES can match. */
-const MAY_CALL_OUT = /\b(?:requests|httpx|github3?|gitlab|Github|Gitlab|urllib[23]?|aiohttp|http|httplib2?|socket|ftplib|smtplib|mail|boto3?|django_rq|django_q|celery|delay|apply_async|send_task|send_messages|open|write_text|write_bytes|os|shutil|call_command)\b/;
+const MAY_CALL_OUT = /\b(?:requests|httpx|github3?|gitlab|Github|Gitlab|urllib[23]?|aiohttp|http|httplib2?|socket|ftplib|smtplib|mail|boto3?|django_rq|django_q|celery|delay|apply_async|send_task|send_messages|open|write_text|write_bytes|os|shutil|call_command|cache)\b/;
 
 const EMAIL_CLASSES = /^django\.core\.mail(\.message)?\.(EmailMessage|EmailMultiAlternatives)$/;
 const TASK_METHODS = new Set(['delay', 'apply_async', 'send_task']);
@@ -84,6 +88,7 @@ const WHY: Record<Kind, string> = {
   'cloud API': 'talks to a cloud API',
   'file system': 'changes files on disk',
   'management command': 'runs a management command',
+  cache: "stores a value in Django's cache",
 };
 
 /** What to do instead, per kind. */
@@ -94,6 +99,7 @@ const INSTEAD: Record<Kind, string> = {
   'task queue': AFTER_DEPLOY,
   'cloud API': AFTER_DEPLOY,
   'file system': 'a file written here is not rolled back with the transaction, and exists only on the host that ran the migration (not in the next container, nor where the migration is reversed): keep what the migration needs in the database.',
+  cache: 'the cache is not rolled back with the transaction: a failed migration leaves it saying the rolled-back work was done (a progress marker then skips those rows on the retry), and it is not the cache of every database the migration runs on: keep what the migration needs in the database.',
   'management command': "the command runs today's code with today's models (not the historical ones apps.get_model() gives) against the schema as this migration leaves it, and breaks when either changes: write what it does here with apps.get_model(), or run the command once after the deploy.",
 };
 
