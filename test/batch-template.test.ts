@@ -1690,6 +1690,18 @@ class Migration(migrations.Migration):
     // An error of something else (a lookup) is no database error of the write: batched as before.
     const other = (await lint(wrap(body('KeyError')))).findings.find((f) => f.rule === 'unbatched-save-loop');
     assert.ok(other?.fixes.some((x) => x.title.startsWith('Batch this loop')), other?.message);
+    // A handler that raises it again lets it through (review 35: ureport polls/0029's `except Exception as e: raise e`).
+    const handled = (caught: string, block: string) => wrap(body(caught).replace(/pass$/, block));
+    for (const [caught, block] of [['Exception as e', 'print(e)\n            raise e'], ['Exception', 'raise']]) {
+      const again = (await lint(handled(caught, block))).findings.find((f) => f.rule === 'unbatched-save-loop');
+      assert.doesNotMatch(again?.message ?? '', /which catches its errors/, block);
+      assert.ok(again?.fixes.some((x) => x.title.startsWith('Batch this loop')), `${block}: ${again?.message}`);
+    }
+    // …but not one that may leave another way first, nor one raising something else.
+    for (const block of ['if e.args:\n                continue\n            raise', 'raise ValueError(e)']) {
+      const swallowed = (await lint(handled('Exception as e', block))).findings.find((f) => f.rule === 'unbatched-save-loop');
+      assert.match(swallowed?.message ?? '', /which catches its errors/, block);
+    }
   });
 
   it('writes no bulk rewrite for a loop that queries the table it writes, unless the query asks only for its own row', async () => {

@@ -350,11 +350,28 @@ const BROAD = /^(?:Exception|BaseException|(?:[\w.]*\.)?(?:DatabaseError|Integri
  * atomic block of their own: inside one batch's transaction, a caught error marks the batch for
  * rollback, and the block then throws the whole batch away without raising.
  */
-/** A `try` whose `except` catches database errors (a bare one, `Exception`, `IntegrityError`, …). */
+/**
+ * An `except` block that raises what it caught again, whatever it does first (`except Exception as e:
+ * log(e); raise e`): it lets the error through (review 35: ureport `polls/0029` was said to catch them).
+ */
+function raisesAgain(clause: Node, caught: Node | undefined): boolean {
+  const block = clause.namedChildren.find((x) => x.type === 'block');
+  const statements = block?.namedChildren.filter((x) => x.type !== 'comment') ?? [];
+  const last = statements[statements.length - 1];
+  if (last?.type !== 'raise_statement') return false;
+  const raised = last.namedChildren.filter((x) => x.type !== 'comment');
+  const alias = caught?.type === 'as_pattern' ? caught.childForFieldName('alias')?.text ?? caught.namedChildren[1]?.text : undefined;
+  const again = raised.length === 0 || (raised.length === 1 && alias !== undefined && raised[0]?.text === alias);
+  // Nothing before it may leave the block another way.
+  return again && statements.slice(0, -1).every((st) => st.descendantsOfType(['return_statement', 'continue_statement', 'break_statement']).length === 0 && !['return_statement', 'continue_statement', 'break_statement'].includes(st.type));
+}
+
+/** A `try` whose `except` catches database errors (a bare one, `Exception`, `IntegrityError`, …) and does not raise them again. */
 function catchesDatabaseErrors(n: Node): boolean {
   return n.namedChildren.some((c) => {
     if (c.type !== 'except_clause') return false;
     const caught = c.namedChildren.find((x) => x.type !== 'block' && x.type !== 'comment');
+    if (raisesAgain(c, caught)) return false;
     if (!caught) return true; // a bare except
     const value = caught.type === 'as_pattern' ? caught.namedChildren[0] : caught;
     const names = value?.type === 'tuple' ? value.namedChildren.map((x) => x.text) : [value?.text ?? ''];
