@@ -116,6 +116,14 @@ describe('RunSQL statements under the schema rules', () => {
     ]);
   });
 
+  it('an exclusion constraint builds its index under ACCESS EXCLUSIVE, with no concurrent way and no fix (review 36: actionpopulaire elus/0008)', async () => {
+    const src = migration(`        migrations.RunSQL("ALTER TABLE shop_order ADD CONSTRAINT shop_order_no_overlap EXCLUDE USING gist (listing_id WITH =, during WITH &&)", migrations.RunSQL.noop),`);
+    const found = await sqlFindings(src);
+    assert.deepEqual(found.map((f) => [f.rule, f.text, f.finding.fixes.length]), [['add-index-not-concurrent', 'ADD CONSTRAINT shop_order_no_overlap EXCLUDE USING gist (listing_id WITH =, during WITH &&)', 0]]);
+    assert.match(found[0]?.finding.message ?? '', /exclusion constraint's index under an ACCESS EXCLUSIVE lock[^]*no concurrent way to add one/);
+    assert.doesNotMatch(found[0]?.finding.message ?? '', /USING INDEX\b(?! for EXCLUDE)/);
+  });
+
   it('stays silent on the safe forms', async () => {
     const src = migration(`        migrations.RunSQL("CREATE INDEX CONCURRENTLY IF NOT EXISTS shop_order_ref ON shop_order (ref)", migrations.RunSQL.noop),
         migrations.RunSQL("DROP INDEX CONCURRENTLY IF EXISTS shop_order_old", migrations.RunSQL.noop),

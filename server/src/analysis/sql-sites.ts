@@ -219,6 +219,8 @@ function statementFacts(code: string, raw: string, mask: string, base: number): 
         if (!/\bUSING\s+INDEX\b/i.test(text)) push('add-index-not-concurrent', short(text));
         break;
       default:
+        // An exclusion constraint builds its index under the ALTER's ACCESS EXCLUSIVE lock, with no concurrent way (review 36: actionpopulaire `elus/0008`).
+        if (/^ADD\s+(?:CONSTRAINT\s+(?:"(?:[^"]|"")*"|[\w$]+)\s+)?EXCLUDE\b/i.test(text)) push('add-index-not-concurrent', short(text));
         if (/^SET\s+(?:TABLESPACE|LOGGED|UNLOGGED)\b/i.test(text)) push('blocking-sql', `ALTER TABLE … ${short(text)}`);
     }
   }

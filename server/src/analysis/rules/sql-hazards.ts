@@ -286,6 +286,7 @@ function describeSite(ctx: ProjectRuleContext, { site, op }: JudgedSite): { mess
   switch (site.rule) {
     case 'add-index-not-concurrent': {
       if (!pg) return null;
+      if (/^ADD\s+(?:CONSTRAINT\s+\S+\s+)?EXCLUDE\b/i.test(site.what)) return { message: `${head} builds the exclusion constraint's index under an ACCESS EXCLUSIVE lock: every read and write waits for the whole build, and PostgreSQL has no concurrent way to add one (no CONCURRENTLY, no USING INDEX for EXCLUDE). Add it while the table is small, or at a quiet time with a short lock_timeout, in a migration of its own.`, fixes: [] };
       const unique = /^ADD\b|PRIMARY|UNIQUE\s*\(/i.test(site.what) && !/^CREATE/i.test(site.what);
       if (unique) return { message: `${head} builds its index under an ACCESS EXCLUSIVE lock: every read and write waits for the whole build. Instead, build the index with \`CREATE UNIQUE INDEX CONCURRENTLY\` (atomic = False), then \`ADD CONSTRAINT … USING INDEX\`.`, fixes: [] };
       if (site.via) return { message: `${head}: ${LOCK.share}. Instead, build it with \`CREATE INDEX CONCURRENTLY\` in a migration of its own with \`atomic = False\` (a RunSQL, or this code).`, fixes: [] };
