@@ -210,21 +210,34 @@ function blockedMove(ctx: ProjectRuleContext, moving: readonly Conversion[]): st
 const namesIn = (sql: readonly string[], re: RegExp): string[] => sql.flatMap((st) => [...st.matchAll(re)].map((m) => (m[1] ?? m[2]) as string));
 const BUILT = /ADD CONSTRAINT "([^"]+)"|CREATE (?:UNIQUE )?INDEX (?:CONCURRENTLY )?"([^"]+)"/g;
 const DROPPED = /DROP CONSTRAINT (?:IF EXISTS )?"([^"]+)"|DROP INDEX (?:CONCURRENTLY )?(?:IF EXISTS )?"([^"]+)"/g;
+/** A unique index or constraint built, and the table it is built on. */
+const BUILDS_UNIQUE = /^(?:ALTER TABLE "([^"]+)" ADD CONSTRAINT "[^"]+" (?:UNIQUE|PRIMARY KEY)\b|CREATE UNIQUE INDEX (?:CONCURRENTLY )?"[^"]+" ON "([^"]+)")/;
+const DROPS_ON = /^ALTER TABLE "([^"]+)" DROP CONSTRAINT\b/;
 
 /**
  * Why no concurrent fix when an index operation builds again what an earlier operation of the
  * migration drops (review 35: ureport `flows/0002` turns unique_together into a UniqueConstraint of
- * the same name): built concurrently, in its own transaction, the table would go without it until
- * the build ends — duplicates could come in and fail the build. Null when nothing is rebuilt.
+ * the same name), or builds a unique one after a constraint of its table was dropped (the same
+ * change under a new name): built concurrently, outside this transaction, the table would go
+ * without it — without uniqueness — until the build ends, and duplicates could come in and fail
+ * the build. Null when nothing is rebuilt.
  */
 function rebuiltAfterDrop(fc: FixContext, ops: readonly OperationSummary[], convs: readonly Conversion[]): string | null {
   for (const c of convs) {
-    const built = namesIn(operationSql(fc, c.op) ?? [], BUILT);
+    const sql = operationSql(fc, c.op) ?? [];
+    const built = namesIn(sql, BUILT);
+    const uniqueOn = new Set(sql.flatMap((st) => {
+      const m = BUILDS_UNIQUE.exec(st);
+      return m ? [(m[1] ?? m[2]) as string] : [];
+    }));
     if (built.length === 0) continue;
     for (const earlier of ops.slice(0, ops.indexOf(c.op))) {
-      const dropped = namesIn(operationSql(fc, earlier) ?? [], DROPPED);
+      const before = operationSql(fc, earlier) ?? [];
+      const dropped = namesIn(before, DROPPED);
       const same = built.find((n) => dropped.includes(n));
       if (same) return `${earlier.label} drops ${same} and ${c.op.label} builds it again: built concurrently, outside this transaction, the table would be without it until the build ends; when the two are the same, leave the database alone instead (both operations as state_operations of a SeparateDatabaseAndState with no database_operations)`;
+      const table = before.map((st) => DROPS_ON.exec(st)?.[1]).find((t) => t !== undefined && uniqueOn.has(t));
+      if (table) return `${earlier.label} drops a constraint of "${table}" and ${c.op.label} builds a unique one after it: built concurrently, outside this transaction, the table would go without uniqueness until the build ends; build the new one first (concurrently, in a migration of its own), then drop the old one`;
     }
   }
   return null;
