@@ -131,3 +131,24 @@ export function armsNotRunOn(conditions: ReadonlyArray<Node | null>, scope: Scop
 export function runsOn(branches: ReadonlyArray<{ notOn?: readonly DatabaseVendor[] }>, vendor: DatabaseVendor): boolean {
   return !branches.some((b) => b.notOn?.includes(vendor));
 }
+
+/**
+ * Whether `node` sits in an arm of an `if` / `elif` / `else` (within its function) that certainly does
+ * not run on `vendor`: a loop under `else:` after `if connection.vendor == 'postgresql':` runs on the
+ * other backends only (review 38: patchwork `0007` and `0039` save row by row on SQLite, and run one
+ * `UPDATE … FROM` on PostgreSQL).
+ */
+export function inArmNotRunOn(node: Node, scope: Scope, vendor: DatabaseVendor): boolean {
+  for (let child: Node = node, p = node.parent; p && p.type !== 'function_definition' && p.type !== 'module'; child = p, p = p.parent) {
+    if (p.type !== 'if_statement') continue;
+    const conditions: Array<Node | null> = [p.childForFieldName('condition')];
+    const arms: Array<Node | null> = [p.childForFieldName('consequence')];
+    for (const alt of p.childrenForFieldName('alternative')) {
+      conditions.push(alt.type === 'elif_clause' ? alt.childForFieldName('condition') : null);
+      arms.push(alt);
+    }
+    const arm = arms.findIndex((a) => a?.id === child.id);
+    if (arm >= 0 && armsNotRunOn(conditions, scope)[arm]?.includes(vendor)) return true;
+  }
+  return false;
+}

@@ -3,6 +3,7 @@
  * save()/delete(), manager create()/get_or_create()/update_or_create(), or a same-file helper that
  * does), unless it iterates a bounded collection or collects the rows for bulk_update/bulk_create.
  */
+import { inArmNotRunOn } from '../vendor-branch';
 import type { LoopFacts, UnitFacts, WriteCall } from '../code-facts';
 import type { ModelFields, ProjectView } from '../project/view';
 import type { Operation } from '../operations';
@@ -540,6 +541,8 @@ export const unbatchedSaveLoop: Rule = {
           // A fix's look at its own text wants only some loops: the others cost their templates for nothing.
           if (wanted && !wanted.has(key(headerRange(loop).start))) continue;
           if (direction === 'forward' && newEmptyTable(loop, facts.locals, op, ctx)) continue;
+          // A loop in an arm for other database backends does not run on the target's.
+          if (inArmNotRunOn(loop.node, facts.locals, ctx.target.vendor)) continue;
           // Name the write on the loop's own row when there is one: it is what the fix rewrites.
           const first = writes.find((w) => w.receiverRoot && loop.targets.includes(w.receiverRoot)) ?? writes[0];
           if (!first) continue;
