@@ -155,6 +155,37 @@ class Migration(migrations.Migration):
     assert.deepEqual(index?.fixes.map((f) => f.title), ['Add reverse_sql: DROP INDEX IF EXISTS blog_tag_name;']);
   });
 
+  it('offers no RunSQL no-op where migrating forward again would fail or insert twice (review 37: les-emplois approvals/0006)', async () => {
+    const sql = (text: string, ops = '') => `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("blog", "0001_initial")]
+
+    operations = [
+${ops}        migrations.RunSQL(${JSON.stringify(text)}),
+    ]
+`;
+    const titles = async (text: string, ops?: string) => {
+      const f = (await lint(sql(text, ops))).findings.find((x) => x.rule === 'runsql-no-reverse');
+      assert.ok(f, text);
+      return { titles: f.fixes.map((x) => x.title), message: f.message };
+    };
+    const dropped = await titles('DROP TABLE blog_legacy');
+    assert.deepEqual(dropped.titles, []);
+    assert.match(dropped.message, /A no-op reverse is not offered: migrating forward again after such a rollback would run `DROP TABLE blog_legacy` a second time, while what the first run did is still there: it fails, or does the work twice\.$/);
+    for (const once of ['ALTER TABLE blog_post ADD COLUMN score integer', 'ALTER TABLE blog_post RENAME COLUMN title TO headline', 'CREATE TRIGGER t AFTER INSERT ON blog_post FOR EACH ROW EXECUTE FUNCTION f()']) {
+      assert.ok(!(await titles(once)).titles.some((t) => t.endsWith('.noop')), once);
+    }
+    assert.match((await titles("INSERT INTO blog_tag (name) VALUES ('news')")).message, /it inserts its rows again\.$/);
+    // Statements that can run again keep the offer; so do those on a table the same migration creates (its rollback drops it).
+    for (const again of ['DROP TABLE IF EXISTS blog_legacy', "UPDATE blog_post SET title = '' WHERE title IS NULL", 'CREATE OR REPLACE VIEW blog_recent AS SELECT 1', 'ALTER TABLE IF EXISTS blog_old RENAME TO blog_new']) {
+      assert.ok((await titles(again)).titles.includes('Add reverse_sql=migrations.RunSQL.noop'), again);
+    }
+    const created = '        migrations.CreateModel(name="Note", fields=[("id", models.AutoField(primary_key=True))]),\n';
+    assert.ok((await titles('CREATE TRIGGER t AFTER INSERT ON blog_note FOR EACH ROW EXECUTE FUNCTION f()', created)).titles.includes('Add reverse_sql=migrations.RunSQL.noop'));
+  });
+
   it('offers none for code that rebuilds a value from itself, which a second run would rebuild again (review 27: fiduswriter usermedia/0004)', async () => {
     const wrapped = await noReverse(migration('    for post in Post.objects.all().iterator():\n        post.title = "[" + post.title + "]"\n        post.save()'));
     assert.deepEqual(wrapped.fixes, []);

@@ -4,6 +4,7 @@
  * statements have an unambiguous undo.
  */
 import type { Operation } from '../operations';
+import type { SqlStatement } from '../sql';
 import type { Scope } from '../scope';
 import type { Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
@@ -55,7 +56,36 @@ export function runPythonReverseFixes(op: Operation, source: string, moduleScope
   return fixes;
 }
 
-export function runSqlReverseFixes(op: Operation, source: string): Fix[] {
+const OBJECT = String.raw`(?:TABLE|INDEX|VIEW|MATERIALIZED\s+VIEW|SEQUENCE|TYPE|SCHEMA|EXTENSION|TRIGGER|DOMAIN)`;
+const DROP_ONCE = new RegExp(String.raw`^DROP\s+${OBJECT}\s+(?:CONCURRENTLY\s+)?(?!IF\s+EXISTS\b)`, 'i');
+const CREATE_ONCE = new RegExp(String.raw`^CREATE\s+(?:UNIQUE\s+)?${OBJECT}\s+(?:CONCURRENTLY\s+)?(?!IF\s+NOT\s+EXISTS\b)`, 'i');
+/** ALTER TABLE actions a second run stops on: the column or constraint is there already, or gone. */
+const ALTER_ONCE = /^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?\S+\s+(?:ADD\s+(?:COLUMN\s+)?(?!IF\s+NOT\s+EXISTS\b|CONSTRAINT\b|CHECK\b|UNIQUE\b|PRIMARY\b|FOREIGN\b)|ADD\s+CONSTRAINT\b|DROP\s+(?:COLUMN\s+)?(?!IF\s+EXISTS\b)|DROP\s+CONSTRAINT\s+(?!IF\s+EXISTS\b)|RENAME\b)/i;
+
+/**
+ * The first statement that, run again after a rollback that undid nothing, fails or writes its rows
+ * twice: `DROP TABLE x` (gone already), `CREATE INDEX x` (there already), `ADD COLUMN`, `RENAME`, an
+ * INSERT (review 37: les-emplois `approvals/0006` dropped a table with no IF EXISTS, and the no-op
+ * reverse made a rollback seem to work while the next migrate failed). Null when each can run again.
+ */
+export function notRerunnable(statements: readonly SqlStatement[], created: ReadonlySet<string> = new Set()): SqlStatement | null {
+  return statements.find((st) => {
+    const code = st.code.trim();
+    // A table this migration's CreateModel makes goes with the rollback, and its indexes and triggers with it.
+    const table = /^(?:CREATE\b[^;]*?\bON\s+(?:ONLY\s+)?|ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?|INSERT\s+INTO\s+)"?([\w$.]+)"?/i.exec(code)?.[1]?.toLowerCase();
+    if (table && [...created].some((m) => table === m || table.endsWith(`_${m}`))) return false;
+    // ALTER TABLE IF EXISTS old RENAME TO new: the second run finds no `old`, and does nothing.
+    if (/^ALTER\s+TABLE\s+IF\s+EXISTS\s+\S+\s+RENAME\s+TO\b/i.test(code)) return false;
+    return DROP_ONCE.test(code) || CREATE_ONCE.test(code) || ALTER_ONCE.test(code) || /^INSERT\b/i.test(code);
+  }) ?? null;
+}
+
+/** The models (lower-case) the migration's operations create, whose tables a rollback drops. */
+export function createdModels(ops: readonly Operation[]): Set<string> {
+  return new Set(ops.flatMap((o) => (o.createsModel ? [o.createsModel.toLowerCase()] : [])));
+}
+
+export function runSqlReverseFixes(op: Operation, source: string, created: ReadonlySet<string> = new Set()): Fix[] {
   const rs = op.runSql;
   const sqlNode = rs?.sql?.node;
   if (!rs || !sqlNode) return [];
@@ -69,6 +99,8 @@ export function runSqlReverseFixes(op: Operation, source: string): Fix[] {
   }
   // `reverse_sql=None` written out is the authors' choice to stop a rollback here (review 26,
   // tilavarauspalvelu 0114: a rollback past it would drop a view through a CASCADE): no no-op for it.
-  if (!reverse) fixes.push({ title: `Add reverse_sql=${noop}`, edits: [setReverse(sqlNode, reverse, 'reverse_sql', noop, source)], isPreferred: !inverse, safe: false });
+  // Nor where migrating forward again after such a rollback would fail or insert twice.
+  const once = rs.sql?.state === 'known' ? notRerunnable(rs.sql.statements, created) : null;
+  if (!reverse && !once) fixes.push({ title: `Add reverse_sql=${noop}`, edits: [setReverse(sqlNode, reverse, 'reverse_sql', noop, source)], isPreferred: !inverse, safe: false });
   return fixes;
 }

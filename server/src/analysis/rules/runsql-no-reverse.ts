@@ -1,7 +1,13 @@
 /** runsql-no-reverse: RunSQL without reverse_sql (or with reverse_sql=None). */
-import { runSqlReverseFixes } from '../fixes/reverse-fixes';
+import { createdModels, notRerunnable, runSqlReverseFixes } from '../fixes/reverse-fixes';
 import { rangeOf } from '../syntax';
 import type { Rule } from './rule';
+
+/** A statement on one line, shortened for a message. */
+const oneLine = (text: string): string => {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 60 ? `${flat.slice(0, 59)}…` : flat;
+};
 import { irreversibleStop as stops } from './reverse-stop';
 
 export const runsqlNoReverse: Rule = {
@@ -11,18 +17,22 @@ export const runsqlNoReverse: Rule = {
     defaultSeverity: 'warning',
   },
   check(ctx) {
+    const created = createdModels(ctx.model.operations);
     for (const op of ctx.model.operations) {
       const rs = op.runSql;
       if (!rs || !op.argumentsReliable || rs.reverseState === 'present') continue;
       const how = rs.reverseState === 'none' ? 'passes reverse_sql=None' : 'has no reverse_sql';
+      const once = rs.sql?.state === 'known' ? notRerunnable(rs.sql.statements, created) : null;
       ctx.report({
         range: rangeOf(op.callee),
         message:
           `${op.name} ${how}: \`migrate\` cannot roll this migration back and ${stops(op.container?.name)}. ` +
           (rs.reverseState === 'none'
             ? `If None is on purpose (the change cannot be undone), say why in a suppression; else give it the inverse SQL (a no-op reverse is not offered for an explicit None).`
-            : `Give it the inverse SQL, or migrations.RunSQL.noop when nothing needs undoing.`),
-        fixes: runSqlReverseFixes(op, ctx.source),
+            : once
+              ? `Give it the inverse SQL. A no-op reverse is not offered: migrating forward again after such a rollback would run \`${oneLine(once.text)}\` a second time, while what the first run did is still there: it ${/^\s*INSERT\b/i.test(once.code) ? 'inserts its rows again' : 'fails, or does the work twice'}.`
+              : `Give it the inverse SQL, or migrations.RunSQL.noop when nothing needs undoing.`),
+        fixes: runSqlReverseFixes(op, ctx.source, created),
       });
     }
   },
