@@ -56,7 +56,7 @@ export function runPythonReverseFixes(op: Operation, source: string, moduleScope
   return fixes;
 }
 
-const OBJECT = String.raw`(?:TABLE|INDEX|VIEW|MATERIALIZED\s+VIEW|SEQUENCE|TYPE|SCHEMA|EXTENSION|TRIGGER|DOMAIN)`;
+const OBJECT = String.raw`(?:TABLE|INDEX|VIEW|MATERIALIZED\s+VIEW|SEQUENCE|TYPE|SCHEMA|EXTENSION|TRIGGER|DOMAIN|FUNCTION|PROCEDURE|AGGREGATE|COLLATION|TEXT\s+SEARCH\s+(?:CONFIGURATION|DICTIONARY|PARSER|TEMPLATE))`;
 const DROP_ONCE = new RegExp(String.raw`^DROP\s+${OBJECT}\s+(?:CONCURRENTLY\s+)?(?!IF\s+EXISTS\b)`, 'i');
 const CREATE_ONCE = new RegExp(String.raw`^CREATE\s+(?:UNIQUE\s+)?${OBJECT}\s+(?:CONCURRENTLY\s+)?(?!IF\s+NOT\s+EXISTS\b)`, 'i');
 /** ALTER TABLE actions a second run stops on: the column or constraint is there already, or gone. */
