@@ -2,7 +2,8 @@
  * Inverse statements for the SQL shapes whose undo is unambiguous: CREATE [UNIQUE] INDEX
  * [CONCURRENTLY] [IF NOT EXISTS] name, ALTER TABLE t ADD [COLUMN] [IF NOT EXISTS] c (one clause),
  * ALTER TABLE t ADD CONSTRAINT c, CREATE TABLE [IF NOT EXISTS] t, CREATE [MATERIALIZED] VIEW v (not OR
- * REPLACE: what it replaced is unknown), CREATE SEQUENCE s. Anything else: null.
+ * REPLACE: what it replaced is unknown), CREATE SEQUENCE s, CREATE TEXT SEARCH CONFIGURATION / DICTIONARY c.
+ * Anything else: null.
  */
 import type { SqlStatement } from '../sql';
 
@@ -14,6 +15,7 @@ const ADD_CONSTRAINT = new RegExp(String.raw`^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)
 // Not `CREATE OR REPLACE`: what it replaced is not known.
 const CREATE_VIEW = new RegExp(String.raw`^CREATE\s+(?:TEMP(?:ORARY)?\s+)?(MATERIALIZED\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?${NAME}[\s(]`, 'i');
 const CREATE_SEQUENCE = new RegExp(String.raw`^CREATE\s+SEQUENCE\s+(?:IF\s+NOT\s+EXISTS\s+)?${NAME}(?:\s|;|$)`, 'i');
+const CREATE_TEXT_SEARCH = new RegExp(String.raw`^CREATE\s+TEXT\s+SEARCH\s+(CONFIGURATION|DICTIONARY)\s+${NAME}\s*\(`, 'i');
 const CREATE_TABLE = new RegExp(String.raw`^CREATE\s+(?:UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?${NAME}\s*\(`, 'i');
 
 /** True when `code` has a comma outside parentheses: several clauses in one ALTER TABLE. */
@@ -41,6 +43,9 @@ export function inverseStatement(statement: SqlStatement): string | null {
   if (m) return `DROP ${m[1] ? 'MATERIALIZED ' : ''}VIEW IF EXISTS ${m[2]};`;
   m = CREATE_SEQUENCE.exec(code);
   if (m) return `DROP SEQUENCE IF EXISTS ${m[1]};`;
+  // Review 37: les-emplois `utils/0001` creates its search configuration so.
+  m = CREATE_TEXT_SEARCH.exec(code);
+  if (m) return `DROP TEXT SEARCH ${(m[1] as string).toUpperCase()} IF EXISTS ${m[2]};`;
   return null;
 }
 
