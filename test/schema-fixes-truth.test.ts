@@ -5,8 +5,9 @@
  * UniqueConstraint; addone: AddIndex alone → AddIndexConcurrently in place; addcol: AddFields
  * bringing db_index, a foreign key and unique=True → the column, then CONCURRENTLY; rmidx: RemoveIndex →
  * RemoveIndexConcurrently; chk: a CheckConstraint and a foreign key turned on → NOT VALID now and
- * VALIDATE in a follow-up; ren: RenameField → the column kept; uqk: unique_together turned into a
- * UniqueConstraint of the same name → both in Django's state only, the constraint kept). The CLI's `--unsafe-fixes` fixes a
+ * VALIDATE in a follow-up; ren: RenameField → the column kept; uqk, uqr: unique_together turned into a
+ * UniqueConstraint of the same columns → both in Django's state only, the constraint kept, renamed in
+ * place for a new name). The CLI's `--unsafe-fixes` fixes a
  * copy; then real Django (Debian's python3-django, 3.2 — the fixture's pyproject says so; the
  * Django ≥ 4.0 variant, AddConstraintNotValid / ValidateConstraint, is tested by text, parse and
  * rule in schema-fixes.test.ts only) on a throwaway PostgreSQL cluster must:
@@ -31,8 +32,8 @@ import { FIXTURES } from './helpers/paths';
 import { startPostgres, type PgCluster } from './helpers/postgres';
 
 const FIXTURE = join(FIXTURES, 'schema-fixes-truth');
-const APPS = ['idx', 'addone', 'rmidx', 'chk', 'ren', 'addcol', 'fkn', 'uqk'];
-const TABLES = ['idx_item', 'addone_event', 'rmidx_log', 'chk_account', 'ren_customer', 'addcol_listing', 'fkn_order', 'uqk_member'];
+const APPS = ['idx', 'addone', 'rmidx', 'chk', 'ren', 'addcol', 'fkn', 'uqk', 'uqr'];
+const TABLES = ['idx_item', 'addone_event', 'rmidx_log', 'chk_account', 'ren_customer', 'addcol_listing', 'fkn_order', 'uqk_member', 'uqr_member'];
 
 
 const temps = new TempDirs();
@@ -85,7 +86,7 @@ describe('schema fixes on real Django and PostgreSQL', { skip: skip ?? false }, 
     cpSync(FIXTURE, fixedRoot, { recursive: true });
     const run = runCli(['check', '.', '--unsafe-fixes'], fixedRoot);
     assert.equal(run.code, 0, `${run.stdout}${run.stderr}`);
-    assert.match(run.stderr, /fixed 10 problems in 10 files/, 'eight migrations edited, two follow-ups written');
+    assert.match(run.stderr, /fixed 11 problems in 11 files/, 'nine migrations edited, two follow-ups written');
 
     // Django's own migrations, unfixed: the names and definitions to match.
     const theirs = project(original);
@@ -110,13 +111,18 @@ describe('schema fixes on real Django and PostgreSQL', { skip: skip ?? false }, 
     manage(ours.project, ['migrate', 'fkn', '0001', '--no-input', '-v', '0']);
     assert.equal(cluster().sql("SELECT is_nullable FROM information_schema.columns WHERE table_name = 'fkn_order' AND column_name = 'customer_id'", ours.db), 'NO', 'backwards: NOT NULL again');
     assert.equal(fkOid(ours.db), kept);
-    // uqk: unique_together turned into a UniqueConstraint of the same name is kept, not dropped and built again (review 35: ureport flows/0002).
-    const uniqueOid = (db: string): string => cluster().sql("SELECT oid FROM pg_constraint WHERE conrelid = 'uqk_member'::regclass AND contype = 'u'", db);
-    manage(ours.project, ['migrate', 'uqk', '0001', '--no-input', '-v', '0']);
-    const unique = uniqueOid(ours.db);
-    assert.notEqual(unique, '');
-    manage(ours.project, ['migrate', 'uqk', '0002', '--no-input', '-v', '0']);
-    assert.equal(uniqueOid(ours.db), unique, 'the unique constraint is the one 0001 built');
+    // uqk, uqr: unique_together turned into a UniqueConstraint of the same columns is kept — renamed in place
+    // for a new name — not dropped and built again (review 35: ureport flows/0002).
+    for (const app of ['uqk', 'uqr']) {
+      const uniqueOid = (db: string): string => cluster().sql(`SELECT oid FROM pg_constraint WHERE conrelid = '${app}_member'::regclass AND contype = 'u'`, db);
+      manage(ours.project, ['migrate', app, '0001', '--no-input', '-v', '0']);
+      const unique = uniqueOid(ours.db);
+      assert.notEqual(unique, '');
+      manage(ours.project, ['migrate', app, '0002', '--no-input', '-v', '0']);
+      assert.equal(uniqueOid(ours.db), unique, `${app}: the unique constraint is the one 0001 built`);
+      manage(ours.project, ['migrate', app, '0001', '--no-input', '-v', '0']);
+      assert.equal(uniqueOid(ours.db), unique, `${app}: and still after migrating back`);
+    }
     // The NOT VALID step alone: the constraints exist, not yet validated.
     manage(ours.project, ['migrate', 'chk', '0002', '--no-input', '-v', '0']);
     const notValid = catalog(ours.db).constraints.filter((c) => c.startsWith('chk_account_') && !c.includes(' p '));

@@ -244,11 +244,13 @@ function rebuiltAfterDrop(fc: FixContext, ops: readonly OperationSummary[], conv
 }
 
 /**
- * unique_together turned into a UniqueConstraint of the same name and columns (review 35: ureport
- * `flows/0002`): Django drops the constraint and builds the very same one again, under an ACCESS
- * EXCLUSIVE lock. The database already has it: both operations go to Django's state only, and
- * nothing is built. Null unless the two are next to each other, the first drops only that
- * constraint, and its undo builds exactly what the second builds.
+ * unique_together turned into a UniqueConstraint of the same columns (review 35: ureport `flows/0002`,
+ * under the same name; Django's own advice for the change, under a new one): Django drops the
+ * constraint and builds the very same one again, under an ACCESS EXCLUSIVE lock. The database has
+ * it already: both operations go to Django's state only, and the constraint is kept — renamed in
+ * place when the new one has another name (`ALTER TABLE … RENAME CONSTRAINT`, its index with it;
+ * no scan, no build). Null unless the two are next to each other, the first drops only that
+ * constraint, and its undo builds exactly what the second builds but for the name.
  */
 function keepConstraint(ctx: ProjectRuleContext, fc: FixContext, convs: readonly Conversion[]): MigrationPlan | null {
   const c = convs.length === 1 ? convs[0] : undefined;
@@ -258,15 +260,18 @@ function keepConstraint(ctx: ProjectRuleContext, fc: FixContext, convs: readonly
   if (!c || !earlier || earlier.container !== null || earlier.branches.length > 0 || !earlier.certain || earlier.args?.kind !== 'AlterTogether' || earlier.args.option !== 'unique_together') return null;
   const built = operationSql(fc, c.op);
   const dropped = operationSql(fc, earlier);
-  const name = built?.length === 1 ? /^ALTER TABLE "[^"]+" ADD CONSTRAINT "([^"]+)" UNIQUE \(/.exec(built[0] as string)?.[1] : undefined;
-  if (!name || dropped?.length !== 1 || !new RegExp(`^ALTER TABLE "[^"]+" DROP CONSTRAINT "${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"$`).test(dropped[0] as string)) return null;
+  const add = built?.length === 1 ? /^ALTER TABLE ("[^"]+") ADD CONSTRAINT "([^"]+)" (UNIQUE \(.*\))$/.exec(built[0] as string) : null;
+  const drop = dropped?.length === 1 ? /^ALTER TABLE ("[^"]+") DROP CONSTRAINT "([^"]+)"$/.exec(dropped[0] as string) : null;
+  if (!add || !drop || add[1] !== drop[1]) return null;
+  const [, table, name, definition] = add as unknown as [string, string, string, string];
+  const old = drop[2] as string;
   let step: SchemaStep | null = null;
   walkSchema(ctx, (st) => {
     if (st.op === earlier) step = st;
   });
   const undo = step ? undoOf(ctx, step) : null;
-  if (!undo?.includes(built?.[0] as string)) return null;
-  const title = `Keep ${name}: the database has it already (both operations in Django's state only)`;
+  if (!undo || undo.length !== 1 || undo[0] !== `ALTER TABLE ${table} ADD CONSTRAINT "${old}" ${definition}`) return null;
+  const title = old === name ? `Keep ${name}: the database has it already (both operations in Django's state only)` : `Keep the constraint, renamed ${old} → ${name} (both operations in Django's state only)`;
   const ops2 = new Set([earlier, c.op]);
   // Without the text (a plain run) the fix is left out, and no refusal is said either.
   if (!fc.hasText) return { fix: { title, edits: [], isPreferred: true, safe: false }, ops: ops2 };
@@ -274,7 +279,9 @@ function keepConstraint(ctx: ProjectRuleContext, fc: FixContext, convs: readonly
   const inner = indent === null ? null : [fc.text.callAt(earlier, `${indent}        `), fc.text.callAt(c.op, `${indent}        `)];
   const removed = fc.text.removeOperation(c.op);
   if (indent === null || !inner || inner.some((t) => t === null) || !removed) return noFix(ops2);
-  const text = separateDatabaseAndState(indent, inner as string[], []);
+  const rename = (from: string, to: string) => `ALTER TABLE ${table} RENAME CONSTRAINT "${from}" TO "${to}"`;
+  const database = old === name ? [] : [runSqlLines([rename(old, name)], [rename(name, old)])];
+  const text = separateDatabaseAndState(indent, inner as string[], database);
   return { fix: { title, edits: [fc.text.replaceCall(earlier, text.replace(/\n/g, fc.text.eol)), removed], isPreferred: true, safe: false }, ops: ops2 };
 }
 
