@@ -40,6 +40,8 @@ describe('check: operation classes the project defines', () => {
   it('leaves the state unknown, and says so, when the class tells Django more than can be read', () => {
     const run = runCli(['check', '.', '--no-cache', '--format', 'json'], project(STATEFUL_SQL));
     assert.match(run.stderr, LOST);
+    // …naming the operation and why its class could not be read.
+    assert.match(run.stderr, /an operation there cannot be read statically \(`InstallSQL` \(shop\.sql\.InstallSQL\): shop\.sql\.InstallSQL defines state_forwards\(\)\)/);
     assert.deepEqual(briefOf(run).filter((b) => b.includes('0003')), []);
   });
 

@@ -193,7 +193,7 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
     );
   }
   for (const note of viewNotes(outcome.ambiguousLabels, outcome.unlabelledApps)) info(note);
-  for (const lost of outcome.lostStates ?? []) info(lostStateNote(lost.app, lost.path, lost.after));
+  for (const lost of outcome.lostStates ?? []) info(lostStateNote(lost.app, lost.path, lost.after, lost.why));
   const unloadable = outcome.unloadable;
   if (unloadable.length > 0) {
     const n = unloadable.length;

@@ -88,7 +88,7 @@ export interface ProjectOutcome {
   /** Of outsideApps, the folders named `migrations` without an `__init__.py` (as shown): Django takes such an app for one without migrations. */
   namespaceFolders: string[];
   /** Apps whose model state is lost from a migration on (as shown), and how many of their migrations come after it. */
-  lostStates?: Array<{ app: string; path: string; after: number }>;
+  lostStates?: Array<{ app: string; path: string; after: number; why?: string }>;
 }
 
 /** The app folders of those tasks' migrations whose label cannot be read, shown as `show` says, sorted. */
@@ -203,7 +203,7 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
     findings.set(i, final.map((f) => ({ rule: f.rule, severity: f.severity, message: f.message, range: f.range, related: f.related, ...(f.fingerprint !== undefined ? { fingerprint: f.fingerprint } : {}) })));
   });
   const shown = new Map(tasks.map((t) => [t.file, t.path]));
-  const lostStates = views.all().flatMap((v) => v.lostStates()).map((l) => ({ app: l.app, path: shown.get(l.file) ?? l.file, after: l.after }));
+  const lostStates = views.all().flatMap((v) => v.lostStates()).map((l) => ({ app: l.app, path: shown.get(l.file) ?? l.file, after: l.after, ...(l.why ? { why: l.why } : {}) }));
   return { findings, creates: [...creates.values()], outsideApps, ambiguousLabels: [...ambiguous].sort(), unlabelledApps: unlabelled(layout, unread, (_dir, t) => dirname(dirname(t.path))), unloadable: unloadable.sort(), namespaceFolders: [...namespaceFolders].sort(), lostStates };
 }
 

@@ -398,7 +398,7 @@ export class WorkspaceLinter {
     return [...this.models].flatMap(([folder, model]) => {
       const root = this.modelRoot.get(folder) ?? folder;
       const out = model.outOfView(root);
-      const lost = (model.view()?.lostStates() ?? []).map((l) => lostStateNote(l.app, relative(root, l.file) || l.file, l.after));
+      const lost = (model.view()?.lostStates() ?? []).map((l) => lostStateNote(l.app, relative(root, l.file) || l.file, l.after, l.why));
       return [...viewNotes(out.ambiguous, out.unlabelled), ...lost].map((note) => (this.models.size > 1 ? `${basename(root)}: ${note}` : note));
     });
   }

@@ -167,9 +167,9 @@ export function viewNotes(ambiguousLabels: readonly string[], unlabelledApps: re
  * The note for an app whose model state is lost from a migration on (ProjectView.lostStates): what the
  * rules that need the state then leave unsaid, so that the silence is not taken for a clean bill.
  */
-export function lostStateNote(app: string, shown: string, after: number): string {
+export function lostStateNote(app: string, shown: string, after: number, why?: string): string {
   return (
-    `the model state of app '${app}' cannot be followed from ${shown} on: an operation there (or a list of operations) cannot be read statically, ` +
+    `the model state of app '${app}' cannot be followed from ${shown} on: ${why ? `an operation there cannot be read statically (${why})` : 'an operation there (or a list of operations) cannot be read statically'}, ` +
     `so the rules that need the state (NOT NULL columns, index builds, drops, renames, table names) say nothing about ${after === 0 ? 'the rest of that migration' : `it and the ${after} migration${after === 1 ? '' : 's'} after it`}.`
   );
 }

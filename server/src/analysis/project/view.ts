@@ -308,8 +308,8 @@ export class ProjectView {
    * nothing about those: a user should hear so (review 26: tilavarauspalvelu's `NowTT.migration()`
    * in `0014` left 160 later migrations unchecked without a word).
    */
-  lostStates(): Array<{ app: string; file: string; after: number }> {
-    const out: Array<{ app: string; file: string; after: number }> = [];
+  lostStates(): Array<{ app: string; file: string; after: number; why?: string }> {
+    const out: Array<{ app: string; file: string; after: number; why?: string }> = [];
     for (const app of this.appsInView()) {
       const leaves = this.graph.leaves(app);
       if (!leaves.some((leaf) => this.compute(leaf)?.database.open === true)) continue;
@@ -320,9 +320,21 @@ export class ProjectView {
         if (this.before(node).database.open) after++;
         else if (!first || node.key.name < first.key.name) first = node;
       }
-      if (first?.migration) out.push({ app, file: first.migration.file, after });
+      if (first?.migration) {
+        const why = this.unreadOperation(first.migration);
+        out.push({ app, file: first.migration.file, after, ...(why ? { why } : {}) });
+      }
     }
     return out.sort((a, b) => a.app.localeCompare(b.app));
+  }
+
+  /** The first operation of a migration whose class is not one the replay knows, said with why (for the lost-state note). */
+  private unreadOperation(m: GraphMigration): string | null {
+    const op = m.summary.operations.find((o) => o.specName === null && !o.stateNeutral);
+    if (!op) return null;
+    if (op.importedFrom === undefined) return `\`${op.name}\` is no operation the linter knows`;
+    const read = this.input.operationClass?.(op.importedFrom, m.file);
+    return read?.kind === 'unknown' ? `\`${op.name}\` (${op.importedFrom}): ${read.why}` : `\`${op.name}\` (${op.importedFrom}) was not read`;
   }
 
   /**
