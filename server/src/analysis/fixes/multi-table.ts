@@ -2,7 +2,8 @@
 
 /**
  * Whether a model is a child of multi-table inheritance (Django cannot bulk_create one): `child` as the
- * project view shows it, `maybe` for a model of an app none of whose migrations is in view, false otherwise.
+ * project view shows it, `maybe` for a model of an app none of whose migrations is in view (or one a squash
+ * replaced this migration without), false otherwise.
  */
 export type MultiTable = (model: string) => false | 'child' | 'maybe';
 
@@ -10,5 +11,5 @@ export type MultiTable = (model: string) => false | 'child' | 'maybe';
 export function multiTableRefusal(model: string, kind: 'child' | 'maybe'): string {
   return kind === 'child'
     ? `${model} is a child of multi-table inheritance, which bulk_create cannot insert`
-    : `${model} may be a child of multi-table inheritance (its app's migrations are not in view), which bulk_create cannot insert`;
+    : `${model} may be a child of multi-table inheritance (what its migrations make of it is not known here: its app's migrations are not in view, or a squash replaced this one without it), which bulk_create cannot insert`;
 }

@@ -277,6 +277,23 @@ export class ProjectView {
    * another app, after that app's last migration this file depends on. 'unknown' when not known.
    */
   /** For a migration a squash replaced: the model as the squash leaves it, else unknown. */
+  /**
+   * Whether a migration a squash replaced names a model its squash's states do not hold (the squash
+   * folded it away: pulp_rpm's `0033` moves rows into NewRpmDistribution, which its squash creates as
+   * RpmDistribution straight away): nothing is known of it there.
+   */
+  unknownInSquash(file: string, app: string, model: string): boolean {
+    if (this.node(file) || !this.migration(file)) return false;
+    const squash = this.squashOf(file);
+    return !squash || !(this.entriesDuring(squash, app, model)?.length);
+  }
+
+  /** The file of the squashed migration that replaced this one, or null. */
+  squashOf(file: string): string | null {
+    const key = this.keyOf(file);
+    return (key ? this.graph.replacedBy.get(keyId(key))?.migration?.file : null) ?? null;
+  }
+
   private modelAroundSquash(file: string, app: string, model: string): ModelEntry {
     const key = this.keyOf(file);
     const squash = key ? this.graph.replacedBy.get(keyId(key)) : undefined;
@@ -360,8 +377,19 @@ export class ProjectView {
    * bulk_create it. False when the state says otherwise or is not known.
    */
   multiTableChild(file: string, app: string, model: string): boolean {
-    const entry = this.modelSeenBy(file, app, model);
-    if (typeof entry === 'string' || entry.options.proxy === true) return false;
+    // As the code of the file sees the model: a model the migration creates and then renames away is
+    // a child where its RunPython runs (review 39: pulp_rpm `0033` moves rows into NewRpmDistribution,
+    // a child of core's Distribution, which a RenameModel after it makes RpmDistribution).
+    // A migration a squash replaced has no state of its own: the squash's, which holds its operations, stand for it.
+    const squash = this.node(file) ? null : this.squashOf(file);
+    const during = this.entriesDuring(squash ?? file, app, model);
+    const seen = this.modelSeenBy(squash ?? file, app, model);
+    const entries = during ?? (typeof seen === 'string' ? [] : [seen]);
+    return entries.some((entry) => entry.options.proxy !== true && this.childOfConcrete(file, entry));
+  }
+
+  /** Whether one of a model state's bases is a concrete model (multi-table inheritance). */
+  private childOfConcrete(file: string, entry: ModelState): boolean {
     return (entry.bases ?? []).some((b) => {
       const m = modelBase(b);
       if (!m || m[1] === 'models') return false;

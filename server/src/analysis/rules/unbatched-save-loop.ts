@@ -338,7 +338,7 @@ function multiTableCheck(ctx: RuleContext, locals: Scope): MultiTable {
     const m = modelInView(ctx, locals, model);
     if (!m) return false;
     if (m.view.multiTableChild(m.file, m.app, m.model)) return 'child';
-    return m.view.outOfViewModel(m.file, m.app, m.model) ? 'maybe' : false;
+    return m.view.outOfViewModel(m.file, m.app, m.model) || m.view.unknownInSquash(m.file, m.app, m.model) ? 'maybe' : false;
   };
 }
 
