@@ -47,6 +47,29 @@ describe('the Django version a project pins', () => {
     assert.equal(config.djangoFrom, undefined);
   });
 
+  it("takes a package's declared oldest Django where nothing pins one (review 39: django-shop's setup.py, no lock file)", () => {
+    const root = temps.make();
+    mkdirSync(join(root, 'shop', 'migrations'), { recursive: true });
+    writeFileSync(join(root, 'setup.py'), "REQUIREMENTS = [\n    'Django>=2.1,<3.1',\n    'django-filter',\n]\nsetup(name='django-shop', install_requires=REQUIREMENTS)\n");
+    const pin = new DjangoPins().forDirectory(join(root, 'shop', 'migrations'));
+    assert.deepEqual([...(pin?.version ?? [])], [2, 1]);
+    assert.equal(pin?.from, join(root, 'setup.py'));
+    assert.ok(isPinFile(join(root, 'setup.py')) && isPinFile(join(root, 'setup.cfg')), 'a change to them re-reads the settings in the editor');
+    // A range without a floor (`Django<4`), or none at all: nothing is taken.
+    writeFileSync(join(root, 'setup.py'), "setup(name='x', install_requires=['Django<4'])\n");
+    assert.equal(new DjangoPins().forDirectory(join(root, 'shop', 'migrations')), null);
+    // The fixes follow it: no bulk_update() (Django 2.2) for a package that supports 2.1.
+    writeFileSync(join(root, 'setup.py'), "setup(name='x', install_requires=['Django>=2.1'])\n");
+    writeFileSync(join(root, 'shop', '__init__.py'), '');
+    writeFileSync(join(root, 'shop', 'migrations', '__init__.py'), '');
+    writeFileSync(
+      join(root, 'shop', 'migrations', '0001_flags.py'),
+      'from django.db import migrations\n\n\ndef forwards(apps, schema_editor):\n    Item = apps.get_model("shop", "Item")\n    for item in Item.objects.all():\n        item.flag = item.name.upper()\n        item.save()\n\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]\n',
+    );
+    const run = runCli(['check', '.', '--no-cache'], root);
+    assert.match(run.stdout, /No bulk rewrite is offered: it would use bulk_update\(\), which Django 2\.1 does not have \(it came in 2\.2\)/);
+  });
+
   it('words the findings for the pinned Django in check, and says where the version comes from', () => {
     const root = temps.make();
     const dir = join(root, 'shop', 'migrations');

@@ -3,8 +3,9 @@
  * wording and fixes follow when `[tool.migration-guard]` sets no `django-version` (review 26:
  * courtlistener runs Django 6.0, and the NOT NULL fix wrote three migrations where `db_default`
  * would do). Read, never executed: the exact version of a lock file (uv.lock, poetry.lock,
- * Pipfile.lock), else an `==` pin of a requirements file. A range (`>=4.2`) says nothing exact and
- * is not taken.
+ * Pipfile.lock), else an `==` pin of a requirements file, else the oldest version a package's metadata
+ * says it supports (`Django>=2.1` in setup.py, setup.cfg or pyproject.toml). A range in a requirements
+ * file (`>=4.2`) says nothing exact and is not taken.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,6 +25,9 @@ export interface PostgresPin {
 /** Where a project keeps its pins, in the order they are trusted (a lock file is exact). */
 const PIN_FILES = ['uv.lock', 'poetry.lock', 'Pipfile.lock', 'requirements.txt', 'requirements/base.txt', 'requirements/production.txt', 'requirements/prod.txt', 'requirements/common.txt', 'requirements/requirements.txt'];
 
+/** A package's metadata, which names the oldest Django it supports (`Django>=2.1,<3.1`). */
+const PACKAGE_FILES = ['pyproject.toml', 'setup.cfg', 'setup.py'];
+
 /** Where a project names the PostgreSQL it runs: the image of its Compose file's database service. */
 const COMPOSE_FILES = ['docker-compose.yml', 'docker-compose.yaml', 'compose.yml', 'compose.yaml'];
 
@@ -31,16 +35,16 @@ const COMPOSE_FILES = ['docker-compose.yml', 'docker-compose.yaml', 'compose.yml
  * The names a folder's listing holds when a pin may be read there (a pin file, or the folder the
  * split requirements live in): a folder listed without any of them is not asked again, file by file.
  */
-export const PIN_ENTRY_NAMES: ReadonlySet<string> = new Set(['uv.lock', 'poetry.lock', 'Pipfile.lock', 'requirements.txt', 'requirements', ...COMPOSE_FILES]);
+export const PIN_ENTRY_NAMES: ReadonlySet<string> = new Set(['uv.lock', 'poetry.lock', 'Pipfile.lock', 'requirements.txt', 'requirements', ...PACKAGE_FILES, ...COMPOSE_FILES]);
 
 /** Glob patterns of the pin files, for an editor to watch (a change re-reads the settings). */
-export const PIN_FILE_GLOBS = ['**/uv.lock', '**/poetry.lock', '**/Pipfile.lock', '**/requirements.txt', '**/requirements/*.txt', '**/requirements/*.in', '**/requirements/*/*.txt', '**/requirements/*/*.in', ...COMPOSE_FILES.map((f) => `**/${f}`)];
+export const PIN_FILE_GLOBS = ['**/uv.lock', '**/poetry.lock', '**/Pipfile.lock', '**/requirements.txt', '**/requirements/*.txt', '**/requirements/*.in', '**/requirements/*/*.txt', '**/requirements/*/*.in', '**/setup.cfg', ...COMPOSE_FILES.map((f) => `**/${f}`)];
 
 /** Whether a path is one of the files the pins are read from (any `.txt` / `.in` under a `requirements` folder too). */
 export function isPinFile(path: string): boolean {
   const parts = path.replace(/\\/g, '/').split('/');
   const name = parts.pop() ?? '';
-  return PIN_FILES.includes(name) || COMPOSE_FILES.includes(name) || (/\.(?:txt|in)$/.test(name) && parts.slice(-2).includes('requirements'));
+  return PIN_FILES.includes(name) || PACKAGE_FILES.includes(name) || COMPOSE_FILES.includes(name) || (/\.(?:txt|in)$/.test(name) && parts.slice(-2).includes('requirements'));
 }
 
 /** Files of a `requirements` folder read for a pin, at most: a real one holds a dozen. */
@@ -176,6 +180,15 @@ export class DjangoPins {
       if (i === files.length - 1 && more) {
         more = false;
         files.push(...requirementsFolderFiles(dir));
+      }
+    }
+    // No exact pin, but the package's metadata names the oldest Django it supports (review 39: django-shop's
+    // `Django>=2.1,<3.1` in setup.py, and no lock file): its migrations run there too.
+    if (!found && !absent) {
+      const oldest = oldestSupported(dir);
+      if (oldest) {
+        found = { version: [oldest[0], oldest[1]], from: oldest.from };
+        stated = true;
       }
     }
     // A folder with pin files that pin no Django exactly ends the search: a parent's pins are another project's.
