@@ -7,6 +7,7 @@ import { unitOf } from './code-flow';
 import type { CodeIndex } from './code-facts';
 import type { Operation } from './operations';
 import { unitWrites } from './other-writes';
+import type { Node } from './syntax';
 
 /** 'read': code that only queries (a precondition check that counts rows and raises). */
 export type RunPythonEffect = 'data' | 'schema' | 'read' | 'none';
@@ -19,8 +20,25 @@ export function runPythonEffect(op: Operation, index: CodeIndex): RunPythonEffec
   const schemaCalls = reach.flatMap((f) => f.schemaCalls);
   const opaque = reach.some((f) => f.opaqueCalls > 0);
   if (writes || opaque) return 'data';
-  if (schemaCalls.length === 0) return unitWrites(index, unit) ? 'data' : 'read';
+  if (schemaCalls.length === 0) return unitWrites(index, unit) ? 'data' : usesDatabase(reach.map((f) => f.unit.node)) ? 'read' : 'none';
   return schemaCalls.some((c) => c.ddl) ? 'schema' : 'none';
+}
+
+/** What reaches the database: a manager, a connection, a cursor, a historical model. */
+const DATABASE_WORDS = /\b(?:objects|_default_manager|_base_manager|connections?|cursor|get_model|raw|transaction)\b/;
+
+/**
+ * Whether code can reach the database at all: a manager, a connection, a cursor, or the RunPython's
+ * own arguments (the historical apps, the schema editor). Code that only warns or prints (review 39:
+ * pulp_container `0038` tells the admin to run a command) cannot, and locks nothing.
+ */
+function usesDatabase(fns: readonly Node[]): boolean {
+  return fns.some((fn) => {
+    const body = fn.childForFieldName('body')?.text ?? fn.text;
+    if (DATABASE_WORDS.test(body)) return true;
+    const params = (fn.childForFieldName('parameters')?.namedChildren ?? []).map((p) => (p.type === 'identifier' ? p.text : (p.childForFieldName('name') ?? p.namedChildren[0])?.text)).filter((n): n is string => !!n);
+    return params.some((name) => new RegExp(`(?<![\\w.])${name}(?!\\w)`).test(body));
+  });
 }
 
 export interface OperationKinds {
