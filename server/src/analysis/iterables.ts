@@ -46,9 +46,16 @@ export function isBoundedIterable(node: Node | null, scope: Scope, boundedNames:
         return passed.length > 0 && passed.every((a) => isBoundedIterable(a, root, NONE, depth + 1, uniqueKey));
       }
       const b = scope.lookup(n.text);
+      // A name bound once, inside a loop (each pass its own value): bounded when that value is, from the
+      // names of the loops around it (review 39: pulp_container `0027` builds `perms` from each entry of a
+      // constant, then `other_uop` from `perms[1:]`, and deletes those few rows).
+      if (!b) {
+        const sole = soleAssignment(n);
+        return !!sole && !grown(n.text, sole, scope, depth) && again(sole);
+      }
       // A class imported from another module, iterated itself: only an Enum's class is (TextChoices
       // too), whose members the code fixes (meinberlin's `for topic in TopicEnum:`, review 25).
-      if (b?.kind === 'import' && ENUM_CLASS.test(n.text)) return true;
+      if (b.kind === 'import' && ENUM_CLASS.test(n.text)) return true;
       if (b?.kind !== 'value' || grown(n.text, b.node, scope, depth) || reboundGlobally(n.text, b.node)) return false;
       return again(b.node);
     }
@@ -99,6 +106,35 @@ export function isBoundedIterable(node: Node | null, scope: Scope, boundedNames:
     default:
       return false;
   }
+}
+
+/**
+ * The value of the one plain assignment (`name = value`) that binds `name` in the function around
+ * `use`, written before it; null when the function binds it any other way too (a loop target, an
+ * augmented assignment, a `with … as`, an import, a parameter) or more than once.
+ */
+function soleAssignment(use: Node): Node | null {
+  const name = use.text;
+  let fn: Node | null = use.parent;
+  while (fn && fn.type !== 'function_definition' && fn.type !== 'lambda') fn = fn.parent;
+  const body = fn?.childForFieldName('body');
+  if (!fn || !body) return null;
+  if ((fn.childForFieldName('parameters')?.text ?? '').match(new RegExp(`(?<![\\w.])${name}(?!\\w)`))) return null;
+  let found: Node | null = null;
+  let other = false;
+  for (const n of body.descendantsOfType(['assignment', 'augmented_assignment', 'for_statement', 'for_in_clause', 'as_pattern', 'named_expression', 'global_statement', 'nonlocal_statement', 'import_from_statement', 'import_statement'])) {
+    if (n.type === 'assignment') {
+      const left = n.childForFieldName('left');
+      if (left?.type === 'identifier' && left.text === name) {
+        if (found) other = true;
+        found = n.childForFieldName('right');
+      } else if (left && left.type !== 'attribute' && new RegExp(`(?<![\\w.])${name}(?!\\w)`).test(left.text)) other = true; // a pattern, or `name[key] = …` filling it
+      continue;
+    }
+    const target = n.type === 'for_statement' || n.type === 'for_in_clause' ? n.childForFieldName('left') : n.type === 'augmented_assignment' || n.type === 'named_expression' ? (n.childForFieldName('left') ?? n.childForFieldName('name')) : n;
+    if (target && new RegExp(`(?<![\\w.])${name}(?!\\w)`).test(target.text)) other = true;
+  }
+  return !other && found && found.startIndex < use.startIndex ? found : null;
 }
 
 /**
