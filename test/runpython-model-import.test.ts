@@ -117,6 +117,10 @@ describe('runpython-model-import: the app label of the fix', () => {
     const controller = migration('from shop.billing import Ledger\nfrom shop.models import Order', 'for order in Order.objects.all():\n        Ledger(order).settle()');
     assert.deepEqual(await fixTitles(controller), [[]]);
     assert.match((await lint(controller)).findings.find((f) => f.rule === 'runpython-model-import')?.message ?? '', /hands Order or a row of it to Ledger\(\), which it imports/);
+    // …also where the function imports it itself (review 39: pulp_container 0020 hands groups to guardian's assign_perm).
+    const local = migration('from shop.models import Order', 'from shop.billing import Ledger\n    orders = Order.objects.all()\n    for order in orders:\n        Ledger(order).settle()');
+    assert.deepEqual(await fixTitles(local), [[]]);
+    assert.match((await lint(local)).findings.find((f) => f.rule === 'runpython-model-import')?.message ?? '', /hands Order or a row of it to Ledger\(\), which it imports/);
     // A function of the file that queries a model imported from a models module with it.
     const helper = `from django.db import migrations
 from audit.models import Entry

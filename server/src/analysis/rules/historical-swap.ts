@@ -9,7 +9,7 @@ import type { CodeUnit } from '../code-flow';
 import { MANAGERS } from '../historical-models';
 import type { ModelFields, ProjectView } from '../project/view';
 import { walkUnit } from '../runpython-code';
-import type { Binding } from '../scope';
+import { blockScope, type Binding } from '../scope';
 import type { Node } from '../syntax';
 import type { RuleContext } from './rule';
 
@@ -56,6 +56,10 @@ const MODELS_MODULE = /(?:^|\.)models(?:\.\w+)*$/;
  */
 function handedToLiveCode(name: string, unit: CodeUnit): string | null {
   const rows = rowsOf(name, unit);
+  // Names the function imports itself count too (review 39: pulp_container `0020` imports guardian's
+  // `assign_perm` inside the RunPython function and hands it the groups).
+  const body = unit.node.childForFieldName('body');
+  const scope = body && unit.node.type === 'function_definition' ? blockScope(body, unit.scope) : unit.scope;
   const carries = (a: Node): boolean => {
     const v = a.type === 'keyword_argument' ? a.childForFieldName('value') : a;
     if (!v) return false;
@@ -65,7 +69,7 @@ function handedToLiveCode(name: string, unit: CodeUnit): string | null {
   const livesOn = (callee: Node): string | null => {
     const head = callee.type === 'identifier' ? callee.text : callee.type === 'attribute' ? chainRoot(callee)?.text : undefined;
     if (!head || head === name) return null;
-    const b = unit.scope.lookup(head);
+    const b = scope.lookup(head);
     // A model class imported beside it is swapped with it (or neither is: runpython-model-import swaps all or none).
     if (b?.kind === 'import') return b.importedFrom && !/^django(?:\.|$)/.test(b.importedFrom) && !MODELS_MODULE.test(b.importedFrom) ? `${head}(), which it imports` : null;
     if (b?.kind !== 'function' || b.node.type !== 'function_definition') return null;
