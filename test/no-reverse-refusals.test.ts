@@ -51,6 +51,23 @@ describe('runpython-no-reverse: no no-op reverse where it would hurt', () => {
     }
   });
 
+  it('offers none where the code copies rows (pk = None, then save()), also inside a helper that unlinks first (review 39: pulp_rpm 0017, saleor plugins/0008)', async () => {
+    const cloned = await noReverse(migration('    for post in Post.objects.all():\n        post.pk = None\n        post.title = post.title + " (copy)"\n        post.save()'));
+    assert.deepEqual(cloned.fixes, []);
+    assert.match(cloned.message, /No fix is offered: it inserts rows \(line 10\)/);
+    const viaHelper = await noReverse(
+      migration('    for post in Post.objects.all():\n        copy_post(post)').replace(
+        'def forwards(apps, schema_editor):',
+        'def copy_post(post):\n    post.tags.clear()\n    post.id = None\n    post.save()\n\n\ndef forwards(apps, schema_editor):',
+      ),
+    );
+    assert.deepEqual(viaHelper.fixes, []);
+    assert.match(viaHelper.message, /No fix is offered: it inserts rows/);
+    // A row given a new key of its own is an update of that row no longer: but one fetched and saved as it is stays an update.
+    const updated = await noReverse(migration('    for post in Post.objects.all():\n        post.title = post.title.strip()\n        post.save()'));
+    assert.equal(updated.fixes.length, 2);
+  });
+
   it("offers none where a file field's save() saves the object the code builds (review 35: ureport assets/0002)", async () => {
     const body = '    for post in Post.objects.all():\n        tag = Tag()\n        tag.name = post.title\n        tag.icon.save(post.slug + ".png", post.cover, save=True)';
     const f = await noReverse(migration(body));

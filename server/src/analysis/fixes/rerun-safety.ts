@@ -289,13 +289,35 @@ export function inserts(w: WriteCall): boolean {
   if (w.kind === 'create') return method === 'create';
   if (w.kind === 'save') {
     const receiver = w.call.childForFieldName('function')?.childForFieldName('object');
-    return receiver?.type === 'call' || (receiver?.type === 'identifier' && builtBeforeSave(receiver.text, w.call));
+    return receiver?.type === 'call' || (receiver?.type === 'identifier' && (builtBeforeSave(receiver.text, w.call) || clonedBeforeSave(receiver.text, w.call)));
   }
   if (w.kind === 'bulk' && method === 'bulk_create') {
     const flags = callArguments(w.call).keywords;
     return !['ignore_conflicts', 'update_conflicts'].some((k) => flags.get(k)?.text === 'True');
   }
-  return w.kind === 'helper' && !!w.inner && inserts(w.inner);
+  // A helper inserts when any write of its own does, not only the one that made it a helper (review 39:
+  // pulp_rpm `0017`'s `do_clone` unlinks first, then saves a copy and bulk-creates its packages).
+  return w.kind === 'helper' && ((!!w.inner && inserts(w.inner)) || (!!w.helper && helperInserts(w.helper.node)));
+}
+
+/** `row.pk = None` (or `.id`) then `row.save()`: Django's way to copy a row, an INSERT. */
+function clonedBeforeSave(name: string, save: Node): boolean {
+  let fn: Node | null = save.parent;
+  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  return !!fn?.descendantsOfType('assignment').some((a) => a.startIndex < save.startIndex && /^(?:pk|id)$/.test(a.childForFieldName('left')?.childForFieldName('attribute')?.text ?? '') && a.childForFieldName('left')?.childForFieldName('object')?.text === name && a.childForFieldName('right')?.type === 'none');
+}
+
+/** Whether a helper function's own code inserts rows: a manager's create(), a bulk_create(), a new or copied row saved. */
+function helperInserts(fn: Node): boolean {
+  return fn.descendantsOfType('call').some((c) => {
+    const callee = c.childForFieldName('function');
+    const method = callee?.type === 'attribute' ? callee.childForFieldName('attribute')?.text : undefined;
+    const receiver = callee?.childForFieldName('object');
+    if (method === 'create') return /\.(?:objects|_default_manager|_base_manager)$/.test(receiver?.text ?? '');
+    if (method === 'bulk_create') return !['ignore_conflicts', 'update_conflicts'].some((k) => callArguments(c).keywords.get(k)?.text === 'True');
+    if (method === 'save' && callArguments(c).positional.length === 0 && receiver?.type === 'identifier') return builtBeforeSave(receiver.text, c) || clonedBeforeSave(receiver.text, c);
+    return false;
+  });
 }
 
 /**
