@@ -57,10 +57,24 @@ export function runPythonReverseFixes(op: Operation, source: string, moduleScope
 }
 
 const OBJECT = String.raw`(?:TABLE|INDEX|VIEW|MATERIALIZED\s+VIEW|SEQUENCE|TYPE|SCHEMA|EXTENSION|TRIGGER|DOMAIN|FUNCTION|PROCEDURE|AGGREGATE|COLLATION|TEXT\s+SEARCH\s+(?:CONFIGURATION|DICTIONARY|PARSER|TEMPLATE))`;
-const DROP_ONCE = new RegExp(String.raw`^DROP\s+${OBJECT}\s+(?:CONCURRENTLY\s+)?(?!IF\s+EXISTS\b)`, 'i');
-const CREATE_ONCE = new RegExp(String.raw`^CREATE\s+(?:UNIQUE\s+)?${OBJECT}\s+(?:CONCURRENTLY\s+)?(?!IF\s+NOT\s+EXISTS\b)`, 'i');
+const DROP_ONCE = new RegExp(String.raw`^DROP\s+${OBJECT}\s+(?!(?:CONCURRENTLY\s+)?IF\s+EXISTS\b)`, 'i');
+const CREATE_ONCE = new RegExp(String.raw`^CREATE\s+(?:UNIQUE\s+)?${OBJECT}\s+(?!(?:CONCURRENTLY\s+)?IF\s+NOT\s+EXISTS\b)`, 'i');
 /** ALTER TABLE actions a second run stops on: the column or constraint is there already, or gone. */
-const ALTER_ONCE = /^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?\S+\s+(?:ADD\s+(?:COLUMN\s+)?(?!IF\s+NOT\s+EXISTS\b|CONSTRAINT\b|CHECK\b|UNIQUE\b|PRIMARY\b|FOREIGN\b)|ADD\s+CONSTRAINT\b|DROP\s+(?:COLUMN\s+)?(?!IF\s+EXISTS\b)|DROP\s+CONSTRAINT\s+(?!IF\s+EXISTS\b)|RENAME\b)/i;
+const ALTER_ONCE = /^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?\S+\s+(?:ADD\s+(?!(?:COLUMN\s+)?IF\s+NOT\s+EXISTS\b)(?!(?:CONSTRAINT|CHECK|UNIQUE|PRIMARY|FOREIGN)\b)|ADD\s+CONSTRAINT\b|DROP\s+(?!(?:COLUMN\s+)?IF\s+EXISTS\b)(?!CONSTRAINT\b)|DROP\s+CONSTRAINT\s+(?!IF\s+EXISTS\b)|RENAME\b)/i;
+/** `CREATE [UNIQUE] <kind> [CONCURRENTLY] name`: the kind and the name it creates. */
+const CREATED = new RegExp(String.raw`^CREATE\s+(?:UNIQUE\s+)?(${OBJECT})\s+(?:CONCURRENTLY\s+)?"?([\w$.]+)"?`, 'i');
+
+/** Whether an earlier statement drops, IF EXISTS, what `code` creates (`DROP TRIGGER IF EXISTS t ON …` then `CREATE TRIGGER t`). */
+function droppedBefore(code: string, earlier: readonly SqlStatement[]): boolean {
+  const m = CREATED.exec(code);
+  if (!m) return false;
+  const kind = (m[1] as string).replace(/\s+/g, ' ').toUpperCase();
+  const name = (m[2] as string).toLowerCase();
+  return earlier.some((st) => {
+    const d = new RegExp(String.raw`^DROP\s+${kind.replace(/ /g, '\\s+')}\s+(?:CONCURRENTLY\s+)?IF\s+EXISTS\s+"?([\w$.]+)"?`, 'i').exec(st.code.trim());
+    return !!d && (d[1] as string).toLowerCase() === name;
+  });
+}
 
 /**
  * The first statement that, run again after a rollback that undid nothing, fails or writes its rows
@@ -76,6 +90,7 @@ export function notRerunnable(statements: readonly SqlStatement[], created: Read
     if (table && [...created].some((m) => table === m || table.endsWith(`_${m}`))) return false;
     // ALTER TABLE IF EXISTS old RENAME TO new: the second run finds no `old`, and does nothing.
     if (/^ALTER\s+TABLE\s+IF\s+EXISTS\s+\S+\s+RENAME\s+TO\b/i.test(code)) return false;
+    if (CREATE_ONCE.test(code) && droppedBefore(code, statements.slice(0, statements.indexOf(st)))) return false;
     return DROP_ONCE.test(code) || CREATE_ONCE.test(code) || ALTER_ONCE.test(code) || /^INSERT\b/i.test(code);
   }) ?? null;
 }
