@@ -271,7 +271,7 @@ function keepConstraint(ctx: ProjectRuleContext, fc: FixContext, convs: readonly
   });
   const undo = step ? undoOf(ctx, step) : null;
   if (!undo || undo.length !== 1 || undo[0] !== `ALTER TABLE ${table} ADD CONSTRAINT "${old}" ${definition}`) return null;
-  const title = old === name ? `Keep ${name}: the database has it already (both operations in Django's state only)` : `Keep the constraint, renamed ${old} → ${name} (both operations in Django's state only)`;
+  const title = old === name ? `Keep ${name}: the database has it already (both operations in Django's state only)` : `Keep the constraint, renamed to ${name} (both operations in Django's state only)`;
   const ops2 = new Set([earlier, c.op]);
   // Without the text (a plain run) the fix is left out, and no refusal is said either.
   if (!fc.hasText) return { fix: { title, edits: [], isPreferred: true, safe: false }, ops: ops2 };
@@ -279,10 +279,29 @@ function keepConstraint(ctx: ProjectRuleContext, fc: FixContext, convs: readonly
   const inner = indent === null ? null : [fc.text.callAt(earlier, `${indent}        `), fc.text.callAt(c.op, `${indent}        `)];
   const removed = fc.text.removeOperation(c.op);
   if (indent === null || !inner || inner.some((t) => t === null) || !removed) return noFix(ops2);
-  const rename = (from: string, to: string) => `ALTER TABLE ${table} RENAME CONSTRAINT "${from}" TO "${to}"`;
-  const database = old === name ? [] : [runSqlLines([rename(old, name)], [rename(name, old)])];
-  const text = separateDatabaseAndState(indent, inner as string[], database);
+  const columns = [...definition.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string);
+  const text = separateDatabaseAndState(indent, inner as string[], [runSqlLines([keepSql(table, columns, name)], 'noop')]);
   return { fix: { title, edits: [fc.text.replaceCall(earlier, text.replace(/\n/g, fc.text.eol)), removed], isPreferred: true, safe: false }, ops: ops2 };
+}
+
+/**
+ * The unique constraint on `columns` of `table`, found by its columns as Django finds a unique_together
+ * one (its name depends on the Django that created the table: review 40, dash's 2014 tables carry the
+ * old naming), renamed to `name` unless it has that name already; an error when there is none, as
+ * Django's own AlterUniqueTogether raises. One statement, no scan, no build.
+ */
+function keepSql(table: string, columns: readonly string[], name: string): string {
+  const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
+  const relation = literal(table);
+  const names = `ARRAY[${columns.map(literal).join(', ')}]`;
+  return (
+    `DO $$ DECLARE found text; BEGIN ` +
+    `SELECT c.conname INTO found FROM pg_constraint c WHERE c.conrelid = ${relation}::regclass AND c.contype = 'u' ` +
+    `AND c.conkey = ARRAY(SELECT a.attnum FROM unnest(${names}) WITH ORDINALITY AS k(col, i) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attname = k.col ORDER BY k.i)::smallint[]; ` +
+    `IF found IS NULL THEN RAISE EXCEPTION 'no unique constraint on (%) of %', ${literal(columns.join(', '))}, ${relation}; END IF; ` +
+    `IF found <> ${literal(name)} THEN EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', ${relation}, found, ${literal(name)}); END IF; ` +
+    `END $$`
+  );
 }
 
 function importEdit(fc: FixContext, names: readonly string[]): TextEdit | null {
