@@ -1704,6 +1704,16 @@ class Migration(migrations.Migration):
     }
   });
 
+  it('says why a write in a comprehension kept for its side effects is not rewritten (review 40: pulp_container 0027)', async () => {
+    const source = wrap(`    for order in Order.objects.all():
+        others = [order.customer, order.partner]
+        order.delete()
+        [other.delete() for other in others if other]`);
+    const loop = (await lint(source)).findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.match(loop?.message ?? '', /the write is the element of a comprehension run for its side effects \(line \d+\), which the template cannot rewrite in place: write it as a for loop/);
+    assert.doesNotMatch(loop?.message ?? '', /uses what the write returns/);
+  });
+
   it('writes no bulk rewrite for a loop that queries the table it writes, unless the query asks only for its own row', async () => {
     const bodies: Record<string, string> = {
       Order: `    for order in Order.objects.filter(position__isnull=True):

@@ -120,6 +120,17 @@ export const NO_FIELDS = 'no field it changes on ';
 export const MAY_CASCADE = 'it deletes rows in the loop';
 
 /** How the refusal of a write made inside a helper starts: what inlining the helper may lift. */
+/**
+ * The refusal for a write that is the element of a comprehension kept for its side effects only
+ * (`[row.delete() for row in others]` as a statement: review 40, pulp_container `0027`), which the
+ * template cannot rewrite in place; null for any other place.
+ */
+function sideEffectComprehension(call: Node): string | null {
+  const comp = call.parent;
+  if (!comp || !['list_comprehension', 'set_comprehension', 'generator_expression'].includes(comp.type) || comp.namedChildren[0]?.id !== call.id) return null;
+  return comp.parent?.type === 'expression_statement' ? `the write is the element of a comprehension run for its side effects (line ${comp.startPosition.row + 1}), which the template cannot rewrite in place: write it as a for loop` : null;
+}
+
 export const HELPER_WRITE = 'the row is written inside ';
 
 /** Why "Batch this loop" is not offered, as a phrase ("the loop returns from inside"). */
@@ -202,7 +213,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     const stmt = fallbacks.get(w.call.id) ?? statementOf(w.call, fnNode ?? body, w.kind === 'create' && fnNode !== null);
     if (!stmt) {
       // A look-up whose result the loop uses runs once per distinct key instead of once per row.
-      const memo = w.kind === 'create' ? memoizeLookup(w.call, loop, body, fnNode ?? body, locals, source, fresh) : 'the loop uses what the write returns';
+      const memo = w.kind === 'create' ? memoizeLookup(w.call, loop, body, fnNode ?? body, locals, source, fresh) : (sideEffectComprehension(w.call) ?? 'the loop uses what the write returns');
       if (typeof memo === 'string') return memo;
       memos.push(memo);
       continue;
