@@ -3,6 +3,7 @@
  * (literals, constants, settings, the app registry's models) versus rows from the database, and
  * whether the iteration itself is batched (chunked iterators, range windows, paginators).
  */
+import { mentions } from './fixes/loop-reading';
 import type { Scope } from './scope';
 import { callArguments, dottedName, sequenceElements, unparen, type Node } from './syntax';
 
@@ -119,7 +120,7 @@ function soleAssignment(use: Node): Node | null {
   while (fn && fn.type !== 'function_definition' && fn.type !== 'lambda') fn = fn.parent;
   const body = fn?.childForFieldName('body');
   if (!fn || !body) return null;
-  if ((fn.childForFieldName('parameters')?.text ?? '').match(new RegExp(`(?<![\\w.])${name}(?!\\w)`))) return null;
+  if (mentions(name, fn.childForFieldName('parameters')?.text ?? '') > 0) return null;
   let found: Node | null = null;
   let other = false;
   for (const n of body.descendantsOfType(['assignment', 'augmented_assignment', 'for_statement', 'for_in_clause', 'as_pattern', 'named_expression', 'global_statement', 'nonlocal_statement', 'import_from_statement', 'import_statement'])) {
@@ -128,11 +129,11 @@ function soleAssignment(use: Node): Node | null {
       if (left?.type === 'identifier' && left.text === name) {
         if (found) other = true;
         found = n.childForFieldName('right');
-      } else if (left && left.type !== 'attribute' && new RegExp(`(?<![\\w.])${name}(?!\\w)`).test(left.text)) other = true; // a pattern, or `name[key] = …` filling it
+      } else if (left && left.type !== 'attribute' && mentions(name, left.text) > 0) other = true; // a pattern, or `name[key] = …` filling it
       continue;
     }
     const target = n.type === 'for_statement' || n.type === 'for_in_clause' ? n.childForFieldName('left') : n.type === 'augmented_assignment' || n.type === 'named_expression' ? (n.childForFieldName('left') ?? n.childForFieldName('name')) : n;
-    if (target && new RegExp(`(?<![\\w.])${name}(?!\\w)`).test(target.text)) other = true;
+    if (target && mentions(name, target.text) > 0) other = true;
   }
   return !other && found && found.startIndex < use.startIndex ? found : null;
 }

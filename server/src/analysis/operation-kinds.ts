@@ -8,6 +8,8 @@ import type { CodeIndex } from './code-facts';
 import type { Operation } from './operations';
 import { unitWrites } from './other-writes';
 import type { Node } from './syntax';
+import { mentions } from './fixes/loop-reading';
+import { parameterNames } from './runpython-code';
 
 /** 'read': code that only queries (a precondition check that counts rows and raises). */
 export type RunPythonEffect = 'data' | 'schema' | 'read' | 'none';
@@ -36,8 +38,7 @@ function usesDatabase(fns: readonly Node[]): boolean {
   return fns.some((fn) => {
     const body = fn.childForFieldName('body')?.text ?? fn.text;
     if (DATABASE_WORDS.test(body)) return true;
-    const params = (fn.childForFieldName('parameters')?.namedChildren ?? []).map((p) => (p.type === 'identifier' ? p.text : (p.childForFieldName('name') ?? p.namedChildren[0])?.text)).filter((n): n is string => !!n);
-    return params.some((name) => new RegExp(`(?<![\\w.])${name}(?!\\w)`).test(body));
+    return parameterNames(fn).some((name) => mentions(name, body) > 0);
   });
 }
 

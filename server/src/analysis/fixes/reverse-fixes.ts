@@ -100,7 +100,8 @@ export function createdModels(ops: readonly Operation[]): Set<string> {
   return new Set(ops.flatMap((o) => (o.createsModel ? [o.createsModel.toLowerCase()] : [])));
 }
 
-export function runSqlReverseFixes(op: Operation, source: string, created: ReadonlySet<string> = new Set()): Fix[] {
+/** @param once the statement that cannot run a second time (notRerunnable), which rules the no-op out */
+export function runSqlReverseFixes(op: Operation, source: string, once: SqlStatement | null = null): Fix[] {
   const rs = op.runSql;
   const sqlNode = rs?.sql?.node;
   if (!rs || !sqlNode) return [];
@@ -115,7 +116,6 @@ export function runSqlReverseFixes(op: Operation, source: string, created: Reado
   // `reverse_sql=None` written out is the authors' choice to stop a rollback here (review 26,
   // tilavarauspalvelu 0114: a rollback past it would drop a view through a CASCADE): no no-op for it.
   // Nor where migrating forward again after such a rollback would fail or insert twice.
-  const once = rs.sql?.state === 'known' ? notRerunnable(rs.sql.statements, created) : null;
   if (!reverse && !once) fixes.push({ title: `Add reverse_sql=${noop}`, edits: [setReverse(sqlNode, reverse, 'reverse_sql', noop, source)], isPreferred: !inverse, safe: false });
   return fixes;
 }

@@ -32,7 +32,7 @@ export const runsqlNoReverse: Rule = {
             : once
               ? `Give it the inverse SQL. A no-op reverse is not offered: migrating forward again after such a rollback would run \`${oneLine(once.text)}\` a second time, while what the first run did is still there: it ${/^\s*INSERT\b/i.test(once.code) ? 'inserts its rows again' : 'fails, or does the work twice'}.`
               : `Give it the inverse SQL, or migrations.RunSQL.noop when nothing needs undoing.`),
-        fixes: runSqlReverseFixes(op, ctx.source, created),
+        fixes: runSqlReverseFixes(op, ctx.source, once),
       });
     }
   },
