@@ -127,9 +127,9 @@ function sameNumber(file: string, creates: ReadonlyMap<string, FileCreation>): b
 }
 
 /** Builds the view from every file read, then runs the project rules and finalizes each linted file. */
-export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], configs: readonly LintConfig[], authUserModel: string, built?: ProjectViews, operationClass?: SourceReaders['operationClass']): ProjectOutcome {
+export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], configs: readonly LintConfig[], authUserModel: string, built?: ProjectViews, readers: SourceReaders = {}): ProjectOutcome {
   const layout = layoutOf(plan, tasks, results);
-  const views = built ?? viewsOf(layout, tasks, results, authUserModel, operationClass ? { operationClass } : {});
+  const views = built ?? viewsOf(layout, tasks, results, authUserModel, readers);
   const findings = new Map<number, CliFinding[]>();
   const creates = new Map<string, FileCreation>();
   const outsideApps: string[] = [];
@@ -251,7 +251,7 @@ export async function lintProject(plan: ProjectPlan, tasks: readonly LintTask[],
   const { results, hashes, view, baseFiles, classes } = configs.some((c) => c.fix !== 'none')
     ? await lintForFixes(plan, tasks, configs, jobs, authUserModel, early)
     : await withViewAnswers(plan, tasks, configs, authUserModel, await lintAllTasks([...tasks], configs, jobs, cache, known, early));
-  const outcome = finishProject(plan, tasks, results, configs, authUserModel, view, classes?.answer);
+  const outcome = finishProject(plan, tasks, results, configs, authUserModel, view, classes?.readers);
   const statuses = results.map(statusOf);
   if (cache) {
     const key = keyOf(hashes);
@@ -280,7 +280,7 @@ async function lintForFixes(plan: ProjectPlan, tasks: readonly LintTask[], confi
   if (todo.length === 0) return { ...first, ...(classes ? { classes } : {}) };
   const parser = await PythonParser.create(bundledGrammarPaths());
   const bases = new BaseClassReader(parser);
-  const view = finishProjectView(plan, tasks, first.results, authUserModel, { baseWrites: (base, file) => bases.writes(base, file), ...(classes ? { operationClass: classes.answer } : {}) });
+  const view = finishProjectView(plan, tasks, first.results, authUserModel, { baseWrites: (base, file) => bases.writes(base, file), ...classes?.readers });
   // Built from the results before the fixes: finishProject builds it again from the fixed ones.
   try {
     return { ...relint(parser, tasks, configs, first.results, view, todo), hashes: first.hashes, baseFiles: bases.files, ...(classes ? { classes } : {}) };
@@ -296,38 +296,49 @@ interface Relinted {
   view?: ProjectViews;
   /** The project's modules read for the base classes migrations give models: what the results depend on too. */
   baseFiles?: string[];
-  /** What the project's own operation classes do to the state, when a migration calls one. */
-  classes?: OperationClasses;
+  /** What the project's own operation classes do to the state, and the functions RunPython imports do with models, when a migration calls one. */
+  classes?: SourceAnswers;
 }
 
-interface OperationClasses {
-  answer: NonNullable<SourceReaders['operationClass']>;
+interface SourceAnswers {
+  readers: Pick<SourceReaders, 'operationClass' | 'importedCode'>;
   /** The modules read for them: what the project step depends on too. */
   files: string[];
 }
 
 /**
- * Reads, in this thread, the project's operation classes the migrations call (`InstallSQL("…")`
- * imported from `ureport.sql`), for the state replay: null when no migration calls one, as in
- * most runs, which then never load the grammar here.
+ * Reads, in this thread, the project's code the migrations call: operation classes
+ * (`InstallSQL("…")` imported from `ureport.sql`), for the state replay, and functions RunPython is
+ * handed from other modules (`rbac.create_roles`), for the models they use. Null when no migration
+ * calls any, as in most runs, which then never load the grammar here.
  */
-async function operationClasses(tasks: readonly LintTask[], results: readonly FileResult[]): Promise<OperationClasses | null> {
+async function operationClasses(tasks: readonly LintTask[], results: readonly FileResult[]): Promise<SourceAnswers | null> {
   const asked = new Map<string, { qualified: string; file: string }>();
+  const code = new Map<string, { qualified: string; file: string }>();
   const collect = (ops: readonly OperationSummary[], file: string): void => {
     for (const op of ops) {
       if (op.importedFrom !== undefined) asked.set(`${file}\0${op.importedFrom}`, { qualified: op.importedFrom, file });
+      for (const c of op.importedCode ?? []) code.set(`${file}\0${c.qualified}`, { qualified: c.qualified, file });
       if (op.stateOperations) collect(op.stateOperations, file);
     }
   };
   results.forEach((r, i) => {
     if (r.status === 'checked' && r.analysis.summary) collect(r.analysis.summary.operations, (tasks[i] as LintTask).file);
   });
-  if (asked.size === 0) return null;
+  if (asked.size === 0 && code.size === 0) return null;
   const parser = await PythonParser.create(bundledGrammarPaths());
   try {
     const reader = new BaseClassReader(parser);
-    const answers = new Map([...asked].map(([key, q]) => [key, reader.operationClass(q.qualified, q.file)] as const));
-    return { answer: (qualified, file) => answers.get(`${file}\0${qualified}`) ?? { kind: 'unknown', why: 'its module was not read' }, files: reader.files };
+    const classes = new Map([...asked].map(([key, q]) => [key, reader.operationClass(q.qualified, q.file)] as const));
+    const functions = new Map([...code].map(([key, q]) => [key, reader.importedCode(q.qualified, q.file)] as const));
+    const unread = { kind: 'unknown' as const, why: 'its module was not read' };
+    return {
+      readers: {
+        operationClass: (qualified, file) => classes.get(`${file}\0${qualified}`) ?? unread,
+        importedCode: (qualified, file) => functions.get(`${file}\0${qualified}`) ?? unread,
+      },
+      files: reader.files,
+    };
   } finally {
     parser.dispose();
   }
@@ -356,7 +367,7 @@ async function withViewAnswers(plan: ProjectPlan, tasks: readonly LintTask[], co
   let bases: BaseClassReader | null = null;
   const view = finishProjectView(plan, tasks, linted.results, authUserModel, {
     baseWrites: (base, file) => bases?.writes(base, file) ?? { kind: 'unknown', why: 'its module was not read' },
-    ...(classes ? { operationClass: classes.answer } : {}),
+    ...classes?.readers,
   });
   const asked = (i: number, question: (file: string, app: string, model: string) => boolean): boolean =>
     viewAnswers((linted.results[i] as Checked).analysis, (app, model) => question((tasks[i] as LintTask).file, app, model));

@@ -62,8 +62,8 @@ export function finishProjectView(plan: ProjectPlan, tasks: readonly LintTask[],
   return viewsOf(layoutOf(plan, tasks, results), tasks, results, authUserModel, readers);
 }
 
-/** What the views learn from the project's own modules: base classes' writes, operation classes' state. */
-export type SourceReaders = Pick<ProjectViewInput, 'baseWrites' | 'operationClass'>;
+/** What the views learn from the project's own modules: base classes' writes, operation classes' state, imported RunPython code. */
+export type SourceReaders = Pick<ProjectViewInput, 'baseWrites' | 'operationClass' | 'importedCode'>;
 
 export function viewsOf(layout: ProjectLayout, tasks: readonly LintTask[], results: readonly FileResult[], authUserModel: string, readers: SourceReaders = {}): ProjectViews {
   const byProject = new Map<string, Array<{ file: string; app: string; summary: MigrationSummary | null }>>();

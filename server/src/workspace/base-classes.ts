@@ -11,6 +11,10 @@ import { dirname, join } from 'node:path';
 import type { PythonParser } from '../analysis/parser';
 import { baseWrites, moduleClasses, type BaseWrites, type ModuleClasses } from '../analysis/project/base-class';
 import { operationClassEffect, type OperationClassEffect } from '../analysis/project/operation-class';
+import { functionModelUses, type ImportedCodeReading } from '../analysis/project/imported-code';
+
+/** How many re-exports (`from .rbac import create_roles` in a package's __init__.py) are followed. */
+const MAX_REEXPORTS = 4;
 
 /** Modules larger than this are not read (a generated file, not a mixin). */
 const MAX_MODULE_BYTES = 1 << 20;
@@ -42,9 +46,12 @@ export class BaseClassReader {
 
   constructor(private readonly parser: PythonParser) {}
 
+  /** Functions read from modules (by file, name, size and modification time). */
+  private readonly functions = new Map<string, { size: number; mtimeMs: number; reading: ReturnType<typeof functionModelUses> }>();
+
   /** Every file read so far (what an answer depends on: a cache keeps their hashes). */
   get files(): string[] {
-    return [...this.parsed.keys()];
+    return [...new Set([...this.parsed.keys(), ...[...this.functions.keys()].map((k) => k.slice(0, k.indexOf('\0')))])];
   }
 
   /** What the class `qualified` does to writes, as the migration `fromFile` would import it. */
@@ -55,6 +62,80 @@ export class BaseClassReader {
   /** What the operation class `qualified` does to the model state, as the migration `fromFile` would import it. */
   operationClass(qualified: string, fromFile: string): OperationClassEffect {
     return operationClassEffect(qualified, (module) => this.module(module, dirname(fromFile)));
+  }
+
+  /**
+   * The function `qualified` (`awx.main.migrations._rbac.create_roles`, or relative as the migration
+   * `fromFile` imports it: `.add_default_groups`) as RunPython would run it: the models it and the
+   * helpers of its module use as imported. Unknown, with why, when it is not in the project or
+   * cannot be read.
+   */
+  importedCode(qualified: string, fromFile: string): ImportedCodeReading {
+    let target = qualified;
+    let from = fromFile;
+    for (let hop = 0; hop <= MAX_REEXPORTS; hop++) {
+      // `.close` / `..close`: a name of the package the dots name.
+      const dots = /^\.*/.exec(target)?.[0].length ?? 0;
+      const dot = Math.max(target.lastIndexOf('.'), dots - 1);
+      const name = target.slice(dot + 1);
+      const moduleName = dot < 0 ? '' : dot < dots ? target.slice(0, dots) : target.slice(0, dot);
+      if (name === '' || moduleName === '') return { kind: 'unknown', why: `${qualified} names no module` };
+      const file = this.moduleFile(moduleName, from);
+      if (!file) return { kind: 'unknown', why: `${moduleName} is not in the project` };
+      const reading = this.functionIn(file, name);
+      if (!reading) return { kind: 'unknown', why: `${file} cannot be read` };
+      if (reading.kind === 'read') return { kind: 'read', file, function: name, uses: reading.uses };
+      if (reading.kind === 'missing') return { kind: 'unknown', why: reading.why };
+      target = reading.next;
+      from = file;
+    }
+    return { kind: 'unknown', why: `${qualified} is re-exported too many times` };
+  }
+
+  /** The file of a module as `fromFile` imports it: relative (`.`, `..rbac`) from its folder, else as Python finds it from there upward. */
+  private moduleFile(module: string, fromFile: string): string | null {
+    const dots = /^\.*/.exec(module)?.[0].length ?? 0;
+    if (dots === 0) {
+      const key = `${dirname(fromFile)}\0${module}`;
+      let file = this.found.get(key);
+      if (file === undefined) this.found.set(key, (file = this.locate(module, dirname(fromFile))));
+      return file;
+    }
+    // `.` is the package the importing file is in, whether that file is its __init__.py or a module of it.
+    let dir = dirname(fromFile);
+    for (let up = 1; up < dots; up++) dir = dirname(dir);
+    const rest = module.slice(dots);
+    if (rest === '') return isFile(join(dir, '__init__.py')) ? join(dir, '__init__.py') : null;
+    const base = join(dir, ...rest.split('.'));
+    for (const file of [`${base}.py`, join(base, '__init__.py')]) if (isFile(file)) return file;
+    return null;
+  }
+
+  /** A function of a file as read (cached by size and modification time); null when the file cannot be read. */
+  private functionIn(file: string, name: string): ReturnType<typeof functionModelUses> | null {
+    let stat;
+    try {
+      stat = statSync(file);
+    } catch {
+      return null;
+    }
+    const key = `${file}\0${name}`;
+    const known = this.functions.get(key);
+    if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs) return known.reading;
+    if (stat.size > MAX_MODULE_BYTES) return { kind: 'missing', why: `${file} is too large to read` };
+    let reading: ReturnType<typeof functionModelUses>;
+    try {
+      const tree = this.parser.parse(readFileSync(file, 'utf8'));
+      try {
+        reading = functionModelUses(tree.rootNode, name);
+      } finally {
+        tree.delete();
+      }
+    } catch {
+      return null;
+    }
+    this.functions.set(key, { size: stat.size, mtimeMs: stat.mtimeMs, reading });
+    return reading;
   }
 
   private module(module: string, start: string): { classes: ModuleClasses; isPackage: boolean } | null | 'unreadable' {

@@ -199,6 +199,7 @@ export class ProjectModel {
         names: POSTGRES_NAMES,
         baseWrites: (base, file) => this.bases.writes(base, file),
         operationClass: (qualified, file) => this.bases.operationClass(qualified, file),
+        importedCode: (qualified, file) => this.bases.importedCode(qualified, file),
       });
     }
     return this.current;

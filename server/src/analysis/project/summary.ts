@@ -17,8 +17,10 @@ import type { Scope } from '../scope';
 import { sqlSites, type SqlSites } from '../sql-sites';
 import { runPythonSqlSites } from '../runpython-sql';
 import type { Range, TextEdit } from '../types';
+import type { ImportedCallable } from '../imported-callables';
 import { asItems, asString, Evaluator, type Value } from '../values';
 import { parsesAsPython } from '../indentation';
+import { importedCodeOf } from '../imported-callables';
 
 export interface MigrationKey {
   app: string;
@@ -81,7 +83,15 @@ export interface OperationSummary {
   importedFrom?: string;
   /** Set by the project view: an operation class of the project that leaves the model state alone (operation-class.ts). */
   stateNeutral?: true;
+  /**
+   * RunPython's code or reverse_code when it is a function imported from another module of the
+   * project (`rbac.create_roles` after `from awx.main.migrations import _rbac as rbac`): its dotted
+   * name through the imports (relative ones kept relative), and where the migration names it. The
+   * project view reads it there (imported-code.ts).
+   */
+  importedCode?: ImportedCallable[];
 }
+
 
 export interface MigrationSummary {
   /** The migration's name: its file name without `.py`. */
@@ -216,6 +226,7 @@ function summarizeOperation(op: Operation, index: number | null, all: Operation[
     ...(index !== null && sql && sql.state === 'known' ? { sqlSites: sqlSites(sql.node, scope) } : executed ? { sqlSites: executed } : {}),
     ...actsOnOf(op),
     ...importedFromOf(op, scope),
+    ...importedCodeOf(op, scope, index !== null ? code : null),
   };
 }
 

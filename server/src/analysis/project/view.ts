@@ -10,6 +10,7 @@ import type { MigrationKey, MigrationSummary, OperationSummary } from './summary
 import { djangoMadeJoinTable, FILLS_ANOTHER_FIELD, stampedOnSave, type FieldSpec, type RelationSpec } from '../fields';
 import type { BaseWrites } from './base-class';
 import type { OperationClassEffect } from './operation-class';
+import type { ImportedCodeReading } from './imported-code';
 import { manyToManyLink, type ManyToManyLink } from './m2m-link';
 
 export interface ProjectMigration {
@@ -42,6 +43,12 @@ export interface ProjectViewInput {
    * such operation leaves its app's state unknown.
    */
   operationClass?: (qualified: string, fromFile: string) => OperationClassEffect;
+  /**
+   * What a function of the project RunPython is handed from another module
+   * (`awx.main.migrations._rbac.create_roles`) does with models, read from the project's source as
+   * `fromFile` would import it. Without it such code is not read.
+   */
+  importedCode?: (qualified: string, fromFile: string) => ImportedCodeReading;
 }
 
 /** A model's fields as the project view knows them (ProjectView.modelFields). */
@@ -445,6 +452,11 @@ export class ProjectView {
    */
   classWrites(qualified: string, file: string): BaseWrites {
     return this.input.baseWrites?.(qualified, file) ?? { kind: 'unknown', why: 'its code was not read' };
+  }
+
+  /** The function `qualified` of the project's source as the migration `file` imports it (imported-code.ts); unknown without its code. */
+  importedCode(qualified: string, file: string): ImportedCodeReading {
+    return this.input.importedCode?.(qualified, file) ?? { kind: 'unknown', why: 'its code was not read' };
   }
 
   /**

@@ -14,7 +14,9 @@ import { runPythonCode, type UnitNames } from '../runpython-code';
 import { rangeOf, walk, within, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
 import { appLabelOf, handsRowsTo, notAModel, swapRefusal } from './historical-swap';
-import { lineOf, type Rule, type RuleContext } from './rule';
+import { lineOf, type ProjectRuleContext, type Rule, type RuleContext } from './rule';
+import type { ImportedCodeUse } from '../project/imported-code';
+import { basename } from 'node:path';
 
 export { mayImportModels };
 
@@ -145,12 +147,74 @@ function buildFix(use: ModelUse, unit: CodeUnit, apps: string, ctx: RuleContext,
   return { title, edits, isPreferred: true, safe: false };
 }
 
+/** The uses of an imported function that count: not a class its app never made a model, nor a package's options class. */
+function countedUses(uses: readonly ImportedCodeUse[], ctx: ProjectRuleContext): ImportedCodeUse[] {
+  return uses.filter((u) => {
+    if (u.model === undefined || u.module === undefined) return true;
+    if (/(?:Options|Meta)$/.test(u.model) && !u.shown.includes('(')) return false;
+    // (A relative module names its app only from the helper's own folder: not looked up.)
+    const label = u.module.startsWith('.') ? null : appLabelOf(u.module, ctx.view && ctx.file ? { view: ctx.view, file: ctx.file } : null);
+    return !(label && ctx.file && ctx.view?.neverAModel(ctx.file, label, u.model));
+  });
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function listed(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/**
+ * RunPython handed a function of another module of the project: the models that function (and the
+ * helpers of its module it calls) uses as imported, read there by the project view. One finding on
+ * the name the migration hands RunPython, pointing at each use.
+ */
+function checkImportedCode(ctx: ProjectRuleContext): void {
+  const { view, file } = ctx;
+  if (!view || !file) return;
+  for (const op of ctx.summary.operations) {
+    // One finding per place: a helper reached both ways is called at the same line forwards and backwards.
+    const seen = new Set<string>();
+    for (const callable of op.importedCode ?? []) {
+      const at = `${callable.range.start.line}:${callable.range.start.character}:${callable.qualified}`;
+      if (seen.has(at)) continue;
+      seen.add(at);
+      const reading = view.importedCode(callable.qualified, file);
+      if (reading.kind !== 'read') continue;
+      const uses = countedUses(reading.uses, ctx);
+      if (uses.length === 0) continue;
+      const module = basename(reading.file);
+      const shown = uses.slice(0, 3).map((u) => {
+        const where = `line ${u.range.start.line + 1}${u.inFunction !== reading.function ? ` in ${u.inFunction}()` : ''}`;
+        if (u.kind === 'user-model') return `\`${u.shown}\` (today's user model, ${where})`;
+        if (u.kind === 'swappable') return `\`${u.shown}\` (today's swappable model, ${where})`;
+        return `\`${u.shown}\` (from \`${u.qualified.slice(0, u.qualified.lastIndexOf('.'))}\`, ${where})`;
+      });
+      const more = uses.length > 3 ? ` and ${uses.length - 3} more` : '';
+      const runs = callable.calledAt !== undefined
+        ? "which this migration's RunPython code calls with its `apps` registry"
+        : callable.direction === 'reverse' ? 'which RunPython runs when this migration is reversed' : 'which RunPython runs';
+      ctx.report({
+        range: callable.range,
+        message:
+          `${reading.function}() in ${module}, ${runs}, uses today's model${uses.length > 1 ? 's' : ''} ${listed(shown)}${more} instead of taking ${uses.length > 1 ? 'them' : 'it'} from the \`apps\` registry: ` +
+          'it queries the model as it is now, not as it was at this migration, so it reads or writes columns that may not exist yet (or any more) and breaks when the model changes. ' +
+          `Use \`apps.get_model(...)\` in that function (no fix is offered here: the code is in ${module}).`,
+        related: [
+          ...uses.map((u) => ({ file: reading.file, range: u.range, message: `today's ${u.model ?? u.shown}, used in ${u.inFunction}()` })),
+          { range: op.range, message: 'the RunPython operation that runs it' },
+        ],
+      });
+    }
+  }
+}
+
 export const runpythonModelImport: Rule = {
   meta: {
     id: 'runpython-model-import',
     summary: 'RunPython code uses an imported model (today\'s model) instead of the historical one from apps.get_model().',
     defaultSeverity: 'error',
   },
+  checkProject: checkImportedCode,
   check(ctx) {
     if (!mayImportModels(ctx.source)) return;
     let filter: ((text: string) => boolean) | null | undefined;

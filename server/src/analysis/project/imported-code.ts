@@ -1,0 +1,85 @@
+/**
+ * The code a migration hands RunPython from another module of the project
+ * (`from awx.main.migrations import _rbac as rbac` … `RunPython(rbac.rebuild_role_hierarchy)`;
+ * openwisp's `from . import add_default_groups`): the models it uses that were imported — today's
+ * models — rather than taken from the `apps` registry Django passes in. Read from the module's tree
+ * as plain data (nothing is imported or run): the function and the helpers of the same module it
+ * calls, as runpython-model-import reads a migration's own RunPython code.
+ */
+import { CodeIndex } from '../code-facts';
+import { isTrivialFunction, type CodeUnit } from '../code-flow';
+import { importedNames, modelUses, useFilter } from '../model-uses';
+import { UnitNames } from '../runpython-code';
+import { moduleScope } from '../scope';
+import { rangeOf, type Node } from '../syntax';
+import type { Range } from '../types';
+import { importedName } from './base-class';
+
+/** A model an imported function uses as today's model. */
+export interface ImportedCodeUse {
+  /** As written there: `Role`, `models.Role`, `get_user_model()`. */
+  shown: string;
+  /** Through that module's imports: `awx.main.models.rbac.Role` (relative ones kept relative). */
+  qualified: string;
+  /** An imported class, `get_user_model()`, or swapper's `load_model(...)`. */
+  kind: 'model' | 'user-model' | 'swappable';
+  /** For a bare imported class: its name and the module it comes from, as written. */
+  model?: string;
+  module?: string;
+  /** In the module's file. */
+  range: Range;
+  /** The function of the module the use is in (the one RunPython runs, or a helper it calls). */
+  inFunction: string;
+}
+
+/** What a function RunPython is handed from another module does with models: read there, or why not. */
+export type ImportedCodeReading =
+  | { kind: 'read'; /** Absolute path of the module defining it. */ file: string; function: string; uses: ImportedCodeUse[] }
+  | { kind: 'unknown'; why: string };
+
+/** What a module says of one of its names asked for as a function. */
+export type FunctionReading =
+  | { kind: 'read'; uses: ImportedCodeUse[] }
+  /** The module imports the name from elsewhere: where (a dotted name, relative ones kept relative). */
+  | { kind: 're-exported'; next: string }
+  | { kind: 'missing'; why: string };
+
+/** The name of a function definition, for messages. */
+function functionName(def: Node): string {
+  return def.childForFieldName('name')?.text ?? 'a lambda';
+}
+
+/** The models `name`, a function of the module whose tree is `root`, and its same-module helpers use as imported. */
+export function functionModelUses(root: Node, name: string): FunctionReading {
+  if (root.hasError) return { kind: 'missing', why: 'its module does not parse' };
+  const scope = moduleScope(root);
+  const b = scope.lookup(name);
+  if (!b) return { kind: 'missing', why: `its module binds no ${name} that can be read` };
+  if (b.kind === 'import') {
+    const next = importedName(name, scope);
+    return next ? { kind: 're-exported', next } : { kind: 'missing', why: `${name} is imported there in a way that cannot be read` };
+  }
+  if (b.kind !== 'function' || b.node.type !== 'function_definition') return { kind: 'missing', why: `${name} is not a function defined there` };
+  if (isTrivialFunction(b.node)) return { kind: 'read', uses: [] };
+  const imported = importedNames(root);
+  const filter = imported ? useFilter(imported) : null;
+  const unit: CodeUnit = { node: b.node, scope };
+  const uses: ImportedCodeUse[] = [];
+  const seen = new Set<string>();
+  for (const facts of new CodeIndex().reachable(unit)) {
+    if (filter && !filter(facts.unit.node.text)) continue;
+    for (const use of modelUses(facts.unit, new UnitNames(facts))) {
+      if (seen.has(use.qualified)) continue;
+      seen.add(use.qualified);
+      uses.push({
+        shown: use.shown,
+        qualified: use.qualified,
+        kind: use.userModel ? 'user-model' : use.swappable !== undefined ? 'swappable' : 'model',
+        ...(use.bare ? { model: use.bare.model, module: use.bare.module } : {}),
+        range: rangeOf(use.node),
+        inFunction: functionName(facts.unit.node),
+      });
+    }
+  }
+  return { kind: 'read', uses };
+}

@@ -1,0 +1,128 @@
+/**
+ * Functions RunPython is handed from other modules of the project, read there (imported-code.ts,
+ * through the workspace's module reader): the models they — and the helpers of their module they
+ * call — use as imported, found as Python would find the module from the migration (absolute,
+ * relative, re-exported by a package), and unknown, with why, where that cannot be read.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { ImportedCodeReading } from '../server/src/analysis/project/imported-code';
+import { BaseClassReader } from '../server/src/workspace/base-classes';
+import { TempDirs } from './helpers/cli';
+import { getParser } from './helpers/lint';
+
+const temps = new TempDirs();
+after(() => temps.removeAll());
+
+/** A reading as `Model@line in function()` per use, or `unknown: why`. */
+function brief(r: ImportedCodeReading): string[] | string {
+  return r.kind === 'read' ? r.uses.map((u) => `${u.shown}@${u.range.start.line + 1} in ${u.inFunction}() from ${u.qualified}`) : `unknown: ${r.why}`;
+}
+
+async function project(files: Record<string, string>): Promise<{ reader: BaseClassReader; migration: string; root: string }> {
+  const root = temps.make('mg-imported-code-unit-');
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, rel)), { recursive: true });
+    writeFileSync(join(root, rel), text);
+  }
+  return { reader: new BaseClassReader(await getParser()), migration: join(root, 'shop/migrations/0002_fill.py'), root };
+}
+
+describe('RunPython code imported from another module', () => {
+  it('finds managers and instances of imported models, through same-module helpers, not shadowed names', async () => {
+    const { reader, migration } = await project({
+      'shop/__init__.py': '',
+      'shop/migrations/__init__.py': '',
+      'shop/migrations/0002_fill.py': '',
+      'shop/utils.py': `from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from shop.models import Order, OrderStatus, slugify_order
+
+
+def fill(apps, schema_editor):
+    for order in Order.objects.all():
+        order.slug = slugify_order(order)
+    _users()
+    Order(total=1)
+
+
+def _users():
+    User = get_user_model()
+    User.objects.filter(is_staff=True).update(is_active=True)
+
+
+def shadowed(apps, schema_editor):
+    Order = apps.get_model("shop", "Order")
+    Order.objects.update(status=OrderStatus.OPEN)
+    for group in apps.get_model("auth", "Group").objects.all():
+        group.save()
+
+
+def only_meta(apps, schema_editor):
+    label = get_user_model()._meta.label
+    apps.get_model(label).objects.update(is_active=True)
+
+
+def groups(apps, schema_editor):
+    Group.objects.get_or_create(name="staff")
+
+
+def noop(apps, schema_editor):
+    pass
+`,
+    });
+    assert.deepEqual(brief(reader.importedCode('shop.utils.fill', migration)), [
+      'Order@7 in fill() from shop.models.Order',
+      'get_user_model()@14 in _users() from get_user_model',
+    ]);
+    assert.deepEqual(brief(reader.importedCode('shop.utils.shadowed', migration)), []);
+    assert.deepEqual(brief(reader.importedCode('shop.utils.only_meta', migration)), []);
+    assert.deepEqual(brief(reader.importedCode('shop.utils.groups', migration)), ['Group@31 in groups() from django.contrib.auth.models.Group']);
+    assert.deepEqual(brief(reader.importedCode('shop.utils.noop', migration)), []);
+  });
+
+  it('resolves relative imports from the migrations package, and names a package re-exports', async () => {
+    const live = 'from shop.models import Order\n\n\ndef close(apps, schema_editor):\n    Order.objects.update(closed=True)\n';
+    const { reader, migration, root } = await project({
+      'shop/__init__.py': '',
+      'shop/migrations/__init__.py': 'from .helpers.orders import close\n',
+      'shop/migrations/0002_fill.py': '',
+      'shop/migrations/helpers/__init__.py': 'from . import orders\nfrom .orders import close as shut\n',
+      'shop/migrations/helpers/orders.py': live,
+      'shop/tools.py': live,
+    });
+    const expected = ['Order@5 in close() from shop.models.Order'];
+    // `from . import close` (the migrations package's __init__ re-exports it from a subpackage).
+    assert.deepEqual(brief(reader.importedCode('.close', migration)), expected);
+    // `from .helpers import orders` … `orders.close`; `from .helpers import shut` (re-exported under another name).
+    assert.deepEqual(brief(reader.importedCode('.helpers.orders.close', migration)), expected);
+    assert.deepEqual(brief(reader.importedCode('.helpers.shut', migration)), expected);
+    // `from .. import tools` … `tools.close`: the app's package.
+    assert.deepEqual(brief(reader.importedCode('..tools.close', migration)), expected);
+    // Absolute, found upward from the migration's folder.
+    assert.deepEqual(brief(reader.importedCode('shop.tools.close', migration)), expected);
+    const read = reader.importedCode('shop.tools.close', migration);
+    assert.equal(read.kind === 'read' ? read.file : null, join(root, 'shop/tools.py'));
+  });
+
+  it('says why where it cannot read the function', async () => {
+    const { reader, migration, root } = await project({
+      'shop/__init__.py': '',
+      'shop/migrations/__init__.py': '',
+      'shop/migrations/0002_fill.py': '',
+      'shop/broken.py': 'from shop.models import Order\n\ndef close(apps, schema_editor:\n    Order.objects.update(closed=True)\n',
+      'shop/values.py': 'from functools import partial\n\nclose = partial(print, 1)\n\nclass Closer:\n    pass\n',
+      'shop/loop.py': 'from shop.loop2 import close\n',
+      'shop/loop2.py': 'from shop.loop import close\n',
+    });
+    assert.equal(brief(reader.importedCode('thirdparty.migrations.close', migration)), 'unknown: thirdparty.migrations is not in the project');
+    assert.equal(brief(reader.importedCode('shop.broken.close', migration)), 'unknown: its module does not parse');
+    assert.equal(brief(reader.importedCode('shop.values.close', migration)), 'unknown: close is not a function defined there');
+    assert.equal(brief(reader.importedCode('shop.values.Closer', migration)), 'unknown: Closer is not a function defined there');
+    assert.equal(brief(reader.importedCode('shop.values.missing', migration)), 'unknown: its module binds no missing that can be read');
+    assert.equal(brief(reader.importedCode('shop.loop.close', migration)), 'unknown: shop.loop.close is re-exported too many times');
+    assert.ok(reader.files.includes(join(root, 'shop/broken.py')), 'the files read are what a cached answer depends on');
+  });
+});

@@ -1,0 +1,56 @@
+/**
+ * The editor reads the functions RunPython is handed from another module of the project, as
+ * `check` does (imported-code.ts): the migration that hands one using today's model gets the
+ * runpython-model-import finding, from the workspace scan and once opened, with a related location
+ * in that module; none when the module uses the historical models.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import type { Diagnostic } from 'vscode-languageserver';
+import { HISTORICAL_ORDERS, LIVE_ORDERS, writeImportedCodeProject } from '../helpers/imported-code-project';
+import { TestClient } from './lsp-client';
+
+const temps: string[] = [];
+after(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
+
+async function diagnosticsOf0002(ordersModule: string): Promise<{ scanned: Diagnostic[]; opened: Diagnostic[] }> {
+  const root = writeImportedCodeProject(mkdtempSync(join(tmpdir(), 'mg-imported-code-lsp-')), ordersModule);
+  temps.push(root);
+  const client = await TestClient.start({ workspaceFolders: [root], settings: () => ({}) });
+  try {
+    const file = join(root, 'shop/migrations/0002_close_stale.py');
+    const uri = pathToFileURL(file).href;
+    await client.waitFor(() => client.logs.some((l) => /checked \d+ migrations/.test(l)), 'the workspace scan');
+    const scanned = [...(client.diagnostics.get(uri)?.diagnostics ?? [])];
+    const opened = await client.open(uri, readFileSync(file, 'utf8'));
+    return { scanned, opened };
+  } finally {
+    await client.stop();
+  }
+}
+
+const imported = (ds: readonly Diagnostic[]) => ds.filter((d) => d.code === 'runpython-model-import');
+
+describe('language server: RunPython code imported from another module', () => {
+  it('reports today\'s model the imported function uses, pointing into its module', async () => {
+    const { scanned, opened } = await diagnosticsOf0002(LIVE_ORDERS);
+    for (const ds of [scanned, opened]) {
+      const found = imported(ds);
+      assert.deepEqual(found.map((d) => `${d.range.start.line + 1}:${d.range.start.character + 1}`), ['10:30'], JSON.stringify(ds));
+      const related = (found[0]?.relatedInformation ?? []).map((r) => `${r.location.uri.replace(/^.*\/shop\//, 'shop/')}:${r.location.range.start.line + 1}`);
+      assert.ok(related.includes('shop/migrations/_orders.py:8'), JSON.stringify(related));
+    }
+  });
+
+  it('says nothing when the module uses the historical models', async () => {
+    const { scanned, opened } = await diagnosticsOf0002(HISTORICAL_ORDERS);
+    assert.deepEqual(imported(scanned), []);
+    assert.deepEqual(imported(opened), []);
+  });
+});
