@@ -2,10 +2,11 @@
  * The editor reads the functions RunPython is handed from another module of the project, as
  * `check` does (imported-code.ts): the migration that hands one using today's model gets the
  * runpython-model-import finding, from the workspace scan and once opened, with a related location
- * in that module; none when the module uses the historical models.
+ * in that module; none when the module uses the historical models; and the finding comes when the
+ * module is saved with today's model in it, though no migration changed.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -52,5 +53,26 @@ describe('language server: RunPython code imported from another module', () => {
     const { scanned, opened } = await diagnosticsOf0002(HISTORICAL_ORDERS);
     assert.deepEqual(imported(scanned), []);
     assert.deepEqual(imported(opened), []);
+  });
+
+  it('publishes the migrations again when the module they take code from is saved', async () => {
+    const root = writeImportedCodeProject(mkdtempSync(join(tmpdir(), 'mg-imported-code-lsp-')), HISTORICAL_ORDERS);
+    temps.push(root);
+    const client = await TestClient.start({ workspaceFolders: [root], settings: () => ({}) });
+    try {
+      const uri = pathToFileURL(join(root, 'shop/migrations/0002_close_stale.py')).href;
+      await client.waitFor(() => client.logs.some((l) => /checked \d+ migrations/.test(l)), 'the workspace scan');
+      assert.deepEqual(imported(client.diagnostics.get(uri)?.diagnostics ?? []), []);
+      const module = join(root, 'shop/migrations/_orders.py');
+      writeFileSync(module, LIVE_ORDERS);
+      await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(module).href, type: 2 }] });
+      const found = await client.waitFor(() => {
+        const ds = imported(client.diagnostics.get(uri)?.diagnostics ?? []);
+        return ds.length > 0 ? ds : undefined;
+      }, 'the finding after the module was saved');
+      assert.deepEqual(found.map((d) => `${d.range.start.line + 1}:${d.range.start.character + 1}`), ['10:30']);
+    } finally {
+      await client.stop();
+    }
   });
 });

@@ -343,6 +343,8 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       else if (file.endsWith('.py')) {
         if (change.type === FileChangeType.Deleted) linter.analyzeDisk(file, null);
         else files.push(file);
+        // A module migrations take RunPython code from: their findings are read again.
+        linter.moduleChanged(file);
       }
     }
     if (configChanged) {

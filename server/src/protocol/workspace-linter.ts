@@ -211,6 +211,15 @@ export class WorkspaceLinter {
     }
   }
 
+  /**
+   * A Python file changed on disk (saved, created or deleted): the migrations whose findings read
+   * code of it (a function RunPython is handed from that module) are published again, soon.
+   */
+  moduleChanged(file: string): void {
+    for (const model of new Set(this.models.values())) for (const f of model.readersOf(file)) this.pending.add(f);
+    this.schedule();
+  }
+
   /** Lints one open document and publishes its diagnostics (or clears them). */
   lintOpen(doc: OpenDocument): void {
     const docs = this.host.documents();

@@ -46,6 +46,8 @@ export class BaseClassReader {
 
   constructor(private readonly parser: PythonParser) {}
 
+  /** Module file -> the migrations whose imported RunPython code was read from it (what a change of it must re-lint). */
+  private readonly askedBy = new Map<string, Set<string>>();
   /** Functions read from modules (by file, name, size and modification time). */
   private readonly functions = new Map<string, { size: number; mtimeMs: number; reading: ReturnType<typeof functionModelUses> }>();
 
@@ -62,6 +64,11 @@ export class BaseClassReader {
   /** What the operation class `qualified` does to the model state, as the migration `fromFile` would import it. */
   operationClass(qualified: string, fromFile: string): OperationClassEffect {
     return operationClassEffect(qualified, (module) => this.module(module, dirname(fromFile)));
+  }
+
+  /** The migrations whose RunPython code, read from `file`, a change of that file may change the findings of. */
+  dependantsOf(file: string): string[] {
+    return [...(this.askedBy.get(file) ?? [])];
   }
 
   /**
@@ -82,6 +89,9 @@ export class BaseClassReader {
       if (name === '' || moduleName === '') return { kind: 'unknown', why: `${qualified} names no module` };
       const file = this.moduleFile(moduleName, from);
       if (!file) return { kind: 'unknown', why: `${moduleName} is not in the project` };
+      let askers = this.askedBy.get(file);
+      if (!askers) this.askedBy.set(file, (askers = new Set()));
+      askers.add(fromFile);
       const reading = this.functionIn(file, name);
       if (!reading) return { kind: 'unknown', why: `${file} cannot be read` };
       if (reading.kind === 'read') return { kind: 'read', file, function: name, uses: reading.uses };

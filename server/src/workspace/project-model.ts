@@ -99,6 +99,11 @@ export class ProjectModel {
     this.bases = new BaseClassReader(parser);
   }
 
+  /** The migrations whose findings read code of the module `file` (RunPython code imported from it): what its change re-lints. */
+  readersOf(file: string): string[] {
+    return this.bases.dependantsOf(file);
+  }
+
   /** Decides membership from the workspace's Python files (after a scan); summaries are kept. */
   reset(files: readonly string[], settings: ProjectSettings): void {
     this.settings = settings;
