@@ -59,8 +59,10 @@ export function importedCodeOf(op: Operation, scope: Scope, code: CodeIndex | nu
       if (!entry) continue;
       // The registry: the callable's first parameter, and `apps` in the helpers it calls.
       const registry = new Set(['apps', ...parameterNames(entry.node).slice(0, 1)]);
+      // A unit that hands the registry to no call at all (most of them) is not walked.
+      const handing = new RegExp(`[(,]\\s*(?:\\w+\\s*=\\s*)?(?:${[...registry].filter((n) => /^\w+$/.test(n)).join('|')})\\s*[,)]`);
       for (const facts of code.reachable(entry)) {
-        if (!facts.unit.node.text.includes('(')) continue;
+        if (!handing.test(facts.unit.node.text)) continue;
         let names: UnitNames | null = null;
         for (const call of unitNodes(facts.unit, ['call'])) {
           const fn = call.childForFieldName('function');
