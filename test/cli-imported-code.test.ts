@@ -32,10 +32,18 @@ describe('check: RunPython code imported from another module', () => {
       assert.match(handed ?? '', /^close_stale\(\) in _orders\.py, which RunPython runs, uses today's model `Order` \(from `shop\.models`, line 8 in _stale\(\)\) instead of taking it from the `apps` registry/);
       assert.match(handed ?? '', /Use `apps\.get_model\(\.\.\.\)` in that function/);
       // Called with the registry from the migration's own code, forwards (through a helper) and backwards: one finding.
-      assert.match(called ?? '', /^stamp\(\) in _orders\.py, which this migration's RunPython code calls with its `apps` registry, uses today's model `get_user_model\(\)` \(today's user model, line 25\)/);
+      assert.match(called ?? '', /^stamp\(\) in _orders\.py, which this migration's RunPython code calls with its `apps` registry, uses today's model `get_user_model\(\)` \(today's user model, line 27\)/);
       // The module is no migration: never reported as one Django's loader skips, nor linted on its own.
       assert.doesNotMatch(run.stderr, /_orders/);
     }
+  });
+
+  it('reports the save loop of the imported function, as the migration runs it (in its transaction)', () => {
+    const run = runCli(['check', '.', '--no-cache', '--format', 'json'], project(HISTORICAL_ORDERS));
+    const loops = jsonFindings(run).filter((f) => f.rule === 'unbatched-save-loop');
+    assert.deepEqual(loops.map((f) => `${f.path.replace(/\\/g, '/')}:${f.line}:${f.column}`), ['shop/migrations/0002_close_stale.py:10:50'], run.stderr);
+    assert.match(loops[0]?.message ?? '', /^reopen\(\) in _orders\.py, which RunPython runs when this migration is reversed — at line 14 there: `for order in Order\.objects\.filter\(closed=True\)` writes one row per iteration \(order\.save\(\)\): one UPDATE per row, all inside the migration's transaction\./);
+    assert.match(loops[0]?.message ?? '', /\(No fix is offered here: the code is in _orders\.py\.\)$/);
   });
 
   it('says nothing when every function uses the historical models', () => {

@@ -11,7 +11,7 @@ import { writeFileIn } from './cli';
 
 /**
  * close_stale() reaches today's Order through a helper and stamp() today's user model; reopen()
- * and archive() use the historical model.
+ * and archive() use the historical model, reopen() saving its rows one by one.
  */
 export const LIVE_ORDERS = `from django.contrib.auth import get_user_model
 from django.db.models import F
@@ -29,7 +29,9 @@ def close_stale(apps, schema_editor):
 
 def reopen(apps, schema_editor):
     Order = apps.get_model("shop", "Order")
-    Order.objects.update(closed=False)
+    for order in Order.objects.filter(closed=True):
+        order.closed = False
+        order.save()
 
 
 def archive(apps, schema_editor):
@@ -41,7 +43,7 @@ def stamp(apps, schema_editor, when):
     User.objects.filter(is_staff=True).update(last_login=when)
 `;
 
-/** The same functions, every one on the historical models. */
+/** The same functions, every one on the historical models (reopen() still saving row by row). */
 export const HISTORICAL_ORDERS = `from django.db.models import F
 
 
@@ -55,7 +57,9 @@ def close_stale(apps, schema_editor):
 
 def reopen(apps, schema_editor):
     Order = apps.get_model("shop", "Order")
-    Order.objects.update(closed=False)
+    for order in Order.objects.filter(closed=True):
+        order.closed = False
+        order.save()
 
 
 def archive(apps, schema_editor):

@@ -314,28 +314,28 @@ interface SourceAnswers {
  */
 async function operationClasses(tasks: readonly LintTask[], results: readonly FileResult[]): Promise<SourceAnswers | null> {
   const asked = new Map<string, { qualified: string; file: string }>();
-  const code = new Map<string, { qualified: string; file: string }>();
-  const collect = (ops: readonly OperationSummary[], file: string): void => {
+  const code = new Map<string, { qualified: string; file: string; atomic: boolean }>();
+  const collect = (ops: readonly OperationSummary[], file: string, atomic: boolean): void => {
     for (const op of ops) {
       if (op.importedFrom !== undefined) asked.set(`${file}\0${op.importedFrom}`, { qualified: op.importedFrom, file });
-      for (const c of op.importedCode ?? []) code.set(`${file}\0${c.qualified}`, { qualified: c.qualified, file });
-      if (op.stateOperations) collect(op.stateOperations, file);
+      for (const c of op.importedCode ?? []) code.set(`${file}\0${c.qualified}\0${atomic}`, { qualified: c.qualified, file, atomic });
+      if (op.stateOperations) collect(op.stateOperations, file, atomic);
     }
   };
   results.forEach((r, i) => {
-    if (r.status === 'checked' && r.analysis.summary) collect(r.analysis.summary.operations, (tasks[i] as LintTask).file);
+    if (r.status === 'checked' && r.analysis.summary) collect(r.analysis.summary.operations, (tasks[i] as LintTask).file, r.analysis.summary.atomic !== false);
   });
   if (asked.size === 0 && code.size === 0) return null;
   const parser = await PythonParser.create(bundledGrammarPaths());
   try {
     const reader = new BaseClassReader(parser);
     const classes = new Map([...asked].map(([key, q]) => [key, reader.operationClass(q.qualified, q.file)] as const));
-    const functions = new Map([...code].map(([key, q]) => [key, reader.importedCode(q.qualified, q.file)] as const));
+    const functions = new Map([...code].map(([key, q]) => [key, reader.importedCode(q.qualified, q.file, q.atomic)] as const));
     const unread = { kind: 'unknown' as const, why: 'its module was not read' };
     return {
       readers: {
         operationClass: (qualified, file) => classes.get(`${file}\0${qualified}`) ?? unread,
-        importedCode: (qualified, file) => functions.get(`${file}\0${qualified}`) ?? unread,
+        importedCode: (qualified, file, atomic) => functions.get(`${file}\0${qualified}\0${atomic}`) ?? unread,
       },
       files: reader.files,
     };

@@ -11,7 +11,11 @@ import { dirname, join } from 'node:path';
 import type { PythonParser } from '../analysis/parser';
 import { baseWrites, moduleClasses, type BaseWrites, type ModuleClasses } from '../analysis/project/base-class';
 import { operationClassEffect, type OperationClassEffect } from '../analysis/project/operation-class';
-import { functionModelUses, type ImportedCodeReading } from '../analysis/project/imported-code';
+import { asRunPythonModule, functionModelUses, RUNPYTHON_CODE_RULES, type ImportedCodeFinding, type ImportedCodeReading } from '../analysis/project/imported-code';
+import { analyzeFile } from '../analysis/engine';
+import { onlyRules } from '../analysis/rules';
+
+type FunctionRead = ReturnType<typeof functionModelUses> extends infer R ? (R extends { kind: 'read' } ? R & { findings: ImportedCodeFinding[] } : R) : never;
 
 /** How many re-exports (`from .rbac import create_roles` in a package's __init__.py) are followed. */
 const MAX_REEXPORTS = 4;
@@ -49,7 +53,7 @@ export class BaseClassReader {
   /** Module file -> the migrations whose imported RunPython code was read from it (what a change of it must re-lint). */
   private readonly askedBy = new Map<string, Set<string>>();
   /** Functions read from modules (by file, name, size and modification time). */
-  private readonly functions = new Map<string, { size: number; mtimeMs: number; reading: ReturnType<typeof functionModelUses> }>();
+  private readonly functions = new Map<string, { size: number; mtimeMs: number; reading: FunctionRead }>();
 
   /** Every file read so far (what an answer depends on: a cache keeps their hashes). */
   get files(): string[] {
@@ -77,7 +81,7 @@ export class BaseClassReader {
    * helpers of its module use as imported. Unknown, with why, when it is not in the project or
    * cannot be read.
    */
-  importedCode(qualified: string, fromFile: string): ImportedCodeReading {
+  importedCode(qualified: string, fromFile: string, atomic = true): ImportedCodeReading {
     let target = qualified;
     let from = fromFile;
     for (let hop = 0; hop <= MAX_REEXPORTS; hop++) {
@@ -92,9 +96,9 @@ export class BaseClassReader {
       let askers = this.askedBy.get(file);
       if (!askers) this.askedBy.set(file, (askers = new Set()));
       askers.add(fromFile);
-      const reading = this.functionIn(file, name);
+      const reading = this.functionIn(file, name, atomic);
       if (!reading) return { kind: 'unknown', why: `${file} cannot be read` };
-      if (reading.kind === 'read') return { kind: 'read', file, function: name, uses: reading.uses };
+      if (reading.kind === 'read') return { kind: 'read', file, function: name, uses: reading.uses, findings: reading.findings };
       if (reading.kind === 'missing') return { kind: 'unknown', why: reading.why };
       target = reading.next;
       from = file;
@@ -122,22 +126,24 @@ export class BaseClassReader {
   }
 
   /** A function of a file as read (cached by size and modification time); null when the file cannot be read. */
-  private functionIn(file: string, name: string): ReturnType<typeof functionModelUses> | null {
+  private functionIn(file: string, name: string, atomic: boolean): FunctionRead | null {
     let stat;
     try {
       stat = statSync(file);
     } catch {
       return null;
     }
-    const key = `${file}\0${name}`;
+    const key = `${file}\0${name}\0${atomic}`;
     const known = this.functions.get(key);
     if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs) return known.reading;
     if (stat.size > MAX_MODULE_BYTES) return { kind: 'missing', why: `${file} is too large to read` };
-    let reading: ReturnType<typeof functionModelUses>;
+    let reading: FunctionRead;
     try {
-      const tree = this.parser.parse(readFileSync(file, 'utf8'));
+      const source = readFileSync(file, 'utf8');
+      const tree = this.parser.parse(source);
       try {
-        reading = functionModelUses(tree.rootNode, name);
+        const uses = functionModelUses(tree.rootNode, name);
+        reading = uses.kind === 'read' ? { ...uses, findings: this.codeFindings(source, name, atomic, tree.rootNode.descendantsOfType('class_definition').some((c) => c.childForFieldName('name')?.text === 'Migration')) } : uses;
       } finally {
         tree.delete();
       }
@@ -146,6 +152,23 @@ export class BaseClassReader {
     }
     this.functions.set(key, { size: stat.size, mtimeMs: stat.mtimeMs, reading });
     return reading;
+  }
+
+  /**
+   * The findings of the rules about RunPython code in `name`, read as a migration's RunPython code
+   * (asRunPythonModule), within the module's own lines. None for a module that has a Migration class
+   * of its own (it would be read instead).
+   */
+  private codeFindings(source: string, name: string, atomic: boolean, hasMigration: boolean): ImportedCodeFinding[] {
+    if (hasMigration) return [];
+    const lines = source.split('\n').length;
+    const tree = this.parser.parse(asRunPythonModule(source, name, atomic));
+    try {
+      const { analysis } = analyzeFile(tree, tree.rootNode.text, { rules: onlyRules({}, RUNPYTHON_CODE_RULES), commitInBatches: false, name: 'imported' });
+      return analysis.findings.filter((f) => RUNPYTHON_CODE_RULES.has(f.rule) && f.range.start.line < lines).map((f) => ({ rule: f.rule, message: f.message, range: f.range }));
+    } finally {
+      tree.delete();
+    }
   }
 
   private module(module: string, start: string): { classes: ModuleClasses; isPackage: boolean } | null | 'unreadable' {

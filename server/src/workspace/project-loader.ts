@@ -136,7 +136,7 @@ export async function loadProject(root: string, parser: PythonParser, settings: 
     names: POSTGRES_NAMES,
     baseWrites: (base, file) => bases.writes(base, file),
     operationClass: (qualified, file) => bases.operationClass(qualified, file),
-    importedCode: (qualified, file) => bases.importedCode(qualified, file),
+    importedCode: (qualified, file, atomic) => bases.importedCode(qualified, file, atomic),
   });
   return { view, layout, files: candidates.files, summaries };
 }

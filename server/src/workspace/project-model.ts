@@ -204,7 +204,7 @@ export class ProjectModel {
         names: POSTGRES_NAMES,
         baseWrites: (base, file) => this.bases.writes(base, file),
         operationClass: (qualified, file) => this.bases.operationClass(qualified, file),
-        importedCode: (qualified, file) => this.bases.importedCode(qualified, file),
+        importedCode: (qualified, file, atomic) => this.bases.importedCode(qualified, file, atomic),
       });
     }
     return this.current;

@@ -32,10 +32,49 @@ export interface ImportedCodeUse {
   inFunction: string;
 }
 
+/** A finding of a rule about RunPython code (a save loop, a network call) in the imported function, where it is in its module. */
+export interface ImportedCodeFinding {
+  rule: string;
+  message: string;
+  range: Range;
+}
+
 /** What a function RunPython is handed from another module does with models: read there, or why not. */
 export type ImportedCodeReading =
-  | { kind: 'read'; /** Absolute path of the module defining it. */ file: string; function: string; uses: ImportedCodeUse[] }
+  | {
+      kind: 'read';
+      /** Absolute path of the module defining it. */
+      file: string;
+      function: string;
+      uses: ImportedCodeUse[];
+      /** What the rules about RunPython code find in it, read as RunPython code of a migration like the one asking (RUNPYTHON_CODE_RULES). */
+      findings?: ImportedCodeFinding[];
+    }
   | { kind: 'unknown'; why: string };
+
+/** The rules whose findings in an imported function are reported on the migration that runs it. */
+export const RUNPYTHON_CODE_RULES: ReadonlySet<string> = new Set(['unbatched-save-loop', 'runpython-external-call']);
+
+/**
+ * The module's text with a migration appended that runs `name` as RunPython code — atomic as the
+ * migration asking is — so the rules read it exactly as they read a migration's own RunPython
+ * code. The module's lines keep their numbers; findings past them are the appendix's.
+ */
+export function asRunPythonModule(source: string, name: string, atomic: boolean): string {
+  const eol = source.includes('\r\n') ? '\r\n' : '\n';
+  const lines = [
+    '',
+    '',
+    'from django.db import migrations as _migration_guard_migrations',
+    '',
+    '',
+    'class Migration(_migration_guard_migrations.Migration):',
+    ...(atomic ? [] : ['    atomic = False']),
+    `    operations = [_migration_guard_migrations.RunPython(${name})]`,
+    '',
+  ];
+  return `${source}${source.endsWith('\n') || source === '' ? '' : eol}${lines.join(eol)}`;
+}
 
 /** What a module says of one of its names asked for as a function. */
 export type FunctionReading =

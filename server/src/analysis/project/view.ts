@@ -48,7 +48,7 @@ export interface ProjectViewInput {
    * (`awx.main.migrations._rbac.create_roles`) does with models, read from the project's source as
    * `fromFile` would import it. Without it such code is not read.
    */
-  importedCode?: (qualified: string, fromFile: string) => ImportedCodeReading;
+  importedCode?: (qualified: string, fromFile: string, atomic: boolean) => ImportedCodeReading;
 }
 
 /** A model's fields as the project view knows them (ProjectView.modelFields). */
@@ -456,7 +456,9 @@ export class ProjectView {
 
   /** The function `qualified` of the project's source as the migration `file` imports it (imported-code.ts); unknown without its code. */
   importedCode(qualified: string, file: string): ImportedCodeReading {
-    return this.input.importedCode?.(qualified, file) ?? { kind: 'unknown', why: 'its code was not read' };
+    // Read as RunPython code of this migration: inside its transaction unless it says `atomic = False`.
+    const atomic = this.byFile.get(file)?.summary.atomic !== false;
+    return this.input.importedCode?.(qualified, file, atomic) ?? { kind: 'unknown', why: 'its code was not read' };
   }
 
   /**

@@ -4,6 +4,7 @@
  * are resolved through the file's imports, so `from requests import post` counts and a local
  * function called `send` does not.
  */
+import { reportImportedCodeFindings } from './imported-code-findings';
 import { callArguments, rangeOf, dottedName, staticString, type Node } from '../syntax';
 import { runPythonCode, type UnitNames, walkUnit } from '../runpython-code';
 import { snippet, type Rule } from './rule';
@@ -137,6 +138,7 @@ export const runpythonExternalCall: Rule = {
     summary: 'RunPython code makes network, e-mail, task-queue or cloud API calls, writes files or runs management commands; a migration should only transform data.',
     defaultSeverity: 'warning',
   },
+  checkProject: (ctx) => reportImportedCodeFindings('runpython-external-call', ctx),
   check(ctx) {
     // Every call this rule reports resolves through an import of one of these modules, or is a task
     // method or an e-mail class: a file whose text names none of them has nothing to report.

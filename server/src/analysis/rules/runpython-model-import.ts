@@ -16,6 +16,7 @@ import type { Fix, TextEdit } from '../types';
 import { appLabelOf, handsRowsTo, notAModel, swapRefusal } from './historical-swap';
 import { lineOf, type ProjectRuleContext, type Rule, type RuleContext } from './rule';
 import type { ImportedCodeUse } from '../project/imported-code';
+import { howItRuns, importedCode } from './imported-code-findings';
 import { basename } from 'node:path';
 
 export { mayImportModels };
@@ -169,43 +170,29 @@ function listed(items: readonly string[]): string {
  * the name the migration hands RunPython, pointing at each use.
  */
 function checkImportedCode(ctx: ProjectRuleContext): void {
-  const { view, file } = ctx;
-  if (!view || !file) return;
-  for (const op of ctx.summary.operations) {
-    // One finding per place: a helper reached both ways is called at the same line forwards and backwards.
-    const seen = new Set<string>();
-    for (const callable of op.importedCode ?? []) {
-      const at = `${callable.range.start.line}:${callable.range.start.character}:${callable.qualified}`;
-      if (seen.has(at)) continue;
-      seen.add(at);
-      const reading = view.importedCode(callable.qualified, file);
-      if (reading.kind !== 'read') continue;
-      const uses = countedUses(reading.uses, ctx);
-      if (uses.length === 0) continue;
-      const module = basename(reading.file);
-      const shown = uses.slice(0, 3).map((u) => {
-        const where = `line ${u.range.start.line + 1}${u.inFunction !== reading.function ? ` in ${u.inFunction}()` : ''}`;
-        if (u.kind === 'user-model') return `\`${u.shown}\` (today's user model, ${where})`;
-        if (u.kind === 'swappable') return `\`${u.shown}\` (today's swappable model, ${where})`;
-        return `\`${u.shown}\` (from \`${u.qualified.slice(0, u.qualified.lastIndexOf('.'))}\`, ${where})`;
-      });
-      const more = uses.length > 3 ? ` and ${uses.length - 3} more` : '';
-      const runs = callable.calledAt !== undefined
-        ? "which this migration's RunPython code calls with its `apps` registry"
-        : callable.direction === 'reverse' ? 'which RunPython runs when this migration is reversed' : 'which RunPython runs';
-      ctx.report({
-        range: callable.range,
-        message:
-          `${reading.function}() in ${module}, ${runs}, uses today's model${uses.length > 1 ? 's' : ''} ${listed(shown)}${more} instead of taking ${uses.length > 1 ? 'them' : 'it'} from the \`apps\` registry: ` +
-          'it queries the model as it is now, not as it was at this migration, so it reads or writes columns that may not exist yet (or any more) and breaks when the model changes. ' +
-          `Use \`apps.get_model(...)\` in that function (no fix is offered here: the code is in ${module}).`,
-        related: [
-          ...uses.map((u) => ({ file: reading.file, range: u.range, message: `today's ${u.model ?? u.shown}, used in ${u.inFunction}()` })),
-          { range: op.range, message: 'the RunPython operation that runs it' },
-        ],
-      });
-    }
-  }
+  importedCode(ctx, (code, callable, op) => {
+    const uses = countedUses(code.uses, ctx);
+    if (uses.length === 0) return;
+    const module = basename(code.file);
+    const shown = uses.slice(0, 3).map((u) => {
+      const where = `line ${u.range.start.line + 1}${u.inFunction !== code.function ? ` in ${u.inFunction}()` : ''}`;
+      if (u.kind === 'user-model') return `\`${u.shown}\` (today's user model, ${where})`;
+      if (u.kind === 'swappable') return `\`${u.shown}\` (today's swappable model, ${where})`;
+      return `\`${u.shown}\` (from \`${u.qualified.slice(0, u.qualified.lastIndexOf('.'))}\`, ${where})`;
+    });
+    const more = uses.length > 3 ? ` and ${uses.length - 3} more` : '';
+    ctx.report({
+      range: callable.range,
+      message:
+        `${code.function}() in ${module}, ${howItRuns(callable)}, uses today's model${uses.length > 1 ? 's' : ''} ${listed(shown)}${more} instead of taking ${uses.length > 1 ? 'them' : 'it'} from the \`apps\` registry: ` +
+        'it queries the model as it is now, not as it was at this migration, so it reads or writes columns that may not exist yet (or any more) and breaks when the model changes. ' +
+        `Use \`apps.get_model(...)\` in that function (no fix is offered here: the code is in ${module}).`,
+      related: [
+        ...uses.map((u) => ({ file: code.file, range: u.range, message: `today's ${u.model ?? u.shown}, used in ${u.inFunction}()` })),
+        { range: op.range, message: 'the RunPython operation that runs it' },
+      ],
+    });
+  });
 }
 
 export const runpythonModelImport: Rule = {

@@ -3,6 +3,7 @@
  * save()/delete(), manager create()/get_or_create()/update_or_create(), or a same-file helper that
  * does), unless it iterates a bounded collection or collects the rows for bulk_update/bulk_create.
  */
+import { reportImportedCodeFindings } from './imported-code-findings';
 import { inArmNotRunOn } from '../vendor-branch';
 import type { LoopFacts, UnitFacts, WriteCall } from '../code-facts';
 import type { ModelFields, ProjectView } from '../project/view';
@@ -517,6 +518,7 @@ export const unbatchedSaveLoop: Rule = {
     summary: 'A loop in RunPython code writes one row per iteration (save, delete, create) instead of batching.',
     defaultSeverity: 'warning',
   },
+  checkProject: (ctx) => reportImportedCodeFindings('unbatched-save-loop', ctx),
   check(ctx) {
     const seen = new Set<number>();
     // A fix's look at its own text: once every wanted loop is reported, the rest of the file can add
