@@ -110,6 +110,8 @@ export interface RelatedTarget {
   column: string;
   /** The target field's type when a foreign key points at it. */
   relType: string;
+  /** The field pointed at is the target's primary key (a `to_field` naming it is what no `to_field` means). */
+  primaryKey?: boolean;
 }
 
 export interface ColumnType {

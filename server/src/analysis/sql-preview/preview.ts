@@ -169,7 +169,7 @@ class Previewer {
     const [targetName, targetField] = pair;
     const column = targetField.dbColumn ?? (targetField.relation ? `${targetName}_id` : targetName);
     if (targetField.dbColumn === undefined) cannot('the target column is not known');
-    return { model: `${app}.${name}`.toLowerCase(), table: target.table, column, relType: relatedType(targetField, this.input.target) };
+    return { model: `${app}.${name}`.toLowerCase(), table: target.table, column, relType: relatedType(targetField, this.input.target), ...(targetField.primaryKey === true ? { primaryKey: true } : {}) };
   }
 
   /** The statements one operation runs; throws CannotPreview. */

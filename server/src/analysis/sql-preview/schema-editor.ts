@@ -271,8 +271,26 @@ export class SchemaEditor {
     this.run(`SET CONSTRAINTS ${fk} IMMEDIATE; ALTER TABLE ${quoteName(model.table)} DROP CONSTRAINT ${fk}`);
   }
 
+  /**
+   * The field as Django's deconstruct() gives it: a `to_field` naming the target's primary key is
+   * left out (review 41: pulpcore's `to_field="pulp_id"` dropped by makemigrations changes nothing).
+   */
+  private deconstructed(model: SqlModel, field: FieldSpec): FieldSpec {
+    const rel = field.relation;
+    if (!rel?.toField) return field;
+    let target: RelatedTarget;
+    try {
+      target = this.ctx.related(field, model);
+    } catch {
+      return field;
+    }
+    return target.primaryKey ? { ...field, relation: { ...rel, toField: null } } : field;
+  }
+
   /** Django's alter_field on PostgreSQL (also what RenameField runs). */
-  alterField(model: SqlModel, oldName: string, oldField: FieldSpec, newName: string, newField: FieldSpec): void {
+  alterField(model: SqlModel, oldName: string, given: FieldSpec, newName: string, givenNew: FieldSpec): void {
+    const oldField = this.deconstructed(model, given);
+    const newField = this.deconstructed(model, givenNew);
     const table = quoteName(model.table);
     if (oldField.relation?.kind === 'many-to-many' || newField.relation?.kind === 'many-to-many') {
       // No column: only `blank`, `help_text` and the like changing is no SQL at all (course-discovery 0206).
