@@ -330,6 +330,8 @@ async function operationClasses(tasks: readonly LintTask[], results: readonly Fi
   try {
     const reader = new BaseClassReader(parser);
     const classes = new Map([...asked].map(([key, q]) => [key, reader.operationClass(q.qualified, q.file)] as const));
+    // Each module once for all the functions asked of it.
+    reader.readAll([...code.values()].map((q) => ({ qualified: q.qualified, fromFile: q.file, atomic: q.atomic })));
     const functions = new Map([...code].map(([key, q]) => [key, reader.importedCode(q.qualified, q.file, q.atomic)] as const));
     const unread = { kind: 'unknown' as const, why: 'its module was not read' };
     return {

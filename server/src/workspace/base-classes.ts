@@ -11,11 +11,11 @@ import { dirname, join } from 'node:path';
 import type { PythonParser } from '../analysis/parser';
 import { baseWrites, moduleClasses, type BaseWrites, type ModuleClasses } from '../analysis/project/base-class';
 import { operationClassEffect, type OperationClassEffect } from '../analysis/project/operation-class';
-import { asRunPythonModule, functionModelUses, RUNPYTHON_CODE_RULES, type ImportedCodeFinding, type ImportedCodeReading } from '../analysis/project/imported-code';
+import { asRunPythonModule, functionModelUses, importedBindings, RUNPYTHON_CODE_RULES, type FunctionReading, type ImportedCodeFinding, type ImportedCodeReading } from '../analysis/project/imported-code';
 import { analyzeFile } from '../analysis/engine';
 import { onlyRules } from '../analysis/rules';
 
-type FunctionRead = ReturnType<typeof functionModelUses> extends infer R ? (R extends { kind: 'read' } ? R & { findings: ImportedCodeFinding[] } : R) : never;
+type FunctionRead = Exclude<FunctionReading, { kind: 'read' }> | (Extract<FunctionReading, { kind: 'read' }> & { findings: ImportedCodeFinding[] });
 
 /** How many re-exports (`from .rbac import create_roles` in a package's __init__.py) are followed. */
 const MAX_REEXPORTS = 4;
@@ -29,6 +29,16 @@ interface Parsed {
   size: number;
   mtimeMs: number;
   classes: ModuleClasses | null;
+}
+
+/** A file's size and modification time; null when there is no such file. */
+function statOf(file: string): { size: number; mtimeMs: number } | null {
+  try {
+    const s = statSync(file);
+    return s.isFile() ? { size: s.size, mtimeMs: s.mtimeMs } : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Whether a path is a file (not a folder named like a module). */
@@ -52,12 +62,14 @@ export class BaseClassReader {
 
   /** Module file -> the migrations whose imported RunPython code was read from it (what a change of it must re-lint). */
   private readonly askedBy = new Map<string, Set<string>>();
+  /** What each module file imports, by name (to follow a function it re-exports). */
+  private readonly exports = new Map<string, { size: number; mtimeMs: number; imports: Map<string, string | null> | null }>();
   /** Functions read from modules (by file, name, size and modification time). */
   private readonly functions = new Map<string, { size: number; mtimeMs: number; reading: FunctionRead }>();
 
   /** Every file read so far (what an answer depends on: a cache keeps their hashes). */
   get files(): string[] {
-    return [...new Set([...this.parsed.keys(), ...[...this.functions.keys()].map((k) => k.slice(0, k.indexOf('\0')))])];
+    return [...new Set([...this.parsed.keys(), ...this.exports.keys(), ...[...this.functions.keys()].map((k) => k.slice(0, k.indexOf('\0')))])];
   }
 
   /** What the class `qualified` does to writes, as the migration `fromFile` would import it. */
@@ -77,11 +89,41 @@ export class BaseClassReader {
 
   /**
    * The function `qualified` (`awx.main.migrations._rbac.create_roles`, or relative as the migration
-   * `fromFile` imports it: `.add_default_groups`) as RunPython would run it: the models it and the
-   * helpers of its module use as imported. Unknown, with why, when it is not in the project or
-   * cannot be read.
+   * `fromFile` imports it: `.add_default_groups`) as RunPython would run it in a migration that is
+   * atomic or not: the models it and the helpers of its module use as imported, and what the rules
+   * about RunPython code find in it. Unknown, with why, when it is not in the project or cannot be
+   * read.
    */
   importedCode(qualified: string, fromFile: string, atomic = true): ImportedCodeReading {
+    const target = this.resolveFunction(qualified, fromFile);
+    if ('why' in target) return { kind: 'unknown', why: target.why };
+    const reading = this.functionsIn(target.file, [target.name], atomic).get(target.name);
+    if (!reading) return { kind: 'unknown', why: `${target.file} cannot be read` };
+    if (reading.kind === 'missing') return { kind: 'unknown', why: reading.why };
+    if (reading.kind !== 'read') return { kind: 'unknown', why: `${qualified} cannot be followed` };
+    return { kind: 'read', file: target.file, function: target.name, uses: reading.uses, findings: reading.findings };
+  }
+
+  /**
+   * Reads, in one pass per module, every function the questions name (what a `check` asks all at
+   * once): each module is parsed once for the lot instead of once per function. The answers are
+   * then what `importedCode` gives, from the cache.
+   */
+  readAll(questions: ReadonlyArray<{ qualified: string; fromFile: string; atomic: boolean }>): void {
+    const groups = new Map<string, { file: string; atomic: boolean; names: Set<string> }>();
+    for (const q of questions) {
+      const target = this.resolveFunction(q.qualified, q.fromFile);
+      if ('why' in target) continue;
+      const key = `${target.file}\0${q.atomic}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { file: target.file, atomic: q.atomic, names: new Set() }));
+      g.names.add(target.name);
+    }
+    for (const g of groups.values()) this.functionsIn(g.file, [...g.names], g.atomic);
+  }
+
+  /** The module file and the name a function comes from, through re-exports; or why it cannot be found. */
+  private resolveFunction(qualified: string, fromFile: string): { file: string; name: string } | { why: string } {
     let target = qualified;
     let from = fromFile;
     for (let hop = 0; hop <= MAX_REEXPORTS; hop++) {
@@ -90,20 +132,44 @@ export class BaseClassReader {
       const dot = Math.max(target.lastIndexOf('.'), dots - 1);
       const name = target.slice(dot + 1);
       const moduleName = dot < 0 ? '' : dot < dots ? target.slice(0, dots) : target.slice(0, dot);
-      if (name === '' || moduleName === '') return { kind: 'unknown', why: `${qualified} names no module` };
+      if (name === '' || moduleName === '') return { why: `${qualified} names no module` };
       const file = this.moduleFile(moduleName, from);
-      if (!file) return { kind: 'unknown', why: `${moduleName} is not in the project` };
+      if (!file) return { why: `${moduleName} is not in the project` };
       let askers = this.askedBy.get(file);
       if (!askers) this.askedBy.set(file, (askers = new Set()));
       askers.add(fromFile);
-      const reading = this.functionIn(file, name, atomic);
-      if (!reading) return { kind: 'unknown', why: `${file} cannot be read` };
-      if (reading.kind === 'read') return { kind: 'read', file, function: name, uses: reading.uses, findings: reading.findings };
-      if (reading.kind === 'missing') return { kind: 'unknown', why: reading.why };
-      target = reading.next;
+      const next = this.reExported(file, name);
+      if (next === null) return { file, name };
+      if (typeof next !== 'string') return next;
+      target = next;
       from = file;
     }
-    return { kind: 'unknown', why: `${qualified} is re-exported too many times` };
+    return { why: `${qualified} is re-exported too many times` };
+  }
+
+  /** Where a module re-exports `name` from (`from .rbac import create_roles`); null when it does not (or cannot be read: the reading says why). */
+  private reExported(file: string, name: string): string | null | { why: string } {
+    const stat = statOf(file);
+    if (!stat) return { why: `${file} cannot be read` };
+    let known = this.exports.get(file);
+    if (!known || known.size !== stat.size || known.mtimeMs !== stat.mtimeMs) {
+      let imports: Map<string, string | null> | null = null;
+      if (stat.size <= MAX_MODULE_BYTES) {
+        try {
+          const tree = this.parser.parse(readFileSync(file, 'utf8'));
+          try {
+            imports = tree.rootNode.hasError ? null : importedBindings(tree.rootNode);
+          } finally {
+            tree.delete();
+          }
+        } catch {
+          imports = null;
+        }
+      }
+      this.exports.set(file, (known = { size: stat.size, mtimeMs: stat.mtimeMs, imports }));
+    }
+    // A module that cannot be read is said to be so by the function reading.
+    return known.imports?.get(name) ?? null;
   }
 
   /** The file of a module as `fromFile` imports it: relative (`.`, `..rbac`) from its folder, else as Python finds it from there upward. */
@@ -125,50 +191,61 @@ export class BaseClassReader {
     return null;
   }
 
-  /** A function of a file as read (cached by size and modification time); null when the file cannot be read. */
-  private functionIn(file: string, name: string, atomic: boolean): FunctionRead | null {
-    let stat;
-    try {
-      stat = statSync(file);
-    } catch {
-      return null;
-    }
-    const key = `${file}\0${name}\0${atomic}`;
-    const known = this.functions.get(key);
-    if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs) return known.reading;
-    if (stat.size > MAX_MODULE_BYTES) return { kind: 'missing', why: `${file} is too large to read` };
-    let reading: FunctionRead;
-    try {
-      const source = readFileSync(file, 'utf8');
-      const tree = this.parser.parse(source);
-      try {
-        const uses = functionModelUses(tree.rootNode, name);
-        reading = uses.kind === 'read' ? { ...uses, findings: this.codeFindings(source, name, atomic, tree.rootNode.descendantsOfType('class_definition').some((c) => c.childForFieldName('name')?.text === 'Migration')) } : uses;
-      } finally {
-        tree.delete();
-      }
-    } catch {
-      return null;
-    }
-    this.functions.set(key, { size: stat.size, mtimeMs: stat.mtimeMs, reading });
-    return reading;
-  }
-
   /**
-   * The findings of the rules about RunPython code in `name`, read as a migration's RunPython code
-   * (asRunPythonModule), within the module's own lines. None for a module that has a Migration class
-   * of its own (it would be read instead).
+   * Functions of a file as read (cached by size and modification time): those not read yet are read
+   * together, in one parse of the module with a migration appended that runs them all (asRunPythonModule),
+   * so the rules about RunPython code read them as a migration's own. An empty map when the file cannot be read.
    */
-  private codeFindings(source: string, name: string, atomic: boolean, hasMigration: boolean): ImportedCodeFinding[] {
-    if (hasMigration) return [];
-    const lines = source.split('\n').length;
-    const tree = this.parser.parse(asRunPythonModule(source, name, atomic));
+  private functionsIn(file: string, names: readonly string[], atomic: boolean): Map<string, FunctionRead> {
+    const out = new Map<string, FunctionRead>();
+    const stat = statOf(file);
+    if (!stat) return out;
+    const keyOf = (name: string) => `${file}\0${name}\0${atomic}`;
+    const todo: string[] = [];
+    for (const name of names) {
+      const known = this.functions.get(keyOf(name));
+      if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs) out.set(name, known.reading);
+      else todo.push(name);
+    }
+    if (todo.length === 0) return out;
+    const store = (name: string, reading: FunctionRead) => {
+      this.functions.set(keyOf(name), { size: stat.size, mtimeMs: stat.mtimeMs, reading });
+      out.set(name, reading);
+    };
+    if (stat.size > MAX_MODULE_BYTES) {
+      for (const name of todo) store(name, { kind: 'missing', why: `${file} is too large to read` });
+      return out;
+    }
+    let source: string;
     try {
-      const { analysis } = analyzeFile(tree, tree.rootNode.text, { rules: onlyRules({}, RUNPYTHON_CODE_RULES), commitInBatches: false, name: 'imported' });
-      return analysis.findings.filter((f) => RUNPYTHON_CODE_RULES.has(f.rule) && f.range.start.line < lines).map((f) => ({ rule: f.rule, message: f.message, range: f.range }));
+      source = readFileSync(file, 'utf8');
+    } catch {
+      return out;
+    }
+    const lines = source.split('\n').length;
+    // Only names the module defines as functions go into the migration (a name it does not bind would not parse as one).
+    const tree = this.parser.parse(asRunPythonModule(source, todo.filter((n) => /^[A-Za-z_]\w*$/.test(n)), atomic));
+    try {
+      const root = tree.rootNode;
+      // The module's own Migration class (a migration after all) would be read instead of the appended one.
+      const ownMigration = root.namedChildren.filter((c) => c.type === 'class_definition' && c.childForFieldName('name')?.text === 'Migration').length > 1;
+      const readings = new Map(todo.map((name) => [name, functionModelUses(root, name)] as const));
+      const runnable = [...readings].filter(([, r]) => r.kind === 'read');
+      const found = runnable.length > 0 && !ownMigration && !root.hasError ? analyzeFile(tree, root.text, { rules: onlyRules({}, RUNPYTHON_CODE_RULES), commitInBatches: false, name: 'imported' }).analysis.findings : [];
+      const code = found.filter((f) => RUNPYTHON_CODE_RULES.has(f.rule) && f.range.start.line < lines);
+      for (const [name, r] of readings) {
+        if (r.kind !== 'read') {
+          store(name, r);
+          continue;
+        }
+        // A finding belongs to every function that reaches the code it is in (a helper two of them call).
+        const mine = code.filter((f) => r.spans.some(([a, b]) => f.range.start.line >= a && f.range.start.line <= b));
+        store(name, { ...r, findings: mine.map((f) => ({ rule: f.rule, message: f.message, range: f.range })) });
+      }
     } finally {
       tree.delete();
     }
+    return out;
   }
 
   private module(module: string, start: string): { classes: ModuleClasses; isPackage: boolean } | null | 'unreadable' {

@@ -56,11 +56,11 @@ export type ImportedCodeReading =
 export const RUNPYTHON_CODE_RULES: ReadonlySet<string> = new Set(['unbatched-save-loop', 'runpython-external-call']);
 
 /**
- * The module's text with a migration appended that runs `name` as RunPython code — atomic as the
+ * The module's text with a migration appended that runs each of `names` as RunPython code — atomic as the
  * migration asking is — so the rules read it exactly as they read a migration's own RunPython
  * code. The module's lines keep their numbers; findings past them are the appendix's.
  */
-export function asRunPythonModule(source: string, name: string, atomic: boolean): string {
+export function asRunPythonModule(source: string, names: readonly string[], atomic: boolean): string {
   const eol = source.includes('\r\n') ? '\r\n' : '\n';
   const lines = [
     '',
@@ -70,7 +70,7 @@ export function asRunPythonModule(source: string, name: string, atomic: boolean)
     '',
     'class Migration(_migration_guard_migrations.Migration):',
     ...(atomic ? [] : ['    atomic = False']),
-    `    operations = [_migration_guard_migrations.RunPython(${name})]`,
+    `    operations = [${names.map((name) => `_migration_guard_migrations.RunPython(${name})`).join(', ')}]`,
     '',
   ];
   return `${source}${source.endsWith('\n') || source === '' ? '' : eol}${lines.join(eol)}`;
@@ -78,7 +78,7 @@ export function asRunPythonModule(source: string, name: string, atomic: boolean)
 
 /** What a module says of one of its names asked for as a function. */
 export type FunctionReading =
-  | { kind: 'read'; uses: ImportedCodeUse[] }
+  | { kind: 'read'; uses: ImportedCodeUse[]; /** The rows [start, end] of the function and each same-module helper it reaches. */ spans: Array<[number, number]> }
   /** The module imports the name from elsewhere: where (a dotted name, relative ones kept relative). */
   | { kind: 're-exported'; next: string }
   | { kind: 'missing'; why: string };
@@ -86,6 +86,23 @@ export type FunctionReading =
 /** The name of a function definition, for messages. */
 function functionName(def: Node): string {
   return def.childForFieldName('name')?.text ?? 'a lambda';
+}
+
+/**
+ * The names a module's top-level imports bind, to where they come from (`create_roles` ->
+ * `.rbac.create_roles`); null for a name bound more than once or imported in a way that cannot be read.
+ */
+export function importedBindings(root: Node): Map<string, string | null> {
+  const scope = moduleScope(root);
+  const out = new Map<string, string | null>();
+  for (const stmt of root.namedChildren) {
+    if (stmt.type !== 'import_from_statement' && stmt.type !== 'import_statement') continue;
+    for (const item of stmt.childrenForFieldName('name')) {
+      const bound = (item.type === 'aliased_import' ? item.childForFieldName('alias') : item)?.text.split('.')[0];
+      if (bound && !out.has(bound)) out.set(bound, scope.lookup(bound)?.kind === 'import' ? importedName(bound, scope) : null);
+    }
+  }
+  return out;
 }
 
 /** The models `name`, a function of the module whose tree is `root`, and its same-module helpers use as imported. */
@@ -99,13 +116,15 @@ export function functionModelUses(root: Node, name: string): FunctionReading {
     return next ? { kind: 're-exported', next } : { kind: 'missing', why: `${name} is imported there in a way that cannot be read` };
   }
   if (b.kind !== 'function' || b.node.type !== 'function_definition') return { kind: 'missing', why: `${name} is not a function defined there` };
-  if (isTrivialFunction(b.node)) return { kind: 'read', uses: [] };
+  if (isTrivialFunction(b.node)) return { kind: 'read', uses: [], spans: [] };
   const imported = importedNames(root);
   const filter = imported ? useFilter(imported) : null;
   const unit: CodeUnit = { node: b.node, scope };
   const uses: ImportedCodeUse[] = [];
+  const spans: Array<[number, number]> = [];
   const seen = new Set<string>();
   for (const facts of new CodeIndex().reachable(unit)) {
+    spans.push([facts.unit.node.startPosition.row, facts.unit.node.endPosition.row]);
     if (filter && !filter(facts.unit.node.text)) continue;
     for (const use of modelUses(facts.unit, new UnitNames(facts))) {
       if (seen.has(use.qualified)) continue;
@@ -120,5 +139,5 @@ export function functionModelUses(root: Node, name: string): FunctionReading {
       });
     }
   }
-  return { kind: 'read', uses };
+  return { kind: 'read', uses, spans };
 }
