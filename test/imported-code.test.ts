@@ -125,4 +125,40 @@ def noop(apps, schema_editor):
     assert.equal(brief(reader.importedCode('shop.loop.close', migration)), 'unknown: shop.loop.close is re-exported too many times');
     assert.ok(reader.files.includes(join(root, 'shop/broken.py')), 'the files read are what a cached answer depends on');
   });
+
+  it('reads every function of a module in one pass, a finding going to each function that reaches it', async () => {
+    const module = `def _reopen(apps):
+    Order = apps.get_model("shop", "Order")
+    for order in Order.objects.filter(closed=True):
+        order.closed = False
+        order.save()
+
+
+def forwards(apps, schema_editor):
+    _reopen(apps)
+
+
+def backwards(apps, schema_editor):
+    _reopen(apps)
+
+
+def elsewhere(apps, schema_editor):
+    apps.get_model("shop", "Order").objects.update(closed=True)
+`;
+    const files = { 'shop/__init__.py': '', 'shop/migrations/__init__.py': '', 'shop/migrations/0002_fill.py': '', 'shop/orders.py': module };
+    const loops = (r: ImportedCodeReading) => (r.kind === 'read' ? (r.findings ?? []).map((f) => `${f.rule}@${f.range.start.line + 1}`) : r.why);
+    const batched = await project(files);
+    batched.reader.readAll(['forwards', 'backwards', 'elsewhere'].map((n) => ({ qualified: `shop.orders.${n}`, fromFile: batched.migration, atomic: true })));
+    const one = await project(files);
+    for (const name of ['forwards', 'backwards']) {
+      assert.deepEqual(loops(batched.reader.importedCode(`shop.orders.${name}`, batched.migration)), ['unbatched-save-loop@3'], name);
+      assert.deepEqual(loops(one.reader.importedCode(`shop.orders.${name}`, one.migration)), ['unbatched-save-loop@3'], `${name}, asked alone`);
+    }
+    assert.deepEqual(loops(batched.reader.importedCode('shop.orders.elsewhere', batched.migration)), []);
+    // Read as a non-atomic migration runs it: each row commits on its own (another message, another reading).
+    const nonAtomic = batched.reader.importedCode('shop.orders.forwards', batched.migration, false);
+    assert.match(nonAtomic.kind === 'read' ? (nonAtomic.findings?.[0]?.message ?? '') : '', /each a round trip of its own/);
+    const atomicOne = batched.reader.importedCode('shop.orders.forwards', batched.migration, true);
+    assert.match(atomicOne.kind === 'read' ? (atomicOne.findings?.[0]?.message ?? '') : '', /all inside the migration's transaction/);
+  });
 });
