@@ -161,4 +161,47 @@ def elsewhere(apps, schema_editor):
     const atomicOne = batched.reader.importedCode('shop.orders.forwards', batched.migration, true);
     assert.match(atomicOne.kind === 'read' ? (atomicOne.findings?.[0]?.message ?? '') : '', /all inside the migration's transaction/);
   });
+
+  it('leaves out an arm of a helper the call rules out, and loops over what is not rows (review 42)', async () => {
+    const module = `from django.conf import settings
+
+from shop.models import Role
+from shop.registry import registry
+
+
+def _restore(apps, schema_editor, backward=False):
+    Order = apps.get_model("shop", "Order")
+    if not backward:
+        ids = list(Role.objects.values_list("id", flat=True))
+    else:
+        ids = []
+    for order in Order.objects.filter(role__in=ids):
+        order.save()
+
+
+def restore(apps, schema_editor):
+    _restore(apps, schema_editor)
+
+
+def restore_backward(apps, schema_editor):
+    _restore(apps, schema_editor, backward=True)
+
+
+def fallbacks(apps, schema_editor):
+    Server = apps.get_model("shop", "Server")
+    for entry in getattr(settings, "FALLBACK_SERVERS", []):
+        Server(url=entry["url"]).save()
+    for cls in registry.all_registered_models:
+        Server(url=cls.__name__).save()
+`;
+    const { reader, migration } = await project({ 'shop/__init__.py': '', 'shop/migrations/__init__.py': '', 'shop/migrations/0002_fill.py': '', 'shop/roles.py': module });
+    reader.readAll(['restore', 'restore_backward', 'fallbacks'].map((n) => ({ qualified: `shop.roles.${n}`, fromFile: migration, atomic: true })));
+    assert.deepEqual(brief(reader.importedCode('shop.roles.restore', migration)), ['Role@10 in _restore() from shop.models.Role']);
+    // backward=True: the arm that reads today's Role never runs.
+    assert.deepEqual(brief(reader.importedCode('shop.roles.restore_backward', migration)), []);
+    const loops = (r: ImportedCodeReading) => (r.kind === 'read' ? (r.findings ?? []).map((f) => `${f.rule}@${f.range.start.line + 1}`) : r.why);
+    assert.deepEqual(loops(reader.importedCode('shop.roles.restore', migration)), ['unbatched-save-loop@13']);
+    // A settings list and a registry of classes: sizes the code fixes, not rows.
+    assert.deepEqual(loops(reader.importedCode('shop.roles.fallbacks', migration)), []);
+  });
 });

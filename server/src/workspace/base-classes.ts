@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import type { PythonParser } from '../analysis/parser';
 import { baseWrites, moduleClasses, type BaseWrites, type ModuleClasses } from '../analysis/project/base-class';
 import { operationClassEffect, type OperationClassEffect } from '../analysis/project/operation-class';
-import { asRunPythonModule, functionModelUses, importedBindings, RUNPYTHON_CODE_RULES, type FunctionReading, type ImportedCodeFinding, type ImportedCodeReading } from '../analysis/project/imported-code';
+import { asRunPythonModule, functionModelUses, importedBindings, loopOverRows, RUNPYTHON_CODE_RULES, type FunctionReading, type ImportedCodeFinding, type ImportedCodeReading } from '../analysis/project/imported-code';
 import { analyzeFile } from '../analysis/engine';
 import { onlyRules } from '../analysis/rules';
 
@@ -232,7 +232,7 @@ export class BaseClassReader {
       const readings = new Map(todo.map((name) => [name, functionModelUses(root, name)] as const));
       const runnable = [...readings].filter(([, r]) => r.kind === 'read');
       const found = runnable.length > 0 && !ownMigration && !root.hasError ? analyzeFile(tree, root.text, { rules: onlyRules({}, RUNPYTHON_CODE_RULES), commitInBatches: false, name: 'imported' }).analysis.findings : [];
-      const code = found.filter((f) => RUNPYTHON_CODE_RULES.has(f.rule) && f.range.start.line < lines);
+      const code = found.filter((f) => RUNPYTHON_CODE_RULES.has(f.rule) && f.range.start.line < lines && (f.rule !== 'unbatched-save-loop' || loopOverRows(root, f.range)));
       for (const [name, r] of readings) {
         if (r.kind !== 'read') {
           store(name, r);

@@ -9,7 +9,7 @@
 import { CodeIndex } from '../code-facts';
 import { isTrivialFunction, type CodeUnit } from '../code-flow';
 import { importedNames, modelUses, useFilter } from '../model-uses';
-import { UnitNames } from '../runpython-code';
+import { positionalParameterNames, UnitNames } from '../runpython-code';
 import { moduleScope } from '../scope';
 import { rangeOf, type Node } from '../syntax';
 import type { Range } from '../types';
@@ -123,10 +123,15 @@ export function functionModelUses(root: Node, name: string): FunctionReading {
   const uses: ImportedCodeUse[] = [];
   const spans: Array<[number, number]> = [];
   const seen = new Set<string>();
-  for (const facts of new CodeIndex().reachable(unit)) {
+  const reached = new CodeIndex().reachable(unit);
+  const fixed = fixedArguments(reached);
+  for (const facts of reached) {
     spans.push([facts.unit.node.startPosition.row, facts.unit.node.endPosition.row]);
     if (filter && !filter(facts.unit.node.text)) continue;
+    const calls = fixed.get(facts.unit.node.id);
     for (const use of modelUses(facts.unit, new UnitNames(facts))) {
+      // In a branch every call of this helper rules out (`_restore(apps, backward=True)` … `if not backward:`).
+      if (calls && calls.length > 0 && calls.every((known) => ruledOut(use.node, facts.unit.node, known))) continue;
       if (seen.has(use.qualified)) continue;
       seen.add(use.qualified);
       uses.push({
@@ -140,4 +145,105 @@ export function functionModelUses(root: Node, name: string): FunctionReading {
     }
   }
   return { kind: 'read', uses, spans };
+}
+
+/** `True`, `False`, `None` as written, or null for anything else. */
+function literal(node: Node | null | undefined): string | null {
+  return node && (node.type === 'true' || node.type === 'false' || node.type === 'none') ? node.text : null;
+}
+
+/** The parameters of `def` a call gives a literal (`backward=True`), defaults filling what it leaves out; null when the call cannot be read (a splat). */
+function knownArguments(call: Node, def: Node): Map<string, string> | null {
+  const args = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => a.type !== 'comment');
+  if (args.some((a) => a.type === 'list_splat' || a.type === 'dictionary_splat')) return null;
+  const positional = positionalParameterNames(def);
+  const known = new Map<string, string | null>();
+  let i = 0;
+  for (const a of args) {
+    if (a.type === 'keyword_argument') known.set(a.childForFieldName('name')?.text ?? '', literal(a.childForFieldName('value')));
+    else known.set(positional[i++] ?? '', literal(a));
+  }
+  for (const p of def.childForFieldName('parameters')?.namedChildren ?? []) {
+    if (p.type !== 'default_parameter' && p.type !== 'typed_default_parameter') continue;
+    const name = p.childForFieldName('name')?.text;
+    if (name && !known.has(name)) known.set(name, literal(p.childForFieldName('value')));
+  }
+  const out = new Map<string, string>();
+  for (const [k, v] of known) if (v !== null && k !== '') out.set(k, v);
+  return out;
+}
+
+/**
+ * For each helper called only by the function RunPython runs (not by other helpers), the literal
+ * arguments of each of its calls there: what decides the branches it takes.
+ */
+function fixedArguments(reached: ReturnType<CodeIndex['reachable']>): Map<number, Array<Map<string, string>>> {
+  const entry = reached[0];
+  const out = new Map<number, Array<Map<string, string>>>();
+  if (!entry) return out;
+  const elsewhere = new Set(reached.slice(1).flatMap((f) => f.helperCalls.map((h) => h.target.node.id)));
+  for (const h of entry.helperCalls) {
+    const id = h.target.node.id;
+    if (elsewhere.has(id) || h.target.node.type !== 'function_definition') continue;
+    const known = knownArguments(h.call, h.target.node);
+    const list = out.get(id) ?? [];
+    // A call that cannot be read rules nothing out.
+    list.push(known ?? new Map());
+    out.set(id, list);
+  }
+  return out;
+}
+
+/** Whether `node` lies, within `unit`, in an `if` arm the known parameters rule out (`if not P:` with P True, its `else` with P False). */
+function ruledOut(node: Node, unit: Node, known: ReadonlyMap<string, string>): boolean {
+  const truth = (cond: Node | null): boolean | null => {
+    if (!cond) return null;
+    if (cond.type === 'identifier') {
+      const v = known.get(cond.text);
+      return v === undefined ? null : v === 'True';
+    }
+    if (cond.type === 'not_operator') {
+      const inner = truth(cond.childForFieldName('argument'));
+      return inner === null ? null : !inner;
+    }
+    if (cond.type === 'parenthesized_expression') return truth(cond.namedChildren[0] ?? null);
+    return null;
+  };
+  for (let child: Node = node, p = node.parent; p && p.id !== unit.id; child = p, p = p.parent) {
+    if (p.type === 'if_statement') {
+      const t = truth(p.childForFieldName('condition'));
+      if (t === false && p.childForFieldName('consequence')?.id === child.id) return true;
+      // Only a plain `else` (an `elif` has a condition of its own).
+      if (t === true && child.type === 'else_clause' && p.namedChildren.every((c) => c.type !== 'elif_clause')) return true;
+    }
+  }
+  return false;
+}
+
+/** A query's rows: a manager, a queryset method, a related manager (`…_set`), raw SQL. */
+const ROWS_TEXT = /\.(?:objects|_default_manager|_base_manager)\b|\.(?:all|filter|exclude|iterator|order_by|values|values_list|select_related|prefetch_related|only|defer|distinct|annotate|using|raw)\s*\(|_set\b/;
+
+/**
+ * Whether the loop whose header starts at `at` walks a query's rows, as far as the text shows: its
+ * iterable, or what the function assigns to the name it iterates. Code in another module is often
+ * a project's plumbing — a registry of model classes, a settings list, a configuration dict — whose
+ * size the code fixes and the rule cannot tell (review 42: awx `_dab_rbac.py`, openwisp's charts);
+ * a save loop found there is reported only when it walks rows.
+ */
+export function loopOverRows(root: Node, at: Range): boolean {
+  let n: Node | null = root.descendantForPosition({ row: at.start.line, column: at.start.character });
+  while (n && !(n.startPosition.row === at.start.line && n.startPosition.column === at.start.character && (n.type === 'for_statement' || n.type.endsWith('comprehension') || n.type === 'generator_expression'))) n = n.parent;
+  if (!n) return true;
+  const iterable = n.type === 'for_statement' ? n.childForFieldName('right') : (n.namedChildren.find((c) => c.type === 'for_in_clause')?.childForFieldName('right') ?? null);
+  if (!iterable) return true;
+  if (ROWS_TEXT.test(iterable.text)) return true;
+  const name = iterable.type === 'identifier' ? iterable.text : null;
+  if (!name) return false;
+  let fn: Node | null = n.parent;
+  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  // What the function assigns to (or appends to) the name.
+  for (const a of fn?.childForFieldName('body')?.descendantsOfType(['assignment', 'call']) ?? []) {
+    if (a.type === 'assignment' && a.childForFieldName('left')?.text === name && ROWS_TEXT.test(a.childForFieldName('right')?.text ?? '')) return true;
+  }
+  return false;
 }
