@@ -193,9 +193,18 @@ def fallbacks(apps, schema_editor):
         Server(url=entry["url"]).save()
     for cls in registry.all_registered_models:
         Server(url=cls.__name__).save()
+
+
+def _stale(apps):
+    return apps.get_model("shop", "Server").objects.filter(url="")
+
+
+def clean(apps, schema_editor):
+    for server in _stale(apps):
+        server.delete()
 `;
     const { reader, migration } = await project({ 'shop/__init__.py': '', 'shop/migrations/__init__.py': '', 'shop/migrations/0002_fill.py': '', 'shop/roles.py': module });
-    reader.readAll(['restore', 'restore_backward', 'fallbacks'].map((n) => ({ qualified: `shop.roles.${n}`, fromFile: migration, atomic: true })));
+    reader.readAll(['restore', 'restore_backward', 'fallbacks', 'clean'].map((n) => ({ qualified: `shop.roles.${n}`, fromFile: migration, atomic: true })));
     assert.deepEqual(brief(reader.importedCode('shop.roles.restore', migration)), ['Role@10 in _restore() from shop.models.Role']);
     // backward=True: the arm that reads today's Role never runs.
     assert.deepEqual(brief(reader.importedCode('shop.roles.restore_backward', migration)), []);
@@ -203,5 +212,7 @@ def fallbacks(apps, schema_editor):
     assert.deepEqual(loops(reader.importedCode('shop.roles.restore', migration)), ['unbatched-save-loop@13']);
     // A settings list and a registry of classes: sizes the code fixes, not rows.
     assert.deepEqual(loops(reader.importedCode('shop.roles.fallbacks', migration)), []);
+    // Rows a function of the module returns are rows (galaxy_ng's `get_all_mismatched_assignments(apps)`).
+    assert.deepEqual(loops(reader.importedCode('shop.roles.clean', migration)), ['unbatched-save-loop@38']);
   });
 });

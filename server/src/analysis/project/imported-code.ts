@@ -237,6 +237,12 @@ export function loopOverRows(root: Node, at: Range): boolean {
   const iterable = n.type === 'for_statement' ? n.childForFieldName('right') : (n.namedChildren.find((c) => c.type === 'for_in_clause')?.childForFieldName('right') ?? null);
   if (!iterable) return true;
   if (ROWS_TEXT.test(iterable.text)) return true;
+  // A function of the module that returns rows (galaxy_ng's `get_all_mismatched_assignments(apps)`, a chain of two querysets).
+  const fn0 = iterable.type === 'call' ? iterable.childForFieldName('function') : null;
+  if (fn0?.type === 'identifier') {
+    const def = root.namedChildren.map((c) => (c.type === 'decorated_definition' ? c.childForFieldName('definition') : c)).find((c) => c?.type === 'function_definition' && c.childForFieldName('name')?.text === fn0.text);
+    return !!def && ROWS_TEXT.test(def.childForFieldName('body')?.text ?? '');
+  }
   const name = iterable.type === 'identifier' ? iterable.text : null;
   if (!name) return false;
   let fn: Node | null = n.parent;
