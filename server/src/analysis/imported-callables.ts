@@ -61,6 +61,9 @@ export function importedCodeOf(op: Operation, scope: Scope, code: CodeIndex | nu
       const registry = new Set(['apps', ...parameterNames(entry.node).slice(0, 1)]);
       // A unit that hands the registry to no call at all (most of them) is not walked.
       const handing = new RegExp(`[(,]\\s*(?:\\w+\\s*=\\s*)?(?:${[...registry].filter((n) => /^\w+$/.test(n)).join('|')})\\s*[,)]`);
+      // Code that hands the registry to no call reaches no function with it: its facts are not built
+      // (most RunPython functions only call `apps.get_model`; the rules build what they need themselves).
+      if (!handing.test(entry.node.text)) continue;
       for (const facts of code.reachable(entry)) {
         if (!handing.test(facts.unit.node.text)) continue;
         let names: UnitNames | null = null;
