@@ -6,7 +6,8 @@
  * depends on the module read.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { jsonFindings, runCli, TempDirs } from './helpers/cli';
@@ -29,21 +30,42 @@ describe('check: RunPython code imported from another module', () => {
       const found = imported(run);
       assert.deepEqual(found.map((f) => f.at), ['shop/migrations/0002_close_stale.py:10:30', 'shop/migrations/0004_stamp.py:8:5'], `--jobs ${jobs}\n${run.stdout}\n${run.stderr}`);
       const [handed, called] = found.map((f) => f.message);
-      assert.match(handed ?? '', /^close_stale\(\) in _orders\.py, which RunPython runs, uses today's model `Order` \(from `shop\.models`, line 8 in _stale\(\)\) instead of taking it from the `apps` registry/);
+      assert.match(handed ?? '', /^close_stale\(\) in _orders\.py, which RunPython runs, uses today's model `Order` \(from `shop\.models`, line 10 in _stale\(\)\) instead of taking it from the `apps` registry/);
       assert.match(handed ?? '', /Use `apps\.get_model\(\.\.\.\)` in that function/);
       // Called with the registry from the migration's own code, forwards (through a helper) and backwards: one finding.
-      assert.match(called ?? '', /^stamp\(\) in _orders\.py, which this migration's RunPython code calls with its `apps` registry, uses today's model `get_user_model\(\)` \(today's user model, line 27\)/);
+      assert.match(called ?? '', /^stamp\(\) in _orders\.py, which this migration's RunPython code calls with its `apps` registry, uses today's model `get_user_model\(\)` \(today's user model, line 36\)/);
       // The module is no migration: never reported as one Django's loader skips, nor linted on its own.
       assert.doesNotMatch(run.stderr, /_orders/);
     }
   });
 
-  it('reports the save loop of the imported function, as the migration runs it (in its transaction)', () => {
+  it('reports the save loops of the imported functions, as the migration runs them (in its transaction)', () => {
     const run = runCli(['check', '.', '--no-cache', '--format', 'json'], project(HISTORICAL_ORDERS));
     const loops = jsonFindings(run).filter((f) => f.rule === 'unbatched-save-loop');
-    assert.deepEqual(loops.map((f) => `${f.path.replace(/\\/g, '/')}:${f.line}:${f.column}`), ['shop/migrations/0002_close_stale.py:10:50'], run.stderr);
-    assert.match(loops[0]?.message ?? '', /^reopen\(\) in _orders\.py, which RunPython runs when this migration is reversed — at line 14 there: `for order in Order\.objects\.filter\(closed=True\)` writes one row per iteration \(order\.save\(\)\): one UPDATE per row, all inside the migration's transaction\./);
+    assert.deepEqual(loops.map((f) => `${f.path.replace(/\\/g, '/')}:${f.line}:${f.column}`), ['shop/migrations/0002_close_stale.py:10:50', 'shop/migrations/0005_touch.py:9:40'], run.stderr);
+    assert.match(loops[0]?.message ?? '', /^reopen\(\) in _orders\.py, which RunPython runs when this migration is reversed — at line 16 there: `for order in Order\.objects\.filter\(closed=True\)` writes one row per iteration \(order\.save\(\)\): one UPDATE per row, all inside the migration's transaction\./);
+    // Its rewrite would need the project view (the model is named): none is made in the module.
     assert.match(loops[0]?.message ?? '', /\(No fix is offered here: the code is in _orders\.py\.\)$/);
+    assert.match(loops[1]?.message ?? '', /\(The fix edits _orders\.py, which other migrations may run too\.\)$/);
+  });
+
+  it('writes the fix into the module with --unsafe-fixes (never with --fix), once, and the finding goes', () => {
+    const root = project(HISTORICAL_ORDERS);
+    const module = join(root, 'shop', 'migrations', '_orders.py');
+    const before = readFileSync(module, 'utf8');
+    const safe = runCli(['check', '.', '--no-cache', '--fix'], root);
+    assert.equal(readFileSync(module, 'utf8'), before, safe.stderr);
+    const diff = runCli(['check', '.', '--no-cache', '--unsafe-fixes', '--diff'], root);
+    assert.match(diff.stdout, /^\+\+\+ b\/shop\/migrations\/_orders\.py$/m, diff.stdout);
+    assert.match(diff.stdout, /^\+ {8}Order\.objects\.bulk_update\(batch, \["paid"\]\)$/m);
+    assert.equal(readFileSync(module, 'utf8'), before, '--diff writes nothing');
+    const fixed = runCli(['check', '.', '--no-cache', '--unsafe-fixes'], root);
+    assert.match(fixed.stderr, /fixed \d+ problems? in \d+ files?/);
+    const after = readFileSync(module, 'utf8');
+    assert.notEqual(after, before);
+    execFileSync('python3', ['-c', 'import ast, sys; ast.parse(open(sys.argv[1]).read())', module]);
+    const again = runCli(['check', '.', '--no-cache', '--format', 'json'], root);
+    assert.deepEqual(jsonFindings(again).filter((f) => f.rule === 'unbatched-save-loop').map((f) => f.path.replace(/\\/g, '/')), ['shop/migrations/0002_close_stale.py'], again.stdout);
   });
 
   it('says nothing when every function uses the historical models', () => {
@@ -69,6 +91,6 @@ describe('check: RunPython code imported from another module', () => {
     const sarif = JSON.parse(run.stdout) as { runs: Array<{ results: Array<{ ruleId: string; relatedLocations?: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }> }> }> };
     const result = sarif.runs[0]?.results.find((r) => r.ruleId === 'runpython-model-import');
     const related = (result?.relatedLocations ?? []).map((l) => `${l.physicalLocation.artifactLocation.uri.replace(/^.*\/shop\//, 'shop/')}:${l.physicalLocation.region.startLine}`);
-    assert.ok(related.includes('shop/migrations/_orders.py:8'), JSON.stringify(related));
+    assert.ok(related.includes('shop/migrations/_orders.py:10'), JSON.stringify(related));
   });
 });

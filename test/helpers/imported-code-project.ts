@@ -2,7 +2,8 @@
  * A project whose migrations hand RunPython functions of another module (`shop/migrations/_orders.py`,
  * as awx's `_rbac.py` and openwisp's migrations package are used): 0002 runs `orders.close_stale`
  * forwards and `orders.reopen` backwards, 0003 runs `archive` imported relatively, and 0004's own
- * RunPython code calls `stamp(apps, …)`, forwards through a helper and backwards directly. What those
+ * RunPython code calls `stamp(apps, …)`, forwards through a helper and backwards directly; 0005 runs
+ * `touch`, whose save loop (on a model named through a constant) has a rewrite. What those
  * functions do with models is the module's text, given by the test. For the CLI and the language
  * server's tests.
  */
@@ -17,6 +18,8 @@ export const LIVE_ORDERS = `from django.contrib.auth import get_user_model
 from django.db.models import F
 
 from shop.models import Order
+
+ORDER = ("shop", "Order")
 
 
 def _stale():
@@ -38,6 +41,13 @@ def archive(apps, schema_editor):
     apps.get_model("shop", "Order").objects.filter(closed=True).delete()
 
 
+def touch(apps, schema_editor):
+    Order = apps.get_model(*ORDER)
+    for order in Order.objects.all():
+        order.paid = order.total
+        order.save()
+
+
 def stamp(apps, schema_editor, when):
     User = get_user_model()
     User.objects.filter(is_staff=True).update(last_login=when)
@@ -45,6 +55,8 @@ def stamp(apps, schema_editor, when):
 
 /** The same functions, every one on the historical models (reopen() still saving row by row). */
 export const HISTORICAL_ORDERS = `from django.db.models import F
+
+ORDER = ("shop", "Order")
 
 
 def _stale(apps):
@@ -64,6 +76,13 @@ def reopen(apps, schema_editor):
 
 def archive(apps, schema_editor):
     apps.get_model("shop", "Order").objects.filter(closed=True).delete()
+
+
+def touch(apps, schema_editor):
+    Order = apps.get_model(*ORDER)
+    for order in Order.objects.all():
+        order.paid = order.total
+        order.save()
 
 
 def stamp(apps, schema_editor, when):
@@ -158,6 +177,19 @@ class Migration(migrations.Migration):
     dependencies = [("shop", "0003_archive")]
 
     operations = [migrations.RunPython(forwards, _stamp)]
+`,
+  );
+  writeFileIn(
+    join(root, 'shop', 'migrations', '0005_touch.py'),
+    `from django.db import migrations
+
+from shop.migrations import _orders
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0004_stamp")]
+
+    operations = [migrations.RunPython(_orders.touch, migrations.RunPython.noop)]
 `,
   );
   return root;

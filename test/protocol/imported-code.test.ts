@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import type { Diagnostic } from 'vscode-languageserver';
+import type { CodeAction, Diagnostic, TextDocumentEdit } from 'vscode-languageserver';
 import { HISTORICAL_ORDERS, LIVE_ORDERS, writeImportedCodeProject } from '../helpers/imported-code-project';
 import { TestClient } from './lsp-client';
 
@@ -45,7 +45,7 @@ describe('language server: RunPython code imported from another module', () => {
       const found = imported(ds);
       assert.deepEqual(found.map((d) => `${d.range.start.line + 1}:${d.range.start.character + 1}`), ['10:30'], JSON.stringify(ds));
       const related = (found[0]?.relatedInformation ?? []).map((r) => `${r.location.uri.replace(/^.*\/shop\//, 'shop/')}:${r.location.range.start.line + 1}`);
-      assert.ok(related.includes('shop/migrations/_orders.py:8'), JSON.stringify(related));
+      assert.ok(related.includes('shop/migrations/_orders.py:10'), JSON.stringify(related));
     }
   });
 
@@ -71,6 +71,34 @@ describe('language server: RunPython code imported from another module', () => {
         return ds.length > 0 ? ds : undefined;
       }, 'the finding after the module was saved');
       assert.deepEqual(found.map((d) => `${d.range.start.line + 1}:${d.range.start.character + 1}`), ['10:30']);
+    } finally {
+      await client.stop();
+    }
+  });
+
+  it("offers the module's rewrite as an edit of the module, only while that module is not open", async () => {
+    const root = writeImportedCodeProject(mkdtempSync(join(tmpdir(), 'mg-imported-code-lsp-')), HISTORICAL_ORDERS);
+    temps.push(root);
+    const client = await TestClient.start({ workspaceFolders: [root], settings: () => ({}), documentChanges: true });
+    try {
+      const file = join(root, 'shop/migrations/0005_touch.py');
+      const uri = pathToFileURL(file).href;
+      const moduleUri = pathToFileURL(join(root, 'shop/migrations/_orders.py')).href;
+      await client.waitFor(() => client.logs.some((l) => /checked \d+ migrations/.test(l)), 'the workspace scan');
+      const found = (await client.open(uri, readFileSync(file, 'utf8'))).filter((d) => d.code === 'unbatched-save-loop');
+      assert.equal(found.length, 1);
+      const ask = async () => (await client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: found[0]?.range, context: { diagnostics: found } })) as CodeAction[];
+      const action = (await ask()).find((a) => a.title.endsWith('(in _orders.py)'));
+      assert.ok(action, 'a fix made to the module');
+      // A versioned edit where the client takes them (version null: the module as on disk), else plain changes; never the migration.
+      const changes = (action.edit?.documentChanges ?? []) as TextDocumentEdit[];
+      const edited = changes.length > 0 ? changes.map((c) => [c.textDocument.uri, c.textDocument.version]) : Object.keys(action.edit?.changes ?? {}).map((u) => [u, null]);
+      assert.deepEqual(edited, [[moduleUri, null]]);
+      const texts = changes.length > 0 ? changes.flatMap((c) => c.edits.map((e) => ('newText' in e ? e.newText : ''))) : (action.edit?.changes?.[moduleUri] ?? []).map((e) => e.newText);
+      assert.ok(texts.some((t) => t.includes('bulk_update(batch, ["paid"])')), JSON.stringify(texts));
+      // Open in the editor, the module's buffer may differ from what the fix was made on: not offered.
+      await client.open(moduleUri, readFileSync(join(root, 'shop/migrations/_orders.py'), 'utf8'));
+      assert.equal((await ask()).filter((a) => a.title.endsWith('(in _orders.py)')).length, 0);
     } finally {
       await client.stop();
     }

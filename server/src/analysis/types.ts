@@ -44,6 +44,11 @@ export interface Fix {
   edits: TextEdit[];
   /** New files, for fixes that span several migrations (a merge migration, expand / contract steps). */
   creates?: FileCreation[];
+  /**
+   * Edits to another file, as read from disk when the fix was made: the module a migration takes its
+   * RunPython code from (its own `edits` are then empty). Never safe.
+   */
+  elsewhere?: { file: string; edits: TextEdit[] };
   /** The fix an editor should offer first. */
   isPreferred: boolean;
   /** True when applying it cannot change what the migration does (eligible for fix-all). */

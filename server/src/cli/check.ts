@@ -256,6 +256,22 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
     }
   }
 
+  // Fixes made to another file than their finding's (a module migrations take RunPython code from).
+  for (const m of outcome.modifies ?? []) {
+    const shown = relative(io.cwd, m.file) || m.file;
+    fixedProblems += m.applied;
+    fixedFiles++;
+    if (options.diff) diffs.push(unifiedDiff(diffPath(io.cwd, m.file), m.original, m.text));
+    else {
+      try {
+        writeSourceFile(m.file, m.text, m.encoding, m.root);
+      } catch (e) {
+        failed++;
+        error(`${shown}: cannot write the fixed file (${e instanceof Error ? e.message : String(e)})`);
+      }
+    }
+  }
+
   // Adoption: record today's findings, or leave out the ones a baseline records (baseline-run.ts).
   // Findings of the project rules got no fingerprint on the workers: their files are read again.
   if (options.writeBaseline !== null || options.baseline !== null || resolver.configs.some((c) => c.baseline !== null)) await fillFingerprints(files, resolver.configs[0]?.maxFileSize);

@@ -4,7 +4,7 @@
  * once every file has been read, the project view itself and each linted file's final findings.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { finalizeFindings, projectFindings, viewAnswers } from '../analysis/engine';
 import { applyFixEdits } from '../analysis/fixes/apply';
 import type { FileCreation, TextEdit } from '../analysis/types';
@@ -89,6 +89,8 @@ export interface ProjectOutcome {
   namespaceFolders: string[];
   /** Apps whose model state is lost from a migration on (as shown), and how many of their migrations come after it. */
   lostStates?: Array<{ app: string; path: string; after: number; why?: string }>;
+  /** Other files the preferred fixes edit (a module migrations take RunPython code from), each once, with the tree it may be written in. */
+  modifies?: Array<{ file: string; root: string; original: string; text: string; encoding: SourceEncoding; applied: number }>;
 }
 
 /** The app folders of those tasks' migrations whose label cannot be read, shown as `show` says, sorted. */
@@ -137,6 +139,19 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
   const ambiguous = new Set<string>();
   const unread: LintTask[] = [];
   const unloadable: string[] = [];
+  // Fixes that edit another file (a module of RunPython code): its text, and the fixes taken for it.
+  const elsewhere = new Map<string, { root: string; source: { text: string; encoding: SourceEncoding }; edits: TextEdit[][]; taken: Set<string> } | null>();
+  const fixedTasks = new Set(tasks.filter((_, i) => { const r = results[i]; return r?.status === 'checked' && !!r.fixed; }).map((t) => t.file));
+  const otherFile = (file: string, config: LintConfig) => {
+    let target = elsewhere.get(file);
+    if (target === undefined) {
+      // Only inside a tree the run was given (never through a link out of it), and not a file the run fixes itself.
+      const root = tasks.find((t) => t.root !== undefined && (file === t.root || file.startsWith(t.root.endsWith(sep) ? t.root : t.root + sep)))?.root;
+      const source = root && !fixedTasks.has(file) ? sourceOf(file, config) : null;
+      elsewhere.set(file, (target = root && source ? { root, source, edits: [], taken: new Set() } : null));
+    }
+    return target;
+  };
   tasks.forEach((t, i) => {
     const r = results[i];
     if ((t.mode !== 'lint' && t.mode !== 'detect') || r?.status !== 'checked') return;
@@ -175,6 +190,18 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
         group.length === 0 || (!!source && canEncode(group.map((e) => e.newText).join(''), source.encoding) && applyFixEdits(source.text, [...edits, group]).applied === edits.length + 1);
       final = final.filter((f) => {
         const fix = f.fixes.find((x) => x.isPreferred) ?? f.fixes[0];
+        if (fix?.elsewhere && projectFixes.has(fix)) {
+          // A module several migrations run: its fix is written once, whichever finding offers it.
+          const other = otherFile(fix.elsewhere.file, config);
+          if (!other) return true;
+          const key = JSON.stringify(fix.elsewhere.edits);
+          if (other.taken.has(key)) return false;
+          const group = fix.elsewhere.edits;
+          if (!canEncode(group.map((e) => e.newText).join(''), other.source.encoding) || applyFixEdits(other.source.text, [...other.edits, group]).applied !== other.edits.length + 1) return true;
+          other.taken.add(key);
+          other.edits.push(group);
+          return false;
+        }
         if (!fix?.creates?.length) {
           if (!fix || !projectFixes.has(fix) || fix.edits.length === 0) return true;
           // One fix offered by several findings (every index operation of a migration) is applied once.
@@ -204,7 +231,12 @@ export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], res
   });
   const shown = new Map(tasks.map((t) => [t.file, t.path]));
   const lostStates = views.all().flatMap((v) => v.lostStates()).map((l) => ({ app: l.app, path: shown.get(l.file) ?? l.file, after: l.after, ...(l.why ? { why: l.why } : {}) }));
-  return { findings, creates: [...creates.values()], outsideApps, ambiguousLabels: [...ambiguous].sort(), unlabelledApps: unlabelled(layout, unread, (_dir, t) => dirname(dirname(t.path))), unloadable: unloadable.sort(), namespaceFolders: [...namespaceFolders].sort(), lostStates };
+  const modifies = [...elsewhere].flatMap(([file, o]) => {
+    if (!o || o.edits.length === 0) return [];
+    const next = applyFixEdits(o.source.text, o.edits);
+    return [{ file, root: o.root, original: o.source.text, text: next.text, encoding: o.source.encoding, applied: next.applied }];
+  });
+  return { findings, creates: [...creates.values()], ...(modifies.length > 0 ? { modifies } : {}), outsideApps, ambiguousLabels: [...ambiguous].sort(), unlabelledApps: unlabelled(layout, unread, (_dir, t) => dirname(dirname(t.path))), unloadable: unloadable.sort(), namespaceFolders: [...namespaceFolders].sort(), lostStates };
 }
 
 /** Only what the report needs of a result (a cached project step keeps nothing more). */

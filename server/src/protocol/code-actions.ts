@@ -38,6 +38,21 @@ function creatingEdit(uri: string, computedOn: number | undefined, fix: Fix, con
   return { documentChanges: changes };
 }
 
+/**
+ * A fix made to another file (the module a migration takes its RunPython code from), computed on
+ * that file as it is on disk: offered only while the finding is current and the module is not open
+ * in the editor (an open buffer may differ from the disk; saving it publishes the finding again).
+ */
+function elsewhereEdit(uri: string, computedOn: number | undefined, fix: Fix, context: EditContext): WorkspaceEdit | null {
+  const other = fix.elsewhere;
+  const current = context.versionOf(uri);
+  if (!other || computedOn === undefined || current === null || computedOn !== current) return null;
+  const target = pathToFileURL(other.file).href;
+  if (context.versionOf(target) !== null) return null;
+  if (!context.documentChanges) return { changes: { [target]: other.edits } };
+  return { documentChanges: [{ textDocument: { uri: target, version: null }, edits: other.edits }] };
+}
+
 export function codeActions(params: CodeActionParams, context: EditContext): CodeAction[] {
   const uri = params.textDocument.uri;
   const only = params.context.only;
@@ -48,7 +63,7 @@ export function codeActions(params: CodeActionParams, context: EditContext): Cod
     if (diagnostic.source !== DIAGNOSTIC_SOURCE || !isDiagnosticData(diagnostic.data)) continue;
     const data = diagnostic.data;
     for (const fix of data.fixes) {
-      const edit = fix.creates?.length ? creatingEdit(uri, data.version, fix, context) : versionedEdit(uri, data.version, fix.edits, context);
+      const edit = fix.elsewhere ? elsewhereEdit(uri, data.version, fix, context) : fix.creates?.length ? creatingEdit(uri, data.version, fix, context) : versionedEdit(uri, data.version, fix.edits, context);
       if (!edit) continue; // computed on another version of the text: never offered, never misapplied
       actions.push({
         title: fix.title,

@@ -12,8 +12,9 @@ import type { PythonParser } from '../analysis/parser';
 import { baseWrites, moduleClasses, type BaseWrites, type ModuleClasses } from '../analysis/project/base-class';
 import { operationClassEffect, type OperationClassEffect } from '../analysis/project/operation-class';
 import { asRunPythonModule, functionModelUses, importedBindings, loopOverRows, RUNPYTHON_CODE_RULES, type FunctionReading, type ImportedCodeFinding, type ImportedCodeReading } from '../analysis/project/imported-code';
-import { analyzeFile } from '../analysis/engine';
+import { analyzeFile, type RawFinding } from '../analysis/engine';
 import { onlyRules } from '../analysis/rules';
+import type { Fix, TextEdit } from '../analysis/types';
 
 type FunctionRead = Exclude<FunctionReading, { kind: 'read' }> | (Extract<FunctionReading, { kind: 'read' }> & { findings: ImportedCodeFinding[] });
 
@@ -29,6 +30,17 @@ interface Parsed {
   size: number;
   mtimeMs: number;
   classes: ModuleClasses | null;
+}
+
+/**
+ * The fixes of a finding in a module read as RunPython code that edit only the module's own lines
+ * (not the migration appended to it: `atomic = False` belongs to the migration that runs it, which
+ * such a fix cannot know), create no file and can be written.
+ */
+function moduleFixes(fixes: readonly Fix[], lines: number): Array<{ title: string; edits: TextEdit[]; isPreferred: boolean }> {
+  return fixes
+    .filter((f) => !f.creates?.length && f.edits.length > 0 && f.edits.every((e) => e.range.end.line < lines))
+    .map((f) => ({ title: f.title, edits: f.edits, isPreferred: f.isPreferred }));
 }
 
 /** A file's size and modification time; null when there is no such file. */
@@ -231,7 +243,13 @@ export class BaseClassReader {
       const ownMigration = root.namedChildren.filter((c) => c.type === 'class_definition' && c.childForFieldName('name')?.text === 'Migration').length > 1;
       const readings = new Map(todo.map((name) => [name, functionModelUses(root, name)] as const));
       const runnable = [...readings].filter(([, r]) => r.kind === 'read');
-      const found = runnable.length > 0 && !ownMigration && !root.hasError ? analyzeFile(tree, root.text, { rules: onlyRules({}, RUNPYTHON_CODE_RULES), commitInBatches: false, name: 'imported' }).analysis.findings : [];
+      // No "commit in batches": it needs `atomic = False` on the migration that runs the code, which a
+      // fix made to the module cannot write (and would read the appended migration's other operations).
+      const analysis = runnable.length > 0 && !ownMigration && !root.hasError ? analyzeFile(tree, root.text, { rules: onlyRules({}, RUNPYTHON_CODE_RULES), commitInBatches: false, name: 'imported' }).analysis : null;
+      const found = analysis?.findings ?? [];
+      // A rule that wanted the project view to judge its fixes (a mixin's save(), a child of multi-table
+      // inheritance, fields stamped on save) had none here: no fix of that reading is offered.
+      const fixable = !analysis?.viewRules?.length;
       const code = found.filter((f) => RUNPYTHON_CODE_RULES.has(f.rule) && f.range.start.line < lines && (f.rule !== 'unbatched-save-loop' || loopOverRows(root, f.range)));
       for (const [name, r] of readings) {
         if (r.kind !== 'read') {
@@ -240,12 +258,26 @@ export class BaseClassReader {
         }
         // A finding belongs to every function that reaches the code it is in (a helper two of them call).
         const mine = code.filter((f) => r.spans.some(([a, b]) => f.range.start.line >= a && f.range.start.line <= b));
-        store(name, { ...r, findings: mine.map((f) => ({ rule: f.rule, message: f.message, range: f.range })) });
+        // Another function of the lot wanted the view: this one's fixes are judged on a reading of its own.
+        const own = !fixable && mine.length > 0 ? this.ownReading(source, name, atomic) : null;
+        const fixesOf = (f: (typeof mine)[number]): Fix[] => (fixable ? f.fixes : (own?.find((o) => o.rule === f.rule && o.range.start.line === f.range.start.line && o.range.start.character === f.range.start.character)?.fixes ?? []));
+        store(name, { ...r, findings: mine.map((f) => ({ rule: f.rule, message: f.message, range: f.range, fixes: moduleFixes(fixesOf(f), lines) })) });
       }
     } finally {
       tree.delete();
     }
     return out;
+  }
+
+  /** The findings of one function read alone as RunPython code; none when a rule wanted the project view for them. */
+  private ownReading(source: string, name: string, atomic: boolean): RawFinding[] {
+    const tree = this.parser.parse(asRunPythonModule(source, [name], atomic));
+    try {
+      const { analysis } = analyzeFile(tree, tree.rootNode.text, { rules: onlyRules({}, RUNPYTHON_CODE_RULES), commitInBatches: false, name: 'imported' });
+      return analysis.viewRules?.length ? [] : analysis.findings;
+    } finally {
+      tree.delete();
+    }
   }
 
   private module(module: string, start: string): { classes: ModuleClasses; isPackage: boolean } | null | 'unreadable' {

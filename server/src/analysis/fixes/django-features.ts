@@ -41,7 +41,7 @@ export function withoutUnrunnableFixes(f: ReportedFinding, django: readonly [num
   let why: string | null = null;
   let dropped: string | null = null;
   const fixes = f.fixes.filter((fix) => {
-    const missing = missingOnDjango(fix.edits, django, (fix.creates ?? []).map((c) => c.text));
+    const missing = missingOnDjango(fix.edits, django, [...(fix.creates ?? []).map((c) => c.text), ...(fix.elsewhere?.edits ?? []).map((e) => e.newText)]);
     if (missing && !dropped) {
       dropped = fix.title;
       why = missing;

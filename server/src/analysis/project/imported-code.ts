@@ -12,7 +12,7 @@ import { importedNames, modelUses, useFilter } from '../model-uses';
 import { positionalParameterNames, UnitNames } from '../runpython-code';
 import { moduleScope } from '../scope';
 import { rangeOf, type Node } from '../syntax';
-import type { Range } from '../types';
+import type { Range, TextEdit } from '../types';
 import { importedName } from './base-class';
 
 /** A model an imported function uses as today's model. */
@@ -37,6 +37,8 @@ export interface ImportedCodeFinding {
   rule: string;
   message: string;
   range: Range;
+  /** The rule's fixes, as edits to the module (none where a fix would touch the migration or needs the project view). */
+  fixes?: Array<{ title: string; edits: TextEdit[]; isPreferred: boolean }>;
 }
 
 /** What a function RunPython is handed from another module does with models: read there, or why not. */

@@ -10,6 +10,7 @@ import type { ImportedCallable } from '../imported-callables';
 import type { ImportedCodeReading } from '../project/imported-code';
 import type { OperationSummary } from '../project/summary';
 import type { ProjectRuleContext } from './rule';
+import type { Fix } from '../types';
 
 export type ReadCode = Extract<ImportedCodeReading, { kind: 'read' }>;
 
@@ -42,13 +43,18 @@ export function reportImportedCodeFindings(rule: string, ctx: ProjectRuleContext
     const module = basename(code.file);
     for (const f of code.findings ?? []) {
       if (f.rule !== rule) continue;
+      // The rule's fixes, made to the module (every migration that runs the function gets the same change).
+      const fixes: Fix[] = (f.fixes ?? []).map((x) => ({ title: `${x.title} (in ${module})`, edits: [], elsewhere: { file: code.file, edits: x.edits }, isPreferred: x.isPreferred, safe: false }));
       ctx.report({
         range: callable.range,
-        message: `${code.function}() in ${module}, ${howItRuns(callable)} — at line ${f.range.start.line + 1} there: ${f.message} (No fix is offered here: the code is in ${module}.)`,
+        message:
+          `${code.function}() in ${module}, ${howItRuns(callable)} — at line ${f.range.start.line + 1} there: ${f.message}` +
+          (fixes.length > 0 ? ` (The fix edits ${module}, which other migrations may run too.)` : ` (No fix is offered here: the code is in ${module}.)`),
         related: [
           { file: code.file, range: f.range, message: `in ${module}` },
           { range: op.range, message: 'the RunPython operation that runs it' },
         ],
+        fixes,
       });
     }
   });
