@@ -215,4 +215,32 @@ def clean(apps, schema_editor):
     // Rows a function of the module returns are rows (galaxy_ng's `get_all_mismatched_assignments(apps)`).
     assert.deepEqual(loops(reader.importedCode('shop.roles.clean', migration)), ['unbatched-save-loop@38']);
   });
+
+  it('makes a rewrite in the module only where it needs no view: not for a bare save(), which may stamp fields (review 43)', async () => {
+    const module = `LABEL = ("shop", "Order")
+
+
+def stamp_all(apps, schema_editor):
+    Order = apps.get_model(*LABEL)
+    for order in Order.objects.all():
+        order.paid = order.total
+        order.save()
+
+
+def stamp_paid(apps, schema_editor):
+    Order = apps.get_model(*LABEL)
+    for order in Order.objects.all():
+        order.paid = order.total
+        order.save(update_fields=["paid"])
+`;
+    const { reader, migration } = await project({ 'shop/__init__.py': '', 'shop/migrations/__init__.py': '', 'shop/migrations/0002_fill.py': '', 'shop/stamps.py': module });
+    const fixes = (name: string) => {
+      const r = reader.importedCode(`shop.stamps.${name}`, migration);
+      return r.kind === 'read' ? (r.findings ?? []).map((f) => `${f.rule}@${f.range.start.line + 1}: ${(f.fixes ?? []).map((x) => x.title).join(' | ')}`) : r.why;
+    };
+    // save() would stamp an auto_now field (or model_utils' AutoLastModifiedField) bulk_update() skips.
+    assert.deepEqual(fixes('stamp_all'), ['unbatched-save-loop@6: ']);
+    assert.deepEqual(fixes('stamp_paid'), ['unbatched-save-loop@13: Batch with bulk_update(batch, ["paid"]) every 1000 rows']);
+  });
 });
+

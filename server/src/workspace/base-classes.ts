@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import type { PythonParser } from '../analysis/parser';
 import { baseWrites, moduleClasses, type BaseWrites, type ModuleClasses } from '../analysis/project/base-class';
 import { operationClassEffect, type OperationClassEffect } from '../analysis/project/operation-class';
-import { asRunPythonModule, functionModelUses, importedBindings, loopOverRows, RUNPYTHON_CODE_RULES, type FunctionReading, type ImportedCodeFinding, type ImportedCodeReading } from '../analysis/project/imported-code';
+import { asRunPythonModule, functionModelUses, importedBindings, loopOverRows, savesWholeRows, RUNPYTHON_CODE_RULES, type FunctionReading, type ImportedCodeFinding, type ImportedCodeReading } from '../analysis/project/imported-code';
 import { analyzeFile, type RawFinding } from '../analysis/engine';
 import { onlyRules } from '../analysis/rules';
 import type { Fix, TextEdit } from '../analysis/types';
@@ -234,6 +234,17 @@ export class BaseClassReader {
     } catch {
       return out;
     }
+    try {
+      this.readFunctions(source, todo, atomic, store);
+    } catch (e) {
+      // Whatever the module holds, the run goes on: its functions are said to be unreadable.
+      for (const name of todo) if (!out.has(name)) store(name, { kind: 'missing', why: `${file} could not be read (${e instanceof Error ? e.message : String(e)})` });
+    }
+    return out;
+  }
+
+  /** Reads `todo`, functions of the module `source`, together (see functionsIn), storing each answer. */
+  private readFunctions(source: string, todo: readonly string[], atomic: boolean, store: (name: string, reading: FunctionRead) => void): void {
     const lines = source.split('\n').length;
     // Only names the module defines as functions go into the migration (a name it does not bind would not parse as one).
     const tree = this.parser.parse(asRunPythonModule(source, todo.filter((n) => /^[A-Za-z_]\w*$/.test(n)), atomic));
@@ -261,12 +272,13 @@ export class BaseClassReader {
         // Another function of the lot wanted the view: this one's fixes are judged on a reading of its own.
         const own = !fixable && mine.length > 0 ? this.ownReading(source, name, atomic) : null;
         const fixesOf = (f: (typeof mine)[number]): Fix[] => (fixable ? f.fixes : (own?.find((o) => o.rule === f.rule && o.range.start.line === f.range.start.line && o.range.start.character === f.range.start.character)?.fixes ?? []));
-        store(name, { ...r, findings: mine.map((f) => ({ rule: f.rule, message: f.message, range: f.range, fixes: moduleFixes(fixesOf(f), lines) })) });
+        // A bare save() stamps fields only the view knows of: no rewrite of such a loop is made here.
+        const fixesFor = (f: (typeof mine)[number]): Fix[] => (f.rule === 'unbatched-save-loop' && savesWholeRows(root, f.range) ? [] : fixesOf(f));
+        store(name, { ...r, findings: mine.map((f) => ({ rule: f.rule, message: f.message, range: f.range, fixes: moduleFixes(fixesFor(f), lines) })) });
       }
     } finally {
       tree.delete();
     }
-    return out;
   }
 
   /** The findings of one function read alone as RunPython code; none when a rule wanted the project view for them. */

@@ -255,3 +255,26 @@ export function loopOverRows(root: Node, at: Range): boolean {
   }
   return false;
 }
+
+/**
+ * Whether the loop whose header starts at `at` saves a row with a bare `save()` (no `update_fields`):
+ * such a save stamps the model's auto_now fields (and model_utils' AutoLastModifiedField and the
+ * like), which a bulk_update() of the fields the loop sets would skip. Which fields stamp is the
+ * project view's to say, and a rewrite made in another module has not got it (review 43:
+ * openwisp-radius's `add_default_organization` would have left `modified` as it was). A
+ * `save(update_fields=[…])` stamps only what it names, a create goes through `pre_save` in
+ * bulk_create too.
+ */
+export function savesWholeRows(root: Node, at: Range): boolean {
+  let n: Node | null = root.descendantForPosition({ row: at.start.line, column: at.start.character });
+  while (n && !(n.startPosition.row === at.start.line && n.startPosition.column === at.start.character && (n.type === 'for_statement' || n.type.endsWith('comprehension') || n.type === 'generator_expression'))) n = n.parent;
+  // Where the loop cannot be found, take the careful answer.
+  if (!n) return true;
+  return n.descendantsOfType('call').some((c) => {
+    const fn = c.childForFieldName('function');
+    if (fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'save') return false;
+    const args = c.childForFieldName('arguments')?.namedChildren ?? [];
+    return !args.some((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'update_fields');
+  });
+}
+
