@@ -206,6 +206,11 @@ export class ProjectModel {
         operationClass: (qualified, file) => this.bases.operationClass(qualified, file),
         importedCode: (qualified, file, atomic) => this.bases.importedCode(qualified, file, atomic),
       });
+      // The functions migrations take from other modules, each module read once for all of them (the
+      // rules then ask one by one); a module read before is only stat'ed.
+      this.bases.readAll(
+        read.flatMap((m) => (m.summary?.operations ?? []).flatMap((op) => (op.importedCode ?? []).map((c) => ({ qualified: c.qualified, fromFile: m.file, atomic: m.summary?.atomic !== false })))),
+      );
     }
     return this.current;
   }
