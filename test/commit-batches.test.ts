@@ -388,6 +388,40 @@ describe('a loop that sets a field from its own value (review 21: kiwi testcases
     assert.match(prefixed.message, /nor is committing it in batches: the loop sets ticket\.title from its own value/);
   });
 
+  it('gets no atomic = False where the loop moves a key out of a JSON field it then pops, nor where the reverse does so (review 44: Argus 0004)', async () => {
+    const batchedLoop = (lines: string[], fields: string) => [
+      'batch = []',
+      'for ticket in Ticket.objects.filter(kind="email").iterator(chunk_size=500):',
+      ...lines.map((l) => `    ${l}`),
+      '    batch.append(ticket)',
+      '    if len(batch) >= 500:',
+      `        Ticket.objects.bulk_update(batch, ${fields})`,
+      '        batch.clear()',
+      'if batch:',
+      `    Ticket.objects.bulk_update(batch, ${fields})`,
+    ];
+    const atomicOf = async (source: string) => (await lint(source, {})).findings.find((x) => x.rule === 'missing-atomic-false');
+    // Run again after a failure, the committed rows have no "synced" key any more: managed becomes False.
+    const moved = await atomicOf(migration(batchedLoop(['ticket.managed = ticket.settings.get("synced", False)', 'ticket.settings.pop("synced", None)'], '["managed", "settings"]').join('\n')));
+    assert.deepEqual(moved?.fixes, []);
+    assert.match(moved?.message ?? '', /First make it safe to run again: it sets ticket\.managed from ticket\.settings, which the loop changes too/);
+    // Popping alone is the same on a second run: atomic = False as before.
+    const popped = await atomicOf(migration(batchedLoop(['ticket.settings.pop("synced", None)'], '["settings"]').join('\n')));
+    assert.equal(popped?.fixes.length, 1, popped?.message);
+    // The forward loop is safe, its reverse is not: atomic = False would commit the reverse piece by piece too.
+    const reverse = [
+      '',
+      '',
+      'def backwards(apps, schema_editor):',
+      '    Ticket = apps.get_model("desk", "Ticket")',
+      ...batchedLoop(['ticket.settings["synced"] = ticket.managed', 'ticket.managed = None'], '["settings", "managed"]').map((l) => (l ? `    ${l}` : l)),
+    ].join('\n');
+    const both = migration(batchedLoop(['ticket.settings.pop("synced", None)'], '["settings"]').join('\n'), { runPython: 'forwards, backwards' }).replace('\n\n\nclass Migration', `${reverse}\n\n\nclass Migration`);
+    const guarded = await atomicOf(both);
+    assert.deepEqual(guarded?.fixes, [], guarded?.message);
+    assert.match(guarded?.message ?? '', /First make its reverse code safe to run again too \(with atomic = False it commits piece by piece as well\): it sets ticket\.settings from ticket\.managed, which the loop changes too \(line \d+\)/);
+  });
+
   it('gets no atomic = False where a field is chosen by another the loop then changes (review 25: data-hub-api task/0011)', async () => {
     const batched = (lines: string[], query = 'Ticket.objects.all()') =>
       migration(

@@ -96,7 +96,16 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
     // On the row itself only: a local computed from fields (`nodes_by_page[root.pk] = node`) is no part of one (djangocms `cms/0018`).
     return rootName(target) === row ? fieldsIn(target.text).slice(0, 1) : [];
   };
-  const changed = new Set([...assignments.flatMap((x) => fieldOf(x.target) ?? inPlaceOf(x.target)), ...updates.map((u) => u.field)]);
+  // A field changed by a method of its value (`row.settings.pop("synced")`, review 44: Argus `0004` moves a
+  // JSON key into a column, then pops it), or an entry of it deleted (`del row.data["k"]`).
+  const mutated = body.descendantsOfType(['call', 'delete_statement']).flatMap((c) => {
+    if (c.type === 'delete_statement') return c.namedChildren.flatMap((t) => inPlaceOf(t));
+    const fn = c.childForFieldName('function');
+    if (fn?.type !== 'attribute' || !MUTATORS.has(fn.childForFieldName('attribute')?.text ?? '')) return [];
+    const obj = fn.childForFieldName('object');
+    return obj ? (fieldOf(obj) !== null ? [fieldOf(obj) as string] : inPlaceOf(obj)) : [];
+  });
+  const changed = new Set([...assignments.flatMap((x) => fieldOf(x.target) ?? inPlaceOf(x.target)), ...updates.map((u) => u.field), ...mutated]);
   // A test of the field's value (or of a name computed from it), not only of whether it is set, may tell done rows apart.
   // `inside`: a value whose own conditional expressions only choose what it is, for every row alike
   // (`status = DONE if row.archived else OPEN`): they tell no done row apart (review 25, data-hub-api `task/0011`).
@@ -165,6 +174,9 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
   }
   return null;
 }
+
+/** Methods that change a container (a dict, a list, a set) in place. */
+const MUTATORS = new Set(['pop', 'popitem', 'clear', 'remove', 'discard', 'update', 'setdefault', 'append', 'extend', 'insert', 'add', 'sort', 'reverse']);
 
 /** Methods that put values into a container (a list, a dict, a set). */
 const FILLS = new Set(['append', 'extend', 'insert', 'update', 'add', 'setdefault']);

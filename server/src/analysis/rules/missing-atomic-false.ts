@@ -13,6 +13,7 @@ import { otherWritingOperation, writeOutside } from '../other-writes';
 import { replaceNode } from '../fixes/edits';
 import { iteratesInBatches } from '../iterables';
 import type { Operation } from '../operations';
+import type { MigrationModel } from '../migration-model';
 import { callArguments, rangeOf, spanRange, type Node } from '../syntax';
 import type { Range } from '../types';
 import { runPythonUnits } from './runpython-units';
@@ -203,6 +204,9 @@ export const missingAtomicFalse: Rule = {
         // beside a batched `bulk_update`): those would commit one by one, apart from the batch, and a failure
         // between leaves rows half-changed (review 26: normandy recipes/0007 would lose its filters).
         const perRow = grows || inserted || swallowed || locking ? undefined : batching?.allWrites.find((w) => PER_ROW.has(w.kind) && !w.terminal && !w.memoized);
+        // atomic = False also takes the operation's code for the other direction out of the transaction: it
+        // must be safe to run again too (review 44: Argus `0004`'s reverse moves a column back into a JSON key).
+        const otherWay = grows || inserted || swallowed || locking || perRow ? null : otherDirectionProblem(model, op, unit, ctx.index);
         if (grows && !other && outside === null) {
           advice += ` First make it safe to run again: it sets ${grows.text} from ${grows.from} (line ${grows.line}), and after a failure a second run would change the committed rows twice.`;
         } else if (inserted && !other && outside === null) {
@@ -211,6 +215,8 @@ export const missingAtomicFalse: Rule = {
           advice += ` First stop catching database errors around the writes (line ${lineOf(swallowed)}): with atomic = False a failure halfway would be swallowed, the batches before it left committed and the migration recorded as applied.`;
         } else if (perRow && !other && outside === null) {
           advice += ` First batch the loop's other writes too (line ${lineOf(perRow.call)}): with atomic = False they would commit row by row, apart from the batched ones, and a failure between them would leave rows half-changed.`;
+        } else if (otherWay && !other && outside === null) {
+          advice += ` First make its ${otherWay.direction} code safe to run again too (with atomic = False it commits piece by piece as well): it ${otherWay.what} (line ${otherWay.line}), and after a failure a second run would ${otherWay.grows ? 'change the committed rows twice' : 'insert the committed ones again'}.`;
         } else if (locking && !other && outside === null) {
           advice += ` First lock the rows per batch: it reads them with select_for_update() (line ${lineOf(locking)}), which Django refuses outside a transaction, so with atomic = False it would fail at its first query — open a transaction.atomic() block for each batch and read its rows with select_for_update() inside it.`;
         } else if (other || outside !== null) {
@@ -239,3 +245,26 @@ export const missingAtomicFalse: Rule = {
     }
   },
 };
+
+/**
+ * Whether the code the same operation runs in the other direction (its reverse, when the batching is
+ * forward) could not run again after a failure once atomic = False commits it piece by piece: a loop
+ * that sets a field from its own value or from one it changes, or code that inserts rows.
+ */
+function otherDirectionProblem(model: MigrationModel, op: Operation, unit: CodeUnit, index: CodeIndex): { direction: string; what: string; line: number; grows: boolean } | null {
+  for (const u of runPythonUnits(model)) {
+    if (u.op !== op || u.unit.node.id === unit.node.id) continue;
+    for (const facts of index.reachable(u.unit)) {
+      for (const l of facts.loops) {
+        const body = l.node.type === 'for_statement' ? l.node.childForFieldName('body') : null;
+        const left = l.node.childForFieldName('left');
+        const grows = body && left ? changedAgain(l.node, body, left) : null;
+        if (grows) return { direction: u.direction, what: `sets ${grows.text} from ${grows.from}`, line: grows.line, grows: true };
+      }
+      const inserted = insertingWrite(facts);
+      if (inserted) return { direction: u.direction, what: 'inserts rows', line: lineOf(inserted.call), grows: false };
+    }
+  }
+  return null;
+}
+
