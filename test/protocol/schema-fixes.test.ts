@@ -5,7 +5,7 @@
  * CLI's --unsafe-fixes writes.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -29,6 +29,29 @@ function copyOfTruth(): string {
 }
 
 describe('language server: schema fixes', () => {
+  it("moves django-linear-migrations' max_migration.txt on to the follow-up it creates (review 44)", async () => {
+    const root = copyOfTruth();
+    writeFileSync(join(root, 'idx/migrations/max_migration.txt'), '0002_item_indexes\n');
+    const file = join(root, 'idx/migrations/0002_item_indexes.py');
+    const uri = pathToFileURL(file).href;
+    const client = await TestClient.start({ workspaceFolders: [root], settings: () => ({}), documentChanges: true });
+    try {
+      await client.waitFor(() => client.diagnostics.get(uri)?.diagnostics.length, 'scan diagnostics');
+      const open = await client.open(uri, readFileSync(file, 'utf8'));
+      const finding = open.find((d) => d.code === 'add-index-not-concurrent');
+      assert.ok(finding, 'the finding');
+      const actions = (await client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: finding.range, context: { diagnostics: [finding] } })) as CodeAction[];
+      const move = actions.find((a) => a.title.startsWith('Move the index operations'));
+      const edits = (move?.edit?.documentChanges ?? []).filter((c): c is TextDocumentEdit => 'textDocument' in c && c.textDocument.uri.endsWith('/max_migration.txt'));
+      assert.equal(edits.length, 1, JSON.stringify(move?.edit?.documentChanges));
+      assert.equal(edits[0]?.textDocument.version, null);
+      assert.deepEqual(edits[0]?.edits.map((e) => ('newText' in e ? e.newText : '')), ['0003_item_indexes_concurrently\n']);
+      assert.equal(applyEdits('0002_item_indexes\n', edits[0]?.edits.map((e) => ({ range: e.range, newText: 'newText' in e ? e.newText : '' })) ?? []), '0003_item_indexes_concurrently\n');
+    } finally {
+      await client.stop();
+    }
+  });
+
   it('offers the index move as one edit that creates the follow-up and edits the migration, as the CLI writes them', async () => {
     const root = copyOfTruth();
     const file = join(root, 'idx/migrations/0002_item_indexes.py');

@@ -25,6 +25,7 @@ import type { EarlyWorkers } from './worker-pool';
 import { assumedDatabaseNote, findingsExitCode } from './report';
 import type { FileReport, RunReport } from './types';
 import { diffPath, unifiedDiff } from './unified-diff';
+import { maxMigrationUpdates } from '../workspace/max-migration';
 import { writeSourceFile } from '../workspace/write-source';
 
 export interface CheckIo {
@@ -241,17 +242,36 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
     }
   }
   // Fixes that write new migrations (a merge migration): never over an existing file.
+  const created: string[] = [];
   for (const c of outcome.creates) {
     const shown = relative(io.cwd, c.file) || c.file;
     fixedProblems++;
     fixedFiles++;
-    if (options.diff) diffs.push(unifiedDiff(diffPath(io.cwd, c.file), '', c.text));
-    else {
+    if (options.diff) {
+      diffs.push(unifiedDiff(diffPath(io.cwd, c.file), '', c.text));
+      created.push(c.file);
+    } else {
       try {
         writeFileSync(c.file, c.text, { flag: 'wx' });
+        created.push(c.file);
       } catch (e) {
         failed++;
         error(`${shown}: not created (${e instanceof Error ? e.message : String(e)})`);
+      }
+    }
+  }
+
+  // django-linear-migrations' max_migration.txt moved on to the newest migration the fixes wrote.
+  for (const m of maxMigrationUpdates(created)) {
+    const shown = relative(io.cwd, m.file) || m.file;
+    fixedFiles++;
+    if (options.diff) diffs.push(unifiedDiff(diffPath(io.cwd, m.file), m.original, m.text));
+    else {
+      try {
+        writeFileSync(m.file, m.text);
+      } catch (e) {
+        failed++;
+        error(`${shown}: not updated (${e instanceof Error ? e.message : String(e)})`);
       }
     }
   }

@@ -2,6 +2,7 @@
  * The `split` command: plans the split of one migration (see workspace/split-files.ts), prints
  * what it creates and changes, and writes it unless --dry-run. A refusal writes nothing and exits 2.
  */
+import { maxMigrationAfterSplit } from '../workspace/max-migration';
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { PythonParser } from '../analysis/parser';
@@ -47,6 +48,9 @@ export async function runSplit(options: SplitOptions, io: CheckIo): Promise<numb
     if (options.dryRun) {
       for (const part of plan.parts.slice(1)) io.stdout(unifiedDiff(diffPath(io.cwd, part.file), '', part.text));
       for (const d of plan.dependants) io.stdout(unifiedDiff(diffPath(io.cwd, d.file), d.before, d.after));
+      const last = plan.parts[plan.parts.length - 1];
+      const max = last ? maxMigrationAfterSplit(plan.original, last.file) : null;
+      if (max) io.stdout(unifiedDiff(diffPath(io.cwd, max.file), max.original, max.text));
       return 0;
     }
     await writeSplit(plan);

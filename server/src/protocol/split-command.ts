@@ -3,6 +3,7 @@
  * workspace edit (new files created without overwriting, the original rewritten, dependants
  * pointed at the last part), so a single undo reverts it. Refusals are shown, nothing changes.
  */
+import { maxMigrationAfterSplit } from '../workspace/max-migration';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Connection, CreateFile, TextDocumentEdit, WorkspaceEdit } from 'vscode-languageserver';
@@ -69,6 +70,14 @@ export async function splitDocument(
     const dUri = pathToFileURL(d.file).href;
     const dOpen = documents.get(dUri);
     changes.push({ textDocument: { uri: dUri, version: dOpen ? dOpen.document.version : null }, edits: d.edits });
+  }
+  // django-linear-migrations: the leaf's name moves on to the last part.
+  const lastPart = plan.parts[plan.parts.length - 1];
+  const max = lastPart ? maxMigrationAfterSplit(plan.original, lastPart.file) : null;
+  if (max) {
+    const maxLines = max.original.split('\n');
+    const maxEnd = { line: maxLines.length - 1, character: maxLines[maxLines.length - 1]?.length ?? 0 };
+    changes.push({ textDocument: { uri: pathToFileURL(max.file).href, version: null }, edits: [{ range: { start: { line: 0, character: 0 }, end: maxEnd }, newText: max.text }] });
   }
   const edit: WorkspaceEdit = { documentChanges: changes };
   const result = await connection.workspace.applyEdit({ label: 'Split migration', edit });

@@ -5,6 +5,7 @@
  * dependants' edits, and checks that nothing would be overwritten, written outside the tree, or
  * change the graph's leaves. It writes nothing itself; `writeSplit` does, for the CLI.
  */
+import { maxMigrationAfterSplit } from './max-migration';
 import { existsSync, promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { summarizeTree } from '../analysis/engine';
@@ -179,4 +180,8 @@ export async function writeSplit(plan: Extract<SplitPlan, { ok: true }>): Promis
   for (const part of plan.parts.slice(1)) writeSourceFile(part.file, part.text, NEW_PART_ENCODING, plan.root, 'wx');
   writeSourceFile(plan.original, plan.parts[0]?.text ?? '', plan.encoding, plan.root);
   for (const d of plan.dependants) writeSourceFile(d.file, d.after, d.encoding, plan.root);
+  // django-linear-migrations: the leaf's name moves on to the last part.
+  const last = plan.parts[plan.parts.length - 1];
+  const max = last ? maxMigrationAfterSplit(plan.original, last.file) : null;
+  if (max) writeSourceFile(max.file, max.text, NEW_PART_ENCODING, plan.root);
 }
