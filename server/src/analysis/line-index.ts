@@ -27,3 +27,9 @@ export function positionAt(starts: readonly number[], offset: number): Position 
 export function offsetAt(starts: readonly number[], length: number, p: Position): number {
   return Math.min(length, (starts[p.line] ?? length) + p.character);
 }
+
+/** Where a text ends: its last line and that line's length (a whole-text edit's end). */
+export function endOf(text: string): Position {
+  const last = text.lastIndexOf('\n');
+  return { line: last === -1 ? 0 : text.split('\n').length - 1, character: text.length - last - 1 };
+}

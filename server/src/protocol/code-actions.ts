@@ -8,6 +8,7 @@ import type { Fix } from '../analysis/types';
 import { DIAGNOSTIC_SOURCE, isDiagnosticData } from './diagnostics';
 import { versionedEdit, type EditContext } from './versioned-edits';
 import { maxMigrationUpdates } from '../workspace/max-migration';
+import { endOf } from '../analysis/line-index';
 
 /** The client's command: confirms (git), then asks the server to split. */
 export const SPLIT_CLIENT_COMMAND = 'migrationGuard.splitMigration';
@@ -38,9 +39,7 @@ function creatingEdit(uri: string, computedOn: number | undefined, fix: Fix, con
   if (fix.edits.length > 0) changes.push({ textDocument: { uri, version: computedOn }, edits: fix.edits });
   // django-linear-migrations' max_migration.txt moved on to the newest migration written (as on disk now).
   for (const m of maxMigrationUpdates((fix.creates ?? []).map((c) => c.file))) {
-    const lines = m.original.split('\n');
-    const end = { line: lines.length - 1, character: (lines[lines.length - 1] ?? '').length };
-    changes.push({ textDocument: { uri: pathToFileURL(m.file).href, version: null }, edits: [{ range: { start: { line: 0, character: 0 }, end }, newText: m.text }] });
+    changes.push({ textDocument: { uri: pathToFileURL(m.file).href, version: null }, edits: [{ range: { start: { line: 0, character: 0 }, end: endOf(m.original) }, newText: m.text }] });
   }
   return { documentChanges: changes };
 }

@@ -4,6 +4,7 @@
  * pointed at the last part), so a single undo reverts it. Refusals are shown, nothing changes.
  */
 import { maxMigrationAfterSplit } from '../workspace/max-migration';
+import { endOf } from '../analysis/line-index';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Connection, CreateFile, TextDocumentEdit, WorkspaceEdit } from 'vscode-languageserver';
@@ -63,9 +64,7 @@ export async function splitDocument(
     changes.push({ textDocument: { uri: partUri, version: null }, edits: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: part.text }] });
   }
   const original = plan.parts[0];
-  const lines = plan.source.split('\n');
-  const end = { line: lines.length - 1, character: lines[lines.length - 1]?.length ?? 0 };
-  changes.push({ textDocument: { uri, version: open ? open.document.version : null }, edits: [{ range: { start: { line: 0, character: 0 }, end }, newText: original?.text ?? '' }] });
+  changes.push({ textDocument: { uri, version: open ? open.document.version : null }, edits: [{ range: { start: { line: 0, character: 0 }, end: endOf(plan.source) }, newText: original?.text ?? '' }] });
   for (const d of plan.dependants) {
     const dUri = pathToFileURL(d.file).href;
     const dOpen = documents.get(dUri);
@@ -74,11 +73,7 @@ export async function splitDocument(
   // django-linear-migrations: the leaf's name moves on to the last part.
   const lastPart = plan.parts[plan.parts.length - 1];
   const max = lastPart ? maxMigrationAfterSplit(plan.original, lastPart.file) : null;
-  if (max) {
-    const maxLines = max.original.split('\n');
-    const maxEnd = { line: maxLines.length - 1, character: maxLines[maxLines.length - 1]?.length ?? 0 };
-    changes.push({ textDocument: { uri: pathToFileURL(max.file).href, version: null }, edits: [{ range: { start: { line: 0, character: 0 }, end: maxEnd }, newText: max.text }] });
-  }
+  if (max) changes.push({ textDocument: { uri: pathToFileURL(max.file).href, version: null }, edits: [{ range: { start: { line: 0, character: 0 }, end: endOf(max.original) }, newText: max.text }] });
   const edit: WorkspaceEdit = { documentChanges: changes };
   const result = await connection.workspace.applyEdit({ label: 'Split migration', edit });
   if (!result.applied) {

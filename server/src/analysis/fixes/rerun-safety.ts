@@ -175,11 +175,11 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
   return null;
 }
 
-/** Methods that change a container (a dict, a list, a set) in place. */
-const MUTATORS = new Set(['pop', 'popitem', 'clear', 'remove', 'discard', 'update', 'setdefault', 'append', 'extend', 'insert', 'add', 'sort', 'reverse']);
-
 /** Methods that put values into a container (a list, a dict, a set). */
 const FILLS = new Set(['append', 'extend', 'insert', 'update', 'add', 'setdefault']);
+
+/** Methods that change a container in place: those that fill it, and those that take from it or reorder it. */
+const MUTATORS = new Set([...FILLS, 'pop', 'popitem', 'clear', 'remove', 'discard', 'sort', 'reverse']);
 
 /**
  * The keywords of each queryset `update()` in `body` that writes only the row `row` names

@@ -222,6 +222,13 @@ function ruledOut(node: Node, unit: Node, known: ReadonlyMap<string, string>): b
   return false;
 }
 
+/** The loop (a `for` or a comprehension) whose header starts at `at`, as a finding of a loop gives it; null when none does. */
+function loopAt(root: Node, at: Range): Node | null {
+  let n: Node | null = root.descendantForPosition({ row: at.start.line, column: at.start.character });
+  while (n && !(n.startPosition.row === at.start.line && n.startPosition.column === at.start.character && (n.type === 'for_statement' || n.type.endsWith('comprehension') || n.type === 'generator_expression'))) n = n.parent;
+  return n;
+}
+
 /** A query's rows: a manager, a queryset method, a related manager (`…_set`), raw SQL. */
 const ROWS_TEXT = /\.(?:objects|_default_manager|_base_manager)\b|\.(?:all|filter|exclude|iterator|order_by|values|values_list|select_related|prefetch_related|only|defer|distinct|annotate|using|raw)\s*\(|_set\b/;
 
@@ -233,8 +240,7 @@ const ROWS_TEXT = /\.(?:objects|_default_manager|_base_manager)\b|\.(?:all|filte
  * a save loop found there is reported only when it walks rows.
  */
 export function loopOverRows(root: Node, at: Range): boolean {
-  let n: Node | null = root.descendantForPosition({ row: at.start.line, column: at.start.character });
-  while (n && !(n.startPosition.row === at.start.line && n.startPosition.column === at.start.character && (n.type === 'for_statement' || n.type.endsWith('comprehension') || n.type === 'generator_expression'))) n = n.parent;
+  const n = loopAt(root, at);
   if (!n) return true;
   const iterable = n.type === 'for_statement' ? n.childForFieldName('right') : (n.namedChildren.find((c) => c.type === 'for_in_clause')?.childForFieldName('right') ?? null);
   if (!iterable) return true;
@@ -266,8 +272,7 @@ export function loopOverRows(root: Node, at: Range): boolean {
  * bulk_create too.
  */
 export function savesWholeRows(root: Node, at: Range): boolean {
-  let n: Node | null = root.descendantForPosition({ row: at.start.line, column: at.start.character });
-  while (n && !(n.startPosition.row === at.start.line && n.startPosition.column === at.start.character && (n.type === 'for_statement' || n.type.endsWith('comprehension') || n.type === 'generator_expression'))) n = n.parent;
+  const n = loopAt(root, at);
   // Where the loop cannot be found, take the careful answer.
   if (!n) return true;
   return n.descendantsOfType('call').some((c) => {
