@@ -2528,3 +2528,66 @@ class Migration(migrations.Migration):
     }
   });
 });
+
+describe('rows loaded with only() or defer(), whose model has auto_now fields', () => {
+  const temps = new TempDirs();
+  after(() => temps.removeAll());
+
+  // save() of a row with deferred fields writes only its loaded fields and the ones set: an auto_now
+  // field left out is not stamped (lookit-api `studies/0080`, review 45), so the batch must not stamp it.
+  it('stamps an auto_now field only where it is loaded, and is refused where the loaded fields cannot be read', async () => {
+    const cases = [
+      ['.only("name")', /bulk_update\(batch, \["name"\]\)/, null],
+      ['.defer("modified")', /bulk_update\(batch, \["name"\]\)/, null],
+      ['.only("name", "modified")', /bulk_update\(batch, \["name", "modified"\]\)/, null],
+      ['.defer("day")', /bulk_update\(batch, \["name", "modified"\]\)/, null],
+      ['.only(*FIELDS)', null, /loaded with only\(\) or defer\(\) of fields that cannot be read here, and save\(\) stamps modified only where loaded/],
+      ['.only("name").defer("modified")', null, /only\(\) or defer\(\)/],
+    ] as const;
+    for (const [chain, fixed, refused] of cases) {
+      const root = temps.make();
+      writeFileIn(join(root, 'shop/__init__.py'), '');
+      writeFileIn(join(root, 'shop/migrations/__init__.py'), '');
+      writeFileIn(join(root, 'shop/migrations/0001_initial.py'), `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel(name="Course", fields=[("id", models.AutoField(primary_key=True)), ("name", models.CharField(max_length=20)), ("day", models.IntegerField(default=0)), ("modified", models.DateTimeField(auto_now=True))]),
+    ]
+`);
+      const file = join(root, 'shop/migrations/0002_names.py');
+      writeFileIn(file, `from django.db import migrations
+
+FIELDS = ["name"]
+
+
+def names(apps, schema_editor):
+    Course = apps.get_model("shop", "Course")
+    courses = Course.objects${chain}
+    for course in courses:
+        course.name = course.name.upper()
+        course.save()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RunPython(names, migrations.RunPython.noop)]
+`);
+      const loop = (await lintProject(root)).get(file)?.findings.find((f) => f.rule === 'unbatched-save-loop');
+      assert.ok(loop, chain);
+      const batch = loop.fixes.find((f) => /^Batch this loop/.test(f.title));
+      if (refused) {
+        assert.equal(batch, undefined, chain);
+        assert.match(loop.message, refused, chain);
+        continue;
+      }
+      assert.ok(batch, `${chain}: ${loop.message}`);
+      const after = applyEdits(readFileSync(file, 'utf8'), batch.edits);
+      assert.match(after, fixed as RegExp, chain);
+      assert.equal(/get_field\("modified"\)/.test(after), /"modified"\]/.test(after), `${chain}: stamped exactly when listed`);
+      assert.equal(await pythonSyntaxError(after), null);
+    }
+  });
+});

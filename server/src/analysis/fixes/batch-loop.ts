@@ -24,7 +24,7 @@ import { memoizeHelper, memoizeLookup, type MemoRewrite } from './memo-lookup';
 import { createdThenSaved, typeErrorFallback } from './paired-writes';
 import { helperReadingModel, keyedByRow, modelHandedTo, modelReads, queryText, relationReadOf, selfRelationRead } from './reads-model';
 import { assignedFields, FIELD_NAMED_BY, FIELDS_LISTED_IN, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, keywordTexts, MARK, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
-import { chainOf, iterableChain, mayMixModels, modelNames, oneLine } from './loop-chain';
+import { chainOf, iterableChain, loadedFields, mayMixModels, modelNames, oneLine } from './loop-chain';
 import { boundModel, builtObjectUsed, constructedModel, factoryModel, keyRefusal, plainInsertSave, rebuiltFirst, ROW_READERS, rowModelOf } from './loop-objects';
 import { mayRepeatRows } from './repeated-rows';
 import { cascadeFree, deleteCalls } from './cascades';
@@ -257,7 +257,11 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       const explicit = args.keywords.has('update_fields') ? explicitUpdateFields(w.call) : null;
       // The auto_now fields save() stamped (all of them, or those update_fields names): stamped the same way before the append.
       const rowModel = isRow ? rowModelOf(loop, locals) : recv.type === 'identifier' ? boundModel(body, recv.text, locals) : null;
-      const stampable = rowModel ? (input.stamped?.(rowModel) ?? []) : [];
+      // Rows loaded with only() / defer(): a plain save() writes the loaded fields only, an auto_now one left out is not stamped.
+      const autoNow = rowModel ? (input.stamped?.(rowModel) ?? []) : [];
+      const loaded = isRow && autoNow.length > 0 && !args.keywords.has('update_fields') ? loadedFields(loop.iterable, locals) : null;
+      if (loaded === 'unknown') return `${row}'s rows are loaded with only() or defer() of fields that cannot be read here, and save() stamps ${autoNow.join(', ')} only where loaded`;
+      const stampable = !loaded ? autoNow : autoNow.filter((f) => ('only' in loaded ? loaded.only.includes(f) : !loaded.defer.includes(f)));
       const stamps = explicit ? stampable.filter((f) => explicit.includes(f)) : args.keywords.has('update_fields') ? [] : stampable;
       const known = rowModel ? (input.fields?.(rowModel) ?? null) : null;
       const pre = savedValues(body, row, explicit, stamps, known);

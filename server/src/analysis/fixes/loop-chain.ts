@@ -138,3 +138,41 @@ export function mayMixModels(iterable: Node | null, locals: Scope, depth = 0): b
   }
   return false;
 }
+
+/**
+ * Which fields the rows a loop walks are loaded with, when its queryset defers some (`.only("a")`,
+ * `.defer("b")`, in the header or in the chain bound to the local it walks): a plain save() of such
+ * a row writes only its loaded fields and the ones the loop sets, so an auto_now field left out is
+ * not stamped (review 45: lookit-api `studies/0080`). Null: nothing deferred that can be seen;
+ * 'unknown': a deferral whose fields cannot be read (not string literals, or several such calls).
+ */
+export function loadedFields(iterable: Node | null, locals: Scope): { only: string[] } | { defer: string[] } | 'unknown' | null {
+  const calls: Array<{ method: 'only' | 'defer'; args: Node | null }> = [];
+  const collect = (expr: Node | null, depth: number): void => {
+    let cur: Node | null = expr ? unparen(expr) : null;
+    while (cur && (cur.type === 'call' || cur.type === 'attribute' || cur.type === 'subscript')) {
+      if (cur.type === 'call') {
+        const fn = cur.childForFieldName('function');
+        const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+        if (method === 'only' || method === 'defer') calls.push({ method, args: cur.childForFieldName('arguments') });
+        cur = fn;
+      } else cur = cur.type === 'attribute' ? cur.childForFieldName('object') : cur.childForFieldName('value');
+    }
+    if (cur?.type === 'identifier' && depth === 0) {
+      const b = locals.lookup(cur.text);
+      if (b?.kind === 'value') collect(b.node, depth + 1);
+    }
+  };
+  collect(iterable, 0);
+  if (calls.length === 0) return null;
+  const call = calls[0] as { method: 'only' | 'defer'; args: Node | null };
+  if (calls.length > 1 || !call.args) return 'unknown';
+  const names: string[] = [];
+  for (const a of call.args.namedChildren) {
+    if (a.type === 'comment') continue;
+    const s = a.type === 'string' ? /^(?:[rRuU]?)(["'])([\w.]*)\1$/.exec(a.text) : null;
+    if (!s) return 'unknown';
+    names.push(s[2] as string);
+  }
+  return call.method === 'only' ? { only: names } : { defer: names };
+}
