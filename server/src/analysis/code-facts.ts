@@ -86,6 +86,8 @@ export interface UnitFacts {
   schemaCalls: SchemaCall[];
   /** Calls whose effect cannot be known statically (imported functions, call_command, ...). */
   opaqueCalls: number;
+  /** Those calls, each with the loop it is made in. */
+  opaqueSites: Array<{ call: Node; loop: LoopFacts | null }>;
 }
 
 const NESTED_SCOPES = new Set(['function_definition', 'class_definition', 'lambda', 'decorated_definition']);
@@ -214,6 +216,7 @@ function computeFacts(unit: CodeUnit): UnitFacts {
     selfRecursive: false,
     schemaCalls: [],
     opaqueCalls: 0,
+    opaqueSites: [],
   };
   if (body) visit(body, null, facts, { ...unit, scope: locals });
   return facts;
@@ -392,6 +395,8 @@ function onCall(call: Node, loop: LoopFacts | null, facts: UnitFacts, unit: Code
   else if (target) facts.selfRecursive = true;
   // An exception built to raise (`RuntimeError(msg)`, an imported `CommandError(…)`) writes nothing.
   else if (fn.type === 'identifier' && EXCEPTION_CLASS.test(fn.text)) return;
-  else if (fn.type === 'identifier' && !OPAQUE_OK.test(fn.text) && !unit.scope.has(fn.text)) facts.opaqueCalls++;
-  else if (fn.type === 'identifier' && unit.scope.lookup(fn.text)?.kind === 'import') facts.opaqueCalls++;
+  else if ((fn.type === 'identifier' && !OPAQUE_OK.test(fn.text) && !unit.scope.has(fn.text)) || (fn.type === 'identifier' && unit.scope.lookup(fn.text)?.kind === 'import')) {
+    facts.opaqueCalls++;
+    facts.opaqueSites.push({ call, loop });
+  }
 }

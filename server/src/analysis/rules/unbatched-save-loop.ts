@@ -36,6 +36,7 @@ import { afterExit, rangeOf, spanRange, within, type Node } from '../syntax';
 import { underSizeCheck } from '../write-position';
 import type { Fix, Position, RelatedLocation } from '../types';
 import { runPythonUnits, unitsReaching } from './runpython-units';
+import { walksEmptyTable, type EmptyTableQuestions } from './empty-tables';
 import { lineOf, snippet, type Rule, type RuleContext } from './rule';
 import { historicalTemplate, liveModel, managedNames } from './save-loop-historical';
 import { bulkCreateKeysMissing, djangoAtLeast, type TargetDatabase } from '../target-database';
@@ -315,22 +316,24 @@ function modelInView(ctx: RuleContext, locals: Scope, model: string): { view: Pr
   return ref ? { view, file: project.file, ...ref } : null;
 }
 
-/**
- * Whether the loop walks the rows of a table this migration creates before its RunPython runs, with
- * no operation between that could fill it: it walks none (respa's squashed `resources/0001` creates
- * Resource and then saves its rows one by one; review 25). The model must be of the file's own app,
- * per the project view.
- */
-function newEmptyTable(loop: LoopFacts, locals: Scope, op: Operation, ctx: RuleContext): boolean {
-  const ops = ctx.model.operations;
-  const at = ops.indexOf(op);
-  const name = at > 0 && ops.slice(0, at).some((o) => o.createsModel) ? rowModelOf(loop, locals) : null;
-  const m = name ? modelInView(ctx, locals, name) : null;
-  if (!m || m.view.keyOf(m.file)?.app !== m.app) return false;
-  const model = m.model.toLowerCase();
-  const created = ops.findIndex((o, i) => i < at && o.createsModel === model && o.certain);
-  // Code, SQL or an operation we cannot read between them may put rows in it.
-  return created >= 0 && ops.slice(created + 1, at).every((o) => o.spec !== null && !o.runPython && !o.runSql && o.name !== 'SeparateDatabaseAndState');
+/** What walksEmptyTable asks of this rule: the loop's model in the project view, and whether a save inserts. */
+function emptyTableQuestions(ctx: RuleContext): EmptyTableQuestions {
+  return {
+    ownModel: (loop, locals) => {
+      const name = rowModelOf(loop, locals);
+      if (name && !ctx.project?.view) {
+        // Without the view the app label cannot be told: a model the file creates is worth a lint with it
+        // (else the CLI's plain run, which lints again only for such questions, says what the editor does not).
+        const bound = /^[A-Za-z_]\w*$/.test(name) ? locals.lookup(name) : null;
+        const ref = bound?.kind === 'value' ? historicalModelRef(bound.node, locals) : null;
+        if (ref && ctx.model.operations.some((o) => o.createsModel === ref.model.toLowerCase())) ctx.needsView?.('tables the migration creates');
+        return null;
+      }
+      const m = name ? modelInView(ctx, locals, name) : null;
+      return m && m.view.keyOf(m.file)?.app === m.app ? m.model.toLowerCase() : null;
+    },
+    newInstance: isNewInstance,
+  };
 }
 
 /** Whether a model the code names is a child of multi-table inheritance in the project view: Django cannot bulk_create it. */
@@ -542,7 +545,7 @@ export const unbatchedSaveLoop: Rule = {
           if (commits && !atomicDecorator(facts.unit.node) && committingChunk(loop)) continue;
           // A fix's look at its own text wants only some loops: the others cost their templates for nothing.
           if (wanted && !wanted.has(key(headerRange(loop).start))) continue;
-          if (direction === 'forward' && newEmptyTable(loop, facts.locals, op, ctx)) continue;
+          if (direction === 'forward' && walksEmptyTable(loop, facts.locals, ctx.model.operations.indexOf(op), ctx, emptyTableQuestions(ctx))) continue;
           // A loop in an arm for other database backends does not run on the target's.
           if (inArmNotRunOn(loop.node, facts.locals, ctx.target.vendor)) continue;
           // Name the write on the loop's own row when there is one: it is what the fix rewrites.
