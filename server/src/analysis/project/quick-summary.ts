@@ -20,7 +20,7 @@ import type { Range } from '../types';
 import { blockScope, moduleScope } from '../scope';
 import { dottedName, rangeOf, sequenceElements, type Node } from '../syntax';
 import { Evaluator, type Value } from '../values';
-import { dependencyList, deployPhaseFrom, operationLabel, replacesOf, type MigrationSummary, type OperationSummary } from './summary';
+import { dependencyList, deployPhaseFrom, generatedStamp, operationLabel, replacesOf, type MigrationSummary, type OperationSummary } from './summary';
 import { parsesAsPython } from '../indentation';
 
 /** Words of files the quick reading would give up on anyway: seen in the text, it is not tried. */
@@ -104,6 +104,7 @@ export function quickSummary(root: Node, text: string, name: string, interner: V
     atomic: true,
     operations,
     operationsComplete: true,
+    ...generatedStamp(text),
     ...(phase ? { deployPhase: phase } : {}),
   };
 }

@@ -23,7 +23,7 @@ import { GiveUp, giveUp, Reader, unparen, type Expr } from './python-subset-read
 import { SubsetValues } from './subset-values';
 import { asItems, Evaluator, type Value } from '../values';
 import { ATTRIBUTES, FULL_ANALYSIS_WORDS, plainOperation } from './quick-summary';
-import { dependencyEntry, deployPhaseFrom, replacesOf, type DependencyList, type MigrationSummary, type OperationSummary } from './summary';
+import { dependencyEntry, deployPhaseFrom, generatedStamp, replacesOf, type DependencyList, type MigrationSummary, type OperationSummary } from './summary';
 
 /** A lone carriage return (a line break to some readers, not to others) or a control character. */
 const ODD_CHARACTERS = /\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
@@ -198,6 +198,7 @@ function read(text: string, name: string, interner: ValueInterner | null): Migra
     atomic: true,
     operations,
     operationsComplete: true,
+    ...generatedStamp(text),
     ...(phase ? { deployPhase: phase } : {}),
   };
 }

@@ -110,7 +110,7 @@ function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
     if (typeof db === 'string' || typeof st === 'string') return false;
     return !sameField(db.fields.get(field), st.fields.get(field));
   };
-  const created = squashedRun(ctx);
+  const created = new Set([...squashedRun(ctx), ...sameRunCreated(ctx)]);
   const ops = summary.operations;
   // Which models a judged operation at or after each index asks about: an operation on another
   // model cannot change the answers, so it needs no replay (most files judge one or two models).
@@ -266,6 +266,36 @@ function squashedRun(ctx: ProjectRuleContext): Set<string> {
     const parent = parents.length === 1 ? parents[0] : undefined;
     const summary = parent?.migration?.summary;
     if (!parent || !summary || !initialAsDjango(summary, app ?? '')) break;
+    for (const op of summary.operations) if (op.createsModel) out.add(op.createsModel);
+    node = parent;
+  }
+  return out;
+}
+
+/**
+ * Tables an earlier migration of the same makemigrations run created: makemigrations writes one run
+ * as several files of an app when a foreign key needs another app's migration in between
+ * (lookit-api `accounts/0003` creates Child, `0004` adds its key to the user model; review 45). Files
+ * stamped the same minute ship and run together, so to this one such a table is new and empty, and
+ * no code of the previous release knows it. Only for a file that depends on another app (what makes
+ * makemigrations split), and only the app's own chain of single parents stamped as this file is,
+ * each of operations makemigrations writes (no code, no SQL).
+ */
+function sameRunCreated(ctx: ProjectRuleContext): Set<string> {
+  const out = new Set<string>();
+  const stamp = ctx.summary.generated;
+  if (!stamp || !ctx.view || !ctx.file) return out;
+  let node = ctx.view.node(ctx.file);
+  const app = node?.key.app;
+  // The split's mark: this file depends on another app's migration. Two runs of one minute in a row
+  // with no such dependency (django-migration-linter's test apps) are not taken for one.
+  if (!ctx.summary.dependencies.entries.some((e) => e.kind === 'swappable' || (e.kind === 'key' && e.app !== app))) return out;
+  for (let hops = 0; node && hops < 20; hops++) {
+    const parents = node.parents.filter((p) => p.key.app === app);
+    const parent = parents.length === 1 ? parents[0] : undefined;
+    const summary = parent?.migration?.summary;
+    if (!parent || !summary || summary.generated !== stamp || !summary.operationsComplete) break;
+    if (summary.operations.some((op) => op.isData || op.databaseEffect === 'custom' || op.specName === null || op.container !== null)) break;
     for (const op of summary.operations) if (op.createsModel) out.add(op.createsModel);
     node = parent;
   }
