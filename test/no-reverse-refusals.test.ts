@@ -89,6 +89,10 @@ describe('runpython-no-reverse: no no-op reverse where it would hurt', () => {
       '    Tag.objects.bulk_create([Tag(name=p.title) for p in Post.objects.all()], ignore_conflicts=True)',
       // Updates only.
       '    Post.objects.filter(title="").update(title="untitled")',
+      // An early return when the table holds rows (review 45: umap 0003, 0004), also inside a loop.
+      '    if Tag.objects.count():\n        return\n    Tag(name="Positron").save()',
+      '    if Tag.objects.filter(name="Positron").exists():\n        # seeded already\n        return\n    Tag.objects.create(name="Positron")',
+      '    for post in Post.objects.all():\n        if Tag.objects.filter(name=post.title).exists():\n            continue\n        Tag.objects.create(name=post.title)',
     ];
     for (const body of cases) {
       const f = await noReverse(migration(body));
@@ -98,6 +102,15 @@ describe('runpython-no-reverse: no no-op reverse where it would hurt', () => {
     const other = await noReverse(migration('    for post in Post.objects.all():\n        if not Post.objects.filter(parent=post).exists():\n            Tag.objects.create(name=post.title)'));
     assert.deepEqual(other.fixes, []);
     assert.match(other.message, /No fix is offered: it inserts rows \(line 9\)/);
+    // An early return on another table's rows, on no look-up at all, or one that returns when nothing is found, guards nothing.
+    for (const body of [
+      '    if Post.objects.count():\n        return\n    Tag(name="Positron").save()',
+      '    if settings.DEBUG:\n        return\n    Tag(name="Positron").save()',
+      '    if not Tag.objects.exists():\n        return\n    Tag(name="Positron").save()',
+      '    if Tag.objects.count():\n        print("seeded")\n    Tag(name="Positron").save()',
+    ]) {
+      assert.deepEqual((await noReverse(migration(body))).fixes, [], body);
+    }
     // Into a table this migration creates: rolling back drops it, rows and all.
     const created = await noReverse(
       migration('    for post in Post.objects.all():\n        Tag.objects.create(name=post.title)', { ops: '        migrations.CreateModel(name="Tag", fields=[("id", models.AutoField(primary_key=True)), ("name", models.CharField(max_length=50))]),\n' }),

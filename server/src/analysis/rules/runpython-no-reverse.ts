@@ -159,7 +159,9 @@ function lookedUpFirst(call: Node): boolean {
   }
   const model = names.length > 0 ? new RegExp(`(?<![\\w.])(?:${names.join('|')})(?!\\w)`) : null;
   const LOOKUP = { test: (text: string) => /\.(?:filter|exclude|get|first|last|exists|count)\(/.test(text) && (!model || model.test(text)) };
-  for (let p = call.parent; p && p.type !== 'function_definition'; p = p.parent) {
+  for (let p = call.parent, on: Node = call; p && p.type !== 'function_definition'; on = p, p = p.parent) {
+    // An early return before it on a look-up (`if TileLayer.objects.count(): return`, review 45: umap `0003`).
+    if (p.type === 'block') for (let prev = on.previousNamedSibling; prev; prev = prev.previousNamedSibling) if (returnsOnLookup(prev, LOOKUP)) return true;
     if (p.type === 'except_clause' && /DoesNotExist/.test(p.namedChildren[0]?.text ?? '')) return true;
     if (p.type !== 'if_statement') continue;
     const condition = p.childForFieldName('condition');
@@ -176,6 +178,15 @@ function lookedUpFirst(call: Node): boolean {
     if (assigned) return true;
   }
   return false;
+}
+
+/** `if <look-up>: return` (or `continue`), with no other branch: the code after it runs only where the look-up found nothing. */
+function returnsOnLookup(stmt: Node, lookup: { test: (text: string) => boolean }): boolean {
+  if (stmt.type !== 'if_statement' || stmt.childForFieldName('alternative')) return false;
+  const condition = stmt.childForFieldName('condition');
+  const body = stmt.childForFieldName('consequence')?.namedChildren.filter((n) => n.type !== 'comment') ?? [];
+  const last = body[body.length - 1];
+  return !!condition && lookup.test(condition.text) && !/^not\b/.test(condition.text) && (last?.type === 'return_statement' || last?.type === 'continue_statement');
 }
 
 /**
