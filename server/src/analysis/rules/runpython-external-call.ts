@@ -5,7 +5,7 @@
  * function called `send` does not.
  */
 import { reportImportedCodeFindings } from './imported-code-findings';
-import { callArguments, rangeOf, dottedName, staticString, type Node } from '../syntax';
+import { callArguments, rangeOf, dottedName, staticString, within, type Node } from '../syntax';
 import { runPythonCode, type UnitNames, walkUnit } from '../runpython-code';
 import { snippet, type Rule } from './rule';
 
@@ -117,6 +117,10 @@ function classify(call: Node, names: UnitNames): Kind | null {
     const method = q.slice(q.lastIndexOf('.') + 1);
     if (TASK_METHODS.has(method) && q.split('.').length >= 3) return 'task queue';
   }
+  // A client the module builds once (`S3_RESOURCE = boto3.resource("s3")`, review 45: lookit-api
+  // `studies/0043`), used here: the constructor is outside the code, its uses are in it.
+  const client = fn.type === 'attribute' ? moduleClient(fn, names) : null;
+  if (client) return client;
   // `EmailMessage(...).send()` or `msg = EmailMessage(...); msg.send()`.
   if (fn.type === 'attribute' && ['send', 'send_messages'].includes(fn.childForFieldName('attribute')?.text ?? '')) {
     const obj = fn.childForFieldName('object');
@@ -130,6 +134,26 @@ function classify(call: Node, names: UnitNames): Kind | null {
     if (cq && (EMAIL_CLASSES.test(cq) || /^django\.core\.mail\.get_connection$/.test(cq))) return 'e-mail';
   }
   return null;
+}
+
+/** The kind of a network or cloud API client that a method chain starts from, bound outside the code to such a constructor's call. */
+function moduleClient(fn: Node, names: UnitNames): Kind | null {
+  let root: Node | null = fn.childForFieldName('object');
+  while (root && (root.type === 'attribute' || root.type === 'call')) root = root.type === 'attribute' ? root.childForFieldName('object') : root.childForFieldName('function');
+  if (root?.type !== 'identifier') return null;
+  const b = names.facts.locals.lookup(root.text);
+  if (b?.kind !== 'value' || b.node.type !== 'call' || within(b.node, names.facts.unit.node)) return null;
+  const ctor = b.node.childForFieldName('function');
+  const dotted = ctor ? dottedName(ctor) : null;
+  const q = dotted ? names.qualified(dotted) : null;
+  const kind = q ? CALLS.find(([re]) => re.test(q))?.[1] : undefined;
+  return kind === 'network' || kind === 'cloud API' ? kind : null;
+}
+
+/** A call whose value is only called on again (`client.Object(k)` in `client.Object(k).get()`): the whole chain is reported once, on the outer call. */
+function innerOfChain(call: Node): boolean {
+  const parent = call.parent;
+  return parent?.type === 'attribute' && parent.childForFieldName('object')?.id === call.id && parent.parent?.type === 'call';
 }
 
 export const runpythonExternalCall: Rule = {
@@ -147,7 +171,7 @@ export const runpythonExternalCall: Rule = {
       walkUnit(facts.unit, ['call'], (n) => {
         if (n.type !== 'call') return;
         const kind = classify(n, names);
-        if (!kind) return;
+        if (!kind || (innerOfChain(n) && classify(n.parent?.parent as Node, names) === kind)) return;
         ctx.report({
           range: rangeOf(n.childForFieldName('function') ?? n),
           message:
