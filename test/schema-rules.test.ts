@@ -242,6 +242,17 @@ describe('add-index-not-concurrent after an ALTER TABLE on the same table', () =
     assert.match(message, /the AddField before it in this migration already holds an ACCESS EXCLUSIVE lock on the table until the migration commits: every read and write waits for the whole build/);
     assert.doesNotMatch(message, /reads go on/);
   });
+  // The AlterField's own statements before its CREATE INDEX (review 46: mediacms identity_providers/0004 and files/0006).
+  it("says reads wait too when the AlterField's own ALTER TABLE before the build holds ACCESS EXCLUSIVE", async () => {
+    const { dir, file } = write('        migrations.AlterField(model_name="order", name="status", field=models.ForeignKey(null=True, on_delete=models.deletion.CASCADE, to="shop.listing")),');
+    const message = (await lintProject(dir)).get(file)?.findings.find((f) => f.rule === 'add-index-not-concurrent')?.message ?? '';
+    assert.match(message, /and the AlterField's own ALTER TABLE … RENAME COLUMN before it already holds an ACCESS EXCLUSIVE lock on the table until the migration commits: every read and write waits for the whole build/);
+    assert.doesNotMatch(message, /reads go on/);
+    const unique = write('        migrations.AlterField(model_name="listing", name="sku", field=models.CharField(max_length=50, null=True, unique=True)),');
+    writeFileSync(join(unique.dir, 'shop', 'migrations', '0003_listing_sku_index.py'), `from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("shop", "0002_order_note_and_index")]\n    operations = [migrations.AlterField(model_name="listing", name="sku", field=models.CharField(max_length=50, null=True, db_index=True))]\n`);
+    const replaced = (await lintProject(unique.dir)).get(join(unique.dir, 'shop', 'migrations', '0003_listing_sku_index.py'))?.findings.find((f) => f.rule === 'add-index-not-concurrent')?.message ?? '';
+    assert.match(replaced, /replaces its unique constraint with an index .*the AlterField first drops the unique constraint \(ALTER TABLE … DROP CONSTRAINT\), whose ACCESS EXCLUSIVE lock it holds until the migration commits: every read and write waits for the whole build/);
+  });
   it('says reads go on when nothing before it locks that table', async () => {
     const { dir, file } = write(ops.replace('model_name="order", name="note"', 'model_name="listing", name="note"'));
     const message = (await lintProject(dir)).get(file)?.findings.find((f) => f.rule === 'add-index-not-concurrent')?.message ?? '';

@@ -45,6 +45,17 @@ export const addIndexNotConcurrent: Rule = {
       if (ctx.summary.atomic === false || !table.startsWith('"')) return SHARE;
       // AddField's own ADD COLUMN comes first, and Django builds the index at the end of the migration (NEMO 0065).
       if (step.args.kind === 'AddField') return `${SHARE_WORDS}, and the AddField's own ALTER TABLE … ADD COLUMN already holds an ACCESS EXCLUSIVE lock on the table until the migration commits: every read and write waits for the whole build`;
+      // An AlterField whose own earlier statements alter the table (a constraint dropped, a column renamed or
+      // retyped) holds their ACCESS EXCLUSIVE lock through its index build (review 46: mediacms files/0006).
+      if (step.args.kind === 'AlterField') {
+        const own = fixContext(ctx).preview()?.operations[step.index]?.statements ?? [];
+        const build = own.findIndex((x) => /^CREATE (?:UNIQUE )?INDEX /.test(x.sql));
+        const first = build > 0 ? own.slice(0, build).find((x) => x.lock.lock === 'ACCESS EXCLUSIVE' && x.sql.startsWith(`ALTER TABLE ${table} `)) : undefined;
+        if (first) {
+          const action = first.sql.slice(`ALTER TABLE ${table} `.length).split(/\s+/).slice(0, 2).join(' ');
+          return `${SHARE_WORDS}, and the AlterField's own ALTER TABLE … ${action} before it already holds an ACCESS EXCLUSIVE lock on the table until the migration commits: every read and write waits for the whole build`;
+        }
+      }
       // The preview only where an earlier operation of this migration is on the same model (most files have none).
       const sameModel = ctx.summary.operations.slice(0, step.index).some((o) => o.args && 'model' in o.args && o.args.model?.toLowerCase() === step.model);
       if (!sameModel) return SHARE;
@@ -73,7 +84,9 @@ export const addIndexNotConcurrent: Rule = {
           }
           if (was === 'unique') {
             const why = args.field.relation ? "the ForeignKey's index" : '`db_index=True`';
-            return report(step, `AlterField '${args.name}' replaces its unique constraint with an index (${why})`, SHARE, bySql);
+            // It drops the constraint first (ALTER TABLE … DROP CONSTRAINT, whatever its name), in the same transaction.
+            const dropped = ctx.summary.atomic === false ? SHARE : `${SHARE_WORDS}, and the AlterField first drops the unique constraint (ALTER TABLE … DROP CONSTRAINT), whose ACCESS EXCLUSIVE lock it holds until the migration commits: every read and write waits for the whole build`;
+            return report(step, `AlterField '${args.name}' replaces its unique constraint with an index (${why})`, dropped, bySql);
           }
           // A primary key is unique too, and built the same way: ALTER TABLE … ADD CONSTRAINT … PRIMARY KEY.
           const pk = after === 'unique' && args.field.primaryKey === true;
