@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { mayImportModels } from '../server/src/analysis/rules/runpython-model-import';
+import { applyEdits } from './helpers/apply-edits';
 import { runCli, TempDirs, writeFileIn } from './helpers/cli';
 import { lint, lintProject } from './helpers/lint';
 import { FIXTURES } from './helpers/paths';
@@ -419,6 +420,34 @@ describe('runpython-model-import: a model no fix can swap, beside one it can (re
     assert.match(found.map((f) => f.message).join('\n'), /keeps `Token` as today's model \(no fix can swap it\), and an instance of a historical model assigned to a relation of today's raises ValueError/);
     // Nothing handed over: the one that can be swapped is.
     assert.deepEqual(await fixTitles(migration('from django.contrib.auth.models import User\nfrom rest_framework.authtoken.models import Token', 'Token.objects.filter(key="").delete()\n    User.objects.filter(email="").update(is_active=False)')), [[], ['Use User = apps.get_model("auth", "User")']]);
+  });
+});
+
+describe('runpython-model-import: a user model the module binds once (review 46: linkding bookmarks/0013)', () => {
+  const toast = (imports: string) =>
+    migration(`from django.contrib.auth import get_user_model\nfrom shop.models import Toast\n${imports}\nUser = get_user_model()`, 'for user in User.objects.all():\n        Toast(key="hint", owner=user).save()');
+  it('reports `User = get_user_model()` used by the code, and swaps no model whose rows go to it while it stays', async () => {
+    const { findings } = await lint(toast(''));
+    const found = findings.filter((f) => f.rule === 'runpython-model-import');
+    assert.deepEqual(found.map((f) => f.message.slice(0, 30)), ['`User (get_user_model())` in R', '`Toast` is imported from `shop']);
+    assert.match(found[0]?.message ?? '', /returns today's user model/);
+    // No `settings` to name the user model by: User keeps today's model, so Toast(owner=user) must too.
+    assert.deepEqual(found.map((f) => f.fixes.length), [0, 0]);
+    assert.match(found[1]?.message ?? '', /keeps `User` as today's model \(no fix can swap it\), and an instance of a historical model assigned to a relation of today's raises ValueError/);
+  });
+  it('swaps both where settings names the user model, each at the top of the function', async () => {
+    const source = toast('from django.conf import settings');
+    assert.deepEqual(await fixTitles(source), [['Use User = apps.get_model(settings.AUTH_USER_MODEL)'], ['Use Toast = apps.get_model("shop", "Toast")']]);
+    const { findings } = await lint(source);
+    const fixed = applyEdits(source, findings.filter((f) => f.rule === 'runpython-model-import').flatMap((f) => f.fixes[0]?.edits ?? []));
+    assert.match(fixed, /def forwards\(apps, schema_editor\):\n(?: {4}(?:User = apps\.get_model\(settings\.AUTH_USER_MODEL\)|Toast = apps\.get_model\("shop", "Toast"\))\n){2} {4}for user in User\.objects\.all\(\):/);
+    assert.match(fixed, /\n {4}User = apps\.get_model/);
+    assert.match(fixed, /\n {4}Toast = apps\.get_model/);
+    assert.equal(await pythonSyntaxError(fixed), null);
+    assert.deepEqual((await lint(fixed)).findings.filter((f) => f.rule === 'runpython-model-import'), [], 'nothing left to report');
+  });
+  it('leaves a name the module binds to something else alone', async () => {
+    assert.deepEqual(await fixTitles(migration('from shop.helpers import get_user_model\nUser = get_user_model()', 'User.objects.update(is_active=True)')), []);
   });
 });
 

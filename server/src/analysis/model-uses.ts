@@ -11,7 +11,7 @@ import { MANAGERS } from './historical-models';
 import type { UnitNames } from './runpython-code';
 import { walkUnit } from './runpython-code';
 import type { ImportedModel } from './rules/historical-swap';
-import { dottedName, type Node } from './syntax';
+import { dottedName, within, type Node } from './syntax';
 
 export interface ModelUse {
   /** The identifier or dotted reference that names the model. */
@@ -23,6 +23,8 @@ export interface ModelUse {
   /** For a bare name bound by `from m import X [as Y]`: Y and its binding (what the fix rewrites). */
   bare: ImportedModel | null;
   userModel: boolean;
+  /** A user model reached through a name the module binds to `get_user_model()` (`User = get_user_model()`): that name. */
+  userModelName?: string;
   /** `swapper.load_model("app", "Model")`: the app and model written (null when not plain strings). */
   swappable?: { app: string; model: string } | null;
 }
@@ -101,6 +103,12 @@ export function importedNames(root: Node): string[] | null {
         else if (!dotted.startsWith('django.') || dotted.startsWith('django.contrib')) out.add(name.childForFieldName('alias')?.text ?? '');
       }
     }
+  }
+  // `User = get_user_model()` at module level: the name stands for today's user model too.
+  for (const stmt of root.namedChildren) {
+    const a = stmt.type === 'expression_statement' ? stmt.firstNamedChild : null;
+    const left = a?.type === 'assignment' ? a.childForFieldName('left') : null;
+    if (left?.type === 'identifier' && /get_user_model\s*\(\s*\)$/.test(a?.childForFieldName('right')?.text ?? '')) out.add(left.text);
   }
   return [...out];
 }
@@ -228,6 +236,20 @@ function useOf(ref: Node, names: UnitNames, evidence: 'manager' | 'call'): Model
   return { node: ref, shown: dotted, qualified, bare, userModel: false };
 }
 
+/**
+ * `User` where the module (not the unit) binds `User = get_user_model()` (review 46: linkding's toast
+ * migrations): today's user model all the same, through a name the unit only reads.
+ */
+function moduleUserModel(ref: Node, unit: CodeUnit, names: UnitNames): ModelUse | null {
+  if (ref.type !== 'identifier') return null;
+  const b = names.facts.locals.lookup(ref.text);
+  if (b?.kind !== 'value' || b.node.type !== 'call' || within(b.node, unit.node)) return null;
+  const fn = b.node.childForFieldName('function');
+  const dotted = fn ? dottedName(fn) : null;
+  if (!dotted || names.qualified(dotted) !== 'django.contrib.auth.get_user_model' || (b.node.childForFieldName('arguments')?.namedChildCount ?? 0) > 0) return null;
+  return { node: ref, shown: `${ref.text} (${dotted}())`, qualified: 'get_user_model', bare: null, userModel: true, userModelName: ref.text };
+}
+
 /** The model uses in one unit, first use of each name only. */
 export function modelUses(unit: CodeUnit, names: UnitNames): ModelUse[] {
   const out = new Map<string, ModelUse>();
@@ -237,10 +259,15 @@ export function modelUses(unit: CodeUnit, names: UnitNames): ModelUse[] {
   walkUnit(unit, ['attribute', 'call'], (n) => {
     if (n.type === 'attribute' && MANAGERS.has(n.childForFieldName('attribute')?.text ?? '')) {
       const obj = n.childForFieldName('object');
-      if (obj && (obj.type === 'identifier' || obj.type === 'attribute')) add(useOf(obj, names, 'manager'));
+      if (obj && (obj.type === 'identifier' || obj.type === 'attribute')) add(moduleUserModel(obj, unit, names) ?? useOf(obj, names, 'manager'));
     } else if (n.type === 'call') {
       const fn = n.childForFieldName('function');
       if (!fn || (fn.type !== 'identifier' && fn.type !== 'attribute')) return;
+      const viaName = moduleUserModel(fn, unit, names);
+      if (viaName) {
+        add(viaName);
+        return;
+      }
       const dotted = dottedName(fn);
       if (dotted && names.qualified(dotted) === 'django.contrib.auth.get_user_model') {
         if (!out.has('get_user_model') && userModelUsed(n, unit)) out.set('get_user_model', { node: n, shown: `${dotted}()`, qualified: 'get_user_model', bare: null, userModel: true });

@@ -109,6 +109,13 @@ function buildFix(use: ModelUse, unit: CodeUnit, apps: string, ctx: RuleContext,
   if (use.userModel) {
     // apps.get_model accepts "app_label.ModelName", which is what AUTH_USER_MODEL holds.
     if (names.qualified('settings') !== 'django.conf.settings') return null;
+    if (use.userModelName) {
+      // `User = get_user_model()` at module level: the function takes its own, historical, `User` first.
+      const first = firstStatement(unit.node);
+      if (!first) return null;
+      const line = `${use.userModelName} = ${apps}.get_model(settings.AUTH_USER_MODEL)`;
+      return { title: `Use ${line}`, edits: [insertAt(rangeOf(first).start, `${line}${eol}${indentOf(first, ctx.source)}`)], isPreferred: true, safe: false };
+    }
     const args = use.node.childForFieldName('arguments');
     if (args && args.namedChildCount > 0) return null;
     const edits: TextEdit[] = [replaceNode(use.node, `${apps}.get_model(settings.AUTH_USER_MODEL)`)];
@@ -233,14 +240,19 @@ export const runpythonModelImport: Rule = {
       });
       const own = uses.map((use, i) => (apps && refusals[i] === null && foreign[i] === null ? buildFix(use, facts.unit, apps, ctx, names) : null));
       const refused = uses.find((u, i) => u.bare && refusals[i] !== null);
-      const unswapped = uses.filter((u, i) => u.bare && apps && refusals[i] === null && own[i] === null);
+      const unswapped = uses.filter((u, i) => (u.bare || u.userModelName) && apps && refusals[i] === null && own[i] === null);
       // Without the view a deeper path names no app (`baserow.contrib.database.models`): the view may.
       if (unswapped.length > 0 && !ctx.project) ctx.needsView?.('app labels of models modules');
+      // Rows of one handed to the other, either way (review 46: linkding's `Toast(owner=user)` over
+      // `User = get_user_model()` rows, which no fix swapped there: ValueError).
+      const nameOf = (u: ModelUse): string | undefined => u.bare?.name ?? u.userModelName;
+      const handed = (a: string, b: string): boolean => handsRowsTo(facts.unit, a, b) || handsRowsTo(facts.unit, b, a);
       uses.forEach((use, i) => {
-        const name = use.bare?.name;
-        const kept = refused ?? (name ? unswapped.find((k) => k.bare && k.bare.name !== name && handsRowsTo(facts.unit, name, k.bare.name)) : undefined);
+        const name = nameOf(use);
+        const kept = refused ?? (name ? unswapped.find((k) => nameOf(k) !== undefined && nameOf(k) !== name && handed(name, nameOf(k) as string)) : undefined);
         const why = kept === refused ? 'its swap is refused' : 'no fix can swap it';
-        const noSwap = refusals[i] ?? (kept && kept.bare && use.bare && kept.bare.name !== use.bare.name ? `keeps \`${kept.bare.name}\` as today's model (${why}), and an instance of a historical model assigned to a relation of today's raises ValueError` : null);
+        const keptName = kept ? nameOf(kept) : undefined;
+        const noSwap = refusals[i] ?? (keptName && name && keptName !== name ? `keeps \`${keptName}\` as today's model (${why}), and an instance of a historical model assigned to a relation of today's raises ValueError` : null);
         const fix = noSwap === null ? own[i] ?? null : null;
         const related = [operation];
         if (use.bare) related.push({ range: rangeOf(use.bare.binding.node), message: `the import (line ${lineOf(use.bare.binding.node)})` });
