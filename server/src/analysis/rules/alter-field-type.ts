@@ -11,7 +11,8 @@ import type { FieldSpec } from '../fields';
 import type { TargetDatabase } from '../target-database';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
-import { alteredField, forVendor, tableLabel, walkSchema } from './schema-walk';
+import { alteredField, forVendor, hasColumn, tableLabel, walkSchema } from './schema-walk';
+import { fixContext } from '../fixes/fix-context';
 
 /** A column type as PostgreSQL's backend writes it, split into its family and parameters. */
 interface ColumnType {
@@ -143,11 +144,20 @@ export const alterFieldType: Rule = {
     followsDatabase: true,
   },
   checkProject(ctx) {
+    // A field turned into a relation takes its target's key type, which the SQL preview knows from the
+    // project's state: its ALTER COLUMN … TYPE (review 46: mediacms identity_providers/0004, varchar to integer).
+    const relationColumn = (after: FieldSpec, index: number): ColumnType | null => {
+      if (!after.relation || !hasColumn(after)) return null;
+      const typed = fixContext(ctx).preview()?.operations[index]?.statements.find((x) => /^ALTER TABLE "[^"]+" ALTER COLUMN "[^"]+" TYPE /.test(x.sql))?.sql;
+      const m = typed ? / TYPE ([a-z ]+?)(?:\((\d+)\))?(?: USING |;|$)/.exec(typed) : null;
+      if (!m) return null;
+      return m[1] === 'varchar' ? (m[2] ? { family: 'varchar', length: Number(m[2]) } : null) : { family: m[1] as string };
+    };
     walkSchema(ctx, (step) => {
       const altered = alteredField(step);
       if (!altered) return;
       const a = columnType(altered.before);
-      const b = columnType(altered.after);
+      const b = columnType(altered.after) ?? (a && ctx.target.vendor === 'postgresql' ? relationColumn(altered.after, step.index) : null);
       if (!a || !b) return;
       const why = hazard(a, b, ctx.target);
       if (!why) return;
