@@ -298,3 +298,29 @@ class Migration(migrations.Migration):
     }
   });
 });
+
+describe('runpython-no-reverse: a reverse that cannot take (apps, schema_editor) (review 46: shynet 0006, 0009)', () => {
+  const source = (reverse: string) => migration('    Post.objects.filter(title="").update(title="untitled")', { ops: '' }).replace('migrations.RunPython(forwards),', `migrations.RunPython(forwards, ${reverse}),`);
+  it('is reported, and a lambda is given the parameters Django passes', async () => {
+    for (const [reverse, fixed] of [
+      ['lambda: ()', 'lambda apps, schema_editor: ()'],
+      ['lambda apps: None', 'lambda apps, schema_editor: None'],
+      ['lambda schema_editor: None', 'lambda schema_editor, apps: None'],
+    ] as const) {
+      const text = source(reverse);
+      const f = await noReverse(text);
+      assert.match(f.message, /rolling back calls it with \(apps, schema_editor\) and stops with TypeError/, reverse);
+      assert.equal(f.fixes.length, 1, reverse);
+      const after = applyEdits(text, f.fixes[0]?.edits ?? []);
+      assert.ok(after.includes(`migrations.RunPython(forwards, ${fixed}),`), after);
+      assert.equal(await pythonSyntaxError(after), null);
+      assert.deepEqual((await lint(after)).findings.filter((x) => x.rule === 'runpython-no-reverse'), [], reverse);
+    }
+  });
+  it('names a function of the file that takes too few or too many, with no fix', async () => {
+    const text = source('undo').replace('class Migration', 'def undo(apps):\n    pass\n\n\nclass Migration');
+    const f = await noReverse(text);
+    assert.match(f.message, /reverse_code=undo\(\), but it takes one argument/);
+    assert.deepEqual(f.fixes, []);
+  });
+});

@@ -9,6 +9,7 @@ import { oneLine } from '../fixes/loop-chain';
 import type { Scope } from '../scope';
 import { callArguments, rangeOf, type Node } from '../syntax';
 import { lineOf, type Rule, type RuleContext } from './rule';
+import type { Fix } from '../types';
 import { irreversibleStop as stops } from './reverse-stop';
 
 /** The RunPython class itself given as reverse_code (`migrations.RunPython`), where `migrations.RunPython.noop` was meant. */
@@ -209,6 +210,60 @@ function commentsAbove(source: string, node: Node): { text: string; line: number
   return out;
 }
 
+/**
+ * Why a reverse function of this file cannot take the two arguments Django calls it with
+ * (`apps, schema_editor`), or null: more than two required positional parameters, fewer than two
+ * positional ones and no `*args`, or a required keyword-only one (review 46: shynet `0006` and
+ * `0009` pass `lambda: ()`, and rolling back raises TypeError).
+ */
+function cannotTakeTwo(fn: Node): { why: string; params: Node | null; positional: Node[] } | null {
+  const params = fn.childForFieldName('parameters');
+  const items = params?.namedChildren.filter((p) => p.type !== 'comment') ?? [];
+  let splat = false;
+  let keywordOnly = false;
+  const positional: Node[] = [];
+  let required = 0;
+  for (const p of items) {
+    if (p.type === 'list_splat_pattern' || p.type === 'keyword_separator') {
+      splat ||= p.type === 'list_splat_pattern';
+      keywordOnly = true;
+      continue;
+    }
+    if (p.type === 'dictionary_splat_pattern' || p.type === 'positional_separator') continue;
+    const hasDefault = p.type === 'default_parameter' || p.type === 'typed_default_parameter';
+    if (keywordOnly) {
+      if (!hasDefault) return { why: `its keyword-only parameter ${oneLine(p.text)} is never given`, params, positional };
+      continue;
+    }
+    positional.push(p);
+    if (!hasDefault) required++;
+  }
+  if (required > 2) return { why: `it requires ${required} arguments`, params, positional };
+  if (!splat && positional.length < 2) return { why: positional.length === 0 ? 'it takes no arguments' : 'it takes one argument', params, positional };
+  return null;
+}
+
+/** The lambda or function of this file given as reverse_code (also one that does nothing), or null. */
+function reverseFunction(expr: Node, scope: Scope, depth = 0): Node | null {
+  const n = expr.type === 'parenthesized_expression' ? expr.namedChildren[0] ?? expr : expr;
+  if (n.type === 'lambda') return n;
+  if (n.type !== 'identifier' || depth > 2) return null;
+  const b = scope.lookup(n.text);
+  if (b?.kind === 'function') return b.node.type === 'function_definition' ? b.node : null;
+  return b?.kind === 'value' ? reverseFunction(b.node, scope, depth + 1) : null;
+}
+
+/** `lambda: ()` → `lambda apps, schema_editor: ()` (the names it has kept, the missing ones added); null when not that simple. */
+function arityFix(fn: Node, positional: readonly Node[], params: Node | null): Fix | null {
+  if (fn.type !== 'lambda' || positional.some((p) => p.type !== 'identifier')) return null;
+  const names = positional.map((p) => p.text);
+  for (const extra of ['apps', 'schema_editor', 'schema_editor_']) if (names.length < 2 && !names.includes(extra)) names.push(extra);
+  const header = `lambda ${names.join(', ')}:`;
+  const colon = fn.children.find((c) => c.type === ':');
+  if (!colon || (params && params.namedChildren.length !== positional.length)) return null;
+  return { title: `Take (apps, schema_editor): ${header}`, edits: [{ range: { start: rangeOf(fn).start, end: rangeOf(colon).end }, newText: header }], isPreferred: true, safe: true };
+}
+
 export const runpythonNoReverse: Rule = {
   meta: {
     id: 'runpython-no-reverse',
@@ -222,6 +277,19 @@ export const runpythonNoReverse: Rule = {
       // `reverse_code=migrations.RunPython`: the class, callable, so Django takes it; backwards it is
       // called as RunPython(apps, schema_editor) and raises (review 28: mitxpro users/0014).
       const theClass = rp.reverseState === 'present' && rp.reverse && CLASS_ITSELF.test(rp.reverse.text) ? rp.reverse.text : null;
+      // A function of this file that cannot be called as Django calls a reverse: rolling back raises TypeError.
+      const target = rp.reverseState === 'present' && rp.reverse ? reverseFunction(rp.reverse, ctx.model.classScope) : null;
+      const wrong = target ? cannotTakeTwo(target) : null;
+      if (wrong && target && rp.reverse) {
+        const shown = target.type === 'lambda' ? `\`${oneLine(target.text).slice(0, 40)}\`` : `${target.childForFieldName('name')?.text ?? 'its function'}()`;
+        const fix = arityFix(target, wrong.positional, wrong.params);
+        ctx.report({
+          range: rangeOf(rp.reverse),
+          message: `${op.name} passes reverse_code=${shown}, but ${wrong.why}: rolling back calls it with (apps, schema_editor) and stops with TypeError, so this migration cannot be rolled back either. Let it take (apps, schema_editor).`,
+          fixes: fix ? [fix] : [],
+        });
+        continue;
+      }
       if (rp.reverseState === 'present' && !theClass) continue;
       const how = theClass ? `passes reverse_code=${theClass}, the operation's class, not a function` : rp.reverseState === 'none' ? 'passes reverse_code=None' : 'has no reverse_code';
       const what = theClass
