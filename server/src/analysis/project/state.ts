@@ -399,8 +399,9 @@ function renamedField(m: ModelState, oldName: string, newName: string, keepColum
 
 /**
  * An operation that may or may not run (a conditional arm, a comprehension that may be empty):
- * an index or constraint operation leaves only the model's indexes or constraints unknown (a
- * migration adding an index only where the database supports it); anything else, the model.
+ * an index, constraint or `*_together` operation leaves only the model's indexes, constraints or
+ * groups unknown (a migration adding an index only where the database supports it); anything else,
+ * the model.
  */
 function uncertainly(b: Builder, args: OperationArgs, target: string | null): void {
   switch (args.kind) {
@@ -412,6 +413,9 @@ function uncertainly(b: Builder, args: OperationArgs, target: string | null): vo
     case 'RemoveConstraint':
     case 'AlterConstraint':
       return b.update(args.model, (m) => withOptions(m, { constraints: null }));
+    // `unique_together` changed only on some databases (kobocat `logger/0017`, on SQLite only: review 45).
+    case 'AlterTogether':
+      return b.update(args.model, (m) => withOptions(m, args.option === 'unique_together' ? { uniqueTogether: null } : { indexTogether: null }));
     default:
       return b.unknown(target);
   }
