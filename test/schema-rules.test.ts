@@ -253,6 +253,22 @@ describe('add-index-not-concurrent after an ALTER TABLE on the same table', () =
     const replaced = (await lintProject(unique.dir)).get(join(unique.dir, 'shop', 'migrations', '0003_listing_sku_index.py'))?.findings.find((f) => f.rule === 'add-index-not-concurrent')?.message ?? '';
     assert.match(replaced, /replaces its unique constraint with an index .*the AlterField first drops the unique constraint \(ALTER TABLE … DROP CONSTRAINT\), whose ACCESS EXCLUSIVE lock it holds until the migration commits: every read and write waits for the whole build/);
   });
+  it('counts a RemoveIndex before it (DROP INDEX: ACCESS EXCLUSIVE), and hedges after an operation whose SQL is not known (review 47: allauth account/0007, 0003)', async () => {
+    const dropped = write(`        migrations.AddIndex(model_name="order", index=models.Index(fields=["status"], name="order_status_idx")),`);
+    writeFileSync(join(dropped.dir, 'shop', 'migrations', '0003_order_total_index.py'), `from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("shop", "0002_order_note_and_index")]\n    operations = [\n        migrations.RemoveIndex(model_name="order", name="order_status_idx"),\n        migrations.AlterField(model_name="order", name="total", field=models.IntegerField(null=True, db_index=True)),\n    ]\n`);
+    const after = (await lintProject(dropped.dir)).get(join(dropped.dir, 'shop', 'migrations', '0003_order_total_index.py'))?.findings.find((f) => f.rule === 'add-index-not-concurrent')?.message ?? '';
+    assert.match(after, /the RemoveIndex before it in this migration already holds an ACCESS EXCLUSIVE lock on the table until the migration commits: every read and write waits for the whole build/);
+    const branch = write('');
+    writeFileSync(branch.file, `from django.conf import settings\nfrom django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("shop", "0001_initial")]\n    operations = (\n        [\n            migrations.AlterUniqueTogether(name="order", unique_together={("status", "legacy_id")}),\n            migrations.AddIndex(model_name="order", index=models.Index(fields=["legacy_id"], name="order_legacy_idx")),\n        ]\n        if settings.STRICT\n        else []\n    )\n`);
+    const hedged = (await lintProject(branch.dir)).get(branch.file)?.findings.find((f) => f.rule === 'add-index-not-concurrent' && f.message.startsWith('AddIndex'))?.message ?? '';
+    assert.match(hedged, /every INSERT, UPDATE and DELETE waits, and reads too if the AlterUniqueTogether before it on the same table, whose SQL is not known here, took an ACCESS EXCLUSIVE lock/);
+    assert.doesNotMatch(hedged, /reads go on/);
+    // An AddField the preview cannot write (another package's field class) still alters the table: no hedge.
+    const column = write('');
+    writeFileSync(column.file, `import colorfield.fields\nfrom django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("shop", "0001_initial")]\n    operations = [\n        migrations.AddField(model_name="order", name="colour", field=colorfield.fields.ColorField(default="#FFFFFF", max_length=18)),\n        migrations.AddIndex(model_name="order", index=models.Index(fields=["legacy_id"], name="order_legacy_idx")),\n    ]\n`);
+    const held = (await lintProject(column.dir)).get(column.file)?.findings.find((f) => f.rule === 'add-index-not-concurrent' && f.message.startsWith('AddIndex'))?.message ?? '';
+    assert.match(held, /and the AddField before it in this migration \(an ALTER TABLE of a column\) already holds an ACCESS EXCLUSIVE lock on the table until the migration commits: every read and write waits for the whole build/);
+  });
   it('says reads go on when nothing before it locks that table', async () => {
     const { dir, file } = write(ops.replace('model_name="order", name="note"', 'model_name="listing", name="note"'));
     const message = (await lintProject(dir)).get(file)?.findings.find((f) => f.rule === 'add-index-not-concurrent')?.message ?? '';

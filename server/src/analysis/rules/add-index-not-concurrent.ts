@@ -12,7 +12,7 @@ import { indexFixes, indexFixNote } from '../fixes/index-fixes';
 import { djangoAtLeast } from '../target-database';
 import type { Rule } from './rule';
 import { beforeNonAtomicMigrations, reportSqlHazards } from './sql-hazards';
-import { fieldBefore, fieldIndex, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
+import { fieldBefore, fieldIndex, hasColumn, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
 
 const SHARE_WORDS = 'CREATE INDEX takes a SHARE lock on the table for the whole build';
 const SHARE = `${SHARE_WORDS}: reads go on, every INSERT, UPDATE and DELETE waits`;
@@ -57,10 +57,31 @@ export const addIndexNotConcurrent: Rule = {
         }
       }
       // The preview only where an earlier operation of this migration is on the same model (most files have none).
-      const sameModel = ctx.summary.operations.slice(0, step.index).some((o) => o.args && 'model' in o.args && o.args.model?.toLowerCase() === step.model);
-      if (!sameModel) return SHARE;
-      const earlier = fixContext(ctx).preview()?.operations.slice(0, step.index).find((o) => o.statements.some((x) => x.lock.lock === 'ACCESS EXCLUSIVE' && x.sql.startsWith(`ALTER TABLE ${table} `)));
-      return earlier ? `${SHARE_WORDS}, and the ${earlier.name} before it in this migration already holds an ACCESS EXCLUSIVE lock on the table until the migration commits: every read and write waits for the whole build` : SHARE;
+      const same = ctx.summary.operations.slice(0, step.index).flatMap((o, i) => (o.args && 'model' in o.args && o.args.model?.toLowerCase() === step.model ? [i] : []));
+      if (same.length === 0) return SHARE;
+      const previews = fixContext(ctx).preview()?.operations ?? [];
+      // An ALTER TABLE of it, or a DROP INDEX of one of its indexes (a RemoveIndex: review 47, allauth `account/0007`).
+      const holds = (o: (typeof previews)[number] | undefined) => o?.statements.some((x) => x.lock.lock === 'ACCESS EXCLUSIVE' && (x.sql.startsWith(`ALTER TABLE ${table} `) || x.sql.startsWith('DROP INDEX ')));
+      const earlier = same.map((i) => previews.find((o) => o.index === i)).find(holds);
+      if (earlier) return `${SHARE_WORDS}, and the ${earlier.name} before it in this migration already holds an ACCESS EXCLUSIVE lock on the table until the migration commits: every read and write waits for the whole build`;
+      // Earlier operations on the table whose SQL the preview does not know: an AddField or RemoveField of a column
+      // alters the table whatever its details; an index build takes SHARE; anything else (one arm of a condition:
+      // allauth `account/0003`'s AlterUniqueTogether, review 47) may hold ACCESS EXCLUSIVE — "reads go on" would be a guess.
+      const unread = same.filter((i) => {
+        const o = previews.find((x) => x.index === i);
+        return !o || (o.cannotPreview !== null && o.statements.length === 0);
+      });
+      const ops = ctx.summary.operations;
+      const column = unread.find((i) => {
+        const o = ops[i];
+        const a = o?.args;
+        return !!o && o.certain && o.branches.length === 0 && o.databaseEffect === 'normal' && (a?.kind === 'AddField' || a?.kind === 'RemoveField') && (a.kind === 'RemoveField' || (!!a.field && hasColumn(a.field)));
+      });
+      if (column !== undefined) return `${SHARE_WORDS}, and the ${ops[column]?.name ?? 'operation'} before it in this migration (an ALTER TABLE of a column) already holds an ACCESS EXCLUSIVE lock on the table until the migration commits: every read and write waits for the whole build`;
+      const maybe = unread.find((i) => !['AddIndex', 'AddIndexConcurrently'].includes(ops[i]?.specName ?? '') && ops[i]?.databaseEffect !== 'none');
+      return maybe !== undefined
+        ? `${SHARE_WORDS}: every INSERT, UPDATE and DELETE waits, and reads too if the ${ops[maybe]?.name ?? 'operation'} before it on the same table, whose SQL is not known here, took an ACCESS EXCLUSIVE lock (held until the migration commits)`
+        : SHARE;
     };
     walkSchema(ctx, (step) => {
       if (step.table !== 'existing') return;
