@@ -90,10 +90,13 @@ export function renameFieldFixes(ctx: ProjectRuleContext, op: OperationSummary, 
   if (written === null || indent === null || rename === null) return [];
   const inner = `${indent}            `;
   const alter = [`${indent}        migrations.AlterField(`, `${inner}model_name=${pythonString(model)},`, `${inner}name=${pythonString(newName)},`, `${inner}field=${written},`, `${indent}        )`].join('\n');
-  const text = separateDatabaseAndState(indent, [rename, alter], []);
+  // The model in models.py must name the old column too, or today's code queries a column that does not exist
+  // (review 48: cadasta accounts/0011, whose User.update_profile then broke every query of the user model).
+  const marked = `# TODO(migration-guard): in models.py, give ${pythonString(newName)} db_column=${pythonString(oldColumn)} too, or today's code queries a column this migration no longer makes${'\n'}${indent}`;
+  const text = marked + separateDatabaseAndState(indent, [rename, alter], []);
   return [
     {
-      title: `Keep the column: rename '${newName}' in Django's state only, with db_column="${oldColumn}"`,
+      title: `Keep the column: rename '${newName}' in Django's state only, with db_column="${oldColumn}" (and in models.py)`,
       edits: [...(importModels ? [importModels] : []), fc.text.replaceCall(op, text.replace(/\n/g, fc.text.eol))],
       isPreferred: true,
       safe: false,
