@@ -6,16 +6,22 @@ import { walk, type Node } from './syntax';
 
 /** The statement containing `node` is followed by `return` or `break` in its block. */
 export function followedByExit(node: Node, stopAt: Node | null): boolean {
+  return exitAfter(node, stopAt) !== null;
+}
+
+/** Which of `return` / `break` follows the statement containing `node` in its block, or null. */
+export function exitAfter(node: Node, stopAt: Node | null): 'return' | 'break' | null {
   let stmt: Node | null = node;
   while (stmt && stmt.parent && stmt.parent.type !== 'block') {
-    if (stopAt && stmt.id === stopAt.id) return false;
+    if (stopAt && stmt.id === stopAt.id) return null;
     stmt = stmt.parent;
   }
   for (let next = stmt?.nextNamedSibling ?? null; next; next = next.nextNamedSibling) {
-    if (next.type === 'return_statement' || next.type === 'break_statement') return true;
-    if (next.type !== 'comment' && next.type !== 'expression_statement') return false;
+    if (next.type === 'return_statement') return 'return';
+    if (next.type === 'break_statement') return 'break';
+    if (next.type !== 'comment' && next.type !== 'expression_statement') return null;
   }
-  return false;
+  return null;
 }
 
 /**

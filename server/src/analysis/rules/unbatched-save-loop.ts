@@ -33,7 +33,7 @@ import { isBoundedIterable, type UniqueKey } from '../iterables';
 import { modelCandidates } from '../fixes/model-candidates';
 import { lineStarts, positionAt } from '../line-index';
 import { afterExit, rangeOf, spanRange, within, type Node } from '../syntax';
-import { underSizeCheck } from '../write-position';
+import { exitAfter, underSizeCheck } from '../write-position';
 import type { Fix, Position, RelatedLocation } from '../types';
 import { runPythonUnits, unitsReaching } from './runpython-units';
 import { walksEmptyTable, type EmptyTableQuestions } from './empty-tables';
@@ -154,7 +154,12 @@ function rowWritesByLoop(facts: UnitFacts, ctx: RuleContext): Map<LoopFacts, Wri
       const ownRow = w.kind === 'update' && !w.terminal && !w.memoized ? updatedRow(w.call, loop, uniqueKey) : null;
       if (ownRow) rowUpdates.push([loop, w, ownRow]);
       // A write followed by return/break happens once, not per row (a search loop); one kept in a
-      // dict on a cache miss happens once per key.
+      // dict on a cache miss happens once per key. A `break` leaves only its own loop: the loop around
+      // it writes once per row (review 48: cadasta organization/0002 saves each org once a free name is found).
+      if (PER_ROW_WRITES.has(w.kind) && w.terminal && !w.memoized && w.kind !== 'link' && loop.parent?.kind === 'for' && exitAfter(w.call, loop.node) === 'break') {
+        add(owningLoop(loop.parent, facts, w.receiverRoot, uniqueKey), w);
+        continue;
+      }
       if (!PER_ROW_WRITES.has(w.kind) || w.terminal || w.memoized) continue;
       // `row.tags.add(tag)` writes links when it hangs off a row a loop walks (not `state.seen.add(x)`).
       if (w.kind === 'link' && !(w.receiverRoot && boundByLoop(w.receiverRoot, loop))) continue;
