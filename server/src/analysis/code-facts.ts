@@ -84,9 +84,7 @@ export interface UnitFacts {
   /** Calls itself (batching by recursion). */
   selfRecursive: boolean;
   schemaCalls: SchemaCall[];
-  /** Calls whose effect cannot be known statically (imported functions, call_command, ...). */
-  opaqueCalls: number;
-  /** Those calls, each with the loop it is made in. */
+  /** Calls whose effect cannot be known statically (imported functions, call_command, ...), each with the loop it is made in. */
   opaqueSites: Array<{ call: Node; loop: LoopFacts | null }>;
 }
 
@@ -215,7 +213,6 @@ function computeFacts(unit: CodeUnit): UnitFacts {
     hasCommit: false,
     selfRecursive: false,
     schemaCalls: [],
-    opaqueCalls: 0,
     opaqueSites: [],
   };
   if (body) visit(body, null, facts, { ...unit, scope: locals });
@@ -395,8 +392,5 @@ function onCall(call: Node, loop: LoopFacts | null, facts: UnitFacts, unit: Code
   else if (target) facts.selfRecursive = true;
   // An exception built to raise (`RuntimeError(msg)`, an imported `CommandError(…)`) writes nothing.
   else if (fn.type === 'identifier' && EXCEPTION_CLASS.test(fn.text)) return;
-  else if ((fn.type === 'identifier' && !OPAQUE_OK.test(fn.text) && !unit.scope.has(fn.text)) || (fn.type === 'identifier' && unit.scope.lookup(fn.text)?.kind === 'import')) {
-    facts.opaqueCalls++;
-    facts.opaqueSites.push({ call, loop });
-  }
+  else if (fn.type === 'identifier' && ((!OPAQUE_OK.test(fn.text) && !unit.scope.has(fn.text)) || unit.scope.lookup(fn.text)?.kind === 'import')) facts.opaqueSites.push({ call, loop });
 }

@@ -11,7 +11,7 @@ import { MANAGERS } from './historical-models';
 import type { UnitNames } from './runpython-code';
 import { walkUnit } from './runpython-code';
 import type { ImportedModel } from './rules/historical-swap';
-import { dottedName, within, type Node } from './syntax';
+import { dottedName, type Node } from './syntax';
 
 export interface ModelUse {
   /** The identifier or dotted reference that names the model. */
@@ -240,14 +240,10 @@ function useOf(ref: Node, names: UnitNames, evidence: 'manager' | 'call'): Model
  * `User` where the module (not the unit) binds `User = get_user_model()` (review 46: linkding's toast
  * migrations): today's user model all the same, through a name the unit only reads.
  */
-function moduleUserModel(ref: Node, unit: CodeUnit, names: UnitNames): ModelUse | null {
-  if (ref.type !== 'identifier') return null;
-  const b = names.facts.locals.lookup(ref.text);
-  if (b?.kind !== 'value' || b.node.type !== 'call' || within(b.node, unit.node)) return null;
-  const fn = b.node.childForFieldName('function');
-  const dotted = fn ? dottedName(fn) : null;
-  if (!dotted || names.qualified(dotted) !== 'django.contrib.auth.get_user_model' || (b.node.childForFieldName('arguments')?.namedChildCount ?? 0) > 0) return null;
-  return { node: ref, shown: `${ref.text} (${dotted}())`, qualified: 'get_user_model', bare: null, userModel: true, userModelName: ref.text };
+function moduleUserModel(ref: Node, names: UnitNames): ModelUse | null {
+  const bound = ref.type === 'identifier' ? names.outerCall(ref.text) : null;
+  if (bound?.callee !== 'django.contrib.auth.get_user_model' || (bound.call.childForFieldName('arguments')?.namedChildCount ?? 0) > 0) return null;
+  return { node: ref, shown: `${ref.text} (${bound.call.childForFieldName('function')?.text ?? 'get_user_model'}())`, qualified: 'get_user_model', bare: null, userModel: true, userModelName: ref.text };
 }
 
 /** The model uses in one unit, first use of each name only. */
@@ -259,11 +255,11 @@ export function modelUses(unit: CodeUnit, names: UnitNames): ModelUse[] {
   walkUnit(unit, ['attribute', 'call'], (n) => {
     if (n.type === 'attribute' && MANAGERS.has(n.childForFieldName('attribute')?.text ?? '')) {
       const obj = n.childForFieldName('object');
-      if (obj && (obj.type === 'identifier' || obj.type === 'attribute')) add(moduleUserModel(obj, unit, names) ?? useOf(obj, names, 'manager'));
+      if (obj && (obj.type === 'identifier' || obj.type === 'attribute')) add(moduleUserModel(obj, names) ?? useOf(obj, names, 'manager'));
     } else if (n.type === 'call') {
       const fn = n.childForFieldName('function');
       if (!fn || (fn.type !== 'identifier' && fn.type !== 'attribute')) return;
-      const viaName = moduleUserModel(fn, unit, names);
+      const viaName = moduleUserModel(fn, names);
       if (viaName) {
         add(viaName);
         return;

@@ -20,7 +20,7 @@ export function runPythonEffect(op: Operation, index: CodeIndex): RunPythonEffec
   const reach = index.reachable(unit);
   const writes = reach.some((f) => f.directWrites.length > 0 || f.loops.some((l) => l.allWrites.length > 0));
   const schemaCalls = reach.flatMap((f) => f.schemaCalls);
-  const opaque = reach.some((f) => f.opaqueCalls > 0);
+  const opaque = reach.some((f) => f.opaqueSites.length > 0);
   if (writes || opaque) return 'data';
   if (schemaCalls.length === 0) return unitWrites(index, unit) ? 'data' : usesDatabase(reach.map((f) => f.unit.node)) ? 'read' : 'none';
   return schemaCalls.some((c) => c.ddl) ? 'schema' : 'none';

@@ -10,7 +10,7 @@ import type { MigrationModel } from './migration-model';
 import type { Operation } from './operations';
 import { runPythonUnits } from './rules/runpython-units';
 import type { Binding } from './scope';
-import { rangeOf, type Node } from './syntax';
+import { dottedName, rangeOf, within, type Node } from './syntax';
 import type { RelatedLocation } from './types';
 import { qualifiedName } from './values';
 
@@ -186,5 +186,17 @@ export class UnitNames {
     const head = dotted.split('.')[0] ?? dotted;
     if (!this.importOf(head)) return null;
     return qualifiedName(dotted, this.facts.locals);
+  }
+
+  /**
+   * A name the module (not the unit) binds to a call (`S3 = boto3.resource("s3")`, `User = get_user_model()`):
+   * that call, and its callee through the imports (null when not an import's); null for any other name.
+   */
+  outerCall(name: string): { call: Node; callee: string | null } | null {
+    const b = this.facts.locals.lookup(name);
+    if (b?.kind !== 'value' || b.node.type !== 'call' || within(b.node, this.facts.unit.node)) return null;
+    const fn = b.node.childForFieldName('function');
+    const dotted = fn ? dottedName(fn) : null;
+    return { call: b.node, callee: dotted ? this.qualified(dotted) : null };
   }
 }

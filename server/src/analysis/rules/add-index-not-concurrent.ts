@@ -39,12 +39,14 @@ export const addIndexNotConcurrent: Rule = {
       const old = beforeNonAtomicMigrations(ctx.target, message, 'build');
       ctx.report({ range: step.op.range, message: old ?? message, fixes: old ? [] : indexFixes(ctx, step.op) });
     };
+    /** The build under a lock `what` already holds: reads wait too. */
+    const held = (what: string): string => `${SHARE_WORDS}, and ${what} already holds an ACCESS EXCLUSIVE lock on the table until the migration commits: every read and write waits for the whole build`;
     // In one transaction, an ALTER TABLE earlier in the migration keeps its ACCESS EXCLUSIVE lock through the build (bookwyrm 0029).
     const shareLock = (step: SchemaStep): string => {
       const table = tableLabel(step);
       if (ctx.summary.atomic === false || !table.startsWith('"')) return SHARE;
       // AddField's own ADD COLUMN comes first, and Django builds the index at the end of the migration (NEMO 0065).
-      if (step.args.kind === 'AddField') return `${SHARE_WORDS}, and the AddField's own ALTER TABLE … ADD COLUMN already holds an ACCESS EXCLUSIVE lock on the table until the migration commits: every read and write waits for the whole build`;
+      if (step.args.kind === 'AddField') return held("the AddField's own ALTER TABLE … ADD COLUMN");
       // An AlterField whose own earlier statements alter the table (a constraint dropped, a column renamed or
       // retyped) holds their ACCESS EXCLUSIVE lock through its index build (review 46: mediacms files/0006).
       if (step.args.kind === 'AlterField') {
@@ -53,7 +55,7 @@ export const addIndexNotConcurrent: Rule = {
         const first = build > 0 ? own.slice(0, build).find((x) => x.lock.lock === 'ACCESS EXCLUSIVE' && x.sql.startsWith(`ALTER TABLE ${table} `)) : undefined;
         if (first) {
           const action = first.sql.slice(`ALTER TABLE ${table} `.length).split(/\s+/).slice(0, 2).join(' ');
-          return `${SHARE_WORDS}, and the AlterField's own ALTER TABLE … ${action} before it already holds an ACCESS EXCLUSIVE lock on the table until the migration commits: every read and write waits for the whole build`;
+          return held(`the AlterField's own ALTER TABLE … ${action} before it`);
         }
       }
       // The preview only where an earlier operation of this migration is on the same model (most files have none).
@@ -61,14 +63,13 @@ export const addIndexNotConcurrent: Rule = {
       if (same.length === 0) return SHARE;
       const previews = fixContext(ctx).preview()?.operations ?? [];
       // An ALTER TABLE of it, or a DROP INDEX of one of its indexes (a RemoveIndex: review 47, allauth `account/0007`).
-      const holds = (o: (typeof previews)[number] | undefined) => o?.statements.some((x) => x.lock.lock === 'ACCESS EXCLUSIVE' && (x.sql.startsWith(`ALTER TABLE ${table} `) || x.sql.startsWith('DROP INDEX ')));
-      const earlier = same.map((i) => previews.find((o) => o.index === i)).find(holds);
-      if (earlier) return `${SHARE_WORDS}, and the ${earlier.name} before it in this migration already holds an ACCESS EXCLUSIVE lock on the table until the migration commits: every read and write waits for the whole build`;
+      const earlier = same.map((i) => previews[i]).find((o) => o?.statements.some((x) => x.lock.lock === 'ACCESS EXCLUSIVE' && (x.sql.startsWith(`ALTER TABLE ${table} `) || x.sql.startsWith('DROP INDEX '))));
+      if (earlier) return held(`the ${earlier.name} before it in this migration`);
       // Earlier operations on the table whose SQL the preview does not know: an AddField or RemoveField of a column
       // alters the table whatever its details; an index build takes SHARE; anything else (one arm of a condition:
       // allauth `account/0003`'s AlterUniqueTogether, review 47) may hold ACCESS EXCLUSIVE — "reads go on" would be a guess.
       const unread = same.filter((i) => {
-        const o = previews.find((x) => x.index === i);
+        const o = previews[i];
         return !o || (o.cannotPreview !== null && o.statements.length === 0);
       });
       const ops = ctx.summary.operations;
@@ -77,7 +78,7 @@ export const addIndexNotConcurrent: Rule = {
         const a = o?.args;
         return !!o && o.certain && o.branches.length === 0 && o.databaseEffect === 'normal' && (a?.kind === 'AddField' || a?.kind === 'RemoveField') && (a.kind === 'RemoveField' || (!!a.field && hasColumn(a.field)));
       });
-      if (column !== undefined) return `${SHARE_WORDS}, and the ${ops[column]?.name ?? 'operation'} before it in this migration (an ALTER TABLE of a column) already holds an ACCESS EXCLUSIVE lock on the table until the migration commits: every read and write waits for the whole build`;
+      if (column !== undefined) return held(`the ${ops[column]?.name ?? 'operation'} before it in this migration (an ALTER TABLE of a column)`);
       const maybe = unread.find((i) => !['AddIndex', 'AddIndexConcurrently'].includes(ops[i]?.specName ?? '') && ops[i]?.databaseEffect !== 'none');
       return maybe !== undefined
         ? `${SHARE_WORDS}: every INSERT, UPDATE and DELETE waits, and reads too if the ${ops[maybe]?.name ?? 'operation'} before it on the same table, whose SQL is not known here, took an ACCESS EXCLUSIVE lock (held until the migration commits)`

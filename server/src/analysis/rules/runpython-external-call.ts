@@ -5,7 +5,7 @@
  * function called `send` does not.
  */
 import { reportImportedCodeFindings } from './imported-code-findings';
-import { callArguments, rangeOf, dottedName, staticString, within, type Node } from '../syntax';
+import { callArguments, rangeOf, dottedName, staticString, type Node } from '../syntax';
 import { runPythonCode, type UnitNames, walkUnit } from '../runpython-code';
 import { snippet, type Rule } from './rule';
 
@@ -140,12 +140,7 @@ function classify(call: Node, names: UnitNames): Kind | null {
 function moduleClient(fn: Node, names: UnitNames): Kind | null {
   let root: Node | null = fn.childForFieldName('object');
   while (root && (root.type === 'attribute' || root.type === 'call')) root = root.type === 'attribute' ? root.childForFieldName('object') : root.childForFieldName('function');
-  if (root?.type !== 'identifier') return null;
-  const b = names.facts.locals.lookup(root.text);
-  if (b?.kind !== 'value' || b.node.type !== 'call' || within(b.node, names.facts.unit.node)) return null;
-  const ctor = b.node.childForFieldName('function');
-  const dotted = ctor ? dottedName(ctor) : null;
-  const q = dotted ? names.qualified(dotted) : null;
+  const q = root?.type === 'identifier' ? names.outerCall(root.text)?.callee : null;
   const kind = q ? CALLS.find(([re]) => re.test(q))?.[1] : undefined;
   return kind === 'network' || kind === 'cloud API' ? kind : null;
 }

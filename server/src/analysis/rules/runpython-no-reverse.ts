@@ -243,7 +243,11 @@ function cannotTakeTwo(fn: Node): { why: string; params: Node | null; positional
   return null;
 }
 
-/** The lambda or function of this file given as reverse_code (also one that does nothing), or null. */
+/**
+ * The lambda or function of this file given as reverse_code (also one that does nothing), or null.
+ * Not resolveCallable's reading: that one follows `partial(f, …)` to `f`, whose parameters the bound
+ * arguments change, and takes a function that does nothing for a no-op without its node.
+ */
 function reverseFunction(expr: Node, scope: Scope, depth = 0): Node | null {
   const n = expr.type === 'parenthesized_expression' ? expr.namedChildren[0] ?? expr : expr;
   if (n.type === 'lambda') return n;
