@@ -40,7 +40,8 @@ import { walk, within, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
 import { atomicFalseFix } from './atomic-fix';
 import { eolOf, indentOf, insertAfter, insertAt, replaceNode } from './edits';
-import { changedAgain, createsRows, lockingRead, swallowsErrors } from './rerun-safety';
+import { changedAgain, lockingRead, swallowsErrors } from './rerun-safety';
+import { createsRows } from './row-inserts';
 import { MARK } from './loop-reading';
 
 export interface CommitBatchesInput {

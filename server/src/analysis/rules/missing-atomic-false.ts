@@ -8,7 +8,8 @@ import { loopWithin, type CodeIndex, type LoopFacts, type UnitFacts, type WriteC
 import type { CodeUnit } from '../code-flow';
 import { atomicDecorator, committingChunk, enclosingAtomic } from '../committed-chunks';
 import { atomicFalseFix } from '../fixes/atomic-fix';
-import { changedAgain, insertingWrite, lockingRead, swallowsErrors } from '../fixes/rerun-safety';
+import { changedAgain, lockingRead, swallowsErrors } from '../fixes/rerun-safety';
+import { insertingWrite } from '../fixes/row-inserts';
 import { otherWritingOperation, writeOutside } from '../other-writes';
 import { replaceNode } from '../fixes/edits';
 import { iteratesInBatches } from '../iterables';

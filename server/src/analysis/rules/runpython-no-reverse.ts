@@ -2,7 +2,8 @@
 import { unitOf } from '../code-flow';
 import type { CodeIndex, UnitFacts } from '../code-facts';
 import { runPythonReverseFixes } from '../fixes/reverse-fixes';
-import { builtBeforeSave, changedAgain, inserts } from '../fixes/rerun-safety';
+import { changedAgain } from '../fixes/rerun-safety';
+import { builtBeforeSave, inserts } from '../fixes/row-inserts';
 import type { Operation } from '../operations';
 import { historicalModelRef } from '../historical-models';
 import { oneLine } from '../fixes/loop-chain';
