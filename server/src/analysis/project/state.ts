@@ -22,6 +22,8 @@ export interface ModelOptionsState {
   indexTogether: string[][] | null;
   indexes: IndexSpec[] | null;
   constraints: ConstraintSpec[] | null;
+  /** Meta.ordering is given (a query of the model without order_by() is ordered); undefined when unread. */
+  ordered?: boolean;
 }
 
 export interface ModelState {
@@ -215,6 +217,14 @@ function swappableOf(raw: Record<string, Value> | null): string | null | undefin
   return v.kind === 'str' ? v.value : undefined;
 }
 
+/** Whether options written as `raw` give the model an ordering: `ordering` present and not an empty list. */
+function orderedBy(raw: Readonly<Record<string, Value>> | null): boolean | undefined {
+  if (!raw) return undefined;
+  const v = raw['ordering'];
+  if (v === undefined) return false;
+  return !((v.kind === 'list' || v.kind === 'tuple') && v.items.length === 0);
+}
+
 /** One operation's effect on the models it names (typed arguments only). */
 function applyArgs(b: Builder, args: OperationArgs, view: StateView = 'state'): void {
   switch (args.kind) {
@@ -226,7 +236,7 @@ function applyArgs(b: Builder, args: OperationArgs, view: StateView = 'state'): 
         app: b.app,
         name: args.model,
         fields: new Map(args.fields),
-        options: { dbTable: o.dbTable, managed: o.managed, proxy: o.proxy, uniqueTogether: o.uniqueTogether, indexTogether: o.indexTogether, indexes: o.indexes, constraints: o.constraints, swappable: swappableOf(o.raw) },
+        options: { dbTable: o.dbTable, managed: o.managed, proxy: o.proxy, uniqueTogether: o.uniqueTogether, indexTogether: o.indexTogether, indexes: o.indexes, constraints: o.constraints, swappable: swappableOf(o.raw), ordered: orderedBy(o.raw) },
         bases: args.bases,
       });
       return;
@@ -248,8 +258,9 @@ function applyArgs(b: Builder, args: OperationArgs, view: StateView = 'state'): 
       return b.update(args.model, (m) => withOptions(m, args.option === 'unique_together' ? { uniqueTogether: args.groups } : { indexTogether: args.groups }));
     case 'AlterModelOptions':
       return b.update(args.model, (m) => {
-        if (!args.options) return withOptions(m, { managed: undefined });
-        const out: Partial<ModelOptionsState> = {};
+        if (!args.options) return withOptions(m, { managed: undefined, ordered: undefined });
+        // Django replaces `ordering` with the options given, as it does `managed`.
+        const out: Partial<ModelOptionsState> = { ordered: orderedBy(args.options) };
         for (const key of ALTER_OPTION_KEYS) {
           const v: Value | undefined = args.options[key];
           if (key === 'managed') out.managed = v === undefined ? true : (asBool(v) ?? undefined);

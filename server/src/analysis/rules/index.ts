@@ -15,6 +15,7 @@ import { conflictingMigrations } from './conflicting-migrations';
 import { dependencyCycle } from './dependency-cycle';
 import { missingAtomicFalse } from './missing-atomic-false';
 import { mixedDataAndSchema } from './mixed-data-and-schema';
+import { offsetPagination } from './offset-pagination';
 import type { Rule } from './rule';
 import type { RuleSetting } from '../types';
 import { runpythonExternalCall } from './runpython-external-call';
@@ -34,6 +35,7 @@ export const RULES: readonly Rule[] = [
   runpythonModelImport,
   runpythonExternalCall,
   runpythonNoDbAlias,
+  offsetPagination,
   runsqlNoReverse,
   mixedDataAndSchema,
   missingAtomicFalse,
