@@ -92,4 +92,43 @@ describe('multi-table children as the RunPython sees them', () => {
     assert.ok(!titles.some((t) => t.startsWith('Batch this loop')), titles.join('\n'));
     assert.match(message, /NewDistribution may be a child of multi-table inheritance \(what its migrations make of it is not known here[^)]*a squash replaced this one without it\)/);
   });
+
+  it('a child whose base is a proxy of a concrete model is a child all the same', async () => {
+    // Review 49: jumpserver `accounts/0005` creates BackupAccountAutomation on the proxy
+    // AccountBaseAutomation of assets.BaseAutomation, then moved rows into it with create().
+    const root = temps.make();
+    writeFileIn(join(root, 'shop/__init__.py'), '');
+    writeFileIn(join(root, 'shop/migrations/__init__.py'), '');
+    writeFileIn(join(root, 'shop/migrations/0001_initial.py'), INITIAL);
+    writeFileIn(
+      join(root, 'shop/migrations/0002_proxy_child.py'),
+      `from django.db import migrations, models
+import django.db.models.deletion
+
+
+def move(apps, schema_editor):
+    OldDistribution = apps.get_model("shop", "OldDistribution")
+    Mirror = apps.get_model("shop", "Mirror")
+    for old in OldDistribution.objects.all():
+        Mirror.objects.create(name=old.name)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [
+        migrations.CreateModel(name="BaseMirror", fields=[], options={"proxy": True}, bases=("shop.distribution",)),
+        migrations.CreateModel(
+            name="Mirror",
+            fields=[("distribution_ptr", models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to="shop.distribution"))],
+            bases=("shop.basemirror",),
+        ),
+        migrations.RunPython(move, migrations.RunPython.noop),
+    ]
+`,
+    );
+    const loop = (await lintProject(root)).get(join(root, 'shop/migrations/0002_proxy_child.py'))?.findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.ok(loop, 'the loop is reported');
+    assert.ok(!loop.fixes.some((f) => f.title.startsWith('Batch this loop')), loop.fixes.map((f) => f.title).join('\n'));
+    assert.match(loop.message, /Mirror is a child of multi-table inheritance, which bulk_create cannot insert/);
+  });
 });

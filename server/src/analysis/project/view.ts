@@ -396,7 +396,7 @@ export class ProjectView {
   }
 
   /** Whether one of a model state's bases is a concrete model (multi-table inheritance). */
-  private childOfConcrete(file: string, entry: ModelState): boolean {
+  private childOfConcrete(file: string, entry: ModelState, depth = 0): boolean {
     return (entry.bases ?? []).some((b) => {
       const m = modelBase(b);
       if (!m || m[1] === 'models') return false;
@@ -405,7 +405,9 @@ export class ProjectView {
       // 22) is concrete all the same when the base is written as makemigrations writes a model
       // (`app_label.modelname`, lower case; abstract parents are never bases); a mixin is a class.
       if (typeof parent === 'string') return parent === 'unknown' && m[2] === (m[2] as string).toLowerCase();
-      return parent.options.proxy !== true;
+      // A proxy parent stands for the concrete model it proxies (review 49: jumpserver `accounts/0005`'s
+      // BackupAccountAutomation, under the proxy AccountBaseAutomation of assets.BaseAutomation).
+      return parent.options.proxy !== true || (depth < 8 && this.childOfConcrete(file, parent, depth + 1));
     });
   }
 
