@@ -268,6 +268,28 @@ class Migration(migrations.Migration):
     assert.equal((await noReverse(helper('post.slug'))).fixes[0]?.title, 'Add reverse_code=migrations.RunPython.noop');
   });
 
+  it('offers none where the code writes a field an AlterField before it changed (review 49: karrot subscriptions/0005, jumpserver authentication/0008)', async () => {
+    const alter = '        migrations.AlterField(model_name="tag", name="kind", field=models.CharField(default="plain", max_length=100)),\n';
+    const updated = await noReverse(migration('    Tag.objects.filter(kind="1").update(kind="plain")', { ops: alter }));
+    assert.deepEqual(updated.fixes, []);
+    assert.match(updated.message, /No fix is offered: it writes Tag\.kind after the AlterField of that field at line 14: rolled back with a reverse that does nothing, the AlterField is undone on the values this code wrote/);
+    const saved = await noReverse(migration('    for tag in Tag.objects.all():\n        tag.kind = tag.kind.upper()\n        tag.save(update_fields=["kind"])', { ops: alter }));
+    assert.deepEqual(saved.fixes, []);
+    // Another field of the model, or the AlterField after the code: the no-op stands.
+    const other = await noReverse(migration('    Tag.objects.filter(used=False).update(used=True)', { ops: alter }));
+    assert.equal(other.fixes.length, 2, other.message);
+    const after = migration('    Tag.objects.filter(kind="1").update(kind="plain")').replace('        migrations.RunPython(forwards),\n', `        migrations.RunPython(forwards),\n${alter}`);
+    assert.equal((await noReverse(after)).fixes.length, 2);
+  });
+
+  it('offers none where the code looks a row up by a value it then changes (review 49: ChiefOnboarding organization/0006)', async () => {
+    const f = await noReverse(migration('    tag = Tag.objects.get(name="news")\n    tag.name = "updates"\n    tag.save()'));
+    assert.deepEqual(f.fixes, []);
+    assert.match(f.message, /it looks a row up by name \(line 7\) and changes name: after a rollback with a reverse that does nothing, migrating forward again finds no such row and stops with DoesNotExist/);
+    // Looked up by one field, another changed: running again finds the row.
+    assert.equal((await noReverse(migration('    tag = Tag.objects.get(name="news")\n    tag.used = True\n    tag.save()'))).fixes.length, 2);
+  });
+
   it('offers none for code it cannot read: a method of an object built in the list, a function of another module (review 32: signals 0075)', async () => {
     const source = (ops: string, head = '') => `from django.db import migrations
 ${head}

@@ -57,6 +57,19 @@ function noopWouldHurt(op: Operation, index: CodeIndex, ctx: RuleContext): strin
   if (aliased) return `it inserts rows (line ${lineOf(aliased)}, through ${aliased.childForFieldName('function')?.text ?? 'a name'}, a manager's create()): with a reverse that does nothing, migrating forward again after a rollback would insert them a second time, so write one that deletes them`;
   const filed = unit ? fileFieldInsert(index.reachable(unit), created) : null;
   if (filed) return `it inserts rows (line ${lineOf(filed)}: a file field's save() saves its new object too): with a reverse that does nothing, migrating forward again after a rollback would insert them a second time, so write one that deletes them`;
+  const altered = unit ? alteredThenWritten(op, index.reachable(unit), ctx) : null;
+  if (altered) {
+    return (
+      `it writes ${altered.model}.${altered.field} after the AlterField of that field at line ${altered.line}: rolled back with a reverse that does nothing, ` +
+      'the AlterField is undone on the values this code wrote — where it changed the column, they are cast back to its old type or cut to its old length —, so write a reverse that restores them first'
+    );
+  }
+  // A look-up by a value the code then changes (`Schedule.objects.get(func="a")`, then `.func = "b"`;
+  // review 49: ChiefOnboarding `organization/0006`): run again after a no-op rollback, get() finds no row.
+  const relookup = unit ? lookupChanged(index.reachable(unit)) : null;
+  if (relookup) {
+    return `it looks a row up by ${relookup.field} (line ${relookup.line}) and changes ${relookup.field}: after a rollback with a reverse that does nothing, migrating forward again finds no such row and stops with DoesNotExist, so write a reverse that sets it back`;
+  }
   // A value rebuilt from itself (`cat = "[" + cat + "]"`, review 27: fiduswriter usermedia/0004): run
   // again after a no-op rollback, it wraps the rows a second time.
   for (const facts of unit ? index.reachable(unit) : []) {
@@ -65,6 +78,72 @@ function noopWouldHurt(op: Operation, index: CodeIndex, ctx: RuleContext): strin
       const left = loop.node.type === 'for_statement' ? loop.node.childForFieldName('left') : null;
       const again = body && left ? changedAgain(loop.node, body, left) : null;
       if (again) return `it sets ${again.text} from ${again.from} (line ${again.line}): with a reverse that does nothing, migrating forward again after a rollback would change those rows a second time, so write one that undoes it`;
+    }
+  }
+  return null;
+}
+
+/**
+ * An AlterField earlier in this migration of a model the code names (`apps.get_model`) and writes
+ * to (review 49: karrot `subscriptions/0005` turns an integer column into text, then writes
+ * `'android'` into it; jumpserver `authentication/0008` re-saves each secret through an encrypting
+ * field): a rollback undoes the AlterField on the values the code wrote. Null when none.
+ */
+function alteredThenWritten(op: Operation, units: readonly UnitFacts[], ctx: RuleContext): { model: string; field: string; line: number } | null {
+  const before = ctx.model.operations.slice(0, Math.max(0, ctx.model.operations.indexOf(op)));
+  const alters = before.flatMap((o) => (o.args?.kind === 'AlterField' && o.args.model && o.args.name ? [{ model: o.args.model.toLowerCase(), field: o.args.name, line: lineOf(o.call) }] : []));
+  if (alters.length === 0) return null;
+  for (const f of units) {
+    const writes = [...f.directWrites, ...f.loops.flatMap((l) => l.allWrites)];
+    if (writes.length === 0) continue;
+    const fields = writtenFields(f.unit.node);
+    for (const a of f.unit.node.descendantsOfType('assignment')) {
+      const right = a.childForFieldName('right');
+      const ref = right ? historicalModelRef(right, f.locals) : null;
+      // By model name (an AlterField names a model of this app; one of another app by the same name only costs the offer).
+      const hit = ref ? alters.find((x) => x.model === ref.model.toLowerCase() && fields.has(x.field)) : undefined;
+      if (hit && ref) return { model: ref.model, field: hit.field, line: hit.line };
+    }
+  }
+  return null;
+}
+
+/** Field names the code gives values: `x.f = …`, `setattr(x, "f", …)`, `update(f=…)` / `create(f=…)`, bulk_update's list. */
+function writtenFields(fn: Node): Set<string> {
+  const out = new Set<string>();
+  for (const n of fn.descendantsOfType(['assignment', 'augmented_assignment', 'call'])) {
+    if (n.type !== 'call') {
+      const left = n.childForFieldName('left');
+      if (left?.type === 'attribute') out.add(left.childForFieldName('attribute')?.text ?? '');
+      continue;
+    }
+    const callee = n.childForFieldName('function');
+    const method = callee?.type === 'attribute' ? callee.childForFieldName('attribute')?.text : callee?.text;
+    const args = callArguments(n);
+    if (method === 'setattr') out.add((args.positional[1]?.text ?? '').replace(/^["']|["']$/g, ''));
+    else if (method === 'update' || method === 'create' || method === 'get_or_create' || method === 'update_or_create') for (const k of args.keywords.keys()) out.add(k);
+    else if (method === 'bulk_update') for (const item of (args.positional[1] ?? args.keywords.get('fields'))?.namedChildren ?? []) out.add(item.text.replace(/^["']|["']$/g, ''));
+  }
+  return out;
+}
+
+/** `x = Model.objects.get(field=…)` followed by `x.field = …` in the same function; null when none. */
+function lookupChanged(units: readonly UnitFacts[]): { field: string; line: number } | null {
+  for (const f of units) {
+    const assigns = f.unit.node.descendantsOfType('assignment');
+    for (const a of assigns) {
+      const left = a.childForFieldName('left');
+      const right = a.childForFieldName('right');
+      const fn = right?.type === 'call' ? right.childForFieldName('function') : null;
+      if (left?.type !== 'identifier' || fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'get' || !/\.(?:objects|_default_manager|_base_manager)\b/.test(fn.text)) continue;
+      // Looked up by a literal (`func="sequences.tasks.x"`), then given another value.
+      const keys = new Map([...callArguments(right as Node).keywords].filter(([k, v]) => !k.includes('__') && (v.type === 'string' || v.type === 'integer')).map(([k, v]) => [k, v.text]));
+      const changed = assigns.find((b) => {
+        const target = b.childForFieldName('left');
+        const field = target?.type === 'attribute' ? target.childForFieldName('attribute')?.text ?? '' : '';
+        return b.startIndex > a.endIndex && target?.type === 'attribute' && target.childForFieldName('object')?.text === left.text && keys.has(field) && keys.get(field) !== b.childForFieldName('right')?.text;
+      });
+      if (changed) return { field: changed.childForFieldName('left')?.childForFieldName('attribute')?.text ?? '', line: lineOf(a) };
     }
   }
   return null;
