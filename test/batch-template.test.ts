@@ -317,6 +317,24 @@ class Migration(migrations.Migration):
       assert.doesNotMatch(text, /TODO\(migration-guard\): ignore_conflicts/, m);
     }
   });
+
+  it('is refused where a related manager of the loop\'s row reads the rows it would insert (review 49: karrot activities/0023)', async () => {
+    const root = temps.make();
+    writeFileIn(join(root, 'shop', 'migrations', '__init__.py'), '');
+    writeFileIn(
+      join(root, 'shop', 'migrations', '0001_initial.py'),
+      INITIAL.replace(
+        '("name", models.CharField(max_length=20, unique=True))',
+        '("name", models.CharField(max_length=20, unique=True)), ("source", models.ForeignKey(null=True, on_delete=models.CASCADE, related_name="tags", to="shop.source"))',
+      ).replace('    operations = [\n', '    operations = [\n        migrations.CreateModel(name="Source", fields=[("id", models.AutoField(primary_key=True)), ("code", models.CharField(max_length=20))]),\n'),
+    );
+    const text = loop('Tag', 'name=row.code, source=row').replace('\n\n\nclass', '\n        first = row.tags.get(name=row.code)\n        print(first.pk)\n\n\nclass');
+    writeFileIn(join(root, 'shop', 'migrations', '0002_load_tag.py'), text);
+    const f = (await lintProject(root)).get(join(root, 'shop', 'migrations', '0002_load_tag.py'))?.findings.find((x) => x.rule === 'unbatched-save-loop');
+    assert.ok(f, 'the loop is reported');
+    assert.ok(!f.fixes.some((x) => x.title.startsWith('Batch this loop')), f.fixes.map((x) => x.title).join('\n'));
+    assert.match(f.message, /the loop queries Tag, which it inserts, through row\.tags: until a flush/);
+  });
 });
 
 describe('an object built from a model class held in a variable', () => {

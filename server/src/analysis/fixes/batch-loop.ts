@@ -505,7 +505,9 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     if (helper) return `the loop calls ${helper}(), which queries ${model}, which the loop writes: until a flush those queries would not see the rows batched so far`;
     const handed = reads.length === 0 ? modelHandedTo(body, model) : null;
     if (handed) return `the loop hands ${model}, which it writes, to ${handed}(), which may query it: until a flush such queries would not see the rows batched so far`;
-    const counted = reads.length === 0 && s.key.startsWith('create') ? reverseRead(body, model, locals, receivers, input.fields) : null;
+    // Every sink that inserts: create(), a built object's save(), and get_or_create / update_or_create turned into
+    // bulk_create (review 49: karrot `activities/0023` read `group.activity_types.get(…)` right after them).
+    const counted = reads.length === 0 && /^(?:create|goc:|uoc:)/.test(s.key) ? reverseRead(body, model, locals, receivers, input.fields) : null;
     if (counted) return `the loop queries ${model}, which it inserts, through ${counted}: until a flush those queries would not see the rows batched so far`;
     const through = reads.length === 0 && written ? relationReadOf(body, loop.targets, written) : null;
     if (through) return `the loop reads ${through} through rows it queries, which may be rows of ${model} it writes: until a flush such reads would not see the values batched so far`;
