@@ -179,6 +179,9 @@ function narrowKeyRange(args: ReturnType<typeof callArguments>): boolean {
  * unique without the project view: the primary key, and the name of django.contrib.auth's Group;
  * with it, any unique column of the model (`uniqueKey`).
  */
+/** A value that names columns of the rows compared, not one value: F(), OuterRef(), a Subquery. */
+const COLUMN_EXPRESSION = /(?:^|[^\w.])(?:models\.)?(?:F|OuterRef|Subquery|Exists)\(/;
+
 function keyedByFixedList(args: ReturnType<typeof callArguments>, receiver: Node, again: (x: Node | null) => boolean, uniqueKey?: UniqueKey): boolean {
   let root: Node | null = unparen(receiver);
   while (root && (root.type === 'attribute' || root.type === 'call')) root = root.type === 'call' ? root.childForFieldName('function') : root.childForFieldName('object');
@@ -187,6 +190,9 @@ function keyedByFixedList(args: ReturnType<typeof callArguments>, receiver: Node
   const named = (key: string) => !!root && root.type === 'identifier' && /^\w+(?:__in)?$/.test(key) && !!uniqueKey?.(root.text, key.replace(/__in$/, ''));
   for (const [key, value] of args.keywords) {
     if (key.endsWith('__in') && !again(value)) continue;
+    // A key compared with another column (`id=F("thread_id")`: every row that is its own thread) picks any number of rows
+    // (review 49: karrot `conversations/0019`).
+    if (COLUMN_EXPRESSION.test(value.text)) continue;
     if (unique.test(key)) return true;
     // Another column's uniqueness is asked of the view only for a fixed list of values, none of them
     // None (NULL is not unique: `badge_key=None` matches every row without one, healthchecks api/0117).
