@@ -446,6 +446,20 @@ describe('runpython-model-import: a user model the module binds once (review 46:
     assert.equal(await pythonSyntaxError(fixed), null);
     assert.deepEqual((await lint(fixed)).findings.filter((f) => f.rule === 'runpython-model-import'), [], 'nothing left to report');
   });
+  it('swaps no inline get_user_model() whose rows a comprehension hands to a model left as today\'s (review 49: ChiefOnboarding users/0042)', async () => {
+    const source = migration(
+      'from django.conf import settings\nfrom django.contrib.auth import get_user_model\nfrom allauth.account.models import EmailAddress',
+      'EmailAddress.objects.bulk_create([EmailAddress(user=user, email=user.email) for user in get_user_model().objects.all()], ignore_conflicts=True)',
+    );
+    const found = (await lint(source)).findings.filter((f) => f.rule === 'runpython-model-import');
+    const user = found.find((f) => f.message.startsWith('`get_user_model()`'));
+    assert.ok(user, found.map((f) => f.message).join('\n'));
+    assert.deepEqual(user.fixes, []);
+    assert.match(user.message, /No fix is offered: the code keeps `EmailAddress` as today's model \(no fix can swap it\), and an instance of a historical model assigned to a relation of today's raises ValueError/);
+    // Rows not handed over: the inline call is swapped as before.
+    const alone = migration('from django.conf import settings\nfrom django.contrib.auth import get_user_model\nfrom allauth.account.models import EmailAddress', 'EmailAddress.objects.filter(verified=False).delete()\n    get_user_model().objects.filter(email="").update(is_active=False)');
+    assert.deepEqual((await fixTitles(alone)).find((t) => t.length > 0 && /AUTH_USER_MODEL/.test(t[0] ?? '')) !== undefined, true);
+  });
   it('leaves a name the module binds to something else alone', async () => {
     assert.deepEqual(await fixTitles(migration('from shop.helpers import get_user_model\nUser = get_user_model()', 'User.objects.update(is_active=True)')), []);
   });

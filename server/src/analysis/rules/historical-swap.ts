@@ -10,7 +10,7 @@ import { MANAGERS } from '../historical-models';
 import type { ModelFields, ProjectView } from '../project/view';
 import { walkUnit } from '../runpython-code';
 import { blockScope, type Binding } from '../scope';
-import type { Node } from '../syntax';
+import { within, type Node } from '../syntax';
 import type { RuleContext } from './rule';
 
 /** A model class bound by `from m import X [as Y]`: Y, its binding, X and m. */
@@ -359,10 +359,11 @@ function rowsOf(name: string, unit: CodeUnit): Set<string> {
  * over an expression naming it, a name assigned one) to a call on `to` (`Token.objects.get_or_create(user=user)`,
  * `Token(user=user)`): a historical row given to today's model raises ValueError.
  */
-export function handsRowsTo(unit: CodeUnit, from: string, to: string): boolean {
+export function handsRowsTo(unit: CodeUnit, from: string | Node, to: string): boolean {
   const names = (n: Node | null): string[] => (!n ? [] : n.type === 'identifier' ? [n.text] : n.descendantsOfType('identifier').map((i) => i.text));
-  const tainted = new Set([from]);
-  const reads = (n: Node | null) => names(n).some((x) => tainted.has(x));
+  const tainted = new Set(typeof from === 'string' ? [from] : []);
+  // `from` as a node: the expression itself, written inline (`for user in get_user_model().objects.all()`).
+  const reads = (n: Node | null) => (typeof from !== 'string' && !!n && within(from, n)) || names(n).some((x) => tainted.has(x));
   for (let round = 0, grew = true; grew && round < 4; round++) {
     grew = false;
     for (const n of unit.node.descendantsOfType(['for_statement', 'for_in_clause', 'assignment'])) {

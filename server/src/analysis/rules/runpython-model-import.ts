@@ -249,10 +249,13 @@ export const runpythonModelImport: Rule = {
       const handed = (a: string, b: string): boolean => handsRowsTo(facts.unit, a, b) || handsRowsTo(facts.unit, b, a);
       uses.forEach((use, i) => {
         const name = nameOf(use);
-        const kept = refused ?? (name ? unswapped.find((k) => nameOf(k) !== undefined && nameOf(k) !== name && handed(name, nameOf(k) as string)) : undefined);
+        // A use with no name of its own (`get_user_model()` inline) hands over the rows of the loop it feeds
+        // (review 49: ChiefOnboarding `users/0042` builds allauth's `EmailAddress(user=user)` from them).
+        const hands = (k: ModelUse): boolean => (name ? handed(name, nameOf(k) as string) : handsRowsTo(facts.unit, use.node, nameOf(k) as string));
+        const kept = refused ?? unswapped.find((k) => nameOf(k) !== undefined && nameOf(k) !== name && hands(k));
         const why = kept === refused ? 'its swap is refused' : 'no fix can swap it';
         const keptName = kept ? nameOf(kept) : undefined;
-        const noSwap = refusals[i] ?? (keptName && name && keptName !== name ? `keeps \`${keptName}\` as today's model (${why}), and an instance of a historical model assigned to a relation of today's raises ValueError` : null);
+        const noSwap = refusals[i] ?? (keptName && keptName !== name ? `keeps \`${keptName}\` as today's model (${why}), and an instance of a historical model assigned to a relation of today's raises ValueError` : null);
         const fix = noSwap === null ? own[i] ?? null : null;
         const related = [operation];
         if (use.bare) related.push({ range: rangeOf(use.bare.binding.node), message: `the import (line ${lineOf(use.bare.binding.node)})` });
@@ -262,7 +265,8 @@ export const runpythonModelImport: Rule = {
             `Use \`${apps ?? 'apps'}.get_model(swapper.get_model_name(...))\` for the historical model.`
           : use.userModel
           ? `\`${use.shown}\` in ${where} returns today's user model, not the one this migration was written against: ` +
-            'when the model gains or loses a field later, this migration breaks on a fresh database. Use `apps.get_model(settings.AUTH_USER_MODEL)`.'
+            'when the model gains or loses a field later, this migration breaks on a fresh database. Use `apps.get_model(settings.AUTH_USER_MODEL)`.' +
+            (noSwap ? ` No fix is offered: the code ${noSwap} (move what it needs into the migration).` : '')
           : `\`${use.shown}\` is imported from \`${use.qualified.slice(0, use.qualified.lastIndexOf('.'))}\`: ${where} gets today's model, ` +
             "not the model as it was at this migration, so it queries columns that may not exist yet (or any more) and breaks when the model changes. " +
             `Use \`${apps ?? 'apps'}.get_model(...)\` for the historical model.` +
