@@ -241,8 +241,14 @@ function grown(name: string, value: Node, scope: Scope, depth: number): boolean 
   let body: Node | null = v.parent;
   while (body && body.type !== 'function_definition' && body.type !== 'module') body = body.parent;
   if (!body) return false;
-  const fills = body.descendantsOfType(['call', 'augmented_assignment']).filter((n) => {
+  const fills = body.descendantsOfType(['call', 'augmented_assignment', 'assignment']).filter((n) => {
     if (n.type === 'augmented_assignment') return n.childForFieldName('left')?.text === name;
+    // `mapper[str(row.id)] = row.secret` (review 49: jumpserver `authentication/0008` fills a module-level dict
+    // from every row in one function, then walks the rows it keys in another).
+    if (n.type === 'assignment') {
+      const left = n.childForFieldName('left');
+      return left?.type === 'subscript' && left.childForFieldName('value')?.text === name;
+    }
     const fn = n.childForFieldName('function');
     return fn?.type === 'attribute' && fn.childForFieldName('object')?.text === name && GROWING.has(fn.childForFieldName('attribute')?.text ?? '');
   });
