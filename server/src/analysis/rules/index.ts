@@ -1,6 +1,7 @@
 /** The rule registry: adding a rule means one file, its docs page, and one entry here. */
 import { addConstraintValidates } from './add-constraint-validates';
 import { addFieldNotNull } from './add-field-not-null';
+import { addFieldUniqueDefault } from './add-field-unique-default';
 import { addIndexNotConcurrent } from './add-index-not-concurrent';
 import { blockingSql } from './blocking-sql';
 import { enumValueInTransaction } from './enum-value-in-transaction';
@@ -43,6 +44,7 @@ export const RULES: readonly Rule[] = [
   unknownDependency,
   dependencyCycle,
   addFieldNotNull,
+  addFieldUniqueDefault,
   alterFieldNotNull,
   alterFieldType,
   addIndexNotConcurrent,
