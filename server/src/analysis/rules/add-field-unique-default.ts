@@ -6,31 +6,13 @@
  * the way: add the field without unique (null=True), fill each row, then make it unique.
  */
 import type { FieldSpec } from '../fields';
-import type { Value } from '../values';
+import { showValue, type Value } from '../values';
 import type { Rule } from './rule';
 import { hasColumn, tableDroppedLater, tableLabel, walkSchema } from './schema-walk';
 
 /** The default every existing row takes, as written: `uuid.uuid4`, `""`, `0`; null when none is given. */
 function sharedDefault(field: FieldSpec): string | null {
-  const shown = (v: Value): string | null => {
-    switch (v.kind) {
-      case 'none':
-        return null;
-      case 'str':
-        return JSON.stringify(v.value);
-      case 'int':
-      case 'float':
-        return String(v.value);
-      case 'bool':
-        return v.value ? 'True' : 'False';
-      case 'ref':
-        return v.text;
-      case 'call':
-        return `${v.callee.text}(…)`;
-      default:
-        return 'the default';
-    }
-  };
+  const shown = (v: Value): string | null => (v.kind === 'none' ? null : v.kind === 'unknown' ? 'the default' : showValue(v));
   if (field.default !== undefined && field.default !== 'NOT_PROVIDED') return shown(field.default);
   // db_default: a constant is one value for every row; an expression (`RandomUUID()`, `Now()`) is
   // computed per row by the database, and one we cannot read is not judged.
