@@ -35,6 +35,9 @@ export const addFieldUniqueDefault: Rule = {
       if (args.kind !== 'AddField' || step.table !== 'existing' || !args.field) return;
       const field = args.field;
       if (field.unique !== true || field.primaryKey === true || !hasColumn(field)) return;
+      // A unique boolean is a singleton's marker (review 50: koku `reporting/0347`, `singleton = BooleanField(default=True,
+      // unique=True)` on a table of one row per tenant): failing on a second row is what it is for.
+      if (field.cls === 'BooleanField' || field.cls === 'NullBooleanField') return;
       if (tableDroppedLater(ctx.summary, step)) return;
       const value = sharedDefault(field);
       if (value === null) return;
