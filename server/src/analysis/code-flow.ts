@@ -145,6 +145,14 @@ export function calledUnit(call: Node, unit: CodeUnit): CodeUnit | null {
   if (n.type === 'attribute') {
     const obj = n.childForFieldName('object');
     const attr = n.childForFieldName('attribute')?.text;
+    // `Helper(Resource, Chapter).update_order()`: a method of a class of the file, on an instance made there
+    // (review 49: ChiefOnboarding `resources/0012` saves each chapter so).
+    const made = obj?.type === 'call' ? obj.childForFieldName('function') : null;
+    if (made?.type === 'identifier' && attr) {
+      const body = classBinding(unit.scope, made.text)?.childForFieldName('body');
+      const target = body ? resolveCallable(identifierLike(attr, body), blockScope(body, unit.scope)) : null;
+      return target?.kind === 'function' ? { node: target.def, scope: unit.scope } : null;
+    }
     if (!obj || !attr || obj.type !== 'identifier') return null;
     // self.helper() / cls.helper() / Migration.helper(): a method of the enclosing class.
     const owner = obj.text === 'self' || obj.text === 'cls' ? enclosingClass(unit.node) : classBinding(unit.scope, obj.text);
