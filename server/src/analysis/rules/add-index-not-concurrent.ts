@@ -12,7 +12,8 @@ import { indexFixes, indexFixNote } from '../fixes/index-fixes';
 import { djangoAtLeast } from '../target-database';
 import type { Rule } from './rule';
 import { beforeNonAtomicMigrations, reportSqlHazards } from './sql-hazards';
-import { fieldBefore, fieldIndex, hasColumn, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
+import { defaultTable } from '../project/state';
+import { emptiedBefore, fieldBefore, fieldIndex, hasColumn, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
 
 const SHARE_WORDS = 'CREATE INDEX takes a SHARE lock on the table for the whole build';
 const SHARE = `${SHARE_WORDS}: reads go on, every INSERT, UPDATE and DELETE waits`;
@@ -86,6 +87,8 @@ export const addIndexNotConcurrent: Rule = {
     };
     walkSchema(ctx, (step) => {
       if (step.table !== 'existing') return;
+      const table = step.before ? defaultTable(step.before) : undefined;
+      if (table && emptiedBefore(ctx.summary, step, table)) return;
       const { args } = step;
       switch (args.kind) {
         case 'AddIndex':

@@ -389,6 +389,32 @@ export function tableDroppedLater(summary: MigrationSummary, step: SchemaStep): 
   return false;
 }
 
+/** `TRUNCATE [TABLE] [ONLY] a, b …`: the tables it empties, as written. */
+const TRUNCATE = /^\s*TRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?([^;]+)/i;
+
+/** The tables (lower case, without schema or quotes) the TRUNCATE statements of `sql` empty. */
+export function truncatedTables(sql: string): string[] {
+  const out: string[] = [];
+  for (const statement of sql.split(';')) {
+    const m = TRUNCATE.exec(statement);
+    if (!m) continue;
+    for (const n of (m[1] as string).split(',')) {
+      const name = n.trim().split(/\s+/)[0]?.replace(/"/g, '').split('.').pop()?.toLowerCase();
+      if (name) out.push(name);
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether RunSQL earlier in the same migration empties `table` (`TRUNCATE rates_to_usage`): an index built
+ * on it afterwards covers no row (review 50: koku `reporting/0353` truncates, then builds two indexes).
+ */
+export function emptiedBefore(summary: MigrationSummary, step: SchemaStep, table: string): boolean {
+  const ops = summary.operations.slice(0, step.index);
+  return ops.some((op) => op.specName === 'RunSQL' && op.certain && op.branches.length === 0 && (op.sql ?? []).some((sql) => truncatedTables(sql).includes(table.toLowerCase())));
+}
+
 /** `ALTER TABLE t RENAME TO …` or `DROP TABLE t`: the table of that name is no longer the one the state has. */
 const TABLE_REPLACED = /^\s*(?:ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?:"?\w+"?\.)?"?(\w+)"?\s+RENAME\s+TO\b|DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:"?\w+"?\.)?"?(\w+)"?)/i;
 
