@@ -4,9 +4,14 @@
  * forward again after such a rollback would insert a second time.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { TempDirs, writeFileIn } from './helpers/cli';
 import { applyEdits } from './helpers/apply-edits';
-import { lint } from './helpers/lint';
+import { lint, lintProject } from './helpers/lint';
+
+const temps = new TempDirs();
+after(() => temps.removeAll());
 import { pythonSyntaxError } from './helpers/python';
 
 const migration = (body: string, opts: { above?: string; ops?: string } = {}) => `from django.db import migrations, models
@@ -280,6 +285,30 @@ class Migration(migrations.Migration):
     assert.equal(other.fixes.length, 2, other.message);
     const after = migration('    Tag.objects.filter(kind="1").update(kind="plain")').replace('        migrations.RunPython(forwards),\n', `        migrations.RunPython(forwards),\n${alter}`);
     assert.equal((await noReverse(after)).fixes.length, 2);
+  });
+
+  it('with the project view, offers it where the AlterField leaves the column as it was (review 50: plane 0042, 0076)', async () => {
+    const root = temps.make();
+    writeFileIn(join(root, 'blog/__init__.py'), '');
+    writeFileIn(join(root, 'blog/migrations/__init__.py'), '');
+    writeFileIn(
+      join(root, 'blog/migrations/0001_initial.py'),
+      'from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    operations = [migrations.CreateModel(name="Tag", fields=[("id", models.AutoField(primary_key=True)), ("kind", models.CharField(max_length=100, default="plain")), ("used", models.BooleanField(default=False))])]\n',
+    );
+    const choices = '        migrations.AlterField(model_name="tag", name="kind", field=models.CharField(choices=[("plain", "Plain"), ("rich", "Rich")], default="rich", max_length=100)),\n';
+    writeFileIn(join(root, 'blog/migrations/0002_kind.py'), migration('    Tag.objects.filter(kind="1").update(kind="plain")', { ops: choices }));
+    const longer = choices.replace('max_length=100', 'max_length=20');
+    writeFileIn(join(root, 'blog/migrations/0003_kind.py'), migration('    Tag.objects.filter(kind="2").update(kind="plain")', { ops: longer }).replace('("blog", "0001_initial")', '("blog", "0002_kind")'));
+    // plane 0063: a field this migration adds, set on rows found by a value the update moves them off.
+    const added = '        migrations.AddField(model_name="tag", name="is_rich", field=models.BooleanField(default=False)),\n';
+    writeFileIn(join(root, 'blog/migrations/0004_rich.py'), migration('    Tag.objects.filter(kind="rich", used=True).update(kind="plain", is_rich=True)', { ops: added }).replace('("blog", "0001_initial")', '("blog", "0003_kind")'));
+    const results = await lintProject(root);
+    const finding = (name: string) => results.get(join(root, 'blog/migrations', name))?.findings.find((f) => f.rule === 'runpython-no-reverse');
+    assert.equal(finding('0002_kind.py')?.fixes.length, 2, finding('0002_kind.py')?.message);
+    assert.deepEqual(finding('0003_kind.py')?.fixes, []);
+    assert.match(finding('0003_kind.py')?.message ?? '', /it writes Tag\.kind after the AlterField of that field/);
+    assert.deepEqual(finding('0004_rich.py')?.fixes, []);
+    assert.match(finding('0004_rich.py')?.message ?? '', /it sets is_rich, which this migration adds, on the rows it finds by kind and moves out of that filter \(line \d+\)/);
   });
 
   it('offers none where the code looks a row up by a value it then changes (review 49: ChiefOnboarding organization/0006)', async () => {

@@ -11,6 +11,7 @@ import type { Scope } from '../scope';
 import { callArguments, rangeOf, type Node } from '../syntax';
 import { lineOf, type Rule, type RuleContext } from './rule';
 import type { Fix } from '../types';
+import type { FieldSpec } from '../fields';
 import { irreversibleStop as stops } from './reverse-stop';
 
 /** The RunPython class itself given as reverse_code (`migrations.RunPython`), where `migrations.RunPython.noop` was meant. */
@@ -70,6 +71,13 @@ function noopWouldHurt(op: Operation, index: CodeIndex, ctx: RuleContext): strin
   if (relookup) {
     return `it looks a row up by ${relookup.field} (line ${relookup.line}) and changes ${relookup.field}: after a rollback with a reverse that does nothing, migrating forward again finds no such row and stops with DoesNotExist, so write a reverse that sets it back`;
   }
+  const moved = unit ? movedOutOfFilter(op, index.reachable(unit), ctx) : null;
+  if (moved) {
+    return (
+      `it sets ${moved.added}, which this migration adds, on the rows it finds by ${moved.field} and moves out of that filter (line ${moved.line}): ` +
+      `after a rollback with a reverse that does nothing, ${moved.added} is dropped and added back empty, and migrating forward again finds no such row, so write a reverse that sets ${moved.field} back`
+    );
+  }
   // A value rebuilt from itself (`cat = "[" + cat + "]"`, review 27: fiduswriter usermedia/0004): run
   // again after a no-op rollback, it wraps the rows a second time.
   for (const facts of unit ? index.reachable(unit) : []) {
@@ -91,7 +99,7 @@ function noopWouldHurt(op: Operation, index: CodeIndex, ctx: RuleContext): strin
  */
 function alteredThenWritten(op: Operation, units: readonly UnitFacts[], ctx: RuleContext): { model: string; field: string; line: number } | null {
   const before = ctx.model.operations.slice(0, Math.max(0, ctx.model.operations.indexOf(op)));
-  const alters = before.flatMap((o) => (o.args?.kind === 'AlterField' && o.args.model && o.args.name ? [{ model: o.args.model.toLowerCase(), field: o.args.name, line: lineOf(o.call) }] : []));
+  const alters = before.flatMap((o) => (o.args?.kind === 'AlterField' && o.args.model && o.args.name && changesColumn(o.args.model, o.args.name, o.args.field, ctx) ? [{ model: o.args.model.toLowerCase(), field: o.args.name, line: lineOf(o.call) }] : []));
   if (alters.length === 0) return null;
   for (const f of units) {
     const writes = [...f.directWrites, ...f.loops.flatMap((l) => l.allWrites)];
@@ -106,6 +114,25 @@ function alteredThenWritten(op: Operation, units: readonly UnitFacts[], ctx: Rul
     }
   }
   return null;
+}
+
+/**
+ * Whether an AlterField changes the column the database has (its type, length, precision, NULL, name), per the
+ * field before it in the project view; true when that cannot be read. Choices, defaults, help texts change
+ * nothing a rollback would cast (review 50: 10 of 12 withheld no-ops were such AlterFields: plane `0042`, `0076`).
+ */
+function changesColumn(model: string, name: string, field: FieldSpec | null, ctx: RuleContext): boolean {
+  const project = ctx.project;
+  if (!project?.view) {
+    ctx.needsView?.(`the field ${model}.${name} before its AlterField`);
+    return true;
+  }
+  const entry = project.view.modelBefore(project.file, model.toLowerCase());
+  const was = typeof entry === 'string' ? undefined : entry.fields.get(name);
+  if (!field || !was) return true;
+  const keys = ['cls', 'null', 'maxLength', 'maxDigits', 'decimalPlaces', 'dbColumn'] as const;
+  const target = (f: FieldSpec) => (f.relation ? `${f.relation.kind} ${JSON.stringify(f.relation.to)}` : null);
+  return keys.some((k) => was[k] === undefined || field[k] === undefined || was[k] !== field[k]) || target(was) !== target(field);
 }
 
 /** Field names the code gives values: `x.f = …`, `setattr(x, "f", …)`, `update(f=…)` / `create(f=…)`, bulk_update's list. */
@@ -125,6 +152,34 @@ function writtenFields(fn: Node): Set<string> {
     else if (method === 'bulk_update') for (const item of (args.positional[1] ?? args.keywords.get('fields'))?.namedChildren ?? []) out.add(item.text.replace(/^["']|["']$/g, ''));
   }
   return out;
+}
+
+/**
+ * `filter(group="backlog", …).update(group="triage", is_triage=True)` where `is_triage` is a field an AddField
+ * earlier in this migration adds (review 50: plane `0063`): rolled back with a no-op, the AddField's reverse drops
+ * the column and the rows keep their new `group`; forward again, the filter finds none and the new column stays
+ * at its default. Null when none.
+ */
+function movedOutOfFilter(op: Operation, units: readonly UnitFacts[], ctx: RuleContext): { field: string; added: string; line: number } | null {
+  const before = ctx.model.operations.slice(0, Math.max(0, ctx.model.operations.indexOf(op)));
+  const added = new Set(before.flatMap((o) => (o.args?.kind === 'AddField' && o.args.name ? [o.args.name] : [])));
+  if (added.size === 0) return null;
+  for (const f of units) {
+    for (const call of f.unit.node.descendantsOfType('call')) {
+      const fn = call.childForFieldName('function');
+      if (fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'update') continue;
+      const set = [...callArguments(call).keywords.keys()];
+      const fresh = set.find((k) => added.has(k));
+      if (!fresh) continue;
+      let filtered: string[] = [];
+      for (let n: Node | null = fn.childForFieldName('object'); n?.type === 'call'; n = n.childForFieldName('function')?.childForFieldName('object') ?? null) {
+        if (n.childForFieldName('function')?.childForFieldName('attribute')?.text === 'filter') filtered = filtered.concat([...callArguments(n).keywords.keys()].map((k) => k.split('__')[0] as string));
+      }
+      const field = set.find((k) => filtered.includes(k));
+      if (field) return { field, added: fresh, line: lineOf(call) };
+    }
+  }
+  return null;
 }
 
 /** `x = Model.objects.get(field=…)` followed by `x.field = …` in the same function; null when none. */
