@@ -3,7 +3,7 @@
  * PostgreSQL cluster. A unique column added with a callable default (`uuid.uuid4`) or a constant
  * to a table with two rows stops the migration with a duplicate key, and the same migration on
  * an empty table goes through; the documented way (nullable, filled per row, then unique) works
- * with rows. The rule reports exactly the two failing AddFields.
+ * with rows. The rule (off by default, turned on here) reports exactly the two failing AddFields.
  * Without /usr/bin/python3 + Django or PostgreSQL the test is skipped with the reason printed.
  */
 import assert from 'node:assert/strict';
@@ -95,7 +95,7 @@ function project(): { p: DjangoProject; db: string; root: string } {
 describe('add-field-unique-default on real Django and PostgreSQL', { skip: skip ?? false }, () => {
   it('reports the two AddFields that give every row one value, and nothing else', async () => {
     const { root } = project();
-    const results = await lintProject(root);
+    const results = await lintProject(root, { rules: { 'add-field-unique-default': 'error' } });
     const found = [...results].flatMap(([file, r]) => r.findings.filter((f) => f.rule === 'add-field-unique-default').map((f) => `${file.slice(root.length + 1)}:${f.range.start.line + 1}`));
     assert.deepEqual(found.sort(), ['uq/migrations/0002_item_public_id.py:8', 'uq/migrations/0003_item_code.py:6']);
   });

@@ -28,6 +28,9 @@ export const addFieldUniqueDefault: Rule = {
     id: 'add-field-unique-default',
     summary: 'AddField adds a unique column with a default to an existing table: every row gets the same value (a callable default is called once), so the unique index fails on a table with two rows.',
     defaultSeverity: 'error',
+    // Review 50: whether the table holds rows when the migration runs is not in the files (a table created by the
+    // migration before, shipped in the same release; one an earlier migration emptied; a test app's): 1 of 7 right.
+    defaultOff: true,
   },
   checkProject(ctx) {
     walkSchema(ctx, (step) => {
