@@ -49,6 +49,11 @@ class Patched:
 
 
 Patched.save = lambda self: None
+
+
+class Typed:
+    save: Callable
+    delete: Callable = None
 `,
       'shop.base': `class Audited:
     def save_base(self, *args, **kwargs):
@@ -59,6 +64,8 @@ Patched.save = lambda self: None
     assert.deepEqual(writesOf(baseWrites('shop.mixins.Logged', lookup)), { kind: 'read', save: null, delete: 'Logged.delete()' });
     assert.deepEqual(writesOf(baseWrites('shop.mixins.Stamped', lookup)), { kind: 'read', save: 'Audited.save_base()', delete: null });
     assert.deepEqual(writesOf(baseWrites('shop.mixins.Patched', lookup)), { kind: 'read', save: 'Patched.save()', delete: null });
+    // An annotation alone binds nothing (review 50: jumpserver's AuthMixin declares `save: Callable`); with a value it does.
+    assert.deepEqual(writesOf(baseWrites('shop.mixins.Typed', lookup)), { kind: 'read', save: null, delete: 'Typed.delete()' });
     // A package mixin that only counts writes (django-prometheus): known, though not in the project; another package's is not.
     assert.deepEqual(writesOf(baseWrites('django_prometheus.models.ExportModelOperationsMixin', lookup)), { kind: 'read', save: null, delete: null });
     assert.equal(baseWrites('django_extensions.db.models.TimeStampedModel', lookup).kind, 'unknown');

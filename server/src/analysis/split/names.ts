@@ -56,7 +56,8 @@ export function boundNames(stmt: Node, into: Set<string> = new Set()): Set<strin
       let a: Node | null | undefined = e?.type === 'assignment' || e?.type === 'augmented_assignment' ? e : null;
       while (a && (a.type === 'assignment' || a.type === 'augmented_assignment')) {
         const left = a.childForFieldName('left');
-        if (left) for (const id of left.type === 'identifier' ? [left] : left.descendantsOfType('identifier')) into.add(id.text);
+        // An annotation alone (`save: Callable`) binds nothing (review 50: jumpserver's AuthMixin declares save so).
+        if (left && a.childForFieldName('right')) for (const id of left.type === 'identifier' ? [left] : left.descendantsOfType('identifier')) into.add(id.text);
         const right = a.childForFieldName('right');
         a = right?.type === 'assignment' ? right : null;
       }
