@@ -341,7 +341,7 @@ export function renamedToTable(sql: string): string | null {
  * @param renamedTo in the database view, for a SeparateDatabaseAndState: the tables its database side
  *   renames other tables to
  */
-function applyOne(b: Builder, op: OperationSummary, view: StateView, renamedTo?: ReadonlySet<string>): void {
+function applyOne(b: Builder, op: OperationSummary, view: StateView, renamedTo?: ReadonlySet<string>, adopt?: Adopt): void {
   // In the database view, operations inside SeparateDatabaseAndState's database side count; in
   // Django's state, only its state side does.
   if (op.container !== null && view === 'state') return;
@@ -358,7 +358,9 @@ function applyOne(b: Builder, op: OperationSummary, view: StateView, renamedTo?:
         // `games/0071`). The database then has that model's table, with the rows of the old one.
         const created = inner.certain && inner.args?.kind === 'CreateModel' ? inner.args : null;
         const table = created?.model && created.options.dbTable !== undefined ? (created.options.dbTable ?? `${b.app}_${created.model}`).toLowerCase() : null;
-        if (created && table && renamedTo?.has(table)) applyArgs(b, created, view);
+        // Or a table another app's migrations left under that name (review 49: karrot's `places/0028` renames its
+        // tables to `activities_*`, then `activities/0001` adopts them with a state-only CreateModel).
+        if (created && table && (renamedTo?.has(table) || adopt?.(table))) applyArgs(b, created, view);
       }
       return;
     }
@@ -436,15 +438,21 @@ function modelOf(args: OperationArgs | null): string | null {
   return args && 'model' in args ? args.model : null;
 }
 
-/** The state after a migration's operations (the top-level list of its summary). */
-export function applyMigration(state: AppState, operations: readonly OperationSummary[], complete: boolean, view: StateView): AppState {
+/** Whether the database has a table of that name (lower case) that another app's model stands for. */
+export type Adopt = (table: string) => boolean;
+
+/**
+ * The state after a migration's operations (the top-level list of its summary).
+ * @param adopt in the database view: tables other apps left, which a state-only CreateModel may take over
+ */
+export function applyMigration(state: AppState, operations: readonly OperationSummary[], complete: boolean, view: StateView, adopt?: Adopt): AppState {
   const b = new Builder(state);
   // In the database view a SeparateDatabaseAndState's own effect (the fields its state side renames)
   // comes after its database_operations, which run against the fields as they were.
   let deferred: { index: number; op: OperationSummary; renamedTo: Set<string> } | null = null;
   operations.forEach((op, i) => {
     if (deferred && op.container !== deferred.index) {
-      applyOne(b, deferred.op, view, deferred.renamedTo);
+      applyOne(b, deferred.op, view, deferred.renamedTo, adopt);
       deferred = null;
     }
     if (view === 'database' && op.specName === 'SeparateDatabaseAndState') deferred = { index: i, op, renamedTo: new Set() };
@@ -458,7 +466,7 @@ export function applyMigration(state: AppState, operations: readonly OperationSu
   });
   if (deferred) {
     const last = deferred as { op: OperationSummary; renamedTo: Set<string> };
-    applyOne(b, last.op, view, last.renamedTo);
+    applyOne(b, last.op, view, last.renamedTo, adopt);
   }
   if (!complete) b.unknownApp();
   return b.result();

@@ -208,13 +208,28 @@ export class ProjectView {
       const ops = m.summary.operations;
       last = {
         state: applyMigration(before.state, ops, m.summary.operationsComplete, 'state'),
-        database: applyMigration(before.database, ops, m.summary.operationsComplete, 'database'),
+        database: applyMigration(before.database, ops, m.summary.operationsComplete, 'database', (t) => this.tableOfOtherApp(n, t)),
         depth: before.depth + 1,
       };
       if (last.depth % CHECKPOINT === 0 || n.children.length > 1) this.after.set(n, last);
     }
     if (last) this.remember(node, last);
     return last;
+  }
+
+  /**
+   * Whether a migration of another app that `node` depends on leaves, in the database, a table named `table`:
+   * one a state-only CreateModel of `node` then adopts (moving a model between apps).
+   */
+  private tableOfOtherApp(node: GraphNode, table: string): boolean {
+    for (const p of node.parents) {
+      if (p.key.app === node.key.app || !p.migration || this.inCycle.has(p)) continue;
+      const states = this.compute(p);
+      for (const [, entry] of states?.database.models ?? []) {
+        if (typeof entry !== 'string' && defaultTable(entry)?.toLowerCase() === table) return true;
+      }
+    }
+    return false;
   }
 
   private remember(node: GraphNode, states: States): void {
@@ -256,7 +271,7 @@ export class ProjectView {
     for (const n of plan.slice(start)) {
       if (!n.migration) continue;
       state = applyMigration(state, n.migration.summary.operations, n.migration.summary.operationsComplete, 'state');
-      database = applyMigration(database, n.migration.summary.operations, n.migration.summary.operationsComplete, 'database');
+      database = applyMigration(database, n.migration.summary.operations, n.migration.summary.operationsComplete, 'database', (t) => this.tableOfOtherApp(n, t));
     }
     const depth = parents.length;
     this.merged.set(node, { state, database, depth });
