@@ -476,14 +476,14 @@ export function applyMigration(state: AppState, operations: readonly OperationSu
  * A SeparateDatabaseAndState's own effect, once its database operations (`inner`, replayed already)
  * have run: what applyMigration does at its end, for a caller that replays one operation at a time.
  */
-export function applySeparated(state: AppState, op: OperationSummary, inner: readonly OperationSummary[], view: StateView): AppState {
+export function applySeparated(state: AppState, op: OperationSummary, inner: readonly OperationSummary[], view: StateView, adopt?: Adopt): AppState {
   const b = new Builder(state);
   const renamedTo = new Set<string>();
   for (const o of inner) if (o.specName === 'RunSQL' && o.certain) for (const sql of o.sql ?? []) {
     const table = renamedToTable(sql);
     if (table) renamedTo.add(table);
   }
-  applyOne(b, op, view, renamedTo);
+  applyOne(b, op, view, renamedTo, adopt);
   return b.result();
 }
 

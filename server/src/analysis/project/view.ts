@@ -217,6 +217,12 @@ export class ProjectView {
     return last;
   }
 
+  /** tableOfOtherApp for a migration file of the view: what a state-only CreateModel of it may take over. */
+  adoptsTable(file: string, table: string): boolean {
+    const node = this.node(file);
+    return !!node && this.tableOfOtherApp(node, table);
+  }
+
   /**
    * Whether a migration of another app that `node` depends on leaves, in the database, a table named `table`:
    * one a state-only CreateModel of `node` then adopts (moving a model between apps).

@@ -111,6 +111,10 @@ function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
     return !sameField(db.fields.get(field), st.fields.get(field));
   };
   const created = new Set([...squashedRun(ctx), ...sameRunCreated(ctx)]);
+  // A state-only CreateModel that takes over another app's table (a model moved between apps): that table, with its rows.
+  const view = ctx.view;
+  const file = ctx.file;
+  const adopt = view && file ? (table: string) => view.adoptsTable(file, table) : undefined;
   const ops = summary.operations;
   // Which models a judged operation at or after each index asks about: an operation on another
   // model cannot change the answers, so it needs no replay (most files judge one or two models).
@@ -139,7 +143,7 @@ function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
     if (pending && op.container !== pending.index) {
       // Its database side's renames count (the explicit-through-model recipe: review 31, seed `0222`).
       const pendingIndex = pending.index;
-      state = applySeparated(state, pending.op, ops.filter((o) => o.container === pendingIndex), 'database');
+      state = applySeparated(state, pending.op, ops.filter((o) => o.container === pendingIndex), 'database', adopt);
       if (stateNow) stateNow = applyMigration(stateNow, [pending.op], true, 'state');
       pending = null;
     }
