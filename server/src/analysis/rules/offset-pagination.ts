@@ -196,16 +196,12 @@ interface Changes {
 /** What the paging loop changes in the paged model's rows. */
 function changesIn(loop: LoopFacts, query: Query, rows: Set<string>): Changes {
   const out: Changes = { fields: new Set(), unknown: false, deletes: false, writes: false };
-  const rootOf = (call: Node): Node | null => {
-    let n: Node | null = call.childForFieldName('function');
-    while (n && (n.type === 'attribute' || n.type === 'call')) n = n.type === 'attribute' ? n.childForFieldName('object') : n.childForFieldName('function');
-    return n ? unparen(n) : null;
-  };
   let savesRows = false;
   for (const w of loop.allWrites) {
-    const root = rootOf(w.call);
-    const onModel = root?.type === 'identifier' && root.text === query.model;
-    const onRow = root?.type === 'identifier' && rows.has(root.text);
+    // The identifier the write's receiver chain starts from (code-facts records it for every write).
+    const root = w.receiverRoot ?? null;
+    const onModel = root === query.model;
+    const onRow = root !== null && rows.has(root);
     const method = w.call.childForFieldName('function')?.childForFieldName('attribute')?.text ?? '';
     if (w.kind === 'bulk' && onModel && method === 'bulk_update') {
       out.writes = true;
