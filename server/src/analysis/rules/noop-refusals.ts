@@ -1,0 +1,125 @@
+/**
+ * Why a no-op reverse would leave the database wrong on a rollback, or make the next forward run fail, read from
+ * the migration's operations and its RunPython code (runpython-no-reverse withholds its no-op for these):
+ * a column an earlier AlterField changed and the code writes, rows moved out of their own filter while a field the
+ * migration adds is set, a row looked up by a literal the code then changes.
+ */
+import type { UnitFacts } from '../code-facts';
+import type { FieldSpec } from '../fields';
+import { historicalModelRef } from '../historical-models';
+import type { Operation } from '../operations';
+import { callArguments, type Node } from '../syntax';
+import { lineOf, type RuleContext } from './rule';
+
+/**
+ * An AlterField earlier in this migration of a model the code names (`apps.get_model`) and writes
+ * to (review 49: karrot `subscriptions/0005` turns an integer column into text, then writes
+ * `'android'` into it; jumpserver `authentication/0008` re-saves each secret through an encrypting
+ * field): a rollback undoes the AlterField on the values the code wrote. Null when none.
+ */
+export function alteredThenWritten(op: Operation, units: readonly UnitFacts[], ctx: RuleContext): { model: string; field: string; line: number } | null {
+  const before = ctx.model.operations.slice(0, Math.max(0, ctx.model.operations.indexOf(op)));
+  const alters = before.flatMap((o) => (o.args?.kind === 'AlterField' && o.args.model && o.args.name && changesColumn(o.args.model, o.args.name, o.args.field, ctx) ? [{ model: o.args.model.toLowerCase(), field: o.args.name, line: lineOf(o.call) }] : []));
+  if (alters.length === 0) return null;
+  for (const f of units) {
+    const writes = [...f.directWrites, ...f.loops.flatMap((l) => l.allWrites)];
+    if (writes.length === 0) continue;
+    const fields = writtenFields(f.unit.node);
+    for (const a of f.unit.node.descendantsOfType('assignment')) {
+      const right = a.childForFieldName('right');
+      const ref = right ? historicalModelRef(right, f.locals) : null;
+      // By model name (an AlterField names a model of this app; one of another app by the same name only costs the offer).
+      const hit = ref ? alters.find((x) => x.model === ref.model.toLowerCase() && fields.has(x.field)) : undefined;
+      if (hit && ref) return { model: ref.model, field: hit.field, line: hit.line };
+    }
+  }
+  return null;
+}
+
+/**
+ * Whether an AlterField changes the column the database has (its type, length, precision, NULL, name), per the
+ * field before it in the project view; true when that cannot be read. Choices, defaults, help texts change
+ * nothing a rollback would cast (review 50: 10 of 12 withheld no-ops were such AlterFields: plane `0042`, `0076`).
+ */
+function changesColumn(model: string, name: string, field: FieldSpec | null, ctx: RuleContext): boolean {
+  const project = ctx.project;
+  if (!project?.view) {
+    ctx.needsView?.(`the field ${model}.${name} before its AlterField`);
+    return true;
+  }
+  const entry = project.view.modelBefore(project.file, model.toLowerCase());
+  const was = typeof entry === 'string' ? undefined : entry.fields.get(name);
+  if (!field || !was) return true;
+  const keys = ['cls', 'null', 'maxLength', 'maxDigits', 'decimalPlaces', 'dbColumn'] as const;
+  const target = (f: FieldSpec) => (f.relation ? `${f.relation.kind} ${JSON.stringify(f.relation.to)}` : null);
+  return keys.some((k) => was[k] === undefined || field[k] === undefined || was[k] !== field[k]) || target(was) !== target(field);
+}
+
+/** Field names the code gives values: `x.f = …`, `setattr(x, "f", …)`, `update(f=…)` / `create(f=…)`, bulk_update's list. */
+function writtenFields(fn: Node): Set<string> {
+  const out = new Set<string>();
+  for (const n of fn.descendantsOfType(['assignment', 'augmented_assignment', 'call'])) {
+    if (n.type !== 'call') {
+      const left = n.childForFieldName('left');
+      if (left?.type === 'attribute') out.add(left.childForFieldName('attribute')?.text ?? '');
+      continue;
+    }
+    const callee = n.childForFieldName('function');
+    const method = callee?.type === 'attribute' ? callee.childForFieldName('attribute')?.text : callee?.text;
+    const args = callArguments(n);
+    if (method === 'setattr') out.add((args.positional[1]?.text ?? '').replace(/^["']|["']$/g, ''));
+    else if (method === 'update' || method === 'create' || method === 'get_or_create' || method === 'update_or_create') for (const k of args.keywords.keys()) out.add(k);
+    else if (method === 'bulk_update') for (const item of (args.positional[1] ?? args.keywords.get('fields'))?.namedChildren ?? []) out.add(item.text.replace(/^["']|["']$/g, ''));
+  }
+  return out;
+}
+
+/**
+ * `filter(group="backlog", …).update(group="triage", is_triage=True)` where `is_triage` is a field an AddField
+ * earlier in this migration adds (review 50: plane `0063`): rolled back with a no-op, the AddField's reverse drops
+ * the column and the rows keep their new `group`; forward again, the filter finds none and the new column stays
+ * at its default. Null when none.
+ */
+export function movedOutOfFilter(op: Operation, units: readonly UnitFacts[], ctx: RuleContext): { field: string; added: string; line: number } | null {
+  const before = ctx.model.operations.slice(0, Math.max(0, ctx.model.operations.indexOf(op)));
+  const added = new Set(before.flatMap((o) => (o.args?.kind === 'AddField' && o.args.name ? [o.args.name] : [])));
+  if (added.size === 0) return null;
+  for (const f of units) {
+    for (const call of f.unit.node.descendantsOfType('call')) {
+      const fn = call.childForFieldName('function');
+      if (fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'update') continue;
+      const set = [...callArguments(call).keywords.keys()];
+      const fresh = set.find((k) => added.has(k));
+      if (!fresh) continue;
+      let filtered: string[] = [];
+      for (let n: Node | null = fn.childForFieldName('object'); n?.type === 'call'; n = n.childForFieldName('function')?.childForFieldName('object') ?? null) {
+        if (n.childForFieldName('function')?.childForFieldName('attribute')?.text === 'filter') filtered = filtered.concat([...callArguments(n).keywords.keys()].map((k) => k.split('__')[0] as string));
+      }
+      const field = set.find((k) => filtered.includes(k));
+      if (field) return { field, added: fresh, line: lineOf(call) };
+    }
+  }
+  return null;
+}
+
+/** `x = Model.objects.get(field=…)` followed by `x.field = …` in the same function; null when none. */
+export function lookupChanged(units: readonly UnitFacts[]): { field: string; line: number } | null {
+  for (const f of units) {
+    const assigns = f.unit.node.descendantsOfType('assignment');
+    for (const a of assigns) {
+      const left = a.childForFieldName('left');
+      const right = a.childForFieldName('right');
+      const fn = right?.type === 'call' ? right.childForFieldName('function') : null;
+      if (left?.type !== 'identifier' || fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'get' || !/\.(?:objects|_default_manager|_base_manager)\b/.test(fn.text)) continue;
+      // Looked up by a literal (`func="sequences.tasks.x"`), then given another value.
+      const keys = new Map([...callArguments(right as Node).keywords].filter(([k, v]) => !k.includes('__') && (v.type === 'string' || v.type === 'integer')).map(([k, v]) => [k, v.text]));
+      const changed = assigns.find((b) => {
+        const target = b.childForFieldName('left');
+        const field = target?.type === 'attribute' ? target.childForFieldName('attribute')?.text ?? '' : '';
+        return b.startIndex > a.endIndex && target?.type === 'attribute' && target.childForFieldName('object')?.text === left.text && keys.has(field) && keys.get(field) !== b.childForFieldName('right')?.text;
+      });
+      if (changed) return { field: changed.childForFieldName('left')?.childForFieldName('attribute')?.text ?? '', line: lineOf(a) };
+    }
+  }
+  return null;
+}
