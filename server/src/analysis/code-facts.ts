@@ -195,7 +195,7 @@ function receiverRoot(call: Node): string | null {
   return null;
 }
 
-const EXCEPTION_CLASS = /^[A-Z]\w*(?:Error|Exception|Warning)$/;
+const EXCEPTION_CLASS = /^(?:[A-Z]\w*)?(?:Error|Exception|Warning)$/;
 const OPAQUE_OK = /^(apps\.get_model|print|len|str|int|list|dict|set|tuple|range|enumerate|zip|sorted|getattr|setattr|hasattr|isinstance|super|min|max|any|all|bool|float|format|repr|sum|iter|next|map|filter|reversed|open|json\.\w+|logging\.\w+|logger\.\w+|time\.\w+|datetime\.\w+|timezone\.\w+|re\.\w+|math\.\w+|uuid\.\w+)$/;
 
 function computeFacts(unit: CodeUnit): UnitFacts {

@@ -199,12 +199,20 @@ export function analyseSql(sql: string): SqlStatement[] {
   });
 }
 
-/** The first table an existing-object DDL statement names, lower-cased, or null. */
+/** A table name as SQL writes it: bare, "double-quoted" or `backquoted` (MySQL, ClickHouse) parts, dotted. */
+const TABLE_NAME = String.raw`((?:"[^"]*"|\`[^\`]*\`|[A-Za-z0-9_.])+)`;
+const DDL_TABLE = [
+  new RegExp(String.raw`^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?${TABLE_NAME}`, 'i'),
+  new RegExp(String.raw`^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\b[\s\S]*?\bON\s+(?:ONLY\s+)?${TABLE_NAME}`, 'i'),
+  new RegExp(String.raw`^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:CONSTRAINT\s+)?TRIGGER\b[\s\S]*?\bON\s+${TABLE_NAME}`, 'i'),
+  new RegExp(String.raw`^\s*DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?${TABLE_NAME}`, 'i'),
+];
+
+/** The first table an existing-object DDL statement names, unquoted and lower-cased, or null. */
 export function ddlTable(code: string): string | null {
-  const m =
-    /^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?([A-Za-z0-9_."]+)/i.exec(code) ??
-    /^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\b[\s\S]*?\bON\s+(?:ONLY\s+)?([A-Za-z0-9_."]+)/i.exec(code) ??
-    /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:CONSTRAINT\s+)?TRIGGER\b[\s\S]*?\bON\s+([A-Za-z0-9_."]+)/i.exec(code) ??
-    /^\s*DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?([A-Za-z0-9_."]+)/i.exec(code);
-  return m?.[1] ? m[1].replace(/"/g, '').toLowerCase() : null;
+  for (const re of DDL_TABLE) {
+    const m = re.exec(code);
+    if (m?.[1]) return m[1].replace(/["`]/g, '').toLowerCase();
+  }
+  return null;
 }

@@ -6,9 +6,48 @@
  */
 import { twoReleaseDropFixes } from '../fixes/two-release-drop';
 import type { Rule } from './rule';
+import type { FieldSpec } from '../fields';
+import type { OperationSummary } from '../project/summary';
 import { reportSqlHazards } from './sql-hazards';
 import { dropLock } from './drop-column';
-import { goneFromStateBefore, runsAfterDeploy, tableLabel, walkSchema } from './schema-walk';
+import { goneFromStateBefore, runsAfterDeploy, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
+import { defaultTable } from '../project/state';
+import { fieldColumn } from '../fields';
+import type { ProjectRuleContext } from './rule';
+
+/**
+ * Whether a CreateModel later in the same migration makes a table of the same name with the same
+ * columns again (review 52: seqr `clickhouse_search/0041` deletes two models and creates them
+ * again to move their storage): code of the previous release finds the table and every column it
+ * names, so nothing it runs fails. Unknown columns on either side count as different.
+ */
+function tableRebuiltLater(ctx: ProjectRuleContext, step: SchemaStep): boolean {
+  const gone = step.start ?? step.before;
+  const table = gone ? defaultTable(gone) : undefined;
+  const app = ctx.view && ctx.file ? ctx.view.keyOf(ctx.file)?.app : undefined;
+  if (!gone || !table || !app) return false;
+  const columns = (fields: Iterable<[string, FieldSpec | null]>): string[] | null => {
+    const out: string[] = [];
+    for (const [name, spec] of fields) {
+      const column = spec ? fieldColumn(name, spec) : undefined;
+      if (column === undefined) return null;
+      out.push(column === null ? `m2m:${name}` : column);
+    }
+    return out.sort();
+  };
+  const before = columns(gone.fields);
+  if (!before) return false;
+  const ops = ctx.summary.operations;
+  for (let i = step.index + 1; i < ops.length; i++) {
+    const op = ops[i] as OperationSummary;
+    const a = op.args;
+    if (a?.kind !== 'CreateModel' || op.databaseEffect !== 'normal' || !a.model || !a.fields || a.options.dbTable === undefined) continue;
+    if ((a.options.dbTable ?? `${app}_${a.model.toLowerCase()}`).toLowerCase() !== table.toLowerCase()) continue;
+    const after = columns(a.fields);
+    return after !== null && after.join('\0') === before.join('\0');
+  }
+  return false;
+}
 
 export const dropTable: Rule = {
   meta: {
@@ -23,6 +62,7 @@ export const dropTable: Rule = {
       if (step.args.kind !== 'DeleteModel' || step.table !== 'existing') return;
       // Removed from the state a release ago (not renamed in this migration: the database had it under this name).
       if (step.start && goneFromStateBefore(ctx, step.model)) return;
+      if (tableRebuiltLater(ctx, step)) return;
       const { fixes, refusal } = twoReleaseDropFixes(ctx, step);
       ctx.report({
         range: step.op.range,
