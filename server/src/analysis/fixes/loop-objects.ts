@@ -165,9 +165,19 @@ export function rowModelOf(loop: LoopFacts, locals: Scope): string | null {
   if (walked) return walked;
   let fn: Node | null = loop.node.parent;
   while (fn && fn.type !== 'function_definition' && fn.type !== 'lambda') fn = fn.parent;
-  const iterable = loop.iterable ? unparen(loop.iterable) : null;
+  const iterable = loop.iterable ? passedThrough(unparen(loop.iterable)) : null;
   const named = iterable?.type === 'identifier' ? iterable.text : null;
   return fn && named ? queryModel(fn, named, locals) : null;
+}
+
+/** Calls that hand back the rows of their first argument as they are: a progress bar, a list of them. */
+const ROWS_AS_THEY_ARE = /^(?:tqdm(?:\.tqdm)?|list|iter|sorted|reversed)$/;
+
+/** `tqdm(notes, unit=" notes")`, `list(notes)` → `notes`; anything else as it is (review 52: seqr `0003`). */
+function passedThrough(n: Node): Node {
+  if (n.type !== 'call' || !ROWS_AS_THEY_ARE.test(n.childForFieldName('function')?.text ?? '')) return n;
+  const first = n.childForFieldName('arguments')?.namedChildren[0];
+  return first && first.type !== 'keyword_argument' && first.type !== 'list_splat' ? unparen(first) : n;
 }
 
 /**

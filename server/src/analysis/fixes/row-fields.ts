@@ -87,9 +87,11 @@ export function fieldListText(fields: readonly string[]): string {
   return fields.some((f) => f.startsWith(FIELD_NAMED_BY) || f.startsWith(FIELDS_LISTED_IN)) && fields.length > 1 ? `list(dict.fromkeys(${list}))` : list;
 }
 
-/** Why a bulk_update() of `written` would miss what save() writes besides (`content`, whose save() renders `_content_rendered`), or null. */
+/** Why a bulk_update() of `written` cannot stand for save(): it would miss what save() writes besides (`content`, whose save() renders `_content_rendered`), or a name is a many-to-many field; null when it can. */
 export function filledOnSave(known: ModelFields | null, written: readonly string[]): string | null {
   for (const name of written) {
+    // `row.tags = [...]` is no column: Django before 2.0 set the links at once, later ones raise (review 52: seqr `0003`).
+    if (known?.fields.get(name)?.relation?.kind === 'many-to-many') return `it assigns ${name}, a many-to-many field: a set() of its links, not a column bulk_update() can write`;
     const path = known?.fields.get(name)?.path;
     const other = path ? FILLS_ANOTHER_FIELD.get(path) : undefined;
     if (other) return `its save() renders ${name} (${path?.split('.').pop()}) into ${other(name)}, which bulk_update() of ${name} would leave as it was`;

@@ -490,7 +490,13 @@ export class ProjectView {
    * a base class that takes part in them. What the CLI's plain run asks before linting a file again with the view.
    */
   bulkWritesDiffer(file: string, app: string, model: string): boolean {
-    return this.multiTableChild(file, app, model) || this.outOfViewModel(file, app, model) || this.fillsAnotherField(file, app, model) || this.baseInTheWay(file, app, model) !== null;
+    return this.multiTableChild(file, app, model) || this.outOfViewModel(file, app, model) || this.fillsAnotherField(file, app, model) || this.hasManyToMany(file, app, model) || this.baseInTheWay(file, app, model) !== null;
+  }
+
+  /** The model has a many-to-many field: a loop that assigns it (`row.tags = [...]`) sets links, which bulk_update() cannot. */
+  hasManyToMany(file: string, app: string, model: string): boolean {
+    const known = this.modelFields(file, app, model);
+    return !!known && [...known.fields.values()].some((spec) => spec?.relation?.kind === 'many-to-many');
   }
 
   /** The model has a field whose save() fills in another (FILLS_ANOTHER_FIELD): bulk_update() of it alone would not. */
