@@ -78,6 +78,16 @@ const REFUSED: Record<string, string> = {
         pass`,
   'assigns nothing it can name': `    for order in Order.objects.all():
         order.save()`,
+  // Review 52 (seqr 0087, saleor order/0118): each line loads its order after the saves before it; a batch would lose increments.
+  'reads a field of an object several rows may reach, which it also changes': `    for line in Line.objects.all():
+        order = line.order
+        order.total += line.amount
+        order.save()`,
+  'copies a field of a reached object before changing it': `    for line in Line.objects.all():
+        order = line.order
+        order.name = order.code
+        order.code = line.code
+        order.save()`,
   'saves with an argument, falling back to a plain save() on TypeError': `    for order in Order.objects.all():
         order.total = 0
         try:
@@ -85,6 +95,18 @@ const REFUSED: Record<string, string> = {
         except TypeError:
             order.save()`,
 };
+
+describe('an object several rows may reach', () => {
+  it('keeps its rewrite when the loop writes it without reading what it changes', async () => {
+    const { findings } = await lint(wrap(`    for line in Line.objects.all():
+        order = line.order
+        order.total = line.amount
+        order.save()`));
+    const f = findings.find((x) => x.rule === 'unbatched-save-loop');
+    assert.ok(f && f.fixes.length > 0, JSON.stringify(f?.message));
+    assert.doesNotMatch(f.message, /several rows may reach/);
+  });
+});
 
 describe('a save() with arguments and a fallback', () => {
   const loop = (handler: string, fallback: string) => `from django.db import migrations
@@ -427,6 +449,9 @@ describe('"Batch this loop" on the loops the proven rewrite refuses', () => {
     'changes a related object': /No rewrite is offered: no field it changes on order can be read here, and bulk_update\(\) writes only the fields it is given\.$/,
     'assigns nothing it can name': /No rewrite is offered: no field it changes on order can be read here, and bulk_update\(\) writes only the fields it is given\.$/,
     // Linted alone, no unique constraint can be read: ignore_conflicts would insert duplicates (review 21).
+    // Each iteration loads the order after the saves before it; a batch loads every copy before any is written (review 52).
+    'reads a field of an object several rows may reach, which it also changes': /No rewrite is offered: several rows may reach the same order, and the loop reads order\.total, which it also changes: each iteration loads order after the saves before it, a batch before any is written\.$/,
+    'copies a field of a reached object before changing it': /No rewrite is offered: several rows may reach the same order, and the loop reads order\.code, which it also changes/,
     'uses get_or_create (needs a look-up per row)': /No rewrite is offered: get_or_create\(\) looks Line up by order, amount, and no unique constraint over them can be read here: without one, bulk_create\(ignore_conflicts=True\) would insert duplicates\.$/,
   };
   const NONE = new Set(Object.keys(NONE_SAID));
@@ -2008,7 +2033,7 @@ class Migration(migrations.Migration):
     for member in Member.objects.all():
         role, created = Role.objects.get_or_create(name=member.note)
         if not created:
-            role.name = role.name.upper()
+            role.name = member.note.upper()
             role.save()
 `,
     // A field class of another package given auto_now=True.

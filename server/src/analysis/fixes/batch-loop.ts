@@ -30,7 +30,7 @@ import { mayRepeatRows } from './repeated-rows';
 import { cascadeFree, deleteCalls } from './cascades';
 import { hideDoomed, relatedQueries } from './doomed-rows';
 import { catchingTry } from './rerun-safety';
-import { batchedFields, fieldListText, filledOnSave, savedValues } from './row-fields';
+import { batchedFields, readsWhatItWrites, fieldListText, filledOnSave, savedValues } from './row-fields';
 import { contribModelRef, linkRewrite } from './link-rows';
 import { rowUpdateRewrite } from './row-updates';
 import { multiTableRefusal, type MultiTable } from './multi-table';
@@ -269,6 +269,8 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       // manager may leave rows out) on the database the row came from (`.using(alias)`).
       const manager = isRow && walked ? walked.chain.manager : ROW_MANAGER;
       const repeat = isRow ? [] : [`${MARK} if several rows reach the same ${row}, the batch keeps one copy of it, not each change in turn`];
+      const rereads = isRow ? null : readsWhatItWrites(body, row);
+      if (rereads) return `several rows may reach the same ${row}, and the loop reads ${row}.${rereads}, which it also changes: each iteration loads ${row} after the saves before it, a batch before any is written`;
       // `profile.current_team.current_project`: a relation to the model itself loads another row of the table the batch writes.
       const selfRead = known?.selfRelated ? selfRelationRead(body, row, known.selfRelated) : null;
       if (selfRead) repeat.push(`${MARK} the loop reads ${selfRead}, another row of the table it writes: until a flush it does not see the changes batched so far`);

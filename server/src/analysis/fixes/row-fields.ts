@@ -98,3 +98,23 @@ export function filledOnSave(known: ModelFields | null, written: readonly string
   }
   return null;
 }
+
+/**
+ * A field of `row` — an object the loop reaches, not its own row — that the loop both reads and
+ * writes (`ind.display_name = ind.individual_id; ind.individual_id = …`), or null. Several rows may
+ * reach the same object, each loading it afresh: the original reads what an earlier iteration
+ * saved, a batch reads the table as it was before any flush (review 52: seqr `0087`).
+ */
+export function readsWhatItWrites(body: Node, row: string): string | null {
+  const written = new Set(assignedFields(body, row).fields);
+  for (const attr of body.descendantsOfType('attribute')) {
+    if (attr.childForFieldName('object')?.text !== row) continue;
+    const name = attr.childForFieldName('attribute')?.text;
+    if (!name || !written.has(name)) continue;
+    const parent = attr.parent;
+    // The target of a plain assignment is a write; `row.n += 1` reads it too.
+    if (parent?.type === 'assignment' && parent.childForFieldName('left')?.id === attr.id) continue;
+    return name;
+  }
+  return null;
+}
