@@ -21,6 +21,7 @@ import type { ImportedCallable } from '../imported-callables';
 import { asItems, asString, Evaluator, type Value } from '../values';
 import { parsesAsPython } from '../indentation';
 import { importedCodeOf } from '../imported-callables';
+import { emptiedModels } from '../emptied-models';
 
 export interface MigrationKey {
   app: string;
@@ -90,6 +91,8 @@ export interface OperationSummary {
    * project view reads it there (imported-code.ts).
    */
   importedCode?: ImportedCallable[];
+  /** RunPython whose forward code deletes every row of these models first thing (emptied-models.ts); absent when none. */
+  emptiedModels?: Array<{ app: string; model: string }>;
 }
 
 
@@ -241,7 +244,13 @@ function summarizeOperation(op: Operation, index: number | null, all: Operation[
     ...actsOnOf(op),
     ...importedFromOf(op, scope),
     ...importedCodeOf(op, scope, index !== null ? code : null),
+    ...emptiedOf(op, index !== null ? code : null),
   };
+}
+
+function emptiedOf(op: Operation, code: CodeIndex | null): { emptiedModels?: Array<{ app: string; model: string }> } {
+  const models = code && op.runPython && op.certain && op.branches.length === 0 ? emptiedModels(op, code) : [];
+  return models.length > 0 ? { emptiedModels: models } : {};
 }
 
 /** `{ importedFrom }` for an operation we do not know whose callee is a name the module imports. */

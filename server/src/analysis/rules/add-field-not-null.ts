@@ -12,7 +12,7 @@ import { addFieldFixes } from '../fixes/not-null-steps';
 import { djangoAtLeast, postgresqlAtLeast, type TargetDatabase } from '../target-database';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
-import { columnAtStart, defaultRestoredBySql, forVendor, hasColumn, tableDroppedLater, tableLabel, walkSchema } from './schema-walk';
+import { columnAtStart, defaultRestoredBySql, emptiedBefore, forVendor, hasColumn, renamedInThisMigration, tableDroppedLater, tableLabel, walkSchema } from './schema-walk';
 
 /** True when the column gets a database-level default that stays (Django 5.0's db_default). */
 function keepsDatabaseDefault(field: FieldSpec): boolean | undefined {
@@ -74,6 +74,10 @@ export const addFieldNotNull: Rule = {
       // Ghostwriter users/0013): old code's INSERTs name it and give it a value. Without a default the
       // ADD COLUMN itself still fails on a table with rows (edx-enterprise integrated_channel/0031).
       if (hasDefault && column && columnAtStart(step, column) === true) return;
+      // Without a default the ADD COLUMN fails only on rows: none where RunPython or TRUNCATE emptied the table first (review 52: seqr `0061`).
+      if (!hasDefault && table && emptiedBefore(ctx.summary, step, table)) return;
+      // A table this migration renamed: code still running knows it by its old name, and fails on the rename first (rename-table's finding; review 52: seqr `0070`).
+      if (hasDefault && table && renamedInThisMigration(ctx, step)) return;
       const name = args.name ?? 'the field';
       const alternative = djangoAtLeast(ctx.target, 5, 0)
         ? `add it with \`db_default=…\` (the default then stays in the database), or add it with \`null=True\`, backfill in batches, and make it NOT NULL in a later migration`

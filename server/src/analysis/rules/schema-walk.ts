@@ -393,6 +393,27 @@ export function tableDroppedLater(summary: MigrationSummary, step: SchemaStep): 
   return false;
 }
 
+/**
+ * Whether a RenameModel or AlterModelTable earlier in this migration gave the step's model the table
+ * it has now: a RenameModel renames the table only where the model had Django's default name for it.
+ */
+export function renamedInThisMigration(ctx: ProjectRuleContext, step: SchemaStep): boolean {
+  const ops = ctx.summary.operations;
+  // Back from the step: the names the model had earlier in the migration (plane `0114` moves the table, then renames the model).
+  let name = step.model;
+  for (let i = step.index - 1; i >= 0 && name; i--) {
+    const op = ops[i] as OperationSummary;
+    const a = op.args;
+    if (op.databaseEffect !== 'normal' || !a) continue;
+    if (a.kind === 'AlterModelTable' && a.model?.toLowerCase() === name && a.table !== undefined) return true;
+    if (a.kind !== 'RenameModel' || a.newName?.toLowerCase() !== name || !a.model) continue;
+    name = a.model.toLowerCase();
+    const old = ctx.view && ctx.file ? ctx.view.modelBefore(ctx.file, name, 'database') : 'unknown';
+    if (typeof old !== 'string' && old.options.dbTable === null) return true;
+  }
+  return false;
+}
+
 /** `TRUNCATE [TABLE] [ONLY] a, b …`: the tables it empties, as written. */
 const TRUNCATE = /^\s*TRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?([^;]+)/i;
 
@@ -411,12 +432,16 @@ export function truncatedTables(sql: string): string[] {
 }
 
 /**
- * Whether RunSQL earlier in the same migration empties `table` (`TRUNCATE rates_to_usage`): an index built
- * on it afterwards covers no row (review 50: koku `reporting/0353` truncates, then builds two indexes).
+ * Whether an operation earlier in the same migration empties `table`: RunSQL `TRUNCATE rates_to_usage`
+ * (review 50: koku `reporting/0353` truncates, then builds two indexes), or RunPython that deletes every
+ * row of the model first thing. An index built or a NOT NULL column added afterwards meets no row.
  */
 export function emptiedBefore(summary: MigrationSummary, step: SchemaStep, table: string): boolean {
   const ops = summary.operations.slice(0, step.index);
-  return ops.some((op) => op.specName === 'RunSQL' && op.certain && op.branches.length === 0 && (op.sql ?? []).some((sql) => truncatedTables(sql).includes(table.toLowerCase())));
+  if (ops.some((op) => op.specName === 'RunSQL' && op.certain && op.branches.length === 0 && (op.sql ?? []).some((sql) => truncatedTables(sql).includes(table.toLowerCase())))) return true;
+  // RunPython that deletes every row of the model first thing (review 52: seqr `reference_data/0007`, `0061`).
+  const app = step.before?.app ?? step.start?.app;
+  return !!app && ops.some((op) => op.emptiedModels?.some((m) => m.app === app && m.model === step.model));
 }
 
 /** `ALTER TABLE t RENAME TO …` or `DROP TABLE t`: the table of that name is no longer the one the state has. */
