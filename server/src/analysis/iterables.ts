@@ -93,6 +93,10 @@ export function isBoundedIterable(node: Node | null, scope: Scope, boundedNames:
         return !!counted && args.positional.length === 1 && again(counted);
       }
       if (WRAPPERS.has(name)) return args.positional.length > 0 && args.positional.every((a) => again(a));
+      // `getattr(settings, "LANGUAGES", {})` is `settings.LANGUAGES` with a fallback the code fixes (review 52: oioioi `programs/0009`).
+      if (name === 'getattr' && args.positional.length >= 2 && args.positional[0]?.text === 'settings' && args.positional[1]?.type === 'string') {
+        return args.positional.length === 2 || again(args.positional[2] as Node);
+      }
       if (SCHEMA_SIZED.test(name)) return true;
       if (fn.type === 'attribute') {
         const method = fn.childForFieldName('attribute')?.text ?? '';
