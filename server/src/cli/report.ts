@@ -58,12 +58,14 @@ export function assumedDatabaseNote(
   const rules = new Set<string>();
   let count = 0;
   let assumed: { target: TargetDatabase; djangoFrom?: string; postgresqlFrom?: string } | null = null;
+  const files = new Set<string>();
   for (const f of report.files) {
     const s = settingsOf(f.file);
     if (!s || s.databaseSet) continue;
     for (const x of f.findings) {
       if (!ruleById(x.rule)?.meta.followsDatabase) continue;
       rules.add(x.rule);
+      files.add(f.file);
       count++;
       assumed ??= s;
     }
@@ -79,7 +81,8 @@ export function assumedDatabaseNote(
       : `PostgreSQL ${assumed.target.postgresqlVersion} with Django ${major}.${minor}, the defaults`;
   return (
     `${count === 1 ? '1 finding' : `${count} findings`} (${[...rules].sort().join(', ')}) ${count === 1 ? 'assumes' : 'assume'} the project deploys to ` +
-    `${versions}: the settings of ${count === 1 ? 'its file name' : 'their files name'} no database. ` +
+    `${versions}: no \`database\` in [tool.migration-guard] covers ${count === 1 ? 'the file it comes from' : files.size === 1 ? 'the file they come from' : 'the files they come from'} (the project's Django settings are not read). ` +
+    "Their wording and their fixes follow that database: a fix's SQL may fail on another (a test run on SQLite, say). " +
     'Say which in [tool.migration-guard]: database = "postgresql", "mysql" or "sqlite" (and postgresql-version, django-version), and this note goes away.'
   );
 }
