@@ -22,7 +22,7 @@ import { RULE_IDS, RULES, ruleById } from './rules';
 import { ruleEnabled, type ReportedFinding, type Rule, type RuleContext } from './rules/rule';
 import { syntaxErrorFinding } from './rules/syntax-error';
 import { DEFAULT_TARGET_DATABASE, type TargetDatabase } from './target-database';
-import { withoutUnrunnableFixes } from './fixes/django-features';
+import { withoutPostgresOnlyFixes, withoutUnrunnableFixes } from './fixes/django-features';
 import { LineReader, parseSuppressions, suppressionEdit, suppressionFor, type Suppression } from './suppressions';
 import type { Finding, Position, RuleSetting, Severity } from './types';
 
@@ -200,7 +200,7 @@ export function projectFindings(summary: MigrationSummary, options: LintOptions 
     if (!rule.checkProject || !ruleEnabled(rule.meta, settings[rule.meta.id])) continue;
     const reported: ReportedFinding[] = [];
     const target = options.target ?? DEFAULT_TARGET_DATABASE;
-    rule.checkProject({ summary, source, view: options.project?.view ?? null, file: options.project?.file ?? null, target, report: (f) => reported.push(withoutUnrunnableFixes(f, target.djangoVersion)) });
+    rule.checkProject({ summary, source, view: options.project?.view ?? null, file: options.project?.file ?? null, target, report: (f) => reported.push(withoutPostgresOnlyFixes(withoutUnrunnableFixes(f, target.djangoVersion), target, rule.meta.followsDatabase === true)) });
     collect(rule.meta.id, reported, findings, rule.meta.defaultSeverity);
   }
   return findings;

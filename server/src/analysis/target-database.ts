@@ -15,6 +15,12 @@ export interface TargetDatabase {
   postgresqlVersion: number;
   /** Django's version as [major, minor]. */
   djangoVersion: readonly [number, number];
+  /**
+   * Set when the database is assumed (no `database` setting) and the project's Django settings name
+   * another (config/database-hints.ts): the migrations run there too, so fixes that write one
+   * database's SQL are withheld.
+   */
+  otherDatabase?: { vendor: string; from: string };
 }
 
 export const DEFAULT_TARGET_DATABASE: TargetDatabase = {
@@ -64,5 +70,9 @@ export function postgresqlAtLeast(target: TargetDatabase, major: number): boolea
 export function bulkCreateKeysMissing(target: TargetDatabase): string | null {
   if (target.vendor === 'mysql') return 'bulk_create() gives the new rows no primary keys on MySQL';
   if (target.vendor === 'sqlite' && !djangoAtLeast(target, 4, 0)) return 'bulk_create() gives the new rows no primary keys on SQLite before Django 4.0';
+  // Assumed PostgreSQL, but the project's settings name another database its migrations run on too (review 52: Nitrate defaults to MySQL).
+  const other = target.otherDatabase;
+  if (other?.vendor === 'mysql') return 'bulk_create() gives the new rows no primary keys on MySQL, which the project\'s settings name';
+  if (other?.vendor === 'sqlite' && !djangoAtLeast(target, 4, 0)) return 'bulk_create() gives the new rows no primary keys on SQLite before Django 4.0, which the project\'s settings name';
   return null;
 }

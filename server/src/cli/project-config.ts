@@ -101,7 +101,7 @@ export class ConfigResolver {
    */
   forDirectory(dir: string, fallbackRoot: string): ResolvedConfig {
     const project = this.explicit ?? this.cache.configFor(dir, fallbackRoot);
-    const key = `${project.file ?? `\0${fallbackRoot}`}\0${project.djangoFrom ?? ''}\0${project.postgresqlFrom ?? ''}`;
+    const key = `${project.file ?? `\0${fallbackRoot}`}\0${project.djangoFrom ?? ''}\0${project.postgresqlFrom ?? ''}\0${project.settings.otherDatabase?.from ?? ''}`;
     const known = this.byKey.get(key);
     if (known) return known;
     for (const problem of project.problems) this.warn(problem);

@@ -50,6 +50,8 @@ export function findingsExitCode(report: RunReport, failOn: FailOn): 0 | 1 {
  * Null when there is nothing to say. `settingsOf` gives a reported file's target and whether its
  * pyproject.toml set `database`.
  */
+const VENDOR_NAMES: Readonly<Record<string, string>> = { sqlite: 'SQLite', mysql: 'MySQL', oracle: 'Oracle' };
+
 export function assumedDatabaseNote(
   report: RunReport,
   settingsOf: (file: string) => { target: TargetDatabase; databaseSet: boolean; djangoFrom?: string; postgresqlFrom?: string } | undefined,
@@ -81,8 +83,10 @@ export function assumedDatabaseNote(
       : `PostgreSQL ${assumed.target.postgresqlVersion} with Django ${major}.${minor}, the defaults`;
   return (
     `${count === 1 ? '1 finding' : `${count} findings`} (${[...rules].sort().join(', ')}) ${count === 1 ? 'assumes' : 'assume'} the project deploys to ` +
-    `${versions}: no \`database\` in [tool.migration-guard] covers ${count === 1 ? 'the file it comes from' : files.size === 1 ? 'the file they come from' : 'the files they come from'} (the project's Django settings are not read). ` +
-    "Their wording and their fixes follow that database: a fix's SQL may fail on another (a test run on SQLite, say). " +
+    `${versions}: no \`database\` is set in [tool.migration-guard] for ${count === 1 ? 'the file it comes from' : files.size === 1 ? 'the file they come from' : 'the files they come from'}. ` +
+    (assumed.target.otherDatabase
+      ? `The project's Django settings also name ${VENDOR_NAMES[assumed.target.otherDatabase.vendor] ?? assumed.target.otherDatabase.vendor} (${shown(assumed.target.otherDatabase.from)}): its migrations run there too, so no fix writing PostgreSQL's SQL is offered. `
+      : "Their wording and their fixes follow that database: a fix's SQL may fail on another (a test run on SQLite, say). ") +
     'Say which in [tool.migration-guard]: database = "postgresql", "mysql" or "sqlite" (and postgresql-version, django-version), and this note goes away.'
   );
 }

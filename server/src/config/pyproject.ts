@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DjangoPins } from './django-pin';
+import { DatabaseHints } from './database-hints';
 import { parse as parseToml } from 'smol-toml';
 import { parseSettings, type PartialSettings } from './settings';
 
@@ -28,6 +29,7 @@ export class PyprojectCache {
   private readonly byFile = new Map<string, { mtimeMs: number; config: ProjectConfig }>();
   private readonly absent = new Set<string>();
   private readonly pins = new DjangoPins();
+  private readonly hints = new DatabaseHints();
 
   /**
    * The nearest pyproject.toml at or above `dir` (not above `stop`, when given) that has a
@@ -78,6 +80,9 @@ export class PyprojectCache {
     if (pin) config = { ...config, settings: { ...config.settings, djangoVersion: pin.version }, djangoFrom: pin.from };
     const postgres = config.settings.postgresqlVersion === undefined && (config.settings.database ?? 'postgresql') === 'postgresql' ? this.pins.postgresFor(dir, stop) : null;
     if (postgres) config = { ...config, settings: { ...config.settings, postgresqlVersion: postgres.version }, postgresqlFrom: postgres.from };
+    // Not above the project: its pyproject.toml's folder, else the folder being checked.
+    const other = config.settings.database === undefined ? this.hints.otherFor(dir, stop ?? config.root) : null;
+    if (other) config = { ...config, settings: { ...config.settings, otherDatabase: other } };
     return config;
   }
 
@@ -101,6 +106,7 @@ export class PyprojectCache {
     this.byFile.clear();
     this.absent.clear();
     this.pins.clear();
+    this.hints.clear();
   }
 }
 

@@ -34,6 +34,8 @@ export interface Settings {
   postgresqlVersion: number;
   /** Django's version as [major, minor]. */
   djangoVersion: readonly [number, number];
+  /** Not a setting of its own: another database the project's Django settings name while `database` is not set (database-hints.ts). */
+  otherDatabase?: { vendor: string; from: string };
 }
 
 export type PartialSettings = Partial<Omit<Settings, 'rules'>> & { rules?: Record<string, RuleSetting> };
@@ -79,8 +81,8 @@ export function defaultSettings(): Settings {
 }
 
 /** The target database the settings describe, as the analysis takes it. */
-export function targetOf(settings: Pick<Settings, 'database' | 'postgresqlVersion' | 'djangoVersion'>): TargetDatabase {
-  return { vendor: settings.database, postgresqlVersion: settings.postgresqlVersion, djangoVersion: settings.djangoVersion };
+export function targetOf(settings: Pick<Settings, 'database' | 'postgresqlVersion' | 'djangoVersion' | 'otherDatabase'>): TargetDatabase {
+  return { vendor: settings.database, postgresqlVersion: settings.postgresqlVersion, djangoVersion: settings.djangoVersion, ...(settings.otherDatabase ? { otherDatabase: settings.otherDatabase } : {}) };
 }
 
 const RULE_SETTINGS: readonly string[] = ['off', 'default', ...SEVERITIES];
@@ -198,7 +200,12 @@ export function mergeSettings(...layers: PartialSettings[]): Settings {
     if (layer.migrationModules !== undefined && Object.keys(layer.migrationModules).length > 0) out.migrationModules = { ...layer.migrationModules };
     if (layer.baseline !== undefined) out.baseline = layer.baseline;
     if (layer.maxFileSize !== undefined) out.maxFileSize = layer.maxFileSize;
-    if (layer.database !== undefined) out.database = layer.database;
+    if (layer.otherDatabase !== undefined) out.otherDatabase = layer.otherDatabase;
+    // A database named in the settings ends the guess the other hint was for.
+    if (layer.database !== undefined) {
+      out.database = layer.database;
+      delete out.otherDatabase;
+    }
     if (layer.postgresqlVersion !== undefined) out.postgresqlVersion = layer.postgresqlVersion;
     if (layer.djangoVersion !== undefined) out.djangoVersion = layer.djangoVersion;
   }

@@ -6,6 +6,8 @@
  */
 import type { ReportedFinding } from '../rules/rule';
 import type { TextEdit } from '../types';
+import type { TargetDatabase } from '../target-database';
+import { basename } from 'node:path';
 
 const NEEDS: ReadonlyArray<{ pattern: RegExp; what: string; since: readonly [number, number] }> = [
   { pattern: /\.bulk_update\(/, what: 'bulk_update()', since: [2, 2] },
@@ -50,4 +52,29 @@ export function withoutUnrunnableFixes(f: ReportedFinding, django: readonly [num
   });
   if (fixes.length === f.fixes.length) return f;
   return { ...f, fixes, message: `${f.message} The fix "${dropped ?? ''}" is not offered: ${why ?? ''}.` };
+}
+
+/** What only PostgreSQL runs: raw SQL written for it (whole, or words added to the project's own), and django.contrib.postgres's operations. */
+const POSTGRES_ONLY = /\bRunSQL\(|\b(?:AddIndexConcurrently|RemoveIndexConcurrently|AddConstraintNotValid|ValidateConstraint)\b|django\.contrib\.postgres|\bCONCURRENTLY\b|\bNOT\s+VALID\b|\bVALIDATE\s+CONSTRAINT\b/i;
+
+/**
+ * `f` without the fixes that only PostgreSQL runs, when PostgreSQL is assumed and the project's
+ * Django settings name another database (target.otherDatabase): its migrations run there too, and
+ * those fixes would stop them (review 52: oioioi's test suite migrates on SQLite; Nitrate defaults
+ * to MySQL). The message of a finding worded for a database (`followsDatabase`), or of one that
+ * lost a fix, says so and how to have them — whether or not this run computed fixes.
+ */
+export function withoutPostgresOnlyFixes(f: ReportedFinding, target: TargetDatabase, followsDatabase: boolean): ReportedFinding {
+  const other = target.otherDatabase;
+  if (!other || target.vendor !== 'postgresql') return f;
+  const texts = (fix: NonNullable<ReportedFinding['fixes']>[number]) => [...fix.edits.map((e) => e.newText), ...(fix.creates ?? []).map((c) => c.text), ...(fix.elsewhere?.edits ?? []).map((e) => e.newText)];
+  const fixes = (f.fixes ?? []).filter((fix) => !texts(fix).some((t) => POSTGRES_ONLY.test(t)));
+  const dropped = fixes.length !== (f.fixes ?? []).length;
+  if (!dropped && !followsDatabase) return f;
+  const name = other.vendor === 'sqlite' ? 'SQLite' : other.vendor === 'mysql' ? 'MySQL' : 'Oracle';
+  return {
+    ...f,
+    ...(f.fixes ? { fixes } : {}),
+    message: `${f.message} (PostgreSQL assumed; the project's settings also name ${name} (${basename(other.from)}), where its migrations run too: no fix writing PostgreSQL's SQL is offered. Set database in [tool.migration-guard] to say which.)`,
+  };
 }

@@ -1,0 +1,116 @@
+/**
+ * Other databases a project's own Django settings name, read (never run) from the settings files in
+ * the folders above a migration: `settings.py`, `*_settings.py`, `settings_*.py`, the modules of a
+ * `settings/` package. When no `database` is set in [tool.migration-guard], the rules assume
+ * PostgreSQL; a project whose settings also name SQLite or MySQL runs its migrations there too (its
+ * tests, a developer's machine, another deployment), where the PostgreSQL a fix writes fails (review
+ * 52: oioioi's tests migrate on SQLite, Nitrate defaults to MySQL). Only engines spelled out count
+ * (`django.db.backends.sqlite3`, `django.contrib.gis.db.backends.mysql`).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { DatabaseVendor } from '../analysis/target-database';
+
+/** A database other than the assumed one, and the settings file that names it. */
+export interface OtherDatabase {
+  vendor: Exclude<DatabaseVendor, 'postgresql'> | 'oracle';
+  from: string;
+}
+
+const ENGINE = /\bdjango(?:\.contrib\.gis)?\.db\.backends\.(sqlite3|spatialite|mysql|oracle)\b/;
+const SETTINGS_FILE = /^(?:settings|local_settings|\w+_settings|settings_\w+)\.py$/;
+/** A settings file is small; a large one is not read. */
+const MAX_SETTINGS_FILE = 256 * 1024;
+/** Files of a `settings/` package read, at most. */
+const MAX_PACKAGE_FILES = 20;
+
+function vendorOf(engine: string): OtherDatabase['vendor'] {
+  return engine === 'sqlite3' || engine === 'spatialite' ? 'sqlite' : engine === 'mysql' ? 'mysql' : 'oracle';
+}
+
+export class DatabaseHints {
+  private readonly byDir = new Map<string, OtherDatabase | null>();
+
+  /** The first other database named by a settings file in `dir` or a folder above it (not above `stop`), or null. */
+  otherFor(dir: string, stop?: string): OtherDatabase | null {
+    const seen: string[] = [];
+    let found: OtherDatabase | null = null;
+    for (let d = dir; ; d = dirname(d)) {
+      const cached = this.byDir.get(d);
+      if (cached !== undefined) {
+        found = cached;
+        break;
+      }
+      seen.push(d);
+      found = namedIn(d);
+      // Never above `stop`; a folder outside it is looked at alone.
+      if (found || d === stop || dirname(d) === d || (stop !== undefined && !d.startsWith(stop))) break;
+    }
+    for (const d of seen) this.byDir.set(d, found);
+    return found;
+  }
+
+  clear(): void {
+    this.byDir.clear();
+  }
+}
+
+/** Folders of a directory looked into for settings files, at most (a project's root holds a few dozen). */
+const MAX_CHILD_FOLDERS = 64;
+const SKIPPED_FOLDER = /^(?:\.|node_modules$|venv$|env$|site-packages$|__pycache__$|migrations$|static$|media$|docs?$|tests?$)/;
+
+/**
+ * The other database named by the settings files in `dir` (its own, those of a `settings/` package in
+ * it) or in a folder just below it: a project's settings usually sit in a package beside its apps
+ * (`mysite/settings.py` next to `shop/migrations`), below a folder above the migration. Null when none.
+ */
+function namedIn(dir: string): OtherDatabase | null {
+  const names = listing(dir);
+  if (!names) return null;
+  const own = settingsFiles(dir, names);
+  const found = firstNamed(own);
+  if (found) return found;
+  const children = names.filter((n) => !SKIPPED_FOLDER.test(n) && !n.includes('.')).slice(0, MAX_CHILD_FOLDERS);
+  for (const child of children.sort()) {
+    const path = join(dir, child);
+    const inner = listing(path);
+    if (inner) {
+      const hit = firstNamed(settingsFiles(path, inner));
+      if (hit) return hit;
+    }
+  }
+  return null;
+}
+
+function listing(dir: string): string[] | null {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return null;
+  }
+}
+
+/** The settings files of `dir` (listed as `names`): its own and its `settings/` package's. */
+function settingsFiles(dir: string, names: readonly string[]): string[] {
+  const files = names.filter((n) => SETTINGS_FILE.test(n)).map((n) => join(dir, n));
+  if (names.includes('settings')) {
+    const inner = listing(join(dir, 'settings'));
+    if (inner) files.push(...inner.filter((n) => n.endsWith('.py')).slice(0, MAX_PACKAGE_FILES).map((n) => join(dir, 'settings', n)));
+  }
+  return files.sort();
+}
+
+function firstNamed(files: readonly string[]): OtherDatabase | null {
+  for (const file of files) {
+    try {
+      if (statSync(file).size > MAX_SETTINGS_FILE) continue;
+      // A line commented out names nothing the project runs.
+      const text = readFileSync(file, 'utf8').split('\n').filter((line) => !/^\s*#/.test(line)).join('\n');
+      const m = ENGINE.exec(text);
+      if (m?.[1]) return { vendor: vendorOf(m[1]), from: file };
+    } catch {
+      // unreadable: as if absent
+    }
+  }
+  return null;
+}

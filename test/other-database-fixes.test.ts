@@ -1,0 +1,81 @@
+/**
+ * With no `database` set, the rules assume PostgreSQL. When the project's own Django settings name
+ * another database (SQLite for its tests, MySQL as a default), its migrations run there too, and a
+ * fix that writes PostgreSQL's SQL would stop them (review 52: oioioi's test suite migrates on
+ * SQLite, Nitrate defaults to MySQL): such fixes are withheld, saying why and how to have them, and
+ * setting `database` brings them back.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { jsonFindings, runCli, TempDirs, writeFileIn } from './helpers/cli';
+
+const INITIAL = `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel(name="Ticket", fields=[("id", models.AutoField(primary_key=True)), ("code", models.CharField(max_length=20)), ("old", models.IntegerField(null=True))]),
+    ]
+`;
+
+const SECOND = `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("desk", "0001_initial")]
+    operations = [
+        migrations.AddIndex(model_name="ticket", index=models.Index(fields=["code"], name="ticket_code_idx")),
+    ]
+`;
+
+const SQLITE_SETTINGS = `import os
+
+DATABASES = {
+    "default": {
+        "ENGINE": os.environ.get("DESK_DB_ENGINE", "django.db.backends.sqlite3"),
+        "NAME": "desk.db",
+    }
+}
+`;
+
+const POSTGRES_SETTINGS = `# DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "desk.db"}}
+DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "desk"}}
+`;
+
+const temps = new TempDirs();
+after(() => temps.removeAll());
+
+function project(settings: string, pyproject?: string): string {
+  const root = temps.make('mg-other-db-');
+  writeFileIn(join(root, 'desk/__init__.py'), '');
+  writeFileIn(join(root, 'desk/migrations/__init__.py'), '');
+  writeFileIn(join(root, 'desk/migrations/0001_initial.py'), INITIAL);
+  writeFileIn(join(root, 'desk/migrations/0002_code_index.py'), SECOND);
+  writeFileIn(join(root, 'deskproject/settings/__init__.py'), '');
+  writeFileIn(join(root, 'deskproject/settings/test.py'), settings);
+  if (pyproject) writeFileIn(join(root, 'pyproject.toml'), pyproject);
+  return root;
+}
+
+const index = (root: string) => jsonFindings(runCli(['check', '--no-cache', '--format', 'json', '.'], root)).find((f) => f.rule === 'add-index-not-concurrent');
+
+describe('fixes when the project\'s settings name another database', () => {
+  it('withholds the index fix (PostgreSQL only) and says why, in the finding and in the note', () => {
+    const root = project(SQLITE_SETTINGS);
+    assert.match(index(root)?.message ?? '', /\(PostgreSQL assumed; the project's settings also name SQLite \(test\.py\), where its migrations run too: no fix writing PostgreSQL's SQL is offered\./);
+    const diff = runCli(['check', '--no-cache', '--unsafe-fixes', '--diff', '.'], root);
+    assert.doesNotMatch(diff.stdout, /AddIndexConcurrently|CONCURRENTLY/, diff.stdout);
+    const note = runCli(['check', '--no-cache', '.'], root).stderr;
+    assert.match(note, /The project's Django settings also name SQLite \(deskproject\/settings\/test\.py\): its migrations run there too/);
+  });
+
+  it('offers it once the project says it runs on PostgreSQL, or when the other engine is only in a comment', () => {
+    for (const root of [project(SQLITE_SETTINGS, '[tool.migration-guard]\ndatabase = "postgresql"\n'), project(POSTGRES_SETTINGS)]) {
+      assert.doesNotMatch(index(root)?.message ?? '', /PostgreSQL assumed/);
+      const diff = runCli(['check', '--no-cache', '--unsafe-fixes', '--diff', '.'], root);
+      assert.match(diff.stdout, /AddIndexConcurrently|CONCURRENTLY/, diff.stdout + diff.stderr);
+    }
+  });
+});
