@@ -131,7 +131,8 @@ function modelSource(recv: Node, loop: LoopFacts, body: Node, locals: Scope, loo
   if (!chain || chain.manager !== oneLine(recv.text) || usesLoopNames(recv, loop, body)) return 'it creates through a related manager or a model the loop picks per row';
   return {
     build: (keywords) => `${chain.model}(${keywords.join(', ')})`,
-    key: () => `${chain.model}._meta.get_field(${pythonString(field)}).attname`,
+    // get_field() knows no `pk` alias (review 53: askbot `0006`, FieldDoesNotExist): the primary key is `_meta.pk`.
+    key: () => (field === 'pk' ? `${chain.model}._meta.pk.attname` : `${chain.model}._meta.get_field(${pythonString(field)}).attname`),
     manager: () => chain.manager,
     fixed,
     notes: [],
