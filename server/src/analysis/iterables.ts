@@ -37,6 +37,11 @@ export function isBoundedIterable(node: Node | null, scope: Scope, boundedNames:
       const [a, , b] = n.namedChildren;
       return !!a && !!b && again(a) && again(b);
     }
+    // `ADMIN_ROLES + MOD_ROLES`: two fixed collections joined (review 53: askbot `0014`).
+    case 'binary_operator': {
+      const op = n.childForFieldName('operator')?.text;
+      return (op === '+' || op === '|') && again(n.childForFieldName('left')) && again(n.childForFieldName('right'));
+    }
     case 'identifier': {
       if (CONSTANT.test(n.text) || boundedNames.has(n.text)) return true;
       const passed = parameterArguments(n);
