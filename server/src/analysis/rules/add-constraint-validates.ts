@@ -43,8 +43,18 @@ function sameInTheDatabase(a: FieldSpec, b: FieldSpec): boolean {
   const known = <T>(x: T | undefined, y: T | undefined): boolean => x !== undefined && y !== undefined && x === y;
   return (
     known(a.null, b.null) && known(a.dbIndex, b.dbIndex) && known(a.unique, b.unique) && known(a.primaryKey, b.primaryKey) &&
-    (a.dbColumn ?? null) === (b.dbColumn ?? null) && sameTarget(ra, rb) && ra.dbConstraint === rb.dbConstraint
+    (a.dbColumn ?? null) === (b.dbColumn ?? null) && sameTarget(ra, rb) && ra.dbConstraint === rb.dbConstraint &&
+    // A default given or taken away alters the field too, and with it the constraint goes and comes back
+    // (review 53: CantusDB `0004`); the preview then says what Django runs.
+    sameValue(a.default, b.default) && sameValue(a.dbDefault, b.dbDefault)
   );
+}
+
+/** Two defaults as read: both absent, or both read and the same. Unknown is not the same. */
+function sameValue(x: FieldSpec['default'], y: FieldSpec['default']): boolean {
+  if (x === undefined || y === undefined) return false;
+  if (x === 'NOT_PROVIDED' || y === 'NOT_PROVIDED') return x === y;
+  return JSON.stringify(x) === JSON.stringify(y);
 }
 
 export const addConstraintValidates: Rule = {
