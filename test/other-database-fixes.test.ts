@@ -71,6 +71,13 @@ describe('fixes when the project\'s settings name another database', () => {
     assert.match(note, /The project's Django settings also name SQLite \(deskproject\/settings\/test\.py\): its migrations run there too/);
   });
 
+  it('reads a database URL given as a default, in a config package (review 53: coldfront config/database.py)', () => {
+    const root = project('');
+    writeFileIn(join(root, 'deskproject/config/__init__.py'), '');
+    writeFileIn(join(root, 'deskproject/config/database.py'), 'import environ\n\nENV = environ.Env()\nDATABASES = {"default": ENV.db_url(var="DB_URL", default="sqlite:///desk.db")}\n');
+    assert.match(index(root)?.message ?? '', /the project's settings also name SQLite \(database\.py\)/);
+  });
+
   it('offers it once the project says it runs on PostgreSQL, or when the other engine is only in a comment', () => {
     for (const root of [project(SQLITE_SETTINGS, '[tool.migration-guard]\ndatabase = "postgresql"\n'), project(POSTGRES_SETTINGS)]) {
       assert.doesNotMatch(index(root)?.message ?? '', /PostgreSQL assumed/);

@@ -5,7 +5,8 @@
  * PostgreSQL; a project whose settings also name SQLite or MySQL runs its migrations there too (its
  * tests, a developer's machine, another deployment), where the PostgreSQL a fix writes fails (review
  * 52: oioioi's tests migrate on SQLite, Nitrate defaults to MySQL). Only engines spelled out count
- * (`django.db.backends.sqlite3`, `django.contrib.gis.db.backends.mysql`).
+ * (`django.db.backends.sqlite3`, `django.contrib.gis.db.backends.mysql`, a `"sqlite:///…"` URL given as a
+ * default: review 53, coldfront's `config/database.py`).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,7 +18,8 @@ export interface OtherDatabase {
   from: string;
 }
 
-const ENGINE = /\bdjango(?:\.contrib\.gis)?\.db\.backends\.(sqlite3|spatialite|mysql|oracle)\b/;
+/** An engine spelled out, or a database URL (dj-database-url, django-environ) written as a default: `"sqlite:///…"`, `'mysql://…'`. */
+const ENGINE = /\bdjango(?:\.contrib\.gis)?\.db\.backends\.(sqlite3|spatialite|mysql|oracle)\b|["'](sqlite|spatialite|mysql|mysql2|mysqlgis|oracle|oraclegis):\/\//;
 const SETTINGS_FILE = /^(?:settings|local_settings|\w+_settings|settings_\w+)\.py$/;
 /** A settings file is small; a large one is not read. */
 const MAX_SETTINGS_FILE = 256 * 1024;
@@ -25,7 +27,7 @@ const MAX_SETTINGS_FILE = 256 * 1024;
 const MAX_PACKAGE_FILES = 20;
 
 function vendorOf(engine: string): OtherDatabase['vendor'] {
-  return engine === 'sqlite3' || engine === 'spatialite' ? 'sqlite' : engine === 'mysql' ? 'mysql' : 'oracle';
+  return engine.startsWith('sqlite') || engine === 'spatialite' ? 'sqlite' : engine.startsWith('mysql') ? 'mysql' : 'oracle';
 }
 
 export class DatabaseHints {
@@ -93,9 +95,11 @@ function listing(dir: string): string[] | null {
 /** The settings files of `dir` (listed as `names`): its own and its `settings/` package's. */
 function settingsFiles(dir: string, names: readonly string[]): string[] {
   const files = names.filter((n) => SETTINGS_FILE.test(n)).map((n) => join(dir, n));
-  if (names.includes('settings')) {
-    const inner = listing(join(dir, 'settings'));
-    if (inner) files.push(...inner.filter((n) => n.endsWith('.py')).slice(0, MAX_PACKAGE_FILES).map((n) => join(dir, 'settings', n)));
+  // A `settings/` package, or a `config/` one that holds the settings split by topic (coldfront's `config/database.py`).
+  for (const pkg of ['settings', 'config']) {
+    if (!names.includes(pkg)) continue;
+    const inner = listing(join(dir, pkg));
+    if (inner) files.push(...inner.filter((n) => n.endsWith('.py')).slice(0, MAX_PACKAGE_FILES).map((n) => join(dir, pkg, n)));
   }
   return files.sort();
 }
@@ -107,7 +111,8 @@ function firstNamed(files: readonly string[]): OtherDatabase | null {
       // A line commented out names nothing the project runs.
       const text = readFileSync(file, 'utf8').split('\n').filter((line) => !/^\s*#/.test(line)).join('\n');
       const m = ENGINE.exec(text);
-      if (m?.[1]) return { vendor: vendorOf(m[1]), from: file };
+      const engine = m?.[1] ?? m?.[2];
+      if (engine) return { vendor: vendorOf(engine), from: file };
     } catch {
       // unreadable: as if absent
     }
