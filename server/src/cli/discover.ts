@@ -5,7 +5,8 @@
  */
 import { readdirSync, statSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
-import { walkPython, type FolderListings } from '../workspace/walk';
+import { walkPython, type FolderListing, type FolderListings } from '../workspace/walk';
+import { mayHoldSettings } from '../config/database-hints';
 import type { ConfigResolver } from './project-config';
 import { reasonOf, type LintTask } from './types';
 
@@ -116,9 +117,10 @@ class Walk {
     const plain = given !== '.' && normalize(given) === given;
     const displayRoot = plain ? (given.endsWith(sep) ? given : given + sep) : null;
     const prefix = absRoot + sep;
-    const onListed = (dir: string, hasPyproject: boolean, hasPins: boolean): void => {
+    const onListed = (dir: string, hasPyproject: boolean, hasPins: boolean, listing: FolderListing): void => {
       if (!hasPyproject) this.resolver.noteNoPyproject(dir);
       if (!hasPins) this.resolver.noteNoPins(dir);
+      this.resolver.noteListing(dir, listing.folders, mayHoldSettings(listing.files, listing.folders));
     };
     for (const { dir, files, names } of walkPython(absRoot, { onError, onListed, ...(this.listings ? { listings: this.listings } : {}) })) {
       for (const file of files) this.out.python.push(file);

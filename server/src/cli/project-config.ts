@@ -91,6 +91,11 @@ export class ConfigResolver {
   }
 
   /** A folder a walk listed without a pin file: no need to look for one there again. */
+  /** A folder's listing by the walk: the database hints (database-hints.ts) list it no more. */
+  noteListing(dir: string, folders: readonly string[], hasSettings: boolean): void {
+    this.cache.noteListing(dir, folders, hasSettings);
+  }
+
   noteNoPins(dir: string): void {
     this.cache.noteNoPins(dir);
   }

@@ -30,8 +30,23 @@ function vendorOf(engine: string): OtherDatabase['vendor'] {
   return engine.startsWith('sqlite') || engine === 'spatialite' ? 'sqlite' : engine.startsWith('mysql') ? 'mysql' : 'oracle';
 }
 
+/** Whether a folder's listing (its Python files and sub-folders) may hold settings the hints read. */
+export function mayHoldSettings(files: readonly string[], folders: readonly string[]): boolean {
+  return folders.includes('settings') || folders.includes('config') || files.some((n) => SETTINGS_FILE.test(n));
+}
+
 export class DatabaseHints {
   private readonly byDir = new Map<string, OtherDatabase | null>();
+  /** Folders a walk listed without settings of their own: their own part is not read. */
+  private readonly noSettings = new Set<string>();
+  /** The sub-folders of folders a walk listed, so that they are not listed again. */
+  private readonly folders = new Map<string, readonly string[]>();
+
+  /** What a walk's listing of `dir` says: its sub-folders, and whether it may hold settings of its own. */
+  noteListing(dir: string, folders: readonly string[], hasSettings: boolean): void {
+    this.folders.set(dir, folders);
+    if (!hasSettings) this.noSettings.add(dir);
+  }
 
   /** The first other database named by a settings file in `dir` or a folder above it (not above `stop`), or null. */
   otherFor(dir: string, stop?: string): OtherDatabase | null {
@@ -44,7 +59,7 @@ export class DatabaseHints {
         break;
       }
       seen.push(d);
-      found = namedIn(d);
+      found = namedIn(d, this.noSettings, this.folders);
       // Never above `stop`; a folder outside it is looked at alone.
       if (found || d === stop || dirname(d) === d || (stop !== undefined && !d.startsWith(stop))) break;
     }
@@ -54,6 +69,8 @@ export class DatabaseHints {
 
   clear(): void {
     this.byDir.clear();
+    this.noSettings.clear();
+    this.folders.clear();
   }
 }
 
@@ -62,19 +79,22 @@ const MAX_CHILD_FOLDERS = 64;
 const SKIPPED_FOLDER = /^(?:\.|node_modules$|venv$|env$|site-packages$|__pycache__$|migrations$|static$|media$|docs?$|tests?$)/;
 
 /**
- * The other database named by the settings files in `dir` (its own, those of a `settings/` package in
- * it) or in a folder just below it: a project's settings usually sit in a package beside its apps
- * (`mysite/settings.py` next to `shop/migrations`), below a folder above the migration. Null when none.
+ * The other database named by the settings files in `dir` (its own, those of a `settings/` or `config/`
+ * package in it) or in a folder just below it: a project's settings usually sit in a package beside its
+ * apps (`mysite/settings.py` next to `shop/migrations`, label-studio's `core/settings/` next to `projects/`).
  */
-function namedIn(dir: string): OtherDatabase | null {
-  const names = listing(dir);
+function namedIn(dir: string, noSettings: ReadonlySet<string>, listed: ReadonlyMap<string, readonly string[]>): OtherDatabase | null {
+  const known = noSettings.has(dir) ? listed.get(dir) : undefined;
+  // Listed by the walk with no settings of its own: only its sub-folders are asked about, as the walk saw them.
+  const names = known ?? listing(dir);
   if (!names) return null;
-  const own = settingsFiles(dir, names);
-  const found = firstNamed(own);
+  const found = known ? null : firstNamed(settingsFiles(dir, names));
   if (found) return found;
   const children = names.filter((n) => !SKIPPED_FOLDER.test(n) && !n.includes('.')).slice(0, MAX_CHILD_FOLDERS);
   for (const child of children.sort()) {
     const path = join(dir, child);
+    // A folder a walk listed without settings is not listed again (the CLI's discovery notes them).
+    if (noSettings.has(path)) continue;
     const inner = listing(path);
     if (inner) {
       const hit = firstNamed(settingsFiles(path, inner));

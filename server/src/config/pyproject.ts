@@ -3,7 +3,7 @@
  * the CLI in CI and the editor apply the same settings. Results are cached per directory.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { DjangoPins } from './django-pin';
 import { DatabaseHints } from './database-hints';
 import { parse as parseToml } from 'smol-toml';
@@ -68,6 +68,11 @@ export class PyprojectCache {
     this.pins.noteAbsent(dir);
   }
 
+  /** A walk's listing of a folder: the database hints list it no more (database-hints.ts). */
+  noteListing(dir: string, folders: readonly string[], hasSettings: boolean): void {
+    this.hints.noteListing(dir, folders, hasSettings);
+  }
+
   /**
    * The config that applies to files in `dir`; without a `django-version` of its own, the Django
    * version the project pins (django-pin.ts), from the nearest lock or requirements file above `dir`;
@@ -81,7 +86,8 @@ export class PyprojectCache {
     const postgres = config.settings.postgresqlVersion === undefined && (config.settings.database ?? 'postgresql') === 'postgresql' ? this.pins.postgresFor(dir, stop) : null;
     if (postgres) config = { ...config, settings: { ...config.settings, postgresqlVersion: postgres.version }, postgresqlFrom: postgres.from };
     // Not above the project: its pyproject.toml's folder, else the folder being checked.
-    const other = config.settings.database === undefined ? this.hints.otherFor(dir, stop ?? config.root) : null;
+    // Asked for migrations folders only: a walk resolves every folder it meets, and no other holds what the hint is for.
+    const other = config.settings.database === undefined && basename(dir) === 'migrations' ? this.hints.otherFor(dir, stop ?? config.root) : null;
     if (other) config = { ...config, settings: { ...config.settings, otherDatabase: other } };
     return config;
   }

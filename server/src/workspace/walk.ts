@@ -54,7 +54,7 @@ export interface WalkOptions {
    * lookup would otherwise ask the file system again, folder by folder; likewise for the Django
    * version's pin files.
    */
-  onListed?(dir: string, hasPyproject: boolean, hasPins: boolean): void;
+  onListed?(dir: string, hasPyproject: boolean, hasPins: boolean, listing: FolderListing): void;
   /** Listings that may be known already (the CLI's cache); by default every folder is read. */
   listings?: FolderListings;
 }
@@ -117,7 +117,7 @@ export function walkPython(root: string, options: WalkOptions = {}): WalkedFolde
     const { folders, files, links } = listing;
     // A virtualenv under any name: its site-packages holds other projects' migrations.
     if (listing.venv && dir !== top) continue;
-    options.onListed?.(dir, listing.pyproject, listing.pins);
+    options.onListed?.(dir, listing.pyproject, listing.pins, listing);
     // Paths are built only for what is kept; `dir` is normal already, so a separator is all `join` would add.
     const base = dir.endsWith(sep) ? dir : dir + sep;
     for (let i = folders.length - 1; i >= 0; i--) stack.push(base + (folders[i] as string));
