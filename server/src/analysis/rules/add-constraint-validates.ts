@@ -114,11 +114,12 @@ export const addConstraintValidates: Rule = {
           // Constrained already: Django keeps the constraint unless it alters the column, and then it drops
           // it first and adds it back, validated (review 28: lutris `games/0072` makes a key nullable). The
           // SQL preview says which: the statements Django runs for this operation.
-          if (step.op.container !== null) return;
           // Nothing the database has changes (on_delete, related_name, help_text: most such AlterFields):
           // Django alters nothing, and the preview, the cost of a whole file's SQL, is not asked.
           if (args.field && sameInTheDatabase(before, args.field)) return;
-          const sql = sqlOf(ctx, ctx.summary.operations.indexOf(step.op));
+          // Inside SeparateDatabaseAndState's database_operations the preview is not asked; the change of
+          // NULL, index or uniqueness below tells it (review 52: oioioi `oi/0002` makes a key nullable there).
+          const sql = step.op.container !== null ? 'inside SeparateDatabaseAndState' : sqlOf(ctx, ctx.summary.operations.indexOf(step.op));
           // Without the preview (a key to a model out of view: settings.AUTH_USER_MODEL, another package's),
           // a change of NULL, of its index or of uniqueness tells it: Django alters the field, so the
           // constraint goes and comes back (review 29: pootle `pootle_app/0019`, `pootle_statistics/0013`).
