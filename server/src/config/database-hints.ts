@@ -35,17 +35,18 @@ export function mayHoldSettings(files: readonly string[], folders: readonly stri
   return folders.includes('settings') || folders.includes('config') || files.some((n) => SETTINGS_FILE.test(n));
 }
 
+interface Listed {
+  folders: readonly string[];
+  hasSettings: boolean;
+}
+
 export class DatabaseHints {
   private readonly byDir = new Map<string, OtherDatabase | null>();
-  /** Folders a walk listed without settings of their own: their own part is not read. */
-  private readonly noSettings = new Set<string>();
-  /** The sub-folders of folders a walk listed, so that they are not listed again. */
-  private readonly folders = new Map<string, readonly string[]>();
+  /** What a walk's listing said of a folder: its sub-folders, and whether it may hold settings of its own. */
+  private readonly listed = new Map<string, Listed>();
 
-  /** What a walk's listing of `dir` says: its sub-folders, and whether it may hold settings of its own. */
   noteListing(dir: string, folders: readonly string[], hasSettings: boolean): void {
-    this.folders.set(dir, folders);
-    if (!hasSettings) this.noSettings.add(dir);
+    this.listed.set(dir, { folders, hasSettings });
   }
 
   /** The first other database named by a settings file in `dir` or a folder above it (not above `stop`), or null. */
@@ -59,7 +60,7 @@ export class DatabaseHints {
         break;
       }
       seen.push(d);
-      found = namedIn(d, this.noSettings, this.folders);
+      found = namedIn(d, this.listed);
       // Never above `stop`; a folder outside it is looked at alone.
       if (found || d === stop || dirname(d) === d || (stop !== undefined && !d.startsWith(stop))) break;
     }
@@ -69,8 +70,7 @@ export class DatabaseHints {
 
   clear(): void {
     this.byDir.clear();
-    this.noSettings.clear();
-    this.folders.clear();
+    this.listed.clear();
   }
 }
 
@@ -83,9 +83,10 @@ const SKIPPED_FOLDER = /^(?:\.|node_modules$|venv$|env$|site-packages$|__pycache
  * package in it) or in a folder just below it: a project's settings usually sit in a package beside its
  * apps (`mysite/settings.py` next to `shop/migrations`, label-studio's `core/settings/` next to `projects/`).
  */
-function namedIn(dir: string, noSettings: ReadonlySet<string>, listed: ReadonlyMap<string, readonly string[]>): OtherDatabase | null {
-  const known = noSettings.has(dir) ? listed.get(dir) : undefined;
+function namedIn(dir: string, listed: ReadonlyMap<string, Listed>): OtherDatabase | null {
+  const walked = listed.get(dir);
   // Listed by the walk with no settings of its own: only its sub-folders are asked about, as the walk saw them.
+  const known = walked && !walked.hasSettings ? walked.folders : undefined;
   const names = known ?? listing(dir);
   if (!names) return null;
   const found = known ? null : firstNamed(settingsFiles(dir, names));
@@ -94,7 +95,7 @@ function namedIn(dir: string, noSettings: ReadonlySet<string>, listed: ReadonlyM
   for (const child of children.sort()) {
     const path = join(dir, child);
     // A folder a walk listed without settings is not listed again (the CLI's discovery notes them).
-    if (noSettings.has(path)) continue;
+    if (listed.get(path)?.hasSettings === false) continue;
     const inner = listing(path);
     if (inner) {
       const hit = firstNamed(settingsFiles(path, inner));

@@ -12,7 +12,8 @@ import { addFieldFixes } from '../fixes/not-null-steps';
 import { djangoAtLeast, postgresqlAtLeast, type TargetDatabase } from '../target-database';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
-import { columnAtStart, defaultRestoredBySql, emptiedBefore, forVendor, hasColumn, renamedInThisMigration, tableDroppedLater, tableLabel, walkSchema } from './schema-walk';
+import { columnAtStart, forVendor, hasColumn, tableLabel, walkSchema } from './schema-walk';
+import { defaultRestoredBySql, emptiedBefore, renamedInThisMigration, tableDroppedLater } from './same-migration';
 
 /** True when the column gets a database-level default that stays (Django 5.0's db_default). */
 function keepsDatabaseDefault(field: FieldSpec): boolean | undefined {

@@ -8,7 +8,8 @@
 import type { FieldSpec } from '../fields';
 import { showValue, type Value } from '../values';
 import type { Rule } from './rule';
-import { hasColumn, tableDroppedLater, tableLabel, walkSchema } from './schema-walk';
+import { hasColumn, tableLabel, walkSchema } from './schema-walk';
+import { tableDroppedLater } from './same-migration';
 
 /** The default every existing row takes, as written: `uuid.uuid4`, `""`, `0`; null when none is given. */
 function sharedDefault(field: FieldSpec): string | null {

@@ -13,7 +13,8 @@ import { djangoAtLeast } from '../target-database';
 import type { Rule } from './rule';
 import { beforeNonAtomicMigrations, reportSqlHazards } from './sql-hazards';
 import { defaultTable } from '../project/state';
-import { emptiedBefore, fieldBefore, fieldIndex, hasColumn, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
+import { fieldBefore, fieldIndex, hasColumn, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
+import { emptiedBefore } from './same-migration';
 
 const SHARE_WORDS = 'CREATE INDEX takes a SHARE lock on the table for the whole build';
 const SHARE = `${SHARE_WORDS}: reads go on, every INSERT, UPDATE and DELETE waits`;

@@ -6,7 +6,8 @@
  */
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
-import { tableDroppedLater, tableLabel, walkSchema } from './schema-walk';
+import { tableLabel, walkSchema } from './schema-walk';
+import { tableDroppedLater } from './same-migration';
 
 /** Django's auto-increment fields: `serial` (identity from Django 4.1) columns, filled for every existing row. */
 const AUTO_FIELDS: ReadonlySet<string> = new Set(['AutoField', 'BigAutoField', 'SmallAutoField']);

@@ -13,7 +13,8 @@ import type { TargetDatabase } from '../target-database';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
 import { djangoMadeJoinTable, fieldColumn } from '../fields';
-import { columnAtStart, columnComesBack, fieldBefore, forVendor, goneFromStateBefore, runsAfterDeploy, tableDroppedLater, tableLabel, walkSchema } from './schema-walk';
+import { columnAtStart, fieldBefore, forVendor, goneFromStateBefore, runsAfterDeploy, tableLabel, walkSchema } from './schema-walk';
+import { columnComesBack, tableDroppedLater } from './same-migration';
 
 export function dropLock(target: TargetDatabase): string {
   return forVendor(target, { postgresql: 'ACCESS EXCLUSIVE lock, brief', mysql: 'a metadata lock, and the table may be copied', sqlite: 'Django rebuilds the table' });

@@ -4,16 +4,14 @@
  * drop the model from Django's state first, the table in a later release. A migration the project
  * runs only after the deploy (django-safemigrate's `Safe.after_deploy()`) has no old code left.
  */
-import { twoReleaseDropFixes } from '../fixes/two-release-drop';
-import type { Rule } from './rule';
 import type { FieldSpec } from '../fields';
+import { twoReleaseDropFixes } from '../fixes/two-release-drop';
+import { columnOf, defaultTable } from '../project/state';
 import type { OperationSummary } from '../project/summary';
-import { reportSqlHazards } from './sql-hazards';
 import { dropLock } from './drop-column';
+import type { ProjectRuleContext, Rule } from './rule';
 import { goneFromStateBefore, runsAfterDeploy, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
-import { defaultTable } from '../project/state';
-import { fieldColumn } from '../fields';
-import type { ProjectRuleContext } from './rule';
+import { reportSqlHazards } from './sql-hazards';
 
 /**
  * Whether a CreateModel later in the same migration makes a table of the same name with the same
@@ -28,10 +26,10 @@ function tableRebuiltLater(ctx: ProjectRuleContext, step: SchemaStep): boolean {
   if (!gone || !table || !app) return false;
   const columns = (fields: Iterable<[string, FieldSpec | null]>): string[] | null => {
     const out: string[] = [];
-    for (const [name, spec] of fields) {
-      const column = spec ? fieldColumn(name, spec) : undefined;
+    for (const field of fields) {
+      const column = columnOf(field);
       if (column === undefined) return null;
-      out.push(column === null ? `m2m:${name}` : column);
+      out.push(column ?? `m2m:${field[0]}`);
     }
     return out.sort();
   };

@@ -9,7 +9,8 @@ import { indexFixes, indexFixNote } from '../fixes/index-fixes';
 import type { Rule } from './rule';
 import { beforeNonAtomicMigrations, reportSqlHazards } from './sql-hazards';
 import type { MigrationSummary } from '../project/summary';
-import { fieldBefore, fieldIndex, tableDroppedLater, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
+import { fieldBefore, fieldIndex, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
+import { tableDroppedLater } from './same-migration';
 
 const LOCK = 'it takes an ACCESS EXCLUSIVE lock on the table, and while it waits for running queries to finish every new read and write queues behind it';
 

@@ -9,7 +9,8 @@ import { renameFieldFixes } from '../fixes/rename-fixes';
 import type { Fix } from '../types';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
-import { columnAtStart, columnComesBack, fieldBefore, runsAfterDeploy, tableLabel, walkSchema } from './schema-walk';
+import { columnAtStart, fieldBefore, runsAfterDeploy, tableLabel, walkSchema } from './schema-walk';
+import { columnComesBack } from './same-migration';
 
 export const renameColumn: Rule = {
   meta: {

@@ -19,7 +19,8 @@ import { djangoAtLeast, postgresqlAtLeast, type TargetDatabase } from '../target
 import type { Fix } from '../types';
 import type { ProjectRuleContext } from './rule';
 import { OneSlot } from '../one-slot';
-import { goneFromStateBefore, truncatedTables } from './schema-walk';
+import { goneFromStateBefore } from './schema-walk';
+import { truncatedTables } from './same-migration';
 import { runsOn } from '../vendor-branch';
 
 /** Django's tables before the migration, each with its columns' fields. */

@@ -1,0 +1,113 @@
+/**
+ * What the other operations of the same migration do to the table a schema step touches: a column
+ * given back under its name, the table dropped later, renamed earlier, emptied earlier, a database
+ * default set again by RunSQL. The schema rules ask these before they report a step (schema-walk.ts
+ * gives the steps).
+ */
+import { fieldColumn } from '../fields';
+import type { MigrationSummary, OperationSummary } from '../project/summary';
+import type { ProjectRuleContext } from './rule';
+import type { SchemaStep } from './schema-walk';
+
+/**
+ * Whether an operation after the step gives the same table a column named `column` again (an
+ * AddField, a RenameField or a new db_column): code that names it keeps working, so dropping or
+ * renaming the old one breaks nothing of the previous release by that name.
+ */
+export function columnComesBack(summary: MigrationSummary, step: SchemaStep, column: string): boolean {
+  const ops = summary.operations;
+  for (let i = step.index + 1; i < ops.length; i++) {
+    const op = ops[i] as OperationSummary;
+    const a = op.args;
+    if (!a || op.databaseEffect !== 'normal' || !('model' in a) || a.model?.toLowerCase() !== step.model) continue;
+    if ((a.kind === 'AddField' || a.kind === 'AlterField') && a.name && a.field && fieldColumn(a.name, a.field) === column) return true;
+    // The renamed field's column is its new name (with `_id` for a foreign key) unless db_column keeps it.
+    if (a.kind === 'RenameField' && a.newName && (a.newName === column || `${a.newName}_id` === column)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether a DeleteModel later in the same migration drops the step's table (Django's autodetector
+ * removes a model's foreign keys with RemoveField just before it deletes the model): the drop-table
+ * finding on the DeleteModel already says what old code meets.
+ */
+export function tableDroppedLater(summary: MigrationSummary, step: SchemaStep): boolean {
+  const ops = summary.operations;
+  for (let i = step.index + 1; i < ops.length; i++) {
+    const op = ops[i] as OperationSummary;
+    const a = op.args;
+    if (a?.kind === 'DeleteModel' && op.databaseEffect === 'normal' && a.model?.toLowerCase() === step.model) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether a RenameModel or AlterModelTable earlier in this migration gave the step's model the table
+ * it has now: a RenameModel renames the table only where the model had Django's default name for it.
+ */
+export function renamedInThisMigration(ctx: ProjectRuleContext, step: SchemaStep): boolean {
+  const ops = ctx.summary.operations;
+  // Back from the step: the names the model had earlier in the migration (plane `0114` moves the table, then renames the model).
+  let name = step.model;
+  for (let i = step.index - 1; i >= 0 && name; i--) {
+    const op = ops[i] as OperationSummary;
+    const a = op.args;
+    if (op.databaseEffect !== 'normal' || !a) continue;
+    if (a.kind === 'AlterModelTable' && a.model?.toLowerCase() === name && a.table !== undefined) return true;
+    if (a.kind !== 'RenameModel' || a.newName?.toLowerCase() !== name || !a.model) continue;
+    name = a.model.toLowerCase();
+    const old = ctx.view && ctx.file ? ctx.view.modelBefore(ctx.file, name, 'database') : 'unknown';
+    if (typeof old !== 'string' && old.options.dbTable === null) return true;
+  }
+  return false;
+}
+
+/** `TRUNCATE [TABLE] [ONLY] a, b …`: the tables it empties, as written. */
+const TRUNCATE = /^\s*TRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?([^;]+)/i;
+
+/** The tables (lower case, without schema or quotes) the TRUNCATE statements of `sql` empty. */
+export function truncatedTables(sql: string): string[] {
+  const out: string[] = [];
+  for (const statement of sql.split(';')) {
+    const m = TRUNCATE.exec(statement);
+    if (!m) continue;
+    for (const n of (m[1] as string).split(',')) {
+      const name = n.trim().split(/\s+/)[0]?.replace(/"/g, '').split('.').pop()?.toLowerCase();
+      if (name) out.push(name);
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether an operation earlier in the same migration empties `table`: RunSQL `TRUNCATE rates_to_usage`
+ * (review 50: koku `reporting/0353` truncates, then builds two indexes), or RunPython that deletes every
+ * row of the model first thing. An index built or a NOT NULL column added afterwards meets no row.
+ */
+export function emptiedBefore(summary: MigrationSummary, step: SchemaStep, table: string): boolean {
+  const ops = summary.operations.slice(0, step.index);
+  if (ops.some((op) => op.specName === 'RunSQL' && op.certain && op.branches.length === 0 && (op.sql ?? []).some((sql) => truncatedTables(sql).includes(table.toLowerCase())))) return true;
+  // RunPython that deletes every row of the model first thing (review 52: seqr `reference_data/0007`, `0061`).
+  const app = step.before?.app ?? step.start?.app;
+  return !!app && ops.some((op) => op.emptiedModels?.some((m) => m.app === app && m.model === step.model));
+}
+
+/** `ALTER TABLE [ONLY] [IF EXISTS] t ALTER [COLUMN] c SET DEFAULT`, names quoted or not. */
+const SET_DEFAULT = /^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?:"?\w+"?\.)?"?(\w+)"?\s+ALTER\s+(?:COLUMN\s+)?"?(\w+)"?\s+SET\s+DEFAULT\b/i;
+
+/**
+ * Whether RunSQL later in the same migration gives column `column` of `table` a database default
+ * again (what projects wrote before `db_default`): then the previous release's INSERTs get it.
+ */
+export function defaultRestoredBySql(summary: MigrationSummary, step: SchemaStep, table: string, column: string): boolean {
+  const ops = summary.operations;
+  for (let i = step.index + 1; i < ops.length; i++) {
+    const op = ops[i] as OperationSummary;
+    for (const statement of op.sql ?? []) {
+      const m = SET_DEFAULT.exec(statement);
+      if (m && m[1]?.toLowerCase() === table.toLowerCase() && m[2]?.toLowerCase() === column.toLowerCase()) return true;
+    }
+  }
+  return false;
+}
