@@ -16,6 +16,11 @@ export interface TargetDatabase {
   /** Django's version as [major, minor]. */
   djangoVersion: readonly [number, number];
   /**
+   * Whether `djangoVersion` is the project's (set, or read from its pin) rather than the default:
+   * code written for an older Django then runs on this one (unbatched-save-loop's runsOn).
+   */
+  djangoKnown?: boolean;
+  /**
    * Set when the database is assumed (no `database` setting) and the project's Django settings name
    * another (config/database-hints.ts): the migrations run there too, so fixes that write one
    * database's SQL are withheld.

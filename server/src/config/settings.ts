@@ -34,6 +34,11 @@ export interface Settings {
   postgresqlVersion: number;
   /** Django's version as [major, minor]. */
   djangoVersion: readonly [number, number];
+  /**
+   * Not a setting of its own: set when `djangoVersion` was given (pyproject.toml, the editor, the
+   * command line) or read from the project's pin, rather than the default.
+   */
+  djangoVersionKnown?: true;
   /** Not a setting of its own: another database the project's Django settings name while `database` is not set (database-hints.ts). */
   otherDatabase?: { vendor: string; from: string };
 }
@@ -81,8 +86,14 @@ export function defaultSettings(): Settings {
 }
 
 /** The target database the settings describe, as the analysis takes it. */
-export function targetOf(settings: Pick<Settings, 'database' | 'postgresqlVersion' | 'djangoVersion' | 'otherDatabase'>): TargetDatabase {
-  return { vendor: settings.database, postgresqlVersion: settings.postgresqlVersion, djangoVersion: settings.djangoVersion, ...(settings.otherDatabase ? { otherDatabase: settings.otherDatabase } : {}) };
+export function targetOf(settings: Pick<Settings, 'database' | 'postgresqlVersion' | 'djangoVersion' | 'djangoVersionKnown' | 'otherDatabase'>): TargetDatabase {
+  return {
+    vendor: settings.database,
+    postgresqlVersion: settings.postgresqlVersion,
+    djangoVersion: settings.djangoVersion,
+    ...(settings.djangoVersionKnown ? { djangoKnown: true } : {}),
+    ...(settings.otherDatabase ? { otherDatabase: settings.otherDatabase } : {}),
+  };
 }
 
 const RULE_SETTINGS: readonly string[] = ['off', 'default', ...SEVERITIES];
@@ -207,7 +218,10 @@ export function mergeSettings(...layers: PartialSettings[]): Settings {
       delete out.otherDatabase;
     }
     if (layer.postgresqlVersion !== undefined) out.postgresqlVersion = layer.postgresqlVersion;
-    if (layer.djangoVersion !== undefined) out.djangoVersion = layer.djangoVersion;
+    if (layer.djangoVersion !== undefined) {
+      out.djangoVersion = layer.djangoVersion;
+      out.djangoVersionKnown = true;
+    }
   }
   return out;
 }
