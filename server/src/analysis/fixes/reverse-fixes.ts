@@ -3,6 +3,7 @@
  * a named reverse function stub beside the forward one, and the inverse SQL where the forward
  * statements have an unambiguous undo.
  */
+import { fieldColumn } from '../fields';
 import type { Operation } from '../operations';
 import type { SqlStatement } from '../sql';
 import type { Scope } from '../scope';
@@ -95,13 +96,47 @@ export function notRerunnable(statements: readonly SqlStatement[], created: Read
   }) ?? null;
 }
 
+const VIEW_CREATED = /^CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:TEMP|TEMPORARY)\s+)?(?:MATERIALIZED\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?"?([\w$.]+)"?/i;
+
+/**
+ * A view `statements` create that reads a table or a column another operation of the migration
+ * creates (an earlier one: the view could not read it otherwise), and so what a rollback of that operation drops with the view: PostgreSQL's schema editor
+ * drops tables and columns with CASCADE, which takes the view along. With a no-op reverse the
+ * rollback goes through and leaves the release before without its view, where without one it stops
+ * (review 54: signals `0109` and `0136`, whose history view reads a table and a column they add).
+ */
+export function viewDroppedOnRollback(statements: readonly SqlStatement[], others: readonly Operation[]): { view: string; drops: string } | null {
+  for (const st of statements) {
+    const view = VIEW_CREATED.exec(st.code.trim())?.[1];
+    if (!view) continue;
+    const words = new Set(st.code.toLowerCase().match(/[a-z_][\w$]*/g) ?? []);
+    const names = [...words];
+    // A model's table as Django names it (`app_model`) or as db_table sets it.
+    const tableOf = (model: string, dbTable: string | null | undefined): string | null =>
+      typeof dbTable === 'string' ? (words.has(dbTable.toLowerCase()) ? dbTable.toLowerCase() : null) : (names.find((w) => w.endsWith(`_${model.toLowerCase()}`)) ?? null);
+    const bare = view.toLowerCase().split('.').pop() as string;
+    for (const op of others) {
+      const args = op.args;
+      // An unmanaged model (signals `reporting/0002`'s model over the view itself) or a proxy has no table to drop.
+      if (args?.kind === 'CreateModel' && args.model && args.options.managed === true && args.options.proxy === false) {
+        const table = tableOf(args.model, args.options.dbTable);
+        if (table && table !== bare) return { view, drops: `table ${table}` };
+      } else if (args?.kind === 'AddField' && args.model && args.name && args.field) {
+        const column = fieldColumn(args.name, args.field);
+        if (column && words.has(column.toLowerCase()) && tableOf(args.model, undefined)) return { view, drops: `column ${column}` };
+      }
+    }
+  }
+  return null;
+}
+
 /** The models (lower-case) the migration's operations create, whose tables a rollback drops. */
 export function createdModels(ops: readonly Operation[]): Set<string> {
   return new Set(ops.flatMap((o) => (o.createsModel ? [o.createsModel.toLowerCase()] : [])));
 }
 
-/** @param once the statement that cannot run a second time (notRerunnable), which rules the no-op out */
-export function runSqlReverseFixes(op: Operation, source: string, once: SqlStatement | null = null): Fix[] {
+/** @param once the statement that cannot run a second time (notRerunnable), or a view the rollback drops (viewDroppedOnRollback), either of which rules the no-op out */
+export function runSqlReverseFixes(op: Operation, source: string, once: SqlStatement | { view: string } | null = null): Fix[] {
   const rs = op.runSql;
   const sqlNode = rs?.sql?.node;
   if (!rs || !sqlNode) return [];
@@ -115,7 +150,8 @@ export function runSqlReverseFixes(op: Operation, source: string, once: SqlState
   }
   // `reverse_sql=None` written out is the authors' choice to stop a rollback here (review 26,
   // tilavarauspalvelu 0114: a rollback past it would drop a view through a CASCADE): no no-op for it.
-  // Nor where migrating forward again after such a rollback would fail or insert twice.
+  // Nor where migrating forward again after such a rollback would fail or insert twice, or where the
+  // rollback drops the view the statement made.
   if (!reverse && !once) fixes.push({ title: `Add reverse_sql=${noop}`, edits: [setReverse(sqlNode, reverse, 'reverse_sql', noop, source)], isPreferred: !inverse, safe: false });
   return fixes;
 }

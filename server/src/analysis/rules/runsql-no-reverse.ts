@@ -1,5 +1,5 @@
 /** runsql-no-reverse: RunSQL without reverse_sql (or with reverse_sql=None). */
-import { createdModels, notRerunnable, runSqlReverseFixes } from '../fixes/reverse-fixes';
+import { createdModels, notRerunnable, runSqlReverseFixes, viewDroppedOnRollback } from '../fixes/reverse-fixes';
 import { rangeOf } from '../syntax';
 import type { Rule } from './rule';
 
@@ -23,6 +23,7 @@ export const runsqlNoReverse: Rule = {
       if (!rs || !op.argumentsReliable || rs.reverseState === 'present') continue;
       const how = rs.reverseState === 'none' ? 'passes reverse_sql=None' : 'has no reverse_sql';
       const once = rs.sql?.state === 'known' ? notRerunnable(rs.sql.statements, created) : null;
+      const dropped = rs.sql?.state === 'known' && !once ? viewDroppedOnRollback(rs.sql.statements, ctx.model.operations.filter((o) => o !== op)) : null;
       ctx.report({
         range: rangeOf(op.callee),
         message:
@@ -31,8 +32,10 @@ export const runsqlNoReverse: Rule = {
             ? `If None is on purpose (the change cannot be undone), say why in a suppression; else give it the inverse SQL (a no-op reverse is not offered for an explicit None).`
             : once
               ? `Give it the inverse SQL. A no-op reverse is not offered: migrating forward again after such a rollback would run \`${oneLine(once.text)}\` a second time, while what the first run did is still there: it ${/^\s*INSERT\b/i.test(once.code) ? 'inserts its rows again' : 'fails, or does the work twice'}.`
-              : `Give it the inverse SQL, or migrations.RunSQL.noop when nothing needs undoing.`),
-        fixes: runSqlReverseFixes(op, ctx.source, once),
+              : dropped
+                ? `Give it the view's definition before this migration as reverse_sql. A no-op reverse is not offered: rolling back then drops ${dropped.drops} with CASCADE, which takes the view ${dropped.view} along, and the release before would run without it.`
+                : `Give it the inverse SQL, or migrations.RunSQL.noop when nothing needs undoing.`),
+        fixes: runSqlReverseFixes(op, ctx.source, once ?? dropped),
       });
     }
   },
