@@ -79,4 +79,56 @@ describe('a field whose save() fills in another', () => {
     assert.match(diff.stdout, /Mirror\.objects\.bulk_update\(batch, \["name"\]\)|Mirror\.objects\.filter/, diff.stdout + diff.stderr);
     assert.doesNotMatch(diff.stdout, /Release\.objects\.bulk_update/, diff.stdout);
   });
+  it("gets no bulk rewrite of a loop that assigns an AutoSlugField of django-autoslug, whose save() remakes the slug (review 54: squarelet `organizations/0023`)", () => {
+    const root = temps.make();
+    writeFileIn(join(root, 'organizations/__init__.py'), '');
+    writeFileIn(join(root, 'organizations/migrations/__init__.py'), '');
+    writeFileIn(join(root, 'organizations/migrations/0001_initial.py'), `import autoslug.fields
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel(
+            name="Entitlement",
+            fields=[
+                ("id", models.AutoField(primary_key=True)),
+                ("name", models.CharField(max_length=255)),
+                ("slug", autoslug.fields.AutoSlugField(editable=False, populate_from="name", unique=True)),
+                ("description", models.TextField(default="")),
+            ],
+        ),
+    ]
+`);
+    writeFileIn(join(root, 'organizations/migrations/0002_loops.py'), `from django.db import migrations
+from django.utils.text import slugify
+
+
+def redo_slugs(apps, schema_editor):
+    Entitlement = apps.get_model("organizations", "Entitlement")
+    for entitlement in Entitlement.objects.all():
+        entitlement.slug = slugify(entitlement.name)
+        entitlement.save()
+
+
+def describe(apps, schema_editor):
+    Entitlement = apps.get_model("organizations", "Entitlement")
+    for entitlement in Entitlement.objects.all():
+        entitlement.description = entitlement.name.title()
+        entitlement.save()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("organizations", "0001_initial")]
+    operations = [migrations.RunPython(redo_slugs, migrations.RunPython.noop), migrations.RunPython(describe, migrations.RunPython.noop)]
+`);
+    const run = runCli(['check', '--no-cache', '--select', 'unbatched-save-loop', '--format', 'json', '.'], root);
+    const [slugs, described] = jsonFindings(run).filter((f) => f.rule === 'unbatched-save-loop').sort((a, b) => a.line - b.line);
+    assert.match(slugs?.message ?? '', /its save\(\) slugifies it, crops it to max_length and makes it unique \(slug is an AutoSlugField of autoslug\), and bulk_update\(\) would write slug as the loop assigns it/, run.stdout);
+    assert.doesNotMatch(described?.message ?? '', /No rewrite is offered|slugifies/);
+    const diff = runCli(['check', '--no-cache', '--select', 'unbatched-save-loop', '--unsafe-fixes', '--diff', '.'], root);
+    assert.match(diff.stdout, /bulk_update\(batch, \["description"\]\)/, diff.stdout + diff.stderr);
+    assert.doesNotMatch(diff.stdout, /bulk_update\(batch, \["slug"\]\)/, diff.stdout);
+  });
 });

@@ -250,6 +250,19 @@ const STAMPING_CLASSES: ReadonlySet<string> = new Set(['model_utils.fields.AutoL
 export const FILLS_ANOTHER_FIELD: ReadonlyMap<string, (name: string) => string> = new Map([['markupfield.fields.MarkupField', (name: string) => `_${name}_rendered`]]);
 
 /**
+ * Field classes of other packages whose pre_save() makes the field's own value anew on every save(),
+ * from what the row holds: django-autoslug's AutoSlugField slugifies the value given, crops it to
+ * max_length and makes it unique (review 54: squarelet `organizations/0023` assigns `slugify(name)`
+ * and saves; a bulk_update() would write names over 50 characters, and duplicates the unique
+ * index refuses). By qualified name, to what pre_save does. django-extensions' AutoSlugField keeps
+ * a value given unless `overwrite=True`, so it is not one.
+ */
+export const REMADE_ON_SAVE: ReadonlyMap<string, string> = new Map([
+  ['autoslug.fields.AutoSlugField', 'slugifies it, crops it to max_length and makes it unique'],
+  ['autoslug.AutoSlugField', 'slugifies it, crops it to max_length and makes it unique'],
+]);
+
+/**
  * Whether every save() stamps the field with the current time (`auto_now=True` on one of Django's
  * date and time fields): `Field.pre_save` sets it, which bulk_update and a queryset update() skip.
  * A field class of another package given `auto_now=True` (baserow's `SyncedDateTimeField`) is taken

@@ -3,7 +3,7 @@
  * are fields of the model), and the values save() itself gives some fields before it writes them
  * — auto_now times, and what a field's own pre_save computes.
  */
-import { FILLS_ANOTHER_FIELD } from '../fields';
+import { FILLS_ANOTHER_FIELD, REMADE_ON_SAVE } from '../fields';
 import type { ModelFields } from '../project/view';
 import type { Node } from '../syntax';
 import { pythonString } from './edits';
@@ -87,7 +87,7 @@ export function fieldListText(fields: readonly string[]): string {
   return fields.some((f) => f.startsWith(FIELD_NAMED_BY) || f.startsWith(FIELDS_LISTED_IN)) && fields.length > 1 ? `list(dict.fromkeys(${list}))` : list;
 }
 
-/** Why a bulk_update() of `written` cannot stand for save(): it would miss what save() writes besides (`content`, whose save() renders `_content_rendered`), or a name is a many-to-many field; null when it can. */
+/** Why a bulk_update() of `written` cannot stand for save(): it would miss what save() writes besides (`content`, whose save() renders `_content_rendered`) or makes of the value given (an AutoSlugField), or a name is a many-to-many field; null when it can. */
 export function filledOnSave(known: ModelFields | null, written: readonly string[]): string | null {
   for (const name of written) {
     // `row.tags = [...]` is no column: Django before 2.0 set the links at once, later ones raise (review 52: seqr `0003`).
@@ -95,6 +95,8 @@ export function filledOnSave(known: ModelFields | null, written: readonly string
     const path = known?.fields.get(name)?.path;
     const other = path ? FILLS_ANOTHER_FIELD.get(path) : undefined;
     if (other) return `its save() renders ${name} (${path?.split('.').pop()}) into ${other(name)}, which bulk_update() of ${name} would leave as it was`;
+    const remade = path ? REMADE_ON_SAVE.get(path) : undefined;
+    if (remade) return `its save() ${remade} (${name} is an ${path?.split('.').pop()} of ${path?.split('.')[0]}), and bulk_update() would write ${name} as the loop assigns it`;
   }
   return null;
 }

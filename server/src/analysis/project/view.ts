@@ -7,7 +7,7 @@
 import { MigrationGraph, keyId, type GraphMigration, type GraphNode, type UnknownDependency } from './graph';
 import { AppState, applyMigration, defaultTable, emptyAppState, modelEntry, truncateName, type ModelEntry, type ModelState, type StateView } from './state';
 import type { MigrationKey, MigrationSummary, OperationSummary } from './summary';
-import { djangoMadeJoinTable, FILLS_ANOTHER_FIELD, stampedOnSave, type FieldSpec, type RelationSpec } from '../fields';
+import { djangoMadeJoinTable, FILLS_ANOTHER_FIELD, REMADE_ON_SAVE, stampedOnSave, type FieldSpec, type RelationSpec } from '../fields';
 import type { BaseWrites } from './base-class';
 import type { OperationClassEffect } from './operation-class';
 import type { ImportedCodeReading } from './imported-code';
@@ -499,10 +499,10 @@ export class ProjectView {
     return !!known && [...known.fields.values()].some((spec) => spec?.relation?.kind === 'many-to-many');
   }
 
-  /** The model has a field whose save() fills in another (FILLS_ANOTHER_FIELD): bulk_update() of it alone would not. */
+  /** The model has a field whose save() fills in another (FILLS_ANOTHER_FIELD) or remakes its own value (REMADE_ON_SAVE): bulk_update() of it would not. */
   fillsAnotherField(file: string, app: string, model: string): boolean {
     const known = this.modelFields(file, app, model);
-    return !!known && [...known.fields.values()].some((spec) => !!spec?.path && FILLS_ANOTHER_FIELD.has(spec.path));
+    return !!known && [...known.fields.values()].some((spec) => !!spec?.path && (FILLS_ANOTHER_FIELD.has(spec.path) || REMADE_ON_SAVE.has(spec.path)));
   }
 
   /**
