@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { DjangoPins, isPinFile, pinnedIn, postgresImageIn } from '../server/src/config/django-pin';
+import { DjangoPins, includedRequirements, isPinFile, pinnedIn, postgresImageIn } from '../server/src/config/django-pin';
 import { PyprojectCache } from '../server/src/config/pyproject';
 import { runCli, TempDirs } from './helpers/cli';
 
@@ -206,5 +206,18 @@ describe('the Django version a project pins', () => {
     writeFileSync(join(root, 'requirements.txt'), '');
     writeFileSync(join(root, 'pyproject.toml'), '[tool.migration-guard]\ndjango-version = "5.0"\n');
     assert.match(fixes(), /update_conflicts=True/);
+  });
+  it("follows the files a requirements file includes with -r or -c (review 54: muckrock's requirements.txt is `-r pip/requirements.txt`)", () => {
+    assert.deepEqual(includedRequirements('/p/requirements.txt', '-r pip/requirements.txt\n--requirement=base.in  # shared\n-c constraints.txt\n-rdev.txt\nDjango>=4.2\n'), ['/p/pip/requirements.txt', '/p/base.in', '/p/constraints.txt', '/p/dev.txt']);
+    assert.deepEqual(includedRequirements('/p/uv.lock', '-r other.txt\n'), []);
+    const root = temps.make();
+    mkdirSync(join(root, 'pip'), { recursive: true });
+    mkdirSync(join(root, 'app', 'migrations'), { recursive: true });
+    writeFileSync(join(root, 'requirements.txt'), '\n-r pip/requirements.txt\n');
+    writeFileSync(join(root, 'pip', 'requirements.txt'), '# via -r pip/requirements.in\n-r ../requirements.txt\ncelery==5.4.0\ndjango==5.2.15\n');
+    assert.deepEqual(new DjangoPins().forDirectory(join(root, 'app', 'migrations')), { version: [5, 2], from: join(root, 'pip', 'requirements.txt') });
+    // An include that leads back, or nowhere, pins nothing and ends the search there.
+    writeFileSync(join(root, 'pip', 'requirements.txt'), '-r ../requirements.txt\n-r missing.txt\n');
+    assert.equal(new DjangoPins().forDirectory(join(root, 'app', 'migrations'), root), null);
   });
 });

@@ -117,6 +117,22 @@ export function postgresImageIn(text: string): number | null {
   return lowest;
 }
 
+/** Pin files read for one folder at most, those its requirements files include counted. */
+const MAX_INCLUDED = 24;
+
+/**
+ * The files a requirements file includes (`-r base.txt`, `--requirement=../pip/prod.txt`, and
+ * constraints files, `-c constraints.txt`), relative to its folder; none for a lock file.
+ */
+export function includedRequirements(file: string, text: string): string[] {
+  if (!/\.(?:txt|in)$/.test(file)) return [];
+  const out: string[] = [];
+  for (const m of text.matchAll(/^[ \t]*(?:-r|--requirement|-c|--constraint)(?:[ \t]*=[ \t]*|[ \t]+|(?=[^\s=-]))([^\s#]+)/gm)) {
+    out.push(join(dirname(file), m[1] as string));
+  }
+  return out;
+}
+
 /** The lowest Django version a package's own metadata declares it supports (`>=` / `~=` in pyproject.toml, setup.cfg or setup.py), or null. */
 function oldestSupported(dir: string): (readonly [number, number] & { from: string }) | null {
   for (const name of ['pyproject.toml', 'setup.cfg', 'setup.py']) {
@@ -165,7 +181,13 @@ export class DjangoPins {
         stated = true;
         let version: readonly [number, number] | null = null;
         try {
-          if (statSync(file).size <= MAX_PIN_FILE) version = pinnedIn(file, readFileSync(file, 'utf8'));
+          if (statSync(file).size <= MAX_PIN_FILE) {
+            const text = readFileSync(file, 'utf8');
+            version = pinnedIn(file, text);
+            // `-r pip/requirements.txt`: the pin may be in a file this one includes (review 54: muckrock's
+            // requirements.txt is that one line). Followed a few files deep, never twice.
+            if (!version && files.length < MAX_INCLUDED) for (const included of includedRequirements(file, text)) if (!files.includes(included)) files.push(included);
+          }
         } catch {
           version = null;
         }
