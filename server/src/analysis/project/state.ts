@@ -108,7 +108,9 @@ export function modelEntry(state: AppState, model: string): ModelEntry {
 // wagtail's BootstrapTranslatableModel is a RunPython that fills rows (wagtailcore 0056 left the app's
 // 42 later migrations unknown); pgvector's VectorExtension is a CreateExtension (review 23: rapidpro's
 // `knowledge` app lost its state at its first migration).
-const NEUTRAL_OPERATIONS = new Set(['IgnoreMigration', 'AddTrigger', 'RemoveTrigger', 'BootstrapTranslatableModel', 'VectorExtension']);
+// django-add-default-value's AddDefaultValue sets a column's database default (SET DEFAULT) and no state
+// (review 54: oncall's `alerts/0025` lost the app's state to it, and a unique constraint went unreported).
+const NEUTRAL_OPERATIONS = new Set(['IgnoreMigration', 'AddTrigger', 'RemoveTrigger', 'BootstrapTranslatableModel', 'VectorExtension', 'AddDefaultValue']);
 
 /** Options AlterModelOptions replaces wholesale (Django's ALTER_OPTION_KEYS), those we keep. */
 const ALTER_OPTION_KEYS = new Set(['managed']);

@@ -76,6 +76,8 @@ export interface OperationSummary {
    * takes only that model as unknown, not the whole app.
    */
   actsOn?: string;
+  /** With `actsOn`, the field such an operation names with `name=` as a plain string literal, lower-case. */
+  actsOnField?: string;
   /**
    * An operation we do not know, called through the module's imports: the class's dotted name
    * (`ureport.sql.InstallSQL`, relative ones kept relative: `.ops.InstallSQL`). The project view
@@ -261,14 +263,19 @@ function importedFromOf(op: Operation, scope: Scope): { importedFrom?: string } 
   return qualified && !qualified.startsWith('django.') ? { importedFrom: qualified } : {};
 }
 
-/** `{ actsOn }` for an operation we do not know whose `model_name=` is a plain string literal. */
-function actsOnOf(op: Operation): { actsOn?: string } {
+/** `{ actsOn, actsOnField }` for an operation we do not know whose `model_name=` (and `name=`) is a plain string literal. */
+function actsOnOf(op: Operation): { actsOn?: string; actsOnField?: string } {
   if (op.spec !== null) return {};
   const args = callArguments(op.call);
-  const value = args.hasSplat ? null : args.keywords.get('model_name');
-  if (value?.type !== 'string') return {};
-  const text = staticString(value);
-  return text && text.complete && /^[A-Za-z_][A-Za-z0-9_]*$/.test(text.text) ? { actsOn: text.text.toLowerCase() } : {};
+  const identifier = (key: string): string | null => {
+    const value = args.hasSplat ? null : args.keywords.get(key);
+    const text = value?.type === 'string' ? staticString(value) : null;
+    return text && text.complete && /^[A-Za-z_][A-Za-z0-9_]*$/.test(text.text) ? text.text.toLowerCase() : null;
+  };
+  const model = identifier('model_name');
+  if (!model) return {};
+  const field = identifier('name');
+  return field ? { actsOn: model, actsOnField: field } : { actsOn: model };
 }
 
 /** `replaces` as migration keys (null: the migration replaces nothing). */

@@ -66,7 +66,7 @@ export const addFieldNotNull: Rule = {
       if (field.primaryKey === true) return;
       const table = step.before ? defaultTable(step.before) : undefined;
       const column = args.name ? fieldColumn(args.name, field) : undefined;
-      if (table && column && defaultRestoredBySql(ctx.summary, step, table, column)) return;
+      if (table && column && defaultRestoredBySql(ctx.summary, step, table, column, args.name ?? undefined)) return;
       // Django's effective default: the default as written, now() for auto_now, '' for blank text.
       // `default=None` is one too, and Django writes no DEFAULT for it (saleor shipping/0013).
       const noneDefault = field.default !== 'NOT_PROVIDED' && field.default?.kind === 'none';

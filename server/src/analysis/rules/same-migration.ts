@@ -98,12 +98,15 @@ const SET_DEFAULT = /^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?:"?\w+
 
 /**
  * Whether RunSQL later in the same migration gives column `column` of `table` a database default
- * again (what projects wrote before `db_default`): then the previous release's INSERTs get it.
+ * again (what projects wrote before `db_default`), or django-add-default-value's
+ * `AddDefaultValue(model_name=…, name=…)` does for field `field` of the step's model (review 54:
+ * oncall `alerts/0010`): then the previous release's INSERTs get it.
  */
-export function defaultRestoredBySql(summary: MigrationSummary, step: SchemaStep, table: string, column: string): boolean {
+export function defaultRestoredBySql(summary: MigrationSummary, step: SchemaStep, table: string, column: string, field?: string): boolean {
   const ops = summary.operations;
   for (let i = step.index + 1; i < ops.length; i++) {
     const op = ops[i] as OperationSummary;
+    if (op.name === 'AddDefaultValue' && op.specName === null && op.certain && op.branches.length === 0 && op.actsOn === step.model && field !== undefined && op.actsOnField === field.toLowerCase()) return true;
     for (const statement of op.sql ?? []) {
       const m = SET_DEFAULT.exec(statement);
       if (m && m[1]?.toLowerCase() === table.toLowerCase() && m[2]?.toLowerCase() === column.toLowerCase()) return true;
