@@ -10,6 +10,7 @@ import { callArguments, staticString, unparen, type Node } from './syntax';
 import { walkTasks, type Later } from './task-walk';
 import { isHistoricalModel, onlyModelsAssigned } from './historical-models';
 import { holdsQueryset } from './querysets';
+import { heldFromApiClient } from './api-clients';
 import { followedByExit, isBatchSlice, memoizedWrite, underSizeCheck } from './write-position';
 import { analyseSql } from './sql';
 import { classifyWrite, isDml, type WriteKind } from './write-calls';
@@ -347,6 +348,11 @@ function onCall(call: Node, loop: LoopFacts | null, facts: UnitFacts, unit: Code
     // `to_delete = Tag.objects.filter(…)` … `to_delete.delete()`: a queryset delete, one statement.
     const receiver = fn.type === 'attribute' ? unparen(fn.childForFieldName('object') as Node) : null;
     if (receiver?.type === 'identifier' && holdsQueryset(receiver.text, unit.node)) kind = 'queryset-delete';
+  }
+  if (kind === 'delete' || kind === 'save') {
+    // `plan = stripe.Plan.retrieve(…)`, `plan.delete()`: the service's object, not a row (api-clients.ts).
+    const receiver = fn.type === 'attribute' ? unparen(fn.childForFieldName('object') as Node) : null;
+    if (receiver?.type === 'identifier' && heldFromApiClient(receiver.text, unit.node, unit.scope)) kind = null;
   }
   if (kind) {
     record({ call, kind, terminal: loop ? followedByExit(call, loop.node) : false, memoized: loop ? memoizedWrite(call, loop.node) : false, receiverRoot: receiverRoot(call) }, loop, facts);

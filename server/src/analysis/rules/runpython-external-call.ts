@@ -9,7 +9,7 @@ import { callArguments, rangeOf, dottedName, staticString, type Node } from '../
 import { runPythonCode, type UnitNames, walkUnit } from '../runpython-code';
 import { snippet, type Rule } from './rule';
 
-type Kind = 'network' | 'e-mail' | 'task queue' | 'cloud API' | 'file system' | 'management command' | 'cache';
+type Kind = 'network' | 'e-mail' | 'task queue' | 'cloud API' | 'payment API' | 'file system' | 'management command' | 'cache';
 
 /** Qualified callee -> what it does. A trailing `.*` matches any attribute of the module. */
 const CALLS: ReadonlyArray<[RegExp, Kind]> = [
@@ -29,6 +29,9 @@ const CALLS: ReadonlyArray<[RegExp, Kind]> = [
   [/^boto3\.(client|resource|Session)$/, 'cloud API'],
   [/^boto3\.session\.Session$/, 'cloud API'],
   [/^boto\.(connect_\w+)$/, 'cloud API'],
+  // Payment services' resources (`stripe.Plan.retrieve(…)`, `stripe.Product.create(…)`; review 54: squarelet
+  // `organizations/0051` deletes plans and products at Stripe from RunPython).
+  [/^(stripe|braintree)\.[A-Z]\w*\.\w+$/, 'payment API'],
   // Code hosts' API clients (review 29: MetaDeploy `0087` logs in to GitHub with github3 for each plan).
   [/^github3\.(login|GitHub|GitHubEnterprise|enterprise_login)$/, 'network'],
   [/^github\.Github$/, 'network'],
@@ -77,7 +80,7 @@ function writesFile(call: Node, fn: Node, names: UnitNames): boolean {
 }
 
 /** A superset, by text, of what CALLS, TASK_METHODS and EMAIL_CLASSES can match. */
-const MAY_CALL_OUT = /\b(?:requests|httpx|github3?|gitlab|Github|Gitlab|urllib[23]?|aiohttp|http|httplib2?|socket|ftplib|smtplib|mail|boto3?|django_rq|django_q|celery|delay|apply_async|send_task|send_messages|open|write_text|write_bytes|os|shutil|call_command|cache)\b/;
+const MAY_CALL_OUT = /\b(?:stripe|braintree|requests|httpx|github3?|gitlab|Github|Gitlab|urllib[23]?|aiohttp|http|httplib2?|socket|ftplib|smtplib|mail|boto3?|django_rq|django_q|celery|delay|apply_async|send_task|send_messages|open|write_text|write_bytes|os|shutil|call_command|cache)\b/;
 
 const EMAIL_CLASSES = /^django\.core\.mail(\.message)?\.(EmailMessage|EmailMultiAlternatives)$/;
 const TASK_METHODS = new Set(['delay', 'apply_async', 'send_task']);
@@ -87,6 +90,7 @@ const WHY: Record<Kind, string> = {
   'e-mail': 'sends e-mail',
   'task queue': 'queues a background task',
   'cloud API': 'talks to a cloud API',
+  'payment API': "calls a payment service's API",
   'file system': 'changes files on disk',
   'management command': 'runs a management command',
   cache: "stores a value in Django's cache",
@@ -99,6 +103,7 @@ const INSTEAD: Record<Kind, string> = {
   'e-mail': AFTER_DEPLOY,
   'task queue': AFTER_DEPLOY,
   'cloud API': AFTER_DEPLOY,
+  'payment API': AFTER_DEPLOY,
   'file system': 'a file written here is not rolled back with the transaction, and exists only on the host that ran the migration (not in the next container, nor where the migration is reversed): keep what the migration needs in the database.',
   cache: 'the cache is not rolled back with the transaction: a failed migration leaves it saying the rolled-back work was done (a progress marker then skips those rows on the retry), and it is not the cache of every database the migration runs on: keep what the migration needs in the database.',
   'management command': "the command runs today's code with today's models (not the historical ones apps.get_model() gives) against the schema as this migration leaves it, and breaks when either changes: write what it does here with apps.get_model(), or run the command once after the deploy.",
