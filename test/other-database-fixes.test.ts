@@ -78,6 +78,23 @@ describe('fixes when the project\'s settings name another database', () => {
     assert.match(index(root)?.message ?? '', /the project's settings also name SQLite \(database\.py\)/);
   });
 
+  it("reads an engine built from a name where the file spells another backend's name (review 54: oncall's settings/base.py)", () => {
+    const built = `import os
+
+
+class DatabaseTypes:
+    MYSQL = "mysql"
+    POSTGRESQL = "postgresql"
+
+
+DATABASE_TYPE = os.getenv("DATABASE_TYPE", DatabaseTypes.MYSQL).lower()
+DATABASES = {"default": {"ENGINE": f"django.db.backends.{DATABASE_TYPE}", "NAME": os.getenv("DATABASE_NAME")}}
+`;
+    assert.match(index(project(built))?.message ?? '', /the project's settings also name MySQL \(test\.py\)/);
+    // Built from a name, but no other backend spelled in the file: nothing is said.
+    assert.doesNotMatch(index(project(built.replace('MYSQL = "mysql"', 'MYSQL = "postgresql"')))?.message ?? '', /PostgreSQL assumed/);
+  });
+
   it('offers it once the project says it runs on PostgreSQL, or when the other engine is only in a comment', () => {
     for (const root of [project(SQLITE_SETTINGS, '[tool.migration-guard]\ndatabase = "postgresql"\n'), project(POSTGRES_SETTINGS)]) {
       assert.doesNotMatch(index(root)?.message ?? '', /PostgreSQL assumed/);

@@ -6,7 +6,8 @@
  * tests, a developer's machine, another deployment), where the PostgreSQL a fix writes fails (review
  * 52: oioioi's tests migrate on SQLite, Nitrate defaults to MySQL). Only engines spelled out count
  * (`django.db.backends.sqlite3`, `django.contrib.gis.db.backends.mysql`, a `"sqlite:///…"` URL given as a
- * default: review 53, coldfront's `config/database.py`).
+ * default: review 53, coldfront's `config/database.py`), or an engine built from a name in a file
+ * that spells another backend's name (review 54: oncall).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,6 +21,14 @@ export interface OtherDatabase {
 
 /** An engine spelled out, or a database URL (dj-database-url, django-environ) written as a default: `"sqlite:///…"`, `'mysql://…'`. */
 const ENGINE = /\bdjango(?:\.contrib\.gis)?\.db\.backends\.(sqlite3|spatialite|mysql|oracle)\b|["'](sqlite|spatialite|mysql|mysql2|mysqlgis|oracle|oraclegis):\/\//;
+/**
+ * An engine built from a name (`f"django.db.backends.{DATABASE_TYPE}"`, `"django.db.backends." + kind`),
+ * in a file that spells one of the other backends' names as a string (review 54: oncall's
+ * `DatabaseTypes.MYSQL = "mysql"`, its default, beside `"sqlite3"` and `"postgresql"`): the project
+ * runs on whichever its environment picks, those included.
+ */
+const BUILT_ENGINE = /\bdjango(?:\.contrib\.gis)?\.db\.backends\.(?:\{|["']\s*[+%]|["']\s*\.\s*format\b)/;
+const BACKEND_NAME = /["'](sqlite3|mysql|oracle)["']/;
 const SETTINGS_FILE = /^(?:settings|local_settings|\w+_settings|settings_\w+)\.py$/;
 /** A settings file is small; a large one is not read. */
 const MAX_SETTINGS_FILE = 256 * 1024;
@@ -132,7 +141,7 @@ function firstNamed(files: readonly string[]): OtherDatabase | null {
       // A line commented out names nothing the project runs.
       const text = readFileSync(file, 'utf8').split('\n').filter((line) => !/^\s*#/.test(line)).join('\n');
       const m = ENGINE.exec(text);
-      const engine = m?.[1] ?? m?.[2];
+      const engine = m?.[1] ?? m?.[2] ?? (BUILT_ENGINE.test(text) ? BACKEND_NAME.exec(text)?.[1] : undefined);
       if (engine) return { vendor: vendorOf(engine), from: file };
     } catch {
       // unreadable: as if absent
