@@ -224,8 +224,20 @@ function partOfFirstRun(summary: MigrationSummary, ctx: ProjectRuleContext, app:
   // follows 0002_remove_child_ssn).
   const node = ctx.view && ctx.file ? ctx.view.node(ctx.file) : null;
   const own = node ? node.parents.filter((p) => p.key.app === app) : [];
-  if (own.some((p) => p.migration && !initialAsDjango(p.migration.summary, app) && !p.migration.summary.replaces && !firstRunShape(p.migration.summary))) return false;
+  if (own.some((p) => p.migration && !initialAsDjango(p.migration.summary, app) && !p.migration.summary.replaces && !firstRunShape(p.migration.summary) && !relationsSplitOff(p.migration.summary, app))) return false;
   return firstRunShape(summary);
+}
+
+/**
+ * A file of the first run's split that adds relations only (`0002_profile_follows_foia`: a
+ * many-to-many field to another app's model, which needed that app's first migration): every
+ * operation an AddField of a relation, and a dependency on another app (review 54: muckrock
+ * `accounts/0003` follows such a file, and its NOT NULL key was reported on a table still empty).
+ */
+function relationsSplitOff(summary: MigrationSummary, app: string): boolean {
+  if (!summary.operationsComplete || summary.operations.length === 0) return false;
+  if (!summary.dependencies.entries.some((e) => e.kind === 'swappable' || (e.kind === 'key' && e.app !== app))) return false;
+  return summary.operations.every((op) => op.args?.kind === 'AddField' && op.container === null && !!op.args.field?.relation);
 }
 
 /** An AddField of a NOT NULL foreign key with no default at all, to a model the file does not create. */
