@@ -115,7 +115,8 @@ export function queryModel(scope: Node, name: string, locals: Scope): string | n
       const left = n.childForFieldName(n.type === 'named_expression' ? 'name' : 'left');
       if (left?.type === 'identifier' && left.text === name && n.type === 'assignment') {
         const right = n.childForFieldName('right');
-        const chain = right ? chainOf(right, isModel) : null;
+        // `rows = list(Model.objects.filter(…))`: the rows as they are (review 54: experimenter `0288`).
+        const chain = right ? chainOf(passedThrough(unparen(right)), isModel) : null;
         if (!chain || (model !== null && model !== chain.model)) ok = false;
         else model = chain.model;
       } else if (left && left.type !== 'identifier' && left.descendantsOfType('identifier').some((i) => i.text === name)) ok = false;
