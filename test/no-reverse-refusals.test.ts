@@ -311,6 +311,13 @@ class Migration(migrations.Migration):
     assert.match(finding('0004_rich.py')?.message ?? '', /it sets is_rich, which this migration adds, on the rows it finds by kind and moves out of that filter \(line \d+\)/);
   });
 
+  it('offers it where the filter is on the column the migration adds: the rollback drops it, and it comes back empty (review 54: experimenter 0049)', async () => {
+    const added = '        migrations.AddField(model_name="tag", name="is_rich", field=models.BooleanField(null=True, default=None)),\n';
+    const f = await noReverse(migration('    Tag.objects.filter(kind="rich").filter(is_rich=None).update(is_rich=False)', { ops: added }));
+    assert.equal(f.fixes[0]?.title, 'Add reverse_code=migrations.RunPython.noop', f.message);
+    assert.doesNotMatch(f.message, /moves out of that filter/);
+  });
+
   it('offers none where the code looks a row up by a value it then changes (review 49: ChiefOnboarding organization/0006)', async () => {
     const f = await noReverse(migration('    tag = Tag.objects.get(name="news")\n    tag.name = "updates"\n    tag.save()'));
     assert.deepEqual(f.fixes, []);
