@@ -129,12 +129,28 @@ function skipBlank(text: string, i: number): number {
 const WORD = /[\w]/;
 
 /**
+ * Methods only a queryset (or a manager) has: called on a lower-case attribute of a class imported
+ * from a models module (`AlertReceiveChannel.objects_with_deleted.values_list(…)`, review 54: oncall
+ * `alerts/0007`), the attribute is a manager of today's model, a custom one. Not `get`, `update`,
+ * `count` or `delete`, which dicts, lists and sets have too.
+ */
+const QUERYSET_ONLY = new Set([
+  'all', 'filter', 'exclude', 'values', 'values_list', 'iterator', 'order_by', 'select_related', 'prefetch_related',
+  'annotate', 'aggregate', 'exists', 'get_or_create', 'update_or_create', 'bulk_create', 'bulk_update', 'in_bulk',
+  'only', 'defer', 'distinct', 'using', 'first', 'last', 'none',
+]);
+const LOWER_NAME = /^[a-z_][a-z0-9_]*$/;
+
+/**
  * From just after an imported name in `text`: whether the chain it starts reaches a manager
  * (`.objects`), or is called while its last part is capitalised (`models.Order(`) or is the name
  * itself (`Order(`).
  */
 function chainReachesModel(text: string, i: number, first: string): boolean {
   let last = first;
+  // The segment before `last` once the chain has two after `first` (`objects_with_deleted`), else null.
+  let previous: string | null = null;
+  let segments = 0;
   for (;;) {
     i = skipBlank(text, i);
     const c = text[i];
@@ -145,8 +161,12 @@ function chainReachesModel(text: string, i: number, first: string): boolean {
     let end = i;
     while (end < text.length && WORD.test(text[end] as string)) end++;
     if (end === i) return false;
+    previous = segments > 0 ? last : null;
+    segments++;
     last = text.slice(i, end);
     if (MANAGERS.has(last)) return true;
+    // `X.objects_with_deleted.filter`: a custom manager (QUERYSET_ONLY).
+    if (previous !== null && LOWER_NAME.test(previous) && QUERYSET_ONLY.has(last)) return true;
     i = end;
   }
 }
@@ -246,6 +266,14 @@ function moduleUserModel(ref: Node, names: UnitNames): ModelUse | null {
   return { node: ref, shown: `${ref.text} (${bound.call.childForFieldName('function')?.text ?? 'get_user_model'}())`, qualified: 'get_user_model', bare: null, userModel: true, userModelName: ref.text };
 }
 
+/** `X.objects_with_deleted` in `X.objects_with_deleted.values_list(…)`: a lower-case attribute a queryset-only method is called on. */
+function customManager(n: Node): boolean {
+  const attribute = n.childForFieldName('attribute')?.text ?? '';
+  const p = n.parent;
+  if (!LOWER_NAME.test(attribute) || p?.type !== 'attribute' || p.childForFieldName('object')?.id !== n.id) return false;
+  return QUERYSET_ONLY.has(p.childForFieldName('attribute')?.text ?? '') && p.parent?.type === 'call' && p.parent.childForFieldName('function')?.id === p.id;
+}
+
 /** The model uses in one unit, first use of each name only. */
 export function modelUses(unit: CodeUnit, names: UnitNames): ModelUse[] {
   const out = new Map<string, ModelUse>();
@@ -253,7 +281,7 @@ export function modelUses(unit: CodeUnit, names: UnitNames): ModelUse[] {
     if (u && !out.has(u.qualified)) out.set(u.qualified, u);
   };
   walkUnit(unit, ['attribute', 'call'], (n) => {
-    if (n.type === 'attribute' && MANAGERS.has(n.childForFieldName('attribute')?.text ?? '')) {
+    if (n.type === 'attribute' && (MANAGERS.has(n.childForFieldName('attribute')?.text ?? '') || customManager(n))) {
       const obj = n.childForFieldName('object');
       if (obj && (obj.type === 'identifier' || obj.type === 'attribute')) add(moduleUserModel(obj, names) ?? useOf(obj, names, 'manager'));
     } else if (n.type === 'call') {
