@@ -186,6 +186,22 @@ export function withArgs(op: OperationSummary, args: OperationArgs): OperationSu
 const ownPreview = new OneSlot<ReturnType<typeof previewFile>>();
 
 /** The SQL Django runs for operation `index` of the file (or of `operations` in its place); or why it is not known. */
+/**
+ * What sqlOf says, except where only the constraint names Django would drop are not known (a table
+ * or column renamed after they were made): then the statements under today's generated names, which
+ * tell what kinds run — a constraint dropped and added back — but are never to be shown or written
+ * (review 54: signals `0037` renames a key of a table a RenameModel renamed just before).
+ */
+export function sqlKindsOf(ctx: ProjectRuleContext, index: number): string[] | string {
+  const exact = sqlOf(ctx, index);
+  const { view, file } = ctx;
+  if (typeof exact !== 'string' || !/renamed after its constraints were created/.test(exact) || !view?.names || !file) return exact;
+  const op = previewFile(view, file, ctx.target, view.names, ctx.summary, true)?.operations[index];
+  if (!op || op.cannotPreview) return exact;
+  const sql = [...op.statements, ...op.deferred].map((s) => s.sql);
+  return sql.length > 0 ? sql : 'the operation runs no SQL';
+}
+
 export function sqlOf(ctx: ProjectRuleContext, index: number, operations?: OperationSummary[]): string[] | string {
   const { view, file } = ctx;
   if (!view || !file || !view.names) return 'the project is not known';

@@ -12,7 +12,7 @@
 import type { FieldSpec } from '../fields';
 import { constraintFixes, constraintFixNote } from '../fixes/constraint-fixes';
 import { keepConstraintFixes, readdsConstraint, sameTarget } from '../fixes/keep-constraint';
-import { sqlOf } from '../fixes/operation-text';
+import { sqlKindsOf } from '../fixes/operation-text';
 import { djangoAtLeast } from '../target-database';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
@@ -89,7 +89,7 @@ export const addConstraintValidates: Rule = {
         const before = fieldBefore(step, args.oldName);
         const rel = before?.relation;
         if (!rel || rel.kind === 'many-to-many' || rel.dbConstraint !== true || step.op.container !== null) return;
-        const sql = sqlOf(ctx, ctx.summary.operations.indexOf(step.op));
+        const sql = sqlKindsOf(ctx, ctx.summary.operations.indexOf(step.op));
         if (typeof sql === 'string' || !readdsConstraint(sql)) return;
         ctx.report({
           range: step.op.range,
@@ -119,7 +119,7 @@ export const addConstraintValidates: Rule = {
           if (args.field && sameInTheDatabase(before, args.field)) return;
           // Inside SeparateDatabaseAndState's database_operations the preview is not asked; the change of
           // NULL, index or uniqueness below tells it (review 52: oioioi `oi/0002` makes a key nullable there).
-          const sql = step.op.container !== null ? 'inside SeparateDatabaseAndState' : sqlOf(ctx, ctx.summary.operations.indexOf(step.op));
+          const sql = step.op.container !== null ? 'inside SeparateDatabaseAndState' : sqlKindsOf(ctx, ctx.summary.operations.indexOf(step.op));
           // Without the preview (a key to a model out of view: settings.AUTH_USER_MODEL, another package's),
           // a change of NULL, of its index or of uniqueness tells it: Django alters the field, so the
           // constraint goes and comes back (review 29: pootle `pootle_app/0019`, `pootle_statistics/0013`).

@@ -15,7 +15,7 @@ import { NameHistory } from './name-history';
 import { previewMigration, type MigrationPreview, type ModelLookup } from './preview';
 
 /** `current`: the file's newest summary when the view may hold an older one (an open buffer). */
-export function previewFile(view: ProjectView, file: string, target: TargetDatabase, names: DatabaseNames, current?: MigrationSummary): MigrationPreview | null {
+export function previewFile(view: ProjectView, file: string, target: TargetDatabase, names: DatabaseNames, current?: MigrationSummary, approximateNames = false): MigrationPreview | null {
   const migration = view.migration(file);
   if (!migration) return null;
   const summary = current ?? migration.summary;
@@ -43,5 +43,5 @@ export function previewFile(view: ProjectView, file: string, target: TargetDatab
       for (const op of n.migration.summary.operations) if (op.args) h.record(n.key.app, op.args);
     }
   });
-  return previewMigration({ summary, app: migration.key.app, before: view.stateOf(file, 'before', 'state'), target, names, otherApp, history });
+  return previewMigration({ summary, app: migration.key.app, before: view.stateOf(file, 'before', 'state'), target, names, otherApp, history, ...(approximateNames ? { approximateNames } : {}) });
 }

@@ -83,6 +83,13 @@ export interface PreviewInput {
   otherApp?: ModelLookup;
   /** Renames and field creations of the migrations before this one (every app), in plan order. */
   history?: NameHistory;
+  /**
+   * Go on where a table or column was renamed after its constraints were made: the statements are
+   * the ones Django runs, under the names Django would generate today, not the ones the database
+   * holds. For a caller that asks what kinds of statements run (a constraint dropped and added back),
+   * never for SQL shown or written into a fix.
+   */
+  approximateNames?: boolean;
 }
 
 function statement(sql: string, target: TargetDatabase, deferred: boolean, kindOverride?: StatementKind): StatementPreview {
@@ -119,6 +126,7 @@ class Previewer {
 
   /** Constraint names Django reads from the database are the ones it generated under today's names. */
   private checkNames(models: ReadonlyArray<string | undefined>, columns: readonly string[] = [], field?: string): void {
+    if (this.input.approximateNames) return;
     const [own] = models;
     const table = this.history.staleTable(models, field);
     if (table) cannot(`the table of ${table} was renamed after its constraints were created: Django drops them by the names the database holds, which the preview cannot know`);
