@@ -502,6 +502,36 @@ describe('"Batch this loop" on the loops the proven rewrite refuses', () => {
     assert.doesNotMatch(await text(inside), /bulk_update/);
   });
 
+  it("lists the keys of a dict whose keys or items name the fields set (review 55: berth-reservations applications/0003)", async () => {
+    const source = `from django.db import migrations
+
+CHAR_FIELDS = {"phone_number": "contact.phone", "address": "postal.street"}
+FLAGS = {"is_insured": "boat.insured"}
+
+
+def forwards(apps, schema_editor):
+    Order = apps.get_model("orders", "Order")
+    for order in Order.objects.all():
+        for attr_name, path in CHAR_FIELDS.items():
+            setattr(order, attr_name, path.upper())
+        for flag in FLAGS.keys():
+            setattr(order, flag, True)
+        order.total = 0
+        order.save()
+
+
+class Migration(migrations.Migration):
+    atomic = False
+    dependencies = [("orders", "0001_initial")]
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+`;
+    const fix = (await lint(source)).findings.find((f) => f.rule === 'unbatched-save-loop')?.fixes.find((f) => f.title.startsWith('Batch this loop'));
+    const after = fix ? applyEdits(source, fix.edits) : '';
+    assert.match(after, /Order\.objects\.bulk_update\(batch, list\(dict\.fromkeys\(\[\*CHAR_FIELDS, \*FLAGS, "total"\]\)\)\)\n/, after);
+    assert.doesNotMatch(after, /TODO\(migration-guard\)/, after);
+    assert.equal(pythonSyntaxError(after), null, after);
+  });
+
   it('keeps the list its own when the row is only handed to a historical model it builds', async () => {
     const built = `    for order in Order.objects.all():
         order.total = 0

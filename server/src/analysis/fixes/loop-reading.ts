@@ -218,6 +218,16 @@ export function assignedFields(body: Node, row: string): { fields: string[]; com
     const literal = sequenceElements(right)?.map((e) => staticString(e));
     if (left.type === 'identifier' && literal?.every((x) => x?.complete)) names.set(left.text, literal.map((x) => (x as { text: string }).text));
     else if (left.type === 'identifier' && right.type === 'identifier') overName.set(left.text, right.text);
+    else {
+      // `for name in FIELDS.keys()`, `for name, key in FIELDS.items()`: the dict's keys, which `[*FIELDS]`
+      // lists (review 55: berth-reservations `applications/0003` sets 28 fields named by three dicts).
+      const fn = right.type === 'call' ? right.childForFieldName('function') : null;
+      const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+      const dict = fn?.type === 'attribute' ? unparen(fn.childForFieldName('object') as Node) : null;
+      const first = left.type === 'identifier' ? left : (left.type === 'pattern_list' || left.type === 'tuple_pattern') && left.namedChildCount === 2 ? left.namedChildren[0] : null;
+      const keyName = method === 'keys' && left.type === 'identifier' ? first : method === 'items' ? first : null;
+      if (keyName?.type === 'identifier' && dict?.type === 'identifier' && callArguments(right).positional.length === 0) overName.set(keyName.text, dict.text);
+    }
     const field = partOfField(right);
     if (field) for (const t of targets) elements.set(t.text, field);
   };
