@@ -532,6 +532,20 @@ class Migration(migrations.Migration):
     assert.equal(pythonSyntaxError(after), null, after);
   });
 
+  it('batches saves of one row with different update_fields apart, each with its own list (review 55: open-city-profile profiles/0009)', async () => {
+    const source = wrap(`    for order in Order.objects.all():
+        order.total = 0
+        order.save(update_fields=["total"])
+        order.discount = 0
+        order.save(update_fields=["discount"])`);
+    const fix = (await lint(source)).findings.find((f) => f.rule === 'unbatched-save-loop')?.fixes.find((f) => f.title.startsWith('Batch this loop'));
+    const after = fix ? applyEdits(source, fix.edits) : '';
+    assert.match(after, /Order\.objects\.bulk_update\(batch, \["total"\]\)/, after);
+    assert.match(after, /Order\.objects\.bulk_update\(batch_2, \["discount"\]\)/, after);
+    assert.doesNotMatch(after, /bulk_update\(batch, \["discount"\]\)|bulk_update\(batch_2, \["total"\]\)/, after);
+    assert.equal(pythonSyntaxError(after), null, after);
+  });
+
   it('keeps the list its own when the row is only handed to a historical model it builds', async () => {
     const built = `    for order in Order.objects.all():
         order.total = 0

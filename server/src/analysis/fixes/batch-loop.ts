@@ -303,7 +303,10 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
         stmt,
         item: row,
         pre,
-        sink: sink(`update:${row}`, () => {
+        // Saves of one row with different update_fields are batched apart, each written with its own list
+        // (review 55: open-city-profile `profiles/0009` saved `representee`, then `representative`, and the
+        // one batch wrote only the first).
+        sink: sink(explicit ? `update:${row}:${explicit.join(',')}` : `update:${row}`, () => {
           if (explicit) return { flush: write(`[${explicit.map(pythonString).join(', ')}]`), notes: repeat, written: explicit };
           const { fields, why } = batched ?? { fields: [], why: null };
           const list = fieldListText(fields);
