@@ -73,7 +73,7 @@ describe('a field whose save() fills in another', () => {
     const found = jsonFindings(run).filter((f) => f.rule === 'unbatched-save-loop');
     assert.equal(found.length, 2, run.stdout + run.stderr);
     const [release, mirror] = found.sort((a, b) => a.line - b.line);
-    assert.match(release?.message ?? '', /its save\(\) renders content \(MarkupField\) into _content_rendered, which bulk_update\(\) of content would leave as it was/);
+    assert.match(release?.message ?? '', /its save\(\) fills in _content_rendered from content \(MarkupField\), which bulk_update\(\) of content would leave as it was/);
     assert.doesNotMatch(mirror?.message ?? '', /No rewrite is offered|renders/);
     const diff = runCli(['check', '--no-cache', '--select', 'unbatched-save-loop', '--unsafe-fixes', '--diff', '.'], root);
     assert.match(diff.stdout, /Mirror\.objects\.bulk_update\(batch, \["name"\]\)|Mirror\.objects\.filter/, diff.stdout + diff.stderr);
@@ -130,5 +130,47 @@ class Migration(migrations.Migration):
     const diff = runCli(['check', '--no-cache', '--select', 'unbatched-save-loop', '--unsafe-fixes', '--diff', '.'], root);
     assert.match(diff.stdout, /bulk_update\(batch, \["description"\]\)/, diff.stdout + diff.stderr);
     assert.doesNotMatch(diff.stdout, /bulk_update\(batch, \["slug"\]\)/, diff.stdout);
+  });
+  it("gets no bulk rewrite of a loop that sets a searchable encrypted field, whose save() fills in the encrypted one (review 55: open-city-profile profiles/0037)", () => {
+    const root = temps.make();
+    writeFileIn(join(root, 'profiles/__init__.py'), '');
+    writeFileIn(join(root, 'profiles/migrations/__init__.py'), '');
+    writeFileIn(join(root, 'profiles/migrations/0001_initial.py'), `import encrypted_fields.fields
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel(
+            name="Person",
+            fields=[
+                ("id", models.AutoField(primary_key=True)),
+                ("ssn", models.CharField(max_length=20, blank=True)),
+                ("_ssn_data", encrypted_fields.fields.EncryptedCharField(blank=True, max_length=1024)),
+                ("ssn_search", encrypted_fields.fields.SearchField(encrypted_field_name="_ssn_data", hash_key="k", max_length=66, null=True)),
+            ],
+        ),
+    ]
+`);
+    writeFileIn(join(root, 'profiles/migrations/0002_copy.py'), `from django.db import migrations
+
+
+def copy(apps, schema_editor):
+    Person = apps.get_model("profiles", "Person")
+    for person in Person.objects.all():
+        person.ssn_search = person.ssn
+        person.save()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("profiles", "0001_initial")]
+    operations = [migrations.RunPython(copy, migrations.RunPython.noop)]
+`);
+    const run = runCli(['check', '--no-cache', '--select', 'unbatched-save-loop', '--format', 'json', '.'], root);
+    const [loop] = jsonFindings(run).filter((f) => f.rule === 'unbatched-save-loop');
+    assert.match(loop?.message ?? '', /its save\(\) fills in _ssn_data from ssn_search \(SearchField\), which bulk_update\(\) of ssn_search would leave as it was/, run.stdout);
+    const diff = runCli(['check', '--no-cache', '--select', 'unbatched-save-loop', '--unsafe-fixes', '--diff', '.'], root);
+    assert.doesNotMatch(diff.stdout, /bulk_update/, diff.stdout);
   });
 });

@@ -245,9 +245,18 @@ const STAMPING_CLASSES: ReadonlySet<string> = new Set(['model_utils.fields.AutoL
  * Field classes of other packages whose pre_save fills in another field of the row, which a
  * bulk_update() of the field alone would leave as it was: markupfield's MarkupField renders its text
  * into `_<name>_rendered` (review 21: pythondotorg `downloads/0005`, whose release pages kept the old
- * HTML). By qualified name, to the name of the field filled in.
+ * HTML), django-money's currency, a searchable encrypted field's data. By qualified name, to the
+ * name of the field filled in.
  */
-export const FILLS_ANOTHER_FIELD: ReadonlyMap<string, (name: string) => string> = new Map([['markupfield.fields.MarkupField', (name: string) => `_${name}_rendered`]]);
+export const FILLS_ANOTHER_FIELD: ReadonlyMap<string, (name: string, field: FieldSpec) => string | null> = new Map<string, (name: string, field: FieldSpec) => string | null>([
+  ['markupfield.fields.MarkupField', (name) => `_${name}_rendered`],
+  // django-money keeps the currency in `<name>_currency`, which assigning a Money sets too.
+  ['djmoney.models.fields.MoneyField', (name) => `${name}_currency`],
+  // django-searchable-encrypted-fields: a SearchField's value goes, encrypted, into the field its
+  // `encrypted_field_name` names (review 55: open-city-profile `profiles/0037` would have lost every
+  // national identification number once `0038` dropped the old column).
+  ['encrypted_fields.fields.SearchField', (_name, field) => (field.call ? (kw(field.call, 'encrypted_field_name', asString, null, true) ?? null) : null) ?? 'the field its encrypted_field_name names'],
+]);
 
 /**
  * Field classes of other packages whose pre_save() makes the field's own value anew on every save(),

@@ -92,9 +92,10 @@ export function filledOnSave(known: ModelFields | null, written: readonly string
   for (const name of written) {
     // `row.tags = [...]` is no column: Django before 2.0 set the links at once, later ones raise (review 52: seqr `0003`).
     if (known?.fields.get(name)?.relation?.kind === 'many-to-many') return `it assigns ${name}, a many-to-many field: a set() of its links, not a column bulk_update() can write`;
-    const path = known?.fields.get(name)?.path;
-    const other = path ? FILLS_ANOTHER_FIELD.get(path) : undefined;
-    if (other) return `its save() renders ${name} (${path?.split('.').pop()}) into ${other(name)}, which bulk_update() of ${name} would leave as it was`;
+    const spec = known?.fields.get(name);
+    const path = spec?.path;
+    const other = path && spec ? FILLS_ANOTHER_FIELD.get(path)?.(name, spec) : undefined;
+    if (other) return `its save() fills in ${other} from ${name} (${path?.split('.').pop()}), which bulk_update() of ${name} would leave as it was`;
     const remade = path ? REMADE_ON_SAVE.get(path) : undefined;
     if (remade) return `its save() ${remade} (${name} is an ${path?.split('.').pop()} of ${path?.split('.')[0]}), and bulk_update() would write ${name} as the loop assigns it`;
   }
