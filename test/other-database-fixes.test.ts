@@ -95,6 +95,40 @@ DATABASES = {"default": {"ENGINE": f"django.db.backends.{DATABASE_TYPE}", "NAME"
     assert.doesNotMatch(index(project(built.replace('MYSQL = "mysql"', 'MYSQL = "postgresql"')))?.message ?? '', /PostgreSQL assumed/);
   });
 
+  it('judges a project whose settings name MySQL and never PostgreSQL as running on MySQL (review 55: enterprise-catalog, license-manager)', () => {
+    const mysql = `DATABASES = {"default": {"ENGINE": "django.db.backends.mysql", "NAME": "desk", "OPTIONS": {"connect_timeout": 10}}}\n`;
+    const root = project(mysql);
+    // MySQL builds the index without blocking writes: add-index-not-concurrent has nothing to say there.
+    assert.equal(index(root), undefined);
+    const note = runCli(['check', '--no-cache', '.'], root).stderr;
+    assert.doesNotMatch(note, /PostgreSQL 14/);
+    // PostgreSQL named in another settings file, or a Compose file's postgres image: PostgreSQL stays assumed, MySQL's fixes withheld.
+    const both = project(mysql);
+    writeFileIn(join(both, 'deskproject/settings/production.py'), 'DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "desk"}}\n');
+    assert.match(index(both)?.message ?? '', /PostgreSQL assumed; the project's settings also name MySQL/);
+    const composed = project(mysql);
+    writeFileIn(join(composed, 'docker-compose.yml'), 'services:\n  db:\n    image: postgres:15\n');
+    assert.match(index(composed)?.message ?? '', /PostgreSQL assumed; the project's settings also name MySQL/);
+    // A PostgreSQL driver in the pinned requirements says so too.
+    const driven = project(mysql);
+    writeFileIn(join(driven, 'requirements.txt'), 'Django==4.2.11\npsycopg2-binary==2.9.9\n');
+    assert.match(index(driven)?.message ?? '', /PostgreSQL assumed/);
+  });
+
+  it('says in the note that MySQL was read from the settings', () => {
+    const root = project(`DATABASES = {"default": {"ENGINE": "django.db.backends.mysql", "NAME": "desk"}}\n`);
+    writeFileIn(join(root, 'desk/migrations/0003_code_not_null.py'), `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("desk", "0002_code_index")]
+    operations = [migrations.AlterField(model_name="ticket", name="old", field=models.IntegerField(default=0))]
+`);
+    const run = runCli(['check', '--no-cache', '.'], root);
+    assert.match(run.stdout, /\[alter-field-not-null\][^\n]*MySQL/);
+    assert.match(run.stderr, /assumes? the project deploys to MySQL, the only database the project's Django settings name \(deskproject\/settings\/test\.py; neither they, a Compose file nor the pinned requirements name PostgreSQL\)/);
+  });
+
   it('offers it once the project says it runs on PostgreSQL, or when the other engine is only in a comment', () => {
     for (const root of [project(SQLITE_SETTINGS, '[tool.migration-guard]\ndatabase = "postgresql"\n'), project(POSTGRES_SETTINGS)]) {
       assert.doesNotMatch(index(root)?.message ?? '', /PostgreSQL assumed/);

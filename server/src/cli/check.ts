@@ -309,7 +309,7 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
     const c = configOf.get(file);
     const config = c === undefined ? undefined : resolver.configs[c];
     const resolved = c === undefined ? undefined : resolver.resolved[c];
-    return config && resolved ? { target: config.target, databaseSet: resolved.databaseSet, ...(resolved.djangoFrom ? { djangoFrom: resolved.djangoFrom } : {}), ...(resolved.postgresqlFrom ? { postgresqlFrom: resolved.postgresqlFrom } : {}) } : undefined;
+    return config && resolved ? { target: config.target, databaseSet: resolved.databaseSet, ...(resolved.djangoFrom ? { djangoFrom: resolved.djangoFrom } : {}), ...(resolved.postgresqlFrom ? { postgresqlFrom: resolved.postgresqlFrom } : {}), ...(resolved.databaseFrom ? { databaseFrom: resolved.databaseFrom } : {}) } : undefined;
   }, io.cwd);
   if (note) info(note);
   if (options.diff) {

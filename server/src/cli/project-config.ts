@@ -39,6 +39,8 @@ export interface ResolvedConfig {
   djangoFrom?: string;
   /** The Compose file the PostgreSQL version was read from, when no `postgresql-version` is set. */
   postgresqlFrom?: string;
+  /** The Django settings file the database (MySQL) was read from, when no `database` is set. */
+  databaseFrom?: string;
 }
 
 /** Applies --select and --ignore on top of the merged settings. */
@@ -106,13 +108,13 @@ export class ConfigResolver {
    */
   forDirectory(dir: string, fallbackRoot: string): ResolvedConfig {
     const project = this.explicit ?? this.cache.configFor(dir, fallbackRoot);
-    const key = `${project.file ?? `\0${fallbackRoot}`}\0${project.djangoFrom ?? ''}\0${project.postgresqlFrom ?? ''}\0${project.settings.otherDatabase?.from ?? ''}`;
+    const key = `${project.file ?? `\0${fallbackRoot}`}\0${project.djangoFrom ?? ''}\0${project.postgresqlFrom ?? ''}\0${project.settings.otherDatabase?.from ?? ''}\0${project.databaseFrom ?? ''}`;
     const known = this.byKey.get(key);
     if (known) return known;
     for (const problem of project.problems) this.warn(problem);
     const settings = mergeSettings(project.settings);
     settings.rules = applyOverrides(settings.rules, this.overrides);
-    const resolved: ResolvedConfig = { file: project.file, settings, matcher: new FileMatcher(settings, project.root), index: this.configs.length, databaseSet: project.settings.database !== undefined, ...(project.djangoFrom ? { djangoFrom: project.djangoFrom } : {}), ...(project.postgresqlFrom ? { postgresqlFrom: project.postgresqlFrom } : {}) };
+    const resolved: ResolvedConfig = { file: project.file, settings, matcher: new FileMatcher(settings, project.root), index: this.configs.length, databaseSet: project.settings.database !== undefined && !project.databaseFrom, ...(project.djangoFrom ? { djangoFrom: project.djangoFrom } : {}), ...(project.postgresqlFrom ? { postgresqlFrom: project.postgresqlFrom } : {}), ...(project.databaseFrom ? { databaseFrom: project.databaseFrom } : {}) };
     this.configs.push({
       rules: settings.rules,
       batchSize: settings.batchSize,

@@ -54,12 +54,12 @@ const VENDOR_NAMES: Readonly<Record<string, string>> = { sqlite: 'SQLite', mysql
 
 export function assumedDatabaseNote(
   report: RunReport,
-  settingsOf: (file: string) => { target: TargetDatabase; databaseSet: boolean; djangoFrom?: string; postgresqlFrom?: string } | undefined,
+  settingsOf: (file: string) => { target: TargetDatabase; databaseSet: boolean; djangoFrom?: string; postgresqlFrom?: string; databaseFrom?: string } | undefined,
   cwd = process.cwd(),
 ): string | null {
   const rules = new Set<string>();
   let count = 0;
-  let assumed: { target: TargetDatabase; djangoFrom?: string; postgresqlFrom?: string } | null = null;
+  let assumed: { target: TargetDatabase; djangoFrom?: string; postgresqlFrom?: string; databaseFrom?: string } | null = null;
   const files = new Set<string>();
   for (const f of report.files) {
     const s = settingsOf(f.file);
@@ -76,15 +76,19 @@ export function assumedDatabaseNote(
   const [major, minor] = assumed.target.djangoVersion;
   // A Django version read from the project's lock or requirements file is said so, not called a default.
   const shown = (file: string): string => relative(cwd, file) || file;
-  const { djangoFrom, postgresqlFrom } = assumed;
-  const versions =
-    djangoFrom || postgresqlFrom
+  const { djangoFrom, postgresqlFrom, databaseFrom } = assumed;
+  const django = `Django ${major}.${minor} ${djangoFrom ? `(pinned in ${shown(djangoFrom)})` : '(the default)'}`;
+  const versions = databaseFrom
+    ? `MySQL, the only database the project's Django settings name (${shown(databaseFrom)}; neither they, a Compose file nor the pinned requirements name PostgreSQL), with ${django}`
+    : djangoFrom || postgresqlFrom
       ? `PostgreSQL ${assumed.target.postgresqlVersion} ${postgresqlFrom ? `(the image in ${shown(postgresqlFrom)})` : '(the default)'} with Django ${major}.${minor} ${djangoFrom ? `(pinned in ${shown(djangoFrom)})` : '(the default)'}`
       : `PostgreSQL ${assumed.target.postgresqlVersion} with Django ${major}.${minor}, the defaults`;
   return (
     `${count === 1 ? '1 finding' : `${count} findings`} (${[...rules].sort().join(', ')}) ${count === 1 ? 'assumes' : 'assume'} the project deploys to ` +
     `${versions}: no \`database\` is set in [tool.migration-guard] for ${count === 1 ? 'the file it comes from' : files.size === 1 ? 'the file they come from' : 'the files they come from'}. ` +
-    (assumed.target.otherDatabase
+    (databaseFrom
+      ? 'Their wording follows MySQL, and the PostgreSQL locks and fixes do not apply. '
+      : assumed.target.otherDatabase
       ? `The project's Django settings also name ${VENDOR_NAMES[assumed.target.otherDatabase.vendor] ?? assumed.target.otherDatabase.vendor} (${shown(assumed.target.otherDatabase.from)}): its migrations run there too, so no fix writing PostgreSQL's SQL is offered. `
       : "Their wording and their fixes follow that database: a fix's SQL may fail on another (a test run on SQLite, say). ") +
     'Say which in [tool.migration-guard]: database = "postgresql", "mysql" or "sqlite" (and postgresql-version, django-version), and this note goes away.'

@@ -17,6 +17,8 @@ import type { DatabaseVendor } from '../analysis/target-database';
 export interface OtherDatabase {
   vendor: Exclude<DatabaseVendor, 'postgresql'> | 'oracle';
   from: string;
+  /** No settings file read with it names PostgreSQL (an engine, a `postgres://` URL, `"postgresql"` for a built engine). */
+  alone?: boolean;
 }
 
 /** An engine spelled out, or a database URL (dj-database-url, django-environ) written as a default: `"sqlite:///…"`, `'mysql://…'`. */
@@ -29,6 +31,8 @@ const ENGINE = /\bdjango(?:\.contrib\.gis)?\.db\.backends\.(sqlite3|spatialite|m
  */
 const BUILT_ENGINE = /\bdjango(?:\.contrib\.gis)?\.db\.backends\.(?:\{|["']\s*[+%]|["']\s*\.\s*format\b)/;
 const BACKEND_NAME = /["'](sqlite3|mysql|oracle)["']/;
+/** PostgreSQL named: its engine (PostGIS's too), a URL, or the backend's name as a string (for an engine built from it). */
+const POSTGRES_NAMED = /\bdjango(?:\.contrib\.gis)?\.db\.backends\.(?:postgresql(?:_psycopg2)?|postgis)\b|["'](?:postgres|postgresql|postgis|pgsql)(?:\+\w+)?:\/\/|["']postgresql["']/;
 const SETTINGS_FILE = /^(?:settings|local_settings|\w+_settings|settings_\w+)\.py$/;
 /** A settings file is small; a large one is not read. */
 const MAX_SETTINGS_FILE = 256 * 1024;
@@ -98,20 +102,25 @@ function namedIn(dir: string, listed: ReadonlyMap<string, Listed>): OtherDatabas
   const known = walked && !walked.hasSettings ? walked.folders : undefined;
   const names = known ?? listing(dir);
   if (!names) return null;
-  const found = known ? null : firstNamed(settingsFiles(dir, names));
-  if (found) return found;
+  const files = known ? [] : settingsFiles(dir, names);
   const children = names.filter((n) => !SKIPPED_FOLDER.test(n) && !n.includes('.')).slice(0, MAX_CHILD_FOLDERS);
   for (const child of children.sort()) {
     const path = join(dir, child);
     // A folder a walk listed without settings is not listed again (the CLI's discovery notes them).
     if (listed.get(path)?.hasSettings === false) continue;
     const inner = listing(path);
-    if (inner) {
-      const hit = firstNamed(settingsFiles(path, inner));
-      if (hit) return hit;
-    }
+    if (inner) files.push(...settingsFiles(path, inner));
   }
-  return null;
+  // The first other database named, and whether any of these files names PostgreSQL as well.
+  let found: OtherDatabase | null = null;
+  let postgres = false;
+  for (const file of files) {
+    const read = readSettings(file);
+    if (!read) continue;
+    found ??= read.other ? { vendor: read.other, from: file } : null;
+    postgres ||= read.postgres;
+  }
+  return found ? { ...found, alone: !postgres } : null;
 }
 
 function listing(dir: string): string[] | null {
@@ -134,18 +143,17 @@ function settingsFiles(dir: string, names: readonly string[]): string[] {
   return files.sort();
 }
 
-function firstNamed(files: readonly string[]): OtherDatabase | null {
-  for (const file of files) {
-    try {
-      if (statSync(file).size > MAX_SETTINGS_FILE) continue;
-      // A line commented out names nothing the project runs.
-      const text = readFileSync(file, 'utf8').split('\n').filter((line) => !/^\s*#/.test(line)).join('\n');
-      const m = ENGINE.exec(text);
-      const engine = m?.[1] ?? m?.[2] ?? (BUILT_ENGINE.test(text) ? BACKEND_NAME.exec(text)?.[1] : undefined);
-      if (engine) return { vendor: vendorOf(engine), from: file };
-    } catch {
-      // unreadable: as if absent
-    }
+/** What one settings file names: another database, and PostgreSQL; null when it cannot be read. */
+function readSettings(file: string): { other: OtherDatabase['vendor'] | null; postgres: boolean } | null {
+  try {
+    if (statSync(file).size > MAX_SETTINGS_FILE) return null;
+    // A line commented out names nothing the project runs.
+    const text = readFileSync(file, 'utf8').split('\n').filter((line) => !/^\s*#/.test(line)).join('\n');
+    const m = ENGINE.exec(text);
+    const engine = m?.[1] ?? m?.[2] ?? (BUILT_ENGINE.test(text) ? BACKEND_NAME.exec(text)?.[1] : undefined);
+    return { other: engine ? vendorOf(engine) : null, postgres: POSTGRES_NAMED.test(text) };
+  } catch {
+    // unreadable: as if absent
+    return null;
   }
-  return null;
 }

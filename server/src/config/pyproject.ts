@@ -22,6 +22,21 @@ export interface ProjectConfig {
   djangoFrom?: string;
   /** Where `settings.postgresqlVersion` was read when no table set it: the project's Compose file. */
   postgresqlFrom?: string;
+  /**
+   * Where `settings.database` was read when no table set it: the Django settings file that names
+   * MySQL, in a project whose settings, Compose file and pinned requirements name no PostgreSQL.
+   */
+  databaseFrom?: string;
+}
+
+/** Whether a lock or requirements file names a PostgreSQL driver (psycopg, psycopg2, asyncpg, pg8000). */
+function namesPostgresDriver(file: string | undefined): boolean {
+  if (!file) return false;
+  try {
+    return /\b(?:psycopg2?(?:-binary)?|psycopg\[|asyncpg|pg8000|dj-database-url\[postgres)/i.test(readFileSync(file, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 export class PyprojectCache {
@@ -88,7 +103,13 @@ export class PyprojectCache {
     // Not above the project: its pyproject.toml's folder, else the folder being checked.
     // Asked for migrations folders only: a walk resolves every folder it meets, and no other holds what the hint is for.
     const other = config.settings.database === undefined && basename(dir) === 'migrations' ? this.hints.otherFor(dir, stop ?? config.root) : null;
-    if (other) config = { ...config, settings: { ...config.settings, otherDatabase: other } };
+    // MySQL named, and PostgreSQL nowhere (settings, Compose file, the pinned requirements' driver): the
+    // project runs on MySQL (review 55: openedx's enterprise-catalog and license-manager, whose index
+    // builds were reported with PostgreSQL's locks). Not for SQLite, which projects deploying to
+    // PostgreSQL often name for their tests alone.
+    if (other?.vendor === 'mysql' && other.alone && !postgres && !namesPostgresDriver(config.djangoFrom)) {
+      config = { ...config, settings: { ...config.settings, database: 'mysql' }, databaseFrom: other.from };
+    } else if (other) config = { ...config, settings: { ...config.settings, otherDatabase: other } };
     return config;
   }
 

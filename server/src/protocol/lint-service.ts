@@ -128,8 +128,8 @@ export class LintService {
     const folder = file ? this.folderOf(file) : null;
     const editor = this.editorSettings.get(folder ?? '') ?? {};
     const fallbackRoot = folder ?? (file ? dirname(file) : process.cwd());
-    const project: Pick<ProjectConfig, 'file' | 'root' | 'settings' | 'problems' | 'djangoFrom' | 'postgresqlFrom'> = file ? this.pyproject.configFor(dirname(file), fallbackRoot, folder ?? undefined) : { file: null, root: fallbackRoot, settings: {}, problems: [] };
-    const key = this.byConfig && file ? `${folder ?? ''}\0${project.file ?? ''}\0${project.root}\0${project.djangoFrom ?? ''}\0${project.postgresqlFrom ?? ''}\0${project.settings.otherDatabase?.from ?? ''}` : null;
+    const project: Pick<ProjectConfig, 'file' | 'root' | 'settings' | 'problems' | 'djangoFrom' | 'postgresqlFrom' | 'databaseFrom'> = file ? this.pyproject.configFor(dirname(file), fallbackRoot, folder ?? undefined) : { file: null, root: fallbackRoot, settings: {}, problems: [] };
+    const key = this.byConfig && file ? `${folder ?? ''}\0${project.file ?? ''}\0${project.root}\0${project.djangoFrom ?? ''}\0${project.postgresqlFrom ?? ''}\0${project.settings.otherDatabase?.from ?? ''}\0${project.databaseFrom ?? ''}` : null;
     const shared = key === null ? undefined : this.byConfig?.get(key);
     if (shared) return { ...shared, file };
     const settings = mergeSettings(project.settings, editor);
