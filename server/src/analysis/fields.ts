@@ -5,7 +5,7 @@
  * OneToOneField's uniqueness, EmailField's length, …) come from one table; for a class we do not
  * know, whatever was not written is unknown (`undefined`), never guessed.
  */
-import { asBool, asInt, asItems, asString, asStrings, refPath, type CallValue, type Value } from './values';
+import { asBool, asInt, asItems, asString, asStrings, refPath, type CallValue, type RefValue, type Value } from './values';
 
 /** `undefined` in any of these properties means "not known statically". */
 export interface FieldSpec {
@@ -153,6 +153,24 @@ const RELATION_SUBCLASSES: ReadonlyMap<string, string> = new Map([
 const TAGGABLE_MANAGER = 'taggit.managers.TaggableManager';
 const TAGGIT_DEFAULT_THROUGH = 'taggit.TaggedItem';
 
+/**
+ * Field classes of well-known packages that subclass one of Django's plain (non-relation) fields
+ * and keep its keywords' defaults (NULL not allowed, no index, not unique), with the default the
+ * class sets when none is written: model_utils' and django-extensions' creation and modification
+ * times default to now (review 55: enterprise-catalog `catalog/0022` adds them NOT NULL to an
+ * existing table, unreported while their keywords counted as unknown), jsonfield's JSONField has none.
+ */
+const NOW: RefValue = { kind: 'ref', text: 'now', path: 'django.utils.timezone.now' };
+const PLAIN_PACKAGE_FIELDS: ReadonlyMap<string, { default?: Value }> = new Map([
+  ['jsonfield.fields.JSONField', {}],
+  ['jsonfield.JSONField', {}],
+  ['django_extensions.db.fields.json.JSONField', {}],
+  ['model_utils.fields.AutoCreatedField', { default: NOW }],
+  ['model_utils.fields.AutoLastModifiedField', { default: NOW }],
+  ['django_extensions.db.fields.CreationDateTimeField', { default: NOW }],
+  ['django_extensions.db.fields.ModificationDateTimeField', { default: NOW }],
+]);
+
 /** A qualified path inside Django's model field modules (`django.db.models.fields.CharField`). */
 function isDjangoPath(path: string | null): boolean {
   return !!path && DJANGO_FIELD_MODULES.some((m) => path === m || path.startsWith(`${m}.`));
@@ -192,13 +210,14 @@ export function fieldSpec(v: Value | undefined): FieldSpec | null {
   const traits = base ? FIELD_TRAITS.get(base) : isDjangoPath(path) ? FIELD_TRAITS.get(cls) : undefined;
   const builtin = !!traits;
   const t: FieldTraits = traits ?? {};
+  const plain = !builtin && path ? PLAIN_PACKAGE_FIELDS.get(path) : undefined;
   // For a class we do not know, an omitted keyword is unknown; a written one is taken as written.
-  const d = <T>(value: T): T | undefined => (builtin ? value : undefined);
+  const d = <T>(value: T): T | undefined => (builtin || plain ? value : undefined);
   const primaryKey = kw(v, 'primary_key', asBool, d(false)) ?? undefined;
   const autoNow = t.dates ? (kw(v, 'auto_now', asBool, false) === true || kw(v, 'auto_now_add', asBool, false) === true ? true : v.hasSplat ? undefined : false) : d(false);
   const explicitUnique = t.unique ? true : kw(v, 'unique', asBool, d(false));
   const unique = explicitUnique === true || primaryKey === true ? true : explicitUnique === false && primaryKey === false ? false : undefined;
-  let relation: RelationSpec | null | undefined = builtin ? null : undefined;
+  let relation: RelationSpec | null | undefined = builtin || plain ? null : undefined;
   if (t.relation) {
     const taggit = path === TAGGABLE_MANAGER;
     const to = (taggit ? v.kwargs['to'] : param(v, 'to', 0)) ?? { kind: 'unknown' };
@@ -226,7 +245,7 @@ export function fieldSpec(v: Value | undefined): FieldSpec | null {
     maxDigits: kw(v, 'max_digits', asInt, d(null), true),
     decimalPlaces: kw(v, 'decimal_places', asInt, d(null), true),
     dbColumn: kw(v, 'db_column', asString, d(null), true),
-    default: defaultOf(v, 'default'),
+    default: plain?.default && v.kwargs['default'] === undefined && !v.hasSplat ? plain.default : defaultOf(v, 'default'),
     dbDefault: defaultOf(v, 'db_default'),
     autoNow,
     relation,
