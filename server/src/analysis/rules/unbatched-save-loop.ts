@@ -37,6 +37,7 @@ import { exitAfter, underSizeCheck } from '../write-position';
 import type { Fix, Position, RelatedLocation } from '../types';
 import { runPythonUnits, unitsReaching } from './runpython-units';
 import { walksEmptyTable, type EmptyTableQuestions } from './empty-tables';
+import { asksForNull, neverMatchingFilter } from './unmatched-filter';
 import { lineOf, snippet, type Rule, type RuleContext } from './rule';
 import { historicalTemplate, liveModel, managedNames } from './save-loop-historical';
 import { bulkCreateKeysMissing, djangoAtLeast, type TargetDatabase } from '../target-database';
@@ -563,6 +564,11 @@ export const unbatchedSaveLoop: Rule = {
           if (wanted && !wanted.has(key(headerRange(loop).start))) continue;
           // A loop over a table still empty, or inside one (kitsune's squashed products/0001: review 47), runs no iteration.
           if (direction === 'forward' && idleLoop(loop, facts.locals, ctx.model.operations.indexOf(op), ctx)) continue;
+          // A loop over rows its filter cannot match (a NOT NULL field asked to be NULL) runs no iteration either.
+          if (direction === 'forward' && asksForNull(loop)) {
+            if (!ctx.project) ctx.needsView?.('filters on NULL');
+            else if (neverMatchingFilter(loop, facts.locals, fieldsCheck(ctx, facts.locals), ctx.model.operations.slice(0, Math.max(0, ctx.model.operations.indexOf(op))))) continue;
+          }
           // A loop in an arm for other database backends does not run on the target's.
           if (inArmNotRunOn(loop.node, facts.locals, ctx.target.vendor)) continue;
           // Name the write on the loop's own row when there is one: it is what the fix rewrites.
