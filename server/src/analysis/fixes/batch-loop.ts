@@ -435,7 +435,9 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       const rowModel = rowModelOf(loop, locals);
       const bound = rowModel ? locals.lookup(rowModel) : null;
       const ref = bound?.kind === 'value' ? historicalModelRef(bound.node, locals) : bound?.kind === 'import' ? contribModelRef(bound) : null;
-      const r = linkRewrite({ w, loop, body, rowModel, ref, known: rowModel ? (input.fields?.(rowModel) ?? null) : null, manager: walked?.chain.manager ?? null, django: input.django, fresh });
+      const known = rowModel ? (input.fields?.(rowModel) ?? null) : null;
+      const repeats = walked ? mayRepeatRows(walked.chain.expr, known) : undefined;
+      const r = linkRewrite({ w, loop, body, rowModel, ref, known, manager: walked?.chain.manager ?? null, django: input.django, fresh, ...(repeats !== undefined ? { repeats } : {}) });
       // A link left as written still writes at once, as it did: the rest of the loop may be batched around it.
       if (typeof r === 'string') {
         keptLinks.push(r);

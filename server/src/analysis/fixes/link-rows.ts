@@ -35,6 +35,8 @@ export interface LinkInput {
   ref?: { app: string; model: string } | null;
   /** The manager the loop's rows come through (`Contact.objects.using(alias)`), when readable. */
   manager: string | null;
+  /** Whether the loop may meet a row twice (a join in its query), or unknown (undefined). */
+  repeats?: boolean;
   django?: readonly [number, number];
   fresh: (base: string) => string;
 }
@@ -81,7 +83,10 @@ export function linkRewrite(input: LinkInput): LinkRewrite | string {
   const owner = recv?.type === 'attribute' ? unparen(recv.childForFieldName('object') as Node) : null;
   const field = recv?.childForFieldName('attribute')?.text;
   const shown = `${oneLine(recv?.text ?? 'a relation')}.${method ?? 'add'}()`;
-  if (method !== 'add') return `${LINK_KEPT}${shown}, which also removes links`;
+  if (method !== 'add' && method !== 'set') return `${LINK_KEPT}${shown}, which also removes links`;
+  // set() replaces the row's links: batched, the batch's old links are deleted and the new ones inserted. A row
+  // met twice would get both lists, not the last one (review 55's count of fix-less loops: set() had none).
+  if (method === 'set' && input.repeats !== false) return `${LINK_KEPT}${shown}, for rows the loop may meet twice (set() keeps the last list, a batch would keep both)`;
   if (!owner || owner.type !== 'identifier' || !field || !loop.targets.includes(owner.text)) return `${LINK_KEPT}${shown}, of an object other than the loop's row`;
   const contrib = input.ref ? CONTRIB_LINKS.get(`${input.ref.app}.${input.ref.model}.${field}`.toLowerCase()) : undefined;
   if (!rowModel || (!known && !contrib)) return `${LINK_KEPT}${shown}, whose join table the project view cannot name`;
@@ -120,6 +125,7 @@ export function linkRewrite(input: LinkInput): LinkRewrite | string {
     const key = keyOf(value);
     return key === null ? null : `${through}(${link.source}=${row}.pk, ${link.target}=${key})`;
   };
+  if (method === 'set') return setRewrite(input, args, shown, { through, row, field, link }, keyOf);
   const items: string[] = [];
   let splat: string | null = null;
   for (const a of args.namedChildren) {
@@ -150,3 +156,38 @@ export function linkRewrite(input: LinkInput): LinkRewrite | string {
     note: `${through} = ${rowModel}.${field}.through`,
   };
 }
+
+/**
+ * `row.groups.set(groups)`: the row's key and the keys of the list it is given are collected; per
+ * batch, the through rows of the batch's rows are deleted and the given ones inserted
+ * (`ignore_conflicts=True`: a key listed twice is one link, as set() makes it). What set() left in place
+ * is inserted again, under a new through row id (a join table Django made has nothing else).
+ */
+function setRewrite(
+  input: LinkInput,
+  args: Node,
+  shown: string,
+  names: { through: string; row: string; field: string; link: ManyToManyLink },
+  keyOf: (value: string) => string | null,
+): LinkRewrite | string {
+  const { through, row, field, link } = names;
+  const given = args.namedChildren.filter((a) => a.type !== 'comment');
+  const only = given.length === 1 ? (given[0] as Node) : null;
+  if (!only || only.type === 'keyword_argument' || only.type === 'list_splat' || only.type === 'dictionary_splat') return `${LINK_KEPT}${shown}, with arguments other than one list (clear=, through_defaults=)`;
+  if (!link.auto) return `${LINK_KEPT}${shown}, whose through model may hold more than the two keys`;
+  const each = input.fresh('linked');
+  const key = keyOf(each);
+  if (key === null) return `${LINK_KEPT}${shown}, with values whose keys cannot be read`;
+  const pk = input.fresh('row_pk');
+  const keys = input.fresh('keys');
+  const manager = `${through}.objects${/\.(?:using|db_manager)\(([^()]*)\)$/.exec(input.manager ?? '')?.[0]?.replace('db_manager', 'using') ?? ''}`;
+  return {
+    collect: `%B%.append((${row}.pk, [${key} for ${each} in ${oneLine(only.text)}]))`,
+    key: `link-set:${input.rowModel}.${link.source}`,
+    flush:
+      `${manager}.filter(${link.source}__in=[${pk} for ${pk}, _ in %B%]).delete()%NL%` +
+      `${manager}.bulk_create([${through}(${link.source}=${pk}, ${link.target}=${each}) for ${pk}, ${keys} in %B% for ${each} in ${keys}], ignore_conflicts=True)`,
+    note: `${through} = ${input.rowModel}.${field}.through`,
+  };
+}
+
