@@ -36,16 +36,19 @@ describe('target database settings', () => {
   it('reads the kebab-case keys of pyproject.toml and the camelCase keys of VS Code', () => {
     const kebab = parseSettings({ database: 'mysql', 'postgresql-version': 12, 'django-version': '5.1' }, 'pyproject.toml');
     assert.deepEqual(kebab.problems, []);
-    assert.deepEqual(targetOf(mergeSettings(kebab.settings)), { vendor: 'mysql', postgresqlVersion: 12, djangoVersion: [5, 1] });
+    // A version the settings give is the project's (djangoKnown): it wins over the one in a migration's header.
+    assert.deepEqual(targetOf(mergeSettings(kebab.settings)), { vendor: 'mysql', postgresqlVersion: 12, djangoVersion: [5, 1], djangoKnown: true });
     const camel = parseSettings({ database: 'sqlite', postgresqlVersion: '16', djangoVersion: '4.0' }, 'migrationGuard');
     assert.deepEqual(camel.problems, []);
-    assert.deepEqual(targetOf(mergeSettings(camel.settings)), { vendor: 'sqlite', postgresqlVersion: 16, djangoVersion: [4, 0] });
+    assert.deepEqual(targetOf(mergeSettings(camel.settings)), { vendor: 'sqlite', postgresqlVersion: 16, djangoVersion: [4, 0], djangoKnown: true });
   });
 
   it('layers like every other setting: the editor over pyproject.toml over the defaults, unset keys falling through', () => {
     const project = parseSettings({ database: 'mysql', 'django-version': '3.2' }, 'pyproject.toml').settings;
     const editor = parseSettings({ postgresqlVersion: 11, database: null }, 'migrationGuard').settings;
-    assert.deepEqual(targetOf(mergeSettings(project, editor)), { vendor: 'mysql', postgresqlVersion: 11, djangoVersion: [3, 2] });
+    assert.deepEqual(targetOf(mergeSettings(project, editor)), { vendor: 'mysql', postgresqlVersion: 11, djangoVersion: [3, 2], djangoKnown: true });
+    // No version anywhere: the default, not known to be the project's.
+    assert.equal(targetOf(mergeSettings(parseSettings({ database: 'mysql' }, 'pyproject.toml').settings)).djangoKnown, undefined);
   });
 
   it('names what is wrong and keeps the default for it', () => {
