@@ -10,7 +10,7 @@ import type { Fix } from '../types';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
 import { columnAtStart, fieldBefore, runsAfterDeploy, tableLabel, walkSchema } from './schema-walk';
-import { columnComesBack } from './same-migration';
+import { columnBeforeTheMinute, columnComesBack } from './same-migration';
 
 export const renameColumn: Rule = {
   meta: {
@@ -50,6 +50,8 @@ export const renameColumn: Rule = {
       if (!from || !to || from === to) return;
       // A column this migration made (a new foreign key's `_id`, an earlier rename): no old code names it.
       if (columnAtStart(step, from) === false) return;
+      // Nor one an earlier file of the same minute made: they ship together.
+      if (columnBeforeTheMinute(ctx, step, from) === false) return;
       // Given back under the old name later in the migration: old code still finds a column "from".
       if (columnComesBack(ctx.summary, step, from)) return;
       ctx.report({
