@@ -40,11 +40,23 @@ export function clientPackageOf(callee: Node, scope: Scope): string | null {
   return API_CLIENT_PACKAGES.has(top) ? top : null;
 }
 
+/** An import of one of API_CLIENT_PACKAGES anywhere in a file's text. */
+const CLIENT_IMPORT = new RegExp(String.raw`\b(?:import|from)\s+(?:${[...API_CLIENT_PACKAGES].join('|')})\b`);
+/** Per parsed file: whether it imports a client at all (most migrations do not, and then no walk is needed). */
+const importsClient = new WeakMap<object, boolean>();
+
 /**
  * The client package every assignment of `name` in `fn` takes its value from (`name = stripe.X.y(…)`,
  * or a call on a name that holds such a client), or null: no assignment, or one of something else.
  */
 export function heldFromApiClient(name: string, fn: Node, scope: Scope, depth = 2): string | null {
+  const tree = fn.tree as object;
+  let imports = importsClient.get(tree);
+  if (imports === undefined) {
+    imports = CLIENT_IMPORT.test(fn.tree.rootNode.text);
+    importsClient.set(tree, imports);
+  }
+  if (!imports) return null;
   let found: string | null = null;
   let other = false;
   walk(fn, (n) => {

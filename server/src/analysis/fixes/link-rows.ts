@@ -180,7 +180,7 @@ function setRewrite(
   if (key === null) return `${LINK_KEPT}${shown}, with values whose keys cannot be read`;
   const pk = input.fresh('row_pk');
   const keys = input.fresh('keys');
-  const manager = `${through}.objects${/\.(?:using|db_manager)\(([^()]*)\)$/.exec(input.manager ?? '')?.[0]?.replace('db_manager', 'using') ?? ''}`;
+  const manager = `${through}.objects${databaseOf(input.manager ?? '')}`;
   return {
     collect: `%B%.append((${row}.pk, [${key} for ${each} in ${oneLine(only.text)}]))`,
     key: `link-set:${input.rowModel}.${link.source}`,

@@ -8,7 +8,7 @@ import { fieldColumn } from '../fields';
 import { modelEntry } from '../project/state';
 import type { MigrationSummary, OperationSummary } from '../project/summary';
 import type { ProjectRuleContext } from './rule';
-import type { SchemaStep } from './schema-walk';
+import { hasColumnNamed, sameMinuteAncestors, type SchemaStep } from './schema-walk';
 
 /**
  * Whether an operation after the step gives the same table a column named `column` again (an
@@ -125,24 +125,8 @@ export function defaultRestoredBySql(summary: MigrationSummary, step: SchemaStep
  * when there is no such earlier file or the model cannot be read there.
  */
 export function columnBeforeTheMinute(ctx: ProjectRuleContext, step: SchemaStep, column: string): boolean | undefined {
-  const stamp = ctx.summary.generated;
-  if (!stamp || !ctx.view || !ctx.file || !step.model) return undefined;
-  let node = ctx.view.node(ctx.file);
-  const app = node?.key.app;
-  let first: string | null = null;
-  for (let hops = 0; node && hops < 20; hops++) {
-    const parents = node.parents.filter((p) => p.key.app === app);
-    const parent = parents.length === 1 ? parents[0] : undefined;
-    if (!parent?.migration || parent.migration.summary.generated !== stamp) break;
-    first = parent.migration.file;
-    node = parent;
-  }
-  const state = first ? ctx.view.stateOf(first, 'before', 'database') : null;
-  const entry = state ? modelEntry(state, step.model) : null;
-  if (!entry || typeof entry === 'string') return undefined;
-  for (const [name, field] of entry.fields) {
-    const c = field ? fieldColumn(name, field) : undefined;
-    if ((c === undefined ? name : c) === column) return true;
-  }
-  return false;
+  const first = sameMinuteAncestors(ctx).pop()?.migration?.file;
+  const state = first && step.model && ctx.view ? ctx.view.stateOf(first, 'before', 'database') : null;
+  const entry = state && step.model ? modelEntry(state, step.model) : null;
+  return entry && typeof entry !== 'string' ? hasColumnNamed(entry, column) : undefined;
 }
