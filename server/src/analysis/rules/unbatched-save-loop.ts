@@ -6,7 +6,7 @@
 import { reportImportedCodeFindings } from './imported-code-findings';
 import { inArmNotRunOn } from '../vendor-branch';
 import type { LoopFacts, UnitFacts, WriteCall } from '../code-facts';
-import type { ModelFields, ProjectView } from '../project/view';
+import type { ModelFields } from '../project/view';
 import type { Operation } from '../operations';
 import type { Scope } from '../scope';
 import { boundByLoop, loopWithin, PER_ROW_WRITES } from '../code-facts';
@@ -16,7 +16,6 @@ import { commitBatchesFix, SPLIT_FIRST } from '../fixes/commit-batches';
 import { keyedByOwnRow } from '../fixes/rerun-safety';
 import { schemaRunsSql } from './schema-sql';
 import { batchLoopFix, HELPER_WRITE, MAY_CASCADE, NO_FIELDS } from '../fixes/batch-loop';
-import type { MultiTable } from '../fixes/multi-table';
 import { dropSaveFix } from '../fixes/drop-save';
 import { batchTemplateFix } from '../fixes/batch-template';
 import { applyFixEdits } from '../fixes/apply';
@@ -24,11 +23,9 @@ import { replaceDifference } from '../fixes/edits';
 import { deferCreates } from '../fixes/deferred-create';
 import { BY_OWN_ROW } from '../fixes/memo-lookup';
 import { inlineHelpers } from '../fixes/inline-helper';
-import { assignedFields } from '../fixes/loop-reading';
-import { factoryModel, rebuiltFirst, rowModelOf } from '../fixes/loop-objects';
+import { rowModelOf } from '../fixes/loop-objects';
 import { djangoMadeJoinTable, stampedOnSave } from '../fields';
 import { missingOnDjango } from '../fixes/django-features';
-import { historicalModelRef } from '../historical-models';
 import { isBoundedIterable, type UniqueKey } from '../iterables';
 import { modelCandidates } from '../fixes/model-candidates';
 import { lineStarts, positionAt } from '../line-index';
@@ -36,11 +33,11 @@ import { afterExit, rangeOf, spanRange, within, type Node } from '../syntax';
 import { exitAfter, underSizeCheck } from '../write-position';
 import type { Fix, Position, RelatedLocation } from '../types';
 import { runPythonUnits, unitsReaching } from './runpython-units';
-import { walksEmptyTable, type EmptyTableQuestions } from './empty-tables';
+import { fieldsCheck, idleLoop, isNewInstance, modelInView, multiTableCheck, runsOn, stampsCheck } from './save-loop-view';
 import { asksForNull, neverMatchingFilter } from './unmatched-filter';
 import { lineOf, snippet, type Rule, type RuleContext } from './rule';
 import { historicalTemplate, liveModel, managedNames } from './save-loop-historical';
-import { bulkCreateKeysMissing, djangoAtLeast, type TargetDatabase } from '../target-database';
+import { bulkCreateKeysMissing, djangoAtLeast } from '../target-database';
 
 const QUERY: Record<string, string> = {
   save: 'UPDATE',
@@ -183,15 +180,6 @@ function rowWritesByLoop(facts: UnitFacts, ctx: RuleContext): Map<LoopFacts, Wri
   return out;
 }
 
-/** `obj = Model(...); obj.save()`, `Model(...).save()`, or a save after `obj.pk = None`: the save inserts a new row. */
-function isNewInstance(w: WriteCall, loop: LoopFacts, locals: Scope): boolean {
-  const receiver = w.call.childForFieldName('function')?.childForFieldName('object');
-  if (receiver?.type === 'call') return /^[A-Z]/.test(receiver.childForFieldName('function')?.text.split('.').pop() ?? '');
-  if (receiver?.type === 'identifier' && assignedFields(loop.node, receiver.text).setsKey) return true;
-  if (w.receiverRoot && loop.targets.includes(w.receiverRoot) && factoryModel(loop, locals) !== null) return true;
-  if (!w.receiverRoot || !loop.constructed.has(w.receiverRoot)) return false;
-  return !loop.targets.includes(w.receiverRoot) || rebuiltFirst(loop, w.receiverRoot, w.call) !== null;
-}
 
 
 function baseKind(w: WriteCall): string {
@@ -296,82 +284,6 @@ function deferredTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: Ru
     edits: [replaceDifference(ctx.source, text)],
     isPreferred: true,
     safe: false,
-  };
-}
-
-/**
- * The app and model a name of the code stands for (`FragileParcel` bound to
- * `apps.get_model("shop", "FragileParcel")`, or that call written inline), with the project view
- * to ask; null without a view or a literal get_model.
- */
-function modelInView(ctx: RuleContext, locals: Scope, model: string): { view: ProjectView; file: string; app: string; model: string } | null {
-  const project = ctx.project;
-  const view = project?.view;
-  if (!project || !view) {
-    // No view here: say which model's answers were wanted, so a caller with one may lint again.
-    if (ctx.askedOfView && /^[A-Za-z_]\w*$/.test(model)) {
-      const b = locals.lookup(model);
-      const ref = b?.kind === 'value' ? historicalModelRef(b.node, locals) : null;
-      if (ref) ctx.askedOfView(ref.app, ref.model);
-    }
-    return null;
-  }
-  const inline = /get_model\(\s*["'](\w+)["']\s*,\s*["'](\w+)["']\s*\)$/.exec(model) ?? /get_model\(\s*["'](\w+)\.(\w+)["']\s*\)$/.exec(model);
-  const bound = /^[A-Za-z_]\w*$/.test(model) ? locals.lookup(model) : null;
-  const ref = inline ? { app: inline[1] as string, model: inline[2] as string } : bound?.kind === 'value' ? historicalModelRef(bound.node, locals) : null;
-  return ref ? { view, file: project.file, ...ref } : null;
-}
-
-/** Whether the loop, or a loop around it, walks a table the migration created and nothing has filled yet. */
-function idleLoop(loop: LoopFacts, locals: Scope, at: number, ctx: RuleContext): boolean {
-  const q = emptyTableQuestions(ctx);
-  for (let l: LoopFacts | null = loop; l; l = l.parent) if (l.kind === 'for' && walksEmptyTable(l, locals, at, ctx, q)) return true;
-  return false;
-}
-
-/** What walksEmptyTable asks of this rule: the loop's model in the project view, and whether a save inserts. */
-function emptyTableQuestions(ctx: RuleContext): EmptyTableQuestions {
-  return {
-    ownModel: (loop, locals) => {
-      const name = rowModelOf(loop, locals);
-      if (name && !ctx.project?.view) {
-        // Without the view the app label cannot be told: a model the file creates is worth a lint with it
-        // (else the CLI's plain run, which lints again only for such questions, says what the editor does not).
-        const bound = /^[A-Za-z_]\w*$/.test(name) ? locals.lookup(name) : null;
-        const ref = bound?.kind === 'value' ? historicalModelRef(bound.node, locals) : null;
-        if (ref && ctx.model.operations.some((o) => o.createsModel === ref.model.toLowerCase())) ctx.needsView?.('tables the migration creates');
-        return null;
-      }
-      const m = name ? modelInView(ctx, locals, name) : null;
-      return m && m.view.keyOf(m.file)?.app === m.app ? m.model.toLowerCase() : null;
-    },
-    newInstance: isNewInstance,
-  };
-}
-
-/** Whether a model the code names is a child of multi-table inheritance in the project view: Django cannot bulk_create it. */
-function multiTableCheck(ctx: RuleContext, locals: Scope): MultiTable {
-  return (model) => {
-    const m = modelInView(ctx, locals, model);
-    if (!m) return false;
-    if (m.view.multiTableChild(m.file, m.app, m.model)) return 'child';
-    return m.view.outOfViewModel(m.file, m.app, m.model) || m.view.unknownInSquash(m.file, m.app, m.model) ? 'maybe' : false;
-  };
-}
-
-/** The fields of a model the code names that its save() stamps with the time (auto_now), per the project view; with `at`, as the operation at that index sees the model. */
-function stampsCheck(ctx: RuleContext, locals: Scope, at?: number): (model: string) => string[] {
-  return (model) => {
-    const m = modelInView(ctx, locals, model);
-    return m ? m.view.stampedFields(m.file, m.app, m.model, at) : [];
-  };
-}
-
-/** Every field of a model the code names, per the project view (null: not known). */
-function fieldsCheck(ctx: RuleContext, locals: Scope): (model: string) => ModelFields | null {
-  return (model) => {
-    const m = modelInView(ctx, locals, model);
-    return m ? m.view.modelFields(m.file, m.app, m.model) : null;
   };
 }
 
@@ -515,22 +427,6 @@ function inWhichTransaction(ctx: RuleContext, op: Operation, runPythonFn: Node, 
   return ', each a round trip of its own. ';
 }
 
-/**
- * The Django version the migration runs on, as far as is known: the one the settings set or the
- * project pins; without either, the default (4.2) or the older one that wrote the file
- * (`# Generated by Django 2.2.4 on …`), since a project that says nothing may still run the Django it
- * had then, and an old file gets no fix that needs a newer one.
- */
-function runsOn(ctx: RuleContext): TargetDatabase {
-  // A version the project set or pins is the one its migrations run on, whatever wrote them (review 54:
-  // signals `0014`, written by Django 2.1, runs on the 4.2 its requirements pin).
-  if (ctx.target.djangoKnown) return ctx.target;
-  const m = /^# Generated by Django (\d+)\.(\d+)/m.exec(ctx.source.slice(0, 400));
-  if (!m) return ctx.target;
-  const written: [number, number] = [Number(m[1]), Number(m[2])];
-  const [a, b] = ctx.target.djangoVersion;
-  return written[0] < a || (written[0] === a && written[1] < b) ? { ...ctx.target, djangoVersion: written } : ctx.target;
-}
 
 export const unbatchedSaveLoop: Rule = {
   meta: {
