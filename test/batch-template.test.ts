@@ -502,6 +502,59 @@ describe('"Batch this loop" on the loops the proven rewrite refuses', () => {
     assert.doesNotMatch(await text(inside), /bulk_update/);
   });
 
+  it('names a field by a variable the loop binds to the same name for every row (janeway core/0049)', async () => {
+    const text = async (body: string) => {
+      const source = `from django.conf import settings\n${wrap(body)}`;
+      const fix = (await lint(source)).findings[0]?.fixes.find((f) => f.title.startsWith('Batch this loop'));
+      const after = fix ? applyEdits(source, fix.edits) : '';
+      if (fix) assert.equal(pythonSyntaxError(after), null, after);
+      return after;
+    };
+    const same = `    for order in Order.objects.all():
+        attr = "total_{}".format(settings.LANGUAGE_CODE.lower())
+        setattr(order, attr, getattr(order, attr) + 1)
+        order.save()`;
+    const fString = `    for order in Order.objects.all():
+        attr = f"total_{settings.LANGUAGE_CODE}"
+        setattr(order, attr, 0)
+        order.save()`;
+    assert.match(await text(same), /Order\.objects\.bulk_update\(batch, \[attr\]\)\n/);
+    assert.match(await text(fString), /Order\.objects\.bulk_update\(batch, \[attr\]\)\n/);
+    // What may differ per row, or may not have run before the setattr, gets no list.
+    const perRow = {
+      'of the row': `    for order in Order.objects.all():
+        attr = "total_{}".format(order.kind)
+        setattr(order, attr, 0)
+        order.save()`,
+      'of a call': `    for order in Order.objects.all():
+        attr = pick_field()
+        setattr(order, attr, 0)
+        order.save()`,
+      'under a condition': `    for order in Order.objects.all():
+        if order.pk:
+            attr = "total"
+        setattr(order, attr, 0)
+        order.save()`,
+      'after the setattr': `    attr = "total"
+    for order in Order.objects.all():
+        setattr(order, attr, 0)
+        attr = "discount"
+        order.save()`,
+      'of a name the loop binds': `    for order in Order.objects.all():
+        suffix = order.kind
+        attr = "total_" + suffix
+        setattr(order, attr, 0)
+        order.save()`,
+      'bound twice': `    for order in Order.objects.all():
+        attr = "total"
+        setattr(order, attr, 0)
+        attr = "discount"
+        setattr(order, attr, 0)
+        order.save()`,
+    };
+    for (const [what, body] of Object.entries(perRow)) assert.doesNotMatch(await text(body), /bulk_update/, what);
+  });
+
   it("lists the keys of a dict whose keys or items name the fields set (review 55: berth-reservations applications/0003)", async () => {
     const source = `from django.db import migrations
 

@@ -158,17 +158,69 @@ export const FIELD_NAMED_BY = '\u0001';
 /** In `assignedFields`' list: the fields named by the list the variable after it holds (`for f in fields: setattr(row, f, …)`). */
 export const FIELDS_LISTED_IN = '\u0002';
 
-/** Whether `name` is bound anywhere in `body` (assigned, a loop's or a with's target, a walrus, an import). */
-function boundIn(body: Node, name: string): boolean {
+/** The nodes that bind `name` in `body` (assignments, loops' and withs' targets, walruses, imports). */
+function bindingsOf(body: Node, name: string): Node[] {
   const binds = (t: Node | null): boolean => !!t && (t.type === 'identifier' ? t.text === name : t.descendantsOfType('identifier').some((i) => i.text === name));
+  const out: Node[] = [];
   for (const n of body.descendantsOfType(['assignment', 'augmented_assignment', 'for_statement', 'for_in_clause', 'named_expression', 'as_pattern', 'import_statement', 'import_from_statement', 'global_statement', 'nonlocal_statement'])) {
     if (n.type === 'assignment' || n.type === 'augmented_assignment' || n.type === 'for_statement' || n.type === 'for_in_clause') {
-      if (binds(n.childForFieldName('left'))) return true;
+      if (binds(n.childForFieldName('left'))) out.push(n);
     } else if (n.type === 'named_expression') {
-      if (binds(n.childForFieldName('name'))) return true;
-    } else if (binds(n)) return true;
+      if (binds(n.childForFieldName('name'))) out.push(n);
+    } else if (binds(n)) out.push(n);
   }
-  return false;
+  return out;
+}
+
+/** Whether `name` is bound anywhere in `body`. */
+function boundIn(body: Node, name: string): boolean {
+  return bindingsOf(body, name).length > 0;
+}
+
+/** String methods whose result depends on their receiver and arguments alone. */
+const PURE_STRING_METHODS = /^(format|lower|upper|strip|lstrip|rstrip|replace|join|capitalize|title)$/;
+
+/**
+ * Whether `name`, which `setattr(row, name, …)` at `at` takes, holds the same field name for every row:
+ * one plain assignment of it, a statement of the loop's body itself before `at` (so every row that
+ * reaches the setattr ran it), of strings, names and attributes the loop never binds, joined by `+`,
+ * `%`, f-strings or string methods (janeway `core/0049`: `"value_{}".format(settings.LANGUAGE_CODE)`).
+ * A call of anything else may answer differently per row.
+ */
+function invariantFieldName(body: Node, name: string, at: Node, row: string): boolean {
+  const [only, ...more] = bindingsOf(body, name);
+  if (!only || more.length > 0 || only.type !== 'assignment' || only.childForFieldName('left')?.type !== 'identifier') return false;
+  const stmt = only.parent;
+  if (stmt?.type !== 'expression_statement' || stmt.parent?.id !== body.id || stmt.endIndex > at.startIndex) return false;
+  const header = body.parent?.type === 'for_statement' ? body.parent.childForFieldName('left') : null;
+  const loopNames = new Set((header ? [header, ...header.descendantsOfType('identifier')] : []).map((i) => i.text));
+  const invariant = (n: Node): boolean => {
+    switch (n.type) {
+      case 'string':
+        return n.descendantsOfType('interpolation').every((i) => i.namedChildren.every((c) => c.type === 'format_specifier' || c.type === 'type_conversion' || invariant(c)));
+      case 'concatenated_string':
+        return n.namedChildren.every(invariant);
+      case 'integer':
+        return true;
+      case 'identifier':
+        return n.text !== row && !loopNames.has(n.text) && !boundIn(body, n.text);
+      case 'attribute':
+        return invariant(n.childForFieldName('object') as Node);
+      case 'parenthesized_expression':
+        return n.namedChildren.every(invariant);
+      case 'binary_operator':
+        return /^[+%]$/.test(n.childForFieldName('operator')?.text ?? '') && invariant(n.childForFieldName('left') as Node) && invariant(n.childForFieldName('right') as Node);
+      case 'call': {
+        const fn = n.childForFieldName('function');
+        const args = n.childForFieldName('arguments');
+        if (fn?.type !== 'attribute' || !PURE_STRING_METHODS.test(fn.childForFieldName('attribute')?.text ?? '') || args?.type !== 'argument_list') return false;
+        return invariant(fn.childForFieldName('object') as Node) && args.namedChildren.every((a) => a.type !== 'comment' && (a.type === 'keyword_argument' ? invariant(a.childForFieldName('value') as Node) : a.type !== 'list_splat' && a.type !== 'dictionary_splat' && invariant(a)));
+      }
+      default:
+        return false;
+    }
+  };
+  return invariant(only.childForFieldName('right') as Node);
 }
 
 /**
@@ -312,7 +364,7 @@ export function assignedFields(body: Node, row: string): { fields: string[]; com
         else if (listed) listed.forEach(add);
         // A name given from outside the loop (a parameter: `setattr(page, field, …)`), or one an inner
         // loop takes from such a list: the list the template writes names it (row-fields.ts renders it).
-        else if (named && !over && !boundIn(body, named)) add(`${FIELD_NAMED_BY}${named}`);
+        else if (named && !over && (!boundIn(body, named) || invariantFieldName(body, named, n, row))) add(`${FIELD_NAMED_BY}${named}`);
         else if (over && !boundIn(body, over)) add(`${FIELDS_LISTED_IN}${over}`);
         else complete = false;
       } else if (fn?.type === 'attribute') {
