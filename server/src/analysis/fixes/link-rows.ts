@@ -183,7 +183,7 @@ function setRewrite(
   const manager = `${through}.objects${databaseOf(input.manager ?? '')}`;
   return {
     collect: `%B%.append((${row}.pk, [${key} for ${each} in ${oneLine(only.text)}]))`,
-    key: `link-set:${input.rowModel}.${link.source}`,
+    key: `link-set:${input.rowModel}.${field}`,
     flush:
       `${manager}.filter(${link.source}__in=[${pk} for ${pk}, _ in %B%]).delete()%NL%` +
       `${manager}.bulk_create([${through}(${link.source}=${pk}, ${link.target}=${each}) for ${pk}, ${keys} in %B% for ${each} in ${keys}], ignore_conflicts=True)`,
