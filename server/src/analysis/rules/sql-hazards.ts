@@ -166,6 +166,21 @@ function judge(ctx: ProjectRuleContext): JudgedSite[] {
       const entry = before.get(a.model.toLowerCase());
       const table = entry && typeof entry !== 'string' ? ctx.view.tableName(entry, before) : null;
       if (table) dropped.add(table.toLowerCase());
+      // Its many-to-many fields' join tables go with it.
+      if (entry && typeof entry !== 'string') {
+        for (const [name, spec] of entry.fields) {
+          const join = spec ? ctx.view.joinTableName(entry, name, spec, before) : undefined;
+          if (join) dropped.add(join.toLowerCase());
+        }
+      }
+    }
+    // RemoveField of a many-to-many field drops its join table (review 56: seed `0097` then ran
+    // `DROP TABLE IF EXISTS seed_canonicalbuilding_labels`, which drops nothing).
+    if (a?.kind === 'RemoveField' && a.model && a.name && before && ctx.view && op.databaseEffect === 'normal') {
+      const entry = before.get(a.model.toLowerCase());
+      const spec = entry && typeof entry !== 'string' ? entry.fields.get(a.name) : undefined;
+      const join = entry && typeof entry !== 'string' && spec ? ctx.view.joinTableName(entry, a.name, spec, before) : undefined;
+      if (join) dropped.add(join.toLowerCase());
     }
     if (a?.kind === 'CreateModel' && a.model && op.databaseEffect === 'normal') {
       const model = a.model.toLowerCase();
