@@ -33,6 +33,11 @@ export interface SchemaStep {
    * made itself is no concern of that code.
    */
   start: ModelState | null;
+  /**
+   * The same for a model this migration renamed before the operation (`start` is null for it): the
+   * model under the name it had when the migration began.
+   */
+  renamedFrom?: ModelState;
   /** The operation's index in the summary's operations. */
   index: number;
 }
@@ -135,6 +140,8 @@ function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
   };
   let opaque = false;
   const touched = new Set<string>();
+  // Models renamed earlier in this migration, by their new name: the name each had when it began.
+  const originalName = new Map<string, string>();
   // A SeparateDatabaseAndState takes effect once its database side has run (that side runs against
   // the fields as they were): in both views, it is applied when the first operation outside it comes.
   let pending: { index: number; op: OperationSummary } | null = null;
@@ -164,7 +171,10 @@ function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
           status.table = 'unknown';
           status.before = null;
         }
-        steps.push({ op, args, model, ...status, start: created.has(model) ? null : startOf(model), index: i });
+        const start = created.has(model) ? null : startOf(model);
+        const origin = start === null && !created.has(model) ? originalName.get(model) : undefined;
+        const renamedFrom = origin ? startOf(origin) : null;
+        steps.push({ op, args, model, ...status, start, ...(renamedFrom ? { renamedFrom } : {}), index: i });
       }
     }
     // Schema changes written as code: RunPython that runs DDL (awx rebuilds its event tables under
@@ -183,6 +193,7 @@ function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
     if (op.createsModel) created.add(op.createsModel);
     if (args?.kind === 'CreateModel' && args.model && op.databaseEffect === 'normal') created.add(args.model.toLowerCase());
     if (args?.kind === 'RenameModel' && args.model && args.newName && created.has(args.model.toLowerCase())) created.add(args.newName.toLowerCase());
+    else if (args?.kind === 'RenameModel' && args.model && args.newName) originalName.set(args.newName.toLowerCase(), originalName.get(args.model.toLowerCase()) ?? args.model.toLowerCase());
     if (mustReplay(op, later[i] as ReadonlySet<string>)) state = applyMigration(state, [op], true, 'database');
     if (stateNow) stateNow = applyMigration(stateNow, [op], true, 'state');
   }
@@ -378,7 +389,8 @@ export function forVendor(target: TargetDatabase, texts: Readonly<Record<Databas
  * counts by its name.
  */
 export function columnAtStart(step: SchemaStep, column: string): boolean | undefined {
-  return step.start ? hasColumnNamed(step.start, column) : undefined;
+  const start = step.start ?? step.renamedFrom;
+  return start ? hasColumnNamed(start, column) : undefined;
 }
 
 /** Whether one of the model's fields is stored in `column`. */
