@@ -318,6 +318,33 @@ class Migration(migrations.Migration):
     assert.doesNotMatch(f.message, /moves out of that filter/);
   });
 
+  it('offers none where get_or_create() looks rows up by a field the migration adds (review 56: seed 0125, 0222)', async () => {
+    const added = '        migrations.AddField(model_name="tag", name="kind", field=models.CharField(max_length=20, default="")),\n';
+    const keyed = await noReverse(migration('    for post in Post.objects.all():\n        Tag.objects.get_or_create(name=post.title, kind="auto")', { ops: added }));
+    assert.deepEqual(keyed.fixes, []);
+    assert.match(keyed.message, /it looks rows up by kind, which this migration adds, and inserts those it does not find \(line 8\): after a rollback with a reverse that does nothing, kind is dropped and added back at its default/);
+    // Through the dicts it splats, where the file writes the key.
+    const splat = await noReverse(`RULES = [{"name": "a", "kind": "auto"}]\n${migration('    for rule in RULES:\n        Tag.objects.get_or_create(**rule)', { ops: added })}`);
+    assert.deepEqual(splat.fixes, []);
+    // The added field only in defaults: the look-up finds the rows again.
+    const defaults = await noReverse(migration('    for post in Post.objects.all():\n        Tag.objects.get_or_create(name=post.title, defaults={"kind": "auto"})', { ops: added }));
+    assert.equal(defaults.fixes[0]?.title, 'Add reverse_code=migrations.RunPython.noop', defaults.message);
+  });
+
+  it('offers none where the code inserts into a table whose unique fields the migration changed first (review 56: seed 0243)', async () => {
+    const widened = '        migrations.AlterUniqueTogether(name="tag", unique_together={("name", "version")}),\n';
+    const f = await noReverse(migration('    for post in Post.objects.all():\n        Tag.objects.get_or_create(name=post.title, version=2)', { ops: widened }));
+    assert.deepEqual(f.fixes, []);
+    assert.match(f.message, /it inserts Tag rows \(line 8\) after the operation at line 15 changes what must be unique in that table/);
+    // Another model's unique fields: nothing to break.
+    const other = await noReverse(migration('    for post in Post.objects.all():\n        Tag.objects.get_or_create(name=post.title, version=2)', { ops: widened.replace('name="tag"', 'name="post"') }));
+    assert.equal(other.fixes[0]?.title, 'Add reverse_code=migrations.RunPython.noop', other.message);
+    // A table the migration creates goes with the rollback (taiga users/0007, plane 0077).
+    const made = '        migrations.CreateModel(name="Tag", fields=[("id", models.AutoField(primary_key=True)), ("name", models.CharField(max_length=50))]),\n';
+    const fresh = await noReverse(migration('    for post in Post.objects.all():\n        Tag.objects.create(name=post.title)', { ops: made + widened }));
+    assert.equal(fresh.fixes[0]?.title, 'Add reverse_code=migrations.RunPython.noop', fresh.message);
+  });
+
   it('offers none where the code looks a row up by a value it then changes (review 49: ChiefOnboarding organization/0006)', async () => {
     const f = await noReverse(migration('    tag = Tag.objects.get(name="news")\n    tag.name = "updates"\n    tag.save()'));
     assert.deepEqual(f.fixes, []);

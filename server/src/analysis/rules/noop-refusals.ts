@@ -125,3 +125,67 @@ export function lookupChanged(units: readonly UnitFacts[]): { field: string; lin
   }
   return null;
 }
+
+/** The method of a call through a manager or queryset (`Rule.objects.get_or_create`), and the model name it starts from. */
+function modelCall(call: Node, locals: UnitFacts['locals']): { method: string; model: string | null; named: string | null } | null {
+  const fn = call.childForFieldName('function');
+  if (fn?.type !== 'attribute') return null;
+  let root: Node | null = fn.childForFieldName('object');
+  while (root && (root.type === 'attribute' || root.type === 'call')) root = root.type === 'attribute' ? root.childForFieldName('object') : root.childForFieldName('function');
+  const model = root?.type === 'identifier' ? (historicalModelRef(root, locals)?.model ?? root.text) : null;
+  return { method: fn.childForFieldName('attribute')?.text ?? '', model: model?.toLowerCase() ?? null, named: model ?? null };
+}
+
+/**
+ * A get_or_create() / update_or_create() whose look-up names a field an AddField earlier in this migration adds
+ * (review 56: seed `0125` looks rules up by `condition`, `0222` by `cross_cycle` in the dicts it splats): rolled
+ * back with a no-op, the column is dropped and the rows stay; forward again, it comes back at its default, the
+ * look-up finds none of them, and the rows are inserted a second time. Null when none.
+ */
+export function keyedOnAddedField(op: Operation, units: readonly UnitFacts[], ctx: RuleContext): { field: string; line: number } | null {
+  const before = ctx.model.operations.slice(0, Math.max(0, ctx.model.operations.indexOf(op)));
+  const added = before.flatMap((o) => (o.args?.kind === 'AddField' && o.args.name ? [{ model: o.args.model?.toLowerCase() ?? null, field: o.args.name }] : []));
+  if (added.length === 0) return null;
+  const created = new Set(before.flatMap((o) => (o.createsModel ? [o.createsModel] : [])));
+  for (const f of units) {
+    for (const call of f.unit.node.descendantsOfType('call')) {
+      const c = modelCall(call, f.locals);
+      if (!c || (c.method !== 'get_or_create' && c.method !== 'update_or_create') || (c.model && created.has(c.model))) continue;
+      const ofModel = added.filter((a) => !a.model || !c.model || a.model === c.model);
+      const args = call.childForFieldName('arguments');
+      const keys = [...callArguments(call).keywords.keys()].filter((k) => k !== 'defaults' && k !== 'create_defaults').map((k) => k.split('__')[0] as string);
+      let hit = ofModel.find((a) => keys.includes(a.field));
+      // `get_or_create(**rule)`: the dicts it is given are not followed; a key of that name written in the file counts.
+      if (!hit && args?.namedChildren.some((a) => a.type === 'dictionary_splat')) hit = ofModel.find((a) => new RegExp(`["']${a.field}["']\\s*:`).test(ctx.source));
+      if (hit) return { field: hit.field, line: lineOf(call) };
+    }
+  }
+  return null;
+}
+
+/**
+ * An insert into a model whose unique_together an earlier operation of this migration changed, or one of whose
+ * constraints it removed (review 56: seed `0243` widens (organization, category, name) by schema_version, then
+ * inserts measures that repeat those three): rolled back with a no-op, the rows stay, and the old constraint,
+ * made again, may fail on them. Null when none.
+ */
+export function insertsAfterUniqueRelaxed(op: Operation, units: readonly UnitFacts[], ctx: RuleContext): { model: string; line: number; insert: number } | null {
+  const before = ctx.model.operations.slice(0, Math.max(0, ctx.model.operations.indexOf(op)));
+  const relaxed = new Map<string, number>();
+  // A table this migration creates goes with the rollback, rows and all.
+  const created = new Set(before.flatMap((o) => (o.createsModel ? [o.createsModel] : [])));
+  for (const o of before) {
+    const a = o.args;
+    if (((a?.kind === 'AlterTogether' && a.option === 'unique_together') || a?.kind === 'RemoveConstraint') && a.model && !created.has(a.model.toLowerCase())) relaxed.set(a.model.toLowerCase(), lineOf(o.call));
+  }
+  if (relaxed.size === 0) return null;
+  for (const f of units) {
+    for (const call of f.unit.node.descendantsOfType('call')) {
+      const c = modelCall(call, f.locals);
+      if (!c?.model || !/^(create|get_or_create|update_or_create|bulk_create)$/.test(c.method)) continue;
+      const line = relaxed.get(c.model);
+      if (line !== undefined) return { model: c.named ?? c.model, line, insert: lineOf(call) };
+    }
+  }
+  return null;
+}

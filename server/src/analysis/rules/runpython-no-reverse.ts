@@ -11,7 +11,7 @@ import type { Scope } from '../scope';
 import { callArguments, rangeOf, type Node } from '../syntax';
 import { lineOf, type Rule, type RuleContext } from './rule';
 import type { Fix } from '../types';
-import { alteredThenWritten, lookupChanged, movedOutOfFilter } from './noop-refusals';
+import { alteredThenWritten, insertsAfterUniqueRelaxed, keyedOnAddedField, lookupChanged, movedOutOfFilter } from './noop-refusals';
 import { irreversibleStop as stops } from './reverse-stop';
 
 /** The RunPython class itself given as reverse_code (`migrations.RunPython`), where `migrations.RunPython.noop` was meant. */
@@ -70,6 +70,20 @@ function noopWouldHurt(op: Operation, index: CodeIndex, ctx: RuleContext): strin
   const relookup = unit ? lookupChanged(index.reachable(unit)) : null;
   if (relookup) {
     return `it looks a row up by ${relookup.field} (line ${relookup.line}) and changes ${relookup.field}: after a rollback with a reverse that does nothing, migrating forward again finds no such row and stops with DoesNotExist, so write a reverse that sets it back`;
+  }
+  const keyed = unit ? keyedOnAddedField(op, index.reachable(unit), ctx) : null;
+  if (keyed) {
+    return (
+      `it looks rows up by ${keyed.field}, which this migration adds, and inserts those it does not find (line ${keyed.line}): ` +
+      `after a rollback with a reverse that does nothing, ${keyed.field} is dropped and added back at its default, and migrating forward again finds none of the rows it made and inserts them a second time, so write a reverse that deletes them`
+    );
+  }
+  const relaxed = unit ? insertsAfterUniqueRelaxed(op, index.reachable(unit), ctx) : null;
+  if (relaxed) {
+    return (
+      `it inserts ${relaxed.model} rows (line ${relaxed.insert}) after the operation at line ${relaxed.line} changes what must be unique in that table: ` +
+      'with a reverse that does nothing, a rollback keeps the rows and then makes the old constraint again, which they may break, so write a reverse that deletes them'
+    );
   }
   const moved = unit ? movedOutOfFilter(op, index.reachable(unit), ctx) : null;
   if (moved) {
