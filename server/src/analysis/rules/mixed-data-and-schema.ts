@@ -86,8 +86,11 @@ export const mixedDataAndSchema: Rule = {
     for (const data of ops.filter((o) => o.isData)) {
       const schema = ops.filter((s) => isSchema(s) && compatible(data.branches, s.branches));
       if (schema.length === 0) continue;
-      // atomic = False: each operation commits on its own, so no ALTER waits in the data's transaction.
-      const separate = ctx.summary.atomic === false;
+      // atomic = False: each operation commits on its own, so no ALTER waits in the data's transaction. So on
+      // MySQL, which cannot roll DDL back: Django runs its migrations without a transaction around them (review 56:
+      // TWLight `users/0068`).
+      const mysql = ctx.target.vendor === 'mysql';
+      const separate = ctx.summary.atomic === false || mysql;
       const old = separate ? [] : schema.filter(touchesOld);
       const severity = old.length > 0 ? 'warning' : 'information';
       const shown = (old.length > 0 ? old : schema).filter((s) => s !== data);
@@ -119,7 +122,7 @@ export const mixedDataAndSchema: Rule = {
             waits +
             `Move the data operations into a migration of their own.`
           : separate
-            ? `${data.name} changes data in the same migration as schema operations (${names}); with atomic = False each commits on its own, ` +
+            ? `${data.name} changes data in the same migration as schema operations (${names}); ${ctx.summary.atomic === false ? 'with atomic = False' : 'on MySQL, which cannot roll DDL back, Django wraps no transaction around it:'} each commits on its own, ` +
               `so the DDL does not wait in the data's transaction, but a failure leaves the migration half-applied: keeping data and schema migrations apart keeps both easy to re-run.`
             : `${data.name} changes data in the same migration as schema operations (${names}) that only create new tables or touch ` +
               `no existing table, so the DDL takes no lock on a live table; keeping data and schema migrations apart still keeps both easy to roll back.`;
