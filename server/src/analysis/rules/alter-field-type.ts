@@ -115,7 +115,16 @@ function hazard(a: ColumnType, b: ColumnType, target: TargetDatabase): string | 
   if (a.family === 'varchar' && (b.family === 'text' || (b.family === 'varchar' && (b.length ?? 0) >= (a.length ?? 0)))) {
     if (target.vendor === 'postgresql') return null;
     if (b.family === 'varchar' && b.length === a.length) return null;
-    return target.vendor === 'mysql' ? 'MySQL copies the table when the column type or its length class changes' : 'SQLite has Django rebuild the whole table';
+    // InnoDB widens a varchar in place while its length prefix keeps its size: one byte up to 255 bytes, two
+    // past it. Both lengths under 64 characters (255 bytes even at utf8mb4's four bytes each) or both at 256
+    // and over (past 255 bytes even at one byte each) keep it, whatever the charset (review 56: TWLight
+    // `resources/0089` widens varchar(12) to varchar(32)).
+    if (target.vendor === 'mysql' && b.family === 'varchar' && typeof a.length === 'number' && typeof b.length === 'number' && ((a.length <= 63 && b.length <= 63) || a.length >= 256)) return null;
+    return target.vendor === 'mysql'
+      ? b.family === 'varchar'
+        ? "MySQL copies the table when a varchar's length prefix grows from one byte to two (past 255 bytes: 64 characters in utf8mb4, 256 in latin1)"
+        : 'MySQL copies the table when the column type changes'
+      : 'SQLite has Django rebuild the whole table';
   }
   if (a.family === b.family) {
     if (a.family === 'varchar' && (b.length ?? 0) < (a.length ?? 0)) return 'a shorter varchar makes the database check every row while rewriting the table';
