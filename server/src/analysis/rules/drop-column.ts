@@ -13,6 +13,7 @@ import type { TargetDatabase } from '../target-database';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
 import { djangoMadeJoinTable, fieldColumn } from '../fields';
+import { columnBeforeTheMinute } from './same-migration';
 import { columnAtStart, fieldBefore, forVendor, goneFromStateBefore, runsAfterDeploy, tableLabel, walkSchema } from './schema-walk';
 import { columnComesBack, tableDroppedLater } from './same-migration';
 
@@ -38,6 +39,8 @@ export const dropColumn: Rule = {
       if (goneFromStateBefore(ctx, step.model, args.name)) return; // removed from the state a release ago
       const column = field ? fieldColumn(args.name, field) : undefined;
       if (column && columnAtStart(step, column) === false) return;
+      // Nor one an earlier file of the same minute made: they ship together (review 56: janeway `core/0106`).
+      if (columnBeforeTheMinute(ctx, step, column ?? args.name) === false) return;
       const m2m = field?.relation?.kind === 'many-to-many';
       // A field of a class we cannot read keeps its name as the column, as good as we know. A
       // many-to-many field has no column: a field of its name added back (an ArrayField, review 29:
