@@ -398,5 +398,7 @@ function onCall(call: Node, loop: LoopFacts | null, facts: UnitFacts, unit: Code
   else if (target) facts.selfRecursive = true;
   // An exception built to raise (`RuntimeError(msg)`, an imported `CommandError(…)`) writes nothing.
   else if (fn.type === 'identifier' && EXCEPTION_CLASS.test(fn.text)) return;
+  // Whatever its name, a class called to be raised (`raise ImproperlyConfigured(…)`: review 56, janeway `core/0047`).
+  else if (fn.type === 'identifier' && call.parent?.type === 'raise_statement') return;
   else if (fn.type === 'identifier' && ((!OPAQUE_OK.test(fn.text) && !unit.scope.has(fn.text)) || unit.scope.lookup(fn.text)?.kind === 'import')) facts.opaqueSites.push({ call, loop });
 }
