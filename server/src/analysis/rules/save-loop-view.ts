@@ -7,6 +7,7 @@
 import type { LoopFacts, WriteCall } from '../code-facts';
 import type { ModelFields, ProjectView } from '../project/view';
 import type { Scope } from '../scope';
+import type { Node } from '../syntax';
 import type { MultiTable } from '../fixes/multi-table';
 import { assignedFields } from '../fixes/loop-reading';
 import { factoryModel, rebuiltFirst, rowModelOf } from '../fixes/loop-objects';
@@ -72,7 +73,43 @@ export function emptyTableQuestions(ctx: RuleContext): EmptyTableQuestions {
       return m && m.view.keyOf(m.file)?.app === m.app ? m.model.toLowerCase() : null;
     },
     newInstance: isNewInstance,
+    insertedModel: (w, locals) => {
+      const name = insertedName(w);
+      const m = name ? modelInView(ctx, locals, name) : null;
+      return m && m.view.keyOf(m.file)?.app === m.app ? m.model.toLowerCase() : null;
+    },
   };
+}
+
+/**
+ * The name of the model class a write inserts through, as the code writes it: `Language.objects.create(…)`,
+ * `Language(…).save()`, or `lang.save()` where the function binds `lang` once, to `Language(…)`; else null.
+ */
+function insertedName(w: WriteCall): string | null {
+  const fn = w.call.childForFieldName('function');
+  const receiver = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
+  if (!receiver) return null;
+  if (w.kind === 'save') {
+    const built = receiver.type === 'call' ? receiver : receiver.type === 'identifier' ? onlyBinding(w.call, receiver.text) : null;
+    const cls = built?.childForFieldName('function');
+    return cls?.type === 'identifier' ? cls.text : null;
+  }
+  let root: Node | null = receiver;
+  while (root && (root.type === 'attribute' || root.type === 'call')) root = root.type === 'attribute' ? root.childForFieldName('object') : root.childForFieldName('function');
+  return root?.type === 'identifier' ? root.text : null;
+}
+
+/** The call `name` is bound to in the function around `at`, when that is its one binding there. */
+function onlyBinding(at: Node, name: string): Node | null {
+  let fn: Node | null = at.parent;
+  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  const bindings = fn ? fn.descendantsOfType(['assignment', 'for_statement', 'for_in_clause', 'named_expression', 'with_statement']).filter((n) => {
+    const left = n.type === 'named_expression' ? n.childForFieldName('name') : n.type === 'with_statement' ? n : n.childForFieldName('left');
+    return !!left && (left.type === 'identifier' ? left.text === name : left.descendantsOfType('identifier').some((i) => i.text === name));
+  }) : [];
+  const only = bindings.length === 1 ? bindings[0] : null;
+  const right = only?.type === 'assignment' && only.childForFieldName('left')?.type === 'identifier' ? only.childForFieldName('right') : null;
+  return right?.type === 'call' ? right : null;
 }
 
 /** Whether a model the code names is a child of multi-table inheritance in the project view: Django cannot bulk_create it. */
