@@ -179,6 +179,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
   const absorbed = new Set<number>();
   // Why links the template leaves as written were left (link-rows.ts).
   const keptLinks: string[] = [];
+  const throughs = new Map<string, string>();
   for (const w of writes) {
     const pair = w.kind === 'save' ? typeErrorFallback(w.call) : null;
     if (pair && writes.some((o) => o.call.id === pair.fallback.id)) {
@@ -437,7 +438,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       const ref = bound?.kind === 'value' ? historicalModelRef(bound.node, locals) : bound?.kind === 'import' ? contribModelRef(bound) : null;
       const known = rowModel ? (input.fields?.(rowModel) ?? null) : null;
       const repeats = walked ? mayRepeatRows(walked.chain.expr, known) : undefined;
-      const r = linkRewrite({ w, loop, body, rowModel, ref, known, manager: walked?.chain.manager ?? null, django: input.django, fresh, ...(repeats !== undefined ? { repeats } : {}) });
+      const r = linkRewrite({ w, loop, body, rowModel, ref, known, manager: walked?.chain.manager ?? null, django: input.django, fresh, throughs, ...(repeats !== undefined ? { repeats } : {}) });
       // A link left as written still writes at once, as it did: the rest of the loop may be batched around it.
       if (typeof r === 'string') {
         keptLinks.push(r);

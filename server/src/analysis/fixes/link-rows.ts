@@ -39,6 +39,8 @@ export interface LinkInput {
   repeats?: boolean;
   django?: readonly [number, number];
   fresh: (base: string) => string;
+  /** The through model's name each relation got in this loop (several add() calls share one batch and one name). */
+  throughs?: Map<string, string>;
 }
 
 /** The refusal's start: a link the template leaves as written (the rest of the loop may still be batched). */
@@ -97,16 +99,20 @@ export function linkRewrite(input: LinkInput): LinkRewrite | string {
   if (major < 2 || (major === 2 && minor < 2)) return `${LINK_KEPT}${shown}: bulk_create(ignore_conflicts=True) needs Django 2.2`;
   const args = w.call.childForFieldName('arguments');
   if (!args || args.type !== 'argument_list') return `${LINK_KEPT}${shown}, with arguments that cannot be read`;
-  // Another use of the relation in the loop would not see the links batched so far.
+  // Another use of the relation in the loop would not see the links batched so far. Another add() to it is
+  // batched with this one, in the same batch (review 56: janeway `typesetting/0018` adds three lists of files).
+  const alsoAdds = (n: Node) => method === 'add' && n.parent?.type === 'attribute' && n.parent.childForFieldName('attribute')?.text === 'add' && n.parent.parent?.type === 'call';
   let reread = false;
   walk(body, (n) => {
     if (reread) return false;
-    if (n.type === 'attribute' && n.id !== recv?.id && n.childForFieldName('attribute')?.text === field && unparen(n.childForFieldName('object') as Node).text === owner.text) reread = true;
+    if (n.type === 'attribute' && n.id !== recv?.id && n.childForFieldName('attribute')?.text === field && unparen(n.childForFieldName('object') as Node).text === owner.text && !alsoAdds(n)) reread = true;
     return !reread;
   });
   if (reread) return `${LINK_KEPT}${shown}, and the loop reads ${owner.text}.${field} too, which would not see the links batched so far`;
 
-  const through = input.fresh(`${rowModel}${pascal(field)}`);
+  const throughKey = `${rowModel}.${field}`;
+  const through = input.throughs?.get(throughKey) ?? input.fresh(`${rowModel}${pascal(field)}`);
+  input.throughs?.set(throughKey, through);
   const row = owner.text;
   const keyOf = (value: string) => {
     // `row.group` of a foreign key to the linked model: its key is on the row already (no query).
