@@ -565,6 +565,46 @@ describe('a loop that batches some writes and makes others per row (review 26: n
   });
 });
 
+describe('a loop that fills two batches (review 56: money-to-prisoners-api transaction/0039)', () => {
+  const twoBatches = (arms: boolean) =>
+    migration(
+      [
+        'tickets = []',
+        'replies = []',
+        'for ticket in Ticket.objects.filter(state=None).iterator(chunk_size=500):',
+        '    ticket.state = "open"',
+        ...(arms ? ['    if ticket.pk % 2:'] : []),
+        `${arms ? '    ' : ''}    tickets.append(ticket)`,
+        `${arms ? '    ' : ''}    if len(tickets) >= 500:`,
+        `${arms ? '    ' : ''}        Ticket.objects.bulk_update(tickets, ["state"])`,
+        `${arms ? '    ' : ''}        tickets.clear()`,
+        arms ? '    else:' : '    if ticket.last_reply_id:',
+        '        reply = ticket.last_reply',
+        '        reply.text = "opened"',
+        '        replies.append(reply)',
+        '        if len(replies) >= 500:',
+        '            Reply.objects.bulk_update(replies, ["text"])',
+        '            replies.clear()',
+        'if tickets:',
+        '    Ticket.objects.bulk_update(tickets, ["state"])',
+        'if replies:',
+        '    Reply.objects.bulk_update(replies, ["text"])',
+      ].join('\n'),
+    );
+
+  it('gets no atomic = False where one iteration fills both: they would commit at different times', async () => {
+    const f = (await lint(twoBatches(false), {})).findings.find((x) => x.rule === 'missing-atomic-false');
+    assert.ok(f);
+    assert.deepEqual(f.fixes, []);
+    assert.match(f.message, /First write the loop's batches together \(replies, tickets\), each flush in one transaction\.atomic\(\) block/);
+  });
+
+  it('gets it where the batches are filled in different arms of one if (saleor order/0111)', async () => {
+    const f = (await lint(twoBatches(true), {})).findings.find((x) => x.rule === 'missing-atomic-false');
+    assert.equal(f?.fixes.length, 1, f?.message);
+  });
+});
+
 describe('rows locked with select_for_update() (review 25: data-hub-api investment/0021, company_list/0019)', () => {
   const locked = (qs: string) =>
     migration(

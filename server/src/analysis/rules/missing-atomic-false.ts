@@ -177,12 +177,13 @@ export const missingAtomicFalse: Rule = {
         const other = migrationAtomic && !changesSchema() ? otherWritingOperation(model, op, ctx.index) : null;
         // The flush of what the loop collected (`if batch: Model.objects.bulk_update(batch, …)` after it) is its own batching.
         const batching = hit.node ? facts.loops.find((l) => l.node.id === hit.node?.id) : undefined;
-        const flush = (w: WriteCall) => {
+        // The batch a bulk write flushes, also one kept one copy per key (`list({row.pk: row for row in batch}.values())`, the templates' dedupe).
+        const batchOf = (w: WriteCall): string | null => {
           const first = callArguments(w.call).positional[0];
-          // Also of the batch kept one copy per key (`list({row.pk: row for row in batch}.values())`, the templates' dedupe).
           const names = first?.type === 'identifier' ? [first] : (first?.descendantsOfType('identifier') ?? []);
-          return w.kind === 'bulk' && names.some((n) => !!batching?.appendsTo.has(n.text));
+          return w.kind === 'bulk' ? (names.find((n) => !!batching?.appendsTo.has(n.text))?.text ?? null) : null;
         };
+        const flush = (w: WriteCall) => batchOf(w) !== null;
         const outside = migrationAtomic && !changesSchema() && hit.node ? writeOutside(facts, ctx.index, hit.node, flush) : null;
         // A batch committed on its own must be safe to run again after a failure: not where the loop
         // grows a field from its own value (review 21: kiwi testcases/0014 would prefix rows twice).
@@ -205,9 +206,20 @@ export const missingAtomicFalse: Rule = {
         // beside a batched `bulk_update`): those would commit one by one, apart from the batch, and a failure
         // between leaves rows half-changed (review 26: normandy recipes/0007 would lose its filters).
         const perRow = grows || inserted || swallowed || locking ? undefined : batching?.allWrites.find((w) => PER_ROW.has(w.kind) && !w.terminal && !w.memoized);
+        // Nor where the loop fills two batches or more, each written when it is full: with atomic = False each
+        // commits at its own time, and a failure between leaves one batch's rows written and the other's not,
+        // which a second run may not mend (review 56: money-to-prisoners-api `transaction/0039` moves a time on
+        // transactions, then on their credits; a rerun skips the transactions already moved).
+        // Batches filled in exclusive arms of one `if` take no two rows of one iteration (saleor `order/0111`).
+        const flushes = (batching?.allWrites ?? []).flatMap((w) => {
+          const b = batchOf(w);
+          return b ? [{ batch: b, call: w.call }] : [];
+        });
+        const together = flushes.flatMap((x, i) => flushes.slice(i + 1).filter((y) => y.batch !== x.batch && !exclusiveArms(x.call, y.call)).map((y) => [x.batch, y.batch]));
+        const apart = grows || inserted || swallowed || locking || perRow || together.length === 0 ? null : [...new Set(together.flat())].sort();
         // atomic = False also takes the operation's code for the other direction out of the transaction: it
         // must be safe to run again too (review 44: Argus `0004`'s reverse moves a column back into a JSON key).
-        const otherWay = grows || inserted || swallowed || locking || perRow ? null : otherDirectionProblem(model, op, unit, ctx.index);
+        const otherWay = grows || inserted || swallowed || locking || perRow || apart ? null : otherDirectionProblem(model, op, unit, ctx.index);
         if (grows && !other && outside === null) {
           advice += ` First make it safe to run again: it sets ${grows.text} from ${grows.from} (line ${grows.line}), and after a failure a second run would change the committed rows twice.`;
         } else if (inserted && !other && outside === null) {
@@ -216,6 +228,8 @@ export const missingAtomicFalse: Rule = {
           advice += ` First stop catching database errors around the writes (line ${lineOf(swallowed)}): with atomic = False a failure halfway would be swallowed, the batches before it left committed and the migration recorded as applied.`;
         } else if (perRow && !other && outside === null) {
           advice += ` First batch the loop's other writes too (line ${lineOf(perRow.call)}): with atomic = False they would commit row by row, apart from the batched ones, and a failure between them would leave rows half-changed.`;
+        } else if (apart && !other && outside === null) {
+          advice += ` First write the loop's batches together (${apart.join(', ')}), each flush in one transaction.atomic() block: with atomic = False each would commit at its own time, and a failure between them would leave the rows of one written and the other's not.`;
         } else if (otherWay && !other && outside === null) {
           advice += ` First make its ${otherWay.direction} code safe to run again too (with atomic = False it commits piece by piece as well): it ${otherWay.what} (line ${otherWay.line}), and after a failure a second run would ${otherWay.grows ? 'change the committed rows twice' : 'insert the committed ones again'}.`;
         } else if (locking && !other && outside === null) {
@@ -269,3 +283,17 @@ function otherDirectionProblem(model: MigrationModel, op: Operation, unit: CodeU
   return null;
 }
 
+/** Whether two nodes sit in different arms of one `if` statement (its body, an `elif`, the `else`): no run takes both. */
+function exclusiveArms(a: Node, b: Node): boolean {
+  const arms = (n: Node): Map<number, number> => {
+    const out = new Map<number, number>();
+    for (let child: Node = n, p = n.parent; p; child = p, p = p.parent) if (p.type === 'if_statement') out.set(p.id, child.id);
+    return out;
+  };
+  const inA = arms(a);
+  for (const [stmt, arm] of arms(b)) {
+    const other = inA.get(stmt);
+    if (other !== undefined && other !== arm) return true;
+  }
+  return false;
+}
