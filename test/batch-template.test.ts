@@ -2605,6 +2605,87 @@ class Migration(migrations.Migration):
   });
 });
 
+describe('an object the loop reaches through a foreign key of its row (review 56: money-to-prisoners-api transaction/0039)', () => {
+  const temps = new TempDirs();
+  after(() => temps.removeAll());
+
+  it('is stamped as its own model says: the view follows the key to the model it points at', async () => {
+    const dir = temps.make('mg-reached-');
+    writeFileIn(join(dir, 'shop', '__init__.py'), '');
+    writeFileIn(join(dir, 'shop', 'migrations', '__init__.py'), '');
+    writeFileIn(join(dir, 'pay', '__init__.py'), '');
+    writeFileIn(join(dir, 'pay', 'migrations', '__init__.py'), '');
+    writeFileIn(
+      join(dir, 'pay', 'migrations', '0001_initial.py'),
+      `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = []
+    operations = [
+        migrations.CreateModel(
+            name="Credit",
+            fields=[
+                ("id", models.AutoField(primary_key=True)),
+                ("received_at", models.DateTimeField(null=True)),
+                ("modified", models.DateTimeField(auto_now=True)),
+            ],
+        ),
+    ]
+`,
+    );
+    writeFileIn(
+      join(dir, 'shop', 'migrations', '0001_initial.py'),
+      `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = [("pay", "0001_initial")]
+    operations = [
+        migrations.CreateModel(
+            name="Payment",
+            fields=[
+                ("id", models.AutoField(primary_key=True)),
+                ("received_at", models.DateTimeField(null=True)),
+                ("credit", models.OneToOneField(null=True, on_delete=models.CASCADE, to="pay.credit")),
+            ],
+        ),
+    ]
+`,
+    );
+    const file = join(dir, 'shop', 'migrations', '0002_noon.py');
+    writeFileIn(
+      file,
+      `from django.db import migrations
+
+
+def to_noon(apps, schema_editor):
+    Payment = apps.get_model("shop", "Payment")
+    for payment in Payment.objects.filter(received_at__isnull=False):
+        credit = payment.credit
+        if credit:
+            credit.received_at = payment.received_at.replace(hour=12)
+            credit.save()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RunPython(to_noon, migrations.RunPython.noop)]
+`,
+    );
+    const finding = (await lintProject(dir)).get(file)?.findings.find((f) => f.rule === 'unbatched-save-loop');
+    const fix = finding?.fixes.find((f) => f.title.startsWith('Batch this loop'));
+    assert.ok(fix, finding?.message);
+    const after = applyEdits(readFileSync(file, 'utf8'), fix.edits);
+    assert.match(after, /credit\._meta\.get_field\("modified"\)\.pre_save\(credit, False\)/, after);
+    assert.match(after, /bulk_update\(list\(\{row\.pk: row for row in batch\}\.values\(\)\), \["received_at", "modified"\]\)/, after);
+    assert.doesNotMatch(after, /are not known here/, after);
+    assert.equal(pythonSyntaxError(after), null, after);
+  });
+});
+
 describe('"Batch this loop" for links of django.contrib.auth\'s join tables (outside the project view)', () => {
   const loop = (app: string, body: string) =>
     wrap(`    Group = apps.get_model("${app}", "Group")

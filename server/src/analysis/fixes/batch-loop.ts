@@ -23,7 +23,7 @@ import { eolOf, indentOf, insertAfter, insertAt, pythonString, replaceNode } fro
 import { memoizeHelper, memoizeLookup, type MemoRewrite } from './memo-lookup';
 import { createdThenSaved, typeErrorFallback } from './paired-writes';
 import { helperReadingModel, keyedByRow, modelHandedTo, modelReads, queryText, relationReadOf, selfRelationRead } from './reads-model';
-import { assignedFields, FIELD_NAMED_BY, FIELDS_LISTED_IN, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, keywordTexts, MARK, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
+import { assignedFields, bindsName, FIELD_NAMED_BY, FIELDS_LISTED_IN, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, keywordTexts, MARK, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
 import { chainOf, iterableChain, loadedFields, mayMixModels, modelNames, oneLine } from './loop-chain';
 import { boundModel, builtObjectUsed, constructedModel, factoryModel, keyRefusal, plainInsertSave, rebuiltFirst, ROW_READERS, rowModelOf } from './loop-objects';
 import { mayRepeatRows } from './repeated-rows';
@@ -257,7 +257,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       // `update_fields=names` built at run time: the fields the loop assigns, marked for checking.
       const explicit = args.keywords.has('update_fields') ? explicitUpdateFields(w.call) : null;
       // The auto_now fields save() stamped (all of them, or those update_fields names): stamped the same way before the append.
-      const rowModel = isRow ? rowModelOf(loop, locals) : recv.type === 'identifier' ? boundModel(body, recv.text, locals) : null;
+      const rowModel = isRow ? rowModelOf(loop, locals) : recv.type === 'identifier' ? (boundModel(body, recv.text, locals) ?? reachedThrough(body, recv.text, loop, locals)) : null;
       // Rows loaded with only() / defer(): a plain save() writes the loaded fields only, an auto_now one left out is not stamped.
       const autoNow = rowModel ? (input.stamped?.(rowModel) ?? []) : [];
       const loaded = isRow && autoNow.length > 0 && !args.keywords.has('update_fields') ? loadedFields(loop.iterable, locals) : null;
@@ -632,3 +632,22 @@ function loneBinding(body: Node, name: string): boolean {
 
 /** Where rows whose query the template cannot name are written: as save() and delete() write them. */
 const ROW_MANAGER = 'type(%B%[0])._base_manager.db_manager(%B%[0]._state.db)';
+
+/**
+ * `credit = transaction.credit`, the loop's row's foreign key followed, bound once in the loop: the
+ * relation as `Transaction.credit`, which the project view answers with the model it points at (its
+ * fields, what its save() stamps); null otherwise.
+ */
+function reachedThrough(body: Node, name: string, loop: LoopFacts, locals: Scope): string | null {
+  const model = rowModelOf(loop, locals);
+  if (!model || !/^[A-Za-z_]\w*$/.test(model)) return null;
+  const binds = body.descendantsOfType(['assignment', 'augmented_assignment', 'for_statement', 'named_expression', 'with_statement']).filter((n) => {
+    const left = n.type === 'named_expression' ? n.childForFieldName('name') : n.type === 'with_statement' ? n : n.childForFieldName('left');
+    return !!left && bindsName(left, name);
+  });
+  const only = binds.length === 1 && binds[0]?.type === 'assignment' && binds[0].childForFieldName('left')?.type === 'identifier' ? binds[0] : null;
+  const right = only ? unparen(only.childForFieldName('right') as Node) : null;
+  const owner = right?.type === 'attribute' ? right.childForFieldName('object') : null;
+  const field = right?.type === 'attribute' ? right.childForFieldName('attribute')?.text : undefined;
+  return owner?.type === 'identifier' && loop.targets.includes(owner.text) && field ? `${model}.${field}` : null;
+}

@@ -522,3 +522,12 @@ export function relatedManager(recv: Node, locals: Scope): boolean {
 export function mentions(name: string, text: string): number {
   return (text.match(new RegExp(`(?<![\\w.])${name}\\b`, 'g')) ?? []).length;
 }
+
+/** Whether an assignment's or a loop's target binds `name` (`row.x = …` and `row[k] = …` bind none). */
+export function bindsName(target: Node, name: string): boolean {
+  if (target.type === 'identifier') return target.text === name;
+  if (target.type === 'pattern_list' || target.type === 'tuple_pattern' || target.type === 'list_pattern' || target.type === 'with_statement' || target.type === 'with_clause' || target.type === 'with_item' || target.type === 'as_pattern' || target.type === 'as_pattern_target') {
+    return target.namedChildren.some((c) => bindsName(c, name));
+  }
+  return false;
+}

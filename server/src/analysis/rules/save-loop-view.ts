@@ -9,7 +9,7 @@ import type { ModelFields, ProjectView } from '../project/view';
 import type { Scope } from '../scope';
 import type { Node } from '../syntax';
 import type { MultiTable } from '../fixes/multi-table';
-import { assignedFields } from '../fixes/loop-reading';
+import { assignedFields, bindsName } from '../fixes/loop-reading';
 import { factoryModel, rebuiltFirst, rowModelOf } from '../fixes/loop-objects';
 import { historicalModelRef } from '../historical-models';
 import type { TargetDatabase } from '../target-database';
@@ -42,6 +42,17 @@ export function modelInView(ctx: RuleContext, locals: Scope, model: string): { v
       if (ref) ctx.askedOfView(ref.app, ref.model);
     }
     return null;
+  }
+  // `Transaction.credit`: the model a foreign key or one-to-one field of a model the code names points at
+  // (money-to-prisoners-api `transaction/0039` saves each transaction's credit: review 56).
+  const via = /^([A-Za-z_]\w*)\.(\w+)$/.exec(model);
+  if (via) {
+    const owner = modelInView(ctx, locals, via[1] as string);
+    const field = owner ? owner.view.modelFields(owner.file, owner.app, owner.model)?.fields.get(via[2] as string) : undefined;
+    const rel = field?.relation;
+    const to = rel && rel.kind !== 'many-to-many' && (rel.toField === null || rel.toField === undefined) && rel.to.kind === 'str' ? /^(?:(\w+)\.)?(\w+)$/.exec(rel.to.value) : null;
+    if (!owner || !to || to[2] === 'self') return null;
+    return { view, file: project.file, app: to[1] ?? owner.app, model: to[2] as string };
   }
   const inline = /get_model\(\s*["'](\w+)["']\s*,\s*["'](\w+)["']\s*\)$/.exec(model) ?? /get_model\(\s*["'](\w+)\.(\w+)["']\s*\)$/.exec(model);
   const bound = /^[A-Za-z_]\w*$/.test(model) ? locals.lookup(model) : null;
@@ -105,7 +116,7 @@ function onlyBinding(at: Node, name: string): Node | null {
   while (fn && fn.type !== 'function_definition') fn = fn.parent;
   const bindings = fn ? fn.descendantsOfType(['assignment', 'for_statement', 'for_in_clause', 'named_expression', 'with_statement']).filter((n) => {
     const left = n.type === 'named_expression' ? n.childForFieldName('name') : n.type === 'with_statement' ? n : n.childForFieldName('left');
-    return !!left && (left.type === 'identifier' ? left.text === name : left.descendantsOfType('identifier').some((i) => i.text === name));
+    return !!left && bindsName(left, name);
   }) : [];
   const only = bindings.length === 1 ? bindings[0] : null;
   const right = only?.type === 'assignment' && only.childForFieldName('left')?.type === 'identifier' ? only.childForFieldName('right') : null;
