@@ -2594,6 +2594,36 @@ class Migration(migrations.Migration):
     assert.match(after, /# TODO\(migration-guard\): the fields of Order are not known here: if its save\(\) stamps any \(auto_now, AutoLastModifiedField\), stamp and list them too/);
   });
 
+  it('knows the rows of a loop over enumerate() of a queryset (review 56: seed orgs/0030)', async () => {
+    const { dir } = project(false);
+    const file = join(dir, 'shop', 'migrations', '0004_numbered.py');
+    writeFileIn(
+      file,
+      `from django.db import migrations
+
+
+def number(apps, schema_editor):
+    Order = apps.get_model("shop", "Order")
+    for i, order in enumerate(Order.objects.all()):
+        order.total = i
+        order.save()
+
+
+class Migration(migrations.Migration):
+    atomic = False
+    dependencies = [("shop", "0003_totals")]
+    operations = [migrations.RunPython(number, migrations.RunPython.noop)]
+`,
+    );
+    const finding = (await lintProject(dir)).get(file)?.findings.find((f) => f.rule === 'unbatched-save-loop');
+    const fix = finding?.fixes.find((f) => f.title.startsWith('Batch this loop'));
+    assert.ok(fix, finding?.message);
+    const after = applyEdits(readFileSync(file, 'utf8'), fix.edits);
+    assert.match(after, /get_field\("modified"\)\.pre_save\(order, False\)/, after);
+    assert.doesNotMatch(after, /are not known here|enumerate\(Order\.objects\.all\(\)\)\.iterator/, after);
+    assert.equal(pythonSyntaxError(after), null, after);
+  });
+
   it('stamps what the view knows when it can answer (the same loop without the unknown operation)', async () => {
     const { dir, file } = project(false);
     const finding = (await lintProject(dir)).get(file)?.findings.find((f) => f.rule === 'unbatched-save-loop');

@@ -164,11 +164,26 @@ export function boundModel(body: Node, name: string, locals: Scope, getters: Rea
 export function rowModelOf(loop: LoopFacts, locals: Scope): string | null {
   const walked = iterableChain(loop.iterable, locals)?.chain.model;
   if (walked) return walked;
+  // `for i, org in enumerate(Organization.objects.all())`: the rows are the second name's (review 56: seed
+  // `orgs/0030`); the header is left as it is written (no iterator() is added inside enumerate()).
+  const counted = enumerated(loop);
+  const inner = counted ? iterableChain(counted, locals)?.chain.model : null;
+  if (inner) return inner;
   let fn: Node | null = loop.node.parent;
   while (fn && fn.type !== 'function_definition' && fn.type !== 'lambda') fn = fn.parent;
-  const iterable = loop.iterable ? passedThrough(unparen(loop.iterable)) : null;
+  const iterable = counted ? passedThrough(counted) : loop.iterable ? passedThrough(unparen(loop.iterable)) : null;
   const named = iterable?.type === 'identifier' ? iterable.text : null;
   return fn && named ? queryModel(fn, named, locals) : null;
+}
+
+/** The argument of `enumerate(x)` a `for i, row in …` loop walks (one argument, or a start), else null. */
+function enumerated(loop: LoopFacts): Node | null {
+  const it = loop.iterable ? unparen(loop.iterable) : null;
+  const left = loop.node.type === 'for_statement' ? loop.node.childForFieldName('left') : null;
+  if (it?.type !== 'call' || it.childForFieldName('function')?.text !== 'enumerate') return null;
+  if (!left || (left.type !== 'pattern_list' && left.type !== 'tuple_pattern') || left.namedChildren.length !== 2 || left.namedChildren.some((c) => c.type !== 'identifier')) return null;
+  const first = it.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment')[0];
+  return first && first.type !== 'keyword_argument' && first.type !== 'list_splat' ? unparen(first) : null;
 }
 
 /** Calls that hand back the rows of their first argument as they are: a progress bar, a list of them. */
