@@ -2624,6 +2624,56 @@ class Migration(migrations.Migration):
     assert.equal(pythonSyntaxError(after), null, after);
   });
 
+  it('knows the rows of a name bound to one query, then to another, where each loop starts (review 56: seed 0115)', async () => {
+    const { dir } = project(false);
+    writeFileIn(
+      join(dir, 'shop', 'migrations', '0004_refund.py'),
+      `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0003_totals")]
+    operations = [
+        migrations.CreateModel(
+            name="Refund",
+            fields=[("id", models.AutoField(primary_key=True)), ("total", models.IntegerField(null=True)), ("updated", models.DateTimeField(auto_now=True))],
+        ),
+    ]
+`,
+    );
+    const file = join(dir, 'shop', 'migrations', '0005_zero.py');
+    writeFileIn(
+      file,
+      `from django.db import migrations
+
+
+def zero(apps, schema_editor):
+    Order = apps.get_model("shop", "Order")
+    Refund = apps.get_model("shop", "Refund")
+    objs = Order.objects.filter(total=None)
+    for obj in objs:
+        obj.total = 0
+        obj.save()
+    objs = Refund.objects.filter(total=None)
+    for obj in objs:
+        obj.total = 0
+        obj.save()
+
+
+class Migration(migrations.Migration):
+    atomic = False
+    dependencies = [("shop", "0004_refund")]
+    operations = [migrations.RunPython(zero, migrations.RunPython.noop)]
+`,
+    );
+    const findings = (await lintProject(dir)).get(file)?.findings.filter((f) => f.rule === 'unbatched-save-loop') ?? [];
+    assert.equal(findings.length, 2);
+    const stamps = findings.map((f) => applyEdits(readFileSync(file, 'utf8'), f.fixes.find((x) => x.title.startsWith('Batch this loop'))?.edits ?? []));
+    assert.match(stamps[0] ?? '', /obj\._meta\.get_field\("modified"\)\.pre_save\(obj, False\)/, stamps[0]);
+    assert.match(stamps[1] ?? '', /obj\._meta\.get_field\("updated"\)\.pre_save\(obj, False\)/, stamps[1]);
+    for (const after of stamps) assert.doesNotMatch(after, /are not known here/, after);
+  });
+
   it('stamps what the view knows when it can answer (the same loop without the unknown operation)', async () => {
     const { dir, file } = project(false);
     const finding = (await lintProject(dir)).get(file)?.findings.find((f) => f.rule === 'unbatched-save-loop');

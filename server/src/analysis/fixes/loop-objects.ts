@@ -173,7 +173,33 @@ export function rowModelOf(loop: LoopFacts, locals: Scope): string | null {
   while (fn && fn.type !== 'function_definition' && fn.type !== 'lambda') fn = fn.parent;
   const iterable = counted ? passedThrough(counted) : loop.iterable ? passedThrough(unparen(loop.iterable)) : null;
   const named = iterable?.type === 'identifier' ? iterable.text : null;
-  return fn && named ? queryModel(fn, named, locals) : null;
+  return fn && named ? (queryModel(fn, named, locals) ?? reachingQueryModel(loop, named, locals)) : null;
+}
+
+/**
+ * The model of the query a name holds where the loop starts, when the name is bound more than once
+ * in the function (`objs = PropertyState.objects.filter(…)`, a loop, then `objs = TaxLotState…` and
+ * another loop: review 56, seed `0115`): the nearest statement before the loop, in its own block,
+ * that binds the name, when it binds it to a query and nothing between them or in the loop binds it.
+ */
+function reachingQueryModel(loop: LoopFacts, name: string, locals: Scope): string | null {
+  const binds = (n: Node): boolean =>
+    n.descendantsOfType(['assignment', 'augmented_assignment', 'for_statement', 'named_expression']).some((b) => {
+      const left = b.childForFieldName(b.type === 'named_expression' ? 'name' : 'left');
+      return !!left && (left.type === 'identifier' ? left.text === name : left.descendantsOfType('identifier').some((i) => i.text === name));
+    });
+  const body = loop.node.childForFieldName('body');
+  if (body && binds(body)) return null;
+  for (let prev = loop.node.previousNamedSibling; prev; prev = prev.previousNamedSibling) {
+    const a = prev.type === 'expression_statement' ? prev.firstNamedChild : null;
+    const left = a?.type === 'assignment' ? a.childForFieldName('left') : null;
+    if (left?.type === 'identifier' && left.text === name) {
+      const right = a?.childForFieldName('right');
+      return right ? (chainOf(passedThrough(unparen(right)), modelNames(locals))?.model ?? null) : null;
+    }
+    if (binds(prev)) return null;
+  }
+  return null;
 }
 
 /** The argument of `enumerate(x)` a `for i, row in …` loop walks (one argument, or a start), else null. */
