@@ -2764,6 +2764,62 @@ class Migration(migrations.Migration):
     assert.doesNotMatch(after, /are not known here/, after);
     assert.equal(pythonSyntaxError(after), null, after);
   });
+
+  it("is stamped through an outer loop's row's reverse accessor, `<model>_set` (review 56: seed 0169)", async () => {
+    const dir = temps.make('mg-reverse-');
+    writeFileIn(join(dir, 'shop', '__init__.py'), '');
+    writeFileIn(join(dir, 'shop', 'migrations', '__init__.py'), '');
+    writeFileIn(
+      join(dir, 'shop', 'migrations', '0001_initial.py'),
+      `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = []
+    operations = [
+        migrations.CreateModel(name="Customer", fields=[("id", models.AutoField(primary_key=True))]),
+        migrations.CreateModel(
+            name="Invoice",
+            fields=[
+                ("id", models.AutoField(primary_key=True)),
+                ("total", models.IntegerField(null=True)),
+                ("updated", models.DateTimeField(auto_now=True)),
+                ("customer", models.ForeignKey(on_delete=models.CASCADE, to="shop.customer")),
+            ],
+        ),
+    ]
+`,
+    );
+    const file = join(dir, 'shop', 'migrations', '0002_zero.py');
+    writeFileIn(
+      file,
+      `from django.db import migrations
+
+
+def zero(apps, schema_editor):
+    Customer = apps.get_model("shop", "Customer")
+    for customer in Customer.objects.all():
+        invoices = customer.invoice_set.filter(total=None)
+        for invoice in invoices:
+            invoice.total = 0
+            invoice.save()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RunPython(zero, migrations.RunPython.noop)]
+`,
+    );
+    const finding = (await lintProject(dir)).get(file)?.findings.find((f) => f.rule === 'unbatched-save-loop' && f.range.start.line === 7);
+    const fix = finding?.fixes.find((f) => f.title.startsWith('Batch this loop'));
+    assert.ok(fix, finding?.message);
+    const after = applyEdits(readFileSync(file, 'utf8'), fix.edits);
+    assert.match(after, /invoice\._meta\.get_field\("updated"\)\.pre_save\(invoice, False\)/, after);
+    assert.match(after, /bulk_update\(batch, \["total", "updated"\]\)/, after);
+    assert.doesNotMatch(after, /are not known here/, after);
+    assert.equal(pythonSyntaxError(after), null, after);
+  });
 });
 
 describe('"Batch this loop" for links of django.contrib.auth\'s join tables (outside the project view)', () => {

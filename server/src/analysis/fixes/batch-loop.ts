@@ -25,7 +25,7 @@ import { createdThenSaved, typeErrorFallback } from './paired-writes';
 import { helperReadingModel, keyedByRow, modelHandedTo, modelReads, queryText, relationReadOf, selfRelationRead } from './reads-model';
 import { assignedFields, bindsName, FIELD_NAMED_BY, FIELDS_LISTED_IN, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, keywordTexts, MARK, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
 import { chainOf, iterableChain, loadedFields, mayMixModels, modelNames, oneLine } from './loop-chain';
-import { boundModel, builtObjectUsed, constructedModel, factoryModel, keyRefusal, plainInsertSave, rebuiltFirst, ROW_READERS, rowModelOf } from './loop-objects';
+import { boundModel, builtObjectUsed, constructedModel, factoryModel, keyRefusal, plainInsertSave, rebuiltFirst, reverseRowModel, ROW_READERS, rowModelOf } from './loop-objects';
 import { mayRepeatRows } from './repeated-rows';
 import { cascadeFree, deleteCalls } from './cascades';
 import { hideDoomed, relatedQueries } from './doomed-rows';
@@ -257,7 +257,8 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       // `update_fields=names` built at run time: the fields the loop assigns, marked for checking.
       const explicit = args.keywords.has('update_fields') ? explicitUpdateFields(w.call) : null;
       // The auto_now fields save() stamped (all of them, or those update_fields names): stamped the same way before the append.
-      const rowModel = isRow ? rowModelOf(loop, locals) : recv.type === 'identifier' ? (boundModel(body, recv.text, locals) ?? reachedThrough(body, recv.text, loop, locals)) : null;
+      // Besides the code's own names, `Model.field` / `Model.other_set` for a model reached by a relation (only asked of the view).
+      const rowModel = isRow ? (rowModelOf(loop, locals) ?? reverseRowModel(loop, locals)) : recv.type === 'identifier' ? (boundModel(body, recv.text, locals) ?? reachedThrough(body, recv.text, loop, locals)) : null;
       // Rows loaded with only() / defer(): a plain save() writes the loaded fields only, an auto_now one left out is not stamped.
       const autoNow = rowModel ? (input.stamped?.(rowModel) ?? []) : [];
       const loaded = isRow && autoNow.length > 0 && !args.keywords.has('update_fields') ? loadedFields(loop.iterable, locals) : null;

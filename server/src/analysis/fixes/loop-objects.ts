@@ -177,6 +177,54 @@ export function rowModelOf(loop: LoopFacts, locals: Scope): string | null {
 }
 
 /**
+ * The rows of a loop over a reverse accessor of an outer loop's row, as `Organization.columnmappingprofile_set`
+ * (reverseRows): a name for the project view to answer, never code to write.
+ */
+export function reverseRowModel(loop: LoopFacts, locals: Scope): string | null {
+  const iterable = loop.iterable ? passedThrough(unparen(loop.iterable)) : null;
+  return iterable ? reverseRows(loop, iterable, locals) : null;
+}
+
+/** Queryset methods that keep the rows of the model they are called on. */
+const KEEPS_MODEL = /^(?:all|filter|exclude|order_by|select_related|prefetch_related|iterator|distinct|only|defer|using)$/;
+
+/**
+ * `for prof in org.columnmappingprofile_set.filter(…)` inside a loop over Organization rows (or over a
+ * name the loop's block binds so just before): the rows of the model that reverse accessor walks back,
+ * named `Organization.columnmappingprofile_set` for the project view to answer (review 56: seed `0169`).
+ */
+function reverseRows(loop: LoopFacts, iterable: Node, locals: Scope): string | null {
+  let expr: Node | null = iterable;
+  if (expr.type === 'identifier') {
+    const name = expr.text;
+    expr = null;
+    for (let prev = loop.node.previousNamedSibling; prev; prev = prev.previousNamedSibling) {
+      const a = prev.type === 'expression_statement' ? prev.firstNamedChild : null;
+      const left = a?.type === 'assignment' ? a.childForFieldName('left') : null;
+      if (left?.type === 'identifier' && left.text === name) {
+        expr = a?.childForFieldName('right') ?? null;
+        break;
+      }
+      if (prev.text.includes(name)) return null;
+    }
+  }
+  while (expr && expr.type === 'call') {
+    const fn = expr.childForFieldName('function');
+    if (fn?.type !== 'attribute' || !KEEPS_MODEL.test(fn.childForFieldName('attribute')?.text ?? '')) return null;
+    expr = unparen(fn.childForFieldName('object') as Node);
+  }
+  const accessor = expr?.type === 'attribute' ? expr.childForFieldName('attribute')?.text : undefined;
+  const owner = expr?.type === 'attribute' ? expr.childForFieldName('object') : null;
+  if (!accessor || !/^\w+_set$/.test(accessor) || owner?.type !== 'identifier') return null;
+  for (let outer = loop.parent; outer; outer = outer.parent) {
+    if (!outer.targets.includes(owner.text)) continue;
+    const model = outer.kind === 'for' ? rowModelOf(outer, locals) : null;
+    return model && /^[A-Za-z_]\w*$/.test(model) ? `${model}.${accessor}` : null;
+  }
+  return null;
+}
+
+/**
  * The model of the query a name holds where the loop starts, when the name is bound more than once
  * in the function (`objs = PropertyState.objects.filter(…)`, a loop, then `objs = TaxLotState…` and
  * another loop: review 56, seed `0115`): the nearest statement before the loop, in its own block,

@@ -551,9 +551,22 @@ export class ProjectView {
    * Null when none is read, or (a project Django would refuse) relations of several kinds.
    */
   private reverseKind(file: string, app: string, model: string, accessor: string): RelationSpec['kind'] | null {
+    return this.reverseRelations(file, app, model, accessor)?.kind ?? null;
+  }
+
+  /**
+   * The model a default reverse accessor `<model>_set` of `app.model` walks (`org.columnmappingprofile_set`:
+   * seed's ColumnMappingProfile, review 56), as app and model; null when no relation, or several, are read.
+   */
+  reverseModel(file: string, app: string, model: string, accessor: string): { app: string; model: string } | null {
+    return this.reverseRelations(file, app, model, accessor)?.model ?? null;
+  }
+
+  private reverseRelations(file: string, app: string, model: string, accessor: string): { kind: RelationSpec['kind']; model: { app: string; model: string } | null } | null {
     const m = /^(\w+)_set$/.exec(accessor);
     if (!m) return null;
     const kinds = new Set<RelationSpec['kind']>();
+    const owners = new Set<string>();
     for (const other of [app, ...[...this.appsInView()].filter((a) => a !== app)]) {
       // An app whose state is not known here may hold no such model: one kind read anywhere is the accessor's (below).
       const entries = this.entriesDuring(file, other, m[1] as string) ?? [];
@@ -564,11 +577,17 @@ export class ProjectView {
           const rel = spec?.relation;
           const to = rel?.to.kind === 'str' ? /^(?:(\w+)\.)?(\w+)$/.exec(rel.to.value) : null;
           if (!rel || !to || rel.relatedName) continue;
-          if ((to[1] ?? other).toLowerCase() === app.toLowerCase() && (to[2] as string).toLowerCase() === model.toLowerCase()) kinds.add(rel.kind);
+          if ((to[1] ?? other).toLowerCase() === app.toLowerCase() && (to[2] as string).toLowerCase() === model.toLowerCase()) {
+            kinds.add(rel.kind);
+            owners.add(`${other}.${entry.name}`);
+          }
         }
       }
     }
-    return kinds.size === 1 ? ([...kinds][0] as RelationSpec['kind']) : null;
+    if (kinds.size !== 1) return null;
+    const [owner] = owners.size === 1 ? [...owners] : [];
+    const dot = owner ? owner.indexOf('.') : -1;
+    return { kind: [...kinds][0] as RelationSpec['kind'], model: owner ? { app: owner.slice(0, dot), model: owner.slice(dot + 1) } : null };
   }
 
   /** The fields of the model a relation field points at (`'shop.Order'`, `'Order'` of `app`). */

@@ -51,6 +51,9 @@ export function modelInView(ctx: RuleContext, locals: Scope, model: string): { v
     const field = owner ? owner.view.modelFields(owner.file, owner.app, owner.model)?.fields.get(via[2] as string) : undefined;
     const rel = field?.relation;
     const to = rel && rel.kind !== 'many-to-many' && (rel.toField === null || rel.toField === undefined) && rel.to.kind === 'str' ? /^(?:(\w+)\.)?(\w+)$/.exec(rel.to.value) : null;
+    // `Organization.columnmappingprofile_set`: the model whose relation that default reverse accessor walks back.
+    const back = owner && !field && /_set$/.test(via[2] as string) ? owner.view.reverseModel(owner.file, owner.app, owner.model, via[2] as string) : null;
+    if (back) return { view, file: project.file, ...back };
     if (!owner || !to || to[2] === 'self') return null;
     return { view, file: project.file, app: to[1] ?? owner.app, model: to[2] as string };
   }
