@@ -502,6 +502,23 @@ describe('"Batch this loop" on the loops the proven rewrite refuses', () => {
     assert.doesNotMatch(await text(inside), /bulk_update/);
   });
 
+  it('batches create() saved again at once as the insert it is (review 56: seed 0189)', async () => {
+    const source = wrap(`    for order in Order.objects.all():
+        Line.objects.create(
+            order=order,
+            amount=0,
+        ).save()`);
+    const finding = (await lint(source)).findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.match(finding?.message ?? '', /one INSERT per row/);
+    const fix = finding?.fixes.find((f) => f.title.startsWith('Batch this loop'));
+    assert.ok(fix, finding?.message);
+    const after = applyEdits(source, fix.edits);
+    assert.match(after, /new_rows\.append\(Line\(\n            order=order,\n            amount=0,\n        \)\)/, after);
+    assert.match(after, /Line\.objects\.bulk_create\(new_rows\)/, after);
+    assert.doesNotMatch(after, /\.save\(\)|objects\.create\(/, after);
+    assert.equal(pythonSyntaxError(after), null, after);
+  });
+
   it('names a field by a variable the loop binds to the same name for every row (janeway core/0049)', async () => {
     const text = async (body: string) => {
       const source = `from django.conf import settings\n${wrap(body)}`;

@@ -19,7 +19,8 @@ import type { RuleContext } from './rule';
 /** `obj = Model(...); obj.save()`, `Model(...).save()`, or a save after `obj.pk = None`: the save inserts a new row. */
 export function isNewInstance(w: WriteCall, loop: LoopFacts, locals: Scope): boolean {
   const receiver = w.call.childForFieldName('function')?.childForFieldName('object');
-  if (receiver?.type === 'call') return /^[A-Z]/.test(receiver.childForFieldName('function')?.text.split('.').pop() ?? '');
+  // `Model(…).save()`, and `Model.objects.create(…).save()` (an insert saved again).
+  if (receiver?.type === 'call') return /^[A-Z]/.test(receiver.childForFieldName('function')?.text.split('.').pop() ?? '') || /\.objects\.create$/.test(receiver.childForFieldName('function')?.text ?? '');
   if (receiver?.type === 'identifier' && assignedFields(loop.node, receiver.text).setsKey) return true;
   if (w.receiverRoot && loop.targets.includes(w.receiverRoot) && factoryModel(loop, locals) !== null) return true;
   if (!w.receiverRoot || !loop.constructed.has(w.receiverRoot)) return false;
