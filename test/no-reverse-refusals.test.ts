@@ -121,6 +121,11 @@ describe('runpython-no-reverse: no no-op reverse where it would hurt', () => {
       migration('    for post in Post.objects.all():\n        Tag.objects.create(name=post.title)', { ops: '        migrations.CreateModel(name="Tag", fields=[("id", models.AutoField(primary_key=True)), ("name", models.CharField(max_length=50))]),\n' }),
     );
     assert.equal(created.fixes[0]?.title, 'Add reverse_code=migrations.RunPython.noop');
+    // Also an object built, then saved (review 56: TWLight's squashed users/0001 makes a profile per user).
+    const built = await noReverse(
+      migration('    UserProfile = apps.get_model("blog", "UserProfile")\n    for post in Post.objects.all():\n        profile = UserProfile()\n        profile.post = post\n        profile.save()', { ops: '        migrations.CreateModel(name="UserProfile", fields=[("id", models.AutoField(primary_key=True))]),\n' }),
+    );
+    assert.equal(built.fixes[0]?.title, 'Add reverse_code=migrations.RunPython.noop', built.message);
   });
 
   it('offers none where a comment at the operation, or in the code, speaks of its reverse (casepro statistics/0008)', async () => {
