@@ -22,8 +22,13 @@ export function columnComesBack(summary: MigrationSummary, step: SchemaStep, col
     const a = op.args;
     if (!a || op.databaseEffect !== 'normal' || !('model' in a) || a.model?.toLowerCase() !== step.model) continue;
     if ((a.kind === 'AddField' || a.kind === 'AlterField') && a.name && a.field && fieldColumn(a.name, a.field) === column) return true;
-    // The renamed field's column is its new name (with `_id` for a foreign key) unless db_column keeps it.
-    if (a.kind === 'RenameField' && a.newName && (a.newName === column || `${a.newName}_id` === column)) return true;
+    // The renamed field's column is its new name (with `_id` for a foreign key) unless db_column keeps it: by the
+    // field's spec where it is known (review 56: ndoh-hub `eventstore/0007` drops the `created_by` foreign key,
+    // column `created_by_id`, and renames the text field `created_by_name` to `created_by`, column `created_by`).
+    if (a.kind === 'RenameField' && a.newName) {
+      const spec = a.oldName ? step.before?.fields.get(a.oldName) : undefined;
+      if (spec ? fieldColumn(a.newName, spec) === column : a.newName === column || `${a.newName}_id` === column) return true;
+    }
   }
   return false;
 }
