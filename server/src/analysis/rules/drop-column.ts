@@ -15,7 +15,7 @@ import { reportSqlHazards } from './sql-hazards';
 import { djangoMadeJoinTable, fieldColumn } from '../fields';
 import { columnBeforeTheMinute } from './same-migration';
 import { columnAtStart, fieldBefore, forVendor, goneFromStateBefore, runsAfterDeploy, tableLabel, walkSchema } from './schema-walk';
-import { columnComesBack, tableDroppedLater } from './same-migration';
+import { columnComesBack, columnReturnsAs, tableDroppedLater } from './same-migration';
 
 export function dropLock(target: TargetDatabase): string {
   return forVendor(target, { postgresql: 'ACCESS EXCLUSIVE lock, brief', mysql: 'a metadata lock, and the table may be copied', sqlite: 'Django rebuilds the table' });
@@ -55,11 +55,16 @@ export const dropColumn: Rule = {
       // A join table has no column of the model's to make nullable.
       const how = m2m ? 'a state-only RemoveField in SeparateDatabaseAndState), and drop the join table in the next' : 'a state-only RemoveField in SeparateDatabaseAndState, after making the column nullable if it is NOT NULL), and drop it in the next';
       const { fixes, refusal } = twoReleaseDropFixes(ctx, step);
+      // Given back under its name later in the migration, for another kind of value (a text column back as an array).
+      const returns = m2m ? null : columnReturnsAs(ctx.summary, step, column ?? args.name);
+      const fails = returns
+        ? `its name goes to a field of another kind later in this migration (${returns}), and old code still running during the deploy reads and writes it as the field it was, and fails`
+        : 'old code still running during the deploy names it in its queries and fails';
       ctx.report({
         range: step.op.range,
         fixes,
         message:
-          `RemoveField ${what} of existing table ${tableLabel(step)} (${dropLock(ctx.target)}): old code still running during the deploy names it in its queries and fails. ` +
+          `RemoveField ${what} of existing table ${tableLabel(step)} (${dropLock(ctx.target)}): ${fails}. ` +
           `Remove the field from the model in one release (${how}.${refusal ? ` (No fix: ${refusal}.)` : ''}`,
       });
     });

@@ -10,7 +10,7 @@ import type { Fix } from '../types';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
 import { columnAtStart, fieldBefore, runsAfterDeploy, tableLabel, walkSchema } from './schema-walk';
-import { columnBeforeTheMinute, columnComesBack } from './same-migration';
+import { columnBeforeTheMinute, columnComesBack, columnReturnsAs } from './same-migration';
 
 export const renameColumn: Rule = {
   meta: {
@@ -54,11 +54,14 @@ export const renameColumn: Rule = {
       if (columnBeforeTheMinute(ctx, step, from) === false) return;
       // Given back under the old name later in the migration: old code still finds a column "from".
       if (columnComesBack(ctx.summary, step, from)) return;
+      // Given back under the old name later in the migration, for another kind of value (baserow `database/0093`: a UUID key, then an integer one).
+      const returns = columnReturnsAs(ctx.summary, step, from);
+      const fails = returns ? `the name "${from}" goes to a field of another kind later in this migration (${returns}), and old code still running during the deploy reads and writes it as the field it was, and fails` : `old code still running during the deploy names "${from}" and fails at once`;
       ctx.report({
         range: step.op.range,
         message:
           `${label} renames column "${from}" to "${to}" of existing table ${tableLabel(step)} (ALTER TABLE … RENAME COLUMN, a brief ACCESS EXCLUSIVE lock): ` +
-          `old code still running during the deploy names "${from}" and fails at once. Keep the column: rename the field with \`db_column="${from}"\` (${keep}).`,
+          `${fails}. Keep the column: rename the field with \`db_column="${from}"\` (${keep}).`,
         fixes: fixes(),
       });
     });

@@ -4,7 +4,7 @@
  * default set again by RunSQL. The schema rules ask these before they report a step (schema-walk.ts
  * gives the steps).
  */
-import { fieldColumn } from '../fields';
+import { fieldColumn, type FieldSpec } from '../fields';
 import { modelEntry } from '../project/state';
 import type { MigrationSummary, OperationSummary } from '../project/summary';
 import type { ProjectRuleContext } from './rule';
@@ -12,25 +12,43 @@ import { hasColumnNamed, sameMinuteAncestors, type SchemaStep } from './schema-w
 
 /**
  * Whether an operation after the step gives the same table a column named `column` again (an
- * AddField, a RenameField or a new db_column): code that names it keeps working, so dropping or
- * renaming the old one breaks nothing of the previous release by that name.
+ * AddField, a RenameField or a new db_column) for the same kind of value: code that names it keeps
+ * working, so dropping or renaming the old one breaks nothing of the previous release by that name.
  */
 export function columnComesBack(summary: MigrationSummary, step: SchemaStep, column: string): boolean {
+  const back = returnedColumn(summary, step, column);
+  return back !== null && !back.otherKind;
+}
+
+/**
+ * The class of the field that gives the column back for another kind of value than the one the step
+ * drops or renames (a text column back as an array, an integer key back as a UUID: review 56,
+ * money-to-prisoners-api `security/0030`, saleor's primary keys made UUIDs), or null.
+ */
+export function columnReturnsAs(summary: MigrationSummary, step: SchemaStep, column: string): string | null {
+  const back = returnedColumn(summary, step, column);
+  return back?.otherKind ? back.cls : null;
+}
+
+function returnedColumn(summary: MigrationSummary, step: SchemaStep, column: string): { otherKind: boolean; cls: string } | null {
   const ops = summary.operations;
+  // The field that had the column before this step, to compare the one given back with.
+  const was = step.before ? [...step.before.fields].find(([name, f]) => f && fieldColumn(name, f) === column)?.[1] : undefined;
+  const found = (f: FieldSpec | null | undefined) => ({ otherKind: !!was && !!f && valueKind(was) !== valueKind(f), cls: f?.cls ?? '' });
   for (let i = step.index + 1; i < ops.length; i++) {
     const op = ops[i] as OperationSummary;
     const a = op.args;
     if (!a || op.databaseEffect !== 'normal' || !('model' in a) || a.model?.toLowerCase() !== step.model) continue;
-    if ((a.kind === 'AddField' || a.kind === 'AlterField') && a.name && a.field && fieldColumn(a.name, a.field) === column) return true;
+    if ((a.kind === 'AddField' || a.kind === 'AlterField') && a.name && a.field && fieldColumn(a.name, a.field) === column) return found(a.field);
     // The renamed field's column is its new name (with `_id` for a foreign key) unless db_column keeps it: by the
     // field's spec where it is known (review 56: ndoh-hub `eventstore/0007` drops the `created_by` foreign key,
     // column `created_by_id`, and renames the text field `created_by_name` to `created_by`, column `created_by`).
     if (a.kind === 'RenameField' && a.newName) {
       const spec = a.oldName ? step.before?.fields.get(a.oldName) : undefined;
-      if (spec ? fieldColumn(a.newName, spec) === column : a.newName === column || `${a.newName}_id` === column) return true;
+      if (spec ? fieldColumn(a.newName, spec) === column : a.newName === column || `${a.newName}_id` === column) return found(spec);
     }
   }
-  return false;
+  return null;
 }
 
 /**
@@ -141,4 +159,16 @@ export function columnBeforeTheMinute(ctx: ProjectRuleContext, step: SchemaStep,
   const appFirst = !!firstNode && (firstNode.migration?.summary.initial === true || !firstNode.parents.some((p) => p.key.app === firstNode.key.app));
   if (entry === 'absent' && !state?.open && !appFirst) return false;
   return entry && typeof entry !== 'string' ? hasColumnNamed(entry, column) : undefined;
+}
+
+/** Django's text fields: old code reads and writes strings in any of them. */
+const TEXT_FIELDS = /^(?:CharField|TextField|SlugField|EmailField|URLField|FilePathField|FileField|ImageField|CICharField|CITextField|CIEmailField)$/;
+
+/** Django's integer fields; a foreign key's column holds such a key too (taiga `projects/0003` swaps one for the other). */
+const INTEGER_FIELDS = /^(?:IntegerField|BigIntegerField|SmallIntegerField|PositiveIntegerField|PositiveBigIntegerField|PositiveSmallIntegerField|AutoField|BigAutoField|SmallAutoField)$/;
+
+/** What kind of value a field holds, as old code uses it: text, an integer, or the field's class. */
+function valueKind(f: FieldSpec): string {
+  if (f.relation) return f.relation.kind === 'many-to-many' ? 'many-to-many' : 'integer';
+  return TEXT_FIELDS.test(f.cls) ? 'text' : INTEGER_FIELDS.test(f.cls) ? 'integer' : f.cls;
 }
