@@ -86,6 +86,21 @@ describe('rules that ship off by default', () => {
   });
 });
 
+describe('add-constraint-validates: what a foreign key dropped and added back locks', () => {
+  it('holds the drop\'s ACCESS EXCLUSIVE lock through the validation in one transaction, not with atomic = False (review 56: janeway core/0082)', async () => {
+    const dir = temps.make();
+    cpSync(join(RULE_FIXTURES, 'add-constraint-validates/bad-foreign-key-column-altered'), dir, { recursive: true });
+    const file = join(dir, 'shop', 'migrations', '0002_order_customer_nullable.py');
+    const message = async () => (await lintProject(dir)).get(file)?.findings.find((f) => f.rule === 'add-constraint-validates')?.message ?? '';
+    const atomic = await message();
+    assert.match(atomic, /ACCESS EXCLUSIVE lock on both tables until the migration commits, and adds it back: PostgreSQL validates it at once, reading every row while nothing else reads or writes either table/);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('class Migration(migrations.Migration):\n', 'class Migration(migrations.Migration):\n    atomic = False\n'));
+    const apart = await message();
+    assert.match(apart, /a brief ACCESS EXCLUSIVE lock on both tables; with atomic = False it commits at once\) and adds it back: PostgreSQL validates it at once, reading every row under a SHARE ROW EXCLUSIVE lock on both tables, so every write to either waits \(reads go on\)/);
+    assert.doesNotMatch(apart, /until the migration commits/);
+  });
+});
+
 describe('schema-hazard messages follow the target', () => {
   it('add-field-not-null: a table rewrite before PostgreSQL 11 only, db_default only from Django 5.0', async () => {
     const fixture = 'add-field-not-null/tricky-old-postgresql';

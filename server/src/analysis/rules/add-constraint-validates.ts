@@ -95,7 +95,7 @@ export const addConstraintValidates: Rule = {
           range: step.op.range,
           fixes: [],
           message:
-            `RenameField renames foreign key '${args.oldName}' of existing table ${tableLabel(step)} to '${args.newName}': Django drops its constraint, which takes an ACCESS EXCLUSIVE lock on both tables until the migration commits, and adds it back under the new column's name: PostgreSQL validates it at once, reading every row while nothing else reads or writes either table. ` +
+            `RenameField renames foreign key '${args.oldName}' of existing table ${tableLabel(step)} to '${args.newName}': ${dropsAndAddsBack(ctx.summary.atomic === false, ' under the new column\'s name')}. ` +
             "Instead, keep the column (rename-column's fix: the rename in Django's state only, with db_column): nothing is dropped, nothing is checked again.",
         });
         return;
@@ -152,7 +152,7 @@ export const addConstraintValidates: Rule = {
           range: step.op.range,
           fixes,
           message:
-            `AlterField '${args.name}' changes a foreign key of existing table ${tableLabel(step)} in the database: Django drops its constraint, which takes an ACCESS EXCLUSIVE lock on both tables until the migration commits, and adds it back: PostgreSQL validates it at once, reading every row while nothing else reads or writes either table. ` +
+            `AlterField '${args.name}' changes a foreign key of existing table ${tableLabel(step)} in the database: ${dropsAndAddsBack(ctx.summary.atomic === false, '')}. ` +
             `${instead}.${refusal ? ` (No fix: ${refusal}.)` : ''}`,
         });
         return;
@@ -166,3 +166,14 @@ export const addConstraintValidates: Rule = {
     reportSqlHazards(ctx, 'add-constraint-validates');
   },
 };
+
+/**
+ * What Django's drop and re-add of a foreign key constraint locks: in one transaction the drop's ACCESS
+ * EXCLUSIVE lock is held through the re-add's validation; with atomic = False each statement commits on its
+ * own, and the validation holds SHARE ROW EXCLUSIVE alone (reads go on: review 56, janeway `core/0082`).
+ */
+function dropsAndAddsBack(nonAtomic: boolean, how: string): string {
+  return nonAtomic
+    ? `Django drops its constraint (a brief ACCESS EXCLUSIVE lock on both tables; with atomic = False it commits at once) and adds it back${how}: PostgreSQL validates it at once, reading every row under a SHARE ROW EXCLUSIVE lock on both tables, so every write to either waits (reads go on)`
+    : `Django drops its constraint, which takes an ACCESS EXCLUSIVE lock on both tables until the migration commits, and adds it back${how}: PostgreSQL validates it at once, reading every row while nothing else reads or writes either table`;
+}
