@@ -334,6 +334,17 @@ class Migration(migrations.Migration):
     // The added field only in defaults: the look-up finds the rows again.
     const defaults = await noReverse(migration('    for post in Post.objects.all():\n        Tag.objects.get_or_create(name=post.title, defaults={"kind": "auto"})', { ops: added }));
     assert.equal(defaults.fixes[0]?.title, 'Add reverse_code=migrations.RunPython.noop', defaults.message);
+    // By the value the column comes back with (review 58: seed 0100 looks measures up by the AddField's default,
+    // through a parameter its one call leaves at its default): the re-run finds its rows.
+    const helper = (call: string) =>
+      `def make(Tag, name, kind=""):\n    Tag.objects.get_or_create(name=name, kind=kind)\n\n\n${migration(`    for post in Post.objects.all():\n        ${call}`, { ops: added })}`;
+    for (const call of ['make(Tag, post.title)', 'make(Tag, post.title, "")', 'Tag.objects.get_or_create(name=post.title, kind="")']) {
+      const f = await noReverse(call.startsWith('make') ? helper(call) : migration(`    for post in Post.objects.all():\n        ${call}`, { ops: added }));
+      assert.equal(f.fixes[0]?.title, 'Add reverse_code=migrations.RunPython.noop', `${call}: ${f.message}`);
+    }
+    // A parameter its calls give another literal (seed 0125's create_rule(rule, "not_null")): refused.
+    const other = await noReverse(helper('make(Tag, post.title, kind="auto")'));
+    assert.deepEqual(other.fixes, [], other.message);
   });
 
   it('offers none where the code inserts into a table whose unique fields the migration changed first (review 56: seed 0243)', async () => {

@@ -144,7 +144,7 @@ function modelCall(call: Node, locals: UnitFacts['locals']): { method: string; m
  */
 export function keyedOnAddedField(op: Operation, units: readonly UnitFacts[], ctx: RuleContext): { field: string; line: number } | null {
   const before = ctx.model.operations.slice(0, Math.max(0, ctx.model.operations.indexOf(op)));
-  const added = before.flatMap((o) => (o.args?.kind === 'AddField' && o.args.name ? [{ model: o.args.model?.toLowerCase() ?? null, field: o.args.name }] : []));
+  const added = before.flatMap((o) => (o.args?.kind === 'AddField' && o.args.name ? [{ model: o.args.model?.toLowerCase() ?? null, field: o.args.name, back: comesBackAs(o.args.field) }] : []));
   if (added.length === 0) return null;
   const created = new Set(before.flatMap((o) => (o.createsModel ? [o.createsModel] : [])));
   for (const f of units) {
@@ -153,10 +153,22 @@ export function keyedOnAddedField(op: Operation, units: readonly UnitFacts[], ct
       if (!c || (c.method !== 'get_or_create' && c.method !== 'update_or_create') || (c.model && created.has(c.model))) continue;
       const ofModel = added.filter((a) => !a.model || !c.model || a.model === c.model);
       const args = call.childForFieldName('arguments');
-      const keys = [...callArguments(call).keywords.keys()].filter((k) => k !== 'defaults' && k !== 'create_defaults').map((k) => k.split('__')[0] as string);
-      let hit = ofModel.find((a) => keys.includes(a.field));
-      // `get_or_create(**rule)`: the dicts it is given are not followed; a key of that name written in the file counts.
-      if (!hit && args?.namedChildren.some((a) => a.type === 'dictionary_splat')) hit = ofModel.find((a) => new RegExp(`["']${a.field}["']\\s*:`).test(ctx.source));
+      const keywords = callArguments(call).keywords;
+      // Only a look-up by a literal the column does not come back with: by a name, or by the field's own default
+      // (seed `0100` looks measures up by `schema_type="BuildingSync"`, the AddField's default), the re-run finds its rows.
+      let hit = ofModel.find((a) => {
+        const v = keywords.get(a.field);
+        const values = v ? valuesOf(v, call) : undefined;
+        return !!values && a.back !== undefined && values.some((x) => x !== a.back);
+      });
+      // `get_or_create(**rule)`: the dicts it is given are not followed; a key of that name written in the file, with a
+      // literal other than the default, counts.
+      if (!hit && args?.namedChildren.some((a) => a.type === 'dictionary_splat')) {
+        hit = ofModel.find((a) => {
+          const m = new RegExp(`["']${a.field}["']\\s*:\\s*("[^"]*"|'[^']*'|True|False|None|-?\\d+)`).exec(ctx.source);
+          return !!m && a.back !== undefined && literalOf(m[1] as string) !== a.back;
+        });
+      }
       if (hit) return { field: hit.field, line: lineOf(call) };
     }
   }
@@ -188,4 +200,58 @@ export function insertsAfterUniqueRelaxed(op: Operation, units: readonly UnitFac
     }
   }
   return null;
+}
+
+/** A Python literal's value as text (`"x"` and `'x'` alike), or undefined for anything else. */
+function literalOf(text: string): string | undefined {
+  const t = text.trim();
+  if (/^(?:True|False|None|-?\d+)$/.test(t)) return t;
+  const m = /^(?:"([^"\\]*)"|'([^'\\]*)')$/.exec(t);
+  return m ? `"${m[1] ?? m[2]}"` : undefined;
+}
+
+/** What an added column holds in the rows it finds, as literalOf writes it: its default, None without one; undefined when unknown. */
+function comesBackAs(field: FieldSpec | null | undefined): string | undefined {
+  const d = field?.default;
+  if (!field || d === undefined) return undefined;
+  if (d === 'NOT_PROVIDED') return 'None';
+  if (d.kind === 'str') return `"${d.value}"`;
+  if (d.kind === 'int') return String(d.value);
+  if (d.kind === 'bool') return d.value ? 'True' : 'False';
+  if (d.kind === 'none') return 'None';
+  return undefined;
+}
+
+/**
+ * The literal values an argument of a call can hold: its own, or, for a parameter of the function around the
+ * call, what each call of that function in the file gives it (its default where a call leaves it out: seed `0125`
+ * calls `create_rule(rule, "not_null")`, `0100` calls `populate_measures(apps, c.id)` with `schema_type` left at
+ * its default). Undefined where one of them is not a literal.
+ */
+function valuesOf(value: Node, at: Node): string[] | undefined {
+  const own = literalOf(value.text);
+  if (own !== undefined) return [own];
+  if (value.type !== 'identifier') return undefined;
+  let fn: Node | null = at.parent;
+  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  const name = fn?.childForFieldName('name')?.text;
+  const params = fn?.childForFieldName('parameters')?.namedChildren ?? [];
+  const index = params.findIndex((p) => (p.type === 'identifier' ? p.text : p.childForFieldName('name')?.text) === value.text);
+  const param = params[index];
+  if (!fn || !name || !param) return undefined;
+  const fallback = param.type === 'default_parameter' || param.type === 'typed_default_parameter' ? literalOf(param.childForFieldName('value')?.text ?? '') : undefined;
+  let root: Node = fn;
+  while (root.parent) root = root.parent;
+  const calls = root.descendantsOfType('call').filter((c) => c.childForFieldName('function')?.text === name);
+  if (calls.length === 0) return undefined;
+  const out: string[] = [];
+  for (const c of calls) {
+    const args = callArguments(c);
+    if (args.hasSplat) return undefined;
+    const given = args.keywords.get(value.text) ?? args.positional[index];
+    const v = given ? literalOf(given.text) : fallback;
+    if (v === undefined) return undefined;
+    out.push(v);
+  }
+  return out;
 }
