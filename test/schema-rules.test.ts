@@ -101,6 +101,17 @@ describe('add-constraint-validates: what a foreign key dropped and added back lo
   });
 });
 
+describe('drop-column: a column given back under its name for another kind of value (review 56: money-to-prisoners-api security/0030)', () => {
+  it('says so, advises a column of its own, and offers no two-release removal', async () => {
+    const dir = withBase(join(RULE_FIXTURES, 'drop-column/tricky-column-given-back-as-another-kind'), temps);
+    const found = [...(await lintProject(dir)).values()].flatMap((r) => r.findings.filter((f) => f.rule === 'drop-column'));
+    assert.equal(found.length, 1);
+    assert.match(found[0]?.message ?? '', /its name goes to a field of another kind later in this migration \(ArrayField\)/);
+    assert.match(found[0]?.message ?? '', /Instead, give the new field a column of its own \(another name, or `db_column`\) in one release/);
+    assert.deepEqual(found[0]?.fixes, []);
+  });
+});
+
 describe('schema-hazard messages follow the target', () => {
   it('add-field-not-null: a table rewrite before PostgreSQL 11 only, db_default only from Django 5.0', async () => {
     const fixture = 'add-field-not-null/tricky-old-postgresql';

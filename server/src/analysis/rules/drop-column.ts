@@ -62,10 +62,14 @@ export const dropColumn: Rule = {
         : 'old code still running during the deploy names it in its queries and fails';
       ctx.report({
         range: step.op.range,
-        fixes,
+        // The two-release removal keeps the old column, which the field given back would then have to share.
+        fixes: returns ? [] : fixes,
         message:
           `RemoveField ${what} of existing table ${tableLabel(step)} (${dropLock(ctx.target)}): ${fails}. ` +
-          `Remove the field from the model in one release (${how}.${refusal ? ` (No fix: ${refusal}.)` : ''}`,
+          (returns
+            ? 'Instead, give the new field a column of its own (another name, or `db_column`) in one release, switch the code over to it, and drop the old column in the next.'
+            : `Remove the field from the model in one release (${how}.`) +
+          `${refusal && !returns ? ` (No fix: ${refusal}.)` : ''}`,
       });
     });
     reportSqlHazards(ctx, 'drop-column');
