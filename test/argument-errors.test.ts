@@ -41,6 +41,11 @@ const CASES: Record<string, string> = {
   'keyword repeated after a lambda keyword': 'f(key=lambda a, b: 0, key=1)\n',
   'positional after keyword, across lines, after a comment': 'f(\n    a=1,\n    # note\n    2,\n)\n',
   'fine: == inside a call': 'f(a == 1, b=2)\n',
+  // A line cut in two: `apps.get_mo` / `del("news", "Topic")` (review 56's session: the damaged-input test).
+  'del of literals': 'Topic = apps.get_mo\ndel("news", "Topic")\n',
+  'del of a call': 'del f(x)\n',
+  'del of an expression': 'del a + b\n',
+  'fine: del of names, attributes, items and their tuples': 'del a\ndel a.b, c[0], (d, e), [f]\n',
 };
 
 describe('argument errors', () => {

@@ -171,7 +171,38 @@ export function argumentError(root: Node): ArgumentProblem | null {
     // The module's node starts at its first token: the lines before it are put back, for positions.
     const { row, column } = root.startPosition;
     const lead = row === 0 && column === 0 ? '' : '\n'.repeat(row) + ' '.repeat(column);
-    byTree.set(key, (found = argumentProblem(lead + root.text)));
+    const text = lead + root.text;
+    byTree.set(key, (found = argumentProblem(text) ?? (/\bdel\b/.test(text) ? deleteProblem(root) : null)));
   }
   return found;
+}
+
+/**
+ * `del` of what Python cannot delete — a literal, a call, another expression (`del("news", "Topic")`, what a line
+ * cut in two may leave: `apps.get_mo` / `del("news", "Topic")`) — which the grammar takes as a delete statement.
+ * Read from the tree, only in a text that has `del` at all.
+ */
+function deleteProblem(root: Node): ArgumentProblem | null {
+  const bad = (t: Node): Node | null => {
+    if (t.type === 'identifier' || t.type === 'attribute' || t.type === 'subscript') return null;
+    if (t.type === 'tuple' || t.type === 'list' || t.type === 'expression_list' || t.type === 'parenthesized_expression') {
+      for (const c of t.namedChildren) {
+        if (c.type === 'comment') continue;
+        const b = bad(c);
+        if (b) return b;
+      }
+      return null;
+    }
+    return t;
+  };
+  for (const d of root.descendantsOfType('delete_statement')) {
+    for (const c of d.namedChildren) {
+      if (c.type === 'comment') continue;
+      const b = bad(c);
+      if (!b) continue;
+      const what = /^(?:string|concatenated_string|integer|float|true|false|none|ellipsis)$/.test(b.type) ? 'literal' : b.type === 'call' ? 'function call' : 'expression';
+      return { line: b.startPosition.row, character: b.startPosition.column, message: `SyntaxError: cannot delete ${what}` };
+    }
+  }
+  return null;
 }
