@@ -5,7 +5,7 @@
  */
 import { mentions } from './fixes/loop-reading';
 import type { Scope } from './scope';
-import { callArguments, dottedName, sequenceElements, unparen, type Node } from './syntax';
+import { callArguments, chainRoot, dottedName, sequenceElements, unparen, type Node } from './syntax';
 
 const WRAPPERS = new Set(['enumerate', 'zip', 'sorted', 'reversed', 'list', 'tuple', 'set', 'frozenset', 'iter', 'dict']);
 const VIEW_METHODS = new Set(['items', 'keys', 'values']);
@@ -192,8 +192,7 @@ function narrowKeyRange(args: ReturnType<typeof callArguments>): boolean {
 const COLUMN_EXPRESSION = /(?:^|[^\w.])(?:models\.)?(?:F|OuterRef|Subquery|Exists)\(/;
 
 function keyedByFixedList(args: ReturnType<typeof callArguments>, receiver: Node, again: (x: Node | null) => boolean, uniqueKey?: UniqueKey): boolean {
-  let root: Node | null = unparen(receiver);
-  while (root && (root.type === 'attribute' || root.type === 'call')) root = root.type === 'call' ? root.childForFieldName('function') : root.childForFieldName('object');
+  const root = chainRoot(unparen(receiver));
   const unique = root?.text === 'Group' ? /^(?:pk|id|name)(?:__in)?$/ : /^(?:pk|id)(?:__in)?$/;
   // Another unique column, as the project view names it (arches 6019: DDataType's key is `datatype`).
   const named = (key: string) => !!root && root.type === 'identifier' && /^\w+(?:__in)?$/.test(key) && !!uniqueKey?.(root.text, key.replace(/__in$/, ''));

@@ -23,6 +23,13 @@ export function within(node: Node, outer: Node): boolean {
 }
 
 /** Strips redundant parentheses: `((x))` -> `x`. */
+/** Where a chain of attributes and calls starts (`Tag` of `Tag.objects.using(db).create`), or null. */
+export function chainRoot(node: Node | null): Node | null {
+  let n = node;
+  while (n && (n.type === 'attribute' || n.type === 'call')) n = n.type === 'attribute' ? n.childForFieldName('object') : n.childForFieldName('function');
+  return n;
+}
+
 export function unparen(node: Node): Node {
   let n = node;
   while (n.type === 'parenthesized_expression') {

@@ -8,7 +8,7 @@ import type { UnitFacts } from '../code-facts';
 import type { FieldSpec } from '../fields';
 import { historicalModelRef } from '../historical-models';
 import type { Operation } from '../operations';
-import { callArguments, type Node } from '../syntax';
+import { callArguments, chainRoot, type Node } from '../syntax';
 import { lineOf, type RuleContext } from './rule';
 
 /**
@@ -130,8 +130,7 @@ export function lookupChanged(units: readonly UnitFacts[]): { field: string; lin
 function modelCall(call: Node, locals: UnitFacts['locals']): { method: string; model: string | null; named: string | null } | null {
   const fn = call.childForFieldName('function');
   if (fn?.type !== 'attribute') return null;
-  let root: Node | null = fn.childForFieldName('object');
-  while (root && (root.type === 'attribute' || root.type === 'call')) root = root.type === 'attribute' ? root.childForFieldName('object') : root.childForFieldName('function');
+  const root = chainRoot(fn.childForFieldName('object'));
   const model = root?.type === 'identifier' ? (historicalModelRef(root, locals)?.model ?? root.text) : null;
   return { method: fn.childForFieldName('attribute')?.text ?? '', model: model?.toLowerCase() ?? null, named: model ?? null };
 }

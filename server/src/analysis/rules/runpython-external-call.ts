@@ -5,7 +5,7 @@
  * function called `send` does not.
  */
 import { reportImportedCodeFindings } from './imported-code-findings';
-import { callArguments, rangeOf, dottedName, staticString, type Node } from '../syntax';
+import { callArguments, chainRoot, rangeOf, dottedName, staticString, type Node } from '../syntax';
 import { runPythonCode, type UnitNames, walkUnit } from '../runpython-code';
 import { snippet, type Rule } from './rule';
 
@@ -143,8 +143,7 @@ function classify(call: Node, names: UnitNames): Kind | null {
 
 /** The kind of a network or cloud API client that a method chain starts from, bound outside the code to such a constructor's call. */
 function moduleClient(fn: Node, names: UnitNames): Kind | null {
-  let root: Node | null = fn.childForFieldName('object');
-  while (root && (root.type === 'attribute' || root.type === 'call')) root = root.type === 'attribute' ? root.childForFieldName('object') : root.childForFieldName('function');
+  const root = chainRoot(fn.childForFieldName('object'));
   const q = root?.type === 'identifier' ? names.outerCall(root.text)?.callee : null;
   const kind = q ? CALLS.find(([re]) => re.test(q))?.[1] : undefined;
   return kind === 'network' || kind === 'cloud API' ? kind : null;

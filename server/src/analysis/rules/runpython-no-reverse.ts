@@ -9,7 +9,7 @@ import type { Operation } from '../operations';
 import { historicalModelRef } from '../historical-models';
 import { oneLine } from '../fixes/loop-chain';
 import type { Scope } from '../scope';
-import { callArguments, rangeOf, type Node } from '../syntax';
+import { callArguments, chainRoot, rangeOf, type Node } from '../syntax';
 import { lineOf, type Rule, type RuleContext } from './rule';
 import type { Fix } from '../types';
 import { alteredThenWritten, insertsAfterUniqueRelaxed, keyedOnAddedField, lookupChanged, movedOutOfFilter } from './noop-refusals';
@@ -176,8 +176,7 @@ function intoNewTable(call: Node, created: ReadonlySet<string>, locals: Scope): 
 
 /** Whether the receiver chain of a write (`Tag.objects.create`, `Tag.objects.using(db)`) starts from a model this migration creates. */
 function writesNewTable(chain: Node | null, created: ReadonlySet<string>, locals: Scope): boolean {
-  let n = chain;
-  while (n && (n.type === 'attribute' || n.type === 'call')) n = n.type === 'attribute' ? n.childForFieldName('object') : n.childForFieldName('function');
+  const n = chainRoot(chain);
   if (n?.type !== 'identifier') return false;
   // `NewOutgoing = apps.get_model("msgs", "Outgoing")`: the model is get_model's.
   return created.has((historicalModelRef(n, locals)?.model ?? n.text).toLowerCase());
@@ -191,8 +190,7 @@ function writesNewTable(chain: Node | null, created: ReadonlySet<string>, locals
 function lookedUpFirst(call: Node): boolean {
   // The look-up must be of the model the insert writes: a test of another table's rows tells nothing
   // of the rows made (review 31: seed `0005` creates a row wherever no CanonicalBuilding matches).
-  let root: Node | null = call.childForFieldName('function');
-  while (root && (root.type === 'attribute' || root.type === 'call')) root = root.type === 'attribute' ? root.childForFieldName('object') : root.childForFieldName('function');
+  const root = chainRoot(call.childForFieldName('function'));
   // …or of a name bound to a query of it (`product_class = ProductClass.objects.all()`, saleor `product/0020`).
   let fnNode: Node | null = call.parent;
   while (fnNode && fnNode.type !== 'function_definition') fnNode = fnNode.parent;

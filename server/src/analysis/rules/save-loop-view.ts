@@ -7,7 +7,7 @@
 import type { LoopFacts, WriteCall } from '../code-facts';
 import type { ModelFields, ProjectView } from '../project/view';
 import type { Scope } from '../scope';
-import type { Node } from '../syntax';
+import { chainRoot, type Node } from '../syntax';
 import type { MultiTable } from '../fixes/multi-table';
 import { assignedFields, bindsName } from '../fixes/loop-reading';
 import { factoryModel, rebuiltFirst, rowModelOf } from '../fixes/loop-objects';
@@ -109,8 +109,7 @@ function insertedName(w: WriteCall): string | null {
     const cls = built?.childForFieldName('function');
     return cls?.type === 'identifier' ? cls.text : null;
   }
-  let root: Node | null = receiver;
-  while (root && (root.type === 'attribute' || root.type === 'call')) root = root.type === 'attribute' ? root.childForFieldName('object') : root.childForFieldName('function');
+  const root = chainRoot(receiver);
   return root?.type === 'identifier' ? root.text : null;
 }
 
