@@ -23,7 +23,7 @@ import { eolOf, indentOf, insertAfter, insertAt, pythonString, replaceNode } fro
 import { memoizeHelper, memoizeLookup, type MemoRewrite } from './memo-lookup';
 import { createdThenSaved, typeErrorFallback } from './paired-writes';
 import { helperReadingModel, keyedByRow, modelHandedTo, modelReads, queryText, relationReadOf, selfRelationRead } from './reads-model';
-import { assignedFields, bindsName, FIELD_NAMED_BY, FIELDS_LISTED_IN, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, keywordTexts, MARK, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
+import { assignedFields, FIELD_NAMED_BY, FIELDS_LISTED_IN, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, keywordTexts, MARK, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
 import { chainOf, iterableChain, loadedFields, mayMixModels, modelNames, oneLine } from './loop-chain';
 import { boundModel, builtObjectUsed, constructedModel, factoryModel, keyRefusal, plainInsertSave, rebuiltFirst, reverseRowModel, ROW_READERS, rowModelOf } from './loop-objects';
 import { mayRepeatRows } from './repeated-rows';
@@ -32,6 +32,7 @@ import { hideDoomed, relatedQueries } from './doomed-rows';
 import { catchingTry } from './rerun-safety';
 import { batchedFields, readsWhatItWrites, fieldListText, filledOnSave, savedValues } from './row-fields';
 import { contribModelRef, linkRewrite } from './link-rows';
+import { soleAssignedValue } from './name-binding';
 import { rowUpdateRewrite } from './row-updates';
 import { multiTableRefusal, type MultiTable } from './multi-table';
 import { historicalModelRef } from '../historical-models';
@@ -652,12 +653,7 @@ const ROW_MANAGER = 'type(%B%[0])._base_manager.db_manager(%B%[0]._state.db)';
 function reachedThrough(body: Node, name: string, loop: LoopFacts, locals: Scope): string | null {
   const model = rowModelOf(loop, locals);
   if (!model || !/^[A-Za-z_]\w*$/.test(model)) return null;
-  const binds = body.descendantsOfType(['assignment', 'augmented_assignment', 'for_statement', 'named_expression', 'with_statement']).filter((n) => {
-    const left = n.type === 'named_expression' ? n.childForFieldName('name') : n.type === 'with_statement' ? n : n.childForFieldName('left');
-    return !!left && bindsName(left, name);
-  });
-  const only = binds.length === 1 && binds[0]?.type === 'assignment' && binds[0].childForFieldName('left')?.type === 'identifier' ? binds[0] : null;
-  const right = only ? unparen(only.childForFieldName('right') as Node) : null;
+  const right = soleAssignedValue(body, name);
   const owner = right?.type === 'attribute' ? right.childForFieldName('object') : null;
   const field = right?.type === 'attribute' ? right.childForFieldName('attribute')?.text : undefined;
   return owner?.type === 'identifier' && loop.targets.includes(owner.text) && field ? `${model}.${field}` : null;

@@ -6,6 +6,7 @@
 import { isHistoricalModel } from '../historical-models';
 import type { Scope } from '../scope';
 import type { LoopFacts } from '../code-facts';
+import { boundIn } from './name-binding';
 import { callArguments, unparen, walk, type Node } from '../syntax';
 import { chainOf, iterableChain, modelNames } from './loop-chain';
 
@@ -194,20 +195,7 @@ const KEEPS_MODEL = /^(?:all|filter|exclude|order_by|select_related|prefetch_rel
  * named `Organization.columnmappingprofile_set` for the project view to answer (review 56: seed `0169`).
  */
 function reverseRows(loop: LoopFacts, iterable: Node, locals: Scope): string | null {
-  let expr: Node | null = iterable;
-  if (expr.type === 'identifier') {
-    const name = expr.text;
-    expr = null;
-    for (let prev = loop.node.previousNamedSibling; prev; prev = prev.previousNamedSibling) {
-      const a = prev.type === 'expression_statement' ? prev.firstNamedChild : null;
-      const left = a?.type === 'assignment' ? a.childForFieldName('left') : null;
-      if (left?.type === 'identifier' && left.text === name) {
-        expr = a?.childForFieldName('right') ?? null;
-        break;
-      }
-      if (prev.text.includes(name)) return null;
-    }
-  }
+  let expr: Node | null = iterable.type === 'identifier' ? valueReachingLoop(loop, iterable.text) : iterable;
   while (expr && expr.type === 'call') {
     const fn = expr.childForFieldName('function');
     if (fn?.type !== 'attribute' || !KEEPS_MODEL.test(fn.childForFieldName('attribute')?.text ?? '')) return null;
@@ -231,21 +219,22 @@ function reverseRows(loop: LoopFacts, iterable: Node, locals: Scope): string | n
  * that binds the name, when it binds it to a query and nothing between them or in the loop binds it.
  */
 function reachingQueryModel(loop: LoopFacts, name: string, locals: Scope): string | null {
-  const binds = (n: Node): boolean =>
-    n.descendantsOfType(['assignment', 'augmented_assignment', 'for_statement', 'named_expression']).some((b) => {
-      const left = b.childForFieldName(b.type === 'named_expression' ? 'name' : 'left');
-      return !!left && (left.type === 'identifier' ? left.text === name : left.descendantsOfType('identifier').some((i) => i.text === name));
-    });
+  const right = valueReachingLoop(loop, name);
+  return right ? (chainOf(passedThrough(unparen(right)), modelNames(locals))?.model ?? null) : null;
+}
+
+/**
+ * The value of `name = …`, the nearest statement before the loop in its own block that binds the name,
+ * when it is such an assignment and nothing between them or in the loop binds the name; else null.
+ */
+function valueReachingLoop(loop: LoopFacts, name: string): Node | null {
   const body = loop.node.childForFieldName('body');
-  if (body && binds(body)) return null;
+  if (body && boundIn(body, name)) return null;
   for (let prev = loop.node.previousNamedSibling; prev; prev = prev.previousNamedSibling) {
     const a = prev.type === 'expression_statement' ? prev.firstNamedChild : null;
     const left = a?.type === 'assignment' ? a.childForFieldName('left') : null;
-    if (left?.type === 'identifier' && left.text === name) {
-      const right = a?.childForFieldName('right');
-      return right ? (chainOf(passedThrough(unparen(right)), modelNames(locals))?.model ?? null) : null;
-    }
-    if (binds(prev)) return null;
+    if (left?.type === 'identifier' && left.text === name) return a?.childForFieldName('right') ?? null;
+    if (boundIn(prev, name)) return null;
   }
   return null;
 }

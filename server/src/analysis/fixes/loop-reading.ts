@@ -8,6 +8,7 @@ import type { LoopFacts } from '../code-facts';
 import { isHistoricalModel, MANAGERS } from '../historical-models';
 import { parameterNames, positionalParameterNames } from '../runpython-code';
 import type { Scope } from '../scope';
+import { bindingsOf, boundIn } from './name-binding';
 import { callArguments, sequenceElements, staticString, unparen, walk, type Node } from '../syntax';
 
 export const MARK = '# TODO(migration-guard):';
@@ -157,25 +158,6 @@ function keptOrAlone(call: Node, row: string): boolean {
 export const FIELD_NAMED_BY = '\u0001';
 /** In `assignedFields`' list: the fields named by the list the variable after it holds (`for f in fields: setattr(row, f, …)`). */
 export const FIELDS_LISTED_IN = '\u0002';
-
-/** The nodes that bind `name` in `body` (assignments, loops' and withs' targets, walruses, imports). */
-function bindingsOf(body: Node, name: string): Node[] {
-  const binds = (t: Node | null): boolean => !!t && (t.type === 'identifier' ? t.text === name : t.descendantsOfType('identifier').some((i) => i.text === name));
-  const out: Node[] = [];
-  for (const n of body.descendantsOfType(['assignment', 'augmented_assignment', 'for_statement', 'for_in_clause', 'named_expression', 'as_pattern', 'import_statement', 'import_from_statement', 'global_statement', 'nonlocal_statement'])) {
-    if (n.type === 'assignment' || n.type === 'augmented_assignment' || n.type === 'for_statement' || n.type === 'for_in_clause') {
-      if (binds(n.childForFieldName('left'))) out.push(n);
-    } else if (n.type === 'named_expression') {
-      if (binds(n.childForFieldName('name'))) out.push(n);
-    } else if (binds(n)) out.push(n);
-  }
-  return out;
-}
-
-/** Whether `name` is bound anywhere in `body`. */
-function boundIn(body: Node, name: string): boolean {
-  return bindingsOf(body, name).length > 0;
-}
 
 /** String methods whose result depends on their receiver and arguments alone. */
 const PURE_STRING_METHODS = /^(format|lower|upper|strip|lstrip|rstrip|replace|join|capitalize|title)$/;
@@ -521,13 +503,4 @@ export function relatedManager(recv: Node, locals: Scope): boolean {
 /** How often `name` stands as a word in `text` (not after a dot): a cheap count that errs on the side of more. */
 export function mentions(name: string, text: string): number {
   return (text.match(new RegExp(`(?<![\\w.])${name}\\b`, 'g')) ?? []).length;
-}
-
-/** Whether an assignment's or a loop's target binds `name` (`row.x = …` and `row[k] = …` bind none). */
-export function bindsName(target: Node, name: string): boolean {
-  if (target.type === 'identifier') return target.text === name;
-  if (target.type === 'pattern_list' || target.type === 'tuple_pattern' || target.type === 'list_pattern' || target.type === 'with_statement' || target.type === 'with_clause' || target.type === 'with_item' || target.type === 'as_pattern' || target.type === 'as_pattern_target') {
-    return target.namedChildren.some((c) => bindsName(c, name));
-  }
-  return false;
 }

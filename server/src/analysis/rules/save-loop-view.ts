@@ -9,7 +9,8 @@ import type { ModelFields, ProjectView } from '../project/view';
 import type { Scope } from '../scope';
 import { chainRoot, type Node } from '../syntax';
 import type { MultiTable } from '../fixes/multi-table';
-import { assignedFields, bindsName } from '../fixes/loop-reading';
+import { assignedFields } from '../fixes/loop-reading';
+import { soleAssignedValue } from '../fixes/name-binding';
 import { factoryModel, rebuiltFirst, rowModelOf } from '../fixes/loop-objects';
 import { historicalModelRef } from '../historical-models';
 import type { TargetDatabase } from '../target-database';
@@ -117,12 +118,7 @@ function insertedName(w: WriteCall): string | null {
 function onlyBinding(at: Node, name: string): Node | null {
   let fn: Node | null = at.parent;
   while (fn && fn.type !== 'function_definition') fn = fn.parent;
-  const bindings = fn ? fn.descendantsOfType(['assignment', 'for_statement', 'for_in_clause', 'named_expression', 'with_statement']).filter((n) => {
-    const left = n.type === 'named_expression' ? n.childForFieldName('name') : n.type === 'with_statement' ? n : n.childForFieldName('left');
-    return !!left && bindsName(left, name);
-  }) : [];
-  const only = bindings.length === 1 ? bindings[0] : null;
-  const right = only?.type === 'assignment' && only.childForFieldName('left')?.type === 'identifier' ? only.childForFieldName('right') : null;
+  const right = fn ? soleAssignedValue(fn, name) : null;
   return right?.type === 'call' ? right : null;
 }
 
