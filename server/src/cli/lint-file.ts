@@ -126,7 +126,7 @@ export function lintFile(parser: PythonParser, task: LintTask, config: LintConfi
       return { status: 'checked', analysis: { findings: [], summary: summarizeTree(tree, name, interner), suppressions: [] }, syntaxError: null, ...hashed };
     }
     if (task.mode === 'detect' && !definesMigrationClass(tree.rootNode)) return { status: 'skipped', ...hashed };
-    const options = { rules: config.rules, batchSize: config.batchSize, target: config.target, name, ...(interner ? { interner } : {}), ...(ruleProject ? { ruleProject } : {}) };
+    const options = { rules: config.rules, batchSize: config.batchSize, target: config.target, name, ...(interner ? { interner } : {}), ...(ruleProject ? { ruleProject } : {}), ...(task.viewFollows && !ruleProject ? { viewFollows: true } : {}) };
     let analysis: FileAnalysis = analyzeFile(tree, text, options).analysis;
     const initial = analysis;
     const original = text;

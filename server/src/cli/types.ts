@@ -45,6 +45,8 @@ export interface LintTask {
   root?: string;
   /** Give the result the hash of the bytes it was read from (for the cache). */
   hash?: boolean;
+  /** The run lints the file again with the project view where a rule needs it (LintOptions.viewFollows). */
+  viewFollows?: boolean;
 }
 
 /** A finding without its fixes: what the command line reports. */
