@@ -1768,6 +1768,43 @@ describe('"Batch this loop" and what batching changes', () => {
     assert.doesNotMatch(applyEdits(wrap('    for obj in list(Order.objects.all()):\n        obj.note = ""\n        obj.save()'), one?.fixes[0]?.edits ?? []), /type\(row\) is/);
   });
 
+  it('writes model by model the rows a dict gathers from two queries, and splits no loop around them (review 59: c3nav 0100)', async () => {
+    const gather = `    grouped = {}
+    for order in Order.objects.all():
+        grouped.setdefault(order.note, []).append(order)
+    for line in Line.objects.all():
+        grouped.setdefault(line.note, []).append(line)
+`;
+    const inner = `    for note, rows in grouped.items():
+        for obj in rows:
+            obj.note = note.strip()
+            obj.save()`;
+    /** The finding on the loop whose header starts with `header`. */
+    const at = async (source: string, header: string) => {
+      const line = source.split('\n').findIndex((l) => l.trimStart().startsWith(header));
+      return (await lint(source)).findings.find((f) => f.rule === 'unbatched-save-loop' && f.range.start.line === line);
+    };
+    const source = wrap(gather + inner);
+    const fixed = applyEdits(source, (await at(source, 'for obj in rows'))?.fixes[0]?.edits ?? []);
+    assert.equal(pythonSyntaxError(fixed), null, fixed);
+    hasLines(fixed, ['                for model in {type(row): None for row in batch}:', '                    model._base_manager.db_manager(batch[0]._state.db).bulk_update([row for row in batch if type(row) is model], ["note"])']);
+    // A loop creating a row per key, around such a loop: no split (its rest would walk rows handed to a new function).
+    const around = wrap(`${gather}    for note, rows in grouped.items():
+        group = Group.objects.create(name=note)
+        for obj in rows:
+            obj.group = group
+            obj.save()`);
+    const outer = await at(around, 'for note, rows');
+    assert.ok(outer, 'the loop around is reported');
+    assert.ok(!outer?.fixes.some((x) => x.title.startsWith('Batch this loop')), outer?.message);
+    assert.match(outer?.message ?? '', /the loop at line \d+ walks rows that may be of several models, which the rest of a split loop could not write model by model/);
+    // Rows gathered from one query only: through the first row's model, as before.
+    const same = wrap(gather.split('\n').slice(0, 3).join('\n') + '\n' + inner);
+    const single = await at(same, 'for obj in rows');
+    assert.ok(single?.fixes[0], single?.message);
+    assert.doesNotMatch(applyEdits(same, single?.fixes[0]?.edits ?? []), /type\(row\) is/);
+  });
+
   it('writes no bulk rewrite for a loop that calls a function of the file that queries the table it writes (review 22: open-humans)', async () => {
     // An id drawn until no row has it, nested in the function and two calls down: batched, two rows of a batch could draw one id.
     const body = `    def taken(code):

@@ -159,7 +159,8 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     return name;
   };
   const walked = iterableChain(loop.iterable, locals);
-  // The loop's own rows, of no model the code names, may be of several (`itertools.chain(Page…, Post…)`).
+  // The loop's own rows, of no model the code names, may be of several (`itertools.chain(Page…, Post…)`,
+  // a dict's lists gathered from two queries).
   let mixed: boolean | undefined;
   const rowsMayMix = (): boolean => (mixed ??= !walked && !rowModelOf(loop, locals) && mayMixModels(loop.iterable, locals));
   const sinks = new Map<string, Sink>();

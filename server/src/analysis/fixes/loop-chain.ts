@@ -5,7 +5,7 @@
  */
 import { isGetModelCall, isHistoricalModel, MANAGERS } from '../historical-models';
 import type { Scope } from '../scope';
-import { unparen, type Node } from '../syntax';
+import { unparen, walk, type Node } from '../syntax';
 
 export interface Chain {
   /** The model class name the chain starts from. */
@@ -119,15 +119,30 @@ export function iterableChain(iterable: Node | null, locals: Scope): { chain: Ch
 
 /**
  * Whether a loop's iterable may yield rows of several models: `itertools.chain(…)`, a `+` of
- * sequences, a literal of several items (or a name bound to one of these). A queryset or a related
- * manager yields rows of one model.
+ * sequences, a literal of several items (or a name bound to one of these), a list or a dict's lists
+ * the function gathers rows into from more than one source (walked as such, or as a target of a
+ * loop around `loop` over the dict's items). A queryset or a related manager yields rows of one model.
  */
 export function mayMixModels(iterable: Node | null, locals: Scope, depth = 0): boolean {
   if (!iterable || depth > 3) return false;
   const n = unparen(iterable);
   if (n.type === 'identifier') {
+    // A target of a loop around this one over a dict's lists (`for color, obstacles in grouped.items()`).
+    const around = loopBinding(n);
+    if (around) {
+      const dict = dictWalked(around);
+      return !!dict && gatheredFromSeveral(n, dict);
+    }
     const bound = locals.lookup(n.text);
-    return bound?.kind === 'value' && mayMixModels(bound.node, locals, depth + 1);
+    if (bound?.kind !== 'value') return false;
+    // `rows = []`, then rows appended from two queries.
+    if (bound.node.type === 'list' && bound.node.namedChildCount === 0) return gatheredFromSeveral(n, n.text);
+    return mayMixModels(bound.node, locals, depth + 1);
+  }
+  // `grouped[color]`: one of a dict's lists.
+  if (n.type === 'subscript') {
+    const dict = n.childForFieldName('value');
+    return dict?.type === 'identifier' && gatheredFromSeveral(n, dict.text);
   }
   if (n.type === 'binary_operator') return n.childForFieldName('operator')?.text === '+';
   if (n.type === 'list' || n.type === 'tuple' || n.type === 'set') return n.namedChildCount > 1;
@@ -137,6 +152,51 @@ export function mayMixModels(iterable: Node | null, locals: Scope, depth = 0): b
     if (/^(?:list|tuple|sorted|reversed|iter)$/.test(fn)) return mayMixModels(n.childForFieldName('arguments')?.namedChildren[0] ?? null, locals, depth + 1);
   }
   return false;
+}
+
+/** The iterable of the nearest `for` around `name` whose target binds it (`for color, obstacles in …`), in the same function. */
+function loopBinding(name: Node): Node | null {
+  for (let p = name.parent; p && p.type !== 'function_definition'; p = p.parent) {
+    if (p.type !== 'for_statement') continue;
+    const left = p.childForFieldName('left');
+    const binds = left?.type === 'identifier' ? left.text === name.text : !!left?.descendantsOfType('identifier').some((i) => i.text === name.text);
+    if (binds && !(left && name.startIndex >= left.startIndex && name.endIndex <= left.endIndex)) return p.childForFieldName('right');
+  }
+  return null;
+}
+
+/** `grouped.items()`, `grouped.values()`, or either in sorted()/list(): the dict `grouped`; else null. */
+function dictWalked(iterable: Node | null): string | null {
+  let n = iterable ? unparen(iterable) : null;
+  if (n?.type === 'call' && /^(?:sorted|list|reversed|tuple)$/.test(n.childForFieldName('function')?.text ?? '')) n = n.childForFieldName('arguments')?.namedChildren[0] ?? null;
+  const fn = n?.type === 'call' ? n.childForFieldName('function') : null;
+  const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+  const owner = fn?.childForFieldName('object');
+  return (method === 'items' || method === 'values') && owner?.type === 'identifier' ? owner.text : null;
+}
+
+/**
+ * Whether the function around `at` gathers rows into `container` (a list, or a dict's lists) from
+ * more than one source: `grouped.setdefault(k, []).append(obstacle)` and `….append(lineobstacle)`
+ * from loops over two models (c3nav `0100`: review 59), or `rows.extend(…)` twice.
+ */
+function gatheredFromSeveral(at: Node, container: string): boolean {
+  let fn: Node | null = at.parent;
+  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  if (!fn) return false;
+  const sources = new Set<string>();
+  walk(fn, (c) => {
+    if (c.type !== 'call') return true;
+    const f = c.childForFieldName('function');
+    const method = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
+    if (method !== 'append' && method !== 'extend' && method !== 'insert') return true;
+    let root = f?.childForFieldName('object') ?? null;
+    while (root && (root.type === 'attribute' || root.type === 'call' || root.type === 'subscript')) root = root.type === 'attribute' ? root.childForFieldName('object') : root.type === 'call' ? root.childForFieldName('function') : root.childForFieldName('value');
+    const args = c.childForFieldName('arguments')?.namedChildren ?? [];
+    if (root?.type === 'identifier' && root.text === container) sources.add(args[args.length - 1]?.text ?? '');
+    return true;
+  });
+  return sources.size > 1;
 }
 
 /**

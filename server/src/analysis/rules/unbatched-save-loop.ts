@@ -24,6 +24,7 @@ import { deferCreates } from '../fixes/deferred-create';
 import { BY_OWN_ROW } from '../fixes/memo-lookup';
 import { inlineHelpers } from '../fixes/inline-helper';
 import { rowModelOf } from '../fixes/loop-objects';
+import { mayMixModels } from '../fixes/loop-chain';
 import { djangoMadeJoinTable, stampedOnSave } from '../fields';
 import { missingOnDjango } from '../fixes/django-features';
 import { isBoundedIterable, type UniqueKey } from '../iterables';
@@ -254,6 +255,10 @@ const USES_RESULT = 'the loop uses what the write returns';
 function deferredTemplate(loop: LoopFacts, writes: readonly WriteCall[], ctx: RuleContext, locals: Scope, suffix: string, opIndex: number): Fix | string | null {
   const model = rowModelOf(loop, locals);
   const stamps = model ? stampsCheck(ctx, locals, opIndex)(model) : [];
+  // The rest's own loops walk, in the new function, rows handed to it: rows of several models there
+  // (a dict's lists gathered from two queries) could no longer be told apart (c3nav `0100`: review 59).
+  const mixing = loop.node.descendantsOfType('for_statement').find((f) => f.id !== loop.node.id && mayMixModels(f.childForFieldName('right'), locals));
+  if (mixing) return `the loop at line ${mixing.startPosition.row + 1} walks rows that may be of several models, which the rest of a split loop could not write model by model`;
   const split = deferCreates(loop, writes, ctx.source, locals, ctx.batchSize, multiTableCheck(ctx, locals), suffix, stamps);
   if (split === null || typeof split === 'string') return split;
   const computed = savedRowComputes(loop, writes, ctx, locals);
