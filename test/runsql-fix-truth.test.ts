@@ -106,6 +106,33 @@ describe('RunSQL fixes run on PostgreSQL', () => {
     assert.equal(configs(db), '1');
   });
 
+  it('the reverse written for renames renames back: forward, reverse, forward again (review 59: Geotrek renames its sequences)', async () => {
+    const src = migration(`        migrations.RunSQL(
+            [
+                "ALTER SEQUENCE shop_order_id_seq RENAME TO shop_purchase_id_seq;",
+                "ALTER INDEX public.shop_order_old RENAME TO shop_order_by_total",
+                "ALTER TABLE shop_order RENAME COLUMN total TO amount",
+                "ALTER TABLE shop_order RENAME TO shop_purchase",
+            ],
+        ),`);
+    const { out, finding } = await fixOf(src, 'runsql-no-reverse');
+    assert.match(finding.fixes[0]?.title ?? '', /^Add reverse_sql: ALTER TABLE shop_purchase RENAME TO shop_order; ALTER TABLE shop_order RENAME COLUMN amount TO total; ALTER INDEX public\.shop_order_by_total RENAME TO shop_order_old; ALTER SEQUENCE shop_purchase_id_seq RENAME TO shop_order_id_seq;$/);
+    assert.ok(!finding.fixes.some((f) => f.title.endsWith('.noop')), finding.fixes.map((f) => f.title).join('\n'));
+    const reverse = /reverse_sql=(\[[^\]]*\])/.exec(out)?.[1];
+    assert.ok(reverse, out);
+    const db = fresh();
+    const names = () => cluster.sql("SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class WHERE relname LIKE 'shop_%' AND relkind IN ('r', 'S', 'i')", db);
+    const columns = () => cluster.sql("SELECT string_agg(column_name, ',' ORDER BY column_name) FROM information_schema.columns WHERE table_name IN ('shop_order', 'shop_purchase')", db);
+    const before = [names(), columns()];
+    for (const sql of await strings(src)) cluster.sql(sql, db);
+    const renamed = [names(), columns()];
+    assert.notDeepEqual(renamed, before);
+    for (const sql of JSON.parse(reverse.replace(/'/g, '"')) as string[]) cluster.sql(sql, db);
+    assert.deepEqual([names(), columns()], before, 'the reverse gives every name back');
+    for (const sql of await strings(src)) cluster.sql(sql, db);
+    assert.deepEqual([names(), columns()], renamed, 'and the forward runs again');
+  });
+
   it('CREATE / DROP INDEX CONCURRENTLY: refused in the atomic migration, run by the fixed one (atomic = False, one statement per string)', async () => {
     const src = migration(`        migrations.RunSQL(
             ["CREATE INDEX shop_order_ref ON shop_order (ref)", "DROP INDEX shop_order_old"],

@@ -2,8 +2,9 @@
  * Inverse statements for the SQL shapes whose undo is unambiguous: CREATE [UNIQUE] INDEX
  * [CONCURRENTLY] [IF NOT EXISTS] name, ALTER TABLE t ADD [COLUMN] [IF NOT EXISTS] c (one clause),
  * ALTER TABLE t ADD CONSTRAINT c, CREATE TABLE [IF NOT EXISTS] t, CREATE [MATERIALIZED] VIEW v (not OR
- * REPLACE: what it replaced is unknown), CREATE SEQUENCE s, CREATE TEXT SEARCH CONFIGURATION / DICTIONARY c.
- * Anything else: null.
+ * REPLACE: what it replaced is unknown), CREATE SEQUENCE s, CREATE TEXT SEARCH CONFIGURATION / DICTIONARY c,
+ * ALTER TABLE / SEQUENCE / INDEX / [MATERIALIZED] VIEW old RENAME TO new, ALTER TABLE t RENAME [COLUMN |
+ * CONSTRAINT] a TO b. Anything else: null.
  */
 import type { SqlStatement } from '../sql';
 
@@ -17,6 +18,11 @@ const CREATE_VIEW = new RegExp(String.raw`^CREATE\s+(?:TEMP(?:ORARY)?\s+)?(MATER
 const CREATE_SEQUENCE = new RegExp(String.raw`^CREATE\s+SEQUENCE\s+(?:IF\s+NOT\s+EXISTS\s+)?${NAME}(?:\s|;|$)`, 'i');
 const CREATE_TEXT_SEARCH = new RegExp(String.raw`^CREATE\s+TEXT\s+SEARCH\s+(CONFIGURATION|DICTIONARY)\s+${NAME}\s*\(`, 'i');
 const CREATE_TABLE = new RegExp(String.raw`^CREATE\s+(?:UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?${NAME}\s*\(`, 'i');
+const BARE = String.raw`("[^"]+"|[A-Za-z_][\w$]*)`;
+/** `ALTER SEQUENCE [IF EXISTS] old RENAME TO new` (a table, an index, a view too): the new name takes no schema. */
+const RENAME_TO = new RegExp(String.raw`^ALTER\s+(TABLE|SEQUENCE|INDEX|VIEW|MATERIALIZED\s+VIEW)\s+(IF\s+EXISTS\s+)?${NAME}\s+RENAME\s+TO\s+${BARE}\s*;?$`, 'i');
+/** `ALTER TABLE t RENAME [COLUMN] a TO b`, `… RENAME CONSTRAINT a TO b`. */
+const RENAME_PART = new RegExp(String.raw`^ALTER\s+TABLE\s+((?:IF\s+EXISTS\s+)?(?:ONLY\s+)?)${NAME}\s+RENAME\s+(?:(COLUMN|CONSTRAINT)\s+)?${BARE}\s+TO\s+${BARE}\s*;?$`, 'i');
 
 /** True when `code` has a comma outside parentheses: several clauses in one ALTER TABLE. */
 function hasTopLevelComma(code: string): boolean {
@@ -39,6 +45,15 @@ export function inverseStatement(statement: SqlStatement): string | null {
   if (m && !hasTopLevelComma(code) && !/^CONSTRAINT$/i.test(m[2] ?? '')) return `ALTER TABLE ${m[1]} DROP COLUMN IF EXISTS ${m[2]};`;
   m = CREATE_TABLE.exec(code);
   if (m) return `DROP TABLE IF EXISTS ${m[1]};`;
+  // Renamed back (review 59: Geotrek renames its sequences so).
+  m = RENAME_TO.exec(code);
+  if (m) {
+    const old = /^(?:(.+)\.)?("[^"]+"|[A-Za-z_][\w$]*)$/.exec(m[3] as string);
+    if (!old) return null;
+    return `ALTER ${(m[1] as string).replace(/\s+/g, ' ').toUpperCase()} ${m[2] ? 'IF EXISTS ' : ''}${old[1] ? `${old[1]}.` : ''}${m[4]} RENAME TO ${old[2]};`;
+  }
+  m = RENAME_PART.exec(code);
+  if (m) return `ALTER TABLE ${(m[1] as string).replace(/\s+/g, ' ').toUpperCase()}${m[2]} RENAME ${(m[3] ?? 'COLUMN').toUpperCase()} ${m[5]} TO ${m[4]};`;
   m = CREATE_VIEW.exec(code);
   if (m) return `DROP ${m[1] ? 'MATERIALIZED ' : ''}VIEW IF EXISTS ${m[2]};`;
   m = CREATE_SEQUENCE.exec(code);

@@ -62,6 +62,8 @@ const DROP_ONCE = new RegExp(String.raw`^DROP\s+${OBJECT}\s+(?!(?:CONCURRENTLY\s
 const CREATE_ONCE = new RegExp(String.raw`^CREATE\s+(?:UNIQUE\s+)?${OBJECT}\s+(?!(?:CONCURRENTLY\s+)?IF\s+NOT\s+EXISTS\b)`, 'i');
 /** ALTER TABLE actions a second run stops on: the column or constraint is there already, or gone. */
 const ALTER_ONCE = /^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?\S+\s+(?:ADD\s+(?!(?:COLUMN\s+)?IF\s+NOT\s+EXISTS\b)(?!(?:CONSTRAINT|CHECK|UNIQUE|PRIMARY|FOREIGN)\b)|ADD\s+CONSTRAINT\b|DROP\s+(?!(?:COLUMN\s+)?IF\s+EXISTS\b)(?!CONSTRAINT\b)|DROP\s+CONSTRAINT\s+(?!IF\s+EXISTS\b)|RENAME\b)/i;
+/** `ALTER SEQUENCE old RENAME TO new` (an index, a view, a type …): a second run finds no `old`; with IF EXISTS it passes. */
+const RENAME_ONCE = new RegExp(String.raw`^ALTER\s+(?!TABLE\b)${OBJECT}\s+(?!IF\s+EXISTS\b)[^;]*?\bRENAME\b`, 'i');
 /** `CREATE [UNIQUE] <kind> [CONCURRENTLY] name`: the kind and the name it creates. */
 const CREATED = new RegExp(String.raw`^CREATE\s+(?:UNIQUE\s+)?(${OBJECT})\s+(?:CONCURRENTLY\s+)?"?([\w$.]+)"?`, 'i');
 
@@ -92,7 +94,7 @@ export function notRerunnable(statements: readonly SqlStatement[], created: Read
     // ALTER TABLE IF EXISTS old RENAME TO new: the second run finds no `old`, and does nothing.
     if (/^ALTER\s+TABLE\s+IF\s+EXISTS\s+\S+\s+RENAME\s+TO\b/i.test(code)) return false;
     if (CREATE_ONCE.test(code) && droppedBefore(code, statements.slice(0, statements.indexOf(st)))) return false;
-    return DROP_ONCE.test(code) || CREATE_ONCE.test(code) || ALTER_ONCE.test(code) || /^INSERT\b/i.test(code);
+    return DROP_ONCE.test(code) || CREATE_ONCE.test(code) || ALTER_ONCE.test(code) || RENAME_ONCE.test(code) || /^INSERT\b/i.test(code);
   }) ?? null;
 }
 
