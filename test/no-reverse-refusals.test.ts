@@ -230,6 +230,20 @@ ${ops}        migrations.RunSQL(${JSON.stringify(text)}),
     assert.ok((await titles('CREATE TRIGGER t AFTER INSERT ON blog_note FOR EACH ROW EXECUTE FUNCTION f()', created)).titles.includes('Add reverse_sql=migrations.RunSQL.noop'));
   });
 
+  it('offers none for code that moves a row\'s values between fields it names at run time (review 59: sapl sessao/0067)', async () => {
+    const shift = (value: string) =>
+      migration(`    order = Ordering.objects.get_or_create()[0]
+    names = [f.name for f in Ordering._meta.get_fields()]
+    for i, name in enumerate(names[:-1]):
+        setattr(order, name, ${value})
+    order.save()`);
+    const moved = await noReverse(shift('getattr(order, names[i + 1])'));
+    assert.deepEqual(moved.fixes, []);
+    assert.match(moved.message, /No fix is offered: it sets fields of order named at run time from its other fields \(line 10\): with a reverse that does nothing, migrating forward again after a rollback would move those values a second time/);
+    // Set to a constant, the same again on a second run: the no-op stays on offer.
+    assert.equal((await noReverse(shift('""'))).fixes[0]?.title, 'Add reverse_code=migrations.RunPython.noop');
+  });
+
   it('offers none for code that rebuilds a value from itself, which a second run would rebuild again (review 27: fiduswriter usermedia/0004)', async () => {
     const wrapped = await noReverse(migration('    for post in Post.objects.all().iterator():\n        post.title = "[" + post.title + "]"\n        post.save()'));
     assert.deepEqual(wrapped.fixes, []);

@@ -102,6 +102,24 @@ function noopWouldHurt(op: Operation, index: CodeIndex, ctx: RuleContext): strin
       const again = body && left ? changedAgain(loop.node, body, left) : null;
       if (again) return `it sets ${again.text} from ${again.from} (line ${again.line}): with a reverse that does nothing, migrating forward again after a rollback would change those rows a second time, so write one that undoes it`;
     }
+    const shifted = shiftedByName(facts.unit.node);
+    if (shifted) return `it sets fields of ${shifted.object} named at run time from its other fields (line ${shifted.line}): with a reverse that does nothing, migrating forward again after a rollback would move those values a second time, so write one that undoes it`;
+  }
+  return null;
+}
+
+/**
+ * `setattr(row, name, getattr(row, other))` with a name that is not a literal (sapl `sessao/0067`
+ * shifts an ordering one place down its fields: review 59): which fields it writes and reads cannot be
+ * told, so a second run may read what the first wrote.
+ */
+function shiftedByName(fn: Node): { object: string; line: number } | null {
+  for (const call of fn.descendantsOfType('call')) {
+    if (call.childForFieldName('function')?.text !== 'setattr') continue;
+    const [object, name, value] = callArguments(call).positional;
+    if (object?.type !== 'identifier' || !name || name.type === 'string' || !value) continue;
+    const reads = new RegExp(String.raw`(?<![\w.])(?:getattr\(\s*${object.text}\s*,|${object.text}\.\w)`);
+    if (reads.test(value.text)) return { object: object.text, line: lineOf(call) };
   }
   return null;
 }
