@@ -3038,3 +3038,80 @@ class Migration(migrations.Migration):
     }
   });
 });
+
+describe('rows of a model the loop picks by name from a fixed list (review 59: Geotrek infrastructure/0042)', () => {
+  const temps = new TempDirs();
+  after(() => temps.removeAll());
+
+  /** A project whose `Trail` and `Path` both stamp `updated`, or, with `differ`, only Path does. */
+  async function picked(differ: boolean) {
+    const dir = temps.make('mg-picked-');
+    writeFileIn(join(dir, 'core', '__init__.py'), '');
+    writeFileIn(join(dir, 'core', 'migrations', '__init__.py'), '');
+    const stamp = (on: boolean) => (on ? '\n                ("updated", models.DateTimeField(auto_now=True)),' : '');
+    writeFileIn(
+      join(dir, 'core', 'migrations', '0001_initial.py'),
+      `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = []
+    operations = [
+        migrations.CreateModel(
+            name="Trail",
+            fields=[
+                ("id", models.AutoField(primary_key=True)),
+                ("provider", models.CharField(max_length=50, default="")),${stamp(!differ)}
+            ],
+        ),
+        migrations.CreateModel(
+            name="Path",
+            fields=[
+                ("id", models.AutoField(primary_key=True)),
+                ("provider", models.CharField(max_length=50, default="")),${stamp(true)}
+            ],
+        ),
+    ]
+`,
+    );
+    const file = join(dir, 'core', 'migrations', '0002_provider.py');
+    writeFileIn(
+      file,
+      `from django.db import migrations
+
+
+def fill(apps, schema_editor):
+    names = ["Trail", "Path"]
+    for name in names:
+        model = apps.get_model("core", name)
+        for obj in model.objects.all():
+            if not obj.provider:
+                obj.provider = "unknown"
+                obj.save()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("core", "0001_initial")]
+    operations = [migrations.RunPython(fill, migrations.RunPython.noop)]
+`,
+    );
+    const finding = (await lintProject(dir)).get(file)?.findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.ok(finding, 'the loop is reported');
+    return { finding, source: readFileSync(file, 'utf8') };
+  }
+
+  it('stamps the auto_now fields every one of them stamps', async () => {
+    const { finding, source } = await picked(false);
+    const after = applyEdits(source, finding.fixes.find((x) => x.title.startsWith('Batch this loop'))?.edits ?? []);
+    assert.equal(pythonSyntaxError(after), null, after);
+    assert.match(after, /obj\._meta\.get_field\("updated"\)\.pre_save\(obj, False\)/);
+    assert.match(after, /bulk_update\(batch, \["provider", "updated"\]\)/);
+  });
+
+  it('offers no rewrite when they stamp different fields', async () => {
+    const { finding } = await picked(true);
+    assert.ok(!finding.fixes.some((x) => x.title.startsWith('Batch this loop')), finding.fixes.map((x) => x.title).join('\n'));
+    assert.match(finding.message, /the models the loop picks by name \(model\) stamp different fields on save\(\) \(auto_now\), which one bulk_update\(\) list cannot write/);
+  });
+});

@@ -17,7 +17,7 @@
 import type { LoopFacts, WriteCall } from '../code-facts';
 import type { ModelFields } from '../project/view';
 import type { Scope } from '../scope';
-import { callArguments, rangeOf, unparen, walk, type Node } from '../syntax';
+import { callArguments, chainRoot, rangeOf, unparen, walk, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
 import { eolOf, indentOf, insertAfter, insertAt, pythonString, replaceNode } from './edits';
 import { memoizeHelper, memoizeLookup, type MemoRewrite } from './memo-lookup';
@@ -35,7 +35,8 @@ import { contribModelRef, linkRewrite } from './link-rows';
 import { soleAssignedValue } from './name-binding';
 import { rowUpdateRewrite } from './row-updates';
 import { multiTableRefusal, type MultiTable } from './multi-table';
-import { historicalModelRef } from '../historical-models';
+import { historicalModelRef, onlyModelsAssigned } from '../historical-models';
+import { STAMPS_DIFFER } from '../rules/save-loop-view';
 
 /**
  * A related manager's query in the loop that reaches the model whose rows it inserts — one of the
@@ -271,8 +272,11 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       // The auto_now fields save() stamped (all of them, or those update_fields names): stamped the same way before the append.
       // Besides the code's own names, `Model.field` / `Model.other_set` for a model reached by a relation (only asked of the view).
       const rowModel = isRow ? (rowModelOf(loop, locals) ?? reverseRowModel(loop, locals)) : recv.type === 'identifier' ? (boundModel(body, recv.text, locals) ?? reachedThrough(body, recv.text, loop, locals)) : null;
+      // `model.objects.all()` where `model = apps.get_model("core", name)` in a loop over names: only asked what save() stamps.
+      const picked = isRow && !rowModel ? pickedModel(loop) : null;
       // Rows loaded with only() / defer(): a plain save() writes the loaded fields only, an auto_now one left out is not stamped.
-      const autoNow = rowModel ? (input.stamped?.(rowModel) ?? []) : [];
+      const autoNow = rowModel || picked ? (input.stamped?.((rowModel ?? picked) as string) ?? []) : [];
+      if (autoNow.includes(STAMPS_DIFFER)) return `the models the loop picks by name (${picked ?? rowModel}) stamp different fields on save() (auto_now), which one bulk_update() list cannot write`;
       const loaded = isRow && autoNow.length > 0 && !args.keywords.has('update_fields') ? loadedFields(loop.iterable, locals) : null;
       if (loaded === 'unknown') return `${row}'s rows are loaded with only() or defer() of fields that cannot be read here, and save() stamps ${autoNow.join(', ')} only where loaded`;
       const stampable = !loaded ? autoNow : autoNow.filter((f) => ('only' in loaded ? loaded.only.includes(f) : !loaded.defer.includes(f)));
@@ -641,6 +645,17 @@ function loneBinding(body: Node, name: string): boolean {
     return !other;
   });
   return !other;
+}
+
+/**
+ * The name of the model class the loop's rows come from (`model.objects.all()`) when the function binds
+ * it only to `apps.get_model(…)` calls, as a loop over model names does; null otherwise.
+ */
+function pickedModel(loop: LoopFacts): string | null {
+  let fn: Node | null = loop.node.parent;
+  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  const root = loop.iterable ? chainRoot(unparen(loop.iterable)) : null;
+  return fn && root?.type === 'identifier' && onlyModelsAssigned(root.text, fn) ? root.text : null;
 }
 
 /** Where rows whose query the template cannot name are written: as save() and delete() write them. */

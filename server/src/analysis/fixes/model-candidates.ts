@@ -36,9 +36,15 @@ export function modelCandidates(loopNode: Node, name: string): Array<{ app: stri
     const models = modelArg?.type === 'identifier' ? names(modelArg.text) : null;
     return app?.complete && models ? models.map((model) => ({ app: app.text, model })) : [];
   };
+  // `models = ["Trail", "Path"]`, then `for name in models:` (review 59: Geotrek `core/0041`): the list bound once.
+  const listOf = (n: Node | null): Node | null => {
+    if (n?.type !== 'identifier') return n;
+    const bound = body.descendantsOfType('assignment').filter((a) => a.childForFieldName('left')?.text === n.text);
+    return bound.length === 1 ? (bound[0]?.childForFieldName('right') ?? null) : null;
+  };
   const forOver = (at: Node, variable: string): string[] | null => {
     for (let p = at.parent; p && p.id !== body.id; p = p.parent) {
-      if (p.type === 'for_statement' && p.childForFieldName('left')?.text === variable) return literalStrings(p.childForFieldName('right'));
+      if (p.type === 'for_statement' && p.childForFieldName('left')?.text === variable) return literalStrings(listOf(p.childForFieldName('right')));
     }
     return null;
   };

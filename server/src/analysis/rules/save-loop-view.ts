@@ -13,6 +13,7 @@ import { assignedFields } from '../fixes/loop-reading';
 import { soleAssignedValue } from '../fixes/name-binding';
 import { factoryModel, rebuiltFirst, rowModelOf } from '../fixes/loop-objects';
 import { historicalModelRef } from '../historical-models';
+import { modelCandidates } from '../fixes/model-candidates';
 import type { TargetDatabase } from '../target-database';
 import { walksEmptyTable, type EmptyTableQuestions } from './empty-tables';
 import type { RuleContext } from './rule';
@@ -133,12 +134,24 @@ export function multiTableCheck(ctx: RuleContext, locals: Scope): MultiTable {
 }
 
 /** The fields of a model the code names that its save() stamps with the time (auto_now), per the project view; with `at`, as the operation at that index sees the model. */
-export function stampsCheck(ctx: RuleContext, locals: Scope, at?: number): (model: string) => string[] {
+export function stampsCheck(ctx: RuleContext, locals: Scope, at?: number, within?: Node): (model: string) => string[] {
   return (model) => {
     const m = modelInView(ctx, locals, model);
-    return m ? m.view.stampedFields(m.file, m.app, m.model, at) : [];
+    if (m) return m.view.stampedFields(m.file, m.app, m.model, at);
+    // A model picked per name from a fixed list (`for name in ["Trail", "Path"]: model = apps.get_model("core", name)`):
+    // what every one of them stamps (review 59: Geotrek `infrastructure/0042`), or STAMPS_DIFFER.
+    const view = ctx.project?.view;
+    if (!view || !ctx.project || !within || !/^[A-Za-z_]\w*$/.test(model)) return [];
+    const file = ctx.project.file;
+    const lists = modelCandidates(within, model).map((c) => view.stampedFields(file, c.app, c.model, at).join(','));
+    if (lists.length === 0) return [];
+    if (!lists.every((l) => l === lists[0])) return [STAMPS_DIFFER];
+    return lists[0] ? (lists[0] as string).split(',') : [];
   };
 }
+
+/** What stampsCheck gives for a model picked per name from models whose save() stamps different fields. */
+export const STAMPS_DIFFER = '\0the models it may be stamp different fields';
 
 /** Every field of a model the code names, per the project view (null: not known). */
 export function fieldsCheck(ctx: RuleContext, locals: Scope): (model: string) => ModelFields | null {

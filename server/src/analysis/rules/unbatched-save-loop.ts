@@ -493,7 +493,7 @@ export const unbatchedSaveLoop: Rule = {
           const multiTable = multiTableCheck(ctx, facts.locals);
           // The code sees the model as its RunPython does: fields the migration adds later are none of the rows'.
           const at = ctx.model.operations.indexOf(op);
-          const stamped = stampsCheck(ctx, facts.locals, at >= 0 ? at : undefined);
+          const stamped = stampsCheck(ctx, facts.locals, at >= 0 ? at : undefined, loop.node);
           const fields = fieldsCheck(ctx, facts.locals);
           const suffix = [...charged.keys()].some((outer) => outer !== loop && loopWithin(loop, outer)) ? (loop.targets[0] ?? 'inner') : undefined;
           // The proven rewrite first; else the template that keeps the loop and batches its writes.
