@@ -171,6 +171,21 @@ const PLAIN_PACKAGE_FIELDS: ReadonlyMap<string, { default?: Value }> = new Map([
   ['django_extensions.db.fields.ModificationDateTimeField', { default: NOW }],
 ]);
 
+/**
+ * Field classes of packages that are one of Django's own under another name: a subclass that keeps its
+ * column, its NULL and its save() (what it validates or serializes is Python's business). Read as that
+ * class, so the SQL preview, the column types and the NOT NULL rules know them (review 59: c3nav's
+ * move from `models.JSONField` to django-pydantic-field's, which runs no SQL, was taken for DDL).
+ */
+const DJANGO_FIELD_ALIASES: ReadonlyMap<string, string> = new Map([
+  ['django_pydantic_field.fields.PydanticSchemaField', 'JSONField'],
+  ['django_pydantic_field.v1.fields.PydanticSchemaField', 'JSONField'],
+  ['django_pydantic_field.v2.fields.PydanticSchemaField', 'JSONField'],
+  ['django_pydantic_field.fields.SchemaField', 'JSONField'],
+  ['django_pydantic_field.SchemaField', 'JSONField'],
+  ['django_jsonform.models.fields.JSONField', 'JSONField'],
+]);
+
 /** A qualified path inside Django's model field modules (`django.db.models.fields.CharField`). */
 function isDjangoPath(path: string | null): boolean {
   return !!path && DJANGO_FIELD_MODULES.some((m) => path === m || path.startsWith(`${m}.`));
@@ -205,9 +220,10 @@ function defaultOf(call: CallValue, name: string): Value | 'NOT_PROVIDED' | unde
 export function fieldSpec(v: Value | undefined): FieldSpec | null {
   if (v?.kind !== 'call') return null;
   const path = v.callee.path;
-  const cls = lastComponent(path ?? v.callee.text);
+  const alias = path ? DJANGO_FIELD_ALIASES.get(path) : undefined;
+  const cls = alias ?? lastComponent(path ?? v.callee.text);
   const base = path ? RELATION_SUBCLASSES.get(path) : undefined;
-  const traits = base ? FIELD_TRAITS.get(base) : isDjangoPath(path) ? FIELD_TRAITS.get(cls) : undefined;
+  const traits = base ? FIELD_TRAITS.get(base) : alias || isDjangoPath(path) ? FIELD_TRAITS.get(cls) : undefined;
   const builtin = !!traits;
   const t: FieldTraits = traits ?? {};
   const plain = !builtin && path ? PLAIN_PACKAGE_FIELDS.get(path) : undefined;
