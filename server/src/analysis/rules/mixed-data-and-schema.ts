@@ -23,12 +23,21 @@ function compatible(a: BranchStep[], b: BranchStep[]): boolean {
 
 type TableKind = 'new' | 'existing' | 'none';
 
+/** `CREATE [TEMP | UNLOGGED] TABLE [IF NOT EXISTS] name` in a RunSQL statement: the table's name as written. */
+const RUNSQL_CREATES_TABLE = /^\s*CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:UNLOGGED\s+|TEMP(?:ORARY)?\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([A-Za-z0-9_."]+)/i;
+
 /** Where a model's table stands for this migration: created here, there before, or no table at all. */
 function tableKinds(ctx: ProjectRuleContext, ops: OperationSummary[]): { model(m: string): TableKind; tables: Set<string> } {
   const app = ctx.view && ctx.file ? (ctx.view.keyOf(ctx.file)?.app ?? null) : null;
   const created = new Set<string>();
   const tables = new Set<string>();
   for (const o of ops) {
+    // A table a RunSQL of this migration creates (a scratch table it fills from, then drops: review 59,
+    // Geotrek `altimetry/0002`) is new to it, as a CreateModel's is.
+    for (const sql of o.sql ?? []) {
+      const made = RUNSQL_CREATES_TABLE.exec(sql)?.[1];
+      if (made) tables.add(made.replace(/"/g, '').toLowerCase());
+    }
     // A model created here and then renamed (`RenameModel`) keeps a table made here under its new name.
     const a = o.args;
     if (a?.kind === 'RenameModel' && a.model && a.newName && created.has(a.model.toLowerCase())) created.add(a.newName.toLowerCase());
