@@ -94,7 +94,9 @@ export function notRerunnable(statements: readonly SqlStatement[], created: Read
     // ALTER TABLE IF EXISTS old RENAME TO new: the second run finds no `old`, and does nothing.
     if (/^ALTER\s+TABLE\s+IF\s+EXISTS\s+\S+\s+RENAME\s+TO\b/i.test(code)) return false;
     if (CREATE_ONCE.test(code) && droppedBefore(code, statements.slice(0, statements.indexOf(st)))) return false;
-    return DROP_ONCE.test(code) || CREATE_ONCE.test(code) || ALTER_ONCE.test(code) || RENAME_ONCE.test(code) || /^INSERT\b/i.test(code);
+    // An INSERT that skips what is there (`… WHERE NOT EXISTS (…)`, `ON CONFLICT DO NOTHING`) inserts nothing twice (review 59: sapl `parlamentares/0029`).
+    const guarded = /\bWHERE\s+NOT\s+EXISTS\s*\(|\bON\s+CONFLICT\b[^;]*\bDO\s+NOTHING\b/i.test(code);
+    return DROP_ONCE.test(code) || CREATE_ONCE.test(code) || ALTER_ONCE.test(code) || RENAME_ONCE.test(code) || (/^INSERT\b/i.test(code) && !guarded);
   }) ?? null;
 }
 
