@@ -7,7 +7,7 @@
  * sql-preview-truth's 0012_after_state_only).
  */
 import { keyId } from '../project/graph';
-import { defaultTable, modelEntry, truncateName } from '../project/state';
+import { defaultTable, modelEntry, truncateName, type ModelEntry } from '../project/state';
 import type { MigrationSummary } from '../project/summary';
 import type { DatabaseNames, ProjectView } from '../project/view';
 import type { TargetDatabase } from '../target-database';
@@ -20,6 +20,12 @@ export function previewFile(view: ProjectView, file: string, target: TargetDatab
   if (!migration) return null;
   const summary = current ?? migration.summary;
   const otherApp: ModelLookup = (app, model) => {
+    const found = (entry: ModelEntry): ReturnType<ModelLookup> => {
+      if (typeof entry === 'string') return entry;
+      const table = defaultTable(entry);
+      if (table === undefined) return 'unknown';
+      return { state: entry, table: truncateName(table, names.maxNameLength, names.digest) };
+    };
     const deps = summary.dependencies.entries.filter((d) => d.kind === 'key' && d.app === app);
     for (const d of deps) {
       if (d.kind !== 'key') continue;
@@ -27,13 +33,11 @@ export function previewFile(view: ProjectView, file: string, target: TargetDatab
       const depFile = node?.migration?.file;
       const state = depFile ? view.stateOf(depFile, 'after', 'state') : null;
       if (!state) continue;
-      const entry = modelEntry(state, model);
-      if (typeof entry === 'string') return entry;
-      const table = defaultTable(entry);
-      if (table === undefined) return 'unknown';
-      return { state: entry, table: truncateName(table, names.maxNameLength, names.digest) };
+      return found(modelEntry(state, model));
     }
-    return 'unknown';
+    // No dependency of its own on that app: as the migrations it depends on, through others, leave it
+    // (review 59: Geotrek's core/0013 renames keys to authent.Structure, which core/0001 depends on).
+    return deps.length === 0 ? found(view.modelSeenBy(file, app, model)) : 'unknown';
   };
   // What earlier migrations (of every app: foreign keys name other apps' tables) renamed and created.
   const node = view.node(file);
