@@ -158,6 +158,8 @@ function judge(ctx: ProjectRuleContext): JudgedSite[] {
   const models: string[] = [];
   // Tables dropped earlier in this migration (DeleteModel, DROP TABLE): a later `DROP TABLE IF EXISTS` of one drops nothing (kpi `mfa/0009`).
   const dropped = new Set<string>();
+  // Indexes an earlier statement of this migration dropped: `DROP INDEX IF EXISTS` of one again finds nothing (review 59: Geotrek `core/0021` repeats a line).
+  const droppedIndexes = new Set<string>();
   const emptied = new Set<string>();
   const before = ctx.view && ctx.file ? ctx.view.stateOf(ctx.file, 'before', 'state') : null;
   for (const op of summary.operations) {
@@ -200,6 +202,11 @@ function judge(ctx: ProjectRuleContext): JudgedSite[] {
         if (droppedAfterStateRemoval(ctx, site)) continue;
         if (site.rule === 'remove-index-not-concurrent' && site.name && indexes.has(site.name)) continue;
         if (site.rule === 'remove-index-not-concurrent' && site.ifExists && site.name && rebuilt.has(site.name) && !(ctx.view && builtBefore(site.name))) continue;
+        if (site.rule === 'remove-index-not-concurrent' && site.name) {
+          const again = site.ifExists && droppedIndexes.has(site.name);
+          droppedIndexes.add(site.name);
+          if (again) continue;
+        }
         if (stands(site, django, proven, ctx.target)) out.push({ site, op });
       }
     }
