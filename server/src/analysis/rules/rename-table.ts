@@ -1,7 +1,7 @@
 /**
  * rename-table: RenameModel of a model without an explicit db_table, or AlterModelTable giving a
  * new table name, on an existing table; RenameField of a many-to-many field whose join table
- * Django made (the table is named after the field). Old code still running during the deploy queries the old
+ * Django made (the table is named after the field), and AlterField of one that names its join table otherwise. Old code still running during the deploy queries the old
  * name and fails at once; keeping the table (`db_table = '<old name>'` on the renamed model) costs
  * nothing.
  */
@@ -36,6 +36,23 @@ export const renameTable: Rule = {
           range: step.op.range,
           message:
             `RenameField '${args.oldName}' → '${args.newName}' renames the join table of the many-to-many field, "${oldJoin}" to "${newJoin}" (ALTER TABLE … RENAME, a brief ACCESS EXCLUSIVE lock): ` +
+            `old code still running during the deploy queries "${oldJoin}" and fails at once. Keep the table: give the field \`db_table="${oldJoin}"\` so nothing changes in the database.`,
+        });
+        return;
+      }
+      if (args.kind === 'AlterField') {
+        // A many-to-many field given another db_table (or none: the name Django makes from the field) renames
+        // its join table (review 59: Geotrek's English names dropped `db_table="l_r_troncon_reseau"` and others).
+        const field = args.name ? before.fields.get(args.name) : undefined;
+        const started = args.name ? step.start?.fields.get(args.name) : undefined;
+        if (!field || !args.name || !args.field || !ctx.view || !started) return;
+        const oldJoin = ctx.view.joinTableName(before, args.name, field);
+        const newJoin = ctx.view.joinTableName(before, args.name, args.field);
+        if (!oldJoin || !newJoin || oldJoin === newJoin || ctx.view.joinTableName(step.start ?? before, args.name, started) !== oldJoin) return;
+        ctx.report({
+          range: step.op.range,
+          message:
+            `AlterField '${args.name}' gives the many-to-many field's join table another name, "${oldJoin}" to "${newJoin}" (ALTER TABLE … RENAME, a brief ACCESS EXCLUSIVE lock): ` +
             `old code still running during the deploy queries "${oldJoin}" and fails at once. Keep the table: give the field \`db_table="${oldJoin}"\` so nothing changes in the database.`,
         });
         return;
