@@ -3115,3 +3115,69 @@ class Migration(migrations.Migration):
     assert.match(finding.message, /the models the loop picks by name \(model\) stamp different fields on save\(\) \(auto_now\), which one bulk_update\(\) list cannot write/);
   });
 });
+
+describe('a reverse foreign key manager set() or add() per row (review 59: c3nav 0089)', () => {
+  const temps = new TempDirs();
+  after(() => temps.removeAll());
+
+  it('is described as the UPDATE of the related rows it is, not as links through a join table', async () => {
+    const dir = temps.make('mg-reverse-key-');
+    writeFileIn(join(dir, 'maps', '__init__.py'), '');
+    writeFileIn(join(dir, 'maps', 'migrations', '__init__.py'), '');
+    writeFileIn(
+      join(dir, 'maps', 'migrations', '0001_initial.py'),
+      `import django.db.models.deletion
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = []
+    operations = [
+        migrations.CreateModel(name="Level", fields=[("id", models.AutoField(primary_key=True)), ("height", models.IntegerField())]),
+        migrations.CreateModel(name="Tag", fields=[("id", models.AutoField(primary_key=True))]),
+        migrations.CreateModel(
+            name="Marker",
+            fields=[
+                ("id", models.AutoField(primary_key=True)),
+                ("height", models.IntegerField()),
+                ("level", models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, to="maps.Level")),
+                ("tags", models.ManyToManyField(to="maps.Tag")),
+            ],
+        ),
+    ]
+`,
+    );
+    const file = join(dir, 'maps', 'migrations', '0002_levels.py');
+    writeFileIn(
+      file,
+      `from django.db import migrations
+
+
+def group(apps, schema_editor):
+    Level = apps.get_model("maps", "Level")
+    Marker = apps.get_model("maps", "Marker")
+    for level in Level.objects.all():
+        level.marker_set.set(Marker.objects.filter(height=level.height))
+
+
+def tag(apps, schema_editor):
+    Tag = apps.get_model("maps", "Tag")
+    Marker = apps.get_model("maps", "Marker")
+    for tag in Tag.objects.all():
+        tag.marker_set.set(Marker.objects.filter(height=tag.pk))
+
+
+class Migration(migrations.Migration):
+    dependencies = [("maps", "0001_initial")]
+    operations = [migrations.RunPython(group, migrations.RunPython.noop), migrations.RunPython(tag, migrations.RunPython.noop)]
+`,
+    );
+    const found = (await lintProject(dir)).get(file)?.findings.filter((f) => f.rule === 'unbatched-save-loop') ?? [];
+    assert.equal(found.length, 2, found.map((f) => f.message).join('\n'));
+    assert.match(found[0]?.message ?? '', /one SELECT and UPDATE per row/);
+    assert.match(found[0]?.message ?? '', /set the foreign key on the related rows/);
+    // Through a many-to-many field's reverse manager: links, as before.
+    assert.match(found[1]?.message ?? '', /one SELECT, DELETE and INSERT per row/);
+  });
+});

@@ -23,7 +23,7 @@ import { replaceDifference } from '../fixes/edits';
 import { deferCreates } from '../fixes/deferred-create';
 import { BY_OWN_ROW } from '../fixes/memo-lookup';
 import { inlineHelpers } from '../fixes/inline-helper';
-import { rowModelOf } from '../fixes/loop-objects';
+import { boundModel, rowModelOf } from '../fixes/loop-objects';
 import { mayMixModels } from '../fixes/loop-chain';
 import { djangoMadeJoinTable, stampedOnSave } from '../fields';
 import { missingOnDjango } from '../fixes/django-features';
@@ -47,6 +47,8 @@ const QUERY: Record<string, string> = {
   create: 'INSERT',
   link: 'SELECT and INSERT',
   'link-set': 'SELECT, DELETE and INSERT',
+  'reverse-link': 'UPDATE',
+  'reverse-link-set': 'SELECT and UPDATE',
 };
 
 const ADVICE: Record<string, string> = {
@@ -56,7 +58,27 @@ const ADVICE: Record<string, string> = {
   create: 'build the objects and insert them with bulk_create(batch_size=…)',
   link: "build the relation's through rows and insert them with bulk_create(ignore_conflicts=True) per batch",
   'link-set': "compute the links to drop and to add for a batch of rows, and write them through the relation's through model",
+  'reverse-link': "set the foreign key on the related rows and write them with one queryset update() per value, or bulk_update()",
+  'reverse-link-set': "set the foreign key on the related rows (and clear it on the others) and write them with bulk_update(), or one queryset update() per value",
 };
+
+/**
+ * `altitude.markers.set(…)` / `.add(…)` through a foreign key's reverse manager (the project view
+ * says so): it updates the related rows' key, no join table (review 59: c3nav `0089`). Null otherwise.
+ */
+function reverseKeyLink(w: WriteCall, loop: LoopFacts, ctx: RuleContext, locals: Scope): 'reverse-link' | 'reverse-link-set' | null {
+  const fn = (w.inner ?? w).call.childForFieldName('function');
+  const method = fn?.childForFieldName('attribute')?.text;
+  const manager = fn?.childForFieldName('object');
+  const owner = manager?.type === 'attribute' ? manager.childForFieldName('object') : null;
+  const accessor = manager?.type === 'attribute' ? manager.childForFieldName('attribute')?.text : undefined;
+  if (!owner || owner.type !== 'identifier' || !accessor || (method !== 'set' && method !== 'add')) return null;
+  const body = loop.node.type === 'for_statement' ? loop.node.childForFieldName('body') : null;
+  const model = loop.targets.includes(owner.text) && !(body && boundModel(body, owner.text, locals)) ? rowModelOf(loop, locals) : body ? boundModel(body, owner.text, locals) : null;
+  if (model && !ctx.project) ctx.needsView?.('reverse managers');
+  const kind = model ? fieldsCheck(ctx, locals)(model)?.reverse?.(accessor) : null;
+  return kind === 'foreign-key' ? (method === 'set' ? 'reverse-link-set' : 'reverse-link') : null;
+}
 
 /**
  * The loop collects rows into a list that bulk_update / bulk_create writes across its rows: after
@@ -480,7 +502,7 @@ export const unbatchedSaveLoop: Rule = {
           if (!ownRow && collectsForBulk(loop, facts)) continue;
           const base = baseKind(first);
           const method = (first.inner ?? first).call.childForFieldName('function')?.childForFieldName('attribute')?.text;
-          const kind = base === 'save' && isNewInstance(first, loop, facts.locals) ? 'create' : base === 'link' && method === 'set' ? 'link-set' : base;
+          const kind = base === 'save' && isNewInstance(first, loop, facts.locals) ? 'create' : base === 'link' ? (reverseKeyLink(first, loop, ctx, facts.locals) ?? (method === 'set' ? 'link-set' : base)) : base;
           const related: RelatedLocation[] = writes.slice(0, 3).map((w) => ({
             range: rangeOf(w.call),
             message: w.kind === 'helper' ? `calls ${snippet(w.call.childForFieldName('function') as Node)}(), which writes a row` : `writes one row per iteration`,
