@@ -76,4 +76,17 @@ describe("Keep the foreign key's constraint", () => {
     assert.deepEqual(required.f.fixes, []);
     assert.match(required.f.message, /Instead, make it NOT NULL in steps \(alter-field-not-null's fix/);
   });
+
+  it("says a change of the default alone belongs in Django's state only (review 60: Geotrek's keys lose their default)", async () => {
+    const INITIAL_WITH_DEFAULT = INITIAL.replace('("customer", models.ForeignKey(null=True,', '("customer", models.ForeignKey(default=1, null=True,');
+    const root = temps.make();
+    writeFileIn(join(root, 'shop', 'migrations', '__init__.py'), '');
+    writeFileIn(join(root, 'shop', 'migrations', '0001_initial.py'), INITIAL_WITH_DEFAULT);
+    const file = join(root, 'shop', 'migrations', '0002_order_customer.py');
+    writeFileIn(file, change('models.ForeignKey(null=True, on_delete=models.CASCADE, to="shop.customer")'));
+    const f = (await lintProject(root)).get(file)?.findings.find((x) => x.rule === 'add-constraint-validates');
+    assert.ok(f, 'the constraint is dropped and added back');
+    assert.match(f.message, /^AlterField 'customer' changes only the default of a foreign key of existing table "shop_order", yet Django drops its constraint/);
+    assert.match(f.message, /Instead, make this change in Django's state only \(SeparateDatabaseAndState with this AlterField as its state side and no database operations\)/);
+  });
 });

@@ -143,7 +143,12 @@ export const addConstraintValidates: Rule = {
         // Review 30: the advice fits the change — another target column needs a new constraint; a key made
         // NOT NULL still scans for SET NOT NULL, which alter-field-not-null's steps avoid.
         const retargeted = !!after?.relation && !sameTarget(after.relation, readded.relation);
-        const instead = retargeted
+        // Only the default Python gives new rows changed (review 60: Geotrek's `*_20191029_1110` drop
+        // `default=default_structure_pk`): the column stays as it is, so no SQL needs to run at all.
+        const defaultOnly = !!after && !sameValue(readded.default, after.default) && sameInTheDatabase(readded, { ...after, default: readded.default });
+        const instead = defaultOnly
+          ? "Instead, make this change in Django's state only (SeparateDatabaseAndState with this AlterField as its state side and no database operations): only the default new rows get from Python changes, and the column and its constraint stay as they are"
+          : retargeted
           ? 'Instead, add the new constraint with `ADD CONSTRAINT … NOT VALID` and `VALIDATE CONSTRAINT` it in a later migration (RunSQL inside SeparateDatabaseAndState, this AlterField as its state side)'
           : readded.null === true && after?.null === false
             ? "Instead, make it NOT NULL in steps (alter-field-not-null's fix: a CHECK added NOT VALID, validated, then SET NOT NULL without a scan), with this AlterField in Django's state only: the constraint then stays as it is"
@@ -152,7 +157,7 @@ export const addConstraintValidates: Rule = {
           range: step.op.range,
           fixes,
           message:
-            `AlterField '${args.name}' changes a foreign key of existing table ${tableLabel(step)} in the database: ${dropsAndAddsBack(ctx.summary.atomic === false, '')}. ` +
+            `AlterField '${args.name}' ${defaultOnly ? 'changes only the default of a foreign key of' : 'changes a foreign key of'} existing table ${tableLabel(step)}${defaultOnly ? ', yet' : ' in the database:'} ${dropsAndAddsBack(ctx.summary.atomic === false, '')}. ` +
             `${instead}.${refusal ? ` (No fix: ${refusal}.)` : ''}`,
         });
         return;
