@@ -370,6 +370,10 @@ function onCall(call: Node, loop: LoopFacts | null, facts: UnitFacts, unit: Code
     if (kind === 'sql') {
       const first = callArguments(call).positional[0];
       if (first && /\bLIMIT\b/i.test(first.text)) markUp(loop, 'hasLimitSql', facts);
+      // `DELETE …; DROP TABLE …; ALTER TABLE … RENAME …` in one string: schema work as well as data (review 60:
+      // taiga `history/0011` swaps a table so, in the transaction of its data copy).
+      const sql = first ? staticString(first) : null;
+      if (sql && analyseSql(sql.text).some((st) => st.cls === 'ddl-existing')) facts.schemaCalls.push({ call, ddl: true });
     }
     return;
   }

@@ -12,7 +12,7 @@ import { mentions } from './fixes/loop-reading';
 import { parameterNames } from './runpython-code';
 
 /** 'read': code that only queries (a precondition check that counts rows and raises). */
-export type RunPythonEffect = 'data' | 'schema' | 'read' | 'none';
+export type RunPythonEffect = 'data' | 'schema' | 'both' | 'read' | 'none';
 
 export function runPythonEffect(op: Operation, index: CodeIndex): RunPythonEffect {
   const unit = op.runPython ? unitOf(op.runPython.forward) : null;
@@ -21,7 +21,8 @@ export function runPythonEffect(op: Operation, index: CodeIndex): RunPythonEffec
   const writes = reach.some((f) => f.directWrites.length > 0 || f.loops.some((l) => l.allWrites.length > 0));
   const schemaCalls = reach.flatMap((f) => f.schemaCalls);
   const opaque = reach.some((f) => f.opaqueSites.length > 0);
-  if (writes || opaque) return 'data';
+  // Writes and DDL on existing tables in one function: both, in one transaction (taiga `history/0011`).
+  if (writes || opaque) return schemaCalls.some((c) => c.ddl && c.call.childForFieldName('function')?.childForFieldName('attribute')?.text?.startsWith('execute')) ? 'both' : 'data';
   if (schemaCalls.length === 0) return unitWrites(index, unit) ? 'data' : usesDatabase(reach.map((f) => f.unit.node)) ? 'read' : 'none';
   return schemaCalls.some((c) => c.ddl) ? 'schema' : 'none';
 }
@@ -74,9 +75,9 @@ export function operationKinds(index: CodeIndex, all: readonly Operation[] = [])
     isData: (o) => {
       if (!o.runPython || !o.isData) return o.isData;
       const e = effect(o);
-      return e === 'data' || (e === 'read' && afterSchema(o));
+      return e === 'data' || e === 'both' || (e === 'read' && afterSchema(o));
     },
-    isSchema: (o) => o.isSchema || effect(o) === 'schema',
-    touchesExistingTable: (o) => o.touchesExistingTable || effect(o) === 'schema',
+    isSchema: (o) => o.isSchema || effect(o) === 'schema' || effect(o) === 'both',
+    touchesExistingTable: (o) => o.touchesExistingTable || effect(o) === 'schema' || effect(o) === 'both',
   };
 }
