@@ -151,7 +151,7 @@ class Previewer {
     return { state: entry, table: this.table(entry) };
   }
 
-  private related(field: FieldSpec, from: SqlModel, states: readonly AppState[]): RelatedTarget {
+  private related(field: FieldSpec, from: SqlModel, states: readonly AppState[], hops = 0): RelatedTarget {
     const rel = field.relation;
     if (!rel) cannot('not a relation');
     if (rel.to.kind !== 'str') cannot('the related model is not a string reference (a swappable setting or a class)');
@@ -177,7 +177,10 @@ class Previewer {
     const [targetName, targetField] = pair;
     const column = targetField.dbColumn ?? (targetField.relation ? `${targetName}_id` : targetName);
     if (targetField.dbColumn === undefined) cannot('the target column is not known');
-    return { model: `${app}.${name}`.toLowerCase(), table: target.table, column, relType: relatedType(targetField, this.input.target), ...(targetField.primaryKey === true ? { primaryKey: true } : {}) };
+    // A key whose target column is itself a key (a multi-table child's parent link as its primary key, review 60:
+    // Geotrek's `signage`, `trek_a`): its type is that key's target's, as Django's rel_db_type follows it.
+    const relType = targetField.relation && targetField.relation.kind !== 'many-to-many' && hops < 4 ? this.related(targetField, target, states, hops + 1).relType : relatedType(targetField, this.input.target);
+    return { model: `${app}.${name}`.toLowerCase(), table: target.table, column, relType, ...(targetField.primaryKey === true ? { primaryKey: true } : {}) };
   }
 
   /** The statements one operation runs; throws CannotPreview. */
