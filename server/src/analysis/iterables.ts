@@ -5,7 +5,7 @@
  */
 import { mentions } from './fixes/loop-reading';
 import type { Scope } from './scope';
-import { callArguments, chainRoot, dottedName, sequenceElements, unparen, type Node } from './syntax';
+import { callArguments, chainRoot, dottedName, functionAround, sequenceElements, unparen, type Node } from './syntax';
 
 const WRAPPERS = new Set(['enumerate', 'zip', 'sorted', 'reversed', 'list', 'tuple', 'set', 'frozenset', 'iter', 'dict']);
 const VIEW_METHODS = new Set(['items', 'keys', 'values']);
@@ -215,8 +215,7 @@ function keyedByFixedList(args: ReturnType<typeof callArguments>, receiver: Node
  * when a call passes it in a way that cannot be read (`*args`, `**kwargs`, a default in use).
  */
 function parameterArguments(name: Node): Node[] | null {
-  let fn: Node | null = name.parent;
-  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  const fn = functionAround(name);
   if (!fn || fn.parent?.type !== 'module') return null;
   const params = fn.childForFieldName('parameters')?.namedChildren ?? [];
   const index = params.findIndex((p) => p.type === 'identifier' && p.text === name.text);

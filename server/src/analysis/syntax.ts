@@ -22,7 +22,6 @@ export function within(node: Node, outer: Node): boolean {
   return node.startIndex >= outer.startIndex && node.endIndex <= outer.endIndex;
 }
 
-/** Strips redundant parentheses: `((x))` -> `x`. */
 /** Where a chain of attributes and calls starts (`Tag` of `Tag.objects.using(db).create`), or null. */
 export function chainRoot(node: Node | null): Node | null {
   let n = node;
@@ -30,6 +29,21 @@ export function chainRoot(node: Node | null): Node | null {
   return n;
 }
 
+/** The name a chain of attributes, calls and subscripts starts from (`grouped` in `grouped[k].append`), or null. */
+export function rootName(node: Node | null): string | null {
+  let n: Node | null = node ? unparen(node) : null;
+  while (n && (n.type === 'attribute' || n.type === 'subscript' || n.type === 'call')) n = n.type === 'call' ? n.childForFieldName('function') : n.childForFieldName(n.type === 'attribute' ? 'object' : 'value');
+  return n?.type === 'identifier' ? n.text : null;
+}
+
+/** The nearest function definition around `node` (not `node` itself), or null at module level. */
+export function functionAround(node: Node): Node | null {
+  let fn: Node | null = node.parent;
+  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  return fn;
+}
+
+/** Strips redundant parentheses: `((x))` -> `x`. */
 export function unparen(node: Node): Node {
   let n = node;
   while (n.type === 'parenthesized_expression') {

@@ -2,7 +2,7 @@
  * Where a write (or a slice) sits in its loop, which decides whether it runs once per row: followed
  * by `return` / `break`, kept in a dict on a cache miss, or flushing a batch under a size check.
  */
-import { walk, type Node } from './syntax';
+import { functionAround, walk, type Node } from './syntax';
 
 /** The statement containing `node` is followed by `return` or `break` in its block. */
 export function followedByExit(node: Node, stopAt: Node | null): boolean {
@@ -109,8 +109,7 @@ function plainValue(value: Node, at: Node, depth = 0): boolean {
     return fn?.type === 'attribute' && PLAIN_METHODS.test(fn.childForFieldName('attribute')?.text ?? '');
   }
   if (value.type !== 'identifier' || depth > 0) return false;
-  let fn: Node | null = at.parent;
-  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  const fn = functionAround(at);
   const body = fn?.childForFieldName('body');
   if (!body) return false;
   const bindings = body.descendantsOfType('assignment').filter((a) => a.childForFieldName('left')?.text === value.text);

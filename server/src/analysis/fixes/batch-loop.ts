@@ -17,7 +17,7 @@
 import type { LoopFacts, WriteCall } from '../code-facts';
 import type { ModelFields } from '../project/view';
 import type { Scope } from '../scope';
-import { callArguments, chainRoot, rangeOf, unparen, walk, type Node } from '../syntax';
+import { callArguments, rangeOf, unparen, walk, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
 import { eolOf, indentOf, insertAfter, insertAt, pythonString, replaceNode } from './edits';
 import { memoizeHelper, memoizeLookup, type MemoRewrite } from './memo-lookup';
@@ -25,18 +25,16 @@ import { createdThenSaved, typeErrorFallback } from './paired-writes';
 import { helperReadingModel, keyedByRow, modelHandedTo, modelReads, queryText, relationReadOf, selfRelationRead } from './reads-model';
 import { assignedFields, FIELD_NAMED_BY, FIELDS_LISTED_IN, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, keywordTexts, MARK, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
 import { chainOf, iterableChain, loadedFields, mayMixModels, modelNames, oneLine } from './loop-chain';
-import { boundModel, builtObjectUsed, constructedModel, factoryModel, keyRefusal, plainInsertSave, rebuiltFirst, reverseRowModel, ROW_READERS, rowModelOf } from './loop-objects';
+import { boundModel, builtObjectUsed, constructedModel, factoryModel, keyRefusal, pickedModel, plainInsertSave, reachedThrough, rebuiltFirst, reverseRowModel, ROW_READERS, rowModelOf } from './loop-objects';
 import { mayRepeatRows } from './repeated-rows';
 import { cascadeFree, deleteCalls } from './cascades';
 import { hideDoomed, relatedQueries } from './doomed-rows';
 import { catchingTry } from './rerun-safety';
 import { batchedFields, readsWhatItWrites, fieldListText, filledOnSave, savedValues } from './row-fields';
 import { contribModelRef, linkRewrite } from './link-rows';
-import { soleAssignedValue } from './name-binding';
 import { rowUpdateRewrite } from './row-updates';
 import { multiTableRefusal, type MultiTable } from './multi-table';
-import { historicalModelRef, onlyModelsAssigned } from '../historical-models';
-import { STAMPS_DIFFER } from '../rules/save-loop-view';
+import { historicalModelRef } from '../historical-models';
 
 /**
  * A related manager's query in the loop that reaches the model whose rows it inserts — one of the
@@ -65,6 +63,9 @@ function reverseRead(body: Node, model: string, locals: Scope, skip: readonly No
   return related.find((r) => accessors.has(r.split('.').pop() ?? '') || plural(r.split('.').pop() ?? '')) ?? null;
 }
 
+/** What `stamped` gives for a model the loop picks by name from models whose save() stamps different fields. */
+export const STAMPS_DIFFER = '\0the models it may be stamp different fields';
+
 export interface BatchLoopInput {
   loop: LoopFacts;
   /** The per-row writes the finding charges to this loop. */
@@ -80,7 +81,7 @@ export interface BatchLoopInput {
   suffix?: string;
   /** Whether a model (as the code names it) is a child of multi-table inheritance, per the project view. */
   multiTable?: MultiTable;
-  /** The fields of a model (as the code names it) that its save() stamps with the time (auto_now), per the project view. */
+  /** The fields of a model (as the code names it) that its save() stamps with the time (auto_now), per the project view; [STAMPS_DIFFER] for models picked by name that stamp different ones. */
   stamped?: (model: string) => string[];
   /** Every field of a model (as the code names it), per the project view; null when not known. */
   fields?: (model: string) => ModelFields | null;
@@ -647,30 +648,5 @@ function loneBinding(body: Node, name: string): boolean {
   return !other;
 }
 
-/**
- * The name of the model class the loop's rows come from (`model.objects.all()`) when the function binds
- * it only to `apps.get_model(…)` calls, as a loop over model names does; null otherwise.
- */
-function pickedModel(loop: LoopFacts): string | null {
-  let fn: Node | null = loop.node.parent;
-  while (fn && fn.type !== 'function_definition') fn = fn.parent;
-  const root = loop.iterable ? chainRoot(unparen(loop.iterable)) : null;
-  return fn && root?.type === 'identifier' && onlyModelsAssigned(root.text, fn) ? root.text : null;
-}
-
 /** Where rows whose query the template cannot name are written: as save() and delete() write them. */
 const ROW_MANAGER = 'type(%B%[0])._base_manager.db_manager(%B%[0]._state.db)';
-
-/**
- * `credit = transaction.credit`, the loop's row's foreign key followed, bound once in the loop: the
- * relation as `Transaction.credit`, which the project view answers with the model it points at (its
- * fields, what its save() stamps); null otherwise.
- */
-function reachedThrough(body: Node, name: string, loop: LoopFacts, locals: Scope): string | null {
-  const model = rowModelOf(loop, locals);
-  if (!model || !/^[A-Za-z_]\w*$/.test(model)) return null;
-  const right = soleAssignedValue(body, name);
-  const owner = right?.type === 'attribute' ? right.childForFieldName('object') : null;
-  const field = right?.type === 'attribute' ? right.childForFieldName('attribute')?.text : undefined;
-  return owner?.type === 'identifier' && loop.targets.includes(owner.text) && field ? `${model}.${field}` : null;
-}

@@ -5,7 +5,7 @@
  */
 import { isGetModelCall, isHistoricalModel, MANAGERS } from '../historical-models';
 import type { Scope } from '../scope';
-import { unparen, walk, type Node } from '../syntax';
+import { functionAround, rootName, unparen, walk, type Node } from '../syntax';
 
 export interface Chain {
   /** The model class name the chain starts from. */
@@ -181,8 +181,7 @@ function dictWalked(iterable: Node | null): string | null {
  * from loops over two models (c3nav `0100`: review 59), or `rows.extend(…)` twice.
  */
 function gatheredFromSeveral(at: Node, container: string): boolean {
-  let fn: Node | null = at.parent;
-  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  const fn = functionAround(at);
   if (!fn) return false;
   const sources = new Set<string>();
   walk(fn, (c) => {
@@ -190,10 +189,8 @@ function gatheredFromSeveral(at: Node, container: string): boolean {
     const f = c.childForFieldName('function');
     const method = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
     if (method !== 'append' && method !== 'extend' && method !== 'insert') return true;
-    let root = f?.childForFieldName('object') ?? null;
-    while (root && (root.type === 'attribute' || root.type === 'call' || root.type === 'subscript')) root = root.type === 'attribute' ? root.childForFieldName('object') : root.type === 'call' ? root.childForFieldName('function') : root.childForFieldName('value');
     const args = c.childForFieldName('arguments')?.namedChildren ?? [];
-    if (root?.type === 'identifier' && root.text === container) sources.add(args[args.length - 1]?.text ?? '');
+    if (rootName(f?.childForFieldName('object') ?? null) === container) sources.add(args[args.length - 1]?.text ?? '');
     return true;
   });
   return sources.size > 1;

@@ -3,11 +3,11 @@
  * row got per iteration, a query bound in an outer loop), and an object the loop builds — from
  * which model, with its key or not, and whether the loop hands it on before a flush could save it.
  */
-import { isHistoricalModel } from '../historical-models';
+import { isHistoricalModel, onlyModelsAssigned } from '../historical-models';
 import type { Scope } from '../scope';
 import type { LoopFacts } from '../code-facts';
-import { boundIn } from './name-binding';
-import { callArguments, unparen, walk, type Node } from '../syntax';
+import { boundIn, soleAssignedValue } from './name-binding';
+import { callArguments, chainRoot, functionAround, unparen, walk, type Node } from '../syntax';
 import { chainOf, iterableChain, modelNames } from './loop-chain';
 
 /**
@@ -289,4 +289,28 @@ export function factoryModel(loop: LoopFacts, locals: Scope): string | null {
   if (value?.type !== 'call' || !/^(?:collections\.)?defaultdict$/.test(value.childForFieldName('function')?.text ?? '')) return null;
   const factory = callArguments(value).positional[0];
   return factory?.type === 'identifier' && isHistoricalModel(factory.text, locals) ? factory.text : null;
+}
+
+/**
+ * The name of the model class the loop's rows come from (`model.objects.all()`) when the function binds
+ * it only to `apps.get_model(…)` calls, as a loop over model names does; null otherwise.
+ */
+export function pickedModel(loop: LoopFacts): string | null {
+  const fn = functionAround(loop.node);
+  const root = loop.iterable ? chainRoot(unparen(loop.iterable)) : null;
+  return fn && root?.type === 'identifier' && onlyModelsAssigned(root.text, fn) ? root.text : null;
+}
+
+/**
+ * `credit = transaction.credit`, the loop's row's foreign key followed, bound once in the loop: the
+ * relation as `Transaction.credit`, which the project view answers with the model it points at (its
+ * fields, what its save() stamps); null otherwise.
+ */
+export function reachedThrough(body: Node, name: string, loop: LoopFacts, locals: Scope): string | null {
+  const model = rowModelOf(loop, locals);
+  if (!model || !/^[A-Za-z_]\w*$/.test(model)) return null;
+  const right = soleAssignedValue(body, name);
+  const owner = right?.type === 'attribute' ? right.childForFieldName('object') : null;
+  const field = right?.type === 'attribute' ? right.childForFieldName('attribute')?.text : undefined;
+  return owner?.type === 'identifier' && loop.targets.includes(owner.text) && field ? `${model}.${field}` : null;
 }

@@ -4,7 +4,7 @@
  * what the batching templates ask the project view about, a mixin's save() for one (review 32:
  * opencraft `instance/0066`, `0141`).
  */
-import { callArguments, staticString, type Node } from '../syntax';
+import { callArguments, functionAround, staticString, type Node } from '../syntax';
 
 /** The strings a literal list, tuple or set holds, or null when it holds anything else. */
 function literalStrings(node: Node | null): string[] | null {
@@ -25,8 +25,7 @@ function literalStrings(node: Node | null): string[] | null {
  * bound to it). Empty when it is not so.
  */
 export function modelCandidates(loopNode: Node, name: string): Array<{ app: string; model: string }> {
-  let fn: Node | null = loopNode.parent;
-  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  const fn = functionAround(loopNode);
   const body = fn?.childForFieldName('body');
   if (!body) return [];
   const fromCall = (call: Node | null, names: (variable: string) => string[] | null): Array<{ app: string; model: string }> => {

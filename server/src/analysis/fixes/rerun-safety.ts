@@ -9,7 +9,7 @@
 import type { CodeIndex, UnitFacts } from '../code-facts';
 import { enclosingAtomic, isAtomicWith } from '../committed-chunks';
 import type { CodeUnit } from '../code-flow';
-import { callArguments, unparen, walk, within, type Node } from '../syntax';
+import { callArguments, rootName, unparen, walk, within, type Node } from '../syntax';
 
 /**
  * A field of the loop's row whose new value a second run would compute from what the first one
@@ -251,13 +251,6 @@ function helperReads(value: Node, row: string): string[] {
     for (const m of body.text.matchAll(new RegExp(`(?<![\\w.])${param.text}\\.(\\w+)(?!\\w)`, 'g'))) out.push(m[1] as string);
   }
   return out;
-}
-
-/** The name an attribute / subscript / call chain starts from (`out` of `out["a"][0].x`), or null. */
-function rootName(node: Node | null): string | null {
-  let n: Node | null = node ? unparen(node) : null;
-  while (n && (n.type === 'attribute' || n.type === 'subscript' || n.type === 'call')) n = n.type === 'call' ? n.childForFieldName('function') : n.childForFieldName(n.type === 'attribute' ? 'object' : 'value');
-  return n?.type === 'identifier' ? n.text : null;
 }
 
 /** Methods and functions that give the same value when applied again to what they gave. */

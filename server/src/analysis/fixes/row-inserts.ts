@@ -4,7 +4,7 @@
  * missing-atomic-false and runpython-no-reverse refuse on.
  */
 import type { UnitFacts, WriteCall } from '../code-facts';
-import { callArguments, walk, within, type Node } from '../syntax';
+import { callArguments, functionAround, walk, within, type Node } from '../syntax';
 
 /**
  * A write that inserts rows a second run would insert again: `create()`, `Model(…).save()`, and
@@ -29,8 +29,7 @@ export function inserts(w: WriteCall): boolean {
 
 /** `row.pk = None` (or `.id`) then `row.save()`: Django's way to copy a row, an INSERT. */
 function clonedBeforeSave(name: string, save: Node): boolean {
-  let fn: Node | null = save.parent;
-  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  const fn = functionAround(save);
   return !!fn?.descendantsOfType('assignment').some((a) => a.startIndex < save.startIndex && /^(?:pk|id)$/.test(a.childForFieldName('left')?.childForFieldName('attribute')?.text ?? '') && a.childForFieldName('left')?.childForFieldName('object')?.text === name && a.childForFieldName('right')?.type === 'none');
 }
 
@@ -53,8 +52,7 @@ function helperInserts(fn: Node): boolean {
  * class (a capitalised name, or one bound to apps.get_model in the function).
  */
 export function builtBeforeSave(name: string, save: Node): boolean {
-  let fn: Node | null = save.parent;
-  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  const fn = functionAround(save);
   const body = fn?.childForFieldName('body');
   if (!body) return false;
   const params = fn?.childForFieldName('parameters')?.namedChildren ?? [];

@@ -20,7 +20,7 @@
 import type { LoopFacts, WriteCall } from '../code-facts';
 import type { ModelFields } from '../project/view';
 import type { Scope } from '../scope';
-import { callArguments, unparen, within, type Node } from '../syntax';
+import { callArguments, functionAround, unparen, within, type Node } from '../syntax';
 import { boundNames, references } from './inline-helper';
 import { chainOf, iterableChain, modelNames, oneLine } from './loop-chain';
 import { rowModelOf } from './loop-objects';
@@ -110,8 +110,7 @@ function boundQueryset(base: Node, w: WriteCall, body: Node, locals: Scope): { m
 
 /** The value of the one assignment to `name` in the function around `body` when nothing else there binds it; null otherwise. */
 function onlyAssignment(body: Node, name: string): Node | null {
-  let fn: Node | null = body.parent;
-  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  const fn = functionAround(body);
   const block = fn?.childForFieldName('body');
   if (!block) return null;
   const assignments = block.descendantsOfType('assignment').filter((a) => a.childForFieldName('left')?.type === 'identifier' && a.childForFieldName('left')?.text === name);

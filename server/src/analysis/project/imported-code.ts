@@ -11,7 +11,7 @@ import { isTrivialFunction, type CodeUnit } from '../code-flow';
 import { importedNames, modelUses, useFilter } from '../model-uses';
 import { positionalParameterNames, UnitNames } from '../runpython-code';
 import { moduleScope } from '../scope';
-import { rangeOf, type Node } from '../syntax';
+import { functionAround, rangeOf, type Node } from '../syntax';
 import type { Range, TextEdit } from '../types';
 import { importedName } from './base-class';
 
@@ -253,8 +253,7 @@ export function loopOverRows(root: Node, at: Range): boolean {
   }
   const name = iterable.type === 'identifier' ? iterable.text : null;
   if (!name) return false;
-  let fn: Node | null = n.parent;
-  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  const fn = functionAround(n);
   // What the function assigns to (or appends to) the name.
   for (const a of fn?.childForFieldName('body')?.descendantsOfType(['assignment', 'call']) ?? []) {
     if (a.type === 'assignment' && a.childForFieldName('left')?.text === name && ROWS_TEXT.test(a.childForFieldName('right')?.text ?? '')) return true;

@@ -8,7 +8,7 @@ import type { UnitFacts } from '../code-facts';
 import type { FieldSpec } from '../fields';
 import { historicalModelRef } from '../historical-models';
 import type { Operation } from '../operations';
-import { callArguments, chainRoot, type Node } from '../syntax';
+import { callArguments, chainRoot, functionAround, type Node } from '../syntax';
 import { lineOf, type RuleContext } from './rule';
 
 /**
@@ -231,8 +231,7 @@ function valuesOf(value: Node, at: Node): string[] | undefined {
   const own = literalOf(value.text);
   if (own !== undefined) return [own];
   if (value.type !== 'identifier') return undefined;
-  let fn: Node | null = at.parent;
-  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  const fn = functionAround(at);
   const name = fn?.childForFieldName('name')?.text;
   const params = fn?.childForFieldName('parameters')?.namedChildren ?? [];
   const index = params.findIndex((p) => (p.type === 'identifier' ? p.text : p.childForFieldName('name')?.text) === value.text);

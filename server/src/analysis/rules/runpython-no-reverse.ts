@@ -9,7 +9,7 @@ import type { Operation } from '../operations';
 import { historicalModelRef } from '../historical-models';
 import { oneLine } from '../fixes/loop-chain';
 import type { Scope } from '../scope';
-import { callArguments, chainRoot, rangeOf, type Node } from '../syntax';
+import { callArguments, chainRoot, functionAround, rangeOf, type Node } from '../syntax';
 import { lineOf, type Rule, type RuleContext } from './rule';
 import type { Fix } from '../types';
 import { alteredThenWritten, insertsAfterUniqueRelaxed, keyedOnAddedField, lookupChanged, movedOutOfFilter } from './noop-refusals';
@@ -184,8 +184,7 @@ function intoNewTable(call: Node, created: ReadonlySet<string>, locals: Scope): 
   // `profile = UserProfile(); …; profile.save()`: an object built from such a model (review 56: TWLight's squashed
   // `users/0001` makes a profile per user right after creating the table; its batched form was offered the no-op).
   const receiver = call.childForFieldName('function')?.childForFieldName('object');
-  let fn: Node | null = call.parent;
-  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  const fn = functionAround(call);
   const body = fn?.childForFieldName('body');
   const built = receiver?.type === 'identifier' && body ? constructedModel(body, receiver.text, locals) : null;
   const cls = built?.calls[0]?.childForFieldName('function');
@@ -232,8 +231,7 @@ function lookedUpFirst(call: Node): boolean {
     if (LOOKUP.test(condition.text)) return true;
     // A name the condition tests, assigned a look-up earlier in the function.
     const names = new Set(condition.type === 'identifier' ? [condition.text] : condition.descendantsOfType('identifier').map((i) => i.text));
-    let fn: Node | null = p.parent;
-    while (fn && fn.type !== 'function_definition') fn = fn.parent;
+    const fn = functionAround(p);
     const assigned = fn?.descendantsOfType('assignment').some((a) => {
       const left = a.childForFieldName('left');
       return left?.type === 'identifier' && names.has(left.text) && a.endIndex <= p.startIndex && LOOKUP.test(a.childForFieldName('right')?.text ?? '');

@@ -7,13 +7,14 @@
 import type { LoopFacts, WriteCall } from '../code-facts';
 import type { ModelFields, ProjectView } from '../project/view';
 import type { Scope } from '../scope';
-import { chainRoot, type Node } from '../syntax';
+import { chainRoot, functionAround, type Node } from '../syntax';
 import type { MultiTable } from '../fixes/multi-table';
 import { assignedFields } from '../fixes/loop-reading';
 import { soleAssignedValue } from '../fixes/name-binding';
 import { factoryModel, rebuiltFirst, rowModelOf } from '../fixes/loop-objects';
 import { historicalModelRef } from '../historical-models';
 import { modelCandidates } from '../fixes/model-candidates';
+import { STAMPS_DIFFER } from '../fixes/batch-loop';
 import type { TargetDatabase } from '../target-database';
 import { walksEmptyTable, type EmptyTableQuestions } from './empty-tables';
 import type { RuleContext } from './rule';
@@ -117,8 +118,7 @@ function insertedName(w: WriteCall): string | null {
 
 /** The call `name` is bound to in the function around `at`, when that is its one binding there. */
 function onlyBinding(at: Node, name: string): Node | null {
-  let fn: Node | null = at.parent;
-  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  const fn = functionAround(at);
   const right = fn ? soleAssignedValue(fn, name) : null;
   return right?.type === 'call' ? right : null;
 }
@@ -149,9 +149,6 @@ export function stampsCheck(ctx: RuleContext, locals: Scope, at?: number, within
     return lists[0] ? (lists[0] as string).split(',') : [];
   };
 }
-
-/** What stampsCheck gives for a model picked per name from models whose save() stamps different fields. */
-export const STAMPS_DIFFER = '\0the models it may be stamp different fields';
 
 /** Every field of a model the code names, per the project view (null: not known). */
 export function fieldsCheck(ctx: RuleContext, locals: Scope): (model: string) => ModelFields | null {

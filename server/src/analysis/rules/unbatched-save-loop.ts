@@ -74,7 +74,9 @@ function reverseKeyLink(w: WriteCall, loop: LoopFacts, ctx: RuleContext, locals:
   const accessor = manager?.type === 'attribute' ? manager.childForFieldName('attribute')?.text : undefined;
   if (!owner || owner.type !== 'identifier' || !accessor || (method !== 'set' && method !== 'add')) return null;
   const body = loop.node.type === 'for_statement' ? loop.node.childForFieldName('body') : null;
-  const model = loop.targets.includes(owner.text) && !(body && boundModel(body, owner.text, locals)) ? rowModelOf(loop, locals) : body ? boundModel(body, owner.text, locals) : null;
+  // The object a name of the loop's body is bound to (`altitude = GroundAltitude.objects.create(…)`), else the loop's row.
+  const bound = body ? boundModel(body, owner.text, locals) : null;
+  const model = bound ?? (loop.targets.includes(owner.text) ? rowModelOf(loop, locals) : null);
   if (model && !ctx.project) ctx.needsView?.('reverse managers');
   const kind = model ? fieldsCheck(ctx, locals)(model)?.reverse?.(accessor) : null;
   return kind === 'foreign-key' ? (method === 'set' ? 'reverse-link-set' : 'reverse-link') : null;
