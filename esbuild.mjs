@@ -53,10 +53,11 @@ const common = {
 
 const entries = [
   { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] },
-  // dist/server.js and dist/cli-worker.js only load their -core bundle through V8's code cache (code-cache.ts).
+  // dist/server.js, dist/cli.js and dist/cli-worker.js only load their -core bundle through V8's code cache (code-cache.ts).
   { entryPoints: ['server/src/server-entry.ts'], outfile: 'dist/server.js' },
   { entryPoints: ['server/src/server-main.ts'], outfile: 'dist/server-core.js' },
-  { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['server/src/cli/cli-entry.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli-core.js' },
   { entryPoints: ['server/src/cli/worker-entry.ts'], outfile: 'dist/cli-worker.js' },
   { entryPoints: ['server/src/cli/worker.ts'], outfile: 'dist/cli-worker-core.js' },
 ];

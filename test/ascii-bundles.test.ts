@@ -43,7 +43,7 @@ describe('bundles written as ASCII', () => {
 
   it('every bundle npm run build wrote is ASCII', () => {
     const bundles = readdirSync(DIST).filter((f) => f.endsWith('.js'));
-    assert.ok(bundles.includes('cli.js') && bundles.includes('cli-worker-core.js') && bundles.includes('server-core.js'), `bundles: ${bundles.join(', ')}`);
+    assert.ok(bundles.includes('cli.js') && bundles.includes('cli-core.js') && bundles.includes('cli-worker-core.js') && bundles.includes('server-core.js'), `bundles: ${bundles.join(', ')}`);
     for (const f of bundles) {
       const bytes = readFileSync(join(DIST, f));
       const at = bytes.findIndex((b) => b > 0x7f);

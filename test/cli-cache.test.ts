@@ -70,7 +70,8 @@ function distThatCannotParse(changeBuild = false): string {
   const dist = join(temps.make(), 'dist');
   cpSync(DIST, dist, { recursive: true, filter: (src) => !src.endsWith('.map') });
   writeFileSync(join(dist, 'tree-sitter-python.wasm'), 'not a grammar');
-  if (changeBuild) writeFileSync(join(dist, 'cli.js'), `${readFileSync(join(dist, 'cli.js'), 'utf8')}\n// another build\n`);
+  // The build is known by the bundle that holds the analysis (dist/cli.js is its launcher).
+  if (changeBuild) writeFileSync(join(dist, 'cli-core.js'), `${readFileSync(join(dist, 'cli-core.js'), 'utf8')}\n// another build\n`);
   return join(dist, 'cli.js');
 }
 

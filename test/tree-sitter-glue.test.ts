@@ -87,7 +87,7 @@ describe('web-tree-sitter glue as bundled', () => {
     assert.match(patched, /if \(type === "i32"\) return HEAP_DATA_VIEW\.getInt32/);
     assert.match(patched, /HEAP_DATA_VIEW\.setInt32\(\(ptr >> 2\) \* 4, value, true\);\n\s*return;/);
     assert.match(patched, /this\._typeName \?\?= this\.tree\.language\.types\[this\.typeId\]/);
-    for (const bundle of ['cli.js', 'cli-worker-core.js', 'server-core.js']) {
+    for (const bundle of ['cli-core.js', 'cli-worker-core.js', 'server-core.js']) {
       let text: string;
       try {
         text = readFileSync(join(REPO_ROOT, 'dist', bundle), 'utf8');

@@ -7,10 +7,12 @@
  * is): $MIGRATION_GUARD_CODE_CACHE_DIR if set ('' turns the cache off), else the user's cache
  * folder. The key is the bundle's content hash, Node's version and the CPU architecture; V8
  * rejects a cache made by another V8 or with other flags, and a new one is then written. Any
- * failure only means running without the cache. Imported by the small entry bundles only.
+ * failure only means running without the cache. The small entry bundles run it; the bundles they
+ * run read codeCacheReady and bundleDigest from it.
  */
+import * as crypto from 'node:crypto';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -50,7 +52,52 @@ function readCache(file: string | null): Buffer | undefined {
   }
 }
 
+/** A cache of another build not written for this long is taken for one no installed build uses. */
+export const STALE_MS = 30 * 24 * 3600 * 1000;
+
+/**
+ * Removes the caches of other builds of `bundle` (each build has its own key, so every update of
+ * the tool would leave a 1 MB file behind) written more than STALE_MS ago, and temporary files a
+ * killed run left. A build still in use only writes its cache again.
+ */
+function pruneStale(folder: string, bundle: string, keep: string): void {
+  try {
+    const now = Date.now();
+    for (const name of readdirSync(folder)) {
+      if (!name.startsWith(`${bundle}-`) || !(name.endsWith('.v8cache') || name.endsWith('.tmp'))) continue;
+      const path = join(folder, name);
+      if (path === keep) continue;
+      const st = statSync(path, { throwIfNoEntry: false });
+      if (st && now - st.mtimeMs > (name.endsWith('.tmp') ? 3600 * 1000 : STALE_MS)) unlinkSync(path);
+    }
+  } catch {
+    // Left for the next save.
+  }
+}
+
 type ModuleBody = (exports: unknown, require: NodeJS.Require, module: { exports: unknown }, filename: string, dirname: string) => void;
+
+/** One-shot hashing where Node has it (20.12+): no Hash object. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64' | 'hex') => string }).hash;
+
+function sha1(text: string, encoding: 'base64' | 'hex'): string {
+  return oneShot ? oneShot('sha1', text, encoding) : createHash('sha1').update(text).digest(encoding);
+}
+
+interface BundleDigest {
+  file: string;
+  /** SHA-1 of the bundle's bytes, base64. */
+  digest: string;
+}
+
+/** Set by runWithCodeCache: the digest of the bundle it read, so the bundle need not read and hash itself again. */
+const DIGEST = Symbol.for('django-migration-guard.bundle-digest');
+
+/** SHA-1 (base64) of `file`'s bytes when runWithCodeCache read and ran that file in this thread; else null. */
+export function bundleDigest(file: string): string | null {
+  const known = (globalThis as { [DIGEST]?: BundleDigest })[DIGEST];
+  return known && known.file === file ? known.digest : null;
+}
 
 /** Set by runWithCodeCache while the bundle runs: the bundle calls it when its cache is worth saving. */
 const READY = Symbol.for('django-migration-guard.code-cache-ready');
@@ -68,8 +115,10 @@ export function codeCacheReady(): void {
  */
 export function runWithCodeCache(file: string): { save: () => void } {
   const source = readFileSync(file, 'utf8');
+  const digest = sha1(source, 'base64');
+  (globalThis as { [DIGEST]?: BundleDigest })[DIGEST] = { file, digest };
   const folder = cacheFolder();
-  const key = folder ? createHash('sha256').update(process.version).update(process.arch).update(source).digest('hex').slice(0, 32) : '';
+  const key = folder ? sha1(`${process.version}\0${process.arch}\0${digest}`, 'hex').slice(0, 32) : '';
   const cacheFile = folder ? join(folder, `${basename(file, '.js')}-${key}.v8cache`) : null;
   const cachedData = readCache(cacheFile);
   const script = new Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
@@ -86,6 +135,7 @@ export function runWithCodeCache(file: string): { save: () => void } {
     } catch {
       // The next start compiles again.
     }
+    if (folder) pruneStale(folder, basename(file, '.js'), cacheFile);
   };
   (globalThis as { [READY]?: () => void })[READY] = save;
   const mod = { exports: {} as unknown };

@@ -1,5 +1,5 @@
 /**
- * dist/server.js and dist/cli-worker.js start their bundle through V8's code cache
+ * dist/server.js, dist/cli.js and dist/cli-worker.js start their bundle through V8's code cache
  * (code-cache.ts): a run with no usable cache writes one (the server when it exits, a worker after
  * its first answer), a later run uses it as it is, a cache V8 rejects is replaced, and a folder
  * other users could write to is never used. Every run must give the same answers whatever the
@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -191,5 +191,69 @@ describe('the server start-up code cache', () => {
   it("is off when MIGRATION_GUARD_CODE_CACHE_DIR is ''", async () => {
     const codes = await session('', file);
     assert.ok(codes.includes('unbatched-save-loop'));
+  });
+});
+
+describe('the CLI code cache', () => {
+  let root: string;
+  let project: string;
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), 'migration-guard-cli-code-cache-'));
+    project = join(root, 'project');
+    mkdirSync(join(project, 'shop', 'migrations'), { recursive: true });
+    writeFileSync(join(project, 'shop', 'migrations', '0002_backfill.py'), MIGRATION);
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  const check = (dir: string): { status: number | null; stdout: string; stderr: string } =>
+    spawnSync(process.execPath, [join(DIST, 'cli.js'), 'check', '--format', 'json', '--no-cache', project], { encoding: 'utf8', env: { ...process.env, MIGRATION_GUARD_CODE_CACHE_DIR: dir } });
+
+  it('is written by the first run, taken as it is by the next, replaced when V8 rejects it; output and exit code unchanged', () => {
+    const dir = join(root, 'cache');
+    // A run that reads no migration compiles little of what checking needs: it writes no cache.
+    for (const args of [['--help'], ['check', '--no-such-option'], ['rules']]) {
+      spawnSync(process.execPath, [join(DIST, 'cli.js'), ...args], { encoding: 'utf8', env: { ...process.env, MIGRATION_GUARD_CODE_CACHE_DIR: dir } });
+      assert.deepEqual(cacheFiles(dir, 'cli-core-'), [], `after ${args.join(' ')}`);
+    }
+    const first = check(dir);
+    assert.equal(first.status, 1, first.stderr);
+    assert.match(first.stdout, /unbatched-save-loop/);
+    const [name, ...more] = cacheFiles(dir, 'cli-core-');
+    assert.ok(name, 'the CLI wrote no cache');
+    assert.deepEqual(more, []);
+    assert.equal(statSync(join(dir, name)).mode & 0o777, 0o600);
+    const written = readFileSync(join(dir, name));
+    // The run tuned V8 for a long run: the cache was still made under the defaults the next start has.
+    const second = check(dir);
+    assert.deepEqual([second.status, second.stdout], [1, first.stdout]);
+    assert.deepEqual(readFileSync(join(dir, name)), written, 'the next run refused the cache and wrote another');
+    const garbage = Buffer.alloc(4096, 7);
+    writeFileSync(join(dir, name), garbage);
+    const third = check(dir);
+    assert.deepEqual([third.status, third.stdout], [1, first.stdout]);
+    assert.notDeepEqual(readFileSync(join(dir, name)), garbage);
+  });
+
+  it('removes the caches other builds wrote more than 30 days ago, and temporary files a killed run left', () => {
+    const dir = join(root, 'stale');
+    mkdirSync(dir, { mode: 0o700 });
+    const old = (Date.now() - 40 * 24 * 3600 * 1000) / 1000;
+    const files = {
+      oldBuild: 'cli-core-0123456789abcdef0123456789abcdef.v8cache',
+      recentBuild: 'cli-core-fedcba9876543210fedcba9876543210.v8cache',
+      leftTmp: 'cli-core-0123456789abcdef0123456789abcdef.v8cache.999.x1.tmp',
+      otherBundle: 'server-core-0123456789abcdef0123456789abcdef.v8cache',
+      notOurs: 'notes.txt',
+    };
+    for (const f of Object.values(files)) writeFileSync(join(dir, f), 'x');
+    for (const f of [files.oldBuild, files.otherBundle, files.notOurs]) utimesSync(join(dir, f), old, old);
+    const twoHoursAgo = (Date.now() - 2 * 3600 * 1000) / 1000;
+    utimesSync(join(dir, files.leftTmp), twoHoursAgo, twoHoursAgo);
+    assert.equal(check(dir).status, 1);
+    const left = readdirSync(dir).sort();
+    const own = cacheFiles(dir, 'cli-core-').filter((f) => f !== files.recentBuild);
+    assert.equal(own.length, 1, `files: ${left.join(', ')}`);
+    // Only the CLI's own bundle is pruned by its runs; another bundle's caches are that bundle's to prune.
+    assert.deepEqual(left, [...own, files.recentBuild, files.notOurs, files.otherBundle].sort());
   });
 });

@@ -82,7 +82,9 @@ export class PythonParser {
     await initRuntime(paths.runtimeWasm, compiled?.runtime);
     let loading = languages.get(paths.pythonWasm);
     if (!loading) {
-      loading = compiled ? Promise.resolve(Language.loadSync(compiled.python)) : Language.load(paths.pythonWasm);
+      // The bytes, not the path: given a path, web-tree-sitter reads it through a dynamic import(),
+      // which a bundle run through the code cache (a vm.Script) cannot do.
+      loading = compiled ? Promise.resolve(Language.loadSync(compiled.python)) : readFile(paths.pythonWasm).then((bytes) => Language.load(bytes));
       languages.set(paths.pythonWasm, loading);
       loading.catch(() => languages.delete(paths.pythonWasm));
     }

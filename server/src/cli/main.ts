@@ -2,6 +2,7 @@
  * The `migration-guard` command (bundled as dist/cli.js): parses the command line, runs the
  * command, and sets the exit status. Usage errors exit with 2 and a message on stderr.
  */
+import { codeCacheReady } from '../code-cache';
 import { runCheck } from './check';
 import { runGraph } from './graph';
 import { runExplain } from './explain';
@@ -14,10 +15,14 @@ import { VERSION } from './version';
 const stdout = (text: string): void => void process.stdout.write(text);
 const stderr = (text: string): void => void process.stderr.write(text);
 
+/** The command this process runs, once its command line is read. */
+let ran: Command['kind'] | null = null;
+
 async function run(argv: readonly string[]): Promise<number> {
   let command: Command;
   try {
     command = parseCommandLine(argv);
+    ran = command.kind;
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     stderr(`migration-guard: error: ${e.message}\nRun 'migration-guard --help' for usage.\n`);
@@ -50,10 +55,16 @@ async function run(argv: readonly string[]): Promise<number> {
   }
 }
 
+/** The commands whose runs compile what most runs need: a code cache written after one of them serves the next. */
+const READS_MIGRATIONS = new Set<Command['kind']>(['check', 'split', 'graph', 'explain']);
+
 run(process.argv.slice(2)).then(
   (code) => {
     // Let stdout drain instead of calling process.exit(), which can cut a large report short.
     process.exitCode = code;
+    // Not after --help or a usage error: a cache is written once, and one made by such a run
+    // would hold little of what checking needs (dist/cli.js runs this bundle through it).
+    if (code < 2 && ran !== null && READS_MIGRATIONS.has(ran)) codeCacheReady();
   },
   (e: unknown) => {
     stderr(`migration-guard: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

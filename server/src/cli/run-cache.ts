@@ -16,6 +16,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
+import { bundleDigest } from '../code-cache';
 import { readFileBytes } from '../workspace/read-source';
 import type { FileResult, LintConfig, LintTask, ResultStatus } from './types';
 import type { ProjectOutcome } from './project-run';
@@ -156,11 +157,14 @@ let builtTool: string | null = null;
 /** The build of the running tool: its version and the bytes of its own code, so a rebuild never reuses old results. */
 export function toolId(): string {
   if (builtTool !== null) return builtTool;
-  let code = '';
-  try {
-    code = contentHash(readFileSync(__filename));
-  } catch {
-    code = 'unknown';
+  // The bundle's launcher (code-cache.ts) read and hashed it already: the same SHA-1 of its bytes.
+  let code = bundleDigest(__filename);
+  if (code === null) {
+    try {
+      code = contentHash(readFileSync(__filename));
+    } catch {
+      code = 'unknown';
+    }
   }
   builtTool = `${VERSION}:${code}`;
   return builtTool;
