@@ -122,6 +122,23 @@ describe('project view from the command line', () => {
     }
   });
 
+  it("checks a migration a squash replaced against the chain Django keeps for it, and says nothing of a chain with files gone", () => {
+    // Before: 0002 and 0003 had no state (the squash stands for them in the plan), so their NOT NULL adds went unseen.
+    const dir = copyOf('squashed-with-replaced');
+    const rows = (d: string): string[] => (JSON.parse(cli(['check', '.', '--format', 'json'], d).stdout) as JsonFinding[]).map((f) => `${f.path} ${f.rule}`).sort();
+    assert.deepEqual(rows(dir), [
+      'inventory/migrations/0002_item_sku.py add-field-not-null',
+      'inventory/migrations/0003_item_stock.py add-field-not-null',
+      'inventory/migrations/0004_item_price.py add-field-not-null',
+      'sales/migrations/0002_sale_note.py add-field-not-null',
+    ]);
+    // The chain's graph is Django's (0004 after 0003, one leaf): no graph finding from the chain's view.
+    assert.deepEqual(JSON.parse(cli(['check', '.', '--format', 'json', ...GRAPH], dir).stdout), []);
+    // With 0002 deleted no database can run the chain as written: its files are checked as before.
+    rmSync(join(dir, 'inventory/migrations/0002_item_sku.py'));
+    assert.deepEqual(rows(dir), ['inventory/migrations/0004_item_price.py add-field-not-null', 'sales/migrations/0002_sale_note.py add-field-not-null']);
+  });
+
   it('never edits a migration that does not parse, whichever rule offers the fix', () => {
     // A renamed dependency (0001_init → 0001_initial) has a fix, and the RunPython a reverse stub.
     const migration = (tail: string) => `from django.db import migrations

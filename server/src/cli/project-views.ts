@@ -37,10 +37,13 @@ export class ProjectViews {
     private readonly outside: () => ProjectView,
   ) {}
 
-  /** The view of a migration's project; null for a file in no app's migrations folder. */
+  /**
+   * The view that answers a migration's questions: its project's (for a migration a squash
+   * replaced, ProjectView.forFile's view of the chain); null for a file in no app's migrations folder.
+   */
   of(file: string): ProjectView | null {
     const project = this.layout.appOf(file) === null ? null : this.layout.projectOf(file);
-    return project === null ? null : (this.views.get(project) ?? null);
+    return project === null ? null : (this.views.get(project)?.forFile(file) ?? null);
   }
 
   /**

@@ -126,7 +126,7 @@ export class WorkspaceLinter {
     const model = this.modelOf(file);
     if (!file || !model?.appOf(file)) return undefined;
     const view = model.view(accept);
-    return view ? { view, file } : undefined;
+    return view ? { view: view.forFile(file), file } : undefined;
   }
 
   /** The final findings of an analyzed file against the current project view (minus its baseline). */
@@ -239,7 +239,7 @@ export class WorkspaceLinter {
       // The project view names the app a model import belongs to (runpython-model-import's fix);
       // it is built only if that fix asks, never on an ordinary keystroke.
       const model = this.modelOf(file);
-      const ruleProject = file && model?.appOf(file) ? { file, get view() { return model.view('graph-current'); } } : undefined;
+      const ruleProject = file && model?.appOf(file) ? { file, get view() { return model.view('graph-current')?.forFile(file) ?? null; } } : undefined;
       const { analysis } = analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, target: targetOf(resolved.settings), name: file ? basename(file, '.py') : undefined, argsCache, interner: this.interner, ...(ruleProject ? { ruleProject } : {}) });
       const a: Analyzed = { uri: doc.uri, analysis, resolved, version: doc.document.version, source: text, ...(parsesAsPython(tree.rootNode) ? {} : { unparsed: true as const }), ...(resolved.baseline ? { fingerprints: fingerprintsOf(tree.rootNode, analysis) } : {}) };
       if (file) {

@@ -38,6 +38,11 @@ export interface GraphInput {
   migrations: readonly GraphMigration[];
   /** `AUTH_USER_MODEL` and other swappable settings: setting name -> 'app_label.ModelName'. */
   swappable: Readonly<Record<string, string>>;
+  /**
+   * Squashed migrations (ids) whose chains are kept, as Django keeps them on a database that
+   * applied part of a chain: the squash leaves the graph instead of the migrations it replaces.
+   */
+  keptChains?: ReadonlySet<string>;
 }
 
 export function keyId(key: MigrationKey): string {
@@ -77,7 +82,10 @@ export class MigrationGraph {
     const migrations = [...this.nodes.values()].map((n) => n.migration as GraphMigration);
     for (const m of migrations) this.internalDependencies(m);
     for (const m of migrations) this.externalDependencies(m, input.swappable);
-    for (const m of migrations) this.replace(m);
+    for (const m of migrations) {
+      if (input.keptChains?.has(keyId(m.key))) this.keepChain(m);
+      else this.replace(m);
+    }
     for (const [id, p] of this.placeholders) {
       const node = this.nodes.get(id);
       if (node && !node.migration) this.unknownDependencies.push({ origin: p.origin, entry: p.entry, missing: node.key, runBefore: p.runBefore });
@@ -168,6 +176,27 @@ export class MigrationGraph {
         if (!replaced.has(parent.id)) this.link(parent, squash);
       }
     }
+  }
+
+  /**
+   * Django's remove_replacement_node: the squash leaves the graph and its chain stays. What
+   * depended on the squash depends on the chain's latest migrations instead (those no other
+   * migration of the chain depends on); the squash's own dependencies go with it, the chain has its own.
+   */
+  private keepChain(m: GraphMigration): void {
+    const replaces = m.summary.replaces;
+    if (!replaces) return;
+    if (!replaces.complete) this.uncertainApps.add(m.key.app);
+    const squash = this.nodes.get(keyId(m.key)) as GraphNode;
+    this.nodes.delete(squash.id);
+    const chain = replaces.keys.flatMap((k) => this.nodes.get(keyId(k)) ?? []);
+    const parentsInChain = new Set(chain.flatMap((n) => n.parents));
+    const latest = chain.filter((n) => !parentsInChain.has(n));
+    for (const child of squash.children) {
+      child.parents = child.parents.filter((p) => p !== squash);
+      for (const n of latest) this.link(n, child);
+    }
+    for (const parent of squash.parents) parent.children = parent.children.filter((c) => c !== squash);
   }
 
   /** Nodes with no parent in their own app, sorted (Django's root_nodes). */

@@ -49,6 +49,8 @@ export interface ProjectViewInput {
    * `fromFile` would import it. Without it such code is not read.
    */
   importedCode?: (qualified: string, fromFile: string, atomic: boolean) => ImportedCodeReading;
+  /** Squashed migrations (ids) whose chains this view keeps instead (see forFile). */
+  keptChains?: ReadonlySet<string>;
 }
 
 /** A model's fields as the project view knows them (ProjectView.modelFields). */
@@ -128,7 +130,7 @@ export class ProjectView {
     const ask = input.operationClass;
     const migrations: GraphMigration[] = input.migrations.map((m) => ({ key: { app: m.app, name: m.summary.name }, file: m.file, summary: ask ? withNeutralOperations(m.summary, (q) => ask(q, m.file)) : m.summary }));
     for (const m of migrations) this.byFile.set(m.file, m);
-    this.graph = new MigrationGraph({ migrations, swappable: { AUTH_USER_MODEL: 'auth.User', ...input.swappable } });
+    this.graph = new MigrationGraph({ migrations, swappable: { AUTH_USER_MODEL: 'auth.User', ...input.swappable }, ...(input.keptChains ? { keptChains: input.keptChains } : {}) });
     this.names = input.names ?? null;
   }
 
@@ -156,6 +158,35 @@ export class ProjectView {
   /** The migration a file is, when it is in the project (a replaced file is, but has no node). */
   migration(file: string): GraphMigration | null {
     return this.byFile.get(file) ?? null;
+  }
+
+  /** Views of the project that keep one more squash's chain, by the squash's id; null: none (see forFile). */
+  private readonly chainViews = new Map<string, ProjectView | null>();
+
+  /**
+   * The view that answers questions about `file`: this one, except for a migration a squash
+   * replaced. Django runs such a file only on a database that applied part of the chain the squash
+   * stands for, and its loader then drops the squash from the graph and keeps the chain
+   * (remove_replacement_node); so its questions go to a view of the project that keeps that chain,
+   * where its migrations have states of their own (the models before each, not the squash's end
+   * state). Built once per squash; only for a chain whose every file is there (with some deleted,
+   * no database can run it as written).
+   */
+  forFile(file: string): ProjectView {
+    if (this.node(file)) return this;
+    const key = this.keyOf(file);
+    const squash = key ? this.graph.replacedBy.get(keyId(key)) : undefined;
+    if (!squash) return this;
+    let view = this.chainViews.get(squash.id);
+    if (view === undefined) {
+      const chain = squash.migration?.summary.replaces;
+      const files = new Set(this.input.migrations.map((m) => `${m.app}.${m.summary.name}`));
+      const whole = !!chain?.complete && chain.keys.every((k) => files.has(keyId(k)));
+      view = whole ? new ProjectView({ ...this.input, keptChains: new Set([...(this.input.keptChains ?? []), squash.id]) }) : null;
+      this.chainViews.set(squash.id, view);
+    }
+    // A squash of squashes: the chain's own squash is kept out in turn.
+    return view ? view.forFile(file) : this;
   }
 
   /** The graph node of a file; null when it is not in view or a squashed migration replaced it. */
