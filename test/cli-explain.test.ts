@@ -67,6 +67,14 @@ describe('migration-guard explain', () => {
     assert.doesNotMatch(flagged.stdout, /ADD COLUMN "weight" integer DEFAULT 0 NOT NULL;\n {5}-- ACCESS EXCLUSIVE · blocks reads and writes · rewrites the table/);
   });
 
+  it("explains a migration a squash replaced against the chain Django keeps for it", () => {
+    const root = join(FIXTURES, 'projects', 'squashed-with-replaced');
+    const r = cli(['explain', 'inventory/migrations/0002_item_sku.py'], root);
+    assert.equal(r.code, 0, r.stderr);
+    // The table 0001 created, by its name: before, the models before a replaced file were not known.
+    assert.match(r.stdout, /ALTER TABLE "inventory_item" ADD COLUMN "sku" varchar\(32\) DEFAULT '' NOT NULL;/);
+  });
+
   it('bad input exits 2 with a message', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mg-explain-'));
     temps.push(dir);

@@ -64,7 +64,8 @@ export async function runExplain(options: ExplainOptions, io: CheckIo): Promise<
     const loaded = await loadProject(root, parser, settings);
     const inView = loaded.view.migration(file);
     const preview =
-      previewFile(loaded.view, file, target, POSTGRES_NAMES) ??
+      // (A migration a squash replaced: the chain Django keeps for it, as the rules see it.)
+      previewFile(loaded.view.forFile(file), file, target, POSTGRES_NAMES) ??
       previewMigration({ summary: alone, app: basename(dirname(dirname(file))), before: null, target, names: POSTGRES_NAMES });
     const migration = inView ? `${inView.key.app}.${inView.key.name}` : basename(file, '.py');
     const shown = relative(io.cwd, file) || file;
