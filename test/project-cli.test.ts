@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -41,6 +41,13 @@ function python(script: string, dir: string): unknown {
   const r = spawnSync(DJANGO_PYTHON, [join(DJANGO_SCRIPTS, script), dir], { encoding: 'utf8', env: { PATH: process.env.PATH, LANG: 'C.UTF-8', PYTHONDONTWRITEBYTECODE: '1' } });
   if (r.status !== 0) throw new Error(`${script} failed: ${r.error?.message ?? r.stderr}`);
   return JSON.parse(r.stdout);
+}
+
+/** Django's plan for the project in `dir` (project_truth.py) on a database where `applied` are applied. */
+function truthWith(dir: string, applied: Array<[string, string]>): { error: unknown; plan: string[][] } {
+  const r = spawnSync(DJANGO_PYTHON, [join(DJANGO_SCRIPTS, 'project_truth.py'), dir], { encoding: 'utf8', env: { PATH: process.env.PATH, LANG: 'C.UTF-8', PYTHONDONTWRITEBYTECODE: '1', MIGRATION_GUARD_TRUTH_APPLIED: JSON.stringify(applied) } });
+  if (r.status !== 0) throw new Error(`project_truth.py failed: ${r.error?.message ?? r.stderr}`);
+  return JSON.parse(r.stdout) as { error: unknown; plan: string[][] };
 }
 
 interface JsonFinding {
@@ -137,6 +144,29 @@ describe('project view from the command line', () => {
     // With 0002 deleted no database can run the chain as written: its files are checked as before.
     rmSync(join(dir, 'inventory/migrations/0002_item_sku.py'));
     assert.deepEqual(rows(dir), ['inventory/migrations/0004_item_price.py add-field-not-null', 'sales/migrations/0002_sale_note.py add-field-not-null']);
+  });
+
+  it("says nothing of the first migration of a squash's chain, which no database runs (review 61: django CMS 0035)", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mg-chain-head-'));
+    temps.push(dir);
+    const write = (name: string, text: string): void => writeFileSync(join(dir, 'shop', 'migrations', name), text);
+    mkdirSync(join(dir, 'shop', 'migrations'), { recursive: true });
+    writeFileSync(join(dir, 'shop', '__init__.py'), '');
+    writeFileSync(join(dir, 'fixture.json'), JSON.stringify({ installed_apps: ['shop'], auth_user_model: null, migration_modules: {} }));
+    write('__init__.py', '');
+    const head = 'from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n';
+    write('0001_initial.py', `${head}    initial = True\n    dependencies = []\n    operations = [\n        migrations.CreateModel(name="Item", fields=[("id", models.AutoField(primary_key=True, serialize=False)), ("old", models.CharField(max_length=20, null=True))]),\n    ]\n`);
+    const drop = '        migrations.RemoveField(model_name="item", name="old"),\n';
+    const add = '        migrations.AddField(model_name="item", name="code", field=models.CharField(max_length=8, default="x"), preserve_default=False),\n';
+    write('0002_remove_item_old.py', `${head}    dependencies = [("shop", "0001_initial")]\n    operations = [\n${drop}    ]\n`);
+    write('0003_item_code.py', `${head}    dependencies = [("shop", "0002_remove_item_old")]\n    operations = [\n${add}    ]\n`);
+    write('0002_squashed_0003.py', `${head}    replaces = [("shop", "0002_remove_item_old"), ("shop", "0003_item_code")]\n    dependencies = [("shop", "0001_initial")]\n    operations = [\n${drop}${add}    ]\n`);
+    // A database that applied any of the chain applied 0002: only 0003 can still run, on a table with rows.
+    const rows = (JSON.parse(cli(['check', '.', '--format', 'json'], dir).stdout) as JsonFinding[]).map((f) => `${f.path} ${f.rule}`);
+    assert.deepEqual(rows, ['shop/migrations/0003_item_code.py add-field-not-null']);
+    const django = truthWith(dir, [['shop', '0001_initial'], ['shop', '0002_remove_item_old']]);
+    assert.equal(django.error, null);
+    assert.deepEqual(django.plan, [['shop', '0001_initial'], ['shop', '0002_remove_item_old'], ['shop', '0003_item_code']], 'Django keeps the chain once 0002 is applied');
   });
 
   it('never edits a migration that does not parse, whichever rule offers the fix', () => {

@@ -185,8 +185,42 @@ export class ProjectView {
       view = whole ? new ProjectView({ ...this.input, keptChains: new Set([...(this.input.keptChains ?? []), squash.id]) }) : null;
       this.chainViews.set(squash.id, view);
     }
+    // The chain's first migrations (an ancestor of every other one) never run: a database that applied
+    // any of the chain applied them (and one that applied none runs the squash). Review 61: django CMS
+    // `0035`, the first of the two `0035_…_squashed_0036` replaces, is no drop a database ever runs.
+    if (!view || view.runsFirstInChain(file, squash.id, squash.migration?.summary.replaces?.keys ?? [])) return this;
     // A squash of squashes: the chain's own squash is kept out in turn.
-    return view ? view.forFile(file) : this;
+    return view.forFile(file);
+  }
+
+  /** Per chain (its squash's id): its migrations that are ancestors of every other one (see runsFirstInChain). */
+  private readonly chainHeads = new Map<string, Set<GraphNode>>();
+
+  /** Whether `file`'s migration is an ancestor of every other migration of the chain `squash` replaced, in this view's graph. */
+  private runsFirstInChain(file: string, squash: string, chain: readonly MigrationKey[]): boolean {
+    const self = this.node(file);
+    if (!self) return false;
+    let heads = this.chainHeads.get(squash);
+    if (!heads) {
+      // What every migration of the chain has run before it (itself included), intersected.
+      const members = chain.flatMap((k) => this.graph.nodes.get(keyId(k)) ?? []);
+      heads = new Set(members);
+      for (const m of members) {
+        const before = new Set<GraphNode>([m]);
+        const stack = [m];
+        while (stack.length > 0) {
+          for (const p of (stack.pop() as GraphNode).parents) {
+            if (!before.has(p)) {
+              before.add(p);
+              stack.push(p);
+            }
+          }
+        }
+        for (const h of heads) if (!before.has(h)) heads.delete(h);
+      }
+      this.chainHeads.set(squash, heads);
+    }
+    return heads.has(self);
   }
 
   /** The graph node of a file; null when it is not in view or a squashed migration replaced it. */
