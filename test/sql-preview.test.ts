@@ -251,6 +251,7 @@ describe('lock table', () => {
   it('ADD COLUMN with a default rewrites before PostgreSQL 11 only', () => {
     assert.equal(lockFact('add-column-default', { ...DEFAULT_TARGET_DATABASE, postgresqlVersion: 10 }).work, 'rewrite');
     assert.equal(lockFact('add-column-default', { ...DEFAULT_TARGET_DATABASE, postgresqlVersion: 11 }).work, 'none');
+    assert.equal(lockFact('add-column-check', DEFAULT_TARGET_DATABASE).work, 'scan');
   });
 
   it('ALTER TYPE … ADD VALUE cannot run in a transaction before PostgreSQL 12', () => {
@@ -290,6 +291,10 @@ describe('lock table', () => {
       ['DROP INDEX CONCURRENTLY i', 'drop-index-concurrently'],
       ['ALTER TABLE t ADD COLUMN c integer', 'add-column'],
       ["ALTER TABLE t ADD COLUMN c text DEFAULT 'x, y' NOT NULL", 'add-column-default'],
+      // A column CHECK (Django's PositiveIntegerField) is checked against every row: review 61, tandoor `0147`.
+      ['ALTER TABLE "t" ADD COLUMN "c" integer DEFAULT 1 NOT NULL CHECK ("c" >= 0)', 'add-column-check'],
+      ['ALTER TABLE "t" ADD COLUMN "c" smallint NULL CHECK ("c" >= 0)', 'add-column-check'],
+      ["ALTER TABLE t ADD COLUMN c text DEFAULT 'CHECK (x)'", 'add-column-default'],
       ['ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id) NOT VALID', 'add-foreign-key-not-valid'],
       ['ALTER TABLE t ALTER COLUMN c SET DEFAULT 1, ALTER COLUMN c SET NOT NULL', 'set-not-null'],
       ['ALTER TABLE "t" ALTER COLUMN "c" TYPE bigint USING "c"::bigint', 'alter-column-type'],

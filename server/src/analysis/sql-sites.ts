@@ -184,7 +184,11 @@ function statementFacts(code: string, raw: string, mask: string, base: number): 
         break;
       case 'add-column':
       case 'add-column-fk':
-        if (/\bNOT\s+NULL\b/i.test(text) && !/\bPRIMARY\s+KEY\b/i.test(text) && !REWRITING_ADD.test(text)) push('add-field-not-null', `ADD COLUMN ${column} … NOT NULL`);
+      case 'add-column-check':
+        if (/\bNOT\s+NULL\b/i.test(text) && !/\bPRIMARY\s+KEY\b/i.test(text) && !REWRITING_ADD.test(text) && !(action === 'add-column-check' && /\bDEFAULT\b/i.test(text))) push('add-field-not-null', `ADD COLUMN ${column} … NOT NULL`);
+        // A column's CHECK cannot be NOT VALID: every row is checked, NULL or not (the constraint added
+        // apart, NOT VALID, and validated later avoids it).
+        if (action === 'add-column-check') push('add-constraint-validates', `ADD COLUMN ${column} … CHECK`);
         // Every existing row holds the new column's default: without one (or with NULL) PostgreSQL has
         // no row to check against the referenced table, as for Django's own AddField of a nullable key.
         if (action === 'add-column-fk' && /\bDEFAULT\s+(?!NULL\b)/i.test(text)) push('add-constraint-validates', `ADD COLUMN ${column} … REFERENCES`);

@@ -14,6 +14,7 @@ const RANK: readonly StatementKind[] = [
   'add-unique',
   'set-not-null',
   'add-check',
+  'add-column-check',
   'add-foreign-key',
   'add-column-default',
   'add-column-fk',
@@ -40,6 +41,8 @@ export function alterAction(action: string): StatementKind | null {
   if (/^ADD\s+(COLUMN\s+)?(?!CONSTRAINT\b|CHECK\b|UNIQUE\b|PRIMARY\b|FOREIGN\b)/i.test(a)) {
     if (/\bREFERENCES\b/i.test(a)) return 'add-column-fk';
     if (COMPUTED_PER_ROW.test(a)) return 'add-column-computed';
+    // A column constraint CHECK (…) (Django's for PositiveIntegerField): every row is checked.
+    if (/\bCHECK\s*\(/i.test(a)) return 'add-column-check';
     if (/\bDEFAULT\b/i.test(a)) return 'add-column-default';
     return 'add-column';
   }

@@ -352,6 +352,7 @@ function describeSite(ctx: ProjectRuleContext, { site, op }: JudgedSite): { mess
     case 'add-constraint-validates': {
       if (!pg) return null;
       if (/REFERENCES$/.test(site.what)) return { message: `${head} adds a column with a foreign key PostgreSQL validates at once, holding an ACCESS EXCLUSIVE lock on the table and a SHARE ROW EXCLUSIVE lock on the referenced one. Instead, add the column without REFERENCES, then \`ADD CONSTRAINT … FOREIGN KEY … NOT VALID\` and \`VALIDATE CONSTRAINT\` in a later migration.`, fixes: [] };
+      if (/^ADD COLUMN .* CHECK$/.test(site.what)) return { message: `${head} adds a column with a CHECK constraint, which PostgreSQL checks against every row (even while the new column is all NULL) holding an ACCESS EXCLUSIVE lock (no reads, no writes). Instead, add the column without CHECK, then \`ADD CONSTRAINT … CHECK (…) NOT VALID\` and \`VALIDATE CONSTRAINT\` in a later migration.`, fixes: [] };
       const fix = notValidFix(ctx, site);
       const why = !site.name ? ' (name the constraint, so a later migration can validate it)' : fix ? '' : ' (no follow-up migration can be written here: the file is not the last of its app, or the project is not known)';
       return {
