@@ -13,6 +13,7 @@ import type { FieldSpec } from '../fields';
 import { constraintFixes, constraintFixNote } from '../fixes/constraint-fixes';
 import { keepConstraintFixes, readdsConstraint, sameTarget } from '../fixes/keep-constraint';
 import { sqlKindsOf } from '../fixes/operation-text';
+import { defaultTable } from '../project/state';
 import { djangoAtLeast } from '../target-database';
 import { internalType } from '../sql-preview/columns';
 import type { ProjectRuleContext, Rule } from './rule';
@@ -101,6 +102,10 @@ export const addConstraintValidates: Rule = {
         });
         return;
       }
+      if (args.kind === 'RenameModel') {
+        renamedModelKeys(ctx, step);
+        return;
+      }
       if (args.kind !== 'AddField' && args.kind !== 'AlterField') return;
       if (positiveCheck(ctx, step)) return;
       const rel = args.field?.relation;
@@ -173,6 +178,38 @@ export const addConstraintValidates: Rule = {
     reportSqlHazards(ctx, 'add-constraint-validates');
   },
 };
+
+/**
+ * A RenameModel: Django alters every foreign key pointing at the model (its `to` changed), which drops
+ * each constraint and adds it back, validated (review 61: tandoor `0056` renames Ingredient to Food
+ * and `cookbook_recipeingredient`'s key is checked again). Which keys, the SQL preview says (this
+ * app's; another app's keys churn too, which it does not show).
+ */
+function renamedModelKeys(ctx: ProjectRuleContext, step: SchemaStep): void {
+  const { args } = step;
+  if (args.kind !== 'RenameModel' || step.op.container !== null) return;
+  const sql = sqlKindsOf(ctx, ctx.summary.operations.indexOf(step.op));
+  if (typeof sql === 'string' || !readdsConstraint(sql)) return;
+  // Not the keys of a table an earlier CreateModel of this migration made: it has no row to check.
+  const app = ctx.view && ctx.file ? ctx.view.keyOf(ctx.file)?.app : undefined;
+  if (!app) return;
+  const created = new Set(
+    ctx.summary.operations.slice(0, step.index).flatMap((op) => (op.args?.kind === 'CreateModel' && op.args.model ? [`"${(op.args.options.dbTable ?? `${app}_${op.args.model}`).toLowerCase()}"`] : [])),
+  );
+  const tables = [...new Set(sql.flatMap((q) => (/\bADD CONSTRAINT\b[\s\S]*\bFOREIGN KEY\b/i.test(q) && !/\bNOT VALID\b/i.test(q) ? (/^\s*ALTER TABLE\s+("(?:[^"]|"")*"|\S+)/i.exec(q)?.[1] ?? []) : [])))].filter((t) => !created.has(t.toLowerCase()));
+  if (tables.length === 0) return;
+  const from = step.before ? defaultTable(step.before) : null;
+  const keep = from ? `\`db_table = "${from}"\`` : 'its table name as `db_table`';
+  ctx.report({
+    range: step.op.range,
+    fixes: [],
+    message:
+      `RenameModel '${args.model}' → '${args.newName}' makes Django alter the foreign key${tables.length > 1 ? 's' : ''} pointing at the model (on ${tables.join(', ')}, and any of another app): ${dropsAndAddsBack(ctx.summary.atomic === false, '')}. ` +
+      (djangoAtLeast(ctx.target, 4, 1)
+        ? `Instead, keep the table: with ${keep} the RenameModel runs no SQL at all (Django 4.1 and later), so no key is dropped or checked.`
+        : `Instead, rename the model in Django's state only (SeparateDatabaseAndState, this RenameModel with ${keep} as its state side and no database operations): no key is dropped or checked.`),
+  });
+}
 
 /** Django's classes whose column carries a CHECK on PostgreSQL (`"stock" >= 0`). */
 const CHECKED_CLASS = /^Positive(?:Big|Small)?IntegerField$/;
