@@ -87,12 +87,15 @@ export const addConstraintValidates: Rule = {
       if (args.kind === 'RenameField') {
         // A constrained key renamed: Django renames the column and drops and adds back the constraint
         // under the new column's name, validated (review 29: pydis-site `api/0036`, MetaDeploy `0058`; the
-        // SQL preview, truth-tested, says so). A db_column kept, or a key to a model out of view, is left alone.
+        // SQL preview, truth-tested, says so). A db_column kept is left alone.
         const before = fieldBefore(step, args.oldName);
         const rel = before?.relation;
         if (!rel || rel.kind === 'many-to-many' || rel.dbConstraint !== true || step.op.container !== null) return;
         const sql = sqlKindsOf(ctx, ctx.summary.operations.indexOf(step.op));
-        if (typeof sql === 'string' || !readdsConstraint(sql)) return;
+        // Without the preview (a key to a model out of view: settings.AUTH_USER_MODEL, another package's),
+        // the column tells it: named after the field, it is renamed, and Django alters the key (review 61:
+        // tandoor `0035` renames two keys to the user model).
+        if (typeof sql === 'string' ? !!before.dbColumn : !readdsConstraint(sql)) return;
         ctx.report({
           range: step.op.range,
           fixes: [],
@@ -132,7 +135,8 @@ export const addConstraintValidates: Rule = {
           // constraint goes and comes back (review 29: pootle `pootle_app/0019`, `pootle_statistics/0013`).
           const differs = (a: boolean | undefined, b: boolean | undefined): boolean => typeof a === 'boolean' && typeof b === 'boolean' && a !== b;
           const after = args.field;
-          const altered = !!after && (differs(before.null, after.null) || differs(before.dbIndex, after.dbIndex) || differs(before.unique, after.unique));
+          // Another class (a ForeignKey made a OneToOneField: review 61, tandoor `0015`) is another deconstruction: altered too.
+          const altered = !!after && (differs(before.null, after.null) || differs(before.dbIndex, after.dbIndex) || differs(before.unique, after.unique) || (!!after.relation && before.cls !== after.cls));
           const churns = typeof sql === 'string' ? altered : readdsConstraint(sql);
           if (!churns) return;
           readded = before;
