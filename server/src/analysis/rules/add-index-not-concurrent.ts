@@ -101,14 +101,18 @@ export const addIndexNotConcurrent: Rule = {
           const after = fieldIndex(args.field);
           if (after === undefined || after === 'none') return;
           let was: ReturnType<typeof fieldIndex> = 'none';
+          // A unique column made the primary key: Django drops its unique constraint and builds the key's index
+          // (review 61: tandoor `0016` makes a one-to-one key the primary key of a table with rows).
+          let becomesKey = false;
           if (args.kind === 'AlterField') {
             const before = fieldBefore(step, args.name);
             if (!before) return;
             was = fieldIndex(before);
+            becomesKey = args.field.primaryKey === true && before.primaryKey === false;
             // unique → db_index: Django drops the constraint, then builds a plain index (pulpcore 0102's digests).
-            if (was === undefined || was === after || (was === 'unique' && after !== 'index')) return;
+            if (was === undefined || ((was === after || (was === 'unique' && after !== 'index')) && !becomesKey)) return;
           }
-          if (was === 'unique') {
+          if (was === 'unique' && !becomesKey) {
             const why = args.field.relation ? "the ForeignKey's index" : '`db_index=True`';
             // It drops the constraint first (ALTER TABLE … DROP CONSTRAINT, whatever its name), in the same transaction.
             const dropped = ctx.summary.atomic === false ? SHARE : `${SHARE_WORDS}, and the AlterField first drops the unique constraint (ALTER TABLE … DROP CONSTRAINT), whose ACCESS EXCLUSIVE lock it holds until the migration commits: every read and write waits for the whole build`;
