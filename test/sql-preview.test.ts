@@ -105,6 +105,25 @@ describe('SQL preview: shapes Django 3.2 cannot print', () => {
     assert.equal(before.operations[0]?.statements[0]?.lock?.work, 'rewrite');
   });
 
+  it('a RenameModel that keeps its db_table runs no SQL from Django 4.1, and alters the keys pointing at it before (review 62: plane 0085)', async () => {
+    const files = (ops: string) => ({
+      'desk/migrations/__init__.py': '',
+      'desk/migrations/0001_initial.py': migration(
+        '',
+        `        migrations.CreateModel(name='Inbox', fields=[('id', models.AutoField(primary_key=True, serialize=False))], options={'db_table': 'inboxes'}),
+        migrations.CreateModel(name='Issue', fields=[('id', models.AutoField(primary_key=True, serialize=False)), ('inbox', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='desk.inbox'))]),`,
+      ),
+      'desk/migrations/0002_rename.py': migration("('desk', '0001_initial')", ops),
+    });
+    const rename = "        migrations.RenameModel(old_name='Inbox', new_name='Intake'),";
+    const newer = await previewOf(files(rename), 'desk/migrations/0002_rename.py', PG15_DJANGO42);
+    assert.deepEqual(newer.operations[0]?.statements.map((s) => s.sql), []);
+    const older = await previewOf(files(rename), 'desk/migrations/0002_rename.py', DJANGO32);
+    const sql = older.operations[0]?.statements.map((s) => s.sql).join('\n') ?? '';
+    assert.match(sql, /ALTER TABLE "desk_issue" DROP CONSTRAINT/);
+    assert.match(sql, /ALTER TABLE "desk_issue" ADD CONSTRAINT "\w+" FOREIGN KEY \("inbox_id"\) REFERENCES "inboxes"/);
+  });
+
   it('RenameIndex (Django 4.1+) of a named index', async () => {
     const p = await second(
       `        migrations.AddIndex(model_name='order', index=models.Index(fields=['total'], name='order_total')),

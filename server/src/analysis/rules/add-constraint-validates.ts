@@ -204,14 +204,18 @@ function renamedModelKeys(ctx: ProjectRuleContext, step: SchemaStep): void {
   if (tables.length === 0) return;
   const from = step.before ? defaultTable(step.before) : null;
   const keep = from ? `\`db_table = "${from}"\`` : 'its table name as `db_table`';
+  // A db_table of its own already (the preview says Django before 4.1 still alters the keys then: review 62).
+  const kept = !!step.before?.options.dbTable;
   ctx.report({
     range: step.op.range,
     fixes: [],
     message:
       `RenameModel '${args.model}' → '${args.newName}' makes Django alter the foreign key${tables.length > 1 ? 's' : ''} pointing at the model (on ${tables.join(', ')}, and any of another app): ${dropsAndAddsBack(ctx.summary.atomic === false, '')}. ` +
-      (djangoAtLeast(ctx.target, 4, 1)
-        ? `Instead, keep the table: with ${keep} the RenameModel runs no SQL at all (Django 4.1 and later), so no key is dropped or checked.`
-        : `Instead, rename the model in Django's state only (SeparateDatabaseAndState, this RenameModel with ${keep} as its state side and no database operations): no key is dropped or checked.`),
+      (kept
+        ? "Instead, rename the model in Django's state only (SeparateDatabaseAndState, this RenameModel as its state side and no database operations): its table keeps its name, and no key is dropped or checked (from Django 4.1 such a RenameModel runs no SQL at all)."
+        : djangoAtLeast(ctx.target, 4, 1)
+          ? `Instead, keep the table: with ${keep} the RenameModel runs no SQL at all (Django 4.1 and later), so no key is dropped or checked.`
+          : `Instead, rename the model in Django's state only (SeparateDatabaseAndState, this RenameModel with ${keep} as its state side and no database operations): no key is dropped or checked.`),
   });
 }
 

@@ -13,7 +13,7 @@ import { OPERATION_CATALOG } from '../operation-catalog';
 import { AppState, applyMigration, defaultTable, modelEntry, truncateName, type ModelState } from '../project/state';
 import type { MigrationSummary, OperationSummary } from '../project/summary';
 import type { DatabaseNames } from '../project/view';
-import type { TargetDatabase } from '../target-database';
+import { djangoAtLeast, type TargetDatabase } from '../target-database';
 import type { Range } from '../types';
 import { CannotPreview, cannot, relatedType, type RelatedTarget } from './columns';
 import type { DeferredStatement } from './deferred';
@@ -222,7 +222,9 @@ class Previewer {
       case 'AlterModelTable': {
         const m = this.model(before, args.model);
         const next = this.modelAfter(after, args.kind === 'RenameModel' ? args.newName : args.model);
-        if (m && next) {
+        // From Django 4.1 a RenameModel that leaves the table name as it is (an explicit db_table) runs
+        // no SQL at all: not the keys pointing at the model either (review 62: plane `0085`, `0090`).
+        if (m && next && !(args.kind === 'RenameModel' && m.table === next.table && djangoAtLeast(this.input.target, 4, 1))) {
           editor.renameTable(m, next.table);
           if (args.kind === 'RenameModel') this.repointIncoming(editor, before, m, next);
         }
