@@ -38,7 +38,7 @@ export async function lintProject(root: string, options: LintOptions = {}): Prom
     const tree = p.parse(source);
     try {
       const inView = project.summaries.has(file);
-      out.set(file, lintTree(tree, source, { target: targetOf(settings), ...options, name: basename(file, '.py'), ...(inView ? { project: { view: project.view, file } } : {}) }));
+      out.set(file, lintTree(tree, source, { target: targetOf(settings), ...options, name: basename(file, '.py'), ...(inView ? { project: { view: project.view.forFile(file), file } } : {}) }));
     } finally {
       tree.delete();
     }
