@@ -67,11 +67,12 @@ class Migration(migrations.Migration):
     ]
 `;
 
-async function loopFixes(squashed: boolean): Promise<{ titles: string[]; message: string }> {
+/** `chainGone`: 0001 deleted, as a project does once every database has the squash: the chain cannot run as written. */
+async function loopFixes(squashed: boolean, chainGone = false): Promise<{ titles: string[]; message: string }> {
   const root = temps.make();
   writeFileIn(join(root, 'shop/__init__.py'), '');
   writeFileIn(join(root, 'shop/migrations/__init__.py'), '');
-  writeFileIn(join(root, 'shop/migrations/0001_initial.py'), INITIAL);
+  if (!chainGone) writeFileIn(join(root, 'shop/migrations/0001_initial.py'), INITIAL);
   writeFileIn(join(root, 'shop/migrations/0002_swap.py'), SWAP);
   if (squashed) writeFileIn(join(root, 'shop/migrations/0001_squashed_0002_swap.py'), SQUASH);
   const file = join(root, 'shop/migrations/0002_swap.py');
@@ -87,8 +88,15 @@ describe('multi-table children as the RunPython sees them', () => {
     assert.match(message, /NewDistribution is a child of multi-table inheritance, which bulk_create cannot insert/);
   });
 
-  it('in a migration a squash replaced without the model, it may be one', async () => {
+  it('in a migration a squash replaced, the chain Django keeps for it says so too', async () => {
+    // 0002 runs where 0001 is applied and the squash is not: its own chain's states answer (ProjectView.forFile).
     const { titles, message } = await loopFixes(true);
+    assert.ok(!titles.some((t) => t.startsWith('Batch this loop')), titles.join('\n'));
+    assert.match(message, /NewDistribution is a child of multi-table inheritance, which bulk_create cannot insert/);
+  });
+
+  it('in a migration a squash replaced without the model, its chain gone, it may be one', async () => {
+    const { titles, message } = await loopFixes(true, true);
     assert.ok(!titles.some((t) => t.startsWith('Batch this loop')), titles.join('\n'));
     assert.match(message, /NewDistribution may be a child of multi-table inheritance \(what its migrations make of it is not known here[^)]*a squash replaced this one without it\)/);
   });
