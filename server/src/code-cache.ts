@@ -78,10 +78,11 @@ function pruneStale(folder: string, bundle: string, keep: string): void {
 
 type ModuleBody = (exports: unknown, require: NodeJS.Require, module: { exports: unknown }, filename: string, dirname: string) => void;
 
-/** One-shot hashing where Node has it (20.12+): no Hash object. */
+/** One-shot hashing where Node has it (20.12+): no Hash object per call. */
 const oneShot = (crypto as { hash?: (algorithm: string, data: string | Uint8Array, encoding: 'base64' | 'hex') => string }).hash;
 
-function sha1(data: string | Uint8Array, encoding: 'base64' | 'hex'): string {
+/** SHA-1 of `data` (one call where Node has it). The check cache's content hashes are this too (run-cache.ts). */
+export function sha1(data: string | Uint8Array, encoding: 'base64' | 'hex'): string {
   return oneShot ? oneShot('sha1', data, encoding) : createHash('sha1').update(data).digest(encoding);
 }
 

@@ -11,12 +11,11 @@
  * run that loses the race only costs the next run its speed). A pack that cannot be read is
  * ignored; a folder that cannot be written is run without.
  */
-import * as crypto from 'node:crypto';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import { bundleDigest } from '../code-cache';
+import { bundleDigest, sha1 } from '../code-cache';
 import { readFileBytes } from '../workspace/read-source';
 import type { FileResult, LintConfig, LintTask, ResultStatus } from './types';
 import type { ProjectOutcome } from './project-run';
@@ -128,11 +127,8 @@ export function statOrNull(file: string): Stats | null {
   }
 }
 
-/** One-shot hashing where Node has it (20.12+): no Hash object per file. */
-const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'base64') => string }).hash;
-
 export function contentHash(data: Uint8Array): string {
-  return oneShot ? oneShot('sha1', data, 'base64') : createHash('sha1').update(data).digest('base64');
+  return sha1(data, 'base64');
 }
 
 /** The hash of a file whose result also depends on other files: its own bytes' hash and theirs, in order. */

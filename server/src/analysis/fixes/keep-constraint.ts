@@ -17,7 +17,12 @@ const CONSTRAINT_CHURN = /\bDROP CONSTRAINT\b|\bADD CONSTRAINT\b[\s\S]*\bFOREIGN
 
 /** Whether Django's statements for an operation drop a foreign key's constraint and add it back, validated at once. */
 export function readdsConstraint(sql: readonly string[]): boolean {
-  return sql.some((q) => /\bDROP CONSTRAINT\b/i.test(q)) && sql.some((q) => /\bADD CONSTRAINT\b[\s\S]*\bFOREIGN KEY\b/i.test(q) && !/\bNOT VALID\b/i.test(q));
+  return sql.some((q) => /\bDROP CONSTRAINT\b/i.test(q)) && sql.some(addsValidatedForeignKey);
+}
+
+/** Whether a statement adds a foreign key constraint PostgreSQL validates at once (not NOT VALID). */
+export function addsValidatedForeignKey(sql: string): boolean {
+  return /\bADD CONSTRAINT\b[\s\S]*\bFOREIGN KEY\b/i.test(sql) && !/\bNOT VALID\b/i.test(sql);
 }
 
 /** Whether two relations point at the same model and column (a model named in another case is the same). */

@@ -199,6 +199,20 @@ export class MigrationGraph {
     for (const parent of squash.parents) parent.children = parent.children.filter((c) => c !== squash);
   }
 
+  /**
+   * The migrations of a chain (`keys`) that every other one of it runs after: what all their
+   * forwards plans hold. A database that applied any migration of the chain applied these.
+   */
+  chainHeads(keys: readonly MigrationKey[]): Set<GraphNode> {
+    const members = keys.flatMap((k) => this.nodes.get(keyId(k)) ?? []);
+    const heads = new Set(members);
+    for (const m of members) {
+      const before = new Set(this.forwardsPlan(m));
+      for (const h of heads) if (!before.has(h)) heads.delete(h);
+    }
+    return heads;
+  }
+
   /** Nodes with no parent in their own app, sorted (Django's root_nodes). */
   roots(app: string): GraphNode[] {
     return sortNodes([...this.nodes.values()].filter((n) => n.key.app === app && ![...n.parents].some((p) => p.key.app === app)));

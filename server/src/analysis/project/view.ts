@@ -176,24 +176,24 @@ export class ProjectView {
     if (this.node(file)) return this;
     const key = this.keyOf(file);
     const squash = key ? this.graph.replacedBy.get(keyId(key)) : undefined;
-    if (!squash) return this;
+    const chain = squash?.migration?.summary.replaces;
+    if (!squash || !chain) return this;
     let view = this.chainViews.get(squash.id);
     if (view === undefined) {
-      const chain = squash.migration?.summary.replaces;
       const files = new Set(this.input.migrations.map((m) => `${m.app}.${m.summary.name}`));
-      const whole = !!chain?.complete && chain.keys.every((k) => files.has(keyId(k)));
+      const whole = chain.complete && chain.keys.every((k) => files.has(keyId(k)));
       view = whole ? new ProjectView({ ...this.input, keptChains: new Set([...(this.input.keptChains ?? []), squash.id]) }) : null;
       this.chainViews.set(squash.id, view);
     }
     // The chain's first migrations (an ancestor of every other one) never run: a database that applied
     // any of the chain applied them (and one that applied none runs the squash). Review 61: django CMS
     // `0035`, the first of the two `0035_…_squashed_0036` replaces, is no drop a database ever runs.
-    if (!view || view.runsFirstInChain(file, squash.id, squash.migration?.summary.replaces?.keys ?? [])) return this;
+    if (!view || view.runsFirstInChain(file, squash.id, chain.keys)) return this;
     // A squash of squashes: the chain's own squash is kept out in turn.
     return view.forFile(file);
   }
 
-  /** Per chain (its squash's id): its migrations that are ancestors of every other one (see runsFirstInChain). */
+  /** Per chain (its squash's id): its migrations that are ancestors of every other one (MigrationGraph.chainHeads). */
   private readonly chainHeads = new Map<string, Set<GraphNode>>();
 
   /** Whether `file`'s migration is an ancestor of every other migration of the chain `squash` replaced, in this view's graph. */
@@ -201,25 +201,7 @@ export class ProjectView {
     const self = this.node(file);
     if (!self) return false;
     let heads = this.chainHeads.get(squash);
-    if (!heads) {
-      // What every migration of the chain has run before it (itself included), intersected.
-      const members = chain.flatMap((k) => this.graph.nodes.get(keyId(k)) ?? []);
-      heads = new Set(members);
-      for (const m of members) {
-        const before = new Set<GraphNode>([m]);
-        const stack = [m];
-        while (stack.length > 0) {
-          for (const p of (stack.pop() as GraphNode).parents) {
-            if (!before.has(p)) {
-              before.add(p);
-              stack.push(p);
-            }
-          }
-        }
-        for (const h of heads) if (!before.has(h)) heads.delete(h);
-      }
-      this.chainHeads.set(squash, heads);
-    }
+    if (!heads) this.chainHeads.set(squash, (heads = this.graph.chainHeads(chain)));
     return heads.has(self);
   }
 

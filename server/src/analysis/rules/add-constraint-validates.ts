@@ -11,7 +11,7 @@
  */
 import type { FieldSpec } from '../fields';
 import { constraintFixes, constraintFixNote } from '../fixes/constraint-fixes';
-import { keepConstraintFixes, readdsConstraint, sameTarget } from '../fixes/keep-constraint';
+import { addsValidatedForeignKey, keepConstraintFixes, readdsConstraint, sameTarget } from '../fixes/keep-constraint';
 import { sqlKindsOf } from '../fixes/operation-text';
 import { defaultTable } from '../project/state';
 import { djangoAtLeast } from '../target-database';
@@ -192,7 +192,7 @@ export const addConstraintValidates: Rule = {
 function renamedModelKeys(ctx: ProjectRuleContext, step: SchemaStep): void {
   const { args } = step;
   if (args.kind !== 'RenameModel' || step.op.container !== null) return;
-  const sql = sqlKindsOf(ctx, ctx.summary.operations.indexOf(step.op));
+  const sql = sqlKindsOf(ctx, step.index);
   if (typeof sql === 'string' || !readdsConstraint(sql)) return;
   // Not the keys of a table an earlier CreateModel of this migration made: it has no row to check.
   const app = ctx.view && ctx.file ? ctx.view.keyOf(ctx.file)?.app : undefined;
@@ -200,7 +200,7 @@ function renamedModelKeys(ctx: ProjectRuleContext, step: SchemaStep): void {
   const created = new Set(
     ctx.summary.operations.slice(0, step.index).flatMap((op) => (op.args?.kind === 'CreateModel' && op.args.model ? [`"${(op.args.options.dbTable ?? `${app}_${op.args.model}`).toLowerCase()}"`] : [])),
   );
-  const tables = [...new Set(sql.flatMap((q) => (/\bADD CONSTRAINT\b[\s\S]*\bFOREIGN KEY\b/i.test(q) && !/\bNOT VALID\b/i.test(q) ? (/^\s*ALTER TABLE\s+("(?:[^"]|"")*"|\S+)/i.exec(q)?.[1] ?? []) : [])))].filter((t) => !created.has(t.toLowerCase()));
+  const tables = [...new Set(sql.flatMap((q) => (addsValidatedForeignKey(q) ? (/^\s*ALTER TABLE\s+("(?:[^"]|"")*"|\S+)/i.exec(q)?.[1] ?? []) : [])))].filter((t) => !created.has(t.toLowerCase()));
   if (tables.length === 0) return;
   const from = step.before ? defaultTable(step.before) : null;
   const keep = from ? `\`db_table = "${from}"\`` : 'its table name as `db_table`';
@@ -237,7 +237,7 @@ function positiveCheck(ctx: ProjectRuleContext, step: SchemaStep): boolean {
     const before = fieldBefore(step, args.name);
     if (!before || CHECKED_CLASS.test(internalType(before))) return false;
   }
-  const sql = sqlKindsOf(ctx, ctx.summary.operations.indexOf(step.op));
+  const sql = sqlKindsOf(ctx, step.index);
   // Where the preview cannot say (a `db_default`, a key elsewhere in the migration it does not model), the
   // class does: Django writes this CHECK for every such column on PostgreSQL (review 62: saleor `account/0090`).
   const check = typeof sql === 'string' ? null : sql.map((q) => /\bCHECK\s*\((.*)\)/i.exec(q)).find((m) => m && !/\bNOT VALID\b/i.test(m.input));
