@@ -44,9 +44,24 @@ describe('check: RunPython code imported from another module', () => {
     const loops = jsonFindings(run).filter((f) => f.rule === 'unbatched-save-loop');
     assert.deepEqual(loops.map((f) => `${f.path.replace(/\\/g, '/')}:${f.line}:${f.column}`), ['shop/migrations/0002_close_stale.py:10:50', 'shop/migrations/0005_touch.py:9:40'], run.stderr);
     assert.match(loops[0]?.message ?? '', /^reopen\(\) in _orders\.py, which RunPython runs when this migration is reversed — at line 16 there: `for order in Order\.objects\.filter\(closed=True\)` writes one row per iteration \(order\.save\(\)\): one UPDATE per row, all inside the migration's transaction\./);
-    // Its rewrite would need the project view (the model is named): none is made in the module.
-    assert.match(loops[0]?.message ?? '', /\(No fix is offered here: the code is in _orders\.py\.\)$/);
+    // Its rewrite needs the project view (a bare save() stamps what the model's fields say): the module is read again with the view of the migration that runs it.
+    assert.match(loops[0]?.message ?? '', /\(The fix edits _orders\.py, which other migrations may run too\.\)$/);
     assert.match(loops[1]?.message ?? '', /\(The fix edits _orders\.py, which other migrations may run too\.\)$/);
+  });
+
+  it("judges the module's rewrite by the model as the migration that runs it sees it (its auto_now field)", () => {
+    for (const [stamped, written] of [
+      [false, /^\+ {8}Order\.objects\.filter\(pk__in=pks\[start : start \+ 1000\]\)\.update\(closed=False\)$/m],
+      [true, /^\+ {12}Order\.objects\.bulk_update\(batch, \["closed", "updated"\]\)$/m],
+    ] as const) {
+      const root = writeImportedCodeProject(temps.make('mg-imported-code-'), HISTORICAL_ORDERS, { stamped });
+      for (const jobs of ['1', '2']) {
+        const diff = runCli(['check', '.', '--no-cache', '--unsafe-fixes', '--diff', '--jobs', jobs, '--select', 'unbatched-save-loop'], root);
+        const reopen = diff.stdout.slice(diff.stdout.indexOf('def reopen'), diff.stdout.indexOf('def archive'));
+        assert.match(reopen, written, `stamped: ${stamped}, --jobs ${jobs}\n${diff.stdout}\n${diff.stderr}`);
+        assert.equal(/pre_save\(order, False\)/.test(reopen), stamped, reopen);
+      }
+    }
   });
 
   it('writes the fix into the module with --unsafe-fixes (never with --fix), once, and the finding goes', () => {
@@ -65,7 +80,8 @@ describe('check: RunPython code imported from another module', () => {
     assert.notEqual(after, before);
     execFileSync('python3', ['-c', 'import ast, sys; ast.parse(open(sys.argv[1]).read())', module]);
     const again = runCli(['check', '.', '--no-cache', '--format', 'json'], root);
-    assert.deepEqual(jsonFindings(again).filter((f) => f.rule === 'unbatched-save-loop').map((f) => f.path.replace(/\\/g, '/')), ['shop/migrations/0002_close_stale.py'], again.stdout);
+    // Both loops of the module rewritten (reopen()'s with the view of 0002, which runs it): no save loop is left.
+    assert.deepEqual(jsonFindings(again).filter((f) => f.rule === 'unbatched-save-loop').map((f) => f.path.replace(/\\/g, '/')), [], again.stdout);
   });
 
   it('says nothing when every function uses the historical models', () => {

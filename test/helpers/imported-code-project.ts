@@ -91,8 +91,11 @@ def stamp(apps, schema_editor, when):
     User.objects.filter(is_staff=True).update(last_login=when)
 `;
 
-/** Writes the project into `root`, with `ordersModule` as shop/migrations/_orders.py; returns `root`. */
-export function writeImportedCodeProject(root: string, ordersModule: string): string {
+/**
+ * Writes the project into `root`, with `ordersModule` as shop/migrations/_orders.py; returns `root`.
+ * With `stamped`, Order also has `updated`, an auto_now field every save() stamps.
+ */
+export function writeImportedCodeProject(root: string, ordersModule: string, options: { stamped?: boolean } = {}): string {
   writeFileIn(join(root, 'shop', '__init__.py'), '');
   writeFileIn(
     join(root, 'shop', 'models.py'),
@@ -122,7 +125,7 @@ class Migration(migrations.Migration):
                 ("id", models.AutoField(primary_key=True)),
                 ("total", models.IntegerField(default=0)),
                 ("paid", models.IntegerField(default=0)),
-                ("closed", models.BooleanField(default=False)),
+                ("closed", models.BooleanField(default=False)),${options.stamped ? '\n                ("updated", models.DateTimeField(auto_now=True)),' : ''}
             ],
         ),
     ]

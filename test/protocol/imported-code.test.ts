@@ -103,4 +103,27 @@ describe('language server: RunPython code imported from another module', () => {
       await client.stop();
     }
   });
+
+  it("offers the rewrite of a module's loop whose fix needs the project view, judged by the model as the migration sees it", async () => {
+    const root = writeImportedCodeProject(mkdtempSync(join(tmpdir(), 'mg-imported-code-lsp-')), HISTORICAL_ORDERS, { stamped: true });
+    temps.push(root);
+    const client = await TestClient.start({ workspaceFolders: [root], settings: () => ({}), documentChanges: true });
+    try {
+      const file = join(root, 'shop/migrations/0002_close_stale.py');
+      const uri = pathToFileURL(file).href;
+      await client.waitFor(() => client.logs.some((l) => /checked \d+ migrations/.test(l)), 'the workspace scan');
+      const found = (await client.open(uri, readFileSync(file, 'utf8'))).filter((d) => d.code === 'unbatched-save-loop');
+      assert.equal(found.length, 1);
+      assert.match(String(found[0]?.message ?? ''), /^reopen\(\) in _orders\.py[^]*\(The fix edits _orders\.py, which other migrations may run too\.\)$/);
+      const actions = (await client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: found[0]?.range, context: { diagnostics: found } })) as CodeAction[];
+      const action = actions.find((a) => a.title.endsWith('(in _orders.py)'));
+      assert.ok(action, JSON.stringify(actions.map((a) => a.title)));
+      const texts = ((action.edit?.documentChanges ?? []) as TextDocumentEdit[]).flatMap((c) => c.edits.map((e) => ('newText' in e ? e.newText : '')));
+      // Order's `updated` is auto_now in 0001, which 0002 sees: stamped and written as save() did.
+      assert.ok(texts.some((t) => t.includes('order._meta.get_field("updated").pre_save(order, False)')), JSON.stringify(texts));
+      assert.ok(texts.some((t) => t.includes('bulk_update(batch, ["closed", "updated"])')), JSON.stringify(texts));
+    } finally {
+      await client.stop();
+    }
+  });
 });

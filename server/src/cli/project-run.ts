@@ -283,7 +283,12 @@ export async function lintProject(plan: ProjectPlan, tasks: readonly LintTask[],
   const { results, hashes, view, baseFiles, classes } = configs.some((c) => c.fix !== 'none')
     ? await lintForFixes(plan, tasks, configs, jobs, authUserModel, early)
     : await withViewAnswers(plan, tasks, configs, authUserModel, await lintAllTasks(tasks.map((t) => ({ ...t, viewFollows: true })), configs, jobs, cache, known, early));
-  const outcome = finishProject(plan, tasks, results, configs, authUserModel, view, classes?.readers);
+  let outcome: ProjectOutcome;
+  try {
+    outcome = finishProject(plan, tasks, results, configs, authUserModel, view, classes?.readers);
+  } finally {
+    classes?.dispose();
+  }
   const statuses = results.map(statusOf);
   if (cache) {
     const key = keyOf(hashes);
@@ -336,6 +341,8 @@ interface SourceAnswers {
   readers: Pick<SourceReaders, 'operationClass' | 'importedCode'>;
   /** The modules read for them: what the project step depends on too. */
   files: string[];
+  /** Lets go of the parser kept for readings with the project view; the readers read nothing new after it. */
+  dispose(): void;
 }
 
 /**
@@ -359,6 +366,7 @@ async function operationClasses(tasks: readonly LintTask[], results: readonly Fi
   });
   if (asked.size === 0 && code.size === 0) return null;
   const parser = await PythonParser.create(bundledGrammarPaths());
+  let kept = false;
   try {
     const reader = new BaseClassReader(parser);
     const classes = new Map([...asked].map(([key, q]) => [key, reader.operationClass(q.qualified, q.file)] as const));
@@ -366,15 +374,26 @@ async function operationClasses(tasks: readonly LintTask[], results: readonly Fi
     reader.readAll([...code.values()].map((q) => ({ qualified: q.qualified, fromFile: q.file, atomic: q.atomic })));
     const functions = new Map([...code].map(([key, q]) => [key, reader.importedCode(q.qualified, q.file, q.atomic)] as const));
     const unread = { kind: 'unknown' as const, why: 'its module was not read' };
+    // Where a rule wanted the project view for the code's fixes, the view of each migration that runs
+    // it reads it again, later (BaseClassReader.findingsInView): the parser is kept until dispose().
+    kept = reader.viewWanted();
     return {
       readers: {
         operationClass: (qualified, file) => classes.get(`${file}\0${qualified}`) ?? unread,
-        importedCode: (qualified, file, atomic) => functions.get(`${file}\0${qualified}\0${atomic}`) ?? unread,
+        importedCode: (qualified, file, atomic, view) => {
+          const key = `${file}\0${qualified}\0${atomic}`;
+          return kept && functions.has(key) ? reader.importedCode(qualified, file, atomic, view) : (functions.get(key) ?? unread);
+        },
       },
+      // The files read so far, and those the readings with a view read again (the same modules).
       files: reader.files,
+      dispose: () => {
+        if (kept) parser.dispose();
+        kept = false;
+      },
     };
   } finally {
-    parser.dispose();
+    if (!kept) parser.dispose();
   }
 }
 

@@ -15,8 +15,14 @@ import { asRunPythonModule, functionModelUses, importedBindings, loopOverRows, s
 import { analyzeFile, type RawFinding } from '../analysis/engine';
 import { onlyRules } from '../analysis/rules';
 import type { Fix, TextEdit } from '../analysis/types';
+import type { ProjectView } from '../analysis/project/view';
+import type { Node } from '../analysis/syntax';
 
-type FunctionRead = Exclude<FunctionReading, { kind: 'read' }> | (Extract<FunctionReading, { kind: 'read' }> & { findings: ImportedCodeFinding[] });
+/**
+ * A function as read without the project view: `viewWanted` when a rule withheld fixes (or more) for
+ * want of the view's answers about the models the code writes; a reading with the view gives them.
+ */
+type FunctionRead = Exclude<FunctionReading, { kind: 'read' }> | (Extract<FunctionReading, { kind: 'read' }> & { findings: ImportedCodeFinding[]; viewWanted: boolean });
 
 /** How many re-exports (`from .rbac import create_roles` in a package's __init__.py) are followed. */
 const MAX_REEXPORTS = 4;
@@ -41,6 +47,21 @@ function moduleFixes(fixes: readonly Fix[], lines: number): Array<{ title: strin
   return fixes
     .filter((f) => !f.creates?.length && f.edits.length > 0 && f.edits.every((e) => e.range.end.line < lines))
     .map((f) => ({ title: f.title, edits: f.edits, isPreferred: f.isPreferred }));
+}
+
+/**
+ * The findings of the rules about RunPython code in the module's own lines (not the migration appended
+ * to it) that belong to a function whose rows are `spans` (a finding belongs to every function that
+ * reaches the code it is in: a helper two of them call); a save loop only where it walks rows (loopOverRows).
+ */
+function ownFindings(found: readonly RawFinding[], root: Node, lines: number, spans: ReadonlyArray<[number, number]>): RawFinding[] {
+  return found.filter(
+    (f) =>
+      RUNPYTHON_CODE_RULES.has(f.rule) &&
+      f.range.start.line < lines &&
+      (f.rule !== 'unbatched-save-loop' || loopOverRows(root, f.range)) &&
+      spans.some(([a, b]) => f.range.start.line >= a && f.range.start.line <= b),
+  );
 }
 
 /** A file's size and modification time; null when there is no such file. */
@@ -78,10 +99,17 @@ export class BaseClassReader {
   private readonly exports = new Map<string, { size: number; mtimeMs: number; imports: Map<string, string | null> | null }>();
   /** Functions read from modules (by file, name, size and modification time). */
   private readonly functions = new Map<string, { size: number; mtimeMs: number; reading: FunctionRead }>();
+  /** Findings of functions read again with a migration's project view, per view (a new view asks again). */
+  private readonly inView = new WeakMap<ProjectView, Map<string, ImportedCodeFinding[] | null>>();
 
   /** Every file read so far (what an answer depends on: a cache keeps their hashes). */
   get files(): string[] {
     return [...new Set([...this.parsed.keys(), ...this.exports.keys(), ...[...this.functions.keys()].map((k) => k.slice(0, k.indexOf('\0')))])];
+  }
+
+  /** Whether some function read so far had fixes withheld for want of the project view (see findingsInView). */
+  viewWanted(): boolean {
+    return [...this.functions.values()].some((f) => f.reading.kind === 'read' && f.reading.viewWanted);
   }
 
   /** What the class `qualified` does to writes, as the migration `fromFile` would import it. */
@@ -106,14 +134,49 @@ export class BaseClassReader {
    * about RunPython code find in it. Unknown, with why, when it is not in the project or cannot be
    * read.
    */
-  importedCode(qualified: string, fromFile: string, atomic = true): ImportedCodeReading {
+  importedCode(qualified: string, fromFile: string, atomic = true, view?: ProjectView): ImportedCodeReading {
     const target = this.resolveFunction(qualified, fromFile);
     if ('why' in target) return { kind: 'unknown', why: target.why };
     const reading = this.functionsIn(target.file, [target.name], atomic).get(target.name);
     if (!reading) return { kind: 'unknown', why: `${target.file} cannot be read` };
     if (reading.kind === 'missing') return { kind: 'unknown', why: reading.why };
     if (reading.kind !== 'read') return { kind: 'unknown', why: `${qualified} cannot be followed` };
-    return { kind: 'read', file: target.file, function: target.name, uses: reading.uses, findings: reading.findings };
+    const findings = view && reading.viewWanted ? (this.findingsInView(target.file, target.name, reading.spans, atomic, fromFile, view) ?? reading.findings) : reading.findings;
+    return { kind: 'read', file: target.file, function: target.name, uses: reading.uses, findings };
+  }
+
+  /**
+   * What the rules about RunPython code find in the function `name` of `file` read with the project
+   * view of the migration `fromFile` that runs it — the models as they are during that migration, the
+   * fields their save() stamps, their base classes — and so with the fixes a reading without it
+   * withholds (review of the 35th session: 13 of awx's save loops in `_rbac.py`, `_multi_cred.py`, …
+   * had none). Null when the module cannot be read again.
+   */
+  private findingsInView(file: string, name: string, spans: ReadonlyArray<[number, number]>, atomic: boolean, fromFile: string, view: ProjectView): ImportedCodeFinding[] | null {
+    const stat = statOf(file);
+    if (!stat) return null;
+    let known = this.inView.get(view);
+    if (!known) this.inView.set(view, (known = new Map()));
+    const key = `${file}\0${name}\0${atomic}\0${fromFile}\0${stat.size}\0${stat.mtimeMs}`;
+    if (known.has(key)) return known.get(key) ?? null;
+    let found: ImportedCodeFinding[] | null = null;
+    try {
+      const source = readFileSync(file, 'utf8');
+      const lines = source.split('\n').length;
+      const tree = this.parser.parse(asRunPythonModule(source, [name], atomic));
+      try {
+        const root = tree.rootNode;
+        const { analysis } = analyzeFile(tree, root.text, { rules: onlyRules({}, RUNPYTHON_CODE_RULES), commitInBatches: false, name: 'imported', project: { view, file: fromFile } });
+        found = ownFindings(analysis.findings, root, lines, spans).map((f) => ({ rule: f.rule, message: f.message, range: f.range, fixes: moduleFixes(f.fixes, lines) }));
+      } finally {
+        tree.delete();
+      }
+    } catch {
+      // Whatever the module holds, the run goes on with the reading made without the view.
+      found = null;
+    }
+    known.set(key, found);
+    return found;
   }
 
   /**
@@ -261,20 +324,20 @@ export class BaseClassReader {
       // A rule that wanted the project view to judge its fixes (a mixin's save(), a child of multi-table
       // inheritance, fields stamped on save) had none here: no fix of that reading is offered.
       const fixable = !analysis?.viewRules?.length;
-      const code = found.filter((f) => RUNPYTHON_CODE_RULES.has(f.rule) && f.range.start.line < lines && (f.rule !== 'unbatched-save-loop' || loopOverRows(root, f.range)));
       for (const [name, r] of readings) {
         if (r.kind !== 'read') {
           store(name, r);
           continue;
         }
-        // A finding belongs to every function that reaches the code it is in (a helper two of them call).
-        const mine = code.filter((f) => r.spans.some(([a, b]) => f.range.start.line >= a && f.range.start.line <= b));
+        const mine = ownFindings(found, root, lines, r.spans);
         // Another function of the lot wanted the view: this one's fixes are judged on a reading of its own.
         const own = !fixable && mine.length > 0 ? this.ownReading(source, name, atomic) : null;
         const fixesOf = (f: (typeof mine)[number]): Fix[] => (fixable ? f.fixes : (own?.find((o) => o.rule === f.rule && o.range.start.line === f.range.start.line && o.range.start.character === f.range.start.character)?.fixes ?? []));
         // A bare save() stamps fields only the view knows of: no rewrite of such a loop is made here.
         const fixesFor = (f: (typeof mine)[number]): Fix[] => (f.rule === 'unbatched-save-loop' && savesWholeRows(root, f.range) ? [] : fixesOf(f));
-        store(name, { ...r, findings: mine.map((f) => ({ rule: f.rule, message: f.message, range: f.range, fixes: moduleFixes(fixesFor(f), lines) })) });
+        // Withheld for want of the view: a reading with a migration's view gives them (findingsInView).
+        const viewWanted = mine.length > 0 && (!fixable || mine.some((f) => f.rule === 'unbatched-save-loop' && savesWholeRows(root, f.range)));
+        store(name, { ...r, findings: mine.map((f) => ({ rule: f.rule, message: f.message, range: f.range, fixes: moduleFixes(fixesFor(f), lines) })), viewWanted });
       }
     } finally {
       tree.delete();

@@ -136,7 +136,7 @@ export async function loadProject(root: string, parser: PythonParser, settings: 
     names: POSTGRES_NAMES,
     baseWrites: (base, file) => bases.writes(base, file),
     operationClass: (qualified, file) => bases.operationClass(qualified, file),
-    importedCode: (qualified, file, atomic) => bases.importedCode(qualified, file, atomic),
+    importedCode: (qualified, file, atomic, view) => bases.importedCode(qualified, file, atomic, view),
   });
   return { view, layout, files: candidates.files, summaries };
 }

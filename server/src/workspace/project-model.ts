@@ -204,7 +204,7 @@ export class ProjectModel {
         names: POSTGRES_NAMES,
         baseWrites: (base, file) => this.bases.writes(base, file),
         operationClass: (qualified, file) => this.bases.operationClass(qualified, file),
-        importedCode: (qualified, file, atomic) => this.bases.importedCode(qualified, file, atomic),
+        importedCode: (qualified, file, atomic, view) => this.bases.importedCode(qualified, file, atomic, view),
       });
       // The functions migrations take from other modules, each module read once for all of them (the
       // rules then ask one by one); a module read before is only stat'ed.

@@ -46,9 +46,10 @@ export interface ProjectViewInput {
   /**
    * What a function of the project RunPython is handed from another module
    * (`awx.main.migrations._rbac.create_roles`) does with models, read from the project's source as
-   * `fromFile` would import it. Without it such code is not read.
+   * `fromFile` would import it. Without it such code is not read. `view` is the project as that
+   * migration sees it, for what the rules would ask of it about the models the code writes.
    */
-  importedCode?: (qualified: string, fromFile: string, atomic: boolean) => ImportedCodeReading;
+  importedCode?: (qualified: string, fromFile: string, atomic: boolean, view: ProjectView) => ImportedCodeReading;
   /** Squashed migrations (ids) whose chains this view keeps instead (see forFile). */
   keptChains?: ReadonlySet<string>;
 }
@@ -528,7 +529,7 @@ export class ProjectView {
   importedCode(qualified: string, file: string): ImportedCodeReading {
     // Read as RunPython code of this migration: inside its transaction unless it says `atomic = False`.
     const atomic = this.byFile.get(file)?.summary.atomic !== false;
-    return this.input.importedCode?.(qualified, file, atomic) ?? { kind: 'unknown', why: 'its code was not read' };
+    return this.input.importedCode?.(qualified, file, atomic, this) ?? { kind: 'unknown', why: 'its code was not read' };
   }
 
   /**
