@@ -173,4 +173,85 @@ class Migration(migrations.Migration):
     const diff = runCli(['check', '--no-cache', '--select', 'unbatched-save-loop', '--unsafe-fixes', '--diff', '.'], root);
     assert.doesNotMatch(diff.stdout, /bulk_update/, diff.stdout);
   });
+
+  it("gets no bulk rewrite of a loop that creates, saves or deletes rows of a model with django-positions' PositionField, whose receivers renumber the other rows (review 63: dissemin `osf/0003`)", () => {
+    const root = temps.make();
+    writeFileIn(join(root, 'deposit/__init__.py'), '');
+    writeFileIn(join(root, 'deposit/migrations/__init__.py'), '');
+    writeFileIn(join(root, 'deposit/migrations/0001_initial.py'), `import positions.fields
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [
+        migrations.CreateModel(
+            name="Repository",
+            fields=[("id", models.AutoField(primary_key=True)), ("name", models.CharField(max_length=50))],
+        ),
+        migrations.CreateModel(
+            name="Choice",
+            fields=[
+                ("id", models.AutoField(primary_key=True)),
+                ("label", models.CharField(max_length=50)),
+                ("repository", models.ForeignKey(on_delete=models.CASCADE, to="deposit.repository")),
+                ("position", positions.fields.PositionField(default=-1)),
+            ],
+        ),
+    ]
+`);
+    writeFileIn(join(root, 'deposit/migrations/0002_loops.py'), `from django.db import migrations
+
+
+def add_choices(apps, schema_editor):
+    Repository = apps.get_model("deposit", "Repository")
+    Choice = apps.get_model("deposit", "Choice")
+    for repo in Repository.objects.all():
+        Choice.objects.create(repository=repo, label="cc-by")
+
+
+def relabel(apps, schema_editor):
+    Choice = apps.get_model("deposit", "Choice")
+    for choice in Choice.objects.all():
+        choice.label = choice.label.upper()
+        choice.save()
+
+
+def drop_unnamed(apps, schema_editor):
+    Choice = apps.get_model("deposit", "Choice")
+    for choice in Choice.objects.filter(label=""):
+        choice.delete()
+
+
+def rename_repositories(apps, schema_editor):
+    Repository = apps.get_model("deposit", "Repository")
+    for repo in Repository.objects.all():
+        repo.name = repo.name.strip()
+        repo.save()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("deposit", "0001_initial")]
+    operations = [
+        migrations.RunPython(add_choices, migrations.RunPython.noop),
+        migrations.RunPython(relabel, migrations.RunPython.noop),
+        migrations.RunPython(drop_unnamed, migrations.RunPython.noop),
+        migrations.RunPython(rename_repositories, migrations.RunPython.noop),
+    ]
+`);
+    for (const jobs of ['1', '2']) {
+      const run = runCli(['check', '--no-cache', '--select', 'unbatched-save-loop', '--format', 'json', '--jobs', jobs, '.'], root);
+      const found = jsonFindings(run).filter((f) => f.rule === 'unbatched-save-loop').sort((a, b) => a.line - b.line);
+      assert.equal(found.length, 4, run.stdout + run.stderr);
+      const [created, saved, deleted, other] = found;
+      for (const f of [created, saved, deleted]) {
+        assert.match(f?.message ?? '', /No rewrite is offered: Choice's field position is a PositionField \(positions\.fields\.PositionField\), which numbers each row from the rows saved before it and shifts the others/, `--jobs ${jobs}: ${f?.message}`);
+      }
+      // A model without such a field keeps its rewrite.
+      assert.doesNotMatch(other?.message ?? '', /No rewrite is offered/);
+    }
+    const diff = runCli(['check', '--no-cache', '--select', 'unbatched-save-loop', '--unsafe-fixes', '--diff', '.'], root);
+    assert.match(diff.stdout, /Repository\.objects\.bulk_update\(batch, \["name"\]\)|update\(name=/, diff.stdout + diff.stderr);
+    assert.doesNotMatch(diff.stdout, /Choice\.objects\.bulk_(create|update)|Choice\.objects\.filter\(pk__in/, diff.stdout);
+  });
 });

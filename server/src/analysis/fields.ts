@@ -307,6 +307,18 @@ export const REMADE_ON_SAVE: ReadonlyMap<string, string> = new Map([
 ]);
 
 /**
+ * Field classes of other packages whose save() and delete() act on the model's other rows, through
+ * the receivers their contribute_to_class() connects to the model (the historical model too): django-positions'
+ * PositionField numbers a new row from the rows of its collection saved before it and shifts the
+ * others (review 63: dissemin `osf/0003` creates LicenseChoosers in a loop; bulk_create() gave every
+ * one position 0). Neither bulk writes nor a queryset update or delete do that row by row. By
+ * qualified name, to what the field does and on which writes.
+ */
+export const ACTS_ON_OTHER_ROWS: ReadonlyMap<string, { what: string; save: boolean; delete: boolean }> = new Map(
+  ['positions.fields.PositionField', 'positions.PositionField'].map((path) => [path, { what: 'numbers each row from the rows saved before it and shifts the others (the post_save and post_delete receivers it connects)', save: true, delete: true }] as const),
+);
+
+/**
  * Whether every save() stamps the field with the current time (`auto_now=True` on one of Django's
  * date and time fields): `Field.pre_save` sets it, which bulk_update and a queryset update() skip.
  * A field class of another package given `auto_now=True` (baserow's `SyncedDateTimeField`) is taken

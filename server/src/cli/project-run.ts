@@ -428,7 +428,7 @@ async function withViewAnswers(plan: ProjectPlan, tasks: readonly LintTask[], co
   const maybe = asking.filter((i) =>
     asked(i, (file, app, model) => {
       const v = view.of(file);
-      return !!v && (v.multiTableChild(file, app, model) || v.outOfViewModel(file, app, model) || v.fillsAnotherField(file, app, model) || v.hasManyToMany(file, app, model) || v.customBases(file, app, model).length > 0);
+      return !!v && (v.multiTableChild(file, app, model) || v.outOfViewModel(file, app, model) || v.fillsAnotherField(file, app, model) || v.hasManyToMany(file, app, model) || v.customBases(file, app, model).length > 0 || v.fieldInTheWay(file, app, model) !== null);
     }),
   );
   if (maybe.length === 0) return { ...linted, view, ...withClasses };

@@ -331,7 +331,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
           const list = fieldListText(fields);
           // With the project view at hand but no answer about the model (its migrations cannot all be
           // read), the fields save() stamps cannot be told: say so (etools last_mile/0008 stamps one).
-          const notes = input.inView && !known ? [...repeat, `${MARK} the fields of ${rowModel ?? `${row}'s model`} are not known here: if its save() stamps any (auto_now, AutoLastModifiedField), stamp and list them too`] : repeat;
+          const notes = input.inView && !known ? [...repeat, `${MARK} the fields of ${rowModel ?? `${row}'s model`} are not known here: if its save() stamps any (auto_now, AutoLastModifiedField), stamp and list them too; if a field's class acts on save() (a post_save receiver it connects), keep save() for that model`] : repeat;
           const written = fields.some((f) => f.startsWith(FIELD_NAMED_BY) || f.startsWith(FIELDS_LISTED_IN)) ? null : fields;
           if (!why) return { flush: write(list), notes, written };
           const name = fresh('fields');

@@ -7,11 +7,13 @@
 import { MigrationGraph, keyId, type GraphMigration, type GraphNode, type UnknownDependency } from './graph';
 import { AppState, applyMigration, defaultTable, emptyAppState, modelEntry, truncateName, type ModelEntry, type ModelState, type StateView } from './state';
 import type { MigrationKey, MigrationSummary, OperationSummary } from './summary';
-import { djangoMadeJoinTable, FILLS_ANOTHER_FIELD, REMADE_ON_SAVE, stampedOnSave, type FieldSpec, type RelationSpec } from '../fields';
+import { djangoMadeJoinTable, type FieldSpec } from '../fields';
 import type { BaseWrites } from './base-class';
 import type { OperationClassEffect } from './operation-class';
 import type { ImportedCodeReading } from './imported-code';
-import { manyToManyLink, type ManyToManyLink } from './m2m-link';
+import { ModelQuestions, type BaseInTheWay, type ModelFields, type WriteKinds } from './model-questions';
+
+export type { BaseInTheWay, ModelFields, WriteKinds } from './model-questions';
 
 export interface ProjectMigration {
   /** Absolute path of the file. */
@@ -54,43 +56,6 @@ export interface ProjectViewInput {
   keptChains?: ReadonlySet<string>;
 }
 
-/** A model's fields as the project view knows them (ProjectView.modelFields). */
-export interface ModelFields {
-  fields: ReadonlyMap<string, FieldSpec | null>;
-  /** A base class of its own (a mixin) may define attributes besides its fields. */
-  mixins: boolean;
-  /** The fields of the model a relation field of it points at; null when not known. */
-  related: (field: string) => ModelFields | null;
-  /** Whether a relation field of it points at the model itself (`'self'`, its own label): reading it reads another row of the same table. */
-  selfRelated?: (field: string) => boolean;
-  /**
-   * Whether a unique constraint of its table (a unique field, unique_together, a UniqueConstraint
-   * that is neither partial nor deferrable) lies within these fields: a row matching them all then
-   * conflicts on insert. Null when its options cannot be read.
-   */
-  uniqueWithin?: (names: readonly string[]) => boolean | null;
-  /** How a many-to-many field of its own is rows of its through model; null when not known. */
-  link?: (field: string) => ManyToManyLink | null;
-  /**
-   * What kind of relation of another model a reverse manager of it (`org.preset_set`) walks back:
-   * Django names both a foreign key's and a many-to-many field's `<model>_set`, and only the first
-   * one's manager has `.field` (review 31: seed `0117`). Null when not known.
-   */
-  reverse?: (accessor: string) => RelationSpec['kind'] | null;
-}
-
-/** Which writes a batched loop would stop going through the model's own methods for. */
-export interface WriteKinds {
-  save: boolean;
-  delete: boolean;
-}
-
-/** A base class of the model's own whose code batching would skip, and what of it. */
-export interface BaseInTheWay {
-  base: string;
-  /** `defines LogMixin.delete()`, or why the class could not be read. */
-  reason: string;
-}
 
 interface States {
   state: AppState;
@@ -106,12 +71,6 @@ const RECENT = 64;
 
 const UNKNOWN_APP = (app: string): AppState => AppState.empty(app, true);
 
-/** A base as migrations name a model of the project (`'shop.parcel'`): its app and model, else null. */
-const modelBase = (base: string): RegExpExecArray | null => /^(\w+)\.(\w+)$/.exec(base);
-/** A base that is neither a model of the project nor Django's Model: a mixin the historical model inherits. */
-const isMixin = (base: string): boolean => !modelBase(base) && !/^(?:django\.db\.)?models\.Model$/.test(base);
-/** The concrete parent model among a model's bases (`'shop.parcel'`; `models.Model` is none). */
-const parentModel = (bases: readonly string[]): RegExpExecArray | null => bases.map(modelBase).find((m) => m !== null && m[1] !== 'models') ?? null;
 
 export class ProjectView {
   readonly graph: MigrationGraph;
@@ -121,8 +80,6 @@ export class ProjectView {
   private readonly recent = new Map<GraphNode, States>();
   private readonly merged = new Map<GraphNode, States>();
   private readonly inCycle = new Set<GraphNode>();
-  /** statesDuring's answers, by file. */
-  private readonly during = new Map<string, AppState[] | null>();
   /** How the database names what Django creates (identifier limit, digest); null when not given. */
   readonly names: DatabaseNames | null;
   private computed = false;
@@ -135,7 +92,6 @@ export class ProjectView {
     this.names = input.names ?? null;
   }
 
-  /** How the database names what Django creates without a name (for SQL written by fixes); null when not given. */
   /**
    * A model of an app none of whose migrations is in view, reached from a migration the view holds — a
    * package's (galaxy_ng's pulp_ansible AnsibleRepository, a child of pulp's Repository, review 24) — of
@@ -152,6 +108,7 @@ export class ProjectView {
     return (this.apps ??= new Set([...this.graph.nodes.values()].filter((n) => n.migration).map((n) => n.key.app)));
   }
 
+  /** How the database names what Django creates without a name (for SQL written by fixes); null when not given. */
   databaseNames(): DatabaseNames | null {
     return this.names;
   }
@@ -348,12 +305,6 @@ export class ProjectView {
   }
 
   /**
-   * A model as RunPython code in this file sees it through `apps.get_model(app, model)`: for the
-   * file's own app, its state after the file's migration (models it creates included); for
-   * another app, after that app's last migration this file depends on. 'unknown' when not known.
-   */
-  /** For a migration a squash replaced: the model as the squash leaves it, else unknown. */
-  /**
    * Whether a migration a squash replaced names a model its squash's states do not hold (the squash
    * folded it away: pulp_rpm's `0033` moves rows into NewRpmDistribution, which its squash creates as
    * RpmDistribution straight away): nothing is known of it there.
@@ -361,7 +312,7 @@ export class ProjectView {
   unknownInSquash(file: string, app: string, model: string): boolean {
     if (this.node(file) || !this.migration(file)) return false;
     const squash = this.squashOf(file);
-    return !squash || !(this.entriesDuring(squash, app, model)?.length);
+    return !squash || !(this.models.entriesDuring(squash, app, model)?.length);
   }
 
   /** The file of the squashed migration that replaced this one, or null. */
@@ -370,7 +321,8 @@ export class ProjectView {
     return (key ? this.graph.replacedBy.get(keyId(key))?.migration?.file : null) ?? null;
   }
 
-  private modelAroundSquash(file: string, app: string, model: string): ModelEntry {
+  /** For a migration a squash replaced: the model as the squash leaves it, else unknown. */
+  modelAroundSquash(file: string, app: string, model: string): ModelEntry {
     const key = this.keyOf(file);
     const squash = key ? this.graph.replacedBy.get(keyId(key)) : undefined;
     const m = squash?.migration;
@@ -382,6 +334,11 @@ export class ProjectView {
     return this.modelSeenBy(m.file, app, model);
   }
 
+  /**
+   * A model as RunPython code in this file sees it through `apps.get_model(app, model)`: for the
+   * file's own app, its state after the file's migration (models it creates included); for
+   * another app, after that app's last migration this file depends on. 'unknown' when not known.
+   */
   modelSeenBy(file: string, app: string, model: string): ModelEntry {
     const node = this.node(file);
     if (!node) return 'unknown';
@@ -446,75 +403,27 @@ export class ProjectView {
     });
   }
 
-  /**
-   * Whether a model RunPython code in this file reaches is a child of multi-table inheritance: a
-   * concrete model (not a proxy) with another concrete model of the project among its bases
-   * (`bases=("shop.parcel",)`), its rows spanning its parent's table and its own. Django cannot
-   * bulk_create it. False when the state says otherwise or is not known.
-   */
+  /** The questions about one model as a migration's code sees it (model-questions.ts). */
+  private readonly models = new ModelQuestions(this);
+
+  /** See ModelQuestions.multiTableChild. */
   multiTableChild(file: string, app: string, model: string): boolean {
-    // As the code of the file sees the model: a model the migration creates and then renames away is
-    // a child where its RunPython runs (review 39: pulp_rpm `0033` moves rows into NewRpmDistribution,
-    // a child of core's Distribution, which a RenameModel after it makes RpmDistribution).
-    // A migration a squash replaced has no state of its own: the squash's, which holds its operations, stand for it.
-    const squash = this.node(file) ? null : this.squashOf(file);
-    const during = this.entriesDuring(squash ?? file, app, model);
-    const seen = this.modelSeenBy(squash ?? file, app, model);
-    const entries = during ?? (typeof seen === 'string' ? [] : [seen]);
-    return entries.some((entry) => entry.options.proxy !== true && this.childOfConcrete(file, entry));
+    return this.models.multiTableChild(file, app, model);
   }
 
-  /** Whether one of a model state's bases is a concrete model (multi-table inheritance). */
-  private childOfConcrete(file: string, entry: ModelState, depth = 0): boolean {
-    return (entry.bases ?? []).some((b) => {
-      const m = modelBase(b);
-      if (!m || m[1] === 'models') return false;
-      const parent = this.modelSeenBy(file, m[1] as string, m[2] as string);
-      // A parent in an app out of view (a package's: bluebottle's fluent_contents.contentitem, review
-      // 22) is concrete all the same when the base is written as makemigrations writes a model
-      // (`app_label.modelname`, lower case; abstract parents are never bases); a mixin is a class.
-      if (typeof parent === 'string') return parent === 'unknown' && m[2] === (m[2] as string).toLowerCase();
-      // A proxy parent stands for the concrete model it proxies (review 49: jumpserver `accounts/0005`'s
-      // BackupAccountAutomation, under the proxy AccountBaseAutomation of assets.BaseAutomation).
-      return parent.options.proxy !== true || (depth < 8 && this.childOfConcrete(file, parent, depth + 1));
-    });
-  }
-
-  /**
-   * The base classes of the model's own (or of a parent it inherits from) as its migrations name
-   * them, other than Django's Model: mixins, which the historical model inherits.
-   */
+  /** See ModelQuestions.customBases. */
   customBases(file: string, app: string, model: string): string[] {
-    const out: string[] = [];
-    // A migration a squash replaced has no node of its own: the bases the squash leaves stand for it
-    // (a model's bases seldom change; review 32: opencraft `instance/0092`, inside a squash, saved
-    // RabbitMQServer rows whose ValidateModelMixin.save() runs full_clean()). Fields are not taken so.
-    let entry = this.node(file) ? this.modelSeenBy(file, app, model) : this.modelAroundSquash(file, app, model);
-    for (let hops = 0; typeof entry !== 'string' && hops < 10; hops++) {
-      const bases = entry.bases ?? [];
-      out.push(...bases.filter(isMixin));
-      const parent = parentModel(bases);
-      if (!parent) break;
-      entry = this.modelSeenBy(file, parent[1] as string, parent[2] as string);
-    }
-    return out;
+    return this.models.customBases(file, app, model);
   }
 
-  /**
-   * A base class of the model's own whose code a batched loop would skip: one that defines save()
-   * (or save_base(), _do_update()…) when the loop saves or creates rows, delete() when it deletes
-   * them — django-lifecycle's hooks, bookwyrm's ActivitypubMixin — or one that cannot be read
-   * (outside the project, a metaclass, a class decorator). Null when every such class is read
-   * and takes no part in those writes (a mixin of URLs, of permissions).
-   */
-  baseInTheWay(file: string, app: string, model: string, kinds: WriteKinds = { save: true, delete: true }): BaseInTheWay | null {
-    for (const base of this.customBases(file, app, model)) {
-      const read = this.classWrites(base, file);
-      if (read.kind === 'unknown') return { base, reason: read.why };
-      const hit = (kinds.save ? read.save : null) ?? (kinds.delete ? read.delete : null);
-      if (hit) return { base, reason: `it defines ${hit}` };
-    }
-    return null;
+  /** See ModelQuestions.fieldInTheWay. */
+  fieldInTheWay(file: string, app: string, model: string): BaseInTheWay | null {
+    return this.models.fieldInTheWay(file, app, model);
+  }
+
+  /** See ModelQuestions.baseInTheWay. */
+  baseInTheWay(file: string, app: string, model: string, kinds?: WriteKinds): BaseInTheWay | null {
+    return this.models.baseInTheWay(file, app, model, kinds);
   }
 
   /**
@@ -532,177 +441,35 @@ export class ProjectView {
     return this.input.importedCode?.(qualified, file, atomic, this) ?? { kind: 'unknown', why: 'its code was not read' };
   }
 
-  /**
-   * Whether bulk writes of the model (as `file` sees it) are not what its save() and delete() do:
-   * a child of multi-table inheritance (bulk_create refuses it), or a model whose migrations give it
-   * a base class that takes part in them. What the CLI's plain run asks before linting a file again with the view.
-   */
+  /** See ModelQuestions.bulkWritesDiffer: what the CLI's plain run asks before linting a file again with the view. */
   bulkWritesDiffer(file: string, app: string, model: string): boolean {
-    return this.multiTableChild(file, app, model) || this.outOfViewModel(file, app, model) || this.fillsAnotherField(file, app, model) || this.hasManyToMany(file, app, model) || this.baseInTheWay(file, app, model) !== null;
+    return this.models.bulkWritesDiffer(file, app, model);
   }
 
-  /** The model has a many-to-many field: a loop that assigns it (`row.tags = [...]`) sets links, which bulk_update() cannot. */
+  /** See ModelQuestions.hasManyToMany. */
   hasManyToMany(file: string, app: string, model: string): boolean {
-    const known = this.modelFields(file, app, model);
-    return !!known && [...known.fields.values()].some((spec) => spec?.relation?.kind === 'many-to-many');
+    return this.models.hasManyToMany(file, app, model);
   }
 
-  /** The model has a field whose save() fills in another (FILLS_ANOTHER_FIELD) or remakes its own value (REMADE_ON_SAVE): bulk_update() of it would not. */
+  /** See ModelQuestions.fillsAnotherField. */
   fillsAnotherField(file: string, app: string, model: string): boolean {
-    const known = this.modelFields(file, app, model);
-    return !!known && [...known.fields.values()].some((spec) => !!spec?.path && (FILLS_ANOTHER_FIELD.has(spec.path) || REMADE_ON_SAVE.has(spec.path)));
+    return this.models.fillsAnotherField(file, app, model);
   }
 
-  /**
-   * Every field of the model as the code of `file` sees it — its own and those of the concrete
-   * models it inherits from — by name (a null spec: a field whose definition cannot be read), and
-   * whether a base class of its own (a mixin) may add attributes besides (a property setter that
-   * writes a field). Null when some part is unknown.
-   */
+  /** See ModelQuestions.modelFields. */
   modelFields(file: string, app: string, model: string): ModelFields | null {
-    // (uniqueWithin reads the model's own table only: a parent's of multi-table inheritance is another.)
-    const fields = new Map<string, FieldSpec | null>();
-    let mixins = false;
-    let entries = this.entriesDuring(file, app, model);
-    const own = entries;
-    for (let hops = 0; hops < 10; hops++) {
-      if (entries === null) return null;
-      let parent: RegExpExecArray | null = null;
-      for (const entry of entries) {
-        if (entry.bases === null) return null;
-        for (const [name, spec] of entry.fields) if (!fields.has(name)) fields.set(name, spec);
-        if (entry.bases.some(isMixin)) mixins = true;
-        parent ??= parentModel(entry.bases);
-      }
-      if (!parent) {
-        const selfRelated = (name: string): boolean => {
-          const to = fields.get(name)?.relation?.to;
-          const ref = to && to.kind === 'str' ? /^(?:(\w+)\.)?(\w+)$/.exec(to.value) : null;
-          if (!ref) return false;
-          return ref[2] === 'self' || ((ref[1] ?? app).toLowerCase() === app.toLowerCase() && (ref[2] as string).toLowerCase() === model.toLowerCase());
-        };
-        return { fields, mixins, related: (name) => this.relatedFields(file, app, fields.get(name)), selfRelated,
-          uniqueWithin: (names) => uniqueWithin(own ?? [], names),
-          link: (name) => manyToManyLink(own ?? [], name, (a, m) => this.modelFields(file, a, m)),
-          reverse: (accessor) => this.reverseKind(file, app, model, accessor),
-        };
-      }
-      entries = this.entriesDuring(file, parent[1] as string, parent[2] as string);
-    }
-    return null;
+    return this.models.modelFields(file, app, model);
   }
 
-  /**
-   * The kind of the relation a default reverse accessor `<model>_set` of `app.model` walks: the
-   * fields of every model of that name in view that point at it without a related_name. Django's
-   * checks allow one such relation per accessor, whatever the apps (fields.E304), so one read is it.
-   * Null when none is read, or (a project Django would refuse) relations of several kinds.
-   */
-  private reverseKind(file: string, app: string, model: string, accessor: string): RelationSpec['kind'] | null {
-    return this.reverseRelations(file, app, model, accessor)?.kind ?? null;
-  }
-
-  /**
-   * The model a default reverse accessor `<model>_set` of `app.model` walks (`org.columnmappingprofile_set`:
-   * seed's ColumnMappingProfile, review 56), as app and model; null when no relation, or several, are read.
-   */
+  /** See ModelQuestions.reverseModel. */
   reverseModel(file: string, app: string, model: string, accessor: string): { app: string; model: string } | null {
-    return this.reverseRelations(file, app, model, accessor)?.model ?? null;
+    return this.models.reverseModel(file, app, model, accessor);
   }
 
-  private reverseRelations(file: string, app: string, model: string, accessor: string): { kind: RelationSpec['kind']; model: { app: string; model: string } | null } | null {
-    const m = /^(\w+)_set$/.exec(accessor);
-    if (!m) return null;
-    const kinds = new Set<RelationSpec['kind']>();
-    const owners = new Set<string>();
-    for (const other of [app, ...[...this.appsInView()].filter((a) => a !== app)]) {
-      // An app whose state is not known here may hold no such model: one kind read anywhere is the accessor's (below).
-      const entries = this.entriesDuring(file, other, m[1] as string) ?? [];
-      for (const entry of entries) {
-        for (const spec of entry.fields.values()) {
-          // Two relations of one model to another without a related_name clash in Django's checks
-          // (fields.E304): the one read is the accessor's, whatever the fields that cannot be read.
-          const rel = spec?.relation;
-          const to = rel?.to.kind === 'str' ? /^(?:(\w+)\.)?(\w+)$/.exec(rel.to.value) : null;
-          if (!rel || !to || rel.relatedName) continue;
-          if ((to[1] ?? other).toLowerCase() === app.toLowerCase() && (to[2] as string).toLowerCase() === model.toLowerCase()) {
-            kinds.add(rel.kind);
-            owners.add(`${other}.${entry.name}`);
-          }
-        }
-      }
-    }
-    if (kinds.size !== 1) return null;
-    const [owner] = owners.size === 1 ? [...owners] : [];
-    const dot = owner ? owner.indexOf('.') : -1;
-    return { kind: [...kinds][0] as RelationSpec['kind'], model: owner ? { app: owner.slice(0, dot), model: owner.slice(dot + 1) } : null };
-  }
-
-  /** The fields of the model a relation field points at (`'shop.Order'`, `'Order'` of `app`). */
-  private relatedFields(file: string, app: string, spec: FieldSpec | null | undefined): ModelFields | null {
-    const to = spec?.relation?.to;
-    const ref = to && to.kind === 'str' ? /^(?:(\w+)\.)?(\w+)$/.exec(to.value) : null;
-    return ref ? this.modelFields(file, ref[1] ?? app, ref[2] as string) : null;
-  }
-
-  /**
-   * The model as RunPython code of `file` may see it: for the file's own app, before and after each
-   * of its operations (a RunPython between a RenameField and a RemoveField sees the field the
-   * migration then removes); else as modelSeenBy. Null when some state of it is unknown.
-   */
-  private entriesDuring(file: string, app: string, model: string): ModelState[] | null {
-    const node = this.node(file);
-    if (!node?.migration || node.key.app !== app) {
-      const entry = this.modelSeenBy(file, app, model);
-      return entry === 'unknown' ? null : entry === 'absent' ? [] : [entry];
-    }
-    const states = this.statesDuring(file, node.migration.summary);
-    if (!states) return null;
-    const out: ModelState[] = [];
-    for (const state of states) {
-      const entry = modelEntry(state, model);
-      if (entry === 'unknown') return null;
-      if (entry !== 'absent') out.push(entry);
-    }
-    return out;
-  }
-
-  /** The app's state before each operation of a file's migration and after the last, replayed once per view. */
-  private statesDuring(file: string, summary: MigrationSummary): AppState[] | null {
-    if (this.during.has(file)) return this.during.get(file) ?? null;
-    const before = this.stateOf(file, 'before', 'state');
-    const states = before ? [before] : null;
-    if (states) for (const op of summary.operations) states.push(applyMigration(states[states.length - 1] as AppState, [op], summary.operationsComplete, 'state'));
-    this.during.set(file, states);
-    return states;
-  }
-
-
-  /**
-   * The fields of the model, as the code of `file` sees it, that every save() stamps with the
-   * current time (auto_now): its own and those of the concrete models it inherits from (save() of
-   * a child of multi-table inheritance saves its parent's row too: bluebottle's `updated`, found by
-   * a blind review); empty when none is known to. With `at`, the index of the operation whose code
-   * saves (RunPython), as that operation sees the model.
-   */
+  /** See ModelQuestions.stampedFields. */
   stampedFields(file: string, app: string, model: string, at?: number): string[] {
-    const all = this.modelFields(file, app, model)?.fields;
-    const entry = all ? null : this.modelSeenBy(file, app, model);
-    const fields = all ?? (entry && typeof entry !== 'string' ? entry.fields : null);
-    const stamped = fields ? [...fields].flatMap(([name, spec]) => (spec && stampedOnSave(spec) ? [name] : [])) : [];
-    if (at === undefined) return stamped;
-    // Code run by the operation at `at` sees the model as it is there: a field of its own the
-    // migration adds later, or removed before, is no field of the rows it saves (review 36:
-    // actionpopulaire `activity/0012` adds `modified` after its RunPython).
-    const node = this.node(file);
-    const states = node?.migration && node.key.app === app ? this.statesDuring(file, node.migration.summary) : null;
-    const there = states?.[at];
-    const now = there ? modelEntry(there, model) : 'unknown';
-    if (typeof now === 'string') return stamped;
-    const own = new Set((this.entriesDuring(file, app, model) ?? []).flatMap((e) => [...e.fields.keys()]));
-    return stamped.filter((name) => now.fields.has(name) || !own.has(name));
+    return this.models.stampedFields(file, app, model, at);
   }
-
   /**
    * Whether the model is swapped out: swappable (`swappable = 'AUTH_USER_MODEL'`, as Spirit's own
    * user model is) while the setting names another model. Django runs no SQL for its operations.
@@ -795,26 +562,4 @@ function withNeutralOperations(summary: MigrationSummary, ask: (qualified: strin
   return operations === summary.operations ? summary : { ...summary, operations };
 }
 
-/** ModelFields.uniqueWithin over a model's states (each must know its options and fields). */
-function uniqueWithin(entries: readonly ModelState[], names: readonly string[]): boolean | null {
-  if (entries.length === 0) return null;
-  const given = new Set(names.flatMap((n) => [n, n.replace(/_id$/, '')]));
-  const within = (fields: readonly string[]) => fields.length > 0 && fields.every((f) => given.has(f));
-  for (const entry of entries) {
-    const o = entry.options;
-    if (!o.uniqueTogether || !o.constraints) return null;
-    for (const [name, spec] of entry.fields) {
-      if (!spec) return null;
-      if ((spec.unique === true || spec.primaryKey === true) && given.has(name)) return true;
-      if (spec.unique === undefined && given.has(name)) return null;
-    }
-    if (o.uniqueTogether.some(within)) return true;
-    for (const c of o.constraints) {
-      if (c.kind !== 'unique') continue;
-      if (!c.fields) return null;
-      if (!c.partial && !c.deferrable && within(c.fields)) return true;
-    }
-  }
-  return false;
-}
 

@@ -392,8 +392,9 @@ function writtenModels(loop: LoopFacts, writes: readonly WriteCall[], fields: (m
   return out;
 }
 
-/** The refusal for a model whose migrations give it a base class that takes part in its writes, or cannot be read. */
-function inTheWay(model: string, hit: { base: string; reason: string }): string {
+/** The refusal for a model whose migrations give it a base class (or a field a class) that takes part in its writes, or cannot be read. */
+function inTheWay(model: string, hit: { base: string; field?: string; reason: string }): string {
+  if (hit.field !== undefined) return `${model}'s field ${hit.field} is a ${hit.base.split('.').pop()} (${hit.base}), which ${hit.reason}: the historical model does that on each save() and delete(), bulk writes would not`;
   return hit.reason.startsWith('it defines ')
     ? `${model}'s migrations give it the base class ${hit.base}, and ${hit.reason}, which the historical model runs and bulk writes would skip`
     : `${model}'s migrations give it the base class ${hit.base}, which cannot be read (${hit.reason}): a save() or delete() of its own would run for each row, and bulk writes would skip it`;
