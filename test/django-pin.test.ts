@@ -22,6 +22,13 @@ describe('the Django version a project pins', () => {
     assert.deepEqual(pinnedIn('requirements.txt', '# web\nDjango==5.1.4  # LTS soon\npsycopg[binary]==3.2\n'), [5, 1]);
     assert.deepEqual(pinnedIn('requirements.txt', 'django[argon2] == 5.2.1\n'), [5, 2]);
     assert.equal(pinnedIn('requirements.txt', 'Django>=4.2,<6\n'), null);
+    // A range that admits one minor version is a pin of it (review 63: dissemin's `django>=2.2.0,<2.3.0`); a wider one is not.
+    assert.deepEqual(pinnedIn('requirements.txt', 'celery[redis]\ndjango>=2.2.0,<2.3.0\ndjango-allauth\n'), [2, 2]);
+    assert.deepEqual(pinnedIn('requirements.txt', 'Django >= 3.2, < 3.3  # LTS\n'), [3, 2]);
+    assert.equal(pinnedIn('requirements.txt', 'Django>=3.2,<4.1\n'), null);
+    assert.deepEqual(pinnedIn('requirements.txt', 'Django>=3.2.5,<3.3\n'), [3, 2]);
+    assert.equal(pinnedIn('requirements.txt', 'Django>=3.2,<3.2.9\n'), null);
+    assert.equal(pinnedIn('requirements.txt', 'Django<3.3\n'), null);
     // A compatible release of three parts stays within its minor version (review 29: pootle's `Django~=1.11.12`); of two it does not.
     assert.deepEqual(pinnedIn('requirements/base.txt', 'Django~=1.11.12  # LTS\n'), [1, 11]);
     assert.equal(pinnedIn('requirements.txt', 'Django~=4.2\n'), null);

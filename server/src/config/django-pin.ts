@@ -100,7 +100,25 @@ export function pinnedIn(file: string, text: string): readonly [number, number] 
   }
   // `Django==1.11.29`, or `Django~=1.11.12` (a compatible release of three parts stays within 1.11; of two, `~=4.2`, it does not).
   const m = /^[ \t]*django[ \t]*(?:\[[^\]]*\])?[ \t]*(?:==[ \t]*(\d+)\.(\d+)|~=[ \t]*(\d+)\.(\d+)\.\d+)/im.exec(text);
-  return m ? versionOf(m[1] ?? m[3], m[2] ?? m[4]) : null;
+  return m ? versionOf(m[1] ?? m[3], m[2] ?? m[4]) : oneMinorRange(text);
+}
+
+/**
+ * A range of a requirements file that admits one minor version only (`django>=2.2.0,<2.3.0`, review 63:
+ * dissemin, whose fix imported AddIndexConcurrently, new in Django 3.0); null for a wider one (`>=4.2,<6`
+ * says nothing exact).
+ */
+function oneMinorRange(text: string): readonly [number, number] | null {
+  const line = /^[ \t]*django[ \t]*(?:\[[^\]]*\])?[ \t]*([<>=!~][^#;\r\n]*)/im.exec(text)?.[1];
+  if (!line) return null;
+  let lower: [number, number] | null = null;
+  let upper: [number, number] | null = null;
+  // Any `>=X.Y[.Z]`; an upper bound `<X.Y` or `<X.Y.0` only (`<3.2.9` admits part of 3.2).
+  for (const c of line.matchAll(/>=[ \t]*(\d+)\.(\d+)|<[ \t]*(\d+)\.(\d+)(?:\.0)?(?![.\d])/g)) {
+    if (c[1] !== undefined) lower = [Number(c[1]), Number(c[2])];
+    else upper = [Number(c[3]), Number(c[4])];
+  }
+  return lower && upper && upper[0] === lower[0] && upper[1] === lower[1] + 1 ? versionOf(String(lower[0]), String(lower[1])) : null;
 }
 
 /**
