@@ -19,6 +19,12 @@ export interface FixContext {
   text: MigrationText;
   /** The SQL preview of the migration in its project (computed when first asked); null without a view or database names. */
   preview(): MigrationPreview | null;
+  /**
+   * The preview for questions of statement kinds and locks only: `preview()`, except where an
+   * operation's constraint names cannot be known (a table renamed after they were made, a Django
+   * before 1.9 named them) — then the statements under today's names, never to be shown or written.
+   */
+  lockPreview(): MigrationPreview | null;
   /** The `migrations` module is imported under that name (what written operations call through). */
   migrationsBound: boolean;
   /**
@@ -29,6 +35,9 @@ export interface FixContext {
 }
 
 const shared = new OneSlot<FixContext>();
+
+/** What the preview says where only the names of constraints Django would drop are not known (preview.ts checkNames). */
+export const NAMES_UNKNOWN = /drops (?:them|it) by the names? the database holds/;
 
 /** The fix context of a rule's migration (computed once per summary, text and view, for the rules that ask in turn). */
 export function fixContext(ctx: ProjectRuleContext): FixContext {
@@ -41,7 +50,13 @@ function makeFixContext(ctx: ProjectRuleContext): FixContext {
   let preview: MigrationPreview | null | undefined;
   const { view, file } = ctx;
   const previewOnce = () => (preview ??= view && file && names ? previewFile(view, file, ctx.target, names, ctx.summary) : null);
-  const fc: FixContext = { text, preview: previewOnce, migrationsBound: text.imports().some((i) => i.names.includes('migrations')), hasText: ctx.source !== null };
+  let approximate: MigrationPreview | null | undefined;
+  const lockPreview = () => {
+    const exact = previewOnce();
+    if (!exact || !view || !file || !names || !exact.operations.some((o) => o.cannotPreview !== null && NAMES_UNKNOWN.test(o.cannotPreview))) return exact;
+    return (approximate ??= previewFile(view, file, ctx.target, names, ctx.summary, true));
+  };
+  const fc: FixContext = { text, preview: previewOnce, lockPreview, migrationsBound: text.imports().some((i) => i.names.includes('migrations')), hasText: ctx.source !== null };
   return fc;
 }
 

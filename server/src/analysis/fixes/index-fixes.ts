@@ -25,7 +25,7 @@ import type { ProjectRuleContext } from '../rules/rule';
 import { walkSchema, type SchemaStep } from '../rules/schema-walk';
 import { djangoAtLeast } from '../target-database';
 import type { Fix, TextEdit } from '../types';
-import { fixesOf, inverseSql, noFix, operationSql, planOnce, refusalNote, runSqlLines, separateDatabaseAndState, type FixContext, type MigrationPlan } from './fix-context';
+import { fixesOf, inverseSql, NAMES_UNKNOWN, noFix, operationSql, planOnce, refusalNote, runSqlLines, separateDatabaseAndState, type FixContext, type MigrationPlan } from './fix-context';
 import { isAppLatest, planFollowUps, type FollowUpMigration } from './follow-up';
 
 const POSTGRES_OPERATIONS = 'django.contrib.postgres.operations';
@@ -318,7 +318,14 @@ function plan(ctx: ProjectRuleContext, fc: FixContext): MigrationPlan {
   if (!isAppLatest(ctx.view, ctx.file)) return noFix();
   const convs = conversions(ctx, fc);
   const ops = new Set(convs.map((c) => c.op));
-  if (convs.length === 0) return noFix();
+  if (convs.length === 0) {
+    // An index whose name Django finds in the database, which is not the one it would give it today
+    // (a table renamed since, a Django before 1.9 named it): said, for the author to look it up (review 63).
+    const previews = fc.preview()?.operations ?? [];
+    const nameless = summary.operations.flatMap((op, i) => (NAMES_UNKNOWN.test(previews[i]?.cannotPreview ?? '') ? [[op, previews[i]?.cannotPreview as string] as const] : []));
+    const [first] = nameless;
+    return first ? noFix(new Set(nameless.map(([op]) => op)), `${first[1]} (look it up with \\d in psql)`) : noFix();
+  }
   const kept = keepConstraint(ctx, fc, convs);
   if (kept) return kept;
   const rebuilt = rebuiltAfterDrop(fc, summary.operations, convs);

@@ -11,6 +11,7 @@ import { previewFile } from '../sql-preview/from-view';
 import type { ProjectRuleContext } from '../rules/rule';
 import type { TextEdit } from '../types';
 import { argumentOf, callText, offsetsOf, rangeAt, type CallText } from './call-text';
+import { NAMES_UNKNOWN } from './fix-context';
 import { pythonString } from './edits';
 
 /** One operation call of the file being fixed. */
@@ -188,21 +189,19 @@ const ownPreview = new OneSlot<ReturnType<typeof previewFile>>();
 /** The SQL Django runs for operation `index` of the file (or of `operations` in its place); or why it is not known. */
 /**
  * What sqlOf says, except where only the constraint names Django would drop are not known (a table
- * or column renamed after they were made): then the statements under today's generated names, which
+ * or column renamed after they were made, or made by a Django before 1.9): then the statements under today's generated names, which
  * tell what kinds run — a constraint dropped and added back — but are never to be shown or written
  * (review 54: signals `0037` renames a key of a table a RenameModel renamed just before).
  */
-export function sqlKindsOf(ctx: ProjectRuleContext, index: number): string[] | string {
-  const exact = sqlOf(ctx, index);
-  const { view, file } = ctx;
-  if (typeof exact !== 'string' || !/renamed after its constraints were created/.test(exact) || !view?.names || !file) return exact;
-  const op = previewFile(view, file, ctx.target, view.names, ctx.summary, true)?.operations[index];
-  if (!op || op.cannotPreview) return exact;
-  const sql = [...op.statements, ...op.deferred].map((s) => s.sql);
-  return sql.length > 0 ? sql : 'the operation runs no SQL';
+export function sqlKindsOf(ctx: ProjectRuleContext, index: number, operations?: OperationSummary[]): string[] | string {
+  const exact = sqlOf(ctx, index, operations);
+  if (typeof exact !== 'string' || !NAMES_UNKNOWN.test(exact)) return exact;
+  const approximate = sqlOf(ctx, index, operations, true);
+  return typeof approximate === 'string' ? exact : approximate;
 }
 
-export function sqlOf(ctx: ProjectRuleContext, index: number, operations?: OperationSummary[]): string[] | string {
+/** `approximateNames`: the constraint names Django would drop taken as today's (see sqlKindsOf). */
+export function sqlOf(ctx: ProjectRuleContext, index: number, operations?: OperationSummary[], approximateNames = false): string[] | string {
   const { view, file } = ctx;
   if (!view || !file || !view.names) return 'the project is not known';
   // The models of other apps (foreign keys) as they are at this point: their latest migrations before this one.
@@ -213,7 +212,7 @@ export function sqlOf(ctx: ProjectRuleContext, index: number, operations?: Opera
   const summary = operations ? { ...ctx.summary, atomic: true, dependencies, operations } : ctx.summary;
   // The file's own SQL, asked by several rules and fixes of one lint one after the other: previewed once.
   const names = view.names;
-  const preview = operations ? previewFile(view, file, ctx.target, names, summary) : ownPreview.get([view, file, ctx.target, ctx.summary], () => previewFile(view, file, ctx.target, names, summary));
+  const preview = operations || approximateNames ? previewFile(view, file, ctx.target, names, summary, approximateNames) : ownPreview.get([view, file, ctx.target, ctx.summary], () => previewFile(view, file, ctx.target, names, summary));
   const op = preview?.operations[index];
   if (!op) return 'the SQL of the operation is not known';
   if (op.cannotPreview) return op.cannotPreview;

@@ -63,7 +63,8 @@ export const addIndexNotConcurrent: Rule = {
       // The preview only where an earlier operation of this migration is on the same model (most files have none).
       const same = ctx.summary.operations.slice(0, step.index).flatMap((o, i) => (o.args && 'model' in o.args && o.args.model?.toLowerCase() === step.model ? [i] : []));
       if (same.length === 0) return SHARE;
-      const previews = fixContext(ctx).preview()?.operations ?? [];
+      // Which locks they take, not what the statements name: the preview under today's names where the real ones cannot be known.
+      const previews = fixContext(ctx).lockPreview()?.operations ?? [];
       // An ALTER TABLE of it, or a DROP INDEX of one of its indexes (a RemoveIndex: review 47, allauth `account/0007`).
       const earlier = same.map((i) => previews[i]).find((o) => o?.statements.some((x) => x.lock.lock === 'ACCESS EXCLUSIVE' && (x.sql.startsWith(`ALTER TABLE ${table} `) || x.sql.startsWith('DROP INDEX '))));
       if (earlier) return held(`the ${earlier.name} before it in this migration`);

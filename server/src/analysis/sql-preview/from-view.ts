@@ -44,7 +44,7 @@ export function previewFile(view: ProjectView, file: string, target: TargetDatab
   const history = NameHistory.deferred((h) => {
     for (const n of node ? view.graph.forwardsPlan(node) : []) {
       if (n === node || !n.migration) continue;
-      for (const op of n.migration.summary.operations) if (op.args) h.record(n.key.app, op.args);
+      for (const op of n.migration.summary.operations) if (op.args) h.record(n.key.app, op.args, n.migration.summary.namedBefore19 === true);
     }
   });
   return previewMigration({ summary, app: migration.key.app, before: view.stateOf(file, 'before', 'state'), target, names, otherApp, history, ...(approximateNames ? { approximateNames } : {}) });

@@ -10,10 +10,14 @@ import type { OperationArgs } from '../operation-args';
 
 /** `app.model` (lower-case), and `app.model#field` for a field or a column. */
 const modelKey = (app: string, model: string) => `${app}.${model}`.toLowerCase();
+/** `app.model|unique_together|a,b`: a group of fields of one of the two options. */
+const togetherKey = (model: string, option: string, group: readonly string[]) => `${model}|${option}|${group.join(',')}`.toLowerCase();
 
 export class NameHistory {
   private renamedAt = new Map<string, number>();
   private createdAt = new Map<string, number>();
+  /** Columns and fields (`app.model#name`) whose indexes and constraints a Django before 1.9 made and named. */
+  private namedBefore19 = new Set<string>();
   private position = 0;
   /**
    * The earlier migrations, replayed on the first question rather than up front: most previews
@@ -22,7 +26,7 @@ export class NameHistory {
    */
   private replay: ((h: NameHistory) => void) | null = null;
   /** Operations recorded before the replay ran, in order: they come after what it records. */
-  private pending: Array<[string, OperationArgs]> = [];
+  private pending: Array<[string, OperationArgs, boolean]> = [];
 
   /** A history whose earlier operations `replay` records (on this history) when first needed. */
   static deferred(replay: (h: NameHistory) => void): NameHistory {
@@ -35,6 +39,7 @@ export class NameHistory {
     const h = new NameHistory();
     h.renamedAt = new Map(this.renamedAt);
     h.createdAt = new Map(this.createdAt);
+    h.namedBefore19 = new Set(this.namedBefore19);
     h.position = this.position;
     h.replay = this.replay;
     h.pending = [...this.pending];
@@ -48,23 +53,30 @@ export class NameHistory {
     const pending = this.pending;
     this.pending = [];
     replay(this);
-    for (const [app, a] of pending) this.record(app, a);
+    for (const [app, a, before19] of pending) this.record(app, a, before19);
   }
 
-  /** One operation of `app`, in plan order. */
-  record(app: string, a: OperationArgs): void {
+  /** One operation of `app`, in plan order; `before19`: of a migration a Django before 1.9 wrote (MigrationSummary.namedBefore19). */
+  record(app: string, a: OperationArgs, before19 = false): void {
     if (this.replay) {
-      this.pending.push([app, a]);
+      this.pending.push([app, a, before19]);
       return;
     }
     const at = ++this.position;
     const key = (m: string) => modelKey(app, m);
+    // A field's own key and its columns' (`name`, `name_id`, its db_column): what the questions below name.
+    const named = (model: string, name: string, dbColumn?: string | null): string[] => [name, `${name}_id`, ...(dbColumn ? [dbColumn] : [])].map((c) => `${key(model)}#${c}`.toLowerCase());
+    const mark = (keys: readonly string[], old: boolean) => keys.forEach((k) => (old ? this.namedBefore19.add(k) : this.namedBefore19.delete(k)));
+    const move = (from: string, to: string) => {
+      for (const k of [...this.namedBefore19]) if (k.startsWith(`${from}#`)) this.namedBefore19.add(`${to}${k.slice(from.length)}`);
+    };
     switch (a.kind) {
       case 'RenameModel':
         if (!a.model || !a.newName) return;
         this.renamedAt.set(key(a.newName), at);
         // The fields move with the model: their creation stays where it was.
         for (const [k, v] of [...this.createdAt]) if (k.startsWith(`${key(a.model)}#`)) this.createdAt.set(`${key(a.newName)}${k.slice(key(a.model).length)}`, v);
+        move(key(a.model), key(a.newName));
         return;
       case 'AlterModelTable':
         if (a.model) this.renamedAt.set(key(a.model), at);
@@ -73,15 +85,32 @@ export class NameHistory {
         if (!a.model || !a.oldName || !a.newName) return;
         for (const column of [a.newName, `${a.newName}_id`]) this.renamedAt.set(`${key(a.model)}#${column}`.toLowerCase(), at);
         this.createdAt.set(`${key(a.model)}#${a.newName}`.toLowerCase(), this.createdAt.get(`${key(a.model)}#${a.oldName}`.toLowerCase()) ?? 0);
+        if (named(a.model, a.oldName).some((k) => this.namedBefore19.has(k))) mark(named(a.model, a.newName), true);
         return;
       case 'AlterField':
         if (a.model && a.field?.dbColumn) this.renamedAt.set(`${key(a.model)}#${a.field.dbColumn}`.toLowerCase(), at);
+        // An index or constraint it adds is named as that Django names it; a later Django's leaves the old ones.
+        if (a.model && a.name && before19) mark(named(a.model, a.name, a.field?.dbColumn), true);
         return;
       case 'CreateModel':
-        if (a.model) for (const [name] of a.fields ?? []) this.createdAt.set(`${key(a.model)}#${name}`.toLowerCase(), at);
+        if (!a.model) return;
+        for (const [name, spec] of a.fields ?? []) {
+          this.createdAt.set(`${key(a.model)}#${name}`.toLowerCase(), at);
+          mark(named(a.model, name, spec?.dbColumn), before19);
+        }
+        for (const [option, groups] of [['unique_together', a.options.uniqueTogether], ['index_together', a.options.indexTogether]] as const) {
+          mark((groups ?? []).map((g) => togetherKey(key(a.model as string), option, g)), before19);
+        }
+        return;
+      case 'AlterTogether':
+        // The groups it adds are named as that Django names them (those it keeps stay as they were).
+        if (a.model && before19) mark((a.groups ?? []).map((g) => togetherKey(key(a.model as string), a.option, g)), true);
         return;
       case 'AddField':
-        if (a.model && a.name) this.createdAt.set(`${key(a.model)}#${a.name}`.toLowerCase(), at);
+        if (a.model && a.name) {
+          this.createdAt.set(`${key(a.model)}#${a.name}`.toLowerCase(), at);
+          mark(named(a.model, a.name, a.field?.dbColumn), before19);
+        }
         return;
       default:
         return;
@@ -96,6 +125,24 @@ export class NameHistory {
     this.settle();
     const created = field === undefined ? -1 : (this.createdAt.get(field.toLowerCase()) ?? 0);
     return models.find((m): m is string => !!m && (this.renamedAt.get(m) ?? -1) > created) ?? null;
+  }
+
+  /**
+   * The first of `columns` of `model` (or the field `field`, `app.model#name`) whose indexes and
+   * constraints a Django before 1.9 made, named otherwise than today's Django names them; or null.
+   */
+  namedByOldDjango(model: string, columns: readonly string[], field?: string): string | null {
+    this.settle();
+    if (field !== undefined && this.namedBefore19.has(field.toLowerCase())) return field.slice(field.indexOf('#') + 1);
+    // A single column's index or constraint (db_index, unique): made with the field, or by an AlterField.
+    const [column] = columns;
+    return columns.length === 1 && column !== undefined && this.namedBefore19.has(`${model}#${column}`.toLowerCase()) ? column : null;
+  }
+
+  /** Whether the `unique_together` / `index_together` group (field names) of `model` was made, and named, by a Django before 1.9. */
+  togetherNamedByOldDjango(model: string, option: 'unique_together' | 'index_together', group: readonly string[]): boolean {
+    this.settle();
+    return this.namedBefore19.has(togetherKey(model, option, group));
   }
 
   /** The first column of `model` that a rename gave its current name, or null. */

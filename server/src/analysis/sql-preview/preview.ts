@@ -125,13 +125,18 @@ class Previewer {
   }
 
   /** Constraint names Django reads from the database are the ones it generated under today's names. */
-  private checkNames(models: ReadonlyArray<string | undefined>, columns: readonly string[] = [], field?: string): void {
+  private checkNames(models: ReadonlyArray<string | undefined>, columns: readonly string[] = [], field?: string, together?: { option: 'unique_together' | 'index_together'; group: readonly string[] }): void {
     if (this.input.approximateNames) return;
     const [own] = models;
     const table = this.history.staleTable(models, field);
     if (table) cannot(`the table of ${table} was renamed after its constraints were created: Django drops them by the names the database holds, which the preview cannot know`);
     const column = own ? this.history.staleColumn(own, columns) : null;
     if (column) cannot(`the column ${column} was renamed after its constraints were created: Django drops them by the names the database holds, which the preview cannot know`);
+    if (own && together && this.history.togetherNamedByOldDjango(own, together.option, together.group)) {
+      cannot(`the ${together.option} index of (${together.group.join(', ')}) was made by a migration a Django before 1.9 wrote, which named them otherwise: Django drops it by the name the database holds, which the preview cannot know`);
+    }
+    const old = own && !together ? this.history.namedByOldDjango(own, columns, field) : null;
+    if (old) cannot(`the index or constraint on ${old} was made by a migration a Django before 1.9 wrote, which named them otherwise: Django drops it by the name the database holds, which the preview cannot know`);
   }
 
   private table(m: ModelState): string {
@@ -191,7 +196,7 @@ class Previewer {
       names: this.input.names,
       origin: index,
       related: (field, from) => this.related(field, from, [before, after]),
-      checkNames: (models, columns, field) => this.checkNames(models, columns, field),
+      checkNames: (models, columns, field, together) => this.checkNames(models, columns, field, together),
     });
     // Deferred statements of earlier operations are shared, so renames and drops reach them.
     editor.deferred.push(...this.deferred);
@@ -204,7 +209,7 @@ class Previewer {
             names: this.input.names,
             origin: index,
             related: (field, from) => this.related(field, from, [after]),
-            checkNames: (models, columns, field) => this.checkNames(models, columns, field),
+            checkNames: (models, columns, field, together) => this.checkNames(models, columns, field, together),
           });
           e.createModel(m);
           editor.statements.push(...e.statements);
@@ -373,7 +378,7 @@ class Previewer {
 
   /** Later operations of this migration see the renames of earlier ones. */
   private recordRenames(op: OperationSummary): void {
-    if (op.args) this.history.record(this.input.app, op.args);
+    if (op.args) this.history.record(this.input.app, op.args, this.input.summary.namedBefore19 === true);
   }
 
   remainingDeferred(): DeferredStatement[] {

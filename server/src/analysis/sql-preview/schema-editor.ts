@@ -31,7 +31,7 @@ export interface EditorContext {
   /** Index of the operation being previewed (deferred statements remember it). */
   origin: number;
   /** Throws CannotPreview when a name Django reads back from the database may differ from the generated one. */
-  checkNames(models: ReadonlyArray<string | undefined>, columns?: readonly string[], field?: string): void;
+  checkNames(models: ReadonlyArray<string | undefined>, columns?: readonly string[], field?: string, together?: { option: 'unique_together' | 'index_together'; group: readonly string[] }): void;
 }
 
 /** Keywords whose SQL the preview does not write. */
@@ -444,7 +444,7 @@ export class SchemaEditor {
     for (const [k, g] of olds) {
       if (news.has(k)) continue;
       const columns = g.map((f) => this.columnOfName(model, f));
-      this.ctx.checkNames([this.modelKey(model)], columns);
+      this.ctx.checkNames([this.modelKey(model)], columns, undefined, { option, group: g });
       if (option === 'unique_together') this.run(`ALTER TABLE ${table} DROP CONSTRAINT ${quoteName(this.indexName(model.table, columns, '_uniq'))}`);
       else this.run(`DROP INDEX IF EXISTS ${quoteName(this.indexName(model.table, columns, '_idx'))}`);
     }
