@@ -66,6 +66,8 @@ export class NameHistory {
     const key = (m: string) => modelKey(app, m);
     // A field's own key and its columns' (`name`, `name_id`, its db_column): what the questions below name.
     const named = (model: string, name: string, dbColumn?: string | null): string[] => [name, `${name}_id`, ...(dbColumn ? [dbColumn] : [])].map((c) => `${key(model)}#${c}`.toLowerCase());
+    // (Most projects have no such migration: then nothing is marked, and nothing built to be unmarked.)
+    const marking = before19 || this.namedBefore19.size > 0;
     const mark = (keys: readonly string[], old: boolean) => keys.forEach((k) => (old ? this.namedBefore19.add(k) : this.namedBefore19.delete(k)));
     const move = (from: string, to: string) => {
       for (const k of [...this.namedBefore19]) if (k.startsWith(`${from}#`)) this.namedBefore19.add(`${to}${k.slice(from.length)}`);
@@ -76,7 +78,7 @@ export class NameHistory {
         this.renamedAt.set(key(a.newName), at);
         // The fields move with the model: their creation stays where it was.
         for (const [k, v] of [...this.createdAt]) if (k.startsWith(`${key(a.model)}#`)) this.createdAt.set(`${key(a.newName)}${k.slice(key(a.model).length)}`, v);
-        move(key(a.model), key(a.newName));
+        if (marking) move(key(a.model), key(a.newName));
         return;
       case 'AlterModelTable':
         if (a.model) this.renamedAt.set(key(a.model), at);
@@ -85,7 +87,7 @@ export class NameHistory {
         if (!a.model || !a.oldName || !a.newName) return;
         for (const column of [a.newName, `${a.newName}_id`]) this.renamedAt.set(`${key(a.model)}#${column}`.toLowerCase(), at);
         this.createdAt.set(`${key(a.model)}#${a.newName}`.toLowerCase(), this.createdAt.get(`${key(a.model)}#${a.oldName}`.toLowerCase()) ?? 0);
-        if (named(a.model, a.oldName).some((k) => this.namedBefore19.has(k))) mark(named(a.model, a.newName), true);
+        if (marking && named(a.model, a.oldName).some((k) => this.namedBefore19.has(k))) mark(named(a.model, a.newName), true);
         return;
       case 'AlterField':
         if (a.model && a.field?.dbColumn) this.renamedAt.set(`${key(a.model)}#${a.field.dbColumn}`.toLowerCase(), at);
@@ -96,8 +98,9 @@ export class NameHistory {
         if (!a.model) return;
         for (const [name, spec] of a.fields ?? []) {
           this.createdAt.set(`${key(a.model)}#${name}`.toLowerCase(), at);
-          mark(named(a.model, name, spec?.dbColumn), before19);
+          if (marking) mark(named(a.model, name, spec?.dbColumn), before19);
         }
+        if (!marking) return;
         for (const [option, groups] of [['unique_together', a.options.uniqueTogether], ['index_together', a.options.indexTogether]] as const) {
           mark((groups ?? []).map((g) => togetherKey(key(a.model as string), option, g)), before19);
         }
@@ -109,7 +112,7 @@ export class NameHistory {
       case 'AddField':
         if (a.model && a.name) {
           this.createdAt.set(`${key(a.model)}#${a.name}`.toLowerCase(), at);
-          mark(named(a.model, a.name, a.field?.dbColumn), before19);
+          if (marking) mark(named(a.model, a.name, a.field?.dbColumn), before19);
         }
         return;
       default:
