@@ -271,6 +271,19 @@ class Order(Audited):
 describe('get_or_create() batched with bulk_create(ignore_conflicts=True)', () => {
   const temps = new TempDirs();
   after(() => temps.removeAll());
+
+  it('says a get_or_create() looks up each row and inserts only where none matches (review 63: dissemin `deposit/0009`)', async () => {
+    const got = (await lint(wrap(`    for order in Order.objects.all():
+        Line.objects.get_or_create(order=order, amount=0)
+    for order in Order.objects.all():
+        Line.objects.update_or_create(order=order, defaults={"amount": 1})
+    for order in Order.objects.all():
+        Line.objects.create(order=order, amount=2)`))).findings.filter((f) => f.rule === 'unbatched-save-loop');
+    assert.deepEqual(
+      got.map((f) => /: one (.*?) per row/.exec(f.message)?.[1]),
+      ['SELECT, and an INSERT where none matches,', 'SELECT, and an UPDATE or an INSERT,', 'INSERT'],
+    );
+  });
   const INITIAL = `import shortuuid.django_fields
 from django.db import migrations, models
 

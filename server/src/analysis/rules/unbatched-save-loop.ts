@@ -51,6 +51,16 @@ const QUERY: Record<string, string> = {
   'reverse-link-set': 'SELECT and UPDATE',
 };
 
+/**
+ * The statements one iteration's write runs, as the message says them: a get_or_create() looks up first and
+ * inserts only where nothing matches (review 63: dissemin `deposit/0009`'s per-user look-up is no INSERT per row).
+ */
+function queryOf(kind: string, method: string | undefined): string {
+  if (kind === 'create' && method === 'get_or_create') return 'SELECT, and an INSERT where none matches,';
+  if (kind === 'create' && method === 'update_or_create') return 'SELECT, and an UPDATE or an INSERT,';
+  return QUERY[kind] ?? 'query';
+}
+
 const ADVICE: Record<string, string> = {
   save: 'collect the rows and write them with bulk_update(), or use one queryset update()',
   update: 'set the values on the rows and write them with bulk_update(), or use one queryset update() over all of them',
@@ -578,7 +588,7 @@ export const unbatchedSaveLoop: Rule = {
             fixes: typeof fix === 'string' ? [] : [fix],
             range: headerRange(loop),
             message:
-              `\`${describe(loop)}\` writes one row per iteration${via}: one ${QUERY[kind] ?? 'query'} per row` +
+              `\`${describe(loop)}\` writes one row per iteration${via}: one ${queryOf(kind, method)} per row` +
               inWhichTransaction(ctx, op, unit.node, facts.unit.node, loop.node) +
               `To batch it, ${ADVICE[kind] ?? 'write the rows in bulk'}.${why}`,
             related,
