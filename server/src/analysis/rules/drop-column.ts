@@ -15,7 +15,7 @@ import { reportSqlHazards } from './sql-hazards';
 import { djangoMadeJoinTable, fieldColumn } from '../fields';
 import { columnBeforeTheMinute } from './same-migration';
 import { columnAtStart, fieldBefore, forVendor, goneFromStateBefore, runsAfterDeploy, tableLabel, walkSchema } from './schema-walk';
-import { columnComesBack, columnReturnsAs, tableDroppedLater } from './same-migration';
+import { addedInstead, columnComesBack, columnReturnsAs, tableDroppedLater } from './same-migration';
 
 export function dropLock(target: TargetDatabase): string {
   return forVendor(target, { postgresql: 'ACCESS EXCLUSIVE lock, brief', mysql: 'a metadata lock, and the table may be copied', sqlite: 'Django rebuilds the table' });
@@ -60,6 +60,11 @@ export const dropColumn: Rule = {
       const fails = returns
         ? `its name goes to a field of another kind later in this migration (${returns}), and old code still running during the deploy reads and writes it as the field it was, and fails`
         : 'old code still running during the deploy names it in its queries and fails';
+      // Removed and added back under another name: a rename that loses the data, which RenameField would keep.
+      const instead = !returns && !m2m && field ? addedInstead(ctx.summary, step, field) : null;
+      const renamed = instead
+        ? ` This migration also adds '${instead}', a ${field?.cls} like it: if that is this field renamed, the values '${args.name}' holds are lost — a RenameField keeps them (makemigrations asks "Did you rename …?" only when nothing else about the field changed).`
+        : '';
       ctx.report({
         range: step.op.range,
         // The two-release removal keeps the old column, which the field given back would then have to share.
@@ -69,7 +74,7 @@ export const dropColumn: Rule = {
           (returns
             ? 'Instead, give the new field a column of its own (another name, or `db_column`) in one release, switch the code over to it, and drop the old column in the next.'
             : `Remove the field from the model in one release (${how}.`) +
-          `${refusal && !returns ? ` (No fix: ${refusal}.)` : ''}`,
+          `${refusal && !returns ? ` (No fix: ${refusal}.)` : ''}${renamed}`,
       });
     });
     reportSqlHazards(ctx, 'drop-column');

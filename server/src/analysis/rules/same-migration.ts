@@ -168,6 +168,39 @@ const TEXT_FIELDS = /^(?:CharField|TextField|SlugField|EmailField|URLField|FileP
 const INTEGER_FIELDS = /^(?:IntegerField|BigIntegerField|SmallIntegerField|PositiveIntegerField|PositiveBigIntegerField|PositiveSmallIntegerField|AutoField|BigAutoField|SmallAutoField)$/;
 
 /** What kind of value a field holds, as old code uses it: text, an integer, or the field's class. */
+/**
+ * The field another operation of the migration adds to the same model in place of the one the step
+ * removes, when it looks like that field renamed: the only AddField there of a new name, of the same
+ * class (a relation to the same model). Such a pair loses every value the column held, where a
+ * RenameField keeps them (review 63: dissemin `hal/0002` turned `on_behalf_on` into `on_behalf_of`).
+ */
+export function addedInstead(summary: MigrationSummary, step: SchemaStep, removed: FieldSpec): string | null {
+  // Code in the migration may copy the values over (netbox's cached `_site`, saleor's populated prices).
+  if (summary.operations.some((op) => op.isData || op.databaseEffect === 'custom' || op.specName === null)) return null;
+  const to = (f: FieldSpec) => JSON.stringify(f.relation?.to ?? null).toLowerCase();
+  const alike = (f: FieldSpec) => f.cls !== '' && f.cls === removed.cls && (f.relation?.kind ?? null) === (removed.relation?.kind ?? null) && to(f) === to(removed);
+  const onModel = (op: OperationSummary) => op.container === null && !!op.args && 'model' in op.args && op.args.model?.toLowerCase() === step.model;
+  const added = summary.operations.flatMap((op) => (onModel(op) && op.args?.kind === 'AddField' && op.args.name && op.args.field && !step.start?.fields.has(op.args.name) && alike(op.args.field) ? [op.args.name] : []));
+  // One for one: the only field of its kind removed, the only one added.
+  const removedAlike = summary.operations.filter((op) => onModel(op) && op.args?.kind === 'RemoveField' && !!op.args.name && alike(step.start?.fields.get(op.args.name) ?? { cls: '' } as FieldSpec));
+  const [name] = added;
+  const gone = step.args.kind === 'RemoveField' ? step.args.name : null;
+  return added.length === 1 && removedAlike.length === 1 && name !== undefined && gone && similarNames(gone, name) ? name : null;
+}
+
+/** Names a rename would give: one inside the other (`data`, `key_data`), or a few letters apart (`on_behalf_on`, `on_behalf_of`). */
+function similarNames(a: string, b: string): boolean {
+  if (a.includes(b) || b.includes(a)) return true;
+  // Levenshtein distance, bounded.
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = row;
+  }
+  return (prev[b.length] as number) <= Math.max(2, Math.floor(Math.min(a.length, b.length) / 4));
+}
+
 function valueKind(f: FieldSpec): string {
   if (f.relation) return f.relation.kind === 'many-to-many' ? 'many-to-many' : 'integer';
   return TEXT_FIELDS.test(f.cls) ? 'text' : INTEGER_FIELDS.test(f.cls) ? 'integer' : f.cls;
