@@ -45,8 +45,8 @@ describe('check: RunPython code imported from another module', () => {
     assert.deepEqual(loops.map((f) => `${f.path.replace(/\\/g, '/')}:${f.line}:${f.column}`), ['shop/migrations/0002_close_stale.py:10:50', 'shop/migrations/0005_touch.py:9:40'], run.stderr);
     assert.match(loops[0]?.message ?? '', /^reopen\(\) in _orders\.py, which RunPython runs when this migration is reversed — at line 16 there: `for order in Order\.objects\.filter\(closed=True\)` writes one row per iteration \(order\.save\(\)\): one UPDATE per row, all inside the migration's transaction\./);
     // Its rewrite needs the project view (a bare save() stamps what the model's fields say): the module is read again with the view of the migration that runs it.
-    assert.match(loops[0]?.message ?? '', /\(The fix edits _orders\.py, which other migrations may run too\.\)$/);
-    assert.match(loops[1]?.message ?? '', /\(The fix edits _orders\.py, which other migrations may run too\.\)$/);
+    assert.match(loops[0]?.message ?? '', /\(The fix edits _orders\.py, which other migrations may run too, and any other code that calls the function with today's models, whose save\(\) and signals the rewrite would skip there\.\)$/);
+    assert.match(loops[1]?.message ?? '', /\(The fix edits _orders\.py, which other migrations may run too, and any other code that calls the function with today's models, whose save\(\) and signals the rewrite would skip there\.\)$/);
   });
 
   it("judges the module's rewrite by the model as the migration that runs it sees it (its auto_now field)", () => {

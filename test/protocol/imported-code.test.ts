@@ -114,7 +114,7 @@ describe('language server: RunPython code imported from another module', () => {
       await client.waitFor(() => client.logs.some((l) => /checked \d+ migrations/.test(l)), 'the workspace scan');
       const found = (await client.open(uri, readFileSync(file, 'utf8'))).filter((d) => d.code === 'unbatched-save-loop');
       assert.equal(found.length, 1);
-      assert.match(String(found[0]?.message ?? ''), /^reopen\(\) in _orders\.py[^]*\(The fix edits _orders\.py, which other migrations may run too\.\)$/);
+      assert.match(String(found[0]?.message ?? ''), /^reopen\(\) in _orders\.py[^]*\(The fix edits _orders\.py, which other migrations may run too, and any other code that calls the function with today's models[^]*\)$/);
       const actions = (await client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: found[0]?.range, context: { diagnostics: found } })) as CodeAction[];
       const action = actions.find((a) => a.title.endsWith('(in _orders.py)'));
       assert.ok(action, JSON.stringify(actions.map((a) => a.title)));

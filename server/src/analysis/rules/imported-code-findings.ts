@@ -49,7 +49,7 @@ export function reportImportedCodeFindings(rule: string, ctx: ProjectRuleContext
         range: callable.range,
         message:
           `${code.function}() in ${module}, ${howItRuns(callable)} — at line ${f.range.start.line + 1} there: ${f.message}` +
-          (fixes.length > 0 ? ` (The fix edits ${module}, which other migrations may run too.)` : ` (No fix is offered here: the code is in ${module}.)`),
+          (fixes.length > 0 ? ` (The fix edits ${module}, which other migrations may run too, and any other code that calls the function with today's models, whose save() and signals the rewrite would skip there.)` : ` (No fix is offered here: the code is in ${module}.)`),
         related: [
           { file: code.file, range: f.range, message: `in ${module}` },
           { range: op.range, message: 'the RunPython operation that runs it' },
