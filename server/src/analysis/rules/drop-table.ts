@@ -12,6 +12,7 @@ import { dropLock } from './drop-column';
 import type { ProjectRuleContext, Rule } from './rule';
 import { goneFromStateBefore, runsAfterDeploy, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
 import { reportSqlHazards } from './sql-hazards';
+import { renamedInThisMigration } from './same-migration';
 
 /**
  * Whether a CreateModel later in the same migration makes a table of the same name with the same
@@ -47,6 +48,22 @@ function tableRebuiltLater(ctx: ProjectRuleContext, step: SchemaStep): boolean {
   return false;
 }
 
+/** Whether a CreateModel of this migration, before the step, makes a model of the name a RenameModel earlier in it took from the step's model. */
+function recreatedUnderOldName(ctx: ProjectRuleContext, step: SchemaStep): boolean {
+  const ops = ctx.summary.operations;
+  let name = step.model;
+  let renamedAt = -1;
+  for (let i = step.index - 1; i >= 0 && name; i--) {
+    const a = (ops[i] as OperationSummary).args;
+    if (a?.kind === 'RenameModel' && a.newName?.toLowerCase() === name && a.model) {
+      name = a.model.toLowerCase();
+      renamedAt = i;
+    }
+  }
+  if (renamedAt < 0 || !name) return false;
+  return ops.slice(renamedAt + 1, step.index).some((op) => op.args?.kind === 'CreateModel' && op.container === null && op.args.model?.toLowerCase() === name && !op.args.options.dbTable);
+}
+
 export const dropTable: Rule = {
   meta: {
     id: 'drop-table',
@@ -61,6 +78,11 @@ export const dropTable: Rule = {
       // Removed from the state a release ago (not renamed in this migration: the database had it under this name).
       if (step.start && goneFromStateBefore(ctx, step.model)) return;
       if (tableRebuiltLater(ctx, step)) return;
+      // A table this migration renamed away and then created again under its old name, before dropping the
+      // renamed one: old code still finds a table by the name it knows (what differs in it is rename-table's to
+      // say), and none of it knows the dropped one's (review 64: tethys `tethys_apps/0002` renames
+      // CustomSetting to OldCustomSetting, creates a new CustomSetting, copies the rows, deletes OldCustomSetting).
+      if (renamedInThisMigration(ctx, step) && recreatedUnderOldName(ctx, step)) return;
       const { fixes, refusal } = twoReleaseDropFixes(ctx, step);
       ctx.report({
         range: step.op.range,

@@ -167,7 +167,6 @@ const TEXT_FIELDS = /^(?:CharField|TextField|SlugField|EmailField|URLField|FileP
 /** Django's integer fields; a foreign key's column holds such a key too (taiga `projects/0003` swaps one for the other). */
 const INTEGER_FIELDS = /^(?:IntegerField|BigIntegerField|SmallIntegerField|PositiveIntegerField|PositiveBigIntegerField|PositiveSmallIntegerField|AutoField|BigAutoField|SmallAutoField)$/;
 
-/** What kind of value a field holds, as old code uses it: text, an integer, or the field's class. */
 /**
  * The field another operation of the migration adds to the same model in place of the one the step
  * removes, when it looks like that field renamed: the only AddField there of a new name, of the same
@@ -201,6 +200,7 @@ function similarNames(a: string, b: string): boolean {
   return (prev[b.length] as number) <= Math.max(2, Math.floor(Math.min(a.length, b.length) / 4));
 }
 
+/** What kind of value a field holds, as old code uses it: text, an integer, or the field's class. */
 function valueKind(f: FieldSpec): string {
   if (f.relation) return f.relation.kind === 'many-to-many' ? 'many-to-many' : 'integer';
   return TEXT_FIELDS.test(f.cls) ? 'text' : INTEGER_FIELDS.test(f.cls) ? 'integer' : f.cls;
