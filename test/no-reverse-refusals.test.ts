@@ -38,6 +38,35 @@ async function noReverse(source: string) {
 }
 
 describe('runpython-no-reverse: no no-op reverse where it would hurt', () => {
+  it('offers none where the code reads a field the migration then removes (review 64: tethys `tethys_apps/0008`)', async () => {
+    const moves = (field: string) => `from django.db import migrations, models
+
+
+def forwards(apps, schema_editor):
+    Post = apps.get_model("blog", "Post")
+    for post in Post.objects.all():
+        if getattr(post, "legacy_author_id", None):
+            post.author_name = str(post.legacy_author_id)
+            post.save()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("blog", "0001_initial")]
+
+    operations = [
+        migrations.AddField(model_name="post", name="author_name", field=models.CharField(max_length=50, null=True)),
+        migrations.RunPython(forwards),
+        migrations.RemoveField(model_name="post", name="${field}"),
+    ]
+`;
+    const f = await noReverse(moves('legacy_author'));
+    assert.deepEqual(f.fixes, []);
+    assert.match(f.message, /No fix is offered: it reads post\.legacy_author, which the RemoveField at line 18 then drops: rolled back with a reverse that does nothing, the field comes back empty and the values it held are lost/);
+    // A field removed that the code never reads: the no-op stands.
+    const other = await noReverse(moves('summary'));
+    assert.ok(other.fixes.some((x) => /RunPython\.noop/.test(x.edits.map((e) => e.newText).join(''))), JSON.stringify(other.fixes.map((x) => x.title)));
+  });
+
   it('offers none for code that inserts rows, and says why', async () => {
     const f = await noReverse(migration('    for post in Post.objects.all():\n        Tag.objects.create(name=post.title)'));
     assert.deepEqual(f.fixes, []);

@@ -37,6 +37,49 @@ export function alteredThenWritten(op: Operation, units: readonly UnitFacts[], c
 }
 
 /**
+ * A RemoveField later in this migration of a field the code reads, on a model it names (`apps.get_model`):
+ * the code moves the field's values elsewhere before the field goes (review 64: tethys `tethys_apps/0008` copies
+ * `persistent_store_service_id` into a generic relation, then drops it). Rolled back with a no-op, the
+ * RemoveField's reverse adds the field back empty and the values are lost. Null when none.
+ */
+export function readThenRemoved(op: Operation, units: readonly UnitFacts[], ctx: RuleContext): { model: string; field: string; line: number } | null {
+  const after = ctx.model.operations.slice(ctx.model.operations.indexOf(op) + 1);
+  const removed = after.flatMap((o) => (o.args?.kind === 'RemoveField' && o.args.model && o.args.name ? [{ model: o.args.model.toLowerCase(), field: o.args.name, line: lineOf(o.call) }] : []));
+  if (removed.length === 0) return null;
+  for (const f of units) {
+    const read = readNames(f.unit.node);
+    const models = new Set<string>();
+    for (const a of f.unit.node.descendantsOfType('assignment')) {
+      const right = a.childForFieldName('right');
+      const ref = right ? historicalModelRef(right, f.locals) : null;
+      if (ref) models.add(ref.model.toLowerCase());
+    }
+    const hit = removed.find((r) => models.has(r.model) && (read.has(r.field) || read.has(`${r.field}_id`)));
+    if (hit) return hit;
+  }
+  return null;
+}
+
+/** The attribute names the function reads (`setting.persistent_store_service_id`, `getattr(row, "name", …)`), targets of assignments left out. */
+function readNames(fn: Node): Set<string> {
+  const out = new Set<string>();
+  for (const n of fn.descendantsOfType(['attribute', 'call'])) {
+    if (n.type === 'call') {
+      const callee = n.childForFieldName('function');
+      if (callee?.type === 'identifier' && (callee.text === 'getattr' || callee.text === 'hasattr')) {
+        const name = callArguments(n).positional[1];
+        if (name?.type === 'string') out.add(name.text.replace(/^["']|["']$/g, ''));
+      }
+      continue;
+    }
+    const parent = n.parent;
+    if (parent?.type === 'assignment' && parent.childForFieldName('left')?.id === n.id) continue;
+    out.add(n.childForFieldName('attribute')?.text ?? '');
+  }
+  return out;
+}
+
+/**
  * Whether an AlterField changes the column the database has (its type, length, precision, NULL, name), per the
  * field before it in the project view; true when that cannot be read. Choices, defaults, help texts change
  * nothing a rollback would cast (review 50: 10 of 12 withheld no-ops were such AlterFields: plane `0042`, `0076`).

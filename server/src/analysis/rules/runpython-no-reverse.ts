@@ -12,7 +12,7 @@ import type { Scope } from '../scope';
 import { callArguments, chainRoot, functionAround, rangeOf, type Node } from '../syntax';
 import { lineOf, type Rule, type RuleContext } from './rule';
 import type { Fix } from '../types';
-import { alteredThenWritten, insertsAfterUniqueRelaxed, keyedOnAddedField, lookupChanged, movedOutOfFilter } from './noop-refusals';
+import { alteredThenWritten, insertsAfterUniqueRelaxed, keyedOnAddedField, lookupChanged, movedOutOfFilter, readThenRemoved } from './noop-refusals';
 import { irreversibleStop as stops } from './reverse-stop';
 
 /** The RunPython class itself given as reverse_code (`migrations.RunPython`), where `migrations.RunPython.noop` was meant. */
@@ -84,6 +84,13 @@ function noopWouldHurt(op: Operation, index: CodeIndex, ctx: RuleContext): strin
     return (
       `it inserts ${relaxed.model} rows (line ${relaxed.insert}) after the operation at line ${relaxed.line} changes what must be unique in that table: ` +
       'with a reverse that does nothing, a rollback keeps the rows and then makes the old constraint again, which they may break, so write a reverse that deletes them'
+    );
+  }
+  const dropped = unit ? readThenRemoved(op, index.reachable(unit), ctx) : null;
+  if (dropped) {
+    return (
+      `it reads ${dropped.model}.${dropped.field}, which the RemoveField at line ${dropped.line} then drops: rolled back with a reverse that does nothing, ` +
+      `the field comes back empty and the values it held are lost, so write a reverse that copies them back from where this code put them`
     );
   }
   const moved = unit ? movedOutOfFilter(op, index.reachable(unit), ctx) : null;
