@@ -127,6 +127,18 @@ describe('schema-hazard messages follow the target', () => {
     assert.match(mysql ?? '', /MySQL/);
   });
 
+  it("drop-table and the renames name the lock the target's database takes (review 64: ubyssey, on MySQL)", async () => {
+    const mysql: TargetDatabase = { ...pg(14), vendor: 'mysql' };
+    const [drop] = await messages('drop-table/bad-delete-model', 'drop-table', mysql);
+    assert.match(drop ?? '', /\(an exclusive metadata lock, brief\)/);
+    assert.doesNotMatch(drop ?? '', /copied/, 'a DROP TABLE copies nothing');
+    const [rename] = await messages('rename-column/bad-rename-field', 'rename-column', mysql);
+    assert.match(rename ?? '', /\(ALTER TABLE … RENAME COLUMN, a brief exclusive metadata lock\)/);
+    assert.doesNotMatch(rename ?? '', /ACCESS EXCLUSIVE/);
+    const [onPostgres] = await messages('rename-column/bad-rename-field', 'rename-column', pg(14));
+    assert.match(onPostgres ?? '', /a brief ACCESS EXCLUSIVE lock\)/);
+  });
+
   it('add-field-not-null: a default of None is no DEFAULT at all', async () => {
     const [message] = await messages('add-field-not-null/bad-default-none', 'add-field-not-null', pg(14, [4, 2]));
     assert.match(message ?? '', /its default is None, so Django adds it with no DEFAULT and it fails as soon as the table has rows/);

@@ -21,6 +21,16 @@ export function dropLock(target: TargetDatabase): string {
   return forVendor(target, { postgresql: 'ACCESS EXCLUSIVE lock, brief', mysql: 'a metadata lock, and the table may be copied', sqlite: 'Django rebuilds the table' });
 }
 
+/** The lock a DROP TABLE takes, as the target's database takes it (no copy: nothing is left to copy; review 64). */
+export function dropTableLock(target: TargetDatabase): string {
+  return forVendor(target, { postgresql: 'ACCESS EXCLUSIVE lock, brief', mysql: 'an exclusive metadata lock, brief', sqlite: "the database's write lock, brief" });
+}
+
+/** The lock an `ALTER TABLE … RENAME` (of a table or a column) takes on the target's database (review 64: a MySQL run was told PostgreSQL's). */
+export function renameLock(target: TargetDatabase): string {
+  return forVendor(target, { postgresql: 'a brief ACCESS EXCLUSIVE lock', mysql: 'a brief exclusive metadata lock', sqlite: "the database's write lock" });
+}
+
 export const dropColumn: Rule = {
   meta: {
     id: 'drop-column',

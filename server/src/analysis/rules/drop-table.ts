@@ -8,7 +8,7 @@ import type { FieldSpec } from '../fields';
 import { twoReleaseDropFixes } from '../fixes/two-release-drop';
 import { columnOf, defaultTable } from '../project/state';
 import type { OperationSummary } from '../project/summary';
-import { dropLock } from './drop-column';
+import { dropTableLock } from './drop-column';
 import type { ProjectRuleContext, Rule } from './rule';
 import { goneFromStateBefore, runsAfterDeploy, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
 import { reportSqlHazards } from './sql-hazards';
@@ -88,7 +88,7 @@ export const dropTable: Rule = {
         range: step.op.range,
         fixes,
         message:
-          `DeleteModel drops existing table ${tableLabel(step)} of '${step.model}' (${dropLock(ctx.target)}): old code still running during the deploy queries it and fails. ` +
+          `DeleteModel drops existing table ${tableLabel(step)} of '${step.model}' (${dropTableLock(ctx.target)}): old code still running during the deploy queries it and fails. ` +
           `Stop using the model and remove it from Django's state in one release (a state-only DeleteModel in SeparateDatabaseAndState), and drop the table in the next.${refusal ? ` (No fix: ${refusal}.)` : ''}`,
       });
     });

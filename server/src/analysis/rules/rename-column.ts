@@ -8,6 +8,7 @@ import { fieldColumn } from '../fields';
 import { renameFieldFixes } from '../fixes/rename-fixes';
 import type { Fix } from '../types';
 import type { Rule } from './rule';
+import { renameLock } from './drop-column';
 import { reportSqlHazards } from './sql-hazards';
 import { columnAtStart, fieldBefore, runsAfterDeploy, tableLabel, walkSchema } from './schema-walk';
 import { columnBeforeTheMinute, columnComesBack, columnReturnsAs } from './same-migration';
@@ -60,7 +61,7 @@ export const renameColumn: Rule = {
       ctx.report({
         range: step.op.range,
         message:
-          `${label} renames column "${from}" to "${to}" of existing table ${tableLabel(step)} (ALTER TABLE … RENAME COLUMN, a brief ACCESS EXCLUSIVE lock): ` +
+          `${label} renames column "${from}" to "${to}" of existing table ${tableLabel(step)} (ALTER TABLE … RENAME COLUMN, ${renameLock(ctx.target)}): ` +
           `${fails}. Keep the column: rename the field with \`db_column="${from}"\` (${keep}).`,
         fixes: fixes(),
       });

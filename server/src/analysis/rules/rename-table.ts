@@ -7,6 +7,7 @@
  */
 import { defaultTable } from '../project/state';
 import type { Rule } from './rule';
+import { renameLock } from './drop-column';
 import { reportSqlHazards } from './sql-hazards';
 import { runsAfterDeploy, walkSchema } from './schema-walk';
 
@@ -35,7 +36,7 @@ export const renameTable: Rule = {
         ctx.report({
           range: step.op.range,
           message:
-            `RenameField '${args.oldName}' → '${args.newName}' renames the join table of the many-to-many field, "${oldJoin}" to "${newJoin}" (ALTER TABLE … RENAME, a brief ACCESS EXCLUSIVE lock): ` +
+            `RenameField '${args.oldName}' → '${args.newName}' renames the join table of the many-to-many field, "${oldJoin}" to "${newJoin}" (ALTER TABLE … RENAME, ${renameLock(ctx.target)}): ` +
             `old code still running during the deploy queries "${oldJoin}" and fails at once. Keep the table: give the field \`db_table="${oldJoin}"\` so nothing changes in the database.`,
         });
         return;
@@ -52,7 +53,7 @@ export const renameTable: Rule = {
         ctx.report({
           range: step.op.range,
           message:
-            `AlterField '${args.name}' gives the many-to-many field's join table another name, "${oldJoin}" to "${newJoin}" (ALTER TABLE … RENAME, a brief ACCESS EXCLUSIVE lock): ` +
+            `AlterField '${args.name}' gives the many-to-many field's join table another name, "${oldJoin}" to "${newJoin}" (ALTER TABLE … RENAME, ${renameLock(ctx.target)}): ` +
             `old code still running during the deploy queries "${oldJoin}" and fails at once. Keep the table: give the field \`db_table="${oldJoin}"\` so nothing changes in the database.`,
         });
         return;
@@ -72,7 +73,7 @@ export const renameTable: Rule = {
       ctx.report({
         range: step.op.range,
         message:
-          `${label} renames existing table "${from}" to "${to}" (ALTER TABLE … RENAME, a brief ACCESS EXCLUSIVE lock): old code still running during the deploy queries "${from}" and fails at once. ` +
+          `${label} renames existing table "${from}" to "${to}" (ALTER TABLE … RENAME, ${renameLock(ctx.target)}): old code still running during the deploy queries "${from}" and fails at once. ` +
           `Keep the table: give the model \`db_table = "${from}"\` so nothing changes in the database.`,
       });
     });
