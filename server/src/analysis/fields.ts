@@ -169,6 +169,11 @@ const PLAIN_PACKAGE_FIELDS: ReadonlyMap<string, { default?: Value }> = new Map([
   ['model_utils.fields.AutoLastModifiedField', { default: NOW }],
   ['django_extensions.db.fields.CreationDateTimeField', { default: NOW }],
   ['django_extensions.db.fields.ModificationDateTimeField', { default: NOW }],
+  // Wagtail's rich text (a TextField) and StreamField (text, or JSON with use_json_field), under the module
+  // names of Wagtail 1 (`wagtailcore`), 2 (`core`) and 3+; django-colorfield's ColorField (a CharField): NOT NULL
+  // unless told otherwise (review 64: ubyssey adds them to live tables).
+  ...['wagtail.fields', 'wagtail.core.fields', 'wagtail.wagtailcore.fields'].flatMap((m) => [[`${m}.RichTextField`, {}] as const, [`${m}.StreamField`, {}] as const]),
+  ['colorfield.fields.ColorField', {}],
 ]);
 
 /**
