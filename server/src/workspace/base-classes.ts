@@ -64,6 +64,11 @@ function ownFindings(found: readonly RawFinding[], root: Node, lines: number, sp
   );
 }
 
+/** A finding of the module's own lines as the reading keeps it, with those of `fixes` that edit only those lines. */
+function moduleFinding(f: RawFinding, fixes: readonly Fix[], lines: number): ImportedCodeFinding {
+  return { rule: f.rule, message: f.message, range: f.range, fixes: moduleFixes(fixes, lines) };
+}
+
 /** A file's size and modification time; null when there is no such file. */
 function statOf(file: string): { size: number; mtimeMs: number } | null {
   try {
@@ -149,8 +154,8 @@ export class BaseClassReader {
    * What the rules about RunPython code find in the function `name` of `file` read with the project
    * view of the migration `fromFile` that runs it — the models as they are during that migration, the
    * fields their save() stamps, their base classes — and so with the fixes a reading without it
-   * withholds (review of the 35th session: 13 of awx's save loops in `_rbac.py`, `_multi_cred.py`, …
-   * had none). Null when the module cannot be read again.
+   * withholds (review 63: 9 of awx's save loops in `_rbac.py`, `_multi_cred.py`, … had none before).
+   * Null when the module cannot be read again.
    */
   private findingsInView(file: string, name: string, spans: ReadonlyArray<[number, number]>, atomic: boolean, fromFile: string, view: ProjectView): ImportedCodeFinding[] | null {
     const stat = statOf(file);
@@ -163,14 +168,7 @@ export class BaseClassReader {
     try {
       const source = readFileSync(file, 'utf8');
       const lines = source.split('\n').length;
-      const tree = this.parser.parse(asRunPythonModule(source, [name], atomic));
-      try {
-        const root = tree.rootNode;
-        const { analysis } = analyzeFile(tree, root.text, { rules: onlyRules({}, RUNPYTHON_CODE_RULES), commitInBatches: false, name: 'imported', project: { view, file: fromFile } });
-        found = ownFindings(analysis.findings, root, lines, spans).map((f) => ({ rule: f.rule, message: f.message, range: f.range, fixes: moduleFixes(f.fixes, lines) }));
-      } finally {
-        tree.delete();
-      }
+      found = this.readAlone(source, name, atomic, { view, file: fromFile }, (findings, root) => ownFindings(findings, root, lines, spans).map((f) => moduleFinding(f, f.fixes, lines)));
     } catch {
       // Whatever the module holds, the run goes on with the reading made without the view.
       found = null;
@@ -337,7 +335,7 @@ export class BaseClassReader {
         const fixesFor = (f: (typeof mine)[number]): Fix[] => (f.rule === 'unbatched-save-loop' && savesWholeRows(root, f.range) ? [] : fixesOf(f));
         // Withheld for want of the view: a reading with a migration's view gives them (findingsInView).
         const viewWanted = mine.length > 0 && (!fixable || mine.some((f) => f.rule === 'unbatched-save-loop' && savesWholeRows(root, f.range)));
-        store(name, { ...r, findings: mine.map((f) => ({ rule: f.rule, message: f.message, range: f.range, fixes: moduleFixes(fixesFor(f), lines) })), viewWanted });
+        store(name, { ...r, findings: mine.map((f) => moduleFinding(f, fixesFor(f), lines)), viewWanted });
       }
     } finally {
       tree.delete();
@@ -346,10 +344,18 @@ export class BaseClassReader {
 
   /** The findings of one function read alone as RunPython code; none when a rule wanted the project view for them. */
   private ownReading(source: string, name: string, atomic: boolean): RawFinding[] {
+    return this.readAlone(source, name, atomic, undefined, (findings, _root, viewRules) => (viewRules ? [] : [...findings]));
+  }
+
+  /**
+   * The function `name` of the module `source` read alone as RunPython code of a migration (atomic or
+   * not), with `project` when given; `take` picks from the findings while the tree is alive.
+   */
+  private readAlone<T>(source: string, name: string, atomic: boolean, project: { view: ProjectView; file: string } | undefined, take: (findings: readonly RawFinding[], root: Node, viewRules: boolean) => T): T {
     const tree = this.parser.parse(asRunPythonModule(source, [name], atomic));
     try {
-      const { analysis } = analyzeFile(tree, tree.rootNode.text, { rules: onlyRules({}, RUNPYTHON_CODE_RULES), commitInBatches: false, name: 'imported' });
-      return analysis.viewRules?.length ? [] : analysis.findings;
+      const { analysis } = analyzeFile(tree, tree.rootNode.text, { rules: onlyRules({}, RUNPYTHON_CODE_RULES), commitInBatches: false, name: 'imported', ...(project ? { project } : {}) });
+      return take(analysis.findings, tree.rootNode, !!analysis.viewRules?.length);
     } finally {
       tree.delete();
     }

@@ -181,7 +181,10 @@ export function addedInstead(summary: MigrationSummary, step: SchemaStep, remove
   const onModel = (op: OperationSummary) => op.container === null && !!op.args && 'model' in op.args && op.args.model?.toLowerCase() === step.model;
   const added = summary.operations.flatMap((op) => (onModel(op) && op.args?.kind === 'AddField' && op.args.name && op.args.field && !step.start?.fields.has(op.args.name) && alike(op.args.field) ? [op.args.name] : []));
   // One for one: the only field of its kind removed, the only one added.
-  const removedAlike = summary.operations.filter((op) => onModel(op) && op.args?.kind === 'RemoveField' && !!op.args.name && alike(step.start?.fields.get(op.args.name) ?? { cls: '' } as FieldSpec));
+  const removedAlike = summary.operations.filter((op) => {
+    const spec = onModel(op) && op.args?.kind === 'RemoveField' && op.args.name ? step.start?.fields.get(op.args.name) : null;
+    return !!spec && alike(spec);
+  });
   const [name] = added;
   const gone = step.args.kind === 'RemoveField' ? step.args.name : null;
   return added.length === 1 && removedAlike.length === 1 && name !== undefined && gone && similarNames(gone, name) ? name : null;
