@@ -10,7 +10,7 @@ import type { FieldSpec, RelationSpec } from '../fields';
 import type { ProjectRuleContext } from '../rules/rule';
 import type { SchemaStep } from '../rules/schema-walk';
 import type { Fix } from '../types';
-import { operationSite, reindent, replaceOperation, runSqlText, separateText, sqlKindsOf, sqlOf, withArgs } from './operation-text';
+import { operationSite, reindent, replaceOperation, runSqlText, separateText, sqlKinds, withArgs } from './operation-text';
 
 /** The statements that drop and add back a foreign key's constraint (`SET CONSTRAINTS … IMMEDIATE; ALTER TABLE … DROP CONSTRAINT …`). */
 const CONSTRAINT_CHURN = /\bDROP CONSTRAINT\b|\bADD CONSTRAINT\b[\s\S]*\bFOREIGN KEY\b/i;
@@ -52,19 +52,18 @@ export function keepConstraintFixes(ctx: ProjectRuleContext, step: SchemaStep, b
   const index = ctx.summary.operations.indexOf(step.op);
   // The constraint's own statements are left out: where only its name cannot be known (a table renamed
   // after it was made, a Django before 1.9 named it: review 63), the rest of the SQL still can be.
-  const forward = sqlKindsOf(ctx, index);
+  const { sql: forward, guessed: forwardGuessed } = sqlKinds(ctx, index);
   if (typeof forward === 'string') return { fixes: [], refusal: `its SQL is not known: ${forward}` };
   // Backwards: the field changed back, previewed after this one.
   const back = withArgs(step.op, { kind: 'AlterField', model: args.model, name: args.name, field: before, preserveDefault: true });
-  const reverse = sqlKindsOf(ctx, 1, [step.op, back]);
+  const { sql: reverse, guessed: reverseGuessed } = sqlKinds(ctx, 1, [step.op, back]);
   if (typeof reverse === 'string') return { fixes: [], refusal: `the SQL that changes it back is not known: ${reverse}` };
   const sql = withoutConstraint(forward);
   const undo = withoutConstraint(reverse);
   if (!sql || !undo) return { fixes: [], refusal: 'the column change cannot be told apart from the constraint in its SQL' };
   // Names taken as today's Django gives them are never written: an index's would be a guess.
-  const guessed = typeof sqlOf(ctx, index) === 'string' || typeof sqlOf(ctx, 1, [step.op, back]) === 'string';
   const named = [...sql, ...undo].find((q) => /\bINDEX\b/i.test(q));
-  if (guessed && named) return { fixes: [], refusal: 'the names of the indexes its SQL changes are not known (a table renamed after they were made, or a Django before 1.9 named them)' };
+  if ((forwardGuessed || reverseGuessed) && named) return { fixes: [], refusal: 'the names of the indexes its SQL changes are not known (a table renamed after they were made, or a Django before 1.9 named them)' };
   const state = reindent(ctx.source.slice(site.start, site.end), site.indent, '');
   const database = [`# The column change alone: the foreign key's constraint stays, and no row is checked again.\n${runSqlText(site.prefix, sql, undo)}`];
   return {

@@ -194,10 +194,15 @@ const ownPreview = new OneSlot<ReturnType<typeof previewFile>>();
  * (review 54: signals `0037` renames a key of a table a RenameModel renamed just before).
  */
 export function sqlKindsOf(ctx: ProjectRuleContext, index: number, operations?: OperationSummary[]): string[] | string {
+  return sqlKinds(ctx, index, operations).sql;
+}
+
+/** sqlKindsOf, and whether its names are today's guesses (`guessed`: never to be written). */
+export function sqlKinds(ctx: ProjectRuleContext, index: number, operations?: OperationSummary[]): { sql: string[] | string; guessed: boolean } {
   const exact = sqlOf(ctx, index, operations);
-  if (typeof exact !== 'string' || !NAMES_UNKNOWN.test(exact)) return exact;
+  if (typeof exact !== 'string' || !NAMES_UNKNOWN.test(exact)) return { sql: exact, guessed: false };
   const approximate = sqlOf(ctx, index, operations, true);
-  return typeof approximate === 'string' ? exact : approximate;
+  return typeof approximate === 'string' ? { sql: exact, guessed: false } : { sql: approximate, guessed: true };
 }
 
 /** `approximateNames`: the constraint names Django would drop taken as today's (see sqlKindsOf). */
