@@ -29,6 +29,9 @@ function createClient(context: ExtensionContext, channel: LogOutputChannel): Lan
     // notifications itself; also pushing them here would lint everything twice per change.
     outputChannel: channel,
     traceOutputChannel: channel,
+    // Only in a trusted workspace does the server ask git which migrations shipped together (a
+    // repository's own configuration could start programs); asked again at each (re)start.
+    initializationOptions: () => ({ trusted: workspace.isTrusted }),
   };
   return new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
 }
@@ -47,7 +50,10 @@ export async function activate(context: ExtensionContext): Promise<void> {
     }),
     commands.registerCommand('migrationGuard.showOutput', () => output?.show(true)),
     commands.registerCommand('migrationGuard.splitMigration', (target?: Uri | string) => splitMigration(target)),
-    workspace.onDidGrantWorkspaceTrust(() => output?.appendLine('Workspace trusted (nothing changes: the extension never runs workspace code).')),
+    workspace.onDidGrantWorkspaceTrust(() => {
+      output?.appendLine('Workspace trusted: git is now asked which migrations shipped together (the extension never runs workspace code).');
+      void client?.sendNotification('migrationGuard/workspaceTrusted').catch((e: unknown) => output?.appendLine(`notify failed: ${String(e)}`));
+    }),
   );
   await client.start();
 }

@@ -22,6 +22,8 @@ export interface ClientOptions {
   applyEditsToDisk?: boolean;
   /** Declare workspace.workspaceEdit.documentChanges (versioned document edits), as VS Code does. */
   documentChanges?: boolean;
+  /** What the client sends as initializationOptions (the VS Code client: whether the workspace is trusted). */
+  initializationOptions?: unknown;
 }
 
 export class TestClient {
@@ -88,6 +90,7 @@ export class TestClient {
       processId: process.pid,
       rootUri: folders[0] ? pathToFileURL(folders[0]).href : null,
       workspaceFolders: folders.map((f) => ({ uri: pathToFileURL(f).href, name: f })),
+      ...(options.initializationOptions !== undefined ? { initializationOptions: options.initializationOptions } : {}),
       capabilities: {
         workspace: {
           configuration: !!options.settings,

@@ -6,43 +6,14 @@
  * report, so the others can still inform project-wide analysis.
  *
  * git runs as a plain child process (no shell), with its repository-configured programs that a
- * diff could start (fsmonitor, external diff, textconv) turned off. The language server never
- * runs git; the editor extension asks git only in a trusted workspace.
+ * diff could start (fsmonitor, external diff, textconv) turned off (git-process.ts).
  */
-import { execFile } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
+import { git, gitMessage } from '../workspace/git-process';
 import type { LintTask } from './types';
 
 export type Selection = { ok: true; tasks: LintTask[]; note: string | null } | { ok: false; error: string };
-
-interface GitResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  missing: boolean;
-}
-
-/** Options that keep a repository's own configuration from starting programs during a diff. */
-const SAFE = ['-c', 'core.fsmonitor=false', '-c', 'diff.external=', '--no-pager'];
-
-function git(cwd: string, args: string[]): Promise<GitResult> {
-  return new Promise((done) => {
-    execFile(
-      'git',
-      [...SAFE, ...args],
-      { cwd, shell: false, windowsHide: true, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' } },
-      (error, stdout, stderr) => {
-        const missing = (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
-        done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr, missing });
-      },
-    );
-  });
-}
-
-function gitMessage(r: GitResult): string {
-  return r.stderr.trim().split('\n')[0]?.replace(/^fatal: /, '') ?? `exit status ${String(r.code)}`;
-}
 
 function real(file: string): string {
   try {

@@ -14,6 +14,7 @@ import { formatText } from './format-text';
 import { applyBaselines, writeBaseline } from './baseline-run';
 import { selectTasks } from './changed-since';
 import { DEFAULT_CACHE_DIR, RunCache } from './run-cache';
+import { releasesOf } from '../workspace/release-history';
 import { ListingCache } from './listing-cache';
 import { PyprojectCache } from '../config/pyproject';
 import type { CheckOptions } from './options';
@@ -162,6 +163,8 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
   const all = [...tasks, ...project.extra];
 
   const cache = openCache(options, resolver, io.cwd, warn);
+  // Which migrations shipped together, from git (release-history.ts), unless the settings say not to.
+  if (resolver.resolved[0]?.settings.gitHistory !== false) project.releases = await releasesOf(project.candidates.files, cache?.dir ?? null);
   // Listings read before the walk go back only to the cache folder they were read from.
   const warm = cache && known && cache.dir === known.dir ? known : null;
   const authUserModel = resolver.resolved[0]?.settings.authUserModel ?? 'auth.User';

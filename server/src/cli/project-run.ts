@@ -33,6 +33,8 @@ export interface ProjectPlan {
   overrides: Map<string, string>;
   /** Files read only for the project view (summaries, apps.py labels). */
   extra: LintTask[];
+  /** The release each migration first shipped in, from git (release-history.ts); absent: not asked. */
+  releases?: ReadonlyMap<string, string>;
 }
 
 /** migration-modules of every configuration of the run, made absolute against its project root. */
@@ -131,7 +133,7 @@ function sameNumber(file: string, creates: ReadonlyMap<string, FileCreation>): b
 /** Builds the view from every file read, then runs the project rules and finalizes each linted file. */
 export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], configs: readonly LintConfig[], authUserModel: string, built?: ProjectViews, readers: SourceReaders = {}): ProjectOutcome {
   const layout = layoutOf(plan, tasks, results);
-  const views = built ?? viewsOf(layout, tasks, results, authUserModel, readers);
+  const views = built ?? viewsOf(layout, tasks, results, authUserModel, plan.releases ? { ...readers, releases: plan.releases } : readers);
   const findings = new Map<number, CliFinding[]>();
   const creates = new Map<string, FileCreation>();
   const outsideApps: string[] = [];
@@ -260,7 +262,7 @@ function statusOf(r: FileResult): ResultStatus {
  * cannot start.
  */
 export async function lintProject(plan: ProjectPlan, tasks: readonly LintTask[], configs: LintConfig[], jobs: number, authUserModel: string, cache: RunCache | null, early: EarlyWorkers | null = null): Promise<{ statuses: ResultStatus[]; outcome: ProjectOutcome }> {
-  const settings = [authUserModel, [...plan.overrides], plan.candidates];
+  const settings = [authUserModel, [...plan.overrides], plan.candidates, [...(plan.releases ?? [])]];
   const keyOf = (hashes: ReadonlyArray<string | null>): string | null => {
     // A file's result key (its mode and its config's rules, as JSON) is long and shared by many files:
     // each part names it by its index, and the distinct keys are hashed once, in that order.

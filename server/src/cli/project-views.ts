@@ -62,11 +62,14 @@ export class ProjectViews {
 
 /** The project views from every file a run read (apps.py labels included). */
 export function finishProjectView(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], authUserModel: string, readers: SourceReaders = {}): ProjectViews {
-  return viewsOf(layoutOf(plan, tasks, results), tasks, results, authUserModel, readers);
+  return viewsOf(layoutOf(plan, tasks, results), tasks, results, authUserModel, plan.releases ? { ...readers, releases: plan.releases } : readers);
 }
 
-/** What the views learn from the project's own modules: base classes' writes, operation classes' state, imported RunPython code. */
-export type SourceReaders = Pick<ProjectViewInput, 'baseWrites' | 'operationClass' | 'importedCode'>;
+/**
+ * What the views learn from outside the migrations: the project's own modules (base classes' writes,
+ * operation classes' state, imported RunPython code) and its history (which files shipped together).
+ */
+export type SourceReaders = Pick<ProjectViewInput, 'baseWrites' | 'operationClass' | 'importedCode' | 'releases'>;
 
 export function viewsOf(layout: ProjectLayout, tasks: readonly LintTask[], results: readonly FileResult[], authUserModel: string, readers: SourceReaders = {}): ProjectViews {
   const byProject = new Map<string, Array<{ file: string; app: string; summary: MigrationSummary | null }>>();

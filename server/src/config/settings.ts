@@ -35,6 +35,11 @@ export interface Settings {
   /** Django's version as [major, minor]. */
   djangoVersion: readonly [number, number];
   /**
+   * Read which migrations shipped together from git (release-history.ts): the CLI always may, the
+   * editor only in a trusted workspace.
+   */
+  gitHistory: boolean;
+  /**
    * Not a setting of its own: set when `djangoVersion` was given (pyproject.toml, the editor, the
    * command line) or read from the project's pin, rather than the default.
    */
@@ -76,6 +81,7 @@ export function defaultSettings(): Settings {
     detectByContent: true,
     batchSize: 1000,
     authUserModel: 'auth.User',
+    gitHistory: true,
     migrationModules: {},
     baseline: null,
     maxFileSize: DEFAULT_MAX_FILE_SIZE,
@@ -154,6 +160,11 @@ export function parseSettings(raw: unknown, origin: string): { settings: Partial
     if (typeof user === 'string' && /^\w+\.\w+$/.test(user)) settings.authUserModel = user;
     else problems.push(`${origin}: auth-user-model must be "app_label.ModelName", as AUTH_USER_MODEL is written`);
   }
+  const history = pick(r, 'gitHistory', 'git-history');
+  if (history !== undefined) {
+    if (typeof history === 'boolean') settings.gitHistory = history;
+    else problems.push(`${origin}: git-history must be true or false`);
+  }
   const modules = pick(r, 'migrationModules', 'migration-modules');
   if (modules !== undefined) {
     if (typeof modules === 'object' && !Array.isArray(modules) && Object.entries(modules as object).every(([k, v]) => /^\w+$/.test(k) && typeof v === 'string' && v !== '')) {
@@ -187,7 +198,7 @@ export function parseSettings(raw: unknown, origin: string): { settings: Partial
     if (version !== null) settings.djangoVersion = version;
     else problems.push(`${origin}: django-version must be a version such as "4.2" or "5.0" (a string: 4.10 as a number would read as 4.1)`);
   }
-  const known = ['rules', 'include', 'exclude', 'detectByContent', 'detect-by-content', 'batchSize', 'batch-size', 'authUserModel', 'auth-user-model', 'migrationModules', 'migration-modules', 'baseline', 'maxFileSize', 'max-file-size', 'database', 'postgresqlVersion', 'postgresql-version', 'djangoVersion', 'django-version', 'trace'];
+  const known = ['rules', 'include', 'exclude', 'detectByContent', 'detect-by-content', 'batchSize', 'batch-size', 'authUserModel', 'auth-user-model', 'gitHistory', 'git-history', 'migrationModules', 'migration-modules', 'baseline', 'maxFileSize', 'max-file-size', 'database', 'postgresqlVersion', 'postgresql-version', 'djangoVersion', 'django-version', 'trace'];
   for (const key of Object.keys(r)) {
     if (!known.includes(key)) {
       problems.push(`${origin}: unknown setting '${key}'`);
@@ -208,6 +219,7 @@ export function mergeSettings(...layers: PartialSettings[]): Settings {
     if (layer.detectByContent !== undefined) out.detectByContent = layer.detectByContent;
     if (layer.batchSize !== undefined) out.batchSize = layer.batchSize;
     if (layer.authUserModel !== undefined) out.authUserModel = layer.authUserModel;
+    if (layer.gitHistory !== undefined) out.gitHistory = layer.gitHistory;
     if (layer.migrationModules !== undefined && Object.keys(layer.migrationModules).length > 0) out.migrationModules = { ...layer.migrationModules };
     if (layer.baseline !== undefined) out.baseline = layer.baseline;
     if (layer.maxFileSize !== undefined) out.maxFileSize = layer.maxFileSize;

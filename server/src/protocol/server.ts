@@ -31,6 +31,9 @@ import { decoded, readFileBytes, readSourceFileAsync, type ReadOutcome } from '.
 import { MIGRATION_WORD } from '../config/file-matcher';
 import type { DecodedSource } from '../workspace/source-encoding';
 import { APPLY_SPLIT_COMMAND, splitDocument } from './split-command';
+
+/** The client's notification that the workspace became trusted (client/src/extension.ts sends it by this name). */
+const WORKSPACE_TRUSTED = 'migrationGuard/workspaceTrusted';
 import { WorkspaceLinter } from './workspace-linter';
 import { MemoryRelease } from './memory-release';
 import { endLongRun, tuneForLongRun } from '../v8-tuning';
@@ -56,6 +59,16 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   let supportsFolderEvents = false;
   let supportsDocumentChanges = false;
   let scanGeneration = 0;
+  /** The client says the workspace is trusted: only then is git asked which migrations shipped together. */
+  let trusted = false;
+  let releasesTimer: ReturnType<typeof setTimeout> | undefined;
+  const refreshReleasesSoon = (): void => {
+    if (releasesTimer) clearTimeout(releasesTimer);
+    releasesTimer = setTimeout(() => {
+      releasesTimer = undefined;
+      void linter.refreshReleases(trusted).catch((e) => fail('reading the release history', e));
+    }, 500);
+  };
 
   const log = (message: string) => connection.console.log(message);
   const mb = (bytes: number) => `${Math.round(bytes / 1048576)} MB`;
@@ -78,7 +91,8 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       if (root) folders.push(root);
     }
     service.setWorkspaceFolders(folders);
-    const init = params.initializationOptions as { settings?: unknown } | undefined;
+    const init = params.initializationOptions as { settings?: unknown; trusted?: unknown } | undefined;
+    trusted = init?.trusted === true;
     if (init?.settings !== undefined) reportProblems(service.setEditorSettings('', init.settings));
     parserReady = (async () => {
       parser = await PythonParser.create(options.grammar, options.compiled ? await options.compiled : undefined);
@@ -95,6 +109,13 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       },
       serverInfo: { name: SERVER_NAME, version: '0.1.0' },
     };
+  });
+
+  // The workspace became trusted while the server runs: git may be asked now.
+  connection.onNotification(WORKSPACE_TRUSTED, () => {
+    if (trusted) return;
+    trusted = true;
+    refreshReleasesSoon();
   });
 
   connection.onInitialized(() => {
@@ -209,6 +230,8 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       // A newer scan took over: this file list may be partial, so it must not decide anything.
       if (cancelled()) return;
       linter.resetProjects(new Map(folders.map((f, i) => [f, perFolder[i] ?? []])));
+      // git's answer comes while the files are read; the findings wait for it (no flicker after).
+      const releases = linter.refreshReleases(trusted, false).catch((e) => fail('reading the release history', e));
       // A scan of many files is a long burst: V8 tuned for it while it lasts (see v8-tuning.ts).
       if (files.length > LONG_SCAN_FILES) {
         tuneForLongRun();
@@ -228,6 +251,8 @@ export function startServer(connection: Connection, options: ServerOptions): voi
           turn = performance.now();
         }
       }
+      if (cancelled()) return;
+      await releases;
       if (cancelled()) return;
       // The whole project is read: findings that depend on it can be published now.
       for (const f of files) linter.publishDisk(f);
@@ -343,6 +368,8 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       else if (file.endsWith('.py')) {
         if (change.type === FileChangeType.Deleted) linter.analyzeDisk(file, null);
         else files.push(file);
+        // A migration created or deleted changes which files are not committed yet.
+        if (change.type !== FileChangeType.Changed) refreshReleasesSoon();
         // A module migrations take RunPython code from: their findings are read again.
         linter.moduleChanged(file);
       }

@@ -27,6 +27,7 @@ import type { Finding, Range } from '../analysis/types';
 import type { DecodedSource } from '../workspace/source-encoding';
 import { readSourceFile } from '../workspace/read-source';
 import { ProjectModel, type ProjectChange } from '../workspace/project-model';
+import { releasesOf } from '../workspace/release-history';
 import { overrideFolders, POSTGRES_NAMES } from '../workspace/project-loader';
 import { lostStateNote, projectRootOf, projectsOf, viewNotes } from '../workspace/project-layout';
 import { targetOf } from '../config/settings';
@@ -396,6 +397,23 @@ export class WorkspaceLinter {
       model.reset(files, settings);
     }
     for (const folder of [...this.models.keys()]) if (!keep.has(folder)) this.models.delete(folder);
+  }
+
+  /**
+   * Asks git which migrations shipped together (release-history.ts) — only when `trusted` (git's
+   * own configuration of an untrusted folder could start programs) and the settings do not turn it
+   * off — and gives each project the answer. Where it changed, every migration of that project is
+   * published again, soon (`propagate` false during a scan, which publishes them all after).
+   */
+  async refreshReleases(trusted: boolean, propagate = true): Promise<void> {
+    for (const [folder, model] of [...this.models]) {
+      const settings = this.host.service.settingsFor(join(folder, 'pyproject.toml')).settings;
+      const releases = trusted && settings.gitHistory ? await releasesOf(model.files(), null) : null;
+      // A scan may have replaced the project meanwhile: its own refresh follows.
+      if (this.models.get(folder) !== model || !model.setReleases(releases) || !propagate) continue;
+      for (const f of model.files()) this.pending.add(f);
+      this.schedule();
+    }
   }
 
   /**

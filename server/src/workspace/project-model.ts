@@ -91,6 +91,8 @@ export class ProjectModel {
   private stateStale = false;
   /** The modules of base classes migrations give models, read as rules ask (each re-read when it changes on disk; found again after a scan). */
   private bases: BaseClassReader;
+  /** Which migrations shipped together, from git (release-history.ts); null: not asked (untrusted, or turned off). */
+  private releases: ReadonlyMap<string, string> | null = null;
 
   constructor(
     private readonly parser: PythonParser,
@@ -161,6 +163,24 @@ export class ProjectModel {
     return this.entries.get(file)?.app ?? this.layout?.appOf(file) ?? null;
   }
 
+  /** The member files (migrations of the project's apps), read or not. */
+  files(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /**
+   * Which migrations shipped together, as git tells (null: not known). Returns whether that changed
+   * anything; the view is then built anew, and every migration's findings may differ.
+   */
+  setReleases(releases: ReadonlyMap<string, string> | null): boolean {
+    const same = (a: ReadonlyMap<string, string> | null, b: ReadonlyMap<string, string> | null): boolean =>
+      a === b || (!!a && !!b && a.size === b.size && [...a].every(([k, v]) => b.get(k) === v));
+    if (same(this.releases, releases)) return false;
+    this.releases = releases;
+    this.current = null;
+    return true;
+  }
+
   /** Records the latest summary of a member file and says what the change can alter. */
   update(file: string, summary: MigrationSummary | null): ProjectChange {
     const app = this.appOf(file);
@@ -205,6 +225,7 @@ export class ProjectModel {
         baseWrites: (base, file) => this.bases.writes(base, file),
         operationClass: (qualified, file) => this.bases.operationClass(qualified, file),
         importedCode: (qualified, file, atomic, view) => this.bases.importedCode(qualified, file, atomic, view),
+        ...(this.releases ? { releases: this.releases } : {}),
       });
       // The functions migrations take from other modules, each module read once for all of them (the
       // rules then ask one by one); a module read before is only stat'ed.

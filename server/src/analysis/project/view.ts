@@ -54,6 +54,12 @@ export interface ProjectViewInput {
   importedCode?: (qualified: string, fromFile: string, atomic: boolean, view: ProjectView) => ImportedCodeReading;
   /** Squashed migrations (ids) whose chains this view keeps instead (see forFile). */
   keptChains?: ReadonlySet<string>;
+  /**
+   * Which release each migration first shipped in, as the project's history tells (the commit that
+   * added the file, or one mark for all not yet committed): files of one release run together in
+   * every deploy. A file not in the map, or no map, is not known to ship with any other.
+   */
+  releases?: ReadonlyMap<string, string>;
 }
 
 
@@ -111,6 +117,11 @@ export class ProjectView {
   /** How the database names what Django creates without a name (for SQL written by fixes); null when not given. */
   databaseNames(): DatabaseNames | null {
     return this.names;
+  }
+
+  /** The release a migration first shipped in (see ProjectViewInput.releases), or null when not known. */
+  releaseOf(file: string): string | null {
+    return this.input.releases?.get(file) ?? null;
   }
 
   /** The migration a file is, when it is in the project (a replaced file is, but has no node). */

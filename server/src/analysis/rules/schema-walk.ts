@@ -310,7 +310,7 @@ function squashedRun(ctx: ProjectRuleContext): Set<string> {
  * each of operations makemigrations writes (no code, no SQL).
  */
 function sameRunCreated(ctx: ProjectRuleContext): Set<string> {
-  const out = new Set<string>();
+  const out = sameReleaseCreated(ctx);
   const app = ctx.view && ctx.file ? ctx.view.node(ctx.file)?.key.app : undefined;
   // The split's mark: this file depends on another app's migration. Two runs of one minute in a row
   // with no such dependency (django-migration-linter's test apps) are not taken for one.
@@ -322,6 +322,60 @@ function sameRunCreated(ctx: ProjectRuleContext): Set<string> {
     for (const op of summary.operations) if (op.createsModel) out.add(op.createsModel);
   }
   return out;
+}
+
+/**
+ * Tables an earlier migration of the same release created, as the project's history tells (the
+ * same commit added both files, or neither is committed yet): every deploy runs them together, so
+ * to this one such a table is new — no code of the previous release knows it (review 64: tethys
+ * `0003`/`0004` two days apart in one squashed pull request; ubyssey's `users/0002` after the
+ * `0001` of its commit). Rows a data migration of the release put there change nothing of that.
+ * Oldest first, so a table created and then renamed counts under its new name.
+ */
+function sameReleaseCreated(ctx: ProjectRuleContext): Set<string> {
+  const out = new Set<string>();
+  for (const parent of sameReleaseAncestors(ctx).reverse()) {
+    for (const op of parent.migration?.summary.operations ?? []) {
+      if (op.createsModel) out.add(op.createsModel);
+      const a = op.args;
+      if (a?.kind === 'RenameModel' && a.model && a.newName && out.has(a.model.toLowerCase())) out.add(a.newName.toLowerCase());
+    }
+  }
+  return out;
+}
+
+/**
+ * The app's own chain of single parents above this file that shipped in the same release as it
+ * (ProjectView.releaseOf: the commit that added both), nearest first. Empty when the history is
+ * not known (no repository, a shallow clone's first commit, an untrusted workspace).
+ */
+export function sameReleaseAncestors(ctx: ProjectRuleContext): GraphNode[] {
+  const out: GraphNode[] = [];
+  const view = ctx.view;
+  const release = view && ctx.file ? view.releaseOf(ctx.file) : null;
+  // A squash ships operations that ran long before the commit that wrote it (netbox adds
+  // `ipam/0001_squashed_0053` and `0054_squashed_0067` in one commit): the walk stops at one.
+  if (!view || !ctx.file || release === null || ctx.summary.replaces) return out;
+  let node = view.node(ctx.file);
+  const app = node?.key.app;
+  for (let hops = 0; node && hops < 200; hops++) {
+    const parents = node.parents.filter((p) => p.key.app === app);
+    const parent = parents.length === 1 ? parents[0] : undefined;
+    if (!parent?.migration || parent.migration.summary.replaces || view.releaseOf(parent.migration.file) !== release) break;
+    // An app's first migration written before Django 1.9 may be the conversion of an app South had
+    // built (taiga's "Add django1.7 migrations" adds `users/0001` to `0003` at once): such a release
+    // is faked on that database, or run on tables with rows and code that knows them. Nothing is said.
+    if (southEra(parent.migration.summary, app ?? '')) return [];
+    out.push(parent);
+    node = parent;
+  }
+  return out;
+}
+
+/** An initial migration a Django before 1.9 wrote (no stamp and its imports, or a stamp of before 2016). */
+function southEra(summary: MigrationSummary, app: string): boolean {
+  if (!initialAsDjango(summary, app)) return false;
+  return summary.namedBefore19 === true || (summary.generated !== undefined && summary.generated < '2016');
 }
 
 /**

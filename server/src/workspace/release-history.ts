@@ -1,0 +1,226 @@
+/**
+ * Which migrations shipped together, from the project's git history: the files one commit added
+ * (a squashed pull request, a reset of an app's migrations) reach every database in one `migrate`,
+ * and so do the files not committed yet. To a later file of such a release, a table or column an
+ * earlier one made is new: no code of the previous release knows it (review 64: 9 of 12 wrong
+ * findings were of that kind). The files themselves cannot tell; git can.
+ *
+ * For each migration: the commit that first added its path (the oldest add: a file reverted and
+ * added again first shipped with the first), or `worktree` when git reports it untracked or added
+ * in the index. Nothing is said of a file added by a commit without parents (a repository's first
+ * commit; a shallow clone's boundary, which shows every file as added) or by the first commit that
+ * added migrations at all (it may import a project deployed from elsewhere), of a file renamed into
+ * place (a rename is not an add; a move under the same name keeps its first add), or of any file when
+ * HEAD has no commit, git is missing or fails. Renames are found explicitly, so a moved app does
+ * not count as a release of all its migrations.
+ *
+ * The history is read once per HEAD: kept in memory for the process and, with a cache folder, on
+ * disk; when HEAD moved forward from the HEAD kept, only the new commits are read.
+ */
+import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { git } from './git-process';
+
+/** The mark for files not committed yet (one release: they are migrated together). */
+export const WORKTREE = 'worktree';
+
+const FORMAT = 1;
+const FILE = 'releases.json';
+/** A history that takes longer than this to read is not read at all (the findings then stay as they are). */
+const LOG_TIMEOUT_MS = 30_000;
+
+interface Memo {
+  format: number;
+  top: string;
+  /** The pathspecs asked about (sorted, joined by NUL). */
+  spec: string;
+  head: string;
+  /** Path relative to top -> the commit that first added it; '' when that commit has no parents. */
+  adds: Record<string, string>;
+}
+
+const inMemory = new Map<string, Memo>();
+
+function real(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/** The nearest folder at or above `dir` holding a `.git` (folder or file), or null: no git is started outside one. */
+function repositoryAbove(dir: string, memo: Map<string, string | null>): string | null {
+  const seen: string[] = [];
+  let found: string | null = null;
+  for (let d = dir; ; ) {
+    const known = memo.get(d);
+    if (known !== undefined) {
+      found = known;
+      break;
+    }
+    seen.push(d);
+    if (existsSync(join(d, '.git'))) {
+      found = d;
+      break;
+    }
+    const up = dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  for (const d of seen) memo.set(d, found);
+  return found;
+}
+
+/**
+ * Reads `git log` output (-z, `%x01%H %P`, --name-status of adds and renames), newest commit first,
+ * into `adds`: each path's first adding commit, kept where `adds` has one already (an older one).
+ * A file moved under the same name (an app's folder moved: wagtail's `wagtailcore/migrations` became
+ * `wagtail/migrations`) keeps the commit that first added it where it was; one renamed (a migration
+ * of another name to Django) or moved from a path never seen is left unknown ('').
+ */
+function readAdds(out: string, adds: Record<string, string>): void {
+  const commits = out.split('\x01').filter((c) => c.length > 0);
+  // The first commit that brings migrations into the repository starts the project or imports one
+  // whose history is elsewhere (plane merged its backend's repository in; Label Studio's first public
+  // release): which of its files shipped together before cannot be told.
+  let first = Object.keys(adds).length === 0;
+  for (let c = commits.length - 1; c >= 0; c--) {
+    const chunk = commits[c] as string;
+    const end = chunk.indexOf('\0');
+    const [sha, ...parents] = (end < 0 ? chunk : chunk.slice(0, end)).trim().split(' ');
+    if (!sha) continue;
+    const commit = parents.some((p) => p.length > 0) && !first ? sha : '';
+    first = false;
+    const fields = end < 0 ? [] : chunk.slice(end + 1).split('\0').map((f) => f.replace(/^\n/, ''));
+    for (let i = 0; i < fields.length; i++) {
+      const status = fields[i] as string;
+      if (status === 'A') {
+        const path = fields[++i];
+        if (path && !(path in adds)) adds[path] = commit;
+      } else if (status.startsWith('R')) {
+        const from = fields[++i];
+        const to = fields[++i];
+        if (!from || !to || to in adds) continue;
+        const sameName = from.slice(from.lastIndexOf('/') + 1) === to.slice(to.lastIndexOf('/') + 1);
+        adds[to] = sameName ? (adds[from] ?? '') : '';
+      }
+    }
+  }
+}
+
+function loadDisk(cacheDir: string | null, top: string, spec: string): Memo | null {
+  if (!cacheDir) return null;
+  try {
+    const all = JSON.parse(readFileSync(join(cacheDir, FILE), 'utf8')) as Memo[];
+    return all.find((m) => m.format === FORMAT && m.top === top && m.spec === spec) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function saveDisk(cacheDir: string | null, memo: Memo): void {
+  if (!cacheDir) return;
+  const path = join(cacheDir, FILE);
+  try {
+    let all: Memo[] = [];
+    try {
+      all = (JSON.parse(readFileSync(path, 'utf8')) as Memo[]).filter((m) => m.format === FORMAT && !(m.top === memo.top && m.spec === memo.spec));
+    } catch {
+      // No file yet, or one that cannot be read: written anew.
+    }
+    const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+    writeFileSync(tmp, JSON.stringify([memo, ...all.slice(0, 3)]));
+    renameSync(tmp, path);
+  } catch {
+    // A folder that cannot be written: the next run reads the history again.
+  }
+}
+
+const LOG = ['-c', 'log.showSignature=false', 'log', '-z', '--diff-filter=AR', '--find-renames', '--name-status', '--no-decorate', '--format=%x01%H %P'];
+
+/** Each asked path's first adding commit, read whole or from the commit kept before. */
+async function historyOf(top: string, specs: readonly string[], head: string, cacheDir: string | null): Promise<Memo | null> {
+  const spec = [...specs].sort().join('\0');
+  const key = `${top}\0${spec}`;
+  const kept = inMemory.get(key) ?? loadDisk(cacheDir, top, spec);
+  if (kept && kept.head === head) {
+    inMemory.set(key, kept);
+    return kept;
+  }
+  let memo: Memo | null = null;
+  if (kept && (await git(top, ['merge-base', '--is-ancestor', kept.head, head])).code === 0) {
+    const r = await git(top, [...LOG, `${kept.head}..${head}`, '--', ...specs], LOG_TIMEOUT_MS);
+    if (r.code === 0) {
+      const adds = { ...kept.adds };
+      readAdds(r.stdout, adds);
+      memo = { format: FORMAT, top, spec, head, adds };
+    }
+  }
+  if (!memo) {
+    const r = await git(top, [...LOG, head, '--', ...specs], LOG_TIMEOUT_MS);
+    if (r.code !== 0) return null;
+    const adds: Record<string, string> = {};
+    readAdds(r.stdout, adds);
+    memo = { format: FORMAT, top, spec, head, adds };
+  }
+  inMemory.set(key, memo);
+  saveDisk(cacheDir, memo);
+  return memo;
+}
+
+/** Paths (relative to top) git reports untracked, or added in the index, among the pathspecs. */
+async function uncommitted(top: string, specs: readonly string[]): Promise<Set<string> | null> {
+  const r = await git(top, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--find-renames', '--', ...specs]);
+  if (r.code !== 0) return null;
+  const out = new Set<string>();
+  const parts = r.stdout.split('\0');
+  for (let i = 0; i < parts.length; i++) {
+    const entry = parts[i] as string;
+    if (entry.length < 4) continue;
+    const x = entry[0];
+    const y = entry[1];
+    // A rename or copy is followed by the path it came from.
+    if (x === 'R' || x === 'C' || y === 'R' || y === 'C') i++;
+    if ((x === '?' && y === '?') || x === 'A') out.add(entry.slice(3));
+  }
+  return out;
+}
+
+/**
+ * The release each migration file first shipped in (a commit, or WORKTREE), for the files git can
+ * tell; the others are left out. Files in several repositories are each asked about in theirs.
+ * @param cacheDir where the history read is kept between runs (null: only for this process)
+ */
+export async function releasesOf(files: readonly string[], cacheDir: string | null): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const above = new Map<string, string | null>();
+  // By repository: the files (as given, and relative to its top) and their folders.
+  const repos = new Map<string, Array<{ file: string; rel: string }>>();
+  for (const file of files) {
+    const dir = real(dirname(file));
+    const top = repositoryAbove(dir, above);
+    if (!top) continue;
+    let list = repos.get(top);
+    if (!list) repos.set(top, (list = []));
+    list.push({ file, rel: join(relative(top, dir), file.slice(dirname(file).length + 1)).split(sep).join('/') });
+  }
+  for (const [top, list] of repos) {
+    const head = await git(top, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
+    const sha = head.stdout.trim();
+    if (head.code !== 0 || !/^[0-9a-f]{40,64}$/.test(sha)) continue;
+    // Every migrations folder of the repository, so that a folder moved from one place to another is
+    // seen leaving as well as arriving (a move is an add where only its new place is asked about);
+    // and the folders of the run not named so (MIGRATION_MODULES).
+    const others = new Set(list.map((f) => f.rel.slice(0, f.rel.lastIndexOf('/') + 1)).filter((d) => !d.endsWith('migrations/')));
+    const specs = [':(glob)**/migrations/*.py', ...[...others].map((d) => `:(glob)${d.replace(/[*?[\]\\]/g, '\\$&')}*.py`)];
+    const [history, fresh] = await Promise.all([historyOf(top, specs, sha, cacheDir), uncommitted(top, specs)]);
+    if (!history || !fresh) continue;
+    for (const f of list) {
+      const release = fresh.has(f.rel) ? WORKTREE : history.adds[f.rel];
+      if (release) out.set(f.file, `${top}:${release}`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,72 @@
+/**
+ * The language server asks git which migrations shipped together only in a trusted workspace (the
+ * client says so at start, and when trust is granted later); then it says what `check` says of a
+ * table an earlier migration of the same commit made. Untrusted, git is never run and the finding
+ * stays, as `check` with `git-history = false` gives it.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import type { Diagnostic } from 'vscode-languageserver';
+import { releaseRepository } from '../helpers/release-repo';
+import { TestClient } from './lsp-client';
+
+const temps: string[] = [];
+after(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
+
+function repo(): string {
+  const root = mkdtempSync(join(tmpdir(), 'mg-release-lsp-'));
+  temps.push(root);
+  return releaseRepository(root).root;
+}
+
+const rules = (ds: readonly Diagnostic[] | undefined) => (ds ?? []).map((d) => String(d.code)).sort();
+
+async function scanned(root: string, initializationOptions: unknown): Promise<{ client: TestClient; of: (name: string) => Diagnostic[] | undefined }> {
+  const client = await TestClient.start({ workspaceFolders: [root], settings: () => ({}), initializationOptions });
+  await client.waitFor(() => client.logs.some((l) => /checked \d+ migrations/.test(l)), 'the workspace scan');
+  return { client, of: (name) => client.diagnostics.get(pathToFileURL(join(root, 'shop', 'migrations', `${name}.py`)).href)?.diagnostics };
+}
+
+describe('language server: the release history', () => {
+  it('in a trusted workspace, says nothing of a table or column made earlier in the same release', async () => {
+    const { client, of } = await scanned(repo(), { trusted: true });
+    try {
+      assert.ok(!rules(of('0003_item_price')).includes('add-field-not-null'), JSON.stringify(of('0003_item_price')));
+      assert.ok(!rules(of('0006_remove_item_sku')).includes('drop-column'), JSON.stringify(of('0006_remove_item_sku')));
+      assert.ok(rules(of('0004_order_total')).includes('add-field-not-null'), JSON.stringify(of('0004_order_total')));
+    } finally {
+      await client.stop();
+    }
+  });
+
+  it('untrusted, keeps the findings until trust is granted, then publishes them again', async () => {
+    const { client, of } = await scanned(repo(), { trusted: false });
+    try {
+      assert.ok(rules(of('0003_item_price')).includes('add-field-not-null'), JSON.stringify(of('0003_item_price')));
+      assert.ok(rules(of('0006_remove_item_sku')).includes('drop-column'), JSON.stringify(of('0006_remove_item_sku')));
+      await client.connection.sendNotification('migrationGuard/workspaceTrusted');
+      await client.waitFor(
+        () => !rules(of('0003_item_price')).includes('add-field-not-null') && !rules(of('0006_remove_item_sku')).includes('drop-column'),
+        'the findings published again with the history',
+      );
+      assert.ok(rules(of('0004_order_total')).includes('add-field-not-null'));
+    } finally {
+      await client.stop();
+    }
+  });
+
+  it('a client that says nothing of trust gets no git', async () => {
+    const { client, of } = await scanned(repo(), undefined);
+    try {
+      assert.ok(rules(of('0003_item_price')).includes('add-field-not-null'), JSON.stringify(of('0003_item_price')));
+    } finally {
+      await client.stop();
+    }
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * Which migrations shipped together, from git: the files one commit added (or none of which is
+ * committed yet) run in one `migrate` on every database, so a table or column an earlier one made
+ * is new to the later ones and the schema rules say nothing of it (review 64: 9 of 12 wrong findings
+ * were of that kind). Real repositories, made here with git: moves keep their first add, the first
+ * commit with migrations and a shallow clone's boundary say nothing, the history kept on disk is
+ * brought up to date when HEAD moves, and `git-history = false` turns it off.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { releasesOf, WORKTREE } from '../server/src/workspace/release-history';
+import { jsonFindings, runCli, TempDirs } from './helpers/cli';
+import { addNotNull, create, git, IMPORTS, migration, releaseRepository, write } from './helpers/release-repo';
+
+const temps = new TempDirs();
+after(() => temps.removeAll());
+
+const at = (root: string, ...parts: string[]) => join(root, ...parts);
+
+describe('release history from git', () => {
+  it('gives each migration the commit that first added it, or the work tree, and says nothing where it cannot know', async () => {
+    const repo = releaseRepository(temps.make());
+    const { root } = repo;
+    const files = [
+      at(root, 'shop', 'migrations', '0001_initial.py'),
+      at(root, 'shop', 'migrations', '0002_item.py'),
+      at(root, 'shop', 'migrations', '0003_item_price.py'),
+      at(root, 'shop', 'migrations', '0004_order_total.py'),
+      at(root, 'shop', 'migrations', '0005_item_sku.py'),
+      at(root, 'shop', 'migrations', '0006_remove_item_sku.py'),
+      at(root, 'apps', 'legacy', 'migrations', '0001_initial.py'),
+      at(root, 'apps', 'legacy', 'migrations', '0002_thing_size.py'),
+    ];
+    const releases = await releasesOf(files, null);
+    const of = (i: number) => releases.get(files[i] as string)?.replace(/^.*:/, '');
+    // The first commit that brought migrations in: unknown (a start, or an import).
+    assert.equal(of(0), undefined);
+    assert.equal(of(6), undefined, 'a file moved under its name keeps its first add (here: unknown)');
+    assert.equal(of(1), repo.pair);
+    assert.equal(of(2), repo.pair);
+    assert.equal(of(7), repo.legacyAdd, 'moved with its folder, it keeps the commit that added it');
+    assert.equal(of(3), repo.single);
+    assert.equal(of(4), WORKTREE, 'staged');
+    assert.equal(of(5), WORKTREE, 'untracked');
+  });
+
+  it('says nothing outside a repository, nor of a shallow clone\'s boundary', async () => {
+    const plain = temps.make();
+    write(plain, 'shop', '0001_initial', migration('shop', null, create('Order')));
+    assert.equal((await releasesOf([join(plain, 'shop', 'migrations', '0001_initial.py')], null)).size, 0);
+    const { root } = releaseRepository(temps.make());
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'the rest');
+    const clone = temps.make();
+    git(clone, 'clone', '-q', '--depth', '1', `file://${root}`, 'c');
+    const files = ['0002_item', '0003_item_price', '0006_remove_item_sku'].map((n) => join(clone, 'c', 'shop', 'migrations', `${n}.py`));
+    assert.equal((await releasesOf(files, null)).size, 0, 'the boundary commit shows every file as added');
+  });
+
+  it('keeps the history read on disk and brings it up to date when HEAD moves on', async () => {
+    const { root } = releaseRepository(temps.make());
+    const cache = temps.make();
+    const files = () => ['0002_item', '0003_item_price', '0005_item_sku', '0006_remove_item_sku', '0007_item_note'].map((n) => at(root, 'shop', 'migrations', `${n}.py`));
+    const first = await releasesOf(files(), cache);
+    assert.ok(existsSync(join(cache, 'releases.json')));
+    const kept = JSON.parse(readFileSync(join(cache, 'releases.json'), 'utf8')) as Array<{ head: string; adds: Record<string, string> }>;
+    assert.equal(kept[0]?.head, git(root, 'rev-parse', 'HEAD').trim());
+    assert.equal(first.get(files()[2] as string), `${root}:${WORKTREE}`);
+    // Commit 0005 and 0006 separately: each is its own release now.
+    git(root, 'commit', '-qm', 'sku');
+    const sku = git(root, 'rev-parse', 'HEAD').trim();
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'drop sku');
+    const drop = git(root, 'rev-parse', 'HEAD').trim();
+    write(root, 'shop', '0007_item_note', migration('shop', '0006_remove_item_sku', addNotNull('item', 'note')));
+    const next = await releasesOf(files(), cache);
+    const [a, b, c, d, e] = files().map((f) => next.get(f));
+    assert.equal(a, b);
+    assert.equal(c, `${root}:${sku}`);
+    assert.equal(d, `${root}:${drop}`);
+    assert.equal(e, `${root}:${WORKTREE}`);
+    const again = JSON.parse(readFileSync(join(cache, 'releases.json'), 'utf8')) as Array<{ head: string }>;
+    assert.equal(again[0]?.head, drop);
+  });
+});
+
+describe('check with the release history', () => {
+  const problems = (root: string, extra: string[] = []) =>
+    jsonFindings(runCli(['check', '--no-cache', '--format', 'json', ...extra, '.'], root)).map((f) => `${f.path.replace(/\\/g, '/')} ${f.rule}`).sort();
+
+  it('says nothing of a table or column an earlier migration of the same release made', () => {
+    const { root } = releaseRepository(temps.make());
+    const found = problems(root);
+    // 0003 adds a NOT NULL column to Item, which 0002 of the same commit made: no old code knows Item.
+    assert.ok(!found.includes('shop/migrations/0003_item_price.py add-field-not-null'), found.join('\n'));
+    // 0006 drops the column 0005 made; neither is committed yet: they ship together.
+    assert.ok(!found.includes('shop/migrations/0006_remove_item_sku.py drop-column'), found.join('\n'));
+    // 0004 is alone in its commit, on a table of an earlier release.
+    assert.ok(found.includes('shop/migrations/0004_order_total.py add-field-not-null'), found.join('\n'));
+    // legacy 0002's table came with the repository's first migrations: not known to be new.
+    assert.ok(found.includes('apps/legacy/migrations/0002_thing_size.py add-field-not-null'), found.join('\n'));
+    // With the history turned off, both findings come back.
+    writeFileSync(join(root, 'pyproject.toml'), '[tool.migration-guard]\ngit-history = false\n');
+    const off = problems(root);
+    assert.ok(off.includes('shop/migrations/0003_item_price.py add-field-not-null'), off.join('\n'));
+    assert.ok(off.includes('shop/migrations/0006_remove_item_sku.py drop-column'), off.join('\n'));
+  });
+
+  it('a squash, or an initial migration of before Django 1.9 in the release, keeps the findings', () => {
+    const { root } = releaseRepository(temps.make());
+    // A squash and the migration after it, added in one commit: the squash's operations shipped long before.
+    write(root, 'books', '0001_squashed_0002', migration('books', null, create('Book'), '    replaces = [("books", "0001_initial"), ("books", "0002_more")]\n    initial = True\n'));
+    write(root, 'books', '0003_book_pages', migration('books', '0001_squashed_0002', addNotNull('book', 'pages')));
+    // An app's first migration as Django 1.7 wrote it (an app South may have built), with a change after it.
+    const old = (text: string) => text.replace(/^# Generated[^\n]*\n\n/, '# -*- coding: utf-8 -*-\nfrom __future__ import unicode_literals\n\n').replace(IMPORTS, 'from django.db import models, migrations\n\n\n');
+    write(root, 'ledger', '0001_initial', old(migration('ledger', null, create('Entry'), '    initial = True\n')));
+    write(root, 'ledger', '0002_entry_amount', old(migration('ledger', '0001_initial', addNotNull('entry', 'amount'))));
+    // ...and a new app of today in the same commit, whose findings go.
+    write(root, 'notes', '0001_initial', migration('notes', null, create('Note'), '    initial = True\n'));
+    write(root, 'notes', '0002_note_stars', migration('notes', '0001_initial', addNotNull('note', 'stars')));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'three apps');
+    const found = problems(root);
+    assert.ok(found.includes('books/migrations/0003_book_pages.py add-field-not-null'), found.join('\n'));
+    assert.ok(found.includes('ledger/migrations/0002_entry_amount.py add-field-not-null'), found.join('\n'));
+    assert.ok(!found.includes('notes/migrations/0002_note_stars.py add-field-not-null'), found.join('\n'));
+  });
+});
