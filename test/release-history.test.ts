@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { releasesOf, WORKTREE } from '../server/src/workspace/release-history';
 import { jsonFindings, runCli, TempDirs } from './helpers/cli';
-import { addNotNull, create, git, IMPORTS, migration, releaseRepository, write } from './helpers/release-repo';
+import { addNotNull, create, git, IMPORTS, migration, releaseRepository, withHistory, write } from './helpers/release-repo';
 
 const temps = new TempDirs();
 after(() => temps.removeAll());
@@ -87,8 +87,8 @@ describe('release history from git', () => {
 });
 
 describe('check with the release history', () => {
-  const problems = (root: string, extra: string[] = []) =>
-    jsonFindings(runCli(['check', '--no-cache', '--format', 'json', ...extra, '.'], root)).map((f) => `${f.path.replace(/\\/g, '/')} ${f.rule}`).sort();
+  const problems = (root: string, env: NodeJS.ProcessEnv = withHistory()) =>
+    jsonFindings(runCli(['check', '--no-cache', '--format', 'json', '.'], root, { env })).map((f) => `${f.path.replace(/\\/g, '/')} ${f.rule}`).sort();
 
   it('says nothing of a table or column an earlier migration of the same release made', () => {
     const { root } = releaseRepository(temps.make());
@@ -101,15 +101,25 @@ describe('check with the release history', () => {
     assert.ok(found.includes('shop/migrations/0004_order_total.py add-field-not-null'), found.join('\n'));
     // legacy 0002's table came with the repository's first migrations: not known to be new.
     assert.ok(found.includes('apps/legacy/migrations/0002_thing_size.py add-field-not-null'), found.join('\n'));
-    // With the history turned off, both findings come back.
+    // With the history turned off, by the environment or by the settings, both findings come back.
+    const byEnv = problems(root, { ...withHistory(), MIGRATION_GUARD_GIT_HISTORY: '0' });
+    assert.ok(byEnv.includes('shop/migrations/0003_item_price.py add-field-not-null'), byEnv.join('\n'));
+    assert.ok(byEnv.includes('shop/migrations/0006_remove_item_sku.py drop-column'), byEnv.join('\n'));
     writeFileSync(join(root, 'pyproject.toml'), '[tool.migration-guard]\ngit-history = false\n');
     const off = problems(root);
     assert.ok(off.includes('shop/migrations/0003_item_price.py add-field-not-null'), off.join('\n'));
     assert.ok(off.includes('shop/migrations/0006_remove_item_sku.py drop-column'), off.join('\n'));
   });
 
-  it('a squash, or an initial migration of before Django 1.9 in the release, keeps the findings', () => {
+  it('a squash, an initial migration of before Django 1.9 in the release, or code that may fill a table, keeps the findings that need them', () => {
     const { root } = releaseRepository(temps.make());
+    // A model of an earlier release, with a many-to-many field and a column...
+    write(root, 'shelf', '0001_initial', migration('shelf', null, `        migrations.CreateModel(name="Shelf", fields=[("id", models.BigAutoField(primary_key=True)), ("label", models.CharField(max_length=20)), ("orders", models.ManyToManyField(to="shop.order"))]),\n`, '    initial = True\n    dependencies = [("shop", "0001_initial")]\n').replace('    dependencies = []\n', ''));
+    git(root, 'add', 'shelf');
+    git(root, 'commit', '-qm', 'shelves');
+    // ...renamed by the release, which then drops its join table and renames its column: both were there before.
+    write(root, 'shelf', '0002_rename', migration('shelf', '0001_initial', `        migrations.RenameModel(old_name="Shelf", new_name="Rack"),\n`));
+    write(root, 'shelf', '0003_rack_changes', migration('shelf', '0002_rename', `        migrations.RemoveField(model_name="rack", name="orders"),\n        migrations.RenameField(model_name="rack", old_name="label", new_name="title"),\n`));
     // A squash and the migration after it, added in one commit: the squash's operations shipped long before.
     write(root, 'books', '0001_squashed_0002', migration('books', null, create('Book'), '    replaces = [("books", "0001_initial"), ("books", "0002_more")]\n    initial = True\n'));
     write(root, 'books', '0003_book_pages', migration('books', '0001_squashed_0002', addNotNull('book', 'pages')));
@@ -117,14 +127,24 @@ describe('check with the release history', () => {
     const old = (text: string) => text.replace(/^# Generated[^\n]*\n\n/, '# -*- coding: utf-8 -*-\nfrom __future__ import unicode_literals\n\n').replace(IMPORTS, 'from django.db import models, migrations\n\n\n');
     write(root, 'ledger', '0001_initial', old(migration('ledger', null, create('Entry'), '    initial = True\n')));
     write(root, 'ledger', '0002_entry_amount', old(migration('ledger', '0001_initial', addNotNull('entry', 'amount'))));
+    // A table of the release that code of the release fills before the change: not known to be empty.
+    write(root, 'tags', '0001_initial', migration('tags', null, create('Tag'), '    initial = True\n'));
+    write(root, 'tags', '0002_fill', migration('tags', '0001_initial', `        migrations.RunSQL("INSERT INTO tags_tag (name) VALUES ('a'), ('b')", migrations.RunSQL.noop),\n`));
+    write(root, 'tags', '0003_tag_slug', migration('tags', '0002_fill', `        migrations.AddField(model_name="tag", name="slug", field=models.SlugField(default="x", unique=True)),\n`));
     // ...and a new app of today in the same commit, whose findings go.
     write(root, 'notes', '0001_initial', migration('notes', null, create('Note'), '    initial = True\n'));
     write(root, 'notes', '0002_note_stars', migration('notes', '0001_initial', addNotNull('note', 'stars')));
+    writeFileSync(join(root, 'pyproject.toml'), '[tool.migration-guard.rules]\nadd-field-unique-default = "error"\n');
     git(root, 'add', '-A');
     git(root, 'commit', '-qm', 'three apps');
     const found = problems(root);
     assert.ok(found.includes('books/migrations/0003_book_pages.py add-field-not-null'), found.join('\n'));
+    assert.ok(found.includes('shelf/migrations/0003_rack_changes.py drop-column'), found.join('\n'));
+    assert.ok(found.includes('shelf/migrations/0003_rack_changes.py rename-column'), found.join('\n'));
     assert.ok(found.includes('ledger/migrations/0002_entry_amount.py add-field-not-null'), found.join('\n'));
     assert.ok(!found.includes('notes/migrations/0002_note_stars.py add-field-not-null'), found.join('\n'));
+    // The table is new to old code (no NOT NULL finding), but may hold rows: a unique default fails on them.
+    assert.ok(!found.includes('tags/migrations/0003_tag_slug.py add-field-not-null'), found.join('\n'));
+    assert.ok(found.includes('tags/migrations/0003_tag_slug.py add-field-unique-default'), found.join('\n'));
   });
 });

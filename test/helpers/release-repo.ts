@@ -69,3 +69,10 @@ export function releaseRepository(root: string): { root: string; start: string; 
   return { root, start, pair, single, legacyAdd: pair };
 }
 
+
+/** This process's environment without the test runner's MIGRATION_GUARD_GIT_HISTORY=0 (scripts/run-tests.mjs): git is asked, as for a user. */
+export function withHistory(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env['MIGRATION_GUARD_GIT_HISTORY'];
+  return env;
+}

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { Diagnostic } from 'vscode-languageserver';
-import { releaseRepository } from '../helpers/release-repo';
+import { releaseRepository, withHistory } from '../helpers/release-repo';
 import { TestClient } from './lsp-client';
 
 const temps: string[] = [];
@@ -28,7 +28,7 @@ function repo(): string {
 const rules = (ds: readonly Diagnostic[] | undefined) => (ds ?? []).map((d) => String(d.code)).sort();
 
 async function scanned(root: string, initializationOptions: unknown): Promise<{ client: TestClient; of: (name: string) => Diagnostic[] | undefined }> {
-  const client = await TestClient.start({ workspaceFolders: [root], settings: () => ({}), initializationOptions });
+  const client = await TestClient.start({ workspaceFolders: [root], settings: () => ({}), initializationOptions, env: withHistory() });
   await client.waitFor(() => client.logs.some((l) => /checked \d+ migrations/.test(l)), 'the workspace scan');
   return { client, of: (name) => client.diagnostics.get(pathToFileURL(join(root, 'shop', 'migrations', `${name}.py`)).href)?.diagnostics };
 }

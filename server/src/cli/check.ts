@@ -164,7 +164,8 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
 
   const cache = openCache(options, resolver, io.cwd, warn);
   // Which migrations shipped together, from git (release-history.ts), unless the settings say not to.
-  if (resolver.resolved[0]?.settings.gitHistory !== false) project.releases = await releasesOf(project.candidates.files, cache?.dir ?? null);
+  // Read beside the files (git is another process), awaited when the project step needs it.
+  if (resolver.resolved[0]?.settings.gitHistory !== false && process.env['MIGRATION_GUARD_GIT_HISTORY'] !== '0') project.releasesPending = releasesOf(project.candidates.files, cache?.dir ?? null);
   // Listings read before the walk go back only to the cache folder they were read from.
   const warm = cache && known && cache.dir === known.dir ? known : null;
   const authUserModel = resolver.resolved[0]?.settings.authUserModel ?? 'auth.User';

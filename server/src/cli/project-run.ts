@@ -35,6 +35,16 @@ export interface ProjectPlan {
   extra: LintTask[];
   /** The release each migration first shipped in, from git (release-history.ts); absent: not asked. */
   releases?: ReadonlyMap<string, string>;
+  /** git's answer while it is read (beside the files: another process); see settleReleases. */
+  releasesPending?: Promise<ReadonlyMap<string, string>>;
+}
+
+/** Waits for git's answer about the releases, if one is coming, and keeps it in the plan. */
+async function settleReleases(plan: ProjectPlan): Promise<void> {
+  const pending = plan.releasesPending;
+  if (!pending) return;
+  delete plan.releasesPending;
+  plan.releases = await pending;
 }
 
 /** migration-modules of every configuration of the run, made absolute against its project root. */
@@ -262,8 +272,9 @@ function statusOf(r: FileResult): ResultStatus {
  * cannot start.
  */
 export async function lintProject(plan: ProjectPlan, tasks: readonly LintTask[], configs: LintConfig[], jobs: number, authUserModel: string, cache: RunCache | null, early: EarlyWorkers | null = null): Promise<{ statuses: ResultStatus[]; outcome: ProjectOutcome }> {
-  const settings = [authUserModel, [...plan.overrides], plan.candidates, [...(plan.releases ?? [])]];
   const keyOf = (hashes: ReadonlyArray<string | null>): string | null => {
+    // The releases as git told them by now (settleReleases comes before each use).
+    const settings = [authUserModel, [...plan.overrides], plan.candidates, [...(plan.releases ?? [])]];
     // A file's result key (its mode and its config's rules, as JSON) is long and shared by many files:
     // each part names it by its index, and the distinct keys are hashed once, in that order.
     const ids = new Map<string, number>();
@@ -275,6 +286,8 @@ export async function lintProject(plan: ProjectPlan, tasks: readonly LintTask[],
     const parts = tasks.map((t, i) => (hashes[i] ? `${t.file}\0${idOf(resultKey(t, configs[t.config] as LintConfig))}\0${hashes[i]}` : null));
     return projectKey(parts, [settings, [...ids.keys()]]);
   };
+  // A project step kept from a run before is keyed by the releases too; else they are needed only once the files are read.
+  if (cache?.hasProjects()) await settleReleases(plan);
   const known = cache?.hasProjects() ? cache.hashAll(tasks, configs) : undefined;
   const memo = known && cache ? cache.project(keyOf(known) ?? '') : null;
   if (memo) {
@@ -284,7 +297,10 @@ export async function lintProject(plan: ProjectPlan, tasks: readonly LintTask[],
   }
   const { results, hashes, view, baseFiles, classes } = configs.some((c) => c.fix !== 'none')
     ? await lintForFixes(plan, tasks, configs, jobs, authUserModel, early)
-    : await withViewAnswers(plan, tasks, configs, authUserModel, await lintAllTasks(tasks.map((t) => ({ ...t, viewFollows: true })), configs, jobs, cache, known, early));
+    : await withViewAnswers(plan, tasks, configs, authUserModel, await lintAllTasks(tasks.map((t) => ({ ...t, viewFollows: true })), configs, jobs, cache, known, early).then(async (linted) => {
+        await settleReleases(plan);
+        return linted;
+      }));
   let outcome: ProjectOutcome;
   try {
     outcome = finishProject(plan, tasks, results, configs, authUserModel, view, classes?.readers);
@@ -310,6 +326,7 @@ export async function lintProject(plan: ProjectPlan, tasks: readonly LintTask[],
 async function lintForFixes(plan: ProjectPlan, tasks: readonly LintTask[], configs: LintConfig[], jobs: number, authUserModel: string, early: EarlyWorkers | null): Promise<Relinted> {
   const plain = configs.map((c): LintConfig => ({ ...c, fix: 'none' }));
   const first = await lintAllTasks([...tasks], plain, jobs, null, undefined, early);
+  await settleReleases(plan);
   const classes = await operationClasses(tasks, first.results);
   const todo = tasks.flatMap((t, i) => {
     const r = first.results[i];

@@ -17,7 +17,8 @@
  * The history is read once per HEAD: kept in memory for the process and, with a cache folder, on
  * disk; when HEAD moved forward from the HEAD kept, only the new commits are read.
  */
-import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { git } from './git-process';
@@ -140,29 +141,54 @@ function saveDisk(cacheDir: string | null, memo: Memo): void {
 
 const LOG = ['-c', 'log.showSignature=false', 'log', '-z', '--diff-filter=AR', '--find-renames', '--name-status', '--no-decorate', '--format=%x01%H %P'];
 
-/** Each asked path's first adding commit, read whole or from the commit kept before. */
-async function historyOf(top: string, specs: readonly string[], head: string, cacheDir: string | null): Promise<Memo | null> {
+/**
+ * git log, written to a file rather than a pipe: started while this process is busy reading the
+ * migrations (one thread), git would stop at a full pipe until the reads end; to a file it runs on.
+ */
+async function logToFile(top: string, range: string, specs: readonly string[]): Promise<string | null> {
+  const out = join(tmpdir(), `migration-guard-log-${process.pid}-${randomBytes(6).toString('hex')}.txt`);
+  try {
+    const r = await git(top, [...LOG, `--output=${out}`, range, '--', ...specs], LOG_TIMEOUT_MS);
+    return r.code === 0 ? readFileSync(out, 'utf8') : null;
+  } catch {
+    return null;
+  } finally {
+    rmSync(out, { force: true });
+  }
+}
+
+/**
+ * Each asked path's first adding commit at HEAD: kept from before when HEAD has not moved, read on
+ * from the kept HEAD when HEAD moved forward from it, else read whole. The git processes start at
+ * once (they do not wait for HEAD's name): this is called before the migrations are read.
+ */
+async function historyOf(top: string, specs: readonly string[], headName: Promise<string | null>, cacheDir: string | null): Promise<Memo | null> {
   const spec = [...specs].sort().join('\0');
   const key = `${top}\0${spec}`;
   const kept = inMemory.get(key) ?? loadDisk(cacheDir, top, spec);
+  const onward = kept ? logToFile(top, `${kept.head}..HEAD`, specs) : null;
+  const descends = kept ? git(top, ['merge-base', '--is-ancestor', kept.head, 'HEAD']) : null;
+  const whole = kept ? null : logToFile(top, 'HEAD', specs);
+  const head = await headName;
+  if (!head) return null;
   if (kept && kept.head === head) {
     inMemory.set(key, kept);
     return kept;
   }
   let memo: Memo | null = null;
-  if (kept && (await git(top, ['merge-base', '--is-ancestor', kept.head, head])).code === 0) {
-    const r = await git(top, [...LOG, `${kept.head}..${head}`, '--', ...specs], LOG_TIMEOUT_MS);
-    if (r.code === 0) {
+  if (kept && onward && descends && (await descends).code === 0) {
+    const out = await onward;
+    if (out !== null) {
       const adds = { ...kept.adds };
-      readAdds(r.stdout, adds);
+      readAdds(out, adds);
       memo = { format: FORMAT, top, spec, head, adds };
     }
   }
   if (!memo) {
-    const r = await git(top, [...LOG, head, '--', ...specs], LOG_TIMEOUT_MS);
-    if (r.code !== 0) return null;
+    const out = await (whole ?? logToFile(top, 'HEAD', specs));
+    if (out === null) return null;
     const adds: Record<string, string> = {};
-    readAdds(r.stdout, adds);
+    readAdds(out, adds);
     memo = { format: FORMAT, top, spec, head, adds };
   }
   inMemory.set(key, memo);
@@ -206,21 +232,25 @@ export async function releasesOf(files: readonly string[], cacheDir: string | nu
     if (!list) repos.set(top, (list = []));
     list.push({ file, rel: join(relative(top, dir), file.slice(dirname(file).length + 1)).split(sep).join('/') });
   }
-  for (const [top, list] of repos) {
-    const head = await git(top, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
-    const sha = head.stdout.trim();
-    if (head.code !== 0 || !/^[0-9a-f]{40,64}$/.test(sha)) continue;
-    // Every migrations folder of the repository, so that a folder moved from one place to another is
-    // seen leaving as well as arriving (a move is an add where only its new place is asked about);
-    // and the folders of the run not named so (MIGRATION_MODULES).
-    const others = new Set(list.map((f) => f.rel.slice(0, f.rel.lastIndexOf('/') + 1)).filter((d) => !d.endsWith('migrations/')));
-    const specs = [':(glob)**/migrations/*.py', ...[...others].map((d) => `:(glob)${d.replace(/[*?[\]\\]/g, '\\$&')}*.py`)];
-    const [history, fresh] = await Promise.all([historyOf(top, specs, sha, cacheDir), uncommitted(top, specs)]);
-    if (!history || !fresh) continue;
-    for (const f of list) {
-      const release = fresh.has(f.rel) ? WORKTREE : history.adds[f.rel];
-      if (release) out.set(f.file, `${top}:${release}`);
-    }
-  }
+  // Every repository's git processes start before the first wait (see historyOf).
+  await Promise.all(
+    [...repos].map(async ([top, list]) => {
+      const headName = git(top, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).then((r) => {
+        const sha = r.stdout.trim();
+        return r.code === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : null;
+      });
+      // Every migrations folder of the repository, so that a folder moved from one place to another is
+      // seen leaving as well as arriving (a move is an add where only its new place is asked about);
+      // and the folders of the run not named so (MIGRATION_MODULES).
+      const others = new Set(list.map((f) => f.rel.slice(0, f.rel.lastIndexOf('/') + 1)).filter((d) => !d.endsWith('migrations/')));
+      const specs = [':(glob)**/migrations/*.py', ...[...others].map((d) => `:(glob)${d.replace(/[*?[\]\\]/g, '\\$&')}*.py`)];
+      const [history, fresh] = await Promise.all([historyOf(top, specs, headName, cacheDir), uncommitted(top, specs)]);
+      if (!history || !fresh) return;
+      for (const f of list) {
+        const release = fresh.has(f.rel) ? WORKTREE : history.adds[f.rel];
+        if (release) out.set(f.file, `${top}:${release}`);
+      }
+    }),
+  );
   return out;
 }

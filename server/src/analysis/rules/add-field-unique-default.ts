@@ -36,7 +36,8 @@ export const addFieldUniqueDefault: Rule = {
   checkProject(ctx) {
     walkSchema(ctx, (step) => {
       const { args } = step;
-      if (args.kind !== 'AddField' || step.table !== 'existing' || !args.field) return;
+      // A table of this release that its code may have filled (see SchemaStep.mayHaveRows) counts as one with rows.
+      if (args.kind !== 'AddField' || !(step.table === 'existing' || (step.table === 'new' && step.mayHaveRows)) || !args.field) return;
       const field = args.field;
       if (field.unique !== true || field.primaryKey === true || !hasColumn(field)) return;
       // A unique boolean is a singleton's marker (review 50: koku `reporting/0347`, `singleton = BooleanField(default=True,
@@ -50,7 +51,7 @@ export const addFieldUniqueDefault: Rule = {
       ctx.report({
         range: step.op.range,
         message:
-          `AddField '${name}' on '${step.model}' adds a unique column with a default to existing table ${tableLabel(step)}: Django computes the default once` +
+          `AddField '${name}' on '${step.model}' adds a unique column with a default to ${step.table === 'new' ? `${tableLabel(step)}, which code of an earlier migration of this release may have filled,` : `existing table ${tableLabel(step)}`}: Django computes the default once` +
           `${callable ? ` (it calls ${value} a single time, not once per row)` : ''} and writes that one value into every existing row, so the unique index ` +
           'fails with a duplicate key as soon as the table has two rows, and the migration stops on every database with data. ' +
           `Instead, add '${name}' without unique=True (null=True, no default), fill each row with its own value in a RunPython, ` +

@@ -154,17 +154,26 @@ export function columnBeforeTheMinute(ctx: ProjectRuleContext, step: SchemaStep,
   const released = sameReleaseAncestors(ctx);
   const minute = sameMinuteAncestors(ctx);
   const byHistory = released.length >= minute.length && released.length > 0;
-  const firstNode = (byHistory ? released : minute).pop();
+  const chain = byHistory ? released : minute;
+  const firstNode = chain[chain.length - 1];
   const first = firstNode?.migration?.file;
   const state = first && step.model && ctx.view ? ctx.view.stateOf(first, 'before', 'database') : null;
-  const entry = state && step.model ? modelEntry(state, step.model) : null;
+  // The model under the name it had then: one the chain renamed is no new model (mayan
+  // `document_parsing/0008` renames the model whose column `0009` renames; review 65).
+  let model = step.model;
+  const renames = [...[...chain].reverse().flatMap((n) => n.migration?.summary.operations ?? []), ...ctx.summary.operations.slice(0, step.index)].flatMap((op) =>
+    op.args?.kind === 'RenameModel' && op.args.model && op.args.newName && op.databaseEffect !== 'none' ? [{ from: op.args.model.toLowerCase(), to: op.args.newName.toLowerCase() }] : [],
+  );
+  for (let i = renames.length - 1; i >= 0 && model; i--) if ((renames[i] as { to: string }).to === model) model = (renames[i] as { from: string }).from;
+  const entry = state && model ? modelEntry(state, model) : null;
   // A model the first file of the minute creates: none of its columns was there (janeway `core/0104` creates
   // Organization, `0106` drops its temporary `migration_id`). Not where that file is the app's first: an
   // initial migration and a change stamped the same minute after it is how django-migration-linter's test
   // apps each show one hazard, and a first release is judged as it comes.
   const appFirst = !byHistory && !!firstNode && (firstNode.migration?.summary.initial === true || !firstNode.parents.some((p) => p.key.app === firstNode.key.app));
   if (entry === 'absent' && !state?.open && !appFirst) return false;
-  return entry && typeof entry !== 'string' ? hasColumnNamed(entry, column) : undefined;
+  // A many-to-many field has no column: its name stands for its join table.
+  return entry && typeof entry !== 'string' ? hasColumnNamed(entry, column) || entry.fields.has(column) : undefined;
 }
 
 /** Django's text fields: old code reads and writes strings in any of them. */

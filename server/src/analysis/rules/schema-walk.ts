@@ -40,6 +40,11 @@ export interface SchemaStep {
   renamedFrom?: ModelState;
   /** The operation's index in the summary's operations. */
   index: number;
+  /**
+   * A new table (no code of an earlier release knows it) that code of its release may have filled:
+   * an earlier migration of the same commit made it and RunPython or RunSQL ran after.
+   */
+  mayHaveRows?: true;
 }
 
 /** Operation names the walk gives to the rules (the rest cannot create a hazard of theirs). */
@@ -116,7 +121,10 @@ function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
     if (typeof db === 'string' || typeof st === 'string') return false;
     return !sameField(db.fields.get(field), st.fields.get(field));
   };
-  const created = new Set([...squashedRun(ctx), ...sameRunCreated(ctx)]);
+  const released = sameReleaseCreated(ctx);
+  const created = new Set([...squashedRun(ctx), ...sameRunCreated(ctx), ...released.keys()]);
+  // Tables of the release that code may have filled: new to old code, not known to be empty.
+  const mayHaveRows = new Set([...released].flatMap(([m, filled]) => (filled ? [m] : [])));
   // A state-only CreateModel that takes over another app's table (a model moved between apps): that table, with its rows.
   const view = ctx.view;
   const file = ctx.file;
@@ -174,7 +182,7 @@ function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
         const start = created.has(model) ? null : startOf(model);
         const origin = start === null && !created.has(model) ? originalName.get(model) : undefined;
         const renamedFrom = origin ? startOf(origin) : null;
-        steps.push({ op, args, model, ...status, start, ...(renamedFrom ? { renamedFrom } : {}), index: i });
+        steps.push({ op, args, model, ...status, start, ...(renamedFrom ? { renamedFrom } : {}), ...(status.table === 'new' && mayHaveRows.has(model) ? { mayHaveRows: true as const } : {}), index: i });
       }
     }
     // Schema changes written as code: RunPython that runs DDL (awx rebuilds its event tables under
@@ -192,7 +200,10 @@ function computeSteps(ctx: ProjectRuleContext): SchemaStep[] {
     }
     if (op.createsModel) created.add(op.createsModel);
     if (args?.kind === 'CreateModel' && args.model && op.databaseEffect === 'normal') created.add(args.model.toLowerCase());
-    if (args?.kind === 'RenameModel' && args.model && args.newName && created.has(args.model.toLowerCase())) created.add(args.newName.toLowerCase());
+    if (args?.kind === 'RenameModel' && args.model && args.newName && created.has(args.model.toLowerCase())) {
+      created.add(args.newName.toLowerCase());
+      if (mayHaveRows.has(args.model.toLowerCase())) mayHaveRows.add(args.newName.toLowerCase());
+    }
     else if (args?.kind === 'RenameModel' && args.model && args.newName) originalName.set(args.newName.toLowerCase(), originalName.get(args.model.toLowerCase()) ?? args.model.toLowerCase());
     if (mustReplay(op, later[i] as ReadonlySet<string>)) state = applyMigration(state, [op], true, 'database');
     if (stateNow) stateNow = applyMigration(stateNow, [op], true, 'state');
@@ -310,7 +321,7 @@ function squashedRun(ctx: ProjectRuleContext): Set<string> {
  * each of operations makemigrations writes (no code, no SQL).
  */
 function sameRunCreated(ctx: ProjectRuleContext): Set<string> {
-  const out = sameReleaseCreated(ctx);
+  const out = new Set<string>();
   const app = ctx.view && ctx.file ? ctx.view.node(ctx.file)?.key.app : undefined;
   // The split's mark: this file depends on another app's migration. Two runs of one minute in a row
   // with no such dependency (django-migration-linter's test apps) are not taken for one.
@@ -329,16 +340,21 @@ function sameRunCreated(ctx: ProjectRuleContext): Set<string> {
  * same commit added both files, or neither is committed yet): every deploy runs them together, so
  * to this one such a table is new — no code of the previous release knows it (review 64: tethys
  * `0003`/`0004` two days apart in one squashed pull request; ubyssey's `users/0002` after the
- * `0001` of its commit). Rows a data migration of the release put there change nothing of that.
- * Oldest first, so a table created and then renamed counts under its new name.
+ * `0001` of its commit). Oldest first, so a table created and then renamed counts under its new
+ * name. A table code of the release ran on after it was made may hold rows (SchemaStep.mayHaveRows):
+ * mayan's `duplicates` app copies rows into the table its `0001` made — no old code knows it, but a
+ * unique default added to it fails.
  */
-function sameReleaseCreated(ctx: ProjectRuleContext): Set<string> {
-  const out = new Set<string>();
+function sameReleaseCreated(ctx: ProjectRuleContext): Map<string, boolean> {
+  // By model: whether code of the release ran after the table was made (it may hold rows then).
+  const out = new Map<string, boolean>();
   for (const parent of sameReleaseAncestors(ctx).reverse()) {
     for (const op of parent.migration?.summary.operations ?? []) {
-      if (op.createsModel) out.add(op.createsModel);
+      if (op.isData || op.databaseEffect === 'custom' || op.specName === null) for (const m of out.keys()) out.set(m, true);
+      if (op.createsModel) out.set(op.createsModel, false);
       const a = op.args;
-      if (a?.kind === 'RenameModel' && a.model && a.newName && out.has(a.model.toLowerCase())) out.add(a.newName.toLowerCase());
+      const renamed = a?.kind === 'RenameModel' && a.model && a.newName ? out.get(a.model.toLowerCase()) : undefined;
+      if (renamed !== undefined && a?.kind === 'RenameModel' && a.newName) out.set(a.newName.toLowerCase(), renamed);
     }
   }
   return out;
