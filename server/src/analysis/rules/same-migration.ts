@@ -173,7 +173,7 @@ export function columnBeforeTheMinute(ctx: ProjectRuleContext, step: SchemaStep,
   const appFirst = !byHistory && !!firstNode && (firstNode.migration?.summary.initial === true || !firstNode.parents.some((p) => p.key.app === firstNode.key.app));
   if (entry === 'absent' && !state?.open && !appFirst) return false;
   // A many-to-many field has no column: its name stands for its join table.
-  return entry && typeof entry !== 'string' ? hasColumnNamed(entry, column) || entry.fields.has(column) : undefined;
+  return entry && typeof entry !== 'string' ? hasColumnNamed(entry, column) || entry.fields.get(column)?.relation?.kind === 'many-to-many' : undefined;
 }
 
 /** Django's text fields: old code reads and writes strings in any of them. */
