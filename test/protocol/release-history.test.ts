@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { Diagnostic } from 'vscode-languageserver';
-import { releaseRepository, withHistory } from '../helpers/release-repo';
+import { git, releaseRepository, withHistory } from '../helpers/release-repo';
 import { TestClient } from './lsp-client';
 
 const temps: string[] = [];
@@ -56,6 +56,22 @@ describe('language server: the release history', () => {
         'the findings published again with the history',
       );
       assert.ok(rules(of('0004_order_total')).includes('add-field-not-null'));
+    } finally {
+      await client.stop();
+    }
+  });
+
+  it('reads the history again after a commit (git\'s files changed), and publishes what changed', async () => {
+    const root = repo();
+    const { client, of } = await scanned(root, { trusted: true });
+    try {
+      assert.ok(!rules(of('0006_remove_item_sku')).includes('drop-column'), JSON.stringify(of('0006_remove_item_sku')));
+      // 0005 (staged) and 0006 committed apart: two releases now, and 0006 drops a column an earlier release made.
+      git(root, 'commit', '-qm', 'sku');
+      git(root, 'add', '-A');
+      git(root, 'commit', '-qm', 'drop sku');
+      await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(join(root, '.git', 'logs', 'HEAD')).href, type: 2 }] });
+      await client.waitFor(() => rules(of('0006_remove_item_sku')).includes('drop-column'), 'the drop reported once its column shipped in a release of its own');
     } finally {
       await client.stop();
     }

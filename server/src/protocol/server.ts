@@ -31,12 +31,15 @@ import { decoded, readFileBytes, readSourceFileAsync, type ReadOutcome } from '.
 import { MIGRATION_WORD } from '../config/file-matcher';
 import type { DecodedSource } from '../workspace/source-encoding';
 import { APPLY_SPLIT_COMMAND, splitDocument } from './split-command';
-
-/** The client's notification that the workspace became trusted (client/src/extension.ts sends it by this name). */
-const WORKSPACE_TRUSTED = 'migrationGuard/workspaceTrusted';
 import { WorkspaceLinter } from './workspace-linter';
 import { MemoryRelease } from './memory-release';
 import { endLongRun, tuneForLongRun } from '../v8-tuning';
+
+/** The client's notification that the workspace became trusted (client/src/extension.ts sends it by this name). */
+const WORKSPACE_TRUSTED = 'migrationGuard/workspaceTrusted';
+/** git's files that move with a commit, a checkout or a `git add` (what release-history.ts reads depends on them). */
+const GIT_STATE_GLOBS = ['**/.git/HEAD', '**/.git/index', '**/.git/logs/HEAD'];
+const GIT_STATE = /[\\/]\.git[\\/](?:HEAD|index|logs[\\/]HEAD)$/;
 
 export interface ServerOptions {
   grammar: GrammarPaths;
@@ -126,7 +129,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     }
     if (supportsWatchRegistration) {
       void connection.client
-        .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.py' }, { globPattern: '**/pyproject.toml' }, ...PIN_FILE_GLOBS.map((globPattern) => ({ globPattern }))] })
+        .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.py' }, { globPattern: '**/pyproject.toml' }, ...PIN_FILE_GLOBS.map((globPattern) => ({ globPattern })), ...GIT_STATE_GLOBS.map((globPattern) => ({ globPattern }))] })
         .catch((e) => fail('register file watchers', e));
     }
     // A client that sends `initialized` before the initialize result arrived must still get a
@@ -364,6 +367,11 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       const file = uriToPath(change.uri);
       if (!file) continue;
       // The settings, or a file the Django version is read from (config/django-pin.ts).
+      // A commit, a checkout or a `git add`: which migrations are committed, and by which commit, may differ.
+      if (GIT_STATE.test(file)) {
+        if (trusted) refreshReleasesSoon();
+        continue;
+      }
       if (file.endsWith('pyproject.toml') || isPinFile(file)) configChanged = true;
       else if (file.endsWith('.py')) {
         if (change.type === FileChangeType.Deleted) linter.analyzeDisk(file, null);
