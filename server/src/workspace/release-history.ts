@@ -28,8 +28,8 @@ export const WORKTREE = 'worktree';
 
 const FORMAT = 1;
 const FILE = 'releases.json';
-/** A history that takes longer than this to read is not read at all (the findings then stay as they are). */
-const LOG_TIMEOUT_MS = 30_000;
+/** A git command that takes longer than this is given up (the findings then stay as they are without the history). */
+const GIT_TIMEOUT_MS = 30_000;
 
 interface Memo {
   format: number;
@@ -148,7 +148,7 @@ const LOG = ['-c', 'log.showSignature=false', 'log', '-z', '--diff-filter=AR', '
 async function logToFile(top: string, range: string, specs: readonly string[]): Promise<string | null> {
   const out = join(tmpdir(), `migration-guard-log-${process.pid}-${randomBytes(6).toString('hex')}.txt`);
   try {
-    const r = await git(top, [...LOG, `--output=${out}`, range, '--', ...specs], LOG_TIMEOUT_MS);
+    const r = await git(top, [...LOG, `--output=${out}`, range, '--', ...specs], GIT_TIMEOUT_MS);
     return r.code === 0 ? readFileSync(out, 'utf8') : null;
   } catch {
     return null;
@@ -167,7 +167,7 @@ async function historyOf(top: string, specs: readonly string[], headName: Promis
   const key = `${top}\0${spec}`;
   const kept = inMemory.get(key) ?? loadDisk(cacheDir, top, spec);
   const onward = kept ? logToFile(top, `${kept.head}..HEAD`, specs) : null;
-  const descends = kept ? git(top, ['merge-base', '--is-ancestor', kept.head, 'HEAD']) : null;
+  const descends = kept ? git(top, ['merge-base', '--is-ancestor', kept.head, 'HEAD'], GIT_TIMEOUT_MS) : null;
   const whole = kept ? null : logToFile(top, 'HEAD', specs);
   const head = await headName;
   if (!head) return null;
@@ -198,7 +198,7 @@ async function historyOf(top: string, specs: readonly string[], headName: Promis
 
 /** Paths (relative to top) git reports untracked, or added in the index, among the pathspecs. */
 async function uncommitted(top: string, specs: readonly string[]): Promise<Set<string> | null> {
-  const r = await git(top, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--find-renames', '--', ...specs]);
+  const r = await git(top, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--find-renames', '--', ...specs], GIT_TIMEOUT_MS);
   if (r.code !== 0) return null;
   const out = new Set<string>();
   const parts = r.stdout.split('\0');
@@ -235,7 +235,7 @@ export async function releasesOf(files: readonly string[], cacheDir: string | nu
   // Every repository's git processes start before the first wait (see historyOf).
   await Promise.all(
     [...repos].map(async ([top, list]) => {
-      const headName = git(top, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).then((r) => {
+      const headName = git(top, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], GIT_TIMEOUT_MS).then((r) => {
         const sha = r.stdout.trim();
         return r.code === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : null;
       });
