@@ -111,6 +111,31 @@ describe('check with the release history', () => {
     assert.ok(off.includes('shop/migrations/0006_remove_item_sku.py drop-column'), off.join('\n'));
   });
 
+  it('with --changed-since, what the branch adds is one release, however many commits it has', () => {
+    const { root } = releaseRepository(temps.make());
+    git(root, 'checkout', '-qb', 'feature');
+    git(root, 'commit', '-qm', 'sku');
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'drop sku');
+    // Two commits of the branch: two releases by the commits alone.
+    assert.ok(problems(root).includes('shop/migrations/0006_remove_item_sku.py drop-column'));
+    const run = runCli(['check', '--no-cache', '--format', 'json', '--changed-since', 'main', '.'], root, { env: withHistory() });
+    const found = jsonFindings(run).map((f) => `${f.path} ${f.rule}`);
+    assert.ok(!found.includes('shop/migrations/0006_remove_item_sku.py drop-column'), found.join('\n'));
+    assert.match(run.stderr, /2 of \d+ files added or changed since main/);
+  });
+
+  it('says when a shallow clone keeps the history from telling', () => {
+    const { root } = releaseRepository(temps.make());
+    const clone = temps.make();
+    git(clone, 'clone', '-q', '--depth', '1', `file://${root}`, 'c');
+    const run = runCli(['check', '--no-cache', '.'], join(clone, 'c'), { env: withHistory() });
+    assert.match(run.stderr, /shallow clone: which migrations shipped together/);
+    assert.match(run.stderr, /fetch-depth: 0/);
+    // The full repository says nothing of it.
+    assert.doesNotMatch(runCli(['check', '--no-cache', '.'], root, { env: withHistory() }).stderr, /shallow/);
+  });
+
   it('a squash, an initial migration of before Django 1.9 in the release, or code that may fill a table, keeps the findings that need them', () => {
     const { root } = releaseRepository(temps.make());
     // A model of an earlier release, with a many-to-many field and a column...

@@ -14,7 +14,7 @@ import { formatText } from './format-text';
 import { applyBaselines, writeBaseline } from './baseline-run';
 import { selectTasks } from './changed-since';
 import { DEFAULT_CACHE_DIR, RunCache } from './run-cache';
-import { releasesOf } from '../workspace/release-history';
+import { releasesOf, type ReleaseNotes } from '../workspace/release-history';
 import { ListingCache } from './listing-cache';
 import { PyprojectCache } from '../config/pyproject';
 import type { CheckOptions } from './options';
@@ -165,7 +165,10 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
   const cache = openCache(options, resolver, io.cwd, warn);
   // Which migrations shipped together, from git (release-history.ts), unless the settings say not to.
   // Read beside the files (git is another process), awaited when the project step needs it.
-  if (resolver.resolved[0]?.settings.gitHistory !== false && process.env['MIGRATION_GUARD_GIT_HISTORY'] !== '0') project.releasesPending = releasesOf(project.candidates.files, cache?.dir ?? null);
+  const releaseNotes: ReleaseNotes = { shallow: [] };
+  if (resolver.resolved[0]?.settings.gitHistory !== false && process.env['MIGRATION_GUARD_GIT_HISTORY'] !== '0') {
+    project.releasesPending = releasesOf(project.candidates.files, cache?.dir ?? null, options.changedSince, releaseNotes);
+  }
   // Listings read before the walk go back only to the cache folder they were read from.
   const warm = cache && known && cache.dir === known.dir ? known : null;
   const authUserModel = resolver.resolved[0]?.settings.authUserModel ?? 'auth.User';
@@ -179,6 +182,13 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
   }
   warm?.listings.save();
   const { outcome } = run;
+  if (releaseNotes.shallow.length > 0) {
+    info(
+      `${releaseNotes.shallow.length === 1 ? 'the repository is a shallow clone' : `${releaseNotes.shallow.length} repositories are shallow clones`}: which migrations shipped together ` +
+        `(one commit, one pull request) is known only for the commits fetched, so a table or column an earlier migration of the same release made may be judged as an old one. ` +
+        `Fetch the whole history (actions/checkout: fetch-depth: 0) to have it judged as new, or set git-history = false to leave the history out.`,
+    );
+  }
   const namespaces = outcome.namespaceFolders;
   if (namespaces.length > 0) {
     const n = namespaces.length;

@@ -23,7 +23,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { git } from './git-process';
 
-/** The mark for files not committed yet (one release: they are migrated together). */
+/** The mark for files not committed yet, or added by the branch `--changed-since` names (one release: they are migrated together). */
 export const WORKTREE = 'worktree';
 
 const FORMAT = 1;
@@ -215,11 +215,33 @@ async function uncommitted(top: string, specs: readonly string[]): Promise<Set<s
 }
 
 /**
+ * Paths (relative to top) the branch adds since it left `since` (the merge base of `since` and
+ * HEAD): committed on the branch, staged or changed in the work tree — what a pull request adds, which
+ * is merged, and so deployed, at once however many commits it has. Null when git cannot tell.
+ */
+async function addedSince(top: string, since: string, specs: readonly string[]): Promise<Set<string> | null> {
+  if (since.startsWith('-')) return null;
+  const base = await git(top, ['merge-base', '--end-of-options', since, 'HEAD'], GIT_TIMEOUT_MS);
+  const sha = base.stdout.trim();
+  if (base.code !== 0 || !/^[0-9a-f]{40,64}$/.test(sha)) return null;
+  const r = await git(top, ['diff', '-z', '--name-only', '--diff-filter=A', '--find-renames', '--no-ext-diff', '--no-textconv', sha, '--', ...specs], GIT_TIMEOUT_MS);
+  return r.code === 0 ? new Set(r.stdout.split('\0').filter((n) => n.length > 0)) : null;
+}
+
+/** What the history could not tell for a whole repository, for a note to the user. */
+export interface ReleaseNotes {
+  /** Work trees of shallow clones (only the commits after the boundary are known). */
+  shallow: string[];
+}
+
+/**
  * The release each migration file first shipped in (a commit, or WORKTREE), for the files git can
  * tell; the others are left out. Files in several repositories are each asked about in theirs.
  * @param cacheDir where the history read is kept between runs (null: only for this process)
+ * @param since with `check --changed-since REV`: the files the branch adds since REV, with those not
+ *   committed yet, are one release (a pull request is merged at once)
  */
-export async function releasesOf(files: readonly string[], cacheDir: string | null): Promise<Map<string, string>> {
+export async function releasesOf(files: readonly string[], cacheDir: string | null, since: string | null = null, notes?: ReleaseNotes): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const above = new Map<string, string | null>();
   // By repository: the files (as given, and relative to its top) and their folders.
@@ -244,10 +266,12 @@ export async function releasesOf(files: readonly string[], cacheDir: string | nu
       // and the folders of the run not named so (MIGRATION_MODULES).
       const others = new Set(list.map((f) => f.rel.slice(0, f.rel.lastIndexOf('/') + 1)).filter((d) => !d.endsWith('migrations/')));
       const specs = [':(glob)**/migrations/*.py', ...[...others].map((d) => `:(glob)${d.replace(/[*?[\]\\]/g, '\\$&')}*.py`)];
-      const [history, fresh] = await Promise.all([historyOf(top, specs, headName, cacheDir), uncommitted(top, specs)]);
+      const shallow = notes ? git(top, ['rev-parse', '--is-shallow-repository'], GIT_TIMEOUT_MS) : null;
+      const [history, fresh, branch] = await Promise.all([historyOf(top, specs, headName, cacheDir), uncommitted(top, specs), since ? addedSince(top, since, specs) : null]);
+      if (notes && (await shallow)?.stdout.trim() === 'true') notes.shallow.push(top);
       if (!history || !fresh) return;
       for (const f of list) {
-        const release = fresh.has(f.rel) ? WORKTREE : history.adds[f.rel];
+        const release = fresh.has(f.rel) || branch?.has(f.rel) ? WORKTREE : history.adds[f.rel];
         if (release) out.set(f.file, `${top}:${release}`);
       }
     }),
