@@ -7,10 +7,11 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Diagnostic } from 'vscode-languageserver';
+import { jsonFindings, runCli } from '../helpers/cli';
 import { git, releaseRepository, withHistory } from '../helpers/release-repo';
 import { TestClient } from './lsp-client';
 
@@ -40,6 +41,19 @@ describe('language server: the release history', () => {
       assert.ok(!rules(of('0003_item_price')).includes('add-field-not-null'), JSON.stringify(of('0003_item_price')));
       assert.ok(!rules(of('0006_remove_item_sku')).includes('drop-column'), JSON.stringify(of('0006_remove_item_sku')));
       assert.ok(rules(of('0004_order_total')).includes('add-field-not-null'), JSON.stringify(of('0004_order_total')));
+    } finally {
+      await client.stop();
+    }
+  });
+
+  it('gives the findings check gives, file by file', async () => {
+    const root = repo();
+    const cli = jsonFindings(runCli(['check', '--no-cache', '--format', 'json', '.'], root, { env: withHistory() })).map((f) => `${f.path.replace(/\\/g, '/')}:${f.line} ${f.rule}`).sort();
+    const { client } = await scanned(root, { trusted: true });
+    try {
+      const editor = [...client.diagnostics].flatMap(([uri, p]) => p.diagnostics.map((d) => `${relative(root, fileURLToPath(uri)).split(sep).join('/')}:${d.range.start.line + 1} ${String(d.code)}`)).sort();
+      assert.deepEqual(editor, cli);
+      assert.ok(cli.some((f) => f.includes('0004_order_total')), 'the comparison has findings to compare');
     } finally {
       await client.stop();
     }
