@@ -123,6 +123,13 @@ describe('check with the release history', () => {
     const found = jsonFindings(run).map((f) => `${f.path} ${f.rule}`);
     assert.ok(!found.includes('shop/migrations/0006_remove_item_sku.py drop-column'), found.join('\n'));
     assert.match(run.stderr, /2 of \d+ files added or changed since main/);
+    // release-base says the same for every run (and the editor), reporting every file.
+    writeFileSync(join(root, 'pyproject.toml'), '[tool.migration-guard]\nrelease-base = "main"\n');
+    const withBase = problems(root);
+    assert.ok(!withBase.includes('shop/migrations/0006_remove_item_sku.py drop-column'), withBase.join('\n'));
+    assert.ok(withBase.includes('shop/migrations/0004_order_total.py add-field-not-null'), withBase.join('\n'));
+    writeFileSync(join(root, 'pyproject.toml'), '[tool.migration-guard]\nrelease-base = "--output=x"\n');
+    assert.match(runCli(['check', '--no-cache', '.'], root, { env: withHistory() }).stderr, /release-base must be a git revision/);
   });
 
   it('says when a shallow clone keeps the history from telling', () => {

@@ -167,7 +167,8 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
   // Read beside the files (git is another process), awaited when the project step needs it.
   const releaseNotes: ReleaseNotes = { shallow: [] };
   if (resolver.resolved[0]?.settings.gitHistory !== false && process.env['MIGRATION_GUARD_GIT_HISTORY'] !== '0') {
-    project.releasesPending = releasesOf(project.candidates.files, cache?.dir ?? null, options.changedSince, releaseNotes);
+    const base = options.changedSince ?? resolver.resolved[0]?.settings.releaseBase ?? null;
+    project.releasesPending = releasesOf(project.candidates.files, cache?.dir ?? null, base, releaseNotes);
   }
   // Listings read before the walk go back only to the cache folder they were read from.
   const warm = cache && known && cache.dir === known.dir ? known : null;

@@ -40,6 +40,11 @@ export interface Settings {
    */
   gitHistory: boolean;
   /**
+   * A git revision (`origin/main`): what the branch adds since it left it is one release, as
+   * `check --changed-since` takes it for a pull request. Null: each commit is its own.
+   */
+  releaseBase: string | null;
+  /**
    * Not a setting of its own: set when `djangoVersion` was given (pyproject.toml, the editor, the
    * command line) or read from the project's pin, rather than the default.
    */
@@ -82,6 +87,7 @@ export function defaultSettings(): Settings {
     batchSize: 1000,
     authUserModel: 'auth.User',
     gitHistory: true,
+    releaseBase: null,
     migrationModules: {},
     baseline: null,
     maxFileSize: DEFAULT_MAX_FILE_SIZE,
@@ -165,6 +171,12 @@ export function parseSettings(raw: unknown, origin: string): { settings: Partial
     if (typeof history === 'boolean') settings.gitHistory = history;
     else problems.push(`${origin}: git-history must be true or false`);
   }
+  const base = pick(r, 'releaseBase', 'release-base');
+  if (base !== undefined) {
+    if (typeof base === 'string' && base.trim() === '') settings.releaseBase = null;
+    else if (typeof base === 'string' && !base.startsWith('-') && !/\s/.test(base)) settings.releaseBase = base;
+    else problems.push(`${origin}: release-base must be a git revision such as "origin/main"`);
+  }
   const modules = pick(r, 'migrationModules', 'migration-modules');
   if (modules !== undefined) {
     if (typeof modules === 'object' && !Array.isArray(modules) && Object.entries(modules as object).every(([k, v]) => /^\w+$/.test(k) && typeof v === 'string' && v !== '')) {
@@ -198,7 +210,7 @@ export function parseSettings(raw: unknown, origin: string): { settings: Partial
     if (version !== null) settings.djangoVersion = version;
     else problems.push(`${origin}: django-version must be a version such as "4.2" or "5.0" (a string: 4.10 as a number would read as 4.1)`);
   }
-  const known = ['rules', 'include', 'exclude', 'detectByContent', 'detect-by-content', 'batchSize', 'batch-size', 'authUserModel', 'auth-user-model', 'gitHistory', 'git-history', 'migrationModules', 'migration-modules', 'baseline', 'maxFileSize', 'max-file-size', 'database', 'postgresqlVersion', 'postgresql-version', 'djangoVersion', 'django-version', 'trace'];
+  const known = ['rules', 'include', 'exclude', 'detectByContent', 'detect-by-content', 'batchSize', 'batch-size', 'authUserModel', 'auth-user-model', 'gitHistory', 'git-history', 'releaseBase', 'release-base', 'migrationModules', 'migration-modules', 'baseline', 'maxFileSize', 'max-file-size', 'database', 'postgresqlVersion', 'postgresql-version', 'djangoVersion', 'django-version', 'trace'];
   for (const key of Object.keys(r)) {
     if (!known.includes(key)) {
       problems.push(`${origin}: unknown setting '${key}'`);
@@ -220,6 +232,7 @@ export function mergeSettings(...layers: PartialSettings[]): Settings {
     if (layer.batchSize !== undefined) out.batchSize = layer.batchSize;
     if (layer.authUserModel !== undefined) out.authUserModel = layer.authUserModel;
     if (layer.gitHistory !== undefined) out.gitHistory = layer.gitHistory;
+    if (layer.releaseBase !== undefined) out.releaseBase = layer.releaseBase;
     if (layer.migrationModules !== undefined && Object.keys(layer.migrationModules).length > 0) out.migrationModules = { ...layer.migrationModules };
     if (layer.baseline !== undefined) out.baseline = layer.baseline;
     if (layer.maxFileSize !== undefined) out.maxFileSize = layer.maxFileSize;

@@ -408,7 +408,7 @@ export class WorkspaceLinter {
   async refreshReleases(trusted: boolean, propagate = true): Promise<void> {
     for (const [folder, model] of [...this.models]) {
       const settings = this.host.service.settingsFor(join(folder, 'pyproject.toml')).settings;
-      const releases = trusted && settings.gitHistory && process.env['MIGRATION_GUARD_GIT_HISTORY'] !== '0' ? await releasesOf(model.files(), null) : null;
+      const releases = trusted && settings.gitHistory && process.env['MIGRATION_GUARD_GIT_HISTORY'] !== '0' ? await releasesOf(model.files(), null, settings.releaseBase) : null;
       // A scan may have replaced the project meanwhile: its own refresh follows.
       if (this.models.get(folder) !== model || !model.setReleases(releases) || !propagate) continue;
       for (const f of model.files()) this.pending.add(f);
