@@ -402,16 +402,18 @@ export class WorkspaceLinter {
   /**
    * Asks git which migrations shipped together (release-history.ts) — only when `trusted` (git's
    * own configuration of an untrusted folder could start programs) and the settings do not turn it
-   * off — and gives each project the answer. Where it changed, every migration of that project is
-   * published again, soon (`propagate` false during a scan, which publishes them all after).
+   * off — and gives each project the answer. Where it changed, the migrations whose findings may
+   * change are published again, soon (`propagate` false during a scan, which publishes them all after).
    */
   async refreshReleases(trusted: boolean, propagate = true): Promise<void> {
     for (const [folder, model] of [...this.models]) {
       const settings = this.host.service.settingsFor(join(folder, 'pyproject.toml')).settings;
       const releases = trusted && settings.gitHistory && process.env['MIGRATION_GUARD_GIT_HISTORY'] !== '0' ? await releasesOf(model.files(), null, settings.releaseBase) : null;
       // A scan may have replaced the project meanwhile: its own refresh follows.
-      if (this.models.get(folder) !== model || !model.setReleases(releases) || !propagate) continue;
-      for (const f of model.files()) this.pending.add(f);
+      if (this.models.get(folder) !== model) continue;
+      const affected = model.setReleases(releases);
+      if (!propagate || affected.length === 0) continue;
+      for (const f of affected) this.pending.add(f);
       this.schedule();
     }
   }

@@ -169,16 +169,20 @@ export class ProjectModel {
   }
 
   /**
-   * Which migrations shipped together, as git tells (null: not known). Returns whether that changed
-   * anything; the view is then built anew, and every migration's findings may differ.
+   * Which migrations shipped together, as git tells (null: not known). Returns the migrations whose
+   * findings may change with it: those whose release changed, and the later ones of their apps (a
+   * release reaches back through a file's ancestors); the view is built anew when any did.
    */
-  setReleases(releases: ReadonlyMap<string, string> | null): boolean {
-    const same = (a: ReadonlyMap<string, string> | null, b: ReadonlyMap<string, string> | null): boolean =>
-      a === b || (!!a && !!b && a.size === b.size && [...a].every(([k, v]) => b.get(k) === v));
-    if (same(this.releases, releases)) return false;
+  setReleases(releases: ReadonlyMap<string, string> | null): string[] {
+    const before = this.releases;
+    const changed = new Set<string>();
+    for (const f of new Set([...(before?.keys() ?? []), ...(releases?.keys() ?? [])])) if (before?.get(f) !== releases?.get(f)) changed.add(f);
+    if (changed.size === 0) return [];
     this.releases = releases;
     this.current = null;
-    return true;
+    const out = new Set(changed);
+    for (const f of changed) for (const a of this.affected(f, 'state')) out.add(a);
+    return [...out].filter((f) => this.entries.has(f));
   }
 
   /** Records the latest summary of a member file and says what the change can alter. */
