@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { releasesOf, WORKTREE } from '../server/src/workspace/release-history';
+import { headFromFiles, releasesOf, WORKTREE } from '../server/src/workspace/release-history';
 import { jsonFindings, runCli, TempDirs } from './helpers/cli';
 import { addNotNull, create, git, IMPORTS, migration, releaseRepository, withHistory, write } from './helpers/release-repo';
 
@@ -83,6 +83,32 @@ describe('release history from git', () => {
     assert.equal(e, `${root}:${WORKTREE}`);
     const again = JSON.parse(readFileSync(join(cache, 'releases.json'), 'utf8')) as Array<{ head: string }>;
     assert.equal(again[0]?.head, drop);
+    // Nothing moved: the same answer, from what was kept.
+    assert.deepEqual([...(await releasesOf(files(), cache))].sort(), [...next].sort());
+  });
+
+  it('reads HEAD however git keeps it: packed refs, a linked work tree, a detached HEAD', async () => {
+    const { root, pair } = releaseRepository(temps.make());
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'the rest');
+    const names = ['0002_item', '0003_item_price', '0006_remove_item_sku'];
+    const expect = async (tree: string) => {
+      // Read from the files, without git, as git itself names it.
+      assert.equal(headFromFiles(tree), git(tree, 'rev-parse', 'HEAD').trim(), tree);
+      const files = names.map((n) => join(tree, 'shop', 'migrations', `${n}.py`));
+      const got = await releasesOf(files, null);
+      assert.equal(got.get(files[0] as string), `${tree}:${pair}`, tree);
+      assert.equal(got.get(files[1] as string), `${tree}:${pair}`, tree);
+      assert.ok(got.get(files[2] as string)?.startsWith(`${tree}:`), tree);
+    };
+    await expect(root);
+    git(root, 'pack-refs', '--all');
+    await expect(root);
+    const linked = join(temps.make(), 'linked');
+    git(root, 'worktree', 'add', '-q', linked);
+    await expect(linked);
+    git(root, 'checkout', '-q', '--detach');
+    await expect(root);
   });
 });
 

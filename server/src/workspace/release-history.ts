@@ -17,9 +17,9 @@
  * The history is read once per HEAD: kept in memory for the process and, with a cache folder, on
  * disk; when HEAD moved forward from the HEAD kept, only the new commits are read.
  */
-import { existsSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { git } from './git-process';
 
@@ -141,6 +141,51 @@ function saveDisk(cacheDir: string | null, memo: Memo): void {
 
 const LOG = ['-c', 'log.showSignature=false', 'log', '-z', '--diff-filter=AR', '--find-renames', '--name-status', '--no-decorate', '--format=%x01%H %P'];
 
+const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+
+/**
+ * The commit HEAD names, read from the repository's files as git keeps them (HEAD, a loose ref or
+ * packed-refs; a linked work tree's `.git` file and `commondir`), without starting git: a run that
+ * finds HEAD where the kept history was starts no process for it. Null when anything there is not
+ * plainly so (git is then asked).
+ */
+export function headFromFiles(top: string): string | null {
+  try {
+    let gitDir = join(top, '.git');
+    if (!statSync(gitDir).isDirectory()) {
+      const m = /^gitdir: (.+)$/m.exec(readFileSync(gitDir, 'utf8'));
+      if (!m) return null;
+      gitDir = resolve(top, (m[1] as string).trim());
+    }
+    const head = readFileSync(join(gitDir, 'HEAD'), 'utf8').trim();
+    if (SHA.test(head)) return head;
+    const ref = /^ref: (refs\/[^\s]+)$/.exec(head)?.[1];
+    if (!ref || ref.includes('..')) return null;
+    let common = gitDir;
+    try {
+      common = resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim());
+    } catch {
+      // Not a linked work tree: its refs are its own.
+    }
+    for (const dir of new Set([gitDir, common])) {
+      try {
+        const sha = readFileSync(join(dir, ref), 'utf8').trim();
+        return SHA.test(sha) ? sha : null;
+      } catch {
+        // Not a loose ref here.
+      }
+    }
+    const packed = readFileSync(join(common, 'packed-refs'), 'utf8');
+    for (const line of packed.split('\n')) {
+      const [sha, name] = line.trim().split(' ');
+      if (name === ref && sha && SHA.test(sha)) return sha;
+    }
+    return null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * git log, written to a file rather than a pipe: started while this process is busy reading the
  * migrations (one thread), git would stop at a full pipe until the reads end; to a file it runs on.
@@ -162,14 +207,17 @@ async function logToFile(top: string, range: string, specs: readonly string[]): 
  * from the kept HEAD when HEAD moved forward from it, else read whole. The git processes start at
  * once (they do not wait for HEAD's name): this is called before the migrations are read.
  */
-async function historyOf(top: string, specs: readonly string[], headName: Promise<string | null>, cacheDir: string | null): Promise<Memo | null> {
+async function historyOf(top: string, specs: readonly string[], headName: () => Promise<string | null>, cacheDir: string | null): Promise<Memo | null> {
   const spec = [...specs].sort().join('\0');
   const key = `${top}\0${spec}`;
   const kept = inMemory.get(key) ?? loadDisk(cacheDir, top, spec);
-  const onward = kept ? logToFile(top, `${kept.head}..HEAD`, specs) : null;
-  const descends = kept ? git(top, ['merge-base', '--is-ancestor', kept.head, 'HEAD'], GIT_TIMEOUT_MS) : null;
+  // HEAD as its files name it, when they can be read at once: then nothing more starts when it has not moved.
+  const known = headFromFiles(top);
+  const moved = !kept || known === null || known !== kept.head;
+  const onward = kept && moved ? logToFile(top, `${kept.head}..HEAD`, specs) : null;
+  const descends = kept && moved ? git(top, ['merge-base', '--is-ancestor', kept.head, 'HEAD'], GIT_TIMEOUT_MS) : null;
   const whole = kept ? null : logToFile(top, 'HEAD', specs);
-  const head = await headName;
+  const head = known ?? (await headName());
   if (!head) return null;
   if (kept && kept.head === head) {
     inMemory.set(key, kept);
@@ -257,10 +305,11 @@ export async function releasesOf(files: readonly string[], cacheDir: string | nu
   // Every repository's git processes start before the first wait (see historyOf).
   await Promise.all(
     [...repos].map(async ([top, list]) => {
-      const headName = git(top, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], GIT_TIMEOUT_MS).then((r) => {
-        const sha = r.stdout.trim();
-        return r.code === 0 && /^[0-9a-f]{40,64}$/.test(sha) ? sha : null;
-      });
+      const headName = () =>
+        git(top, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], GIT_TIMEOUT_MS).then((r) => {
+          const sha = r.stdout.trim();
+          return r.code === 0 && SHA.test(sha) ? sha : null;
+        });
       // Every migrations folder of the repository, so that a folder moved from one place to another is
       // seen leaving as well as arriving (a move is an add where only its new place is asked about);
       // and the folders of the run not named so (MIGRATION_MODULES).
