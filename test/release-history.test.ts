@@ -46,6 +46,28 @@ describe('release history from git', () => {
     assert.equal(of(5), WORKTREE, 'untracked');
   });
 
+  it('says nothing of the first commit that brought migrations in, though it has a parent (an import)', async () => {
+    const root = temps.make();
+    git(root, 'init', '-q');
+    writeFileSync(join(root, 'README.md'), 'a project with no migrations yet\n');
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'readme');
+    write(root, 'shop', '0001_initial', migration('shop', null, create('Order'), '    initial = True\n'));
+    write(root, 'shop', '0002_order_total', migration('shop', '0001_initial', addNotNull('order', 'total')));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'import the backend');
+    write(root, 'shop', '0003_order_tax', migration('shop', '0002_order_total', addNotNull('order', 'tax')));
+    write(root, 'shop', '0004_order_fee', migration('shop', '0003_order_tax', addNotNull('order', 'fee')));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'tax and fee');
+    const files = ['0001_initial', '0002_order_total', '0003_order_tax', '0004_order_fee'].map((n) => join(root, 'shop', 'migrations', `${n}.py`));
+    const got = await releasesOf(files, null);
+    assert.equal(got.get(files[0] as string), undefined);
+    assert.equal(got.get(files[1] as string), undefined);
+    assert.equal(got.get(files[2] as string), got.get(files[3] as string));
+    assert.ok(got.get(files[2] as string));
+  });
+
   it('says nothing outside a repository, nor of a shallow clone\'s boundary', async () => {
     const plain = temps.make();
     write(plain, 'shop', '0001_initial', migration('shop', null, create('Order')));
