@@ -8,20 +8,11 @@
  * git runs as a plain child process (no shell), with its repository-configured programs that a
  * diff could start (fsmonitor, external diff, textconv) turned off (git-process.ts).
  */
-import { realpathSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
-import { git, gitMessage } from '../workspace/git-process';
+import { git, gitMessage, realPath as real } from '../workspace/git-process';
 import type { LintTask } from './types';
 
 export type Selection = { ok: true; tasks: LintTask[]; note: string | null } | { ok: false; error: string };
-
-function real(file: string): string {
-  try {
-    return realpathSync(file);
-  } catch {
-    return resolve(file);
-  }
-}
 
 type Changed = { ok: true; root: string; files: Set<string> } | { ok: false; error: string };
 

@@ -5,6 +5,8 @@
  * server only in a workspace the user trusts.
  */
 import { execFile } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 export interface GitResult {
   code: number | null;
@@ -34,4 +36,13 @@ export function git(cwd: string, args: readonly string[], timeoutMs = 0): Promis
 /** The first line of git's complaint, without its `fatal: `. */
 export function gitMessage(r: GitResult): string {
   return r.stderr.trim().split('\n')[0]?.replace(/^fatal: /, '') ?? `exit status ${String(r.code)}`;
+}
+
+/** A path as git reports it (links resolved), or the path made absolute when it cannot be resolved. */
+export function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
 }

@@ -17,11 +17,11 @@
  * The history is read once per HEAD: kept in memory for the process and, with a cache folder, on
  * disk; when HEAD moved forward from the HEAD kept, only the new commits are read.
  */
-import { existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { git } from './git-process';
+import { git, realPath as real } from './git-process';
 
 /** The mark for files not committed yet, or added by the branch `--changed-since` names (one release: they are migrated together). */
 export const WORKTREE = 'worktree';
@@ -42,14 +42,6 @@ interface Memo {
 }
 
 const inMemory = new Map<string, Memo>();
-
-function real(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}
 
 /** The nearest folder at or above `dir` holding a `.git` (folder or file), or null: no git is started outside one. */
 function repositoryAbove(dir: string, memo: Map<string, string | null>): string | null {
@@ -271,7 +263,7 @@ async function addedSince(top: string, since: string, specs: readonly string[]):
   if (since.startsWith('-')) return null;
   const base = await git(top, ['merge-base', '--end-of-options', since, 'HEAD'], GIT_TIMEOUT_MS);
   const sha = base.stdout.trim();
-  if (base.code !== 0 || !/^[0-9a-f]{40,64}$/.test(sha)) return null;
+  if (base.code !== 0 || !SHA.test(sha)) return null;
   const r = await git(top, ['diff', '-z', '--name-only', '--diff-filter=A', '--find-renames', '--no-ext-diff', '--no-textconv', sha, '--', ...specs], GIT_TIMEOUT_MS);
   return r.code === 0 ? new Set(r.stdout.split('\0').filter((n) => n.length > 0)) : null;
 }
