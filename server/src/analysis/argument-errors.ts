@@ -21,7 +21,7 @@ export interface ArgumentProblem {
 /** Words before `(` that open no call (`if (a)`, `return (x)`, `def f(`: parameters, not read here). */
 const NOT_CALLS = new Set(['if', 'elif', 'while', 'for', 'in', 'not', 'and', 'or', 'is', 'return', 'yield', 'lambda', 'assert', 'del', 'with', 'except', 'import', 'from', 'await', 'else', 'raise', 'print', 'exec', 'def', 'class', 'as', 'async', 'match', 'case']);
 
-interface Frame {
+export interface Frame {
   call: boolean;
   keywords: Set<string>;
   keyword: boolean;
@@ -35,20 +35,65 @@ interface Frame {
 const isNameStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c > 127;
 const isNamePart = (c: number): boolean => isNameStart(c) || (c >= 48 && c <= 57);
 
-/** The first such error in `text`, or null. */
-export function argumentProblem(text: string): ArgumentProblem | null {
+/** Where the scan may go on from: a loop head (never inside a string or comment) and the brackets open there. */
+export interface ArgumentSnapshot {
+  at: number;
+  stack: readonly Frame[];
+}
+
+/** A problem found by the scan, by its offset in the text (its line and column are worked out at the end). */
+interface Found {
+  index: number;
+  message: string;
+}
+
+/** What a scan of a whole text yields: its first problem, and snapshots about every SNAPSHOT_EVERY characters (when asked). */
+export interface ArgumentScan {
+  found: Found | null;
+  snapshots: ArgumentSnapshot[];
+}
+
+/** How far apart (in characters) a recording scan keeps snapshots. */
+const SNAPSHOT_EVERY = 1024;
+
+const copyFrame = (f: Frame): Frame => ({ ...f, keywords: new Set(f.keywords) });
+
+function sameFrames(a: readonly Frame[], b: readonly Frame[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) {
+    const x = a[k] as Frame;
+    const y = b[k] as Frame;
+    if (x.call !== y.call || x.keyword !== y.keyword || x.keywordSplat !== y.keywordSplat || x.itemStart !== y.itemStart || x.lambda !== y.lambda || x.keywords.size !== y.keywords.size) return false;
+    for (const w of x.keywords) if (!y.keywords.has(w)) return false;
+  }
+  return true;
+}
+
+/**
+ * An earlier scan of a text this one differs from in one stretch: where it may rejoin it. Its
+ * snapshots at or after `from` lie after the stretch, `delta` characters from where they are now;
+ * `after` is where the stretch ends in this text.
+ */
+interface Rejoin {
+  scan: ArgumentScan;
+  from: number;
+  delta: number;
+  after: number;
+}
+
+/**
+ * The scan of `text` from `start`. With `record`, snapshots are kept on the way; with `rejoin`,
+ * the scan stops where its state is again what the earlier scan's was at the same text, and the
+ * rest is that scan's (its problem and snapshots moved by the difference in length).
+ */
+function scanFrom(text: string, start: ArgumentSnapshot, record: boolean, rejoin?: Rejoin): ArgumentScan {
   const n = text.length;
   const at = (k: number): number => (k < n ? text.charCodeAt(k) : 0);
-  const stack: Frame[] = [];
-  const fail = (k: number, message: string): ArgumentProblem => {
-    let line = 0;
-    let start = 0;
-    for (let j = text.indexOf('\n'); j !== -1 && j < k; j = text.indexOf('\n', j + 1)) {
-      line++;
-      start = j + 1;
-    }
-    return { line, character: k - start, message: `SyntaxError: ${message}` };
-  };
+  const stack: Frame[] = start.stack.map(copyFrame);
+  const snapshots: ArgumentSnapshot[] = [];
+  let nextSnapshot = start.at + SNAPSHOT_EVERY;
+  let old = rejoin ? rejoin.from : 0;
+  const found = (index: number, message: string): ArgumentScan => ({ found: { index, message: `SyntaxError: ${message}` }, snapshots });
   /** Whether the `(` at `k` opens a call: a name (not a keyword), `)` or `]` right before it. */
   const opensCall = (k: number): boolean => {
     let j = k - 1;
@@ -68,10 +113,10 @@ export function argumentProblem(text: string): ArgumentProblem | null {
   /** Whether a lambda starts at `k` (its parameters' commas then separate no arguments). */
   const lambdaAt = (k: number): boolean => text.startsWith('lambda', k) && !isNamePart(at(k + 6));
   /** An argument starts at `k` (a keyword, a splat, or a positional one): the error it makes, or null. */
-  const argument = (top: Frame, k: number): ArgumentProblem | null => {
+  const argument = (top: Frame, k: number): ArgumentScan | null => {
     const c = at(k);
     if (c === 42 && at(k + 1) === 42) top.keywordSplat = true;
-    else if (c === 42) return top.keywordSplat ? fail(k, 'iterable argument unpacking follows keyword argument unpacking') : null;
+    else if (c === 42) return top.keywordSplat ? found(k, 'iterable argument unpacking follows keyword argument unpacking') : null;
     else {
       let keyword: string | null = null;
       let value = k;
@@ -88,17 +133,33 @@ export function argumentProblem(text: string): ArgumentProblem | null {
       }
       if (lambdaAt(value)) top.lambda = true;
       if (keyword !== null) {
-        if (top.keywords.has(keyword)) return fail(k, `keyword argument repeated: ${keyword}`);
+        if (top.keywords.has(keyword)) return found(k, `keyword argument repeated: ${keyword}`);
         top.keywords.add(keyword);
         top.keyword = true;
-      } else if (top.keywordSplat) return fail(k, 'positional argument follows keyword argument unpacking');
-      else if (top.keyword) return fail(k, 'positional argument follows keyword argument');
+      } else if (top.keywordSplat) return found(k, 'positional argument follows keyword argument unpacking');
+      else if (top.keyword) return found(k, 'positional argument follows keyword argument');
     }
     return null;
   };
   const special = /[#"'()[\]{},:]/g;
-  let i = 0;
+  let i = start.at;
   while (i < n) {
+    // A loop head: what follows depends only on `i`, the stack and the text from `i - 1` on (a name
+    // before a `(` is read backwards, but never past the special character or string that ended the last step).
+    if (rejoin && i >= rejoin.after) {
+      const earlier = rejoin.scan.snapshots;
+      while (old < earlier.length && (earlier[old] as ArgumentSnapshot).at + rejoin.delta < i) old++;
+      const then = earlier[old];
+      if (then && then.at + rejoin.delta === i && sameFrames(then.stack, stack)) {
+        const moved = (x: ArgumentSnapshot): ArgumentSnapshot => ({ at: x.at + rejoin.delta, stack: x.stack });
+        const rest = rejoin.scan.found;
+        return { found: rest ? { index: rest.index + rejoin.delta, message: rest.message } : null, snapshots: [...snapshots, ...earlier.slice(old).map(moved)] };
+      }
+    }
+    if (record && i >= nextSnapshot) {
+      snapshots.push({ at: i, stack: stack.map(copyFrame) });
+      nextSnapshot = i + SNAPSHOT_EVERY;
+    }
     const top = stack[stack.length - 1];
     if (top?.call && top.itemStart) {
       // Skip to the argument: blanks, line breaks, comments.
@@ -133,7 +194,7 @@ export function argumentProblem(text: string): ArgumentProblem | null {
       const q = triple ? 3 : 1;
       let j = i + q;
       for (;;) {
-        if (j >= n) return null; // left open: tree-sitter reports that one
+        if (j >= n) return { found: null, snapshots }; // left open: tree-sitter reports that one
         const d = at(j);
         if (d === 92) {
           j += 2;
@@ -158,23 +219,89 @@ export function argumentProblem(text: string): ArgumentProblem | null {
     }
     i++;
   }
-  return null;
+  return { found: null, snapshots };
+}
+
+/** Line and column of offset `k` in `text`. */
+function positionOf(text: string, k: number): { line: number; character: number } {
+  let line = 0;
+  let start = 0;
+  for (let j = text.indexOf('\n'); j !== -1 && j < k; j = text.indexOf('\n', j + 1)) {
+    line++;
+    start = j + 1;
+  }
+  return { line, character: k - start };
+}
+
+const asProblem = (text: string, f: Found | null): ArgumentProblem | null => (f ? { ...positionOf(text, f.index), message: f.message } : null);
+
+/** The first such error in `text`, or null. */
+export function argumentProblem(text: string): ArgumentProblem | null {
+  return asProblem(text, scanFrom(text, { at: 0, stack: [] }, false).found);
+}
+
+/** The whole scan of `text`, with its snapshots, for a later text to be scanned from (argumentScanAfterEdit). */
+export function argumentScan(text: string): ArgumentScan {
+  return scanFrom(text, { at: 0, stack: [] }, true);
+}
+
+/**
+ * The scan of `text`, which is `before`'s text (scanned as `scan`) with the characters from `from`
+ * to `oldEnd` replaced by those from `from` to `newEnd`: started again at the last snapshot before
+ * the change, it rejoins the earlier scan after it (where the state is the same again), so a
+ * keystroke in a large file scans a few thousand characters, not all of them.
+ */
+export function argumentScanAfterEdit(text: string, scan: ArgumentScan, from: number, oldEnd: number, newEnd: number): ArgumentScan {
+  const earlier = scan.snapshots;
+  let k = earlier.length - 1;
+  while (k >= 0 && (earlier[k] as ArgumentSnapshot).at >= from) k--;
+  const start = k >= 0 ? (earlier[k] as ArgumentSnapshot) : { at: 0, stack: [] };
+  let first = k + 1;
+  while (first < earlier.length && (earlier[first] as ArgumentSnapshot).at < oldEnd) first++;
+  // A loop head's character is read at most one place back (`)(` opens a call, `}(` does not), never
+  // further: the state at a loop head past the change's first character after it decides the rest.
+  const rejoin = { scan, from: first, delta: newEnd - oldEnd, after: newEnd + 1 };
+  const rest = scanFrom(text, start, true, rejoin);
+  // The snapshots before the change hold as they were (scanFrom records only after its start).
+  return { found: rest.found, snapshots: [...earlier.slice(0, k + 1), ...rest.snapshots] };
+}
+
+/** The problem a scan found, with its line and column in `text`. */
+export function problemOf(text: string, scan: ArgumentScan): ArgumentProblem | null {
+  return asProblem(text, scan.found);
 }
 
 const byTree = new WeakMap<object, ArgumentProblem | null>();
+
+/**
+ * The text the scans read for a tree: the module's node starts at its first token, so the lines
+ * before it are put back, for positions (an indented first line is an error of its own).
+ */
+export function scannedText(root: Node): string {
+  const { row, column } = root.startPosition;
+  const lead = row === 0 && column === 0 ? '' : '\n'.repeat(row) + ' '.repeat(column);
+  return lead + root.text;
+}
 
 /** The first such error of the text a tree was parsed from (scanned once per tree). */
 export function argumentError(root: Node): ArgumentProblem | null {
   const key = root.tree as object;
   let found = byTree.get(key);
   if (found === undefined) {
-    // The module's node starts at its first token: the lines before it are put back, for positions.
-    const { row, column } = root.startPosition;
-    const lead = row === 0 && column === 0 ? '' : '\n'.repeat(row) + ' '.repeat(column);
-    const text = lead + root.text;
-    byTree.set(key, (found = argumentProblem(text) ?? (/\bdel\b/.test(text) ? deleteProblem(root) : null)));
+    const text = scannedText(root);
+    byTree.set(key, (found = withDeletes(root, text, argumentProblem(text))));
   }
   return found;
+}
+
+/** Records what a scan of the tree's text (scannedText) found, so argumentError does not scan it again. */
+export function rememberArgumentScan(root: Node, text: string, scan: ArgumentScan): void {
+  byTree.set(root.tree as object, withDeletes(root, text, problemOf(text, scan)));
+}
+
+/** The scan's problem, else a `del` of what cannot be deleted. */
+function withDeletes(root: Node, text: string, problem: ArgumentProblem | null): ArgumentProblem | null {
+  return problem ?? (/\bdel\b/.test(text) ? deleteProblem(root) : null);
 }
 
 /**

@@ -8,6 +8,7 @@
  *  3. `finalizeFindings`: severity settings, suppressions, unused suppressions, order.
  * Pure: no file system, no LSP, no global state.
  */
+import type { SyntaxScans } from './syntax-scans';
 import { ArgsCache } from './args-cache';
 import { CodeIndex } from './code-facts';
 import { quickSummary } from './project/quick-summary';
@@ -45,6 +46,8 @@ export interface LintOptions {
   ruleProject?: { readonly view: ProjectView | null; readonly file: string };
   /** Typed arguments read before from the same text (an editor re-reading an open document). */
   argsCache?: ArgsCache;
+  /** The document's last syntax scans, which a scan of its new text starts from (an editor's open document). */
+  syntaxScans?: SyntaxScans;
   /** Shares calls written the same way in many files (a process keeping every file's summary). */
   interner?: ValueInterner;
   /** The database the project deploys to; PostgreSQL 14 and Django 4.2 when not given. */
@@ -123,6 +126,7 @@ export const NESTED_TEXT_LIMIT = 512 * 1024;
 
 /** Step 1: the migration model, the per-file rules, the summary and the suppression comments. */
 export function analyzeFile(tree: Tree, source: string, options: LintOptions = {}): { analysis: FileAnalysis; model: MigrationModel | null } {
+  options.syntaxScans?.prime(tree.rootNode);
   const model = buildMigrationModel(tree.rootNode, options.argsCache ?? null, options.interner ?? null);
   if (!model) {
     // No Migration class can be read: only a syntax error is worth saying (suppression comments

@@ -10,7 +10,7 @@
  * across lines). Where the scan cannot follow the text — a string left open at the end of a line —
  * it says nothing: tree-sitter reports that one itself.
  */
-import { argumentError } from './argument-errors';
+import { argumentError, scannedText } from './argument-errors';
 import type { Node } from './syntax';
 
 export interface IndentationProblem {
@@ -32,22 +32,94 @@ const DQUOTE = 34;
 const SQUOTE = 39;
 const COLON = 58;
 
-/** The first indentation error Python would raise in `text`, or null. */
-export function indentationProblem(text: string): IndentationProblem | null {
+/** Where the scan may go on from: the start of a physical line and the scan's state there. */
+export interface IndentationSnapshot {
+  at: number;
+  line: number;
+  /** The indentation stack at tab size 8 and at tab size 1 (Python compares both to find TabError). */
+  cols: readonly number[];
+  alts: readonly number[];
+  depth: number;
+  /** The quote of the open triple-quoted string, or 0 outside one. */
+  triple: number;
+  continued: boolean;
+  /** The line of a header ending in ':' whose block has not started yet, or -1. */
+  pendingBlock: number;
+  /** The last significant character of the logical line so far (0: none). */
+  last: number;
+}
+
+type Kind = 'block' | 'unexpected' | 'unindent' | 'tab';
+
+/** A problem as the scan finds it (the message is written at the end: it names a line, which an edit above it moves). */
+interface Found {
+  line: number;
+  character: number;
+  kind: Kind;
+  /** For 'block': the header's line. */
+  header: number;
+}
+
+/** A whole scan of a text: its first problem ('gave up' where it cannot follow the text), and snapshots when asked. */
+export interface IndentationScan {
+  found: Found | null;
+  snapshots: IndentationSnapshot[];
+}
+
+const SNAPSHOT_EVERY = 1024;
+
+const START: IndentationSnapshot = { at: 0, line: 0, cols: [0], alts: [0], depth: 0, triple: 0, continued: false, pendingBlock: -1, last: 0 };
+
+function sameState(a: IndentationSnapshot, b: IndentationSnapshot, lines: number): boolean {
+  return (
+    a.depth === b.depth &&
+    a.triple === b.triple &&
+    a.continued === b.continued &&
+    a.last === b.last &&
+    (a.pendingBlock === -1 ? b.pendingBlock === -1 : a.pendingBlock + lines === b.pendingBlock) &&
+    a.cols.length === b.cols.length &&
+    a.cols.every((c, k) => c === b.cols[k] && a.alts[k] === b.alts[k])
+  );
+}
+
+/** An earlier scan this text may rejoin after a changed stretch (see scanFrom in argument-errors.ts). */
+interface Rejoin {
+  scan: IndentationScan;
+  from: number;
+  delta: number;
+  after: number;
+}
+
+function scanFrom(text: string, start: IndentationSnapshot, record: boolean, rejoin?: Rejoin): IndentationScan {
   const n = text.length;
   const at = (k: number): number => (k < n ? text.charCodeAt(k) : 0);
-  // The indentation stack at tab size 8 and at tab size 1 (Python compares both to find TabError).
-  const cols = [0];
-  const alts = [0];
-  let depth = 0;
-  /** The quote of the open triple-quoted string, or 0 outside one. */
-  let triple = 0;
-  let continued = false;
-  let pendingBlock = -1; // the line of a header ending in ':' whose block has not started yet
-  let last = 0; // the last significant character of the logical line so far (0: none)
-  let line = 0;
-  let i = 0;
+  const cols = [...start.cols];
+  const alts = [...start.alts];
+  let { depth, triple, continued, pendingBlock, last, line } = start;
+  const snapshots: IndentationSnapshot[] = [];
+  let nextSnapshot = start.at + SNAPSHOT_EVERY;
+  let old = rejoin ? rejoin.from : 0;
+  const found = (where: { line: number; character: number }, kind: Kind, header = -1): IndentationScan => ({ found: { ...where, kind, header }, snapshots });
+  const gaveUp = (): IndentationScan => ({ found: null, snapshots });
+  let i = start.at;
   while (i < n) {
+    // The head of the loop: the scan's whole state is here.
+    if (rejoin && i >= rejoin.after) {
+      const earlier = rejoin.scan.snapshots;
+      while (old < earlier.length && (earlier[old] as IndentationSnapshot).at + rejoin.delta < i) old++;
+      const then = earlier[old];
+      const now: IndentationSnapshot = { at: i, line, cols, alts, depth, triple, continued, pendingBlock, last };
+      if (then && then.at + rejoin.delta === i && sameState(then, now, line - then.line)) {
+        const lines = line - then.line;
+        const moved = (x: IndentationSnapshot): IndentationSnapshot => ({ ...x, at: x.at + rejoin.delta, line: x.line + lines, pendingBlock: x.pendingBlock === -1 ? -1 : x.pendingBlock + lines });
+        const rest = rejoin.scan.found;
+        return { found: rest ? { ...rest, line: rest.line + lines, header: rest.header === -1 ? -1 : rest.header + lines } : null, snapshots: [...snapshots, ...earlier.slice(old).map(moved)] };
+      }
+    }
+    if (record && i >= nextSnapshot) {
+      snapshots.push({ at: i, line, cols: [...cols], alts: [...alts], depth, triple, continued, pendingBlock, last });
+      nextSnapshot = i + SNAPSHOT_EVERY;
+    }
     // At the start of a physical line.
     if (depth === 0 && triple === 0 && !continued) {
       let col = 0;
@@ -74,22 +146,22 @@ export function indentationProblem(text: string): IndentationProblem | null {
         const topCol = cols[top] as number;
         const topAlt = alts[top] as number;
         if (pendingBlock >= 0) {
-          if (col <= topCol) return { ...where, message: `IndentationError: expected an indented block after the line ${pendingBlock + 1} ends with ':'` };
-          if (alt <= topAlt) return { ...where, message: 'TabError: inconsistent use of tabs and spaces in indentation' };
+          if (col <= topCol) return found(where, 'block', pendingBlock);
+          if (alt <= topAlt) return found(where, 'tab');
           cols.push(col);
           alts.push(alt);
           pendingBlock = -1;
         } else if (col > topCol) {
-          return { ...where, message: 'IndentationError: unexpected indent' };
+          return found(where, 'unexpected');
         } else if (col === topCol) {
-          if (alt !== topAlt) return { ...where, message: 'TabError: inconsistent use of tabs and spaces in indentation' };
+          if (alt !== topAlt) return found(where, 'tab');
         } else {
           while (cols.length > 1 && col < (cols[cols.length - 1] as number)) {
             cols.pop();
             alts.pop();
           }
-          if (col !== cols[cols.length - 1]) return { ...where, message: 'IndentationError: unindent does not match any outer indentation level' };
-          if (alt !== alts[alts.length - 1]) return { ...where, message: 'TabError: inconsistent use of tabs and spaces in indentation' };
+          if (col !== cols[cols.length - 1]) return found(where, 'unindent');
+          if (alt !== alts[alts.length - 1]) return found(where, 'tab');
         }
         last = 0;
       }
@@ -141,9 +213,9 @@ export function indentationProblem(text: string): IndentationProblem | null {
             continue;
           }
           if (d === c) break;
-          if (d === NL) return null;
+          if (d === NL) return gaveUp();
         }
-        if (k >= n) return null;
+        if (k >= n) return gaveUp();
         i = k + 1;
         last = c;
         continue;
@@ -161,9 +233,50 @@ export function indentationProblem(text: string): IndentationProblem | null {
       last = 0;
     }
   }
-  if (triple !== 0) return null;
-  if (pendingBlock >= 0) return { line, character: 0, message: `IndentationError: expected an indented block after the line ${pendingBlock + 1} ends with ':'` };
-  return null;
+  if (triple !== 0) return gaveUp();
+  if (pendingBlock >= 0) return found({ line, character: 0 }, 'block', pendingBlock);
+  return { found: null, snapshots };
+}
+
+const MESSAGES: Record<Exclude<Kind, 'block'>, string> = {
+  unexpected: 'IndentationError: unexpected indent',
+  unindent: 'IndentationError: unindent does not match any outer indentation level',
+  tab: 'TabError: inconsistent use of tabs and spaces in indentation',
+};
+
+/** The problem a scan found, with its message. */
+export function indentationProblemOf(scan: IndentationScan): IndentationProblem | null {
+  const f = scan.found;
+  if (!f) return null;
+  const message = f.kind === 'block' ? `IndentationError: expected an indented block after the line ${f.header + 1} ends with ':'` : MESSAGES[f.kind];
+  return { line: f.line, character: f.character, message };
+}
+
+/** The first indentation error Python would raise in `text`, or null. */
+export function indentationProblem(text: string): IndentationProblem | null {
+  return indentationProblemOf(scanFrom(text, START, false));
+}
+
+/** The whole scan of `text`, with its snapshots, for a later text to be scanned from (indentationScanAfterEdit). */
+export function indentationScan(text: string): IndentationScan {
+  return scanFrom(text, START, true);
+}
+
+/**
+ * The scan of `text`, which is the text `scan` read with the characters from `from` to `oldEnd`
+ * replaced by those from `from` to `newEnd`: started again at the last line start before the
+ * change, it rejoins the earlier scan at a line start after it where the state is the same.
+ */
+export function indentationScanAfterEdit(text: string, scan: IndentationScan, from: number, oldEnd: number, newEnd: number): IndentationScan {
+  const earlier = scan.snapshots;
+  let k = earlier.length - 1;
+  // Lookahead reads two characters past a position (a CRLF after a backslash): the restart is clear of the change by more.
+  while (k >= 0 && (earlier[k] as IndentationSnapshot).at + 3 > from) k--;
+  const start = k >= 0 ? (earlier[k] as IndentationSnapshot) : START;
+  let first = k + 1;
+  while (first < earlier.length && (earlier[first] as IndentationSnapshot).at < oldEnd) first++;
+  const rest = scanFrom(text, start, true, { scan, from: first, delta: newEnd - oldEnd, after: newEnd });
+  return { found: rest.found, snapshots: [...earlier.slice(0, k + 1), ...rest.snapshots] };
 }
 
 /** Indentation errors by tree (a Tree's root Node is a new object on each access; the Tree is not). */
@@ -173,14 +286,13 @@ const byTree = new WeakMap<object, IndentationProblem | null>();
 export function indentationError(root: Node): IndentationProblem | null {
   const key = root.tree as object;
   let found = byTree.get(key);
-  if (found === undefined) {
-    // The module's node starts at its first token: the blank lines and the indentation before it
-    // are put back (an indented first line is an error of its own).
-    const { row, column } = root.startPosition;
-    const lead = row === 0 && column === 0 ? '' : '\n'.repeat(row) + ' '.repeat(column);
-    byTree.set(key, (found = indentationProblem(lead + root.text)));
-  }
+  if (found === undefined) byTree.set(key, (found = indentationProblem(scannedText(root))));
   return found;
+}
+
+/** Records what a scan of the tree's text (scannedText) found, so indentationError does not scan it again. */
+export function rememberIndentationScan(root: Node, scan: IndentationScan): void {
+  byTree.set(root.tree as object, indentationProblemOf(scan));
 }
 
 /**

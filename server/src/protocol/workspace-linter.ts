@@ -11,6 +11,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { analyzeFile, finalizeFindings, projectFindings, quickAnalysis, summarizeTree, textAnalysis, viewAnswers, type FileAnalysis, type ProjectContext, type RawFinding } from '../analysis/engine';
 import { findingFingerprint } from '../analysis/fingerprint';
+import { SyntaxScans } from '../analysis/syntax-scans';
 import { ArgsCache } from '../analysis/args-cache';
 import { ValueInterner } from '../analysis/interner';
 import type { PythonParser, Tree } from '../analysis/parser';
@@ -111,7 +112,8 @@ export class WorkspaceLinter {
   private readonly published = new Set<string>();
   private readonly pending = new Set<string>();
   /** Per open document: typed arguments by operation text, so a keystroke re-reads only what changed. */
-  private readonly caches = new Map<string, ArgsCache>();
+  /** What each open document's lints read before: typed arguments, and the syntax scans of its last text. */
+  private readonly caches = new Map<string, { args: ArgsCache; scans: SyntaxScans }>();
   /** Shares calls written the same way across the workspace's migrations (every summary is kept). */
   private readonly interner = new ValueInterner();
   private timer: NodeJS.Timeout | undefined;
@@ -235,13 +237,13 @@ export class WorkspaceLinter {
         this.host.publish(doc.uri, [], doc.document.version);
         return;
       }
-      let argsCache = this.caches.get(doc.uri);
-      if (!argsCache) this.caches.set(doc.uri, (argsCache = new ArgsCache()));
+      let memo = this.caches.get(doc.uri);
+      if (!memo) this.caches.set(doc.uri, (memo = { args: new ArgsCache(), scans: new SyntaxScans() }));
       // The project view names the app a model import belongs to (runpython-model-import's fix);
       // it is built only if that fix asks, never on an ordinary keystroke.
       const model = this.modelOf(file);
       const ruleProject = file && model?.appOf(file) ? { file, get view() { return model.view('graph-current')?.forFile(file) ?? null; } } : undefined;
-      const { analysis } = analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, target: targetOf(resolved.settings), name: file ? basename(file, '.py') : undefined, argsCache, interner: this.interner, ...(ruleProject ? { ruleProject } : {}) });
+      const { analysis } = analyzeFile(tree, text, { rules: resolved.settings.rules, batchSize: resolved.settings.batchSize, target: targetOf(resolved.settings), name: file ? basename(file, '.py') : undefined, argsCache: memo.args, syntaxScans: memo.scans, interner: this.interner, ...(ruleProject ? { ruleProject } : {}) });
       const a: Analyzed = { uri: doc.uri, analysis, resolved, version: doc.document.version, source: text, ...(parsesAsPython(tree.rootNode) ? {} : { unparsed: true as const }), ...(resolved.baseline ? { fingerprints: fingerprintsOf(tree.rootNode, analysis) } : {}) };
       if (file) {
         const before = this.analyzed.get(file);
