@@ -2,7 +2,7 @@
  * The editor's syntax scans of a changed text (syntax-scans.ts): started again before the change
  * and rejoining the last scan after it, they must find exactly what a scan of the whole new text
  * finds — the first indentation error and the first error in a call's arguments, at the same line
- * and column, with the same message — over long runs of random edits to real migrations and to
+ * and column, with the same message — over runs of random edits to the fixture migrations and to
  * texts built to have such errors.
  */
 import assert from 'node:assert/strict';
