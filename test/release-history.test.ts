@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { headFromFiles, releasesOf, WORKTREE } from '../server/src/workspace/release-history';
+import { headFromFiles, releasesOf, syncMerge, WORKTREE } from '../server/src/workspace/release-history';
 import { jsonFindings, runCli, TempDirs } from './helpers/cli';
 import { addNotNull, create, git, IMPORTS, migration, releaseRepository, withHistory, write } from './helpers/release-repo';
 
@@ -107,6 +107,96 @@ describe('release history from git', () => {
     assert.equal(again[0]?.head, drop);
     // Nothing moved: the same answer, from what was kept.
     assert.deepEqual([...(await releasesOf(files(), cache))].sort(), [...next].sort());
+  });
+
+  it('counts what a merge commit brings as one release, along the branch\'s first parents', async () => {
+    const { root } = releaseRepository(temps.make());
+    // 0005 and 0006 on a branch of their own, one commit each, while main goes on.
+    git(root, 'checkout', '-qb', 'feature');
+    git(root, 'commit', '-qm', 'sku');
+    const sku = git(root, 'rev-parse', 'HEAD').trim();
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'drop sku');
+    const files = ['0004_order_total', '0005_item_sku', '0006_remove_item_sku'].map((n) => at(root, 'shop', 'migrations', `${n}.py`));
+    // Kept on disk while the branch is checked out: two releases there.
+    const cache = temps.make();
+    const onBranch = await releasesOf(files, cache);
+    assert.equal(onBranch.get(files[1] as string), `${root}:${sku}`);
+    assert.notEqual(onBranch.get(files[1] as string), onBranch.get(files[2] as string));
+    git(root, 'checkout', '-q', 'main');
+    writeFileSync(join(root, 'README'), 'main goes on\n');
+    git(root, 'add', 'README');
+    git(root, 'commit', '-qm', 'readme');
+    git(root, 'merge', '-q', '--no-ff', '-m', 'Merge pull request #7', 'feature');
+    const merge = git(root, 'rev-parse', 'HEAD').trim();
+    // On main, the merge brought both at once: one release, the merge's.
+    const merged = await releasesOf(files, null);
+    assert.equal(merged.get(files[1] as string), `${root}:${merge}`);
+    assert.equal(merged.get(files[2] as string), `${root}:${merge}`);
+    assert.notEqual(merged.get(files[0] as string), `${root}:${merge}`, 'what main had before keeps its own commit');
+    // The history kept at the branch's head is not on main's first-parent line: read whole, the same answer.
+    assert.deepEqual([...(await releasesOf(files, cache))].sort(), [...merged].sort());
+    // Fast-forwarded instead (no merge commit), the branch's commits stay two releases.
+    const linear = releaseRepository(temps.make()).root;
+    git(linear, 'checkout', '-qb', 'feature');
+    git(linear, 'commit', '-qm', 'sku');
+    git(linear, 'add', '-A');
+    git(linear, 'commit', '-qm', 'drop sku');
+    git(linear, 'checkout', '-q', 'main');
+    git(linear, 'merge', '-q', '--ff-only', 'feature');
+    const ff = await releasesOf(['0005_item_sku', '0006_remove_item_sku'].map((n) => at(linear, 'shop', 'migrations', `${n}.py`)), null);
+    assert.equal(new Set(ff.values()).size, 2, [...ff.values()].join(', '));
+  });
+
+  it('leaves unknown what a merge only brought up to date: the main line merged into a topic branch, a pull', async () => {
+    const { root } = releaseRepository(temps.make());
+    git(root, 'stash', '-q', '-u');
+    git(root, 'checkout', '-qb', 'feature');
+    writeFileSync(join(root, 'README'), 'feature work\n');
+    git(root, 'add', 'README');
+    git(root, 'commit', '-qm', 'feature work');
+    // Meanwhile main gets 0005 and 0006, one commit each (deployed one after the other).
+    git(root, 'checkout', '-q', 'main');
+    git(root, 'stash', 'pop', '-q');
+    git(root, 'add', 'shop/migrations/0005_item_sku.py');
+    git(root, 'commit', '-qm', 'sku');
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'drop sku');
+    // The topic branch takes main in, and main is then fast-forwarded to it: on main's first-parent
+    // line, that merge adds 0005 and 0006 at once, though they shipped apart.
+    git(root, 'checkout', '-q', 'feature');
+    git(root, 'merge', '-q', '--no-ff', '-m', "Merge branch 'main' into feature", 'main');
+    git(root, 'checkout', '-q', 'main');
+    git(root, 'merge', '-q', '--ff-only', 'feature');
+    const files = ['0004_order_total', '0005_item_sku', '0006_remove_item_sku'].map((n) => at(root, 'shop', 'migrations', `${n}.py`));
+    const releases = await releasesOf(files, null);
+    assert.ok(releases.has(files[0] as string), 'what came before is still known');
+    assert.equal(releases.get(files[1] as string), undefined);
+    assert.equal(releases.get(files[2] as string), undefined);
+  });
+
+  it('tells a merge that brought work up to date from one that released it, by git\'s own subjects', () => {
+    const sync = [
+      "Merge branch 'main' of github.com:shop/shop",
+      "Merge branch 'develop' into url_import_recipes",
+      "Merge remote-tracking branch 'origin/develop' into feature/steps",
+      "Merge remote-tracking branch 'origin/master'",
+      "Merge branch 'master'",
+      "Merge branch 'feature/x' into feature/x",
+    ];
+    const release = [
+      'Merge pull request #377 from artursmet/improve-order-model',
+      "Merge branch 'develop' into 'master'",
+      "Merge branch 'master' into stable",
+      "Merge branch 'feature/recipe-steps' into develop",
+      "Merge branch 'feature/sane_source'",
+      "Merge remote-tracking branch 'origin/develop'",
+      "Merge branch 'develop' into release/2.0",
+      "Merge branch 'main' into 'v3.x'",
+      'Release 2.0',
+    ];
+    for (const s of sync) assert.equal(syncMerge(s), true, s);
+    for (const s of release) assert.equal(syncMerge(s), false, s);
   });
 
   it('reads HEAD however git keeps it: packed refs, a linked work tree, a detached HEAD', async () => {

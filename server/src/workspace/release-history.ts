@@ -5,9 +5,10 @@
  * earlier one made is new: no code of the previous release knows it (review 64: 9 of 12 wrong
  * findings were of that kind). The files themselves cannot tell; git can.
  *
- * For each migration: the commit that first added its path (the oldest add: a file reverted and
- * added again first shipped with the first), or `worktree` when git reports it untracked or added
- * in the index. Nothing is said of a file added by a commit without parents (a repository's first
+ * For each migration: the commit that first added its path to the branch (the oldest add: a file
+ * reverted and added again first shipped with the first; a merge adds what the branch it merges
+ * brought, since the branch is read along its first parents), or `worktree` when git reports it
+ * untracked or added in the index. Nothing is said of a file added by a commit without parents (a repository's first
  * commit; a shallow clone's boundary, which shows every file as added) or by the first commit that
  * added migrations at all (it may import a project deployed from elsewhere), of a file renamed into
  * place (a rename is not an add; a move under the same name keeps its first add), or of any file when
@@ -15,7 +16,7 @@
  * not count as a release of all its migrations.
  *
  * The history is read once per HEAD: kept in memory for the process and, with a cache folder, on
- * disk; when HEAD moved forward from the HEAD kept, only the new commits are read.
+ * disk; when HEAD moved forward from the HEAD kept (along its first parents), only the new commits are read.
  */
 import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +27,8 @@ import { git, realPath as real } from './git-process';
 /** The mark for files not committed yet, or added by the branch `--changed-since` names (one release: they are migrated together). */
 export const WORKTREE = 'worktree';
 
-const FORMAT = 1;
+/** 2: merges read against their first parent (a memo of format 1 read every commit of every branch). */
+const FORMAT = 2;
 const FILE = 'releases.json';
 /** A git command that takes longer than this is given up (the findings then stay as they are without the history). */
 const GIT_TIMEOUT_MS = 30_000;
@@ -82,9 +84,12 @@ function readAdds(out: string, adds: Record<string, string>): void {
   for (let c = commits.length - 1; c >= 0; c--) {
     const chunk = commits[c] as string;
     const end = chunk.indexOf('\0');
-    const [sha, ...parents] = (end < 0 ? chunk : chunk.slice(0, end)).trim().split(' ');
+    const header = (end < 0 ? chunk : chunk.slice(0, end)).trim();
+    const mark = header.indexOf('\x02');
+    const [sha, ...parents] = (mark < 0 ? header : header.slice(0, mark)).trim().split(' ');
     if (!sha) continue;
-    const commit = parents.some((p) => p.length > 0) && !first ? sha : '';
+    const merge = parents.filter((p) => p.length > 0).length > 1;
+    const commit = parents.some((p) => p.length > 0) && !first && !(merge && syncMerge(mark < 0 ? '' : header.slice(mark + 1))) ? sha : '';
     first = false;
     const fields = end < 0 ? [] : chunk.slice(end + 1).split('\0').map((f) => f.replace(/^\n/, ''));
     for (let i = 0; i < fields.length; i++) {
@@ -131,7 +136,47 @@ function saveDisk(cacheDir: string | null, memo: Memo): void {
   }
 }
 
-const LOG = ['-c', 'log.showSignature=false', 'log', '-z', '--diff-filter=AR', '--find-renames', '--name-status', '--no-decorate', '--format=%x01%H %P'];
+/**
+ * The history as the branch lived it: its first parents only, each merge read against its first
+ * parent. A pull request merged with a merge commit (saleor's, Tandoor's workflow) then adds all its
+ * migrations in that one commit, as it reached the branch — however many commits it had on its own.
+ * (`-m` with `--first-parent` gives a merge's first-parent diff in every git, before 2.31's `--diff-merges` too.)
+ */
+const LOG = ['-c', 'log.showSignature=false', 'log', '-z', '--first-parent', '-m', '--diff-filter=AR', '--find-renames', '--name-status', '--no-decorate', '--format=%x01%H %P%x02%s'];
+
+/** The branches work is merged into and released from (a merge of one of them into a topic branch is not a release). */
+const MAINLINE = /^(?:main|master|develop|development|dev|trunk)$/;
+const LONG_LIVED = /^(?:main|master|develop|development|dev|trunk|stable|production|prod|staging|release\b.*|v?\d[\w.-]*)$/;
+/** git's own merge subject: `Merge [remote-tracking ]branch 'SOURCE'[ of URL][ into TARGET]` (GitLab quotes TARGET). */
+const GIT_MERGE = /^Merge (?:remote-tracking )?branch '([^']+)'(?: of (\S+))?(?: into '?([^']+?)'?)?$/;
+
+/**
+ * Whether a merge on the branch's first-parent line only brought the branch up to date with work
+ * released elsewhere — what it adds shipped over the other line's own commits, not at once: a
+ * `git pull` that merged (`Merge branch 'main' of github.com:…`), a branch merged with its own
+ * remote copy, or the main line merged into a topic branch that was later fast-forwarded (Tandoor's
+ * `Merge branch 'develop' into url_import_recipes`). What such a merge adds is left unknown. A pull
+ * request's merge, or a topic or release branch merged into a main line, is a release.
+ */
+export function syncMerge(subject: string): boolean {
+  const m = GIT_MERGE.exec(subject.trim());
+  if (!m) return false;
+  if (m[2] !== undefined) return true;
+  const source = (m[1] as string).replace(/^(?:remotes\/)?(?:origin|upstream)\//, '');
+  const target = m[3];
+  // Without `into`, git merged into the default branch (main or master).
+  if (target === undefined) return source === 'main' || source === 'master';
+  return source === target || (MAINLINE.test(source) && !LONG_LIVED.test(target));
+}
+
+/** Whether `kept` is on HEAD's first-parent chain (then the commits after it are all a later read needs). */
+async function onFirstParentChain(top: string, kept: string): Promise<boolean> {
+  const r = await git(top, ['log', '--first-parent', '--format=%P', `${kept}..HEAD`], GIT_TIMEOUT_MS);
+  if (r.code !== 0) return false;
+  const lines = r.stdout.trim().split('\n');
+  // The oldest commit listed is the one whose first parent is `kept`, when the chain runs through it.
+  return (lines[lines.length - 1] ?? '').split(' ')[0] === kept;
+}
 
 const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 
@@ -196,7 +241,7 @@ async function logToFile(top: string, range: string, specs: readonly string[]): 
 
 /**
  * Each asked path's first adding commit at HEAD: kept from before when HEAD has not moved, read on
- * from the kept HEAD when HEAD moved forward from it, else read whole. The git processes start at
+ * from the kept HEAD when HEAD moved forward from it along its first parents, else read whole. The git processes start at
  * once (they do not wait for HEAD's name): this is called before the migrations are read.
  */
 async function historyOf(top: string, specs: readonly string[], headName: () => Promise<string | null>, cacheDir: string | null): Promise<Memo | null> {
@@ -207,7 +252,7 @@ async function historyOf(top: string, specs: readonly string[], headName: () => 
   const known = headFromFiles(top);
   const moved = !kept || known === null || known !== kept.head;
   const onward = kept && moved ? logToFile(top, `${kept.head}..HEAD`, specs) : null;
-  const descends = kept && moved ? git(top, ['merge-base', '--is-ancestor', kept.head, 'HEAD'], GIT_TIMEOUT_MS) : null;
+  const descends = kept && moved ? onFirstParentChain(top, kept.head) : null;
   const whole = kept ? null : logToFile(top, 'HEAD', specs);
   const head = known ?? (await headName());
   if (!head) return null;
@@ -216,7 +261,7 @@ async function historyOf(top: string, specs: readonly string[], headName: () => 
     return kept;
   }
   let memo: Memo | null = null;
-  if (kept && onward && descends && (await descends).code === 0) {
+  if (kept && onward && descends && (await descends)) {
     const out = await onward;
     if (out !== null) {
       const adds = { ...kept.adds };
