@@ -8,7 +8,8 @@ import { fieldColumn, type FieldSpec } from '../fields';
 import { modelEntry } from '../project/state';
 import type { MigrationSummary, OperationSummary } from '../project/summary';
 import type { ProjectRuleContext } from './rule';
-import { hasColumnNamed, sameMinuteAncestors, sameReleaseAncestors, type SchemaStep } from './schema-walk';
+import { hasColumnNamed, type SchemaStep } from './schema-walk';
+import { sameMinuteAncestors, sameReleaseAncestors } from './shipped-together';
 
 /**
  * Whether an operation after the step gives the same table a column named `column` again (an

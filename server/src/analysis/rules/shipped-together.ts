@@ -1,0 +1,202 @@
+/**
+ * Which earlier migrations ship with this one, so that a table or column they made is new to it: the
+ * files of the app's first run (split by makemigrations, or by squashmigrations right after the
+ * initial ones), the files of one makemigrations run (stamped the same minute), and the files of one
+ * release as git tells it (the project view's releases). The schema walk (schema-walk.ts) counts the
+ * tables they created as new; same-migration.ts asks the same chains about columns.
+ */
+import type { GraphNode } from '../project/graph';
+import type { MigrationSummary } from '../project/summary';
+import type { ProjectRuleContext } from './rule';
+
+/**
+ * makemigrations writes an AddField of a NOT NULL foreign key with no default at all only when
+ * the model is created in the same run: an app's first tables split across files because of
+ * foreign keys between apps (before Django 1.9 without `initial = True`). For a model that
+ * already exists it asks for a default and writes `preserve_default=False`. Such a file, which
+ * depends on another app, is part of the run that builds the tables from nothing (on a table with
+ * rows it could not even have been applied). A hand-written one on a single app stays a finding.
+ */
+export function partOfFirstRun(summary: MigrationSummary, ctx: ProjectRuleContext, app: string): boolean {
+  // The split exists for foreign keys between apps: the file depends on another app's migration.
+  const otherApp = summary.dependencies.entries.some((e) => e.kind === 'swappable') || new Set(summary.dependencies.entries.flatMap((e) => (e.kind === 'key' ? [e.app] : []))).size > 1;
+  if (!otherApp) return false;
+  // And it does not follow a later run of its app: with the view, no migration of the app before it is
+  // plainly one — not initial, no squash, not of this shape itself (review 27: kukkuu children/0003
+  // follows 0002_remove_child_ssn).
+  const node = ctx.view && ctx.file ? ctx.view.node(ctx.file) : null;
+  const own = node ? node.parents.filter((p) => p.key.app === app) : [];
+  if (own.some((p) => p.migration && !initialAsDjango(p.migration.summary, app) && !p.migration.summary.replaces && !firstRunShape(p.migration.summary) && !relationsSplitOff(p.migration.summary, app))) return false;
+  return firstRunShape(summary);
+}
+
+/**
+ * A file of the first run's split that adds relations only (`0002_profile_follows_foia`: a
+ * many-to-many field to another app's model, which needed that app's first migration): every
+ * operation an AddField of a relation, and a dependency on another app (review 54: muckrock
+ * `accounts/0003` follows such a file, and its NOT NULL key was reported on a table still empty).
+ */
+function relationsSplitOff(summary: MigrationSummary, app: string): boolean {
+  if (!summary.operationsComplete || summary.operations.length === 0) return false;
+  if (!summary.dependencies.entries.some((e) => e.kind === 'swappable' || (e.kind === 'key' && e.app !== app))) return false;
+  return summary.operations.every((op) => op.args?.kind === 'AddField' && op.container === null && !!op.args.field?.relation);
+}
+
+/** An AddField of a NOT NULL foreign key with no default at all, to a model the file does not create. */
+function firstRunShape(summary: MigrationSummary): boolean {
+  // A model this same file creates gets such AddFields in any run (two models pointing at each
+  // other: wger manager/0018 adds DayNg.routine after creating both); only one made before counts.
+  const created = new Set(summary.operations.flatMap((op) => (op.createsModel ? [op.createsModel.toLowerCase()] : [])));
+  return summary.operations.some((op) => {
+    const a = op.args;
+    if (a?.kind !== 'AddField' || !a.field || a.preserveDefault !== true || op.container !== null) return false;
+    if (a.model && created.has(a.model.toLowerCase())) return false;
+    const f = a.field;
+    return !!f.relation && f.relation.kind !== 'many-to-many' && f.null === false && f.default === 'NOT_PROVIDED' && f.dbDefault === 'NOT_PROVIDED';
+  });
+}
+
+/**
+ * Whether Django takes the migration for an initial one (what `migrate --fake-initial` may skip):
+ * `initial = True`, or no `initial` at all and no dependency on its own app (awx's `0001_initial`
+ * states none). A dependency list that cannot be read fully is not taken for one.
+ */
+export function initialAsDjango(summary: MigrationSummary, app: string): boolean {
+  if (summary.initial !== null) return summary.initial;
+  if (!app || !summary.dependencies.complete) return false;
+  return summary.dependencies.entries.every((e) => e.kind === 'swappable' || (e.kind === 'key' && e.app !== app));
+}
+
+/**
+ * A squashed migration (one with `replaces`) right after initial ones: squashmigrations splits a
+ * project's first tables across such files (a field added to a model the initial file created).
+ * They run together on an empty database; a database that already has those tables has the
+ * replaced migrations recorded and never runs the squash. The models the initial ancestors
+ * directly above it created count as new tables.
+ */
+export function squashedRun(ctx: ProjectRuleContext): Set<string> {
+  const out = new Set<string>();
+  if (!ctx.summary.replaces || !ctx.view || !ctx.file) return out;
+  let node = ctx.view.node(ctx.file);
+  const app = node?.key.app;
+  for (let hops = 0; node && hops < 20; hops++) {
+    const parents = node.parents.filter((p) => p.key.app === app);
+    const parent = parents.length === 1 ? parents[0] : undefined;
+    const summary = parent?.migration?.summary;
+    if (!parent || !summary || !initialAsDjango(summary, app ?? '')) break;
+    for (const op of summary.operations) if (op.createsModel) out.add(op.createsModel);
+    node = parent;
+  }
+  return out;
+}
+
+/**
+ * Tables an earlier migration of the same makemigrations run created: makemigrations writes one run
+ * as several files of an app when a foreign key needs another app's migration in between
+ * (lookit-api `accounts/0003` creates Child, `0004` adds its key to the user model; review 45). Files
+ * stamped the same minute ship and run together, so to this one such a table is new and empty, and
+ * no code of the previous release knows it. Only for a file that depends on another app (what makes
+ * makemigrations split), and only the app's own chain of single parents stamped as this file is,
+ * each of operations makemigrations writes (no code, no SQL).
+ */
+export function sameRunCreated(ctx: ProjectRuleContext): Set<string> {
+  const out = new Set<string>();
+  const app = ctx.view && ctx.file ? ctx.view.node(ctx.file)?.key.app : undefined;
+  // The split's mark: this file depends on another app's migration. Two runs of one minute in a row
+  // with no such dependency (django-migration-linter's test apps) are not taken for one.
+  if (!ctx.summary.dependencies.entries.some((e) => e.kind === 'swappable' || (e.kind === 'key' && e.app !== app))) return out;
+  for (const parent of sameMinuteAncestors(ctx)) {
+    const summary = parent.migration?.summary;
+    if (!summary?.operationsComplete) break;
+    if (summary.operations.some((op) => op.isData || op.databaseEffect === 'custom' || op.specName === null || op.container !== null)) break;
+    for (const op of summary.operations) if (op.createsModel) out.add(op.createsModel);
+  }
+  return out;
+}
+
+/**
+ * Tables an earlier migration of the same release created, as the project's history tells (the
+ * same commit added both files, or neither is committed yet): every deploy runs them together, so
+ * to this one such a table is new — no code of the previous release knows it (review 64: tethys
+ * `0003`/`0004` two days apart in one squashed pull request; ubyssey's `users/0002` after the
+ * `0001` of its commit). Oldest first, so a table created and then renamed counts under its new
+ * name. A table code of the release ran on after it was made may hold rows (SchemaStep.mayHaveRows):
+ * mayan's `duplicates` app copies rows into the table its `0001` made — no old code knows it, but a
+ * unique default added to it fails.
+ */
+export function sameReleaseCreated(ctx: ProjectRuleContext): Map<string, boolean> {
+  // By model: whether code of the release ran after the table was made (it may hold rows then).
+  const out = new Map<string, boolean>();
+  for (const parent of sameReleaseAncestors(ctx).reverse()) {
+    for (const op of parent.migration?.summary.operations ?? []) {
+      if (op.isData || op.databaseEffect === 'custom' || op.specName === null) for (const m of out.keys()) out.set(m, true);
+      if (op.createsModel) out.set(op.createsModel, false);
+      const a = op.args;
+      const renamed = a?.kind === 'RenameModel' && a.model && a.newName ? out.get(a.model.toLowerCase()) : undefined;
+      if (renamed !== undefined && a?.kind === 'RenameModel' && a.newName) out.set(a.newName.toLowerCase(), renamed);
+    }
+  }
+  return out;
+}
+
+/**
+ * The app's own chain of single parents above this file that shipped in the same release as it
+ * (ProjectView.releaseOf: the commit that added both), nearest first. Empty when the history is
+ * not known (no repository, a shallow clone's first commit, an untrusted workspace).
+ */
+export function sameReleaseAncestors(ctx: ProjectRuleContext): GraphNode[] {
+  const out: GraphNode[] = [];
+  const view = ctx.view;
+  const release = view && ctx.file ? view.releaseOf(ctx.file) : null;
+  // A squash ships operations that ran long before the commit that wrote it (netbox adds
+  // `ipam/0001_squashed_0053` and `0054_squashed_0067` in one commit): the walk stops at one.
+  if (!view || !ctx.file || release === null || ctx.summary.replaces) return out;
+  let node = view.node(ctx.file);
+  const app = node?.key.app;
+  for (let hops = 0; node && hops < 200; hops++) {
+    const parents = node.parents.filter((p) => p.key.app === app);
+    const parent = parents.length === 1 ? parents[0] : undefined;
+    if (!parent?.migration || parent.migration.summary.replaces || view.releaseOf(parent.migration.file) !== release) break;
+    // An app's first migration written before Django 1.9 may be the conversion of an app South had
+    // built (taiga's "Add django1.7 migrations" adds `users/0001` to `0003` at once): such a release
+    // is faked on that database, or run on tables with rows and code that knows them. Nothing is said.
+    if (southEra(parent.migration.summary, app ?? '')) return [];
+    out.push(parent);
+    node = parent;
+  }
+  return out;
+}
+
+/** An initial migration a Django before 1.9 wrote (no stamp and its imports, or a stamp of before 2016). */
+function southEra(summary: MigrationSummary, app: string): boolean {
+  if (!initialAsDjango(summary, app)) return false;
+  return summary.namedBefore19 === true || (summary.generated !== undefined && summary.generated < '2016');
+}
+
+/**
+ * The app's own chain of single parents above this file that makemigrations stamped the same minute
+ * (`# Generated by Django … on`), nearest first: files that ship together. A file stamped later that
+ * sits between two of them was written afterwards and put there by hand (janeway `core/0105`, a data
+ * migration of 2025 between `0104` and `0106` of one minute of 2024): it ships with them, and the walk
+ * goes on past it when a file of the minute lies beyond. Empty without a stamp or a view.
+ */
+export function sameMinuteAncestors(ctx: ProjectRuleContext): GraphNode[] {
+  const out: GraphNode[] = [];
+  const stamp = ctx.summary.generated;
+  if (!stamp || !ctx.view || !ctx.file) return out;
+  let node = ctx.view.node(ctx.file);
+  const app = node?.key.app;
+  let between: GraphNode[] = [];
+  for (let hops = 0; node && hops < 20; hops++) {
+    const parents = node.parents.filter((p) => p.key.app === app);
+    const parent = parents.length === 1 ? parents[0] : undefined;
+    const at = parent?.migration?.summary.generated;
+    if (!parent?.migration || !at || at < stamp) break;
+    if (at === stamp) {
+      out.push(...between, parent);
+      between = [];
+    } else between.push(parent);
+    node = parent;
+  }
+  return out;
+}
