@@ -175,6 +175,50 @@ describe('release history from git', () => {
     assert.equal(releases.get(files[2] as string), undefined);
   });
 
+  it('counts neither a squash nor an app\'s reset initial migration as new tables of their release', async () => {
+    const root = temps.make();
+    git(root, 'init', '-q');
+    write(root, 'core', '0001_initial', migration('core', null, create('Setting'), '    initial = True\n'));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'start');
+    write(root, 'shop', '0001_initial', migration('shop', null, create('Order'), '    initial = True\n'));
+    write(root, 'shop', '0002_item', migration('shop', '0001_initial', create('Item')));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'shop');
+    const shop = git(root, 'rev-parse', 'HEAD').trim();
+    // The app's migrations reset: the old files deleted, a new initial one (Order and Item again) and a
+    // change after it, in one commit. On every database that had the old ones, Item has rows.
+    for (const n of ['0001_initial', '0002_item']) git(root, 'rm', '-q', `shop/migrations/${n}.py`);
+    write(root, 'shop', '0001_initial', migration('shop', null, create('Order') + create('Item'), '    initial = True\n'));
+    write(root, 'shop', '0002_item_size', migration('shop', '0001_initial', addNotNull('item', 'size')));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'reset shop');
+    const reset = git(root, 'rev-parse', 'HEAD').trim();
+    // After the reset, a release that makes a table and adds a column to it: known, one release.
+    write(root, 'shop', '0003_note', migration('shop', '0002_item_size', create('Note')));
+    write(root, 'shop', '0004_note_size', migration('shop', '0003_note', addNotNull('note', 'size')));
+    // And a squash, added beside the files it replaces (no deletion): its operations ran long before.
+    write(root, 'core', '0002_setting_size', migration('core', '0001_initial', addNotNull('setting', 'size')));
+    write(root, 'core', '0001_squashed_0002_setting_size', migration('core', null, create('Setting'), '    initial = True\n    replaces = [("core", "0001_initial"), ("core", "0002_setting_size")]\n'));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'notes');
+    const notes = git(root, 'rev-parse', 'HEAD').trim();
+    const file = (app: string, n: string) => at(root, app, 'migrations', `${n}.py`);
+    const releases = await releasesOf([file('shop', '0001_initial'), file('shop', '0002_item_size'), file('shop', '0003_note'), file('shop', '0004_note_size'), file('core', '0001_squashed_0002_setting_size'), file('core', '0002_setting_size')], null);
+    // The reset's initial migration keeps its path's first add: not of the reset's release.
+    assert.equal(releases.get(file('shop', '0001_initial')), `${root}:${shop}`);
+    assert.equal(releases.get(file('shop', '0002_item_size')), `${root}:${reset}`);
+    assert.equal(releases.get(file('shop', '0003_note')), `${root}:${notes}`);
+    assert.equal(releases.get(file('shop', '0004_note_size')), `${root}:${notes}`);
+    assert.equal(releases.get(file('core', '0001_squashed_0002_setting_size')), undefined, 'a squash');
+    assert.equal(releases.get(file('core', '0002_setting_size')), `${root}:${notes}`);
+    const found = jsonFindings(runCli(['check', '--no-cache', '--format', 'json', '.'], root, { env: withHistory() })).map((f) => `${f.path.replace(/\\/g, '/')} ${f.rule}`);
+    // Item has rows since the first release: the NOT NULL column added after the reset is reported.
+    assert.ok(found.includes('shop/migrations/0002_item_size.py add-field-not-null'), found.join('\n'));
+    // Note is new in its release: its column is not.
+    assert.ok(!found.includes('shop/migrations/0004_note_size.py add-field-not-null'), found.join('\n'));
+  });
+
   it('tells a merge that brought work up to date from one that released it, by git\'s own subjects', () => {
     const sync = [
       "Merge branch 'main' of github.com:shop/shop",

@@ -96,7 +96,12 @@ function readAdds(out: string, adds: Record<string, string>): void {
       const status = fields[i] as string;
       if (status === 'A') {
         const path = fields[++i];
-        if (path && !(path in adds)) adds[path] = commit;
+        if (!path || path in adds) continue;
+        // A squash (squashmigrations names it `0001_squashed_0038_…`) ships operations that ran long
+        // before, with its `replaces` or without (review 66: baserow's `builder/0001_squashed_0038_initial`,
+        // its `replaces` gone, came with `0002`–`0004` in one merge; their tables had shipped months before).
+        // An app's migrations reset under the old names keep the paths' first adds.
+        adds[path] = SQUASHED.test(path) ? '' : commit;
       } else if (status.startsWith('R')) {
         const from = fields[++i];
         const to = fields[++i];
@@ -107,6 +112,9 @@ function readAdds(out: string, adds: Record<string, string>): void {
     }
   }
 }
+
+/** The name squashmigrations gives a squash (`0001_squashed_0038_initial.py`). */
+const SQUASHED = /\/\d+_squashed_[^/]*$/;
 
 function loadDisk(cacheDir: string | null, top: string, spec: string): Memo | null {
   if (!cacheDir) return null;
