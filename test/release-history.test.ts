@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { headFromFiles, releasesOf, syncMerge, WORKTREE } from '../server/src/workspace/release-history';
 import { jsonFindings, runCli, TempDirs } from './helpers/cli';
-import { addNotNull, create, git, IMPORTS, migration, releaseRepository, withHistory, write } from './helpers/release-repo';
+import { addNotNull, create, git, IMPORTS, migration, releaseRepository, remove, withHistory, write } from './helpers/release-repo';
 
 const temps = new TempDirs();
 after(() => temps.removeAll());
@@ -312,6 +312,31 @@ describe('check with the release history', () => {
     assert.ok(withBase.includes('shop/migrations/0004_order_total.py add-field-not-null'), withBase.join('\n'));
     writeFileSync(join(root, 'pyproject.toml'), '[tool.migration-guard]\nrelease-base = "--output=x"\n');
     assert.match(runCli(['check', '--no-cache', '.'], root, { env: withHistory() }).stderr, /release-base must be a git revision/);
+  });
+
+  it('follows a merge migration along its parent of the same release', () => {
+    const root = temps.make();
+    git(root, 'init', '-q');
+    write(root, 'shop', '0001_initial', migration('shop', null, create('Order'), '    initial = True\n'));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'start');
+    write(root, 'shop', '0002_order_note', migration('shop', '0001_initial', addNotNull('order', 'note')));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'note');
+    // One pull request: a column added on its own line of migrations, a merge migration joining that
+    // line with 0002 (of an earlier release), then the column dropped.
+    write(root, 'shop', '0002_order_size', migration('shop', '0001_initial', addNotNull('order', 'size')));
+    const merge = migration('shop', '0002_order_size', '').replace('dependencies = [("shop", "0002_order_size")]', 'dependencies = [("shop", "0002_order_note"), ("shop", "0002_order_size")]');
+    write(root, 'shop', '0003_merge', merge);
+    write(root, 'shop', '0004_remove_order_size', migration('shop', '0003_merge', remove('order', 'size')));
+    write(root, 'shop', '0005_remove_order_note', migration('shop', '0004_remove_order_size', remove('order', 'note')));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'sizes');
+    const found = problems(root);
+    // size was made in the same release (behind the merge migration): no old code knows it.
+    assert.ok(!found.includes('shop/migrations/0004_remove_order_size.py drop-column'), found.join('\n'));
+    // note came from the other line, an earlier release: old code reads it.
+    assert.ok(found.includes('shop/migrations/0005_remove_order_note.py drop-column'), found.join('\n'));
   });
 
   it('says when a shallow clone keeps the history from telling', () => {

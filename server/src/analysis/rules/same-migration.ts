@@ -9,7 +9,7 @@ import { modelEntry } from '../project/state';
 import type { MigrationSummary, OperationSummary } from '../project/summary';
 import type { ProjectRuleContext } from './rule';
 import { hasColumnNamed, type SchemaStep } from './schema-walk';
-import { sameMinuteAncestors, sameReleaseAncestors } from './shipped-together';
+import { otherReleaseParents, sameMinuteAncestors, sameReleaseAncestors } from './shipped-together';
 
 /**
  * Whether an operation after the step gives the same table a column named `column` again (an
@@ -167,6 +167,14 @@ export function columnBeforeTheMinute(ctx: ProjectRuleContext, step: SchemaStep,
   );
   for (let i = renames.length - 1; i >= 0 && model; i--) if ((renames[i] as { to: string }).to === model) model = (renames[i] as { from: string }).from;
   const entry = state && model ? modelEntry(state, model) : null;
+  // A merge migration of the chain joins a line that shipped before: a column there is old.
+  if (byHistory && model && ctx.view) {
+    for (const other of otherReleaseParents(ctx)) {
+      const after = other.migration ? ctx.view.stateOf(other.migration.file, 'after', 'database') : null;
+      const there = after ? modelEntry(after, model) : null;
+      if (there && typeof there !== 'string' && (hasColumnNamed(there, column) || there.fields.get(column)?.relation?.kind === 'many-to-many')) return true;
+    }
+  }
   // A model the first file of the minute creates: none of its columns was there (janeway `core/0104` creates
   // Organization, `0106` drops its temporary `migration_id`). Not where that file is the app's first: an
   // initial migration and a change stamped the same minute after it is how django-migration-linter's test

@@ -140,31 +140,51 @@ export function sameReleaseCreated(ctx: ProjectRuleContext): Map<string, boolean
 }
 
 /**
- * The app's own chain of single parents above this file that shipped in the same release as it
- * (ProjectView.releaseOf: the commit that added both), nearest first. Empty when the history is
+ * The app's own chain of parents above this file that shipped in the same release as it
+ * (ProjectView.releaseOf: the commit that added both, or the merge that brought both), nearest first:
+ * through a merge migration only where one of its parents is of the release. Empty when the history is
  * not known (no repository, a shallow clone's first commit, an untrusted workspace).
  */
 export function sameReleaseAncestors(ctx: ProjectRuleContext): GraphNode[] {
-  const out: GraphNode[] = [];
+  return releaseChain(ctx).chain;
+}
+
+/**
+ * The parents of the chain's merge migrations that are not of the release: lines that shipped before,
+ * whose tables and columns old code knows though the state before the chain's first file lacks them.
+ */
+export function otherReleaseParents(ctx: ProjectRuleContext): GraphNode[] {
+  return releaseChain(ctx).others;
+}
+
+function releaseChain(ctx: ProjectRuleContext): { chain: GraphNode[]; others: GraphNode[] } {
+  const chain: GraphNode[] = [];
+  const others: GraphNode[] = [];
+  const none = { chain: [], others: [] };
   const view = ctx.view;
   const release = view && ctx.file ? view.releaseOf(ctx.file) : null;
   // A squash ships operations that ran long before the commit that wrote it (netbox adds
   // `ipam/0001_squashed_0053` and `0054_squashed_0067` in one commit): the walk stops at one.
-  if (!view || !ctx.file || release === null || ctx.summary.replaces) return out;
+  if (!view || !ctx.file || release === null || ctx.summary.replaces) return none;
   let node = view.node(ctx.file);
   const app = node?.key.app;
   for (let hops = 0; node && hops < 200; hops++) {
-    const parents = node.parents.filter((p) => p.key.app === app);
+    // Through a merge migration, along the one parent of the same release: the other line shipped
+    // before (review 65: tandoor's `0061_merge` joins the pull request's `0060` with
+    // `0056_auto_20200625_2157` of an earlier commit; `0063` drops the many-to-many its `0056_…_2118` made).
+    const own = node.parents.filter((p) => p.key.app === app);
+    const parents = own.filter((p) => !!p.migration && view.releaseOf(p.migration.file) === release);
     const parent = parents.length === 1 ? parents[0] : undefined;
-    if (!parent?.migration || parent.migration.summary.replaces || view.releaseOf(parent.migration.file) !== release) break;
+    if (!parent?.migration || parent.migration.summary.replaces) break;
     // An app's first migration written before Django 1.9 may be the conversion of an app South had
     // built (taiga's "Add django1.7 migrations" adds `users/0001` to `0003` at once): such a release
     // is faked on that database, or run on tables with rows and code that knows them. Nothing is said.
-    if (southEra(parent.migration.summary, app ?? '')) return [];
-    out.push(parent);
+    if (southEra(parent.migration.summary, app ?? '')) return none;
+    others.push(...own.filter((p) => p !== parent));
+    chain.push(parent);
     node = parent;
   }
-  return out;
+  return { chain, others };
 }
 
 /** An initial migration a Django before 1.9 wrote (no stamp and its imports, or a stamp of before 2016). */
