@@ -69,8 +69,9 @@ function repositoryAbove(dir: string, memo: Map<string, string | null>): string 
 }
 
 /**
- * Reads `git log` output (-z, `%x01%H %P`, --name-status of adds and renames), newest commit first,
- * into `adds`: each path's first adding commit, kept where `adds` has one already (an older one).
+ * Reads `git log` output (-z, `%x01%H %P%x02%s`, --name-status of adds and renames), newest commit
+ * first, into `adds`: each path's first adding commit, kept where `adds` has one already (an older
+ * one); unknown ('') for what a merge that only brought the branch up to date adds (syncMerge).
  * A file moved under the same name (an app's folder moved: wagtail's `wagtailcore/migrations` became
  * `wagtail/migrations`) keeps the commit that first added it where it was; one renamed (a migration
  * of another name to Django) or moved from a path never seen is left unknown ('').
