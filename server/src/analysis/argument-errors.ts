@@ -9,6 +9,7 @@
  * (a node per argument read out of WebAssembly); the scan skips strings and comments and follows
  * brackets, and reads each call's arguments at its own depth. A function's parameters are not read.
  */
+import { Rejoining, resumePoints, type Snapshot } from './resumable-scan';
 import type { Node } from './syntax';
 
 export interface ArgumentProblem {
@@ -36,8 +37,7 @@ const isNameStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 &&
 const isNamePart = (c: number): boolean => isNameStart(c) || (c >= 48 && c <= 57);
 
 /** Where the scan may go on from: a loop head (never inside a string or comment) and the brackets open there. */
-export interface ArgumentSnapshot {
-  at: number;
+export interface ArgumentSnapshot extends Snapshot {
   stack: readonly Frame[];
 }
 
@@ -70,29 +70,16 @@ function sameFrames(a: readonly Frame[], b: readonly Frame[]): boolean {
 }
 
 /**
- * An earlier scan of a text this one differs from in one stretch: where it may rejoin it. Its
- * snapshots at or after `from` lie after the stretch, `delta` characters from where they are now;
- * `after` is where the stretch ends in this text.
- */
-interface Rejoin {
-  scan: ArgumentScan;
-  from: number;
-  delta: number;
-  after: number;
-}
-
-/**
  * The scan of `text` from `start`. With `record`, snapshots are kept on the way; with `rejoin`,
  * the scan stops where its state is again what the earlier scan's was at the same text, and the
  * rest is that scan's (its problem and snapshots moved by the difference in length).
  */
-function scanFrom(text: string, start: ArgumentSnapshot, record: boolean, rejoin?: Rejoin): ArgumentScan {
+function scanFrom(text: string, start: ArgumentSnapshot, record: boolean, rejoin?: { earlier: Rejoining<ArgumentSnapshot>; found: Found | null }): ArgumentScan {
   const n = text.length;
   const at = (k: number): number => (k < n ? text.charCodeAt(k) : 0);
   const stack: Frame[] = start.stack.map(copyFrame);
   const snapshots: ArgumentSnapshot[] = [];
   let nextSnapshot = start.at + SNAPSHOT_EVERY;
-  let old = rejoin ? rejoin.from : 0;
   const found = (index: number, message: string): ArgumentScan => ({ found: { index, message: `SyntaxError: ${message}` }, snapshots });
   /** Whether the `(` at `k` opens a call: a name (not a keyword), `)` or `]` right before it. */
   const opensCall = (k: number): boolean => {
@@ -146,15 +133,11 @@ function scanFrom(text: string, start: ArgumentSnapshot, record: boolean, rejoin
   while (i < n) {
     // A loop head: what follows depends only on `i`, the stack and the text from `i - 1` on (a name
     // before a `(` is read backwards, but never past the special character or string that ended the last step).
-    if (rejoin && i >= rejoin.after) {
-      const earlier = rejoin.scan.snapshots;
-      while (old < earlier.length && (earlier[old] as ArgumentSnapshot).at + rejoin.delta < i) old++;
-      const then = earlier[old];
-      if (then && then.at + rejoin.delta === i && sameFrames(then.stack, stack)) {
-        const moved = (x: ArgumentSnapshot): ArgumentSnapshot => ({ at: x.at + rejoin.delta, stack: x.stack });
-        const rest = rejoin.scan.found;
-        return { found: rest ? { index: rest.index + rejoin.delta, message: rest.message } : null, snapshots: [...snapshots, ...earlier.slice(old).map(moved)] };
-      }
+    const then = rejoin?.earlier.at(i);
+    if (rejoin && then && sameFrames(then.stack, stack)) {
+      const { delta } = rejoin.earlier;
+      const rest = rejoin.found;
+      return { found: rest ? { index: rest.index + delta, message: rest.message } : null, snapshots: [...snapshots, ...rejoin.earlier.rest((x) => ({ at: x.at + delta, stack: x.stack }))] };
     }
     if (record && i >= nextSnapshot) {
       snapshots.push({ at: i, stack: stack.map(copyFrame) });
@@ -252,18 +235,14 @@ export function argumentScan(text: string): ArgumentScan {
  * keystroke in a large file scans a few thousand characters, not all of them.
  */
 export function argumentScanAfterEdit(text: string, scan: ArgumentScan, from: number, oldEnd: number, newEnd: number): ArgumentScan {
-  const earlier = scan.snapshots;
-  let k = earlier.length - 1;
-  while (k >= 0 && (earlier[k] as ArgumentSnapshot).at >= from) k--;
-  const start = k >= 0 ? (earlier[k] as ArgumentSnapshot) : { at: 0, stack: [] };
-  let first = k + 1;
-  while (first < earlier.length && (earlier[first] as ArgumentSnapshot).at < oldEnd) first++;
+  const { restart, rejoinFrom } = resumePoints(scan.snapshots, from, oldEnd, 1);
+  const start = scan.snapshots[restart] ?? { at: 0, stack: [] };
   // A loop head's character is read at most one place back (`)(` opens a call, `}(` does not), never
   // further: the state at a loop head past the change's first character after it decides the rest.
-  const rejoin = { scan, from: first, delta: newEnd - oldEnd, after: newEnd + 1 };
-  const rest = scanFrom(text, start, true, rejoin);
+  const earlier = new Rejoining(scan.snapshots, rejoinFrom, newEnd - oldEnd, newEnd + 1);
+  const rest = scanFrom(text, start, true, { earlier, found: scan.found });
   // The snapshots before the change hold as they were (scanFrom records only after its start).
-  return { found: rest.found, snapshots: [...earlier.slice(0, k + 1), ...rest.snapshots] };
+  return { found: rest.found, snapshots: [...scan.snapshots.slice(0, restart + 1), ...rest.snapshots] };
 }
 
 /** The problem a scan found, with its line and column in `text`. */

@@ -11,6 +11,7 @@
  * it says nothing: tree-sitter reports that one itself.
  */
 import { argumentError, scannedText } from './argument-errors';
+import { Rejoining, resumePoints, type Snapshot } from './resumable-scan';
 import type { Node } from './syntax';
 
 export interface IndentationProblem {
@@ -33,8 +34,7 @@ const SQUOTE = 39;
 const COLON = 58;
 
 /** Where the scan may go on from: the start of a physical line and the scan's state there. */
-export interface IndentationSnapshot {
-  at: number;
+export interface IndentationSnapshot extends Snapshot {
   line: number;
   /** The indentation stack at tab size 8 and at tab size 1 (Python compares both to find TabError). */
   cols: readonly number[];
@@ -82,15 +82,7 @@ function sameState(a: IndentationSnapshot, b: IndentationSnapshot, lines: number
   );
 }
 
-/** An earlier scan this text may rejoin after a changed stretch (see scanFrom in argument-errors.ts). */
-interface Rejoin {
-  scan: IndentationScan;
-  from: number;
-  delta: number;
-  after: number;
-}
-
-function scanFrom(text: string, start: IndentationSnapshot, record: boolean, rejoin?: Rejoin): IndentationScan {
+function scanFrom(text: string, start: IndentationSnapshot, record: boolean, rejoin?: { earlier: Rejoining<IndentationSnapshot>; found: Found | null }): IndentationScan {
   const n = text.length;
   const at = (k: number): number => (k < n ? text.charCodeAt(k) : 0);
   const cols = [...start.cols];
@@ -98,23 +90,18 @@ function scanFrom(text: string, start: IndentationSnapshot, record: boolean, rej
   let { depth, triple, continued, pendingBlock, last, line } = start;
   const snapshots: IndentationSnapshot[] = [];
   let nextSnapshot = start.at + SNAPSHOT_EVERY;
-  let old = rejoin ? rejoin.from : 0;
   const found = (where: { line: number; character: number }, kind: Kind, header = -1): IndentationScan => ({ found: { ...where, kind, header }, snapshots });
   const gaveUp = (): IndentationScan => ({ found: null, snapshots });
   let i = start.at;
   while (i < n) {
     // The head of the loop: the scan's whole state is here.
-    if (rejoin && i >= rejoin.after) {
-      const earlier = rejoin.scan.snapshots;
-      while (old < earlier.length && (earlier[old] as IndentationSnapshot).at + rejoin.delta < i) old++;
-      const then = earlier[old];
-      const now: IndentationSnapshot = { at: i, line, cols, alts, depth, triple, continued, pendingBlock, last };
-      if (then && then.at + rejoin.delta === i && sameState(then, now, line - then.line)) {
-        const lines = line - then.line;
-        const moved = (x: IndentationSnapshot): IndentationSnapshot => ({ ...x, at: x.at + rejoin.delta, line: x.line + lines, pendingBlock: x.pendingBlock === -1 ? -1 : x.pendingBlock + lines });
-        const rest = rejoin.scan.found;
-        return { found: rest ? { ...rest, line: rest.line + lines, header: rest.header === -1 ? -1 : rest.header + lines } : null, snapshots: [...snapshots, ...earlier.slice(old).map(moved)] };
-      }
+    const then = rejoin?.earlier.at(i);
+    if (rejoin && then && sameState(then, { at: i, line, cols, alts, depth, triple, continued, pendingBlock, last }, line - then.line)) {
+      const { delta } = rejoin.earlier;
+      const lines = line - then.line;
+      const rest = rejoin.found;
+      const moved = (x: IndentationSnapshot): IndentationSnapshot => ({ ...x, at: x.at + delta, line: x.line + lines, pendingBlock: x.pendingBlock === -1 ? -1 : x.pendingBlock + lines });
+      return { found: rest ? { ...rest, line: rest.line + lines, header: rest.header === -1 ? -1 : rest.header + lines } : null, snapshots: [...snapshots, ...rejoin.earlier.rest(moved)] };
     }
     if (record && i >= nextSnapshot) {
       snapshots.push({ at: i, line, cols: [...cols], alts: [...alts], depth, triple, continued, pendingBlock, last });
@@ -268,15 +255,11 @@ export function indentationScan(text: string): IndentationScan {
  * change, it rejoins the earlier scan at a line start after it where the state is the same.
  */
 export function indentationScanAfterEdit(text: string, scan: IndentationScan, from: number, oldEnd: number, newEnd: number): IndentationScan {
-  const earlier = scan.snapshots;
-  let k = earlier.length - 1;
   // Lookahead reads two characters past a position (a CRLF after a backslash): the restart is clear of the change by more.
-  while (k >= 0 && (earlier[k] as IndentationSnapshot).at + 3 > from) k--;
-  const start = k >= 0 ? (earlier[k] as IndentationSnapshot) : START;
-  let first = k + 1;
-  while (first < earlier.length && (earlier[first] as IndentationSnapshot).at < oldEnd) first++;
-  const rest = scanFrom(text, start, true, { scan, from: first, delta: newEnd - oldEnd, after: newEnd });
-  return { found: rest.found, snapshots: [...earlier.slice(0, k + 1), ...rest.snapshots] };
+  const { restart, rejoinFrom } = resumePoints(scan.snapshots, from, oldEnd, 3);
+  const earlier = new Rejoining(scan.snapshots, rejoinFrom, newEnd - oldEnd, newEnd);
+  const rest = scanFrom(text, scan.snapshots[restart] ?? START, true, { earlier, found: scan.found });
+  return { found: rest.found, snapshots: [...scan.snapshots.slice(0, restart + 1), ...rest.snapshots] };
 }
 
 /** Indentation errors by tree (a Tree's root Node is a new object on each access; the Tree is not). */

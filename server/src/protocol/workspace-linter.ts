@@ -111,8 +111,7 @@ export class WorkspaceLinter {
   /** Files from disk that have diagnostics published (not open in the editor). */
   private readonly published = new Set<string>();
   private readonly pending = new Set<string>();
-  /** Per open document: typed arguments by operation text, so a keystroke re-reads only what changed. */
-  /** What each open document's lints read before: typed arguments, and the syntax scans of its last text. */
+  /** Per open document, what its lints read before (typed arguments by operation text, the syntax scans of its last text): a keystroke re-reads only what changed. */
   private readonly caches = new Map<string, { args: ArgsCache; scans: SyntaxScans }>();
   /** Shares calls written the same way across the workspace's migrations (every summary is kept). */
   private readonly interner = new ValueInterner();

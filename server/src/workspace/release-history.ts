@@ -87,10 +87,10 @@ function readAdds(out: string, adds: Record<string, string>): void {
     const end = chunk.indexOf('\0');
     const header = (end < 0 ? chunk : chunk.slice(0, end)).trim();
     const mark = header.indexOf('\x02');
-    const [sha, ...parents] = (mark < 0 ? header : header.slice(0, mark)).trim().split(' ');
+    const [sha, ...listed] = (mark < 0 ? header : header.slice(0, mark)).trim().split(' ');
     if (!sha) continue;
-    const merge = parents.filter((p) => p.length > 0).length > 1;
-    const commit = parents.some((p) => p.length > 0) && !first && !(merge && syncMerge(mark < 0 ? '' : header.slice(mark + 1))) ? sha : '';
+    const parents = listed.filter((p) => p.length > 0).length;
+    const commit = parents > 0 && !first && !(parents > 1 && syncMerge(mark < 0 ? '' : header.slice(mark + 1))) ? sha : '';
     first = false;
     const fields = end < 0 ? [] : chunk.slice(end + 1).split('\0').map((f) => f.replace(/^\n/, ''));
     for (let i = 0; i < fields.length; i++) {

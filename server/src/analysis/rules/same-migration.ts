@@ -5,11 +5,11 @@
  * gives the steps).
  */
 import { fieldColumn, type FieldSpec } from '../fields';
-import { modelEntry } from '../project/state';
+import { modelEntry, type ModelState } from '../project/state';
 import type { MigrationSummary, OperationSummary } from '../project/summary';
 import type { ProjectRuleContext } from './rule';
 import { hasColumnNamed, type SchemaStep } from './schema-walk';
-import { otherReleaseParents, sameMinuteAncestors, sameReleaseAncestors } from './shipped-together';
+import { releaseChain, sameMinuteAncestors } from './shipped-together';
 
 /**
  * Whether an operation after the step gives the same table a column named `column` again (an
@@ -146,13 +146,13 @@ export function defaultRestoredBySql(summary: MigrationSummary, step: SchemaStep
  * of one minute ship together, so a column an earlier one of them made, or renamed into being, is
  * no concern of the release before (review 55: open-city-profile `profiles/0009` and `0010` switch a
  * primary key to a UUID in two files of one minute, renaming columns the first one made) — or, where
- * the project's history is known, of the chain that shipped in the same release (sameReleaseAncestors:
+ * the project's history is known, of the chain that shipped in the same release (releaseChain:
  * review 64's tethys `0004` renames a column `0003` of the same commit added two days before).
  * Undefined when there is no such earlier file or the model cannot be read there.
  */
 export function columnBeforeTheMinute(ctx: ProjectRuleContext, step: SchemaStep, column: string): boolean | undefined {
   // The release the history tells reaches further than the minute's stamps, when it is known.
-  const released = sameReleaseAncestors(ctx);
+  const { chain: released, others } = releaseChain(ctx);
   const minute = sameMinuteAncestors(ctx);
   const byHistory = released.length >= minute.length && released.length > 0;
   const chain = byHistory ? released : minute;
@@ -169,10 +169,10 @@ export function columnBeforeTheMinute(ctx: ProjectRuleContext, step: SchemaStep,
   const entry = state && model ? modelEntry(state, model) : null;
   // A merge migration of the chain joins a line that shipped before: a column there is old.
   if (byHistory && model && ctx.view) {
-    for (const other of otherReleaseParents(ctx)) {
+    for (const other of others) {
       const after = other.migration ? ctx.view.stateOf(other.migration.file, 'after', 'database') : null;
       const there = after ? modelEntry(after, model) : null;
-      if (there && typeof there !== 'string' && (hasColumnNamed(there, column) || there.fields.get(column)?.relation?.kind === 'many-to-many')) return true;
+      if (there && typeof there !== 'string' && holdsColumn(there, column)) return true;
     }
   }
   // A model the first file of the minute creates: none of its columns was there (janeway `core/0104` creates
@@ -181,8 +181,12 @@ export function columnBeforeTheMinute(ctx: ProjectRuleContext, step: SchemaStep,
   // apps each show one hazard, and a first release is judged as it comes.
   const appFirst = !byHistory && !!firstNode && (firstNode.migration?.summary.initial === true || !firstNode.parents.some((p) => p.key.app === firstNode.key.app));
   if (entry === 'absent' && !state?.open && !appFirst) return false;
-  // A many-to-many field has no column: its name stands for its join table.
-  return entry && typeof entry !== 'string' ? hasColumnNamed(entry, column) || entry.fields.get(column)?.relation?.kind === 'many-to-many' : undefined;
+  return entry && typeof entry !== 'string' ? holdsColumn(entry, column) : undefined;
+}
+
+/** Whether the model has the column, or a many-to-many field of that name (it has no column: its name stands for its join table). */
+function holdsColumn(model: ModelState, column: string): boolean {
+  return hasColumnNamed(model, column) || model.fields.get(column)?.relation?.kind === 'many-to-many';
 }
 
 /** Django's text fields: old code reads and writes strings in any of them. */

@@ -127,7 +127,7 @@ export function sameRunCreated(ctx: ProjectRuleContext): Set<string> {
 export function sameReleaseCreated(ctx: ProjectRuleContext): Map<string, boolean> {
   // By model: whether code of the release ran after the table was made (it may hold rows then).
   const out = new Map<string, boolean>();
-  for (const parent of sameReleaseAncestors(ctx).reverse()) {
+  for (const parent of releaseChain(ctx).chain.reverse()) {
     for (const op of parent.migration?.summary.operations ?? []) {
       if (op.isData || op.databaseEffect === 'custom' || op.specName === null) for (const m of out.keys()) out.set(m, true);
       if (op.createsModel) out.set(op.createsModel, false);
@@ -140,24 +140,14 @@ export function sameReleaseCreated(ctx: ProjectRuleContext): Map<string, boolean
 }
 
 /**
- * The app's own chain of parents above this file that shipped in the same release as it
- * (ProjectView.releaseOf: the commit that added both, or the merge that brought both), nearest first:
- * through a merge migration only where one of its parents is of the release. Empty when the history is
- * not known (no repository, a shallow clone's first commit, an untrusted workspace).
+ * `chain`: the app's own chain of parents above this file that shipped in the same release as it
+ * (ProjectView.releaseOf: the commit that added both, or the merge that brought both), nearest first,
+ * through a merge migration only where one of its parents is of the release; `others`: the parents of
+ * its merge migrations that are not of the release — lines that shipped before, whose tables and
+ * columns old code knows though the state before the chain's first file lacks them. Empty when the
+ * history is not known (no repository, a shallow clone's first commit, an untrusted workspace).
  */
-export function sameReleaseAncestors(ctx: ProjectRuleContext): GraphNode[] {
-  return releaseChain(ctx).chain;
-}
-
-/**
- * The parents of the chain's merge migrations that are not of the release: lines that shipped before,
- * whose tables and columns old code knows though the state before the chain's first file lacks them.
- */
-export function otherReleaseParents(ctx: ProjectRuleContext): GraphNode[] {
-  return releaseChain(ctx).others;
-}
-
-function releaseChain(ctx: ProjectRuleContext): { chain: GraphNode[]; others: GraphNode[] } {
+export function releaseChain(ctx: ProjectRuleContext): { chain: GraphNode[]; others: GraphNode[] } {
   const chain: GraphNode[] = [];
   const others: GraphNode[] = [];
   const none = { chain: [], others: [] };
