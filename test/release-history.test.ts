@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { headFromFiles, releasesOf, syncMerge, WORKTREE } from '../server/src/workspace/release-history';
+import { headFromFiles } from '../server/src/workspace/git-files';
+import { releasesOf, syncMerge, WORKTREE } from '../server/src/workspace/release-history';
 import { jsonFindings, runCli, TempDirs } from './helpers/cli';
 import { addNotNull, create, git, IMPORTS, migration, releaseRepository, remove, withHistory, write } from './helpers/release-repo';
 

@@ -91,6 +91,25 @@ describe('language server: the release history', () => {
     }
   });
 
+  it('reads the history again when a release tag is made, and groups what the tag first held', async () => {
+    const root = repo();
+    const { client, of } = await scanned(root, { trusted: true });
+    try {
+      // A release before the two commits; each commit its own release until a tag holds both.
+      git(root, 'tag', 'v1.0');
+      git(root, 'commit', '-qm', 'sku');
+      git(root, 'add', '-A');
+      git(root, 'commit', '-qm', 'drop sku');
+      await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(join(root, '.git', 'logs', 'HEAD')).href, type: 2 }] });
+      await client.waitFor(() => rules(of('0006_remove_item_sku')).includes('drop-column'), 'the drop reported: its column shipped in a commit of its own');
+      git(root, 'tag', 'v1.1');
+      await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(join(root, '.git', 'refs', 'tags', 'v1.1')).href, type: 1 }] });
+      await client.waitFor(() => !rules(of('0006_remove_item_sku')).includes('drop-column'), 'the drop silent again: v1.1 first held both');
+    } finally {
+      await client.stop();
+    }
+  });
+
   it('a client that says nothing of trust gets no git', async () => {
     const { client, of } = await scanned(repo(), undefined);
     try {

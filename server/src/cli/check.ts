@@ -168,7 +168,7 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
   const releaseNotes: ReleaseNotes = { shallow: [] };
   if (resolver.resolved[0]?.settings.gitHistory !== false && process.env['MIGRATION_GUARD_GIT_HISTORY'] !== '0') {
     const base = options.changedSince ?? resolver.resolved[0]?.settings.releaseBase ?? null;
-    project.releasesPending = releasesOf(project.candidates.files, cache?.dir ?? null, base, releaseNotes);
+    project.releasesPending = releasesOf(project.candidates.files, cache?.dir ?? null, base, releaseNotes, resolver.resolved[0]?.settings.releaseTags !== false);
   }
   // Listings read before the walk go back only to the cache folder they were read from.
   const warm = cache && known && cache.dir === known.dir ? known : null;

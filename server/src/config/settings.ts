@@ -45,6 +45,11 @@ export interface Settings {
    */
   releaseBase: string | null;
   /**
+   * Release tags group what each first held into one release (release-tags.ts): on unless a project
+   * deploys its main line continuously and tags only now and then.
+   */
+  releaseTags: boolean;
+  /**
    * Not a setting of its own: set when `djangoVersion` was given (pyproject.toml, the editor, the
    * command line) or read from the project's pin, rather than the default.
    */
@@ -88,6 +93,7 @@ export function defaultSettings(): Settings {
     authUserModel: 'auth.User',
     gitHistory: true,
     releaseBase: null,
+    releaseTags: true,
     migrationModules: {},
     baseline: null,
     maxFileSize: DEFAULT_MAX_FILE_SIZE,
@@ -177,6 +183,11 @@ export function parseSettings(raw: unknown, origin: string): { settings: Partial
     else if (typeof base === 'string' && !base.startsWith('-') && !/\s/.test(base)) settings.releaseBase = base;
     else problems.push(`${origin}: release-base must be a git revision such as "origin/main"`);
   }
+  const tags = pick(r, 'releaseTags', 'release-tags');
+  if (tags !== undefined) {
+    if (typeof tags === 'boolean') settings.releaseTags = tags;
+    else problems.push(`${origin}: release-tags must be true or false`);
+  }
   const modules = pick(r, 'migrationModules', 'migration-modules');
   if (modules !== undefined) {
     if (typeof modules === 'object' && !Array.isArray(modules) && Object.entries(modules as object).every(([k, v]) => /^\w+$/.test(k) && typeof v === 'string' && v !== '')) {
@@ -210,7 +221,7 @@ export function parseSettings(raw: unknown, origin: string): { settings: Partial
     if (version !== null) settings.djangoVersion = version;
     else problems.push(`${origin}: django-version must be a version such as "4.2" or "5.0" (a string: 4.10 as a number would read as 4.1)`);
   }
-  const known = ['rules', 'include', 'exclude', 'detectByContent', 'detect-by-content', 'batchSize', 'batch-size', 'authUserModel', 'auth-user-model', 'gitHistory', 'git-history', 'releaseBase', 'release-base', 'migrationModules', 'migration-modules', 'baseline', 'maxFileSize', 'max-file-size', 'database', 'postgresqlVersion', 'postgresql-version', 'djangoVersion', 'django-version', 'trace'];
+  const known = ['rules', 'include', 'exclude', 'detectByContent', 'detect-by-content', 'batchSize', 'batch-size', 'authUserModel', 'auth-user-model', 'gitHistory', 'git-history', 'releaseBase', 'release-base', 'releaseTags', 'release-tags', 'migrationModules', 'migration-modules', 'baseline', 'maxFileSize', 'max-file-size', 'database', 'postgresqlVersion', 'postgresql-version', 'djangoVersion', 'django-version', 'trace'];
   for (const key of Object.keys(r)) {
     if (!known.includes(key)) {
       problems.push(`${origin}: unknown setting '${key}'`);
@@ -233,6 +244,7 @@ export function mergeSettings(...layers: PartialSettings[]): Settings {
     if (layer.authUserModel !== undefined) out.authUserModel = layer.authUserModel;
     if (layer.gitHistory !== undefined) out.gitHistory = layer.gitHistory;
     if (layer.releaseBase !== undefined) out.releaseBase = layer.releaseBase;
+    if (layer.releaseTags !== undefined) out.releaseTags = layer.releaseTags;
     if (layer.migrationModules !== undefined && Object.keys(layer.migrationModules).length > 0) out.migrationModules = { ...layer.migrationModules };
     if (layer.baseline !== undefined) out.baseline = layer.baseline;
     if (layer.maxFileSize !== undefined) out.maxFileSize = layer.maxFileSize;

@@ -38,8 +38,9 @@ import { endLongRun, tuneForLongRun } from '../v8-tuning';
 /** The client's notification that the workspace became trusted (client/src/extension.ts sends it by this name). */
 const WORKSPACE_TRUSTED = 'migrationGuard/workspaceTrusted';
 /** git's files that move with a commit, a checkout or a `git add` (what release-history.ts reads depends on them). */
-const GIT_STATE_GLOBS = ['**/.git/HEAD', '**/.git/index', '**/.git/logs/HEAD'];
-const GIT_STATE = /[\\/]\.git[\\/](?:HEAD|index|logs[\\/]HEAD)$/;
+// What moves the release history: HEAD, the index, and the tags (a release tag groups what it first held).
+const GIT_STATE_GLOBS = ['**/.git/HEAD', '**/.git/index', '**/.git/logs/HEAD', '**/.git/packed-refs', '**/.git/refs/tags/**'];
+const GIT_STATE = /[\\/]\.git[\\/](?:HEAD|index|logs[\\/]HEAD|packed-refs|refs[\\/]tags[\\/].+)$/;
 
 export interface ServerOptions {
   grammar: GrammarPaths;

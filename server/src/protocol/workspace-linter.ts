@@ -409,7 +409,7 @@ export class WorkspaceLinter {
   async refreshReleases(trusted: boolean, propagate = true): Promise<void> {
     for (const [folder, model] of [...this.models]) {
       const settings = this.host.service.settingsFor(join(folder, 'pyproject.toml')).settings;
-      const releases = trusted && settings.gitHistory && process.env['MIGRATION_GUARD_GIT_HISTORY'] !== '0' ? await releasesOf(model.files(), null, settings.releaseBase) : null;
+      const releases = trusted && settings.gitHistory && process.env['MIGRATION_GUARD_GIT_HISTORY'] !== '0' ? await releasesOf(model.files(), null, settings.releaseBase, undefined, settings.releaseTags) : null;
       // A scan may have replaced the project meanwhile: its own refresh follows.
       if (this.models.get(folder) !== model) continue;
       const affected = model.setReleases(releases);

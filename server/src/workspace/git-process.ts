@@ -4,9 +4,11 @@
  * no optional locks. Used by the CLI (`--changed-since`, the release history) and by the language
  * server only in a workspace the user trusts.
  */
-import { execFile } from 'node:child_process';
-import { realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 export interface GitResult {
   code: number | null;
@@ -19,17 +21,62 @@ export interface GitResult {
 /** Options that keep a repository's own configuration from starting programs. */
 const SAFE = ['-c', 'core.fsmonitor=false', '-c', 'diff.external=', '--no-pager'];
 
+const gitEnv = (): NodeJS.ProcessEnv => ({ ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' });
+
 export function git(cwd: string, args: readonly string[], timeoutMs = 0): Promise<GitResult> {
   return new Promise((done) => {
     execFile(
       'git',
       [...SAFE, ...args],
-      { cwd, shell: false, windowsHide: true, timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' } },
+      { cwd, shell: false, windowsHide: true, timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, env: gitEnv() },
       (error, stdout, stderr) => {
         const missing = (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
         done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr, missing });
       },
     );
+  });
+}
+
+/**
+ * git with its output written to a temporary file rather than a pipe: started while this process is
+ * busy (the CLI reads the migrations on one thread), git would stop at a full pipe until the reads
+ * end; to a file it runs on. The output is read, and the file removed, when git ends.
+ */
+export function gitToFile(cwd: string, args: readonly string[], timeoutMs = 0): Promise<GitResult> {
+  const path = join(tmpdir(), `migration-guard-git-${process.pid}-${randomBytes(6).toString('hex')}.txt`);
+  return new Promise((done) => {
+    let fd: number;
+    try {
+      fd = openSync(path, 'w', 0o600);
+    } catch (e) {
+      done({ code: 1, stdout: '', stderr: String(e), missing: false });
+      return;
+    }
+    let stderr = '';
+    const finish = (code: number | null, missing: boolean): void => {
+      let stdout = '';
+      try {
+        stdout = missing ? '' : readFileSync(path, 'utf8');
+      } catch {
+        code = code ?? 1;
+      }
+      rmSync(path, { force: true });
+      done({ code, stdout, stderr, missing });
+    };
+    const child = spawn('git', [...SAFE, ...args], { cwd, shell: false, windowsHide: true, timeout: timeoutMs, env: gitEnv(), stdio: ['ignore', fd, 'pipe'] });
+    closeSync(fd);
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    let ended = false;
+    child.on('error', (e) => {
+      if (ended) return;
+      ended = true;
+      finish(1, (e as NodeJS.ErrnoException).code === 'ENOENT');
+    });
+    child.on('close', (code) => {
+      if (ended) return;
+      ended = true;
+      finish(code === null ? 1 : code, false);
+    });
   });
 }
 

@@ -7,7 +7,8 @@
  *
  * For each migration: the commit that first added its path to the branch (the oldest add: a file
  * reverted and added again first shipped with the first; a merge adds what the branch it merges
- * brought, since the branch is read along its first parents), or `worktree` when git reports it
+ * brought, since the branch is read along its first parents) — or, where a release tag holds that
+ * commit, the first such tag's release (release-tags.ts) —, or `worktree` when git reports it
  * untracked or added in the index. Nothing is said of a file added by a commit without parents (a repository's first
  * commit; a shallow clone's boundary, which shows every file as added) or by the first commit that
  * added migrations at all (it may import a project deployed from elsewhere), of a file renamed into
@@ -15,20 +16,23 @@
  * HEAD has no commit, git is missing or fails. Renames are found explicitly, so a moved app does
  * not count as a release of all its migrations.
  *
- * The history is read once per HEAD: kept in memory for the process and, with a cache folder, on
- * disk; when HEAD moved forward from the HEAD kept (along its first parents), only the new commits are read.
+ * The history is read once per HEAD and set of tags: kept in memory for the process and, with a cache
+ * folder, on disk; when HEAD moved forward from the HEAD kept (along its first parents), only the new
+ * commits are read.
  */
-import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { dirname, join, relative, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { git, realPath as real } from './git-process';
+import { headFromFiles, SHA, tagsFromFiles } from './git-files';
+import { git, gitToFile, realPath as real } from './git-process';
+import { readReleaseLine, tagReleases } from './release-tags';
 
 /** The mark for files not committed yet, or added by the branch `--changed-since` names (one release: they are migrated together). */
 export const WORKTREE = 'worktree';
 
-/** 2: merges read against their first parent (a memo of format 1 read every commit of every branch). */
-const FORMAT = 2;
+/** 3: with the releases tags cut (2: merges read against their first parent; 1 read every commit of every branch). */
+const FORMAT = 3;
 const FILE = 'releases.json';
 /** A git command that takes longer than this is given up (the findings then stay as they are without the history). */
 const GIT_TIMEOUT_MS = 30_000;
@@ -41,6 +45,10 @@ interface Memo {
   head: string;
   /** Path relative to top -> the commit that first added it; '' when that commit has no parents. */
   adds: Record<string, string>;
+  /** The tags' fingerprint when `byTag` was read. */
+  tags: string;
+  /** An adding commit -> the release tag that first held it (release-tags.ts); commits after the newest tag are not here. */
+  byTag: Record<string, string>;
 }
 
 const inMemory = new Map<string, Memo>();
@@ -187,95 +195,66 @@ async function onFirstParentChain(top: string, kept: string): Promise<boolean> {
   return (lines[lines.length - 1] ?? '').split(' ')[0] === kept;
 }
 
-const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
-
-/**
- * The commit HEAD names, read from the repository's files as git keeps them (HEAD, a loose ref or
- * packed-refs; a linked work tree's `.git` file and `commondir`), without starting git: a run that
- * finds HEAD where the kept history was starts no process for it. Null when anything there is not
- * plainly so (git is then asked).
- */
-export function headFromFiles(top: string): string | null {
-  try {
-    let gitDir = join(top, '.git');
-    if (!statSync(gitDir).isDirectory()) {
-      const m = /^gitdir: (.+)$/m.exec(readFileSync(gitDir, 'utf8'));
-      if (!m) return null;
-      gitDir = resolve(top, (m[1] as string).trim());
-    }
-    const head = readFileSync(join(gitDir, 'HEAD'), 'utf8').trim();
-    if (SHA.test(head)) return head;
-    const ref = /^ref: (refs\/[^\s]+)$/.exec(head)?.[1];
-    if (!ref || ref.includes('..')) return null;
-    let common = gitDir;
-    try {
-      common = resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim());
-    } catch {
-      // Not a linked work tree: its refs are its own.
-    }
-    for (const dir of new Set([gitDir, common])) {
-      try {
-        const sha = readFileSync(join(dir, ref), 'utf8').trim();
-        return SHA.test(sha) ? sha : null;
-      } catch {
-        // Not a loose ref here.
-      }
-    }
-    const packed = readFileSync(join(common, 'packed-refs'), 'utf8');
-    for (const line of packed.split('\n')) {
-      const [sha, name] = line.trim().split(' ');
-      if (name === ref && sha && SHA.test(sha)) return sha;
-    }
-    return null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * git log, written to a file rather than a pipe: started while this process is busy reading the
- * migrations (one thread), git would stop at a full pipe until the reads end; to a file it runs on.
- */
+/** git log of the adds and renames in `range` (to a file: see gitToFile); null when git fails. */
 async function logToFile(top: string, range: string, specs: readonly string[]): Promise<string | null> {
-  const out = join(tmpdir(), `migration-guard-log-${process.pid}-${randomBytes(6).toString('hex')}.txt`);
-  try {
-    const r = await git(top, [...LOG, `--output=${out}`, range, '--', ...specs], GIT_TIMEOUT_MS);
-    return r.code === 0 ? readFileSync(out, 'utf8') : null;
-  } catch {
-    return null;
-  } finally {
-    rmSync(out, { force: true });
-  }
+  const r = await gitToFile(top, [...LOG, range, '--', ...specs], GIT_TIMEOUT_MS);
+  return r.code === 0 ? r.stdout : null;
 }
+
+/** The tags' fingerprint from git, where the repository's files could not give it. */
+async function tagsByGit(top: string): Promise<string> {
+  const r = await git(top, ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/tags'], GIT_TIMEOUT_MS);
+  // Unknown: an empty fingerprint, which no later run takes for its own, so the tags are read again.
+  return r.code === 0 ? createHash('sha1').update(r.stdout).digest('hex') : '';
+}
+
+/** The adding commits of `adds` (each once). */
+const commitsOf = (adds: Record<string, string>): Set<string> => new Set(Object.values(adds).filter((c) => c.length > 0));
 
 /**
  * Each asked path's first adding commit at HEAD: kept from before when HEAD has not moved, read on
- * from the kept HEAD when HEAD moved forward from it along its first parents, else read whole. The git processes start at
- * once (they do not wait for HEAD's name): this is called before the migrations are read.
+ * from the kept HEAD when HEAD moved forward from it along its first parents, else read whole; and
+ * the release tag that first held each of those commits, read again when HEAD or the tags moved.
+ * The git processes start at once (they do not wait for HEAD's name): this is called before the
+ * migrations are read.
  */
-async function historyOf(top: string, specs: readonly string[], headName: () => Promise<string | null>, cacheDir: string | null): Promise<Memo | null> {
+async function historyOf(top: string, specs: readonly string[], headName: () => Promise<string | null>, cacheDir: string | null, byTag: boolean): Promise<Memo | null> {
   const spec = [...specs].sort().join('\0');
   const key = `${top}\0${spec}`;
   const kept = inMemory.get(key) ?? loadDisk(cacheDir, top, spec);
-  // HEAD as its files name it, when they can be read at once: then nothing more starts when it has not moved.
+  // HEAD and the tags as the files name them, when they can be read at once: then nothing more starts when neither moved.
   const known = headFromFiles(top);
+  const tagsNow = tagsFromFiles(top);
   const moved = !kept || known === null || known !== kept.head;
+  // Without release tags (`release-tags = false`) none is read, and what is kept says so ('').
+  const retag = byTag && (!kept || tagsNow === null || tagsNow !== kept.tags);
   const onward = kept && moved ? logToFile(top, `${kept.head}..HEAD`, specs) : null;
   const descends = kept && moved ? onFirstParentChain(top, kept.head) : null;
   const whole = kept ? null : logToFile(top, 'HEAD', specs);
+  const lineRead = byTag && (moved || retag) ? readReleaseLine(top, GIT_TIMEOUT_MS) : null;
+  const tags = byTag ? (tagsNow ?? tagsByGit(top)) : Promise.resolve('');
   const head = known ?? (await headName());
   if (!head) return null;
-  if (kept && kept.head === head) {
-    inMemory.set(key, kept);
-    return kept;
-  }
+  // The releases tags cut, for the adds of `memo` (none grouped by tag when git cannot tell: read again next time).
+  const withTags = async (memo: Omit<Memo, 'tags' | 'byTag'>): Promise<Memo> => {
+    const line = byTag ? await (lineRead ?? readReleaseLine(top, GIT_TIMEOUT_MS)) : null;
+    return { ...memo, tags: line ? await tags : '', byTag: line ? tagReleases(commitsOf(memo.adds), line) : {} };
+  };
   let memo: Memo | null = null;
-  if (kept && onward && descends && (await descends)) {
+  if (kept && kept.head === head) {
+    // Kept as it is: the same tags read, or none wanted and none kept.
+    if (byTag ? kept.tags !== '' && kept.tags === (await tags) : kept.tags === '') {
+      inMemory.set(key, kept);
+      return kept;
+    }
+    memo = await withTags(kept);
+  }
+  if (!memo && kept && onward && descends && (await descends)) {
     const out = await onward;
     if (out !== null) {
       const adds = { ...kept.adds };
       readAdds(out, adds);
-      memo = { format: FORMAT, top, spec, head, adds };
+      memo = await withTags({ format: FORMAT, top, spec, head, adds });
     }
   }
   if (!memo) {
@@ -283,7 +262,7 @@ async function historyOf(top: string, specs: readonly string[], headName: () => 
     if (out === null) return null;
     const adds: Record<string, string> = {};
     readAdds(out, adds);
-    memo = { format: FORMAT, top, spec, head, adds };
+    memo = await withTags({ format: FORMAT, top, spec, head, adds });
   }
   inMemory.set(key, memo);
   saveDisk(cacheDir, memo);
@@ -334,8 +313,9 @@ export interface ReleaseNotes {
  * @param cacheDir where the history read is kept between runs (null: only for this process)
  * @param since with `check --changed-since REV`: the files the branch adds since REV, with those not
  *   committed yet, are one release (a pull request is merged at once)
+ * @param byTag whether release tags group what each first held (`release-tags`, release-tags.ts)
  */
-export async function releasesOf(files: readonly string[], cacheDir: string | null, since: string | null = null, notes?: ReleaseNotes): Promise<Map<string, string>> {
+export async function releasesOf(files: readonly string[], cacheDir: string | null, since: string | null = null, notes?: ReleaseNotes, byTag = true): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const above = new Map<string, string | null>();
   // By repository: the files (as given, and relative to its top) and their folders.
@@ -366,11 +346,12 @@ export async function releasesOf(files: readonly string[], cacheDir: string | nu
       const others = new Set(list.map((f) => f.rel.slice(0, f.rel.lastIndexOf('/') + 1)).filter((d) => !d.endsWith('migrations/')));
       const specs = [':(glob)**/migrations/*.py', ...[...others].map((d) => `:(glob)${d.replace(/[*?[\]\\]/g, '\\$&')}*.py`)];
       const shallow = notes ? git(top, ['rev-parse', '--is-shallow-repository'], GIT_TIMEOUT_MS) : null;
-      const [history, fresh, branch] = await Promise.all([historyOf(top, specs, headName, cacheDir), uncommitted(top, specs), since ? addedSince(top, since, specs) : null]);
+      const [history, fresh, branch] = await Promise.all([historyOf(top, specs, headName, cacheDir, byTag), uncommitted(top, specs), since ? addedSince(top, since, specs) : null]);
       if (notes && (await shallow)?.stdout.trim() === 'true') notes.shallow.push(top);
       if (!history || !fresh) return;
       for (const f of list) {
-        const release = fresh.has(f.rel) || branch?.has(f.rel) ? WORKTREE : history.adds[f.rel];
+        const added = history.adds[f.rel];
+        const release = fresh.has(f.rel) || branch?.has(f.rel) ? WORKTREE : added ? (history.byTag[added] ?? added) : added;
         if (release) out.set(f.file, `${top}:${release}`);
       }
     }),

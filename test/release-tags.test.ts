@@ -1,0 +1,120 @@
+/**
+ * Releases by tag (release-tags.ts): a project that tags its releases ships all the migrations one
+ * tag first held in one `migrate`, however many commits brought them (review 67: caluma, open-forms,
+ * open-zaak). Real repositories made here with git: a window between two tags is one release, a tag
+ * on a release branch cuts the main line where the branch left it, nothing before the first tag or
+ * after the newest is grouped, `latest` is no release, and a tag made later (HEAD unmoved) is seen
+ * through the history kept on disk.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { tagsFromFiles } from '../server/src/workspace/git-files';
+import { releasesOf } from '../server/src/workspace/release-history';
+import { jsonFindings, runCli, TempDirs } from './helpers/cli';
+import { addNotNull, create, git, migration, withHistory, write } from './helpers/release-repo';
+
+const temps = new TempDirs();
+after(() => temps.removeAll());
+
+/** Writes one migration of `shop` and commits it alone; returns the commit. */
+function commitMigration(root: string, name: string, parent: string | null, operations: string): string {
+  write(root, 'shop', name, migration('shop', parent, operations, parent ? '' : '    initial = True\n'));
+  git(root, 'add', '-A');
+  git(root, 'commit', '-qm', name);
+  return git(root, 'rev-parse', 'HEAD').trim();
+}
+
+/**
+ * main: 0001 (the first commit with migrations), 0002 Item, tag v1.0; 0003 Note, 0004 a NOT NULL
+ * column on Note, tag v1.1 (annotated) on 0004; 0005 Shelf, 0006 a NOT NULL column on Shelf; a
+ * release branch `2.x` leaves main at 0006 and is tagged v2.0 after a fix of its own; main goes on
+ * with 0007 (a NOT NULL column on Item) and 0008 (Bin), and `latest` is put on 0008.
+ */
+function taggedRepository(root: string): Record<string, string> {
+  git(root, 'init', '-q');
+  const c: Record<string, string> = {};
+  c['0001'] = commitMigration(root, '0001_initial', null, create('Order'));
+  c['0002'] = commitMigration(root, '0002_item', '0001_initial', create('Item'));
+  git(root, 'tag', 'v1.0');
+  c['0003'] = commitMigration(root, '0003_note', '0002_item', create('Note'));
+  c['0004'] = commitMigration(root, '0004_note_size', '0003_note', addNotNull('note', 'size'));
+  git(root, 'tag', '-a', 'v1.1', '-m', 'Release 1.1');
+  c['0005'] = commitMigration(root, '0005_shelf', '0004_note_size', create('Shelf'));
+  c['0006'] = commitMigration(root, '0006_shelf_size', '0005_shelf', addNotNull('shelf', 'size'));
+  git(root, 'checkout', '-qb', '2.x');
+  writeFileSync(join(root, 'CHANGES'), 'a fix on the release branch\n');
+  git(root, 'add', 'CHANGES');
+  git(root, 'commit', '-qm', 'fix for 2.0');
+  git(root, 'tag', 'v2.0');
+  git(root, 'checkout', '-q', 'main');
+  c['0007'] = commitMigration(root, '0007_item_size', '0006_shelf_size', addNotNull('item', 'size'));
+  c['0008'] = commitMigration(root, '0008_bin', '0007_item_size', create('Bin'));
+  git(root, 'tag', 'latest');
+  return c;
+}
+
+const names = ['0001_initial', '0002_item', '0003_note', '0004_note_size', '0005_shelf', '0006_shelf_size', '0007_item_size', '0008_bin'];
+
+describe('releases by tag', () => {
+  it('groups the migrations between two release tags, a release branch\'s tag included, and nothing before the first or after the newest', async () => {
+    const root = temps.make();
+    const c = taggedRepository(root);
+    const files = names.map((n) => join(root, 'shop', 'migrations', `${n}.py`));
+    const got = await releasesOf(files, null);
+    const of = (n: number) => got.get(files[n - 1] as string)?.replace(`${root}:`, '');
+    assert.equal(of(1), undefined, 'the first commit with migrations: unknown');
+    // Before the first tag: as the commits tell (the main line may have been deployed as it went).
+    assert.equal(of(2), c['0002']);
+    // v1.1 holds 0003 and 0004: one release, cut at 0004.
+    assert.equal(of(3), `tag:${c['0004']}`);
+    assert.equal(of(4), `tag:${c['0004']}`);
+    // v2.0, on its own branch, holds what main had when the branch left it: 0005 and 0006.
+    assert.equal(of(5), `tag:${c['0006']}`);
+    assert.equal(of(6), `tag:${c['0006']}`);
+    // After the newest release tag (`latest` is none): one release per commit, as before.
+    assert.equal(of(7), c['0007']);
+    assert.equal(of(8), c['0008']);
+  });
+
+  it('sees a tag made later, with HEAD where it was, through the history kept on disk', async () => {
+    const root = temps.make();
+    const c = taggedRepository(root);
+    const cache = temps.make();
+    const files = names.map((n) => join(root, 'shop', 'migrations', `${n}.py`));
+    const before = await releasesOf(files, cache);
+    assert.equal(before.get(files[6] as string), `${root}:${c['0007']}`);
+    const fingerprint = tagsFromFiles(root);
+    assert.ok(fingerprint);
+    // v2.1 on main's head: 0007 and 0008 are now the release after v2.0.
+    git(root, 'tag', 'v2.1');
+    assert.notEqual(tagsFromFiles(root), fingerprint);
+    const after1 = await releasesOf(files, cache);
+    assert.equal(after1.get(files[6] as string), `${root}:tag:${c['0008']}`);
+    assert.equal(after1.get(files[7] as string), `${root}:tag:${c['0008']}`);
+    // Packed, the same tags give the same answer; deleted, the grouping goes.
+    git(root, 'pack-refs', '--all');
+    assert.deepEqual([...(await releasesOf(files, cache))].sort(), [...after1].sort());
+    git(root, 'tag', '-d', 'v2.1');
+    assert.equal((await releasesOf(files, cache)).get(files[6] as string), `${root}:${c['0007']}`);
+  });
+
+  it('check says nothing of a column added to a table the same release tag made, reports the one after the newest tag, and release-tags = false groups none', () => {
+    const root = temps.make();
+    taggedRepository(root);
+    const found = jsonFindings(runCli(['check', '--no-cache', '--format', 'json', '.'], root, { env: withHistory() })).map((f) => `${f.path.replace(/\\/g, '/')} ${f.rule}`);
+    assert.ok(!found.includes('shop/migrations/0004_note_size.py add-field-not-null'), found.join('\n'));
+    assert.ok(!found.includes('shop/migrations/0006_shelf_size.py add-field-not-null'), found.join('\n'));
+    assert.ok(found.includes('shop/migrations/0007_item_size.py add-field-not-null'), found.join('\n'));
+    // A project that deploys its main line continuously says so: each commit is a release again.
+    writeFileSync(join(root, 'pyproject.toml'), '[tool.migration-guard]\nrelease-tags = false\n');
+    const untagged = jsonFindings(runCli(['check', '--no-cache', '--format', 'json', '.'], root, { env: withHistory() })).map((f) => `${f.path.replace(/\\/g, '/')} ${f.rule}`);
+    for (const n of ['0004_note_size', '0006_shelf_size', '0007_item_size']) assert.ok(untagged.includes(`shop/migrations/${n}.py add-field-not-null`), untagged.join('\n'));
+    writeFileSync(join(root, 'pyproject.toml'), '[tool.migration-guard]\nrelease-tags = "yes"\n');
+    assert.match(runCli(['check', '--no-cache', '.'], root, { env: withHistory() }).stderr, /release-tags must be true or false/);
+    // Without the history, all three.
+    const off = jsonFindings(runCli(['check', '--no-cache', '--format', 'json', '.'], root, { env: { ...withHistory(), MIGRATION_GUARD_GIT_HISTORY: '0' } })).map((f) => `${f.path.replace(/\\/g, '/')} ${f.rule}`);
+    for (const n of ['0004_note_size', '0006_shelf_size', '0007_item_size']) assert.ok(off.includes(`shop/migrations/${n}.py add-field-not-null`), off.join('\n'));
+  });
+});
