@@ -69,6 +69,13 @@ class Typed:
     // A package mixin that only counts writes (django-prometheus): known, though not in the project; another package's is not.
     assert.deepEqual(writesOf(baseWrites('django_prometheus.models.ExportModelOperationsMixin', lookup)), { kind: 'read', save: null, delete: null });
     assert.equal(baseWrites('django_extensions.db.models.TimeStampedModel', lookup).kind, 'unknown');
+    // Package classes read from their sources, with no write method (review 67: django-simple-history's
+    // base of every historical model, vng-api-common's APIMixin); what they define is listed.
+    const history = baseWrites('simple_history.models.HistoricalChanges', lookup);
+    assert.deepEqual(writesOf(history), { kind: 'read', save: null, delete: null });
+    assert.ok(history.kind === 'read' && history.members.has('diff_against'));
+    assert.deepEqual(writesOf(baseWrites('vng_api_common.models.APIMixin', lookup)), { kind: 'read', save: null, delete: null });
+    assert.equal(baseWrites('simple_history.models.HistoricalRecords', lookup).kind, 'unknown', 'only the classes read');
   });
 
   it('follows a class a package re-exports, and relative imports of modules and packages', async () => {

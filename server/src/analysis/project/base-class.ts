@@ -199,6 +199,18 @@ const DJANGO_MODEL = new Set(['django.db.models.Model', 'django.db.models.base.M
  * squash-replaced migrations brought them into view).
  */
 const OBSERVING_MIXINS = new Set(['django_prometheus.models.ExportModelOperationsMixin']);
+/**
+ * Package classes read once from their packages' sources, which define no write method, no
+ * metaclass and no hook, and the members they do define (review 67). django-simple-history puts
+ * HistoricalChanges first in the bases of every historical model it makes (`bases=(
+ * simple_history.models.HistoricalChanges, models.Model)` in the migrations of caluma, readthedocs
+ * and countless others): it defines `diff_against` only. vng-api-common's APIMixin (open-zaak's
+ * models) defines `get_absolute_api_url` only.
+ */
+const KNOWN_PACKAGE_CLASSES: ReadonlyMap<string, readonly string[]> = new Map([
+  ['simple_history.models.HistoricalChanges', ['diff_against']],
+  ['vng_api_common.models.APIMixin', ['get_absolute_api_url']],
+]);
 
 /**
  * Which writes the class `qualified` (e.g. `shop.mixins.Priced`) and the bases it inherits from
@@ -214,6 +226,11 @@ export function baseWrites(qualified: string, lookup: ModuleLookup): BaseWrites 
   const visit = (name: string, depth: number): string | null => {
     if (OBJECT.has(name) || DJANGO_MODEL.has(name) || OBSERVING_MIXINS.has(name) || seen.has(name)) return null;
     seen.add(name);
+    const known = KNOWN_PACKAGE_CLASSES.get(name);
+    if (known) {
+      for (const m of known) members.add(m);
+      return null;
+    }
     const subject = name === qualified ? 'it' : name;
     if (depth > 8) return `${subject} inherits from too long a chain of classes`;
     const read = readClass(name, lookup, subject);
