@@ -20,6 +20,16 @@ after(() => temps.removeAll());
 
 const at = (root: string, ...parts: string[]) => join(root, ...parts);
 
+/** A repository whose first commit brought `core`'s first migration (the project's start: no release known). */
+function startedRepository(): string {
+  const root = temps.make();
+  git(root, 'init', '-q');
+  write(root, 'core', '0001_initial', migration('core', null, create('Setting'), '    initial = True\n'));
+  git(root, 'add', '-A');
+  git(root, 'commit', '-qm', 'start');
+  return root;
+}
+
 describe('release history from git', () => {
   it('gives each migration the commit that first added it, or the work tree, and says nothing where it cannot know', async () => {
     const repo = releaseRepository(temps.make());
@@ -177,11 +187,7 @@ describe('release history from git', () => {
   });
 
   it('counts neither a squash nor an app\'s reset initial migration as new tables of their release', async () => {
-    const root = temps.make();
-    git(root, 'init', '-q');
-    write(root, 'core', '0001_initial', migration('core', null, create('Setting'), '    initial = True\n'));
-    git(root, 'add', '-A');
-    git(root, 'commit', '-qm', 'start');
+    const root = startedRepository();
     write(root, 'shop', '0001_initial', migration('shop', null, create('Order'), '    initial = True\n'));
     write(root, 'shop', '0002_item', migration('shop', '0001_initial', create('Item')));
     git(root, 'add', '-A');
@@ -218,6 +224,31 @@ describe('release history from git', () => {
     assert.ok(found.includes('shop/migrations/0002_item_size.py add-field-not-null'), found.join('\n'));
     // Note is new in its release: its column is not.
     assert.ok(!found.includes('shop/migrations/0004_note_size.py add-field-not-null'), found.join('\n'));
+  });
+
+  it('counts a first migration added under a new name to a folder that had migrations as no release of its tables (review 68: open-forms)', async () => {
+    const root = startedRepository();
+    write(root, 'shop', '0001_initial', migration('shop', null, create('Order'), '    initial = True\n'));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'shop');
+    // The old migrations made one (a squash turned into a plain migration), then a column on its old table.
+    git(root, 'rm', '-q', 'shop/migrations/0001_initial.py');
+    // (Other models beside it, as a squash has: git sees no rename.)
+    write(root, 'shop', '0001_initial_to_v2', migration('shop', null, ['Order', 'Invoice', 'Refund', 'Coupon', 'Basket', 'Voucher'].map(create).join(''), '    initial = True\n'));
+    write(root, 'shop', '0002_order_size', migration('shop', '0001_initial_to_v2', addNotNull('order', 'size')));
+    // A new app's first migration in the same commit is of the release, as before.
+    write(root, 'crm', '0001_initial', migration('crm', null, create('Lead'), '    initial = True\n'));
+    write(root, 'crm', '0002_lead_size', migration('crm', '0001_initial', addNotNull('lead', 'size')));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'squash shop');
+    const file = (app: string, n: string) => at(root, app, 'migrations', `${n}.py`);
+    const releases = await releasesOf([file('shop', '0001_initial_to_v2'), file('shop', '0002_order_size'), file('crm', '0001_initial')], null);
+    assert.equal(releases.get(file('shop', '0001_initial_to_v2')), undefined);
+    assert.ok(releases.get(file('shop', '0002_order_size')));
+    assert.equal(releases.get(file('crm', '0001_initial')), releases.get(file('shop', '0002_order_size')));
+    const found = jsonFindings(runCli(['check', '--no-cache', '--format', 'json', '.'], root, { env: withHistory() })).map((f) => `${f.path.replace(/\\/g, '/')} ${f.rule}`);
+    assert.ok(found.includes('shop/migrations/0002_order_size.py add-field-not-null'), found.join('\n'));
+    assert.ok(!found.includes('crm/migrations/0002_lead_size.py add-field-not-null'), found.join('\n'));
   });
 
   it('tells a merge that brought work up to date from one that released it, by git\'s own subjects', () => {

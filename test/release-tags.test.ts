@@ -1,13 +1,13 @@
 /**
  * Releases by tag (release-tags.ts): a project that tags its releases ships all the migrations one
  * tag first held in one `migrate`, however many commits brought them (review 67: caluma, open-forms,
- * open-zaak). Real repositories made here with git: a window between two tags is one release, a tag
- * on a release branch cuts the main line where the branch left it, nothing before the first tag or
- * after the newest is grouped, `latest` is no release, and a tag made later (HEAD unmoved) is seen
- * through the history kept on disk.
+ * open-zaak). Real repositories made here with git: what a tag first held is one release, a tag on a
+ * release branch holds what the main line had when the branch left it, a tag on a line merged later
+ * holds what it had before the main line got it, nothing the oldest tag or no tag holds is grouped,
+ * `latest` is no release, and a tag made later (HEAD unmoved) is seen through the history kept on disk.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { tagsFromFiles } from '../server/src/workspace/git-files';
@@ -30,7 +30,9 @@ function commitMigration(root: string, name: string, parent: string | null, oper
  * main: 0001 (the first commit with migrations), 0002 Item, tag v1.0; 0003 Note, 0004 a NOT NULL
  * column on Note, tag v1.1 (annotated) on 0004; 0005 Shelf, 0006 a NOT NULL column on Shelf; a
  * release branch `2.x` leaves main at 0006 and is tagged v2.0 after a fix of its own; main goes on
- * with 0007 (a NOT NULL column on Item) and 0008 (Bin), and `latest` is put on 0008.
+ * with 0007 (a NOT NULL column on Item) and 0008 (Bin), and `latest` is put on 0008. Then a `preview`
+ * line adds 0009 (Crate) and is tagged v3.0-dev before main merges it; main adds 0010 (a NOT NULL
+ * column on Crate) and is tagged v3.1.
  */
 function taggedRepository(root: string): Record<string, string> {
   git(root, 'init', '-q');
@@ -52,30 +54,56 @@ function taggedRepository(root: string): Record<string, string> {
   c['0007'] = commitMigration(root, '0007_item_size', '0006_shelf_size', addNotNull('item', 'size'));
   c['0008'] = commitMigration(root, '0008_bin', '0007_item_size', create('Bin'));
   git(root, 'tag', 'latest');
+  git(root, 'checkout', '-qb', 'preview');
+  c['0009'] = commitMigration(root, '0009_crate', '0008_bin', create('Crate'));
+  git(root, 'tag', 'v3.0-dev');
+  git(root, 'checkout', '-q', 'main');
+  git(root, 'merge', '-q', '--no-ff', '-m', 'Merge branch preview', 'preview');
+  c['0010'] = commitMigration(root, '0010_crate_size', '0009_crate', addNotNull('crate', 'size'));
+  git(root, 'tag', 'v3.1');
   return c;
 }
 
-const names = ['0001_initial', '0002_item', '0003_note', '0004_note_size', '0005_shelf', '0006_shelf_size', '0007_item_size', '0008_bin'];
+const names = ['0001_initial', '0002_item', '0003_note', '0004_note_size', '0005_shelf', '0006_shelf_size', '0007_item_size', '0008_bin', '0009_crate', '0010_crate_size'];
 
 describe('releases by tag', () => {
-  it('groups the migrations between two release tags, a release branch\'s tag included, and nothing before the first or after the newest', async () => {
+  it('groups what each release tag first held, on a release branch or a line merged later, and nothing the oldest or no tag holds', async () => {
     const root = temps.make();
     const c = taggedRepository(root);
     const files = names.map((n) => join(root, 'shop', 'migrations', `${n}.py`));
     const got = await releasesOf(files, null);
     const of = (n: number) => got.get(files[n - 1] as string)?.replace(`${root}:`, '');
     assert.equal(of(1), undefined, 'the first commit with migrations: unknown');
-    // Before the first tag: as the commits tell (the main line may have been deployed as it went).
+    // What the oldest tag first held: as the commits tell (the main line may have been deployed as it went).
     assert.equal(of(2), c['0002']);
-    // v1.1 holds 0003 and 0004: one release, cut at 0004.
-    assert.equal(of(3), `tag:${c['0004']}`);
-    assert.equal(of(4), `tag:${c['0004']}`);
+    // v1.1 first held 0003 and 0004: one release.
+    assert.equal(of(3), 'tag:v1.1');
+    assert.equal(of(4), 'tag:v1.1');
     // v2.0, on its own branch, holds what main had when the branch left it: 0005 and 0006.
-    assert.equal(of(5), `tag:${c['0006']}`);
-    assert.equal(of(6), `tag:${c['0006']}`);
-    // After the newest release tag (`latest` is none): one release per commit, as before.
-    assert.equal(of(7), c['0007']);
-    assert.equal(of(8), c['0008']);
+    assert.equal(of(5), 'tag:v2.0');
+    assert.equal(of(6), 'tag:v2.0');
+    // v3.0-dev held 0009 on its line before main merged it (and 0007, 0008 with it: `latest` is no release);
+    // 0010 came after, in v3.1.
+    assert.equal(of(7), 'tag:v3.0-dev');
+    assert.equal(of(8), 'tag:v3.0-dev');
+    assert.equal(of(9), 'tag:v3.0-dev');
+    assert.equal(of(10), 'tag:v3.1');
+  });
+
+  it('keeps what a tag held of a migration folder moved under the same names (review 68: plane moved apiserver/ to apps/api/)', async () => {
+    const root = temps.make();
+    taggedRepository(root);
+    const before = await releasesOf(names.map((n) => join(root, 'shop', 'migrations', `${n}.py`)), null);
+    mkdirSync(join(root, 'apps'));
+    renameSync(join(root, 'shop'), join(root, 'apps', 'shop'));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'move the app');
+    git(root, 'tag', 'v4.0');
+    const moved = await releasesOf(names.map((n) => join(root, 'apps', 'shop', 'migrations', `${n}.py`)), null);
+    assert.deepEqual(
+      names.map((n) => moved.get(join(root, 'apps', 'shop', 'migrations', `${n}.py`))?.replace(`${root}:`, '')),
+      names.map((n) => before.get(join(root, 'shop', 'migrations', `${n}.py`))?.replace(`${root}:`, '')),
+    );
   });
 
   it('sees a tag made later, with HEAD where it was, through the history kept on disk', async () => {
@@ -83,16 +111,18 @@ describe('releases by tag', () => {
     const c = taggedRepository(root);
     const cache = temps.make();
     const files = names.map((n) => join(root, 'shop', 'migrations', `${n}.py`));
+    git(root, 'tag', '-d', 'v3.0-dev', 'v3.1');
     const before = await releasesOf(files, cache);
-    assert.equal(before.get(files[6] as string), `${root}:${c['0007']}`);
+    assert.equal(before.get(files[6] as string), `${root}:${c['0007']}`, 'held by no release tag');
     const fingerprint = tagsFromFiles(root);
     assert.ok(fingerprint);
-    // v2.1 on main's head: 0007 and 0008 are now the release after v2.0.
-    git(root, 'tag', 'v2.1');
+    // v2.1 on 0008: 0007 and 0008 are now the release after v2.0.
+    git(root, 'tag', 'v2.1', c['0008'] as string);
     assert.notEqual(tagsFromFiles(root), fingerprint);
     const after1 = await releasesOf(files, cache);
-    assert.equal(after1.get(files[6] as string), `${root}:tag:${c['0008']}`);
-    assert.equal(after1.get(files[7] as string), `${root}:tag:${c['0008']}`);
+    assert.equal(after1.get(files[6] as string), `${root}:tag:v2.1`);
+    assert.equal(after1.get(files[7] as string), `${root}:tag:v2.1`);
+    assert.equal(after1.get(files[9] as string), `${root}:${c['0010']}`);
     // Packed, the same tags give the same answer; deleted, the grouping goes.
     git(root, 'pack-refs', '--all');
     assert.deepEqual([...(await releasesOf(files, cache))].sort(), [...after1].sort());
@@ -100,13 +130,15 @@ describe('releases by tag', () => {
     assert.equal((await releasesOf(files, cache)).get(files[6] as string), `${root}:${c['0007']}`);
   });
 
-  it('check says nothing of a column added to a table the same release tag made, reports the one after the newest tag, and release-tags = false groups none', () => {
+  it('check says nothing of a column added to a table the same release tag made, reports those of later tags, and release-tags = false groups none', () => {
     const root = temps.make();
     taggedRepository(root);
     const found = jsonFindings(runCli(['check', '--no-cache', '--format', 'json', '.'], root, { env: withHistory() })).map((f) => `${f.path.replace(/\\/g, '/')} ${f.rule}`);
     assert.ok(!found.includes('shop/migrations/0004_note_size.py add-field-not-null'), found.join('\n'));
     assert.ok(!found.includes('shop/migrations/0006_shelf_size.py add-field-not-null'), found.join('\n'));
+    // Item came with v1.0; its column with v3.0-dev. Crate came with v3.0-dev, its column with v3.1.
     assert.ok(found.includes('shop/migrations/0007_item_size.py add-field-not-null'), found.join('\n'));
+    assert.ok(found.includes('shop/migrations/0010_crate_size.py add-field-not-null'), found.join('\n'));
     // A project that deploys its main line continuously says so: each commit is a release again.
     writeFileSync(join(root, 'pyproject.toml'), '[tool.migration-guard]\nrelease-tags = false\n');
     const untagged = jsonFindings(runCli(['check', '--no-cache', '--format', 'json', '.'], root, { env: withHistory() })).map((f) => `${f.path.replace(/\\/g, '/')} ${f.rule}`);

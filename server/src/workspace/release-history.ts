@@ -7,8 +7,8 @@
  *
  * For each migration: the commit that first added its path to the branch (the oldest add: a file
  * reverted and added again first shipped with the first; a merge adds what the branch it merges
- * brought, since the branch is read along its first parents) — or, where a release tag holds that
- * commit, the first such tag's release (release-tags.ts) —, or `worktree` when git reports it
+ * brought, since the branch is read along its first parents) — or, where a release tag after the
+ * oldest first held the file, that tag's release (release-tags.ts) —, or `worktree` when git reports it
  * untracked or added in the index. Nothing is said of a file added by a commit without parents (a repository's first
  * commit; a shallow clone's boundary, which shows every file as added) or by the first commit that
  * added migrations at all (it may import a project deployed from elsewhere), of a file renamed into
@@ -26,13 +26,13 @@ import { dirname, join, relative, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { headFromFiles, SHA, tagsFromFiles } from './git-files';
 import { git, gitToFile, realPath as real } from './git-process';
-import { readReleaseLine, tagReleases } from './release-tags';
+import { readReleaseTags, tagReleases } from './release-tags';
 
 /** The mark for files not committed yet, or added by the branch `--changed-since` names (one release: they are migrated together). */
 export const WORKTREE = 'worktree';
 
-/** 3: with the releases tags cut (2: merges read against their first parent; 1 read every commit of every branch). */
-const FORMAT = 3;
+/** 4: with what release tags first held, and moves (2: merges read against their first parent; 1 read every commit of every branch). */
+const FORMAT = 4;
 const FILE = 'releases.json';
 /** A git command that takes longer than this is given up (the findings then stay as they are without the history). */
 const GIT_TIMEOUT_MS = 30_000;
@@ -47,7 +47,9 @@ interface Memo {
   adds: Record<string, string>;
   /** The tags' fingerprint when `byTag` was read. */
   tags: string;
-  /** An adding commit -> the release tag that first held it (release-tags.ts); commits after the newest tag are not here. */
+  /** Path relative to top -> the path it was moved from under the same name (what a release tag held of it was there). */
+  moves: Record<string, string>;
+  /** Path relative to top -> the release tag that first held it (release-tags.ts), where one after the oldest did. */
   byTag: Record<string, string>;
 }
 
@@ -84,12 +86,15 @@ function repositoryAbove(dir: string, memo: Map<string, string | null>): string 
  * `wagtail/migrations`) keeps the commit that first added it where it was; one renamed (a migration
  * of another name to Django) or moved from a path never seen is left unknown ('').
  */
-function readAdds(out: string, adds: Record<string, string>): void {
+function readAdds(out: string, adds: Record<string, string>, moves: Record<string, string>): void {
   const commits = out.split('\x01').filter((c) => c.length > 0);
   // The first commit that brings migrations into the repository starts the project or imports one
   // whose history is elsewhere (plane merged its backend's repository in; Label Studio's first public
   // release): which of its files shipped together before cannot be told.
   let first = Object.keys(adds).length === 0;
+  // Folders that had migrations added by an earlier commit.
+  const folderOf = (path: string): string => path.slice(0, path.lastIndexOf('/') + 1);
+  const hadMigrations = new Set(Object.keys(adds).map(folderOf));
   for (let c = commits.length - 1; c >= 0; c--) {
     const chunk = commits[c] as string;
     const end = chunk.indexOf('\0');
@@ -101,6 +106,7 @@ function readAdds(out: string, adds: Record<string, string>): void {
     const commit = parents > 0 && !first && !(parents > 1 && syncMerge(mark < 0 ? '' : header.slice(mark + 1))) ? sha : '';
     first = false;
     const fields = end < 0 ? [] : chunk.slice(end + 1).split('\0').map((f) => f.replace(/^\n/, ''));
+    const touched: string[] = [];
     for (let i = 0; i < fields.length; i++) {
       const status = fields[i] as string;
       if (status === 'A') {
@@ -109,21 +115,30 @@ function readAdds(out: string, adds: Record<string, string>): void {
         // A squash (squashmigrations names it `0001_squashed_0038_…`) ships operations that ran long
         // before, with its `replaces` or without (review 66: baserow's `builder/0001_squashed_0038_initial`,
         // its `replaces` gone, came with `0002`–`0004` in one merge; their tables had shipped months before).
-        // An app's migrations reset under the old names keep the paths' first adds.
-        adds[path] = SQUASHED.test(path) ? '' : commit;
+        // An app's migrations reset under the old names keep the paths' first adds; a first migration
+        // added under a new name to a folder that had migrations before re-declares tables that shipped
+        // before too (review 68: open-forms' `submissions/0001_initial_to_v330`, a squash made a plain
+        // migration, came in the same release as `0010`, which adds a column to one of its old tables).
+        adds[path] = SQUASHED.test(path) || (FIRST.test(path) && hadMigrations.has(folderOf(path))) ? '' : commit;
+        touched.push(path);
       } else if (status.startsWith('R')) {
         const from = fields[++i];
         const to = fields[++i];
         if (!from || !to || to in adds) continue;
         const sameName = from.slice(from.lastIndexOf('/') + 1) === to.slice(to.lastIndexOf('/') + 1);
         adds[to] = sameName ? (adds[from] ?? '') : '';
+        if (sameName) moves[to] = from;
+        touched.push(to);
       }
     }
+    for (const path of touched) hadMigrations.add(folderOf(path));
   }
 }
 
 /** The name squashmigrations gives a squash (`0001_squashed_0038_initial.py`). */
 const SQUASHED = /\/\d+_squashed_[^/]*$/;
+/** An app's first migration, as makemigrations numbers it. */
+const FIRST = /\/0001_[^/]*$/;
 
 function loadDisk(cacheDir: string | null, top: string, spec: string): Memo | null {
   if (!cacheDir) return null;
@@ -208,13 +223,10 @@ async function tagsByGit(top: string): Promise<string> {
   return r.code === 0 ? createHash('sha1').update(r.stdout).digest('hex') : '';
 }
 
-/** The adding commits of `adds` (each once). */
-const commitsOf = (adds: Record<string, string>): Set<string> => new Set(Object.values(adds).filter((c) => c.length > 0));
-
 /**
  * Each asked path's first adding commit at HEAD: kept from before when HEAD has not moved, read on
  * from the kept HEAD when HEAD moved forward from it along its first parents, else read whole; and
- * the release tag that first held each of those commits, read again when HEAD or the tags moved.
+ * the release tag that first held each of those paths, read again when HEAD or the tags moved.
  * The git processes start at once (they do not wait for HEAD's name): this is called before the
  * migrations are read.
  */
@@ -231,14 +243,14 @@ async function historyOf(top: string, specs: readonly string[], headName: () => 
   const onward = kept && moved ? logToFile(top, `${kept.head}..HEAD`, specs) : null;
   const descends = kept && moved ? onFirstParentChain(top, kept.head) : null;
   const whole = kept ? null : logToFile(top, 'HEAD', specs);
-  const lineRead = byTag && (moved || retag) ? readReleaseLine(top, GIT_TIMEOUT_MS) : null;
+  const tagsRead = byTag && (moved || retag) ? readReleaseTags(top, specs, GIT_TIMEOUT_MS) : null;
   const tags = byTag ? (tagsNow ?? tagsByGit(top)) : Promise.resolve('');
   const head = known ?? (await headName());
   if (!head) return null;
-  // The releases tags cut, for the adds of `memo` (none grouped by tag when git cannot tell: read again next time).
+  // What release tags first held, for the adds of `memo` (none grouped by tag when git cannot tell: read again next time).
   const withTags = async (memo: Omit<Memo, 'tags' | 'byTag'>): Promise<Memo> => {
-    const line = byTag ? await (lineRead ?? readReleaseLine(top, GIT_TIMEOUT_MS)) : null;
-    return { ...memo, tags: line ? await tags : '', byTag: line ? tagReleases(commitsOf(memo.adds), line) : {} };
+    const read = byTag ? await (tagsRead ?? readReleaseTags(top, specs, GIT_TIMEOUT_MS)) : null;
+    return { ...memo, tags: read ? await tags : '', byTag: read ? tagReleases(memo.adds, memo.moves, read) : {} };
   };
   let memo: Memo | null = null;
   if (kept && kept.head === head) {
@@ -253,16 +265,18 @@ async function historyOf(top: string, specs: readonly string[], headName: () => 
     const out = await onward;
     if (out !== null) {
       const adds = { ...kept.adds };
-      readAdds(out, adds);
-      memo = await withTags({ format: FORMAT, top, spec, head, adds });
+      const moves = { ...kept.moves };
+      readAdds(out, adds, moves);
+      memo = await withTags({ format: FORMAT, top, spec, head, adds, moves });
     }
   }
   if (!memo) {
     const out = await (whole ?? logToFile(top, 'HEAD', specs));
     if (out === null) return null;
     const adds: Record<string, string> = {};
-    readAdds(out, adds);
-    memo = await withTags({ format: FORMAT, top, spec, head, adds });
+    const moves: Record<string, string> = {};
+    readAdds(out, adds, moves);
+    memo = await withTags({ format: FORMAT, top, spec, head, adds, moves });
   }
   inMemory.set(key, memo);
   saveDisk(cacheDir, memo);
@@ -351,7 +365,7 @@ export async function releasesOf(files: readonly string[], cacheDir: string | nu
       if (!history || !fresh) return;
       for (const f of list) {
         const added = history.adds[f.rel];
-        const release = fresh.has(f.rel) || branch?.has(f.rel) ? WORKTREE : added ? (history.byTag[added] ?? added) : added;
+        const release = fresh.has(f.rel) || branch?.has(f.rel) ? WORKTREE : added ? (history.byTag[f.rel] ?? added) : added;
         if (release) out.set(f.file, `${top}:${release}`);
       }
     }),
