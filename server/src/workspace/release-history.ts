@@ -26,13 +26,13 @@ import { dirname, join, relative, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { headFromFiles, SHA, tagsFromFiles } from './git-files';
 import { git, gitToFile, realPath as real } from './git-process';
-import { readReleaseTags, tagReleases } from './release-tags';
+import { readTagHolds, tagRelease, type TagHolds } from './release-tags';
 
 /** The mark for files not committed yet, or added by the branch `--changed-since` names (one release: they are migrated together). */
 export const WORKTREE = 'worktree';
 
-/** 4: with what release tags first held, and moves (2: merges read against their first parent; 1 read every commit of every branch). */
-const FORMAT = 4;
+/** 5: with what release tags first held, and moves (2: merges read against their first parent; 1 read every commit of every branch). */
+const FORMAT = 5;
 const FILE = 'releases.json';
 /** A git command that takes longer than this is given up (the findings then stay as they are without the history). */
 const GIT_TIMEOUT_MS = 30_000;
@@ -45,12 +45,12 @@ interface Memo {
   head: string;
   /** Path relative to top -> the commit that first added it; '' when that commit has no parents. */
   adds: Record<string, string>;
-  /** The tags' fingerprint when `byTag` was read. */
+  /** The tags' fingerprint when `holds` was read ('' when it was not). */
   tags: string;
   /** Path relative to top -> the path it was moved from under the same name (what a release tag held of it was there). */
   moves: Record<string, string>;
-  /** Path relative to top -> the release tag that first held it (release-tags.ts), where one after the oldest did. */
-  byTag: Record<string, string>;
+  /** What the release tags first held (release-tags.ts): it depends on the tags alone, kept while they are the same. */
+  holds: TagHolds | null;
 }
 
 const inMemory = new Map<string, Memo>();
@@ -226,7 +226,7 @@ async function tagsByGit(top: string): Promise<string> {
 /**
  * Each asked path's first adding commit at HEAD: kept from before when HEAD has not moved, read on
  * from the kept HEAD when HEAD moved forward from it along its first parents, else read whole; and
- * the release tag that first held each of those paths, read again when HEAD or the tags moved.
+ * what the release tags first held, read again when the tags moved (it does not depend on HEAD).
  * The git processes start at once (they do not wait for HEAD's name): this is called before the
  * migrations are read.
  */
@@ -238,28 +238,32 @@ async function historyOf(top: string, specs: readonly string[], headName: () => 
   const known = headFromFiles(top);
   const tagsNow = tagsFromFiles(top);
   const moved = !kept || known === null || known !== kept.head;
-  // Without release tags (`release-tags = false`) none is read, and what is kept says so ('').
-  const retag = byTag && (!kept || tagsNow === null || tagsNow !== kept.tags);
   const onward = kept && moved ? logToFile(top, `${kept.head}..HEAD`, specs) : null;
   const descends = kept && moved ? onFirstParentChain(top, kept.head) : null;
   const whole = kept ? null : logToFile(top, 'HEAD', specs);
-  const tagsRead = byTag && (moved || retag) ? readReleaseTags(top, specs, GIT_TIMEOUT_MS) : null;
+  // Without release tags (`release-tags = false`) none is read, and what is kept says so.
+  const retag = byTag && (!kept?.holds || tagsNow === null || tagsNow !== kept.tags);
+  const holdsRead = retag ? readTagHolds(top, specs, GIT_TIMEOUT_MS) : null;
   const tags = byTag ? (tagsNow ?? tagsByGit(top)) : Promise.resolve('');
   const head = known ?? (await headName());
   if (!head) return null;
-  // What release tags first held, for the adds of `memo` (none grouped by tag when git cannot tell: read again next time).
-  const withTags = async (memo: Omit<Memo, 'tags' | 'byTag'>): Promise<Memo> => {
-    const read = byTag ? await (tagsRead ?? readReleaseTags(top, specs, GIT_TIMEOUT_MS)) : null;
-    return { ...memo, tags: read ? await tags : '', byTag: read ? tagReleases(memo.adds, memo.moves, read) : {} };
+  // What the tags held: kept while they are the same (it does not depend on HEAD), else read again.
+  const holdsNow = async (): Promise<{ tags: string; holds: TagHolds | null }> => {
+    if (!byTag) return { tags: '', holds: null };
+    const t = await tags;
+    if (kept?.holds && kept.tags !== '' && kept.tags === t) return { tags: t, holds: kept.holds };
+    const holds = await (holdsRead ?? readTagHolds(top, specs, GIT_TIMEOUT_MS));
+    // Not read (git failed): an empty fingerprint, so the next run reads them again.
+    return { tags: holds ? t : '', holds };
   };
   let memo: Memo | null = null;
   if (kept && kept.head === head) {
-    // Kept as it is: the same tags read, or none wanted and none kept.
-    if (byTag ? kept.tags !== '' && kept.tags === (await tags) : kept.tags === '') {
+    const now = await holdsNow();
+    if (now.holds === kept.holds && now.tags === kept.tags) {
       inMemory.set(key, kept);
       return kept;
     }
-    memo = await withTags(kept);
+    memo = { ...kept, ...now };
   }
   if (!memo && kept && onward && descends && (await descends)) {
     const out = await onward;
@@ -267,7 +271,7 @@ async function historyOf(top: string, specs: readonly string[], headName: () => 
       const adds = { ...kept.adds };
       const moves = { ...kept.moves };
       readAdds(out, adds, moves);
-      memo = await withTags({ format: FORMAT, top, spec, head, adds, moves });
+      memo = { format: FORMAT, top, spec, head, adds, moves, ...(await holdsNow()) };
     }
   }
   if (!memo) {
@@ -276,7 +280,7 @@ async function historyOf(top: string, specs: readonly string[], headName: () => 
     const adds: Record<string, string> = {};
     const moves: Record<string, string> = {};
     readAdds(out, adds, moves);
-    memo = await withTags({ format: FORMAT, top, spec, head, adds, moves });
+    memo = { format: FORMAT, top, spec, head, adds, moves, ...(await holdsNow()) };
   }
   inMemory.set(key, memo);
   saveDisk(cacheDir, memo);
@@ -365,7 +369,8 @@ export async function releasesOf(files: readonly string[], cacheDir: string | nu
       if (!history || !fresh) return;
       for (const f of list) {
         const added = history.adds[f.rel];
-        const release = fresh.has(f.rel) || branch?.has(f.rel) ? WORKTREE : added ? (history.byTag[f.rel] ?? added) : added;
+        const tagged = added && history.holds ? tagRelease(f.rel, added, history.moves, history.holds) : null;
+        const release = fresh.has(f.rel) || branch?.has(f.rel) ? WORKTREE : (tagged ?? added);
         if (release) out.set(f.file, `${top}:${release}`);
       }
     }),

@@ -4,14 +4,15 @@
  * requests brought them (review 67: caluma, open-forms and open-zaak, installed by others from their
  * tags; a table one pull request made and the next one changed, both first in `v3.0.0a1`, is new to
  * every database that migrates). A migration's release is the oldest release tag whose history holds a
- * commit that added it — on the branch or on the line the tag was made on (plane tags `-dev` releases
- * on its `preview` branch before `master` gets them; saleor tags its releases on `3.x` branches).
+ * commit that added it — on the branch, or on the line the tag was made on (plane tagged `-dev`
+ * releases on `preview`; saleor tags its releases on `3.x` branches).
  *
- * Not grouped (each stays one release per commit or merge, as the history tells): what no release tag
- * holds yet (which of it the next tag will hold is not known), and what the oldest release tag first
- * held — before its first release a project often deployed its main line as it went (review 67:
- * caluma's 2018 migrations converted live data). Only tags with a digit count (`v3.0.0a1`, `2024.05`,
- * `release-12`), not `latest` or `stable`, which move.
+ * That depends on the tags alone, not on HEAD: it is read once per set of tags (a commit, a checkout
+ * or a pull reads nothing more). Not grouped (each stays one release per commit or merge, as the
+ * history tells): what no release tag holds yet (which of it the next tag will hold is not known), and
+ * what the oldest release tag first held — before its first release a project often deployed its main
+ * line as it went (review 67: caluma's 2018 migrations converted live data). Only tags with a digit
+ * count (`v3.0.0a1`, `2024.05`, `release-12`), not `latest` or `stable`, which move.
  */
 import { gitToFile } from './git-process';
 import { SHA } from './git-files';
@@ -19,14 +20,12 @@ import { SHA } from './git-files';
 /** A tag that names a version or a dated release has a digit. */
 const RELEASE_TAG = /\d/;
 
-/** The release tags and what each first held. */
-export interface ReleaseTags {
+/** What the release tags first held. */
+export interface TagHolds {
   /** The release tags, oldest first (by the tag's date, then name). */
   names: string[];
-  /** Each commit any release tag holds: the index in `names` of the oldest that does. */
-  first: Map<string, number>;
-  /** Paths (relative to the repository's top) -> the commits that added them, on any line HEAD or a tag reaches. */
-  added: Map<string, string[]>;
+  /** Path (relative to the repository's top) -> the index in `names` of the oldest tag whose history adds it. */
+  first: Record<string, number>;
 }
 
 function lines(text: string): string[] {
@@ -48,31 +47,19 @@ function firstHolders(tags: readonly string[], parents: ReadonlyMap<string, read
   return first;
 }
 
-/** `git log -z --name-only` of adds, each commit led by \x01 and its hash: path -> the commits that added it. */
-function addsByPath(out: string): Map<string, string[]> {
-  const added = new Map<string, string[]>();
-  for (const chunk of out.split('\x01')) {
-    const fields = chunk.split('\0').map((f) => f.replace(/^\n/, '')).filter((f) => f.length > 0);
-    const sha = fields[0]?.trim();
-    if (!sha || !SHA.test(sha)) continue;
-    for (const path of fields.slice(1)) {
-      const list = added.get(path);
-      if (list) list.push(sha);
-      else added.set(path, [sha]);
-    }
-  }
-  return added;
-}
-
-/** The release tags of the repository at `top` and the migration files (`specs`) their histories add; null when git cannot tell. */
-export async function readReleaseTags(top: string, specs: readonly string[], timeoutMs: number): Promise<ReleaseTags | null> {
+/**
+ * The release tags of the repository at `top` and the oldest that holds each migration file (`specs`);
+ * null when git cannot tell. A merge adds nothing of its own here: the commit on its other line that
+ * added a file is what a tag holds (and whatever holds the merge holds that commit too). Renames are not
+ * looked for (a third cheaper): a file moved into place counts as added there, and the release history
+ * follows a folder moved under the same names back to where the file was (tagRelease).
+ */
+export async function readTagHolds(top: string, specs: readonly string[], timeoutMs: number): Promise<TagHolds | null> {
   // All three at once, each to a file: this runs while the CLI reads the migrations.
   const [refs, graph, adds] = await Promise.all([
     gitToFile(top, ['for-each-ref', '--format=%(refname:strip=2)%00%(objectname)%00%(*objectname)%00%(creatordate:unix)', 'refs/tags'], timeoutMs),
-    // Every commit a tag or HEAD reaches, with its parents.
-    gitToFile(top, ['log', '--format=%H %P', 'HEAD', '--tags'], timeoutMs),
-    // Where each migration was added, on every line (a merge shows none of its own: its second parent's line does).
-    gitToFile(top, ['-c', 'log.showSignature=false', 'log', '-z', '--diff-filter=A', '--find-renames', '--name-only', '--no-decorate', '--format=%x01%H', 'HEAD', '--tags', '--', ...specs], timeoutMs),
+    gitToFile(top, ['log', '--format=%H %P', '--tags'], timeoutMs),
+    gitToFile(top, ['-c', 'log.showSignature=false', 'log', '-z', '--diff-filter=A', '--no-renames', '--name-only', '--no-decorate', '--format=%x01%H', '--tags', '--', ...specs], timeoutMs),
   ]);
   if (refs.code !== 0 || graph.code !== 0 || adds.code !== 0) return null;
   const tags: Array<{ name: string; commit: string; date: number }> = [];
@@ -88,30 +75,31 @@ export async function readReleaseTags(top: string, specs: readonly string[], tim
     const [c, ...ps] = entry.split(' ');
     if (c) parents.set(c, ps.filter((p) => p.length > 0));
   }
-  return { names: tags.map((t) => t.name), first: firstHolders(tags.map((t) => t.commit), parents), added: addsByPath(adds.stdout) };
+  const held = firstHolders(tags.map((t) => t.commit), parents);
+  const first: Record<string, number> = {};
+  for (const chunk of adds.stdout.split('\x01')) {
+    const fields = chunk.split('\0').map((f) => f.replace(/^\n/, '')).filter((f) => f.length > 0);
+    const at = held.get(fields[0]?.trim() ?? '');
+    if (at === undefined) continue;
+    for (const path of fields.slice(1)) if (!(path in first) || at < (first[path] as number)) first[path] = at;
+  }
+  return { names: tags.map((t) => t.name), first };
 }
 
 /**
- * The release tag that first held each path of `adds` (path -> the commit that first added it to the
- * branch; '' where that is not known, left so): `tag:` and the tag's name, for a path some release
- * tag after the oldest first held; the others are left out (their commit is their release). A path
- * moved under the same name (`moves`: new -> old; plane moved `apiserver/` to `apps/api/`) was held
- * by a tag where it was then.
+ * The release tag that first held `path`, whose first add to the branch was `commit` ('' where that is
+ * not known: then none): `tag:` and the tag's name, where a release tag after the oldest first held it;
+ * else null (its commit is its release). A path moved under the same name (`moves`: new -> old; plane
+ * moved `apiserver/` to `apps/api/`) was held by a tag where it was then.
  */
-export function tagReleases(adds: Readonly<Record<string, string>>, moves: Readonly<Record<string, string>>, tags: ReleaseTags): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [path, commit] of Object.entries(adds)) {
-    if (commit === '') continue;
-    let oldest: number | undefined = tags.first.get(commit);
-    const seen = new Set<string>();
-    for (let p: string | undefined = path; p !== undefined && !seen.has(p); p = moves[p]) {
-      seen.add(p);
-      for (const c of tags.added.get(p) ?? []) {
-        const i = tags.first.get(c);
-        if (i !== undefined && (oldest === undefined || i < oldest)) oldest = i;
-      }
-    }
-    if (oldest !== undefined && oldest > 0) out[path] = `tag:${tags.names[oldest] as string}`;
+export function tagRelease(path: string, commit: string, moves: Readonly<Record<string, string>>, holds: TagHolds): string | null {
+  if (commit === '') return null;
+  let oldest: number | undefined;
+  const seen = new Set<string>();
+  for (let p: string | undefined = path; p !== undefined && !seen.has(p); p = moves[p]) {
+    seen.add(p);
+    const i = holds.first[p];
+    if (i !== undefined && (oldest === undefined || i < oldest)) oldest = i;
   }
-  return out;
+  return oldest !== undefined && oldest > 0 ? `tag:${holds.names[oldest] as string}` : null;
 }
