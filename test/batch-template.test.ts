@@ -97,6 +97,19 @@ const REFUSED: Record<string, string> = {
 };
 
 describe('an object several rows may reach', () => {
+  it('reads a key handed to a function as read, not set: the loop updates its rows (review 69: zentral jamf/0004, vulnerablecode 0013)', async () => {
+    for (const body of [
+      '    for order in Order.objects.all():\n        if not order.ref:\n            order.ref = "ORD-%s" % int_to_base36(order.id)\n            order.save()',
+      '    for order in Order.objects.all():\n        order.ref = encrypt_str(order.ref, pk=order.pk)\n        order.save()',
+    ]) {
+      const { findings } = await lint(wrap(body).replace('from django.db import migrations', 'from django.db import migrations\nfrom django.utils.http import int_to_base36\nfrom shop.crypto import encrypt_str'));
+      const [loop] = findings.filter((f) => f.rule === 'unbatched-save-loop');
+      assert.match(loop?.message ?? '', /one UPDATE per row/, body);
+      assert.doesNotMatch(loop?.message ?? '', /INSERT|primary key/, body);
+      assert.ok((loop?.fixes ?? []).some((f) => /bulk_update/.test(f.title)), `${body}: ${(loop?.fixes ?? []).map((f) => f.title).join(', ')}`);
+    }
+  });
+
   it('keeps its rewrite when the loop writes it without reading what it changes', async () => {
     const { findings } = await lint(wrap(`    for line in Line.objects.all():
         order = line.order

@@ -90,6 +90,32 @@ describe('releases by tag', () => {
     assert.equal(of(10), 'tag:v3.1');
   });
 
+  it('groups by tag what a merge that only brought the branch up to date added (review 69: open-inwoner\'s pulls)', async () => {
+    const root = temps.make();
+    git(root, 'init', '-q');
+    commitMigration(root, '0001_initial', null, create('Order'));
+    commitMigration(root, '0002_item', '0001_initial', create('Item'));
+    git(root, 'tag', 'v1.0');
+    // Someone else's commits, one migration each, pulled into this clone by a merge.
+    git(root, 'checkout', '-qb', 'upstream');
+    commitMigration(root, '0003_box', '0002_item', create('Box'));
+    commitMigration(root, '0004_box_size', '0003_box', addNotNull('box', 'size'));
+    git(root, 'checkout', '-q', 'main');
+    writeFileSync(join(root, 'NOTES'), 'local work\n');
+    git(root, 'add', 'NOTES');
+    git(root, 'commit', '-qm', 'local work');
+    git(root, 'merge', '-q', '--no-ff', '-m', "Merge branch 'main' of github.com:shop/shop", 'upstream');
+    const files = ['0003_box', '0004_box_size'].map((n) => join(root, 'shop', 'migrations', `${n}.py`));
+    // Untagged: what the pull brought is no release of this branch.
+    assert.deepEqual([...(await releasesOf(files, null)).values()], []);
+    git(root, 'tag', 'v1.1');
+    const got = await releasesOf(files, null);
+    assert.equal(got.get(files[0] as string), `${root}:tag:v1.1`);
+    assert.equal(got.get(files[1] as string), `${root}:tag:v1.1`);
+    const found = jsonFindings(runCli(['check', '--no-cache', '--format', 'json', '.'], root, { env: withHistory() })).map((f) => `${f.path.replace(/\\/g, '/')} ${f.rule}`);
+    assert.ok(!found.includes('shop/migrations/0004_box_size.py add-field-not-null'), found.join('\n'));
+  });
+
   it('keeps what a tag held of a migration folder moved under the same names (review 68: plane moved apiserver/ to apps/api/)', async () => {
     const root = temps.make();
     taggedRepository(root);

@@ -31,8 +31,8 @@ import { readTagHolds, tagRelease, type TagHolds } from './release-tags';
 /** The mark for files not committed yet, or added by the branch `--changed-since` names (one release: they are migrated together). */
 export const WORKTREE = 'worktree';
 
-/** 5: with what release tags first held, and moves (2: merges read against their first parent; 1 read every commit of every branch). */
-const FORMAT = 5;
+/** 6: with what release tags first held, moves, and what sync merges brought (2: merges read against their first parent; 1 read every commit of every branch). */
+const FORMAT = 6;
 const FILE = 'releases.json';
 /** A git command that takes longer than this is given up (the findings then stay as they are without the history). */
 const GIT_TIMEOUT_MS = 30_000;
@@ -43,7 +43,7 @@ interface Memo {
   /** The pathspecs asked about (sorted, joined by NUL). */
   spec: string;
   head: string;
-  /** Path relative to top -> the commit that first added it; '' when that commit has no parents. */
+  /** Path relative to top -> the commit that first added it; '' when unknown; SYNCED when a merge that only brought the branch up to date did. */
   adds: Record<string, string>;
   /** The tags' fingerprint when `holds` was read ('' when it was not). */
   tags: string;
@@ -103,7 +103,9 @@ function readAdds(out: string, adds: Record<string, string>, moves: Record<strin
     const [sha, ...listed] = (mark < 0 ? header : header.slice(0, mark)).trim().split(' ');
     if (!sha) continue;
     const parents = listed.filter((p) => p.length > 0).length;
-    const commit = parents > 0 && !first && !(parents > 1 && syncMerge(mark < 0 ? '' : header.slice(mark + 1))) ? sha : '';
+    // What a merge that only brought the branch up to date adds shipped elsewhere, over the other line's
+    // commits: no release of its own here (SYNCED), though the release tags still tell which held it.
+    const commit = parents === 0 || first ? '' : parents > 1 && syncMerge(mark < 0 ? '' : header.slice(mark + 1)) ? SYNCED : sha;
     first = false;
     const fields = end < 0 ? [] : chunk.slice(end + 1).split('\0').map((f) => f.replace(/^\n/, ''));
     const touched: string[] = [];
@@ -134,6 +136,13 @@ function readAdds(out: string, adds: Record<string, string>, moves: Record<strin
     for (const path of touched) hadMigrations.add(folderOf(path));
   }
 }
+
+/**
+ * The add of a file a merge that only brought the branch up to date brought (review 69: open-inwoner's
+ * `Merge branch 'develop' of github.com:…` pulls): unknown as a release of the branch, but a release tag
+ * may have held it (release-tags.ts). Never a commit's name.
+ */
+const SYNCED = '~';
 
 /** The name squashmigrations gives a squash (`0001_squashed_0038_initial.py`). */
 const SQUASHED = /\/\d+_squashed_[^/]*$/;
@@ -370,7 +379,7 @@ export async function releasesOf(files: readonly string[], cacheDir: string | nu
       for (const f of list) {
         const added = history.adds[f.rel];
         const tagged = added && history.holds ? tagRelease(f.rel, added, history.moves, history.holds) : null;
-        const release = fresh.has(f.rel) || branch?.has(f.rel) ? WORKTREE : (tagged ?? added);
+        const release = fresh.has(f.rel) || branch?.has(f.rel) ? WORKTREE : (tagged ?? (added === SYNCED ? undefined : added));
         if (release) out.set(f.file, `${top}:${release}`);
       }
     }),

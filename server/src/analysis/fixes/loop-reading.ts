@@ -230,6 +230,9 @@ function handedField(arg: Node, row: string): string | null {
   return n.type === 'attribute' && n.childForFieldName('object')?.text === row ? (n.childForFieldName('attribute')?.text ?? null) : null;
 }
 
+/** The names a row's primary key is read by. */
+const KEY_NAMES: ReadonlySet<string> = new Set(['pk', 'id']);
+
 export function assignedFields(body: Node, row: string): { fields: string[]; complete: boolean; setsKey: boolean; handedTo: string | null } {
   const fields: string[] = [];
   let complete = true;
@@ -382,7 +385,10 @@ export function assignedFields(body: Node, row: string): { fields: string[]; com
             if (fn?.type === 'identifier' && !SAFE_READERS.test(fnName) && keptOrAlone(n, row) && mayChangeArgument(n, a)) handedTo ??= fnName;
           } else if (fn?.type === 'identifier' && !SAFE_READERS.test(fnName)) {
             const f = arg.type === 'attribute' || arg.type === 'subscript' ? fieldOf(arg) ?? handedField(arg, row) : null;
-            if (f && mayChangeArgument(n, a)) {
+            // The key handed over is a number or a UUID, which no callee changes in place: `encrypt_str(…,
+            // pk=row.pk)`, `int_to_base36(row.id)` read it (review 69: zentral `jamf/0004`, vulnerablecode `0013`
+            // were taken for loops that insert copies).
+            if (f && !KEY_NAMES.has(f) && mayChangeArgument(n, a)) {
               add(f);
               complete = false;
             }
@@ -394,7 +400,7 @@ export function assignedFields(body: Node, row: string): { fields: string[]; com
   });
   // The primary key is no field bulk_update writes; set, it makes the next save() insert a copy.
   let setsKey = false;
-  for (const f of ['pk', 'id']) {
+  for (const f of KEY_NAMES) {
     const i = fields.indexOf(f);
     if (i >= 0) {
       fields.splice(i, 1);
