@@ -300,6 +300,22 @@ describe('release history from git', () => {
   });
 });
 
+/** Two releases of shop: 0001 (the start: Order), then 0002 adding a NOT NULL column to it. */
+function orderReleases(column: string): string {
+  const root = temps.make();
+  git(root, 'init', '-q');
+  write(root, 'shop', '0001_initial', migration('shop', null, create('Order'), '    initial = True\n'));
+  git(root, 'add', '-A');
+  git(root, 'commit', '-qm', 'start');
+  write(root, 'shop', `0002_order_${column}`, migration('shop', '0001_initial', addNotNull('order', column)));
+  git(root, 'add', '-A');
+  git(root, 'commit', '-qm', column);
+  return root;
+}
+
+/** A merge migration of shop joining two of its migrations. */
+const mergeOf = (a: string, b: string): string => migration('shop', b, '').replace(`dependencies = [("shop", "${b}")]`, `dependencies = [("shop", "${a}"), ("shop", "${b}")]`);
+
 describe('check with the release history', () => {
   const problems = (root: string, env: NodeJS.ProcessEnv = withHistory()) =>
     jsonFindings(runCli(['check', '--no-cache', '--format', 'json', '.'], root, { env })).map((f) => `${f.path.replace(/\\/g, '/')} ${f.rule}`).sort();
@@ -347,19 +363,11 @@ describe('check with the release history', () => {
   });
 
   it('follows a merge migration along its parent of the same release', () => {
-    const root = temps.make();
-    git(root, 'init', '-q');
-    write(root, 'shop', '0001_initial', migration('shop', null, create('Order'), '    initial = True\n'));
-    git(root, 'add', '-A');
-    git(root, 'commit', '-qm', 'start');
-    write(root, 'shop', '0002_order_note', migration('shop', '0001_initial', addNotNull('order', 'note')));
-    git(root, 'add', '-A');
-    git(root, 'commit', '-qm', 'note');
+    const root = orderReleases('note');
     // One pull request: a column added on its own line of migrations, a merge migration joining that
     // line with 0002 (of an earlier release), then the column dropped.
     write(root, 'shop', '0002_order_size', migration('shop', '0001_initial', addNotNull('order', 'size')));
-    const merge = migration('shop', '0002_order_size', '').replace('dependencies = [("shop", "0002_order_size")]', 'dependencies = [("shop", "0002_order_note"), ("shop", "0002_order_size")]');
-    write(root, 'shop', '0003_merge', merge);
+    write(root, 'shop', '0003_merge', mergeOf('0002_order_note', '0002_order_size'));
     write(root, 'shop', '0004_remove_order_size', migration('shop', '0003_merge', remove('order', 'size')));
     write(root, 'shop', '0005_remove_order_note', migration('shop', '0004_remove_order_size', remove('order', 'note')));
     git(root, 'add', '-A');
@@ -369,6 +377,25 @@ describe('check with the release history', () => {
     assert.ok(!found.includes('shop/migrations/0004_remove_order_size.py drop-column'), found.join('\n'));
     // note came from the other line, an earlier release: old code reads it.
     assert.ok(found.includes('shop/migrations/0005_remove_order_note.py drop-column'), found.join('\n'));
+  });
+
+  it('follows a merge migration whose parents are both of the release, back to where the release started (review 69: open-inwoner pdc/0025)', () => {
+    const root = orderReleases('total');
+    // One pull request: two lines from 0002, each adding a column, joined by a merge migration; then both
+    // columns dropped, and the column of the release before.
+    write(root, 'shop', '0003_order_size', migration('shop', '0002_order_total', addNotNull('order', 'size')));
+    write(root, 'shop', '0003_order_note', migration('shop', '0002_order_total', addNotNull('order', 'note')));
+    write(root, 'shop', '0004_merge', mergeOf('0003_order_note', '0003_order_size'));
+    write(root, 'shop', '0005_remove_order_size', migration('shop', '0004_merge', remove('order', 'size')));
+    write(root, 'shop', '0006_remove_order_note', migration('shop', '0005_remove_order_size', remove('order', 'note')));
+    write(root, 'shop', '0007_remove_order_total', migration('shop', '0006_remove_order_note', remove('order', 'total')));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'sizes and notes');
+    const found = problems(root);
+    assert.ok(!found.includes('shop/migrations/0005_remove_order_size.py drop-column'), found.join('\n'));
+    assert.ok(!found.includes('shop/migrations/0006_remove_order_note.py drop-column'), found.join('\n'));
+    // total came with an earlier release: old code reads it.
+    assert.ok(found.includes('shop/migrations/0007_remove_order_total.py drop-column'), found.join('\n'));
   });
 
   it('says when a shallow clone keeps the history from telling', () => {

@@ -148,33 +148,78 @@ export function sameReleaseCreated(ctx: ProjectRuleContext): Map<string, boolean
  * history is not known (no repository, a shallow clone's first commit, an untrusted workspace).
  */
 export function releaseChain(ctx: ProjectRuleContext): { chain: GraphNode[]; others: GraphNode[] } {
-  const chain: GraphNode[] = [];
-  const others: GraphNode[] = [];
   const none = { chain: [], others: [] };
   const view = ctx.view;
   const release = view && ctx.file ? view.releaseOf(ctx.file) : null;
   // A squash ships operations that ran long before the commit that wrote it (netbox adds
   // `ipam/0001_squashed_0053` and `0054_squashed_0067` in one commit): the walk stops at one.
   if (!view || !ctx.file || release === null || ctx.summary.replaces) return none;
-  let node = view.node(ctx.file);
-  const app = node?.key.app;
+  const start = view.node(ctx.file);
+  if (!start) return none;
+  const app = start.key.app;
+  const ofRelease = (p: GraphNode) => p.key.app === app && !!p.migration && view.releaseOf(p.migration.file) === release;
+  const lines = releaseLines(start, app, ofRelease);
+  if (lines === 'south') return none;
+  if (lines) return lines;
+  // A walk that meets a squash, or lines of the release that start from different places: along single parents only.
+  const chain: GraphNode[] = [];
+  const others: GraphNode[] = [];
+  let node: GraphNode | undefined = start;
   for (let hops = 0; node && hops < 200; hops++) {
     // Through a merge migration, along the one parent of the same release: the other line shipped
     // before (review 65: tandoor's `0061_merge` joins the pull request's `0060` with
     // `0056_auto_20200625_2157` of an earlier commit; `0063` drops the many-to-many its `0056_…_2118` made).
-    const own = node.parents.filter((p) => p.key.app === app);
-    const parents = own.filter((p) => !!p.migration && view.releaseOf(p.migration.file) === release);
-    const parent = parents.length === 1 ? parents[0] : undefined;
+    const own: GraphNode[] = node.parents.filter((p) => p.key.app === app);
+    const parents = own.filter(ofRelease);
+    const parent: GraphNode | undefined = parents.length === 1 ? parents[0] : undefined;
     if (!parent?.migration || parent.migration.summary.replaces) break;
-    // An app's first migration written before Django 1.9 may be the conversion of an app South had
-    // built (taiga's "Add django1.7 migrations" adds `users/0001` to `0003` at once): such a release
-    // is faked on that database, or run on tables with rows and code that knows them. Nothing is said.
-    if (southEra(parent.migration.summary, app ?? '')) return none;
+    if (southEra(parent.migration.summary, app)) return none;
     others.push(...own.filter((p) => p !== parent));
     chain.push(parent);
     node = parent;
   }
   return { chain, others };
+}
+
+/**
+ * Every migration of the release above `start`, through merge migrations whose parents are all of the
+ * release too (review 69: open-inwoner's pull request #121 made `pdc/0023_auto_…` and
+ * `0023_productcondition`, joined them in `0024_merge_…`, and `0025` dropped the join table one of them
+ * made), nearest first; `others` as releaseChain's. Null where the release's lines do not all start from
+ * one migration before it (then the state before the release is no one file's), meet a squash, or are
+ * longer than 200; 'south' as releaseChain's early exit.
+ */
+function releaseLines(start: GraphNode, app: string, ofRelease: (p: GraphNode) => boolean): { chain: GraphNode[]; others: GraphNode[] } | 'south' | null {
+  const chain: GraphNode[] = [];
+  const others: GraphNode[] = [];
+  const seen = new Set<GraphNode>();
+  const starts = new Set<GraphNode>();
+  let merges = 0;
+  for (const queue = [start]; queue.length > 0; ) {
+    const node = queue.shift() as GraphNode;
+    const own = node.parents.filter((p) => p.key.app === app);
+    const same = own.filter(ofRelease);
+    if (same.length === 0) {
+      // Where a line of the release starts: what came before it.
+      if (node !== start) for (const p of own) starts.add(p);
+      continue;
+    }
+    if (same.length > 1) merges++;
+    others.push(...own.filter((p) => !same.includes(p)));
+    for (const p of same) {
+      if (seen.has(p)) continue;
+      if (!p.migration || p.migration.summary.replaces || chain.length >= 200) return null;
+      if (southEra(p.migration.summary, app)) return 'south';
+      seen.add(p);
+      chain.push(p);
+      queue.push(p);
+    }
+  }
+  // Lines of one start only; with no merge of two release parents, the walk along single parents says the same.
+  if (merges === 0 || starts.size > 1) return null;
+  // Where the lines start last: the state before the chain's last file is the state before the release.
+  const isStart = (n: GraphNode) => !n.parents.some((p) => p.key.app === app && ofRelease(p));
+  return { chain: [...chain.filter((n) => !isStart(n)), ...chain.filter(isStart)], others };
 }
 
 /** An initial migration a Django before 1.9 wrote (no stamp and its imports, or a stamp of before 2016). */
