@@ -16,14 +16,13 @@
  * HEAD has no commit, git is missing or fails. Renames are found explicitly, so a moved app does
  * not count as a release of all its migrations.
  *
- * The history is read once per HEAD and set of tags: kept in memory for the process and, with a cache
- * folder, on disk; when HEAD moved forward from the HEAD kept (along its first parents), only the new
- * commits are read.
+ * The history is read once per HEAD, and what the tags held once per set of tags: kept in memory for
+ * the process and, with a cache folder, on disk; when HEAD moved forward from the HEAD kept (along its
+ * first parents), only the new commits are read.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { dirname, join, relative, sep } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { headFromFiles, SHA, tagsFromFiles } from './git-files';
 import { git, gitToFile, realPath as real } from './git-process';
 import { readTagHolds, tagRelease, type TagHolds } from './release-tags';
@@ -81,7 +80,8 @@ function repositoryAbove(dir: string, memo: Map<string, string | null>): string 
 /**
  * Reads `git log` output (-z, `%x01%H %P%x02%s`, --name-status of adds and renames), newest commit
  * first, into `adds`: each path's first adding commit, kept where `adds` has one already (an older
- * one); unknown ('') for what a merge that only brought the branch up to date adds (syncMerge).
+ * one); SYNCED for what a merge that only brought the branch up to date adds (syncMerge), and unknown
+ * ('') for a squash or a first migration re-declaring a folder's old tables.
  * A file moved under the same name (an app's folder moved: wagtail's `wagtailcore/migrations` became
  * `wagtail/migrations`) keeps the commit that first added it where it was; one renamed (a migration
  * of another name to Django) or moved from a path never seen is left unknown ('').
@@ -377,9 +377,12 @@ export async function releasesOf(files: readonly string[], cacheDir: string | nu
       if (notes && (await shallow)?.stdout.trim() === 'true') notes.shallow.push(top);
       if (!history || !fresh) return;
       for (const f of list) {
+        if (fresh.has(f.rel) || branch?.has(f.rel)) {
+          out.set(f.file, `${top}:${WORKTREE}`);
+          continue;
+        }
         const added = history.adds[f.rel];
-        const tagged = added && history.holds ? tagRelease(f.rel, added, history.moves, history.holds) : null;
-        const release = fresh.has(f.rel) || branch?.has(f.rel) ? WORKTREE : (tagged ?? (added === SYNCED ? undefined : added));
+        const release = (added && history.holds ? tagRelease(f.rel, added, history.moves, history.holds) : null) ?? (added === SYNCED ? undefined : added);
         if (release) out.set(f.file, `${top}:${release}`);
       }
     }),

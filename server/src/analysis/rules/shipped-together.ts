@@ -141,8 +141,9 @@ export function sameReleaseCreated(ctx: ProjectRuleContext): Map<string, boolean
 
 /**
  * `chain`: the app's own chain of parents above this file that shipped in the same release as it
- * (ProjectView.releaseOf: the commit that added both, or the merge that brought both), nearest first,
- * through a merge migration only where one of its parents is of the release; `others`: the parents of
+ * (ProjectView.releaseOf: the commit that added both, the merge that brought both, or the release tag
+ * that first held both), nearest first, through merge migrations (along every parent of the release where
+ * the release's lines start from one migration: releaseLines; else along the one); `others`: the parents of
  * its merge migrations that are not of the release — lines that shipped before, whose tables and
  * columns old code knows though the state before the chain's first file lacks them. Empty when the
  * history is not known (no repository, a shallow clone's first commit, an untrusted workspace).
@@ -187,14 +188,13 @@ export function releaseChain(ctx: ProjectRuleContext): { chain: GraphNode[]; oth
  * `0023_productcondition`, joined them in `0024_merge_…`, and `0025` dropped the join table one of them
  * made), nearest first; `others` as releaseChain's. Null where the release's lines do not all start from
  * one migration before it (then the state before the release is no one file's), meet a squash, or are
- * longer than 200; 'south' as releaseChain's early exit.
+ * longer than 200 (releaseChain then walks single parents only); 'south' as releaseChain's early exit.
  */
 function releaseLines(start: GraphNode, app: string, ofRelease: (p: GraphNode) => boolean): { chain: GraphNode[]; others: GraphNode[] } | 'south' | null {
   const chain: GraphNode[] = [];
   const others: GraphNode[] = [];
   const seen = new Set<GraphNode>();
   const starts = new Set<GraphNode>();
-  let merges = 0;
   for (const queue = [start]; queue.length > 0; ) {
     const node = queue.shift() as GraphNode;
     const own = node.parents.filter((p) => p.key.app === app);
@@ -204,7 +204,6 @@ function releaseLines(start: GraphNode, app: string, ofRelease: (p: GraphNode) =
       if (node !== start) for (const p of own) starts.add(p);
       continue;
     }
-    if (same.length > 1) merges++;
     others.push(...own.filter((p) => !same.includes(p)));
     for (const p of same) {
       if (seen.has(p)) continue;
@@ -215,8 +214,8 @@ function releaseLines(start: GraphNode, app: string, ofRelease: (p: GraphNode) =
       queue.push(p);
     }
   }
-  // Lines of one start only; with no merge of two release parents, the walk along single parents says the same.
-  if (merges === 0 || starts.size > 1) return null;
+  // Lines of one start only (a single line has one: the walk then says what the walk along single parents says).
+  if (starts.size > 1) return null;
   // Where the lines start last: the state before the chain's last file is the state before the release.
   const isStart = (n: GraphNode) => !n.parents.some((p) => p.key.app === app && ofRelease(p));
   return { chain: [...chain.filter((n) => !isStart(n)), ...chain.filter(isStart)], others };
