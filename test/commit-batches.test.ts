@@ -302,7 +302,7 @@ describe('a loop that sets a field from its own value (review 21: kiwi testcases
     assert.deepEqual(free?.fixes.map((f) => f.title), ['Set atomic = False on the migration']);
   });
 
-  it('commits the row loop, not a loop over a few model classes around it, and says when the reverse writes too (review 33: opencraft 0066, 0141)', async () => {
+  it('commits the row loop, not a loop over a few model classes around it, and keeps a reverse that writes in a transaction of its own (review 33: opencraft 0066, 0141)', async () => {
     const body = ['for model in (apps.get_model("desk", name) for name in ["Ticket", "Reply"]):', '    last = None', '    for row in model.objects.all():', '        last = Reply.objects.create(ticket_id=row.pk, parent=last)'].join('\n');
     const f = await finding(migration(body));
     const fix = f.fixes.find((x) => x.title.startsWith(TITLE));
@@ -330,10 +330,30 @@ describe('a loop that sets a field from its own value (review 21: kiwi testcases
       '    operations = [migrations.RunPython(forwards, backwards)]',
       '',
     ].join('\n');
+    // The reverse keeps a transaction of its own: wrapped in transaction.atomic(), as the migration's was.
     const r = await finding(reversed);
-    assert.equal(r.fixes.find((x) => x.title.startsWith(TITLE)), undefined);
-    assert.match(r.message, /nor is committing it in batches: the code it runs in the other direction \(backwards\(\)\) writes too, and with atomic = False it would run outside a transaction as well/);
-    assert.doesNotMatch(r.message, /move this RunPython into a migration of its own/);
+    const both = r.fixes.find((x) => x.title.startsWith(TITLE));
+    assert.ok(both, r.message);
+    assert.match(both.title, /\(atomic = False\); backwards\(\) in a transaction of its own$/);
+    const fixed = applyEdits(reversed, both.edits);
+    assert.equal(pythonSyntaxError(fixed), null, fixed);
+    assert.match(fixed, /\ndef backwards\(apps, schema_editor\):\n {4}with transaction\.atomic\(using=schema_editor\.connection\.alias\):\n {8}Reply = apps\.get_model\("desk", "Reply"\)\n {8}for reply in Reply\.objects\.all\(\):\n {12}reply\.delete\(\)\n/);
+    assert.match(fixed, /\n {4}atomic = False\n/);
+    // The forward loop is committed in batches; the reverse's own loop runs in the reverse's transaction.
+    const again = await lint(fixed, {});
+    assert.equal(again.findings.filter((x) => x.rule === RULE && x.range.start.line < fixed.split('\n').findIndex((l) => l.startsWith('def backwards'))).length, 0, JSON.stringify(again.findings));
+    assert.match(again.findings.find((x) => x.rule === RULE)?.message ?? '', /one DELETE per row, all inside the transaction\.atomic\(\) block around the loop\./);
+    // A docstring stays the function's first statement.
+    const documented = reversed.replace('def backwards(apps, schema_editor):\n', 'def backwards(apps, schema_editor):\n    """Remove the replies.\n\n    All of them.\n    """\n');
+    const kept = applyEdits(documented, (await finding(documented)).fixes.find((x) => x.title.startsWith(TITLE))?.edits ?? []);
+    assert.equal(pythonSyntaxError(kept), null, kept);
+    assert.match(kept, /\n {4}All of them\.\n {4}"""\n {4}with transaction\.atomic\(using=schema_editor\.connection\.alias\):\n {8}Reply = /);
+    // A reverse written as a lambda has no body to wrap: the reason is said.
+    const lambda = reversed.replace('RunPython(forwards, backwards)', 'RunPython(forwards, lambda apps, schema_editor: apps.get_model("desk", "Reply").objects.all().delete())');
+    const l = await finding(lambda);
+    assert.equal(l.fixes.find((x) => x.title.startsWith(TITLE)), undefined);
+    assert.match(l.message, /nor is committing it in batches: the code it runs in the other direction \(.*\) writes too, and with atomic = False it would run outside a transaction as well, and .* is not a function whose body can be wrapped/);
+    assert.doesNotMatch(l.message, /move this RunPython into a migration of its own/);
   });
 
   it('names Django before 1.10 as the reason no loop is committed in batches there (review 33: cla_backend on 1.8)', async () => {

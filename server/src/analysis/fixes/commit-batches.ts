@@ -36,7 +36,7 @@ import type { MigrationModel } from '../migration-model';
 import type { Operation } from '../operations';
 import { parameterNames, positionalParameterNames } from '../runpython-code';
 import type { Scope } from '../scope';
-import { walk, within, type Node } from '../syntax';
+import { spanRange, walk, within, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
 import { atomicFalseFix } from './atomic-fix';
 import { eolOf, indentOf, insertAfter, insertAt, replaceNode } from './edits';
@@ -205,6 +205,48 @@ function stringRows(node: Node): Set<number> {
   return rows;
 }
 
+/** The statements of a function's body after its docstring, or null when there are none. */
+function bodyStatements(fn: Node): { first: Node; body: Node } | null {
+  const body = fn.childForFieldName('body');
+  const statements = body?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
+  const docstring = statements[0]?.type === 'expression_statement' && statements[0].namedChildren.length === 1 && statements[0].firstNamedChild?.type === 'string';
+  const first = statements[docstring ? 1 : 0];
+  return body && first ? { first, body } : null;
+}
+
+/** Why the function the migration runs in the other direction cannot be wrapped in transaction.atomic(), or null. */
+function twinUnwrappable(twin: Node, loop: Node): string | null {
+  const name = twin.childForFieldName('name')?.text ?? 'it';
+  if (twin.type !== 'function_definition') return `${name} is not a function whose body can be wrapped`;
+  if (/^async\b/.test(twin.text)) return `${name}() is async`;
+  if (within(loop, twin)) return `the loop is inside ${name}()`;
+  const parts = bodyStatements(twin);
+  if (!parts || parts.body.startPosition.row === twin.startPosition.row) return `${name}() is written on one line`;
+  return null;
+}
+
+/**
+ * `with <transaction>.atomic(using=…):` around the statements of `fn` (after its docstring): the code a
+ * migration runs in its other direction keeps one transaction once the migration is atomic = False.
+ */
+function wrapInAtomic(fn: Node, source: string, transaction: string): TextEdit {
+  const { first, body } = bodyStatements(fn) as { first: Node; body: Node };
+  const eol = eolOf(source);
+  const indent = indentOf(first, source);
+  const step = indent.slice(indentOf(fn, source).length) || '    ';
+  const keep = stringRows(body);
+  const alias = aliasIn(fn, true, first.startIndex);
+  const text = source
+    .slice(first.startIndex, body.endIndex)
+    .split('\n')
+    .map((line, i) => (i === 0 || line.trim() === '' || keep.has(first.startPosition.row + i) ? line : `${step}${line}`))
+    .join('\n');
+  return {
+    range: spanRange(first, body),
+    newText: `with ${transaction}.atomic(${alias ? `using=${alias}` : ''}):${eol}${indent}${step}${text}`,
+  };
+}
+
 /** Why not, when the migration does other work atomic = False would take out of its transaction. */
 const OTHER_WORK = "the migration does other work, which atomic = False would take out of its transaction: move this RunPython into a migration of its own";
 
@@ -285,13 +327,19 @@ export function commitBatchesFix(input: CommitBatchesInput): Fix | string {
     if (inLoop) return `${fn.childForFieldName('name')?.text ?? 'the function'}() is called once per row of the loop at line ${inLoop.call.startPosition.row + 1}: its batches would commit once per call`;
   }
   const atomicMigration = model.atomic.value !== false;
+  let twinToWrap: Node | null = null;
   if (atomicMigration) {
     // atomic = False takes every other write of the migration out of its transaction too.
     const other = otherWritingOperation(model, op, index);
     if (other) return `${OTHER_WORK}: ${other.name} at line ${other.call.startPosition.row + 1} writes too`;
     const twin = op.runPython ? [op.runPython.forward, op.runPython.reverseTarget].map((t) => (t ? unitOf(t) : null)).find((u) => u && u.node.id !== runPythonFn.id) : null;
-    // Its own other direction: a migration of its own would hold it too (review 33: opencraft `instance/0141`).
-    if (twin && unitWrites(index, twin)) return `the code it runs in the other direction (${twin.node.childForFieldName('name')?.text ?? 'its reverse'}()) writes too, and with atomic = False it would run outside a transaction as well: commit that code in batches too, or wrap it in transaction.atomic() of its own`;
+    // Its own other direction: a migration of its own would hold it too (review 33: opencraft `instance/0141`),
+    // so it is kept in one transaction of its own, as the migration's was (wrapTwin below).
+    if (twin && unitWrites(index, twin) && !atomicDecorator(twin.node)) {
+      const why = twinUnwrappable(twin.node, node);
+      if (why) return `the code it runs in the other direction (${twin.node.childForFieldName('name')?.text ?? 'its reverse'}()) writes too, and with atomic = False it would run outside a transaction as well, and ${why}: commit that code in batches too, or wrap it in transaction.atomic() of its own`;
+      twinToWrap = twin.node;
+    }
     const outside = writeOutside(facts, index, node);
     if (outside !== null) return `the function also writes outside ${which} (line ${outside}), which atomic = False would take out of the migration's transaction`;
     if (fn.id !== runPythonFn.id) {
@@ -351,6 +399,10 @@ export function commitBatchesFix(input: CommitBatchesInput): Fix | string {
     if (!atomic) return "atomic = False cannot be set on this migration's class as it is written";
     edits.push(...atomic.edits);
     title += ' (atomic = False)';
+  }
+  if (twinToWrap) {
+    edits.push(wrapInAtomic(twinToWrap, source, transaction));
+    title += `; ${twinToWrap.childForFieldName('name')?.text ?? 'its reverse'}() in a transaction of its own`;
   }
   return { title, edits, isPreferred: true, safe: false };
 }
