@@ -90,6 +90,34 @@ describe('releases by tag', () => {
     assert.equal(of(10), 'tag:v3.1');
   });
 
+  it('takes the oldest tag by its date, not its name (v9.0 before v10.0)', async () => {
+    const root = temps.make();
+    git(root, 'init', '-q');
+    /** An annotated tag dated `date`: the date `creatordate` gives it. */
+    const tagOn = (name: string, date: string) => {
+      const was = process.env.GIT_COMMITTER_DATE;
+      process.env.GIT_COMMITTER_DATE = date;
+      try {
+        git(root, 'tag', '-a', name, '-m', `Release ${name}`);
+      } finally {
+        if (was === undefined) delete process.env.GIT_COMMITTER_DATE;
+        else process.env.GIT_COMMITTER_DATE = was;
+      }
+    };
+    commitMigration(root, '0001_initial', null, create('Order'));
+    const c2 = commitMigration(root, '0002_item', '0001_initial', create('Item'));
+    tagOn('v9.0', '2020-01-01T00:00:00Z');
+    commitMigration(root, '0003_note', '0002_item', create('Note'));
+    commitMigration(root, '0004_note_size', '0003_note', addNotNull('note', 'size'));
+    tagOn('v10.0', '2021-01-01T00:00:00Z');
+    const files = ['0002_item', '0003_note', '0004_note_size'].map((n) => join(root, 'shop', 'migrations', `${n}.py`));
+    const got = await releasesOf(files, null);
+    // v9.0, the oldest by date, is left as the commits tell; by name, v10.0 would be the oldest and nothing grouped.
+    assert.equal(got.get(files[0] as string), `${root}:${c2}`);
+    assert.equal(got.get(files[1] as string), `${root}:tag:v10.0`);
+    assert.equal(got.get(files[2] as string), `${root}:tag:v10.0`);
+  });
+
   it('groups by tag what a merge that only brought the branch up to date added (review 69: open-inwoner\'s pulls)', async () => {
     const root = temps.make();
     git(root, 'init', '-q');
