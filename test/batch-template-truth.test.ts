@@ -7,7 +7,8 @@
  * 0002_seed (deterministic rows with NULLs, rows each loop skips, primary-key gaps, counts that are
  * not multiples of the fixture's batch size of 100) and 0003_parcels (a multi-table child); app `loops` holds one data migration per loop
  * shape, chained, each with one RunPython function holding one save loop and a
- * RunPython.noop reverse. Every file in loops/migrations is a case — add a shape by adding the
+ * RunPython.noop reverse (a case with a `# reverse writes` line has one that writes: the test migrates
+ * both projects back over it and compares their rows). Every file in loops/migrations is a case — add a shape by adding the
  * next migration there. Its `# fixed: <text>` comment lines say what the fixed file must contain
  * (which template was applied); a `# ids differ: <table>` line says the fixed loop gives the rows it
  * inserts into that table other primary keys (get_or_create → ON CONFLICT DO NOTHING takes a
@@ -25,7 +26,7 @@
  * in the two databases, and the step must have changed more than twice as many rows as one batch
  * holds (an updated row counts twice, as it was and as it is), so a case whose conditions skip
  * everything, or that never flushes mid-loop, cannot pass unnoticed. The
- * fixed copy is then migrated back to zero (the reverses are RunPython.noop) and forwards again, to
+ * fixed copy is then migrated back to zero (its reverses noop but for the cases that say otherwise) and forwards again, to
  * the same rows.
  *
  * Not run here: the update_or_create template writes `bulk_create(update_conflicts=True, ...)`,
@@ -222,6 +223,20 @@ describe('save-loop fixes on Django and PostgreSQL: the same rows as the origina
       was = want;
     }
     final = dump(theirs.db, loose);
+    // Back over the cases whose reverse writes (a `# reverse writes` line), then forwards again: the fixed
+    // reverse (wrapped in a transaction of its own) leaves the rows the original reverse leaves.
+    const reversing = CASES.filter((f) => /^# reverse writes/m.test(readFileSync(join(FIXTURE, f), 'utf8')));
+    assert.ok(reversing.length > 0, 'a case whose reverse writes');
+    const back = migrationName(CASES[CASES.indexOf(reversing[0] as string) - 1] as string);
+    migrate(theirs.project, 'loops', back);
+    migrate(ours.project, 'loops', back);
+    const undone = dump(theirs.db, loose);
+    assert.deepEqual(dump(ours.db, loose), undone, `back to ${back}: the reverses left other rows`);
+    assert.ok(changed(final, undone) > 2 * BATCH, `back to ${back}: the reverses changed only ${changed(final, undone)} rows`);
+    migrate(theirs.project, 'loops');
+    migrate(ours.project, 'loops');
+    // Their new rows took new keys from the sequences, the same in both.
+    assert.deepEqual(dump(ours.db, loose), dump(theirs.db, loose), 'forwards again');
     console.log(`batch-template-truth: ${CASES.length} loops, ${compared} rows compared\n${figures.join('\n')}`);
   });
 
