@@ -398,6 +398,24 @@ describe('check with the release history', () => {
     assert.ok(found.includes('shop/migrations/0007_remove_order_total.py drop-column'), found.join('\n'));
   });
 
+  it('says nothing of a many-to-many field renamed after an earlier migration of the release added it (review 70: bornhack teams/0006)', () => {
+    const root = orderReleases('total');
+    const m2m = (name: string) => `        migrations.AddField(model_name="order", name="${name}", field=models.ManyToManyField(to="shop.order")),\n`;
+    const rename = (from: string, to: string) => `        migrations.RenameField(model_name="order", old_name="${from}", new_name="${to}"),\n`;
+    // One commit adds `linksnew` (its join table shop_order_linksnew) and renames it: old code never knew that table.
+    write(root, 'shop', '0003_order_linksnew', migration('shop', '0002_order_total', m2m('linksnew')));
+    write(root, 'shop', '0004_rename_links', migration('shop', '0003_order_linksnew', rename('linksnew', 'links')));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'links');
+    // The next release renames it again: the release before created shop_order_links, and its code queries it.
+    write(root, 'shop', '0005_rename_related', migration('shop', '0004_rename_links', rename('links', 'related')));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'related');
+    const found = problems(root);
+    assert.ok(!found.includes('shop/migrations/0004_rename_links.py rename-table'), found.join('\n'));
+    assert.ok(found.includes('shop/migrations/0005_rename_related.py rename-table'), found.join('\n'));
+  });
+
   it('says when a shallow clone keeps the history from telling', () => {
     const { root } = releaseRepository(temps.make());
     const clone = temps.make();
