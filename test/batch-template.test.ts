@@ -3214,3 +3214,70 @@ class Migration(migrations.Migration):
     assert.match(found[1]?.message ?? '', /one SELECT, DELETE and INSERT per row/);
   });
 });
+
+describe('an object the loop reaches through a one-to-one field of its row', () => {
+  const temps = new TempDirs();
+  after(() => temps.removeAll());
+  const INITIAL = `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = []
+    operations = [
+        migrations.CreateModel(name="Profile", fields=[("id", models.AutoField(primary_key=True)), ("name", models.CharField(max_length=50))]),
+        migrations.CreateModel(name="Tag", fields=[("id", models.AutoField(primary_key=True)), ("name", models.CharField(max_length=50))]),
+        migrations.CreateModel(
+            name="Account",
+            fields=[
+                ("id", models.AutoField(primary_key=True)),
+                ("profile", models.OneToOneField(on_delete=models.CASCADE, to="shop.profile")),
+                ("owner", models.ForeignKey(on_delete=models.CASCADE, related_name="+", to="shop.profile")),
+                ("tags", models.ManyToManyField(to="shop.tag")),
+            ],
+        ),
+    ]
+`;
+  /** The loop's finding in 0002, linted with its project: `field` names the relation, `filter` the rows' query. */
+  async function loopThrough(field: string, filter: string) {
+    const root = temps.make();
+    writeFileIn(join(root, 'shop/__init__.py'), '');
+    writeFileIn(join(root, 'shop/migrations/__init__.py'), '');
+    writeFileIn(join(root, 'shop/migrations/0001_initial.py'), INITIAL);
+    const source = `from django.db import migrations
+
+
+def forwards(apps, schema_editor):
+    Account = apps.get_model("shop", "Account")
+    for account in Account.objects.filter(${filter}):
+        profile = account.${field}
+        profile.name = profile.name + "-member"
+        profile.save()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+`;
+    writeFileIn(join(root, 'shop/migrations/0002_loop.py'), source);
+    const result = (await lintProject(root)).get(join(root, 'shop/migrations/0002_loop.py'));
+    const loop = result?.findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.ok(loop, 'the loop is reported');
+    return { loop, source };
+  }
+
+  it('is batched where no two rows reach the same object, and refused where they may (review 70: bornhack teams/0058)', async () => {
+    const { loop, source } = await loopThrough('profile', 'profile__name__endswith="-team"');
+    assert.doesNotMatch(loop.message, /several rows may reach/);
+    const fix = loop.fixes[0];
+    assert.ok(fix, loop.message);
+    const after = applyEdits(source, fix.edits);
+    assert.equal(pythonSyntaxError(after), null, after);
+    assert.match(after, /bulk_update\(.*, \["name"\]\)\n/);
+    assert.doesNotMatch(after, /TODO\(migration-guard\)/, 'no two rows reach one profile: nothing to check');
+    // A foreign key: several accounts may share an owner, each reading the name the one before saved.
+    assert.match((await loopThrough('owner', 'owner__name__endswith="-team"')).loop.message, /several rows may reach the same profile, and the loop reads profile\.name/);
+    // Rows joined across a many-to-many come once per tag: the same account, and its profile, twice.
+    assert.match((await loopThrough('profile', 'tags__name="x"')).loop.message, /several rows may reach the same profile, and the loop reads profile\.name/);
+  });
+});

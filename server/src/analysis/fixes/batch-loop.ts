@@ -164,6 +164,15 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
   // The loop's own rows, of no model the code names, may be of several (`itertools.chain(Page…, Post…)`,
   // a dict's lists gathered from two queries).
   let mixed: boolean | undefined;
+  // An object reached through a one-to-one field of the loop's row, in rows the query yields once each:
+  // no two iterations reach the same one (review 70: bornhack `teams/0058`'s `team.group_member`).
+  const reachedOncePerRow = (body: Node, name: string): boolean => {
+    const through = reachedThrough(body, name, loop, locals);
+    const rowModel = rowModelOf(loop, locals);
+    const fields = rowModel && through ? (input.fields?.(rowModel) ?? null) : null;
+    const field = fields && through ? fields.fields.get(through.slice(through.indexOf('.') + 1)) : null;
+    return field?.relation?.kind === 'one-to-one' && !!walked && !mayRepeatRows(walked.chain.expr, fields);
+  };
   const rowsMayMix = (): boolean => (mixed ??= !walked && !rowModelOf(loop, locals) && mayMixModels(loop.iterable, locals));
   const sinks = new Map<string, Sink>();
   const sink = (key: string, make: (batch: string) => Omit<Sink, 'key' | 'batch'>, base = 'batch'): Sink => {
@@ -287,8 +296,9 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       // A row from elsewhere: written as save() writes it, through the model's base manager (a default
       // manager may leave rows out) on the database the row came from (`.using(alias)`).
       const manager = isRow && walked ? walked.chain.manager : ROW_MANAGER;
-      const repeat = isRow ? [] : [`${MARK} if several rows reach the same ${row}, the batch keeps one copy of it, not each change in turn`];
-      const rereads = isRow ? null : readsWhatItWrites(body, row);
+      const once = !isRow && reachedOncePerRow(body, row);
+      const repeat = isRow || once ? [] : [`${MARK} if several rows reach the same ${row}, the batch keeps one copy of it, not each change in turn`];
+      const rereads = isRow || once ? null : readsWhatItWrites(body, row);
       if (rereads) return `several rows may reach the same ${row}, and the loop reads ${row}.${rereads}, which it also changes: each iteration loads ${row} after the saves before it, a batch before any is written`;
       // `profile.current_team.current_project`: a relation to the model itself loads another row of the table the batch writes.
       const selfRead = known?.selfRelated ? selfRelationRead(body, row, known.selfRelated) : null;
