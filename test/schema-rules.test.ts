@@ -173,6 +173,12 @@ describe('schema-hazard messages follow the target', () => {
     assert.deepEqual(await messages(fixture, 'add-constraint-validates', { ...pg(14), vendor: 'sqlite' }), []);
   });
 
+  it('add-constraint-validates: a positive integer column says what it holds while its CHECK is checked (review 70: lite-api statuses/0010)', async () => {
+    const found = await messages('add-constraint-validates/bad-positive-integer-column', 'add-constraint-validates', pg(14));
+    assert.match(found.find((m) => m.startsWith("AddField 'stock'")) ?? '', /checks it against every row \(even while the new column is all NULL\) while ADD COLUMN/);
+    assert.match(found.find((m) => m.startsWith("AddField 'items'")) ?? '', /checks it against every row \(even though every row holds the same default\) while ADD COLUMN/);
+  });
+
   it('index rules name the lock on PostgreSQL and say nothing on SQLite and MySQL', async () => {
     const adds = await messages('add-index-not-concurrent/bad-indexes-on-existing-tables', 'add-index-not-concurrent', pg(14));
     assert.equal(adds.length, 8);

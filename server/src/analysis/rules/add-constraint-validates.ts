@@ -244,12 +244,15 @@ function positiveCheck(ctx: ProjectRuleContext, step: SchemaStep): boolean {
   if (check === undefined) return false;
   const condition = check ? (check[1] as string).trim() : `"${args.field.dbColumn ?? args.name ?? "…"}" >= 0`;
   const cls = args.field.cls;
+  // What the new column holds while it is checked: NULL, or the one default every row gets (review 70: lite-api `statuses/0010`, default=100).
+  const d = args.field.default;
+  const holds = d === 'NOT_PROVIDED' || d?.kind === 'none' ? ' (even while the new column is all NULL)' : d === undefined ? '' : ' (even though every row holds the same default)';
   ctx.report({
     range: step.op.range,
     fixes: [],
     message:
       args.kind === 'AddField'
-        ? `AddField '${args.name}' adds a ${cls} to existing table ${tableLabel(step)}, with the CHECK (${condition}) Django gives its column: PostgreSQL checks it against every row (even while the new column is all NULL) while ADD COLUMN holds an ACCESS EXCLUSIVE lock (no reads, no writes). Instead, add the column without its CHECK in RunSQL, then \`ADD CONSTRAINT … CHECK (${condition}) NOT VALID\` and \`VALIDATE CONSTRAINT\` in a later migration (SeparateDatabaseAndState, this AddField as its state side).`
+        ? `AddField '${args.name}' adds a ${cls} to existing table ${tableLabel(step)}, with the CHECK (${condition}) Django gives its column: PostgreSQL checks it against every row${holds} while ADD COLUMN holds an ACCESS EXCLUSIVE lock (no reads, no writes). Instead, add the column without its CHECK in RunSQL, then \`ADD CONSTRAINT … CHECK (${condition}) NOT VALID\` and \`VALIDATE CONSTRAINT\` in a later migration (SeparateDatabaseAndState, this AddField as its state side).`
         : `AlterField '${args.name}' makes a column of existing table ${tableLabel(step)} a ${cls}: Django adds its CHECK (${condition}), and PostgreSQL checks every row while holding an ACCESS EXCLUSIVE lock (no reads, no writes). Instead, add it with \`ADD CONSTRAINT … CHECK (${condition}) NOT VALID\` in RunSQL (SeparateDatabaseAndState, this AlterField as its state side) and \`VALIDATE CONSTRAINT\` in a later migration.`,
   });
   return true;
