@@ -4,7 +4,7 @@
  * runs Django 6.0, and the tool wrote a three-migration fix where `db_default` would do).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DjangoPins, includedRequirements, isPinFile, pinnedIn, postgresImageIn } from '../server/src/config/django-pin';
@@ -62,6 +62,13 @@ describe('the Django version a project pins', () => {
     assert.deepEqual([...(pin?.version ?? [])], [2, 1]);
     assert.equal(pin?.from, join(root, 'setup.py'));
     assert.ok(isPinFile(join(root, 'setup.py')) && isPinFile(join(root, 'setup.cfg')), 'a change to them re-reads the settings in the editor');
+    // An application's [project] dependencies pin it exactly (review 70: bornhack's pyproject.toml).
+    writeFileSync(join(root, 'setup.py'), '');
+    writeFileSync(join(root, 'pyproject.toml'), '[project]\nname = "site"\ndependencies = [\n    "Django==5.2.16",\n    "django-allauth[mfa]==65.16.1",\n]\n');
+    const pinned = new DjangoPins().forDirectory(join(root, 'shop', 'migrations'));
+    assert.deepEqual([...(pinned?.version ?? [])], [5, 2]);
+    assert.equal(pinned?.from, join(root, 'pyproject.toml'));
+    rmSync(join(root, 'pyproject.toml'));
     // A range without a floor (`Django<4`), or none at all: nothing is taken.
     writeFileSync(join(root, 'setup.py'), "setup(name='x', install_requires=['Django<4'])\n");
     assert.equal(new DjangoPins().forDirectory(join(root, 'shop', 'migrations')), null);

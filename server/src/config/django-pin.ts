@@ -4,7 +4,7 @@
  * courtlistener runs Django 6.0, and the NOT NULL fix wrote three migrations where `db_default`
  * would do). Read, never executed: the exact version of a lock file (uv.lock, poetry.lock,
  * Pipfile.lock), else an `==` pin of a requirements file, else the oldest version a package's metadata
- * says it supports (`Django>=2.1` in setup.py, setup.cfg or pyproject.toml). A range in a requirements
+ * says it supports (`Django>=2.1` in setup.py, setup.cfg or pyproject.toml) or pins (`Django==5.2.16`). A range in a requirements
  * file (`>=4.2`) says nothing exact and is not taken.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -151,7 +151,7 @@ export function includedRequirements(file: string, text: string): string[] {
   return out;
 }
 
-/** The lowest Django version a package's own metadata declares it supports (`>=` / `~=` in pyproject.toml, setup.cfg or setup.py), or null. */
+/** The lowest Django version a package's own metadata declares it supports (`>=` / `~=` in pyproject.toml, setup.cfg or setup.py), or the one it pins there (`==`), or null. */
 function oldestSupported(dir: string): (readonly [number, number] & { from: string }) | null {
   for (const name of ['pyproject.toml', 'setup.cfg', 'setup.py']) {
     const file = join(dir, name);
@@ -161,7 +161,8 @@ function oldestSupported(dir: string): (readonly [number, number] & { from: stri
     } catch {
       text = '';
     }
-    const m = /["'\s]django(?:\[[^\]]*\])?\s*(?:>=|~=)\s*(\d+)\.(\d+)/i.exec(text);
+    // `==` too: an application that lists its dependencies in [project] pins them there (review 70: bornhack's `Django==5.2.16`).
+    const m = /["'\s]django(?:\[[^\]]*\])?\s*(?:>=|~=|==)\s*(\d+)\.(\d+)/i.exec(text);
     const version = m ? versionOf(m[1], m[2]) : null;
     if (version) return Object.assign([version[0], version[1]] as const, { from: file });
   }
