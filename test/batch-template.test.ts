@@ -3234,12 +3234,21 @@ class Migration(migrations.Migration):
                 ("profile", models.OneToOneField(on_delete=models.CASCADE, to="shop.profile")),
                 ("owner", models.ForeignKey(on_delete=models.CASCADE, related_name="+", to="shop.profile")),
                 ("tags", models.ManyToManyField(to="shop.tag")),
+                ("note", models.CharField(max_length=50, default="")),
             ],
         ),
     ]
 `;
   /** The loop's finding in 0002, linted with its project: `field` names the relation, `filter` the rows' query. */
   async function loopThrough(field: string, filter: string) {
+    return loopOf(`    Account = apps.get_model("shop", "Account")
+    for account in Account.objects.filter(${filter}):
+        profile = account.${field}
+        profile.name = profile.name + "-member"
+        profile.save()`);
+  }
+  /** The loop's finding in 0002, whose function holds `body`. */
+  async function loopOf(body: string) {
     const root = temps.make();
     writeFileIn(join(root, 'shop/__init__.py'), '');
     writeFileIn(join(root, 'shop/migrations/__init__.py'), '');
@@ -3248,11 +3257,7 @@ class Migration(migrations.Migration):
 
 
 def forwards(apps, schema_editor):
-    Account = apps.get_model("shop", "Account")
-    for account in Account.objects.filter(${filter}):
-        profile = account.${field}
-        profile.name = profile.name + "-member"
-        profile.save()
+${body}
 
 
 class Migration(migrations.Migration):
@@ -3279,5 +3284,25 @@ class Migration(migrations.Migration):
     assert.match((await loopThrough('owner', 'owner__name__endswith="-team"')).loop.message, /several rows may reach the same profile, and the loop reads profile\.name/);
     // Rows joined across a many-to-many come once per tag: the same account, and its profile, twice.
     assert.match((await loopThrough('profile', 'tags__name="x"')).loop.message, /several rows may reach the same profile, and the loop reads profile\.name/);
+  });
+
+  it('is batched where each row loads its object by its own key (review 70: lite-api audit_trail/0001)', async () => {
+    const body = (key: string) => `    Profile = apps.get_model("shop", "Profile")
+    Account = apps.get_model("shop", "Account")
+    for profile in Profile.objects.all():
+        accounts = Account.objects.filter(${key}).order_by("id")
+        first = accounts.first()
+        if first:
+            first.note = first.note + "-x"
+            first.save()`;
+    const { loop, source } = await loopOf(body('owner_id=profile.id'));
+    assert.doesNotMatch(loop.message, /several rows may reach/);
+    const fix = loop.fixes[0];
+    assert.ok(fix, loop.message);
+    const after = applyEdits(source, fix.edits);
+    assert.equal(pythonSyntaxError(after), null, after);
+    assert.match(after, /bulk_update\(.*, \["note"\]\)\n/);
+    // Looked up by a value rows share: two profiles of one name reach the same account.
+    assert.match((await loopOf(body('owner__name=profile.name'))).loop.message, /several rows may reach the same first, and the loop reads first\.note/);
   });
 });

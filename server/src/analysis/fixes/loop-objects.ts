@@ -154,7 +154,9 @@ export function boundModel(body: Node, name: string, locals: Scope, getters: Rea
     const fn = right?.type === 'call' ? right.childForFieldName('function') : null;
     const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
     const qs = method && getters.has(method) ? fn?.childForFieldName('object') : null;
-    const chain = qs ? chainOf(qs, isModel) : null;
+    // `audits = Audit.objects.filter(…)`, then `first = audits.first()`: the queryset bound once, in the body.
+    const named = qs?.type === 'identifier' && !isModel(qs.text) ? soleAssignedValue(body, qs.text) : null;
+    const chain = qs ? (chainOf(qs, isModel) ?? (named ? chainOf(named, isModel) : null)) : null;
     if (!chain || (model !== null && model !== chain.model)) return null;
     model = chain.model;
   }
