@@ -131,6 +131,24 @@ describe('app labels from a package\'s default_app_config', () => {
     assert.deepEqual(readAppLabel(join(root, 'shop/odd'), parser), { kind: 'unknown' });
     assert.deepEqual(readAppLabel(join(root, 'shop/plain'), parser), { kind: 'label', label: 'plain_label' });
   });
+
+  it('takes the apps.py config where default_app_config names a class that is not there (review 71: dsmr-reader dsmr_stats, mit-learn)', async () => {
+    const parser = await getParser();
+    const config = (name: string, label = '') => `from django.apps import AppConfig\n\n\nclass StatsAppConfig(AppConfig):\n    name = "${name}"\n${label}`;
+    const root = tree({
+      // Renamed in apps.py only.
+      'stats/__init__.py': 'default_app_config = "stats.apps.DsmrStatsConfig"\n',
+      'stats/apps.py': config('stats'),
+      // A module misspelt.
+      'search/__init__.py': 'default_app_config = "serach.apps.StatsAppConfig"\n',
+      'search/apps.py': config('search', '    label = "site_search"\n'),
+      // Pointing at a class that is there but no config, with no apps.py: not known, as before.
+      'gone/__init__.py': 'default_app_config = "gone.apps.Missing"\n',
+    });
+    assert.deepEqual(readAppLabel(join(root, 'stats'), parser), { kind: 'none' });
+    assert.deepEqual(readAppLabel(join(root, 'search'), parser), { kind: 'label', label: 'site_search' });
+    assert.deepEqual(readAppLabel(join(root, 'gone'), parser), { kind: 'unknown' });
+  });
 });
 
 describe('project layout', () => {

@@ -74,7 +74,13 @@ export function readAppLabel(appDir: string, parser: PythonParser, cache: Map<st
     const own = initModule?.classes.filter((c) => c.appName === packageName(appDir)) ?? [];
     return own.length === 1 ? explicitConfigLabel(own[0] as ConfigClass, initModule?.classes ?? [], folder, lookup) : fromApps;
   }
-  return defaultConfigLabel(pointer !== 'unknown' && pointer.startsWith('__name__') ? `${packageName(appDir)}${pointer.slice('__name__'.length)}` : pointer, folder, lookup);
+  const path = pointer !== 'unknown' && pointer.startsWith('__name__') ? `${packageName(appDir)}${pointer.slice('__name__'.length)}` : pointer;
+  // A pointer to a class that is not there, beside an apps.py with its config: Django from 3.2 takes the
+  // apps.py config it finds (4.1 ignores default_app_config), and before 3.2 the app would not load at all
+  // (review 71: dsmr-reader's `DsmrStatsConfig` renamed in apps.py only; mit-learn's misspelt module).
+  const dot = path === 'unknown' ? -1 : path.lastIndexOf('.');
+  if (dot > 0 && apps && apps.classes.length > 0 && lookup(path.slice(0, dot), path.slice(dot + 1)) === null) return fromApps;
+  return defaultConfigLabel(path, folder, lookup);
 }
 
 /** The dotted name Python gives a package folder: its path below the highest folder of packages (`shuup.discounts`). */
