@@ -11,7 +11,7 @@ import { RULES } from '../server/src/analysis/rules';
 import { ruleEnabled, type RuleMeta } from '../server/src/analysis/rules/rule';
 import { DEFAULT_TARGET_DATABASE, type TargetDatabase } from '../server/src/analysis/target-database';
 import { defaultSettings, mergeSettings, parseSettings, targetOf } from '../server/src/config/settings';
-import { TempDirs } from './helpers/cli';
+import { TempDirs, writeFileIn } from './helpers/cli';
 import { lint, lintProject, withBase } from './helpers/lint';
 import { FIXTURES } from './helpers/paths';
 
@@ -177,6 +177,17 @@ describe('schema-hazard messages follow the target', () => {
     const found = await messages('add-constraint-validates/bad-positive-integer-column', 'add-constraint-validates', pg(14));
     assert.match(found.find((m) => m.startsWith("AddField 'stock'")) ?? '', /checks it against every row \(even while the new column is all NULL\) while ADD COLUMN/);
     assert.match(found.find((m) => m.startsWith("AddField 'items'")) ?? '', /checks it against every row \(even though every row holds the same default\) while ADD COLUMN/);
+  });
+
+  it('names a table of another schema as its db_table quotes it (review 71: mit-learn profiles/0022)', async () => {
+    const root = temps.make();
+    writeFileIn(join(root, 'shop/__init__.py'), '');
+    writeFileIn(join(root, 'shop/migrations/__init__.py'), '');
+    writeFileIn(join(root, 'shop/migrations/0001_initial.py'), 'from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    operations = [migrations.CreateModel(name="Thing", fields=[("id", models.AutoField(primary_key=True)), ("old", models.IntegerField(null=True))], options={"db_table": \'"external"."thing"\'})]\n');
+    writeFileIn(join(root, 'shop/migrations/0002_drop_old.py'), 'from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("shop", "0001_initial")]\n    operations = [migrations.RemoveField(model_name="thing", name="old")]\n');
+    const found = [...(await lintProject(root, { target: pg(14) })).values()].flatMap((r) => r.findings.filter((f) => f.rule === 'drop-column'));
+    assert.equal(found.length, 1, JSON.stringify(found));
+    assert.match(found[0]?.message ?? '', /of existing table "external"\."thing" \(/);
   });
 
   it('index rules name the lock on PostgreSQL and say nothing on SQLite and MySQL', async () => {

@@ -239,7 +239,8 @@ export function fieldBefore(step: SchemaStep, name: string | null): FieldSpec | 
 /** The model's table name as Django names it (no truncation), for messages. */
 export function tableLabel(step: SchemaStep): string {
   const table = step.before ? defaultTable(step.before) : undefined;
-  return table ? `"${table}"` : `the table of '${step.model}'`;
+  // A name quoted already: `db_table = '"external"."thing"'`, a table of another schema (review 71: mit-learn `profiles/0022`).
+  return table ? (/^".*"$/.test(table) ? table : `"${table}"`) : `the table of '${step.model}'`;
 }
 
 /** A relation field that has a column of its own (ForeignKey, OneToOneField). */
