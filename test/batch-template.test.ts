@@ -2078,6 +2078,21 @@ class Migration(migrations.Migration):
     }
   });
 
+  it('knows a model bound inside a with block, which runs once (review 71: kausal-watch 0112, its reverse wrapped in transaction.atomic())', async () => {
+    const root = temps.make();
+    writeFileIn(join(root, 'shop', 'migrations', '__init__.py'), '');
+    writeFileIn(join(root, 'shop', 'migrations', '0001_initial.py'), INITIAL);
+    const file = join(root, 'shop', 'migrations', '0002_copy_hooked.py');
+    const inWith = loopOver('Hooked')
+      .replace('from django.db import migrations', 'from django.db import migrations, transaction')
+      .replace(/\n {4}(Order = .*)\n {4}(Hooked = .*)\n {4}for order in Order\.objects\.all\(\):\n {8}(Hooked\.objects\.create.*)\n/, '\n    with transaction.atomic():\n        $1\n        $2\n        for order in Order.objects.all():\n            $3\n');
+    assert.match(inWith, /with transaction\.atomic\(\):\n {8}Order = /);
+    writeFileIn(file, inWith);
+    const [loop] = (await lintProject(root)).get(file)?.findings.filter((f) => f.rule === 'unbatched-save-loop') ?? [];
+    assert.match(loop?.message ?? '', /No rewrite is offered: Hooked's migrations give it the base class django_lifecycle\.mixins\.LifecycleModelMixin/);
+    assert.ok(!(loop?.fixes ?? []).some((f) => /bulk_create/.test(f.edits.map((e) => e.newText).join(''))), 'no bulk_create past a base class that cannot be read');
+  });
+
   it('keeps a model from apps.get_model known when the code sets an attribute on it (review 29: MetaDeploy 0063)', async () => {
     const root = temps.make();
     writeFileIn(join(root, 'shop', 'migrations', '__init__.py'), '');

@@ -154,9 +154,14 @@ function bindStatement(scope: Scope, stmt: Node, certain: boolean): void {
     case 'import_from_statement':
       bindImport(scope, stmt, certain);
       return;
+    case 'with_statement': {
+      // Its body runs once, as the statements around it do (`with transaction.atomic():`, `with scopes_disabled():`).
+      const body = stmt.childForFieldName('body') ?? stmt.namedChildren.find((c) => c.type === 'block');
+      if (body) bindBlock(scope, body, certain);
+      return;
+    }
     case 'if_statement':
     case 'try_statement':
-    case 'with_statement':
     case 'for_statement':
     case 'while_statement': {
       for (const child of stmt.namedChildren) {
