@@ -165,6 +165,44 @@ class Computed(six.with_metaclass(type)):
     assert.equal(why('shop.mixins.Missing'), 'shop.mixins has no class Missing to read');
     assert.equal(why('django_lifecycle.mixins.LifecycleModelMixin'), 'it is not in the project');
   });
+
+  it("reads typing's generic bases, written subscripted, as defining nothing (review 71: kausal-watch's PlanRelatedModel)", async () => {
+    const lookup = await modules({
+      'plans.utils': `import typing
+from typing import Generic, TypeVar
+
+M = TypeVar("M")
+
+
+class PlanDefaults:
+    def initialize_plan_defaults(self, plan):
+        pass
+
+
+class PlanRelated(PlanDefaults, Generic[M]):
+    pass
+
+
+class Typed(typing.Protocol[M]):
+    def label(self):
+        return "x"
+
+
+class Saving(Generic[M]):
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+
+
+class Other(Unknown[M]):
+    pass
+`,
+    });
+    assert.deepEqual(writesOf(baseWrites('plans.utils.PlanRelated', lookup)), { kind: 'read', save: null, delete: null });
+    assert.deepEqual(writesOf(baseWrites('plans.utils.Typed', lookup)), { kind: 'read', save: null, delete: null });
+    assert.deepEqual(writesOf(baseWrites('plans.utils.Saving', lookup)), { kind: 'read', save: 'Saving.save()', delete: null });
+    // A subscripted base that is not typing's: not known.
+    assert.deepEqual(baseWrites('plans.utils.Other', lookup), { kind: 'unknown', why: 'a base of it cannot be read' });
+  });
 });
 
 describe('reading base classes from disk', () => {

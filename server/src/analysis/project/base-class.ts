@@ -118,6 +118,11 @@ export function moduleClasses(root: Node): ModuleClasses {
     const bases = args
       .filter((b) => b.type !== 'keyword_argument')
       .map((b): ClassFacts['bases'][number] => {
+        // `Generic[M]`, `Protocol[T]`: typing's generic bases (kausal-watch's `PlanRelatedModel(PlanDefaultsModel, Generic[M])`).
+        const generic = b.type === 'subscript' ? b.childForFieldName('value') : null;
+        const typed = generic ? dottedName(generic) : null;
+        const typedName = typed ? importedName(typed, scope) : null;
+        if (typedName && TYPING_BASES.has(typedName)) return { qualified: typedName };
         const dotted = dottedName(b);
         if (!dotted) return { unknown: true };
         if (!dotted.includes('.') && classes.has(dotted)) return { local: dotted };
@@ -189,7 +194,9 @@ export function baseName(base: ClassFacts['bases'][number], module: string, isPa
   return 'unknown' in base ? null : 'local' in base ? `${module}.${base.local}` : absoluteImport(base.qualified, module, isPackage);
 }
 
-const OBJECT = new Set(['builtins.object', 'object']);
+const OBJECT = new Set(['builtins.object', 'object', 'typing.Generic', 'typing.Protocol', 'typing_extensions.Protocol']);
+/** typing's bases for generic classes, written subscripted (`Generic[M]`): they define no write method. */
+const TYPING_BASES: ReadonlySet<string> = new Set(['typing.Generic', 'typing.Protocol', 'typing_extensions.Protocol']);
 /** Django's own Model: the save() and delete() bulk writes stand for, read as known. */
 const DJANGO_MODEL = new Set(['django.db.models.Model', 'django.db.models.base.Model']);
 /**
