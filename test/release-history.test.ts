@@ -416,6 +416,23 @@ describe('check with the release history', () => {
     assert.ok(found.includes('shop/migrations/0005_rename_related.py rename-table'), found.join('\n'));
   });
 
+  it('says nothing of SQL that changes a table an earlier migration of the release made (review 72: varfish variants/0027)', () => {
+    const root = orderReleases('total');
+    const sql = (statement: string) => `        migrations.RunSQL(${JSON.stringify(statement)}, migrations.RunSQL.noop),\n`;
+    const alter = 'ALTER TABLE "shop_order_links" ALTER COLUMN "id" TYPE bigint USING "id"::bigint';
+    write(root, 'shop', '0003_order_links', migration('shop', '0002_order_total', `        migrations.AddField(model_name="order", name="links", field=models.ManyToManyField(to="shop.order")),\n`));
+    write(root, 'shop', '0004_links_bigint', migration('shop', '0003_order_links', sql(alter)));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'links');
+    // The next release: the join table is old code's now.
+    write(root, 'shop', '0005_links_bigint_again', migration('shop', '0004_links_bigint', sql(alter.replace('"id"', '"from_order_id"').replace('"id"::', '"from_order_id"::'))));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'links again');
+    const found = problems(root);
+    assert.ok(!found.includes('shop/migrations/0004_links_bigint.py alter-field-type'), found.join('\n'));
+    assert.ok(found.includes('shop/migrations/0005_links_bigint_again.py alter-field-type'), found.join('\n'));
+  });
+
   it('says when a shallow clone keeps the history from telling', () => {
     const { root } = releaseRepository(temps.make());
     const clone = temps.make();
