@@ -7,6 +7,7 @@
  * `latest` is no release, and a tag made later (HEAD unmoved) is seen through the history kept on disk.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -93,16 +94,10 @@ describe('releases by tag', () => {
   it('takes the oldest tag by its date, not its name (v9.0 before v10.0)', async () => {
     const root = temps.make();
     git(root, 'init', '-q');
-    /** An annotated tag dated `date`: the date `creatordate` gives it. */
+    /** An annotated tag dated `date` (its tagger date: what `creatordate` gives it). */
     const tagOn = (name: string, date: string) => {
-      const was = process.env.GIT_COMMITTER_DATE;
-      process.env.GIT_COMMITTER_DATE = date;
-      try {
-        git(root, 'tag', '-a', name, '-m', `Release ${name}`);
-      } finally {
-        if (was === undefined) delete process.env.GIT_COMMITTER_DATE;
-        else process.env.GIT_COMMITTER_DATE = was;
-      }
+      const r = spawnSync('git', ['-c', 'user.email=dev@example.com', '-c', 'user.name=Dev', 'tag', '-a', name, '-m', `Release ${name}`], { cwd: root, encoding: 'utf8', env: { ...process.env, GIT_COMMITTER_DATE: date } });
+      assert.equal(r.status, 0, r.stderr);
     };
     commitMigration(root, '0001_initial', null, create('Order'));
     const c2 = commitMigration(root, '0002_item', '0001_initial', create('Item'));
