@@ -5,12 +5,16 @@
  */
 import { mentions } from './fixes/loop-reading';
 import type { Scope } from './scope';
-import { callArguments, chainRoot, dottedName, functionAround, sequenceElements, unparen, type Node } from './syntax';
+import { callArguments, chainRoot, dottedName, functionAround, sequenceElements, unparen, within, type Node } from './syntax';
 
 const WRAPPERS = new Set(['enumerate', 'zip', 'sorted', 'reversed', 'list', 'tuple', 'set', 'frozenset', 'iter', 'dict']);
 const VIEW_METHODS = new Set(['items', 'keys', 'values']);
 const CONSTANT = /^_?[A-Z][A-Z0-9_]*$/;
 const NONE: ReadonlySet<string> = new Set();
+/** How deep a question follows names, parameters and loops (cycles are cut by the sets of questions being judged). */
+const MAX_DEPTH = 40;
+/** Parameters whose boundedness is being judged, deeper in the same question. */
+const boundedJudging = new Set<string>();
 /** A CamelCase class name (not a CONSTANT). */
 const ENUM_CLASS = /^_?[A-Z][a-z0-9]\w*$/;
 const ENUM_LISTS = new Set(['values', 'labels', 'names', '__members__']);
@@ -27,7 +31,7 @@ export type UniqueKey = (model: string, key: string) => boolean;
 
 /** True when `node` evaluates to a collection whose size the code itself fixes. */
 export function isBoundedIterable(node: Node | null, scope: Scope, boundedNames: ReadonlySet<string> = NONE, depth = 0, uniqueKey?: UniqueKey): boolean {
-  if (!node || depth > 6) return false;
+  if (!node || depth > MAX_DEPTH) return false;
   const n = unparen(node);
   const again = (x: Node | null) => isBoundedIterable(x, scope, boundedNames, depth + 1, uniqueKey);
   if (sequenceElements(n) || n.type === 'dictionary' || n.type === 'string' || n.type === 'concatenated_string') return true;
@@ -44,12 +48,24 @@ export function isBoundedIterable(node: Node | null, scope: Scope, boundedNames:
     }
     case 'identifier': {
       if (CONSTANT.test(n.text) || boundedNames.has(n.text)) return true;
+      // A loop's target over a fixed collection whose every element is fixed too (`for param in params:`
+      // over a list of dict literals; `for key, value in data.items()` over a dict literal's values).
+      const looped = loopBinding(n);
+      if (looped) return elementsBounded(looped.collection, looped.part, scope, depth + 1);
       const passed = parameterArguments(n);
       if (passed) {
         // A parameter every call in the file passes a fixed collection to (galaxy_ng 0029's translator, review 24).
-        let root = scope;
-        while (root.parent) root = root.parent;
-        return passed.length > 0 && passed.every((a) => isBoundedIterable(a, root, NONE, depth + 1, uniqueKey));
+        // A helper's call of itself, asked again while judged: what its other calls pass decides.
+        const key = `${n.text}\0${functionAround(n)?.id ?? ''}`;
+        if (boundedJudging.has(key)) return true;
+        boundedJudging.add(key);
+        try {
+          let root = scope;
+          while (root.parent) root = root.parent;
+          return passed.length > 0 && passed.every((a) => isBoundedIterable(a, root, NONE, depth + 1, uniqueKey));
+        } finally {
+          boundedJudging.delete(key);
+        }
       }
       const b = scope.lookup(n.text);
       // A name bound once, inside a loop (each pass its own value): bounded when that value is, from the
@@ -116,6 +132,167 @@ export function isBoundedIterable(node: Node | null, scope: Scope, boundedNames:
     default:
       return false;
   }
+}
+
+const COMPREHENSIONS = new Set(['list_comprehension', 'generator_expression', 'set_comprehension', 'dictionary_comprehension']);
+
+/** Values that are no collection: iterating one is an error, not a walk over rows. */
+const SCALARS = new Set(['integer', 'float', 'true', 'false', 'none']);
+
+/**
+ * The `for` loop, in the function around `use`, whose target is `use`'s name, with the collection it
+ * walks and which part of each item the name takes: the item, or a key or value of `.items()`. Null
+ * where the function binds the name any other way too.
+ */
+function loopBinding(use: Node): { collection: Node; part: 'element' | 'key' | 'value' } | null {
+  const fn = functionAround(use);
+  const body = fn?.childForFieldName('body');
+  if (!fn || !body) return null;
+  let found: { collection: Node; part: 'element' | 'key' | 'value' } | null = null;
+  let binder: Node | null = null;
+  for (let p = use.parent; p && p.id !== fn.id; p = p.parent) {
+    // `[f(val) for val in value]`: a comprehension's target, over what its clause walks.
+    if (COMPREHENSIONS.has(p.type)) {
+      const clause = p.namedChildren.find((c) => c.type === 'for_in_clause' && c.childForFieldName('left')?.type === 'identifier' && c.childForFieldName('left')?.text === use.text);
+      const walked = clause?.childForFieldName('right');
+      if (clause && walked && !within(use, clause)) {
+        found = { collection: walked, part: 'element' };
+        binder = p;
+        break;
+      }
+      continue;
+    }
+    if (p.type !== 'for_statement' || !within(use, p.childForFieldName('body') ?? p)) continue;
+    const left = p.childForFieldName('left');
+    const right = p.childForFieldName('right');
+    if (!left || !right || mentions(use.text, left.text) === 0) continue;
+    if (left.type === 'identifier') found = { collection: right, part: 'element' };
+    else if ((left.type === 'pattern_list' || left.type === 'tuple_pattern') && left.namedChildren.length === 2) {
+      const call = unparen(right);
+      const fnNode = call.type === 'call' ? call.childForFieldName('function') : null;
+      const dict = fnNode?.type === 'attribute' && fnNode.childForFieldName('attribute')?.text === 'items' ? fnNode.childForFieldName('object') : null;
+      const [k, v] = left.namedChildren;
+      if (dict && k?.type === 'identifier' && k.text === use.text) found = { collection: dict, part: 'key' };
+      else if (dict && v?.type === 'identifier' && v.text === use.text) found = { collection: dict, part: 'value' };
+    }
+    binder = p;
+    break;
+  }
+  if (!found || !binder) return null;
+  // Rebound inside the loop before this use (not by the statement that holds it, `value = f(value)`): another value.
+  const scopeBody = binder.type === 'for_statement' ? binder.childForFieldName('body') : binder;
+  const rebound = (scopeBody ?? binder).descendantsOfType(['assignment', 'augmented_assignment', 'for_statement', 'for_in_clause', 'as_pattern', 'named_expression']).some((b) => {
+    if (b.id === binder?.id || b.startIndex >= use.startIndex || within(use, b)) return false;
+    const target = b.type === 'as_pattern' ? b.childForFieldName('alias') : (b.childForFieldName('left') ?? b.childForFieldName('name'));
+    return !!target && mentions(use.text, target.text) > 0;
+  });
+  return rebound ? null : found;
+}
+
+/** Collections whose items are being listed, deeper in the same question (a recursive helper's own argument). */
+const listing = new Set<string>();
+
+/**
+ * The expressions a loop over `collection` can take as its target (every element, or every key or value
+ * of `.items()`), following names to the literals they are bound to, parameters to what each call
+ * passes, and loop targets to the items of theirs; null where any of it cannot be read. Scalars and
+ * strings hold no items.
+ */
+function itemsOf(collection: Node, part: 'element' | 'key' | 'value', scope: Scope, depth: number): Node[] | null {
+  if (depth > MAX_DEPTH) return null;
+  const n = unparen(collection);
+  if (SCALARS.has(n.type) || n.type === 'string' || n.type === 'concatenated_string') return [];
+  const seq = sequenceElements(n);
+  if (seq) return part === 'element' ? seq : [];
+  if (n.type === 'dictionary') {
+    const pairs = n.namedChildren.filter((c) => c.type !== 'comment');
+    if (pairs.some((c) => c.type !== 'pair')) return null;
+    const out = pairs.map((c) => (part === 'value' ? c.childForFieldName('value') : c.childForFieldName('key')));
+    return out.every((x): x is Node => !!x) ? out : null;
+  }
+  if (n.type !== 'identifier') return null;
+  const key = `${n.id}\0${part}`;
+  if (listing.has(key)) return [];
+  listing.add(key);
+  try {
+    const passed = parameterArguments(n);
+    let root = scope;
+    while (root.parent) root = root.parent;
+    const gather = (sources: readonly Node[], which: 'element' | 'key' | 'value', within: Scope): Node[] | null => {
+      const out: Node[] = [];
+      for (const src of sources) {
+        const items = itemsOf(src, which, within, depth + 1);
+        if (!items) return null;
+        out.push(...items);
+      }
+      return out;
+    };
+    if (passed) return passed.length > 0 ? gather(passed, part, root) : null;
+    const looped = loopBinding(n);
+    if (looped) {
+      const outer = itemsOf(looped.collection, looped.part, scope, depth + 1);
+      return outer ? gather(outer, part, scope) : null;
+    }
+    const b = scope.lookup(n.text);
+    if (b?.kind === 'value' && !grown(n.text, b.node, scope, depth) && !reboundGlobally(n.text, b.node)) return itemsOf(b.node, part, scope, depth + 1);
+    const sole = b ? null : soleAssignment(n);
+    return sole && !grown(n.text, sole, scope, depth) ? itemsOf(sole, part, scope, depth + 1) : null;
+  } finally {
+    listing.delete(key);
+  }
+}
+
+/** Parameters whose elements are being judged, deeper in the same question: a recursive helper's own argument. */
+const judging = new Set<string>();
+
+/**
+ * Whether every element `collection` yields (or every key or value, for `.items()`) is itself a
+ * collection the code fixes, or no collection at all (a number, None): what a loop's target over it
+ * holds (review 72: IntelOwl's plugin migrations walk each field of a plugin's dict literal and the
+ * values of its nested dicts, through helpers handed them).
+ */
+function elementsBounded(collection: Node, part: 'element' | 'key' | 'value', scope: Scope, depth: number): boolean {
+  if (depth > MAX_DEPTH) return false;
+  const n = unparen(collection);
+  const fixed = (e: Node | null | undefined): boolean => !!e && (SCALARS.has(unparen(e).type) || isBoundedIterable(e, scope, NONE, depth + 1));
+  // No collection, or a string: nothing a loop over it can reach (a number is no iterable; a list has no `.items()`).
+  if (SCALARS.has(n.type) || n.type === 'string' || n.type === 'concatenated_string') return true;
+  const seq = sequenceElements(n);
+  if (seq) return part !== 'element' || seq.every(fixed);
+  if (n.type === 'dictionary') {
+    const pairs = n.namedChildren.filter((c) => c.type !== 'comment');
+    if (pairs.some((c) => c.type !== 'pair')) return false;
+    return pairs.every((c) => fixed(part === 'value' ? c.childForFieldName('value') : c.childForFieldName('key')));
+  }
+  if (n.type === 'call') {
+    const fnName = n.childForFieldName('function')?.text ?? '';
+    const first = callArguments(n).positional[0];
+    return (fnName === 'list' || fnName === 'tuple' || fnName === 'sorted') && !!first && elementsBounded(first, part, scope, depth + 1);
+  }
+  if (n.type !== 'identifier') return false;
+  const passed = parameterArguments(n);
+  if (passed) {
+    const key = `${n.text}\0${functionAround(n)?.id ?? ''}\0${part}`;
+    if (judging.has(key)) return true;
+    judging.add(key);
+    try {
+      let root = scope;
+      while (root.parent) root = root.parent;
+      return passed.length > 0 && passed.every((a) => elementsBounded(a, part, root, depth + 1));
+    } finally {
+      judging.delete(key);
+    }
+  }
+  // A loop's target (`for param in params`, `for key, value in data.items()`): what each of the items it takes holds.
+  const looped = loopBinding(n);
+  if (looped) {
+    const items = itemsOf(looped.collection, looped.part, scope, depth + 1);
+    return !!items && items.every((e) => elementsBounded(e, part, scope, depth + 1));
+  }
+  const b = scope.lookup(n.text);
+  if (b?.kind === 'value' && !grown(n.text, b.node, scope, depth) && !reboundGlobally(n.text, b.node)) return elementsBounded(b.node, part, scope, depth + 1);
+  const sole = b ? null : soleAssignment(n);
+  return !!sole && !grown(n.text, sole, scope, depth) && elementsBounded(sole, part, scope, depth + 1);
 }
 
 /**
@@ -216,16 +393,23 @@ function keyedByFixedList(args: ReturnType<typeof callArguments>, receiver: Node
  */
 function parameterArguments(name: Node): Node[] | null {
   const fn = functionAround(name);
-  if (!fn || fn.parent?.type !== 'module') return null;
+  // A module's function, or one nested in another function's body (called there: IntelOwl's `_get_obj`, review 72).
+  const container = fn?.parent?.type === 'module' ? fn.parent : fn?.parent?.type === 'block' && fn.parent.parent?.type === 'function_definition' ? fn.parent : null;
+  if (!fn || !container) return null;
   const params = fn.childForFieldName('parameters')?.namedChildren ?? [];
   const index = params.findIndex((p) => p.type === 'identifier' && p.text === name.text);
   if (index < 0 || params.slice(0, index).some((p) => p.type !== 'identifier')) return null;
   const body = fn.childForFieldName('body');
-  const rebound = body?.descendantsOfType(['assignment', 'augmented_assignment', 'for_statement']).some((a) => a?.childForFieldName('left')?.text === name.text);
+  // Rebound before this use, or after it inside a loop around it (the next pass sees the new value): not only what calls pass.
+  const loops = [] as Node[];
+  for (let p = name.parent; p && p.id !== fn.id; p = p.parent) if (p.type === 'for_statement' || p.type === 'while_statement') loops.push(p);
+  const rebound = body
+    ?.descendantsOfType(['assignment', 'augmented_assignment', 'for_statement'])
+    .some((a) => a?.childForFieldName('left')?.text === name.text && functionAround(a)?.id === fn.id && ((a.startIndex < name.startIndex && !within(name, a) && !exclusiveBranches(a, name)) || loops.some((l) => within(a, l))));
   if (rebound) return null;
   const fnName = fn.childForFieldName('name')?.text;
   const out: Node[] = [];
-  for (const call of fn.parent.descendantsOfType('call')) {
+  for (const call of container.descendantsOfType('call')) {
     if (!call || call.childForFieldName('function')?.text !== fnName) continue;
     const args = call.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment') ?? [];
     if (args.some((a) => a.type === 'list_splat' || a.type === 'dictionary_splat')) return null;
@@ -235,6 +419,25 @@ function parameterArguments(name: Node): Node[] | null {
     out.push(arg);
   }
   return out;
+}
+
+/** Whether `a` and `b` lie in different branches of one `if` (its body, an `elif`, its `else`): never both run. */
+function exclusiveBranches(a: Node, b: Node): boolean {
+  const above = new Set<number>();
+  for (let p: Node | null = a; p; p = p.parent) above.add(p.id);
+  let child: Node | null = b;
+  for (let p = b.parent; p; child = p, p = p.parent) {
+    if (!above.has(p.id)) continue;
+    if (p.type !== 'if_statement') return false;
+    const branch = (x: Node): Node | null => {
+      let c: Node | null = x;
+      while (c && c.parent?.id !== p.id) c = c.parent;
+      return c;
+    };
+    const ofA = branch(a);
+    return !!ofA && !!child && ofA.id !== child.id && ofA.type !== 'comparison_operator' && (ofA.type === 'block' || ofA.type === 'elif_clause' || ofA.type === 'else_clause') && (child.type === 'block' || child.type === 'elif_clause' || child.type === 'else_clause');
+  }
+  return false;
 }
 
 /**
