@@ -210,6 +210,11 @@ function itemsOf(collection: Node, part: 'element' | 'key' | 'value', scope: Sco
     const out = pairs.map((c) => (part === 'value' ? c.childForFieldName('value') : c.childForFieldName('key')));
     return out.every((x): x is Node => !!x) ? out : null;
   }
+  if (n.type === 'call') {
+    const fnName = n.childForFieldName('function')?.text ?? '';
+    const first = callArguments(n).positional[0];
+    return (fnName === 'list' || fnName === 'tuple' || fnName === 'sorted') && first ? itemsOf(first, part, scope, depth + 1) : null;
+  }
   if (n.type !== 'identifier') return null;
   const key = `${n.id}\0${part}`;
   if (listing.has(key)) return [];
@@ -242,9 +247,6 @@ function itemsOf(collection: Node, part: 'element' | 'key' | 'value', scope: Sco
   }
 }
 
-/** Parameters whose elements are being judged, deeper in the same question: a recursive helper's own argument. */
-const judging = new Set<string>();
-
 /**
  * Whether every element `collection` yields (or every key or value, for `.items()`) is itself a
  * collection the code fixes, or no collection at all (a number, None): what a loop's target over it
@@ -252,47 +254,11 @@ const judging = new Set<string>();
  * values of its nested dicts, through helpers handed them).
  */
 function elementsBounded(collection: Node, part: 'element' | 'key' | 'value', scope: Scope, depth: number): boolean {
-  if (depth > MAX_DEPTH) return false;
-  const n = unparen(collection);
-  const fixed = (e: Node | null | undefined): boolean => !!e && (SCALARS.has(unparen(e).type) || isBoundedIterable(e, scope, NONE, depth + 1));
-  // No collection, or a string: nothing a loop over it can reach (a number is no iterable; a list has no `.items()`).
-  if (SCALARS.has(n.type) || n.type === 'string' || n.type === 'concatenated_string') return true;
-  const seq = sequenceElements(n);
-  if (seq) return part !== 'element' || seq.every(fixed);
-  if (n.type === 'dictionary') {
-    const pairs = n.namedChildren.filter((c) => c.type !== 'comment');
-    if (pairs.some((c) => c.type !== 'pair')) return false;
-    return pairs.every((c) => fixed(part === 'value' ? c.childForFieldName('value') : c.childForFieldName('key')));
-  }
-  if (n.type === 'call') {
-    const fnName = n.childForFieldName('function')?.text ?? '';
-    const first = callArguments(n).positional[0];
-    return (fnName === 'list' || fnName === 'tuple' || fnName === 'sorted') && !!first && elementsBounded(first, part, scope, depth + 1);
-  }
-  if (n.type !== 'identifier') return false;
-  const passed = parameterArguments(n);
-  if (passed) {
-    const key = `${n.text}\0${functionAround(n)?.id ?? ''}\0${part}`;
-    if (judging.has(key)) return true;
-    judging.add(key);
-    try {
-      let root = scope;
-      while (root.parent) root = root.parent;
-      return passed.length > 0 && passed.every((a) => elementsBounded(a, part, root, depth + 1));
-    } finally {
-      judging.delete(key);
-    }
-  }
-  // A loop's target (`for param in params`, `for key, value in data.items()`): what each of the items it takes holds.
-  const looped = loopBinding(n);
-  if (looped) {
-    const items = itemsOf(looped.collection, looped.part, scope, depth + 1);
-    return !!items && items.every((e) => elementsBounded(e, part, scope, depth + 1));
-  }
-  const b = scope.lookup(n.text);
-  if (b?.kind === 'value' && !grown(n.text, b.node, scope, depth) && !reboundGlobally(n.text, b.node)) return elementsBounded(b.node, part, scope, depth + 1);
-  const sole = b ? null : soleAssignment(n);
-  return !!sole && !grown(n.text, sole, scope, depth) && elementsBounded(sole, part, scope, depth + 1);
+  let root = scope;
+  while (root.parent) root = root.parent;
+  const items = itemsOf(collection, part, scope, depth);
+  // Items may come from other functions (what calls pass): judged as the module sees them.
+  return !!items && items.every((e) => SCALARS.has(unparen(e).type) || isBoundedIterable(e, root, NONE, depth + 1));
 }
 
 /**

@@ -18,7 +18,6 @@ import type { LoopFacts, WriteCall } from '../code-facts';
 import type { ModelFields } from '../project/view';
 import type { Scope } from '../scope';
 import { callArguments, rangeOf, unparen, walk, type Node } from '../syntax';
-import { soleAssignedValue } from './name-binding';
 import type { Fix, TextEdit } from '../types';
 import { eolOf, indentOf, insertAfter, insertAt, pythonString, replaceNode } from './edits';
 import { memoizeHelper, memoizeLookup, type MemoRewrite } from './memo-lookup';
@@ -26,7 +25,7 @@ import { createdThenSaved, typeErrorFallback } from './paired-writes';
 import { helperReadingModel, keyedByRow, modelHandedTo, modelReads, queryText, relationReadOf, selfRelationRead } from './reads-model';
 import { assignedFields, FIELD_NAMED_BY, FIELDS_LISTED_IN, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, keywordTexts, MARK, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
 import { chainOf, iterableChain, loadedFields, mayMixModels, modelNames, oneLine } from './loop-chain';
-import { boundModel, builtObjectUsed, constructedModel, factoryModel, keyRefusal, pickedModel, plainInsertSave, reachedThrough, rebuiltFirst, reverseRowModel, ROW_READERS, rowModelOf } from './loop-objects';
+import { boundModel, builtObjectUsed, constructedModel, factoryModel, keyRefusal, loadedByOwnKey, pickedModel, plainInsertSave, reachedThrough, rebuiltFirst, reverseRowModel, ROW_READERS, rowModelOf } from './loop-objects';
 import { mayRepeatRows } from './repeated-rows';
 import { cascadeFree, deleteCalls } from './cascades';
 import { hideDoomed, relatedQueries } from './doomed-rows';
@@ -175,29 +174,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
     if (field?.relation?.kind === 'one-to-one') return !!walked && !mayRepeatRows(walked.chain.expr, fields);
     // Or loaded by a query that asks for the row's own key (`Audit.objects.filter(target_object_id=case.id).first()`,
     // review 70: lite-api `audit_trail/0001`): rows of different keys get different objects.
-    return loadedByOwnKey(body, name, 0) && !!walked && !mayRepeatRows(walked.chain.expr, rowModel ? (input.fields?.(rowModel) ?? null) : null);
-  };
-  const ownKey = new Set(loop.targets.flatMap((t) => [`${t}.pk`, `${t}.id`, t]));
-  const loadedByOwnKey = (body: Node, name: string, depth: number): boolean => {
-    let cur: Node | null = depth > 2 ? null : soleAssignedValue(body, name);
-    let keyed = false;
-    while (cur && (cur.type === 'call' || cur.type === 'attribute')) {
-      if (cur.type === 'call') {
-        const method = cur.childForFieldName('function')?.childForFieldName('attribute')?.text ?? '';
-        if (method === 'filter' || method === 'get') {
-          for (const kw of cur.childForFieldName('arguments')?.namedChildren ?? []) {
-            const key = kw.type === 'keyword_argument' ? (kw.childForFieldName('name')?.text ?? '') : '';
-            const value = kw.childForFieldName('value');
-            const field = key.endsWith('__exact') ? key.slice(0, -7) : key;
-            if (/^[A-Za-z_]\w*$/.test(field) && !field.includes('__') && value && ownKey.has(value.text)) keyed = true;
-          }
-        } else if (!/^(?:first|last|latest|earliest|order_by|select_related|only|defer|using|all)$/.test(method)) return false;
-        cur = cur.childForFieldName('function');
-      } else cur = cur.childForFieldName('object');
-    }
-    if (keyed) return true;
-    // `audits = Audit.objects.filter(…)`, then `first = audits.first()`.
-    return cur?.type === 'identifier' && !/^[A-Z]/.test(cur.text) && loadedByOwnKey(body, cur.text, depth + 1);
+    return loadedByOwnKey(body, name, loop.targets) && !!walked && !mayRepeatRows(walked.chain.expr, rowModel ? (input.fields?.(rowModel) ?? null) : null);
   };
   const rowsMayMix = (): boolean => (mixed ??= !walked && !rowModelOf(loop, locals) && mayMixModels(loop.iterable, locals));
   const sinks = new Map<string, Sink>();

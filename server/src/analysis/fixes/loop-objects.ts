@@ -316,3 +316,32 @@ export function reachedThrough(body: Node, name: string, loop: LoopFacts, locals
   const field = right?.type === 'attribute' ? right.childForFieldName('attribute')?.text : undefined;
   return owner?.type === 'identifier' && loop.targets.includes(owner.text) && field ? `${model}.${field}` : null;
 }
+
+/**
+ * Whether `name` holds an object the loop's row loads by its own key (`Audit.objects.filter(
+ * target_object_id=case.id).first()`, also through a queryset bound once in the body: review 70,
+ * lite-api `audit_trail/0001`): rows of different keys get different objects.
+ */
+export function loadedByOwnKey(body: Node, name: string, targets: readonly string[], depth = 0): boolean {
+  const ownKey = new Set(targets.flatMap((t) => [`${t}.pk`, `${t}.id`, t]));
+  let cur: Node | null = depth > 2 ? null : soleAssignedValue(body, name);
+  let keyed = false;
+  while (cur && (cur.type === 'call' || cur.type === 'attribute')) {
+    if (cur.type === 'call') {
+      const method = cur.childForFieldName('function')?.childForFieldName('attribute')?.text ?? '';
+      if (method === 'filter' || method === 'get') {
+        for (const kw of cur.childForFieldName('arguments')?.namedChildren ?? []) {
+          const key = kw.type === 'keyword_argument' ? (kw.childForFieldName('name')?.text ?? '') : '';
+          const value = kw.childForFieldName('value');
+          const field = key.endsWith('__exact') ? key.slice(0, -7) : key;
+          if (/^[A-Za-z_]\w*$/.test(field) && !field.includes('__') && value && ownKey.has(value.text)) keyed = true;
+        }
+      } else if (!/^(?:first|last|latest|earliest|order_by|select_related|only|defer|using|all)$/.test(method)) return false;
+      cur = cur.childForFieldName('function');
+    } else cur = cur.childForFieldName('object');
+  }
+  if (keyed) return true;
+  // `audits = Audit.objects.filter(…)`, then `first = audits.first()`.
+  return cur?.type === 'identifier' && !/^[A-Z]/.test(cur.text) && loadedByOwnKey(body, cur.text, targets, depth + 1);
+}
+
