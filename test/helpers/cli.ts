@@ -1,6 +1,6 @@
 /** Runs the bundled CLI (dist/cli.js) in a subprocess, as users run it, and makes temp folders. */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DIST } from './paths';
@@ -78,6 +78,20 @@ export class TempDirs {
 export function writeFileIn(file: string, content: string | Uint8Array): void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, content);
+}
+
+/**
+ * `text` as shop/migrations/0002_flag.py of a new project, after `check --unsafe-fixes` (as users fix):
+ * the syntax-error finding, if any, and the file's text afterwards.
+ */
+export function afterUnsafeFixes(temps: TempDirs, text: string): { syntax: { message: string; line: number } | undefined; rules: string[]; after: string } {
+  const root = temps.make();
+  const file = join(root, 'shop', 'migrations', '0002_flag.py');
+  writeFileIn(file, text);
+  writeFileIn(join(root, 'shop', 'migrations', '__init__.py'), '');
+  const run = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'check', '--no-cache', '--unsafe-fixes', '--format', 'json', '.'], { cwd: root, encoding: 'utf8' });
+  const found = JSON.parse(run.stdout) as Array<{ rule: string; message: string; line: number }>;
+  return { syntax: found.find((f) => f.rule === 'syntax-error'), rules: found.map((f) => f.rule), after: readFileSync(file, 'utf8') };
 }
 
 /** stderr without the note on the database lock findings assume (cli/report.ts): for tests about the other notes. */

@@ -8,8 +8,10 @@
  * A scan of the text, once per tree: walking the tree's argument lists cost a tenth of the parse
  * (a node per argument read out of WebAssembly); the scan skips strings and comments and follows
  * brackets, and reads each call's arguments at its own depth. A function's parameters are not read.
+ * `argumentError` also answers for the errors of whole statements (statement-errors.ts), read after the scan.
  */
 import { Rejoining, resumePoints, type Snapshot } from './resumable-scan';
+import { statementProblem } from './statement-errors';
 import type { Node } from './syntax';
 
 export interface ArgumentProblem {
@@ -268,47 +270,17 @@ export function argumentError(root: Node): ArgumentProblem | null {
   let found = byTree.get(key);
   if (found === undefined) {
     const text = scannedText(root);
-    byTree.set(key, (found = withDeletes(root, text, argumentProblem(text))));
+    byTree.set(key, (found = withStatements(root, text, argumentProblem(text))));
   }
   return found;
 }
 
 /** Records what a scan of the tree's text (scannedText) found, so argumentError does not scan it again. */
 export function rememberArgumentScan(root: Node, text: string, scan: ArgumentScan): void {
-  byTree.set(root.tree as object, withDeletes(root, text, problemOf(text, scan)));
+  byTree.set(root.tree as object, withStatements(root, text, problemOf(text, scan)));
 }
 
-/** The scan's problem, else a `del` of what cannot be deleted. */
-function withDeletes(root: Node, text: string, problem: ArgumentProblem | null): ArgumentProblem | null {
-  return problem ?? (/\bdel\b/.test(text) ? deleteProblem(root) : null);
-}
-
-/**
- * `del` of what Python cannot delete — a literal, a call, another expression (`del("news", "Topic")`, what a line
- * cut in two may leave: `apps.get_mo` / `del("news", "Topic")`) — which the grammar takes as a delete statement.
- * Read from the tree, only in a text that has `del` at all.
- */
-function deleteProblem(root: Node): ArgumentProblem | null {
-  const bad = (t: Node): Node | null => {
-    if (t.type === 'identifier' || t.type === 'attribute' || t.type === 'subscript') return null;
-    if (t.type === 'tuple' || t.type === 'list' || t.type === 'expression_list' || t.type === 'parenthesized_expression') {
-      for (const c of t.namedChildren) {
-        if (c.type === 'comment') continue;
-        const b = bad(c);
-        if (b) return b;
-      }
-      return null;
-    }
-    return t;
-  };
-  for (const d of root.descendantsOfType('delete_statement')) {
-    for (const c of d.namedChildren) {
-      if (c.type === 'comment') continue;
-      const b = bad(c);
-      if (!b) continue;
-      const what = /^(?:string|concatenated_string|integer|float|true|false|none|ellipsis)$/.test(b.type) ? 'literal' : b.type === 'call' ? 'function call' : 'expression';
-      return { line: b.startPosition.row, character: b.startPosition.column, message: `SyntaxError: cannot delete ${what}` };
-    }
-  }
-  return null;
+/** The scan's problem, else one of a whole statement (statement-errors.ts). */
+function withStatements(root: Node, text: string, problem: ArgumentProblem | null): ArgumentProblem | null {
+  return problem ?? statementProblem(root, text);
 }
