@@ -38,6 +38,18 @@ const CASES: Record<string, string> = {
   'fine: an f-string with a format spec': 'x = f"{y:>10}"\nif x:\n    pass\n',
   'fine: tabs used the same way throughout': 'if x:\n\ty = 1\n\tif y:\n\t\tz = 2\n',
   'fine: the first line after blank lines': '\n\nimport os\n',
+  // A logical line cut where an operand must follow: the grammar reads on across the line break, Python does not.
+  'line cut after =': 'x =\ny = 1\n',
+  'line cut after an operator, before a comment': 'x = a +  # more\ny\n',
+  'line cut after and': 'x = a and\ny\n',
+  'import alone': 'import\nos\n',
+  'conditional cut after else': 'x = a if b else\nc\n',
+  'line cut after a minus, at the end': 'x = 1 -\n',
+  'line cut after a closing bracket and an operator': 'x = [1,\n2] +\n3\n',
+  'fine: a float with a trailing dot, a star import, a trailing comma': 'x = 1.\nfrom os import *\ny = 1,\n',
+  'fine: an operator before a bracket or a backslash': 'x = a + (\n  b)\ny = a and \\\n  b\nz = [1,\n2] + [\n3]\n',
+  'fine: statements that end with a keyword, names like keywords': 'def f():\n    return\nfor x in y:\n    break\nis_ = 1\nx = y.is_in\nelse_ = 2\n',
+  'fine: an operator at the end of a string or a comment': 'x = "a ="  # b =\ny = """c +\n"""\n',
 };
 
 describe('indentation errors', () => {

@@ -49,7 +49,7 @@ export interface IndentationSnapshot extends Snapshot {
   last: number;
 }
 
-type Kind = 'block' | 'unexpected' | 'unindent' | 'tab';
+type Kind = 'block' | 'unexpected' | 'unindent' | 'tab' | 'dangling';
 
 /** A problem as the scan finds it (the message is written at the end: it names a line, which an edit above it moves). */
 interface Found {
@@ -67,6 +67,31 @@ export interface IndentationScan {
 }
 
 const SNAPSHOT_EVERY = 1024;
+
+/**
+ * The last characters of operators that need a right operand (`=`, `+=`, `==`, `+`, `-`, `/`, `%`, `&`,
+ * `|`, `^`, `<`, `>`, `->`, `~`, `@`): a logical line that ends with one is cut off (`x =` and its value on
+ * the next line without a backslash), which the grammar reads across the line break and Python refuses.
+ * (`*` ends `from m import *`; `.` ends the float `1.`.)
+ */
+const DANGLING_CHARS = new Set([61, 43, 45, 47, 37, 38, 124, 94, 60, 62, 126, 64]);
+
+/** Keywords that cannot end a statement (`x = a and`, `import`, `if`): what follows them was cut off. */
+const DANGLING_WORDS = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'elif', 'else', 'while', 'for', 'with', 'lambda', 'import', 'from', 'as', 'assert', 'del', 'global']);
+
+const isWordPart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c > 127;
+
+/** Whether the code of the line from `lineStart` to `end` ends with one of DANGLING_WORDS (read back, never before the line). */
+function endsWithKeyword(text: string, lineStart: number, end: number): boolean {
+  let k = end - 1;
+  while (k >= lineStart && (text.charCodeAt(k) === SPACE || text.charCodeAt(k) === TAB || text.charCodeAt(k) === CR || text.charCodeAt(k) === FF)) k--;
+  const wordEnd = k + 1;
+  while (k >= lineStart && isWordPart(text.charCodeAt(k))) k--;
+  if (wordEnd - (k + 1) < 2 || wordEnd - (k + 1) > 6) return false;
+  // An attribute (`x.is`) is no keyword (and Python refuses it anyway).
+  if (k >= lineStart && text.charCodeAt(k) === 46) return false;
+  return DANGLING_WORDS.has(text.slice(k + 1, wordEnd));
+}
 
 const START: IndentationSnapshot = { at: 0, line: 0, cols: [0], alts: [0], depth: 0, triple: 0, continued: false, pendingBlock: -1, last: 0 };
 
@@ -94,6 +119,7 @@ function scanFrom(text: string, start: IndentationSnapshot, record: boolean, rej
   const gaveUp = (): IndentationScan => ({ found: null, snapshots });
   let i = start.at;
   while (i < n) {
+    const lineStart = i;
     // The head of the loop: the scan's whole state is here.
     const then = rejoin?.earlier.at(i);
     if (rejoin && then && sameState(then, { at: i, line, cols, alts, depth, triple, continued, pendingBlock, last }, line - then.line)) {
@@ -155,7 +181,8 @@ function scanFrom(text: string, start: IndentationSnapshot, record: boolean, rej
       i = j;
     }
     continued = false;
-    // The rest of the physical line.
+    // The rest of the physical line; where its code ends (before a comment).
+    let codeEnd = -1;
     while (i < n) {
       const c = text.charCodeAt(i);
       if (triple !== 0) {
@@ -175,6 +202,7 @@ function scanFrom(text: string, start: IndentationSnapshot, record: boolean, rej
       }
       if (c === NL) break;
       if (c === HASH) {
+        codeEnd = i;
         const end = text.indexOf('\n', i);
         i = end < 0 ? n : end;
         break;
@@ -213,10 +241,12 @@ function scanFrom(text: string, start: IndentationSnapshot, record: boolean, rej
       i++;
     }
     // The end of a physical line.
+    if (codeEnd < 0) codeEnd = i;
     if (i < n && text.charCodeAt(i) === NL) i++;
     line++;
     if (depth === 0 && triple === 0 && !continued && last !== 0) {
       if (last === COLON) pendingBlock = line - 1;
+      else if (DANGLING_CHARS.has(last) || endsWithKeyword(text, lineStart, codeEnd)) return found({ line: line - 1, character: codeEnd - lineStart }, 'dangling');
       last = 0;
     }
   }
@@ -226,6 +256,7 @@ function scanFrom(text: string, start: IndentationSnapshot, record: boolean, rej
 }
 
 const MESSAGES: Record<Exclude<Kind, 'block'>, string> = {
+  dangling: 'SyntaxError: invalid syntax (the line ends where an operand must follow, and no bracket or backslash continues it)',
   unexpected: 'IndentationError: unexpected indent',
   unindent: 'IndentationError: unindent does not match any outer indentation level',
   tab: 'TabError: inconsistent use of tabs and spaces in indentation',
