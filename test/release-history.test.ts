@@ -57,6 +57,22 @@ describe('release history from git', () => {
     assert.equal(of(5), WORKTREE, 'untracked');
   });
 
+  it('takes a migration renamed under a new name for one the renaming commit added, and a staged rename for the work tree\'s (review 73: care facility/0413)', async () => {
+    const root = orderReleases('total');
+    write(root, 'shop', '0003_order_note', migration('shop', '0002_order_total', addNotNull('order', 'note')));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'note');
+    // Renumbered after another line took 0003: to Django another migration, first run where 0004 ships.
+    git(root, 'mv', join('shop', 'migrations', '0003_order_note.py'), join('shop', 'migrations', '0004_order_note.py'));
+    git(root, 'commit', '-qm', 'renumber');
+    const renumber = git(root, 'rev-parse', 'HEAD').trim();
+    const renamed = at(root, 'shop', 'migrations', '0004_order_note.py');
+    assert.equal((await releasesOf([renamed], null)).get(renamed), `${root}:${renumber}`);
+    git(root, 'mv', join('shop', 'migrations', '0004_order_note.py'), join('shop', 'migrations', '0005_order_note.py'));
+    const staged = at(root, 'shop', 'migrations', '0005_order_note.py');
+    assert.equal((await releasesOf([staged], null)).get(staged), `${root}:${WORKTREE}`);
+  });
+
   it('says nothing of the first commit that brought migrations in, though it has a parent (an import)', async () => {
     const root = temps.make();
     git(root, 'init', '-q');
@@ -396,6 +412,44 @@ describe('check with the release history', () => {
     assert.ok(!found.includes('shop/migrations/0006_remove_order_note.py drop-column'), found.join('\n'));
     // total came with an earlier release: old code reads it.
     assert.ok(found.includes('shop/migrations/0007_remove_order_total.py drop-column'), found.join('\n'));
+  });
+
+  it('follows lines of the release that start from different migrations, and keeps what came before each start old (review 73: care facility/0414)', () => {
+    const root = orderReleases('total');
+    write(root, 'shop', '0003_order_note', migration('shop', '0002_order_total', addNotNull('order', 'note')));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'note');
+    // One release: a branch begun on 0002 (before note shipped) and one begun on 0003, joined by a merge
+    // migration; then the columns both lines added are dropped, and those of the releases before.
+    write(root, 'shop', '0003_order_size', migration('shop', '0002_order_total', addNotNull('order', 'size')));
+    write(root, 'shop', '0004_order_weight', migration('shop', '0003_order_note', addNotNull('order', 'weight')));
+    write(root, 'shop', '0005_merge', mergeOf('0003_order_size', '0004_order_weight'));
+    write(root, 'shop', '0006_remove_order_size', migration('shop', '0005_merge', remove('order', 'size')));
+    write(root, 'shop', '0007_remove_order_weight', migration('shop', '0006_remove_order_size', remove('order', 'weight')));
+    write(root, 'shop', '0008_remove_order_note', migration('shop', '0007_remove_order_weight', remove('order', 'note')));
+    write(root, 'shop', '0009_remove_order_total', migration('shop', '0008_remove_order_note', remove('order', 'total')));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'sizes and weights');
+    const found = problems(root);
+    assert.ok(!found.includes('shop/migrations/0006_remove_order_size.py drop-column'), found.join('\n'));
+    assert.ok(!found.includes('shop/migrations/0007_remove_order_weight.py drop-column'), found.join('\n'));
+    // note and total shipped before the release, on the lines its branches started from.
+    assert.ok(found.includes('shop/migrations/0008_remove_order_note.py drop-column'), found.join('\n'));
+    assert.ok(found.includes('shop/migrations/0009_remove_order_total.py drop-column'), found.join('\n'));
+  });
+
+  it('tells data and schema work on a table an earlier migration of the release made apart, at the information level (review 73: care facility/0412)', () => {
+    const root = orderReleases('total');
+    const fill = (table: string, model: string, field: string) =>
+      `        migrations.RunSQL("UPDATE ${table} SET name = 'x'", migrations.RunSQL.noop),\n` + addNotNull(model, field);
+    write(root, 'shop', '0003_rack', migration('shop', '0002_order_total', create('Rack')));
+    write(root, 'shop', '0004_fill_rack', migration('shop', '0003_rack', fill('shop_rack', 'rack', 'size')));
+    write(root, 'shop', '0005_fill_order', migration('shop', '0004_fill_rack', fill('shop_order', 'order', 'size')));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'racks');
+    const severityOf = (file: string) => jsonFindings(runCli(['check', '--no-cache', '--format', 'json', '.'], root, { env: withHistory() })).find((f) => f.rule === 'mixed-data-and-schema' && f.path.replace(/\\/g, '/').endsWith(file))?.severity;
+    assert.equal(severityOf('0004_fill_rack.py'), 'information');
+    assert.equal(severityOf('0005_fill_order.py'), 'warning');
   });
 
   it('says nothing of a many-to-many field renamed after an earlier migration of the release added it (review 70: bornhack teams/0006)', () => {

@@ -383,6 +383,16 @@ describe('mixed-data-and-schema wording follows the order', () => {
     assert.match(message, /Every row the data work writes stays locked until the transaction ends, and the ALTER after it then queues for an ACCESS EXCLUSIVE lock/);
     assert.doesNotMatch(message, /waits for the data work/);
   });
+  it('an ALTER after the data work on the table an ALTER before it locked takes no new lock (review 73: care facility/0429)', async () => {
+    const message = await messageOf('bad-expand-contract-in-one-file.py');
+    assert.match(message, /takes an ACCESS EXCLUSIVE lock and holds it until the transaction ends, through the data work and the ALTER after it \(on the same table\)/);
+    assert.doesNotMatch(message, /queues for another/);
+    // On another table, the ALTER after it does queue.
+    const source = readFileSync(join(RULE_FIXTURES, 'mixed-data-and-schema', 'bad-expand-contract-in-one-file.py'), 'utf8').replace('model_name="job",\n            name="title"', 'model_name="employer",\n            name="title"');
+    assert.notEqual(source, readFileSync(join(RULE_FIXTURES, 'mixed-data-and-schema', 'bad-expand-contract-in-one-file.py'), 'utf8'));
+    const other = (await lint(source)).findings.find((f) => f.rule === 'mixed-data-and-schema')?.message ?? '';
+    assert.match(other, /The ALTER before the data work holds its ACCESS EXCLUSIVE lock through it, and the one after queues for another at its end/);
+  });
 });
 
 describe('schema-hazard findings', () => {

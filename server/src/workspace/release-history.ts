@@ -11,10 +11,10 @@
  * oldest first held the file, that tag's release (release-tags.ts) —, or `worktree` when git reports it
  * untracked or added in the index. Nothing is said of a file added by a commit without parents (a repository's first
  * commit; a shallow clone's boundary, which shows every file as added) or by the first commit that
- * added migrations at all (it may import a project deployed from elsewhere), of a file renamed into
- * place (a rename is not an add; a move under the same name keeps its first add), or of any file when
- * HEAD has no commit, git is missing or fails. Renames are found explicitly, so a moved app does
- * not count as a release of all its migrations.
+ * added migrations at all (it may import a project deployed from elsewhere), or of any file when
+ * HEAD has no commit, git is missing or fails. Renames are found explicitly: a file moved under the same
+ * name keeps its first add, so a moved app does not count as a release of all its migrations; a file
+ * renamed is a new migration to Django, added by the commit that renamed it.
  *
  * The history is read once per HEAD, and what the tags held once per set of tags: kept in memory for
  * the process and, with a cache folder, on disk; when HEAD moved forward from the HEAD kept (along its
@@ -30,8 +30,8 @@ import { readTagHolds, tagRelease, type TagHolds } from './release-tags';
 /** The mark for files not committed yet, or added by the branch `--changed-since` names (one release: they are migrated together). */
 export const WORKTREE = 'worktree';
 
-/** 6: with what release tags first held, moves, and what sync merges brought (2: merges read against their first parent; 1 read every commit of every branch). */
-const FORMAT = 6;
+/** 7: a file renamed under a new name is an add (6: with what release tags first held, moves, and what sync merges brought; 2: merges read against their first parent; 1 read every commit of every branch). */
+const FORMAT = 7;
 const FILE = 'releases.json';
 /** A git command that takes longer than this is given up (the findings then stay as they are without the history). */
 const GIT_TIMEOUT_MS = 30_000;
@@ -83,8 +83,9 @@ function repositoryAbove(dir: string, memo: Map<string, string | null>): string 
  * one); SYNCED for what a merge that only brought the branch up to date adds (syncMerge), and unknown
  * ('') for a squash or a first migration re-declaring a folder's old tables.
  * A file moved under the same name (an app's folder moved: wagtail's `wagtailcore/migrations` became
- * `wagtail/migrations`) keeps the commit that first added it where it was; one renamed (a migration
- * of another name to Django) or moved from a path never seen is left unknown ('').
+ * `wagtail/migrations`) keeps the commit that first added it where it was (unknown, '', when it comes
+ * from a path never seen); one renamed is a migration of another name to Django, added by the commit
+ * that renamed it.
  */
 function readAdds(out: string, adds: Record<string, string>, moves: Record<string, string>): void {
   const commits = out.split('\x01').filter((c) => c.length > 0);
@@ -128,7 +129,10 @@ function readAdds(out: string, adds: Record<string, string>, moves: Record<strin
         const to = fields[++i];
         if (!from || !to || to in adds) continue;
         const sameName = from.slice(from.lastIndexOf('/') + 1) === to.slice(to.lastIndexOf('/') + 1);
-        adds[to] = sameName ? (adds[from] ?? '') : '';
+        // Renamed, it is another migration to Django, first run where the new name first ships: as if added
+        // here (review 73: care renumbered `0410_eventtype_…` to `0413_…` when it merged two lines, in the
+        // release that had added it), under the same rules for squashes and an app's reset first migration.
+        adds[to] = sameName ? (adds[from] ?? '') : SQUASHED.test(to) || (FIRST.test(to) && hadMigrations.has(folderOf(to))) ? '' : commit;
         if (sameName) moves[to] = from;
         touched.push(to);
       }
@@ -307,9 +311,13 @@ async function uncommitted(top: string, specs: readonly string[]): Promise<Set<s
     if (entry.length < 4) continue;
     const x = entry[0];
     const y = entry[1];
-    // A rename or copy is followed by the path it came from.
-    if (x === 'R' || x === 'C' || y === 'R' || y === 'C') i++;
-    if ((x === '?' && y === '?') || x === 'A') out.add(entry.slice(3));
+    const path = entry.slice(3);
+    // A rename or copy is followed by the path it came from; staged under a new name, it is a new migration.
+    if (x === 'R' || x === 'C' || y === 'R' || y === 'C') {
+      const from = parts[++i] ?? '';
+      if ((x === 'R' || x === 'C') && from.slice(from.lastIndexOf('/') + 1) !== path.slice(path.lastIndexOf('/') + 1)) out.add(path);
+    }
+    if ((x === '?' && y === '?') || x === 'A') out.add(path);
   }
   return out;
 }

@@ -7,6 +7,7 @@
  */
 import type { GraphNode } from '../project/graph';
 import type { MigrationSummary } from '../project/summary';
+import { OneSlot } from '../one-slot';
 import type { ProjectRuleContext } from './rule';
 
 /**
@@ -142,10 +143,10 @@ export function sameReleaseCreated(ctx: ProjectRuleContext): Map<string, boolean
 /**
  * `chain`: the app's own chain of parents above this file that shipped in the same release as it
  * (ProjectView.releaseOf: the commit that added both, the merge that brought both, or the release tag
- * that first held both), nearest first, through merge migrations (along every parent of the release where
- * the release's lines start from one migration: releaseLines; else along the one); `others`: the parents of
- * its merge migrations that are not of the release — lines that shipped before, whose tables and
- * columns old code knows though the state before the chain's first file lacks them. Empty when the
+ * that first held both), nearest first, through merge migrations (along every parent of the release:
+ * releaseLines; along the one where those lines meet a squash); `others`: the parents of its merge
+ * migrations that are not of the release, and where its lines start — lines that shipped before, whose
+ * tables and columns old code knows though the state before the chain's first file lacks them. Empty when the
  * history is not known (no repository, a shallow clone's first commit, an untrusted workspace).
  */
 export function releaseChain(ctx: ProjectRuleContext): { chain: GraphNode[]; others: GraphNode[] } {
@@ -162,7 +163,7 @@ export function releaseChain(ctx: ProjectRuleContext): { chain: GraphNode[]; oth
   const lines = releaseLines(start, app, ofRelease);
   if (lines === 'south') return none;
   if (lines) return lines;
-  // A walk that meets a squash, or lines of the release that start from different places: along single parents only.
+  // A walk that meets a squash: along single parents only.
   const chain: GraphNode[] = [];
   const others: GraphNode[] = [];
   let node: GraphNode | undefined = start;
@@ -186,9 +187,10 @@ export function releaseChain(ctx: ProjectRuleContext): { chain: GraphNode[]; oth
  * Every migration of the release above `start`, through merge migrations whose parents are all of the
  * release too (review 69: open-inwoner's pull request #121 made `pdc/0023_auto_…` and
  * `0023_productcondition`, joined them in `0024_merge_…`, and `0025` dropped the join table one of them
- * made), nearest first; `others` as releaseChain's. Null where the release's lines do not all start from
- * one migration before it (then the state before the release is no one file's), meet a squash, or are
- * longer than 200 (releaseChain then walks single parents only); 'south' as releaseChain's early exit.
+ * made), nearest first; `others` as releaseChain's, and, where the release's lines start from different
+ * migrations before it, those migrations too (the state before the release is then no one file's). Null
+ * where the lines meet a squash or are longer than 200 (releaseChain then walks single parents only);
+ * 'south' as releaseChain's early exit.
  */
 function releaseLines(start: GraphNode, app: string, ofRelease: (p: GraphNode) => boolean): { chain: GraphNode[]; others: GraphNode[] } | 'south' | null {
   const chain: GraphNode[] = [];
@@ -214,8 +216,10 @@ function releaseLines(start: GraphNode, app: string, ofRelease: (p: GraphNode) =
       queue.push(p);
     }
   }
-  // Lines of one start only (a single line has one: the walk then says what the walk along single parents says).
-  if (starts.size > 1) return null;
+  // Lines that start from different migrations (review 73: care's tag `v24.07.0` joins a branch begun on
+  // `0404` with one begun on `0407`): the state before the last start is not the state before the
+  // release, so what came before each start joins `others` — old code knows what it made.
+  if (starts.size > 1) for (const s of starts) if (!others.includes(s)) others.push(s);
   // Where the lines start last: the state before the chain's last file is the state before the release.
   const isStart = (n: GraphNode) => !n.parents.some((p) => p.key.app === app && ofRelease(p));
   return { chain: [...chain.filter((n) => !isStart(n)), ...chain.filter(isStart)], others };
@@ -253,4 +257,41 @@ export function sameMinuteAncestors(ctx: ProjectRuleContext): GraphNode[] {
     node = parent;
   }
   return out;
+}
+
+const released = new OneSlot<Set<string>>();
+
+/**
+ * The tables the migrations of this one's release before it made (releaseChain: the same commit, merge
+ * or release tag): their models' tables and their many-to-many fields' join tables, lower-cased.
+ */
+export function releasedTables(ctx: ProjectRuleContext): Set<string> {
+  return released.get([ctx.summary, ctx.view, ctx.file], () => {
+    const out = new Set<string>();
+    const view = ctx.view;
+    if (!view) return out;
+    for (const node of releaseChain(ctx).chain) {
+      const file = node.migration?.file;
+      const after = file ? view.stateOf(file, 'after', 'database') : null;
+      if (!file || !after) continue;
+      for (const op of node.migration?.summary.operations ?? []) {
+        const a = op.args;
+        if (op.databaseEffect !== 'normal' || !a || !('model' in a) || !a.model) continue;
+        const entry = after.get(a.model.toLowerCase());
+        if (!entry || typeof entry === 'string') continue;
+        if (a.kind === 'CreateModel') {
+          const table = view.tableName(entry, after);
+          if (table) out.add(table.toLowerCase());
+          for (const [name, spec] of entry.fields) {
+            const join = spec?.relation?.kind === 'many-to-many' ? view.joinTableName(entry, name, spec, after) : undefined;
+            if (join) out.add(join.toLowerCase());
+          }
+        } else if (a.kind === 'AddField' && a.name && a.field?.relation?.kind === 'many-to-many') {
+          const join = view.joinTableName(entry, a.name, a.field, after);
+          if (join) out.add(join.toLowerCase());
+        }
+      }
+    }
+    return out;
+  });
 }

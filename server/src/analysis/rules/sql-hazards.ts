@@ -21,7 +21,7 @@ import type { ProjectRuleContext } from './rule';
 import { OneSlot } from '../one-slot';
 import { goneFromStateBefore } from './schema-walk';
 import { truncatedTables } from './same-migration';
-import { releaseChain } from './shipped-together';
+import { releasedTables } from './shipped-together';
 import { runsOn } from '../vendor-branch';
 
 /** Django's tables before the migration, each with its columns' fields. */
@@ -222,42 +222,6 @@ function judge(ctx: ProjectRuleContext): JudgedSite[] {
   return out;
 }
 
-const released = new OneSlot<Set<string>>();
-
-/**
- * The tables the migrations of this one's release before it made (releaseChain: the same commit, merge
- * or release tag): their models' tables and their many-to-many fields' join tables, lower-cased.
- */
-function releasedTables(ctx: ProjectRuleContext): Set<string> {
-  return released.get([ctx.summary, ctx.view, ctx.file], () => {
-    const out = new Set<string>();
-    const view = ctx.view;
-    if (!view) return out;
-    for (const node of releaseChain(ctx).chain) {
-      const file = node.migration?.file;
-      const after = file ? view.stateOf(file, 'after', 'database') : null;
-      if (!file || !after) continue;
-      for (const op of node.migration?.summary.operations ?? []) {
-        const a = op.args;
-        if (op.databaseEffect !== 'normal' || !a || !('model' in a) || !a.model) continue;
-        const entry = after.get(a.model.toLowerCase());
-        if (!entry || typeof entry === 'string') continue;
-        if (a.kind === 'CreateModel') {
-          const table = view.tableName(entry, after);
-          if (table) out.add(table.toLowerCase());
-          for (const [name, spec] of entry.fields) {
-            const join = spec?.relation?.kind === 'many-to-many' ? view.joinTableName(entry, name, spec, after) : undefined;
-            if (join) out.add(join.toLowerCase());
-          }
-        } else if (a.kind === 'AddField' && a.name && a.field?.relation?.kind === 'many-to-many') {
-          const join = view.joinTableName(entry, a.name, a.field, after);
-          if (join) out.add(join.toLowerCase());
-        }
-      }
-    }
-    return out;
-  });
-}
 
 /**
  * A `DROP TABLE` / `DROP COLUMN` of a model or field Django's state had let go of before this
