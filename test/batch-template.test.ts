@@ -792,6 +792,25 @@ describe('"Batch this loop" when the loop makes its variable a new object', () =
   });
 });
 
+/** Review 73 (frepple `reportmanager/0002`): a model bound to a lower-case name, built and saved in the loop. */
+describe('"Batch this loop" when a model under a lower-case name is built and saved', () => {
+  it('says INSERT and batches the new rows with bulk_create, as for a capitalised model', async () => {
+    const { loops, fix, after } = await batchThisLoop(wrap(`    linemodel = apps.get_model("orders", "Line")
+    for order in Order.objects.all():
+        linemodel(order=order, amount=0).save()`));
+    assert.match(loops[0]?.message ?? '', /one INSERT per row/);
+    assert.ok(fix && after, loops[0]?.message);
+    assert.match(after, /new_rows\.append\(linemodel\(order=order, amount=0\)\)/);
+    assert.match(after, /linemodel\.objects\.bulk_create\(new_rows\)/);
+    assert.equal(pythonSyntaxError(after), null, after);
+    // A function that is no model, under the same shape: its save() is the object's, not known to insert.
+    const other = await batchThisLoop(wrap(`    make = lambda **kw: Line.objects.get(**kw)
+    for order in Order.objects.all():
+        make(order=order).save()`));
+    assert.match(other.loops[0]?.message ?? '', /one UPDATE per row/);
+  });
+});
+
 /**
  * A loop that uses what its create() returns: the creates built unsaved and bulk_created per
  * batch, the rest of the loop run for each row of the batch in a local function (deferred-create.ts).

@@ -19,6 +19,17 @@ export function isHistoricalModel(name: string, scope: Scope): boolean {
   return b?.kind === 'value' && isGetModelCall(b.node);
 }
 
+/**
+ * `Model(…)`: a call of a capitalised name (`Order`, `shop.models.Order`), or of a name of any case bound
+ * to `apps.get_model(…)` (review 73: frepple's `columnmodel(…).save()` inserts a row).
+ */
+export function isModelCall(call: Node, scope: Scope): boolean {
+  const fn = call.childForFieldName('function');
+  if (!fn) return false;
+  if (/^[A-Z]/.test(fn.text.split('.').pop() ?? '')) return true;
+  return fn.type === 'identifier' && isHistoricalModel(fn.text, scope);
+}
+
 const MODEL_NAMES = new WeakMap<Node, Map<string, boolean>>();
 
 /**

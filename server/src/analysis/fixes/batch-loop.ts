@@ -34,7 +34,7 @@ import { batchedFields, readsWhatItWrites, fieldListText, filledOnSave, savedVal
 import { contribModelRef, linkRewrite } from './link-rows';
 import { rowUpdateRewrite } from './row-updates';
 import { multiTableRefusal, type MultiTable } from './multi-table';
-import { historicalModelRef } from '../historical-models';
+import { historicalModelRef, isModelCall } from '../historical-models';
 
 /**
  * A related manager's query in the loop that reaches the model whose rows it inserts — one of the
@@ -258,8 +258,8 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       const keyed = calls.map((c) => keyRefusal(c, w.call)).find((r) => r !== null);
       if (keyed) return keyed;
       rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, model, notes: [] }), 'new_rows') });
-    } else if (w.kind === 'save' && recv.type === 'call' && /^[A-Z]/.test(recv.childForFieldName('function')?.text ?? '')) {
-      // Model(...).save()
+    } else if (w.kind === 'save' && recv.type === 'call' && (/^[A-Z]/.test(recv.childForFieldName('function')?.text ?? '') || isModelCall(recv, locals))) {
+      // Model(...).save(), the model under any name `apps.get_model()` gave (review 73: frepple's `columnmodel`)
       let model = recv.childForFieldName('function')?.text as string;
       // `Event.objects.create(…).save()`: a row create() inserted, saved again with the same values (review 56:
       // seed `0189`); historical models have no save() of their own, so it is the insert alone.

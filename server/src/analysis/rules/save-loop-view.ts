@@ -12,7 +12,7 @@ import type { MultiTable } from '../fixes/multi-table';
 import { assignedFields } from '../fixes/loop-reading';
 import { soleAssignedValue } from '../fixes/name-binding';
 import { factoryModel, rebuiltFirst, rowModelOf } from '../fixes/loop-objects';
-import { historicalModelRef } from '../historical-models';
+import { historicalModelRef, isModelCall } from '../historical-models';
 import { modelCandidates } from '../fixes/model-candidates';
 import { STAMPS_DIFFER } from '../fixes/batch-loop';
 import type { TargetDatabase } from '../target-database';
@@ -22,8 +22,9 @@ import type { RuleContext } from './rule';
 /** `obj = Model(...); obj.save()`, `Model(...).save()`, or a save after `obj.pk = None`: the save inserts a new row. */
 export function isNewInstance(w: WriteCall, loop: LoopFacts, locals: Scope): boolean {
   const receiver = w.call.childForFieldName('function')?.childForFieldName('object');
-  // `Model(…).save()`, and `Model.objects.create(…).save()` (an insert saved again).
-  if (receiver?.type === 'call') return /^[A-Z]/.test(receiver.childForFieldName('function')?.text.split('.').pop() ?? '') || /\.objects\.create$/.test(receiver.childForFieldName('function')?.text ?? '');
+  // `Model(…).save()`, and `Model.objects.create(…).save()` (an insert saved again); a model under a name of
+  // any case (review 73: frepple's `columnmodel = apps.get_model(…)`, then `columnmodel(…).save()`).
+  if (receiver?.type === 'call') return isModelCall(receiver, locals) || /\.objects\.create$/.test(receiver.childForFieldName('function')?.text ?? '');
   if (receiver?.type === 'identifier' && assignedFields(loop.node, receiver.text).setsKey) return true;
   if (w.receiverRoot && loop.targets.includes(w.receiverRoot) && factoryModel(loop, locals) !== null) return true;
   if (!w.receiverRoot || !loop.constructed.has(w.receiverRoot)) return false;
