@@ -792,6 +792,22 @@ describe('"Batch this loop" when the loop makes its variable a new object', () =
   });
 });
 
+/** Review 73 (frepple `common/0037`): `save(update_fields=…, using=alias)` of rows read through `.using(alias)`. */
+describe('"Batch this loop" when save() names the database the rows came from', () => {
+  it('writes the batch through the same manager, and refuses another database', async () => {
+    const { loops, fix, after } = await batchThisLoop(wrap(`    for order in Order.objects.using(DB).filter(total=None):
+        order.total = 0
+        order.save(update_fields=["total"], using=DB)`));
+    assert.ok(fix && after, loops[0]?.message);
+    assert.match(after, /Order\.objects\.using\(DB\)\.bulk_update\(batch, \["total"\]\)/);
+    assert.equal(pythonSyntaxError(after), null, after);
+    const other = await batchThisLoop(wrap(`    for order in Order.objects.using(DB).filter(total=None):
+        order.total = 0
+        order.save(update_fields=["total"], using=OTHER)`));
+    assert.match(other.loops[0]?.message ?? '', /save\(\) takes arguments bulk_update cannot keep/);
+  });
+});
+
 /** Review 73 (frepple `reportmanager/0002`): a model bound to a lower-case name, built and saved in the loop. */
 describe('"Batch this loop" when a model under a lower-case name is built and saved', () => {
   it('says INSERT and batches the new rows with bulk_create, as for a capitalised model', async () => {

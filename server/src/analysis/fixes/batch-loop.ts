@@ -278,7 +278,11 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       // `row.pk = None` then `row.save()` inserts a copy (tabbycat clones a venue per tournament).
       if (recv.type === 'identifier' && assignedFields(body, recv.text).setsKey) return `the loop sets ${recv.text}'s primary key, so its save() inserts a copy, which bulk_update cannot`;
       const args = fallbacks.has(w.call.id) ? { positional: [], hasSplat: false, keywords: new Map<string, Node>() } : callArguments(w.call);
-      if (args.positional.length > 0 || args.hasSplat || [...args.keywords.keys()].some((k) => k !== 'update_fields')) return 'save() takes arguments bulk_update cannot keep';
+      // `save(using=alias)` of rows walked through `….using(alias)`: bulk_update() through that manager writes the
+      // same database (review 73: frepple `common/0037`).
+      const using = args.keywords.get('using');
+      const sameDatabase = !!using && isRow && !!walked && walked.chain.manager.endsWith(`.using(${oneLine(using.text)})`);
+      if (args.positional.length > 0 || args.hasSplat || [...args.keywords.keys()].some((k) => k !== 'update_fields' && !(k === 'using' && sameDatabase))) return 'save() takes arguments bulk_update cannot keep';
       const row = recv.text;
       // `update_fields=names` built at run time: the fields the loop assigns, marked for checking.
       const explicit = args.keywords.has('update_fields') ? explicitUpdateFields(w.call) : null;
