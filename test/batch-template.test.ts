@@ -792,6 +792,23 @@ describe('"Batch this loop" when the loop makes its variable a new object', () =
   });
 });
 
+/** Review 73 (frepple `common/0022`): a loop that reads today's model (imported) and writes a historical one. */
+describe('"Batch this loop" over rows of an imported model the loop only reads', () => {
+  const withLogEntry = (body: string) => wrap(body).replace('from django.db import migrations', 'from django.contrib.admin.models import LogEntry\nfrom django.db import migrations');
+  it('batches the historical model\'s writes, and still refuses when the imported model is written', async () => {
+    const { loops, fix, after } = await batchThisLoop(withLogEntry(`    for rec in LogEntry.objects.all():
+        Line(order_id=rec.object_id, amount=rec.action_flag).save()`));
+    assert.doesNotMatch(loops[0]?.message ?? '', /today's model/);
+    assert.ok(fix && after, loops[0]?.message);
+    assert.match(after, /Line\.objects\.bulk_create\(new_rows\)/);
+    assert.equal(pythonSyntaxError(after), null, after);
+    const saved = await batchThisLoop(withLogEntry(`    for rec in LogEntry.objects.all():
+        rec.change_message = ""
+        rec.save()`));
+    assert.match(saved.loops[0]?.message ?? '', /the loop uses LogEntry, imported from django\.contrib\.admin\.models: today's model/);
+  });
+});
+
 /** Review 73 (frepple `common/0037`): `save(update_fields=…, using=alias)` of rows read through `.using(alias)`. */
 describe('"Batch this loop" when save() names the database the rows came from', () => {
   it('writes the batch through the same manager, and refuses another database', async () => {

@@ -4,10 +4,11 @@
  * historical model — runpython-model-import's fix first, then the template — and only when today's
  * class, read from the project's source, has no save(), delete() or queried manager of its own.
  */
-import type { LoopFacts } from '../code-facts';
+import type { LoopFacts, WriteCall } from '../code-facts';
 import { applyFixEdits, shiftedOffset } from '../fixes/apply';
 import { replaceDifference } from '../fixes/edits';
-import { MANAGERS } from '../historical-models';
+import { isModelCall, MANAGERS } from '../historical-models';
+import { rowModelOf } from '../fixes/loop-objects';
 import { lineStarts, offsetAt, positionAt } from '../line-index';
 import type { Scope } from '../scope';
 import { rangeOf, type Node } from '../syntax';
@@ -19,14 +20,42 @@ import type { ReportedFinding, RuleContext } from './rule';
  * apps.get_model: today's class, with its own save() and signals, which bulk writes skip (babybuddy
  * `core/0028` imports its model so that the overridden save() runs). The reason no fix is offered, or null.
  */
-export function liveModel(loop: LoopFacts, locals: Scope): string | null {
+export function liveModel(loop: LoopFacts, locals: Scope, writes: readonly WriteCall[]): string | null {
+  const written = writtenModels(loop, locals, writes);
   for (const name of managedNames(loop)) {
     const b = locals.lookup(name);
-    if (b?.kind === 'import') {
+    // A model the loop only reads (review 73: frepple `common/0022` reads LogEntry, writes Comment): no save() of
+    // its own is skipped by batching the writes.
+    if (b?.kind === 'import' && (written === null || written.has(name))) {
       return `the loop uses ${name}, imported from ${b.importedFrom ?? 'a module'}: today's model, whose own save() and signals bulk writes would skip (take it from apps.get_model first: runpython-model-import)`;
     }
   }
   return null;
+}
+
+/**
+ * The model names the loop's writes go to: `Model(…).save()`, `Model.objects.create(…)`, the loop's row
+ * (the model its query walks); null when a write's model cannot be told (a helper, another object).
+ */
+function writtenModels(loop: LoopFacts, locals: Scope, writes: readonly WriteCall[]): Set<string> | null {
+  const out = new Set<string>();
+  for (const w of writes) {
+    if (w.kind === 'helper') return null;
+    const receiver = w.call.childForFieldName('function')?.childForFieldName('object');
+    if (receiver?.type === 'call' && isModelCall(receiver, locals)) {
+      out.add(receiver.childForFieldName('function')?.text.split('.').pop() ?? '');
+      continue;
+    }
+    const root = w.receiverRoot ?? null;
+    if (!root) return null;
+    if (loop.targets.includes(root)) {
+      const row = rowModelOf(loop, locals);
+      if (!row) return null;
+      out.add(row);
+    } else if (managedNames(loop, w.call).has(root)) out.add(root);
+    else return null;
+  }
+  return out;
 }
 
 /** The names code reaches a manager through (`Sleep` of `Sleep.objects`), in order. */

@@ -425,7 +425,7 @@ export const unbatchedSaveLoop: Rule = {
             fix = noKeys ? `${fix}, and ${noKeys}` : (deferredTemplate(loop, writes, ctx, facts.locals, order > 0 ? `_${order + 1}` : '', at) ?? fix);
           }
           // Whatever the shape, batching today's model changes what the loop does: take the historical one first.
-          const live = liveModel(loop, facts.locals);
+          const live = liveModel(loop, facts.locals, writes);
           fix = live ? historicalTemplate(loop, headerRange(loop).start, facts.unit.node, facts.locals, ctx, live) : (mixinModel(loop, writes, facts.locals, ctx) ?? fix);
           // Code the project's Django cannot run (bulk_update() before 2.2): refused, with the version said.
           if (typeof fix !== 'string') fix = missingOnDjango(fix.edits, ctx.target.djangoVersion, (fix.creates ?? []).map((c) => c.text)) ?? fix;
