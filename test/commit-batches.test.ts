@@ -391,6 +391,31 @@ describe('a loop that sets a field from its own value (review 21: kiwi testcases
     assert.match(wrapped?.message ?? '', /First make it safe to run again: it sets ticket\.title from its own value/);
   });
 
+  it('gets no atomic = False for pages whose rows an inner loop changes from their own values (review 73: care facility/0381, 0429)', async () => {
+    const paged = (change: string[]) =>
+      migration(
+        [
+          'pages = Paginator(Ticket.objects.order_by("id"), 500)',
+          'for number in pages.page_range:',
+          '    batch = []',
+          '    for ticket in pages.page(number).object_list:',
+          ...change.map((line) => `        ${line}`),
+          '        batch.append(ticket)',
+          '    Ticket.objects.bulk_update(batch, ["title", "tags"])',
+        ].join('\n'),
+      ).replace('from django.db import', 'from django.core.paginator import Paginator\nfrom django.db import');
+    const messageOf = async (change: string[]) => (await lint(paged(change), {})).findings.find((x) => x.rule === 'missing-atomic-false');
+    const fString = await messageOf(['if ticket.title:', '    ticket.title = f"{ticket.title} | {ticket.code}"']);
+    assert.ok(fString, 'the paging is batching');
+    assert.deepEqual(fString.fixes, []);
+    assert.match(fString.message, /First make it safe to run again: it sets ticket\.title from its own value \(line \d+\)/);
+    const doubled = await messageOf(['for tag in ticket.tags:', '    tag["weight"] *= 2']);
+    assert.match(doubled?.message ?? '', /First make it safe to run again: it sets ticket\.tags from its own value, in place/);
+    const fine = await messageOf(['ticket.title = ticket.code']);
+    assert.doesNotMatch(fine?.message ?? '', /First make it safe to run again/);
+    assert.equal(fine?.fixes.length, 1);
+  });
+
   it('batches a loop of queryset updates of each row with bulk_update(), and commits it in batches where a batch would change what the loop reads, unless a value comes from its own', async () => {
     const loop = (value: string, read = '') =>
       migration(['for ticket in Ticket.objects.filter(state="").iterator():', ...(read ? [`    ${read}`] : []), `    Ticket.objects.filter(pk=ticket.pk).update(title=${value})`].join('\n'));

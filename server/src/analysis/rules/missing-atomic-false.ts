@@ -190,11 +190,15 @@ export const missingAtomicFalse: Rule = {
         // The batching loop and the loops around it: the rows may be an outer loop's (review 23, arches
         // 6020: a flush inside the loop over a tile's keys, the tile's entries rebuilt from themselves).
         let grows: ReturnType<typeof changedAgain> = null;
-        for (let l: LoopFacts | null | undefined = batching; l && !grows; l = l.parent) {
-          const body = l.node.type === 'for_statement' ? l.node.childForFieldName('body') : null;
-          const left = l.node.childForFieldName('left');
-          if (body && left) grows = changedAgain(l.node, body, left);
-        }
+        const grown = (loop: Node): ReturnType<typeof changedAgain> => {
+          const body = loop.type === 'for_statement' ? loop.childForFieldName('body') : null;
+          const left = loop.childForFieldName('left');
+          return body && left ? changedAgain(loop, body, left) : null;
+        };
+        for (let l: LoopFacts | null | undefined = batching; l && !grows; l = l.parent) grows = grown(l.node);
+        // And the loops inside it: a page's rows walked by a loop of their own (review 73: care `facility/0381`
+        // and `0429` page with a Paginator, and change each page's rows in an inner loop).
+        for (const inner of batching ? batching.node.descendantsOfType('for_statement') : []) if (!grows && inner.id !== batching?.node.id) grows = grown(inner);
         // Nor where it inserts rows: run again after a failure, it inserts the committed ones again (review 23: pretalx event/0023).
         const inserted = grows ? null : insertingWrite(facts);
         // Nor where the code catches database errors around writes: with atomic = False a failure halfway is
