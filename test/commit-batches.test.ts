@@ -577,6 +577,44 @@ describe('a loop that sets a field from its own value (review 21: kiwi testcases
     const skipping = (await lint(batched('Reply.objects.bulk_create(replies, ignore_conflicts=True)'), {})).findings.find((x) => x.rule === 'missing-atomic-false');
     assert.equal(skipping?.fixes.length, 1, skipping?.message);
   });
+
+  it('gets atomic = False for batching that skips the rows an earlier run inserted (review 73: Thunderstore repository/0064)', async () => {
+    const batched = (before: string[], test: string[]) =>
+      migration(
+        [
+          ...before,
+          'replies = []',
+          'for ticket in Ticket.objects.all().iterator(chunk_size=500):',
+          ...test.map((l) => `    ${l}`),
+          '    replies.append(Reply(ticket=ticket, text="opened"))',
+          '    if len(replies) >= 500:',
+          '        Reply.objects.bulk_create(replies)',
+          '        replies.clear()',
+          'if replies:',
+          '    Reply.objects.bulk_create(replies)',
+        ].join('\n'),
+      );
+    const caveat = /it inserts rows/;
+    const messageOf = async (before: string[], test: string[]) => (await lint(batched(before, test), {})).findings.find((x) => x.rule === 'missing-atomic-false');
+    const done = ['done = set(Reply.objects.values_list("ticket_id", flat=True))'];
+    for (const [before, test] of [
+      [done, ['if ticket.pk in done:', '    continue']],
+      [[], ['if Reply.objects.filter(ticket=ticket).exists():', '    continue']],
+    ] as const) {
+      const f = await messageOf([...before], [...test]);
+      assert.ok(f);
+      assert.doesNotMatch(f.message, caveat, test.join(' '));
+      assert.equal(f.fixes.length, 1, f.message);
+    }
+    // Keys read from another model, or a test that does not skip: the caveat stays.
+    for (const [before, test] of [
+      [['done = set(Ticket.objects.values_list("pk", flat=True))'], ['if ticket.pk in done:', '    continue']],
+      [done, ['if ticket.pk in done:', '    print(ticket)']],
+    ] as const) {
+      const f = await messageOf([...before], [...test]);
+      assert.match(f?.message ?? '', caveat, test.join(' '));
+    }
+  });
 });
 
 describe('a loop that batches some writes and makes others per row (review 26: normandy recipes/0007)', () => {

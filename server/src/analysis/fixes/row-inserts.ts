@@ -4,7 +4,7 @@
  * missing-atomic-false and runpython-no-reverse refuse on.
  */
 import type { UnitFacts, WriteCall } from '../code-facts';
-import { callArguments, functionAround, walk, within, type Node } from '../syntax';
+import { callArguments, chainRoot, functionAround, walk, within, type Node } from '../syntax';
 
 /**
  * A write that inserts rows a second run would insert again: `create()`, `Model(…).save()`, and
@@ -80,12 +80,63 @@ function gotModelIn(body: Node, name: string): boolean {
   return body.descendantsOfType('assignment').some((a) => a.childForFieldName('left')?.text === name && /\.get_model\(/.test(a.childForFieldName('right')?.text ?? ''));
 }
 
-/** Whether the loop creates rows a run after a failure would create again (it does not only update or delete). */
+/** Whether the loop creates rows a run after a failure would create again (it does not only update or delete, nor skip the rows already there). */
 export function createsRows(loopNode: Node, writes: readonly WriteCall[]): boolean {
-  return writes.some((w) => within(w.call, loopNode) && inserts(w));
+  return writes.some((w) => within(w.call, loopNode) && inserts(w) && !skipsDone(w));
 }
 
 /** The first write of a function that inserts rows a second run would insert again, or null. */
 export function insertingWrite(facts: UnitFacts): WriteCall | null {
-  return [...facts.directWrites, ...facts.loops.flatMap((l) => l.writes)].find(inserts) ?? null;
+  return [...facts.directWrites, ...facts.loops.flatMap((l) => l.writes)].find((w) => inserts(w) && !skipsDone(w)) ?? null;
+}
+
+/** The model a write inserts into, by the name the code gives it (`Namespace` of `Namespace.objects.bulk_create(…)` or `Namespace(…).save()`). */
+function insertedModel(w: WriteCall): string | null {
+  const receiver = w.call.childForFieldName('function')?.childForFieldName('object') ?? null;
+  if (w.kind === 'save' && receiver?.type === 'call') return receiver.childForFieldName('function')?.text ?? null;
+  const root = receiver && receiver.type !== 'call' ? chainRoot(receiver) : null;
+  return root?.type === 'identifier' && /\.(?:objects|_default_manager|_base_manager)\b/.test(receiver?.text ?? '') ? root.text : null;
+}
+
+/** The statements of a block, comments left out. */
+const statementsOf = (block: Node | null): Node[] => block?.namedChildren.filter((n) => n.type !== 'comment') ?? [];
+
+/**
+ * Whether the function skips the rows an earlier run inserted, so that a run after a failure inserts
+ * only the rest (review 73: Thunderstore `repository/0064` reads the teams that have a namespace,
+ * `existing = set(Namespace.objects.values_list("team_id", flat=True))`, and creates namespaces for
+ * the others only, `t["id"] not in existing`): a name bound to a read of the model's rows tested
+ * with `not in` (or `in` before a `continue`), or the model asked per row (`if not
+ * Namespace.objects.filter(…).exists():` around the write, `if ….exists(): continue`).
+ */
+export function skipsDone(w: WriteCall): boolean {
+  const model = insertedModel(w);
+  const fn = functionAround(w.call);
+  if (!model || !fn || !/^[A-Za-z_]\w*$/.test(model)) return false;
+  const query = new RegExp(`(?<![\\w.])${model}\\.(?:objects|_default_manager|_base_manager)\\.(?:\\w+\\([^]*?\\)\\.)*?(?:values_list|values|in_bulk|filter|all)\\(`);
+  const held = new Set<string>();
+  for (const a of fn.descendantsOfType('assignment')) {
+    const left = a.childForFieldName('left');
+    const right = a.childForFieldName('right');
+    if (left?.type === 'identifier' && right && query.test(right.text) && !/\.(?:create|bulk_create|update|delete)\(/.test(right.text)) held.add(left.text);
+  }
+  const continues = (test: Node): boolean => {
+    const block = test.parent?.type === 'if_statement' ? test.parent.childForFieldName('consequence') : null;
+    const body = statementsOf(block);
+    return body.length === 1 && body[0]?.type === 'continue_statement';
+  };
+  for (const c of fn.descendantsOfType('comparison_operator')) {
+    const m = /\s(not\s+in|in)\s+([A-Za-z_]\w*)\s*$/.exec(c.text);
+    if (!m || !held.has(m[2] as string)) continue;
+    if (/^not/.test(m[1] as string) || continues(c)) return true;
+  }
+  const exists = new RegExp(`${query.source.replace(/\\\($/, '')}[^]*\\.exists\\(\\)$`);
+  for (let n: Node | null = w.call.parent; n && n.id !== fn.id; n = n.parent) {
+    const test = n.type === 'if_statement' ? n.childForFieldName('condition') : null;
+    if (test?.type === 'not_operator' && exists.test(test.childForFieldName('argument')?.text ?? '') && within(w.call, n.childForFieldName('consequence') ?? n)) return true;
+  }
+  return fn.descendantsOfType('if_statement').some((i) => {
+    const test = i.childForFieldName('condition');
+    return !!test && i.startIndex < w.call.startIndex && exists.test(test.text) && continues(test);
+  });
 }
