@@ -6,6 +6,7 @@
  * many; with no order at all, PostgreSQL returns the rows of each query in whatever order its
  * scan meets them, and an UPDATE writes a row's new version elsewhere in the table. Either way some
  * rows are never visited and the migration says nothing. Paging by key (`pk__gt=last`) does not.
+ * Django's Paginator pages the same way (`paginator.page(n)` is a slice of its query).
  */
 import type { LoopFacts, UnitFacts } from '../code-facts';
 import { historicalModelRef, MANAGERS } from '../historical-models';
@@ -23,6 +24,8 @@ interface Query {
   modelNode: Node;
   /** Field names its filter() / exclude() calls (and Q objects in them) look at; null when unreadable. */
   filtered: Set<string> | null;
+  /** Of those, the fields only asked whether they are set (`__isnull`, `= []`, `= ""`, `= None`). */
+  presenceOnly: Set<string>;
   /** Field names of order_by(); null when unreadable; empty list when there is no order_by(). */
   ordered: string[] | null;
   hasOrderBy: boolean;
@@ -34,14 +37,24 @@ function fieldOf(lookup: string): string {
   return first.endsWith('_id') ? first.slice(0, -3) : first;
 }
 
-/** Keyword names of a filter()/exclude() call, Q objects included; false when some cannot be read. */
-function lookupsOf(call: Node, into: Set<string>): boolean {
+/** `[]`, `{}`, `""`, `None`: what an empty or unset field holds. */
+const EMPTY_VALUE = /^(?:\[\s*\]|\{\s*\}|""|''|None|dict\(\)|list\(\))$/;
+
+/**
+ * Keyword names of a filter()/exclude() call, Q objects included; false when some cannot be read.
+ * `presence` records, per field, whether every look-up of it asks only whether it is set.
+ */
+function lookupsOf(call: Node, into: Set<string>, presence: Map<string, boolean>): boolean {
   const args = call.childForFieldName('arguments');
   if (!args) return false;
   for (const a of args.namedChildren) {
     if (a.type === 'comment') continue;
     if (a.type === 'keyword_argument') {
-      into.add(fieldOf(a.childForFieldName('name')?.text ?? ''));
+      const lookup = a.childForFieldName('name')?.text ?? '';
+      const field = fieldOf(lookup);
+      into.add(field);
+      const only = /^\w+__isnull$/.test(lookup) || (!lookup.replace(/__exact$/, '').includes('__') && EMPTY_VALUE.test(a.childForFieldName('value')?.text.trim() ?? ''));
+      presence.set(field, (presence.get(field) ?? true) && only);
       continue;
     }
     if (a.type === 'dictionary_splat' || a.type === 'list_splat') return false;
@@ -52,7 +65,7 @@ function lookupsOf(call: Node, into: Set<string>): boolean {
       if (n.type === 'call') {
         const fn = n.childForFieldName('function')?.text ?? '';
         if (!/(^|\.)Q$/.test(fn)) ok = false;
-        else if (!lookupsOf(n, into)) ok = false;
+        else if (!lookupsOf(n, into, presence)) ok = false;
         return false;
       }
       if (n.type === 'identifier' || n.type === 'attribute') ok = false;
@@ -79,10 +92,11 @@ function readQuery(expr: Node): Query | null {
   const modelNode = unparen(n.childForFieldName('object') as Node);
   if (modelNode.type !== 'identifier') return null;
   let filtered: Set<string> | null = new Set();
+  const presence = new Map<string, boolean>();
   let ordered: string[] | null = [];
   let hasOrderBy = false;
   for (const { method, call } of calls) {
-    if ((method === 'filter' || method === 'exclude') && filtered && !lookupsOf(call, filtered)) filtered = null;
+    if ((method === 'filter' || method === 'exclude') && filtered && !lookupsOf(call, filtered, presence)) filtered = null;
     if (method === 'order_by') {
       hasOrderBy = true;
       const args = callArguments(call);
@@ -91,7 +105,8 @@ function readQuery(expr: Node): Query | null {
       else ordered = null;
     }
   }
-  return { model: modelNode.text, modelNode, filtered, ordered, hasOrderBy };
+  const presenceOnly = new Set([...presence].filter(([, only]) => only).map(([f]) => f));
+  return { model: modelNode.text, modelNode, filtered, presenceOnly, ordered, hasOrderBy };
 }
 
 /** The one expression `name` is assigned in `scope` (a function or loop node), or null. */
@@ -129,10 +144,11 @@ function sliceStart(sub: Node): Node | null {
 }
 
 /**
- * The loop that moves the offset: a `for` whose target the start uses (`for start in range(…)`),
- * or a loop in whose body a name of the start is stepped (`offset += n`, `count = count + len(rows)`).
+ * The loop that moves the offset: a `for` whose target the start uses (`for start in range(…)`, or a
+ * Paginator's `page_range`), or a loop in whose body a name of the start is stepped (`offset += n`,
+ * `count = count + len(rows)`).
  */
-function pagingLoop(sub: Node, start: Node, facts: UnitFacts): LoopFacts | null {
+function pagingLoop(sub: Node, start: Node, facts: UnitFacts, paginator?: string): LoopFacts | null {
   const names = new Set<string>();
   walk(start, (n) => {
     if (n.type === 'identifier') names.add(n.text);
@@ -143,6 +159,8 @@ function pagingLoop(sub: Node, start: Node, facts: UnitFacts): LoopFacts | null 
     if (loop.kind === 'for' && loop.targets.some((t) => names.has(t))) {
       const it = loop.iterable ? unparen(loop.iterable) : null;
       if (it?.type === 'call' && it.childForFieldName('function')?.text === 'range') return loop;
+      // `for n in paginator.page_range`.
+      if (paginator && it?.type === 'attribute' && it.text.replace(/\s+/g, '') === `${paginator}.page_range`) return loop;
       continue;
     }
     let stepped = false;
@@ -178,7 +196,9 @@ function rowNames(sub: Node, loop: LoopFacts, facts: UnitFacts): Set<string> {
   for (const l of facts.loops) {
     if (!within(l.node, loop.node) || !l.iterable) continue;
     const it = unparen(l.iterable);
-    const over = within(sub, it) || (it.type === 'identifier' && holders.has(it.text));
+    // A Paginator's page, or its `object_list` (`page = paginator.page(n)`, `for row in page.object_list`).
+    const list = it.type === 'attribute' && it.childForFieldName('attribute')?.text === 'object_list' ? unparen(it.childForFieldName('object') as Node) : null;
+    const over = within(sub, it) || (it.type === 'identifier' && holders.has(it.text)) || (list?.type === 'identifier' && holders.has(list.text));
     if (over) for (const t of l.targets) rows.add(t);
   }
   return rows;
@@ -186,6 +206,8 @@ function rowNames(sub: Node, loop: LoopFacts, facts: UnitFacts): Set<string> {
 
 interface Changes {
   fields: Set<string>;
+  /** The fields given a new value as a whole (`row.f = …`, `setattr`, `update(f=…)`), not only changed inside. */
+  assigned: Set<string>;
   /** Some write's fields cannot be read (a save() of rows whose changes are not all attribute assignments is still read). */
   unknown: boolean;
   deletes: boolean;
@@ -195,7 +217,7 @@ interface Changes {
 
 /** What the paging loop changes in the paged model's rows. */
 function changesIn(loop: LoopFacts, query: Query, rows: Set<string>): Changes {
-  const out: Changes = { fields: new Set(), unknown: false, deletes: false, writes: false };
+  const out: Changes = { fields: new Set(), assigned: new Set(), unknown: false, deletes: false, writes: false };
   let savesRows = false;
   for (const w of loop.allWrites) {
     // The identifier the write's receiver chain starts from (code-facts records it for every write).
@@ -215,7 +237,10 @@ function changesIn(loop: LoopFacts, query: Query, rows: Set<string>): Changes {
       out.writes = true;
       const args = callArguments(w.call);
       if (args.hasSplat) out.unknown = true;
-      for (const k of args.keywords.keys()) out.fields.add(fieldOf(k));
+      for (const k of args.keywords.keys()) {
+        out.fields.add(fieldOf(k));
+        out.assigned.add(fieldOf(k));
+      }
     } else if ((w.kind === 'delete' && onRow) || (w.kind === 'queryset-delete' && onModel)) {
       out.writes = true;
       out.deletes = true;
@@ -232,13 +257,19 @@ function changesIn(loop: LoopFacts, query: Query, rows: Set<string>): Changes {
       if (n.type === 'assignment' || n.type === 'augmented_assignment') {
         const left = n.childForFieldName('left');
         const obj = left?.type === 'attribute' ? unparen(left.childForFieldName('object') as Node) : null;
-        if (obj?.type === 'identifier' && rows.has(obj.text)) out.fields.add(fieldOf(left?.childForFieldName('attribute')?.text ?? ''));
+        if (obj?.type === 'identifier' && rows.has(obj.text)) {
+          const f = fieldOf(left?.childForFieldName('attribute')?.text ?? '');
+          out.fields.add(f);
+          out.assigned.add(f);
+        }
       } else if (n.type === 'call' && n.childForFieldName('function')?.text === 'setattr') {
         const [obj, name] = callArguments(n).positional;
         if (obj?.type === 'identifier' && rows.has(obj.text)) {
           const f = name ? staticString(name)?.text : null;
-          if (f) out.fields.add(fieldOf(f));
-          else out.unknown = true;
+          if (f) {
+            out.fields.add(fieldOf(f));
+            out.assigned.add(fieldOf(f));
+          } else out.unknown = true;
         }
       }
       return true;
@@ -265,6 +296,26 @@ function modelOrdered(ctx: RuleContext, query: Query, facts: UnitFacts): boolean
   return m.options.ordered;
 }
 
+/**
+ * `paginator.page(n)` / `get_page(n)` of `paginator = Paginator(query, size)` (django.core.paginator):
+ * a page is the query sliced by offset, `query[(n - 1) * size : n * size]` (review 73: care
+ * `facility/0450`, `0460`). The query and the loop that moves `n`, or null.
+ */
+function paginatorPage(call: Node, facts: UnitFacts): { query: Query; loop: LoopFacts } | null {
+  const fn = call.childForFieldName('function');
+  const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+  const holder = fn?.type === 'attribute' ? unparen(fn.childForFieldName('object') as Node) : null;
+  if ((method !== 'page' && method !== 'get_page') || holder?.type !== 'identifier') return null;
+  const made = soleValue(holder.text, facts.unit.node);
+  const maker = made?.type === 'call' ? made.childForFieldName('function') : null;
+  if (!made || !maker || !/(?:^|\.)Paginator$/.test(maker.text)) return null;
+  const [list] = callArguments(made).positional;
+  const query = list ? slicedQuery(list, facts.unit.node) : null;
+  const [number] = callArguments(call).positional;
+  const loop = number ? pagingLoop(call, number, facts, holder.text) : null;
+  return query && loop ? { query, loop } : null;
+}
+
 const KEYSET =
   'Page by key instead: order by the primary key and take the next page after the last row seen ' +
   '(`page = list(qs.filter(pk__gt=last_pk).order_by("pk")[:n])`, then `last_pk = page[-1].pk`), which no change to the rows can shift.';
@@ -276,28 +327,26 @@ export const offsetPagination: Rule = {
     defaultSeverity: 'warning',
   },
   check(ctx) {
-    if (!ctx.model.operations.some((op) => op.runPython) || !/\[[^\]\n]*:/.test(ctx.source)) return;
+    const slices = /\[[^\]\n]*:/.test(ctx.source);
+    const paginators = /\bPaginator\(/.test(ctx.source);
+    if (!ctx.model.operations.some((op) => op.runPython) || (!slices && !paginators)) return;
     for (const { facts, where } of runPythonCode(ctx.model, ctx.index)) {
       if (facts.loops.length === 0) continue;
-      walkUnit(facts.unit, ['subscript'], (sub) => {
-        const start = sliceStart(sub);
-        if (!start || /^0+$/.test(start.text)) return;
-        const value = sub.childForFieldName('value');
-        const loop = value ? pagingLoop(sub, start, facts) : null;
-        const query = loop && value ? slicedQuery(value, facts.unit.node) : null;
-        if (!loop || !query) return;
-        const changes = changesIn(loop, query, rowNames(sub, loop, facts));
+      const judge = (node: Node, query: Query, loop: LoopFacts, how: string): void => {
+        const changes = changesIn(loop, query, rowNames(node, loop, facts));
         if (!changes.writes) return;
-        const shown = `\`${snippet(sub, 60)}\``;
-        const leave = [...changes.fields].filter((f) => query.filtered?.has(f) || query.ordered?.includes(f));
+        const shown = `\`${snippet(node, 60)}\``;
+        // A field asked only whether it is set (`exclude(scores=[])`) stays set when the loop changes what is inside it
+        // (review 73: care `facility/0429` doubles a value in each entry of a list): only a new value may empty it.
+        const leave = [...changes.fields].filter((f) => (query.filtered?.has(f) && (!query.presenceOnly.has(f) || changes.assigned.has(f))) || query.ordered?.includes(f));
         if (changes.deletes || leave.length > 0) {
           const what = changes.deletes
             ? `the loop deletes rows of ${query.model} it pages through`
             : `the loop changes ${leave.map((f) => `\`${f}\``).join(', ')}, which the query ${query.filtered && leave.some((f) => query.filtered?.has(f)) ? 'filters' : 'orders'} on`;
           ctx.report({
-            range: rangeOf(sub),
+            range: rangeOf(node),
             message:
-              `${shown} pages through ${query.model} by offset in ${where}, and ${what}: each row changed that way leaves ` +
+              `${shown} pages through ${query.model} by offset${how} in ${where}, and ${what}: each row changed that way leaves ` +
               `its place in the query's result, so the next page's offset steps over as many rows that were never visited, ` +
               `and the migration ends without a word. ${KEYSET}`,
           });
@@ -307,13 +356,29 @@ export const offsetPagination: Rule = {
         if (query.hasOrderBy || ctx.target.vendor !== 'postgresql') return;
         if (modelOrdered(ctx, query, facts) !== false) return;
         ctx.report({
-          range: rangeOf(sub),
+          range: rangeOf(node),
           message:
-            `${shown} pages through ${query.model} by offset in ${where}, with no order_by() (and ${query.model} has no Meta.ordering), while the loop writes those rows: ` +
+            `${shown} pages through ${query.model} by offset${how} in ${where}, with no order_by() (and ${query.model} has no Meta.ordering), while the loop writes those rows: ` +
             `each page is a query of its own, PostgreSQL returns its rows in whatever order its scan meets them, and an UPDATE writes a row's new ` +
             `version elsewhere in the table, so later pages can repeat rows and step over others that are never visited. ${KEYSET}`,
         });
-      });
+      };
+      if (slices) {
+        walkUnit(facts.unit, ['subscript'], (sub) => {
+          const start = sliceStart(sub);
+          if (!start || /^0+$/.test(start.text)) return;
+          const value = sub.childForFieldName('value');
+          const loop = value ? pagingLoop(sub, start, facts) : null;
+          const query = loop && value ? slicedQuery(value, facts.unit.node) : null;
+          if (loop && query) judge(sub, query, loop, '');
+        });
+      }
+      if (paginators) {
+        walkUnit(facts.unit, ['call'], (call) => {
+          const page = paginatorPage(call, facts);
+          if (page) judge(call, page.query, page.loop, ' (a Paginator takes each page as a slice of the query: LIMIT … OFFSET …)');
+        });
+      }
     }
   },
 };
