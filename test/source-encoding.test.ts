@@ -46,6 +46,9 @@ describe('decoding Python source', () => {
     assert.match(d.readOnly ?? '', /not valid UTF-8 and declares no encoding/);
     assert.deepEqual([d.problem?.line, d.problem?.character], [1, 5]);
     assert.match(decodeSource(bytes('# coding: klingon\nx = 1\n')).problem?.message ?? '', /unknown encoding 'klingon'/);
+    // Names the codec registry normalises to one it knows (Python reads all three; `utf-8.` it does not).
+    for (const name of ['utf-', 'utf--8', 'latin--1']) assert.equal(decodeSource(bytes(`# -*- coding: ${name}\nx = 1\n`)).problem, null, name);
+    assert.match(decodeSource(bytes('# coding: utf-8.\nx = 1\n')).problem?.message ?? '', /unknown encoding 'utf-8\.'/);
     assert.match(decodeSource(bytes([0xef, 0xbb, 0xbf], '# coding: latin-1\n')).readOnly ?? '', /byte-order mark/);
     assert.match(decodeSource(bytes('# coding: ascii\nx = "', [0xe9], '"\n')).readOnly ?? '', /not valid ascii/);
   });

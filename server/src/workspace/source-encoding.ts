@@ -46,12 +46,16 @@ for (const n of [2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14, 15, 16]) ALIASES[`iso-8859-
 
 const MULTI_BYTE = new Set(['shift_jis', 'euc-jp', 'euc-kr', 'gbk', 'gb2312', 'gb18030', 'big5', 'iso-2022-jp']);
 
-/** Python's own first normalisation of a declared name (tokenizer.c get_normal_name), then our aliases. */
+/**
+ * Python's own first normalisation of a declared name (tokenizer.c get_normal_name), then the codec
+ * registry's (encodings.normalize_encoding: runs of other characters than letters, digits and `.` are one
+ * separator, none at either end — `utf-` is `utf`, an alias of UTF-8), then our aliases.
+ */
 function canonicalName(declared: string): string | null {
   let name = declared.toLowerCase().replace(/_/g, '-');
   if (name.startsWith('utf-8-')) name = 'utf-8';
   for (const l1 of ['latin-1', 'iso-8859-1', 'iso-latin-1']) if (name.startsWith(`${l1}-`)) name = l1;
-  return ALIASES[name] ?? null;
+  return ALIASES[name] ?? ALIASES[name.replace(/[^a-z0-9.]+/g, '-').replace(/^-|-$/g, '')] ?? null;
 }
 
 const CODING = /^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)/;
