@@ -49,6 +49,9 @@ const CASES: Record<string, string> = {
   'fine: a float with a trailing dot, a star import, a trailing comma': 'x = 1.\nfrom os import *\ny = 1,\n',
   'fine: an operator before a bracket or a backslash': 'x = a + (\n  b)\ny = a and \\\n  b\nz = [1,\n2] + [\n3]\n',
   'fine: statements that end with a keyword, names like keywords': 'def f():\n    return\nfor x in y:\n    break\nis_ = 1\nx = y.is_in\nelse_ = 2\n',
+  'a string cut by a line break': 'x = f(name=\'\n  doc\')\n',
+  'a bytes string cut by a line break': 'x = b"a\nb"\n',
+  'fine: a backslash before the line break in a string': 'x = "a\\\nb"\n',
   'fine: an operator at the end of a string or a comment': 'x = "a ="  # b =\ny = """c +\n"""\n',
 };
 

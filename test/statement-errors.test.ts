@@ -44,6 +44,13 @@ const CASES: Record<string, string> = {
   'fine: lambdas, dicts, slices, one-line blocks': 'x = lambda: 0\ny = lambda a, b: a\nd = {a: b}\ns = x[1:2]\nif x: y = z\nwhile a >= b: pass\nf(a=b)\nz = y  # note: z\nt = "a = b: c"\n',
   'fine: annotations': 'x: int = 1\ny: "Model"\nz: list[int] = []\n',
   'fine: a walrus': 'if (n := 10) > 5: pass\n',
+  // A file cut short: an import that ends with a comma, a try block with no handler.
+  'an import cut after a comma': 'from django.db import migrations, \n',
+  'an import cut after a comma, a comment after it': 'import os,  # more\nx = 1\n',
+  'a try with no handler': 'def f():\n    try:\n        x = 1\n    y = 2\n',
+  'a try cut at the end of the file': 'try:\n    x = 1\n',
+  'fine: imports in brackets, continued, or in a string': 'from os import (path,\n    sep,)\nfrom os import path, \\\n    sep\nx = "import a,"\ny = \"\"\"\nimport b,\n\"\"\"\n',
+  'fine: try with except, finally, or both, and one on a line': 'try:\n    x = 1\nexcept Exception:\n    pass\ntry:\n    x = 1\nfinally:\n    pass\ntry: x = 1\nexcept: pass\n',
   'fine: comparisons before a colon': 'if a == b: pass\nif a >= b: pass\nif a != b: pass\nif a <= b: pass\n',
 };
 

@@ -49,7 +49,7 @@ export interface IndentationSnapshot extends Snapshot {
   last: number;
 }
 
-type Kind = 'block' | 'unexpected' | 'unindent' | 'tab' | 'dangling';
+type Kind = 'block' | 'unexpected' | 'unindent' | 'tab' | 'dangling' | 'unterminated';
 
 /** A problem as the scan finds it (the message is written at the end: it names a line, which an edit above it moves). */
 interface Found {
@@ -218,7 +218,9 @@ function scanFrom(text: string, start: IndentationSnapshot, record: boolean, rej
           i += 3;
           continue;
         }
-        // A one-line string: to its closing quote on this line, or the scan gives up.
+        // A one-line string: to its closing quote on this line. One that meets the end of its line is
+        // an error Python reports (the grammar reads on into the next line) — but an f-string's
+        // replacement fields may hold quotes and line breaks from Python 3.12 on: there the scan gives up.
         let k = i + 1;
         for (; k < n; k++) {
           const d = text.charCodeAt(k);
@@ -228,7 +230,12 @@ function scanFrom(text: string, start: IndentationSnapshot, record: boolean, rej
             continue;
           }
           if (d === c) break;
-          if (d === NL) return gaveUp();
+          if (d === NL || (d === CR && at(k + 1) === NL)) {
+            let p = i - 1;
+            while (p >= lineStart && isWordPart(text.charCodeAt(p))) p--;
+            const prefix = text.slice(p + 1, i);
+            return /^[rRbBuU]{0,2}$/.test(prefix) ? found({ line, character: i - lineStart }, 'unterminated') : gaveUp();
+          }
         }
         if (k >= n) return gaveUp();
         i = k + 1;
@@ -257,6 +264,7 @@ function scanFrom(text: string, start: IndentationSnapshot, record: boolean, rej
 
 const MESSAGES: Record<Exclude<Kind, 'block'>, string> = {
   dangling: 'SyntaxError: invalid syntax (the line ends where an operand must follow, and no bracket or backslash continues it)',
+  unterminated: 'SyntaxError: unterminated string literal',
   unexpected: 'IndentationError: unexpected indent',
   unindent: 'IndentationError: unindent does not match any outer indentation level',
   tab: 'TabError: inconsistent use of tabs and spaces in indentation',

@@ -6,7 +6,9 @@
  *   colon makes: the grammar takes `save: d_views` for an annotated assignment, chained);
  * - a `from __future__` import anywhere but at the top of the module (after its docstring and other
  *   future imports only: an import added above Django 1.x's `from __future__ import
- *   unicode_literals` breaks the file), or of a feature Python does not have.
+ *   unicode_literals` breaks the file), or of a feature Python does not have;
+ * - an import ending with a comma outside brackets (`from django.db import migrations,`: a file cut
+ *   short), and a `try` with neither `except` nor `finally` (the same, cut inside its block).
  *
  * Each is read from the tree only where a test of the text says it may be there: walking a whole
  * tree for one kind of node costs about a fortieth of parsing it (measured on the bench trees'
@@ -18,7 +20,7 @@ import type { Node } from './syntax';
 
 /** The first such error in the tree of `text` (text as argument-errors.ts's scannedText gives it), or null. */
 export function statementProblem(root: Node, text: string): ArgumentProblem | null {
-  const parsed = earliest(deleteProblem(root, text), annotationProblem(root, text));
+  const parsed = [deleteProblem(root, text), annotationProblem(root, text), importCommaProblem(root, text), handlerlessTry(root, text)].reduce(earliest, null);
   // Python reads future imports once the module has parsed: a parse error anywhere comes first.
   return parsed ?? (text.includes('__future__') ? futureProblem(root, text) : null);
 }
@@ -115,6 +117,45 @@ function annotationProblem(root: Node, text: string): ArgumentProblem | null {
     if (assignment?.type !== 'assignment' || assignment.childForFieldName('type') === null) continue;
     const outer = assignment.parent;
     if (outer?.type === 'assignment' || outer?.type === 'augmented_assignment') return problemAt(assignment, 'invalid syntax');
+  }
+  return null;
+}
+
+/**
+ * `import a,` / `from m import a,` ending its line (a comment may follow; a backslash would continue it):
+ * from the keyword on (a search that starts with a word is fast; the tree says whether it is an import).
+ */
+const IMPORT_COMMA = /import[ \t][^\n#(\\]*,[ \t]*(?:#[^\n]*)?$/gm;
+
+/** An import whose names end with a comma and no bracket: Python refuses it, the grammar reads it. */
+function importCommaProblem(root: Node, text: string): ArgumentProblem | null {
+  let positions: Positions | null = null;
+  IMPORT_COMMA.lastIndex = 0;
+  for (let m = IMPORT_COMMA.exec(text); m; m = IMPORT_COMMA.exec(text)) {
+    positions ??= new Positions(text);
+    const token = positions.nodeAt(root, m.index, 6);
+    const statement = token?.type === 'import' ? token.parent : null;
+    // Python's words differ: `from m import a,` names the comma, `import a,` is only invalid.
+    if (statement?.type === 'import_from_statement') return problemAt(statement, 'trailing comma not allowed without surrounding parentheses');
+    if (statement?.type === 'import_statement') return problemAt(statement, 'invalid syntax');
+  }
+  return null;
+}
+
+const TRY = /\btry[ \t]*:/g;
+
+/** A `try` block with no `except` or `finally` after it (what a file cut inside the block leaves). */
+function handlerlessTry(root: Node, text: string): ArgumentProblem | null {
+  let positions: Positions | null = null;
+  TRY.lastIndex = 0;
+  for (let m = TRY.exec(text); m; m = TRY.exec(text)) {
+    positions ??= new Positions(text);
+    const token = positions.nodeAt(root, m.index, 3);
+    const statement = token?.type === 'try' ? token.parent : null;
+    if (statement?.type !== 'try_statement') continue;
+    if (!statement.namedChildren.some((c) => c.type === 'except_clause' || c.type === 'except_group_clause' || c.type === 'finally_clause')) {
+      return { line: statement.endPosition.row, character: statement.endPosition.column, message: "SyntaxError: expected 'except' or 'finally' block" };
+    }
   }
   return null;
 }
