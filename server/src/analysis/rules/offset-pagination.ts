@@ -332,9 +332,9 @@ export const offsetPagination: Rule = {
     if (!ctx.model.operations.some((op) => op.runPython) || (!slices && !paginators)) return;
     for (const { facts, where } of runPythonCode(ctx.model, ctx.index)) {
       if (facts.loops.length === 0) continue;
-      const judge = (node: Node, query: Query, loop: LoopFacts, how: string): void => {
+      const judge = (node: Node, query: Query, loop: LoopFacts, how: string): boolean => {
         const changes = changesIn(loop, query, rowNames(node, loop, facts));
-        if (!changes.writes) return;
+        if (!changes.writes) return false;
         const shown = `\`${snippet(node, 60)}\``;
         // A field asked only whether it is set (`exclude(scores=[])`) stays set when the loop changes what is inside it
         // (review 73: care `facility/0429` doubles a value in each entry of a list): only a new value may empty it.
@@ -350,11 +350,11 @@ export const offsetPagination: Rule = {
               `its place in the query's result, so the next page's offset steps over as many rows that were never visited, ` +
               `and the migration ends without a word. ${KEYSET}`,
           });
-          return;
+          return true;
         }
         // MySQL's InnoDB and SQLite scan a table in key order and update rows in place: PostgreSQL's heap is what moves them.
-        if (query.hasOrderBy || ctx.target.vendor !== 'postgresql') return;
-        if (modelOrdered(ctx, query, facts) !== false) return;
+        if (query.hasOrderBy || ctx.target.vendor !== 'postgresql') return false;
+        if (modelOrdered(ctx, query, facts) !== false) return false;
         ctx.report({
           range: rangeOf(node),
           message:
@@ -362,6 +362,7 @@ export const offsetPagination: Rule = {
             `each page is a query of its own, PostgreSQL returns its rows in whatever order its scan meets them, and an UPDATE writes a row's new ` +
             `version elsewhere in the table, so later pages can repeat rows and step over others that are never visited. ${KEYSET}`,
         });
+        return true;
       };
       if (slices) {
         walkUnit(facts.unit, ['subscript'], (sub) => {
@@ -374,9 +375,13 @@ export const offsetPagination: Rule = {
         });
       }
       if (paginators) {
+        // One finding per paging loop: a second page(n) of the same page (to list its ids again, review 74: care
+        // `facility/0410`) is the same slice.
+        const judged = new Set<number>();
         walkUnit(facts.unit, ['call'], (call) => {
           const page = paginatorPage(call, facts);
-          if (page) judge(call, page.query, page.loop, ' (a Paginator takes each page as a slice of the query: LIMIT … OFFSET …)');
+          if (!page || judged.has(page.loop.node.id)) return;
+          if (judge(call, page.query, page.loop, ' (a Paginator takes each page as a slice of the query: LIMIT … OFFSET …)')) judged.add(page.loop.node.id);
         });
       }
     }
