@@ -395,6 +395,17 @@ describe('mixed-data-and-schema wording follows the order', () => {
   });
 });
 
+describe('alter-field-not-null on a column old code does not know (review 73: care facility/0447)', () => {
+  it("says the previous release's INSERTs fail, only where the migration added the column", async () => {
+    const added = await messages('alter-field-not-null/tricky-added-nullable-in-same-migration', 'alter-field-not-null', pg(14));
+    assert.equal(added.length, 1, added.join('\n'));
+    assert.match(added[0] ?? '', /the previous release's code does not know 'barcode' \(this migration adds it\): its INSERTs leave it NULL, and fail once it is NOT NULL/);
+    const old = await messages('alter-field-not-null/bad-nullable-made-not-null', 'alter-field-not-null', pg(14));
+    assert.ok(old.length > 0);
+    for (const m of old) assert.doesNotMatch(m, /does not know/);
+  });
+});
+
 describe('schema-hazard findings', () => {
   it('are shown on the operation (its callee), one line each', async () => {
     const results = await lintProject(withBase(join(RULE_FIXTURES, 'drop-column', 'bad-seed-002-single-step-removal'), temps));

@@ -9,6 +9,8 @@ import { postgresqlAtLeast, type TargetDatabase } from '../target-database';
 import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
 import { alteredField, forVendor, hasColumn, tableLabel, walkSchema } from './schema-walk';
+import { columnBeforeTheMinute } from './same-migration';
+import { fieldColumn } from '../fields';
 
 function how(target: TargetDatabase): string {
   return forVendor(target, {
@@ -36,9 +38,20 @@ export const alterFieldNotNull: Rule = {
       if (!hasColumn(after) || !hasColumn(before) || after.relation === undefined) return;
       const fill = after.default !== 'NOT_PROVIDED' && after.default !== undefined ? ' Django first UPDATEs the rows that are NULL to the default, in the same transaction.' : '';
       const { fixes, refusal } = alterFieldFixes(ctx, step, name, after);
+      // A column old code does not know (this migration added it, or an earlier one of its release): its INSERTs
+      // leave it out, NULL, and fail once it is NOT NULL — unless the database fills it (review 73: care
+      // `facility/0447` adds `taken_at`, fills it and sets NOT NULL in one migration).
+      const column = fieldColumn(name, after) ?? name;
+      const here = step.start !== null && !step.start.fields.has(name);
+      const newToOldCode = here || (step.start !== null && columnBeforeTheMinute(ctx, step, column) === false);
+      const filled = after.dbDefault !== undefined && after.dbDefault !== 'NOT_PROVIDED';
+      const inserts =
+        newToOldCode && !filled
+          ? ` And the previous release's code does not know '${name}' (${here ? 'this migration adds it' : 'an earlier migration of this release adds it'}): its INSERTs leave it NULL, and fail once it is NOT NULL — make it NOT NULL in a later release, once the code that fills it is deployed, or give it a database default (db_default, Django 5.0+).`
+          : '';
       ctx.report({
         range: step.op.range,
-        message: `AlterField makes '${name}' of '${step.model}' NOT NULL on existing table ${tableLabel(step)}: ${how(ctx.target)}.${fill}${refusal ? ` (No fix: ${refusal}.)` : ''}`,
+        message: `AlterField makes '${name}' of '${step.model}' NOT NULL on existing table ${tableLabel(step)}: ${how(ctx.target)}.${fill}${inserts}${refusal ? ` (No fix: ${refusal}.)` : ''}`,
         fixes,
       });
     });
