@@ -317,6 +317,24 @@ describe('cli: settings and file selection', () => {
     assert.doesNotMatch(cli(['check', '--quiet', '--format', 'json', '.'], root).stderr, /claimed/, '--quiet says nothing');
   });
 
+  it('names a folder of migrations beside an app\'s own migrations package as one Django does not load, and how to leave it out (review 73: care\'s migrations_old)', () => {
+    const root = tempDir();
+    write(join(root, 'shop', '__init__.py'), '');
+    write(join(root, 'shop', 'migrations', '__init__.py'), '');
+    write(join(root, 'shop', 'migrations', '0001_initial.py'), SAVE_LOOP_MIGRATION('x'));
+    write(join(root, 'shop', 'migrations_old', '0001_initial.py'), SAVE_LOOP_MIGRATION('y'));
+    const run = cli(['check', '--format', 'json', '.'], root);
+    assert.match(run.stderr, /1 migration is in no app's migrations folder \(shop\/migrations_old\/0001_initial\.py\)/);
+    assert.match(run.stderr, /shop\/migrations_old sits beside an app's own migrations package, which is what Django loads: if nothing loads it \(migrations retired by a squash or a reset\), leave it out with exclude = \["shop\/migrations_old\/\*\*"\] in \[tool\.migration-guard\]\./);
+    // As said, the folder is left out.
+    write(join(root, 'pyproject.toml'), '[tool.migration-guard]\nexclude = ["shop/migrations_old/**"]\n');
+    const left = cli(['check', '--format', 'json', '.'], root);
+    assert.doesNotMatch(left.stderr, /no app's migrations folder/);
+    assert.ok((JSON.parse(left.stdout) as JsonFinding[]).every((f) => !f.path.includes('migrations_old')));
+    // A folder of migrations with no migrations package beside it gets no such words.
+    assert.doesNotMatch(cli(['check', '--format', 'json', '.']).stderr, /sits beside an app's own migrations package/);
+  });
+
   it('gives folders named from different projects a graph each, as the editor does workspace folders; a folder named inside another is part of it', () => {
     const root = tempDir();
     const initial = "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = [\n        migrations.CreateModel(name='Order', fields=[('id', models.AutoField(primary_key=True))]),\n    ]\n";
