@@ -823,6 +823,22 @@ describe('"Batch this loop" when save() names the database the rows came from', 
         order.save(update_fields=["total"], using=OTHER)`));
     assert.match(other.loops[0]?.message ?? '', /save\(\) takes arguments bulk_update cannot keep/);
   });
+
+  it('inserts new rows through .using(alias) when save() names the database (review 74: frepple common/0022)', async () => {
+    for (const body of [
+      `    for order in Order.objects.all():
+        Line(order=order, amount=0).save(using=DB)`,
+      `    for order in Order.objects.all():
+        line = Line(order=order, amount=0)
+        line.save(using=DB)`,
+    ]) {
+      const { loops, fix, after } = await batchThisLoop(wrap(body));
+      assert.match(loops[0]?.message ?? '', /one INSERT per row/);
+      assert.ok(fix && after, loops[0]?.message);
+      assert.match(after, /Line\.objects\.using\(DB\)\.bulk_create\(new_rows\)/);
+      assert.equal(pythonSyntaxError(after), null, after);
+    }
+  });
 });
 
 /** Review 73 (frepple `reportmanager/0002`): a model bound to a lower-case name, built and saved in the loop. */
@@ -2590,14 +2606,20 @@ describe('a new object saved with arguments', () => {
       assert.doesNotMatch(fixed, /force_insert|line\.save\(/);
     }
   });
-  it('refuses save(using=…): bulk_create on the model\'s manager would write to another database', async () => {
+  it('batches save(using=…) through the manager of that database, not the default one (review 74: frepple common/0022)', async () => {
     const sources = ['', '        order.first_line_id = line.pk\n        order.save()\n'].map((after) => loop('line.save(using="archive")', after));
     sources.push(wrap('    for order in Order.objects.all():\n        Line(order=order, amount=order.total).save(using="archive")\n'));
     for (const source of sources) {
       const found = (await lint(source)).findings.find((f) => f.rule === 'unbatched-save-loop');
-      assert.equal(found?.fixes.find((f) => f.title.startsWith('Batch this loop')), undefined, source);
-      assert.match(found?.message ?? '', /No rewrite is offered: save\(\) takes arguments bulk_create cannot keep\.$/);
+      const fix = found?.fixes.find((f) => f.title.startsWith('Batch this loop'));
+      assert.ok(fix, found?.message);
+      const fixed = applyEdits(source, fix.edits);
+      assert.match(fixed, /Line\.objects\.using\("archive"\)\.bulk_create\(/);
+      assert.doesNotMatch(fixed, /Line\.objects\.bulk_create\(/);
     }
+    // Another argument still has no bulk_create of its own.
+    const found = (await lint(loop('line.save(using="archive", update_fields=["amount"])'))).findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.match(found?.message ?? '', /No rewrite is offered: save\(\) takes arguments bulk_create cannot keep/);
   });
   it('batches an object that may carry its key only when it is saved with force_insert=True (an INSERT either way)', async () => {
     const source = wrap('    for order in Order.objects.all():\n        data = {"id": order.pk, "amount": order.total}\n        line = Line(**data)\n        line.save(force_insert=True)\n');

@@ -25,7 +25,7 @@ import { createdThenSaved, typeErrorFallback } from './paired-writes';
 import { helperReadingModel, keyedByRow, modelHandedTo, modelReads, queryText, relationReadOf, selfRelationRead } from './reads-model';
 import { assignedFields, FIELD_NAMED_BY, FIELDS_LISTED_IN, containsReturn, defaultKeys, defaultsAsKeywords, explicitUpdateFields, isSavedObject, keywordTexts, MARK, ownLine, relatedManager, statementOf, uniqueName, usesLoopNames } from './loop-reading';
 import { chainOf, iterableChain, loadedFields, mayMixModels, modelNames, oneLine } from './loop-chain';
-import { boundModel, builtObjectUsed, constructedModel, factoryModel, keyRefusal, loadedByOwnKey, pickedModel, plainInsertSave, reachedThrough, rebuiltFirst, reverseRowModel, ROW_READERS, rowModelOf } from './loop-objects';
+import { boundModel, builtObjectUsed, constructedModel, factoryModel, insertDatabase, keyRefusal, loadedByOwnKey, pickedModel, plainInsertSave, reachedThrough, rebuiltFirst, reverseRowModel, ROW_READERS, rowModelOf } from './loop-objects';
 import { mayRepeatRows } from './repeated-rows';
 import { cascadeFree, deleteCalls } from './cascades';
 import { hideDoomed, relatedQueries } from './doomed-rows';
@@ -252,12 +252,13 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       // obj = Model(...); ...; obj.save(): a new row.
       const built = constructedModel(body, recv.text, locals);
       if (!built) return 'the new object is not built from one model class in the loop';
-      if (!plainInsertSave(w.call)) return 'save() takes arguments bulk_create cannot keep';
+      const db = insertDatabase(w.call);
+      if (db === null) return 'save() takes arguments bulk_create cannot keep';
       if (builtObjectUsed(body, recv.text, w.call, rebuilt?.endIndex)) return 'the loop uses what the write returns';
       const { model, calls } = built;
       const keyed = calls.map((c) => keyRefusal(c, w.call)).find((r) => r !== null);
       if (keyed) return keyed;
-      rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, model, notes: [] }), 'new_rows') });
+      rewrites.push({ stmt, item: recv.text, sink: sink(`create:${model}${db}`, () => ({ flush: `${model}.objects${db}.bulk_create(%B%)`, model, notes: [] }), 'new_rows') });
     } else if (w.kind === 'save' && recv.type === 'call' && (/^[A-Z]/.test(recv.childForFieldName('function')?.text ?? '') || isModelCall(recv, locals))) {
       // Model(...).save(), the model under any name `apps.get_model()` gave (review 73: frepple's `columnmodel`)
       let model = recv.childForFieldName('function')?.text as string;
@@ -266,11 +267,13 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       const created = /^([A-Za-z_]\w*)\.objects\.create$/.exec(model);
       if (created) model = created[1] as string;
       if (!/^[A-Za-z_][\w]*$/.test(model)) return 'the model is not a plain name';
-      if (!plainInsertSave(w.call)) return 'save() takes arguments bulk_create cannot keep';
+      // `Event.objects.create(…).save(using=…)` inserted on the default database first: only a plain save() is read there.
+      const db = created ? (plainInsertSave(w.call) ? '' : null) : insertDatabase(w.call);
+      if (db === null) return 'save() takes arguments bulk_create cannot keep';
       const keyed = keyRefusal(recv, w.call);
       if (keyed) return keyed;
       const item = created ? `${model}${recv.childForFieldName('arguments')?.text ?? '()'}` : recv.text;
-      rewrites.push({ stmt, item, sink: sink(`create:${model}`, () => ({ flush: `${model}.objects.bulk_create(%B%)`, model, notes: [] }), 'new_rows') });
+      rewrites.push({ stmt, item, sink: sink(`create:${model}${db}`, () => ({ flush: `${model}.objects${db}.bulk_create(%B%)`, model, notes: [] }), 'new_rows') });
     } else if (w.kind === 'save' && isRow && factoryModel(loop, locals)) {
       return `its rows are new ${factoryModel(loop, locals)} objects a defaultdict made: save() inserts them, which bulk_update cannot`;
     } else if (w.kind === 'save' && isSavedObject(recv)) {

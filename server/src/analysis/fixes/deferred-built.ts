@@ -8,7 +8,7 @@ import { multiTableRefusal, type MultiTable } from './multi-table';
 import type { Scope } from '../scope';
 import type { Node } from '../syntax';
 import type { Producer } from './deferred-create';
-import { constructedModel, keyRefusal, plainInsertSave } from './loop-objects';
+import { constructedModel, keyRefusal, insertDatabase } from './loop-objects';
 import { referencedNames } from './name-flow';
 
 /** What may touch a built object before its save() without needing it saved: setting it, validating it. */
@@ -42,7 +42,8 @@ export function builtSave(w: WriteCall, loop: LoopFacts, body: Node, locals: Sco
   if (recv?.type !== 'identifier' || !loop.constructed.has(recv.text) || loop.targets.includes(recv.text)) return null;
   const stmt = w.call.parent;
   if (stmt?.type !== 'expression_statement' || stmt.namedChildCount !== 1) return null;
-  if (!plainInsertSave(w.call)) return 'save() takes arguments bulk_create cannot keep';
+  const db = insertDatabase(w.call);
+  if (db === null) return 'save() takes arguments bulk_create cannot keep';
   const made = constructedModel(body, recv.text, locals);
   if (!made || !/^[A-Za-z_]\w*$/.test(made.model)) return 'the new object is not built from one model class in the loop';
   const mti = multiTable?.(made.model);
@@ -56,7 +57,7 @@ export function builtSave(w: WriteCall, loop: LoopFacts, body: Node, locals: Sco
     name,
     build: '',
     drop: true,
-    flush: (p, i) => [`${made.model}.objects.bulk_create([item[${i}] for item in ${p}])`],
+    flush: (p, i) => [`${made.model}.objects${db}.bulk_create([item[${i}] for item in ${p}])`],
     notes: [],
     model: made.model,
     recv: made.calls[0] ?? recv,

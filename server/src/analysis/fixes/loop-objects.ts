@@ -8,13 +8,26 @@ import type { Scope } from '../scope';
 import type { LoopFacts } from '../code-facts';
 import { boundIn, soleAssignedValue } from './name-binding';
 import { callArguments, chainRoot, functionAround, unparen, walk, type Node } from '../syntax';
-import { chainOf, iterableChain, modelNames } from './loop-chain';
+import { chainOf, iterableChain, modelNames, oneLine } from './loop-chain';
 
 /**
  * A save() of a new object that bulk_create does just as well: no arguments, or only
  * `force_insert=True` (an INSERT either way; rdmo questions/0074). Another keyword (`using=`, a
  * mixin's own) is not kept by bulk_create.
  */
+/**
+ * The database a save() that inserts writes to, as a manager's suffix: '' for the default (plainInsertSave),
+ * `.using(alias)` for `save(using=alias)` (review 74: frepple `common/0022` saves each new Comment so; a
+ * bulk_create through `.using(alias)` writes the same database); null for other arguments.
+ */
+export function insertDatabase(call: Node): string | null {
+  const args = callArguments(call);
+  if (args.positional.length > 0 || args.hasSplat) return null;
+  const using = args.keywords.get('using');
+  for (const [name, value] of args.keywords) if (name !== 'using' && (name !== 'force_insert' || value.text !== 'True')) return null;
+  return using ? `.using(${oneLine(using.text)})` : '';
+}
+
 export function plainInsertSave(call: Node): boolean {
   const args = callArguments(call);
   if (args.positional.length > 0 || args.hasSplat) return false;
