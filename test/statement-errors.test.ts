@@ -50,6 +50,9 @@ const CASES: Record<string, string> = {
   'a try with no handler': 'def f():\n    try:\n        x = 1\n    y = 2\n',
   'a try cut at the end of the file': 'try:\n    x = 1\n',
   'fine: imports in brackets, continued, or in a string': 'from os import (path,\n    sep,)\nfrom os import path, \\\n    sep\nx = "import a,"\ny = \"\"\"\nimport b,\n\"\"\"\n',
+  'a return dedented out of its function': 'def f(apps, schema_editor):\n    x = 1\nreturn x\n',
+  'a yield at module level': 'x = 1\nyield x\n',
+  'fine: return and yield in functions, and words in strings': 'def f():\n    return 1\n\n\ndef g():\n    yield 1\n\n\ns = \"\"\"\nreturn 1\n\"\"\"\n',
   'fine: try with except, finally, or both, and one on a line': 'try:\n    x = 1\nexcept Exception:\n    pass\ntry:\n    x = 1\nfinally:\n    pass\ntry: x = 1\nexcept: pass\n',
   'fine: comparisons before a colon': 'if a == b: pass\nif a >= b: pass\nif a != b: pass\nif a <= b: pass\n',
 };

@@ -8,7 +8,8 @@
  *   future imports only: an import added above Django 1.x's `from __future__ import
  *   unicode_literals` breaks the file), or of a feature Python does not have;
  * - an import ending with a comma outside brackets (`from django.db import migrations,`: a file cut
- *   short), and a `try` with neither `except` nor `finally` (the same, cut inside its block).
+ *   short), and a `try` with neither `except` nor `finally` (the same, cut inside its block);
+ * - a `return` or `yield` at module level (a function's last line dedented too far).
  *
  * Each is read from the tree only where a test of the text says it may be there: walking a whole
  * tree for one kind of node costs about a fortieth of parsing it (measured on the bench trees'
@@ -22,7 +23,7 @@ import type { Node } from './syntax';
 export function statementProblem(root: Node, text: string): ArgumentProblem | null {
   const at = keywordSites(text);
   const positions = new Positions(text);
-  const parsed = [deleteProblem(root, at.del, text, positions), annotationProblem(root, text, positions), importCommaProblem(root, at.imports, positions), handlerlessTry(root, at.tries, positions)].reduce(earliest, null);
+  const parsed = [deleteProblem(root, at.del, text, positions), annotationProblem(root, text, positions), importCommaProblem(root, at.imports, positions), handlerlessTry(root, at.tries, positions), outsideFunction(root, text, positions)].reduce(earliest, null);
   // Python reads future imports once the module has parsed: a parse error anywhere comes first.
   return parsed ?? (at.future ? futureProblem(root, text, positions) : null);
 }
@@ -157,6 +158,23 @@ function handlerlessTry(root: Node, sites: readonly number[], positions: Positio
     if (statement?.type !== 'try_statement') continue;
     if (!statement.namedChildren.some((c) => c.type === 'except_clause' || c.type === 'except_group_clause' || c.type === 'finally_clause')) {
       return { line: statement.endPosition.row, character: statement.endPosition.column, message: "SyntaxError: expected 'except' or 'finally' block" };
+    }
+  }
+  return null;
+}
+
+/** `return` or `yield` at the start of a line: what a function's last line dedented too far leaves at module level. */
+const AT_LINE_START = /\n(?:return|yield)\b/g;
+
+/** A `return` or `yield` of the module's own code (not in any function): Python refuses the file. */
+function outsideFunction(root: Node, text: string, positions: Positions): ArgumentProblem | null {
+  AT_LINE_START.lastIndex = 0;
+  for (let m = AT_LINE_START.exec(text); m; m = AT_LINE_START.exec(text)) {
+    const token = positions.nodeAt(root, m.index + 1, m[0].length - 1);
+    let statement = token?.parent ?? null;
+    if (statement?.type === 'yield') statement = statement.parent;
+    if ((statement?.type === 'return_statement' || statement?.type === 'expression_statement') && statement.parent?.type === 'module') {
+      return problemAt(statement, `'${token?.type}' outside function`);
     }
   }
   return null;
