@@ -36,7 +36,8 @@ export interface Frame {
 }
 
 const isNameStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c > 127;
-const isNamePart = (c: number): boolean => isNameStart(c) || (c >= 48 && c <= 57);
+/** A character code that may continue a Python name (letters, digits, `_`, anything past ASCII). */
+export const isNamePart = (c: number): boolean => isNameStart(c) || (c >= 48 && c <= 57);
 
 /** Where the scan may go on from: a loop head (never inside a string or comment) and the brackets open there. */
 export interface ArgumentSnapshot extends Snapshot {

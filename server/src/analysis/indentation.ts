@@ -10,7 +10,7 @@
  * across lines). Where the scan cannot follow the text — a string left open at the end of a line —
  * it says nothing: tree-sitter reports that one itself.
  */
-import { argumentError, scannedText } from './argument-errors';
+import { argumentError, isNamePart, scannedText } from './argument-errors';
 import { Rejoining, resumePoints, type Snapshot } from './resumable-scan';
 import type { Node } from './syntax';
 
@@ -79,14 +79,12 @@ const DANGLING_CHARS = new Set([61, 43, 45, 47, 37, 38, 124, 94, 60, 62, 126, 64
 /** Keywords that cannot end a statement (`x = a and`, `import`, `if`): what follows them was cut off. */
 const DANGLING_WORDS = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'elif', 'else', 'while', 'for', 'with', 'lambda', 'import', 'from', 'as', 'assert', 'del', 'global']);
 
-const isWordPart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c > 127;
-
 /** Whether the code of the line from `lineStart` to `end` ends with one of DANGLING_WORDS (read back, never before the line). */
 function endsWithKeyword(text: string, lineStart: number, end: number): boolean {
   let k = end - 1;
   while (k >= lineStart && (text.charCodeAt(k) === SPACE || text.charCodeAt(k) === TAB || text.charCodeAt(k) === CR || text.charCodeAt(k) === FF)) k--;
   const wordEnd = k + 1;
-  while (k >= lineStart && isWordPart(text.charCodeAt(k))) k--;
+  while (k >= lineStart && isNamePart(text.charCodeAt(k))) k--;
   if (wordEnd - (k + 1) < 2 || wordEnd - (k + 1) > 6) return false;
   // An attribute (`x.is`) is no keyword (and Python refuses it anyway).
   if (k >= lineStart && text.charCodeAt(k) === 46) return false;
@@ -232,7 +230,7 @@ function scanFrom(text: string, start: IndentationSnapshot, record: boolean, rej
           if (d === c) break;
           if (d === NL || (d === CR && at(k + 1) === NL)) {
             let p = i - 1;
-            while (p >= lineStart && isWordPart(text.charCodeAt(p))) p--;
+            while (p >= lineStart && isNamePart(text.charCodeAt(p))) p--;
             const prefix = text.slice(p + 1, i);
             return /^[rRbBuU]{0,2}$/.test(prefix) ? found({ line, character: i - lineStart }, 'unterminated') : gaveUp();
           }

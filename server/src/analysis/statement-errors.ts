@@ -23,7 +23,7 @@ import type { Node } from './syntax';
 export function statementProblem(root: Node, text: string): ArgumentProblem | null {
   const at = keywordSites(text);
   const positions = new Positions(text);
-  const parsed = [deleteProblem(root, at.del, text, positions), annotationProblem(root, text, positions), importCommaProblem(root, at.imports, positions), handlerlessTry(root, at.tries, positions), outsideFunction(root, text, positions)].reduce(earliest, null);
+  const parsed = [deleteProblem(root, at.del, text, positions), annotationProblem(root, text, positions), importCommaProblem(root, at.imports, positions), handlerlessTry(root, at.tries, positions), outsideFunction(root, at.lineStarts, positions)].reduce(earliest, null);
   // Python reads future imports once the module has parsed: a parse error anywhere comes first.
   return parsed ?? (at.future ? futureProblem(root, text, positions) : null);
 }
@@ -31,19 +31,20 @@ export function statementProblem(root: Node, text: string): ArgumentProblem | nu
 /**
  * Where the checks below may apply, in one search of the text (an editor runs this on every change of a
  * 4,000-line squashed migration: one search costs a third of four): each `del`, `try:`, import ending with a
- * comma (`import a,` / `from m import a,`, a comment after it; a backslash would continue it), and whether
- * `__future__` appears at all.
+ * comma (`import a,` / `from m import a,`, a comment after it; a backslash would continue it), each
+ * `return` or `yield` at the start of a line, and whether `__future__` appears at all.
  */
-const KEYWORDS = /\bdel\b|\btry[ \t]*:|__future__|import[ \t][^\n#(\\]*,[ \t]*(?:#[^\n]*)?$/gm;
+const KEYWORDS = /\bdel\b|\btry[ \t]*:|__future__|\n(?:return|yield)\b|import[ \t][^\n#(\\]*,[ \t]*(?:#[^\n]*)?$/gm;
 
-function keywordSites(text: string): { del: number[]; tries: number[]; imports: number[]; future: boolean } {
-  const out = { del: [] as number[], tries: [] as number[], imports: [] as number[], future: false };
+function keywordSites(text: string): { del: number[]; tries: number[]; imports: number[]; lineStarts: number[]; future: boolean } {
+  const out = { del: [] as number[], tries: [] as number[], imports: [] as number[], lineStarts: [] as number[], future: false };
   KEYWORDS.lastIndex = 0;
   for (let m = KEYWORDS.exec(text); m; m = KEYWORDS.exec(text)) {
     const word = m[0];
     if (word === 'del') out.del.push(m.index);
     else if (word.startsWith('try')) out.tries.push(m.index);
     else if (word === '__future__') out.future = true;
+    else if (word.startsWith('\n')) out.lineStarts.push(m.index + 1);
     else out.imports.push(m.index);
   }
   return out;
@@ -163,14 +164,10 @@ function handlerlessTry(root: Node, sites: readonly number[], positions: Positio
   return null;
 }
 
-/** `return` or `yield` at the start of a line: what a function's last line dedented too far leaves at module level. */
-const AT_LINE_START = /\n(?:return|yield)\b/g;
-
-/** A `return` or `yield` of the module's own code (not in any function): Python refuses the file. */
-function outsideFunction(root: Node, text: string, positions: Positions): ArgumentProblem | null {
-  AT_LINE_START.lastIndex = 0;
-  for (let m = AT_LINE_START.exec(text); m; m = AT_LINE_START.exec(text)) {
-    const token = positions.nodeAt(root, m.index + 1, m[0].length - 1);
+/** A `return` or `yield` at the start of a line (what a function's last line dedented too far leaves) of the module's own code. */
+function outsideFunction(root: Node, sites: readonly number[], positions: Positions): ArgumentProblem | null {
+  for (const index of sites) {
+    const token = positions.nodeAt(root, index, 5);
     let statement = token?.parent ?? null;
     if (statement?.type === 'yield') statement = statement.parent;
     if ((statement?.type === 'return_statement' || statement?.type === 'expression_statement') && statement.parent?.type === 'module') {

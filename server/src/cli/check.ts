@@ -124,6 +124,24 @@ export async function runCheck(options: CheckOptions, io: CheckIo): Promise<numb
   }
 }
 
+/**
+ * Of the folders of migrations outside any app's migrations package, those beside an app's own one
+ * (`facility/migrations_old`): migrations retired there when the app was squashed or reset, which Django
+ * never loads unless MIGRATION_MODULES names the folder (review 73: care's 451, whose 56 findings no
+ * deploy meets). What to say of them, with the exclude glob that leaves them out ('' when there are none).
+ */
+function retiredFoldersNote(outside: readonly string[], cwd: string): string {
+  const retired = [...new Set(outside.map(dirname))].filter((d) => basename(d) !== 'migrations' && existsSync(join(resolve(cwd, dirname(d)), 'migrations', '__init__.py')));
+  const [first] = retired;
+  if (first === undefined) return '';
+  const one = retired.length === 1;
+  const glob = one ? `${first.replace(/\\/g, '/')}/**` : `**/${basename(first)}/**`;
+  return (
+    ` ${one ? `${first} sits` : `${retired.length} of these folders (${first}, …) sit`} beside an app's own migrations package, which is what Django loads: ` +
+    `if nothing loads ${one ? 'it' : 'them'} (migrations retired by a squash or a reset), leave ${one ? 'it' : 'them'} out with exclude = ["${glob}"] in [tool.migration-guard].`
+  );
+}
+
 async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart): Promise<number> {
   const warn = (message: string): void => {
     if (!options.quiet) io.stderr(`migration-guard: warning: ${message}\n`);
@@ -202,18 +220,11 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
   const outside = outcome.outsideApps.filter((p) => !namespaces.includes(dirname(p)));
   if (outside.length > 0) {
     const n = outside.length;
-    // A folder beside an app's own migrations package (`facility/migrations_old`): migrations retired there
-    // when the app was squashed or reset, which Django never loads unless MIGRATION_MODULES names the folder
-    // (review 73: care's 451, whose 56 findings no deploy meets).
-    const retired = [...new Set(outside.map(dirname))].filter((d) => basename(d) !== 'migrations' && existsSync(join(resolve(io.cwd, dirname(d)), 'migrations', '__init__.py')));
     info(
       `${n === 1 ? '1 migration is' : `${n} migrations are`} in no app's migrations folder (${outside[0]}${n > 1 ? ', …' : ''}): ` +
         `checked alone, without the migration graph and the model state, so the rules that need them say nothing there. ` +
         `If MIGRATION_MODULES puts an app's migrations in that folder, name it in [tool.migration-guard.migration-modules].` +
-        (retired.length > 0
-          ? ` ${retired.length === 1 ? `${retired[0]} sits` : `${retired.length} of these folders (${retired[0]}, …) sit`} beside an app's own migrations package, which is what Django loads: ` +
-            `if nothing loads ${retired.length === 1 ? 'it' : 'them'} (migrations retired by a squash or a reset), leave ${retired.length === 1 ? 'it' : 'them'} out with exclude = ["${retired.length === 1 ? `${retired[0].replace(/\\/g, '/')}/**` : `**/${basename(retired[0] as string)}/**`}"] in [tool.migration-guard].`
-          : ''),
+        retiredFoldersNote(outside, io.cwd),
     );
   }
   for (const note of viewNotes(outcome.ambiguousLabels, outcome.unlabelledApps)) info(note);

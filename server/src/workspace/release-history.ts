@@ -77,6 +77,9 @@ function repositoryAbove(dir: string, memo: Map<string, string | null>): string 
   return found;
 }
 
+/** The last part of a git path (always `/`-separated). */
+const fileName = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
+
 /**
  * Reads `git log` output (-z, `%x01%H %P%x02%s`, --name-status of adds and renames), newest commit
  * first, into `adds`: each path's first adding commit, kept where `adds` has one already (an older
@@ -110,29 +113,30 @@ function readAdds(out: string, adds: Record<string, string>, moves: Record<strin
     first = false;
     const fields = end < 0 ? [] : chunk.slice(end + 1).split('\0').map((f) => f.replace(/^\n/, ''));
     const touched: string[] = [];
+    // A squash (squashmigrations names it `0001_squashed_0038_…`) ships operations that ran long
+    // before, with its `replaces` or without (review 66: baserow's `builder/0001_squashed_0038_initial`,
+    // its `replaces` gone, came with `0002`–`0004` in one merge; their tables had shipped months before).
+    // An app's migrations reset under the old names keep the paths' first adds; a first migration
+    // added under a new name to a folder that had migrations before re-declares tables that shipped
+    // before too (review 68: open-forms' `submissions/0001_initial_to_v330`, a squash made a plain
+    // migration, came in the same release as `0010`, which adds a column to one of its old tables).
+    const addedHere = (path: string): string => (SQUASHED.test(path) || (FIRST.test(path) && hadMigrations.has(folderOf(path))) ? '' : commit);
     for (let i = 0; i < fields.length; i++) {
       const status = fields[i] as string;
       if (status === 'A') {
         const path = fields[++i];
         if (!path || path in adds) continue;
-        // A squash (squashmigrations names it `0001_squashed_0038_…`) ships operations that ran long
-        // before, with its `replaces` or without (review 66: baserow's `builder/0001_squashed_0038_initial`,
-        // its `replaces` gone, came with `0002`–`0004` in one merge; their tables had shipped months before).
-        // An app's migrations reset under the old names keep the paths' first adds; a first migration
-        // added under a new name to a folder that had migrations before re-declares tables that shipped
-        // before too (review 68: open-forms' `submissions/0001_initial_to_v330`, a squash made a plain
-        // migration, came in the same release as `0010`, which adds a column to one of its old tables).
-        adds[path] = SQUASHED.test(path) || (FIRST.test(path) && hadMigrations.has(folderOf(path))) ? '' : commit;
+        adds[path] = addedHere(path);
         touched.push(path);
       } else if (status.startsWith('R')) {
         const from = fields[++i];
         const to = fields[++i];
         if (!from || !to || to in adds) continue;
-        const sameName = from.slice(from.lastIndexOf('/') + 1) === to.slice(to.lastIndexOf('/') + 1);
+        const sameName = fileName(from) === fileName(to);
         // Renamed, it is another migration to Django, first run where the new name first ships: as if added
         // here (review 73: care renumbered `0410_eventtype_…` to `0413_…` when it merged two lines, in the
         // release that had added it), under the same rules for squashes and an app's reset first migration.
-        adds[to] = sameName ? (adds[from] ?? '') : SQUASHED.test(to) || (FIRST.test(to) && hadMigrations.has(folderOf(to))) ? '' : commit;
+        adds[to] = sameName ? (adds[from] ?? '') : addedHere(to);
         if (sameName) moves[to] = from;
         touched.push(to);
       }
@@ -315,7 +319,7 @@ async function uncommitted(top: string, specs: readonly string[]): Promise<Set<s
     // A rename or copy is followed by the path it came from; staged under a new name, it is a new migration.
     if (x === 'R' || x === 'C' || y === 'R' || y === 'C') {
       const from = parts[++i] ?? '';
-      if ((x === 'R' || x === 'C') && from.slice(from.lastIndexOf('/') + 1) !== path.slice(path.lastIndexOf('/') + 1)) out.add(path);
+      if ((x === 'R' || x === 'C') && fileName(from) !== fileName(path)) out.add(path);
     }
     if ((x === '?' && y === '?') || x === 'A') out.add(path);
   }

@@ -11,11 +11,6 @@ import { callArguments, chainRoot, functionAround, unparen, walk, type Node } fr
 import { chainOf, iterableChain, modelNames, oneLine } from './loop-chain';
 
 /**
- * A save() of a new object that bulk_create does just as well: no arguments, or only
- * `force_insert=True` (an INSERT either way; rdmo questions/0074). Another keyword (`using=`, a
- * mixin's own) is not kept by bulk_create.
- */
-/**
  * The database a save() that inserts writes to, as a manager's suffix: '' for the default (plainInsertSave),
  * `.using(alias)` for `save(using=alias)` (review 74: frepple `common/0022` saves each new Comment so; a
  * bulk_create through `.using(alias)` writes the same database); null for other arguments.
@@ -28,11 +23,13 @@ export function insertDatabase(call: Node): string | null {
   return using ? `.using(${oneLine(using.text)})` : '';
 }
 
+/**
+ * A save() of a new object that bulk_create does just as well on the default database: no arguments, or only
+ * `force_insert=True` (an INSERT either way; rdmo questions/0074). Another keyword (a mixin's own) is not
+ * kept by bulk_create; `using=` is, through that database's manager (insertDatabase).
+ */
 export function plainInsertSave(call: Node): boolean {
-  const args = callArguments(call);
-  if (args.positional.length > 0 || args.hasSplat) return false;
-  for (const [name, value] of args.keywords) if (name !== 'force_insert' || value.text !== 'True') return false;
-  return true;
+  return insertDatabase(call) === '';
 }
 
 /**

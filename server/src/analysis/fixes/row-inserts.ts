@@ -113,7 +113,9 @@ export function skipsDone(w: WriteCall): boolean {
   const model = insertedModel(w);
   const fn = functionAround(w.call);
   if (!model || !fn || !/^[A-Za-z_]\w*$/.test(model)) return false;
-  const query = new RegExp(`(?<![\\w.])${model}\\.(?:objects|_default_manager|_base_manager)\\.(?:\\w+\\([^]*?\\)\\.)*?(?:values_list|values|in_bulk|filter|all)\\(`);
+  // `Namespace.objects.<methods>.values_list(` — a read of the model's rows, through any manager.
+  const read = String.raw`(?<![\w.])${model}\.(?:objects|_default_manager|_base_manager)\.(?:\w+\([^]*?\)\.)*?(?:values_list|values|in_bulk|filter|all)`;
+  const query = new RegExp(`${read}\\(`);
   const held = new Set<string>();
   for (const a of fn.descendantsOfType('assignment')) {
     const left = a.childForFieldName('left');
@@ -130,7 +132,7 @@ export function skipsDone(w: WriteCall): boolean {
     if (!m || !held.has(m[2] as string)) continue;
     if (/^not/.test(m[1] as string) || continues(c)) return true;
   }
-  const exists = new RegExp(`${query.source.replace(/\\\($/, '')}[^]*\\.exists\\(\\)$`);
+  const exists = new RegExp(`${read}[^]*\\.exists\\(\\)$`);
   for (let n: Node | null = w.call.parent; n && n.id !== fn.id; n = n.parent) {
     const test = n.type === 'if_statement' ? n.childForFieldName('condition') : null;
     if (test?.type === 'not_operator' && exists.test(test.childForFieldName('argument')?.text ?? '') && within(w.call, n.childForFieldName('consequence') ?? n)) return true;

@@ -121,18 +121,20 @@ export const mixedDataAndSchema: Rule = {
       const names = [...new Set(shown.map((s) => s.label))].slice(0, 3).join(', ') || data.label;
       // Which way round they run decides what waits: an ALTER first holds its lock through the data work.
       const at = (o: OperationSummary) => ctx.summary.operations.indexOf(o);
-      const first = old.some((s) => at(s) < at(data));
-      const then = old.some((s) => at(s) > at(data));
+      const earlier = old.filter((s) => at(s) < at(data));
+      const later = old.filter((s) => at(s) > at(data));
+      const first = earlier.length > 0;
+      const then = later.length > 0;
       // An index build (CREATE INDEX, AddIndex) takes SHARE: reads go on, writes wait (review 36:
       // actionpopulaire `events/0002` was said to hold ACCESS EXCLUSIVE for a GIN index).
       const lockOf = (side: OperationSummary[]): 'SHARE' | 'ACCESS EXCLUSIVE' => (side.length > 0 && side.every(buildsIndexOnly) ? 'SHARE' : 'ACCESS EXCLUSIVE');
-      const before = lockOf(old.filter((s) => at(s) < at(data)));
-      const afterLock = lockOf(old.filter((s) => at(s) > at(data)));
+      const before = lockOf(earlier);
+      const afterLock = lockOf(later);
       // The tables each side locks (a model's name, or RunSQL's tables): an ALTER after the data work on a
       // table an ALTER before it locked takes no new lock — the transaction holds ACCESS EXCLUSIVE already.
       const tablesOf = (side: OperationSummary[]) => side.flatMap((o) => (o.targetModel ? [o.targetModel] : o.sqlTables.length > 0 ? o.sqlTables : ['?']));
-      const lockedBefore = new Set(tablesOf(old.filter((s) => at(s) < at(data))));
-      const heldAlready = before === 'ACCESS EXCLUSIVE' && !lockedBefore.has('?') && tablesOf(old.filter((s) => at(s) > at(data))).every((t) => lockedBefore.has(t));
+      const lockedBefore = new Set(tablesOf(earlier));
+      const heldAlready = before === 'ACCESS EXCLUSIVE' && !lockedBefore.has('?') && tablesOf(later).every((t) => lockedBefore.has(t));
       const waits = first
         ? then
           ? heldAlready
