@@ -22,7 +22,8 @@ import { ConfigResolver } from './project-config';
 import { fillFingerprints, lintProject, planProject, viewNotes } from './project-run';
 import { lostStateNote } from '../workspace/project-layout';
 import { POOL_THRESHOLD, startWorkersEarly } from './lint-all';
-import type { EarlyWorkers } from './worker-pool';
+import { startedWorkers, type EarlyWorkers } from './worker-pool';
+import { replay, RunRecorder, runKey } from './run-memo';
 import { assumedDatabaseNote, findingsExitCode } from './report';
 import type { FileReport, RunReport } from './types';
 import { diffPath, unifiedDiff } from './unified-diff';
@@ -80,6 +81,12 @@ function cacheFolder(options: CheckOptions, configFile: string | null, cwd: stri
  * are only written back when the guess was right (see check).
  */
 function openListings(options: CheckOptions, cwd: string): { dir: string; listings: ListingCache } | null {
+  const dir = guessedCacheDir(options, cwd);
+  return dir === null ? null : { dir, listings: ListingCache.in(dir) };
+}
+
+/** The cache folder of a run that will use the cache, guessed before the walk (see openListings); null when it will not. */
+function guessedCacheDir(options: CheckOptions, cwd: string): string | null {
   if (options.noCache || options.fix !== 'none' || options.paths.length === 0) return null;
   let configFile: string | null = options.config;
   if (configFile === null) {
@@ -92,8 +99,7 @@ function openListings(options: CheckOptions, cwd: string): { dir: string; listin
     }
     configFile = new PyprojectCache().find(folder ? first : dirname(first));
   }
-  const dir = cacheFolder(options, configFile, cwd);
-  return { dir, listings: ListingCache.in(dir) };
+  return cacheFolder(options, configFile, cwd);
 }
 
 /**
@@ -110,18 +116,58 @@ function likelyColdRun(options: CheckOptions, cwd: string): boolean {
   return !existsSync(named !== null ? resolve(cwd, named) : join(cwd, DEFAULT_CACHE_DIR));
 }
 
-/** The workers a run started early, if it did (ended when the run ends, unless a pool took them). */
+/** The workers a run started early, if it did (ended when the run ends, unless a pool took them); the cache folder it used. */
 interface EarlyStart {
   workers: EarlyWorkers | null;
+  cacheDir: string | null;
 }
 
+let replayed = false;
+/** Whether this process's `check` printed a remembered run (run-memo.ts) rather than checking. */
+export const checkReplayed = (): boolean => replayed;
+
 export async function runCheck(options: CheckOptions, io: CheckIo): Promise<number> {
-  const early: EarlyStart = { workers: null };
+  // A run the cache can answer may have been made before with the same files: then it is printed again.
+  const dir = options.writeBaseline === null ? guessedCacheDir(options, io.cwd) : null;
+  const key = dir === null ? '' : runKey(options, io.cwd);
+  if (dir !== null) {
+    const again = await replay(dir, key);
+    if (again) {
+      replayed = true;
+      for (const p of again.printed) (p.stream === 0 ? io.stdout : io.stderr)(p.text);
+      return again.code;
+    }
+  }
+  const recorder = dir === null ? null : new RunRecorder(dir);
+  const runIo: CheckIo = recorder
+    ? {
+        cwd: io.cwd,
+        stdout: (text) => {
+          recorder.printed.push({ stream: 0, text });
+          io.stdout(text);
+        },
+        stderr: (text) => {
+          recorder.printed.push({ stream: 1, text });
+          io.stderr(text);
+        },
+      }
+    : io;
+  const early: EarlyStart = { workers: null, cacheDir: null };
+  const workers = startedWorkers();
+  let code: number;
+  recorder?.start();
   try {
-    return await checkWith(options, io, early);
+    code = await checkWith(options, runIo, early);
   } finally {
+    recorder?.stop();
     early.workers?.release();
   }
+  // Remembered only in the folder it was looked for in, and only by a run that read on this thread alone.
+  if (recorder && dir !== null && early.cacheDir === dir) {
+    if (startedWorkers() !== workers) recorder.refused ??= 'it started worker threads';
+    recorder.save(dir, key, code);
+  }
+  return code;
 }
 
 /**
@@ -181,6 +227,7 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
   const all = [...tasks, ...project.extra];
 
   const cache = openCache(options, resolver, io.cwd, warn);
+  early.cacheDir = cache?.dir ?? null;
   // Which migrations shipped together, from git (release-history.ts), unless the settings say not to.
   // Read beside the files (git is another process), awaited when the project step needs it.
   const releaseNotes: ReleaseNotes = { shallow: [] };

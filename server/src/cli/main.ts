@@ -3,7 +3,7 @@
  * command, and sets the exit status. Usage errors exit with 2 and a message on stderr.
  */
 import { codeCacheReady } from '../code-cache';
-import { runCheck } from './check';
+import { checkReplayed, runCheck } from './check';
 import { runGraph } from './graph';
 import { runExplain } from './explain';
 import { runSplit } from './split';
@@ -63,8 +63,9 @@ run(process.argv.slice(2)).then(
     // Let stdout drain instead of calling process.exit(), which can cut a large report short.
     process.exitCode = code;
     // Not after --help or a usage error: a cache is written once, and one made by such a run
-    // would hold little of what checking needs (dist/cli.js runs this bundle through it).
-    if (code < 2 && ran !== null && READS_MIGRATIONS.has(ran)) codeCacheReady();
+    // would hold little of what checking needs (dist/cli.js runs this bundle through it); nor after a
+    // check that printed a remembered run (it compiled little).
+    if (code < 2 && ran !== null && READS_MIGRATIONS.has(ran) && !checkReplayed()) codeCacheReady();
   },
   (e: unknown) => {
     stderr(`migration-guard: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

@@ -48,6 +48,10 @@ export class EarlyWorkers {
   }
 }
 
+let workersStarted = 0;
+/** How many worker threads this process has started (a run that started one is not remembered: cli/run-memo.ts). */
+export const startedWorkers = (): number => workersStarted;
+
 /** A worker thread, when it was started, and how it failed or ended before the pool listened. */
 interface StartedWorker {
   worker: Worker;
@@ -58,6 +62,7 @@ interface StartedWorker {
 
 /** Starts a worker, recording its failure or end until the pool listens (an 'error' nobody listens to would end the process). */
 function spawnWorker(workerFile: string, init: WorkerInit): StartedWorker {
+  workersStarted++;
   const started: StartedWorker = { startedAt: performance.now(), worker: new Worker(workerFile, { workerData: init }) };
   started.worker.on('error', (e) => (started.error ??= e));
   started.worker.once('exit', (code) => (started.exitCode = code));

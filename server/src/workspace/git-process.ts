@@ -21,6 +21,18 @@ export interface GitResult {
 /** Options that keep a repository's own configuration from starting programs. */
 const SAFE = ['-c', 'core.fsmonitor=false', '-c', 'diff.external=', '--no-pager'];
 
+/** Told of every git command run (the CLI's run memo records them, cli/run-memo.ts); null: nobody. */
+export interface GitObserver {
+  ran(cwd: string, args: readonly string[], timeoutMs: number, result: GitResult): void;
+  /** A command whose output went to a file (the history in full). */
+  toFile(): void;
+}
+let observer: GitObserver | null = null;
+
+export function observeGit(o: GitObserver | null): void {
+  observer = o;
+}
+
 const gitEnv = (): NodeJS.ProcessEnv => ({ ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' });
 
 export function git(cwd: string, args: readonly string[], timeoutMs = 0): Promise<GitResult> {
@@ -31,7 +43,9 @@ export function git(cwd: string, args: readonly string[], timeoutMs = 0): Promis
       { cwd, shell: false, windowsHide: true, timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, env: gitEnv() },
       (error, stdout, stderr) => {
         const missing = (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
-        done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr, missing });
+        const result: GitResult = { code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr, missing };
+        observer?.ran(cwd, args, timeoutMs, result);
+        done(result);
       },
     );
   });
@@ -43,6 +57,7 @@ export function git(cwd: string, args: readonly string[], timeoutMs = 0): Promis
  * end; to a file it runs on. The output is read, and the file removed, when git ends.
  */
 export function gitToFile(cwd: string, args: readonly string[], timeoutMs = 0): Promise<GitResult> {
+  observer?.toFile();
   const path = join(tmpdir(), `migration-guard-git-${process.pid}-${randomBytes(6).toString('hex')}.txt`);
   return new Promise((done) => {
     let fd: number;

@@ -1,0 +1,196 @@
+/**
+ * A `check` run remembered whole (cli/run-memo.ts): the next run with the same command line prints
+ * what it printed, with its exit status, when nothing it looked at changed — and checks again when a
+ * migration's bytes, a folder's entries, a settings file, the command line or git's answers changed.
+ *
+ * To tell a replay from a run that checked, each test rewrites the remembered output to a marker
+ * once it is written: a run that prints the marker was replayed. The files must be older than the
+ * racy window (2 s) for a run to be remembered at all: the projects are made first, then the suite
+ * waits once.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { deserialize, serialize } from 'node:v8';
+import { runCli, SAVE_LOOP_MIGRATION, TempDirs, writeFileIn } from './helpers/cli';
+import { git, releaseRepository, withHistory } from './helpers/release-repo';
+
+const temps = new TempDirs();
+const MARK = 'REPLAYED FROM THE MEMO\n';
+
+const INITIAL = `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = []
+
+    operations = [
+        migrations.CreateModel(name="Item", fields=[("id", models.AutoField(primary_key=True)), ("flag", models.BooleanField(default=False))]),
+    ]
+`;
+
+interface Project {
+  root: string;
+  cache: string;
+}
+
+function project(extra: (root: string) => void = () => {}): Project {
+  const root = temps.make('mg-memo-');
+  writeFileIn(join(root, 'shop', '__init__.py'), '');
+  writeFileIn(join(root, 'shop', 'migrations', '__init__.py'), '');
+  writeFileIn(join(root, 'shop', 'migrations', '0001_initial.py'), INITIAL);
+  writeFileIn(join(root, 'shop', 'migrations', '0002_flag.py'), SAVE_LOOP_MIGRATION);
+  extra(root);
+  return { root, cache: join(temps.make('mg-memo-cache-'), 'c') };
+}
+
+/** The remembered runs in a cache folder. */
+function memos(cache: string): string[] {
+  try {
+    return readdirSync(cache).filter((n) => n.startsWith('run-') && n.endsWith('.bin'));
+  } catch {
+    return [];
+  }
+}
+
+/** Makes every remembered run print MARK on stdout (and nothing on stderr). */
+function mark(cache: string): void {
+  const found = memos(cache);
+  assert.ok(found.length > 0, `no run remembered in ${cache}`);
+  for (const n of found) {
+    const file = join(cache, n);
+    const pack = deserialize(readFileSync(file)) as { printed: { stream: number; bytes: Uint8Array }[] };
+    pack.printed = [{ stream: 0, bytes: Buffer.from(MARK) }];
+    writeFileSync(file, serialize(pack));
+  }
+}
+
+const env = (): NodeJS.ProcessEnv => ({ ...process.env, MIGRATION_GUARD_GIT_HISTORY: '0' });
+
+function check(p: Project, args: string[] = [], e: NodeJS.ProcessEnv = env()): ReturnType<typeof runCli> {
+  return runCli(['check', '--cache-dir', p.cache, ...args, '.'], p.root, { env: e });
+}
+
+const plain = project();
+const edited = project();
+const added = project();
+const settings = project();
+const removedSettings = project((root) => writeFileIn(join(root, 'pyproject.toml'), '[tool.migration-guard.rules]\nrunpython-no-reverse = "off"\n'));
+const options = project();
+const uncached = project();
+const many = project((root) => {
+  // More files than a run takes on one thread: a cold run with --jobs 2 starts workers.
+  for (let i = 3; i < 215; i++) writeFileIn(join(root, 'shop', 'migrations', `${String(i).padStart(4, '0')}_more.py`), `from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("shop", "${String(i - 1).padStart(4, '0')}_${i === 3 ? 'flag' : 'more'}")]\n    operations = []\n`);
+});
+const repo = temps.make('mg-memo-git-');
+releaseRepository(repo);
+const tagged = temps.make('mg-memo-tag-');
+releaseRepository(tagged);
+const ignoring = temps.make('mg-memo-ignore-');
+releaseRepository(ignoring);
+writeFileIn(join(ignoring, '.gitignore'), '# nothing yet\n');
+
+before(async () => {
+  // Everything above older than the racy window.
+  await new Promise((r) => setTimeout(r, 2_300));
+});
+after(() => temps.removeAll());
+
+describe('check: a run remembered whole', () => {
+  it('prints the remembered run again, with its exit status, when nothing changed', () => {
+    const first = check(plain);
+    assert.equal(first.code, 1, first.stderr);
+    assert.match(first.stdout, /unbatched-save-loop/);
+    assert.equal(memos(plain.cache).length, 1);
+    // Unmarked, the replay is what the first run printed, byte for byte, on both streams.
+    const again = check(plain);
+    assert.deepEqual(again, first);
+    mark(plain.cache);
+    const replayed = check(plain);
+    assert.equal(replayed.stdout, MARK);
+    assert.equal(replayed.code, 1);
+  });
+
+  it("checks again after a migration's bytes change, even keeping its size, and does not remember a run over a file changed just before it", () => {
+    check(edited);
+    mark(edited.cache);
+    const file = join(edited.root, 'shop', 'migrations', '0002_flag.py');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('item.flag = True', 'item.flag = 1   '));
+    const after = check(edited);
+    assert.notEqual(after.stdout, MARK);
+    assert.match(after.stdout, /unbatched-save-loop/);
+    // The edit is younger than the racy window: that run was not remembered, the marked one is still the only one.
+    assert.equal(memos(edited.cache).length, 1);
+    assert.notEqual(check(edited).stdout, MARK);
+  });
+
+  it('checks again when a migration is added to a folder', () => {
+    check(added);
+    mark(added.cache);
+    writeFileIn(join(added.root, 'shop', 'migrations', '0003_drop.py'), `from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("shop", "0002_flag")]\n    operations = [migrations.RemoveField(model_name="item", name="flag")]\n`);
+    const after = check(added);
+    assert.notEqual(after.stdout, MARK);
+    assert.match(after.stdout, /0003_drop\.py.*drop-column/);
+  });
+
+  it('checks again when a settings file appears where the run found none, or goes', () => {
+    check(settings);
+    mark(settings.cache);
+    writeFileIn(join(settings.root, 'pyproject.toml'), '[tool.migration-guard.rules]\nunbatched-save-loop = "off"\n');
+    const after = check(settings);
+    assert.notEqual(after.stdout, MARK);
+    assert.doesNotMatch(after.stdout, /unbatched-save-loop/);
+
+    const before = check(removedSettings);
+    assert.doesNotMatch(before.stdout, /runpython-no-reverse/);
+    mark(removedSettings.cache);
+    rmSync(join(removedSettings.root, 'pyproject.toml'));
+    const gone = check(removedSettings);
+    assert.notEqual(gone.stdout, MARK);
+    assert.match(gone.stdout, /runpython-no-reverse/);
+  });
+
+  it('is kept per command line: other options check (and are remembered apart)', () => {
+    check(options);
+    mark(options.cache);
+    const selected = check(options, ['--select', 'runpython-no-reverse']);
+    assert.notEqual(selected.stdout, MARK);
+    assert.doesNotMatch(selected.stdout, /unbatched-save-loop/);
+    assert.equal(memos(options.cache).length, 2);
+    assert.equal(check(options).stdout, MARK);
+  });
+
+  it('remembers nothing without the cache, nor a run that started worker threads', () => {
+    runCli(['check', '--no-cache', '.'], uncached.root, { env: env() });
+    assert.deepEqual(memos(join(uncached.root, '.migration-guard-cache')), []);
+
+    const cold = check(many, ['--jobs', '2']);
+    assert.equal(cold.code, 1, cold.stderr);
+    assert.deepEqual(memos(many.cache), []);
+    // The next run answers from the cache on this thread alone: remembered.
+    const warm = check(many, ['--jobs', '2']);
+    assert.equal(warm.stdout, cold.stdout);
+    assert.equal(memos(many.cache).length, 1);
+  });
+
+  it("asks git again: a file staged, a tag made or a file ignored since is another run's matter", () => {
+    /** Runs twice in `root` (the first reads the history in full and is not remembered), marks the second's memo and sees it printed; then `change` and checks. */
+    const afterChange = (root: string, change: () => void): ReturnType<typeof runCli> => {
+      const p = { root, cache: join(temps.make('mg-memo-cache-'), 'c') };
+      const first = check(p, [], withHistory());
+      assert.equal(first.code, 1, first.stderr);
+      assert.deepEqual(check(p, [], withHistory()), first);
+      mark(p.cache);
+      assert.equal(check(p, [], withHistory()).stdout, MARK);
+      change();
+      return check(p, [], withHistory());
+    };
+    // Staging the untracked migration changes what `git status` says (and git's index).
+    assert.notEqual(afterChange(repo, () => git(repo, 'add', 'shop/migrations/0006_remove_item_sku.py')).stdout, MARK);
+    assert.notEqual(afterChange(tagged, () => git(tagged, 'tag', 'v1.0')).stdout, MARK);
+    // A file no run reads changes only git's answer: the untracked migration is ignored from now on.
+    assert.notEqual(afterChange(ignoring, () => writeFileSync(join(ignoring, '.gitignore'), 'shop/migrations/0006_*\n')).stdout, MARK);
+  });
+});
