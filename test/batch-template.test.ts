@@ -13,6 +13,7 @@ import type { LintOptions } from '../server/src/analysis/engine';
 import { pythonSyntaxError } from './helpers/python';
 import { containsAny, containsReturn } from '../server/src/analysis/fixes/loop-reading';
 import { mayRepeatRows } from '../server/src/analysis/fixes/repeated-rows';
+import { chainOf } from '../server/src/analysis/fixes/loop-chain';
 import type { FieldSpec } from '../server/src/analysis/fields';
 import type { ModelFields } from '../server/src/analysis/project/view';
 import { NESTED_TEXT_LIMIT } from '../server/src/analysis/engine';
@@ -3165,8 +3166,40 @@ describe('rows of a model the loop picks by name from a fixed list (review 59: G
   const temps = new TempDirs();
   after(() => temps.removeAll());
 
-  /** A project whose `Trail` and `Path` both stamp `updated`, or, with `differ`, only Path does. */
-  async function picked(differ: boolean) {
+  const IN_FUNCTION = `def fill(apps, schema_editor):
+    names = ["Trail", "Path"]
+    for name in names:
+        model = apps.get_model("core", name)
+        for obj in model.objects.all():
+            if not obj.provider:
+                obj.provider = "unknown"
+                obj.save()
+`;
+  // Review 75: ynr \`popolo/0040\` names its models in a module constant and rebinds the loop's own name.
+  const MODULE_LIST = `MODELS = ["Trail", "Path"]
+
+
+def fill(apps, schema_editor):
+    for ModelClass in MODELS:
+        ModelClass = apps.get_model("core", ModelClass)
+        for obj in ModelClass.objects.iterator():
+            if not obj.provider:
+                obj.provider = "unknown"
+                obj.save()
+`;
+  // Review 75: ynr \`sopn_parsing/0008\` loops over two model classes and walks a queryset bound to a name.
+  const CLASS_TUPLE = `def fill(apps, schema_editor):
+    Trail = apps.get_model("core", "Trail")
+    Path = apps.get_model("core", "Path")
+    for model_class in (Trail, Path):
+        qs = model_class.objects.all().filter(provider="")
+        for model in qs:
+            model.provider = "unknown"
+            model.save()
+`;
+
+  /** A project whose \`Trail\` and \`Path\` both stamp \`updated\`, or, with \`differ\`, only Path does; \`code\` is the data function. */
+  async function picked(differ: boolean, code = IN_FUNCTION) {
     const dir = temps.make('mg-picked-');
     writeFileIn(join(dir, 'core', '__init__.py'), '');
     writeFileIn(join(dir, 'core', 'migrations', '__init__.py'), '');
@@ -3203,15 +3236,7 @@ class Migration(migrations.Migration):
       `from django.db import migrations
 
 
-def fill(apps, schema_editor):
-    names = ["Trail", "Path"]
-    for name in names:
-        model = apps.get_model("core", name)
-        for obj in model.objects.all():
-            if not obj.provider:
-                obj.provider = "unknown"
-                obj.save()
-
+${code}
 
 class Migration(migrations.Migration):
     dependencies = [("core", "0001_initial")]
@@ -3223,18 +3248,115 @@ class Migration(migrations.Migration):
     return { finding, source: readFileSync(file, 'utf8') };
   }
 
-  it('stamps the auto_now fields every one of them stamps', async () => {
-    const { finding, source } = await picked(false);
-    const after = applyEdits(source, finding.fixes.find((x) => x.title.startsWith('Batch this loop'))?.edits ?? []);
-    assert.equal(pythonSyntaxError(after), null, after);
-    assert.match(after, /obj\._meta\.get_field\("updated"\)\.pre_save\(obj, False\)/);
-    assert.match(after, /bulk_update\(batch, \["provider", "updated"\]\)/);
-  });
+  for (const [shape, code, row] of [
+    ['named in a list of the function', IN_FUNCTION, 'obj'],
+    ['named in a list of the module, the loop rebinding its own name', MODULE_LIST, 'obj'],
+    ['a loop over model classes, the rows walked through a queryset bound to a name', CLASS_TUPLE, 'model'],
+  ] as const) {
+    it(`stamps the auto_now fields every one of them stamps, and knows their fields: ${shape}`, async () => {
+      const { finding, source } = await picked(false, code);
+      const after = applyEdits(source, finding.fixes.find((x) => x.title.startsWith('Batch this loop'))?.edits ?? []);
+      assert.equal(pythonSyntaxError(after), null, after);
+      assert.ok(after.includes(`${row}._meta.get_field("updated").pre_save(${row}, False)`), after);
+      assert.match(after, /bulk_update\(batch, \["provider", "updated"\]\)/);
+      assert.doesNotMatch(after, /are not known here/);
+    });
+  }
 
   it('offers no rewrite when they stamp different fields', async () => {
     const { finding } = await picked(true);
     assert.ok(!finding.fixes.some((x) => x.title.startsWith('Batch this loop')), finding.fixes.map((x) => x.title).join('\n'));
     assert.match(finding.message, /the models the loop picks by name \(model\) stamp different fields on save\(\) \(auto_now\), which one bulk_update\(\) list cannot write/);
+  });
+});
+
+describe("rows walked through a manager of the model's own, fields handed to a helper (review 75: EveryElection elections/0068, 0087)", () => {
+  const temps = new TempDirs();
+  after(() => temps.removeAll());
+
+  async function rewrite(loopBody: string): Promise<{ message: string; after: string }> {
+    const dir = temps.make('mg-own-manager-');
+    writeFileIn(join(dir, 'shop', '__init__.py'), '');
+    writeFileIn(join(dir, 'shop', 'migrations', '__init__.py'), '');
+    writeFileIn(
+      join(dir, 'shop', 'migrations', '0001_initial.py'),
+      `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = []
+    operations = [
+        migrations.CreateModel(
+            name="Election",
+            fields=[
+                ("id", models.AutoField(primary_key=True)),
+                ("election_id", models.CharField(max_length=100)),
+                ("data", models.JSONField(default=dict)),
+                ("flag", models.BooleanField(default=False)),
+                ("modified", models.DateTimeField(auto_now=True)),
+            ],
+        ),
+    ]
+`,
+    );
+    const file = join(dir, 'shop', 'migrations', '0002_flag.py');
+    writeFileIn(
+      file,
+      `from django.db import migrations
+from shop.utils import parse
+
+
+def fill(apps, schema_editor):
+    Election = apps.get_model("shop", "Election")
+    all_elections = Election.private_objects.all()
+    for election in all_elections:
+${loopBody}
+        election.save()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RunPython(fill, migrations.RunPython.noop)]
+`,
+    );
+    const finding = (await lintProject(dir)).get(file)?.findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.ok(finding, 'the loop is reported');
+    const fix = finding.fixes.find((x) => x.title.startsWith('Batch this loop'));
+    assert.ok(fix, finding.message);
+    const after = applyEdits(readFileSync(file, 'utf8'), fix.edits);
+    assert.equal(pythonSyntaxError(after), null, after);
+    return { message: finding.message, after };
+  }
+
+  it('writes through that manager, stamps what save() stamps, and leaves out a string field the helper only reads', async () => {
+    const { after } = await rewrite('        election.flag = parse(election.election_id)');
+    assert.match(after, /Election\.private_objects\.bulk_update\(batch, \["flag", "modified"\]\)/);
+    assert.ok(after.includes('election._meta.get_field("modified").pre_save(election, False)'), after);
+    assert.doesNotMatch(after, /TODO/);
+  });
+
+  it("takes a name after a model class for its manager, never a row's related manager (djangocms cms/0024's placeholder.cmsplugin_set)", async () => {
+    const chain = async (code: string, isModel?: (name: string) => boolean) => {
+      const tree = (await getParser()).parse(`${code}\n`);
+      try {
+        const expr = tree.rootNode.firstNamedChild?.firstNamedChild;
+        assert.ok(expr);
+        return chainOf(expr, isModel)?.manager ?? null;
+      } finally {
+        tree.delete();
+      }
+    };
+    assert.equal(await chain('Election.private_objects.all()'), 'Election.private_objects');
+    assert.equal(await chain('Election.private_objects.using(alias).filter(x=1)'), 'Election.private_objects.using(alias)');
+    assert.equal(await chain('placeholder.cmsplugin_set.filter(language=language)', () => true), null);
+    assert.equal(await chain('Placeholder.cmsplugin_set.filter(language=language)'), null);
+    assert.equal(await chain('Election.private_objects'), null);
+  });
+
+  it('keeps a field whose value the helper may change in place, and asks for the list to be checked', async () => {
+    const { after } = await rewrite('        election.flag = parse(election.data)');
+    assert.match(after, /fields = \["flag", "data", "modified"\]  # TODO\(migration-guard\): check this list/);
   });
 });
 

@@ -204,6 +204,25 @@ describe("missing-atomic-false: atomic = False offered only where nothing else w
     assert.equal(other.fix, undefined);
     assert.match(other.f.message, /here it would also take RunSQL at line \d+ out of the transaction/);
   });
+  it('takes the writes of a second batching loop for batched work, not writes outside it (review 75: EveryElection elections/0090)', async () => {
+    const lists = [
+      'opened, closed = [], []',
+      'for ticket in Ticket.objects.iterator(chunk_size=1000):',
+      '    ticket.state = "open"',
+      '    opened.append(ticket)',
+      'for i in range(0, len(opened), 1000):',
+      '    Ticket.objects.bulk_update(opened[i : i + 1000], ["state"])',
+      'for i in range(0, len(closed), 1000):',
+      '    Ticket.objects.bulk_update(closed[i : i + 1000], ["state"])',
+    ].join('\n');
+    const two = await atomicFix(migration(lists));
+    assert.ok(two.fix, two.f.message);
+    assert.doesNotMatch(two.f.message, /outside the batching loop|Move the batched work/);
+    // A write outside every batching loop is still one.
+    const more = await atomicFix(migration(`${lists}\nReply.objects.filter(ticket=None).delete()`));
+    assert.equal(more.fix, undefined);
+    assert.match(more.f.message, /the writes at line \d+ outside the batching loop/);
+  });
 });
 
 describe('a loop that sets a field from its own value (review 21: kiwi testcases/0014)', () => {

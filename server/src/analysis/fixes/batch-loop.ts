@@ -85,6 +85,8 @@ export interface BatchLoopInput {
   stamped?: (model: string) => string[];
   /** Every field of a model (as the code names it), per the project view; null when not known. */
   fields?: (model: string) => ModelFields | null;
+  /** The fields of each model a name picked per name from a fixed list may stand for; null when not so or not all known. */
+  pickedFields?: (model: string) => ModelFields[] | null;
   /** The rule runs with the project view: a model it cannot answer about is one whose migrations cannot all be read. */
   inView?: boolean;
   /** The Django version the migration runs on, as far as is known (settings, and the version that wrote the file). */
@@ -335,7 +337,10 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       // No field the loop changes can be read: a bulk_update() with an empty list raises, and one to
       // fill in is no fix (review 20: hypha, micromasters, zds — a save() that writes nothing, or one
       // after changes made elsewhere). The loop is then committed in batches as written, where safe.
-      const filled = filledOnSave(known, explicit ?? batched?.fields ?? []);
+      // The models a name picked from a fixed list stands for: each one's field classes are asked what they do on save().
+      const pickedName = rowModel ?? picked;
+      const pickedKnown = !known && pickedName ? (input.pickedFields?.(pickedName) ?? null) : null;
+      const filled = [known, ...(pickedKnown ?? [])].map((k) => filledOnSave(k, explicit ?? batched?.fields ?? [])).find((f) => f !== null);
       if (filled) return filled;
       if (batched && batched.fields.length === 0) return `${NO_FIELDS}${row} can be read here${batched.why?.includes('(') ? ` ${batched.why.slice(batched.why.indexOf('('))}` : ''}, and bulk_update() writes only the fields it is given`;
       rewrites.push({
@@ -351,7 +356,7 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
           const list = fieldListText(fields);
           // With the project view at hand but no answer about the model (its migrations cannot all be
           // read), the fields save() stamps cannot be told: say so (etools last_mile/0008 stamps one).
-          const notes = input.inView && !known ? [...repeat, `${MARK} the fields of ${rowModel ?? `${row}'s model`} are not known here: if its save() stamps any (auto_now, AutoLastModifiedField), stamp and list them too; if a field's class acts on save() (a post_save receiver it connects), keep save() for that model`] : repeat;
+          const notes = input.inView && !known && !pickedKnown ? [...repeat, `${MARK} the fields of ${rowModel ?? picked ?? `the model of ${row}`} are not known here: if its save() stamps any (auto_now, AutoLastModifiedField), stamp and list them too; if a field's class acts on save() (a post_save receiver it connects), keep save() for that model`] : repeat;
           const written = fields.some((f) => f.startsWith(FIELD_NAMED_BY) || f.startsWith(FIELDS_LISTED_IN)) ? null : fields;
           if (!why) return { flush: write(list), notes, written };
           const name = fresh('fields');

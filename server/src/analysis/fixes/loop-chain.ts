@@ -58,6 +58,14 @@ export function chainOf(expr: Node, isModel: (name: string) => boolean = CAPITAL
       continue;
     }
     const attr = link.childForFieldName('attribute')?.text ?? '';
+    // A manager of the model's own (`Election.private_objects.all()`: historical models keep the
+    // managers marked use_in_migrations; review 75, EveryElection `elections/0068`): a name right after
+    // a model class (capitalised, or `apps.get_model(…)` inline) that a queryset method is called on. Not
+    // on a row (`placeholder.cmsplugin_set.filter(…)` is a related manager: other rows, another model).
+    if (manager === null && !MANAGERS.has(attr) && before.length === 0 && (inline || CAPITALISED(cur.text)) && attr !== 'through' && !attr.startsWith('_') && !attr.endsWith('_set') && calledMethod(links, i - 1)) {
+      manager = oneLine(link.text);
+      continue;
+    }
     if (manager === null && !MANAGERS.has(attr)) {
       before.push(attr);
       if (before.length > 2 || (before.length === 2 && attr !== 'through')) return null;
@@ -73,6 +81,12 @@ export function chainOf(expr: Node, isModel: (name: string) => boolean = CAPITAL
     if (attr === 'iterator' || attr === 'prefetch_related') streams = true;
   }
   return manager ? { model, manager, streams, expr: unparen(expr) } : null;
+}
+
+/** Whether links[i] is `.method` of a queryset that links[i - 1] calls. */
+function calledMethod(links: readonly Node[], i: number): boolean {
+  const link = links[i];
+  return link?.type === 'attribute' && QUERYSET_CHAIN.has(link.childForFieldName('attribute')?.text ?? '') && links[i - 1]?.type === 'call';
 }
 
 /** An expression written over several lines, on one: `using(\n  alias=a\n)` -> `using(alias=a)`. */

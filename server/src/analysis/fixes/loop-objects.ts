@@ -4,6 +4,7 @@
  * which model, with its key or not, and whether the loop hands it on before a flush could save it.
  */
 import { isHistoricalModel, onlyModelsAssigned } from '../historical-models';
+import { modelCandidates } from './model-candidates';
 import type { Scope } from '../scope';
 import type { LoopFacts } from '../code-facts';
 import { boundIn, soleAssignedValue } from './name-binding';
@@ -309,8 +310,16 @@ export function factoryModel(loop: LoopFacts, locals: Scope): string | null {
  */
 export function pickedModel(loop: LoopFacts): string | null {
   const fn = functionAround(loop.node);
-  const root = loop.iterable ? chainRoot(unparen(loop.iterable)) : null;
-  return fn && root?.type === 'identifier' && onlyModelsAssigned(root.text, fn) ? root.text : null;
+  let root = loop.iterable ? chainRoot(unparen(loop.iterable)) : null;
+  if (!fn || root?.type !== 'identifier') return null;
+  // `qs = model_class.objects.filter(…)`, then `for row in qs:` (review 75: ynr `sopn_parsing/0008`).
+  if (!onlyModelsAssigned(root.text, fn)) {
+    const value = soleAssignedValue(fn, root.text);
+    const inner = value ? chainRoot(unparen(value)) : null;
+    if (inner?.type === 'identifier' && inner.text !== root.text) root = inner;
+  }
+  // Bound only to get_model() calls, or a loop's name over model classes (`for model_class in (A, B):`).
+  return onlyModelsAssigned(root.text, fn) || modelCandidates(loop.node, root.text).length > 0 ? root.text : null;
 }
 
 /**

@@ -233,11 +233,17 @@ function handedField(arg: Node, row: string): string | null {
 /** The names a row's primary key is read by. */
 const KEY_NAMES: ReadonlySet<string> = new Set(['pk', 'id']);
 
-export function assignedFields(body: Node, row: string): { fields: string[]; complete: boolean; setsKey: boolean; handedTo: string | null } {
+export function assignedFields(body: Node, row: string): { fields: string[]; complete: boolean; setsKey: boolean; handedTo: string | null; handedOnly: string[]; completeBesidesHanded: boolean } {
   const fields: string[] = [];
   let complete = true;
   let handedTo: string | null = null;
-  const add = (f: string) => {
+  // Fields listed only because a field of the row was handed to a call (which may change a mutable value in place).
+  const handed = new Set<string>();
+  const changed = new Set<string>();
+  let handedIncomplete = false;
+  const add = (f: string, byHanding = false) => {
+    if (byHanding) handed.add(f);
+    else changed.add(f);
     if (!fields.includes(f)) fields.push(f);
   };
   // Names an inner `for` binds: to each name of a literal list (`for attr in ["a", "b"]`, for
@@ -346,7 +352,7 @@ export function assignedFields(body: Node, row: string): { fields: string[]; com
         const named = args.positional[1]?.type === 'identifier' ? args.positional[1].text : null;
         const over = named ? overName.get(named) : undefined;
         if (name?.complete) add(name.text);
-        else if (listed) listed.forEach(add);
+        else if (listed) listed.forEach((f) => add(f));
         // A name given from outside the loop (a parameter: `setattr(page, field, …)`), or one an inner
         // loop takes from such a list: the list the template writes names it (row-fields.ts renders it).
         else if (named && !over && (!boundIn(body, named) || invariantFieldName(body, named, n, row))) add(`${FIELD_NAMED_BY}${named}`);
@@ -389,8 +395,8 @@ export function assignedFields(body: Node, row: string): { fields: string[]; com
             // pk=row.pk)`, `int_to_base36(row.id)` read it (review 69: zentral `jamf/0004`, vulnerablecode `0013`
             // were taken for loops that insert copies).
             if (f && !KEY_NAMES.has(f) && mayChangeArgument(n, a)) {
-              add(f);
-              complete = false;
+              add(f, true);
+              handedIncomplete = true;
             }
           }
         }
@@ -408,7 +414,8 @@ export function assignedFields(body: Node, row: string): { fields: string[]; com
       setsKey = true;
     }
   }
-  return { fields, complete, setsKey, handedTo };
+  const handedOnly = [...handed].filter((f) => !changed.has(f) && fields.includes(f));
+  return { fields, complete: complete && !handedIncomplete, setsKey, handedTo, handedOnly, completeBesidesHanded: complete };
 }
 
 export function explicitUpdateFields(save: Node): string[] | null {

@@ -35,11 +35,17 @@ export function modelCandidates(loopNode: Node, name: string): Array<{ app: stri
     const models = modelArg?.type === 'identifier' ? names(modelArg.text) : null;
     return app?.complete && models ? models.map((model) => ({ app: app.text, model })) : [];
   };
-  // `models = ["Trail", "Path"]`, then `for name in models:` (review 59: Geotrek `core/0041`): the list bound once.
+  // `models = ["Trail", "Path"]`, then `for name in models:` (review 59: Geotrek `core/0041`): the list bound
+  // once, in the function or, when the function never binds it, at the module's top level (review 75: ynr
+  // `popolo/0040`'s MODELS_TO_UPDATE).
   const listOf = (n: Node | null): Node | null => {
     if (n?.type !== 'identifier') return n;
     const bound = body.descendantsOfType('assignment').filter((a) => a.childForFieldName('left')?.text === n.text);
-    return bound.length === 1 ? (bound[0]?.childForFieldName('right') ?? null) : null;
+    if (bound.length === 1) return bound[0]?.childForFieldName('right') ?? null;
+    if (bound.length > 0 || (fn?.childForFieldName('parameters')?.descendantsOfType('identifier') ?? []).some((p) => p.text === n.text)) return null;
+    if (!fn) return null;
+    const top = moduleAssignments(fn, n.text);
+    return top.length === 1 ? (top[0]?.childForFieldName('right') ?? null) : null;
   };
   const forOver = (at: Node, variable: string): string[] | null => {
     for (let p = at.parent; p && p.id !== body.id; p = p.parent) {
@@ -60,11 +66,40 @@ export function modelCandidates(loopNode: Node, name: string): Array<{ app: stri
   }
   for (const f of body.descendantsOfType('for_statement')) {
     if (f.childForFieldName('left')?.text !== name) continue;
+    // `for model in (Camelot, Textract):`, each name bound once to `apps.get_model("app", "Model")` (review 75: ynr `sopn_parsing/0008`).
+    const classes = modelClassesIn(body, unparenthesized(f.childForFieldName('right') ?? f));
+    if (classes) {
+      out.push(...classes);
+      continue;
+    }
     const right = f.childForFieldName('right');
     const bound = right?.type === 'identifier' ? body.descendantsOfType('assignment').find((a) => a.childForFieldName('left')?.text === right.text)?.childForFieldName('right') ?? null : right;
     out.push(...generator(bound ? unparenthesized(bound) : null));
   }
   return out;
+}
+
+/** The models a literal tuple or list of names holds, each bound once in `body` to `get_model("app", "Model")`; null otherwise. */
+function modelClassesIn(body: Node, seq: Node): Array<{ app: string; model: string }> | null {
+  if (seq.type !== 'tuple' && seq.type !== 'list') return null;
+  const out: Array<{ app: string; model: string }> = [];
+  for (const item of seq.namedChildren) {
+    if (item.type !== 'identifier') return null;
+    const bound = body.descendantsOfType('assignment').filter((a) => a.childForFieldName('left')?.text === item.text);
+    const call = bound.length === 1 ? bound[0]?.childForFieldName('right') : null;
+    if (!call || call.type !== 'call' || !/(?:^|\.)get_model$/.test(call.childForFieldName('function')?.text ?? '')) return null;
+    const [appArg, modelArg] = callArguments(call).positional.map((a) => (a.type === 'string' ? staticString(a) : null));
+    if (!appArg?.complete || !modelArg?.complete) return null;
+    out.push({ app: appArg.text, model: modelArg.text });
+  }
+  return out.length > 0 ? out : null;
+}
+
+/** The assignments of `name` at the top level of the module around `fn`. */
+function moduleAssignments(fn: Node, name: string): Node[] {
+  let root: Node = fn;
+  while (root.parent) root = root.parent;
+  return root.namedChildren.flatMap((st) => (st.type === 'expression_statement' && st.firstNamedChild?.type === 'assignment' && st.firstNamedChild.childForFieldName('left')?.text === name ? [st.firstNamedChild] : []));
 }
 
 function unparenthesized(n: Node): Node {

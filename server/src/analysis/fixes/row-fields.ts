@@ -39,7 +39,11 @@ export function savedValues(body: Node, row: string, explicit: readonly string[]
  * field, and said so. `computedList`: the row's save() named its fields with a list built at run time.
  */
 export function batchedFields(body: Node, row: string, known: ModelFields | null, stamps: readonly string[], computedList: boolean): { fields: string[]; why: string | null } {
-  const seen = assignedFields(body, row);
+  const read = assignedFields(body, row);
+  // A field handed to a call whose values Python cannot change in place (a string, a number, a date):
+  // the callee only reads it (review 75: EveryElection `0087` hands `election.election_id` to a parser).
+  const immutable = read.handedOnly.filter((f) => IMMUTABLE_VALUES.has(known?.fields.get(f)?.builtin ? (known.fields.get(f)?.cls ?? '') : ''));
+  const seen = immutable.length > 0 && immutable.length === read.handedOnly.length ? { fields: read.fields.filter((f) => !immutable.includes(f)), complete: read.completeBesidesHanded } : read;
   const named = (f: string) => f.startsWith(FIELD_NAMED_BY) || f.startsWith(FIELDS_LISTED_IN);
   const instances = known ? null : keysGivenRows(body, row);
   const isField = (f: string) => named(f) || (known ? known.mixins || known.fields.has(f) || (f.endsWith('_id') && !!known.fields.get(f.slice(0, -3))?.relation) : !f.startsWith('_') && !instances?.has(f));
@@ -52,6 +56,11 @@ export function batchedFields(body: Node, row: string, known: ModelFields | null
   if (fields.length === 0) return { fields, why: `fill in the fields this loop changes${dropped.length > 0 ? ` (${dropped.join(', ')}: no field of the model as its migrations leave it)` : ''}` };
   return { fields, why: 'check this list: the loop changes the row in ways not all visible here' };
 }
+
+/** Django's field classes whose values are str, int, float, Decimal, bool, date/time or UUID: nothing changes them in place. */
+const IMMUTABLE_VALUES: ReadonlySet<string> = new Set(
+  'CharField TextField SlugField EmailField URLField IPAddressField GenericIPAddressField FilePathField IntegerField BigIntegerField SmallIntegerField PositiveIntegerField PositiveBigIntegerField PositiveSmallIntegerField AutoField BigAutoField SmallAutoField FloatField DecimalField BooleanField NullBooleanField DateField DateTimeField TimeField DurationField UUIDField'.split(' '),
+);
 
 /** Manager methods that return one row, not its key. */
 const ROW_FETCH = new Set(['get', 'create', 'first', 'last', 'latest', 'earliest']);

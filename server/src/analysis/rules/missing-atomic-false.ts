@@ -184,7 +184,11 @@ export const missingAtomicFalse: Rule = {
           return w.kind === 'bulk' ? (names.find((n) => !!batching?.appendsTo.has(n.text))?.text ?? null) : null;
         };
         const flush = (w: WriteCall) => batchOf(w) !== null;
-        const outside = migrationAtomic && !changesSchema() && hit.node ? writeOutside(facts, ctx.index, hit.node, flush) : null;
+        // The function's other batching loops (review 75: EveryElection `elections/0090` writes two lists in
+        // slices, one loop each): their writes are batched work too, not writes outside it.
+        const others = facts.loops.filter((l) => l.node.id !== hit.node?.id && batchingEvidence(l, facts, ctx.index) !== null);
+        const inOther = (w: WriteCall) => others.some((l) => w.call.startIndex >= l.node.startIndex && w.call.endIndex <= l.node.endIndex);
+        const outside = migrationAtomic && !changesSchema() && hit.node ? writeOutside(facts, ctx.index, hit.node, (w) => flush(w) || inOther(w)) : null;
         // A batch committed on its own must be safe to run again after a failure: not where the loop
         // grows a field from its own value (review 21: kiwi testcases/0014 would prefix rows twice).
         // The batching loop and the loops around it: the rows may be an outer loop's (review 23, arches
@@ -195,7 +199,7 @@ export const missingAtomicFalse: Rule = {
           const left = loop.childForFieldName('left');
           return body && left ? changedAgain(loop, body, left) : null;
         };
-        for (let l: LoopFacts | null | undefined = batching; l && !grows; l = l.parent) grows = grown(l.node);
+        for (const start of [batching, ...others]) for (let l: LoopFacts | null | undefined = start; l && !grows; l = l.parent) grows = grown(l.node);
         // And the loops inside it: a page's rows walked by a loop of their own (review 73: care `facility/0381`
         // and `0429` page with a Paginator, and change each page's rows in an inner loop).
         for (const inner of batching ? batching.node.descendantsOfType('for_statement') : []) if (!grows && inner.id !== batching?.node.id) grows = grown(inner);

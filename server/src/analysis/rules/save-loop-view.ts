@@ -151,6 +151,21 @@ export function stampsCheck(ctx: RuleContext, locals: Scope, at?: number, within
   };
 }
 
+/**
+ * The fields of each model a name picked per name from a fixed list may stand for (modelCandidates:
+ * `for name in MODELS: model = apps.get_model("app", name)`, `for model in (A, B)`), per the project
+ * view; null when the name is not so or any of them is not known.
+ */
+export function pickedFieldsCheck(ctx: RuleContext, within: Node): (model: string) => ModelFields[] | null {
+  return (model) => {
+    const view = ctx.project?.view;
+    if (!view || !ctx.project) return null;
+    const file = ctx.project.file;
+    const found = modelCandidates(within, model).map((c) => view.modelFields(file, c.app, c.model));
+    return found.length > 0 && found.every((f) => f !== null) ? (found as ModelFields[]) : null;
+  };
+}
+
 /** Every field of a model the code names, per the project view (null: not known). */
 export function fieldsCheck(ctx: RuleContext, locals: Scope): (model: string) => ModelFields | null {
   return (model) => {

@@ -32,7 +32,7 @@ import { afterExit, rangeOf, spanRange, within, type Node } from '../syntax';
 import { exitAfter, underSizeCheck } from '../write-position';
 import type { Fix, Position, RelatedLocation } from '../types';
 import { runPythonUnits, unitsReaching } from './runpython-units';
-import { fieldsCheck, idleLoop, isNewInstance, multiTableCheck, runsOn, stampsCheck } from './save-loop-view';
+import { fieldsCheck, idleLoop, pickedFieldsCheck, isNewInstance, multiTableCheck, runsOn, stampsCheck } from './save-loop-view';
 import { baseKind, mixinModel } from './save-loop-bases';
 import { asksForNull, neverMatchingFilter } from './unmatched-filter';
 import { lineOf, snippet, type Rule, type RuleContext } from './rule';
@@ -393,12 +393,13 @@ export const unbatchedSaveLoop: Rule = {
           const at = ctx.model.operations.indexOf(op);
           const stamped = stampsCheck(ctx, facts.locals, at >= 0 ? at : undefined, loop.node);
           const fields = fieldsCheck(ctx, facts.locals);
+          const pickedFields = pickedFieldsCheck(ctx, loop.node);
           const suffix = [...charged.keys()].some((outer) => outer !== loop && loopWithin(loop, outer)) ? (loop.targets[0] ?? 'inner') : undefined;
           // The proven rewrite first; else the template that keeps the loop and batches its writes.
           // A loop of queryset updates of each row has no proven rewrite: the template collects them (row-updates.ts).
           const template = (!writes.some((w) => w.kind === 'update') && first.kind !== 'helper' && !facts.helperCalls.some((h) => h.loop && loopWithin(h.loop, loop))
               ? batchTemplateFix({ loop, write: first, loopWrites: loop.allWrites, source: ctx.source, batchSize: ctx.batchSize, suffix, multiTable, stamped, fields, inView: !!ctx.project?.view })
-              : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals, suffix, multiTable, stamped, fields, inView: !!ctx.project?.view, django: runsOn(ctx).djangoVersion });
+              : null) ?? batchLoopFix({ loop, writes, source: ctx.source, batchSize: ctx.batchSize, locals: facts.locals, suffix, multiTable, stamped, fields, pickedFields, inView: !!ctx.project?.view, django: runsOn(ctx).djangoVersion });
           // `org.preset_set.create(…)`: a foreign key's reverse manager or a many-to-many field's, which only the view tells (batch-loop.ts).
           if (!ctx.project && writes.some((w) => w.kind === 'create' && /_set$/.test(w.call.childForFieldName('function')?.childForFieldName('object')?.childForFieldName('attribute')?.text ?? ''))) ctx.needsView?.('reverse managers');
           // A link is batched only where the view names its join table's keys (link-rows.ts).
