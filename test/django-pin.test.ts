@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { DjangoPins, includedRequirements, isPinFile, pinnedIn, postgresImageIn } from '../server/src/config/django-pin';
+import { DjangoPins, includedRequirements, isPinFile, pinnedIn, postgresImageIn, postgresServiceIn } from '../server/src/config/django-pin';
 import { PyprojectCache } from '../server/src/config/pyproject';
 import { runCli, TempDirs } from './helpers/cli';
 
@@ -125,6 +125,33 @@ describe('the Django version a project pins', () => {
     assert.equal(new PyprojectCache().configFor(join(root, 'backend', 'shop', 'migrations'), root).settings.postgresqlVersion, 16);
     writeFileSync(join(root, 'backend', 'pyproject.toml'), '[tool.migration-guard]\ndatabase = "mysql"\n');
     assert.equal(new PyprojectCache().configFor(join(root, 'backend', 'shop', 'migrations'), root).settings.postgresqlVersion, undefined);
+  });
+
+  it("reads the PostgreSQL of a CI configuration's database service where no Compose file names one (review 75: EveryElection's CircleCI)", () => {
+    assert.equal(postgresServiceIn('jobs:\n  build:\n    docker:\n      - image: cimg/python:3.12-browsers\n      - image: cimg/postgres:16.3-postgis\n'), 16);
+    assert.equal(postgresServiceIn('jobs:\n  test:\n    services:\n      postgres:\n        image: library/postgres:15-alpine\n'), 15);
+    assert.equal(postgresServiceIn('test:\n  services:\n    - postgres:13\n    - name: postgis/postgis:12-3.1\n      alias: db\n'), 12);
+    // A version from a matrix, or none, or another database: nothing.
+    assert.equal(postgresServiceIn('services:\n  postgres:\n    image: postgres:${{ matrix.pg }}\n  redis:\n    image: redis:7\n'), null);
+    assert.equal(postgresServiceIn('steps:\n  - run: pip install psycopg2\n  - postgres-client\n'), null);
+
+    const root = temps.make();
+    const migrations = join(root, 'shop', 'migrations');
+    mkdirSync(migrations, { recursive: true });
+    mkdirSync(join(root, '.github', 'workflows'), { recursive: true });
+    writeFileSync(join(root, '.github', 'workflows', 'lint.yml'), 'jobs:\n  lint:\n    runs-on: ubuntu-latest\n');
+    writeFileSync(join(root, '.github', 'workflows', 'test.yml'), 'jobs:\n  test:\n    services:\n      db:\n        image: postgres:13\n');
+    assert.deepEqual(new DjangoPins().postgresFor(migrations), { version: 13, from: join(root, '.github', 'workflows', 'test.yml') });
+    // The lowest of the CI files found.
+    mkdirSync(join(root, '.circleci'));
+    writeFileSync(join(root, '.circleci', 'config.yml'), 'jobs:\n  build:\n    docker:\n      - image: cimg/postgres:12.9\n');
+    assert.deepEqual(new DjangoPins().postgresFor(migrations), { version: 12, from: join(root, '.circleci', 'config.yml') });
+    // A Compose file that names one comes first.
+    writeFileSync(join(root, 'docker-compose.yml'), 'services:\n  db:\n    image: postgres:16\n');
+    assert.deepEqual(new DjangoPins().postgresFor(migrations), { version: 16, from: join(root, 'docker-compose.yml') });
+    // A change to them re-reads the settings in the editor.
+    assert.ok(isPinFile(join(root, '.github', 'workflows', 'test.yml')) && isPinFile(join(root, '.circleci', 'config.yml')) && isPinFile(join(root, '.gitlab-ci.yml')));
+    assert.ok(!isPinFile(join(root, '.github', 'dependabot.yml')) && !isPinFile(join(root, 'config.yml')));
   });
 
   it('words the findings for the PostgreSQL of the Compose file in check, and says where it comes from', () => {

@@ -32,19 +32,37 @@ const PACKAGE_FILES = ['pyproject.toml', 'setup.cfg', 'setup.py'];
 const COMPOSE_FILES = ['docker-compose.yml', 'docker-compose.yaml', 'compose.yml', 'compose.yaml'];
 
 /**
+ * Where its tests name it, read where no Compose file does: the database service of a CI configuration
+ * (review 75: EveryElection's only PostgreSQL version is CircleCI's `cimg/postgres:16.3-postgis`).
+ */
+const CI_FILES = ['.circleci/config.yml', '.gitlab-ci.yml'];
+const WORKFLOWS = '.github/workflows';
+/** Workflow files read at most. */
+const MAX_WORKFLOWS = 30;
+
+/**
  * The names a folder's listing holds when a pin may be read there (a pin file, or the folder the
  * split requirements live in): a folder listed without any of them is not asked again, file by file.
  */
-export const PIN_ENTRY_NAMES: ReadonlySet<string> = new Set(['uv.lock', 'poetry.lock', 'Pipfile.lock', 'requirements.txt', 'requirements', ...PACKAGE_FILES, ...COMPOSE_FILES]);
+export const PIN_ENTRY_NAMES: ReadonlySet<string> = new Set(['uv.lock', 'poetry.lock', 'Pipfile.lock', 'requirements.txt', 'requirements', ...PACKAGE_FILES, ...COMPOSE_FILES, '.circleci', '.gitlab-ci.yml', '.github']);
 
 /** Glob patterns of the pin files, for an editor to watch (a change re-reads the settings). */
-export const PIN_FILE_GLOBS = ['**/uv.lock', '**/poetry.lock', '**/Pipfile.lock', '**/requirements.txt', '**/requirements/*.txt', '**/requirements/*.in', '**/requirements/*/*.txt', '**/requirements/*/*.in', '**/setup.cfg', ...COMPOSE_FILES.map((f) => `**/${f}`)];
+export const PIN_FILE_GLOBS = ['**/uv.lock', '**/poetry.lock', '**/Pipfile.lock', '**/requirements.txt', '**/requirements/*.txt', '**/requirements/*.in', '**/requirements/*/*.txt', '**/requirements/*/*.in', '**/setup.cfg', ...COMPOSE_FILES.map((f) => `**/${f}`), ...CI_FILES.map((f) => `**/${f}`), `**/${WORKFLOWS}/*.{yml,yaml}`];
 
 /** Whether a path is one of the files the pins are read from (any `.txt` / `.in` under a `requirements` folder too). */
 export function isPinFile(path: string): boolean {
   const parts = path.replace(/\\/g, '/').split('/');
   const name = parts.pop() ?? '';
-  return PIN_FILES.includes(name) || PACKAGE_FILES.includes(name) || COMPOSE_FILES.includes(name) || (/\.(?:txt|in)$/.test(name) && parts.slice(-2).includes('requirements'));
+  const dir = parts.slice(-2).join('/');
+  return (
+    PIN_FILES.includes(name) ||
+    PACKAGE_FILES.includes(name) ||
+    COMPOSE_FILES.includes(name) ||
+    (/\.(?:txt|in)$/.test(name) && parts.slice(-2).includes('requirements')) ||
+    name === '.gitlab-ci.yml' ||
+    (parts[parts.length - 1] === '.circleci' && name === 'config.yml') ||
+    (dir === WORKFLOWS && /\.ya?ml$/.test(name))
+  );
 }
 
 /** Files of a `requirements` folder read for a pin, at most: a real one holds a dozen. */
@@ -127,12 +145,49 @@ function oneMinorRange(text: string): readonly [number, number] | null {
  * one without a version in its tag (`postgres:latest`, `postgres:${PG_VERSION}`).
  */
 export function postgresImageIn(text: string): number | null {
+  return lowestMajor(text, /^[ \t-]*image:[ \t]*["']?(?:[\w.:-]+\/)*(?:postgres|postgresql|postgis)(?::(\d{1,2})(?:[.\-_]\w*)*)?["']?[ \t]*(?:#.*)?$/gim);
+}
+
+/**
+ * The PostgreSQL major version a CI configuration's database service runs: an `image:` as in Compose
+ * (GitHub Actions' `services: postgres: image: postgres:15`, CircleCI's `- image: cimg/postgres:16.3`), or
+ * GitLab's list of services (`services: [postgres:13]`, `- postgres:13`, `- name: postgis/postgis:14-3.3`).
+ */
+export function postgresServiceIn(text: string): number | null {
+  const listed = lowestMajor(text, /^[ \t]*-[ \t]*(?:name:[ \t]*)?["']?(?:[\w.:-]+\/)*(?:postgres|postgresql|postgis):(\d{1,2})(?:[.\-_]\w*)*["']?[ \t]*(?:#.*)?$/gim);
+  const image = postgresImageIn(text);
+  return listed === null ? image : image === null ? listed : Math.min(listed, image);
+}
+
+function lowestMajor(text: string, pattern: RegExp): number | null {
   let lowest: number | null = null;
-  for (const m of text.matchAll(/^[ \t-]*image:[ \t]*["']?(?:[\w.:-]+\/)*(?:postgres|postgresql|postgis)(?::(\d{1,2})(?:[.\-_]\w*)*)?["']?[ \t]*(?:#.*)?$/gim)) {
+  for (const m of text.matchAll(pattern)) {
     const major = m[1] === undefined ? null : Number(m[1]);
     if (major !== null && major >= 9 && (lowest === null || major < lowest)) lowest = major;
   }
   return lowest;
+}
+
+/** The PostgreSQL a CI configuration in `dir` runs its tests on, and the file that says so; null when none names a version. */
+function ciPostgres(dir: string): PostgresPin | null {
+  const files = CI_FILES.map((f) => join(dir, f));
+  try {
+    const flows = join(dir, WORKFLOWS);
+    if (existsSync(flows)) files.push(...readdirSync(flows).filter((n) => /\.ya?ml$/.test(n)).sort().slice(0, MAX_WORKFLOWS).map((n) => join(flows, n)));
+  } catch {
+    // A workflows folder that cannot be listed names nothing.
+  }
+  let found: PostgresPin | null = null;
+  for (const file of files) {
+    try {
+      if (!existsSync(file) || statSync(file).size > MAX_PIN_FILE) continue;
+      const version = postgresServiceIn(readFileSync(file, 'utf8'));
+      if (version !== null && (found === null || version < found.version)) found = { version, from: file };
+    } catch {
+      // An unreadable file names nothing.
+    }
+  }
+  return found;
 }
 
 /** Pin files read for one folder at most, those its requirements files include counted. */
@@ -262,6 +317,14 @@ export class DjangoPins {
         }
       } catch {
         // An unreadable Compose file names nothing.
+      }
+    }
+    // No Compose file names one: the CI configuration's database service (the repository's root, usually).
+    if (!found && !this.absent.has(dir)) {
+      const ci = ciPostgres(dir);
+      if (ci) {
+        found = ci;
+        stated = true;
       }
     }
     if (!found && !stated) {
