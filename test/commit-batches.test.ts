@@ -218,6 +218,8 @@ describe("missing-atomic-false: atomic = False offered only where nothing else w
     const two = await atomicFix(migration(lists));
     assert.ok(two.fix, two.f.message);
     assert.doesNotMatch(two.f.message, /outside the batching loop|Move the batched work/);
+    // The loop slices a list the code built: no windows of ids.
+    assert.match(two.f.message, /\(the loop at line \d+ writes opened in slices, with range\(…, len\(opened\), step\)\)/);
     // A write outside every batching loop is still one.
     const more = await atomicFix(migration(`${lists}\nReply.objects.filter(ticket=None).delete()`));
     assert.equal(more.fix, undefined);

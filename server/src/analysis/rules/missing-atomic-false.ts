@@ -64,7 +64,12 @@ export function batchingEvidence(loop: LoopFacts, facts: UnitFacts, index: CodeI
   // `with transaction.atomic():` per chunk, around a loop that writes row by row.
   if (facts.loops.some((l) => l !== loop && l.allWrites.length > 0 && committingChunk(l)?.id === loop.node.id)) return 'commits each chunk in a transaction.atomic() block of its own';
   const how = iteratesInBatches(loop.iterable);
-  if (how === 'window' && bulk) return 'walks id/offset windows with range(start, stop, step)';
+  if (how === 'window' && bulk) {
+    // `range(0, len(rows), size)`: slices of a list the code built (review 75: EveryElection `elections/0090`), not windows of ids.
+    const stop = loop.iterable?.type === 'call' ? callArguments(loop.iterable).positional[1] : undefined;
+    const sized = stop?.type === 'call' && stop.childForFieldName('function')?.text === 'len' ? callArguments(stop).positional[0] : undefined;
+    return sized ? `writes ${sized.text} in slices, with range(…, len(${sized.text}), step)` : 'walks id/offset windows with range(start, stop, step)';
+  }
   if (how === 'chunks' && bulk) return 'iterates in chunks';
   if (how === 'iterator' && loop.hasSizedFlush) return 'flushes a batch with each bulk write while streaming with iterator()';
   if (loop.hasSlice && bulk) return 'processes slices of a queryset';
