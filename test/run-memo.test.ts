@@ -15,6 +15,8 @@ import { after, before, describe, it } from 'node:test';
 import { deserialize, serialize } from 'node:v8';
 import { runCli, SAVE_LOOP_MIGRATION, TempDirs, writeFileIn } from './helpers/cli';
 import { git, releaseRepository, withHistory } from './helpers/release-repo';
+import { replay, RunRecorder, runKey } from '../server/src/cli/run-memo';
+import { toolId } from '../server/src/cli/run-cache';
 
 const temps = new TempDirs();
 const MARK = 'REPLAYED FROM THE MEMO\n';
@@ -192,5 +194,41 @@ describe('check: a run remembered whole', () => {
     assert.notEqual(afterChange(tagged, () => git(tagged, 'tag', 'v1.0')).stdout, MARK);
     // A file no run reads changes only git's answer: the untracked migration is ignored from now on.
     assert.notEqual(afterChange(ignoring, () => writeFileSync(join(ignoring, '.gitignore'), 'shop/migrations/0006_*\n')).stdout, MARK);
+  });
+});
+
+describe('check: a remembered run that cannot be read', () => {
+  it('is no run at all: a damaged or foreign pack is passed over, never half replayed', async () => {
+    const dir = temps.make('mg-memo-damaged-');
+    const key = runKey({ paths: ['.'] }, dir);
+    const good = { format: 1, tool: toolId(), key, paths: '', numbers: new Float64Array(0), git: [], printed: [{ stream: 0, bytes: Buffer.from(MARK) }], code: 0 };
+    const file = (): string => {
+      const found = readdirSync(dir).filter((n) => n.startsWith('run-'));
+      assert.equal(found.length, 1);
+      return join(dir, found[0] as string);
+    };
+    // The file name is the key's: made by the recorder (a run that met nothing), then overwritten.
+    const recorder = new RunRecorder(join(dir, 'elsewhere'));
+    assert.equal(recorder.save(dir, key, 0), null);
+    const named = file();
+    writeFileSync(named, serialize(good));
+    assert.deepEqual(await replay(dir, key), { printed: [{ stream: 0, text: MARK }], code: 0 });
+    for (const damaged of [
+      { ...good, git: 'not a list' },
+      { ...good, git: [{ cwd: dir, args: 'status', timeoutMs: 0, result: {} }] },
+      { ...good, printed: [{ stream: 2, bytes: Buffer.from('x') }] },
+      { ...good, printed: [{ stream: 0, bytes: 'text' }] },
+      { ...good, numbers: [1, 2, 3, 4, 5], paths: 's/x' },
+      { ...good, code: '1' },
+      { ...good, paths: 's/x', numbers: new Float64Array(4) },
+      { ...good, tool: 'another build' },
+      null,
+      'text',
+    ]) {
+      writeFileSync(named, serialize(damaged));
+      assert.equal(await replay(dir, key), null, JSON.stringify(damaged));
+    }
+    writeFileSync(named, Buffer.from('not a pack'));
+    assert.equal(await replay(dir, key), null);
   });
 });

@@ -94,7 +94,8 @@ export async function replay(dir: string, key: string): Promise<{ printed: Print
   } catch {
     return null;
   }
-  if (pack.format !== FORMAT || pack.tool !== toolId() || pack.key !== key || !(pack.numbers instanceof Float64Array)) return null;
+  // A pack another build or a damaged disk left: checked as a whole, so a replay never reads half of one.
+  if (!wellFormed(pack) || pack.format !== FORMAT || pack.tool !== toolId() || pack.key !== key) return null;
   // git runs on its own while the paths are asked about.
   const answers = Promise.all(pack.git.map((c) => git(c.cwd, c.args, c.timeoutMs)));
   const paths = pack.paths === '' ? [] : pack.paths.split(SEP);
@@ -116,6 +117,20 @@ export async function replay(dir: string, key: string): Promise<{ printed: Print
   const now = await answers;
   if (!same || !pack.git.every((c, i) => sameGit(c.result, now[i] as GitResult))) return null;
   return { printed: pack.printed.map((p) => ({ stream: p.stream, text: Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength).toString('utf8') })), code: pack.code };
+}
+
+function wellFormed(pack: unknown): pack is RunPack {
+  if (typeof pack !== 'object' || pack === null) return false;
+  const p = pack as Partial<RunPack>;
+  return (
+    typeof p.paths === 'string' &&
+    p.numbers instanceof Float64Array &&
+    typeof p.code === 'number' &&
+    Array.isArray(p.git) &&
+    p.git.every((c) => typeof c === 'object' && c !== null && typeof c.cwd === 'string' && Array.isArray(c.args) && c.args.every((a) => typeof a === 'string') && typeof c.timeoutMs === 'number' && typeof c.result === 'object' && c.result !== null) &&
+    Array.isArray(p.printed) &&
+    p.printed.every((x) => typeof x === 'object' && x !== null && (x.stream === 0 || x.stream === 1) && x.bytes instanceof Uint8Array)
+  );
 }
 
 type Fs = typeof fs;
