@@ -136,6 +136,8 @@ function wellFormed(pack: unknown): pack is RunPack {
 type Fs = typeof fs;
 type Patched = 'statSync' | 'lstatSync' | 'readFileSync' | 'readdirSync' | 'existsSync' | 'realpathSync' | 'openSync' | 'accessSync';
 const READS: readonly Patched[] = ['statSync', 'lstatSync', 'readFileSync', 'readdirSync', 'existsSync', 'realpathSync', 'openSync', 'accessSync'];
+const PROMISED = ['readFile', 'open', 'stat', 'lstat', 'readdir', 'access', 'realpath', 'writeFile', 'appendFile', 'rename', 'rm', 'unlink', 'mkdir', 'copyFile'] as const;
+const PROMISED_WRITES: ReadonlySet<string> = new Set(['writeFile', 'appendFile', 'rename', 'rm', 'unlink', 'mkdir', 'copyFile']);
 const WRITES = ['writeFileSync', 'appendFileSync', 'renameSync', 'rmSync', 'unlinkSync', 'mkdirSync', 'copyFileSync', 'symlinkSync', 'rmdirSync'] as const;
 
 /** A path argument as a string, or null (a descriptor: the path it was opened from was met then). */
@@ -167,7 +169,7 @@ export class RunRecorder {
   /** Why this run cannot be replayed, once known. */
   refused: string | null = null;
   private readonly saved = new Map<string, unknown>();
-  private savedPromiseRead: unknown = null;
+  private readonly savedPromised = new Map<string, unknown>();
   private readonly ignored: string;
 
   constructor(ignored: string) {
@@ -246,14 +248,17 @@ export class RunRecorder {
         return original.apply(fs, a);
       };
     }
-    // The grammar's WebAssembly is read with fs.promises.
+    // fs.promises: the grammar's WebAssembly is read with readFile, a source may be opened with open.
     const promises = fs.promises as unknown as Record<string, (...a: unknown[]) => unknown>;
-    const readFile = promises['readFile'] as (...a: unknown[]) => unknown;
-    this.savedPromiseRead = readFile;
-    promises['readFile'] = (...a: unknown[]): unknown => {
-      this.meet(a[0], false, null);
-      return readFile.apply(fs.promises, a);
-    };
+    for (const name of PROMISED) {
+      const original = promises[name] as (...a: unknown[]) => unknown;
+      this.savedPromised.set(name, original);
+      promises[name] = (...a: unknown[]): unknown => {
+        if (PROMISED_WRITES.has(name) || (name === 'open' && writes(a[1]))) this.wrote(a[0]);
+        else this.meet(a[0], name === 'lstat', null);
+        return original.apply(fs.promises, a);
+      };
+    }
     observeGit({
       ran: (cwd, args, timeoutMs, result) => void this.gitCalls.push({ cwd, args: [...args], timeoutMs, result }),
       toFile: () => void (this.refused ??= 'it read the git history in full'),
@@ -264,8 +269,8 @@ export class RunRecorder {
     const target = fs as unknown as Record<string, unknown>;
     for (const [name, original] of this.saved) target[name] = original;
     this.saved.clear();
-    if (this.savedPromiseRead) (fs.promises as unknown as Record<string, unknown>)['readFile'] = this.savedPromiseRead;
-    this.savedPromiseRead = null;
+    for (const [name, original] of this.savedPromised) (fs.promises as unknown as Record<string, unknown>)[name] = original;
+    this.savedPromised.clear();
     observeGit(null);
   }
 
