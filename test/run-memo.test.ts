@@ -9,7 +9,7 @@
  * waits once.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { deserialize, serialize } from 'node:v8';
@@ -93,6 +93,42 @@ releaseRepository(tagged);
 const ignoring = temps.make('mg-memo-ignore-');
 releaseRepository(ignoring);
 writeFileIn(join(ignoring, '.gitignore'), '# nothing yet\n');
+
+// Review of the run memo (an adversarial helper's five stale replays): a cache folder that holds the project,
+// a project under /dev, a link in the middle of a path retargeted, another user, a history grafted.
+const holding = project();
+holding.cache = holding.root;
+const shm = temps.makeIn('/dev/shm', 'mg-memo-shm-');
+const underDev = { root: shm, cache: join(temps.make('mg-memo-cache-'), 'c') };
+project((root) => cpSync(root, shm, { recursive: true }));
+const linked = temps.make('mg-memo-linked-');
+const outside = temps.make('mg-memo-outside-');
+{
+  cpSync(project().root, linked, { recursive: true });
+  git(linked, 'init', '-q');
+  writeFileIn(join(linked, 'ext', 'a', '0003_more.py'), `from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("shop", "0002_flag")]\n    operations = [migrations.AddField(model_name="item", name="qty", field=models.IntegerField(default=0))]\n`);
+  symlinkSync(join(outside, 'cur', '0003_more.py'), join(linked, 'shop', 'migrations', '0003_more.py'));
+  git(linked, 'add', '-A');
+  git(linked, 'commit', '-qm', 'all');
+  mkdirSync(join(linked, 'ext', 'b'));
+  linkSync(join(linked, 'ext', 'a', '0003_more.py'), join(linked, 'ext', 'b', '0003_more.py'));
+  symlinkSync(join(linked, 'ext', 'a'), join(outside, 'cur'));
+}
+const grafted = temps.make('mg-memo-graft-');
+{
+  const p = project();
+  cpSync(p.root, grafted, { recursive: true });
+  rmSync(join(grafted, 'shop', 'migrations', '0002_flag.py'));
+  git(grafted, 'init', '-q');
+  git(grafted, 'add', '-A');
+  git(grafted, 'commit', '-qm', 'start');
+  writeFileIn(join(grafted, 'shop', 'migrations', '0002_thing.py'), `from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("shop", "0001_initial")]\n    operations = [migrations.CreateModel(name="Thing", fields=[("id", models.AutoField(primary_key=True)), ("name", models.CharField(max_length=10))])]\n`);
+  git(grafted, 'add', '-A');
+  git(grafted, 'commit', '-qm', 'thing');
+  writeFileIn(join(grafted, 'shop', 'migrations', '0003_thing_more.py'), `from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("shop", "0002_thing")]\n    operations = [migrations.RemoveField(model_name="thing", name="name")]\n`);
+  git(grafted, 'add', '-A');
+  git(grafted, 'commit', '-qm', 'more');
+}
 
 before(async () => {
   // Everything above older than the racy window.
@@ -197,11 +233,65 @@ describe('check: a run remembered whole', () => {
   });
 });
 
+describe('check: what a remembered run is compared on (review of the run memo)', () => {
+  /** Runs thrice (the last two may be replayed), changes, and compares with a run that checks. */
+  const staleAfter = (p: Project, args: string[], change: () => void, e: NodeJS.ProcessEnv = env()): { cached: ReturnType<typeof runCli>; fresh: ReturnType<typeof runCli> } => {
+    for (let i = 0; i < 3; i++) check(p, args, e);
+    change();
+    const cached = check(p, args, e);
+    const fresh = runCli(['check', '--no-cache', ...args, '.'], p.root, { env: e });
+    return { cached, fresh };
+  };
+
+  it('never replays a run whose cache folder holds the project (--cache-dir . or a folder above it)', () => {
+    const { cached, fresh } = staleAfter(holding, [], () => writeFileSync(join(holding.root, 'shop', 'migrations', '0002_flag.py'), INITIAL.replace('initial = True\n    dependencies = []', 'dependencies = [("shop", "0001_initial")]').replace('"Item"', '"Other"')));
+    assert.equal(cached.stdout, fresh.stdout);
+    assert.equal(cached.code, fresh.code);
+    assert.deepEqual(memos(holding.root), []);
+  });
+
+  it('records paths under /dev as any other (a project in /dev/shm)', () => {
+    const { cached, fresh } = staleAfter(underDev, [], () => rmSync(join(shm, 'shop', 'migrations', '0002_flag.py')));
+    assert.equal(cached.stdout, fresh.stdout);
+    assert.doesNotMatch(cached.stdout, /unbatched-save-loop/);
+  });
+
+  it('asks realpath again: a link in the middle of a path retargeted to another name of the same file', () => {
+    const p = { root: linked, cache: join(temps.make('mg-memo-cache-'), 'c') };
+    const { cached, fresh } = staleAfter(p, ['--changed-since', 'HEAD'], () => {
+      rmSync(join(outside, 'cur'));
+      symlinkSync(join(linked, 'ext', 'b'), join(outside, 'cur'));
+    });
+    assert.equal(cached.stdout, fresh.stdout);
+    assert.equal(cached.code, fresh.code);
+  });
+
+  it("keeps the runs of different users apart (one may not read what another can)", () => {
+    const key = runKey({ paths: ['.'] }, '/project');
+    const real = process.getuid;
+    process.getuid = () => 4242;
+    try {
+      assert.notEqual(runKey({ paths: ['.'] }, '/project'), key);
+    } finally {
+      process.getuid = real;
+    }
+    assert.equal(runKey({ paths: ['.'] }, '/project'), key);
+  });
+
+  it('reads the history again when a graft or replace ref rewrites it under the same HEAD', () => {
+    const p = { root: grafted, cache: join(temps.make('mg-memo-cache-'), 'c') };
+    // 0002 and 0003 now ship in one commit: the column 0003 drops is new to that release.
+    const { cached, fresh } = staleAfter(p, [], () => git(grafted, 'replace', '--graft', 'HEAD', 'HEAD~2'), withHistory());
+    assert.equal(cached.stdout, fresh.stdout);
+    assert.doesNotMatch(fresh.stdout, /drop-column/);
+  });
+});
+
 describe('check: a remembered run that cannot be read', () => {
   it('is no run at all: a damaged or foreign pack is passed over, never half replayed', async () => {
     const dir = temps.make('mg-memo-damaged-');
     const key = runKey({ paths: ['.'] }, dir);
-    const good = { format: 1, tool: toolId(), key, paths: '', numbers: new Float64Array(0), git: [], printed: [{ stream: 0, bytes: Buffer.from(MARK) }], code: 0 };
+    const good = { format: 1, tool: toolId(), key, paths: '', numbers: new Float64Array(0), git: [], resolved: [], printed: [{ stream: 0, bytes: Buffer.from(MARK) }], code: 0 };
     const file = (): string => {
       const found = readdirSync(dir).filter((n) => n.startsWith('run-'));
       assert.equal(found.length, 1);
@@ -220,6 +310,7 @@ describe('check: a remembered run that cannot be read', () => {
       { ...good, printed: [{ stream: 0, bytes: 'text' }] },
       { ...good, numbers: [1, 2, 3, 4, 5], paths: 's/x' },
       { ...good, code: '1' },
+      { ...good, resolved: [['/x']] },
       { ...good, paths: 's/x', numbers: new Float64Array(4) },
       { ...good, tool: 'another build' },
       null,

@@ -64,7 +64,12 @@ export class TempDirs {
   private readonly dirs: string[] = [];
 
   make(prefix = 'migration-guard-test-'): string {
-    const d = mkdtempSync(join(tmpdir(), prefix));
+    return this.makeIn(tmpdir(), prefix);
+  }
+
+  /** A temporary folder inside `parent` (another file system than the temporary folder's: /dev/shm). */
+  makeIn(parent: string, prefix = 'migration-guard-test-'): string {
+    const d = mkdtempSync(join(parent, prefix));
     this.dirs.push(d);
     return d;
   }

@@ -34,6 +34,8 @@ const FIELDS = 5;
 /** Runs remembered per cache folder (one file each; the oldest go). */
 const MAX_RUNS = 8;
 const PREFIX = 'run-';
+/** The files a cache folder keeps (run-cache.ts, listing-cache.ts, release-history.ts, these), and the temporary files they are written through. */
+const CACHE_ENTRY = /^(?:\.gitignore|(?:files|projects|stats|listings|run-[0-9a-f]+)\.bin|releases\.json)(?:\.[\w.]+\.tmp)?$/;
 const SEP = '\0';
 
 export interface GitCall {
@@ -57,18 +59,22 @@ interface RunPack {
   paths: string;
   numbers: Float64Array;
   git: GitCall[];
+  /** Paths resolved with realpath, and what they resolved to (a link in the middle of the path retargeted changes the answer, not the path's stat). */
+  resolved: Array<[string, string | null]>;
   /** What was printed, as UTF-8 (a string with one character beyond Latin-1 is kept as UTF-16: twice the bytes to read). */
   printed: { stream: 0 | 1; bytes: Uint8Array }[];
   code: number;
 }
 
-/** What a run's output depends on besides the files and git: the command line, the folder it ran in, the build and MIGRATION_GUARD_* settings. */
+/** What a run's output depends on besides the files and git: the command line, the folder it ran in, the user, the build and MIGRATION_GUARD_* settings. */
 export function runKey(options: unknown, cwd: string): string {
   const env = Object.keys(process.env)
     .filter((k) => k.startsWith('MIGRATION_GUARD_'))
     .sort()
     .map((k) => [k, process.env[k]]);
-  return JSON.stringify({ tool: toolId(), node: process.version, platform: process.platform, cwd, options, env });
+  // Another user may not read what this one does (a file it cannot open is an error of its run).
+  const user = [process.getuid?.() ?? null, process.getgid?.() ?? null];
+  return JSON.stringify({ tool: toolId(), node: process.version, platform: process.platform, user, cwd, options, env });
 }
 
 function fileOf(dir: string, key: string): string {
@@ -77,6 +83,14 @@ function fileOf(dir: string, key: string): string {
 
 function numbersOf(st: Stats | undefined): [number, number, number, number, number] {
   return st ? [st.mtimeMs, st.ctimeMs, st.size, st.ino, st.dev] : [NaN, NaN, NaN, NaN, NaN];
+}
+
+function realpathOrNull(path: string): string | null {
+  try {
+    return fs.realpathSync(path);
+  } catch {
+    return null;
+  }
 }
 
 function sameGit(a: GitResult, b: GitResult): boolean {
@@ -114,6 +128,10 @@ export async function replay(dir: string, key: string): Promise<{ printed: Print
     if (!st) same = Number.isNaN(n[o]);
     else same = n[o] === st.mtimeMs && n[o + 1] === st.ctimeMs && n[o + 2] === st.size && n[o + 3] === st.ino && n[o + 4] === st.dev;
   }
+  for (let i = 0; i < pack.resolved.length && same; i++) {
+    const [path, was] = pack.resolved[i] as [string, string | null];
+    same = realpathOrNull(path) === was;
+  }
   const now = await answers;
   if (!same || !pack.git.every((c, i) => sameGit(c.result, now[i] as GitResult))) return null;
   return { printed: pack.printed.map((p) => ({ stream: p.stream, text: Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength).toString('utf8') })), code: pack.code };
@@ -128,6 +146,8 @@ function wellFormed(pack: unknown): pack is RunPack {
     typeof p.code === 'number' &&
     Array.isArray(p.git) &&
     p.git.every((c) => typeof c === 'object' && c !== null && typeof c.cwd === 'string' && Array.isArray(c.args) && c.args.every((a) => typeof a === 'string') && typeof c.timeoutMs === 'number' && typeof c.result === 'object' && c.result !== null) &&
+    Array.isArray(p.resolved) &&
+    p.resolved.every((r) => Array.isArray(r) && r.length === 2 && typeof r[0] === 'string' && (typeof r[1] === 'string' || r[1] === null)) &&
     Array.isArray(p.printed) &&
     p.printed.every((x) => typeof x === 'object' && x !== null && (x.stream === 0 || x.stream === 1) && x.bytes instanceof Uint8Array)
   );
@@ -161,6 +181,8 @@ function writes(flags: unknown): boolean {
  */
 export class RunRecorder {
   private readonly met = new Map<string, [number, number, number, number, number]>();
+  /** Paths resolved with realpath (their first answer). */
+  private readonly resolved = new Map<string, string | null>();
   /** Paths met, as the calls gave them. */
   private readonly given = new Set<string>();
   private readonly gitCalls: GitCall[] = [];
@@ -176,8 +198,16 @@ export class RunRecorder {
     this.ignored = resolve(ignored) + sep;
   }
 
+  /** The cache folder itself and the files it keeps (packs, their temporary files, its .gitignore): what the run computed, not what it read. */
   private skip(abs: string): boolean {
-    return abs.startsWith(this.ignored) || abs.startsWith('/proc/') || abs.startsWith('/dev/') || `${abs}${sep}` === this.ignored;
+    if (`${abs}${sep}` === this.ignored) return true;
+    if (!abs.startsWith(this.ignored)) return false;
+    const rest = abs.slice(this.ignored.length);
+    if (CACHE_ENTRY.test(rest)) return true;
+    // Anything else inside it: the cache folder holds what is checked (`--cache-dir .`, or a folder above
+    // the project), whose own files come and go with every run — such a run is never replayed.
+    this.refused ??= `the cache folder holds what it checks (${abs})`;
+    return true;
   }
 
   /** The first meeting of a path: its stat (or lstat), taken before it is used. */
@@ -220,14 +250,25 @@ export class RunRecorder {
       const original = this.saved.get(name) as (...a: unknown[]) => unknown;
       const link = name === 'lstatSync';
       const stat = name === 'statSync' || name === 'lstatSync';
-      target[name] = (...a: unknown[]): unknown => {
+      const wrapper = (...a: unknown[]): unknown => {
         if (name === 'openSync' && writes(a[1])) {
           this.wrote(a[0]);
           return original.apply(fs, a);
         }
         if (!stat) {
           this.meet(a[0], link, null);
-          return original.apply(fs, a);
+          if (name !== 'realpathSync') return original.apply(fs, a);
+          const given = pathArg(a[0]);
+          const path = given === null || this.skip(resolve(given)) || this.resolved.has(resolve(given)) ? null : resolve(given);
+          let out: unknown;
+          try {
+            out = original.apply(fs, a);
+          } catch (e) {
+            if (path !== null) this.resolved.set(path, null);
+            throw e;
+          }
+          if (path !== null && typeof out === 'string') this.resolved.set(path, out);
+          return out;
         }
         let r: unknown;
         try {
@@ -239,6 +280,8 @@ export class RunRecorder {
         this.meet(a[0], link, r as Stats | undefined);
         return r;
       };
+      // `realpathSync.native` and the like stay reachable.
+      target[name] = Object.assign(wrapper, original);
     }
     for (const name of WRITES) {
       const original = target[name] as (...a: unknown[]) => unknown;
@@ -288,7 +331,7 @@ export class RunRecorder {
       numbers.set(n, i * FIELDS);
       i++;
     }
-    const pack: RunPack = { format: FORMAT, tool: toolId(), key, paths: paths.join(SEP), numbers, git: this.gitCalls, printed: this.printed.map((p) => ({ stream: p.stream, bytes: Buffer.from(p.text, 'utf8') })), code };
+    const pack: RunPack = { format: FORMAT, tool: toolId(), key, paths: paths.join(SEP), numbers, git: this.gitCalls, resolved: [...this.resolved], printed: this.printed.map((p) => ({ stream: p.stream, bytes: Buffer.from(p.text, 'utf8') })), code };
     writePack(fileOf(dir, key), pack);
     prune(dir);
     return null;

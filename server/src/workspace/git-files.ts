@@ -95,3 +95,33 @@ export function tagsFromFiles(top: string): string | null {
     return null;
   }
 }
+
+/**
+ * A fingerprint of what rewrites the history git shows without moving HEAD: replace refs (`git replace
+ * --graft`, loose under `refs/replace` or packed) and `info/grafts` ('' when there are none). Null when
+ * the files cannot be read as git keeps them.
+ */
+export function rewritesFromFiles(top: string): string | null {
+  try {
+    const dirs = gitDirs(top);
+    if (!dirs) return null;
+    const read = (file: string): string => {
+      try {
+        return readFileSync(file, 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
+        throw e;
+      }
+    };
+    const packed = read(join(dirs.common, 'packed-refs'))
+      .split('\n')
+      .filter((line) => line.includes(' refs/replace/'));
+    const loose: string[] = [];
+    looseRefs(join(dirs.common, 'refs', 'replace'), '', loose);
+    const grafts = read(join(dirs.common, 'info', 'grafts'));
+    if (packed.length === 0 && loose.length === 0 && grafts === '') return '';
+    return createHash('sha1').update(packed.join('\n')).update('\0').update(loose.join('\n')).update('\0').update(grafts).digest('hex');
+  } catch {
+    return null;
+  }
+}

@@ -23,7 +23,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import { headFromFiles, SHA, tagsFromFiles } from './git-files';
+import { headFromFiles, rewritesFromFiles, SHA, tagsFromFiles } from './git-files';
 import { git, gitToFile, realPath as real } from './git-process';
 import { readTagHolds, tagRelease, type TagHolds } from './release-tags';
 
@@ -31,7 +31,7 @@ import { readTagHolds, tagRelease, type TagHolds } from './release-tags';
 export const WORKTREE = 'worktree';
 
 /** 7: a file renamed under a new name is an add (6: with what release tags first held, moves, and what sync merges brought; 2: merges read against their first parent; 1 read every commit of every branch). */
-const FORMAT = 7;
+const FORMAT = 8;
 const FILE = 'releases.json';
 /** A git command that takes longer than this is given up (the findings then stay as they are without the history). */
 const GIT_TIMEOUT_MS = 30_000;
@@ -46,6 +46,8 @@ interface Memo {
   adds: Record<string, string>;
   /** The tags' fingerprint when `holds` was read ('' when it was not). */
   tags: string;
+  /** What rewrote the history when it was read (replace refs, grafts: rewritesFromFiles), '' for nothing. */
+  rewrites: string;
   /** Path relative to top -> the path it was moved from under the same name (what a release tag held of it was there). */
   moves: Record<string, string>;
   /** What the release tags first held (release-tags.ts): it depends on the tags alone, kept while they are the same. */
@@ -250,10 +252,14 @@ async function tagsByGit(top: string): Promise<string> {
 async function historyOf(top: string, specs: readonly string[], headName: () => Promise<string | null>, cacheDir: string | null, byTag: boolean): Promise<Memo | null> {
   const spec = [...specs].sort().join('\0');
   const key = `${top}\0${spec}`;
-  const kept = inMemory.get(key) ?? loadDisk(cacheDir, top, spec);
+  let kept = inMemory.get(key) ?? loadDisk(cacheDir, top, spec);
   // HEAD and the tags as the files name them, when they can be read at once: then nothing more starts when neither moved.
   const known = headFromFiles(top);
   const tagsNow = tagsFromFiles(top);
+  // Replace refs and grafts change what `git log` shows under the same HEAD (review of the run memo: a
+  // `git replace --graft` kept the old history): a history read under others is read again whole.
+  const rewrites = rewritesFromFiles(top);
+  if (kept && (rewrites === null || rewrites !== kept.rewrites)) kept = null;
   const moved = !kept || known === null || known !== kept.head;
   const onward = kept && moved ? logToFile(top, `${kept.head}..HEAD`, specs) : null;
   const descends = kept && moved ? onFirstParentChain(top, kept.head) : null;
@@ -288,7 +294,7 @@ async function historyOf(top: string, specs: readonly string[], headName: () => 
       const adds = { ...kept.adds };
       const moves = { ...kept.moves };
       readAdds(out, adds, moves);
-      memo = { format: FORMAT, top, spec, head, adds, moves, ...(await holdsNow()) };
+      memo = { format: FORMAT, top, spec, head, adds, moves, rewrites: rewrites ?? '\0unknown', ...(await holdsNow()) };
     }
   }
   if (!memo) {
@@ -297,7 +303,8 @@ async function historyOf(top: string, specs: readonly string[], headName: () => 
     const adds: Record<string, string> = {};
     const moves: Record<string, string> = {};
     readAdds(out, adds, moves);
-    memo = { format: FORMAT, top, spec, head, adds, moves, ...(await holdsNow()) };
+    // Unreadable rewrites: kept as such, which no later run matches (null is never equal to what is kept).
+    memo = { format: FORMAT, top, spec, head, adds, moves, rewrites: rewrites ?? '\0unknown', ...(await holdsNow()) };
   }
   inMemory.set(key, memo);
   saveDisk(cacheDir, memo);
