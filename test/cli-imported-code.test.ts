@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { jsonFindings, runCli, TempDirs } from './helpers/cli';
+import { jsonFindings, runCli, TempDirs, writeFileIn } from './helpers/cli';
 import { HISTORICAL_ORDERS, LIVE_ORDERS, writeImportedCodeProject } from './helpers/imported-code-project';
 
 const temps = new TempDirs();
@@ -47,6 +47,26 @@ describe('check: RunPython code imported from another module', () => {
     // Its rewrite needs the project view (a bare save() stamps what the model's fields say): the module is read again with the view of the migration that runs it.
     assert.match(loops[0]?.message ?? '', /\(The fix edits _orders\.py, which other migrations may run too, and any other code that calls the function with today's models, whose save\(\) and signals the rewrite would skip there\.\)$/);
     assert.match(loops[1]?.message ?? '', /\(The fix edits _orders\.py, which other migrations may run too, and any other code that calls the function with today's models, whose save\(\) and signals the rewrite would skip there\.\)$/);
+  });
+
+  it('reads the package where a package and a module share the name, as Python imports it', () => {
+    const root = temps.make('mg-imported-package-');
+    const write = (rel: string, text: string) => writeFileIn(join(root, rel), text);
+    write('shop/__init__.py', '');
+    write('shop/migrations/__init__.py', '');
+    write('shop/migrations/0001_initial.py', 'from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = [migrations.CreateModel(name="Item", fields=[("id", models.AutoField(primary_key=True)), ("flag", models.BooleanField(default=False))])]\n');
+    const loop = 'def touch(apps, schema_editor):\n    Item = apps.get_model("shop", "Item")\n    for item in Item.objects.all():\n        item.flag = True\n        item.save()\n';
+    const plain = 'def touch(apps, schema_editor):\n    apps.get_model("shop", "Item").objects.update(flag=True)\n';
+    for (const [name, from] of [['helpers', 'shop.helpers'], ['_steps', '._steps']] as const) {
+      const dir = name === 'helpers' ? 'shop' : 'shop/migrations';
+      write(`${dir}/${name}.py`, plain);
+      write(`${dir}/${name}/__init__.py`, loop);
+      write(`shop/migrations/0002_${name.replace('_', '')}.py`, `from django.db import migrations\nfrom ${from} import touch\n\n\nclass Migration(migrations.Migration):\n    dependencies = [("shop", "0001_initial")]\n    operations = [migrations.RunPython(touch, migrations.RunPython.noop)]\n`);
+      const run = runCli(['check', '.', '--no-cache', '--format', 'json', '--select', 'unbatched-save-loop'], root);
+      const loops = jsonFindings(run).filter((f) => f.path.replace(/\\/g, '/').endsWith(`0002_${name.replace('_', '')}.py`));
+      assert.equal(loops.length, 1, `${from}\n${run.stdout}\n${run.stderr}`);
+      assert.match(loops[0]?.message ?? '', /^touch\(\) in __init__\.py, which RunPython runs/);
+    }
   });
 
   it("judges the module's rewrite by the model as the migration that runs it sees it (its auto_now field)", () => {

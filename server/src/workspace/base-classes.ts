@@ -260,7 +260,8 @@ export class BaseClassReader {
     const rest = module.slice(dots);
     if (rest === '') return isFile(join(dir, '__init__.py')) ? join(dir, '__init__.py') : null;
     const base = join(dir, ...rest.split('.'));
-    for (const file of [`${base}.py`, join(base, '__init__.py')]) if (isFile(file)) return file;
+    // A package before a module of the same name, as Python's path finder looks.
+    for (const file of [join(base, '__init__.py'), `${base}.py`]) if (isFile(file)) return file;
     return null;
   }
 
@@ -376,7 +377,7 @@ export class BaseClassReader {
   private locate(module: string, start: string): string | null {
     const rel = join(...module.split('.'));
     for (let dir = start, up = 0; up < MAX_LEVELS; dir = dirname(dir), up++) {
-      for (const file of [`${join(dir, rel)}.py`, join(dir, rel, '__init__.py')]) if (isFile(file)) return file;
+      for (const file of [join(dir, rel, '__init__.py'), `${join(dir, rel)}.py`]) if (isFile(file)) return file;
       if (dirname(dir) === dir) break;
     }
     return null;

@@ -51,7 +51,8 @@ export function readAppLabel(appDir: string, parser: PythonParser, cache: Map<st
   const lookup: ClassLookup = (module, className) => {
     const rel = join(...module.split('.'));
     for (let dir = appDir, up = 0; up < 8; dir = dirname(dir), up++) {
-      for (const file of [`${join(dir, rel)}.py`, join(dir, rel, '__init__.py')]) {
+      // A package before a module of the same name, as Python's path finder looks.
+      for (const file of [join(dir, rel, '__init__.py'), `${join(dir, rel)}.py`]) {
         if (!existsSync(file)) continue;
         const found = configModuleOf(file, parser, cache)?.classes;
         const cls = found?.find((c) => c.name === className);
