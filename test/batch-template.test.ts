@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { applyEdits } from './helpers/apply-edits';
 import { runCli, TempDirs, writeFileIn } from './helpers/cli';
@@ -3245,7 +3245,7 @@ class Migration(migrations.Migration):
     );
     const finding = (await lintProject(dir)).get(file)?.findings.find((f) => f.rule === 'unbatched-save-loop');
     assert.ok(finding, 'the loop is reported');
-    return { finding, source: readFileSync(file, 'utf8') };
+    return { finding, source: readFileSync(file, 'utf8'), file };
   }
 
   for (const [shape, code, row] of [
@@ -3262,6 +3262,37 @@ class Migration(migrations.Migration):
       assert.doesNotMatch(after, /are not known here/);
     });
   }
+
+  it('commits the row loop in batches, not a loop over a module list of names that shadows an import (review 76: tandoor 0149)', async () => {
+    const shadowing = `from django.db import models
+
+models = ["Trail", "Path"]
+
+
+def fill(apps, schema_editor):
+    for name in models:
+        model = apps.get_model("core", name)
+        for obj in model.objects.filter(provider=""):
+            obj.provider = "unknown"
+            obj.save()
+`;
+    const { file } = await picked(true, shadowing);
+    const finding = (await lintFiles(dirname(dirname(dirname(file))))).get(file)?.findings.find((f) => f.rule === 'unbatched-save-loop');
+    assert.ok(finding);
+    const titles = finding.fixes.map((x) => x.title);
+    assert.ok(titles.some((t) => /^Commit .* in batches of 1000/.test(t)), titles.join('\n'));
+    assert.ok(!titles.some((t) => /Commit the loop at line \d+/.test(t)), titles.join('\n'));
+  });
+
+  it('says a save() that changes no field sets something off, before what the models stamp (review 76: awx _rbac.py)', async () => {
+    const { finding } = await picked(true, `def fill(apps, schema_editor):
+    for name in ["Trail", "Path"]:
+        model = apps.get_model("core", name)
+        for obj in model.objects.iterator():
+            obj.save()
+`);
+    assert.match(finding.message, /no field it changes on obj can be read here, and bulk_update\(\) writes only the fields it is given/);
+  });
 
   it('offers no rewrite when they stamp different fields', async () => {
     const { finding } = await picked(true);

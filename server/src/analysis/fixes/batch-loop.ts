@@ -298,7 +298,13 @@ export function batchLoopFix(input: BatchLoopInput): Fix | Refusal {
       const picked = isRow && !rowModel ? pickedModel(loop) : null;
       // Rows loaded with only() / defer(): a plain save() writes the loaded fields only, an auto_now one left out is not stamped.
       const autoNow = rowModel || picked ? (input.stamped?.((rowModel ?? picked) as string) ?? []) : [];
-      if (autoNow.includes(STAMPS_DIFFER)) return `the models the loop picks by name (${picked ?? rowModel}) stamp different fields on save() (auto_now), which one bulk_update() list cannot write`;
+      if (autoNow.includes(STAMPS_DIFFER)) {
+        // A save() that changes no field is there for what it sets off (a post_save receiver: review 76, awx
+        // `_rbac.py` saves every row to have its roles made): that is what no bulk_update() can do.
+        const changed = explicit ? null : assignedFields(body, row);
+        if (changed && changed.complete && changed.fields.length === 0) return `${NO_FIELDS}${row} can be read here, and bulk_update() writes only the fields it is given`;
+        return `the models the loop picks by name (${picked ?? rowModel}) stamp different fields on save() (auto_now), which one bulk_update() list cannot write`;
+      }
       const loaded = isRow && autoNow.length > 0 && !args.keywords.has('update_fields') ? loadedFields(loop.iterable, locals) : null;
       if (loaded === 'unknown') return `${row}'s rows are loaded with only() or defer() of fields that cannot be read here, and save() stamps ${autoNow.join(', ')} only where loaded`;
       const stampable = !loaded ? autoNow : autoNow.filter((f) => ('only' in loaded ? loaded.only.includes(f) : !loaded.defer.includes(f)));

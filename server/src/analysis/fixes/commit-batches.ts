@@ -36,7 +36,7 @@ import type { MigrationModel } from '../migration-model';
 import type { Operation } from '../operations';
 import { parameterNames, positionalParameterNames } from '../runpython-code';
 import type { Scope } from '../scope';
-import { spanRange, walk, within, type Node } from '../syntax';
+import { functionAround, spanRange, unparen, walk, within, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
 import { atomicFalseFix } from './atomic-fix';
 import { eolOf, indentOf, insertAfter, insertAt, replaceNode } from './edits';
@@ -259,12 +259,33 @@ export const SPLIT_FIRST = 'the migration also changes the schema, which atomic 
  * would commit once per parent row). Not past a loop that already walks batches, nor one over a
  * collection the code fixes.
  */
+/**
+ * A name the function never binds whose last assignment at the module's top level is a literal list,
+ * tuple or set: what it holds when the function runs, also where an import bound the name first
+ * (review 76: tandoor `0149`'s `models = ["Keyword", "Food", "Unit"]` after `from django.db import models`,
+ * which the scope takes for no one value). Committing a loop over it in batches would make one batch.
+ */
+function moduleLiteralList(iterable: Node | null): boolean {
+  const n = iterable ? unparen(iterable) : null;
+  if (n?.type !== 'identifier') return false;
+  const fn = functionAround(n);
+  if (!fn) return false;
+  const params = fn.childForFieldName('parameters')?.descendantsOfType('identifier') ?? [];
+  const binds = [...fn.descendantsOfType('assignment'), ...fn.descendantsOfType('for_statement')].some((b) => b.childForFieldName('left')?.descendantsOfType('identifier').some((i) => i.text === n.text) || b.childForFieldName('left')?.text === n.text);
+  if (binds || params.some((p) => p.text === n.text) || fn.descendantsOfType('global_statement').length > 0) return false;
+  let root: Node = fn;
+  while (root.parent) root = root.parent;
+  const assigned = root.namedChildren.flatMap((st) => (st.type === 'expression_statement' && st.firstNamedChild?.type === 'assignment' && st.firstNamedChild.childForFieldName('left')?.text === n.text ? [st.firstNamedChild] : []));
+  const last = assigned[assigned.length - 1]?.childForFieldName('right');
+  return !!last && ['list', 'tuple', 'set'].includes(last.type);
+}
+
 function loopToCommit(node: Node, locals: Scope): Node {
   let chosen = node;
   for (let p = node.parent; p && p.type !== 'function_definition' && p.type !== 'lambda' && p.type !== 'class_definition'; p = p.parent) {
     if (p.type !== 'for_statement') continue;
     const iterable = p.childForFieldName('right');
-    if (iteratesInBatches(iterable) || isBoundedIterable(iterable, locals)) break;
+    if (iteratesInBatches(iterable) || isBoundedIterable(iterable, locals) || moduleLiteralList(iterable)) break;
     chosen = p;
   }
   return chosen;
