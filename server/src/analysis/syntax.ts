@@ -297,3 +297,10 @@ export function walk(node: Node, visit: (n: Node) => boolean | void): void {
     }
   }
 }
+
+/** The assignments of `name` at the top level of the module `node` is in, in order. */
+export function moduleAssignments(node: Node, name: string): Node[] {
+  let root: Node = node;
+  while (root.parent) root = root.parent;
+  return root.namedChildren.flatMap((st) => (st.type === 'expression_statement' && st.firstNamedChild?.type === 'assignment' && st.firstNamedChild.childForFieldName('left')?.text === name ? [st.firstNamedChild] : []));
+}

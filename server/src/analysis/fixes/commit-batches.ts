@@ -36,7 +36,7 @@ import type { MigrationModel } from '../migration-model';
 import type { Operation } from '../operations';
 import { parameterNames, positionalParameterNames } from '../runpython-code';
 import type { Scope } from '../scope';
-import { functionAround, spanRange, unparen, walk, within, type Node } from '../syntax';
+import { functionAround, moduleAssignments, spanRange, unparen, walk, within, type Node } from '../syntax';
 import type { Fix, TextEdit } from '../types';
 import { atomicFalseFix } from './atomic-fix';
 import { eolOf, indentOf, insertAfter, insertAt, replaceNode } from './edits';
@@ -273,9 +273,7 @@ function moduleLiteralList(iterable: Node | null): boolean {
   const params = fn.childForFieldName('parameters')?.descendantsOfType('identifier') ?? [];
   const binds = [...fn.descendantsOfType('assignment'), ...fn.descendantsOfType('for_statement')].some((b) => b.childForFieldName('left')?.descendantsOfType('identifier').some((i) => i.text === n.text) || b.childForFieldName('left')?.text === n.text);
   if (binds || params.some((p) => p.text === n.text) || fn.descendantsOfType('global_statement').length > 0) return false;
-  let root: Node = fn;
-  while (root.parent) root = root.parent;
-  const assigned = root.namedChildren.flatMap((st) => (st.type === 'expression_statement' && st.firstNamedChild?.type === 'assignment' && st.firstNamedChild.childForFieldName('left')?.text === n.text ? [st.firstNamedChild] : []));
+  const assigned = moduleAssignments(fn, n.text);
   const last = assigned[assigned.length - 1]?.childForFieldName('right');
   return !!last && ['list', 'tuple', 'set'].includes(last.type);
 }

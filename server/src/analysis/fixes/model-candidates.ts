@@ -4,7 +4,7 @@
  * what the batching templates ask the project view about, a mixin's save() for one (review 32:
  * opencraft `instance/0066`, `0141`).
  */
-import { callArguments, functionAround, staticString, type Node } from '../syntax';
+import { callArguments, functionAround, moduleAssignments, staticString, type Node } from '../syntax';
 
 /** The strings a literal list, tuple or set holds, or null when it holds anything else. */
 function literalStrings(node: Node | null): string[] | null {
@@ -93,13 +93,6 @@ function modelClassesIn(body: Node, seq: Node): Array<{ app: string; model: stri
     out.push({ app: appArg.text, model: modelArg.text });
   }
   return out.length > 0 ? out : null;
-}
-
-/** The assignments of `name` at the top level of the module around `fn`. */
-function moduleAssignments(fn: Node, name: string): Node[] {
-  let root: Node = fn;
-  while (root.parent) root = root.parent;
-  return root.namedChildren.flatMap((st) => (st.type === 'expression_statement' && st.firstNamedChild?.type === 'assignment' && st.firstNamedChild.childForFieldName('left')?.text === name ? [st.firstNamedChild] : []));
 }
 
 function unparenthesized(n: Node): Node {

@@ -15,7 +15,7 @@ import { replaceNode } from '../fixes/edits';
 import { iteratesInBatches } from '../iterables';
 import type { Operation } from '../operations';
 import type { MigrationModel } from '../migration-model';
-import { callArguments, rangeOf, spanRange, type Node } from '../syntax';
+import { callArguments, rangeOf, spanRange, within, type Node } from '../syntax';
 import type { Range } from '../types';
 import { runPythonUnits } from './runpython-units';
 import { schemaRunsSql } from './schema-sql';
@@ -192,7 +192,7 @@ export const missingAtomicFalse: Rule = {
         // The function's other batching loops (review 75: EveryElection `elections/0090` writes two lists in
         // slices, one loop each): their writes are batched work too, not writes outside it.
         const others = facts.loops.filter((l) => l.node.id !== hit.node?.id && batchingEvidence(l, facts, ctx.index) !== null);
-        const inOther = (w: WriteCall) => others.some((l) => w.call.startIndex >= l.node.startIndex && w.call.endIndex <= l.node.endIndex);
+        const inOther = (w: WriteCall) => others.some((l) => within(w.call, l.node));
         const outside = migrationAtomic && !changesSchema() && hit.node ? writeOutside(facts, ctx.index, hit.node, (w) => flush(w) || inOther(w)) : null;
         // A batch committed on its own must be safe to run again after a failure: not where the loop
         // grows a field from its own value (review 21: kiwi testcases/0014 would prefix rows twice).
