@@ -5,21 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
+import { codeCacheSandbox } from './helpers/code-cache-dir';
 import { bundleDigest, runWithCodeCache } from '../server/src/code-cache';
 
 describe('a bundle run through the code cache', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mg-code-cache-read-'));
-  const saved = process.env['MIGRATION_GUARD_CODE_CACHE_DIR'];
-  process.env['MIGRATION_GUARD_CODE_CACHE_DIR'] = join(dir, 'cache');
-  after(() => {
-    if (saved === undefined) delete process.env['MIGRATION_GUARD_CODE_CACHE_DIR'];
-    else process.env['MIGRATION_GUARD_CODE_CACHE_DIR'] = saved;
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const dir = codeCacheSandbox('mg-code-cache-read-');
 
   const run = (name: string, text: string): { value: unknown; digest: string | null; file: string } => {
     const file = join(dir, name);

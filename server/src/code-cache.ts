@@ -111,21 +111,43 @@ export function codeCacheReady(): void {
 }
 
 /**
- * Runs `file` as a CommonJS module whose bytecode comes from the cache when there is a usable one.
- * Returns `save`, which writes the cache (once, and only when there was none or V8 rejected it);
- * the bundle's codeCacheReady() calls it too.
+ * A bundle read for runWithCodeCache: its source, its digest and its code cache. A thread that
+ * starts workers running the same bundle reads it once and hands it to each (workerData), so
+ * none of them reads, decodes and hashes 1 MB again before its first result.
  */
-export function runWithCodeCache(file: string): { save: () => void } {
+export interface LoadedBundle {
+  file: string;
+  source: string;
+  /** SHA-1 of the bundle's bytes, base64. */
+  digest: string;
+  /** Where its code cache is kept (null: no cache folder), and what that held (absent: nothing usable). */
+  cacheFile: string | null;
+  cachedData?: Uint8Array;
+}
+
+/** Reads `file` and its code cache (see runWithCodeCache). */
+export function loadBundle(file: string): LoadedBundle {
   const bytes = readFileSync(file);
   // The bundles are all ASCII (scripts/ascii-comments.mjs): read as Latin-1 they make the same
   // one-byte string without UTF-8 decoding, a few milliseconds of a 1 MB bundle's start.
   const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   const digest = sha1(bytes, 'base64');
-  (globalThis as { [DIGEST]?: BundleDigest })[DIGEST] = { file, digest };
   const folder = cacheFolder();
   const key = folder ? sha1(`${process.version}\0${process.arch}\0${digest}`, 'hex').slice(0, 32) : '';
   const cacheFile = folder ? join(folder, `${basename(file, '.js')}-${key}.v8cache`) : null;
   const cachedData = readCache(cacheFile);
+  return { file, source, digest, cacheFile, ...(cachedData ? { cachedData } : {}) };
+}
+
+/**
+ * Runs `file` as a CommonJS module whose bytecode comes from the cache when there is a usable one
+ * (`loaded`: what loadBundle read of it, here or in the thread that started this one).
+ * Returns `save`, which writes the cache (once, and only when there was none or V8 rejected it);
+ * the bundle's codeCacheReady() calls it too.
+ */
+export function runWithCodeCache(file: string, loaded: LoadedBundle = loadBundle(file)): { save: () => void } {
+  const { source, digest, cacheFile, cachedData } = loaded;
+  (globalThis as { [DIGEST]?: BundleDigest })[DIGEST] = { file, digest };
   const script = new Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
   let wanted = !!cacheFile && (!cachedData || script.cachedDataRejected === true);
   const save = (): void => {
@@ -140,7 +162,7 @@ export function runWithCodeCache(file: string): { save: () => void } {
     } catch {
       // The next start compiles again.
     }
-    if (folder) pruneStale(folder, basename(file, '.js'), cacheFile);
+    pruneStale(dirname(cacheFile), basename(file, '.js'), cacheFile);
   };
   (globalThis as { [READY]?: () => void })[READY] = save;
   const mod = { exports: {} as unknown };

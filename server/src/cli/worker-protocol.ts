@@ -1,5 +1,6 @@
 /** The messages between the CLI's worker pool and its worker threads. */
 import type { CompiledGrammar, GrammarPaths } from '../analysis/parser';
+import type { LoadedBundle } from '../code-cache';
 import type { FileResult, LintConfig, LintTask } from './types';
 
 /** Given to each worker when it starts (`workerData`). */
@@ -7,7 +8,12 @@ export interface WorkerInit {
   grammar: GrammarPaths;
   /** The grammar compiled by the main thread; the worker instantiates it without compiling. */
   compiled: CompiledGrammar;
+  /** The worker's bundle (WORKER_CORE beside the worker file), read and hashed by the thread that started it. */
+  bundle?: LoadedBundle;
 }
+
+/** The bundle a worker file (dist/cli-worker.js) runs, beside it. */
+export const WORKER_CORE = 'cli-worker-core.js';
 
 /** A batch of tasks to lint; `batch` comes back with the results. */
 export interface WorkerRequest {
