@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { setFlagsFromString } from 'node:v8';
 import { Edit, Language, Parser, Tree } from 'web-tree-sitter';
 
 export interface GrammarPaths {
@@ -31,12 +32,24 @@ export async function compileGrammar(paths: GrammarPaths): Promise<CompiledGramm
 
 /**
  * compileGrammar without waiting: for a thread busy with synchronous work (the CLI's discovery walk)
- * that starts workers in the middle of it. A few milliseconds: V8 compiles WebAssembly lazily.
+ * that starts workers in the middle of it. A few milliseconds: V8 compiles WebAssembly lazily,
+ * each function on its first call.
+ * @param eager compile every function now (about 20 ms here), for modules handed to worker threads:
+ *   each worker then runs the shared machine code from its first parse, where lazily each met its
+ *   first files compiling (about 13 ms of a worker's first result; a whole run's CPU is the same).
+ *   The flag is set and put back around the synchronous compile: a flag changed at run time changes
+ *   V8's flag hash, which every code cache is checked against (v8-tuning.ts).
  */
-export function compileGrammarSync(paths: GrammarPaths): CompiledGrammar {
+export function compileGrammarSync(paths: GrammarPaths, eager = false): CompiledGrammar {
   // Node's WebAssembly typings omit the synchronous constructor's argument.
   const compile = (file: string): WebAssembly.Module => new (WebAssembly.Module as unknown as new (bytes: Uint8Array) => WebAssembly.Module)(readFileSync(file));
-  return { runtime: compile(paths.runtimeWasm), python: compile(paths.pythonWasm) };
+  const lazyByDefault = !process.execArgv.some((a) => /^--(?:no-)?wasm-lazy-compilation$/.test(a));
+  if (eager && lazyByDefault) setFlagsFromString('--no-wasm-lazy-compilation');
+  try {
+    return { runtime: compile(paths.runtimeWasm), python: compile(paths.pythonWasm) };
+  } finally {
+    if (eager && lazyByDefault) setFlagsFromString('--wasm-lazy-compilation');
+  }
 }
 
 let runtimeReady: Promise<void> | undefined;

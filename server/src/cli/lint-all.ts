@@ -5,7 +5,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { ValueInterner } from '../analysis/interner';
-import { compileGrammar, compileGrammarSync, PythonParser } from '../analysis/parser';
+import { compileGrammarSync, PythonParser } from '../analysis/parser';
 import { bundledGrammarPaths, bundledWorkerFile } from './grammar';
 import { lintFile, lintFileWithoutParser } from './lint-file';
 import { resultKey, type RunCache } from './run-cache';
@@ -41,7 +41,7 @@ async function lintFresh(tasks: LintTask[], configs: LintConfig[], jobs: number,
       parser.dispose();
     }
   }
-  const compiled = pool ? (early?.compiled ?? (await compileGrammar(grammar))) : undefined;
+  const compiled = pool ? (early?.compiled ?? compileGrammarSync(grammar, true)) : undefined;
   const parser = await PythonParser.create(grammar, compiled);
   const interner = new ValueInterner();
   const lintHere = (t: LintTask): FileResult => lintFile(parser, t, configs[t.config] as LintConfig, interner);
@@ -65,13 +65,13 @@ async function lintFresh(tasks: LintTask[], configs: LintConfig[], jobs: number,
  * Starts the pool's worker threads before the run has all its files (see EarlyWorkers): `check`
  * calls it while discovery walks, once it has found more files than the pool threshold on a run
  * with no cache to answer from. Null without a worker bundle or with one job. The grammar is
- * compiled here, synchronously (a few milliseconds: V8 compiles lazily).
+ * compiled here, synchronously and whole (compileGrammarSync's `eager`), for the workers to share.
  */
 export function startWorkersEarly(jobs: number): EarlyWorkers | null {
   const workerFile = bundledWorkerFile();
   if (workerFile === null || jobs < 2) return null;
   const grammar = bundledGrammarPaths();
-  return new EarlyWorkers(workerFile, compileGrammarSync(grammar), grammar, jobs - 1);
+  return new EarlyWorkers(workerFile, compileGrammarSync(grammar, true), grammar, jobs - 1);
 }
 
 /**
