@@ -59,6 +59,8 @@ export interface SqlSites {
   hazards: SqlHazardSite[];
   /** Tables the SQL creates (CREATE TABLE, CREATE MATERIALIZED VIEW, SELECT … INTO), in order. */
   createdTables: string[];
+  /** Those of them that are materialized views: nothing writes one but REFRESH MATERIALIZED VIEW. */
+  createdMatviews?: string[];
   /** Indexes the SQL creates. */
   createdIndexes: string[];
   /** `CHECK (col IS NOT NULL)` constraints added (valid at once, or NOT VALID), and constraints validated: they spare SET NOT NULL its scan. */
@@ -97,6 +99,8 @@ function short(text: string): string {
 interface StatementFacts {
   hazards: Array<{ rule: SqlRuleId; what: string; from: number; to: number; table: string | null; name: string | null; insert?: { at: number; text: string }; tableSql?: string; ifExists?: true }>;
   createdTable: string | null;
+  /** createdTable is a materialized view. */
+  matview?: true;
   createdIndex: string | null;
   /** `ALTER TABLE a RENAME TO b`. */
   renamedTable: { from: string; to: string } | null;
@@ -122,7 +126,10 @@ function statementFacts(code: string, raw: string, mask: string, base: number): 
   const m = mask.slice(lead);
   // A materialized view is a relation of its own too: an index on one created just before is on a new relation (review 23, arches 5475).
   const created = new RegExp(String.raw`^CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:TEMP\s+|TEMPORARY\s+|UNLOGGED\s+)?(?:TABLE|MATERIALIZED\s+VIEW)\s+${IF_EXISTS}(${NAME})`, 'i').exec(m);
-  if (created?.[1]) facts.createdTable = sqlName(created[1]);
+  if (created?.[1]) {
+    facts.createdTable = sqlName(created[1]);
+    if (/\bMATERIALIZED\s+VIEW\b/i.test(created[0])) facts.matview = true;
+  }
   if (ROUTINE.test(m)) return facts;
   const index = new RegExp(String.raw`^CREATE\s+(UNIQUE\s+)?INDEX\s+(CONCURRENTLY\s+)?${IF_EXISTS}(${NAME}\s+)?ON\s+(?:ONLY\s+)?(${NAME})`, 'i').exec(m);
   if (index) {
@@ -284,6 +291,7 @@ export function sqlSites(sqlNode: Node, scope: Scope): SqlSites {
       out.notNullChecks.push(...facts.notNullChecks);
       out.validated.push(...facts.validated);
       if (facts.createdTable) createdTables.add(facts.createdTable);
+      if (facts.createdTable && facts.matview) (out.createdMatviews ??= []).push(facts.createdTable);
       // A table rebuilt under its own name (CREATE TABLE t_new …; INSERT … SELECT; DROP TABLE t;
       // ALTER TABLE t_new RENAME TO t), as SQLite needs for most changes: the name never goes away
       // for the code still running, and what follows is on a table this RunSQL built.
