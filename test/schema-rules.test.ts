@@ -395,6 +395,42 @@ describe('mixed-data-and-schema wording follows the order', () => {
   });
 });
 
+describe('mixed-data-and-schema: an AlterField after the data work whose SQL cannot be previewed (review 77: bluebutton dot_ext/0005)', () => {
+  const messageWith = async (field: string): Promise<string> => {
+    const dir = temps.make();
+    cpSync(join(FIXTURES, 'schema-base'), dir, { recursive: true });
+    const file = join(dir, 'shop', 'migrations', '0002_copy_status.py');
+    writeFileSync(
+      file,
+      [
+        'import vault.fields',
+        'from django.db import migrations, models',
+        '',
+        '',
+        'class Migration(migrations.Migration):',
+        '    dependencies = [("shop", "0001_initial")]',
+        '',
+        '    operations = [',
+        '        migrations.AddField(model_name="order", name="status_plain", field=models.CharField(max_length=20, default="")),',
+        '        migrations.RunSQL("UPDATE shop_order SET status_plain = status", migrations.RunSQL.noop),',
+        `        migrations.AlterField(model_name="order", name="status", field=${field}),`,
+        '    ]',
+        '',
+      ].join('\n'),
+    );
+    return (await lintProject(dir)).get(file)?.findings.find((f) => f.rule === 'mixed-data-and-schema')?.message ?? '';
+  };
+  it('says it may change nothing: a field class of a package may keep the column as it was', async () => {
+    const message = await messageWith('vault.fields.HashedField(max_length=20)');
+    assert.match(message, /through the data work and the AlterField after it \(if it changes the table at all: its SQL cannot be previewed here\)/);
+    assert.doesNotMatch(message, /the ALTER after it/);
+  });
+  it("names Django's own AlterField an ALTER", async () => {
+    const message = await messageWith('models.CharField(max_length=40)');
+    assert.match(message, /through the data work and the ALTER after it \(on the same table\)/);
+  });
+});
+
 describe('alter-field-not-null on a column old code does not know (review 73: care facility/0447)', () => {
   it("says the previous release's INSERTs fail, only where the migration added the column", async () => {
     const added = await messages('alter-field-not-null/tricky-added-nullable-in-same-migration', 'alter-field-not-null', pg(14));

@@ -135,18 +135,30 @@ export const mixedDataAndSchema: Rule = {
       const tablesOf = (side: OperationSummary[]) => side.flatMap((o) => (o.targetModel ? [o.targetModel] : o.sqlTables.length > 0 ? o.sqlTables : ['?']));
       const lockedBefore = new Set(tablesOf(earlier));
       const heldAlready = before === 'ACCESS EXCLUSIVE' && !lockedBefore.has('?') && tablesOf(later).every((t) => lockedBefore.has(t));
+      // Django's operations after the data work whose SQL the preview cannot write (a field class of a package:
+      // review 77, bluebutton `dot_ext/0005`'s AlterField to ClientSecretField runs none): they may run no DDL at all.
+      // Only an AlterField may run nothing: a RemoveField or AddField always changes its table.
+      const unsure = (o: OperationSummary) => {
+        const p = o.sql || o.specName !== 'AlterField' ? null : fixContext(ctx).preview()?.operations[at(o)];
+        return !!p && p.cannotPreview !== null;
+      };
+      const maybe = then && later.every(unsure) ? `the ${(later[0] as OperationSummary).specName ?? 'operation'} after it (if it changes the table at all: its SQL cannot be previewed here)` : null;
       const waits = first
         ? then
           ? heldAlready
-            ? 'The ALTER before the data work takes an ACCESS EXCLUSIVE lock and holds it until the transaction ends, through the data work and the ALTER after it (on the same table), so every query on the table waits that long. '
+            ? `The ALTER before the data work takes an ACCESS EXCLUSIVE lock and holds it until the transaction ends, through the data work${maybe ? ` and ${maybe}` : ' and the ALTER after it (on the same table)'}, so every query on the table waits that long. `
             : before === 'SHARE' && afterLock === 'SHARE'
             ? 'The index build before the data work holds its SHARE lock through it, and the one after queues for another at its end, so every write to the table waits for both (reads go on). '
+            : maybe
+            ? `The ALTER before the data work holds its ACCESS EXCLUSIVE lock through it, so every query on the table waits that long, and ${maybe} queues for another at its end. `
             : 'The ALTER before the data work holds its ACCESS EXCLUSIVE lock through it, and the one after queues for another at its end, so every query on the table waits for both. '
           : before === 'SHARE'
             ? 'The index build runs first and holds its SHARE lock until the transaction ends, through the whole data work, so every write to the table waits that long (reads go on). '
             : 'The ALTER runs first and holds its ACCESS EXCLUSIVE lock until the transaction ends, through the whole data work, so every query on the table waits that long. '
         : afterLock === 'SHARE'
           ? 'Every row the data work writes stays locked until the transaction ends, and the index build after it then queues for a SHARE lock, with every new write to the table waiting behind it. '
+          : maybe
+          ? `Every row the data work writes stays locked until the transaction ends, and ${maybe} then queues for an ACCESS EXCLUSIVE lock, with every new query on the table waiting behind it. `
           : 'Every row the data work writes stays locked until the transaction ends, and the ALTER after it then queues for an ACCESS EXCLUSIVE lock, with every new query on the table waiting behind it. ';
       const message =
         severity === 'warning'
