@@ -168,8 +168,9 @@ export const mixedDataAndSchema: Rule = {
           : separate
             ? `${data.name} changes data in the same migration as schema operations (${names}); ${ctx.summary.atomic === false ? 'with atomic = False' : 'on MySQL, which cannot roll DDL back, Django wraps no transaction around it:'} each commits on its own, ` +
               `so the DDL does not wait in the data's transaction, but a failure leaves the migration half-applied: keeping data and schema migrations apart keeps both easy to re-run.`
-            : `${data.name} changes data in the same migration as schema operations (${names}) that only create new tables, touch tables ` +
-              `made earlier in the same release, or touch no table, so the DDL takes no lock on a table old code uses; keeping data and schema migrations apart still keeps both easy to roll back.`;
+            : // Not "easier to roll back": on PostgreSQL a failure rolls both back alike (review 77); what a file of its own gives is a data step reversed alone.
+              `${data.name} changes data in the same migration as schema operations (${names}) that only create new tables, touch tables ` +
+              `made earlier in the same release, or touch no table, so the DDL takes no lock on a table old code uses; in a migration of its own, the data step can be reversed and run again (after a fix, say) without dropping and re-creating the tables.`;
       ctx.report({ range: data.range, severity, message, related });
       return; // one finding per migration: the fix (a split) is per file
     }
