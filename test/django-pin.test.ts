@@ -106,6 +106,8 @@ describe('the Django version a project pins', () => {
     assert.equal(postgresImageIn('services:\n  db:\n    image: "postgis/postgis:13-3.1"  # maps\n'), 13);
     assert.equal(postgresImageIn("services:\n  db:\n    image: 'bitnami/postgresql:15.4.0-debian-11-r0'\n  test-db:\n    image: postgres:16-alpine\n"), 15);
     assert.equal(postgresImageIn('services:\n  db:\n    image: registry.example.com:5000/library/postgres:12\n'), 12);
+    // Pinned to a digest as well as a tag (review 77: job-server's `postgres:17@sha256:…  # v17 tag`).
+    assert.equal(postgresImageIn(`services:\n  db:\n    image: postgres:17@sha256:${'a4'.repeat(32)} # v17 tag\n`), 17);
     // No version in the tag, another database, or only a word in a comment: nothing.
     assert.equal(postgresImageIn('services:\n  db:\n    image: postgres:latest\n  db2:\n    image: postgres:${PG_VERSION:-14}\n  cache:\n    image: postgres\n'), null);
     assert.equal(postgresImageIn('services:\n  db:\n    image: mysql:8.0\n    # image: postgres:14\n'), null);
@@ -131,6 +133,8 @@ describe('the Django version a project pins', () => {
     assert.equal(postgresServiceIn('jobs:\n  build:\n    docker:\n      - image: cimg/python:3.12-browsers\n      - image: cimg/postgres:16.3-postgis\n'), 16);
     assert.equal(postgresServiceIn('jobs:\n  test:\n    services:\n      postgres:\n        image: library/postgres:15-alpine\n'), 15);
     assert.equal(postgresServiceIn('test:\n  services:\n    - postgres:13\n    - name: postgis/postgis:12-3.1\n      alias: db\n'), 12);
+    assert.equal(postgresServiceIn(`jobs:\n  test:\n    services:\n      postgres:\n        image: postgres:17@sha256:${'a4'.repeat(32)} # v17\n`), 17);
+    assert.equal(postgresServiceIn(`test:\n  services:\n    - postgres:16@sha256:${'0f'.repeat(32)}\n`), 16);
     // A version from a matrix, or none, or another database: nothing.
     assert.equal(postgresServiceIn('services:\n  postgres:\n    image: postgres:${{ matrix.pg }}\n  redis:\n    image: redis:7\n'), null);
     assert.equal(postgresServiceIn('steps:\n  - run: pip install psycopg2\n  - postgres-client\n'), null);

@@ -141,11 +141,12 @@ function oneMinorRange(text: string): readonly [number, number] | null {
 
 /**
  * The PostgreSQL major version a Compose file runs (`image: postgres:9.6.3`, `postgis/postgis:13-3.1`,
- * `bitnami/postgresql:15`; the lowest where several services name one), or null: no such image, or
+ * `bitnami/postgresql:15`, `postgres:17@sha256:…` pinned to a digest as well; the lowest where several
+ * services name one), or null: no such image, or
  * one without a version in its tag (`postgres:latest`, `postgres:${PG_VERSION}`).
  */
 export function postgresImageIn(text: string): number | null {
-  return lowestMajor(text, /^[ \t-]*image:[ \t]*["']?(?:[\w.:-]+\/)*(?:postgres|postgresql|postgis)(?::(\d{1,2})(?:[.\-_]\w*)*)?["']?[ \t]*(?:#.*)?$/gim);
+  return lowestMajor(text, /^[ \t-]*image:[ \t]*["']?(?:[\w.:-]+\/)*(?:postgres|postgresql|postgis)(?::(\d{1,2})(?:[.\-_]\w*)*)?(?:@sha256:[0-9a-f]+)?["']?[ \t]*(?:#.*)?$/gim);
 }
 
 /**
@@ -154,7 +155,7 @@ export function postgresImageIn(text: string): number | null {
  * GitLab's list of services (`services: [postgres:13]`, `- postgres:13`, `- name: postgis/postgis:14-3.3`).
  */
 export function postgresServiceIn(text: string): number | null {
-  const listed = lowestMajor(text, /^[ \t]*-[ \t]*(?:name:[ \t]*)?["']?(?:[\w.:-]+\/)*(?:postgres|postgresql|postgis):(\d{1,2})(?:[.\-_]\w*)*["']?[ \t]*(?:#.*)?$/gim);
+  const listed = lowestMajor(text, /^[ \t]*-[ \t]*(?:name:[ \t]*)?["']?(?:[\w.:-]+\/)*(?:postgres|postgresql|postgis):(\d{1,2})(?:[.\-_]\w*)*(?:@sha256:[0-9a-f]+)?["']?[ \t]*(?:#.*)?$/gim);
   const image = postgresImageIn(text);
   return listed === null ? image : image === null ? listed : Math.min(listed, image);
 }
