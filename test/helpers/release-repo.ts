@@ -76,3 +76,42 @@ export function withHistory(): NodeJS.ProcessEnv {
   delete env['MIGRATION_GUARD_GIT_HISTORY'];
   return env;
 }
+
+const modelsModule = (classes: string) => `from django.db import models\n\n\n${classes}`;
+const ORDER = 'class Order(models.Model):\n    status = models.CharField(max_length=20)\n    legacy_code = models.CharField(max_length=20, null=True)\n\n\n';
+const ORDER_LATER = 'class Order(models.Model):\n    status = models.CharField(max_length=20)\n\n\n';
+const COUPON = 'class Coupon(models.Model):\n    code = models.CharField(max_length=20)\n\n\n';
+
+/**
+ * shop's models.py and migrations, then Coupon and Order.legacy_code taken out of models.py and a
+ * migration `0003_drop` that deletes Coupon (line 10) and removes legacy_code (line 11): `apart`,
+ * the removal in a commit before the drop's; `together`, in the drop's commit; `tags-together`,
+ * both between the tags v1.0 and v1.1; `tags-apart`, the removal tagged v1.1 and the drop v1.2;
+ * `uncommitted`, the removal committed and the drop not.
+ */
+export function removalRepository(root: string, how: 'apart' | 'together' | 'tags-together' | 'tags-apart' | 'uncommitted'): string {
+  git(root, 'init', '-q');
+  writeFileIn(join(root, 'README.md'), 'shop\n');
+  git(root, 'add', '-A');
+  git(root, 'commit', '-qm', 'readme');
+  writeFileIn(join(root, 'shop', 'models.py'), modelsModule(ORDER + COUPON));
+  const made = `${create('Order')}${create('Coupon')}        migrations.AddField(model_name="order", name="legacy_code", field=models.CharField(max_length=20, null=True)),\n`;
+  write(root, 'shop', '0001_initial', migration('shop', null, made, '    initial = True\n'));
+  git(root, 'add', '-A');
+  git(root, 'commit', '-qm', 'shop');
+  // A later release: the migrations after the first commit that brought any are judged.
+  write(root, 'shop', '0002_order_note', migration('shop', '0001_initial', '        migrations.AddField(model_name="order", name="note", field=models.TextField(null=True)),\n'));
+  git(root, 'add', '-A');
+  git(root, 'commit', '-qm', 'note');
+  if (how.startsWith('tags')) git(root, 'tag', 'v1.0');
+  writeFileIn(join(root, 'shop', 'models.py'), modelsModule(ORDER_LATER));
+  if (how !== 'together') git(root, 'commit', '-qam', 'stop using Coupon and Order.legacy_code');
+  if (how === 'tags-apart') git(root, 'tag', 'v1.1');
+  write(root, 'shop', '0003_drop', migration('shop', '0002_order_note', `        migrations.DeleteModel(name="Coupon"),\n${remove('order', 'legacy_code')}`));
+  if (how === 'uncommitted') return root;
+  git(root, 'add', '-A');
+  git(root, 'commit', '-qm', 'drop them');
+  if (how === 'tags-together') git(root, 'tag', 'v1.1');
+  if (how === 'tags-apart') git(root, 'tag', 'v1.2');
+  return root;
+}

@@ -12,7 +12,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Diagnostic } from 'vscode-languageserver';
 import { jsonFindings, runCli } from '../helpers/cli';
-import { git, releaseRepository, withHistory } from '../helpers/release-repo';
+import { git, releaseRepository, removalRepository, withHistory } from '../helpers/release-repo';
 import { TestClient } from './lsp-client';
 
 const temps: string[] = [];
@@ -56,6 +56,27 @@ describe('language server: the release history', () => {
       assert.ok(cli.some((f) => f.includes('0004_order_total')), 'the comparison has findings to compare');
     } finally {
       await client.stop();
+    }
+  });
+
+  it('says nothing of a drop whose model and field the release before had stopped using, as check does (review 77)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'mg-release-lsp-'));
+    temps.push(root);
+    removalRepository(root, 'apart');
+    const cli = jsonFindings(runCli(['check', '--no-cache', '--format', 'json', '.'], root, { env: withHistory() })).filter((f) => f.path.endsWith('0003_drop.py'));
+    const trusted = await scanned(root, { trusted: true });
+    try {
+      assert.deepEqual(rules(trusted.of('0003_drop')).filter((r) => r.startsWith('drop-')), []);
+      assert.deepEqual(cli.map((f) => f.rule).filter((r) => r.startsWith('drop-')), []);
+    } finally {
+      await trusted.client.stop();
+    }
+    // Untrusted, git is not asked: the drops stay findings.
+    const untrusted = await scanned(root, { trusted: false });
+    try {
+      assert.deepEqual(rules(untrusted.of('0003_drop')).filter((r) => r.startsWith('drop-')), ['drop-column', 'drop-table']);
+    } finally {
+      await untrusted.client.stop();
     }
   });
 

@@ -230,7 +230,8 @@ async function checkWith(options: CheckOptions, io: CheckIo, early: EarlyStart):
   early.cacheDir = cache?.dir ?? null;
   // Which migrations shipped together, from git (release-history.ts), unless the settings say not to.
   // Read beside the files (git is another process), awaited when the project step needs it.
-  const releaseNotes: ReleaseNotes = { shallow: [] };
+  const releaseNotes: ReleaseNotes = { shallow: [], tagsBefore: new Map() };
+  project.tagsBefore = releaseNotes.tagsBefore;
   if (resolver.resolved[0]?.settings.gitHistory !== false && process.env['MIGRATION_GUARD_GIT_HISTORY'] !== '0') {
     const base = options.changedSince ?? resolver.resolved[0]?.settings.releaseBase ?? null;
     project.releasesPending = releasesOf(project.candidates.files, cache?.dir ?? null, base, releaseNotes, resolver.resolved[0]?.settings.releaseTags !== false);

@@ -3,6 +3,7 @@
  * (the other migrations of each migrations folder walked or named, and the apps' apps.py), and,
  * once every file has been read, the project view itself and each linted file's final findings.
  */
+import type { CodeBeforeReader } from '../workspace/code-before';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { finalizeFindings, projectFindings, viewAnswers } from '../analysis/engine';
@@ -10,7 +11,7 @@ import { applyFixEdits } from '../analysis/fixes/apply';
 import type { FileCreation, TextEdit } from '../analysis/types';
 import { canEncode, type SourceEncoding } from '../workspace/source-encoding';
 import { graphCandidates, isMigrationModuleName, projectsOf, viewNotes, type GraphCandidates, type ProjectLayout } from '../workspace/project-layout';
-import { finishProjectView, layoutOf, viewsOf, type ProjectViews, type SourceReaders } from './project-views';
+import { finishProjectView, layoutOf, viewsOf, withHistory, type ProjectViews, type SourceReaders } from './project-views';
 import type { OperationSummary } from '../analysis/project/summary';
 
 export { viewNotes };
@@ -37,6 +38,10 @@ export interface ProjectPlan {
   releases?: ReadonlyMap<string, string>;
   /** git's answer while it is read (beside the files: another process); see settleReleases. */
   releasesPending?: Promise<ReadonlyMap<string, string>>;
+  /** The models of the release before each migration's, read from git when a drop rule asks (one reader per run). */
+  codeBefore?: CodeBeforeReader;
+  /** Each release tag's nearest release tag behind it, by repository, as the release history read them (filled when releasesPending settles). */
+  tagsBefore?: ReadonlyMap<string, Readonly<Record<string, string | null>>>;
 }
 
 /** Waits for git's answer about the releases, if one is coming, and keeps it in the plan. */
@@ -143,7 +148,7 @@ function sameNumber(file: string, creates: ReadonlyMap<string, FileCreation>): b
 /** Builds the view from every file read, then runs the project rules and finalizes each linted file. */
 export function finishProject(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], configs: readonly LintConfig[], authUserModel: string, built?: ProjectViews, readers: SourceReaders = {}): ProjectOutcome {
   const layout = layoutOf(plan, tasks, results);
-  const views = built ?? viewsOf(layout, tasks, results, authUserModel, plan.releases ? { ...readers, releases: plan.releases } : readers);
+  const views = built ?? viewsOf(layout, tasks, results, authUserModel, withHistory(plan, readers));
   const findings = new Map<number, CliFinding[]>();
   const creates = new Map<string, FileCreation>();
   const outsideApps: string[] = [];

@@ -3,6 +3,7 @@
  * the run read) and one ProjectView per project (several when the folders named are of several
  * projects, see projectsOf), for project-run.ts and graph.ts.
  */
+import { CodeBeforeReader } from '../workspace/code-before';
 import { dirname } from 'node:path';
 import type { AppLabel } from '../analysis/project/app-config';
 import type { MigrationSummary } from '../analysis/project/summary';
@@ -62,14 +63,21 @@ export class ProjectViews {
 
 /** The project views from every file a run read (apps.py labels included). */
 export function finishProjectView(plan: ProjectPlan, tasks: readonly LintTask[], results: readonly FileResult[], authUserModel: string, readers: SourceReaders = {}): ProjectViews {
-  return viewsOf(layoutOf(plan, tasks, results), tasks, results, authUserModel, plan.releases ? { ...readers, releases: plan.releases } : readers);
+  return viewsOf(layoutOf(plan, tasks, results), tasks, results, authUserModel, withHistory(plan, readers));
+}
+
+/** The readers, with what the project's history tells when git told the releases: which files shipped together, and the models the release before each had. */
+export function withHistory(plan: ProjectPlan, readers: SourceReaders): SourceReaders {
+  if (!plan.releases) return readers;
+  const code = (plan.codeBefore ??= new CodeBeforeReader(plan.tagsBefore));
+  return { ...readers, releases: plan.releases, codeBefore: (asks) => code.modelsBefore(asks) };
 }
 
 /**
  * What the views learn from outside the migrations: the project's own modules (base classes' writes,
  * operation classes' state, imported RunPython code) and its history (which files shipped together).
  */
-export type SourceReaders = Pick<ProjectViewInput, 'baseWrites' | 'operationClass' | 'importedCode' | 'releases'>;
+export type SourceReaders = Pick<ProjectViewInput, 'baseWrites' | 'operationClass' | 'importedCode' | 'releases' | 'codeBefore'>;
 
 export function viewsOf(layout: ProjectLayout, tasks: readonly LintTask[], results: readonly FileResult[], authUserModel: string, readers: SourceReaders = {}): ProjectViews {
   const byProject = new Map<string, Array<{ file: string; app: string; summary: MigrationSummary | null }>>();

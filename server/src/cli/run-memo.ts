@@ -304,7 +304,7 @@ export class RunRecorder {
     }
     observeGit({
       ran: (cwd, args, timeoutMs, result) => void this.gitCalls.push({ cwd, args: [...args], timeoutMs, result }),
-      toFile: () => void (this.refused ??= 'it read the git history in full'),
+      toFile: () => void (this.refused ??= 'it read the git history in full, or whole files of a commit'),
     });
   }
 

@@ -28,7 +28,7 @@ import type { Finding, Range } from '../analysis/types';
 import type { DecodedSource } from '../workspace/source-encoding';
 import { readSourceFile } from '../workspace/read-source';
 import { ProjectModel, type ProjectChange } from '../workspace/project-model';
-import { releasesOf } from '../workspace/release-history';
+import { releasesOf, type ReleaseNotes } from '../workspace/release-history';
 import { overrideFolders, POSTGRES_NAMES } from '../workspace/project-loader';
 import { lostStateNote, projectRootOf, projectsOf, viewNotes } from '../workspace/project-layout';
 import { targetOf } from '../config/settings';
@@ -409,10 +409,11 @@ export class WorkspaceLinter {
   async refreshReleases(trusted: boolean, propagate = true): Promise<void> {
     for (const [folder, model] of [...this.models]) {
       const settings = this.host.service.settingsFor(join(folder, 'pyproject.toml')).settings;
-      const releases = trusted && settings.gitHistory && process.env['MIGRATION_GUARD_GIT_HISTORY'] !== '0' ? await releasesOf(model.files(), null, settings.releaseBase, undefined, settings.releaseTags) : null;
+      const notes: ReleaseNotes = { shallow: [], tagsBefore: new Map() };
+      const releases = trusted && settings.gitHistory && process.env['MIGRATION_GUARD_GIT_HISTORY'] !== '0' ? await releasesOf(model.files(), null, settings.releaseBase, notes, settings.releaseTags) : null;
       // A scan may have replaced the project meanwhile: its own refresh follows.
       if (this.models.get(folder) !== model) continue;
-      const affected = model.setReleases(releases);
+      const affected = model.setReleases(releases, notes.tagsBefore);
       if (!propagate || affected.length === 0) continue;
       for (const f of affected) this.pending.add(f);
       this.schedule();

@@ -4,7 +4,7 @@
  * no optional locks. Used by the CLI (`--changed-since`, the release history) and by the language
  * server only in a workspace the user trusts.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,10 +21,18 @@ export interface GitResult {
 /** Options that keep a repository's own configuration from starting programs. */
 const SAFE = ['-c', 'core.fsmonitor=false', '-c', 'diff.external=', '--no-pager'];
 
+/** What a command is given besides its arguments. */
+export interface GitInput {
+  /** Written to its standard input (such a run is not remembered: cli/run-memo.ts). */
+  input?: string;
+  /** Its output read as Latin-1 (one character per byte: objects `cat-file` prints whole), not UTF-8. */
+  binary?: boolean;
+}
+
 /** Told of every git command run (the CLI's run memo records them, cli/run-memo.ts); null: nobody. */
 export interface GitObserver {
   ran(cwd: string, args: readonly string[], timeoutMs: number, result: GitResult): void;
-  /** A command whose output went to a file (the history in full). */
+  /** A command whose output is not kept (the history in full, written to a file; whole files of a commit). */
   toFile(): void;
 }
 let observer: GitObserver | null = null;
@@ -49,6 +57,29 @@ export function git(cwd: string, args: readonly string[], timeoutMs = 0): Promis
       },
     );
   });
+}
+
+/**
+ * git, waited for: for a question a rule asks while it runs (code-before.ts), where nothing else
+ * can go on meanwhile. Keep it to short commands.
+ */
+export function gitSync(cwd: string, args: readonly string[], timeoutMs = 0, given: GitInput = {}): GitResult {
+  const r = spawnSync('git', [...SAFE, ...args], {
+    cwd,
+    shell: false,
+    windowsHide: true,
+    timeout: timeoutMs,
+    maxBuffer: 256 * 1024 * 1024,
+    env: gitEnv(),
+    encoding: given.binary ? 'latin1' : 'utf8',
+    ...(given.input !== undefined ? { input: given.input } : {}),
+  });
+  const missing = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+  const result: GitResult = { code: r.error ? 1 : r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', missing };
+  // A command given input (`cat-file --batch`: whole files of a commit) is not kept for a replay (cli/run-memo.ts).
+  if (given.input !== undefined) observer?.toFile();
+  else observer?.ran(cwd, args, timeoutMs, result);
+  return result;
 }
 
 /**

@@ -6,6 +6,7 @@
  * project sees (typing inside a function body), the model state (an operation), or the graph (a
  * dependency), and `affected` names the migrations whose findings may change with it.
  */
+import { CodeBeforeReader } from './code-before';
 import { existsSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import type { PythonParser } from '../analysis/parser';
@@ -93,6 +94,8 @@ export class ProjectModel {
   private bases: BaseClassReader;
   /** Which migrations shipped together, from git (release-history.ts); null: not asked (untrusted, or turned off). */
   private releases: ReadonlyMap<string, string> | null = null;
+  /** The models of the release before each migration's, read from git as the drop rules ask (only with releases, which only a trusted workspace reads). */
+  private codeBefore = new CodeBeforeReader();
 
   constructor(
     private readonly parser: PythonParser,
@@ -173,12 +176,14 @@ export class ProjectModel {
    * findings may change with it: those whose release changed, and the later ones of their apps (a
    * release reaches back through a file's ancestors); the view is built anew when any did.
    */
-  setReleases(releases: ReadonlyMap<string, string> | null): string[] {
+  setReleases(releases: ReadonlyMap<string, string> | null, tagsBefore?: ReadonlyMap<string, Readonly<Record<string, string | null>>>): string[] {
     const before = this.releases;
     const changed = new Set<string>();
     for (const f of new Set([...(before?.keys() ?? []), ...(releases?.keys() ?? [])])) if (before?.get(f) !== releases?.get(f)) changed.add(f);
     if (changed.size === 0) return [];
     this.releases = releases;
+    // The release tags may have moved with them: what the releases before said is read again.
+    this.codeBefore = new CodeBeforeReader(tagsBefore);
     this.current = null;
     const out = new Set(changed);
     for (const f of changed) for (const a of this.affected(f, 'state')) out.add(a);
@@ -229,7 +234,7 @@ export class ProjectModel {
         baseWrites: (base, file) => this.bases.writes(base, file),
         operationClass: (qualified, file) => this.bases.operationClass(qualified, file),
         importedCode: (qualified, file, atomic, view) => this.bases.importedCode(qualified, file, atomic, view),
-        ...(this.releases ? { releases: this.releases } : {}),
+        ...(this.releases ? { releases: this.releases, codeBefore: (asks: ReadonlyArray<{ file: string; release: string }>) => this.codeBefore.modelsBefore(asks) } : {}),
       });
       // The functions migrations take from other modules, each module read once for all of them (the
       // rules then ask one by one); a module read before is only stat'ed.

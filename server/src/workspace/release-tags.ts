@@ -26,6 +26,12 @@ export interface TagHolds {
   names: string[];
   /** Path (relative to the repository's top) -> the index in `names` of the oldest tag whose history adds it. */
   first: Record<string, number>;
+  /**
+   * Each release tag's nearest release tag behind it in its history (null: none): the release a
+   * database had before it installed this one. By the graph, not by date: a project tagging several
+   * lines (saleor's 3.0.x made after 3.1.0-a.24) follows 3.1.0-a.24 with 3.1.0-a.25.
+   */
+  before?: Record<string, string | null>;
 }
 
 function lines(text: string): string[] {
@@ -83,7 +89,33 @@ export async function readTagHolds(top: string, specs: readonly string[], timeou
     if (at === undefined) continue;
     for (const path of fields.slice(1)) if (!(path in first) || at < (first[path] as number)) first[path] = at;
   }
-  return { names: tags.map((t) => t.name), first };
+  return { names: tags.map((t) => t.name), first, before: tagsBehind(tags, parents) };
+}
+
+/**
+ * For each tag, the nearest tag behind its commit along first parents (the line it was made on: a
+ * maintenance tag merged in from another line is not what a release of this one follows; review
+ * 77's check on saleor: v2018.03 follows v2018.02, not v2017.03.4).
+ */
+function tagsBehind(tags: ReadonlyArray<{ name: string; commit: string }>, parents: ReadonlyMap<string, readonly string[]>): Record<string, string | null> {
+  // Oldest first: a commit with several tags keeps its newest.
+  const at = new Map<string, string>();
+  for (const t of tags) at.set(t.commit, t.name);
+  const out: Record<string, string | null> = {};
+  for (const t of tags) {
+    let found: string | null = null;
+    const seen = new Set<string>([t.commit]);
+    for (let c = parents.get(t.commit)?.[0]; c !== undefined && !seen.has(c); c = parents.get(c)?.[0]) {
+      seen.add(c);
+      const name = at.get(c);
+      if (name !== undefined) {
+        found = name;
+        break;
+      }
+    }
+    out[t.name] = found;
+  }
+  return out;
 }
 
 /**

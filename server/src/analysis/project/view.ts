@@ -4,6 +4,7 @@
  * managed / proxy) before this migration, what is its real table name, which graph problems does
  * this file take part in. Pure: built from summaries and app labels, no file system.
  */
+import type { ModelsBefore } from './code-before';
 import { MigrationGraph, keyId, type GraphMigration, type GraphNode, type UnknownDependency } from './graph';
 import { AppState, applyMigration, defaultTable, emptyAppState, modelEntry, truncateName, type ModelEntry, type ModelState, type StateView } from './state';
 import type { MigrationKey, MigrationSummary, OperationSummary } from './summary';
@@ -60,6 +61,12 @@ export interface ProjectViewInput {
    * every deploy. A file not in the map, or no map, is not known to ship with any other.
    */
   releases?: ReadonlyMap<string, string>;
+  /**
+   * The app's models modules as the release before each migration's (`release`, from `releases`) had
+   * them, read from the project's history; a file left out, or null: not known. Asked once, for every
+   * migration with a drop, when a drop rule first asks (see code-before.ts).
+   */
+  codeBefore?: (asks: ReadonlyArray<{ file: string; release: string }>) => ReadonlyMap<string, ModelsBefore | null>;
 }
 
 
@@ -81,6 +88,8 @@ const UNKNOWN_APP = (app: string): AppState => AppState.empty(app, true);
 export class ProjectView {
   readonly graph: MigrationGraph;
   private readonly byFile = new Map<string, GraphMigration>();
+  /** What codeBefore answered, once asked. */
+  private codeBefore: ReadonlyMap<string, ModelsBefore | null> | null = null;
   private readonly after = new Map<GraphNode, States>();
   /** The states after the nodes computed last (rules ask about a history file after file). */
   private readonly recent = new Map<GraphNode, States>();
@@ -122,6 +131,21 @@ export class ProjectView {
   /** The release a migration first shipped in (see ProjectViewInput.releases), or null when not known. */
   releaseOf(file: string): string | null {
     return this.input.releases?.get(file) ?? null;
+  }
+
+  /** The models of the migration's app in the code of the release before its own (see ProjectViewInput.codeBefore), or null when not known. */
+  modelsBefore(file: string): ModelsBefore | null {
+    if (!this.input.codeBefore || !this.releaseOf(file)) return null;
+    if (!this.codeBefore) {
+      // Every migration that drops a table or a column, in one reading of the history.
+      const asks: Array<{ file: string; release: string }> = [];
+      for (const [f, m] of this.byFile) {
+        const release = this.releaseOf(f);
+        if (release && m.summary.operations.some((op) => op.databaseEffect !== 'none' && (op.args?.kind === 'DeleteModel' || op.args?.kind === 'RemoveField'))) asks.push({ file: f, release });
+      }
+      this.codeBefore = this.input.codeBefore(asks);
+    }
+    return this.codeBefore.get(file) ?? null;
   }
 
   /** The migration a file is, when it is in the project (a replaced file is, but has no node). */

@@ -14,7 +14,7 @@ import type { Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
 import { djangoMadeJoinTable, fieldColumn } from '../fields';
 import { columnBeforeTheMinute } from './same-migration';
-import { columnAtStart, fieldBefore, forVendor, goneFromStateBefore, runsAfterDeploy, tableLabel, walkSchema } from './schema-walk';
+import { columnAtStart, fieldBefore, forVendor, goneFromCodeBefore, goneFromStateBefore, runsAfterDeploy, tableLabel, walkSchema } from './schema-walk';
 import { addedInstead, columnComesBack, columnReturnsAs, tableDroppedLater } from './same-migration';
 
 export function dropLock(target: TargetDatabase): string {
@@ -60,6 +60,8 @@ export const dropColumn: Rule = {
       // Django drops a join table only when it made it: one with an explicit `through` model (or one
       // we cannot read) stays, and the RemoveField runs no SQL (bookwyrm 0239).
       if (m2m && field?.relation && djangoMadeJoinTable(field.relation) !== true) return;
+      // The field (or its model) had left the code a release before (asked last: it may read the project's history).
+      if (goneFromCodeBefore(ctx, args.model ?? step.model, args.name)) return;
       // A foreign key's column is `<name>_id` (or its db_column): name what the database drops.
       const what = m2m ? `drops the join table of many-to-many '${args.name}'` : column && column !== args.name ? `drops column '${column}' (field '${args.name}')` : `drops column '${args.name}'`;
       // A join table has no column of the model's to make nullable.

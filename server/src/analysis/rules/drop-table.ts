@@ -10,7 +10,7 @@ import { columnOf, defaultTable } from '../project/state';
 import type { OperationSummary } from '../project/summary';
 import { dropTableLock } from './drop-column';
 import type { ProjectRuleContext, Rule } from './rule';
-import { goneFromStateBefore, runsAfterDeploy, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
+import { goneFromCodeBefore, goneFromStateBefore, runsAfterDeploy, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
 import { reportSqlHazards } from './sql-hazards';
 import { renamedInThisMigration } from './same-migration';
 
@@ -83,6 +83,8 @@ export const dropTable: Rule = {
       // say), and none of it knows the dropped one's (review 64: tethys `tethys_apps/0002` renames
       // CustomSetting to OldCustomSetting, creates a new CustomSetting, copies the rows, deletes OldCustomSetting).
       if (renamedInThisMigration(ctx, step) && recreatedUnderOldName(ctx, step)) return;
+      // The model's class had left the code a release before (asked last: it may read the project's history).
+      if (goneFromCodeBefore(ctx, step.args.model ?? step.model)) return;
       const { fixes, refusal } = twoReleaseDropFixes(ctx, step);
       ctx.report({
         range: step.op.range,

@@ -6,6 +6,7 @@
  * existing table, no table at all (unmanaged / proxy), or unknown. Unknown means silence.
  * Reads summaries only — never the tree — so a file the quick path read gets the same answers.
  */
+import { fieldGoneBefore, modelGoneBefore } from '../project/code-before';
 import { fieldColumn, type FieldSpec } from '../fields';
 import type { OperationArgs } from '../operation-args';
 import { AppState, applyMigration, applySeparated, defaultTable, modelEntry, type ModelState } from '../project/state';
@@ -296,6 +297,19 @@ const TABLE_REPLACED = /^\s*(?:ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?
 /** django-safemigrate's `safe = Safe.after_deploy()`: the project runs it once no old code is left. */
 export function runsAfterDeploy(summary: MigrationSummary): boolean {
   return summary.deployPhase === 'after-deploy';
+}
+
+/**
+ * Whether the code of the release before this migration had no class for the model (`model` as the
+ * operation writes it), or its class no field `field`: the project's history says so (review 77:
+ * the second step of a two-release removal made without SeparateDatabaseAndState — the model or
+ * field left the code in one release, the migration that drops it came in a later one). False
+ * when not known.
+ */
+export function goneFromCodeBefore(ctx: ProjectRuleContext, model: string | null, field?: string): boolean {
+  const before = model && ctx.view && ctx.file ? ctx.view.modelsBefore(ctx.file) : null;
+  if (!before || !model) return false;
+  return field === undefined ? modelGoneBefore(before, model) : fieldGoneBefore(before, model, field);
 }
 
 /**
