@@ -104,6 +104,14 @@ describe('drop-table and drop-column after the code of the release before droppe
     assert.deepEqual(run(removalRepository(temps.make(), 'tags-apart')), []);
   });
 
+  it('keeps both where a release of another line, tagged just before, still had them (review 78: djangocms 3.4.x users upgrade to 3.5.2)', () => {
+    assert.deepEqual(run(removalRepository(temps.make(), 'tags-lines')), BOTH);
+  });
+
+  it('follows a rename the release made: the release before knew the model by its old name (review 78: mayan checkouts/0011)', () => {
+    assert.deepEqual(run(removalRepository(temps.make(), 'renamed')), ['shop/migrations/0004_drop.py:10 drop-table']);
+  });
+
   it('says nothing new of a drop not committed yet', () => {
     assert.deepEqual(run(removalRepository(temps.make(), 'uncommitted')), BOTH);
   });

@@ -87,31 +87,58 @@ const COUPON = 'class Coupon(models.Model):\n    code = models.CharField(max_len
  * migration `0003_drop` that deletes Coupon (line 10) and removes legacy_code (line 11): `apart`,
  * the removal in a commit before the drop's; `together`, in the drop's commit; `tags-together`,
  * both between the tags v1.0 and v1.1; `tags-apart`, the removal tagged v1.1 and the drop v1.2;
- * `uncommitted`, the removal committed and the drop not.
+ * `tags-lines`, as `tags-apart` with a v1.0.1 of the 1.0 line tagged between v1.1 and v1.2; `renamed`, one
+ * commit renaming Coupon to Voucher (0003) and deleting Voucher (0004); `uncommitted`, the removal committed
+ * and the drop not.
  */
-export function removalRepository(root: string, how: 'apart' | 'together' | 'tags-together' | 'tags-apart' | 'uncommitted'): string {
+export function removalRepository(root: string, how: 'apart' | 'together' | 'tags-together' | 'tags-apart' | 'tags-lines' | 'renamed' | 'uncommitted'): string {
+  // Each commit a day after the one before (tags sort by their commit's date).
+  let stamp = Date.UTC(2024, 0, 1) / 1000;
+  const commit = (message: string, all = false) => {
+    stamp += 86_400;
+    const env = { ...process.env, GIT_AUTHOR_DATE: `${stamp} +0000`, GIT_COMMITTER_DATE: `${stamp} +0000` };
+    const r = spawnSync('git', ['-c', 'user.email=dev@example.com', '-c', 'user.name=Dev', 'commit', '-q', ...(all ? ['-a'] : []), '-m', message], { cwd: root, encoding: 'utf8', env });
+    assert.equal(r.status, 0, `git commit: ${r.stderr}`);
+  };
   git(root, 'init', '-q');
   writeFileIn(join(root, 'README.md'), 'shop\n');
   git(root, 'add', '-A');
-  git(root, 'commit', '-qm', 'readme');
+  commit('readme');
   writeFileIn(join(root, 'shop', 'models.py'), modelsModule(ORDER + COUPON));
   const made = `${create('Order')}${create('Coupon')}        migrations.AddField(model_name="order", name="legacy_code", field=models.CharField(max_length=20, null=True)),\n`;
   write(root, 'shop', '0001_initial', migration('shop', null, made, '    initial = True\n'));
   git(root, 'add', '-A');
-  git(root, 'commit', '-qm', 'shop');
+  commit('shop');
   // A later release: the migrations after the first commit that brought any are judged.
   write(root, 'shop', '0002_order_note', migration('shop', '0001_initial', '        migrations.AddField(model_name="order", name="note", field=models.TextField(null=True)),\n'));
   git(root, 'add', '-A');
-  git(root, 'commit', '-qm', 'note');
+  commit('note');
   if (how.startsWith('tags')) git(root, 'tag', 'v1.0');
+  if (how === 'renamed') {
+    // One commit renames Coupon to Voucher, and drops Voucher: the release before knew it as Coupon.
+    writeFileIn(join(root, 'shop', 'models.py'), modelsModule(ORDER));
+    write(root, 'shop', '0003_rename', migration('shop', '0002_order_note', '        migrations.RenameModel(old_name="Coupon", new_name="Voucher"),\n'));
+    write(root, 'shop', '0004_drop', migration('shop', '0003_rename', '        migrations.DeleteModel(name="Voucher"),\n'));
+    git(root, 'add', '-A');
+    commit('rename, then drop');
+    return root;
+  }
   writeFileIn(join(root, 'shop', 'models.py'), modelsModule(ORDER_LATER));
-  if (how !== 'together') git(root, 'commit', '-qam', 'stop using Coupon and Order.legacy_code');
-  if (how === 'tags-apart') git(root, 'tag', 'v1.1');
+  if (how !== 'together') commit('stop using Coupon and Order.legacy_code', true);
+  if (how === 'tags-apart' || how === 'tags-lines') git(root, 'tag', 'v1.1');
+  if (how === 'tags-lines') {
+    // A fix of the 1.0 line tagged after v1.1: its users upgrade to v1.2 with the old code still running.
+    git(root, 'checkout', '-q', '-b', 'maint', 'v1.0');
+    writeFileIn(join(root, 'README.md'), 'shop, fixed\n');
+    commit('fix', true);
+    git(root, 'tag', 'v1.0.1');
+    git(root, 'checkout', '-q', 'main');
+  }
   write(root, 'shop', '0003_drop', migration('shop', '0002_order_note', `        migrations.DeleteModel(name="Coupon"),\n${remove('order', 'legacy_code')}`));
   if (how === 'uncommitted') return root;
   git(root, 'add', '-A');
-  git(root, 'commit', '-qm', 'drop them');
+  commit('drop them');
   if (how === 'tags-together') git(root, 'tag', 'v1.1');
-  if (how === 'tags-apart') git(root, 'tag', 'v1.2');
+  if (how === 'tags-apart' || how === 'tags-lines') git(root, 'tag', 'v1.2');
   return root;
 }

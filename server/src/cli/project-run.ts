@@ -41,7 +41,7 @@ export interface ProjectPlan {
   /** The models of the release before each migration's, read from git when a drop rule asks (one reader per run). */
   codeBefore?: CodeBeforeReader;
   /** Each release tag's nearest release tag behind it, by repository, as the release history read them (filled when releasesPending settles). */
-  tagsBefore?: ReadonlyMap<string, Readonly<Record<string, string | null>>>;
+  tagsBefore?: ReadonlyMap<string, Readonly<Record<string, readonly string[]>>>;
 }
 
 /** Waits for git's answer about the releases, if one is coming, and keeps it in the plan. */

@@ -1,7 +1,8 @@
 /**
  * Reads an app's models modules as the release before a migration's had them, from git: for a
  * migration first shipped by commit C, C's first parent (the branch as it was deployed before);
- * for one a release tag first held, the release tag before that one (release-tags.ts orders them).
+ * for one a release tag first held, each release tag a database may come from: the one behind it
+ * along first parents and the one made just before it (release-tags.ts, TagHolds.before).
  * The app's whole package is read, but its migrations and tests (Django takes a model from any
  * module of the app: baserow's builder keeps its elements in `elements/models.py`), as text
  * (analysis/project/code-before.ts), never run. All the migrations a project view asks about are
@@ -27,77 +28,48 @@ interface Pair {
 export class CodeBeforeReader {
   private readonly byKey = new Map<string, ModelsBefore | null>();
   private readonly kept: Objects = { trees: new Map(), modules: new Map() };
-  /** Per repository: a release tag's name -> the release tag nearest behind it (null: none). */
-  private readonly tagBefore = new Map<string, Map<string, string | null>>();
 
-  /** @param tagsBefore what the release history read of the tags (ReleaseNotes.tagsBefore); git is asked of the others. */
-  constructor(private readonly tagsBefore?: ReadonlyMap<string, Readonly<Record<string, string | null>>>) {}
+  /** @param tagsBefore the release tags each release tag may follow, by repository (ReleaseNotes.tagsBefore); a tag not there is not known. */
+  constructor(private readonly tagsBefore?: ReadonlyMap<string, Readonly<Record<string, readonly string[]>>>) {}
 
-  /** The models of each file's app in the release before the one named (see the header); a file left out is not known. */
-  modelsBefore(asks: ReadonlyArray<{ file: string; release: string }>): Map<string, ModelsBefore | null> {
-    const parsed = asks.flatMap(({ file, release }) => {
+  /**
+   * The app's package in each release before the one named (see the header), for each file: one, or
+   * where releases are tagged, each release tag a database may come from. A file left out, or null
+   * for one of its releases, is not known.
+   */
+  modelsBefore(asks: ReadonlyArray<{ file: string; release: string }>): Map<string, readonly ModelsBefore[] | null> {
+    const wanted = new Map<string, string[]>();
+    const pending = new Map<string, Map<string, Pair>>();
+    for (const { file, release } of asks) {
       const m = RELEASE.exec(release);
       const folder = dirname(file);
-      if (!m || basename(folder) !== 'migrations') return [];
+      if (!m || basename(folder) !== 'migrations') continue;
       const top = m[1] as string;
       const app = relative(top, dirname(folder)).split(sep).join('/');
-      return app.startsWith('..') ? [] : [{ file, top, release: m[2] as string, app }];
-    });
-    this.describeTags(parsed.filter((p) => p.release.startsWith('tag:')).map((p) => ({ top: p.top, tag: p.release.slice(4) })));
-    const out = new Map<string, ModelsBefore | null>();
-    const wanted = new Map<string, string>();
-    const pending = new Map<string, Map<string, Pair>>();
-    for (const { file, top, release, app } of parsed) {
-      const before = release.startsWith('tag:') ? this.tagBefore.get(top)?.get(release.slice(4)) : undefined;
-      const rev = release.startsWith('tag:') ? (before ? `refs/tags/${before}^{commit}` : null) : `${release}^1`;
-      if (!rev) continue;
-      const key = `${top}\0${rev}\0${app}`;
-      wanted.set(file, key);
-      if (this.byKey.has(key)) continue;
-      let pairs = pending.get(top);
-      if (!pairs) pending.set(top, (pairs = new Map()));
-      pairs.set(key, { key, rev, app });
+      const rel = m[2] as string;
+      const revs = rel.startsWith('tag:') ? (this.tagsBefore?.get(top)?.[rel.slice(4)] ?? []).map((t) => `refs/tags/${t}^{commit}`) : [`${rel}^1`];
+      if (app.startsWith('..') || revs.length === 0) continue;
+      const keys = revs.map((rev) => {
+        const key = `${top}\0${rev}\0${app}`;
+        if (!this.byKey.has(key)) {
+          let pairs = pending.get(top);
+          if (!pairs) pending.set(top, (pairs = new Map()));
+          pairs.set(key, { key, rev, app });
+        }
+        return key;
+      });
+      wanted.set(file, keys);
     }
     for (const [top, pairs] of pending) {
       const read = readModels(top, [...pairs.values()], this.kept);
       for (const p of pairs.values()) this.byKey.set(p.key, read.get(p.key) ?? null);
     }
-    for (const [file, key] of wanted) out.set(file, this.byKey.get(key) ?? null);
+    const out = new Map<string, readonly ModelsBefore[] | null>();
+    for (const [file, keys] of wanted) {
+      const each = keys.map((k) => this.byKey.get(k) ?? null);
+      out.set(file, each.every((b): b is ModelsBefore => b !== null) ? each : null);
+    }
     return out;
-  }
-
-  /**
-   * The release tag nearest behind each tag along first parents (git describe from the tag's parent),
-   * where the release history did not say (TagHolds.before reads the same): the release a database
-   * had before it installs this one. By the graph, not by date: saleor tags releases of several lines
-   * (a 3.0.x made after 3.1.0-a.24 is not what 3.1.0-a.25 follows).
-   */
-  private describeTags(tags: ReadonlyArray<{ top: string; tag: string }>): void {
-    const byTop = new Map<string, Set<string>>();
-    for (const { top, tag } of tags) {
-      let known = this.tagBefore.get(top);
-      if (!known) this.tagBefore.set(top, (known = new Map()));
-      if (known.has(tag)) continue;
-      const read = this.tagsBefore?.get(top);
-      if (read && tag in read) {
-        known.set(tag, read[tag] ?? null);
-        continue;
-      }
-      let set = byTop.get(top);
-      if (!set) byTop.set(top, (set = new Set()));
-      set.add(tag);
-    }
-    for (const [top, set] of byTop) {
-      const names = [...set];
-      const known = this.tagBefore.get(top) as Map<string, string | null>;
-      // --always: where no release tag is behind, a commit id is printed in its place (and read as none).
-      const r = gitSync(top, ['describe', '--tags', '--first-parent', '--abbrev=0', '--always', '--match=*[0-9]*', ...names.map((t) => `refs/tags/${t}^{commit}^1`)], GIT_TIMEOUT_MS);
-      const lines = r.code === 0 ? r.stdout.split('\n').filter((l) => l.length > 0) : [];
-      names.forEach((t, i) => {
-        const found = lines.length === names.length ? (lines[i] as string) : '';
-        known.set(t, found !== '' && !/^[0-9a-f]{40,64}$/.test(found) ? found : null);
-      });
-    }
   }
 }
 

@@ -176,7 +176,7 @@ export class ProjectModel {
    * findings may change with it: those whose release changed, and the later ones of their apps (a
    * release reaches back through a file's ancestors); the view is built anew when any did.
    */
-  setReleases(releases: ReadonlyMap<string, string> | null, tagsBefore?: ReadonlyMap<string, Readonly<Record<string, string | null>>>): string[] {
+  setReleases(releases: ReadonlyMap<string, string> | null, tagsBefore?: ReadonlyMap<string, Readonly<Record<string, readonly string[]>>>): string[] {
     const before = this.releases;
     const changed = new Set<string>();
     for (const f of new Set([...(before?.keys() ?? []), ...(releases?.keys() ?? [])])) if (before?.get(f) !== releases?.get(f)) changed.add(f);

@@ -30,8 +30,8 @@ import { readTagHolds, tagRelease, type TagHolds } from './release-tags';
 /** The mark for files not committed yet, or added by the branch `--changed-since` names (one release: they are migrated together). */
 export const WORKTREE = 'worktree';
 
-/** 9: release tags keep the tag behind each (TagHolds.before). 7: a file renamed under a new name is an add (6: with what release tags first held, moves, and what sync merges brought; 2: merges read against their first parent; 1 read every commit of every branch). */
-const FORMAT = 9;
+/** 10: release tags keep the tags each may follow (TagHolds.before). 7: a file renamed under a new name is an add (6: with what release tags first held, moves, and what sync merges brought; 2: merges read against their first parent; 1 read every commit of every branch). */
+const FORMAT = 10;
 const FILE = 'releases.json';
 /** A git command that takes longer than this is given up (the findings then stay as they are without the history). */
 const GIT_TIMEOUT_MS = 30_000;
@@ -351,8 +351,8 @@ async function addedSince(top: string, since: string, specs: readonly string[]):
 export interface ReleaseNotes {
   /** Work trees of shallow clones (only the commits after the boundary are known). */
   shallow: string[];
-  /** Per repository top: each release tag's nearest release tag behind it (TagHolds.before), where releases are read by tag. */
-  tagsBefore?: Map<string, Readonly<Record<string, string | null>>>;
+  /** Per repository top: the release tags each release tag may follow (TagHolds.before), where releases are read by tag. */
+  tagsBefore?: Map<string, Readonly<Record<string, readonly string[]>>>;
 }
 
 /**

@@ -27,11 +27,12 @@ export interface TagHolds {
   /** Path (relative to the repository's top) -> the index in `names` of the oldest tag whose history adds it. */
   first: Record<string, number>;
   /**
-   * Each release tag's nearest release tag behind it in its history (null: none): the release a
-   * database had before it installed this one. By the graph, not by date: a project tagging several
-   * lines (saleor's 3.0.x made after 3.1.0-a.24) follows 3.1.0-a.24 with 3.1.0-a.25.
+   * The releases a database may have had before it installed each release tag: the nearest release
+   * tag behind it along first parents (saleor's 3.1.0-a.25 follows 3.1.0-a.24 on its line), and the
+   * release tag made just before it (a project tagging several lines: djangocms' 3.4.x users upgrade
+   * to 3.5.2 too; review 78). Empty for the oldest.
    */
-  before?: Record<string, string | null>;
+  before?: Record<string, string[]>;
 }
 
 function lines(text: string): string[] {
@@ -95,14 +96,14 @@ export async function readTagHolds(top: string, specs: readonly string[], timeou
 /**
  * For each tag, the nearest tag behind its commit along first parents (the line it was made on: a
  * maintenance tag merged in from another line is not what a release of this one follows; review
- * 77's check on saleor: v2018.03 follows v2018.02, not v2017.03.4).
+ * 77's check on saleor: v2018.03 follows v2018.02, not v2017.03.4), and the tag made just before it.
  */
-function tagsBehind(tags: ReadonlyArray<{ name: string; commit: string }>, parents: ReadonlyMap<string, readonly string[]>): Record<string, string | null> {
+function tagsBehind(tags: ReadonlyArray<{ name: string; commit: string }>, parents: ReadonlyMap<string, readonly string[]>): Record<string, string[]> {
   // Oldest first: a commit with several tags keeps its newest.
   const at = new Map<string, string>();
   for (const t of tags) at.set(t.commit, t.name);
-  const out: Record<string, string | null> = {};
-  for (const t of tags) {
+  const out: Record<string, string[]> = {};
+  tags.forEach((t, i) => {
     let found: string | null = null;
     const seen = new Set<string>([t.commit]);
     for (let c = parents.get(t.commit)?.[0]; c !== undefined && !seen.has(c); c = parents.get(c)?.[0]) {
@@ -113,8 +114,9 @@ function tagsBehind(tags: ReadonlyArray<{ name: string; commit: string }>, paren
         break;
       }
     }
-    out[t.name] = found;
-  }
+    const byDate = i > 0 ? (tags[i - 1] as { name: string }).name : null;
+    out[t.name] = [...new Set([found, byDate].filter((n): n is string => n !== null))];
+  });
   return out;
 }
 

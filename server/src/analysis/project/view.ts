@@ -62,11 +62,12 @@ export interface ProjectViewInput {
    */
   releases?: ReadonlyMap<string, string>;
   /**
-   * The app's models modules as the release before each migration's (`release`, from `releases`) had
-   * them, read from the project's history; a file left out, or null: not known. Asked once, for every
+   * The app's package as each release before each migration's (`release`, from `releases`) had it —
+   * several where the project tags releases on several lines —, read from the project's history; a
+   * file left out, or null: not known. Asked once, for every
    * migration with a drop, when a drop rule first asks (see code-before.ts).
    */
-  codeBefore?: (asks: ReadonlyArray<{ file: string; release: string }>) => ReadonlyMap<string, ModelsBefore | null>;
+  codeBefore?: (asks: ReadonlyArray<{ file: string; release: string }>) => ReadonlyMap<string, readonly ModelsBefore[] | null>;
 }
 
 
@@ -89,7 +90,7 @@ export class ProjectView {
   readonly graph: MigrationGraph;
   private readonly byFile = new Map<string, GraphMigration>();
   /** What codeBefore answered, once asked. */
-  private codeBefore: ReadonlyMap<string, ModelsBefore | null> | null = null;
+  private codeBefore: ReadonlyMap<string, readonly ModelsBefore[] | null> | null = null;
   private readonly after = new Map<GraphNode, States>();
   /** The states after the nodes computed last (rules ask about a history file after file). */
   private readonly recent = new Map<GraphNode, States>();
@@ -134,7 +135,7 @@ export class ProjectView {
   }
 
   /** The models of the migration's app in the code of the release before its own (see ProjectViewInput.codeBefore), or null when not known. */
-  modelsBefore(file: string): ModelsBefore | null {
+  modelsBefore(file: string): readonly ModelsBefore[] | null {
     if (!this.input.codeBefore || !this.releaseOf(file)) return null;
     if (!this.codeBefore) {
       // Every migration that drops a table or a column, in one reading of the history.

@@ -15,7 +15,7 @@ import type { DatabaseVendor, TargetDatabase } from '../target-database';
 import { runsOn } from '../vendor-branch';
 import type { ProjectRuleContext } from './rule';
 import { OneSlot } from '../one-slot';
-import { initialAsDjango, partOfFirstRun, sameReleaseCreated, sameRunCreated, squashedRun } from './shipped-together';
+import { initialAsDjango, partOfFirstRun, releaseChain, sameReleaseCreated, sameRunCreated, squashedRun } from './shipped-together';
 
 export type TableStatus = 'new' | 'existing' | 'none' | 'unknown';
 
@@ -309,7 +309,25 @@ export function runsAfterDeploy(summary: MigrationSummary): boolean {
 export function goneFromCodeBefore(ctx: ProjectRuleContext, model: string | null, field?: string): boolean {
   const before = model && ctx.view && ctx.file ? ctx.view.modelsBefore(ctx.file) : null;
   if (!before || !model) return false;
-  return field === undefined ? modelGoneBefore(before, model) : fieldGoneBefore(before, model, field);
+  // A name the release gave the model or field (a RenameModel or RenameField in this migration or an
+  // earlier one of its release): the old code knows it by its old name (review 78: mayan
+  // `checkouts/0010` renames NewVersionBlock to NewFileBlock, `0011` of the same release deletes it).
+  if (renamedInRelease(ctx, model, field)) return false;
+  // Gone from each release a database may come from.
+  return before.length > 0 && before.every((b) => (field === undefined ? modelGoneBefore(b, model) : fieldGoneBefore(b, model, field)));
+}
+
+/** Whether a RenameModel (or, with `field`, a RenameField of that model) of this migration or an earlier one of its release gave that name. */
+function renamedInRelease(ctx: ProjectRuleContext, model: string, field?: string): boolean {
+  const lower = model.toLowerCase();
+  const summaries = [ctx.summary, ...releaseChain(ctx).chain.flatMap((n) => (n.migration ? [n.migration.summary] : []))];
+  return summaries.some((s) =>
+    s.operations.some((op) => {
+      const a = op.args;
+      if (field === undefined) return a?.kind === 'RenameModel' && a.newName?.toLowerCase() === lower;
+      return (a?.kind === 'RenameField' && a.model?.toLowerCase() === lower && a.newName === field) || (a?.kind === 'RenameModel' && a.newName?.toLowerCase() === lower);
+    }),
+  );
 }
 
 /**
