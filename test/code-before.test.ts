@@ -8,7 +8,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { fieldGoneBefore, modelGoneBefore, modelsBeforeFromText } from '../server/src/analysis/project/code-before';
+import { fieldGoneBefore, modelGoneBefore, moduleBefore, type ModelsBefore } from '../server/src/analysis/project/code-before';
+
+const modelsBefore = (...texts: string[]): ModelsBefore => ({ modules: texts.map(moduleBefore) });
 import { jsonFindings, runCli, TempDirs } from './helpers/cli';
 import { removalRepository, withHistory } from './helpers/release-repo';
 
@@ -45,7 +47,7 @@ const MODELS = [
 ].join('\n');
 
 describe('the models of the release before, read from their text', () => {
-  const before = modelsBeforeFromText([MODELS]);
+  const before = modelsBefore(MODELS);
 
   it('reads the classes at the top of the module, their bases and the words of their bodies', () => {
     assert.deepEqual([...(before.modules[0]?.classes.keys() ?? [])].sort(), ['invoice', 'note', 'order', 'refund']);
@@ -63,7 +65,7 @@ describe('the models of the release before, read from their text', () => {
     assert.equal(modelGoneBefore(before, 'Phantom'), false);
     // Imported from elsewhere, or a module importing `*`: perhaps still there.
     assert.equal(modelGoneBefore(before, 'stamped'), false);
-    assert.equal(modelGoneBefore(modelsBeforeFromText(['from billing.legacy import *\n']), 'Receipt'), false);
+    assert.equal(modelGoneBefore(modelsBefore('from billing.legacy import *\n'), 'Receipt'), false);
   });
 
   it('takes a field for gone only when its class and every base of the module lack it', () => {

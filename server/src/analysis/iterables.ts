@@ -4,6 +4,7 @@
  * whether the iteration itself is batched (chunked iterators, range windows, paginators).
  */
 import { mentions } from './fixes/loop-reading';
+import { fewPasses } from './range-bounds';
 import type { Scope } from './scope';
 import { callArguments, chainRoot, dottedName, functionAround, sequenceElements, unparen, within, type Node } from './syntax';
 
@@ -108,12 +109,8 @@ export function isBoundedIterable(node: Node | null, scope: Scope, boundedNames:
       const args = callArguments(n);
       if (name === 'range') {
         const bounds = args.positional.map((a) => unparen(a));
-        // range(12), range(1, 13), range(0, 100, 5): as many passes as the code writes, when that is few.
-        const passes = literalRangeLength(bounds);
-        if (passes !== null) return passes <= FEW_PASSES;
-        // The calendar's years from a year the code fixes: `range(2010, end.year + 1)` (review 77: openprescribing
-        // `frontend/0006` seeds one log row per month since 2010). A few hundred passes at most, never a table's rows.
-        if (bounds.length === 2 && bounds[0]?.type === 'integer' && /^(?:1[89]|2\d)\d\d$/.test(bounds[0].text) && calendarYear(bounds[1] as Node)) return true;
+        const fixed = fewPasses(bounds);
+        if (fixed !== null) return fixed;
         const end = bounds.length === 1 ? (bounds[0] as Node) : null;
         // `range(len(LEVELS))` over a collection the code fixes (review 27: palvelutarjotin occurrences/0023).
         const counted = end?.type === 'call' && end.childForFieldName('function')?.text === 'len' ? callArguments(end).positional[0] : undefined;
@@ -138,35 +135,6 @@ export function isBoundedIterable(node: Node | null, scope: Scope, boundedNames:
     default:
       return false;
   }
-}
-
-/** More passes than this over a literal range are a table's worth of writes, batched or not. */
-const FEW_PASSES = 10_000;
-
-/** How many values `range(…)` of these integer literals gives; null when any bound is not one. */
-function literalRangeLength(bounds: readonly Node[]): number | null {
-  const values: number[] = [];
-  for (const b of bounds) {
-    const negative = b.type === 'unary_operator' && b.childForFieldName('operator')?.text === '-';
-    const digits = negative ? b.childForFieldName('argument') : b;
-    if (digits?.type !== 'integer' || !/^\d+$/.test(digits.text.replace(/_/g, ''))) return null;
-    values.push((negative ? -1 : 1) * Number(digits.text.replace(/_/g, '')));
-  }
-  if (values.length < 1 || values.length > 3) return null;
-  const [start, stop, step] = values.length === 1 ? [0, values[0] as number, 1] : [values[0] as number, values[1] as number, values[2] ?? 1];
-  if (step === 0) return null;
-  return Math.max(0, Math.ceil((stop - start) / step));
-}
-
-/** `d.year`, `d.year + 1`, `timezone.now().year - 1`: a year read from a date. */
-function calendarYear(n: Node): boolean {
-  const v = unparen(n);
-  if (v.type === 'binary_operator') {
-    const op = v.childForFieldName('operator')?.text;
-    const right = v.childForFieldName('right');
-    return (op === '+' || op === '-') && right?.type === 'integer' && Number(right.text) <= 2 && calendarYear(v.childForFieldName('left') as Node);
-  }
-  return v.type === 'attribute' && v.childForFieldName('attribute')?.text === 'year';
 }
 
 const COMPREHENSIONS = new Set(['list_comprehension', 'generator_expression', 'set_comprehension', 'dictionary_comprehension']);

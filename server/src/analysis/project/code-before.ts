@@ -153,8 +153,3 @@ function classesOf(text: string): Map<string, ClassBefore> {
   }
   return classes;
 }
-
-/** ModelsBefore of modules' texts (for tests, and for modules read otherwise). */
-export function modelsBeforeFromText(texts: readonly string[]): ModelsBefore {
-  return { modules: texts.map(moduleBefore) };
-}
