@@ -265,4 +265,21 @@ describe('the Django version a project pins', () => {
     writeFileSync(join(root, 'pip', 'requirements.txt'), '-r ../requirements.txt\n-r missing.txt\n');
     assert.equal(new DjangoPins().forDirectory(join(root, 'app', 'migrations'), root), null);
   });
+  it("reads the requirements files the project's Dockerfile installs from, where the usual places pin nothing (review 79: kpi's dependencies/pip/requirements.txt)", () => {
+    const root = temps.make();
+    mkdirSync(join(root, 'dependencies', 'pip'), { recursive: true });
+    mkdirSync(join(root, 'kobo', 'apps', 'hook', 'migrations'), { recursive: true });
+    writeFileSync(join(root, 'pyproject.toml'), '[tool.ruff]\nline-length = 80\n');
+    writeFileSync(join(root, 'dependencies', 'pip', 'dev_requirements.txt'), 'django==4.1.0\n');
+    writeFileSync(join(root, 'dependencies', 'pip', 'requirements.txt'), '# via -r dependencies/pip/requirements.in\ndjango==5.2.14\n');
+    const migrations = join(root, 'kobo', 'apps', 'hook', 'migrations');
+    assert.equal(new DjangoPins().forDirectory(migrations, root), null, 'no Dockerfile: nothing names those files');
+    // Paths inside the image (`/srv/requirements.txt`) and made of variables are not the project's files; a dev file comes last.
+    writeFileSync(join(root, 'Dockerfile'), 'FROM python:3.12\nCOPY ./dependencies/pip/dev_requirements.txt /srv/requirements.txt\nCOPY ./dependencies/pip/requirements.txt "${TMP_DIR}/pip_dependencies.txt"\nRUN pip install -r /srv/requirements.txt\n');
+    assert.deepEqual(new DjangoPins().forDirectory(migrations, root), { version: [5, 2], from: join(root, 'dependencies', 'pip', 'requirements.txt') });
+    assert.equal(isPinFile('Dockerfile'), true);
+    // Pinned where the usual names are, those win.
+    writeFileSync(join(root, 'requirements.txt'), 'Django==4.2.3\n');
+    assert.deepEqual(new DjangoPins().forDirectory(migrations, root)?.version, [4, 2]);
+  });
 });

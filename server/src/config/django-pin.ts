@@ -44,10 +44,10 @@ const MAX_WORKFLOWS = 30;
  * The names a folder's listing holds when a pin may be read there (a pin file, or the folder the
  * split requirements live in): a folder listed without any of them is not asked again, file by file.
  */
-export const PIN_ENTRY_NAMES: ReadonlySet<string> = new Set(['uv.lock', 'poetry.lock', 'Pipfile.lock', 'requirements.txt', 'requirements', ...PACKAGE_FILES, ...COMPOSE_FILES, '.circleci', '.gitlab-ci.yml', '.github']);
+export const PIN_ENTRY_NAMES: ReadonlySet<string> = new Set(['uv.lock', 'poetry.lock', 'Pipfile.lock', 'requirements.txt', 'requirements', 'Dockerfile', ...PACKAGE_FILES, ...COMPOSE_FILES, '.circleci', '.gitlab-ci.yml', '.github']);
 
 /** Glob patterns of the pin files, for an editor to watch (a change re-reads the settings). */
-export const PIN_FILE_GLOBS = ['**/uv.lock', '**/poetry.lock', '**/Pipfile.lock', '**/requirements.txt', '**/requirements/*.txt', '**/requirements/*.in', '**/requirements/*/*.txt', '**/requirements/*/*.in', '**/setup.cfg', ...COMPOSE_FILES.map((f) => `**/${f}`), ...CI_FILES.map((f) => `**/${f}`), `**/${WORKFLOWS}/*.{yml,yaml}`];
+export const PIN_FILE_GLOBS = ['**/Dockerfile', '**/uv.lock', '**/poetry.lock', '**/Pipfile.lock', '**/requirements.txt', '**/requirements/*.txt', '**/requirements/*.in', '**/requirements/*/*.txt', '**/requirements/*/*.in', '**/setup.cfg', ...COMPOSE_FILES.map((f) => `**/${f}`), ...CI_FILES.map((f) => `**/${f}`), `**/${WORKFLOWS}/*.{yml,yaml}`];
 
 /** Whether a path is one of the files the pins are read from (any `.txt` / `.in` under a `requirements` folder too). */
 export function isPinFile(path: string): boolean {
@@ -56,6 +56,7 @@ export function isPinFile(path: string): boolean {
   const dir = parts.slice(-2).join('/');
   return (
     PIN_FILES.includes(name) ||
+    name === 'Dockerfile' ||
     PACKAGE_FILES.includes(name) ||
     COMPOSE_FILES.includes(name) ||
     (/\.(?:txt|in)$/.test(name) && parts.slice(-2).includes('requirements')) ||
@@ -93,6 +94,29 @@ function requirementsFolderFiles(dir: string): string[] {
   list(root, 0);
   const rank = (f: string) => (/prod/i.test(f) ? 0 : /base|common/i.test(f) ? 1 : 2);
   return out.filter((f) => !PIN_FILES.some((p) => join(dir, p) === f)).sort((a, b) => rank(a) - rank(b));
+}
+
+/**
+ * The requirements files the folder's `Dockerfile` installs from (`COPY ./dependencies/pip/requirements.txt …`,
+ * `RUN pip install -r deps/prod.txt`), relative to the folder and present in it: read where the usual
+ * places pin nothing (review 79: kpi installs its image from `dependencies/pip/requirements.txt`).
+ */
+export function dockerfileRequirements(dir: string): string[] {
+  const file = join(dir, 'Dockerfile');
+  let text: string;
+  try {
+    text = existsSync(file) && statSync(file).size <= MAX_PIN_FILE ? readFileSync(file, 'utf8') : '';
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  // A path with `requirements` in its name, not absolute (a path inside the image) and not made of variables.
+  for (const m of text.matchAll(/(?<![\w/$.{}-])((?:\.\/)?(?:[\w.-]+\/)*[\w.-]*requirements[\w.-]*\.(?:txt|in))(?![\w/])/gi)) {
+    const path = join(dir, m[1] as string);
+    if (!out.includes(path) && path.startsWith(dir) && existsSync(path)) out.push(path);
+  }
+  const rank = (f: string) => (/dev|test|doc|lint/i.test(f.slice(dir.length)) ? 1 : 0);
+  return out.sort((a, b) => rank(a) - rank(b));
 }
 
 /** Lock files larger than this are not read (a pin sits in the first few megabytes of any real one). */
@@ -248,8 +272,9 @@ export class DjangoPins {
     let stated = false;
     const absent = this.absent.has(dir);
     const files = absent ? [] : PIN_FILES.map((name) => join(dir, name));
-    // The other files of a requirements folder, read only when the fixed names pin nothing.
-    let more = !absent && existsSync(join(dir, 'requirements'));
+    // The other files of a requirements folder, then those the Dockerfile installs from, read only when the
+    // fixed names pin nothing.
+    const later = absent ? [] : [() => (existsSync(join(dir, 'requirements')) ? requirementsFolderFiles(dir) : []), () => dockerfileRequirements(dir)];
     for (let i = 0; i < files.length; i++) {
       const file = files[i] as string;
       if (existsSync(file)) {
@@ -274,10 +299,7 @@ export class DjangoPins {
           break;
         }
       }
-      if (i === files.length - 1 && more) {
-        more = false;
-        files.push(...requirementsFolderFiles(dir));
-      }
+      while (i === files.length - 1 && later.length > 0) files.push(...(later.shift() as () => string[])().filter((f) => !files.includes(f)));
     }
     // No exact pin, but the package's metadata names the oldest Django it supports (review 39: django-shop's
     // `Django>=2.1,<3.1` in setup.py, and no lock file): its migrations run there too.
