@@ -6,7 +6,7 @@
 import { mentions } from './fixes/loop-reading';
 import { fewPasses } from './range-bounds';
 import type { Scope } from './scope';
-import { callArguments, chainRoot, dottedName, functionAround, sequenceElements, unparen, within, type Node } from './syntax';
+import { callArguments, chainRoot, dottedName, functionAround, sequenceElements, staticString, unparen, within, type Node } from './syntax';
 
 const WRAPPERS = new Set(['enumerate', 'zip', 'sorted', 'reversed', 'list', 'tuple', 'set', 'frozenset', 'iter', 'dict']);
 const VIEW_METHODS = new Set(['items', 'keys', 'values']);
@@ -218,6 +218,7 @@ function itemsOf(collection: Node, part: 'element' | 'key' | 'value', scope: Sco
     const first = callArguments(n).positional[0];
     return (fnName === 'list' || fnName === 'tuple' || fnName === 'sorted') && first ? itemsOf(first, part, scope, depth + 1) : null;
   }
+  if (n.type === 'subscript') return entryItems(n, part, scope, depth);
   if (n.type !== 'identifier') return null;
   const key = `${n.id}\0${part}`;
   if (listing.has(key)) return [];
@@ -248,6 +249,33 @@ function itemsOf(collection: Node, part: 'element' | 'key' | 'value', scope: Sco
   } finally {
     listing.delete(key);
   }
+}
+
+/**
+ * The items of `entry["subtopics"]`, where `entry` is a loop's target over dict literals: of each
+ * one's value under that key (review 79: kitsune `products/0023` walks a constant tree of topics
+ * through a helper that calls itself with each entry's `subtopics`). Null where an entry is no dict
+ * literal, or lacks the key.
+ */
+function entryItems(n: Node, part: 'element' | 'key' | 'value', scope: Scope, depth: number): Node[] | null {
+  const obj = n.childForFieldName('value');
+  const index = n.childForFieldName('subscript');
+  const wanted = index ? staticString(index) : null;
+  if (obj?.type !== 'identifier' || !wanted?.complete) return null;
+  const looped = loopBinding(obj);
+  const entries = looped ? itemsOf(looped.collection, looped.part, scope, depth + 1) : null;
+  if (!entries) return null;
+  const out: Node[] = [];
+  for (const e of entries) {
+    const dict = unparen(e);
+    if (dict.type !== 'dictionary') return null;
+    const pair = dict.namedChildren.find((c) => c.type === 'pair' && staticString(c.childForFieldName('key') ?? c)?.text === wanted.text && staticString(c.childForFieldName('key') ?? c)?.complete);
+    const value = pair?.childForFieldName('value');
+    const items = value ? itemsOf(value, part, scope, depth + 1) : null;
+    if (!items) return null;
+    out.push(...items);
+  }
+  return out;
 }
 
 /**
