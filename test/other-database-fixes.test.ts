@@ -78,6 +78,25 @@ describe('fixes when the project\'s settings name another database', () => {
     assert.match(index(root)?.message ?? '', /the project's settings also name SQLite \(database\.py\)/);
   });
 
+  it("takes no URL given only as an environment variable's fallback where the Compose file or CI runs PostgreSQL (review 79: pontoon's MySQL default; review 77: job-server's SQLite one)", () => {
+    const fallback = 'import dj_database_url\n\nDATABASES = {"default": dj_database_url.config(default="mysql://root@localhost/desk")}\n';
+    const alone = project(fallback.replace('mysql://root@localhost/desk', 'sqlite:///desk.db'));
+    assert.match(index(alone)?.message ?? '', /the project's settings also name SQLite \(test\.py\)/, 'no PostgreSQL run anywhere: the default may be where it runs');
+    const compose = project(fallback);
+    writeFileIn(join(compose, 'docker-compose.yml'), 'services:\n  db:\n    image: postgres:15\n  web:\n    build: .\n');
+    const found = index(compose);
+    assert.ok(found, 'the index finding stays');
+    assert.doesNotMatch(found.message, /also name/);
+    assert.match(runCli(['check', '--no-cache', '--unsafe-fixes', '--diff', '.'], compose).stdout, /CONCURRENTLY|AddIndexConcurrently/);
+    const ci = project(fallback.replace('mysql://root@localhost/desk', 'sqlite:///desk.db'));
+    writeFileIn(join(ci, '.github/workflows/test.yml'), 'jobs:\n  test:\n    runs-on: ubuntu-latest\n    services:\n      postgres:\n        image: postgres:16\n    steps:\n      - run: pytest\n');
+    assert.doesNotMatch(index(ci)?.message ?? '', /also name/);
+    // An engine spelled out is a database the project configures, Compose or not.
+    const spelled = project(SQLITE_SETTINGS);
+    writeFileIn(join(spelled, 'docker-compose.yml'), 'services:\n  db:\n    image: postgres:15\n');
+    assert.match(index(spelled)?.message ?? '', /the project's settings also name SQLite \(test\.py\)/);
+  });
+
   it("reads an engine built from a name where the file spells another backend's name (review 54: oncall's settings/base.py)", () => {
     const built = `import os
 

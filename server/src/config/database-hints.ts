@@ -19,6 +19,12 @@ export interface OtherDatabase {
   from: string;
   /** No settings file read with it names PostgreSQL (an engine, a `postgres://` URL, `"postgresql"` for a built engine). */
   alone?: boolean;
+  /**
+   * Named only as a database URL written as a default (`dj_database_url.config(default="mysql://…")`):
+   * the fallback of an environment variable, which a project whose Compose file or CI runs PostgreSQL
+   * sets there (review 79: pontoon's 2015 MySQL default; review 77: job-server's SQLite one).
+   */
+  urlDefault?: boolean;
 }
 
 /** An engine spelled out, or a database URL (dj-database-url, django-environ) written as a default: `"sqlite:///…"`, `'mysql://…'`. */
@@ -117,7 +123,7 @@ function namedIn(dir: string, listed: ReadonlyMap<string, Listed>): OtherDatabas
   for (const file of files) {
     const read = readSettings(file);
     if (!read) continue;
-    found ??= read.other ? { vendor: read.other, from: file } : null;
+    found ??= read.other ? { vendor: read.other, from: file, ...(read.urlDefault ? { urlDefault: true } : {}) } : null;
     postgres ||= read.postgres;
   }
   return found ? { ...found, alone: !postgres } : null;
@@ -144,14 +150,17 @@ function settingsFiles(dir: string, names: readonly string[]): string[] {
 }
 
 /** What one settings file names: another database, and PostgreSQL; null when it cannot be read. */
-function readSettings(file: string): { other: OtherDatabase['vendor'] | null; postgres: boolean } | null {
+function readSettings(file: string): { other: OtherDatabase['vendor'] | null; postgres: boolean; urlDefault: boolean } | null {
   try {
     if (statSync(file).size > MAX_SETTINGS_FILE) return null;
     // A line commented out names nothing the project runs.
     const text = readFileSync(file, 'utf8').split('\n').filter((line) => !/^\s*#/.test(line)).join('\n');
-    const m = ENGINE.exec(text);
-    const engine = m?.[1] ?? m?.[2] ?? (BUILT_ENGINE.test(text) ? BACKEND_NAME.exec(text)?.[1] : undefined);
-    return { other: engine ? vendorOf(engine) : null, postgres: POSTGRES_NAMED.test(text) };
+    // An engine spelled out anywhere in the file comes before a URL given as a default.
+    const spelled = [...text.matchAll(new RegExp(ENGINE.source, 'g'))].find((m) => m[1]) ?? null;
+    const m = spelled ?? ENGINE.exec(text);
+    const built = !m?.[1] && BUILT_ENGINE.test(text) ? BACKEND_NAME.exec(text)?.[1] : undefined;
+    const engine = m?.[1] ?? built ?? m?.[2];
+    return { other: engine ? vendorOf(engine) : null, postgres: POSTGRES_NAMED.test(text), urlDefault: !!engine && !m?.[1] && !built };
   } catch {
     // unreadable: as if absent
     return null;

@@ -102,7 +102,10 @@ export class PyprojectCache {
     if (postgres) config = { ...config, settings: { ...config.settings, postgresqlVersion: postgres.version }, postgresqlFrom: postgres.from };
     // Not above the project: its pyproject.toml's folder, else the folder being checked.
     // Asked for migrations folders only: a walk resolves every folder it meets, and no other holds what the hint is for.
-    const other = config.settings.database === undefined && basename(dir) === 'migrations' ? this.hints.otherFor(dir, stop ?? config.root) : null;
+    const named = config.settings.database === undefined && basename(dir) === 'migrations' ? this.hints.otherFor(dir, stop ?? config.root) : null;
+    // A database URL given only as an environment variable's fallback, where the project's Compose file or
+    // CI runs PostgreSQL: a developer's default, not where the migrations run (reviews 77 and 79).
+    const other = named?.urlDefault && postgres ? null : named;
     // MySQL named, and PostgreSQL nowhere (settings, Compose file, the pinned requirements' driver): the
     // project runs on MySQL (review 55: openedx's enterprise-catalog and license-manager, whose index
     // builds were reported with PostgreSQL's locks). Not for SQLite, which projects deploying to
