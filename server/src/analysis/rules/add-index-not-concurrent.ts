@@ -13,8 +13,9 @@ import { djangoAtLeast } from '../target-database';
 import type { Rule } from './rule';
 import { beforeNonAtomicMigrations, reportSqlHazards } from './sql-hazards';
 import { defaultTable } from '../project/state';
-import { fieldBefore, fieldIndex, hasColumn, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
+import { fieldBefore, fieldIndex, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
 import { emptiedBefore } from './same-migration';
+import { heldBefore } from './held-lock';
 
 const SHARE_WORDS = 'CREATE INDEX takes a SHARE lock on the table for the whole build';
 const SHARE = `${SHARE_WORDS}: reads go on, every INSERT, UPDATE and DELETE waits`;
@@ -60,31 +61,10 @@ export const addIndexNotConcurrent: Rule = {
           return held(`the AlterField's own ALTER TABLE … ${action} before it`);
         }
       }
-      // The preview only where an earlier operation of this migration is on the same model (most files have none).
-      const same = ctx.summary.operations.slice(0, step.index).flatMap((o, i) => (o.args && 'model' in o.args && o.args.model?.toLowerCase() === step.model ? [i] : []));
-      if (same.length === 0) return SHARE;
-      // Which locks they take, not what the statements name: the preview under today's names where the real ones cannot be known.
-      const previews = fixContext(ctx).lockPreview()?.operations ?? [];
-      // An ALTER TABLE of it, or a DROP INDEX of one of its indexes (a RemoveIndex: review 47, allauth `account/0007`).
-      const earlier = same.map((i) => previews[i]).find((o) => o?.statements.some((x) => x.lock.lock === 'ACCESS EXCLUSIVE' && (x.sql.startsWith(`ALTER TABLE ${table} `) || x.sql.startsWith('DROP INDEX '))));
-      if (earlier) return held(`the ${earlier.name} before it in this migration`);
-      // Earlier operations on the table whose SQL the preview does not know: an AddField or RemoveField of a column
-      // alters the table whatever its details; an index build takes SHARE; anything else (one arm of a condition:
-      // allauth `account/0003`'s AlterUniqueTogether, review 47) may hold ACCESS EXCLUSIVE — "reads go on" would be a guess.
-      const unread = same.filter((i) => {
-        const o = previews[i];
-        return !o || (o.cannotPreview !== null && o.statements.length === 0);
-      });
-      const ops = ctx.summary.operations;
-      const column = unread.find((i) => {
-        const o = ops[i];
-        const a = o?.args;
-        return !!o && o.certain && o.branches.length === 0 && o.databaseEffect === 'normal' && (a?.kind === 'AddField' || a?.kind === 'RemoveField') && (a.kind === 'RemoveField' || (!!a.field && hasColumn(a.field)));
-      });
-      if (column !== undefined) return held(`the ${ops[column]?.name ?? 'operation'} before it in this migration (an ALTER TABLE of a column)`);
-      const maybe = unread.find((i) => !['AddIndex', 'AddIndexConcurrently'].includes(ops[i]?.specName ?? '') && ops[i]?.databaseEffect !== 'none');
-      return maybe !== undefined
-        ? `${SHARE_WORDS}: every INSERT, UPDATE and DELETE waits, and reads too if the ${ops[maybe]?.name ?? 'operation'} before it on the same table, whose SQL is not known here, took an ACCESS EXCLUSIVE lock (held until the migration commits)`
+      const earlier = heldBefore(ctx, step);
+      if (earlier?.kind === 'held') return held(earlier.column ? `the ${earlier.name} before it in this migration (an ALTER TABLE of a column)` : `the ${earlier.name} before it in this migration`);
+      return earlier?.kind === 'maybe'
+        ? `${SHARE_WORDS}: every INSERT, UPDATE and DELETE waits, and reads too if the ${earlier.name} before it on the same table, whose SQL is not known here, took an ACCESS EXCLUSIVE lock (held until the migration commits)`
         : SHARE;
     };
     walkSchema(ctx, (step) => {

@@ -11,6 +11,7 @@ import { beforeNonAtomicMigrations, reportSqlHazards } from './sql-hazards';
 import type { MigrationSummary } from '../project/summary';
 import { fieldBefore, fieldIndex, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
 import { tableDroppedLater } from './same-migration';
+import { heldBefore } from './held-lock';
 
 const LOCK = 'it takes an ACCESS EXCLUSIVE lock on the table, and while it waits for running queries to finish every new read and write queues behind it';
 
@@ -37,6 +38,9 @@ export const removeIndexNotConcurrent: Rule = {
     walkSchema(ctx, (step) => {
       // An index of a table the migration then drops goes with it: the drop-table finding says so.
       if (step.table !== 'existing' || tableDroppedLater(ctx.summary, step)) return;
+      // An earlier operation of the migration holds the table's ACCESS EXCLUSIVE lock until it commits: the drop
+      // queues behind nothing new (review 79: pontoon `base/0024`, `0083`, kpi `0042`). That operation is the one to move.
+      if (heldBefore(ctx, step)?.kind === 'held') return;
       const { args } = step;
       // An index on a column the migration then drops goes with that column, under the same lock: drop-column's finding (takahe users/0019).
       let dropped: Set<string> | null = null;
