@@ -17,7 +17,7 @@ import { argument, callArguments, calleeSimpleName, isNoneLiteral, unparen, type
 
 /** DDL on an object that is no table and locks none (no CASCADE, which may drop columns and tables too). */
 /** The table or view a `CREATE [MATERIALIZED] VIEW` / `CREATE TABLE` statement makes, as written. */
-const CREATED_RELATION = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:UNLOGGED\s+|TEMP(?:ORARY)?\s+)?(?:MATERIALIZED\s+VIEW|VIEW|TABLE)\s+(?:IF\s+NOT\s+EXISTS\s+)?([A-Za-z0-9_."]+)/i;
+export const CREATED_RELATION = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:UNLOGGED\s+|TEMP(?:ORARY)?\s+)?(?:MATERIALIZED\s+VIEW|VIEW|TABLE)\s+(?:IF\s+NOT\s+EXISTS\s+)?([A-Za-z0-9_."]+)/i;
 
 const NO_TABLE_DDL = /^(?![\s\S]*\bCASCADE\b)\s*(?:ALTER\s+SEQUENCE|(?:ALTER|DROP)\s+(?:FUNCTION|PROCEDURE|ROUTINE|AGGREGATE|OPERATOR|ROLE|USER|GROUP|CAST|LANGUAGE|COLLATION|TEXT\s+SEARCH|STATISTICS|CONVERSION)|DROP\s+(?:SEQUENCE|TYPE|SCHEMA|EXTENSION))\b/i;
 

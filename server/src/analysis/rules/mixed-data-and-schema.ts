@@ -9,6 +9,8 @@
  */
 import { lockFact } from '../locks/lock-table';
 import { statementKind } from '../locks/statement-kind';
+import { analyseSql } from '../sql';
+import { CREATED_RELATION } from '../operation-build';
 import { fixContext } from '../fixes/fix-context';
 import type { BranchStep } from '../operations';
 import type { OperationSummary } from '../project/summary';
@@ -29,7 +31,7 @@ type TableKind = 'new' | 'existing' | 'none';
 const RUNSQL_CREATES_TABLE = /^\s*CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:UNLOGGED\s+|TEMP(?:ORARY)?\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([A-Za-z0-9_."]+)/i;
 
 /** Where a model's table stands for this migration: created here or earlier in its release, there before, or no table at all. */
-function tableKinds(ctx: ProjectRuleContext, ops: OperationSummary[]): { model(m: string): TableKind; isNew(table: string): boolean } {
+function tableKinds(ctx: ProjectRuleContext, ops: OperationSummary[]): { model(m: string): TableKind; isNew(table: string): boolean; madeHere(table: string): boolean } {
   const app = ctx.view && ctx.file ? (ctx.view.keyOf(ctx.file)?.app ?? null) : null;
   const created = new Set<string>();
   const tables = new Set<string>();
@@ -65,7 +67,7 @@ function tableKinds(ctx: ProjectRuleContext, ops: OperationSummary[]): { model(m
     releasedNames ??= releasedTables(ctx);
     return releasedNames.has(table);
   };
-  return { model, isNew };
+  return { model, isNew, madeHere: (table) => tables.has(table.toLowerCase()) };
 }
 
 
@@ -78,6 +80,47 @@ function noSqlFor(ctx: ProjectRuleContext): (op: OperationSummary) => boolean {
     if (!op.specName || !MAYBE_NO_SQL.has(op.specName)) return false;
     return previewRunsNoSql(fixContext(ctx).preview()?.operations[ctx.summary.operations.indexOf(op)]);
   };
+}
+
+/**
+ * Where the information finding's reason does not hold, so there is nothing to part: the schema operations
+ * touch no table and make no relation (`DROP COLLATION`, `CREATE EXTENSION`, a function replaced, a sequence
+ * restarted: no table is dropped and made again to re-run the data step; review 79, pontoon `base/0058`;
+ * a view or table made by RunSQL still counts); the data step's SQL writes only tables this migration
+ * creates before it, empty on every database that runs it (review 79: kitsune `kbadge/0001`'s UPDATE of the
+ * table two operations up); or the migration is a squash of its app from the start (`replaces` with
+ * `initial = True`), which runs only on a database without the app's tables, the data step on rows of
+ * tables it has just made (review 79: kitsune `products/0001_squashed_0020`, kpi `audit_log/0001_squashed_0006`).
+ */
+function nothingToPart(ctx: ProjectRuleContext, data: OperationSummary, schema: OperationSummary[], kinds: ReturnType<typeof tableKinds>): boolean {
+  const noRelation = (s: OperationSummary) =>
+    s !== data && !s.targetModel && !s.createsModel && s.sqlTables.length === 0 && !s.touchesExistingTable && !(s.sql ?? []).some((sql) => analyseSql(sql).some((st) => CREATED_RELATION.test(st.code) || /^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\b/i.test(st.code)));
+  if (schema.every(noRelation)) return true;
+  const changed = data.sql ? rowsChanged(data.sql) : null;
+  if (changed && changed.length > 0 && changed.every((t) => kinds.madeHere(t))) {
+    const at = ctx.summary.operations.indexOf(data);
+    // Made before the data step: a table created after it would be the data's own scratch work, not empty rows.
+    if (schema.every((s) => ctx.summary.operations.indexOf(s) < at || !s.createsModel)) return true;
+  }
+  return !!ctx.summary.replaces && ctx.summary.initial === true;
+}
+
+/** `UPDATE [ONLY] t …` / `DELETE FROM [ONLY] t …`: the table whose existing rows it changes. */
+const ROWS_CHANGED = /^\s*(?:UPDATE|DELETE\s+FROM)\s+(?:ONLY\s+)?"?([A-Za-z_][\w$]*(?:"?\."?[A-Za-z_][\w$]*)?)"?/i;
+
+/**
+ * The tables whose existing rows RunSQL's statements change (UPDATE, DELETE), or null when a statement
+ * does anything else with rows (an INSERT copies rows from elsewhere; a DO block, a CTE) or cannot be read.
+ */
+function rowsChanged(statements: readonly string[]): string[] | null {
+  const out: string[] = [];
+  for (const st of statements.flatMap((sql) => analyseSql(sql))) {
+    if (st.cls !== 'dml') continue;
+    const table = ROWS_CHANGED.exec(st.code)?.[1];
+    if (!table) return null;
+    out.push(table.replace(/"/g, '').toLowerCase());
+  }
+  return out;
 }
 
 export const mixedDataAndSchema: Rule = {
@@ -116,6 +159,7 @@ export const mixedDataAndSchema: Rule = {
       const separate = ctx.summary.atomic === false || mysql;
       const old = separate ? [] : schema.filter(touchesOld);
       const severity = old.length > 0 ? 'warning' : 'information';
+      if (severity === 'information' && !separate && nothingToPart(ctx, data, schema, kinds)) continue;
       const shown = (old.length > 0 ? old : schema).filter((s) => s !== data);
       const related: RelatedLocation[] = shown.slice(0, 5).map((s) => ({ range: s.range, message: `schema operation: ${s.label}` }));
       const names = [...new Set(shown.map((s) => s.label))].slice(0, 3).join(', ') || data.label;
