@@ -13,6 +13,7 @@ import { insertingWrite } from '../fixes/row-inserts';
 import { otherWritingOperation, writeOutside } from '../other-writes';
 import { replaceNode } from '../fixes/edits';
 import { iteratesInBatches } from '../iterables';
+import { historicalModelRef } from '../historical-models';
 import type { Operation } from '../operations';
 import type { MigrationModel } from '../migration-model';
 import { callArguments, rangeOf, spanRange, within, type Node } from '../syntax';
@@ -152,7 +153,7 @@ export const missingAtomicFalse: Rule = {
     const reported = new Set<Operation>();
     // Asked only of a migration with batching in an atomic transaction (without the view, it asks for one).
     const changesSchema = (): boolean => schemaRunsSql(model, ctx);
-    for (const { op, unit } of runPythonUnits(model)) {
+    for (const { op, unit, direction } of runPythonUnits(model)) {
       if (reported.has(op)) continue;
       const argAtomic = op.runPython?.atomicArg === true;
       // `@transaction.atomic` on the function RunPython calls: one transaction whatever the migration says (bookwyrm 0179).
@@ -161,6 +162,9 @@ export const missingAtomicFalse: Rule = {
       for (const facts of ctx.index.reachable(unit)) {
         const hit = findBatching(facts, ctx.index);
         if (!hit) continue;
+        // Every write of the code goes to tables this migration creates: their rows and locks are no one
+        // else's until it commits (review 79: kpi `markdownx_uploader/0001` copies files into its new table).
+        if (migrationAtomic && writesOnlyNewTables(model, ctx.index, unit, ctx.project?.view?.keyOf(ctx.project.file)?.app ?? null)) break;
         reported.add(op);
         const fn = unit.node.childForFieldName('name')?.text ?? 'the function';
         const wrapper = migrationAtomic ? 'the migration runs in one transaction' : argAtomic ? `${op.name}(atomic=True) wraps it in one transaction` : `${fn}() is decorated ${decorated}, which wraps it in one transaction`;
@@ -183,10 +187,13 @@ export const missingAtomicFalse: Rule = {
         // The flush of what the loop collected (`if batch: Model.objects.bulk_update(batch, …)` after it) is its own batching.
         const batching = hit.node ? facts.loops.find((l) => l.node.id === hit.node?.id) : undefined;
         // The batch a bulk write flushes, also one kept one copy per key (`list({row.pk: row for row in batch}.values())`, the templates' dedupe).
+        // Also a queryset write of the collected keys (`Model.objects.filter(id__in=batch).delete()` after the loop:
+        // review 79, kitsune `users/0034` deletes its last partial batch so).
         const batchOf = (w: WriteCall): string | null => {
+          if (w.kind !== 'bulk' && w.kind !== 'queryset-delete' && w.kind !== 'update') return null;
           const first = callArguments(w.call).positional[0];
-          const names = first?.type === 'identifier' ? [first] : (first?.descendantsOfType('identifier') ?? []);
-          return w.kind === 'bulk' ? (names.find((n) => !!batching?.appendsTo.has(n.text))?.text ?? null) : null;
+          const names = w.kind !== 'bulk' ? w.call.descendantsOfType('identifier') : first?.type === 'identifier' ? [first] : (first?.descendantsOfType('identifier') ?? []);
+          return names.find((n) => !!n && !!batching?.appendsTo.has(n.text))?.text ?? null;
         };
         const flush = (w: WriteCall) => batchOf(w) !== null;
         // The function's other batching loops (review 75: EveryElection `elections/0090` writes two lists in
@@ -263,7 +270,7 @@ export const missingAtomicFalse: Rule = {
           range: rangeOf(op.callee),
           severity: 'warning',
           message:
-            `The code this ${op.name} runs batches its writes (${where} ${hit.why}), but ${wrapper}, ` +
+            `The code this ${op.name} runs${direction === 'reverse' ? ' when the migration is reversed' : ''} batches its writes (${where} ${hit.why}), but ${wrapper}, ` +
             `so no batch commits and every lock is held until the end. ${advice}`,
           related: [{ range: hit.range, message: `batching: ${hit.why}` }, ...atomicNote],
           fixes,
@@ -273,6 +280,31 @@ export const missingAtomicFalse: Rule = {
     }
   },
 };
+
+/**
+ * Whether every write the code reachable from `unit` makes goes to a model this migration creates
+ * (`apps.get_model(app, name)` of a CreateModel here; with the project, in this app): nothing that
+ * existed before is written, so holding the batches to the end keeps no one else waiting.
+ */
+function writesOnlyNewTables(model: MigrationModel, index: CodeIndex, unit: CodeUnit, app: string | null): boolean {
+  const created = new Set(model.operations.flatMap((o) => (o.certain && o.createsModel ? [o.createsModel] : [])));
+  if (created.size === 0) return false;
+  let writes = 0;
+  for (const f of index.reachable(unit)) {
+    const seen = new Set<number>();
+    for (const w of [...f.directWrites, ...f.loops.flatMap((l) => l.allWrites)]) {
+      if (seen.has(w.call.id)) continue;
+      seen.add(w.call.id);
+      // A helper's writes are its own unit's, reachable too.
+      if (w.kind === 'helper') continue;
+      writes++;
+      const bound = w.receiverRoot ? f.locals.lookup(w.receiverRoot) : null;
+      const ref = bound?.kind === 'value' ? historicalModelRef(bound.node, f.locals) : null;
+      if (!ref || !created.has(ref.model.toLowerCase()) || (app !== null && ref.app !== app)) return false;
+    }
+  }
+  return writes > 0;
+}
 
 /**
  * Whether the code the same operation runs in the other direction (its reverse, when the batching is
