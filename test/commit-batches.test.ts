@@ -574,6 +574,28 @@ describe('a loop that sets a field from its own value (review 21: kiwi testcases
     // The same batching, errors not caught: atomic = False as before.
     const plain = (await lint(migration(BATCHED.map((l) => l.replace(/^    /, '')).join('\n')), {})).findings.find((x) => x.rule === 'missing-atomic-false');
     assert.equal(plain?.fixes.length, 1, plain?.message);
+    // A `try` around parsing only, whose handler reads a row to log it: every write's error still stops the run (review 79: pontoon `base/0111`).
+    const parsing = migration(
+      [
+        'batch = []',
+        'for ticket in Ticket.objects.all().iterator(chunk_size=1000):',
+        '    try:',
+        '        ticket.state = json.loads(ticket.raw)["state"]',
+        '    except Exception:',
+        '        print(ticket.pk, ticket.owner.name)',
+        '        ticket.state = "open"',
+        '    batch.append(ticket)',
+        '    if len(batch) >= 1000:',
+        '        Ticket.objects.bulk_update(batch, ["state"])',
+        '        batch.clear()',
+        'if batch:',
+        '    Ticket.objects.bulk_update(batch, ["state"])',
+      ].join('\n'),
+    );
+    const parsed = (await lint(parsing, {})).findings.find((x) => x.rule === 'missing-atomic-false');
+    assert.ok(parsed, parsing);
+    assert.doesNotMatch(parsed.message, /stop catching database errors/);
+    assert.equal(parsed.fixes.length, 1, parsed.message);
   });
 
   it('gets no atomic = False for batching that inserts rows a second run would insert again (review 23: pretalx event/0023)', async () => {

@@ -328,6 +328,13 @@ export function catchingTry(node: Node, outer: Node): Node | null {
   return null;
 }
 
+/** Whether `block` holds a write of `facts`' unit, or a call of a helper that writes (a helper's kind of write). */
+function writesWithin(block: Node, facts: UnitFacts, index: CodeIndex): boolean {
+  const writes = [...facts.directWrites, ...facts.loops.flatMap((l) => l.allWrites)];
+  if (writes.some((w) => within(w.call, block))) return true;
+  return facts.helperCalls.some((h) => within(h.call, block) && index.reachable(h.target).some((g) => g.directWrites.length > 0 || g.loops.some((l) => l.allWrites.length > 0)));
+}
+
 export function swallowsErrors(node: Node, facts: UnitFacts, index: CodeIndex, seen = new Set<number>()): Node | null {
   let hit: Node | null = null;
   walk(node, (n) => {
@@ -336,7 +343,9 @@ export function swallowsErrors(node: Node, facts: UnitFacts, index: CodeIndex, s
       const broad = catchesDatabaseErrors(n);
       const block = n.childForFieldName('body');
       const guarded = block?.namedChildren.every((st) => st.type === 'comment' || isAtomicWith(st)) ?? false;
-      if (broad && !guarded) hit = n;
+      // Only a `try` around a write swallows a failed write: one around parsing, whose handler reads a
+      // row to log it, lets every write's error through (review 79: pontoon `base/0111`).
+      if (broad && !guarded && block && writesWithin(block, facts, index)) hit = n;
     }
     return !hit;
   });
