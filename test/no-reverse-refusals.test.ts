@@ -279,6 +279,17 @@ ${ops}        migrations.RunSQL(${JSON.stringify(text)}),
     const wrapped = await noReverse(migration('    for post in Post.objects.all().iterator():\n        post.title = "[" + post.title + "]"\n        post.save()'));
     assert.deepEqual(wrapped.fixes, []);
     assert.match(wrapped.message, /No fix is offered: it sets post\.title from its own value \(line 8\): with a reverse that does nothing, migrating forward again after a rollback would change those rows a second time/);
+    // Unless it also sets a field its own query then leaves out: a second run skips the rows done (review 79: pontoon `base/0082`).
+    for (const [query, mark] of [
+      ['Post.objects.exclude(subtitle="")', 'post.subtitle = \'\''],
+      ['Post.objects.filter(state="draft")', 'post.state = "merged"'],
+    ]) {
+      const done = await noReverse(migration(`    posts = ${query}\n    for post in posts:\n        post.title = post.title + " " + post.subtitle\n        ${mark}\n    Post.objects.bulk_update(posts, ["title", "subtitle", "state"])`));
+      assert.equal(done.fixes[0]?.title, 'Add reverse_code=migrations.RunPython.noop', done.message);
+    }
+    // Set to the value its filter asks for, the row still matches: a second run changes it again.
+    const still = await noReverse(migration('    for post in Post.objects.filter(state="draft"):\n        post.title = post.title + "!"\n        post.state = "draft"\n        post.save()'));
+    assert.deepEqual(still.fixes, [], still.message);
     // A local dict filled from the row's fields is no field of the row (djangocms `cms/0018` builds nodes keyed by page).
     const local = await noReverse(migration('    make = Tag.objects.create\n    nodes = {}\n    for post in Post.objects.all():\n        node = make(name=post.title, slug=post.slug)\n        nodes[post.pk] = node'));
     assert.doesNotMatch(local.message, /which the loop changes too/);

@@ -9,7 +9,7 @@
 import type { CodeIndex, UnitFacts } from '../code-facts';
 import { enclosingAtomic, isAtomicWith } from '../committed-chunks';
 import type { CodeUnit } from '../code-flow';
-import { callArguments, rootName, unparen, walk, within, type Node } from '../syntax';
+import { callArguments, functionAround, rootName, unparen, walk, within, type Node } from '../syntax';
 
 /**
  * A field of the loop's row whose new value a second run would compute from what the first one
@@ -136,6 +136,10 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
     const moved = [...from].find((f) => f !== field && changed.has(f) && !tests(f, true, x.value) && !tests(field, true, x.value));
     return moved ? { ...at, from: `${row}.${moved}, which the loop changes too` } : null;
   };
+  // A field the loop sets to a literal that the query it walks then no longer matches (`.exclude(plural="")` and
+  // `row.plural = ""`; `.filter(state="new")` and `row.state = "done"`): a second run skips the rows done
+  // (review 79: pontoon `base/0082`'s `plural_entities`).
+  if (doneRowsLeaveQuery(loop, assignments.flatMap((x) => (fieldOf(x.target) !== null && x.a.type === 'assignment' ? [{ field: fieldOf(x.target) as string, value: x.value }] : [])))) return null;
   for (const x of assignments) {
     // A value inside a field changed in place from what it held (`row.data[k] = f(row.data[k])`, or
     // through a local that holds it: `for v in row.edits.values(): v["at"] = f(v["at"])`).
@@ -173,6 +177,51 @@ export function changedAgain(loop: Node, body: Node, left: Node): { text: string
     if (found) return found;
   }
   return null;
+}
+
+/** A literal a query keyword can compare with: a string, a number, True, False, None. */
+const LITERAL = /^(?:[rbuRBU]?(?:"[^"\\]*"|'[^'\\]*')|-?\d+(?:\.\d+)?|True|False|None)$/;
+
+/** A literal's value as text: a string's content whatever its quotes (`''` is `""`). */
+function literalValue(text: string): string {
+  const m = /^[rbuRBU]?(["'])(.*)\1$/s.exec(text);
+  return m ? `s:${m[2]}` : text;
+}
+
+/**
+ * Whether some field the loop sets to a literal (`sets`, plain assignments to the row's fields) takes each
+ * row it sets out of the queryset the loop walks: an `exclude(field=<the same literal>)`, or a
+ * `filter(field=<another literal>)`, in the loop's iterable or the one assignment of the name it walks.
+ */
+function doneRowsLeaveQuery(loop: Node, sets: ReadonlyArray<{ field: string; value: Node }>): boolean {
+  if (sets.length === 0) return false;
+  let query = loop.childForFieldName('right');
+  // `entities = Entity.objects.filter(…).exclude(…)` then `for e in entities:`: the name's one assignment before the loop.
+  if (query?.type === 'identifier') {
+    const name = query.text;
+    const fn = functionAround(loop);
+    const bound = (fn?.childForFieldName('body')?.descendantsOfType('assignment') ?? []).filter((a) => a.childForFieldName('left')?.text === name);
+    query = bound.length === 1 && (bound[0] as Node).startIndex < loop.startIndex ? ((bound[0] as Node).childForFieldName('right') ?? null) : null;
+  }
+  if (!query) return false;
+  for (const call of [query, ...query.descendantsOfType('call')]) {
+    const fn = call.type === 'call' ? call.childForFieldName('function') : null;
+    const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+    if (method !== 'filter' && method !== 'exclude') continue;
+    for (const kw of call.childForFieldName('arguments')?.namedChildren ?? []) {
+      if (kw.type !== 'keyword_argument') continue;
+      const field = kw.childForFieldName('name')?.text ?? '';
+      const compared = kw.childForFieldName('value')?.text.trim() ?? '';
+      if (!LITERAL.test(compared)) continue;
+      for (const set of sets) {
+        const value = set.value.text.trim();
+        if (set.field !== field || !LITERAL.test(value)) continue;
+        const same = literalValue(value) === literalValue(compared);
+        if (method === 'exclude' ? same : !same) return true;
+      }
+    }
+  }
+  return false;
 }
 
 /** Methods that put values into a container (a list, a dict, a set). */
