@@ -198,4 +198,48 @@ describe('releases by tag', () => {
     const off = jsonFindings(runCli(['check', '--no-cache', '--format', 'json', '.'], root, { env: { ...withHistory(), MIGRATION_GUARD_GIT_HISTORY: '0' } })).map((f) => `${f.path.replace(/\\/g, '/')} ${f.rule}`);
     for (const n of ['0004_note_size', '0006_shelf_size', '0007_item_size']) assert.ok(off.includes(`shop/migrations/${n}.py add-field-not-null`), off.join('\n'));
   });
+
+  it("takes an app's first migration added again to its emptied folder as new, by commit and by tag (review 79: kitsune customercare; review 77: bluebutton dot_ext)", async () => {
+    const root = temps.make();
+    git(root, 'init', '-q');
+    commitMigration(root, '0001_initial', null, create('Order'));
+    commitMigration(root, '0002_item', '0001_initial', create('Item'));
+    git(root, 'tag', 'v1.0');
+    // The app's migrations go (the app is dropped), a release ships without them…
+    git(root, 'rm', '-q', join('shop', 'migrations', '0001_initial.py'), join('shop', 'migrations', '0002_item.py'));
+    git(root, 'commit', '-qm', 'drop the shop app');
+    git(root, 'tag', 'v2.0');
+    // …and the app is made anew: a new 0001 under the old name, new tables, a column added to one in the same release.
+    const again = commitMigration(root, '0001_initial', null, create('Ticket'));
+    const later = commitMigration(root, '0002_ticket_size', '0001_initial', addNotNull('ticket', 'size'));
+    const files = ['0001_initial', '0002_ticket_size'].map((n) => join(root, 'shop', 'migrations', `${n}.py`));
+    const byCommit = await releasesOf(files, null);
+    assert.equal(byCommit.get(files[0] as string), `${root}:${again}`, 'the new add, not the 2013-style first one');
+    assert.equal(byCommit.get(files[1] as string), `${root}:${later}`);
+    git(root, 'tag', 'v3.0');
+    const byTag = await releasesOf(files, null);
+    assert.equal(byTag.get(files[0] as string), `${root}:tag:v3.0`);
+    assert.equal(byTag.get(files[1] as string), `${root}:tag:v3.0`);
+    const found = jsonFindings(runCli(['check', '--no-cache', '--format', 'json', '.'], root, { env: withHistory() })).map((f) => `${f.path.replace(/\\/g, '/')} ${f.rule}`);
+    assert.ok(!found.includes('shop/migrations/0002_ticket_size.py add-field-not-null'), found.join('\n'));
+  });
+
+  it("keeps the oldest add of a first migration rewritten while the app's others stay (a reset in one commit: its tables shipped)", async () => {
+    const root = temps.make();
+    git(root, 'init', '-q');
+    commitMigration(root, '0001_initial', null, create('Order'));
+    const first = commitMigration(root, '0002_item', '0001_initial', create('Item'));
+    git(root, 'tag', 'v1.0');
+    // Deleted and added again in two commits, but the folder kept 0002 between them: no new app.
+    git(root, 'rm', '-q', join('shop', 'migrations', '0001_initial.py'));
+    git(root, 'commit', '-qm', 'oops');
+    commitMigration(root, '0001_initial', null, create('Order'));
+    commitMigration(root, '0003_order_size', '0002_item', addNotNull('order', 'size'));
+    git(root, 'tag', 'v2.0');
+    const files = ['0002_item', '0003_order_size'].map((n) => join(root, 'shop', 'migrations', `${n}.py`));
+    const got = await releasesOf(files, null);
+    assert.equal(got.get(files[0] as string), `${root}:${first}`);
+    const found = jsonFindings(runCli(['check', '--no-cache', '--format', 'json', '.'], root, { env: withHistory() })).map((f) => `${f.path.replace(/\\/g, '/')} ${f.rule}`);
+    assert.ok(found.includes('shop/migrations/0003_order_size.py add-field-not-null'), found.join('\n'));
+  });
 });

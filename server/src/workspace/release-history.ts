@@ -31,7 +31,7 @@ import { readTagHolds, tagRelease, type TagHolds } from './release-tags';
 export const WORKTREE = 'worktree';
 
 /** 10: release tags keep the tags each may follow (TagHolds.before). 7: a file renamed under a new name is an add (6: with what release tags first held, moves, and what sync merges brought; 2: merges read against their first parent; 1 read every commit of every branch). */
-const FORMAT = 10;
+const FORMAT = 11;
 const FILE = 'releases.json';
 /** A git command that takes longer than this is given up (the findings then stay as they are without the history). */
 const GIT_TIMEOUT_MS = 30_000;
@@ -52,6 +52,8 @@ interface Memo {
   moves: Record<string, string>;
   /** What the release tags first held (release-tags.ts): it depends on the tags alone, kept while they are the same. */
   holds: TagHolds | null;
+  /** Paths added again to a folder emptied of migrations (`adds` names the new add): what a tag held is its newest add's. */
+  readded: Record<string, true>;
 }
 
 const inMemory = new Map<string, Memo>();
@@ -92,7 +94,8 @@ const fileName = (path: string): string => path.slice(path.lastIndexOf('/') + 1)
  * from a path never seen); one renamed is a migration of another name to Django, added by the commit
  * that renamed it.
  */
-function readAdds(out: string, adds: Record<string, string>, moves: Record<string, string>): void {
+function readAdds(out: string, adds: Record<string, string>, moves: Record<string, string>): ReAdd[] {
+  const again: ReAdd[] = [];
   const commits = out.split('\x01').filter((c) => c.length > 0);
   // The first commit that brings migrations into the repository starts the project or imports one
   // whose history is elsewhere (plane merged its backend's repository in; Label Studio's first public
@@ -127,6 +130,8 @@ function readAdds(out: string, adds: Record<string, string>, moves: Record<strin
       const status = fields[i] as string;
       if (status === 'A') {
         const path = fields[++i];
+        // Added again (deleted before): a new app's file, if its folder was empty then (readdedToEmpty).
+        if (path && path in adds && SHA.test(commit)) again.push({ path, commit });
         if (!path || path in adds) continue;
         adds[path] = addedHere(path);
         touched.push(path);
@@ -145,7 +150,44 @@ function readAdds(out: string, adds: Record<string, string>, moves: Record<strin
     }
     for (const path of touched) hadMigrations.add(folderOf(path));
   }
+  return again;
 }
+
+/** A path added again by a commit, after an earlier add. */
+interface ReAdd {
+  path: string;
+  commit: string;
+}
+
+/**
+ * Of the paths added again, those whose folder held no migration in the commit's first parent: the app's
+ * migrations had been removed, and it was made anew (review 79: kitsune deleted `customercare`'s South-era
+ * migrations in 2023 and added a new `0001_initial` in 2025, for new tables; review 77: bluebutton reset
+ * `dot_ext`'s in 2016). Their release is the new add's. A folder reset in one commit (files rewritten or
+ * deleted and added at once) never shows an add again, and keeps the oldest.
+ */
+async function readdedToEmpty(top: string, again: readonly ReAdd[], adds: Record<string, string>, readded: Record<string, true>): Promise<void> {
+  const groups = new Map<string, ReAdd[]>();
+  for (const a of again) {
+    const key = `${a.commit}\0${a.path.slice(0, a.path.lastIndexOf('/') + 1)}`;
+    groups.set(key, [...(groups.get(key) ?? []), a]);
+  }
+  await Promise.all(
+    [...groups].map(async ([key, list]) => {
+      const [commit, folder] = key.split('\0') as [string, string];
+      const r = await git(top, ['ls-tree', '--name-only', '-z', `${commit}^`, '--', folder], GIT_TIMEOUT_MS);
+      // Unreadable (a root commit, git failing): the oldest add stays.
+      if (r.code !== 0 || r.stdout.split('\0').some((name) => MIGRATION_FILE.test(name))) return;
+      for (const a of list) {
+        adds[a.path] = a.commit;
+        readded[a.path] = true;
+      }
+    }),
+  );
+}
+
+/** A migration's file name as makemigrations writes it (`0001_initial.py`). */
+const MIGRATION_FILE = /(?:^|\/)\d{4}_\w*\.py$/;
 
 /**
  * The add of a file a merge that only brought the branch up to date brought (review 69: open-inwoner's
@@ -293,8 +335,9 @@ async function historyOf(top: string, specs: readonly string[], headName: () => 
     if (out !== null) {
       const adds = { ...kept.adds };
       const moves = { ...kept.moves };
-      readAdds(out, adds, moves);
-      memo = { format: FORMAT, top, spec, head, adds, moves, rewrites: rewrites ?? '\0unknown', ...(await holdsNow()) };
+      const readded = { ...kept.readded };
+      await readdedToEmpty(top, readAdds(out, adds, moves), adds, readded);
+      memo = { format: FORMAT, top, spec, head, adds, moves, readded, rewrites: rewrites ?? '\0unknown', ...(await holdsNow()) };
     }
   }
   if (!memo) {
@@ -302,9 +345,10 @@ async function historyOf(top: string, specs: readonly string[], headName: () => 
     if (out === null) return null;
     const adds: Record<string, string> = {};
     const moves: Record<string, string> = {};
-    readAdds(out, adds, moves);
+    const readded: Record<string, true> = {};
+    await readdedToEmpty(top, readAdds(out, adds, moves), adds, readded);
     // Unreadable rewrites: kept as such, which no later run matches (null is never equal to what is kept).
-    memo = { format: FORMAT, top, spec, head, adds, moves, rewrites: rewrites ?? '\0unknown', ...(await holdsNow()) };
+    memo = { format: FORMAT, top, spec, head, adds, moves, readded, rewrites: rewrites ?? '\0unknown', ...(await holdsNow()) };
   }
   inMemory.set(key, memo);
   saveDisk(cacheDir, memo);
@@ -404,7 +448,7 @@ export async function releasesOf(files: readonly string[], cacheDir: string | nu
           continue;
         }
         const added = history.adds[f.rel];
-        const release = (added && history.holds ? tagRelease(f.rel, added, history.moves, history.holds) : null) ?? (added === SYNCED ? undefined : added);
+        const release = (added && history.holds ? tagRelease(f.rel, added, history.moves, history.holds, history.readded[f.rel] === true) : null) ?? (added === SYNCED ? undefined : added);
         if (release) out.set(f.file, `${top}:${release}`);
       }
     }),

@@ -33,6 +33,11 @@ export interface TagHolds {
    * to 3.5.2 too; review 78). Empty for the oldest.
    */
   before?: Record<string, string[]>;
+  /**
+   * Path -> the index of the oldest tag holding its newest add, where that differs from `first`: a file
+   * deleted and added again (an app's migrations removed, and the app made anew later) shipped again there.
+   */
+  latest?: Record<string, number>;
 }
 
 function lines(text: string): string[] {
@@ -84,13 +89,20 @@ export async function readTagHolds(top: string, specs: readonly string[], timeou
   }
   const held = firstHolders(tags.map((t) => t.commit), parents);
   const first: Record<string, number> = {};
+  // The newest add of a path is held by the latest tag of its adds (git's order ties commits of one second).
+  const newest: Record<string, number> = {};
   for (const chunk of adds.stdout.split('\x01')) {
     const fields = chunk.split('\0').map((f) => f.replace(/^\n/, '')).filter((f) => f.length > 0);
     const at = held.get(fields[0]?.trim() ?? '');
     if (at === undefined) continue;
-    for (const path of fields.slice(1)) if (!(path in first) || at < (first[path] as number)) first[path] = at;
+    for (const path of fields.slice(1)) {
+      if (!(path in newest) || at > (newest[path] as number)) newest[path] = at;
+      if (!(path in first) || at < (first[path] as number)) first[path] = at;
+    }
   }
-  return { names: tags.map((t) => t.name), first, before: tagsBehind(tags, parents) };
+  const latest: Record<string, number> = {};
+  for (const [path, at] of Object.entries(newest)) if (at !== first[path]) latest[path] = at;
+  return { names: tags.map((t) => t.name), first, before: tagsBehind(tags, parents), ...(Object.keys(latest).length > 0 ? { latest } : {}) };
 }
 
 /**
@@ -126,8 +138,11 @@ function tagsBehind(tags: ReadonlyArray<{ name: string; commit: string }>, paren
  * else null (its commit is its release). A path moved under the same name (`moves`: new -> old; plane
  * moved `apiserver/` to `apps/api/`) was held by a tag where it was then.
  */
-export function tagRelease(path: string, commit: string, moves: Readonly<Record<string, string>>, holds: TagHolds): string | null {
+export function tagRelease(path: string, commit: string, moves: Readonly<Record<string, string>>, holds: TagHolds, readded = false): string | null {
   if (commit === '') return null;
+  // Added again after its folder was emptied (release-history.ts): the tag that held the new add.
+  const again = readded ? holds.latest?.[path] : undefined;
+  if (again !== undefined) return again > 0 ? `tag:${holds.names[again] as string}` : null;
   let oldest: number | undefined;
   const seen = new Set<string>();
   for (let p: string | undefined = path; p !== undefined && !seen.has(p); p = moves[p]) {
