@@ -162,9 +162,10 @@ export const missingAtomicFalse: Rule = {
       for (const facts of ctx.index.reachable(unit)) {
         const hit = findBatching(facts, ctx.index);
         if (!hit) continue;
-        // Every write of the code goes to tables this migration creates: their rows and locks are no one
-        // else's until it commits (review 79: kpi `markdownx_uploader/0001` copies files into its new table).
-        if (migrationAtomic && writesOnlyNewTables(model, ctx.index, unit, ctx.project?.view?.keyOf(ctx.project.file)?.app ?? null)) break;
+        // Every write of the forward code goes to tables this migration creates: their rows and locks are no one
+        // else's until it commits (review 79: kpi `markdownx_uploader/0001` copies files into its new table). Not
+        // so for the reverse: on a rollback those tables have been in use since.
+        if (migrationAtomic && direction === 'forward' && writesOnlyNewTables(model, ctx.index, unit, ctx.project?.view?.keyOf(ctx.project.file)?.app ?? null)) break;
         reported.add(op);
         const fn = unit.node.childForFieldName('name')?.text ?? 'the function';
         const wrapper = migrationAtomic ? 'the migration runs in one transaction' : argAtomic ? `${op.name}(atomic=True) wraps it in one transaction` : `${fn}() is decorated ${decorated}, which wraps it in one transaction`;
