@@ -379,9 +379,8 @@ export function catchingTry(node: Node, outer: Node): Node | null {
 
 /** Whether `block` holds a write of `facts`' unit, or a call of a helper that writes (a helper's kind of write). */
 function writesWithin(block: Node, facts: UnitFacts, index: CodeIndex): boolean {
-  const writes = [...facts.directWrites, ...facts.loops.flatMap((l) => l.allWrites)];
-  if (writes.some((w) => within(w.call, block))) return true;
-  return facts.helperCalls.some((h) => within(h.call, block) && index.reachable(h.target).some((g) => g.directWrites.length > 0 || g.loops.some((l) => l.allWrites.length > 0)));
+  if ([...facts.directWrites, ...facts.loops.flatMap((l) => l.writes)].some((w) => within(w.call, block))) return true;
+  return facts.helperCalls.some((h) => within(h.call, block) && index.reachable(h.target).some((g) => g.directWrites.length > 0 || g.loops.some((l) => l.writes.length > 0)));
 }
 
 export function swallowsErrors(node: Node, facts: UnitFacts, index: CodeIndex, seen = new Set<number>()): Node | null {

@@ -13,7 +13,7 @@ import { insertingWrite } from '../fixes/row-inserts';
 import { otherWritingOperation, writeOutside } from '../other-writes';
 import { replaceNode } from '../fixes/edits';
 import { iteratesInBatches } from '../iterables';
-import { historicalModelRef } from '../historical-models';
+import { intoNewTable } from '../new-table-writes';
 import type { Operation } from '../operations';
 import type { MigrationModel } from '../migration-model';
 import { callArguments, rangeOf, spanRange, within, type Node } from '../syntax';
@@ -165,7 +165,7 @@ export const missingAtomicFalse: Rule = {
         // Every write of the forward code goes to tables this migration creates: their rows and locks are no one
         // else's until it commits (review 79: kpi `markdownx_uploader/0001` copies files into its new table). Not
         // so for the reverse: on a rollback those tables have been in use since.
-        if (migrationAtomic && direction === 'forward' && writesOnlyNewTables(model, ctx.index, unit, ctx.project?.view?.keyOf(ctx.project.file)?.app ?? null)) break;
+        if (migrationAtomic && direction === 'forward' && writesOnlyNewTables(model, ctx.index, unit)) break;
         reported.add(op);
         const fn = unit.node.childForFieldName('name')?.text ?? 'the function';
         const wrapper = migrationAtomic ? 'the migration runs in one transaction' : argAtomic ? `${op.name}(atomic=True) wraps it in one transaction` : `${fn}() is decorated ${decorated}, which wraps it in one transaction`;
@@ -284,27 +284,15 @@ export const missingAtomicFalse: Rule = {
 
 /**
  * Whether every write the code reachable from `unit` makes goes to a model this migration creates
- * (`apps.get_model(app, name)` of a CreateModel here; with the project, in this app): nothing that
- * existed before is written, so holding the batches to the end keeps no one else waiting.
+ * (new-table-writes.ts): nothing that existed before is written, so holding the batches to the end
+ * keeps no one else waiting.
  */
-function writesOnlyNewTables(model: MigrationModel, index: CodeIndex, unit: CodeUnit, app: string | null): boolean {
+function writesOnlyNewTables(model: MigrationModel, index: CodeIndex, unit: CodeUnit): boolean {
   const created = new Set(model.operations.flatMap((o) => (o.certain && o.createsModel ? [o.createsModel] : [])));
   if (created.size === 0) return false;
-  let writes = 0;
-  for (const f of index.reachable(unit)) {
-    const seen = new Set<number>();
-    for (const w of [...f.directWrites, ...f.loops.flatMap((l) => l.allWrites)]) {
-      if (seen.has(w.call.id)) continue;
-      seen.add(w.call.id);
-      // A helper's writes are its own unit's, reachable too.
-      if (w.kind === 'helper') continue;
-      writes++;
-      const bound = w.receiverRoot ? f.locals.lookup(w.receiverRoot) : null;
-      const ref = bound?.kind === 'value' ? historicalModelRef(bound.node, f.locals) : null;
-      if (!ref || !created.has(ref.model.toLowerCase()) || (app !== null && ref.app !== app)) return false;
-    }
-  }
-  return writes > 0;
+  // A helper's writes are its own unit's, reachable too.
+  const writes = index.reachable(unit).flatMap((f) => [...f.directWrites, ...f.loops.flatMap((l) => l.writes)].filter((w) => w.kind !== 'helper').map((w) => ({ w, f })));
+  return writes.length > 0 && writes.every(({ w, f }) => intoNewTable(w.call, created, f.locals));
 }
 
 /**

@@ -3,10 +3,9 @@ import { unitOf } from '../code-flow';
 import type { CodeIndex, UnitFacts } from '../code-facts';
 import { runPythonReverseFixes } from '../fixes/reverse-fixes';
 import { changedAgain } from '../fixes/rerun-safety';
-import { constructedModel } from '../fixes/loop-objects';
 import { builtBeforeSave, inserts } from '../fixes/row-inserts';
 import type { Operation } from '../operations';
-import { historicalModelRef } from '../historical-models';
+import { intoNewTable, writesNewTable } from '../new-table-writes';
 import { oneLine } from '../fixes/loop-chain';
 import type { Scope } from '../scope';
 import { callArguments, chainRoot, functionAround, rangeOf, type Node } from '../syntax';
@@ -182,29 +181,6 @@ function fileFieldInsert(units: readonly UnitFacts[], created: ReadonlySet<strin
   return null;
 }
 
-/**
- * An insert into a table this migration creates (`Contact.objects.create(…)` after
- * `CreateModel(name="Contact")`): rolling the migration back drops the table and its rows with it.
- */
-function intoNewTable(call: Node, created: ReadonlySet<string>, locals: Scope): boolean {
-  if (writesNewTable(call.childForFieldName('function'), created, locals)) return true;
-  // `profile = UserProfile(); …; profile.save()`: an object built from such a model (review 56: TWLight's squashed
-  // `users/0001` makes a profile per user right after creating the table; its batched form was offered the no-op).
-  const receiver = call.childForFieldName('function')?.childForFieldName('object');
-  const fn = functionAround(call);
-  const body = fn?.childForFieldName('body');
-  const built = receiver?.type === 'identifier' && body ? constructedModel(body, receiver.text, locals) : null;
-  const cls = built?.calls[0]?.childForFieldName('function');
-  return !!built && !!cls && created.has((historicalModelRef(cls, locals)?.model ?? built.model).toLowerCase());
-}
-
-/** Whether the receiver chain of a write (`Tag.objects.create`, `Tag.objects.using(db)`) starts from a model this migration creates. */
-function writesNewTable(chain: Node | null, created: ReadonlySet<string>, locals: Scope): boolean {
-  const n = chainRoot(chain);
-  if (n?.type !== 'identifier') return false;
-  // `NewOutgoing = apps.get_model("msgs", "Outgoing")`: the model is get_model's.
-  return created.has((historicalModelRef(n, locals)?.model ?? n.text).toLowerCase());
-}
 
 /**
  * An insert the code makes only when a look-up found no row first — `if not Tag.objects.filter(…).exists():`,
