@@ -317,6 +317,21 @@ describe('cli: settings and file selection', () => {
     assert.doesNotMatch(cli(['check', '--quiet', '--format', 'json', '.'], root).stderr, /claimed/, '--quiet says nothing');
   });
 
+  it('takes a base class other migrations derive from for no migration: it states neither operations nor dependencies (review 80: acceslibre\'s core/db.py)', () => {
+    const root = tempDir();
+    write(join(root, 'core', '__init__.py'), '');
+    write(join(root, 'core', 'db.py'), 'from django.conf import settings\nfrom django.db.migrations import Migration\n\n\nclass MigrationIgnoredInTest(Migration):\n    def apply(self, project_state, schema_editor, collect_sql=False):\n        if settings.TEST:\n            return project_state\n        return super().apply(project_state, schema_editor, collect_sql)\n');
+    write(join(root, 'shop', '__init__.py'), '');
+    write(join(root, 'shop', 'migrations', '__init__.py'), '');
+    write(join(root, 'shop', 'migrations', '0001_initial.py'), SAVE_LOOP_MIGRATION('x'));
+    const run = cli(['check', '--format', 'json', '.'], root);
+    assert.doesNotMatch(run.stderr, /no app's migrations folder/, run.stderr);
+    assert.deepEqual((JSON.parse(run.stdout) as JsonFinding[]).filter((f) => f.path.startsWith('core/')), []);
+    // A class of another name that states its operations is still a migration found by content.
+    write(join(root, 'core', 'db.py'), 'from django.db import migrations\n\n\nclass Fill(migrations.Migration):\n    dependencies = [("shop", "0001_initial")]\n    operations = [migrations.RunPython(print)]\n');
+    assert.match(cli(['check', '--format', 'json', '.'], root).stderr, /1 migration is in no app's migrations folder \(core\/db\.py\)/);
+  });
+
   it('names a folder of migrations beside an app\'s own migrations package as one Django does not load, and how to leave it out (review 73: care\'s migrations_old)', () => {
     const root = tempDir();
     write(join(root, 'shop', '__init__.py'), '');

@@ -82,14 +82,23 @@ export function findMigrationClass(root: Node, scope: Scope): Node | null {
   return named ?? derived;
 }
 
-/** True when a class in this file derives from Django's Migration (content-based detection). */
+/**
+ * True when a class in this file derives from Django's Migration (content-based detection). A
+ * class of another name than `Migration` counts only when it states `operations` or
+ * `dependencies`: one that states neither is a base class other migrations derive from (a project's
+ * `class MigrationIgnoredInTest(Migration)` overriding `apply`), which does nothing when run.
+ */
 export function definesMigrationClass(root: Node): boolean {
   const scope = moduleScope(root);
   for (const stmt of root.namedChildren) {
     const cls = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
     if (cls?.type !== 'class_definition') continue;
     const bases = cls.childForFieldName('superclasses');
-    if (bases?.namedChildren.some((b) => isMigrationBase(b, scope))) return true;
+    if (!bases?.namedChildren.some((b) => isMigrationBase(b, scope))) continue;
+    if (cls.childForFieldName('name')?.text === 'Migration') return true;
+    const body = cls.childForFieldName('body');
+    const stated = body ? classAttributes(body) : new Map();
+    if (stated.has('operations') || stated.has('dependencies')) return true;
   }
   return false;
 }
