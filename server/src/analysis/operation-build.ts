@@ -40,6 +40,12 @@ interface ArgsSource {
   shared: Context['shared'];
 }
 
+/** A call a same-file wrapper function returns, and whether it passes on the wrapper's own `*args, **kwargs`. */
+export interface WrapperReturn {
+  call: Node;
+  forwards: boolean;
+}
+
 type OperationInit = Pick<Operation, 'call' | 'callee' | 'name' | 'spec' | 'specName' | 'branches' | 'certain' | 'container' | 'argumentsReliable' | 'databaseEffect' | 'customState'> & { read: ArgsSource };
 
 /** An operation whose typed arguments are read on first use (a class, so every one shares one shape). */
@@ -67,6 +73,7 @@ class LazyOperation implements Operation {
   stateOperationsComplete = true;
   databaseEffect: Operation['databaseEffect'];
   customState: boolean;
+  classCallee?: Node;
   private typed: OperationArgs | null | undefined = undefined;
   private readonly source: ArgsSource;
 
@@ -105,16 +112,19 @@ class LazyOperation implements Operation {
   }
 }
 
-export function buildOperation(call: Node, ctx: Context, branches: BranchStep[], certain: boolean, container: Operation | null): Operation | null {
+export function buildOperation(call: Node, ctx: Context, branches: BranchStep[], certain: boolean, container: Operation | null, through: WrapperReturn | null = null): Operation | null {
   const callee = call.childForFieldName('function');
-  const name = calleeSimpleName(call);
+  // Through a same-file wrapper, the class is the returned call's; the arguments are the call's own
+  // when the wrapper passes them on (`*args, **kwargs`), else there are none to read.
+  const classCall = through?.call ?? call;
+  const name = calleeSimpleName(classCall);
   if (!callee || !name) return null;
-  const r = resolveSpec(call, name, ctx.moduleScope);
+  const r = resolveSpec(classCall, name, ctx.moduleScope);
   // Walking the arguments' nodes costs a crossing into WebAssembly per node: a call whose text has
   // no `*` has no splat, and its arguments are found only when something reads them.
   let found: CallArguments | null = null;
   const argsOf = (): CallArguments => (found ??= callArguments(call));
-  const reliable = r.argumentsReliable && !(call.text.includes('*') && argsOf().hasSplat);
+  const reliable = r.argumentsReliable && (!through || through.forwards) && !(call.text.includes('*') && argsOf().hasSplat);
   // Names inside a helper or a comprehension resolve in scopes the cache's context does not cover.
   const cache = ctx.scope === ctx.classScope ? ctx.cache : null;
   const op: Operation = new LazyOperation({
@@ -131,6 +141,7 @@ export function buildOperation(call: Node, ctx: Context, branches: BranchStep[],
     customState: r.customState,
     read: { callArgs: argsOf, scope: ctx.scope, cache, shared: ctx.shared },
   });
+  if (through) op.classCallee = through.call.childForFieldName('function') ?? callee;
   const spec = r.spec;
   if (!spec || r.customDatabase) return op;
   const stateOnly = r.stateOnly;

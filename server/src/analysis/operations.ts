@@ -8,7 +8,7 @@
 import type { CallableTarget } from './code-flow';
 import type { ArgsCache } from './args-cache';
 import type { ValueInterner } from './interner';
-import { buildOperation } from './operation-build';
+import { buildOperation, type WrapperReturn } from './operation-build';
 import type { OperationArgs } from './operation-args';
 import type { OperationSpec } from './operation-catalog';
 import { blockScope, Scope } from './scope';
@@ -104,6 +104,11 @@ export interface Operation {
   databaseEffect: 'normal' | 'none' | 'custom';
   /** A same-file subclass overriding state_forwards. */
   customState: boolean;
+  /**
+   * Where the call goes through a same-file wrapper (`run_python(code=f)` whose body returns
+   * `migrations.RunPython(*args, **kwargs)`): the callee of the call it returns, which names the class.
+   */
+  classCallee?: Node;
 }
 
 export interface ResolvedOperations {
@@ -307,6 +312,7 @@ function collectElement(el: Node, ctx: Context, branches: BranchStep[], certain:
     }
   }
   if (n.type === 'call') {
+    if (collectThroughWrapper(n, ctx, branches, certain, container)) return;
     const op = buildOperation(n, ctx, branches, certain, container);
     if (op) {
       ctx.ops.push(op);
@@ -326,6 +332,64 @@ function collectElement(el: Node, ctx: Context, branches: BranchStep[], certain:
     }
   }
   ctx.complete = false;
+}
+
+/**
+ * A call of a same-file function that hands back an operation: `def run_python(*args, **kwargs)`
+ * returning `migrations.RunPython(*args, **kwargs)`, and on a second path perhaps another operation
+ * made without arguments (acceslibre's `OperationIgnoredInTest()` when settings.TEST). Each returned
+ * operation is read at the call, on an arm of its own when there are two; the arguments are the
+ * call's, passed on. False (nothing collected) for any other shape, or when an operation made without
+ * the call's arguments is one whose arguments matter (a known class).
+ */
+function collectThroughWrapper(call: Node, ctx: Context, branches: BranchStep[], certain: boolean, container: Operation | null): boolean {
+  const fn = call.childForFieldName('function');
+  const b = fn?.type === 'identifier' ? ctx.scope.lookup(fn.text) : null;
+  const returns = b?.kind === 'function' ? wrapperReturns(b.node) : null;
+  if (!returns) return false;
+  const ops: Operation[] = [];
+  for (const [i, ret] of returns.entries()) {
+    const op = buildOperation(call, ctx, returns.length === 2 ? [...branches, arm(call.id, i === 0 ? 0 : 1, undefined)] : branches, certain, container, ret);
+    if (!op || (!ret.forwards && op.spec !== null)) return false;
+    ops.push(op);
+  }
+  for (const op of ops) {
+    ctx.ops.push(op);
+    if (op.specName === 'SeparateDatabaseAndState' && op.argumentsReliable) {
+      const db = argument(callArguments(call), 'database_operations', 0);
+      if (db && !isNoneLiteral(db)) collect(db, ctx, op.branches, certain, op);
+    }
+    if (op.specName === 'SeparateDatabaseAndState' || op.specName === 'RunSQL') collectStateOperations(op, ctx, op.branches, certain);
+  }
+  return true;
+}
+
+/** The one or two calls a `def f(*args, **kwargs)` returns, each passing those on or taking no arguments; null otherwise. */
+function wrapperReturns(def: Node): WrapperReturn[] | null {
+  const params = def.childForFieldName('parameters')?.namedChildren ?? [];
+  const [star, stars] = params;
+  if (params.length !== 2 || star?.type !== 'list_splat_pattern' || stars?.type !== 'dictionary_splat_pattern') return null;
+  const starName = star.firstNamedChild?.text;
+  const starsName = stars.firstNamedChild?.text;
+  const out: WrapperReturn[] = [];
+  const walk = (block: Node | null): boolean => {
+    for (const stmt of block?.namedChildren ?? []) {
+      if (stmt.type === 'return_statement') {
+        const value = stmt.firstNamedChild ? unparen(stmt.firstNamedChild) : null;
+        const args = value?.type === 'call' ? value.childForFieldName('arguments') : null;
+        if (!value || args?.type !== 'argument_list') return false;
+        const [a, k] = args.namedChildren;
+        const forwards = args.namedChildCount === 2 && a?.type === 'list_splat' && a.firstNamedChild?.text === starName && k?.type === 'dictionary_splat' && k.firstNamedChild?.text === starsName;
+        if (!forwards && args.namedChildCount > 0) return false;
+        out.push({ call: value, forwards });
+      } else if (stmt.type === 'if_statement') {
+        if (!walk(stmt.childForFieldName('consequence'))) return false;
+        for (const alt of stmt.childrenForFieldName('alternative')) if (!walk(alt.childForFieldName('body') ?? alt.childForFieldName('consequence'))) return false;
+      } else if (!['expression_statement', 'comment', 'pass_statement'].includes(stmt.type)) return false;
+    }
+    return true;
+  };
+  return walk(def.childForFieldName('body')) && out.length >= 1 && out.length <= 2 ? out : null;
 }
 
 /** Reads `state_operations` into `op.stateOperations`; they never join the database-side list. */

@@ -28,7 +28,7 @@ export function runPythonReverseFixes(op: Operation, source: string, moduleScope
   const rp = op.runPython;
   // `reverse_code=None` written out: the authors chose to stop a rollback here (see runSqlReverseFixes).
   if (!rp?.code || rp.reverseState === 'none') return [];
-  const noop = `${op.callee.text}.noop`;
+  const noop = `${(op.classCallee ?? op.callee).text}.noop`;
   const fixes: Fix[] = [
     { title: `${rp.reverse ? 'Use' : 'Add'} reverse_code=${noop}`, edits: [setReverse(rp.code, rp.reverse, 'reverse_code', noop, source)], isPreferred: true, safe: false },
   ];
@@ -145,7 +145,7 @@ export function runSqlReverseFixes(op: Operation, source: string, once: SqlState
   const sqlNode = rs?.sql?.node;
   if (!rs || !sqlNode) return [];
   const reverse = rs.reverseState === 'none' ? rs.reverseNode : null;
-  const noop = `${op.callee.text}.noop`;
+  const noop = `${(op.classCallee ?? op.callee).text}.noop`;
   const fixes: Fix[] = [];
   const inverse = rs.sql?.state === 'known' && rs.sql.complete ? inverseStatements(rs.sql.statements) : null;
   if (inverse) {

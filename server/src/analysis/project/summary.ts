@@ -270,7 +270,7 @@ function emptiedOf(op: Operation, code: CodeIndex | null): { emptiedModels?: Arr
 /** `{ importedFrom }` for an operation we do not know whose callee is a name the module imports. */
 function importedFromOf(op: Operation, scope: Scope): { importedFrom?: string } {
   if (op.spec !== null) return {};
-  const dotted = dottedName(op.callee);
+  const dotted = dottedName(op.classCallee ?? op.callee);
   const qualified = dotted ? importedName(dotted, scope) : null;
   return qualified && !qualified.startsWith('django.') ? { importedFrom: qualified } : {};
 }
