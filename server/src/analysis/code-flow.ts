@@ -100,13 +100,14 @@ function returnedInnerFunction(def: Node): Node | null {
   return null;
 }
 
-/** A body of only `pass`, `...`, a docstring and/or bare `return` does nothing. */
+/** A body of only `pass`, `...`, a docstring and/or bare `return` does nothing (nor does what follows a bare `return`). */
 export function isTrivialFunction(def: Node): boolean {
   const body = def.childForFieldName('body');
   if (!body) return false;
   for (const stmt of body.namedChildren) {
     if (stmt.type === 'pass_statement' || stmt.type === 'comment') continue;
-    if (stmt.type === 'return_statement' && (stmt.namedChildCount === 0 || stmt.firstNamedChild?.type === 'none')) continue;
+    // What follows a plain `return` never runs (acceslibre `compte/0004` returns first: too slow on deploy).
+    if (stmt.type === 'return_statement' && (stmt.namedChildCount === 0 || stmt.firstNamedChild?.type === 'none')) return true;
     if (stmt.type === 'expression_statement') {
       const e = stmt.firstNamedChild;
       if (e && (e.type === 'string' || e.type === 'ellipsis' || e.type === 'concatenated_string')) continue;
