@@ -68,6 +68,14 @@ describe('the models of the release before, read from their text', () => {
     assert.equal(modelGoneBefore(modelsBefore('from billing.legacy import *\n'), 'Receipt'), false);
   });
 
+  it('takes a lower-case bare name for a variable, not the model; quoted, after a dot or as a class it names it (review 80: acceslibre stats/0020)', () => {
+    const variable = modelsBefore('def track(request):\n    referer = request.headers.get("X-OriginUrl")\n    return urlparse(referer).netloc or referer\n');
+    assert.equal(modelGoneBefore(variable, 'Referer'), true);
+    for (const named of ['ref = apps.get_model("stats.referer")\n', "Link.objects.filter(referer__isnull=False)\nname = 'referer'\n", 'domain = link.referer.domain\n', 'class referer(models.Model):\n    pass\n', 'from stats.legacy import Referer\n']) {
+      assert.equal(modelGoneBefore(modelsBefore(named), 'Referer'), false, named);
+    }
+  });
+
   it('takes a field for gone only when its class and every base of the module lack it', () => {
     assert.equal(fieldGoneBefore(before, 'order', 'legacy_code'), true);
     assert.equal(fieldGoneBefore(before, 'order', 'status'), false);

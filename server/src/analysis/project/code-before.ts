@@ -39,12 +39,26 @@ const PLAIN_BASES = new Set(['models.Model', 'Model', 'django.db.models.Model'])
 /**
  * Whether no module of the app names the model: its class was gone (nor imported, nor aliased, nor
  * named in a comment or a string). Compared without case, as Django compares model names (a
- * field `coupon` counts too: not gone for certain).
+ * field `coupon` counts too: not gone for certain) — but for an all-lower-case bare name, which
+ * is a variable of that name and no model (review 80: acceslibre's `stats/middleware.py` keeps a
+ * `referer` variable after the `Referer` model left); written in quotes (`"stats.referer"`) or
+ * after a dot (`link.referer`, a reverse one-to-one accessor) it still counts.
  */
 export function modelGoneBefore(before: ModelsBefore, model: string): boolean {
   if (before.modules.some((m) => m.wildcard)) return false;
-  const word = new RegExp(`(?<![\\w])${model.replace(/[^\w]/g, '')}(?![\\w])`, 'i');
-  return !before.modules.some((m) => word.test(m.text));
+  const word = new RegExp(`(?<![\\w])${model.replace(/[^\w]/g, '')}(?![\\w])`, 'gi');
+  return !before.modules.some((m) => {
+    for (const hit of m.text.matchAll(word)) if (namesModel(m.text, hit[0], hit.index)) return true;
+    return false;
+  });
+}
+
+/** Whether a word matching a model's name names it (see modelGoneBefore): all but a lower-case bare name. */
+function namesModel(text: string, found: string, at: number): boolean {
+  if (found !== found.toLowerCase()) return true;
+  const before = text[at - 1] ?? '';
+  const after = text[at + found.length] ?? '';
+  return before === '.' || before === '"' || before === "'" || after === '"' || after === "'" || /\bclass\s+$/.test(text.slice(Math.max(0, at - 12), at));
 }
 
 /** The class of that name (lower-cased) in the app's modules; undefined where none or several define one. */
