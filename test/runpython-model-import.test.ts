@@ -460,6 +460,15 @@ describe('runpython-model-import: a user model the module binds once (review 46:
     const alone = migration('from django.conf import settings\nfrom django.contrib.auth import get_user_model\nfrom allauth.account.models import EmailAddress', 'EmailAddress.objects.filter(verified=False).delete()\n    get_user_model().objects.filter(email="").update(is_active=False)');
     assert.deepEqual((await fixTitles(alone)).find((t) => t.length > 0 && /AUTH_USER_MODEL/.test(t[0] ?? '')) !== undefined, true);
   });
+  it('swaps no model whose rows come from an inline get_user_model() no fix can swap (no settings imported; review 80: acceslibre compte/0003)', async () => {
+    const source = migration('from django.contrib.auth import get_user_model\nfrom shop.models import Preferences', 'users = get_user_model().objects.all()\n    for user in users:\n        Preferences.objects.create(user=user)');
+    const found = (await lint(source)).findings.filter((f) => f.rule === 'runpython-model-import');
+    assert.deepEqual(found.map((f) => f.fixes.length), [0, 0], found.map((f) => f.message).join('\n'));
+    assert.match(found.find((f) => f.message.startsWith('`Preferences`'))?.message ?? '', /No fix is offered: the code keeps `get_user_model\(\)` as today's model \(no fix can swap it\), and an instance of a historical model assigned to a relation of today's raises ValueError/);
+    // Nothing handed over: Preferences is swapped.
+    const apart = migration('from django.contrib.auth import get_user_model\nfrom shop.models import Preferences', 'Preferences.objects.filter(theme="").delete()\n    get_user_model().objects.filter(email="").update(is_active=False)');
+    assert.deepEqual((await fixTitles(apart)).filter((t) => t.length > 0), [['Use Preferences = apps.get_model("shop", "Preferences")']]);
+  });
   it('leaves a name the module binds to something else alone', async () => {
     assert.deepEqual(await fixTitles(migration('from shop.helpers import get_user_model\nUser = get_user_model()', 'User.objects.update(is_active=True)')), []);
   });

@@ -240,9 +240,11 @@ export const runpythonModelImport: Rule = {
       });
       const own = uses.map((use, i) => (apps && refusals[i] === null && foreign[i] === null ? buildFix(use, facts.unit, apps, ctx, names) : null));
       const refused = uses.find((u, i) => u.bare && refusals[i] !== null);
-      const unswapped = uses.filter((u, i) => (u.bare || u.userModelName) && apps && refusals[i] === null && own[i] === null);
+      // An inline `get_user_model()` no fix can swap (no `settings` in the module) counts too (review 80:
+      // acceslibre `compte/0003` hands its users to an imported UserPreferences).
+      const unswapped = uses.filter((u, i) => (u.bare || u.userModel) && apps && refusals[i] === null && own[i] === null);
       // Without the view a deeper path names no app (`baserow.contrib.database.models`): the view may.
-      if (unswapped.length > 0 && !ctx.project) ctx.needsView?.('app labels of models modules');
+      if (unswapped.some((u) => u.bare || u.userModelName) && !ctx.project) ctx.needsView?.('app labels of models modules');
       // Rows of one handed to the other, either way (review 46: linkding's `Toast(owner=user)` over
       // `User = get_user_model()` rows, which no fix swapped there: ValueError).
       const nameOf = (u: ModelUse): string | undefined => u.bare?.name ?? u.userModelName;
@@ -251,10 +253,15 @@ export const runpythonModelImport: Rule = {
         const name = nameOf(use);
         // A use with no name of its own (`get_user_model()` inline) hands over the rows of the loop it feeds
         // (review 49: ChiefOnboarding `users/0042` builds allauth's `EmailAddress(user=user)` from them).
-        const hands = (k: ModelUse): boolean => (name ? handed(name, nameOf(k) as string) : handsRowsTo(facts.unit, use.node, nameOf(k) as string));
-        const kept = refused ?? unswapped.find((k) => nameOf(k) !== undefined && nameOf(k) !== name && hands(k));
+        const hands = (k: ModelUse): boolean => {
+          const other = nameOf(k);
+          if (name && other) return handed(name, other);
+          if (other) return handsRowsTo(facts.unit, use.node, other);
+          return !!name && handsRowsTo(facts.unit, k.node, name);
+        };
+        const kept = refused ?? unswapped.find((k) => k !== use && (nameOf(k) === undefined || nameOf(k) !== name) && hands(k));
         const why = kept === refused ? 'its swap is refused' : 'no fix can swap it';
-        const keptName = kept ? nameOf(kept) : undefined;
+        const keptName = kept ? nameOf(kept) ?? kept.shown : undefined;
         const noSwap = refusals[i] ?? (keptName && keptName !== name ? `keeps \`${keptName}\` as today's model (${why}), and an instance of a historical model assigned to a relation of today's raises ValueError` : null);
         const fix = noSwap === null ? own[i] ?? null : null;
         const related = [operation];
