@@ -10,9 +10,9 @@ import { fieldColumn, type FieldSpec } from '../fields';
 import { defaultTable } from '../project/state';
 import { addFieldFixes } from '../fixes/not-null-steps';
 import { djangoAtLeast, postgresqlAtLeast, type TargetDatabase } from '../target-database';
-import type { Rule } from './rule';
+import type { ProjectRuleContext, Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
-import { columnAtStart, forVendor, hasColumn, tableLabel, walkSchema } from './schema-walk';
+import { columnAtStart, forVendor, goneFromCodeBefore, goneFromStateBefore, hasColumn, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
 import { defaultRestoredBySql, emptiedBefore, renamedInThisMigration, tableDroppedLater } from './same-migration';
 
 /** True when the column gets a database-level default that stays (Django 5.0's db_default). */
@@ -43,6 +43,26 @@ function lockText(target: TargetDatabase, checksRows: boolean, hasDefault: boole
 /** The fields django-pghistory gives every event model. */
 const PGHISTORY_FIELDS = ['pgh_created_at', 'pgh_obj', 'pgh_label'];
 
+/**
+ * Whether this migration also drops a column of the table that code of the release before names
+ * (review 80: inyoka `ikhaya/0011` adds `publication_datetime` and drops `pub_date` and `pub_time`):
+ * old code's INSERTs, which name the dropped column, fail on it before any NOT NULL — drop-column's
+ * finding says so, and a nullable column here would not help.
+ */
+function dropsColumnOldCodeNames(ctx: ProjectRuleContext, step: SchemaStep): boolean {
+  const model = step.model;
+  if (!model || !step.start) return false;
+  return ctx.summary.operations.some((op) => {
+    const a = op.args;
+    if (a?.kind !== 'RemoveField' || !a.name || a.model?.toLowerCase() !== model) return false;
+    if (!op.certain || op.branches.length > 0 || op.container !== null || op.databaseEffect !== 'normal') return false;
+    if (!step.start?.fields.has(a.name) || step.start.fields.get(a.name)?.relation?.kind === 'many-to-many') return false;
+    // Added back under its name, old code still finds it.
+    const back = ctx.summary.operations.some((o) => o.args?.kind === 'AddField' && o.args.name === a.name && o.args.model?.toLowerCase() === model);
+    return !back && !goneFromStateBefore(ctx, model, a.name) && !goneFromCodeBefore(ctx, a.model, a.name);
+  });
+}
+
 export const addFieldNotNull: Rule = {
   meta: {
     id: 'add-field-not-null',
@@ -56,6 +76,8 @@ export const addFieldNotNull: Rule = {
       if (args.kind !== 'AddField' || step.table !== 'existing' || !args.field) return;
       // The same migration then drops the table: old code's INSERTs fail on the missing table, drop-table's finding (rdmo domain/0037).
       if (tableDroppedLater(ctx.summary, step)) return;
+      // The same migration drops a column old code names: its INSERTs fail on that first (drop-column's finding).
+      if (dropsColumnOldCodeNames(ctx, step)) return;
       // A django-pghistory event table: only the tracked table's trigger inserts into it, and pghistory
       // replaces that trigger in the same migration (review 26: courtlistener's `*event` tables).
       if (step.before && PGHISTORY_FIELDS.some((f) => step.before?.fields.has(f))) return;
