@@ -112,6 +112,18 @@ describe('drop-column: a column given back under its name for another kind of va
   });
 });
 
+describe('rename-column: the old name given back for another kind of value (review 80: inyoka portal/0028)', () => {
+  it('advises a column of its own for the new field, not db_column on the renamed one (which would collide), and offers no fix', async () => {
+    const dir = withBase(join(RULE_FIXTURES, 'rename-column/tricky-old-name-given-back-as-another-kind'), temps);
+    const found = [...(await lintProject(dir)).values()].flatMap((r) => r.findings.filter((f) => f.rule === 'rename-column'));
+    assert.equal(found.length, 1);
+    assert.match(found[0]?.message ?? '', /the name "legacy_id" goes to a field of another kind later in this migration \(BinaryField\)/);
+    assert.match(found[0]?.message ?? '', /Keep the column for the old code: give the new field a column of its own/);
+    assert.doesNotMatch(found[0]?.message ?? '', /db_column="legacy_id"/);
+    assert.deepEqual(found[0]?.fixes, []);
+  });
+});
+
 describe('schema-hazard messages follow the target', () => {
   it('add-field-not-null: a table rewrite before PostgreSQL 11 only, db_default only from Django 5.0', async () => {
     const fixture = 'add-field-not-null/tricky-old-postgresql';

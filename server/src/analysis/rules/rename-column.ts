@@ -62,8 +62,11 @@ export const renameColumn: Rule = {
         range: step.op.range,
         message:
           `${label} renames column "${from}" to "${to}" of existing table ${tableLabel(step)} (ALTER TABLE … RENAME COLUMN, ${renameLock(ctx.target)}): ` +
-          `${fails}. Keep the column: rename the field with \`db_column="${from}"\` (${keep}).`,
-        fixes: fixes(),
+          (returns
+            ? // The field given the name later would collide with a column kept under it (review 80: inyoka `portal/0028`, "column … already exists").
+              `${fails}. Keep the column for the old code: give the new field a column of its own (\`db_column=\` another name), and drop the old column in a later release.`
+            : `${fails}. Keep the column: rename the field with \`db_column="${from}"\` (${keep}).`),
+        fixes: returns ? [] : fixes(),
       });
     });
     reportSqlHazards(ctx, 'rename-column');
