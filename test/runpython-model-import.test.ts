@@ -349,6 +349,29 @@ class Migration(migrations.Migration):
     assert.deepEqual(plain?.fixes.map((f) => f.title), ['Use Order = apps.get_model("shop", "Order")']);
   });
 
+  it("swaps no model whose rows go to a function of a models module imported whole, nor the others (review 80: osis base/0058)", async () => {
+    const root = temps.make();
+    writeFileIn(join(root, 'shop/__init__.py'), '');
+    writeFileIn(join(root, 'shop/migrations/__init__.py'), '');
+    writeFileIn(join(root, 'shop/migrations/0001_initial.py'), `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [migrations.CreateModel(name="Person", fields=[("id", models.AutoField(primary_key=True))])]
+`);
+    const file = join(root, 'shop/migrations/0002_groups.py');
+    writeFileIn(file, migration('from django.contrib.auth.models import Group, User\n\nimport shop.models as mdl', 'staff = Group.objects.get(name="staff")\n    for user in User.objects.all():\n        if mdl.person.find_by_user(user):\n            user.groups.add(staff)'));
+    const found = (await lintProject(root)).get(file)?.findings.filter((f) => f.rule === 'runpython-model-import') ?? [];
+    assert.deepEqual(found.map((f) => f.fixes.length), [0, 0], found.map((f) => f.message).join('\n'));
+    assert.match(found.find((f) => f.message.startsWith('`User`'))?.message ?? '', /No fix is offered: the code hands User or a row of it to mdl\.person\.find_by_user\(\), which it imports, where a historical instance is not today's class/);
+    assert.match(found.find((f) => f.message.startsWith('`Group`'))?.message ?? '', /No fix is offered: the code keeps `User` as today's model \(its swap is refused\)/);
+    // Handed to nothing of the project's: both are swapped.
+    writeFileIn(file, migration('from django.contrib.auth.models import Group, User', 'staff = Group.objects.get(name="staff")\n    for user in User.objects.filter(is_staff=True):\n        user.groups.add(staff)'));
+    const apart = (await lintProject(root)).get(file)?.findings.filter((f) => f.rule === 'runpython-model-import') ?? [];
+    assert.deepEqual(apart.map((f) => f.fixes.length), [1, 1], apart.map((f) => f.message).join('\n'));
+  });
+
   it('reports no class of a models module that the app\'s migrations never made a model (review 25: casepro msgs/0030)', async () => {
     const root = temps.make();
     writeFileIn(join(root, 'shop/__init__.py'), '');

@@ -10,7 +10,7 @@ import { MANAGERS } from '../historical-models';
 import type { ModelFields, ProjectView } from '../project/view';
 import { walkUnit } from '../runpython-code';
 import { blockScope, type Binding } from '../scope';
-import { within, type Node } from '../syntax';
+import { dottedName, within, type Node } from '../syntax';
 import type { RuleContext } from './rule';
 
 /** A model class bound by `from m import X [as Y]`: Y, its binding, X and m. */
@@ -71,7 +71,14 @@ function handedToLiveCode(name: string, unit: CodeUnit): string | null {
     if (!head || head === name) return null;
     const b = scope.lookup(head);
     // A model class imported beside it is swapped with it (or neither is: runpython-model-import swaps all or none).
-    if (b?.kind === 'import') return b.importedFrom && !/^django(?:\.|$)/.test(b.importedFrom) && !MODELS_MODULE.test(b.importedFrom) ? `${head}(), which it imports` : null;
+    if (b?.kind === 'import') {
+      if (!b.importedFrom || /^django(?:\.|$)/.test(b.importedFrom)) return null;
+      if (!MODELS_MODULE.test(b.importedFrom)) return `${head}(), which it imports`;
+      // A models module imported whole (`import base.models as mdl`): a function reached through it
+      // (`mdl.person.find_by_user(user)`, review 80: osis `base/0058`) is today's code; a class is a model.
+      const path = b.importedName === undefined && callee.type === 'attribute' ? dottedName(callee) : null;
+      return path && path.split('.').slice(1).every((part) => /^[a-z_]/.test(part)) ? `${path}(), which it imports` : null;
+    }
     if (b?.kind !== 'function' || b.node.type !== 'function_definition') return null;
     // A function of the file that names a model imported from a models module (today's class), other than this one.
     for (const id of b.node.descendantsOfType('identifier')) {
