@@ -254,8 +254,15 @@ ${ops}        migrations.RunSQL(${JSON.stringify(text)}),
       // Review 59: sapl inserts its content type only where none is there yet.
       "INSERT INTO blog_tag (name) SELECT 'news' WHERE NOT EXISTS (SELECT id FROM blog_tag WHERE name = 'news')", "INSERT INTO blog_tag (name) VALUES ('news') ON CONFLICT (name) DO NOTHING", 'CREATE OR REPLACE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql',
       // Review 40: ureport's trigger files drop each trigger IF EXISTS before creating it; les-emplois drops a column IF EXISTS.
-      'DROP TRIGGER IF EXISTS t ON blog_post; CREATE TRIGGER t AFTER INSERT ON blog_post FOR EACH ROW EXECUTE FUNCTION f()', 'ALTER TABLE blog_post DROP COLUMN IF EXISTS legacy', 'ALTER TABLE blog_post ADD COLUMN IF NOT EXISTS score integer', 'DROP INDEX CONCURRENTLY IF EXISTS blog_post_old']) {
+      'DROP TRIGGER IF EXISTS t ON blog_post; CREATE TRIGGER t AFTER INSERT ON blog_post FOR EACH ROW EXECUTE FUNCTION f()', 'ALTER TABLE blog_post DROP COLUMN IF EXISTS legacy', 'ALTER TABLE blog_post ADD COLUMN IF NOT EXISTS score integer']) {
       assert.ok((await titles(again)).titles.includes('Add reverse_sql=migrations.RunSQL.noop'), again);
+    }
+    // An index or a constraint dropped stays dropped on a rollback that does nothing: the release before runs
+    // without it, and a unique one no longer guards its rows (review 80: osis attribution/0032, base/0249).
+    for (const [guard, what] of [['DROP INDEX CONCURRENTLY IF EXISTS blog_post_old', 'index blog_post_old'], ['DROP INDEX IF EXISTS "blog_post_slug_uniq"', 'index blog_post_slug_uniq'], ['ALTER TABLE blog_post DROP CONSTRAINT IF EXISTS blog_post_slug_key', 'constraint blog_post_slug_key']] as const) {
+      const found = await titles(guard);
+      assert.deepEqual(found.titles, [], guard);
+      assert.match(found.message, new RegExp(`Give it the inverse SQL: the statement that made the ${what.split(' ')[0]} \\(migrations\\.RunSQL\\.noop would leave ${what} dropped after a rollback, and the release before runs without it\\)\\.$`), guard);
     }
     const created = '        migrations.CreateModel(name="Note", fields=[("id", models.AutoField(primary_key=True))]),\n';
     assert.ok((await titles('CREATE TRIGGER t AFTER INSERT ON blog_note FOR EACH ROW EXECUTE FUNCTION f()', created)).titles.includes('Add reverse_sql=migrations.RunSQL.noop'));

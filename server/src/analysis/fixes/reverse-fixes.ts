@@ -156,6 +156,18 @@ export function runSqlReverseFixes(op: Operation, source: string, once: SqlState
   // tilavarauspalvelu 0114: a rollback past it would drop a view through a CASCADE): no no-op for it.
   // Nor where migrating forward again after such a rollback would fail or insert twice, or where the
   // rollback drops the view the statement made.
-  if (!reverse && !once) fixes.push({ title: `Add reverse_sql=${noop}`, edits: [setReverse(sqlNode, reverse, 'reverse_sql', noop, source)], isPreferred: !inverse, safe: false });
+  // Nor where an index or constraint is dropped (`DROP INDEX IF EXISTS …`): it stays dropped on a rollback
+  // that does nothing, and the release before runs without it — a unique one no longer guards its rows
+  // (review 80: osis `base/0249`, `attribution/0032`).
+  const loses = rs.sql?.state === 'known' && rs.sql.statements.some((st) => droppedGuard(st.code) !== null);
+  if (!reverse && !once && !loses) fixes.push({ title: `Add reverse_sql=${noop}`, edits: [setReverse(sqlNode, reverse, 'reverse_sql', noop, source)], isPreferred: !inverse, safe: false });
   return fixes;
+}
+
+/** What a statement drops that the release before may rely on: an index or a constraint, named; else null. */
+export function droppedGuard(code: string): string | null {
+  const index = /^\s*DROP\s+INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+EXISTS\s+)?"?([\w$.]+)"?/i.exec(code);
+  if (index) return `index ${index[1]}`;
+  const constraint = /^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?\S+\s+DROP\s+CONSTRAINT\s+(?:IF\s+EXISTS\s+)?"?([\w$.]+)"?/i.exec(code);
+  return constraint ? `constraint ${constraint[1]}` : null;
 }

@@ -1,5 +1,5 @@
 /** runsql-no-reverse: RunSQL without reverse_sql (or with reverse_sql=None). */
-import { createdModels, notRerunnable, runSqlReverseFixes, viewDroppedOnRollback } from '../fixes/reverse-fixes';
+import { createdModels, droppedGuard, notRerunnable, runSqlReverseFixes, viewDroppedOnRollback } from '../fixes/reverse-fixes';
 import { rangeOf } from '../syntax';
 import type { Rule } from './rule';
 
@@ -24,6 +24,7 @@ export const runsqlNoReverse: Rule = {
       const how = rs.reverseState === 'none' ? 'passes reverse_sql=None' : 'has no reverse_sql';
       const once = rs.sql?.state === 'known' ? notRerunnable(rs.sql.statements, created) : null;
       const dropped = rs.sql?.state === 'known' && !once ? viewDroppedOnRollback(rs.sql.statements, ctx.model.operations.filter((o) => o !== op)) : null;
+      const guard = rs.sql?.state === 'known' ? rs.sql.statements.map((st) => droppedGuard(st.code)).find((x) => x !== null) : undefined;
       ctx.report({
         range: rangeOf(op.callee),
         message:
@@ -34,7 +35,9 @@ export const runsqlNoReverse: Rule = {
               ? `Give it the inverse SQL. A no-op reverse is not offered: migrating forward again after such a rollback would run \`${oneLine(once.text)}\` a second time, while what the first run did is still there: it ${/^\s*INSERT\b/i.test(once.code) ? 'inserts its rows again' : 'fails, or does the work twice'}.`
               : dropped
                 ? `Give it the view's definition before this migration as reverse_sql. A no-op reverse is not offered: rolling back then drops ${dropped.drops} with CASCADE, which takes the view ${dropped.view} along, and the release before would run without it.`
-                : `Give it the inverse SQL, or migrations.RunSQL.noop when nothing needs undoing.`),
+                : guard
+                  ? `Give it the inverse SQL: the statement that made the ${guard.split(' ')[0]} (migrations.RunSQL.noop would leave ${guard} dropped after a rollback, and the release before runs without it).`
+                  : `Give it the inverse SQL, or migrations.RunSQL.noop when nothing needs undoing.`),
         fixes: runSqlReverseFixes(op, ctx.source, once ?? dropped),
       });
     }
