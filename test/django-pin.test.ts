@@ -135,6 +135,10 @@ describe('the Django version a project pins', () => {
     assert.equal(postgresServiceIn('test:\n  services:\n    - postgres:13\n    - name: postgis/postgis:12-3.1\n      alias: db\n'), 12);
     assert.equal(postgresServiceIn(`jobs:\n  test:\n    services:\n      postgres:\n        image: postgres:17@sha256:${'a4'.repeat(32)} # v17\n`), 17);
     assert.equal(postgresServiceIn(`test:\n  services:\n    - postgres:16@sha256:${'0f'.repeat(32)}\n`), 16);
+    // Travis CI's add-on (review 80: osis), quoted or not, wherever it sits among the add-ons.
+    assert.equal(postgresServiceIn('language: python\nservices:\n  - rabbitmq\naddons:\n  postgresql: "9.6"\n  apt:\n    packages:\n    - postgresql-9.6-postgis-2.4\n'), 9);
+    assert.equal(postgresServiceIn('addons:\n  apt:\n    packages: [gettext]\n\n  postgresql: 12  # CI\n'), 12);
+    assert.equal(postgresServiceIn('addons:\n  apt:\n    packages: [gettext]\nenv:\n  postgresql: 12\n'), null);
     // A version from a matrix, or none, or another database: nothing.
     assert.equal(postgresServiceIn('services:\n  postgres:\n    image: postgres:${{ matrix.pg }}\n  redis:\n    image: redis:7\n'), null);
     assert.equal(postgresServiceIn('steps:\n  - run: pip install psycopg2\n  - postgres-client\n'), null);
@@ -154,7 +158,7 @@ describe('the Django version a project pins', () => {
     writeFileSync(join(root, 'docker-compose.yml'), 'services:\n  db:\n    image: postgres:16\n');
     assert.deepEqual(new DjangoPins().postgresFor(migrations), { version: 16, from: join(root, 'docker-compose.yml') });
     // A change to them re-reads the settings in the editor.
-    assert.ok(isPinFile(join(root, '.github', 'workflows', 'test.yml')) && isPinFile(join(root, '.circleci', 'config.yml')) && isPinFile(join(root, '.gitlab-ci.yml')));
+    assert.ok(isPinFile(join(root, '.github', 'workflows', 'test.yml')) && isPinFile(join(root, '.circleci', 'config.yml')) && isPinFile(join(root, '.gitlab-ci.yml')) && isPinFile(join(root, '.travis.yml')));
     assert.ok(!isPinFile(join(root, '.github', 'dependabot.yml')) && !isPinFile(join(root, 'config.yml')));
   });
 
@@ -171,6 +175,10 @@ describe('the Django version a project pins', () => {
     const pinned = runCli(['check', '--no-cache', '.'], root);
     assert.match(pinned.stderr, /PostgreSQL 9 \(the image in docker-compose\.yml\) with Django 4\.2 \(the default\)/);
     assert.match(pinned.stdout, /on PostgreSQL 9, ADD COLUMN with a default rewrites the whole table/);
+    // Named by Travis CI's add-on where no Compose file names one (review 80: osis).
+    rmSync(join(root, 'docker-compose.yml'));
+    writeFileSync(join(root, '.travis.yml'), 'language: python\naddons:\n  postgresql: "10"\n');
+    assert.match(runCli(['check', '--no-cache', '.'], root).stderr, /PostgreSQL 10 \(the add-on in \.travis\.yml\) with Django 4\.2 \(the default\)/);
   });
 
   it('finds a pin in a folder the walk listed (split requirements too), above the folder checked, and from cached listings', () => {

@@ -81,7 +81,7 @@ export function assumedDatabaseNote(
   const versions = databaseFrom
     ? `MySQL, the only database the project's Django settings name (${shown(databaseFrom)}; neither they, a Compose file nor the pinned requirements name PostgreSQL), with ${django}`
     : djangoFrom || postgresqlFrom
-      ? `PostgreSQL ${assumed.target.postgresqlVersion} ${postgresqlFrom ? `(the image in ${shown(postgresqlFrom)})` : '(the default)'} with Django ${major}.${minor} ${djangoFrom ? `(pinned in ${shown(djangoFrom)})` : '(the default)'}`
+      ? `PostgreSQL ${assumed.target.postgresqlVersion} ${postgresqlFrom ? `(${/(?:^|[\\/])\.travis\.yml$/.test(postgresqlFrom) ? 'the add-on' : 'the image'} in ${shown(postgresqlFrom)})` : '(the default)'} with Django ${major}.${minor} ${djangoFrom ? `(pinned in ${shown(djangoFrom)})` : '(the default)'}`
       : `PostgreSQL ${assumed.target.postgresqlVersion} with Django ${major}.${minor}, the defaults`;
   return (
     `${count === 1 ? '1 finding' : `${count} findings`} (${[...rules].sort().join(', ')}) ${count === 1 ? 'assumes' : 'assume'} the project deploys to ` +

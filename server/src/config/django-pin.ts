@@ -35,7 +35,7 @@ const COMPOSE_FILES = ['docker-compose.yml', 'docker-compose.yaml', 'compose.yml
  * Where its tests name it, read where no Compose file does: the database service of a CI configuration
  * (review 75: EveryElection's only PostgreSQL version is CircleCI's `cimg/postgres:16.3-postgis`).
  */
-const CI_FILES = ['.circleci/config.yml', '.gitlab-ci.yml'];
+const CI_FILES = ['.circleci/config.yml', '.gitlab-ci.yml', '.travis.yml'];
 const WORKFLOWS = '.github/workflows';
 /** Workflow files read at most. */
 const MAX_WORKFLOWS = 30;
@@ -44,7 +44,7 @@ const MAX_WORKFLOWS = 30;
  * The names a folder's listing holds when a pin may be read there (a pin file, or the folder the
  * split requirements live in): a folder listed without any of them is not asked again, file by file.
  */
-export const PIN_ENTRY_NAMES: ReadonlySet<string> = new Set(['uv.lock', 'poetry.lock', 'Pipfile.lock', 'requirements.txt', 'requirements', 'Dockerfile', ...PACKAGE_FILES, ...COMPOSE_FILES, '.circleci', '.gitlab-ci.yml', '.github']);
+export const PIN_ENTRY_NAMES: ReadonlySet<string> = new Set(['uv.lock', 'poetry.lock', 'Pipfile.lock', 'requirements.txt', 'requirements', 'Dockerfile', ...PACKAGE_FILES, ...COMPOSE_FILES, '.circleci', '.gitlab-ci.yml', '.travis.yml', '.github']);
 
 /** Glob patterns of the pin files, for an editor to watch (a change re-reads the settings). */
 export const PIN_FILE_GLOBS = ['**/Dockerfile', '**/uv.lock', '**/poetry.lock', '**/Pipfile.lock', '**/requirements.txt', '**/requirements/*.txt', '**/requirements/*.in', '**/requirements/*/*.txt', '**/requirements/*/*.in', '**/setup.cfg', ...COMPOSE_FILES.map((f) => `**/${f}`), ...CI_FILES.map((f) => `**/${f}`), `**/${WORKFLOWS}/*.{yml,yaml}`];
@@ -61,6 +61,7 @@ export function isPinFile(path: string): boolean {
     COMPOSE_FILES.includes(name) ||
     (/\.(?:txt|in)$/.test(name) && parts.slice(-2).includes('requirements')) ||
     name === '.gitlab-ci.yml' ||
+    name === '.travis.yml' ||
     (parts[parts.length - 1] === '.circleci' && name === 'config.yml') ||
     (dir === WORKFLOWS && /\.ya?ml$/.test(name))
   );
@@ -179,6 +180,9 @@ export function postgresImageIn(text: string): number | null {
  * GitLab's list of services (`services: [postgres:13]`, `- postgres:13`, `- name: postgis/postgis:14-3.3`).
  */
 export function postgresServiceIn(text: string): number | null {
+  // Travis CI's add-on (review 80: osis's `.travis.yml` has `addons:` / `postgresql: "9.6"`).
+  const travis = /^addons:[ \t]*(?:#.*)?\n(?:[ \t]+.*\n|[ \t]*\n)*?[ \t]+postgresql:[ \t]*["']?(\d{1,2})(?:\.\d+)?["']?[ \t]*(?:#.*)?$/m.exec(text);
+  if (travis) return Number(travis[1]);
   const listed = lowestMajor(text, /^[ \t]*-[ \t]*(?:name:[ \t]*)?["']?(?:[\w.:-]+\/)*(?:postgres|postgresql|postgis):(\d{1,2})(?:[.\-_]\w*)*(?:@sha256:[0-9a-f]+)?["']?[ \t]*(?:#.*)?$/gim);
   const image = postgresImageIn(text);
   return listed === null ? image : image === null ? listed : Math.min(listed, image);
