@@ -357,6 +357,28 @@ describe('check with the release history', () => {
     assert.ok(off.includes('shop/migrations/0006_remove_item_sku.py drop-column'), off.join('\n'));
   });
 
+  it('says nothing of a NOT NULL column a later migration of the same release drops again, or whose table it drops (review 80: inyoka portal/0007, osis base/0420)', () => {
+    const root = startedRepository();
+    const up = (name: string, parent: string, ops: string) => write(root, 'core', name, migration('core', parent, ops));
+    up('0002_setting_rank', '0001_initial', addNotNull('setting', 'rank') + addNotNull('setting', 'weight'));
+    up('0003_remove_setting_rank', '0002_setting_rank', remove('setting', 'rank'));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'rank, tried and given up in the same pull request');
+    const found = problems(root).filter((f) => f.includes('add-field-not-null'));
+    // `rank` lives within one `migrate` run; `weight` stays, and old code's INSERTs fail on it.
+    assert.deepEqual(found.map((f) => f.split(' ')[0]), ['core/migrations/0002_setting_rank.py'], found.join('\n'));
+    const lines = jsonFindings(runCli(['check', '--no-cache', '--format', 'json', '.'], root, { env: withHistory() })).filter((f) => f.rule === 'add-field-not-null').map((f) => f.message.slice(0, 25));
+    assert.deepEqual(lines, ["AddField 'weight' on 'set"]);
+    // Dropped by a later release instead: the column met old code in between.
+    up('0004_setting_level', '0003_remove_setting_rank', addNotNull('setting', 'level'));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'level');
+    up('0005_remove_setting_level', '0004_setting_level', remove('setting', 'level'));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'level, gone again');
+    assert.ok(problems(root).includes('core/migrations/0004_setting_level.py add-field-not-null'));
+  });
+
   it('with --changed-since, what the branch adds is one release, however many commits it has', () => {
     const { root } = releaseRepository(temps.make());
     git(root, 'checkout', '-qb', 'feature');

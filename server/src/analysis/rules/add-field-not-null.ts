@@ -14,6 +14,7 @@ import type { ProjectRuleContext, Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
 import { columnAtStart, forVendor, goneFromCodeBefore, goneFromStateBefore, hasColumn, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
 import { defaultRestoredBySql, emptiedBefore, renamedInThisMigration, tableDroppedLater } from './same-migration';
+import { goneLaterInRelease } from './shipped-together';
 
 /** True when the column gets a database-level default that stays (Django 5.0's db_default). */
 function keepsDatabaseDefault(field: FieldSpec): boolean | undefined {
@@ -78,6 +79,8 @@ export const addFieldNotNull: Rule = {
       if (tableDroppedLater(ctx.summary, step)) return;
       // The same migration drops a column old code names: its INSERTs fail on that first (drop-column's finding).
       if (dropsColumnOldCodeNames(ctx, step)) return;
+      // Dropped again by a later migration of the same release: the column lives within one `migrate` run.
+      if (step.model && args.name && goneLaterInRelease(ctx, step.model, args.name)) return;
       // A django-pghistory event table: only the tracked table's trigger inserts into it, and pghistory
       // replaces that trigger in the same migration (review 26: courtlistener's `*event` tables).
       if (step.before && PGHISTORY_FIELDS.some((f) => step.before?.fields.has(f))) return;

@@ -295,3 +295,36 @@ export function releasedTables(ctx: ProjectRuleContext): Set<string> {
     return out;
   });
 }
+
+/**
+ * Whether a later migration of the app that shipped in the same release as this file (ProjectView.releaseOf)
+ * drops the column `field` of `model` again, or the model's table: what this migration adds then lives
+ * only within one `migrate` run, and no release's code meets it after (review 80: inyoka `portal/0007` adds a
+ * column to `portal_group`, whose table `0014` of the same release drops; osis `base/0420` adds a column
+ * `0423` of its release removes). A rename of either on the way answers no. False when the history is not known.
+ */
+export function goneLaterInRelease(ctx: ProjectRuleContext, model: string, field: string): boolean {
+  const view = ctx.view;
+  const release = view && ctx.file ? view.releaseOf(ctx.file) : null;
+  const start = view && ctx.file ? view.node(ctx.file) : null;
+  if (!view || !start || release === null) return false;
+  const app = start.key.app;
+  const seen = new Set<GraphNode>([start]);
+  const queue = start.children.filter((c) => c.key.app === app);
+  for (let n = 0; queue.length > 0 && n < 200; n++) {
+    const node = queue.shift() as GraphNode;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    const m = node.migration;
+    if (!m || m.summary.replaces || view.releaseOf(m.file) !== release) continue;
+    for (const op of m.summary.operations) {
+      const a = op.args;
+      if (!a || !('model' in a) || a.model?.toLowerCase() !== model) continue;
+      if (a.kind === 'RenameModel' || (a.kind === 'RenameField' && a.oldName === field)) return false;
+      if (op.databaseEffect !== 'normal' || !op.certain || op.branches.length > 0 || op.container !== null) continue;
+      if (a.kind === 'DeleteModel' || (a.kind === 'RemoveField' && a.name === field)) return true;
+    }
+    queue.push(...node.children.filter((c) => c.key.app === app));
+  }
+  return false;
+}
