@@ -377,6 +377,13 @@ describe('check with the release history', () => {
     git(root, 'add', '-A');
     git(root, 'commit', '-qm', 'level, gone again');
     assert.ok(problems(root).includes('core/migrations/0004_setting_level.py add-field-not-null'));
+    // A column the same migration drops counts only where old code names it: not one an earlier migration of
+    // the release made (review 80: osis base/0247 drops what 0237 of its release added, and adds a NOT NULL column).
+    up('0006_setting_tag', '0005_remove_setting_level', '        migrations.AddField(model_name="setting", name="tag", field=models.CharField(max_length=5, null=True)),\n');
+    up('0007_setting_size', '0006_setting_tag', remove('setting', 'tag') + addNotNull('setting', 'size'));
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'tag replaced by size');
+    assert.ok(problems(root).includes('core/migrations/0007_setting_size.py add-field-not-null'), problems(root).join('\n'));
   });
 
   it('with --changed-since, what the branch adds is one release, however many commits it has', () => {

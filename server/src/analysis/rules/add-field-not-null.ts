@@ -13,7 +13,7 @@ import { djangoAtLeast, postgresqlAtLeast, type TargetDatabase } from '../target
 import type { ProjectRuleContext, Rule } from './rule';
 import { reportSqlHazards } from './sql-hazards';
 import { columnAtStart, forVendor, goneFromCodeBefore, goneFromStateBefore, hasColumn, tableLabel, walkSchema, type SchemaStep } from './schema-walk';
-import { defaultRestoredBySql, emptiedBefore, renamedInThisMigration, tableDroppedLater } from './same-migration';
+import { columnBeforeTheMinute, defaultRestoredBySql, emptiedBefore, renamedInThisMigration, tableDroppedLater } from './same-migration';
 import { goneLaterInRelease } from './shipped-together';
 
 /** True when the column gets a database-level default that stays (Django 5.0's db_default). */
@@ -53,14 +53,18 @@ const PGHISTORY_FIELDS = ['pgh_created_at', 'pgh_obj', 'pgh_label'];
 function dropsColumnOldCodeNames(ctx: ProjectRuleContext, step: SchemaStep): boolean {
   const model = step.model;
   if (!model || !step.start) return false;
-  return ctx.summary.operations.some((op) => {
+  return ctx.summary.operations.some((op, index) => {
     const a = op.args;
     if (a?.kind !== 'RemoveField' || !a.name || a.model?.toLowerCase() !== model) return false;
     if (!op.certain || op.branches.length > 0 || op.container !== null || op.databaseEffect !== 'normal') return false;
-    if (!step.start?.fields.has(a.name) || step.start.fields.get(a.name)?.relation?.kind === 'many-to-many') return false;
+    const field = step.start?.fields.get(a.name);
+    if (!step.start?.fields.has(a.name) || field?.relation?.kind === 'many-to-many') return false;
     // Added back under its name, old code still finds it.
     const back = ctx.summary.operations.some((o) => o.args?.kind === 'AddField' && o.args.name === a.name && o.args.model?.toLowerCase() === model);
-    return !back && !goneFromStateBefore(ctx, model, a.name) && !goneFromCodeBefore(ctx, a.model, a.name);
+    if (back || goneFromStateBefore(ctx, model, a.name) || goneFromCodeBefore(ctx, a.model, a.name)) return false;
+    // Nor one an earlier migration of the release made: no old code names it (review 80: osis `base/0247` drops the
+    // `summary_editable` its release's `0237` added).
+    return columnBeforeTheMinute(ctx, { ...step, index }, (field ? fieldColumn(a.name, field) : undefined) ?? a.name) !== false;
   });
 }
 
