@@ -194,7 +194,9 @@ function rowWritesByLoop(facts: UnitFacts, ctx: RuleContext): Map<LoopFacts, Wri
       }
       if (!PER_ROW_WRITES.has(w.kind) || w.terminal || w.memoized) continue;
       // `row.tags.add(tag)` writes links when it hangs off a row a loop walks (not `state.seen.add(x)`).
-      if (w.kind === 'link' && !(w.receiverRoot && boundByLoop(w.receiverRoot, loop))) continue;
+      // So does a row the loop fetches for each of its rows (review 80: inyoka `portal/0013` gets each link's
+      // user, then `user.groups.add(group)`).
+      if (w.kind === 'link' && !(w.receiverRoot && (boundByLoop(w.receiverRoot, loop) || fetchedInLoop(w.receiverRoot, loop.node)))) continue;
       add(owningLoop(loop, facts, w.receiverRoot, uniqueKey), w);
     }
   }
@@ -330,6 +332,17 @@ function inWhichTransaction(ctx: RuleContext, op: Operation, runPythonFn: Node, 
   return ', each a round trip of its own. ';
 }
 
+
+/** A row assigned in the loop's body from one lookup of a manager (`user = User.objects.get(id=…)`, `.first()`, `.last()`). */
+function fetchedInLoop(name: string, loopNode: Node): boolean {
+  return loopNode.descendantsOfType('assignment').some((a) => {
+    const left = a.childForFieldName('left');
+    const right = a.childForFieldName('right');
+    const fn = right?.type === 'call' ? right.childForFieldName('function') : null;
+    if (left?.type !== 'identifier' || left.text !== name || fn?.type !== 'attribute') return false;
+    return /^(?:get|first|last|earliest|latest)$/.test(fn.childForFieldName('attribute')?.text ?? '') && /\.objects\b|\._default_manager\b/.test(fn.text);
+  });
+}
 
 export const unbatchedSaveLoop: Rule = {
   meta: {
