@@ -224,6 +224,13 @@ describe('schema-hazard messages follow the target', () => {
     assert.equal(mysql.length, 2, mysql.join('\n'));
     const bad = await messages('alter-field-type/bad-rewrites', 'alter-field-type', pg(14));
     assert.match(bad[0] ?? '', /from integer to bigint .* ACCESS EXCLUSIVE/);
+    // What becomes of longer values (review 80: osis base/0360): a text column cast to varchar(n) loses what is
+    // past n characters; a varchar made shorter stops the migration on a longer value.
+    assert.match(bad.find((m) => m.includes("'summary'")) ?? '', /Django casts the column \(`USING …::varchar\(500\)`\), which cuts every longer value to 500 characters without an error: what is past them is lost\./);
+    assert.match(bad.find((m) => m.includes("'category'")) ?? '', /A value longer than 32 characters stops the migration \(PostgreSQL refuses it\)\./);
+    assert.ok(bad.filter((m) => /cuts every longer value|stops the migration/.test(m)).length === 2, bad.join('\n'));
+    const onMysql = await messages('alter-field-type/bad-rewrites', 'alter-field-type', { ...pg(14), vendor: 'mysql' });
+    assert.ok(!onMysql.some((m) => /cuts every longer value|stops the migration/.test(m)), onMysql.join('\n'));
   });
 });
 

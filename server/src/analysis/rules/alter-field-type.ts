@@ -137,6 +137,21 @@ function hazard(a: ColumnType, b: ColumnType, target: TargetDatabase): string | 
   return 'a new column type makes the database rewrite the whole table (and rebuild its indexes)';
 }
 
+/**
+ * What becomes of values longer than a new varchar(n) on PostgreSQL. Django casts the column with
+ * `USING "col"::varchar(n)` when the type's kind changes (a TextField made a CharField), and an explicit
+ * cast cuts a longer value to n characters without an error (review 80: osis `base/0360` made a text
+ * column varchar(32) before the UPDATEs that were to shorten its values). From a longer varchar it writes
+ * no cast, and PostgreSQL refuses a longer value: the migration stops.
+ */
+function truncation(a: ColumnType, b: ColumnType, target: TargetDatabase): string | null {
+  if (target.vendor !== 'postgresql' || b.family !== 'varchar' || typeof b.length !== 'number') return null;
+  if (a.family === 'varchar') {
+    return typeof a.length === 'number' && a.length > b.length ? `A value longer than ${b.length} characters stops the migration (PostgreSQL refuses it).` : null;
+  }
+  return a.family === 'text' ? `Django casts the column (\`USING …::varchar(${b.length})\`), which cuts every longer value to ${b.length} characters without an error: what is past them is lost.` : null;
+}
+
 function lockOf(target: TargetDatabase): string {
   return forVendor(target, {
     postgresql: 'under an ACCESS EXCLUSIVE lock: no reads, no writes until it is done',
@@ -170,10 +185,11 @@ export const alterFieldType: Rule = {
       if (!a || !b) return;
       const why = hazard(a, b, ctx.target);
       if (!why) return;
+      const cut = truncation(a, b, ctx.target);
       ctx.report({
         range: step.op.range,
         message:
-          `AlterField changes '${altered.name}' of '${step.model}' from ${show(a)} to ${show(b)} on existing table ${tableLabel(step)}: ${why}, ${lockOf(ctx.target)}. ` +
+          `AlterField changes '${altered.name}' of '${step.model}' from ${show(a)} to ${show(b)} on existing table ${tableLabel(step)}: ${why}, ${lockOf(ctx.target)}.${cut ? ` ${cut}` : ''} ` +
           `Add a new column of the new type instead, backfill it in batches, switch the code over, then drop the old one.`,
       });
     });
