@@ -315,12 +315,7 @@ function collectElement(el: Node, ctx: Context, branches: BranchStep[], certain:
     if (collectThroughWrapper(n, ctx, branches, certain, container)) return;
     const op = buildOperation(n, ctx, branches, certain, container);
     if (op) {
-      ctx.ops.push(op);
-      if (op.specName === 'SeparateDatabaseAndState' && op.argumentsReliable) {
-        const db = argument(callArguments(n), 'database_operations', 0);
-        if (db && !isNoneLiteral(db)) collect(db, ctx, branches, certain, op);
-      }
-      if (op.specName === 'SeparateDatabaseAndState' || op.specName === 'RunSQL') collectStateOperations(op, ctx, branches, certain);
+      pushOperation(op, ctx, certain);
       return;
     }
   }
@@ -353,15 +348,18 @@ function collectThroughWrapper(call: Node, ctx: Context, branches: BranchStep[],
     if (!op || (!ret.forwards && op.spec !== null)) return false;
     ops.push(op);
   }
-  for (const op of ops) {
-    ctx.ops.push(op);
-    if (op.specName === 'SeparateDatabaseAndState' && op.argumentsReliable) {
-      const db = argument(callArguments(call), 'database_operations', 0);
-      if (db && !isNoneLiteral(db)) collect(db, ctx, op.branches, certain, op);
-    }
-    if (op.specName === 'SeparateDatabaseAndState' || op.specName === 'RunSQL') collectStateOperations(op, ctx, op.branches, certain);
-  }
+  for (const op of ops) pushOperation(op, ctx, certain);
   return true;
+}
+
+/** Adds an operation read at its call, then SeparateDatabaseAndState's database side and the state side it holds. */
+function pushOperation(op: Operation, ctx: Context, certain: boolean): void {
+  ctx.ops.push(op);
+  if (op.specName === 'SeparateDatabaseAndState' && op.argumentsReliable) {
+    const db = argument(callArguments(op.call), 'database_operations', 0);
+    if (db && !isNoneLiteral(db)) collect(db, ctx, op.branches, certain, op);
+  }
+  if (op.specName === 'SeparateDatabaseAndState' || op.specName === 'RunSQL') collectStateOperations(op, ctx, op.branches, certain);
 }
 
 /** The one or two calls a `def f(*args, **kwargs)` returns, each passing those on or taking no arguments; null otherwise. */

@@ -139,8 +139,12 @@ export function createdModels(ops: readonly Operation[]): Set<string> {
   return new Set(ops.flatMap((o) => (o.createsModel ? [o.createsModel.toLowerCase()] : [])));
 }
 
-/** @param once the statement that cannot run a second time (notRerunnable), or a view the rollback drops (viewDroppedOnRollback), either of which rules the no-op out */
-export function runSqlReverseFixes(op: Operation, source: string, once: SqlStatement | { view: string } | null = null): Fix[] {
+/**
+ * @param once what rules the no-op out: the statement that cannot run a second time (notRerunnable), a view the
+ * rollback drops (viewDroppedOnRollback), or an index or constraint it would leave dropped (droppedGuard: review 80,
+ * osis `base/0249`, `attribution/0032` — the release before runs without it, a unique one no longer guarding its rows)
+ */
+export function runSqlReverseFixes(op: Operation, source: string, once: SqlStatement | { view: string } | { guard: string } | null = null): Fix[] {
   const rs = op.runSql;
   const sqlNode = rs?.sql?.node;
   if (!rs || !sqlNode) return [];
@@ -156,11 +160,8 @@ export function runSqlReverseFixes(op: Operation, source: string, once: SqlState
   // tilavarauspalvelu 0114: a rollback past it would drop a view through a CASCADE): no no-op for it.
   // Nor where migrating forward again after such a rollback would fail or insert twice, or where the
   // rollback drops the view the statement made.
-  // Nor where an index or constraint is dropped (`DROP INDEX IF EXISTS …`): it stays dropped on a rollback
-  // that does nothing, and the release before runs without it — a unique one no longer guards its rows
-  // (review 80: osis `base/0249`, `attribution/0032`).
-  const loses = rs.sql?.state === 'known' && rs.sql.statements.some((st) => droppedGuard(st.code) !== null);
-  if (!reverse && !once && !loses) fixes.push({ title: `Add reverse_sql=${noop}`, edits: [setReverse(sqlNode, reverse, 'reverse_sql', noop, source)], isPreferred: !inverse, safe: false });
+  // Nor where an index or constraint is dropped (droppedGuard).
+  if (!reverse && !once) fixes.push({ title: `Add reverse_sql=${noop}`, edits: [setReverse(sqlNode, reverse, 'reverse_sql', noop, source)], isPreferred: !inverse, safe: false });
   return fixes;
 }
 

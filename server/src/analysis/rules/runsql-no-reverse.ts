@@ -38,7 +38,7 @@ export const runsqlNoReverse: Rule = {
                 : guard
                   ? `Give it the inverse SQL: the statement that made the ${guard.split(' ')[0]} (migrations.RunSQL.noop would leave ${guard} dropped after a rollback, and the release before runs without it).`
                   : `Give it the inverse SQL, or migrations.RunSQL.noop when nothing needs undoing.`),
-        fixes: runSqlReverseFixes(op, ctx.source, once ?? dropped),
+        fixes: runSqlReverseFixes(op, ctx.source, once ?? dropped ?? (guard ? { guard } : null)),
       });
     }
   },
