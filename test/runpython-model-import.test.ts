@@ -221,6 +221,21 @@ describe('runpython-model-import: what today\'s class defines, read from the pro
   const temps = new TempDirs();
   after(() => temps.removeAll());
 
+  /** A project whose app `shop` has one initial migration making the models `creates` (CreateModel calls); returns its root. */
+  const shopWith = (creates: string): string => {
+    const root = temps.make();
+    writeFileIn(join(root, 'shop/__init__.py'), '');
+    writeFileIn(join(root, 'shop/migrations/__init__.py'), '');
+    writeFileIn(join(root, 'shop/migrations/0001_initial.py'), `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [${creates}]
+`);
+    return root;
+  };
+
   it('refuses the swap where a row reads a property or constant of today\'s class that is no field of the historical model', async () => {
     const root = temps.make();
     writeFileIn(join(root, 'shop/__init__.py'), '');
@@ -350,16 +365,7 @@ class Migration(migrations.Migration):
   });
 
   it("swaps no model whose rows go to a function of a models module imported whole, nor the others (review 80: osis base/0058)", async () => {
-    const root = temps.make();
-    writeFileIn(join(root, 'shop/__init__.py'), '');
-    writeFileIn(join(root, 'shop/migrations/__init__.py'), '');
-    writeFileIn(join(root, 'shop/migrations/0001_initial.py'), `from django.db import migrations, models
-
-
-class Migration(migrations.Migration):
-    initial = True
-    operations = [migrations.CreateModel(name="Person", fields=[("id", models.AutoField(primary_key=True))])]
-`);
+    const root = shopWith('migrations.CreateModel(name="Person", fields=[("id", models.AutoField(primary_key=True))])');
     const file = join(root, 'shop/migrations/0002_groups.py');
     writeFileIn(file, migration('from django.contrib.auth.models import Group, User\n\nimport shop.models as mdl', 'staff = Group.objects.get(name="staff")\n    for user in User.objects.all():\n        if mdl.person.find_by_user(user):\n            user.groups.add(staff)'));
     const found = (await lintProject(root)).get(file)?.findings.filter((f) => f.rule === 'runpython-model-import') ?? [];
@@ -373,16 +379,7 @@ class Migration(migrations.Migration):
   });
 
   it('reports no class of a models module that the app\'s migrations never made a model (review 25: casepro msgs/0030)', async () => {
-    const root = temps.make();
-    writeFileIn(join(root, 'shop/__init__.py'), '');
-    writeFileIn(join(root, 'shop/migrations/__init__.py'), '');
-    writeFileIn(join(root, 'shop/migrations/0001_initial.py'), `from django.db import migrations, models
-
-
-class Migration(migrations.Migration):
-    initial = True
-    operations = [migrations.CreateModel(name="Order", fields=[("id", models.AutoField(primary_key=True)), ("tests", models.TextField(default=""))])]
-`);
+    const root = shopWith('migrations.CreateModel(name="Order", fields=[("id", models.AutoField(primary_key=True)), ("tests", models.TextField(default=""))])');
     const file = join(root, 'shop/migrations/0002_tests.py');
     writeFileIn(file, migration('from shop.models import ContainsTest, Order', 'for order in Order.objects.all():\n        order.tests = ContainsTest(["a"]).to_json()\n        order.save()'));
     const found = (await lintProject(root)).get(file)?.findings.filter((f) => f.rule === 'runpython-model-import') ?? [];
