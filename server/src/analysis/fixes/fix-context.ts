@@ -9,7 +9,7 @@ import { applyMigration } from '../project/state';
 import type { OperationSummary } from '../project/summary';
 import type { ProjectRuleContext } from '../rules/rule';
 import type { Fix } from '../types';
-import { previewFile } from '../sql-preview/from-view';
+import { ownPreview } from '../sql-preview/from-view';
 import { previewMigration, type MigrationPreview } from '../sql-preview/preview';
 import { pythonString } from './edits';
 import { MigrationText } from './migration-text';
@@ -49,12 +49,12 @@ function makeFixContext(ctx: ProjectRuleContext): FixContext {
   const names = ctx.view?.databaseNames() ?? null;
   let preview: MigrationPreview | null | undefined;
   const { view, file } = ctx;
-  const previewOnce = () => (preview ??= view && file && names ? previewFile(view, file, ctx.target, names, ctx.summary) : null);
-  let approximate: MigrationPreview | null | undefined;
+  // The same previews the rules' sqlOf reads (ownPreview): made once for both.
+  const previewOnce = () => (preview ??= view && file && names ? ownPreview(view, file, ctx.target, names, ctx.summary) : null);
   const lockPreview = () => {
     const exact = previewOnce();
     if (!exact || !view || !file || !names || !exact.operations.some((o) => o.cannotPreview !== null && NAMES_UNKNOWN.test(o.cannotPreview))) return exact;
-    return (approximate ??= previewFile(view, file, ctx.target, names, ctx.summary, true));
+    return ownPreview(view, file, ctx.target, names, ctx.summary, true);
   };
   const fc: FixContext = { text, preview: previewOnce, lockPreview, migrationsBound: text.imports().some((i) => i.names.includes('migrations')), hasText: ctx.source !== null };
   return fc;

@@ -6,8 +6,7 @@
  */
 import type { OperationArgs } from '../operation-args';
 import type { OperationSummary } from '../project/summary';
-import { OneSlot } from '../one-slot';
-import { previewFile } from '../sql-preview/from-view';
+import { ownPreview, previewFile } from '../sql-preview/from-view';
 import type { ProjectRuleContext } from '../rules/rule';
 import type { TextEdit } from '../types';
 import { argumentOf, callText, offsetsOf, rangeAt, type CallText } from './call-text';
@@ -183,9 +182,6 @@ export function withArgs(op: OperationSummary, args: OperationArgs): OperationSu
   return { ...op, name: args.kind, specName: args.kind, args, container: null, stateOperations: null, label: args.kind };
 }
 
-/** The preview of the last file's own operations (a cache keyed by summary would keep every file's, and its view, alive: one-slot.ts). */
-const ownPreview = new OneSlot<ReturnType<typeof previewFile>>();
-
 /** The SQL Django runs for operation `index` of the file (or of `operations` in its place); or why it is not known. */
 /**
  * What sqlOf says, except where only the constraint names Django would drop are not known (a table
@@ -217,7 +213,7 @@ export function sqlOf(ctx: ProjectRuleContext, index: number, operations?: Opera
   const summary = operations ? { ...ctx.summary, atomic: true, dependencies, operations } : ctx.summary;
   // The file's own SQL, asked by several rules and fixes of one lint one after the other: previewed once.
   const names = view.names;
-  const preview = operations || approximateNames ? previewFile(view, file, ctx.target, names, summary, approximateNames) : ownPreview.get([view, file, ctx.target, ctx.summary], () => previewFile(view, file, ctx.target, names, summary));
+  const preview = operations ? previewFile(view, file, ctx.target, names, summary, approximateNames) : ownPreview(view, file, ctx.target, names, summary, approximateNames);
   const op = preview?.operations[index];
   if (!op) return 'the SQL of the operation is not known';
   if (op.cannotPreview) return op.cannotPreview;

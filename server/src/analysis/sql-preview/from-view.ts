@@ -6,11 +6,12 @@
  * SeparateDatabaseAndState has moved the state away from the database (proved by
  * sql-preview-truth's 0012_after_state_only).
  */
-import { keyId } from '../project/graph';
+import { keyId, type GraphNode } from '../project/graph';
 import { defaultTable, modelEntry, truncateName, type ModelEntry } from '../project/state';
 import type { MigrationSummary } from '../project/summary';
 import type { DatabaseNames, ProjectView } from '../project/view';
 import type { TargetDatabase } from '../target-database';
+import { OneSlot } from '../one-slot';
 import { NameHistory } from './name-history';
 import { previewMigration, type MigrationPreview, type ModelLookup } from './preview';
 
@@ -42,10 +43,58 @@ export function previewFile(view: ProjectView, file: string, target: TargetDatab
   // What earlier migrations (of every app: foreign keys name other apps' tables) renamed and created.
   const node = view.node(file);
   const history = NameHistory.deferred((h) => {
-    for (const n of node ? view.graph.forwardsPlan(node) : []) {
-      if (n === node || !n.migration) continue;
-      for (const op of n.migration.summary.operations) if (op.args) h.record(n.key.app, op.args, n.migration.summary.namedBefore19 === true);
-    }
+    if (node) replayPlan(view, node, h);
   });
   return previewMigration({ summary, app: migration.key.app, before: view.stateOf(file, 'before', 'state'), target, names, otherApp, history, ...(approximateNames ? { approximateNames } : {}) });
+}
+
+/** One slot for the exact preview of a file's own operations, one for the preview with approximate names. */
+const own = [new OneSlot<MigrationPreview | null>(), new OneSlot<MigrationPreview | null>()] as const;
+
+/**
+ * previewFile of a file's own operations (`summary`, its current one), made once for the rules and
+ * fixes of one lint that ask in turn — the lock wording, the SQL of a fix. One slot each, not a
+ * cache keyed by summary, which would keep every file's preview, and its view, alive.
+ */
+export function ownPreview(view: ProjectView, file: string, target: TargetDatabase, names: DatabaseNames, summary: MigrationSummary, approximateNames = false): MigrationPreview | null {
+  return own[approximateNames ? 1 : 0].get([view, file, target, names, summary], () => previewFile(view, file, target, names, summary, approximateNames));
+}
+
+/**
+ * The history a view's last replay ended with, before the replayed node's own operations and after
+ * them: the same file asking again (its preview with other operations) replays nothing, and a later
+ * file whose plan starts with that plan — the next migration of a chain, whose plan is its
+ * parent's and then itself — replays only what comes after it. Replaying
+ * each file's whole plan made the previews of a large project quadratic (saleor: 1,400 migrations).
+ */
+const lastReplay = new WeakMap<ProjectView, { plan: readonly GraphNode[]; before: NameHistory; covered: NameHistory }>();
+
+function recordNode(h: NameHistory, n: GraphNode): void {
+  if (!n.migration) return;
+  const before19 = n.migration.summary.namedBefore19 === true;
+  for (const op of n.migration.summary.operations) if (op.args) h.record(n.key.app, op.args, before19);
+}
+
+/** Records on `h` the operations of every migration `node` comes after, in plan order (not its own). */
+function replayPlan(view: ProjectView, node: GraphNode, h: NameHistory): void {
+  const last = lastReplay.get(view);
+  // The same file again (its preview with other operations, or with approximate names).
+  if (last && last.plan[last.plan.length - 1] === node) {
+    h.copyRecords(last.before);
+    return;
+  }
+  const plan = view.graph.forwardsPlan(node);
+  let from = 0;
+  if (last && last.plan.length < plan.length && last.plan.every((n, i) => plan[i] === n)) {
+    h.copyRecords(last.covered);
+    from = last.plan.length;
+  }
+  for (let i = from; i < plan.length; i++) {
+    const n = plan[i] as GraphNode;
+    if (n !== node) recordNode(h, n);
+  }
+  const before = h.clone();
+  const covered = h.clone();
+  recordNode(covered, node);
+  lastReplay.set(view, { plan, before, covered });
 }

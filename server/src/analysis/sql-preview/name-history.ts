@@ -13,6 +13,21 @@ const modelKey = (app: string, model: string) => `${app}.${model}`.toLowerCase()
 /** `app.model|unique_together|a,b`: a group of fields of one of the two options. */
 const togetherKey = (model: string, option: string, group: readonly string[]) => `${model}|${option}|${group.join(',')}`.toLowerCase();
 
+/**
+ * The `app.model#field` keys (lower-case) of the fields a CreateModel or AddField creates, built
+ * once per operation: the previews of a project replay the same operations for file after file.
+ */
+const created = new WeakMap<OperationArgs, { app: string; keys: readonly string[] }>();
+function createdKeys(app: string, a: Extract<OperationArgs, { kind: 'CreateModel' }> | Extract<OperationArgs, { kind: 'AddField' | 'AlterField' }>): readonly string[] {
+  const known = created.get(a);
+  if (known?.app === app) return known.keys;
+  const model = a.model ?? '';
+  const names = 'fields' in a ? (a.fields ?? []).map(([name]) => name) : a.name ? [a.name] : [];
+  const keys = names.map((name) => `${modelKey(app, model)}#${name}`.toLowerCase());
+  created.set(a, { app, keys });
+  return keys;
+}
+
 export class NameHistory {
   private renamedAt = new Map<string, number>();
   private createdAt = new Map<string, number>();
@@ -37,13 +52,18 @@ export class NameHistory {
 
   clone(): NameHistory {
     const h = new NameHistory();
-    h.renamedAt = new Map(this.renamedAt);
-    h.createdAt = new Map(this.createdAt);
-    h.namedBefore19 = new Set(this.namedBefore19);
-    h.position = this.position;
+    h.copyRecords(this);
     h.replay = this.replay;
     h.pending = [...this.pending];
     return h;
+  }
+
+  /** This history's records replaced by a copy of `from`'s (its replay and pending operations are not taken). */
+  copyRecords(from: NameHistory): void {
+    this.renamedAt = new Map(from.renamedAt);
+    this.createdAt = new Map(from.createdAt);
+    this.namedBefore19 = new Set(from.namedBefore19);
+    this.position = from.position;
   }
 
   private settle(): void {
@@ -77,7 +97,13 @@ export class NameHistory {
         if (!a.model || !a.newName) return;
         this.renamedAt.set(key(a.newName), at);
         // The fields move with the model: their creation stays where it was.
-        for (const [k, v] of [...this.createdAt]) if (k.startsWith(`${key(a.model)}#`)) this.createdAt.set(`${key(a.newName)}${k.slice(key(a.model).length)}`, v);
+        {
+          const from = key(a.model);
+          const to = key(a.newName);
+          const moved: Array<[string, number]> = [];
+          for (const [k, v] of this.createdAt) if (k.startsWith(from) && k.charCodeAt(from.length) === 35 /* # */) moved.push([`${to}${k.slice(from.length)}`, v]);
+          for (const [k, v] of moved) this.createdAt.set(k, v);
+        }
         if (marking) move(key(a.model), key(a.newName));
         return;
       case 'AlterModelTable':
@@ -96,11 +122,9 @@ export class NameHistory {
         return;
       case 'CreateModel':
         if (!a.model) return;
-        for (const [name, spec] of a.fields ?? []) {
-          this.createdAt.set(`${key(a.model)}#${name}`.toLowerCase(), at);
-          if (marking) mark(named(a.model, name, spec?.dbColumn), before19);
-        }
+        for (const k of createdKeys(app, a)) this.createdAt.set(k, at);
         if (!marking) return;
+        for (const [name, spec] of a.fields ?? []) mark(named(a.model, name, spec?.dbColumn), before19);
         for (const [option, groups] of [['unique_together', a.options.uniqueTogether], ['index_together', a.options.indexTogether]] as const) {
           mark((groups ?? []).map((g) => togetherKey(key(a.model as string), option, g)), before19);
         }
@@ -111,7 +135,7 @@ export class NameHistory {
         return;
       case 'AddField':
         if (a.model && a.name) {
-          this.createdAt.set(`${key(a.model)}#${a.name}`.toLowerCase(), at);
+          for (const k of createdKeys(app, a)) this.createdAt.set(k, at);
           if (marking) mark(named(a.model, a.name, a.field?.dbColumn), before19);
         }
         return;
