@@ -124,6 +124,29 @@ describe('rename-column: the old name given back for another kind of value (revi
   });
 });
 
+describe('rename-table: the old name taken by a table a later migration makes (review 80: inyoka portal/0011)', () => {
+  it('advises keeping the table and giving the later one a name of its own, naming that table and its migration', async () => {
+    const dir = withBase(join(RULE_FIXTURES, 'rename-table/tricky-old-name-taken-later'), temps);
+    const found = [...(await lintProject(dir)).values()].flatMap((r) => r.findings.filter((f) => f.rule === 'rename-table'));
+    const [field, model] = [...found].sort((a, b) => a.range.start.line - b.range.start.line);
+    assert.equal(found.length, 2);
+    assert.match(field?.message ?? '', /give the field `db_table="club_member_teams"`, and give the join table of 'teams' \(Member\) \(named "club_member_teams" from club\/0003_new_links on\) a `db_table` of its own, or the two would collide/);
+    assert.match(model?.message ?? '', /give the model `db_table = "club_badge"`, and give the table of Badge \(named "club_badge" from club\/0003_new_links on\) a `db_table` of its own/);
+  });
+  it('a branch beside the migration, which a merge joins later, takes no name after it', async () => {
+    const dir = withBase(join(RULE_FIXTURES, 'rename-table/tricky-old-name-kept-on-a-sibling-branch'), temps);
+    const found = [...(await lintProject(dir)).values()].flatMap((r) => r.findings.filter((f) => f.rule === 'rename-table'));
+    assert.equal(found.length, 1);
+    assert.match(found[0]?.message ?? '', /Keep the table: give the model `db_table = "club_badge"` so nothing changes in the database\.$/);
+  });
+  it('keeps the plain advice where no later table takes the name', async () => {
+    const dir = withBase(join(RULE_FIXTURES, 'rename-table/bad-many-to-many-field-renamed'), temps);
+    const found = [...(await lintProject(dir)).values()].flatMap((r) => r.findings.filter((f) => f.rule === 'rename-table'));
+    assert.equal(found.length, 1);
+    assert.match(found[0]?.message ?? '', /Keep the table: give the field `db_table="shop_project_fund_types"` so nothing changes in the database\.$/);
+  });
+});
+
 describe('schema-hazard messages follow the target', () => {
   it('add-field-not-null: a table rewrite before PostgreSQL 11 only, db_default only from Django 5.0', async () => {
     const fixture = 'add-field-not-null/tricky-old-postgresql';
