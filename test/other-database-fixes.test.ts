@@ -6,6 +6,7 @@
  * setting `database` brings them back.
  */
 import assert from 'node:assert/strict';
+import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { jsonFindings, runCli, TempDirs, writeFileIn } from './helpers/cli';
@@ -69,6 +70,26 @@ describe('fixes when the project\'s settings name another database', () => {
     assert.doesNotMatch(diff.stdout, /AddIndexConcurrently|CONCURRENTLY/, diff.stdout);
     const note = runCli(['check', '--no-cache', '.'], root).stderr;
     assert.match(note, /The project's Django settings also name SQLite \(deskproject\/settings\/test\.py\): its migrations run there too/);
+  });
+
+  it("does not read the settings of another repository beside the one checked (review 81: obico checked from a folder that also held junction)", () => {
+    const parent = temps.make('mg-other-db-');
+    const desk = project(POSTGRES_SETTINGS);
+    const [a, b] = [join(parent, 'desk-repo'), join(parent, 'other-repo')];
+    renameSync(desk, a);
+    // A project whose settings package sits at its root (junction's settings/test_settings.py).
+    writeFileIn(join(b, 'settings/__init__.py'), '');
+    writeFileIn(join(b, 'settings/test_settings.py'), SQLITE_SETTINGS);
+    writeFileIn(join(a, '.git/HEAD'), 'ref: refs/heads/main\n');
+    writeFileIn(join(b, '.git/HEAD'), 'ref: refs/heads/main\n');
+    // The migrations of desk-repo sit in desk-repo/desk/migrations: the walk up reaches desk-repo, a repository's root, and stops there.
+    const found = jsonFindings(runCli(['check', '--no-cache', '--format', 'json', 'desk-repo'], parent)).find((f) => f.rule === 'add-index-not-concurrent');
+    assert.ok(found, 'the index finding stays');
+    assert.doesNotMatch(found.message, /also name/);
+    assert.doesNotMatch(runCli(['check', '--no-cache', 'desk-repo'], parent).stderr, /other-repo/);
+    // Without the repository's root, the folder checked from is the project: both are looked at, as before.
+    rmSync(join(a, '.git'), { recursive: true });
+    assert.match(runCli(['check', '--no-cache', 'desk-repo'], parent).stderr, /also name SQLite \(other-repo\/settings\/test_settings\.py\)/);
   });
 
   it('reads a database URL given as a default, in a config package (review 53: coldfront config/database.py)', () => {

@@ -9,7 +9,7 @@
  * default: review 53, coldfront's `config/database.py`), or an engine built from a name in a file
  * that spells another backend's name (review 54: oncall).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { DatabaseVendor } from '../analysis/target-database';
 
@@ -80,8 +80,9 @@ export class DatabaseHints {
       }
       seen.push(d);
       found = namedIn(d, this.listed);
-      // Never above `stop`; a folder outside it is looked at alone.
-      if (found || d === stop || dirname(d) === d || (stop !== undefined && !d.startsWith(stop))) break;
+      // Never above `stop`, nor above a repository's root (checking one project of a folder that holds
+      // several, the settings of the one beside it are not its own); a folder outside `stop` is looked at alone.
+      if (found || d === stop || dirname(d) === d || (stop !== undefined && !d.startsWith(stop)) || existsSync(join(d, '.git'))) break;
     }
     for (const d of seen) this.byDir.set(d, found);
     return found;
