@@ -223,7 +223,13 @@ function firstResults(report: Report, dir: string, runs: number): void {
   const lines = Array.from({ length: runs - 1 }, (_, i) => readLines(join(dir, `run-${i + 1}.jsonl`))).flat();
   const known = lines.filter((l) => l.cpuMs !== null);
   if (known.length === 0) {
-    report.skip('pool worker first result', lines.length === 0 ? 'the pool runs started no worker thread (or this build does not report MIGRATION_GUARD_POOL_STATS)' : 'the workers could not read their CPU time (/proc/thread-self/schedstat)');
+    const why =
+      runs < 2
+        ? 'only one pool run (BENCH_CLI_ROUNDS=1): it writes the code cache the figure is measured with; run two rounds or more'
+        : lines.length === 0
+          ? 'the pool runs started no worker thread (or this build does not report MIGRATION_GUARD_POOL_STATS)'
+          : 'the workers could not read their CPU time (/proc/thread-self/schedstat)';
+    report.skip('pool worker first result', why);
     return;
   }
   const med = (f: (l: FirstResultLine) => number | null): number => median(known.map((l) => f(l) ?? Number.NaN));
