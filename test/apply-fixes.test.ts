@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
     ]
 `,
     );
-    const run = runCli(['check', '.', '--no-cache', '--unsafe-fixes'], root);
+    const run = runCli(['check', '.', '--no-cache', '--fix', '--unsafe-fixes'], root);
     const fixed = readFileSync(file, 'utf8');
     assert.equal(fixed.match(/DROP INDEX CONCURRENTLY IF EXISTS/g)?.length, 3, `${run.stdout}\n${run.stderr}\n${fixed}`);
     assert.equal(fixed.match(/^ {4}atomic = False$/gm)?.length, 1, fixed);

@@ -101,7 +101,7 @@ describe('"Batch this loop" over a model imported from the project, on Django', 
     assert.doesNotMatch(messages[0] ?? '', /No (?:bulk )?rewrite/);
     // Committing Note's loop in batches would take the other RunPython's writes out of the migration's transaction too.
     assert.match(messages[1] ?? '', /No rewrite is offered: the loop uses Note, imported from shop\.models: today's model, which defines Note\.save\(\).*; nor is committing it in batches: the migration does other work/);
-    const run = runCli(['check', '--unsafe-fixes', '--select', 'unbatched-save-loop', '.'], fixed);
+    const run = runCli(['check', '--fix', '--unsafe-fixes', '--select', 'unbatched-save-loop', '.'], fixed);
     assert.equal(run.code, 1, run.stdout + run.stderr);
     assert.match(run.stdout, /No rewrite is offered: the loop uses Note, imported from shop\.models: today's model, which defines Note\.save\(\)/);
     const text = readFileSync(join(fixed, 'shop/migrations/0003_loops.py'), 'utf8');

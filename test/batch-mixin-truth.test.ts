@@ -149,7 +149,7 @@ describe('"Batch this loop" and the mixins migrations give models, on Django', (
     assert.doesNotMatch(messages[3] ?? '', /No (?:bulk )?rewrite/, 'a field save() computes is computed by the batch');
     assert.match(messages[4] ?? '', /No rewrite is offered: Tag's migrations give it the base class shop\.mixins\.Tidy, and it defines Tidy\.delete\(\)/);
 
-    const run = runCli(['check', '--unsafe-fixes', '--select', 'unbatched-save-loop', '.'], fixed);
+    const run = runCli(['check', '--fix', '--unsafe-fixes', '--select', 'unbatched-save-loop', '.'], fixed);
     assert.equal(run.code, 1, run.stdout + run.stderr);
     const text = readFileSync(join(fixed, 'shop/migrations/0003_loops.py'), 'utf8');
     assert.equal(pythonSyntaxError(text), null, text);

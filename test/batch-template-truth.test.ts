@@ -95,7 +95,7 @@ before(() => {
   fixed = temps.make();
   cpSync(FIXTURE, fixed, { recursive: true });
   before_ = findingsIn(fixed);
-  const run = runCli(['check', '--unsafe-fixes', '--select', RULE, '.'], fixed);
+  const run = runCli(['check', '--fix', '--unsafe-fixes', '--select', RULE, '.'], fixed);
   assert.ok(run.code === 0 || run.code === 1, `${run.stdout}${run.stderr}`);
   after_ = findingsIn(fixed);
 });

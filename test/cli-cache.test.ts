@@ -310,7 +310,7 @@ describe('check cache', () => {
     const root = project();
     const cache = join(temps.make(), 'cache');
     runCli(['check', '--cache-dir', cache, '.'], root, { env: env() });
-    const fixed = runCli(['check', '--cache-dir', cache, '--unsafe-fixes', '.'], root, { env: env() });
+    const fixed = runCli(['check', '--cache-dir', cache, '--fix', '--unsafe-fixes', '.'], root, { env: env() });
     assert.match(fixed.stderr, /fixed [1-9]\d* problems?/);
     assert.match(readFileSync(join(root, 'shop', 'migrations', '0002_loop.py'), 'utf8'), /RunPython\.noop/);
     const clash = runCli(['check', '--no-cache', '--cache-dir', cache, '.'], root, { env: env() });

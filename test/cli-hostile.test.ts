@@ -69,7 +69,7 @@ describe('cli: files in their declared encoding', () => {
     const file = join(root, 'shop', 'migrations', '0002_labels.py');
     const before = Buffer.from(LATIN1_HEAD + LATIN1_CLASS, 'latin1');
     writeFileIn(file, before);
-    const run = runCli(['check', '--unsafe-fixes', '.'], root);
+    const run = runCli(['check', '--fix', '--unsafe-fixes', '.'], root);
     assert.match(run.stderr, /fixed 3 problems in 1 file/);
     const after = readFileSync(file);
     const head = Buffer.from(LATIN1_HEAD, 'latin1');
@@ -97,7 +97,7 @@ describe('cli: files in their declared encoding', () => {
     // latin-1 bytes and no coding line: Python refuses to read it.
     const bytes = Buffer.from(LATIN1_HEAD.replace('# -*- coding: latin-1 -*-\n', '') + LATIN1_CLASS, 'latin1');
     writeFileIn(file, bytes);
-    const run = runCli(['check', '--unsafe-fixes', '--format', 'json', '.'], root);
+    const run = runCli(['check', '--fix', '--unsafe-fixes', '--format', 'json', '.'], root);
     assert.deepEqual(readFileSync(file), bytes, 'not a byte changed');
     assert.match(run.stderr, /not fixed: it is not valid UTF-8 and declares no encoding/);
     const findings = JSON.parse(run.stdout) as JsonFinding[];
@@ -136,7 +136,7 @@ describe('cli: never writes outside the tree it was given', () => {
 
   it('--fix does not write through a symlink that leads out of the tree, and says so', () => {
     const { root, outsideFile, outsideBytes } = linkedProject();
-    const run = runCli(['check', '--unsafe-fixes', '.'], root);
+    const run = runCli(['check', '--fix', '--unsafe-fixes', '.'], root);
     assert.deepEqual(readFileSync(outsideFile), outsideBytes);
     assert.match(run.stderr, /0002_linked\.py: not fixed: .* outside /);
     assert.equal(run.code, 1, 'its findings are still reported');
@@ -147,7 +147,7 @@ describe('cli: never writes outside the tree it was given', () => {
     const inside = join(root, 'shared', 'real_0003.py');
     writeFileIn(inside, readFileSync(join(root, 'shop', 'migrations', '0002_linked.py')));
     symlinkSync(inside, join(root, 'shop', 'migrations', '0003_inside.py'));
-    runCli(['check', '--unsafe-fixes', 'shop', 'shared'], root);
+    runCli(['check', '--fix', '--unsafe-fixes', 'shop', 'shared'], root);
     assert.match(readFileSync(inside, 'utf8'), /atomic = False/);
   });
 

@@ -94,7 +94,7 @@ describe('check: RunPython code imported from another module', () => {
     assert.match(diff.stdout, /^\+\+\+ b\/shop\/migrations\/_orders\.py$/m, diff.stdout);
     assert.match(diff.stdout, /^\+ {8}Order\.objects\.bulk_update\(batch, \["paid"\]\)$/m);
     assert.equal(readFileSync(module, 'utf8'), before, '--diff writes nothing');
-    const fixed = runCli(['check', '.', '--no-cache', '--unsafe-fixes'], root);
+    const fixed = runCli(['check', '.', '--no-cache', '--fix', '--unsafe-fixes'], root);
     assert.match(fixed.stderr, /fixed \d+ problems? in \d+ files?/);
     const after = readFileSync(module, 'utf8');
     assert.notEqual(after, before);

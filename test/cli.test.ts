@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -777,7 +777,7 @@ class Migration(migrations.Migration):
       `from django.db import migrations\n\n\n${tidy.replace('def tidy', 'def tidy_again')}\n\n${clone}\n\nclass Migration(migrations.Migration):\n    dependencies = [("shop", "0002_loops")]\n` +
         '    operations = [migrations.RunPython(tidy_again, migrations.RunPython.noop), migrations.RunPython(clone, migrations.RunPython.noop)]\n',
     );
-    const run = cli(['check', '--unsafe-fixes', '--format', 'json', '.'], root);
+    const run = cli(['check', '--fix', '--unsafe-fixes', '--format', 'json', '.'], root);
     const after = readFileSync(file, 'utf8');
     assert.equal(after.match(/^ {4}atomic = False$/gm)?.length, 1, after);
     // A save after `venue.pk = None` inserts a copy, which no bulk write keeps; committing it in batches, or
@@ -792,13 +792,28 @@ class Migration(migrations.Migration):
     assert.match(left.find((f) => f.rule === 'missing-atomic-false')?.message ?? '', /Move the batched work into a migration of its own and set atomic = False there: here it would also take RunPython at line \d+ out of the transaction/);
   });
 
-  it('--unsafe-fixes applies the preferred fix of every finding, and the result lints clean of them', () => {
+  it('--unsafe-fixes alone writes nothing: a usage error says to add --diff or --fix (as in ruff, it widens them)', () => {
+    const root = projectCopy();
+    const migrations = join(root, 'app', 'migrations');
+    const texts = () => readdirSync(migrations).sort().map((n) => `${n}\n${readFileSync(join(migrations, n), 'utf8')}`);
+    const before = texts();
+    const run = cli(['check', '--unsafe-fixes', 'app'], root);
+    assert.equal(run.code, 2, run.stdout);
+    assert.match(run.stderr, /--unsafe-fixes takes every finding's preferred fix for --fix \(write\) or --diff \(show\): add --diff to see the changes, or --fix to write them/);
+    assert.deepEqual(texts(), before);
+    const shown = cli(['check', '--unsafe-fixes', '--diff', 'app'], root);
+    assert.equal(shown.code, 1, shown.stderr);
+    assert.match(shown.stdout, /^\+\+\+ /m);
+    assert.deepEqual(texts(), before);
+  });
+
+  it('--fix --unsafe-fixes applies the preferred fix of every finding, and the result lints clean of them', () => {
     const root = projectCopy();
     const before = json(['app'], root).findings;
     assert.ok(before.length > 0);
     const brokenFile = join(root, 'app', 'migrations', '0004_broken.py');
     const broken = readFileSync(brokenFile, 'utf8');
-    const run = cli(['check', '--unsafe-fixes', '--format', 'json', 'app'], root);
+    const run = cli(['check', '--fix', '--unsafe-fixes', '--format', 'json', 'app'], root);
     const left = JSON.parse(run.stdout) as JsonFinding[];
     // A file that does not parse is never edited: its findings stay, its text too.
     assert.equal(readFileSync(brokenFile, 'utf8'), broken);

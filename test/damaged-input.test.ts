@@ -120,7 +120,7 @@ describe('check --unsafe-fixes on damaged migrations', () => {
     // Both sides are exercised: many files Python refuses, many it compiles.
     assert.ok(damagedFiles.size > 150 && brokenByDamage.length > 100 && broken.length < files.length - 100, `${damagedFiles.size} damaged, ${brokenByDamage.length} of them and ${broken.length} of ${files.length} in all not compiling`);
     const before = new Map(brokenByDamage.map((rel) => [rel, readFileSync(join(root, rel))]));
-    const run = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'check', '--no-cache', '--unsafe-fixes', '.'], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+    const run = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'check', '--no-cache', '--fix', '--unsafe-fixes', '.'], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
     assert.ok(run.status === 0 || run.status === 1, `exit ${run.status}: ${run.stderr.slice(0, 2000)}`);
     assert.doesNotMatch(run.stdout + run.stderr, /internal error/);
     const edited = [...before].filter(([rel, bytes]) => !readFileSync(join(root, rel)).equals(bytes)).map(([rel]) => rel);

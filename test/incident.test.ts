@@ -167,7 +167,7 @@ describe('the seed-000 incident on PostgreSQL, before and after our fixes', { ti
     const split = cli(['split', MIGRATION], fixedRoot);
     assert.equal(split.code, 0, `split exited ${split.code}:\n${split.stdout}\n${split.stderr}`);
     // The fixes of the seed-000 incident (the schema migration's own NOT NULL has a fix of its own, in steps).
-    const fix = cli(['check', '--unsafe-fixes', '--select', 'unbatched-save-loop,missing-atomic-false', 'orders/migrations'], fixedRoot);
+    const fix = cli(['check', '--fix', '--unsafe-fixes', '--select', 'unbatched-save-loop,missing-atomic-false', 'orders/migrations'], fixedRoot);
     assert.notEqual(fix.code, 2, `check --unsafe-fixes failed:\n${fix.stdout}\n${fix.stderr}`);
     const project = djangoProject(fixedRoot, { apps: ['orders'] });
     projects.push(project);

@@ -104,7 +104,7 @@ ${indent}operations = [
       const file = join(root, 'shop', 'migrations', '0002_flag.py');
       writeFileIn(file, text);
       writeFileIn(join(root, 'shop', 'migrations', '__init__.py'), '');
-      const run = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'check', '--no-cache', '--unsafe-fixes', '--format', 'json', '.'], { cwd: root, encoding: 'utf8' });
+      const run = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'check', '--no-cache', '--fix', '--unsafe-fixes', '--format', 'json', '.'], { cwd: root, encoding: 'utf8' });
       const rules = (JSON.parse(run.stdout) as Array<{ rule: string; message: string }>).map((f) => f.rule);
       if (broken) {
         assert.ok(rules.includes('syntax-error'), rules.join(', '));

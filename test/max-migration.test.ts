@@ -31,11 +31,11 @@ describe("django-linear-migrations' max_migration.txt", () => {
     assert.match(diff.stdout, /^\+\+\+ b\/idx\/migrations\/0003_item_indexes_concurrently\.py$/m, diff.stdout);
     assert.match(diff.stdout, /^--- a\/idx\/migrations\/max_migration\.txt\n\+\+\+ b\/idx\/migrations\/max_migration\.txt\n@@ [^\n]+\n-0002_item_indexes\n\+0003_item_indexes_concurrently$/m, diff.stdout);
     assert.equal(readFileSync(maxFile, 'utf8'), '0002_item_indexes\n', '--diff writes nothing');
-    const run = runCli(['check', 'idx', '--no-cache', '--unsafe-fixes'], root);
+    const run = runCli(['check', 'idx', '--no-cache', '--fix', '--unsafe-fixes'], root);
     assert.ok(existsSync(join(root, 'idx', 'migrations', '0003_item_indexes_concurrently.py')), run.stderr);
     assert.equal(readFileSync(maxFile, 'utf8'), '0003_item_indexes_concurrently\n');
     const without = idxApp(null);
-    runCli(['check', 'idx', '--no-cache', '--unsafe-fixes'], without.root);
+    runCli(['check', 'idx', '--no-cache', '--fix', '--unsafe-fixes'], without.root);
     assert.equal(existsSync(without.maxFile), false, 'no file is made where the project has none');
   });
 

@@ -189,7 +189,7 @@ class Migration(migrations.Migration):
     const outcome = (tail: string) => {
       const dir = copyOf('unknown-dependency');
       writeFileSync(join(dir, FILE), migration(tail));
-      const run = cli(['check', '.', '--unsafe-fixes', '--format', 'json'], dir);
+      const run = cli(['check', '.', '--fix', '--unsafe-fixes', '--format', 'json'], dir);
       return { text: readFileSync(join(dir, FILE), 'utf8'), rules: (JSON.parse(run.stdout) as JsonFinding[]).filter((f) => f.path === FILE).map((f) => f.rule).sort() };
     };
     // It parses: both fixes are written (the test can tell a written fix from none).
@@ -221,7 +221,7 @@ class Migration(migrations.Migration):
     assert.match(diff.stdout, /^--- \/dev\/null\n\+\+\+ b\/crm\/migrations\/0004_merge_0003_contact_company_0003_contact_phone\.py\n@@ -0,0 \+1,14 @@\n/);
     assert.deepEqual(readdirSync(join(ours, 'crm/migrations')).sort(), before, '--diff writes nothing');
 
-    const fixed = cli(['check', '.', '--unsafe-fixes', '--format', 'json', ...GRAPH], ours);
+    const fixed = cli(['check', '.', '--fix', '--unsafe-fixes', '--format', 'json', ...GRAPH], ours);
     assert.equal(fixed.code, 0, fixed.stderr);
     assert.deepEqual(JSON.parse(fixed.stdout), []);
     const django = python('merge_truth.py', theirs) as Array<{ file: string; dependencies: string[][] }>;

@@ -645,7 +645,7 @@ describe('the CLI and the RunSQL fixes', () => {
     assert.deepEqual(readdirSync(join(dir, 'shop', 'migrations')).sort(), ['0001_initial.py', '0002_sql.py', '__init__.py'], '--fix writes no migration');
     assert.deepEqual(jsonFindings(fixRun).filter((f) => SQL_RULES.has(f.rule)).map((f) => f.rule), ['add-index-not-concurrent', 'add-constraint-validates']);
 
-    const unsafe = runCli(['check', '--no-cache', '--format', 'json', '--unsafe-fixes', '.'], dir);
+    const unsafe = runCli(['check', '--no-cache', '--format', 'json', '--fix', '--unsafe-fixes', '.'], dir);
     const fixed = readFileSync(file, 'utf8');
     assert.match(fixed, /CHECK \(total > 0\) NOT VALID", migrations\.RunSQL\.noop\)/);
     const added = readdirSync(join(dir, 'shop', 'migrations')).filter((f) => !['0001_initial.py', '0002_sql.py', '__init__.py'].includes(f));

@@ -39,7 +39,7 @@ for (const rule of readdirSync(ROOT).sort()) {
         assert.equal(safe.code, 1, `--fix leaves the finding: ${safe.stdout}${safe.stderr}`);
         assert.deepEqual(tree(project), before, '--fix writes nothing');
 
-        const fixed = runCli(['check', '.', '--unsafe-fixes', '--select', rule, '--format', 'json'], project);
+        const fixed = runCli(['check', '.', '--fix', '--unsafe-fixes', '--select', rule, '--format', 'json'], project);
         const now = tree(project);
         const expected = join(ROOT, rule, `${name}.after`);
         if (!existsSync(expected)) {

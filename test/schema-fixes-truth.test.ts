@@ -84,7 +84,7 @@ describe('schema fixes on real Django and PostgreSQL', { skip: skip ?? false }, 
     cpSync(FIXTURE, original, { recursive: true });
     const fixedRoot = temps.make();
     cpSync(FIXTURE, fixedRoot, { recursive: true });
-    const run = runCli(['check', '.', '--unsafe-fixes'], fixedRoot);
+    const run = runCli(['check', '.', '--fix', '--unsafe-fixes'], fixedRoot);
     assert.equal(run.code, 0, `${run.stdout}${run.stderr}`);
     assert.match(run.stderr, /fixed 11 problems in 11 files/, 'nine migrations edited, two follow-ups written');
 

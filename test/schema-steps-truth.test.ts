@@ -91,7 +91,7 @@ describe('schema fixes on real Django and PostgreSQL', () => {
     assert.throws(() => migrateTo([['tokens', '0002_voucher_token']]), /duplicate key|could not create unique index/);
     assert.equal(notNull('tokens_voucher', 'token'), null, 'rolled back');
 
-    const cli = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'check', '.', '--unsafe-fixes', ...RULES], { cwd: root, encoding: 'utf8' });
+    const cli = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'check', '.', '--fix', '--unsafe-fixes', ...RULES], { cwd: root, encoding: 'utf8' });
     assert.equal(cli.status, 0, `${cli.stdout}\n${cli.stderr}`);
     assert.deepEqual(migrations('adds'), ['0001_initial.py', '0002_listing_category.py', '0003_backfill_listing_category.py', '0004_listing_category_not_null.py']);
     assert.deepEqual(migrations('tokens'), ['0001_initial.py', '0002_voucher_token.py', '0003_backfill_voucher_token.py', '0004_voucher_token_not_null.py']);
@@ -149,7 +149,7 @@ describe('schema fixes on real Django and PostgreSQL', () => {
     try {
       manage(old, ['migrate', 'drops', '--no-input', '-v', '0']);
       manage(old, ['migrate', 'deletes', '--no-input', '-v', '0']);
-      const cli = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'check', '.', '--unsafe-fixes', '--select', 'drop-column,drop-table'], { cwd: shipped, encoding: 'utf8' });
+      const cli = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'check', '.', '--fix', '--unsafe-fixes', '--select', 'drop-column,drop-table'], { cwd: shipped, encoding: 'utf8' });
       assert.equal(cli.status, 0, `${cli.stdout}\n${cli.stderr}`);
       assert.deepEqual(readdirSync(join(shipped, 'drops', 'migrations')).filter((f) => /^\d{4}_/.test(f)).sort(), ['0001_initial.py', '0002_remove_customer_nickname.py', '0003_remove_customer_nickname_from_database.py']);
       // The follow-ups run on it (nothing left to drop), and backwards they bring the column and the table back.

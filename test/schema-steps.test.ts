@@ -317,7 +317,7 @@ describe('the CLI', () => {
     assert.match(diff.stdout, /\n-            field=models\.CharField\(default="", max_length=64\),\n\+            field=models\.CharField\(default="", max_length=64, null=True\),\n/);
     assert.deepEqual(listing(root), files, '--diff writes nothing');
 
-    const fixed = cli(['check', '.', '--unsafe-fixes'], root);
+    const fixed = cli(['check', '.', '--fix', '--unsafe-fixes'], root);
     assert.equal(fixed.status, 0, fixed.stdout + fixed.stderr);
     assert.deepEqual(listing(root), [...files, '0003_backfill_listing_category_v2.py', '0004_listing_category_v2_not_null.py'].sort());
     for (const name of ['0002_listing_category_v2.py', '0003_backfill_listing_category_v2.py', '0004_listing_category_v2_not_null.py']) {
@@ -328,10 +328,10 @@ describe('the CLI', () => {
 
   it('applies one fix that writes follow-ups per migration and run, so the app keeps one leaf', () => {
     const root = withBase(join(FIXES, 'add-steps-callable'), temps);
-    const run = cli(['check', '.', '--unsafe-fixes', '--select', 'add-field-not-null'], root);
+    const run = cli(['check', '.', '--fix', '--unsafe-fixes', '--select', 'add-field-not-null'], root);
     assert.equal(run.status, 1, 'two findings are left');
     assert.deepEqual(listing(root).filter((n) => /^000[34]/.test(n)), ['0003_backfill_order_token.py', '0004_order_token_not_null.py']);
-    const again = cli(['check', '.', '--unsafe-fixes', '--select', 'add-field-not-null'], root);
+    const again = cli(['check', '.', '--fix', '--unsafe-fixes', '--select', 'add-field-not-null'], root);
     assert.equal(again.status, 1);
     assert.equal(listing(root).filter((n) => /^000[34]/.test(n)).length, 2, 'the migration is no longer the leaf: nothing more is written');
   });

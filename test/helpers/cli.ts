@@ -94,7 +94,7 @@ export function afterUnsafeFixes(temps: TempDirs, text: string): { syntax: { mes
   const file = join(root, 'shop', 'migrations', '0002_flag.py');
   writeFileIn(file, text);
   writeFileIn(join(root, 'shop', 'migrations', '__init__.py'), '');
-  const run = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'check', '--no-cache', '--unsafe-fixes', '--format', 'json', '.'], { cwd: root, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [join(DIST, 'cli.js'), 'check', '--no-cache', '--fix', '--unsafe-fixes', '--format', 'json', '.'], { cwd: root, encoding: 'utf8' });
   const found = JSON.parse(run.stdout) as Array<{ rule: string; message: string; line: number }>;
   return { syntax: found.find((f) => f.rule === 'syntax-error'), rules: found.map((f) => f.rule), after: readFileSync(file, 'utf8') };
 }

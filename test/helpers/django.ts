@@ -264,7 +264,7 @@ export function loopsFixedCopy(
   code = 0,
 ): { original: string; fixed: string; read(rel: string): string } {
   const { original, fixed } = projectAndCopy(files, temps);
-  const run = runCli(['check', '--unsafe-fixes', '--select', 'unbatched-save-loop', target], fixed);
+  const run = runCli(['check', '--fix', '--unsafe-fixes', '--select', 'unbatched-save-loop', target], fixed);
   assert.equal(run.code, code, run.stdout + run.stderr);
   const read = (rel: string): string => {
     const text = readFileSync(join(fixed, rel), 'utf8');

@@ -85,7 +85,7 @@ describe('language server: schema fixes', () => {
     const edited = applyEdits(text, (edit as TextDocumentEdit).edits.map(plain));
     assert.equal((edit as TextDocumentEdit).textDocument.uri, uri);
 
-    const cli = runCli(['check', '.', '--unsafe-fixes', '--select', 'add-index-not-concurrent'], root);
+    const cli = runCli(['check', '.', '--fix', '--unsafe-fixes', '--select', 'add-index-not-concurrent'], root);
     assert.equal(cli.code, 0, `${cli.stdout}${cli.stderr}`);
     assert.equal(readFileSync(followUp, 'utf8'), created, 'the same follow-up migration');
     assert.equal(readFileSync(file, 'utf8'), edited, 'the same edit of the migration');

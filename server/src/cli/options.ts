@@ -22,7 +22,7 @@ export interface CheckOptions {
   ignore: string[];
   jobs: number;
   quiet: boolean;
-  /** Which fixes to apply: none, the safe ones (--fix), or every finding's preferred one (--unsafe-fixes). */
+  /** Which fixes to apply or show: none, the safe ones (--fix, --diff), or every finding's preferred one (with --unsafe-fixes). */
   fix: 'none' | 'safe' | 'preferred';
   /** Print what the fixes would change as a unified diff instead of writing files. */
   diff: boolean;
@@ -128,6 +128,9 @@ function parseCheck(args: string[]): Command {
     if (v[option] !== undefined && v[option].trim().length === 0) throw new UsageError(`--${option} needs a ${option === 'changed-since' ? 'git revision' : option === 'cache-dir' ? 'folder' : 'file name'}`);
   }
   if (v['no-cache'] && v['cache-dir'] !== undefined) throw new UsageError('--no-cache and --cache-dir contradict each other');
+  // As in ruff, --unsafe-fixes widens which fixes are taken, it does not write: alone it would rewrite
+  // migrations for someone who only wanted to see what it offers.
+  if (v['unsafe-fixes'] && !v.fix && !v.diff && v['write-baseline'] === undefined) throw new UsageError('--unsafe-fixes takes every finding\'s preferred fix for --fix (write) or --diff (show): add --diff to see the changes, or --fix to write them');
   if (v['write-baseline'] !== undefined) {
     // Recording today's findings is not the time to change them, or to leave some out.
     const clash = (['fix', 'unsafe-fixes', 'diff', 'baseline', 'changed-since'] as const).find((o) => v[o] !== undefined && v[o] !== false);

@@ -41,8 +41,9 @@ Options:
   --ignore <rule,...>                 Do not check these rules.
   --fix                               Apply the fixes that cannot change what a migration does,
                                       then report what remains.
-  --unsafe-fixes                      Apply the preferred fix of every finding (batching rewrites,
-                                      reverse functions, atomic = False, ...).
+  --unsafe-fixes                      With --fix or --diff: the preferred fix of every finding
+                                      (batching rewrites, reverse functions, atomic = False, ...),
+                                      not only the safe ones. Alone it is an error (nothing written).
   --diff                              Print the changes the fixes would make as a unified diff
                                       instead of writing them (exit 1 if there are any).
   --max-file-size <bytes>             Skip larger files with a warning (default: max-file-size in
@@ -59,7 +60,7 @@ Options:
   --cache-dir <dir>                   Where to keep the cache of unchanged files' results
                                       (default: $MIGRATION_GUARD_CACHE_DIR, else
                                       .migration-guard-cache beside pyproject.toml, else in the
-                                      current directory). Never used with --fix or --unsafe-fixes.
+                                      current directory). Never used with --fix.
   -j, --jobs <n>                      Worker threads for large runs (default: available cores).
   -q, --quiet                         Print findings only: no summary, no warnings.
   -h, --help                          Show this help.
