@@ -169,6 +169,34 @@ class Migration(migrations.Migration):
     assert.match(run.stderr, /assumes? the project deploys to MySQL, the only database the project's Django settings name \(deskproject\/settings\/test\.py; neither they, a Compose file nor the pinned requirements name PostgreSQL\)/);
   });
 
+  it('takes MySQL from pinned requirements that install its driver and no PostgreSQL one (review 81: mozillians pins mysqlclient, its settings read a DATABASE_URL)', () => {
+    const urlOnly = 'import dj_database_url\n\nDATABASES = {"default": dj_database_url.config()}\n';
+    const mysql = project(urlOnly);
+    writeFileIn(join(mysql, 'requirements.txt'), 'Django==1.11.29 \\\n    --hash=sha256:00\nmysqlclient==1.4.4 \\\n    --hash=sha256:00\n');
+    writeFileIn(join(mysql, 'desk/migrations/0003_code_not_null.py'), `from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("desk", "0002_code_index")]
+    operations = [migrations.AlterField(model_name="ticket", name="old", field=models.IntegerField(default=0))]
+`);
+    const run = runCli(['check', '--no-cache', '.'], mysql);
+    assert.match(run.stdout, /\[alter-field-not-null\][^\n]*MySQL rebuilds the table/);
+    assert.doesNotMatch(run.stdout, /add-index-not-concurrent/, 'MySQL builds the index online: no finding');
+    assert.match(run.stderr, /assumes? the project deploys to MySQL, whose driver the pinned requirements install \(requirements\.txt; no PostgreSQL driver there, nor a PostgreSQL in a Compose file or CI\), with Django 1\.11/);
+    // Not where a PostgreSQL driver is pinned beside it, a Compose file runs PostgreSQL, or the driver's line is commented out.
+    const both = project(urlOnly);
+    writeFileIn(join(both, 'requirements.txt'), 'Django==4.2.11\nmysqlclient==2.2.4\npsycopg2==2.9.9\n');
+    assert.match(runCli(['check', '--no-cache', '.'], both).stderr, /deploys to PostgreSQL 14/);
+    const composed = project(urlOnly);
+    writeFileIn(join(composed, 'requirements.txt'), 'Django==4.2.11\nmysqlclient==2.2.4\n');
+    writeFileIn(join(composed, 'docker-compose.yml'), 'services:\n  db:\n    image: postgres:15\n');
+    assert.match(runCli(['check', '--no-cache', '.'], composed).stderr, /deploys to PostgreSQL 15/);
+    const commented = project(urlOnly);
+    writeFileIn(join(commented, 'requirements.txt'), 'Django==4.2.11\n# mysqlclient==2.2.4\n');
+    assert.match(runCli(['check', '--no-cache', '.'], commented).stderr, /deploys to PostgreSQL 14/);
+  });
+
   it('offers it once the project says it runs on PostgreSQL, or when the other engine is only in a comment', () => {
     for (const root of [project(SQLITE_SETTINGS, '[tool.migration-guard]\ndatabase = "postgresql"\n'), project(POSTGRES_SETTINGS)]) {
       assert.doesNotMatch(index(root)?.message ?? '', /PostgreSQL assumed/);

@@ -79,7 +79,9 @@ export function assumedDatabaseNote(
   const { djangoFrom, postgresqlFrom, databaseFrom } = assumed;
   const django = `Django ${major}.${minor} ${djangoFrom ? `(pinned in ${shown(djangoFrom)})` : '(the default)'}`;
   const versions = databaseFrom
-    ? `MySQL, the only database the project's Django settings name (${shown(databaseFrom)}; neither they, a Compose file nor the pinned requirements name PostgreSQL), with ${django}`
+    ? databaseFrom === djangoFrom
+      ? `MySQL, whose driver the pinned requirements install (${shown(databaseFrom)}; no PostgreSQL driver there, nor a PostgreSQL in a Compose file or CI), with Django ${major}.${minor}`
+      : `MySQL, the only database the project's Django settings name (${shown(databaseFrom)}; neither they, a Compose file nor the pinned requirements name PostgreSQL), with ${django}`
     : djangoFrom || postgresqlFrom
       ? `PostgreSQL ${assumed.target.postgresqlVersion} ${postgresqlFrom ? `(${/(?:^|[\\/])\.travis\.yml$/.test(postgresqlFrom) ? 'the add-on' : 'the image'} in ${shown(postgresqlFrom)})` : '(the default)'} with Django ${major}.${minor} ${djangoFrom ? `(pinned in ${shown(djangoFrom)})` : '(the default)'}`
       : `PostgreSQL ${assumed.target.postgresqlVersion} with Django ${major}.${minor}, the defaults`;

@@ -24,9 +24,25 @@ export interface ProjectConfig {
   postgresqlFrom?: string;
   /**
    * Where `settings.database` was read when no table set it: the Django settings file that names
-   * MySQL, in a project whose settings, Compose file and pinned requirements name no PostgreSQL.
+   * MySQL, in a project whose settings, Compose file and pinned requirements name no PostgreSQL; or
+   * the pinned requirements themselves (the same file as `djangoFrom`), which install a MySQL driver
+   * and no PostgreSQL one.
    */
   databaseFrom?: string;
+}
+
+/** The MySQL driver a lock or requirements file installs (mysqlclient, MySQL-python, PyMySQL, mysql-connector-python), on a line not commented out; null when none. */
+function mysqlDriverIn(file: string | undefined): string | null {
+  if (!file) return null;
+  try {
+    const text = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => !/^\s*#/.test(line))
+      .join('\n');
+    return /(?:^|["'\s,\[])(mysqlclient|mysql-python|pymysql|mysql-connector-python)(?=\s*(?:[=<>~!;\[,"'\\]|$))/im.exec(text)?.[1] ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** Whether a lock or requirements file names a PostgreSQL driver (psycopg, psycopg2, asyncpg, pg8000). */
@@ -100,6 +116,12 @@ export class PyprojectCache {
     if (pin) config = { ...config, settings: { ...config.settings, djangoVersion: pin.version }, djangoFrom: pin.from };
     const postgres = config.settings.postgresqlVersion === undefined && (config.settings.database ?? 'postgresql') === 'postgresql' ? this.pins.postgresFor(dir, stop) : null;
     if (postgres) config = { ...config, settings: { ...config.settings, postgresqlVersion: postgres.version }, postgresqlFrom: postgres.from };
+    // No database set, none named by a Compose file or CI, and the pinned requirements install a MySQL
+    // driver and no PostgreSQL one: the project runs on MySQL (review 81: mozillians pins mysqlclient,
+    // its Compose file, Travis CI and deploy notes run MariaDB/MySQL, its settings read a DATABASE_URL).
+    if (config.settings.database === undefined && !postgres && mysqlDriverIn(config.djangoFrom) && !namesPostgresDriver(config.djangoFrom)) {
+      return { ...config, settings: { ...config.settings, database: 'mysql' }, databaseFrom: config.djangoFrom as string };
+    }
     // Not above the project: its pyproject.toml's folder, else the folder being checked.
     // Asked for migrations folders only: a walk resolves every folder it meets, and no other holds what the hint is for.
     const named = config.settings.database === undefined && basename(dir) === 'migrations' ? this.hints.otherFor(dir, stop ?? config.root) : null;
