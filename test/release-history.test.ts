@@ -7,7 +7,7 @@
  * brought up to date when HEAD moves, and `git-history = false` turns it off.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { headFromFiles } from '../server/src/workspace/git-files';
@@ -55,6 +55,18 @@ describe('release history from git', () => {
     assert.equal(of(3), repo.single);
     assert.equal(of(4), WORKTREE, 'staged');
     assert.equal(of(5), WORKTREE, 'untracked');
+  });
+
+  it('takes no committed migration for a new one when the index is lost (a checkout that failed half-way: review 81, obico)', async () => {
+    const repo = releaseRepository(temps.make());
+    const { root } = repo;
+    const files = [at(root, 'shop', 'migrations', '0002_item.py'), at(root, 'shop', 'migrations', '0004_order_total.py'), at(root, 'shop', 'migrations', '0005_item_sku.py')];
+    const before = await releasesOf(files, null);
+    rmSync(join(root, '.git', 'index'));
+    // git now reports every file of HEAD staged as deleted and untracked; the files never committed stay the work tree's.
+    const after = await releasesOf(files, null);
+    assert.equal(after.get(files[0] as string)?.replace(/^.*:/, ''), repo.pair);
+    assert.deepEqual([...after].sort(), [...before].sort());
   });
 
   it('takes a migration renamed under a new name for one the renaming commit added, and a staged rename for the work tree\'s (review 73: care facility/0413)', async () => {

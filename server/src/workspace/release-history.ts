@@ -360,6 +360,9 @@ async function uncommitted(top: string, specs: readonly string[]): Promise<Set<s
   const r = await git(top, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--find-renames', '--', ...specs], GIT_TIMEOUT_MS);
   if (r.code !== 0) return null;
   const out = new Set<string>();
+  // Staged as deleted: HEAD holds the path. Reported untracked too, the index has lost it (a checkout
+  // that failed half-way, an index deleted: every file of HEAD looks new), not the branch: no new migration.
+  const inHead = new Set<string>();
   const parts = r.stdout.split('\0');
   for (let i = 0; i < parts.length; i++) {
     const entry = parts[i] as string;
@@ -373,7 +376,9 @@ async function uncommitted(top: string, specs: readonly string[]): Promise<Set<s
       if ((x === 'R' || x === 'C') && fileName(from) !== fileName(path)) out.add(path);
     }
     if ((x === '?' && y === '?') || x === 'A') out.add(path);
+    if (x === 'D') inHead.add(path);
   }
+  for (const path of inHead) out.delete(path);
   return out;
 }
 
