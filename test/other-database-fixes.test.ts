@@ -92,6 +92,21 @@ describe('fixes when the project\'s settings name another database', () => {
     assert.match(runCli(['check', '--no-cache', 'desk-repo'], parent).stderr, /also name SQLite \(other-repo\/settings\/test_settings\.py\)/);
   });
 
+  it("reads the DATABASE_URL a Compose file gives the app, unless it runs PostgreSQL (review 81: obico's self-hosted default is SQLite)", () => {
+    const urlOnly = 'import dj_database_url\n\nDATABASES = {"default": dj_database_url.config()}\n';
+    const root = project(urlOnly);
+    writeFileIn(join(root, '.git/HEAD'), 'ref: refs/heads/main\n');
+    writeFileIn(join(root, 'docker-compose.yml'), "services:\n  web:\n    build: .\n    environment:\n      DATABASE_URL: '${DATABASE_URL-sqlite:////app/db.sqlite3}'\n");
+    assert.match(index(root)?.message ?? '', /\(PostgreSQL assumed; the project's Compose file gives the app SQLite \(docker-compose\.yml\), where its migrations run too: no fix writing PostgreSQL's SQL is offered\./);
+    const run = runCli(['check', '--no-cache', '.'], root);
+    assert.match(run.stderr, /The project's Compose file gives the app SQLite \(docker-compose\.yml\): its migrations run there too/);
+    assert.doesNotMatch(runCli(['check', '--no-cache', '--unsafe-fixes', '--diff', '.'], root).stdout, /CONCURRENTLY|AddIndexConcurrently/);
+    // A Compose file that runs PostgreSQL beside it: the SQLite URL is a developer's fallback.
+    const withPostgres = project(urlOnly);
+    writeFileIn(join(withPostgres, 'docker-compose.yml'), "services:\n  db:\n    image: postgres:16\n  web:\n    environment:\n      DATABASE_URL: '${DATABASE_URL-sqlite:////app/db.sqlite3}'\n");
+    assert.doesNotMatch(index(withPostgres)?.message ?? '', /PostgreSQL assumed/);
+  });
+
   it('reads a database URL given as a default, in a config package (review 53: coldfront config/database.py)', () => {
     const root = project('');
     writeFileIn(join(root, 'deskproject/config/__init__.py'), '');

@@ -120,7 +120,8 @@ class Walk {
     const onListed = (dir: string, hasPyproject: boolean, hasPins: boolean, listing: FolderListing): void => {
       if (!hasPyproject) this.resolver.noteNoPyproject(dir);
       if (!hasPins) this.resolver.noteNoPins(dir);
-      this.resolver.noteListing(dir, listing.folders, mayHoldSettings(listing.files, listing.folders));
+      // A folder with pin files may hold a Compose file, whose DATABASE_URL the database hints read too.
+      this.resolver.noteListing(dir, listing.folders, hasPins || mayHoldSettings(listing.files, listing.folders));
     };
     for (const { dir, files, names } of walkPython(absRoot, { onError, onListed, ...(this.listings ? { listings: this.listings } : {}) })) {
       for (const file of files) this.out.python.push(file);

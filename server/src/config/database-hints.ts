@@ -12,6 +12,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { DatabaseVendor } from '../analysis/target-database';
+import { COMPOSE_FILES } from './django-pin';
 
 /** A database other than the assumed one, and the settings file that names it. */
 export interface OtherDatabase {
@@ -127,7 +128,35 @@ function namedIn(dir: string, listed: ReadonlyMap<string, Listed>): OtherDatabas
     found ??= read.other ? { vendor: read.other, from: file, ...(read.urlDefault ? { urlDefault: true } : {}) } : null;
     postgres ||= read.postgres;
   }
+  if (!found) {
+    // The database a Compose file gives the app (`DATABASE_URL: '${DATABASE_URL-sqlite:////app/db.sqlite3}'`):
+    // the deployment the project ships, where settings read the URL from the environment (review 81:
+    // obico's self-hosted default is SQLite, where PostgreSQL's SQL in a fix fails).
+    for (const file of composeFiles(dir, names)) {
+      const read = readCompose(file);
+      if (!read) continue;
+      found ??= read.other ? { vendor: read.other, from: file, urlDefault: true } : null;
+      postgres ||= read.postgres;
+    }
+  }
   return found ? { ...found, alone: !postgres } : null;
+}
+
+function composeFiles(dir: string, names: readonly string[]): string[] {
+  return COMPOSE_FILES.filter((n) => names.includes(n)).map((n) => join(dir, n));
+}
+
+/** The other database a Compose file's `DATABASE_URL` names (its value or its `${VAR-default}`), and whether the file runs PostgreSQL. */
+function readCompose(file: string): { other: OtherDatabase['vendor'] | null; postgres: boolean } | null {
+  try {
+    if (statSync(file).size > MAX_SETTINGS_FILE) return null;
+    const lines = readFileSync(file, 'utf8').split('\n').filter((line) => !/^\s*#/.test(line));
+    const url = lines.filter((line) => /\bDATABASE_URL\b/.test(line)).map((line) => /\b(sqlite|spatialite|mysql|mysql2|mysqlgis|oracle):\/\//.exec(line)?.[1]).find((v) => v !== undefined);
+    const text = lines.join('\n');
+    return { other: url ? vendorOf(url) : null, postgres: /\bimage:\s*["']?[\w./-]*(?:postgres|postgis)\b/.test(text) || /\bpostgres(?:ql)?(?:\+\w+)?:\/\//.test(text) };
+  } catch {
+    return null;
+  }
 }
 
 function listing(dir: string): string[] | null {

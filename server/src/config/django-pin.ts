@@ -29,7 +29,7 @@ const PIN_FILES = ['uv.lock', 'poetry.lock', 'Pipfile.lock', 'requirements.txt',
 const PACKAGE_FILES = ['pyproject.toml', 'setup.cfg', 'setup.py'];
 
 /** Where a project names the PostgreSQL it runs: the image of its Compose file's database service. */
-const COMPOSE_FILES = ['docker-compose.yml', 'docker-compose.yaml', 'compose.yml', 'compose.yaml'];
+export const COMPOSE_FILES = ['docker-compose.yml', 'docker-compose.yaml', 'compose.yml', 'compose.yaml'];
 
 /**
  * Where its tests name it, read where no Compose file does: the database service of a CI configuration

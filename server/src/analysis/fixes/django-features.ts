@@ -75,6 +75,6 @@ export function withoutPostgresOnlyFixes(f: ReportedFinding, target: TargetDatab
   return {
     ...f,
     ...(f.fixes ? { fixes } : {}),
-    message: `${f.message} (PostgreSQL assumed; the project's settings also name ${name} (${basename(other.from)}), where its migrations run too: no fix writing PostgreSQL's SQL is offered. Set database in [tool.migration-guard] to say which.)`,
+    message: `${f.message} (PostgreSQL assumed; the project's ${/^(?:docker-)?compose\.ya?ml$/.test(basename(other.from)) ? 'Compose file gives the app' : 'settings also name'} ${name} (${basename(other.from)}), where its migrations run too: no fix writing PostgreSQL's SQL is offered. Set database in [tool.migration-guard] to say which.)`,
   };
 }
