@@ -25,7 +25,7 @@ import type { ProjectRuleContext } from '../rules/rule';
 import { walkSchema, type SchemaStep } from '../rules/schema-walk';
 import { djangoAtLeast } from '../target-database';
 import type { Fix, TextEdit } from '../types';
-import { fixesOf, inverseSql, NAMES_UNKNOWN, noFix, operationSql, planOnce, refusalNote, runSqlLines, separateDatabaseAndState, type FixContext, type MigrationPlan } from './fix-context';
+import { fixContext, fixesOf, inverseSql, NAMES_UNKNOWN, noFix, operationSql, planOnce, refusalNote, runSqlLines, separateDatabaseAndState, type FixContext, type MigrationPlan } from './fix-context';
 import { isAppLatest, planFollowUps, type FollowUpMigration } from './follow-up';
 
 const POSTGRES_OPERATIONS = 'django.contrib.postgres.operations';
@@ -194,16 +194,31 @@ function undoOf(ctx: ProjectRuleContext, step: SchemaStep): string[] | null {
 function blockedMove(ctx: ProjectRuleContext, moving: readonly Conversion[]): string | null {
   const ops = ctx.summary.operations;
   const moved = new Set(moving.map((c) => c.op));
+  // An operation Django runs no SQL for (the preview says so) cannot need the index (review 81: junction
+  // `conferences/0016`'s AlterField of a foreign key without a constraint, after the index's AlterField).
+  const runsNoSql = (op: OperationSummary): boolean => {
+    const p = fixContext(ctx).preview()?.operations[ops.indexOf(op)];
+    return !!p && p.cannotPreview === null && p.statements.length === 0 && p.deferred.length === 0;
+  };
   for (const c of moving) {
     for (const later of ops.slice(ops.indexOf(c.op) + 1)) {
       if (later.container !== null || moved.has(later)) continue;
       const target = later.targetModel?.toLowerCase() ?? null;
-      if (later.isData || later.specName === 'RunSQL' || later.specName === 'RunPython' || target === null || target === c.model) {
-        return `${later.label} comes after ${c.op.label} in this migration and may need the index; split the migration first`;
+      if ((later.isData || later.specName === 'RunSQL' || later.specName === 'RunPython' || target === null || target === c.model) && (later.isData || !runsNoSql(later))) {
+        // Two operations of one kind on one model read alike: the fields tell them apart.
+        const [first, then] = later.label === c.op.label ? [withField(c.op), withField(later)] : [c.op.label, later.label];
+        return `${then} comes after ${first} in this migration and may need the index; split the migration first`;
       }
     }
   }
   return null;
+}
+
+/** `AlterField 'name' on 'model'` for an operation on a field, else its label. */
+function withField(op: OperationSummary): string {
+  const a = op.args;
+  const name = a && (a.kind === 'AddField' || a.kind === 'AlterField' || a.kind === 'RemoveField') ? a.name : null;
+  return name && op.targetModel ? `${op.name} '${name}' on '${op.targetModel}'` : op.label;
 }
 
 /** The names of the indexes and constraints SQL builds, or drops. */
