@@ -57,7 +57,11 @@ export function classifyWrite(call: Node): WriteKind | null {
       return 'create';
     case 'update':
       // QuerySet.update takes keywords only; dict.update / set.update take a positional argument.
-      return args.positional.length === 0 && args.keywords.size > 0 ? 'update' : null;
+      if (args.positional.length > 0) return null;
+      if (args.keywords.size > 0) return 'update';
+      // Keywords only as `**kwargs` (review 81: mozillians `users/0013`): a queryset's update where the
+      // receiver is a queryset or a manager (`Model.objects.filter(pk=…)`), a dict's anywhere else.
+      return args.hasSplat && !args.node?.namedChildren.some((a) => a.type === 'list_splat') && (receiverHasCall(receiver) || /(?:\.objects|_default_manager|_base_manager)$/.test(unparen(receiver).text)) ? 'update' : null;
     case 'bulk_update':
     case 'bulk_create':
       return 'bulk';
