@@ -28,6 +28,11 @@ export interface TargetDatabase {
   otherDatabase?: { vendor: string; from: string };
 }
 
+/** How messages say where the other database was named: a Compose file gives the app a `DATABASE_URL`; settings name an engine. */
+export function otherDatabaseSource(other: { from: string }): 'Compose file gives the app' | 'settings also name' {
+  return /(?:^|[\\/])(?:docker-)?compose\.ya?ml$/.test(other.from) ? 'Compose file gives the app' : 'settings also name';
+}
+
 export const DEFAULT_TARGET_DATABASE: TargetDatabase = {
   vendor: 'postgresql',
   postgresqlVersion: 14,

@@ -4,7 +4,7 @@
  */
 import { relative } from 'node:path';
 import { ruleById } from '../analysis/rules';
-import type { TargetDatabase } from '../analysis/target-database';
+import { otherDatabaseSource, type TargetDatabase } from '../analysis/target-database';
 import type { Severity } from '../analysis/types';
 import type { CliFinding, FailOn, RunReport } from './types';
 
@@ -91,7 +91,7 @@ export function assumedDatabaseNote(
     (databaseFrom
       ? 'Their wording follows MySQL, and the PostgreSQL locks and fixes do not apply. '
       : assumed.target.otherDatabase
-      ? `The project's ${/(?:^|[\\/])(?:docker-)?compose\.ya?ml$/.test(assumed.target.otherDatabase.from) ? 'Compose file gives the app' : 'Django settings also name'} ${VENDOR_NAMES[assumed.target.otherDatabase.vendor] ?? assumed.target.otherDatabase.vendor} (${shown(assumed.target.otherDatabase.from)}): its migrations run there too, so no fix writing PostgreSQL's SQL is offered. `
+      ? `The project's ${otherDatabaseSource(assumed.target.otherDatabase).replace('settings', 'Django settings')} ${VENDOR_NAMES[assumed.target.otherDatabase.vendor] ?? assumed.target.otherDatabase.vendor} (${shown(assumed.target.otherDatabase.from)}): its migrations run there too, so no fix writing PostgreSQL's SQL is offered. `
       : "Their wording and their fixes follow that database: a fix's SQL may fail on another (a test run on SQLite, say). ") +
     'Say which in [tool.migration-guard]: database = "postgresql", "mysql" or "sqlite" (and postgresql-version, django-version), and this note goes away.'
   );

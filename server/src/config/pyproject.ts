@@ -31,27 +31,28 @@ export interface ProjectConfig {
   databaseFrom?: string;
 }
 
-/** The MySQL driver a lock or requirements file installs (mysqlclient, MySQL-python, PyMySQL, mysql-connector-python), on a line not commented out; null when none. */
-function mysqlDriverIn(file: string | undefined): string | null {
-  if (!file) return null;
+/** The database drivers a lock or requirements file installs (MySQL's on lines not commented out). */
+interface Drivers {
+  /** mysqlclient, MySQL-python, PyMySQL or mysql-connector-python. */
+  mysql: boolean;
+  /** psycopg, psycopg2, asyncpg, pg8000. */
+  postgres: boolean;
+}
+
+function driversIn(file: string): Drivers {
   try {
-    const text = readFileSync(file, 'utf8')
+    const text = readFileSync(file, 'utf8');
+    const live = text
       .split('\n')
       .filter((line) => !/^\s*#/.test(line))
       .join('\n');
-    return /(?:^|["'\s,\[])(mysqlclient|mysql-python|pymysql|mysql-connector-python)(?=\s*(?:[=<>~!;\[,"'\\]|$))/im.exec(text)?.[1] ?? null;
+    return {
+      mysql: /(?:^|["'\s,\[])(?:mysqlclient|mysql-python|pymysql|mysql-connector-python)(?=\s*(?:[=<>~!;\[,"'\\]|$))/im.test(live),
+      // Named anywhere, as before: a commented-out PostgreSQL driver still keeps MySQL from being taken.
+      postgres: /\b(?:psycopg2?(?:-binary)?|psycopg\[|asyncpg|pg8000|dj-database-url\[postgres)/i.test(text),
+    };
   } catch {
-    return null;
-  }
-}
-
-/** Whether a lock or requirements file names a PostgreSQL driver (psycopg, psycopg2, asyncpg, pg8000). */
-function namesPostgresDriver(file: string | undefined): boolean {
-  if (!file) return false;
-  try {
-    return /\b(?:psycopg2?(?:-binary)?|psycopg\[|asyncpg|pg8000|dj-database-url\[postgres)/i.test(readFileSync(file, 'utf8'));
-  } catch {
-    return false;
+    return { mysql: false, postgres: false };
   }
 }
 
@@ -60,6 +61,15 @@ export class PyprojectCache {
   private readonly byFile = new Map<string, { mtimeMs: number; config: ProjectConfig }>();
   private readonly absent = new Set<string>();
   private readonly pins = new DjangoPins();
+  /** What each pinned requirements file installs, read once: every folder of a walk resolves its configuration. */
+  private readonly drivers = new Map<string, Drivers>();
+
+  private driversOf(file: string | undefined): Drivers {
+    if (!file) return { mysql: false, postgres: false };
+    let known = this.drivers.get(file);
+    if (!known) this.drivers.set(file, (known = driversIn(file)));
+    return known;
+  }
   private readonly hints = new DatabaseHints();
 
   /**
@@ -119,7 +129,7 @@ export class PyprojectCache {
     // No database set, none named by a Compose file or CI, and the pinned requirements install a MySQL
     // driver and no PostgreSQL one: the project runs on MySQL (review 81: mozillians pins mysqlclient,
     // its Compose file, Travis CI and deploy notes run MariaDB/MySQL, its settings read a DATABASE_URL).
-    if (config.settings.database === undefined && !postgres && mysqlDriverIn(config.djangoFrom) && !namesPostgresDriver(config.djangoFrom)) {
+    if (config.settings.database === undefined && !postgres && this.driversOf(config.djangoFrom).mysql && !this.driversOf(config.djangoFrom).postgres) {
       return { ...config, settings: { ...config.settings, database: 'mysql' }, databaseFrom: config.djangoFrom as string };
     }
     // Not above the project: its pyproject.toml's folder, else the folder being checked.
@@ -132,7 +142,7 @@ export class PyprojectCache {
     // project runs on MySQL (review 55: openedx's enterprise-catalog and license-manager, whose index
     // builds were reported with PostgreSQL's locks). Not for SQLite, which projects deploying to
     // PostgreSQL often name for their tests alone.
-    if (other?.vendor === 'mysql' && other.alone && !postgres && !namesPostgresDriver(config.djangoFrom)) {
+    if (other?.vendor === 'mysql' && other.alone && !postgres && !this.driversOf(config.djangoFrom).postgres) {
       config = { ...config, settings: { ...config.settings, database: 'mysql' }, databaseFrom: other.from };
     } else if (other) config = { ...config, settings: { ...config.settings, otherDatabase: other } };
     return config;
@@ -158,6 +168,7 @@ export class PyprojectCache {
     this.byFile.clear();
     this.absent.clear();
     this.pins.clear();
+    this.drivers.clear();
     this.hints.clear();
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { ReportedFinding } from '../rules/rule';
 import type { TextEdit } from '../types';
-import type { TargetDatabase } from '../target-database';
+import { otherDatabaseSource, type TargetDatabase } from '../target-database';
 import { basename } from 'node:path';
 
 const NEEDS: ReadonlyArray<{ pattern: RegExp; what: string; since: readonly [number, number] }> = [
@@ -75,6 +75,6 @@ export function withoutPostgresOnlyFixes(f: ReportedFinding, target: TargetDatab
   return {
     ...f,
     ...(f.fixes ? { fixes } : {}),
-    message: `${f.message} (PostgreSQL assumed; the project's ${/^(?:docker-)?compose\.ya?ml$/.test(basename(other.from)) ? 'Compose file gives the app' : 'settings also name'} ${name} (${basename(other.from)}), where its migrations run too: no fix writing PostgreSQL's SQL is offered. Set database in [tool.migration-guard] to say which.)`,
+    message: `${f.message} (PostgreSQL assumed; the project's ${otherDatabaseSource(other)} ${name} (${basename(other.from)}), where its migrations run too: no fix writing PostgreSQL's SQL is offered. Set database in [tool.migration-guard] to say which.)`,
   };
 }

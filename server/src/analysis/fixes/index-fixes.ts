@@ -22,6 +22,7 @@
  */
 import type { OperationSummary } from '../project/summary';
 import type { ProjectRuleContext } from '../rules/rule';
+import { previewRunsNoSql } from '../rules/schema-sql';
 import { walkSchema, type SchemaStep } from '../rules/schema-walk';
 import { djangoAtLeast } from '../target-database';
 import type { Fix, TextEdit } from '../types';
@@ -196,10 +197,7 @@ function blockedMove(ctx: ProjectRuleContext, moving: readonly Conversion[]): st
   const moved = new Set(moving.map((c) => c.op));
   // An operation Django runs no SQL for (the preview says so) cannot need the index (review 81: junction
   // `conferences/0016`'s AlterField of a foreign key without a constraint, after the index's AlterField).
-  const runsNoSql = (op: OperationSummary): boolean => {
-    const p = fixContext(ctx).preview()?.operations[ops.indexOf(op)];
-    return !!p && p.cannotPreview === null && p.statements.length === 0 && p.deferred.length === 0;
-  };
+  const runsNoSql = (op: OperationSummary): boolean => previewRunsNoSql(fixContext(ctx).preview()?.operations[ops.indexOf(op)]);
   for (const c of moving) {
     for (const later of ops.slice(ops.indexOf(c.op) + 1)) {
       if (later.container !== null || moved.has(later)) continue;
